@@ -1,0 +1,270 @@
+/*
+ * http.c - JSON over HTTP(S) on libcurl (see http.h).
+ *
+ * One CURL easy handle per client, reused across requests so connections
+ * and TLS sessions are kept.  Not thread-safe: one client per thread.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "http.h"
+#include "json.h"
+
+/* Bodies larger than this are refused (a confused server is not our RAM). */
+#define HTTP_MAX_BODY (64u << 20)
+
+struct http_client {
+	CURL *curl;
+	char *base_url;
+	char *auth;		/* "Authorization: Bearer ..." */
+	char *ca_file;
+	char *pin;
+	char *unix_socket;
+	long timeout_ms;
+	long connect_timeout_ms;
+};
+
+struct http_buf {
+	char *data;
+	size_t len;
+	int overflow;
+};
+
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+
+static void
+http_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static char *
+http_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+struct http_client *
+http_client_new(const struct http_opts *o, char *err)
+{
+	struct http_client *c;
+
+	pthread_once(&http_once, http_global_init);
+	if (o == NULL || o->base_url == NULL) {
+		err_set(err, "http client needs a base URL");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		err_errno(err, "http client");
+		return NULL;
+	}
+	if ((c->curl = curl_easy_init()) == NULL) {
+		err_set(err, "curl_easy_init failed");
+		free(c);
+		return NULL;
+	}
+	c->base_url = http_strdup(o->base_url);
+	if (o->auth_header != NULL)
+		c->auth = http_strdup(o->auth_header);
+	else if (o->token != NULL &&
+	    asprintf(&c->auth, "Authorization: Bearer %s", o->token) == -1)
+		c->auth = NULL;
+	c->ca_file = http_strdup(o->ca_file);
+	c->pin = http_strdup(o->pin);
+	c->unix_socket = http_strdup(o->unix_socket);
+	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+	c->connect_timeout_ms = o->connect_timeout_ms > 0 ?
+	    o->connect_timeout_ms : 5000;
+	return c;
+}
+
+void
+http_client_free(struct http_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c->base_url);
+	free(c->auth);
+	free(c->ca_file);
+	free(c->pin);
+	free(c->unix_socket);
+	free(c);
+}
+
+static size_t
+http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_buf *b = arg;
+	size_t n = size * nmemb;
+	char *nd;
+
+	if (b->len + n > HTTP_MAX_BODY) {
+		b->overflow = 1;
+		return 0;
+	}
+	if ((nd = realloc(b->data, b->len + n + 1)) == NULL)
+		return 0;
+	b->data = nd;
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+void
+http_response_free(struct http_response *r)
+{
+	if (r == NULL)
+		return;
+	cJSON_Delete(r->json);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The server's own words for an error: "error" or "message" members. */
+static const char *
+http_body_message(const cJSON *json, const char *body)
+{
+	const cJSON *v;
+
+	if (json != NULL) {
+		v = cJSON_GetObjectItemCaseSensitive(json, "error");
+		if (cJSON_IsString(v))
+			return v->valuestring;
+		if (cJSON_IsObject(v)) {	/* etcd: {"error": {...}} */
+			const cJSON *m =
+			    cJSON_GetObjectItemCaseSensitive(v, "message");
+			if (cJSON_IsString(m))
+				return m->valuestring;
+		}
+		v = cJSON_GetObjectItemCaseSensitive(json, "message");
+		if (cJSON_IsString(v))
+			return v->valuestring;
+	}
+	return body;
+}
+
+int
+http_request(struct http_client *c, const char *method, const char *path,
+    const char *content_type, const char *body, size_t body_len,
+    struct http_response *resp, char *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct http_buf buf = { NULL, 0, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "", ct[256], *url = NULL;
+	const char *msg;
+	struct http_response local;
+	CURLcode cc;
+	long status = 0;
+	int rc = -1;
+
+	if (resp == NULL)
+		resp = &local;
+	memset(resp, 0, sizeof(*resp));
+	if (asprintf(&url, "%s%s", c->base_url, path) == -1) {
+		url = NULL;
+		err_errno(err, "%s %s", method, path);
+		goto done;
+	}
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &buf);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* TLS is always verified: against the CA file, or the pinned key. */
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	if (c->ca_file != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->ca_file);
+		curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	if (c->pin != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_PINNEDPUBLICKEY, c->pin);
+		if (c->ca_file == NULL) {
+			/* The pin replaces CA trust (like a fingerprint
+			 * prompt answered yes); the key must still match. */
+			curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	if (c->unix_socket != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH,
+		    c->unix_socket);
+	if (c->auth != NULL)
+		hdrs = curl_slist_append(hdrs, c->auth);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (body != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s",
+		    content_type ? content_type : "application/json");
+		hdrs = curl_slist_append(hdrs, ct);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)body_len);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+
+	cc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	resp->status = status;
+	resp->body = buf.data;
+	resp->body_len = buf.len;
+	buf.data = NULL;
+	if (cc != CURLE_OK) {
+		if (buf.overflow)
+			err_set(err, "%s %s: answer larger than %u bytes",
+			    method, path, HTTP_MAX_BODY);
+		else
+			err_set(err, "%s %s: %s", method, path,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		goto done;
+	}
+	if (resp->body != NULL && resp->body_len > 0)
+		resp->json = cJSON_ParseWithLength(resp->body, resp->body_len);
+	if (status < 200 || status > 299) {
+		msg = http_body_message(resp->json, resp->body);
+		err_set(err, "%s %s: %ld%s%.300s", method, path, status,
+		    msg && *msg ? ": " : "", msg ? msg : "");
+		goto done;
+	}
+	rc = 0;
+done:
+	curl_slist_free_all(hdrs);
+	free(url);
+	if (resp == &local)
+		http_response_free(&local);
+	return rc;
+}
+
+int
+http_request_json(struct http_client *c, const char *method, const char *path,
+    const cJSON *body, struct http_response *resp, char *err)
+{
+	struct http_response local;
+	char *text = NULL;
+	int rc;
+
+	if (body != NULL && (text = cJSON_PrintUnformatted(body)) == NULL)
+		return err_set(err, "%s %s: cannot format body", method, path);
+	if (resp == NULL)
+		resp = &local;
+	rc = http_request(c, method, path, "application/json", text,
+	    text ? strlen(text) : 0, resp, err);
+	free(text);
+	if (rc == 0 && resp->json == NULL && resp->body_len > 0)
+		rc = err_set(err, "%s %s: answer is not JSON", method, path);
+	if (resp == &local)
+		http_response_free(&local);
+	return rc;
+}

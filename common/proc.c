@@ -1,0 +1,462 @@
+/*
+ * proc.c - spawning programs without a shell, capturing output, timeouts,
+ * killing by pid and reaping; entering network/mount/uts namespaces.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "proc.h"
+
+extern char **environ;
+
+/* Output kept per stream; beyond it the tail is dropped, the child runs on. */
+#define PROC_MAX_OUT (16u << 20)
+
+void
+ns_path(const char *netns, char *buf, size_t len)
+{
+	if (netns[0] == '/')
+		snprintf(buf, len, "%s", netns);
+	else
+		snprintf(buf, len, "/run/netns/%s", netns);
+}
+
+static int
+ns_setns_path(const char *path, int type, char *err)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_errno(err, "namespace %s", path);
+	if (setns(fd, type) == -1) {
+		err_errno(err, "setns %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+ns_enter_net(const char *netns, char *err)
+{
+	char path[512];
+
+	ns_path(netns, path, sizeof(path));
+	return ns_setns_path(path, CLONE_NEWNET, err);
+}
+
+int
+ns_enter_pid_ns(pid_t pid, int ns_types, char *err)
+{
+	static const struct {
+		int flag;
+		const char *name;
+		int type;
+	} kinds[] = {
+		{ PROC_NS_IPC, "ipc", CLONE_NEWIPC },
+		{ PROC_NS_UTS, "uts", CLONE_NEWUTS },
+		{ PROC_NS_NET, "net", CLONE_NEWNET },
+		{ PROC_NS_MNT, "mnt", CLONE_NEWNS },	/* last: paths change */
+	};
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!(ns_types & kinds[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
+		    kinds[i].name);
+		if (ns_setns_path(path, kinds[i].type, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Everything a child does between fork and exec; reports errors on errfd. */
+static void __attribute__((noreturn))
+proc_child(const char *const argv[], const struct proc_opts *o, int outfd,
+    int errfd_out, int reportfd)
+{
+	char err[ERR_LEN];
+	int fd;
+
+	if (o->die_with_parent)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (o->new_session)
+		setsid();
+	signal(SIGPIPE, SIG_DFL);
+	if (o->netns != NULL && ns_enter_net(o->netns, err) == -1)
+		goto fail;
+	if (o->ns_pid > 0 && ns_enter_pid_ns(o->ns_pid, o->ns_types, err) == -1)
+		goto fail;
+	if (o->cwd != NULL && chdir(o->cwd) == -1) {
+		err_errno(err, "chdir %s", o->cwd);
+		goto fail;
+	}
+	if (o->stdin_null) {
+		if ((fd = open("/dev/null", O_RDONLY)) == -1) {
+			err_errno(err, "/dev/null");
+			goto fail;
+		}
+		dup2(fd, 0);
+		if (fd != 0)
+			close(fd);
+	}
+	if (o->stdout_file != NULL) {
+		fd = open(o->stdout_file, O_WRONLY | O_CREAT | O_APPEND, 0640);
+		if (fd == -1) {
+			err_errno(err, "%s", o->stdout_file);
+			goto fail;
+		}
+		dup2(fd, 1);
+		close(fd);
+	} else if (outfd >= 0)
+		dup2(outfd, 1);
+	if (o->stderr_file != NULL) {
+		fd = open(o->stderr_file, O_WRONLY | O_CREAT | O_APPEND, 0640);
+		if (fd == -1) {
+			err_errno(err, "%s", o->stderr_file);
+			goto fail;
+		}
+		dup2(fd, 2);
+		close(fd);
+	} else if (errfd_out >= 0)
+		dup2(errfd_out, 2);
+	if (o->envp != NULL)
+		execvpe(argv[0], (char *const *)argv, o->envp);
+	else
+		execvp(argv[0], (char *const *)argv);
+	err_errno(err, "cannot run %s", argv[0]);
+fail:
+	if (write(reportfd, err, strlen(err)) == -1)
+		_exit(127);
+	_exit(127);
+}
+
+/* Fork and exec; pipes for capture when outp/errp are not NULL. */
+static pid_t
+proc_start(const char *const argv[], const struct proc_opts *o, int *outp,
+    int *errp, char *err)
+{
+	int rp[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	char msg[ERR_LEN];
+	ssize_t n;
+	pid_t pid = -1;
+
+	if (argv == NULL || argv[0] == NULL)
+		return err_set(err, "nothing to run");
+	if (pipe2(rp, O_CLOEXEC) == -1 ||
+	    (outp != NULL && pipe2(op, O_CLOEXEC) == -1) ||
+	    (errp != NULL && pipe2(ep, O_CLOEXEC) == -1)) {
+		err_errno(err, "pipe");
+		goto fail;
+	}
+	if ((pid = fork()) == -1) {
+		err_errno(err, "fork for %s", argv[0]);
+		goto fail;
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		proc_child(argv, o, op[1], ep[1], rp[1]);
+	}
+	close(rp[1]);
+	rp[1] = -1;
+	/* exec succeeded when the CLOEXEC report pipe closes empty. */
+	while ((n = read(rp[0], msg, sizeof(msg) - 1)) == -1 && errno == EINTR)
+		;
+	close(rp[0]);
+	rp[0] = -1;
+	if (n > 0) {
+		msg[n] = '\0';
+		err_set(err, "%s", msg);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+		goto fail;
+	}
+	if (outp != NULL) {
+		close(op[1]);
+		*outp = op[0];
+	}
+	if (errp != NULL) {
+		close(ep[1]);
+		*errp = ep[0];
+	}
+	return pid;
+fail:
+	if (rp[0] >= 0) close(rp[0]);
+	if (rp[1] >= 0) close(rp[1]);
+	if (op[0] >= 0) close(op[0]);
+	if (op[1] >= 0) close(op[1]);
+	if (ep[0] >= 0) close(ep[0]);
+	if (ep[1] >= 0) close(ep[1]);
+	return -1;
+}
+
+pid_t
+proc_spawn(const char *const argv[], const struct proc_opts *o, char *err)
+{
+	struct proc_opts none = { 0 };
+
+	return proc_start(argv, o ? o : &none, NULL, NULL, err);
+}
+
+static int
+proc_slurp(int fd, char **buf, size_t *len)
+{
+	char tmp[8192], *nb;
+	ssize_t n;
+
+	n = read(fd, tmp, sizeof(tmp));
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 1 : 0;
+	if (n == 0)
+		return 0;
+	if (*len + (size_t)n > PROC_MAX_OUT)
+		return 1;
+	if ((nb = realloc(*buf, *len + (size_t)n + 1)) == NULL)
+		return 1;
+	*buf = nb;
+	memcpy(*buf + *len, tmp, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
+int
+proc_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+int
+proc_run(const char *const argv[], const struct proc_opts *o,
+    long timeout_ms, struct proc_result *r, char *err)
+{
+	struct proc_opts opts = { 0 };
+	struct proc_result local = { 0 };
+	struct pollfd pfd[2];
+	uint64_t deadline = 0;
+	int outfd = -1, errfd = -1, status = 0, rc = -1, n, wait_ms;
+	pid_t pid;
+
+	if (o != NULL)
+		opts = *o;
+	opts.stdin_null = 1;
+	if (r == NULL)
+		r = &local;
+	memset(r, 0, sizeof(*r));
+	pid = proc_start(argv, &opts, opts.stdout_file ? NULL : &outfd,
+	    opts.stderr_file ? NULL : &errfd, err);
+	if (pid == -1)
+		return -1;
+	if (timeout_ms > 0)
+		deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	while (outfd >= 0 || errfd >= 0) {
+		n = 0;
+		if (outfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = outfd, .events = POLLIN };
+		if (errfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = errfd, .events = POLLIN };
+		wait_ms = -1;
+		if (deadline) {
+			uint64_t now = clock_mono_ns();
+			if (now >= deadline)
+				break;
+			wait_ms = (int)((deadline - now) / NS_PER_MS) + 1;
+		}
+		if (poll(pfd, (nfds_t)n, wait_ms) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (pfd[i].fd == outfd &&
+			    !proc_slurp(outfd, &r->out, &r->out_len)) {
+				close(outfd);
+				outfd = -1;
+			} else if (pfd[i].fd == errfd &&
+			    !proc_slurp(errfd, &r->errout, &r->errout_len)) {
+				close(errfd);
+				errfd = -1;
+			}
+		}
+	}
+	/* Output closed (or deadline): wait for the exit within the time left. */
+	for (;;) {
+		long left = -1;
+
+		if (deadline) {
+			uint64_t now = clock_mono_ns();
+			left = now >= deadline ? 0 :
+			    (long)((deadline - now) / NS_PER_MS) + 1;
+		}
+		n = proc_wait(pid, &status, left);
+		if (n == 1)
+			break;
+		if (n == -1) {
+			err_errno(err, "waitpid %s", argv[0]);
+			goto done;
+		}
+		r->timed_out = 1;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		break;
+	}
+	r->status = status;
+	if (r->timed_out)
+		err_set(err, "%s: timed out after %ld ms", argv[0], timeout_ms);
+	else if (proc_exit_code(status) != 0) {
+		char line[256] = "";
+		const char *src = r->errout_len ? r->errout :
+		    (r->out_len ? r->out : "");
+		size_t k = strcspn(src, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)k, src);
+		if (WIFSIGNALED(status))
+			err_set(err, "%s killed by signal %d%s%s", argv[0],
+			    WTERMSIG(status), *line ? ": " : "", line);
+		else
+			err_set(err, "%s exited %d%s%s", argv[0],
+			    proc_exit_code(status), *line ? ": " : "", line);
+	} else
+		rc = 0;
+done:
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	if (r == &local)
+		proc_result_free(&local);
+	return rc;
+}
+
+void
+proc_result_free(struct proc_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->out);
+	free(r->errout);
+	r->out = r->errout = NULL;
+	r->out_len = r->errout_len = 0;
+}
+
+int
+proc_wait(pid_t pid, int *status, long timeout_ms)
+{
+	uint64_t deadline = 0;
+	pid_t w;
+	int st;
+
+	if (timeout_ms > 0)
+		deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	for (;;) {
+		w = waitpid(pid, &st, timeout_ms < 0 ? 0 : WNOHANG);
+		if (w == pid) {
+			if (status != NULL)
+				*status = st;
+			return 1;
+		}
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (timeout_ms == 0 || clock_mono_ns() >= deadline)
+			return 0;
+		clock_sleep_ns(2 * NS_PER_MS);
+	}
+}
+
+int
+proc_kill(pid_t pid, int sig)
+{
+	if (pid <= 0) {
+		errno = EINVAL;		/* never a group, never everyone */
+		return -1;
+	}
+	return kill(pid, sig);
+}
+
+int
+proc_stop(pid_t pid, long grace_ms)
+{
+	if (pid <= 0)
+		return 0;
+	if (proc_kill(pid, SIGTERM) == -1 && errno == ESRCH) {
+		proc_wait(pid, NULL, 0);
+		return 0;
+	}
+	if (proc_wait(pid, NULL, grace_ms) == 1)
+		return 0;
+	proc_kill(pid, SIGKILL);
+	proc_wait(pid, NULL, 1000);
+	return 0;
+}
+
+int
+proc_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int
+ns_run(const char *netns, pid_t ns_pid, int ns_types, int (*fn)(void *),
+    void *arg, char *err)
+{
+	char msg[ERR_LEN];
+	int rp[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(rp, O_CLOEXEC) == -1)
+		return err_errno(err, "pipe");
+	if ((pid = fork()) == -1) {
+		close(rp[0]);
+		close(rp[1]);
+		return err_errno(err, "fork");
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		if ((netns != NULL && ns_enter_net(netns, msg) == -1) ||
+		    (ns_pid > 0 && ns_enter_pid_ns(ns_pid, ns_types, msg) == -1)) {
+			if (write(rp[1], msg, strlen(msg)) == -1)
+				_exit(255);
+			_exit(255);
+		}
+		close(rp[1]);
+		_exit(fn(arg) & 0xff);
+	}
+	close(rp[1]);
+	while ((n = read(rp[0], msg, sizeof(msg) - 1)) == -1 && errno == EINTR)
+		;
+	close(rp[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return err_errno(err, "waitpid");
+	if (n > 0) {
+		msg[n] = '\0';
+		return err_set(err, "%s", msg);
+	}
+	if (!WIFEXITED(status))
+		return err_set(err, "namespace child killed by signal %d",
+		    WTERMSIG(status));
+	return WEXITSTATUS(status);
+}

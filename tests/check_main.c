@@ -1,0 +1,35 @@
+/*
+ * check_main.c - the one runner for every unit test suite.
+ *
+ * Suites run in forked children (Check's default), under ASan and UBSan.
+ * CK_RUN_SUITE=name / CK_RUN_CASE=name select a part, as Check allows.
+ * Tests run from the tests/ directory (paths to config/ and golden/).
+ */
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+static Suite *(*const suites[])(void) = {
+	make_err_suite,
+	make_log_suite,
+	make_clock_suite,
+	make_json_suite,
+	make_proc_suite,
+	make_http_suite,
+	NULL
+};
+
+int
+main(void)
+{
+	SRunner *sr;
+	int i, failed;
+
+	sr = srunner_create(NULL);
+	for (i = 0; suites[i] != NULL; i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,16 @@
+/*
+ * check_suites.h - the unit test suites, one per module (tests/check_*.c).
+ */
+#ifndef CHECK_SUITES_H
+#define CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *make_err_suite(void);
+Suite *make_log_suite(void);
+Suite *make_clock_suite(void);
+Suite *make_json_suite(void);
+Suite *make_proc_suite(void);
+Suite *make_http_suite(void);
+
+#endif

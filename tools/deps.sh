@@ -1,0 +1,77 @@
+#!/bin/sh
+# Installs every Debian package hvlab needs to build, test and run.
+#
+# Idempotent: when every package is already installed it only runs
+# dpkg-query and exits.  Package services (tgt, openvswitch, etcd) are kept
+# from starting during the install (policy-rc.d) and disabled afterwards when
+# this script installed them: the lab runs its own instances inside its own
+# namespaces, and the user's machine must not gain running services.
+set -eu
+
+PKGS="build-essential pkg-config
+libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
+libmicrohttpd-dev libgnutls28-dev
+qemu-system-x86 qemu-utils qemu-block-extra
+tgt open-iscsi openvswitch-switch etcd-server etcd-client
+gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
+cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux"
+
+# Services the packages above ship; disabled after we install them.
+SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd iscsid open-iscsi"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$st" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	[ -t 1 ] && echo "deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run 'sudo make deps' to install them" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing"
+
+# Keep package maintainer scripts from starting services.
+policy=/usr/sbin/policy-rc.d
+saved=""
+if [ -e "$policy" ]; then
+	saved=$(mktemp /tmp/hvlab-policy-rc.d.XXXXXX)
+	cp -p "$policy" "$saved"
+fi
+restore() {
+	if [ -n "$saved" ]; then
+		mv -f "$saved" "$policy"
+	else
+		rm -f "$policy"
+	fi
+}
+trap restore EXIT INT TERM
+printf '#!/bin/sh\nexit 101\n' >"$policy"
+chmod 755 "$policy"
+
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends $missing; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# Disable the services we just brought in: nothing stays enabled.
+for s in $SERVICES; do
+	if command -v deb-systemd-helper >/dev/null 2>&1; then
+		deb-systemd-helper disable "$s.service" >/dev/null 2>&1 || true
+	fi
+	if [ -x "/etc/init.d/$s" ] && command -v update-rc.d >/dev/null 2>&1; then
+		update-rc.d "$s" disable >/dev/null 2>&1 || true
+	fi
+done
+echo "deps: done"
