@@ -12,12 +12,12 @@ PKGS="build-essential pkg-config
 libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
 libmicrohttpd-dev libgnutls28-dev
 qemu-system-x86 qemu-utils qemu-block-extra
-tgt open-iscsi openvswitch-switch etcd-server etcd-client
+tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
 cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux"
 
 # Services the packages above ship; disabled after we install them.
-SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd iscsid open-iscsi"
+SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd"
 
 missing=""
 for p in $PKGS; do
