@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	make_json_suite,
 	make_proc_suite,
 	make_http_suite,
+	make_cmd_suite,
 	NULL
 };
 

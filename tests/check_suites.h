@@ -12,5 +12,6 @@ Suite *make_clock_suite(void);
 Suite *make_json_suite(void);
 Suite *make_proc_suite(void);
 Suite *make_http_suite(void);
+Suite *make_cmd_suite(void);
 
 #endif

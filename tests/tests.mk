@@ -1,3 +1,10 @@
 # tests/: Check unit tests, one check_<module>.c per module, one runner.
-CHECK_SRCS := tests/check_main.c tests/check_clock.c tests/check_json.c \
-	tests/check_err.c tests/check_proc.c tests/check_http.c tests/check_log.c
+# One line per suite: add yours with its own line.
+CHECK_SRCS := tests/check_main.c
+CHECK_SRCS += tests/check_err.c
+CHECK_SRCS += tests/check_log.c
+CHECK_SRCS += tests/check_clock.c
+CHECK_SRCS += tests/check_json.c
+CHECK_SRCS += tests/check_proc.c
+CHECK_SRCS += tests/check_http.c
+CHECK_SRCS += tests/check_cmd.c
