@@ -17,6 +17,7 @@ static Suite *(*const suites[])(void) = {
 	make_proc_suite,
 	make_http_suite,
 	make_cmd_suite,
+	make_probe_suite,
 	NULL
 };
 

@@ -13,5 +13,6 @@ Suite *make_json_suite(void);
 Suite *make_proc_suite(void);
 Suite *make_http_suite(void);
 Suite *make_cmd_suite(void);
+Suite *make_probe_suite(void);
 
 #endif

@@ -8,3 +8,4 @@ CHECK_SRCS += tests/check_json.c
 CHECK_SRCS += tests/check_proc.c
 CHECK_SRCS += tests/check_http.c
 CHECK_SRCS += tests/check_cmd.c
+CHECK_SRCS += tests/check_probe.c
