@@ -1,0 +1,693 @@
+/*
+ * agent.c - hvlab guest agent: a line protocol on TCP port 7777.
+ *
+ * Runs inside every lab guest, started by the initramfs /init once eth0 is
+ * configured.  It prints the guest's one ready line on the console
+ * ("HVLAB-GUEST READY name=NAME ip=ADDR boot_ms=N") once it listens, then
+ * serves any number of concurrent connections, one thread each.  Requests
+ * and replies are single '\n'-terminated lines:
+ *
+ *   echo TEXT            -> TEXT
+ *   status               -> one-line JSON (name, ip, uptime, boot, disk,
+ *                           journal state)
+ *   ping SEQ             -> pong SEQ
+ *   journal start [DEV [INTERVAL_MS]]
+ *                        -> ok next=N, then "ack SEQ" after each durable
+ *                           record write, until the connection closes or a
+ *                           "journal stop" arrives
+ *   journal stop         -> ok last=N (from any connection)
+ *   journal read [DEV]   -> one-line JSON summary of the records on DEV
+ *   burn SECONDS         -> ok, and one CPU spins for SECONDS
+ *
+ * The full contract is in docs/guest.md; the record format in journal.h.
+ * The binary is linked statically and must not use NSS (no getaddrinfo,
+ * getpwnam...): the initramfs has no libc and no /etc.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+#define AGENT_PORT	7777
+#define AGENT_LINE_MAX	4096
+#define AGENT_NAME_MAX	64
+#define AGENT_DEV_MAX	128
+#define AGENT_INTERVAL_DEFAULT 10
+#define AGENT_BURN_MAX	3600
+
+/* Shared state; every field under ag.lock. */
+static struct {
+	pthread_mutex_t	lock;
+	pthread_cond_t	cond;
+	char		name[AGENT_NAME_MAX];
+	char		ip[AGENT_NAME_MAX];
+	char		disk[AGENT_DEV_MAX];	/* hvlab.disk=, "" = default */
+	long long	boot_ms;
+	int		j_running;
+	int		j_stop;
+	uint64_t	j_last;
+	char		j_dev[AGENT_DEV_MAX];
+} ag = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+struct conn {
+	int	c_fd;
+	size_t	c_len;		/* bytes buffered in c_buf */
+	int	c_discard;	/* dropping an over-long line up to its '\n' */
+	char	c_buf[AGENT_LINE_MAX];
+	char	c_line[AGENT_LINE_MAX];
+};
+
+enum { LINE_OK, LINE_TIMEOUT, LINE_EOF };
+
+static long long
+clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send all of buf; returns 0 or -1 (peer gone). */
+static int
+conn_send(struct conn *c, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(c->c_fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+conn_reply(struct conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+conn_reply(struct conn *c, const char *fmt, ...)
+{
+	char buf[AGENT_LINE_MAX + 64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	return conn_send(c, buf, (size_t)n);
+}
+
+/*
+ * Take one complete line out of the buffer into c_line (without "\r\n").
+ * Returns 1 when a line was taken.  An over-long line is dropped and
+ * answered with an error.
+ */
+static int
+conn_take_line(struct conn *c)
+{
+	char *nl = memchr(c->c_buf, '\n', c->c_len);
+	size_t n;
+
+	if (nl == NULL) {
+		if (c->c_len == sizeof(c->c_buf)) {
+			if (!c->c_discard)
+				conn_reply(c, "error line too long (max %d)",
+				    AGENT_LINE_MAX - 1);
+			c->c_discard = 1;
+			c->c_len = 0;
+		}
+		return 0;
+	}
+	n = (size_t)(nl - c->c_buf);
+	if (c->c_discard) {
+		c->c_discard = 0;
+		memmove(c->c_buf, nl + 1, c->c_len - n - 1);
+		c->c_len -= n + 1;
+		return conn_take_line(c);
+	}
+	memcpy(c->c_line, c->c_buf, n);
+	if (n > 0 && c->c_line[n - 1] == '\r')
+		n--;
+	c->c_line[n] = '\0';
+	memmove(c->c_buf, nl + 1, c->c_len - (size_t)(nl - c->c_buf) - 1);
+	c->c_len -= (size_t)(nl - c->c_buf) + 1;
+	return 1;
+}
+
+/* Wait up to timeout_ms (-1 = forever) for a line.  LINE_OK, LINE_TIMEOUT
+ * or LINE_EOF (peer closed or error). */
+static int
+conn_get_line(struct conn *c, int timeout_ms)
+{
+	long long deadline = timeout_ms < 0 ? 0 :
+	    clock_ms(CLOCK_MONOTONIC) + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = c->c_fd, .events = POLLIN };
+		int wait = -1, r;
+		ssize_t n;
+
+		if (conn_take_line(c))
+			return LINE_OK;
+		if (timeout_ms >= 0) {
+			long long left = deadline - clock_ms(CLOCK_MONOTONIC);
+			if (left <= 0)
+				return LINE_TIMEOUT;
+			wait = (int)left;
+		}
+		r = poll(&pfd, 1, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return LINE_EOF;
+		if (r == 0)
+			return LINE_TIMEOUT;
+		n = read(c->c_fd, c->c_buf + c->c_len,
+		    sizeof(c->c_buf) - c->c_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return LINE_EOF;
+		c->c_len += (size_t)n;
+	}
+}
+
+/* Copy s into out as a JSON string (with quotes). */
+static void
+json_str(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (len < 3)
+		return;
+	out[o++] = '"';
+	for (; *s && o + 8 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(out + o, len - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* The journal device: DEV when given, else hvlab.disk=, else the first
+ * virtio data disk (/dev/vdb, or /dev/vda when it is the only one).
+ * Returns 0 or -1 when there is none. */
+static int
+agent_pick_disk(const char *dev, char *out, size_t len)
+{
+	struct stat st;
+
+	if (dev && *dev) {
+		snprintf(out, len, "%s", dev);
+		return 0;
+	}
+	pthread_mutex_lock(&ag.lock);
+	snprintf(out, len, "%s", ag.disk);
+	pthread_mutex_unlock(&ag.lock);
+	if (*out)
+		return 0;
+	if (stat("/dev/vdb", &st) == 0) {
+		snprintf(out, len, "/dev/vdb");
+		return 0;
+	}
+	if (stat("/dev/vda", &st) == 0) {
+		snprintf(out, len, "/dev/vda");
+		return 0;
+	}
+	return -1;
+}
+
+static int
+cmd_status(struct conn *c)
+{
+	char name[AGENT_NAME_MAX * 6 + 3], ip[AGENT_NAME_MAX * 6 + 3];
+	char disk[AGENT_DEV_MAX], jdisk[AGENT_DEV_MAX * 6 + 3];
+	long long boot_ms;
+	uint64_t last;
+	int running;
+
+	if (agent_pick_disk(NULL, disk, sizeof(disk)) == 0)
+		json_str(jdisk, sizeof(jdisk), disk);
+	else
+		snprintf(jdisk, sizeof(jdisk), "null");
+	pthread_mutex_lock(&ag.lock);
+	json_str(name, sizeof(name), ag.name);
+	json_str(ip, sizeof(ip), ag.ip);
+	boot_ms = ag.boot_ms;
+	running = ag.j_running;
+	last = ag.j_last;
+	pthread_mutex_unlock(&ag.lock);
+	return conn_reply(c, "{\"name\":%s,\"ip\":%s,\"uptime_ms\":%lld,"
+	    "\"boot_ms\":%lld,\"disk\":%s,"
+	    "\"journal\":{\"running\":%s,\"last\":%llu}}",
+	    name, ip, clock_ms(CLOCK_BOOTTIME), boot_ms, jdisk,
+	    running ? "true" : "false", (unsigned long long)last);
+}
+
+static void *
+burn_main(void *arg)
+{
+	long long end = clock_ms(CLOCK_MONOTONIC) + (long long)(intptr_t)arg;
+	volatile unsigned long x = 0;
+
+	while (clock_ms(CLOCK_MONOTONIC) < end)
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+	return NULL;
+}
+
+static int
+cmd_burn(struct conn *c, const char *arg)
+{
+	pthread_t t;
+	char *end;
+	long s;
+
+	errno = 0;
+	s = strtol(arg ? arg : "", &end, 10);
+	if (arg == NULL || *arg == '\0' || *end != '\0' || errno != 0 ||
+	    s <= 0 || s > AGENT_BURN_MAX)
+		return conn_reply(c, "error burn: SECONDS must be 1..%d",
+		    AGENT_BURN_MAX);
+	if (pthread_create(&t, NULL, burn_main, (void *)(intptr_t)(s * 1000))
+	    != 0)
+		return conn_reply(c, "error burn: cannot start thread");
+	pthread_detach(t);
+	return conn_reply(c, "ok");
+}
+
+static int
+cmd_journal_read(struct conn *c, const char *dev_arg)
+{
+	struct journal_summary s;
+	char dev[AGENT_DEV_MAX], err[256], json[2048];
+	int fd = -1, rc;
+
+	if (agent_pick_disk(dev_arg, dev, sizeof(dev)) < 0)
+		return conn_reply(c, "error journal: no data disk");
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		fd = open(dev, O_RDONLY);
+	if (fd < 0)
+		return conn_reply(c, "error journal read %s: %s", dev,
+		    strerror(errno));
+	if (journal_scan(fd, &s, err, sizeof(err)) < 0) {
+		rc = conn_reply(c, "error %s: %s", dev, err);
+		goto out;
+	}
+	if (journal_summary_json(&s, json, sizeof(json)) < 0) {
+		rc = conn_reply(c, "error journal read: summary too long");
+		goto out;
+	}
+	rc = conn_reply(c, "%s", json);
+out:
+	close(fd);
+	return rc;
+}
+
+/* Ask the running journal (any connection) to stop, wait until it has. */
+static int
+cmd_journal_stop(struct conn *c)
+{
+	uint64_t last;
+
+	pthread_mutex_lock(&ag.lock);
+	if (ag.j_running) {
+		ag.j_stop = 1;
+		while (ag.j_running)
+			pthread_cond_wait(&ag.cond, &ag.lock);
+	}
+	last = ag.j_last;
+	pthread_mutex_unlock(&ag.lock);
+	return conn_reply(c, "ok last=%llu", (unsigned long long)last);
+}
+
+static int handle_line(struct conn *c, char *line, int in_journal);
+
+/* Write one record durably; reopens without O_DIRECT when the device
+ * refuses 512-byte direct I/O.  Returns 0 or -1 with errno set. */
+static int
+journal_write(int *fd, const char *dev, unsigned char *rec, uint64_t seq)
+{
+	struct timespec ts;
+	ssize_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	journal_rec_encode(rec, seq,
+	    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	for (int tries = 0; tries < 2; tries++) {
+		n = pwrite(*fd, rec, JOURNAL_REC_SIZE,
+		    (off_t)((seq - 1) * JOURNAL_REC_SIZE));
+		if (n == JOURNAL_REC_SIZE)
+			return 0;
+		if (n >= 0) {
+			errno = EIO;
+			return -1;
+		}
+		if (errno != EINVAL || tries > 0)
+			return -1;
+		/* O_DIRECT refused (e.g. 4K logical blocks): O_DSYNC only. */
+		int nfd = open(dev, O_RDWR | O_DSYNC);
+		if (nfd < 0)
+			return -1;
+		close(*fd);
+		*fd = nfd;
+	}
+	return -1;
+}
+
+/*
+ * journal start [DEV [INTERVAL_MS]] on connection c.  Runs until the peer
+ * closes, a "journal stop" arrives (here or on another connection) or a
+ * write fails.  Other requests arriving on c meanwhile are served between
+ * writes.  Returns -1 when the connection is gone, else 0.
+ */
+static int
+cmd_journal_start(struct conn *c, const char *dev_arg, const char *ival_arg)
+{
+	struct journal_summary s;
+	char dev[AGENT_DEV_MAX], err[256];
+	unsigned char *rec = NULL;
+	long interval = AGENT_INTERVAL_DEFAULT;
+	uint64_t seq;
+	int fd = -1, rc = 0, stop_here = 0, gone = 0;
+
+	if (ival_arg) {
+		char *end;
+		errno = 0;
+		interval = strtol(ival_arg, &end, 10);
+		if (*ival_arg == '\0' || *end != '\0' || errno != 0 ||
+		    interval < 0 || interval > 3600000)
+			return conn_reply(c, "error journal: INTERVAL_MS must "
+			    "be 0..3600000");
+	}
+	if (agent_pick_disk(dev_arg, dev, sizeof(dev)) < 0)
+		return conn_reply(c, "error journal: no data disk");
+	pthread_mutex_lock(&ag.lock);
+	if (ag.j_running) {
+		char busy[AGENT_DEV_MAX];
+		snprintf(busy, sizeof(busy), "%s", ag.j_dev);
+		pthread_mutex_unlock(&ag.lock);
+		return conn_reply(c, "error journal already running on %s",
+		    busy);
+	}
+	ag.j_running = 1;
+	ag.j_stop = 0;
+	snprintf(ag.j_dev, sizeof(ag.j_dev), "%s", dev);
+	pthread_mutex_unlock(&ag.lock);
+
+	if (posix_memalign((void **)&rec, 4096, 4096) != 0) {
+		rc = conn_reply(c, "error journal: out of memory");
+		goto done;
+	}
+	fd = open(dev, O_RDWR | O_DIRECT | O_DSYNC);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(dev, O_RDWR | O_DSYNC);
+	if (fd < 0) {
+		rc = conn_reply(c, "error journal start %s: %s", dev,
+		    strerror(errno));
+		goto done;
+	}
+	if (journal_scan(fd, &s, err, sizeof(err)) < 0) {
+		rc = conn_reply(c, "error %s: %s", dev, err);
+		goto done;
+	}
+	seq = s.js_last + 1;
+	pthread_mutex_lock(&ag.lock);
+	ag.j_last = s.js_last;
+	pthread_mutex_unlock(&ag.lock);
+	if (conn_reply(c, "ok next=%llu", (unsigned long long)seq) < 0) {
+		gone = 1;
+		goto done;
+	}
+	for (;;) {
+		long long next_at = clock_ms(CLOCK_MONOTONIC) + interval;
+		int stop;
+
+		pthread_mutex_lock(&ag.lock);
+		stop = ag.j_stop;
+		pthread_mutex_unlock(&ag.lock);
+		if (stop)
+			break;
+		if (journal_write(&fd, dev, rec, seq) < 0) {
+			rc = conn_reply(c, "error write %s seq %llu: %s", dev,
+			    (unsigned long long)seq, strerror(errno));
+			goto done;
+		}
+		pthread_mutex_lock(&ag.lock);
+		ag.j_last = seq;
+		pthread_mutex_unlock(&ag.lock);
+		if (conn_reply(c, "ack %llu", (unsigned long long)seq) < 0) {
+			gone = 1;
+			goto done;
+		}
+		seq++;
+		/* Serve requests and notice a close until the next write. */
+		for (;;) {
+			long long left = next_at - clock_ms(CLOCK_MONOTONIC);
+			int r;
+
+			r = conn_get_line(c, left > 0 ? (left > 50 ? 50 :
+			    (int)left) : 0);
+			if (r == LINE_EOF) {
+				gone = 1;
+				goto done;
+			}
+			if (r == LINE_OK) {
+				if (strcmp(c->c_line, "journal stop") == 0) {
+					stop_here = 1;
+					goto done;
+				}
+				if (handle_line(c, c->c_line, 1) < 0) {
+					gone = 1;
+					goto done;
+				}
+				continue;
+			}
+			pthread_mutex_lock(&ag.lock);
+			stop = ag.j_stop;
+			pthread_mutex_unlock(&ag.lock);
+			if (stop || left <= 0)
+				break;
+		}
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	free(rec);
+	pthread_mutex_lock(&ag.lock);
+	ag.j_running = 0;
+	ag.j_stop = 0;
+	seq = ag.j_last;
+	pthread_cond_broadcast(&ag.cond);
+	pthread_mutex_unlock(&ag.lock);
+	if (stop_here && conn_reply(c, "ok last=%llu",
+	    (unsigned long long)seq) < 0)
+		gone = 1;
+	return gone ? -1 : (rc < 0 ? -1 : 0);
+}
+
+/* Serve one request line.  Returns -1 when the connection is gone. */
+static int
+handle_line(struct conn *c, char *line, int in_journal)
+{
+	char *cmd, *a1, *a2, *a3, *save = NULL;
+
+	if (strncmp(line, "echo", 4) == 0 && (line[4] == ' ' ||
+	    line[4] == '\0'))
+		return conn_reply(c, "%s", line[4] ? line + 5 : "");
+	cmd = strtok_r(line, " \t", &save);
+	if (cmd == NULL)
+		return conn_reply(c, "error empty request");
+	a1 = strtok_r(NULL, " \t", &save);
+	a2 = strtok_r(NULL, " \t", &save);
+	a3 = strtok_r(NULL, " \t", &save);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(c);
+	if (strcmp(cmd, "ping") == 0)
+		return conn_reply(c, "pong %s", a1 ? a1 : "");
+	if (strcmp(cmd, "burn") == 0)
+		return cmd_burn(c, a1);
+	if (strcmp(cmd, "journal") == 0) {
+		if (a1 && strcmp(a1, "start") == 0 && a3 == NULL) {
+			if (in_journal)
+				return conn_reply(c, "error journal already "
+				    "running on this connection");
+			return cmd_journal_start(c, a2, NULL);
+		}
+		if (a1 && strcmp(a1, "start") == 0 &&
+		    strtok_r(NULL, " \t", &save) == NULL) {
+			if (in_journal)
+				return conn_reply(c, "error journal already "
+				    "running on this connection");
+			return cmd_journal_start(c, a2, a3);
+		}
+		if (a1 && strcmp(a1, "stop") == 0 && a2 == NULL)
+			return cmd_journal_stop(c);
+		if (a1 && strcmp(a1, "read") == 0 && a3 == NULL)
+			return cmd_journal_read(c, a2);
+		return conn_reply(c, "error usage: journal start [DEV "
+		    "[INTERVAL_MS]] | journal stop | journal read [DEV]");
+	}
+	return conn_reply(c, "error unknown command '%s'", cmd);
+}
+
+static void *
+conn_main(void *arg)
+{
+	struct conn *c = arg;
+
+	for (;;) {
+		if (conn_get_line(c, -1) != LINE_OK)
+			break;
+		if (handle_line(c, c->c_line, 0) < 0)
+			break;
+	}
+	close(c->c_fd);
+	free(c);
+	return NULL;
+}
+
+/* Read hvlab.name=, hvlab.ip=, hvlab.disk= from the kernel command line. */
+static void
+agent_read_cmdline(const char *path)
+{
+	char buf[4096], *tok, *save = NULL;
+	FILE *f = fopen(path, "r");
+
+	snprintf(ag.name, sizeof(ag.name), "guest");
+	if (f == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	for (tok = strtok_r(buf, " \t\n", &save); tok;
+	    tok = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(tok, "hvlab.name=", 11) == 0)
+			snprintf(ag.name, sizeof(ag.name), "%s", tok + 11);
+		else if (strncmp(tok, "hvlab.ip=", 9) == 0)
+			snprintf(ag.ip, sizeof(ag.ip), "%s", tok + 9);
+		else if (strncmp(tok, "hvlab.disk=", 11) == 0)
+			snprintf(ag.disk, sizeof(ag.disk), "%s", tok + 11);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: agent [-p PORT] [-c CMDLINE_FILE]\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmdline = "/proc/cmdline";
+	struct sockaddr_in sin;
+	int port = AGENT_PORT, lfd, one = 1, ch;
+
+	while ((ch = getopt(argc, argv, "p:c:")) != -1) {
+		switch (ch) {
+		case 'p':
+			port = atoi(optarg);
+			if (port <= 0 || port > 65535)
+				usage();
+			break;
+		case 'c':
+			cmdline = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	agent_read_cmdline(cmdline);
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		perror("agent: socket");
+		return 1;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(lfd, 64) < 0) {
+		fprintf(stderr, "agent: port %d: %s\n", port, strerror(errno));
+		return 1;
+	}
+	ag.boot_ms = clock_ms(CLOCK_BOOTTIME);
+	printf("HVLAB-GUEST READY name=%s ip=%s boot_ms=%lld\n", ag.name,
+	    ag.ip[0] ? ag.ip : "none", ag.boot_ms);
+	fflush(stdout);
+
+	for (;;) {
+		pthread_attr_t attr;
+		pthread_t t;
+		struct conn *c;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE ||
+			    errno == ENOMEM)
+				continue;
+			perror("agent: accept");
+			return 1;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->c_fd = fd;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&t, &attr, conn_main, c) != 0) {
+			close(fd);
+			free(c);
+		}
+		pthread_attr_destroy(&attr);
+	}
+}

@@ -1,0 +1,40 @@
+# lab/guest/: the guest image every lab VM boots (see docs/guest.md).
+#
+# build/guest/vmlinuz   the Debian kernel (apt-get download + dpkg-deb -x,
+#                       never installed); vmlinux is the uncompressed ELF
+#                       inside it, which QEMU boots directly (PVH entry)
+# build/guest/initrd.img busybox-static + virtio modules + /init + agent
+# build/guest/agent     static guest agent (TCP 7777, docs/guest.md)
+# build/guest/agentctl  host-side client of the agent, journal reader
+GUEST_DIR    := $(BUILD)/guest
+GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE
+GUEST_JOURNAL := lab/guest/journal.c lab/guest/journal.h
+
+.PHONY: guest
+guest: $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux $(GUEST_DIR)/initrd.img \
+	$(GUEST_DIR)/agentctl
+
+# One run makes both; touch so make sees them newer than the script even
+# when the script found them already there.
+$(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux &: lab/guest/fetch-kernel.sh
+	@mkdir -p $(GUEST_DIR)
+	$(Q)sh lab/guest/fetch-kernel.sh $(GUEST_DIR)
+	$(Q)touch $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux
+
+$(GUEST_DIR)/initrd.img: lab/guest/mkinitrd.sh lab/guest/init \
+		$(GUEST_DIR)/agent $(GUEST_DIR)/vmlinux
+	$(call msg,INITRD,$@)
+	$(Q)sh lab/guest/mkinitrd.sh $(GUEST_DIR) $(GUEST_DIR)/agent \
+		lab/guest/init
+
+$(GUEST_DIR)/agent: lab/guest/agent.c $(GUEST_JOURNAL)
+	@mkdir -p $(@D)
+	$(call msg,CC-STAT,$@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -static -s -o $@ lab/guest/agent.c \
+		lab/guest/journal.c -lpthread
+
+$(GUEST_DIR)/agentctl: lab/guest/agentctl.c $(GUEST_JOURNAL)
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ lab/guest/agentctl.c \
+		lab/guest/journal.c

@@ -1,0 +1,101 @@
+#!/bin/sh
+# run-guest.sh - start one hvlab guest under QEMU (the canonical command line).
+#
+# usage: run-guest.sh [-n NAME] [-i ADDR/NN] [-g GW] [-t TAP] [-a MAC]
+#                     [-d DISK] [-s SERIAL_FILE] [-q QMP_SOCKET]
+#                     [-p PIDFILE] [-m MEM_MIB] [-M MACHINE] [-k KERNEL]
+#                     [-A EXTRA_APPEND] [-x] [-- QEMU_ARGS...]
+#
+# Execs QEMU in the foreground (run it with & and it keeps the same pid, also
+# under `ip netns exec`).  The NIC is virtio-net on the existing tap TAP
+# (created by the caller; QEMU runs no scripts), the data disk a raw file or
+# device on virtio-blk.  SERIAL_FILE receives the console, where the guest
+# prints "HVLAB-GUEST READY name=NAME ip=ADDR boot_ms=N".  -x prints the
+# command line instead of running it.  docs/guest.md explains every option.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+name=guest ip='' gw='' tap='' mac='' disk='' serial='' qmp='' pidfile=''
+mem=128 machine=q35 kernel="$top/build/guest/vmlinux" extra='' show=0
+initrd="$top/build/guest/initrd.img"
+
+usage() {
+	sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 1
+}
+
+while getopts n:i:g:t:a:d:s:q:p:m:M:k:A:x opt; do
+	case $opt in
+	n) name=$OPTARG ;;
+	i) ip=$OPTARG ;;
+	g) gw=$OPTARG ;;
+	t) tap=$OPTARG ;;
+	a) mac=$OPTARG ;;
+	d) disk=$OPTARG ;;
+	s) serial=$OPTARG ;;
+	q) qmp=$OPTARG ;;
+	p) pidfile=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	M) machine=$OPTARG ;;
+	k) kernel=$OPTARG ;;
+	A) extra=$OPTARG ;;
+	x) show=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+for f in "$kernel" "$initrd"; do
+	[ -f "$f" ] || { echo "run-guest: $f missing (run make)" >&2; exit 1; }
+done
+case "$name" in
+*[!A-Za-z0-9._-]*|'') echo "run-guest: bad name '$name'" >&2; exit 1 ;;
+esac
+
+# Default MAC from the address: 52:54:00 + its last three octets.
+if [ -z "$mac" ] && [ -n "$ip" ]; then
+	mac=$(echo "${ip%/*}" | awk -F. '{ printf "52:54:00:%02x:%02x:%02x",
+	    $2, $3, $4 }')
+fi
+
+case $machine in
+microvm)
+	mach="microvm,accel=kvm:tcg"
+	netdev=virtio-net-device blkdev=virtio-blk-device rom="" ;;
+*)
+	mach="$machine,accel=kvm:tcg"
+	netdev=virtio-net-pci blkdev=virtio-blk-pci rom=",romfile=" ;;
+esac
+
+append="console=ttyS0 quiet panic=-1 hvlab.name=$name"
+[ -n "$ip" ] && append="$append hvlab.ip=$ip"
+[ -n "$gw" ] && append="$append hvlab.gw=$gw"
+[ -n "$extra" ] && append="$append $extra"
+
+set -- -nodefaults -no-user-config -no-reboot -machine "$mach" \
+    -m "$mem" -smp 1 -display none \
+    -kernel "$kernel" -initrd "$initrd" -append "$append" \
+    -name "$name" "$@"
+if [ -n "$serial" ]; then
+	set -- "$@" -serial "file:$serial"
+else
+	set -- "$@" -serial stdio
+fi
+if [ -n "$tap" ]; then
+	set -- "$@" -netdev "tap,id=net0,ifname=$tap,script=no,downscript=no" \
+	    -device "$netdev,netdev=net0${mac:+,mac=$mac}$rom"
+fi
+if [ -n "$disk" ]; then
+	set -- "$@" -drive "file=$disk,if=none,id=disk0,format=raw,cache=writeback" \
+	    -device "$blkdev,drive=disk0"
+fi
+[ -n "$qmp" ] && set -- "$@" -qmp "unix:$qmp,server=on,wait=off"
+[ -n "$pidfile" ] && set -- "$@" -pidfile "$pidfile"
+
+if [ "$show" -eq 1 ]; then
+	printf '%s' qemu-system-x86_64
+	for a in "$@"; do printf " '%s'" "$a"; done
+	echo
+	exit 0
+fi
+exec qemu-system-x86_64 "$@"
