@@ -1,0 +1,426 @@
+/*
+ * migrate.c - live migration steps over QMP (see migrate.h).
+ *
+ * QEMU does the work; this file sets it up, watches it through
+ * query-migrate, and guarantees the one property the platform promises:
+ * a migration that does not complete leaves the VM running on the source.
+ * Figures are QEMU's own (total-time, downtime, ram.transferred); what the
+ * network sees is measured outside (bench/bench_migrate.sh).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "migrate.h"
+
+#define CMD_TIMEOUT_MS 10000
+
+void
+migrate_params_default(struct migrate_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	/* See docs/vm.md "Live migration defaults" for the measurements. */
+	p->downtime_limit_ms = 20;
+	p->max_bandwidth = 1LL << 30;
+	p->announce_initial_ms = -1;
+	p->announce_max_ms = -1;
+	p->announce_rounds = -1;
+	p->announce_step_ms = -1;
+	p->announce_after = 0;
+	p->timeout_ms = 600000;
+	p->poll_ms = 50;
+}
+
+int
+migrate_params_from_json(const cJSON *obj, struct migrate_params *p,
+    char *err)
+{
+	static const char *const keys[] = { "downtime_limit_ms",
+		"max_bandwidth", "announce_initial_ms", "announce_max_ms",
+		"announce_rounds", "announce_step_ms", "announce_after",
+		"timeout_ms", NULL };
+	int64_t t;
+
+	if (!cJSON_IsObject(obj))
+		return err_set(err, "migration parameters must be an object");
+	if (json_check_keys(obj, keys, NULL, err) < 0 ||
+	    json_get_int(obj, "downtime_limit_ms", JSON_OPTIONAL,
+	    &p->downtime_limit_ms, err) < 0 ||
+	    json_get_int(obj, "max_bandwidth", JSON_OPTIONAL,
+	    &p->max_bandwidth, err) < 0 ||
+	    json_get_int(obj, "announce_initial_ms", JSON_OPTIONAL,
+	    &p->announce_initial_ms, err) < 0 ||
+	    json_get_int(obj, "announce_max_ms", JSON_OPTIONAL,
+	    &p->announce_max_ms, err) < 0 ||
+	    json_get_int(obj, "announce_rounds", JSON_OPTIONAL,
+	    &p->announce_rounds, err) < 0 ||
+	    json_get_int(obj, "announce_step_ms", JSON_OPTIONAL,
+	    &p->announce_step_ms, err) < 0 ||
+	    json_get_bool(obj, "announce_after", JSON_OPTIONAL,
+	    &p->announce_after, err) < 0)
+		return -1;
+	t = p->timeout_ms;
+	if (json_get_int(obj, "timeout_ms", JSON_OPTIONAL, &t, err) < 0)
+		return -1;
+	if (p->downtime_limit_ms < 1 || p->downtime_limit_ms > 2000000)
+		return err_set(err, "'downtime_limit_ms' must be in "
+		    "1..2000000");
+	if (p->max_bandwidth < 1048576 || p->max_bandwidth > (1LL << 40))
+		return err_set(err, "'max_bandwidth' must be in 1 MiB/s..1 "
+		    "TiB/s (bytes per second)");
+	if (p->announce_initial_ms > 100000 || p->announce_max_ms > 100000 ||
+	    p->announce_rounds > 1000 || p->announce_step_ms > 10000)
+		return err_set(err, "announce_* values are out of range");
+	if (p->announce_step_ms == 0)
+		return err_set(err, "'announce_step_ms' must be at least 1");
+	if (t < 1000 || t > 86400000)
+		return err_set(err, "'timeout_ms' must be in 1000..86400000");
+	p->timeout_ms = (long)t;
+	return 0;
+}
+
+static int
+get_u64(const cJSON *obj, const char *key, uint64_t *out, char *err)
+{
+	int64_t v = 0;
+
+	if (json_get_int(obj, key, JSON_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v < 0)
+		return err_set(err, "'%s' must not be negative", key);
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int
+migrate_result_parse(const cJSON *ret, struct migrate_result *r, char *err)
+{
+	const cJSON *ram = NULL;
+	const char *s = NULL, *e = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (!cJSON_IsObject(ret))
+		return err_set(err, "query-migrate: answer must be an object");
+	if (json_get_string(ret, "status", JSON_OPTIONAL, &s, err) < 0 ||
+	    json_get_int(ret, "total-time", JSON_OPTIONAL, &r->total_time_ms,
+	    err) < 0 ||
+	    json_get_int(ret, "downtime", JSON_OPTIONAL, &r->downtime_ms,
+	    err) < 0 ||
+	    json_get_int(ret, "setup-time", JSON_OPTIONAL, &r->setup_time_ms,
+	    err) < 0 ||
+	    json_get_int(ret, "expected-downtime", JSON_OPTIONAL,
+	    &r->expected_downtime_ms, err) < 0 ||
+	    json_get_string(ret, "error-desc", JSON_OPTIONAL, &e, err) < 0 ||
+	    json_get_object(ret, "ram", JSON_OPTIONAL, &ram, err) < 0)
+		return err_prefix(err, "query-migrate");
+	snprintf(r->status, sizeof(r->status), "%s", s ? s : "none");
+	if (e != NULL)
+		snprintf(r->error, sizeof(r->error), "%s", e);
+	if (ram != NULL) {
+		if (get_u64(ram, "transferred", &r->transferred_bytes,
+		    err) < 0 ||
+		    get_u64(ram, "total", &r->ram_total_bytes, err) < 0 ||
+		    get_u64(ram, "remaining", &r->ram_remaining_bytes,
+		    err) < 0 ||
+		    get_u64(ram, "dirty-sync-count", &r->dirty_sync_count,
+		    err) < 0 ||
+		    json_get_double(ram, "mbps", JSON_OPTIONAL, &r->mbps,
+		    err) < 0)
+			return err_prefix(err, "query-migrate: ram");
+	}
+	return 0;
+}
+
+cJSON *
+migrate_result_to_json(const struct migrate_result *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "status", r->status);
+	cJSON_AddNumberToObject(o, "total_time_ms", (double)r->total_time_ms);
+	cJSON_AddNumberToObject(o, "downtime_ms", (double)r->downtime_ms);
+	cJSON_AddNumberToObject(o, "setup_time_ms", (double)r->setup_time_ms);
+	cJSON_AddNumberToObject(o, "transferred_bytes",
+	    (double)r->transferred_bytes);
+	cJSON_AddNumberToObject(o, "ram_total_bytes",
+	    (double)r->ram_total_bytes);
+	cJSON_AddNumberToObject(o, "dirty_sync_count",
+	    (double)r->dirty_sync_count);
+	cJSON_AddNumberToObject(o, "mbps", r->mbps);
+	if (r->error[0])
+		cJSON_AddStringToObject(o, "error", r->error);
+	return o;
+}
+
+/* migrate-set-parameters with the announce values that are set, plus
+ * downtime/bandwidth when with_limits. */
+static int
+set_params(struct qmp *q, const struct migrate_params *p, int with_limits,
+    char *err)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	if (a == NULL)
+		return err_set(err, "out of memory");
+	if (with_limits) {
+		cJSON_AddNumberToObject(a, "downtime-limit",
+		    (double)p->downtime_limit_ms);
+		cJSON_AddNumberToObject(a, "max-bandwidth",
+		    (double)p->max_bandwidth);
+	}
+	if (p->announce_initial_ms >= 0)
+		cJSON_AddNumberToObject(a, "announce-initial",
+		    (double)p->announce_initial_ms);
+	if (p->announce_max_ms >= 0)
+		cJSON_AddNumberToObject(a, "announce-max",
+		    (double)p->announce_max_ms);
+	if (p->announce_rounds >= 0)
+		cJSON_AddNumberToObject(a, "announce-rounds",
+		    (double)p->announce_rounds);
+	if (p->announce_step_ms >= 0)
+		cJSON_AddNumberToObject(a, "announce-step",
+		    (double)p->announce_step_ms);
+	return qmp_execute(q, "migrate-set-parameters", a, NULL,
+	    CMD_TIMEOUT_MS, err);
+}
+
+static int
+set_events_cap(struct qmp *q, char *err)
+{
+	return qmp_execute_str(q, "migrate-set-capabilities",
+	    "{\"capabilities\":[{\"capability\":\"events\",\"state\":true}]}",
+	    NULL, CMD_TIMEOUT_MS, err);
+}
+
+/* query-status's "status" into buf. */
+static int
+run_state(struct qmp *q, char *buf, size_t len, char *err)
+{
+	cJSON *ret = NULL;
+	const char *s = NULL;
+	int rc = -1;
+
+	if (qmp_execute(q, "query-status", NULL, &ret, CMD_TIMEOUT_MS,
+	    err) < 0)
+		return -1;
+	if (json_get_string(ret, "status", JSON_REQUIRED, &s, err) == 0) {
+		snprintf(buf, len, "%s", s);
+		rc = 0;
+	}
+	cJSON_Delete(ret);
+	return rc;
+}
+
+static int
+query(struct qmp *q, struct migrate_result *r, char *err)
+{
+	cJSON *ret = NULL;
+	int rc;
+
+	if (qmp_execute(q, "query-migrate", NULL, &ret, CMD_TIMEOUT_MS,
+	    err) < 0)
+		return -1;
+	rc = migrate_result_parse(ret, r, err);
+	cJSON_Delete(ret);
+	return rc;
+}
+
+static int
+valid_uri(const char *uri)
+{
+	size_t i;
+
+	if (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "unix:", 5) != 0)
+		return 0;
+	for (i = 0; uri[i]; i++)
+		if ((unsigned char)uri[i] <= 0x20 || uri[i] == ',')
+			return 0;
+	return i < 256;
+}
+
+int
+migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
+    const char *uri, char *err)
+{
+	cJSON *a;
+	char st[32];
+
+	if (!valid_uri(uri))
+		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT "
+		    "or unix:PATH", uri);
+	if (run_state(tgt, st, sizeof(st), err) < 0)
+		return err_prefix(err, "migration target");
+	if (strcmp(st, "inmigrate") != 0)
+		return err_set(err, "migration target is in state '%s', not "
+		    "waiting for a migration (started without -incoming?)", st);
+	if (set_events_cap(tgt, err) < 0 || set_params(tgt, p, 0, err) < 0)
+		return err_prefix(err, "migration target");
+	a = cJSON_CreateObject();
+	if (a == NULL)
+		return err_set(err, "out of memory");
+	cJSON_AddStringToObject(a, "uri", uri);
+	if (qmp_execute(tgt, "migrate-incoming", a, NULL, CMD_TIMEOUT_MS,
+	    err) < 0)
+		return err_prefix(err, "migration target");
+	return 0;
+}
+
+/* After a failure: cancel, wait for QEMU to leave the active states, and
+ * make the source run again if it ran before. */
+static void
+recover_source(struct qmp *src, int was_running, char *note, size_t len)
+{
+	struct migrate_result r;
+	char st[32], e2[ERR_LEN];
+	uint64_t deadline;
+
+	note[0] = '\0';
+	(void)qmp_execute(src, "migrate_cancel", NULL, NULL, CMD_TIMEOUT_MS,
+	    e2);
+	deadline = clock_mono_ns() + 10 * NS_PER_S;
+	while (clock_mono_ns() < deadline) {
+		if (query(src, &r, e2) < 0)
+			break;
+		if (strcmp(r.status, "active") != 0 &&
+		    strcmp(r.status, "cancelling") != 0 &&
+		    strcmp(r.status, "setup") != 0 &&
+		    strcmp(r.status, "device") != 0 &&
+		    strcmp(r.status, "pre-switchover") != 0)
+			break;
+		clock_sleep_ns(20 * NS_PER_MS);
+	}
+	if (!was_running)
+		return;
+	if (run_state(src, st, sizeof(st), e2) < 0) {
+		snprintf(note, len, "; source state unknown: %.200s", e2);
+		return;
+	}
+	if (strcmp(st, "running") == 0)
+		return;
+	if (qmp_execute(src, "cont", NULL, NULL, CMD_TIMEOUT_MS, e2) < 0)
+		snprintf(note, len, "; source is '%s' and cont failed: %.200s", st,
+		    e2);
+	else
+		snprintf(note, len, "; source resumed from '%s'", st);
+}
+
+int
+migrate_run(struct qmp *src, const struct migrate_params *p,
+    const char *uri, migrate_progress_fn fn, void *arg,
+    struct migrate_result *r, char *err)
+{
+	cJSON *a;
+	char st[32], note[ERR_LEN];
+	uint64_t deadline;
+	int was_running;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->status, sizeof(r->status), "none");
+	if (!valid_uri(uri))
+		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT "
+		    "or unix:PATH", uri);
+	if (run_state(src, st, sizeof(st), err) < 0)
+		return err_prefix(err, "migration source");
+	if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0)
+		return err_set(err, "migration source is '%s', not running",
+		    st);
+	was_running = strcmp(st, "running") == 0;
+	if (set_events_cap(src, err) < 0 || set_params(src, p, 1, err) < 0)
+		return err_prefix(err, "migration source");
+
+	a = cJSON_CreateObject();
+	if (a == NULL)
+		return err_set(err, "out of memory");
+	cJSON_AddStringToObject(a, "uri", uri);
+	if (qmp_execute(src, "migrate", a, NULL, CMD_TIMEOUT_MS, err) < 0) {
+		recover_source(src, was_running, note, sizeof(note));
+		return err_prefix(err, "migration to %s", uri);
+	}
+	deadline = clock_mono_ns() + (uint64_t)p->timeout_ms * NS_PER_MS;
+	for (;;) {
+		if (query(src, r, err) < 0) {
+			recover_source(src, was_running, note, sizeof(note));
+			return err_prefix(err, "migration to %s", uri);
+		}
+		if (strcmp(r->status, "completed") == 0)
+			return 0;
+		if (strcmp(r->status, "failed") == 0 ||
+		    strcmp(r->status, "cancelled") == 0) {
+			recover_source(src, was_running, note, sizeof(note));
+			return err_set(err, "migration to %s %s: %s%s", uri,
+			    r->status, r->error[0] ? r->error : "no reason "
+			    "given", note);
+		}
+		if (fn != NULL)
+			fn(arg, r);
+		if (clock_mono_ns() >= deadline) {
+			recover_source(src, was_running, note, sizeof(note));
+			snprintf(r->status, sizeof(r->status), "cancelled");
+			return err_set(err, "migration to %s did not complete "
+			    "within %ld ms: cancelled%s", uri, p->timeout_ms,
+			    note);
+		}
+		clock_sleep_ns((uint64_t)(p->poll_ms > 0 ? p->poll_ms : 50) *
+		    NS_PER_MS);
+	}
+}
+
+int
+migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, char *err)
+{
+	struct migrate_result r;
+	char st[32];
+	uint64_t deadline;
+	cJSON *a;
+
+	deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	for (;;) {
+		if (query(tgt, &r, err) < 0)
+			return err_prefix(err, "migration target");
+		if (strcmp(r.status, "failed") == 0 ||
+		    strcmp(r.status, "cancelled") == 0)
+			return err_set(err, "incoming migration %s: %s",
+			    r.status, r.error[0] ? r.error : "no reason given");
+		if (strcmp(r.status, "completed") == 0) {
+			if (run_state(tgt, st, sizeof(st), err) < 0)
+				return err_prefix(err, "migration target");
+			if (strcmp(st, "running") == 0)
+				break;
+			if (strcmp(st, "paused") == 0 || strcmp(st,
+			    "prelaunch") == 0) {
+				if (qmp_execute(tgt, "cont", NULL, NULL,
+				    CMD_TIMEOUT_MS, err) < 0)
+					return err_prefix(err, "migration "
+					    "target");
+				break;
+			}
+		}
+		if (clock_mono_ns() >= deadline)
+			return err_set(err, "incoming migration not done within "
+			    "%ld ms (state %s)", timeout_ms, r.status);
+		/* The target's QMP answers while RAM streams in. */
+		clock_sleep_ns(10 * NS_PER_MS);
+	}
+	if (!p->announce_after)
+		return 0;
+	a = cJSON_CreateObject();
+	if (a == NULL)
+		return err_set(err, "out of memory");
+	cJSON_AddNumberToObject(a, "initial", p->announce_initial_ms >= 0 ?
+	    (double)p->announce_initial_ms : 50);
+	cJSON_AddNumberToObject(a, "max", p->announce_max_ms >= 0 ?
+	    (double)p->announce_max_ms : 550);
+	cJSON_AddNumberToObject(a, "rounds", p->announce_rounds >= 0 ?
+	    (double)p->announce_rounds : 5);
+	cJSON_AddNumberToObject(a, "step", p->announce_step_ms >= 0 ?
+	    (double)p->announce_step_ms : 100);
+	if (qmp_execute(tgt, "announce-self", a, NULL, CMD_TIMEOUT_MS,
+	    err) < 0)
+		return err_prefix(err, "migration target");
+	return 0;
+}

@@ -1,0 +1,102 @@
+/*
+ * migrate.h - live migration of a running QEMU to a QEMU waiting on another
+ * host, over QMP.
+ *
+ * The steps, split by host so the control plane can run each on its node:
+ *
+ *   target: vm_start(..., VM_START_INCOMING)  QEMU with -incoming defer
+ *           migrate_incoming(tgt, params, "tcp:ADDR:PORT")
+ *   source: migrate_run(src, params, "tcp:ADDR:PORT", ...)
+ *           -> QEMU's figures in struct migrate_result
+ *   target: migrate_target_wait(tgt, params, ...)   VM running there,
+ *           its MAC announced again (announce-self) when asked
+ *   source: vm_stop() the old QEMU (now in "postmigrate")
+ *
+ * A migration that fails or times out is cancelled and the source VM is
+ * made to run again (cont) if it was running before: it never ends up
+ * paused on the source.  The target QEMU is then the caller's to stop.
+ */
+#ifndef HV_MIGRATE_H
+#define HV_MIGRATE_H
+
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "qmp.h"
+
+struct migrate_params {
+	int64_t downtime_limit_ms;	/* QEMU downtime-limit */
+	int64_t max_bandwidth;		/* bytes per second */
+	/* The destination's self-announce (RARP + guest announce) rounds
+	 * after the switchover; -1 leaves QEMU's value. */
+	int64_t announce_initial_ms;
+	int64_t announce_max_ms;
+	int64_t announce_rounds;
+	int64_t announce_step_ms;
+	int announce_after;		/* target: extra announce-self once
+					 * it runs (1) or not (0) */
+	long timeout_ms;		/* whole migration; cancelled after */
+	long poll_ms;			/* query-migrate interval */
+};
+
+/* The defaults hvd uses (chosen by bench/bench_migrate.sh; docs/vm.md). */
+void migrate_params_default(struct migrate_params *p);
+/* Read {"downtime_limit_ms":N, "max_bandwidth":N, "announce_*":N,
+ * "announce_after":B, "timeout_ms":N} over the defaults already in p;
+ * unknown members and out-of-range values are errors. */
+int migrate_params_from_json(const cJSON *obj, struct migrate_params *p,
+    char *err);
+
+struct migrate_result {
+	char status[24];		/* completed, failed, cancelled, ... */
+	int64_t total_time_ms;
+	int64_t downtime_ms;		/* QEMU's own downtime figure */
+	int64_t setup_time_ms;
+	int64_t expected_downtime_ms;
+	uint64_t transferred_bytes;	/* ram.transferred */
+	uint64_t ram_total_bytes;
+	uint64_t ram_remaining_bytes;
+	uint64_t dirty_sync_count;
+	double mbps;			/* ram.mbps */
+	char error[256];		/* error-desc on failure */
+};
+
+/*
+ * Parse the return value of query-migrate.  All members are optional in
+ * QEMU's schema; present ones are type-checked.  0 or -1 with err.
+ */
+int migrate_result_parse(const cJSON *ret, struct migrate_result *r,
+    char *err);
+/* {"status":S, "total_time_ms":N, "downtime_ms":N, "setup_time_ms":N,
+ *  "transferred_bytes":N, "ram_total_bytes":N, "mbps":F, "error":S?} */
+cJSON *migrate_result_to_json(const struct migrate_result *r);
+
+/* Target: set announce parameters and the events capability, then
+ * migrate-incoming on uri ("tcp:0.0.0.0:49152"). */
+int migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
+    const char *uri, char *err);
+
+/* Progress callback, called after each query-migrate while active. */
+typedef void (*migrate_progress_fn)(void *arg, const struct migrate_result *r);
+
+/*
+ * Source: set capabilities and parameters, migrate to uri, poll
+ * query-migrate until completed/failed or p->timeout_ms.  On success
+ * returns 0 with r filled (status "completed"; the source is then in
+ * "postmigrate").  On failure cancels, makes the source run again when it
+ * ran before, and returns -1 with err (r holds the last figures).
+ */
+int migrate_run(struct qmp *src, const struct migrate_params *p,
+    const char *uri, migrate_progress_fn fn, void *arg,
+    struct migrate_result *r, char *err);
+
+/*
+ * Target: wait up to timeout_ms for the incoming migration to end; when
+ * it completed, make sure the VM runs (cont if it came up paused) and,
+ * with p->announce_after, announce its MACs once more (announce-self).
+ * 0 when running; -1 with err when it failed.
+ */
+int migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, char *err);
+
+#endif

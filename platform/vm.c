@@ -1,0 +1,1074 @@
+/*
+ * vm.c - VM configuration, QEMU command line, and QEMU process life
+ * (see vm.h).
+ *
+ * QEMU is started with -daemonize: the launching QEMU exits once the VM is
+ * set up (its exit status and stderr tell whether it worked) and the VM
+ * lives on in its own session, so hvd can die and come back.  The pid file
+ * QEMU writes and /proc/PID/cmdline are how a restarted hvd knows the
+ * process is still the one it started (pids get reused).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "netcfg.h"
+#include "proc.h"
+#include "vm.h"
+
+#define QEMU_START_TIMEOUT_MS 60000
+#define QMP_CONNECT_TIMEOUT_MS 10000
+#define QMP_CMD_TIMEOUT_MS 10000
+
+static const char *const cache_modes[] = { "none", "directsync",
+	"writeback", "writethrough", "unsafe", NULL };
+static const char *const formats[] = { "qcow2", "raw", NULL };
+static const char *const machines[] = { "q35", "pc", "microvm", NULL };
+
+static int
+in_list(const char *s, const char *const list[])
+{
+	int i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+vm_config_init(struct vm_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->vcpus = 1;
+	c->memory_mib = 128;
+	snprintf(c->machine, sizeof(c->machine), "q35");
+}
+
+static int
+name_valid(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') ||
+		    (i > 0 && (ch == '_' || ch == '.' || ch == '-'))))
+			return 0;
+	}
+	return 1;
+}
+
+/* No control characters (they would end up in argv and logs). */
+static int
+text_clean(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+mac_valid(const char *m)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (strlen(m) != 17 || sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
+	    &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return 0;
+	/* unicast only */
+	return (b[0] & 1) == 0;
+}
+
+int
+vm_config_check(const struct vm_config *c, char *err)
+{
+	int i, j;
+
+	if (!name_valid(c->name, VM_NAME_MAX))
+		return err_set(err, "name: '%s' must be 1 to %d characters of "
+		    "A-Z a-z 0-9 _ . - starting with a letter or digit",
+		    c->name, VM_NAME_MAX);
+	if (c->vcpus < 1 || c->vcpus > 64)
+		return err_set(err, "vcpus: %d is not in 1..64", c->vcpus);
+	if (c->memory_mib < 16 || c->memory_mib > 1048576)
+		return err_set(err, "memory_mib: %d is not in 16..1048576",
+		    c->memory_mib);
+	if (!in_list(c->machine, machines))
+		return err_set(err, "machine: '%s' is not one of q35, pc, "
+		    "microvm", c->machine);
+	if (!text_clean(c->cpu) || strchr(c->cpu, ' ') != NULL)
+		return err_set(err, "cpu: invalid model name");
+	if (!text_clean(c->kernel) || !text_clean(c->initrd) ||
+	    !text_clean(c->cmdline))
+		return err_set(err, "kernel/initrd/cmdline: control "
+		    "characters are not allowed");
+	if (c->kernel[0] != '\0' && c->kernel[0] != '/')
+		return err_set(err, "kernel: '%s' must be an absolute path",
+		    c->kernel);
+	if (c->initrd[0] != '\0' && c->initrd[0] != '/')
+		return err_set(err, "initrd: '%s' must be an absolute path",
+		    c->initrd);
+	if (c->initrd[0] != '\0' && c->kernel[0] == '\0')
+		return err_set(err, "initrd: needs a kernel");
+	if (c->cmdline[0] != '\0' && c->kernel[0] == '\0')
+		return err_set(err, "cmdline: needs a kernel");
+	if (c->ndisks < 0 || c->ndisks > VM_MAX_DISKS)
+		return err_set(err, "disks: at most %d", VM_MAX_DISKS);
+	if (c->nnics < 0 || c->nnics > VM_MAX_NICS)
+		return err_set(err, "nics: at most %d", VM_MAX_NICS);
+	if (c->kernel[0] == '\0' && c->ndisks == 0)
+		return err_set(err, "kernel: a VM needs a kernel or a disk to "
+		    "boot from");
+	for (i = 0; i < c->ndisks; i++) {
+		const struct vm_disk *d = &c->disks[i];
+
+		if (!name_valid(d->pool, sizeof(d->pool) - 1))
+			return err_set(err, "disks[%d].pool: '%s' is not a "
+			    "valid pool name", i, d->pool);
+		if (!name_valid(d->volume, sizeof(d->volume) - 1))
+			return err_set(err, "disks[%d].volume: '%s' is not a "
+			    "valid volume name", i, d->volume);
+		if (!in_list(d->format, formats))
+			return err_set(err, "disks[%d].format: '%s' is not "
+			    "one of qcow2, raw", i, d->format);
+		if (!in_list(d->cache, cache_modes))
+			return err_set(err, "disks[%d].cache: '%s' is not one "
+			    "of none, directsync, writeback, writethrough, "
+			    "unsafe", i, d->cache);
+		if (!text_clean(d->path))
+			return err_set(err, "disks[%d].path: control "
+			    "characters are not allowed", i);
+		if (d->path[0] != '\0' && d->path[0] != '/' &&
+		    strncmp(d->path, "iscsi://", 8) != 0)
+			return err_set(err, "disks[%d].path: '%s' must be an "
+			    "absolute path or an iscsi:// URI", i, d->path);
+		for (j = 0; j < i; j++)
+			if (strcmp(c->disks[j].pool, d->pool) == 0 &&
+			    strcmp(c->disks[j].volume, d->volume) == 0)
+				return err_set(err, "disks[%d]: volume %s/%s "
+				    "is already disks[%d]", i, d->pool,
+				    d->volume, j);
+	}
+	for (i = 0; i < c->nnics; i++) {
+		const struct vm_nic *n = &c->nics[i];
+
+		if (!netcfg_vlan_valid(n->vlan))
+			return err_set(err, "nics[%d].vlan: %d is not in "
+			    "0..4094", i, n->vlan);
+		if (n->mac[0] != '\0' && !mac_valid(n->mac))
+			return err_set(err, "nics[%d].mac: '%s' is not a "
+			    "unicast MAC like 52:54:00:12:34:56", i, n->mac);
+		if (n->model[0] != '\0' && !name_valid(n->model,
+		    sizeof(n->model) - 1))
+			return err_set(err, "nics[%d].model: invalid", i);
+		for (j = 0; j < i; j++)
+			if (n->mac[0] != '\0' &&
+			    strcasecmp(c->nics[j].mac, n->mac) == 0)
+				return err_set(err, "nics[%d].mac: %s is also "
+				    "nics[%d]'s", i, n->mac, j);
+	}
+	return 0;
+}
+
+/* Copy string member key of obj into buf (size len); too long is an
+ * error.  field names the member for error bodies. */
+static int
+get_str(const cJSON *obj, const char *key, int flags, char *buf, size_t len,
+    const char *field, char *bad, size_t bad_len, char *err)
+{
+	const char *s = NULL;
+
+	if (json_get_string(obj, key, flags, &s, err) < 0)
+		goto fail;
+	if (s == NULL)
+		return 0;
+	if (strlen(s) >= len) {
+		err_set(err, "'%s' is longer than %zu characters", key,
+		    len - 1);
+		goto fail;
+	}
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
+fail:
+	if (bad != NULL)
+		snprintf(bad, bad_len, "%s", field);
+	return err_prefix(err, "%s", field);
+}
+
+static int
+get_int(const cJSON *obj, const char *key, int flags, int *out,
+    const char *field, char *bad, size_t bad_len, char *err)
+{
+	int64_t v = *out;
+
+	if (json_get_int(obj, key, flags, &v, err) < 0 || v < INT32_MIN ||
+	    v > INT32_MAX) {
+		if (bad != NULL)
+			snprintf(bad, bad_len, "%s", field);
+		if (v < INT32_MIN || v > INT32_MAX)
+			err_set(err, "'%s' is out of range", key);
+		return err_prefix(err, "%s", field);
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int
+vm_config_from_json(const cJSON *obj, struct vm_config *c, char *bad,
+    size_t bad_len, char *err)
+{
+	static const char *const top[] = { "name", "vcpus", "memory_mib",
+		"machine", "cpu", "kernel", "initrd", "cmdline", "disks",
+		"nics", NULL };
+	static const char *const dkeys[] = { "pool", "volume", "format",
+		"cache", "readonly", "path", NULL };
+	static const char *const nkeys[] = { "vlan", "mac", "model", NULL };
+	const cJSON *arr = NULL, *it;
+	const char *badkey = NULL;
+	char field[64];
+	int i;
+
+	vm_config_init(c);
+	if (bad != NULL && bad_len > 0)
+		bad[0] = '\0';
+	if (!cJSON_IsObject(obj))
+		return err_set(err, "VM config must be a JSON object");
+	if (json_check_keys(obj, top, &badkey, err) < 0) {
+		if (bad != NULL)
+			snprintf(bad, bad_len, "%s", badkey ? badkey : "");
+		return -1;
+	}
+	if (get_str(obj, "name", JSON_REQUIRED, c->name, sizeof(c->name),
+	    "name", bad, bad_len, err) < 0 ||
+	    get_int(obj, "vcpus", JSON_OPTIONAL, &c->vcpus, "vcpus", bad,
+	    bad_len, err) < 0 ||
+	    get_int(obj, "memory_mib", JSON_OPTIONAL, &c->memory_mib,
+	    "memory_mib", bad, bad_len, err) < 0 ||
+	    get_str(obj, "machine", JSON_OPTIONAL, c->machine,
+	    sizeof(c->machine), "machine", bad, bad_len, err) < 0 ||
+	    get_str(obj, "cpu", JSON_OPTIONAL, c->cpu, sizeof(c->cpu), "cpu",
+	    bad, bad_len, err) < 0 ||
+	    get_str(obj, "kernel", JSON_OPTIONAL, c->kernel, sizeof(c->kernel),
+	    "kernel", bad, bad_len, err) < 0 ||
+	    get_str(obj, "initrd", JSON_OPTIONAL, c->initrd, sizeof(c->initrd),
+	    "initrd", bad, bad_len, err) < 0 ||
+	    get_str(obj, "cmdline", JSON_OPTIONAL, c->cmdline,
+	    sizeof(c->cmdline), "cmdline", bad, bad_len, err) < 0)
+		return -1;
+
+	if (json_get_array(obj, "disks", JSON_OPTIONAL, &arr, err) < 0)
+		goto bad_disks;
+	i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		struct vm_disk *d;
+
+		snprintf(field, sizeof(field), "disks[%d]", i);
+		if (i == VM_MAX_DISKS) {
+			err_set(err, "%s: at most %d disks", field,
+			    VM_MAX_DISKS);
+			goto bad_disks;
+		}
+		if (!cJSON_IsObject(it)) {
+			err_set(err, "%s must be an object", field);
+			goto bad_disks;
+		}
+		if (json_check_keys(it, dkeys, &badkey, err) < 0) {
+			err_prefix(err, "%s", field);
+			goto bad_disks;
+		}
+		d = &c->disks[i];
+		snprintf(d->format, sizeof(d->format), "qcow2");
+		snprintf(d->cache, sizeof(d->cache), "none");
+		if (get_str(it, "pool", JSON_REQUIRED, d->pool,
+		    sizeof(d->pool), field, NULL, 0, err) < 0 ||
+		    get_str(it, "volume", JSON_REQUIRED, d->volume,
+		    sizeof(d->volume), field, NULL, 0, err) < 0 ||
+		    get_str(it, "format", JSON_OPTIONAL, d->format,
+		    sizeof(d->format), field, NULL, 0, err) < 0 ||
+		    get_str(it, "cache", JSON_OPTIONAL, d->cache,
+		    sizeof(d->cache), field, NULL, 0, err) < 0 ||
+		    get_str(it, "path", JSON_OPTIONAL, d->path,
+		    sizeof(d->path), field, NULL, 0, err) < 0 ||
+		    json_get_bool(it, "readonly", JSON_OPTIONAL, &d->readonly,
+		    err) < 0)
+			goto bad_disks;
+		i++;
+	}
+	c->ndisks = i;
+
+	arr = NULL;
+	if (json_get_array(obj, "nics", JSON_OPTIONAL, &arr, err) < 0)
+		goto bad_nics;
+	i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		struct vm_nic *n;
+
+		snprintf(field, sizeof(field), "nics[%d]", i);
+		if (i == VM_MAX_NICS) {
+			err_set(err, "%s: at most %d NICs", field,
+			    VM_MAX_NICS);
+			goto bad_nics;
+		}
+		if (!cJSON_IsObject(it)) {
+			err_set(err, "%s must be an object", field);
+			goto bad_nics;
+		}
+		if (json_check_keys(it, nkeys, &badkey, err) < 0) {
+			err_prefix(err, "%s", field);
+			goto bad_nics;
+		}
+		n = &c->nics[i];
+		if (get_int(it, "vlan", JSON_OPTIONAL, &n->vlan, field, NULL,
+		    0, err) < 0 ||
+		    get_str(it, "mac", JSON_OPTIONAL, n->mac, sizeof(n->mac),
+		    field, NULL, 0, err) < 0 ||
+		    get_str(it, "model", JSON_OPTIONAL, n->model,
+		    sizeof(n->model), field, NULL, 0, err) < 0)
+			goto bad_nics;
+		i++;
+	}
+	c->nnics = i;
+
+	if (vm_config_check(c, err) < 0) {
+		if (bad != NULL) {
+			size_t k = strcspn(err, ":[");
+
+			snprintf(bad, bad_len, "%.*s", (int)k, err);
+		}
+		return -1;
+	}
+	return 0;
+bad_disks:
+	if (bad != NULL)
+		snprintf(bad, bad_len, "disks");
+	return -1;
+bad_nics:
+	if (bad != NULL)
+		snprintf(bad, bad_len, "nics");
+	return -1;
+}
+
+cJSON *
+vm_config_to_json(const struct vm_config *c)
+{
+	cJSON *o = cJSON_CreateObject(), *arr, *e;
+	int i;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", c->name);
+	cJSON_AddNumberToObject(o, "vcpus", c->vcpus);
+	cJSON_AddNumberToObject(o, "memory_mib", c->memory_mib);
+	cJSON_AddStringToObject(o, "machine", c->machine);
+	if (c->cpu[0])
+		cJSON_AddStringToObject(o, "cpu", c->cpu);
+	if (c->kernel[0])
+		cJSON_AddStringToObject(o, "kernel", c->kernel);
+	if (c->initrd[0])
+		cJSON_AddStringToObject(o, "initrd", c->initrd);
+	if (c->cmdline[0])
+		cJSON_AddStringToObject(o, "cmdline", c->cmdline);
+	arr = cJSON_AddArrayToObject(o, "disks");
+	for (i = 0; arr != NULL && i < c->ndisks; i++) {
+		const struct vm_disk *d = &c->disks[i];
+
+		e = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, e);
+		cJSON_AddStringToObject(e, "pool", d->pool);
+		cJSON_AddStringToObject(e, "volume", d->volume);
+		cJSON_AddStringToObject(e, "format", d->format);
+		cJSON_AddStringToObject(e, "cache", d->cache);
+		if (d->readonly)
+			cJSON_AddBoolToObject(e, "readonly", 1);
+		if (d->path[0])
+			cJSON_AddStringToObject(e, "path", d->path);
+	}
+	arr = cJSON_AddArrayToObject(o, "nics");
+	for (i = 0; arr != NULL && i < c->nnics; i++) {
+		const struct vm_nic *n = &c->nics[i];
+
+		e = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, e);
+		cJSON_AddNumberToObject(e, "vlan", n->vlan);
+		if (n->mac[0])
+			cJSON_AddStringToObject(e, "mac", n->mac);
+		if (n->model[0])
+			cJSON_AddStringToObject(e, "model", n->model);
+	}
+	return o;
+}
+
+static uint32_t
+fnv1a(const char *s, uint32_t h)
+{
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void
+vm_tap_name(const char *vm, int nic, char *buf, size_t len)
+{
+	snprintf(buf, len, "hv%08xn%u", fnv1a(vm, 2166136261u),
+	    (unsigned)nic % 100u);
+}
+
+void
+vm_default_mac(const char *vm, int nic, char *buf, size_t len)
+{
+	char idx[16];
+	uint32_t h;
+
+	snprintf(idx, sizeof(idx), "/%d", nic);
+	h = fnv1a(idx, fnv1a(vm, 2166136261u));
+	snprintf(buf, len, "52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff,
+	    (h >> 8) & 0xff, h & 0xff);
+}
+
+/* ---- argv ---- */
+
+struct argv_buf {
+	char **v;
+	int n, cap;
+	int oom;
+};
+
+static void
+av_add(struct argv_buf *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+av_add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (a->oom)
+		return;
+	if (a->n + 2 > a->cap) {
+		int ncap = a->cap ? a->cap * 2 : 64;
+		char **nv = realloc(a->v, (size_t)ncap * sizeof(*nv));
+
+		if (nv == NULL) {
+			a->oom = 1;
+			return;
+		}
+		a->v = nv;
+		a->cap = ncap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL) {
+		a->oom = 1;
+		return;
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+/* QEMU option values double a comma to mean a literal one. */
+static void
+opt_escape(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < len; s++) {
+		buf[o++] = *s;
+		if (*s == ',')
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+}
+
+void
+vm_argv_free(char **argv)
+{
+	int i;
+
+	if (argv == NULL)
+		return;
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void
+run_paths(const struct vm_host *h, const char *name, char *dir, char *qmp,
+    char *pid, char *serial)
+{
+	if (dir)
+		snprintf(dir, VM_PATH_MAX, "%.400s/%.48s", h->run_base, name);
+	if (qmp)
+		snprintf(qmp, VM_PATH_MAX, "%.400s/%.48s/qmp.sock", h->run_base,
+		    name);
+	if (pid)
+		snprintf(pid, VM_PATH_MAX, "%.400s/%.48s/qemu.pid", h->run_base,
+		    name);
+	if (serial)
+		snprintf(serial, VM_PATH_MAX, "%.400s/%.48s/serial.log",
+		    h->run_base, name);
+}
+
+int
+vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
+    char ***argv_out, char *err)
+{
+	struct argv_buf a = { 0 };
+	char qmp[VM_PATH_MAX], pid[VM_PATH_MAX], serial[VM_PATH_MAX];
+	char e1[2 * VM_PATH_MAX + 8], tap[IFNAMSIZ], mac[18];
+	int i, mmio;
+
+	*argv_out = NULL;
+	if (vm_config_check(c, err) < 0)
+		return -1;
+	if (h->run_base[0] != '/')
+		return err_set(err, "run_base '%s' must be an absolute path",
+		    h->run_base);
+	if (strlen(h->run_base) + strlen(c->name) + 16 > 107)
+		return err_set(err, "run_base '%s': QMP socket path would be "
+		    "too long for a unix socket", h->run_base);
+	for (i = 0; i < c->ndisks; i++)
+		if (c->disks[i].path[0] == '\0')
+			return err_set(err, "disks[%d]: volume %s/%s has no "
+			    "resolved path", i, c->disks[i].pool,
+			    c->disks[i].volume);
+	run_paths(h, c->name, NULL, qmp, pid, serial);
+	mmio = strcmp(c->machine, "microvm") == 0;
+
+	av_add(&a, "%s", h->qemu[0] ? h->qemu : "qemu-system-x86_64");
+	av_add(&a, "-name");
+	av_add(&a, "guest=%s,debug-threads=on", c->name);
+	av_add(&a, "-machine");
+	if (mmio)
+		av_add(&a, "microvm,accel=kvm:tcg,pit=off,pic=off,rtc=on");
+	else
+		av_add(&a, "%s,accel=kvm:tcg", c->machine);
+	if (c->cpu[0]) {
+		av_add(&a, "-cpu");
+		av_add(&a, "%s", c->cpu);
+	}
+	av_add(&a, "-smp");
+	av_add(&a, "%d", c->vcpus);
+	av_add(&a, "-m");
+	av_add(&a, "%d", c->memory_mib);
+	av_add(&a, "-nodefaults");
+	av_add(&a, "-no-user-config");
+	av_add(&a, "-display");
+	av_add(&a, "none");
+	opt_escape(qmp, e1, sizeof(e1));
+	av_add(&a, "-qmp");
+	av_add(&a, "unix:%s,server=on,wait=off", e1);
+	opt_escape(serial, e1, sizeof(e1));
+	av_add(&a, "-chardev");
+	av_add(&a, "file,id=serial0,path=%s", e1);
+	av_add(&a, "-serial");
+	av_add(&a, "chardev:serial0");
+	av_add(&a, "-pidfile");
+	av_add(&a, "%s", pid);
+	av_add(&a, "-daemonize");
+	if (c->kernel[0]) {
+		av_add(&a, "-kernel");
+		av_add(&a, "%s", c->kernel);
+		if (c->initrd[0]) {
+			av_add(&a, "-initrd");
+			av_add(&a, "%s", c->initrd);
+		}
+		if (c->cmdline[0]) {
+			av_add(&a, "-append");
+			av_add(&a, "%s", c->cmdline);
+		}
+	}
+	for (i = 0; i < c->ndisks; i++) {
+		const struct vm_disk *d = &c->disks[i];
+
+		opt_escape(d->path, e1, sizeof(e1));
+		av_add(&a, "-drive");
+		av_add(&a, "file=%s,format=%s,if=none,id=disk%d,cache=%s%s",
+		    e1, d->format, i, d->cache, d->readonly ? ",readonly=on" :
+		    "");
+		av_add(&a, "-device");
+		av_add(&a, "%s,drive=disk%d,id=vd%d%s",
+		    mmio ? "virtio-blk-device" : "virtio-blk-pci", i, i,
+		    (c->kernel[0] == '\0' && i == 0) ? ",bootindex=1" : "");
+	}
+	for (i = 0; i < c->nnics; i++) {
+		const struct vm_nic *n = &c->nics[i];
+
+		vm_tap_name(c->name, i, tap, sizeof(tap));
+		if (n->mac[0])
+			snprintf(mac, sizeof(mac), "%s", n->mac);
+		else
+			vm_default_mac(c->name, i, mac, sizeof(mac));
+		av_add(&a, "-netdev");
+		av_add(&a, "tap,id=net%d,ifname=%s,script=no,downscript=no",
+		    i, tap);
+		av_add(&a, "-device");
+		/* romfile= empty: no PXE option ROM (none needed, and it
+		 * would have to exist alike on every migration target). */
+		av_add(&a, "%s,netdev=net%d,id=nic%d,mac=%s%s",
+		    n->model[0] ? n->model : (mmio ? "virtio-net-device" :
+		    "virtio-net-pci"), i, i, mac, mmio ? "" : ",romfile=");
+	}
+	if (flags & VM_START_PAUSED)
+		av_add(&a, "-S");
+	if (flags & VM_START_INCOMING) {
+		av_add(&a, "-incoming");
+		av_add(&a, "defer");
+	}
+	if (a.oom) {
+		vm_argv_free(a.v);
+		return err_set(err, "VM %s: out of memory building argv",
+		    c->name);
+	}
+	*argv_out = a.v;
+	return 0;
+}
+
+/* ---- processes ---- */
+
+/* pid exists and is not a zombie. */
+static int
+pid_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || p[1] == '\0' || p[2] == '\0')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+/* /proc/PID/cmdline carries "guest=NAME,..." after -name and the QMP
+ * socket path: it is this VM's QEMU. */
+static int
+pid_is_vm(pid_t pid, const char *name, const char *qmp_path)
+{
+	char path[64], want[VM_NAME_MAX + 16], *buf = NULL;
+	size_t n = 0, cap = 0, off;
+	int fd, found_name = 0, found_qmp = 0;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap += 65536;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "guest=%s,", name);
+	for (off = 0; off < n; off += strlen(buf + off) + 1) {
+		const char *arg = buf + off;
+
+		if (strncmp(arg, want, strlen(want)) == 0)
+			found_name = 1;
+		if (strncmp(arg, "unix:", 5) == 0 &&
+		    strncmp(arg + 5, qmp_path, strlen(qmp_path)) == 0 &&
+		    arg[5 + strlen(qmp_path)] == ',')
+			found_qmp = 1;
+	}
+	free(buf);
+	return found_name && found_qmp;
+}
+
+static pid_t
+read_pidfile(const char *path)
+{
+	char buf[32];
+	long v;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || v <= 1 || v > 0x3fffffff ||
+	    (*end != '\0' && *end != '\n'))
+		return -1;
+	return (pid_t)v;
+}
+
+static int
+mkdir_p(const char *path, mode_t mode, char *err)
+{
+	char tmp[VM_PATH_MAX], *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return err_errno(err, "mkdir %s", tmp);
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return err_errno(err, "mkdir %s", tmp);
+	return 0;
+}
+
+static void
+ovs_of(const struct vm_host *h, struct netcfg_ovs *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->bridge, sizeof(o->bridge), "%s", h->bridge);
+	snprintf(o->db, sizeof(o->db), "%s", h->ovs_db);
+}
+
+/* Last non-empty line of a file (QEMU's error), into buf. */
+static void
+last_line(const char *path, char *buf, size_t len)
+{
+	char tmp[4096];
+	ssize_t n;
+	int fd;
+	char *e, *s;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(tmp) - 1)
+		lseek(fd, -(off_t)(sizeof(tmp) - 1), SEEK_END);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, tmp, sizeof(tmp) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	tmp[n] = '\0';
+	e = tmp + n;
+	while (e > tmp && (e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	s = strrchr(tmp, '\n');
+	snprintf(buf, len, "%.250s", s ? s + 1 : tmp);
+}
+
+void
+vm_proc_release(struct vm_proc *p)
+{
+	if (p == NULL)
+		return;
+	qmp_close(p->qmp);
+	p->qmp = NULL;
+}
+
+int
+vm_proc_alive(const struct vm_proc *p)
+{
+	return pid_running(p->pid) && pid_is_vm(p->pid, p->name, p->qmp_path);
+}
+
+static int
+wait_gone(pid_t pid, long timeout_ms)
+{
+	uint64_t deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	for (;;) {
+		/* Reap it if it happens to be our child (tests). */
+		(void)proc_wait(pid, NULL, 0);
+		if (!pid_running(pid))
+			return 0;
+		if (clock_mono_ns() >= deadline)
+			return -1;
+		clock_sleep_ns(20 * NS_PER_MS);
+	}
+}
+
+int
+vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
+    struct vm_proc *p, char *err)
+{
+	struct netcfg_ovs ovs;
+	struct proc_opts po;
+	char **argv = NULL, logpath[VM_PATH_MAX + 16], line[256];
+	char pidpath[VM_PATH_MAX], jpath[VM_PATH_MAX + 16];
+	char tap[IFNAMSIZ], e2[ERR_LEN];
+	cJSON *doc = NULL;
+	int i, ntaps = 0, made_dir = 0;
+	pid_t old;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	if (vm_argv_build(h, c, flags, &argv, err) < 0)
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	run_paths(h, c->name, p->dir, p->qmp_path, pidpath, p->serial_path);
+
+	old = read_pidfile(pidpath);
+	if (old > 0 && pid_running(old) && pid_is_vm(old, c->name,
+	    p->qmp_path)) {
+		err_set(err, "VM %s is already running (pid %d)", c->name,
+		    (int)old);
+		goto fail_nodir;
+	}
+	if (mkdir_p(p->dir, 0750, err) < 0)
+		goto fail_nodir;
+	made_dir = 1;
+	unlink(pidpath);
+	unlink(p->qmp_path);
+
+	ovs_of(h, &ovs);
+	for (i = 0; i < c->nnics; i++) {
+		vm_tap_name(c->name, i, tap, sizeof(tap));
+		if (netcfg_tap_add(&ovs, tap, c->nics[i].vlan, err) < 0) {
+			err_prefix(err, "VM %s: nics[%d]", c->name, i);
+			goto fail;
+		}
+		ntaps++;
+	}
+	doc = vm_config_to_json(c);
+	snprintf(jpath, sizeof(jpath), "%s/vm.json", p->dir);
+	if (doc == NULL || json_write_file(jpath, doc, err) < 0) {
+		if (doc == NULL)
+			err_set(err, "out of memory");
+		err_prefix(err, "VM %s", c->name);
+		goto fail;
+	}
+
+	snprintf(logpath, sizeof(logpath), "%s/qemu.log", p->dir);
+	unlink(logpath);
+	memset(&po, 0, sizeof(po));
+	po.stdin_null = 1;
+	po.stdout_file = logpath;
+	po.stderr_file = logpath;
+	if (proc_run((const char *const *)argv, &po, QEMU_START_TIMEOUT_MS,
+	    NULL, e2) < 0) {
+		last_line(logpath, line, sizeof(line));
+		err_set(err, "VM %s: QEMU did not start: %s", c->name,
+		    line[0] ? line : e2);
+		goto fail;
+	}
+	p->pid = read_pidfile(pidpath);
+	if (p->pid <= 0 || !pid_running(p->pid)) {
+		last_line(logpath, line, sizeof(line));
+		err_set(err, "VM %s: QEMU exited right after starting%s%s",
+		    c->name, line[0] ? ": " : "", line);
+		goto fail;
+	}
+	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
+	if (p->qmp == NULL) {
+		err_prefix(err, "VM %s", c->name);
+		goto fail;
+	}
+	cJSON_Delete(doc);
+	vm_argv_free(argv);
+	return 0;
+fail:
+	if (p->pid > 0 && pid_running(p->pid) && pid_is_vm(p->pid, c->name,
+	    p->qmp_path)) {
+		proc_kill(p->pid, SIGKILL);
+		wait_gone(p->pid, 5000);
+	}
+	for (i = 0; i < ntaps; i++) {
+		vm_tap_name(c->name, i, tap, sizeof(tap));
+		(void)netcfg_tap_del(&ovs, tap, e2);
+	}
+	if (made_dir) {
+		unlink(jpath);
+		unlink(pidpath);
+		unlink(p->qmp_path);
+	}
+fail_nodir:
+	cJSON_Delete(doc);
+	vm_argv_free(argv);
+	p->pid = -1;
+	return -1;
+}
+
+int
+vm_qmp(struct vm_proc *p, char *err)
+{
+	if (p->qmp != NULL)
+		return 0;
+	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
+	return p->qmp != NULL ? 0 : err_prefix(err, "VM %s", p->name);
+}
+
+int
+vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
+    char *err)
+{
+	char pidpath[VM_PATH_MAX];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	if (!name_valid(name, VM_NAME_MAX))
+		return err_set(err, "'%s' is not a VM name", name);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	run_paths(h, name, p->dir, p->qmp_path, pidpath, p->serial_path);
+	p->pid = read_pidfile(pidpath);
+	if (p->pid <= 0 || !pid_running(p->pid) ||
+	    !pid_is_vm(p->pid, name, p->qmp_path)) {
+		p->pid = -1;
+		return 0;
+	}
+	if (vm_qmp(p, err) < 0)
+		return -1;
+	return 1;
+}
+
+int
+vm_status(struct vm_proc *p, char *buf, size_t len, char *err)
+{
+	cJSON *ret = NULL;
+	const char *st = NULL;
+	int rc = -1;
+
+	if (!vm_proc_alive(p)) {
+		snprintf(buf, len, "stopped");
+		vm_proc_release(p);
+		return 0;
+	}
+	if (p->qmp != NULL && qmp_execute(p->qmp, "query-status", NULL, &ret,
+	    QMP_CMD_TIMEOUT_MS, err) < 0) {
+		/* A broken connection: try once more on a fresh one. */
+		vm_proc_release(p);
+	}
+	if (ret == NULL) {
+		if (vm_qmp(p, err) < 0 || qmp_execute(p->qmp, "query-status",
+		    NULL, &ret, QMP_CMD_TIMEOUT_MS, err) < 0)
+			goto out;
+	}
+	if (json_get_string(ret, "status", JSON_REQUIRED, &st, err) < 0) {
+		err_prefix(err, "VM %s: query-status", p->name);
+		goto out;
+	}
+	snprintf(buf, len, "%s", st);
+	rc = 0;
+out:
+	cJSON_Delete(ret);
+	return rc;
+}
+
+int
+vm_shutdown(struct vm_proc *p, long timeout_ms, char *err)
+{
+	if (!vm_proc_alive(p))
+		return 0;
+	if (vm_qmp(p, err) < 0 ||
+	    qmp_execute(p->qmp, "system_powerdown", NULL, NULL,
+	    QMP_CMD_TIMEOUT_MS, err) < 0)
+		return err_prefix(err, "VM %s: shutdown", p->name);
+	if (wait_gone(p->pid, timeout_ms) < 0)
+		return err_set(err, "VM %s: the guest did not power off "
+		    "within %ld ms (it is still running)", p->name,
+		    timeout_ms);
+	vm_proc_release(p);
+	return 0;
+}
+
+int
+vm_stop(struct vm_proc *p, long grace_ms, char *err)
+{
+	char e2[ERR_LEN];
+
+	if (!vm_proc_alive(p)) {
+		vm_proc_release(p);
+		return 0;
+	}
+	if (vm_qmp(p, e2) == 0)
+		(void)qmp_execute(p->qmp, "quit", NULL, NULL, grace_ms, e2);
+	vm_proc_release(p);
+	if (wait_gone(p->pid, grace_ms) == 0)
+		return 0;
+	/* Still this VM's QEMU?  Then kill it by its pid. */
+	if (vm_proc_alive(p) && proc_kill(p->pid, SIGKILL) < 0)
+		return err_errno(err, "VM %s: kill pid %d", p->name,
+		    (int)p->pid);
+	if (wait_gone(p->pid, 5000) < 0)
+		return err_set(err, "VM %s: pid %d does not go away", p->name,
+		    (int)p->pid);
+	return 0;
+}
+
+int
+vm_cleanup(const struct vm_host *h, const char *name, char *err)
+{
+	struct vm_proc p;
+	struct netcfg_ovs ovs;
+	char path[VM_PATH_MAX + 16], tap[IFNAMSIZ], e2[ERR_LEN];
+	cJSON *doc;
+	const cJSON *nics = NULL;
+	int i, n = VM_MAX_NICS, rc = 0;
+
+	if (!name_valid(name, VM_NAME_MAX))
+		return err_set(err, "'%s' is not a VM name", name);
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	run_paths(h, name, p.dir, p.qmp_path, path, p.serial_path);
+	p.pid = read_pidfile(path);
+	if (p.pid > 0 && vm_proc_alive(&p))
+		return err_set(err, "VM %s is still running (pid %d)", name,
+		    (int)p.pid);
+	snprintf(path, sizeof(path), "%s/vm.json", p.dir);
+	doc = json_parse_file(path, 1 << 20, e2);
+	if (doc != NULL && json_get_array(doc, "nics", JSON_OPTIONAL, &nics,
+	    e2) == 0 && nics != NULL)
+		n = cJSON_GetArraySize(nics);
+	cJSON_Delete(doc);
+	ovs_of(h, &ovs);
+	for (i = 0; i < n; i++) {
+		vm_tap_name(name, i, tap, sizeof(tap));
+		if (netcfg_tap_del(&ovs, tap, e2) < 0 && rc == 0) {
+			rc = -1;
+			err_set(err, "VM %s: %s", name, e2);
+		}
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/qemu.pid", p.dir);
+	unlink(path);
+	unlink(p.qmp_path);
+	return rc;
+}

@@ -1,0 +1,243 @@
+/*
+ * vmtool.c - a small driver for hvd's VM layer (platform/vm.c, qmp.c,
+ * migrate.c, netcfg.c), used by the integration tests and the migration
+ * benchmark to call the real modules without the control plane.
+ *
+ *   vmtool [HOST OPTIONS] argv CONFIG.json [--incoming]
+ *   vmtool [HOST OPTIONS] start CONFIG.json [--incoming]
+ *   vmtool [HOST OPTIONS] status|adopt|stop|cleanup NAME
+ *   vmtool [HOST OPTIONS] shutdown NAME [TIMEOUT_MS]
+ *   vmtool [HOST OPTIONS] migrate NAME DST_RUN_BASE URI [PARAMS.json]
+ *
+ * HOST OPTIONS: -r RUN_BASE (required), -b BRIDGE, -d OVS_DB_SOCKET.
+ * CONFIG.json is the VM config (vm_config_from_json).  `migrate` runs both
+ * ends in one process (QMP sockets are files, so the target may live in
+ * another network namespace): migrate-incoming on the target, migrate on
+ * the source, wait for the target to run, quit the source QEMU and remove
+ * its taps (the source host's bridge is -b/-d; the taps were made there).
+ * It prints QEMU's figures as one JSON line.  Exit 0 on success, 1 on
+ * failure (message on stderr), 2 on misuse.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "platform/migrate.h"
+#include "platform/vm.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vmtool -r RUN_BASE [-b BRIDGE] [-d OVS_DB] "
+	    "argv|start CONFIG.json [--incoming]\n"
+	    "       vmtool -r RUN_BASE ... status|adopt|stop|cleanup NAME\n"
+	    "       vmtool -r RUN_BASE ... shutdown NAME [TIMEOUT_MS]\n"
+	    "       vmtool -r RUN_BASE ... migrate NAME DST_RUN_BASE URI "
+	    "[PARAMS.json]\n");
+	exit(2);
+}
+
+static int
+load_config(const char *path, struct vm_config *c, char *err)
+{
+	cJSON *doc;
+	char bad[64];
+	int rc;
+
+	doc = json_parse_file(path, 1 << 20, err);
+	if (doc == NULL)
+		return -1;
+	rc = vm_config_from_json(doc, c, bad, sizeof(bad), err);
+	cJSON_Delete(doc);
+	if (rc < 0)
+		return err_prefix(err, "%s", path);
+	return 0;
+}
+
+static int
+get_proc(const struct vm_host *h, const char *name, struct vm_proc *p,
+    char *err)
+{
+	int rc = vm_adopt(h, name, p, err);
+
+	if (rc == 0)
+		return err_set(err, "VM %s is not running", name);
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+progress(void *arg, const struct migrate_result *r)
+{
+	(void)arg;
+	fprintf(stderr, "vmtool: migrate %s %llu/%llu bytes, %.0f Mbit/s\n",
+	    r->status, (unsigned long long)r->transferred_bytes,
+	    (unsigned long long)r->ram_total_bytes, r->mbps);
+}
+
+static int
+do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
+    const char *uri, const char *params_file, char *err)
+{
+	struct vm_host dst = *src;
+	struct vm_proc sp, tp;
+	struct migrate_params mp;
+	struct migrate_result r;
+	cJSON *doc = NULL, *out;
+	char *text;
+	uint64_t t0, t1, t2;
+	int rc = -1;
+
+	memset(&sp, 0, sizeof(sp));
+	memset(&tp, 0, sizeof(tp));
+	migrate_params_default(&mp);
+	if (params_file != NULL) {
+		doc = json_parse_file(params_file, 1 << 20, err);
+		if (doc == NULL || migrate_params_from_json(doc, &mp, err) < 0)
+			goto out;
+	}
+	snprintf(dst.run_base, sizeof(dst.run_base), "%s", dst_base);
+	if (get_proc(src, name, &sp, err) < 0)
+		goto out;
+	if (get_proc(&dst, name, &tp, err) < 0) {
+		err_prefix(err, "target");
+		goto out;
+	}
+	t0 = clock_mono_ns();
+	if (migrate_incoming(tp.qmp, &mp, uri, err) < 0)
+		goto out;
+	if (migrate_run(sp.qmp, &mp, uri, getenv("VMTOOL_PROGRESS") ?
+	    progress : NULL, NULL, &r, err) < 0)
+		goto out;
+	t1 = clock_mono_ns();
+	if (migrate_target_wait(tp.qmp, &mp, 30000, err) < 0)
+		goto out;
+	t2 = clock_mono_ns();
+	if (vm_stop(&sp, 5000, err) < 0 || vm_cleanup(src, name, err) < 0)
+		goto out;
+	out = migrate_result_to_json(&r);
+	cJSON_AddNumberToObject(out, "driver_total_ms",
+	    (double)(t1 - t0) / 1e6);
+	cJSON_AddNumberToObject(out, "target_wait_ms", (double)(t2 - t1) / 1e6);
+	text = cJSON_PrintUnformatted(out);
+	printf("%s\n", text);
+	free(text);
+	cJSON_Delete(out);
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	vm_proc_release(&sp);
+	vm_proc_release(&tp);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "incoming", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct vm_host h;
+	struct vm_config c;
+	struct vm_proc p;
+	char err[ERR_LEN], st[32], **av = NULL;
+	const char *cmd;
+	int ch, incoming = 0, rc = 1, i;
+
+	memset(&h, 0, sizeof(h));
+	memset(&p, 0, sizeof(p));
+	while ((ch = getopt_long(argc, argv, "+r:b:d:", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			snprintf(h.run_base, sizeof(h.run_base), "%s", optarg);
+			break;
+		case 'b':
+			snprintf(h.bridge, sizeof(h.bridge), "%s", optarg);
+			break;
+		case 'd':
+			snprintf(h.ovs_db, sizeof(h.ovs_db), "%s", optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2 || h.run_base[0] == '\0')
+		usage();
+	cmd = argv[0];
+	for (i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--incoming") == 0)
+			incoming = 1;
+
+	if (strcmp(cmd, "argv") == 0 || strcmp(cmd, "start") == 0) {
+		if (load_config(argv[1], &c, err) < 0)
+			goto fail;
+		if (strcmp(cmd, "argv") == 0) {
+			if (vm_argv_build(&h, &c, incoming ? VM_START_INCOMING :
+			    0, &av, err) < 0)
+				goto fail;
+			for (i = 0; av[i] != NULL; i++)
+				printf("%s\n", av[i]);
+			vm_argv_free(av);
+			return 0;
+		}
+		if (vm_start(&h, &c, incoming ? VM_START_INCOMING : 0, &p,
+		    err) < 0)
+			goto fail;
+		printf("%d\n", (int)p.pid);
+		rc = 0;
+	} else if (strcmp(cmd, "adopt") == 0) {
+		i = vm_adopt(&h, argv[1], &p, err);
+		if (i < 0)
+			goto fail;
+		if (i == 0) {
+			printf("not running\n");
+			return 3;
+		}
+		if (vm_status(&p, st, sizeof(st), err) < 0)
+			goto fail;
+		printf("%d %s\n", (int)p.pid, st);
+		rc = 0;
+	} else if (strcmp(cmd, "status") == 0) {
+		i = vm_adopt(&h, argv[1], &p, err);
+		if (i < 0)
+			goto fail;
+		if (vm_status(&p, st, sizeof(st), err) < 0)
+			goto fail;
+		printf("%s\n", st);
+		rc = 0;
+	} else if (strcmp(cmd, "stop") == 0) {
+		if (vm_adopt(&h, argv[1], &p, err) < 0 ||
+		    vm_stop(&p, 3000, err) < 0)
+			goto fail;
+		rc = 0;
+	} else if (strcmp(cmd, "shutdown") == 0) {
+		if (get_proc(&h, argv[1], &p, err) < 0 ||
+		    vm_shutdown(&p, argc > 2 ? atol(argv[2]) : 30000, err) < 0)
+			goto fail;
+		rc = 0;
+	} else if (strcmp(cmd, "cleanup") == 0) {
+		if (vm_cleanup(&h, argv[1], err) < 0)
+			goto fail;
+		rc = 0;
+	} else if (strcmp(cmd, "migrate") == 0) {
+		if (argc < 4)
+			usage();
+		if (do_migrate(&h, argv[1], argv[2], argv[3],
+		    argc > 4 ? argv[4] : NULL, err) < 0)
+			goto fail;
+		rc = 0;
+	} else
+		usage();
+	vm_proc_release(&p);
+	return rc;
+fail:
+	vm_proc_release(&p);
+	fprintf(stderr, "vmtool: %s\n", err);
+	return 1;
+}
