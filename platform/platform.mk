@@ -1,12 +1,17 @@
 # platform/: the reference platform, hvd (node daemon) and hvctl (CLI).
 HVD_MAIN      := platform/hvd.c
 PLATFORM_SRCS :=
+# Control plane (part A): config, etcd, auth, PKI, cluster, tasks, API.
+PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
+	platform/pki.c platform/cluster.c platform/task.c platform/api.c \
+	platform/api_cluster.c platform/api_vm.c
 # VM layer (part B): QMP, QEMU processes, storage, OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \
 	platform/migrate.c
 PLATFORM_SRCS += $(VM_SRCS)
 HVCTL_MAIN    := platform/hvctl.c
-HVCTL_SRCS    :=
+HVCTL_SRCS    := platform/hvctl_util.c platform/hvctl_cluster.c \
+	platform/hvctl_vm.c
 
 # Test drivers for the VM layer (integration tests, bench/bench_migrate.sh):
 # built on demand, not installed.

@@ -1,0 +1,1084 @@
+/*
+ * cluster.c - cluster create/join/status, the local etcd member, node
+ * leases (see cluster.h).
+ *
+ * Threads: the daemon's main thread calls cluster_tick, which alone spawns
+ * etcd (so PR_SET_PDEATHSIG ties etcd to hvd's life, not to a worker
+ * thread's); API threads call create/join/status; a lease thread renews
+ * this node's liveness lease.  cl_mu guards the fields below it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "platform/auth.h"
+#include "platform/cluster.h"
+#include "platform/etcd.h"
+#include "platform/pki.h"
+#include "platform/task.h"
+
+struct cluster {
+	struct hvd_config	 cl_cf;
+	struct etcd		*cl_etcd;
+	char			 cl_etcd_url[64];
+	char			 cl_state_file[HVD_PATH_MAX + 32];
+	char			 cl_data_dir[HVD_PATH_MAX + 32];
+	char			 cl_ca_file[HVD_PATH_MAX + 32];
+	char			 cl_cert_file[HVD_PATH_MAX + 32];
+	char			 cl_key_file[HVD_PATH_MAX + 32];
+	pthread_t		 cl_lease_th;
+	int			 cl_lease_started;
+	void			(*cl_active_cb)(void *);
+	void			*cl_active_arg;
+
+	pthread_mutex_t		 cl_mu;
+	pthread_mutex_t		 cl_join_mu;	/* one add_node at a time */
+	enum cluster_state	 cl_state;
+	char			 cl_name[HVD_NAME_MAX];
+	char			 cl_initial[2048];	/* --initial-cluster */
+	char			 cl_initial_state[16];	/* new | existing */
+	int			 cl_etcd_want;
+	pid_t			 cl_etcd_pid;
+	uint64_t		 cl_etcd_next;	/* earliest restart, mono ns */
+	int64_t			 cl_lease;
+	int			 cl_stop;
+	int			 cl_active_called;
+};
+
+int
+cluster_valid_name(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) >= HVD_NAME_MAX ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	    (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+static void
+rm_tree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+mkdir_p(const char *path, mode_t mode, char *err)
+{
+	char buf[HVD_PATH_MAX + 32], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return err_errno(err, "mkdir %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return err_errno(err, "mkdir %s", buf);
+	return 0;
+}
+
+static void
+peer_url(char *buf, size_t len, const char *addr, int port)
+{
+	snprintf(buf, len, "https://%s:%d", addr, port);
+}
+
+/* Write cluster.json from the fields (cl_mu held or not yet shared). */
+static int
+save_state(struct cluster *cl, char *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
+	cJSON_AddStringToObject(o, "node", cl->cl_cf.cf_node);
+	cJSON_AddStringToObject(o, "initial_cluster", cl->cl_initial);
+	cJSON_AddStringToObject(o, "initial_state", cl->cl_initial_state);
+	rc = json_write_file(cl->cl_state_file, o, err);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static int
+load_state(struct cluster *cl, char *err)
+{
+	cJSON *o;
+	const char *name = NULL, *node = NULL, *ini = NULL, *ist = NULL;
+	int rc = -1;
+
+	if (access(cl->cl_state_file, F_OK) != 0)
+		return 0;
+	if ((o = json_parse_file(cl->cl_state_file, 65536, err)) == NULL)
+		return -1;
+	if (json_get_string(o, "cluster", JSON_REQUIRED, &name, err) != 0 ||
+	    json_get_string(o, "node", JSON_REQUIRED, &node, err) != 0 ||
+	    json_get_string(o, "initial_cluster", JSON_REQUIRED, &ini,
+	    err) != 0 ||
+	    json_get_string(o, "initial_state", JSON_REQUIRED, &ist,
+	    err) != 0) {
+		err_prefix(err, "%s", cl->cl_state_file);
+		goto out;
+	}
+	if (strcmp(node, cl->cl_cf.cf_node) != 0) {
+		err_set(err, "%s: this node was '%s' when it joined cluster "
+		    "'%s', the config now says '%s'", cl->cl_state_file, node,
+		    name, cl->cl_cf.cf_node);
+		goto out;
+	}
+	snprintf(cl->cl_name, sizeof(cl->cl_name), "%s", name);
+	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s", ini);
+	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state), "%s",
+	    ist);
+	cl->cl_state = CLUSTER_STARTING;
+	cl->cl_etcd_want = 1;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+static void *lease_main(void *arg);
+
+struct cluster *
+cluster_new(const struct hvd_config *cf, char *err)
+{
+	struct cluster *cl;
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		err_errno(err, "cluster");
+		return NULL;
+	}
+	cl->cl_cf = *cf;
+	pthread_mutex_init(&cl->cl_mu, NULL);
+	pthread_mutex_init(&cl->cl_join_mu, NULL);
+	snprintf(cl->cl_state_file, sizeof(cl->cl_state_file),
+	    "%s/cluster.json", cf->cf_state_dir);
+	snprintf(cl->cl_data_dir, sizeof(cl->cl_data_dir), "%s/etcd",
+	    cf->cf_state_dir);
+	snprintf(cl->cl_ca_file, sizeof(cl->cl_ca_file), "%s/ca.pem",
+	    cf->cf_tls_dir);
+	snprintf(cl->cl_cert_file, sizeof(cl->cl_cert_file), "%s/node.pem",
+	    cf->cf_tls_dir);
+	snprintf(cl->cl_key_file, sizeof(cl->cl_key_file), "%s/node.key",
+	    cf->cf_tls_dir);
+	snprintf(cl->cl_etcd_url, sizeof(cl->cl_etcd_url),
+	    "http://127.0.0.1:%d", cf->cf_etcd_client_port);
+	if (mkdir_p(cf->cf_state_dir, 0700, err) != 0 ||
+	    mkdir_p(cf->cf_tls_dir, 0700, err) != 0 ||
+	    (cl->cl_etcd = etcd_new(cl->cl_etcd_url, 5000, err)) == NULL ||
+	    load_state(cl, err) != 0)
+		goto fail;
+	if (pthread_create(&cl->cl_lease_th, NULL, lease_main, cl) != 0) {
+		err_errno(err, "lease thread");
+		goto fail;
+	}
+	cl->cl_lease_started = 1;
+	return cl;
+fail:
+	etcd_free(cl->cl_etcd);
+	free(cl);
+	return NULL;
+}
+
+static void
+etcd_stop_locked(struct cluster *cl)
+{
+	if (cl->cl_etcd_pid > 0) {
+		proc_stop(cl->cl_etcd_pid, 5000);
+		log_info("etcd (pid %d) stopped", (int)cl->cl_etcd_pid);
+	}
+	cl->cl_etcd_pid = 0;
+}
+
+void
+cluster_free(struct cluster *cl)
+{
+	if (cl == NULL)
+		return;
+	pthread_mutex_lock(&cl->cl_mu);
+	cl->cl_stop = 1;
+	pthread_mutex_unlock(&cl->cl_mu);
+	if (cl->cl_lease_started)
+		pthread_join(cl->cl_lease_th, NULL);
+	pthread_mutex_lock(&cl->cl_mu);
+	if (cl->cl_lease != 0)
+		etcd_lease_revoke(cl->cl_etcd, cl->cl_lease, NULL);
+	etcd_stop_locked(cl);
+	pthread_mutex_unlock(&cl->cl_mu);
+	etcd_free(cl->cl_etcd);
+	pthread_mutex_destroy(&cl->cl_mu);
+	pthread_mutex_destroy(&cl->cl_join_mu);
+	free(cl);
+}
+
+void
+cluster_on_active(struct cluster *cl, void (*cb)(void *), void *arg)
+{
+	cl->cl_active_cb = cb;
+	cl->cl_active_arg = arg;
+}
+
+enum cluster_state
+cluster_state(struct cluster *cl)
+{
+	enum cluster_state s;
+
+	pthread_mutex_lock(&cl->cl_mu);
+	s = cl->cl_state;
+	pthread_mutex_unlock(&cl->cl_mu);
+	return s;
+}
+
+struct etcd *
+cluster_etcd(struct cluster *cl)
+{
+	return cl->cl_etcd;
+}
+
+const char *
+cluster_node(const struct cluster *cl)
+{
+	return cl->cl_cf.cf_node;
+}
+
+int
+cluster_tls(struct cluster *cl, char **cert, char **key, char *err)
+{
+	*key = NULL;
+	if ((*cert = pki_read_file(cl->cl_cert_file, err)) == NULL)
+		return -1;
+	if ((*key = pki_read_file(cl->cl_key_file, err)) == NULL) {
+		free(*cert);
+		*cert = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+cluster_ca_pem(struct cluster *cl, char *err)
+{
+	return pki_read_file(cl->cl_ca_file, err);
+}
+
+/* Spawn etcd; cl_mu held. */
+static void
+etcd_spawn_locked(struct cluster *cl)
+{
+	const struct hvd_config *cf = &cl->cl_cf;
+	char client[64], peer[128], logf[HVD_PATH_MAX + 32], err[ERR_LEN];
+	struct proc_opts o = { 0 };
+	pid_t pid;
+	const char *argv[] = {
+		cf->cf_etcd_bin, "--name", cf->cf_node,
+		"--data-dir", cl->cl_data_dir,
+		"--listen-client-urls", client,
+		"--advertise-client-urls", client,
+		"--listen-peer-urls", peer,
+		"--initial-advertise-peer-urls", peer,
+		"--initial-cluster", cl->cl_initial,
+		"--initial-cluster-state", cl->cl_initial_state,
+		"--initial-cluster-token", cl->cl_name,
+		"--peer-cert-file", cl->cl_cert_file,
+		"--peer-key-file", cl->cl_key_file,
+		"--peer-trusted-ca-file", cl->cl_ca_file,
+		"--peer-client-cert-auth",
+		"--listen-metrics-urls", "",
+		"--auto-compaction-retention", "1",
+		"--logger", "zap",
+		NULL
+	};
+
+	snprintf(client, sizeof(client), "http://127.0.0.1:%d",
+	    cf->cf_etcd_client_port);
+	peer_url(peer, sizeof(peer), cf->cf_address, cf->cf_etcd_peer_port);
+	snprintf(logf, sizeof(logf), "%s/etcd.log", cf->cf_state_dir);
+	o.stdout_file = logf;
+	o.stderr_file = logf;
+	o.stdin_null = 1;
+	o.die_with_parent = 1;
+	if ((pid = proc_spawn(argv, &o, err)) < 0) {
+		log_warnx("etcd: %s", err);
+		cl->cl_etcd_next = clock_mono_ns() + 2 * NS_PER_S;
+		return;
+	}
+	cl->cl_etcd_pid = pid;
+	log_info("etcd started (pid %d, %s, state %s)", (int)pid,
+	    cl->cl_initial, cl->cl_initial_state);
+}
+
+/* Register this node in etcd: node record; called when etcd answers. */
+static int
+register_node(struct cluster *cl, char *err)
+{
+	const struct hvd_config *cf = &cl->cl_cf;
+	char key[128], url[128], purl[128], pin[PKI_PIN_LEN], ts[32], *cert,
+	    *s;
+	cJSON *o;
+	int rc;
+
+	if ((cert = pki_read_file(cl->cl_cert_file, err)) == NULL)
+		return -1;
+	rc = pki_pin(cert, pin, err);
+	free(cert);
+	if (rc != 0)
+		return -1;
+	o = cJSON_CreateObject();
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	snprintf(url, sizeof(url), "https://%s:%d", cf->cf_address,
+	    cf->cf_api_port);
+	peer_url(purl, sizeof(purl), cf->cf_address, cf->cf_etcd_peer_port);
+	cJSON_AddStringToObject(o, "name", cf->cf_node);
+	cJSON_AddStringToObject(o, "address", cf->cf_address);
+	cJSON_AddStringToObject(o, "api_url", url);
+	cJSON_AddStringToObject(o, "etcd_peer_url", purl);
+	cJSON_AddStringToObject(o, "fingerprint", pin);
+	cJSON_AddStringToObject(o, "registered", ts);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, cf->cf_node);
+	rc = s ? etcd_put(cl->cl_etcd, key, s, 0, err) : -1;
+	free(s);
+	return rc;
+}
+
+/* Become active: cl_mu NOT held. */
+static void
+activate(struct cluster *cl)
+{
+	char err[ERR_LEN];
+	int n, call;
+
+	if (register_node(cl, err) != 0) {
+		log_warnx("cluster: registering node: %s", err);
+		return;
+	}
+	if ((n = task_recover(cl->cl_etcd, cl->cl_cf.cf_node, err)) > 0)
+		log_info("%d tasks of an earlier hvd marked failed", n);
+	pthread_mutex_lock(&cl->cl_mu);
+	cl->cl_state = CLUSTER_ACTIVE;
+	call = !cl->cl_active_called;
+	cl->cl_active_called = 1;
+	pthread_mutex_unlock(&cl->cl_mu);
+	log_info("cluster '%s' active on node %s", cl->cl_name,
+	    cl->cl_cf.cf_node);
+	if (call && cl->cl_active_cb)
+		cl->cl_active_cb(cl->cl_active_arg);
+}
+
+void
+cluster_tick(struct cluster *cl)
+{
+	int status, r, starting;
+	uint64_t now = clock_mono_ns();
+
+	pthread_mutex_lock(&cl->cl_mu);
+	if (cl->cl_etcd_pid > 0) {
+		r = proc_wait(cl->cl_etcd_pid, &status, 0);
+		if (r == 1) {
+			log_warnx("etcd (pid %d) exited with status %d; see "
+			    "%s/etcd.log", (int)cl->cl_etcd_pid,
+			    proc_exit_code(status), cl->cl_cf.cf_state_dir);
+			cl->cl_etcd_pid = 0;
+			cl->cl_etcd_next = now + 2 * NS_PER_S;
+		}
+	}
+	if (cl->cl_etcd_want && cl->cl_etcd_pid == 0 &&
+	    now >= cl->cl_etcd_next && !cl->cl_stop)
+		etcd_spawn_locked(cl);
+	if (!cl->cl_etcd_want && cl->cl_etcd_pid > 0)
+		etcd_stop_locked(cl);
+	starting = cl->cl_state == CLUSTER_STARTING && cl->cl_etcd_pid > 0;
+	pthread_mutex_unlock(&cl->cl_mu);
+	if (starting && etcd_health(cl->cl_etcd, NULL) == 0)
+		activate(cl);
+}
+
+static void *
+lease_main(void *arg)
+{
+	struct cluster *cl = arg;
+	char err[ERR_LEN], key[128], val[128], ts[32];
+	int64_t lease, ttl;
+	int active, stop, period_ms;
+
+	for (;;) {
+		pthread_mutex_lock(&cl->cl_mu);
+		stop = cl->cl_stop;
+		active = cl->cl_state == CLUSTER_ACTIVE;
+		lease = cl->cl_lease;
+		pthread_mutex_unlock(&cl->cl_mu);
+		if (stop)
+			break;
+		period_ms = cl->cl_cf.cf_lease_ttl * 1000 / 3;
+		if (!active)
+			period_ms = 200;
+		else if (lease == 0) {
+			if (etcd_lease_grant(cl->cl_etcd,
+			    cl->cl_cf.cf_lease_ttl, &lease, err) != 0) {
+				log_warnx("node lease: %s", err);
+				lease = 0;
+				period_ms = 1000;
+			} else {
+				snprintf(key, sizeof(key), "%s%s",
+				    CLUSTER_ALIVE, cl->cl_cf.cf_node);
+				clock_format_wall(clock_wall_ns(), ts,
+				    sizeof(ts));
+				snprintf(val, sizeof(val),
+				    "{\"since\":\"%s\",\"pid\":%d}", ts,
+				    (int)getpid());
+				if (etcd_put(cl->cl_etcd, key, val, lease,
+				    err) != 0) {
+					log_warnx("node lease: %s", err);
+					etcd_lease_revoke(cl->cl_etcd, lease,
+					    NULL);
+					lease = 0;
+					period_ms = 1000;
+				} else
+					log_info("node lease %" PRId64
+					    " granted (ttl %d s)", lease,
+					    cl->cl_cf.cf_lease_ttl);
+			}
+		} else {
+			ttl = etcd_lease_keepalive(cl->cl_etcd, lease, err);
+			if (ttl < 0)
+				log_warnx("node lease keepalive: %s", err);
+			else if (ttl == 0) {
+				log_warnx("node lease %" PRId64 " expired",
+				    lease);
+				lease = 0;
+				period_ms = 0;
+			}
+		}
+		pthread_mutex_lock(&cl->cl_mu);
+		cl->cl_lease = lease;
+		pthread_mutex_unlock(&cl->cl_mu);
+		/* Sleep in short steps so cluster_free is quick. */
+		while (period_ms > 0) {
+			clock_sleep_ns(100 * NS_PER_MS);
+			period_ms -= 100;
+			pthread_mutex_lock(&cl->cl_mu);
+			stop = cl->cl_stop;
+			pthread_mutex_unlock(&cl->cl_mu);
+			if (stop)
+				break;
+		}
+	}
+	return NULL;
+}
+
+/* Wait for the local etcd to answer; 0 or -1. */
+static int
+wait_etcd(struct cluster *cl, long timeout_ms, char *err)
+{
+	uint64_t end = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+
+	for (;;) {
+		if (etcd_health(cl->cl_etcd, err) == 0)
+			return 0;
+		if (clock_mono_ns() > end)
+			return err_prefix(err, "etcd did not become healthy "
+			    "within %ld s (see %s/etcd.log)", timeout_ms / 1000,
+			    cl->cl_cf.cf_state_dir);
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+}
+
+/* Undo a failed create/join: stop etcd, remove local state. */
+static void
+undo_forming(struct cluster *cl)
+{
+	pthread_mutex_lock(&cl->cl_mu);
+	cl->cl_etcd_want = 0;
+	etcd_stop_locked(cl);
+	cl->cl_state = CLUSTER_NONE;
+	cl->cl_name[0] = '\0';
+	pthread_mutex_unlock(&cl->cl_mu);
+	unlink(cl->cl_state_file);
+	rm_tree(cl->cl_data_dir);
+	unlink(cl->cl_ca_file);
+	unlink(cl->cl_cert_file);
+	unlink(cl->cl_key_file);
+}
+
+/* Claim the FORMING state; 0, or -1 + 409 when already in a cluster. */
+static int
+begin_forming(struct cluster *cl, int *status, char *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&cl->cl_mu);
+	if (cl->cl_state != CLUSTER_NONE) {
+		*status = 409;
+		rc = err_set(err, cl->cl_state == CLUSTER_FORMING ?
+		    "a cluster create or join is already in progress" :
+		    "this node is already in cluster '%s'", cl->cl_name);
+	} else
+		cl->cl_state = CLUSTER_FORMING;
+	pthread_mutex_unlock(&cl->cl_mu);
+	if (rc == 0 && cl->cl_cf.cf_address[0] == '\0') {
+		pthread_mutex_lock(&cl->cl_mu);
+		cl->cl_state = CLUSTER_NONE;
+		pthread_mutex_unlock(&cl->cl_mu);
+		*status = 409;
+		rc = err_set(err, "no 'address' in %s: the node needs its "
+		    "management address to form a cluster",
+		    cl->cl_cf.cf_path[0] ? cl->cl_cf.cf_path : "hvd.conf");
+	}
+	return rc;
+}
+
+/* Start etcd with the given membership and wait for it. */
+static int
+start_member(struct cluster *cl, const char *initial, const char *state,
+    long timeout_ms, char *err)
+{
+	pthread_mutex_lock(&cl->cl_mu);
+	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s", initial);
+	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state), "%s",
+	    state);
+	cl->cl_etcd_want = 1;	/* cluster_tick spawns it */
+	cl->cl_etcd_next = 0;
+	pthread_mutex_unlock(&cl->cl_mu);
+	return wait_etcd(cl, timeout_ms, err);
+}
+
+int
+cluster_create(struct cluster *cl, const char *name, cJSON **out,
+    int *status, char *err)
+{
+	const struct hvd_config *cf = &cl->cl_cf;
+	char *ca = NULL, *cakey = NULL, *key = NULL, *csr = NULL, *cert = NULL,
+	    *s = NULL;
+	char initial[256], purl[128], pin[PKI_PIN_LEN], ts[32], cn[128];
+	char token[AUTH_TOKEN_LEN], tid[AUTH_ID_LEN + 1];
+	cJSON *o = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*status = 400;
+	if (!cluster_valid_name(name))
+		return err_set(err, "'name' must be letters, digits, '-' or "
+		    "'_' (at most %d), starting with a letter or digit",
+		    HVD_NAME_MAX - 1);
+	if (begin_forming(cl, status, err) != 0)
+		return -1;
+	*status = 500;
+	snprintf(cl->cl_name, sizeof(cl->cl_name), "%s", name);
+	snprintf(cn, sizeof(cn), "hvd cluster %s CA", name);
+	if (pki_ca_new(cn, &ca, &cakey, err) != 0 ||
+	    pki_key_new(&key, err) != 0 ||
+	    pki_csr_new(key, cf->cf_node, &csr, err) != 0 ||
+	    pki_sign(ca, cakey, csr, cf->cf_node, cf->cf_address, &cert,
+	    err) != 0 ||
+	    pki_pin(cert, pin, err) != 0 ||
+	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
+	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
+	    pki_write_file(cl->cl_cert_file, cert, 0644, err) != 0)
+		goto fail;
+	rm_tree(cl->cl_data_dir);	/* leftovers of a failed attempt */
+	peer_url(purl, sizeof(purl), cf->cf_address, cf->cf_etcd_peer_port);
+	snprintf(initial, sizeof(initial), "%s=%s", cf->cf_node, purl);
+	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s", initial);
+	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state), "new");
+	if (save_state(cl, err) != 0 ||
+	    start_member(cl, initial, "new", 30000, err) != 0)
+		goto fail;
+	o = cJSON_CreateObject();
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "created", ts);
+	cJSON_AddStringToObject(o, "created_on", cf->cf_node);
+	cJSON_AddStringToObject(o, "ca_cert", ca);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	o = NULL;
+	if (s == NULL || etcd_put(cl->cl_etcd, "/hvd/cluster", s, 0, err) != 0 ||
+	    etcd_put(cl->cl_etcd, "/hvd/pki/ca_key", cakey, 0, err) != 0 ||
+	    auth_create(cl->cl_etcd, AUTH_ADMIN, "created by cluster create",
+	    token, tid, err) != 0)
+		goto fail;
+	activate(cl);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "cluster", name);
+	cJSON_AddStringToObject(o, "node", cf->cf_node);
+	cJSON_AddStringToObject(o, "address", cf->cf_address);
+	cJSON_AddNumberToObject(o, "api_port", cf->cf_api_port);
+	cJSON_AddStringToObject(o, "token", token);
+	cJSON_AddStringToObject(o, "fingerprint", pin);
+	cJSON_AddStringToObject(o, "ca_cert", ca);
+	*out = o;
+	log_info("cluster '%s' created; fingerprint %s", name, pin);
+	rc = 0;
+	goto out;
+fail:
+	err_prefix(err, "cluster create");
+	undo_forming(cl);
+out:
+	free(s);
+	free(ca);
+	free(cakey);
+	free(key);
+	free(csr);
+	free(cert);
+	return rc;
+}
+
+/* "ADDR" or "ADDR:PORT" (IPv4) into an https:// base URL. */
+static int
+join_url(const char *address, int def_port, char *url, size_t len,
+    char *err)
+{
+	char host[64];
+	const char *colon = strchr(address, ':');
+	struct in_addr a;
+	long port = def_port;
+	char *end;
+	size_t hl = colon ? (size_t)(colon - address) : strlen(address);
+
+	if (hl == 0 || hl >= sizeof(host))
+		return err_set(err, "'address' must be IPV4[:PORT]");
+	memcpy(host, address, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return err_set(err, "'address': '%s' is not an IPv4 address",
+		    host);
+	if (colon) {
+		errno = 0;
+		port = strtol(colon + 1, &end, 10);
+		if (errno || *end || end == colon + 1 || port < 1 ||
+		    port > 65535)
+			return err_set(err, "'address': bad port '%s'",
+			    colon + 1);
+	}
+	snprintf(url, len, "https://%s:%ld", host, port);
+	return 0;
+}
+
+int
+cluster_join(struct cluster *cl, const char *address, const char *token,
+    const char *fingerprint, cJSON **out, int *status, char *err)
+{
+	const struct hvd_config *cf = &cl->cl_cf;
+	char url[128], pin[PKI_PIN_LEN], mypin[PKI_PIN_LEN];
+	char *key = NULL, *csr = NULL;
+	const char *cname, *ca, *cert, *initial;
+	struct http_opts ho = { 0 };
+	struct http_client *hc = NULL;
+	struct http_response r = { 0 };
+	cJSON *req = NULL, *o;
+	int rc = -1, joined = 0;
+
+	*out = NULL;
+	*status = 400;
+	if (join_url(address, cf->cf_api_port, url, sizeof(url), err) != 0)
+		return -1;
+	if (strncmp(fingerprint, "sha256//", 8) == 0)
+		snprintf(pin, sizeof(pin), "%s", fingerprint);
+	else
+		snprintf(pin, sizeof(pin), "sha256//%s", fingerprint);
+	if (strlen(pin) != 8 + 44 || pin[8 + 43] != '=')
+		return err_set(err, "'fingerprint' must be sha256//BASE64 "
+		    "(44 characters of base64), as cluster create printed it");
+	if (begin_forming(cl, status, err) != 0)
+		return -1;
+	*status = 500;
+	if (pki_key_new(&key, err) != 0 ||
+	    pki_csr_new(key, cf->cf_node, &csr, err) != 0)
+		goto fail;
+	ho.base_url = url;
+	ho.token = token;
+	ho.pin = pin;
+	ho.timeout_ms = 60000;
+	if ((hc = http_client_new(&ho, err)) == NULL)
+		goto fail;
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "name", cf->cf_node);
+	cJSON_AddStringToObject(req, "address", cf->cf_address);
+	cJSON_AddNumberToObject(req, "etcd_peer_port", cf->cf_etcd_peer_port);
+	cJSON_AddStringToObject(req, "csr", csr);
+	if (http_request_json(hc, "POST", "/api/v1/cluster/nodes", req, &r,
+	    err) != 0) {
+		/* The other node's verdict passes through (401, 409, ...). */
+		*status = r.status >= 400 && r.status < 500 ? (int)r.status :
+		    502;
+		goto fail;
+	}
+	joined = 1;
+	*status = 502;
+	if (!cJSON_IsObject(r.json) ||
+	    json_get_string(r.json, "cluster", JSON_REQUIRED, &cname,
+	    err) != 0 ||
+	    json_get_string(r.json, "ca_cert", JSON_REQUIRED, &ca, err) != 0 ||
+	    json_get_string(r.json, "cert", JSON_REQUIRED, &cert, err) != 0 ||
+	    json_get_string(r.json, "initial_cluster", JSON_REQUIRED,
+	    &initial, err) != 0) {
+		err_prefix(err, "answer of %s", url);
+		goto fail;
+	}
+	if (!cluster_valid_name(cname) || strlen(initial) >=
+	    sizeof(cl->cl_initial)) {
+		err_set(err, "answer of %s: bad cluster name or member list",
+		    url);
+		goto fail;
+	}
+	if (!pki_verify(ca, cert, err)) {
+		err_prefix(err, "answer of %s", url);
+		goto fail;
+	}
+	*status = 500;
+	if (pki_pin(cert, mypin, err) != 0 ||
+	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
+	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
+	    pki_write_file(cl->cl_cert_file, cert, 0644, err) != 0)
+		goto fail;
+	rm_tree(cl->cl_data_dir);
+	snprintf(cl->cl_name, sizeof(cl->cl_name), "%s", cname);
+	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s", initial);
+	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state),
+	    "existing");
+	if (save_state(cl, err) != 0 ||
+	    start_member(cl, initial, "existing", 60000, err) != 0)
+		goto fail;
+	activate(cl);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "cluster", cname);
+	cJSON_AddStringToObject(o, "node", cf->cf_node);
+	cJSON_AddStringToObject(o, "address", cf->cf_address);
+	cJSON_AddStringToObject(o, "fingerprint", mypin);
+	*out = o;
+	log_info("joined cluster '%s' through %s", cname, url);
+	rc = 0;
+	goto out;
+fail:
+	err_prefix(err, "cluster join");
+	if (joined && hc != NULL) {
+		/* Take our member out again so the cluster keeps quorum. */
+		char path[128];
+
+		snprintf(path, sizeof(path), "/api/v1/cluster/nodes/%s",
+		    cf->cf_node);
+		http_response_free(&r);
+		http_request(hc, "DELETE", path, NULL, NULL, 0, &r, NULL);
+	}
+	undo_forming(cl);
+out:
+	http_response_free(&r);
+	http_client_free(hc);
+	cJSON_Delete(req);
+	free(key);
+	free(csr);
+	return rc;
+}
+
+/* The etcd error text means "retry in a moment" (strict reconfig check
+ * wants every member connected for 5 s before another is added). */
+static int
+retryable(const char *err)
+{
+	return strstr(err, "unhealthy") != NULL ||
+	    strstr(err, "not enough started") != NULL ||
+	    strstr(err, "timed out") != NULL ||
+	    strstr(err, "leader changed") != NULL;
+}
+
+int
+cluster_add_node(struct cluster *cl, const char *name, const char *address,
+    int peer_port, const char *csr, cJSON **out, int *status, char *err)
+{
+	struct etcd_member *m = NULL;
+	struct etcd_kv kv = { 0 };
+	size_t n = 0, i;
+	uint64_t id, end;
+	char purl[128], key[128], *ca = NULL, *cert = NULL, *initial = NULL;
+	struct in_addr a;
+	size_t ilen = 0;
+	cJSON *o;
+	int rc = -1, r;
+
+	*out = NULL;
+	*status = 400;
+	if (!cluster_valid_name(name))
+		return err_set(err, "'name' must be letters, digits, '-' or "
+		    "'_', starting with a letter or digit");
+	if (inet_pton(AF_INET, address, &a) != 1)
+		return err_set(err, "'address' must be an IPv4 address");
+	if (peer_port < 1 || peer_port > 65535)
+		return err_set(err, "'etcd_peer_port' must be 1..65535");
+	if (cluster_state(cl) != CLUSTER_ACTIVE) {
+		*status = 409;
+		return err_set(err, "this node is not in an active cluster");
+	}
+	peer_url(purl, sizeof(purl), address, peer_port);
+	pthread_mutex_lock(&cl->cl_join_mu);
+	*status = 503;
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	if ((r = etcd_get(cl->cl_etcd, key, &kv, err)) < 0 ||
+	    etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
+		goto out;
+	*status = 409;
+	if (r == 1) {
+		err_set(err, "a node named '%s' is already in the cluster",
+		    name);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].em_name, name) == 0 ||
+		    strcmp(m[i].em_peer_url, purl) == 0) {
+			err_set(err, "etcd already has a member '%s' (%s)",
+			    m[i].em_name, m[i].em_peer_url);
+			goto out;
+		}
+	free(m);
+	m = NULL;
+	n = 0;
+	etcd_kv_clear(&kv);
+	*status = 503;
+	if (etcd_get(cl->cl_etcd, "/hvd/pki/ca_key", &kv, err) != 1) {
+		err_set(err, "the cluster CA key is not in etcd");
+		goto out;
+	}
+	if ((ca = cluster_ca_pem(cl, err)) == NULL)
+		goto out;
+	*status = 400;
+	if (pki_sign(ca, kv.kv_val, csr, name, address, &cert, err) != 0) {
+		err_prefix(err, "'csr'");
+		goto out;
+	}
+	*status = 503;
+	end = clock_mono_ns() + 30 * NS_PER_S;
+	while (etcd_member_add(cl->cl_etcd, purl, &m, &n, &id, err) != 0) {
+		if (!retryable(err) || clock_mono_ns() > end)
+			goto out;
+		clock_sleep_ns(500 * NS_PER_MS);
+	}
+	/* --initial-cluster for the new member: every member's name=peer. */
+	if ((initial = calloc(1, 4096)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *nm = m[i].em_id == id ? name : m[i].em_name;
+
+		if (nm[0] == '\0' || m[i].em_peer_url[0] == '\0')
+			continue;
+		ilen += (size_t)snprintf(initial + ilen, 4096 - ilen, "%s%s=%s",
+		    ilen ? "," : "", nm, m[i].em_peer_url);
+		if (ilen >= 4096) {
+			err_set(err, "member list too long");
+			goto out;
+		}
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
+	cJSON_AddStringToObject(o, "ca_cert", ca);
+	cJSON_AddStringToObject(o, "cert", cert);
+	cJSON_AddStringToObject(o, "initial_cluster", initial);
+	*out = o;
+	log_info("node %s (%s) added to the cluster", name, address);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&cl->cl_join_mu);
+	etcd_kv_clear(&kv);
+	free(m);
+	free(ca);
+	free(cert);
+	free(initial);
+	return rc;
+}
+
+int
+cluster_remove_node(struct cluster *cl, const char *name, int *status,
+    char *err)
+{
+	struct etcd_member *m = NULL;
+	size_t n = 0, i;
+	char key[128];
+	int rc = -1, found = 0;
+
+	*status = 400;
+	if (!cluster_valid_name(name))
+		return err_set(err, "bad node name");
+	*status = 409;
+	if (strcmp(name, cl->cl_cf.cf_node) == 0)
+		return err_set(err, "a node cannot remove itself; ask "
+		    "another node");
+	*status = 503;
+	if (etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* An unstarted member has no name yet: match its peer URL
+		 * through the node record is not possible, so match by the
+		 * name only, or the only unnamed member. */
+		if (strcmp(m[i].em_name, name) == 0 ||
+		    (m[i].em_name[0] == '\0')) {
+			if (etcd_member_remove(cl->cl_etcd, m[i].em_id,
+			    err) != 0)
+				goto out;
+			found = 1;
+			break;
+		}
+	}
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	if (etcd_delete(cl->cl_etcd, key, 0, err) < 0)
+		goto out;
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_ALIVE, name);
+	etcd_delete(cl->cl_etcd, key, 0, NULL);
+	if (!found) {
+		*status = 404;
+		err_set(err, "no member named '%s'", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(m);
+	return rc;
+}
+
+/* Node records with their state, as a JSON array. */
+static int
+nodes_json(struct cluster *cl, cJSON **out, char *err)
+{
+	struct etcd_kv *nodes = NULL, *alive = NULL;
+	size_t nn = 0, na = 0, i, j;
+	cJSON *arr, *o;
+	const char *nm;
+	int up;
+
+	if (etcd_list(cl->cl_etcd, CLUSTER_NODES, &nodes, &nn, err) != 0 ||
+	    etcd_list(cl->cl_etcd, CLUSTER_ALIVE, &alive, &na, err) != 0) {
+		etcd_kvs_free(nodes, nn);
+		return -1;
+	}
+	arr = cJSON_CreateArray();
+	for (i = 0; i < nn; i++) {
+		if ((o = json_parse_buf(nodes[i].kv_val, nodes[i].kv_len,
+		    NULL)) == NULL)
+			continue;
+		nm = nodes[i].kv_key + strlen(CLUSTER_NODES);
+		up = 0;
+		for (j = 0; j < na; j++)
+			if (strcmp(alive[j].kv_key + strlen(CLUSTER_ALIVE),
+			    nm) == 0)
+				up = 1;
+		cJSON_AddStringToObject(o, "state", up ? "online" :
+		    "offline");
+		cJSON_AddBoolToObject(o, "local",
+		    strcmp(nm, cl->cl_cf.cf_node) == 0);
+		cJSON_AddItemToArray(arr, o);
+	}
+	etcd_kvs_free(nodes, nn);
+	etcd_kvs_free(alive, na);
+	*out = arr;
+	return 0;
+}
+
+int
+cluster_nodes(struct cluster *cl, cJSON **out, int *status, char *err)
+{
+	*status = 503;
+	if (cluster_state(cl) != CLUSTER_ACTIVE) {
+		*status = 409;
+		return err_set(err, "this node is not in an active cluster");
+	}
+	return nodes_json(cl, out, err);
+}
+
+int
+cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
+{
+	struct etcd_member *m = NULL;
+	size_t n = 0, i;
+	enum cluster_state st = cluster_state(cl);
+	cJSON *o, *arr, *mo, *nodes = NULL;
+	struct etcd *fast;
+	char e2[ERR_LEN];
+	int quorate, started = 0, online = 0;
+	static const char *const names[] = { "none", "forming", "starting",
+	    "active" };
+
+	*out = NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "node", cl->cl_cf.cf_node);
+	cJSON_AddStringToObject(o, "state", names[st]);
+	if (st == CLUSTER_NONE || st == CLUSTER_FORMING) {
+		cJSON_AddNullToObject(o, "cluster");
+		*out = o;
+		return 0;
+	}
+	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
+	/* A linearizable read succeeds only with a leader and a quorum; a
+	 * short timeout keeps status quick when there is none. */
+	fast = etcd_new(cl->cl_etcd_url, 2500, err);
+	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
+	    etcd_member_list(fast, &m, &n, e2) == 0;
+	cJSON_AddBoolToObject(o, "quorate", quorate);
+	if (!quorate)
+		cJSON_AddStringToObject(o, "quorum_error", e2);
+	arr = cJSON_AddArrayToObject(o, "members");
+	for (i = 0; i < n; i++) {
+		char id[32];
+
+		mo = cJSON_CreateObject();
+		snprintf(id, sizeof(id), "%016llx",
+		    (unsigned long long)m[i].em_id);
+		cJSON_AddStringToObject(mo, "id", id);
+		cJSON_AddStringToObject(mo, "name", m[i].em_name);
+		cJSON_AddStringToObject(mo, "peer_url", m[i].em_peer_url);
+		cJSON_AddBoolToObject(mo, "started", m[i].em_name[0] != '\0');
+		started += m[i].em_name[0] != '\0';
+		cJSON_AddItemToArray(arr, mo);
+	}
+	cJSON_AddNumberToObject(o, "expected_votes", (double)n);
+	cJSON_AddNumberToObject(o, "members_started", started);
+	cJSON_AddNumberToObject(o, "quorum", (double)(n / 2 + 1));
+	if (nodes) {
+		cJSON *it;
+
+		cJSON_ArrayForEach(it, nodes) {
+			const cJSON *s = cJSON_GetObjectItemCaseSensitive(it,
+			    "state");
+
+			online += cJSON_IsString(s) &&
+			    strcmp(s->valuestring, "online") == 0;
+		}
+		cJSON_AddItemToObject(o, "nodes", nodes);
+	} else
+		cJSON_AddArrayToObject(o, "nodes");
+	cJSON_AddNumberToObject(o, "online", online);
+	free(m);
+	etcd_free(fast);
+	*out = o;
+	*status = 200;
+	return 0;
+}

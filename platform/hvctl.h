@@ -1,0 +1,55 @@
+/*
+ * hvctl.h - what hvctl's command files share: options, the API call,
+ * table printing, task waiting.
+ */
+#ifndef HVCTL_H
+#define HVCTL_H
+
+#include <getopt.h>
+#include <cjson/cJSON.h>
+
+struct hvctl_opts {
+	const char	*socket;	/* unix socket (default) */
+	const char	*host;		/* HTTPS host[:port] or URL */
+	const char	*token;
+	const char	*ca;
+	const char	*pin;
+	int		 json;
+	int		 no_wait;
+};
+extern struct hvctl_opts hv;
+
+/* METHOD PATH with body; *out (may be NULL) gets the answer.  Prints the
+ * error and returns -1 on failure. */
+int hvctl_call(const char *method, const char *path, const cJSON *body,
+    cJSON **out);
+/* A member as text ("-" when absent); numbers/bools formatted. */
+const char *hvctl_str(const cJSON *o, const char *key);
+void hvctl_print_json(const cJSON *o);
+/* Print arr (array of objects) as a table: column titles and keys. */
+void hvctl_table(const char *const cols[], const char *const keys[],
+    const cJSON *arr);
+/* Wait for task id with a progress display; 0 when it ended ok. */
+int hvctl_task_wait(const char *id);
+/* resp is {"task": ID, ...}: wait (or print the id with --no-wait);
+ * takes resp over. */
+int hvctl_task_result(cJSON *resp);
+/* getopt_long over argv with --json, --no-wait, --help plus extra;
+ * on_opt gets other options.  Returns optind or -1 on misuse. */
+int hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
+    const struct option *extra, const char *extra_short,
+    int (*on_opt)(int ch, const char *arg));
+
+/* Close the connection (at exit). */
+void hvctl_close(void);
+
+int hvctl_cluster_main(int argc, char **argv);
+int hvctl_node_main(int argc, char **argv);
+int hvctl_task_main(int argc, char **argv);
+int hvctl_token_main(int argc, char **argv);
+int hvctl_api_main(int argc, char **argv);
+int hvctl_vm_main(int argc, char **argv);
+int hvctl_pool_main(int argc, char **argv);
+int hvctl_network_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * hvd.c - main of hvd, the node daemon of the reference platform.
+ *
+ * Reads /etc/hvd/hvd.conf (or -c FILE, or $HVD_CONF), serves the API on
+ * a root-only unix socket at once and over HTTPS once the node is in a
+ * cluster, and supervises this node's etcd member from the main loop.
+ * SIGTERM/SIGINT stop it cleanly (etcd stopped, lease revoked); VMs keep
+ * running either way.  See docs/hvd.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "platform/api.h"
+#include "platform/cluster.h"
+#include "platform/config.h"
+
+static volatile sig_atomic_t hvd_quit;
+
+static void
+on_signal(int sig)
+{
+	hvd_quit = sig;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hvd [-dnv] [-c FILE]\n"
+	    "  -c FILE  configuration file (default $HVD_CONF or "
+	    HVD_CONF_PATH ")\n"
+	    "  -d       debug logging\n"
+	    "  -n       check the configuration, print it and exit\n"
+	    "  -v       print the version and exit\n");
+}
+
+static void
+start_https(void *arg)
+{
+	struct api *a = arg;
+	char err[ERR_LEN];
+
+	if (api_start_https(a, err) != 0)
+		log_warnx("%s", err);
+}
+
+static int
+mkdir_one(const char *path, char *err)
+{
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return err_errno(err, "mkdir %s", path);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hvd_config cf;
+	struct cluster *cl = NULL;
+	struct api *a = NULL;
+	struct sigaction sa;
+	const char *conf = getenv("HVD_CONF");
+	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16], buf[32];
+	int ch, check = 0, level = LOG_LEVEL_INFO, rc = 1, explicit = 0;
+
+	if (conf != NULL && *conf != '\0')
+		explicit = 1;
+	else
+		conf = HVD_CONF_PATH;
+	while ((ch = getopt(argc, argv, "c:dnvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			explicit = 1;
+			break;
+		case 'd':
+			level = LOG_LEVEL_DEBUG;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			printf("hvd %s\n", HV_VERSION);
+			return 0;
+		default:
+			usage();
+			return ch == 'h' ? 0 : 1;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 1;
+	}
+	log_init("hvd", level);
+	config_defaults(&cf);
+	/* The default file may be absent (defaults apply); a named one not. */
+	if (config_load(&cf, conf, !explicit, err) != 0) {
+		fprintf(stderr, "hvd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		config_print(&cf, stdout);
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (cf.cf_log_file[0] != '\0' && log_open_file(cf.cf_log_file) != 0)
+		fatal("%s", cf.cf_log_file);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	if (mkdir_one(cf.cf_run_dir, err) != 0)
+		fatalx("%s", err);
+	snprintf(pidf, sizeof(pidf), "%s/hvd.pid", cf.cf_run_dir);
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	{
+		FILE *f = fopen(pidf, "w");
+
+		if (f == NULL)
+			fatal("%s", pidf);
+		fputs(buf, f);
+		fclose(f);
+	}
+	if ((cl = cluster_new(&cf, err)) == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if ((a = api_new(&cf, cl, err)) == NULL ||
+	    api_start_unix(a, err) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	cluster_on_active(cl, start_https, a);
+	log_info("hvd %s node %s started (pid %d)", HV_VERSION, cf.cf_node,
+	    (int)getpid());
+	while (!hvd_quit) {
+		cluster_tick(cl);
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+	log_info("signal %d: stopping", (int)hvd_quit);
+	rc = 0;
+out:
+	api_free(a);
+	cluster_free(cl);
+	unlink(pidf);
+	return rc;
+}
