@@ -255,9 +255,9 @@ hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
 	opts[n++] = (struct option){ "no-wait", no_argument, NULL, 'W' };
 	opts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
-	snprintf(shortopts, sizeof(shortopts), "+h%s",
+	snprintf(shortopts, sizeof(shortopts), "h%s",
 	    extra_short ? extra_short : "");
-	optind = 1;
+	optind = 0;	/* glibc: full re-initialisation */
 	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'J':

@@ -1,0 +1,119 @@
+#!/bin/sh
+# test_hvd_cluster: three hvd nodes in their own network namespaces form a
+# cluster on real etcd through hvctl (create + 2 joins); cluster status
+# shows 3 members, quorum and 3 nodes online; the API refuses requests
+# without a token, with a wrong token, with an audit token on a write,
+# with malformed/mistyped/unknown-field JSON and oversized bodies, with
+# the right status, and changes nothing; killing one hvd (SIGKILL, by pid)
+# shows its node offline after the lease TTL while the rest keep quorum;
+# restarting it brings it back online.
+. "$(dirname "$0")/hvd_lib.sh"
+
+fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 15 "$f"; done; exit 1; }
+
+HVD_LEASE_TTL=3
+hvd_setup 3
+for i in 1 2 3; do hvd_start $i || fail "hvd $i did not start"; done
+
+hvctl_on 1 cluster status | grep -q "not in a cluster" ||
+    fail "a fresh node is in no cluster"
+hvd_form_cluster lab || fail "cluster did not form"
+echo "cluster formed; fingerprint $HVD_FP"
+
+st=$(hvctl_on 3 --json cluster status) || fail "status on node 3"
+echo "$st" | grep -q '"quorate":[[:space:]]*true' || fail "cluster is quorate: $st"
+echo "$st" | grep -q '"expected_votes":[[:space:]]*3' || fail "3 members: $st"
+echo "$st" | grep -q '"members_started":[[:space:]]*3' || fail "3 started: $st"
+# Leases are granted a moment after joining.
+t=0
+while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*3'; do
+	t=$((t + 1)); [ $t -lt 50 ] || fail "3 nodes online"; sleep 0.2
+done
+hvctl_on 2 cluster status
+
+# A second create or join is refused (409) and changes nothing.
+hvctl_on 2 cluster create other 2>&1 | grep -q "409" || fail "create on a member is 409"
+
+# HTTPS from node 2's namespace to node 1, verified against the CA.
+hvctl_on 1 cluster ca >"$HVD_TMP/ca.pem" || fail "cluster ca"
+URL=https://$(hvd_addr 1):8006
+NS2=$(hvd_ns 2)
+# req EXPECTED_STATUS TOKEN METHOD PATH [BODY-FILE]
+req() {
+	exp=$1 tok=$2 m=$3 p=$4 f=${5:-}
+	set -- -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" -X "$m"
+	[ -n "$tok" ] && set -- "$@" -H "Authorization: Bearer $tok"
+	[ -n "$f" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "@$f"
+	code=$(ip netns exec "$NS2" curl "$@" "$URL$p")
+	[ "$code" = "$exp" ] || fail "$m $p: expected $exp, got $code: $(cat "$HVD_TMP/resp")"
+	# Every answer is JSON; every error has an "error" member.
+	if [ "$exp" -ge 400 ]; then
+		grep -q '"error"' "$HVD_TMP/resp" || fail "$m $p: error body is JSON with 'error'"
+	fi
+}
+ntokens() {
+	hvctl_on 1 --json token list | grep -c '"role"'
+}
+req 200 "$HVD_TOKEN" GET /api/v1/nodes
+AUDIT=$(hvctl_on 1 token create --role audit --comment test) || fail "audit token"
+OPER=$(hvctl_on 1 token create --role operator) || fail "operator token"
+before=$(ntokens)
+printf '{"role": "audit"}' >"$HVD_TMP/ok.json"
+req 401 "" POST /api/v1/tokens "$HVD_TMP/ok.json"
+req 401 "" GET /api/v1/nodes
+req 401 "hvd.0000000000000000.$(printf '%064d' 0)" POST /api/v1/tokens "$HVD_TMP/ok.json"
+req 401 "${HVD_TOKEN%?}0" GET /api/v1/nodes
+req 401 "not-a-token" GET /api/v1/nodes
+req 403 "$AUDIT" POST /api/v1/tokens "$HVD_TMP/ok.json"
+req 403 "$AUDIT" DELETE "/api/v1/tokens/$(echo "$HVD_TOKEN" | cut -d. -f2)"
+req 403 "$OPER" POST /api/v1/tokens "$HVD_TMP/ok.json"
+req 200 "$AUDIT" GET /api/v1/nodes
+req 200 "$AUDIT" GET /api/v1/cluster
+printf '{"role": "audit"' >"$HVD_TMP/bad1.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad1.json"
+printf '{"role": 5}' >"$HVD_TMP/bad2.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad2.json"
+grep -q '"field":[[:space:]]*"role"' "$HVD_TMP/resp" || fail "wrong type names the field"
+printf '{"role": "audit", "rolle": "x"}' >"$HVD_TMP/bad3.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad3.json"
+grep -q '"field":[[:space:]]*"rolle"' "$HVD_TMP/resp" || fail "unknown field is named"
+printf '[1, 2]' >"$HVD_TMP/bad4.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad4.json"
+printf '{"role": "root"}' >"$HVD_TMP/bad5.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad5.json"
+head -c 2097152 /dev/zero | tr '\0' ' ' >"$HVD_TMP/big.json"
+req 413 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/big.json"
+req 404 "$HVD_TOKEN" GET /api/v1/nosuch
+req 404 "$HVD_TOKEN" GET /api/v1/tasks/UPID:nosuch:1:2:x:y:z:
+req 405 "$HVD_TOKEN" PUT /api/v1/nodes
+after=$(ntokens)
+[ "$before" = "$after" ] || fail "refused requests changed nothing ($before tokens, then $after)"
+# No "insecure" default: a wrong pin is refused by the client.
+ip netns exec "$NS2" "$HVD_TOP/bin/hvctl" -H "$(hvd_addr 1)" -t "$HVD_TOKEN" \
+    --fingerprint "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" \
+    node list >/dev/null 2>&1 && fail "a wrong fingerprint is refused"
+ip netns exec "$NS2" "$HVD_TOP/bin/hvctl" -H "$(hvd_addr 3)" -t "$HVD_TOKEN" \
+    --ca "$HVD_TMP/ca.pem" node list || fail "remote hvctl with the CA"
+# hvd is still alive after all of that.
+kill -0 "$(cat "$HVD_TMP/n1/hvd.pid")" || fail "hvd survived bad requests"
+
+# Node 3's hvd dies: its lease runs out, the others keep quorum.
+hvd_kill 3 KILL
+t=0
+while :; do
+	st=$(hvctl_on 1 --json node list) || fail "node list"
+	echo "$st" | tr -d '\n\t ' | grep -q '"name":"node3"[^}]*"state":"offline"' && break
+	t=$((t + 1)); [ $t -lt 100 ] || fail "node3 shown offline: $st"; sleep 0.2
+done
+echo "node3 offline after $((t * 2 / 10)) s (lease TTL $HVD_LEASE_TTL s)"
+hvctl_on 1 --json cluster status | grep -q '"quorate":[[:space:]]*true' ||
+    fail "two of three members keep quorum"
+hvctl_on 1 node list
+
+# Restarted, it rejoins with its state and comes back online.
+hvd_start 3 || fail "hvd 3 restart"
+t=0
+while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*3'; do
+	t=$((t + 1)); [ $t -lt 150 ] || fail "node3 back online"; sleep 0.2
+done
+echo "PASS"
