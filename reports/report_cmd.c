@@ -1,0 +1,81 @@
+/*
+ * report_cmd.c - `hvlab report DIR... [--out DIR]`: rebuilds the reports
+ * of one result set, or merges several (e.g. ref and proxmox) into one
+ * comparison with a column per platform.  Reads only DIR/results.json and
+ * the raw files beside it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "err.h"
+#include "scenarios/hvlab.h"
+#include "report.h"
+
+static int
+report_usage(void)
+{
+	fprintf(stderr, "usage: hvlab report DIR... [--out DIR]\n");
+	return 1;
+}
+
+int
+report_cmd_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct results **sets = NULL;
+	struct comparison cmp = { 0 };
+	const char *out = NULL;
+	char err[ERR_LEN];
+	int ch, i, n = 0, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
+		switch (ch) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			report_usage();
+			return 0;
+		default:
+			return report_usage();
+		}
+	if (optind >= argc)
+		return report_usage();
+	if (out == NULL) {
+		if (argc - optind > 1) {
+			fprintf(stderr, "hvlab report: --out DIR is needed to "
+			    "compare several result sets\n");
+			return 1;
+		}
+		out = argv[optind];
+	}
+	sets = calloc((size_t)(argc - optind), sizeof(*sets));
+	if (sets == NULL)
+		goto out;
+	for (i = optind; i < argc; i++) {
+		if ((sets[n] = results_load(argv[i], err)) == NULL) {
+			fprintf(stderr, "hvlab report: %s\n", err);
+			goto out;
+		}
+		n++;
+	}
+	if (comparison_build(&cmp, sets, (size_t)n, err) == -1 ||
+	    report_write_all(&cmp, out, err) == -1) {
+		fprintf(stderr, "hvlab report: %s\n", err);
+		goto out;
+	}
+	printf("report: %s/report.md %s/report.html\n", out, out);
+	rc = 0;
+out:
+	comparison_free(&cmp);
+	for (i = 0; i < n; i++)
+		results_free(sets[i]);
+	free(sets);
+	return rc;
+}

@@ -1,0 +1,401 @@
+/*
+ * report_table.c - the text writers: report.md (the study's Table 3.1 with
+ * a column per platform), results.csv (one line per platform, scenario and
+ * metric) and junit.xml (one testcase per scenario, for CI); and the cell
+ * text they share ("pass — 38 ms downtime, 4/600 lost").
+ *
+ * Output depends only on the comparison given, never on the clock or the
+ * environment, so tests compare it byte for byte with golden files.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+#define DASH "\xe2\x80\x94"	/* U+2014 em dash */
+
+/* A number as a person would write it: 38, 41.7, 0.25, 1200. */
+static void
+fmt_num(double v, char *buf, size_t len)
+{
+	double a = fabs(v);
+
+	if (v == floor(v) && a < 1e15)
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.2g", v);
+}
+
+static void
+append(char *buf, size_t len, int *count, const char *fmt, const char *a,
+    const char *b)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len - 1)
+		return;
+	snprintf(buf + used, len - used, "%s", *count ? ", " : "");
+	used = strlen(buf);
+	snprintf(buf + used, len - used, fmt, a, b);
+	(*count)++;
+}
+
+/* Metrics with their own words, in the order they are shown. */
+static const struct {
+	const char *name;
+	const char *fmt;	/* %s = the value */
+} key_metrics[] = {
+	{ "downtime_ms", "%s ms downtime" },
+	{ "failover_s", "%s s failover" },
+	{ "lost_writes", "%s lost writes" },
+	{ "qemu_downtime_ms", "QEMU %s ms" },
+	{ "rebalance_s", "%s s to rebalance" },
+	{ "max_vcpus", "%s vCPUs/VM" },
+	{ "max_memory_mib", "%s MiB/VM" },
+	{ "max_vms", "%s VMs/host" },
+	{ "hosts", "%s hosts" },
+	{ "install_s", "%s s to install" },
+	{ "attach_s", "%s s to attach" },
+	{ "form_s", "%s s to form" },
+	{ "total_s", "%s s total" },
+	{ NULL, NULL }
+};
+
+void
+report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
+{
+	char v[64], v2[64];
+	double x, y;
+	int n = 0;
+	size_t i, k;
+
+	buf[0] = '\0';
+	for (i = 0; key_metrics[i].name != NULL && n < max; i++) {
+		if (strcmp(key_metrics[i].name, "qemu_downtime_ms") == 0 &&
+		    n < max && metrics_get(ms, "lost", &x) == 0 &&
+		    metrics_get(ms, "sent", &y) == 0) {
+			/* lost/sent right after the downtime */
+			fmt_num(x, v, sizeof(v));
+			fmt_num(y, v2, sizeof(v2));
+			append(buf, len, &n, "%s/%s lost", v, v2);
+			if (n >= max)
+				break;
+		}
+		if (metrics_get(ms, key_metrics[i].name, &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			append(buf, len, &n, key_metrics[i].fmt, v, "");
+		}
+	}
+	if (n < max && metrics_get(ms, "tcp_survived", &x) == 0)
+		append(buf, len, &n, "%s%s", x != 0 ? "TCP survived" :
+		    "TCP broken", "");
+	/* Any other metrics, generic, in file order. */
+	for (i = 0; i < ms->ms_n && n < max; i++) {
+		const char *name = ms->ms_v[i].m_name;
+		int known = strcmp(name, "lost") == 0 ||
+		    strcmp(name, "sent") == 0 ||
+		    strcmp(name, "tcp_survived") == 0;
+
+		for (k = 0; !known && key_metrics[k].name != NULL; k++)
+			if (strcmp(key_metrics[k].name, name) == 0)
+				known = 1;
+		if (known)
+			continue;
+		fmt_num(ms->ms_v[i].m_value, v, sizeof(v));
+		append(buf, len, &n, "%s %s", name, v);
+	}
+}
+
+void
+report_cell(const struct scen_result *s, char *buf, size_t len)
+{
+	char figs[512];
+
+	if (s == NULL) {
+		snprintf(buf, len, "%s", DASH);
+		return;
+	}
+	switch (s->s_verdict) {
+	case VERDICT_PASS:
+		report_key_figures(&s->s_metrics, 3, figs, sizeof(figs));
+		snprintf(buf, len, "pass%s%s", *figs ? " " DASH " " : "", figs);
+		break;
+	case VERDICT_FAIL:
+		report_key_figures(&s->s_metrics, 2, figs, sizeof(figs));
+		snprintf(buf, len, "fail " DASH " %s%s%s", s->s_reason,
+		    *figs && *s->s_reason ? "; " : "", figs);
+		break;
+	default:
+		snprintf(buf, len, "%s%s%s", verdict_name(s->s_verdict),
+		    *s->s_reason ? " " DASH " " : "", s->s_reason);
+		break;
+	}
+}
+
+/* Markdown table cell: no '|' or newline may leak into the table. */
+static void
+md_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static const char *
+nz(const char *s)
+{
+	return s && *s ? s : "?";
+}
+
+int
+report_md(FILE *f, const struct comparison *c)
+{
+	char cell[1024], d[64];
+	size_t i, j;
+
+	fprintf(f, "# hvlab: Table 3.1, measured\n\n");
+	for (j = 0; j < c->cmp_nsets; j++) {
+		const struct results *rs = c->cmp_sets[j];
+		size_t np = 0, nf = 0, nu = 0, ne = 0;
+
+		for (i = 0; i < rs->rs_nscen; i++)
+			switch (rs->rs_scen[i].s_verdict) {
+			case VERDICT_PASS: np++; break;
+			case VERDICT_FAIL: nf++; break;
+			case VERDICT_UNSUPPORTED: nu++; break;
+			default: ne++; break;
+			}
+		fprintf(f, "- **%s**: provider %s, suite %s, hvlab %s, "
+		    "%d CPUs (%s), %s to %s: %zu pass, %zu fail, "
+		    "%zu unsupported, %zu error\n", nz(rs->rs_platform),
+		    nz(rs->rs_provider), nz(rs->rs_suite), nz(rs->rs_version),
+		    rs->rs_cpus, nz(rs->rs_accel), nz(rs->rs_started),
+		    nz(rs->rs_finished), np, nf, nu, ne);
+	}
+	fprintf(f, "\n| Feature (study row) |");
+	for (j = 0; j < c->cmp_nsets; j++) {
+		fputc(' ', f);
+		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		fputs(" |", f);
+	}
+	fprintf(f, "\n|---|");
+	for (j = 0; j < c->cmp_nsets; j++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	for (i = 0; i < c->cmp_nrows; i++) {
+		fputs("| ", f);
+		md_put(f, c->cmp_row_titles[i]);
+		fputs(" |", f);
+		for (j = 0; j < c->cmp_nsets; j++) {
+			report_cell(comparison_cell(c, i, j), cell,
+			    sizeof(cell));
+			fputc(' ', f);
+			md_put(f, cell);
+			fputs(" |", f);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\n## Time per scenario\n\n| Scenario |");
+	for (j = 0; j < c->cmp_nsets; j++) {
+		fputc(' ', f);
+		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		fputs(" |", f);
+	}
+	fprintf(f, "\n|---|");
+	for (j = 0; j < c->cmp_nsets; j++)
+		fprintf(f, "---:|");
+	fputc('\n', f);
+	for (i = 0; i < c->cmp_nrows; i++) {
+		fprintf(f, "| %s |", c->cmp_rows[i]);
+		for (j = 0; j < c->cmp_nsets; j++) {
+			const struct scen_result *s = comparison_cell(c, i, j);
+
+			if (s == NULL) {
+				fprintf(f, " " DASH " |");
+				continue;
+			}
+			snprintf(d, sizeof(d), "%.1f s", s->s_duration_s);
+			fprintf(f, " %s |", d);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* CSV field: quoted when it holds a comma, quote or newline (RFC 4180). */
+static void
+csv_put(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+csv_line(FILE *f, const struct results *rs, const struct scen_result *s,
+    const char *metric, const char *value)
+{
+	char d[32];
+
+	csv_put(f, nz(rs->rs_platform));
+	fputc(',', f);
+	csv_put(f, s->s_name);
+	fputc(',', f);
+	csv_put(f, s->s_row);
+	fputc(',', f);
+	fputs(verdict_name(s->s_verdict), f);
+	fputc(',', f);
+	csv_put(f, s->s_reason);
+	snprintf(d, sizeof(d), "%.3f", s->s_duration_s);
+	fprintf(f, ",%s,%zu,", d, s->s_nruns);
+	csv_put(f, metric);
+	fprintf(f, ",%s\r\n", value);
+}
+
+int
+report_csv(FILE *f, const struct comparison *c)
+{
+	char v[64];
+	size_t i, j, k;
+
+	fputs("platform,scenario,row,verdict,reason,duration_s,runs,metric,"
+	    "value\r\n", f);
+	for (j = 0; j < c->cmp_nsets; j++)
+		for (i = 0; i < c->cmp_nrows; i++) {
+			const struct scen_result *s = comparison_cell(c, i, j);
+
+			if (s == NULL)
+				continue;
+			if (s->s_metrics.ms_n == 0)
+				csv_line(f, c->cmp_sets[j], s, "", "");
+			for (k = 0; k < s->s_metrics.ms_n; k++) {
+				snprintf(v, sizeof(v), "%.17g",
+				    s->s_metrics.ms_v[k].m_value);
+				csv_line(f, c->cmp_sets[j], s,
+				    s->s_metrics.ms_v[k].m_name, v);
+			}
+		}
+	return ferror(f) ? -1 : 0;
+}
+
+/* XML text or attribute value; control characters are dropped (not
+ * allowed in XML 1.0). */
+static void
+xml_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		switch (ch) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '\n': fputs("&#10;", f); break;
+		case '\t': fputs("&#9;", f); break;
+		default:
+			if (ch >= 0x20)
+				fputc(ch, f);
+		}
+	}
+}
+
+int
+report_junit(FILE *f, const struct comparison *c)
+{
+	size_t i, j, k, n, nf, ne, ns;
+	double total;
+	char v[64];
+
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fputs("<testsuites name=\"hvlab\">\n", f);
+	for (j = 0; j < c->cmp_nsets; j++) {
+		const struct results *rs = c->cmp_sets[j];
+
+		n = nf = ne = ns = 0;
+		total = 0;
+		for (i = 0; i < rs->rs_nscen; i++) {
+			n++;
+			total += rs->rs_scen[i].s_duration_s;
+			switch (rs->rs_scen[i].s_verdict) {
+			case VERDICT_FAIL: nf++; break;
+			case VERDICT_ERROR: ne++; break;
+			case VERDICT_UNSUPPORTED: ns++; break;
+			default: break;
+			}
+		}
+		fputs("  <testsuite name=\"", f);
+		xml_put(f, nz(rs->rs_platform));
+		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		    "skipped=\"%zu\" time=\"%.3f\"", n, nf, ne, ns, total);
+		if (rs->rs_started && *rs->rs_started) {
+			fputs(" timestamp=\"", f);
+			xml_put(f, rs->rs_started);
+			fputc('"', f);
+		}
+		fputs(">\n", f);
+		for (i = 0; i < c->cmp_nrows; i++) {
+			const struct scen_result *s = comparison_cell(c, i, j);
+
+			if (s == NULL)
+				continue;
+			fputs("    <testcase classname=\"hvlab.", f);
+			xml_put(f, nz(rs->rs_platform));
+			fputs("\" name=\"", f);
+			xml_put(f, s->s_name);
+			fprintf(f, "\" time=\"%.3f\">\n", s->s_duration_s);
+			switch (s->s_verdict) {
+			case VERDICT_FAIL:
+				fputs("      <failure message=\"", f);
+				xml_put(f, s->s_reason);
+				fputs("\"/>\n", f);
+				break;
+			case VERDICT_ERROR:
+				fputs("      <error message=\"", f);
+				xml_put(f, s->s_reason);
+				fputs("\"/>\n", f);
+				break;
+			case VERDICT_UNSUPPORTED:
+				fputs("      <skipped message=\"", f);
+				xml_put(f, s->s_reason);
+				fputs("\"/>\n", f);
+				break;
+			default:
+				break;
+			}
+			fputs("      <system-out>", f);
+			xml_put(f, s->s_row);
+			for (k = 0; k < s->s_metrics.ms_n; k++) {
+				snprintf(v, sizeof(v), "%.17g",
+				    s->s_metrics.ms_v[k].m_value);
+				fputs("&#10;", f);
+				xml_put(f, s->s_metrics.ms_v[k].m_name);
+				fprintf(f, "=%s", v);
+			}
+			fputs("</system-out>\n", f);
+			fputs("    </testcase>\n", f);
+		}
+		fputs("  </testsuite>\n", f);
+	}
+	fputs("</testsuites>\n", f);
+	return ferror(f) ? -1 : 0;
+}

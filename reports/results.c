@@ -1,0 +1,689 @@
+/*
+ * results.c - results.json in memory: building it (runner), writing it,
+ * reading it back type-checked (reports), medians over repeated runs, and
+ * the row/column model of a comparison of several result sets.
+ *
+ * Reading tolerates members it does not know (a newer hvlab may add some)
+ * but checks the type of every member it uses; an error names the file and
+ * the member ("r/results.json: scenarios[3].metrics.lost must be a
+ * number").
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "json.h"
+#include "results.h"
+
+#define RESULTS_FILE_MAX (64u * 1024 * 1024)
+
+static const char *const verdict_names[] = {
+	"pass", "fail", "unsupported", "error"
+};
+
+const char *
+verdict_name(enum verdict v)
+{
+	if ((unsigned)v >= sizeof(verdict_names) / sizeof(verdict_names[0]))
+		return "error";
+	return verdict_names[v];
+}
+
+int
+verdict_parse(const char *s, enum verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++)
+		if (strcmp(s, verdict_names[i]) == 0) {
+			*v = (enum verdict)i;
+			return 0;
+		}
+	return -1;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static void *
+xgrow(void *p, size_t *n, size_t size)
+{
+	p = realloc(p, (*n + 1) * size);
+	if (p == NULL)
+		abort();
+	memset((char *)p + *n * size, 0, size);
+	(*n)++;
+	return p;
+}
+
+void
+results_set_str(char **dst, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	free(*dst);
+	*dst = s;
+}
+
+void
+metrics_set(struct metrics *ms, const char *name, double value)
+{
+	size_t i;
+
+	for (i = 0; i < ms->ms_n; i++)
+		if (strcmp(ms->ms_v[i].m_name, name) == 0) {
+			ms->ms_v[i].m_value = value;
+			return;
+		}
+	ms->ms_v = xgrow(ms->ms_v, &ms->ms_n, sizeof(*ms->ms_v));
+	ms->ms_v[ms->ms_n - 1].m_name = xstrdup(name);
+	ms->ms_v[ms->ms_n - 1].m_value = value;
+}
+
+int
+metrics_get(const struct metrics *ms, const char *name, double *value)
+{
+	size_t i;
+
+	for (i = 0; i < ms->ms_n; i++)
+		if (strcmp(ms->ms_v[i].m_name, name) == 0) {
+			*value = ms->ms_v[i].m_value;
+			return 0;
+		}
+	return -1;
+}
+
+void
+metrics_free(struct metrics *ms)
+{
+	size_t i;
+
+	for (i = 0; i < ms->ms_n; i++)
+		free(ms->ms_v[i].m_name);
+	free(ms->ms_v);
+	ms->ms_v = NULL;
+	ms->ms_n = 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+metrics_median(const struct run *runs, size_t nruns, struct metrics *out)
+{
+	size_t i, j, k, n;
+	double *vals;
+
+	metrics_free(out);
+	vals = calloc(nruns ? nruns : 1, sizeof(double));
+	if (vals == NULL)
+		abort();
+	for (i = 0; i < nruns; i++)
+		for (j = 0; j < runs[i].r_metrics.ms_n; j++) {
+			const char *name = runs[i].r_metrics.ms_v[j].m_name;
+			double dummy;
+
+			if (metrics_get(out, name, &dummy) == 0)
+				continue;
+			n = 0;
+			for (k = 0; k < nruns; k++)
+				if (metrics_get(&runs[k].r_metrics, name,
+				    &vals[n]) == 0)
+					n++;
+			qsort(vals, n, sizeof(double), cmp_double);
+			metrics_set(out, name, n % 2 ? vals[n / 2] :
+			    (vals[n / 2 - 1] + vals[n / 2]) / 2);
+		}
+	free(vals);
+}
+
+struct scen_result *
+results_add_scenario(struct results *rs, const char *name, const char *row)
+{
+	struct scen_result *s;
+
+	rs->rs_scen = xgrow(rs->rs_scen, &rs->rs_nscen, sizeof(*rs->rs_scen));
+	s = &rs->rs_scen[rs->rs_nscen - 1];
+	s->s_name = xstrdup(name);
+	s->s_row = xstrdup(row);
+	s->s_reason = xstrdup("");
+	s->s_verdict = VERDICT_ERROR;
+	return s;
+}
+
+struct run *
+scen_add_run(struct scen_result *s)
+{
+	struct run *r;
+
+	s->s_runs = xgrow(s->s_runs, &s->s_nruns, sizeof(*s->s_runs));
+	r = &s->s_runs[s->s_nruns - 1];
+	r->r_reason = xstrdup("");
+	r->r_verdict = VERDICT_ERROR;
+	return r;
+}
+
+void
+scen_add_artifact(struct scen_result *s, const char *path)
+{
+	s->s_artifacts = xgrow(s->s_artifacts, &s->s_nartifacts,
+	    sizeof(char *));
+	s->s_artifacts[s->s_nartifacts - 1] = xstrdup(path);
+}
+
+struct timeline *
+run_add_timeline(struct run *r, const char *file, const char *probe)
+{
+	struct timeline *tl;
+
+	r->r_timelines = xgrow(r->r_timelines, &r->r_ntimelines,
+	    sizeof(*r->r_timelines));
+	tl = &r->r_timelines[r->r_ntimelines - 1];
+	tl->tl_file = xstrdup(file);
+	tl->tl_probe = xstrdup(probe);
+	return tl;
+}
+
+void
+timeline_add_event(struct timeline *tl, double t_s, const char *name)
+{
+	tl->tl_events = xgrow(tl->tl_events, &tl->tl_nevents,
+	    sizeof(*tl->tl_events));
+	tl->tl_events[tl->tl_nevents - 1].ev_t_s = t_s;
+	tl->tl_events[tl->tl_nevents - 1].ev_name = xstrdup(name);
+}
+
+static void
+run_free(struct run *r)
+{
+	size_t i, j;
+
+	free(r->r_reason);
+	metrics_free(&r->r_metrics);
+	for (i = 0; i < r->r_ntimelines; i++) {
+		struct timeline *tl = &r->r_timelines[i];
+
+		free(tl->tl_file);
+		free(tl->tl_probe);
+		for (j = 0; j < tl->tl_nevents; j++)
+			free(tl->tl_events[j].ev_name);
+		free(tl->tl_events);
+	}
+	free(r->r_timelines);
+}
+
+void
+results_free(struct results *rs)
+{
+	size_t i, j;
+
+	if (rs == NULL)
+		return;
+	for (i = 0; i < rs->rs_nscen; i++) {
+		struct scen_result *s = &rs->rs_scen[i];
+
+		free(s->s_name);
+		free(s->s_row);
+		free(s->s_reason);
+		metrics_free(&s->s_metrics);
+		for (j = 0; j < s->s_nruns; j++)
+			run_free(&s->s_runs[j]);
+		free(s->s_runs);
+		for (j = 0; j < s->s_nartifacts; j++)
+			free(s->s_artifacts[j]);
+		free(s->s_artifacts);
+	}
+	free(rs->rs_scen);
+	free(rs->rs_dir);
+	free(rs->rs_tool);
+	free(rs->rs_version);
+	free(rs->rs_platform);
+	free(rs->rs_provider);
+	free(rs->rs_suite);
+	free(rs->rs_started);
+	free(rs->rs_finished);
+	free(rs->rs_accel);
+	free(rs);
+}
+
+/* ---- writing ---- */
+
+static cJSON *
+metrics_json(const struct metrics *ms)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; i < ms->ms_n; i++) {
+		double v = ms->ms_v[i].m_value;
+
+		/* Keep integers integral in the file ("lost": 4). */
+		if (isfinite(v))
+			cJSON_AddNumberToObject(o, ms->ms_v[i].m_name, v);
+	}
+	return o;
+}
+
+static cJSON *
+timeline_json(const struct timeline *tl)
+{
+	cJSON *o = cJSON_CreateObject(), *evs;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "file", tl->tl_file);
+	cJSON_AddStringToObject(o, "probe", tl->tl_probe);
+	if (tl->tl_has_window) {
+		cJSON_AddNumberToObject(o, "downtime_start_s",
+		    tl->tl_down_start_s);
+		cJSON_AddNumberToObject(o, "downtime_end_s",
+		    tl->tl_down_end_s);
+	}
+	evs = cJSON_AddArrayToObject(o, "events");
+	for (i = 0; i < tl->tl_nevents; i++) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(e, "t_s", tl->tl_events[i].ev_t_s);
+		cJSON_AddStringToObject(e, "name", tl->tl_events[i].ev_name);
+		cJSON_AddItemToArray(evs, e);
+	}
+	return o;
+}
+
+int
+results_write(const struct results *rs, const char *path, char *err)
+{
+	cJSON *doc, *m, *arr;
+	size_t i, j, k;
+	int rc;
+
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "tool", rs->rs_tool ? rs->rs_tool :
+	    "hvlab");
+	cJSON_AddStringToObject(doc, "version", rs->rs_version ?
+	    rs->rs_version : "");
+	cJSON_AddStringToObject(doc, "platform", rs->rs_platform ?
+	    rs->rs_platform : "");
+	cJSON_AddStringToObject(doc, "provider", rs->rs_provider ?
+	    rs->rs_provider : "");
+	cJSON_AddStringToObject(doc, "suite", rs->rs_suite ? rs->rs_suite :
+	    "");
+	cJSON_AddStringToObject(doc, "started", rs->rs_started ?
+	    rs->rs_started : "");
+	cJSON_AddStringToObject(doc, "finished", rs->rs_finished ?
+	    rs->rs_finished : "");
+	m = cJSON_AddObjectToObject(doc, "machine");
+	cJSON_AddNumberToObject(m, "cpus", rs->rs_cpus);
+	cJSON_AddStringToObject(m, "accel", rs->rs_accel ? rs->rs_accel : "");
+	arr = cJSON_AddArrayToObject(doc, "scenarios");
+	for (i = 0; i < rs->rs_nscen; i++) {
+		const struct scen_result *s = &rs->rs_scen[i];
+		cJSON *so = cJSON_CreateObject(), *runs, *arts;
+
+		cJSON_AddStringToObject(so, "name", s->s_name);
+		cJSON_AddStringToObject(so, "row", s->s_row);
+		cJSON_AddStringToObject(so, "verdict",
+		    verdict_name(s->s_verdict));
+		cJSON_AddStringToObject(so, "reason", s->s_reason ?
+		    s->s_reason : "");
+		cJSON_AddNumberToObject(so, "duration_s", s->s_duration_s);
+		cJSON_AddItemToObject(so, "metrics",
+		    metrics_json(&s->s_metrics));
+		runs = cJSON_AddArrayToObject(so, "runs");
+		for (j = 0; j < s->s_nruns; j++) {
+			const struct run *r = &s->s_runs[j];
+			cJSON *ro = cJSON_CreateObject(), *tls;
+
+			cJSON_AddStringToObject(ro, "verdict",
+			    verdict_name(r->r_verdict));
+			cJSON_AddStringToObject(ro, "reason", r->r_reason ?
+			    r->r_reason : "");
+			cJSON_AddNumberToObject(ro, "duration_s",
+			    r->r_duration_s);
+			cJSON_AddItemToObject(ro, "metrics",
+			    metrics_json(&r->r_metrics));
+			tls = cJSON_AddArrayToObject(ro, "timelines");
+			for (k = 0; k < r->r_ntimelines; k++)
+				cJSON_AddItemToArray(tls,
+				    timeline_json(&r->r_timelines[k]));
+			cJSON_AddItemToArray(runs, ro);
+		}
+		arts = cJSON_AddArrayToObject(so, "artifacts");
+		for (j = 0; j < s->s_nartifacts; j++)
+			cJSON_AddItemToArray(arts,
+			    cJSON_CreateString(s->s_artifacts[j]));
+		cJSON_AddItemToArray(arr, so);
+	}
+	rc = json_write_file(path, doc, err);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static int
+get_str(const cJSON *o, const char *key, int flags, char **dst,
+    const char *where, char *err)
+{
+	const char *s = NULL;
+	char e[ERR_LEN];
+
+	if (json_get_string(o, key, flags, &s, e) == -1)
+		return err_set(err, "%s: %s", where, e);
+	if (s != NULL) {
+		free(*dst);
+		*dst = xstrdup(s);
+	}
+	return 0;
+}
+
+static int
+load_metrics(const cJSON *o, struct metrics *ms, const char *where,
+    char *err)
+{
+	const cJSON *m;
+
+	if (o == NULL)
+		return 0;
+	if (!cJSON_IsObject(o))
+		return err_set(err, "%s.metrics must be an object", where);
+	cJSON_ArrayForEach(m, o) {
+		if (cJSON_IsNumber(m))
+			metrics_set(ms, m->string, m->valuedouble);
+		else if (cJSON_IsBool(m))
+			metrics_set(ms, m->string, cJSON_IsTrue(m) ? 1 : 0);
+		else
+			return err_set(err, "%s.metrics.%s must be a number",
+			    where, m->string);
+	}
+	return 0;
+}
+
+static int
+load_timeline(const cJSON *o, struct timeline *tl, const char *where,
+    char *err)
+{
+	const cJSON *evs = NULL, *e;
+	char e2[ERR_LEN];
+	double a = NAN, b = NAN;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(o))
+		return err_set(err, "%s must be an object", where);
+	if (get_str(o, "file", JSON_REQUIRED, &tl->tl_file, where, err) ||
+	    get_str(o, "probe", JSON_OPTIONAL, &tl->tl_probe, where, err))
+		return -1;
+	if (strstr(tl->tl_file, "..") != NULL || tl->tl_file[0] == '/')
+		return err_set(err, "%s.file must be a path inside the "
+		    "results directory", where);
+	if (json_get_double(o, "downtime_start_s", JSON_OPTIONAL, &a, e2) ||
+	    json_get_double(o, "downtime_end_s", JSON_OPTIONAL, &b, e2) ||
+	    json_get_array(o, "events", JSON_OPTIONAL, &evs, e2))
+		return err_set(err, "%s: %s", where, e2);
+	if (!isnan(a) && !isnan(b)) {
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = a;
+		tl->tl_down_end_s = b;
+	}
+	cJSON_ArrayForEach(e, evs) {
+		const char *name = NULL;
+		double t = 0;
+
+		if (json_get_double(e, "t_s", JSON_REQUIRED, &t, e2) ||
+		    json_get_string(e, "name", JSON_REQUIRED, &name, e2))
+			return err_set(err, "%s.events[%zu]: %s", where, i, e2);
+		timeline_add_event(tl, t, name);
+		i++;
+	}
+	return 0;
+}
+
+static int
+load_run(const cJSON *o, struct run *r, const char *where, char *err)
+{
+	const cJSON *m = NULL, *tls = NULL, *t;
+	char e[ERR_LEN], w[4400], *v = NULL;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(o))
+		return err_set(err, "%s must be an object", where);
+	if (get_str(o, "verdict", JSON_REQUIRED, &v, where, err))
+		return -1;
+	if (verdict_parse(v, &r->r_verdict) == -1) {
+		err_set(err, "%s.verdict: unknown verdict '%s'", where, v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	free(r->r_reason);
+	r->r_reason = NULL;
+	if (get_str(o, "reason", JSON_OPTIONAL, &r->r_reason, where, err))
+		return -1;
+	if (r->r_reason == NULL)
+		r->r_reason = xstrdup("");
+	if (json_get_double(o, "duration_s", JSON_OPTIONAL, &r->r_duration_s,
+	    e) || json_get_object(o, "metrics", JSON_OPTIONAL, &m, e) ||
+	    json_get_array(o, "timelines", JSON_OPTIONAL, &tls, e))
+		return err_set(err, "%s: %s", where, e);
+	if (load_metrics(m, &r->r_metrics, where, err))
+		return -1;
+	cJSON_ArrayForEach(t, tls) {
+		struct timeline *tl;
+
+		r->r_timelines = xgrow(r->r_timelines, &r->r_ntimelines,
+		    sizeof(*r->r_timelines));
+		tl = &r->r_timelines[r->r_ntimelines - 1];
+		snprintf(w, sizeof(w), "%s.timelines[%zu]", where, i++);
+		if (load_timeline(t, tl, w, err))
+			return -1;
+		if (tl->tl_probe == NULL)
+			tl->tl_probe = xstrdup("ping");
+	}
+	return 0;
+}
+
+static int
+load_scenario(const cJSON *o, struct scen_result *s, const char *where,
+    char *err)
+{
+	const cJSON *m = NULL, *runs = NULL, *arts = NULL, *x;
+	char e[ERR_LEN], w[4300], *v = NULL;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(o))
+		return err_set(err, "%s must be an object", where);
+	if (get_str(o, "name", JSON_REQUIRED, &s->s_name, where, err) ||
+	    get_str(o, "row", JSON_OPTIONAL, &s->s_row, where, err) ||
+	    get_str(o, "verdict", JSON_REQUIRED, &v, where, err) ||
+	    get_str(o, "reason", JSON_OPTIONAL, &s->s_reason, where, err)) {
+		free(v);
+		return -1;
+	}
+	if (s->s_row == NULL)
+		s->s_row = xstrdup(s->s_name);
+	if (s->s_reason == NULL)
+		s->s_reason = xstrdup("");
+	if (verdict_parse(v, &s->s_verdict) == -1) {
+		err_set(err, "%s.verdict: unknown verdict '%s'", where, v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	if (json_get_double(o, "duration_s", JSON_OPTIONAL, &s->s_duration_s,
+	    e) || json_get_object(o, "metrics", JSON_OPTIONAL, &m, e) ||
+	    json_get_array(o, "runs", JSON_OPTIONAL, &runs, e) ||
+	    json_get_array(o, "artifacts", JSON_OPTIONAL, &arts, e))
+		return err_set(err, "%s: %s", where, e);
+	if (load_metrics(m, &s->s_metrics, where, err))
+		return -1;
+	cJSON_ArrayForEach(x, runs) {
+		s->s_runs = xgrow(s->s_runs, &s->s_nruns, sizeof(*s->s_runs));
+		snprintf(w, sizeof(w), "%s.runs[%zu]", where, i++);
+		if (load_run(x, &s->s_runs[s->s_nruns - 1], w, err))
+			return -1;
+	}
+	i = 0;
+	cJSON_ArrayForEach(x, arts) {
+		if (!cJSON_IsString(x))
+			return err_set(err, "%s.artifacts[%zu] must be a "
+			    "string", where, i);
+		scen_add_artifact(s, x->valuestring);
+		i++;
+	}
+	return 0;
+}
+
+struct results *
+results_load(const char *path, char *err)
+{
+	struct results *rs = NULL;
+	const cJSON *scen = NULL, *mach = NULL, *x;
+	char file[4096], e[ERR_LEN], w[4200];
+	struct stat st;
+	cJSON *doc = NULL;
+	int64_t cpus = 0;
+	size_t i = 0;
+	char *slash;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(file, sizeof(file), "%s/results.json", path);
+	else
+		snprintf(file, sizeof(file), "%s", path);
+	doc = json_parse_file(file, RESULTS_FILE_MAX, e);
+	if (doc == NULL) {
+		err_set(err, "%s", e);
+		goto fail;
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (rs == NULL)
+		abort();
+	rs->rs_dir = xstrdup(file);
+	slash = strrchr(rs->rs_dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else {
+		free(rs->rs_dir);
+		rs->rs_dir = xstrdup(".");
+	}
+	if (!cJSON_IsObject(doc)) {
+		err_set(err, "%s: must be a JSON object", file);
+		goto fail;
+	}
+	if (get_str(doc, "platform", JSON_REQUIRED, &rs->rs_platform, file,
+	    err) || get_str(doc, "tool", JSON_OPTIONAL, &rs->rs_tool, file,
+	    err) || get_str(doc, "version", JSON_OPTIONAL, &rs->rs_version,
+	    file, err) || get_str(doc, "provider", JSON_OPTIONAL,
+	    &rs->rs_provider, file, err) || get_str(doc, "suite",
+	    JSON_OPTIONAL, &rs->rs_suite, file, err) || get_str(doc,
+	    "started", JSON_OPTIONAL, &rs->rs_started, file, err) ||
+	    get_str(doc, "finished", JSON_OPTIONAL, &rs->rs_finished, file,
+	    err))
+		goto fail;
+	if (json_get_object(doc, "machine", JSON_OPTIONAL, &mach, e) ||
+	    (mach && json_get_int(mach, "cpus", JSON_OPTIONAL, &cpus, e)) ||
+	    json_get_array(doc, "scenarios", JSON_REQUIRED, &scen, e)) {
+		err_set(err, "%s: %s", file, e);
+		goto fail;
+	}
+	rs->rs_cpus = (int)cpus;
+	if (mach && get_str(mach, "accel", JSON_OPTIONAL, &rs->rs_accel, file,
+	    err))
+		goto fail;
+	cJSON_ArrayForEach(x, scen) {
+		rs->rs_scen = xgrow(rs->rs_scen, &rs->rs_nscen,
+		    sizeof(*rs->rs_scen));
+		snprintf(w, sizeof(w), "%s: scenarios[%zu]", file, i++);
+		if (load_scenario(x, &rs->rs_scen[rs->rs_nscen - 1], w, err))
+			goto fail;
+	}
+	cJSON_Delete(doc);
+	return rs;
+fail:
+	cJSON_Delete(doc);
+	results_free(rs);
+	return NULL;
+}
+
+/* ---- comparison ---- */
+
+int
+comparison_build(struct comparison *c, struct results **sets, size_t nsets,
+    char *err)
+{
+	size_t i, j, k;
+
+	memset(c, 0, sizeof(*c));
+	if (nsets == 0)
+		return err_set(err, "no result sets to compare");
+	c->cmp_sets = sets;
+	c->cmp_nsets = nsets;
+	for (i = 0; i < nsets; i++)
+		for (j = 0; j < sets[i]->rs_nscen; j++) {
+			const struct scen_result *s = &sets[i]->rs_scen[j];
+
+			for (k = 0; k < c->cmp_nrows; k++)
+				if (strcmp(c->cmp_rows[k], s->s_name) == 0)
+					break;
+			if (k < c->cmp_nrows)
+				continue;
+			c->cmp_rows = realloc(c->cmp_rows, (c->cmp_nrows + 1) *
+			    sizeof(char *));
+			c->cmp_row_titles = realloc(c->cmp_row_titles,
+			    (c->cmp_nrows + 1) * sizeof(char *));
+			if (c->cmp_rows == NULL || c->cmp_row_titles == NULL)
+				abort();
+			c->cmp_rows[c->cmp_nrows] = xstrdup(s->s_name);
+			c->cmp_row_titles[c->cmp_nrows] = s->s_row;
+			c->cmp_nrows++;
+		}
+	return 0;
+}
+
+void
+comparison_free(struct comparison *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cmp_nrows; i++)
+		free(c->cmp_rows[i]);
+	free(c->cmp_rows);
+	free(c->cmp_row_titles);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct scen_result *
+comparison_cell(const struct comparison *c, size_t row, size_t set)
+{
+	const struct results *rs;
+	size_t i;
+
+	if (row >= c->cmp_nrows || set >= c->cmp_nsets)
+		return NULL;
+	rs = c->cmp_sets[set];
+	for (i = 0; i < rs->rs_nscen; i++)
+		if (strcmp(rs->rs_scen[i].s_name, c->cmp_rows[row]) == 0)
+			return &rs->rs_scen[i];
+	return NULL;
+}

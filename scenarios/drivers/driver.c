@@ -1,0 +1,195 @@
+/*
+ * driver.c - the driver registry, the feature -> operations map the runner
+ * uses to decide `unsupported` before touching a platform, and waiting on
+ * platform tasks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "scenarios/drivers/driver.h"
+
+extern const struct driver_ops ref_driver_ops;
+
+static const struct driver_ops *const drivers[] = {
+	&ref_driver_ops,
+	NULL
+};
+
+/* Platforms the design names whose drivers come in a later issue. */
+static const char *const later[] = { "proxmox", "xcpng", "libvirt", NULL };
+
+const struct driver_ops *
+driver_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; drivers[i] != NULL; i++)
+		if (strcmp(drivers[i]->name, name) == 0)
+			return drivers[i];
+	return NULL;
+}
+
+const char *
+driver_names(void)
+{
+	return "ref";
+}
+
+void
+drv_task_init(struct drv_task *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->t_downtime_ms = -1;
+	t->t_total_s = -1;
+}
+
+int
+driver_check_platform(const char *name, char *err)
+{
+	size_t i;
+
+	if (driver_find(name) != NULL)
+		return 0;
+	for (i = 0; later[i] != NULL; i++)
+		if (strcmp(later[i], name) == 0)
+			return err_set(err, "platform '%s': its driver comes "
+			    "in a later issue (drivers here: %s)", name,
+			    driver_names());
+	return err_set(err, "unknown platform '%s' (drivers: %s)", name,
+	    driver_names());
+}
+
+struct driver *
+driver_open(const char *name, const struct drv_env *env, char *err)
+{
+	const struct driver_ops *ops = driver_find(name);
+	struct driver *d;
+
+	if (driver_check_platform(name, err) == -1)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	d->d_ops = ops;
+	d->d_env = env;
+	if (ops->open != NULL && ops->open(d, env, err) == -1) {
+		err_prefix(err, "driver %s", name);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+driver_close(struct driver *d)
+{
+	if (d == NULL)
+		return;
+	if (d->d_ops->close != NULL)
+		d->d_ops->close(d);
+	free(d);
+}
+
+/* Which operations a scenario feature calls. */
+#define OPS_PER_FEATURE 5
+static const struct {
+	const char *feature;
+	size_t offs[OPS_PER_FEATURE];	/* offsetof in driver_ops, 0 = end */
+} feature_ops[] = {
+#define O(f) offsetof(struct driver_ops, f)
+	{ "install", { O(host_install) } },
+	{ "cluster", { O(cluster_form), O(cluster_info) } },
+	{ "storage", { O(storage_attach) } },
+	{ "vm", { O(vm_create), O(vm_start), O(vm_stop), O(vm_delete),
+	    O(vm_info) } },
+	{ "migrate", { O(vm_migrate) } },
+	{ "live-migrate", { O(vm_migrate) } },
+	{ "network", { O(network_apply) } },
+	{ "snapshot", { O(snapshot_create), O(snapshot_rollback) } },
+	{ "backup", { O(backup) } },
+	{ "restore", { O(restore) } },
+	{ "clone", { O(clone) } },
+	{ "template", { O(template_make) } },
+	{ "export", { O(vm_export) } },
+	{ "import", { O(vm_import) } },
+	{ "ha", { O(ha_enable) } },
+	{ "metrics", { O(metrics) } },
+	{ "balance", { O(balance) } },
+	{ "bonding", { O(bond_set) } },
+	{ "containers", { 0 } },
+#undef O
+};
+
+int
+driver_supports(const struct driver *d, const char *feature, char *reason)
+{
+	const struct driver_ops *ops = d->d_ops;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(feature_ops) / sizeof(feature_ops[0]); i++) {
+		const struct drv_reason *r;
+
+		if (strcmp(feature_ops[i].feature, feature) != 0)
+			continue;
+		for (r = ops->reasons; r != NULL && r->r_feature != NULL; r++)
+			if (strcmp(r->r_feature, feature) == 0) {
+				err_set(reason, "%s: %s", feature, r->r_reason);
+				return 0;
+			}
+		if (feature_ops[i].offs[0] == 0) {
+			err_set(reason, "%s: no driver operation for %s yet",
+			    ops->name, feature);
+			return 0;
+		}
+		for (k = 0; k < OPS_PER_FEATURE && feature_ops[i].offs[k];
+		    k++) {
+			void *const *fp = (void *const *)((const char *)ops +
+			    feature_ops[i].offs[k]);
+
+			if (*fp == NULL) {
+				err_set(reason, "%s: %s", feature,
+				    ops->unsupported_reason ?
+				    ops->unsupported_reason :
+				    "not supported by this platform");
+				return 0;
+			}
+		}
+		return 1;
+	}
+	err_set(reason, "unknown feature '%s'", feature);
+	return 0;
+}
+
+int
+driver_task_wait(struct driver *d, struct drv_task *t, uint64_t timeout_ns,
+    volatile int *stop, char *err)
+{
+	uint64_t deadline = clock_mono_ns() + timeout_ns;
+
+	while (!t->t_done) {
+		if (d->d_ops->task_status == NULL)
+			return err_set(err, "%s: task %s: the driver cannot "
+			    "follow tasks", d->d_ops->name, t->t_id);
+		if (d->d_ops->task_status(d, t, err) == -1)
+			return -1;
+		if (t->t_done)
+			break;
+		if (stop != NULL && *stop)
+			return err_set(err, "task %s: interrupted", t->t_id);
+		if (clock_mono_ns() >= deadline)
+			return err_set(err, "task %s: not finished after "
+			    "%llu s (last status: %s)", t->t_id,
+			    (unsigned long long)(timeout_ns / NS_PER_S),
+			    t->t_status);
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+	if (t->t_failed)
+		return err_set(err, "task %s failed: %s", t->t_id,
+		    t->t_status);
+	return 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * driver.h - the platform driver interface: what the runner asks of a
+ * virtualization platform (install it on hosts, form a cluster, attach
+ * storage, create/start/stop/delete/migrate VMs, configure networks, and
+ * later snapshots, backups, clones, templates, import/export, HA, metrics,
+ * load balancing).
+ *
+ * A driver speaks to its platform only over the platform's public API:
+ * `ref` talks HTTPS to hvd, `proxmox` (later) to the PVE REST API, `xcpng`
+ * (later) to XAPI JSON-RPC.  Every operation returns
+ *   0                   done (or, for a long operation, started: see tasks),
+ *   -1                  failed, err holds one sentence naming the place,
+ *   DRIVER_UNSUPPORTED  the platform cannot do it; err holds the reason
+ *                       ("XCP-ng load balancing needs an extra server").
+ * An operation left NULL in the ops table is unsupported with the driver's
+ * generic reason (drv_unsupported_reason).
+ *
+ * Long operations (install, cluster, attach, start, stop, migrate, backup,
+ * restore, clone, export, import) fill a struct drv_task.  A synchronous
+ * driver finishes the work before returning and sets t_done; an
+ * asynchronous one stores the platform's task id (a Proxmox UPID
+ * "UPID:node:pid:...", an XAPI task ref "OpaqueRef:...", an hvd task id)
+ * and the runner calls driver_task_wait, which polls task_status.  Either
+ * way the runner measures the wall time around start + wait.
+ */
+#ifndef HV_DRIVER_H
+#define HV_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DRIVER_UNSUPPORTED 2
+#define DRV_NAME_MAX 64
+#define DRV_ADDR_MAX 64
+#define DRV_TASK_ID_MAX 256
+
+struct driver;
+
+/* A lab host (or a real one) as the driver sees it. */
+struct drv_host {
+	char h_name[DRV_NAME_MAX];	/* "host1" */
+	char h_addr[DRV_ADDR_MAX];	/* management address, 198.18.x.y */
+	char h_netns[DRV_NAME_MAX];	/* lab namespace of the host, or "" */
+	int h_pid;			/* the host's init pid in the lab, or 0 */
+};
+
+/* Where the drivers' API calls come from (the lab's station). */
+struct drv_env {
+	const char *e_lab;		/* lab name, or NULL */
+	const char *e_station_netns;	/* namespace to speak from, or NULL */
+	const char *e_workdir;		/* scratch directory of this run */
+	const char *e_bindir;		/* where bin/hvd, bin/hvctl live */
+	const struct drv_host *e_hosts;
+	size_t e_nhosts;
+	const char *e_san_addr;		/* iSCSI portal "198.18.0.4:3260" */
+	const char *e_san_iqn;		/* target IQN */
+};
+
+struct drv_task {
+	char t_id[DRV_TASK_ID_MAX];	/* platform task id, "" when sync */
+	int t_done;			/* 1 when finished */
+	int t_failed;			/* 1 when finished with an error */
+	char t_status[256];		/* platform's last status text */
+	/* Figures the platform reports about the operation, or < 0. */
+	double t_downtime_ms;		/* migration: the hypervisor's own */
+	double t_total_s;		/* migration: the platform's own */
+	uint64_t t_bytes;		/* migration/backup: bytes moved */
+};
+
+struct drv_pool {
+	const char *p_name;		/* "san" */
+	const char *p_type;		/* "iscsi" | "dir" */
+	const char *p_portal;		/* iscsi: "198.18.0.4:3260" */
+	const char *p_target;		/* iscsi: target IQN */
+	const char *p_path;		/* dir: path on the host */
+};
+
+struct drv_network {
+	const char *n_name;		/* "vm" */
+	int n_vlan;			/* 802.1Q tag, 0 = untagged */
+	const char *n_bond;		/* bond mode or NULL */
+	const char *const *n_nics;	/* uplinks, NULL-terminated, or NULL */
+};
+
+struct drv_vm_spec {
+	const char *v_name;
+	const char *v_host;		/* placement, or NULL = platform's choice */
+	int v_vcpus;			/* 0 = 1 */
+	int v_memory_mib;		/* 0 = 128 */
+	const char *v_pool;		/* disk pool, or NULL = no disk */
+	int v_disk_mib;			/* 0 = the guest image's size */
+	const char *v_network;		/* network name, or NULL */
+	const char *v_kind;		/* guest kind ("linux", ...), or NULL */
+	int v_ha;			/* 1 = HA-managed */
+};
+
+enum drv_vm_state {
+	DRV_VM_UNKNOWN, DRV_VM_STOPPED, DRV_VM_RUNNING, DRV_VM_PAUSED,
+	DRV_VM_MIGRATING,
+};
+
+struct drv_vm_info {
+	enum drv_vm_state i_state;
+	char i_host[DRV_NAME_MAX];	/* where it runs (or is defined) */
+	char i_addr[DRV_ADDR_MAX];	/* guest address, "" when unknown */
+};
+
+/* What a platform tells about a node (Server architecture row). */
+struct drv_node_info {
+	char n_name[DRV_NAME_MAX];
+	char n_hypervisor[128];		/* "QEMU 7.2 (TCG)", "Xen 4.17" */
+	char n_arch[32];		/* "x86_64" */
+	int n_cpus;
+	uint64_t n_memory_bytes;
+	int n_online;
+};
+
+struct drv_cluster_info {
+	int c_nodes;
+	int c_online;
+	int c_quorate;
+};
+
+/* A metric sample (Performance monitoring row). */
+struct drv_metric {
+	char m_name[96];		/* "vm_cpu_seconds_total" */
+	char m_subject[DRV_NAME_MAX];	/* VM or node name */
+	double m_value;
+};
+
+enum drv_migrate_mode { DRV_MIGRATE_OFFLINE, DRV_MIGRATE_LIVE };
+
+/* Why a platform lacks a feature, shown in the report's cell. */
+struct drv_reason {
+	const char *r_feature;		/* "ha", ... */
+	const char *r_reason;		/* "comes with issue 9 (HA)" */
+};
+
+struct driver_ops {
+	const char *name;		/* "ref" */
+	/* Reason used for NULL operations ("... comes in issue N"), and
+	 * per-feature reasons (NULL-terminated, may be NULL) first. */
+	const char *unsupported_reason;
+	const struct drv_reason *reasons;
+
+	int (*open)(struct driver *d, const struct drv_env *env, char *err);
+	void (*close)(struct driver *d);
+
+	/* Platform lifecycle */
+	int (*host_install)(struct driver *d, const struct drv_host *h,
+	    struct drv_task *t, char *err);
+	int (*cluster_form)(struct driver *d, const char *name,
+	    const struct drv_host *hosts, size_t n, struct drv_task *t,
+	    char *err);
+	int (*cluster_info)(struct driver *d, struct drv_cluster_info *ci,
+	    char *err);
+	int (*node_info)(struct driver *d, const char *node,
+	    struct drv_node_info *ni, char *err);
+	int (*storage_attach)(struct driver *d, const struct drv_pool *p,
+	    struct drv_task *t, char *err);
+	int (*network_apply)(struct driver *d, const struct drv_network *n,
+	    struct drv_task *t, char *err);
+
+	/* VMs */
+	int (*vm_create)(struct driver *d, const struct drv_vm_spec *s,
+	    struct drv_task *t, char *err);
+	int (*vm_start)(struct driver *d, const char *vm, struct drv_task *t,
+	    char *err);
+	/* force: power off; otherwise an ACPI shutdown */
+	int (*vm_stop)(struct driver *d, const char *vm, int force,
+	    struct drv_task *t, char *err);
+	int (*vm_delete)(struct driver *d, const char *vm, struct drv_task *t,
+	    char *err);
+	int (*vm_info)(struct driver *d, const char *vm,
+	    struct drv_vm_info *vi, char *err);
+	int (*vm_migrate)(struct driver *d, const char *vm, const char *to,
+	    enum drv_migrate_mode mode, struct drv_task *t, char *err);
+
+	/* Later features (each row of Table 3.1 that needs one) */
+	int (*snapshot_create)(struct driver *d, const char *vm,
+	    const char *snap, struct drv_task *t, char *err);
+	int (*snapshot_rollback)(struct driver *d, const char *vm,
+	    const char *snap, struct drv_task *t, char *err);
+	int (*backup)(struct driver *d, const char *vm, const char *target,
+	    char *backup_id, size_t idlen, struct drv_task *t, char *err);
+	int (*restore)(struct driver *d, const char *backup_id,
+	    const char *new_vm, struct drv_task *t, char *err);
+	int (*clone)(struct driver *d, const char *vm, const char *new_vm,
+	    int linked, struct drv_task *t, char *err);
+	int (*template_make)(struct driver *d, const char *vm,
+	    struct drv_task *t, char *err);
+	/* format: "qcow2", "raw", "vmdk", "vhd", "vhdx", "ovf", "ova", "xva" */
+	int (*vm_export)(struct driver *d, const char *vm, const char *format,
+	    const char *path, struct drv_task *t, char *err);
+	int (*vm_import)(struct driver *d, const char *path,
+	    const char *format, const char *new_vm, struct drv_task *t,
+	    char *err);
+	int (*ha_enable)(struct driver *d, const char *vm, char *err);
+	int (*metrics)(struct driver *d, struct drv_metric **out, size_t *n,
+	    char *err);
+	int (*balance)(struct driver *d, struct drv_task *t, char *err);
+	int (*bond_set)(struct driver *d, const char *host, const char *mode,
+	    struct drv_task *t, char *err);
+
+	/* Tasks: state of t (t_done, t_failed, t_status).  NULL for a
+	 * driver whose operations are all synchronous. */
+	int (*task_status)(struct driver *d, struct drv_task *t, char *err);
+};
+
+struct driver {
+	const struct driver_ops *d_ops;
+	void *d_priv;
+	const struct drv_env *d_env;
+};
+
+/* The drivers hvlab knows ("ref"; later "proxmox", "xcpng"). */
+const struct driver_ops *driver_find(const char *name);
+/* Comma-separated names, for messages. */
+const char *driver_names(void);
+
+/* 0 when a driver called name exists, else -1 with err. */
+int driver_check_platform(const char *name, char *err);
+/* Open the named driver; NULL with err when unknown or open fails. */
+struct driver *driver_open(const char *name, const struct drv_env *env,
+    char *err);
+void driver_close(struct driver *d);
+
+/*
+ * Whether the driver has what a scenario feature needs ("install",
+ * "snapshot", ... see suite_features[]).  1 = yes; 0 = no, with the
+ * reason in reason (ERR_LEN bytes).
+ */
+int driver_supports(const struct driver *d, const char *feature,
+    char *reason);
+
+/* Wait for t to finish (polling task_status every 200 ms) up to
+ * timeout_ns; fails when it times out, fails, or *stop becomes non-zero
+ * (stop may be NULL). */
+int driver_task_wait(struct driver *d, struct drv_task *t,
+    uint64_t timeout_ns, volatile int *stop, char *err);
+void drv_task_init(struct drv_task *t);
+
+#endif

@@ -1,0 +1,1200 @@
+/*
+ * runner.c - runs scenarios: decides what a platform supports, brings the
+ * lab up (`hvlab lab up`, unless --lab reuses one), installs the platform
+ * through its driver, executes each scenario's steps or built-in code with
+ * the probes running from the lab's station, checks bounds, and always
+ * tears down what it made (VMs, probes, the lab) — also after Ctrl-C.
+ *
+ * Lab commands and failure injection go through hvlab's own command line
+ * (`hvlab lab ...`, `hvlab inject ...`, the contract of DESIGN.md §4) so
+ * the runner depends on the lab's interface, not its insides; probes are
+ * the probes/ libraries, started in the station's namespace.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "lab/topo.h"
+#include "probes/ping.h"
+#include "probes/tcp.h"
+#include "scenarios/drivers/driver.h"
+#include "scenarios/runner.h"
+
+#define LAB_CMD_TIMEOUT_MS (10 * 60 * 1000)
+#define INJECT_TIMEOUT_MS (60 * 1000)
+#define TASK_TIMEOUT_NS (10 * 60 * NS_PER_S)
+#define MAX_PROBES 8
+#define MAX_VMS 64
+
+static volatile sig_atomic_t runner_stop;
+
+static void
+on_signal(int sig)
+{
+	runner_stop = 1;
+}
+
+enum setup_phase { PH_INSTALL, PH_CLUSTER, PH_STORAGE, PH_N };
+
+struct phase {
+	int ran;
+	enum verdict verdict;
+	char reason[ERR_LEN];
+	struct metrics metrics;
+};
+
+struct rprobe {
+	char id[SUITE_NAME_MAX];
+	char prefix[SUITE_NAME_MAX];
+	struct probe_ping *ping;
+	struct probe_tcp *tcp;
+};
+
+struct rctx {
+	const struct runner_opts *o;
+	struct driver *drv;
+	struct drv_env env;
+	struct drv_host hosts[16];
+	char station_netns[64], san_addr[64], san_iqn[128];
+	struct topo *topo;
+	char lab[64];
+	int lab_ours;		/* we brought it up: we take it down */
+	int lab_ok;
+	char lab_err[ERR_LEN];
+	struct phase phase[PH_N];
+	char *vms[MAX_VMS];	/* VMs made and not yet deleted */
+	size_t nvms;
+	/* progress */
+	size_t idx, total;
+	const char *scen_name;
+	uint64_t scen_t0;
+	char step_text[128];
+};
+
+/* The scenario run in progress. */
+struct sctx {
+	struct rctx *rc;
+	const struct scenario *sc;
+	struct scen_result *sr;
+	struct run *run;
+	size_t runno;
+	struct rprobe probes[MAX_PROBES];
+	size_t nprobes;
+};
+
+/* ---- progress ---- */
+
+static void
+progress(struct rctx *rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+progress(struct rctx *rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(rc->step_text, sizeof(rc->step_text), fmt, ap);
+		va_end(ap);
+	}
+	if (!rc->o->ro_progress)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s (%.1f s)", rc->idx + 1,
+	    rc->total, rc->scen_name ? rc->scen_name : "setup", rc->step_text,
+	    (double)(clock_mono_ns() - rc->scen_t0) / 1e9);
+	fflush(stderr);
+}
+
+static void
+progress_done(struct rctx *rc, const struct scen_result *s)
+{
+	if (!rc->o->ro_progress)
+		return;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %-16s %-11s %6.1f s  %s\n",
+	    rc->idx + 1, rc->total, s->s_name, verdict_name(s->s_verdict),
+	    s->s_duration_s, s->s_reason);
+}
+
+/* Sleep ns in slices, refreshing the progress line; -1 when stopped. */
+static int
+nap(struct rctx *rc, uint64_t ns)
+{
+	uint64_t end = clock_mono_ns() + ns, now;
+
+	while ((now = clock_mono_ns()) < end) {
+		if (runner_stop)
+			return -1;
+		clock_sleep_ns(end - now < 250 * NS_PER_MS ? end - now :
+		    250 * NS_PER_MS);
+		progress(rc, NULL);
+	}
+	return runner_stop ? -1 : 0;
+}
+
+/* ---- hvlab subcommands (lab, inject) ---- */
+
+static int
+hvlab_cmd(struct rctx *rc, long timeout_ms, char *err, const char *a0, ...)
+{
+	const char *argv[16];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = rc->o->ro_self;
+	argv[n++] = a0;
+	va_start(ap, a0);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return proc_run(argv, NULL, timeout_ms, NULL, err);
+}
+
+static int
+lab_bring_up(struct rctx *rc, char *err)
+{
+	char e[ERR_LEN], a[16];
+	size_t i;
+
+	rc->topo = calloc(1, sizeof(*rc->topo));
+	if (rc->topo == NULL)
+		return err_set(err, "out of memory");
+	if (topo_load(rc->o->ro_file, rc->o->ro_lab, rc->topo, NULL, e) == -1)
+		return err_set(err, "lab: %s", e);
+	snprintf(rc->lab, sizeof(rc->lab), "%s", rc->topo->t_name);
+	if (rc->o->ro_lab == NULL) {
+		progress(rc, "lab up %s", rc->lab);
+		if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "up", "-f",
+		    rc->o->ro_file, NULL) == -1) {
+			/* A half-built lab is removed by lab down. */
+			rc->lab_ours = 1;
+			return err_set(err, "hvlab lab up: %s", e);
+		}
+		rc->lab_ours = 1;
+	}
+	for (i = 0; i < (size_t)rc->topo->t_nhosts && i < 16; i++) {
+		struct drv_host *h = &rc->hosts[i];
+
+		snprintf(h->h_name, sizeof(h->h_name), "%s",
+		    rc->topo->t_hosts[i].h_name);
+		topo_addr_str(rc->topo->t_hosts[i].h_mgmt_addr, h->h_addr,
+		    sizeof(h->h_addr));
+		snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
+		    rc->lab, h->h_name);
+	}
+	rc->env.e_hosts = rc->hosts;
+	rc->env.e_nhosts = i;
+	snprintf(rc->station_netns, sizeof(rc->station_netns), "%.40s-st",
+	    rc->lab);
+	rc->env.e_station_netns = rc->station_netns;
+	rc->env.e_lab = rc->lab;
+	if (rc->topo->t_san.s_present) {
+		topo_addr_str(rc->topo->t_san.s_addr, a, sizeof(a));
+		snprintf(rc->san_addr, sizeof(rc->san_addr), "%s:3260", a);
+		snprintf(rc->san_iqn, sizeof(rc->san_iqn), "%s",
+		    rc->topo->t_san.s_iqn);
+		rc->env.e_san_addr = rc->san_addr;
+		rc->env.e_san_iqn = rc->san_iqn;
+	}
+	return 0;
+}
+
+static void
+lab_take_down(struct rctx *rc)
+{
+	char e[ERR_LEN];
+
+	if (!rc->lab_ours)
+		return;
+	progress(rc, "lab down %s", rc->lab);
+	if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "down", "--lab",
+	    rc->lab, NULL) == -1)
+		log_warnx("teardown: hvlab lab down --lab %s: %s", rc->lab, e);
+	rc->lab_ours = 0;
+}
+
+/* ---- driver calls ---- */
+
+/* Finish a task-returning operation: rc from the op, then wait. */
+static int
+drv_finish(struct rctx *rc, int op_rc, struct drv_task *t, uint64_t timeout,
+    char *err)
+{
+	if (op_rc != 0)
+		return op_rc;
+	if (t->t_done)
+		return t->t_failed ? err_set(err, "%s", t->t_status) : 0;
+	return driver_task_wait(rc->drv, t, timeout, (volatile int *)
+	    &runner_stop, err);
+}
+
+static void
+vm_track(struct rctx *rc, const char *vm, int add)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nvms; i++)
+		if (strcmp(rc->vms[i], vm) == 0) {
+			if (!add) {
+				free(rc->vms[i]);
+				rc->vms[i] = rc->vms[--rc->nvms];
+			}
+			return;
+		}
+	if (add && rc->nvms < MAX_VMS && (rc->vms[rc->nvms] = strdup(vm)))
+		rc->nvms++;
+}
+
+static void
+vms_teardown(struct rctx *rc)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
+	struct drv_task t;
+	char e[ERR_LEN];
+
+	while (rc->nvms > 0) {
+		const char *vm = rc->vms[rc->nvms - 1];
+
+		progress(rc, "teardown: delete VM %s", vm);
+		drv_task_init(&t);
+		if (ops->vm_stop && drv_finish(rc, ops->vm_stop(rc->drv, vm, 1,
+		    &t, e), &t, TASK_TIMEOUT_NS, e) != 0)
+			log_debug("teardown: stop %s: %s", vm, e);
+		drv_task_init(&t);
+		if (ops->vm_delete && drv_finish(rc, ops->vm_delete(rc->drv,
+		    vm, &t, e), &t, TASK_TIMEOUT_NS, e) != 0)
+			log_warnx("teardown: delete VM %s: %s", vm, e);
+		free(rc->vms[rc->nvms - 1]);
+		rc->nvms--;
+	}
+}
+
+/* ---- setup phases: install, cluster, storage (measured once) ---- */
+
+static void
+phase_set(struct phase *p, int op_rc, const char *err)
+{
+	p->ran = 1;
+	if (op_rc == 0)
+		p->verdict = VERDICT_PASS;
+	else if (op_rc == DRIVER_UNSUPPORTED)
+		p->verdict = VERDICT_UNSUPPORTED;
+	else
+		p->verdict = VERDICT_ERROR;
+	snprintf(p->reason, sizeof(p->reason), "%s", op_rc ? err : "");
+}
+
+static void
+phase_run(struct rctx *rc, enum setup_phase ph)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
+	struct phase *p = &rc->phase[ph];
+	struct drv_cluster_info ci;
+	struct drv_pool pool;
+	struct drv_task t;
+	char e[ERR_LEN] = "";
+	uint64_t t0 = clock_mono_ns();
+	int r = 0;
+	size_t i;
+
+	if (p->ran)
+		return;
+	if (ph > PH_INSTALL && rc->phase[PH_INSTALL].verdict != VERDICT_PASS) {
+		p->ran = 1;
+		p->verdict = rc->phase[PH_INSTALL].verdict;
+		snprintf(p->reason, sizeof(p->reason), "platform install: %.400s",
+		    rc->phase[PH_INSTALL].reason);
+		return;
+	}
+	switch (ph) {
+	case PH_INSTALL:
+		for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
+			progress(rc, "install %s on %s", ops->name,
+			    rc->hosts[i].h_name);
+			drv_task_init(&t);
+			r = drv_finish(rc, ops->host_install(rc->drv,
+			    &rc->hosts[i], &t, e), &t, TASK_TIMEOUT_NS, e);
+			if (r == -1)
+				err_prefix(e, "%s", rc->hosts[i].h_name);
+		}
+		if (r == 0 && rc->env.e_nhosts == 0)
+			r = err_set(e, "the lab has no hosts");
+		phase_set(p, r, e);
+		if (r == 0) {
+			metrics_set(&p->metrics, "install_s",
+			    (double)(clock_mono_ns() - t0) / 1e9);
+			metrics_set(&p->metrics, "hosts",
+			    (double)rc->env.e_nhosts);
+		}
+		break;
+	case PH_CLUSTER:
+		progress(rc, "form cluster %s", rc->lab);
+		drv_task_init(&t);
+		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
+		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
+		if (r == 0) {
+			metrics_set(&p->metrics, "form_s",
+			    (double)(clock_mono_ns() - t0) / 1e9);
+			r = ops->cluster_info(rc->drv, &ci, e);
+		}
+		if (r == 0) {
+			metrics_set(&p->metrics, "hosts", ci.c_nodes);
+			metrics_set(&p->metrics, "online", ci.c_online);
+			metrics_set(&p->metrics, "quorate", ci.c_quorate);
+			if (!ci.c_quorate)
+				r = err_set(e, "the cluster is not quorate");
+		}
+		phase_set(p, r, e);
+		if (r == -1 && ci.c_nodes > 0)
+			p->verdict = VERDICT_FAIL;
+		break;
+	case PH_STORAGE:
+		progress(rc, "attach shared storage");
+		memset(&pool, 0, sizeof(pool));
+		pool.p_name = "san";
+		pool.p_type = "iscsi";
+		pool.p_portal = rc->env.e_san_addr;
+		pool.p_target = rc->env.e_san_iqn;
+		if (pool.p_portal == NULL)
+			r = err_set(e, "the lab has no SAN");
+		else {
+			drv_task_init(&t);
+			r = drv_finish(rc, ops->storage_attach(rc->drv, &pool,
+			    &t, e), &t, TASK_TIMEOUT_NS, e);
+		}
+		phase_set(p, r, e);
+		if (r == 0)
+			metrics_set(&p->metrics, "attach_s",
+			    (double)(clock_mono_ns() - t0) / 1e9);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- probes ---- */
+
+/* "vm:NAME" -> the VM's address; a literal must be in the lab's range. */
+static int
+resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
+    char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_info vi;
+	unsigned a, b, c, d;
+	char tail;
+
+	if (strncmp(to, "vm:", 3) == 0) {
+		if (ops->vm_info == NULL)
+			return err_set(err, "%s: the driver cannot tell a VM's "
+			    "address", to);
+		if (ops->vm_info(s->rc->drv, to + 3, &vi, err) == -1)
+			return -1;
+		if (vi.i_addr[0] == '\0')
+			return err_set(err, "VM %s: the platform reports no "
+			    "address", to + 3);
+		to = vi.i_addr;
+	}
+	if (sscanf(to, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
+	    a > 255 || b > 255 || c > 255 || d > 255)
+		return err_set(err, "'%s' is not an IPv4 address", to);
+	/* Lab traffic stays in 198.18.0.0/15. */
+	if (a != 198 || (b != 18 && b != 19))
+		return err_set(err, "%s is outside the lab range "
+		    "198.18.0.0/15", to);
+	snprintf(out, len, "%s", to);
+	return 0;
+}
+
+static void
+probes_mark(struct sctx *s, const char *label)
+{
+	char e[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < s->nprobes; i++)
+		if (s->probes[i].ping != NULL &&
+		    probe_ping_mark(s->probes[i].ping, label, e) == -1)
+			log_debug("mark %s: %s", label, e);
+}
+
+static struct rprobe *
+probe_find(struct sctx *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprobes; i++)
+		if (strcmp(s->probes[i].id, id) == 0)
+			return &s->probes[i];
+	return NULL;
+}
+
+/* Numeric (and boolean) members of a probe result's "metrics". */
+static void
+probe_metrics(struct run *run, const cJSON *doc, const char *prefix)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "metrics"), *x;
+	char name[160];
+
+	cJSON_ArrayForEach(x, m) {
+		snprintf(name, sizeof(name), "%s%s", prefix, x->string);
+		if (cJSON_IsNumber(x))
+			metrics_set(&run->r_metrics, name, x->valuedouble);
+		else if (cJSON_IsBool(x))
+			metrics_set(&run->r_metrics, name, cJSON_IsTrue(x));
+	}
+}
+
+static int
+probe_finish(struct sctx *s, struct rprobe *p, char *err)
+{
+	const char *outdir = s->rc->o->ro_outdir;
+	char rel[256], path[4096], e[ERR_LEN];
+	cJSON *doc = NULL;
+	int rc = -1;
+
+	snprintf(rel, sizeof(rel), "raw/%s-%zu-%s", s->sc->sc_name, s->runno,
+	    p->id);
+	if (p->ping != NULL) {
+		struct probe_ping_result r;
+		const struct ping_stats *st;
+		struct timeline *tl;
+		size_t i;
+
+		memset(&r, 0, sizeof(r));
+		if (probe_ping_stop(p->ping, &r, err) == -1) {
+			p->ping = NULL;
+			return -1;
+		}
+		p->ping = NULL;
+		st = &r.pr_stats;
+		doc = probe_ping_result_json(&r, 1);
+		snprintf(path, sizeof(path), "%s/%s.csv", outdir, rel);
+		if (probe_ping_write_csv(&r, path, e) == -1)
+			log_warnx("%s", e);
+		else {
+			char f[300];
+
+			snprintf(f, sizeof(f), "%s.csv", rel);
+			tl = run_add_timeline(s->run, f, "ping");
+			scen_add_artifact(s->sr, f);
+			if (st->st_downtime.g_len_ns > 0) {
+				tl->tl_has_window = 1;
+				tl->tl_down_start_s = (double)
+				    (st->st_downtime.g_start_ns -
+				    st->st_start_ns) / 1e9;
+				tl->tl_down_end_s = (double)
+				    (st->st_downtime.g_end_ns -
+				    st->st_start_ns) / 1e9;
+			}
+			for (i = 0; i < r.pr_nmarks; i++)
+				timeline_add_event(tl, ((double)
+				    r.pr_marks[i].pm_wall_ns -
+				    (double)st->st_start_ns) / 1e9,
+				    r.pr_marks[i].pm_label);
+		}
+		probe_ping_result_free(&r);
+	} else if (p->tcp != NULL) {
+		struct probe_tcp_result r;
+
+		memset(&r, 0, sizeof(r));
+		if (probe_tcp_stop(p->tcp, &r, err) == -1) {
+			p->tcp = NULL;
+			return -1;
+		}
+		p->tcp = NULL;
+		doc = probe_tcp_result_json(&r, 1);
+		probe_tcp_result_free(&r);
+	} else
+		return 0;
+	if (doc == NULL)
+		return err_set(err, "probe %s: out of memory", p->id);
+	probe_metrics(s->run, doc, p->prefix);
+	snprintf(path, sizeof(path), "%s/%s.json", outdir, rel);
+	if (json_write_file(path, doc, e) == 0) {
+		char f[300];
+
+		snprintf(f, sizeof(f), "%s.json", rel);
+		scen_add_artifact(s->sr, f);
+	} else
+		log_warnx("%s", e);
+	rc = 0;
+	cJSON_Delete(doc);
+	return rc;
+}
+
+static void
+probes_abandon(struct sctx *s)
+{
+	char e[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < s->nprobes; i++)
+		if ((s->probes[i].ping || s->probes[i].tcp) &&
+		    probe_finish(s, &s->probes[i], e) == -1)
+			log_warnx("probe %s: %s", s->probes[i].id, e);
+	s->nprobes = 0;
+}
+
+/* One short ping burst: 1 when addr answered. */
+static int
+ping_once(struct sctx *s, const char *addr, char *err)
+{
+	struct probe_ping_opts o;
+	struct probe_ping_result r;
+	struct probe_ping *p;
+	int ok;
+
+	memset(&o, 0, sizeof(o));
+	o.target = addr;
+	o.netns = s->rc->env.e_station_netns;
+	o.interval_ns = 100 * NS_PER_MS;
+	o.duration_ns = NS_PER_S;
+	if ((p = probe_ping_start(&o, err)) == NULL)
+		return -1;
+	probe_ping_wait(p, 3000);
+	memset(&r, 0, sizeof(r));
+	if (probe_ping_stop(p, &r, err) == -1)
+		return -1;
+	ok = r.pr_stats.st_received > 0;
+	probe_ping_result_free(&r);
+	return ok;
+}
+
+/* ---- steps ---- */
+
+static const char *
+P(const struct step *st, const char *key)
+{
+	return step_param_get(st->st_params, st->st_nparams, key);
+}
+
+static uint64_t
+P_dur(const struct step *st, const char *key, uint64_t def)
+{
+	const char *v = P(st, key);
+	uint64_t ns;
+	char e[ERR_LEN];
+
+	if (v == NULL || clock_parse_duration(v, &ns, e) == -1)
+		return def;
+	return ns;
+}
+
+static int
+P_bool(const struct step *st, const char *key, int def)
+{
+	const char *v = P(st, key);
+
+	if (v == NULL)
+		return def;
+	return strcmp(v, "true") == 0 || strcmp(v, "yes") == 0;
+}
+
+static int
+need_op(const void *op, const char *what, struct sctx *s, char *err)
+{
+	if (op != NULL)
+		return 0;
+	err_set(err, "%s: %s", what, s->rc->drv->d_ops->unsupported_reason);
+	return DRIVER_UNSUPPORTED;
+}
+
+static int
+step_vm(struct sctx *s, const struct step *st, const char *action,
+    char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_task t;
+	const char *vm = P(st, "name");
+	uint64_t tmo = P_dur(st, "timeout", TASK_TIMEOUT_NS), t0;
+	int r;
+
+	drv_task_init(&t);
+	if (strcmp(action, "vm.create") == 0) {
+		struct drv_vm_spec sp;
+
+		if ((r = need_op(ops->vm_create, action, s, err)))
+			return r;
+		memset(&sp, 0, sizeof(sp));
+		sp.v_name = vm;
+		sp.v_host = P(st, "host");
+		sp.v_vcpus = P(st, "vcpus") ? atoi(P(st, "vcpus")) : 0;
+		sp.v_memory_mib = P(st, "memory_mib") ?
+		    atoi(P(st, "memory_mib")) : 0;
+		sp.v_disk_mib = P(st, "disk_mib") ? atoi(P(st, "disk_mib")) : 0;
+		sp.v_pool = P(st, "pool");
+		sp.v_network = P(st, "network");
+		r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, err),
+		    &t, tmo, err);
+		if (r == 0)
+			vm_track(s->rc, vm, 1);
+		return r;
+	}
+	if (strcmp(action, "vm.start") == 0) {
+		if ((r = need_op(ops->vm_start, action, s, err)))
+			return r;
+		return drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, err),
+		    &t, tmo, err);
+	}
+	if (strcmp(action, "vm.stop") == 0) {
+		if ((r = need_op(ops->vm_stop, action, s, err)))
+			return r;
+		return drv_finish(s->rc, ops->vm_stop(s->rc->drv, vm,
+		    P_bool(st, "force", 0), &t, err), &t, tmo, err);
+	}
+	if (strcmp(action, "vm.delete") == 0) {
+		if ((r = need_op(ops->vm_delete, action, s, err)))
+			return r;
+		r = drv_finish(s->rc, ops->vm_delete(s->rc->drv, vm, &t, err),
+		    &t, tmo, err);
+		if (r == 0)
+			vm_track(s->rc, vm, 0);
+		return r;
+	}
+	/* vm.migrate */
+	if ((r = need_op(ops->vm_migrate, action, s, err)))
+		return r;
+	probes_mark(s, "migrate-start");
+	t0 = clock_mono_ns();
+	r = drv_finish(s->rc, ops->vm_migrate(s->rc->drv, vm, P(st, "to"),
+	    P_bool(st, "live", 0) ? DRV_MIGRATE_LIVE : DRV_MIGRATE_OFFLINE,
+	    &t, err), &t, tmo, err);
+	probes_mark(s, "migrate-end");
+	if (r == 0) {
+		metrics_set(&s->run->r_metrics, "total_s",
+		    (double)(clock_mono_ns() - t0) / 1e9);
+		if (t.t_downtime_ms >= 0)
+			metrics_set(&s->run->r_metrics, "qemu_downtime_ms",
+			    t.t_downtime_ms);
+	}
+	return r;
+}
+
+static int
+step_probe(struct sctx *s, const struct step *st, const char *action,
+    char *err)
+{
+	struct rprobe *p;
+	const char *id = P(st, "id"), *kind;
+	char addr[64];
+
+	if (strcmp(action, "probe.stop") == 0) {
+		if ((p = probe_find(s, id)) == NULL)
+			return err_set(err, "no probe '%s' running", id);
+		return probe_finish(s, p, err);
+	}
+	kind = P(st, "kind");
+	if (id == NULL)
+		id = kind;
+	if (probe_find(s, id) != NULL)
+		return err_set(err, "probe '%s' already running", id);
+	if (s->nprobes == MAX_PROBES)
+		return err_set(err, "more than %d probes", MAX_PROBES);
+	if (resolve_addr(s, P(st, "to"), addr, sizeof(addr), err) == -1)
+		return -1;
+	p = &s->probes[s->nprobes];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	if (strcmp(kind, "ping") == 0) {
+		struct probe_ping_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.target = addr;
+		o.netns = s->rc->env.e_station_netns;
+		o.interval_ns = P_dur(st, "interval", 0);
+		snprintf(p->prefix, sizeof(p->prefix), "%s", P(st, "prefix") ?
+		    P(st, "prefix") : "");
+		if ((p->ping = probe_ping_start(&o, err)) == NULL)
+			return -1;
+	} else if (strcmp(kind, "tcp") == 0) {
+		struct probe_tcp_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.target = addr;
+		o.netns = s->rc->env.e_station_netns;
+		o.interval_ns = P_dur(st, "interval", 0);
+		snprintf(p->prefix, sizeof(p->prefix), "%s", P(st, "prefix") ?
+		    P(st, "prefix") : "tcp_");
+		if ((p->tcp = probe_tcp_start(&o, err)) == NULL)
+			return -1;
+	} else
+		return err_set(err, "probe kind '%s' is not wired into the "
+		    "runner yet (ping, tcp)", kind);
+	s->nprobes++;
+	return 0;
+}
+
+static int
+step_wait_check(struct sctx *s, const struct step *st, const char *action,
+    char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_info vi;
+	uint64_t end;
+	char addr[64];
+	int r;
+
+	if (strcmp(action, "wait.time") == 0)
+		return nap(s->rc, P_dur(st, "for", 0)) == -1 ?
+		    err_set(err, "interrupted") : 0;
+	if (strcmp(action, "wait.ping") == 0 ||
+	    strcmp(action, "check.ping") == 0) {
+		int want = P_bool(st, "expect", 1), once =
+		    strcmp(action, "check.ping") == 0;
+
+		end = clock_mono_ns() + P_dur(st, "timeout", 60 * NS_PER_S);
+		for (;;) {
+			if (resolve_addr(s, P(st, "to"), addr, sizeof(addr),
+			    err) == 0 && (r = ping_once(s, addr, err)) >= 0 &&
+			    r == want)
+				return 0;
+			if (once)
+				return err_set(err, "%s %s from the station",
+				    P(st, "to"), want ? "does not answer" :
+				    "answers but should not");
+			if (clock_mono_ns() >= end)
+				return err_set(err, "%s: no answer before the "
+				    "timeout", P(st, "to"));
+			if (runner_stop)
+				return err_set(err, "interrupted");
+		}
+	}
+	if ((r = need_op(ops->vm_info, action, s, err)))
+		return r;
+	if (strcmp(action, "check.vm-running") == 0) {
+		if (ops->vm_info(s->rc->drv, P(st, "name"), &vi, err) == -1)
+			return -1;
+		if (vi.i_state != DRV_VM_RUNNING)
+			return err_set(err, "VM %s is not running",
+			    P(st, "name"));
+		if (P(st, "host") && strcmp(P(st, "host"), vi.i_host) != 0)
+			return err_set(err, "VM %s runs on %s, not %s",
+			    P(st, "name"), vi.i_host, P(st, "host"));
+		return 0;
+	}
+	/* wait.vm */
+	end = clock_mono_ns() + P_dur(st, "timeout", 60 * NS_PER_S);
+	for (;;) {
+		const char *want = P(st, "state");
+
+		if (ops->vm_info(s->rc->drv, P(st, "name"), &vi, err) == -1)
+			return -1;
+		if ((strcmp(want, "running") == 0 &&
+		    vi.i_state == DRV_VM_RUNNING) ||
+		    (strcmp(want, "stopped") == 0 &&
+		    vi.i_state == DRV_VM_STOPPED))
+			return 0;
+		if (clock_mono_ns() >= end)
+			return err_set(err, "VM %s not %s before the timeout",
+			    P(st, "name"), want);
+		if (nap(s->rc, 500 * NS_PER_MS) == -1)
+			return err_set(err, "interrupted");
+	}
+}
+
+static int
+step_inject(struct sctx *s, const struct step *st, const char *action,
+    char *err)
+{
+	const char *ev = action + strlen("inject.");
+	const char *host = P(st, "host"), *nic = P(st, "nic");
+	char hosts[256];
+
+	probes_mark(s, ev);
+	if (strcmp(ev, "partition") == 0) {
+		/* hvlab inject partition HOST... : one argument per host */
+		const char *argv[16];
+		char *tok, *save = NULL;
+		int n = 0;
+
+		snprintf(hosts, sizeof(hosts), "%s", P(st, "hosts"));
+		argv[n++] = s->rc->o->ro_self;
+		argv[n++] = "inject";
+		argv[n++] = "partition";
+		for (tok = strtok_r(hosts, " ", &save); tok && n < 12;
+		    tok = strtok_r(NULL, " ", &save))
+			argv[n++] = tok;
+		argv[n++] = "--lab";
+		argv[n++] = s->rc->lab;
+		argv[n] = NULL;
+		return proc_run(argv, NULL, INJECT_TIMEOUT_MS, NULL, err);
+	}
+	if (nic != NULL)
+		return hvlab_cmd(s->rc, INJECT_TIMEOUT_MS, err, "inject", ev,
+		    host, nic, "--lab", s->rc->lab, NULL);
+	if (host != NULL)
+		return hvlab_cmd(s->rc, INJECT_TIMEOUT_MS, err, "inject", ev,
+		    host, "--lab", s->rc->lab, NULL);
+	return hvlab_cmd(s->rc, INJECT_TIMEOUT_MS, err, "inject", ev,
+	    "--lab", s->rc->lab, NULL);
+}
+
+static int
+step_platform(struct sctx *s, const struct step *st, const char *action,
+    char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_network n;
+	struct drv_task t;
+	int r;
+
+	if (strcmp(action, "platform.install") == 0 ||
+	    strcmp(action, "cluster.form") == 0 ||
+	    strcmp(action, "storage.attach") == 0) {
+		enum setup_phase ph = action[0] == 'p' ? PH_INSTALL :
+		    action[0] == 'c' ? PH_CLUSTER : PH_STORAGE;
+
+		phase_run(s->rc, ph);
+		if (s->rc->phase[ph].verdict == VERDICT_PASS)
+			return 0;
+		err_set(err, "%s", s->rc->phase[ph].reason);
+		return s->rc->phase[ph].verdict == VERDICT_UNSUPPORTED ?
+		    DRIVER_UNSUPPORTED : -1;
+	}
+	/* network.apply */
+	if ((r = need_op(ops->network_apply, action, s, err)))
+		return r;
+	memset(&n, 0, sizeof(n));
+	n.n_name = P(st, "name");
+	n.n_vlan = P(st, "vlan") ? atoi(P(st, "vlan")) : 0;
+	n.n_bond = P(st, "bond");
+	drv_task_init(&t);
+	return drv_finish(s->rc, ops->network_apply(s->rc->drv, &n, &t, err),
+	    &t, TASK_TIMEOUT_NS, err);
+}
+
+static int
+step_exec(struct sctx *s, const struct step *st, char *err)
+{
+	const char *a = st->st_def->sd_action;
+
+	if (runner_stop)
+		return err_set(err, "interrupted");
+	if (strncmp(a, "vm.", 3) == 0)
+		return step_vm(s, st, a, err);
+	if (strncmp(a, "probe.", 6) == 0)
+		return step_probe(s, st, a, err);
+	if (strncmp(a, "wait.", 5) == 0 || strncmp(a, "check.", 6) == 0)
+		return step_wait_check(s, st, a, err);
+	if (strncmp(a, "inject.", 7) == 0)
+		return step_inject(s, st, a, err);
+	return step_platform(s, st, a, err);
+}
+
+/* ---- built-in scenarios ---- */
+
+static int
+builtin_phase(struct sctx *s, enum setup_phase ph, char *err)
+{
+	struct phase *p;
+	size_t i;
+
+	phase_run(s->rc, ph);
+	p = &s->rc->phase[ph];
+	for (i = 0; i < p->metrics.ms_n; i++)
+		metrics_set(&s->run->r_metrics, p->metrics.ms_v[i].m_name,
+		    p->metrics.ms_v[i].m_value);
+	if (p->verdict == VERDICT_PASS)
+		return 0;
+	err_set(err, "%s", p->reason);
+	return p->verdict == VERDICT_UNSUPPORTED ? DRIVER_UNSUPPORTED : -1;
+}
+
+static int
+builtin_architecture(struct sctx *s, char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_node_info ni;
+	size_t i;
+	int r;
+
+	if ((r = need_op(ops->node_info, "architecture", s, err)))
+		return r;
+	for (i = 0; i < s->rc->env.e_nhosts; i++) {
+		if (ops->node_info(s->rc->drv, s->rc->hosts[i].h_name, &ni,
+		    err) == -1)
+			return -1;
+		if (i == 0)
+			results_set_str(&s->run->r_reason, "%s on %s",
+			    ni.n_hypervisor[0] ? ni.n_hypervisor : "?",
+			    ni.n_arch[0] ? ni.n_arch : "?");
+	}
+	metrics_set(&s->run->r_metrics, "hosts", (double)i);
+	return 0;
+}
+
+static int
+builtin_exec(struct sctx *s, char *err)
+{
+	const char *b = s->sc->sc_builtin;
+
+	if (strcmp(b, "install") == 0)
+		return builtin_phase(s, PH_INSTALL, err);
+	if (strcmp(b, "cluster") == 0)
+		return builtin_phase(s, PH_CLUSTER, err);
+	if (strcmp(b, "shared-storage") == 0)
+		return builtin_phase(s, PH_STORAGE, err);
+	if (strcmp(b, "architecture") == 0)
+		return builtin_architecture(s, err);
+	/* virt-methods, guest-os, resources, network */
+	return err_set(err, "built-in scenario '%s' is not written yet: it "
+	    "needs a running hvd to be developed against", b);
+}
+
+/* ---- one scenario ---- */
+
+enum verdict
+runner_check_bounds(const struct bound *b, size_t nb,
+    const struct metrics *ms, char *reason, size_t len)
+{
+	enum verdict v = VERDICT_PASS;
+	char one[256];
+	size_t i;
+	double x;
+
+	reason[0] = '\0';
+	for (i = 0; i < nb; i++) {
+		if (metrics_get(ms, b[i].bd_metric, &x) == -1)
+			snprintf(one, sizeof(one), "%s not measured",
+			    b[i].bd_metric);
+		else if (b[i].bd_is_max ? x > b[i].bd_limit :
+		    x < b[i].bd_limit)
+			snprintf(one, sizeof(one), "%s %g %s %g",
+			    b[i].bd_metric, x, b[i].bd_is_max ? ">" : "<",
+			    b[i].bd_limit);
+		else
+			continue;
+		v = VERDICT_FAIL;
+		if (strlen(reason) + strlen(one) + 3 < len)
+			snprintf(reason + strlen(reason), len - strlen(reason),
+			    "%s%s", *reason ? "; " : "", one);
+	}
+	return v;
+}
+
+static void
+run_one(struct sctx *s)
+{
+	const struct scenario *sc = s->sc;
+	char e[ERR_LEN] = "", ce[ERR_LEN], reason[ERR_LEN];
+	uint64_t t0 = clock_mono_ns();
+	size_t i;
+	int r = 0;
+
+	if (sc->sc_builtin != NULL) {
+		progress(s->rc, "run %zu: builtin %s", s->runno,
+		    sc->sc_builtin);
+		r = builtin_exec(s, e);
+	}
+	for (i = 0; sc->sc_builtin == NULL && i < sc->sc_nsteps && r == 0;
+	    i++) {
+		const struct step *st = &sc->sc_steps[i];
+
+		progress(s->rc, "run %zu: step %zu/%zu %s", s->runno, i + 1,
+		    sc->sc_nsteps, st->st_def->sd_action);
+		r = step_exec(s, st, e);
+		if (r == -1)
+			err_prefix(e, "step %zu (%s, line %d)", i + 1,
+			    st->st_def->sd_action, st->st_line);
+	}
+	/* Cleanup steps always run; their errors are logged only. */
+	for (i = 0; i < sc->sc_ncleanup; i++) {
+		const struct step *st = &sc->sc_cleanup[i];
+
+		progress(s->rc, "run %zu: cleanup %zu/%zu %s", s->runno, i + 1,
+		    sc->sc_ncleanup, st->st_def->sd_action);
+		if (step_exec(s, st, ce) == -1)
+			log_warnx("%s: cleanup step %zu (%s): %s", sc->sc_name,
+			    i + 1, st->st_def->sd_action, ce);
+	}
+	probes_abandon(s);
+	s->run->r_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
+	if (r == DRIVER_UNSUPPORTED) {
+		s->run->r_verdict = VERDICT_UNSUPPORTED;
+		results_set_str(&s->run->r_reason, "%s", e);
+	} else if (r != 0) {
+		s->run->r_verdict = VERDICT_ERROR;
+		results_set_str(&s->run->r_reason, "%s", e);
+	} else {
+		s->run->r_verdict = runner_check_bounds(sc->sc_bounds,
+		    sc->sc_nbounds, &s->run->r_metrics, reason,
+		    sizeof(reason));
+		if (s->run->r_verdict == VERDICT_FAIL)
+			results_set_str(&s->run->r_reason, "%s", reason);
+	}
+}
+
+static void
+scenario_run(struct rctx *rc, const struct scenario *sc,
+    struct scen_result *sr)
+{
+	struct sctx s;
+	char reason[ERR_LEN];
+	size_t i, nrep = rc->o->ro_repeat > 0 ? (size_t)rc->o->ro_repeat :
+	    (size_t)sc->sc_repeat;
+	const struct run *bad = NULL;
+
+	/* Set-up phases have one measurement: do not repeat them. */
+	if (sc->sc_builtin && (strcmp(sc->sc_builtin, "install") == 0 ||
+	    strcmp(sc->sc_builtin, "cluster") == 0 ||
+	    strcmp(sc->sc_builtin, "shared-storage") == 0))
+		nrep = 1;
+	for (i = 0; i < nrep && !runner_stop; i++) {
+		memset(&s, 0, sizeof(s));
+		s.rc = rc;
+		s.sc = sc;
+		s.sr = sr;
+		s.runno = i + 1;
+		s.run = scen_add_run(sr);
+		run_one(&s);
+		if (s.run->r_verdict == VERDICT_ERROR ||
+		    s.run->r_verdict == VERDICT_UNSUPPORTED)
+			break;	/* the next run would meet the same wall */
+	}
+	metrics_median(sr->s_runs, sr->s_nruns, &sr->s_metrics);
+	for (i = 0; i < sr->s_nruns; i++)
+		if (sr->s_runs[i].r_verdict == VERDICT_ERROR ||
+		    sr->s_runs[i].r_verdict == VERDICT_UNSUPPORTED) {
+			bad = &sr->s_runs[i];
+			break;
+		}
+	if (bad != NULL) {
+		sr->s_verdict = bad->r_verdict;
+		results_set_str(&sr->s_reason, "%s", bad->r_reason);
+	} else if (sr->s_nruns == 0) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "interrupted");
+	} else {
+		sr->s_verdict = runner_check_bounds(sc->sc_bounds,
+		    sc->sc_nbounds, &sr->s_metrics, reason, sizeof(reason));
+		results_set_str(&sr->s_reason, "%s",
+		    sr->s_verdict == VERDICT_FAIL ? reason :
+		    sr->s_runs[0].r_reason);
+	}
+}
+
+/* The reason a scenario cannot run on this driver, or 0. */
+static int
+scenario_unsupported(struct rctx *rc, const struct scenario *sc,
+    char *reason)
+{
+	char r[ERR_LEN];
+	size_t i;
+	int found = 0;
+
+	/* The last unsupported need wins: a scenario lists its own
+	 * feature last (install, vm, snapshot). */
+	for (i = 0; i < sc->sc_nneeds; i++)
+		if (!driver_supports(rc->drv, sc->sc_needs[i], r)) {
+			snprintf(reason, ERR_LEN, "%s", r);
+			found = 1;
+		}
+	return found;
+}
+
+int
+runner_run(const struct runner_opts *o, const struct scenario *const *scen,
+    size_t n, struct results *rs, int *interrupted, char *err)
+{
+	struct sigaction sa, old_int, old_term;
+	struct rctx rc;
+	char *unsup = NULL, workdir[4096];
+	size_t i, runnable = 0;
+	int needs_lab = 0, rcode = -1;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.o = o;
+	rc.total = n;
+	rc.scen_t0 = clock_mono_ns();
+	*interrupted = 0;
+	snprintf(workdir, sizeof(workdir), "%s/work", o->ro_outdir);
+	rc.env.e_workdir = workdir;
+	rc.drv = driver_open(o->ro_platform, &rc.env, err);
+	if (rc.drv == NULL)
+		return -1;
+	runner_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	unsup = calloc(n ? n : 1, ERR_LEN);
+	if (unsup == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (!scenario_unsupported(&rc, scen[i], unsup + i * ERR_LEN)) {
+			runnable++;
+			needs_lab |= scen[i]->sc_uses_lab;
+		}
+	if (runnable > 0 && needs_lab) {
+		char raw[4200];
+
+		snprintf(raw, sizeof(raw), "%s/raw", o->ro_outdir);
+		if (mkdir(raw, 0755) == -1 && errno != EEXIST)
+			log_warn("%s", raw);
+		if (mkdir(workdir, 0700) == -1 && errno != EEXIST)
+			log_warn("%s", workdir);
+		rc.lab_ok = lab_bring_up(&rc, rc.lab_err) == 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct scenario *sc = scen[i];
+		struct scen_result *sr = results_add_scenario(rs, sc->sc_name,
+		    sc->sc_row);
+		uint64_t t0 = clock_mono_ns();
+
+		rc.idx = i;
+		rc.scen_name = sc->sc_name;
+		rc.scen_t0 = t0;
+		if (unsup[i * ERR_LEN] != '\0') {
+			sr->s_verdict = VERDICT_UNSUPPORTED;
+			results_set_str(&sr->s_reason, "%s", unsup +
+			    i * ERR_LEN);
+		} else if (runner_stop) {
+			sr->s_verdict = VERDICT_ERROR;
+			results_set_str(&sr->s_reason, "interrupted");
+		} else if (sc->sc_uses_lab && !rc.lab_ok) {
+			sr->s_verdict = VERDICT_ERROR;
+			results_set_str(&sr->s_reason, "%s", rc.lab_err);
+		} else
+			scenario_run(&rc, sc, sr);
+		sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
+		progress_done(&rc, sr);
+	}
+	rcode = 0;
+out:
+	/* Teardown, whatever happened. */
+	rc.scen_name = "teardown";
+	vms_teardown(&rc);
+	lab_take_down(&rc);
+	if (o->ro_progress)
+		fprintf(stderr, "\r\033[K");
+	*interrupted = runner_stop != 0;
+	free(unsup);
+	for (i = 0; i < rc.nvms; i++)
+		free(rc.vms[i]);
+	for (i = 0; i < PH_N; i++)
+		metrics_free(&rc.phase[i].metrics);
+	free(rc.topo);
+	driver_close(rc.drv);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rcode;
+}

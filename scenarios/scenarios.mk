@@ -1,0 +1,4 @@
+# scenarios/: hvlab's main, the suite loader, the runner and the drivers.
+HVLAB_MAIN     := scenarios/hvlab.c
+SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
+	scenarios/drivers/driver.c scenarios/drivers/ref.c

@@ -1,0 +1,224 @@
+/*
+ * check_suite.c - the scenario suite loader (scenarios/suite.c): every
+ * tests/config/suite-pass-*.yaml loads, every suite-fail-*.yaml fails with
+ * exactly the messages in its suite-fail-*.err, the root scenarios.yaml
+ * loads, and the loaded structures hold what the file says.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "err.h"
+#include "scenarios/suite.h"
+
+#define CONFIG_DIR "config"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* Load config/NAME under its base name (messages say "NAME:LINE: ..."),
+ * errors captured into *msgs. */
+static struct suite_file *
+load_named(const char *name, char **msgs, char *err)
+{
+	char path[512], *text;
+	struct suite_file *sf;
+	size_t len, mlen;
+	FILE *m;
+
+	snprintf(path, sizeof(path), CONFIG_DIR "/%s", name);
+	text = slurp(path, &len);
+	ck_assert_msg(text != NULL, "%s can be read", path);
+	m = open_memstream(msgs, &mlen);
+	sf = suite_load_string(name, text, len, m, err);
+	fclose(m);
+	free(text);
+	return sf;
+}
+
+static int
+list_files(const char *prefix, const char *suffix, char names[][256],
+    int max)
+{
+	DIR *d = opendir(CONFIG_DIR);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "tests/config exists");
+	while ((de = readdir(d)) != NULL && n < max) {
+		size_t l = strlen(de->d_name), sl = strlen(suffix);
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		    l > sl && strcmp(de->d_name + l - sl, suffix) == 0)
+			snprintf(names[n++], 256, "%s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_pass_files_load)
+{
+	char names[64][256], err[ERR_LEN], *msgs = NULL;
+	struct suite_file *sf;
+	int i, n = list_files("suite-pass-", ".yaml", names, 64);
+
+	ck_assert_msg(n >= 2, "there are suite-pass-*.yaml files");
+	for (i = 0; i < n; i++) {
+		sf = load_named(names[i], &msgs, err);
+		ck_assert_msg(sf != NULL, "%s loads, but: %s", names[i],
+		    msgs);
+		suite_file_free(sf);
+		free(msgs);
+		msgs = NULL;
+	}
+}
+END_TEST
+
+START_TEST(test_fail_files_report_every_error)
+{
+	char names[64][256], err[ERR_LEN], errpath[512], *msgs = NULL, *want;
+	struct suite_file *sf;
+	int i, n = list_files("suite-fail-", ".yaml", names, 64);
+
+	ck_assert_msg(n >= 4, "there are suite-fail-*.yaml files");
+	for (i = 0; i < n; i++) {
+		sf = load_named(names[i], &msgs, err);
+		ck_assert_msg(sf == NULL, "%s is refused", names[i]);
+		snprintf(errpath, sizeof(errpath), CONFIG_DIR "/%.*s.err",
+		    (int)(strlen(names[i]) - 5), names[i]);
+		want = slurp(errpath, NULL);
+		ck_assert_msg(want != NULL, "%s exists", errpath);
+		ck_assert_msg(strcmp(msgs, want) == 0,
+		    "%s gives the messages of its .err file:\n--- got\n%s"
+		    "--- want\n%s", names[i], msgs, want);
+		ck_assert_msg(strstr(err, "error") != NULL,
+		    "the load's own error counts the errors: %s", err);
+		free(want);
+		free(msgs);
+		msgs = NULL;
+	}
+}
+END_TEST
+
+START_TEST(test_loaded_structure)
+{
+	char err[ERR_LEN], *msgs = NULL;
+	struct suite_file *sf = load_named("suite-pass-steps.yaml", &msgs,
+	    err);
+	const struct scenario *sc;
+	const struct suite *su;
+	const struct step *st;
+
+	ck_assert_msg(sf != NULL, "suite-pass-steps.yaml loads: %s", msgs);
+	ck_assert_str_eq(sf->sf_default_suite, "all");
+	su = suite_find(sf, "all");
+	ck_assert_ptr_nonnull(su);
+	ck_assert_int_eq(su->su_nscenarios, 2);
+	ck_assert_str_eq(su->su_scenarios[0], "live-migration");
+	su = suite_find(sf, "one");
+	ck_assert_msg(su && su->su_nscenarios == 1,
+	    "a scalar is a list of one");
+	sc = suite_scenario_find(sf, "live-migration");
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_str_eq(sc->sc_row, "Live migration");
+	ck_assert_int_eq(sc->sc_repeat, 3);
+	ck_assert_int_eq(sc->sc_nprobes, 2);
+	ck_assert_int_eq(sc->sc_nbounds, 3);
+	ck_assert_str_eq(sc->sc_bounds[0].bd_metric, "downtime_ms");
+	ck_assert_msg(sc->sc_bounds[0].bd_is_max && sc->sc_bounds[0].bd_limit
+	    == 2000, "downtime_ms_max is an upper bound of 2000");
+	ck_assert_msg(!sc->sc_bounds[2].bd_is_max, "_min is a lower bound");
+	ck_assert_int_eq(sc->sc_nsteps, 25);
+	ck_assert_int_eq(sc->sc_ncleanup, 1);
+	st = &sc->sc_steps[0];
+	ck_assert_str_eq(st->st_def->sd_action, "platform.install");
+	ck_assert_str_eq(step_param_get(st->st_params, st->st_nparams,
+	    "hosts"), "host1 host2");
+	st = &sc->sc_steps[11];
+	ck_assert_str_eq(st->st_def->sd_action, "vm.migrate");
+	ck_assert_str_eq(step_param_get(st->st_params, st->st_nparams, "to"),
+	    "host2");
+	ck_assert_int_eq(st->st_line, 28);
+	sc = suite_scenario_find(sf, "resources");
+	ck_assert_str_eq(sc->sc_builtin, "resources");
+	ck_assert_str_eq(step_param_get(sc->sc_params, sc->sc_nparams,
+	    "vcpus_try"), "1 2 4");
+	suite_file_free(sf);
+	free(msgs);
+}
+END_TEST
+
+START_TEST(test_root_scenarios_yaml)
+{
+	char err[ERR_LEN] = "";
+	struct suite_file *sf;
+	const struct suite *su;
+	static const char *const rows[] = {
+		"install", "shared-storage", "cluster", "migration",
+		"virt-methods", "architecture", "guest-os", "resources",
+		"network", "snapshot", "backup-restore", "monitoring",
+		"clone-template", "import-export", "ha", "live-migration",
+		"load-balancing", "bonding"
+	};
+	size_t i;
+
+	sf = suite_load("../scenarios.yaml", stderr, err);
+	ck_assert_msg(sf != NULL, "the shipped scenarios.yaml loads: %s",
+	    err);
+	su = suite_find(sf, sf->sf_default_suite);
+	ck_assert_ptr_nonnull(su);
+	ck_assert_msg(su->su_nscenarios == 18,
+	    "the default suite is the study's 18 rows");
+	for (i = 0; i < 18; i++)
+		ck_assert_msg(strcmp(su->su_scenarios[i], rows[i]) == 0,
+		    "row %zu of Table 3.1 is %s", i + 1, rows[i]);
+	suite_file_free(sf);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char err[ERR_LEN];
+
+	ck_assert_ptr_null(suite_load("config/no-such-file.yaml", NULL, err));
+	ck_assert_msg(strstr(err, "no-such-file.yaml") != NULL,
+	    "the error names the file: %s", err);
+}
+END_TEST
+
+Suite *
+make_suite_suite(void)
+{
+	Suite *s = suite_create("suite");
+	TCase *tc = tcase_create("loader");
+
+	tcase_add_test(tc, test_pass_files_load);
+	tcase_add_test(tc, test_fail_files_report_every_error);
+	tcase_add_test(tc, test_loaded_structure);
+	tcase_add_test(tc, test_root_scenarios_yaml);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
