@@ -37,6 +37,7 @@ struct probe_ping_opts {
 	size_t payload;		/* ICMP payload bytes; 0 = 56 */
 	const char *events_file; /* JSON lines of events to mark, or NULL */
 	int no_immediate;	/* capture in batches instead of immediate mode */
+	int no_realtime;	/* don't raise the sender to SCHED_FIFO 10 */
 };
 
 /* A labelled instant on the timeline. */

@@ -35,7 +35,7 @@ static int probe_integrity_cmd(int argc, char **argv);
 static const struct cmd probe_cmds[] = {
 	{ "ping", probe_ping_cmd, "--to ADDR [--interval MS] [--duration S] "
 	    "[--json FILE] [--csv FILE] [--netns NAME] [--iface IF] "
-	    "[--events FILE]",
+	    "[--events FILE] [--batch] [--no-realtime] [--no-timeline]",
 	    "ICMP echo every interval, timed by libpcap: loss, downtime, RTT" },
 	{ "tcp", probe_tcp_cmd, "--to ADDR [--port P] [--interval MS] "
 	    "[--duration S] [--timeout S] [--reconnect] [--json FILE] "
@@ -137,6 +137,8 @@ probe_ping_cmd(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "payload", required_argument, NULL, 'p' },
 		{ "no-timeline", no_argument, NULL, 'T' },
+		{ "batch", no_argument, NULL, 'B' },
+		{ "no-realtime", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -152,7 +154,7 @@ probe_ping_cmd(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "t:i:d:j:c:n:I:e:p:Th",
+	while ((ch = getopt_long(argc, argv, "t:i:d:j:c:n:I:e:p:TBRh",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o.target = optarg; break;
@@ -177,6 +179,8 @@ probe_ping_cmd(int argc, char **argv)
 			o.payload = (size_t)v;
 			break;
 		case 'T': timeline = 0; break;
+		case 'B': o.no_immediate = 1; break;
+		case 'R': o.no_realtime = 1; break;
 		case 'h':
 			cmd_usage(stdout, "hvlab probe", probe_cmds);
 			return 0;
