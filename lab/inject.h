@@ -1,0 +1,34 @@
+/*
+ * inject.h - failure injection into a running lab (lab/inject.c).
+ */
+#ifndef HV_LAB_INJECT_H
+#define HV_LAB_INJECT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lab/lab.h"
+#include "lab/provider.h"
+
+struct inject_event {
+	const char *ie_name;	/* "power-pull", ... */
+	char ie_args[256];	/* "host1", "host1 eth0", "" */
+	uint64_t ie_mono_ns;	/* CLOCK_MONOTONIC when it was injected */
+	uint64_t ie_wall_ns;	/* CLOCK_REALTIME at the same moment */
+};
+
+/*
+ * Inject event `name` with its arguments (args[0..n-1]) into lab through
+ * provider p, stamp it (just before the provider acts), append it to
+ * <state>/events.jsonl and fill ev.  Returns 0, -1 with err, or 1 for a
+ * misuse (unknown event, wrong arguments) with err saying what is wrong.
+ */
+int inject_run(struct lab *lab, const struct lab_provider *p,
+    const char *name, char *const args[], int n, struct inject_event *ev,
+    char *err);
+
+/* The one-line JSON of ev (no newline) into buf. */
+void inject_event_json(const struct lab *lab, const struct inject_event *ev,
+    char *buf, size_t len);
+
+#endif

@@ -1,0 +1,377 @@
+/*
+ * lab_cmd.c - the `hvlab lab` and `hvlab inject` commands: option parsing
+ * and output only; the work is done by the lab's provider (lab/netns.c)
+ * and lab/inject.c.
+ *
+ *   hvlab lab up|down|status|check [-f FILE] [--lab NAME] [--json]
+ *   hvlab lab exec NODE [--lab NAME] -- CMD [ARGS...]
+ *   hvlab inject EVENT [ARGS...] [--lab NAME]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "err.h"
+#include "log.h"
+#include "scenarios/hvlab.h"
+#include "lab/inject.h"
+#include "lab/lab.h"
+#include "lab/provider.h"
+
+struct lab_opts {
+	const char *file;
+	const char *name;
+	int json;
+	int quiet;
+};
+
+static const struct cmd lab_cmds[];
+
+/* Parse the options every lab subcommand shares; -1 on misuse. */
+static int
+lab_getopt(int argc, char **argv, struct lab_opts *o, int allow_json)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "lab", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:l:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->file = optarg; break;
+		case 'l': o->name = optarg; break;
+		case 'j':
+			if (!allow_json)
+				return -1;
+			o->json = 1;
+			break;
+		case 'q': o->quiet = 1; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct lab_opts o;
+	struct lab *lab;
+	char err[ERR_LEN];
+	int rc = 1;
+
+	if (lab_getopt(argc, argv, &o, 0) < 0 || optind != argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "check");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(o.file, o.name, 0, lab, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	}
+	printf("configuration OK\n");
+	rc = 0;
+out:
+	free(lab);
+	return rc;
+}
+
+static int
+cmd_up(int argc, char **argv)
+{
+	struct lab_opts o;
+	struct lab *lab;
+	char err[ERR_LEN];
+	int rc = 1;
+
+	if (lab_getopt(argc, argv, &o, 0) < 0 || optind != argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "up");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(o.file, o.name, 0, lab, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	}
+	lab->l_progress = !o.quiet && isatty(STDOUT_FILENO);
+	if (lab_provider_netns.lp_up(lab, err) < 0) {
+		fprintf(stderr, "hvlab: lab %s not up: %s\n",
+		    lab->l_topo.t_name, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(lab);
+	return rc;
+}
+
+static int
+cmd_down(int argc, char **argv)
+{
+	struct lab_opts o;
+	struct lab *lab;
+	char err[ERR_LEN], name[TOPO_LAB_NAME_MAX + 1];
+	int rc = 1;
+
+	if (lab_getopt(argc, argv, &o, 0) < 0 || optind != argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "down");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	/* By name alone when given: works even without a topology copy. */
+	if (o.name != NULL) {
+		snprintf(name, sizeof(name), "%s", o.name);
+	} else if (lab_open(o.file, NULL, o.file == NULL, lab, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	} else {
+		snprintf(name, sizeof(name), "%s", lab->l_topo.t_name);
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "hvlab: lab down needs root\n");
+		goto out;
+	}
+	if (lab_provider_netns.lp_down(name, err) < 0) {
+		fprintf(stderr, "hvlab: lab %s: %s\n", name, err);
+		goto out;
+	}
+	if (!o.quiet && isatty(STDOUT_FILENO))
+		printf("  lab %s is down\n", name);
+	rc = 0;
+out:
+	free(lab);
+	return rc;
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "-";
+}
+
+static int
+jbool(const cJSON *o, const char *k)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(o, k));
+}
+
+static void
+print_status(const cJSON *s)
+{
+	const cJSON *h, *n, *p, *sw, *san, *st;
+
+	printf("lab %s (provider %s) subnet %s\nstate %s\n\n", jstr(s, "lab"),
+	    jstr(s, "provider"), jstr(s, "subnet"), jstr(s, "state_dir"));
+	printf("%-10s %-5s %-15s %-15s %-14s %s\n", "HOST", "POWER", "MGMT",
+	    "STORAGE", "BOND", "NICS (host/switch carrier)");
+	cJSON_ArrayForEach(h, cJSON_GetObjectItem(s, "hosts")) {
+		char bond[32];
+
+		snprintf(bond, sizeof(bond), "%s%s", jstr(h, "bond"),
+		    jbool(h, "lacp") ? "+lacp" : "");
+		printf("%-10s %-5s %-15s %-15s %-14s", jstr(h, "name"),
+		    jstr(h, "power"), jstr(h, "mgmt_addr"),
+		    jstr(h, "storage_addr"), bond);
+		cJSON_ArrayForEach(n, cJSON_GetObjectItem(h, "nics"))
+			printf(" %s:%s/%s%s", jstr(n, "name"),
+			    jbool(n, "carrier") ? "up" : "down",
+			    jbool(n, "switch_port_carrier") ? "up" : "down",
+			    jbool(n, "plugged") ? "" : "(unplugged)");
+		printf("%s\n", jbool(h, "partitioned") ? " partitioned" : "");
+	}
+	sw = cJSON_GetObjectItem(s, "switch");
+	printf("\nswitch %s, ports:", jstr(sw, "power"));
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(sw, "ports"))
+		printf(" %s:%s", jstr(p, "name"), jbool(p, "carrier") ? "up" :
+		    jbool(p, "up") ? "no-carrier" : "down");
+	printf("\n");
+	if ((san = cJSON_GetObjectItem(s, "san")) != NULL) {
+		printf("san %s, portal %s:3260 %s%s, LUNs:", jstr(san, "power"),
+		    jstr(san, "portal"), jstr(san, "iqn"),
+		    jbool(san, "reachable") ? "" : " (storage down)");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(san, "luns"))
+			printf(" %d (%.0f MiB)",
+			    cJSON_GetObjectItem(p, "lun")->valueint,
+			    cJSON_GetObjectItem(p, "size_bytes")->valuedouble /
+			    1048576.0);
+		printf("\n");
+	}
+	if ((st = cJSON_GetObjectItem(s, "station")) != NULL)
+		printf("station %s in netns %s\n", jstr(st, "addr"),
+		    jstr(st, "netns"));
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	struct lab_opts o;
+	struct lab *lab;
+	char err[ERR_LEN], *txt;
+	cJSON *s = NULL;
+	int rc = 1;
+
+	if (lab_getopt(argc, argv, &o, 1) < 0 || optind != argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "status");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(o.file, o.name, 1, lab, err) < 0 ||
+	    lab_provider_netns.lp_status(lab, &s, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	}
+	if (o.json) {
+		txt = cJSON_Print(s);
+		if (txt != NULL)
+			printf("%s\n", txt);
+		free(txt);
+	} else {
+		print_status(s);
+	}
+	cJSON_Delete(s);
+	rc = 0;
+out:
+	free(lab);
+	return rc;
+}
+
+static int
+cmd_exec(int argc, char **argv)
+{
+	struct lab_opts o;
+	struct lab *lab;
+	char err[ERR_LEN];
+	const char *node;
+	int rc = 1;
+
+	if (lab_getopt(argc, argv, &o, 0) < 0 || optind >= argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "exec");
+	node = argv[optind++];
+	/* Options may also follow NODE, before "--". */
+	if (optind < argc && strcmp(argv[optind], "--") != 0) {
+		int i = optind;
+
+		while (i < argc && strcmp(argv[i], "--") != 0) {
+			if (strcmp(argv[i], "--lab") == 0 && i + 1 < argc)
+				o.name = argv[++i];
+			else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+				o.file = argv[++i];
+			else
+				break;
+			i++;
+		}
+		optind = i;
+	}
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "exec");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(o.file, o.name, 1, lab, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	}
+	rc = lab_provider_netns.lp_exec(lab, node, argv + optind, err);
+	if (rc < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		rc = 1;
+	}
+out:
+	free(lab);
+	return rc;
+}
+
+static const struct cmd lab_cmds[] = {
+	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q]",
+	    "build the lab (all or nothing)" },
+	{ "down", cmd_down, "[-f FILE] [--lab NAME]",
+	    "remove every namespace, link, process and file of the lab" },
+	{ "status", cmd_status, "[--lab NAME] [--json]",
+	    "hosts, NICs, switch ports, SAN" },
+	{ "check", cmd_check, "[-f FILE] [--lab NAME]",
+	    "validate a topology and print \"configuration OK\"" },
+	{ "exec", cmd_exec, "NODE [--lab NAME] -- CMD [ARGS...]",
+	    "run a command inside a host, sw, san or station" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+int
+lab_cmd_main(int argc, char **argv)
+{
+	return cmd_dispatch("hvlab lab", lab_cmds, argc - 1, argv + 1);
+}
+
+int
+inject_cmd_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *file = NULL;
+	char *args[TOPO_MAX_HOSTS + 4];
+	char err[ERR_LEN], wall[40];
+	struct inject_event ev;
+	struct lab *lab;
+	int c, n = 0, rc = 1;
+
+	optind = 1;
+	/* GNU getopt permutes: options may follow the event's arguments. */
+	while ((c = getopt_long(argc, argv, "f:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': name = optarg; break;
+		case 'f': file = optarg; break;
+		default: goto misuse;
+		}
+	}
+	while (optind < argc && n < TOPO_MAX_HOSTS + 4)
+		args[n++] = argv[optind++];
+	if (optind < argc)
+		goto misuse;
+	if (n == 0)
+		goto misuse;
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(file, name, 1, lab, err) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
+		goto out;
+	}
+	c = inject_run(lab, &lab_provider_netns, args[0], args + 1, n - 1, &ev,
+	    err);
+	if (c == 1) {
+		fprintf(stderr, "hvlab: inject: %s\n", err);
+		free(lab);
+		goto misuse;
+	}
+	if (c < 0) {
+		fprintf(stderr, "hvlab: inject %s: %s\n", args[0], err);
+		goto out;
+	}
+	clock_format_wall(ev.ie_wall_ns, wall, sizeof(wall));
+	printf("%s%s%s at mono_ns=%llu wall_ns=%llu (%s)\n", ev.ie_name,
+	    ev.ie_args[0] ? " " : "", ev.ie_args,
+	    (unsigned long long)ev.ie_mono_ns,
+	    (unsigned long long)ev.ie_wall_ns, wall);
+	rc = 0;
+out:
+	free(lab);
+	return rc;
+misuse:
+	fprintf(stderr, "usage: hvlab inject power-pull|power-on HOST "
+	    "[--lab NAME]\n"
+	    "       hvlab inject nic-unplug|nic-plug HOST NIC [--lab NAME]\n"
+	    "       hvlab inject storage-down|storage-up [--lab NAME]\n"
+	    "       hvlab inject partition HOST... [--lab NAME]\n"
+	    "       hvlab inject heal [--lab NAME]\n");
+	return 1;
+}

@@ -1,0 +1,1270 @@
+/*
+ * netns.c - the `netns` lab provider: the lab built from namespaces, veth
+ * pairs, Open vSwitch (userspace datapath) and tgtd on this machine.
+ *
+ * Nodes: every host, the switch ("sw") and the SAN ("san") run under
+ * their own hvlab-init (lab/hostinit.c) in the named network namespace
+ * <lab>-<node> plus private pid, mount and uts namespaces; the station is a
+ * bare network namespace <lab>-st.  Cables are veth pairs made directly
+ * inside the two namespaces they join (host: ethN, switch: <host>-ethN;
+ * SAN: eth0 <-> san; station: eth0 <-> st), so no interface of a lab ever
+ * appears in the machine's own namespace and IFNAMSIZ is respected.
+ *
+ * Power pull = SIGKILL of the host's init (the kernel ends every process
+ * of its pid namespace) and its NICs taken down, so the switch ports lose
+ * carrier.  A NIC unplug takes the switch end down (the host end loses
+ * carrier); the two are kept apart so a power-on does not plug a cable
+ * back.  `down` finds everything by name: init pid files, every process
+ * whose network namespace is one of the lab's, the namespaces
+ * /run/netns/<lab>-*, and the state directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "proc.h"
+#include "lab/lab.h"
+#include "lab/ovs.h"
+#include "lab/provider.h"
+#include "lab/san.h"
+
+#define RUN_TIMEOUT_MS 30000
+#define BOOT_TIMEOUT_MS 90000
+#define REACH_TIMEOUT_MS 30000	/* LACP and learning settle in ~1-3 s */
+#define MAX_ARGS 64
+
+/* ---- small helpers ---- */
+
+/* Run a program (NULL-terminated words); 0 or -1 with err. */
+static int
+xrun(char *err, const char *arg0, ...)
+{
+	const char *argv[MAX_ARGS];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < MAX_ARGS - 1 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return proc_run(argv, NULL, RUN_TIMEOUT_MS, NULL, err);
+}
+
+static void
+ns_name(const char *lab, const char *node, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s-%s", lab, node);
+}
+
+static void
+node_dir(const struct lab *lab, const char *node, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", lab->l_state, node);
+}
+
+static int
+mkdir_one(const char *path, char *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return err_errno(err, "%s", path);
+	return 0;
+}
+
+static const char *
+init_path(void)
+{
+	static char buf[PATH_MAX];
+	const char *env = getenv("HVLAB_INIT");
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL && *env)
+		return env;
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 32);
+	if (n <= 0)
+		return "hvlab-init";
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return "hvlab-init";
+	strcpy(slash + 1, "hvlab-init");
+	return buf;
+}
+
+/* 1 when pid runs hvlab-init for node `name` (guards against pid reuse). */
+static int
+is_our_init(pid_t pid, const char *name)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd, i, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (strstr(buf, "hvlab-init") == NULL)
+		return 0;
+	for (i = 0; i < n - 1; i++) {
+		if (buf[i] == '\0' && strcmp(buf + i + 1, "--name") == 0) {
+			const char *v = buf + i + 1 + strlen("--name") + 1;
+
+			if (v < buf + n && strcmp(v, name) == 0)
+				found = 1;
+		}
+	}
+	return found;
+}
+
+/* Pid of node's running init, or 0 when it is off. */
+static pid_t
+node_pid(const struct lab *lab, const char *node)
+{
+	char path[LAB_PATH_MAX + 32];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s/init.pid", lab->l_state, node);
+	pid = lab_read_pid(path);
+	if (pid > 0 && is_our_init(pid, node))
+		return pid;
+	return 0;
+}
+
+/* Set a sysctl inside a named network namespace (child process). */
+struct sysctl_arg {
+	const char *path;
+	const char *value;
+};
+
+static int
+sysctl_fn(void *p)
+{
+	struct sysctl_arg *a = p;
+	char path[256];
+	int fd;
+
+	/* /proc/sys/net follows the writer's network namespace. */
+	snprintf(path, sizeof(path), "/proc/sys/net/%s", a->path);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return 1;
+	if (write(fd, a->value, strlen(a->value)) < 0) {
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+ns_sysctl(const char *ns, const char *path, const char *value, char *err)
+{
+	struct sysctl_arg a = { path, value };
+	int rc = ns_run(ns, 0, 0, sysctl_fn, &a, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc != 0)
+		return err_set(err, "%s: cannot set net/%s", ns, path);
+	return 0;
+}
+
+/*
+ * Transmit checksum offload off on a veth end (ETHTOOL_STXCSUM, in the
+ * device's namespace).  A kernel stack sending through a veth leaves the
+ * checksum to "hardware"; OVS's userspace datapath reads the frame with
+ * AF_PACKET and forwards it as it is, so the receiver would drop every
+ * TCP segment (ICMP still works: its checksum is always made in software).
+ */
+static int
+txcsum_fn(void *p)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
+	struct ifreq ifr;
+	int fd, rc;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", (const char *)p);
+	ifr.ifr_data = (void *)&ev;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	rc = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return rc < 0 ? 1 : 0;
+}
+
+static int
+txcsum_off(const char *ns, const char *dev, char *err)
+{
+	int rc = ns_run(ns, 0, 0, txcsum_fn, (void *)dev, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc != 0)
+		return err_set(err, "%s: %s: cannot turn checksum offload off",
+		    ns, dev);
+	return 0;
+}
+
+static int
+link_set(const char *ns, const char *dev, int up, char *err)
+{
+	return xrun(err, "ip", "-n", ns, "link", "set", dev,
+	    up ? "up" : "down", NULL);
+}
+
+/* ---- line-set state files (unplugged NICs, partitioned hosts) ---- */
+
+static int
+set_has(const struct lab *lab, const char *file, const char *item)
+{
+	char path[LAB_PATH_MAX + 32], line[128];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, item) == 0)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+static int
+set_put(const struct lab *lab, const char *file, const char *item, int in,
+    char *err)
+{
+	char path[LAB_PATH_MAX + 32], line[128], *buf = NULL;
+	size_t len = 0;
+	FILE *f, *out;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
+	if ((out = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strcmp(line, item) != 0 && line[0])
+				fprintf(out, "%s\n", line);
+		}
+		fclose(f);
+	}
+	if (in)
+		fprintf(out, "%s\n", item);
+	fclose(out);
+	rc = lab_write_file(path, buf ? buf : "", 0, err);
+	free(buf);
+	return rc;
+}
+
+/* ---- booting a node under hvlab-init ---- */
+
+enum node_kind { NODE_HOST, NODE_SWITCH, NODE_SAN };
+
+/* Start node's init; returns the pid of the starter (it exits when the
+ * node has booted), or -1. */
+static pid_t
+node_start(const struct lab *lab, const char *node, enum node_kind kind,
+    char *err)
+{
+	char dir[LAB_PATH_MAX], ns[64], nsarg[128], pidf[LAB_PATH_MAX + 16];
+	char logf[LAB_PATH_MAX + 16], svc1[LAB_PATH_MAX + 16];
+	char svc2[LAB_PATH_MAX + 16];
+	char m[6][LAB_PATH_MAX + 64];
+	const char *argv[40];
+	int n = 0, nm = 0, i;
+	struct proc_opts o;
+
+	node_dir(lab, node, dir, sizeof(dir));
+	ns_name(lab->l_topo.t_name, node, ns, sizeof(ns));
+	ns_path(ns, nsarg, sizeof(nsarg));
+	snprintf(pidf, sizeof(pidf), "%s/init.pid", dir);
+	snprintf(logf, sizeof(logf), "%s/console.log", dir);
+	snprintf(svc1, sizeof(svc1), "%s/services", dir);
+	snprintf(svc2, sizeof(svc2), "%s/disk/services", dir);
+	unlink(pidf);
+	snprintf(m[nm++], sizeof(m[0]), "%s/disk/var-log:/var/log", dir);
+	if (kind != NODE_SAN)
+		snprintf(m[nm++], sizeof(m[0]),
+		    "%s/disk/etc-openvswitch:/etc/openvswitch", dir);
+	if (kind == NODE_HOST) {
+		snprintf(m[nm++], sizeof(m[0]),
+		    "%s/disk/var-lib-hvd:/var/lib/hvd", dir);
+		snprintf(m[nm++], sizeof(m[0]), "%s/disk/etc-hvd:/etc/hvd",
+		    dir);
+	}
+	argv[n++] = init_path();
+	argv[n++] = "--name";
+	argv[n++] = node;
+	argv[n++] = "--netns";
+	argv[n++] = nsarg;
+	argv[n++] = "--pidfile";
+	argv[n++] = pidf;
+	argv[n++] = "--log";
+	argv[n++] = logf;
+	for (i = 0; i < nm; i++) {
+		argv[n++] = "--mount";
+		argv[n++] = m[i];
+	}
+	argv[n++] = "--tmpfs";
+	argv[n++] = "/run";
+	argv[n++] = "--services";
+	argv[n++] = svc1;
+	argv[n++] = "--services";
+	argv[n++] = svc2;
+	argv[n] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.stdin_null = 1;
+	o.stderr_file = logf;
+	o.stdout_file = logf;
+	return proc_spawn(argv, &o, err);
+}
+
+/* Wait for starters (pids[i] for nodes[i]); 0 when all booted. */
+static int
+node_wait(const struct lab *lab, pid_t *pids, const char *const *nodes,
+    int n, char *err)
+{
+	int i, st, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		if (proc_wait(pids[i], &st, BOOT_TIMEOUT_MS) != 1) {
+			proc_kill(pids[i], SIGKILL);
+			proc_wait(pids[i], &st, -1);
+			st = -1;
+		}
+		pids[i] = 0;
+		if (st != 0 && rc == 0) {
+			char dir[LAB_PATH_MAX];
+
+			node_dir(lab, nodes[i], dir, sizeof(dir));
+			rc = err_set(err, "%s did not boot (see %s/console.log)",
+			    nodes[i], dir);
+		}
+	}
+	return rc;
+}
+
+/* Make a node's directories: its dir, disk/ and the disk's mount dirs. */
+static int
+node_dirs(const struct lab *lab, const char *node, enum node_kind kind,
+    char *err)
+{
+	static const char *const sub[] = { "disk", "disk/var-log",
+	    "disk/etc-openvswitch", "disk/var-lib-hvd", "disk/etc-hvd", NULL };
+	char dir[LAB_PATH_MAX], p[LAB_PATH_MAX + 64];
+	int i;
+
+	node_dir(lab, node, dir, sizeof(dir));
+	if (mkdir_one(dir, err) < 0)
+		return -1;
+	for (i = 0; sub[i]; i++) {
+		if (kind != NODE_HOST && strstr(sub[i], "hvd"))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
+		if (mkdir_one(p, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Ping addr from netns `from` until it answers or timeout. */
+static int
+wait_reach(const char *from, pid_t from_pid, uint32_t addr, long timeout_ms,
+    char *err)
+{
+	char a[16];
+	const char *argv[] = { "busybox", "ping", "-c", "1", "-W", "1", "-q", a,
+	    NULL };
+	struct proc_opts o;
+	uint64_t end = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	char e[ERR_LEN];
+
+	topo_addr_str(addr, a, sizeof(a));
+	memset(&o, 0, sizeof(o));
+	o.netns = from;
+	o.ns_pid = from_pid;
+	o.ns_types = from_pid ? PROC_NS_NET : 0;
+	o.stdin_null = 1;
+	while (clock_mono_ns() < end) {
+		if (proc_run(argv, &o, 3000, NULL, e) == 0)
+			return 0;
+		clock_sleep_ns(100 * NS_PER_MS);
+	}
+	return err_set(err, "%s does not answer from %s", a,
+	    from ? from : "its host");
+}
+
+/* ---- down ---- */
+
+static int
+rm_fn(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) < 0 && errno != ENOENT)
+		log_warn("remove %s", path);
+	return 0;
+}
+
+/* Names of the lab's namespaces (/run/netns/<lab>-*). */
+static int
+lab_namespaces(const char *name, char ns[][64], int max)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *de;
+	size_t pl = strlen(name);
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL && n < max) {
+		if (strncmp(de->d_name, name, pl) != 0 ||
+		    de->d_name[pl] != '-' || strlen(de->d_name) >= 64)
+			continue;
+		snprintf(ns[n++], 64, "%s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* SIGKILL every process living in one of the namespaces; count them. */
+static int
+kill_in_namespaces(char ns[][64], int nns)
+{
+	ino_t inos[TOPO_MAX_HOSTS + 8];
+	DIR *d;
+	struct dirent *de;
+	int i, n = 0, killed = 0;
+
+	for (i = 0; i < nns && n < (int)(sizeof(inos) / sizeof(inos[0])); i++) {
+		char p[128];
+		struct stat st;
+
+		ns_path(ns[i], p, sizeof(p));
+		if (stat(p, &st) == 0)
+			inos[n++] = st.st_ino;
+	}
+	if (n == 0 || (d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char p[64], link[64];
+		unsigned long ino;
+		pid_t pid;
+		ssize_t l;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		if (pid == getpid())
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/ns/net", (int)pid);
+		if ((l = readlink(p, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[l] = '\0';
+		if (sscanf(link, "net:[%lu]", &ino) != 1)
+			continue;
+		for (i = 0; i < n; i++)
+			if ((ino_t)ino == inos[i]) {
+				proc_kill(pid, SIGKILL);
+				killed++;
+			}
+	}
+	closedir(d);
+	return killed;
+}
+
+static int
+netns_down(const char *name, char *err)
+{
+	char ns[TOPO_MAX_HOSTS + 8][64], state[LAB_PATH_MAX];
+	char e[ERR_LEN];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int nns, i, rc = 0;
+
+	if (topo_check_name(name, err) < 0)
+		return -1;
+	lab_state_dir(name, state, sizeof(state));
+	/* Inits first: their pid namespaces go down with them. */
+	if ((d = opendir(state)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char p[LAB_PATH_MAX + 300];
+			pid_t pid;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s/init.pid", state,
+			    de->d_name);
+			pid = lab_read_pid(p);
+			if (pid > 0 && is_our_init(pid, de->d_name))
+				proc_kill(pid, SIGKILL);
+		}
+		closedir(d);
+	}
+	nns = lab_namespaces(name, ns, TOPO_MAX_HOSTS + 8);
+	/* Then anything else in the lab's namespaces (lab exec, probes). */
+	for (i = 0; i < 50; i++) {
+		if (kill_in_namespaces(ns, nns) == 0)
+			break;
+		clock_sleep_ns(50 * NS_PER_MS);
+	}
+	for (i = 0; i < nns; i++)
+		if (xrun(e, "ip", "netns", "delete", ns[i], NULL) < 0 &&
+		    rc == 0)
+			rc = err_set(err, "%s", e);
+	if (stat(state, &st) == 0 &&
+	    nftw(state, rm_fn, 16, FTW_DEPTH | FTW_PHYS) < 0 && rc == 0)
+		rc = err_errno(err, "remove %s", state);
+	if (stat(state, &st) == 0 && rc == 0)
+		rc = err_set(err, "%s is still there", state);
+	return rc;
+}
+
+/* ---- up ---- */
+
+static int
+check_clash(const struct lab *lab, char *err)
+{
+	char ours[32], path[LAB_PATH_MAX + 300], line[64];
+	char ns[4][64];
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+
+	if (stat(lab->l_state, &st) == 0 ||
+	    lab_namespaces(lab->l_topo.t_name, ns, 4) > 0)
+		return err_set(err, "lab %s is already up or was left over: "
+		    "hvlab lab down --lab %s", lab->l_topo.t_name,
+		    lab->l_topo.t_name);
+	topo_addr_str(lab->l_topo.t_base, ours, sizeof(ours));
+	if ((d = opendir(lab_state_root())) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/subnet", lab_state_root(),
+		    de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    strncmp(line, ours, strlen(ours)) == 0 &&
+		    line[strlen(ours)] == '/') {
+			fclose(f);
+			closedir(d);
+			return err_set(err, "subnet %s/22 is already used by lab "
+			    "%.64s: give this lab another subnet: in %s", ours,
+			    de->d_name, lab->l_topo.t_file);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int
+copy_file(const char *from, const char *to, char *err)
+{
+	FILE *f = fopen(from, "r");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (f == NULL)
+		return err_errno(err, "%s", from);
+	buf = malloc(1 << 20);
+	if (buf == NULL) {
+		fclose(f);
+		return err_set(err, "out of memory");
+	}
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rc = lab_write_file(to, buf, 0, err);
+	free(buf);
+	return rc;
+}
+
+/* Make namespace <lab>-node with lo up and IPv6 off. */
+static int
+make_ns(const struct lab *lab, const char *node, int arp_ignore, char *err)
+{
+	char ns[64];
+
+	ns_name(lab->l_topo.t_name, node, ns, sizeof(ns));
+	if (xrun(err, "ip", "netns", "add", ns, NULL) < 0 ||
+	    link_set(ns, "lo", 1, err) < 0 ||
+	    ns_sysctl(ns, "ipv6/conf/all/disable_ipv6", "1", err) < 0 ||
+	    ns_sysctl(ns, "ipv6/conf/default/disable_ipv6", "1", err) < 0)
+		return -1;
+	if (arp_ignore &&
+	    (ns_sysctl(ns, "ipv4/conf/all/arp_ignore", "1", err) < 0 ||
+	    ns_sysctl(ns, "ipv4/conf/all/arp_announce", "2", err) < 0))
+		return -1;
+	return 0;
+}
+
+/* A cable: veth dev_a in <lab>-node_a <-> dev_b in <lab>-node_b. */
+static int
+make_cable(const struct lab *lab, const char *node_a, const char *dev_a,
+    const char *node_b, const char *dev_b, uint64_t rate_kbit, char *err)
+{
+	char na[64], nb[64], rate[32];
+
+	ns_name(lab->l_topo.t_name, node_a, na, sizeof(na));
+	ns_name(lab->l_topo.t_name, node_b, nb, sizeof(nb));
+	if (xrun(err, "ip", "link", "add", "name", dev_a, "netns", na,
+	    "type", "veth", "peer", "name", dev_b, "netns", nb, NULL) < 0 ||
+	    txcsum_off(na, dev_a, err) < 0 || txcsum_off(nb, dev_b, err) < 0)
+		return -1;
+	if (rate_kbit == 0)
+		return 0;
+	snprintf(rate, sizeof(rate), "%llukbit", (unsigned long long)rate_kbit);
+	if (xrun(err, "tc", "-n", na, "qdisc", "replace", "dev", dev_a, "root",
+	    "tbf", "rate", rate, "burst", "64kb", "latency", "50ms", NULL) < 0 ||
+	    xrun(err, "tc", "-n", nb, "qdisc", "replace", "dev", dev_b, "root",
+	    "tbf", "rate", rate, "burst", "64kb", "latency", "50ms", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+up_steps(struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	const char *nodes[TOPO_MAX_HOSTS + 2];
+	pid_t pids[TOPO_MAX_HOSTS + 2];
+	char path[LAB_PATH_MAX + 32], dir[LAB_PATH_MAX], a[16], ns[64];
+	char dev[32];
+	int i, j, n = 0;
+	uint64_t t0 = clock_mono_ns();
+
+	memset(pids, 0, sizeof(pids));
+	if (mkdir_one(lab_state_root(), err) < 0) {
+		/* the root may need its parents */
+		char tmp[LAB_PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", lab_state_root());
+		if (xrun(err, "mkdir", "-p", tmp, NULL) < 0)
+			return -1;
+	}
+	if (mkdir(lab->l_state, 0755) < 0)
+		return err_errno(err, "%s", lab->l_state);
+	snprintf(path, sizeof(path), "%s/topology.yaml", lab->l_state);
+	if (copy_file(t->t_file, path, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/subnet", lab->l_state);
+	topo_addr_str(t->t_base, a, sizeof(a));
+	snprintf(dir, sizeof(dir), "%s/22\n", a);
+	if (lab_write_file(path, dir, 0, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/provider", lab->l_state);
+	if (lab_write_file(path, "netns\n", 0, err) < 0)
+		return -1;
+
+	lab_progress(lab, "namespaces");
+	if (make_ns(lab, "sw", 0, err) < 0)
+		return err_prefix(err, "switch");
+	if (t->t_san.s_present && make_ns(lab, "san", 0, err) < 0)
+		return err_prefix(err, "san");
+	if (t->t_station.st_present && make_ns(lab, "st", 0, err) < 0)
+		return err_prefix(err, "station");
+	for (i = 0; i < t->t_nhosts; i++)
+		if (make_ns(lab, t->t_hosts[i].h_name, 1, err) < 0)
+			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
+
+	lab_progress(lab, "cables");
+	for (i = 0; i < t->t_nhosts; i++) {
+		const struct topo_host *h = &t->t_hosts[i];
+
+		for (j = 0; j < h->h_nics; j++) {
+			char hdev[8];
+
+			snprintf(hdev, sizeof(hdev), "eth%d", j);
+			snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
+			if (make_cable(lab, h->h_name, hdev, "sw", dev,
+			    h->h_rate_kbit, err) < 0)
+				return err_prefix(err, "host %s nic eth%d",
+				    h->h_name, j);
+		}
+	}
+	if (t->t_san.s_present) {
+		ns_name(t->t_name, "san", ns, sizeof(ns));
+		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+		snprintf(dev, sizeof(dev), "%s/24", a);
+		if (make_cable(lab, "san", "eth0", "sw", "san", 0, err) < 0 ||
+		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+			return err_prefix(err, "san");
+	}
+	if (t->t_station.st_present) {
+		ns_name(t->t_name, "st", ns, sizeof(ns));
+		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+		snprintf(dev, sizeof(dev), "%s/24", a);
+		if (make_cable(lab, "st", "eth0", "sw", "st", 0, err) < 0 ||
+		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+			return err_prefix(err, "station");
+	}
+	/* Switch ends up: the cables are plugged. */
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	for (i = 0; i < t->t_nhosts; i++)
+		for (j = 0; j < t->t_hosts[i].h_nics; j++) {
+			snprintf(dev, sizeof(dev), "%s-eth%d",
+			    t->t_hosts[i].h_name, j);
+			if (link_set(ns, dev, 1, err) < 0)
+				return -1;
+		}
+	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
+	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+		return -1;
+
+	lab_progress(lab, "node files");
+	if (node_dirs(lab, "sw", NODE_SWITCH, err) < 0)
+		return -1;
+	node_dir(lab, "sw", dir, sizeof(dir));
+	if (ovs_write_switch(lab, dir, err) < 0)
+		return err_prefix(err, "switch");
+	if (t->t_san.s_present) {
+		if (node_dirs(lab, "san", NODE_SAN, err) < 0)
+			return -1;
+		node_dir(lab, "san", dir, sizeof(dir));
+		if (san_write(lab, dir, err) < 0)
+			return err_prefix(err, "san");
+	}
+	for (i = 0; i < t->t_nhosts; i++) {
+		if (node_dirs(lab, t->t_hosts[i].h_name, NODE_HOST, err) < 0)
+			return -1;
+		node_dir(lab, t->t_hosts[i].h_name, dir, sizeof(dir));
+		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
+			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
+	}
+
+	lab_progress(lab, "boot switch, SAN and %d host%s", t->t_nhosts,
+	    t->t_nhosts == 1 ? "" : "s");
+	nodes[n] = "sw";
+	if ((pids[n++] = node_start(lab, "sw", NODE_SWITCH, err)) < 0)
+		goto fail_wait;
+	if (t->t_san.s_present) {
+		nodes[n] = "san";
+		if ((pids[n++] = node_start(lab, "san", NODE_SAN, err)) < 0)
+			goto fail_wait;
+	}
+	for (i = 0; i < t->t_nhosts; i++) {
+		nodes[n] = t->t_hosts[i].h_name;
+		pids[n] = node_start(lab, nodes[n], NODE_HOST, err);
+		if (pids[n++] < 0)
+			goto fail_wait;
+	}
+	if (node_wait(lab, pids, nodes, n, err) < 0)
+		return -1;
+
+	if (t->t_station.st_present) {
+		lab_progress(lab, "wait for the network (LACP, learning)");
+		ns_name(t->t_name, "st", ns, sizeof(ns));
+		for (i = 0; i < t->t_nhosts; i++) {
+			if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
+				continue;
+			if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
+			    REACH_TIMEOUT_MS, err) < 0)
+				return err_prefix(err, "host %s",
+				    t->t_hosts[i].h_name);
+		}
+	}
+	lab_progress(lab, "lab %s is up (%.1f s)", t->t_name,
+	    (double)(clock_mono_ns() - t0) / 1e9);
+	return 0;
+fail_wait:
+	{
+		char e2[ERR_LEN];
+
+		node_wait(lab, pids, nodes, n, e2);
+	}
+	return -1;
+}
+
+static int
+netns_up(struct lab *lab, char *err)
+{
+	char e2[ERR_LEN];
+
+	if (geteuid() != 0)
+		return err_set(err, "lab up needs root (namespaces)");
+	if (check_clash(lab, err) < 0)
+		return -1;
+	if (up_steps(lab, err) == 0)
+		return 0;
+	if (getenv("HVLAB_KEEP_FAILED") != NULL) {
+		log_warnx("HVLAB_KEEP_FAILED set: lab %s left for debugging",
+		    lab->l_topo.t_name);
+		return -1;
+	}
+	lab_progress(lab, "failed: %s; removing what was made", err);
+	if (netns_down(lab->l_topo.t_name, e2) < 0)
+		log_warnx("cleaning up lab %s: %s", lab->l_topo.t_name, e2);
+	return -1;
+}
+
+/* ---- power, cables ---- */
+
+static int
+host_check(const struct lab *lab, const char *host, char *err)
+{
+	if (topo_host_find(&lab->l_topo, host) == NULL)
+		return err_set(err, "no host '%s' in lab %s", host,
+		    lab->l_topo.t_name);
+	return 0;
+}
+
+static int
+netns_power_pull(struct lab *lab, const char *host, char *err)
+{
+	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
+	char ns[64], dev[8];
+	pid_t pid;
+	int j, st;
+
+	if (host_check(lab, host, err) < 0)
+		return -1;
+	pid = node_pid(lab, host);
+	if (pid == 0)
+		return err_set(err, "host %s is already off", host);
+	if (proc_kill(pid, SIGKILL) < 0)
+		return err_errno(err, "kill %d", (int)pid);
+	/* The init is not our child; wait until the kernel has torn the
+	 * pid namespace down (all its processes gone). */
+	for (j = 0; j < 200 && kill(pid, 0) == 0; j++) {
+		waitpid(pid, &st, WNOHANG);
+		clock_sleep_ns(5 * NS_PER_MS);
+	}
+	ns_name(lab->l_topo.t_name, host, ns, sizeof(ns));
+	for (j = 0; j < h->h_nics; j++) {
+		snprintf(dev, sizeof(dev), "eth%d", j);
+		if (link_set(ns, dev, 0, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+netns_power_on(struct lab *lab, const char *host, char *err)
+{
+	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
+	const char *nodes[1] = { host };
+	char dir[LAB_PATH_MAX], ns[64];
+	pid_t pid;
+
+	if (host_check(lab, host, err) < 0)
+		return -1;
+	if (node_pid(lab, host) != 0)
+		return err_set(err, "host %s is already on", host);
+	node_dir(lab, host, dir, sizeof(dir));
+	/* Rewrite the lab's boot files (the disk is left as it is). */
+	if (ovs_write_host(lab, h, dir, err) < 0)
+		return -1;
+	if ((pid = node_start(lab, host, NODE_HOST, err)) < 0)
+		return -1;
+	if (node_wait(lab, &pid, nodes, 1, err) < 0)
+		return -1;
+	if (lab->l_topo.t_station.st_present &&
+	    h->h_mgmt_vlan == lab->l_topo.t_station.st_vlan) {
+		ns_name(lab->l_topo.t_name, "st", ns, sizeof(ns));
+		if (wait_reach(ns, 0, h->h_mgmt_addr, REACH_TIMEOUT_MS,
+		    err) < 0)
+			return err_prefix(err, "host %s booted but", host);
+	}
+	return 0;
+}
+
+static int
+netns_nic_set(struct lab *lab, const char *host, int nic, int up, char *err)
+{
+	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
+	char ns[64], dev[32], item[64];
+
+	if (host_check(lab, host, err) < 0)
+		return -1;
+	if (nic < 0 || nic >= h->h_nics)
+		return err_set(err, "host %s has no NIC eth%d (it has %d)",
+		    host, nic, h->h_nics);
+	snprintf(item, sizeof(item), "%s eth%d", host, nic);
+	if (set_put(lab, "unplugged", item, !up, err) < 0)
+		return -1;
+	if (up && set_has(lab, "partitioned", host))
+		return 0;	/* heal plugs it into the switch */
+	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
+	snprintf(dev, sizeof(dev), "%s-eth%d", host, nic);
+	return link_set(ns, dev, up, err);
+}
+
+static int
+netns_storage_set(struct lab *lab, int up, char *err)
+{
+	char ns[64];
+
+	if (!lab->l_topo.t_san.s_present)
+		return err_set(err, "lab %s has no SAN", lab->l_topo.t_name);
+	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
+	return link_set(ns, "san", up, err);
+}
+
+/* Switch ports of a host up or down (keeping unplugged NICs down). */
+static int
+host_ports(struct lab *lab, const struct topo_host *h, int up, char *err)
+{
+	char ns[64], dev[32], item[64];
+	int j;
+
+	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
+	for (j = 0; j < h->h_nics; j++) {
+		snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
+		if (up && set_has(lab, "unplugged", item))
+			continue;
+		snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
+		if (link_set(ns, dev, up, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+netns_partition(struct lab *lab, char *const hosts[], int n, char *err)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (host_check(lab, hosts[i], err) < 0)
+			return -1;
+	for (i = 0; i < n; i++) {
+		if (set_put(lab, "partitioned", hosts[i], 1, err) < 0 ||
+		    host_ports(lab, topo_host_find(&lab->l_topo, hosts[i]), 0,
+		    err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+netns_heal(struct lab *lab, char *err)
+{
+	int i;
+
+	for (i = 0; i < lab->l_topo.t_nhosts; i++) {
+		const struct topo_host *h = &lab->l_topo.t_hosts[i];
+
+		if (!set_has(lab, "partitioned", h->h_name))
+			continue;
+		if (set_put(lab, "partitioned", h->h_name, 0, err) < 0 ||
+		    host_ports(lab, h, 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- exec ---- */
+
+static int
+setns_of(pid_t pid, const char *kind, int type, char *err)
+{
+	char p[64];
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, kind);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_errno(err, "%s", p);
+	if (setns(fd, type) < 0) {
+		close(fd);
+		return err_errno(err, "setns %s", p);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+netns_exec(struct lab *lab, const char *node, char *const argv[], char *err)
+{
+	char ns[64];
+	const char *n = node;
+	pid_t pid = 0, child;
+	int st;
+
+	if (strcmp(node, "station") == 0 || strcmp(node, "st") == 0) {
+		if (!lab->l_topo.t_station.st_present)
+			return err_set(err, "lab %s has no station",
+			    lab->l_topo.t_name);
+		n = "st";
+	} else {
+		if (strcmp(node, "switch") == 0)
+			n = node = "sw";
+		if (strcmp(n, "sw") != 0 && strcmp(n, "san") != 0 &&
+		    host_check(lab, n, err) < 0)
+			return -1;
+		if ((pid = node_pid(lab, n)) == 0)
+			return err_set(err, "%s is off", node);
+	}
+	ns_name(lab->l_topo.t_name, n, ns, sizeof(ns));
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		return err_errno(err, "fork");
+	if (child == 0) {
+		char e[ERR_LEN];
+		pid_t gc;
+
+		if (pid == 0) {
+			if (ns_enter_net(ns, e) < 0)
+				goto child_fail;
+		} else {
+			/* pid namespace applies to our children: fork. */
+			if (setns_of(pid, "pid", CLONE_NEWPID, e) < 0 ||
+			    ns_enter_pid_ns(pid, PROC_NS_NET | PROC_NS_UTS |
+			    PROC_NS_MNT, e) < 0)
+				goto child_fail;
+			if (chdir("/") < 0)
+				goto child_fail;
+		}
+		gc = fork();
+		if (gc < 0)
+			_exit(127);
+		if (gc == 0) {
+			execvp(argv[0], argv);
+			fprintf(stderr, "hvlab: %s: %s\n", argv[0],
+			    strerror(errno));
+			_exit(127);
+		}
+		/* Ignore ^C here: the command gets it and decides. */
+		signal(SIGINT, SIG_IGN);
+		while (waitpid(gc, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(proc_exit_code(st));
+child_fail:
+		fprintf(stderr, "hvlab: enter %s: %s\n", node, e);
+		_exit(127);
+	}
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return err_errno(err, "waitpid");
+	return proc_exit_code(st);
+}
+
+/* ---- status ---- */
+
+/* `ip -j link show` of a namespace, or NULL. */
+static cJSON *
+ns_links(const char *ns)
+{
+	const char *argv[] = { "ip", "-j", "-n", ns, "link", "show", NULL };
+	struct proc_result r;
+	char e[ERR_LEN];
+	cJSON *j = NULL;
+
+	memset(&r, 0, sizeof(r));
+	if (proc_run(argv, NULL, RUN_TIMEOUT_MS, &r, e) == 0 && r.out)
+		j = cJSON_Parse(r.out);
+	proc_result_free(&r);
+	return j;
+}
+
+static void
+link_state(const cJSON *links, const char *dev, int *admin, int *carrier)
+{
+	const cJSON *l, *f;
+
+	*admin = *carrier = 0;
+	cJSON_ArrayForEach(l, links) {
+		const cJSON *n = cJSON_GetObjectItem(l, "ifname");
+
+		if (!cJSON_IsString(n) || strcmp(n->valuestring, dev) != 0)
+			continue;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(l, "flags")) {
+			if (!cJSON_IsString(f))
+				continue;
+			if (strcmp(f->valuestring, "UP") == 0)
+				*admin = 1;
+			if (strcmp(f->valuestring, "LOWER_UP") == 0)
+				*carrier = 1;
+		}
+	}
+}
+
+static int
+netns_status(struct lab *lab, cJSON **out, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *root = cJSON_CreateObject(), *hosts, *sw, *ports, *swl, *hl;
+	char ns[64], a[16], dir[LAB_PATH_MAX], dev[32], item[64];
+	int i, j, admin, carrier;
+
+	if (root == NULL)
+		return err_set(err, "out of memory");
+	cJSON_AddStringToObject(root, "lab", t->t_name);
+	cJSON_AddStringToObject(root, "provider", "netns");
+	topo_addr_str(t->t_base, a, sizeof(a));
+	snprintf(dev, sizeof(dev), "%s/22", a);
+	cJSON_AddStringToObject(root, "subnet", dev);
+	cJSON_AddStringToObject(root, "state_dir", lab->l_state);
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	swl = ns_links(ns);
+	hosts = cJSON_AddArrayToObject(root, "hosts");
+	for (i = 0; i < t->t_nhosts; i++) {
+		const struct topo_host *h = &t->t_hosts[i];
+		cJSON *o = cJSON_CreateObject(), *nics;
+		pid_t pid = node_pid(lab, h->h_name);
+
+		cJSON_AddItemToArray(hosts, o);
+		cJSON_AddStringToObject(o, "name", h->h_name);
+		cJSON_AddStringToObject(o, "power", pid ? "on" : "off");
+		cJSON_AddNumberToObject(o, "init_pid", pid);
+		ns_name(t->t_name, h->h_name, ns, sizeof(ns));
+		cJSON_AddStringToObject(o, "netns", ns);
+		topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
+		cJSON_AddStringToObject(o, "mgmt_addr", a);
+		cJSON_AddNumberToObject(o, "mgmt_vlan", h->h_mgmt_vlan);
+		if (h->h_storage_addr) {
+			topo_addr_str(h->h_storage_addr, a, sizeof(a));
+			cJSON_AddStringToObject(o, "storage_addr", a);
+		}
+		cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
+		cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
+		cJSON_AddBoolToObject(o, "partitioned",
+		    set_has(lab, "partitioned", h->h_name));
+		node_dir(lab, h->h_name, dir, sizeof(dir));
+		strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+		cJSON_AddStringToObject(o, "disk", dir);
+		hl = ns_links(ns);
+		nics = cJSON_AddArrayToObject(o, "nics");
+		for (j = 0; j < h->h_nics; j++) {
+			cJSON *nn = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(nics, nn);
+			snprintf(dev, sizeof(dev), "eth%d", j);
+			cJSON_AddStringToObject(nn, "name", dev);
+			link_state(hl, dev, &admin, &carrier);
+			cJSON_AddBoolToObject(nn, "up", admin);
+			cJSON_AddBoolToObject(nn, "carrier", carrier);
+			snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
+			cJSON_AddBoolToObject(nn, "plugged",
+			    !set_has(lab, "unplugged", item));
+			snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
+			cJSON_AddStringToObject(nn, "switch_port", dev);
+			link_state(swl, dev, &admin, &carrier);
+			cJSON_AddBoolToObject(nn, "switch_port_carrier",
+			    carrier);
+		}
+		cJSON_Delete(hl);
+	}
+	sw = cJSON_AddObjectToObject(root, "switch");
+	cJSON_AddStringToObject(sw, "power", node_pid(lab, "sw") ? "on" :
+	    "off");
+	ports = cJSON_AddArrayToObject(sw, "ports");
+	{
+		const cJSON *l;
+
+		cJSON_ArrayForEach(l, swl) {
+			const cJSON *n = cJSON_GetObjectItem(l, "ifname");
+			cJSON *p;
+
+			if (!cJSON_IsString(n) || strcmp(n->valuestring,
+			    "lo") == 0)
+				continue;
+			p = cJSON_CreateObject();
+			cJSON_AddItemToArray(ports, p);
+			cJSON_AddStringToObject(p, "name", n->valuestring);
+			link_state(swl, n->valuestring, &admin, &carrier);
+			cJSON_AddBoolToObject(p, "up", admin);
+			cJSON_AddBoolToObject(p, "carrier", carrier);
+		}
+	}
+	cJSON_Delete(swl);
+	if (t->t_san.s_present) {
+		cJSON *s = cJSON_AddObjectToObject(root, "san"), *luns;
+
+		cJSON_AddStringToObject(s, "power", node_pid(lab, "san") ?
+		    "on" : "off");
+		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+		cJSON_AddStringToObject(s, "portal", a);
+		cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
+		cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
+		ns_name(t->t_name, "sw", ns, sizeof(ns));
+		hl = ns_links(ns);
+		link_state(hl, "san", &admin, &carrier);
+		cJSON_Delete(hl);
+		cJSON_AddBoolToObject(s, "reachable", admin);
+		luns = cJSON_AddArrayToObject(s, "luns");
+		for (i = 0; i < t->t_san.s_nluns; i++) {
+			cJSON *l = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(luns, l);
+			cJSON_AddNumberToObject(l, "lun", i + 1);
+			cJSON_AddNumberToObject(l, "size_bytes",
+			    (double)t->t_san.s_luns[i].l_size);
+		}
+	}
+	if (t->t_station.st_present) {
+		cJSON *s = cJSON_AddObjectToObject(root, "station");
+
+		ns_name(t->t_name, "st", ns, sizeof(ns));
+		cJSON_AddStringToObject(s, "netns", ns);
+		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+		cJSON_AddStringToObject(s, "addr", a);
+		cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
+	}
+	*out = root;
+	return 0;
+}
+
+const struct lab_provider lab_provider_netns = {
+	.lp_name = "netns",
+	.lp_up = netns_up,
+	.lp_down = netns_down,
+	.lp_status = netns_status,
+	.lp_power_pull = netns_power_pull,
+	.lp_power_on = netns_power_on,
+	.lp_nic_set = netns_nic_set,
+	.lp_storage_set = netns_storage_set,
+	.lp_partition = netns_partition,
+	.lp_heal = netns_heal,
+	.lp_exec = netns_exec,
+};
+
+const struct lab_provider *
+lab_provider_find(const char *name)
+{
+	if (name == NULL || strcmp(name, "netns") == 0)
+		return &lab_provider_netns;
+	return NULL;
+}

@@ -1,0 +1,221 @@
+/*
+ * ovs.c - Open vSwitch of the lab's nodes: writes the service lines and
+ * boot scripts that make the node's init (lab/hostinit.c) run its own
+ * ovsdb-server and ovs-vswitchd (userspace datapath) and configure the
+ * switch (VLAN trunks/access ports, LACP bonds toward hosts) or a host's
+ * bridge (bond of its NICs, management and storage internal ports with
+ * fixed MACs and their addresses).
+ *
+ * Each node has its own mount namespace with a tmpfs /run and its disk
+ * bind-mounted over /etc/openvswitch, so OVS runs with its normal paths
+ * and `ovs-vsctl` works unchanged inside `hvlab lab exec NODE`.  The
+ * bridge configuration is written to the node's database on first boot
+ * only (the platform may change it later; it survives power cycles); the
+ * addresses are set at every boot.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "lab/lab.h"
+#include "lab/ovs.h"
+
+/* Services that start OVS; the first line makes the db on first boot. */
+static void
+ovs_services(FILE *f, const char *dir)
+{
+	fprintf(f,
+	    "# written by hvlab lab up: the node's own Open vSwitch\n"
+	    "run /bin/sh %s/ovs-pre.sh\n"
+	    "daemon ovsdb-server /etc/openvswitch/conf.db "
+	    "--remote=punix:/run/openvswitch/db.sock "
+	    "--pidfile=/run/openvswitch/ovsdb-server.pid "
+	    "--unixctl=/run/openvswitch/ovsdb-server.ctl "
+	    "-vconsole:off -vfile:info "
+	    "--log-file=/var/log/openvswitch/ovsdb-server.log\n"
+	    "daemon ovs-vswitchd unix:/run/openvswitch/db.sock "
+	    "--pidfile=/run/openvswitch/ovs-vswitchd.pid "
+	    "-vconsole:off -vfile:info "
+	    "--log-file=/var/log/openvswitch/ovs-vswitchd.log\n"
+	    "run /bin/sh %s/net.sh\n", dir, dir);
+}
+
+static int
+write_pre(const char *dir, char *err)
+{
+	char path[LAB_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/ovs-pre.sh", dir);
+	return lab_write_file(path,
+	    "# written by hvlab lab up: OVS directories and database\n"
+	    "set -e\n"
+	    "mkdir -p /run/openvswitch /var/log/openvswitch\n"
+	    "[ -f /etc/openvswitch/conf.db ] || ovsdb-tool create "
+	    "/etc/openvswitch/conf.db "
+	    "/usr/share/openvswitch/vswitch.ovsschema\n", 0, err);
+}
+
+static int
+close_write(FILE *f, char **buf, const char *path, char *err)
+{
+	int rc;
+
+	if (fclose(f) != 0 || *buf == NULL)
+		return err_set(err, "%s: out of memory", path);
+	rc = lab_write_file(path, *buf, 0, err);
+	free(*buf);
+	*buf = NULL;
+	return rc;
+}
+
+static void
+trunks(FILE *f, const struct topo_host *h)
+{
+	int i;
+
+	if (h->h_mode == TOPO_PORT_ACCESS) {
+		fprintf(f, " tag=%d", h->h_trunks[0]);
+		return;
+	}
+	fprintf(f, " trunks=");
+	for (i = 0; i < h->h_ntrunks; i++)
+		fprintf(f, "%s%d", i ? "," : "", h->h_trunks[i]);
+}
+
+/* A MAC derived from an address: 02:00:a:b:c:d, locally administered. */
+static void
+mac_of(uint32_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "02:00:%02x:%02x:%02x:%02x", addr >> 24,
+	    (addr >> 16) & 255, (addr >> 8) & 255, addr & 255);
+}
+
+/* Wait (bounded) for a device made by ovs-vswitchd. */
+static void
+wait_dev(FILE *f, const char *dev)
+{
+	fprintf(f, "i=0; while ! ip link show %s >/dev/null 2>&1; do "
+	    "i=$((i+1)); [ $i -lt 400 ] || { echo 'no %s' >&2; exit 1; }; "
+	    "sleep 0.05; done\n", dev, dev);
+}
+
+int
+ovs_write_switch(const struct lab *lab, const char *dir, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char path[LAB_PATH_MAX + 32], *buf = NULL;
+	size_t len;
+	FILE *f;
+	int i, j;
+
+	snprintf(path, sizeof(path), "%s/services", dir);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	ovs_services(f, dir);
+	if (close_write(f, &buf, path, err) < 0 || write_pre(dir, err) < 0)
+		return -1;
+
+	snprintf(path, sizeof(path), "%s/net.sh", dir);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	fprintf(f, "# written by hvlab lab up: the lab switch\nset -e\n"
+	    "if [ ! -f /etc/openvswitch/hvlab-configured ]; then\n"
+	    "ovs-vsctl --retry --timeout=60 -- --may-exist add-br sw "
+	    "-- set bridge sw datapath_type=netdev");
+	for (i = 0; i < t->t_nhosts; i++) {
+		const struct topo_host *h = &t->t_hosts[i];
+
+		if (h->h_nics > 1 && h->h_lacp) {
+			/* LACP: one bond per host, hashing on L4 like a
+			 * switch's port-channel. */
+			fprintf(f, " \\\n  -- --may-exist add-bond sw %s",
+			    h->h_name);
+			for (j = 0; j < h->h_nics; j++)
+				fprintf(f, " %s-eth%d", h->h_name, j);
+			fprintf(f, " bond_mode=balance-tcp lacp=active "
+			    "other_config:lacp-time=fast");
+			trunks(f, h);
+			continue;
+		}
+		for (j = 0; j < h->h_nics; j++) {
+			fprintf(f, " \\\n  -- --may-exist add-port sw %s-eth%d",
+			    h->h_name, j);
+			trunks(f, h);
+		}
+	}
+	if (t->t_san.s_present)
+		fprintf(f, " \\\n  -- --may-exist add-port sw san tag=%d",
+		    t->t_san.s_vlan);
+	if (t->t_station.st_present)
+		fprintf(f, " \\\n  -- --may-exist add-port sw st tag=%d",
+		    t->t_station.st_vlan);
+	fprintf(f, "\ntouch /etc/openvswitch/hvlab-configured\nfi\n");
+	return close_write(f, &buf, path, err);
+}
+
+int
+ovs_write_host(const struct lab *lab, const struct topo_host *h,
+    const char *dir, char *err)
+{
+	char path[LAB_PATH_MAX + 32], *buf = NULL, a[16], mac[24];
+	size_t len;
+	FILE *f;
+	int j;
+
+	snprintf(path, sizeof(path), "%s/services", dir);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	ovs_services(f, dir);
+	if (close_write(f, &buf, path, err) < 0 || write_pre(dir, err) < 0)
+		return -1;
+
+	snprintf(path, sizeof(path), "%s/net.sh", dir);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	fprintf(f, "# written by hvlab lab up: networking of host %s\n"
+	    "set -e\n"
+	    "# the host's kernel must not answer ARP for the bridge's "
+	    "addresses through its uplinks\n"
+	    "echo 1 >/proc/sys/net/ipv4/conf/all/arp_ignore\n"
+	    "echo 2 >/proc/sys/net/ipv4/conf/all/arp_announce\n"
+	    "echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6\n"
+	    "echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6\n"
+	    "if [ ! -f /etc/openvswitch/hvlab-configured ]; then\n"
+	    "ovs-vsctl --retry --timeout=60 -- --may-exist add-br br0 "
+	    "-- set bridge br0 datapath_type=netdev", h->h_name);
+	if (h->h_nics > 1) {
+		fprintf(f, " \\\n  -- --may-exist add-bond br0 bond0");
+		for (j = 0; j < h->h_nics; j++)
+			fprintf(f, " eth%d", j);
+		fprintf(f, " bond_mode=%s", topo_bond_name(h->h_bond));
+		if (h->h_lacp)
+			fprintf(f, " lacp=active other_config:lacp-time=fast");
+	} else {
+		fprintf(f, " \\\n  -- --may-exist add-port br0 eth0");
+	}
+	mac_of(h->h_mgmt_addr, mac, sizeof(mac));
+	fprintf(f, " \\\n  -- --may-exist add-port br0 mgmt");
+	if (h->h_mode == TOPO_PORT_TRUNK)
+		fprintf(f, " tag=%d", h->h_mgmt_vlan);
+	fprintf(f, " -- set interface mgmt type=internal mac='\"%s\"'", mac);
+	if (h->h_storage_addr) {
+		mac_of(h->h_storage_addr, mac, sizeof(mac));
+		fprintf(f, " \\\n  -- --may-exist add-port br0 storage tag=%d "
+		    "-- set interface storage type=internal mac='\"%s\"'",
+		    h->h_storage_vlan, mac);
+	}
+	fprintf(f, "\ntouch /etc/openvswitch/hvlab-configured\nfi\n");
+	for (j = 0; j < h->h_nics; j++)
+		fprintf(f, "ip link set eth%d up\n", j);
+	wait_dev(f, "mgmt");
+	topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
+	fprintf(f, "ip addr replace %s/24 dev mgmt\nip link set mgmt up\n", a);
+	if (h->h_storage_addr) {
+		wait_dev(f, "storage");
+		topo_addr_str(h->h_storage_addr, a, sizeof(a));
+		fprintf(f, "ip addr replace %s/24 dev storage\n"
+		    "ip link set storage up\n", a);
+	}
+	return close_write(f, &buf, path, err);
+}

@@ -1,0 +1,49 @@
+/*
+ * provider.h - how a lab is built: a struct of operations per provider, as
+ * kvmtool and vmd keep per-backend ops.  `netns` (lab/netns.c) builds the
+ * lab in namespaces on this machine; later providers (`qemu`: hosts as
+ * nested KVM guests, `remote`: real hosts) fill the same table.
+ *
+ * Every operation returns 0 or -1 with err filled (ERR_LEN bytes), except
+ * exec, which returns the command's exit code (or -1).  Operations on a
+ * running lab find everything from the lab's name and state directory, so
+ * they also work from a new hvlab process and after a crash.
+ */
+#ifndef HV_LAB_PROVIDER_H
+#define HV_LAB_PROVIDER_H
+
+#include <cjson/cJSON.h>
+
+#include "lab.h"
+
+struct lab_provider {
+	const char *lp_name;
+	/* Build the whole lab; all-or-nothing. */
+	int (*lp_up)(struct lab *lab, char *err);
+	/* Remove everything of lab `name`; needs no topology. */
+	int (*lp_down)(const char *name, char *err);
+	/* Describe the running lab (hosts, NICs, ports, SAN) as JSON. */
+	int (*lp_status)(struct lab *lab, cJSON **out, char *err);
+	int (*lp_power_pull)(struct lab *lab, const char *host, char *err);
+	int (*lp_power_on)(struct lab *lab, const char *host, char *err);
+	/* Carrier of cable NIC (0-based) of host: up = 1 plugged, 0 pulled. */
+	int (*lp_nic_set)(struct lab *lab, const char *host, int nic, int up,
+	    char *err);
+	/* The SAN reachable (1) or not (0). */
+	int (*lp_storage_set)(struct lab *lab, int up, char *err);
+	/* Cut hosts[0..n-1] off from the others; heal undoes every cut. */
+	int (*lp_partition)(struct lab *lab, char *const hosts[], int n,
+	    char *err);
+	int (*lp_heal)(struct lab *lab, char *err);
+	/* Run argv inside node (a host, "sw", "san" or "station"), stdio
+	 * inherited; returns its exit code or -1. */
+	int (*lp_exec)(struct lab *lab, const char *node, char *const argv[],
+	    char *err);
+};
+
+extern const struct lab_provider lab_provider_netns;
+
+/* The provider called name; NULL when unknown. */
+const struct lab_provider *lab_provider_find(const char *name);
+
+#endif
