@@ -18,6 +18,7 @@ static Suite *(*const suites[])(void) = {
 	make_http_suite,
 	make_cmd_suite,
 	make_probe_suite,
+	make_topo_suite,
 	NULL
 };
 

@@ -14,5 +14,6 @@ Suite *make_proc_suite(void);
 Suite *make_http_suite(void);
 Suite *make_cmd_suite(void);
 Suite *make_probe_suite(void);
+Suite *make_topo_suite(void);
 
 #endif

@@ -9,3 +9,4 @@ CHECK_SRCS += tests/check_proc.c
 CHECK_SRCS += tests/check_http.c
 CHECK_SRCS += tests/check_cmd.c
 CHECK_SRCS += tests/check_probe.c
+CHECK_SRCS += tests/check_topo.c
