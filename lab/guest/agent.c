@@ -1,11 +1,12 @@
 /*
  * agent.c - hvlab guest agent: a line protocol on TCP port 7777.
  *
- * Runs inside every lab guest, started by the initramfs /init once eth0 is
- * configured.  It prints the guest's one ready line on the console
- * ("HVLAB-GUEST READY name=NAME ip=ADDR boot_ms=N") once it listens, then
- * serves any number of concurrent connections, one thread each.  Requests
- * and replies are single '\n'-terminated lines:
+ * Runs inside every lab guest.  The same static binary is the initramfs
+ * /init: run as PID 1 it first brings the guest up (guest_init.c) and forks
+ * itself as the agent once eth0 is configured.  The agent prints the
+ * guest's one ready line on the console ("HVLAB-GUEST READY name=NAME
+ * ip=ADDR boot_ms=N") once it listens, then serves any number of
+ * concurrent connections, one thread each.  Requests and replies are single '\n'-terminated lines:
  *
  *   echo TEXT            -> TEXT
  *   status               -> one-line JSON (name, ip, uptime, boot, disk,
@@ -42,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_init.h"
 #include "journal.h"
 
 #define AGENT_PORT	7777
@@ -59,6 +61,7 @@ static struct {
 	char		ip[AGENT_NAME_MAX];
 	char		disk[AGENT_DEV_MAX];	/* hvlab.disk=, "" = default */
 	long long	boot_ms;
+	int		in_guest;	/* started by guest_init (PID 1) */
 	int		j_running;
 	int		j_stop;
 	uint64_t	j_last;
@@ -231,6 +234,7 @@ static int
 agent_pick_disk(const char *dev, char *out, size_t len)
 {
 	struct stat st;
+	int in_guest;
 
 	if (dev && *dev) {
 		snprintf(out, len, "%s", dev);
@@ -238,7 +242,14 @@ agent_pick_disk(const char *dev, char *out, size_t len)
 	}
 	pthread_mutex_lock(&ag.lock);
 	snprintf(out, len, "%s", ag.disk);
+	in_guest = ag.in_guest;
 	pthread_mutex_unlock(&ag.lock);
+	/* PID 1 loads the disk drivers while we start: wait for them. */
+	for (int i = 0; in_guest && i < 1000; i++) {
+		if (stat(GUEST_MODULES_DONE, &st) == 0)
+			break;
+		usleep(10 * 1000);
+	}
 	if (*out)
 		return 0;
 	if (stat("/dev/vdb", &st) == 0) {
@@ -637,8 +648,19 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (getpid() == 1) {
+		/* We are the initramfs /init: bring the guest up first. */
+		struct guest_net net;
+
+		guest_init(&net);
+		agent_read_cmdline(cmdline);
+		snprintf(ag.name, sizeof(ag.name), "%s", net.gn_name);
+		snprintf(ag.ip, sizeof(ag.ip), "%s", net.gn_ip);
+		ag.in_guest = 1;
+	} else {
+		agent_read_cmdline(cmdline);
+	}
 	signal(SIGPIPE, SIG_IGN);
-	agent_read_cmdline(cmdline);
 
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0) {

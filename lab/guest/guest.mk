@@ -9,6 +9,7 @@
 GUEST_DIR    := $(BUILD)/guest
 GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE
 GUEST_JOURNAL := lab/guest/journal.c lab/guest/journal.h
+GUEST_AGENT_SRCS := lab/guest/agent.c lab/guest/guest_init.c lab/guest/journal.c
 
 .PHONY: guest
 guest: $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux $(GUEST_DIR)/initrd.img \
@@ -21,17 +22,17 @@ $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux &: lab/guest/fetch-kernel.sh
 	$(Q)sh lab/guest/fetch-kernel.sh $(GUEST_DIR)
 	$(Q)touch $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux
 
-$(GUEST_DIR)/initrd.img: lab/guest/mkinitrd.sh lab/guest/init \
+$(GUEST_DIR)/initrd.img: lab/guest/mkinitrd.sh \
 		$(GUEST_DIR)/agent $(GUEST_DIR)/vmlinux
 	$(call msg,INITRD,$@)
-	$(Q)sh lab/guest/mkinitrd.sh $(GUEST_DIR) $(GUEST_DIR)/agent \
-		lab/guest/init
+	$(Q)sh lab/guest/mkinitrd.sh $(GUEST_DIR) $(GUEST_DIR)/agent
 
-$(GUEST_DIR)/agent: lab/guest/agent.c $(GUEST_JOURNAL)
+$(GUEST_DIR)/agent: $(GUEST_AGENT_SRCS) lab/guest/journal.h \
+		lab/guest/guest_init.h
 	@mkdir -p $(@D)
 	$(call msg,CC-STAT,$@)
-	$(Q)$(CC) $(GUEST_CFLAGS) -static -s -o $@ lab/guest/agent.c \
-		lab/guest/journal.c -lpthread
+	$(Q)$(CC) $(GUEST_CFLAGS) -static -s -o $@ \
+		$(GUEST_AGENT_SRCS) -lpthread
 
 $(GUEST_DIR)/agentctl: lab/guest/agentctl.c $(GUEST_JOURNAL)
 	@mkdir -p $(@D)

@@ -1,9 +1,10 @@
 #!/bin/sh
-# mkinitrd.sh OUTDIR AGENT INIT - build the guest initramfs OUTDIR/initrd.img.
+# mkinitrd.sh OUTDIR AGENT - build the guest initramfs OUTDIR/initrd.img.
 #
-# The archive holds: /init (lab/guest/init), static busybox from the
-# installed busybox-static package with a symlink per applet, the static
-# guest agent as /bin/agent, and the virtio modules of the kernel unpacked
+# The archive holds: the static guest agent as /bin/agent and /init (run
+# as PID 1 it brings the guest up, see guest_init.c), static busybox from the
+# installed busybox-static package with a symlink per applet (arping, and a
+# shell for debugging), and the virtio modules of the kernel unpacked
 # by fetch-kernel.sh under OUTDIR/kernel, ordered by its modules.dep so that
 # every module follows its dependencies (network first: its link-watch
 # delay starts as soon as eth0 is up), listed in /etc/modules.
@@ -13,9 +14,8 @@
 # as a hand-made newc entry so no mknod (root) is needed.
 set -eu
 
-out=${1:?usage: mkinitrd.sh OUTDIR AGENT INIT}
-agent=${2:?usage: mkinitrd.sh OUTDIR AGENT INIT}
-init=${3:?usage: mkinitrd.sh OUTDIR AGENT INIT}
+out=${1:?usage: mkinitrd.sh OUTDIR AGENT}
+agent=${2:?usage: mkinitrd.sh OUTDIR AGENT}
 busybox=${BUSYBOX:-/bin/busybox}
 
 # Driver modules wanted, in load order; their dependencies come first.
@@ -43,8 +43,8 @@ for a in $("$busybox" --list); do
 	esac
 done
 cp "$agent" "$tree/bin/agent"
-cp "$init" "$tree/init"
-chmod 755 "$tree/init" "$tree/bin/agent" "$tree/bin/busybox"
+ln -s bin/agent "$tree/init"
+chmod 755 "$tree/bin/agent" "$tree/bin/busybox"
 
 # modules.dep: "path/m.ko: dep1.ko dep2.ko ...", deps listed so that loading
 # them in reverse order works (what modprobe does).

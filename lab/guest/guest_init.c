@@ -1,0 +1,366 @@
+/*
+ * guest_init.c - PID 1 of the hvlab guest: modules, eth0, then the agent.
+ *
+ * The initramfs /init is the agent binary itself; when it runs as PID 1 it
+ * comes here first.  Written in C rather than as a busybox script because
+ * every fork+exec costs tens of milliseconds under TCG and every failover
+ * waits for this boot.  Steps:
+ *
+ *   1. mount devtmpfs, proc, sysfs; console on fds 0-2
+ *   2. read hvlab.ip=ADDR/NN, hvlab.gw=ADDR, hvlab.name=NAME and
+ *      hvlab.debug=1 from /proc/cmdline; set the hostname
+ *   3. load the modules listed in /etc/modules (finit_module, in order;
+ *      mkinitrd.sh wrote them dependencies first) up to virtio_net; eth0
+ *      is brought up the moment virtio_net is loaded, because link-watch
+ *      holds carrier back for up to a second and that delay should
+ *      overlap the rest
+ *   4. lo up; address, netmask and default route on eth0 (ioctl)
+ *   5. fork the agent (which prints the ready line once it listens), load
+ *      the remaining modules (virtio_blk) meanwhile, create
+ *      GUEST_MODULES_DONE, start a busybox arping announcing the address;
+ *      then reap children forever, restarting the agent should it exit.
+ *
+ * guest_init() returns only in the forked agent child.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest_init.h"
+
+#define INIT_MODULES	"/etc/modules"
+#define INIT_MODDIR	"/lib/modules/"
+
+static int init_debug;
+
+static void
+init_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+init_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hvlab-init: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* hvlab.debug=1: the uptime at each step, for boot time tuning. */
+static void
+init_step(const char *what)
+{
+	struct timespec ts;
+
+	if (!init_debug)
+		return;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	init_say("%ld.%03ld %s", (long)ts.tv_sec, ts.tv_nsec / 1000000, what);
+}
+
+static void
+init_console(void)
+{
+	int fd;
+
+	if (fcntl(0, F_GETFD) >= 0)
+		return;
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static void
+init_cmdline(struct guest_net *net)
+{
+	char buf[4096], *tok, *save = NULL;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	memset(net, 0, sizeof(*net));
+	snprintf(net->gn_name, sizeof(net->gn_name), "guest");
+	if (f == NULL)
+		return;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	for (tok = strtok_r(buf, " \t\n", &save); tok;
+	    tok = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(tok, "hvlab.ip=", 9) == 0)
+			snprintf(net->gn_ip, sizeof(net->gn_ip), "%s",
+			    tok + 9);
+		else if (strncmp(tok, "hvlab.gw=", 9) == 0)
+			snprintf(net->gn_gw, sizeof(net->gn_gw), "%s",
+			    tok + 9);
+		else if (strncmp(tok, "hvlab.name=", 11) == 0)
+			snprintf(net->gn_name, sizeof(net->gn_name), "%s",
+			    tok + 11);
+		else if (strcmp(tok, "hvlab.debug=1") == 0)
+			init_debug = 1;
+	}
+}
+
+static int
+init_module_load(const char *rel)
+{
+	char path[512];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), INIT_MODDIR "%s", rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		init_say("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = (int)syscall(SYS_finit_module, fd, "", 0);
+	if (rc < 0 && errno != EEXIST)
+		init_say("load %s: %s", path, strerror(errno));
+	close(fd);
+	return rc < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Set IFF_UP on ifname.  0 or -1 (errno). */
+static int
+init_link_up(int s, const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+/* eth0 and lo up right after virtio_net loaded.  1 when eth0 is up. */
+static int
+init_eth0_up(int s)
+{
+	int up = 0;
+
+	/* The device is probed during the load; allow a moment in case the
+	 * probe is deferred. */
+	for (int i = 0; i < 100; i++) {
+		if (init_link_up(s, "eth0") == 0) {
+			up = 1;
+			break;
+		}
+		usleep(10 * 1000);
+	}
+	if (init_link_up(s, "lo") < 0)
+		init_say("lo: %s", strerror(errno));
+	init_step("eth0 up");
+	return up;
+}
+
+static void
+set_sin(struct sockaddr *sa, in_addr_t a)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = a;
+	memcpy(sa, &sin, sizeof(sin));
+}
+
+/*
+ * Address ADDR/NN on ifname, and a default route via gw when gw is not
+ * empty.  Returns 0 or -1 after saying what went wrong.
+ */
+static int
+init_addr(int s, const char *ifname, const char *cidr, const char *gw)
+{
+	char addr[64], *slash;
+	struct in_addr a, g;
+	struct ifreq ifr;
+	struct rtentry rt;
+	in_addr_t mask;
+	long plen = 24;
+
+	snprintf(addr, sizeof(addr), "%s", cidr);
+	slash = strchr(addr, '/');
+	if (slash) {
+		char *end;
+		*slash = '\0';
+		plen = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || plen < 1 || plen > 32) {
+			init_say("hvlab.ip=%s: bad prefix length", cidr);
+			return -1;
+		}
+	}
+	if (inet_pton(AF_INET, addr, &a) != 1) {
+		init_say("hvlab.ip=%s: not an IPv4 address", cidr);
+		return -1;
+	}
+	mask = htonl(plen == 32 ? 0xFFFFFFFFu : ~(0xFFFFFFFFu >> plen));
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	set_sin(&ifr.ifr_addr, a.s_addr);
+	if (ioctl(s, SIOCSIFADDR, &ifr) < 0)
+		goto fail_ioctl;
+	set_sin(&ifr.ifr_netmask, mask);
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0)
+		goto fail_ioctl;
+	set_sin(&ifr.ifr_broadaddr, a.s_addr | ~mask);
+	if (ioctl(s, SIOCSIFBRDADDR, &ifr) < 0)
+		goto fail_ioctl;
+	if (gw[0] == '\0')
+		return 0;
+	if (inet_pton(AF_INET, gw, &g) != 1) {
+		init_say("hvlab.gw=%s: not an IPv4 address", gw);
+		return -1;
+	}
+	memset(&rt, 0, sizeof(rt));
+	set_sin(&rt.rt_dst, INADDR_ANY);
+	set_sin(&rt.rt_genmask, INADDR_ANY);
+	set_sin(&rt.rt_gateway, g.s_addr);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	rt.rt_dev = (char *)ifname;
+	if (ioctl(s, SIOCADDRT, &rt) < 0) {
+		init_say("default route via %s: %s", gw, strerror(errno));
+		return -1;
+	}
+	return 0;
+fail_ioctl:
+	init_say("hvlab.ip=%s on %s: %s", cidr, ifname, strerror(errno));
+	return -1;
+}
+
+static pid_t
+init_spawn_agent(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		init_say("fork: %s", strerror(errno));
+	return pid;
+}
+
+int
+guest_init(struct guest_net *net)
+{
+	char line[512];
+	FILE *f;
+	pid_t agent;
+	int s, net_up = 0;
+
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	init_console();
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	setsid();
+	init_cmdline(net);
+	init_step("start");
+	sethostname(net->gn_name, strlen(net->gn_name));
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	f = fopen(INIT_MODULES, "r");
+	if (f == NULL)
+		init_say(INIT_MODULES ": %s", strerror(errno));
+	/* Modules up to virtio_net now, the rest once the agent runs. */
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		init_module_load(line);
+		init_step(line);
+		if (strstr(line, "/virtio_net.ko") && s >= 0) {
+			net_up = init_eth0_up(s);
+			break;
+		}
+	}
+	if (net_up && net->gn_ip[0]) {
+		if (init_addr(s, "eth0", net->gn_ip, net->gn_gw) < 0)
+			net->gn_ip[0] = '\0';
+	} else if (!net_up) {
+		init_say("eth0: no virtio-net device");
+		net->gn_ip[0] = '\0';
+	}
+	if (s >= 0)
+		close(s);
+	init_step("network configured");
+
+	agent = init_spawn_agent();
+	if (agent == 0) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	/* The disk drivers load while the agent starts; it waits for
+	 * INIT_MODULES_DONE before it picks a data disk. */
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		init_module_load(line);
+		init_step(line);
+	}
+	if (f)
+		fclose(f);
+	close(open(GUEST_MODULES_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	init_step("modules loaded");
+	if (net_up && net->gn_ip[0] && fork() == 0) {
+		/* Announce our address (a guest restarted on another host). */
+		char ip[64];
+		int devnull = open("/dev/null", O_RDWR);
+		snprintf(ip, sizeof(ip), "%s", net->gn_ip);
+		ip[strcspn(ip, "/")] = '\0';
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execl("/bin/busybox", "arping", "-q", "-U", "-c", "1", "-I",
+		    "eth0", ip, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		int status;
+		pid_t pid;
+
+		if (agent < 0) {
+			sleep(1);
+			agent = init_spawn_agent();
+			if (agent == 0)
+				return 0;
+			continue;
+		}
+		pid = wait(&status);
+		if (pid < 0) {
+			if (errno == ECHILD)
+				sleep(1);
+			continue;
+		}
+		if (pid != agent)
+			continue;
+		init_say("agent exited (status %d), restarting", status);
+		sleep(1);
+		agent = init_spawn_agent();
+		if (agent == 0)
+			return 0;
+	}
+}
