@@ -18,7 +18,13 @@ static Suite *(*const suites[])(void) = {
 	make_http_suite,
 	make_cmd_suite,
 	make_probe_suite,
+	make_hvd_config_suite,
+	make_hvd_auth_suite,
+	make_hvd_etcd_suite,
+	make_hvd_api_suite,
 	make_topo_suite,
+	make_suite_suite,
+	make_report_suite,
 	NULL
 };
 

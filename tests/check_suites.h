@@ -14,6 +14,12 @@ Suite *make_proc_suite(void);
 Suite *make_http_suite(void);
 Suite *make_cmd_suite(void);
 Suite *make_probe_suite(void);
+Suite *make_hvd_config_suite(void);
+Suite *make_hvd_auth_suite(void);
+Suite *make_hvd_etcd_suite(void);
+Suite *make_hvd_api_suite(void);
 Suite *make_topo_suite(void);
+Suite *make_suite_suite(void);
+Suite *make_report_suite(void);
 
 #endif
