@@ -191,7 +191,9 @@ report_html(FILE *f, const struct comparison *c,
 	}
 	fputs("</tr>\n", f);
 	for (i = 0; i < c->cmp_nrows; i++) {
-		fprintf(f, "<tr><td><a href=\"#s-%s\">", c->cmp_rows[i]);
+		fputs("<tr><td><a href=\"#s-", f);
+		html_put(f, c->cmp_rows[i]);
+		fputs("\">", f);
 		html_put(f, c->cmp_row_titles[i]);
 		fputs("</a></td>", f);
 		for (j = 0; j < c->cmp_nsets; j++) {
@@ -208,10 +210,13 @@ report_html(FILE *f, const struct comparison *c,
 	fputs("</table>\n", f);
 
 	for (i = 0; i < c->cmp_nrows; i++) {
-		fprintf(f, "<h2 id=\"s-%s\">", c->cmp_rows[i]);
+		fputs("<h2 id=\"s-", f);
+		html_put(f, c->cmp_rows[i]);
+		fputs("\">", f);
 		html_put(f, c->cmp_row_titles[i]);
-		fprintf(f, " <small><code>%s</code></small></h2>\n",
-		    c->cmp_rows[i]);
+		fputs(" <small><code>", f);
+		html_put(f, c->cmp_rows[i]);
+		fputs("</code></small></h2>\n", f);
 		for (j = 0; j < c->cmp_nsets; j++) {
 			const struct scen_result *s = comparison_cell(c, i, j);
 

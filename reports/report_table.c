@@ -122,8 +122,11 @@ report_cell(const struct scen_result *s, char *buf, size_t len)
 	}
 	switch (s->s_verdict) {
 	case VERDICT_PASS:
+		/* A qualitative answer (architecture) is in the reason. */
 		report_key_figures(&s->s_metrics, 3, figs, sizeof(figs));
-		snprintf(buf, len, "pass%s%s", *figs ? " " DASH " " : "", figs);
+		snprintf(buf, len, "pass%s%s%s%s", *figs || *s->s_reason ?
+		    " " DASH " " : "", s->s_reason, *figs && *s->s_reason ?
+		    "; " : "", figs);
 		break;
 	case VERDICT_FAIL:
 		report_key_figures(&s->s_metrics, 2, figs, sizeof(figs));
@@ -137,13 +140,16 @@ report_cell(const struct scen_result *s, char *buf, size_t len)
 	}
 }
 
-/* Markdown table cell: no '|' or newline may leak into the table. */
+/* Markdown table cell: no '|', newline or HTML tag may leak into the
+ * table. */
 static void
 md_put(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '|')
 			fputs("\\|", f);
+		else if (*s == '<')
+			fputs("&lt;", f);
 		else if (*s == '\n' || *s == '\r')
 			fputc(' ', f);
 		else
@@ -287,7 +293,7 @@ report_csv(FILE *f, const struct comparison *c)
 			if (s->s_metrics.ms_n == 0)
 				csv_line(f, c->cmp_sets[j], s, "", "");
 			for (k = 0; k < s->s_metrics.ms_n; k++) {
-				snprintf(v, sizeof(v), "%.17g",
+				snprintf(v, sizeof(v), "%.15g",
 				    s->s_metrics.ms_v[k].m_value);
 				csv_line(f, c->cmp_sets[j], s,
 				    s->s_metrics.ms_v[k].m_name, v);
@@ -385,7 +391,7 @@ report_junit(FILE *f, const struct comparison *c)
 			fputs("      <system-out>", f);
 			xml_put(f, s->s_row);
 			for (k = 0; k < s->s_metrics.ms_n; k++) {
-				snprintf(v, sizeof(v), "%.17g",
+				snprintf(v, sizeof(v), "%.15g",
 				    s->s_metrics.ms_v[k].m_value);
 				fputs("&#10;", f);
 				xml_put(f, s->s_metrics.ms_v[k].m_name);

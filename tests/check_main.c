@@ -23,6 +23,8 @@ static Suite *(*const suites[])(void) = {
 	make_hvd_etcd_suite,
 	make_hvd_api_suite,
 	make_topo_suite,
+	make_suite_suite,
+	make_report_suite,
 	NULL
 };
 

@@ -1,0 +1,641 @@
+/*
+ * check_report.c - results.json reading/writing, medians over runs, the
+ * key figures of a table cell, the probe timeline parser, and the report
+ * writers (report.md, results.csv, junit.xml, report.html without plots)
+ * compared byte for byte with golden files under tests/golden/, made from
+ * the fixed result sets tests/golden/set-a and set-b.  junit.xml is also
+ * checked for XML well-formedness by a small parser here.
+ *
+ * HVLAB_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
+ * (review the diff before committing them).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_suites.h"
+#include "err.h"
+#include "reports/report.h"
+#include "reports/results.h"
+
+#define GOLDEN "golden"
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* ---- key figures and cells ---- */
+
+static const struct {
+	const char *metrics;	/* "name=value,..." */
+	const char *want;
+} figure_cases[] = {
+	{ "downtime_ms=38,lost=4,sent=600",
+	    "38 ms downtime, 4/600 lost" },
+	{ "downtime_ms=41.7,lost=4,sent=600,qemu_downtime_ms=18,total_s=1.9",
+	    "41.7 ms downtime, 4/600 lost, QEMU 18 ms" },
+	{ "total_s=1.9,tcp_survived=1", "1.9 s total, TCP survived" },
+	{ "tcp_survived=0", "TCP broken" },
+	{ "install_s=12.25,hosts=3", "3 hosts, 12.2 s to install" },
+	{ "foo_bytes=1024,bar_s=0.25", "foo_bytes 1024, bar_s 0.25" },
+	{ "", "" },
+};
+
+static void
+parse_metrics(const char *spec, struct metrics *ms)
+{
+	char buf[256], *tok, *save = NULL, *eq;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		*eq = '\0';
+		metrics_set(ms, tok, strtod(eq + 1, NULL));
+	}
+}
+
+START_TEST(test_key_figures)
+{
+	struct metrics ms = { NULL, 0 };
+	char buf[256];
+
+	parse_metrics(figure_cases[_i].metrics, &ms);
+	report_key_figures(&ms, 3, buf, sizeof(buf));
+	ck_assert_msg(strcmp(buf, figure_cases[_i].want) == 0,
+	    "metrics %s read as '%s', not '%s'", figure_cases[_i].metrics,
+	    figure_cases[_i].want, buf);
+	metrics_free(&ms);
+}
+END_TEST
+
+START_TEST(test_cells)
+{
+	struct scen_result s;
+	char buf[512];
+
+	memset(&s, 0, sizeof(s));
+	s.s_reason = (char *)"";
+	s.s_verdict = VERDICT_PASS;
+	parse_metrics("downtime_ms=38,lost=4,sent=600", &s.s_metrics);
+	report_cell(&s, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "pass \xe2\x80\x94 38 ms downtime, 4/600 lost");
+	s.s_verdict = VERDICT_FAIL;
+	s.s_reason = (char *)"downtime_ms 2300 > 2000";
+	report_cell(&s, buf, sizeof(buf));
+	ck_assert_msg(strcmp(buf, "fail \xe2\x80\x94 downtime_ms 2300 > 2000; "
+	    "38 ms downtime, 4/600 lost") == 0, "a failed cell says why: %s",
+	    buf);
+	s.s_verdict = VERDICT_UNSUPPORTED;
+	s.s_reason = (char *)"ha: later";
+	report_cell(&s, buf, sizeof(buf));
+	ck_assert_msg(strcmp(buf, "unsupported \xe2\x80\x94 ha: later") == 0,
+	    "an unsupported cell shows the reason: %s", buf);
+	report_cell(NULL, buf, sizeof(buf));
+	ck_assert_msg(strcmp(buf, "\xe2\x80\x94") == 0,
+	    "a scenario a set lacks is a dash");
+	metrics_free(&s.s_metrics);
+}
+END_TEST
+
+/* ---- medians ---- */
+
+START_TEST(test_medians)
+{
+	struct run runs[4];
+	struct metrics med = { NULL, 0 };
+	double v;
+	int i;
+
+	memset(runs, 0, sizeof(runs));
+	parse_metrics("downtime_ms=40,lost=4", &runs[0].r_metrics);
+	parse_metrics("downtime_ms=10,lost=9", &runs[1].r_metrics);
+	parse_metrics("downtime_ms=30", &runs[2].r_metrics);
+	parse_metrics("downtime_ms=1000,qemu_downtime_ms=5",
+	    &runs[3].r_metrics);
+	metrics_median(runs, 3, &med);
+	ck_assert_int_eq(metrics_get(&med, "downtime_ms", &v), 0);
+	ck_assert_msg(v == 30, "the median of 40, 10, 30 is 30, not %g", v);
+	ck_assert_int_eq(metrics_get(&med, "lost", &v), 0);
+	ck_assert_msg(v == 6.5, "a median over the runs that have the metric "
+	    "(4, 9) is their mean, not %g", v);
+	metrics_median(runs, 4, &med);
+	metrics_get(&med, "downtime_ms", &v);
+	ck_assert_msg(v == 35, "an even count takes the mean of the middle "
+	    "two: %g", v);
+	ck_assert_int_eq(metrics_get(&med, "qemu_downtime_ms", &v), 0);
+	ck_assert_msg(strcmp(med.ms_v[0].m_name, "downtime_ms") == 0,
+	    "medians keep the order metrics first appear in");
+	metrics_free(&med);
+	for (i = 0; i < 4; i++)
+		metrics_free(&runs[i].r_metrics);
+}
+END_TEST
+
+/* ---- results.json ---- */
+
+START_TEST(test_load_fixture)
+{
+	char err[ERR_LEN];
+	struct results *rs = results_load(GOLDEN "/set-a", err);
+	const struct scen_result *s;
+	double v;
+
+	ck_assert_msg(rs != NULL, "the fixture loads: %s", err);
+	ck_assert_str_eq(rs->rs_platform, "ref");
+	ck_assert_str_eq(rs->rs_dir, GOLDEN "/set-a");
+	ck_assert_int_eq(rs->rs_nscen, 5);
+	s = &rs->rs_scen[1];
+	ck_assert_str_eq(s->s_name, "live-migration");
+	ck_assert_int_eq(s->s_nruns, 3);
+	ck_assert_int_eq(s->s_runs[0].r_ntimelines, 1);
+	ck_assert_msg(s->s_runs[0].r_timelines[0].tl_has_window,
+	    "the downtime window is read");
+	ck_assert_int_eq(s->s_runs[0].r_timelines[0].tl_nevents, 1);
+	ck_assert_int_eq(metrics_get(&s->s_runs[0].r_metrics, "tcp_survived",
+	    &v), 0);
+	ck_assert_msg(v == 1, "a boolean metric reads as 1");
+	ck_assert_int_eq(rs->rs_scen[4].s_verdict, VERDICT_UNSUPPORTED);
+	results_free(rs);
+}
+END_TEST
+
+static const struct {
+	const char *json;
+	const char *want;	/* substring of the error */
+} bad_results[] = {
+	{ "[]", "must be a JSON object" },
+	{ "{\"scenarios\": []}", "'platform'" },
+	{ "{\"platform\": \"p\"}", "'scenarios'" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"maybe\"}]}", "scenarios[0].verdict: unknown "
+	    "verdict 'maybe'" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"pass\", \"metrics\": {\"lost\": \"4\"}}]}",
+	    "scenarios[0].metrics.lost must be a number" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"pass\", \"runs\": [{\"verdict\": \"pass\", "
+	    "\"timelines\": [{\"file\": \"../../etc/passwd\"}]}]}]}",
+	    "timelines[0].file must be a path inside the results directory" },
+	{ "{\"platform\": 7, \"scenarios\": []}", "'platform' must be a "
+	    "string" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"verdict\": \"pass\"}]}",
+	    "scenarios[0]: 'name'" },
+};
+
+START_TEST(test_load_refuses_bad_files)
+{
+	char path[] = "/tmp/hvlab-check-report-XXXXXX", err[ERR_LEN] = "";
+	struct results *rs;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(bad_results[_i].json, f);
+	fclose(f);
+	rs = results_load(path, err);
+	unlink(path);
+	ck_assert_msg(rs == NULL, "bad results file %d is refused", _i);
+	ck_assert_msg(strstr(err, bad_results[_i].want) != NULL,
+	    "the error names the member: got '%s', want '%s'", err,
+	    bad_results[_i].want);
+}
+END_TEST
+
+START_TEST(test_write_then_load)
+{
+	char dir[] = "/tmp/hvlab-check-report-XXXXXX", path[256],
+	    err[ERR_LEN];
+	struct results *rs = calloc(1, sizeof(*rs)), *back;
+	struct scen_result *s;
+	struct run *r;
+	struct timeline *tl;
+	double v;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	rs->rs_platform = strdup("ref");
+	rs->rs_cpus = 2;
+	s = results_add_scenario(rs, "live-migration", "Live migration");
+	r = scen_add_run(s);
+	r->r_verdict = VERDICT_PASS;
+	metrics_set(&r->r_metrics, "downtime_ms", 41.7);
+	metrics_set(&r->r_metrics, "lost", 4);
+	tl = run_add_timeline(r, "raw/x.csv", "ping");
+	tl->tl_has_window = 1;
+	tl->tl_down_start_s = 1.5;
+	tl->tl_down_end_s = 1.55;
+	timeline_add_event(tl, 1.4, "migrate-start");
+	scen_add_artifact(s, "raw/x.csv");
+	metrics_median(s->s_runs, s->s_nruns, &s->s_metrics);
+	s->s_verdict = VERDICT_PASS;
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	ck_assert_msg(results_write(rs, path, err) == 0, "written: %s", err);
+	back = results_load(dir, err);
+	ck_assert_msg(back != NULL, "read back: %s", err);
+	ck_assert_str_eq(back->rs_scen[0].s_row, "Live migration");
+	ck_assert_int_eq(metrics_get(&back->rs_scen[0].s_metrics,
+	    "downtime_ms", &v), 0);
+	ck_assert_msg(v == 41.7, "a metric survives the round trip");
+	tl = &back->rs_scen[0].s_runs[0].r_timelines[0];
+	ck_assert_str_eq(tl->tl_events[0].ev_name, "migrate-start");
+	ck_assert_msg(tl->tl_has_window && tl->tl_down_end_s == 1.55,
+	    "the downtime window survives the round trip");
+	ck_assert_str_eq(back->rs_scen[0].s_artifacts[0], "raw/x.csv");
+	results_free(back);
+	results_free(rs);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ---- timeline parser ---- */
+
+struct tl_count {
+	int recv, lost, events;
+	double last_t;
+};
+
+static void
+count_row(void *arg, double t, double rtt, const char *ev)
+{
+	struct tl_count *c = arg;
+
+	if (ev != NULL)
+		c->events++;
+	if (rtt >= 0)
+		c->recv++;
+	else if (rtt == -1)
+		c->lost++;
+	c->last_t = t;
+}
+
+START_TEST(test_timeline_parse)
+{
+	struct tl_count c = { 0, 0, 0, 0 };
+	char err[ERR_LEN];
+	FILE *f = fopen(GOLDEN "/set-a/raw/live-migration-1-ping.csv", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_msg(report_timeline_parse(f, "t.csv", count_row, &c, err) ==
+	    0, "the probe's CSV parses: %s", err);
+	fclose(f);
+	ck_assert_msg(c.recv == 7 && c.lost == 4, "7 replies and 4 lost "
+	    "(a never-sent slot is skipped), not %d and %d", c.recv, c.lost);
+	ck_assert_msg(fabs(c.last_t - 0.11) < 1e-9, "sent_ms is in ms");
+}
+END_TEST
+
+START_TEST(test_timeline_parse_errors)
+{
+	static const char *const bad[][2] = {
+		{ "seq,foo\n1,2\n", "t.csv:1: the header needs" },
+		{ "t_s,rtt_ms\n0.1,x\n", "t.csv:2: bad rtt_ms 'x'" },
+		{ "t_s,rtt_ms\nnan,1\n", "t.csv:2: bad time 'nan'" },
+		{ "", "t.csv: empty timeline" },
+	};
+	struct tl_count c = { 0, 0, 0, 0 };
+	char err[ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fmemopen((void *)bad[i][0], strlen(bad[i][0]) + 1,
+		    "r");
+
+		if (bad[i][0][0] == '\0') {
+			fclose(f);
+			f = fopen("/dev/null", "r");
+		}
+		ck_assert_int_eq(report_timeline_parse(f, "t.csv", count_row,
+		    &c, err), -1);
+		ck_assert_msg(strncmp(err, bad[i][1], strlen(bad[i][1])) == 0,
+		    "timeline error names file:line: %s", err);
+		fclose(f);
+	}
+}
+END_TEST
+
+/* ---- golden files ---- */
+
+struct sets {
+	struct results *rs[2];
+	struct comparison cmp;
+};
+
+static void
+sets_load(struct sets *s)
+{
+	char err[ERR_LEN];
+
+	s->rs[0] = results_load(GOLDEN "/set-a", err);
+	ck_assert_msg(s->rs[0] != NULL, "%s", err);
+	s->rs[1] = results_load(GOLDEN "/set-b", err);
+	ck_assert_msg(s->rs[1] != NULL, "%s", err);
+	ck_assert_int_eq(comparison_build(&s->cmp, s->rs, 2, err), 0);
+}
+
+static void
+sets_free(struct sets *s)
+{
+	comparison_free(&s->cmp);
+	results_free(s->rs[0]);
+	results_free(s->rs[1]);
+}
+
+static void
+golden_compare(const char *name, const char *got)
+{
+	char path[256], *want;
+	FILE *f;
+
+	snprintf(path, sizeof(path), GOLDEN "/%s", name);
+	if (getenv("HVLAB_UPDATE_GOLDEN") != NULL) {
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(got, f);
+		fclose(f);
+		return;
+	}
+	want = slurp(path);
+	ck_assert_msg(want != NULL, "%s exists", path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s matches its golden file "
+	    "(HVLAB_UPDATE_GOLDEN=1 rewrites it); got:\n%s", name, got);
+	free(want);
+}
+
+enum writer { W_MD, W_CSV, W_JUNIT, W_HTML };
+
+static char *
+render(struct sets *s, enum writer w)
+{
+	char *buf = NULL, err[ERR_LEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = -1;
+
+	switch (w) {
+	case W_MD: rc = report_md(f, &s->cmp); break;
+	case W_CSV: rc = report_csv(f, &s->cmp); break;
+	case W_JUNIT: rc = report_junit(f, &s->cmp); break;
+	case W_HTML: rc = report_html(f, &s->cmp, NULL, ".", err); break;
+	}
+	fclose(f);
+	ck_assert_int_eq(rc, 0);
+	return buf;
+}
+
+START_TEST(test_golden_md)
+{
+	struct sets s;
+	char *out;
+
+	sets_load(&s);
+	ck_assert_int_eq(s.cmp.cmp_nrows, 6);
+	ck_assert_msg(strcmp(s.cmp.cmp_rows[5], "bonding") == 0,
+	    "rows only the second set has come after the first set's");
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, "| Live migration | pass \xe2\x80\x94 38 ms "
+	    "downtime, 4/600 lost, QEMU 18 ms | pass \xe2\x80\x94 120 ms "
+	    "downtime, 12/600 lost |") != NULL, "the live migration row "
+	    "compares both platforms");
+	ck_assert_msg(strstr(out, "hvd has no load balancing yet \\| later") !=
+	    NULL, "a '|' in a reason cannot break the table");
+	golden_compare("compare.md", out);
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
+START_TEST(test_golden_csv)
+{
+	struct sets s;
+	char *out;
+
+	sets_load(&s);
+	out = render(&s, W_CSV);
+	ck_assert_msg(strstr(out, "\"bonding: not tested, the switch, "
+	    "\"\"x\"\"\"") != NULL, "CSV quotes fields with commas and "
+	    "quotes");
+	golden_compare("compare.csv", out);
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
+START_TEST(test_golden_html)
+{
+	struct sets s;
+	char *out;
+
+	sets_load(&s);
+	out = render(&s, W_HTML);
+	ck_assert_msg(strstr(out, "&quot;qemu&quot; &lt;died&gt; &amp; gone")
+	    != NULL, "reasons are escaped in HTML");
+	ck_assert_msg(strstr(out, "http://") == NULL &&
+	    strstr(out, "https://") == NULL, "the HTML loads nothing from "
+	    "outside");
+	golden_compare("compare.html", out);
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
+/*
+ * A tiny XML well-formedness checker: elements nest and close in order,
+ * attribute values are quoted, '&' starts a known entity or a character
+ * reference, no '<' in text or attributes.  Enough for JUnit files.
+ */
+static const char *
+xml_ref(const char *p)
+{
+	static const char *const ents[] = { "&lt;", "&gt;", "&amp;",
+	    "&quot;", "&apos;", NULL };
+	int i;
+
+	for (i = 0; ents[i]; i++)
+		if (strncmp(p, ents[i], strlen(ents[i])) == 0)
+			return p + strlen(ents[i]);
+	if (p[1] == '#') {
+		p += 2;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			p++;
+		return *p == ';' ? p + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int
+xml_well_formed(const char *p, char *why, size_t len)
+{
+	char stack[32][64];
+	int depth = 0, seen_root = 0;
+
+	if (strncmp(p, "<?xml ", 6) == 0 && (p = strstr(p, "?>")) != NULL)
+		p += 2;
+	while (p && *p) {
+		if (*p == '&') {
+			if ((p = xml_ref(p)) == NULL)
+				return snprintf(why, len, "bad entity"), 0;
+			continue;
+		}
+		if (*p != '<') {
+			if (depth == 0 && !isspace((unsigned char)*p))
+				return snprintf(why, len, "text outside the "
+				    "root"), 0;
+			p++;
+			continue;
+		}
+		if (p[1] == '/') {
+			size_t n = strcspn(p + 2, ">");
+
+			if (depth == 0 || strlen(stack[depth - 1]) != n ||
+			    strncmp(stack[depth - 1], p + 2, n) != 0)
+				return snprintf(why, len, "</%.*s> closes "
+				    "nothing open", (int)n, p + 2), 0;
+			depth--;
+			p += n + 3;
+			continue;
+		}
+		/* start tag */
+		{
+			size_t n = strcspn(p + 1, " />");
+			const char *q = p + 1 + n;
+
+			if (n == 0 || n >= 64 || depth == 32)
+				return snprintf(why, len, "bad tag"), 0;
+			if (depth == 0 && seen_root++)
+				return snprintf(why, len, "two roots"), 0;
+			snprintf(stack[depth], 64, "%.*s", (int)n, p + 1);
+			for (;;) {
+				while (isspace((unsigned char)*q))
+					q++;
+				if (*q == '>' || (q[0] == '/' && q[1] == '>'))
+					break;
+				while (isalnum((unsigned char)*q) ||
+				    *q == '_' || *q == '-' || *q == ':')
+					q++;
+				if (q[0] != '=' || q[1] != '"')
+					return snprintf(why, len, "unquoted "
+					    "attribute in <%s>", stack[depth]),
+					    0;
+				q += 2;
+				while (*q && *q != '"') {
+					if (*q == '<')
+						return snprintf(why, len, "'<' "
+						    "in an attribute"), 0;
+					if (*q == '&') {
+						if ((q = xml_ref(q)) == NULL)
+							return snprintf(why,
+							    len, "bad entity "
+							    "in attribute"), 0;
+						continue;
+					}
+					q++;
+				}
+				if (*q++ != '"')
+					return snprintf(why, len, "open "
+					    "attribute"), 0;
+			}
+			if (*q == '/')
+				q += 2;
+			else {
+				q++;
+				depth++;
+			}
+			p = q;
+		}
+	}
+	if (depth != 0)
+		return snprintf(why, len, "<%s> never closed",
+		    stack[depth - 1]), 0;
+	return seen_root ? 1 : (snprintf(why, len, "no root"), 0);
+}
+
+START_TEST(test_golden_junit)
+{
+	struct sets s;
+	char *out, why[128] = "";
+
+	sets_load(&s);
+	out = render(&s, W_JUNIT);
+	ck_assert_msg(xml_well_formed(out, why, sizeof(why)),
+	    "junit.xml is well-formed XML: %s", why);
+	ck_assert_msg(strstr(out, "<failure message=\"failover_s 95 &gt; "
+	    "60\"/>") != NULL, "a failed scenario is a <failure>");
+	ck_assert_msg(strstr(out, "<error message=\"step 3") != NULL,
+	    "an errored scenario is an <error>");
+	ck_assert_msg(strstr(out, "<skipped message=\"balance: hvd has no "
+	    "load balancing yet | later\"/>") != NULL,
+	    "an unsupported scenario is <skipped> with its reason");
+	ck_assert_msg(strstr(out, "<testsuite name=\"ref\" tests=\"5\" "
+	    "failures=\"1\" errors=\"1\" skipped=\"1\"") != NULL,
+	    "the suite counts its verdicts");
+	golden_compare("compare.junit.xml", out);
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
+START_TEST(test_xml_checker_catches_errors)
+{
+	static const char *const bad[] = {
+		"<a><b></a></b>", "<a x=1/>", "<a>&bogus;</a>", "<a>", "<a/><b/>",
+		"<a x=\"<\"/>",
+	};
+	char why[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!xml_well_formed(bad[i], why, sizeof(why)),
+		    "the XML checker refuses %s", bad[i]);
+	ck_assert(xml_well_formed("<a x=\"1 &amp; 2\"><b/>t&#10;</a>", why,
+	    sizeof(why)));
+}
+END_TEST
+
+Suite *
+make_report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("writers");
+
+	tcase_add_loop_test(tc, test_key_figures, 0,
+	    sizeof(figure_cases) / sizeof(figure_cases[0]));
+	tcase_add_test(tc, test_cells);
+	tcase_add_test(tc, test_medians);
+	tcase_add_test(tc, test_load_fixture);
+	tcase_add_loop_test(tc, test_load_refuses_bad_files, 0,
+	    sizeof(bad_results) / sizeof(bad_results[0]));
+	tcase_add_test(tc, test_write_then_load);
+	tcase_add_test(tc, test_timeline_parse);
+	tcase_add_test(tc, test_timeline_parse_errors);
+	tcase_add_test(tc, test_golden_md);
+	tcase_add_test(tc, test_golden_csv);
+	tcase_add_test(tc, test_golden_html);
+	tcase_add_test(tc, test_golden_junit);
+	tcase_add_test(tc, test_xml_checker_catches_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
