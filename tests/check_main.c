@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	make_topo_suite,
 	make_suite_suite,
 	make_report_suite,
+	make_guest_journal_suite,
 	NULL
 };
 

@@ -21,5 +21,6 @@ Suite *make_hvd_api_suite(void);
 Suite *make_topo_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
+Suite *make_guest_journal_suite(void);
 
 #endif

@@ -14,3 +14,4 @@ CHECK_SRCS += tests/check_hvd_config.c tests/check_hvd_auth.c \
 CHECK_SRCS += tests/check_topo.c
 CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
+CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
