@@ -140,6 +140,28 @@ is_our_init(pid_t pid, const char *name)
 	return found;
 }
 
+/* 1 when pid runs (exists and is not a zombie waiting to be reaped by
+ * the machine's init, which is its parent once the starter has exited). */
+static int
+pid_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == '\0')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
 /* Pid of node's running init, or 0 when it is off. */
 static pid_t
 node_pid(const struct lab *lab, const char *node)
@@ -513,7 +535,8 @@ netns_down(const char *name, char *err)
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	int nns, i, rc = 0;
+	pid_t inits[TOPO_MAX_HOSTS + 8];
+	int nns, i, j, ninit = 0, rc = 0;
 
 	if (topo_check_name(name, err) < 0)
 		return -1;
@@ -529,11 +552,17 @@ netns_down(const char *name, char *err)
 			snprintf(p, sizeof(p), "%s/%s/init.pid", state,
 			    de->d_name);
 			pid = lab_read_pid(p);
-			if (pid > 0 && is_our_init(pid, de->d_name))
+			if (pid > 0 && is_our_init(pid, de->d_name)) {
 				proc_kill(pid, SIGKILL);
+				if (ninit < (int)(sizeof(inits) / sizeof(inits[0])))
+					inits[ninit++] = pid;
+			}
 		}
 		closedir(d);
 	}
+	for (i = 0; i < ninit; i++)
+		for (j = 0; j < 400 && pid_running(inits[i]); j++)
+			clock_sleep_ns(5 * NS_PER_MS);
 	nns = lab_namespaces(name, ns, TOPO_MAX_HOSTS + 8);
 	/* Then anything else in the lab's namespaces (lab exec, probes). */
 	for (i = 0; i < 50; i++) {
@@ -867,7 +896,7 @@ netns_power_pull(struct lab *lab, const char *host, char *err)
 		return err_errno(err, "kill %d", (int)pid);
 	/* The init is not our child; wait until the kernel has torn the
 	 * pid namespace down (all its processes gone). */
-	for (j = 0; j < 200 && kill(pid, 0) == 0; j++) {
+	for (j = 0; j < 400 && pid_running(pid); j++) {
 		waitpid(pid, &st, WNOHANG);
 		clock_sleep_ns(5 * NS_PER_MS);
 	}

@@ -1,0 +1,159 @@
+#!/bin/sh
+# The embedded lab with real OVS and tgtd: a bad topology creates nothing;
+# `lab up` of 3 hosts x 2 NICs + switch + SAN + station; every host reaches
+# every other host and the SAN portal; every host sees the same iSCSI LUN
+# (written from one, read back from the others); power-pull leaves no
+# process of the host and its switch ports without carrier; power-on brings
+# it back with its disk; unplugging either NIC of an active-backup bond
+# keeps the host reachable; storage-down/up and partition/heal cut and
+# restore; every inject is recorded; `lab down` leaves nothing behind.
+set -u
+top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$top" || exit 1
+HVLAB=${HVLAB:-$top/bin/hvlab}
+LAB=t3a
+STATE=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}/$LAB
+
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
+[ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
+for p in ovs-vswitchd ovsdb-server tgtd tgtadm qemu-img qemu-io busybox; do
+	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
+done
+
+fails=0
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
+cleanup() { "$HVLAB" lab down --lab $LAB >/dev/null 2>&1; }
+trap cleanup EXIT INT TERM
+
+lab_ns() { ls /run/netns 2>/dev/null | grep "^$LAB-" ; }
+x() { h=$1; shift; "$HVLAB" lab exec "$h" --lab $LAB -- "$@"; }
+ping1() { x "$1" busybox ping -c 1 -W 2 -q "$2"; }
+# Reachable within a few tries (LACP and MAC learning settle).
+reach() { i=0; while [ $i -lt 10 ]; do ping1 "$1" "$2" >/dev/null 2>&1 && return 0; i=$((i + 1)); done; return 1; }
+# Pids whose network namespace is netns $1.
+pids_in() {
+	ino=$(stat -L -c %i "/run/netns/$1" 2>/dev/null) || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(stat -L -c %i "$p/ns/net" 2>/dev/null)" = "$ino" ] && echo "${p#/proc/}"
+	done
+}
+# A process that runs (a zombie waiting for the machine's init does not).
+running() { st=$(sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -c1); [ -n "$st" ] && [ "$st" != Z ]; }
+col() { "$HVLAB" lab status --lab $LAB | awk -v h="$1" -v c="$2" '$1 == h { print $c }'; }
+
+cleanup
+
+# 1. A bad topology fails with FILE:LINE and creates nothing.
+out=$("$HVLAB" lab up -f tests/config/fail-lab-unknown-key.yaml --lab $LAB 2>&1)
+rc=$?
+[ $rc -ne 0 ] && ok "a bad topology is refused" || bad "a bad topology is refused"
+echo "$out" | grep -q "fail-lab-unknown-key.yaml:6: unknown key 'nic'" &&
+	ok "the error names file:line" || bad "the error names file:line: $out"
+[ -z "$(lab_ns)" ] && [ ! -e "$STATE" ] && ok "a refused lab creates nothing" ||
+	bad "a refused lab creates nothing"
+check "lab check prints configuration OK" sh -c "\"$HVLAB\" lab check -f scenarios.yaml | grep -qx 'configuration OK'"
+
+# 2. Up.
+start=$(date +%s)
+if ! "$HVLAB" lab up -f scenarios.yaml --lab $LAB; then
+	bad "lab up"; exit 1
+fi
+ok "lab up ($(( $(date +%s) - start )) s)"
+"$HVLAB" lab status --lab $LAB
+hosts="host1 host2 host3"
+portal=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"portal":[[:space:]]*"\([0-9.]*\)".*/\1/p')
+iqn=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"iqn":[[:space:]]*"\([^"]*\)".*/\1/p')
+[ -n "$portal" ] && [ -n "$iqn" ] && ok "status --json shows the portal $portal $iqn" ||
+	bad "status --json shows the portal"
+for n in sw san st $hosts; do
+	[ -e "/run/netns/$LAB-$n" ] || bad "namespace $LAB-$n exists"
+done
+
+# 3. Every host reaches every other host and the SAN portal.
+for h in $hosts; do
+	for o in $hosts; do
+		[ $h = $o ] && continue
+		check "$h reaches $o" reach $h "$(col $o 3)"
+	done
+	check "$h reaches the SAN portal" reach $h "$portal"
+	check "$h's hostname is $h" sh -c "[ \"\$(\"$HVLAB\" lab exec $h --lab $LAB -- hostname)\" = $h ]"
+done
+
+# 4. The same LUN from every host: host1 writes a pattern, the others read it.
+url="iscsi://$portal/$iqn/1"
+check "qemu-img info $url from host1" sh -c "\"$HVLAB\" lab exec host1 --lab $LAB -- qemu-img info '$url' | grep -q 'virtual size: 4 GiB'"
+check "host1 writes a pattern on LUN 1" x host1 qemu-io -f raw -c "write -P 0x5a 4096 4096" "$url"
+for h in host2 host3; do
+	check "qemu-img info from $h sees the LUN" sh -c "\"$HVLAB\" lab exec $h --lab $LAB -- qemu-img info '$url' | grep -q 'virtual size: 4 GiB'"
+	check "$h reads host1's pattern from LUN 1" sh -c "\"$HVLAB\" lab exec $h --lab $LAB -- qemu-io -f raw -c 'read -P 0x5a 4096 4096' '$url' | grep -q 'read 4096/4096'"
+done
+
+# 5. Power pull: no process left, switch ports without carrier.
+x host2 sh -c 'echo survives > /var/lib/hvd/marker'
+x host2 sleep 600 &
+sleep 0.5
+before=$(pids_in $LAB-host2 | wc -l)
+[ "$before" -ge 3 ] && ok "host2 runs its processes ($before)" || bad "host2 runs its processes ($before)"
+"$HVLAB" inject power-pull host2 --lab $LAB || bad "inject power-pull"
+wait
+left=$(pids_in $LAB-host2)
+[ -z "$left" ] && ok "power-pull leaves no process of host2" || bad "power-pull leaves no process of host2: $left"
+for n in 0 1; do
+	if ip -n $LAB-sw -o link show host2-eth$n | grep -q LOWER_UP; then
+		bad "switch port host2-eth$n lost carrier"
+	else
+		ok "switch port host2-eth$n lost carrier"
+	fi
+done
+[ "$(col host2 2)" = off ] && ok "status shows host2 off" || bad "status shows host2 off"
+check "host1 no longer reaches host2" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $(col host2 3)"
+
+# 6. Power on: back, with its disk.
+check "inject power-on host2" "$HVLAB" inject power-on host2 --lab $LAB
+check "host2 has its disk contents after power-on" sh -c "[ \"\$(\"$HVLAB\" lab exec host2 --lab $LAB -- cat /var/lib/hvd/marker)\" = survives ]"
+check "host1 reaches host2 again" reach host1 "$(col host2 3)"
+check "switch port host2-eth0 has carrier again" sh -c "ip -n $LAB-sw -o link show host2-eth0 | grep -q LOWER_UP"
+
+# 7. NIC unplug of either member of host1's active-backup bond.
+h1=$(col host1 3)
+for n in 0 1; do
+	"$HVLAB" inject nic-unplug host1 eth$n --lab $LAB >/dev/null || bad "nic-unplug host1 eth$n"
+	check "host1 stays reachable from the station with eth$n unplugged" reach st "$h1"
+	check "host1 stays reachable from host3 with eth$n unplugged" reach host3 "$h1"
+	"$HVLAB" inject nic-plug host1 eth$n --lab $LAB >/dev/null || bad "nic-plug host1 eth$n"
+	sleep 1
+done
+
+# 8. Storage down/up, partition/heal.
+"$HVLAB" inject storage-down --lab $LAB >/dev/null
+check "storage-down: host1 cannot reach the portal" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $portal"
+"$HVLAB" inject storage-up --lab $LAB >/dev/null
+check "storage-up: host1 reaches the portal" reach host1 "$portal"
+"$HVLAB" inject partition host3 --lab $LAB >/dev/null
+check "partition: host1 cannot reach host3" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $(col host3 3)"
+check "partition: host1 still reaches host2" reach host1 "$(col host2 3)"
+"$HVLAB" inject heal --lab $LAB >/dev/null
+check "heal: host1 reaches host3" reach host1 "$(col host3 3)"
+n=$(grep -c '"mono_ns":[0-9]*,"wall_ns":[0-9]*' "$STATE/events.jsonl")
+[ "$n" -eq 10 ] && ok "10 injects recorded in events.jsonl" || bad "10 injects recorded in events.jsonl ($n)"
+
+# 9. Down leaves nothing.
+inits=$(cat "$STATE"/*/init.pid)
+"$HVLAB" lab down --lab $LAB || bad "lab down"
+[ -z "$(lab_ns)" ] && ok "no namespace left" || bad "no namespace left: $(lab_ns)"
+[ ! -e "$STATE" ] && ok "no state file left" || bad "no state file left"
+alive=""
+for p in $inits; do running $p && alive="$alive $p"; done
+[ -z "$alive" ] && ok "no init left" || bad "no init left:$alive"
+left=""
+for p in /proc/[0-9]*; do
+	{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "$STATE/" && left="$left ${p#/proc/}"
+done
+[ -z "$left" ] && ok "no process of the lab left" || bad "no process of the lab left:$left"
+ip -o link | grep -q "$LAB" && bad "no veth left in the machine's namespace" ||
+	ok "no veth left in the machine's namespace"
+trap - EXIT INT TERM
+[ $fails -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+echo "all checks passed"
