@@ -176,10 +176,13 @@ lab_bring_up(struct rctx *rc, char *err)
 	if (topo_load(rc->o->ro_file, rc->o->ro_lab, rc->topo, NULL, e) == -1)
 		return err_set(err, "lab: %s", e);
 	snprintf(rc->lab, sizeof(rc->lab), "%s", rc->topo->t_name);
-	if (rc->o->ro_lab == NULL) {
+	/* --lab NAME: reuse NAME when it runs, else build it under that
+	 * name; either way, only a lab we built is taken down. */
+	if (rc->o->ro_lab == NULL || hvlab_cmd(rc, 60000, e, "lab", "status",
+	    "--lab", rc->lab, NULL) == -1) {
 		progress(rc, "lab up %s", rc->lab);
-		if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "up", "-f",
-		    rc->o->ro_file, NULL) == -1) {
+		if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "up", "-q", "-f",
+		    rc->o->ro_file, "--lab", rc->lab, NULL) == -1) {
 			/* A half-built lab is removed by lab down. */
 			rc->lab_ours = 1;
 			return err_set(err, "hvlab lab up: %s", e);
@@ -398,6 +401,22 @@ resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
 	unsigned a, b, c, d;
 	char tail;
 
+	if (strncmp(to, "host:", 5) == 0 || strcmp(to, "san") == 0) {
+		const struct topo_host *h;
+
+		if (s->rc->topo == NULL)
+			return err_set(err, "%s: no lab", to);
+		if (to[0] == 's') {
+			if (!s->rc->topo->t_san.s_present)
+				return err_set(err, "the lab has no SAN");
+			topo_addr_str(s->rc->topo->t_san.s_addr, out, len);
+			return 0;
+		}
+		if ((h = topo_host_find(s->rc->topo, to + 5)) == NULL)
+			return err_set(err, "%s: the lab has no such host", to);
+		topo_addr_str(h->h_mgmt_addr, out, len);
+		return 0;
+	}
 	if (strncmp(to, "vm:", 3) == 0) {
 		if (ops->vm_info == NULL)
 			return err_set(err, "%s: the driver cannot tell a VM's "
