@@ -249,6 +249,38 @@ integrity_main(void *arg)
 	return NULL;
 }
 
+/* The agent's default journal disk, from its `status` ("disk"). */
+static int
+integrity_agent_disk(struct probe_integrity *p, char *dev, size_t len,
+    char *err)
+{
+	char reply[AGENT_LINE_MAX];
+	const char *disk = NULL;
+	cJSON *o = NULL;
+	int rc = -1;
+
+	if (agent_request(&p->pi_conn, "status", reply, sizeof(reply),
+	    (long)(p->pi_opts.connect_timeout_ns / NS_PER_MS), err) == -1)
+		goto fail;
+	o = json_parse_buf(reply, strlen(reply), err);
+	if (o == NULL || json_get_string(o, "disk", JSON_REQUIRED, &disk,
+	    err) == -1) {
+		err_prefix(err, "status of the agent");
+		goto fail;
+	}
+	if (strlen(disk) >= len || strpbrk(disk, " \t") != NULL) {
+		err_set(err, "status of the agent: bad disk '%s'", disk);
+		goto fail;
+	}
+	snprintf(dev, len, "%s", disk);
+	rc = 0;
+fail:
+	if (rc == -1)
+		err_prefix(err, "integrity probe %s", p->pi_target);
+	cJSON_Delete(o);
+	return rc;
+}
+
 struct probe_integrity *
 probe_integrity_start(const struct probe_integrity_opts *o, char *err)
 {
@@ -282,13 +314,6 @@ probe_integrity_start(const struct probe_integrity_opts *o, char *err)
 		err_set(err, "integrity probe: bad device name '%s'", o->dev);
 		goto fail;
 	}
-	if (o->interval_ms > 0)
-		snprintf(req, sizeof(req), "journal start %s %u",
-		    o->dev ? o->dev : "/dev/vdb", o->interval_ms);
-	else if (o->dev != NULL)
-		snprintf(req, sizeof(req), "journal start %s", o->dev);
-	else
-		snprintf(req, sizeof(req), "journal start");
 	if (probe_ns_enter(o->netns, &back, err) == -1)
 		goto fail;
 	rc = agent_connect(&p->pi_conn, p->pi_target, p->pi_opts.port,
@@ -297,6 +322,19 @@ probe_integrity_start(const struct probe_integrity_opts *o, char *err)
 		rc = -1;
 	if (rc == -1)
 		goto fail;
+	if (o->dev != NULL)
+		snprintf(p->pi_dev, sizeof(p->pi_dev), "%s", o->dev);
+	else if (o->interval_ms > 0 && integrity_agent_disk(p, p->pi_dev,
+	    sizeof(p->pi_dev), err) == -1)
+		goto fail;
+	/* `journal start [DEV [INTERVAL_MS]]`: an interval needs the DEV. */
+	if (o->interval_ms > 0)
+		snprintf(req, sizeof(req), "journal start %s %u", p->pi_dev,
+		    o->interval_ms);
+	else if (p->pi_dev[0] != '\0')
+		snprintf(req, sizeof(req), "journal start %s", p->pi_dev);
+	else
+		snprintf(req, sizeof(req), "journal start");
 	if (agent_request(&p->pi_conn, req, reply, sizeof(reply),
 	    (long)(p->pi_opts.connect_timeout_ns / NS_PER_MS), err) == -1) {
 		err_prefix(err, "integrity probe %s", p->pi_target);
