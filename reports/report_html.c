@@ -33,7 +33,8 @@ static const char css[] =
 "figure{margin:1em 0}\n"
 "figure img{max-width:100%;border:1px solid #d0d7de}\n"
 "figcaption{font-size:.9em;color:#57606a}\n"
-"code{background:#f3f4f6;padding:0 .2em}\n";
+"code{background:#f3f4f6;padding:0 .2em}\n"
+"summary{cursor:pointer;color:#3b6ea5}\n";
 
 static void
 html_put(FILE *f, const char *s)
@@ -126,6 +127,8 @@ metrics_table(FILE *f, const struct scen_result *s)
 
 	if (s->s_metrics.ms_n == 0)
 		return;
+	fprintf(f, "<details><summary>%zu metric%s</summary>\n",
+	    s->s_metrics.ms_n, s->s_metrics.ms_n == 1 ? "" : "s");
 	fputs("<table><tr><th>metric</th><th>median</th>", f);
 	for (j = 0; j < s->s_nruns; j++)
 		fprintf(f, "<th>run %zu</th>", j + 1);
@@ -147,15 +150,35 @@ metrics_table(FILE *f, const struct scen_result *s)
 		}
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	fputs("</table>\n</details>\n", f);
+}
+
+/* The plots of row (and set, or (size_t)-1 for cross-set figures). */
+static void
+row_plots(FILE *f, const struct plot_list *plots, size_t row, size_t set,
+    const char *outdir)
+{
+	char e[ERR_LEN];
+	size_t k;
+
+	for (k = 0; plots != NULL && k < plots->pl_n; k++) {
+		if (plots->pl_v[k].pl_row != row ||
+		    plots->pl_v[k].pl_set != set)
+			continue;
+		if (embed_png(f, outdir, &plots->pl_v[k], e) == -1) {
+			fputs("<p class=\"meta\">plot missing: ", f);
+			html_put(f, e);
+			fputs("</p>\n", f);
+		}
+	}
 }
 
 int
 report_html(FILE *f, const struct comparison *c,
     const struct plot_list *plots, const char *outdir, char *err)
 {
-	char cell[1024], e[ERR_LEN];
-	size_t i, j, k;
+	char cell[1024];
+	size_t i, j;
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
@@ -232,17 +255,10 @@ report_html(FILE *f, const struct comparison *c,
 			fprintf(f, " <span class=\"meta\">(%zu run%s, %.1f s)"
 			    "</span></p>\n", s->s_nruns, s->s_nruns == 1 ?
 			    "" : "s", s->s_duration_s);
+			row_plots(f, plots, i, j, outdir);
 			metrics_table(f, s);
 		}
-		for (k = 0; plots != NULL && k < plots->pl_n; k++) {
-			if (plots->pl_v[k].pl_row != i)
-				continue;
-			if (embed_png(f, outdir, &plots->pl_v[k], e) == -1) {
-				fputs("<p class=\"meta\">plot missing: ", f);
-				html_put(f, e);
-				fputs("</p>\n", f);
-			}
-		}
+		row_plots(f, plots, i, (size_t)-1, outdir);
 	}
 	fputs("</body>\n</html>\n", f);
 	if (ferror(f))

@@ -232,9 +232,9 @@ terminal(void)
 		return plot_terminal;
 	if (proc_run(argv, NULL, PLOT_TIMEOUT_MS, &r, e) == 0 &&
 	    (r.errout == NULL || strstr(r.errout, "unknown") == NULL))
-		plot_terminal = "pngcairo size 900,360 font ',10'";
+		plot_terminal = "pngcairo noenhanced size 900,360 font ',10'";
 	else
-		plot_terminal = "png size 900,360";
+		plot_terminal = "png noenhanced size 900,360";
 	proc_result_free(&r);
 	return plot_terminal;
 }
@@ -493,9 +493,14 @@ report_plots(const struct comparison *c, const char *outdir,
 		/* Figures across repeats: up to 3 metrics of the row. */
 		if (maxruns < 2 || first == NULL)
 			continue;
-		for (m = 0; m < first->s_metrics.ms_n && m < 3; m++) {
+		for (m = 0, k = 0; m < first->s_metrics.ms_n && k < 3; m++) {
 			const char *metric = first->s_metrics.ms_v[m].m_name;
 
+			/* Counters of the probe itself tell little per run. */
+			if (strcmp(metric, "sent") == 0 ||
+			    strcmp(metric, "received") == 0)
+				continue;
+			k++;
 			safe_name(metric, mn, sizeof(mn));
 			snprintf(base, sizeof(base), "%s-%s-runs", sn, mn);
 			if (plot_repeats(c, i, metric, outdir, base, e) == -1) {

@@ -1,0 +1,112 @@
+#!/bin/sh
+# hvlab run and hvlab report end to end: `run -n` accepts the shipped file
+# and refuses a bad one with file:line; the default suite writes every
+# output with all 18 rows of Table 3.1 and exits 0 when nothing failed;
+# junit.xml validates with xmllint; the lab self-test suite builds a lab
+# under its own name, measures a NIC unplug with the ping probe, draws its
+# timeline plot and leaves no namespace or state behind; `hvlab report`
+# merges two result sets into one table with a column each; the merged
+# report.html renders in headless Chromium with its plots (screenshot kept
+# in build/test-logs/ for a look).
+set -u
+top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$top" || exit 1
+HVLAB=${HVLAB:-$top/bin/hvlab}
+LAB=t6r$$
+LAB=$(echo "$LAB" | cut -c1-16)
+STATE=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}/$LAB
+TMP=$(mktemp -d /tmp/hvlab-t6r-XXXXXX)
+LOGS=$top/build/test-logs
+
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
+[ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
+for p in ovs-vswitchd ovsdb-server tgtd busybox gnuplot xmllint; do
+	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
+done
+
+fails=0
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
+cleanup() {
+	"$HVLAB" lab down --lab "$LAB" >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# -n
+out=$("$HVLAB" run -n 2>&1)
+check "run -n accepts scenarios.yaml" test "$out" = "configuration OK"
+out=$("$HVLAB" run -n -f tests/config/suite-fail-steps.yaml 2>&1); rc=$?
+check "run -n refuses a bad file with exit 1" test $rc -eq 1
+case "$out" in
+*"suite-fail-steps.yaml:5: unknown step 'vm.teleport'"*) ok "run -n names file:line" ;;
+*) bad "run -n names file:line: $out" ;;
+esac
+
+# The default suite (today: what the ref driver supports).
+"$HVLAB" run --out "$TMP/a" >"$TMP/a.log" 2>&1; rc=$?
+check "run of the default suite exits 0 (nothing failed)" test $rc -eq 0
+for f in results.json report.md report.html results.csv junit.xml; do
+	check "run wrote $f" test -s "$TMP/a/$f"
+done
+# rows of the first table (before "## Time per scenario"), header included
+table_rows() { awk '/^## /{exit} /^\| /' "$1" | wc -l; }
+rows=$(table_rows "$TMP/a/report.md")
+# 18 rows + the header line of the table
+check "report.md holds the 18 rows of Table 3.1 (saw $((rows - 1)))" test "$rows" -eq 19
+check "junit.xml validates (xmllint)" xmllint --noout "$TMP/a/junit.xml"
+check "junit.xml has 18 testcases" test "$(grep -c '<testcase ' "$TMP/a/junit.xml")" -eq 18
+
+# The lab self-test: a real lab, injection and the ping probe.
+"$HVLAB" run --suite lab-selftest --lab "$LAB" --out "$TMP/b" >"$TMP/b.log" 2>&1; rc=$?
+cat "$TMP/b.log"
+check "lab self-test run exits 0" test $rc -eq 0
+check "the lab self-test passes" grep -q '^| Lab self-test: host1 bond, NIC unplug | pass' "$TMP/b/report.md"
+check "its ping timeline is kept" test -s "$TMP/b/raw/lab-nic-failover-1-ping.csv"
+check "its timeline plot is drawn" sh -c "file '$TMP/b/plots/ref-lab-nic-failover-1-ping.png' | grep -q 'PNG image'"
+check "the plot is embedded in report.html" grep -q 'src="data:image/png;base64,' "$TMP/b/report.html"
+check "no namespace of the lab is left" sh -c "! ls /run/netns 2>/dev/null | grep -q '^$LAB-'"
+check "no state of the lab is left" test ! -e "$STATE"
+
+# hvlab report: two result sets side by side.
+"$HVLAB" report "$TMP/a" "$TMP/b" --out "$TMP/c" >/dev/null 2>&1; rc=$?
+check "report merges two result sets" test $rc -eq 0
+check "the merged table has a column per set" grep -q '^| Feature (study row) | ref | ref |$' "$TMP/c/report.md"
+check "the merged table has 19 rows" test "$(table_rows "$TMP/c/report.md")" -eq 20
+check "the merged junit.xml validates" xmllint --noout "$TMP/c/junit.xml"
+out=$("$HVLAB" report "$TMP/a" "$TMP/nonexistent" --out "$TMP/d" 2>&1); rc=$?
+check "report refuses a missing result set" test $rc -ne 0
+case "$out" in *nonexistent*) ok "its error names the set" ;; *) bad "error: $out" ;; esac
+
+# The HTML renders in headless Chromium (self-contained: no network).
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+	mkdir -p "$LOGS"
+	shot=$LOGS/test_run_report-report.png
+	rm -f "$shot"
+	timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu \
+	    --disable-quic --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync \
+	    --user-data-dir="$TMP/chrome" --window-size=1200,2600 \
+	    --screenshot="$shot" "file://$TMP/c/report.html" \
+	    >"$TMP/chrome.log" 2>&1
+	check "Chromium rendered report.html to a screenshot" sh -c "file '$shot' | grep -q 'PNG image'"
+	check "the screenshot is not blank (size $(stat -c %s "$shot" 2>/dev/null) bytes)" test "$(stat -c %s "$shot" 2>/dev/null || echo 0)" -gt 20000
+	# The lab self-test's report: its timeline plot is on the first screen.
+	shot2=$LOGS/test_run_report-plot.png
+	rm -f "$shot2"
+	timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu \
+	    --disable-quic --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync \
+	    --user-data-dir="$TMP/chrome" --window-size=1100,900 \
+	    --screenshot="$shot2" "file://$TMP/b/report.html" \
+	    >>"$TMP/chrome.log" 2>&1
+	check "Chromium rendered the report with its plot" sh -c "file '$shot2' | grep -q 'PNG image'"
+	echo "screenshots: $shot $shot2"
+else
+	echo "skip - no chromium: HTML rendering not checked"
+fi
+
+[ $fails -eq 0 ] || { echo "$fails checks failed"; exit 1; }
+echo "all checks passed"
