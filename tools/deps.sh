@@ -14,6 +14,7 @@ libmicrohttpd-dev libgnutls28-dev
 qemu-system-x86 qemu-utils qemu-block-extra
 tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
+libxml2-utils chromium
 cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux"
 
 # Services the packages above ship; disabled after we install them.
