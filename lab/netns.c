@@ -953,8 +953,6 @@ netns_nic_set(struct lab *lab, const char *host, int nic, int up, char *err)
 	snprintf(item, sizeof(item), "%s eth%d", host, nic);
 	if (set_put(lab, "unplugged", item, !up, err) < 0)
 		return -1;
-	if (up && set_has(lab, "partitioned", host))
-		return 0;	/* heal plugs it into the switch */
 	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
 	snprintf(dev, sizeof(dev), "%s-eth%d", host, nic);
 	return link_set(ns, dev, up, err);
@@ -971,56 +969,114 @@ netns_storage_set(struct lab *lab, int up, char *err)
 	return link_set(ns, "san", up, err);
 }
 
-/* Switch ports of a host up or down (keeping unplugged NICs down). */
+/* Run a command line (words split on blanks, none quoted) inside the
+ * switch node's network and mount namespaces. */
 static int
-host_ports(struct lab *lab, const struct topo_host *h, int up, char *err)
+switch_run(const struct lab *lab, char *line, char *err)
 {
-	char ns[64], dev[32], item[64];
-	int j;
+	const char *argv[MAX_ARGS * 4];
+	struct proc_opts o;
+	char *save = NULL, *w;
+	int n = 0;
 
-	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
-	for (j = 0; j < h->h_nics; j++) {
-		snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
-		if (up && set_has(lab, "unplugged", item))
-			continue;
-		snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
-		if (link_set(ns, dev, up, err) < 0)
-			return -1;
+	memset(&o, 0, sizeof(o));
+	if ((o.ns_pid = node_pid(lab, "sw")) == 0)
+		return err_set(err, "the switch is off");
+	o.ns_types = PROC_NS_NET | PROC_NS_MNT;
+	o.stdin_null = 1;
+	for (w = strtok_r(line, " \t\n", &save); w != NULL &&
+	    n < (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	    w = strtok_r(NULL, " \t\n", &save))
+		argv[n++] = w;
+	argv[n] = NULL;
+	return proc_run(argv, &o, RUN_TIMEOUT_MS, NULL, err);
+}
+
+/*
+ * Partition: the named hosts' switch ports move from bridge `sw` to a
+ * bridge `part` of the same switch, with the same VLAN and LACP settings.
+ * The named hosts keep reaching each other; everything else (other hosts,
+ * SAN, station) stays on `sw` and no longer reaches them.  Heal moves them
+ * back and removes `part`.
+ */
+static int
+move_hosts(struct lab *lab, const struct topo_host *const *hs, int n,
+    int to_part, char *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i, rc;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	fprintf(f, "ovs-vsctl --timeout=20");
+	if (to_part)
+		fprintf(f, " -- --may-exist add-br part -- set bridge part "
+		    "datapath_type=netdev");
+	for (i = 0; i < n; i++) {
+		ovs_switch_port_del(f, hs[i], to_part ? "sw" : "part");
+		ovs_switch_port(f, hs[i], to_part ? "part" : "sw", " ");
 	}
-	return 0;
+	if (!to_part)
+		fprintf(f, " -- --if-exists del-br part");
+	if (fclose(f) != 0 || buf == NULL)
+		return err_set(err, "out of memory");
+	rc = switch_run(lab, buf, err);
+	free(buf);
+	return rc;
 }
 
 static int
 netns_partition(struct lab *lab, char *const hosts[], int n, char *err)
 {
-	int i;
+	const struct topo_host *hs[TOPO_MAX_HOSTS];
+	int i, m = 0;
 
 	for (i = 0; i < n; i++)
 		if (host_check(lab, hosts[i], err) < 0)
 			return -1;
-	for (i = 0; i < n; i++) {
-		if (set_put(lab, "partitioned", hosts[i], 1, err) < 0 ||
-		    host_ports(lab, topo_host_find(&lab->l_topo, hosts[i]), 0,
-		    err) < 0)
-			return -1;
+	if (n >= lab->l_topo.t_nhosts)
+		return err_set(err, "a partition needs hosts on both sides");
+	for (i = 0; i < lab->l_topo.t_nhosts; i++) {
+		const struct topo_host *h = &lab->l_topo.t_hosts[i];
+		int j, named = 0;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(hosts[j], h->h_name) == 0)
+				named = 1;
+		if (set_has(lab, "partitioned", h->h_name) && !named)
+			return err_set(err, "host %s is already partitioned: "
+			    "heal first", h->h_name);
+		if (named && !set_has(lab, "partitioned", h->h_name))
+			hs[m++] = h;
 	}
+	if (m == 0)
+		return 0;
+	if (move_hosts(lab, hs, m, 1, err) < 0)
+		return -1;
+	for (i = 0; i < m; i++)
+		if (set_put(lab, "partitioned", hs[i]->h_name, 1, err) < 0)
+			return -1;
 	return 0;
 }
 
 static int
 netns_heal(struct lab *lab, char *err)
 {
-	int i;
+	const struct topo_host *hs[TOPO_MAX_HOSTS];
+	int i, m = 0;
 
-	for (i = 0; i < lab->l_topo.t_nhosts; i++) {
-		const struct topo_host *h = &lab->l_topo.t_hosts[i];
-
-		if (!set_has(lab, "partitioned", h->h_name))
-			continue;
-		if (set_put(lab, "partitioned", h->h_name, 0, err) < 0 ||
-		    host_ports(lab, h, 1, err) < 0)
+	for (i = 0; i < lab->l_topo.t_nhosts; i++)
+		if (set_has(lab, "partitioned", lab->l_topo.t_hosts[i].h_name))
+			hs[m++] = &lab->l_topo.t_hosts[i];
+	if (m == 0)
+		return 0;
+	if (move_hosts(lab, hs, m, 0, err) < 0)
+		return -1;
+	for (i = 0; i < m; i++)
+		if (set_put(lab, "partitioned", hs[i]->h_name, 0, err) < 0)
 			return -1;
-	}
 	return 0;
 }
 

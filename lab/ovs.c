@@ -100,6 +100,45 @@ wait_dev(FILE *f, const char *dev)
 	    "sleep 0.05; done\n", dev, dev);
 }
 
+void
+ovs_switch_port(FILE *f, const struct topo_host *h, const char *bridge,
+    const char *sep)
+{
+	int j;
+
+	if (h->h_nics > 1 && h->h_lacp) {
+		/* LACP: one bond per host, hashing on L4 like a switch's
+		 * port-channel. */
+		fprintf(f, "%s-- --may-exist add-bond %s %s", sep, bridge,
+		    h->h_name);
+		for (j = 0; j < h->h_nics; j++)
+			fprintf(f, " %s-eth%d", h->h_name, j);
+		fprintf(f, " bond_mode=balance-tcp lacp=active "
+		    "other_config:lacp-time=fast");
+		trunks(f, h);
+		return;
+	}
+	for (j = 0; j < h->h_nics; j++) {
+		fprintf(f, "%s-- --may-exist add-port %s %s-eth%d", sep, bridge,
+		    h->h_name, j);
+		trunks(f, h);
+	}
+}
+
+void
+ovs_switch_port_del(FILE *f, const struct topo_host *h, const char *bridge)
+{
+	int j;
+
+	if (h->h_nics > 1 && h->h_lacp) {
+		fprintf(f, " -- --if-exists del-port %s %s", bridge, h->h_name);
+		return;
+	}
+	for (j = 0; j < h->h_nics; j++)
+		fprintf(f, " -- --if-exists del-port %s %s-eth%d", bridge,
+		    h->h_name, j);
+}
+
 int
 ovs_write_switch(const struct lab *lab, const char *dir, char *err)
 {
@@ -107,7 +146,7 @@ ovs_write_switch(const struct lab *lab, const char *dir, char *err)
 	char path[LAB_PATH_MAX + 32], *buf = NULL;
 	size_t len;
 	FILE *f;
-	int i, j;
+	int i;
 
 	snprintf(path, sizeof(path), "%s/services", dir);
 	if ((f = open_memstream(&buf, &len)) == NULL)
@@ -123,27 +162,8 @@ ovs_write_switch(const struct lab *lab, const char *dir, char *err)
 	    "if [ ! -f /etc/openvswitch/hvlab-configured ]; then\n"
 	    "ovs-vsctl --retry --timeout=60 -- --may-exist add-br sw "
 	    "-- set bridge sw datapath_type=netdev");
-	for (i = 0; i < t->t_nhosts; i++) {
-		const struct topo_host *h = &t->t_hosts[i];
-
-		if (h->h_nics > 1 && h->h_lacp) {
-			/* LACP: one bond per host, hashing on L4 like a
-			 * switch's port-channel. */
-			fprintf(f, " \\\n  -- --may-exist add-bond sw %s",
-			    h->h_name);
-			for (j = 0; j < h->h_nics; j++)
-				fprintf(f, " %s-eth%d", h->h_name, j);
-			fprintf(f, " bond_mode=balance-tcp lacp=active "
-			    "other_config:lacp-time=fast");
-			trunks(f, h);
-			continue;
-		}
-		for (j = 0; j < h->h_nics; j++) {
-			fprintf(f, " \\\n  -- --may-exist add-port sw %s-eth%d",
-			    h->h_name, j);
-			trunks(f, h);
-		}
-	}
+	for (i = 0; i < t->t_nhosts; i++)
+		ovs_switch_port(f, &t->t_hosts[i], "sw", " \\\n  ");
 	if (t->t_san.s_present)
 		fprintf(f, " \\\n  -- --may-exist add-port sw san tag=%d",
 		    t->t_san.s_vlan);

@@ -131,9 +131,11 @@ done
 check "storage-down: host1 cannot reach the portal" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $portal"
 "$HVLAB" inject storage-up --lab $LAB >/dev/null
 check "storage-up: host1 reaches the portal" reach host1 "$portal"
-"$HVLAB" inject partition host3 --lab $LAB >/dev/null
+"$HVLAB" inject partition host2 host3 --lab $LAB >/dev/null
 check "partition: host1 cannot reach host3" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $(col host3 3)"
-check "partition: host1 still reaches host2" reach host1 "$(col host2 3)"
+check "partition: the station cannot reach host2" sh -c "! \"$HVLAB\" lab exec st --lab $LAB -- busybox ping -c 1 -W 1 $(col host2 3)"
+check "partition: host2 and host3 still reach each other" reach host2 "$(col host3 3)"
+check "partition: host1 still reaches the portal" reach host1 "$portal"
 "$HVLAB" inject heal --lab $LAB >/dev/null
 check "heal: host1 reaches host3" reach host1 "$(col host3 3)"
 n=$(grep -c '"mono_ns":[0-9]*,"wall_ns":[0-9]*' "$STATE/events.jsonl")
