@@ -45,6 +45,7 @@ struct api_listener {
 struct api {
 	const struct hvd_config	*a_cf;
 	struct cluster		*a_cl;
+	struct vmops		*a_vmops;
 	struct api_listener	 a_unix;
 	struct api_listener	 a_https;
 	char			*a_cert;
@@ -325,6 +326,7 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url,
 		r = &c->c_rq;
 		r->rq_api = l->l_api;
 		r->rq_cl = l->l_api->a_cl;
+		r->rq_vmops = l->l_api->a_vmops;
 		r->rq_cf = l->l_api->a_cf;
 		r->rq_method = method;
 		r->rq_path = c->c_path;
@@ -456,6 +458,12 @@ api_new(const struct hvd_config *cf, struct cluster *cl, char *err)
 	a->a_unix.l_local = 1;
 	a->a_unix.l_fd = a->a_https.l_fd = -1;
 	return a;
+}
+
+void
+api_set_vmops(struct api *a, struct vmops *v)
+{
+	a->a_vmops = v;
 }
 
 int

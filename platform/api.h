@@ -21,12 +21,14 @@
 
 struct api;
 struct cluster;
+struct vmops;
 
 #define API_MAX_PARAMS 4
 
 struct api_req {
 	struct api	*rq_api;
 	struct cluster	*rq_cl;
+	struct vmops	*rq_vmops;
 	const struct hvd_config *rq_cf;
 	const char	*rq_method;
 	const char	*rq_path;
@@ -51,6 +53,8 @@ extern const struct api_route api_vm_routes[];
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);
+/* Give the handlers the VM operations (before serving). */
+void api_set_vmops(struct api *a, struct vmops *v);
 /* Listen on the unix socket (cf_socket, mode 0600).  0 or -1. */
 int api_start_unix(struct api *a, char *err);
 /* Listen with TLS on address:api_port using the node certificate. */

@@ -1,12 +1,143 @@
 /*
- * api_vm.c - API handlers for VMs, storage pools and networks (routes in
- * api_vm_routes; docs/api.md).  They drive the VM layer (vm.h, storage.h,
- * netcfg.h, migrate.h) through tasks.
+ * api_vm.c - API handlers for VMs (routes in api_vm_routes; docs/api.md).
+ * The work is in vmops.c: these check the request's shape and turn the
+ * answer into JSON.  Long operations answer 202 {"task": ID}.
  */
-#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "err.h"
 #include "platform/api.h"
+#include "platform/vmops.h"
+
+static int
+verdict(struct api_req *r, int rc, int st, const char *field,
+    const char *err, cJSON *out)
+{
+	if (rc != 0)
+		return api_error(r, st, field && *field ? field : NULL, "%s",
+		    err);
+	return api_reply(r, st, out);
+}
+
+static int
+h_vms(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int st = 500, rc = vmops_list(r->rq_vmops, &o, &st, err);
+
+	return verdict(r, rc, st, NULL, err, o);
+}
+
+static int
+h_vm_create(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "";
+	cJSON *o = NULL;
+	int st = 500, rc;
+
+	if (r->rq_body == NULL)
+		return api_error(r, 400, NULL, "the body must be a VM config");
+	rc = vmops_create(r->rq_vmops, r->rq_body, &o, &st, field, err);
+	return verdict(r, rc, st, field, err, o);
+}
+
+static int
+h_vm_get(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int st = 500, rc = vmops_get(r->rq_vmops, r->rq_params[0], &o, &st,
+	    err);
+
+	return verdict(r, rc, st, NULL, err, o);
+}
+
+static int
+h_vm_config_get(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL, *c;
+	int st = 500;
+
+	if (vmops_get(r->rq_vmops, r->rq_params[0], &o, &st, err) != 0)
+		return api_error(r, st, NULL, "%s", err);
+	c = cJSON_DetachItemFromObjectCaseSensitive(o, "config");
+	cJSON_Delete(o);
+	return api_reply(r, 200, c);
+}
+
+static int
+h_vm_config_put(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "";
+	cJSON *o = NULL;
+	int st = 500, rc;
+
+	if (r->rq_body == NULL)
+		return api_error(r, 400, NULL, "the body must be a VM config");
+	rc = vmops_set_config(r->rq_vmops, r->rq_params[0], r->rq_body, &o,
+	    &st, field, err);
+	return verdict(r, rc, st, field, err, o);
+}
+
+static int
+h_vm_delete(struct api_req *r)
+{
+	char err[ERR_LEN];
+	int st = 500, rc;
+
+	if (api_body_keys(r, (const char *const[]){ NULL }) != 0)
+		return -1;
+	rc = vmops_delete(r->rq_vmops, r->rq_params[0], &st, err);
+	return verdict(r, rc, st, NULL, err, NULL);
+}
+
+static int
+h_vm_action(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	const char *action = strrchr(r->rq_path, '/') + 1;
+	cJSON *o;
+	int st = 500;
+
+	if (vmops_action(r->rq_vmops, r->rq_params[0], action, r->rq_body,
+	    r->rq_user, id, &st, field, err) != 0)
+		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "task", id);
+	return api_reply(r, 202, o);
+}
+
+static int
+h_vm_migrate(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	cJSON *o;
+	int st = 500;
+
+	if (vmops_migrate(r->rq_vmops, r->rq_params[0], r->rq_body,
+	    r->rq_user, id, &st, field, err) != 0)
+		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	o = cJSON_CreateObject();
+	if (id[0] != '\0')
+		cJSON_AddStringToObject(o, "task", id);
+	else
+		cJSON_AddStringToObject(o, "vm", r->rq_params[0]);
+	return api_reply(r, st, o);
+}
 
 const struct api_route api_vm_routes[] = {
+	{ "GET",	"/api/v1/vms",			h_vms },
+	{ "POST",	"/api/v1/vms",			h_vm_create },
+	{ "GET",	"/api/v1/vms/*",		h_vm_get },
+	{ "DELETE",	"/api/v1/vms/*",		h_vm_delete },
+	{ "GET",	"/api/v1/vms/*/config",		h_vm_config_get },
+	{ "PUT",	"/api/v1/vms/*/config",		h_vm_config_put },
+	{ "POST",	"/api/v1/vms/*/start",		h_vm_action },
+	{ "POST",	"/api/v1/vms/*/stop",		h_vm_action },
+	{ "POST",	"/api/v1/vms/*/shutdown",	h_vm_action },
+	{ "POST",	"/api/v1/vms/*/migrate",	h_vm_migrate },
 	{ NULL, NULL, NULL }
 };

@@ -1082,3 +1082,34 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	*status = 200;
 	return 0;
 }
+
+int
+cluster_node_info(struct cluster *cl, const char *name, char *address,
+    size_t len, int *online, char *err)
+{
+	struct etcd_kv kv;
+	char key[128];
+	cJSON *o = NULL;
+	const char *a = NULL;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) != 1)
+		return rc;
+	rc = -1;
+	if ((o = json_parse_buf(kv.kv_val, kv.kv_len, err)) == NULL ||
+	    json_get_string(o, "address", JSON_REQUIRED, &a, err) != 0)
+		goto out;
+	if (address)
+		snprintf(address, len, "%s", a);
+	etcd_kv_clear(&kv);
+	snprintf(key, sizeof(key), "%s%s", CLUSTER_ALIVE, name);
+	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) < 0)
+		goto out;
+	*online = rc == 1;
+	rc = 1;
+out:
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+	return rc;
+}

@@ -18,6 +18,7 @@
 #ifndef HVD_CLUSTER_H
 #define HVD_CLUSTER_H
 
+#include <stddef.h>
 #include <cjson/cJSON.h>
 
 #include "platform/config.h"
@@ -73,6 +74,11 @@ int cluster_status(struct cluster *cl, cJSON **out, int *status, char *err);
 int cluster_nodes(struct cluster *cl, cJSON **out, int *status, char *err);
 /* GET /cluster/ca: the CA certificate PEM (malloc'd). */
 char *cluster_ca_pem(struct cluster *cl, char *err);
+
+/* A node's address (len bytes) and whether its lease is alive.  1 found,
+ * 0 no such node, -1 error. */
+int cluster_node_info(struct cluster *cl, const char *name, char *address,
+    size_t len, int *online, char *err);
 
 /* Name check shared with the API: [A-Za-z0-9][A-Za-z0-9_-]{0,62}. */
 int cluster_valid_name(const char *s);

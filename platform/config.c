@@ -45,6 +45,8 @@ static const struct cf_key cf_keys[] = {
 	{ "lease_ttl",		CF_INT,  S(cf_lease_ttl), 2, 3600 },
 	{ "max_body",		CF_LONG, S(cf_max_body), 1024, 64L << 20 },
 	{ "ovs_bridge",		CF_NAME, S(cf_ovs_bridge), 0, 0 },
+	{ "ovs_db",		CF_STR,  S(cf_ovs_db), 0, 0 },
+	{ "vm_dir",		CF_STR,  S(cf_vm_dir), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 #undef S
@@ -137,6 +139,10 @@ config_finish(struct hvd_config *c, char *err)
 	    snprintf(c->cf_socket, sizeof(c->cf_socket), "%s/hvd.sock",
 	    c->cf_run_dir) >= (int)sizeof(c->cf_socket))
 		return err_set(err, "run_dir is too long for the socket path");
+	if (c->cf_vm_dir[0] == '\0' &&
+	    snprintf(c->cf_vm_dir, sizeof(c->cf_vm_dir), "%s/vms",
+	    c->cf_run_dir) >= (int)sizeof(c->cf_vm_dir))
+		return err_set(err, "run_dir is too long for vm_dir");
 	if (c->cf_api_port == c->cf_etcd_client_port ||
 	    c->cf_api_port == c->cf_etcd_peer_port ||
 	    c->cf_etcd_client_port == c->cf_etcd_peer_port)

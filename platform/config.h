@@ -33,6 +33,8 @@ struct hvd_config {
 	int	cf_lease_ttl;		/* node liveness lease, seconds */
 	long	cf_max_body;		/* request body limit, bytes */
 	char	cf_ovs_bridge[HVD_NAME_MAX];	/* host OVS bridge, "vmbr0" */
+	char	cf_ovs_db[HVD_PATH_MAX];	/* ovsdb socket, "" = default */
+	char	cf_vm_dir[HVD_PATH_MAX];	/* VM run dirs, run_dir/vms */
 };
 
 /* Fill c with the defaults (hostname as node name, standard paths). */

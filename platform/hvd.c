@@ -22,6 +22,7 @@
 #include "platform/api.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
+#include "platform/vmops.h"
 
 static volatile sig_atomic_t hvd_quit;
 
@@ -66,6 +67,7 @@ main(int argc, char **argv)
 	struct hvd_config cf;
 	struct cluster *cl = NULL;
 	struct api *a = NULL;
+	struct vmops *vo = NULL;
 	struct sigaction sa;
 	const char *conf = getenv("HVD_CONF");
 	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16], buf[32];
@@ -138,8 +140,16 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((a = api_new(&cf, cl, err)) == NULL ||
-	    api_start_unix(a, err) != 0) {
+	if ((vo = vmops_new(&cf, cl, err)) == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if ((a = api_new(&cf, cl, err)) == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	api_set_vmops(a, vo);
+	if (api_start_unix(a, err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -154,6 +164,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	api_free(a);
+	vmops_free(vo);		/* VMs keep running */
 	cluster_free(cl);
 	unlink(pidf);
 	return rc;

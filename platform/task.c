@@ -167,30 +167,37 @@ task_main(void *p)
 	return NULL;
 }
 
-int
-task_start(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, task_fn fn, void *arg,
-    void (*free_arg)(void *), char id[TASK_ID_LEN], char *err)
+/* A fresh task struct for id with record doc (taken over). */
+static struct task *
+task_alloc(struct etcd *e, const char *id, cJSON *doc, task_fn fn, void *arg,
+    void (*free_arg)(void *))
 {
-	static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
-	static unsigned long last;
 	struct task *t;
-	pthread_attr_t at;
-	pthread_t th;
-	char ts[32], *s = NULL;
-	unsigned long start;
-	int rc;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		if (free_arg && arg)
-			free_arg(arg);
-		return err_errno(err, "task");
-	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
 	pthread_mutex_init(&t->t_mu, NULL);
 	t->t_etcd = e;
 	t->t_fn = fn;
 	t->t_arg = arg;
 	t->t_free = free_arg;
+	t->t_doc = doc;
+	snprintf(t->t_id, sizeof(t->t_id), "%s", id);
+	snprintf(t->t_key, sizeof(t->t_key), "%s%s", TASK_PREFIX, id);
+	return t;
+}
+
+int
+task_create(struct etcd *e, const char *node, const char *type,
+    const char *target, const char *user, char id[TASK_ID_LEN], char *err)
+{
+	static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
+	static unsigned long last;
+	char ts[32], key[TASK_ID_LEN + 16], *s;
+	unsigned long start;
+	cJSON *doc;
+	int rc;
+
 	/* Ids must be unique: the start field is a per-process counter of
 	 * seconds that never repeats. */
 	pthread_mutex_lock(&seq_mu);
@@ -199,32 +206,53 @@ task_start(struct etcd *e, const char *node, const char *type,
 		start = last + 1;
 	last = start;
 	pthread_mutex_unlock(&seq_mu);
-	task_make_id(t->t_id, node, (unsigned)getpid(), start, type, target,
-	    user);
-	snprintf(t->t_key, sizeof(t->t_key), "%s%s", TASK_PREFIX, t->t_id);
-	t->t_doc = cJSON_CreateObject();
+	task_make_id(id, node, (unsigned)getpid(), start, type, target, user);
+	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	doc = cJSON_CreateObject();
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	cJSON_AddStringToObject(t->t_doc, "id", t->t_id);
-	cJSON_AddStringToObject(t->t_doc, "node", node);
-	cJSON_AddStringToObject(t->t_doc, "type", type);
-	cJSON_AddStringToObject(t->t_doc, "target", target);
-	cJSON_AddStringToObject(t->t_doc, "user", user);
-	cJSON_AddStringToObject(t->t_doc, "state", "queued");
-	cJSON_AddNumberToObject(t->t_doc, "progress", 0);
-	cJSON_AddStringToObject(t->t_doc, "started", ts);
-	cJSON_AddArrayToObject(t->t_doc, "log");
-	if ((s = cJSON_PrintUnformatted(t->t_doc)) == NULL) {
-		err_set(err, "task: out of memory");
-		goto fail;
-	}
-	rc = etcd_create(e, t->t_key, s, 0, err);
+	cJSON_AddStringToObject(doc, "id", id);
+	cJSON_AddStringToObject(doc, "node", node);
+	cJSON_AddStringToObject(doc, "type", type);
+	cJSON_AddStringToObject(doc, "target", target);
+	cJSON_AddStringToObject(doc, "user", user);
+	cJSON_AddStringToObject(doc, "state", "queued");
+	cJSON_AddNumberToObject(doc, "progress", 0);
+	cJSON_AddStringToObject(doc, "started", ts);
+	cJSON_AddArrayToObject(doc, "log");
+	s = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (s == NULL)
+		return err_set(err, "task: out of memory");
+	rc = etcd_create(e, key, s, 0, err);
 	free(s);
-	if (rc != 1) {
+	if (rc == 0)
+		return err_set(err, "task %s exists", id);
+	return rc == 1 ? 0 : -1;
+}
+
+int
+task_run(struct etcd *e, const char *id, task_fn fn, void *arg,
+    void (*free_arg)(void *), char *err)
+{
+	struct task *t;
+	pthread_attr_t at;
+	pthread_t th;
+	cJSON *doc = NULL;
+	int rc;
+
+	if ((rc = task_get(e, id, &doc, err)) != 1) {
 		if (rc == 0)
-			err_set(err, "task %s exists", t->t_id);
-		goto fail;
+			err_set(err, "no task %s", id);
+		if (free_arg && arg)
+			free_arg(arg);
+		return -1;
 	}
-	snprintf(id, TASK_ID_LEN, "%s", t->t_id);
+	if ((t = task_alloc(e, id, doc, fn, arg, free_arg)) == NULL) {
+		cJSON_Delete(doc);
+		if (free_arg && arg)
+			free_arg(arg);
+		return err_errno(err, "task");
+	}
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&th, &at, task_main, t);
@@ -232,13 +260,44 @@ task_start(struct etcd *e, const char *node, const char *type,
 	if (rc != 0) {
 		errno = rc;
 		err_errno(err, "task thread");
-		etcd_delete(e, t->t_key, 0, NULL);
-		goto fail;
+		task_free(t);
+		return -1;
 	}
 	return 0;
-fail:
-	task_free(t);
-	return -1;
+}
+
+int
+task_fail(struct etcd *e, const char *id, const char *msg, char *err)
+{
+	cJSON *doc = NULL;
+	char ts[32], key[TASK_ID_LEN + 16], *s;
+	int rc;
+
+	if ((rc = task_get(e, id, &doc, err)) != 1)
+		return -1;
+	set_str(doc, "state", "error");
+	set_str(doc, "error", msg);
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	set_str(doc, "finished", ts);
+	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	s = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	rc = s ? etcd_put(e, key, s, 0, err) : -1;
+	free(s);
+	return rc;
+}
+
+int
+task_start(struct etcd *e, const char *node, const char *type,
+    const char *target, const char *user, task_fn fn, void *arg,
+    void (*free_arg)(void *), char id[TASK_ID_LEN], char *err)
+{
+	if (task_create(e, node, type, target, user, id, err) != 0) {
+		if (free_arg && arg)
+			free_arg(arg);
+		return -1;
+	}
+	return task_run(e, id, fn, arg, free_arg, err);
 }
 
 int

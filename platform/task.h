@@ -31,6 +31,15 @@ typedef int (*task_fn)(struct task *t, void *arg, char *err);
 int task_start(struct etcd *e, const char *node, const char *type,
     const char *target, const char *user, task_fn fn, void *arg,
     void (*free_arg)(void *), char id[TASK_ID_LEN], char *err);
+/* The two halves of task_start, for work queued to another node: record a
+ * queued task (any node), and run a recorded task here (the node that does
+ * the work).  task_run frees arg (free_arg) also on failure. */
+int task_create(struct etcd *e, const char *node, const char *type,
+    const char *target, const char *user, char id[TASK_ID_LEN], char *err);
+int task_run(struct etcd *e, const char *id, task_fn fn, void *arg,
+    void (*free_arg)(void *), char *err);
+/* Mark a recorded task failed with msg without running it. */
+int task_fail(struct etcd *e, const char *id, const char *msg, char *err);
 /* For task functions: append a log line; set progress (0..1); set the
  * result object (taken over). */
 void task_log(struct task *t, const char *fmt, ...)

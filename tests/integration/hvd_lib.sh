@@ -40,11 +40,13 @@ hvd_teardown() {
 		i=$((i + 1))
 	done
 	# etcd members die with their hvd (PDEATHSIG); any left over (an
-	# hvd killed while starting one) are found by our unique data dir.
+	# hvd killed while starting one) and the VMs' QEMUs (they outlive
+	# hvd by design) are found by our unique temp dir in their argv.
 	if [ -n "$HVD_TMP" ]; then
 		for p in /proc/[0-9]*; do
 			if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null |
-			    grep -q "^[^ ]*etcd .*--data-dir $HVD_TMP/"; then
+			    grep -q -e "^[^ ]*etcd .*--data-dir $HVD_TMP/" \
+			    -e "^[^ ]*qemu-system[^ ]* .*$HVD_TMP/"; then
 				kill -KILL "${p#/proc/}" 2>/dev/null
 			fi
 		done

@@ -1,0 +1,1349 @@
+/*
+ * vmops.c - VM records, locks, the operation queue and the node-local
+ * runner (see vmops.h).
+ *
+ * Threads: API threads check, lock and queue; the runner thread adopts
+ * local QEMUs, claims queued operations and starts them as tasks, and
+ * notices QEMUs that died; task threads do the work through vm.h and
+ * migrate.h.  v_mu guards the slot table; a slot marked busy belongs to
+ * the task working on that VM (the etcd lock makes that one at a time).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "platform/cluster.h"
+#include "platform/etcd.h"
+#include "platform/migrate.h"
+#include "platform/vm.h"
+#include "platform/vmops.h"
+
+#define VMS_PREFIX	"/hvd/vms/"
+#define STATE_PREFIX	"/hvd/vmstate/"
+#define LOCK_PREFIX	"/hvd/locks/vms/"
+#define QUEUE_PREFIX	"/hvd/queue/"
+#define MAX_SLOTS	128
+
+struct vm_slot {
+	int		s_used;
+	int		s_busy;		/* a task works on it */
+	struct vm_proc	s_proc;
+};
+
+struct vmops {
+	const struct hvd_config	*v_cf;
+	struct cluster		*v_cl;
+	struct etcd		*v_etcd;
+	struct vm_host		 v_host;
+	pthread_t		 v_th;
+	int			 v_started;
+	pthread_mutex_t		 v_mu;
+	int			 v_stop;
+	int			 v_adopted;
+	struct vm_slot		 v_slots[MAX_SLOTS];
+};
+
+/* One queued operation, handed to its task. */
+struct vm_op {
+	struct vmops	*o_v;
+	char		 o_id[TASK_ID_LEN];
+	char		 o_op[24];
+	char		 o_vm[VM_NAME_MAX + 1];
+	char		 o_target[HVD_NAME_MAX];
+	char		 o_parent[TASK_ID_LEN];
+	int		 o_port;
+	long		 o_timeout_s;
+	cJSON		*o_params;	/* migration parameters or NULL */
+};
+
+static void
+op_free(void *p)
+{
+	struct vm_op *o = p;
+
+	cJSON_Delete(o->o_params);
+	free(o);
+}
+
+/* --- slots --- */
+
+static struct vm_slot *
+slot_find(struct vmops *v, const char *name)
+{
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (v->v_slots[i].s_used &&
+		    strcmp(v->v_slots[i].s_proc.name, name) == 0)
+			return &v->v_slots[i];
+	return NULL;
+}
+
+/* Take the slot of name for a task (busy), or a free one when absent
+ * and create is set.  NULL when none. */
+static struct vm_slot *
+slot_take(struct vmops *v, const char *name, int create)
+{
+	struct vm_slot *s;
+	int i;
+
+	pthread_mutex_lock(&v->v_mu);
+	if ((s = slot_find(v, name)) == NULL && create)
+		for (i = 0; i < MAX_SLOTS; i++)
+			if (!v->v_slots[i].s_used) {
+				s = &v->v_slots[i];
+				memset(s, 0, sizeof(*s));
+				s->s_proc.pid = -1;
+				snprintf(s->s_proc.name, sizeof(s->s_proc.name),
+				    "%s", name);
+				break;
+			}
+	if (s)
+		s->s_busy = 1;
+	pthread_mutex_unlock(&v->v_mu);
+	return s;
+}
+
+/* Give the slot back; keep says whether it holds a running VM. */
+static void
+slot_give(struct vmops *v, struct vm_slot *s, int keep)
+{
+	pthread_mutex_lock(&v->v_mu);
+	s->s_busy = 0;
+	s->s_used = keep;
+	pthread_mutex_unlock(&v->v_mu);
+}
+
+/* --- etcd records --- */
+
+static int
+vm_valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > VM_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (i > 0 && (s[i] == '-' || s[i] == '_' || s[i] == '.'))))
+			return 0;
+	return 1;
+}
+
+static int
+put_json(struct etcd *e, const char *key, const cJSON *o, char *err)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	int rc;
+
+	if (s == NULL)
+		return err_set(err, "out of memory");
+	rc = etcd_put(e, key, s, 0, err);
+	free(s);
+	return rc;
+}
+
+/* Read /hvd/vms/NAME: 1 (*rec, *rev set), 0 absent, -1. */
+static int
+rec_get(struct vmops *v, const char *name, cJSON **rec, int64_t *rev,
+    char *err)
+{
+	char key[128];
+	struct etcd_kv kv;
+	int rc;
+
+	*rec = NULL;
+	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) != 1)
+		return rc;
+	if (rev)
+		*rev = kv.kv_mod_rev;
+	if ((*rec = json_parse_buf(kv.kv_val, kv.kv_len, err)) == NULL ||
+	    !cJSON_IsObject(*rec)) {
+		cJSON_Delete(*rec);
+		*rec = NULL;
+		rc = err_set(err, "record of VM %s is corrupt", name);
+	}
+	etcd_kv_clear(&kv);
+	return rc;
+}
+
+static const char *
+rec_node(const cJSON *rec)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "node");
+
+	return cJSON_IsString(n) ? n->valuestring : "";
+}
+
+static void
+state_put(struct vmops *v, const char *name, const char *state, int pid)
+{
+	char key[128], ts[32], err[ERR_LEN];
+	cJSON *o = cJSON_CreateObject();
+
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "state", state);
+	cJSON_AddStringToObject(o, "node", v->v_cf->cf_node);
+	if (pid > 0)
+		cJSON_AddNumberToObject(o, "pid", pid);
+	cJSON_AddStringToObject(o, "since", ts);
+	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	if (put_json(v->v_etcd, key, o, err) != 0)
+		log_warnx("vm %s: state: %s", name, err);
+	cJSON_Delete(o);
+}
+
+/* "running"/"stopped" from /hvd/vmstate/NAME into buf ("stopped" when
+ * absent); 0 or -1. */
+static int
+state_get(struct vmops *v, const char *name, char *buf, size_t len,
+    cJSON **doc, char *err)
+{
+	char key[128];
+	struct etcd_kv kv;
+	cJSON *o;
+	const char *s = "stopped";
+	int rc;
+
+	if (doc)
+		*doc = NULL;
+	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) < 0)
+		return -1;
+	if (rc == 0) {
+		snprintf(buf, len, "stopped");
+		return 0;
+	}
+	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+	json_get_string(o, "state", JSON_OPTIONAL, &s, NULL);
+	snprintf(buf, len, "%s", s ? s : "stopped");
+	if (doc)
+		*doc = o;
+	else
+		cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+	return 0;
+}
+
+/* Lock VM name for task id: 1 locked, 0 busy (holder in busy), -1. */
+static int
+lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
+    size_t blen, char *err)
+{
+	char key[128], val[TASK_ID_LEN + 128];
+	struct etcd_kv kv;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	snprintf(val, sizeof(val), "{\"task\":\"%s\",\"node\":\"%s\"}", id,
+	    v->v_cf->cf_node);
+	if ((rc = etcd_create(v->v_etcd, key, val, 0, err)) != 0)
+		return rc;
+	snprintf(busy, blen, "another operation");
+	if (etcd_get(v->v_etcd, key, &kv, NULL) == 1) {
+		cJSON *o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+		const char *t = NULL;
+
+		if (json_get_string(o, "task", JSON_OPTIONAL, &t, NULL) == 0 &&
+		    t)
+			snprintf(busy, blen, "task %s", t);
+		cJSON_Delete(o);
+		etcd_kv_clear(&kv);
+	}
+	return 0;
+}
+
+/* Unlock name if id still holds it. */
+static void
+unlock_vm(struct vmops *v, const char *name, const char *id)
+{
+	char key[128];
+	struct etcd_kv kv;
+	cJSON *o;
+	const char *t = NULL;
+
+	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	if (etcd_get(v->v_etcd, key, &kv, NULL) != 1)
+		return;
+	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+	if (json_get_string(o, "task", JSON_OPTIONAL, &t, NULL) == 0 && t &&
+	    strcmp(t, id) == 0)
+		etcd_delete_if(v->v_etcd, key, kv.kv_mod_rev, NULL);
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+}
+
+/* Parse and check a stored config. */
+static int
+rec_config(const cJSON *rec, struct vm_config *c, char *err)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(rec, "config");
+	char bad[64];
+
+	if (!cJSON_IsObject(cfg))
+		return err_set(err, "VM record has no config");
+	return vm_config_from_json(cfg, c, bad, sizeof(bad), err);
+}
+
+/* Disks need storage pools, which this hvd does not resolve yet. */
+static int
+resolve_disks(struct vm_config *c, char *err)
+{
+	if (c->ndisks > 0)
+		return err_set(err, "disks[0]: storage pools are not "
+		    "available in this hvd yet; boot from kernel/initrd");
+	return 0;
+}
+
+/* --- task bodies (on the owner node) --- */
+
+static int
+op_start(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct vm_config c;
+	struct vm_slot *s;
+	cJSON *rec = NULL;
+	int rc = -1, r;
+
+	if ((r = rec_get(v, o->o_vm, &rec, NULL, err)) != 1) {
+		if (r == 0)
+			err_set(err, "VM %s does not exist", o->o_vm);
+		return -1;
+	}
+	if (strcmp(rec_node(rec), v->v_cf->cf_node) != 0) {
+		err_set(err, "VM %s now belongs to node %s", o->o_vm,
+		    rec_node(rec));
+		goto out;
+	}
+	if (rec_config(rec, &c, err) != 0 || resolve_disks(&c, err) != 0)
+		goto out;
+	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
+		err_set(err, "too many VMs on this node");
+		goto out;
+	}
+	if (s->s_used && vm_proc_alive(&s->s_proc)) {
+		slot_give(v, s, 1);
+		err_set(err, "VM %s is already running (pid %d)", o->o_vm,
+		    (int)s->s_proc.pid);
+		goto out;
+	}
+	task_log(t, "starting QEMU for %s (%d vCPU, %d MiB)", c.name,
+	    c.vcpus, c.memory_mib);
+	vm_cleanup(&v->v_host, o->o_vm, NULL);	/* stale run files */
+	if (vm_start(&v->v_host, &c, 0, &s->s_proc, err) != 0) {
+		slot_give(v, s, 0);
+		goto out;
+	}
+	slot_give(v, s, 1);
+	state_put(v, o->o_vm, "running", (int)s->s_proc.pid);
+	task_log(t, "QEMU running, pid %d", (int)s->s_proc.pid);
+	rc = 0;
+out:
+	cJSON_Delete(rec);
+	return rc;
+}
+
+static int
+op_stop(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct vm_slot *s;
+	int rc = -1;
+
+	if ((s = slot_take(v, o->o_vm, 0)) == NULL) {
+		state_put(v, o->o_vm, "stopped", 0);
+		task_log(t, "VM %s was not running", o->o_vm);
+		return 0;
+	}
+	if (strcmp(o->o_op, "shutdown") == 0) {
+		task_log(t, "ACPI power button; waiting up to %ld s",
+		    o->o_timeout_s);
+		if (vm_shutdown(&s->s_proc, o->o_timeout_s * 1000, err) != 0) {
+			slot_give(v, s, 1);
+			err_prefix(err, "the guest did not power off (it "
+			    "still runs; use stop)");
+			return -1;
+		}
+	} else {
+		task_log(t, "stopping QEMU (pid %d)", (int)s->s_proc.pid);
+		if (vm_stop(&s->s_proc, 5000, err) != 0) {
+			slot_give(v, s, vm_proc_alive(&s->s_proc));
+			return -1;
+		}
+	}
+	vm_proc_release(&s->s_proc);
+	if (vm_cleanup(&v->v_host, o->o_vm, err) != 0)
+		task_log(t, "cleanup: %s", err);
+	slot_give(v, s, 0);
+	state_put(v, o->o_vm, "stopped", 0);
+	rc = 0;
+	return rc;
+}
+
+/* Target half of a live migration (sub-task of the source's task). */
+static int
+op_incoming(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct migrate_params mp;
+	struct vm_config c;
+	struct vm_slot *s = NULL;
+	cJSON *rec = NULL;
+	char uri[128];
+	int rc = -1;
+
+	migrate_params_default(&mp);
+	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
+	    err) != 0)
+		return -1;
+	if (rec_get(v, o->o_vm, &rec, NULL, err) != 1 ||
+	    rec_config(rec, &c, err) != 0 || resolve_disks(&c, err) != 0)
+		goto out;
+	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
+		err_set(err, "too many VMs on this node");
+		goto out;
+	}
+	if (s->s_used && vm_proc_alive(&s->s_proc)) {
+		slot_give(v, s, 1);
+		s = NULL;
+		err_set(err, "VM %s already runs here", o->o_vm);
+		goto out;
+	}
+	vm_cleanup(&v->v_host, o->o_vm, NULL);
+	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
+		goto fail;
+	snprintf(uri, sizeof(uri), "tcp:%s:%d", v->v_cf->cf_address,
+	    o->o_port);
+	if (migrate_incoming(s->s_proc.qmp, &mp, uri, err) != 0)
+		goto fail_stop;
+	task_log(t, "waiting for the migration on %s", uri);
+	task_progress(t, 0.5);	/* "ready": the source may go */
+	if (migrate_target_wait(s->s_proc.qmp, &mp, 10 * 60 * 1000,
+	    err) != 0)
+		goto fail_stop;
+	slot_give(v, s, 1);
+	state_put(v, o->o_vm, "running", (int)s->s_proc.pid);
+	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
+	rc = 0;
+	goto out;
+fail_stop:
+	vm_stop(&s->s_proc, 2000, NULL);
+	vm_proc_release(&s->s_proc);
+	vm_cleanup(&v->v_host, o->o_vm, NULL);
+fail:
+	slot_give(v, s, 0);
+out:
+	cJSON_Delete(rec);
+	return rc;
+}
+
+/* Wait for task id: until progress >= 0.5 (ready) or it ended.  Returns
+ * 1 ready/ok, 0 it failed (err = its error), -1 timeout/etcd. */
+static int
+wait_task(struct vmops *v, const char *id, int until_done, long timeout_ms,
+    char *err)
+{
+	uint64_t end = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	const char *st, *e;
+	double prog;
+	cJSON *doc;
+
+	while (clock_mono_ns() < end) {
+		if (task_get(v->v_etcd, id, &doc, err) == 1) {
+			st = "";
+			json_get_string(doc, "state", JSON_OPTIONAL, &st, NULL);
+			prog = 0;
+			json_get_double(doc, "progress", JSON_OPTIONAL, &prog,
+			    NULL);
+			if (strcmp(st, "error") == 0) {
+				e = "failed";
+				json_get_string(doc, "error", JSON_OPTIONAL,
+				    &e, NULL);
+				err_set(err, "%s", e);
+				cJSON_Delete(doc);
+				return 0;
+			}
+			if (strcmp(st, "ok") == 0 ||
+			    (!until_done && prog >= 0.5)) {
+				cJSON_Delete(doc);
+				return 1;
+			}
+			cJSON_Delete(doc);
+		}
+		clock_sleep_ns(50 * NS_PER_MS);
+	}
+	return err_set(err, "timed out waiting for task %s", id);
+}
+
+static int queue_op(struct vmops *v, const char *node, const char *id,
+    const cJSON *op, char *err);
+
+struct mig_progress {
+	struct task	*mp_task;
+	uint64_t	 mp_last;
+};
+
+static void
+mig_progress(void *arg, const struct migrate_result *r)
+{
+	struct mig_progress *p = arg;
+	uint64_t now = clock_mono_ns();
+	double f;
+
+	if (now - p->mp_last < 500 * NS_PER_MS || r->ram_total_bytes == 0)
+		return;
+	p->mp_last = now;
+	f = 1.0 - (double)r->ram_remaining_bytes / (double)r->ram_total_bytes;
+	task_progress(p->mp_task, 0.1 + 0.8 * f);
+}
+
+/* Source half of a live migration: runs on the VM's node. */
+static int
+op_migrate(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct migrate_params mp;
+	struct migrate_result res;
+	struct mig_progress prog = { t, 0 };
+	struct vm_slot *s;
+	char sub[TASK_ID_LEN], taddr[64], uri[128], e2[ERR_LEN];
+	unsigned char rnd[2];
+	cJSON *q, *rec = NULL, *r;
+	int64_t rev;
+	int online = 0, rc = -1, i;
+
+	migrate_params_default(&mp);
+	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
+	    err) != 0)
+		return -1;
+	if (cluster_node_info(v->v_cl, o->o_target, taddr, sizeof(taddr),
+	    &online, err) != 1 || !online)
+		return err_set(err, "target node %s is not online",
+		    o->o_target);
+	if ((s = slot_take(v, o->o_vm, 0)) == NULL)
+		return err_set(err, "VM %s does not run on this node",
+		    o->o_vm);
+	if (!s->s_used || !vm_proc_alive(&s->s_proc)) {
+		slot_give(v, s, 0);
+		return err_set(err, "VM %s does not run on this node",
+		    o->o_vm);
+	}
+	gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd));
+	o->o_port = 49152 + ((rnd[0] << 8 | rnd[1]) % 8000);
+	if (task_create(v->v_etcd, o->o_target, "vmincoming", o->o_vm,
+	    "hvd", sub, err) != 0)
+		goto out;
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "op", "incoming");
+	cJSON_AddStringToObject(q, "vm", o->o_vm);
+	cJSON_AddStringToObject(q, "parent", o->o_id);
+	cJSON_AddNumberToObject(q, "port", o->o_port);
+	if (o->o_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(o->o_params, 1));
+	i = queue_op(v, o->o_target, sub, q, err);
+	cJSON_Delete(q);
+	if (i != 0)
+		goto out;
+	task_log(t, "target %s prepares (task %s)", o->o_target, sub);
+	if (wait_task(v, sub, 0, 60000, err) != 1) {
+		err_prefix(err, "target %s", o->o_target);
+		goto out;
+	}
+	task_progress(t, 0.1);
+	snprintf(uri, sizeof(uri), "tcp:%s:%d", taddr, o->o_port);
+	task_log(t, "migrating to %s (downtime limit %lld ms, bandwidth "
+	    "%lld B/s)", uri, (long long)mp.downtime_limit_ms,
+	    (long long)mp.max_bandwidth);
+	memset(&res, 0, sizeof(res));
+	if (migrate_run(s->s_proc.qmp, &mp, uri, mig_progress, &prog, &res,
+	    err) != 0) {
+		task_log(t, "migration failed; the VM keeps running here");
+		/* The target's wait ends with an error and cleans up. */
+		wait_task(v, sub, 1, 15000, e2);
+		goto out;
+	}
+	if (wait_task(v, sub, 1, 60000, err) != 1) {
+		err_prefix(err, "target %s after the migration", o->o_target);
+		goto out;
+	}
+	task_log(t, "QEMU: total %lld ms, downtime %lld ms, %llu bytes",
+	    (long long)res.total_time_ms, (long long)res.downtime_ms,
+	    (unsigned long long)res.transferred_bytes);
+	/* The VM now runs on the target: record it there, stop ours. */
+	for (i = 0; i < 20; i++) {
+		char key[128], *str;
+
+		if (rec_get(v, o->o_vm, &rec, &rev, err) != 1)
+			break;
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
+		    cJSON_CreateString(o->o_target));
+		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, o->o_vm);
+		str = cJSON_PrintUnformatted(rec);
+		cJSON_Delete(rec);
+		rec = NULL;
+		if (str && etcd_cas(v->v_etcd, key, str, rev, err) == 1) {
+			free(str);
+			break;
+		}
+		free(str);
+	}
+	vm_stop(&s->s_proc, 5000, NULL);
+	vm_proc_release(&s->s_proc);
+	vm_cleanup(&v->v_host, o->o_vm, NULL);
+	slot_give(v, s, 0);
+	s = NULL;
+	r = migrate_result_to_json(&res);
+	cJSON_AddStringToObject(r, "source", v->v_cf->cf_node);
+	cJSON_AddStringToObject(r, "target", o->o_target);
+	task_set_result(t, r);
+	rc = 0;
+out:
+	if (s)
+		slot_give(v, s, s->s_used && vm_proc_alive(&s->s_proc));
+	cJSON_Delete(rec);
+	return rc;
+}
+
+/* Every queued task ends here: run the op, then free the VM's lock. */
+static int
+op_main(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	int rc;
+
+	if (strcmp(o->o_op, "start") == 0)
+		rc = op_start(t, arg, err);
+	else if (strcmp(o->o_op, "stop") == 0 ||
+	    strcmp(o->o_op, "shutdown") == 0)
+		rc = op_stop(t, arg, err);
+	else if (strcmp(o->o_op, "migrate") == 0)
+		rc = op_migrate(t, arg, err);
+	else if (strcmp(o->o_op, "incoming") == 0)
+		rc = op_incoming(t, arg, err);
+	else
+		rc = err_set(err, "unknown operation '%s'", o->o_op);
+	/* The lock belongs to the top task (an incoming's parent). */
+	if (o->o_parent[0] == '\0')
+		unlock_vm(o->o_v, o->o_vm, o->o_id);
+	return rc;
+}
+
+static int
+queue_op(struct vmops *v, const char *node, const char *id, const cJSON *op,
+    char *err)
+{
+	char key[TASK_ID_LEN + 128];
+
+	snprintf(key, sizeof(key), "%s%s/%s", QUEUE_PREFIX, node, id);
+	return put_json(v->v_etcd, key, op, err);
+}
+
+/* --- the runner --- */
+
+static void
+runner_adopt(struct vmops *v)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	char err[ERR_LEN], st[32];
+	struct vm_slot *s;
+	cJSON *rec;
+	const char *name;
+	int r;
+
+	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0) {
+		log_warnx("vm adoption: %s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		name = kvs[i].kv_key + strlen(VMS_PREFIX);
+		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
+		    NULL)) == NULL)
+			continue;
+		if (strcmp(rec_node(rec), v->v_cf->cf_node) == 0 &&
+		    (s = slot_take(v, name, 1)) != NULL) {
+			r = vm_adopt(&v->v_host, name, &s->s_proc, err);
+			if (r == 1) {
+				log_info("vm %s: adopted running QEMU (pid "
+				    "%d)", name, (int)s->s_proc.pid);
+				slot_give(v, s, 1);
+				state_put(v, name, "running",
+				    (int)s->s_proc.pid);
+			} else {
+				if (r < 0)
+					log_warnx("vm %s: %s", name, err);
+				slot_give(v, s, 0);
+				if (state_get(v, name, st, sizeof(st), NULL,
+				    NULL) == 0 && strcmp(st, "stopped") != 0) {
+					log_info("vm %s: not running any more",
+					    name);
+					vm_cleanup(&v->v_host, name, NULL);
+					state_put(v, name, "stopped", 0);
+				}
+			}
+		}
+		cJSON_Delete(rec);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
+static void
+runner_queue(struct vmops *v)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	char prefix[128], err[ERR_LEN];
+	const char *s;
+	int64_t port = 0, tmo = 60;
+	const cJSON *params;
+	struct vm_op *o;
+	cJSON *q;
+
+	snprintf(prefix, sizeof(prefix), "%s%s/", QUEUE_PREFIX,
+	    v->v_cf->cf_node);
+	if (etcd_list(v->v_etcd, prefix, &kvs, &n, err) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		/* Claim: whoever deletes the unchanged entry runs it. */
+		if (etcd_delete_if(v->v_etcd, kvs[i].kv_key, kvs[i].kv_mod_rev,
+		    NULL) != 1)
+			continue;
+		if ((o = calloc(1, sizeof(*o))) == NULL)
+			continue;
+		o->o_v = v;
+		snprintf(o->o_id, sizeof(o->o_id), "%s",
+		    kvs[i].kv_key + strlen(prefix));
+		q = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL);
+		s = NULL;
+		if (q == NULL || json_get_string(q, "op", JSON_REQUIRED, &s,
+		    err) != 0 || strlen(s) >= sizeof(o->o_op)) {
+			task_fail(v->v_etcd, o->o_id, "malformed queue entry",
+			    NULL);
+			cJSON_Delete(q);
+			free(o);
+			continue;
+		}
+		snprintf(o->o_op, sizeof(o->o_op), "%s", s);
+		s = "";
+		json_get_string(q, "vm", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_vm, sizeof(o->o_vm), "%s", s);
+		s = "";
+		json_get_string(q, "target", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_target, sizeof(o->o_target), "%s", s);
+		s = "";
+		json_get_string(q, "parent", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_parent, sizeof(o->o_parent), "%s", s);
+		json_get_int(q, "port", JSON_OPTIONAL, &port, NULL);
+		o->o_port = (int)port;
+		tmo = 60;
+		json_get_int(q, "timeout_s", JSON_OPTIONAL, &tmo, NULL);
+		o->o_timeout_s = (long)tmo;
+		params = cJSON_GetObjectItemCaseSensitive(q, "params");
+		if (cJSON_IsObject(params))
+			o->o_params = cJSON_Duplicate(params, 1);
+		cJSON_Delete(q);
+		if (task_run(v->v_etcd, o->o_id, op_main, o, op_free, err) != 0)
+			log_warnx("task %s: %s", kvs[i].kv_key, err);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
+/* QEMUs that died by themselves (guest poweroff, crash). */
+static void
+runner_check(struct vmops *v)
+{
+	char names[MAX_SLOTS][VM_NAME_MAX + 1];
+	struct vm_slot *s;
+	int i, n = 0;
+
+	pthread_mutex_lock(&v->v_mu);
+	for (i = 0; i < MAX_SLOTS; i++) {
+		s = &v->v_slots[i];
+		if (s->s_used && !s->s_busy && !vm_proc_alive(&s->s_proc)) {
+			snprintf(names[n++], sizeof(names[0]), "%s",
+			    s->s_proc.name);
+			vm_proc_release(&s->s_proc);
+			s->s_used = 0;
+		}
+	}
+	pthread_mutex_unlock(&v->v_mu);
+	for (i = 0; i < n; i++) {
+		log_info("vm %s: QEMU exited", names[i]);
+		vm_cleanup(&v->v_host, names[i], NULL);
+		state_put(v, names[i], "stopped", 0);
+	}
+}
+
+static void *
+runner_main(void *arg)
+{
+	struct vmops *v = arg;
+	uint64_t last_check = 0, now;
+	int stop;
+
+	for (;;) {
+		pthread_mutex_lock(&v->v_mu);
+		stop = v->v_stop;
+		pthread_mutex_unlock(&v->v_mu);
+		if (stop)
+			break;
+		if (cluster_state(v->v_cl) == CLUSTER_ACTIVE) {
+			if (!v->v_adopted) {
+				runner_adopt(v);
+				v->v_adopted = 1;
+			}
+			runner_queue(v);
+			now = clock_mono_ns();
+			if (now - last_check > 2 * NS_PER_S) {
+				runner_check(v);
+				last_check = now;
+			}
+		}
+		clock_sleep_ns(100 * NS_PER_MS);
+	}
+	return NULL;
+}
+
+struct vmops *
+vmops_new(const struct hvd_config *cf, struct cluster *cl, char *err)
+{
+	struct vmops *v;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		err_errno(err, "vmops");
+		return NULL;
+	}
+	v->v_cf = cf;
+	v->v_cl = cl;
+	v->v_etcd = cluster_etcd(cl);
+	pthread_mutex_init(&v->v_mu, NULL);
+	snprintf(v->v_host.run_base, sizeof(v->v_host.run_base), "%s",
+	    cf->cf_vm_dir);
+	snprintf(v->v_host.qemu, sizeof(v->v_host.qemu), "%s",
+	    cf->cf_qemu_bin);
+	snprintf(v->v_host.bridge, sizeof(v->v_host.bridge), "%.31s",
+	    cf->cf_ovs_bridge);
+	snprintf(v->v_host.ovs_db, sizeof(v->v_host.ovs_db), "%s",
+	    cf->cf_ovs_db);
+	if (pthread_create(&v->v_th, NULL, runner_main, v) != 0) {
+		err_errno(err, "vm runner thread");
+		free(v);
+		return NULL;
+	}
+	v->v_started = 1;
+	return v;
+}
+
+void
+vmops_free(struct vmops *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	pthread_mutex_lock(&v->v_mu);
+	v->v_stop = 1;
+	pthread_mutex_unlock(&v->v_mu);
+	if (v->v_started)
+		pthread_join(v->v_th, NULL);
+	/* Close QMP connections; the VMs keep running. */
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (v->v_slots[i].s_used)
+			vm_proc_release(&v->v_slots[i].s_proc);
+	pthread_mutex_destroy(&v->v_mu);
+	free(v);
+}
+
+/* --- API side --- */
+
+static void
+set_field(char *field, const char *fld)
+{
+	if (field != NULL)
+		snprintf(field, 64, "%s", fld != NULL ? fld : "");
+}
+
+#define FAIL(st, fld, ...) do {						\
+	*status = (st);							\
+	set_field(field, (fld));					\
+	err_set(err, __VA_ARGS__);					\
+	goto out;							\
+} while (0)
+
+static int
+need_active(struct vmops *v, int *status, char *err)
+{
+	if (cluster_state(v->v_cl) != CLUSTER_ACTIVE) {
+		*status = 409;
+		return err_set(err, "this node is not in an active cluster");
+	}
+	return 0;
+}
+
+int
+vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
+    char *field, char *err)
+{
+	struct vm_config c;
+	cJSON *cfg = NULL, *rec = NULL;
+	const cJSON *d;
+	char node[HVD_NAME_MAX], key[128], ts[32], bad[64] = "", *s = NULL;
+	int online = 0, rc = -1, r, i = 0;
+
+	*out = NULL;
+	field[0] = '\0';
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (!cJSON_IsObject(body))
+		FAIL(400, NULL, "the body must be a VM config object");
+	cfg = cJSON_Duplicate(body, 1);
+	snprintf(node, sizeof(node), "%s", v->v_cf->cf_node);
+	d = cJSON_GetObjectItemCaseSensitive(cfg, "node");
+	if (d != NULL) {
+		if (!cJSON_IsString(d) || strlen(d->valuestring) >=
+		    sizeof(node))
+			FAIL(400, "node", "'node' must be a node name");
+		snprintf(node, sizeof(node), "%s", d->valuestring);
+	}
+	/* Host paths of disks are hvd's business (pools), not a caller's. */
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(cfg, "disks")) {
+		if (cJSON_GetObjectItemCaseSensitive(d, "path") != NULL) {
+			snprintf(bad, sizeof(bad), "disks[%d].path", i);
+			FAIL(400, bad, "'%s' is set by hvd from the pool; "
+			    "give pool and volume", bad);
+		}
+		i++;
+	}
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "node", node);
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "node");
+	if (vm_config_from_json(cfg, &c, bad, sizeof(bad), err) != 0) {
+		*status = 400;
+		snprintf(field, 64, "%s", bad);
+		goto out;
+	}
+	if (!vm_valid_name(c.name))
+		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
+		    "or '.', starting with a letter or digit");
+	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(400, "node", "no node '%s' in the cluster", node);
+	cJSON_AddItemToObject(rec, "config", vm_config_to_json(&c));
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(rec, "created", ts);
+	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, c.name);
+	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
+		FAIL(500, NULL, "out of memory");
+	r = etcd_create(v->v_etcd, key, s, 0, err);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, "name", "a VM named '%s' exists", c.name);
+	state_put(v, c.name, "stopped", 0);
+	*out = rec_view(v, c.name, rec);
+	*status = 201;
+	rc = 0;
+out:
+	free(s);
+	cJSON_Delete(cfg);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+/* rec + "name" + "state" (and "pid") merged for answers. */
+static cJSON *
+rec_view(struct vmops *v, const char *name, cJSON *rec)
+{
+	cJSON *st = NULL, *o = cJSON_CreateObject(), *p;
+	char state[32];
+
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "node", rec_node(rec));
+	if (state_get(v, name, state, sizeof(state), &st, NULL) != 0)
+		snprintf(state, sizeof(state), "unknown");
+	cJSON_AddStringToObject(o, "state", state);
+	if (st && cJSON_IsNumber(p = cJSON_GetObjectItemCaseSensitive(st,
+	    "pid")) && strcmp(state, "running") == 0)
+		cJSON_AddNumberToObject(o, "pid", p->valuedouble);
+	cJSON_Delete(st);
+	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "config");
+	if (p)
+		cJSON_AddItemToObject(o, "config", p);
+	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "created");
+	if (p)
+		cJSON_AddItemToObject(o, "created", p);
+	return o;
+}
+
+int
+vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	cJSON *arr, *rec;
+
+	*out = NULL;
+	if (need_active(v, status, err) != 0)
+		return -1;
+	*status = 503;
+	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0)
+		return -1;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
+		    NULL)) == NULL)
+			continue;
+		cJSON_AddItemToArray(arr, rec_view(v, kvs[i].kv_key +
+		    strlen(VMS_PREFIX), rec));
+		cJSON_Delete(rec);
+	}
+	etcd_kvs_free(kvs, n);
+	*out = arr;
+	*status = 200;
+	return 0;
+}
+
+int
+vmops_get(struct vmops *v, const char *name, cJSON **out, int *status,
+    char *err)
+{
+	cJSON *rec;
+	int r;
+
+	*out = NULL;
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (!vm_valid_name(name) ||
+	    (r = rec_get(v, name, &rec, NULL, err)) == 0) {
+		*status = 404;
+		return err_set(err, "no VM '%s'", name);
+	}
+	if (r < 0) {
+		*status = 503;
+		return -1;
+	}
+	*out = rec_view(v, name, rec);
+	cJSON_Delete(rec);
+	*status = 200;
+	return 0;
+}
+
+int
+vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
+    cJSON **out, int *status, char *field, char *err)
+{
+	struct vm_config c;
+	cJSON *rec = NULL;
+	char key[128], st[32], busy[TASK_ID_LEN + 16], bad[64] = "", *s = NULL;
+	const cJSON *d;
+	int64_t rev;
+	int r, rc = -1, locked = 0, i = 0;
+	static const char lockid[] = "config-edit";
+
+	*out = NULL;
+	field[0] = '\0';
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, &rev,
+	    err)) == 0)
+		FAIL(404, NULL, "no VM '%s'", name);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if (!cJSON_IsObject(body))
+		FAIL(400, NULL, "the body must be a VM config object");
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "disks")) {
+		if (cJSON_GetObjectItemCaseSensitive(d, "path") != NULL) {
+			snprintf(bad, sizeof(bad), "disks[%d].path", i);
+			FAIL(400, bad, "'%s' is set by hvd from the pool", bad);
+		}
+		i++;
+	}
+	if (vm_config_from_json(body, &c, bad, sizeof(bad), err) != 0) {
+		*status = 400;
+		snprintf(field, 64, "%s", bad);
+		goto out;
+	}
+	if (strcmp(c.name, name) != 0)
+		FAIL(400, "name", "'name' cannot change (%s)", name);
+	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	locked = 1;
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (strcmp(st, "stopped") != 0)
+		FAIL(409, NULL, "VM %s is %s; stop it to change its config",
+		    name, st);
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "config",
+	    vm_config_to_json(&c));
+	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
+		FAIL(500, NULL, "out of memory");
+	if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	*out = rec_view(v, name, rec);
+	*status = 200;
+	rc = 0;
+out:
+	if (locked)
+		unlock_vm(v, name, lockid);
+	free(s);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+int
+vmops_delete(struct vmops *v, const char *name, int *status, char *err)
+{
+	cJSON *rec = NULL;
+	char key[128], st[32], busy[TASK_ID_LEN + 16];
+	char *field = NULL;
+	int r, rc = -1, locked = 0;
+	static const char lockid[] = "delete";
+
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, NULL,
+	    err)) == 0)
+		FAIL(404, NULL, "no VM '%s'", name);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	locked = 1;
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (strcmp(st, "stopped") != 0)
+		FAIL(409, NULL, "VM %s is %s; stop it before deleting it",
+		    name, st);
+	/* Disks are not deleted: pools (and their LUN allocations) keep
+	 * them until a volume delete, so no disk another VM uses is lost. */
+	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	if (etcd_delete(v->v_etcd, key, 0, err) < 0)
+		FAIL(503, NULL, "%s", err);
+	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	etcd_delete(v->v_etcd, key, 0, NULL);
+	*status = 200;
+	rc = 0;
+out:
+	(void)field;
+	if (locked)
+		unlock_vm(v, name, lockid);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+int
+vmops_action(struct vmops *v, const char *name, const char *action,
+    const cJSON *args, const char *user, char id[TASK_ID_LEN], int *status,
+    char *field, char *err)
+{
+	cJSON *rec = NULL, *q = NULL;
+	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], type[32];
+	int64_t tmo = 60;
+	int r, rc = -1, online = 0, locked = 0;
+
+	id[0] = '\0';
+	field[0] = '\0';
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (args != NULL && cJSON_GetArraySize(args) > 0) {
+		static const char *const keys[] = { "timeout_s", NULL };
+		const char *badk = NULL;
+
+		if (json_check_keys(args, keys, &badk, err) != 0)
+			FAIL(400, badk, "%s", err);
+		if (json_get_int(args, "timeout_s", JSON_OPTIONAL, &tmo,
+		    err) != 0)
+			FAIL(400, "timeout_s", "%s", err);
+		if (tmo < 1 || tmo > 3600)
+			FAIL(400, "timeout_s", "'timeout_s' must be 1..3600");
+		if (strcmp(action, "shutdown") != 0)
+			FAIL(400, "timeout_s", "'timeout_s' is for shutdown");
+	}
+	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, NULL,
+	    err)) == 0)
+		FAIL(404, NULL, "no VM '%s'", name);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	snprintf(owner, sizeof(owner), "%s", rec_node(rec));
+	if ((r = cluster_node_info(v->v_cl, owner, NULL, 0, &online,
+	    err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0 || !online)
+		FAIL(409, NULL, "node %s of VM %s is offline", owner, name);
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (strcmp(action, "start") == 0 && strcmp(st, "running") == 0)
+		FAIL(409, NULL, "VM %s is already running", name);
+	if (strcmp(action, "start") != 0 && strcmp(st, "stopped") == 0)
+		FAIL(409, NULL, "VM %s is not running", name);
+	snprintf(type, sizeof(type), "vm%.24s", action);
+	if (task_create(v->v_etcd, owner, type, name, user, id, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
+		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+		if (r < 0)
+			FAIL(503, NULL, "%s", err);
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	}
+	locked = 1;
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "op", action);
+	cJSON_AddStringToObject(q, "vm", name);
+	cJSON_AddNumberToObject(q, "timeout_s", (double)tmo);
+	if (queue_op(v, owner, id, q, err) != 0) {
+		task_fail(v->v_etcd, id, err, NULL);
+		FAIL(503, NULL, "%s", err);
+	}
+	locked = 0;
+	*status = 202;
+	rc = 0;
+out:
+	if (locked)
+		unlock_vm(v, name, id);
+	if (rc != 0)
+		id[0] = '\0';
+	cJSON_Delete(q);
+	cJSON_Delete(rec);
+	return rc;
+}
+
+int
+vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
+    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+    char *err)
+{
+	static const char *const keys[] = { "target", "live", "params", NULL };
+	cJSON *rec = NULL, *q = NULL;
+	const cJSON *params = NULL;
+	const char *target = NULL, *badk = NULL;
+	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], key[128];
+	char *s = NULL;
+	struct migrate_params mp;
+	int64_t rev;
+	int live = 0, r, rc = -1, online = 0, locked = 0;
+	static const char lockid[] = "offline-migrate";
+
+	id[0] = '\0';
+	field[0] = '\0';
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (body == NULL)
+		FAIL(400, "target", "'target' is required");
+	if (json_check_keys(body, keys, &badk, err) != 0)
+		FAIL(400, badk, "%s", err);
+	if (json_get_string(body, "target", JSON_REQUIRED, &target, err) != 0)
+		FAIL(400, "target", "%s", err);
+	if (json_get_bool(body, "live", JSON_OPTIONAL, &live, err) != 0)
+		FAIL(400, "live", "%s", err);
+	if (json_get_object(body, "params", JSON_OPTIONAL, &params, err) != 0)
+		FAIL(400, "params", "%s", err);
+	migrate_params_default(&mp);
+	if (params && migrate_params_from_json(params, &mp, err) != 0)
+		FAIL(400, "params", "%s", err);
+	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, &rev,
+	    err)) == 0)
+		FAIL(404, NULL, "no VM '%s'", name);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	snprintf(owner, sizeof(owner), "%s", rec_node(rec));
+	if (strcmp(owner, target) == 0)
+		FAIL(400, "target", "VM %s is already on node %s", name,
+		    target);
+	if ((r = cluster_node_info(v->v_cl, target, NULL, 0, &online,
+	    err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(400, "target", "no node '%s'", target);
+	if (!online)
+		FAIL(409, "target", "node %s is offline", target);
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (!live) {
+		if (strcmp(st, "stopped") != 0)
+			FAIL(409, NULL, "VM %s is %s: offline migration needs "
+			    "it stopped (or ask for \"live\": true)", name, st);
+		if ((r = lock_vm(v, name, lockid, busy, sizeof(busy),
+		    err)) < 0)
+			FAIL(503, NULL, "%s", err);
+		if (r == 0)
+			FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+		locked = 1;
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
+		    cJSON_CreateString(target));
+		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+		if ((s = cJSON_PrintUnformatted(rec)) == NULL)
+			FAIL(500, NULL, "out of memory");
+		if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
+			FAIL(503, NULL, "%s", err);
+		if (r == 0)
+			FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+		*status = 200;
+		rc = 0;
+		goto out;
+	}
+	if (strcmp(st, "running") != 0)
+		FAIL(409, NULL, "VM %s is %s: live migration needs it running",
+		    name, st);
+	if ((r = cluster_node_info(v->v_cl, owner, NULL, 0, &online,
+	    err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0 || !online)
+		FAIL(409, NULL, "node %s of VM %s is offline", owner, name);
+	if (task_create(v->v_etcd, owner, "vmmigrate", name, user, id,
+	    err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
+		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+		if (r < 0)
+			FAIL(503, NULL, "%s", err);
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	}
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "op", "migrate");
+	cJSON_AddStringToObject(q, "vm", name);
+	cJSON_AddStringToObject(q, "target", target);
+	if (params)
+		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
+	if (queue_op(v, owner, id, q, err) != 0) {
+		task_fail(v->v_etcd, id, err, NULL);
+		unlock_vm(v, name, id);
+		FAIL(503, NULL, "%s", err);
+	}
+	*status = 202;
+	rc = 0;
+out:
+	if (locked)
+		unlock_vm(v, name, lockid);
+	if (rc != 0)
+		id[0] = '\0';
+	free(s);
+	cJSON_Delete(q);
+	cJSON_Delete(rec);
+	return rc;
+}

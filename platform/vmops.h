@@ -1,0 +1,59 @@
+/*
+ * vmops.h - VMs in the cluster: their records in etcd, per-VM locks,
+ * operations queued to the node that runs the VM, and the node-local
+ * runner that does them with the VM layer (vm.h).
+ *
+ * etcd keys: /hvd/vms/NAME = {"config": VM config (vm.h JSON form),
+ * "node": owner, "created": time}; /hvd/vmstate/NAME = {"state":
+ * "running"|"stopped", "node", "pid", "since"} written by the owner;
+ * /hvd/locks/vms/NAME = {"task": ID, "node"} while an operation runs (two
+ * operations on one VM never interleave); /hvd/queue/NODE/TASKID = an
+ * operation for NODE's runner.  Any node takes API requests: it checks,
+ * locks, records a queued task and queues it; the owner's runner claims it
+ * (delete-if-unchanged), runs it as a task and unlocks.  At start the
+ * runner adopts the QEMUs of its VMs (a restarted hvd never kills VMs).
+ *
+ * API-facing calls return 0, or -1 with err, *status (HTTP) and, where it
+ * applies, the offending field in field (64 bytes).
+ */
+#ifndef HVD_VMOPS_H
+#define HVD_VMOPS_H
+
+#include <cjson/cJSON.h>
+
+#include "platform/config.h"
+#include "platform/task.h"
+
+struct vmops;
+struct cluster;
+
+struct vmops *vmops_new(const struct hvd_config *cf, struct cluster *cl,
+    char *err);
+/* Stop the runner thread (VMs keep running); free. */
+void vmops_free(struct vmops *v);
+
+/* POST /vms: body = VM config + optional "node".  *out = the record. */
+int vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
+    int *status, char *field, char *err);
+/* GET /vms and GET /vms/NAME: records with their state. */
+int vmops_list(struct vmops *v, cJSON **out, int *status, char *err);
+int vmops_get(struct vmops *v, const char *name, cJSON **out, int *status,
+    char *err);
+/* PUT /vms/NAME/config: replace the config of a stopped VM. */
+int vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
+    cJSON **out, int *status, char *field, char *err);
+/* DELETE /vms/NAME: refused (409) while it runs or is locked. */
+int vmops_delete(struct vmops *v, const char *name, int *status,
+    char *err);
+/* POST /vms/NAME/{start,stop,shutdown}: queue the action on the owner;
+ * id = the task. args may be NULL ({"timeout_s": N} for shutdown). */
+int vmops_action(struct vmops *v, const char *name, const char *action,
+    const cJSON *args, const char *user, char id[TASK_ID_LEN], int *status,
+    char *field, char *err);
+/* POST /vms/NAME/migrate {"target": NODE, "live": B, ...}: offline moves
+ * a stopped VM at once (*id = ""); live queues a migration task. */
+int vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
+    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+    char *err);
+
+#endif

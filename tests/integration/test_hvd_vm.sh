@@ -1,0 +1,82 @@
+#!/bin/sh
+# test_hvd_vm: VMs through hvd on a 2-node cluster (real etcd and QEMU):
+# create (validated: a bad field is refused and changes nothing), start as
+# a task, status, delete refused while running, live migration node1 ->
+# node2 with QEMU's figures in the task result, SIGKILL of hvd on node2
+# leaves the VM running and a restarted hvd adopts it (same pid), stop,
+# offline migration back, delete.  No NICs: the netns nodes run no OVS.
+. "$(dirname "$0")/hvd_lib.sh"
+
+fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 25 "$f"; done; exit 1; }
+
+# gone PID: the process has exited (absent or a zombie not reaped yet by
+# its parent, which for a daemonized QEMU is not us), waiting up to 5 s.
+gone() {
+	t=0
+	while [ -e "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]; do
+		t=$((t + 1)); [ $t -lt 50 ] || return 1; sleep 0.1
+	done
+}
+
+G=$HVD_TOP/build/guest
+[ -f "$G/vmlinux" ] && [ -f "$G/initrd.img" ] || { echo "guest image not built (make guest)"; exit 77; }
+command -v qemu-system-x86_64 >/dev/null || { echo "no QEMU"; exit 77; }
+
+hvd_setup 2
+for i in 1 2; do hvd_start $i || fail "hvd $i did not start"; done
+hvd_form_cluster vmlab || fail "cluster did not form"
+
+# A malformed VM is refused with the field named, and nothing is created.
+out=$(hvctl_on 1 api POST /api/v1/vms '{"name": "vm1", "vcpus": "two"}' 2>&1) &&
+    fail "a string vcpus is refused"
+echo "$out" | grep -q '400' || fail "400 for a wrong type: $out"
+out=$(hvctl_on 1 api POST /api/v1/vms '{"name": "vm1", "disks": [{"pool": "p", "volume": "v", "path": "/etc/shadow"}]}' 2>&1) &&
+    fail "a disk path from the caller is refused"
+hvctl_on 1 --json vm list | grep -q vm1 && fail "refused creates left nothing"
+
+hvctl_on 1 vm create vm1 --node node1 --memory 128 --kernel "$G/vmlinux" \
+    --initrd "$G/initrd.img" --cmdline "console=ttyS0 quiet" ||
+    fail "vm create"
+hvctl_on 2 vm create vm1 --memory 128 --kernel "$G/vmlinux" 2>/dev/null &&
+    fail "a second vm1 is refused"
+hvctl_on 2 vm start vm1 || fail "vm start (asked on node2, runs on node1)"
+hvctl_on 1 vm status vm1 | grep -q "running on node1" || fail "vm1 runs on node1"
+pid1=$(hvctl_on 1 --json vm show vm1 | json_field pid)
+kill -0 "$pid1" || fail "QEMU pid $pid1 is alive"
+hvctl_on 1 vm start vm1 2>/dev/null && fail "start of a running VM is refused"
+hvctl_on 1 vm delete vm1 2>/dev/null && fail "delete of a running VM is refused"
+hvctl_on 1 vm migrate vm1 node2 2>/dev/null && fail "offline migration of a running VM is refused"
+
+sleep 3	# let the guest boot a little
+out=$(hvctl_on 2 --json vm migrate vm1 node2 --live) || fail "live migration: $out"
+echo "$out" | grep -q '"state":[[:space:]]*"ok"' || fail "migration task ok: $out"
+echo "$out" | grep -q '"downtime_ms"' || fail "QEMU figures in the result: $out"
+echo "$out" | grep -E '"(total_time_ms|downtime_ms|transferred_bytes)"'
+gone "$pid1" || fail "the source QEMU is gone"
+hvctl_on 1 vm status vm1 | grep -q "running on node2" || fail "vm1 runs on node2"
+pid2=$(hvctl_on 1 --json vm show vm1 | json_field pid)
+kill -0 "$pid2" || fail "target QEMU $pid2 alive"
+
+# The control plane dies: the VM does not.
+hvd_kill 2 KILL
+sleep 1
+kill -0 "$pid2" || fail "VM survives SIGKILL of hvd"
+hvd_start 2 || fail "hvd 2 restart"
+t=0
+while ! grep -q "vm vm1: adopted running QEMU (pid $pid2)" "$HVD_TMP/n2/hvd.log"; do
+	t=$((t + 1)); [ $t -lt 100 ] || fail "restarted hvd adopts vm1"; sleep 0.2
+done
+# Wait for node2's lease so actions can be queued to it.
+t=0
+while ! hvctl_on 1 --json node list | tr -d '\n\t ' | grep -q '"name":"node2"[^}]*"state":"online"'; do
+	t=$((t + 1)); [ $t -lt 100 ] || fail "node2 online again"; sleep 0.2
+done
+hvctl_on 1 vm stop vm1 || fail "vm stop after adoption"
+gone "$pid2" || fail "QEMU stopped"
+hvctl_on 1 vm status vm1 | grep -q "stopped" || fail "vm1 stopped"
+hvctl_on 1 vm migrate vm1 node1 || fail "offline migration"
+hvctl_on 1 vm status vm1 | grep -q "stopped on node1" || fail "vm1 on node1"
+hvctl_on 1 --json task list | grep -c '"state":[[:space:]]*"ok"'
+hvctl_on 1 vm delete vm1 || fail "vm delete"
+hvctl_on 1 --json vm list | grep -q vm1 && fail "vm1 deleted"
+echo PASS
