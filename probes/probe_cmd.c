@@ -202,14 +202,14 @@ probe_ping_cmd(int argc, char **argv)
 	signals_block(&set);
 	p = probe_ping_start(&o, err);
 	if (p == NULL) {
-		log_warnx("probe ping: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	while (!probe_ping_wait(p, 0) || o.duration_ns == 0)
 		if (signals_wait(&set, 100))
 			break;
 	if (probe_ping_stop(p, &r, err) == -1) {
-		log_warnx("probe ping: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	probe_ping_summary(&r, line, sizeof(line));
@@ -225,11 +225,11 @@ probe_ping_cmd(int argc, char **argv)
 		    r.pr_event_lines_skipped);
 	if (json != NULL && write_json(json, probe_ping_result_json(&r,
 	    timeline), err) == -1) {
-		log_warnx("probe ping: %s", err);
+		log_warnx("%s", err);
 		goto out;
 	}
 	if (csv != NULL && probe_ping_write_csv(&r, csv, err) == -1) {
-		log_warnx("probe ping: %s", err);
+		log_warnx("%s", err);
 		goto out;
 	}
 	rc = 0;
@@ -319,14 +319,14 @@ probe_tcp_cmd(int argc, char **argv)
 	signals_block(&set);
 	p = probe_tcp_start(&o, err);
 	if (p == NULL) {
-		log_warnx("probe tcp: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	while (!probe_tcp_wait(p, 0) || o.duration_ns == 0)
 		if (signals_wait(&set, 100))
 			break;
 	if (probe_tcp_stop(p, &r, err) == -1) {
-		log_warnx("probe tcp: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	probe_tcp_summary(&r, line, sizeof(line));
@@ -334,7 +334,7 @@ probe_tcp_cmd(int argc, char **argv)
 	fflush(stdout);
 	if (json != NULL && write_json(json, probe_tcp_result_json(&r,
 	    timeline), err) == -1) {
-		log_warnx("probe tcp: %s", err);
+		log_warnx("%s", err);
 		goto out;
 	}
 	rc = 0;
@@ -434,7 +434,7 @@ probe_integrity_cmd(int argc, char **argv)
 	signals_block(&set);
 	p = probe_integrity_start(&o, err);
 	if (p == NULL) {
-		log_warnx("probe integrity: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	t0 = clock_mono_ns();
@@ -448,7 +448,7 @@ probe_integrity_cmd(int argc, char **argv)
 	}
 	probe_integrity_progress(p, &acked, &last, &ended);
 	if (probe_integrity_stop(p, &a, err) == -1) {
-		log_warnx("probe integrity: %s", err);
+		log_warnx("%s", err);
 		return 2;
 	}
 	log_info("probe integrity: journal ended (%s) after %llu acks, last "
@@ -456,7 +456,7 @@ probe_integrity_cmd(int argc, char **argv)
 	    (unsigned long long)a.ia_n, (unsigned long long)(a.ia_n ?
 	    a.ia_seq[a.ia_n - 1] : 0));
 	if (probe_integrity_verify(&o, &a, wait_ns, &js, &r, err) == -1) {
-		log_warnx("probe integrity: %s", err);
+		log_warnx("%s", err);
 		goto out;
 	}
 	integrity_summary(o.target, &r, line, sizeof(line));
@@ -464,7 +464,7 @@ probe_integrity_cmd(int argc, char **argv)
 	fflush(stdout);
 	if (json != NULL && write_json(json, integrity_result_json(o.target,
 	    &a, &js, &r), err) == -1) {
-		log_warnx("probe integrity: %s", err);
+		log_warnx("%s", err);
 		goto out;
 	}
 	rc = r.ir_lost_acked > 0 ? 3 : 0;

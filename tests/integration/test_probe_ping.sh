@@ -78,10 +78,16 @@ run() {
 	done
 	"$hv" probe ping --to 198.18.251.2 --netns "$nsa" --interval $iv \
 	    --duration 5 --json "$json" --csv "$dir/$name.csv" \
+	    --events "$dir/$name.events" \
 	    >"$dir/$name.out" 2>&1 &
 	probe_pid=$!
 	sleep 1.5
 	t1=$(now_ns); sh -c "$on" || fail "$name: cut on"; t2=$(now_ns)
+	# What `hvlab inject` would log: the probe must place it on its
+	# timeline (and skip a line that is not an event).
+	echo "{\"event\":\"cut\",\"target\":\"$name\",\"wall_ns\":$t2}" \
+	    >>"$dir/$name.events"
+	echo "not an event" >>"$dir/$name.events"
 	sleep "$hold"
 	t3=$(now_ns); sh -c "$off" || fail "$name: cut off"; t4=$(now_ns)
 	wait "$probe_pid"; rc=$?; probe_pid=''
@@ -124,6 +130,15 @@ run() {
 		exit !(d >= lo / 1000 - 2 * iv && d <= hi / 1000 + 2 * iv) }' ||
 		fail "$name: downtime $down ms is not within 2 intervals of" \
 		    "the cut ($((cut_min / 1000))..$((cut_max / 1000)) ms)"
+	grep -q "\"label\":[[:space:]]*\"cut $name\"" "$json" ||
+		fail "$name: the event is not marked on the timeline"
+	mark=$(jget "$json" t_ms)
+	dstart=$(jget "$json" downtime_start_ms)
+	dend=$(jget "$json" downtime_end_ms)
+	echo "$name: mark 'cut $name' at $mark ms, downtime $dstart .. $dend ms"
+	awk -v m="$mark" -v a="$dstart" -v b="$dend" \
+	    'BEGIN { exit !(m >= a && m <= b) }' ||
+		fail "$name: the cut's mark is not inside the downtime"
 	[ "$sent" -eq $((5000 / iv)) ] ||
 		fail "$name: sent $sent requests, expected $((5000 / iv))"
 	[ "$((sent - lost))" -eq "$replies" ] ||
