@@ -887,6 +887,8 @@ set_field(char *field, const char *fld)
 	goto out;							\
 } while (0)
 
+static cJSON *rec_view(struct vmops *v, const char *name, cJSON *rec);
+
 static int
 need_active(struct vmops *v, int *status, char *err)
 {
