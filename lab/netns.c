@@ -670,23 +670,15 @@ make_ns(const struct lab *lab, const char *node, int arp_ignore, char *err)
 /* A cable: veth dev_a in <lab>-node_a <-> dev_b in <lab>-node_b. */
 static int
 make_cable(const struct lab *lab, const char *node_a, const char *dev_a,
-    const char *node_b, const char *dev_b, uint64_t rate_kbit, char *err)
+    const char *node_b, const char *dev_b, char *err)
 {
-	char na[64], nb[64], rate[32];
+	char na[64], nb[64];
 
 	ns_name(lab->l_topo.t_name, node_a, na, sizeof(na));
 	ns_name(lab->l_topo.t_name, node_b, nb, sizeof(nb));
 	if (xrun(err, "ip", "link", "add", "name", dev_a, "netns", na,
 	    "type", "veth", "peer", "name", dev_b, "netns", nb, NULL) < 0 ||
 	    txcsum_off(na, dev_a, err) < 0 || txcsum_off(nb, dev_b, err) < 0)
-		return -1;
-	if (rate_kbit == 0)
-		return 0;
-	snprintf(rate, sizeof(rate), "%llukbit", (unsigned long long)rate_kbit);
-	if (xrun(err, "tc", "-n", na, "qdisc", "replace", "dev", dev_a, "root",
-	    "tbf", "rate", rate, "burst", "64kb", "latency", "50ms", NULL) < 0 ||
-	    xrun(err, "tc", "-n", nb, "qdisc", "replace", "dev", dev_b, "root",
-	    "tbf", "rate", rate, "burst", "64kb", "latency", "50ms", NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -703,16 +695,6 @@ up_steps(struct lab *lab, char *err)
 	uint64_t t0 = clock_mono_ns();
 
 	memset(pids, 0, sizeof(pids));
-	if (mkdir_one(lab_state_root(), err) < 0) {
-		/* the root may need its parents */
-		char tmp[LAB_PATH_MAX];
-
-		snprintf(tmp, sizeof(tmp), "%s", lab_state_root());
-		if (xrun(err, "mkdir", "-p", tmp, NULL) < 0)
-			return -1;
-	}
-	if (mkdir(lab->l_state, 0755) < 0)
-		return err_errno(err, "%s", lab->l_state);
 	snprintf(path, sizeof(path), "%s/topology.yaml", lab->l_state);
 	if (copy_file(t->t_file, path, err) < 0)
 		return -1;
@@ -746,7 +728,7 @@ up_steps(struct lab *lab, char *err)
 			snprintf(hdev, sizeof(hdev), "eth%d", j);
 			snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
 			if (make_cable(lab, h->h_name, hdev, "sw", dev,
-			    h->h_rate_kbit, err) < 0)
+			    err) < 0)
 				return err_prefix(err, "host %s nic eth%d",
 				    h->h_name, j);
 		}
@@ -755,7 +737,7 @@ up_steps(struct lab *lab, char *err)
 		ns_name(t->t_name, "san", ns, sizeof(ns));
 		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
 		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "san", "eth0", "sw", "san", 0, err) < 0 ||
+		if (make_cable(lab, "san", "eth0", "sw", "san", err) < 0 ||
 		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
 		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
 			return err_prefix(err, "san");
@@ -764,7 +746,7 @@ up_steps(struct lab *lab, char *err)
 		ns_name(t->t_name, "st", ns, sizeof(ns));
 		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
 		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "st", "eth0", "sw", "st", 0, err) < 0 ||
+		if (make_cable(lab, "st", "eth0", "sw", "st", err) < 0 ||
 		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
 		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
 			return err_prefix(err, "station");
@@ -855,6 +837,13 @@ netns_up(struct lab *lab, char *err)
 		return err_set(err, "lab up needs root (namespaces)");
 	if (check_clash(lab, err) < 0)
 		return -1;
+	if (mkdir_one(lab_state_root(), err) < 0 &&
+	    xrun(err, "mkdir", "-p", lab_state_root(), NULL) < 0)
+		return -1;
+	/* The state directory is the lab's lock: a second `up` of the same
+	 * name fails here and must not tear down the first one's lab. */
+	if (mkdir(lab->l_state, 0755) < 0)
+		return err_errno(err, "%s", lab->l_state);
 	if (up_steps(lab, err) == 0)
 		return 0;
 	if (getenv("HVLAB_KEEP_FAILED") != NULL) {
@@ -1283,8 +1272,9 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 			const cJSON *n = cJSON_GetObjectItem(l, "ifname");
 			cJSON *p;
 
-			if (!cJSON_IsString(n) || strcmp(n->valuestring,
-			    "lo") == 0)
+			/* Cables only: veths have a peer namespace. */
+			if (!cJSON_IsString(n) ||
+			    cJSON_GetObjectItem(l, "link_netnsid") == NULL)
 				continue;
 			p = cJSON_CreateObject();
 			cJSON_AddItemToArray(ports, p);

@@ -100,6 +100,45 @@ wait_dev(FILE *f, const char *dev)
 	    "sleep 0.05; done\n", dev, dev);
 }
 
+/*
+ * Link rate cap: an OVS QoS (linux-htb, max-rate) on the port.  OVS owns
+ * the root qdisc of its ports and would delete a tc qdisc made outside;
+ * with its own QoS the cap is kept in the node's database, applies to
+ * every member of a bond and survives power cycles.
+ */
+static void
+qos_id(FILE *f, const struct topo_host *h, int nic)
+{
+	const char *c;
+
+	fprintf(f, "@qos_");
+	for (c = h->h_name; *c; c++)
+		fputc(*c == '-' ? '_' : *c, f);
+	if (nic >= 0)
+		fprintf(f, "_%d", nic);
+}
+
+/* " qos=@id" and the command making the QoS row; nic -1 for a bond. */
+static void
+qos_ref(FILE *f, const struct topo_host *h, int nic)
+{
+	if (h->h_rate_kbit == 0)
+		return;
+	fprintf(f, " qos=");
+	qos_id(f, h, nic);
+}
+
+static void
+qos_def(FILE *f, const struct topo_host *h, int nic, const char *sep)
+{
+	if (h->h_rate_kbit == 0)
+		return;
+	fprintf(f, "%s-- --id=", sep);
+	qos_id(f, h, nic);
+	fprintf(f, " create qos type=linux-htb other-config:max-rate=%llu",
+	    (unsigned long long)h->h_rate_kbit * 1000ULL);
+}
+
 void
 ovs_switch_port(FILE *f, const struct topo_host *h, const char *bridge,
     const char *sep)
@@ -116,12 +155,16 @@ ovs_switch_port(FILE *f, const struct topo_host *h, const char *bridge,
 		fprintf(f, " bond_mode=balance-tcp lacp=active "
 		    "other_config:lacp-time=fast");
 		trunks(f, h);
+		qos_ref(f, h, -1);
+		qos_def(f, h, -1, sep);
 		return;
 	}
 	for (j = 0; j < h->h_nics; j++) {
 		fprintf(f, "%s-- --may-exist add-port %s %s-eth%d", sep, bridge,
 		    h->h_name, j);
 		trunks(f, h);
+		qos_ref(f, h, j);
+		qos_def(f, h, j, sep);
 	}
 }
 
@@ -214,6 +257,8 @@ ovs_write_host(const struct lab *lab, const struct topo_host *h,
 	} else {
 		fprintf(f, " \\\n  -- --may-exist add-port br0 eth0");
 	}
+	qos_ref(f, h, -1);
+	qos_def(f, h, -1, " \\\n  ");
 	mac_of(h->h_mgmt_addr, mac, sizeof(mac));
 	fprintf(f, " \\\n  -- --may-exist add-port br0 mgmt");
 	if (h->h_mode == TOPO_PORT_TRUNK)

@@ -56,7 +56,7 @@ struct topo_host {
 	enum topo_port_mode h_mode;	/* switch ports toward this host */
 	int h_trunks[TOPO_MAX_VLANS];	/* VLANs carried (trunk) */
 	int h_ntrunks;
-	uint64_t h_rate_kbit;		/* tc tbf cap per NIC, 0 = none */
+	uint64_t h_rate_kbit;		/* rate cap per cable end, 0 = none */
 	uint32_t h_mgmt_addr;		/* host order */
 	uint32_t h_storage_addr;	/* 0 = none */
 };

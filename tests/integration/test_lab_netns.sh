@@ -110,8 +110,14 @@ done
 [ "$(col host2 2)" = off ] && ok "status shows host2 off" || bad "status shows host2 off"
 check "host1 no longer reaches host2" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $(col host2 3)"
 
-# 6. Power on: back, with its disk.
+# 6. Power on: back, with its disk, starting the platform's services.
+printf '# a platform service\nrespawn sleep 7777\n' >"$STATE/host2/disk/services"
 check "inject power-on host2" "$HVLAB" inject power-on host2 --lab $LAB
+check "host2's init started the service from its disk" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- ps -o pid,args | grep -q '[s]leep 7777'"
+spid=$(x host2 ps -o pid,args | awk '$2 == "sleep" && $3 == 7777 { print $1 }')
+x host2 kill "$spid"
+sleep 2
+check "host2's init respawned the service" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- ps -o pid,args | awk '\$2 == \"sleep\" && \$3 == 7777 && \$1 != $spid' | grep -q ."
 check "host2 has its disk contents after power-on" sh -c "[ \"\$(\"$HVLAB\" lab exec host2 --lab $LAB -- cat /var/lib/hvd/marker)\" = survives ]"
 check "host1 reaches host2 again" reach host1 "$(col host2 3)"
 check "switch port host2-eth0 has carrier again" sh -c "ip -n $LAB-sw -o link show host2-eth0 | grep -q LOWER_UP"

@@ -49,6 +49,8 @@ out=$("$HVLAB" lab up -f "$TMP/clash.yaml" --lab t3d 2>&1)
 [ -z "$(ls /run/netns | grep '^t3d-')" ] && [ ! -e "$ROOT/t3d" ] &&
 	ok "the refused lab left nothing" || bad "the refused lab left nothing"
 
+check "a1's cable is capped at 100 Mbit/s on both ends" sh -c "tc -n t3b-sw class show dev a1-eth0 | grep -q 'ceil 100Mbit' && tc -n t3b-a1 class show dev eth0 | grep -q 'ceil 100Mbit'"
+check "a2's cable is not capped" sh -c "! tc -n t3b-sw class show dev a2-eth0 | grep -q ceil"
 for l in t3b t3c; do
 	a1=$(col $l a1 3) a2=$(col $l a2 3) a3=$(col $l a3 3)
 	check "$l: station reaches a1 (trunk)" reach $l st "$a1"
