@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,27 @@
 
 #include "err.h"
 #include "lab/lab.h"
+
+volatile int lab_interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	lab_interrupted = 1;
+}
+
+void
+lab_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 const char *
 lab_state_root(void)

@@ -27,6 +27,11 @@ struct lab {
 	int l_progress;			/* print one line per phase */
 };
 
+/* Set by lab_catch_signals' handler on SIGINT/SIGTERM/SIGHUP; long
+ * operations (lab up) check it between steps and undo what they made. */
+extern volatile int lab_interrupted;
+void lab_catch_signals(void);
+
 /* State directory of lab name into buf. */
 void lab_state_dir(const char *name, char *buf, size_t len);
 /* Root of all labs' state directories. */

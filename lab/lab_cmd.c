@@ -102,6 +102,7 @@ cmd_up(int argc, char **argv)
 		goto out;
 	}
 	lab->l_progress = !o.quiet && isatty(STDOUT_FILENO);
+	lab_catch_signals();	/* ^C: undo what was made, then exit */
 	if (lab_provider_netns.lp_up(lab, err) < 0) {
 		fprintf(stderr, "hvlab: lab %s not up: %s\n",
 		    lab->l_topo.t_name, err);

@@ -438,7 +438,7 @@ wait_reach(const char *from, pid_t from_pid, uint32_t addr, long timeout_ms,
 	o.ns_pid = from_pid;
 	o.ns_types = from_pid ? PROC_NS_NET : 0;
 	o.stdin_null = 1;
-	while (clock_mono_ns() < end) {
+	while (clock_mono_ns() < end && !lab_interrupted) {
 		if (proc_run(argv, &o, 3000, NULL, e) == 0)
 			return 0;
 		clock_sleep_ns(100 * NS_PER_MS);
@@ -718,6 +718,8 @@ up_steps(struct lab *lab, char *err)
 		if (make_ns(lab, t->t_hosts[i].h_name, 1, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
 	lab_progress(lab, "cables");
 	for (i = 0; i < t->t_nhosts; i++) {
 		const struct topo_host *h = &t->t_hosts[i];
@@ -764,6 +766,8 @@ up_steps(struct lab *lab, char *err)
 	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
 		return -1;
 
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
 	lab_progress(lab, "node files");
 	if (node_dirs(lab, "sw", NODE_SWITCH, err) < 0)
 		return -1;
@@ -785,6 +789,8 @@ up_steps(struct lab *lab, char *err)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 	}
 
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
 	lab_progress(lab, "boot switch, SAN and %d host%s", t->t_nhosts,
 	    t->t_nhosts == 1 ? "" : "s");
 	nodes[n] = "sw";
@@ -803,6 +809,8 @@ up_steps(struct lab *lab, char *err)
 	}
 	if (node_wait(lab, pids, nodes, n, err) < 0)
 		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
 
 	if (t->t_station.st_present) {
 		lab_progress(lab, "wait for the network (LACP, learning)");
@@ -810,6 +818,8 @@ up_steps(struct lab *lab, char *err)
 		for (i = 0; i < t->t_nhosts; i++) {
 			if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
 				continue;
+			if (lab_interrupted)
+				return err_set(err, "interrupted");
 			if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
 			    REACH_TIMEOUT_MS, err) < 0)
 				return err_prefix(err, "host %s",
