@@ -59,6 +59,7 @@ static const struct {
 	{ "max_memory_mib", "%s MiB/VM" },
 	{ "max_vms", "%s VMs/host" },
 	{ "hosts", "%s hosts" },
+	{ "online", "%s online" },
 	{ "install_s", "%s s to install" },
 	{ "attach_s", "%s s to attach" },
 	{ "form_s", "%s s to form" },
@@ -99,6 +100,7 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 		const char *name = ms->ms_v[i].m_name;
 		int known = strcmp(name, "lost") == 0 ||
 		    strcmp(name, "sent") == 0 ||
+		    strcmp(name, "quorate") == 0 ||
 		    strcmp(name, "tcp_survived") == 0;
 
 		for (k = 0; !known && key_metrics[k].name != NULL; k++)

@@ -27,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "lab/lab.h"
 #include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/tcp.h"
@@ -164,10 +165,42 @@ hvlab_cmd(struct rctx *rc, long timeout_ms, char *err, const char *a0, ...)
 	return proc_run(argv, NULL, timeout_ms, NULL, err);
 }
 
+/* drv_env.e_exec: `hvlab lab exec HOST --lab LAB -- ARGV...`. */
+static int
+lab_exec(const struct drv_env *env, const char *host,
+    const char *const argv[], char **out, long timeout_ms, char *err)
+{
+	struct rctx *rc = env->e_exec_arg;
+	struct proc_result r;
+	const char *av[40];
+	int n = 0, i, ret;
+
+	av[n++] = rc->o->ro_self;
+	av[n++] = "lab";
+	av[n++] = "exec";
+	av[n++] = host;
+	av[n++] = "--lab";
+	av[n++] = rc->lab;
+	av[n++] = "--";
+	for (i = 0; argv[i] != NULL && n < 39; i++)
+		av[n++] = argv[i];
+	av[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	ret = proc_run(av, NULL, timeout_ms, &r, err);
+	if (ret == -1)
+		err_prefix(err, "%s", host);
+	if (out != NULL) {
+		*out = r.out;
+		r.out = NULL;
+	}
+	proc_result_free(&r);
+	return ret;
+}
+
 static int
 lab_bring_up(struct rctx *rc, char *err)
 {
-	char e[ERR_LEN], a[16];
+	char e[ERR_LEN], a[16], state[LAB_PATH_MAX];
 	size_t i;
 
 	rc->topo = calloc(1, sizeof(*rc->topo));
@@ -198,7 +231,12 @@ lab_bring_up(struct rctx *rc, char *err)
 		    sizeof(h->h_addr));
 		snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
 		    rc->lab, h->h_name);
+		lab_state_dir(rc->lab, state, sizeof(state));
+		snprintf(h->h_disk, sizeof(h->h_disk), "%.400s/%.40s/disk",
+		    state, h->h_name);
 	}
+	rc->env.e_exec = lab_exec;
+	rc->env.e_exec_arg = rc;
 	rc->env.e_hosts = rc->hosts;
 	rc->env.e_nhosts = i;
 	snprintf(rc->station_netns, sizeof(rc->station_netns), "%.40s-st",
@@ -349,16 +387,28 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		drv_task_init(&t);
 		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
 		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
-		if (r == 0) {
+		/* Formed = quorate with every host online (up to 2 min). */
+		while (r == 0) {
+			r = ops->cluster_info(rc->drv, &ci, e);
+			if (r != 0 || (ci.c_quorate && ci.c_online ==
+			    (int)rc->env.e_nhosts))
+				break;
+			if (clock_mono_ns() - t0 > 120 * NS_PER_S) {
+				r = err_set(e, "%d of %zu hosts online after "
+				    "2 min", ci.c_online, rc->env.e_nhosts);
+				break;
+			}
+			if (nap(rc, 250 * NS_PER_MS) == -1)
+				r = err_set(e, "interrupted");
+		}
+		if (r == 0)
 			metrics_set(&p->metrics, "form_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
-			r = ops->cluster_info(rc->drv, &ci, e);
-		}
-		if (r == 0) {
+		if (r == 0 || ci.c_nodes > 0) {
 			metrics_set(&p->metrics, "hosts", ci.c_nodes);
 			metrics_set(&p->metrics, "online", ci.c_online);
 			metrics_set(&p->metrics, "quorate", ci.c_quorate);
-			if (!ci.c_quorate)
+			if (r == 0 && !ci.c_quorate)
 				r = err_set(e, "the cluster is not quorate");
 		}
 		phase_set(p, r, e);
@@ -940,10 +990,11 @@ builtin_architecture(struct sctx *s, char *err)
 	const struct driver_ops *ops = s->rc->drv->d_ops;
 	struct drv_node_info ni;
 	size_t i;
-	int r;
 
-	if ((r = need_op(ops->node_info, "architecture", s, err)))
-		return r;
+	if (ops->node_info == NULL)
+		return err_set(err, "%s: the platform's API describes no "
+		    "node's hypervisor or CPU architecture yet", ops->name),
+		    DRIVER_UNSUPPORTED;
 	for (i = 0; i < s->rc->env.e_nhosts; i++) {
 		if (ops->node_info(s->rc->drv, s->rc->hosts[i].h_name, &ni,
 		    err) == -1)
@@ -1132,7 +1183,7 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 {
 	struct sigaction sa, old_int, old_term;
 	struct rctx rc;
-	char *unsup = NULL, workdir[4096];
+	char *unsup = NULL, workdir[4096], bindir[4096];
 	size_t i, runnable = 0;
 	int needs_lab = 0, rcode = -1;
 
@@ -1143,6 +1194,10 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	*interrupted = 0;
 	snprintf(workdir, sizeof(workdir), "%s/work", o->ro_outdir);
 	rc.env.e_workdir = workdir;
+	snprintf(bindir, sizeof(bindir), "%s", o->ro_self);
+	if (strrchr(bindir, '/') != NULL)
+		*strrchr(bindir, '/') = '\0';
+	rc.env.e_bindir = bindir;
 	rc.drv = driver_open(o->ro_platform, &rc.env, err);
 	if (rc.drv == NULL)
 		return -1;

@@ -42,6 +42,9 @@ struct drv_host {
 	char h_addr[DRV_ADDR_MAX];	/* management address, 198.18.x.y */
 	char h_netns[DRV_NAME_MAX];	/* lab namespace of the host, or "" */
 	int h_pid;			/* the host's init pid in the lab, or 0 */
+	char h_disk[512];		/* the host's disk directory (an
+					 * installer writes files and its
+					 * `services` there), or "" */
 };
 
 /* Where the drivers' API calls come from (the lab's station). */
@@ -54,6 +57,14 @@ struct drv_env {
 	size_t e_nhosts;
 	const char *e_san_addr;		/* iSCSI portal "198.18.0.4:3260" */
 	const char *e_san_iqn;		/* target IQN */
+	/*
+	 * Run argv on a host's console (the lab's `exec`), as an installer
+	 * at the host's keyboard would; stdout into *out (caller frees; out
+	 * may be NULL).  0 when it exited 0, -1 with err otherwise.
+	 */
+	int (*e_exec)(const struct drv_env *env, const char *host,
+	    const char *const argv[], char **out, long timeout_ms, char *err);
+	void *e_exec_arg;
 };
 
 struct drv_task {

@@ -3,30 +3,41 @@
  * HTTPS REST API (common/http.h), exactly as the proxmox driver will speak
  * to PVE: the runner never touches hvd's files or processes.
  *
- * STATE (written before hvd's API existed; see docs/scenarios.md):
- *  - The request paths and bodies below follow the contract given to the
- *    hvd engineer (/api/v1/cluster, /nodes, /pools, /networks, /vms,
- *    /vms/NAME/{start,stop,shutdown,migrate}, /tasks/ID) and the task
- *    document hvd's platform/task.c writes ({"id", "state":
- *    queued|running|ok|error, "progress", "result"}).  Each place marked
- *    UNVERIFIED guesses a member name that docs/api.md must confirm.
- *  - host_install is not in the ops table: starting hvd on a lab host
- *    needs a way to run a service inside a lab host (lab, issue 2) and an
- *    hvd to run (issue 4).  Every scenario needs `install`, so every row
- *    reports `unsupported` with ref_unsupported until it lands.
- *  - The API token and the cluster CA are read from the run's work
- *    directory (ref/token, ref/ca.pem), where host_install will put what
- *    `hvctl cluster create` prints.
+ * STATE (checked against hvd's code, platform/api_*.c, on 2026-11-26):
+ *  - host_install writes /etc/hvd/hvd.conf on the host's disk, adds a
+ *    `daemon` line to the host's services file (docs/lab.md: the lab's
+ *    installer interface, so hvd comes back after a power cycle), starts
+ *    hvd now through the host's console (drv_env.e_exec) and waits for its
+ *    unix socket to answer: "from bare host to API ready".
+ *  - cluster_form is done at the hosts' consoles, as on Proxmox (`pvecm
+ *    create/add`): `hvctl cluster create` on the first host, `hvctl
+ *    cluster join` on the others.  The admin token and the cluster CA it
+ *    prints are kept in WORKDIR/ref/; from then on the driver speaks only
+ *    HTTPS to hvd, from the lab's station namespace, verifying the CA.
+ *  - cluster_info: GET /api/v1/cluster (quorate, nodes[].state).
+ *  - VMs: /api/v1/vms, /vms/NAME/{start,stop,shutdown,migrate},
+ *    /tasks/ID exist in hvd; the request bodies marked UNVERIFIED below
+ *    are not yet exercised by a scenario (they need storage pools and
+ *    networks, which hvd's API does not have yet).
+ *  - hvd has no pool, network or node-description endpoints yet: those
+ *    features are unsupported with that reason.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "err.h"
 #include "http.h"
 #include "json.h"
+#include "proc.h"
+#include "clock.h"
 #include "scenarios/drivers/driver.h"
 
 #define REF_API_PORT 8006
@@ -93,6 +104,38 @@ ref_http(struct driver *d, char *err)
 }
 
 /*
+ * A request from the station's network namespace (where a management
+ * workstation sits; the runner itself is outside the lab).  Only this
+ * thread changes namespace, and it comes back before returning.
+ */
+static int
+ref_request(struct driver *d, struct http_client *c, const char *method,
+    const char *path, const cJSON *body, struct http_response *resp,
+    char *err)
+{
+	struct ref *r = d->d_priv;
+	const char *ns = r->env->e_station_netns;
+	int back = -1, rc;
+
+	if (ns != NULL) {
+		back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (back == -1)
+			return err_errno(err, "ref: /proc/thread-self/ns/net");
+		if (ns_enter_net(ns, err) == -1) {
+			close(back);
+			return -1;
+		}
+	}
+	rc = http_request_json(c, method, path, body, resp, err);
+	if (back != -1) {
+		if (setns(back, CLONE_NEWNET) == -1)
+			rc = err_errno(err, "ref: back to our namespace");
+		close(back);
+	}
+	return rc;
+}
+
+/*
  * METHOD PATH BODY; on success, when t is given, the answer's task id (if
  * any) goes into t (async) or t is marked done (sync).  body is freed.
  */
@@ -108,7 +151,7 @@ ref_call(struct driver *d, const char *method, const char *path,
 
 	if (c == NULL)
 		goto out;
-	if (http_request_json(c, method, path, body, &resp, err) == -1)
+	if (ref_request(d, c, method, path, body, &resp, err) == -1)
 		goto out;
 	if (t != NULL) {
 		/* UNVERIFIED: long operations answer {"task": "UPID:..."}. */
@@ -157,24 +200,159 @@ ref_close(struct driver *d)
 	d->d_priv = NULL;
 }
 
+/* Write text to path (0644), or append when append is set. */
+static int
+write_text(const char *path, const char *text, int append, char *err)
+{
+	FILE *f = fopen(path, append ? "a" : "w");
+
+	if (f == NULL)
+		return err_errno(err, "%s", path);
+	if (fputs(text, f) == EOF) {
+		fclose(f);
+		return err_errno(err, "%s", path);
+	}
+	if (fclose(f) != 0)
+		return err_errno(err, "%s", path);
+	return 0;
+}
+
+static int
+ref_console(struct driver *d, const char *host, const char *const argv[],
+    char **out, long timeout_ms, char *err)
+{
+	const struct drv_env *env = ((struct ref *)d->d_priv)->env;
+
+	if (env->e_exec == NULL)
+		return err_set(err, "ref: no console to host %s (no lab)", host);
+	return env->e_exec(env, host, argv, out, timeout_ms, err);
+}
+
+static int
+ref_host_install(struct driver *d, const struct drv_host *h,
+    struct drv_task *t, char *err)
+{
+	struct ref *r = d->d_priv;
+	char path[1024], text[2048], hvd[1024], start[1500], e[ERR_LEN];
+	const char *sock_argv[] = { "test", "-S", "/run/hvd/hvd.sock", NULL };
+	const char *start_argv[] = { "sh", "-c", start, NULL };
+	uint64_t deadline;
+	FILE *f;
+	int present = 0;
+
+	if (h->h_disk[0] == '\0')
+		return err_set(err, "ref: host %s: no disk directory to "
+		    "install on", h->h_name);
+	snprintf(hvd, sizeof(hvd), "%s/hvd", r->env->e_bindir ?
+	    r->env->e_bindir : "/usr/local/bin");
+	if (access(hvd, X_OK) != 0)
+		return err_errno(err, "ref: %s", hvd);
+	/* /etc/hvd/hvd.conf on the host's disk */
+	snprintf(path, sizeof(path), "%s/etc-hvd", h->h_disk);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		return err_errno(err, "%s", path);
+	snprintf(path, sizeof(path), "%s/etc-hvd/hvd.conf", h->h_disk);
+	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
+	    "node = %s\naddress = %s\novs_bridge = br0\n", h->h_name,
+	    h->h_addr);
+	if (write_text(path, text, 0, err) == -1)
+		return -1;
+	/* start at every power-on (docs/lab.md, services) */
+	snprintf(path, sizeof(path), "%s/services", h->h_disk);
+	snprintf(text, sizeof(text), "daemon %s -c /etc/hvd/hvd.conf\n", hvd);
+	if ((f = fopen(path, "r")) != NULL) {
+		char line[2048];
+
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strcmp(line, text) == 0)
+				present = 1;
+		fclose(f);
+	}
+	if (!present && write_text(path, text, 1, err) == -1)
+		return -1;
+	/* and start it now, detached from the console */
+	snprintf(start, sizeof(start), "setsid %s -c /etc/hvd/hvd.conf "
+	    "</dev/null >>/var/log/hvd.log 2>&1 &", hvd);
+	if (ref_console(d, h->h_name, start_argv, NULL, 30000, err) == -1)
+		return -1;
+	deadline = clock_mono_ns() + 60 * NS_PER_S;
+	while (ref_console(d, h->h_name, sock_argv, NULL, 10000, e) == -1) {
+		if (clock_mono_ns() > deadline)
+			return err_set(err, "ref: host %s: hvd's socket did not "
+			    "appear in 60 s (see /var/log/hvd.log on the "
+			    "host)", h->h_name);
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+	t->t_done = 1;
+	return 0;
+}
+
+static const char *
+json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 static int
 ref_cluster_form(struct driver *d, const char *name,
     const struct drv_host *hosts, size_t n, struct drv_task *t, char *err)
 {
-	cJSON *b = cJSON_CreateObject(), *nodes;
+	struct ref *r = d->d_priv;
+	char hvctl[1024];
+	const char *create[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
+	    "cluster", "create", name, NULL };
+	const char *tok, *fp, *ca;
+	char *out = NULL, path[1024], e[ERR_LEN];
+	cJSON *doc = NULL;
 	size_t i;
+	int rc = -1;
 
-	/* UNVERIFIED: POST /api/v1/cluster {"name", "nodes": [{name, addr}]} */
-	cJSON_AddStringToObject(b, "name", name);
-	nodes = cJSON_AddArrayToObject(b, "nodes");
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "name", hosts[i].h_name);
-		cJSON_AddStringToObject(o, "address", hosts[i].h_addr);
-		cJSON_AddItemToArray(nodes, o);
+	if (n == 0)
+		return err_set(err, "ref: no hosts to form a cluster of");
+	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
+	    r->env->e_bindir : "/usr/local/bin");
+	if (ref_console(d, hosts[0].h_name, create, &out, 60000, err) == -1)
+		goto out;
+	if ((doc = json_parse_buf(out, strlen(out), e)) == NULL) {
+		err_set(err, "hvctl cluster create: %s", e);
+		goto out;
 	}
-	return ref_call(d, "POST", "/api/v1/cluster", b, t, NULL, err);
+	tok = json_str(doc, "token");
+	fp = json_str(doc, "fingerprint");
+	ca = json_str(doc, "ca_cert");
+	if (tok == NULL || fp == NULL || ca == NULL) {
+		err_set(err, "hvctl cluster create: no token, fingerprint or "
+		    "ca_cert in its answer");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/ref", r->env->e_workdir);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		err_errno(err, "%s", path);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/ref/token", r->env->e_workdir);
+	if (write_text(path, tok, 0, err) == -1 || chmod(path, 0600) == -1)
+		goto out;
+	snprintf(path, sizeof(path), "%s/ref/ca.pem", r->env->e_workdir);
+	if (write_text(path, ca, 0, err) == -1)
+		goto out;
+	for (i = 1; i < n; i++) {
+		const char *join[] = { hvctl, "-s", "/run/hvd/hvd.sock",
+		    "cluster", "join", hosts[0].h_addr, "--token", tok,
+		    "--fingerprint", fp, NULL };
+
+		if (ref_console(d, hosts[i].h_name, join, NULL, 120000, err) ==
+		    -1)
+			goto out;
+	}
+	t->t_done = 1;
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	free(out);
+	return rc;
 }
 
 static int
@@ -188,92 +366,23 @@ ref_cluster_info(struct driver *d, struct drv_cluster_info *ci, char *err)
 	memset(ci, 0, sizeof(*ci));
 	if (ref_call(d, "GET", "/api/v1/cluster", NULL, NULL, &doc, err))
 		return -1;
-	/* UNVERIFIED: {"quorate": bool, "nodes": [{"name", "online"}]} */
-	if (json_get_bool(doc, "quorate", JSON_OPTIONAL, &q, e) == -1 ||
+	if (json_get_bool(doc, "quorate", JSON_REQUIRED, &q, e) == -1 ||
 	    json_get_array(doc, "nodes", JSON_OPTIONAL, &nodes, e) == -1) {
 		err_set(err, "GET /api/v1/cluster: %s", e);
 		goto out;
 	}
 	ci->c_quorate = q;
 	cJSON_ArrayForEach(n, nodes) {
-		int on = 0;
+		const char *st = json_str(n, "state");
 
 		ci->c_nodes++;
-		if (json_get_bool(n, "online", JSON_OPTIONAL, &on, e) == 0 &&
-		    on)
+		if (st != NULL && strcmp(st, "online") == 0)
 			ci->c_online++;
 	}
 	rc = 0;
 out:
 	cJSON_Delete(doc);
 	return rc;
-}
-
-static int
-ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
-    char *err)
-{
-	char path[256], e[ERR_LEN];
-	const char *s;
-	int64_t v;
-	cJSON *doc = NULL;
-	int rc = -1;
-
-	memset(ni, 0, sizeof(*ni));
-	snprintf(path, sizeof(path), "/api/v1/nodes/%s", node);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err))
-		return -1;
-	/* UNVERIFIED member names: hypervisor, arch, cpus, memory_bytes. */
-	snprintf(ni->n_name, sizeof(ni->n_name), "%s", node);
-	s = NULL;
-	if (json_get_string(doc, "hypervisor", JSON_OPTIONAL, &s, e) == 0 &&
-	    s)
-		snprintf(ni->n_hypervisor, sizeof(ni->n_hypervisor), "%s", s);
-	s = NULL;
-	if (json_get_string(doc, "arch", JSON_OPTIONAL, &s, e) == 0 && s)
-		snprintf(ni->n_arch, sizeof(ni->n_arch), "%s", s);
-	v = 0;
-	if (json_get_int(doc, "cpus", JSON_OPTIONAL, &v, e) == 0)
-		ni->n_cpus = (int)v;
-	v = 0;
-	if (json_get_int(doc, "memory_bytes", JSON_OPTIONAL, &v, e) == 0)
-		ni->n_memory_bytes = (uint64_t)v;
-	ni->n_online = 1;
-	rc = 0;
-	cJSON_Delete(doc);
-	return rc;
-}
-
-static int
-ref_storage_attach(struct driver *d, const struct drv_pool *p,
-    struct drv_task *t, char *err)
-{
-	cJSON *b = cJSON_CreateObject();
-
-	/* UNVERIFIED: POST /api/v1/pools {"name","type","portal","target"} */
-	cJSON_AddStringToObject(b, "name", p->p_name);
-	cJSON_AddStringToObject(b, "type", p->p_type);
-	if (p->p_portal)
-		cJSON_AddStringToObject(b, "portal", p->p_portal);
-	if (p->p_target)
-		cJSON_AddStringToObject(b, "target", p->p_target);
-	if (p->p_path)
-		cJSON_AddStringToObject(b, "path", p->p_path);
-	return ref_call(d, "POST", "/api/v1/pools", b, t, NULL, err);
-}
-
-static int
-ref_network_apply(struct driver *d, const struct drv_network *n,
-    struct drv_task *t, char *err)
-{
-	cJSON *b = cJSON_CreateObject();
-
-	/* UNVERIFIED: POST /api/v1/networks {"name","vlan","bond"} */
-	cJSON_AddStringToObject(b, "name", n->n_name);
-	cJSON_AddNumberToObject(b, "vlan", n->n_vlan);
-	if (n->n_bond)
-		cJSON_AddStringToObject(b, "bond", n->n_bond);
-	return ref_call(d, "POST", "/api/v1/networks", b, t, NULL, err);
 }
 
 static int
@@ -427,8 +536,8 @@ out:
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "install", "the ref driver cannot start hvd on lab hosts yet "
-	    "(needs the lab's host services and hvd's API, issues 2 and 4)" },
+	{ "storage", "hvd has no storage pool API yet" },
+	{ "network", "hvd has no network API yet" },
 	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
 	{ "restore", "hvd has no restore yet (later issue)" },
@@ -451,12 +560,12 @@ const struct driver_ops ref_driver_ops = {
 	.reasons = ref_reasons,
 	.open = ref_open,
 	.close = ref_close,
-	.host_install = NULL,		/* see STATE above */
+	.host_install = ref_host_install,
 	.cluster_form = ref_cluster_form,
 	.cluster_info = ref_cluster_info,
-	.node_info = ref_node_info,
-	.storage_attach = ref_storage_attach,
-	.network_apply = ref_network_apply,
+	.node_info = NULL,		/* hvd's nodes say no hypervisor/arch */
+	.storage_attach = NULL,		/* no pool API in hvd yet */
+	.network_apply = NULL,		/* no network API in hvd yet */
 	.vm_create = ref_vm_create,
 	.vm_start = ref_vm_start,
 	.vm_stop = ref_vm_stop,
