@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ struct probe_integrity {
 	char pi_dev[128];
 	struct agent_conn pi_conn;
 	pthread_t pi_thr;
-	volatile int pi_stop;
+	atomic_int pi_stop;
 	pthread_mutex_t pi_lock;	/* pi_acks.ia_n/ia_seq growth, ended */
 	pthread_cond_t pi_cond;
 	struct integrity_acks pi_acks;

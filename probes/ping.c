@@ -12,6 +12,7 @@
 #include <ifaddrs.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +56,8 @@ struct probe_ping {
 
 	pthread_t pp_send_thr, pp_cap_thr;
 	int pp_send_started, pp_cap_started;
-	volatile int pp_stop_send;	/* set by stop, read by the sender */
-	volatile int pp_stop_cap;
+	atomic_int pp_stop_send;	/* set by stop, read by the sender */
+	atomic_int pp_stop_cap;
 	pthread_mutex_t pp_lock;	/* marks and pp_send_done */
 	pthread_cond_t pp_cond;
 	int pp_send_done;

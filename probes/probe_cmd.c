@@ -115,12 +115,17 @@ signals_wait(const sigset_t *set, long ms)
 	return sigtimedwait(set, NULL, &ts) > 0;
 }
 
+/* Write doc to path and free it. */
 static int
 write_json(const char *path, cJSON *doc, char *err)
 {
+	int rc;
+
 	if (doc == NULL)
 		return err_set(err, "%s: out of memory building JSON", path);
-	return json_write_file(path, doc, err);
+	rc = json_write_file(path, doc, err);
+	cJSON_Delete(doc);
+	return rc;
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ struct probe_tcp {
 	char tp_target[64];
 	struct agent_conn tp_conn;
 	pthread_t tp_thr;
-	volatile int tp_stop;
+	atomic_int tp_stop;
 	pthread_mutex_t tp_lock;
 	pthread_cond_t tp_cond;
 	int tp_done;
