@@ -98,7 +98,7 @@ EOC
 }
 
 hvd_start() {
-	ip netns exec "$(hvd_ns $1)" "$HVD_TOP/bin/hvd" \
+	ip netns exec "$(hvd_ns $1)" "${HVD_BIN:-$HVD_TOP/bin/hvd}" \
 	    -c "$HVD_TMP/n$1/hvd.conf" >>"$HVD_TMP/n$1/hvd.log" 2>&1 &
 	echo $! >"$HVD_TMP/n$1/hvd.pid"
 	# Wait for the unix socket.
