@@ -14,6 +14,10 @@
 
 #include "check_suites.h"
 #include "err.h"
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "probes/agent_client.h"
 #include "probes/integrity.h"
 #include "probes/ping.h"
 #include "probes/ping_stats.h"
@@ -558,6 +562,49 @@ START_TEST(test_tcp_pong)
 }
 END_TEST
 
+START_TEST(test_agent_lines)
+{
+	struct agent_conn c;
+	char line[16], err[ERR_LEN];
+	int sv[2], eof = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(&c, 0, sizeof(c));
+	c.ac_fd = sv[0];
+	ck_assert_int_ne(fcntl(sv[0], F_SETFL, O_NONBLOCK), -1);
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 0, &eof, err), 0);
+	/* Two lines and half of a third in one read, CRLF tolerated. */
+	ck_assert_int_eq(write(sv[1], "ack 1\r\nack 2\nack", 16), 16);
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 100, &eof, err),
+	    1);
+	ck_assert_str_eq(line, "ack 1");
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 100, &eof, err),
+	    1);
+	ck_assert_str_eq(line, "ack 2");
+	ck_assert_msg(agent_recv(&c, line, sizeof(line), 20, &eof, err) == 0,
+	    "a partial line is kept, not returned");
+	ck_assert_int_eq(write(sv[1], " 3\n", 3), 3);
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 100, &eof, err),
+	    1);
+	ck_assert_str_eq(line, "ack 3");
+	/* A line longer than the caller's buffer is an error. */
+	ck_assert_int_eq(write(sv[1], "0123456789abcdefgh\n", 19), 19);
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 100, &eof, err),
+	    -1);
+	ck_assert_msg(strstr(err, "too long") != NULL, "says why: %s", err);
+	c.ac_len = 0;
+	ck_assert_int_eq(agent_send(&c, "ping 7", 100, err), 0);
+	ck_assert_int_eq(read(sv[1], line, sizeof(line)), 7);
+	ck_assert_int_eq(memcmp(line, "ping 7\n", 7), 0);
+	close(sv[1]);
+	ck_assert_int_eq(agent_recv(&c, line, sizeof(line), 100, &eof, err),
+	    -1);
+	ck_assert_msg(eof == 1, "an orderly close is reported as such");
+	agent_close(&c);
+	ck_assert_int_eq(c.ac_fd, -1);
+}
+END_TEST
+
 Suite *
 make_probe_suite(void)
 {
@@ -592,6 +639,7 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_journal_parse);
 	tcase_add_test(tc, test_integrity_compare);
 	tcase_add_test(tc, test_tcp_pong);
+	tcase_add_test(tc, test_agent_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
