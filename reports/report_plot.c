@@ -310,16 +310,16 @@ plot_timeline(const char *outdir, const char *base,
 		gp_str(gp, title);
 	}
 	fprintf(gp, "\nset xlabel 'time (s)'\nset ylabel 'RTT (ms)'\n"
-	    "set yrange [0:*]\nset grid\nset key top right\n");
+	    "set yrange [0:*]\nset grid\nset key outside right top\n");
 	if (tl->tl_has_window) {
 		fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
 		    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
 		    tl->tl_down_start_s, tl->tl_down_end_s);
 		fprintf(gp, "set label 100 sprintf('downtime %%.0f ms', "
-		    "%.6f) at %.6f, graph 0.85 left offset 0.5,0 "
+		    "%.6f) at %.6f, graph 0.85 right offset -0.5,0 "
 		    "tc rgb '#c62828'\n",
 		    (tl->tl_down_end_s - tl->tl_down_start_s) * 1000,
-		    tl->tl_down_end_s);
+		    tl->tl_down_start_s);
 	}
 	event_lines(gp, tl, &arrow);
 	event_lines(gp, &o.extra, &arrow);

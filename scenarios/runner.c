@@ -78,6 +78,10 @@ struct rctx {
 	struct phase phase[PH_N];
 	char *vms[MAX_VMS];	/* VMs made and not yet deleted */
 	size_t nvms;
+	/* Addresses the runner gave its guests (hvlab.ip=), by name. */
+	struct { char name[SUITE_NAME_MAX]; char addr[16]; } vmaddr[MAX_VMS];
+	size_t nvmaddr;
+	char guest_kernel[4096], guest_initrd[4096];
 	/* progress */
 	size_t idx, total;
 	const char *scen_name;
@@ -468,6 +472,13 @@ resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
 		return 0;
 	}
 	if (strncmp(to, "vm:", 3) == 0) {
+		size_t i;
+
+		for (i = 0; i < s->rc->nvmaddr; i++)
+			if (strcmp(s->rc->vmaddr[i].name, to + 3) == 0) {
+				snprintf(out, len, "%s", s->rc->vmaddr[i].addr);
+				return 0;
+			}
 		if (ops->vm_info == NULL)
 			return err_set(err, "%s: the driver cannot tell a VM's "
 			    "address", to);
@@ -683,6 +694,60 @@ need_op(const void *op, const char *what, struct sctx *s, char *err)
 	return DRIVER_UNSUPPORTED;
 }
 
+/*
+ * The lab's guest image for a new VM: kernel and initrd from
+ * BINDIR/../build/guest, and an address of its own on vlan (-1 = the
+ * station's VLAN, so the station's probes reach it): the VLAN's /24 +
+ * 100 + n, given to the guest on its command line and remembered for
+ * "vm:NAME".
+ */
+static int
+guest_prepare(struct sctx *s, const char *vm, int vlan,
+    struct drv_vm_spec *sp, char *cmdline, size_t len, char *err)
+{
+	struct rctx *rc = s->rc;
+	const struct topo_vlan *v;
+	char p[4200], addr[16];
+	size_t i;
+
+	if (rc->topo == NULL)
+		return err_set(err, "vm.create: no lab for the guest's network");
+	if (rc->guest_kernel[0] == '\0') {
+		snprintf(p, sizeof(p), "%s/../build/guest/vmlinux",
+		    rc->env.e_bindir);
+		if (realpath(p, rc->guest_kernel) == NULL)
+			return err_errno(err, "guest kernel %s (make guest)", p);
+		snprintf(p, sizeof(p), "%s/../build/guest/initrd.img",
+		    rc->env.e_bindir);
+		if (realpath(p, rc->guest_initrd) == NULL)
+			return err_errno(err, "guest initrd %s (make guest)", p);
+	}
+	if (vlan < 0)
+		vlan = rc->topo->t_station.st_vlan;
+	if ((v = topo_vlan_find(rc->topo, vlan)) == NULL)
+		return err_set(err, "vm.create: the lab has no VLAN %d", vlan);
+	for (i = 0; i < rc->nvmaddr; i++)
+		if (strcmp(rc->vmaddr[i].name, vm) == 0)
+			break;
+	if (i == rc->nvmaddr) {
+		if (i == MAX_VMS)
+			return err_set(err, "more than %d VMs", MAX_VMS);
+		snprintf(rc->vmaddr[i].name, sizeof(rc->vmaddr[i].name), "%s",
+		    vm);
+		rc->nvmaddr++;
+	}
+	topo_addr_str(v->v_net + 100 + (uint32_t)i, addr, sizeof(addr));
+	snprintf(rc->vmaddr[i].addr, sizeof(rc->vmaddr[i].addr), "%s", addr);
+	snprintf(cmdline, len, "console=ttyS0 quiet panic=-1 rodata=off "
+	    "cryptomgr.notests mitigations=off hvlab.name=%s hvlab.ip=%s/24",
+	    vm, addr);
+	sp->v_kernel = rc->guest_kernel;
+	sp->v_initrd = rc->guest_initrd;
+	sp->v_cmdline = cmdline;
+	sp->v_vlan = vlan;
+	return 0;
+}
+
 static int
 step_vm(struct sctx *s, const struct step *st, const char *action,
     char *err)
@@ -696,11 +761,15 @@ step_vm(struct sctx *s, const struct step *st, const char *action,
 	drv_task_init(&t);
 	if (strcmp(action, "vm.create") == 0) {
 		struct drv_vm_spec sp;
+		char cmdline[512];
 
 		if ((r = need_op(ops->vm_create, action, s, err)))
 			return r;
 		memset(&sp, 0, sizeof(sp));
 		sp.v_name = vm;
+		if (guest_prepare(s, vm, P(st, "vlan") ? atoi(P(st, "vlan")) :
+		    -1, &sp, cmdline, sizeof(cmdline), err) == -1)
+			return -1;
 		sp.v_host = P(st, "host");
 		sp.v_vcpus = P(st, "vcpus") ? atoi(P(st, "vcpus")) : 0;
 		sp.v_memory_mib = P(st, "memory_mib") ?
@@ -750,6 +819,12 @@ step_vm(struct sctx *s, const struct step *st, const char *action,
 		if (t.t_downtime_ms >= 0)
 			metrics_set(&s->run->r_metrics, "qemu_downtime_ms",
 			    t.t_downtime_ms);
+		if (t.t_total_s >= 0)
+			metrics_set(&s->run->r_metrics, "qemu_total_s",
+			    t.t_total_s);
+		if (t.t_bytes > 0)
+			metrics_set(&s->run->r_metrics, "transferred_bytes",
+			    (double)t.t_bytes);
 	}
 	return r;
 }

@@ -38,7 +38,7 @@ struct step_pdef {
 struct step_def {
 	const char *sd_action;		/* "vm.migrate" */
 	const char *sd_help;
-	struct step_pdef sd_params[8];	/* terminated by sp_key == NULL */
+	struct step_pdef sd_params[10];	/* terminated by sp_key == NULL */
 };
 
 struct step_param {

@@ -103,6 +103,12 @@ struct drv_vm_spec {
 	const char *v_network;		/* network name, or NULL */
 	const char *v_kind;		/* guest kind ("linux", ...), or NULL */
 	int v_ha;			/* 1 = HA-managed */
+	/* The lab's guest image: direct kernel boot (paths on the hosts),
+	 * its command line (address, name), and the NIC's VLAN. */
+	const char *v_kernel;
+	const char *v_initrd;
+	const char *v_cmdline;
+	int v_vlan;			/* 0 = untagged */
 };
 
 enum drv_vm_state {

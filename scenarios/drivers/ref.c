@@ -389,22 +389,31 @@ static int
 ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
     struct drv_task *t, char *err)
 {
-	cJSON *b = cJSON_CreateObject();
+	cJSON *b, *nics, *nic;
 
-	/* UNVERIFIED: POST /api/v1/vms {"name","node","vcpus","memory_mib",
-	 * "pool","disk_mib","network"} */
+	if (s->v_pool != NULL || s->v_disk_mib != 0)
+		return err_set(err, "hvd has no storage pools yet: VMs boot "
+		    "the lab's kernel and initrd, without a disk"),
+		    DRIVER_UNSUPPORTED;
+	if (s->v_kernel == NULL)
+		return err_set(err, "ref: VM %s: no kernel to boot", s->v_name);
+	/* hvd's VM config (platform/vm.h, strict JSON form) + "node". */
+	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "name", s->v_name);
 	if (s->v_host)
 		cJSON_AddStringToObject(b, "node", s->v_host);
 	cJSON_AddNumberToObject(b, "vcpus", s->v_vcpus ? s->v_vcpus : 1);
 	cJSON_AddNumberToObject(b, "memory_mib", s->v_memory_mib ?
 	    s->v_memory_mib : 128);
-	if (s->v_pool)
-		cJSON_AddStringToObject(b, "pool", s->v_pool);
-	if (s->v_disk_mib)
-		cJSON_AddNumberToObject(b, "disk_mib", s->v_disk_mib);
-	if (s->v_network)
-		cJSON_AddStringToObject(b, "network", s->v_network);
+	cJSON_AddStringToObject(b, "kernel", s->v_kernel);
+	if (s->v_initrd)
+		cJSON_AddStringToObject(b, "initrd", s->v_initrd);
+	if (s->v_cmdline)
+		cJSON_AddStringToObject(b, "cmdline", s->v_cmdline);
+	nics = cJSON_AddArrayToObject(b, "nics");
+	nic = cJSON_CreateObject();
+	cJSON_AddNumberToObject(nic, "vlan", s->v_vlan);
+	cJSON_AddItemToArray(nics, nic);
 	return ref_call(d, "POST", "/api/v1/vms", b, t, NULL, err);
 }
 
@@ -455,7 +464,7 @@ ref_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
 	if (ref_call(d, "GET", path, NULL, NULL, &doc, err))
 		return -1;
-	/* UNVERIFIED: {"state": "running"|"stopped"|..., "node", "address"} */
+	/* {"name", "state": "running"|"stopped"|..., "node", "config"} */
 	if (json_get_string(doc, "state", JSON_REQUIRED, &state, e) == -1 ||
 	    json_get_string(doc, "node", JSON_OPTIONAL, &node, e) == -1 ||
 	    json_get_string(doc, "address", JSON_OPTIONAL, &addr, e) == -1) {
@@ -483,7 +492,6 @@ ref_vm_migrate(struct driver *d, const char *vm, const char *to,
 {
 	cJSON *b = cJSON_CreateObject();
 
-	/* UNVERIFIED: POST /api/v1/vms/NAME/migrate {"target","live"} */
 	cJSON_AddStringToObject(b, "target", to);
 	cJSON_AddBoolToObject(b, "live", mode == DRV_MIGRATE_LIVE);
 	return ref_vm_action(d, vm, "migrate", b, t, err);
@@ -512,15 +520,21 @@ ref_task_status(struct driver *d, struct drv_task *t, char *err)
 		t->t_done = 1;
 		t->t_failed = strcmp(state, "error") == 0;
 	}
-	/* UNVERIFIED: a migration's result carries QEMU's figures as
-	 * {"downtime_ms", "total_s"} (from query-migrate). */
+	/* A live migration's result carries QEMU's own figures
+	 * (query-migrate): downtime_ms, total_time_ms, transferred_bytes. */
 	if (res != NULL) {
-		if (json_get_double(res, "downtime_ms", JSON_OPTIONAL, &v, e) ==
-		    0 && cJSON_GetObjectItemCaseSensitive(res, "downtime_ms"))
+		if (cJSON_GetObjectItemCaseSensitive(res, "downtime_ms") &&
+		    json_get_double(res, "downtime_ms", JSON_OPTIONAL, &v,
+		    e) == 0)
 			t->t_downtime_ms = v;
-		if (json_get_double(res, "total_s", JSON_OPTIONAL, &v, e) ==
-		    0 && cJSON_GetObjectItemCaseSensitive(res, "total_s"))
-			t->t_total_s = v;
+		if (cJSON_GetObjectItemCaseSensitive(res, "total_time_ms") &&
+		    json_get_double(res, "total_time_ms", JSON_OPTIONAL, &v,
+		    e) == 0)
+			t->t_total_s = v / 1000;
+		if (cJSON_GetObjectItemCaseSensitive(res,
+		    "transferred_bytes") && json_get_double(res,
+		    "transferred_bytes", JSON_OPTIONAL, &v, e) == 0 && v >= 0)
+			t->t_bytes = (uint64_t)v;
 	}
 	if (t->t_failed) {
 		const char *msg = NULL;
