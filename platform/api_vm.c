@@ -128,7 +128,35 @@ h_vm_migrate(struct api_req *r)
 	return api_reply(r, st, o);
 }
 
+static int
+h_net_get(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int st = 500, rc = vmops_net_show(r->rq_vmops, r->rq_params[0],
+	    r->rq_user, &o, &st, err);
+
+	return verdict(r, rc, st, NULL, err, o);
+}
+
+static int
+h_net_change(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	cJSON *o;
+	int st = 500;
+
+	if (vmops_net_change(r->rq_vmops, r->rq_params[0], r->rq_body,
+	    r->rq_user, id, &st, field, err) != 0)
+		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "task", id);
+	return api_reply(r, 202, o);
+}
+
 const struct api_route api_vm_routes[] = {
+	{ "GET",	"/api/v1/nodes/*/network",	h_net_get },
+	{ "POST",	"/api/v1/nodes/*/network",	h_net_change },
 	{ "GET",	"/api/v1/vms",			h_vms },
 	{ "POST",	"/api/v1/vms",			h_vm_create },
 	{ "GET",	"/api/v1/vms/*",		h_vm_get },

@@ -22,9 +22,11 @@ static const struct cmd hvctl_cmds[] = {
 	{ "node", hvctl_node_main, "list|show ...", "cluster nodes" },
 	{ "task", hvctl_task_main, "list|show|wait ...", "tasks" },
 	{ "token", hvctl_token_main, "create|list|delete ...", "API tokens" },
-	{ "vm", hvctl_vm_main, "...", "virtual machines" },
+	{ "vm", hvctl_vm_main, "create|list|status|show|start|stop|shutdown|"
+	    "delete|config|migrate ...", "virtual machines" },
 	{ "pool", hvctl_pool_main, "...", "storage pools" },
-	{ "network", hvctl_network_main, "...", "host networks" },
+	{ "network", hvctl_network_main, "show|vlan|change ...",
+	    "host networks: OVS bridge, VLAN tags, bonds" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -8,6 +8,7 @@
  * migrate.h.  v_mu guards the slot table; a slot marked busy belongs to
  * the task working on that VM (the etcd lock makes that one at a time).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/migrate.h"
+#include "platform/netcfg.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
 
@@ -59,6 +61,7 @@ struct vm_op {
 	char		 o_vm[VM_NAME_MAX + 1];
 	char		 o_target[HVD_NAME_MAX];
 	char		 o_parent[TASK_ID_LEN];
+	char		 o_lock[128];	/* lock key to release at the end */
 	int		 o_port;
 	long		 o_timeout_s;
 	cJSON		*o_params;	/* migration parameters or NULL */
@@ -264,16 +267,14 @@ lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
 	return 0;
 }
 
-/* Unlock name if id still holds it. */
+/* Delete lock key if task id still holds it. */
 static void
-unlock_vm(struct vmops *v, const char *name, const char *id)
+unlock_key(struct vmops *v, const char *key, const char *id)
 {
-	char key[128];
 	struct etcd_kv kv;
 	cJSON *o;
 	const char *t = NULL;
 
-	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
 	if (etcd_get(v->v_etcd, key, &kv, NULL) != 1)
 		return;
 	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
@@ -282,6 +283,15 @@ unlock_vm(struct vmops *v, const char *name, const char *id)
 		etcd_delete_if(v->v_etcd, key, kv.kv_mod_rev, NULL);
 	cJSON_Delete(o);
 	etcd_kv_clear(&kv);
+}
+
+static void
+unlock_vm(struct vmops *v, const char *name, const char *id)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	unlock_key(v, key, id);
 }
 
 /* Parse and check a stored config. */
@@ -621,6 +631,94 @@ out:
 	return rc;
 }
 
+/* --- node network (netcfg.h) --- */
+
+static void
+ovs_of(struct vmops *v, struct netcfg_ovs *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->db, sizeof(o->db), "%s", v->v_cf->cf_ovs_db);
+	snprintf(o->bridge, sizeof(o->bridge), "%.31s", v->v_cf->cf_ovs_bridge);
+}
+
+static int
+op_netshow(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct netcfg_ovs ovs;
+	cJSON *r;
+
+	ovs_of(o->o_v, &ovs);
+	if ((r = netcfg_show(&ovs, err)) == NULL)
+		return -1;
+	task_set_result(t, r);
+	return 0;
+}
+
+/* The management path to probe after a change: the address asked for,
+ * else another online node's address, else none. */
+static void
+guard_addr(struct vmops *v, const char *asked, char *buf, size_t len)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	char addr[64];
+	const char *name;
+	int online;
+
+	buf[0] = '\0';
+	if (asked && *asked) {
+		snprintf(buf, len, "%s", asked);
+		return;
+	}
+	if (etcd_list(v->v_etcd, CLUSTER_NODES, &kvs, &n, NULL) != 0)
+		return;
+	for (i = 0; i < n && buf[0] == '\0'; i++) {
+		name = kvs[i].kv_key + strlen(CLUSTER_NODES);
+		if (strcmp(name, v->v_cf->cf_node) != 0 &&
+		    cluster_node_info(v->v_cl, name, addr, sizeof(addr),
+		    &online, NULL) == 1 && online)
+			snprintf(buf, len, "%s", addr);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
+static int
+op_netapply(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct netcfg_ovs ovs;
+	struct netcfg_change ch;
+	struct netcfg_guard g;
+	const cJSON *change;
+	const char *addr = NULL;
+	int64_t grace = 5000;
+	int rolled = 0;
+
+	if (o->o_params == NULL ||
+	    !cJSON_IsObject(change = cJSON_GetObjectItemCaseSensitive(
+	    o->o_params, "change")) ||
+	    netcfg_change_from_json(change, &ch, err) != 0)
+		return err_prefix(err, "change");
+	json_get_string(o->o_params, "check_addr", JSON_OPTIONAL, &addr, NULL);
+	json_get_int(o->o_params, "grace_ms", JSON_OPTIONAL, &grace, NULL);
+	ovs_of(o->o_v, &ovs);
+	memset(&g, 0, sizeof(g));
+	guard_addr(o->o_v, addr, g.check_addr, sizeof(g.check_addr));
+	g.grace_ms = (long)grace;
+	task_log(t, "applying %s on %s; management check: %s within %ld ms",
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(change,
+	    "kind")) ?: "change", ovs.bridge, g.check_addr[0] ? g.check_addr :
+	    "none", g.grace_ms);
+	if (netcfg_apply(&ovs, &ch, &g, &rolled, err) != 0) {
+		if (rolled)
+			task_log(t, "rolled back");
+		return -1;
+	}
+	task_set_result(t, netcfg_show(&ovs, NULL));
+	return 0;
+}
+
 /* Every queued task ends here: run the op, then free the VM's lock. */
 static int
 op_main(struct task *t, void *arg, char *err)
@@ -637,10 +735,16 @@ op_main(struct task *t, void *arg, char *err)
 		rc = op_migrate(t, arg, err);
 	else if (strcmp(o->o_op, "incoming") == 0)
 		rc = op_incoming(t, arg, err);
+	else if (strcmp(o->o_op, "netshow") == 0)
+		rc = op_netshow(t, arg, err);
+	else if (strcmp(o->o_op, "netapply") == 0)
+		rc = op_netapply(t, arg, err);
 	else
 		rc = err_set(err, "unknown operation '%s'", o->o_op);
 	/* The lock belongs to the top task (an incoming's parent). */
-	if (o->o_parent[0] == '\0')
+	if (o->o_lock[0] != '\0')
+		unlock_key(o->o_v, o->o_lock, o->o_id);
+	else if (o->o_parent[0] == '\0' && o->o_vm[0] != '\0')
 		unlock_vm(o->o_v, o->o_vm, o->o_id);
 	return rc;
 }
@@ -750,6 +854,9 @@ runner_queue(struct vmops *v)
 		s = "";
 		json_get_string(q, "parent", JSON_OPTIONAL, &s, NULL);
 		snprintf(o->o_parent, sizeof(o->o_parent), "%s", s);
+		s = "";
+		json_get_string(q, "lock", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_lock, sizeof(o->o_lock), "%s", s);
 		json_get_int(q, "port", JSON_OPTIONAL, &port, NULL);
 		o->o_port = (int)port;
 		tmo = 60;
@@ -1347,5 +1454,135 @@ out:
 	free(s);
 	cJSON_Delete(q);
 	cJSON_Delete(rec);
+	return rc;
+}
+
+#define NET_LOCK "/hvd/locks/net/"
+
+/* Queue a node operation and return its task id. */
+static int
+node_queue(struct vmops *v, const char *node, const char *op,
+    const char *type, cJSON *params, const char *lock, const char *user,
+    char id[TASK_ID_LEN], int *status, char *err)
+{
+	cJSON *q;
+	char *field = NULL;
+	int online = 0, r, rc = -1;
+
+	(void)field;
+	if ((r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(404, NULL, "no node '%s'", node);
+	if (!online)
+		FAIL(409, NULL, "node %s is offline", node);
+	if (task_create(v->v_etcd, node, type, node, user, id, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (lock) {
+		char val[TASK_ID_LEN + 32];
+
+		snprintf(val, sizeof(val), "{\"task\":\"%s\"}", id);
+		if ((r = etcd_create(v->v_etcd, lock, val, 0, err)) != 1) {
+			task_fail(v->v_etcd, id, "busy", NULL);
+			if (r < 0)
+				FAIL(503, NULL, "%s", err);
+			FAIL(409, NULL, "another change on node %s is in "
+			    "progress", node);
+		}
+	}
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "op", op);
+	if (lock)
+		cJSON_AddStringToObject(q, "lock", lock);
+	if (params)
+		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
+	r = queue_op(v, node, id, q, err);
+	cJSON_Delete(q);
+	if (r != 0) {
+		task_fail(v->v_etcd, id, err, NULL);
+		if (lock)
+			unlock_key(v, lock, id);
+		FAIL(503, NULL, "%s", err);
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+vmops_net_show(struct vmops *v, const char *node, const char *user,
+    cJSON **out, int *status, char *err)
+{
+	char id[TASK_ID_LEN];
+	cJSON *doc = NULL, *res;
+	int r;
+
+	*out = NULL;
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (node_queue(v, node, "netshow", "netshow", NULL, NULL, user, id,
+	    status, err) != 0)
+		return -1;
+	if ((r = wait_task(v, id, 1, 15000, err)) != 1) {
+		*status = r == 0 ? 500 : 504;
+		return -1;
+	}
+	if (task_get(v->v_etcd, id, &doc, err) != 1) {
+		*status = 503;
+		return -1;
+	}
+	res = cJSON_DetachItemFromObjectCaseSensitive(doc, "result");
+	cJSON_Delete(doc);
+	*out = res ? res : cJSON_CreateObject();
+	*status = 200;
+	return 0;
+}
+
+int
+vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
+    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+    char *err)
+{
+	static const char *const keys[] = { "change", "check_addr",
+	    "grace_ms", NULL };
+	struct netcfg_change ch;
+	const cJSON *change = NULL;
+	const char *badk = NULL, *addr = NULL;
+	char key[128];
+	struct in_addr ia;
+	int64_t grace = 5000;
+	int rc = -1;
+
+	id[0] = '\0';
+	field[0] = '\0';
+	if (need_active(v, status, err) != 0)
+		return -1;
+	if (body == NULL)
+		FAIL(400, "change", "'change' is required");
+	if (json_check_keys(body, keys, &badk, err) != 0)
+		FAIL(400, badk, "%s", err);
+	if (json_get_object(body, "change", JSON_REQUIRED, &change, err) != 0)
+		FAIL(400, "change", "%s", err);
+	if (netcfg_change_from_json(change, &ch, err) != 0)
+		FAIL(400, "change", "%s", err);
+	if (json_get_string(body, "check_addr", JSON_OPTIONAL, &addr,
+	    err) != 0)
+		FAIL(400, "check_addr", "%s", err);
+	if (addr && inet_pton(AF_INET, addr, &ia) != 1)
+		FAIL(400, "check_addr", "'check_addr' must be an IPv4 address");
+	if (json_get_int(body, "grace_ms", JSON_OPTIONAL, &grace, err) != 0)
+		FAIL(400, "grace_ms", "%s", err);
+	if (grace < 500 || grace > 120000)
+		FAIL(400, "grace_ms", "'grace_ms' must be 500..120000");
+	if (!cluster_valid_name(node))
+		FAIL(404, NULL, "no node '%s'", node);
+	/* One network change per node at a time. */
+	snprintf(key, sizeof(key), "%s%s", NET_LOCK, node);
+	if (node_queue(v, node, "netapply", "netchange", (cJSON *)body, key,
+	    user, id, status, err) != 0)
+		goto out;
+	*status = 202;
+	rc = 0;
+out:
 	return rc;
 }

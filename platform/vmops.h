@@ -56,4 +56,15 @@ int vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
     const char *user, char id[TASK_ID_LEN], int *status, char *field,
     char *err);
 
+/* GET /nodes/NODE/network: NODE's OVS bridge (netcfg_show), asked of
+ * NODE through its queue; waits up to 15 s. */
+int vmops_net_show(struct vmops *v, const char *node, const char *user,
+    cJSON **out, int *status, char *err);
+/* POST /nodes/NODE/network {"change": {...netcfg change...},
+ * "check_addr": IPV4, "grace_ms": N}: a task on NODE that checks, applies,
+ * probes the management path and rolls back by itself. */
+int vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
+    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+    char *err);
+
 #endif

@@ -10,12 +10,20 @@
 #   hvd_kill I [SIG]     signal node I's hvd by pid
 #   hvctl_on I ARGS...   run hvctl on node I through its unix socket
 #   hvd_addr I           198.18.252.I
+#
+# With HVD_OVS=1 every node also runs its own Open vSwitch (userspace
+# datapath, bridge vmbr0, ovsdb under the node's dir) with a trunk port
+# "tr" whose peer sits on a second Linux bridge (br1) in the switch
+# namespace: tagged frames cross it untouched, so VLANs work between
+# nodes.  hvd_station NAME NODE VLAN ADDR/NN hangs a station namespace on
+# an access port of a node's bridge.
 
 HVD_TOP=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 HVD_P=hvt-hvd-$$
 HVD_NET=198.18.252
 HVD_N=0
 HVD_TMP=
+HVD_STATIONS=
 
 hvd_addr() { echo "$HVD_NET.$1"; }
 hvd_ns() { echo "$HVD_P-n$1"; }
@@ -51,10 +59,17 @@ hvd_teardown() {
 			fi
 		done
 	fi
+	for f in "$HVD_TMP"/n*/ovs/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	sleep 0.3
 	i=1
 	while [ "$i" -le "$HVD_N" ]; do
 		ip netns del "$(hvd_ns $i)" 2>/dev/null
 		i=$((i + 1))
+	done
+	for ns in $HVD_STATIONS; do
+		ip netns del "$ns" 2>/dev/null
 	done
 	ip netns del "$HVD_P-sw" 2>/dev/null
 	if [ -n "$HVD_TMP" ] && [ -z "${HVD_KEEP:-}" ]; then
@@ -66,6 +81,11 @@ hvd_setup() {
 	HVD_N=$1
 	[ "$(id -u)" -eq 0 ] || { echo "needs root (namespaces)"; exit 77; }
 	command -v etcd >/dev/null || { echo "etcd is not installed"; exit 77; }
+	if [ -n "${HVD_OVS:-}" ]; then
+		for c in ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool; do
+			command -v $c >/dev/null || { echo "$c missing"; exit 77; }
+		done
+	fi
 	[ -x "$HVD_TOP/bin/hvd" ] || { echo "bin/hvd not built"; exit 77; }
 	HVD_TMP=$(mktemp -d "/tmp/$HVD_P.XXXXXX") || exit 1
 	trap hvd_teardown EXIT
@@ -93,8 +113,58 @@ tls_dir = $HVD_TMP/n$i/tls
 run_dir = $HVD_TMP/n$i/run
 lease_ttl = ${HVD_LEASE_TTL:-4}
 EOC
+		if [ -n "${HVD_OVS:-}" ]; then
+			hvd_ovs_start "$i" || { echo "OVS on node $i"; exit 1; }
+			echo "ovs_db = $HVD_TMP/n$i/ovs/db.sock" \
+			    >>"$HVD_TMP/n$i/hvd.conf"
+		fi
 		i=$((i + 1))
 	done
+}
+
+# OVS for node I (HVD_OVS=1): vmbr0 (netdev datapath), trunk "tr" -> br1.
+hvd_ovs_start() {
+	d=$HVD_TMP/n$1/ovs ns=$(hvd_ns $1)
+	mkdir -p "$d"
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema \
+	    >/dev/null || return 1
+	ip netns exec "$ns" env OVS_RUNDIR="$d" OVS_DBDIR="$d" OVS_LOGDIR="$d" \
+	    ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+	    --pidfile="$d/ovsdb-server.pid" --unixctl="$d/ovsdb-server.ctl" \
+	    --log-file="$d/ovsdb-server.log" --detach || return 1
+	ovs-vsctl --db="unix:$d/db.sock" --no-wait init || return 1
+	ip netns exec "$ns" env OVS_RUNDIR="$d" OVS_DBDIR="$d" OVS_LOGDIR="$d" \
+	    ovs-vswitchd "unix:$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" \
+	    --unixctl="$d/ovs-vswitchd.ctl" --log-file="$d/ovs-vswitchd.log" \
+	    --detach || return 1
+	ovs-vsctl --db="unix:$d/db.sock" --timeout=20 add-br vmbr0 -- \
+	    set bridge vmbr0 datapath_type=netdev || return 1
+	ip -n "$ns" link set vmbr0 up
+	if ! ip -n "$HVD_P-sw" link show br1 >/dev/null 2>&1; then
+		ip -n "$HVD_P-sw" link add br1 type bridge || return 1
+		ip -n "$HVD_P-sw" link set br1 up
+	fi
+	ip link add tr netns "$ns" type veth peer name "t$1" \
+	    netns "$HVD_P-sw" || return 1
+	ip -n "$HVD_P-sw" link set "t$1" master br1 up
+	ip -n "$ns" link set tr up
+	ovs-vsctl --db="unix:$d/db.sock" --timeout=20 add-port vmbr0 tr
+}
+
+hvd_vsctl() { n=$1; shift; ovs-vsctl --db="unix:$HVD_TMP/n$n/ovs/db.sock" --timeout=20 "$@"; }
+
+# hvd_station NAME NODE VLAN ADDR/NN: a namespace on an access port.
+hvd_station() {
+	ns=$HVD_P-$1
+	ip netns add "$ns" || return 1
+	HVD_STATIONS="$HVD_STATIONS $ns"
+	ip -n "$ns" link set lo up
+	ip link add eth0 netns "$ns" type veth peer name "s$1" \
+	    netns "$(hvd_ns $2)" || return 1
+	ip -n "$ns" addr add "$4" dev eth0
+	ip -n "$ns" link set eth0 up
+	ip -n "$(hvd_ns $2)" link set "s$1" up
+	hvd_vsctl "$2" add-port vmbr0 "s$1" tag="$3"
 }
 
 hvd_start() {
