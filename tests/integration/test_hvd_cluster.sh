@@ -83,6 +83,20 @@ printf '{"role": "root"}' >"$HVD_TMP/bad5.json"
 req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/bad5.json"
 head -c 2097152 /dev/zero | tr '\0' ' ' >"$HVD_TMP/big.json"
 req 413 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/big.json"
+# Without Content-Length (chunked) the limit holds while reading.
+code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' \
+    --cacert "$HVD_TMP/ca.pem" -H "Authorization: Bearer $HVD_TOKEN" \
+    -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' \
+    --data-binary "@$HVD_TMP/big.json" "$URL/api/v1/tokens")
+[ "$code" = 413 ] || fail "chunked oversize body: expected 413, got $code"
+# Deep nesting and odd bytes are malformed JSON, not a crash.
+awk 'BEGIN { for (i = 0; i < 5000; i++) printf "["; }' >"$HVD_TMP/deep.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/deep.json"
+printf '{"role": "audit"}\000{}' >"$HVD_TMP/nul.json"
+req 400 "$HVD_TOKEN" POST /api/v1/tokens "$HVD_TMP/nul.json"
+printf '{"role": "\377\376"}' >"$HVD_TMP/bin.json"
+ip netns exec "$NS2" curl -s -o /dev/null --cacert "$HVD_TMP/ca.pem" -H "Authorization: Bearer $HVD_TOKEN" \
+    --data-binary "@$HVD_TMP/bin.json" "$URL/api/v1/tokens"
 req 404 "$HVD_TOKEN" GET /api/v1/nosuch
 req 404 "$HVD_TOKEN" GET /api/v1/tasks/UPID:nosuch:1:2:x:y:z:
 req 405 "$HVD_TOKEN" PUT /api/v1/nodes
