@@ -152,6 +152,7 @@ void
 integrity_acks_free(struct integrity_acks *a)
 {
 	free(a->ia_seq);
+	free(a->ia_time);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -159,7 +160,7 @@ static int
 acks_add(struct probe_integrity *p, uint64_t seq)
 {
 	struct integrity_acks *a = &p->pi_acks;
-	uint64_t *nv;
+	uint64_t *nv, *nt;
 	size_t cap;
 	int rc = 0;
 
@@ -167,13 +168,18 @@ acks_add(struct probe_integrity *p, uint64_t seq)
 	if (a->ia_n == a->ia_cap) {
 		cap = a->ia_cap ? a->ia_cap * 2 : 4096;
 		nv = realloc(a->ia_seq, cap * sizeof(*nv));
-		if (nv == NULL) {
+		if (nv != NULL)
+			a->ia_seq = nv;
+		nt = realloc(a->ia_time, cap * sizeof(*nt));
+		if (nt != NULL)
+			a->ia_time = nt;
+		if (nv == NULL || nt == NULL) {
 			rc = err_errno(p->pi_err, "integrity: acks");
 			goto out;
 		}
-		a->ia_seq = nv;
 		a->ia_cap = cap;
 	}
+	a->ia_time[a->ia_n] = clock_wall_ns();
 	a->ia_seq[a->ia_n++] = seq;
 out:
 	pthread_mutex_unlock(&p->pi_lock);
@@ -347,6 +353,7 @@ probe_integrity_start(const struct probe_integrity_opts *o, char *err)
 		goto fail;
 	}
 	p->pi_acks.ia_next = next;
+	p->pi_acks.ia_start_ns = clock_wall_ns();
 	p->pi_start_mono = clock_mono_ns();
 	rc = pthread_create(&p->pi_thr, NULL, integrity_main, p);
 	if (rc != 0) {
@@ -486,6 +493,24 @@ probe_integrity_verify(const struct probe_integrity_opts *o,
 	return 0;
 }
 
+uint64_t
+integrity_write_stall_ns(const struct integrity_acks *a)
+{
+	uint64_t best, t;
+	size_t i;
+
+	if (a->ia_n == 0 || a->ia_time == NULL)
+		return 0;
+	best = a->ia_time[0] > a->ia_start_ns ? a->ia_time[0] -
+	    a->ia_start_ns : 0;
+	for (i = 1; i < a->ia_n; i++) {
+		t = a->ia_time[i] - a->ia_time[i - 1];
+		if (a->ia_time[i] >= a->ia_time[i - 1] && t > best)
+			best = t;
+	}
+	return best;
+}
+
 cJSON *
 integrity_result_json(const char *target, const struct integrity_acks *a,
     const struct journal_state *js, const struct integrity_result *r)
@@ -522,6 +547,12 @@ integrity_result_json(const char *target, const struct integrity_acks *a,
 	ok &= cJSON_AddNumberToObject(m, "journal_next",
 	    (double)a->ia_next) != NULL;
 	ok &= cJSON_AddStringToObject(m, "journal_end", a->ia_end) != NULL;
+	ok &= cJSON_AddNumberToObject(m, "write_stall_ms", (double)(int64_t)
+	    (integrity_write_stall_ns(a) / 1000) / 1000) != NULL;
+	if (a->ia_n > 1 && a->ia_time[a->ia_n - 1] > a->ia_time[0])
+		ok &= cJSON_AddNumberToObject(m, "acks_per_s", (double)(int64_t)
+		    (10.0 * (double)(a->ia_n - 1) * 1e9 / (double)
+		    (a->ia_time[a->ia_n - 1] - a->ia_time[0])) / 10) != NULL;
 	ok &= cJSON_AddNumberToObject(m, "journal_s",
 	    (double)(int64_t)(a->ia_wall_s * 1000) / 1000) != NULL;
 	if (!ok)

@@ -75,7 +75,9 @@ struct probe_integrity_opts {
 /* The acknowledgements collected by a run. */
 struct integrity_acks {
 	uint64_t *ia_seq;
+	uint64_t *ia_time;	/* wall ns when each ack arrived */
 	size_t ia_n, ia_cap;
+	uint64_t ia_start_ns;	/* wall ns of `ok next=N` */
 	uint64_t ia_next;	/* `ok next=N` of the start */
 	int ia_ended;		/* the journal connection ended by itself */
 	char ia_end[160];	/* how: "stopped", "closed by the peer", ... */
@@ -107,6 +109,10 @@ void integrity_acks_free(struct integrity_acks *a);
 int probe_integrity_verify(const struct probe_integrity_opts *o,
     const struct integrity_acks *a, uint64_t wait_ns,
     struct journal_state *js, struct integrity_result *r, char *err);
+
+/* Longest gap between consecutive acks (from the start to the first ack
+ * included; the end of the journal is not a gap), 0 without acks. */
+uint64_t integrity_write_stall_ns(const struct integrity_acks *a);
 
 cJSON *integrity_result_json(const char *target,
     const struct integrity_acks *a, const struct journal_state *js,

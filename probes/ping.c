@@ -172,7 +172,9 @@ ping_send_main(void *arg)
 			memcpy(pkt + 8, &wall_ns, sizeof(wall_ns));
 		ih->checksum = icmp_cksum(pkt, len);
 		p->pp_sent_wall[p->pp_nsent++] = wall_ns;
-		if (sendto(p->pp_sock, pkt, len, 0,
+		/* Never block: a stalled queue (carrier down) must not stop
+		 * the rhythm; a request that cannot be queued is lost. */
+		if (sendto(p->pp_sock, pkt, len, MSG_DONTWAIT,
 		    (struct sockaddr *)&p->pp_addr, sizeof(p->pp_addr)) == -1)
 			p->pp_send_errors++;
 		seq++;

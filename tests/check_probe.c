@@ -545,6 +545,27 @@ START_TEST(test_integrity_compare)
 }
 END_TEST
 
+START_TEST(test_write_stall)
+{
+	uint64_t seq[4] = { 1, 2, 3, 4 };
+	uint64_t tm[4] = { T0 + 10 * MS, T0 + 20 * MS, T0 + 520 * MS,
+	    T0 + 530 * MS };
+	struct integrity_acks a;
+
+	memset(&a, 0, sizeof(a));
+	ck_assert_uint_eq(integrity_write_stall_ns(&a), 0);
+	a.ia_seq = seq;
+	a.ia_time = tm;
+	a.ia_n = 4;
+	a.ia_start_ns = T0;
+	ck_assert_msg(integrity_write_stall_ns(&a) == 500 * MS,
+	    "the write stall is the longest gap between acks");
+	a.ia_start_ns = T0 - 900 * MS;
+	ck_assert_msg(integrity_write_stall_ns(&a) == 910 * MS,
+	    "the wait for the first ack counts too");
+}
+END_TEST
+
 START_TEST(test_tcp_pong)
 {
 	uint64_t s = 0;
@@ -638,6 +659,7 @@ make_probe_suite(void)
 	tc = tcase_create("integrity");
 	tcase_add_test(tc, test_journal_parse);
 	tcase_add_test(tc, test_integrity_compare);
+	tcase_add_test(tc, test_write_stall);
 	tcase_add_test(tc, test_tcp_pong);
 	tcase_add_test(tc, test_agent_lines);
 	suite_add_tcase(s, tc);
