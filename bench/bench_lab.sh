@@ -13,7 +13,11 @@ RUNS=${RUNS:-3}
 LAB=t3bench
 [ "$(id -u)" -eq 0 ] || { echo "bench_lab: needs root, skipped"; exit 0; }
 [ -x "$HVLAB" ] || { echo "bench_lab: no $HVLAB"; exit 1; }
-trap '"$HVLAB" lab down --lab $LAB >/dev/null 2>&1' EXIT INT TERM
+# A private copy: other builds may relink bin/ meanwhile.
+BIN=$(mktemp -d /tmp/t3bench-bin.XXXXXX)
+cp "$HVLAB" "$(dirname "$HVLAB")/hvlab-init" "$BIN/" || exit 1
+HVLAB=$BIN/hvlab
+trap '"$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$BIN"' EXIT INT TERM
 "$HVLAB" lab down --lab $LAB >/dev/null 2>&1
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

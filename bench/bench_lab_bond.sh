@@ -14,8 +14,12 @@ RUNS=${RUNS:-3}
 LAB=t3bond
 [ "$(id -u)" -eq 0 ] || { echo "bench_lab_bond: needs root, skipped"; exit 0; }
 [ -x "$HVLAB" ] || { echo "bench_lab_bond: no $HVLAB"; exit 1; }
+# A private copy: other builds may relink bin/ meanwhile.
+BIN=$(mktemp -d /tmp/t3bench-bin.XXXXXX)
+cp "$HVLAB" "$(dirname "$HVLAB")/hvlab-init" "$BIN/" || exit 1
+HVLAB=$BIN/hvlab
 TMP=$(mktemp -d /tmp/t3bond.XXXXXX)
-trap '"$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$TMP"' EXIT INT TERM
+trap '"$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$TMP" "$BIN"' EXIT INT TERM
 cat >"$TMP/bond.yaml" <<'YAML'
 lab:
   name: t3bond

@@ -7,11 +7,14 @@
  *   hvlab lab exec NODE [--lab NAME] -- CMD [ARGS...]
  *   hvlab inject EVENT [ARGS...] [--lab NAME]
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 
 #include "clock.h"
 #include "cmd.h"
@@ -200,10 +203,10 @@ print_status(const cJSON *s)
 		    jstr(san, "portal"), jstr(san, "iqn"),
 		    jbool(san, "reachable") ? "" : " (storage down)");
 		cJSON_ArrayForEach(p, cJSON_GetObjectItem(san, "luns"))
-			printf(" %d (%.0f MiB)",
+			printf(" %d (%.0f MiB%s)",
 			    cJSON_GetObjectItem(p, "lun")->valueint,
 			    cJSON_GetObjectItem(p, "size_bytes")->valuedouble /
-			    1048576.0);
+			    1048576.0, jbool(p, "online") ? "" : ", offline");
 		printf("\n");
 	}
 	if ((st = cJSON_GetObjectItem(s, "station")) != NULL)
@@ -324,7 +327,8 @@ inject_cmd_main(int argc, char **argv)
 	char err[ERR_LEN], wall[40];
 	struct inject_event ev;
 	struct lab *lab;
-	int c, n = 0, rc = 1;
+	char lockp[LAB_PATH_MAX + 16];
+	int c, n = 0, rc = 1, lockfd = -1;
 
 	optind = 1;
 	/* GNU getopt permutes: options may follow the event's arguments. */
@@ -347,10 +351,18 @@ inject_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
+	/* One change at a time per lab (state files, OVS transactions). */
+	snprintf(lockp, sizeof(lockp), "%s/lock", lab->l_state);
+	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
+	    flock(lockfd, LOCK_EX) < 0) {
+		fprintf(stderr, "hvlab: %s: %s\n", lockp, strerror(errno));
+		goto out;
+	}
 	c = inject_run(lab, &lab_provider_netns, args[0], args + 1, n - 1, &ev,
 	    err);
 	if (c == 1) {
 		fprintf(stderr, "hvlab: inject: %s\n", err);
+		close(lockfd);
 		free(lab);
 		goto misuse;
 	}
@@ -365,6 +377,8 @@ inject_cmd_main(int argc, char **argv)
 	    (unsigned long long)ev.ie_wall_ns, wall);
 	rc = 0;
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	free(lab);
 	return rc;
 misuse:

@@ -1205,13 +1205,55 @@ link_state(const cJSON *links, const char *dev, int *admin, int *carrier)
 	}
 }
 
+/*
+ * LUNs tgtd really serves under the topology's IQN, asked with tgtadm in
+ * the SAN node: a bit mask (bit n = LUN n), 0 when the target exists
+ * without LUNs, -1 when the target or tgtd is not there.
+ */
+static int
+san_online_luns(const struct lab *lab)
+{
+	const char *argv[] = { "tgtadm", "--lld", "iscsi", "--mode", "target",
+	    "--op", "show", NULL };
+	struct proc_result r;
+	struct proc_opts o;
+	char e[ERR_LEN], *line, *save = NULL;
+	int mask = -1, in = 0, n;
+
+	memset(&o, 0, sizeof(o));
+	if ((o.ns_pid = node_pid(lab, "san")) == 0)
+		return -1;
+	o.ns_types = PROC_NS_NET | PROC_NS_MNT;
+	o.stdin_null = 1;
+	memset(&r, 0, sizeof(r));
+	if (proc_run(argv, &o, 5000, &r, e) == 0 && r.out != NULL) {
+		for (line = strtok_r(r.out, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			char *p = line + strspn(line, " \t");
+
+			if (strncmp(p, "Target ", 7) == 0) {
+				p = strchr(p, ':');
+				in = p != NULL && strcmp(p + 1 + strspn(p + 1,
+				    " "), lab->l_topo.t_san.s_iqn) == 0;
+				if (in)
+					mask = 0;
+			} else if (in && sscanf(p, "LUN: %d", &n) == 1 &&
+			    n > 0 && n < 31) {
+				mask |= 1 << n;
+			}
+		}
+	}
+	proc_result_free(&r);
+	return mask;
+}
+
 static int
 netns_status(struct lab *lab, cJSON **out, char *err)
 {
 	const struct topo *t = &lab->l_topo;
 	cJSON *root = cJSON_CreateObject(), *hosts, *sw, *ports, *swl, *hl;
 	char ns[64], a[16], dir[LAB_PATH_MAX], dev[32], item[64];
-	int i, j, admin, carrier;
+	int i, j, admin, carrier, online;
 
 	if (root == NULL)
 		return err_set(err, "out of memory");
@@ -1310,6 +1352,8 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 		cJSON_Delete(hl);
 		cJSON_AddBoolToObject(s, "reachable", admin);
 		luns = cJSON_AddArrayToObject(s, "luns");
+		online = san_online_luns(lab);
+		cJSON_AddBoolToObject(s, "target_online", online >= 0);
 		for (i = 0; i < t->t_san.s_nluns; i++) {
 			cJSON *l = cJSON_CreateObject();
 
@@ -1317,6 +1361,8 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 			cJSON_AddNumberToObject(l, "lun", i + 1);
 			cJSON_AddNumberToObject(l, "size_bytes",
 			    (double)t->t_san.s_luns[i].l_size);
+			cJSON_AddBoolToObject(l, "online", online > 0 &&
+			    (online & (1 << (i + 1))));
 		}
 	}
 	if (t->t_station.st_present) {

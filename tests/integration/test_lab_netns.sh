@@ -16,6 +16,10 @@ STATE=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}/$LAB
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
+# Run a private copy: other builds may relink bin/ while the test runs.
+BIN=$(mktemp -d /tmp/t3a-bin.XXXXXX)
+cp "$HVLAB" "$BIN/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$BIN/" || exit 1
+HVLAB=$BIN/hvlab
 for p in ovs-vswitchd ovsdb-server tgtd tgtadm qemu-img qemu-io busybox; do
 	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
 done
@@ -24,7 +28,7 @@ fails=0
 ok() { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
-cleanup() { "$HVLAB" lab down --lab $LAB >/dev/null 2>&1; }
+cleanup() { "$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$BIN"; }
 trap cleanup EXIT INT TERM
 
 lab_ns() { ls /run/netns 2>/dev/null | grep "^$LAB-" ; }
@@ -43,7 +47,7 @@ pids_in() {
 running() { st=$(sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -c1); [ -n "$st" ] && [ "$st" != Z ]; }
 col() { "$HVLAB" lab status --lab $LAB | awk -v h="$1" -v c="$2" '$1 == h { print $c }'; }
 
-cleanup
+"$HVLAB" lab down --lab $LAB >/dev/null 2>&1
 
 # 1. A bad topology fails with FILE:LINE and creates nothing.
 out=$("$HVLAB" lab up -f tests/config/fail-lab-unknown-key.yaml --lab $LAB 2>&1)
@@ -67,6 +71,8 @@ portal=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"portal":[[:space:]
 iqn=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"iqn":[[:space:]]*"\([^"]*\)".*/\1/p')
 [ -n "$portal" ] && [ -n "$iqn" ] && ok "status --json shows the portal $portal $iqn" ||
 	bad "status --json shows the portal"
+n=$("$HVLAB" lab status --lab $LAB --json | grep -c '"online":[[:space:]]*true')
+[ "$n" -eq 2 ] && ok "status: tgtd serves both LUNs" || bad "status: tgtd serves both LUNs ($n)"
 for n in sw san st $hosts; do
 	[ -e "/run/netns/$LAB-$n" ] || bad "namespace $LAB-$n exists"
 done
@@ -163,5 +169,6 @@ done
 ip -o link | grep -q "$LAB" && bad "no veth left in the machine's namespace" ||
 	ok "no veth left in the machine's namespace"
 trap - EXIT INT TERM
+rm -rf "$BIN"
 [ $fails -eq 0 ] || { echo "$fails checks failed"; exit 1; }
 echo "all checks passed"

@@ -12,11 +12,14 @@ cd "$top" || exit 1
 HVLAB=${HVLAB:-$top/bin/hvlab}
 TOPO=tests/config/pass-lab-vlans.yaml
 ROOT=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}
-TMP=$(mktemp -d /tmp/t3vlans.XXXXXX)
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
 command -v ovs-vswitchd >/dev/null 2>&1 || { echo "no ovs-vswitchd"; exit 77; }
+TMP=$(mktemp -d /tmp/t3vlans.XXXXXX)
+# Run a private copy: other builds may relink bin/ while the test runs.
+cp "$HVLAB" "$TMP/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$TMP/" || exit 1
+HVLAB=$TMP/hvlab
 
 fails=0
 ok() { echo "ok   - $*"; }
@@ -33,8 +36,7 @@ noreach() { ! x "$1" "$2" busybox ping -c 2 -W 1 -q "$3" >/dev/null 2>&1; }
 col() { "$HVLAB" lab status --lab "$1" | awk -v h="$2" -v c="$3" '$1 == h { print $c }'; }
 subnet() { "$HVLAB" lab status --lab "$1" | sed -n 's/.* subnet \([0-9.]*\)\/22.*/\1/p'; }
 
-cleanup
-TMP=$(mktemp -d /tmp/t3vlans.XXXXXX)
+for l in t3b t3c t3d; do "$HVLAB" lab down --lab $l >/dev/null 2>&1; done
 check "lab t3b up" "$HVLAB" lab up -f $TOPO --lab t3b
 check "lab t3c up beside it" "$HVLAB" lab up -f $TOPO --lab t3c
 sb=$(subnet t3b) sc=$(subnet t3c)
