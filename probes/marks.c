@@ -6,7 +6,8 @@
  * "wall_ns":N,...}.  A probe running in the background reads that file when
  * it stops and places each event of its time window on its timeline, so a
  * plot shows the cable pull next to the gap it caused.  Extra members are
- * allowed; "host", "nic" or "vm" strings, when present, are added to the
+ * allowed; "args" (what `hvlab inject` writes: "host1 eth0"), "host", "nic",
+ * "vm" or "target" strings, when present and not empty, are added to the
  * label ("nic-unplug host1 eth0").
  */
 #include <errno.h>
@@ -37,7 +38,7 @@ int
 probe_marks_parse_line(const char *line, int64_t mono_to_wall_ns,
     struct probe_mark *m)
 {
-	static const char *const extra[] = { "host", "nic", "vm", "target",
+	static const char *const extra[] = { "args", "host", "nic", "vm", "target",
 	    NULL };
 	const cJSON *ev, *x;
 	cJSON *o;
@@ -61,7 +62,8 @@ probe_marks_parse_line(const char *line, int64_t mono_to_wall_ns,
 	for (i = 0; extra[i] != NULL; i++) {
 		x = cJSON_GetObjectItemCaseSensitive(o, extra[i]);
 		len = strlen(m->pm_label);
-		if (cJSON_IsString(x) && len + 2 < sizeof(m->pm_label))
+		if (cJSON_IsString(x) && x->valuestring[0] != '\0' &&
+		    len + 2 < sizeof(m->pm_label))
 			snprintf(m->pm_label + len, sizeof(m->pm_label) - len,
 			    " %s", x->valuestring);
 	}

@@ -391,6 +391,14 @@ START_TEST(test_marks_parse)
 	ck_assert_msg(probe_marks_parse_line("{\"event\":\"power-pull\","
 	    "\"mono_ns\":500}", 100, &m) == 1 && m.pm_wall_ns == 600,
 	    "an event with only mono_ns is placed with the clock offset");
+	ck_assert_int_eq(probe_marks_parse_line("{\"lab\":\"l1\",\"event\":"
+	    "\"nic-unplug\",\"args\":\"host2 eth1\",\"mono_ns\":7,"
+	    "\"wall_ns\":9,\"wall\":\"2026-11-26T07:00:00.000Z\"}", 0, &m), 1);
+	ck_assert_msg(strcmp(m.pm_label, "nic-unplug host2 eth1") == 0,
+	    "hvlab inject's args join the label: '%s'", m.pm_label);
+	ck_assert_int_eq(probe_marks_parse_line("{\"event\":\"heal\",\"args\":"
+	    "\"\",\"wall_ns\":9}", 0, &m), 1);
+	ck_assert_str_eq(m.pm_label, "heal");
 	ck_assert_int_eq(probe_marks_parse_line("not json", 0, &m), 0);
 	ck_assert_int_eq(probe_marks_parse_line("{\"wall_ns\":5}", 0, &m), 0);
 	ck_assert_int_eq(probe_marks_parse_line("{\"event\":\"x\"}", 0, &m),
