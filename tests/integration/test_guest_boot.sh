@@ -4,7 +4,8 @@
 # Creates a private namespace (hvt-guest-PID) holding a bridge with
 # 198.18.250.1/24 and a tap, boots build/guest (lab/guest/run-guest.sh,
 # QEMU in TCG) with hvlab.ip=198.18.250.2/24 on that tap and a small sparse
-# raw data disk, then checks: the serial ready line, a ping reply, and the
+# raw data disk, then checks: the serial ready line, a ping reply (also from
+# another subnet, through hvlab.gw=), and the
 # agent protocol over TCP 7777 (echo, status, ping, unknown command,
 # journal start/ack/read, numbering continued after a restart, journal stop
 # from a second connection, burn), and that the records on the disk image
@@ -73,9 +74,12 @@ ip -n "$ns" link set hvttap0 master hvtbr0
 ip -n "$ns" link set hvttap0 up
 ip -n "$ns" link set hvtbr0 up
 ip -n "$ns" addr add 198.18.250.1/24 dev hvtbr0 || fail "bridge address"
+# A second subnet on the bridge: replies to it need the guest's default route.
+ip -n "$ns" addr add 198.18.251.1/24 dev hvtbr0 || fail "second address"
 truncate -s 16M "$tmp/data.img" || fail "data disk"
 
-inns sh "$top/lab/guest/run-guest.sh" -n testvm -i "$addr/24" -t hvttap0 \
+inns sh "$top/lab/guest/run-guest.sh" -n testvm -i "$addr/24" \
+    -g 198.18.250.1 -t hvttap0 \
     -d "$tmp/data.img" -s "$tmp/serial" -q "$tmp/qmp.sock" \
     -p "$tmp/qemu.pid" >"$tmp/qemu.log" 2>&1 &
 qpid=$!
@@ -107,6 +111,9 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 [ $ok -eq 1 ] || fail "no ping reply from $addr"
 echo "ping: reply from $addr"
+inns busybox ping -c 1 -W 5 -I 198.18.251.1 "$addr" >/dev/null 2>&1 ||
+    fail "no reply to 198.18.251.1: default route (hvlab.gw) missing"
+echo "ping: reply via the default route (hvlab.gw)"
 
 # 3. The agent protocol.
 out=$(agent 'echo hello guest') || fail "agent echo: no reply"
