@@ -5,7 +5,8 @@
 # different address blocks; a lab whose subnet clashes with a running one
 # is refused and creates nothing; a2 (access 10) reaches a1 (trunk) but a3
 # (access 30) does not reach them even with an address in their subnet;
-# taking one lab down leaves the other running.
+# taking one lab down leaves the other running; `lab down` cleans up a lab
+# whose `lab up` was killed half-way.
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
@@ -70,6 +71,20 @@ done
 # Same addresses pattern in both labs, but no cross-talk: t3b's station
 # does not reach t3c's hosts.
 check "t3b's station does not reach t3c's a1" noreach t3b st "$(col t3c a1 3)"
+
+# hvlab killed in the middle of `lab up`: `lab down` still finds it all.
+"$HVLAB" lab up -q -f $TOPO --lab t3d >/dev/null 2>&1 &
+upid=$!
+sleep 1
+kill -9 $upid 2>/dev/null
+wait $upid 2>/dev/null
+check "lab down after hvlab was killed during lab up" "$HVLAB" lab down --lab t3d
+left=""
+for p in /proc/[0-9]*; do
+	{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "$ROOT/t3d/" && left="$left ${p#/proc/}"
+done
+[ -z "$(ls /run/netns | grep '^t3d-')" ] && [ ! -e "$ROOT/t3d" ] && [ -z "$left" ] &&
+	ok "nothing of the killed lab is left" || bad "nothing of the killed lab is left:$left"
 
 check "lab t3b down" "$HVLAB" lab down --lab t3b
 check "t3c still answers after t3b is down" reach t3c st "$(col t3c a1 3)"
