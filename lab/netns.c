@@ -913,8 +913,9 @@ netns_power_on(struct lab *lab, const char *host, char *err)
 {
 	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
 	const char *nodes[1] = { host };
-	char dir[LAB_PATH_MAX], ns[64];
+	char dir[LAB_PATH_MAX], ns[64], item[64];
 	pid_t pid;
+	int j, cut = 0;
 
 	if (host_check(lab, host, err) < 0)
 		return -1;
@@ -928,7 +929,13 @@ netns_power_on(struct lab *lab, const char *host, char *err)
 		return -1;
 	if (node_wait(lab, &pid, nodes, 1, err) < 0)
 		return -1;
-	if (lab->l_topo.t_station.st_present &&
+	/* Wait for the network unless the host's cables are cut. */
+	for (j = 0; j < h->h_nics; j++) {
+		snprintf(item, sizeof(item), "%s eth%d", host, j);
+		cut += set_has(lab, "unplugged", item);
+	}
+	if (cut < h->h_nics && !set_has(lab, "partitioned", host) &&
+	    lab->l_topo.t_station.st_present &&
 	    h->h_mgmt_vlan == lab->l_topo.t_station.st_vlan) {
 		ns_name(lab->l_topo.t_name, "st", ns, sizeof(ns));
 		if (wait_reach(ns, 0, h->h_mgmt_addr, REACH_TIMEOUT_MS,
