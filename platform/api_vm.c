@@ -8,6 +8,8 @@
 
 #include "err.h"
 #include "platform/api.h"
+#include "platform/cluster.h"
+#include "platform/pool.h"
 #include "platform/vmops.h"
 
 static int
@@ -154,7 +156,114 @@ h_net_change(struct api_req *r)
 	return api_reply(r, 202, o);
 }
 
+static int
+h_pools(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int st = 500;
+
+	if (api_need_cluster(r) != 0)
+		return -1;
+	st = 500;
+	return verdict(r, pool_list(cluster_etcd(r->rq_cl), &o, &st, err), st,
+	    NULL, err, o);
+}
+
+static int
+h_pool_create(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "";
+	cJSON *o = NULL;
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0)
+		return -1;
+	rc = pool_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
+	    r->rq_body, &o, &st, field, err);
+	return verdict(r, rc, st, field, err, o);
+}
+
+static int
+h_pool_get(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0)
+		return -1;
+	rc = pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st, err);
+	return verdict(r, rc, st, NULL, err, o);
+}
+
+static int
+h_pool_delete(struct api_req *r)
+{
+	char err[ERR_LEN];
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0 ||
+	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
+		return -1;
+	rc = pool_delete(cluster_etcd(r->rq_cl), r->rq_params[0], &st, err);
+	return verdict(r, rc, st, NULL, err, NULL);
+}
+
+static int
+h_volumes(struct api_req *r)
+{
+	char err[ERR_LEN];
+	cJSON *o = NULL, *p = NULL;
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0)
+		return -1;
+	if (pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &p, &st,
+	    err) != 0)
+		return api_error(r, st, NULL, "%s", err);
+	cJSON_Delete(p);
+	rc = volume_list(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st,
+	    err);
+	return verdict(r, rc, st, NULL, err, o);
+}
+
+static int
+h_volume_create(struct api_req *r)
+{
+	char err[ERR_LEN], field[64] = "";
+	cJSON *o = NULL;
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0)
+		return -1;
+	rc = volume_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
+	    r->rq_params[0], r->rq_body, &o, &st, field, err);
+	return verdict(r, rc, st, field, err, o);
+}
+
+static int
+h_volume_delete(struct api_req *r)
+{
+	char err[ERR_LEN];
+	int st = 500, rc;
+
+	if (api_need_cluster(r) != 0 ||
+	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
+		return -1;
+	rc = volume_delete(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
+	    r->rq_params[0], r->rq_params[1], &st, err);
+	return verdict(r, rc, st, NULL, err, NULL);
+}
+
 const struct api_route api_vm_routes[] = {
+	{ "GET",	"/api/v1/pools",		h_pools },
+	{ "POST",	"/api/v1/pools",		h_pool_create },
+	{ "GET",	"/api/v1/pools/*",		h_pool_get },
+	{ "DELETE",	"/api/v1/pools/*",		h_pool_delete },
+	{ "GET",	"/api/v1/pools/*/volumes",	h_volumes },
+	{ "POST",	"/api/v1/pools/*/volumes",	h_volume_create },
+	{ "DELETE",	"/api/v1/pools/*/volumes/*",	h_volume_delete },
 	{ "GET",	"/api/v1/nodes/*/network",	h_net_get },
 	{ "POST",	"/api/v1/nodes/*/network",	h_net_change },
 	{ "GET",	"/api/v1/vms",			h_vms },

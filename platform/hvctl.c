@@ -24,7 +24,8 @@ static const struct cmd hvctl_cmds[] = {
 	{ "token", hvctl_token_main, "create|list|delete ...", "API tokens" },
 	{ "vm", hvctl_vm_main, "create|list|status|show|start|stop|shutdown|"
 	    "delete|config|migrate ...", "virtual machines" },
-	{ "pool", hvctl_pool_main, "...", "storage pools" },
+	{ "pool", hvctl_pool_main, "create|list|show|delete|volume-create|"
+	    "volume-delete ...", "storage pools and volumes" },
 	{ "network", hvctl_network_main, "show|vlan|change ...",
 	    "host networks: OVS bridge, VLAN tags, bonds" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",

@@ -25,6 +25,7 @@
 #include "platform/etcd.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
+#include "platform/pool.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
 
@@ -306,13 +307,57 @@ rec_config(const cJSON *rec, struct vm_config *c, char *err)
 	return vm_config_from_json(cfg, c, bad, sizeof(bad), err);
 }
 
-/* Disks need storage pools, which this hvd does not resolve yet. */
+/* Fill every disk's path from its pool (pool.h), for this node. */
 static int
-resolve_disks(struct vm_config *c, char *err)
+resolve_disks(struct vmops *v, struct vm_config *c, char *err)
 {
-	if (c->ndisks > 0)
-		return err_set(err, "disks[0]: storage pools are not "
-		    "available in this hvd yet; boot from kernel/initrd");
+	int i;
+
+	for (i = 0; i < c->ndisks; i++)
+		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
+		    c->disks[i].volume, c->disks[i].path,
+		    sizeof(c->disks[i].path), err) != 0)
+			return err_prefix(err, "disks[%d]", i);
+	return 0;
+}
+
+/* Every disk names an existing volume no other VM uses: 0, or -1 with
+ * *status, field and err. */
+static int
+check_disks(struct vmops *v, const struct vm_config *c, int *status,
+    char *field, char *err)
+{
+	char path[VM_PATH_MAX], user[64];
+	int i, j, r;
+
+	for (i = 0; i < c->ndisks; i++) {
+		snprintf(field, 64, "disks[%d].volume", i);
+		for (j = 0; j < i; j++)
+			if (strcmp(c->disks[i].pool, c->disks[j].pool) == 0 &&
+			    strcmp(c->disks[i].volume, c->disks[j].volume) ==
+			    0) {
+				*status = 400;
+				return err_set(err, "%s: volume given twice",
+				    field);
+			}
+		/* Existence (node-local dir volumes are checked at start). */
+		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
+		    c->disks[i].volume, path, sizeof(path), err) != 0 &&
+		    strstr(err, "local to node") == NULL) {
+			*status = 400;
+			return err_prefix(err, "%s", field);
+		}
+		if ((r = pool_volume_user(v->v_etcd, c->disks[i].pool,
+		    c->disks[i].volume, c->name, user, err)) != 0) {
+			*status = r < 0 ? 503 : 409;
+			if (r > 0)
+				err_set(err, "%s: volume %s/%s is VM %s's disk",
+				    field, c->disks[i].pool,
+				    c->disks[i].volume, user);
+			return -1;
+		}
+	}
+	field[0] = '\0';
 	return 0;
 }
 
@@ -338,7 +383,7 @@ op_start(struct task *t, void *arg, char *err)
 		    rec_node(rec));
 		goto out;
 	}
-	if (rec_config(rec, &c, err) != 0 || resolve_disks(&c, err) != 0)
+	if (rec_config(rec, &c, err) != 0 || resolve_disks(v, &c, err) != 0)
 		goto out;
 	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
 		err_set(err, "too many VMs on this node");
@@ -422,7 +467,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	    err) != 0)
 		return -1;
 	if (rec_get(v, o->o_vm, &rec, NULL, err) != 1 ||
-	    rec_config(rec, &c, err) != 0 || resolve_disks(&c, err) != 0)
+	    rec_config(rec, &c, err) != 0 || resolve_disks(v, &c, err) != 0)
 		goto out;
 	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
 		err_set(err, "too many VMs on this node");
@@ -1051,6 +1096,8 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
+	if (check_disks(v, &c, status, field, err) != 0)
+		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
@@ -1193,6 +1240,8 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
+	if (check_disks(v, &c, status, field, err) != 0)
+		goto out;
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)

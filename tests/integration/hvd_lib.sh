@@ -24,6 +24,9 @@ HVD_NET=198.18.252
 HVD_N=0
 HVD_TMP=
 HVD_STATIONS=
+HVD_SAN=
+HVD_SAN_ADDR=198.18.252.100
+HVD_IQN=iqn.2026-11.test.hvt:san
 
 hvd_addr() { echo "$HVD_NET.$1"; }
 hvd_ns() { echo "$HVD_P-n$1"; }
@@ -62,13 +65,15 @@ hvd_teardown() {
 	for f in "$HVD_TMP"/n*/ovs/*.pid; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
+	# tgtd ignores SIGTERM while it has targets.
+	[ -f "$HVD_TMP/san/tgtd.pid" ] && kill -KILL "$(cat "$HVD_TMP/san/tgtd.pid")" 2>/dev/null
 	sleep 0.3
 	i=1
 	while [ "$i" -le "$HVD_N" ]; do
 		ip netns del "$(hvd_ns $i)" 2>/dev/null
 		i=$((i + 1))
 	done
-	for ns in $HVD_STATIONS; do
+	for ns in $HVD_STATIONS $HVD_SAN; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	ip netns del "$HVD_P-sw" 2>/dev/null
@@ -165,6 +170,44 @@ hvd_station() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$(hvd_ns $2)" link set "s$1" up
 	hvd_vsctl "$2" add-port vmbr0 "s$1" tag="$3"
+}
+
+# hvd_san_start NLUNS SIZE: a SAN namespace on the management bridge at
+# $HVD_SAN_ADDR running tgtd (in a private mount namespace, so its control
+# socket never meets another tgtd) with NLUNS sparse file LUNs under target
+# $HVD_IQN.
+hvd_san_start() {
+	HVD_SAN=$HVD_P-san
+	d=$HVD_TMP/san
+	mkdir -p "$d"
+	ip netns add "$HVD_SAN" || return 1
+	ip -n "$HVD_SAN" link set lo up
+	ip link add eth0 netns "$HVD_SAN" type veth peer name psan \
+	    netns "$HVD_P-sw" || return 1
+	ip -n "$HVD_P-sw" link set psan master br0 up
+	ip -n "$HVD_SAN" addr add "$HVD_SAN_ADDR/24" dev eth0
+	ip -n "$HVD_SAN" link set eth0 up
+	ip netns exec "$HVD_SAN" unshare -m --propagation private sh -c \
+	    'mount -t tmpfs hvt-hvd-run /run && mkdir -p /run/tgtd && exec tgtd -f' \
+	    >"$d/tgtd.log" 2>&1 &
+	echo $! >"$d/tgtd.pid"
+	t=0
+	while ! hvd_tgtadm --mode target --op show >/dev/null 2>&1; do
+		t=$((t + 1)); [ $t -lt 50 ] || return 1; sleep 0.1
+	done
+	hvd_tgtadm --mode target --op new --tid 1 -T "$HVD_IQN" || return 1
+	l=1
+	while [ "$l" -le "$1" ]; do
+		truncate -s "$2" "$d/lun$l.img"
+		hvd_tgtadm --mode logicalunit --op new --tid 1 --lun "$l" \
+		    -b "$d/lun$l.img" || return 1
+		l=$((l + 1))
+	done
+	hvd_tgtadm --mode target --op bind --tid 1 -I ALL
+}
+
+hvd_tgtadm() {
+	nsenter -t "$(cat "$HVD_TMP/san/tgtd.pid")" -m -n tgtadm --lld iscsi "$@"
 }
 
 hvd_start() {

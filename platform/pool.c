@@ -1,0 +1,599 @@
+/*
+ * pool.c - pool and volume records, LUN allocation, disk paths (pool.h).
+ *
+ * The only storage I/O here is qemu-img (argv, never a shell): "info" to
+ * find LUNs, "create -f qcow2" to make a volume.  Everything else is etcd.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "platform/cluster.h"
+#include "platform/etcd.h"
+#include "platform/pool.h"
+
+#define MAX_LUNS 32
+
+static void
+set_field(char *field, const char *f)
+{
+	if (field)
+		snprintf(field, 64, "%s", f ? f : "");
+}
+
+#define FAIL(st, fld, ...) do {						\
+	*status = (st);							\
+	set_field(field, (fld));					\
+	err_set(err, __VA_ARGS__);					\
+	goto out;							\
+} while (0)
+
+static int
+valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (i > 0 && (s[i] == '-' || s[i] == '_' || s[i] == '.'))))
+			return 0;
+	return 1;
+}
+
+/* IQN / EUI: printable, no '/', no spaces. */
+static int
+valid_target(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 4 || n > 223)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '/' || s[i] == '?' ||
+		    s[i] == '#' || s[i] == '%')
+			return 0;
+	return 1;
+}
+
+static int
+valid_portal(const char *s)
+{
+	char host[64];
+	const char *c = strchr(s, ':');
+	size_t hl = c ? (size_t)(c - s) : strlen(s);
+	struct in_addr a;
+	char *end;
+	long port;
+
+	if (hl == 0 || hl >= sizeof(host))
+		return 0;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return 0;
+	if (c) {
+		port = strtol(c + 1, &end, 10);
+		if (*end != '\0' || port < 1 || port > 65535)
+			return 0;
+	}
+	return 1;
+}
+
+int
+pool_iscsi_uri(const char *portal, const char *target, int lun, char *buf,
+    size_t len, char *err)
+{
+	if (!valid_portal(portal) || !valid_target(target) || lun < 0 ||
+	    lun > 255)
+		return err_set(err, "bad iSCSI portal, target or LUN");
+	if ((size_t)snprintf(buf, len, "iscsi://%s/%s/%d", portal, target,
+	    lun) >= len)
+		return err_set(err, "iSCSI URI too long");
+	return 0;
+}
+
+/* Size in bytes of LUN via qemu-img info (raw); -1 when not a disk. */
+static long long
+lun_size(const char *uri)
+{
+	const char *argv[] = { "qemu-img", "info", "--output=json", "-f",
+	    "raw", uri, NULL };
+	struct proc_result r = { 0 };
+	cJSON *j = NULL;
+	int64_t sz = -1;
+
+	if (proc_run(argv, NULL, 10000, &r, NULL) == 0 &&
+	    (j = json_parse_buf(r.out, r.out_len, NULL)) != NULL &&
+	    json_get_int(j, "virtual-size", JSON_REQUIRED, &sz, NULL) != 0)
+		sz = -1;
+	cJSON_Delete(j);
+	proc_result_free(&r);
+	return sz;
+}
+
+static int
+get_json(struct etcd *e, const char *key, cJSON **out, int64_t *rev,
+    char *err)
+{
+	struct etcd_kv kv;
+	int rc;
+
+	*out = NULL;
+	if ((rc = etcd_get(e, key, &kv, err)) != 1)
+		return rc;
+	if (rev)
+		*rev = kv.kv_mod_rev;
+	if ((*out = json_parse_buf(kv.kv_val, kv.kv_len, err)) == NULL)
+		rc = -1;
+	etcd_kv_clear(&kv);
+	return rc;
+}
+
+static int
+put_new(struct etcd *e, const char *key, const cJSON *o, char *err)
+{
+	char *s = cJSON_PrintUnformatted(o);
+	int rc;
+
+	if (s == NULL)
+		return err_set(err, "out of memory");
+	rc = etcd_create(e, key, s, 0, err);
+	free(s);
+	return rc;
+}
+
+int
+pool_create(struct etcd *e, const char *node, const cJSON *body,
+    cJSON **out, int *status, char *field, char *err)
+{
+	static const char *const keys[] = { "name", "type", "path", "node",
+	    "portal", "target", NULL };
+	const char *name = NULL, *type = NULL, *path = NULL, *pnode = node,
+	    *portal = NULL, *target = NULL, *bad = NULL;
+	char key[128], uri[512], ts[32];
+	cJSON *o = NULL, *luns;
+	long long sz;
+	int lun, r, rc = -1;
+
+	*out = NULL;
+	set_field(field, NULL);
+	if (body == NULL)
+		FAIL(400, "name", "'name' is required");
+	if (json_check_keys(body, keys, &bad, err) != 0)
+		FAIL(400, bad, "%s", err);
+	if (json_get_string(body, "name", JSON_REQUIRED, &name, err) != 0)
+		FAIL(400, "name", "%s", err);
+	if (!valid_name(name))
+		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
+		    "or '.'");
+	if (json_get_string(body, "type", JSON_REQUIRED, &type, err) != 0)
+		FAIL(400, "type", "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "type", type);
+	if (strcmp(type, "dir") == 0) {
+		if (json_get_string(body, "path", JSON_REQUIRED, &path,
+		    err) != 0)
+			FAIL(400, "path", "%s", err);
+		if (path[0] != '/' || strlen(path) > 400 || strstr(path, ".."))
+			FAIL(400, "path", "'path' must be an absolute "
+			    "directory path without '..'");
+		if (json_get_string(body, "node", JSON_OPTIONAL, &pnode,
+		    err) != 0)
+			FAIL(400, "node", "%s", err);
+		if (strcmp(pnode, node) == 0 && access(path, W_OK) != 0)
+			FAIL(400, "path", "%s is not a writable directory on "
+			    "%s", path, node);
+		cJSON_AddStringToObject(o, "path", path);
+		cJSON_AddStringToObject(o, "node", pnode);
+	} else if (strcmp(type, "iscsi") == 0) {
+		if (json_get_string(body, "portal", JSON_REQUIRED, &portal,
+		    err) != 0)
+			FAIL(400, "portal", "%s", err);
+		if (!valid_portal(portal))
+			FAIL(400, "portal", "'portal' must be IPV4[:PORT]");
+		if (json_get_string(body, "target", JSON_REQUIRED, &target,
+		    err) != 0)
+			FAIL(400, "target", "%s", err);
+		if (!valid_target(target))
+			FAIL(400, "target", "'target' must be an IQN");
+		cJSON_AddStringToObject(o, "portal", portal);
+		cJSON_AddStringToObject(o, "target", target);
+		/* Discovery: every LUN that reads as a disk. */
+		luns = cJSON_AddArrayToObject(o, "luns");
+		for (lun = 0; lun < MAX_LUNS; lun++) {
+			if (pool_iscsi_uri(portal, target, lun, uri,
+			    sizeof(uri), err) != 0)
+				FAIL(400, "target", "%s", err);
+			if ((sz = lun_size(uri)) <= 0)
+				continue;
+			{
+				cJSON *l = cJSON_CreateObject();
+
+				cJSON_AddNumberToObject(l, "lun", lun);
+				cJSON_AddNumberToObject(l, "size_bytes",
+				    (double)sz);
+				cJSON_AddItemToArray(luns, l);
+			}
+		}
+		if (cJSON_GetArraySize(luns) == 0)
+			FAIL(400, "target", "no LUN answers on iscsi://%s/%s "
+			    "(portal reachable? target right?)", portal,
+			    target);
+	} else
+		FAIL(400, "type", "'type' must be iscsi or dir");
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "created", ts);
+	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	if ((r = put_new(e, key, o, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, "name", "a pool named '%s' exists", name);
+	*out = o;
+	o = NULL;
+	*status = 201;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int
+pool_list(struct etcd *e, cJSON **out, int *status, char *err)
+{
+	struct etcd_kv *kvs;
+	size_t n, i;
+	cJSON *arr, *o;
+
+	*status = 503;
+	if (etcd_list(e, POOL_PREFIX, &kvs, &n, err) != 0)
+		return -1;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL)))
+			cJSON_AddItemToArray(arr, o);
+	etcd_kvs_free(kvs, n);
+	*out = arr;
+	*status = 200;
+	return 0;
+}
+
+int
+pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
+    char *err)
+{
+	char key[128];
+	cJSON *vols = NULL;
+	int r;
+
+	*out = NULL;
+	if (!valid_name(name)) {
+		*status = 404;
+		return err_set(err, "no pool '%s'", name);
+	}
+	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	if ((r = get_json(e, key, out, NULL, err)) <= 0) {
+		*status = r == 0 ? 404 : 503;
+		return r == 0 ? err_set(err, "no pool '%s'", name) : -1;
+	}
+	if (volume_list(e, name, &vols, status, err) == 0)
+		cJSON_AddItemToObject(*out, "volumes", vols);
+	*status = 200;
+	return 0;
+}
+
+int
+pool_delete(struct etcd *e, const char *name, int *status, char *err)
+{
+	char key[128];
+	struct etcd_kv *kvs;
+	size_t n;
+	cJSON *p;
+	int r;
+
+	if (pool_get(e, name, &p, status, err) != 0)
+		return -1;
+	cJSON_Delete(p);
+	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, name);
+	*status = 503;
+	if (etcd_list(e, key, &kvs, &n, err) != 0)
+		return -1;
+	etcd_kvs_free(kvs, n);
+	if (n > 0) {
+		*status = 409;
+		return err_set(err, "pool %s still has %zu volume(s)", name, n);
+	}
+	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	if ((r = etcd_delete(e, key, 0, err)) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "%s%s/", LUN_PREFIX, name);
+	etcd_delete(e, key, 1, NULL);
+	*status = 200;
+	return 0;
+}
+
+int
+volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
+    char *err)
+{
+	struct etcd_kv *kvs;
+	size_t n, i;
+	char key[128];
+	cJSON *arr, *o;
+
+	*status = 503;
+	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, pool);
+	if (etcd_list(e, key, &kvs, &n, err) != 0)
+		return -1;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL)))
+			cJSON_AddItemToArray(arr, o);
+	etcd_kvs_free(kvs, n);
+	*out = arr;
+	*status = 200;
+	return 0;
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int
+volume_create(struct etcd *e, const char *node, const char *pool,
+    const cJSON *body, cJSON **out, int *status, char *field, char *err)
+{
+	static const char *const keys[] = { "name", "size_mib", NULL };
+	const char *name = NULL, *bad = NULL, *type;
+	char key[256], lkey[128], path[600], size[32], ts[32];
+	cJSON *p = NULL, *v = NULL;
+	const cJSON *l;
+	int64_t mib = 0, lunsz = 0;
+	int lun = -1, r, rc = -1, took = 0;
+
+	*out = NULL;
+	set_field(field, NULL);
+	if (pool_get(e, pool, &p, status, err) != 0)
+		return -1;
+	if (body == NULL)
+		FAIL(400, "name", "'name' is required");
+	if (json_check_keys(body, keys, &bad, err) != 0)
+		FAIL(400, bad, "%s", err);
+	if (json_get_string(body, "name", JSON_REQUIRED, &name, err) != 0)
+		FAIL(400, "name", "%s", err);
+	if (!valid_name(name))
+		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
+		    "or '.'");
+	if (json_get_int(body, "size_mib", JSON_OPTIONAL, &mib, err) != 0)
+		FAIL(400, "size_mib", "%s", err);
+	if (mib < 0 || mib > (1LL << 30))
+		FAIL(400, "size_mib", "'size_mib' is out of range");
+	type = jstr(p, "type");
+	v = cJSON_CreateObject();
+	cJSON_AddStringToObject(v, "pool", pool);
+	cJSON_AddStringToObject(v, "name", name);
+	cJSON_AddStringToObject(v, "format", "qcow2");
+	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, name);
+	{
+		struct etcd_kv kv;
+
+		r = etcd_get(e, key, &kv, err);
+		if (r == 1)
+			etcd_kv_clear(&kv);
+	}
+	if (r != 0) {
+		if (r < 0)
+			FAIL(503, NULL, "%s", err);
+		FAIL(409, "name", "volume %s/%s exists", pool, name);
+	}
+	if (strcmp(type, "iscsi") == 0) {
+		/* Take the first free LUN: create-if-absent decides. */
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(p,
+		    "luns")) {
+			int64_t n = -1, sz = 0;
+			char val[256];
+
+			json_get_int(l, "lun", JSON_REQUIRED, &n, NULL);
+			json_get_int(l, "size_bytes", JSON_OPTIONAL, &sz, NULL);
+			if (n < 0 || (mib > 0 && sz < mib << 20))
+				continue;
+			snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX,
+			    pool, (int)n);
+			snprintf(val, sizeof(val), "{\"volume\":\"%s\"}", name);
+			if ((r = etcd_create(e, lkey, val, 0, err)) < 0)
+				FAIL(503, NULL, "%s", err);
+			if (r == 1) {
+				lun = (int)n;
+				lunsz = sz;
+				took = 1;
+				break;
+			}
+		}
+		if (lun < 0)
+			FAIL(409, NULL, "no free LUN%s in pool %s", mib ?
+			    " that large" : "", pool);
+		if (mib == 0)	/* the LUN less room for qcow2 metadata */
+			mib = (lunsz - lunsz / 64) >> 20;
+		if (pool_iscsi_uri(jstr(p, "portal"), jstr(p, "target"), lun,
+		    path, sizeof(path), err) != 0)
+			FAIL(500, NULL, "%s", err);
+		cJSON_AddNumberToObject(v, "lun", lun);
+	} else {
+		if (strcmp(jstr(p, "node"), node) != 0)
+			FAIL(409, NULL, "pool %s is local to node %s; ask "
+			    "there", pool, jstr(p, "node"));
+		if (mib == 0)
+			FAIL(400, "size_mib", "'size_mib' is required on a "
+			    "dir pool");
+		snprintf(path, sizeof(path), "%s/%s.qcow2", jstr(p, "path"),
+		    name);
+		if (access(path, F_OK) == 0)
+			FAIL(409, "name", "%s exists", path);
+		cJSON_AddStringToObject(v, "node", node);
+	}
+	cJSON_AddNumberToObject(v, "size_mib", (double)mib);
+	snprintf(size, sizeof(size), "%lldM", (long long)mib);
+	{
+		const char *argv[] = { "qemu-img", "create", "-q", "-f",
+		    "qcow2", path, size, NULL };
+
+		if (proc_run(argv, NULL, 60000, NULL, err) != 0)
+			FAIL(502, NULL, "%s", err);
+	}
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(v, "created", ts);
+	if ((r = put_new(e, key, v, err)) != 1) {
+		if (strcmp(type, "dir") == 0)
+			unlink(path);
+		FAIL(r == 0 ? 409 : 503, NULL, "%s", r == 0 ?
+		    "volume created meanwhile" : err);
+	}
+	took = 0;
+	*out = v;
+	v = NULL;
+	*status = 201;
+	rc = 0;
+out:
+	if (took)
+		etcd_delete(e, lkey, 0, NULL);
+	cJSON_Delete(v);
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+pool_volume_user(struct etcd *e, const char *pool, const char *volume,
+    const char *except, char *vm, char *err)
+{
+	struct etcd_kv *kvs;
+	size_t n, i;
+	cJSON *rec;
+	const cJSON *d;
+	const char *name;
+	int found = 0;
+
+	if (etcd_list(e, "/hvd/vms/", &kvs, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n && !found; i++) {
+		name = kvs[i].kv_key + strlen("/hvd/vms/");
+		if (except && strcmp(name, except) == 0)
+			continue;
+		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
+		    NULL)) == NULL)
+			continue;
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(rec, "config"), "disks"))
+			if (strcmp(jstr(d, "pool"), pool) == 0 &&
+			    strcmp(jstr(d, "volume"), volume) == 0) {
+				snprintf(vm, 64, "%s", name);
+				found = 1;
+			}
+		cJSON_Delete(rec);
+	}
+	etcd_kvs_free(kvs, n);
+	return found;
+}
+
+int
+volume_delete(struct etcd *e, const char *node, const char *pool,
+    const char *volume, int *status, char *err)
+{
+	char key[256], lkey[128], vm[64], path[600];
+	cJSON *p = NULL, *v = NULL;
+	int64_t lun = -1;
+	int r, rc = -1;
+	char *field = NULL;
+
+	(void)field;
+	if (pool_get(e, pool, &p, status, err) != 0)
+		return -1;
+	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	if (!valid_name(volume) || (r = get_json(e, key, &v, NULL, err)) == 0)
+		FAIL(404, NULL, "no volume %s/%s", pool, volume);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if ((r = pool_volume_user(e, pool, volume, NULL, vm, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 1)
+		FAIL(409, NULL, "VM %s uses volume %s/%s", vm, pool, volume);
+	if (strcmp(jstr(p, "type"), "dir") == 0) {
+		if (strcmp(jstr(v, "node"), node) != 0)
+			FAIL(409, NULL, "volume %s/%s is on node %s; ask there",
+			    pool, volume, jstr(v, "node"));
+		snprintf(path, sizeof(path), "%s/%s.qcow2", jstr(p, "path"),
+		    volume);
+		unlink(path);
+	}
+	if (etcd_delete(e, key, 0, err) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (json_get_int(v, "lun", JSON_OPTIONAL, &lun, NULL) == 0 &&
+	    lun >= 0) {
+		snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX, pool,
+		    (int)lun);
+		etcd_delete(e, lkey, 0, NULL);
+	}
+	*status = 200;
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	cJSON_Delete(v);
+	return rc;
+}
+
+int
+pool_resolve(struct etcd *e, const char *node, const char *pool,
+    const char *volume, char *buf, size_t len, char *err)
+{
+	char key[256];
+	cJSON *p = NULL, *v = NULL;
+	int64_t lun = -1;
+	int rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, pool);
+	if (!valid_name(pool) || get_json(e, key, &p, NULL, err) != 1) {
+		err_set(err, "no pool '%s'", pool);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	if (!valid_name(volume) || get_json(e, key, &v, NULL, err) != 1) {
+		err_set(err, "no volume %s/%s", pool, volume);
+		goto out;
+	}
+	if (strcmp(jstr(p, "type"), "iscsi") == 0) {
+		if (json_get_int(v, "lun", JSON_REQUIRED, &lun, err) != 0)
+			goto out;
+		rc = pool_iscsi_uri(jstr(p, "portal"), jstr(p, "target"),
+		    (int)lun, buf, len, err);
+		goto out;
+	}
+	if (strcmp(jstr(v, "node"), node) != 0) {
+		err_set(err, "volume %s/%s is local to node %s", pool, volume,
+		    jstr(v, "node"));
+		goto out;
+	}
+	if ((size_t)snprintf(buf, len, "%s/%s.qcow2", jstr(p, "path"),
+	    volume) >= len) {
+		err_set(err, "path too long");
+		goto out;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	cJSON_Delete(v);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * pool.h - storage pools and volumes as the cluster sees them.
+ *
+ * A pool is defined once for the cluster and kept in etcd
+ * (/hvd/pools/NAME):
+ *   iscsi  {"portal": "IP[:PORT]", "target": IQN}: shared; its LUNs are
+ *          found at creation (qemu-img info on iscsi://PORTAL/IQN/N) and
+ *          recorded; every node reaches them with QEMU's libiscsi driver.
+ *   dir    {"path": DIR, "node": NODE}: local qcow2 files on one node.
+ * A volume (/hvd/volumes/POOL/NAME) is a qcow2 image: on iscsi, written
+ * onto a whole LUN (thin inside it); the LUN is taken with an etcd
+ * create-if-absent on /hvd/luns/POOL/N, so two volumes (and so two VMs)
+ * never get one LUN.  A volume is never deleted while a VM's config names
+ * it.  Volume creation runs qemu-img on the node asked (dir: must be the
+ * pool's node).
+ *
+ * API-facing calls return 0, or -1 with err, *status (HTTP) and the
+ * offending field in field (64 bytes, "" when none).
+ */
+#ifndef HVD_POOL_H
+#define HVD_POOL_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+struct etcd;
+
+#define POOL_PREFIX	"/hvd/pools/"
+#define VOLUME_PREFIX	"/hvd/volumes/"
+#define LUN_PREFIX	"/hvd/luns/"
+
+int pool_create(struct etcd *e, const char *node, const cJSON *body,
+    cJSON **out, int *status, char *field, char *err);
+int pool_list(struct etcd *e, cJSON **out, int *status, char *err);
+int pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
+    char *err);
+/* Refused (409) while the pool has volumes. */
+int pool_delete(struct etcd *e, const char *name, int *status, char *err);
+
+/* POST /pools/POOL/volumes {"name": S, "size_mib": N?} (iscsi: default
+ * the LUN's size less qcow2 room; dir: size_mib required). */
+int volume_create(struct etcd *e, const char *node, const char *pool,
+    const cJSON *body, cJSON **out, int *status, char *field, char *err);
+int volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
+    char *err);
+/* Refused (409) while a VM names it; frees its LUN. */
+int volume_delete(struct etcd *e, const char *node, const char *pool,
+    const char *volume, int *status, char *err);
+
+/*
+ * The path QEMU opens for pool/volume on node (iscsi URI or file), into
+ * buf.  -1 with err when the pool or volume is unknown or the volume is
+ * on another node's dir pool.
+ */
+int pool_resolve(struct etcd *e, const char *node, const char *pool,
+    const char *volume, char *buf, size_t len, char *err);
+/* Which VM (other than except, may be NULL) names pool/volume in its
+ * config: 1 (vm filled, 64 bytes), 0 none, -1 error. */
+int pool_volume_user(struct etcd *e, const char *pool, const char *volume,
+    const char *except, char *vm, char *err);
+
+/* "IP[:PORT]" + IQN + LUN -> "iscsi://IP[:PORT]/IQN/LUN" (for tests). */
+int pool_iscsi_uri(const char *portal, const char *target, int lun,
+    char *buf, size_t len, char *err);
+
+#endif
