@@ -28,6 +28,10 @@ static Suite *(*const suites[])(void) = {
 	make_suite_suite,
 	make_report_suite,
 	make_guest_journal_suite,
+	make_qmp_suite,
+	make_vm_suite,
+	make_migrate_suite,
+	make_netcfg_suite,
 	NULL
 };
 

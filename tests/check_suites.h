@@ -24,5 +24,9 @@ Suite *make_lab_ovs_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
+Suite *make_qmp_suite(void);
+Suite *make_vm_suite(void);
+Suite *make_migrate_suite(void);
+Suite *make_netcfg_suite(void);
 
 #endif

@@ -43,6 +43,15 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static uint16_t
 sum16(const void *data, size_t len)
 {
@@ -64,7 +73,8 @@ main(int argc, char **argv)
 	struct sockaddr_in dst;
 	long interval_us = 2000, duration_s = 30;
 	uint64_t start, next, end, last_reply = 0, gap = 0, gap_at = 0;
-	uint64_t sent = 0, received = 0;
+	uint64_t sent = 0, received = 0, last_wall = 0, gap_from = 0;
+	uint64_t gap_to = 0;
 	uint16_t ident = (uint16_t)getpid();
 	uint8_t *seen;
 	int fd, ch;
@@ -151,15 +161,28 @@ main(int argc, char **argv)
 			if (last_reply != 0 && t - last_reply > gap) {
 				gap = t - last_reply;
 				gap_at = last_reply - start;
+				gap_from = last_wall;
+				gap_to = wall_us();
 			}
 			last_reply = t;
+			last_wall = wall_us();
 		}
 	}
+	/* An outage that lasts to the end is a gap too. */
+	if (last_reply != 0 && now_ns() - last_reply > gap &&
+	    received < sent) {
+		gap = now_ns() - last_reply;
+		gap_at = last_reply - start;
+		gap_from = last_wall;
+		gap_to = wall_us();
+	}
 	printf("{\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
-	    "\"interval_ms\":%.3f,\"max_gap_ms\":%.3f,\"gap_at_s\":%.3f}\n",
+	    "\"interval_ms\":%.3f,\"max_gap_ms\":%.3f,\"gap_at_s\":%.3f,"
+	    "\"gap_from_us\":%llu,\"gap_to_us\":%llu}\n",
 	    (unsigned long long)sent, (unsigned long long)received,
 	    (unsigned long long)(sent - received), interval_us / 1000.0,
-	    gap / 1e6, gap_at / 1e9);
+	    gap / 1e6, gap_at / 1e9, (unsigned long long)gap_from,
+	    (unsigned long long)gap_to);
 	free(seen);
 	close(fd);
 	return 0;

@@ -9,7 +9,8 @@
  *   vmtool [HOST OPTIONS] shutdown NAME [TIMEOUT_MS]
  *   vmtool [HOST OPTIONS] migrate NAME DST_RUN_BASE URI [PARAMS.json]
  *
- * HOST OPTIONS: -r RUN_BASE (required), -b BRIDGE, -d OVS_DB_SOCKET.
+ * HOST OPTIONS: -r RUN_BASE (required), -b BRIDGE, -d OVS_DB_SOCKET,
+ * -q QEMU_BINARY (or $VMTOOL_QEMU).
  * CONFIG.json is the VM config (vm_config_from_json).  `migrate` runs both
  * ends in one process (QMP sockets are files, so the target may live in
  * another network namespace): migrate-incoming on the target, migrate on
@@ -78,6 +79,21 @@ progress(void *arg, const struct migrate_result *r)
 	    (unsigned long long)r->ram_total_bytes, r->mbps);
 }
 
+/* With VMTOOL_EVENTS set: one stderr line per QMP event. */
+static void
+print_event(const char *side, const struct qmp_event *ev)
+{
+	char *d;
+
+	if (getenv("VMTOOL_EVENTS") == NULL)
+		return;
+	d = ev->data ? cJSON_PrintUnformatted(ev->data) : NULL;
+	fprintf(stderr, "vmtool: %s event %lld.%06lld %s %s\n", side,
+	    (long long)(ev->ts_us / 1000000), (long long)(ev->ts_us % 1000000),
+	    ev->name, d ? d : "");
+	free(d);
+}
+
 static int
 do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
     const char *uri, const char *params_file, char *err)
@@ -88,6 +104,8 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	struct migrate_result r;
 	cJSON *doc = NULL, *out;
 	char *text;
+	struct qmp_event ev;
+	int64_t stop_us = 0, resume_us = 0;
 	uint64_t t0, t1, t2;
 	int rc = -1;
 
@@ -116,12 +134,31 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	if (migrate_target_wait(tp.qmp, &mp, 30000, err) < 0)
 		goto out;
 	t2 = clock_mono_ns();
+	/* QEMU's wall-clock event stamps: when the source stopped the
+	 * guest and when the target resumed it (the real switchover). */
+	while (qmp_event_next(sp.qmp, &ev, 0, err) == 1) {
+		if (strcmp(ev.name, "STOP") == 0)
+			stop_us = ev.ts_us;
+		print_event("source", &ev);
+		qmp_event_free(&ev);
+	}
+	while (qmp_event_next(tp.qmp, &ev, 0, err) == 1) {
+		if (strcmp(ev.name, "RESUME") == 0 && resume_us == 0)
+			resume_us = ev.ts_us;
+		print_event("target", &ev);
+		qmp_event_free(&ev);
+	}
 	if (vm_stop(&sp, 5000, err) < 0 || vm_cleanup(src, name, err) < 0)
 		goto out;
 	out = migrate_result_to_json(&r);
 	cJSON_AddNumberToObject(out, "driver_total_ms",
 	    (double)(t1 - t0) / 1e6);
 	cJSON_AddNumberToObject(out, "target_wait_ms", (double)(t2 - t1) / 1e6);
+	cJSON_AddNumberToObject(out, "src_stop_us", (double)stop_us);
+	cJSON_AddNumberToObject(out, "tgt_resume_us", (double)resume_us);
+	if (stop_us > 0 && resume_us > 0)
+		cJSON_AddNumberToObject(out, "switchover_ms",
+		    (double)(resume_us - stop_us) / 1e3);
 	text = cJSON_PrintUnformatted(out);
 	printf("%s\n", text);
 	free(text);
@@ -150,7 +187,7 @@ main(int argc, char **argv)
 
 	memset(&h, 0, sizeof(h));
 	memset(&p, 0, sizeof(p));
-	while ((ch = getopt_long(argc, argv, "+r:b:d:", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+r:b:d:q:", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			snprintf(h.run_base, sizeof(h.run_base), "%s", optarg);
@@ -161,12 +198,17 @@ main(int argc, char **argv)
 		case 'd':
 			snprintf(h.ovs_db, sizeof(h.ovs_db), "%s", optarg);
 			break;
+		case 'q':
+			snprintf(h.qemu, sizeof(h.qemu), "%s", optarg);
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (h.qemu[0] == '\0' && getenv("VMTOOL_QEMU") != NULL)
+		snprintf(h.qemu, sizeof(h.qemu), "%s", getenv("VMTOOL_QEMU"));
 	if (argc < 2 || h.run_base[0] == '\0')
 		usage();
 	cmd = argv[0];
