@@ -115,6 +115,8 @@ probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
 	    st->st_downtime.g_open_start) != NULL;
 	ok &= cJSON_AddBoolToObject(m, "downtime_open_end",
 	    st->st_downtime.g_open_end) != NULL;
+	ok &= add_num(m, "downtime_send_gap_ms",
+	    ns_ms(st->st_downtime_send_gap_ns));
 	ok &= add_dist(m, "rtt", &st->st_rtt, 1);
 	ok &= add_dist(m, "send_interval", &r->pr_send_interval, 0);
 	ok &= add_dist(m, "send_jitter", &r->pr_send_jitter, 0);

@@ -329,6 +329,21 @@ ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
 	st->st_end_ns = last_sent + (t->pt_n > 0 ? interval_ns : 0);
 	stats_longest_gap(recv, nrecv, st->st_start_ns, st->st_end_ns,
 	    &st->st_downtime);
+	/*
+	 * Did the requests stop too?  The longest gap between consecutive
+	 * requests that overlaps the downtime: close to the downtime means
+	 * the probe itself was held up, not the path.
+	 */
+	for (i = 1; i < t->pt_n; i++) {
+		uint64_t a = t->pt_slots[i - 1].ps_sent_ns;
+		uint64_t b = t->pt_slots[i].ps_sent_ns;
+
+		if (a == 0 || b <= a || b < st->st_downtime.g_start_ns ||
+		    a > st->st_downtime.g_end_ns)
+			continue;
+		if (b - a > st->st_downtime_send_gap_ns)
+			st->st_downtime_send_gap_ns = b - a;
+	}
 	stats_dist(rtt, nrtt, &st->st_rtt);
 	rc = 0;
 fail:

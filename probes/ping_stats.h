@@ -133,6 +133,8 @@ struct ping_stats {
 	uint64_t st_start_ns;	/* first request sent (wall ns) */
 	uint64_t st_end_ns;	/* last request sent + interval */
 	struct stats_gap st_downtime;	/* longest gap between replies */
+	uint64_t st_downtime_send_gap_ns; /* longest gap between requests
+					   * sent during the downtime */
 	struct stats_dist st_rtt;
 };
 

@@ -142,6 +142,41 @@ START_TEST(test_two_gaps)
 }
 END_TEST
 
+START_TEST(test_sender_stall)
+{
+	struct ping_timeline t;
+	struct ping_stats st;
+	char err[ERR_LEN];
+	uint64_t ts;
+	uint16_t i;
+
+	/* 20 requests, all answered, but the sender stalled 500 ms after
+	 * the 10th: the reply gap is the probe's own. */
+	ping_timeline_init(&t);
+	for (i = 0; i < 20; i++) {
+		ts = T0 + i * 10 * MS + (i >= 10 ? 500 * MS : 0);
+		ck_assert_int_eq(ping_timeline_add(&t, PING_OBS_REQUEST, i, ts,
+		    err), 0);
+		ck_assert_int_eq(ping_timeline_add(&t, PING_OBS_REPLY, i,
+		    ts + MS, err), 0);
+	}
+	compute(&t, 10 * MS, &st);
+	ck_assert_uint_eq(st.st_lost, 0);
+	ck_assert_uint_eq(st.st_downtime.g_len_ns, 510 * MS);
+	ck_assert_msg(st.st_downtime_send_gap_ns == 510 * MS,
+	    "a gap in the requests during the downtime is reported");
+	ping_timeline_free(&t);
+	/* A real cut: the requests kept their rhythm. */
+	build(&t, 100, 10 * MS, 1 * MS, NULL);
+	t.pt_slots[50].ps_replies = 0;
+	t.pt_slots[51].ps_replies = 0;
+	compute(&t, 10 * MS, &st);
+	ck_assert_uint_eq(st.st_downtime.g_len_ns, 30 * MS);
+	ck_assert_uint_eq(st.st_downtime_send_gap_ns, 10 * MS);
+	ping_timeline_free(&t);
+}
+END_TEST
+
 START_TEST(test_gap_start)
 {
 	struct ping_timeline t;
@@ -645,6 +680,7 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_no_loss);
 	tcase_add_test(tc, test_gap_middle);
 	tcase_add_test(tc, test_two_gaps);
+	tcase_add_test(tc, test_sender_stall);
 	tcase_add_test(tc, test_gap_start);
 	tcase_add_test(tc, test_gap_end);
 	tcase_add_test(tc, test_all_lost);
