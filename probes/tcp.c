@@ -221,9 +221,9 @@ tcp_main(void *arg)
 		if (p->tp_connected && (pfd.revents & POLLOUT))
 			(void)tcp_flush(p);
 	}
-	/* Collect the answers still on their way (one timeout at most). */
+	/* Collect the answers still on their way (2 s at most). */
 	if (p->tp_connected && !p->tp_error) {
-		uint64_t until = clock_mono_ns() + 250 * NS_PER_MS;
+		uint64_t until = clock_mono_ns() + 2 * NS_PER_S;
 		while (p->tp_connected && p->tp_timeline.pt_max_replied <
 		    p->tp_nsent && clock_mono_ns() < until) {
 			pfd.fd = p->tp_conn.ac_fd;
