@@ -1083,6 +1083,234 @@ builtin_architecture(struct sctx *s, char *err)
 	return 0;
 }
 
+/*
+ * Boot one VM and see whether it answers ping from the station within
+ * timeout; then remove it.  1 = it booted (*boot_s = start to first
+ * reply), 0 = it did not (why says what the platform or the wait said),
+ * DRIVER_UNSUPPORTED, or -1 when the runner itself failed.
+ */
+static int
+boot_try(struct sctx *s, const char *vm, const char *host, int vcpus,
+    int memory_mib, const char *machine, uint64_t timeout, double *boot_s,
+    char *why)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_spec sp;
+	struct drv_task t;
+	char cmdline[512], addr[64], e[ERR_LEN];
+	uint64_t t0, end;
+	int r, booted = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.v_name = vm;
+	sp.v_host = host;
+	sp.v_vcpus = vcpus;
+	sp.v_memory_mib = memory_mib;
+	sp.v_machine = machine;
+	if (guest_prepare(s, vm, -1, &sp, cmdline, sizeof(cmdline), why) ==
+	    -1)
+		return -1;
+	progress(s->rc, "run %zu: boot %s (%d vCPU, %d MiB%s%s)", s->runno,
+	    vm, vcpus, memory_mib, machine ? ", " : "", machine ? machine : "");
+	drv_task_init(&t);
+	r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, why), &t,
+	    TASK_TIMEOUT_NS, why);
+	if (r != 0)
+		return r == DRIVER_UNSUPPORTED ? r : 0;
+	vm_track(s->rc, vm, 1);
+	t0 = clock_mono_ns();
+	drv_task_init(&t);
+	r = drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, why), &t,
+	    TASK_TIMEOUT_NS, why);
+	if (r == 0) {
+		snprintf(addr, sizeof(addr), "vm:%s", vm);
+		end = t0 + timeout;
+		for (;;) {
+			char a[64];
+
+			if (resolve_addr(s, addr, a, sizeof(a), why) == 0 &&
+			    ping_once(s, a, e) == 1) {
+				booted = 1;
+				*boot_s = (double)(clock_mono_ns() - t0) / 1e9;
+				break;
+			}
+			if (runner_stop || clock_mono_ns() >= end) {
+				err_set(why, "no answer to ping within %llu s",
+				    (unsigned long long)(timeout / NS_PER_S));
+				break;
+			}
+		}
+	}
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, vm, 1, &t, e), &t,
+	    TASK_TIMEOUT_NS, e) != 0)
+		log_debug("stop %s: %s", vm, e);
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, vm, &t, e), &t,
+	    TASK_TIMEOUT_NS, e) == 0)
+		vm_track(s->rc, vm, 0);
+	else
+		log_warnx("delete %s: %s (deleted again at teardown)", vm, e);
+	return booted;
+}
+
+static long
+param_long(const struct scenario *sc, const char *key, long def)
+{
+	const char *v = step_param_get(sc->sc_params, sc->sc_nparams, key);
+
+	return v ? atol(v) : def;
+}
+
+/* Doubling search from start up to max: the largest value that boots. */
+static int
+search_max(struct sctx *s, const char *what, int start, int max,
+    int is_vcpus, int *best, char *err)
+{
+	char vm[SUITE_NAME_MAX], why[ERR_LEN];
+	double boot_s;
+	int v, r;
+
+	*best = 0;
+	for (v = start; v <= max && !runner_stop; v *= 2) {
+		snprintf(vm, sizeof(vm), "res-%s-%d", what, v);
+		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? v : 1,
+		    is_vcpus ? 128 : v, NULL, 60 * NS_PER_S, &boot_s, why);
+		if (r == -1 || r == DRIVER_UNSUPPORTED)
+			return err_set(err, "%s", why), r;
+		if (r == 0 && v == start)
+			return err_set(err, "even the smallest VM (%s %d) does "
+			    "not boot: %s", what, v, why);
+		if (r == 0)
+			break;
+		*best = v;
+	}
+	return 0;
+}
+
+static int
+builtin_resources(struct sctx *s, char *err)
+{
+	const struct scenario *sc = s->sc;
+	char vm[SUITE_NAME_MAX], a[64], e[ERR_LEN], why[ERR_LEN] = "";
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	int best, r, n, i, up = 0, nvms;
+	struct drv_task t;
+	uint64_t end;
+
+	if ((r = search_max(s, "cpu", 1, (int)param_long(sc, "vcpus_max", 8),
+	    1, &best, err)) != 0)
+		return r;
+	metrics_set(&s->run->r_metrics, "max_vcpus", best);
+	if ((r = search_max(s, "mem", 128, (int)param_long(sc,
+	    "memory_mib_max", 2048), 0, &best, err)) != 0)
+		return r;
+	metrics_set(&s->run->r_metrics, "max_memory_mib", best);
+	/* VMs per host: start vms_max at once on the first host, count the
+	 * ones that answer. */
+	nvms = (int)param_long(sc, "vms_max", 4);
+	for (n = 0; n < nvms; n++) {
+		struct drv_vm_spec sp;
+		char cmdline[512];
+
+		memset(&sp, 0, sizeof(sp));
+		snprintf(vm, sizeof(vm), "res-n%d", n);
+		sp.v_name = vm;
+		sp.v_host = s->rc->hosts[0].h_name;
+		if (guest_prepare(s, vm, -1, &sp, cmdline, sizeof(cmdline),
+		    err) == -1)
+			return -1;
+		drv_task_init(&t);
+		if (drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t,
+		    why), &t, TASK_TIMEOUT_NS, why) != 0)
+			break;
+		vm_track(s->rc, vm, 1);
+		drv_task_init(&t);
+		if (drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, why),
+		    &t, TASK_TIMEOUT_NS, why) != 0)
+			break;
+	}
+	progress(s->rc, "run %zu: %d VMs on %s", s->runno, n,
+	    s->rc->hosts[0].h_name);
+	end = clock_mono_ns() + 180 * NS_PER_S;
+	for (i = 0; i < n && !runner_stop; ) {
+		snprintf(vm, sizeof(vm), "vm:res-n%d", i);
+		if (resolve_addr(s, vm, a, sizeof(a), e) == 0 &&
+		    ping_once(s, a, e) == 1) {
+			up++;
+			i++;
+		} else if (clock_mono_ns() >= end)
+			i++;	/* give up on this one */
+	}
+	if (up == 0) {
+		vms_teardown(s->rc);
+		return err_set(err, "none of %d VMs answered (%s)", n, why);
+	}
+	metrics_set(&s->run->r_metrics, "max_vms", up);
+	metrics_set(&s->run->r_metrics, "vms_tried", n);
+	vms_teardown(s->rc);
+	return 0;
+}
+
+static int
+builtin_virt_methods(struct sctx *s, char *err)
+{
+	static const struct {
+		const char *machine, *label;
+	} methods[] = {
+		{ "q35", "full virtualization (q35, PCIe virtio)" },
+		{ "pc", "full virtualization (i440fx, PCI virtio)" },
+		{ "microvm", "paravirtual machine (microvm, virtio-mmio)" },
+	};
+	char vm[SUITE_NAME_MAX], why[ERR_LEN], text[1024] = "";
+	double boot_s;
+	size_t i;
+	int r, n = 0;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		snprintf(vm, sizeof(vm), "vmeth-%s", methods[i].machine);
+		r = boot_try(s, vm, s->rc->hosts[0].h_name, 1, 128,
+		    methods[i].machine, 60 * NS_PER_S, &boot_s, why);
+		if (r == -1 || r == DRIVER_UNSUPPORTED)
+			return err_set(err, "%s", why), r;
+		if (r == 0 && i == 0)
+			return err_set(err, "%s, the default, does not boot: "
+			    "%s", methods[i].label, why);
+		n += r;
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%s%s: %s", *text ? "; " : "", methods[i].label,
+		    r ? "boots" : "does not boot");
+	}
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	    "; containers: %s", driver_supports(s->rc->drv, "containers",
+	    why) ? "yes" : "no");
+	results_set_str(&s->run->r_reason, "%s", text);
+	metrics_set(&s->run->r_metrics, "methods_booted", n);
+	return n > 0 ? 0 : err_set(err, "%s", text);
+}
+
+static int
+builtin_guest_os(struct sctx *s, char *err)
+{
+	char why[ERR_LEN];
+	double boot_s = 0;
+	int r;
+
+	/* The lab has one guest kind today: its Linux image. */
+	r = boot_try(s, "gos-linux", s->rc->hosts[0].h_name, 1, 128, NULL,
+	    120 * NS_PER_S, &boot_s, why);
+	if (r == -1 || r == DRIVER_UNSUPPORTED)
+		return err_set(err, "%s", why), r;
+	if (r == 0)
+		return err_set(err, "linux guest: %s", why);
+	results_set_str(&s->run->r_reason, "linux (the lab's Debian kernel "
+	    "and busybox initramfs) boots; no other guest image in the lab "
+	    "yet");
+	metrics_set(&s->run->r_metrics, "guest_kinds", 1);
+	metrics_set(&s->run->r_metrics, "boot_s", boot_s);
+	return 0;
+}
+
 static int
 builtin_exec(struct sctx *s, char *err)
 {
@@ -1096,7 +1324,13 @@ builtin_exec(struct sctx *s, char *err)
 		return builtin_phase(s, PH_STORAGE, err);
 	if (strcmp(b, "architecture") == 0)
 		return builtin_architecture(s, err);
-	/* virt-methods, guest-os, resources, network */
+	if (strcmp(b, "resources") == 0)
+		return builtin_resources(s, err);
+	if (strcmp(b, "virt-methods") == 0)
+		return builtin_virt_methods(s, err);
+	if (strcmp(b, "guest-os") == 0)
+		return builtin_guest_os(s, err);
+	/* network */
 	return err_set(err, "built-in scenario '%s' is not written yet: it "
 	    "needs a running hvd to be developed against", b);
 }
@@ -1194,6 +1428,33 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
 	    (size_t)sc->sc_repeat;
 	const struct run *bad = NULL;
 
+	/* The set-up a scenario needs (install, cluster, storage) is done
+	 * once, before its first run, so its steps find a platform. */
+	if (!(sc->sc_builtin && (strcmp(sc->sc_builtin, "install") == 0 ||
+	    strcmp(sc->sc_builtin, "cluster") == 0 ||
+	    strcmp(sc->sc_builtin, "shared-storage") == 0))) {
+		static const char *const feat[PH_N] = { "install", "cluster",
+		    "storage" };
+
+		for (i = 0; i < PH_N; i++) {
+			size_t k;
+
+			for (k = 0; k < sc->sc_nneeds; k++)
+				if (strcmp(sc->sc_needs[k], feat[i]) == 0)
+					break;
+			if (k == sc->sc_nneeds)
+				continue;
+			phase_run(rc, (enum setup_phase)i);
+			if (rc->phase[i].verdict != VERDICT_PASS) {
+				sr->s_verdict = rc->phase[i].verdict ==
+				    VERDICT_UNSUPPORTED ? VERDICT_UNSUPPORTED :
+				    VERDICT_ERROR;
+				results_set_str(&sr->s_reason, "set-up (%s): "
+				    "%s", feat[i], rc->phase[i].reason);
+				return;
+			}
+		}
+	}
 	/* Set-up phases have one measurement: do not repeat them. */
 	if (sc->sc_builtin && (strcmp(sc->sc_builtin, "install") == 0 ||
 	    strcmp(sc->sc_builtin, "cluster") == 0 ||

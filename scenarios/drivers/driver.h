@@ -109,6 +109,8 @@ struct drv_vm_spec {
 	const char *v_initrd;
 	const char *v_cmdline;
 	int v_vlan;			/* 0 = untagged */
+	const char *v_machine;		/* "q35", "pc", "microvm"; NULL =
+					 * the platform's default */
 };
 
 enum drv_vm_state {

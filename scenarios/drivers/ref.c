@@ -405,6 +405,8 @@ ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	cJSON_AddNumberToObject(b, "vcpus", s->v_vcpus ? s->v_vcpus : 1);
 	cJSON_AddNumberToObject(b, "memory_mib", s->v_memory_mib ?
 	    s->v_memory_mib : 128);
+	if (s->v_machine)
+		cJSON_AddStringToObject(b, "machine", s->v_machine);
 	cJSON_AddStringToObject(b, "kernel", s->v_kernel);
 	if (s->v_initrd)
 		cJSON_AddStringToObject(b, "initrd", s->v_initrd);
