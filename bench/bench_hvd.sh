@@ -1,14 +1,20 @@
 #!/bin/sh
-# bench_hvd: hvd control-plane figures over RUNS runs (default 5), each on a
-# fresh 3-node cluster in network namespaces (tests/integration/hvd_lib.sh):
+# bench_hvd: hvd figures over RUNS runs (default 5), each on a fresh 3-node
+# cluster in network namespaces with their own Open vSwitch
+# (tests/integration/hvd_lib.sh), an idle 128 MiB guest on VLAN 10 and a
+# station on VLAN 10 of node1:
 #   form_s        hvctl cluster create + 2 joins, until 3 nodes are online
 #   commands      hvctl commands from started daemons to that cluster
-#   vm_start_s    hvctl vm start (task ok: QEMU running) of a 128 MiB guest
-#   vm_ready_s    vm create+start until the guest's ready line (serial)
-#   mig_*         live migration node1 -> node2 of the idle guest: QEMU's
-#                 total time and downtime, bytes, and the task's wall time
-# Prints one line per run and medians.  Needs root, etcd, QEMU, the guest.
+#   vm_start_s    hvctl vm start (task ok: QEMU running)
+#   first_ping_s  vm create + start until the guest answers the station's
+#                 ping (50 ms probes)
+#   mig_*         live migration node1 -> node2 through hvd with its
+#                 default settings: QEMU's total time and downtime, the
+#                 task's wall time, and the longest gap between replies a
+#                 1 ms ping from the station saw (build/pinggap)
+# Prints one line per run and medians.  Needs root, etcd, OVS, QEMU, guest.
 HVLAB_TOP=${HVLAB_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+HVD_OVS=1
 . "$HVLAB_TOP/tests/integration/hvd_lib.sh"
 
 RUNS=${RUNS:-5}
@@ -16,10 +22,13 @@ G=$HVD_TOP/build/guest
 now() { date +%s.%N; }
 sub() { echo "$1 $2" | awk '{printf "%.3f", $1 - $2}'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+jnum() { sed -n "s/.*\"$1\":[[:space:]]*\([0-9.]*\).*/\1/p" | head -n 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_hvd: needs root"; exit 0; }
 [ -f "$G/vmlinux" ] || { echo "bench_hvd: guest not built (make guest)"; exit 0; }
+make -s -C "$HVD_TOP" build/pinggap >/dev/null 2>&1 || { echo "bench_hvd: cannot build build/pinggap"; exit 0; }
 out=$(mktemp -d /tmp/hvt-hvd-bench.XXXXXX)
+cols="form_s commands vm_start_s first_ping_s mig_total_ms mig_downtime_ms mig_task_s mig_gap_ms mig_lost"
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	(
@@ -31,34 +40,46 @@ while [ "$r" -le "$RUNS" ]; do
 		sleep 0.05
 	done
 	t1=$(now)
-	hvctl_on 1 vm create vm1 --node node1 --memory 128 --kernel "$G/vmlinux" \
-	    --initrd "$G/initrd.img" --cmdline "console=ttyS0 quiet hvlab.name=vm1" \
-	    >/dev/null || exit 1
+	hvd_station st 1 10 198.18.251.1/24 || exit 1
 	t2=$(now)
-	hvctl_on 1 vm start vm1 >/dev/null 2>&1 || exit 1
+	hvctl_on 1 vm create vm1 --node node1 --memory 128 --nic 10 \
+	    --kernel "$G/vmlinux" --initrd "$G/initrd.img" \
+	    --cmdline "console=ttyS0 quiet panic=-1 hvlab.name=vm1 hvlab.ip=198.18.251.10/24" \
+	    >/dev/null || exit 1
 	t3=$(now)
-	ser=$HVD_TMP/n1/run/vms/vm1/serial.log
-	k=0
-	while ! grep -q "HVLAB-GUEST READY" "$ser" 2>/dev/null; do
-		k=$((k + 1)); [ $k -lt 600 ] || break; sleep 0.05
-	done
+	hvctl_on 1 vm start vm1 >/dev/null 2>&1 || exit 1
 	t4=$(now)
-	mig=$(hvctl_on 1 --json vm migrate vm1 node2 --live 2>/dev/null)
+	k=0
+	while ! ip netns exec "$HVD_P-st" busybox ping -c 1 -W 1 -w 1 198.18.251.10 >/dev/null 2>&1; do
+		k=$((k + 1)); [ $k -lt 120 ] || break
+	done
 	t5=$(now)
-	tot=$(echo "$mig" | json_field total_time_ms)
-	down=$(echo "$mig" | json_field downtime_ms)
-	bytes=$(echo "$mig" | json_field transferred_bytes)
+	sleep 2
+	ip netns exec "$HVD_P-st" "$HVD_TOP/build/pinggap" -i 1000 -w 60 198.18.251.10 \
+	    >"$HVD_TMP/gap.json" 2>/dev/null &
+	gp=$!
+	sleep 1
+	t6=$(now)
+	mig=$(hvctl_on 1 --json vm migrate vm1 node2 --live 2>/dev/null)
+	t7=$(now)
+	sleep 1
+	kill -INT "$gp" 2>/dev/null
+	wait "$gp" 2>/dev/null
+	tot=$(echo "$mig" | jnum total_time_ms)
+	down=$(echo "$mig" | jnum downtime_ms)
+	gap=$(jnum max_gap_ms <"$HVD_TMP/gap.json")
+	lost=$(jnum lost <"$HVD_TMP/gap.json")
 	hvctl_on 1 vm stop vm1 >/dev/null 2>&1
-	echo "$(sub $t1 $t0) 3 $(sub $t3 $t2) $(sub $t4 $t2) ${tot:--} ${down:--} ${bytes:--} $(sub $t5 $t4)"
+	echo "$(sub $t1 $t0) 3 $(sub $t4 $t3) $(sub $t5 $t2) ${tot:--} ${down:--} $(sub $t7 $t6) ${gap:--} ${lost:--}"
 	) >"$out/run$r" 2>/dev/null
 	line=$(tail -n 1 "$out/run$r")
-	echo "run $r: form_s commands vm_start_s vm_ready_s mig_total_ms mig_downtime_ms mig_bytes mig_task_s = $line"
+	echo "run $r: $cols = $line"
 	echo "$line" >>"$out/all"
 	r=$((r + 1))
 done
 echo "medians over $RUNS runs:"
 i=1
-for name in form_s commands vm_start_s vm_ready_s mig_total_ms mig_downtime_ms mig_bytes mig_task_s; do
+for name in $cols; do
 	printf '  %-16s %s\n' "$name" "$(awk -v c=$i '$c != "-" {print $c}' "$out/all" | median)"
 	i=$((i + 1))
 done
