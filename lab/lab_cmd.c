@@ -190,6 +190,11 @@ print_status(const cJSON *s)
 			    jbool(n, "carrier") ? "up" : "down",
 			    jbool(n, "switch_port_carrier") ? "up" : "down",
 			    jbool(n, "plugged") ? "" : "(unplugged)");
+		if (cJSON_GetObjectItem(h, "active_nic") != NULL)
+			printf(" active %s", jstr(h, "active_nic"));
+		if (cJSON_GetObjectItem(h, "lacp_status") != NULL &&
+		    strcmp(jstr(h, "lacp_status"), "off") != 0)
+			printf(", lacp %s", jstr(h, "lacp_status"));
 		printf("%s\n", jbool(h, "partitioned") ? " partitioned" : "");
 	}
 	sw = cJSON_GetObjectItem(s, "switch");

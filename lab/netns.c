@@ -1254,6 +1254,60 @@ san_online_luns(const struct lab *lab)
 	return mask;
 }
 
+/* Bond state of a running host from its OVS: LACP status and the active
+ * member ("" when unknown). */
+static void
+host_bond(const struct lab *lab, pid_t pid, char *lacp, size_t llen,
+    char *active, size_t alen)
+{
+	char ctl[300], dirp[64];
+	const char *argv[] = { "ovs-appctl", "--timeout=5", "-t", ctl,
+	    "bond/show", "bond0", NULL };
+	struct proc_result r;
+	struct proc_opts o;
+	char e[ERR_LEN], *line, *save = NULL, *p;
+	struct dirent *de;
+	DIR *d;
+
+	(void)lab;
+	lacp[0] = active[0] = ctl[0] = '\0';
+	/* ovs-appctl would find the pid of ovs-vswitchd as seen from our pid
+	 * namespace and miss its control socket: name the socket. */
+	snprintf(dirp, sizeof(dirp), "/proc/%d/root/run/openvswitch",
+	    (int)pid);
+	if ((d = opendir(dirp)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "ovs-vswitchd.", 13) == 0 && n > 4 &&
+		    strcmp(de->d_name + n - 4, ".ctl") == 0)
+			snprintf(ctl, sizeof(ctl), "/run/openvswitch/%.200s",
+			    de->d_name);
+	}
+	closedir(d);
+	if (ctl[0] == '\0')
+		return;
+	memset(&o, 0, sizeof(o));
+	o.ns_pid = pid;
+	o.ns_types = PROC_NS_NET | PROC_NS_MNT;
+	o.stdin_null = 1;
+	memset(&r, 0, sizeof(r));
+	if (proc_run(argv, &o, 6000, &r, e) == 0 && r.out != NULL) {
+		for (line = strtok_r(r.out, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "lacp_status: ", 13) == 0)
+				snprintf(lacp, llen, "%s", line + 13);
+			else if (strncmp(line, "active member mac: ", 19) == 0 &&
+			    (p = strchr(line, '(')) != NULL) {
+				snprintf(active, alen, "%s", p + 1);
+				active[strcspn(active, ")")] = '\0';
+			}
+		}
+	}
+	proc_result_free(&r);
+}
+
 static int
 netns_status(struct lab *lab, cJSON **out, char *err)
 {
@@ -1293,6 +1347,16 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 		}
 		cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
 		cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
+		if (pid != 0 && h->h_nics > 1) {
+			char lacp[32], active[16];
+
+			host_bond(lab, pid, lacp, sizeof(lacp), active,
+			    sizeof(active));
+			if (lacp[0])
+				cJSON_AddStringToObject(o, "lacp_status", lacp);
+			if (active[0])
+				cJSON_AddStringToObject(o, "active_nic", active);
+		}
 		cJSON_AddBoolToObject(o, "partitioned",
 		    set_has(lab, "partitioned", h->h_name));
 		node_dir(lab, h->h_name, dir, sizeof(dir));

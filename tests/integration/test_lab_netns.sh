@@ -73,6 +73,8 @@ iqn=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"iqn":[[:space:]]*"\([
 	bad "status --json shows the portal"
 n=$("$HVLAB" lab status --lab $LAB --json | grep -c '"online":[[:space:]]*true')
 [ "$n" -eq 2 ] && ok "status: tgtd serves both LUNs" || bad "status: tgtd serves both LUNs ($n)"
+n=$("$HVLAB" lab status --lab $LAB --json | grep -c '"lacp_status":[[:space:]]*"negotiated"')
+[ "$n" -eq 3 ] && ok "status: LACP negotiated on every host" || bad "status: LACP negotiated on every host ($n)"
 for n in sw san st $hosts; do
 	[ -e "/run/netns/$LAB-$n" ] || bad "namespace $LAB-$n exists"
 done
