@@ -8,6 +8,8 @@
  *   vmtool [HOST OPTIONS] status|adopt|stop|cleanup NAME
  *   vmtool [HOST OPTIONS] shutdown NAME [TIMEOUT_MS]
  *   vmtool [HOST OPTIONS] migrate NAME DST_RUN_BASE URI [PARAMS.json]
+ *   vmtool [HOST OPTIONS] net-show
+ *   vmtool [HOST OPTIONS] net-apply CHANGE.json [CHECK_ADDR [GRACE_MS]]
  *
  * HOST OPTIONS: -r RUN_BASE (required), -b BRIDGE, -d OVS_DB_SOCKET,
  * -q QEMU_BINARY (or $VMTOOL_QEMU).
@@ -28,6 +30,7 @@
 #include "err.h"
 #include "json.h"
 #include "platform/migrate.h"
+#include "platform/netcfg.h"
 #include "platform/vm.h"
 
 static void
@@ -38,7 +41,10 @@ usage(void)
 	    "       vmtool -r RUN_BASE ... status|adopt|stop|cleanup NAME\n"
 	    "       vmtool -r RUN_BASE ... shutdown NAME [TIMEOUT_MS]\n"
 	    "       vmtool -r RUN_BASE ... migrate NAME DST_RUN_BASE URI "
-	    "[PARAMS.json]\n");
+	    "[PARAMS.json]\n"
+	    "       vmtool -r RUN_BASE ... net-show\n"
+	    "       vmtool -r RUN_BASE ... net-apply CHANGE.json [CHECK_ADDR "
+	    "[GRACE_MS]]\n");
 	exit(2);
 }
 
@@ -171,6 +177,53 @@ out:
 	return rc;
 }
 
+/* net-show / net-apply against the host's bridge. */
+static int
+net_cmd(const struct vm_host *h, int argc, char **argv)
+{
+	struct netcfg_ovs o;
+	struct netcfg_change ch;
+	struct netcfg_guard g;
+	cJSON *doc;
+	char err[ERR_LEN], *text;
+	int rb = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.bridge, sizeof(o.bridge), "%s", h->bridge);
+	snprintf(o.db, sizeof(o.db), "%s", h->ovs_db);
+	if (strcmp(argv[0], "net-show") == 0) {
+		doc = netcfg_show(&o, err);
+		if (doc == NULL)
+			goto fail;
+		text = cJSON_PrintUnformatted(doc);
+		printf("%s\n", text);
+		free(text);
+		cJSON_Delete(doc);
+		return 0;
+	}
+	if (argc < 2)
+		usage();
+	doc = json_parse_file(argv[1], 1 << 20, err);
+	if (doc == NULL)
+		goto fail;
+	rc = netcfg_change_from_json(doc, &ch, err);
+	cJSON_Delete(doc);
+	if (rc < 0)
+		goto fail;
+	memset(&g, 0, sizeof(g));
+	if (argc > 2)
+		snprintf(g.check_addr, sizeof(g.check_addr), "%s", argv[2]);
+	g.grace_ms = argc > 3 ? atol(argv[3]) : 3000;
+	if (netcfg_apply(&o, &ch, &g, &rb, err) < 0) {
+		fprintf(stderr, "vmtool: %s\n", err);
+		return rb ? 4 : 1;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "vmtool: %s\n", err);
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -209,7 +262,12 @@ main(int argc, char **argv)
 	argv += optind;
 	if (h.qemu[0] == '\0' && getenv("VMTOOL_QEMU") != NULL)
 		snprintf(h.qemu, sizeof(h.qemu), "%s", getenv("VMTOOL_QEMU"));
-	if (argc < 2 || h.run_base[0] == '\0')
+	if (argc < 1 || h.run_base[0] == '\0')
+		usage();
+	if (strcmp(argv[0], "net-show") == 0 ||
+	    strcmp(argv[0], "net-apply") == 0)
+		return net_cmd(&h, argc, argv);
+	if (argc < 2)
 		usage();
 	cmd = argv[0];
 	for (i = 2; i < argc; i++)
