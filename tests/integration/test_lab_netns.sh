@@ -137,7 +137,12 @@ for n in 0 1; do
 	check "host1 stays reachable from the station with eth$n unplugged" reach st "$h1"
 	check "host1 stays reachable from host3 with eth$n unplugged" reach host3 "$h1"
 	"$HVLAB" inject nic-plug host1 eth$n --lab $LAB >/dev/null || bad "nic-plug host1 eth$n"
-	sleep 1
+	# Both members back in the bond (LACP) before the next unplug.
+	i=0
+	while [ $i -lt 40 ] && [ "$(x host1 ovs-appctl bond/show bond0 | grep -c '^member eth[01]: enabled')" -ne 2 ]; do
+		sleep 0.5; i=$((i + 1))
+	done
+	[ $i -lt 40 ] || bad "host1's bond takes eth$n back"
 done
 
 # 8. Storage down/up, partition/heal.
