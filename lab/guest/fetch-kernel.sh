@@ -19,6 +19,10 @@ out=${1:?usage: fetch-kernel.sh OUTDIR}
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
 
+# Nothing half-built stays behind, whatever happens.
+trap 'rm -rf "$out/kernel.tmp" "$out/vmlinux.tmp" "$out/vmlinuz.tmp" \
+    "$out/kernel.version.tmp"' EXIT
+
 say() { printf '  %-7s %s\n' "$1" "$2"; }
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
 

@@ -32,6 +32,8 @@ moddir="$out/kernel/lib/modules/$ver"
 
 tree="$out/initrd.tree"
 rm -rf "$tree"
+# Nothing half-built stays behind, whatever happens.
+trap 'rm -rf "$tree" "$out/initrd.img.tmp"' EXIT
 mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/tmp" \
     "$tree/run" "$tree/etc" "$tree/lib/modules"
 
@@ -76,4 +78,3 @@ done
 	printf 'TRAILER!!!\000\000\000\000'
 } >>"$out/initrd.img.tmp"
 mv "$out/initrd.img.tmp" "$out/initrd.img"
-rm -rf "$tree"
