@@ -28,10 +28,10 @@
 #include <sys/socket.h>
 
 #include <pcap/pcap.h>
-#include <pcap/sll.h>
 
 #include "clock.h"
 #include "err.h"
+#include "icmp_frame.h"
 #include "probe_ns.h"
 #include "ping.h"
 
@@ -200,90 +200,22 @@ ping_send_main(void *arg)
 	return NULL;
 }
 
-/* Find the IPv4 header in a captured frame; NULL when not IPv4. */
-static const unsigned char *
-frame_ip(int linktype, const unsigned char *b, size_t caplen, size_t *iplen)
-{
-	size_t off;
-	uint16_t proto;
-
-	switch (linktype) {
-	case DLT_EN10MB:
-		if (caplen < 14)
-			return NULL;
-		off = 12;
-		proto = (uint16_t)(b[off] << 8 | b[off + 1]);
-		while ((proto == 0x8100 || proto == 0x88a8) &&
-		    caplen >= off + 6) {
-			off += 4;
-			proto = (uint16_t)(b[off] << 8 | b[off + 1]);
-		}
-		off += 2;
-		break;
-	case DLT_LINUX_SLL:
-		if (caplen < 16)
-			return NULL;
-		proto = (uint16_t)(b[14] << 8 | b[15]);
-		off = 16;
-		break;
-	case DLT_LINUX_SLL2:
-		if (caplen < 20)
-			return NULL;
-		proto = (uint16_t)(b[0] << 8 | b[1]);
-		off = 20;
-		break;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-#endif
-		proto = 0x0800;
-		off = 0;
-		break;
-	default:
-		return NULL;
-	}
-	if (proto != 0x0800 || caplen < off + 20)
-		return NULL;
-	*iplen = caplen - off;
-	return b + off;
-}
-
 static void
 ping_cap_packet(u_char *user, const struct pcap_pkthdr *h,
     const u_char *bytes)
 {
 	struct probe_ping *p = (struct probe_ping *)user;
-	const unsigned char *ip, *icmp;
-	size_t iplen, ihl;
+	struct icmp_echo e;
 	uint64_t ts;
-	uint16_t ident, seq;
-	int kind;
 
 	if (p->pp_cap_error)
 		return;
-	ip = frame_ip(p->pp_linktype, bytes, h->caplen, &iplen);
-	if (ip == NULL || (ip[0] >> 4) != 4 || ip[9] != IPPROTO_ICMP)
-		return;
-	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || iplen < ihl + 8)
-		return;
-	/* Fragments other than the first carry no ICMP header. */
-	if (((ip[6] & 0x1f) << 8 | ip[7]) != 0)
-		return;
-	icmp = ip + ihl;
-	if (icmp[0] == ICMP_ECHO)
-		kind = PING_OBS_REQUEST;
-	else if (icmp[0] == ICMP_ECHOREPLY)
-		kind = PING_OBS_REPLY;
-	else
-		return;
-	ident = (uint16_t)(icmp[4] << 8 | icmp[5]);
-	seq = (uint16_t)(icmp[6] << 8 | icmp[7]);
-	if (ident != p->pp_ident)
+	if (!icmp_frame_parse(p->pp_linktype, bytes, h->caplen, &e) ||
+	    e.ie_ident != p->pp_ident)
 		return;
 	ts = (uint64_t)h->ts.tv_sec * NS_PER_S + (uint64_t)h->ts.tv_usec *
 	    (p->pp_tstamp_nano ? 1 : 1000);
-	if (ping_timeline_add(&p->pp_timeline, kind, seq, ts,
+	if (ping_timeline_add(&p->pp_timeline, e.ie_kind, e.ie_seq, ts,
 	    p->pp_cap_err) == -1)
 		p->pp_cap_error = 1;
 }

@@ -91,6 +91,22 @@ int probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
     char *err);
 void probe_ping_result_free(struct probe_ping_result *r);
 
+/*
+ * ping_pcap.c: the same figures from a capture file (tcpdump -w, any link
+ * type icmp_frame.c knows).  Requests to target and replies from it with
+ * identifier ident (-1 = the first request's) make the timeline; interval
+ * 0 = the median interval between requests.  Returns 0 with r filled (no
+ * marks, no CPU figures), or -1 with err.
+ */
+struct probe_pcap_opts {
+	const char *path;
+	const char *target;
+	int ident;
+	uint64_t interval_ns;
+};
+int probe_ping_from_pcap(const struct probe_pcap_opts *o,
+    struct probe_ping_result *r, char *err);
+
 /* ping_report.c: the result as JSON (metrics, marks, timeline), as CSV,
  * and as the one-line summary.  JSON: NULL on ENOMEM. */
 cJSON *probe_ping_result_json(const struct probe_ping_result *r,

@@ -5,7 +5,8 @@
  *
  * The probes are libraries (ping.h, tcp.h, integrity.h) that the scenario
  * runner starts in the background; this file only parses options, waits
- * for the duration or for SIGINT/SIGTERM, and writes the results.  Exit
+ * for the duration or for SIGINT/SIGTERM, and writes the results.  `probe
+ * pcap` computes the ping figures from a capture file instead.  Exit
  * status: 0 measured, 1 misuse, 2 the probe could not run, 3 (integrity)
  * acknowledged writes were lost.
  */
@@ -31,6 +32,7 @@
 static int probe_ping_cmd(int argc, char **argv);
 static int probe_tcp_cmd(int argc, char **argv);
 static int probe_integrity_cmd(int argc, char **argv);
+static int probe_pcap_cmd(int argc, char **argv);
 
 static const struct cmd probe_cmds[] = {
 	{ "ping", probe_ping_cmd, "--to ADDR [--interval MS] [--duration S] "
@@ -45,6 +47,9 @@ static const struct cmd probe_cmds[] = {
 	    "[--interval MS] [--duration S] [--silence S] [--wait S] "
 	    "[--json FILE] [--netns NAME]",
 	    "journal writes until the VM dies, then count lost acked writes" },
+	{ "pcap", probe_pcap_cmd, "FILE --to ADDR [--ident N] [--interval MS] "
+	    "[--json FILE] [--csv FILE] [--no-timeline]",
+	    "the ping figures from a capture file (tcpdump -w)" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -479,4 +484,87 @@ out:
 misuse:
 	fprintf(stderr, "hvlab probe integrity: %s\n", err);
 	return cmd_misuse("hvlab probe", probe_cmds, "integrity");
+}
+
+static int
+probe_pcap_cmd(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "ident", required_argument, NULL, 'I' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "no-timeline", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_pcap_opts o;
+	struct probe_ping_result r;
+	const char *json = NULL, *csv = NULL;
+	char err[ERR_LEN], line[512], *end;
+	int ch, rc = 2, timeline = 1;
+	long v;
+
+	memset(&o, 0, sizeof(o));
+	o.ident = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "t:I:i:j:c:Th", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 't': o.target = optarg; break;
+		case 'I':
+			v = strtol(optarg, &end, 0);
+			if (*optarg == '\0' || *end != '\0' || v < 0 ||
+			    v > 65535) {
+				snprintf(err, sizeof(err), "--ident: '%s' is "
+				    "not 0..65535", optarg);
+				goto misuse;
+			}
+			o.ident = (int)v;
+			break;
+		case 'i':
+			if (parse_dur("--interval", optarg, NS_PER_MS,
+			    &o.interval_ns, err) == -1)
+				goto misuse;
+			break;
+		case 'j': json = optarg; break;
+		case 'c': csv = optarg; break;
+		case 'T': timeline = 0; break;
+		case 'h':
+			cmd_usage(stdout, "hvlab probe", probe_cmds);
+			return 0;
+		default:
+			return cmd_misuse("hvlab probe", probe_cmds, "pcap");
+		}
+	}
+	if (optind != argc - 1 || o.target == NULL) {
+		snprintf(err, sizeof(err), o.target == NULL ?
+		    "--to ADDR is required" : "one capture FILE is required");
+		goto misuse;
+	}
+	o.path = argv[optind];
+	if (probe_ping_from_pcap(&o, &r, err) == -1) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	probe_ping_summary(&r, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	if (json != NULL && write_json(json, probe_ping_result_json(&r,
+	    timeline), err) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (csv != NULL && probe_ping_write_csv(&r, csv, err) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	probe_ping_result_free(&r);
+	return rc;
+misuse:
+	fprintf(stderr, "hvlab probe pcap: %s\n", err);
+	return cmd_misuse("hvlab probe", probe_cmds, "pcap");
 }

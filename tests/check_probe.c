@@ -14,10 +14,14 @@
 
 #include "check_suites.h"
 #include "err.h"
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <pcap/pcap.h>
+
 #include "probes/agent_client.h"
+#include "probes/icmp_frame.h"
 #include "probes/integrity.h"
 #include "probes/ping.h"
 #include "probes/ping_stats.h"
@@ -516,6 +520,164 @@ START_TEST(test_ping_json)
 }
 END_TEST
 
+/*
+ * Build an IPv4 ICMP echo frame at b for link type lt (Ethernet with
+ * `vlan` 802.1Q tags, Linux cooked v1/v2, raw); returns its length.
+ */
+static size_t
+frame(unsigned char *b, int lt, int vlan, int type, uint16_t id,
+    uint16_t seq, const char *src, const char *dst)
+{
+	size_t off = 0;
+	uint32_t a;
+	int i;
+
+	memset(b, 0, 128);
+	if (lt == DLT_EN10MB) {
+		off = 12;
+		for (i = 0; i < vlan; i++) {
+			b[off] = 0x81; b[off + 1] = 0x00; b[off + 3] = 10;
+			off += 4;
+		}
+		b[off] = 0x08; b[off + 1] = 0x00;
+		off += 2;
+	} else if (lt == DLT_LINUX_SLL) {
+		b[14] = 0x08; b[15] = 0x00;
+		off = 16;
+	} else if (lt == DLT_LINUX_SLL2) {
+		b[0] = 0x08; b[1] = 0x00;
+		off = 20;
+	}
+	b[off] = 0x45;
+	b[off + 3] = 36;
+	b[off + 8] = 64;
+	b[off + 9] = 1;			/* ICMP */
+	inet_pton(AF_INET, src, &a);
+	memcpy(b + off + 12, &a, 4);
+	inet_pton(AF_INET, dst, &a);
+	memcpy(b + off + 16, &a, 4);
+	off += 20;
+	b[off] = (unsigned char)type;
+	b[off + 4] = (unsigned char)(id >> 8); b[off + 5] = (unsigned char)id;
+	b[off + 6] = (unsigned char)(seq >> 8);
+	b[off + 7] = (unsigned char)seq;
+	return off + 16;
+}
+
+START_TEST(test_icmp_frame)
+{
+	static const struct { int lt, vlan; } c[] = {
+		{ DLT_EN10MB, 0 }, { DLT_EN10MB, 1 }, { DLT_EN10MB, 2 },
+		{ DLT_LINUX_SLL, 0 }, { DLT_LINUX_SLL2, 0 }, { DLT_RAW, 0 },
+	};
+	unsigned char b[128];
+	struct icmp_echo e;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		n = frame(b, c[i].lt, c[i].vlan, 0, 4242, 65535,
+		    "198.18.251.2", "198.18.251.1");
+		ck_assert_msg(icmp_frame_parse(c[i].lt, b, n, &e) == 1,
+		    "an echo reply is found (link type %d, %d tags)",
+		    c[i].lt, c[i].vlan);
+		ck_assert_int_eq(e.ie_kind, PING_OBS_REPLY);
+		ck_assert_uint_eq(e.ie_ident, 4242);
+		ck_assert_uint_eq(e.ie_seq, 65535);
+		ck_assert_msg(icmp_frame_parse(c[i].lt, b, n - 9, &e) == 0,
+		    "a frame cut short in the ICMP header is ignored");
+	}
+	n = frame(b, DLT_EN10MB, 0, 8, 1, 2, "198.18.251.1", "198.18.251.2");
+	ck_assert_int_eq(icmp_frame_parse(DLT_EN10MB, b, n, &e), 1);
+	ck_assert_int_eq(e.ie_kind, PING_OBS_REQUEST);
+	n = frame(b, DLT_EN10MB, 0, 3, 1, 2, "198.18.251.1", "198.18.251.2");
+	ck_assert_msg(icmp_frame_parse(DLT_EN10MB, b, n, &e) == 0,
+	    "an ICMP error is not an echo");
+	b[12] = 0x08; b[13] = 0x06;	/* ARP */
+	ck_assert_int_eq(icmp_frame_parse(DLT_EN10MB, b, n, &e), 0);
+	n = frame(b, DLT_EN10MB, 0, 0, 1, 2, "198.18.251.2", "198.18.251.1");
+	b[14 + 7] = 8;			/* a later fragment */
+	ck_assert_int_eq(icmp_frame_parse(DLT_EN10MB, b, n, &e), 0);
+	ck_assert_int_eq(icmp_frame_parse(DLT_PPP, b, n, &e), 0);
+}
+END_TEST
+
+START_TEST(test_pcap_file)
+{
+	char path[] = "/tmp/hvt-probe-pcap-XXXXXX", err[ERR_LEN];
+	struct probe_ping_result r;
+	struct probe_pcap_opts o;
+	struct pcap_pkthdr h;
+	unsigned char b[128];
+	pcap_dumper_t *d;
+	pcap_t *dead;
+	uint64_t t;
+	int fd, i;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 256,
+	    PCAP_TSTAMP_PRECISION_NANO);
+	ck_assert_ptr_nonnull(dead);
+	d = pcap_dump_open(dead, path);
+	ck_assert_ptr_nonnull(d);
+	/* 10 requests every 10 ms, replies after 1 ms except to 4..6; a
+	 * request of another ping (ident 99) and one to another host. */
+	for (i = 0; i < 10; i++) {
+		t = 1795000000ULL * 1000000000ULL + (uint64_t)i * 10 * MS;
+		h.ts.tv_sec = (time_t)(t / 1000000000ULL);
+		h.ts.tv_usec = (suseconds_t)(t % 1000000000ULL); /* ns */
+		h.caplen = h.len = (bpf_u_int32)frame(b, DLT_EN10MB, 0, 8, 7,
+		    (uint16_t)i, "198.18.251.1", "198.18.251.2");
+		pcap_dump((u_char *)d, &h, b);
+		h.caplen = h.len = (bpf_u_int32)frame(b, DLT_EN10MB, 0, 8, 99,
+		    (uint16_t)i, "198.18.251.1", "198.18.251.2");
+		pcap_dump((u_char *)d, &h, b);
+		h.caplen = h.len = (bpf_u_int32)frame(b, DLT_EN10MB, 0, 8, 7,
+		    (uint16_t)(i + 50), "198.18.251.1", "198.18.251.9");
+		pcap_dump((u_char *)d, &h, b);
+		if (i >= 4 && i <= 6)
+			continue;
+		t += MS;
+		h.ts.tv_sec = (time_t)(t / 1000000000ULL);
+		h.ts.tv_usec = (suseconds_t)(t % 1000000000ULL);
+		h.caplen = h.len = (bpf_u_int32)frame(b, DLT_EN10MB, 0, 0, 7,
+		    (uint16_t)i, "198.18.251.2", "198.18.251.1");
+		pcap_dump((u_char *)d, &h, b);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.target = "198.18.251.2";
+	o.ident = -1;
+	ck_assert_msg(probe_ping_from_pcap(&o, &r, err) == 0, "pcap: %s", err);
+	ck_assert_msg(r.pr_ident == 7, "the first request's identifier is "
+	    "followed");
+	ck_assert_uint_eq(r.pr_stats.st_sent, 10);
+	ck_assert_uint_eq(r.pr_stats.st_lost, 3);
+	ck_assert_msg(r.pr_interval_ns == 10 * MS, "the interval is the "
+	    "median between requests");
+	ck_assert_uint_eq(r.pr_stats.st_downtime.g_len_ns, 40 * MS);
+	ck_assert_uint_eq(r.pr_stats.st_rtt.d_p50, MS);
+	ck_assert(r.pr_tstamp_nano);
+	probe_ping_result_free(&r);
+	o.ident = 99;
+	ck_assert_int_eq(probe_ping_from_pcap(&o, &r, err), 0);
+	ck_assert_msg(r.pr_stats.st_received == 0 && r.pr_stats.st_sent == 10,
+	    "another identifier is another ping: no replies");
+	probe_ping_result_free(&r);
+	o.target = "198.18.251.77";
+	o.ident = -1;
+	ck_assert_int_eq(probe_ping_from_pcap(&o, &r, err), -1);
+	ck_assert_msg(strstr(err, "no echo request") != NULL, "%s", err);
+	o.path = "/nonexistent/hvt-probe.pcap";
+	ck_assert_int_eq(probe_ping_from_pcap(&o, &r, err), -1);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_journal_parse)
 {
 	struct journal_state js;
@@ -698,6 +860,8 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_marks_parse);
 	tcase_add_test(tc, test_marks_file);
 	tcase_add_test(tc, test_ping_json);
+	tcase_add_test(tc, test_icmp_frame);
+	tcase_add_test(tc, test_pcap_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("integrity");

@@ -10,7 +10,9 @@
 # the cut within 2 intervals (the cut lies between the end of the `nft add`
 # and the start of `nft delete`, at most between their starts and ends),
 # and match the longest gap between echo replies in tcpdump's pcap
-# (computed here with tcpdump -r and awk) within 1 ms.
+# (computed here with tcpdump -r and awk) within 1 ms; `hvlab probe pcap`
+# on tcpdump's file must agree too, and the events file's mark must land
+# inside the downtime.
 #
 # Carrier down on a veth is no good oracle here: the kernel queues the
 # requests while the carrier is off and releases them when linkwatch
@@ -130,6 +132,15 @@ run() {
 		exit !(d >= lo / 1000 - 2 * iv && d <= hi / 1000 + 2 * iv) }' ||
 		fail "$name: downtime $down ms is not within 2 intervals of" \
 		    "the cut ($((cut_min / 1000))..$((cut_max / 1000)) ms)"
+	# `hvlab probe pcap` on tcpdump's file measures the same.
+	"$hv" probe pcap "$pcap" --to 198.18.251.2 --ident "$ident" \
+	    --json "$dir/$name.pcap.json" >/dev/null ||
+		fail "$name: hvlab probe pcap failed"
+	fdown=$(jget "$dir/$name.pcap.json" downtime_ms)
+	echo "$name: hvlab probe pcap on tcpdump's file: downtime_ms=$fdown"
+	awk -v d="$down" -v g="$fdown" 'BEGIN {
+		e = d - g; if (e < 0) e = -e; exit !(e <= 1.0) }' ||
+		fail "$name: probe pcap says $fdown ms, the probe $down ms"
 	grep -q "\"label\":[[:space:]]*\"cut $name\"" "$json" ||
 		fail "$name: the event is not marked on the timeline"
 	mark=$(jget "$json" t_ms)
