@@ -16,6 +16,7 @@
 #  3. Control: the same again, but one acknowledged record is zeroed in the
 #     disk image before the kill: the probe must report exactly that record
 #     as lost (exit 3), which shows that the 0 above is a measurement.
+#  4. A clean stop after --duration on the living guest: nothing lost.
 # Skips (77) only when build/guest/ is missing.  Cleans up on any exit.
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -192,4 +193,16 @@ cat "$dir/int2.out"
 	fail "the zeroed record was not reported as the one lost write"
 [ "$(jget "$dir/int2.json" first_lost)" = "$victim" ] ||
 	fail "first_lost is not the zeroed record $victim"
+
+# 4. A clean stop on a living guest (--duration): `journal stop`, every ack
+#    collected, nothing lost.
+"$hv" probe integrity --to "$addr" --netns "$ns" --interval 10 --duration 2 \
+    --json "$dir/int3.json" >"$dir/int3.out" 2>&1 ||
+	fail "probe integrity --duration exited $?"
+cat "$dir/int3.out"
+[ "$(jget "$dir/int3.json" journal_end)" = stopped ] ||
+	fail "the journal did not end by the probe's stop"
+[ "$(jget "$dir/int3.json" lost_acked_writes)" = 0 ] ||
+	fail "writes lost on a clean stop"
+[ "$(jget "$dir/int3.json" acked)" -gt 0 ] || fail "no ack in 2 s"
 echo "ok"
