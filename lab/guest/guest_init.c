@@ -7,8 +7,8 @@
  * waits for this boot.  Steps:
  *
  *   1. mount devtmpfs, proc, sysfs; console on fds 0-2
- *   2. read hvlab.ip=ADDR/NN, hvlab.gw=ADDR, hvlab.name=NAME and
- *      hvlab.debug=1 from /proc/cmdline; set the hostname
+ *   2. read hvlab.ip=ADDR/NN, hvlab.gw=ADDR, hvlab.name=NAME,
+ *      hvlab.debug=1 and hvlab.shell=1 from /proc/cmdline; set the hostname
  *   3. load the modules listed in /etc/modules (finit_module, in order;
  *      mkinitrd.sh wrote them dependencies first) up to virtio_net; eth0
  *      is brought up the moment virtio_net is loaded, because link-watch
@@ -17,15 +17,19 @@
  *   4. lo up; address, netmask and default route on eth0 (ioctl)
  *   5. fork the agent (which prints the ready line once it listens), load
  *      the remaining modules (virtio_blk) meanwhile, create
- *      GUEST_MODULES_DONE, start a busybox arping announcing the address;
- *      then reap children forever, restarting the agent should it exit.
+ *      GUEST_MODULES_DONE, broadcast a gratuitous ARP once eth0 has
+ *      carrier; then reap children forever, restarting the agent should
+ *      it exit.
  *
  * guest_init() returns only in the forked agent child.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -47,6 +51,7 @@
 #define INIT_MODDIR	"/lib/modules/"
 
 static int init_debug;
+static int init_shell;
 
 static void
 init_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -119,6 +124,8 @@ init_cmdline(struct guest_net *net)
 			    tok + 11);
 		else if (strcmp(tok, "hvlab.debug=1") == 0)
 			init_debug = 1;
+		else if (strcmp(tok, "hvlab.shell=1") == 0)
+			init_shell = 1;
 	}
 }
 
@@ -251,6 +258,80 @@ fail_ioctl:
 	return -1;
 }
 
+/*
+ * Broadcast a gratuitous ARP for our address once eth0 has carrier, so a
+ * switch and the neighbours learn where a guest restarted elsewhere is.
+ * Best effort: failures are only reported.
+ */
+static void
+init_announce(const char *ifname, const char *cidr)
+{
+	struct {
+		struct arphdr	h;
+		unsigned char	sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+	} __attribute__((packed)) pkt;
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	struct in_addr a;
+	char addr[64], carrier = '0';
+	int s = -1;
+
+	snprintf(addr, sizeof(addr), "%s", cidr);
+	addr[strcspn(addr, "/")] = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		return;
+	/* No carrier, no transmission: link-watch may still hold it. */
+	for (int i = 0; i < 300 && carrier != '1'; i++) {
+		char path[128];
+		int fd;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/carrier",
+		    ifname);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, &carrier, 1) != 1)
+				carrier = '0';
+			close(fd);
+		}
+		if (carrier != '1')
+			usleep(10 * 1000);
+	}
+	s = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (s < 0)
+		goto fail;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0)
+		goto fail;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_ifindex = ifr.ifr_ifindex;
+	sll.sll_halen = ETH_ALEN;
+	memset(sll.sll_addr, 0xFF, ETH_ALEN);
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
+		goto fail;
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.h.ar_hrd = htons(ARPHRD_ETHER);
+	pkt.h.ar_pro = htons(ETH_P_IP);
+	pkt.h.ar_hln = ETH_ALEN;
+	pkt.h.ar_pln = 4;
+	pkt.h.ar_op = htons(ARPOP_REQUEST);
+	memcpy(pkt.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memcpy(pkt.spa, &a, 4);
+	memcpy(pkt.tpa, &a, 4);
+	if (sendto(s, &pkt, sizeof(pkt), 0, (struct sockaddr *)&sll,
+	    sizeof(sll)) < 0)
+		goto fail;
+	close(s);
+	init_step("gratuitous ARP sent");
+	return;
+fail:
+	init_say("gratuitous ARP on %s: %s", ifname, strerror(errno));
+	if (s >= 0)
+		close(s);
+}
+
 static pid_t
 init_spawn_agent(void)
 {
@@ -324,18 +405,14 @@ guest_init(struct guest_net *net)
 		fclose(f);
 	close(open(GUEST_MODULES_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	init_step("modules loaded");
-	if (net_up && net->gn_ip[0] && fork() == 0) {
-		/* Announce our address (a guest restarted on another host). */
-		char ip[64];
-		int devnull = open("/dev/null", O_RDWR);
-		snprintf(ip, sizeof(ip), "%s", net->gn_ip);
-		ip[strcspn(ip, "/")] = '\0';
-		if (devnull >= 0) {
-			dup2(devnull, 1);
-			dup2(devnull, 2);
-		}
-		execl("/bin/busybox", "arping", "-q", "-U", "-c", "1", "-I",
-		    "eth0", ip, (char *)NULL);
+	if (net_up && net->gn_ip[0])
+		init_announce("eth0", net->gn_ip);
+	if (init_shell && fork() == 0) {
+		/* hvlab.shell=1: a busybox shell on the console (-serial stdio
+		 * or a pty), for looking around a guest by hand. */
+		setsid();
+		ioctl(0, TIOCSCTTY, 1);
+		execl("/bin/busybox", "sh", (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {

@@ -2,12 +2,13 @@
 # mkinitrd.sh OUTDIR AGENT - build the guest initramfs OUTDIR/initrd.img.
 #
 # The archive holds: the static guest agent as /bin/agent and /init (run
-# as PID 1 it brings the guest up, see guest_init.c), static busybox from the
-# installed busybox-static package with a symlink per applet (arping, and a
-# shell for debugging), and the virtio modules of the kernel unpacked
-# by fetch-kernel.sh under OUTDIR/kernel, ordered by its modules.dep so that
-# every module follows its dependencies (network first: its link-watch
-# delay starts as soon as eth0 is up), listed in /etc/modules.
+# as PID 1 it brings the guest up, see guest_init.c); static busybox from
+# the installed busybox-static package with a symlink per applet (a shell
+# and tools for looking around a guest: hvlab.shell=1); the virtio modules
+# of the kernel unpacked by fetch-kernel.sh under OUTDIR/kernel, ordered by
+# its modules.dep so that every module follows its dependencies (network
+# first: its link-watch delay starts as soon as eth0 is up), listed in
+# /etc/modules.
 #
 # The archive is not compressed: decompressing it in the guest costs more
 # under TCG than QEMU copying a few more megabytes.  /dev/console is added
