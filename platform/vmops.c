@@ -917,6 +917,51 @@ runner_queue(struct vmops *v)
 	etcd_kvs_free(kvs, n);
 }
 
+/*
+ * Locks whose holder is gone: a task that ended (or was marked failed by
+ * task_recover after its hvd died) and, at start, short API locks this
+ * node held before it restarted.
+ */
+static void
+runner_unlock_stale(struct vmops *v, int at_start)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	cJSON *o, *t;
+	const char *task, *node, *st;
+	int stale, r;
+
+	if (etcd_list(v->v_etcd, "/hvd/locks/", &kvs, &n, NULL) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
+		    NULL)) == NULL)
+			continue;
+		task = node = "";
+		json_get_string(o, "task", JSON_OPTIONAL, &task, NULL);
+		json_get_string(o, "node", JSON_OPTIONAL, &node, NULL);
+		stale = 0;
+		if (strncmp(task, "UPID:", 5) == 0) {
+			t = NULL;
+			r = task_get(v->v_etcd, task, &t, NULL);
+			st = "";
+			if (r == 1)
+				json_get_string(t, "state", JSON_OPTIONAL, &st,
+				    NULL);
+			stale = r == 0 || strcmp(st, "ok") == 0 ||
+			    strcmp(st, "error") == 0;
+			cJSON_Delete(t);
+		} else if (at_start && strcmp(node, v->v_cf->cf_node) == 0)
+			stale = 1;
+		if (stale && etcd_delete_if(v->v_etcd, kvs[i].kv_key,
+		    kvs[i].kv_mod_rev, NULL) == 1)
+			log_info("released stale lock %s (%s)", kvs[i].kv_key,
+			    task);
+		cJSON_Delete(o);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
 /* QEMUs that died by themselves (guest poweroff, crash). */
 static void
 runner_check(struct vmops *v)
@@ -947,7 +992,7 @@ static void *
 runner_main(void *arg)
 {
 	struct vmops *v = arg;
-	uint64_t last_check = 0, now;
+	uint64_t last_check = 0, last_unlock = clock_mono_ns(), now;
 	int stop;
 
 	for (;;) {
@@ -959,6 +1004,7 @@ runner_main(void *arg)
 		if (cluster_state(v->v_cl) == CLUSTER_ACTIVE) {
 			if (!v->v_adopted) {
 				runner_adopt(v);
+				runner_unlock_stale(v, 1);
 				v->v_adopted = 1;
 			}
 			runner_queue(v);
@@ -966,6 +1012,10 @@ runner_main(void *arg)
 			if (now - last_check > 2 * NS_PER_S) {
 				runner_check(v);
 				last_check = now;
+			}
+			if (now - last_unlock > 15 * NS_PER_S) {
+				runner_unlock_stale(v, 0);
+				last_unlock = now;
 			}
 		}
 		clock_sleep_ns(100 * NS_PER_MS);

@@ -4,9 +4,12 @@
  */
 #include <string.h>
 
+#include "err.h"
+
 #include "check_suites.h"
 #include "platform/api.h"
 #include "platform/cluster.h"
+#include "platform/pool.h"
 #include "platform/task.h"
 
 static const struct {
@@ -80,6 +83,37 @@ START_TEST(test_names)
 }
 END_TEST
 
+static const struct {
+	const char *portal, *target;
+	int lun, ok;
+	const char *uri;
+} uris[] = {
+	{ "198.18.0.2", "iqn.2026-11.lab:san", 1, 1,
+	    "iscsi://198.18.0.2/iqn.2026-11.lab:san/1" },
+	{ "198.18.0.2:3261", "iqn.2026-11.lab:san", 0, 1,
+	    "iscsi://198.18.0.2:3261/iqn.2026-11.lab:san/0" },
+	{ "san.example", "iqn.x:y", 1, 0, NULL },
+	{ "198.18.0.2:99999", "iqn.x:y", 1, 0, NULL },
+	{ "198.18.0.2", "iqn.x/../y", 1, 0, NULL },
+	{ "198.18.0.2", "iqn x", 1, 0, NULL },
+	{ "198.18.0.2", "iqn.x:y", 256, 0, NULL },
+	{ "198.18.0.2", "iqn.x:y", -1, 0, NULL },
+};
+
+START_TEST(test_iscsi_uri)
+{
+	char buf[256], err[ERR_LEN];
+	int rc = pool_iscsi_uri(uris[_i].portal, uris[_i].target, uris[_i].lun,
+	    buf, sizeof(buf), err);
+
+	ck_assert_msg((rc == 0) == uris[_i].ok, "portal '%s' target '%s' LUN "
+	    "%d is %s", uris[_i].portal, uris[_i].target, uris[_i].lun,
+	    uris[_i].ok ? "accepted" : "refused");
+	if (rc == 0)
+		ck_assert_str_eq(buf, uris[_i].uri);
+}
+END_TEST
+
 Suite *
 make_hvd_api_suite(void)
 {
@@ -91,6 +125,8 @@ make_hvd_api_suite(void)
 	tcase_add_test(tc, test_long_segment);
 	tcase_add_test(tc, test_task_ids);
 	tcase_add_test(tc, test_names);
+	tcase_add_loop_test(tc, test_iscsi_uri, 0,
+	    (int)(sizeof(uris) / sizeof(uris[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
