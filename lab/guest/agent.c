@@ -632,7 +632,9 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	int port = AGENT_PORT, lfd, one = 1, ch;
 
-	while ((ch = getopt(argc, argv, "p:c:")) != -1) {
+	/* As /init, argv holds whatever the kernel did not understand on
+	 * its command line: never parse it (exiting would panic the guest). */
+	while (getpid() != 1 && (ch = getopt(argc, argv, "p:c:")) != -1) {
 		switch (ch) {
 		case 'p':
 			port = atoi(optarg);
@@ -646,7 +648,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (getpid() != 1 && optind != argc)
 		usage();
 	if (getpid() == 1) {
 		/* We are the initramfs /init: bring the guest up first. */
