@@ -1,0 +1,62 @@
+#!/bin/sh
+# test_hvd_migrate: the issue's migration acceptance through hvd.  Three
+# nodes with their own OVS, a tgtd SAN, one pool command; a VM with its
+# disk on an iSCSI LUN and a NIC on VLAN 10 boots and answers the
+# station's ping; it migrates live between every ordered pair of nodes and
+# answers after each move; then cold (stopped) around the ring, starting
+# and answering on each node; the pattern written to its disk before is
+# intact at the end.  Pings run between migrations, not during the
+# switchover (docs/vm.md: known TCG problem with traffic at switchover).
+HVD_OVS=1
+. "$(dirname "$0")/hvd_lib.sh"
+
+fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 15 "$f"; done; exit 1; }
+G=$HVD_TOP/build/guest
+[ -f "$G/vmlinux" ] && [ -f "$G/initrd.img" ] || { echo "guest image not built (make guest)"; exit 77; }
+for c in tgtd tgtadm qemu-io nsenter unshare busybox; do
+	command -v $c >/dev/null || { echo "$c missing"; exit 77; }
+done
+
+hvd_setup 3
+hvd_san_start 1 256M || fail "SAN"
+for i in 1 2 3; do hvd_start $i || fail "hvd $i"; done
+hvd_form_cluster mlab >/dev/null || fail "cluster"
+hvctl_on 2 pool create san --type iscsi --portal "$HVD_SAN_ADDR" --target "$HVD_IQN" || fail "pool"
+hvctl_on 3 pool volume-create san d1 || fail "volume"
+ip netns exec "$(hvd_ns 1)" qemu-io -f qcow2 -c "write -P 0x5a 4M 1M" \
+    "iscsi://$HVD_SAN_ADDR/$HVD_IQN/1" >/dev/null || fail "pattern"
+hvd_station st 1 10 198.18.251.1/24 || fail "station"
+IP=198.18.251.10
+hvctl_on 1 vm create vm1 --node node1 --memory 128 --nic 10 --disk san:d1 \
+    --kernel "$G/vmlinux" --initrd "$G/initrd.img" \
+    --cmdline "console=ttyS0 quiet panic=-1 hvlab.name=vm1 hvlab.ip=$IP/24" || fail "create"
+
+answers() {
+	t=0
+	while ! ip netns exec "$HVD_P-st" busybox ping -c 1 -W 1 "$IP" >/dev/null 2>&1; do
+		t=$((t + 1)); [ $t -lt 90 ] || return 1
+	done
+}
+hvctl_on 1 vm start vm1 >/dev/null || fail "start"
+answers || fail "vm1 answers on node1"
+on=1
+for to in 2 3 1 3 2 1; do
+	out=$(hvctl_on "$to" --json vm migrate vm1 "node$to" --live 2>&1) ||
+	    fail "live node$on -> node$to: $out"
+	hvctl_on 1 vm status vm1 | grep -q "running on node$to" || fail "vm1 on node$to"
+	answers || fail "vm1 answers after node$on -> node$to"
+	echo "live node$on -> node$to: QEMU $(echo "$out" | json_field downtime_ms) ms downtime, $(echo "$out" | json_field total_time_ms) ms total; answers"
+	on=$to
+done
+hvctl_on 1 vm stop vm1 >/dev/null || fail "stop"
+for to in 2 3 1; do
+	hvctl_on 1 vm migrate vm1 "node$to" >/dev/null || fail "cold -> node$to"
+	hvctl_on 1 vm start vm1 >/dev/null || fail "start on node$to"
+	hvctl_on 1 vm status vm1 | grep -q "running on node$to" || fail "vm1 runs on node$to"
+	answers || fail "vm1 answers on node$to after a cold move"
+	hvctl_on 1 vm stop vm1 >/dev/null || fail "stop on node$to"
+	echo "cold -> node$to: starts and answers"
+done
+ip netns exec "$(hvd_ns 3)" qemu-io -f qcow2 -c "read -P 0x5a 4M 1M" \
+    "iscsi://$HVD_SAN_ADDR/$HVD_IQN/1" | grep -q "read 1048576" || fail "disk pattern intact"
+echo PASS
