@@ -316,7 +316,7 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 	cJSON *a;
 	char st[32], note[ERR_LEN];
 	uint64_t deadline;
-	int was_running;
+	int was_running, seen = 0;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->status, sizeof(r->status), "none");
@@ -346,10 +346,22 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 			recover_source(src, was_running, note, sizeof(note));
 			return err_prefix(err, "migration to %s", uri);
 		}
-		if (strcmp(r->status, "completed") == 0)
+		/*
+		 * A QEMU that itself came in by migration reports that
+		 * incoming migration ("completed", no figures) until its
+		 * outgoing one has a state: only trust an end state after
+		 * seeing this migration run, or when it carries its figures.
+		 */
+		if (strcmp(r->status, "setup") == 0 ||
+		    strcmp(r->status, "active") == 0 ||
+		    strcmp(r->status, "device") == 0 ||
+		    strcmp(r->status, "pre-switchover") == 0 ||
+		    r->total_time_ms > 0)
+			seen = 1;
+		if (seen && strcmp(r->status, "completed") == 0)
 			return 0;
-		if (strcmp(r->status, "failed") == 0 ||
-		    strcmp(r->status, "cancelled") == 0) {
+		if ((seen || r->error[0]) && (strcmp(r->status, "failed") == 0 ||
+		    strcmp(r->status, "cancelled") == 0)) {
 			recover_source(src, was_running, note, sizeof(note));
 			return err_set(err, "migration to %s %s: %s%s", uri,
 			    r->status, r->error[0] ? r->error : "no reason "
@@ -377,7 +389,10 @@ migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
 	char st[32];
 	uint64_t deadline;
 	cJSON *a;
+	int nmig, nres;
 
+	nmig = qmp_event_queued(tgt, "MIGRATION");
+	nres = qmp_event_queued(tgt, "RESUME");
 	deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	for (;;) {
 		if (query(tgt, &r, err) < 0)
@@ -403,8 +418,32 @@ migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
 		if (clock_mono_ns() >= deadline)
 			return err_set(err, "incoming migration not done within "
 			    "%ld ms (state %s)", timeout_ms, r.status);
-		/* The target's QMP answers while RAM streams in. */
-		clock_sleep_ns(10 * NS_PER_MS);
+		/*
+		 * Wait for QEMU's MIGRATION/RESUME events rather than polling:
+		 * the target's main loop loads the last pages and the device
+		 * state at the switchover, and every QMP command we send then
+		 * competes with it.  Query again after an event or 500 ms.
+		 */
+		for (;;) {
+			uint64_t now = clock_mono_ns();
+			long wait_ms;
+			int rc;
+
+			if (now >= deadline)
+				break;
+			wait_ms = (long)((deadline - now) / NS_PER_MS);
+			if (wait_ms > 500)
+				wait_ms = 500;
+			/* Events stay queued for the caller. */
+			rc = qmp_event_poll(tgt, wait_ms, err);
+			if (rc < 0)
+				return err_prefix(err, "migration target");
+			if (rc == 0 || qmp_event_queued(tgt, "MIGRATION") >
+			    nmig || qmp_event_queued(tgt, "RESUME") > nres)
+				break;
+		}
+		nmig = qmp_event_queued(tgt, "MIGRATION");
+		nres = qmp_event_queued(tgt, "RESUME");
 	}
 	if (!p->announce_after)
 		return 0;

@@ -547,3 +547,41 @@ qmp_event_wait(struct qmp *q, const char *name, struct qmp_event *ev,
 		qmp_event_free(&e);
 	}
 }
+
+int
+qmp_event_poll(struct qmp *q, long timeout_ms, char *err)
+{
+	struct qmp_msg m;
+	uint64_t deadline;
+	size_t before = q->ev_count;
+	unsigned long drops = q->drops;
+	int rc;
+
+	if (q->broken)
+		return err_set(err, "qmp %s: connection unusable after an "
+		    "earlier error", q->path);
+	deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	for (;;) {
+		rc = read_msg(q, deadline, &m, err);
+		if (rc <= 0)
+			return rc;
+		if (m.kind == QMP_MSG_EVENT)
+			queue_event(q, &m);
+		qmp_msg_free(&m);
+		if (q->ev_count != before || q->drops != drops)
+			return 1;
+	}
+}
+
+int
+qmp_event_queued(const struct qmp *q, const char *name)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < q->ev_count; i++)
+		if (strcmp(q->ev[(q->ev_head + i) % QMP_EVENT_QUEUE].name,
+		    name) == 0)
+			n++;
+	return n;
+}

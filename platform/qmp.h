@@ -106,6 +106,14 @@ int qmp_event_next(struct qmp *q, struct qmp_event *ev, long timeout_ms,
  */
 int qmp_event_wait(struct qmp *q, const char *name, struct qmp_event *ev,
     long timeout_ms, char *err);
+/*
+ * Wait up to timeout_ms until a new event is queued, leaving it queued
+ * (for callers that must not take events away from others).  Returns 1
+ * when one arrived, 0 on timeout, -1 on error.
+ */
+int qmp_event_poll(struct qmp *q, long timeout_ms, char *err);
+/* How many queued events are called name. */
+int qmp_event_queued(const struct qmp *q, const char *name);
 /* Events dropped because the queue was full. */
 unsigned long qmp_event_drops(const struct qmp *q);
 
