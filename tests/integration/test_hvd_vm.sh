@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_hvd_vm: VMs through hvd on a 2-node cluster (real etcd and QEMU):
 # create (validated: a bad field is refused and changes nothing), start as
-# a task, status, delete refused while running, live migration node1 ->
+# a task, status, delete refused while running, a migration that times out
+# leaves the VM running on the source, live migration node1 ->
 # node2 with QEMU's figures in the task result, SIGKILL of hvd on node2
 # leaves the VM running and a restarted hvd adopts it (same pid), stop,
 # offline migration back, delete.  No NICs: the netns nodes run no OVS.
@@ -48,6 +49,18 @@ hvctl_on 1 vm delete vm1 2>/dev/null && fail "delete of a running VM is refused"
 hvctl_on 1 vm migrate vm1 node2 2>/dev/null && fail "offline migration of a running VM is refused"
 
 sleep 3	# let the guest boot a little
+# A migration that cannot finish in time fails and leaves the VM running
+# on the source (1 MiB/s for 128 MiB, 1 s allowed).
+out=$(hvctl_on 1 api POST /api/v1/vms/vm1/migrate \
+    '{"target": "node2", "live": true, "params": {"max_bandwidth": 1048576, "timeout_ms": 1000}}') ||
+    fail "slow migration accepted as a task: $out"
+id=$(echo "$out" | json_field task)
+hvctl_on 1 task wait "$id" >/dev/null 2>&1 && fail "a migration that times out fails"
+hvctl_on 1 vm status vm1 | grep -q "running on node1" || fail "after a failed migration vm1 runs on node1"
+[ "$(hvctl_on 1 --json vm show vm1 | json_field pid)" = "$pid1" ] || fail "the same QEMU runs on"
+st=$(hvctl_on 1 api POST /api/v1/vms/vm1/migrate '{"target": "node2", "live": true, "params": {"max_bandwidth": 5}}' 2>&1) &&
+    fail "bad migration parameters are refused"
+echo "$st" | grep -q "400" || fail "400 for bad parameters: $st"
 out=$(hvctl_on 2 --json vm migrate vm1 node2 --live) || fail "live migration: $out"
 echo "$out" | grep -q '"state":[[:space:]]*"ok"' || fail "migration task ok: $out"
 echo "$out" | grep -q '"downtime_ms"' || fail "QEMU figures in the result: $out"
