@@ -856,6 +856,7 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	if (mkdir_p(p->dir, 0750, err) < 0)
 		goto fail_nodir;
 	made_dir = 1;
+	snprintf(jpath, sizeof(jpath), "%s/vm.json", p->dir);
 	unlink(pidpath);
 	unlink(p->qmp_path);
 
@@ -869,7 +870,6 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 		ntaps++;
 	}
 	doc = vm_config_to_json(c);
-	snprintf(jpath, sizeof(jpath), "%s/vm.json", p->dir);
 	if (doc == NULL || json_write_file(jpath, doc, err) < 0) {
 		if (doc == NULL)
 			err_set(err, "out of memory");

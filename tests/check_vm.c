@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "err.h"
@@ -236,6 +238,50 @@ START_TEST(test_names)
 }
 END_TEST
 
+START_TEST(test_start_failure_leaves_nothing)
+{
+	struct vm_host h;
+	struct vm_config c;
+	struct vm_proc p;
+	char bad[64], err[ERR_LEN], dir[64], script[96], path[160];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_vm.%d", (int)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(script, sizeof(script), "%s/fake-qemu", dir);
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\necho 'qemu: could not load kernel' >&2\n"
+	    "exit 1\n");
+	fclose(f);
+	chmod(script, 0755);
+	memset(&h, 0, sizeof(h));
+	snprintf(h.run_base, sizeof(h.run_base), "%s/run", dir);
+	snprintf(h.qemu, sizeof(h.qemu), "%s", script);
+	ck_assert_int_eq(parse("{\"name\":\"vm1\",\"kernel\":\"/k\"}", &c,
+	    bad, err), 0);
+	ck_assert_int_eq(vm_start(&h, &c, 0, &p, err), -1);
+	ck_assert_msg(strstr(err, "VM vm1: QEMU did not start: qemu: could "
+	    "not load kernel") != NULL, "QEMU's own message is reported: %s",
+	    err);
+	snprintf(path, sizeof(path), "%s/run/vm1/vm.json", dir);
+	ck_assert_msg(access(path, F_OK) != 0,
+	    "a failed start leaves no vm.json behind");
+	snprintf(path, sizeof(path), "%s/run/vm1/qemu.pid", dir);
+	ck_assert_msg(access(path, F_OK) != 0, "and no pid file");
+	ck_assert_int_eq(vm_adopt(&h, "vm1", &p, err), 0);
+	/* clean up the test's files */
+	snprintf(path, sizeof(path), "%s/run/vm1/qemu.log", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/run/vm1", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	rmdir(path);
+	unlink(script);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *
 make_vm_suite(void)
 {
@@ -250,6 +296,7 @@ make_vm_suite(void)
 	tcase_add_test(tc, test_argv);
 	tcase_add_test(tc, test_argv_refused);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_start_failure_leaves_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
