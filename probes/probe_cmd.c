@@ -332,7 +332,7 @@ probe_tcp_cmd(int argc, char **argv)
 		log_warnx("%s", err);
 		return 2;
 	}
-	while (!probe_tcp_wait(p, 0) || o.duration_ns == 0)
+	while (!probe_tcp_wait(p, 0))
 		if (signals_wait(&set, 100))
 			break;
 	if (probe_tcp_stop(p, &r, err) == -1) {

@@ -156,6 +156,9 @@ tcp_main(void *arg)
 	next = clock_mono_ns();
 	last_heard = next;
 	while (!p->tp_stop && !p->tp_error) {
+		/* Without reconnects a lost session ends the run. */
+		if (!p->tp_connected && !p->tp_opts.reconnect)
+			break;
 		now = clock_mono_ns();
 		if (now >= next) {
 			if (max_n != 0 && p->tp_nsent >= max_n)
@@ -324,14 +327,14 @@ probe_tcp_wait(struct probe_tcp *p, long timeout_ms)
 	until.tv_sec = (time_t)(t / NS_PER_S);
 	until.tv_nsec = (long)(t % NS_PER_S);
 	pthread_mutex_lock(&p->tp_lock);
-	while (!p->tp_done && p->tp_opts.duration_ns > 0) {
+	while (!p->tp_done) {
 		if (timeout_ms < 0)
 			pthread_cond_wait(&p->tp_cond, &p->tp_lock);
 		else if (pthread_cond_timedwait(&p->tp_cond, &p->tp_lock,
 		    &until) == ETIMEDOUT)
 			break;
 	}
-	done = p->tp_done || p->tp_opts.duration_ns == 0;
+	done = p->tp_done;
 	pthread_mutex_unlock(&p->tp_lock);
 	return done;
 }

@@ -52,7 +52,8 @@ struct probe_tcp;
 /* Connect and start the probe thread.  NULL with err when the first
  * connection fails. */
 struct probe_tcp *probe_tcp_start(const struct probe_tcp_opts *o, char *err);
-/* Wait until the duration is over (1) or timeout_ms passed (0). */
+/* Wait until the run is over (1: the duration passed, or the session was
+ * lost and reconnect is off) or timeout_ms passed (0; -1 = no limit). */
 int probe_tcp_wait(struct probe_tcp *p, long timeout_ms);
 /* Stop, compute r, free p.  0 or -1 with err. */
 int probe_tcp_stop(struct probe_tcp *p, struct probe_tcp_result *r,

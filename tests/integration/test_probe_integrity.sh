@@ -16,6 +16,7 @@
 #  3. Control: the same again, but one acknowledged record is zeroed in the
 #     disk image before the kill: the probe must report exactly that record
 #     as lost (exit 3), which shows that the 0 above is a measurement.
+#     A TCP probe without --reconnect ends by itself when the session dies.
 #  4. A clean stop after --duration on the living guest: nothing lost.
 # Skips (77) only when build/guest/ is missing.  Cleans up on any exit.
 set -u
@@ -173,6 +174,10 @@ victim=$((next + 5))
 "$hv" probe integrity --to "$addr" --netns "$ns" --interval 10 --silence 3 \
     --wait 180 --json "$dir/int2.json" >"$dir/int2.out" 2>&1 &
 ipid=$!
+# Without --reconnect the TCP probe ends by itself when the session dies.
+"$hv" probe tcp --to "$addr" --netns "$ns" --interval 50 --timeout 3 \
+    --json "$dir/tcp3.json" >"$dir/tcp3.out" 2>&1 &
+tpid=$!
 i=0
 until [ "$(record_at $((victim + 20)))" = HVJR ]; do
 	i=$((i + 1))
@@ -184,6 +189,13 @@ dd if=/dev/zero of="$dir/data.raw" bs=512 seek=$((victim - 1)) count=1 \
 sleep 1
 crash
 boot 3
+waitpid "$tpid" 60; tpid=''
+cat "$dir/tcp3.out"
+[ "$rc" = 0 ] || fail "probe tcp without --reconnect exited $rc"
+[ "$(jget "$dir/tcp3.json" survived)" = false ] ||
+	fail "probe tcp without --reconnect: the session survived a kill"
+[ "$(jget "$dir/tcp3.json" reconnects)" = 0 ] ||
+	fail "probe tcp reconnected without --reconnect"
 waitpid "$ipid" 240; ipid=''
 cat "$dir/int2.out"
 [ "$rc" = 3 ] || fail "probe integrity exited $rc, expected 3 (writes lost)"
