@@ -924,7 +924,8 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
 	struct etcd_member *m = NULL;
 	size_t n = 0, i;
 	char key[128];
-	int rc = -1, found = 0;
+	long idx, last = -1;
+	int rc = -1, found = 0, unnamed;
 
 	*status = 400;
 	if (!cluster_valid_name(name))
@@ -936,18 +937,22 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
 	*status = 503;
 	if (etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		/* An unstarted member has no name yet: match its peer URL
-		 * through the node record is not possible, so match by the
-		 * name only, or the only unnamed member. */
-		if (strcmp(m[i].em_name, name) == 0 ||
-		    (m[i].em_name[0] == '\0')) {
-			if (etcd_member_remove(cl->cl_etcd, m[i].em_id,
-			    err) != 0)
-				goto out;
-			found = 1;
-			break;
+	/* By name; an unstarted member (a join that failed before its etcd
+	 * ran) has no name yet: then the unnamed one, if it is alone. */
+	for (i = 0, idx = -1; i < n && idx < 0; i++)
+		if (strcmp(m[i].em_name, name) == 0)
+			idx = (long)i;
+	for (i = 0, unnamed = 0; i < n && idx < 0; i++)
+		if (m[i].em_name[0] == '\0') {
+			unnamed++;
+			last = (long)i;
 		}
+	if (idx < 0 && unnamed == 1)
+		idx = last;
+	if (idx >= 0) {
+		if (etcd_member_remove(cl->cl_etcd, m[idx].em_id, err) != 0)
+			goto out;
+		found = 1;
 	}
 	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
 	if (etcd_delete(cl->cl_etcd, key, 0, err) < 0)

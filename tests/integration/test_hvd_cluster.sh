@@ -6,7 +6,8 @@
 # with malformed/mistyped/unknown-field JSON and oversized bodies, with
 # the right status, and changes nothing; killing one hvd (SIGKILL, by pid)
 # shows its node offline after the lease TTL while the rest keep quorum;
-# restarting it brings it back online.
+# restarting it brings it back online; a removed node leaves the member
+# list and the node list.
 . "$(dirname "$0")/hvd_lib.sh"
 
 fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 15 "$f"; done; exit 1; }
@@ -130,4 +131,14 @@ t=0
 while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*3'; do
 	t=$((t + 1)); [ $t -lt 150 ] || fail "node3 back online"; sleep 0.2
 done
+
+# Retire node3: stop it, remove it from node1; the cluster is 2 members.
+hvd_kill 3 TERM
+sleep 1
+hvctl_on 1 cluster remove node3 || fail "cluster remove node3"
+hvctl_on 1 cluster remove node3 2>/dev/null && fail "a second remove is 404"
+st=$(hvctl_on 2 --json cluster status)
+echo "$st" | grep -q '"expected_votes":[[:space:]]*2' || fail "2 members left: $st"
+echo "$st" | grep -q '"quorate":[[:space:]]*true' || fail "2 of 2 are quorate: $st"
+echo "$st" | grep -q node3 && fail "node3 is gone from the status"
 echo "PASS"
