@@ -379,9 +379,9 @@ probe_integrity_cmd(int argc, char **argv)
 	struct journal_state js;
 	const char *json = NULL;
 	char err[ERR_LEN], line[512];
-	uint64_t duration = 0, wait_ns = 120 * NS_PER_S, v, acked, last;
+	uint64_t duration = 0, wait_ns = 120 * NS_PER_S, v;
 	uint64_t t0;
-	int ch, rc = 2, ended = 0;
+	int ch, rc = 2;
 	sigset_t set;
 
 	memset(&o, 0, sizeof(o));
@@ -456,7 +456,6 @@ probe_integrity_cmd(int argc, char **argv)
 		if (signals_wait(&set, 100))
 			break;
 	}
-	probe_integrity_progress(p, &acked, &last, &ended);
 	if (probe_integrity_stop(p, &a, err) == -1) {
 		log_warnx("%s", err);
 		return 2;
