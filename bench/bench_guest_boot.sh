@@ -7,7 +7,7 @@
 # serial ready line, and the guest's own boot_ms from that line.  Every
 # HA failover waits for one such boot.
 #
-# Knobs (environment): RUNS, MACHINE (q35|pc|microvm, default the launcher's),
+# Knobs (environment): RUNS, MACHINE (q35 or pc, default the launcher's),
 # APPEND (extra kernel command line).  The namespace's ARP retransmit time
 # is lowered to 20 ms so the host notices the guest's address within 20 ms
 # instead of up to a second: it sharpens the measurement, not the guest.
