@@ -20,11 +20,12 @@ mem=128 machine=q35 kernel="$top/build/guest/vmlinux" extra='' show=0
 initrd="$top/build/guest/initrd.img"
 # Kernel options that shorten the boot under TCG (measured, docs/guest.md):
 # no W+X page-table walk and read-only remapping, no crypto self-tests, no
-# speculative-execution mitigation patching, no IO-APIC timer check.  A lab
-# guest runs only our code.  tsc=reliable: QEMU's TSC follows the host
-# clock; without it a loaded host can make the clocksource watchdog switch
-# to the HPET, and every clock read becomes an emulated MMIO access.
-BOOT_OPTS=${GUEST_BOOT_OPTS-"rodata=off cryptomgr.notests mitigations=off no_timer_check tsc=reliable"}
+# speculative-execution mitigations (no page-table isolation: a TLB flush
+# per syscall), no zeroing of every allocated page, no IO-APIC timer check.
+# A lab guest runs only our code.  tsc=reliable: QEMU's TSC follows the
+# host clock; without it a loaded host can make the clocksource watchdog
+# switch to the HPET, and every clock read becomes an emulated MMIO access.
+BOOT_OPTS=${GUEST_BOOT_OPTS-"rodata=off cryptomgr.notests mitigations=off init_on_alloc=0 no_timer_check tsc=reliable"}
 # qboot instead of SeaBIOS: it only sets up PCI and jumps to the kernel;
 # SeaBIOS' POST costs ~0.5 s of CPU under TCG.  GUEST_BIOS= keeps SeaBIOS.
 bios=${GUEST_BIOS-/usr/share/qemu/qboot.rom}
