@@ -74,6 +74,7 @@ struct rctx {
 	char lab[64];
 	int lab_ours;		/* we brought it up: we take it down */
 	int lab_ok;
+	int cleaning;		/* in cleanup steps or teardown */
 	char lab_err[ERR_LEN];
 	struct phase phase[PH_N];
 	char *vms[MAX_VMS];	/* VMs made and not yet deleted */
@@ -283,8 +284,9 @@ drv_finish(struct rctx *rc, int op_rc, struct drv_task *t, uint64_t timeout,
 		return op_rc;
 	if (t->t_done)
 		return t->t_failed ? err_set(err, "%s", t->t_status) : 0;
-	return driver_task_wait(rc->drv, t, timeout, (volatile int *)
-	    &runner_stop, err);
+	/* Cleanup and teardown finish their work even after Ctrl-C. */
+	return driver_task_wait(rc->drv, t, timeout, rc->cleaning ? NULL :
+	    (volatile int *)&runner_stop, err);
 }
 
 static void
@@ -1027,7 +1029,7 @@ step_exec(struct sctx *s, const struct step *st, char *err)
 {
 	const char *a = st->st_def->sd_action;
 
-	if (runner_stop)
+	if (runner_stop && !s->rc->cleaning)
 		return err_set(err, "interrupted");
 	if (strncmp(a, "vm.", 3) == 0)
 		return step_vm(s, st, a, err);
@@ -1392,6 +1394,7 @@ run_one(struct sctx *s)
 			    st->st_def->sd_action, st->st_line);
 	}
 	/* Cleanup steps always run; their errors are logged only. */
+	s->rc->cleaning = 1;
 	for (i = 0; i < sc->sc_ncleanup; i++) {
 		const struct step *st = &sc->sc_cleanup[i];
 
@@ -1401,6 +1404,7 @@ run_one(struct sctx *s)
 			log_warnx("%s: cleanup step %zu (%s): %s", sc->sc_name,
 			    i + 1, st->st_def->sd_action, ce);
 	}
+	s->rc->cleaning = 0;
 	probes_abandon(s);
 	s->run->r_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
 	if (r == DRIVER_UNSUPPORTED) {
@@ -1592,6 +1596,7 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 out:
 	/* Teardown, whatever happened. */
 	rc.scen_name = "teardown";
+	rc.cleaning = 1;
 	vms_teardown(&rc);
 	lab_take_down(&rc);
 	if (o->ro_progress)
