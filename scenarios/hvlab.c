@@ -25,7 +25,7 @@ static const struct cmd hvlab_cmds[] = {
 	{ "inject", inject_cmd_main, "EVENT [ARGS...] [--lab NAME]",
 	    "inject a failure: power-pull, power-on, nic-unplug, nic-plug, "
 	    "storage-down, storage-up, partition, heal" },
-	{ "probe", probe_cmd_main, "ping|tcp --to ADDR [--interval MS] "
+	{ "probe", probe_cmd_main, "ping|tcp|integrity|pcap --to ADDR [--interval MS] "
 	    "[--duration S] [--json FILE] [--csv FILE]",
 	    "measure reachability of an address from the station" },
 	{ "run", run_cmd_main, "[-n] [-f FILE] [--suite NAME] "
