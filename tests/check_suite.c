@@ -2,7 +2,8 @@
  * check_suite.c - the scenario suite loader (scenarios/suite.c): every
  * tests/config/suite-pass-*.yaml loads, every suite-fail-*.yaml fails with
  * exactly the messages in its suite-fail-*.err, the root scenarios.yaml
- * loads, and the loaded structures hold what the file says.
+ * loads, and the loaded structures hold what the file says; and the
+ * runner's verdict from bounds (runner_check_bounds).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "check_suites.h"
 #include "err.h"
+#include "scenarios/runner.h"
 #include "scenarios/suite.h"
 
 #define CONFIG_DIR "config"
@@ -208,6 +210,40 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+START_TEST(test_bounds_decide)
+{
+	struct bound b[3] = {
+		{ (char *)"downtime_ms", 1, 2000, 1 },
+		{ (char *)"tcp_survived", 0, 1, 2 },
+		{ (char *)"lost", 1, 10, 3 },
+	};
+	struct metrics ms = { NULL, 0 };
+	char reason[256];
+
+	metrics_set(&ms, "downtime_ms", 38);
+	metrics_set(&ms, "tcp_survived", 1);
+	metrics_set(&ms, "lost", 10);
+	ck_assert_msg(runner_check_bounds(b, 3, &ms, reason, sizeof(reason))
+	    == VERDICT_PASS, "values on the limits pass");
+	ck_assert_str_eq(reason, "");
+	metrics_set(&ms, "downtime_ms", 2300);
+	metrics_set(&ms, "tcp_survived", 0);
+	ck_assert_int_eq(runner_check_bounds(b, 3, &ms, reason,
+	    sizeof(reason)), VERDICT_FAIL);
+	ck_assert_msg(strcmp(reason, "downtime_ms 2300 > 2000; tcp_survived "
+	    "0 < 1") == 0, "every violated bound is named: %s", reason);
+	metrics_free(&ms);
+	metrics_set(&ms, "downtime_ms", 1);
+	ck_assert_int_eq(runner_check_bounds(b, 2, &ms, reason,
+	    sizeof(reason)), VERDICT_FAIL);
+	ck_assert_msg(strcmp(reason, "tcp_survived not measured") == 0,
+	    "a bound on a metric nobody measured fails: %s", reason);
+	ck_assert_int_eq(runner_check_bounds(NULL, 0, &ms, reason,
+	    sizeof(reason)), VERDICT_PASS);
+	metrics_free(&ms);
+}
+END_TEST
+
 Suite *
 make_suite_suite(void)
 {
@@ -219,6 +255,7 @@ make_suite_suite(void)
 	tcase_add_test(tc, test_loaded_structure);
 	tcase_add_test(tc, test_root_scenarios_yaml);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_bounds_decide);
 	suite_add_tcase(s, tc);
 	return s;
 }
