@@ -220,11 +220,11 @@ lab_bring_up(struct rctx *rc, char *err)
 	    "--lab", rc->lab, NULL) == -1) {
 		progress(rc, "lab up %s", rc->lab);
 		if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "up", "-q", "-f",
-		    rc->o->ro_file, "--lab", rc->lab, NULL) == -1) {
-			/* A half-built lab is removed by lab down. */
-			rc->lab_ours = 1;
+		    rc->o->ro_file, "--lab", rc->lab, NULL) == -1)
+			/* `lab up` is all or nothing; and a failure may mean
+			 * a lab of that name runs already: not ours to take
+			 * down. */
 			return err_set(err, "hvlab lab up: %s", e);
-		}
 		rc->lab_ours = 1;
 	}
 	for (i = 0; i < (size_t)rc->topo->t_nhosts && i < 16; i++) {
