@@ -6,6 +6,7 @@
 # build/guest/initrd.img busybox-static + virtio modules + /init + agent
 # build/guest/agent     static guest agent (TCP 7777, docs/guest.md)
 # build/guest/agentctl  host-side client of the agent, journal reader
+# build/guest/cmdline   kernel command line to boot it with (+ hvlab.*)
 GUEST_DIR    := $(BUILD)/guest
 GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE
 GUEST_JOURNAL := lab/guest/journal.c lab/guest/journal.h
@@ -13,7 +14,12 @@ GUEST_AGENT_SRCS := lab/guest/agent.c lab/guest/guest_init.c lab/guest/journal.c
 
 .PHONY: guest
 guest: $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux $(GUEST_DIR)/initrd.img \
-	$(GUEST_DIR)/agentctl
+	$(GUEST_DIR)/agentctl $(GUEST_DIR)/cmdline
+
+# The kernel command line every guest boots with (plus its hvlab.* part).
+$(GUEST_DIR)/cmdline: lab/guest/cmdline
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 # One run makes both; touch so make sees them newer than the script even
 # when the script found them already there.

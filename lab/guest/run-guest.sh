@@ -18,14 +18,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 name=guest ip='' gw='' tap='' mac='' disk='' serial='' qmp='' pidfile=''
 mem=128 machine=q35 kernel="$top/build/guest/vmlinux" extra='' show=0
 initrd="$top/build/guest/initrd.img"
-# Kernel options that shorten the boot under TCG (measured, docs/guest.md):
-# no W+X page-table walk and read-only remapping, no crypto self-tests, no
-# speculative-execution mitigations (no page-table isolation: a TLB flush
-# per syscall), no zeroing of every allocated page, no IO-APIC timer check.
-# A lab guest runs only our code.  tsc=reliable: QEMU's TSC follows the
-# host clock; without it a loaded host can make the clocksource watchdog
-# switch to the HPET, and every clock read becomes an emulated MMIO access.
-BOOT_OPTS=${GUEST_BOOT_OPTS-"rodata=off cryptomgr.notests mitigations=off init_on_alloc=0 no_timer_check tsc=reliable"}
+# The guest's kernel command line without the hvlab.* part: build/guest/
+# cmdline (a copy of lab/guest/cmdline; docs/guest.md says why each option
+# is there).  GUEST_CMDLINE overrides it.
+cmdline_file="$top/build/guest/cmdline"
+[ -f "$cmdline_file" ] || cmdline_file="$top/lab/guest/cmdline"
+base_cmdline=${GUEST_CMDLINE-$(cat "$cmdline_file")}
 # qboot instead of SeaBIOS: it only sets up PCI and jumps to the kernel;
 # SeaBIOS' POST costs ~0.5 s of CPU under TCG.  GUEST_BIOS= keeps SeaBIOS.
 bios=${GUEST_BIOS-/usr/share/qemu/qboot.rom}
@@ -82,7 +80,7 @@ q35|pc|pc-*|q35-*)
 	exit 1 ;;
 esac
 
-append="console=ttyS0 quiet panic=-1 $BOOT_OPTS hvlab.name=$name"
+append="$base_cmdline hvlab.name=$name"
 [ -n "$ip" ] && append="$append hvlab.ip=$ip"
 [ -n "$gw" ] && append="$append hvlab.gw=$gw"
 [ -n "$extra" ] && append="$append $extra"
