@@ -102,6 +102,8 @@ stats() {	# min/median/max of the numbers on stdin
 }
 
 echo "guest boot, $runs runs, machine ${MACHINE:-default}${APPEND:+, append '$APPEND'}"
+# Other work on this 2-core machine stretches every figure: say how much.
+echo "host load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$tmp/results"
 r=1
 while [ $r -le "$runs" ]; do
@@ -117,6 +119,7 @@ printf 'boot to ready line (ms):    %s\n' \
     "$(awk '$2 >= 0 { print $2 }' "$tmp/results" | stats)"
 printf 'guest boot_ms (ms):         %s\n' \
     "$(awk '$3 >= 0 { print $3 }' "$tmp/results" | stats)"
+echo "host load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 fails=$(awk '$1 < 0 { n++ } END { print n + 0 }' "$tmp/results")
 [ "$fails" -eq 0 ] || echo "runs without a ping reply: $fails"
 exit 0
