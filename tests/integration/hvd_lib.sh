@@ -41,7 +41,18 @@ hvd_teardown() {
 		fi
 		i=$((i + 1))
 	done
-	sleep 1
+	# A clean stop (lease revoked, etcd stopped) takes a moment; give it
+	# up to 10 s, then SIGKILL what is left.
+	t=0
+	while [ "$t" -lt 100 ]; do
+		left=0
+		for f in "$HVD_TMP"/n*/hvd.pid; do
+			[ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && left=1
+		done
+		[ "$left" -eq 0 ] && break
+		sleep 0.1
+		t=$((t + 1))
+	done
 	i=1
 	while [ "$i" -le "$HVD_N" ]; do
 		if [ -f "$HVD_TMP/n$i/hvd.pid" ]; then
