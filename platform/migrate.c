@@ -316,7 +316,7 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 	cJSON *a;
 	char st[32], note[ERR_LEN];
 	uint64_t deadline;
-	int was_running, seen = 0;
+	int was_running, seen = 0, settle = 0;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->status, sizeof(r->status), "none");
@@ -358,8 +358,17 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 		    strcmp(r->status, "pre-switchover") == 0 ||
 		    r->total_time_ms > 0)
 			seen = 1;
-		if (seen && strcmp(r->status, "completed") == 0)
-			return 0;
+		/*
+		 * QEMU sets "completed" a moment before it computes the
+		 * total time and downtime: a query in between sees zeros.
+		 * Ask again (briefly) until the figures are there.
+		 */
+		if (seen && strcmp(r->status, "completed") == 0) {
+			if (r->total_time_ms > 0 || ++settle > 50)
+				return 0;
+			clock_sleep_ns(20 * NS_PER_MS);
+			continue;
+		}
 		if ((seen || r->error[0]) && (strcmp(r->status, "failed") == 0 ||
 		    strcmp(r->status, "cancelled") == 0)) {
 			recover_source(src, was_running, note, sizeof(note));

@@ -80,9 +80,11 @@ static void
 progress(void *arg, const struct migrate_result *r)
 {
 	(void)arg;
-	fprintf(stderr, "vmtool: migrate %s %llu/%llu bytes, %.0f Mbit/s\n",
-	    r->status, (unsigned long long)r->transferred_bytes,
-	    (unsigned long long)r->ram_total_bytes, r->mbps);
+	fprintf(stderr, "vmtool: migrate %s %llu/%llu bytes, %.0f Mbit/s, "
+	    "total %lld ms, downtime %lld ms\n", r->status,
+	    (unsigned long long)r->transferred_bytes,
+	    (unsigned long long)r->ram_total_bytes, r->mbps,
+	    (long long)r->total_time_ms, (long long)r->downtime_ms);
 }
 
 /* With VMTOOL_EVENTS set: one stderr line per QMP event. */
@@ -137,6 +139,8 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	    progress : NULL, NULL, &r, err) < 0)
 		goto out;
 	t1 = clock_mono_ns();
+	if (getenv("VMTOOL_PROGRESS") != NULL)
+		progress(NULL, &r);
 	if (migrate_target_wait(tp.qmp, &mp, 30000, err) < 0)
 		goto out;
 	t2 = clock_mono_ns();
