@@ -376,3 +376,59 @@ task_recover(struct etcd *e, const char *node, char *err)
 	etcd_kvs_free(kvs, n);
 	return count;
 }
+
+struct ended {
+	char	*e_key;
+	char	 e_fin[32];
+	int64_t	 e_rev;
+};
+
+static int
+ended_cmp(const void *a, const void *b)
+{
+	const struct ended *x = a, *y = b;
+
+	return strcmp(y->e_fin, x->e_fin);	/* newest first */
+}
+
+int
+task_prune(struct etcd *e, const char *node, size_t keep, char *err)
+{
+	struct etcd_kv *kvs;
+	struct ended *ev;
+	size_t n, i, m = 0;
+	const char *st, *nd, *fin;
+	cJSON *o;
+	int count = 0;
+
+	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+		return -1;
+	if ((ev = calloc(n ? n : 1, sizeof(*ev))) == NULL) {
+		etcd_kvs_free(kvs, n);
+		return err_errno(err, "task prune");
+	}
+	for (i = 0; i < n; i++) {
+		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL)) ==
+		    NULL)
+			continue;
+		st = nd = fin = "";
+		json_get_string(o, "state", JSON_OPTIONAL, &st, NULL);
+		json_get_string(o, "node", JSON_OPTIONAL, &nd, NULL);
+		json_get_string(o, "finished", JSON_OPTIONAL, &fin, NULL);
+		if (strcmp(nd, node) == 0 && (strcmp(st, "ok") == 0 ||
+		    strcmp(st, "error") == 0)) {
+			ev[m].e_key = kvs[i].kv_key;
+			ev[m].e_rev = kvs[i].kv_mod_rev;
+			snprintf(ev[m].e_fin, sizeof(ev[m].e_fin), "%s", fin);
+			m++;
+		}
+		cJSON_Delete(o);
+	}
+	qsort(ev, m, sizeof(*ev), ended_cmp);
+	for (i = keep; i < m; i++)
+		if (etcd_delete_if(e, ev[i].e_key, ev[i].e_rev, NULL) == 1)
+			count++;
+	free(ev);
+	etcd_kvs_free(kvs, n);
+	return count;
+}

@@ -11,6 +11,7 @@
 #ifndef HVD_TASK_H
 #define HVD_TASK_H
 
+#include <stddef.h>
 #include <cjson/cJSON.h>
 
 struct etcd;
@@ -55,6 +56,9 @@ int task_list(struct etcd *e, cJSON **out, char *err);
 /* At hvd start: mark this node's queued/running tasks as failed (the
  * process that ran them is gone).  Returns how many, or -1. */
 int task_recover(struct etcd *e, const char *node, char *err);
+/* Delete this node's ended tasks but the newest keep.  Returns how many
+ * were deleted, or -1. */
+int task_prune(struct etcd *e, const char *node, size_t keep, char *err);
 /* Check an id's form (no '/', printable, starts with "UPID:"). */
 int task_id_valid(const char *id);
 /* Build an id (exported for tests). */

@@ -34,6 +34,7 @@
 #define LOCK_PREFIX	"/hvd/locks/vms/"
 #define QUEUE_PREFIX	"/hvd/queue/"
 #define MAX_SLOTS	128
+#define TASK_KEEP	500	/* ended tasks kept per node */
 
 struct vm_slot {
 	int		s_used;
@@ -1015,6 +1016,9 @@ runner_main(void *arg)
 			}
 			if (now - last_unlock > 15 * NS_PER_S) {
 				runner_unlock_stale(v, 0);
+				/* Task records stay bounded in etcd. */
+				task_prune(v->v_etcd, v->v_cf->cf_node,
+				    TASK_KEEP, NULL);
 				last_unlock = now;
 			}
 		}
