@@ -19,6 +19,10 @@
  *   journal stop         -> ok last=N (from any connection)
  *   journal read [DEV]   -> one-line JSON summary of the records on DEV
  *   burn SECONDS         -> ok, and one CPU spins for SECONDS
+ *   arp ADDR [TIMEOUT_MS] -> "yes MAC RTT_US" when ADDR answers an ARP
+ *                           request on eth0 (a neighbour on the guest's
+ *                           layer-2 segment, whatever its subnet), else
+ *                           "no"
  *
  * The full contract is in docs/guest.md; the record format in journal.h.
  * The binary is linked statically and must not use NSS (no getaddrinfo,
@@ -28,6 +32,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -38,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,6 +61,8 @@
 #define AGENT_DEV_MAX	128
 #define AGENT_INTERVAL_DEFAULT 10
 #define AGENT_BURN_MAX	3600
+#define AGENT_ARP_TIMEOUT_DEFAULT 1000
+#define AGENT_ARP_TIMEOUT_MAX 10000
 
 /* Shared state; every field under ag.lock. */
 static struct {
@@ -533,6 +544,113 @@ done:
 	return gone ? -1 : (rc < 0 ? -1 : 0);
 }
 
+/*
+ * arp ADDR [TIMEOUT_MS]: does ADDR answer an ARP request sent on eth0?
+ * A layer-2 test (the one VLAN isolation is about): it needs no route and
+ * no common subnet, and a Linux neighbour answers for its own address
+ * whoever asks.  Requests go out every 200 ms until a reply from ADDR or
+ * the timeout (default 1000 ms).
+ */
+static int
+cmd_arp(struct conn *c, const char *addr, const char *tmo_arg)
+{
+	struct arp_pkt {
+		struct arphdr	h;
+		unsigned char	sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+	} __attribute__((packed)) req, rep;
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	struct in_addr tgt, me;
+	long long t0, now, next = 0, end;
+	long tmo = AGENT_ARP_TIMEOUT_DEFAULT;
+	char *e;
+	int s = -1, rc;
+
+	if (addr == NULL || inet_pton(AF_INET, addr, &tgt) != 1)
+		return conn_reply(c, "error arp: usage: arp IPV4 [TIMEOUT_MS]");
+	if (tmo_arg != NULL) {
+		errno = 0;
+		tmo = strtol(tmo_arg, &e, 10);
+		if (*tmo_arg == '\0' || *e != '\0' || errno != 0 || tmo < 1 ||
+		    tmo > AGENT_ARP_TIMEOUT_MAX)
+			return conn_reply(c, "error arp: TIMEOUT_MS must be "
+			    "1..%d", AGENT_ARP_TIMEOUT_MAX);
+	}
+	s = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (s < 0)
+		goto fail;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0)
+		goto fail;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_ifindex = ifr.ifr_ifindex;
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		goto fail;
+	sll.sll_halen = ETH_ALEN;
+	memset(sll.sll_addr, 0xFF, ETH_ALEN);
+	memset(&req, 0, sizeof(req));
+	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
+		goto fail;
+	memcpy(req.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	ifr.ifr_addr.sa_family = AF_INET;
+	if (ioctl(s, SIOCGIFADDR, &ifr) < 0)
+		goto fail;
+	me = ((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr;
+	req.h.ar_hrd = htons(ARPHRD_ETHER);
+	req.h.ar_pro = htons(ETH_P_IP);
+	req.h.ar_hln = ETH_ALEN;
+	req.h.ar_pln = 4;
+	req.h.ar_op = htons(ARPOP_REQUEST);
+	memcpy(req.spa, &me, 4);
+	memcpy(req.tpa, &tgt, 4);
+	t0 = clock_ms(CLOCK_MONOTONIC) * 1000;
+	end = t0 + tmo * 1000LL;
+	for (;;) {
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		struct timespec ts;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (now >= end)
+			break;
+		if (now >= next) {
+			if (next == 0)
+				t0 = now;
+			if (sendto(s, &req, sizeof(req), 0,
+			    (struct sockaddr *)&sll, sizeof(sll)) < 0)
+				goto fail;
+			next = now + 200000;
+		}
+		rc = poll(&pfd, 1, (int)(((next < end ? next : end) - now) /
+		    1000) + 1);
+		if (rc < 0 && errno != EINTR)
+			goto fail;
+		if (rc <= 0)
+			continue;
+		n = recv(s, &rep, sizeof(rep), 0);
+		if (n < (ssize_t)sizeof(rep) || rep.h.ar_op !=
+		    htons(ARPOP_REPLY) || memcmp(rep.spa, &tgt, 4) != 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		close(s);
+		return conn_reply(c, "yes %02x:%02x:%02x:%02x:%02x:%02x %lld",
+		    rep.sha[0], rep.sha[1], rep.sha[2], rep.sha[3], rep.sha[4],
+		    rep.sha[5], now - t0);
+	}
+	close(s);
+	return conn_reply(c, "no");
+fail:
+	rc = errno;
+	if (s >= 0)
+		close(s);
+	return conn_reply(c, "error arp: %s", strerror(rc));
+}
+
 /* Serve one request line.  Returns -1 when the connection is gone. */
 static int
 handle_line(struct conn *c, char *line, int in_journal)
@@ -554,6 +672,8 @@ handle_line(struct conn *c, char *line, int in_journal)
 		return conn_reply(c, "pong %s", a1 ? a1 : "");
 	if (strcmp(cmd, "burn") == 0)
 		return cmd_burn(c, a1);
+	if (strcmp(cmd, "arp") == 0 && a3 == NULL)
+		return cmd_arp(c, a1, a2);
 	if (strcmp(cmd, "journal") == 0) {
 		if (a1 && strcmp(a1, "start") == 0 && a3 == NULL) {
 			if (in_journal)
