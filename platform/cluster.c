@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -339,6 +340,53 @@ etcd_spawn_locked(struct cluster *cl)
 	    cl->cl_initial, cl->cl_initial_state);
 }
 
+/*
+ * What this node runs on, for its node record (like Proxmox's node status):
+ * CPU architecture and kernel (uname), CPUs, memory, and the hypervisor
+ * stack: QEMU's version (`QEMU --version`) and whether it gets KVM
+ * (/dev/kvm usable) or falls back to TCG.  Best effort: a figure that
+ * cannot be read is left out.
+ */
+static void
+node_describe(const struct hvd_config *cf, cJSON *o)
+{
+	const char *argv[] = { cf->cf_qemu_bin, "--version", NULL };
+	struct proc_result pr;
+	struct utsname u;
+	char e[ERR_LEN], ver[64] = "", hv[128];
+	const char *accel;
+	long n, pages, psz;
+
+	if (uname(&u) == 0) {
+		cJSON_AddStringToObject(o, "arch", u.machine);
+		cJSON_AddStringToObject(o, "kernel", u.release);
+	}
+	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) > 0)
+		cJSON_AddNumberToObject(o, "cpus", (double)n);
+	pages = sysconf(_SC_PHYS_PAGES);
+	psz = sysconf(_SC_PAGESIZE);
+	if (pages > 0 && psz > 0)
+		cJSON_AddNumberToObject(o, "memory_bytes", (double)pages *
+		    (double)psz);
+	accel = access("/dev/kvm", R_OK | W_OK) == 0 ? "KVM" : "TCG";
+	memset(&pr, 0, sizeof(pr));
+	/* "QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)" */
+	if (proc_run(argv, NULL, 10000, &pr, e) == 0 && pr.out != NULL) {
+		const char *v = strstr(pr.out, "version ");
+
+		if (v != NULL)
+			sscanf(v + 8, "%63[0-9.]", ver);
+	}
+	proc_result_free(&pr);
+	if (ver[0] != '\0') {
+		cJSON_AddStringToObject(o, "qemu_version", ver);
+		snprintf(hv, sizeof(hv), "QEMU %s (%s)", ver, accel);
+	} else
+		snprintf(hv, sizeof(hv), "QEMU, version unknown (%s)", accel);
+	cJSON_AddStringToObject(o, "hypervisor", hv);
+	cJSON_AddStringToObject(o, "accel", accel);
+}
+
 /* Register this node in etcd: node record; called when etcd answers. */
 static int
 register_node(struct cluster *cl, char *err)
@@ -366,6 +414,7 @@ register_node(struct cluster *cl, char *err)
 	cJSON_AddStringToObject(o, "etcd_peer_url", purl);
 	cJSON_AddStringToObject(o, "fingerprint", pin);
 	cJSON_AddStringToObject(o, "registered", ts);
+	node_describe(cf, o);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, cf->cf_node);
