@@ -7,6 +7,7 @@
 # build/guest/agent     static guest agent (TCP 7777, docs/guest.md)
 # build/guest/agentctl  host-side client of the agent, journal reader
 # build/guest/cmdline   kernel command line to boot it with (+ hvlab.*)
+# build/guest/tsckhz    prints this machine's TSC kHz (for the cmdline)
 GUEST_DIR    := $(BUILD)/guest
 GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE
 GUEST_JOURNAL := lab/guest/journal.c lab/guest/journal.h
@@ -16,10 +17,19 @@ GUEST_AGENT_SRCS := lab/guest/agent.c lab/guest/guest_init.c lab/guest/journal.c
 guest: $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/vmlinux $(GUEST_DIR)/initrd.img \
 	$(GUEST_DIR)/agentctl $(GUEST_DIR)/cmdline
 
-# The kernel command line every guest boots with (plus its hvlab.* part).
-$(GUEST_DIR)/cmdline: lab/guest/cmdline
+# The kernel command line every guest boots with (plus its hvlab.* part):
+# lab/guest/cmdline and this machine's TSC frequency (see tsckhz.c), so the
+# file is specific to the machine that built it.
+$(GUEST_DIR)/cmdline: lab/guest/cmdline $(GUEST_DIR)/tsckhz
+	$(call msg,GEN,$@)
+	$(Q)if khz=$$($(GUEST_DIR)/tsckhz); then \
+		echo "$$(cat lab/guest/cmdline) tsc_early_khz=$$khz" >$@.tmp; \
+	else cp lab/guest/cmdline $@.tmp; fi && mv $@.tmp $@
+
+$(GUEST_DIR)/tsckhz: lab/guest/tsckhz.c
 	@mkdir -p $(@D)
-	$(Q)cp $< $@
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
 
 # One run makes both; touch so make sees them newer than the script even
 # when the script found them already there.
