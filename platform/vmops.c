@@ -629,7 +629,9 @@ op_migrate(struct task *t, void *arg, char *err)
 	    (long long)mp.max_bandwidth);
 	memset(&res, 0, sizeof(res));
 	if (migrate_run(s->s_proc.qmp, &mp, uri, mig_progress, &prog, &res,
-	    err) != 0) {
+	    err) == 0)
+		task_log(t, "source: migration completed");
+	else {
 		task_log(t, "migration failed; the VM keeps running here");
 		/* The target's wait ends with an error and cleans up. */
 		wait_task(v, sub, 1, 15000, e2);
@@ -665,6 +667,7 @@ op_migrate(struct task *t, void *arg, char *err)
 	vm_cleanup(&v->v_host, o->o_vm, NULL);
 	slot_give(v, s, 0);
 	s = NULL;
+	task_log(t, "source QEMU stopped, its ports removed");
 	r = migrate_result_to_json(&res);
 	cJSON_AddStringToObject(r, "source", v->v_cf->cf_node);
 	cJSON_AddStringToObject(r, "target", o->o_target);
