@@ -601,6 +601,7 @@ n_show(int argc, char **argv)
 		printf("bridge %s on %s\n", hvctl_str(o, "bridge"), argv[i]);
 		hvctl_table(cols, keys,
 		    cJSON_GetObjectItemCaseSensitive(o, "ports"));
+		hvctl_bond_print(o);
 	}
 	cJSON_Delete(o);
 	return 0;
@@ -656,6 +657,10 @@ static const struct cmd net_cmds[] = {
 	{ "vlan", n_change, "NODE PORT VLAN [--check-addr IP] [--grace-ms MS]",
 	    "set a port's access VLAN (0 = none); rolled back when the "
 	    "management path does not answer" },
+	{ "bond", hvctl_network_bond, "NODE BOND MODE [--lacp L] "
+	    "[--lacp-time fast|slow] [--detect carrier|miimon] [--miimon-ms N] "
+	    "[--rebalance-ms N] [--check-addr IP] [--grace-ms MS]",
+	    "bond mode and link monitoring (LACP stays active unless --lacp)" },
 	{ "change", n_change, "NODE JSON [--check-addr IP] [--grace-ms MS]",
 	    "apply a change: {\"kind\": \"port-vlan\"|\"bond-add\"|"
 	    "\"bond-del\"|\"bond-mode\", ...}" },

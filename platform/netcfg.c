@@ -351,6 +351,50 @@ heading_index(const cJSON *doc, const char *name)
 	return -1;
 }
 
+/* Value of key in an OVSDB map cell ["map",[[k,v],...]], or NULL. */
+static const char *
+map_get(const cJSON *cell, const char *key)
+{
+	const cJSON *pairs = cJSON_GetArrayItem(cell, 1), *kv;
+
+	if (!cJSON_IsString(cJSON_GetArrayItem(cell, 0)) ||
+	    strcmp(cJSON_GetArrayItem(cell, 0)->valuestring, "map") != 0)
+		return NULL;
+	cJSON_ArrayForEach(kv, pairs) {
+		const cJSON *k = cJSON_GetArrayItem(kv, 0);
+		const cJSON *v = cJSON_GetArrayItem(kv, 1);
+
+		if (cJSON_IsString(k) && cJSON_IsString(v) &&
+		    strcmp(k->valuestring, key) == 0)
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+/* A bond's link-monitoring settings from its other_config. */
+static void
+add_bond_monitor(cJSON *p, const cJSON *oc)
+{
+	const char *v;
+
+	if ((v = map_get(oc, "lacp-time")) != NULL)
+		cJSON_AddStringToObject(p, "lacp_time", v);
+	else
+		cJSON_AddNullToObject(p, "lacp_time");
+	if ((v = map_get(oc, "bond-detect-mode")) != NULL)
+		cJSON_AddStringToObject(p, "link_detect", v);
+	else
+		cJSON_AddNullToObject(p, "link_detect");
+	if ((v = map_get(oc, "bond-miimon-interval")) != NULL)
+		cJSON_AddNumberToObject(p, "miimon_ms", atoi(v));
+	else
+		cJSON_AddNullToObject(p, "miimon_ms");
+	if ((v = map_get(oc, "bond-rebalance-interval")) != NULL)
+		cJSON_AddNumberToObject(p, "rebalance_ms", atoi(v));
+	else
+		cJSON_AddNullToObject(p, "rebalance_ms");
+}
+
 cJSON *
 netcfg_show(const struct netcfg_ovs *o, char *err)
 {
@@ -358,9 +402,9 @@ netcfg_show(const struct netcfg_ovs *o, char *err)
 	cJSON *names = NULL, *atoms, *it, *iflist;
 	struct args a;
 	char *list = NULL, *line, *save = NULL;
-	int ci[6], ii_uuid, ii_name, k;
-	static const char *cols[6] = { "name", "tag", "trunks", "interfaces",
-	    "bond_mode", "lacp" };
+	int ci[7], ii_uuid, ii_name, k;
+	static const char *cols[7] = { "name", "tag", "trunks", "interfaces",
+	    "bond_mode", "lacp", "other_config" };
 
 	vsctl_begin(o, &a);
 	args_add(&a, "list-ports");
@@ -368,13 +412,13 @@ netcfg_show(const struct netcfg_ovs *o, char *err)
 	if (vsctl_run(&a, &list, err) < 0)
 		goto fail;
 	ports = vsctl_list(o, "Port", "name,tag,trunks,interfaces,bond_mode,"
-	    "lacp", err);
+	    "lacp,other_config", err);
 	if (ports == NULL)
 		goto fail;
 	ifaces = vsctl_list(o, "Interface", "_uuid,name", err);
 	if (ifaces == NULL)
 		goto fail;
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < 7; k++)
 		if ((ci[k] = heading_index(ports, cols[k])) < 0) {
 			err_set(err, "ovs-vsctl list Port: no '%s' column",
 			    cols[k]);
@@ -458,6 +502,8 @@ netcfg_show(const struct netcfg_ovs *o, char *err)
 			cJSON_AddStringToObject(p, "lacp", lacp->valuestring);
 		else
 			cJSON_AddNullToObject(p, "lacp");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "bond")))
+			add_bond_monitor(p, cJSON_GetArrayItem(row, ci[6]));
 		(void)cell_is_empty;
 	}
 	free(list);
@@ -498,7 +544,8 @@ netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
     char *err)
 {
 	static const char *const keys[] = { "kind", "port", "vlan", "trunks",
-		"members", "bond_mode", "lacp", NULL };
+		"members", "bond_mode", "lacp", "lacp_time", "link_detect",
+		"miimon_ms", "rebalance_ms", NULL };
 	const char *kind = NULL, *port = NULL, *s;
 	const cJSON *arr = NULL, *it;
 	int64_t v;
@@ -566,6 +613,28 @@ netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
 		return -1;
 	if (s != NULL)
 		snprintf(ch->lacp, sizeof(ch->lacp), "%s", s);
+	s = NULL;
+	if (json_get_string(obj, "lacp_time", JSON_OPTIONAL, &s, err) < 0)
+		return -1;
+	if (s != NULL)
+		snprintf(ch->lacp_time, sizeof(ch->lacp_time), "%.7s", s);
+	s = NULL;
+	if (json_get_string(obj, "link_detect", JSON_OPTIONAL, &s, err) < 0)
+		return -1;
+	if (s != NULL)
+		snprintf(ch->link_detect, sizeof(ch->link_detect), "%.7s", s);
+	v = 0;
+	if (json_get_int(obj, "miimon_ms", JSON_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v < 0 || v > 100000)
+		return err_set(err, "'miimon_ms' must be in 1..100000");
+	ch->miimon_ms = (int)v;
+	v = 0;
+	if (json_get_int(obj, "rebalance_ms", JSON_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v < 0 || v > 100000)
+		return err_set(err, "'rebalance_ms' must be in 0..100000");
+	ch->rebalance_ms = (int)v;
 	return 0;
 }
 
@@ -615,6 +684,20 @@ change_check_static(const struct netcfg_change *ch, char *err)
 		    (ch->lacp[0] == '\0' || strcmp(ch->lacp, "off") == 0))
 			return err_set(err, "bond %s: balance-tcp needs lacp "
 			    "active or passive", ch->port);
+		if (ch->lacp_time[0] != '\0' &&
+		    strcmp(ch->lacp_time, "fast") != 0 &&
+		    strcmp(ch->lacp_time, "slow") != 0)
+			return err_set(err, "bond %s: lacp_time must be fast "
+			    "or slow", ch->port);
+		if (ch->link_detect[0] != '\0' &&
+		    strcmp(ch->link_detect, "carrier") != 0 &&
+		    strcmp(ch->link_detect, "miimon") != 0)
+			return err_set(err, "bond %s: link_detect must be "
+			    "carrier or miimon", ch->port);
+		if (ch->miimon_ms < 0 || ch->miimon_ms > 100000 ||
+		    ch->rebalance_ms < 0 || ch->rebalance_ms > 100000)
+			return err_set(err, "bond %s: miimon_ms and "
+			    "rebalance_ms must be in 0..100000", ch->port);
 		return 0;
 	case NETCFG_BOND_DEL:
 		return 0;
@@ -757,6 +840,65 @@ port_str(const cJSON *p, const char *key, const char *def)
 	return cJSON_IsString(t) ? t->valuestring : def;
 }
 
+/* Forward: set the link-monitoring keys ch gives on port; reverse: put
+ * back what show had (remove the keys that were unset). */
+static void
+add_monitor_cmds(struct args *fwd, struct args *rev, const cJSON *p,
+    const struct netcfg_change *ch)
+{
+	static const struct { const char *key, *col; int num; } m[] = {
+		{ "lacp_time", "lacp-time", 0 },
+		{ "link_detect", "bond-detect-mode", 0 },
+		{ "miimon_ms", "bond-miimon-interval", 1 },
+		{ "rebalance_ms", "bond-rebalance-interval", 1 },
+	};
+	char val[4][16];
+	const cJSON *old;
+	int i, any = 0;
+
+	snprintf(val[0], sizeof(val[0]), "%s", ch->lacp_time);
+	snprintf(val[1], sizeof(val[1]), "%s", ch->link_detect);
+	val[2][0] = val[3][0] = '\0';
+	if (ch->miimon_ms > 0)
+		snprintf(val[2], sizeof(val[2]), "%d", ch->miimon_ms);
+	if (ch->rebalance_ms > 0)
+		snprintf(val[3], sizeof(val[3]), "%d", ch->rebalance_ms);
+	for (i = 0; i < 4; i++)
+		any |= val[i][0] != '\0';
+	if (!any)
+		return;
+	args_add(fwd, "--");
+	args_add(fwd, "set");
+	args_add(fwd, "Port");
+	args_add(fwd, "%s", ch->port);
+	for (i = 0; i < 4; i++)
+		if (val[i][0] != '\0')
+			args_add(fwd, "other_config:%s=%s", m[i].col, val[i]);
+	for (i = 0; i < 4 && rev != NULL; i++) {
+		if (val[i][0] == '\0')
+			continue;
+		old = cJSON_GetObjectItemCaseSensitive(p, m[i].key);
+		args_add(rev, "--");
+		if (cJSON_IsString(old) || cJSON_IsNumber(old)) {
+			args_add(rev, "set");
+			args_add(rev, "Port");
+			args_add(rev, "%s", ch->port);
+			if (cJSON_IsString(old))
+				args_add(rev, "other_config:%s=%s", m[i].col,
+				    old->valuestring);
+			else
+				args_add(rev, "other_config:%s=%d", m[i].col,
+				    old->valueint);
+		} else {
+			args_add(rev, "remove");
+			args_add(rev, "Port");
+			args_add(rev, "%s", ch->port);
+			args_add(rev, "other_config");
+			args_add(rev, "%s", m[i].col);
+		}
+	}
+}
+
 /*
  * Build the forward (do) and reverse (undo) transactions of ch against the
  * state in show.
@@ -796,6 +938,7 @@ build_change(const struct netcfg_ovs *o, const cJSON *show,
 		q = show_port(show, ch->members[0]);
 		add_vlan_cmds(fwd, ch->port, port_tag(q),
 		    cJSON_GetObjectItemCaseSensitive(q, "trunks"), NULL, 0);
+		add_monitor_cmds(fwd, NULL, NULL, ch);	/* undo deletes it */
 		args_add(rev, "--");
 		args_add(rev, "--if-exists");
 		args_add(rev, "del-port");
@@ -861,6 +1004,7 @@ build_change(const struct netcfg_ovs *o, const cJSON *show,
 		args_add(rev, "bond_mode=%s", port_str(p, "bond_mode",
 		    "active-backup"));
 		args_add(rev, "lacp=%s", port_str(p, "lacp", "off"));
+		add_monitor_cmds(fwd, rev, p, ch);
 		break;
 	}
 }

@@ -42,7 +42,10 @@ int netcfg_tap_del(const struct netcfg_ovs *o, const char *tap, char *err);
 /*
  * The bridge as JSON: {"bridge":S, "ports":[{"name":S, "tag":N|null,
  * "trunks":[N...], "bond":B, "interfaces":[S...], "bond_mode":S|null,
- * "lacp":S|null}]}.  Caller frees.  NULL with err on failure.
+ * "lacp":S|null, "lacp_time":S|null, "link_detect":S|null,
+ * "miimon_ms":N|null, "rebalance_ms":N|null}]} (the last four: the
+ * bond's other_config, null = OVS's default: slow, carrier, 200, 10000).
+ * Live member state: bond.h.  Caller frees.  NULL with err on failure.
  */
 cJSON *netcfg_show(const struct netcfg_ovs *o, char *err);
 
@@ -66,10 +69,16 @@ struct netcfg_change {
 	char members[NETCFG_MAX_MEMBERS][16];
 	char bond_mode[24];	/* active-backup, balance-slb, balance-tcp */
 	char lacp[8];		/* off, active, passive */
+	/* BOND_ADD, BOND_MODE: link monitoring ("" / 0 = leave as is) */
+	char lacp_time[8];	/* fast (1 s LACPDUs), slow (30 s) */
+	char link_detect[8];	/* carrier, miimon */
+	int miimon_ms;		/* miimon interval, 1..100000 */
+	int rebalance_ms;	/* balance-slb/tcp flow rebalancing, 0..100000 */
 };
 
 /* Parse {"kind":"port-vlan"|"bond-add"|"bond-del"|"bond-mode", "port":S,
- * "vlan":N, "trunks":[N], "members":[S], "bond_mode":S, "lacp":S}. */
+ * "vlan":N, "trunks":[N], "members":[S], "bond_mode":S, "lacp":S,
+ * "lacp_time":S, "link_detect":S, "miimon_ms":N, "rebalance_ms":N}. */
 int netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
     char *err);
 /* Static checks plus checks against the bridge's current state. */

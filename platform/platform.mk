@@ -24,3 +24,6 @@ $(BUILD)/vmtool: $(VMTOOL_OBJS)
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+# Bonds (issue 8): live bond state (members, LACP, active) for network show.
+PLATFORM_SRCS += platform/bond.c
+HVCTL_SRCS += platform/hvctl_bond.c
