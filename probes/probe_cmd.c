@@ -28,6 +28,7 @@
 #include "integrity.h"
 #include "ping.h"
 #include "tcp.h"
+#include "throughput.h"
 
 static int probe_ping_cmd(int argc, char **argv);
 static int probe_tcp_cmd(int argc, char **argv);
@@ -50,6 +51,10 @@ static const struct cmd probe_cmds[] = {
 	{ "pcap", probe_pcap_cmd, "FILE --to ADDR [--ident N] [--interval MS] "
 	    "[--json FILE] [--csv FILE] [--no-timeline]",
 	    "the ping figures from a capture file (tcpdump -w)" },
+	{ "throughput", probe_throughput_cmd, "--to ADDR [--port P] "
+	    "[--flows N] [--duration S] [--json FILE] [--netns NAME] | "
+	    "--listen [ADDR] [--port P] [--count N] [--timeout S]",
+	    "N parallel TCP flows to a sink: Mbit/s received, per flow" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -7,4 +7,5 @@
 PROBES_SRCS := probes/probe_cmd.c probes/ping_stats.c probes/ping.c \
 	probes/ping_report.c probes/marks.c probes/probe_ns.c \
 	probes/agent_client.c probes/tcp.c probes/integrity.c \
-	probes/icmp_frame.c probes/ping_pcap.c
+	probes/icmp_frame.c probes/ping_pcap.c \
+	probes/throughput.c probes/throughput_cmd.c

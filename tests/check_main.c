@@ -32,6 +32,8 @@ static Suite *(*const suites[])(void) = {
 	make_vm_suite,
 	make_migrate_suite,
 	make_netcfg_suite,
+	make_bond_suite,
+	make_throughput_suite,
 	NULL
 };
 

@@ -28,5 +28,7 @@ Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
 Suite *make_migrate_suite(void);
 Suite *make_netcfg_suite(void);
+Suite *make_bond_suite(void);
+Suite *make_throughput_suite(void);
 
 #endif

@@ -19,3 +19,4 @@ CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
 CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
 	tests/check_netcfg.c
+CHECK_SRCS += tests/check_bond.c tests/check_throughput.c

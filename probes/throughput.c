@@ -1,0 +1,422 @@
+/*
+ * throughput.c - the TCP throughput probe (throughput.h): a poll-driven
+ * sink that reports per-flow bytes and arrival times, and a source that
+ * fills N parallel flows for a duration.  The figures are computed by
+ * probe_tput_compute (pure, unit-tested).
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "err.h"
+#include "probe_ns.h"
+#include "throughput.h"
+
+#define TPUT_BUF (64 * 1024)
+#define TPUT_REPORT_LEN 24
+#define TPUT_CONNECT_MS 5000
+#define TPUT_REPORT_MS 15000
+
+/* ---- pure ---- */
+
+double
+probe_tput_flow_mbps(const struct tput_flow *f)
+{
+	if (f->bytes == 0 || f->last_ns <= f->first_ns)
+		return 0;
+	return (double)f->bytes * 8.0 / ((double)(f->last_ns - f->first_ns) /
+	    1e9) / 1e6;
+}
+
+void
+probe_tput_compute(struct probe_tput_result *r)
+{
+	uint64_t first = 0, last = 0;
+	int i;
+
+	r->bytes = 0;
+	for (i = 0; i < r->nflows; i++) {
+		const struct tput_flow *f = &r->flows[i];
+
+		if (f->bytes == 0)
+			continue;
+		r->bytes += f->bytes;
+		if (first == 0 || f->first_ns < first)
+			first = f->first_ns;
+		if (f->last_ns > last)
+			last = f->last_ns;
+	}
+	r->secs = last > first ? (double)(last - first) / 1e9 : 0;
+	r->mbps = r->secs > 0 ? (double)r->bytes * 8.0 / r->secs / 1e6 : 0;
+}
+
+static double
+round2(double v)
+{
+	return (double)(long long)(v * 100.0 + 0.5) / 100.0;
+}
+
+cJSON *
+probe_tput_result_json(const struct probe_tput_result *r)
+{
+	cJSON *doc = cJSON_CreateObject(), *m, *a, *f;
+	double lo = 0, hi = 0, v;
+	int i;
+
+	if (doc == NULL)
+		return NULL;
+	for (i = 0; i < r->nflows; i++) {
+		v = probe_tput_flow_mbps(&r->flows[i]);
+		if (i == 0 || v < lo)
+			lo = v;
+		if (i == 0 || v > hi)
+			hi = v;
+	}
+	cJSON_AddStringToObject(doc, "probe", "throughput");
+	cJSON_AddStringToObject(doc, "to", r->to);
+	cJSON_AddNumberToObject(doc, "port", r->port);
+	cJSON_AddNumberToObject(doc, "flows", r->nflows);
+	cJSON_AddNumberToObject(doc, "secs", round2(r->secs));
+	cJSON_AddNumberToObject(doc, "bytes", (double)r->bytes);
+	m = cJSON_AddObjectToObject(doc, "metrics");
+	if (m == NULL)
+		goto oom;
+	cJSON_AddNumberToObject(m, "throughput_mbps", round2(r->mbps));
+	cJSON_AddNumberToObject(m, "flow_mbps_min", round2(lo));
+	cJSON_AddNumberToObject(m, "flow_mbps_max", round2(hi));
+	a = cJSON_AddArrayToObject(doc, "per_flow");
+	if (a == NULL)
+		goto oom;
+	for (i = 0; i < r->nflows; i++) {
+		if ((f = cJSON_CreateObject()) == NULL)
+			goto oom;
+		cJSON_AddItemToArray(a, f);
+		cJSON_AddNumberToObject(f, "local_port", r->flows[i].local_port);
+		cJSON_AddNumberToObject(f, "bytes", (double)r->flows[i].bytes);
+		cJSON_AddNumberToObject(f, "mbps",
+		    round2(probe_tput_flow_mbps(&r->flows[i])));
+	}
+	return doc;
+oom:
+	cJSON_Delete(doc);
+	return NULL;
+}
+
+void
+probe_tput_summary(const struct probe_tput_result *r, char *buf, size_t len)
+{
+	double lo = 0, hi = 0, v;
+	int i;
+
+	for (i = 0; i < r->nflows; i++) {
+		v = probe_tput_flow_mbps(&r->flows[i]);
+		if (i == 0 || v < lo)
+			lo = v;
+		if (i == 0 || v > hi)
+			hi = v;
+	}
+	snprintf(buf, len, "%d flow%s, %.2f s, %.1f Mbit/s (flows %.1f..%.1f)",
+	    r->nflows, r->nflows == 1 ? "" : "s", r->secs, r->mbps, lo, hi);
+}
+
+/* ---- I/O ---- */
+
+static int
+parse_addr(const char *addr, int port, struct sockaddr_in *sa, char *err)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (addr == NULL || addr[0] == '\0')
+		sa->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+		return err_set(err, "throughput: '%s' is not an IPv4 address",
+		    addr);
+	return 0;
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, 8);
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
+struct sink_conn {
+	int fd;
+	struct tput_flow f;
+};
+
+int
+probe_tput_serve(const char *addr, int port, int flows, long timeout_ms,
+    volatile int *stop, char *err)
+{
+	struct sink_conn conns[TPUT_MAX_FLOWS * 4];
+	struct pollfd pfd[TPUT_MAX_FLOWS * 4 + 1];
+	struct sockaddr_in sa;
+	static char buf[TPUT_BUF];
+	unsigned char rep[TPUT_REPORT_LEN];
+	int lfd = -1, one = 1, nconn = 0, done = 0, rc = -1, i, n;
+	uint64_t end = timeout_ms > 0 ? clock_mono_ns() +
+	    (uint64_t)timeout_ms * NS_PER_MS : 0;
+	ssize_t k;
+
+	if (parse_addr(addr, port, &sa, err) < 0)
+		return -1;
+	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		err_errno(err, "throughput sink: socket");
+		goto out;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 64) < 0) {
+		err_errno(err, "throughput sink: bind/listen %s:%d",
+		    addr && addr[0] ? addr : "0.0.0.0", port);
+		goto out;
+	}
+	while ((flows == 0 || done < flows) && !(stop && *stop)) {
+		long wait = 500;
+
+		if (end) {
+			uint64_t now = clock_mono_ns();
+
+			if (now >= end) {
+				err_set(err, "throughput sink: %d of %d flows "
+				    "reported before the timeout", done, flows);
+				goto out;
+			}
+			if ((long)((end - now) / NS_PER_MS) < wait)
+				wait = (long)((end - now) / NS_PER_MS) + 1;
+		}
+		pfd[0].fd = lfd;
+		pfd[0].events = nconn < (int)(sizeof(conns) /
+		    sizeof(conns[0])) ? POLLIN : 0;
+		for (i = 0; i < nconn; i++) {
+			pfd[i + 1].fd = conns[i].fd;
+			pfd[i + 1].events = POLLIN;
+		}
+		n = poll(pfd, (nfds_t)nconn + 1, (int)wait);
+		if (n < 0 && errno != EINTR) {
+			err_errno(err, "throughput sink: poll");
+			goto out;
+		}
+		if (n <= 0)
+			continue;
+		for (i = nconn - 1; i >= 0; i--) {
+			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			k = read(conns[i].fd, buf, sizeof(buf));
+			if (k > 0) {
+				uint64_t now = clock_mono_ns();
+
+				if (conns[i].f.bytes == 0)
+					conns[i].f.first_ns = now;
+				conns[i].f.last_ns = now;
+				conns[i].f.bytes += (uint64_t)k;
+				continue;
+			}
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (k == 0) {	/* source done: report, close */
+				put64(rep, conns[i].f.bytes);
+				put64(rep + 8, conns[i].f.first_ns);
+				put64(rep + 16, conns[i].f.last_ns);
+				if (write(conns[i].fd, rep, sizeof(rep)) ==
+				    (ssize_t)sizeof(rep))
+					done++;
+			}
+			close(conns[i].fd);
+			conns[i] = conns[--nconn];
+		}
+		if (pfd[0].revents & POLLIN) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK |
+			    SOCK_CLOEXEC);
+
+			if (fd >= 0) {
+				memset(&conns[nconn], 0, sizeof(conns[0]));
+				conns[nconn++].fd = fd;
+			}
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; i < nconn; i++)
+		close(conns[i].fd);
+	if (lfd >= 0)
+		close(lfd);
+	return rc;
+}
+
+/* Blocking connect with a timeout; returns the fd (non-blocking). */
+static int
+connect_to(const struct sockaddr_in *sa, char *err)
+{
+	struct pollfd p;
+	int fd, e = 0;
+	socklen_t el = sizeof(e);
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_errno(err, "throughput: socket");
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		err_errno(err, "throughput: connect");
+		goto fail;
+	}
+	p.fd = fd;
+	p.events = POLLOUT;
+	if (poll(&p, 1, TPUT_CONNECT_MS) != 1) {
+		err_set(err, "throughput: connect timed out after %d ms",
+		    TPUT_CONNECT_MS);
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e != 0) {
+		errno = e;
+		err_errno(err, "throughput: connect");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Read the sink's 24-byte report from fd into f (waits up to ms). */
+static int
+read_report(int fd, struct tput_flow *f, long ms, char *err)
+{
+	unsigned char rep[TPUT_REPORT_LEN];
+	size_t got = 0;
+	uint64_t end = clock_mono_ns() + (uint64_t)ms * NS_PER_MS;
+	struct pollfd p;
+	ssize_t k;
+
+	p.fd = fd;
+	p.events = POLLIN;
+	while (got < sizeof(rep)) {
+		uint64_t now = clock_mono_ns();
+
+		if (now >= end)
+			return err_set(err, "throughput: no report from the "
+			    "sink within %ld ms", ms);
+		if (poll(&p, 1, (int)((end - now) / NS_PER_MS) + 1) <= 0)
+			continue;
+		k = read(fd, rep + got, sizeof(rep) - got);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return err_set(err, "throughput: the sink closed "
+			    "without a report");
+		got += (size_t)k;
+	}
+	f->bytes = get64(rep);
+	f->first_ns = get64(rep + 8);
+	f->last_ns = get64(rep + 16);
+	return 0;
+}
+
+int
+probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
+    char *err)
+{
+	static char buf[TPUT_BUF];
+	struct pollfd pfd[TPUT_MAX_FLOWS];
+	struct sockaddr_in sa, la;
+	socklen_t ll;
+	int fds[TPUT_MAX_FLOWS], n, i, back = -1, rc = -1, port;
+	uint64_t dur = o->duration_ns ? o->duration_ns : 3 * NS_PER_S, end;
+	char e2[ERR_LEN];
+
+	memset(r, 0, sizeof(*r));
+	n = o->flows > 0 ? o->flows : 1;
+	port = o->port > 0 ? o->port : TPUT_DEFAULT_PORT;
+	for (i = 0; i < TPUT_MAX_FLOWS; i++)
+		fds[i] = -1;
+	if (n > TPUT_MAX_FLOWS)
+		return err_set(err, "throughput: at most %d flows",
+		    TPUT_MAX_FLOWS);
+	if (o->to == NULL || parse_addr(o->to, port, &sa, err) < 0)
+		return o->to ? -1 : err_set(err, "throughput: no address");
+	snprintf(r->to, sizeof(r->to), "%s", o->to);
+	r->port = port;
+	r->nflows = n;
+	if (probe_ns_enter(o->netns, &back, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = connect_to(&sa, err)) < 0) {
+			err_prefix(err, "flow %d to %s:%d", i + 1, o->to, port);
+			goto out;
+		}
+		ll = sizeof(la);
+		if (getsockname(fds[i], (struct sockaddr *)&la, &ll) == 0)
+			r->flows[i].local_port = ntohs(la.sin_port);
+	}
+	if (probe_ns_leave(back, err) < 0) {
+		back = -1;
+		goto out;
+	}
+	back = -1;
+	memset(buf, 'x', sizeof(buf));
+	end = clock_mono_ns() + dur;
+	while (clock_mono_ns() < end) {
+		uint64_t left = end - clock_mono_ns();
+
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = fds[i];
+			pfd[i].events = POLLOUT;
+		}
+		if (poll(pfd, (nfds_t)n, (int)(left / NS_PER_MS) + 1) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & (POLLERR | POLLHUP)) {
+				err_set(err, "throughput: flow %d to %s:%d "
+				    "broke", i + 1, o->to, port);
+				goto out;
+			}
+			if (pfd[i].revents & POLLOUT &&
+			    write(fds[i], buf, sizeof(buf)) < 0 &&
+			    errno != EAGAIN && errno != EINTR) {
+				err_errno(err, "throughput: flow %d write",
+				    i + 1);
+				goto out;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		shutdown(fds[i], SHUT_WR);
+	for (i = 0; i < n; i++)
+		if (read_report(fds[i], &r->flows[i], TPUT_REPORT_MS, err) < 0) {
+			err_prefix(err, "flow %d", i + 1);
+			goto out;
+		}
+	probe_tput_compute(r);
+	rc = 0;
+out:
+	if (back >= 0 && probe_ns_leave(back, e2) < 0 && rc == 0) {
+		snprintf(err, ERR_LEN, "%s", e2);
+		rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+}
