@@ -31,6 +31,7 @@
 #include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/tcp.h"
+#include "scenarios/bonding.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
 
@@ -360,15 +361,32 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 
 	if (p->ran)
 		return;
-	if (ph > PH_INSTALL && rc->phase[PH_INSTALL].verdict != VERDICT_PASS) {
-		p->ran = 1;
-		p->verdict = rc->phase[PH_INSTALL].verdict;
-		snprintf(p->reason, sizeof(p->reason), "platform install: %.400s",
-		    rc->phase[PH_INSTALL].reason);
-		return;
+	/* Each phase stands on the one before: a cluster on installed
+	 * hosts, a pool (cluster-wide, through the cluster's API) on the
+	 * cluster. */
+	if (ph > PH_INSTALL) {
+		static const char *const what[PH_N] = { "platform install",
+		    "cluster", "storage" };
+		const struct phase *prev = &rc->phase[ph - 1];
+
+		phase_run(rc, (enum setup_phase)(ph - 1));
+		if (prev->verdict != VERDICT_PASS) {
+			char why[ERR_LEN];
+
+			snprintf(why, sizeof(why), "%s", prev->reason);
+			p->ran = 1;
+			p->verdict = prev->verdict == VERDICT_UNSUPPORTED ?
+			    VERDICT_UNSUPPORTED : VERDICT_ERROR;
+			snprintf(p->reason, sizeof(p->reason), "%s: %.400s",
+			    what[ph - 1], why);
+			return;
+		}
+		t0 = clock_mono_ns();	/* this phase's own time */
 	}
 	switch (ph) {
-	case PH_INSTALL:
+	case PH_INSTALL: {
+		size_t reused = 0, steps = 0;
+
 		for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
 			progress(rc, "install %s on %s", ops->name,
 			    rc->hosts[i].h_name);
@@ -377,22 +395,38 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			    &rc->hosts[i], &t, e), &t, TASK_TIMEOUT_NS, e);
 			if (r == -1)
 				err_prefix(e, "%s", rc->hosts[i].h_name);
+			reused += t.t_reused != 0;
+			steps += (size_t)t.t_steps;
 		}
 		if (r == 0 && rc->env.e_nhosts == 0)
 			r = err_set(e, "the lab has no hosts");
 		phase_set(p, r, e);
-		if (r == 0) {
+		if (r == 0 && reused > 0)
+			/* A reused lab: the platform was there; no
+			 * installation to time. */
+			snprintf(p->reason, sizeof(p->reason), "reused lab: "
+			    "%s already installed on %zu of %zu hosts (not "
+			    "timed)", ops->name, reused, rc->env.e_nhosts);
+		if (r == 0 && reused == 0) {
 			metrics_set(&p->metrics, "install_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
+			metrics_set(&p->metrics, "steps", (double)steps);
+		}
+		if (r == 0)
 			metrics_set(&p->metrics, "hosts",
 			    (double)rc->env.e_nhosts);
-		}
 		break;
+	}
 	case PH_CLUSTER:
 		progress(rc, "form cluster %s", rc->lab);
 		drv_task_init(&t);
 		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
 		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
+		if (r == 0 && t.t_reused)
+			snprintf(p->reason, sizeof(p->reason), "reused lab: "
+			    "%s (not timed)", t.t_status);
+		else if (r == 0)
+			metrics_set(&p->metrics, "steps", t.t_steps);
 		/* Formed = quorate with every host online (up to 2 min). */
 		while (r == 0) {
 			r = ops->cluster_info(rc->drv, &ci, e);
@@ -407,7 +441,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			if (nap(rc, 250 * NS_PER_MS) == -1)
 				r = err_set(e, "interrupted");
 		}
-		if (r == 0)
+		if (r == 0 && !t.t_reused)
 			metrics_set(&p->metrics, "form_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
 		if (r == 0 || ci.c_nodes > 0) {
@@ -417,7 +451,15 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			if (r == 0 && !ci.c_quorate)
 				r = err_set(e, "the cluster is not quorate");
 		}
-		phase_set(p, r, e);
+		{
+			char keep[ERR_LEN];
+
+			snprintf(keep, sizeof(keep), "%s", p->reason);
+			phase_set(p, r, e);
+			if (r == 0)
+				snprintf(p->reason, sizeof(p->reason), "%s",
+				    keep);
+		}
 		if (r == -1 && ci.c_nodes > 0)
 			p->verdict = VERDICT_FAIL;
 		break;
@@ -428,6 +470,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		pool.p_type = "iscsi";
 		pool.p_portal = rc->env.e_san_addr;
 		pool.p_target = rc->env.e_san_iqn;
+		drv_task_init(&t);
 		if (pool.p_portal == NULL)
 			r = err_set(e, "the lab has no SAN");
 		else {
@@ -435,10 +478,39 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			r = drv_finish(rc, ops->storage_attach(rc->drv, &pool,
 			    &t, e), &t, TASK_TIMEOUT_NS, e);
 		}
-		phase_set(p, r, e);
-		if (r == 0)
+		if (r == 0 && !t.t_reused) {
 			metrics_set(&p->metrics, "attach_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
+			metrics_set(&p->metrics, "steps", t.t_steps);
+		}
+		/* Every host sees it: asked host by host. */
+		if (r == 0 && ops->storage_check != NULL) {
+			size_t seen = 0;
+			char ce[ERR_LEN] = "";
+
+			for (i = 0; i < rc->env.e_nhosts; i++) {
+				progress(rc, "does %s see pool %s?",
+				    rc->hosts[i].h_name, pool.p_name);
+				if (ops->storage_check(rc->drv, &pool,
+				    rc->hosts[i].h_name, ce) == 0)
+					seen++;
+				else
+					snprintf(e, sizeof(e), "%s", ce);
+			}
+			metrics_set(&p->metrics, "hosts_seeing", (double)seen);
+			metrics_set(&p->metrics, "hosts", (double)
+			    rc->env.e_nhosts);
+			if (seen < rc->env.e_nhosts)
+				r = err_set(e, "%zu of %zu hosts see pool %s: "
+				    "%.300s", seen, rc->env.e_nhosts,
+				    pool.p_name, ce);
+		}
+		phase_set(p, r, e);
+		if (r == -1 && p->metrics.ms_n > 0)
+			p->verdict = VERDICT_FAIL;
+		if (r == 0 && t.t_reused)
+			snprintf(p->reason, sizeof(p->reason), "reused lab: "
+			    "%s (not timed)", t.t_status);
 		break;
 	default:
 		break;
@@ -1055,8 +1127,11 @@ builtin_phase(struct sctx *s, enum setup_phase ph, char *err)
 	for (i = 0; i < p->metrics.ms_n; i++)
 		metrics_set(&s->run->r_metrics, p->metrics.ms_v[i].m_name,
 		    p->metrics.ms_v[i].m_value);
-	if (p->verdict == VERDICT_PASS)
+	if (p->verdict == VERDICT_PASS) {
+		if (p->reason[0] != '\0')
+			results_set_str(&s->run->r_reason, "%s", p->reason);
 		return 0;
+	}
 	err_set(err, "%s", p->reason);
 	return p->verdict == VERDICT_UNSUPPORTED ? DRIVER_UNSUPPORTED : -1;
 }
@@ -1066,7 +1141,8 @@ builtin_architecture(struct sctx *s, char *err)
 {
 	const struct driver_ops *ops = s->rc->drv->d_ops;
 	struct drv_node_info ni;
-	size_t i;
+	char text[1024] = "", first[256] = "", one[256];
+	size_t i, same = 0;
 
 	if (ops->node_info == NULL)
 		return err_set(err, "%s: the platform's API describes no "
@@ -1076,11 +1152,29 @@ builtin_architecture(struct sctx *s, char *err)
 		if (ops->node_info(s->rc->drv, s->rc->hosts[i].h_name, &ni,
 		    err) == -1)
 			return -1;
-		if (i == 0)
-			results_set_str(&s->run->r_reason, "%s on %s",
-			    ni.n_hypervisor[0] ? ni.n_hypervisor : "?",
-			    ni.n_arch[0] ? ni.n_arch : "?");
+		if (ni.n_hypervisor[0] == '\0' || ni.n_arch[0] == '\0')
+			return err_set(err, "node %s: the platform reports no "
+			    "%s", s->rc->hosts[i].h_name,
+			    ni.n_hypervisor[0] ? "CPU architecture" :
+			    "hypervisor");
+		snprintf(one, sizeof(one), "%s on %s", ni.n_hypervisor,
+		    ni.n_arch);
+		if (i == 0) {
+			snprintf(first, sizeof(first), "%s", one);
+			metrics_set(&s->run->r_metrics, "cpus", ni.n_cpus);
+			if (ni.n_memory_bytes > 0)
+				metrics_set(&s->run->r_metrics, "memory_bytes",
+				    (double)ni.n_memory_bytes);
+		}
+		if (strcmp(one, first) == 0)
+			same++;
+		else if (strlen(text) + strlen(one) + 40 < sizeof(text))
+			snprintf(text + strlen(text), sizeof(text) -
+			    strlen(text), "; %s: %s", s->rc->hosts[i].h_name,
+			    one);
 	}
+	results_set_str(&s->run->r_reason, "%s (%zu of %zu nodes)%s", first,
+	    same, i, text);
 	metrics_set(&s->run->r_metrics, "hosts", (double)i);
 	return 0;
 }
@@ -1174,7 +1268,20 @@ search_max(struct sctx *s, const char *what, int start, int max,
 	int v, r;
 
 	*best = 0;
-	for (v = start; v <= max && !runner_stop; v *= 2) {
+	/* The bound first: when it boots (the usual case here) that is the
+	 * answer in one boot; otherwise double from start. */
+	if (max > start) {
+		snprintf(vm, sizeof(vm), "res-%s-%d", what, max);
+		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? max : 1,
+		    is_vcpus ? 128 : max, NULL, 60 * NS_PER_S, &boot_s, why);
+		if (r == -1 || r == DRIVER_UNSUPPORTED)
+			return err_set(err, "%s", why), r;
+		if (r == 1) {
+			*best = max;
+			return 0;
+		}
+	}
+	for (v = start; (v < max || v == start) && !runner_stop; v *= 2) {
 		snprintf(vm, sizeof(vm), "res-%s-%d", what, v);
 		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? v : 1,
 		    is_vcpus ? 128 : v, NULL, 60 * NS_PER_S, &boot_s, why);
@@ -1313,6 +1420,322 @@ builtin_guest_os(struct sctx *s, char *err)
 	return 0;
 }
 
+/*
+ * Ask a guest's agent (TCP 7777), from a lab node on the guest's VLAN
+ * (`agentctl ADDR REQUEST` at that node's console: the station for the
+ * station's VLAN, the SAN for its own).  The first reply line into reply.
+ */
+static int
+agent_ask(struct rctx *rc, const char *node, const char *addr,
+    const char *req, long tmo_s, char *reply, size_t len, char *err)
+{
+	char p[4200], agentctl[4096], t[16];
+	const char *argv[] = { agentctl, "-t", t, addr, req, NULL };
+	char *out = NULL;
+	int r;
+
+	snprintf(p, sizeof(p), "%s/../build/guest/agentctl", rc->env.e_bindir);
+	if (realpath(p, agentctl) == NULL)
+		return err_errno(err, "%s (make guest)", p);
+	snprintf(t, sizeof(t), "%ld", tmo_s);
+	r = lab_exec(&rc->env, node, argv, &out, (tmo_s + 15) * 1000, err);
+	if (r == 0) {
+		snprintf(reply, len, "%s", out ? out : "");
+		reply[strcspn(reply, "\n")] = '\0';
+		if (strncmp(reply, "error", 5) == 0)
+			r = err_set(err, "%s: agent of %s: %s", node, addr, reply);
+	}
+	free(out);
+	return r;
+}
+
+/* "arp ADDR" asked inside the guest at via/addr: 1 yes, 0 no, -1. */
+static int
+guest_reaches(struct rctx *rc, const char *node, const char *addr,
+    const char *target, char *err)
+{
+	char req[64], reply[256];
+
+	snprintf(req, sizeof(req), "arp %s 1500", target);
+	if (agent_ask(rc, node, addr, req, 10, reply, sizeof(reply), err) ==
+	    -1)
+		return -1;
+	if (strncmp(reply, "yes", 3) == 0)
+		return 1;
+	if (strcmp(reply, "no") == 0)
+		return 0;
+	return err_set(err, "agent of %s: '%s' to '%s'", addr, reply, req);
+}
+
+/* Create and start a guest on host with its NIC on vlan. */
+static int
+net_guest(struct sctx *s, const char *vm, const char *host, int vlan,
+    char *addr, size_t alen, char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_spec sp;
+	struct drv_task t;
+	char cmdline[512], a[64];
+
+	memset(&sp, 0, sizeof(sp));
+	sp.v_name = vm;
+	sp.v_host = host;
+	if (guest_prepare(s, vm, vlan, &sp, cmdline, sizeof(cmdline), err) ==
+	    -1)
+		return -1;
+	snprintf(a, sizeof(a), "vm:%s", vm);
+	if (resolve_addr(s, a, addr, alen, err) == -1)
+		return -1;
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, err), &t,
+	    TASK_TIMEOUT_NS, err) != 0)
+		return err_prefix(err, "create %s", vm);
+	vm_track(s->rc, vm, 1);
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, err), &t,
+	    TASK_TIMEOUT_NS, err) != 0)
+		return err_prefix(err, "start %s", vm);
+	return 0;
+}
+
+/* The access VLAN of port on host (-1 when there is no such port). */
+static int
+port_vlan(struct rctx *rc, const char *host, const char *port, char *err)
+{
+	struct drv_port *pt = NULL;
+	size_t n = 0, i;
+	int v = -1;
+
+	if (rc->drv->d_ops->net_ports(rc->drv, host, &pt, &n, err) == -1)
+		return -2;
+	for (i = 0; i < n; i++)
+		if (strcmp(pt[i].p_name, port) == 0)
+			v = pt[i].p_vlan;
+	free(pt);
+	return v;
+}
+
+/*
+ * Network management: VLAN isolation across hosts, checked inside the
+ * guests at layer 2 (the agent's `arp`), and safe apply through the
+ * platform.
+ *   A (host1) and B (host2) on the station's VLAN must reach each other;
+ *   C (host3) on the SAN's VLAN must reach neither, nor they it, while it
+ *   reaches the SAN (so its "no" is isolation, not a dead guest).
+ *   Good change: C's port moved to A's VLAN through the platform: kept,
+ *   and A now reaches C.  Bad change: host2's management port moved to an
+ *   empty VLAN: the platform must undo it by itself, and host2 answers the
+ *   station again.
+ */
+static int
+builtin_network(struct sctx *s, char *err)
+{
+	struct rctx *rc = s->rc;
+	const struct driver_ops *ops = rc->drv->d_ops;
+	const struct topo *tp = rc->topo;
+	struct drv_port *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0, i, k;
+	char a[16], b[16], c[16], san[16], port[DRV_NAME_MAX] = "", e[ERR_LEN];
+	char text[1024], hostaddr[16];
+	const char *ha, *hb, *hc, *hbad;
+	int vl_a, vl_c, vl_bad = 0, mgmt_vlan, r, peers = 0, viol = 0,
+	    alive, kept = 0, rolled = 0, restored = 0, up, ret = -1;
+	struct drv_task t;
+	uint64_t t0, end;
+	double good_s = -1, back_s = -1;
+	const struct topo_host *th;
+
+	if (tp == NULL || rc->env.e_nhosts < 2)
+		return err_set(err, "network: needs a lab with 2 hosts or more");
+	if (!tp->t_san.s_present || tp->t_san.s_vlan == tp->t_station.st_vlan)
+		return err_set(err, "network: the isolated guest is asked from "
+		    "the SAN's VLAN: the lab needs a SAN on a VLAN other than "
+		    "the station's");
+	vl_a = tp->t_station.st_vlan;
+	vl_c = tp->t_san.s_vlan;
+	for (i = 0; i < (size_t)tp->t_nvlans; i++)
+		if (tp->t_vlans[i].v_id != vl_a && tp->t_vlans[i].v_id != vl_c)
+			vl_bad = tp->t_vlans[i].v_id;
+	if (vl_bad == 0)
+		vl_bad = 4000;	/* a VLAN nobody uses */
+	ha = rc->hosts[0].h_name;
+	hb = rc->hosts[1].h_name;
+	hc = rc->hosts[2 % rc->env.e_nhosts].h_name;
+	hbad = hb;
+	topo_addr_str(tp->t_san.s_addr, san, sizeof(san));
+	if ((th = topo_host_find(tp, hbad)) == NULL)
+		return err_set(err, "network: no host %s in the lab", hbad);
+	mgmt_vlan = th->h_mgmt_vlan;
+	topo_addr_str(th->h_mgmt_addr, hostaddr, sizeof(hostaddr));
+
+	progress(rc, "run %zu: guests on VLAN %d (%s, %s) and %d (%s)",
+	    s->runno, vl_a, ha, hb, vl_c, hc);
+	if (ops->net_ports(rc->drv, hc, &before, &nb, err) == -1 ||
+	    net_guest(s, "net-a", ha, vl_a, a, sizeof(a), err) == -1 ||
+	    net_guest(s, "net-b", hb, vl_a, b, sizeof(b), err) == -1 ||
+	    net_guest(s, "net-c", hc, vl_c, c, sizeof(c), err) == -1)
+		goto out;
+	/* Booted: A and B answer the station, C the SAN (its VLAN). */
+	end = clock_mono_ns() + 120 * NS_PER_S;
+	for (up = 0; up < 2 && !runner_stop; ) {
+		if (ping_once(s, up == 0 ? a : b, e) == 1)
+			up++;
+		else if (clock_mono_ns() > end) {
+			err_set(err, "guest %s on %s did not answer the "
+			    "station within 120 s", up == 0 ? a : b,
+			    up == 0 ? ha : hb);
+			goto out;
+		}
+	}
+	if (agent_ask(rc, "san", c, "echo up", 120, text, sizeof(text),
+	    err) == -1) {
+		err_prefix(err, "guest %s on VLAN %d", c, vl_c);
+		goto out;
+	}
+	progress(rc, "run %zu: who reaches whom (arp inside the guests)",
+	    s->runno);
+	{
+		static const int want[] = { 1, 0, 1, 0, 0, 0 };
+		const char *node[] = { "station", "station", "station",
+		    "station", "san", "san" };
+		const char *from[] = { a, a, b, b, c, c };
+		const char *to[] = { b, c, a, c, a, b };
+
+		for (i = 0; i < 6; i++) {
+			if ((r = guest_reaches(rc, node[i], from[i], to[i],
+			    err)) == -1)
+				goto out;
+			if (want[i])
+				peers += r;
+			else
+				viol += r;
+		}
+	}
+	if ((alive = guest_reaches(rc, "san", c, san, err)) == -1)
+		goto out;
+	metrics_set(&s->run->r_metrics, "vlan_peers_reached", peers);
+	metrics_set(&s->run->r_metrics, "isolation_violations", viol);
+	metrics_set(&s->run->r_metrics, "isolated_guest_alive", alive);
+
+	/* The port C's NIC got on its host: the one that appeared. */
+	if (ops->net_ports(rc->drv, hc, &after, &na, err) == -1)
+		goto out;
+	for (i = 0; i < na; i++) {
+		for (k = 0; k < nb; k++)
+			if (strcmp(after[i].p_name, before[k].p_name) == 0)
+				break;
+		if (k == nb && after[i].p_vlan == vl_c)
+			snprintf(port, sizeof(port), "%s", after[i].p_name);
+	}
+	if (port[0] == '\0') {
+		err_set(err, "network: no new port on %s's switch with VLAN "
+		    "%d after guest net-c started", hc, vl_c);
+		goto out;
+	}
+	/* Good change: kept, and it works. */
+	progress(rc, "run %zu: good change: %s port %s to VLAN %d", s->runno,
+	    hc, port, vl_a);
+	t0 = clock_mono_ns();
+	drv_task_init(&t);
+	if (drv_finish(rc, ops->net_port_vlan(rc->drv, hc, port, vl_a, &t,
+	    err), &t, TASK_TIMEOUT_NS, err) != 0) {
+		err_prefix(err, "good change (%s %s to VLAN %d)", hc, port,
+		    vl_a);
+		goto out;
+	}
+	good_s = (double)(clock_mono_ns() - t0) / 1e9;
+	if ((r = port_vlan(rc, hc, port, err)) < -1)
+		goto out;
+	if (r == vl_a && (r = guest_reaches(rc, "station", a, c, err)) == -1)
+		goto out;
+	kept = r == 1;
+	metrics_set(&s->run->r_metrics, "good_change_kept", kept);
+	metrics_set(&s->run->r_metrics, "good_change_s", good_s);
+
+	/* Bad change: cuts host's management path; must come back alone. */
+	progress(rc, "run %zu: bad change: %s port mgmt to VLAN %d", s->runno,
+	    hbad, vl_bad);
+	t0 = clock_mono_ns();
+	drv_task_init(&t);
+	r = drv_finish(rc, ops->net_port_vlan(rc->drv, hbad, "mgmt", vl_bad,
+	    &t, e), &t, TASK_TIMEOUT_NS, e);
+	back_s = (double)(clock_mono_ns() - t0) / 1e9;
+	rolled = r != 0 && t.t_rolled_back;
+	if (r == DRIVER_UNSUPPORTED) {
+		err_set(err, "%s", e);
+		ret = r;
+		goto out;
+	}
+	if (r == 0) {
+		/* Kept although it cut the host off: put it back by hand at
+		 * the host's console, as an administrator would have to. */
+		char tag[32];
+		const char *fix[] = { "ovs-vsctl", "set", "port", "mgmt", tag,
+		    NULL };
+
+		snprintf(tag, sizeof(tag), "tag=%d", mgmt_vlan);
+		if (lab_exec(&rc->env, hbad, fix, NULL, 30000, e) == -1)
+			log_warnx("network: restoring %s's mgmt port: %s", hbad,
+			    e);
+	} else if (!rolled) {
+		err_set(err, "bad change on %s: %s", hbad, e);
+		goto out;
+	}
+	end = clock_mono_ns() + 30 * NS_PER_S;
+	while (!restored && clock_mono_ns() < end && !runner_stop)
+		restored = ping_once(s, hostaddr, e) == 1;
+	if (restored && (r = port_vlan(rc, hbad, "mgmt", err)) < -1)
+		goto out;
+	restored = restored && r == mgmt_vlan;
+	metrics_set(&s->run->r_metrics, "bad_change_rolled_back", rolled);
+	if (rolled)
+		metrics_set(&s->run->r_metrics, "rollback_s", back_s);
+	metrics_set(&s->run->r_metrics, "mgmt_restored", restored);
+	snprintf(text, sizeof(text), "VLAN %d across %s and %s: %d of 2 "
+	    "reached; VLAN %d guest: %d of 4 crossings (0 = isolated), "
+	    "reaches the SAN: %s; good change kept: %s (%.1f s); bad change "
+	    "(%s mgmt to VLAN %d) %s", vl_a, ha, hb, peers, vl_c, viol,
+	    alive ? "yes" : "no", kept ? "yes" : "no", good_s, hbad, vl_bad,
+	    rolled ? "rolled back by itself" : "NOT rolled back");
+	if (rolled)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    " in %.1f s", back_s);
+	results_set_str(&s->run->r_reason, "%s", text);
+	ret = 0;
+out:
+	free(before);
+	free(after);
+	vms_teardown(rc);
+	return ret;
+}
+
+/* scenarios/bonding.c: unplug drill per bond mode on the first host,
+ * throughput from the first host to the second. */
+static int
+builtin_bonding(struct sctx *s, char *err)
+{
+	struct bonding_env e;
+	struct bonding_params p;
+
+	if (s->rc->env.e_nhosts < 2)
+		return err_set(err, "bonding needs two lab hosts");
+	memset(&e, 0, sizeof(e));
+	e.drv = s->rc->drv;
+	e.env = &s->rc->env;
+	e.self = s->rc->o->ro_self;
+	e.a = &s->rc->hosts[0];
+	e.b = &s->rc->hosts[1];
+	e.stop = (volatile int *)&runner_stop;
+	memset(&p, 0, sizeof(p));
+	p.flows = (int)param_long(s->sc, "flows", 4);
+	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 20);
+	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
+	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
+	p.throughput = (int)param_long(s->sc, "throughput", 1);
+	progress(s->rc, "run %zu: bonding", s->runno);
+	return bonding_run(&e, &p, &s->run->r_metrics, err);
+}
+
 static int
 builtin_exec(struct sctx *s, char *err)
 {
@@ -1332,9 +1755,11 @@ builtin_exec(struct sctx *s, char *err)
 		return builtin_virt_methods(s, err);
 	if (strcmp(b, "guest-os") == 0)
 		return builtin_guest_os(s, err);
-	/* network */
-	return err_set(err, "built-in scenario '%s' is not written yet: it "
-	    "needs a running hvd to be developed against", b);
+	if (strcmp(b, "bonding") == 0)
+		return builtin_bonding(s, err);
+	if (strcmp(b, "network") == 0)
+		return builtin_network(s, err);
+	return err_set(err, "built-in scenario '%s' is not written", b);
 }
 
 /* ---- one scenario ---- */

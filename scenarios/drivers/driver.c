@@ -109,7 +109,7 @@ static const struct {
 	    O(vm_info) } },
 	{ "migrate", { O(vm_migrate) } },
 	{ "live-migrate", { O(vm_migrate) } },
-	{ "network", { O(network_apply) } },
+	{ "network", { O(net_ports), O(net_port_vlan) } },
 	{ "snapshot", { O(snapshot_create), O(snapshot_rollback) } },
 	{ "backup", { O(backup) } },
 	{ "restore", { O(restore) } },

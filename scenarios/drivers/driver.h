@@ -76,6 +76,12 @@ struct drv_task {
 	double t_downtime_ms;		/* migration: the hypervisor's own */
 	double t_total_s;		/* migration: the platform's own */
 	uint64_t t_bytes;		/* migration/backup: bytes moved */
+	int t_reused;			/* the work was found done already (a
+					 * reused lab): nothing was measured */
+	int t_rolled_back;		/* a guarded change the platform undid
+					 * by itself (t_failed is set too) */
+	int t_steps;			/* commands or API calls the operation
+					 * took: the study's "manual steps" */
 };
 
 struct drv_pool {
@@ -91,6 +97,13 @@ struct drv_network {
 	int n_vlan;			/* 802.1Q tag, 0 = untagged */
 	const char *n_bond;		/* bond mode or NULL */
 	const char *const *n_nics;	/* uplinks, NULL-terminated, or NULL */
+};
+
+/* A port of a host's virtual switch (a VM NIC's tap, the host's own
+ * management or storage interface, a bond) and its access VLAN. */
+struct drv_port {
+	char p_name[DRV_NAME_MAX];
+	int p_vlan;			/* access tag, 0 = untagged/trunk */
 };
 
 struct drv_vm_spec {
@@ -177,8 +190,22 @@ struct driver_ops {
 	    struct drv_node_info *ni, char *err);
 	int (*storage_attach)(struct driver *d, const struct drv_pool *p,
 	    struct drv_task *t, char *err);
+	/* 0 when host sees the attached pool (opens its storage), -1 with
+	 * err saying what it saw.  NULL: not checkable per host. */
+	int (*storage_check)(struct driver *d, const struct drv_pool *p,
+	    const char *host, char *err);
 	int (*network_apply)(struct driver *d, const struct drv_network *n,
 	    struct drv_task *t, char *err);
+	/* Network management on one host (Network management row): the
+	 * ports of its virtual switch (caller frees *ports), and moving a
+	 * port to another access VLAN.  A platform that guards such changes
+	 * (hvd: the change is undone by itself when the host loses its
+	 * management path) reports a rolled-back change as a failed task
+	 * whose status says so. */
+	int (*net_ports)(struct driver *d, const char *host,
+	    struct drv_port **ports, size_t *n, char *err);
+	int (*net_port_vlan)(struct driver *d, const char *host,
+	    const char *port, int vlan, struct drv_task *t, char *err);
 
 	/* VMs */
 	int (*vm_create)(struct driver *d, const struct drv_vm_spec *s,

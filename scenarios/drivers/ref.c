@@ -8,19 +8,25 @@
  *    `daemon` line to the host's services file (docs/lab.md: the lab's
  *    installer interface, so hvd comes back after a power cycle), starts
  *    hvd now through the host's console (drv_env.e_exec) and waits for its
- *    unix socket to answer: "from bare host to API ready".
+ *    unix socket to answer: "from bare host to API ready".  On a reused
+ *    lab where hvd already answers, nothing is installed (t_reused).
  *  - cluster_form is done at the hosts' consoles, as on Proxmox (`pvecm
  *    create/add`): `hvctl cluster create` on the first host, `hvctl
  *    cluster join` on the others.  The admin token and the cluster CA it
  *    prints are kept in WORKDIR/ref/; from then on the driver speaks only
  *    HTTPS to hvd, from the lab's station namespace, verifying the CA.
- *  - cluster_info: GET /api/v1/cluster (quorate, nodes[].state).
+ *    A cluster that exists already (reused lab) is kept: a new admin
+ *    token is made at the first host's console, hosts not yet in it join.
+ *  - cluster_info: GET /api/v1/cluster (quorate, nodes[].state);
+ *    node_info: GET /api/v1/nodes/NODE (arch, hypervisor, cpus, memory).
+ *  - storage_attach: POST /api/v1/pools (iscsi: portal, target) once for
+ *    the cluster; every node opens the LUNs itself.  VMs with a pool get
+ *    a volume NAME-d0 on it (a whole LUN on iSCSI), deleted with the VM.
  *  - VMs: /api/v1/vms, /vms/NAME/{start,stop,shutdown,migrate},
- *    /tasks/ID exist in hvd; the request bodies marked UNVERIFIED below
- *    are not yet exercised by a scenario (they need storage pools and
- *    networks, which hvd's API does not have yet).
- *  - hvd has no pool, network or node-description endpoints yet: those
- *    features are unsupported with that reason.
+ *    /tasks/ID.
+ *  - network: GET/POST /api/v1/nodes/NODE/network (port-vlan changes,
+ *    which hvd rolls back by itself when the node's management path
+ *    stops answering).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +42,7 @@
 #include "err.h"
 #include "http.h"
 #include "json.h"
+#include "log.h"
 #include "proc.h"
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
@@ -140,8 +147,8 @@ ref_request(struct driver *d, struct http_client *c, const char *method,
  * any) goes into t (async) or t is marked done (sync).  body is freed.
  */
 static int
-ref_call(struct driver *d, const char *method, const char *path,
-    cJSON *body, struct drv_task *t, cJSON **out, char *err)
+ref_call_st(struct driver *d, const char *method, const char *path,
+    cJSON *body, struct drv_task *t, cJSON **out, long *status, char *err)
 {
 	struct http_client *c = ref_http(d, err);
 	struct http_response resp = { 0 };
@@ -149,10 +156,17 @@ ref_call(struct driver *d, const char *method, const char *path,
 	char e[ERR_LEN];
 	int rc = -1;
 
+	if (status != NULL)
+		*status = 0;
 	if (c == NULL)
 		goto out;
-	if (ref_request(d, c, method, path, body, &resp, err) == -1)
+	if (ref_request(d, c, method, path, body, &resp, err) == -1) {
+		if (status != NULL)
+			*status = resp.status;
 		goto out;
+	}
+	if (status != NULL)
+		*status = resp.status;
 	if (t != NULL) {
 		/* UNVERIFIED: long operations answer {"task": "UPID:..."}. */
 		if (resp.json != NULL && json_get_string(resp.json, "task",
@@ -177,6 +191,13 @@ out:
 }
 
 static int
+ref_call(struct driver *d, const char *method, const char *path,
+    cJSON *body, struct drv_task *t, cJSON **out, char *err)
+{
+	return ref_call_st(d, method, path, body, t, out, NULL, err);
+}
+
+static int
 ref_open(struct driver *d, const struct drv_env *env, char *err)
 {
 	struct ref *r = calloc(1, sizeof(*r));
@@ -198,6 +219,14 @@ ref_close(struct driver *d)
 	http_client_free(r->http);
 	free(r);
 	d->d_priv = NULL;
+}
+
+static const char *
+json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* Write text to path (0644), or append when append is set. */
@@ -228,6 +257,40 @@ ref_console(struct driver *d, const char *host, const char *const argv[],
 	return env->e_exec(env, host, argv, out, timeout_ms, err);
 }
 
+/*
+ * `hvctl -s /run/hvd/hvd.sock --json api METHOD PATH [BODY]` at host's
+ * console (root on the node's unix socket acts as admin); its JSON answer
+ * into *doc (caller frees).  -1 with err when hvd does not answer or
+ * refuses.
+ */
+static int
+ref_local_api(struct driver *d, const char *host, const char *method,
+    const char *path, const char *body, cJSON **doc, char *err)
+{
+	struct ref *r = d->d_priv;
+	char hvctl[1024], e[ERR_LEN];
+	const char *argv[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
+	    "api", method, path, body, NULL };
+	char *out = NULL;
+
+	*doc = NULL;
+	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
+	    r->env->e_bindir : "/usr/local/bin");
+	if (ref_console(d, host, argv, &out, 30000, err) == -1) {
+		free(out);
+		return -1;
+	}
+	if (out == NULL || (*doc = json_parse_buf(out, strlen(out), e)) ==
+	    NULL) {
+		err_set(err, "%s: hvctl api %s %s: %s", host, method, path,
+		    out ? e : "no answer");
+		free(out);
+		return -1;
+	}
+	free(out);
+	return 0;
+}
+
 static int
 ref_host_install(struct driver *d, const struct drv_host *h,
     struct drv_task *t, char *err)
@@ -240,9 +303,24 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 	FILE *f;
 	int present = 0;
 
+	cJSON *ver = NULL;
+
 	if (h->h_disk[0] == '\0')
 		return err_set(err, "ref: host %s: no disk directory to "
 		    "install on", h->h_name);
+	/* A reused lab: hvd installed and answering already.  Nothing to
+	 * install, and nothing measured. */
+	if (ref_local_api(d, h->h_name, "GET", "/api/v1/version", NULL, &ver,
+	    e) == 0 && json_str(ver, "product") != NULL &&
+	    strcmp(json_str(ver, "product"), "hvd") == 0) {
+		cJSON_Delete(ver);
+		t->t_done = 1;
+		t->t_reused = 1;
+		snprintf(t->t_status, sizeof(t->t_status), "hvd already runs "
+		    "on %s", h->h_name);
+		return 0;
+	}
+	cJSON_Delete(ver);
 	snprintf(hvd, sizeof(hvd), "%s/hvd", r->env->e_bindir ?
 	    r->env->e_bindir : "/usr/local/bin");
 	if (access(hvd, X_OK) != 0)
@@ -270,6 +348,8 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 	}
 	if (!present && write_text(path, text, 1, err) == -1)
 		return -1;
+	/* config file, service line, start: what an administrator does */
+	t->t_steps = 3;
 	/* and start it now, detached from the console */
 	snprintf(start, sizeof(start), "setsid %s -c /etc/hvd/hvd.conf "
 	    "</dev/null >>/var/log/hvd.log 2>&1 &", hvd);
@@ -287,12 +367,75 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 	return 0;
 }
 
-static const char *
-json_str(const cJSON *o, const char *key)
+/* Keep the admin token and the cluster CA in WORKDIR/ref/. */
+static int
+ref_keep_credentials(struct ref *r, const char *tok, const char *ca,
+    char *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	char path[1024];
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	snprintf(path, sizeof(path), "%s/ref", r->env->e_workdir);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return err_errno(err, "%s", path);
+	snprintf(path, sizeof(path), "%s/ref/token", r->env->e_workdir);
+	if (write_text(path, tok, 0, err) == -1 || chmod(path, 0600) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/ref/ca.pem", r->env->e_workdir);
+	return write_text(path, ca, 0, err);
+}
+
+/* The cluster NAME host is in, or NULL (doc keeps the string). */
+static const char *
+ref_host_cluster(struct driver *d, const char *host, cJSON **doc, char *err)
+{
+	if (ref_local_api(d, host, "GET", "/api/v1/cluster", NULL, doc,
+	    err) == -1)
+		return NULL;
+	return json_str(*doc, "cluster");
+}
+
+/*
+ * A reused lab whose first host is in a cluster already: an administrator
+ * at its console makes a new admin token (tokens are shown only once) and
+ * reads the CA and the node's fingerprint.
+ */
+static int
+ref_cluster_reuse(struct driver *d, const char *host, const cJSON *status,
+    char *tok, size_t toklen, char *fp, size_t fplen, char *err)
+{
+	struct ref *r = d->d_priv;
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(status, "nodes"),
+	    *n;
+	cJSON *tdoc = NULL, *cdoc = NULL;
+	const char *t, *ca;
+	int rc = -1;
+
+	fp[0] = '\0';
+	cJSON_ArrayForEach(n, nodes)
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "local")) &&
+		    json_str(n, "fingerprint") != NULL)
+			snprintf(fp, fplen, "%s", json_str(n, "fingerprint"));
+	if (fp[0] == '\0') {
+		err_set(err, "%s: GET /api/v1/cluster: no fingerprint of the "
+		    "node itself", host);
+		goto out;
+	}
+	if (ref_local_api(d, host, "POST", "/api/v1/tokens", "{\"role\": "
+	    "\"admin\", \"comment\": \"hvlab run on a reused lab\"}", &tdoc,
+	    err) == -1 || ref_local_api(d, host, "GET", "/api/v1/cluster/ca",
+	    NULL, &cdoc, err) == -1)
+		goto out;
+	if ((t = json_str(tdoc, "token")) == NULL ||
+	    (ca = json_str(cdoc, "ca_cert")) == NULL) {
+		err_set(err, "%s: no token or CA in hvd's answers", host);
+		goto out;
+	}
+	snprintf(tok, toklen, "%s", t);
+	rc = ref_keep_credentials(r, t, ca, err);
+out:
+	cJSON_Delete(tdoc);
+	cJSON_Delete(cdoc);
+	return rc;
 }
 
 static int
@@ -300,12 +443,12 @@ ref_cluster_form(struct driver *d, const char *name,
     const struct drv_host *hosts, size_t n, struct drv_task *t, char *err)
 {
 	struct ref *r = d->d_priv;
-	char hvctl[1024];
+	char hvctl[1024], tok[REF_TOKEN_MAX], fp[128];
 	const char *create[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
 	    "cluster", "create", name, NULL };
-	const char *tok, *fp, *ca;
-	char *out = NULL, path[1024], e[ERR_LEN];
-	cJSON *doc = NULL;
+	const char *ca, *in;
+	char *out = NULL, e[ERR_LEN];
+	cJSON *doc = NULL, *st = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -313,43 +456,56 @@ ref_cluster_form(struct driver *d, const char *name,
 		return err_set(err, "ref: no hosts to form a cluster of");
 	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
 	    r->env->e_bindir : "/usr/local/bin");
-	if (ref_console(d, hosts[0].h_name, create, &out, 60000, err) == -1)
-		goto out;
-	if ((doc = json_parse_buf(out, strlen(out), e)) == NULL) {
-		err_set(err, "hvctl cluster create: %s", e);
-		goto out;
+	if ((in = ref_host_cluster(d, hosts[0].h_name, &st, e)) != NULL) {
+		/* reused lab: keep the cluster */
+		if (ref_cluster_reuse(d, hosts[0].h_name, st, tok, sizeof(tok),
+		    fp, sizeof(fp), err) == -1)
+			goto out;
+		t->t_reused = 1;
+		snprintf(t->t_status, sizeof(t->t_status), "cluster %s exists "
+		    "already", in);
+	} else {
+		if (ref_console(d, hosts[0].h_name, create, &out, 60000,
+		    err) == -1)
+			goto out;
+		if ((doc = json_parse_buf(out, strlen(out), e)) == NULL) {
+			err_set(err, "hvctl cluster create: %s", e);
+			goto out;
+		}
+		if (json_str(doc, "token") == NULL ||
+		    json_str(doc, "fingerprint") == NULL ||
+		    (ca = json_str(doc, "ca_cert")) == NULL) {
+			err_set(err, "hvctl cluster create: no token, "
+			    "fingerprint or ca_cert in its answer");
+			goto out;
+		}
+		snprintf(tok, sizeof(tok), "%s", json_str(doc, "token"));
+		snprintf(fp, sizeof(fp), "%s", json_str(doc, "fingerprint"));
+		if (ref_keep_credentials(r, tok, ca, err) == -1)
+			goto out;
+		t->t_steps = 1;
 	}
-	tok = json_str(doc, "token");
-	fp = json_str(doc, "fingerprint");
-	ca = json_str(doc, "ca_cert");
-	if (tok == NULL || fp == NULL || ca == NULL) {
-		err_set(err, "hvctl cluster create: no token, fingerprint or "
-		    "ca_cert in its answer");
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/ref", r->env->e_workdir);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-		err_errno(err, "%s", path);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/ref/token", r->env->e_workdir);
-	if (write_text(path, tok, 0, err) == -1 || chmod(path, 0600) == -1)
-		goto out;
-	snprintf(path, sizeof(path), "%s/ref/ca.pem", r->env->e_workdir);
-	if (write_text(path, ca, 0, err) == -1)
-		goto out;
 	for (i = 1; i < n; i++) {
 		const char *join[] = { hvctl, "-s", "/run/hvd/hvd.sock",
 		    "cluster", "join", hosts[0].h_addr, "--token", tok,
 		    "--fingerprint", fp, NULL };
 
+		if (t->t_reused) {
+			cJSON_Delete(st);
+			st = NULL;
+			if (ref_host_cluster(d, hosts[i].h_name, &st, e) != NULL)
+				continue;	/* in it already */
+			t->t_reused = 0;	/* a join is measured */
+		}
 		if (ref_console(d, hosts[i].h_name, join, NULL, 120000, err) ==
 		    -1)
 			goto out;
+		t->t_steps++;
 	}
 	t->t_done = 1;
 	rc = 0;
 out:
+	cJSON_Delete(st);
 	cJSON_Delete(doc);
 	free(out);
 	return rc;
@@ -385,18 +541,129 @@ out:
 	return rc;
 }
 
+/*
+ * Volume VOL on POOL (size_mib 0: hvd's default, on iSCSI the whole LUN).
+ * A volume of that name left by an interrupted run on a reused lab is
+ * taken as it is (hvd refuses it to a second VM).
+ */
+static int
+ref_volume_create(struct driver *d, const char *pool, const char *vol,
+    int size_mib, char *err)
+{
+	char path[256], e[ERR_LEN];
+	cJSON *b = cJSON_CreateObject(), *doc = NULL;
+	const cJSON *v;
+	long st;
+	int found = 0;
+
+	cJSON_AddStringToObject(b, "name", vol);
+	if (size_mib > 0)
+		cJSON_AddNumberToObject(b, "size_mib", size_mib);
+	snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes", pool);
+	if (ref_call_st(d, "POST", path, b, NULL, NULL, &st, err) == 0)
+		return 0;
+	if (st != 409 || ref_call(d, "GET", path, NULL, NULL, &doc, e) == -1)
+		return -1;
+	cJSON_ArrayForEach(v, doc)
+		if (json_str(v, "name") && strcmp(json_str(v, "name"), vol) == 0)
+			found = 1;
+	cJSON_Delete(doc);
+	return found ? 0 : -1;
+}
+
+static int
+ref_storage_attach(struct driver *d, const struct drv_pool *p,
+    struct drv_task *t, char *err)
+{
+	char path[256], e[ERR_LEN];
+	cJSON *b, *doc = NULL;
+	long st;
+	int rc = -1;
+
+	if (strcmp(p->p_type, "iscsi") != 0 || p->p_portal == NULL ||
+	    p->p_target == NULL)
+		return err_set(err, "ref: pool %s: only iscsi pools with a "
+		    "portal and a target are attached here", p->p_name);
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "name", p->p_name);
+	cJSON_AddStringToObject(b, "type", "iscsi");
+	cJSON_AddStringToObject(b, "portal", p->p_portal);
+	cJSON_AddStringToObject(b, "target", p->p_target);
+	t->t_steps = 1;		/* one API call for the whole cluster */
+	if (ref_call_st(d, "POST", "/api/v1/pools", b, NULL, &doc, &st,
+	    err) == 0)
+		goto luns;
+	if (st != 409)
+		return -1;
+	/* A reused lab: the pool is there; the same SAN? */
+	snprintf(path, sizeof(path), "/api/v1/pools/%s", p->p_name);
+	if (ref_call(d, "GET", path, NULL, NULL, &doc, e) == -1)
+		return -1;
+	if (json_str(doc, "target") == NULL ||
+	    strcmp(json_str(doc, "target"), p->p_target) != 0) {
+		err_set(err, "pool %s exists with another target (%s)",
+		    p->p_name, json_str(doc, "target") ?
+		    json_str(doc, "target") : "?");
+		goto out;
+	}
+	t->t_reused = 1;
+	snprintf(t->t_status, sizeof(t->t_status), "pool %s exists already",
+	    p->p_name);
+luns:
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc,
+	    "luns")) < 1) {
+		err_set(err, "pool %s: hvd found no LUN on %s", p->p_name,
+		    p->p_target);
+		goto out;
+	}
+	t->t_done = 1;
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/*
+ * Whether host opens the pool's first LUN the way hvd's VMs do (QEMU's
+ * libiscsi), asked at the host's console.
+ */
+static int
+ref_storage_check(struct driver *d, const struct drv_pool *p,
+    const char *host, char *err)
+{
+	char url[512], *out = NULL;
+	const char *argv[] = { "qemu-img", "info", "--output=json", "-f", "raw",
+	    url, NULL };
+	int rc;
+
+	snprintf(url, sizeof(url), "iscsi://%s/%s/1", p->p_portal, p->p_target);
+	rc = ref_console(d, host, argv, &out, 30000, err);
+	if (rc == 0 && (out == NULL || strstr(out, "virtual-size") == NULL))
+		rc = err_set(err, "%s: qemu-img info %s: no size", host, url);
+	free(out);
+	return rc;
+}
+
 static int
 ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
     struct drv_task *t, char *err)
 {
 	cJSON *b, *nics, *nic;
+	char vol[DRV_NAME_MAX + 8], path[256];
+	int rc;
 
-	if (s->v_pool != NULL || s->v_disk_mib != 0)
-		return err_set(err, "hvd has no storage pools yet: VMs boot "
-		    "the lab's kernel and initrd, without a disk"),
-		    DRIVER_UNSUPPORTED;
+	if (s->v_disk_mib != 0 && s->v_pool == NULL)
+		return err_set(err, "ref: VM %s: a disk size without a pool",
+		    s->v_name);
 	if (s->v_kernel == NULL)
 		return err_set(err, "ref: VM %s: no kernel to boot", s->v_name);
+	/* Its disk: a volume of its own on the pool (on iSCSI, a LUN). */
+	if (s->v_pool != NULL) {
+		snprintf(vol, sizeof(vol), "%s-d0", s->v_name);
+		if (ref_volume_create(d, s->v_pool, vol, s->v_disk_mib,
+		    err) == -1)
+			return -1;
+	}
 	/* hvd's VM config (platform/vm.h, strict JSON form) + "node". */
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "name", s->v_name);
@@ -412,11 +679,29 @@ ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
 		cJSON_AddStringToObject(b, "initrd", s->v_initrd);
 	if (s->v_cmdline)
 		cJSON_AddStringToObject(b, "cmdline", s->v_cmdline);
+	if (s->v_pool != NULL) {
+		cJSON *disks = cJSON_AddArrayToObject(b, "disks"), *dk;
+
+		dk = cJSON_CreateObject();
+		cJSON_AddStringToObject(dk, "pool", s->v_pool);
+		cJSON_AddStringToObject(dk, "volume", vol);
+		cJSON_AddItemToArray(disks, dk);
+	}
 	nics = cJSON_AddArrayToObject(b, "nics");
 	nic = cJSON_CreateObject();
 	cJSON_AddNumberToObject(nic, "vlan", s->v_vlan);
 	cJSON_AddItemToArray(nics, nic);
-	return ref_call(d, "POST", "/api/v1/vms", b, t, NULL, err);
+	rc = ref_call(d, "POST", "/api/v1/vms", b, t, NULL, err);
+	if (rc != 0 && s->v_pool != NULL) {
+		char e[ERR_LEN];
+
+		snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes/%s",
+		    s->v_pool, vol);
+		if (ref_call(d, "DELETE", path, NULL, NULL, NULL, e) == -1)
+			log_warnx("ref: VM %s not made, and its volume %s/%s "
+			    "stays: %s", s->v_name, s->v_pool, vol, e);
+	}
+	return rc;
 }
 
 static int
@@ -447,10 +732,37 @@ static int
 ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
     char *err)
 {
-	char path[256];
+	char path[256], vols[4][2][DRV_NAME_MAX + 8], own[DRV_NAME_MAX + 8];
+	const cJSON *disks, *dk;
+	cJSON *doc = NULL;
+	int nv = 0, i, rc;
 
+	/* The volume made with the VM (NAME-d0) goes with it. */
 	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
-	return ref_call(d, "DELETE", path, NULL, t, NULL, err);
+	snprintf(own, sizeof(own), "%s-d0", vm);
+	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == 0) {
+		disks = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(doc, "config"), "disks");
+		cJSON_ArrayForEach(dk, disks)
+			if (nv < 4 && json_str(dk, "pool") && json_str(dk,
+			    "volume") && strcmp(json_str(dk, "volume"),
+			    own) == 0) {
+				snprintf(vols[nv][0], sizeof(vols[nv][0]), "%s",
+				    json_str(dk, "pool"));
+				snprintf(vols[nv][1], sizeof(vols[nv][1]), "%s",
+				    json_str(dk, "volume"));
+				nv++;
+			}
+		cJSON_Delete(doc);
+	}
+	rc = ref_call(d, "DELETE", path, NULL, t, NULL, err);
+	for (i = 0; rc == 0 && i < nv; i++) {
+		snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes/%s",
+		    vols[i][0], vols[i][1]);
+		if (ref_call(d, "DELETE", path, NULL, NULL, NULL, err) == -1)
+			rc = -1;
+	}
+	return rc;
 }
 
 static int
@@ -500,6 +812,92 @@ ref_vm_migrate(struct driver *d, const char *vm, const char *to,
 }
 
 static int
+ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
+    char *err)
+{
+	char path[256];
+	const cJSON *v;
+	cJSON *doc = NULL;
+
+	memset(ni, 0, sizeof(*ni));
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s", node);
+	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == -1)
+		return -1;
+	snprintf(ni->n_name, sizeof(ni->n_name), "%s", node);
+	if (json_str(doc, "hypervisor"))
+		snprintf(ni->n_hypervisor, sizeof(ni->n_hypervisor), "%s",
+		    json_str(doc, "hypervisor"));
+	if (json_str(doc, "arch"))
+		snprintf(ni->n_arch, sizeof(ni->n_arch), "%s",
+		    json_str(doc, "arch"));
+	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc, "cpus")))
+		ni->n_cpus = v->valueint;
+	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc,
+	    "memory_bytes")) && v->valuedouble > 0)
+		ni->n_memory_bytes = (uint64_t)v->valuedouble;
+	ni->n_online = json_str(doc, "state") != NULL &&
+	    strcmp(json_str(doc, "state"), "online") == 0;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static int
+ref_net_ports(struct driver *d, const char *host, struct drv_port **ports,
+    size_t *n, char *err)
+{
+	char path[256];
+	const cJSON *arr, *p, *tag;
+	cJSON *doc = NULL;
+	size_t k = 0;
+
+	*ports = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
+	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == -1)
+		return -1;
+	arr = cJSON_GetObjectItemCaseSensitive(doc, "ports");
+	if (!cJSON_IsArray(arr)) {
+		cJSON_Delete(doc);
+		return err_set(err, "GET %s: no 'ports' array", path);
+	}
+	*ports = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(**ports));
+	if (*ports == NULL) {
+		cJSON_Delete(doc);
+		return err_set(err, "out of memory");
+	}
+	cJSON_ArrayForEach(p, arr) {
+		if (json_str(p, "name") == NULL)
+			continue;
+		snprintf((*ports)[k].p_name, sizeof((*ports)[k].p_name), "%s",
+		    json_str(p, "name"));
+		tag = cJSON_GetObjectItemCaseSensitive(p, "tag");
+		(*ports)[k].p_vlan = cJSON_IsNumber(tag) ? tag->valueint : 0;
+		k++;
+	}
+	*n = k;
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static int
+ref_net_port_vlan(struct driver *d, const char *host, const char *port,
+    int vlan, struct drv_task *t, char *err)
+{
+	char path[256];
+	cJSON *b = cJSON_CreateObject(), *c;
+
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
+	c = cJSON_AddObjectToObject(b, "change");
+	cJSON_AddStringToObject(c, "kind", "port-vlan");
+	cJSON_AddStringToObject(c, "port", port);
+	cJSON_AddNumberToObject(c, "vlan", vlan);
+	/* hvd probes another node's address (the management path) and
+	 * undoes the change when it does not answer within grace_ms. */
+	cJSON_AddNumberToObject(b, "grace_ms", 3000);
+	return ref_call(d, "POST", path, b, t, NULL, err);
+}
+
+static int
 ref_task_status(struct driver *d, struct drv_task *t, char *err)
 {
 	char path[DRV_TASK_ID_MAX + 32], e[ERR_LEN];
@@ -544,6 +942,9 @@ ref_task_status(struct driver *d, struct drv_task *t, char *err)
 		if (json_get_string(doc, "error", JSON_OPTIONAL, &msg, e) == 0 &&
 		    msg)
 			snprintf(t->t_status, sizeof(t->t_status), "%s", msg);
+		/* netcfg_apply's words for a change it undid by itself */
+		t->t_rolled_back = msg != NULL && strstr(msg, "rolled back") !=
+		    NULL;
 	}
 	rc = 0;
 out:
@@ -552,8 +953,6 @@ out:
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "storage", "hvd has no storage pool API yet" },
-	{ "network", "hvd has no network API yet" },
 	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
 	{ "restore", "hvd has no restore yet (later issue)" },
@@ -564,11 +963,28 @@ static const struct drv_reason ref_reasons[] = {
 	{ "ha", "hvd has no HA yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
-	{ "bonding", "the ref driver has no bond configuration yet "
-	    "(later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
 };
+
+/* Bond mode of the host's bond0 through hvd's network API, LACP active
+ * and fast like the lab's switch (issue 8; docs/bonding.md). */
+static int
+ref_bond_set(struct driver *d, const char *host, const char *mode,
+    struct drv_task *t, char *err)
+{
+	char path[256];
+	cJSON *b = cJSON_CreateObject(), *ch;
+
+	ch = cJSON_AddObjectToObject(b, "change");
+	cJSON_AddStringToObject(ch, "kind", "bond-mode");
+	cJSON_AddStringToObject(ch, "port", "bond0");
+	cJSON_AddStringToObject(ch, "bond_mode", mode);
+	cJSON_AddStringToObject(ch, "lacp", "active");
+	cJSON_AddStringToObject(ch, "lacp_time", "fast");
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
+	return ref_call(d, "POST", path, b, t, NULL, err);
+}
 
 const struct driver_ops ref_driver_ops = {
 	.name = "ref",
@@ -579,14 +995,19 @@ const struct driver_ops ref_driver_ops = {
 	.host_install = ref_host_install,
 	.cluster_form = ref_cluster_form,
 	.cluster_info = ref_cluster_info,
-	.node_info = NULL,		/* hvd's nodes say no hypervisor/arch */
-	.storage_attach = NULL,		/* no pool API in hvd yet */
-	.network_apply = NULL,		/* no network API in hvd yet */
+	.node_info = ref_node_info,
+	.storage_attach = ref_storage_attach,
+	.storage_check = ref_storage_check,
+	.network_apply = NULL,		/* hvd has no named networks: VLANs
+					 * are tags on the ports */
+	.net_ports = ref_net_ports,
+	.net_port_vlan = ref_net_port_vlan,
 	.vm_create = ref_vm_create,
 	.vm_start = ref_vm_start,
 	.vm_stop = ref_vm_stop,
 	.vm_delete = ref_vm_delete,
 	.vm_info = ref_vm_info,
 	.vm_migrate = ref_vm_migrate,
+	.bond_set = ref_bond_set,
 	.task_status = ref_task_status,
 };
