@@ -8,8 +8,10 @@
 # another subnet, through hvlab.gw=), and the
 # agent protocol over TCP 7777 (echo, status, ping, unknown command,
 # journal start/ack/read, numbering continued after a restart, journal stop
-# from a second connection, burn), and that the records on the disk image
-# read from the host agree with what the guest acknowledged.
+# from a second connection, burn), that the records on the disk image read
+# from the host agree with what the guest acknowledged, and that every
+# acknowledged record survives a SIGKILL of QEMU (power pull) and the
+# numbering continues after the next boot.
 # Everything is torn down on exit, also on failure.
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -78,22 +80,34 @@ ip -n "$ns" addr add 198.18.250.1/24 dev hvtbr0 || fail "bridge address"
 ip -n "$ns" addr add 198.18.251.1/24 dev hvtbr0 || fail "second address"
 truncate -s 16M "$tmp/data.img" || fail "data disk"
 
-inns sh "$top/lab/guest/run-guest.sh" -n testvm -i "$addr/24" \
-    -g 198.18.250.1 -t hvttap0 \
-    -d "$tmp/data.img" -s "$tmp/serial" -q "$tmp/qmp.sock" \
-    -p "$tmp/qemu.pid" >"$tmp/qemu.log" 2>&1 &
-qpid=$!
+# boot_guest SERIAL: start QEMU (pid in $qpid), wait for the ready line.
+# Not through inns: a function run with & is a subshell, and $! would be
+# its pid instead of QEMU's (ip netns exec and run-guest.sh both exec).
+boot_guest() {
+	rm -f "$tmp/qemu.pid"
+	ip netns exec "$ns" sh "$top/lab/guest/run-guest.sh" -n testvm \
+	    -i "$addr/24" \
+	    -g 198.18.250.1 -t hvttap0 \
+	    -d "$tmp/data.img" -s "$1" -q "$tmp/qmp.sock" \
+	    -p "$tmp/qemu.pid" >"$tmp/qemu.log" 2>&1 &
+	qpid=$!
+	i=0
+	while ! grep -q 'HVLAB-GUEST READY' "$1" 2>/dev/null; do
+		kill -0 "$qpid" 2>/dev/null ||
+		    fail "QEMU exited before the ready line: $(tail -n 5 "$tmp/qemu.log")"
+		i=$((i + 1))
+		# 60 s is plenty on an idle machine; a loaded 2-core one has
+		# taken 35.
+		[ $i -le 1200 ] ||
+		    fail "no ready line on the console within 120 s"
+		sleep 0.1
+	done
+	[ "$(cat "$tmp/qemu.pid" 2>/dev/null)" = "$qpid" ] ||
+	    fail "QEMU's pid file does not hold $qpid"
+}
 
 # 1. The ready line on the serial console.
-i=0
-while ! grep -q 'HVLAB-GUEST READY' "$tmp/serial" 2>/dev/null; do
-	kill -0 "$qpid" 2>/dev/null ||
-	    fail "QEMU exited before the ready line: $(tail -n 5 "$tmp/qemu.log")"
-	i=$((i + 1))
-	# 60 s is plenty on an idle machine; a loaded 2-core one has taken 35.
-	[ $i -le 1200 ] || fail "no ready line on the console within 120 s"
-	sleep 0.1
-done
+boot_guest "$tmp/serial"
 ready=$(grep 'HVLAB-GUEST READY' "$tmp/serial" | head -n 1 | tr -d '\r')
 echo "console: $ready"
 echo "$ready" | grep -Eq \
@@ -198,6 +212,38 @@ out=$(agent 'burn forever') || fail "burn: no reply to bad argument"
 case "$out" in error*) ;; *) fail "burn forever replied '$out'" ;; esac
 out=$(agent 'ping 7') || fail "agent unresponsive during burn"
 [ "$out" = "pong 7" ] || fail "ping during burn replied '$out'"
+
+# 6. Power pull: every acknowledged record survives SIGKILL of QEMU, and
+# after the next boot the journal continues after them.
+inns "$ctl" -t 60 -n 100000 "$addr" 'journal start /dev/vda 0' \
+    >"$tmp/journal2.out" 2>&1 &
+bgpid=$!
+i=0
+until [ "$(grep -c '^ack' "$tmp/journal2.out" 2>/dev/null)" -ge 20 ]; do
+	i=$((i + 1))
+	[ $i -le 200 ] || fail "journal before the power pull: too few acks"
+	sleep 0.1
+done
+kill -9 "$qpid"
+wait "$qpid" 2>/dev/null
+qpid=''
+kill "$bgpid" 2>/dev/null
+wait "$bgpid" 2>/dev/null
+bgpid=''
+lastack=$(grep '^ack' "$tmp/journal2.out" | tail -n 1 | cut -d' ' -f2)
+echo "power pull after ack $lastack"
+boot_guest "$tmp/serial2"
+out=$(agent 'journal read') || fail "journal read after the power pull"
+echo "journal read after the power pull: $out"
+last=$(echo "$out" | sed 's/.*"last":\([0-9]*\).*/\1/')
+[ "$last" -ge "$lastack" ] ||
+    fail "acknowledged record $lastack lost in the power pull (last=$last)"
+echo "$out" | grep -q '"missing_count":0,' ||
+    fail "records missing after the power pull: $out"
+out=$(inns "$ctl" -t 20 -n 1 "$addr" 'journal start' 2>&1) ||
+    fail "journal start after the power pull"
+[ "$out" = "ok next=$((last + 1))" ] ||
+    fail "journal after the power pull replied '$out', expected next=$((last + 1))"
 
 echo "guest boot: ok"
 exit 0
