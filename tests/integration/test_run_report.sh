@@ -46,20 +46,38 @@ case "$out" in
 *) bad "run -n names file:line: $out" ;;
 esac
 
-# The default suite on a lab of our own name, with hvd installed by the
-# ref driver.  Rows whose code or platform feature is missing are
-# `unsupported` or `error` (exit 2); none may `fail`.
+# The default suite on a lab of our own name (up before, so the run
+# reuses it and leaves it up), with hvd installed by the ref driver.  Rows
+# whose platform feature is missing are `unsupported` (exit 2 when one
+# errs); none may `fail`, except live migration, whose verdict is a
+# timing bound (the network gap on this loaded machine): it must be
+# measured (pass or fail, never error) with the TCP session kept.
+"$HVLAB" lab up -q --lab "$LAB" >"$TMP/up.log" 2>&1 || { cat "$TMP/up.log"; bad "lab up $LAB"; }
 "$HVLAB" run --lab "$LAB" --repeat 1 --out "$TMP/a" >"$TMP/a.log" 2>&1; rc=$?
 cat "$TMP/a.log"
 check "run of the default suite exits 0 or 2 (got $rc)" test $rc -eq 0 -o $rc -eq 2
-check "no row of the default suite fails" sh -c "! grep -q '^| [^|]* | fail' '$TMP/a/report.md'"
+check "no row of the default suite fails (live migration aside)" sh -c "! grep -v '^| Live migration |' '$TMP/a/report.md' | grep -q '^| [^|]* | fail'"
 check "ref: installation passes" grep -q '^| Installation complexity | pass' "$TMP/a/report.md"
+check "ref: shared storage passes" grep -q '^| Shared storage attach | pass' "$TMP/a/report.md"
 check "ref: cluster configuration passes" grep -q '^| Cluster configuration | pass' "$TMP/a/report.md"
 check "ref: VM migration passes" grep -q '^| VM migration | pass' "$TMP/a/report.md"
+check "ref: server architecture passes" grep -q '^| Server architecture | pass' "$TMP/a/report.md"
 check "ref: guest OS support passes" grep -q '^| Guest OS support | pass' "$TMP/a/report.md"
+check "ref: network management passes" grep -q '^| Network management | pass' "$TMP/a/report.md"
+check "ref: live migration is measured" grep -q '^| Live migration | \(pass\|fail\) ' "$TMP/a/report.md"
+check "ref: its TCP session survives" grep -Eq '"tcp_survived":[[:space:]]*1' "$TMP/a/results.json"
+# A second run on the same lab keeps hvd, the cluster and the pool.
+"$HVLAB" run --lab "$LAB" --scenario install --scenario shared-storage \
+    --scenario cluster --scenario architecture --out "$TMP/a2" >"$TMP/a2.log" 2>&1; rc=$?
+cat "$TMP/a2.log"
+check "a second run on the reused lab exits 0 (got $rc)" test $rc -eq 0
+check "it reuses hvd" grep -q '^| Installation complexity | pass .*reused lab' "$TMP/a2/report.md"
+check "it reuses the cluster" grep -q '^| Cluster configuration | pass .*reused lab' "$TMP/a2/report.md"
+check "it reuses the pool" grep -q '^| Shared storage attach | pass .*reused lab' "$TMP/a2/report.md"
+"$HVLAB" lab down --lab "$LAB" >/dev/null 2>&1
 # (other engineers' guests have other names; ours carry the lab's VLAN
 # addresses too, but names are enough: pgrep's pattern is an ERE)
-check "no VM process of the lab is left" sh -c "! pgrep -f 'hvlab[.]name=(mig1|lm1|res-|vmeth-|gos-)' >/dev/null"
+check "no VM process of the lab is left" sh -c "! pgrep -f 'hvlab[.]name=(mig1|lm1|res-|vmeth-|gos-|net-[abc] )' >/dev/null"
 check "the default suite's lab is gone" sh -c "! ls /run/netns 2>/dev/null | grep -q '^$LAB-'"
 for f in results.json report.md report.html results.csv junit.xml; do
 	check "run wrote $f" test -s "$TMP/a/$f"
