@@ -62,6 +62,18 @@ case "$name" in
 *[!A-Za-z0-9._-]*|'') echo "run-guest: bad name '$name'" >&2; exit 1 ;;
 esac
 
+for a in "$ip" "$gw"; do
+	[ -z "$a" ] && continue
+	echo "$a" | grep -Eq '^([0-9]{1,3}\.){3}[0-9]{1,3}(/[0-9]{1,2})?$' || {
+		echo "run-guest: bad address '$a' (want A.B.C.D/NN)" >&2
+		exit 1
+	}
+done
+case "$ip" in
+''|*/*) ;;
+*) echo "run-guest: -i $ip needs a prefix length (A.B.C.D/NN)" >&2; exit 1 ;;
+esac
+
 # Default MAC from the address: 52:54:00 + its last three octets.
 if [ -z "$mac" ] && [ -n "$ip" ]; then
 	mac=$(echo "${ip%/*}" | awk -F. '{ printf "52:54:00:%02x:%02x:%02x",
