@@ -28,6 +28,7 @@
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/ha.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -63,7 +64,7 @@ struct api_conn {
 };
 
 static const struct api_route *const route_tables[] = {
-	api_cluster_routes, api_vm_routes, NULL
+	api_cluster_routes, api_vm_routes, api_ha_routes, NULL
 };
 
 int

@@ -28,6 +28,8 @@ static const struct cmd hvctl_cmds[] = {
 	    "volume-delete ...", "storage pools and volumes" },
 	{ "network", hvctl_network_main, "show|vlan|change ...",
 	    "host networks: OVS bridge, VLAN tags, bonds" },
+	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
+	    "high availability" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -54,5 +54,6 @@ int hvctl_network_main(int argc, char **argv);
 /* hvctl_bond.c: bond members under network show; network bond. */
 void hvctl_bond_print(const cJSON *show);
 int hvctl_network_bond(int argc, char **argv);
+int hvctl_ha_main(int argc, char **argv);
 
 #endif

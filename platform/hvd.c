@@ -22,6 +22,7 @@
 #include "platform/api.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
+#include "platform/ha.h"
 #include "platform/vmops.h"
 
 static volatile sig_atomic_t hvd_quit;
@@ -68,6 +69,7 @@ main(int argc, char **argv)
 	struct cluster *cl = NULL;
 	struct api *a = NULL;
 	struct vmops *vo = NULL;
+	struct ha *ha = NULL;
 	struct sigaction sa;
 	const char *conf = getenv("HVD_CONF");
 	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16], buf[32];
@@ -144,6 +146,10 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if ((ha = ha_new(&cf, cl, vo, err)) == NULL) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if ((a = api_new(&cf, cl, err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
@@ -164,6 +170,7 @@ main(int argc, char **argv)
 	rc = 0;
 out:
 	api_free(a);
+	ha_free(ha);		/* HA lease left to expire (docs/ha.md) */
 	vmops_free(vo);		/* VMs keep running */
 	cluster_free(cl);
 	unlink(pidf);

@@ -24,6 +24,11 @@ $(BUILD)/vmtool: $(VMTOOL_OBJS)
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+# HA (issue 7): HA manager and leases, the fencing watchdog, hvctl ha.
+PLATFORM_SRCS += platform/ha.c
+bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
+EXTRA_PROGS += bin/hvd-watchdog
 # Bonds (issue 8): live bond state (members, LACP, active) for network show.
 PLATFORM_SRCS += platform/bond.c
 HVCTL_SRCS += platform/hvctl_bond.c
+HVCTL_SRCS += platform/hvctl_ha.c

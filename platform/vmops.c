@@ -986,9 +986,17 @@ runner_check(struct vmops *v)
 	}
 	pthread_mutex_unlock(&v->v_mu);
 	for (i = 0; i < n; i++) {
+		cJSON *rec = NULL;
+		char e[ERR_LEN];
+
 		log_info("vm %s: QEMU exited", names[i]);
 		vm_cleanup(&v->v_host, names[i], NULL);
-		state_put(v, names[i], "stopped", 0);
+		/* Not when the VM belongs to another node by now (HA fenced
+		 * this node and restarted it there: docs/ha.md). */
+		if (rec_get(v, names[i], &rec, NULL, e) == 1 &&
+		    strcmp(rec_node(rec), v->v_cf->cf_node) == 0)
+			state_put(v, names[i], "stopped", 0);
+		cJSON_Delete(rec);
 	}
 }
 

@@ -1,0 +1,285 @@
+/*
+ * fence.c - hvd-watchdog, the node's fencing process (docs/ha.md).
+ *
+ * hvd (platform/ha.c) starts it once per node, detached (setsid), so it
+ * outlives a crashed or hung hvd.  hvd feeds it through a small text file
+ * it replaces atomically after every successful renewal of the node's HA
+ * lease:
+ *
+ *   hvd-watchdog-feed 1
+ *   fed_mono_ns N          CLOCK_MONOTONIC when the renewal was sent
+ *   deadline_mono_ns N     fed_mono_ns + fence delay
+ *   hvd_pid N              the feeding hvd
+ *   vm_dir PATH            hvd's VM run directories (PATH/NAME/qemu.pid)
+ *   vm NAME                one line per HA resource of the cluster
+ *
+ * Ten times a second the watchdog reads the file; once CLOCK_MONOTONIC is
+ * past the deadline (the lease was not renewed in time, or hvd stopped
+ * feeding) it SIGKILLs the QEMU of every listed VM that runs here, found by
+ * its pid file and checked against /proc/PID/cmdline, and logs each kill
+ * with its monotonic time.  It keeps doing so while the deadline stays in
+ * the past, so a QEMU started afterwards by a hung hvd dies too.  Both
+ * clocks are this host's CLOCK_MONOTONIC (shared by every namespace).
+ * Once hvd is gone and no listed VM runs here any more, there is nothing
+ * left to fence and the watchdog exits (a restarted hvd starts one again).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+#define FEED_MAX_VMS	256
+#define NAME_MAX_LEN	64
+
+struct feed {
+	uint64_t fed_ns;
+	uint64_t deadline_ns;
+	long	 hvd_pid;
+	char	 vm_dir[1024];
+	char	 vms[FEED_MAX_VMS][NAME_MAX_LEN];
+	int	 nvms;
+};
+
+static volatile sig_atomic_t wd_quit;
+
+static void
+on_signal(int sig)
+{
+	wd_quit = sig;
+}
+
+static void
+wlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+wlog(const char *fmt, ...)
+{
+	char ts[40];
+	va_list ap;
+
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	fprintf(stderr, "%s hvd-watchdog[%d]: mono_ns=%" PRIu64 " ", ts,
+	    (int)getpid(), clock_mono_ns());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* 1 read, 0 no feed file, -1 malformed. */
+static int
+feed_read(const char *path, struct feed *f)
+{
+	FILE *fp;
+	char line[1200], key[32], val[1100];
+	int rc = -1, magic = 0;
+
+	memset(f, 0, sizeof(*f));
+	if ((fp = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%31s %1099s", key, val) != 2)
+			continue;
+		if (strcmp(key, "hvd-watchdog-feed") == 0)
+			magic = 1;
+		else if (strcmp(key, "fed_mono_ns") == 0)
+			f->fed_ns = strtoull(val, NULL, 10);
+		else if (strcmp(key, "deadline_mono_ns") == 0)
+			f->deadline_ns = strtoull(val, NULL, 10);
+		else if (strcmp(key, "hvd_pid") == 0)
+			f->hvd_pid = strtol(val, NULL, 10);
+		else if (strcmp(key, "vm_dir") == 0)
+			snprintf(f->vm_dir, sizeof(f->vm_dir), "%s", val);
+		else if (strcmp(key, "vm") == 0 && f->nvms < FEED_MAX_VMS &&
+		    strlen(val) < NAME_MAX_LEN)
+			snprintf(f->vms[f->nvms++], NAME_MAX_LEN, "%s", val);
+	}
+	if (magic && f->deadline_ns != 0 && f->vm_dir[0] != '\0')
+		rc = 1;
+	fclose(fp);
+	return rc;
+}
+
+/* The pid of VM name's QEMU if it runs, else 0. */
+static pid_t
+vm_pid(const char *vm_dir, const char *name)
+{
+	char path[1200], buf[4096];
+	FILE *fp;
+	long pid = 0;
+	ssize_t n, i;
+	int fd, is_qemu = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/qemu.pid", vm_dir, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(fp);
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	if (strstr(buf, "qemu") != NULL && strstr(buf, name) != NULL)
+		is_qemu = 1;
+	return is_qemu ? (pid_t)pid : 0;
+}
+
+/* Listed VMs whose QEMU runs here. */
+static int
+running(const struct feed *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->nvms; i++)
+		if (vm_pid(f->vm_dir, f->vms[i]) != 0)
+			n++;
+	return n;
+}
+
+static void
+fence(const struct feed *f, uint64_t now)
+{
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < f->nvms; i++) {
+		if ((pid = vm_pid(f->vm_dir, f->vms[i])) == 0)
+			continue;
+		if (kill(pid, SIGKILL) == 0)
+			wlog("FENCE vm %s pid %d killed (%.3f s past the "
+			    "deadline, last feed %.3f s ago)", f->vms[i],
+			    (int)pid, (double)(now - f->deadline_ns) / 1e9,
+			    (double)(now - f->fed_ns) / 1e9);
+		else
+			wlog("FENCE vm %s pid %d: kill: %s", f->vms[i],
+			    (int)pid, strerror(errno));
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hvd-watchdog -f FEED [-p PIDFILE] "
+	    "[-i INTERVAL_MS]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *feedp = NULL, *pidp = NULL;
+	static struct feed f, nf;
+	struct sigaction sa;
+	uint64_t now, interval_ns = 100 * NS_PER_MS;
+	int ch, r, armed = 0, overdue = 0, idle = 0;
+	FILE *fp;
+
+	while ((ch = getopt(argc, argv, "f:p:i:h")) != -1) {
+		switch (ch) {
+		case 'f':
+			feedp = optarg;
+			break;
+		case 'p':
+			pidp = optarg;
+			break;
+		case 'i':
+			interval_ns = strtoull(optarg, NULL, 10) * NS_PER_MS;
+			if (interval_ns == 0 || interval_ns > NS_PER_S) {
+				fprintf(stderr, "hvd-watchdog: -i: 1..1000 "
+				    "ms\n");
+				return 1;
+			}
+			break;
+		default:
+			usage();
+			return ch == 'h' ? 0 : 1;
+		}
+	}
+	if (feedp == NULL || optind != argc) {
+		usage();
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (pidp != NULL) {
+		if ((fp = fopen(pidp, "w")) == NULL) {
+			fprintf(stderr, "hvd-watchdog: %s: %s\n", pidp,
+			    strerror(errno));
+			return 1;
+		}
+		fprintf(fp, "%d\n", (int)getpid());
+		fclose(fp);
+	}
+	wlog("started, feed %s", feedp);
+	while (!wd_quit) {
+		/* A missing or torn file keeps the last good feed. */
+		if ((r = feed_read(feedp, &nf)) == 1)
+			f = nf;
+		else if (armed)
+			r = 1;
+		now = clock_mono_ns();
+		if (r == 1 && f.nvms > 0) {
+			if (!armed)
+				wlog("armed (%d HA VMs, deadline in %.3f s)",
+				    f.nvms, ((double)f.deadline_ns -
+				    (double)now) / 1e9);
+			armed = 1;
+			if (now > f.deadline_ns) {
+				if (!overdue)
+					wlog("deadline passed %.3f s ago: "
+					    "fencing", (double)(now -
+					    f.deadline_ns) / 1e9);
+				overdue = 1;
+				fence(&f, now);
+			} else if (overdue) {
+				wlog("fed again: deadline in %.3f s",
+				    (double)(f.deadline_ns - now) / 1e9);
+				overdue = 0;
+			}
+		} else if (r == 1 && armed) {
+			wlog("disarmed (no HA VM)");
+			armed = 0;
+		}
+		if (f.hvd_pid > 1 && kill((pid_t)f.hvd_pid, 0) == -1 &&
+		    errno == ESRCH && running(&f) == 0) {
+			wlog("hvd %ld is gone and no HA VM runs: exiting",
+			    f.hvd_pid);
+			break;
+		}
+		if (r == 0 && ++idle > 600) {
+			wlog("no feed for 60 s: exiting");
+			break;
+		}
+		if (r != 0)
+			idle = 0;
+		clock_sleep_ns(interval_ns);
+	}
+	if (wd_quit)
+		wlog("signal %d: exiting", (int)wd_quit);
+	if (pidp != NULL)
+		unlink(pidp);
+	return 0;
+}
