@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_hvd_cluster: three hvd nodes in their own network namespaces form a
-# cluster on real etcd through hvctl (create + 2 joins); cluster status
+# cluster on real etcd through hvctl (create + 2 joins; joins with a wrong
+# fingerprint, a wrong token or a malformed pin change nothing); cluster status
 # shows 3 members, quorum and 3 nodes online; the API refuses requests
 # without a token, with a wrong token, with an audit token on a write,
 # with malformed/mistyped/unknown-field JSON and oversized bodies, with
@@ -18,7 +19,25 @@ for i in 1 2 3; do hvd_start $i || fail "hvd $i did not start"; done
 
 hvctl_on 1 cluster status | grep -q "not in a cluster" ||
     fail "a fresh node is in no cluster"
-hvd_form_cluster lab || fail "cluster did not form"
+out=$(hvctl_on 1 --json cluster create lab) || fail "cluster create"
+HVD_TOKEN=$(echo "$out" | json_field token)
+HVD_FP=$(echo "$out" | json_field fingerprint)
+# Refused joins change nothing: a wrong fingerprint (the client refuses
+# the server), a wrong token (401 from node1), a bad fingerprint form.
+BADFP="sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+hvctl_on 2 cluster join "$(hvd_addr 1)" --token "$HVD_TOKEN" --fingerprint "$BADFP" 2>/dev/null &&
+    fail "a join with a wrong fingerprint is refused"
+out=$(hvctl_on 2 cluster join "$(hvd_addr 1)" --token "hvd.0000000000000000.$(printf '%064d' 0)" \
+    --fingerprint "$HVD_FP" 2>&1) && fail "a join with a wrong token is refused"
+echo "$out" | grep -q 401 || fail "401 passed through for a wrong token: $out"
+hvctl_on 2 cluster join "$(hvd_addr 1)" --token "$HVD_TOKEN" --fingerprint "abc" 2>&1 | grep -q 400 ||
+    fail "a malformed fingerprint is 400"
+hvctl_on 2 cluster status | grep -q "not in a cluster" || fail "node2 is still in no cluster"
+hvctl_on 1 --json cluster status | grep -q '"expected_votes":[[:space:]]*1' || fail "node1 still has 1 member"
+for i in 2 3; do
+	hvctl_on $i cluster join "$(hvd_addr 1)" --token "$HVD_TOKEN" --fingerprint "$HVD_FP" ||
+	    fail "node$i joins"
+done
 echo "cluster formed; fingerprint $HVD_FP"
 
 st=$(hvctl_on 3 --json cluster status) || fail "status on node 3"
@@ -63,7 +82,9 @@ printf '{"role": "audit"}' >"$HVD_TMP/ok.json"
 req 401 "" POST /api/v1/tokens "$HVD_TMP/ok.json"
 req 401 "" GET /api/v1/nodes
 req 401 "hvd.0000000000000000.$(printf '%064d' 0)" POST /api/v1/tokens "$HVD_TMP/ok.json"
-req 401 "${HVD_TOKEN%?}0" GET /api/v1/nodes
+# The admin token with its last hex digit changed (never the same token).
+case "$HVD_TOKEN" in *0) WRONG="${HVD_TOKEN%?}1" ;; *) WRONG="${HVD_TOKEN%?}0" ;; esac
+req 401 "$WRONG" GET /api/v1/nodes
 req 401 "not-a-token" GET /api/v1/nodes
 req 403 "$AUDIT" POST /api/v1/tokens "$HVD_TMP/ok.json"
 req 403 "$AUDIT" DELETE "/api/v1/tokens/$(echo "$HVD_TOKEN" | cut -d. -f2)"
