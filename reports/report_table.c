@@ -52,7 +52,7 @@ static const struct {
 } key_metrics[] = {
 	{ "downtime_ms", "%s ms downtime" },
 	{ "failover_s", "%s s failover" },
-	{ "lost_writes", "%s lost writes" },
+	{ "lost_acked_writes", "%s lost acked writes" },
 	{ "qemu_downtime_ms", "QEMU %s ms" },
 	{ "rebalance_s", "%s s to rebalance" },
 	{ "max_vcpus", "%s vCPUs/VM" },
