@@ -6,7 +6,7 @@
 # QEMU in TCG) with hvlab.ip=198.18.250.2/24 on that tap and a small sparse
 # raw data disk, then checks: the serial ready line, a ping reply (also from
 # another subnet, through hvlab.gw=), and the
-# agent protocol over TCP 7777 (echo, status, ping, unknown command,
+# agent protocol over TCP 7777 (echo, status, ping, arp, unknown command,
 # journal start/ack/read, numbering continued after a restart, journal stop
 # from a second connection, burn), that the records on the disk image read
 # from the host agree with what the guest acknowledged, and that every
@@ -145,6 +145,12 @@ for want in '"name":"testvm"' "\"ip\":\"$addr/24\"" '"disk":"/dev/vda"' \
     '"uptime_ms":[0-9]+'; do
 	echo "$out" | grep -Eq "$want" || fail "status lacks $want"
 done
+# arp: a layer-2 neighbour answers, an absent one does not.
+out=$(agent 'arp 198.18.250.1') || fail "agent arp: no reply"
+echo "$out" | grep -Eq '^yes ([0-9a-f]{2}:){5}[0-9a-f]{2} [0-9]+$' ||
+    fail "arp 198.18.250.1 replied '$out'"
+out=$(agent 'arp 198.18.250.99 300') || fail "agent arp: no reply"
+[ "$out" = "no" ] || fail "arp to an absent address replied '$out'"
 # several requests on one connection, one reply each, in order
 out=$(agent 'ping 1' 'echo two' 'ping 3' | tr '\n' ' ')
 [ "$out" = "pong 1 two pong 3 " ] || fail "pipelined requests gave '$out'"
