@@ -18,15 +18,21 @@
  *   5. fork the agent (which prints the ready line once it listens), load
  *      the remaining modules (virtio_blk) meanwhile, create
  *      GUEST_MODULES_DONE, broadcast a gratuitous ARP once eth0 has
- *      carrier; then reap children forever, restarting the agent should
- *      it exit.
+ *      carrier, fork the power-button watcher (6.); then reap children
+ *      forever, restarting the agent should it exit.
+ *   6. the ACPI power button (QEMU's system_powerdown, hvd's "vm
+ *      shutdown"): the button and evdev modules give it an input device;
+ *      a child reads every /dev/input/event* and, on KEY_POWER, syncs the
+ *      disks and powers the machine off (QEMU then exits).
  *
  * guest_init() returns only in the forked agent child.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <linux/ethtool.h>
+#include <linux/input.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/ethernet.h>
@@ -39,7 +45,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -356,6 +364,53 @@ fail:
 		close(s);
 }
 
+/* Child: wait for KEY_POWER on any input device, then sync and power off. */
+static void
+init_power_button(void)
+{
+	struct pollfd pfd[8];
+	struct input_event ev;
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int i, n = 0;
+
+	dir = opendir("/dev/input");
+	while (dir != NULL && n < 8 && (d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, "event", 5) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/dev/input/%s", d->d_name);
+		pfd[n].fd = open(path, O_RDONLY | O_CLOEXEC);
+		pfd[n].events = POLLIN;
+		if (pfd[n].fd >= 0)
+			n++;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (n == 0) {
+		init_say("power button: no input device (ACPI shutdown "
+		    "ignored)");
+		_exit(1);
+	}
+	for (;;) {
+		if (poll(pfd, (nfds_t)n, -1) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			if (read(pfd[i].fd, &ev, sizeof(ev)) != sizeof(ev))
+				continue;
+			if (ev.type == EV_KEY && ev.code == KEY_POWER &&
+			    ev.value == 1) {
+				init_say("power button: powering off");
+				sync();
+				reboot(RB_POWER_OFF);
+				_exit(1);
+			}
+		}
+	}
+}
+
 static pid_t
 init_spawn_agent(void)
 {
@@ -394,7 +449,14 @@ guest_init(struct guest_net *net)
 			continue;
 		init_module_load(line);
 		init_step(line);
-		if (strstr(line, "/virtio_net.ko") && s >= 0) {
+		/* virtio_net, or e1000 for a NIC model e1000 (mkinitrd.sh
+		 * lists it right after virtio_net): eth0 up then. */
+		if (strstr(line, "/virtio_net.ko") && s >= 0 &&
+		    if_nametoindex("eth0") != 0) {
+			net_up = init_eth0_up(s);
+			break;
+		}
+		if (strstr(line, "/e1000.ko") && s >= 0) {
 			net_up = init_eth0_up(s);
 			break;
 		}
@@ -431,6 +493,10 @@ guest_init(struct guest_net *net)
 	init_step("modules loaded");
 	if (net_up && net->gn_ip[0])
 		init_announce("eth0", net->gn_ip);
+	if (fork() == 0) {
+		init_power_button();
+		_exit(1);
+	}
 	if (init_shell && fork() == 0) {
 		/* hvlab.shell=1: a busybox shell on the console (-serial stdio
 		 * or a pty), for looking around a guest by hand. */

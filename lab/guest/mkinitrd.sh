@@ -4,8 +4,8 @@
 # The archive holds: the static guest agent as /bin/agent and /init (run
 # as PID 1 it brings the guest up, see guest_init.c); static busybox from
 # the installed busybox-static package with a symlink per applet (a shell
-# and tools for looking around a guest: hvlab.shell=1); the virtio modules
-# of the kernel unpacked by fetch-kernel.sh under OUTDIR/kernel, ordered by
+# and tools for looking around a guest: hvlab.shell=1); the virtio, ACPI button
+# and evdev modules of the kernel unpacked by fetch-kernel.sh under OUTDIR/kernel, ordered by
 # its modules.dep so that every module follows its dependencies (network
 # first: its link-watch delay starts as soon as eth0 is up), listed in
 # /etc/modules.
@@ -20,7 +20,11 @@ agent=${2:?usage: mkinitrd.sh OUTDIR AGENT}
 busybox=${BUSYBOX:-/bin/busybox}
 
 # Driver modules wanted, in load order; their dependencies come first.
-WANT="virtio_pci virtio_net virtio_blk"
+# button + evdev: the ACPI power button as an input device, which PID 1
+# watches to power off on QEMU's system_powerdown (guest_init.c).
+# e1000: for VMs whose NIC model is e1000 (guest_init.c brings eth0 up
+# after virtio_net when that made one, else after e1000).
+WANT="virtio_pci virtio_net e1000 virtio_blk button evdev"
 
 die() { echo "mkinitrd: $*" >&2; exit 1; }
 

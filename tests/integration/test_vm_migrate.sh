@@ -8,7 +8,8 @@
 #     and back, answering ping after each move; the source QEMU and its tap
 #     are gone afterwards;
 #   - a migration whose target QEMU is killed mid-way fails and leaves the
-#     VM running on the source, still answering ping.
+#     VM running on the source, still answering ping;
+#   - an ACPI shutdown (power button) powers the guest off and QEMU exits.
 set -u
 . "$(dirname "$0")/lib_vm.sh"
 vt_skip_unless_ready
@@ -71,9 +72,13 @@ echo "migration failed as it should: $(cat "$VT/fail.out")"
 vt_vmtool B cleanup vm1 || vt_die "cleanup of the dead target"
 vt_ping_ok 3 || vt_die "vm1 does not answer ping after the failed migration"
 
-vt_log "stop vm1"
-vt_vmtool A stop vm1 || vt_die "stop"
-[ "$(vt_vmtool A status vm1)" = stopped ] || vt_die "vm1 still runs after stop"
+# (vm_stop, QMP quit, is what `migrate` does to each source QEMU above.)
+vt_log "ACPI shutdown of vm1 (power button: the guest powers off)"
+vt_vmtool A shutdown vm1 60000 || vt_die "ACPI shutdown of vm1 failed"
+[ "$(vt_vmtool A status vm1)" = stopped ] || \
+    vt_die "vm1 still runs after the ACPI shutdown"
+grep -q "power button: powering off" "$VT/runA/vm1/serial.log" || \
+    vt_die "the guest did not log its power-off"
 vt_vmtool A cleanup vm1 || vt_die "cleanup"
 echo "ok"
 exit 0
