@@ -1179,75 +1179,140 @@ builtin_architecture(struct sctx *s, char *err)
 	return 0;
 }
 
+/* One VM of a boot batch. */
+struct boot_one {
+	const char *b_vm, *b_host, *b_machine;
+	int b_vcpus, b_memory_mib;
+	int b_result;			/* 1 booted, 0 did not */
+	double b_boot_s;		/* start to first reply */
+	char b_why[ERR_LEN];		/* when it did not */
+	int b_started;
+	uint64_t b_t0;
+	char b_addr[64];
+};
+
 /*
- * Boot one VM and see whether it answers ping from the station within
- * timeout; then remove it.  1 = it booted (*boot_s = start to first
- * reply), 0 = it did not (why says what the platform or the wait said),
- * DRIVER_UNSUPPORTED, or -1 when the runner itself failed.
+ * Boot n VMs at once and see which answer ping from the station within
+ * timeout; then remove them.  Each b[i].b_result is 1 (booted, b_boot_s =
+ * start to first reply) or 0 (b_why says what the platform or the wait
+ * said).  Returns 0, DRIVER_UNSUPPORTED (b[0].b_why), or -1 when the
+ * runner itself failed.
+ */
+static int
+boot_batch(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_spec sp;
+	struct drv_task t;
+	char cmdline[512], a[64], e[ERR_LEN];
+	uint64_t end;
+	size_t i, left = 0;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		struct boot_one *x = &b[i];
+
+		x->b_result = 0;
+		x->b_started = 0;
+		memset(&sp, 0, sizeof(sp));
+		sp.v_name = x->b_vm;
+		sp.v_host = x->b_host;
+		sp.v_vcpus = x->b_vcpus;
+		sp.v_memory_mib = x->b_memory_mib;
+		sp.v_machine = x->b_machine;
+		if (guest_prepare(s, x->b_vm, -1, &sp, cmdline,
+		    sizeof(cmdline), x->b_why) == -1)
+			return err_set(b[0].b_why, "%s", x->b_why), -1;
+		progress(s->rc, "run %zu: boot %s (%d vCPU, %d MiB%s%s)",
+		    s->runno, x->b_vm, x->b_vcpus, x->b_memory_mib,
+		    x->b_machine ? ", " : "", x->b_machine ? x->b_machine :
+		    "");
+		drv_task_init(&t);
+		r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t,
+		    x->b_why), &t, TASK_TIMEOUT_NS, x->b_why);
+		if (r == DRIVER_UNSUPPORTED) {
+			snprintf(b[0].b_why, sizeof(b[0].b_why), "%s",
+			    x->b_why);
+			n = i;	/* remove what was made, then say so */
+			left = (size_t)-1;
+			break;
+		}
+		if (r != 0)
+			continue;
+		vm_track(s->rc, x->b_vm, 1);
+		x->b_t0 = clock_mono_ns();
+		drv_task_init(&t);
+		if (drv_finish(s->rc, ops->vm_start(s->rc->drv, x->b_vm, &t,
+		    x->b_why), &t, TASK_TIMEOUT_NS, x->b_why) != 0)
+			continue;
+		snprintf(a, sizeof(a), "vm:%s", x->b_vm);
+		if (resolve_addr(s, a, x->b_addr, sizeof(x->b_addr),
+		    x->b_why) == -1)
+			continue;
+		x->b_started = 1;
+		left++;
+	}
+	/* Round robin until each answered or the time is up. */
+	end = clock_mono_ns() + timeout;
+	while (left != (size_t)-1 && left > 0 && !runner_stop &&
+	    clock_mono_ns() < end)
+		for (i = 0; i < n; i++) {
+			struct boot_one *x = &b[i];
+
+			if (!x->b_started || x->b_result)
+				continue;
+			if (ping_once(s, x->b_addr, e) == 1) {
+				x->b_result = 1;
+				x->b_boot_s = (double)(clock_mono_ns() -
+				    x->b_t0) / 1e9;
+				left--;
+			}
+		}
+	for (i = 0; i < n; i++) {
+		struct boot_one *x = &b[i];
+
+		if (x->b_started && !x->b_result)
+			err_set(x->b_why, "no answer to ping within %llu s",
+			    (unsigned long long)(timeout / NS_PER_S));
+		drv_task_init(&t);
+		if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, x->b_vm, 1, &t,
+		    e), &t, TASK_TIMEOUT_NS, e) != 0)
+			log_debug("stop %s: %s", x->b_vm, e);
+		drv_task_init(&t);
+		if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, x->b_vm, &t,
+		    e), &t, TASK_TIMEOUT_NS, e) == 0)
+			vm_track(s->rc, x->b_vm, 0);
+		else
+			log_debug("delete %s: %s (deleted again at teardown)",
+			    x->b_vm, e);
+	}
+	return left == (size_t)-1 ? DRIVER_UNSUPPORTED : 0;
+}
+
+/*
+ * Boot one VM (boot_batch of one): 1 = it booted (*boot_s = start to
+ * first reply), 0 = it did not (why), DRIVER_UNSUPPORTED, or -1.
  */
 static int
 boot_try(struct sctx *s, const char *vm, const char *host, int vcpus,
     int memory_mib, const char *machine, uint64_t timeout, double *boot_s,
     char *why)
 {
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	struct drv_vm_spec sp;
-	struct drv_task t;
-	char cmdline[512], addr[64], e[ERR_LEN];
-	uint64_t t0, end;
-	int r, booted = 0;
+	struct boot_one b;
+	int r;
 
-	memset(&sp, 0, sizeof(sp));
-	sp.v_name = vm;
-	sp.v_host = host;
-	sp.v_vcpus = vcpus;
-	sp.v_memory_mib = memory_mib;
-	sp.v_machine = machine;
-	if (guest_prepare(s, vm, -1, &sp, cmdline, sizeof(cmdline), why) ==
-	    -1)
-		return -1;
-	progress(s->rc, "run %zu: boot %s (%d vCPU, %d MiB%s%s)", s->runno,
-	    vm, vcpus, memory_mib, machine ? ", " : "", machine ? machine : "");
-	drv_task_init(&t);
-	r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, why), &t,
-	    TASK_TIMEOUT_NS, why);
+	memset(&b, 0, sizeof(b));
+	b.b_vm = vm;
+	b.b_host = host;
+	b.b_vcpus = vcpus;
+	b.b_memory_mib = memory_mib;
+	b.b_machine = machine;
+	r = boot_batch(s, &b, 1, timeout);
+	snprintf(why, ERR_LEN, "%s", b.b_why);
 	if (r != 0)
-		return r == DRIVER_UNSUPPORTED ? r : 0;
-	vm_track(s->rc, vm, 1);
-	t0 = clock_mono_ns();
-	drv_task_init(&t);
-	r = drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, why), &t,
-	    TASK_TIMEOUT_NS, why);
-	if (r == 0) {
-		snprintf(addr, sizeof(addr), "vm:%s", vm);
-		end = t0 + timeout;
-		for (;;) {
-			char a[64];
-
-			if (resolve_addr(s, addr, a, sizeof(a), why) == 0 &&
-			    ping_once(s, a, e) == 1) {
-				booted = 1;
-				*boot_s = (double)(clock_mono_ns() - t0) / 1e9;
-				break;
-			}
-			if (runner_stop || clock_mono_ns() >= end) {
-				err_set(why, "no answer to ping within %llu s",
-				    (unsigned long long)(timeout / NS_PER_S));
-				break;
-			}
-		}
-	}
-	drv_task_init(&t);
-	if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, vm, 1, &t, e), &t,
-	    TASK_TIMEOUT_NS, e) != 0)
-		log_debug("stop %s: %s", vm, e);
-	drv_task_init(&t);
-	if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, vm, &t, e), &t,
-	    TASK_TIMEOUT_NS, e) == 0)
-		vm_track(s->rc, vm, 0);
-	else
-		log_warnx("delete %s: %s (deleted again at teardown)", vm, e);
-	return booted;
+		return r;
+	*boot_s = b.b_boot_s;
+	return b.b_result;
 }
 
 static long
@@ -1371,24 +1436,33 @@ builtin_virt_methods(struct sctx *s, char *err)
 		{ "pc", "full virtualization (i440fx, PCI virtio)" },
 		{ "microvm", "paravirtual machine (microvm, virtio-mmio)" },
 	};
-	char vm[SUITE_NAME_MAX], why[ERR_LEN], text[1024] = "";
-	double boot_s;
+	enum { NM = sizeof(methods) / sizeof(methods[0]) };
+	struct boot_one b[NM];
+	char vm[NM][SUITE_NAME_MAX], why[ERR_LEN], text[1024] = "";
 	size_t i;
 	int r, n = 0;
 
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		snprintf(vm, sizeof(vm), "vmeth-%s", methods[i].machine);
-		r = boot_try(s, vm, s->rc->hosts[0].h_name, 1, 128,
-		    methods[i].machine, 60 * NS_PER_S, &boot_s, why);
-		if (r == -1 || r == DRIVER_UNSUPPORTED)
-			return err_set(err, "%s", why), r;
-		if (r == 0 && i == 0)
-			return err_set(err, "%s, the default, does not boot: "
-			    "%s", methods[i].label, why);
-		n += r;
+	/* All three at once: one wait instead of three. */
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < NM; i++) {
+		snprintf(vm[i], sizeof(vm[i]), "vmeth-%s", methods[i].machine);
+		b[i].b_vm = vm[i];
+		b[i].b_host = s->rc->hosts[0].h_name;
+		b[i].b_vcpus = 1;
+		b[i].b_memory_mib = 128;
+		b[i].b_machine = methods[i].machine;
+	}
+	r = boot_batch(s, b, NM, 90 * NS_PER_S);
+	if (r == -1 || r == DRIVER_UNSUPPORTED)
+		return err_set(err, "%s", b[0].b_why), r;
+	if (!b[0].b_result)
+		return err_set(err, "%s, the default, does not boot: %s",
+		    methods[0].label, b[0].b_why);
+	for (i = 0; i < NM; i++) {
+		n += b[i].b_result;
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
 		    "%s%s: %s", *text ? "; " : "", methods[i].label,
-		    r ? "boots" : "does not boot");
+		    b[i].b_result ? "boots" : "does not boot");
 	}
 	snprintf(text + strlen(text), sizeof(text) - strlen(text),
 	    "; containers: %s", driver_supports(s->rc->drv, "containers",
