@@ -60,7 +60,7 @@ mkdirs(const char *path, char *err)
 }
 
 static void
-print_summary(const struct results *rs, const char *out)
+print_summary(const struct results *rs, const char *out, double wall_s)
 {
 	size_t i;
 	double total = 0;
@@ -75,6 +75,9 @@ print_summary(const struct results *rs, const char *out)
 		    verdict_name(s->s_verdict), s->s_duration_s, s->s_reason);
 	}
 	printf("%-16s %-11s %6.1f s\n", "total", "", total);
+	/* The rest: lab up and down, teardown of VMs, reports. */
+	printf("%-16s %-11s %6.1f s  (lab up/down, teardown and reports "
+	    "included)\n", "wall", "", wall_s);
 	printf("results: %s/results.json\nreport:  %s/report.md, "
 	    "%s/report.html\n", out, out, out);
 }
@@ -104,6 +107,7 @@ run_cmd_main(int argc, char **argv)
 	char err[ERR_LEN], out[4096], self[4096], path[4200], ts[32];
 	size_t nnames = 0, nsel = 0, i;
 	int ch, check_only = 0, rc = 1, interrupted = 0;
+	uint64_t t0 = 0;
 	ssize_t sl;
 	long l;
 	char *end;
@@ -245,6 +249,7 @@ run_cmd_main(int argc, char **argv)
 	rs->rs_accel = strdup(access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" :
 	    "tcg");
 
+	t0 = clock_mono_ns();
 	if (runner_run(&ro, sel, nsel, rs, &interrupted, err) == -1) {
 		fprintf(stderr, "hvlab run: %s\n", err);
 		goto out;
@@ -264,7 +269,7 @@ run_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab run: report: %s\n", err);
 		goto out;
 	}
-	print_summary(rs, out);
+	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
 	rc = 0;
 	for (i = 0; i < rs->rs_nscen; i++)
 		if (rs->rs_scen[i].s_verdict == VERDICT_FAIL ||
