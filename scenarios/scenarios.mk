@@ -2,3 +2,5 @@
 HVLAB_MAIN     := scenarios/hvlab.c
 SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 	scenarios/drivers/driver.c scenarios/drivers/ref.c
+# Built-in scenarios in their own files (issue 8: bonding).
+SCENARIOS_SRCS += scenarios/bonding.c

@@ -33,7 +33,8 @@ const char *const suite_features[] = {
 
 const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
-	"architecture", "guest-os", "resources", "network", NULL
+	"architecture", "guest-os", "resources", "network", "bonding",
+	NULL
 };
 
 /*
@@ -682,9 +683,11 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		for (i = 0; i < sc->sc_nprobes; i++)
 			if (strcmp(sc->sc_probes[i], "ping") != 0 &&
 			    strcmp(sc->sc_probes[i], "tcp") != 0 &&
-			    strcmp(sc->sc_probes[i], "write") != 0)
+			    strcmp(sc->sc_probes[i], "write") != 0 &&
+			    strcmp(sc->sc_probes[i], "throughput") != 0)
 				ld_error(ld, node_line(v), "scenario %s: "
-				    "unknown probe '%s' (ping, tcp, write)",
+				    "unknown probe '%s' (ping, tcp, write, "
+				    "throughput)",
 				    sc->sc_name ? sc->sc_name : "?",
 				    sc->sc_probes[i]);
 	}

@@ -1,0 +1,412 @@
+/*
+ * bonding.c - the `bonding` built-in scenario (bonding.h): the NIC-unplug
+ * drill per bond mode with the ping probe from the station, and the
+ * throughput runs with the throughput probe between two lab hosts.
+ *
+ * Lab actions (inject, lab status, the cable caps on the switch and on
+ * host A's cables) go through hvlab's own command line and `lab exec`, like
+ * the runner's; the bond mode goes through the platform's driver.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "probes/ping.h"
+#include "probes/probe_ns.h"
+#include "probes/throughput.h"
+#include "scenarios/bonding.h"
+
+#define CMD_MS 60000
+#define TASK_NS (5 * 60 * NS_PER_S)
+#define SINK_PORT 5299
+
+static const char *const modes[] = { "active-backup", "balance-slb",
+	"balance-tcp" };
+
+static int
+stopped(const struct bonding_env *e)
+{
+	return e->stop != NULL && *e->stop;
+}
+
+/* Sleep ns, in slices, until stopped. */
+static int
+nap(const struct bonding_env *e, uint64_t ns)
+{
+	uint64_t end = clock_mono_ns() + ns;
+
+	while (!stopped(e) && clock_mono_ns() < end)
+		clock_sleep_ns(50 * NS_PER_MS);
+	return stopped(e) ? -1 : 0;
+}
+
+static int
+inject(const struct bonding_env *e, const char *what, const char *host,
+    const char *nic, char *err)
+{
+	const char *argv[] = { e->self, "inject", what, host, nic, "--lab",
+		e->env->e_lab, NULL };
+
+	if (proc_run(argv, NULL, CMD_MS, NULL, err) < 0)
+		return err_prefix(err, "inject %s %s %s", what, host, nic);
+	return 0;
+}
+
+/* The member of host's bond that carries traffic now ("eth0" if none). */
+static int
+active_nic(const struct bonding_env *e, const char *host, char *nic,
+    size_t len, char *err)
+{
+	const char *argv[] = { e->self, "lab", "status", "--lab",
+		e->env->e_lab, "--json", NULL };
+	struct proc_result r;
+	cJSON *doc = NULL, *h;
+	const char *a = NULL;
+	int rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(nic, len, "eth0");
+	if (proc_run(argv, NULL, CMD_MS, &r, err) < 0)
+		goto out;
+	if ((doc = json_parse_buf(r.out, r.out_len, err)) == NULL)
+		goto out;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(doc, "hosts")) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(h, "name");
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, host) == 0 &&
+		    json_get_string(h, "active_nic", JSON_OPTIONAL, &a,
+		    err) == 0 && a != NULL)
+			snprintf(nic, len, "%s", a);
+	}
+	rc = 0;
+out:
+	proc_result_free(&r);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* `lab exec NODE -- ovs-vsctl ARGS` */
+static int
+vsctl(const struct bonding_env *e, const char *node, const char *const *args,
+    char **out, char *err)
+{
+	const char *argv[24];
+	int n = 0;
+
+	argv[n++] = "ovs-vsctl";
+	argv[n++] = "--timeout=20";
+	while (*args != NULL && n < 23)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	if (e->env->e_exec == NULL)
+		return err_set(err, "no lab exec");
+	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
+}
+
+/*
+ * One event: ping A from the station, 1 s in do the inject, keep pinging
+ * `after`; metrics PREFIX_downtime_ms and PREFIX_lost.
+ */
+static int
+ping_event(const struct bonding_env *e, const struct bonding_params *p,
+    const char *prefix, const char *what, const char *nic, uint64_t after,
+    struct metrics *m, char *err)
+{
+	struct probe_ping_opts o;
+	struct probe_ping_result r;
+	struct probe_ping *pp;
+	char name[96], e2[ERR_LEN];
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.target = e->a->h_addr;
+	o.netns = e->env->e_station_netns;
+	o.interval_ns = p->interval_ns;
+	if ((pp = probe_ping_start(&o, err)) == NULL)
+		return err_prefix(err, "ping %s", o.target);
+	rc = nap(e, NS_PER_S);
+	if (rc == 0)
+		rc = inject(e, what, e->a->h_name, nic, err);
+	if (rc == 0)
+		nap(e, after);
+	if (probe_ping_stop(pp, &r, rc == 0 ? err : e2) < 0)
+		return -1;
+	if (rc == 0) {
+		snprintf(name, sizeof(name), "%s_downtime_ms", prefix);
+		metrics_set(m, name, (double)r.pr_stats.st_downtime.g_len_ns /
+		    1e6);
+		snprintf(name, sizeof(name), "%s_lost", prefix);
+		metrics_set(m, name, (double)r.pr_stats.st_lost);
+		log_info("bonding: %s %s %s: %llu of %llu lost, downtime "
+		    "%.1f ms", what, e->a->h_name, nic,
+		    (unsigned long long)r.pr_stats.st_lost,
+		    (unsigned long long)r.pr_stats.st_sent,
+		    (double)r.pr_stats.st_downtime.g_len_ns / 1e6);
+	}
+	probe_ping_result_free(&r);
+	return rc;
+}
+
+static int
+set_mode(const struct bonding_env *e, const char *host, const char *mode,
+    char *err)
+{
+	struct drv_task t;
+	int rc;
+
+	drv_task_init(&t);
+	rc = e->drv->d_ops->bond_set(e->drv, host, mode, &t, err);
+	if (rc != 0)
+		return rc;
+	if (!t.t_done)
+		return driver_task_wait(e->drv, &t, TASK_NS, e->stop, err);
+	return t.t_failed ? err_set(err, "%s", t.t_status) : 0;
+}
+
+static int
+drill(const struct bonding_env *e, const struct bonding_params *p,
+    const char *mode, struct metrics *m, char *err)
+{
+	char pfx[64], key[96], nic[16], other[16];
+	int rc;
+
+	if ((rc = set_mode(e, e->a->h_name, mode, err)) != 0)
+		return rc == DRIVER_UNSUPPORTED ? rc :
+		    err_prefix(err, "bond mode %s on %s", mode, e->a->h_name);
+	/* LACP (fast) renegotiates and the switch learns again. */
+	if (nap(e, 4 * NS_PER_S) < 0)
+		return err_set(err, "interrupted");
+	if (active_nic(e, e->a->h_name, nic, sizeof(nic), err) < 0)
+		return -1;
+	snprintf(other, sizeof(other), "eth%d", strcmp(nic, "eth0") == 0);
+	snprintf(pfx, sizeof(pfx), "%s", mode);
+	for (char *c = pfx; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	snprintf(key, sizeof(key), "%s_unplug", pfx);
+	if (ping_event(e, p, key, "nic-unplug", nic, 2 * NS_PER_S, m,
+	    err) < 0)
+		goto fail;
+	snprintf(key, sizeof(key), "%s_plug", pfx);
+	if (ping_event(e, p, key, "nic-plug", nic, 3 * NS_PER_S, m, err) < 0)
+		goto fail;
+	snprintf(key, sizeof(key), "%s_unplug2", pfx);
+	if (ping_event(e, p, key, "nic-unplug", other, 2 * NS_PER_S, m,
+	    err) < 0)
+		goto fail;
+	if (inject(e, "nic-plug", e->a->h_name, other, err) < 0)
+		return -1;
+	return nap(e, 3 * NS_PER_S) < 0 ? err_set(err, "interrupted") : 0;
+fail:
+	{
+		char e2[ERR_LEN];
+
+		inject(e, "nic-plug", e->a->h_name, nic, e2);
+		inject(e, "nic-plug", e->a->h_name, other, e2);
+	}
+	return -1;
+}
+
+/* ---- throughput ---- */
+
+struct sink {
+	const char *netns;
+	int flows;
+	long timeout_ms;
+	int rc;
+	char err[ERR_LEN];
+};
+
+static void *
+sink_main(void *arg)
+{
+	struct sink *s = arg;
+	int back = -1;
+	char e2[ERR_LEN];
+
+	s->rc = -1;
+	if (probe_ns_enter(s->netns, &back, s->err) < 0)
+		return NULL;
+	/* Ends by itself when the source never comes. */
+	s->rc = probe_tput_serve(NULL, SINK_PORT, s->flows, s->timeout_ms,
+	    NULL, s->err);
+	probe_ns_leave(back, e2);
+	return NULL;
+}
+
+static int
+tput(const struct bonding_env *e, const struct bonding_params *p, int flows,
+    struct probe_tput_result *r, char *err)
+{
+	struct probe_tput_opts o;
+	struct sink s;
+	pthread_t th;
+	int rc = -1, tries;
+
+	memset(&s, 0, sizeof(s));
+	s.netns = e->b->h_netns;
+	s.flows = flows;
+	s.timeout_ms = (long)(p->tput_ns / NS_PER_MS) + 30000;
+	if (pthread_create(&th, NULL, sink_main, &s) != 0)
+		return err_set(err, "throughput: no sink thread");
+	memset(&o, 0, sizeof(o));
+	o.to = e->b->h_addr;
+	o.port = SINK_PORT;
+	o.flows = flows;
+	o.duration_ns = p->tput_ns;
+	o.netns = e->a->h_netns;
+	for (tries = 0; tries < 20 && rc != 0 && !stopped(e); tries++) {
+		if ((rc = probe_tput_run(&o, r, err)) != 0)
+			clock_sleep_ns(100 * NS_PER_MS);
+	}
+	pthread_join(th, NULL);
+	if (rc == 0 && s.rc != 0)
+		rc = err_set(err, "throughput sink on %s: %s", e->b->h_name,
+		    s.err);
+	return rc == 0 ? 0 : err_prefix(err, "throughput %s -> %s",
+	    e->a->h_name, e->b->h_name);
+}
+
+/* Cap (rate > 0) or uncap (0) host A's cables (its bond's QoS) and the
+ * switch's cables toward host B (its LACP bond on the switch). */
+static int
+caps(const struct bonding_env *e, int rate_mbit, char *err)
+{
+	char q[96];
+	const char *set_a[] = { "set", "port", "bond0", "qos=@q", "--",
+		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
+	const char *set_b[] = { "set", "port", e->b->h_name, "qos=@q", "--",
+		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
+	const char *clr_a[] = { "clear", "port", "bond0", "qos", NULL };
+	const char *clr_b[] = { "clear", "port", e->b->h_name, "qos", NULL };
+
+	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
+	    (unsigned long long)rate_mbit * 1000000ULL);
+	if (rate_mbit > 0)
+		return vsctl(e, e->a->h_name, set_a, NULL, err) < 0 ||
+		    vsctl(e, "sw", set_b, NULL, err) < 0 ? -1 : 0;
+	/* QoS rows are garbage-collected once no port refers to them. */
+	return vsctl(e, e->a->h_name, clr_a, NULL, err) < 0 ||
+	    vsctl(e, "sw", clr_b, NULL, err) < 0 ? -1 : 0;
+}
+
+static int
+rebalance(const struct bonding_env *e, int ms, char *err)
+{
+	char v[64];
+	const char *a[] = { "set", "port", NULL, v, NULL };
+
+	snprintf(v, sizeof(v), "other_config:bond-rebalance-interval=%d", ms);
+	a[2] = e->a->h_name;
+	if (vsctl(e, "sw", a, NULL, err) < 0)
+		return -1;
+	a[2] = e->b->h_name;
+	return vsctl(e, "sw", a, NULL, err);
+}
+
+static int
+throughput(const struct bonding_env *e, const struct bonding_params *p,
+    struct metrics *m, char *err)
+{
+	struct probe_tput_result r;
+	char e2[ERR_LEN], line[160];
+	double lo = 0, hi = 0, v;
+	int rc = -1, i, unplugged = 0;
+
+	if ((rc = set_mode(e, e->a->h_name, "balance-tcp", err)) != 0 ||
+	    (rc = set_mode(e, e->b->h_name, "balance-tcp", err)) != 0)
+		return rc == DRIVER_UNSUPPORTED ? rc : -1;
+	rc = -1;
+	if (rebalance(e, p->rebalance_ms, err) < 0 ||
+	    caps(e, p->rate_mbit, err) < 0)
+		goto out;
+	metrics_set(m, "throughput_cap_mbps", p->rate_mbit);
+	if (nap(e, 4 * NS_PER_S) < 0)
+		goto out;
+	/* One link: the second cable of both hosts out. */
+	if (inject(e, "nic-unplug", e->a->h_name, "eth1", err) < 0)
+		goto out;
+	unplugged |= 1;
+	if (inject(e, "nic-unplug", e->b->h_name, "eth1", err) < 0)
+		goto out;
+	unplugged |= 2;
+	if (nap(e, 2 * NS_PER_S) < 0 || tput(e, p, p->flows, &r, err) < 0)
+		goto out;
+	probe_tput_summary(&r, line, sizeof(line));
+	log_info("bonding: 1 link: %s", line);
+	metrics_set(m, "throughput_mbps_1link", r.mbps);
+	if (inject(e, "nic-plug", e->a->h_name, "eth1", err) < 0 ||
+	    inject(e, "nic-plug", e->b->h_name, "eth1", err) < 0)
+		goto out;
+	unplugged = 0;
+	if (nap(e, 4 * NS_PER_S) < 0 || tput(e, p, 1, &r, err) < 0)
+		goto out;
+	probe_tput_summary(&r, line, sizeof(line));
+	log_info("bonding: 2 links, 1 flow: %s", line);
+	metrics_set(m, "throughput_mbps_2links_1flow", r.mbps);
+	if (tput(e, p, p->flows, &r, err) < 0)
+		goto out;
+	probe_tput_summary(&r, line, sizeof(line));
+	log_info("bonding: 2 links, %d flows: %s", p->flows, line);
+	metrics_set(m, "throughput_mbps_2links_nflows", r.mbps);
+	for (i = 0; i < r.nflows; i++) {
+		v = probe_tput_flow_mbps(&r.flows[i]);
+		if (i == 0 || v < lo)
+			lo = v;
+		if (i == 0 || v > hi)
+			hi = v;
+	}
+	metrics_set(m, "throughput_flow_mbps_min", lo);
+	metrics_set(m, "throughput_flow_mbps_max", hi);
+	metrics_set(m, "throughput_flows", r.nflows);
+	rc = 0;
+out:
+	if (unplugged & 1)
+		inject(e, "nic-plug", e->a->h_name, "eth1", e2);
+	if (unplugged & 2)
+		inject(e, "nic-plug", e->b->h_name, "eth1", e2);
+	if (caps(e, 0, e2) < 0 && rc == 0)
+		rc = err_set(err, "removing the caps: %s", e2);
+	return rc;
+}
+
+int
+bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
+    struct metrics *m, char *err)
+{
+	struct bonding_params p = *pp;
+	size_t i;
+	int rc;
+
+	if (e->drv->d_ops->bond_set == NULL) {
+		err_set(err, "the platform's driver cannot set a bond mode");
+		return DRIVER_UNSUPPORTED;
+	}
+	if (p.flows <= 0)
+		p.flows = 4;
+	if (p.rate_mbit <= 0)
+		p.rate_mbit = 20;
+	if (p.tput_ns == 0)
+		p.tput_ns = 4 * NS_PER_S;
+	if (p.interval_ns == 0)
+		p.interval_ns = 10 * NS_PER_MS;
+	if (p.rebalance_ms <= 0)
+		p.rebalance_ms = 1000;
+	if (e->a->h_netns[0] == '\0' || e->b->h_netns[0] == '\0')
+		return err_set(err, "bonding needs lab hosts with namespaces");
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if ((rc = drill(e, &p, modes[i], m, err)) != 0)
+			return rc;
+	if (p.throughput && (rc = throughput(e, &p, m, err)) != 0)
+		return rc;
+	return 0;
+}
