@@ -29,6 +29,7 @@ migrate_params_default(struct migrate_params *p)
 	p->announce_rounds = -1;
 	p->announce_step_ms = -1;
 	p->announce_after = 0;
+	p->quiesce_ms = 10;
 	p->timeout_ms = 600000;
 	p->poll_ms = 50;
 }
@@ -40,8 +41,8 @@ migrate_params_from_json(const cJSON *obj, struct migrate_params *p,
 	static const char *const keys[] = { "downtime_limit_ms",
 		"max_bandwidth", "announce_initial_ms", "announce_max_ms",
 		"announce_rounds", "announce_step_ms", "announce_after",
-		"timeout_ms", NULL };
-	int64_t t;
+		"timeout_ms", "quiesce_ms", NULL };
+	int64_t t, q;
 
 	if (!cJSON_IsObject(obj))
 		return err_set(err, "migration parameters must be an object");
@@ -62,8 +63,13 @@ migrate_params_from_json(const cJSON *obj, struct migrate_params *p,
 	    &p->announce_after, err) < 0)
 		return -1;
 	t = p->timeout_ms;
-	if (json_get_int(obj, "timeout_ms", JSON_OPTIONAL, &t, err) < 0)
+	q = p->quiesce_ms;
+	if (json_get_int(obj, "timeout_ms", JSON_OPTIONAL, &t, err) < 0 ||
+	    json_get_int(obj, "quiesce_ms", JSON_OPTIONAL, &q, err) < 0)
 		return -1;
+	if (q < 0 || q > 1000)
+		return err_set(err, "'quiesce_ms' must be in 0..1000");
+	p->quiesce_ms = (long)q;
 	if (p->downtime_limit_ms < 1 || p->downtime_limit_ms > 2000000)
 		return err_set(err, "'downtime_limit_ms' must be in "
 		    "1..2000000");
@@ -313,10 +319,35 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
     const char *uri, migrate_progress_fn fn, void *arg,
     struct migrate_result *r, char *err)
 {
+	return migrate_run_quiesced(src, p, uri, fn, arg, NULL, NULL, r, err);
+}
+
+/* Failure: the source's taps up again (when they were taken down), then
+ * the VM running again. */
+static void
+recover_quiesced(struct qmp *src, int was_running, migrate_links_fn links,
+    void *links_arg, int down, char *note, size_t len)
+{
+	char e2[ERR_LEN];
+
+	recover_source(src, was_running, note, len);
+	if (down && links(links_arg, 1, e2) < 0) {
+		size_t n = strlen(note);
+
+		snprintf(note + n, len - n, "; %s", e2);
+	}
+}
+
+int
+migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
+    const char *uri, migrate_progress_fn fn, void *arg,
+    migrate_links_fn links, void *links_arg, struct migrate_result *r,
+    char *err)
+{
 	cJSON *a;
 	char st[32], note[ERR_LEN];
 	uint64_t deadline;
-	int was_running, seen = 0, settle = 0;
+	int was_running, seen = 0, settle = 0, down = 0;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->status, sizeof(r->status), "none");
@@ -337,13 +368,15 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 		return err_set(err, "out of memory");
 	cJSON_AddStringToObject(a, "uri", uri);
 	if (qmp_execute(src, "migrate", a, NULL, CMD_TIMEOUT_MS, err) < 0) {
-		recover_source(src, was_running, note, sizeof(note));
+		recover_quiesced(src, was_running, links, links_arg, down,
+			    note, sizeof(note));
 		return err_prefix(err, "migration to %s", uri);
 	}
 	deadline = clock_mono_ns() + (uint64_t)p->timeout_ms * NS_PER_MS;
 	for (;;) {
 		if (query(src, r, err) < 0) {
-			recover_source(src, was_running, note, sizeof(note));
+			recover_quiesced(src, was_running, links, links_arg, down,
+			    note, sizeof(note));
 			return err_prefix(err, "migration to %s", uri);
 		}
 		/*
@@ -371,15 +404,39 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 		}
 		if ((seen || r->error[0]) && (strcmp(r->status, "failed") == 0 ||
 		    strcmp(r->status, "cancelled") == 0)) {
-			recover_source(src, was_running, note, sizeof(note));
+			recover_quiesced(src, was_running, links, links_arg, down,
+			    note, sizeof(note));
 			return err_set(err, "migration to %s %s: %s%s", uri,
 			    r->status, r->error[0] ? r->error : "no reason "
 			    "given", note);
 		}
 		if (fn != NULL)
 			fn(arg, r);
+		/* First pass over RAM done: quiesce and stop the source. */
+		if (links != NULL && !down && was_running &&
+		    strcmp(r->status, "active") == 0 &&
+		    r->dirty_sync_count >= 2) {
+			if (links(links_arg, 0, err) < 0) {
+				down = 1;	/* some may be down */
+				recover_quiesced(src, was_running, links,
+				    links_arg, down, note, sizeof(note));
+				return err_prefix(err, "migration to %s",
+				    uri);
+			}
+			down = 1;
+			clock_sleep_ns((uint64_t)p->quiesce_ms * NS_PER_MS);
+			if (qmp_execute(src, "stop", NULL, NULL,
+			    CMD_TIMEOUT_MS, err) < 0) {
+				recover_quiesced(src, was_running, links,
+				    links_arg, down, note, sizeof(note));
+				return err_prefix(err, "migration to %s",
+				    uri);
+			}
+			continue;
+		}
 		if (clock_mono_ns() >= deadline) {
-			recover_source(src, was_running, note, sizeof(note));
+			recover_quiesced(src, was_running, links, links_arg, down,
+			    note, sizeof(note));
 			snprintf(r->status, sizeof(r->status), "cancelled");
 			return err_set(err, "migration to %s did not complete "
 			    "within %ld ms: cancelled%s", uri, p->timeout_ms,
@@ -393,6 +450,13 @@ migrate_run(struct qmp *src, const struct migrate_params *p,
 int
 migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, char *err)
+{
+	return migrate_target_wait_fn(tgt, p, timeout_ms, NULL, NULL, err);
+}
+
+int
+migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, migrate_running_fn fn, void *arg, char *err)
 {
 	struct migrate_result r;
 	char st[32];
@@ -454,7 +518,9 @@ migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
 		nmig = qmp_event_queued(tgt, "MIGRATION");
 		nres = qmp_event_queued(tgt, "RESUME");
 	}
-	if (!p->announce_after)
+	if (fn != NULL && fn(arg, err) < 0)
+		return err_prefix(err, "migration target");
+	if (!p->announce_after && fn == NULL)
 		return 0;
 	a = cJSON_CreateObject();
 	if (a == NULL)

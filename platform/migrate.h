@@ -35,6 +35,7 @@ struct migrate_params {
 	int64_t announce_step_ms;
 	int announce_after;		/* target: extra announce-self once
 					 * it runs (1) or not (0) */
+	long quiesce_ms;		/* source taps down -> stop (ms) */
 	long timeout_ms;		/* whole migration; cancelled after */
 	long poll_ms;			/* query-migrate interval */
 };
@@ -91,6 +92,22 @@ int migrate_run(struct qmp *src, const struct migrate_params *p,
     struct migrate_result *r, char *err);
 
 /*
+ * The same, quiescing the guest's network before the switchover: once the
+ * first pass over RAM is done, links(links_arg, 0, err) takes the source's
+ * taps down, and after p->quiesce_ms the source is stopped (QMP stop) so
+ * the switchover happens with no frame arriving at the guest.  QEMU 7.2
+ * under TCG corrupted guests that were receiving at the switchover
+ * (docs/vm.md); the target is then told to cont.  On failure the taps
+ * come up again (links(.., 1, ..)) and the source runs again.  links NULL
+ * is migrate_run.
+ */
+typedef int (*migrate_links_fn)(void *arg, int up, char *err);
+int migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
+    const char *uri, migrate_progress_fn fn, void *arg,
+    migrate_links_fn links, void *links_arg, struct migrate_result *r,
+    char *err);
+
+/*
  * Target: wait up to timeout_ms for the incoming migration to end; when
  * it completed, make sure the VM runs (cont if it came up paused) and,
  * with p->announce_after, announce its MACs once more (announce-self).
@@ -98,5 +115,17 @@ int migrate_run(struct qmp *src, const struct migrate_params *p,
  */
 int migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, char *err);
+
+/*
+ * The same, calling fn(arg, err) the moment the VM runs on the target
+ * (before any announce): hvd raises the target's taps there, which
+ * vm_start(VM_START_INCOMING) left down (vm_links_set).  QEMU's first RARP
+ * left through a tap that was down, so with fn the MACs are always
+ * announced again (announce-self) right after fn.  fn returns 0 or -1
+ * with err (then this returns -1; the VM runs).
+ */
+typedef int (*migrate_running_fn)(void *arg, char *err);
+int migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, migrate_running_fn fn, void *arg, char *err);
 
 #endif

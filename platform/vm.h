@@ -83,7 +83,9 @@ struct vm_proc {
 };
 
 /* vm_start flags */
-#define VM_START_INCOMING 0x1	/* migration target: -incoming defer */
+#define VM_START_INCOMING 0x1	/* migration target: -incoming defer; its
+				 * taps stay DOWN until vm_links_set(..1..)
+				 * (see docs/vm.md, migration and traffic) */
 #define VM_START_PAUSED   0x2	/* -S: do not run the vCPUs yet */
 
 /* Defaults for an empty config: vcpus 1, 128 MiB, q35. */
@@ -155,6 +157,15 @@ int vm_stop(struct vm_proc *p, long grace_ms, char *err);
 /* After the VM is gone: delete its taps (as listed in vm.json) and its run
  * files.  Safe to call twice. */
 int vm_cleanup(const struct vm_host *h, const char *name, char *err);
+/* Set the administrative state of VM name's taps (nnics of them) up or
+ * down.  A migration target starts with its taps down, so nothing reaches
+ * its QEMU before the VM runs there; raise them once it does. */
+int vm_links_set(const char *name, int nnics, int up, char *err);
+/* Set the nice value of every thread of p's QEMU (setpriority per thread
+ * in /proc/PID/task).  A migration target runs at a higher priority until
+ * the switchover is over: loading the last state and re-translating the
+ * guest's code compete with everything else on the host's CPUs. */
+int vm_priority_set(const struct vm_proc *p, int nice, char *err);
 /* Close p's QMP connection (the VM keeps running). */
 void vm_proc_release(struct vm_proc *p);
 /* 1 when QEMU's pid is alive and is still this VM's QEMU. */

@@ -450,12 +450,26 @@ op_stop(struct task *t, void *arg, char *err)
 	return rc;
 }
 
+struct links_arg {
+	const char *name;
+	int nnics;
+};
+
+static int
+links_up(void *arg, char *err)
+{
+	const struct links_arg *la = arg;
+
+	return vm_links_set(la->name, la->nnics, 1, err);
+}
+
 /* Target half of a live migration (sub-task of the source's task). */
 static int
 op_incoming(struct task *t, void *arg, char *err)
 {
 	struct vm_op *o = arg;
 	struct vmops *v = o->o_v;
+	struct links_arg la;
 	struct migrate_params mp;
 	struct vm_config c;
 	struct vm_slot *s = NULL;
@@ -489,8 +503,11 @@ op_incoming(struct task *t, void *arg, char *err)
 		goto fail_stop;
 	task_log(t, "waiting for the migration on %s", uri);
 	task_progress(t, 0.5);	/* "ready": the source may go */
-	if (migrate_target_wait(s->s_proc.qmp, &mp, 10 * 60 * 1000,
-	    err) != 0)
+	/* vm_start left the taps down; up the moment the VM runs here. */
+	la.name = o->o_vm;
+	la.nnics = c.nnics;
+	if (migrate_target_wait_fn(s->s_proc.qmp, &mp, 10 * 60 * 1000,
+	    links_up, &la, err) != 0)
 		goto fail_stop;
 	slot_give(v, s, 1);
 	state_put(v, o->o_vm, "running", (int)s->s_proc.pid);

@@ -76,6 +76,29 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 	size_t i, k;
 
 	buf[0] = '\0';
+	/* NIC bonding (scenarios/bonding.c): per mode unplug downtime and
+	 * the aggregated throughput, as one figure. */
+	if (metrics_get(ms, "active_backup_unplug_downtime_ms", &x) == 0) {
+		static const char *const bk[] = {
+			"active_backup_unplug_downtime_ms",
+			"balance_slb_unplug_downtime_ms",
+			"balance_tcp_unplug_downtime_ms",
+			"throughput_mbps_1link", "throughput_mbps_2links_1flow",
+			"throughput_mbps_2links_nflows" };
+		char f[6][64];
+
+		for (k = 0; k < 6; k++) {
+			if (metrics_get(ms, bk[k], &y) == 0)
+				fmt_num(y, f[k], sizeof(f[k]));
+			else
+				snprintf(f[k], sizeof(f[k]), "?");
+		}
+		snprintf(buf, len, "unplug downtime active-backup %s ms, "
+		    "balance-slb %s ms, balance-tcp %s ms; TCP %s Mbit/s on "
+		    "1 link, %s with 2 links x 1 flow, %s with 2 links x N "
+		    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
+		return;
+	}
 	for (i = 0; key_metrics[i].name != NULL && n < max; i++) {
 		if (strcmp(key_metrics[i].name, "qemu_downtime_ms") == 0 &&
 		    n < max && metrics_get(ms, "lost", &x) == 0 &&

@@ -394,7 +394,7 @@ bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
 	if (p.flows <= 0)
 		p.flows = 4;
 	if (p.rate_mbit <= 0)
-		p.rate_mbit = 20;
+		p.rate_mbit = 8;
 	if (p.tput_ns == 0)
 		p.tput_ns = 4 * NS_PER_S;
 	if (p.interval_ns == 0)

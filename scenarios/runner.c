@@ -1803,7 +1803,7 @@ builtin_bonding(struct sctx *s, char *err)
 	e.stop = (volatile int *)&runner_stop;
 	memset(&p, 0, sizeof(p));
 	p.flows = (int)param_long(s->sc, "flows", 4);
-	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 20);
+	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
 	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
 	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
 	p.throughput = (int)param_long(s->sc, "throughput", 1);
@@ -1830,7 +1830,7 @@ builtin_bonding(struct sctx *s, char *err)
 	e.stop = (volatile int *)&runner_stop;
 	memset(&p, 0, sizeof(p));
 	p.flows = (int)param_long(s->sc, "flows", 4);
-	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 20);
+	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
 	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
 	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
 	p.throughput = (int)param_long(s->sc, "throughput", 1);

@@ -104,6 +104,9 @@ static const struct {
 	{ "{\"announce_step_ms\":0}", "at least 1" },
 	{ "{\"announce_rounds\":100000}", "out of range" },
 	{ "{\"timeout_ms\":10}", "'timeout_ms' must be in" },
+	{ "{\"quiesce_ms\":0}", NULL },
+	{ "{\"quiesce_ms\":-1}", "'quiesce_ms' must be in" },
+	{ "{\"quiesce_ms\":5000}", "'quiesce_ms' must be in" },
 	{ "[]", "must be an object" },
 };
 

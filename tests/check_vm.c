@@ -182,7 +182,7 @@ START_TEST(test_argv)
 	vm_tap_name("vm1", 0, tap, sizeof(tap));
 	ck_assert_msg(strlen(tap) < 16, "tap names fit IFNAMSIZ");
 	snprintf(want, sizeof(want), "tap,id=net0,ifname=%s,script=no,"
-	    "downscript=no", tap);
+	    "downscript=no,vnet_hdr=off", tap);
 	ck_assert_str_eq(arg_after(av, "-netdev", 0), want);
 	vm_default_mac("vm1", 0, mac, sizeof(mac));
 	snprintf(want, sizeof(want), "virtio-net-pci,netdev=net0,id=nic0,"

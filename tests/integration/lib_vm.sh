@@ -146,8 +146,14 @@ EOF
 vt_vmtool() {
 	h=$1; shift
 	eval ns=\$VT_NS$h
-	ip netns exec "$ns" "$VT_VMTOOL" -r "$VT/run$h" -b br0 \
-	    -d "$VT/ovs$h/db.sock" "$@"
+	# migrate: the target's taps are raised from its namespace
+	dns=
+	case "$*" in
+	*"$VT/runA "*) dns=$VT_NSA ;;
+	*"$VT/runB "*) dns=$VT_NSB ;;
+	esac
+	VMTOOL_DST_NETNS=$dns ip netns exec "$ns" "$VT_VMTOOL" -r "$VT/run$h" \
+	    -b br0 -d "$VT/ovs$h/db.sock" "$@"
 }
 
 # vt_wait_ready A|B NAME [TIMEOUT_S]: the guest's READY line on its console
