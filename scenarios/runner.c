@@ -32,7 +32,6 @@
 #include "probes/ping.h"
 #include "probes/tcp.h"
 #include "scenarios/bonding.h"
-#include "scenarios/bonding.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
 
@@ -1811,33 +1810,6 @@ builtin_bonding(struct sctx *s, char *err)
 	return bonding_run(&e, &p, &s->run->r_metrics, err);
 }
 
-/* scenarios/bonding.c: unplug drill per bond mode on the first host,
- * throughput from the first host to the second. */
-static int
-builtin_bonding(struct sctx *s, char *err)
-{
-	struct bonding_env e;
-	struct bonding_params p;
-
-	if (s->rc->env.e_nhosts < 2)
-		return err_set(err, "bonding needs two lab hosts");
-	memset(&e, 0, sizeof(e));
-	e.drv = s->rc->drv;
-	e.env = &s->rc->env;
-	e.self = s->rc->o->ro_self;
-	e.a = &s->rc->hosts[0];
-	e.b = &s->rc->hosts[1];
-	e.stop = (volatile int *)&runner_stop;
-	memset(&p, 0, sizeof(p));
-	p.flows = (int)param_long(s->sc, "flows", 4);
-	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
-	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
-	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
-	p.throughput = (int)param_long(s->sc, "throughput", 1);
-	progress(s->rc, "run %zu: bonding", s->runno);
-	return bonding_run(&e, &p, &s->run->r_metrics, err);
-}
-
 static int
 builtin_exec(struct sctx *s, char *err)
 {
@@ -1857,8 +1829,6 @@ builtin_exec(struct sctx *s, char *err)
 		return builtin_virt_methods(s, err);
 	if (strcmp(b, "guest-os") == 0)
 		return builtin_guest_os(s, err);
-	if (strcmp(b, "bonding") == 0)
-		return builtin_bonding(s, err);
 	if (strcmp(b, "bonding") == 0)
 		return builtin_bonding(s, err);
 	if (strcmp(b, "network") == 0)
