@@ -21,6 +21,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/bond.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/migrate.h"
@@ -717,6 +718,7 @@ op_netshow(struct task *t, void *arg, char *err)
 	ovs_of(o->o_v, &ovs);
 	if ((r = netcfg_show(&ovs, err)) == NULL)
 		return -1;
+	bond_show_merge(&ovs, r);	/* live member state, best effort */
 	task_set_result(t, r);
 	return 0;
 }
