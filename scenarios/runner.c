@@ -154,6 +154,28 @@ nap(struct rctx *rc, uint64_t ns)
 
 /* ---- hvlab subcommands (lab, inject) ---- */
 
+/*
+ * proc_run of our own binary (`hvlab lab ...`).  When the exec itself
+ * failed (the command never ran: bin/hvlab being relinked by a `make`
+ * at that moment) it is tried again, up to 5 times a second apart.
+ */
+static int
+self_run(const char *const argv[], long timeout_ms, struct proc_result *r,
+    char *err)
+{
+	int tries = 0, ret;
+
+	for (;;) {
+		ret = proc_run(argv, NULL, timeout_ms, r, err);
+		if (ret != -1 || strncmp(err, "cannot run ", 11) != 0 ||
+		    ++tries > 5 || runner_stop)
+			return ret;
+		if (r != NULL)
+			proc_result_free(r);
+		clock_sleep_ns(NS_PER_S);
+	}
+}
+
 static int
 hvlab_cmd(struct rctx *rc, long timeout_ms, char *err, const char *a0, ...)
 {
@@ -168,7 +190,7 @@ hvlab_cmd(struct rctx *rc, long timeout_ms, char *err, const char *a0, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	return proc_run(argv, NULL, timeout_ms, NULL, err);
+	return self_run(argv, timeout_ms, NULL, err);
 }
 
 /* drv_env.e_exec: `hvlab lab exec HOST --lab LAB -- ARGV...`. */
@@ -192,7 +214,7 @@ lab_exec(const struct drv_env *env, const char *host,
 		av[n++] = argv[i];
 	av[n] = NULL;
 	memset(&r, 0, sizeof(r));
-	ret = proc_run(av, NULL, timeout_ms, &r, err);
+	ret = self_run(av, timeout_ms, &r, err);
 	if (ret == -1)
 		err_prefix(err, "%s", host);
 	if (out != NULL) {
