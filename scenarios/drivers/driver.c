@@ -165,18 +165,32 @@ driver_supports(const struct driver *d, const char *feature, char *reason)
 	return 0;
 }
 
+#define TASK_STATUS_GRACE_S 30
+
 int
 driver_task_wait(struct driver *d, struct drv_task *t, uint64_t timeout_ns,
     volatile int *stop, char *err)
 {
-	uint64_t deadline = clock_mono_ns() + timeout_ns;
+	uint64_t deadline = clock_mono_ns() + timeout_ns, failing = 0, now;
 
 	while (!t->t_done) {
 		if (d->d_ops->task_status == NULL)
 			return err_set(err, "%s: task %s: the driver cannot "
 			    "follow tasks", d->d_ops->name, t->t_id);
-		if (d->d_ops->task_status(d, t, err) == -1)
-			return -1;
+		if (d->d_ops->task_status(d, t, err) == -1) {
+			/* A platform may not answer for a moment (a cluster
+			 * electing a new leader answers 503): keep asking
+			 * for up to TASK_STATUS_GRACE_S, then give up. */
+			now = clock_mono_ns();
+			if (failing == 0)
+				failing = now;
+			if (now - failing > TASK_STATUS_GRACE_S * NS_PER_S ||
+			    now >= deadline || (stop != NULL && *stop))
+				return -1;
+			clock_sleep_ns(500 * NS_PER_MS);
+			continue;
+		}
+		failing = 0;
 		if (t->t_done)
 			break;
 		if (stop != NULL && *stop)

@@ -279,7 +279,8 @@ void driver_close(struct driver *d);
 int driver_supports(const struct driver *d, const char *feature,
     char *reason);
 
-/* Wait for t to finish (polling task_status every 200 ms) up to
+/* Wait for t to finish (polling task_status every 200 ms; a failing poll
+ * is retried for 30 s, a platform may not answer for a moment) up to
  * timeout_ns; fails when it times out, fails, or *stop becomes non-zero
  * (stop may be NULL). */
 int driver_task_wait(struct driver *d, struct drv_task *t,
