@@ -1360,7 +1360,7 @@ search_max(struct sctx *s, const char *what, int start, int max,
 	if (max > start) {
 		snprintf(vm, sizeof(vm), "res-%s-%d", what, max);
 		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? max : 1,
-		    is_vcpus ? 128 : max, NULL, 60 * NS_PER_S, &boot_s, why);
+		    is_vcpus ? 128 : max, NULL, 120 * NS_PER_S, &boot_s, why);
 		if (r == -1 || r == DRIVER_UNSUPPORTED)
 			return err_set(err, "%s", why), r;
 		if (r == 1) {
@@ -1371,7 +1371,7 @@ search_max(struct sctx *s, const char *what, int start, int max,
 	for (v = start; (v < max || v == start) && !runner_stop; v *= 2) {
 		snprintf(vm, sizeof(vm), "res-%s-%d", what, v);
 		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? v : 1,
-		    is_vcpus ? 128 : v, NULL, 60 * NS_PER_S, &boot_s, why);
+		    is_vcpus ? 128 : v, NULL, 120 * NS_PER_S, &boot_s, why);
 		if (r == -1 || r == DRIVER_UNSUPPORTED)
 			return err_set(err, "%s", why), r;
 		if (r == 0 && v == start)
