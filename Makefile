@@ -104,7 +104,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory check-integration
 
 check-unit: $(BUILD)/check_unit
-	$(Q)cd tests && ASAN_OPTIONS=detect_leaks=1 \
+	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 
 check-integration: all
