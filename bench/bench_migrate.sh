@@ -47,7 +47,7 @@ field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 echo "idle 128 MiB guest, ping every $PING_US us from the station, $RUNS runs per setting"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-13s %3s %4s %8s %8s %6s %10s %8s %6s\n' setting run dir \
-    qemu_dt total_ms MiB stop>run_ms gap_ms lost
+    qemu_dt total_ms MiB 'stop>run_ms' gap_ms lost
 echo "$SETTINGS" | while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	name=${line%%=*}
