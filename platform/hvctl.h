@@ -26,6 +26,10 @@ int hvctl_call(const char *method, const char *path, const cJSON *body,
 /* A member as text ("-" when absent); numbers/bools formatted. */
 const char *hvctl_str(const cJSON *o, const char *key);
 void hvctl_print_json(const cJSON *o);
+/* GET path and print it: a table of cols/keys (or JSON with --json) when
+ * cols is not NULL, else JSON.  Returns 0, or 1 after printing the error. */
+int hvctl_get_print(const char *path, const char *const cols[],
+    const char *const keys[]);
 /* Print arr (array of objects) as a table: column titles and keys. */
 void hvctl_table(const char *const cols[], const char *const keys[],
     const cJSON *arr);

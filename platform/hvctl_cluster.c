@@ -196,38 +196,25 @@ n_list(int argc, char **argv)
 	    "API", NULL };
 	static const char *const keys[] = { "name", "address", "state",
 	    "api_url", NULL };
-	cJSON *o;
 	int i = hvctl_getopt(argc, argv, "hvctl node", "list", NULL, "",
 	    NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl node", node_cmds, "list");
-	if (hvctl_call("GET", "/api/v1/nodes", NULL, &o) != 0)
-		return 1;
-	if (hv.json)
-		hvctl_print_json(o);
-	else
-		hvctl_table(cols, keys, o);
-	cJSON_Delete(o);
-	return 0;
+	return hvctl_get_print("/api/v1/nodes", cols, keys);
 }
 
 static int
 n_show(int argc, char **argv)
 {
 	char path[256];
-	cJSON *o;
 	int i = hvctl_getopt(argc, argv, "hvctl node", "show", NULL, "",
 	    NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl node", node_cmds, "show");
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s", argv[i]);
-	if (hvctl_call("GET", path, NULL, &o) != 0)
-		return 1;
-	hvctl_print_json(o);
-	cJSON_Delete(o);
-	return 0;
+	return hvctl_get_print(path, NULL, NULL);
 }
 
 static const struct cmd node_cmds[] = {
@@ -249,38 +236,25 @@ t_list(int argc, char **argv)
 	    "STARTED", NULL };
 	static const char *const keys[] = { "id", "state", "progress",
 	    "started", NULL };
-	cJSON *o;
 	int i = hvctl_getopt(argc, argv, "hvctl task", "list", NULL, "",
 	    NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl task", task_cmds, "list");
-	if (hvctl_call("GET", "/api/v1/tasks", NULL, &o) != 0)
-		return 1;
-	if (hv.json)
-		hvctl_print_json(o);
-	else
-		hvctl_table(cols, keys, o);
-	cJSON_Delete(o);
-	return 0;
+	return hvctl_get_print("/api/v1/tasks", cols, keys);
 }
 
 static int
 t_show(int argc, char **argv)
 {
 	char path[512];
-	cJSON *o;
 	int i = hvctl_getopt(argc, argv, "hvctl task", "show", NULL, "",
 	    NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl task", task_cmds, "show");
 	snprintf(path, sizeof(path), "/api/v1/tasks/%s", argv[i]);
-	if (hvctl_call("GET", path, NULL, &o) != 0)
-		return 1;
-	hvctl_print_json(o);
-	cJSON_Delete(o);
-	return 0;
+	return hvctl_get_print(path, NULL, NULL);
 }
 
 static int

@@ -285,3 +285,19 @@ hvctl_close(void)
 	http_client_free(hv_client);
 	hv_client = NULL;
 }
+
+int
+hvctl_get_print(const char *path, const char *const cols[],
+    const char *const keys[])
+{
+	cJSON *o;
+
+	if (hvctl_call("GET", path, NULL, &o) != 0)
+		return 1;
+	if (hv.json || cols == NULL)
+		hvctl_print_json(o);
+	else
+		hvctl_table(cols, keys, o);
+	cJSON_Delete(o);
+	return 0;
+}
