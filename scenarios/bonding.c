@@ -1,7 +1,8 @@
 /*
  * bonding.c - the `bonding` built-in scenario (bonding.h): the NIC-unplug
- * drill per bond mode with the ping probe from the station, and the
- * throughput runs with the throughput probe between two lab hosts.
+ * drill per bond mode with the ping probe from the station (toward a VM on
+ * the bonded host and toward the host itself), and the throughput runs
+ * with the throughput probe between two lab hosts.
  *
  * Lab actions (inject, lab status, the cable caps on the switch and on
  * host A's cables) go through hvlab's own command line and `lab exec`, like
@@ -111,9 +112,25 @@ vsctl(const struct bonding_env *e, const char *node, const char *const *args,
 	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
 }
 
+/* PREFIX_downtime_ms and PREFIX_lost of one ping run (infix "" or
+ * "_host"). */
+static void
+record(struct metrics *m, const char *prefix, const char *infix,
+    const struct probe_ping_result *r)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s%s_downtime_ms", prefix, infix);
+	metrics_set(m, name, (double)r->pr_stats.st_downtime.g_len_ns / 1e6);
+	snprintf(name, sizeof(name), "%s%s_lost", prefix, infix);
+	metrics_set(m, name, (double)r->pr_stats.st_lost);
+}
+
 /*
- * One event: ping A from the station, 1 s in do the inject, keep pinging
- * `after`; metrics PREFIX_downtime_ms and PREFIX_lost.
+ * One event: ping the VM and host A from the station, 1 s in do the
+ * inject, keep pinging `after`; metrics PREFIX_downtime_ms / PREFIX_lost
+ * (the VM, or A without a VM) and PREFIX_host_downtime_ms /
+ * PREFIX_host_lost (A).
  */
 static int
 ping_event(const struct bonding_env *e, const struct bonding_params *p,
@@ -121,38 +138,53 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
     struct metrics *m, char *err)
 {
 	struct probe_ping_opts o;
-	struct probe_ping_result r;
-	struct probe_ping *pp;
-	char name[96], e2[ERR_LEN];
+	struct probe_ping_result rh, rv;
+	struct probe_ping *ph, *pv = NULL;
+	char e2[ERR_LEN];
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	memset(&r, 0, sizeof(r));
+	memset(&rh, 0, sizeof(rh));
+	memset(&rv, 0, sizeof(rv));
 	o.target = e->a->h_addr;
 	o.netns = e->env->e_station_netns;
 	o.interval_ns = p->interval_ns;
-	if ((pp = probe_ping_start(&o, err)) == NULL)
+	if ((ph = probe_ping_start(&o, err)) == NULL)
 		return err_prefix(err, "ping %s", o.target);
+	if (e->vm_addr != NULL) {
+		o.target = e->vm_addr;
+		if ((pv = probe_ping_start(&o, err)) == NULL) {
+			probe_ping_stop(ph, &rh, e2);
+			probe_ping_result_free(&rh);
+			return err_prefix(err, "ping VM %s", o.target);
+		}
+	}
 	rc = nap(e, NS_PER_S);
 	if (rc == 0)
 		rc = inject(e, what, e->a->h_name, nic, err);
 	if (rc == 0)
 		nap(e, after);
-	if (probe_ping_stop(pp, &r, rc == 0 ? err : e2) < 0)
-		return -1;
+	if (probe_ping_stop(ph, &rh, rc == 0 ? err : e2) < 0)
+		rc = -1;
+	if (pv != NULL && probe_ping_stop(pv, &rv, rc == 0 ? err : e2) < 0)
+		rc = -1;
 	if (rc == 0) {
-		snprintf(name, sizeof(name), "%s_downtime_ms", prefix);
-		metrics_set(m, name, (double)r.pr_stats.st_downtime.g_len_ns /
-		    1e6);
-		snprintf(name, sizeof(name), "%s_lost", prefix);
-		metrics_set(m, name, (double)r.pr_stats.st_lost);
-		log_info("bonding: %s %s %s: %llu of %llu lost, downtime "
+		record(m, prefix, "_host", &rh);
+		record(m, prefix, "", pv != NULL ? &rv : &rh);
+		log_info("bonding: %s %s %s: host %llu of %llu lost, downtime "
 		    "%.1f ms", what, e->a->h_name, nic,
-		    (unsigned long long)r.pr_stats.st_lost,
-		    (unsigned long long)r.pr_stats.st_sent,
-		    (double)r.pr_stats.st_downtime.g_len_ns / 1e6);
+		    (unsigned long long)rh.pr_stats.st_lost,
+		    (unsigned long long)rh.pr_stats.st_sent,
+		    (double)rh.pr_stats.st_downtime.g_len_ns / 1e6);
+		if (pv != NULL)
+			log_info("bonding: %s %s %s: VM %s %llu of %llu lost, "
+			    "downtime %.1f ms", what, e->a->h_name, nic,
+			    e->vm_addr, (unsigned long long)rv.pr_stats.st_lost,
+			    (unsigned long long)rv.pr_stats.st_sent,
+			    (double)rv.pr_stats.st_downtime.g_len_ns / 1e6);
 	}
-	probe_ping_result_free(&r);
+	probe_ping_result_free(&rh);
+	probe_ping_result_free(&rv);
 	return rc;
 }
 

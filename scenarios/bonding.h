@@ -7,10 +7,12 @@
  * switch runs it) the platform sets host A's bond through its driver
  * (bond_set); the station pings host A every 10 ms while A's active member
  * is unplugged, plugged back, and the other member unplugged (and plugged
- * back); each event gets its own ping run.  The pinged address is host A's
- * management address on the bond, not a VM's: a VM's traffic crosses the
- * same bond, and TCG guests on a loaded 2-core machine add their own
- * jitter to a 10 ms ping.
+ * back); each event gets its own ping run.  The station pings a VM that
+ * the runner started on host A through the driver (vm_addr; its NIC on
+ * the station's VLAN, its tap on A's bridge behind the bond) and, at the
+ * same time, host A's own management address on the bond: the VM's figure
+ * is the drill's, the host's separates the bond's failover from the TCG
+ * guest's own scheduling jitter.
  *
  * Throughput: A and B in balance-tcp, each of A's cables and each switch
  * cable toward B capped (OVS QoS linux-htb, rate_mbit), flows from A to B
@@ -32,6 +34,7 @@ struct bonding_env {
 	const char *self;		/* the hvlab binary (inject, lab status) */
 	const struct drv_host *a;	/* pinged, unplugged, throughput source */
 	const struct drv_host *b;	/* throughput sink */
+	const char *vm_addr;		/* a running VM on A (NULL: none) */
 	volatile int *stop;		/* non-zero: end early */
 };
 
@@ -48,7 +51,9 @@ struct bonding_params {
  * Run it; metrics go to m: MODE_unplug_downtime_ms / _lost (the active
  * member), MODE_plug_downtime_ms / _lost, MODE_unplug2_downtime_ms / _lost
  * (the other member), with MODE in active_backup, balance_slb,
- * balance_tcp; throughput_mbps_1link, throughput_mbps_2links_1flow,
+ * balance_tcp, measured on the VM (on host A when vm_addr is NULL), and
+ * the same with _host_ (MODE_unplug_host_downtime_ms, ...) measured on
+ * host A; throughput_mbps_1link, throughput_mbps_2links_1flow,
  * throughput_mbps_2links_nflows, throughput_flow_mbps_min/max (of the
  * n-flow run), throughput_cap_mbps.  Returns 0, -1 with err, or
  * DRIVER_UNSUPPORTED (bond_set missing).  The caps and unplugged cables

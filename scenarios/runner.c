@@ -1806,12 +1806,16 @@ out:
 }
 
 /* scenarios/bonding.c: unplug drill per bond mode on the first host,
- * throughput from the first host to the second. */
+ * pinging a VM started there through the driver (param vm: 0 = the host
+ * only), throughput from the first host to the second. */
 static int
 builtin_bonding(struct sctx *s, char *err)
 {
 	struct bonding_env e;
 	struct bonding_params p;
+	char vm[16], e2[ERR_LEN];
+	uint64_t end;
+	int rc, up = 0;
 
 	if (s->rc->env.e_nhosts < 2)
 		return err_set(err, "bonding needs two lab hosts");
@@ -1828,8 +1832,30 @@ builtin_bonding(struct sctx *s, char *err)
 	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
 	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
 	p.throughput = (int)param_long(s->sc, "throughput", 1);
+	if (param_long(s->sc, "vm", 1) != 0) {
+		/* On the station's VLAN: the station pings it directly. */
+		progress(s->rc, "run %zu: bonding: VM bond-vm on %s", s->runno,
+		    e.a->h_name);
+		if (net_guest(s, "bond-vm", e.a->h_name, -1, vm, sizeof(vm),
+		    err) == -1) {
+			rc = -1;
+			goto out;
+		}
+		end = clock_mono_ns() + 120 * NS_PER_S;
+		while (!up && !runner_stop && clock_mono_ns() < end)
+			up = ping_once(s, vm, e2) == 1;
+		if (!up) {
+			rc = err_set(err, "VM bond-vm (%s) on %s did not answer "
+			    "the station within 120 s", vm, e.a->h_name);
+			goto out;
+		}
+		e.vm_addr = vm;
+	}
 	progress(s->rc, "run %zu: bonding", s->runno);
-	return bonding_run(&e, &p, &s->run->r_metrics, err);
+	rc = bonding_run(&e, &p, &s->run->r_metrics, err);
+out:
+	vms_teardown(s->rc);
+	return rc;
 }
 
 static int
