@@ -292,6 +292,15 @@ admit(struct api_listener *l, struct MHD_Connection *conn,
 	if (!auth_allowed(r->rq_role, method, c->c_path))
 		return api_error(r, 403, NULL, "role '%s' may not %s %s",
 		    auth_role_name(r->rq_role), method, c->c_path);
+	/* A quorum witness runs no VM runner, HA or storage: only the
+	 * cluster's own endpoints make sense there. */
+	if (l->l_api->a_cf->cf_witness &&
+	    strncmp(c->c_path, "/api/v1/cluster", 15) != 0 &&
+	    strcmp(c->c_path, "/api/v1/version") != 0)
+		return api_error(r, 409, NULL, "node %s is a quorum witness "
+		    "(role = witness): it serves only /api/v1/cluster and "
+		    "/api/v1/version; ask a cluster node",
+		    l->l_api->a_cf->cf_node);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {

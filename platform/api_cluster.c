@@ -86,8 +86,8 @@ static int
 h_cluster_add_node(struct api_req *r)
 {
 	static const char *const keys[] = { "name", "address",
-	    "etcd_peer_port", "csr", NULL };
-	const char *name = NULL, *addr = NULL, *csr = NULL;
+	    "etcd_peer_port", "csr", "role", NULL };
+	const char *name = NULL, *addr = NULL, *csr = NULL, *role = "node";
 	int64_t port = 2380;
 	char err[ERR_LEN];
 	cJSON *o;
@@ -97,13 +97,17 @@ h_cluster_add_node(struct api_req *r)
 	    api_body_str(r, "name", 1, &name) != 0 ||
 	    api_body_str(r, "address", 1, &addr) != 0 ||
 	    api_body_int(r, "etcd_peer_port", 0, &port) != 0 ||
-	    api_body_str(r, "csr", 1, &csr) != 0)
+	    api_body_str(r, "csr", 1, &csr) != 0 ||
+	    api_body_str(r, "role", 0, &role) != 0)
 		return -1;
+	if (strcmp(role, "node") != 0 && strcmp(role, "witness") != 0)
+		return api_error(r, 400, "role", "'role' must be node or "
+		    "witness");
 	if (port < 1 || port > 65535)
 		return api_error(r, 400, "etcd_peer_port", "'etcd_peer_port' "
 		    "must be 1..65535");
-	if (cluster_add_node(r->rq_cl, name, addr, (int)port, csr, &o, &st,
-	    err) != 0)
+	if (cluster_add_node(r->rq_cl, name, addr, (int)port, csr,
+	    strcmp(role, "witness") == 0, &o, &st, err) != 0)
 		return status_err(r, st, err);
 	return api_reply(r, 201, o);
 }

@@ -1,6 +1,6 @@
 /*
  * cluster.c - cluster create/join/status, the local etcd member, node
- * leases (see cluster.h).
+ * leases, and the quorum witness role (see cluster.h).
  *
  * Threads: the daemon's main thread calls cluster_tick, which alone spawns
  * etcd (so PR_SET_PDEATHSIG ties etcd to hvd's life, not to a worker
@@ -127,6 +127,7 @@ save_state(struct cluster *cl, char *err)
 	cJSON_AddStringToObject(o, "node", cl->cl_cf.cf_node);
 	cJSON_AddStringToObject(o, "initial_cluster", cl->cl_initial);
 	cJSON_AddStringToObject(o, "initial_state", cl->cl_initial_state);
+	cJSON_AddStringToObject(o, "role", cl->cl_cf.cf_role);
 	rc = json_write_file(cl->cl_state_file, o, err);
 	cJSON_Delete(o);
 	return rc;
@@ -136,7 +137,8 @@ static int
 load_state(struct cluster *cl, char *err)
 {
 	cJSON *o;
-	const char *name = NULL, *node = NULL, *ini = NULL, *ist = NULL;
+	const char *name = NULL, *node = NULL, *ini = NULL, *ist = NULL,
+	    *role = "node";
 	int rc = -1;
 
 	if (access(cl->cl_state_file, F_OK) != 0)
@@ -148,8 +150,19 @@ load_state(struct cluster *cl, char *err)
 	    json_get_string(o, "initial_cluster", JSON_REQUIRED, &ini,
 	    err) != 0 ||
 	    json_get_string(o, "initial_state", JSON_REQUIRED, &ist,
-	    err) != 0) {
+	    err) != 0 ||
+	    json_get_string(o, "role", JSON_OPTIONAL, &role, err) != 0) {
 		err_prefix(err, "%s", cl->cl_state_file);
+		goto out;
+	}
+	if (role == NULL)
+		role = "node";
+	/* A witness's member carries no VM state and a node's member is
+	 * counted as a host: the role is fixed at join time. */
+	if (strcmp(role, cl->cl_cf.cf_role) != 0) {
+		err_set(err, "%s: this node joined cluster '%s' with role %s, "
+		    "the config now says role = %s", cl->cl_state_file, name,
+		    role, cl->cl_cf.cf_role);
 		goto out;
 	}
 	if (strcmp(node, cl->cl_cf.cf_node) != 0) {
@@ -318,6 +331,12 @@ etcd_spawn_locked(struct cluster *cl)
 		"--peer-client-cert-auth",
 		"--listen-metrics-urls", "",
 		"--auto-compaction-retention", "1",
+		/* A member back from a partition must not depose the
+		 * majority's leader: without pre-vote it returns with a
+		 * higher term, forces an election, and the majority's HA
+		 * leases stall long enough to fence healthy nodes (seen in
+		 * test_ha_witness after a heal).  Default from etcd 3.6. */
+		"--pre-vote",
 		"--logger", "zap",
 		NULL
 	};
@@ -387,7 +406,8 @@ node_describe(const struct hvd_config *cf, cJSON *o)
 	cJSON_AddStringToObject(o, "accel", accel);
 }
 
-/* Register this node in etcd: node record; called when etcd answers. */
+/* Register this node in etcd: node record (a witness's in
+ * /hvd/witnesses/); called when etcd answers. */
 static int
 register_node(struct cluster *cl, char *err)
 {
@@ -410,14 +430,18 @@ register_node(struct cluster *cl, char *err)
 	peer_url(purl, sizeof(purl), cf->cf_address, cf->cf_etcd_peer_port);
 	cJSON_AddStringToObject(o, "name", cf->cf_node);
 	cJSON_AddStringToObject(o, "address", cf->cf_address);
-	cJSON_AddStringToObject(o, "api_url", url);
+	cJSON_AddStringToObject(o, "role", cf->cf_role);
+	if (!cf->cf_witness)	/* a witness serves no HTTPS API */
+		cJSON_AddStringToObject(o, "api_url", url);
 	cJSON_AddStringToObject(o, "etcd_peer_url", purl);
 	cJSON_AddStringToObject(o, "fingerprint", pin);
 	cJSON_AddStringToObject(o, "registered", ts);
-	node_describe(cf, o);
+	if (!cf->cf_witness)
+		node_describe(cf, o);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, cf->cf_node);
+	snprintf(key, sizeof(key), "%s%s", cf->cf_witness ?
+	    CLUSTER_WITNESSES : CLUSTER_NODES, cf->cf_node);
 	rc = s ? etcd_put(cl->cl_etcd, key, s, 0, err) : -1;
 	free(s);
 	return rc;
@@ -434,15 +458,16 @@ activate(struct cluster *cl)
 		log_warnx("cluster: registering node: %s", err);
 		return;
 	}
-	if ((n = task_recover(cl->cl_etcd, cl->cl_cf.cf_node, err)) > 0)
+	if (!cl->cl_cf.cf_witness &&
+	    (n = task_recover(cl->cl_etcd, cl->cl_cf.cf_node, err)) > 0)
 		log_info("%d tasks of an earlier hvd marked failed", n);
 	pthread_mutex_lock(&cl->cl_mu);
 	cl->cl_state = CLUSTER_ACTIVE;
 	call = !cl->cl_active_called;
 	cl->cl_active_called = 1;
 	pthread_mutex_unlock(&cl->cl_mu);
-	log_info("cluster '%s' active on node %s", cl->cl_name,
-	    cl->cl_cf.cf_node);
+	log_info("cluster '%s' active on %s %s", cl->cl_name,
+	    cl->cl_cf.cf_witness ? "witness" : "node", cl->cl_cf.cf_node);
 	if (call && cl->cl_active_cb)
 		cl->cl_active_cb(cl->cl_active_arg);
 }
@@ -502,7 +527,9 @@ lease_main(void *arg)
 				period_ms = 1000;
 			} else {
 				snprintf(key, sizeof(key), "%s%s",
-				    CLUSTER_ALIVE, cl->cl_cf.cf_node);
+				    cl->cl_cf.cf_witness ?
+				    CLUSTER_WITNESS_ALIVE : CLUSTER_ALIVE,
+				    cl->cl_cf.cf_node);
 				clock_format_wall(clock_wall_ns(), ts,
 				    sizeof(ts));
 				snprintf(val, sizeof(val),
@@ -642,6 +669,12 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 		return err_set(err, "'name' must be letters, digits, '-' or "
 		    "'_' (at most %d), starting with a letter or digit",
 		    HVD_NAME_MAX - 1);
+	if (cf->cf_witness) {
+		*status = 409;
+		return err_set(err, "this hvd is a quorum witness (role = "
+		    "witness): it joins a cluster made on a node, it does not "
+		    "create one");
+	}
 	if (begin_forming(cl, status, err) != 0)
 		return -1;
 	*status = 500;
@@ -778,6 +811,8 @@ cluster_join(struct cluster *cl, const char *address, const char *token,
 	cJSON_AddStringToObject(req, "address", cf->cf_address);
 	cJSON_AddNumberToObject(req, "etcd_peer_port", cf->cf_etcd_peer_port);
 	cJSON_AddStringToObject(req, "csr", csr);
+	if (cf->cf_witness)
+		cJSON_AddStringToObject(req, "role", "witness");
 	if (http_request_json(hc, "POST", "/api/v1/cluster/nodes", req, &r,
 	    err) != 0) {
 		/* The other node's verdict passes through (401, 409, ...). */
@@ -827,8 +862,10 @@ cluster_join(struct cluster *cl, const char *address, const char *token,
 	cJSON_AddStringToObject(o, "node", cf->cf_node);
 	cJSON_AddStringToObject(o, "address", cf->cf_address);
 	cJSON_AddStringToObject(o, "fingerprint", mypin);
+	cJSON_AddStringToObject(o, "role", cf->cf_role);
 	*out = o;
-	log_info("joined cluster '%s' through %s", cname, url);
+	log_info("joined cluster '%s' through %s%s", cname, url,
+	    cf->cf_witness ? " as its quorum witness" : "");
 	rc = 0;
 	goto out;
 fail:
@@ -865,11 +902,13 @@ retryable(const char *err)
 
 int
 cluster_add_node(struct cluster *cl, const char *name, const char *address,
-    int peer_port, const char *csr, cJSON **out, int *status, char *err)
+    int peer_port, const char *csr, int witness, cJSON **out, int *status,
+    char *err)
 {
 	struct etcd_member *m = NULL;
 	struct etcd_kv kv = { 0 };
-	size_t n = 0, i;
+	struct etcd_kv *wit = NULL;
+	size_t n = 0, i, nw = 0;
 	uint64_t id, end;
 	char purl[128], key[128], *ca = NULL, *cert = NULL, *initial = NULL;
 	struct in_addr a;
@@ -895,6 +934,7 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 	*status = 503;
 	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
 	if ((r = etcd_get(cl->cl_etcd, key, &kv, err)) < 0 ||
+	    etcd_list(cl->cl_etcd, CLUSTER_WITNESSES, &wit, &nw, err) != 0 ||
 	    etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
 		goto out;
 	*status = 409;
@@ -902,6 +942,22 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 		err_set(err, "a node named '%s' is already in the cluster",
 		    name);
 		goto out;
+	}
+	for (i = 0; i < nw; i++) {
+		const char *wn = wit[i].kv_key + strlen(CLUSTER_WITNESSES);
+
+		if (strcmp(wn, name) == 0) {
+			err_set(err, "the cluster's witness is named '%s'",
+			    name);
+			goto out;
+		}
+		/* One extra vote makes an even cluster odd; a second one
+		 * would make it even again. */
+		if (witness) {
+			err_set(err, "the cluster has a witness already ('%s'); "
+			    "remove it first", wn);
+			goto out;
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (strcmp(m[i].em_name, name) == 0 ||
@@ -954,10 +1010,12 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 	cJSON_AddStringToObject(o, "cert", cert);
 	cJSON_AddStringToObject(o, "initial_cluster", initial);
 	*out = o;
-	log_info("node %s (%s) added to the cluster", name, address);
+	log_info("%s %s (%s) added to the cluster", witness ? "witness" :
+	    "node", name, address);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&cl->cl_join_mu);
+	etcd_kvs_free(wit, nw);
 	etcd_kv_clear(&kv);
 	free(m);
 	free(ca);
@@ -971,8 +1029,11 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
     char *err)
 {
 	struct etcd_member *m = NULL;
+	static const char *const prefixes[] = { CLUSTER_NODES, CLUSTER_ALIVE,
+	    CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE };
 	size_t n = 0, i;
 	char key[128];
+	uint64_t end;
 	long idx, last = -1;
 	int rc = -1, found = 0, unnamed;
 
@@ -1003,11 +1064,17 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
 			goto out;
 		found = 1;
 	}
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
-	if (etcd_delete(cl->cl_etcd, key, 0, err) < 0)
-		goto out;
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_ALIVE, name);
-	etcd_delete(cl->cl_etcd, key, 0, NULL);
+	/* Removing the member that led etcd costs an election: the records
+	 * are deleted with retries through it. */
+	end = clock_mono_ns() + 20 * NS_PER_S;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		snprintf(key, sizeof(key), "%s%s", prefixes[i], name);
+		while (etcd_delete(cl->cl_etcd, key, 0, err) < 0) {
+			if (clock_mono_ns() > end)
+				goto out;
+			clock_sleep_ns(300 * NS_PER_MS);
+		}
+	}
 	if (!found) {
 		*status = 404;
 		err_set(err, "no member named '%s'", name);
@@ -1019,9 +1086,11 @@ out:
 	return rc;
 }
 
-/* Node records with their state, as a JSON array. */
+/* Records under prefix (CLUSTER_NODES or CLUSTER_WITNESSES) with their
+ * state from the leases under alive_prefix, as a JSON array. */
 static int
-nodes_json(struct cluster *cl, cJSON **out, char *err)
+records_json(struct cluster *cl, const char *prefix, const char *alive_prefix,
+    cJSON **out, char *err)
 {
 	struct etcd_kv *nodes = NULL, *alive = NULL;
 	size_t nn = 0, na = 0, i, j;
@@ -1029,8 +1098,8 @@ nodes_json(struct cluster *cl, cJSON **out, char *err)
 	const char *nm;
 	int up;
 
-	if (etcd_list(cl->cl_etcd, CLUSTER_NODES, &nodes, &nn, err) != 0 ||
-	    etcd_list(cl->cl_etcd, CLUSTER_ALIVE, &alive, &na, err) != 0) {
+	if (etcd_list(cl->cl_etcd, prefix, &nodes, &nn, err) != 0 ||
+	    etcd_list(cl->cl_etcd, alive_prefix, &alive, &na, err) != 0) {
 		etcd_kvs_free(nodes, nn);
 		return -1;
 	}
@@ -1039,10 +1108,10 @@ nodes_json(struct cluster *cl, cJSON **out, char *err)
 		if ((o = json_parse_buf(nodes[i].kv_val, nodes[i].kv_len,
 		    NULL)) == NULL)
 			continue;
-		nm = nodes[i].kv_key + strlen(CLUSTER_NODES);
+		nm = nodes[i].kv_key + strlen(prefix);
 		up = 0;
 		for (j = 0; j < na; j++)
-			if (strcmp(alive[j].kv_key + strlen(CLUSTER_ALIVE),
+			if (strcmp(alive[j].kv_key + strlen(alive_prefix),
 			    nm) == 0)
 				up = 1;
 		cJSON_AddStringToObject(o, "state", up ? "online" :
@@ -1055,6 +1124,12 @@ nodes_json(struct cluster *cl, cJSON **out, char *err)
 	etcd_kvs_free(alive, na);
 	*out = arr;
 	return 0;
+}
+
+static int
+nodes_json(struct cluster *cl, cJSON **out, char *err)
+{
+	return records_json(cl, CLUSTER_NODES, CLUSTER_ALIVE, out, err);
 }
 
 int
@@ -1074,7 +1149,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	struct etcd_member *m = NULL;
 	size_t n = 0, i;
 	enum cluster_state st = cluster_state(cl);
-	cJSON *o, *arr, *mo, *nodes = NULL;
+	cJSON *o, *arr, *mo, *nodes = NULL, *wits = NULL, *it;
 	struct etcd *fast;
 	char e2[ERR_LEN];
 	int quorate, started = 0, online = 0;
@@ -1084,6 +1159,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	*out = NULL;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "node", cl->cl_cf.cf_node);
+	cJSON_AddStringToObject(o, "role", cl->cl_cf.cf_role);
 	cJSON_AddStringToObject(o, "state", names[st]);
 	if (st == CLUSTER_NONE || st == CLUSTER_FORMING) {
 		cJSON_AddNullToObject(o, "cluster");
@@ -1095,20 +1171,31 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	 * short timeout keeps status quick when there is none. */
 	fast = etcd_new(cl->cl_etcd_url, 2500, err);
 	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
-	    etcd_member_list(fast, &m, &n, e2) == 0;
+	    records_json(cl, CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE, &wits,
+	    e2) == 0 && etcd_member_list(fast, &m, &n, e2) == 0;
 	cJSON_AddBoolToObject(o, "quorate", quorate);
 	if (!quorate)
 		cJSON_AddStringToObject(o, "quorum_error", e2);
 	arr = cJSON_AddArrayToObject(o, "members");
 	for (i = 0; i < n; i++) {
 		char id[32];
+		const char *role = "node";
 
+		cJSON_ArrayForEach(it, wits) {
+			const cJSON *wn = cJSON_GetObjectItemCaseSensitive(it,
+			    "name");
+
+			if (cJSON_IsString(wn) && m[i].em_name[0] != '\0' &&
+			    strcmp(wn->valuestring, m[i].em_name) == 0)
+				role = "witness";
+		}
 		mo = cJSON_CreateObject();
 		snprintf(id, sizeof(id), "%016llx",
 		    (unsigned long long)m[i].em_id);
 		cJSON_AddStringToObject(mo, "id", id);
 		cJSON_AddStringToObject(mo, "name", m[i].em_name);
 		cJSON_AddStringToObject(mo, "peer_url", m[i].em_peer_url);
+		cJSON_AddStringToObject(mo, "role", role);
 		cJSON_AddBoolToObject(mo, "started", m[i].em_name[0] != '\0');
 		started += m[i].em_name[0] != '\0';
 		cJSON_AddItemToArray(arr, mo);
@@ -1117,8 +1204,6 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	cJSON_AddNumberToObject(o, "members_started", started);
 	cJSON_AddNumberToObject(o, "quorum", (double)(n / 2 + 1));
 	if (nodes) {
-		cJSON *it;
-
 		cJSON_ArrayForEach(it, nodes) {
 			const cJSON *s = cJSON_GetObjectItemCaseSensitive(it,
 			    "state");
@@ -1130,6 +1215,8 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	} else
 		cJSON_AddArrayToObject(o, "nodes");
 	cJSON_AddNumberToObject(o, "online", online);
+	cJSON_AddItemToObject(o, "witnesses", wits ? wits :
+	    cJSON_CreateArray());
 	free(m);
 	etcd_free(fast);
 	*out = o;

@@ -12,6 +12,13 @@
  * record) and /hvd/alive/NAME (attached to the node's lease: present while
  * the node's hvd renews it).
  *
+ * A quorum witness (hvd.conf `role = witness`) is an hvd that runs only
+ * its etcd member: a voting member that holds no VMs, for clusters with an
+ * even number of nodes (docs/ha.md).  It joins like a node, but its
+ * records live apart, /hvd/witnesses/NAME and /hvd/witness-alive/NAME, so
+ * nothing that lists nodes (VM placement, the HA manager, migration
+ * targets) ever sees it.  At most one witness per cluster.
+ *
  * The API-facing calls return 0, or -1 with err and *status set to the
  * HTTP status the error deserves (400, 409, 502, 503, 500).
  */
@@ -35,6 +42,8 @@ enum cluster_state {
 
 #define CLUSTER_NODES	"/hvd/nodes/"
 #define CLUSTER_ALIVE	"/hvd/alive/"
+#define CLUSTER_WITNESSES	"/hvd/witnesses/"
+#define CLUSTER_WITNESS_ALIVE	"/hvd/witness-alive/"
 
 /* Load local state.  NULL + err on a broken state file. */
 struct cluster *cluster_new(const struct hvd_config *cf, char *err);
@@ -60,15 +69,19 @@ int cluster_create(struct cluster *cl, const char *name, cJSON **out,
 /* POST /cluster/join {"address","token","fingerprint"} on the new node. */
 int cluster_join(struct cluster *cl, const char *address, const char *token,
     const char *fingerprint, cJSON **out, int *status, char *err);
-/* POST /cluster/nodes {"name","address","etcd_peer_port","csr"} on a
- * member: sign, add the etcd member, answer with what the new node needs. */
+/* POST /cluster/nodes {"name","address","etcd_peer_port","csr","role"}
+ * on a member: sign, add the etcd member, answer with what the new node
+ * needs.  witness: the new member is a quorum witness (409 when the
+ * cluster has one already). */
 int cluster_add_node(struct cluster *cl, const char *name,
-    const char *address, int peer_port, const char *csr, cJSON **out,
-    int *status, char *err);
-/* DELETE /cluster/nodes/NAME: remove the etcd member and node records. */
+    const char *address, int peer_port, const char *csr, int witness,
+    cJSON **out, int *status, char *err);
+/* DELETE /cluster/nodes/NAME: remove the etcd member and the node's (or
+ * the witness's) records. */
 int cluster_remove_node(struct cluster *cl, const char *name, int *status,
     char *err);
-/* GET /cluster: name, quorum, members, nodes with their state. */
+/* GET /cluster: name, quorum, members (with their role), nodes and
+ * witnesses with their state. */
 int cluster_status(struct cluster *cl, cJSON **out, int *status, char *err);
 /* GET /nodes: the node records with state (online/offline). */
 int cluster_nodes(struct cluster *cl, cJSON **out, int *status, char *err);

@@ -47,6 +47,7 @@ static const struct cf_key cf_keys[] = {
 	{ "ovs_bridge",		CF_NAME, S(cf_ovs_bridge), 0, 0 },
 	{ "ovs_db",		CF_STR,  S(cf_ovs_db), 0, 0 },
 	{ "vm_dir",		CF_STR,  S(cf_vm_dir), 0, 0 },
+	{ "role",		CF_NAME, S(cf_role), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 #undef S
@@ -73,6 +74,7 @@ config_defaults(struct hvd_config *c)
 	snprintf(c->cf_ovs_bridge, sizeof(c->cf_ovs_bridge), "vmbr0");
 	c->cf_lease_ttl = 10;
 	c->cf_max_body = 1L << 20;
+	snprintf(c->cf_role, sizeof(c->cf_role), "node");
 }
 
 /* A node or bridge name: letters, digits, '-', '_', not starting with '-'. */
@@ -135,6 +137,11 @@ cf_set(struct hvd_config *c, const struct cf_key *k, const char *v,
 int
 config_finish(struct hvd_config *c, char *err)
 {
+	if (strcmp(c->cf_role, "node") != 0 &&
+	    strcmp(c->cf_role, "witness") != 0)
+		return err_set(err, "'role' must be node or witness, got '%s'",
+		    c->cf_role);
+	c->cf_witness = strcmp(c->cf_role, "witness") == 0;
 	if (c->cf_socket[0] == '\0' &&
 	    snprintf(c->cf_socket, sizeof(c->cf_socket), "%s/hvd.sock",
 	    c->cf_run_dir) >= (int)sizeof(c->cf_socket))

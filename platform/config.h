@@ -35,6 +35,8 @@ struct hvd_config {
 	char	cf_ovs_bridge[HVD_NAME_MAX];	/* host OVS bridge, "vmbr0" */
 	char	cf_ovs_db[HVD_PATH_MAX];	/* ovsdb socket, "" = default */
 	char	cf_vm_dir[HVD_PATH_MAX];	/* VM run dirs, run_dir/vms */
+	char	cf_role[16];		/* "node" or "witness" */
+	int	cf_witness;		/* role is "witness" (config_finish) */
 };
 
 /* Fill c with the defaults (hostname as node name, standard paths). */

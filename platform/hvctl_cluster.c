@@ -92,9 +92,10 @@ c_join(int argc, char **argv)
 	if (hv.json)
 		hvctl_print_json(resp);
 	else
-		printf("node %s joined cluster %s; its fingerprint: %s\n",
-		    hvctl_str(resp, "node"), hvctl_str(resp, "cluster"),
-		    hvctl_str(resp, "fingerprint"));
+		printf("%s %s joined cluster %s; its fingerprint: %s\n",
+		    strcmp(hvctl_str(resp, "role"), "witness") == 0 ?
+		    "witness" : "node", hvctl_str(resp, "node"),
+		    hvctl_str(resp, "cluster"), hvctl_str(resp, "fingerprint"));
 	cJSON_Delete(resp);
 	return 0;
 }
@@ -106,11 +107,13 @@ c_status(int argc, char **argv)
 	    "FINGERPRINT", NULL };
 	static const char *const keys[] = { "name", "address", "state",
 	    "fingerprint", NULL };
-	static const char *const mcols[] = { "MEMBER", "ID", "PEER URL",
-	    "STARTED", NULL };
-	static const char *const mkeys[] = { "name", "id", "peer_url",
+	static const char *const wcols[] = { "WITNESS", "ADDRESS", "STATE",
+	    "FINGERPRINT", NULL };
+	static const char *const mcols[] = { "MEMBER", "ROLE", "ID",
+	    "PEER URL", "STARTED", NULL };
+	static const char *const mkeys[] = { "name", "role", "id", "peer_url",
 	    "started", NULL };
-	cJSON *o;
+	cJSON *o, *w;
 	int i = hvctl_getopt(argc, argv, "hvctl cluster", "status", NULL, "",
 	    NULL);
 
@@ -129,10 +132,17 @@ c_status(int argc, char **argv)
 		printf("quorate:  %s (%s of %s members started, quorum %s)\n",
 		    hvctl_str(o, "quorate"), hvctl_str(o, "members_started"),
 		    hvctl_str(o, "expected_votes"), hvctl_str(o, "quorum"));
-		printf("nodes:    %s online\n\n", hvctl_str(o, "online"));
+		printf("nodes:    %s online\n", hvctl_str(o, "online"));
+		w = cJSON_GetObjectItemCaseSensitive(o, "witnesses");
+		printf("witness:  %s\n\n", cJSON_GetArraySize(w) > 0 ?
+		    "yes (a vote, no VMs)" : "none");
 		hvctl_table(cols, keys,
 		    cJSON_GetObjectItemCaseSensitive(o, "nodes"));
 		printf("\n");
+		if (cJSON_GetArraySize(w) > 0) {
+			hvctl_table(wcols, keys, w);
+			printf("\n");
+		}
 		hvctl_table(mcols, mkeys,
 		    cJSON_GetObjectItemCaseSensitive(o, "members"));
 	}
@@ -176,10 +186,12 @@ static const struct cmd cluster_cmds[] = {
 	{ "create", c_create, "NAME", "make this node a new cluster; prints "
 	    "the admin token and the fingerprint" },
 	{ "join", c_join, "ADDRESS[:PORT] --token TOKEN --fingerprint PIN",
-	    "join this node to the cluster of the node at ADDRESS" },
+	    "join this node (or this quorum witness: hvd with role = "
+	    "witness) to the cluster of the node at ADDRESS" },
 	{ "status", c_status, "", "members, quorum and node states" },
 	{ "ca", c_ca, "", "print the cluster CA certificate (PEM)" },
-	{ "remove", c_remove, "NODE", "remove a node from the cluster" },
+	{ "remove", c_remove, "NODE", "remove a node (or the witness) from "
+	    "the cluster" },
 	{ NULL, NULL, NULL, NULL }
 };
 

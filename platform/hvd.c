@@ -5,7 +5,9 @@
  * a root-only unix socket at once and over HTTPS once the node is in a
  * cluster, and supervises this node's etcd member from the main loop.
  * SIGTERM/SIGINT stop it cleanly (etcd stopped, lease revoked); VMs keep
- * running either way.  See docs/hvd.md.
+ * running either way.  With role = witness (or -w) it is a quorum
+ * witness: its etcd member and the cluster API on the unix socket only,
+ * no VM runner, no HA, no HTTPS.  See docs/hvd.md, docs/ha.md.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,12 +38,14 @@ on_signal(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hvd [-dnv] [-c FILE]\n"
+	fprintf(stderr, "usage: hvd [-dnvw] [-c FILE]\n"
 	    "  -c FILE  configuration file (default $HVD_CONF or "
 	    HVD_CONF_PATH ")\n"
 	    "  -d       debug logging\n"
 	    "  -n       check the configuration, print it and exit\n"
-	    "  -v       print the version and exit\n");
+	    "  -v       print the version and exit\n"
+	    "  -w       run as the cluster's quorum witness (role = "
+	    "witness)\n");
 }
 
 static void
@@ -74,12 +78,13 @@ main(int argc, char **argv)
 	const char *conf = getenv("HVD_CONF");
 	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16], buf[32];
 	int ch, check = 0, level = LOG_LEVEL_INFO, rc = 1, explicit = 0;
+	int witness = 0;
 
 	if (conf != NULL && *conf != '\0')
 		explicit = 1;
 	else
 		conf = HVD_CONF_PATH;
-	while ((ch = getopt(argc, argv, "c:dnvh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dnvwh")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -94,6 +99,9 @@ main(int argc, char **argv)
 		case 'v':
 			printf("hvd %s\n", HV_VERSION);
 			return 0;
+		case 'w':
+			witness = 1;
+			break;
 		default:
 			usage();
 			return ch == 'h' ? 0 : 1;
@@ -109,6 +117,10 @@ main(int argc, char **argv)
 	if (config_load(&cf, conf, !explicit, err) != 0) {
 		fprintf(stderr, "hvd: %s\n", err);
 		return 1;
+	}
+	if (witness) {
+		snprintf(cf.cf_role, sizeof(cf.cf_role), "witness");
+		cf.cf_witness = 1;
 	}
 	if (check) {
 		config_print(&cf, stdout);
@@ -142,11 +154,12 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((vo = vmops_new(&cf, cl, err)) == NULL) {
+	/* A witness holds a vote and nothing else. */
+	if (!cf.cf_witness && (vo = vmops_new(&cf, cl, err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((ha = ha_new(&cf, cl, vo, err)) == NULL) {
+	if (!cf.cf_witness && (ha = ha_new(&cf, cl, vo, err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -159,9 +172,10 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	cluster_on_active(cl, start_https, a);
-	log_info("hvd %s node %s started (pid %d)", HV_VERSION, cf.cf_node,
-	    (int)getpid());
+	if (!cf.cf_witness)
+		cluster_on_active(cl, start_https, a);
+	log_info("hvd %s %s %s started (pid %d)", HV_VERSION,
+	    cf.cf_witness ? "witness" : "node", cf.cf_node, (int)getpid());
 	while (!hvd_quit) {
 		cluster_tick(cl);
 		clock_sleep_ns(200 * NS_PER_MS);

@@ -66,7 +66,7 @@ END_TEST
 
 static const char *const fail_cases[] = {
 	"unknown-key", "port", "address", "dup", "syntax", "name",
-	"ports-clash", "relative",
+	"ports-clash", "relative", "role",
 };
 
 START_TEST(test_fail_cases)
