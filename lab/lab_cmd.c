@@ -213,6 +213,10 @@ print_status(const cJSON *s)
 			    cJSON_GetObjectItem(p, "size_bytes")->valuedouble /
 			    1048576.0, jbool(p, "online") ? "" : ", offline");
 		printf("\n");
+		if (jbool(san, "witness"))
+			printf("san witness box: management address %s, "
+			    "disk %s\n", jstr(san, "mgmt_addr"),
+			    jstr(san, "disk"));
 	}
 	if ((st = cJSON_GetObjectItem(s, "station")) != NULL)
 		printf("station %s in netns %s\n", jstr(st, "addr"),

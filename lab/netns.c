@@ -311,6 +311,14 @@ set_put(const struct lab *lab, const char *file, const char *item, int in,
 
 enum node_kind { NODE_HOST, NODE_SWITCH, NODE_SAN };
 
+/* A witness SAN off the management VLAN has a second cable to it. */
+static int
+san_mgmt_cable(const struct topo *t)
+{
+	return t->t_san.s_present && t->t_san.s_witness &&
+	    t->t_san.s_mgmt_addr != t->t_san.s_addr;
+}
+
 /* Start node's init; returns the pid of the starter (it exits when the
  * node has booted), or -1. */
 static pid_t
@@ -337,7 +345,9 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	if (kind != NODE_SAN)
 		snprintf(m[nm++], sizeof(m[0]),
 		    "%s/disk/etc-openvswitch:/etc/openvswitch", dir);
-	if (kind == NODE_HOST) {
+	/* A witness SAN gets a platform's disk too (its witness service). */
+	if (kind == NODE_HOST || (kind == NODE_SAN &&
+	    lab->l_topo.t_san.s_witness)) {
 		snprintf(m[nm++], sizeof(m[0]),
 		    "%s/disk/var-lib-hvd:/var/lib/hvd", dir);
 		snprintf(m[nm++], sizeof(m[0]), "%s/disk/etc-hvd:/etc/hvd",
@@ -411,7 +421,8 @@ node_dirs(const struct lab *lab, const char *node, enum node_kind kind,
 	if (mkdir_one(dir, err) < 0)
 		return -1;
 	for (i = 0; sub[i]; i++) {
-		if (kind != NODE_HOST && strstr(sub[i], "hvd"))
+		if (strstr(sub[i], "hvd") && kind != NODE_HOST &&
+		    !(kind == NODE_SAN && lab->l_topo.t_san.s_witness))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
 		if (mkdir_one(p, err) < 0)
@@ -743,6 +754,21 @@ up_steps(struct lab *lab, char *err)
 		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
 		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
 			return err_prefix(err, "san");
+		/* witness: a management address, on eth0 when the SAN is on
+		 * the management VLAN, else on a second cable (no 802.1q) */
+		if (t->t_san.s_witness) {
+			const char *wdev = san_mgmt_cable(t) ? "eth1" : "eth0";
+
+			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+			snprintf(dev, sizeof(dev), "%s/24", a);
+			if ((san_mgmt_cable(t) && (make_cable(lab, "san",
+			    "eth1", "sw", "san-mgmt", err) < 0 ||
+			    link_set(ns, "eth1", 1, err) < 0)) ||
+			    (t->t_san.s_mgmt_addr != t->t_san.s_addr &&
+			    xrun(err, "ip", "-n", ns, "addr", "add", dev,
+			    "dev", wdev, NULL) < 0))
+				return err_prefix(err, "san witness");
+		}
 	}
 	if (t->t_station.st_present) {
 		ns_name(t->t_name, "st", ns, sizeof(ns));
@@ -763,6 +789,7 @@ up_steps(struct lab *lab, char *err)
 				return -1;
 		}
 	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
+	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
 	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
 		return -1;
 
@@ -1417,6 +1444,16 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 		cJSON_AddStringToObject(s, "portal", a);
 		cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
 		cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
+		cJSON_AddBoolToObject(s, "witness", t->t_san.s_witness);
+		if (t->t_san.s_witness) {
+			ns_name(t->t_name, "san", ns, sizeof(ns));
+			cJSON_AddStringToObject(s, "netns", ns);
+			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+			cJSON_AddStringToObject(s, "mgmt_addr", a);
+			node_dir(lab, "san", dir, sizeof(dir));
+			strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+			cJSON_AddStringToObject(s, "disk", dir);
+		}
 		ns_name(t->t_name, "sw", ns, sizeof(ns));
 		hl = ns_links(ns);
 		link_state(hl, "san", &admin, &carrier);

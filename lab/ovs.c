@@ -210,6 +210,10 @@ ovs_write_switch(const struct lab *lab, const char *dir, char *err)
 	if (t->t_san.s_present)
 		fprintf(f, " \\\n  -- --may-exist add-port sw san tag=%d",
 		    t->t_san.s_vlan);
+	if (t->t_san.s_present && t->t_san.s_witness &&
+	    t->t_san.s_mgmt_addr != t->t_san.s_addr)	/* witness cable */
+		fprintf(f, " \\\n  -- --may-exist add-port sw san-mgmt tag=%d",
+		    t->t_san.s_mgmt_vlan);
 	if (t->t_station.st_present)
 		fprintf(f, " \\\n  -- --may-exist add-port sw st tag=%d",
 		    t->t_station.st_vlan);

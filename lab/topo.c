@@ -654,7 +654,8 @@ load_hosts(struct ld *l, yaml_node_t *seq)
 static void
 load_san(struct ld *l, yaml_node_t *m)
 {
-	static const char *const keys[] = { "vlan", "iqn", "luns", NULL };
+	static const char *const keys[] = { "vlan", "iqn", "luns", "witness",
+	    NULL };
 	struct topo_san *s = &l->t->t_san;
 	yaml_node_t *x;
 
@@ -664,6 +665,14 @@ load_san(struct ld *l, yaml_node_t *m)
 	s->s_present = 1;
 	if ((x = map_get(l, m, "vlan")) != NULL)
 		vlan_ref(l, x, "san vlan", &s->s_vlan);
+	if ((x = map_get(l, m, "witness")) != NULL) {
+		const char *v = scalar(x);
+
+		if (v != NULL && strcmp(v, "true") == 0)
+			s->s_witness = 1;
+		else if (v == NULL || strcmp(v, "false") != 0)
+			ld_err(l, x, "san witness must be true or false");
+	}
 	if ((x = map_get(l, m, "iqn")) != NULL) {
 		if (get_str(l, x, "iqn", s->s_iqn, sizeof(s->s_iqn)) == 0 &&
 		    strncmp(s->s_iqn, "iqn.", 4) != 0)
@@ -801,6 +810,13 @@ finish(struct ld *l, yaml_node_t *vlansn)
 		if (t->t_san.s_vlan == 0)
 			t->t_san.s_vlan = stor ? stor : mgmt;
 		t->t_san.s_addr = vlan_net(t, t->t_san.s_vlan) + TOPO_SAN_ADDR;
+		/* A witness talks to the hosts' management addresses: on the
+		 * management VLAN too, through a second cable if needed. */
+		if (t->t_san.s_witness) {
+			t->t_san.s_mgmt_vlan = mgmt;
+			t->t_san.s_mgmt_addr = vlan_net(t, mgmt) +
+			    TOPO_SAN_ADDR;
+		}
 		if (t->t_san.s_iqn[0] == '\0')
 			snprintf(t->t_san.s_iqn, sizeof(t->t_san.s_iqn),
 			    "iqn.2026-01.lab.hvlab.%s:san", t->t_name);

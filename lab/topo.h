@@ -72,6 +72,9 @@ struct topo_san {
 	char s_iqn[128];
 	struct topo_lun s_luns[TOPO_MAX_LUNS];
 	int s_nluns;
+	int s_witness;			/* `witness: true`: a quorum witness box */
+	uint32_t s_mgmt_addr;		/* its management address (witness) */
+	int s_mgmt_vlan;		/* and VLAN (witness) */
 };
 
 struct topo_station {

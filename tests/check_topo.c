@@ -125,6 +125,27 @@ START_TEST(test_default_plan)
 }
 END_TEST
 
+START_TEST(test_san_witness)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	char err[ERR_LEN];
+
+	ck_assert_msg(topo_load(CONFIG_DIR "/pass-lab-witness.yaml", NULL, t,
+	    NULL, err) == 0, "the witness topology loads: %s", err);
+	ck_assert_msg(t->t_san.s_witness, "witness: true makes the SAN a "
+	    "witness box");
+	ck_assert_msg(t->t_san.s_addr == t->t_base + 256 + 250,
+	    "the portal stays .250 on the storage VLAN");
+	ck_assert_msg(t->t_san.s_mgmt_addr == t->t_base + 250 &&
+	    t->t_san.s_mgmt_vlan == 10, "the witness is .250 on the "
+	    "management VLAN, where the hosts' etcd members listen");
+	ck_assert_msg(topo_load(CONFIG_DIR "/pass-lab-default.yaml", NULL, t,
+	    NULL, err) == 0 && !t->t_san.s_witness && t->t_san.s_mgmt_addr == 0,
+	    "a SAN is no witness by default");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_override_and_access)
 {
 	struct topo *t = calloc(1, sizeof(*t));
@@ -181,6 +202,7 @@ make_topo_suite(void)
 
 	tcase_add_test(tc, test_config_files);
 	tcase_add_test(tc, test_default_plan);
+	tcase_add_test(tc, test_san_witness);
 	tcase_add_test(tc, test_override_and_access);
 	tcase_add_test(tc, test_parsers);
 	suite_add_tcase(s, tc);
