@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "err.h"
@@ -117,7 +118,7 @@ static const struct {
 	{ "template", { O(template_make) } },
 	{ "export", { O(vm_export) } },
 	{ "import", { O(vm_import) } },
-	{ "ha", { O(ha_enable) } },
+	{ "ha", { O(ha_enable), O(ha_disable), O(ha_status) } },
 	{ "metrics", { O(metrics) } },
 	{ "balance", { O(balance) } },
 	{ "bonding", { O(bond_set) } },
@@ -205,5 +206,43 @@ driver_task_wait(struct driver *d, struct drv_task *t, uint64_t timeout_ns,
 	if (t->t_failed)
 		return err_set(err, "task %s failed: %s", t->t_id,
 		    t->t_status);
+	return 0;
+}
+
+int
+drv_parse_utc(const char *s, uint64_t *wall_ns)
+{
+	struct tm tm;
+	const char *p;
+	uint64_t frac = 0, scale = 1000000000ULL;
+	time_t t;
+	int n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	    &n) != 6 || n != 19)
+		return -1;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+	}
+	if (strcmp(p, "Z") != 0)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*wall_ns = (uint64_t)t * 1000000000ULL + frac;
 	return 0;
 }

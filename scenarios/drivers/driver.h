@@ -162,6 +162,46 @@ struct drv_metric {
 
 enum drv_migrate_mode { DRV_MIGRATE_OFFLINE, DRV_MIGRATE_LIVE };
 
+/*
+ * HA (High availability row).  A platform's recovery steps, in the
+ * runner's words; the platform's own word is kept beside (hvd's
+ * "lease-expired", Proxmox's "fence", XAPI's "host-failed", ...).
+ */
+enum drv_ha_step {
+	DRV_HA_OTHER,
+	DRV_HA_DETECTED,	/* the manager saw the VM's node lost */
+	DRV_HA_FENCED,		/* the lost node must have fenced itself */
+	DRV_HA_RESTART,		/* recovery decided: restart on another node */
+	DRV_HA_STARTED,		/* the VM runs again (hypervisor started) */
+};
+
+#define DRV_HA_EVENTS_MAX 32
+
+struct drv_ha_event {
+	enum drv_ha_step he_step;
+	char he_word[32];		/* the platform's own word */
+	uint64_t he_wall_ns;		/* when the platform logged it */
+	char he_node[DRV_NAME_MAX];	/* node the step names, or "" */
+};
+
+struct drv_ha_status {
+	char hs_manager[DRV_NAME_MAX];	/* host of the HA manager, "" none */
+	double hs_fence_s;		/* the node's self-fence deadline
+					 * after it lost the cluster, < 0
+					 * unknown */
+	int hs_found;			/* vm is an HA resource */
+	char hs_state[32];		/* "started", "recovering", ... */
+	char hs_node[DRV_NAME_MAX];	/* where the platform runs it */
+	struct drv_ha_event hs_events[DRV_HA_EVENTS_MAX];  /* oldest first */
+	size_t hs_nevents;
+};
+
+/*
+ * "2026-11-26T08:19:17.928Z" (UTC, optional fraction) -> ns since the
+ * epoch.  0, or -1 when s is not such a time.  Pure.
+ */
+int drv_parse_utc(const char *s, uint64_t *wall_ns);
+
 /* Why a platform lacks a feature, shown in the report's cell. */
 struct drv_reason {
 	const char *r_feature;		/* "ha", ... */
@@ -241,7 +281,14 @@ struct driver_ops {
 	int (*vm_import)(struct driver *d, const char *path,
 	    const char *format, const char *new_vm, struct drv_task *t,
 	    char *err);
+	/* HA: make vm an HA resource (restarted elsewhere when its node
+	 * is lost), stop that, and tell the HA state: the manager's host
+	 * and settings, and for vm (may be NULL) its state and recovery
+	 * log. */
 	int (*ha_enable)(struct driver *d, const char *vm, char *err);
+	int (*ha_disable)(struct driver *d, const char *vm, char *err);
+	int (*ha_status)(struct driver *d, const char *vm,
+	    struct drv_ha_status *hs, char *err);
 	int (*metrics)(struct driver *d, struct drv_metric **out, size_t *n,
 	    char *err);
 	int (*balance)(struct driver *d, struct drv_task *t, char *err);

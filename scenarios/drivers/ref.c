@@ -27,6 +27,13 @@
  *  - network: GET/POST /api/v1/nodes/NODE/network (port-vlan changes,
  *    which hvd rolls back by itself when the node's management path
  *    stops answering).
+ *  - HA: POST /api/v1/ha/resources, DELETE /api/v1/ha/resources/VM,
+ *    GET /api/v1/ha (manager, settings, each resource's status and its
+ *    recovery log with UTC times: docs/ha.md).
+ *  - Any node answers for the cluster: the driver speaks to the first
+ *    host, and moves to the next one when a host does not answer at all
+ *    or answers 503 (powered off, cut off from the cluster's majority),
+ *    as an administrator would open another node's address.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +61,8 @@ struct ref {
 	const struct drv_env *env;
 	char token[REF_TOKEN_MAX];
 	char ca_file[1024];
-	struct http_client *http;	/* to the first host */
+	struct http_client *http;	/* to hosts[cur] */
+	size_t cur;			/* host the driver speaks to */
 };
 
 static int
@@ -81,7 +89,8 @@ ref_read_token(struct ref *r, char *err)
 	return 0;
 }
 
-/* The client to hvd on the first host (any node answers for the cluster). */
+/* The client to hvd on the current host (any node answers for the
+ * cluster). */
 static struct http_client *
 ref_http(struct driver *d, char *err)
 {
@@ -97,8 +106,8 @@ ref_http(struct driver *d, char *err)
 	}
 	if (ref_read_token(r, err) == -1)
 		return NULL;
-	snprintf(url, sizeof(url), "https://%s:%d", r->env->e_hosts[0].h_addr,
-	    REF_API_PORT);
+	snprintf(url, sizeof(url), "https://%s:%d",
+	    r->env->e_hosts[r->cur % r->env->e_nhosts].h_addr, REF_API_PORT);
 	memset(&o, 0, sizeof(o));
 	o.base_url = url;
 	o.token = r->token;
@@ -150,20 +159,37 @@ static int
 ref_call_st(struct driver *d, const char *method, const char *path,
     cJSON *body, struct drv_task *t, cJSON **out, long *status, char *err)
 {
+	struct ref *r = d->d_priv;
 	struct http_client *c = ref_http(d, err);
 	struct http_response resp = { 0 };
 	const char *id = NULL;
 	char e[ERR_LEN];
+	size_t tries = 0;
 	int rc = -1;
 
 	if (status != NULL)
 		*status = 0;
 	if (c == NULL)
 		goto out;
-	if (ref_request(d, c, method, path, body, &resp, err) == -1) {
-		if (status != NULL)
-			*status = resp.status;
-		goto out;
+	while (ref_request(d, c, method, path, body, &resp, err) == -1) {
+		/* No answer (status 0: the host is off or unreachable) or
+		 * 503 (its hvd has no cluster majority): another node. */
+		if ((resp.status != 0 && resp.status != 503) ||
+		    ++tries >= r->env->e_nhosts) {
+			if (status != NULL)
+				*status = resp.status;
+			goto out;
+		}
+		log_debug("ref: %s does not answer (%s): asking %s",
+		    r->env->e_hosts[r->cur % r->env->e_nhosts].h_name, err,
+		    r->env->e_hosts[(r->cur + 1) % r->env->e_nhosts].h_name);
+		http_response_free(&resp);
+		memset(&resp, 0, sizeof(resp));
+		http_client_free(r->http);
+		r->http = NULL;
+		r->cur = (r->cur + 1) % r->env->e_nhosts;
+		if ((c = ref_http(d, err)) == NULL)
+			goto out;
 	}
 	if (status != NULL)
 		*status = resp.status;
@@ -952,6 +978,114 @@ out:
 	return rc;
 }
 
+/* HA resources (docs/ha.md): added with hvd's defaults (state started,
+ * one restart, one relocation). */
+static int
+ref_ha_enable(struct driver *d, const char *vm, char *err)
+{
+	cJSON *b = cJSON_CreateObject();
+	long st;
+
+	cJSON_AddStringToObject(b, "vm", vm);
+	if (ref_call_st(d, "POST", "/api/v1/ha/resources", b, NULL, NULL, &st,
+	    err) == 0 || st == 409)	/* an HA resource already */
+		return 0;
+	return -1;
+}
+
+static int
+ref_ha_disable(struct driver *d, const char *vm, char *err)
+{
+	char path[256];
+	long st;
+
+	snprintf(path, sizeof(path), "/api/v1/ha/resources/%s", vm);
+	if (ref_call_st(d, "DELETE", path, NULL, NULL, NULL, &st, err) == 0 ||
+	    st == 404)			/* not one (any more) */
+		return 0;
+	return -1;
+}
+
+/* hvd's words for its recovery steps (platform/ha.c, docs/ha.md). */
+static enum drv_ha_step
+ref_ha_step(const char *ev)
+{
+	static const struct {
+		const char *w;
+		enum drv_ha_step s;
+	} map[] = {
+		{ "lease-expired", DRV_HA_DETECTED },
+		{ "fenced", DRV_HA_FENCED },
+		{ "claimed", DRV_HA_RESTART },
+		{ "running", DRV_HA_STARTED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].w, ev) == 0)
+			return map[i].s;
+	return DRV_HA_OTHER;
+}
+
+static int
+ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
+    char *err)
+{
+	const cJSON *m, *set, *res, *o, *log, *ev, *x;
+	cJSON *doc = NULL;
+	const char *s;
+
+	memset(hs, 0, sizeof(*hs));
+	hs->hs_fence_s = -1;
+	if (ref_call(d, "GET", "/api/v1/ha", NULL, NULL, &doc, err) == -1)
+		return -1;
+	m = cJSON_GetObjectItemCaseSensitive(doc, "manager");
+	if (cJSON_IsObject(m) && (s = json_str(m, "node")) != NULL)
+		snprintf(hs->hs_manager, sizeof(hs->hs_manager), "%s", s);
+	set = cJSON_GetObjectItemCaseSensitive(doc, "settings");
+	x = cJSON_GetObjectItemCaseSensitive(set, "fence_s");
+	if (cJSON_IsNumber(x) && x->valuedouble > 0)
+		hs->hs_fence_s = x->valuedouble;
+	res = cJSON_GetObjectItemCaseSensitive(doc, "resources");
+	if (!cJSON_IsArray(res)) {
+		cJSON_Delete(doc);
+		return err_set(err, "GET /api/v1/ha: no 'resources' array");
+	}
+	cJSON_ArrayForEach(o, res) {
+		if (vm == NULL || (s = json_str(o, "vm")) == NULL ||
+		    strcmp(s, vm) != 0)
+			continue;
+		hs->hs_found = 1;
+		if ((s = json_str(o, "status")) != NULL)
+			snprintf(hs->hs_state, sizeof(hs->hs_state), "%s", s);
+		if ((s = json_str(o, "node")) != NULL && strcmp(s, "-") != 0)
+			snprintf(hs->hs_node, sizeof(hs->hs_node), "%s", s);
+		log = cJSON_GetObjectItemCaseSensitive(o, "log");
+		cJSON_ArrayForEach(ev, log) {
+			struct drv_ha_event *he;
+			const char *w = json_str(ev, "ev"), *t = json_str(ev,
+			    "t");
+			uint64_t ns;
+
+			if (w == NULL || drv_parse_utc(t, &ns) == -1 ||
+			    hs->hs_nevents == DRV_HA_EVENTS_MAX)
+				continue;
+			he = &hs->hs_events[hs->hs_nevents++];
+			he->he_step = ref_ha_step(w);
+			snprintf(he->he_word, sizeof(he->he_word), "%s", w);
+			he->he_wall_ns = ns;
+			/* lease-expired names the lost node, claimed its
+			 * target, running/start-queued where it runs */
+			if ((s = json_str(ev, "node")) != NULL ||
+			    (s = json_str(ev, "target")) != NULL)
+				snprintf(he->he_node, sizeof(he->he_node),
+				    "%s", s);
+		}
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
+
 static const struct drv_reason ref_reasons[] = {
 	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
@@ -960,7 +1094,6 @@ static const struct drv_reason ref_reasons[] = {
 	{ "template", "hvd has no templates yet (later issue)" },
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
-	{ "ha", "hvd has no HA yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
@@ -1014,5 +1147,8 @@ const struct driver_ops ref_driver_ops = {
 	.vm_info = ref_vm_info,
 	.vm_migrate = ref_vm_migrate,
 	.bond_set = ref_bond_set,
+	.ha_enable = ref_ha_enable,
+	.ha_disable = ref_ha_disable,
+	.ha_status = ref_ha_status,
 	.task_status = ref_task_status,
 };
