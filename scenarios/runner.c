@@ -32,6 +32,7 @@
 #include "probes/ping.h"
 #include "probes/tcp.h"
 #include "scenarios/bonding.h"
+#include "scenarios/ha.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
 
@@ -1858,6 +1859,75 @@ out:
 	return rc;
 }
 
+/* scenarios/ha.c's hooks into the runner: the lab's guest (its address
+ * on the station's VLAN, remembered for vm:NAME), the VMs to tear down,
+ * the progress line. */
+static int
+ha_guest(void *arg, const char *vm, int vlan, struct drv_vm_spec *sp,
+    char *cmdline, size_t len, char *addr, size_t alen, char *err)
+{
+	struct sctx *s = arg;
+	char a[SUITE_NAME_MAX + 8];
+
+	if (vlan >= 0 && s->rc->topo != NULL &&
+	    vlan != s->rc->topo->t_station.st_vlan)
+		return err_set(err, "ha: params: vlan %d: the station's probes "
+		    "reach only its own VLAN %d (the lab has no router)",
+		    vlan, s->rc->topo->t_station.st_vlan);
+	if (guest_prepare(s, vm, vlan, sp, cmdline, len, err) == -1)
+		return -1;
+	snprintf(a, sizeof(a), "vm:%s", vm);
+	return resolve_addr(s, a, addr, alen, err);
+}
+
+static void
+ha_track(void *arg, const char *vm, int add)
+{
+	vm_track(((struct sctx *)arg)->rc, vm, add);
+}
+
+static void
+ha_progress(void *arg, const char *text)
+{
+	progress(((struct sctx *)arg)->rc, "%s", text);
+}
+
+/* scenarios/ha.c: the power-pull (or partition) drill of an HA VM. */
+static int
+builtin_ha(struct sctx *s, char *err)
+{
+	struct ha_params p;
+	struct ha_env e;
+	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX];
+	size_t i;
+
+	if (ha_params_parse(s->sc->sc_params, s->sc->sc_nparams, &p,
+	    err) == -1)
+		return err_prefix(err, "scenario %s", s->sc->sc_name);
+	/* hvd names: letters, digits, '-', '_' */
+	snprintf(vm, sizeof(vm), "%.40s-%zu", s->sc->sc_name, s->runno);
+	for (i = 0; vm[i] != '\0'; i++)
+		if (vm[i] == '.')
+			vm[i] = '-';
+	lab_state_dir(s->rc->lab, state, sizeof(state));
+	memset(&e, 0, sizeof(e));
+	e.drv = s->rc->drv;
+	e.env = &s->rc->env;
+	e.self = s->rc->o->ro_self;
+	e.lab = s->rc->lab;
+	e.lab_state = state;
+	e.outdir = s->rc->o->ro_outdir;
+	e.scen = s->sc->sc_name;
+	e.runno = s->runno;
+	e.vm = vm;
+	e.guest = ha_guest;
+	e.track = ha_track;
+	e.progress = ha_progress;
+	e.arg = s;
+	e.stop = (volatile int *)&runner_stop;
+	return ha_run(&e, &p, s->run, s->sr, err);
+}
+
 static int
 builtin_exec(struct sctx *s, char *err)
 {
@@ -1879,6 +1949,8 @@ builtin_exec(struct sctx *s, char *err)
 		return builtin_guest_os(s, err);
 	if (strcmp(b, "bonding") == 0)
 		return builtin_bonding(s, err);
+	if (strcmp(b, "ha") == 0)
+		return builtin_ha(s, err);
 	if (strcmp(b, "network") == 0)
 		return builtin_network(s, err);
 	return err_set(err, "built-in scenario '%s' is not written", b);

@@ -33,7 +33,7 @@ const char *const suite_features[] = {
 
 const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
-	"architecture", "guest-os", "resources", "network", "bonding",
+	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	NULL
 };
 

@@ -34,6 +34,7 @@ static Suite *(*const suites[])(void) = {
 	make_netcfg_suite,
 	make_bond_suite,
 	make_throughput_suite,
+	make_ha_suite,
 	NULL
 };
 

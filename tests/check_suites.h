@@ -30,5 +30,6 @@ Suite *make_migrate_suite(void);
 Suite *make_netcfg_suite(void);
 Suite *make_bond_suite(void);
 Suite *make_throughput_suite(void);
+Suite *make_ha_suite(void);
 
 #endif

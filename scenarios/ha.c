@@ -1,0 +1,1112 @@
+/*
+ * ha.c - the `ha` built-in scenario: the power-pull (or partition) drill
+ * of an HA VM, with the ping and write-integrity probes from the station,
+ * a sampler that counts the VM's running copies in every lab host's pid
+ * namespace, and the platform's own recovery log for detection and
+ * restart times (ha.h says what is measured and how).
+ *
+ * The fault goes through hvlab's command line (`hvlab inject`, whose
+ * output carries the lab's wall-clock stamp of the event), the platform
+ * only through the driver; the sampler reads /proc and each host's
+ * init.pid in the lab's state directory (docs/lab.md), and knows the VM by
+ * the name the runner put on its kernel command line (hvlab.name=VM), so
+ * it counts copies whatever platform started them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "probes/integrity.h"
+#include "probes/ping.h"
+#include "scenarios/ha.h"
+
+#define HA_HOSTS_MAX 16
+#define HA_SAMPLE_NS (100 * NS_PER_MS)
+#define HA_TASK_NS (5 * 60 * NS_PER_S)
+#define HA_BOOT_NS (180 * NS_PER_S)
+#define HA_ONLINE_NS (180 * NS_PER_S)
+#define HA_INJECT_MS (60 * 1000)
+
+/* ---- params (pure) ---- */
+
+static int
+parse_long(const char *key, const char *v, long lo, long hi, long *out,
+    char *err)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || end == v || *end || x < lo || x > hi)
+		return err_set(err, "params: %s: '%s' is not an integer in "
+		    "%ld..%ld", key, v, lo, hi);
+	*out = x;
+	return 0;
+}
+
+static int
+parse_bool(const char *key, const char *v, int *out, char *err)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+		*out = 0;
+	else
+		return err_set(err, "params: %s: '%s' is not true or false",
+		    key, v);
+	return 0;
+}
+
+int
+ha_params_parse(const struct step_param *p, size_t n, struct ha_params *hp,
+    char *err)
+{
+	size_t i;
+	long x;
+
+	memset(hp, 0, sizeof(*hp));
+	hp->hp_fault = HA_FAULT_POWER_PULL;
+	hp->hp_victim = HA_VICTIM_VM_HOST;
+	hp->hp_power_on = 1;
+	hp->hp_watch_ns = 10 * NS_PER_S;
+	hp->hp_interval_ns = 100 * NS_PER_MS;
+	hp->hp_timeout_ns = 180 * NS_PER_S;
+	hp->hp_memory_mib = 128;
+	hp->hp_vlan = -1;
+	hp->hp_integrity = 1;
+	for (i = 0; i < n; i++) {
+		const char *k = p[i].spm_key, *v = p[i].spm_value;
+
+		if (v == NULL)
+			return err_set(err, "params: %s: no value", k);
+		if (strcmp(k, "fault") == 0) {
+			if (strcmp(v, "power-pull") == 0)
+				hp->hp_fault = HA_FAULT_POWER_PULL;
+			else if (strcmp(v, "partition") == 0)
+				hp->hp_fault = HA_FAULT_PARTITION;
+			else
+				return err_set(err, "params: fault: '%s' is "
+				    "not power-pull or partition", v);
+		} else if (strcmp(k, "victim") == 0) {
+			if (strcmp(v, "vm-host") == 0)
+				hp->hp_victim = HA_VICTIM_VM_HOST;
+			else if (strcmp(v, "manager") == 0)
+				hp->hp_victim = HA_VICTIM_MANAGER;
+			else
+				return err_set(err, "params: victim: '%s' is "
+				    "not vm-host or manager", v);
+		} else if (strcmp(k, "power_on") == 0) {
+			if (parse_bool(k, v, &hp->hp_power_on, err) == -1)
+				return -1;
+		} else if (strcmp(k, "integrity") == 0) {
+			if (parse_bool(k, v, &hp->hp_integrity, err) == -1)
+				return -1;
+		} else if (strcmp(k, "watch_s") == 0) {
+			if (parse_long(k, v, 0, 600, &x, err) == -1)
+				return -1;
+			hp->hp_watch_ns = (uint64_t)x * NS_PER_S;
+		} else if (strcmp(k, "interval_ms") == 0) {
+			if (parse_long(k, v, 10, 1000, &x, err) == -1)
+				return -1;
+			hp->hp_interval_ns = (uint64_t)x * NS_PER_MS;
+		} else if (strcmp(k, "timeout_s") == 0) {
+			if (parse_long(k, v, 10, 3600, &x, err) == -1)
+				return -1;
+			hp->hp_timeout_ns = (uint64_t)x * NS_PER_S;
+		} else if (strcmp(k, "memory_mib") == 0) {
+			if (parse_long(k, v, 64, 65536, &x, err) == -1)
+				return -1;
+			hp->hp_memory_mib = (int)x;
+		} else if (strcmp(k, "vlan") == 0) {
+			if (parse_long(k, v, 0, 4094, &x, err) == -1)
+				return -1;
+			hp->hp_vlan = (int)x;
+		} else
+			return err_set(err, "params: unknown key '%s' (fault, "
+			    "victim, power_on, watch_s, interval_ms, "
+			    "timeout_s, memory_mib, vlan, integrity)", k);
+	}
+	return 0;
+}
+
+/* ---- figures (pure) ---- */
+
+void
+ha_times_from_status(const struct drv_ha_status *hs, struct ha_times *t)
+{
+	size_t i;
+
+	for (i = 0; i < hs->hs_nevents; i++) {
+		const struct drv_ha_event *ev = &hs->hs_events[i];
+		uint64_t *slot = NULL;
+
+		/* hvd logs in ms; a step logged in the same ms as the
+		 * stamp of the fault is not before it. */
+		if (ev->he_wall_ns + NS_PER_MS < t->ht_fault)
+			continue;
+		switch (ev->he_step) {
+		case DRV_HA_DETECTED:
+			slot = &t->ht_detected;
+			break;
+		case DRV_HA_RESTART:
+			slot = &t->ht_restart;
+			break;
+		case DRV_HA_STARTED:
+			slot = &t->ht_started;
+			break;
+		default:
+			break;
+		}
+		if (slot != NULL && *slot == 0)
+			*slot = ev->he_wall_ns;
+	}
+}
+
+static double
+rel_s(uint64_t t, uint64_t t0)
+{
+	return ((double)t - (double)t0) / 1e9;
+}
+
+void
+ha_figures(const struct ha_times *t, const struct ping_slot *slots,
+    size_t n, struct ha_figs *f)
+{
+	uint64_t after = t->ht_restart ? t->ht_restart : t->ht_fault;
+	size_t i;
+
+	f->hf_detect_s = f->hf_restart_s = f->hf_failover_s = -1;
+	f->hf_boot_s = f->hf_started_s = -1;
+	f->hf_last_reply_s = 0;
+	f->hf_first_reply_ns = f->hf_last_reply_ns = 0;
+	if (t->ht_fault == 0)
+		return;
+	if (t->ht_detected)
+		f->hf_detect_s = rel_s(t->ht_detected, t->ht_fault);
+	if (t->ht_restart)
+		f->hf_restart_s = rel_s(t->ht_restart, t->ht_fault);
+	if (t->ht_started)
+		f->hf_started_s = rel_s(t->ht_started, t->ht_fault);
+	for (i = 0; i < n; i++) {
+		const struct ping_slot *s = &slots[i];
+
+		if (s->ps_replies == 0 || s->ps_recv_ns == 0)
+			continue;
+		if (s->ps_recv_ns <= t->ht_fault &&
+		    s->ps_recv_ns > f->hf_last_reply_ns)
+			f->hf_last_reply_ns = s->ps_recv_ns;
+		if (s->ps_sent_ns > t->ht_fault && s->ps_recv_ns > after &&
+		    (f->hf_first_reply_ns == 0 ||
+		    s->ps_recv_ns < f->hf_first_reply_ns))
+			f->hf_first_reply_ns = s->ps_recv_ns;
+	}
+	if (f->hf_last_reply_ns)
+		f->hf_last_reply_s = rel_s(f->hf_last_reply_ns, t->ht_fault);
+	if (f->hf_first_reply_ns) {
+		f->hf_failover_s = rel_s(f->hf_first_reply_ns, t->ht_fault);
+		if (t->ht_restart)
+			f->hf_boot_s = rel_s(f->hf_first_reply_ns,
+			    t->ht_restart);
+	}
+}
+
+int
+ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
+    size_t nns, int *per)
+{
+	size_t i, k, j;
+	int total = 0;
+	char seen[64];
+
+	memset(seen, 0, sizeof(seen));
+	if (nns > sizeof(seen))
+		nns = sizeof(seen);
+	for (k = 0; per != NULL && k < nns; k++)
+		per[k] = 0;
+	for (i = 0; i < n; i++) {
+		int parent_matches = 0;
+
+		if (!p[i].p_match)
+			continue;
+		for (k = 0; k < nns; k++)
+			if (ns[k] != 0 && ns[k] == p[i].p_ns)
+				break;
+		if (k == nns)
+			continue;
+		for (j = 0; j < n; j++)
+			if (p[j].p_pid == p[i].p_ppid && p[j].p_match &&
+			    p[j].p_ns == p[i].p_ns)
+				parent_matches = 1;
+		if (parent_matches)
+			continue;
+		if (per != NULL)
+			per[k]++;
+		if (!seen[k]) {
+			seen[k] = 1;
+			total++;
+		}
+	}
+	return total;
+}
+
+/* ---- the copy sampler ---- */
+
+struct sampler {
+	const struct ha_env *e;
+	char needle[96];
+	size_t nhosts;
+	pthread_t th;
+	int started;
+	pthread_mutex_t mu;
+	int quit;
+	/* under mu */
+	uint64_t samples;
+	int max_total;
+	int per[HA_HOSTS_MAX];		/* last sample */
+	int victim;			/* host index watched */
+	uint64_t gone_from;		/* wall ns: look for the victim's copy
+					 * gone from then on (0 = not) */
+	uint64_t gone_at;		/* first sample with it gone */
+	uint64_t watch_from;		/* wall ns: count the victim's copies */
+	int watch_max;
+	char seen2[400];		/* processes when 2 copies were seen */
+	uint64_t seen2_at;		/* wall ns of that sample */
+};
+
+static uint64_t
+ns_inode(int pid)
+{
+	char p[64];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/proc/%d/ns/pid", pid);
+	return stat(p, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Read up to len-1 bytes of a small file; bytes read or -1. */
+static ssize_t
+read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	while ((size_t)got < len - 1 && (n = read(fd, buf + got,
+	    len - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* The pid namespace of pid when pid is a namespace's init (a lab host's
+ * init.pid may name a pid that died with a power pull and was reused). */
+static uint64_t
+init_ns(int pid)
+{
+	char path[64], buf[2048], *l, *last;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0 ||
+	    (l = strstr(buf, "\nNSpid:")) == NULL)
+		return 0;
+	l[strcspn(l + 1, "\n") + 1] = '\0';
+	if ((last = strrchr(l, '\t')) == NULL && (last = strrchr(l, ' ')) ==
+	    NULL)
+		return 0;
+	return atoi(last + 1) == 1 ? ns_inode(pid) : 0;
+}
+
+static int
+sample_once(struct sampler *s, int *per)
+{
+	uint64_t ns[HA_HOSTS_MAX];
+	struct ha_proc *pr = NULL;
+	size_t n = 0, cap = 0, i;
+	char path[600], buf[8192];
+	struct dirent *de;
+	DIR *d;
+	int total;
+
+	for (i = 0; i < s->nhosts; i++) {
+		ns[i] = 0;
+		snprintf(path, sizeof(path), "%s/%s/init.pid",
+		    s->e->lab_state, s->e->env->e_hosts[i].h_name);
+		if (read_small(path, buf, 32) > 0 && atoi(buf) > 0)
+			ns[i] = init_ns(atoi(buf));
+	}
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		int pid = atoi(de->d_name), ppid = 0;
+		uint64_t ino;
+		ssize_t len;
+		char *rp;
+
+		if (pid <= 0 || (ino = ns_inode(pid)) == 0)
+			continue;
+		for (i = 0; i < s->nhosts; i++)
+			if (ns[i] == ino)
+				break;
+		if (i == s->nhosts)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (read_small(path, buf, sizeof(buf)) <= 0 ||
+		    (rp = strrchr(buf, ')')) == NULL ||
+		    sscanf(rp + 1, " %*c %d", &ppid) != 1)
+			continue;
+		if (n == cap) {
+			struct ha_proc *np;
+
+			cap = cap ? cap * 2 : 256;
+			if ((np = realloc(pr, cap * sizeof(*pr))) == NULL)
+				break;
+			pr = np;
+		}
+		pr[n].p_pid = pid;
+		pr[n].p_ppid = ppid;
+		pr[n].p_ns = ino;
+		pr[n].p_match = 0;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		if ((len = read_small(path, buf, sizeof(buf))) > 0)
+			pr[n].p_match = memmem(buf, (size_t)len, s->needle,
+			    strlen(s->needle)) != NULL;
+		n++;
+	}
+	closedir(d);
+	total = ha_count_copies(pr, n, ns, s->nhosts, per);
+	if (total > 1 && s->seen2[0] == '\0') {
+		/* the first time two were seen: which processes */
+		size_t k, off = 0;
+
+		for (i = 0; i < n; i++) {
+			if (!pr[i].p_match)
+				continue;
+			for (k = 0; k < s->nhosts && ns[k] != pr[i].p_ns; k++)
+				;
+			if (k == s->nhosts)
+				continue;
+			off += (size_t)snprintf(s->seen2 + off, off <
+			    sizeof(s->seen2) ? sizeof(s->seen2) - off : 0,
+			    "%s%s pid %d ppid %d", off ? ", " : "",
+			    s->e->env->e_hosts[k].h_name, pr[i].p_pid,
+			    pr[i].p_ppid);
+			if (off >= sizeof(s->seen2))
+				break;
+		}
+	}
+	free(pr);
+	return total;
+}
+
+static void *
+sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	int per[HA_HOSTS_MAX], total;
+	uint64_t now;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		if (s->quit) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		pthread_mutex_unlock(&s->mu);
+		total = sample_once(s, per);
+		now = clock_wall_ns();
+		pthread_mutex_lock(&s->mu);
+		if (total >= 0) {
+			s->samples++;
+			if (total > s->max_total)
+				s->max_total = total;
+			if (total > 1 && s->seen2_at == 0)
+				s->seen2_at = now;
+			memcpy(s->per, per, sizeof(per));
+			if (s->gone_from && !s->gone_at && now >= s->gone_from &&
+			    per[s->victim] == 0)
+				s->gone_at = now;
+			if (s->watch_from && now >= s->watch_from &&
+			    per[s->victim] > s->watch_max)
+				s->watch_max = per[s->victim];
+		}
+		pthread_mutex_unlock(&s->mu);
+		clock_sleep_ns(HA_SAMPLE_NS);
+	}
+	return NULL;
+}
+
+static int
+sampler_start(struct sampler *s, const struct ha_env *e, int victim,
+    char *err)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->e = e;
+	s->victim = victim;
+	s->nhosts = e->env->e_nhosts < HA_HOSTS_MAX ? e->env->e_nhosts :
+	    HA_HOSTS_MAX;
+	/* guest_prepare's cmdline: "... hvlab.name=VM hvlab.ip=..." */
+	snprintf(s->needle, sizeof(s->needle), "hvlab.name=%s ", e->vm);
+	pthread_mutex_init(&s->mu, NULL);
+	if ((rc = pthread_create(&s->th, NULL, sampler_main, s)) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		errno = rc;
+		return err_errno(err, "copy sampler thread");
+	}
+	s->started = 1;
+	return 0;
+}
+
+static void
+sampler_stop(struct sampler *s)
+{
+	if (!s->started)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->quit = 1;
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->th, NULL);
+	pthread_mutex_destroy(&s->mu);
+	s->started = 0;
+}
+
+/* Wait until the sampler has taken two samples after now. */
+static void
+sampler_settle(struct sampler *s)
+{
+	uint64_t n0, n;
+
+	pthread_mutex_lock(&s->mu);
+	n0 = s->samples;
+	pthread_mutex_unlock(&s->mu);
+	do {
+		clock_sleep_ns(HA_SAMPLE_NS / 2);
+		pthread_mutex_lock(&s->mu);
+		n = s->samples;
+		pthread_mutex_unlock(&s->mu);
+	} while (n < n0 + 2);
+}
+
+/* ---- helpers ---- */
+
+static void
+say(const struct ha_env *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+say(const struct ha_env *e, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_debug("ha: %s", text);
+	if (e->progress != NULL)
+		e->progress(e->arg, text);
+}
+
+static int
+stopped(const struct ha_env *e)
+{
+	return e->stop != NULL && *e->stop;
+}
+
+/* Sleep ns unless stopped; -1 when stopped. */
+static int
+nap(const struct ha_env *e, uint64_t ns)
+{
+	uint64_t end = clock_mono_ns() + ns, now;
+
+	while ((now = clock_mono_ns()) < end) {
+		if (stopped(e))
+			return -1;
+		clock_sleep_ns(end - now < 200 * NS_PER_MS ? end - now :
+		    200 * NS_PER_MS);
+	}
+	return stopped(e) ? -1 : 0;
+}
+
+/*
+ * `hvlab inject EVENT [HOST] --lab LAB`; *wall = the lab's stamp of the
+ * event (its output: "... wall_ns=N ..."), or our clock around the call
+ * when the output does not say.
+ */
+static int
+inject(const struct ha_env *e, const char *ev, const char *host,
+    uint64_t *wall, char *err)
+{
+	const char *argv[8];
+	struct proc_result r;
+	const char *w;
+	uint64_t t0 = clock_wall_ns();
+	int n = 0, rc;
+
+	argv[n++] = e->self;
+	argv[n++] = "inject";
+	argv[n++] = ev;
+	if (host != NULL)
+		argv[n++] = host;
+	argv[n++] = "--lab";
+	argv[n++] = e->lab;
+	argv[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	rc = proc_run(argv, NULL, HA_INJECT_MS, &r, err);
+	if (wall != NULL) {
+		*wall = t0;
+		if (rc == 0 && r.out != NULL &&
+		    (w = strstr(r.out, "wall_ns=")) != NULL)
+			*wall = strtoull(w + 8, NULL, 10);
+	}
+	proc_result_free(&r);
+	if (rc == -1)
+		err_prefix(err, "hvlab inject %s%s%s", ev, host ? " " : "",
+		    host ? host : "");
+	return rc;
+}
+
+/* One short ping burst from the station: 1 answered, 0 not, -1 error. */
+static int
+ping_once(const struct ha_env *e, const char *addr, char *err)
+{
+	struct probe_ping_opts o;
+	struct probe_ping_result r;
+	struct probe_ping *p;
+	int ok;
+
+	memset(&o, 0, sizeof(o));
+	o.target = addr;
+	o.netns = e->env->e_station_netns;
+	o.interval_ns = 100 * NS_PER_MS;
+	o.duration_ns = NS_PER_S;
+	o.no_realtime = 1;
+	if ((p = probe_ping_start(&o, err)) == NULL)
+		return -1;
+	probe_ping_wait(p, 3000);
+	memset(&r, 0, sizeof(r));
+	if (probe_ping_stop(p, &r, err) == -1)
+		return -1;
+	ok = r.pr_stats.st_received > 0;
+	probe_ping_result_free(&r);
+	return ok;
+}
+
+static int
+wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
+    char *err)
+{
+	uint64_t end = clock_mono_ns() + timeout;
+	char pe[ERR_LEN] = "";
+	int r;
+
+	while (!stopped(e)) {
+		if ((r = ping_once(e, addr, pe)) == 1)
+			return 0;
+		if (r == -1)
+			clock_sleep_ns(500 * NS_PER_MS);
+		if (clock_mono_ns() >= end)
+			return err_set(err, "%s does not answer the station's "
+			    "ping within %llu s%s%s", addr,
+			    (unsigned long long)(timeout / NS_PER_S),
+			    *pe ? ": " : "", pe);
+	}
+	return err_set(err, "interrupted");
+}
+
+/* Finish a driver operation's task; the cleanup's (stoppable 0) also
+ * after Ctrl-C. */
+static int
+task_run(const struct ha_env *e, int op_rc, struct drv_task *t,
+    int stoppable, char *err)
+{
+	if (op_rc != 0)
+		return op_rc;
+	if (t->t_done)
+		return t->t_failed ? err_set(err, "%s", t->t_status) : 0;
+	return driver_task_wait(e->drv, t, HA_TASK_NS, stoppable ? e->stop :
+	    NULL, err);
+}
+
+/* Every host online and the cluster quorate (after a power-on, a heal). */
+static int
+wait_cluster_whole(const struct ha_env *e, char *err)
+{
+	const struct driver_ops *ops = e->drv->d_ops;
+	uint64_t end = clock_mono_ns() + HA_ONLINE_NS;
+	struct drv_cluster_info ci;
+	char ce[ERR_LEN] = "no answer";
+
+	memset(&ci, 0, sizeof(ci));
+	while (ops->cluster_info != NULL) {
+		if (ops->cluster_info(e->drv, &ci, ce) == 0 && ci.c_quorate &&
+		    ci.c_online == (int)e->env->e_nhosts)
+			return 0;
+		if (clock_mono_ns() >= end)
+			return err_set(err, "the cluster is not whole again "
+			    "%llu s after the host came back (%d of %zu "
+			    "online, %s)", (unsigned long long)(HA_ONLINE_NS /
+			    NS_PER_S), ci.c_online, e->env->e_nhosts,
+			    ci.c_quorate ? "quorate" : ce);
+		clock_sleep_ns(500 * NS_PER_MS);
+	}
+	return 0;
+}
+
+static int
+host_index(const struct ha_env *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->env->e_nhosts; i++)
+		if (strcmp(e->env->e_hosts[i].h_name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The ping CSV and the failover timeline (events at the platform's and
+ * the lab's times). */
+static void
+keep_timeline(const struct ha_env *e, struct run *run,
+    struct scen_result *sr, struct probe_ping_result *pr,
+    const struct ha_times *t, const struct ha_figs *f, const char *fault)
+{
+	char rel[300], path[4400], er[ERR_LEN];
+	uint64_t t0 = pr->pr_stats.st_start_ns;
+	struct timeline *tl;
+
+	snprintf(rel, sizeof(rel), "raw/%s-%zu-failover.csv", e->scen,
+	    e->runno);
+	snprintf(path, sizeof(path), "%s/%s", e->outdir, rel);
+	if (t0 == 0 || probe_ping_write_csv(pr, path, er) == -1) {
+		log_warnx("ha: failover timeline: %s", t0 ? er :
+		    "the probe sent nothing");
+		return;
+	}
+	tl = run_add_timeline(run, rel, "failover");
+	scen_add_artifact(sr, rel);
+	if (f->hf_last_reply_ns && f->hf_first_reply_ns) {
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = rel_s(f->hf_last_reply_ns, t0);
+		tl->tl_down_end_s = rel_s(f->hf_first_reply_ns, t0);
+	}
+	timeline_add_event(tl, rel_s(t->ht_fault, t0), fault);
+	if (t->ht_detected)
+		timeline_add_event(tl, rel_s(t->ht_detected, t0), "detected");
+	if (t->ht_restart)
+		timeline_add_event(tl, rel_s(t->ht_restart, t0), "restart");
+	if (t->ht_started)
+		timeline_add_event(tl, rel_s(t->ht_started, t0), "running");
+	if (f->hf_first_reply_ns)
+		timeline_add_event(tl, rel_s(f->hf_first_reply_ns, t0),
+		    "first reply");
+}
+
+static void
+keep_json(const struct ha_env *e, struct scen_result *sr, const char *what,
+    cJSON *doc)
+{
+	char rel[300], path[4400], er[ERR_LEN];
+
+	if (doc == NULL)
+		return;
+	snprintf(rel, sizeof(rel), "raw/%s-%zu-%s.json", e->scen, e->runno,
+	    what);
+	snprintf(path, sizeof(path), "%s/%s", e->outdir, rel);
+	if (json_write_file(path, doc, er) == 0)
+		scen_add_artifact(sr, rel);
+	else
+		log_warnx("ha: %s", er);
+	cJSON_Delete(doc);
+}
+
+/* The platform's recovery log as JSON (raw/NAME-N-ha.json). */
+static cJSON *
+status_json(const struct drv_ha_status *hs, const struct ha_times *t)
+{
+	static const char *const step[] = { "other", "detected", "fenced",
+	    "restart", "started" };
+	cJSON *o = cJSON_CreateObject(), *a;
+	char w[40];
+	size_t i;
+
+	cJSON_AddStringToObject(o, "manager", hs->hs_manager);
+	cJSON_AddStringToObject(o, "state", hs->hs_state);
+	cJSON_AddStringToObject(o, "node", hs->hs_node);
+	clock_format_wall(t->ht_fault, w, sizeof(w));
+	cJSON_AddStringToObject(o, "fault", w);
+	a = cJSON_AddArrayToObject(o, "log");
+	for (i = 0; i < hs->hs_nevents; i++) {
+		const struct drv_ha_event *ev = &hs->hs_events[i];
+		cJSON *x = cJSON_CreateObject();
+
+		clock_format_wall(ev->he_wall_ns, w, sizeof(w));
+		cJSON_AddStringToObject(x, "t", w);
+		cJSON_AddStringToObject(x, "step", step[ev->he_step]);
+		cJSON_AddStringToObject(x, "word", ev->he_word);
+		cJSON_AddStringToObject(x, "node", ev->he_node);
+		cJSON_AddItemToArray(a, x);
+	}
+	return o;
+}
+
+/* ---- the drill ---- */
+
+int
+ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
+    struct scen_result *sr, char *err)
+{
+	const struct driver_ops *ops = e->drv->d_ops;
+	const char *fault = p->hp_fault == HA_FAULT_POWER_PULL ? "power-pull" :
+	    "partition";
+	struct metrics *m = &run->r_metrics;
+	struct drv_ha_status hs;
+	struct drv_vm_spec sp;
+	struct drv_vm_info vi;
+	struct drv_task t;
+	struct sampler smp;
+	struct probe_ping *ping = NULL;
+	struct probe_ping_result pr;
+	struct probe_integrity *integ = NULL;
+	struct probe_integrity_opts io;
+	struct integrity_acks acks;
+	struct integrity_result ir;
+	struct journal_state js;
+	struct ha_times times;
+	struct ha_figs figs;
+	char cmdline[512], addr[64], victim[DRV_NAME_MAX] = "",
+	    manager[DRV_NAME_MAX] = "", newhost[DRV_NAME_MAX] = "",
+	    e2[ERR_LEN];
+	int made = 0, ha_on = 0, faulted = 0, restored = 0, vi_idx, rc = -1,
+	    old_started = -1, r;
+	double fence_setting = -1;
+	uint64_t end, t_restore = 0;
+	size_t i;
+
+	memset(&smp, 0, sizeof(smp));
+	memset(&pr, 0, sizeof(pr));
+	memset(&acks, 0, sizeof(acks));
+	memset(&times, 0, sizeof(times));
+	if (ops->ha_enable == NULL || ops->ha_disable == NULL ||
+	    ops->ha_status == NULL)
+		return err_set(err, "ha: %s", ops->unsupported_reason ?
+		    ops->unsupported_reason : "not supported"),
+		    DRIVER_UNSUPPORTED;
+	if (e->env->e_nhosts < 3)
+		return err_set(err, "ha: needs a lab with 3 hosts or more (2 "
+		    "survivors keep the cluster's majority when one is "
+		    "lost; a 2-host cluster needs a witness)");
+	if (e->env->e_nhosts > HA_HOSTS_MAX)
+		return err_set(err, "ha: more than %d hosts", HA_HOSTS_MAX);
+	if (e->env->e_san_addr == NULL)
+		return err_set(err, "ha: the lab has no SAN for the VM's disk");
+
+	/* 1. The HA manager, and the victim host. */
+	say(e, "run %zu: ha: who is the HA manager?", e->runno);
+	end = clock_mono_ns() + 60 * NS_PER_S;
+	for (;;) {
+		if (ops->ha_status(e->drv, NULL, &hs, err) == -1)
+			return -1;
+		if (hs.hs_manager[0] != '\0')
+			break;
+		if (clock_mono_ns() >= end)
+			return err_set(err, "ha: the platform elected no HA "
+			    "manager within 60 s");
+		if (nap(e, 500 * NS_PER_MS) == -1)
+			return err_set(err, "interrupted");
+	}
+	snprintf(manager, sizeof(manager), "%s", hs.hs_manager);
+	fence_setting = hs.hs_fence_s;
+	if (p->hp_victim == HA_VICTIM_MANAGER)
+		snprintf(victim, sizeof(victim), "%s", manager);
+	else
+		for (i = 0; i < e->env->e_nhosts && !victim[0]; i++)
+			if (strcmp(e->env->e_hosts[i].h_name, manager) != 0)
+				snprintf(victim, sizeof(victim), "%s",
+				    e->env->e_hosts[i].h_name);
+	if ((vi_idx = host_index(e, victim)) < 0)
+		return err_set(err, "ha: the HA manager's host '%s' is not a "
+		    "lab host", victim);
+
+	/* 2. The VM: disk on the shared pool, on the victim host, HA. */
+	memset(&sp, 0, sizeof(sp));
+	if (e->guest(e->arg, e->vm, p->hp_vlan, &sp, cmdline, sizeof(cmdline),
+	    addr, sizeof(addr), err) == -1)
+		return -1;
+	sp.v_name = e->vm;
+	sp.v_host = victim;
+	sp.v_memory_mib = p->hp_memory_mib;
+	sp.v_pool = "san";
+	sp.v_ha = 1;
+	say(e, "run %zu: ha: VM %s on %s (disk on pool san)", e->runno, e->vm,
+	    victim);
+	drv_task_init(&t);
+	if ((r = task_run(e, ops->vm_create(e->drv, &sp, &t, err), &t, 1,
+	    err)) != 0) {
+		err_prefix(err, "create VM %s", e->vm);
+		return r;
+	}
+	made = 1;
+	e->track(e->arg, e->vm, 1);
+	drv_task_init(&t);
+	if (task_run(e, ops->vm_start(e->drv, e->vm, &t, err), &t, 1,
+	    err) != 0) {
+		err_prefix(err, "start VM %s", e->vm);
+		goto out;
+	}
+	if (ops->ha_enable(e->drv, e->vm, err) == -1) {
+		err_prefix(err, "make %s an HA resource", e->vm);
+		goto out;
+	}
+	ha_on = 1;
+	say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, victim);
+	if (wait_ping(e, addr, HA_BOOT_NS, err) == -1)
+		goto out;
+	/* The platform knows it runs there (its HA state says so). */
+	end = clock_mono_ns() + 60 * NS_PER_S;
+	for (;;) {
+		if (ops->ha_status(e->drv, e->vm, &hs, err) == -1)
+			goto out;
+		if (strcmp(hs.hs_state, "started") == 0 &&
+		    strcmp(hs.hs_node, victim) == 0)
+			break;
+		if (clock_mono_ns() >= end) {
+			err_set(err, "ha: %s is not '%s' as an HA resource "
+			    "within 60 s (state '%s' on '%s')", e->vm,
+			    "started", hs.hs_state, hs.hs_node);
+			goto out;
+		}
+		if (nap(e, 500 * NS_PER_MS) == -1) {
+			err_set(err, "interrupted");
+			goto out;
+		}
+	}
+
+	/* 3. Probes and the sampler, a steady moment. */
+	if (sampler_start(&smp, e, vi_idx, err) == -1)
+		goto out;
+	if (p->hp_integrity) {
+		memset(&io, 0, sizeof(io));
+		io.target = addr;
+		io.netns = e->env->e_station_netns;
+		if ((integ = probe_integrity_start(&io, err)) == NULL) {
+			err_prefix(err, "integrity probe on %s", e->vm);
+			goto out;
+		}
+	}
+	{
+		struct probe_ping_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.target = addr;
+		o.netns = e->env->e_station_netns;
+		o.interval_ns = p->hp_interval_ns;
+		if ((ping = probe_ping_start(&o, err)) == NULL)
+			goto out;
+	}
+	if (nap(e, 3 * NS_PER_S) == -1) {
+		err_set(err, "interrupted");
+		goto out;
+	}
+	if (integ != NULL) {
+		uint64_t n = 0, last = 0;
+		int ended = 0;
+
+		probe_integrity_progress(integ, &n, &last, &ended);
+		if (n == 0 || ended) {
+			err_set(err, "ha: the integrity probe got no "
+			    "acknowledged write from %s before the fault (%s)",
+			    e->vm, ended ? "its journal ended" : "0 acks");
+			goto out;
+		}
+	}
+
+	/* 4. The fault. */
+	say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, fault, victim,
+	    strcmp(victim, manager) == 0 ? " and HA manager" : "");
+	pthread_mutex_lock(&smp.mu);
+	smp.gone_from = clock_wall_ns();
+	pthread_mutex_unlock(&smp.mu);
+	if (inject(e, fault, victim, &times.ht_fault, err) == -1)
+		goto out;
+	faulted = 1;
+
+	/* 5. Back?  The journal ends with the lost copy; the restarted
+	 * VM's agent answers the verify (the wait is the failover). */
+	say(e, "run %zu: ha: waiting for %s to come back", e->runno, e->vm);
+	if (integ != NULL) {
+		probe_integrity_wait_end(integ, 30000);
+		if (probe_integrity_stop(integ, &acks, err) == -1) {
+			integ = NULL;
+			goto out;
+		}
+		integ = NULL;
+		if (probe_integrity_verify(&io, &acks, p->hp_timeout_ns, &js,
+		    &ir, err) == -1) {
+			err_prefix(err, "ha: %s after the %s", e->vm, fault);
+			goto out;
+		}
+		metrics_set(m, "lost_acked_writes", (double)ir.ir_lost_acked);
+		metrics_set(m, "acked_writes", (double)ir.ir_acked);
+		keep_json(e, sr, "integrity", integrity_result_json(addr,
+		    &acks, &js, &ir));
+	} else if (wait_ping(e, addr, p->hp_timeout_ns, err) == -1)
+		goto out;
+	if (nap(e, 1500 * NS_PER_MS) == -1) {
+		err_set(err, "interrupted");
+		goto out;
+	}
+	r = probe_ping_stop(ping, &pr, err);
+	ping = NULL;
+	if (r == -1)
+		goto out;
+
+	/* 6. The platform's account: detection, restart, running. */
+	end = clock_mono_ns() + 30 * NS_PER_S;
+	for (;;) {
+		if (ops->ha_status(e->drv, e->vm, &hs, e2) == 0) {
+			times.ht_detected = times.ht_restart =
+			    times.ht_started = 0;
+			ha_times_from_status(&hs, &times);
+			if (times.ht_started != 0)
+				break;
+		}
+		if (clock_mono_ns() >= end) {
+			log_warnx("ha: the platform's HA log has no restart of "
+			    "%s after the fault (%s)", e->vm, e2);
+			break;
+		}
+		if (nap(e, 500 * NS_PER_MS) == -1)
+			break;
+	}
+	snprintf(newhost, sizeof(newhost), "%s", hs.hs_node);
+	keep_json(e, sr, "ha", status_json(&hs, &times));
+	ha_figures(&times, pr.pr_timeline.pt_slots, pr.pr_timeline.pt_n,
+	    &figs);
+	if (figs.hf_detect_s >= 0)
+		metrics_set(m, "detect_s", figs.hf_detect_s);
+	if (figs.hf_restart_s >= 0)
+		metrics_set(m, "restart_s", figs.hf_restart_s);
+	if (figs.hf_started_s >= 0)
+		metrics_set(m, "started_s", figs.hf_started_s);
+	if (figs.hf_failover_s >= 0)
+		metrics_set(m, "failover_s", figs.hf_failover_s);
+	if (figs.hf_boot_s >= 0)
+		metrics_set(m, "boot_s", figs.hf_boot_s);
+	keep_timeline(e, run, sr, &pr, &times, &figs, fault);
+	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
+		snprintf(newhost, sizeof(newhost), "%s", vi.i_host);
+	if (strcmp(newhost, victim) == 0) {
+		err_set(err, "ha: after the %s of %s the platform says %s runs "
+		    "on %s again", fault, victim, e->vm, victim);
+		goto out;
+	}
+	if (p->hp_fault == HA_FAULT_PARTITION) {
+		pthread_mutex_lock(&smp.mu);
+		if (smp.gone_at)
+			metrics_set(m, "fence_s", rel_s(smp.gone_at,
+			    times.ht_fault));
+		pthread_mutex_unlock(&smp.mu);
+		if (fence_setting > 0)
+			metrics_set(m, "fence_setting_s", fence_setting);
+	}
+
+	/* 7. The old host back: it must leave the VM alone. */
+	if (p->hp_fault == HA_FAULT_PARTITION || p->hp_power_on) {
+		const char *back = p->hp_fault == HA_FAULT_PARTITION ? "heal" :
+		    "power-on";
+
+		say(e, "run %zu: ha: %s %s", e->runno, back, victim);
+		pthread_mutex_lock(&smp.mu);
+		smp.watch_from = clock_wall_ns();
+		pthread_mutex_unlock(&smp.mu);
+		if (inject(e, back, p->hp_fault == HA_FAULT_PARTITION ? NULL :
+		    victim, &t_restore, err) == -1)
+			goto out;
+		restored = 1;
+		if (wait_cluster_whole(e, err) == -1)
+			goto out;
+		say(e, "run %zu: ha: watching %s for %llu s", e->runno, victim,
+		    (unsigned long long)(p->hp_watch_ns / NS_PER_S));
+		if (nap(e, p->hp_watch_ns) == -1) {
+			err_set(err, "interrupted");
+			goto out;
+		}
+		sampler_settle(&smp);
+		pthread_mutex_lock(&smp.mu);
+		old_started = smp.watch_max > 0;
+		pthread_mutex_unlock(&smp.mu);
+		if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi,
+		    e2) == 0 && strcmp(vi.i_host, victim) == 0)
+			old_started = 1;
+		metrics_set(m, "old_host_started", old_started);
+	}
+	sampler_stop(&smp);
+	metrics_set(m, "max_running_copies", smp.max_total);
+	if (smp.max_total > 1)
+		log_warnx("ha: %d running copies of %s at %+.1f s from the "
+		    "%s: %s", smp.max_total, e->vm, rel_s(smp.seen2_at,
+		    times.ht_fault), fault, smp.seen2);
+	results_set_str(&run->r_reason, "%s of %s (%s), VM back on %s%s%s",
+	    fault, victim, strcmp(victim, manager) == 0 ?
+	    "the VM's host and HA manager" : "the VM's host", newhost[0] ?
+	    newhost : "?", old_started == 0 ? "; " : "", old_started == 0 ?
+	    (p->hp_fault == HA_FAULT_PARTITION ? "healed host left it alone" :
+	    "powered-on host left it alone") : "");
+	rc = 0;
+out:
+	/* Whatever happened: probes off, the lab whole again, the HA
+	 * resource gone, the VM deleted. */
+	if (ping != NULL && probe_ping_stop(ping, &pr, e2) == -1)
+		log_debug("ha: ping probe: %s", e2);
+	probe_ping_result_free(&pr);
+	if (integ != NULL && probe_integrity_stop(integ, &acks, e2) == -1)
+		log_debug("ha: integrity probe: %s", e2);
+	integrity_acks_free(&acks);
+	sampler_stop(&smp);
+	if (faulted && !restored) {
+		const char *back = p->hp_fault == HA_FAULT_PARTITION ? "heal" :
+		    "power-on";
+
+		say(e, "run %zu: ha: cleanup: %s %s", e->runno, back, victim);
+		if (inject(e, back, p->hp_fault == HA_FAULT_PARTITION ? NULL :
+		    victim, NULL, e2) == -1 ||
+		    wait_cluster_whole(e, e2) == -1)
+			log_warnx("ha: cleanup: %s", e2);
+	}
+	if (ha_on && ops->ha_disable(e->drv, e->vm, e2) == -1)
+		log_warnx("ha: cleanup: remove HA resource %s: %s", e->vm, e2);
+	if (made) {
+		say(e, "run %zu: ha: cleanup: delete VM %s", e->runno, e->vm);
+		drv_task_init(&t);
+		if (task_run(e, ops->vm_stop(e->drv, e->vm, 1, &t, e2), &t, 0,
+		    e2) != 0)
+			log_debug("ha: cleanup: stop %s: %s", e->vm, e2);
+		drv_task_init(&t);
+		if (task_run(e, ops->vm_delete(e->drv, e->vm, &t, e2), &t, 0,
+		    e2) == 0)
+			e->track(e->arg, e->vm, 0);
+		else
+			log_warnx("ha: cleanup: delete VM %s: %s (again at "
+			    "teardown)", e->vm, e2);
+	}
+	return rc;
+}

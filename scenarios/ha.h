@@ -1,0 +1,158 @@
+/*
+ * ha.h - the `ha` built-in scenario (the study's "High availability"
+ * row): an HA VM with its disk on the shared iSCSI pool loses its host,
+ * and the platform must bring it back on another host without ever
+ * running two copies and without losing a write the guest acknowledged.
+ *
+ * The drill, per run: the VM is created on the victim host (a host that
+ * is not the HA manager's, or, with victim: manager, the manager's own
+ * host) with its disk on the pool `san`, started and made an HA resource
+ * through the driver (ha_enable).  Once it answers, the station pings it
+ * (ping probe, 100 ms) and the write-integrity probe journals on its
+ * disk; a sampler counts the VM's running copies in every lab host's pid
+ * namespace every 100 ms.  Then the fault is injected through the lab
+ * (`hvlab inject power-pull HOST` or `partition HOST`), the runner waits
+ * for the VM's agent to answer again (the integrity probe's verify), and
+ * reads the platform's recovery log (ha_status).  Afterwards the victim
+ * is powered on again (power_on) or the partition healed, and for watch_s
+ * the old host must not start the VM again.
+ *
+ * Figures (pure: ha_figures): detect_s (fault -> the manager's detection),
+ * restart_s (fault -> restart decided), failover_s (fault -> first ping
+ * reply from the restarted VM), boot_s (restart decided -> first reply),
+ * and from the sampler max_running_copies, fence_s (partition -> the
+ * victim's copy gone), old_host_started.  Integrity: lost_acked_writes.
+ */
+#ifndef HV_SCENARIO_HA_H
+#define HV_SCENARIO_HA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probes/ping_stats.h"
+#include "reports/results.h"
+#include "scenarios/drivers/driver.h"
+#include "scenarios/suite.h"
+
+enum ha_fault { HA_FAULT_POWER_PULL, HA_FAULT_PARTITION };
+enum ha_victim { HA_VICTIM_VM_HOST, HA_VICTIM_MANAGER };
+
+struct ha_params {
+	enum ha_fault hp_fault;		/* fault: power-pull | partition */
+	enum ha_victim hp_victim;	/* victim: vm-host | manager */
+	int hp_power_on;		/* power_on: the pulled host comes
+					 * back during the run (default yes) */
+	uint64_t hp_watch_ns;		/* watch_s: after power-on/heal, how
+					 * long the old host is watched (10) */
+	uint64_t hp_interval_ns;	/* interval_ms: ping interval (100) */
+	uint64_t hp_timeout_ns;		/* timeout_s: the VM must answer again
+					 * within this after the fault (180) */
+	int hp_memory_mib;		/* memory_mib (128) */
+	int hp_vlan;			/* vlan: the VM NIC's VLAN, -1 = the
+					 * station's (the lab has no router:
+					 * the probes reach only that one) */
+	int hp_integrity;		/* integrity: journal on the disk (yes) */
+};
+
+/*
+ * The scenario's params (scenarios.yaml) into hp, defaults first.
+ * 0, or -1 with err naming the key and what it accepts.  Pure.
+ */
+int ha_params_parse(const struct step_param *p, size_t n,
+    struct ha_params *hp, char *err);
+
+/* When things happened (wall ns, 0 = not seen). */
+struct ha_times {
+	uint64_t ht_fault;		/* the lab's stamp of the injection */
+	uint64_t ht_detected;		/* platform: node loss seen */
+	uint64_t ht_restart;		/* platform: restart decided */
+	uint64_t ht_started;		/* platform: VM running again */
+};
+
+/* The figures of one drill; < 0 = not measured. */
+struct ha_figs {
+	double hf_detect_s;
+	double hf_restart_s;
+	double hf_failover_s;
+	double hf_boot_s;
+	double hf_started_s;		/* fault -> platform says running */
+	double hf_last_reply_s;		/* last reply before the fault,
+					 * relative to it (<= 0) */
+	uint64_t hf_first_reply_ns;	/* wall ns, 0 = none */
+	uint64_t hf_last_reply_ns;	/* wall ns, 0 = none */
+};
+
+/*
+ * Figures from the platform's times and the ping timeline (slots with
+ * wall ns).  The first reply from the restarted VM is the first reply to
+ * a request sent after the fault that arrived after the restart was
+ * decided (the lost copy may answer a request sent a moment before its
+ * host died; no reply can come from a copy not yet restarted).  Without
+ * a restart time, any reply to a request sent after the fault counts.
+ * Pure.
+ */
+void ha_figures(const struct ha_times *t, const struct ping_slot *slots,
+    size_t n, struct ha_figs *f);
+
+/* The platform's recovery log -> ha_times: the first of each step at or
+ * after t->ht_fault.  Pure. */
+void ha_times_from_status(const struct drv_ha_status *hs,
+    struct ha_times *t);
+
+/* A process as the copy counter sees it. */
+struct ha_proc {
+	int p_pid, p_ppid;
+	uint64_t p_ns;			/* pid namespace inode */
+	int p_match;			/* its command line names the VM */
+};
+
+/*
+ * Running copies of the VM: the hosts (pid namespaces ns[0..nns), at
+ * most 64) where a process names it.  A second host running it is the
+ * split brain HA must never allow; two processes of one VM on one host
+ * are one copy (QEMU's -daemonize parent waits, with the VM's command
+ * line, until its double-forked child has set the VM up, and the host's
+ * own pid file and QMP socket keep a second QEMU from running there).
+ * per[i] (per may be NULL) gets the processes in ns[i] whose parent is
+ * not such a process of the same namespace.  Pure.
+ */
+int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
+    size_t nns, int *per);
+
+/* What the runner lends the scenario. */
+struct ha_env {
+	struct driver *drv;
+	const struct drv_env *env;	/* hosts, station netns, e_exec */
+	const char *self;		/* the hvlab binary (inject) */
+	const char *lab;		/* lab name */
+	const char *lab_state;		/* the lab's state directory */
+	const char *outdir;		/* results directory */
+	const char *scen;		/* scenario name (file names) */
+	size_t runno;
+	const char *vm;			/* the VM's name */
+	/*
+	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
+	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
+	 */
+	int (*guest)(void *arg, const char *vm, int vlan,
+	    struct drv_vm_spec *sp, char *cmdline, size_t len, char *addr,
+	    size_t alen, char *err);
+	/* The runner's list of VMs to remove at teardown. */
+	void (*track)(void *arg, const char *vm, int add);
+	/* Progress line. */
+	void (*progress)(void *arg, const char *text);
+	void *arg;
+	volatile int *stop;		/* non-zero: end early */
+};
+
+/*
+ * One drill.  Metrics go to run->r_metrics, the failover timeline (ping
+ * CSV under raw/, events) to run and sr's artifacts, a summary to
+ * run->r_reason.  Returns 0, -1 with err, or DRIVER_UNSUPPORTED.  The
+ * lab is restored (host powered on, partition healed), the HA resource
+ * removed and the VM deleted before it returns, whatever happened.
+ */
+int ha_run(const struct ha_env *e, const struct ha_params *p,
+    struct run *run, struct scen_result *sr, char *err);
+
+#endif

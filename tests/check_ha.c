@@ -1,0 +1,341 @@
+/*
+ * check_ha.c - the HA scenario's pure parts (scenarios/ha.c): its params,
+ * the failover figures from the platform's recovery log and a ping
+ * timeline, counting running copies of a VM per pid namespace; and the
+ * drivers' UTC time parser (scenarios/drivers/driver.c).
+ */
+#include <string.h>
+
+#include "check_suites.h"
+#include "clock.h"
+#include "err.h"
+#include "scenarios/ha.h"
+
+#define T0 1764145157000000000ULL	/* some wall time, ns */
+#define S(x) ((uint64_t)((x) * 1e9))
+
+/* ---- params ---- */
+
+START_TEST(params_defaults)
+{
+	struct ha_params hp;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(ha_params_parse(NULL, 0, &hp, err), 0);
+	ck_assert_msg(hp.hp_fault == HA_FAULT_POWER_PULL,
+	    "the default fault is a power pull");
+	ck_assert_msg(hp.hp_victim == HA_VICTIM_VM_HOST,
+	    "the default victim is the VM's host");
+	ck_assert_msg(hp.hp_power_on == 1 && hp.hp_integrity == 1,
+	    "power-on afterwards and the integrity probe are on by default");
+	ck_assert_msg(hp.hp_interval_ns == 100 * NS_PER_MS,
+	    "pings every 100 ms by default");
+	ck_assert_int_eq(hp.hp_vlan, -1);
+}
+END_TEST
+
+START_TEST(params_set)
+{
+	struct step_param p[] = {
+		{ "fault", "partition", 1 }, { "victim", "manager", 2 },
+		{ "power_on", "false", 3 }, { "watch_s", "5", 4 },
+		{ "interval_ms", "50", 5 }, { "timeout_s", "90", 6 },
+		{ "memory_mib", "256", 7 }, { "vlan", "10", 8 },
+		{ "integrity", "no", 9 },
+	};
+	struct ha_params hp;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(ha_params_parse(p, 9, &hp, err), 0);
+	ck_assert(hp.hp_fault == HA_FAULT_PARTITION);
+	ck_assert(hp.hp_victim == HA_VICTIM_MANAGER);
+	ck_assert_int_eq(hp.hp_power_on, 0);
+	ck_assert(hp.hp_watch_ns == 5 * NS_PER_S);
+	ck_assert(hp.hp_interval_ns == 50 * NS_PER_MS);
+	ck_assert(hp.hp_timeout_ns == 90 * NS_PER_S);
+	ck_assert_int_eq(hp.hp_memory_mib, 256);
+	ck_assert_int_eq(hp.hp_vlan, 10);
+	ck_assert_int_eq(hp.hp_integrity, 0);
+}
+END_TEST
+
+static const struct {
+	const char *key, *value, *msg;
+} bad_params[] = {
+	{ "fault", "unplug", "params: fault: 'unplug' is not power-pull or "
+	    "partition" },
+	{ "victim", "host1", "params: victim: 'host1' is not vm-host or "
+	    "manager" },
+	{ "power_on", "maybe", "params: power_on: 'maybe' is not true or "
+	    "false" },
+	{ "watch_s", "-1", "params: watch_s: '-1' is not an integer in "
+	    "0..600" },
+	{ "interval_ms", "5ms", "params: interval_ms: '5ms' is not an "
+	    "integer in 10..1000" },
+	{ "vlan", "4095", "params: vlan: '4095' is not an integer in "
+	    "0..4094" },
+	{ "hosts", "host1", "params: unknown key 'hosts' (fault, victim, "
+	    "power_on, watch_s, interval_ms, timeout_s, memory_mib, vlan, "
+	    "integrity)" },
+};
+
+START_TEST(params_bad)
+{
+	struct step_param p = { (char *)bad_params[_i].key,
+	    (char *)bad_params[_i].value, 1 };
+	struct ha_params hp;
+	char err[ERR_LEN] = "";
+
+	ck_assert_int_eq(ha_params_parse(&p, 1, &hp, err), -1);
+	ck_assert_msg(strcmp(err, bad_params[_i].msg) == 0,
+	    "a bad value is named with its key and what it accepts: '%s'",
+	    err);
+}
+END_TEST
+
+/* ---- figures ---- */
+
+/* Replies every 100 ms (RTT 1 ms) from 0 to before_s and from after_s
+ * to end_s; requests in between go unanswered. */
+static size_t
+timeline(struct ping_slot *s, size_t max, double before_s, double after_s,
+    double end_s)
+{
+	size_t n;
+	double t;
+
+	for (n = 0; (t = (double)n / 10) < end_s - 1e-9 && n < max; n++) {
+		s[n].ps_sent_ns = T0 + S(t);
+		s[n].ps_replies = t < before_s - 1e-9 || t >= after_s - 1e-9;
+		s[n].ps_recv_ns = s[n].ps_replies ? T0 + S(t + 0.001) : 0;
+	}
+	return n;
+}
+
+START_TEST(figures_power_pull)
+{
+	struct ping_slot s[300];
+	struct ha_times t = { T0 + S(2.0), T0 + S(8.3), T0 + S(9.3),
+	    T0 + S(10.5) };
+	struct ha_figs f;
+	size_t n = timeline(s, 300, 2.0, 13.0, 20.0);
+
+	ha_figures(&t, s, n, &f);
+	ck_assert_msg(f.hf_detect_s > 6.29 && f.hf_detect_s < 6.31,
+	    "detect_s is the fault to the platform's detection (%g)",
+	    f.hf_detect_s);
+	ck_assert_msg(f.hf_restart_s > 7.29 && f.hf_restart_s < 7.31,
+	    "restart_s is the fault to the restart decision");
+	ck_assert_msg(f.hf_failover_s > 11.0 && f.hf_failover_s < 11.002,
+	    "failover_s is the fault to the first reply after it (%g)",
+	    f.hf_failover_s);
+	ck_assert_msg(f.hf_boot_s > 3.70 && f.hf_boot_s < 3.702,
+	    "boot_s is the restart decision to the first reply (%g)",
+	    f.hf_boot_s);
+	ck_assert_msg(f.hf_started_s > 8.49 && f.hf_started_s < 8.51,
+	    "started_s is the fault to the platform's running");
+	ck_assert_msg(f.hf_last_reply_s < 0 && f.hf_last_reply_s > -0.2,
+	    "the last reply before the fault is just before it (%g)",
+	    f.hf_last_reply_s);
+}
+END_TEST
+
+START_TEST(figures_late_replies)
+{
+	struct ping_slot s[300];
+	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0 };
+	struct ha_figs f;
+	size_t n = timeline(s, 300, 2.0, 12.0, 20.0);
+
+	/* The lost copy answered a request sent just before the fault,
+	 * after it; and one sent just after (its host dying) - before any
+	 * restart.  Neither is the restarted VM. */
+	s[19].ps_replies = 1;
+	s[19].ps_recv_ns = T0 + S(2.05);
+	s[20].ps_replies = 1;
+	s[20].ps_recv_ns = T0 + S(2.02);
+	s[20].ps_sent_ns = T0 + S(2.01);
+	ha_figures(&t, s, n, &f);
+	ck_assert_msg(f.hf_failover_s > 10.0 && f.hf_failover_s < 10.002,
+	    "replies from the lost copy do not end the failover (%g)",
+	    f.hf_failover_s);
+	ck_assert_msg(f.hf_started_s < 0, "no running step, no started_s");
+}
+END_TEST
+
+START_TEST(figures_no_platform_times)
+{
+	struct ping_slot s[300];
+	struct ha_times t = { T0 + S(2.0), 0, 0, 0 };
+	struct ha_figs f;
+	size_t n = timeline(s, 300, 2.0, 12.0, 20.0);
+
+	ha_figures(&t, s, n, &f);
+	ck_assert_msg(f.hf_failover_s > 10.0 && f.hf_failover_s < 10.002,
+	    "without the platform's times the first reply after the fault "
+	    "is the failover");
+	ck_assert_msg(f.hf_detect_s < 0 && f.hf_restart_s < 0 &&
+	    f.hf_boot_s < 0, "no platform times: no detect, restart, boot");
+}
+END_TEST
+
+START_TEST(figures_never_back)
+{
+	struct ping_slot s[300];
+	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0 };
+	struct ha_figs f;
+	size_t n = timeline(s, 300, 2.0, 99.0, 20.0);
+
+	ha_figures(&t, s, n, &f);
+	ck_assert_msg(f.hf_failover_s < 0 && f.hf_boot_s < 0,
+	    "a VM that never answers again has no failover time");
+	ck_assert(f.hf_first_reply_ns == 0);
+	ck_assert(f.hf_detect_s > 5.99);
+}
+END_TEST
+
+START_TEST(times_from_log)
+{
+	struct drv_ha_status hs;
+	struct ha_times t;
+
+	memset(&hs, 0, sizeof(hs));
+	/* An earlier recovery (before this fault), then this one. */
+	hs.hs_events[0] = (struct drv_ha_event){ DRV_HA_DETECTED,
+	    "lease-expired", T0 - S(100), "host1" };
+	hs.hs_events[1] = (struct drv_ha_event){ DRV_HA_RESTART, "claimed",
+	    T0 - S(99), "host2" };
+	hs.hs_events[2] = (struct drv_ha_event){ DRV_HA_STARTED, "running",
+	    T0 - S(95), "host2" };
+	hs.hs_events[3] = (struct drv_ha_event){ DRV_HA_DETECTED,
+	    "lease-expired", T0 + S(6), "host2" };
+	hs.hs_events[4] = (struct drv_ha_event){ DRV_HA_FENCED, "fenced",
+	    T0 + S(7), "host2" };
+	hs.hs_events[5] = (struct drv_ha_event){ DRV_HA_RESTART, "claimed",
+	    T0 + S(7), "host3" };
+	hs.hs_events[6] = (struct drv_ha_event){ DRV_HA_OTHER,
+	    "start-queued", T0 + S(7.2), "host3" };
+	hs.hs_events[7] = (struct drv_ha_event){ DRV_HA_STARTED, "running",
+	    T0 + S(9), "host3" };
+	hs.hs_events[8] = (struct drv_ha_event){ DRV_HA_STARTED, "running",
+	    T0 + S(30), "host3" };
+	hs.hs_nevents = 9;
+	memset(&t, 0, sizeof(t));
+	t.ht_fault = T0;
+	ha_times_from_status(&hs, &t);
+	ck_assert_msg(t.ht_detected == T0 + S(6),
+	    "steps logged before the fault are not this recovery's");
+	ck_assert(t.ht_restart == T0 + S(7));
+	ck_assert_msg(t.ht_started == T0 + S(9),
+	    "the first running after the fault is the restart's");
+}
+END_TEST
+
+/* ---- copies ---- */
+
+START_TEST(copies_daemonize)
+{
+	/* ns 11 = host1, 12 = host2, 13 = some other lab's host */
+	const uint64_t ns[] = { 11, 12 };
+	const struct ha_proc p[] = {
+		{ 100, 1, 11, 0 },	/* hvd */
+		{ 200, 100, 11, 1 },	/* QEMU -daemonize parent */
+		{ 201, 200, 11, 1 },	/* its child: the same copy */
+		{ 300, 1, 12, 1 },	/* a copy on host2 */
+		{ 400, 1, 13, 1 },	/* not this lab */
+		{ 500, 300, 12, 0 },	/* a thread-like helper, no match */
+	};
+	int per[2];
+
+	ck_assert_int_eq(ha_count_copies(p, 6, ns, 2, per), 2);
+	ck_assert_msg(per[0] == 1,
+	    "QEMU's daemonize parent and child are one copy");
+	ck_assert_int_eq(per[1], 1);
+	ck_assert_msg(ha_count_copies(p, 6, ns, 1, NULL) == 1,
+	    "copies in namespaces outside the lab do not count");
+}
+END_TEST
+
+START_TEST(copies_same_pid_other_ns)
+{
+	/* A matching parent in another namespace does not merge copies. */
+	const uint64_t ns[] = { 11, 12 };
+	const struct ha_proc p[] = {
+		{ 7, 1, 11, 1 },
+		{ 8, 7, 12, 1 },
+	};
+
+	ck_assert_int_eq(ha_count_copies(p, 2, ns, 2, NULL), 2);
+	ck_assert_int_eq(ha_count_copies(p, 0, ns, 2, NULL), 0);
+}
+END_TEST
+
+START_TEST(copies_double_fork)
+{
+	/* QEMU 7.2 -daemonize: the parent waits for a grandchild that the
+	 * host's init adopted; both name the VM.  One host, one copy. */
+	const uint64_t ns[] = { 11, 12 };
+	const struct ha_proc p[] = {
+		{ 19642, 17418, 11, 1 },
+		{ 19664, 17198, 11, 1 },
+	};
+	int per[2];
+
+	ck_assert_msg(ha_count_copies(p, 2, ns, 2, per) == 1,
+	    "copies are counted by host");
+	ck_assert_msg(per[0] == 2, "per host, the processes are told");
+}
+END_TEST
+
+/* ---- drv_parse_utc ---- */
+
+START_TEST(utc_parse)
+{
+	uint64_t ns = 0;
+
+	ck_assert_int_eq(drv_parse_utc("2026-11-26T08:19:17.928Z", &ns), 0);
+	ck_assert_msg(ns == 1795681157928000000ULL,
+	    "hvd's log time is read to the ms (%llu)",
+	    (unsigned long long)ns);
+	ck_assert_int_eq(drv_parse_utc("1970-01-01T00:00:01Z", &ns), 0);
+	ck_assert(ns == NS_PER_S);
+	ck_assert_int_eq(drv_parse_utc("1970-01-01T00:00:00.000000001Z",
+	    &ns), 0);
+	ck_assert(ns == 1);
+	ck_assert_int_eq(drv_parse_utc("2026-11-26 08:19:17Z", &ns), -1);
+	ck_assert_int_eq(drv_parse_utc("2026-11-26T08:19:17", &ns), -1);
+	ck_assert_int_eq(drv_parse_utc("2026-13-26T08:19:17Z", &ns), -1);
+	ck_assert_int_eq(drv_parse_utc("2026-11-26T08:19:17.Z", &ns), -1);
+	ck_assert_int_eq(drv_parse_utc("", &ns), -1);
+	ck_assert_int_eq(drv_parse_utc(NULL, &ns), -1);
+}
+END_TEST
+
+Suite *
+make_ha_suite(void)
+{
+	Suite *s = suite_create("ha");
+	TCase *tc = tcase_create("params");
+
+	tcase_add_test(tc, params_defaults);
+	tcase_add_test(tc, params_set);
+	tcase_add_loop_test(tc, params_bad, 0,
+	    sizeof(bad_params) / sizeof(bad_params[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("figures");
+	tcase_add_test(tc, figures_power_pull);
+	tcase_add_test(tc, figures_late_replies);
+	tcase_add_test(tc, figures_no_platform_times);
+	tcase_add_test(tc, figures_never_back);
+	tcase_add_test(tc, times_from_log);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("copies");
+	tcase_add_test(tc, copies_daemonize);
+	tcase_add_test(tc, copies_same_pid_other_ns);
+	tcase_add_test(tc, copies_double_fork);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("utc");
+	tcase_add_test(tc, utc_parse);
+	suite_add_tcase(s, tc);
+	return s;
+}
