@@ -1,8 +1,10 @@
 /*
  * report_plot.c - plots with gnuplot: a probe timeline per run (replies
  * with their RTT, lost probes on the axis, the downtime window shaded, the
- * injected events as dashed lines) and, per scenario, its main metrics
- * across repeats with one series per platform.
+ * injected events as dashed lines; for an HA drill, the failover timeline:
+ * the pings to the VM with the fault and the platform's recovery steps)
+ * and, per scenario, its main metrics across repeats with one series per
+ * platform.
  *
  * Data and script files are written beside the PNG (plots/NAME.dat,
  * plots/NAME.gp) so a plot can be redrawn or restyled by hand.  gnuplot
@@ -239,8 +241,11 @@ terminal(void)
 	return plot_terminal;
 }
 
+/* Events as dashed lines with their names; stagger > 1 puts the names
+ * on that many heights in turn (a failover's steps come seconds apart,
+ * and their names would overlap). */
 static void
-event_lines(FILE *gp, const struct timeline *tl, int *arrow)
+event_lines(FILE *gp, const struct timeline *tl, int *arrow, int stagger)
 {
 	size_t i;
 
@@ -250,8 +255,9 @@ event_lines(FILE *gp, const struct timeline *tl, int *arrow)
 		    tl->tl_events[i].ev_t_s, tl->tl_events[i].ev_t_s);
 		fprintf(gp, "set label %d ", *arrow);
 		gp_str(gp, tl->tl_events[i].ev_name);
-		fprintf(gp, " at %.6f, graph 0.95 left offset 0.5,0 "
-		    "tc rgb '#3b6ea5'\n", tl->tl_events[i].ev_t_s);
+		fprintf(gp, " at %.6f, graph %.2f left offset 0.5,0 "
+		    "tc rgb '#3b6ea5'\n", tl->tl_events[i].ev_t_s, 0.95 -
+		    0.08 * (double)(stagger > 1 ? i % (size_t)stagger : 0));
 	}
 }
 
@@ -263,7 +269,10 @@ plot_timeline(const char *outdir, const char *base,
 	char path[4096], dat[4200], lost[4200], gpf[4200], png[4200];
 	struct tl_out o;
 	FILE *in = NULL, *gp = NULL;
-	int rc = -1, arrow = 1;
+	/* The HA drill's ping timeline (scenarios/ha.c) with the recovery
+	 * steps on it. */
+	int rc = -1, arrow = 1, failover = tl->tl_probe != NULL &&
+	    strcmp(tl->tl_probe, "failover") == 0;
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
@@ -303,15 +312,27 @@ plot_timeline(const char *outdir, const char *base,
 	{
 		char title[512];
 
-		snprintf(title, sizeof(title), "%s: %s, run %zu, %s probe "
+		snprintf(title, sizeof(title), "%s: %s, run %zu, %s%s "
 		    "(%zu replies, %zu lost)", rs->rs_platform ?
 		    rs->rs_platform : "?", s->s_name, runno, tl->tl_probe,
+		    failover ? " timeline: pings to the VM" : " probe",
 		    o.nrecv, o.nlost);
 		gp_str(gp, title);
 	}
 	fprintf(gp, "\nset xlabel 'time (s)'\nset ylabel 'RTT (ms)'\n"
 	    "set yrange [0:*]\nset grid\nset key outside right top\n");
-	if (tl->tl_has_window) {
+	if (tl->tl_has_window && failover) {
+		/* No reply from the VM: from its last one before the fault
+		 * to its first one from the restarted copy. */
+		fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
+		    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
+		    tl->tl_down_start_s, tl->tl_down_end_s);
+		fprintf(gp, "set label 100 sprintf('no reply for %%.1f s', "
+		    "%.6f) at %.6f, graph 0.55 left offset 0.5,0 "
+		    "tc rgb '#c62828'\n",
+		    tl->tl_down_end_s - tl->tl_down_start_s,
+		    tl->tl_down_start_s);
+	} else if (tl->tl_has_window) {
 		fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
 		    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
 		    tl->tl_down_start_s, tl->tl_down_end_s);
@@ -321,8 +342,8 @@ plot_timeline(const char *outdir, const char *base,
 		    (tl->tl_down_end_s - tl->tl_down_start_s) * 1000,
 		    tl->tl_down_start_s);
 	}
-	event_lines(gp, tl, &arrow);
-	event_lines(gp, &o.extra, &arrow);
+	event_lines(gp, tl, &arrow, failover ? 3 : 1);
+	event_lines(gp, &o.extra, &arrow, 1);
 	fprintf(gp, "plot ");
 	if (o.nrecv > 0) {
 		gp_str(gp, dat);

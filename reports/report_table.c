@@ -99,6 +99,40 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 		    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
 		return;
 	}
+	/* High availability (scenarios/ha.c): the failover split into
+	 * the platform's detection and the boot, lost writes, copies. */
+	if (metrics_get(ms, "failover_s", &x) == 0 &&
+	    metrics_get(ms, "detect_s", &y) == 0) {
+		size_t u;
+
+		fmt_num(x, v, sizeof(v));
+		fmt_num(y, v2, sizeof(v2));
+		snprintf(buf, len, "failover %s s (detect %s s", v, v2);
+		if (metrics_get(ms, "boot_s", &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			u = strlen(buf);
+			snprintf(buf + u, len - u, ", boot %s s", v);
+		}
+		u = strlen(buf);
+		snprintf(buf + u, len - u, ")");
+		if (metrics_get(ms, "lost_acked_writes", &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			u = strlen(buf);
+			snprintf(buf + u, len - u, ", %s lost writes", v);
+		}
+		if (metrics_get(ms, "max_running_copies", &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			u = strlen(buf);
+			snprintf(buf + u, len - u, ", %s %s", v, x == 1 ?
+			    "copy" : "copies");
+		}
+		if (metrics_get(ms, "fence_s", &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			u = strlen(buf);
+			snprintf(buf + u, len - u, ", fenced in %s s", v);
+		}
+		return;
+	}
 	for (i = 0; key_metrics[i].name != NULL && n < max; i++) {
 		if (strcmp(key_metrics[i].name, "qemu_downtime_ms") == 0 &&
 		    n < max && metrics_get(ms, "lost", &x) == 0 &&
