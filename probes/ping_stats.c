@@ -141,6 +141,56 @@ stats_sort_u64(uint64_t *v, size_t n)
 		qsort(v, n, sizeof(*v), cmp_u64);
 }
 
+void
+stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
+    uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g)
+{
+	uint64_t a, b;
+	size_t i;
+
+	memset(g, 0, sizeof(*g));
+	stats_sort_u64(times, n);
+	if (n > 0 && times[0] < start_ns)
+		start_ns = times[0];
+	if (n > 0 && times[n - 1] > end_ns)
+		end_ns = times[n - 1];
+	if (end_ns < start_ns)
+		end_ns = start_ns;
+	/* Gap i runs from event i-1 (or the start bound) to event i (or,
+	 * for i == n, the end bound). */
+	for (i = 0; i <= n; i++) {
+		a = i == 0 ? start_ns : times[i - 1];
+		b = i == n ? end_ns : times[i];
+		if (b < lo_ns || a > hi_ns || b - a <= g->g_len_ns)
+			continue;
+		g->g_len_ns = b - a;
+		g->g_start_ns = a;
+		g->g_end_ns = b;
+		g->g_open_start = i == 0;
+		g->g_open_end = i == n;
+	}
+}
+
+int
+ping_stats_gap_across(const struct ping_timeline *t,
+    const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
+    struct stats_gap *g, char *err)
+{
+	uint64_t *recv;
+	size_t i, n = 0;
+
+	memset(g, 0, sizeof(*g));
+	if ((recv = malloc((t->pt_n + 1) * sizeof(*recv))) == NULL)
+		return err_set(err, "ping: out of memory");
+	for (i = 0; i < t->pt_n; i++)
+		if (t->pt_slots[i].ps_replies > 0)
+			recv[n++] = t->pt_slots[i].ps_recv_ns;
+	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, lo_ns,
+	    hi_ns, g);
+	free(recv);
+	return 0;
+}
+
 uint64_t
 stats_percentile(const uint64_t *sorted, size_t n, double p)
 {

@@ -96,6 +96,16 @@ struct stats_gap {
 void stats_longest_gap(uint64_t *times, size_t n, uint64_t start_ns,
     uint64_t end_ns, struct stats_gap *g);
 
+/*
+ * The longest of the gaps that stats_longest_gap considers (same bounds)
+ * among those overlapping [lo_ns, hi_ns]: the gap an event in that window
+ * caused, not a longer one elsewhere on the axis.  A gap overlaps when it
+ * ends at or after lo_ns and starts at or before hi_ns.  times[] is sorted
+ * in place.  g is all zero when no gap overlaps.
+ */
+void stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
+    uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g);
+
 /* Nearest-rank percentile p (0..100) of sorted[] (n > 0). */
 uint64_t stats_percentile(const uint64_t *sorted, size_t n, double p);
 
@@ -146,5 +156,16 @@ struct ping_stats {
  */
 int ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
     struct ping_stats *st, char *err);
+
+/*
+ * The gap between replies of t across an event known to have happened
+ * between lo_ns and hi_ns (wall ns, the timeline's clock: e.g. right
+ * before and right after a failure was injected), bounded by st's window
+ * (ping_stats_compute of the same t): stats_gap_across over the replies.
+ * Returns 0, or -1 with err on ENOMEM.
+ */
+int ping_stats_gap_across(const struct ping_timeline *t,
+    const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
+    struct stats_gap *g, char *err);
 
 #endif

@@ -418,6 +418,59 @@ START_TEST(test_longest_gap_bounds)
 }
 END_TEST
 
+START_TEST(test_gap_across_event)
+{
+	struct ping_timeline t;
+	struct ping_stats st;
+	struct stats_gap g;
+	char lost[100] = { 0 }, err[ERR_LEN];
+
+	/* A long stall early (10..17) and a short failover later (60..61),
+	 * injected between 595 and 640 ms. */
+	memset(lost + 10, 1, 8);
+	memset(lost + 60, 1, 2);
+	build(&t, 100, 10 * MS, 1 * MS, lost);
+	compute(&t, 10 * MS, &st);
+	ck_assert_uint_eq(st.st_downtime.g_len_ns, 90 * MS);
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 595 * MS,
+	    T0 + 640 * MS, &g, err), 0);
+	ck_assert_msg(g.g_len_ns == 30 * MS && g.g_start_ns == T0 + 591 * MS,
+	    "the gap across the event is the failover's (59 -> 62), not the "
+	    "longer stall elsewhere in the run");
+	/* No loss around the event: the ordinary interval. */
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 805 * MS,
+	    T0 + 806 * MS, &g, err), 0);
+	ck_assert_uint_eq(g.g_len_ns, 10 * MS);
+	/* A window spanning both gaps takes the longer. */
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0, T0 + 990 * MS,
+	    &g, err), 0);
+	ck_assert_uint_eq(g.g_len_ns, 90 * MS);
+	ping_timeline_free(&t);
+}
+END_TEST
+
+START_TEST(test_gap_across_bounds)
+{
+	uint64_t ev[] = { 50, 20, 30 };
+	struct stats_gap g;
+
+	stats_gap_across(ev, 3, 0, 100, 25, 28, &g);
+	ck_assert_msg(g.g_len_ns == 10 && g.g_start_ns == 20,
+	    "a window inside one gap picks that gap");
+	stats_gap_across(ev, 3, 0, 100, 60, 70, &g);
+	ck_assert_msg(g.g_len_ns == 50 && g.g_open_end,
+	    "a window after the last event picks the open trailing gap");
+	stats_gap_across(ev, 3, 0, 100, 0, 5, &g);
+	ck_assert_msg(g.g_len_ns == 20 && g.g_open_start,
+	    "a window before the first event picks the open leading gap");
+	stats_gap_across(NULL, 0, 10, 40, 20, 30, &g);
+	ck_assert(g.g_len_ns == 30 && g.g_open_start && g.g_open_end);
+	stats_gap_across(ev, 3, 0, 100, 200, 300, &g);
+	ck_assert_msg(g.g_len_ns == 0, "no gap overlaps a window beyond the "
+	    "bounds");
+}
+END_TEST
+
 START_TEST(test_marks_parse)
 {
 	struct probe_mark m;
@@ -842,6 +895,8 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_no_loss);
 	tcase_add_test(tc, test_gap_middle);
 	tcase_add_test(tc, test_two_gaps);
+	tcase_add_test(tc, test_gap_across_event);
+	tcase_add_test(tc, test_gap_across_bounds);
 	tcase_add_test(tc, test_sender_stall);
 	tcase_add_test(tc, test_gap_start);
 	tcase_add_test(tc, test_gap_end);
