@@ -147,13 +147,18 @@ ovs_switch_port(FILE *f, const struct topo_host *h, const char *bridge,
 
 	if (h->h_nics > 1 && h->h_lacp) {
 		/* LACP: one bond per host, hashing on L4 like a switch's
-		 * port-channel. */
+		 * port-channel.  lb-output-action: the datapath picks the
+		 * member from its own bucket table, which ovs-vswitchd's main
+		 * thread updates as soon as a member goes down; without it
+		 * the datapath flows keep sending to the dead member until a
+		 * revalidator thread rewrites them (docs/bonding.md). */
 		fprintf(f, "%s-- --may-exist add-bond %s %s", sep, bridge,
 		    h->h_name);
 		for (j = 0; j < h->h_nics; j++)
 			fprintf(f, " %s-eth%d", h->h_name, j);
 		fprintf(f, " bond_mode=balance-tcp lacp=active "
-		    "other_config:lacp-time=fast");
+		    "other_config:lacp-time=fast "
+		    "other_config:lb-output-action=true");
 		trunks(f, h);
 		qos_ref(f, h, -1);
 		qos_def(f, h, -1, sep);
@@ -255,7 +260,10 @@ ovs_write_host(const struct lab *lab, const struct topo_host *h,
 		fprintf(f, " \\\n  -- --may-exist add-bond br0 bond0");
 		for (j = 0; j < h->h_nics; j++)
 			fprintf(f, " eth%d", j);
-		fprintf(f, " bond_mode=%s", topo_bond_name(h->h_bond));
+		/* lb-output-action: as on the switch (balance-tcp only;
+		 * the other modes ignore it). */
+		fprintf(f, " bond_mode=%s other_config:lb-output-action=true",
+		    topo_bond_name(h->h_bond));
 		if (h->h_lacp)
 			fprintf(f, " lacp=active other_config:lacp-time=fast");
 	} else {

@@ -67,8 +67,9 @@ START_TEST(test_switch_and_host)
 	s = slurp("net.sh");
 	ck_assert_msg(strstr(s, "add-bond sw host2 host2-eth0 host2-eth1 "
 	    "bond_mode=balance-tcp lacp=active other_config:lacp-time=fast "
-	    "trunks=10,20,30") != NULL,
-	    "a bonded host gets an LACP bond trunking every VLAN");
+	    "other_config:lb-output-action=true trunks=10,20,30") != NULL,
+	    "a bonded host gets an LACP bond trunking every VLAN, members "
+	    "picked by the datapath (lb-output-action)");
 	ck_assert_msg(strstr(s, "add-port sw host3-eth0 trunks=10,20,30"),
 	    "a one-NIC host gets a plain trunk port");
 	ck_assert_msg(strstr(s, "add-port sw san tag=20") &&
@@ -84,7 +85,8 @@ START_TEST(test_switch_and_host)
 	    "host1"), dir, err), 0);
 	s = slurp("net.sh");
 	ck_assert_msg(strstr(s, "add-bond br0 bond0 eth0 eth1 "
-	    "bond_mode=active-backup lacp=active") != NULL,
+	    "bond_mode=active-backup other_config:lb-output-action=true "
+	    "lacp=active") != NULL,
 	    "host1 bonds its NICs active-backup with LACP");
 	ck_assert_msg(strstr(s, "add-port br0 mgmt tag=10 -- set interface "
 	    "mgmt type=internal mac='\"02:00:") != NULL,
