@@ -4,7 +4,10 @@
 # scenarios.yaml topology).  Per run it prints every mode's NIC-unplug
 # downtime and lost pings (active member out, back in, other member out)
 # and the throughput figures (1 link, 2 links x 1 flow, 2 links x 4 flows,
-# per-flow min/max of the last), then the spread over runs.
+# per-flow min/max of the last), then the median and spread over runs.
+# The drill pings a VM on the bonded host (MODE_EVENT_*) and the host
+# (MODE_EVENT_host_*); MODE_EVENT_downtime_ms is the reply gap across the
+# unplug, MODE_EVENT_run_gap_ms the longest gap anywhere in that ping run.
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
@@ -41,7 +44,10 @@ for sc in d.get("scenarios", []):
     for k in sorted(keys):
         vals = [r.get("metrics", {}).get(k) for r in runs]
         vs = [v for v in vals if v is not None]
-        spread = "" if not vs else "  min %.1f max %.1f" % (min(vs), max(vs))
+        spread = "" if not vs else "  median %.1f min %.1f max %.1f" % (
+            sorted(vs)[len(vs) // 2] if len(vs) % 2 else
+            (sorted(vs)[len(vs) // 2 - 1] + sorted(vs)[len(vs) // 2]) / 2,
+            min(vs), max(vs))
         print("%-36s %s%s" % (k, "  ".join("-" if v is None else "%.1f" % v for v in vals), spread))
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

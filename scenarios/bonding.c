@@ -112,25 +112,37 @@ vsctl(const struct bonding_env *e, const char *node, const char *const *args,
 	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
 }
 
-/* PREFIX_downtime_ms and PREFIX_lost of one ping run (infix "" or
- * "_host"). */
-static void
+/*
+ * The figures of one ping run (infix "" or "_host"): PREFIX_downtime_ms,
+ * the gap between replies across the injection (it happened between lo
+ * and hi, wall ns), PREFIX_lost, and PREFIX_run_gap_ms, the longest gap
+ * anywhere in the run (the load's scheduling stalls included).
+ */
+static int
 record(struct metrics *m, const char *prefix, const char *infix,
-    const struct probe_ping_result *r)
+    const struct probe_ping_result *r, uint64_t lo, uint64_t hi,
+    double *downtime, char *err)
 {
+	struct stats_gap g;
 	char name[128];
 
+	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, lo, hi, &g,
+	    err) < 0)
+		return -1;
+	*downtime = (double)g.g_len_ns / 1e6;
 	snprintf(name, sizeof(name), "%s%s_downtime_ms", prefix, infix);
-	metrics_set(m, name, (double)r->pr_stats.st_downtime.g_len_ns / 1e6);
+	metrics_set(m, name, *downtime);
 	snprintf(name, sizeof(name), "%s%s_lost", prefix, infix);
 	metrics_set(m, name, (double)r->pr_stats.st_lost);
+	snprintf(name, sizeof(name), "%s%s_run_gap_ms", prefix, infix);
+	metrics_set(m, name, (double)r->pr_stats.st_downtime.g_len_ns / 1e6);
+	return 0;
 }
 
 /*
  * One event: ping the VM and host A from the station, 1 s in do the
- * inject, keep pinging `after`; metrics PREFIX_downtime_ms / PREFIX_lost
- * (the VM, or A without a VM) and PREFIX_host_downtime_ms /
- * PREFIX_host_lost (A).
+ * inject, keep pinging `after`; metrics (record()) PREFIX_... for the VM
+ * (for A without a VM) and PREFIX_host_... for A.
  */
 static int
 ping_event(const struct bonding_env *e, const struct bonding_params *p,
@@ -141,6 +153,8 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 	struct probe_ping_result rh, rv;
 	struct probe_ping *ph, *pv = NULL;
 	char e2[ERR_LEN];
+	uint64_t lo = 0, hi = 0;
+	double dh = 0, dv = 0;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -160,32 +174,86 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 		}
 	}
 	rc = nap(e, NS_PER_S);
-	if (rc == 0)
+	if (rc == 0) {
+		/* The cable is pulled somewhere in [lo, hi]: `hvlab inject`
+		 * took up to 1.5 s on this loaded machine. */
+		lo = clock_wall_ns();
 		rc = inject(e, what, e->a->h_name, nic, err);
+		hi = clock_wall_ns();
+	}
 	if (rc == 0)
 		nap(e, after);
 	if (probe_ping_stop(ph, &rh, rc == 0 ? err : e2) < 0)
 		rc = -1;
 	if (pv != NULL && probe_ping_stop(pv, &rv, rc == 0 ? err : e2) < 0)
 		rc = -1;
+	if (rc == 0)
+		rc = record(m, prefix, "_host", &rh, lo, hi, &dh, err);
+	if (rc == 0)
+		rc = record(m, prefix, "", pv != NULL ? &rv : &rh, lo, hi, &dv,
+		    err);
 	if (rc == 0) {
-		record(m, prefix, "_host", &rh);
-		record(m, prefix, "", pv != NULL ? &rv : &rh);
 		log_info("bonding: %s %s %s: host %llu of %llu lost, downtime "
-		    "%.1f ms", what, e->a->h_name, nic,
-		    (unsigned long long)rh.pr_stats.st_lost,
-		    (unsigned long long)rh.pr_stats.st_sent,
+		    "%.1f ms (run's longest gap %.1f ms)", what, e->a->h_name,
+		    nic, (unsigned long long)rh.pr_stats.st_lost,
+		    (unsigned long long)rh.pr_stats.st_sent, dh,
 		    (double)rh.pr_stats.st_downtime.g_len_ns / 1e6);
 		if (pv != NULL)
 			log_info("bonding: %s %s %s: VM %s %llu of %llu lost, "
-			    "downtime %.1f ms", what, e->a->h_name, nic,
-			    e->vm_addr, (unsigned long long)rv.pr_stats.st_lost,
-			    (unsigned long long)rv.pr_stats.st_sent,
+			    "downtime %.1f ms (run's longest gap %.1f ms)", what,
+			    e->a->h_name, nic, e->vm_addr,
+			    (unsigned long long)rv.pr_stats.st_lost,
+			    (unsigned long long)rv.pr_stats.st_sent, dv,
 			    (double)rv.pr_stats.st_downtime.g_len_ns / 1e6);
 	}
 	probe_ping_result_free(&rh);
 	probe_ping_result_free(&rv);
 	return rc;
+}
+
+/*
+ * Wait (up to 15 s) until every member of host's bond0 is enabled again:
+ * a plugged-back member carries traffic only once LACP has negotiated it
+ * (2-4 s with LACP fast here), and unplugging the other member before
+ * that cuts the host off.  Read from the host's ovs-appctl (lab exec).
+ */
+static int
+members_enabled(const struct bonding_env *e, const char *host, char *err)
+{
+	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
+		"bond0", NULL };
+	uint64_t end = clock_mono_ns() + 15 * NS_PER_S;
+	char *out = NULL, *l, *c;
+	int up, down;
+
+	if (e->env->e_exec == NULL)
+		return nap(e, 5 * NS_PER_S) < 0 ? err_set(err, "interrupted") :
+		    0;
+	while (!stopped(e) && clock_mono_ns() < end) {
+		up = down = 0;
+		if (e->env->e_exec(e->env, host, argv, &out, CMD_MS, err) ==
+		    0 && out != NULL) {
+			/* "\nmember eth0: enabled", "\nmember eth1:
+			 * disabled" (not "active member mac: ...") */
+			for (l = strstr(out, "\nmember "); l != NULL;
+			    l = strstr(l + 1, "\nmember ")) {
+				if ((c = strchr(l + 1, ':')) == NULL)
+					break;
+				if (strncmp(c, ": enabled", 9) == 0)
+					up++;
+				else if (strncmp(c, ": disabled", 10) == 0)
+					down++;
+			}
+		}
+		free(out);
+		out = NULL;
+		if (up >= 2 && down == 0)
+			return 0;
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+	return stopped(e) ? err_set(err, "interrupted") :
+	    err_set(err, "%s: bond0's members not all enabled 15 s after "
+	    "the plug", host);
 }
 
 static int
@@ -230,6 +298,8 @@ drill(const struct bonding_env *e, const struct bonding_params *p,
 		goto fail;
 	snprintf(key, sizeof(key), "%s_plug", pfx);
 	if (ping_event(e, p, key, "nic-plug", nic, 3 * NS_PER_S, m, err) < 0)
+		goto fail;
+	if (members_enabled(e, e->a->h_name, err) < 0)
 		goto fail;
 	snprintf(key, sizeof(key), "%s_unplug2", pfx);
 	if (ping_event(e, p, key, "nic-unplug", other, 2 * NS_PER_S, m,

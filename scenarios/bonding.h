@@ -53,7 +53,12 @@ struct bonding_params {
  * (the other member), with MODE in active_backup, balance_slb,
  * balance_tcp, measured on the VM (on host A when vm_addr is NULL), and
  * the same with _host_ (MODE_unplug_host_downtime_ms, ...) measured on
- * host A; throughput_mbps_1link, throughput_mbps_2links_1flow,
+ * host A.  A downtime is the gap between replies across the injection
+ * (ping_stats_gap_across); MODE_EVENT_run_gap_ms (and _host_run_gap_ms) is
+ * the longest gap anywhere in that ping run, stalls of the loaded machine
+ * included.  Before the other member is unplugged, the drill waits until
+ * LACP has enabled the plugged-back one (host A's ovs-appctl bond/show).
+ * Throughput: throughput_mbps_1link, throughput_mbps_2links_1flow,
  * throughput_mbps_2links_nflows, throughput_flow_mbps_min/max (of the
  * n-flow run), throughput_cap_mbps.  Returns 0, -1 with err, or
  * DRIVER_UNSUPPORTED (bond_set missing).  The caps and unplugged cables

@@ -54,7 +54,7 @@ x() { _node=$1; shift; "$HVLAB" lab exec "$_node" --lab $LAB -- "$@"; }
 reach() { i=0; while [ $i -lt 10 ]; do x st busybox ping -c 1 -W 1 -q "$1" >/dev/null 2>&1 && return 0; i=$((i + 1)); done; return 1; }
 addr() { "$HVLAB" lab status --lab $LAB | awk -v h="$1" '$1 == h { print $3 }'; }
 active() {
-	a=$("$HVLAB" lab status --lab $LAB --json | tr -d ' \n' |
+	a=$("$HVLAB" lab status --lab $LAB --json | tr -d ' \t\n' |
 	    sed -n "s/.*\"name\":\"$1\",[^}]*\"active_nic\":\"\(eth[0-9]\)\".*/\1/p")
 	echo "${a:-eth0}"
 }
