@@ -101,7 +101,15 @@ tok=$(printf "%s\n" "$out" | jq -r .token)
 fp=$(printf "%s\n" "$out" | jq -r .fingerprint)
 on host2 cluster join "$a1" --token "$tok" --fingerprint "$fp" || fail "join host2"
 on san cluster create other >/dev/null 2>&1 && fail "a witness refuses to create a cluster"
-on san cluster join "$a1" --token "$tok" --fingerprint "$fp" || fail "join the witness"
+# The witness's member add waits for etcd's strict reconfiguration check
+# (5 s after host2's): meanwhile the HA VM is made and started.
+on san cluster join "$a1" --token "$tok" --fingerprint "$fp" >"$TMP/wj" 2>&1 &
+wj=$!
+on host1 vm create $VM --node host1 --memory 128 --kernel "$G/vmlinux" \
+    --initrd "$G/initrd.img" --cmdline "console=ttyS0 quiet" || fail "vm create"
+on host1 ha add $VM || fail "ha add"
+wait $wj || fail "join the witness: $(cat "$TMP/wj")"
+cat "$TMP/wj"
 echo "cluster of 2 hosts + witness formed $(since "$T0") s after the start"
 st=$(on host1 --json cluster status) || fail "cluster status"
 [ "$(printf "%s\n" "$st" | jq -r '.expected_votes, .quorum, .online' | tr '\n' ' ')" = "3 2 2 " ] ||
@@ -112,15 +120,15 @@ st=$(on host1 --json cluster status) || fail "cluster status"
     fail "the witness's etcd member is a witness: $st"
 [ "$(printf "%s\n" "$st" | jq '[.nodes[] | select(.name == "san")] | length')" = 0 ] ||
     fail "the witness is not a node: $st"
-on host1 cluster status | grep -q "^witness:  yes" || fail "hvctl cluster status shows the witness"
+on host1 cluster status >"$TMP/st.txt" || fail "hvctl cluster status"
+cat "$TMP/st.txt"
+grep -q "^witness:  yes" "$TMP/st.txt" || fail "hvctl cluster status shows the witness"
 on san vm list 2>&1 | grep -q "quorum witness" || fail "the witness serves no VM API"
-on host1 vm create $VM --node san --memory 128 --kernel "$G/vmlinux" \
+on host1 vm create ${VM}x --node san --memory 128 --kernel "$G/vmlinux" \
     --initrd "$G/initrd.img" >/dev/null 2>&1 && fail "a VM cannot be placed on the witness"
-on host1 vm create $VM --node host1 --memory 128 --kernel "$G/vmlinux" \
-    --initrd "$G/initrd.img" --cmdline "console=ttyS0 quiet" || fail "vm create"
-on host1 ha add $VM || fail "ha add"
 ha_wait_on "" 120 || fail "the manager starts $VM"
 [ "$(ha_where)" = host1 ] || fail "$VM runs on host1 ($(ha_where))"
+echo "step 0 (lab, cluster, HA VM running) done at $(since "$T0") s"
 
 ha_sampler_start
 # 1. power-pull host1: host2 + witness keep quorum and restart the VM
@@ -131,10 +139,12 @@ ha_wait_on host1 120 host2 || fail "$VM restarted on host2 after the power pull"
 ha_figures "$pull" host1 "power-pull host1"
 # 2. host1 back; partition host2 (it runs the VM): host2 alone fences,
 # host1 + witness restart the VM
+echo "step 1 done at $(since "$T0") s"
 "$H" inject power-on host1 --lab "$LAB" || fail "power-on host1"
 t=0; until on host2 ha status 2>/dev/null | grep -q "^host1 *online"; do
 	t=$((t + 1)); [ $t -lt 120 ] || fail "host1 back in HA"; sleep 0.5; done
 [ "$(ha_copies_on host1)" -eq 0 ] || fail "host1 did not start $VM again"
+echo "host1 back in HA at $(since "$T0") s"
 t0=$(now)
 "$H" inject partition host2 --lab "$LAB" || fail "partition host2"
 part=$(ha_event_wall partition)
@@ -145,6 +155,7 @@ done
 echo "partition: host2's QEMU gone after $(since "$t0") s (fence_s 4)"
 ha_wait_on host2 120 host1 || fail "$VM restarted on host1 after the partition"
 ha_figures "$part" host2 "partition host2"
+echo "step 2 done at $(since "$T0") s"
 "$H" inject heal --lab "$LAB" || fail "heal"
 t=0; until on host1 ha status 2>/dev/null | grep -q "^host2 *online"; do
 	t=$((t + 1)); [ $t -lt 120 ] || fail "host2 back in HA"; sleep 0.5; done
@@ -152,14 +163,18 @@ t=0; until on host1 ha status 2>/dev/null | grep -q "^host2 *online"; do
     fail "the healed host2 does not run $VM"
 # 3. without the witness, 2 votes: losing host1 leaves host2 without
 # quorum, and it must not restart the VM
+echo "host2 back in HA at $(since "$T0") s"
 on host1 cluster remove san || fail "remove the witness"
 [ "$(on host1 --json cluster status | jq -r '.expected_votes, (.witnesses | length)' | tr '\n' ' ')" = "2 0 " ] ||
     fail "2 votes and no witness after the removal"
+l2=$LABDIR/host2/disk/var-log/hvd.log
+n0=$(grep -c "recovering from host1" "$l2")
 "$H" inject power-pull host1 --lab "$LAB" || fail "power-pull host1 (no witness)"
 t0=$(now)
-# A majority would have restarted it within lease_ttl_s 6 + margin_s 1 +
-# a start (restart_s above: about 10 s); watch host2 for 13 s, and ask its
-# quorum meanwhile (an etcd read without quorum takes its 5 s timeout).
+# A majority would have claimed the VM within lease_ttl_s 6 + margin_s 1
+# + etcd's expiry check (restart_s above: 7-11 s); watch host2 for 13 s,
+# and ask its quorum meanwhile (an etcd read without quorum takes its 5 s
+# timeout).  Then its HA manager must not have claimed the VM either.
 elapsed() { awk -v a="$t0" -v b="$(now)" -v s="$1" 'BEGIN { print (b - a < s) }'; }
 qpid=
 while [ "$(elapsed 13)" = 1 ]; do
@@ -171,6 +186,8 @@ done
 wait $qpid
 [ "$(jq -r .quorate "$TMP/q.json")" = false ] || fail "host2 alone is not quorate: $(cat "$TMP/q.json")"
 [ "$(ha_copies_on host2)" -eq 0 ] || fail "host2 without quorum restarted $VM"
+[ "$(grep -c "recovering from host1" "$l2")" = "$n0" ] ||
+    fail "host2 without quorum claimed $VM: $(grep "recovering from host1" "$l2" | tail -n 1)"
 echo "no witness: host2 alone not quorate, $VM not restarted within $(since "$t0") s of the pull"
 m=$(ha_sampler_stop)
 echo "max_running_copies=$m"
