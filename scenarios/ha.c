@@ -687,7 +687,8 @@ host_index(const struct ha_env *e, const char *name)
 static void
 keep_timeline(const struct ha_env *e, struct run *run,
     struct scen_result *sr, struct probe_ping_result *pr,
-    const struct ha_times *t, const struct ha_figs *f, const char *fault)
+    const struct ha_times *t, const struct ha_figs *f, const char *fault,
+    uint64_t fenced)
 {
 	char rel[300], path[4400], er[ERR_LEN];
 	uint64_t t0 = pr->pr_stats.st_start_ns;
@@ -709,6 +710,8 @@ keep_timeline(const struct ha_env *e, struct run *run,
 		tl->tl_down_end_s = rel_s(f->hf_first_reply_ns, t0);
 	}
 	timeline_add_event(tl, rel_s(t->ht_fault, t0), fault);
+	if (fenced)
+		timeline_add_event(tl, rel_s(fenced, t0), "fenced");
 	if (t->ht_detected)
 		timeline_add_event(tl, rel_s(t->ht_detected, t0), "detected");
 	if (t->ht_restart)
@@ -798,7 +801,7 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 	int made = 0, ha_on = 0, faulted = 0, restored = 0, vi_idx, rc = -1,
 	    old_started = -1, r;
 	double fence_setting = -1;
-	uint64_t end, t_restore = 0;
+	uint64_t end, t_restore = 0, fenced = 0;
 	size_t i;
 
 	memset(&smp, 0, sizeof(smp));
@@ -1011,22 +1014,23 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		metrics_set(m, "failover_s", figs.hf_failover_s);
 	if (figs.hf_boot_s >= 0)
 		metrics_set(m, "boot_s", figs.hf_boot_s);
-	keep_timeline(e, run, sr, &pr, &times, &figs, fault);
+	if (p->hp_fault == HA_FAULT_PARTITION) {
+		pthread_mutex_lock(&smp.mu);
+		fenced = smp.gone_at;
+		pthread_mutex_unlock(&smp.mu);
+		if (fenced)
+			metrics_set(m, "fence_s", rel_s(fenced,
+			    times.ht_fault));
+		if (fence_setting > 0)
+			metrics_set(m, "fence_setting_s", fence_setting);
+	}
+	keep_timeline(e, run, sr, &pr, &times, &figs, fault, fenced);
 	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
 		snprintf(newhost, sizeof(newhost), "%s", vi.i_host);
 	if (strcmp(newhost, victim) == 0) {
 		err_set(err, "ha: after the %s of %s the platform says %s runs "
 		    "on %s again", fault, victim, e->vm, victim);
 		goto out;
-	}
-	if (p->hp_fault == HA_FAULT_PARTITION) {
-		pthread_mutex_lock(&smp.mu);
-		if (smp.gone_at)
-			metrics_set(m, "fence_s", rel_s(smp.gone_at,
-			    times.ht_fault));
-		pthread_mutex_unlock(&smp.mu);
-		if (fence_setting > 0)
-			metrics_set(m, "fence_setting_s", fence_setting);
 	}
 
 	/* 7. The old host back: it must leave the VM alone. */
