@@ -5,14 +5,18 @@
 # station's ping; it migrates live between every ordered pair of nodes and
 # answers after each move; then cold (stopped) around the ring, starting
 # and answering on each node; the pattern written to its disk before is
-# intact at the end.  Pings run between migrations, not during the
-# switchover (docs/vm.md: known TCG problem with traffic at switchover).
+# intact at the end.  A 10 ms ping from the station runs through every
+# live switchover (traffic at the switchover is what corrupted TCG guests
+# under QEMU 7.2 before hvd padded the RAM size: docs/vm.md), and the gap
+# it saw is printed (figures belong to bench_migrate, not to this test).
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
 fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 15 "$f"; done; exit 1; }
 G=$HVD_TOP/build/guest
 [ -f "$G/vmlinux" ] && [ -f "$G/initrd.img" ] || { echo "guest image not built (make guest)"; exit 77; }
+PG=$HVD_TOP/build/pinggap
+[ -x "$PG" ] || { echo "build/pinggap not built (make)"; exit 77; }
 for c in tgtd tgtadm qemu-io nsenter unshare busybox; do
 	command -v $c >/dev/null || { echo "$c missing"; exit 77; }
 done
@@ -41,11 +45,15 @@ hvctl_on 1 vm start vm1 >/dev/null || fail "start"
 answers || fail "vm1 answers on node1"
 on=1
 for to in 2 3 1 3 2 1; do
+	ip netns exec "$HVD_P-st" "$PG" -i 10000 -w 600 "$IP" >"$HVD_TMP/gap" 2>&1 &
+	pg=$!
 	out=$(hvctl_on "$to" --json vm migrate vm1 "node$to" --live 2>&1) ||
-	    fail "live node$on -> node$to: $out"
+	    { kill $pg; wait $pg; fail "live node$on -> node$to: $out"; }
+	sleep 1
+	kill -INT $pg; wait $pg
 	hvctl_on 1 vm status vm1 | grep -q "running on node$to" || fail "vm1 on node$to"
-	answers || fail "vm1 answers after node$on -> node$to"
-	echo "live node$on -> node$to: QEMU $(echo "$out" | json_field downtime_ms) ms downtime, $(echo "$out" | json_field total_time_ms) ms total; answers"
+	answers || fail "vm1 answers after node$on -> node$to (pinged through the switchover: $(cat "$HVD_TMP/gap"))"
+	echo "live node$on -> node$to: QEMU $(echo "$out" | json_field downtime_ms) ms downtime, $(echo "$out" | json_field total_time_ms) ms total; 10 ms ping gap $(sed -n 's/.*"max_gap_ms":\([0-9.]*\).*/\1/p' "$HVD_TMP/gap") ms; answers"
 	on=$to
 done
 hvctl_on 1 vm stop vm1 >/dev/null || fail "stop"
