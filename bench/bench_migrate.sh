@@ -10,7 +10,7 @@
 # BENCH_PING_US microseconds, default 1000) and the requests lost.
 # BENCH_RUNS (default 5) migrations per setting, alternating A->B, B->A;
 # then the medians.  A run after which the guest no longer answers is
-# reported as "guest lost" (see docs/vm.md, known problem), left out of
+# reported as "guest lost" (docs/vm.md "Live migration under TCG"), left out of
 # the medians, and the guest is booted again for the next run.
 #
 # Settings: "NAME=PARAMS_JSON" lines in BENCH_MIGRATE_SETTINGS (PARAMS_JSON
