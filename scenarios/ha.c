@@ -910,9 +910,15 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		memset(&io, 0, sizeof(io));
 		io.target = addr;
 		io.netns = e->env->e_station_netns;
-		if ((integ = probe_integrity_start(&io, err)) == NULL) {
-			err_prefix(err, "integrity probe on %s", e->vm);
-			goto out;
+		/* The guest answers ping a moment before its agent
+		 * listens (a loaded machine: seconds). */
+		end = clock_mono_ns() + 60 * NS_PER_S;
+		while ((integ = probe_integrity_start(&io, err)) == NULL) {
+			if (clock_mono_ns() >= end || nap(e, NS_PER_S) == -1) {
+				err_prefix(err, "integrity probe on %s (60 s "
+				    "after its first ping reply)", e->vm);
+				goto out;
+			}
 		}
 	}
 	{
