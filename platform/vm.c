@@ -888,16 +888,13 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 		}
 		ntaps++;
 	}
-	/* A migration target's taps stay down until the VM runs there:
-	 * packets queued by QEMU before the switchover are delivered into
-	 * the just-loaded guest at RESUME, and with TCG that corrupted
-	 * guests here (docs/vm.md); and the source, which still runs,
-	 * gets every frame alone. */
-	if ((flags & VM_START_INCOMING) &&
-	    vm_links_set(c->name, c->nnics, 0, err) < 0) {
-		err_prefix(err, "VM %s", c->name);
-		goto fail;
-	}
+	/* A migration target's taps are up from the start (as made):
+	 * QEMU's own announce (RARP) at the end of the incoming migration
+	 * moves the VM's MAC in the switches before the guest resumes, and
+	 * requests arriving meanwhile wait in the tap and are answered at
+	 * once.  (They were kept down until RESUME while the TCG corruption
+	 * was blamed on early frames; its cause was QEMU's dirty tracking,
+	 * see -m above.  Measured: docs/vm.md.) */
 	doc = vm_config_to_json(c);
 	if (doc == NULL || json_write_file(jpath, doc, err) < 0) {
 		if (doc == NULL)

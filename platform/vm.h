@@ -161,8 +161,7 @@ int vm_stop(struct vm_proc *p, long grace_ms, char *err);
  * files.  Safe to call twice. */
 int vm_cleanup(const struct vm_host *h, const char *name, char *err);
 /* Set the administrative state of VM name's taps (nnics of them) up or
- * down.  A migration target starts with its taps down, so nothing reaches
- * its QEMU before the VM runs there; raise them once it does. */
+ * down (taps are made up; a migration target's too, docs/vm.md). */
 int vm_links_set(const char *name, int nnics, int up, char *err);
 /* Set the nice value of every thread of p's QEMU (setpriority per thread
  * in /proc/PID/task).  A migration target runs at a higher priority until

@@ -504,7 +504,7 @@ op_incoming(struct task *t, void *arg, char *err)
 		goto fail_stop;
 	task_log(t, "waiting for the migration on %s", uri);
 	task_progress(t, 0.5);	/* "ready": the source may go */
-	/* vm_start left the taps down; up the moment the VM runs here. */
+	/* Taps are up already (vm.c); make sure, then announce again. */
 	la.name = o->o_vm;
 	la.nnics = c.nnics;
 	if (migrate_target_wait_fn(s->s_proc.qmp, &mp, 10 * 60 * 1000,
