@@ -19,6 +19,8 @@ OUT=$(mktemp -d /tmp/t8bench.XXXXXX)
 # A private copy of bin/ (hvd and hvctl are installed from beside hvlab):
 # other builds relink bin/ meanwhile.
 mkdir "$OUT/bin" && cp "$(dirname "$HVLAB")"/* "$OUT/bin/" || exit 1
+# The runner finds the guest image beside bin/ (BINDIR/../build/guest).
+mkdir "$OUT/build" && ln -s "$top/build/guest" "$OUT/build/guest" || exit 1
 HVLAB=$OUT/bin/hvlab
 trap '"$HVLAB" lab down --lab t8bench >/dev/null 2>&1; rm -rf "$OUT"' EXIT INT TERM
 echo "bench_bonding: $RUNS runs, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -123,7 +123,13 @@ for mode in active-backup balance-slb balance-tcp; do
 	fi
 	if reach "$vm"; then ok "$mode: VM reachable over $other alone"; else bad "$mode: VM reachable over $other alone"; fi
 	"$HVLAB" inject nic-plug bh $nic --lab $LAB >/dev/null || bad "$mode: plug $nic"
-	sleep 3	# LACP (fast) brings the member back
+	# LACP (fast) takes the member back 2-4 s after the plug
+	i=0
+	while x bh ovs-appctl bond/show bond0 | grep -q '^member .*: disabled'; do
+		i=$((i + 1))
+		[ $i -lt 75 ] || { bad "$mode: $nic not enabled 15 s after the plug"; break; }
+		sleep 0.2
+	done
 	"$HVLAB" inject nic-unplug bh $other --lab $LAB >/dev/null || bad "$mode: unplug $other"
 	if reach "$vm"; then ok "$mode: VM reachable over $nic alone"; else bad "$mode: VM reachable over $nic alone"; fi
 	"$HVLAB" inject nic-plug bh $other --lab $LAB >/dev/null
