@@ -174,12 +174,13 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 int
 ping_stats_gap_across(const struct ping_timeline *t,
     const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
-    struct stats_gap *g, char *err)
+    struct stats_gap *g, uint64_t *lost, char *err)
 {
 	uint64_t *recv;
-	size_t i, n = 0;
+	size_t i, n = 0, first, last;
 
 	memset(g, 0, sizeof(*g));
+	*lost = 0;
 	if ((recv = malloc((t->pt_n + 1) * sizeof(*recv))) == NULL)
 		return err_set(err, "ping: out of memory");
 	for (i = 0; i < t->pt_n; i++)
@@ -188,6 +189,25 @@ ping_stats_gap_across(const struct ping_timeline *t,
 	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, lo_ns,
 	    hi_ns, g);
 	free(recv);
+	if (g->g_len_ns == 0)
+		return 0;
+	/* The requests between the one answered at the gap's start and the
+	 * one answered at its end (or the run's first/last request). */
+	first = 0;
+	last = t->pt_n;
+	for (i = 0; i < t->pt_n; i++) {
+		const struct ping_slot *sl = &t->pt_slots[i];
+
+		if (sl->ps_replies == 0)
+			continue;
+		if (!g->g_open_start && sl->ps_recv_ns == g->g_start_ns)
+			first = i + 1;
+		if (!g->g_open_end && sl->ps_recv_ns == g->g_end_ns)
+			last = i;
+	}
+	for (i = first; i < last; i++)
+		if (t->pt_slots[i].ps_replies == 0)
+			(*lost)++;
 	return 0;
 }
 

@@ -162,10 +162,12 @@ int ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
  * between lo_ns and hi_ns (wall ns, the timeline's clock: e.g. right
  * before and right after a failure was injected), bounded by st's window
  * (ping_stats_compute of the same t): stats_gap_across over the replies.
- * Returns 0, or -1 with err on ENOMEM.
+ * *lost is set to the requests lost within that gap (sent between the one
+ * whose reply opened it and the one whose reply closed it), as opposed to
+ * st_lost, every loss of the run.  Returns 0, or -1 with err on ENOMEM.
  */
 int ping_stats_gap_across(const struct ping_timeline *t,
     const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
-    struct stats_gap *g, char *err);
+    struct stats_gap *g, uint64_t *lost, char *err);
 
 #endif

@@ -115,8 +115,9 @@ vsctl(const struct bonding_env *e, const char *node, const char *const *args,
 /*
  * The figures of one ping run (infix "" or "_host"): PREFIX_downtime_ms,
  * the gap between replies across the injection (it happened between lo
- * and hi, wall ns), PREFIX_lost, and PREFIX_run_gap_ms, the longest gap
- * anywhere in the run (the load's scheduling stalls included).
+ * and hi, wall ns), PREFIX_gap_lost, the requests lost in that gap,
+ * PREFIX_lost, every loss of the run, and PREFIX_run_gap_ms, the longest
+ * gap anywhere in the run (the load's scheduling stalls included).
  */
 static int
 record(struct metrics *m, const char *prefix, const char *infix,
@@ -124,11 +125,14 @@ record(struct metrics *m, const char *prefix, const char *infix,
     double *downtime, char *err)
 {
 	struct stats_gap g;
+	uint64_t lost;
 	char name[128];
 
 	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, lo, hi, &g,
-	    err) < 0)
+	    &lost, err) < 0)
 		return -1;
+	snprintf(name, sizeof(name), "%s%s_gap_lost", prefix, infix);
+	metrics_set(m, name, (double)lost);
 	*downtime = (double)g.g_len_ns / 1e6;
 	snprintf(name, sizeof(name), "%s%s_downtime_ms", prefix, infix);
 	metrics_set(m, name, *downtime);

@@ -424,6 +424,7 @@ START_TEST(test_gap_across_event)
 	struct ping_stats st;
 	struct stats_gap g;
 	char lost[100] = { 0 }, err[ERR_LEN];
+	uint64_t nlost;
 
 	/* A long stall early (10..17) and a short failover later (60..61),
 	 * injected between 595 and 640 ms. */
@@ -433,18 +434,22 @@ START_TEST(test_gap_across_event)
 	compute(&t, 10 * MS, &st);
 	ck_assert_uint_eq(st.st_downtime.g_len_ns, 90 * MS);
 	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 595 * MS,
-	    T0 + 640 * MS, &g, err), 0);
+	    T0 + 640 * MS, &g, &nlost, err), 0);
 	ck_assert_msg(g.g_len_ns == 30 * MS && g.g_start_ns == T0 + 591 * MS,
 	    "the gap across the event is the failover's (59 -> 62), not the "
 	    "longer stall elsewhere in the run");
+	ck_assert_msg(nlost == 2 && st.st_lost == 10, "the event lost 2 of "
+	    "the run's 10 lost requests");
 	/* No loss around the event: the ordinary interval. */
 	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 805 * MS,
-	    T0 + 806 * MS, &g, err), 0);
+	    T0 + 806 * MS, &g, &nlost, err), 0);
 	ck_assert_uint_eq(g.g_len_ns, 10 * MS);
+	ck_assert_uint_eq(nlost, 0);
 	/* A window spanning both gaps takes the longer. */
 	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0, T0 + 990 * MS,
-	    &g, err), 0);
+	    &g, &nlost, err), 0);
 	ck_assert_uint_eq(g.g_len_ns, 90 * MS);
+	ck_assert_uint_eq(nlost, 8);
 	ping_timeline_free(&t);
 }
 END_TEST
