@@ -505,9 +505,10 @@ report_plots(const struct comparison *c, const char *outdir,
 					snprintf(file, sizeof(file),
 					    "plots/%s.png", base);
 					snprintf(cap, sizeof(cap), "%s, %s, run "
-					    "%zu: %s probe timeline",
+					    "%zu: %s%s timeline",
 					    rs->rs_platform, s->s_name, k + 1,
-					    tl->tl_probe);
+					    tl->tl_probe, strcmp(tl->tl_probe,
+					    "failover") == 0 ? "" : " probe");
 					plot_add(out, i, j, file, cap);
 				}
 		}
