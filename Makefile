@@ -107,7 +107,7 @@ check-unit: $(BUILD)/check_unit
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 
-check-integration: all
+check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap
 	$(Q)sh tests/integration/run.sh $(TESTS)
 
 run: deps
