@@ -1781,8 +1781,17 @@ builtin_network(struct sctx *s, char *err)
 	end = clock_mono_ns() + 30 * NS_PER_S;
 	while (!restored && clock_mono_ns() < end && !runner_stop)
 		restored = ping_once(s, hostaddr, e) == 1;
-	if (restored && (r = port_vlan(rc, hbad, "mgmt", err)) < -1)
+	/* Back on the network, the host still has to renew its liveness
+	 * in the platform (hvd: its etcd lease lapsed while it was cut
+	 * off; the API answers 409 "offline" until then): ask for 30 s. */
+	end = clock_mono_ns() + 30 * NS_PER_S;
+	while (restored && (r = port_vlan(rc, hbad, "mgmt", e)) < -1 &&
+	    clock_mono_ns() < end && !runner_stop)
+		clock_sleep_ns(500 * NS_PER_MS);
+	if (restored && r < -1) {
+		err_set(err, "%s", e);
 		goto out;
+	}
 	restored = restored && r == mgmt_vlan;
 	metrics_set(&s->run->r_metrics, "bad_change_rolled_back", rolled);
 	if (rolled)
