@@ -85,6 +85,7 @@ struct rctx {
 	struct { char name[SUITE_NAME_MAX]; char addr[16]; } vmaddr[MAX_VMS];
 	size_t nvmaddr;
 	char guest_kernel[4096], guest_initrd[4096];
+	char guest_cmdline[384];	/* build/guest/cmdline: the image's own */
 	/* progress */
 	size_t idx, total;
 	const char *scen_name;
@@ -806,6 +807,7 @@ guest_prepare(struct sctx *s, const char *vm, int vlan,
 	const struct topo_vlan *v;
 	char p[4200], addr[16];
 	size_t i;
+	FILE *f;
 
 	if (rc->topo == NULL)
 		return err_set(err, "vm.create: no lab for the guest's network");
@@ -818,6 +820,21 @@ guest_prepare(struct sctx *s, const char *vm, int vlan,
 		    rc->env.e_bindir);
 		if (realpath(p, rc->guest_initrd) == NULL)
 			return err_errno(err, "guest initrd %s (make guest)", p);
+		/* The image's kernel arguments (lab/guest: no_timer_check and
+		 * the TSC frequency, without which a machine with no PIT or
+		 * HPET, microvm, never finishes its early boot). */
+		snprintf(p, sizeof(p), "%s/../build/guest/cmdline",
+		    rc->env.e_bindir);
+		if ((f = fopen(p, "r")) == NULL)
+			return err_errno(err, "guest cmdline %s (make guest)", p);
+		if (fgets(rc->guest_cmdline, sizeof(rc->guest_cmdline), f) ==
+		    NULL)
+			rc->guest_cmdline[0] = '\0';
+		fclose(f);
+		rc->guest_cmdline[strcspn(rc->guest_cmdline, "\n")] = '\0';
+		if (rc->guest_cmdline[0] == '\0')
+			return err_set(err, "guest cmdline %s is empty (make "
+			    "guest)", p);
 	}
 	if (vlan < 0)
 		vlan = rc->topo->t_station.st_vlan;
@@ -835,9 +852,10 @@ guest_prepare(struct sctx *s, const char *vm, int vlan,
 	}
 	topo_addr_str(v->v_net + 100 + (uint32_t)i, addr, sizeof(addr));
 	snprintf(rc->vmaddr[i].addr, sizeof(rc->vmaddr[i].addr), "%s", addr);
-	snprintf(cmdline, len, "console=ttyS0 quiet panic=-1 rodata=off "
-	    "cryptomgr.notests mitigations=off hvlab.name=%s hvlab.ip=%s/24",
-	    vm, addr);
+	if ((size_t)snprintf(cmdline, len, "%s hvlab.name=%s hvlab.ip=%s/24",
+	    rc->guest_cmdline, vm, addr) >= len)
+		return err_set(err, "vm.create: %s: kernel command line too "
+		    "long", vm);
 	sp->v_kernel = rc->guest_kernel;
 	sp->v_initrd = rc->guest_initrd;
 	sp->v_cmdline = cmdline;

@@ -24,7 +24,7 @@ busybox=${BUSYBOX:-/bin/busybox}
 # watches to power off on QEMU's system_powerdown (guest_init.c).
 # e1000: for VMs whose NIC model is e1000 (guest_init.c brings eth0 up
 # after virtio_net when that made one, else after e1000).
-WANT="virtio_pci virtio_net e1000 virtio_blk button evdev"
+WANT="virtio_pci virtio_mmio virtio_net e1000 virtio_blk button evdev"
 
 die() { echo "mkinitrd: $*" >&2; exit 1; }
 
