@@ -1035,7 +1035,7 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
 	char key[128];
 	uint64_t end;
 	long idx, last = -1;
-	int rc = -1, found = 0, unnamed;
+	int rc = -1, found = 0, unnamed, tries;
 
 	*status = 400;
 	if (!cluster_valid_name(name))
@@ -1059,9 +1059,20 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
 		}
 	if (idx < 0 && unnamed == 1)
 		idx = last;
+	/* etcd's strict reconfig check refuses ("unhealthy cluster") until
+	 * every member has been connected for 5 s, e.g. just after a heal or
+	 * a power-on: retry through that, as joins do. */
+	end = clock_mono_ns() + 20 * NS_PER_S;
 	if (idx >= 0) {
-		if (etcd_member_remove(cl->cl_etcd, m[idx].em_id, err) != 0)
-			goto out;
+		for (tries = 0; etcd_member_remove(cl->cl_etcd, m[idx].em_id,
+		    err) != 0; tries++) {
+			/* A retry after a timeout that did remove it. */
+			if (tries > 0 && strstr(err, "member not found"))
+				break;
+			if (!retryable(err) || clock_mono_ns() > end)
+				goto out;
+			clock_sleep_ns(500 * NS_PER_MS);
+		}
 		found = 1;
 	}
 	/* Removing the member that led etcd costs an election: the records
