@@ -141,6 +141,19 @@ stats_sort_u64(uint64_t *v, size_t n)
 		qsort(v, n, sizeof(*v), cmp_u64);
 }
 
+/* Sort times and widen [*start, *end] to cover them (end >= start). */
+static void
+gap_bounds(uint64_t *times, size_t n, uint64_t *start_ns, uint64_t *end_ns)
+{
+	stats_sort_u64(times, n);
+	if (n > 0 && times[0] < *start_ns)
+		*start_ns = times[0];
+	if (n > 0 && times[n - 1] > *end_ns)
+		*end_ns = times[n - 1];
+	if (*end_ns < *start_ns)
+		*end_ns = *start_ns;
+}
+
 void
 stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
     uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g)
@@ -149,13 +162,7 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 	size_t i;
 
 	memset(g, 0, sizeof(*g));
-	stats_sort_u64(times, n);
-	if (n > 0 && times[0] < start_ns)
-		start_ns = times[0];
-	if (n > 0 && times[n - 1] > end_ns)
-		end_ns = times[n - 1];
-	if (end_ns < start_ns)
-		end_ns = start_ns;
+	gap_bounds(times, n, &start_ns, &end_ns);
 	/* Gap i runs from event i-1 (or the start bound) to event i (or,
 	 * for i == n, the end bound). */
 	for (i = 0; i <= n; i++) {
@@ -262,13 +269,7 @@ stats_longest_gap(uint64_t *times, size_t n, uint64_t start_ns,
 	size_t i;
 
 	memset(g, 0, sizeof(*g));
-	stats_sort_u64(times, n);
-	if (n > 0 && times[0] < start_ns)
-		start_ns = times[0];
-	if (n > 0 && times[n - 1] > end_ns)
-		end_ns = times[n - 1];
-	if (end_ns < start_ns)
-		end_ns = start_ns;
+	gap_bounds(times, n, &start_ns, &end_ns);
 	if (n == 0) {
 		g->g_len_ns = end_ns - start_ns;
 		g->g_start_ns = start_ns;
