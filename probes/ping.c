@@ -528,6 +528,32 @@ fail:
 }
 
 int
+probe_ping_answers(const char *netns, const char *addr, int no_realtime,
+    char *err)
+{
+	struct probe_ping_opts o;
+	struct probe_ping_result r;
+	struct probe_ping *p;
+	int ok;
+
+	memset(&o, 0, sizeof(o));
+	o.target = addr;
+	o.netns = netns;
+	o.interval_ns = 100 * NS_PER_MS;
+	o.duration_ns = NS_PER_S;
+	o.no_realtime = no_realtime;
+	if ((p = probe_ping_start(&o, err)) == NULL)
+		return -1;
+	probe_ping_wait(p, 3000);
+	memset(&r, 0, sizeof(r));
+	if (probe_ping_stop(p, &r, err) == -1)
+		return -1;
+	ok = r.pr_stats.st_received > 0;
+	probe_ping_result_free(&r);
+	return ok;
+}
+
+int
 probe_ping_wait(struct probe_ping *p, long timeout_ms)
 {
 	struct timespec until;

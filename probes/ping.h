@@ -82,6 +82,11 @@ int probe_ping_mark(struct probe_ping *p, const char *label, char *err);
  * when finished, 0 on timeout. */
 int probe_ping_wait(struct probe_ping *p, long timeout_ms);
 
+/* One short burst (1 s at 100 ms) from netns to addr: 1 when a reply came,
+ * 0 when none, -1 with err.  no_realtime as in probe_ping_opts. */
+int probe_ping_answers(const char *netns, const char *addr, int no_realtime,
+    char *err);
+
 /*
  * Stop sending, wait linger for late replies, stop the capture, read the
  * events file and compute r.  Frees p in every case.  Returns 0, or -1 with
