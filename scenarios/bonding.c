@@ -504,7 +504,7 @@ bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
 	if (p.tput_ns == 0)
 		p.tput_ns = 4 * NS_PER_S;
 	if (p.interval_ns == 0)
-		p.interval_ns = 10 * NS_PER_MS;
+		p.interval_ns = 2 * NS_PER_MS;
 	if (p.rebalance_ms <= 0)
 		p.rebalance_ms = 1000;
 	if (e->a->h_netns[0] == '\0' || e->b->h_netns[0] == '\0')

@@ -42,7 +42,7 @@ struct bonding_params {
 	int flows;			/* several flows (default 4) */
 	int rate_mbit;			/* cap per cable (default 8) */
 	uint64_t tput_ns;		/* one throughput run (default 4 s) */
-	uint64_t interval_ns;		/* ping interval (default 10 ms) */
+	uint64_t interval_ns;		/* ping interval (default 2 ms) */
 	int rebalance_ms;		/* switch bonds' rebalancing (1000) */
 	int throughput;			/* 0: unplug drill only */
 };

@@ -1825,6 +1825,7 @@ builtin_bonding(struct sctx *s, char *err)
 	struct bonding_params p;
 	char vm[16], e2[ERR_LEN];
 	uint64_t end;
+	long iv;
 	int rc, up = 0;
 
 	if (s->rc->env.e_nhosts < 2)
@@ -1842,6 +1843,12 @@ builtin_bonding(struct sctx *s, char *err)
 	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
 	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
 	p.throughput = (int)param_long(s->sc, "throughput", 1);
+	iv = param_long(s->sc, "interval_us", 2000);
+	if (iv < 500 || iv > 100000)
+		return err_set(err, "scenario %s: params.interval_us is %ld, "
+		    "must be 500..100000 (the station's ping interval)",
+		    s->sc->sc_name, iv);
+	p.interval_ns = (uint64_t)iv * NS_PER_US;
 	if (param_long(s->sc, "vm", 1) != 0) {
 		/* On the station's VLAN: the station pings it directly. */
 		progress(s->rc, "run %zu: bonding: VM bond-vm on %s", s->runno,
