@@ -7,7 +7,12 @@
 # the switchover as QEMU's event stamps show it (source STOP -> target
 # RESUME) and what the network saw: the longest gap between two echo
 # replies of a fast ping from the station (build/pinggap every
-# BENCH_PING_US microseconds, default 1000) and the requests lost.
+# BENCH_PING_US microseconds, default 1000) and the requests lost.  That
+# gap is split by when it happened: start_ms is the longest reply gap
+# within 150 ms of the migrate command (the source's setup, which under
+# TCG holds QEMU's big lock while it syncs the dirty bitmap: docs/vm.md),
+# switch_ms the longest one overlapping STOP..RESUME (the switchover);
+# "<3": no reply gap of 3 ms or more there (counted as 3 in the median).
 # BENCH_RUNS (default 5) migrations per setting, alternating A->B, B->A;
 # then the medians.  A run after which the guest no longer answers is
 # reported as "guest lost" (docs/vm.md "Live migration under TCG"), left out of
@@ -46,8 +51,8 @@ field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 
 echo "idle 128 MiB guest, ping every $PING_US us from the station, $RUNS runs per setting"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-13s %3s %4s %8s %8s %6s %10s %8s %6s\n' setting run dir \
-    qemu_dt total_ms MiB 'stop>run_ms' gap_ms lost
+printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s %6s\n' setting run dir \
+    qemu_dt total_ms MiB 'stop>run_ms' gap_ms start_ms switch_ms lost
 echo "$SETTINGS" | while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	name=${line%%=*}
@@ -61,7 +66,7 @@ echo "$SETTINGS" | while IFS= read -r line; do
 		[ "$here" = B ] && { there=A; mgmt=$VT_MGMT_A; }
 		vt_vmtool $there start "$VT/vm1.json" --incoming >/dev/null || \
 		    vt_die "start target on $there"
-		ip netns exec "$VT_NSS" "$VT_PINGGAP" -i "$PING_US" -w 5 \
+		ip netns exec "$VT_NSS" "$VT_PINGGAP" -i "$PING_US" -w 5 -g 3 \
 		    "$VT_VM_IP" >"$VT/ping.out" &
 		ppid=$!
 		sleep 1.5
@@ -82,15 +87,27 @@ echo "$SETTINGS" | while IFS= read -r line; do
 		gap=$(field max_gap_ms <"$VT/ping.out")
 		lost=$(field lost <"$VT/ping.out")
 		mib=$(echo "$by" | awk '{ printf "%.1f", $1 / 1048576 }')
+		split=$(echo "$res" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+g = json.load(open(sys.argv[1])).get("gaps", [])
+def longest(lo, hi):
+    m = [(b - a) / 1e3 for a, b in g if a < hi and b > lo]
+    return "%.1f" % max(m) if m else "<3"
+t0, stop, res = r.get("migrate_start_us", 0), r.get("src_stop_us", 0), \
+    r.get("tgt_resume_us", 0)
+print(longest(t0, t0 + 150000) if t0 else "-",
+      longest(stop, res) if stop and res else "-")' "$VT/ping.out")
+		sgap=${split% *}; wgap=${split#* }
 		if vt_ping_ok 1 >/dev/null; then
-			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8.1f %6s\n' \
+			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8.1f %8s %9s %6s\n' \
 			    "$name" "$r" "$here>$there" "$dt" "$tt" "$mib" \
-			    "$sw" "$gap" "$lost"
-			echo "$dt $tt $sw $gap" >>"$VT/res-$name"
+			    "$sw" "$gap" "$sgap" "$wgap" "$lost"
+			echo "$dt $tt $sw $gap $sgap $wgap" >>"$VT/res-$name"
 		else
-			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8s %6s\n' \
+			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8s %8s %9s %6s\n' \
 			    "$name" "$r" "$here>$there" "$dt" "$tt" "$mib" \
-			    "$sw" "guest lost" "$lost"
+			    "$sw" "lost" "$sgap" "$wgap" "$lost"
 			lostruns=$((lostruns + 1))
 			vt_vmtool "$there" stop vm1 >/dev/null 2>&1
 			vt_vmtool "$there" cleanup vm1 >/dev/null 2>&1
@@ -100,12 +117,15 @@ echo "$SETTINGS" | while IFS= read -r line; do
 		r=$((r + 1))
 		sleep 0.5
 	done
-	printf '%-13s %3s %4s %8s %8s %6s %10s %8s   (%d of %d runs lost the guest)\n' \
+	printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s   (%d of %d runs lost the guest)\n' \
 	    "$name" med "" \
 	    "$(awk '{ print $1 }' "$VT/res-$name" | median)" \
 	    "$(awk '{ print $2 }' "$VT/res-$name" | median)" "" \
 	    "$(awk '{ print $3 }' "$VT/res-$name" | median)" \
-	    "$(awk '{ print $4 }' "$VT/res-$name" | median)" "$lostruns" "$RUNS"
+	    "$(awk '{ print $4 }' "$VT/res-$name" | median)" \
+	    "$(awk '$5 != "-" { sub(/^</, "", $5); print $5 }' "$VT/res-$name" | median)" \
+	    "$(awk '$6 != "-" { sub(/^</, "", $6); print $6 }' "$VT/res-$name" | median)" \
+	    "$lostruns" "$RUNS"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit 0

@@ -4,9 +4,11 @@
  * seconds pass or SIGINT/SIGTERM, and prints one JSON line with what the
  * network saw: requests sent, replies, lost, and the longest gap between
  * two consecutive replies (the outage a client would notice), with when it
- * started relative to the first request.
+ * started relative to the first request.  With -g MIN_MS it also lists
+ * every reply gap of at least MIN_MS as [from_us, to_us] (wall clock), so
+ * that a caller can tell which gap crossed which event.
  *
- *   pinggap [-i INTERVAL_US] [-w DURATION_S] ADDR
+ *   pinggap [-i INTERVAL_US] [-w DURATION_S] [-g MIN_MS] ADDR
  *
  * Test tool only (needs root for the raw socket); the product's probe is
  * probes/.
@@ -25,7 +27,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_GAPS 256
+
 static volatile sig_atomic_t stop;
+static uint64_t gaps[MAX_GAPS][2];
+static size_t ngaps;
+
+static void
+gap_add(uint64_t from_us, uint64_t to_us)
+{
+	if (ngaps < MAX_GAPS) {
+		gaps[ngaps][0] = from_us;
+		gaps[ngaps][1] = to_us;
+		ngaps++;
+	}
+}
 
 static void
 on_sig(int s)
@@ -71,21 +87,27 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_in dst;
-	long interval_us = 2000, duration_s = 30;
+	long interval_us = 2000, duration_s = 30, min_gap_ms = -1;
 	uint64_t start, next, end, last_reply = 0, gap = 0, gap_at = 0;
 	uint64_t sent = 0, received = 0, last_wall = 0, gap_from = 0;
 	uint64_t gap_to = 0;
 	uint16_t ident = (uint16_t)getpid();
 	uint8_t *seen;
+	size_t i;
 	int fd, ch;
 
-	while ((ch = getopt(argc, argv, "i:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "i:w:g:")) != -1) {
 		switch (ch) {
 		case 'i':
 			interval_us = atol(optarg);
 			break;
 		case 'w':
 			duration_s = atol(optarg);
+			break;
+		case 'g':
+			min_gap_ms = atol(optarg);
+			if (min_gap_ms < 1)
+				goto usage;
 			break;
 		default:
 			goto usage;
@@ -158,6 +180,9 @@ main(int argc, char **argv)
 			seen[seq] = 1;
 			received++;
 			t = now_ns();
+			if (min_gap_ms > 0 && last_reply != 0 && t - last_reply >=
+			    (uint64_t)min_gap_ms * 1000000ull)
+				gap_add(last_wall, wall_us());
 			if (last_reply != 0 && t - last_reply > gap) {
 				gap = t - last_reply;
 				gap_at = last_reply - start;
@@ -176,18 +201,30 @@ main(int argc, char **argv)
 		gap_from = last_wall;
 		gap_to = wall_us();
 	}
+	if (min_gap_ms > 0 && last_reply != 0 && received < sent &&
+	    now_ns() - last_reply >= (uint64_t)min_gap_ms * 1000000ull)
+		gap_add(last_wall, wall_us());
 	printf("{\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
 	    "\"interval_ms\":%.3f,\"max_gap_ms\":%.3f,\"gap_at_s\":%.3f,"
-	    "\"gap_from_us\":%llu,\"gap_to_us\":%llu}\n",
+	    "\"gap_from_us\":%llu,\"gap_to_us\":%llu",
 	    (unsigned long long)sent, (unsigned long long)received,
 	    (unsigned long long)(sent - received), interval_us / 1000.0,
 	    gap / 1e6, gap_at / 1e9, (unsigned long long)gap_from,
 	    (unsigned long long)gap_to);
+	if (min_gap_ms > 0) {
+		printf(",\"gaps\":[");
+		for (i = 0; i < ngaps; i++)
+			printf("%s[%llu,%llu]", i ? "," : "",
+			    (unsigned long long)gaps[i][0],
+			    (unsigned long long)gaps[i][1]);
+		printf("]");
+	}
+	printf("}\n");
 	free(seen);
 	close(fd);
 	return 0;
 usage:
 	fprintf(stderr, "usage: pinggap [-i INTERVAL_US] [-w DURATION_S] "
-	    "ADDR\n");
+	    "[-g MIN_MS] ADDR\n");
 	return 2;
 }

@@ -169,7 +169,7 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	cJSON *doc = NULL, *out;
 	char *text;
 	struct qmp_event ev;
-	int64_t stop_us = 0, resume_us = 0;
+	int64_t stop_us = 0, resume_us = 0, start_us = 0;
 	uint64_t t0, t1, t2;
 	int rc = -1;
 
@@ -207,6 +207,7 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	 * default: it did not avoid it). */
 	sla.name = name;
 	sla.nnics = tc.nnics;
+	start_us = (int64_t)(clock_wall_ns() / 1000);
 	if (migrate_run_quiesced(sp.qmp, &mp, uri, getenv("VMTOOL_PROGRESS") ?
 	    progress : NULL, NULL, getenv("VMTOOL_QUIESCE") == NULL ? NULL :
 	    src_links, &sla, &r, err) < 0)
@@ -241,6 +242,7 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	cJSON_AddNumberToObject(out, "driver_total_ms",
 	    (double)(t1 - t0) / 1e6);
 	cJSON_AddNumberToObject(out, "target_wait_ms", (double)(t2 - t1) / 1e6);
+	cJSON_AddNumberToObject(out, "migrate_start_us", (double)start_us);
 	cJSON_AddNumberToObject(out, "src_stop_us", (double)stop_us);
 	cJSON_AddNumberToObject(out, "tgt_resume_us", (double)resume_us);
 	if (stop_us > 0 && resume_us > 0)
