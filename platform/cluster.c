@@ -592,6 +592,34 @@ wait_etcd(struct cluster *cl, long timeout_ms, char *err)
 	}
 }
 
+/*
+ * After create/join: wait (briefly) until the lease thread has put this
+ * node's liveness key, so that `cluster status` right after the command
+ * shows it online.  Not an error when it takes longer: the node is in
+ * the cluster either way, and the lease thread keeps trying.
+ */
+static void
+wait_online(struct cluster *cl, long timeout_ms)
+{
+	uint64_t end = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	int64_t lease;
+
+	for (;;) {
+		pthread_mutex_lock(&cl->cl_mu);
+		lease = cl->cl_lease;
+		pthread_mutex_unlock(&cl->cl_mu);
+		if (lease != 0)
+			return;
+		if (clock_mono_ns() > end) {
+			log_warnx("node lease not granted within %ld ms of "
+			    "joining; the node shows offline until it is",
+			    timeout_ms);
+			return;
+		}
+		clock_sleep_ns(20 * NS_PER_MS);
+	}
+}
+
 /* Undo a failed create/join: stop etcd, remove local state. */
 static void
 undo_forming(struct cluster *cl)
@@ -713,6 +741,7 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	    token, tid, err) != 0)
 		goto fail;
 	activate(cl);
+	wait_online(cl, 5000);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "cluster", name);
 	cJSON_AddStringToObject(o, "node", cf->cf_node);
@@ -857,6 +886,7 @@ cluster_join(struct cluster *cl, const char *address, const char *token,
 	    start_member(cl, initial, "existing", 60000, err) != 0)
 		goto fail;
 	activate(cl);
+	wait_online(cl, 5000);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "cluster", cname);
 	cJSON_AddStringToObject(o, "node", cf->cf_node);
