@@ -76,9 +76,13 @@ struct ha {
 	int			 h_stop;	/* under h_mu */
 	int64_t			 h_lease;	/* under h_mu */
 	struct ha_settings	 h_set;		/* under h_mu */
-	/* lease thread only */
+	/* The feed's contents, under h_mu (the lease thread and the start
+	 * guard, which runs in VM tasks, both write the feed): */
 	char			 h_vms[HA_MAX_NAMES][HA_NAME];
+	uint64_t		 h_vms_added[HA_MAX_NAMES]; /* guard: mono ns */
 	int			 h_nvms;
+	uint64_t		 h_fed_ns;	/* last renewal sent, 0: none */
+	double			 h_fed_fence_s;
 	char			 h_feed[PATH_MAX];
 	char			 h_wd_pid[PATH_MAX];
 	char			 h_wd_log[PATH_MAX];
@@ -400,20 +404,109 @@ feed_write(struct ha *h, uint64_t sent_ns, double fence_s)
 		log_warn("HA feed %s", h->h_feed);
 }
 
-/* The names of every HA resource (kept on failure). */
+/* A grant or renewal sent at sent_ns succeeded: the feed says so. */
+static void
+fed(struct ha *h, uint64_t sent_ns, double fence_s)
+{
+	pthread_mutex_lock(&h->h_mu);
+	h->h_fed_ns = sent_ns;
+	h->h_fed_fence_s = fence_s;
+	feed_write(h, sent_ns, fence_s);
+	pthread_mutex_unlock(&h->h_mu);
+}
+
+/* The names of every HA resource (kept on failure).  A name the start
+ * guard added after the list was read stays. */
 static void
 names_refresh(struct ha *h, struct etcd *e)
 {
+	char keep[HA_MAX_NAMES][HA_NAME];
+	uint64_t keep_t[HA_MAX_NAMES], t0 = clock_mono_ns();
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
+	int nkeep = 0, j, k, dup;
 
 	if (etcd_list(e, K_RES, &kvs, &n, NULL) != 0)
 		return;
+	pthread_mutex_lock(&h->h_mu);
+	for (j = 0; j < h->h_nvms; j++)
+		if (h->h_vms_added[j] >= t0 && nkeep < HA_MAX_NAMES) {
+			memcpy(keep[nkeep], h->h_vms[j], HA_NAME);
+			keep_t[nkeep++] = h->h_vms_added[j];
+		}
 	h->h_nvms = 0;
-	for (i = 0; i < n && h->h_nvms < HA_MAX_NAMES; i++)
+	for (i = 0; i < n && h->h_nvms < HA_MAX_NAMES; i++) {
+		h->h_vms_added[h->h_nvms] = 0;
 		snprintf(h->h_vms[h->h_nvms++], HA_NAME, "%s",
 		    kvs[i].kv_key + strlen(K_RES));
+	}
+	for (j = 0; j < nkeep && h->h_nvms < HA_MAX_NAMES; j++) {
+		for (dup = 0, k = 0; k < h->h_nvms && !dup; k++)
+			dup = strcmp(h->h_vms[k], keep[j]) == 0;
+		if (!dup) {
+			memcpy(h->h_vms[h->h_nvms], keep[j], HA_NAME);
+			h->h_vms_added[h->h_nvms++] = keep_t[j];
+		}
+	}
+	pthread_mutex_unlock(&h->h_mu);
 	etcd_kvs_free(kvs, n);
+}
+
+/*
+ * vmops' start hook: before a QEMU starts here for an HA resource (a
+ * start or a migration's target), this node must hold its HA lease and
+ * the watchdog must run with the VM in its feed.  Otherwise an hvd that
+ * dies in the next moments (before the lease thread's next pass put the
+ * VM in the feed: up to 2 s) leaves a QEMU nobody fences while the
+ * manager restarts the VM elsewhere: two copies.
+ */
+static int
+start_guard(void *arg, const char *vm, char *err)
+{
+	struct ha *h = arg;
+	struct etcd_kv kv;
+	char key[160];
+	uint64_t now;
+	int r, i, have = 0, rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s", K_RES, vm);
+	r = etcd_get(cluster_etcd(h->h_cl), key, &kv, err);
+	if (r < 0)
+		return err_prefix(err, "HA: is %s an HA resource", vm);
+	etcd_kv_clear(&kv);
+	if (r == 0)
+		return 0;
+	pthread_mutex_lock(&h->h_mu);
+	now = clock_mono_ns();
+	if (h->h_lease == 0 || h->h_fed_ns == 0) {
+		err_set(err, "HA: %s is an HA resource and this node holds no "
+		    "HA lease yet: not started here", vm);
+		goto out;
+	}
+	if (now >= h->h_fed_ns + (uint64_t)(h->h_fed_fence_s * 1e9)) {
+		err_set(err, "HA: %s is an HA resource and this node's HA "
+		    "lease renewal is late (the watchdog would fence it): not "
+		    "started here", vm);
+		goto out;
+	}
+	for (i = 0; i < h->h_nvms && !have; i++)
+		have = strcmp(h->h_vms[i], vm) == 0;
+	if (!have) {
+		if (h->h_nvms >= HA_MAX_NAMES) {
+			err_set(err, "HA: more than %d HA resources",
+			    HA_MAX_NAMES);
+			goto out;
+		}
+		snprintf(h->h_vms[h->h_nvms], HA_NAME, "%s", vm);
+		h->h_vms_added[h->h_nvms++] = now;
+	}
+	feed_write(h, h->h_fed_ns, h->h_fed_fence_s);
+	if (wd_spawn(h, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	pthread_mutex_unlock(&h->h_mu);
+	return rc;
 }
 
 /*
@@ -492,13 +585,13 @@ lease_main(void *arg)
 					log_info("HA lease %" PRId64 " granted "
 					    "(ttl %d s, fence %.1f s)", lease,
 					    s.lease_ttl_s, s.fence_s);
-					feed_write(h, sent, s.fence_s);
+					fed(h, sent, s.fence_s);
 				}
 			}
 		} else {
 			ttl = etcd_lease_keepalive(e, lease, err);
 			if (ttl > 0)
-				feed_write(h, sent, s.fence_s);
+				fed(h, sent, s.fence_s);
 			else if (ttl < 0)
 				log_warnx("HA lease keepalive: %s", err);
 			else {
@@ -510,12 +603,16 @@ lease_main(void *arg)
 		}
 		pthread_mutex_lock(&h->h_mu);
 		h->h_lease = lease;
+		if (lease == 0)
+			h->h_fed_ns = 0;
 		pthread_mutex_unlock(&h->h_mu);
 		if (lease != 0 && clock_mono_ns() - last_names > 2 * NS_PER_S) {
 			names_refresh(h, e);
 			last_names = clock_mono_ns();
+			pthread_mutex_lock(&h->h_mu);
 			if (h->h_nvms > 0 && wd_spawn(h, err) != 0)
 				log_warnx("%s", err);
+			pthread_mutex_unlock(&h->h_mu);
 		}
 		period -= (long)((clock_mono_ns() - sent) / NS_PER_MS);
 		if (period > 0)
@@ -1156,6 +1253,8 @@ ha_new(const struct hvd_config *cf, struct cluster *cl, struct vmops *v,
 		err_errno(err, "HA lease thread");
 		goto fail;
 	}
+	if (v != NULL)
+		vmops_set_start_hook(v, start_guard, h);
 	h->h_lease_started = 1;
 	if (pthread_create(&h->h_mgr_th, NULL, mgr_main, h) != 0) {
 		err_errno(err, "HA manager thread");
@@ -1173,6 +1272,8 @@ ha_free(struct ha *h)
 {
 	if (h == NULL)
 		return;
+	if (h->h_v != NULL)
+		vmops_set_start_hook(h->h_v, NULL, NULL);
 	pthread_mutex_lock(&h->h_mu);
 	h->h_stop = 1;
 	pthread_mutex_unlock(&h->h_mu);

@@ -53,8 +53,35 @@ struct vmops {
 	pthread_mutex_t		 v_mu;
 	int			 v_stop;
 	int			 v_adopted;
+	pthread_mutex_t		 v_hook_mu;	/* held while the hook runs */
+	vmops_start_hook	 v_hook;	/* under v_hook_mu */
+	void			*v_hook_arg;
 	struct vm_slot		 v_slots[MAX_SLOTS];
 };
+
+/* Also waits for a hook call in progress: after vmops_set_start_hook(v,
+ * NULL, NULL) the old arg is no longer used. */
+void
+vmops_set_start_hook(struct vmops *v, vmops_start_hook fn, void *arg)
+{
+	pthread_mutex_lock(&v->v_hook_mu);
+	v->v_hook = fn;
+	v->v_hook_arg = arg;
+	pthread_mutex_unlock(&v->v_hook_mu);
+}
+
+/* The start hook, if any (starts are rare: one at a time is fine). */
+static int
+start_hook(struct vmops *v, const char *vm, char *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&v->v_hook_mu);
+	if (v->v_hook != NULL)
+		rc = v->v_hook(v->v_hook_arg, vm, err);
+	pthread_mutex_unlock(&v->v_hook_mu);
+	return rc;
+}
 
 /* One queued operation, handed to its task. */
 struct vm_op {
@@ -397,6 +424,10 @@ op_start(struct task *t, void *arg, char *err)
 		    (int)s->s_proc.pid);
 		goto out;
 	}
+	if (start_hook(v, o->o_vm, err) != 0) {
+		slot_give(v, s, 0);
+		goto out;
+	}
 	task_log(t, "starting QEMU for %s (%d vCPU, %d MiB)", c.name,
 	    c.vcpus, c.memory_mib);
 	vm_cleanup(&v->v_host, o->o_vm, NULL);	/* stale run files */
@@ -495,6 +526,8 @@ op_incoming(struct task *t, void *arg, char *err)
 		err_set(err, "VM %s already runs here", o->o_vm);
 		goto out;
 	}
+	if (start_hook(v, o->o_vm, err) != 0)
+		goto fail;
 	vm_cleanup(&v->v_host, o->o_vm, NULL);
 	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
 		goto fail;
@@ -1070,6 +1103,7 @@ vmops_new(const struct hvd_config *cf, struct cluster *cl, char *err)
 	v->v_cl = cl;
 	v->v_etcd = cluster_etcd(cl);
 	pthread_mutex_init(&v->v_mu, NULL);
+	pthread_mutex_init(&v->v_hook_mu, NULL);
 	snprintf(v->v_host.run_base, sizeof(v->v_host.run_base), "%s",
 	    cf->cf_vm_dir);
 	snprintf(v->v_host.qemu, sizeof(v->v_host.qemu), "%s",
@@ -1104,6 +1138,7 @@ vmops_free(struct vmops *v)
 		if (v->v_slots[i].s_used)
 			vm_proc_release(&v->v_slots[i].s_proc);
 	pthread_mutex_destroy(&v->v_mu);
+	pthread_mutex_destroy(&v->v_hook_mu);
 	free(v);
 }
 

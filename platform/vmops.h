@@ -32,6 +32,15 @@ struct vmops *vmops_new(const struct hvd_config *cf, struct cluster *cl,
 /* Stop the runner thread (VMs keep running); free. */
 void vmops_free(struct vmops *v);
 
+/*
+ * Called on the owner node just before a QEMU is started for vm (a start,
+ * or the target of a migration); a non-zero return refuses the start with
+ * err.  HA uses it to arm the watchdog before an HA VM runs (platform/ha.c).
+ * NULL fn removes it.
+ */
+typedef int (*vmops_start_hook)(void *arg, const char *vm, char *err);
+void vmops_set_start_hook(struct vmops *v, vmops_start_hook fn, void *arg);
+
 /* POST /vms: body = VM config + optional "node".  *out = the record. */
 int vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
     int *status, char *field, char *err);

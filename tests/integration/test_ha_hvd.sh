@@ -90,6 +90,11 @@ hvctl_on 2 ha add vm1 --group g1 || fail "ha add"
 hvctl_on 2 ha add vm1 2>/dev/null && fail "a second ha add of vm1 is refused"
 wait_running vm1 60 || fail "the HA manager starts vm1"
 [ "$(running_on vm1)" = node1 ] || fail "vm1 runs on node1"
+# armed before QEMU started (the start guard), not up to 2 s later
+grep -qx "vm vm1" "$HVD_TMP/n1/run/ha-feed" ||
+    fail "node1's watchdog feed lists vm1 as soon as it runs"
+kill -0 "$(cat "$HVD_TMP/n1/run/hvd-watchdog.pid")" ||
+    fail "node1's watchdog runs as soon as vm1 does"
 mgr=$(hvctl_on 1 ha status | sed -n 's/^manager: \([^ ]*\) .*/\1/p')
 hvctl_on 1 ha status || fail "ha status"
 echo "manager: $mgr"
