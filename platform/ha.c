@@ -79,8 +79,8 @@ struct ha {
 	/* The feed's contents, under h_mu (the lease thread and the start
 	 * guard, which runs in VM tasks, both write the feed): */
 	char			 h_vms[HA_MAX_NAMES][HA_NAME];
-	uint64_t		 h_vms_added[HA_MAX_NAMES]; /* guard: mono ns */
 	int			 h_nvms;
+	unsigned		 h_names_gen;	/* +1 per name the guard adds */
 	uint64_t		 h_fed_ns;	/* last renewal sent, 0: none */
 	double			 h_fed_fence_s;
 	char			 h_feed[PATH_MAX];
@@ -415,38 +415,27 @@ fed(struct ha *h, uint64_t sent_ns, double fence_s)
 	pthread_mutex_unlock(&h->h_mu);
 }
 
-/* The names of every HA resource (kept on failure).  A name the start
- * guard added after the list was read stays. */
+/* The names of every HA resource (kept on failure).  When the start
+ * guard added a name while the list was read, the list may predate it:
+ * keep the names as they are until the next pass. */
 static void
 names_refresh(struct ha *h, struct etcd *e)
 {
-	char keep[HA_MAX_NAMES][HA_NAME];
-	uint64_t keep_t[HA_MAX_NAMES], t0 = clock_mono_ns();
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
-	int nkeep = 0, j, k, dup;
+	unsigned gen;
 
+	pthread_mutex_lock(&h->h_mu);
+	gen = h->h_names_gen;
+	pthread_mutex_unlock(&h->h_mu);
 	if (etcd_list(e, K_RES, &kvs, &n, NULL) != 0)
 		return;
 	pthread_mutex_lock(&h->h_mu);
-	for (j = 0; j < h->h_nvms; j++)
-		if (h->h_vms_added[j] >= t0 && nkeep < HA_MAX_NAMES) {
-			memcpy(keep[nkeep], h->h_vms[j], HA_NAME);
-			keep_t[nkeep++] = h->h_vms_added[j];
-		}
-	h->h_nvms = 0;
-	for (i = 0; i < n && h->h_nvms < HA_MAX_NAMES; i++) {
-		h->h_vms_added[h->h_nvms] = 0;
-		snprintf(h->h_vms[h->h_nvms++], HA_NAME, "%s",
-		    kvs[i].kv_key + strlen(K_RES));
-	}
-	for (j = 0; j < nkeep && h->h_nvms < HA_MAX_NAMES; j++) {
-		for (dup = 0, k = 0; k < h->h_nvms && !dup; k++)
-			dup = strcmp(h->h_vms[k], keep[j]) == 0;
-		if (!dup) {
-			memcpy(h->h_vms[h->h_nvms], keep[j], HA_NAME);
-			h->h_vms_added[h->h_nvms++] = keep_t[j];
-		}
+	if (gen == h->h_names_gen) {
+		h->h_nvms = 0;
+		for (i = 0; i < n && h->h_nvms < HA_MAX_NAMES; i++)
+			snprintf(h->h_vms[h->h_nvms++], HA_NAME, "%s",
+			    kvs[i].kv_key + strlen(K_RES));
 	}
 	pthread_mutex_unlock(&h->h_mu);
 	etcd_kvs_free(kvs, n);
@@ -497,8 +486,8 @@ start_guard(void *arg, const char *vm, char *err)
 			    HA_MAX_NAMES);
 			goto out;
 		}
-		snprintf(h->h_vms[h->h_nvms], HA_NAME, "%s", vm);
-		h->h_vms_added[h->h_nvms++] = now;
+		snprintf(h->h_vms[h->h_nvms++], HA_NAME, "%s", vm);
+		h->h_names_gen++;
 	}
 	feed_write(h, h->h_fed_ns, h->h_fed_fence_s);
 	if (wd_spawn(h, err) != 0)
