@@ -28,9 +28,8 @@ CAP=8
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
-command -v ovs-vswitchd >/dev/null 2>&1 || { echo "no ovs-vswitchd"; exit 77; }
-command -v busybox >/dev/null 2>&1 || { echo "no busybox"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null 2>&1 || { echo "no qemu"; exit 77; }
+. "$top/tests/integration/lib_check.sh"
+need_cmds ovs-vswitchd busybox qemu-system-x86_64
 [ -f build/guest/vmlinux ] && [ -f build/guest/initrd.img ] || { echo "no guest image (make guest)"; exit 77; }
 make -s build/vmtool >/dev/null || { echo "FAIL - cannot build build/vmtool"; exit 1; }
 TMP=$(mktemp -d /tmp/t8a.XXXXXX)
@@ -39,9 +38,6 @@ cp "$HVLAB" "$TMP/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$TMP/" &&
     cp build/vmtool "$TMP/vmtool" || exit 1
 HVLAB=$TMP/hvlab
 
-fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 sinkpid=
 cleanup() {
 	[ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null

@@ -20,14 +20,9 @@ STATE=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}/$LAB
 BIN=$(mktemp -d /tmp/t3a-bin.XXXXXX)
 cp "$HVLAB" "$BIN/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$BIN/" || exit 1
 HVLAB=$BIN/hvlab
-for p in ovs-vswitchd ovsdb-server tgtd tgtadm qemu-img qemu-io busybox; do
-	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
-done
+. "$top/tests/integration/lib_check.sh"
+need_cmds ovs-vswitchd ovsdb-server tgtd tgtadm qemu-img qemu-io busybox
 
-fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
 cleanup() { "$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$BIN"; }
 trap cleanup EXIT INT TERM
 

@@ -16,16 +16,13 @@ ROOT=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
-command -v ovs-vswitchd >/dev/null 2>&1 || { echo "no ovs-vswitchd"; exit 77; }
+. "$top/tests/integration/lib_check.sh"
+need_cmds ovs-vswitchd
 TMP=$(mktemp -d /tmp/t3vlans.XXXXXX)
 # Run a private copy: other builds may relink bin/ while the test runs.
 cp "$HVLAB" "$TMP/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$TMP/" || exit 1
 HVLAB=$TMP/hvlab
 
-fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
 cleanup() {
 	for l in t3b t3c t3d; do "$HVLAB" lab down --lab $l >/dev/null 2>&1; done
 	rm -rf "$TMP"

@@ -31,14 +31,9 @@ TMP=$(mktemp -d /tmp/hvlab-t7s-XXXXXX)
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
 [ -x "$top/bin/hvd-watchdog" ] || { echo "no bin/hvd-watchdog"; exit 77; }
 [ -f "$top/build/guest/vmlinux" ] || { echo "guest not built"; exit 77; }
-for p in ovs-vswitchd tgtd etcd qemu-system-x86_64 gnuplot jq; do
-	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
-done
+. "$top/tests/integration/lib_check.sh"
+need_cmds ovs-vswitchd tgtd etcd qemu-system-x86_64 gnuplot jq
 
-fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
 cleanup() {
 	"$HVLAB" lab down --lab "$LAB" >/dev/null 2>&1
 	rm -rf "$TMP"

@@ -24,14 +24,9 @@ LOGS=$top/build/test-logs
 
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 77; }
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
-for p in ovs-vswitchd ovsdb-server tgtd busybox gnuplot xmllint; do
-	command -v $p >/dev/null 2>&1 || { echo "no $p"; exit 77; }
-done
+. "$top/tests/integration/lib_check.sh"
+need_cmds ovs-vswitchd ovsdb-server tgtd busybox gnuplot xmllint
 
-fails=0
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { msg=$1; shift; if "$@" >/dev/null 2>&1; then ok "$msg"; else bad "$msg"; fi; }
 cleanup() {
 	"$HVLAB" lab down --lab "$LAB" >/dev/null 2>&1
 	rm -rf "$TMP"
