@@ -134,6 +134,7 @@ main(int argc, char **argv)
 	end = start + (uint64_t)duration_s * 1000000000ull;
 	while (!stop && now_ns() < end) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec wait;
 		uint64_t t = now_ns();
 		uint8_t buf[1500];
 		ssize_t n;
@@ -158,9 +159,13 @@ main(int argc, char **argv)
 			if (next < t)
 				next = t + (uint64_t)interval_us * 1000;
 		}
+		/* Sleep until the next request is due or a reply comes, to
+		 * the nanosecond: a millisecond timeout rounds to 0 at 1 ms
+		 * intervals and would spin a core the guest needs. */
 		t = now_ns();
-		if (poll(&pfd, 1, next > t ? (int)((next - t) / 1000000) : 0)
-		    <= 0)
+		wait.tv_sec = next > t ? (time_t)((next - t) / 1000000000) : 0;
+		wait.tv_nsec = next > t ? (long)((next - t) % 1000000000) : 0;
+		if (ppoll(&pfd, 1, &wait, NULL) <= 0)
 			continue;
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
