@@ -293,6 +293,42 @@ write_all(struct qmp *q, const char *s, size_t len, char *err)
 	return 0;
 }
 
+/* The first bytes of s with fd attached (SCM_RIGHTS), then the rest. */
+static int
+write_with_fd(struct qmp *q, const char *s, size_t len, int fd, char *err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cb;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cb, 0, sizeof(cb));
+	iov.iov_base = (void *)s;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cb.buf;
+	mh.msg_controllen = sizeof(cb.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		q->broken = 1;
+		return err_errno(err, "qmp %s: sendmsg", q->path);
+	}
+	return write_all(q, s + n, len - (size_t)n, err);
+}
+
 struct qmp *
 qmp_connect(const char *path, long timeout_ms, char *err)
 {
@@ -402,6 +438,13 @@ int
 qmp_execute(struct qmp *q, const char *cmd, cJSON *args, cJSON **ret,
     long timeout_ms, char *err)
 {
+	return qmp_execute_fd(q, cmd, args, -1, ret, timeout_ms, err);
+}
+
+int
+qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
+    cJSON **ret, long timeout_ms, char *err)
+{
 	cJSON *req = NULL;
 	char *text = NULL, id[32];
 	struct qmp_msg m;
@@ -435,7 +478,8 @@ qmp_execute(struct qmp *q, const char *cmd, cJSON *args, cJSON **ret,
 		err_set(err, "qmp %s: out of memory", q->path);
 		goto out;
 	}
-	if (write_all(q, text, strlen(text), err) < 0 ||
+	if ((fd >= 0 ? write_with_fd(q, text, strlen(text), fd, err) :
+	    write_all(q, text, strlen(text), err)) < 0 ||
 	    write_all(q, "\n", 1, err) < 0)
 		goto out;
 

@@ -3,6 +3,7 @@
  * the client's greeting / id matching / event queue against a scripted
  * peer on a socketpair-backed unix socket (no QEMU needed).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,37 @@ END_TEST
 struct peer {
 	int lfd;
 	const char *const *script;	/* lines to send after each request */
-	int mode;			/* 0 normal, 1 huge line, 2 silent */
+	int mode;			/* 0 normal, 1 huge line, 2 silent,
+					 * 3 says whether an fd came along */
 };
+
+/* Mode 3: the first byte of a request with recvmsg, to see the fd sent
+ * along with it (SCM_RIGHTS); -1 when none came, -2 at EOF. */
+static int
+recv_first(int fd, char *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cb;
+	struct msghdr mh;
+	struct iovec iov = { c, 1 };
+	struct cmsghdr *cm;
+	int got = -1;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cb.buf;
+	mh.msg_controllen = sizeof(cb.buf);
+	if (recvmsg(fd, &mh, 0) != 1)
+		return -2;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	return got;
+}
 
 static void
 send_str(int fd, const char *s)
@@ -165,7 +195,17 @@ peer_main(void *arg)
 	send_str(fd, "{\"QMP\":{\"version\":{\"qemu\":{\"micro\":0,"
 	    "\"minor\":2,\"major\":7},\"package\":\"\"},"
 	    "\"capabilities\":[\"oob\"]}}\r\n");
-	while (read_line(fd, line, sizeof(line))) {
+	for (;;) {
+		int passed = -1;
+
+		if (p->mode == 3) {
+			/* an fd may come with the request's first byte */
+			passed = recv_first(fd, line);
+			if (passed == -2 || !read_line(fd, line + 1,
+			    sizeof(line) - 1))
+				break;
+		} else if (!read_line(fd, line, sizeof(line)))
+			break;
 		id[0] = '\0';
 		if ((s = strstr(line, "\"id\":\"")) != NULL) {
 			s += 6;
@@ -174,6 +214,23 @@ peer_main(void *arg)
 		}
 		if (strstr(line, "qmp_capabilities") != NULL) {
 			dprintf(fd, "{\"return\":{},\"id\":\"%s\"}\r\n", id);
+			continue;
+		}
+		if (p->mode == 3) {
+			char want[16] = "", got[16] = "";
+			ssize_t n;
+
+			/* the passed fd is the read end of the test's pipe:
+			 * read what the test wrote into the write end */
+			if (passed >= 0) {
+				n = read(passed, got, sizeof(got) - 1);
+				got[n > 0 ? n : 0] = '\0';
+				close(passed);
+			}
+			snprintf(want, sizeof(want), "%s", passed >= 0 ?
+			    got : "none");
+			dprintf(fd, "{\"return\":{\"fd\":\"%s\"},\"id\":"
+			    "\"%s\"}\r\n", want, id);
 			continue;
 		}
 		if (p->mode == 2)
@@ -264,6 +321,41 @@ START_TEST(test_client_execute_and_events)
 }
 END_TEST
 
+START_TEST(test_client_passes_fd)
+{
+	struct peer p = { 0 };
+	struct qmp *q;
+	pthread_t th;
+	char path[108], err[ERR_LEN];
+	cJSON *ret = NULL;
+	int pfd[2];
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], "through", 7), 7);
+	close(pfd[1]);
+	p.mode = 3;
+	p.lfd = listen_unix(path, sizeof(path));
+	pthread_create(&th, NULL, peer_main, &p);
+	q = qmp_connect(path, 5000, err);
+	ck_assert_msg(q != NULL, "connects: %s", err);
+	ck_assert_int_eq(qmp_execute_fd(q, "getfd",
+	    cJSON_CreateObject(), pfd[0], &ret, 5000, err), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(ret, "fd")->valuestring,
+	    "through");
+	cJSON_Delete(ret);
+	ck_assert_msg(fcntl(pfd[0], F_GETFD) >= 0, "our fd stays ours");
+	ck_assert_int_eq(qmp_execute(q, "query-status", NULL, &ret, 5000,
+	    err), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(ret, "fd")->valuestring, "none");
+	cJSON_Delete(ret);
+	qmp_close(q);
+	pthread_join(th, NULL);
+	close(pfd[0]);
+	close(p.lfd);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_client_oversize_and_timeout)
 {
 	struct peer p = { 0 };
@@ -329,6 +421,7 @@ make_qmp_suite(void)
 	tc = tcase_create("client");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_client_execute_and_events);
+	tcase_add_test(tc, test_client_passes_fd);
 	tcase_add_test(tc, test_client_oversize_and_timeout);
 	tcase_add_test(tc, test_client_no_socket);
 	suite_add_tcase(s, tc);
