@@ -7,8 +7,15 @@
  * Figures are QEMU's own (total-time, downtime, ram.transferred); what the
  * network sees is measured outside (bench/bench_migrate.sh).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "err.h"
@@ -240,12 +247,149 @@ valid_uri(const char *uri)
 {
 	size_t i;
 
-	if (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "unix:", 5) != 0)
+	if (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "unix:", 5) != 0 &&
+	    strcmp(uri, "fd:" MIGRATE_FDNAME) != 0)
 		return 0;
 	for (i = 0; uri[i]; i++)
 		if ((unsigned char)uri[i] <= 0x20 || uri[i] == ',')
 			return 0;
 	return i < 256;
+}
+
+/* ---- the migration stream's socket, made by hvd ---- */
+
+static int
+sockaddr_of(const char *addr, int port, struct sockaddr_in *sa, char *err)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+		return err_set(err, "migration address %s:%d is not an IPv4 "
+		    "address and port", addr, port);
+	return 0;
+}
+
+static int
+set_buf(int fd, int opt, const char *what, char *err)
+{
+	int n = MIGRATE_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, opt, &n, sizeof(n)) < 0)
+		return err_errno(err, "migration socket: %s", what);
+	return 0;
+}
+
+int
+migrate_listen(const char *addr, int port, char *err)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1;
+
+	if (sockaddr_of(addr, port, &sa, err) < 0)
+		return -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return err_errno(err, "migration socket");
+	/* set before listen: accepted sockets inherit it */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
+		err_errno(err, "migration socket: SO_REUSEADDR");
+		close(fd);
+		return -1;
+	}
+	if (set_buf(fd, SO_RCVBUF, "SO_RCVBUF", err) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1) < 0) {
+		err_errno(err, "migration socket: listen on %s:%d", addr,
+		    port);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+migrate_accept(int lfd, long timeout_ms, char *err)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	int fd, rc;
+
+	do
+		rc = poll(&pfd, 1, (int)timeout_ms);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		return err_errno(err, "migration socket: poll");
+	if (rc == 0)
+		return err_set(err, "no migration stream arrived within %ld "
+		    "ms", timeout_ms);
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		return err_errno(err, "migration socket: accept");
+	return fd;
+}
+
+int
+migrate_connect(const char *addr, int port, long timeout_ms, char *err)
+{
+	struct sockaddr_in sa;
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int fd, rc, soerr = 0, fl;
+
+	if (sockaddr_of(addr, port, &sa, err) < 0)
+		return -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
+		return err_errno(err, "migration socket");
+	if (set_buf(fd, SO_SNDBUF, "SO_SNDBUF", err) < 0)
+		goto fail;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		err_errno(err, "migration stream: connect to %s:%d", addr,
+		    port);
+		goto fail;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	do
+		rc = poll(&pfd, 1, (int)timeout_ms);
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0) {
+		err_set(err, "migration stream: connect to %s:%d: %s", addr,
+		    port, rc == 0 ? "timed out" : strerror(errno));
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 ||
+	    soerr != 0) {
+		err_set(err, "migration stream: connect to %s:%d: %s", addr,
+		    port, strerror(soerr ? soerr : errno));
+		goto fail;
+	}
+	/* QEMU wants a blocking descriptor (it sets its own mode) */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		err_errno(err, "migration socket: fcntl");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+migrate_pass_fd(struct qmp *q, int fd, char *err)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	if (a == NULL)
+		return err_set(err, "out of memory");
+	/* getfd replaces (and closes) one of the same name left by an
+	 * earlier attempt */
+	cJSON_AddStringToObject(a, "fdname", MIGRATE_FDNAME);
+	return qmp_execute_fd(q, "getfd", a, fd, NULL, CMD_TIMEOUT_MS, err);
 }
 
 int
@@ -256,8 +400,8 @@ migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
 	char st[32];
 
 	if (!valid_uri(uri))
-		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT "
-		    "or unix:PATH", uri);
+		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT, "
+		    "unix:PATH or fd:" MIGRATE_FDNAME, uri);
 	if (run_state(tgt, st, sizeof(st), err) < 0)
 		return err_prefix(err, "migration target");
 	if (strcmp(st, "inmigrate") != 0)
@@ -352,8 +496,8 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 	memset(r, 0, sizeof(*r));
 	snprintf(r->status, sizeof(r->status), "none");
 	if (!valid_uri(uri))
-		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT "
-		    "or unix:PATH", uri);
+		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT, "
+		    "unix:PATH or fd:" MIGRATE_FDNAME, uri);
 	if (run_state(src, st, sizeof(st), err) < 0)
 		return err_prefix(err, "migration source");
 	if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0)

@@ -72,8 +72,26 @@ int migrate_result_parse(const cJSON *ret, struct migrate_result *r,
  *  "transferred_bytes":N, "ram_total_bytes":N, "mbps":F, "error":S?} */
 cJSON *migrate_result_to_json(const struct migrate_result *r);
 
+/*
+ * The migration stream's TCP connection, made by hvd and handed to QEMU
+ * (uri "fd:migrate"), so that hvd chooses its socket buffers: small ones
+ * (MIGRATE_SOCKBUF) keep the target from falling behind the source by
+ * megabytes of RAM it still has to load after the source stopped the
+ * guest (docs/vm.md "Socket buffers").
+ */
+#define MIGRATE_FDNAME	"migrate"
+#define MIGRATE_SOCKBUF	(128 * 1024)
+/* Target: a listening socket on addr:port (IPv4), receive buffer set. */
+int migrate_listen(const char *addr, int port, char *err);
+/* Target: the source's connection, waiting up to timeout_ms. */
+int migrate_accept(int lfd, long timeout_ms, char *err);
+/* Source: a connection to addr:port, send buffer set (blocking fd). */
+int migrate_connect(const char *addr, int port, long timeout_ms, char *err);
+/* Hand fd to QEMU as MIGRATE_FDNAME (QMP getfd); fd stays ours to close. */
+int migrate_pass_fd(struct qmp *q, int fd, char *err);
+
 /* Target: set announce parameters and the events capability, then
- * migrate-incoming on uri ("tcp:0.0.0.0:49152"). */
+ * migrate-incoming on uri ("tcp:0.0.0.0:49152", "fd:migrate"). */
 int migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
     const char *uri, char *err);
 

@@ -506,8 +506,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	struct vm_config c;
 	struct vm_slot *s = NULL;
 	cJSON *rec = NULL;
-	char uri[128];
-	int rc = -1;
+	int rc = -1, lfd, cfd, i;
 
 	migrate_params_default(&mp);
 	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
@@ -531,12 +530,21 @@ op_incoming(struct task *t, void *arg, char *err)
 	vm_cleanup(&v->v_host, o->o_vm, NULL);
 	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
 		goto fail;
-	snprintf(uri, sizeof(uri), "tcp:%s:%d", v->v_cf->cf_address,
-	    o->o_port);
-	if (migrate_incoming(s->s_proc.qmp, &mp, uri, err) != 0)
+	/* hvd makes the stream's socket (small buffers: migrate.h) */
+	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
 		goto fail_stop;
-	task_log(t, "waiting for the migration on %s", uri);
+	task_log(t, "waiting for the migration stream on %s:%d",
+	    v->v_cf->cf_address, o->o_port);
 	task_progress(t, 0.5);	/* "ready": the source may go */
+	cfd = migrate_accept(lfd, 30000, err);
+	close(lfd);
+	if (cfd < 0)
+		goto fail_stop;
+	i = migrate_pass_fd(s->s_proc.qmp, cfd, err);
+	close(cfd);
+	if (i != 0 || migrate_incoming(s->s_proc.qmp, &mp,
+	    "fd:" MIGRATE_FDNAME, err) != 0)
+		goto fail_stop;
 	/* Taps are up already (vm.c); make sure, then announce again. */
 	la.name = o->o_vm;
 	la.nnics = c.nnics;
@@ -633,7 +641,7 @@ op_migrate(struct task *t, void *arg, char *err)
 	unsigned char rnd[2];
 	cJSON *q, *rec = NULL, *r;
 	int64_t rev;
-	int online = 0, rc = -1, i;
+	int online = 0, rc = -1, i, fd;
 
 	migrate_params_default(&mp);
 	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
@@ -674,13 +682,19 @@ op_migrate(struct task *t, void *arg, char *err)
 		goto out;
 	}
 	task_progress(t, 0.1);
-	snprintf(uri, sizeof(uri), "tcp:%s:%d", taddr, o->o_port);
+	snprintf(uri, sizeof(uri), "%s:%d", taddr, o->o_port);
 	task_log(t, "migrating to %s (downtime limit %lld ms, bandwidth "
 	    "%lld B/s)", uri, (long long)mp.downtime_limit_ms,
 	    (long long)mp.max_bandwidth);
 	memset(&res, 0, sizeof(res));
-	if (migrate_run(s->s_proc.qmp, &mp, uri, mig_progress, &prog, &res,
-	    err) == 0)
+	/* hvd connects the stream (small buffers: migrate.h), QEMU gets it */
+	if ((fd = migrate_connect(taddr, o->o_port, 10000, err)) >= 0) {
+		i = migrate_pass_fd(s->s_proc.qmp, fd, err);
+		close(fd);
+		fd = i;
+	}
+	if (fd >= 0 && migrate_run(s->s_proc.qmp, &mp, "fd:" MIGRATE_FDNAME,
+	    mig_progress, &prog, &res, err) == 0)
 		task_log(t, "source: migration completed");
 	else {
 		task_log(t, "migration failed; the VM keeps running here");

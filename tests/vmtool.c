@@ -10,6 +10,7 @@
  *   vmtool [HOST OPTIONS] migrate NAME DST_RUN_BASE URI [PARAMS.json]
  *   vmtool [HOST OPTIONS] net-show
  *   vmtool [HOST OPTIONS] net-apply CHANGE.json [CHECK_ADDR [GRACE_MS]]
+ *   vmtool txcsum-off IFNAME
  *
  * HOST OPTIONS: -r RUN_BASE (required), -b BRIDGE, -d OVS_DB_SOCKET,
  * -q QEMU_BINARY (or $VMTOOL_QEMU).
@@ -18,15 +19,24 @@
  * another network namespace): migrate-incoming on the target, migrate on
  * the source, wait for the target to run, quit the source QEMU and remove
  * its taps (the source host's bridge is -b/-d; the taps were made there).
- * It prints QEMU's figures as one JSON line.  Exit 0 on success, 1 on
- * failure (message on stderr), 2 on misuse.
+ * It prints QEMU's figures as one JSON line.  `txcsum-off` turns off
+ * transmit checksum offload on a veth end in the current namespace (TCP
+ * from a namespace through OVS's userspace datapath to a guest needs it:
+ * docs/lab.md "vnet_hdr").  Exit 0 on success, 1 on failure (message on
+ * stderr), 2 on misuse.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -47,8 +57,31 @@ usage(void)
 	    "[PARAMS.json]\n"
 	    "       vmtool -r RUN_BASE ... net-show\n"
 	    "       vmtool -r RUN_BASE ... net-apply CHANGE.json [CHECK_ADDR "
-	    "[GRACE_MS]]\n");
+	    "[GRACE_MS]]\n"
+	    "       vmtool txcsum-off IFNAME\n");
 	exit(2);
+}
+
+static int
+txcsum_off(const char *dev)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
+	struct ifreq ifr;
+	int fd;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (void *)&ev;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		fprintf(stderr, "vmtool: txcsum-off %s: %s\n", dev,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
 }
 
 static int
@@ -113,16 +146,16 @@ struct links_arg {
 	int nnics;
 };
 
+/* fn(arg, err) in the target host's network namespace. */
 static int
-links_up(void *arg, char *err)
+in_dst_ns(int (*fn)(void *, char *), void *arg, char *err)
 {
-	const struct links_arg *la = arg;
 	const char *ns = getenv("VMTOOL_DST_NETNS");
 	char path[300];
 	int self = -1, other = -1, rc = -1;
 
 	if (ns == NULL || ns[0] == '\0')
-		return vm_links_set(la->name, la->nnics, 1, err);
+		return fn(arg, err);
 	snprintf(path, sizeof(path), "/run/netns/%s", ns);
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	other = open(path, O_RDONLY | O_CLOEXEC);
@@ -134,7 +167,7 @@ links_up(void *arg, char *err)
 		err_errno(err, "setns %s", path);
 		goto out;
 	}
-	rc = vm_links_set(la->name, la->nnics, 1, err);
+	rc = fn(arg, err);
 	if (setns(self, CLONE_NEWNET) < 0) {
 		err_errno(err, "setns back from %s", path);
 		rc = -1;
@@ -144,6 +177,74 @@ out:
 		close(self);
 	if (other >= 0)
 		close(other);
+	return rc;
+}
+
+static int
+links_up_fn(void *arg, char *err)
+{
+	const struct links_arg *la = arg;
+
+	return vm_links_set(la->name, la->nnics, 1, err);
+}
+
+static int
+links_up(void *arg, char *err)
+{
+	return in_dst_ns(links_up_fn, arg, err);
+}
+
+/* The stream's listening socket, on the target host like hvd's. */
+struct listen_arg {
+	const char *host;
+	int port;
+	int fd;
+};
+
+static int
+listen_fn(void *arg, char *err)
+{
+	struct listen_arg *l = arg;
+
+	l->fd = migrate_listen(l->host, l->port, err);
+	return l->fd < 0 ? -1 : 0;
+}
+
+/*
+ * As hvd does it (platform/vmops.c): for a tcp: uri the stream's
+ * connection is made here, with hvd's socket buffers, and handed to both
+ * QEMUs; *uri becomes "fd:migrate".  Other uris are left to QEMU.
+ */
+static int
+stream_setup(struct vm_proc *sp, struct vm_proc *tp, const char **uri,
+    char *err)
+{
+	struct listen_arg l = { NULL, 0, -1 };
+	char host[64];
+	const char *c;
+	int cfd = -1, afd = -1, rc = -1;
+
+	if (strncmp(*uri, "tcp:", 4) != 0)
+		return 0;
+	c = strrchr(*uri, ':');
+	snprintf(host, sizeof(host), "%.*s", (int)(c - *uri - 4), *uri + 4);
+	l.host = host;
+	l.port = atoi(c + 1);
+	if (in_dst_ns(listen_fn, &l, err) < 0 ||
+	    (cfd = migrate_connect(host, l.port, 10000, err)) < 0 ||
+	    (afd = migrate_accept(l.fd, 10000, err)) < 0 ||
+	    migrate_pass_fd(tp->qmp, afd, err) < 0 ||
+	    migrate_pass_fd(sp->qmp, cfd, err) < 0)
+		goto out;
+	*uri = "fd:" MIGRATE_FDNAME;
+	rc = 0;
+out:
+	if (l.fd >= 0)
+		close(l.fd);
+	if (cfd >= 0)
+		close(cfd);
+	if (afd >= 0)
+		close(afd);
 	return rc;
 }
 
@@ -199,7 +300,8 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	    atoi(getenv("VMTOOL_TGT_NICE")), err) < 0)
 		goto out;
 	t0 = clock_mono_ns();
-	if (migrate_incoming(tp.qmp, &mp, uri, err) < 0)
+	if (stream_setup(&sp, &tp, &uri, err) < 0 ||
+	    migrate_incoming(tp.qmp, &mp, uri, err) < 0)
 		goto out;
 	/* $VMTOOL_QUIESCE=1: the source's taps (in this namespace) go down
 	 * and the source is stopped just before the switchover (an
@@ -343,6 +445,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc == 2 && strcmp(argv[0], "txcsum-off") == 0)
+		return txcsum_off(argv[1]);
 	if (h.qemu[0] == '\0' && getenv("VMTOOL_QEMU") != NULL)
 		snprintf(h.qemu, sizeof(h.qemu), "%s", getenv("VMTOOL_QEMU"));
 	if (argc < 1 || h.run_base[0] == '\0')

@@ -90,6 +90,8 @@ vm_lab_up() {
 	    name "hvt${p}sa" netns "$VT_NSA" || return 1
 	ip netns exec "$VT_NSS" ip addr add "$VT_STATION_IP/24" dev "hvt${p}s"
 	ip netns exec "$VT_NSS" ip link set "hvt${p}s" up
+	# TCP from the station to a guest (the agent): docs/lab.md "vnet_hdr"
+	ip netns exec "$VT_NSS" "$VT_VMTOOL" txcsum-off "hvt${p}s" || return 1
 	ip netns exec "$VT_NSA" ip link set "hvt${p}sa" up
 	vt_vsctl A add-port br0 "hvt${p}sa" tag=10 || return 1
 	# management link for the migration stream
