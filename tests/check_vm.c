@@ -160,7 +160,9 @@ START_TEST(test_argv)
 	ck_assert_msg(vm_argv_build(&h, &c, VM_START_INCOMING, &av, err) == 0,
 	    "argv builds: %s", err);
 	ck_assert_str_eq(av[0], "qemu-system-x86_64");
-	ck_assert_str_eq(arg_after(av, "-machine", 0), "q35,accel=kvm:tcg");
+	ck_assert_str_eq(arg_after(av, "-machine", 0),
+	    "q35,accel=kvm:tcg,sata=off,smbus=off,smm=off");
+	ck_assert_str_eq(arg_after(av, "-global", 0), "apic-common.vapic=off");
 	ck_assert_msg(has_arg(av, "-nodefaults") && has_arg(av,
 	    "-no-user-config") && has_arg(av, "-daemonize"),
 	    "no default devices, no user config, daemonized");
