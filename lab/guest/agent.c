@@ -19,6 +19,11 @@
  *   journal stop         -> ok last=N (from any connection)
  *   journal read [DEV]   -> one-line JSON summary of the records on DEV
  *   burn SECONDS         -> ok, and one CPU spins for SECONDS
+ *   memtest start PAGES [INTERVAL_MS] | memtest status | memtest stop
+ *                        -> "ok pages=P sweeps=N errors=E [first=...]": a
+ *                           thread rewrites PAGES pages every INTERVAL_MS,
+ *                           each time checking what it wrote before (lost
+ *                           guest memory writes, e.g. across a migration)
  *   arp ADDR [TIMEOUT_MS] -> "yes MAC RTT_US" when ADDR answers an ARP
  *                           request on eth0 (a neighbour on the guest's
  *                           layer-2 segment, whatever its subnet), else
@@ -47,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,6 +67,8 @@
 #define AGENT_DEV_MAX	128
 #define AGENT_INTERVAL_DEFAULT 10
 #define AGENT_BURN_MAX	3600
+#define MEMTEST_PAGES_MAX 16384		/* 64 MiB */
+#define MEMTEST_PAGE	4096
 #define AGENT_ARP_TIMEOUT_DEFAULT 1000
 #define AGENT_ARP_TIMEOUT_MAX 10000
 
@@ -331,6 +339,147 @@ cmd_burn(struct conn *c, const char *arg)
 		return conn_reply(c, "error burn: cannot start thread");
 	pthread_detach(t);
 	return conn_reply(c, "ok");
+}
+
+/*
+ * memtest: one thread, PAGES pages.  Each sweep reads every page's first
+ * two words, which must hold what the sweep before wrote (generation
+ * g - 1 and the page's index), and writes g and the index.  A write
+ * that got lost (a live migration that did not carry the page's last
+ * version) shows as an older generation at the next sweep.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_t thread;
+	int running;
+	volatile int stop;
+	uint64_t *base;
+	long pages, interval_ms;
+	unsigned long long sweeps, errors;
+	long first_page;
+	unsigned long long first_got, first_want;
+} mt = { .mu = PTHREAD_MUTEX_INITIALIZER, .first_page = -1 };
+
+static void *
+memtest_main(void *arg)
+{
+	struct timespec ts;
+	unsigned long long g;
+	long i, words = MEMTEST_PAGE / sizeof(uint64_t);
+
+	(void)arg;
+	ts.tv_sec = mt.interval_ms / 1000;
+	ts.tv_nsec = (mt.interval_ms % 1000) * 1000000L;
+	for (g = 1; !mt.stop; g++) {
+		for (i = 0; i < mt.pages; i++) {
+			volatile uint64_t *p = mt.base + i * words;
+			uint64_t got = p[0];
+
+			if (got != g - 1 || p[1] != (uint64_t)i) {
+				if (__atomic_add_fetch(&mt.errors, 1,
+				    __ATOMIC_RELAXED) == 1) {
+					mt.first_page = i;
+					mt.first_got = got;
+					mt.first_want = g - 1;
+				}
+			}
+			p[0] = g;
+			p[1] = (uint64_t)i;
+		}
+		__atomic_store_n(&mt.sweeps, g, __ATOMIC_RELAXED);
+		if (mt.interval_ms > 0)
+			nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static int
+memtest_reply(struct conn *c)
+{
+	char first[96] = "";
+
+	if (mt.first_page >= 0)
+		snprintf(first, sizeof(first), " first=%ld:%llu:%llu",
+		    mt.first_page, mt.first_got, mt.first_want);
+	return conn_reply(c, "ok pages=%ld sweeps=%llu errors=%llu%s",
+	    mt.pages, __atomic_load_n(&mt.sweeps, __ATOMIC_RELAXED),
+	    __atomic_load_n(&mt.errors, __ATOMIC_RELAXED), first);
+}
+
+static int
+cmd_memtest(struct conn *c, const char *op, const char *a_pages,
+    const char *a_ms)
+{
+	char *end;
+	long pages, ms = 10;
+	int rc;
+
+	pthread_mutex_lock(&mt.mu);
+	if (op && strcmp(op, "status") == 0 && a_pages == NULL) {
+		rc = memtest_reply(c);
+	} else if (op && strcmp(op, "stop") == 0 && a_pages == NULL) {
+		if (mt.running) {
+			mt.stop = 1;
+			pthread_join(mt.thread, NULL);
+			munmap(mt.base, (size_t)mt.pages * MEMTEST_PAGE);
+			mt.running = 0;
+		}
+		rc = memtest_reply(c);
+	} else if (op && strcmp(op, "start") == 0 && a_pages != NULL) {
+		errno = 0;
+		pages = strtol(a_pages, &end, 10);
+		if (*end != '\0' || errno != 0 || pages < 1 ||
+		    pages > MEMTEST_PAGES_MAX) {
+			rc = conn_reply(c, "error memtest: PAGES must be "
+			    "1..%d", MEMTEST_PAGES_MAX);
+			goto out;
+		}
+		if (a_ms != NULL) {
+			ms = strtol(a_ms, &end, 10);
+			if (*end != '\0' || errno != 0 || ms < 0 ||
+			    ms > 60000) {
+				rc = conn_reply(c, "error memtest: INTERVAL_MS "
+				    "must be 0..60000");
+				goto out;
+			}
+		}
+		if (mt.running) {
+			rc = conn_reply(c, "error memtest: already running");
+			goto out;
+		}
+		mt.base = mmap(NULL, (size_t)pages * MEMTEST_PAGE,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_POPULATE, -1, 0);
+		if (mt.base == MAP_FAILED) {
+			rc = conn_reply(c, "error memtest: %s",
+			    strerror(errno));
+			goto out;
+		}
+		for (long i = 0; i < pages; i++) {
+			mt.base[i * (MEMTEST_PAGE / sizeof(uint64_t))] = 0;
+			mt.base[i * (MEMTEST_PAGE / sizeof(uint64_t)) + 1] =
+			    (uint64_t)i;
+		}
+		mt.pages = pages;
+		mt.interval_ms = ms;
+		mt.stop = 0;
+		mt.sweeps = mt.errors = 0;
+		mt.first_page = -1;
+		if (pthread_create(&mt.thread, NULL, memtest_main, NULL) !=
+		    0) {
+			munmap(mt.base, (size_t)pages * MEMTEST_PAGE);
+			rc = conn_reply(c, "error memtest: cannot start "
+			    "thread");
+			goto out;
+		}
+		mt.running = 1;
+		rc = memtest_reply(c);
+	} else
+		rc = conn_reply(c, "error usage: memtest start PAGES "
+		    "[INTERVAL_MS] | memtest status | memtest stop");
+out:
+	pthread_mutex_unlock(&mt.mu);
+	return rc;
 }
 
 static int
@@ -674,6 +823,9 @@ handle_line(struct conn *c, char *line, int in_journal)
 		return cmd_burn(c, a1);
 	if (strcmp(cmd, "arp") == 0 && a3 == NULL)
 		return cmd_arp(c, a1, a2);
+	if (strcmp(cmd, "memtest") == 0 &&
+	    (a3 == NULL || strtok_r(NULL, " \t", &save) == NULL))
+		return cmd_memtest(c, a1, a2, a3);
 	if (strcmp(cmd, "journal") == 0) {
 		if (a1 && strcmp(a1, "start") == 0 && a3 == NULL) {
 			if (in_journal)

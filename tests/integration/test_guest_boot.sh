@@ -151,6 +151,22 @@ echo "$out" | grep -Eq '^yes ([0-9a-f]{2}:){5}[0-9a-f]{2} [0-9]+$' ||
     fail "arp 198.18.250.1 replied '$out'"
 out=$(agent 'arp 198.18.250.99 300') || fail "agent arp: no reply"
 [ "$out" = "no" ] || fail "arp to an absent address replied '$out'"
+# memtest: refuses bad sizes; sweeps and finds nothing lost on a guest
+# that stays put; one at a time
+out=$(agent 'memtest start 0') || fail "agent memtest: no reply"
+[ "$out" = "error memtest: PAGES must be 1..16384" ] ||
+    fail "memtest start 0 replied '$out'"
+out=$(agent 'memtest start 256 1') || fail "agent memtest start: no reply"
+echo "$out" | grep -Eq '^ok pages=256 sweeps=[0-9]+ errors=0$' ||
+    fail "memtest start replied '$out'"
+out=$(agent 'memtest start 16') || fail "agent memtest: no reply"
+[ "$out" = "error memtest: already running" ] ||
+    fail "a second memtest start replied '$out'"
+sleep 1
+out=$(agent 'memtest stop') || fail "agent memtest stop: no reply"
+echo "memtest: $out"
+echo "$out" | grep -Eq '^ok pages=256 sweeps=[1-9][0-9]* errors=0$' ||
+    fail "memtest after 1 s replied '$out'"
 # several requests on one connection, one reply each, in order
 out=$(agent 'ping 1' 'echo two' 'ping 3' | tr '\n' ' ')
 [ "$out" = "pong 1 two pong 3 " ] || fail "pipelined requests gave '$out'"
