@@ -18,6 +18,12 @@
 # reported as "guest lost" (docs/vm.md "Live migration under TCG"), left out of
 # the medians, and the guest is booted again for the next run.
 #
+# BENCH_MEMTEST=PAGES (default 0: off) runs the guest agent's memtest over
+# PAGES pages, rewritten every millisecond and checked at each rewrite
+# (lab/guest/agent.c): the "mem_err" column counts the writes the guest
+# lost so far (a migration that did not carry a page's last version).
+# The guest is then busy, not idle: use it for correctness, not timing.
+#
 # Settings: "NAME=PARAMS_JSON" lines in BENCH_MIGRATE_SETTINGS (PARAMS_JSON
 # as migrate_params_from_json takes it).  Needs root.
 set -u
@@ -26,6 +32,8 @@ HVLAB_TOP=${HVLAB_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 vt_skip_unless_ready
 RUNS=${BENCH_RUNS:-5}
 PING_US=${BENCH_PING_US:-1000}
+MEMTEST=${BENCH_MEMTEST:-0}
+AGENTCTL=$HVLAB_TOP/build/guest/agentctl
 SETTINGS=${BENCH_MIGRATE_SETTINGS:-"hvd-default={}
 qemu-default={\"downtime_limit_ms\":300,\"max_bandwidth\":134217728}
 dl10-2g={\"downtime_limit_ms\":10,\"max_bandwidth\":2147483648}"}
@@ -36,10 +44,19 @@ disk=$VT/shared/vm1-disk0.qcow2
 qemu-img create -q -f qcow2 "$disk" 64M || vt_die "qemu-img create"
 vt_vm_config "$VT/vm1.json" vm1 "$disk"
 
+agent() { ip netns exec "$VT_NSS" "$AGENTCTL" -t 5 "$VT_VM_IP" "$@"; }
 boot() { # HOST
 	vt_vmtool "$1" start "$VT/vm1.json" >/dev/null || return 1
 	vt_wait_ready "$1" vm1 || return 1
-	vt_ping_ok 2 >/dev/null
+	vt_ping_ok 2 >/dev/null || return 1
+	[ "$MEMTEST" -gt 0 ] || return 0
+	agent "memtest start $MEMTEST 1" | grep -q '^ok' || return 1
+}
+# memtest's error count since the guest booted, "-" when off
+mem_errors() {
+	[ "$MEMTEST" -gt 0 ] || { echo -; return; }
+	n=$(agent "memtest status" | sed -n 's/.* errors=\([0-9]*\).*/\1/p')
+	echo "${n:-?}"
 }
 boot A || vt_die "vm1 does not boot"
 echo A >"$VT/here"
@@ -51,8 +68,9 @@ field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 
 echo "idle 128 MiB guest, ping every $PING_US us from the station, $RUNS runs per setting"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s %6s\n' setting run dir \
-    qemu_dt total_ms MiB 'stop>run_ms' gap_ms start_ms switch_ms lost
+[ "$MEMTEST" -gt 0 ] && echo "memtest over $MEMTEST pages, rewritten every 1 ms"
+printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s %6s %7s %5s\n' setting run dir \
+    qemu_dt total_ms MiB 'stop>run_ms' gap_ms start_ms switch_ms lost mem_err syncs
 echo "$SETTINGS" | while IFS= read -r line; do
 	[ -n "$line" ] || continue
 	name=${line%%=*}
@@ -83,8 +101,17 @@ echo "$SETTINGS" | while IFS= read -r line; do
 		dt=$(echo "$res" | field downtime_ms)
 		tt=$(echo "$res" | field total_time_ms)
 		by=$(echo "$res" | field transferred_bytes)
+		syncs=$(echo "$res" | field dirty_sync_count)
 		sw=$(echo "$res" | field switchover_ms)
 		gap=$(field max_gap_ms <"$VT/ping.out")
+		# a gap over a second: keep the guest's console and the figures
+		if awk -v g="${gap:-0}" 'BEGIN { exit !(g > 1000) }'; then
+			keep=$HVLAB_TOP/build/bench-logs/migrate-$(date +%H%M%S)-$name-$r
+			mkdir -p "$(dirname "$keep")"
+			cp "$VT/run$there/vm1/serial.log" "$keep.serial.log" 2>/dev/null
+			{ echo "$res"; cat "$VT/ping.out"; } >"$keep.json"
+			echo "(run $r: ${gap} ms gap; console and figures kept in $keep.*)"
+		fi
 		lost=$(field lost <"$VT/ping.out")
 		mib=$(echo "$by" | awk '{ printf "%.1f", $1 / 1048576 }')
 		split=$(echo "$res" | python3 -c '
@@ -100,14 +127,14 @@ print(longest(t0, t0 + 150000) if t0 else "-",
       longest(stop, res) if stop and res else "-")' "$VT/ping.out")
 		sgap=${split% *}; wgap=${split#* }
 		if vt_ping_ok 1 >/dev/null; then
-			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8.1f %8s %9s %6s\n' \
+			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8.1f %8s %9s %6s %7s %5s\n' \
 			    "$name" "$r" "$here>$there" "$dt" "$tt" "$mib" \
-			    "$sw" "$gap" "$sgap" "$wgap" "$lost"
+			    "$sw" "$gap" "$sgap" "$wgap" "$lost" "$(mem_errors)" "$syncs"
 			echo "$dt $tt $sw $gap $sgap $wgap" >>"$VT/res-$name"
 		else
-			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8s %8s %9s %6s\n' \
+			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8s %8s %9s %6s %7s %5s\n' \
 			    "$name" "$r" "$here>$there" "$dt" "$tt" "$mib" \
-			    "$sw" "lost" "$sgap" "$wgap" "$lost"
+			    "$sw" "lost" "$sgap" "$wgap" "$lost" "-" "$syncs"
 			lostruns=$((lostruns + 1))
 			vt_vmtool "$there" stop vm1 >/dev/null 2>&1
 			vt_vmtool "$there" cleanup vm1 >/dev/null 2>&1

@@ -5,7 +5,10 @@
 # station's ping; it migrates live between every ordered pair of nodes and
 # answers after each move; then cold (stopped) around the ring, starting
 # and answering on each node; the pattern written to its disk before is
-# intact at the end.  A 10 ms ping from the station runs through every
+# intact at the end, and so is its memory: the guest agent's memtest
+# rewrites 2048 pages every millisecond, checking each time what it wrote
+# before, through all the live moves (a write a migration did not carry
+# shows as an error).  A 10 ms ping from the station runs through every
 # live switchover (traffic at the switchover is what corrupted TCG guests
 # under QEMU 7.2 before hvd padded the RAM size: docs/vm.md), and the gap
 # it saw is printed (figures belong to bench_migrate, not to this test).
@@ -17,6 +20,8 @@ G=$HVD_TOP/build/guest
 [ -f "$G/vmlinux" ] && [ -f "$G/initrd.img" ] || { echo "guest image not built (make guest)"; exit 77; }
 PG=$HVD_TOP/build/pinggap
 [ -x "$PG" ] || { echo "build/pinggap not built (make)"; exit 77; }
+VMTOOL=$HVD_TOP/build/vmtool
+[ -x "$VMTOOL" ] || { echo "build/vmtool not built (make)"; exit 77; }
 for c in tgtd tgtadm qemu-io nsenter unshare busybox; do
 	command -v $c >/dev/null || { echo "$c missing"; exit 77; }
 done
@@ -43,6 +48,12 @@ answers() {
 }
 hvctl_on 1 vm start vm1 >/dev/null || fail "start"
 answers || fail "vm1 answers on node1"
+# TCP to the agent from the station: docs/lab.md "vnet_hdr"
+ip netns exec "$HVD_P-st" "$VMTOOL" txcsum-off eth0 || fail "station offload"
+agent() { ip netns exec "$HVD_P-st" "$G/agentctl" -t 20 "$IP" "$@"; }
+mt=$(agent "memtest start 2048 1") || fail "memtest start: $mt"
+case $mt in ok*) ;; *) fail "memtest start: $mt" ;; esac
+sweeps=0
 on=1
 for to in 2 3 1 3 2 1; do
 	ip netns exec "$HVD_P-st" "$PG" -i 10000 -w 600 "$IP" >"$HVD_TMP/gap" 2>&1 &
@@ -53,9 +64,18 @@ for to in 2 3 1 3 2 1; do
 	kill -INT $pg; wait $pg
 	hvctl_on 1 vm status vm1 | grep -q "running on node$to" || fail "vm1 on node$to"
 	answers || fail "vm1 answers after node$on -> node$to (pinged through the switchover: $(cat "$HVD_TMP/gap"))"
-	echo "live node$on -> node$to: QEMU $(echo "$out" | json_field downtime_ms) ms downtime, $(echo "$out" | json_field total_time_ms) ms total; 10 ms ping gap $(sed -n 's/.*"max_gap_ms":\([0-9.]*\).*/\1/p' "$HVD_TMP/gap") ms; answers"
+	mt=$(agent "memtest status") || fail "memtest status after node$on -> node$to: $mt"
+	n=$(echo "$mt" | sed -n 's/.* sweeps=\([0-9]*\).*/\1/p')
+	case $mt in
+	*" errors=0"*) ;;
+	*) fail "vm1 lost memory writes in node$on -> node$to: $mt" ;;
+	esac
+	[ "${n:-0}" -gt "$sweeps" ] || fail "memtest stands still on node$to: $mt"
+	sweeps=$n
+	echo "live node$on -> node$to: QEMU $(echo "$out" | json_field downtime_ms) ms downtime, $(echo "$out" | json_field total_time_ms) ms total; 10 ms ping gap $(sed -n 's/.*"max_gap_ms":\([0-9.]*\).*/\1/p' "$HVD_TMP/gap") ms; answers; memtest: $sweeps sweeps, 0 errors"
 	on=$to
 done
+agent "memtest stop" >/dev/null || fail "memtest stop"
 hvctl_on 1 vm stop vm1 >/dev/null || fail "stop"
 for to in 2 3 1; do
 	hvctl_on 1 vm migrate vm1 "node$to" >/dev/null || fail "cold -> node$to"
