@@ -59,6 +59,8 @@ struct migrate_result {
 	uint64_t ram_remaining_bytes;
 	uint64_t dirty_sync_count;
 	double mbps;			/* ram.mbps */
+	int single_pass;		/* downtime-limit 0 was used: TCG on
+					 * QEMU < 9.0 (migrate.c) */
 	char error[256];		/* error-desc on failure */
 };
 
@@ -69,7 +71,8 @@ struct migrate_result {
 int migrate_result_parse(const cJSON *ret, struct migrate_result *r,
     char *err);
 /* {"status":S, "total_time_ms":N, "downtime_ms":N, "setup_time_ms":N,
- *  "transferred_bytes":N, "ram_total_bytes":N, "mbps":F, "error":S?} */
+ *  "transferred_bytes":N, "ram_total_bytes":N, "dirty_sync_count":N,
+ *  "mbps":F, "single_pass":B, "error":S?} */
 cJSON *migrate_result_to_json(const struct migrate_result *r);
 
 /*

@@ -587,20 +587,8 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 	}
 	av_add(&a, "-smp");
 	av_add(&a, "%d", c->vcpus);
-	/*
-	 * 8 KiB more than asked: QEMU 7.2's fast path for syncing the
-	 * migration dirty bitmap (RAM blocks whose size is a multiple of
-	 * 256 KiB) clears dirty bits without re-arming TCG's TLB, so guest
-	 * stores after that go unrecorded and the target gets stale pages
-	 * (corrupted guests after live migration under TCG; fixed in QEMU
-	 * 9.0 by "physmem: Fix migration dirty bitmap coherency with TCG
-	 * memory access").  A RAM size off that multiple takes the
-	 * per-page path, which re-arms it.  Harmless under KVM; the same
-	 * on every node so KVM and TCG nodes stay migration-compatible.
-	 * docs/vm.md "Live migration under TCG".
-	 */
 	av_add(&a, "-m");
-	av_add(&a, "%lldK", (long long)c->memory_mib * 1024 + VM_RAM_PAD_KIB);
+	av_add(&a, "%lldM", (long long)c->memory_mib);
 	av_add(&a, "-nodefaults");
 	av_add(&a, "-no-user-config");
 	av_add(&a, "-display");

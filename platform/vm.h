@@ -49,9 +49,6 @@ struct vm_nic {
 	char model[24];		/* "virtio-net-pci" (default) */
 };
 
-/* RAM QEMU gets on top of memory_mib (vm.c: QEMU 7.2's TCG migration bug). */
-#define VM_RAM_PAD_KIB 8
-
 struct vm_config {
 	char name[VM_NAME_MAX + 1];
 	int vcpus;		/* 1..64 */

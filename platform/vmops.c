@@ -709,6 +709,9 @@ op_migrate(struct task *t, void *arg, char *err)
 	task_log(t, "QEMU: total %lld ms, downtime %lld ms, %llu bytes",
 	    (long long)res.total_time_ms, (long long)res.downtime_ms,
 	    (unsigned long long)res.transferred_bytes);
+	if (res.single_pass)
+		task_log(t, "one pass over RAM (downtime limit 0): TCG on QEMU "
+		    "< 9.0 loses guest writes between dirty-bitmap syncs");
 	/* The VM now runs on the target: record it there, stop ours. */
 	for (i = 0; i < 20; i++) {
 		char key[128], *str;
