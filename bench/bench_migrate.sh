@@ -16,7 +16,9 @@
 # BENCH_RUNS (default 5) migrations per setting, alternating A->B, B->A;
 # then the medians.  A run after which the guest no longer answers is
 # reported as "guest lost" (docs/vm.md "Live migration under TCG"), left out of
-# the medians, and the guest is booted again for the next run.
+# the medians, and the guest is booted again for the next run; so is one
+# whose console on the target shows a panic or a boot (panic=-1 reboots a
+# crashed guest, which then answers again after ~2.5 s).
 #
 # BENCH_MEMTEST=PAGES (default 0: off) runs the guest agent's memtest over
 # PAGES pages, rewritten every millisecond and checked at each rewrite
@@ -126,7 +128,18 @@ t0, stop, res = r.get("migrate_start_us", 0), r.get("src_stop_us", 0), \
 print(longest(t0, t0 + 150000) if t0 else "-",
       longest(stop, res) if stop and res else "-")' "$VT/ping.out")
 		sgap=${split% *}; wgap=${split#* }
-		if vt_ping_ok 1 >/dev/null; then
+		# a guest that panicked on the target reboots (panic=-1) and
+		# answers again: its console tells
+		crashed=0
+		grep -q 'Kernel panic\|HVLAB-GUEST READY' \
+		    "$VT/run$there/vm1/serial.log" 2>/dev/null && crashed=1
+		if [ $crashed = 1 ]; then
+			keep=$HVLAB_TOP/build/bench-logs/migrate-$(date +%H%M%S)-$name-$r
+			mkdir -p "$(dirname "$keep")"
+			cp "$VT/run$there/vm1/serial.log" "$keep.serial.log"
+			echo "(run $r: the guest crashed on the target; console in $keep.serial.log)"
+		fi
+		if [ $crashed = 0 ] && vt_ping_ok 1 >/dev/null; then
 			printf '%-13s %3d %4s %8s %8s %6s %10.1f %8.1f %8s %9s %6s %7s %5s\n' \
 			    "$name" "$r" "$here>$there" "$dt" "$tt" "$mib" \
 			    "$sw" "$gap" "$sgap" "$wgap" "$lost" "$(mem_errors)" "$syncs"
@@ -144,7 +157,7 @@ print(longest(t0, t0 + 150000) if t0 else "-",
 		r=$((r + 1))
 		sleep 0.5
 	done
-	printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s   (%d of %d runs lost the guest)\n' \
+	printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s   (%d of %d runs lost or crashed the guest)\n' \
 	    "$name" med "" \
 	    "$(awk '{ print $1 }' "$VT/res-$name" | median)" \
 	    "$(awk '{ print $2 }' "$VT/res-$name" | median)" "" \
