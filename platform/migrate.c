@@ -552,7 +552,7 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 	 * bandwidth, so it never does, and it stops the guest once its first
 	 * pass is sent.  The downtime is then what the guest dirtied during
 	 * that pass.  Measured: 4 of 16 migrations without this crashed the
-	 * guest, none of ~75 with it (docs/vm.md).
+	 * guest, none of 98 with it (docs/vm.md).
 	 */
 	if ((unsafe = tcg_sync_unsafe(src, err)) < 0)
 		return err_prefix(err, "migration source");

@@ -10,7 +10,7 @@
 # before, through all the live moves (a write a migration did not carry
 # shows as an error).  A 10 ms ping from the station runs through every
 # live switchover (traffic at the switchover is what corrupted TCG guests
-# under QEMU 7.2 before hvd padded the RAM size: docs/vm.md), and the gap
+# under QEMU 7.2 before hvd's one-pass workaround: docs/vm.md), and the gap
 # it saw is printed (figures belong to bench_migrate, not to this test).
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"

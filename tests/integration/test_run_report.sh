@@ -66,7 +66,7 @@ check "ref: guest OS support passes" grep -q '^| Guest OS support | pass' "$TMP/
 check "ref: network management passes" grep -q '^| Network management | pass' "$TMP/a/report.md"
 check "ref: live migration is measured" grep -q '^| Live migration | \(pass\|fail\) ' "$TMP/a/report.md"
 # The guest survives the switchover with the probes' traffic (it did not
-# before hvd's RAM pad, docs/vm.md "Live migration under TCG"), and so does
+# before hvd's workaround, docs/vm.md "Live migration under TCG"), and so does
 # the TCP session.
 check "ref: its TCP session survives live migration" grep -Eq '"tcp_survived":[[:space:]]*1' "$TMP/a/results.json"
 # A second run on the same lab keeps hvd, the cluster and the pool.
