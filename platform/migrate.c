@@ -429,6 +429,15 @@ migrate_pass_fd(struct qmp *q, int fd, char *err)
 	return qmp_execute_fd(q, "getfd", a, fd, NULL, CMD_TIMEOUT_MS, err);
 }
 
+void
+migrate_drop_fd(struct qmp *q)
+{
+	char e2[ERR_LEN];
+
+	(void)qmp_execute_str(q, "closefd", "{\"fdname\":\"" MIGRATE_FDNAME
+	    "\"}", NULL, CMD_TIMEOUT_MS, e2);
+}
+
 int
 migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
     const char *uri, char *err)

@@ -92,6 +92,9 @@ int migrate_accept(int lfd, long timeout_ms, char *err);
 int migrate_connect(const char *addr, int port, long timeout_ms, char *err);
 /* Hand fd to QEMU as MIGRATE_FDNAME (QMP getfd); fd stays ours to close. */
 int migrate_pass_fd(struct qmp *q, int fd, char *err);
+/* Close QEMU's copy when it was not used (a failure before `migrate`):
+ * else the other side keeps waiting on an open connection. */
+void migrate_drop_fd(struct qmp *q);
 
 /* Target: set announce parameters and the events capability, then
  * migrate-incoming on uri ("tcp:0.0.0.0:49152", "fd:migrate"). */

@@ -536,7 +536,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	task_log(t, "waiting for the migration stream on %s:%d",
 	    v->v_cf->cf_address, o->o_port);
 	task_progress(t, 0.5);	/* "ready": the source may go */
-	cfd = migrate_accept(lfd, 30000, err);
+	cfd = migrate_accept(lfd, 20000, err);
 	close(lfd);
 	if (cfd < 0)
 		goto fail_stop;
@@ -697,6 +697,8 @@ op_migrate(struct task *t, void *arg, char *err)
 	    mig_progress, &prog, &res, err) == 0)
 		task_log(t, "source: migration completed");
 	else {
+		if (fd >= 0)
+			migrate_drop_fd(s->s_proc.qmp);
 		task_log(t, "migration failed; the VM keeps running here");
 		/* The target's wait ends with an error and cleans up. */
 		wait_task(v, sub, 1, 15000, e2);
