@@ -30,17 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <net/if.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "netif.h"
 #include "proc.h"
 #include "lab/lab.h"
 #include "lab/ovs.h"
@@ -214,28 +210,12 @@ ns_sysctl(const char *ns, const char *path, const char *value, char *err)
 	return 0;
 }
 
-/*
- * Transmit checksum offload off on a veth end (ETHTOOL_STXCSUM, in the
- * device's namespace).  A kernel stack sending through a veth leaves the
- * checksum to "hardware"; OVS's userspace datapath reads the frame with
- * AF_PACKET and forwards it as it is, so the receiver would drop every
- * TCP segment (ICMP still works: its checksum is always made in software).
- */
+/* Transmit checksum offload off on a veth end, in the device's
+ * namespace (common/netif.h says why). */
 static int
 txcsum_fn(void *p)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
-	struct ifreq ifr;
-	int fd, rc;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", (const char *)p);
-	ifr.ifr_data = (void *)&ev;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return 1;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr);
-	close(fd);
-	return rc < 0 ? 1 : 0;
+	return netif_txcsum_off(p) < 0 ? 1 : 0;
 }
 
 static int

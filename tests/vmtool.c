@@ -28,20 +28,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "err.h"
 #include "json.h"
+#include "netif.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
 #include "platform/vm.h"
@@ -65,23 +61,10 @@ usage(void)
 static int
 txcsum_off(const char *dev)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
-	struct ifreq ifr;
-	int fd;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	ifr.ifr_data = (void *)&ev;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
-		fprintf(stderr, "vmtool: txcsum-off %s: %s\n", dev,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	close(fd);
-	return 0;
+	if (netif_txcsum_off(dev) == 0)
+		return 0;
+	fprintf(stderr, "vmtool: txcsum-off %s: %s\n", dev, strerror(errno));
+	return 1;
 }
 
 static int
