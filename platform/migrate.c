@@ -279,18 +279,23 @@ out:
 	return rc;
 }
 
+/* tcp:HOST:PORT, unix:PATH or fd:migrate, without blanks or commas. */
 static int
-valid_uri(const char *uri)
+check_uri(const char *uri, char *err)
 {
 	size_t i;
 
 	if (strncmp(uri, "tcp:", 4) != 0 && strncmp(uri, "unix:", 5) != 0 &&
 	    strcmp(uri, "fd:" MIGRATE_FDNAME) != 0)
-		return 0;
+		goto bad;
 	for (i = 0; uri[i]; i++)
 		if ((unsigned char)uri[i] <= 0x20 || uri[i] == ',')
-			return 0;
-	return i < 256;
+			goto bad;
+	if (i < 256)
+		return 0;
+bad:
+	return err_set(err, "migration uri '%s' must be tcp:HOST:PORT, "
+	    "unix:PATH or fd:" MIGRATE_FDNAME, uri);
 }
 
 /* ---- the migration stream's socket, made by hvd ---- */
@@ -328,24 +333,23 @@ migrate_listen(const char *addr, int port, char *err)
 		return -1;
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return err_errno(err, "migration socket");
-	/* set before listen: accepted sockets inherit it */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {
 		err_errno(err, "migration socket: SO_REUSEADDR");
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	if (set_buf(fd, SO_RCVBUF, "SO_RCVBUF", err) < 0) {
-		close(fd);
-		return -1;
-	}
+	/* set before listen: accepted sockets inherit it */
+	if (set_buf(fd, SO_RCVBUF, "SO_RCVBUF", err) < 0)
+		goto fail;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 1) < 0) {
 		err_errno(err, "migration socket: listen on %s:%d", addr,
 		    port);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 int
@@ -445,9 +449,8 @@ migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
 	cJSON *a;
 	char st[32];
 
-	if (!valid_uri(uri))
-		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT, "
-		    "unix:PATH or fd:" MIGRATE_FDNAME, uri);
+	if (check_uri(uri, err) < 0)
+		return -1;
 	if (run_state(tgt, st, sizeof(st), err) < 0)
 		return err_prefix(err, "migration target");
 	if (strcmp(st, "inmigrate") != 0)
@@ -542,9 +545,8 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->status, sizeof(r->status), "none");
-	if (!valid_uri(uri))
-		return err_set(err, "migration uri '%s' must be tcp:HOST:PORT, "
-		    "unix:PATH or fd:" MIGRATE_FDNAME, uri);
+	if (check_uri(uri, err) < 0)
+		return -1;
 	if (run_state(src, st, sizeof(st), err) < 0)
 		return err_prefix(err, "migration source");
 	if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0)
