@@ -69,6 +69,7 @@
 #define AGENT_BURN_MAX	3600
 #define MEMTEST_PAGES_MAX 16384		/* 64 MiB */
 #define MEMTEST_PAGE	4096
+#define MEMTEST_WORDS	(MEMTEST_PAGE / sizeof(uint64_t))
 #define AGENT_ARP_TIMEOUT_DEFAULT 1000
 #define AGENT_ARP_TIMEOUT_MAX 10000
 
@@ -365,14 +366,14 @@ memtest_main(void *arg)
 {
 	struct timespec ts;
 	unsigned long long g;
-	long i, words = MEMTEST_PAGE / sizeof(uint64_t);
+	long i;
 
 	(void)arg;
 	ts.tv_sec = mt.interval_ms / 1000;
 	ts.tv_nsec = (mt.interval_ms % 1000) * 1000000L;
 	for (g = 1; !mt.stop; g++) {
 		for (i = 0; i < mt.pages; i++) {
-			volatile uint64_t *p = mt.base + i * words;
+			volatile uint64_t *p = mt.base + i * MEMTEST_WORDS;
 			uint64_t got = p[0];
 
 			if (got != g - 1 || p[1] != (uint64_t)i) {
@@ -455,10 +456,9 @@ cmd_memtest(struct conn *c, const char *op, const char *a_pages,
 			    strerror(errno));
 			goto out;
 		}
-		for (long i = 0; i < pages; i++) {
-			mt.base[i * (MEMTEST_PAGE / sizeof(uint64_t))] = 0;
-			mt.base[i * (MEMTEST_PAGE / sizeof(uint64_t)) + 1] =
-			    (uint64_t)i;
+		for (long i = 0; i < pages; i++) {	/* sweep 0's values */
+			mt.base[i * MEMTEST_WORDS] = 0;
+			mt.base[i * MEMTEST_WORDS + 1] = (uint64_t)i;
 		}
 		mt.pages = pages;
 		mt.interval_ms = ms;
