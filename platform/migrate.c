@@ -352,15 +352,25 @@ fail:
 	return -1;
 }
 
-int
-migrate_accept(int lfd, long timeout_ms, char *err)
+/* poll() one descriptor, restarted on EINTR: >0 ready, 0 timeout, -1. */
+static int
+poll_one(int fd, short events, long timeout_ms)
 {
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd, rc;
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int rc;
 
 	do
 		rc = poll(&pfd, 1, (int)timeout_ms);
 	while (rc < 0 && errno == EINTR);
+	return rc;
+}
+
+int
+migrate_accept(int lfd, long timeout_ms, char *err)
+{
+	int fd, rc;
+
+	rc = poll_one(lfd, POLLIN, timeout_ms);
 	if (rc < 0)
 		return err_errno(err, "migration socket: poll");
 	if (rc == 0)
@@ -375,7 +385,6 @@ int
 migrate_connect(const char *addr, int port, long timeout_ms, char *err)
 {
 	struct sockaddr_in sa;
-	struct pollfd pfd;
 	socklen_t len = sizeof(int);
 	int fd, rc, soerr = 0, fl;
 
@@ -392,11 +401,7 @@ migrate_connect(const char *addr, int port, long timeout_ms, char *err)
 		    port);
 		goto fail;
 	}
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	do
-		rc = poll(&pfd, 1, (int)timeout_ms);
-	while (rc < 0 && errno == EINTR);
+	rc = poll_one(fd, POLLOUT, timeout_ms);
 	if (rc <= 0) {
 		err_set(err, "migration stream: connect to %s:%d: %s", addr,
 		    port, rc == 0 ? "timed out" : strerror(errno));
