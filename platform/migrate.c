@@ -21,6 +21,7 @@
 #include "err.h"
 #include "json.h"
 #include "migrate.h"
+#include "sock.h"
 
 #define CMD_TIMEOUT_MS 10000
 
@@ -352,25 +353,12 @@ fail:
 	return -1;
 }
 
-/* poll() one descriptor, restarted on EINTR: >0 ready, 0 timeout, -1. */
-static int
-poll_one(int fd, short events, long timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int rc;
-
-	do
-		rc = poll(&pfd, 1, (int)timeout_ms);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
-
 int
 migrate_accept(int lfd, long timeout_ms, char *err)
 {
 	int fd, rc;
 
-	rc = poll_one(lfd, POLLIN, timeout_ms);
+	rc = sock_wait(lfd, POLLIN, timeout_ms);
 	if (rc < 0)
 		return err_errno(err, "migration socket: poll");
 	if (rc == 0)
@@ -385,8 +373,7 @@ int
 migrate_connect(const char *addr, int port, long timeout_ms, char *err)
 {
 	struct sockaddr_in sa;
-	socklen_t len = sizeof(int);
-	int fd, rc, soerr = 0, fl;
+	int fd, fl;
 
 	if (sockaddr_of(addr, port, &sa, err) < 0)
 		return -1;
@@ -395,22 +382,8 @@ migrate_connect(const char *addr, int port, long timeout_ms, char *err)
 		return err_errno(err, "migration socket");
 	if (set_buf(fd, SO_SNDBUF, "SO_SNDBUF", err) < 0)
 		goto fail;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
-	    errno != EINPROGRESS) {
-		err_errno(err, "migration stream: connect to %s:%d", addr,
-		    port);
-		goto fail;
-	}
-	rc = poll_one(fd, POLLOUT, timeout_ms);
-	if (rc <= 0) {
-		err_set(err, "migration stream: connect to %s:%d: %s", addr,
-		    port, rc == 0 ? "timed out" : strerror(errno));
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 ||
-	    soerr != 0) {
-		err_set(err, "migration stream: connect to %s:%d: %s", addr,
-		    port, strerror(soerr ? soerr : errno));
+	if (sock_connect(fd, &sa, timeout_ms, err) < 0) {
+		err_prefix(err, "migration stream to %s:%d", addr, port);
 		goto fail;
 	}
 	/* QEMU wants a blocking descriptor (it sets its own mode) */

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "sock.h"
 #include "agent_client.h"
 
 /* Milliseconds left until deadline (mono ns); -1 stays "forever". */
@@ -36,9 +37,7 @@ agent_connect(struct agent_conn *c, const char *addr, int port,
     long timeout_ms, char *err)
 {
 	struct sockaddr_in sa;
-	struct pollfd pfd;
-	socklen_t sl;
-	int one = 1, so = 0, n;
+	int one = 1;
 
 	memset(c, 0, sizeof(*c));
 	c->ac_fd = -1;
@@ -53,32 +52,9 @@ agent_connect(struct agent_conn *c, const char *addr, int port,
 		return err_errno(err, "agent %s:%d: socket", addr, port);
 	(void)setsockopt(c->ac_fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one));
-	if (connect(c->ac_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		if (errno != EINPROGRESS) {
-			err_errno(err, "agent %s:%d: connect", addr, port);
-			goto fail;
-		}
-		pfd.fd = c->ac_fd;
-		pfd.events = POLLOUT;
-		do {
-			n = poll(&pfd, 1, (int)timeout_ms);
-		} while (n == -1 && errno == EINTR);
-		if (n == 0) {
-			err_set(err, "agent %s:%d: connect timed out after "
-			    "%ld ms", addr, port, timeout_ms);
-			goto fail;
-		}
-		sl = sizeof(so);
-		if (n == -1 || getsockopt(c->ac_fd, SOL_SOCKET, SO_ERROR, &so,
-		    &sl) == -1) {
-			err_errno(err, "agent %s:%d: connect", addr, port);
-			goto fail;
-		}
-		if (so != 0) {
-			errno = so;
-			err_errno(err, "agent %s:%d: connect", addr, port);
-			goto fail;
-		}
+	if (sock_connect(c->ac_fd, &sa, timeout_ms, err) < 0) {
+		err_prefix(err, "agent %s:%d", addr, port);
+		goto fail;
 	}
 	return 0;
 fail:

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "probe_ns.h"
+#include "sock.h"
 #include "throughput.h"
 
 #define TPUT_BUF (64 * 1024)
@@ -266,38 +267,20 @@ out:
 	return rc;
 }
 
-/* Blocking connect with a timeout; returns the fd (non-blocking). */
+/* Connect with a timeout; returns the fd (non-blocking). */
 static int
 connect_to(const struct sockaddr_in *sa, char *err)
 {
-	struct pollfd p;
-	int fd, e = 0;
-	socklen_t el = sizeof(e);
+	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_errno(err, "throughput: socket");
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 &&
-	    errno != EINPROGRESS) {
-		err_errno(err, "throughput: connect");
-		goto fail;
-	}
-	p.fd = fd;
-	p.events = POLLOUT;
-	if (poll(&p, 1, TPUT_CONNECT_MS) != 1) {
-		err_set(err, "throughput: connect timed out after %d ms",
-		    TPUT_CONNECT_MS);
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e != 0) {
-		errno = e;
-		err_errno(err, "throughput: connect");
-		goto fail;
+	if (sock_connect(fd, sa, TPUT_CONNECT_MS, err) < 0) {
+		close(fd);
+		return err_prefix(err, "throughput");
 	}
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* Read the sink's 24-byte report from fd into f (waits up to ms). */
