@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <yaml.h>
 
+#include "accel.h"
 #include "err.h"
 #include "topo.h"
 
@@ -833,7 +834,7 @@ static void
 load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 {
 	static const char *const keys[] = { "name", "subnet", "hosts",
-	    "switch", "san", "station", NULL };
+	    "switch", "san", "station", "accel", NULL };
 	static const char *const swkeys[] = { "vlans", "ports", "rate",
 	    NULL };
 	struct topo *t = l->t;
@@ -867,6 +868,17 @@ load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 	}
 	if ((x = map_get(l, labn, "subnet")) != NULL)
 		load_subnet(l, x);
+	snprintf(t->t_accel, sizeof(t->t_accel), "auto");
+	if ((x = map_get(l, labn, "accel")) != NULL) {
+		enum accel_mode m;
+		char e[ERR_LEN];
+
+		if (accel_mode_parse(scalar(x), &m, e) < 0)
+			ld_err(l, x, "%s", e);
+		else
+			snprintf(t->t_accel, sizeof(t->t_accel), "%s",
+			    accel_mode_name(m));
+	}
 	sw = map_get(l, labn, "switch");
 	if (sw == NULL) {
 		ld_err(l, labn, "lab needs a switch with vlans");

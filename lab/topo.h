@@ -94,6 +94,7 @@ struct topo {
 	int t_nhosts;
 	struct topo_san t_san;
 	struct topo_station t_station;
+	char t_accel[8];		/* `accel:` auto (default), kvm, tcg */
 };
 
 /*

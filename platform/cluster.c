@@ -362,9 +362,9 @@ etcd_spawn_locked(struct cluster *cl)
 /*
  * What this node runs on, for its node record (like Proxmox's node status):
  * CPU architecture and kernel (uname), CPUs, memory, and the hypervisor
- * stack: QEMU's version (`QEMU --version`) and whether it gets KVM
- * (/dev/kvm usable) or falls back to TCG.  Best effort: a figure that
- * cannot be read is left out.
+ * stack: QEMU's version (`QEMU --version`) and the accelerator this node
+ * decided on at start (hvd.c, common/accel.h), with the reason.  Best
+ * effort: a figure that cannot be read is left out.
  */
 static void
 node_describe(const struct hvd_config *cf, cJSON *o)
@@ -373,7 +373,7 @@ node_describe(const struct hvd_config *cf, cJSON *o)
 	struct proc_result pr;
 	struct utsname u;
 	char e[ERR_LEN], ver[64] = "", hv[128];
-	const char *accel;
+	const char *accel = cf->cf_accel_used[0] ? cf->cf_accel_used : "tcg";
 	long n, pages, psz;
 
 	if (uname(&u) == 0) {
@@ -387,7 +387,6 @@ node_describe(const struct hvd_config *cf, cJSON *o)
 	if (pages > 0 && psz > 0)
 		cJSON_AddNumberToObject(o, "memory_bytes", (double)pages *
 		    (double)psz);
-	accel = access("/dev/kvm", R_OK | W_OK) == 0 ? "KVM" : "TCG";
 	memset(&pr, 0, sizeof(pr));
 	/* "QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)" */
 	if (proc_run(argv, NULL, 10000, &pr, e) == 0 && pr.out != NULL) {
@@ -399,11 +398,14 @@ node_describe(const struct hvd_config *cf, cJSON *o)
 	proc_result_free(&pr);
 	if (ver[0] != '\0') {
 		cJSON_AddStringToObject(o, "qemu_version", ver);
-		snprintf(hv, sizeof(hv), "QEMU %s (%s)", ver, accel);
+		snprintf(hv, sizeof(hv), "QEMU %s (%s)", ver,
+		    strcmp(accel, "kvm") == 0 ? "KVM" : "TCG");
 	} else
-		snprintf(hv, sizeof(hv), "QEMU, version unknown (%s)", accel);
+		snprintf(hv, sizeof(hv), "QEMU, version unknown (%s)",
+		    strcmp(accel, "kvm") == 0 ? "KVM" : "TCG");
 	cJSON_AddStringToObject(o, "hypervisor", hv);
 	cJSON_AddStringToObject(o, "accel", accel);
+	cJSON_AddStringToObject(o, "accel_reason", cf->cf_accel_reason);
 }
 
 /* Register this node in etcd: node record (a witness's in

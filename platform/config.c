@@ -14,11 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "err.h"
 #include "log.h"
 #include "platform/config.h"
 
-enum cf_type { CF_STR, CF_INT, CF_LONG, CF_NAME, CF_ADDR };
+enum cf_type { CF_STR, CF_INT, CF_LONG, CF_NAME, CF_ADDR, CF_ACCEL };
 
 struct cf_key {
 	const char	*k_name;
@@ -48,6 +49,7 @@ static const struct cf_key cf_keys[] = {
 	{ "ovs_db",		CF_STR,  S(cf_ovs_db), 0, 0 },
 	{ "vm_dir",		CF_STR,  S(cf_vm_dir), 0, 0 },
 	{ "role",		CF_NAME, S(cf_role), 0, 0 },
+	{ "accel",		CF_ACCEL, S(cf_accel), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 #undef S
@@ -75,6 +77,7 @@ config_defaults(struct hvd_config *c)
 	c->cf_lease_ttl = 10;
 	c->cf_max_body = 1L << 20;
 	snprintf(c->cf_role, sizeof(c->cf_role), "node");
+	snprintf(c->cf_accel, sizeof(c->cf_accel), "auto");
 }
 
 /* A node or bridge name: letters, digits, '-', '_', not starting with '-'. */
@@ -98,8 +101,13 @@ cf_set(struct hvd_config *c, const struct cf_key *k, const char *v,
 	char *p = (char *)c + k->k_off, *end;
 	long n;
 	struct in_addr a;
+	enum accel_mode m;
 
 	switch (k->k_type) {
+	case CF_ACCEL:
+		if (accel_mode_parse(v, &m, err) == -1)
+			return err_prefix(err, "'%s'", k->k_name);
+		/* FALLTHROUGH */
 	case CF_NAME:
 		if (!cf_valid_name(v))
 			return err_set(err, "'%s' must be letters, digits, "

@@ -37,6 +37,10 @@ struct hvd_config {
 	char	cf_vm_dir[HVD_PATH_MAX];	/* VM run dirs, run_dir/vms */
 	char	cf_role[16];		/* "node" or "witness" */
 	int	cf_witness;		/* role is "witness" (config_finish) */
+	char	cf_accel[8];		/* "auto" (default), "kvm", "tcg" */
+	/* Decided at start from cf_accel (common/accel.h), not read: */
+	char	cf_accel_used[8];	/* "kvm" or "tcg" */
+	char	cf_accel_reason[384];	/* why, one sentence */
 };
 
 /* Fill c with the defaults (hostname as node name, standard paths). */

@@ -216,6 +216,9 @@ v_status(int argc, char **argv)
 		return 1;
 	if (hv.json || strcmp(argv[0], "show") == 0)
 		hvctl_print_json(o);
+	else if (*hvctl_str(o, "exit") != '\0')
+		printf("%s: %s on %s (%s)\n", vm, hvctl_str(o, "state"),
+		    hvctl_str(o, "node"), hvctl_str(o, "exit"));
 	else
 		printf("%s: %s on %s\n", vm, hvctl_str(o, "state"),
 		    hvctl_str(o, "node"));

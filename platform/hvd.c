@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -36,16 +37,47 @@ on_signal(int sig)
 }
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: hvd [-dnvw] [-c FILE]\n"
-	    "  -c FILE  configuration file (default $HVD_CONF or "
+	fprintf(f, "usage: hvd [-dnvw] [-c FILE]\n"
+	    "  -c, --config FILE  configuration file (default $HVD_CONF or "
 	    HVD_CONF_PATH ")\n"
-	    "  -d       debug logging\n"
-	    "  -n       check the configuration, print it and exit\n"
-	    "  -v       print the version and exit\n"
-	    "  -w       run as the cluster's quorum witness (role = "
-	    "witness)\n");
+	    "  -d, --debug        debug logging\n"
+	    "  -n, --check        check the configuration, print it and "
+	    "exit\n"
+	    "  -v, --version      print the version and exit\n"
+	    "  -w, --witness      run as the cluster's quorum witness "
+	    "(role = witness)\n"
+	    "  -h, --help         this text\n");
+}
+
+/*
+ * Which accelerator this node's QEMUs use (hvd.conf `accel`): decided once
+ * per start, by trying (common/accel.h), cached in run_dir for this boot
+ * of the machine.
+ */
+static int
+decide_accel(struct hvd_config *cf, char *err)
+{
+	struct accel_req r = { 0 };
+	struct accel_choice c;
+	char cache[HVD_PATH_MAX + 16];
+
+	if (accel_mode_parse(cf->cf_accel, &r.ar_mode, err) == -1)
+		return -1;
+	snprintf(cache, sizeof(cache), "%s/accel.cache", cf->cf_run_dir);
+	r.ar_qemu = cf->cf_qemu_bin;
+	r.ar_cache = cache;
+	if (accel_choose(&r, &c, err) == -1)
+		return -1;
+	snprintf(cf->cf_accel_used, sizeof(cf->cf_accel_used), "%s",
+	    c.ac_accel);
+	snprintf(cf->cf_accel_reason, sizeof(cf->cf_accel_reason), "%s",
+	    c.ac_reason);
+	log_info("accelerator %s: %s%s", c.ac_accel, c.ac_reason,
+	    c.ac_probed || r.ar_mode != ACCEL_AUTO ? "" :
+	    " (decided earlier in this boot)");
+	return 0;
 }
 
 static void
@@ -84,7 +116,18 @@ main(int argc, char **argv)
 		explicit = 1;
 	else
 		conf = HVD_CONF_PATH;
-	while ((ch = getopt(argc, argv, "c:dnvwh")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "witness", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:dnvwh", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -102,13 +145,16 @@ main(int argc, char **argv)
 		case 'w':
 			witness = 1;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
-			return ch == 'h' ? 0 : 1;
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		usage(stderr);
 		return 1;
 	}
 	log_init("hvd", level);
@@ -149,6 +195,10 @@ main(int argc, char **argv)
 			fatal("%s", pidf);
 		fputs(buf, f);
 		fclose(f);
+	}
+	if (!cf.cf_witness && decide_accel(&cf, err) == -1) {
+		log_warnx("%s", err);
+		goto out;
 	}
 	if ((cl = cluster_new(&cf, err)) == NULL) {
 		log_warnx("%s", err);

@@ -260,12 +260,8 @@ tcg_sync_unsafe(struct qmp *q, char *err)
 	int64_t major = 0;
 	int kvm = 0, rc = -1;
 
-	if (qmp_execute(q, "query-kvm", NULL, &ret, CMD_TIMEOUT_MS, err) < 0)
+	if (qmp_query_kvm(q, &kvm, CMD_TIMEOUT_MS, err) < 0)
 		return -1;
-	if (json_get_bool(ret, "enabled", JSON_REQUIRED, &kvm, err) < 0)
-		goto out;
-	cJSON_Delete(ret);
-	ret = NULL;
 	if (kvm)
 		return 0;
 	if (qmp_execute(q, "query-version", NULL, &ret, CMD_TIMEOUT_MS,

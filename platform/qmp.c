@@ -539,6 +539,21 @@ qmp_execute_str(struct qmp *q, const char *cmd, const char *args_json,
 }
 
 int
+qmp_query_kvm(struct qmp *q, int *kvm, long timeout_ms, char *err)
+{
+	cJSON *ret = NULL;
+	int rc;
+
+	if (qmp_execute(q, "query-kvm", NULL, &ret, timeout_ms, err) < 0)
+		return -1;
+	rc = json_get_bool(ret, "enabled", JSON_REQUIRED, kvm, err);
+	if (rc < 0)
+		err_prefix(err, "query-kvm");
+	cJSON_Delete(ret);
+	return rc < 0 ? -1 : 0;
+}
+
+int
 qmp_event_next(struct qmp *q, struct qmp_event *ev, long timeout_ms,
     char *err)
 {

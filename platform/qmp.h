@@ -96,6 +96,10 @@ int qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
 int qmp_execute_str(struct qmp *q, const char *cmd, const char *args_json,
     cJSON **ret, long timeout_ms, char *err);
 
+/* QEMU's accelerator (query-kvm): *kvm 1 when KVM runs the vCPUs, 0 when
+ * TCG does.  0 or -1 with err. */
+int qmp_query_kvm(struct qmp *q, int *kvm, long timeout_ms, char *err);
+
 /*
  * Next event (queued first, then from the socket), waiting up to
  * timeout_ms (0 = only what is already readable).  Returns 1 with ev

@@ -541,6 +541,7 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 	struct argv_buf a = { 0 };
 	char qmp[VM_PATH_MAX], pid[VM_PATH_MAX], serial[VM_PATH_MAX];
 	char e1[2 * VM_PATH_MAX + 8], tap[IFNAMSIZ], mac[18];
+	const char *accel;
 	int i, mmio;
 
 	*argv_out = NULL;
@@ -559,6 +560,9 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 			    c->disks[i].volume);
 	run_paths(h, c->name, NULL, qmp, pid, serial);
 	mmio = strcmp(c->machine, "microvm") == 0;
+	/* The host's decision (common/accel.h); QEMU's own fallback only
+	 * when nobody decided. */
+	accel = h->accel[0] ? h->accel : "kvm:tcg";
 
 	av_add(&a, "%s", h->qemu[0] ? h->qemu : "qemu-system-x86_64");
 	av_add(&a, "-name");
@@ -572,11 +576,11 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 	 * 11-12 ms of device state became 8-10 (docs/vm.md "Fewer devices").
 	 */
 	if (mmio)
-		av_add(&a, "microvm,accel=kvm:tcg,pit=off,pic=off,rtc=on");
+		av_add(&a, "microvm,accel=%s,pit=off,pic=off,rtc=on", accel);
 	else if (strcmp(c->machine, "q35") == 0)
-		av_add(&a, "q35,accel=kvm:tcg,sata=off,smbus=off,smm=off");
+		av_add(&a, "q35,accel=%s,sata=off,smbus=off,smm=off", accel);
 	else
-		av_add(&a, "%s,accel=kvm:tcg,smm=off", c->machine);
+		av_add(&a, "%s,accel=%s,smm=off", c->machine, accel);
 	if (!mmio) {
 		av_add(&a, "-global");
 		av_add(&a, "apic-common.vapic=off");
@@ -787,14 +791,16 @@ ovs_of(const struct vm_host *h, struct netcfg_ovs *o)
 	snprintf(o->db, sizeof(o->db), "%s", h->ovs_db);
 }
 
-/* Last non-empty line of a file (QEMU's error), into buf. */
+/*
+ * The last n (<= 4) non-empty lines of a file (QEMU's error, a console's
+ * end), joined by " / ", into buf.
+ */
 static void
-last_line(const char *path, char *buf, size_t len)
+last_lines(const char *path, int n, char *buf, size_t len)
 {
-	char tmp[4096];
-	ssize_t n;
-	int fd;
-	char *e, *s;
+	char tmp[4096], *line[4], *p;
+	ssize_t got;
+	int fd, k = 0;
 
 	buf[0] = '\0';
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -803,16 +809,29 @@ last_line(const char *path, char *buf, size_t len)
 		lseek(fd, -(off_t)(sizeof(tmp) - 1), SEEK_END);
 	else
 		lseek(fd, 0, SEEK_SET);
-	n = read(fd, tmp, sizeof(tmp) - 1);
+	got = read(fd, tmp, sizeof(tmp) - 1);
 	close(fd);
-	if (n <= 0)
+	if (got <= 0)
 		return;
-	tmp[n] = '\0';
-	e = tmp + n;
-	while (e > tmp && (e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	s = strrchr(tmp, '\n');
-	snprintf(buf, len, "%.250s", s ? s + 1 : tmp);
+	tmp[got] = '\0';
+	for (p = tmp; *p != '\0'; p++)	/* consoles print control bytes */
+		if (*p != '\n' && (unsigned char)*p < ' ')
+			*p = ' ';
+	if (n > 4)
+		n = 4;
+	/* Walk back from the end, cutting the buffer into lines. */
+	p = tmp + got;
+	while (k < n && p > tmp) {
+		while (p > tmp && (p[-1] == '\n' || p[-1] == ' '))
+			*--p = '\0';
+		while (p > tmp && p[-1] != '\n')
+			p--;
+		if (*p != '\0')
+			line[k++] = p;
+	}
+	while (k-- > 0)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%.250s",
+		    buf[0] ? " / " : "", line[k]);
 }
 
 void
@@ -912,20 +931,20 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	po.stderr_file = logpath;
 	if (proc_run((const char *const *)argv, &po, QEMU_START_TIMEOUT_MS,
 	    NULL, e2) < 0) {
-		last_line(logpath, line, sizeof(line));
+		last_lines(logpath, 2, line, sizeof(line));
 		err_set(err, "VM %s: QEMU did not start: %s", c->name,
 		    line[0] ? line : e2);
 		goto fail;
 	}
 	p->pid = read_pidfile(pidpath);
 	if (p->pid <= 0 || !pid_running(p->pid)) {
-		last_line(logpath, line, sizeof(line));
+		last_lines(logpath, 2, line, sizeof(line));
 		err_set(err, "VM %s: QEMU exited right after starting%s%s",
 		    c->name, line[0] ? ": " : "", line);
 		goto fail;
 	}
 	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
-	if (p->qmp == NULL) {
+	if (p->qmp == NULL || vm_query_accel(p, err) < 0) {
 		err_prefix(err, "VM %s", c->name);
 		goto fail;
 	}
@@ -981,9 +1000,41 @@ vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
 		p->pid = -1;
 		return 0;
 	}
-	if (vm_qmp(p, err) < 0)
+	if (vm_qmp(p, err) < 0 || vm_query_accel(p, err) < 0)
 		return -1;
 	return 1;
+}
+
+int
+vm_query_accel(struct vm_proc *p, char *err)
+{
+	int on = 0;
+
+	if (vm_qmp(p, err) < 0 || qmp_query_kvm(p->qmp, &on,
+	    QMP_CMD_TIMEOUT_MS, err) < 0)
+		return -1;
+	snprintf(p->accel, sizeof(p->accel), "%s", on ? "kvm" : "tcg");
+	return 0;
+}
+
+void
+vm_exit_reason(const struct vm_host *h, const char *name, char *buf,
+    size_t len)
+{
+	char dir[VM_PATH_MAX], path[VM_PATH_MAX + 16], q[600], con[300];
+
+	buf[0] = '\0';
+	if (!name_valid(name, VM_NAME_MAX))
+		return;
+	run_paths(h, name, dir, NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/qemu.log", dir);
+	last_lines(path, 2, q, sizeof(q));
+	snprintf(path, sizeof(path), "%s/serial.log", dir);
+	last_lines(path, 1, con, sizeof(con));
+	if (q[0] == '\0' && con[0] == '\0')
+		return;
+	snprintf(buf, len, "QEMU said: %s; console: %s", q[0] ? q :
+	    "nothing", con[0] ? con : "nothing");
 }
 
 int

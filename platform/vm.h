@@ -70,6 +70,7 @@ struct vm_host {
 	char qemu[VM_PATH_MAX];		/* "qemu-system-x86_64" */
 	char bridge[32];		/* OVS bridge for VM NICs, "" = none */
 	char ovs_db[VM_PATH_MAX];	/* ovsdb socket path, "" = default */
+	char accel[8];			/* "kvm", "tcg"; "" = kvm:tcg */
 };
 
 /* A running (or just started) VM. */
@@ -80,6 +81,7 @@ struct vm_proc {
 	char serial_path[VM_PATH_MAX];
 	pid_t pid;
 	struct qmp *qmp;		/* connected QMP or NULL */
+	char accel[8];			/* what QEMU uses (query-kvm), or "" */
 };
 
 /* vm_start flags */
@@ -157,6 +159,18 @@ int vm_stop(struct vm_proc *p, long grace_ms, char *err);
 /* After the VM is gone: delete its taps (as listed in vm.json) and its run
  * files.  Safe to call twice. */
 int vm_cleanup(const struct vm_host *h, const char *name, char *err);
+/*
+ * Why a VM's QEMU ended, from what it left in its run dir: the last lines
+ * QEMU wrote (qemu.log) and the console's last line, as one sentence into
+ * buf ("" when neither says anything).  Call it before the run dir goes.
+ */
+void vm_exit_reason(const struct vm_host *h, const char *name, char *buf,
+    size_t len);
+/*
+ * Ask QEMU which accelerator it runs on (QMP query-kvm) into p->accel:
+ * "kvm" or "tcg".  0 or -1 with err.
+ */
+int vm_query_accel(struct vm_proc *p, char *err);
 /* Set the administrative state of VM name's taps (nnics of them) up or
  * down (taps are made up; a migration target's too, docs/vm.md). */
 int vm_links_set(const char *name, int nnics, int up, char *err);

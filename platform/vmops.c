@@ -219,8 +219,13 @@ rec_node(const cJSON *rec)
 	return cJSON_IsString(n) ? n->valuestring : "";
 }
 
+/*
+ * /hvd/vmstate/NAME: state, node, since; when running (p set) QEMU's pid
+ * and accelerator; when QEMU ended by itself, why (its last words).
+ */
 static void
-state_put(struct vmops *v, const char *name, const char *state, int pid)
+state_put(struct vmops *v, const char *name, const char *state,
+    const struct vm_proc *p, const char *why)
 {
 	char key[128], ts[32], err[ERR_LEN];
 	cJSON *o = cJSON_CreateObject();
@@ -228,8 +233,12 @@ state_put(struct vmops *v, const char *name, const char *state, int pid)
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(o, "state", state);
 	cJSON_AddStringToObject(o, "node", v->v_cf->cf_node);
-	if (pid > 0)
-		cJSON_AddNumberToObject(o, "pid", pid);
+	if (p != NULL && p->pid > 0)
+		cJSON_AddNumberToObject(o, "pid", p->pid);
+	if (p != NULL && p->accel[0] != '\0')
+		cJSON_AddStringToObject(o, "accel", p->accel);
+	if (why != NULL && why[0] != '\0')
+		cJSON_AddStringToObject(o, "exit", why);
 	cJSON_AddStringToObject(o, "since", ts);
 	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
 	if (put_json(v->v_etcd, key, o, err) != 0)
@@ -436,7 +445,7 @@ op_start(struct task *t, void *arg, char *err)
 		goto out;
 	}
 	slot_give(v, s, 1);
-	state_put(v, o->o_vm, "running", (int)s->s_proc.pid);
+	state_put(v, o->o_vm, "running", &s->s_proc, NULL);
 	task_log(t, "QEMU running, pid %d", (int)s->s_proc.pid);
 	rc = 0;
 out:
@@ -453,7 +462,7 @@ op_stop(struct task *t, void *arg, char *err)
 	int rc = -1;
 
 	if ((s = slot_take(v, o->o_vm, 0)) == NULL) {
-		state_put(v, o->o_vm, "stopped", 0);
+		state_put(v, o->o_vm, "stopped", NULL, NULL);
 		task_log(t, "VM %s was not running", o->o_vm);
 		return 0;
 	}
@@ -477,7 +486,7 @@ op_stop(struct task *t, void *arg, char *err)
 	if (vm_cleanup(&v->v_host, o->o_vm, err) != 0)
 		task_log(t, "cleanup: %s", err);
 	slot_give(v, s, 0);
-	state_put(v, o->o_vm, "stopped", 0);
+	state_put(v, o->o_vm, "stopped", NULL, NULL);
 	rc = 0;
 	return rc;
 }
@@ -552,7 +561,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	    links_up, &la, err) != 0)
 		goto fail_stop;
 	slot_give(v, s, 1);
-	state_put(v, o->o_vm, "running", (int)s->s_proc.pid);
+	state_put(v, o->o_vm, "running", &s->s_proc, NULL);
 	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
 	rc = 0;
 	goto out;
@@ -909,7 +918,7 @@ runner_adopt(struct vmops *v)
 				    "%d)", name, (int)s->s_proc.pid);
 				slot_give(v, s, 1);
 				state_put(v, name, "running",
-				    (int)s->s_proc.pid);
+				    &s->s_proc, NULL);
 			} else {
 				if (r < 0)
 					log_warnx("vm %s: %s", name, err);
@@ -919,7 +928,8 @@ runner_adopt(struct vmops *v)
 					log_info("vm %s: not running any more",
 					    name);
 					vm_cleanup(&v->v_host, name, NULL);
-					state_put(v, name, "stopped", 0);
+					state_put(v, name, "stopped", NULL,
+					    NULL);
 				}
 			}
 		}
@@ -1058,15 +1068,17 @@ runner_check(struct vmops *v)
 	pthread_mutex_unlock(&v->v_mu);
 	for (i = 0; i < n; i++) {
 		cJSON *rec = NULL;
-		char e[ERR_LEN];
+		char e[ERR_LEN], why[1024];
 
-		log_info("vm %s: QEMU exited", names[i]);
+		vm_exit_reason(&v->v_host, names[i], why, sizeof(why));
+		log_info("vm %s: QEMU exited%s%s", names[i], why[0] ? ": " :
+		    "", why);
 		vm_cleanup(&v->v_host, names[i], NULL);
 		/* Not when the VM belongs to another node by now (HA fenced
 		 * this node and restarted it there: docs/ha.md). */
 		if (rec_get(v, names[i], &rec, NULL, e) == 1 &&
 		    strcmp(rec_node(rec), v->v_cf->cf_node) == 0)
-			state_put(v, names[i], "stopped", 0);
+			state_put(v, names[i], "stopped", NULL, why);
 		cJSON_Delete(rec);
 	}
 }
@@ -1127,6 +1139,8 @@ vmops_new(const struct hvd_config *cf, struct cluster *cl, char *err)
 	    cf->cf_vm_dir);
 	snprintf(v->v_host.qemu, sizeof(v->v_host.qemu), "%s",
 	    cf->cf_qemu_bin);
+	snprintf(v->v_host.accel, sizeof(v->v_host.accel), "%s",
+	    cf->cf_accel_used);
 	snprintf(v->v_host.bridge, sizeof(v->v_host.bridge), "%.31s",
 	    cf->cf_ovs_bridge);
 	snprintf(v->v_host.ovs_db, sizeof(v->v_host.ovs_db), "%s",
@@ -1252,7 +1266,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(409, "name", "a VM named '%s' exists", c.name);
-	state_put(v, c.name, "stopped", 0);
+	state_put(v, c.name, "stopped", NULL, NULL);
 	*out = rec_view(v, c.name, rec);
 	*status = 201;
 	rc = 0;
@@ -1278,6 +1292,12 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 	if (st && cJSON_IsNumber(p = cJSON_GetObjectItemCaseSensitive(st,
 	    "pid")) && strcmp(state, "running") == 0)
 		cJSON_AddNumberToObject(o, "pid", p->valuedouble);
+	if (st && cJSON_IsString(p = cJSON_GetObjectItemCaseSensitive(st,
+	    "accel")) && strcmp(state, "running") == 0)
+		cJSON_AddStringToObject(o, "accel", p->valuestring);
+	if (st && cJSON_IsString(p = cJSON_GetObjectItemCaseSensitive(st,
+	    "exit")) && strcmp(state, "stopped") == 0)
+		cJSON_AddStringToObject(o, "exit", p->valuestring);
 	cJSON_Delete(st);
 	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "config");
 	if (p)

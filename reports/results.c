@@ -266,6 +266,10 @@ results_free(struct results *rs)
 	free(rs->rs_started);
 	free(rs->rs_finished);
 	free(rs->rs_accel);
+	free(rs->rs_accel_source);
+	free(rs->rs_accel_reason);
+	free(rs->rs_qemu);
+	free(rs->rs_cpu);
 	free(rs);
 }
 
@@ -337,6 +341,12 @@ results_write(const struct results *rs, const char *path, char *err)
 	m = cJSON_AddObjectToObject(doc, "machine");
 	cJSON_AddNumberToObject(m, "cpus", rs->rs_cpus);
 	cJSON_AddStringToObject(m, "accel", rs->rs_accel ? rs->rs_accel : "");
+	cJSON_AddStringToObject(m, "accel_source", rs->rs_accel_source ?
+	    rs->rs_accel_source : "");
+	cJSON_AddStringToObject(m, "accel_reason", rs->rs_accel_reason ?
+	    rs->rs_accel_reason : "");
+	cJSON_AddStringToObject(m, "qemu", rs->rs_qemu ? rs->rs_qemu : "");
+	cJSON_AddStringToObject(m, "cpu", rs->rs_cpu ? rs->rs_cpu : "");
 	arr = cJSON_AddArrayToObject(doc, "scenarios");
 	for (i = 0; i < rs->rs_nscen; i++) {
 		const struct scen_result *s = &rs->rs_scen[i];
@@ -608,8 +618,12 @@ results_load(const char *path, char *err)
 		goto fail;
 	}
 	rs->rs_cpus = (int)cpus;
-	if (mach && get_str(mach, "accel", JSON_OPTIONAL, &rs->rs_accel, file,
-	    err))
+	if (mach && (get_str(mach, "accel", JSON_OPTIONAL, &rs->rs_accel, file,
+	    err) || get_str(mach, "accel_source", JSON_OPTIONAL,
+	    &rs->rs_accel_source, file, err) || get_str(mach, "accel_reason",
+	    JSON_OPTIONAL, &rs->rs_accel_reason, file, err) || get_str(mach,
+	    "qemu", JSON_OPTIONAL, &rs->rs_qemu, file, err) || get_str(mach,
+	    "cpu", JSON_OPTIONAL, &rs->rs_cpu, file, err)))
 		goto fail;
 	cJSON_ArrayForEach(x, scen) {
 		rs->rs_scen = xgrow(rs->rs_scen, &rs->rs_nscen,

@@ -77,7 +77,11 @@ struct results {
 	char *rs_suite;
 	char *rs_started, *rs_finished;
 	int rs_cpus;
-	char *rs_accel;
+	char *rs_accel;		/* "kvm" | "tcg": what guests' QEMU used */
+	char *rs_accel_source;	/* "query-kvm", "platform" or "probe" */
+	char *rs_accel_reason;	/* why that accelerator */
+	char *rs_qemu;		/* QEMU's version */
+	char *rs_cpu;		/* the CPU model */
 	struct scen_result *rs_scen;
 	size_t rs_nscen;
 };

@@ -33,6 +33,8 @@ static const struct cmd hvlab_cmds[] = {
 	    "run a scenario suite against a platform and write its report" },
 	{ "report", report_cmd_main, "DIR... [--out DIR]",
 	    "compare result sets side by side" },
+	{ "accel", accel_cmd_main, "[-v] [--mode auto|kvm|tcg]",
+	    "the accelerator QEMU uses here (KVM only when it runs a guest)" },
 	{ "version", cmd_version, "", "print the version" },
 	{ NULL, NULL, NULL, NULL }
 };

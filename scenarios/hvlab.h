@@ -10,5 +10,6 @@ int inject_cmd_main(int argc, char **argv);	/* lab/lab_cmd.c */
 int probe_cmd_main(int argc, char **argv);	/* probes/probe_cmd.c */
 int run_cmd_main(int argc, char **argv);	/* scenarios/run_cmd.c */
 int report_cmd_main(int argc, char **argv);	/* reports/report_cmd.c */
+int accel_cmd_main(int argc, char **argv);	/* scenarios/accel_cmd.c */
 
 #endif

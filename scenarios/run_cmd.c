@@ -24,6 +24,7 @@
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/hvlab.h"
+#include "scenarios/machine.h"
 #include "scenarios/runner.h"
 #include "scenarios/suite.h"
 
@@ -245,9 +246,10 @@ run_cmd_main(int argc, char **argv)
 	rs->rs_suite = strdup(nnames ? "(scenarios)" : suite_name);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	rs->rs_started = strdup(ts);
-	rs->rs_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	rs->rs_accel = strdup(access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" :
-	    "tcg");
+	if (machine_describe(rs, err) == -1) {
+		fprintf(stderr, "hvlab run: %s\n", err);
+		goto out;
+	}
 
 	t0 = clock_mono_ns();
 	if (runner_run(&ro, sel, nsel, rs, &interrupted, err) == -1) {

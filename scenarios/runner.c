@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "accel.h"
 #include "clock.h"
 #include "err.h"
 #include "json.h"
@@ -33,6 +34,7 @@
 #include "probes/tcp.h"
 #include "scenarios/bonding.h"
 #include "scenarios/ha.h"
+#include "scenarios/machine.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
 
@@ -86,6 +88,8 @@ struct rctx {
 	size_t nvmaddr;
 	char guest_kernel[4096], guest_initrd[4096];
 	char guest_cmdline[384];	/* build/guest/cmdline: the image's own */
+	char accel_mode[8];		/* HVLAB_ACCEL, else the lab's accel: */
+	char accel_seen[8];		/* what a VM's QEMU said it runs on */
 	/* progress */
 	size_t idx, total;
 	const char *scen_name;
@@ -239,6 +243,16 @@ lab_bring_up(struct rctx *rc, char *err)
 	if (topo_load(rc->o->ro_file, rc->o->ro_lab, rc->topo, NULL, e) == -1)
 		return err_set(err, "lab: %s", e);
 	snprintf(rc->lab, sizeof(rc->lab), "%s", rc->topo->t_name);
+	{
+		enum accel_mode m;
+
+		if (accel_mode_parse(rc->topo->t_accel, &m, e) == -1 ||
+		    accel_mode_env(m, &m, e) == -1)
+			return err_set(err, "lab: %s", e);
+		snprintf(rc->accel_mode, sizeof(rc->accel_mode), "%s",
+		    accel_mode_name(m));
+		rc->env.e_accel = rc->accel_mode;
+	}
 	/* --lab NAME: reuse NAME when it runs, else build it under that
 	 * name; either way, only a lab we built is taken down. */
 	if (rc->o->ro_lab == NULL || hvlab_cmd(rc, 60000, e, "lab", "status",
@@ -329,6 +343,22 @@ vm_track(struct rctx *rc, const char *vm, int add)
 		}
 	if (add && rc->nvms < MAX_VMS && (rc->vms[rc->nvms] = strdup(vm)))
 		rc->nvms++;
+}
+
+/*
+ * The driver's vm_info, remembering the accelerator a VM's QEMU reported
+ * (results.json's machine.accel is what QEMU used, not a guess).
+ */
+static int
+vm_info_get(struct rctx *rc, const char *vm, struct drv_vm_info *vi,
+    char *err)
+{
+	if (rc->drv->d_ops->vm_info(rc->drv, vm, vi, err) == -1)
+		return -1;
+	if (vi->i_accel[0] != '\0')
+		snprintf(rc->accel_seen, sizeof(rc->accel_seen), "%s",
+		    vi->i_accel);
+	return 0;
 }
 
 static void
@@ -580,7 +610,7 @@ resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
 		if (ops->vm_info == NULL)
 			return err_set(err, "%s: the driver cannot tell a VM's "
 			    "address", to);
-		if (ops->vm_info(s->rc->drv, to + 3, &vi, err) == -1)
+		if (vm_info_get(s->rc, to + 3, &vi, err) == -1)
 			return -1;
 		if (vi.i_addr[0] == '\0')
 			return err_set(err, "VM %s: the platform reports no "
@@ -980,6 +1010,28 @@ step_probe(struct sctx *s, const struct step *st, const char *action,
 	return 0;
 }
 
+/*
+ * 1 with err set when `to` names a VM ("vm:NAME") whose QEMU ended by
+ * itself (the platform says stopped and why): waiting on cannot help, and
+ * QEMU's last words say what went wrong.  0 otherwise.
+ */
+static int
+vm_ended(struct sctx *s, const char *to, char *err)
+{
+	struct drv_vm_info vi;
+	char e[ERR_LEN];
+
+	if (to == NULL || strncmp(to, "vm:", 3) != 0 ||
+	    s->rc->drv->d_ops->vm_info == NULL ||
+	    vm_info_get(s->rc, to + 3, &vi, e) == -1)
+		return 0;
+	if (vi.i_state != DRV_VM_STOPPED || vi.i_exit[0] == '\0')
+		return 0;
+	err_set(err, "VM %s stopped before it answered: %s", to + 3,
+	    vi.i_exit);
+	return 1;
+}
+
 static int
 step_wait_check(struct sctx *s, const struct step *st, const char *action,
     char *err)
@@ -1008,6 +1060,8 @@ step_wait_check(struct sctx *s, const struct step *st, const char *action,
 				return err_set(err, "%s %s from the station",
 				    P(st, "to"), want ? "does not answer" :
 				    "answers but should not");
+			if (want && vm_ended(s, P(st, "to"), err))
+				return -1;
 			if (clock_mono_ns() >= end)
 				return err_set(err, "%s: no answer before the "
 				    "timeout", P(st, "to"));
@@ -1018,7 +1072,7 @@ step_wait_check(struct sctx *s, const struct step *st, const char *action,
 	if ((r = need_op(ops->vm_info, action, s, err)))
 		return r;
 	if (strcmp(action, "check.vm-running") == 0) {
-		if (ops->vm_info(s->rc->drv, P(st, "name"), &vi, err) == -1)
+		if (vm_info_get(s->rc, P(st, "name"), &vi, err) == -1)
 			return -1;
 		if (vi.i_state != DRV_VM_RUNNING)
 			return err_set(err, "VM %s is not running",
@@ -1033,7 +1087,7 @@ step_wait_check(struct sctx *s, const struct step *st, const char *action,
 	for (;;) {
 		const char *want = P(st, "state");
 
-		if (ops->vm_info(s->rc->drv, P(st, "name"), &vi, err) == -1)
+		if (vm_info_get(s->rc, P(st, "name"), &vi, err) == -1)
 			return -1;
 		if ((strcmp(want, "running") == 0 &&
 		    vi.i_state == DRV_VM_RUNNING) ||
@@ -1159,18 +1213,22 @@ builtin_phase(struct sctx *s, enum setup_phase ph, char *err)
 	return p->verdict == VERDICT_UNSUPPORTED ? DRIVER_UNSUPPORTED : -1;
 }
 
+static int boot_try(struct sctx *s, const char *vm, const char *host,
+    int vcpus, int memory_mib, const char *machine, uint64_t timeout,
+    double *boot_s, char *why);
+
+/* "QEMU 7.2.19 (TCG) on x86_64" of every node: the first, and the nodes
+ * that differ from it, into text; the count of those like the first. */
 static int
-builtin_architecture(struct sctx *s, char *err)
+arch_nodes(struct sctx *s, char *text, size_t len, size_t *same,
+    struct drv_node_info *first_ni, char *err)
 {
 	const struct driver_ops *ops = s->rc->drv->d_ops;
 	struct drv_node_info ni;
-	char text[1024] = "", first[256] = "", one[256];
-	size_t i, same = 0;
+	char first[256] = "", one[256];
+	size_t i;
 
-	if (ops->node_info == NULL)
-		return err_set(err, "%s: the platform's API describes no "
-		    "node's hypervisor or CPU architecture yet", ops->name),
-		    DRIVER_UNSUPPORTED;
+	*same = 0;
 	for (i = 0; i < s->rc->env.e_nhosts; i++) {
 		if (ops->node_info(s->rc->drv, s->rc->hosts[i].h_name, &ni,
 		    err) == -1)
@@ -1184,21 +1242,60 @@ builtin_architecture(struct sctx *s, char *err)
 		    ni.n_arch);
 		if (i == 0) {
 			snprintf(first, sizeof(first), "%s", one);
-			metrics_set(&s->run->r_metrics, "cpus", ni.n_cpus);
-			if (ni.n_memory_bytes > 0)
-				metrics_set(&s->run->r_metrics, "memory_bytes",
-				    (double)ni.n_memory_bytes);
+			*first_ni = ni;
+			snprintf(text, len, "%s", first);
 		}
 		if (strcmp(one, first) == 0)
-			same++;
-		else if (strlen(text) + strlen(one) + 40 < sizeof(text))
-			snprintf(text + strlen(text), sizeof(text) -
-			    strlen(text), "; %s: %s", s->rc->hosts[i].h_name,
-			    one);
+			(*same)++;
+		else if (strlen(text) + strlen(one) + 40 < len)
+			snprintf(text + strlen(text), len - strlen(text),
+			    "; %s: %s", s->rc->hosts[i].h_name, one);
 	}
-	results_set_str(&s->run->r_reason, "%s (%zu of %zu nodes)%s", first,
-	    same, i, text);
-	metrics_set(&s->run->r_metrics, "hosts", (double)i);
+	return 0;
+}
+
+/*
+ * Server architecture: what each node's platform says it runs (hypervisor,
+ * QEMU version, CPU architecture), and the accelerator a guest's QEMU
+ * really uses: one small VM is booted on the first node and asked.
+ */
+static int
+builtin_architecture(struct sctx *s, char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_node_info ni;
+	char text[1024] = "", why[ERR_LEN];
+	size_t same;
+	double boot_s;
+	int r;
+
+	if (ops->node_info == NULL)
+		return err_set(err, "%s: the platform's API describes no "
+		    "node's hypervisor or CPU architecture yet", ops->name),
+		    DRIVER_UNSUPPORTED;
+	if (arch_nodes(s, text, sizeof(text), &same, &ni, err) == -1)
+		return -1;
+	metrics_set(&s->run->r_metrics, "cpus", ni.n_cpus);
+	if (ni.n_memory_bytes > 0)
+		metrics_set(&s->run->r_metrics, "memory_bytes",
+		    (double)ni.n_memory_bytes);
+	metrics_set(&s->run->r_metrics, "hosts", (double)s->rc->env.e_nhosts);
+	s->rc->accel_seen[0] = '\0';
+	r = boot_try(s, "arch-accel", s->rc->hosts[0].h_name, 1, 128, NULL,
+	    120 * NS_PER_S, &boot_s, why);
+	if (r == DRIVER_UNSUPPORTED || r == -1)
+		return err_set(err, "%s", why), r;
+	if (r == 0 || s->rc->accel_seen[0] == '\0')
+		return err_set(err, "a guest on %s, booted to ask its "
+		    "accelerator: %s", s->rc->hosts[0].h_name, r == 0 ? why :
+		    "the platform does not report it");
+	metrics_set(&s->run->r_metrics, "kvm",
+	    strcmp(s->rc->accel_seen, "kvm") == 0);
+	results_set_str(&s->run->r_reason, "%s (%zu of %zu nodes); a guest "
+	    "runs under %s (QEMU's query-kvm)%s%s", text, same,
+	    s->rc->env.e_nhosts, strcmp(s->rc->accel_seen, "kvm") == 0 ?
+	    "KVM" : "TCG", ni.n_accel_reason[0] ? "; " : "",
+	    ni.n_accel_reason);
 	return 0;
 }
 
@@ -1284,10 +1381,19 @@ boot_batch(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
 
 			if (!x->b_started || x->b_result)
 				continue;
+			snprintf(a, sizeof(a), "vm:%s", x->b_vm);
 			if (ping_once(s, x->b_addr, e) == 1) {
+				struct drv_vm_info vi;
+
 				x->b_result = 1;
 				x->b_boot_s = (double)(clock_mono_ns() -
 				    x->b_t0) / 1e9;
+				left--;
+				if (ops->vm_info != NULL)
+					(void)vm_info_get(s->rc, x->b_vm, &vi,
+					    e);
+			} else if (vm_ended(s, a, x->b_why)) {
+				x->b_started = 0;	/* why says it */
 				left--;
 			}
 		}
@@ -2152,6 +2258,21 @@ scenario_unsupported(struct rctx *rc, const struct scenario *sc,
 	return found;
 }
 
+/* results.json's machine block from the platform, while it still runs. */
+static void
+machine_note(struct rctx *rc, struct results *rs)
+{
+	struct drv_node_info ni;
+	char e[ERR_LEN];
+	int have;
+
+	have = rc->lab_ok && rc->env.e_nhosts > 0 &&
+	    rc->drv->d_ops->node_info != NULL &&
+	    rc->drv->d_ops->node_info(rc->drv, rc->hosts[0].h_name, &ni,
+	    e) == 0;
+	machine_from_platform(rs, have ? &ni : NULL, rc->accel_seen);
+}
+
 int
 runner_run(const struct runner_opts *o, const struct scenario *const *scen,
     size_t n, struct results *rs, int *interrupted, char *err)
@@ -2228,6 +2349,7 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 		progress_done(&rc, sr);
 	}
 	rcode = 0;
+	machine_note(&rc, rs);
 out:
 	/* Teardown, whatever happened. */
 	rc.scen_name = "teardown";

@@ -22,6 +22,8 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.cf_etcd_client_port, 2379);
 	ck_assert_str_eq(c.cf_state_dir, "/var/lib/hvd");
 	ck_assert_str_eq(c.cf_socket, "/run/hvd/hvd.sock");
+	ck_assert_msg(strcmp(c.cf_accel, "auto") == 0, "the accelerator is "
+	    "decided by trying unless set");
 	ck_assert_msg(c.cf_max_body == 1L << 20, "bodies are limited to 1 MiB "
 	    "by default");
 	ck_assert_msg(c.cf_node[0] != '\0' && strchr(c.cf_node, '.') == NULL,
@@ -45,6 +47,7 @@ START_TEST(test_pass_full)
 	ck_assert_int_eq(c.cf_lease_ttl, 5);
 	ck_assert_int_eq(c.cf_max_body, 2048);
 	ck_assert_str_eq(c.cf_ovs_bridge, "vmbr1");
+	ck_assert_str_eq(c.cf_accel, "tcg");
 }
 END_TEST
 
@@ -66,7 +69,7 @@ END_TEST
 
 static const char *const fail_cases[] = {
 	"unknown-key", "port", "address", "dup", "syntax", "name",
-	"ports-clash", "relative", "role",
+	"ports-clash", "relative", "role", "accel",
 };
 
 START_TEST(test_fail_cases)

@@ -11,6 +11,7 @@
 
 static Suite *(*const suites[])(void) = {
 	make_err_suite,
+	make_accel_suite,
 	make_log_suite,
 	make_clock_suite,
 	make_json_suite,

@@ -31,5 +31,6 @@ Suite *make_netcfg_suite(void);
 Suite *make_bond_suite(void);
 Suite *make_throughput_suite(void);
 Suite *make_ha_suite(void);
+Suite *make_accel_suite(void);
 
 #endif

@@ -21,3 +21,4 @@ CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
 	tests/check_netcfg.c
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
+CHECK_SRCS += tests/check_accel.c

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accel.h"
 #include "clock.h"
 #include "err.h"
 #include "json.h"
@@ -392,6 +393,23 @@ fail:
 	return 1;
 }
 
+/* The accelerator as hvd decides it (HVLAB_ACCEL, else auto: KVM only
+ * when a probe guest runs under it). */
+static int
+host_accel(struct vm_host *h, char *err)
+{
+	struct accel_req r = { 0 };
+	struct accel_choice c;
+
+	if (accel_mode_env(ACCEL_AUTO, &r.ar_mode, err) < 0)
+		return -1;
+	r.ar_qemu = h->qemu[0] ? h->qemu : NULL;
+	if (accel_choose(&r, &c, err) < 0)
+		return -1;
+	snprintf(h->accel, sizeof(h->accel), "%s", c.ac_accel);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -434,6 +452,10 @@ main(int argc, char **argv)
 		snprintf(h.qemu, sizeof(h.qemu), "%s", getenv("VMTOOL_QEMU"));
 	if (argc < 1 || h.run_base[0] == '\0')
 		usage();
+	if (host_accel(&h, err) < 0) {
+		fprintf(stderr, "vmtool: %s\n", err);
+		return 1;
+	}
 	if (strcmp(argv[0], "net-show") == 0 ||
 	    strcmp(argv[0], "net-apply") == 0)
 		return net_cmd(&h, argc, argv);

@@ -80,9 +80,12 @@ if [ -z "$mac" ] && [ -n "$ip" ]; then
 	    $2, $3, $4 }')
 fi
 
+# KVM only where a probe guest really runs under it (hvlab accel;
+# HVLAB_ACCEL=auto|kvm|tcg decides otherwise: docs/accel.md).
+accel=$("$top/bin/hvlab" accel) || exit 1
 case $machine in
 q35|pc|pc-*|q35-*)
-	mach="$machine,accel=kvm:tcg"
+	mach="$machine,accel=$accel"
 	netdev=virtio-net-pci blkdev=virtio-blk-pci rom=",romfile=" ;;
 *)
 	# microvm was tried: no HPET or PM timer, so the kernel calibrates the

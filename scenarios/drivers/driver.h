@@ -57,6 +57,8 @@ struct drv_env {
 	size_t e_nhosts;
 	const char *e_san_addr;		/* iSCSI portal "198.18.0.4:3260" */
 	const char *e_san_iqn;		/* target IQN */
+	const char *e_accel;		/* accelerator mode for the platform's
+					 * QEMUs: "auto", "kvm", "tcg" */
 	/*
 	 * Run argv on a host's console (the lab's `exec`), as an installer
 	 * at the host's keyboard would; stdout into *out (caller frees; out
@@ -135,6 +137,8 @@ struct drv_vm_info {
 	enum drv_vm_state i_state;
 	char i_host[DRV_NAME_MAX];	/* where it runs (or is defined) */
 	char i_addr[DRV_ADDR_MAX];	/* guest address, "" when unknown */
+	char i_accel[8];		/* what its QEMU runs on, "" unknown */
+	char i_exit[512];		/* stopped by itself: why, or "" */
 };
 
 /* What a platform tells about a node (Server architecture row). */
@@ -142,6 +146,9 @@ struct drv_node_info {
 	char n_name[DRV_NAME_MAX];
 	char n_hypervisor[128];		/* "QEMU 7.2 (TCG)", "Xen 4.17" */
 	char n_arch[32];		/* "x86_64" */
+	char n_qemu[32];		/* QEMU's version, "" when unknown */
+	char n_accel[8];		/* the node's accelerator decision */
+	char n_accel_reason[384];	/* and why */
 	int n_cpus;
 	uint64_t n_memory_bytes;
 	int n_online;

@@ -357,8 +357,8 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 		return err_errno(err, "%s", path);
 	snprintf(path, sizeof(path), "%s/etc-hvd/hvd.conf", h->h_disk);
 	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
-	    "node = %s\naddress = %s\novs_bridge = br0\n", h->h_name,
-	    h->h_addr);
+	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n",
+	    h->h_name, h->h_addr, r->env->e_accel ? r->env->e_accel : "auto");
 	if (write_text(path, text, 0, err) == -1)
 		return -1;
 	/* start at every power-on (docs/lab.md, services) */
@@ -796,7 +796,8 @@ ref_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
     char *err)
 {
 	char path[256], e[ERR_LEN];
-	const char *state = NULL, *node = NULL, *addr = NULL;
+	const char *state = NULL, *node = NULL, *addr = NULL, *accel = NULL;
+	const char *why = NULL;
 	cJSON *doc = NULL;
 	int rc = -1;
 
@@ -807,7 +808,9 @@ ref_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	/* {"name", "state": "running"|"stopped"|..., "node", "config"} */
 	if (json_get_string(doc, "state", JSON_REQUIRED, &state, e) == -1 ||
 	    json_get_string(doc, "node", JSON_OPTIONAL, &node, e) == -1 ||
-	    json_get_string(doc, "address", JSON_OPTIONAL, &addr, e) == -1) {
+	    json_get_string(doc, "address", JSON_OPTIONAL, &addr, e) == -1 ||
+	    json_get_string(doc, "accel", JSON_OPTIONAL, &accel, e) == -1 ||
+	    json_get_string(doc, "exit", JSON_OPTIONAL, &why, e) == -1) {
 		err_set(err, "GET %s: %s", path, e);
 		goto out;
 	}
@@ -820,6 +823,10 @@ ref_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 		snprintf(vi->i_host, sizeof(vi->i_host), "%s", node);
 	if (addr)
 		snprintf(vi->i_addr, sizeof(vi->i_addr), "%s", addr);
+	if (accel)
+		snprintf(vi->i_accel, sizeof(vi->i_accel), "%s", accel);
+	if (why)
+		snprintf(vi->i_exit, sizeof(vi->i_exit), "%s", why);
 	rc = 0;
 out:
 	cJSON_Delete(doc);
@@ -856,6 +863,15 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	if (json_str(doc, "arch"))
 		snprintf(ni->n_arch, sizeof(ni->n_arch), "%s",
 		    json_str(doc, "arch"));
+	if (json_str(doc, "qemu_version"))
+		snprintf(ni->n_qemu, sizeof(ni->n_qemu), "%s",
+		    json_str(doc, "qemu_version"));
+	if (json_str(doc, "accel"))
+		snprintf(ni->n_accel, sizeof(ni->n_accel), "%s",
+		    json_str(doc, "accel"));
+	if (json_str(doc, "accel_reason"))
+		snprintf(ni->n_accel_reason, sizeof(ni->n_accel_reason), "%s",
+		    json_str(doc, "accel_reason"));
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc, "cpus")))
 		ni->n_cpus = v->valueint;
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc,
