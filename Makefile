@@ -67,7 +67,8 @@ UNIT_OBJS  := $(patsubst %.c,$(SOBJ)/%.o,$(CHECK_SRCS) $(SCENARIOS_SRCS) \
 
 PROGS := bin/hvlab bin/hvd bin/hvctl $(EXTRA_PROGS)
 
-.PHONY: all deps check check-unit check-integration run bench install \
+.PHONY: all deps check check-root check-unit check-integration run bench \
+	install \
 	clean guest distclean
 .DEFAULT_GOAL := all
 
@@ -98,10 +99,14 @@ $(BUILD)/check_unit: $(UNIT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-check: deps
+check: check-root deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory check-unit
 	$(Q)$(MAKE) --no-print-directory check-integration
+
+# The integration half needs root: say so before anything else runs.
+check-root:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "make check: the integration tests need root (network namespaces, OVS, QEMU taps): run 'make check' as root or 'sudo make check' ('make check-unit' runs the unit tests without root)" >&2; exit 1; fi
 
 check-unit: $(BUILD)/check_unit
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \

@@ -346,13 +346,23 @@ on_alarm(int sig)
 	(void)sig;
 }
 
-static void
+static void __attribute__((noreturn))
+usage_to(FILE *f, int code)
+{
+	fprintf(f, "usage: hvlab-init --name NAME --netns PATH --pidfile "
+	    "FILE [--log FILE] [--mount SRC:DST]... [--tmpfs DIR]... "
+	    "[--services FILE]...\n"
+	    "       hvlab-init --version | --help\n"
+	    "PID 1 of one lab node: enters the node's network namespace, "
+	    "mounts its disk,\nstarts and reaps the services its files "
+	    "list (docs/lab.md).\n");
+	exit(code);
+}
+
+static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: hvlab-init --name NAME --netns PATH --pidfile "
-	    "FILE [--log FILE] [--mount SRC:DST]... [--tmpfs DIR]... "
-	    "[--services FILE]...\n");
-	exit(1);
+	usage_to(stderr, 1);
 }
 
 int
@@ -366,6 +376,8 @@ main(int argc, char **argv)
 		{ "mount", required_argument, NULL, 'm' },
 		{ "tmpfs", required_argument, NULL, 't' },
 		{ "services", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, fd, pfd[2];
@@ -394,6 +406,10 @@ main(int argc, char **argv)
 				usage();
 			svcfiles[nsvcfiles++] = optarg;
 			break;
+		case 'V':
+			printf("hvlab-init %s\n", HV_VERSION);
+			return 0;
+		case 'h': usage_to(stdout, 0);
 		default: usage();
 		}
 	}

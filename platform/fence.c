@@ -178,10 +178,13 @@ fence(const struct feed *f, uint64_t now)
 }
 
 static void
-usage(void)
+usage(FILE *out)
 {
-	fprintf(stderr, "usage: hvd-watchdog -f FEED [-p PIDFILE] "
-	    "[-i INTERVAL_MS]\n");
+	fprintf(out, "usage: hvd-watchdog -f FEED [-p PIDFILE] "
+	    "[-i INTERVAL_MS]\n"
+	    "       hvd-watchdog --version | --help\n"
+	    "hvd's fencing watchdog: kills the HA VMs listed in FEED when "
+	    "hvd stops\nfeeding it (docs/ha.md).\n");
 }
 
 int
@@ -194,7 +197,14 @@ main(int argc, char **argv)
 	int ch, r, armed = 0, overdue = 0, idle = 0;
 	FILE *fp;
 
-	while ((ch = getopt(argc, argv, "f:p:i:h")) != -1) {
+	static const struct option longopts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "f:p:i:h", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'f':
 			feedp = optarg;
@@ -210,13 +220,19 @@ main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'V':
+			printf("hvd-watchdog %s\n", HV_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			usage();
-			return ch == 'h' ? 0 : 1;
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (feedp == NULL || optind != argc) {
-		usage();
+		usage(stderr);
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));

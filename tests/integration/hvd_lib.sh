@@ -128,6 +128,7 @@ state_dir = $HVD_TMP/n$i/state
 tls_dir = $HVD_TMP/n$i/tls
 run_dir = $HVD_TMP/n$i/run
 lease_ttl = ${HVD_LEASE_TTL:-4}
+accel = ${HVLAB_ACCEL:-auto}
 EOC
 		if [ -n "${HVD_OVS:-}" ]; then
 			hvd_ovs_start "$i" || { echo "OVS on node $i"; exit 1; }
@@ -243,6 +244,14 @@ hvctl_on() {
 	shift
 	ip netns exec "$(hvd_ns $n)" "$HVD_TOP/bin/hvctl" \
 	    -s "$HVD_TMP/n$n/run/hvd.sock" "$@"
+}
+
+# hvd_vm_ended NODE VM: true, printing why, when VM's QEMU ended by itself
+# (hvd keeps QEMU's last words in the VM's state: "stopped on N (...)").
+hvd_vm_ended() {
+	_o=$(hvctl_on "$1" vm status "$2" 2>/dev/null) || return 1
+	case "$_o" in *": stopped on "*" ("*) echo "$_o"; return 0 ;; esac
+	return 1
 }
 
 # json_field NAME: first string or number value of "NAME" in stdin.

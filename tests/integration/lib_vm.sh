@@ -158,13 +158,22 @@ vt_vmtool() {
 	    -b br0 -d "$VT/ovs$h/db.sock" "$@"
 }
 
-# vt_wait_ready A|B NAME [TIMEOUT_S]: the guest's READY line on its console
+# vt_wait_ready A|B NAME [TIMEOUT_S]: the guest's READY line on its console;
+# when QEMU ends first, at once, with QEMU's and the console's last lines.
 vt_wait_ready() {
 	t=${3:-90}
 	i=0
+	d=$VT/run$1/$2
 	while [ $i -lt $((t * 5)) ]; do
-		grep -q "HVLAB-GUEST READY" "$VT/run$1/$2/serial.log" 2>/dev/null \
+		grep -q "HVLAB-GUEST READY" "$d/serial.log" 2>/dev/null \
 		    && return 0
+		p=$(cat "$d/qemu.pid" 2>/dev/null)
+		if [ $i -gt 10 ] && ! { [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }; then
+			echo "QEMU of $2 ended before the READY line:"
+			tail -n 3 "$d/qemu.log" 2>/dev/null | sed 's/^/  qemu: /'
+			tail -n 3 "$d/serial.log" 2>/dev/null | sed 's/^/  console: /'
+			return 1
+		fi
 		sleep 0.2
 		i=$((i + 1))
 	done

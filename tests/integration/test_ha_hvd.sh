@@ -118,6 +118,14 @@ tr=$(date +%s.%N)
 [ "$(running_on vm1)" = node2 ] || fail "vm1 restarted on node2 (group priority): $(running_on vm1)"
 echo "crash: QEMU killed after $(awk "BEGIN{print $tk - $t0}") s, running again after $(awk "BEGIN{print $tr - $t0}") s"
 hvctl_on 2 ha status
+# The manager logs `running` when its next round sees the restarted VM run
+# (up to a round after `vm status` says so): wait for the `running` after
+# the last `start-queued`, then read the log.
+t=0
+until hvctl_on 2 --json ha show vm1 | tr -d '\n' | sed 's/.*"start-queued"//' |
+    grep -q '"ev":[[:space:]]*"running"'; do
+	t=$((t + 1)); [ $t -lt 100 ] || break; sleep 0.2
+done
 log=$(hvctl_on 2 --json ha show vm1)
 for ev in lease-expired fenced claimed start-queued running; do
 	echo "$log" | grep -q "\"ev\":[[:space:]]*\"$ev\"" || fail "recovery log has $ev: $log"

@@ -48,8 +48,8 @@ on() { h=$1; shift; "$H" lab exec "$h" --lab "$LAB" -- "$top/bin/hvctl" -s /run/
 for i in 1 2 3; do
 	d=$LABDIR/host$i/disk
 	mkdir -p "$d/etc-hvd"
-	printf 'node = host%s\naddress = %s\novs_bridge = br0\n' $i \
-	    "$("$H" lab status --lab "$LAB" --json | sed -n 's/.*"mgmt_addr":[[:space:]]*"\([^"]*\)".*/\1/p' | sed -n ${i}p)" \
+	printf 'node = host%s\naddress = %s\novs_bridge = br0\naccel = %s\n' $i \
+	    "$("$H" lab status --lab "$LAB" --json | sed -n 's/.*"mgmt_addr":[[:space:]]*"\([^"]*\)".*/\1/p' | sed -n ${i}p)" "${HVLAB_ACCEL:-auto}" \
 	    >"$d/etc-hvd/hvd.conf"
 	echo "daemon $top/bin/hvd -c /etc/hvd/hvd.conf" >>"$d/services"
 	"$H" lab exec host$i --lab "$LAB" -- sh -c "setsid $top/bin/hvd -c /etc/hvd/hvd.conf </dev/null >>/var/log/hvd.log 2>&1 &"

@@ -78,8 +78,8 @@ T0=$(now)
 "$H" lab status --lab "$LAB" --json >"$TMP/status.json" || fail "lab status"
 install_hvd() {	# NODE ADDRESS [ROLE]
 	d=$LABDIR/$1/disk
-	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\n' \
-	    "$1" "$2" "${3:-node}" >"$d/etc-hvd/hvd.conf"
+	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\naccel = %s\n' \
+	    "$1" "$2" "${3:-node}" "${HVLAB_ACCEL:-auto}" >"$d/etc-hvd/hvd.conf"
 	echo "daemon $B/hvd -c /etc/hvd/hvd.conf" >>"$d/services"
 	"$H" lab exec "$1" --lab "$LAB" -- sh -c "setsid $B/hvd -c /etc/hvd/hvd.conf </dev/null >/dev/null 2>&1 &"
 }

@@ -44,6 +44,7 @@ answers() {
 	t=0
 	while ! ip netns exec "$HVD_P-st" busybox ping -c 1 -W 1 "$IP" >/dev/null 2>&1; do
 		t=$((t + 1)); [ $t -lt 90 ] || return 1
+		! why=$(hvd_vm_ended 1 vm1) || fail "vm1 ended: $why"
 	done
 }
 hvctl_on 1 vm start vm1 >/dev/null || fail "start"
