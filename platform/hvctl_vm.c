@@ -216,7 +216,7 @@ v_status(int argc, char **argv)
 		return 1;
 	if (hv.json || strcmp(argv[0], "show") == 0)
 		hvctl_print_json(o);
-	else if (*hvctl_str(o, "exit") != '\0')
+	else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "exit")))
 		printf("%s: %s on %s (%s)\n", vm, hvctl_str(o, "state"),
 		    hvctl_str(o, "node"), hvctl_str(o, "exit"));
 	else

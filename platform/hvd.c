@@ -75,8 +75,7 @@ decide_accel(struct hvd_config *cf, char *err)
 	snprintf(cf->cf_accel_reason, sizeof(cf->cf_accel_reason), "%s",
 	    c.ac_reason);
 	log_info("accelerator %s: %s%s", c.ac_accel, c.ac_reason,
-	    c.ac_probed || r.ar_mode != ACCEL_AUTO ? "" :
-	    " (decided earlier in this boot)");
+	    c.ac_cached ? " (decided earlier in this boot)" : "");
 	return 0;
 }
 

@@ -62,6 +62,10 @@ check "ref: shared storage passes" grep -q '^| Shared storage attach | pass' "$T
 check "ref: cluster configuration passes" grep -q '^| Cluster configuration | pass' "$TMP/a/report.md"
 check "ref: VM migration passes" grep -q '^| VM migration | pass' "$TMP/a/report.md"
 check "ref: server architecture passes" grep -q '^| Server architecture | pass' "$TMP/a/report.md"
+# The accelerator is what a guest's QEMU said (query-kvm), not a guess.
+check "architecture reports the accelerator a guest's QEMU used" grep -Eq 'a guest runs under (TCG|KVM) \(QEMU.s query-kvm\)' "$TMP/a/results.json"
+check "machine block: accel from query-kvm" grep -Eq '"accel_source":[[:space:]]*"query-kvm"' "$TMP/a/results.json"
+check "machine block: accel, qemu version, cpu model" sh -c "grep -Eq '\"accel\":[[:space:]]*\"(kvm|tcg)\"' '$TMP/a/results.json' && grep -Eq '\"qemu\":[[:space:]]*\"[0-9]+\.[0-9]+' '$TMP/a/results.json' && grep -Eq '\"cpu\":[[:space:]]*\"[^\"]+\"' '$TMP/a/results.json'"
 check "ref: guest OS support passes" grep -q '^| Guest OS support | pass' "$TMP/a/report.md"
 check "ref: network management passes" grep -q '^| Network management | pass' "$TMP/a/report.md"
 check "ref: live migration is measured" grep -q '^| Live migration | \(pass\|fail\) ' "$TMP/a/report.md"
