@@ -844,6 +844,14 @@ ref_vm_migrate(struct driver *d, const char *vm, const char *to,
 	return ref_vm_action(d, vm, "migrate", b, t, err);
 }
 
+/* The string member key of o into buf when there is one. */
+static void
+str_copy(const cJSON *o, const char *key, char *buf, size_t len)
+{
+	if (json_str(o, key) != NULL)
+		snprintf(buf, len, "%s", json_str(o, key));
+}
+
 static int
 ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
     char *err)
@@ -857,21 +865,12 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == -1)
 		return -1;
 	snprintf(ni->n_name, sizeof(ni->n_name), "%s", node);
-	if (json_str(doc, "hypervisor"))
-		snprintf(ni->n_hypervisor, sizeof(ni->n_hypervisor), "%s",
-		    json_str(doc, "hypervisor"));
-	if (json_str(doc, "arch"))
-		snprintf(ni->n_arch, sizeof(ni->n_arch), "%s",
-		    json_str(doc, "arch"));
-	if (json_str(doc, "qemu_version"))
-		snprintf(ni->n_qemu, sizeof(ni->n_qemu), "%s",
-		    json_str(doc, "qemu_version"));
-	if (json_str(doc, "accel"))
-		snprintf(ni->n_accel, sizeof(ni->n_accel), "%s",
-		    json_str(doc, "accel"));
-	if (json_str(doc, "accel_reason"))
-		snprintf(ni->n_accel_reason, sizeof(ni->n_accel_reason), "%s",
-		    json_str(doc, "accel_reason"));
+	str_copy(doc, "hypervisor", ni->n_hypervisor, sizeof(ni->n_hypervisor));
+	str_copy(doc, "arch", ni->n_arch, sizeof(ni->n_arch));
+	str_copy(doc, "qemu_version", ni->n_qemu, sizeof(ni->n_qemu));
+	str_copy(doc, "accel", ni->n_accel, sizeof(ni->n_accel));
+	str_copy(doc, "accel_reason", ni->n_accel_reason,
+	    sizeof(ni->n_accel_reason));
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc, "cpus")))
 		ni->n_cpus = v->valueint;
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc,
