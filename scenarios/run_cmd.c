@@ -79,6 +79,9 @@ print_summary(const struct results *rs, const char *out, double wall_s)
 	/* The rest: lab up and down, teardown of VMs, reports. */
 	printf("%-16s %-11s %6.1f s  (lab up/down, teardown and reports "
 	    "included)\n", "wall", "", wall_s);
+	printf("accelerator: %s (%s: %s)\n", rs->rs_accel ? rs->rs_accel : "?",
+	    rs->rs_accel_source ? rs->rs_accel_source : "?",
+	    rs->rs_accel_reason ? rs->rs_accel_reason : "");
 	printf("results: %s/results.json\nreport:  %s/report.md, "
 	    "%s/report.html\n", out, out, out);
 }
