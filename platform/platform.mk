@@ -21,9 +21,6 @@ VMTOOL_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/vmtool.c $(VM_SRCS) \
 $(BUILD)/vmtool: $(VMTOOL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 # HA (issue 7): HA manager and leases, the fencing watchdog, hvctl ha.
 PLATFORM_SRCS += platform/ha.c
 bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
