@@ -50,6 +50,7 @@ include lab/lab.mk
 include probes/probes.mk
 include reports/reports.mk
 include scenarios/scenarios.mk
+include hvlab/hvlab.mk
 include platform/platform.mk
 include lab/guest/guest.mk
 include tests/tests.mk

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "err.h"
-#include "scenarios/hvlab.h"
+#include "reports/report_cmd.h"
 #include "report.h"
 
 static int

@@ -23,7 +23,7 @@
 #include "lab/topo.h"
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
-#include "scenarios/hvlab.h"
+#include "scenarios/run_cmd.h"
 #include "scenarios/machine.h"
 #include "scenarios/runner.h"
 #include "scenarios/suite.h"

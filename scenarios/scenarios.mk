@@ -1,9 +1,6 @@
-# scenarios/: hvlab's main, the suite loader, the runner and the drivers.
-HVLAB_MAIN     := scenarios/hvlab.c
+# scenarios/: the suite loader, the runner and the drivers.
 SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 	scenarios/machine.c scenarios/accel_cmd.c \
 	scenarios/drivers/driver.c scenarios/drivers/ref.c
-# Built-in scenarios in their own files (issue 8: bonding).
-SCENARIOS_SRCS += scenarios/bonding.c
-# issue 7: the HA power-pull drill.
-SCENARIOS_SRCS += scenarios/ha.c
+# Built-in scenarios in their own files: the bonding drill, the HA drill.
+SCENARIOS_SRCS += scenarios/bonding.c scenarios/ha.c
