@@ -54,6 +54,7 @@ enum setup_phase { PH_INSTALL, PH_CLUSTER, PH_STORAGE, PH_N };
 
 struct phase {
 	int ran;
+	int reused;		/* found in place on a reused lab: not timed */
 	enum verdict verdict;
 	char reason[ERR_LEN];
 	struct metrics metrics;
@@ -102,6 +103,7 @@ struct sctx {
 	size_t runno;
 	struct rprobe probes[MAX_PROBES];
 	size_t nprobes;
+	int reused;		/* a set-up row on a reused lab */
 };
 
 /* ---- progress ---- */
@@ -425,6 +427,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		if (r == 0 && rc->env.e_nhosts == 0)
 			r = err_set(e, "the lab has no hosts");
 		phase_set(p, r, e);
+		p->reused = r == 0 && reused > 0;
 		if (r == 0 && reused > 0)
 			/* A reused lab: the platform was there; no
 			 * installation to time. */
@@ -446,6 +449,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		drv_task_init(&t);
 		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
 		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
+		p->reused = r == 0 && t.t_reused;
 		if (r == 0 && t.t_reused)
 			snprintf(p->reason, sizeof(p->reason), "reused lab: "
 			    "%s (not timed)", t.t_status);
@@ -532,6 +536,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		phase_set(p, r, e);
 		if (r == -1 && p->metrics.ms_n > 0)
 			p->verdict = VERDICT_FAIL;
+		p->reused = r == 0 && t.t_reused;
 		if (r == 0 && t.t_reused)
 			snprintf(p->reason, sizeof(p->reason), "reused lab: "
 			    "%s (not timed)", t.t_status);
@@ -1150,6 +1155,7 @@ builtin_phase(struct sctx *s, enum setup_phase ph, char *err)
 	for (i = 0; i < p->metrics.ms_n; i++)
 		metrics_set(&s->run->r_metrics, p->metrics.ms_v[i].m_name,
 		    p->metrics.ms_v[i].m_value);
+	s->reused = p->reused;
 	if (p->verdict == VERDICT_PASS) {
 		if (p->reason[0] != '\0')
 			results_set_str(&s->run->r_reason, "%s", p->reason);
@@ -2003,13 +2009,94 @@ runner_check_bounds(const struct bound *b, size_t nb,
 	return v;
 }
 
+/*
+ * The bounds that apply to a run of a set-up row on a reused lab: only
+ * those whose metric was measured (a reused platform has no install or
+ * attach time to bound); the others are named in skipped.
+ */
+static size_t
+bounds_measured(const struct scenario *sc, const struct metrics *ms,
+    struct bound *out, char *skipped, size_t len)
+{
+	size_t i, n = 0;
+	double x;
+
+	skipped[0] = '\0';
+	for (i = 0; i < sc->sc_nbounds; i++) {
+		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0)
+			out[n++] = sc->sc_bounds[i];
+		else if (strlen(skipped) + strlen(sc->sc_bounds[i].bd_metric) +
+		    3 < len)
+			snprintf(skipped + strlen(skipped), len -
+			    strlen(skipped), "%s%s", *skipped ? ", " : "",
+			    sc->sc_bounds[i].bd_metric);
+	}
+	return n;
+}
+
+void
+runner_judge_run(const struct bound *b, size_t nb, struct run *run)
+{
+	char reason[ERR_LEN];
+
+	if (run->r_verdict != VERDICT_PASS && run->r_verdict != VERDICT_FAIL)
+		return;
+	run->r_verdict = runner_check_bounds(b, nb, &run->r_metrics, reason,
+	    sizeof(reason));
+	if (run->r_verdict == VERDICT_FAIL)
+		results_set_str(&run->r_reason, "%s", reason);
+}
+
+void
+runner_judge_scenario(struct scen_result *sr)
+{
+	char reason[ERR_LEN] = "";
+	size_t i, nfail = 0;
+
+	metrics_median(sr->s_runs, sr->s_nruns, &sr->s_metrics);
+	for (i = 0; i < sr->s_nruns; i++)
+		if (sr->s_runs[i].r_verdict == VERDICT_ERROR ||
+		    sr->s_runs[i].r_verdict == VERDICT_UNSUPPORTED) {
+			sr->s_verdict = sr->s_runs[i].r_verdict;
+			results_set_str(&sr->s_reason, "%s",
+			    sr->s_runs[i].r_reason);
+			return;
+		}
+	if (sr->s_nruns == 0) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "interrupted");
+		return;
+	}
+	/* One failing run fails the row: a lost session in 1 of 3 runs is
+	 * a lost session, whatever the medians say. */
+	for (i = 0; i < sr->s_nruns; i++) {
+		if (sr->s_runs[i].r_verdict != VERDICT_FAIL)
+			continue;
+		nfail++;
+		if (strlen(reason) + strlen(sr->s_runs[i].r_reason) + 16 <
+		    sizeof(reason))
+			snprintf(reason + strlen(reason), sizeof(reason) -
+			    strlen(reason), "%srun %zu: %s", *reason ? "; " :
+			    "", i + 1, sr->s_runs[i].r_reason);
+	}
+	if (nfail > 0) {
+		sr->s_verdict = VERDICT_FAIL;
+		results_set_str(&sr->s_reason, "%zu of %zu run%s failing (%s)",
+		    nfail, sr->s_nruns, sr->s_nruns == 1 ? "" : "s", reason);
+		return;
+	}
+	sr->s_verdict = VERDICT_PASS;
+	results_set_str(&sr->s_reason, "%s", sr->s_runs[0].r_reason);
+}
+
 static void
 run_one(struct sctx *s)
 {
 	const struct scenario *sc = s->sc;
-	char e[ERR_LEN] = "", ce[ERR_LEN], reason[ERR_LEN];
+	char e[ERR_LEN] = "", ce[ERR_LEN], skipped[ERR_LEN];
 	uint64_t t0 = clock_mono_ns();
-	size_t i;
+	struct bound *kept;
+	size_t i, nkept;
 	int r = 0;
 
 	if (sc->sc_builtin != NULL) {
@@ -2045,16 +2132,28 @@ run_one(struct sctx *s)
 	if (r == DRIVER_UNSUPPORTED) {
 		s->run->r_verdict = VERDICT_UNSUPPORTED;
 		results_set_str(&s->run->r_reason, "%s", e);
-	} else if (r != 0) {
+		return;
+	}
+	if (r != 0) {
 		s->run->r_verdict = VERDICT_ERROR;
 		results_set_str(&s->run->r_reason, "%s", e);
-	} else {
-		s->run->r_verdict = runner_check_bounds(sc->sc_bounds,
-		    sc->sc_nbounds, &s->run->r_metrics, reason,
-		    sizeof(reason));
-		if (s->run->r_verdict == VERDICT_FAIL)
-			results_set_str(&s->run->r_reason, "%s", reason);
+		return;
 	}
+	s->run->r_verdict = VERDICT_PASS;
+	if (!s->reused) {
+		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
+		return;
+	}
+	if ((kept = calloc(sc->sc_nbounds + 1, sizeof(*kept))) == NULL)
+		abort();
+	nkept = bounds_measured(sc, &s->run->r_metrics, kept, skipped,
+	    sizeof(skipped));
+	runner_judge_run(kept, nkept, s->run);
+	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
+		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
+		    "checked: not measured on a reused lab", s->run->r_reason,
+		    skipped);
+	free(kept);
 }
 
 static void
@@ -2062,10 +2161,8 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
     struct scen_result *sr)
 {
 	struct sctx s;
-	char reason[ERR_LEN];
 	size_t i, nrep = rc->o->ro_repeat > 0 ? (size_t)rc->o->ro_repeat :
 	    (size_t)sc->sc_repeat;
-	const struct run *bad = NULL;
 
 	/* The set-up a scenario needs (install, cluster, storage) is done
 	 * once, before its first run, so its steps find a platform. */
@@ -2111,26 +2208,7 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
 		    s.run->r_verdict == VERDICT_UNSUPPORTED)
 			break;	/* the next run would meet the same wall */
 	}
-	metrics_median(sr->s_runs, sr->s_nruns, &sr->s_metrics);
-	for (i = 0; i < sr->s_nruns; i++)
-		if (sr->s_runs[i].r_verdict == VERDICT_ERROR ||
-		    sr->s_runs[i].r_verdict == VERDICT_UNSUPPORTED) {
-			bad = &sr->s_runs[i];
-			break;
-		}
-	if (bad != NULL) {
-		sr->s_verdict = bad->r_verdict;
-		results_set_str(&sr->s_reason, "%s", bad->r_reason);
-	} else if (sr->s_nruns == 0) {
-		sr->s_verdict = VERDICT_ERROR;
-		results_set_str(&sr->s_reason, "interrupted");
-	} else {
-		sr->s_verdict = runner_check_bounds(sc->sc_bounds,
-		    sc->sc_nbounds, &sr->s_metrics, reason, sizeof(reason));
-		results_set_str(&sr->s_reason, "%s",
-		    sr->s_verdict == VERDICT_FAIL ? reason :
-		    sr->s_runs[0].r_reason);
-	}
+	runner_judge_scenario(sr);
 }
 
 /* The reason a scenario cannot run on this driver, or 0. */
