@@ -6,6 +6,7 @@
  * runner's verdict from bounds (runner_check_bounds).
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,72 @@ START_TEST(test_bounds_decide)
 END_TEST
 
 /*
+ * Every bound shipped in scenarios.yaml can fail: for each one, a result
+ * just past its limit (by the limit's own size, at least 1) fails with the
+ * bound named, and a result on the limit passes.
+ */
+START_TEST(test_every_shipped_bound_can_fail)
+{
+	char err[ERR_LEN] = "", reason[512], want[128];
+	struct suite_file *sf = suite_load("../scenarios.yaml", NULL, err);
+	size_t i, j, nb = 0;
+
+	ck_assert_msg(sf != NULL, "scenarios.yaml loads: %s", err);
+	for (i = 0; i < sf->sf_nscenarios; i++) {
+		const struct scenario *sc = &sf->sf_scenarios[i];
+
+		for (j = 0; j < sc->sc_nbounds; j++) {
+			const struct bound *b = &sc->sc_bounds[j];
+			struct metrics ms = { NULL, 0 };
+			double step = fabs(b->bd_limit) > 1 ?
+			    fabs(b->bd_limit) : 1;
+
+			metrics_set(&ms, b->bd_metric, b->bd_limit);
+			ck_assert_msg(runner_check_bounds(b, 1, &ms, reason,
+			    sizeof(reason)) == VERDICT_PASS, "%s: %s on its "
+			    "limit passes", sc->sc_name, b->bd_metric);
+			metrics_set(&ms, b->bd_metric, b->bd_is_max ?
+			    b->bd_limit + step : b->bd_limit - step);
+			ck_assert_msg(runner_check_bounds(b, 1, &ms, reason,
+			    sizeof(reason)) == VERDICT_FAIL, "%s: %s past its "
+			    "limit fails", sc->sc_name, b->bd_metric);
+			snprintf(want, sizeof(want), "%s ", b->bd_metric);
+			ck_assert_msg(strncmp(reason, want, strlen(want)) == 0,
+			    "%s: the failure names %s: %s", sc->sc_name,
+			    b->bd_metric, reason);
+			metrics_free(&ms);
+			nb++;
+		}
+	}
+	ck_assert_msg(nb >= 30, "the shipped file bounds its rows (%zu "
+	    "bounds)", nb);
+	suite_file_free(sf);
+}
+END_TEST
+
+/* The rows of Table 3.1 that a platform can run all carry bounds. */
+START_TEST(test_every_measured_row_has_bounds)
+{
+	static const char *const rows[] = { "install", "shared-storage",
+	    "cluster", "migration", "virt-methods", "architecture",
+	    "guest-os", "resources", "network", "ha", "live-migration",
+	    "bonding" };
+	char err[ERR_LEN] = "";
+	struct suite_file *sf = suite_load("../scenarios.yaml", NULL, err);
+	size_t i;
+
+	ck_assert_msg(sf != NULL, "scenarios.yaml loads: %s", err);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct scenario *sc = suite_scenario_find(sf, rows[i]);
+
+		ck_assert_msg(sc != NULL && sc->sc_nbounds > 0, "row %s has "
+		    "bounds: it can fail", rows[i]);
+	}
+	suite_file_free(sf);
+}
+END_TEST
+
+/*
  * Acceptance (issue 15): a results set recorded with one of three
  * live-migration runs losing its TCP session, judged with the bounds
  * scenarios.yaml ships, fails the row "1 of 3", whatever the medians say,
@@ -355,6 +422,8 @@ make_suite_suite(void)
 	tcase_add_test(tc, test_root_scenarios_yaml);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_bounds_decide);
+	tcase_add_test(tc, test_every_shipped_bound_can_fail);
+	tcase_add_test(tc, test_every_measured_row_has_bounds);
 	tcase_add_test(tc, test_one_failing_run_fails_the_row);
 	tcase_add_loop_test(tc, test_judge_scenario, 0,
 	    sizeof(judge_cases) / sizeof(judge_cases[0]));
