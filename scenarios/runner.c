@@ -382,6 +382,7 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 	struct drv_task t;
 	char e[ERR_LEN] = "";
 	uint64_t t0 = clock_mono_ns();
+	unsigned long calls0 = rc->drv->d_calls;
 	int r = 0;
 	size_t i;
 
@@ -408,10 +409,11 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			return;
 		}
 		t0 = clock_mono_ns();	/* this phase's own time */
+		calls0 = rc->drv->d_calls;	/* and its own requests */
 	}
 	switch (ph) {
 	case PH_INSTALL: {
-		size_t reused = 0, steps = 0;
+		size_t reused = 0;
 
 		for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
 			progress(rc, "install %s on %s", ops->name,
@@ -422,7 +424,6 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			if (r == -1)
 				err_prefix(e, "%s", rc->hosts[i].h_name);
 			reused += t.t_reused != 0;
-			steps += (size_t)t.t_steps;
 		}
 		if (r == 0 && rc->env.e_nhosts == 0)
 			r = err_set(e, "the lab has no hosts");
@@ -437,7 +438,8 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		if (r == 0 && reused == 0) {
 			metrics_set(&p->metrics, "install_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", (double)steps);
+			metrics_set(&p->metrics, "steps", (double)
+			    (rc->drv->d_calls - calls0));
 		}
 		if (r == 0)
 			metrics_set(&p->metrics, "hosts",
@@ -454,7 +456,10 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			snprintf(p->reason, sizeof(p->reason), "reused lab: "
 			    "%s (not timed)", t.t_status);
 		else if (r == 0)
-			metrics_set(&p->metrics, "steps", t.t_steps);
+			/* the form and its task polls; not the wait for
+			 * every node to come online below */
+			metrics_set(&p->metrics, "steps", (double)
+			    (rc->drv->d_calls - calls0));
 		/* Formed = quorate with every host online (up to 2 min). */
 		while (r == 0) {
 			r = ops->cluster_info(rc->drv, &ci, e);
@@ -509,7 +514,8 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 		if (r == 0 && !t.t_reused) {
 			metrics_set(&p->metrics, "attach_s",
 			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", t.t_steps);
+			metrics_set(&p->metrics, "steps", (double)
+			    (rc->drv->d_calls - calls0));
 		}
 		/* Every host sees it: asked host by host. */
 		if (r == 0 && ops->storage_check != NULL) {

@@ -80,8 +80,6 @@ struct drv_task {
 					 * reused lab): nothing was measured */
 	int t_rolled_back;		/* a guarded change the platform undid
 					 * by itself (t_failed is set too) */
-	int t_steps;			/* commands or API calls the operation
-					 * took: the study's "manual steps" */
 };
 
 struct drv_pool {
@@ -304,6 +302,11 @@ struct driver {
 	const struct driver_ops *d_ops;
 	void *d_priv;
 	const struct drv_env *d_env;
+	/* Every request the driver sent to the platform: API requests
+	 * (task polls included) and commands at a host's console, counted
+	 * by the driver as it sends them.  The runner reads it before and
+	 * after an operation: the operation's steps, measured. */
+	unsigned long d_calls;
 };
 
 /* The drivers hvlab knows ("ref"; later "proxmox", "xcpng"). */
