@@ -220,7 +220,7 @@ int
 report_html(FILE *f, const struct comparison *c,
     const struct plot_list *plots, const char *outdir, char *err)
 {
-	char cell[1024];
+	char cell[1024], col[256];
 	size_t i, j;
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -233,9 +233,15 @@ report_html(FILE *f, const struct comparison *c,
 	for (j = 0; j < c->cmp_nsets; j++) {
 		const struct results *rs = c->cmp_sets[j];
 
+		results_column_name(rs, col, sizeof(col));
 		fputs("<p class=\"meta\"><b>", f);
-		html_put(f, nz(rs->rs_platform));
-		fputs("</b>: provider ", f);
+		html_put(f, col);
+		fputs("</b>: ", f);
+		if (rs->rs_platform_version && *rs->rs_platform_version) {
+			html_put(f, rs->rs_platform_version);
+			fputs(", ", f);
+		}
+		fputs("provider ", f);
 		html_put(f, nz(rs->rs_provider));
 		fputs(", suite ", f);
 		html_put(f, nz(rs->rs_suite));
@@ -251,8 +257,9 @@ report_html(FILE *f, const struct comparison *c,
 	}
 	fputs("<table>\n<tr><th>Feature (study row)</th>", f);
 	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
 		fputs("<th>", f);
-		html_put(f, nz(c->cmp_sets[j]->rs_platform));
+		html_put(f, col);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -288,8 +295,9 @@ report_html(FILE *f, const struct comparison *c,
 
 			if (s == NULL)
 				continue;
+			results_column_name(c->cmp_sets[j], col, sizeof(col));
 			fputs("<p><b>", f);
-			html_put(f, nz(c->cmp_sets[j]->rs_platform));
+			html_put(f, col);
 			fprintf(f, "</b>: %s", verdict_name(s->s_verdict));
 			if (*s->s_reason) {
 				fputs(" &mdash; ", f);

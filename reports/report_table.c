@@ -276,10 +276,101 @@ nz(const char *s)
 	return s && *s ? s : "?";
 }
 
+/* A column per set, named by platform and label; then the rule line. */
+static void
+md_columns(FILE *f, const struct comparison *c, const char *rule)
+{
+	char col[256];
+	size_t j;
+
+	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputc(' ', f);
+		md_put(f, col);
+		fputs(" |", f);
+	}
+	fprintf(f, "\n|---|");
+	for (j = 0; j < c->cmp_nsets; j++)
+		fputs(rule, f);
+	fputc('\n', f);
+}
+
+/* One figure of every set, and its ratio to the first set's. */
+static void
+md_ratio_row(FILE *f, const struct comparison *c, size_t row,
+    const char *name)
+{
+	const struct scen_result *s0 = comparison_cell(c, row, 0), *s;
+	char v[64];
+	double x0 = 0, x;
+	int have0;
+	size_t j;
+
+	have0 = s0 != NULL && metrics_get(&s0->s_metrics, name, &x0) == 0;
+	fprintf(f, "| %s | `%s` |", c->cmp_rows[row], name);
+	for (j = 0; j < c->cmp_nsets; j++) {
+		s = comparison_cell(c, row, j);
+		if (s != NULL && metrics_get(&s->s_metrics, name, &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			fprintf(f, " %s |", v);
+		} else
+			fputs(" " DASH " |", f);
+	}
+	for (j = 1; j < c->cmp_nsets; j++) {
+		s = comparison_cell(c, row, j);
+		if (have0 && x0 != 0 && s != NULL &&
+		    metrics_get(&s->s_metrics, name, &x) == 0) {
+			snprintf(v, sizeof(v), "%.2f", x / x0);
+			fprintf(f, " %s |", v);
+		} else
+			fputs(" " DASH " |", f);
+	}
+	fputc('\n', f);
+}
+
+/*
+ * Figures compared: a row per scenario and metric the first set has (the
+ * medians), a column per set, then each set's ratio to the first.
+ */
+static void
+md_ratios(FILE *f, const struct comparison *c)
+{
+	char col[256], base[256];
+	size_t i, j, k;
+
+	results_column_name(c->cmp_sets[0], base, sizeof(base));
+	fprintf(f, "\n## Figures compared\n\nMedians; the ratio is each "
+	    "set's figure over %s's.\n\n| Scenario | Metric |", base);
+	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputc(' ', f);
+		md_put(f, col);
+		fputs(" |", f);
+	}
+	for (j = 1; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputs(" ", f);
+		md_put(f, col);
+		fputs(" / ", f);
+		md_put(f, base);
+		fputs(" |", f);
+	}
+	fprintf(f, "\n|---|---|");
+	for (j = 1; j < 2 * c->cmp_nsets; j++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (i = 0; i < c->cmp_nrows; i++) {
+		const struct scen_result *s0 = comparison_cell(c, i, 0);
+
+		for (k = 0; s0 != NULL && k < s0->s_metrics.ms_n; k++)
+			md_ratio_row(f, c, i, s0->s_metrics.ms_v[k].m_name);
+	}
+}
+
 int
 report_md(FILE *f, const struct comparison *c)
 {
-	char cell[1024], d[64];
+	char cell[1024], d[64], col[256];
 	size_t i, j;
 
 	fprintf(f, "# hvlab: Table 3.1, measured\n\n");
@@ -294,9 +385,13 @@ report_md(FILE *f, const struct comparison *c)
 			case VERDICT_UNSUPPORTED: nu++; break;
 			default: ne++; break;
 			}
-		fprintf(f, "- **%s**: provider %s, suite %s, hvlab %s, "
+		results_column_name(rs, col, sizeof(col));
+		fprintf(f, "- **%s**: ", col);
+		if (rs->rs_platform_version && *rs->rs_platform_version)
+			fprintf(f, "%s, ", rs->rs_platform_version);
+		fprintf(f, "provider %s, suite %s, hvlab %s, "
 		    "%d CPUs (%s), %s to %s: %zu pass, %zu fail, "
-		    "%zu unsupported, %zu error\n", nz(rs->rs_platform),
+		    "%zu unsupported, %zu error\n",
 		    nz(rs->rs_provider), nz(rs->rs_suite), nz(rs->rs_version),
 		    rs->rs_cpus, nz(rs->rs_accel), nz(rs->rs_started),
 		    nz(rs->rs_finished), np, nf, nu, ne);
@@ -305,15 +400,7 @@ report_md(FILE *f, const struct comparison *c)
 	    "lowest and highest run beside them when the runs differ: "
 	    "38 (30" ENDASH "45) ms.\n");
 	fprintf(f, "\n| Feature (study row) |");
-	for (j = 0; j < c->cmp_nsets; j++) {
-		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
-		fputs(" |", f);
-	}
-	fprintf(f, "\n|---|");
-	for (j = 0; j < c->cmp_nsets; j++)
-		fprintf(f, "---|");
-	fputc('\n', f);
+	md_columns(f, c, "---|");
 	for (i = 0; i < c->cmp_nrows; i++) {
 		fputs("| ", f);
 		md_put(f, c->cmp_row_titles[i]);
@@ -328,15 +415,7 @@ report_md(FILE *f, const struct comparison *c)
 		fputc('\n', f);
 	}
 	fprintf(f, "\n## Time per scenario\n\n| Scenario |");
-	for (j = 0; j < c->cmp_nsets; j++) {
-		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
-		fputs(" |", f);
-	}
-	fprintf(f, "\n|---|");
-	for (j = 0; j < c->cmp_nsets; j++)
-		fprintf(f, "---:|");
-	fputc('\n', f);
+	md_columns(f, c, "---:|");
 	for (i = 0; i < c->cmp_nrows; i++) {
 		fprintf(f, "| %s |", c->cmp_rows[i]);
 		for (j = 0; j < c->cmp_nsets; j++) {
@@ -351,6 +430,8 @@ report_md(FILE *f, const struct comparison *c)
 		}
 		fputc('\n', f);
 	}
+	if (c->cmp_nsets > 1)
+		md_ratios(f, c);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -375,9 +456,10 @@ static void
 csv_line(FILE *f, const struct results *rs, const struct scen_result *s,
     const char *metric, const char *value)
 {
-	char d[32];
+	char d[256];
 
-	csv_put(f, nz(rs->rs_platform));
+	results_column_name(rs, d, sizeof(d));
+	csv_put(f, d);
 	fputc(',', f);
 	csv_put(f, s->s_name);
 	fputc(',', f);

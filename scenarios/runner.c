@@ -2217,6 +2217,53 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
 	runner_judge_scenario(sr);
 }
 
+/* The machine's load average (1, 5, 15 min); -1 when unreadable. */
+static int
+loadavg(double v[3])
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%lf %lf %lf", &v[0], &v[1], &v[2]);
+	fclose(f);
+	return n == 3 ? 0 : -1;
+}
+
+void
+runner_conditions(const struct scenario *sc, struct scen_result *sr)
+{
+	char key[SUITE_NAME_MAX + 8];
+	size_t i;
+
+	for (i = 0; i < sc->sc_nbounds; i++) {
+		snprintf(key, sizeof(key), "%s_%s", sc->sc_bounds[i].bd_metric,
+		    sc->sc_bounds[i].bd_is_max ? "max" : "min");
+		metrics_set(&sr->s_bounds, key, sc->sc_bounds[i].bd_limit);
+	}
+	for (i = 0; i < sc->sc_nparams; i++)
+		scen_add_param(sr, sc->sc_params[i].spm_key,
+		    sc->sc_params[i].spm_value);
+}
+
+/* The platform's version as its API says, once it is installed. */
+static void
+platform_version(struct rctx *rc, struct results *rs)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
+	char v[256], e[ERR_LEN];
+
+	if (ops->platform_version == NULL || !rc->phase[PH_INSTALL].ran ||
+	    rc->phase[PH_INSTALL].verdict != VERDICT_PASS)
+		return;
+	if (ops->platform_version(rc->drv, v, sizeof(v), e) == -1) {
+		log_warnx("%s: platform version: %s", ops->name, e);
+		return;
+	}
+	results_set_str(&rs->rs_platform_version, "%s", v);
+}
+
 /* The reason a scenario cannot run on this driver, or 0. */
 static int
 scenario_unsupported(struct rctx *rc, const struct scenario *sc,
@@ -2296,6 +2343,8 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 		rc.idx = i;
 		rc.scen_name = sc->sc_name;
 		rc.scen_t0 = t0;
+		runner_conditions(sc, sr);
+		sr->s_has_load = loadavg(sr->s_load_before) == 0;
 		if (unsup[i * ERR_LEN] != '\0') {
 			sr->s_verdict = VERDICT_UNSUPPORTED;
 			results_set_str(&sr->s_reason, "%s", unsup +
@@ -2309,8 +2358,11 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 		} else
 			scenario_run(&rc, sc, sr);
 		sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
+		sr->s_has_load = sr->s_has_load &&
+		    loadavg(sr->s_load_after) == 0;
 		progress_done(&rc, sr);
 	}
+	platform_version(&rc, rs);
 	rcode = 0;
 out:
 	/* Teardown, whatever happened. */

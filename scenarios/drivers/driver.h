@@ -226,6 +226,10 @@ struct driver_ops {
 	    char *err);
 	int (*node_info)(struct driver *d, const char *node,
 	    struct drv_node_info *ni, char *err);
+	/* The platform's product and version as its API reports them
+	 * ("hvd 0.1.0"), into buf.  NULL: the API tells none. */
+	int (*platform_version)(struct driver *d, char *buf, size_t len,
+	    char *err);
 	int (*storage_attach)(struct driver *d, const struct drv_pool *p,
 	    struct drv_task *t, char *err);
 	/* 0 when host sees the attached pool (opens its storage), -1 with

@@ -864,6 +864,38 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	return 0;
 }
 
+/* GET /api/v1/version: {"product": "hvd", "version": "0.1.0"}; at the
+ * first host's console while the cluster (and its token) is not made. */
+static int
+ref_platform_version(struct driver *d, char *buf, size_t len, char *err)
+{
+	struct ref *r = d->d_priv;
+	cJSON *doc = NULL;
+	char e[ERR_LEN];
+	int rc = -1;
+
+	if (ref_read_token(r, e) == 0) {
+		if (ref_call(d, "GET", "/api/v1/version", NULL, NULL, &doc,
+		    err) == -1)
+			return -1;
+	} else if (r->env->e_nhosts == 0 || ref_local_api(d,
+	    r->env->e_hosts[0].h_name, "GET", "/api/v1/version", NULL, &doc,
+	    err) == -1)
+		return r->env->e_nhosts == 0 ? err_set(err, "ref: no hosts") :
+		    -1;
+	if (json_str(doc, "product") == NULL ||
+	    json_str(doc, "version") == NULL) {
+		err_set(err, "GET /api/v1/version: no product or version");
+		goto out;
+	}
+	snprintf(buf, len, "%s %s", json_str(doc, "product"),
+	    json_str(doc, "version"));
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc;
+}
+
 static int
 ref_net_ports(struct driver *d, const char *host, struct drv_port **ports,
     size_t *n, char *err)
@@ -1131,6 +1163,7 @@ const struct driver_ops ref_driver_ops = {
 	.cluster_form = ref_cluster_form,
 	.cluster_info = ref_cluster_info,
 	.node_info = ref_node_info,
+	.platform_version = ref_platform_version,
 	.storage_attach = ref_storage_attach,
 	.storage_check = ref_storage_check,
 	.network_apply = NULL,		/* hvd has no named networks: VLANs
