@@ -648,13 +648,44 @@ probe_metrics(struct run *run, const cJSON *doc, const char *prefix)
 	}
 }
 
+/*
+ * A live migration's downtime from a ping result that carries the
+ * runner's migrate-start and migrate-end marks: the longest reply gap
+ * between them plus the settle window (ping_stats_migration_downtime).
+ * 1 with *g, 0 when the probe saw no (whole) migration, -1.
+ */
+static int
+migration_gap(const struct probe_ping_result *r, struct stats_gap *g,
+    uint64_t *lost, char *err)
+{
+	uint64_t start = 0, end = 0;
+	size_t i;
+
+	for (i = 0; i < r->pr_nmarks; i++) {
+		if (strcmp(r->pr_marks[i].pm_label, "migrate-start") == 0)
+			start = r->pr_marks[i].pm_wall_ns;
+		else if (strcmp(r->pr_marks[i].pm_label, "migrate-end") == 0 &&
+		    start != 0)
+			end = r->pr_marks[i].pm_wall_ns;
+	}
+	if (start == 0 || end == 0)
+		return 0;
+	if (ping_stats_migration_downtime(&r->pr_timeline, &r->pr_stats,
+	    start, end, PING_MIGRATION_SETTLE_NS, g, lost, err) == -1)
+		return -1;
+	return 1;
+}
+
 static int
 probe_finish(struct sctx *s, struct rprobe *p, char *err)
 {
 	const char *outdir = s->rc->o->ro_outdir;
-	char rel[256], path[4096], e[ERR_LEN];
+	char rel[256], path[4096], e[ERR_LEN], name[160];
+	struct stats_gap mg;
+	uint64_t mlost = 0;
+	double capture_max_ms = 0;
 	cJSON *doc = NULL;
-	int rc = -1;
+	int rc = -1, migr = 0;
 
 	snprintf(rel, sizeof(rel), "raw/%s-%zu-%s", s->sc->sc_name, s->runno,
 	    p->id);
@@ -672,6 +703,9 @@ probe_finish(struct sctx *s, struct rprobe *p, char *err)
 		p->ping = NULL;
 		st = &r.pr_stats;
 		doc = probe_ping_result_json(&r, 1);
+		capture_max_ms = (double)st->st_downtime.g_len_ns / 1e6;
+		if ((migr = migration_gap(&r, &mg, &mlost, e)) == -1)
+			log_warnx("probe %s: %s", p->id, e);
 		snprintf(path, sizeof(path), "%s/%s.csv", outdir, rel);
 		if (probe_ping_write_csv(&r, path, e) == -1)
 			log_warnx("%s", e);
@@ -681,7 +715,14 @@ probe_finish(struct sctx *s, struct rprobe *p, char *err)
 			snprintf(f, sizeof(f), "%s.csv", rel);
 			tl = run_add_timeline(s->run, f, "ping");
 			scen_add_artifact(s->sr, f);
-			if (st->st_downtime.g_len_ns > 0) {
+			if (migr == 1 && mg.g_len_ns > 0) {
+				/* the migration's gap, not a stall elsewhere */
+				tl->tl_has_window = 1;
+				tl->tl_down_start_s = ((double)mg.g_start_ns -
+				    (double)st->st_start_ns) / 1e9;
+				tl->tl_down_end_s = ((double)mg.g_end_ns -
+				    (double)st->st_start_ns) / 1e9;
+			} else if (st->st_downtime.g_len_ns > 0) {
 				tl->tl_has_window = 1;
 				tl->tl_down_start_s = (double)
 				    (st->st_downtime.g_start_ns -
@@ -713,6 +754,17 @@ probe_finish(struct sctx *s, struct rprobe *p, char *err)
 	if (doc == NULL)
 		return err_set(err, "probe %s: out of memory", p->id);
 	probe_metrics(s->run, doc, p->prefix);
+	if (migr == 1) {
+		/* downtime_ms is the migration's; the whole capture's longest
+		 * gap is kept under its own name */
+		snprintf(name, sizeof(name), "%scapture_max_gap_ms", p->prefix);
+		metrics_set(&s->run->r_metrics, name, capture_max_ms);
+		snprintf(name, sizeof(name), "%sdowntime_ms", p->prefix);
+		metrics_set(&s->run->r_metrics, name, (double)mg.g_len_ns /
+		    1e6);
+		snprintf(name, sizeof(name), "%sdowntime_lost", p->prefix);
+		metrics_set(&s->run->r_metrics, name, (double)mlost);
+	}
 	snprintf(path, sizeof(path), "%s/%s.json", outdir, rel);
 	if (json_write_file(path, doc, e) == 0) {
 		char f[300];
