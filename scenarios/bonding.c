@@ -435,7 +435,6 @@ throughput(const struct bonding_env *e, const struct bonding_params *p,
 	if (rebalance(e, p->rebalance_ms, err) < 0 ||
 	    caps(e, p->rate_mbit, err) < 0)
 		goto out;
-	metrics_set(m, "throughput_cap_mbps", p->rate_mbit);
 	if (nap(e, 4 * NS_PER_S) < 0)
 		goto out;
 	/* One link: the second cable of both hosts out. */

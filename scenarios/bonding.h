@@ -60,7 +60,7 @@ struct bonding_params {
  * LACP has enabled the plugged-back one (host A's ovs-appctl bond/show).
  * Throughput: throughput_mbps_1link, throughput_mbps_2links_1flow,
  * throughput_mbps_2links_nflows, throughput_flow_mbps_min/max (of the
- * n-flow run), throughput_cap_mbps.  Returns 0, -1 with err, or
+ * n-flow run); the cap (rate_mbit) is a parameter, not a result.  Returns 0, -1 with err, or
  * DRIVER_UNSUPPORTED (bond_set missing).  The caps and unplugged cables
  * are undone before it returns.
  */

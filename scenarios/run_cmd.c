@@ -243,7 +243,7 @@ run_cmd_main(int argc, char **argv)
 	if (rs == NULL)
 		goto out;
 	rs->rs_tool = strdup("hvlab");
-	rs->rs_version = strdup(HV_VERSION);
+	rs->rs_version = strdup(HV_DESCRIBE);	/* git describe (Makefile) */
 	rs->rs_platform = strdup(ro.ro_platform);
 	rs->rs_provider = strdup("netns");
 	rs->rs_suite = strdup(nnames ? "(scenarios)" : suite_name);

@@ -454,6 +454,40 @@ START_TEST(test_gap_across_event)
 }
 END_TEST
 
+/*
+ * A live migration on a recorded timeline: a 300 ms stall of the loaded
+ * machine before the migration, a 50 ms switchover gap inside it.  The
+ * migration's downtime is the switchover's, the capture's maximum the
+ * stall's.
+ */
+START_TEST(test_migration_downtime)
+{
+	struct ping_timeline t;
+	struct ping_stats st;
+	struct stats_gap g;
+	char lost[400] = { 0 }, err[ERR_LEN];
+	uint64_t nlost;
+
+	memset(lost + 50, 1, 30);	/* stall: 0.50 .. 0.80 s */
+	memset(lost + 240, 1, 4);	/* switchover: 2.40 .. 2.44 s */
+	build(&t, 400, 10 * MS, 1 * MS, lost);
+	compute(&t, 10 * MS, &st);
+	ck_assert_msg(st.st_downtime.g_len_ns == 310 * MS, "the capture's "
+	    "longest gap is the stall (%llu ns)",
+	    (unsigned long long)st.st_downtime.g_len_ns);
+	/* migrate-start at 2.0 s, migrate-end at 2.3 s, settle 1 s */
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
+	    T0 + 2300 * MS, PING_MIGRATION_SETTLE_NS, &g, &nlost, err), 0);
+	ck_assert_msg(g.g_len_ns == 50 * MS && nlost == 4, "the migration's "
+	    "downtime is the switchover's gap after its end, within the settle "
+	    "window (%llu ns, %llu lost)", (unsigned long long)g.g_len_ns,
+	    (unsigned long long)nlost);
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
+	    T0 + 1000 * MS, 0, &g, &nlost, err), -1);
+	ping_timeline_free(&t);
+}
+END_TEST
+
 START_TEST(test_gap_across_bounds)
 {
 	uint64_t ev[] = { 50, 20, 30 };
@@ -901,6 +935,7 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_gap_middle);
 	tcase_add_test(tc, test_two_gaps);
 	tcase_add_test(tc, test_gap_across_event);
+	tcase_add_test(tc, test_migration_downtime);
 	tcase_add_test(tc, test_gap_across_bounds);
 	tcase_add_test(tc, test_sender_stall);
 	tcase_add_test(tc, test_gap_start);

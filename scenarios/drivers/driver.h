@@ -82,8 +82,6 @@ struct drv_task {
 					 * reused lab): nothing was measured */
 	int t_rolled_back;		/* a guarded change the platform undid
 					 * by itself (t_failed is set too) */
-	int t_steps;			/* commands or API calls the operation
-					 * took: the study's "manual steps" */
 };
 
 struct drv_pool {
@@ -235,6 +233,10 @@ struct driver_ops {
 	    char *err);
 	int (*node_info)(struct driver *d, const char *node,
 	    struct drv_node_info *ni, char *err);
+	/* The platform's product and version as its API reports them
+	 * ("hvd 0.1.0"), into buf.  NULL: the API tells none. */
+	int (*platform_version)(struct driver *d, char *buf, size_t len,
+	    char *err);
 	int (*storage_attach)(struct driver *d, const struct drv_pool *p,
 	    struct drv_task *t, char *err);
 	/* 0 when host sees the attached pool (opens its storage), -1 with
@@ -311,6 +313,11 @@ struct driver {
 	const struct driver_ops *d_ops;
 	void *d_priv;
 	const struct drv_env *d_env;
+	/* Every request the driver sent to the platform: API requests
+	 * (task polls included) and commands at a host's console, counted
+	 * by the driver as it sends them.  The runner reads it before and
+	 * after an operation: the operation's steps, measured. */
+	unsigned long d_calls;
 };
 
 /* The drivers hvlab knows ("ref"; later "proxmox", "xcpng"). */

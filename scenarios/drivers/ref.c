@@ -133,6 +133,7 @@ ref_request(struct driver *d, struct http_client *c, const char *method,
 	const char *ns = r->env->e_station_netns;
 	int back = -1, rc;
 
+	d->d_calls++;
 	if (ns != NULL) {
 		back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (back == -1)
@@ -280,6 +281,7 @@ ref_console(struct driver *d, const char *host, const char *const argv[],
 
 	if (env->e_exec == NULL)
 		return err_set(err, "ref: no console to host %s (no lab)", host);
+	d->d_calls++;
 	return env->e_exec(env, host, argv, out, timeout_ms, err);
 }
 
@@ -374,8 +376,6 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 	}
 	if (!present && write_text(path, text, 1, err) == -1)
 		return -1;
-	/* config file, service line, start: what an administrator does */
-	t->t_steps = 3;
 	/* and start it now, detached from the console */
 	snprintf(start, sizeof(start), "setsid %s -c /etc/hvd/hvd.conf "
 	    "</dev/null >>/var/log/hvd.log 2>&1 &", hvd);
@@ -509,7 +509,6 @@ ref_cluster_form(struct driver *d, const char *name,
 		snprintf(fp, sizeof(fp), "%s", json_str(doc, "fingerprint"));
 		if (ref_keep_credentials(r, tok, ca, err) == -1)
 			goto out;
-		t->t_steps = 1;
 	}
 	for (i = 1; i < n; i++) {
 		const char *join[] = { hvctl, "-s", "/run/hvd/hvd.sock",
@@ -526,7 +525,6 @@ ref_cluster_form(struct driver *d, const char *name,
 		if (ref_console(d, hosts[i].h_name, join, NULL, 120000, err) ==
 		    -1)
 			goto out;
-		t->t_steps++;
 	}
 	t->t_done = 1;
 	rc = 0;
@@ -615,7 +613,6 @@ ref_storage_attach(struct driver *d, const struct drv_pool *p,
 	cJSON_AddStringToObject(b, "type", "iscsi");
 	cJSON_AddStringToObject(b, "portal", p->p_portal);
 	cJSON_AddStringToObject(b, "target", p->p_target);
-	t->t_steps = 1;		/* one API call for the whole cluster */
 	if (ref_call_st(d, "POST", "/api/v1/pools", b, NULL, &doc, &st,
 	    err) == 0)
 		goto luns;
@@ -880,6 +877,38 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	    strcmp(json_str(doc, "state"), "online") == 0;
 	cJSON_Delete(doc);
 	return 0;
+}
+
+/* GET /api/v1/version: {"product": "hvd", "version": "0.1.0"}; at the
+ * first host's console while the cluster (and its token) is not made. */
+static int
+ref_platform_version(struct driver *d, char *buf, size_t len, char *err)
+{
+	struct ref *r = d->d_priv;
+	cJSON *doc = NULL;
+	char e[ERR_LEN];
+	int rc = -1;
+
+	if (ref_read_token(r, e) == 0) {
+		if (ref_call(d, "GET", "/api/v1/version", NULL, NULL, &doc,
+		    err) == -1)
+			return -1;
+	} else if (r->env->e_nhosts == 0 || ref_local_api(d,
+	    r->env->e_hosts[0].h_name, "GET", "/api/v1/version", NULL, &doc,
+	    err) == -1)
+		return r->env->e_nhosts == 0 ? err_set(err, "ref: no hosts") :
+		    -1;
+	if (json_str(doc, "product") == NULL ||
+	    json_str(doc, "version") == NULL) {
+		err_set(err, "GET /api/v1/version: no product or version");
+		goto out;
+	}
+	snprintf(buf, len, "%s %s", json_str(doc, "product"),
+	    json_str(doc, "version"));
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc;
 }
 
 static int
@@ -1149,6 +1178,7 @@ const struct driver_ops ref_driver_ops = {
 	.cluster_form = ref_cluster_form,
 	.cluster_info = ref_cluster_info,
 	.node_info = ref_node_info,
+	.platform_version = ref_platform_version,
 	.storage_attach = ref_storage_attach,
 	.storage_check = ref_storage_check,
 	.network_apply = NULL,		/* hvd has no named networks: VLANs
