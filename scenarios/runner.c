@@ -108,6 +108,7 @@ struct sctx {
 	struct rprobe probes[MAX_PROBES];
 	size_t nprobes;
 	int reused;		/* a set-up row on a reused lab */
+	uint64_t switch_wall_ns;	/* a live migration's end, 0 = none */
 };
 
 /* ---- progress ---- */
@@ -706,6 +707,34 @@ migration_gap(const struct probe_ping_result *r, struct stats_gap *g,
 	return 1;
 }
 
+/*
+ * A TCP session across a live migration survived it only when data
+ * flowed both ways within TCP_RESUME_MAX_NS of the switchover and the
+ * session lived on TCP_HOLD_MIN_NS past it (a probe stopped earlier
+ * proves nothing; a frozen session is never reset within a short run).
+ * Its "survived" becomes that; resumed_ms and held_s say why.
+ */
+#define TCP_RESUME_MAX_NS (5 * NS_PER_S)
+#define TCP_HOLD_MIN_NS (20 * NS_PER_S)
+
+static void
+tcp_switch_metrics(struct sctx *s, const struct probe_tcp_result *r,
+    cJSON *doc)
+{
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+	double resumed, held;
+	int ok;
+
+	ok = probe_tcp_after_switch(r, s->switch_wall_ns, TCP_RESUME_MAX_NS,
+	    TCP_HOLD_MIN_NS, &resumed, &held);
+	if (!cJSON_IsObject(m))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "survived");
+	cJSON_AddBoolToObject(m, "survived", ok);
+	cJSON_AddNumberToObject(m, "resumed_ms", round(resumed * 1e3) / 1e3);
+	cJSON_AddNumberToObject(m, "held_s", round(held * 1e3) / 1e3);
+}
+
 static int
 probe_finish(struct sctx *s, struct rprobe *p, char *err)
 {
@@ -778,6 +807,8 @@ probe_finish(struct sctx *s, struct rprobe *p, char *err)
 		}
 		p->tcp = NULL;
 		doc = probe_tcp_result_json(&r, 1);
+		if (doc != NULL && s->switch_wall_ns != 0)
+			tcp_switch_metrics(s, &r, doc);
 		probe_tcp_result_free(&r);
 	} else
 		return 0;
@@ -1003,6 +1034,7 @@ step_vm(struct sctx *s, const struct step *st, const char *action,
 	    P_bool(st, "live", 0) ? DRV_MIGRATE_LIVE : DRV_MIGRATE_OFFLINE,
 	    &t, err), &t, tmo, err);
 	probes_mark(s, "migrate-end");
+	s->switch_wall_ns = P_bool(st, "live", 0) ? clock_wall_ns() : 0;
 	if (r == 0) {
 		metrics_set(&s->run->r_metrics, "total_s",
 		    (double)(clock_mono_ns() - t0) / 1e9);
