@@ -229,37 +229,22 @@ int
 ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per)
 {
-	size_t i, k, j;
+	size_t i, k;
 	int total = 0;
-	char seen[64];
 
-	memset(seen, 0, sizeof(seen));
-	if (nns > sizeof(seen))
-		nns = sizeof(seen);
 	for (k = 0; per != NULL && k < nns; k++)
 		per[k] = 0;
 	for (i = 0; i < n; i++) {
-		int parent_matches = 0;
-
-		if (!p[i].p_match)
+		if (!p[i].p_match || p[i].p_vcpus <= 0)
 			continue;
 		for (k = 0; k < nns; k++)
 			if (ns[k] != 0 && ns[k] == p[i].p_ns)
 				break;
 		if (k == nns)
 			continue;
-		for (j = 0; j < n; j++)
-			if (p[j].p_pid == p[i].p_ppid && p[j].p_match &&
-			    p[j].p_ns == p[i].p_ns)
-				parent_matches = 1;
-		if (parent_matches)
-			continue;
 		if (per != NULL)
 			per[k]++;
-		if (!seen[k]) {
-			seen[k] = 1;
-			total++;
-		}
+		total++;
 	}
 	return total;
 }
@@ -277,6 +262,8 @@ struct sampler {
 	/* under mu */
 	uint64_t samples;
 	int max_total;
+	int last_total;			/* last sample */
+	int max_host;			/* most copies on one host */
 	int per[HA_HOSTS_MAX];		/* last sample */
 	int victim;			/* host index watched */
 	uint64_t gone_from;		/* wall ns: look for the victim's copy
@@ -333,6 +320,33 @@ init_ns(int pid)
 	return atoi(last + 1) == 1 ? ns_inode(pid) : 0;
 }
 
+/* Threads of pid named like QEMU's vCPU threads ("CPU 0/TCG"). */
+static int
+vcpu_threads(int pid)
+{
+	char path[64], comm[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char p2[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/comm", pid,
+		    de->d_name);
+		if (read_small(p2, comm, sizeof(comm)) > 0 &&
+		    strncmp(comm, "CPU ", 4) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 static int
 sample_once(struct sampler *s, int *per)
 {
@@ -387,6 +401,7 @@ sample_once(struct sampler *s, int *per)
 		if ((len = read_small(path, buf, sizeof(buf))) > 0)
 			pr[n].p_match = memmem(buf, (size_t)len, s->needle,
 			    strlen(s->needle)) != NULL;
+		pr[n].p_vcpus = pr[n].p_match ? vcpu_threads(pid) : 0;
 		n++;
 	}
 	closedir(d);
@@ -434,6 +449,10 @@ sampler_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 		if (total >= 0) {
 			s->samples++;
+			s->last_total = total;
+			for (size_t k = 0; k < s->nhosts; k++)
+				if (per[k] > s->max_host)
+					s->max_host = per[k];
 			if (total > s->max_total)
 				s->max_total = total;
 			if (total > 1 && s->seen2_at == 0)
@@ -450,6 +469,28 @@ sampler_main(void *arg)
 		clock_sleep_ns(HA_SAMPLE_NS);
 	}
 	return NULL;
+}
+
+/* 0 when the last sample saw exactly one copy, on the victim's host;
+ * -1 with err otherwise. */
+static int
+copies_seen_once(struct sampler *s, int victim, const struct ha_env *e,
+    const char *host, char *err)
+{
+	uint64_t samples;
+	int total, on;
+
+	pthread_mutex_lock(&s->mu);
+	samples = s->samples;
+	total = s->last_total;
+	on = s->per[victim];
+	pthread_mutex_unlock(&s->mu);
+	if (samples > 0 && total == 1 && on == 1)
+		return 0;
+	return err_set(err, "ha: before the fault the copy scan sees %d "
+	    "running copies of %s (%d on %s; %llu samples), not 1: it "
+	    "cannot count copies on this platform (docs/ha.md \"copies\")",
+	    total, e->vm, on, host, (unsigned long long)samples);
 }
 
 static int
@@ -929,6 +970,11 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		}
 	}
 
+	/* The copy scan proves it can see the VM before it is trusted to
+	 * count copies after the fault. */
+	if (copies_seen_once(&smp, vi_idx, e, victim, err) == -1)
+		goto out;
+
 	/* 4. The fault. */
 	say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, fault, victim,
 	    strcmp(victim, manager) == 0 ? " and HA manager" : "");
@@ -1052,6 +1098,7 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 	}
 	sampler_stop(&smp);
 	metrics_set(m, "max_running_copies", smp.max_total);
+	metrics_set(m, "max_host_copies", smp.max_host);
 	if (smp.max_total > 1)
 		log_warnx("ha: %d running copies of %s at %+.1f s from the "
 		    "%s: %s", smp.max_total, e->vm, rel_s(smp.seen2_at,

@@ -104,17 +104,18 @@ struct ha_proc {
 	int p_pid, p_ppid;
 	uint64_t p_ns;			/* pid namespace inode */
 	int p_match;			/* its command line names the VM */
+	int p_vcpus;			/* its threads named "CPU N/..." */
 };
 
 /*
- * Running copies of the VM: the hosts (pid namespaces ns[0..nns), at
- * most 64) where a process names it.  A second host running it is the
- * split brain HA must never allow; two processes of one VM on one host
- * are one copy (QEMU's -daemonize parent waits, with the VM's command
- * line, until its double-forked child has set the VM up, and the host's
- * own pid file and QMP socket keep a second QEMU from running there).
- * per[i] (per may be NULL) gets the processes in ns[i] whose parent is
- * not such a process of the same namespace.  Pure.
+ * Running copies of the VM in the hosts' pid namespaces ns[0..nns) (at
+ * most 64): a copy is a process whose command line names the VM and that
+ * runs vCPUs (p_vcpus > 0: QEMU's vCPU threads, "CPU 0/TCG" or "CPU
+ * 0/KVM" with -name ...,debug-threads=on, which hvd and libvirt pass).
+ * QEMU's -daemonize parent, waiting with the VM's command line while its
+ * double-forked child sets the VM up, runs no vCPU and is not a copy; two
+ * QEMUs of one VM on one host are two.  per[i] (per may be NULL) gets the
+ * copies in ns[i]; returns the total over all hosts.  Pure.
  */
 int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per);
