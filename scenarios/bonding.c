@@ -463,6 +463,10 @@ throughput(const struct bonding_env *e, const struct bonding_params *p,
 	probe_tput_summary(&r, line, sizeof(line));
 	log_info("bonding: 2 links, %d flows: %s", p->flows, line);
 	metrics_set(m, "throughput_mbps_2links_nflows", r.mbps);
+	/* What bonding buys: N flows on two cables against one cable, both
+	 * measured at the sink. */
+	if (metrics_get(m, "throughput_mbps_1link", &v) == 0 && v > 0)
+		metrics_set(m, "throughput_aggregation", r.mbps / v);
 	for (i = 0; i < r.nflows; i++) {
 		v = probe_tput_flow_mbps(&r.flows[i]);
 		if (i == 0 || v < lo)

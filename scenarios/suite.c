@@ -64,7 +64,8 @@ static const char *const m_network[] = { "vlan_peers_reached",
 	"mgmt_restored", NULL };
 static const char *const m_bonding[] = { "active_backup_*",
 	"balance_slb_*", "balance_tcp_*", "throughput_mbps_*",
-	"throughput_flow_mbps_*", "throughput_flows", NULL };
+	"throughput_flow_mbps_*", "throughput_flows", "throughput_aggregation",
+	NULL };
 static const char *const m_ha[] = { "lost_acked_writes", "acked_writes",
 	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
 	"fence_s", "fence_setting_s", "old_host_started",
