@@ -1405,7 +1405,44 @@ struct boot_one {
 	int b_started;
 	uint64_t b_t0;
 	char b_addr[64];
+	int b_check;			/* ask the guest what it got */
+	int b_cpus;			/* its online CPUs, -1 unknown */
+	long b_mem_mib;			/* its MemTotal in MiB, -1 unknown */
 };
+
+static int agent_ask(struct rctx *rc, const char *node, const char *addr,
+    const char *req, long tmo_s, char *reply, size_t len, char *err);
+
+/*
+ * What a booted guest says it got (its agent's status: online CPUs and
+ * MemTotal) into b; 0, or -1 with b_why when it did not say.
+ */
+static int
+boot_check(struct sctx *s, struct boot_one *b)
+{
+	char reply[1024], e[ERR_LEN];
+	cJSON *doc;
+	int64_t cpus = -1, kib = -1;
+	int rc = -1;
+
+	b->b_cpus = -1;
+	b->b_mem_mib = -1;
+	if (agent_ask(s->rc, "station", b->b_addr, "status", 30, reply,
+	    sizeof(reply), e) == -1)
+		return err_set(b->b_why, "the guest's agent: %s", e);
+	if ((doc = json_parse_buf(reply, strlen(reply), e)) == NULL)
+		return err_set(b->b_why, "the guest's agent: %s", e);
+	if (json_get_int(doc, "cpus", JSON_REQUIRED, &cpus, e) == -1 ||
+	    json_get_int(doc, "mem_total_kib", JSON_REQUIRED, &kib, e) == -1)
+		err_set(b->b_why, "the guest's agent status: %s", e);
+	else {
+		b->b_cpus = (int)cpus;
+		b->b_mem_mib = (long)(kib / 1024);
+		rc = 0;
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
 
 /*
  * Boot n VMs at once and see which answer ping from the station within
@@ -1485,6 +1522,8 @@ boot_batch(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
 				x->b_boot_s = (double)(clock_mono_ns() -
 				    x->b_t0) / 1e9;
 				left--;
+				if (x->b_check && boot_check(s, x) == -1)
+					x->b_result = x->b_started = 0;
 				if (ops->vm_info != NULL)
 					(void)vm_info_get(s->rc, x->b_vm, &vi,
 					    e);
@@ -1548,41 +1587,87 @@ param_long(const struct scenario *sc, const char *key, long def)
 	return v ? atol(v) : def;
 }
 
-/* Doubling search from start up to max: the largest value that boots. */
+/* One step of a resources search: what was asked, what the guest got. */
+struct search {
+	const char *sr_what;		/* "cpu" or "mem" */
+	int sr_start, sr_max;		/* first value, the ceiling */
+	int sr_best;			/* largest that booted and got it */
+	int sr_ceiling;			/* the ceiling itself passed */
+	long sr_got;			/* the guest's figure at sr_best */
+};
+
+/*
+ * Boot one VM with v vCPUs (cpu) or v MiB (mem) and ask the guest what it
+ * got: 1 when it booted and has them (all the vCPUs online; MemTotal
+ * within max(64 MiB, v/8) of v: the kernel keeps some), 0 when not (why),
+ * DRIVER_UNSUPPORTED or -1.
+ */
 static int
-search_max(struct sctx *s, const char *what, int start, int max,
-    int is_vcpus, int *best, char *err)
+search_step(struct sctx *s, struct search *sr, int v, long *got, char *why)
 {
-	char vm[SUITE_NAME_MAX], why[ERR_LEN];
-	double boot_s;
+	struct boot_one b;
+	char vm[SUITE_NAME_MAX];
+	int cpu = strcmp(sr->sr_what, "cpu") == 0, r;
+	long slack = v / 8 > 64 ? v / 8 : 64;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(vm, sizeof(vm), "res-%s-%d", sr->sr_what, v);
+	b.b_vm = vm;
+	b.b_host = s->rc->hosts[0].h_name;
+	b.b_vcpus = cpu ? v : 1;
+	b.b_memory_mib = cpu ? 128 : v;
+	b.b_check = 1;
+	r = boot_batch(s, &b, 1, 120 * NS_PER_S);
+	snprintf(why, ERR_LEN, "%s", b.b_why);
+	if (r != 0 || !b.b_result)
+		return r != 0 ? r : 0;
+	*got = cpu ? b.b_cpus : b.b_mem_mib;
+	if (cpu && b.b_cpus != v)
+		return err_set(why, "asked for %d vCPUs, the guest has %d "
+		    "online", v, b.b_cpus), 0;
+	if (!cpu && (b.b_mem_mib > v || b.b_mem_mib < v - slack))
+		return err_set(why, "asked for %d MiB, the guest's MemTotal "
+		    "is %ld MiB", v, b.b_mem_mib), 0;
+	return 1;
+}
+
+/*
+ * The largest value that boots and that the guest really got: the ceiling
+ * first (when it passes, the answer is ">= ceiling" in one boot), else
+ * doubling from the start until the first failure.
+ */
+static int
+search_max(struct sctx *s, struct search *sr, char *err)
+{
+	char why[ERR_LEN];
+	long got = -1;
 	int v, r;
 
-	*best = 0;
-	/* The bound first: when it boots (the usual case here) that is the
-	 * answer in one boot; otherwise double from start. */
-	if (max > start) {
-		snprintf(vm, sizeof(vm), "res-%s-%d", what, max);
-		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? max : 1,
-		    is_vcpus ? 128 : max, NULL, 120 * NS_PER_S, &boot_s, why);
+	sr->sr_best = 0;
+	sr->sr_ceiling = 0;
+	if (sr->sr_max > sr->sr_start) {
+		r = search_step(s, sr, sr->sr_max, &got, why);
 		if (r == -1 || r == DRIVER_UNSUPPORTED)
 			return err_set(err, "%s", why), r;
 		if (r == 1) {
-			*best = max;
+			sr->sr_best = sr->sr_max;
+			sr->sr_ceiling = 1;
+			sr->sr_got = got;
 			return 0;
 		}
 	}
-	for (v = start; (v < max || v == start) && !runner_stop; v *= 2) {
-		snprintf(vm, sizeof(vm), "res-%s-%d", what, v);
-		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? v : 1,
-		    is_vcpus ? 128 : v, NULL, 120 * NS_PER_S, &boot_s, why);
+	for (v = sr->sr_start; (v < sr->sr_max || v == sr->sr_start) &&
+	    !runner_stop; v *= 2) {
+		r = search_step(s, sr, v, &got, why);
 		if (r == -1 || r == DRIVER_UNSUPPORTED)
 			return err_set(err, "%s", why), r;
-		if (r == 0 && v == start)
+		if (r == 0 && v == sr->sr_start)
 			return err_set(err, "even the smallest VM (%s %d) does "
-			    "not boot: %s", what, v, why);
+			    "not boot: %s", sr->sr_what, v, why);
 		if (r == 0)
 			break;
-		*best = v;
+		sr->sr_best = v;
+		sr->sr_got = got;
 	}
 	return 0;
 }
@@ -1593,18 +1678,22 @@ builtin_resources(struct sctx *s, char *err)
 	const struct scenario *sc = s->sc;
 	char vm[SUITE_NAME_MAX], a[64], e[ERR_LEN], why[ERR_LEN] = "";
 	const struct driver_ops *ops = s->rc->drv->d_ops;
-	int best, r, n, i, up = 0, nvms;
+	int r, n, i, up = 0, nvms;
 	struct drv_task t;
 	uint64_t end;
 
-	if ((r = search_max(s, "cpu", 1, (int)param_long(sc, "vcpus_max", 8),
-	    1, &best, err)) != 0)
+	struct search cpu = { "cpu", 1, (int)param_long(sc, "vcpus_max", 8),
+	    0, 0, -1 };
+	struct search mem = { "mem", 128, (int)param_long(sc,
+	    "memory_mib_max", 2048), 0, 0, -1 };
+
+	if ((r = search_max(s, &cpu, err)) != 0 ||
+	    (r = search_max(s, &mem, err)) != 0)
 		return r;
-	metrics_set(&s->run->r_metrics, "max_vcpus", best);
-	if ((r = search_max(s, "mem", 128, (int)param_long(sc,
-	    "memory_mib_max", 2048), 0, &best, err)) != 0)
-		return r;
-	metrics_set(&s->run->r_metrics, "max_memory_mib", best);
+	metrics_set(&s->run->r_metrics, "max_vcpus", cpu.sr_best);
+	metrics_set(&s->run->r_metrics, "guest_cpus", cpu.sr_got);
+	metrics_set(&s->run->r_metrics, "max_memory_mib", mem.sr_best);
+	metrics_set(&s->run->r_metrics, "guest_mem_total_mib", mem.sr_got);
 	/* VMs per host: start vms_max at once on the first host, count the
 	 * ones that answer. */
 	nvms = (int)param_long(sc, "vms_max", 4);
@@ -1647,6 +1736,15 @@ builtin_resources(struct sctx *s, char *err)
 	}
 	metrics_set(&s->run->r_metrics, "max_vms", up);
 	metrics_set(&s->run->r_metrics, "vms_tried", n);
+	/* A ceiling that passed is a lower bound, and says so. */
+	results_set_str(&s->run->r_reason, "vCPUs %s%d (the guest saw %ld "
+	    "online), memory %s%d MiB (MemTotal %ld MiB), VMs per host "
+	    "%s%d", cpu.sr_ceiling ? ">= " : "", cpu.sr_best, cpu.sr_got,
+	    mem.sr_ceiling ? ">= " : "", mem.sr_best, mem.sr_got,
+	    up == nvms ? ">= " : "", up);
+	metrics_set(&s->run->r_metrics, "vcpus_at_ceiling", cpu.sr_ceiling);
+	metrics_set(&s->run->r_metrics, "memory_at_ceiling", mem.sr_ceiling);
+	metrics_set(&s->run->r_metrics, "vms_at_ceiling", up == nvms);
 	vms_teardown(s->rc);
 	return 0;
 }

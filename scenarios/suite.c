@@ -57,7 +57,8 @@ static const char *const m_arch[] = { "cpus", "memory_bytes", "hosts",
 	NULL };
 static const char *const m_guest[] = { "guest_kinds", "boot_s", NULL };
 static const char *const m_resources[] = { "max_vcpus", "max_memory_mib",
-	"max_vms", "vms_tried", NULL };
+	"max_vms", "vms_tried", "guest_cpus", "guest_mem_total_mib",
+	"vcpus_at_ceiling", "memory_at_ceiling", "vms_at_ceiling", NULL };
 static const char *const m_network[] = { "vlan_peers_reached",
 	"isolation_violations", "isolated_guest_alive", "good_change_kept",
 	"good_change_s", "bad_change_rolled_back", "rollback_s",
