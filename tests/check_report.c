@@ -541,6 +541,43 @@ START_TEST(test_golden_csv)
 }
 END_TEST
 
+/*
+ * Text from a results file is data: in results.csv a cell that a
+ * spreadsheet would run as a formula (=, +, -, @, tab, CR first) is
+ * neutralised with a leading apostrophe, and in report.md no HTML tag
+ * or entity from a result reaches the page.
+ */
+START_TEST(test_hostile_text)
+{
+	struct sets s;
+	char err[ERR_LEN], *out;
+
+	s.rs[0] = results_load(GOLDEN "/set-hostile", err);
+	ck_assert_msg(s.rs[0] != NULL, "%s", err);
+	ck_assert_int_eq(comparison_build(&s.cmp, s.rs, 1, err), 0);
+	out = render(&s, W_CSV);
+	ck_assert_msg(strstr(out, "\n=") == NULL && strstr(out, ",=") ==
+	    NULL && strstr(out, ",\"=") == NULL && strstr(out, ",+") ==
+	    NULL && strstr(out, ",@") == NULL && strstr(out, ",-2") ==
+	    NULL, "no CSV cell starts a formula:\n%s", out);
+	ck_assert_msg(strstr(out, "'=HYPERLINK") != NULL && strstr(out,
+	    "'+Installation") != NULL && strstr(out, "'@Cluster") != NULL &&
+	    strstr(out, "'-2+3") != NULL, "the text is kept behind an "
+	    "apostrophe:\n%s", out);
+	ck_assert_msg(strstr(out, ",-1\r\n") != NULL, "a negative number "
+	    "stays a number:\n%s", out);
+	free(out);
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, "<script") == NULL && strstr(out, "<img") ==
+	    NULL, "no tag from a result reaches report.md:\n%s", out);
+	ck_assert_msg(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt; "
+	    "&amp; &lt;img") != NULL, "it is shown as text:\n%s", out);
+	free(out);
+	comparison_free(&s.cmp);
+	results_free(s.rs[0]);
+}
+END_TEST
+
 START_TEST(test_golden_html)
 {
 	struct sets s;
@@ -734,6 +771,7 @@ make_report_suite(void)
 	tcase_add_test(tc, test_timeline_parse_errors);
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_csv);
+	tcase_add_test(tc, test_hostile_text);
 	tcase_add_test(tc, test_golden_html);
 	tcase_add_test(tc, test_golden_junit);
 	tcase_add_test(tc, test_xml_checker_catches_errors);
