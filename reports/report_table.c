@@ -263,6 +263,10 @@ md_put(FILE *f, const char *s)
 			fputs("\\|", f);
 		else if (*s == '<')
 			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
 		else if (*s == '\n' || *s == '\r')
 			fputc(' ', f);
 		else
@@ -435,15 +439,26 @@ report_md(FILE *f, const struct comparison *c)
 	return ferror(f) ? -1 : 0;
 }
 
-/* CSV field: quoted when it holds a comma, quote or newline (RFC 4180). */
+/*
+ * CSV field: quoted when it holds a comma, quote or newline (RFC 4180).  A
+ * text that a spreadsheet would take for a formula (=, +, -, @, tab or CR
+ * first) gets a leading apostrophe: results.csv is data to read, and a
+ * result's text (a reason, a platform's name) comes from outside.
+ */
 static void
 csv_put(FILE *f, const char *s)
 {
+	int formula = *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+
 	if (strpbrk(s, ",\"\r\n") == NULL) {
+		if (formula)
+			fputc('\'', f);
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
