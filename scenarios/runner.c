@@ -32,8 +32,8 @@
 #include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/tcp.h"
-#include "scenarios/bonding.h"
-#include "scenarios/ha.h"
+#include "scenarios/builtin/bonding.h"
+#include "scenarios/builtin/ha.h"
 #include "scenarios/machine.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
@@ -2133,7 +2133,7 @@ out:
 	return ret;
 }
 
-/* scenarios/bonding.c: unplug drill per bond mode on the first host,
+/* scenarios/builtin/bonding.c: unplug drill per bond mode on the first host,
  * pinging a VM started there through the driver (param vm: 0 = the host
  * only), throughput from the first host to the second. */
 static int
@@ -2193,7 +2193,7 @@ out:
 	return rc;
 }
 
-/* scenarios/ha.c's hooks into the runner: the lab's guest (its address
+/* scenarios/builtin/ha.c's hooks into the runner: the lab's guest (its address
  * on the station's VLAN, remembered for vm:NAME), the VMs to tear down,
  * the progress line. */
 static int
@@ -2226,7 +2226,7 @@ ha_progress(void *arg, const char *text)
 	progress(((struct sctx *)arg)->rc, "%s", text);
 }
 
-/* scenarios/ha.c: the power-pull (or partition) drill of an HA VM. */
+/* scenarios/builtin/ha.c: the power-pull (or partition) drill of an HA VM. */
 static int
 builtin_ha(struct sctx *s, char *err)
 {

@@ -32,7 +32,7 @@
 #include "proc.h"
 #include "probes/integrity.h"
 #include "probes/ping.h"
-#include "scenarios/ha.h"
+#include "scenarios/builtin/ha.h"
 
 #define HA_HOSTS_MAX 16
 #define HA_SAMPLE_NS (100 * NS_PER_MS)

@@ -23,7 +23,7 @@
 #include "probes/ping.h"
 #include "probes/probe_ns.h"
 #include "probes/throughput.h"
-#include "scenarios/bonding.h"
+#include "scenarios/builtin/bonding.h"
 
 #define CMD_MS 60000
 #define TASK_NS (5 * 60 * NS_PER_S)
