@@ -967,6 +967,20 @@ ref_net_port_vlan(struct driver *d, const char *host, const char *port,
 	return ref_call(d, "POST", path, b, t, NULL, err);
 }
 
+/* `ovs-vsctl set port PORT tag=VLAN` at the host's console: hvd's ports
+ * are ports of the host's OVS bridge. */
+static int
+ref_net_port_vlan_console(struct driver *d, const char *host,
+    const char *port, int vlan, char *err)
+{
+	char tag[32];
+	const char *argv[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		port, tag, NULL };
+
+	snprintf(tag, sizeof(tag), "tag=%d", vlan);
+	return ref_console(d, host, argv, NULL, 30000, err);
+}
+
 static int
 ref_task_status(struct driver *d, struct drv_task *t, char *err)
 {
@@ -1100,8 +1114,10 @@ ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 		    strcmp(s, vm) != 0)
 			continue;
 		hs->hs_found = 1;
-		if ((s = json_str(o, "status")) != NULL)
+		if ((s = json_str(o, "status")) != NULL) {
 			snprintf(hs->hs_state, sizeof(hs->hs_state), "%s", s);
+			hs->hs_running = strcmp(s, "started") == 0;
+		}
 		if ((s = json_str(o, "node")) != NULL && strcmp(s, "-") != 0)
 			snprintf(hs->hs_node, sizeof(hs->hs_node), "%s", s);
 		log = cJSON_GetObjectItemCaseSensitive(o, "log");
@@ -1168,10 +1184,58 @@ ref_bond_set(struct driver *d, const char *host, const char *mode,
 	return ref_call(d, "POST", path, b, t, NULL, err);
 }
 
+/*
+ * hvd's bond0 as OVS shows it (`ovs-appctl bond/show bond0` at the
+ * host's console): "\nmember eth0: enabled", "\nmember eth1: disabled"
+ * (not "active member mac: ...").
+ */
+static int
+ref_bond_members(struct driver *d, const char *host, int *enabled,
+    int *disabled, char *err)
+{
+	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
+		"bond0", NULL };
+	char *out = NULL, *l, *c;
+
+	*enabled = *disabled = 0;
+	if (ref_console(d, host, argv, &out, 60000, err) == -1)
+		return -1;
+	for (l = out ? strstr(out, "\nmember ") : NULL; l != NULL;
+	    l = strstr(l + 1, "\nmember ")) {
+		if ((c = strchr(l + 1, ':')) == NULL)
+			break;
+		if (strncmp(c, ": enabled", 9) == 0)
+			(*enabled)++;
+		else if (strncmp(c, ": disabled", 10) == 0)
+			(*disabled)++;
+	}
+	free(out);
+	return 0;
+}
+
+/* An OVS QoS (linux-htb) on hvd's bond0 caps each member; QoS rows are
+ * garbage-collected once no port refers to them. */
+static int
+ref_bond_cap(struct driver *d, const char *host, int rate_mbit, char *err)
+{
+	char q[96];
+	const char *set[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		"bond0", "qos=@q", "--", "--id=@q", "create", "qos",
+		"type=linux-htb", q, NULL };
+	const char *clr[] = { "ovs-vsctl", "--timeout=20", "clear", "port",
+		"bond0", "qos", NULL };
+
+	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
+	    (unsigned long long)rate_mbit * 1000000ULL);
+	return ref_console(d, host, rate_mbit > 0 ? set : clr, NULL, 60000,
+	    err);
+}
+
 const struct driver_ops ref_driver_ops = {
 	.name = "ref",
 	.unsupported_reason = "not in hvd yet",
 	.reasons = ref_reasons,
+	.mgmt_port = "mgmt",		/* hvd's management port */
 	.open = ref_open,
 	.close = ref_close,
 	.host_install = ref_host_install,
@@ -1185,6 +1249,7 @@ const struct driver_ops ref_driver_ops = {
 					 * are tags on the ports */
 	.net_ports = ref_net_ports,
 	.net_port_vlan = ref_net_port_vlan,
+	.net_port_vlan_console = ref_net_port_vlan_console,
 	.vm_create = ref_vm_create,
 	.vm_start = ref_vm_start,
 	.vm_stop = ref_vm_stop,
@@ -1192,6 +1257,8 @@ const struct driver_ops ref_driver_ops = {
 	.vm_info = ref_vm_info,
 	.vm_migrate = ref_vm_migrate,
 	.bond_set = ref_bond_set,
+	.bond_members = ref_bond_members,
+	.bond_cap = ref_bond_cap,
 	.ha_enable = ref_ha_enable,
 	.ha_disable = ref_ha_disable,
 	.ha_status = ref_ha_status,
