@@ -24,6 +24,7 @@
 #include "probes/probe_ns.h"
 #include "probes/throughput.h"
 #include "scenarios/builtin/bonding.h"
+#include "scenarios/builtin/builtin.h"
 
 #define CMD_MS 60000
 #define TASK_NS (5 * 60 * NS_PER_S)
@@ -94,7 +95,7 @@ out:
 	return rc;
 }
 
-/* `lab exec NODE -- ovs-vsctl ARGS` */
+/* `lab exec sw -- ovs-vsctl ARGS`: the lab's switch is Open vSwitch. */
 static int
 vsctl(const struct bonding_env *e, const char *node, const char *const *args,
     char **out, char *err)
@@ -216,47 +217,30 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 }
 
 /*
- * Wait (up to 15 s) until every member of host's bond0 is enabled again:
+ * Wait (up to 15 s) until every member of host's bond is enabled again:
  * a plugged-back member carries traffic only once LACP has negotiated it
  * (2-4 s with LACP fast here), and unplugging the other member before
- * that cuts the host off.  Read from the host's ovs-appctl (lab exec).
+ * that cuts the host off.  The driver reads it at the host's console;
+ * without that, 5 s.
  */
 static int
 members_enabled(const struct bonding_env *e, const char *host, char *err)
 {
-	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
-		"bond0", NULL };
+	const struct driver_ops *ops = e->drv->d_ops;
 	uint64_t end = clock_mono_ns() + 15 * NS_PER_S;
-	char *out = NULL, *l, *c;
 	int up, down;
 
-	if (e->env->e_exec == NULL)
+	if (ops->bond_members == NULL)
 		return nap(e, 5 * NS_PER_S) < 0 ? err_set(err, "interrupted") :
 		    0;
 	while (!stopped(e) && clock_mono_ns() < end) {
-		up = down = 0;
-		if (e->env->e_exec(e->env, host, argv, &out, CMD_MS, err) ==
-		    0 && out != NULL) {
-			/* "\nmember eth0: enabled", "\nmember eth1:
-			 * disabled" (not "active member mac: ...") */
-			for (l = strstr(out, "\nmember "); l != NULL;
-			    l = strstr(l + 1, "\nmember ")) {
-				if ((c = strchr(l + 1, ':')) == NULL)
-					break;
-				if (strncmp(c, ": enabled", 9) == 0)
-					up++;
-				else if (strncmp(c, ": disabled", 10) == 0)
-					down++;
-			}
-		}
-		free(out);
-		out = NULL;
-		if (up >= 2 && down == 0)
+		if (ops->bond_members(e->drv, host, &up, &down, err) == 0 &&
+		    up >= 2 && down == 0)
 			return 0;
 		clock_sleep_ns(200 * NS_PER_MS);
 	}
 	return stopped(e) ? err_set(err, "interrupted") :
-	    err_set(err, "%s: bond0's members not all enabled 15 s after "
+	    err_set(err, "%s: the bond's members not all enabled 15 s after "
 	    "the plug", host);
 }
 
@@ -382,27 +366,26 @@ tput(const struct bonding_env *e, const struct bonding_params *p, int flows,
 	    e->a->h_name, e->b->h_name);
 }
 
-/* Cap (rate > 0) or uncap (0) host A's cables (its bond's QoS) and the
- * switch's cables toward host B (its LACP bond on the switch). */
+/* Cap (rate > 0) or uncap (0) host A's cables (its bond, through the
+ * driver) and the lab switch's cables toward host B (its LACP bond on the
+ * switch). */
 static int
 caps(const struct bonding_env *e, int rate_mbit, char *err)
 {
 	char q[96];
-	const char *set_a[] = { "set", "port", "bond0", "qos=@q", "--",
-		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
 	const char *set_b[] = { "set", "port", e->b->h_name, "qos=@q", "--",
 		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
-	const char *clr_a[] = { "clear", "port", "bond0", "qos", NULL };
 	const char *clr_b[] = { "clear", "port", e->b->h_name, "qos", NULL };
 
+	if (e->drv->d_ops->bond_cap == NULL)
+		return err_set(err, "the platform's driver cannot cap a bond");
 	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
 	    (unsigned long long)rate_mbit * 1000000ULL);
-	if (rate_mbit > 0)
-		return vsctl(e, e->a->h_name, set_a, NULL, err) < 0 ||
-		    vsctl(e, "sw", set_b, NULL, err) < 0 ? -1 : 0;
+	if (e->drv->d_ops->bond_cap(e->drv, e->a->h_name, rate_mbit, err) < 0)
+		return -1;
 	/* QoS rows are garbage-collected once no port refers to them. */
-	return vsctl(e, e->a->h_name, clr_a, NULL, err) < 0 ||
-	    vsctl(e, "sw", clr_b, NULL, err) < 0 ? -1 : 0;
+	return vsctl(e, "sw", rate_mbit > 0 ? set_b : clr_b, NULL, err) < 0 ?
+	    -1 : 0;
 }
 
 static int
@@ -518,4 +501,67 @@ bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
 	if (p.throughput && (rc = throughput(e, &p, m, err)) != 0)
 		return rc;
 	return 0;
+}
+
+/* ---- the row: the runner's side ---- */
+
+/*
+ * The unplug drill per bond mode on the first host, pinging a VM started
+ * there through the driver (param vm: 0 = the host only), throughput from
+ * the first host to the second.
+ */
+int
+builtin_bonding(struct sctx *s, char *err)
+{
+	struct bonding_env e;
+	struct bonding_params p;
+	char vm[GUEST_ADDR_MAX], e2[ERR_LEN];
+	uint64_t end;
+	long iv;
+	int rc, up = 0;
+
+	if (s->rc->env.e_nhosts < 2)
+		return err_set(err, "bonding needs two lab hosts");
+	memset(&e, 0, sizeof(e));
+	e.drv = s->rc->drv;
+	e.env = &s->rc->env;
+	e.self = s->rc->o->ro_self;
+	e.a = &s->rc->hosts[0];
+	e.b = &s->rc->hosts[1];
+	e.stop = (volatile int *)&runner_stop;
+	memset(&p, 0, sizeof(p));
+	p.flows = (int)param_long(s->sc, "flows", 4);
+	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
+	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
+	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
+	p.throughput = (int)param_long(s->sc, "throughput", 1);
+	iv = param_long(s->sc, "interval_us", 2000);
+	if (iv < 500 || iv > 100000)
+		return err_set(err, "scenario %s: params.interval_us is %ld, "
+		    "must be 500..100000 (the station's ping interval)",
+		    s->sc->sc_name, iv);
+	p.interval_ns = (uint64_t)iv * NS_PER_US;
+	if (param_long(s->sc, "vm", 1) != 0) {
+		/* On the station's VLAN: the station pings it directly. */
+		progress(s->rc, "run %zu: bonding: VM bond-vm on %s", s->runno,
+		    e.a->h_name);
+		if (net_guest(s, "bond-vm", e.a->h_name, -1, vm, err) == -1) {
+			rc = -1;
+			goto out;
+		}
+		end = clock_mono_ns() + 120 * NS_PER_S;
+		while (!up && !runner_stop && clock_mono_ns() < end)
+			up = ping_once(s, vm, e2) == 1;
+		if (!up) {
+			rc = err_set(err, "VM bond-vm (%s) on %s did not answer "
+			    "the station within 120 s", vm, e.a->h_name);
+			goto out;
+		}
+		e.vm_addr = vm;
+	}
+	progress(s->rc, "run %zu: bonding", s->runno);
+	rc = bonding_run(&e, &p, &s->run->r_metrics, err);
+out:
+	vms_teardown(s->rc);
+	return rc;
 }

@@ -57,7 +57,7 @@ struct bonding_params {
  * (ping_stats_gap_across); MODE_EVENT_run_gap_ms (and _host_run_gap_ms) is
  * the longest gap anywhere in that ping run, stalls of the loaded machine
  * included.  Before the other member is unplugged, the drill waits until
- * LACP has enabled the plugged-back one (host A's ovs-appctl bond/show).
+ * LACP has enabled the plugged-back one (the driver's bond_members).
  * Throughput: throughput_mbps_1link, throughput_mbps_2links_1flow,
  * throughput_mbps_2links_nflows, throughput_flow_mbps_min/max (of the
  * n-flow run); the cap (rate_mbit) is a parameter, not a result.  Returns 0, -1 with err, or

@@ -120,6 +120,12 @@ struct ha_proc {
 int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per);
 
+/* The VM's guest as the runner prepares it. */
+struct ha_guest {
+	char g_cmdline[512];		/* its kernel command line */
+	char g_addr[64];		/* its address */
+};
+
 /* What the runner lends the scenario. */
 struct ha_env {
 	struct driver *drv;
@@ -136,8 +142,7 @@ struct ha_env {
 	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
 	 */
 	int (*guest)(void *arg, const char *vm, int vlan,
-	    struct drv_vm_spec *sp, char *cmdline, size_t len, char *addr,
-	    size_t alen, char *err);
+	    struct drv_vm_spec *sp, struct ha_guest *g, char *err);
 	/* The runner's list of VMs to remove at teardown. */
 	void (*track)(void *arg, const char *vm, int add);
 	/* Progress line. */
