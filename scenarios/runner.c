@@ -332,34 +332,204 @@ phase_set(struct phase *p, int op_rc, const char *err)
 	snprintf(p->reason, sizeof(p->reason), "%s", op_rc ? err : "");
 }
 
-void
-phase_run(struct rctx *rc, enum setup_phase ph)
+/* The work of a phase starts here: its own time, its own requests. */
+struct phase_clock {
+	uint64_t t0;
+	unsigned long calls0;
+};
+
+static void
+phase_clock_start(struct rctx *rc, struct phase_clock *c)
+{
+	c->t0 = clock_mono_ns();
+	c->calls0 = rc->drv->d_calls;
+}
+
+static void
+phase_install(struct rctx *rc, struct phase *p, const struct phase_clock *c)
 {
 	const struct driver_ops *ops = rc->drv->d_ops;
-	struct phase *p = &rc->phase[ph];
+	struct drv_task t;
+	char e[ERR_LEN] = "";
+	size_t i, reused = 0;
+	int r = 0;
+
+	for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
+		progress(rc, "install %s on %s", ops->name,
+		    rc->hosts[i].h_name);
+		drv_task_init(&t);
+		r = drv_finish(rc, ops->host_install(rc->drv, &rc->hosts[i],
+		    &t, e), &t, TASK_TIMEOUT_NS, e);
+		if (r == -1)
+			err_prefix(e, "%s", rc->hosts[i].h_name);
+		reused += t.t_reused != 0;
+	}
+	if (r == 0 && rc->env.e_nhosts == 0)
+		r = err_set(e, "the lab has no hosts");
+	phase_set(p, r, e);
+	p->reused = r == 0 && reused > 0;
+	if (r == 0 && reused > 0)
+		/* A reused lab: the platform was there; no installation to
+		 * time. */
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s "
+		    "already installed on %zu of %zu hosts (not timed)",
+		    ops->name, reused, rc->env.e_nhosts);
+	if (r == 0 && reused == 0) {
+		metrics_set(&p->metrics, "install_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	}
+	if (r == 0)
+		metrics_set(&p->metrics, "hosts", (double)rc->env.e_nhosts);
+}
+
+/* Formed = quorate with every host online (up to 2 min from t0). */
+static int
+cluster_wait(struct rctx *rc, struct drv_cluster_info *ci, uint64_t t0,
+    char *err)
+{
+	int r;
+
+	for (;;) {
+		r = rc->drv->d_ops->cluster_info(rc->drv, ci, err);
+		if (r != 0 || (ci->c_quorate && ci->c_online ==
+		    (int)rc->env.e_nhosts))
+			return r;
+		if (clock_mono_ns() - t0 > 120 * NS_PER_S)
+			return err_set(err, "%d of %zu hosts online after 2 "
+			    "min", ci->c_online, rc->env.e_nhosts);
+		if (nap(rc, 250 * NS_PER_MS) == -1)
+			return err_set(err, "interrupted");
+	}
+}
+
+static void
+phase_cluster(struct rctx *rc, struct phase *p, const struct phase_clock *c)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
 	struct drv_cluster_info ci;
+	struct drv_task t;
+	char e[ERR_LEN] = "", keep[ERR_LEN];
+	int r;
+
+	memset(&ci, 0, sizeof(ci));
+	progress(rc, "form cluster %s", rc->lab);
+	drv_task_init(&t);
+	r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab, rc->hosts,
+	    rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
+	p->reused = r == 0 && t.t_reused;
+	if (r == 0 && t.t_reused)
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s (not "
+		    "timed)", t.t_status);
+	else if (r == 0)
+		/* the form and its task polls; not the wait for every node
+		 * to come online below */
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	if (r == 0)
+		r = cluster_wait(rc, &ci, c->t0, e);
+	if (r == 0 && !t.t_reused)
+		metrics_set(&p->metrics, "form_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+	if (r == 0 || ci.c_nodes > 0) {
+		metrics_set(&p->metrics, "hosts", ci.c_nodes);
+		metrics_set(&p->metrics, "online", ci.c_online);
+		metrics_set(&p->metrics, "quorate", ci.c_quorate);
+		if (r == 0 && !ci.c_quorate)
+			r = err_set(e, "the cluster is not quorate");
+	}
+	snprintf(keep, sizeof(keep), "%s", p->reason);
+	phase_set(p, r, e);
+	if (r == 0)
+		snprintf(p->reason, sizeof(p->reason), "%s", keep);
+	if (r == -1 && ci.c_nodes > 0)
+		p->verdict = VERDICT_FAIL;
+}
+
+/* Every host sees the pool: asked host by host.  0, or -1 with err. */
+static int
+storage_seen(struct rctx *rc, const struct drv_pool *pool, struct phase *p,
+    char *err)
+{
+	char ce[ERR_LEN] = "";
+	size_t i, seen = 0;
+
+	for (i = 0; i < rc->env.e_nhosts; i++) {
+		progress(rc, "does %s see pool %s?", rc->hosts[i].h_name,
+		    pool->p_name);
+		if (rc->drv->d_ops->storage_check(rc->drv, pool,
+		    rc->hosts[i].h_name, ce) == 0)
+			seen++;
+		else
+			snprintf(err, ERR_LEN, "%s", ce);
+	}
+	metrics_set(&p->metrics, "hosts_seeing", (double)seen);
+	metrics_set(&p->metrics, "hosts", (double)rc->env.e_nhosts);
+	if (seen < rc->env.e_nhosts)
+		return err_set(err, "%zu of %zu hosts see pool %s: %.300s",
+		    seen, rc->env.e_nhosts, pool->p_name, ce);
+	return 0;
+}
+
+static void
+phase_storage(struct rctx *rc, struct phase *p, const struct phase_clock *c)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
 	struct drv_pool pool;
 	struct drv_task t;
 	char e[ERR_LEN] = "";
-	uint64_t t0 = clock_mono_ns();
-	unsigned long calls0 = rc->drv->d_calls;
-	int r = 0;
-	size_t i;
+	int r;
+
+	progress(rc, "attach shared storage");
+	memset(&pool, 0, sizeof(pool));
+	pool.p_name = "san";
+	pool.p_type = "iscsi";
+	pool.p_portal = rc->env.e_san_addr;
+	pool.p_target = rc->env.e_san_iqn;
+	drv_task_init(&t);
+	if (pool.p_portal == NULL)
+		r = err_set(e, "the lab has no SAN");
+	else
+		r = drv_finish(rc, ops->storage_attach(rc->drv, &pool, &t, e),
+		    &t, TASK_TIMEOUT_NS, e);
+	if (r == 0 && !t.t_reused) {
+		metrics_set(&p->metrics, "attach_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	}
+	if (r == 0 && ops->storage_check != NULL)
+		r = storage_seen(rc, &pool, p, e);
+	phase_set(p, r, e);
+	if (r == -1 && p->metrics.ms_n > 0)
+		p->verdict = VERDICT_FAIL;
+	p->reused = r == 0 && t.t_reused;
+	if (r == 0 && t.t_reused)
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s (not "
+		    "timed)", t.t_status);
+}
+
+void
+phase_run(struct rctx *rc, enum setup_phase ph)
+{
+	static const char *const what[PH_N] = { "platform install",
+	    "cluster", "storage" };
+	struct phase *p = &rc->phase[ph];
+	const struct phase *prev;
+	struct phase_clock c;
+	char why[ERR_LEN];
 
 	if (p->ran)
 		return;
+	phase_clock_start(rc, &c);
 	/* Each phase stands on the one before: a cluster on installed
 	 * hosts, a pool (cluster-wide, through the cluster's API) on the
 	 * cluster. */
 	if (ph > PH_INSTALL) {
-		static const char *const what[PH_N] = { "platform install",
-		    "cluster", "storage" };
-		const struct phase *prev = &rc->phase[ph - 1];
-
+		prev = &rc->phase[ph - 1];
 		phase_run(rc, (enum setup_phase)(ph - 1));
 		if (prev->verdict != VERDICT_PASS) {
-			char why[ERR_LEN];
-
 			snprintf(why, sizeof(why), "%s", prev->reason);
 			p->ran = 1;
 			p->verdict = prev->verdict == VERDICT_UNSUPPORTED ?
@@ -368,148 +538,14 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			    what[ph - 1], why);
 			return;
 		}
-		t0 = clock_mono_ns();	/* this phase's own time */
-		calls0 = rc->drv->d_calls;	/* and its own requests */
+		phase_clock_start(rc, &c);	/* this phase's own */
 	}
-	switch (ph) {
-	case PH_INSTALL: {
-		size_t reused = 0;
-
-		for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
-			progress(rc, "install %s on %s", ops->name,
-			    rc->hosts[i].h_name);
-			drv_task_init(&t);
-			r = drv_finish(rc, ops->host_install(rc->drv,
-			    &rc->hosts[i], &t, e), &t, TASK_TIMEOUT_NS, e);
-			if (r == -1)
-				err_prefix(e, "%s", rc->hosts[i].h_name);
-			reused += t.t_reused != 0;
-		}
-		if (r == 0 && rc->env.e_nhosts == 0)
-			r = err_set(e, "the lab has no hosts");
-		phase_set(p, r, e);
-		p->reused = r == 0 && reused > 0;
-		if (r == 0 && reused > 0)
-			/* A reused lab: the platform was there; no
-			 * installation to time. */
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s already installed on %zu of %zu hosts (not "
-			    "timed)", ops->name, reused, rc->env.e_nhosts);
-		if (r == 0 && reused == 0) {
-			metrics_set(&p->metrics, "install_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", (double)
-			    (rc->drv->d_calls - calls0));
-		}
-		if (r == 0)
-			metrics_set(&p->metrics, "hosts",
-			    (double)rc->env.e_nhosts);
-		break;
-	}
-	case PH_CLUSTER:
-		progress(rc, "form cluster %s", rc->lab);
-		drv_task_init(&t);
-		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
-		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
-		p->reused = r == 0 && t.t_reused;
-		if (r == 0 && t.t_reused)
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s (not timed)", t.t_status);
-		else if (r == 0)
-			/* the form and its task polls; not the wait for
-			 * every node to come online below */
-			metrics_set(&p->metrics, "steps", (double)
-			    (rc->drv->d_calls - calls0));
-		/* Formed = quorate with every host online (up to 2 min). */
-		while (r == 0) {
-			r = ops->cluster_info(rc->drv, &ci, e);
-			if (r != 0 || (ci.c_quorate && ci.c_online ==
-			    (int)rc->env.e_nhosts))
-				break;
-			if (clock_mono_ns() - t0 > 120 * NS_PER_S) {
-				r = err_set(e, "%d of %zu hosts online after "
-				    "2 min", ci.c_online, rc->env.e_nhosts);
-				break;
-			}
-			if (nap(rc, 250 * NS_PER_MS) == -1)
-				r = err_set(e, "interrupted");
-		}
-		if (r == 0 && !t.t_reused)
-			metrics_set(&p->metrics, "form_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-		if (r == 0 || ci.c_nodes > 0) {
-			metrics_set(&p->metrics, "hosts", ci.c_nodes);
-			metrics_set(&p->metrics, "online", ci.c_online);
-			metrics_set(&p->metrics, "quorate", ci.c_quorate);
-			if (r == 0 && !ci.c_quorate)
-				r = err_set(e, "the cluster is not quorate");
-		}
-		{
-			char keep[ERR_LEN];
-
-			snprintf(keep, sizeof(keep), "%s", p->reason);
-			phase_set(p, r, e);
-			if (r == 0)
-				snprintf(p->reason, sizeof(p->reason), "%s",
-				    keep);
-		}
-		if (r == -1 && ci.c_nodes > 0)
-			p->verdict = VERDICT_FAIL;
-		break;
-	case PH_STORAGE:
-		progress(rc, "attach shared storage");
-		memset(&pool, 0, sizeof(pool));
-		pool.p_name = "san";
-		pool.p_type = "iscsi";
-		pool.p_portal = rc->env.e_san_addr;
-		pool.p_target = rc->env.e_san_iqn;
-		drv_task_init(&t);
-		if (pool.p_portal == NULL)
-			r = err_set(e, "the lab has no SAN");
-		else {
-			drv_task_init(&t);
-			r = drv_finish(rc, ops->storage_attach(rc->drv, &pool,
-			    &t, e), &t, TASK_TIMEOUT_NS, e);
-		}
-		if (r == 0 && !t.t_reused) {
-			metrics_set(&p->metrics, "attach_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", (double)
-			    (rc->drv->d_calls - calls0));
-		}
-		/* Every host sees it: asked host by host. */
-		if (r == 0 && ops->storage_check != NULL) {
-			size_t seen = 0;
-			char ce[ERR_LEN] = "";
-
-			for (i = 0; i < rc->env.e_nhosts; i++) {
-				progress(rc, "does %s see pool %s?",
-				    rc->hosts[i].h_name, pool.p_name);
-				if (ops->storage_check(rc->drv, &pool,
-				    rc->hosts[i].h_name, ce) == 0)
-					seen++;
-				else
-					snprintf(e, sizeof(e), "%s", ce);
-			}
-			metrics_set(&p->metrics, "hosts_seeing", (double)seen);
-			metrics_set(&p->metrics, "hosts", (double)
-			    rc->env.e_nhosts);
-			if (seen < rc->env.e_nhosts)
-				r = err_set(e, "%zu of %zu hosts see pool %s: "
-				    "%.300s", seen, rc->env.e_nhosts,
-				    pool.p_name, ce);
-		}
-		phase_set(p, r, e);
-		if (r == -1 && p->metrics.ms_n > 0)
-			p->verdict = VERDICT_FAIL;
-		p->reused = r == 0 && t.t_reused;
-		if (r == 0 && t.t_reused)
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s (not timed)", t.t_status);
-		break;
-	default:
-		break;
-	}
+	if (ph == PH_INSTALL)
+		phase_install(rc, p, &c);
+	else if (ph == PH_CLUSTER)
+		phase_cluster(rc, p, &c);
+	else if (ph == PH_STORAGE)
+		phase_storage(rc, p, &c);
 }
 
 /* ---- probes ---- */
@@ -663,108 +699,146 @@ tcp_switch_metrics(struct sctx *s, const struct probe_tcp_result *r,
 	cJSON_AddNumberToObject(m, "held_s", round(held * 1e3) / 1e3);
 }
 
-static int
-probe_finish(struct sctx *s, struct rprobe *p, char *err)
+/* A stopped probe's result on its way to the run. */
+struct probe_out {
+	char rel[256];			/* raw/SCEN-RUN-ID, for its files */
+	cJSON *doc;			/* its result as JSON */
+	int migr;			/* 1: it saw a whole live migration */
+	struct stats_gap mg;		/* that migration's gap */
+	uint64_t mlost;			/* requests lost in it */
+	double capture_max_ms;		/* the whole capture's longest gap */
+};
+
+/* The ping CSV as the run's timeline, its down window the migration's
+ * gap when there was one, else the capture's longest. */
+static void
+ping_timeline(struct sctx *s, const struct probe_ping_result *r,
+    const struct probe_out *po)
 {
-	const char *outdir = s->rc->o->ro_outdir;
-	char rel[256], path[4096], e[ERR_LEN], name[160];
-	struct stats_gap mg;
-	uint64_t mlost = 0;
-	double capture_max_ms = 0;
-	cJSON *doc = NULL;
-	int rc = -1, migr = 0;
+	const struct ping_stats *st = &r->pr_stats;
+	char path[4096], e[ERR_LEN], f[300];
+	struct timeline *tl;
+	size_t i;
 
-	snprintf(rel, sizeof(rel), "raw/%s-%zu-%s", s->sc->sc_name, s->runno,
-	    p->id);
-	if (p->ping != NULL) {
-		struct probe_ping_result r;
-		const struct ping_stats *st;
-		struct timeline *tl;
-		size_t i;
+	snprintf(path, sizeof(path), "%s/%s.csv", s->rc->o->ro_outdir,
+	    po->rel);
+	if (probe_ping_write_csv(r, path, e) == -1) {
+		log_warnx("%s", e);
+		return;
+	}
+	snprintf(f, sizeof(f), "%s.csv", po->rel);
+	tl = run_add_timeline(s->run, f, "ping");
+	scen_add_artifact(s->sr, f);
+	if (po->migr == 1 && po->mg.g_len_ns > 0) {
+		/* the migration's gap, not a stall elsewhere */
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = ((double)po->mg.g_start_ns -
+		    (double)st->st_start_ns) / 1e9;
+		tl->tl_down_end_s = ((double)po->mg.g_end_ns -
+		    (double)st->st_start_ns) / 1e9;
+	} else if (st->st_downtime.g_len_ns > 0) {
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = (double)(st->st_downtime.g_start_ns -
+		    st->st_start_ns) / 1e9;
+		tl->tl_down_end_s = (double)(st->st_downtime.g_end_ns -
+		    st->st_start_ns) / 1e9;
+	}
+	for (i = 0; i < r->pr_nmarks; i++)
+		timeline_add_event(tl, ((double)r->pr_marks[i].pm_wall_ns -
+		    (double)st->st_start_ns) / 1e9, r->pr_marks[i].pm_label);
+}
 
-		memset(&r, 0, sizeof(r));
-		if (probe_ping_stop(p->ping, &r, err) == -1) {
-			p->ping = NULL;
-			return -1;
-		}
+static int
+ping_finish(struct sctx *s, struct rprobe *p, struct probe_out *po,
+    char *err)
+{
+	struct probe_ping_result r;
+	char e[ERR_LEN];
+
+	memset(&r, 0, sizeof(r));
+	if (probe_ping_stop(p->ping, &r, err) == -1) {
 		p->ping = NULL;
-		st = &r.pr_stats;
-		doc = probe_ping_result_json(&r, 1);
-		capture_max_ms = (double)st->st_downtime.g_len_ns / 1e6;
-		if ((migr = migration_gap(&r, &mg, &mlost, e)) == -1)
-			log_warnx("probe %s: %s", p->id, e);
-		snprintf(path, sizeof(path), "%s/%s.csv", outdir, rel);
-		if (probe_ping_write_csv(&r, path, e) == -1)
-			log_warnx("%s", e);
-		else {
-			char f[300];
+		return -1;
+	}
+	p->ping = NULL;
+	po->doc = probe_ping_result_json(&r, 1);
+	po->capture_max_ms = (double)r.pr_stats.st_downtime.g_len_ns / 1e6;
+	if ((po->migr = migration_gap(&r, &po->mg, &po->mlost, e)) == -1)
+		log_warnx("probe %s: %s", p->id, e);
+	ping_timeline(s, &r, po);
+	probe_ping_result_free(&r);
+	return 0;
+}
 
-			snprintf(f, sizeof(f), "%s.csv", rel);
-			tl = run_add_timeline(s->run, f, "ping");
-			scen_add_artifact(s->sr, f);
-			if (migr == 1 && mg.g_len_ns > 0) {
-				/* the migration's gap, not a stall elsewhere */
-				tl->tl_has_window = 1;
-				tl->tl_down_start_s = ((double)mg.g_start_ns -
-				    (double)st->st_start_ns) / 1e9;
-				tl->tl_down_end_s = ((double)mg.g_end_ns -
-				    (double)st->st_start_ns) / 1e9;
-			} else if (st->st_downtime.g_len_ns > 0) {
-				tl->tl_has_window = 1;
-				tl->tl_down_start_s = (double)
-				    (st->st_downtime.g_start_ns -
-				    st->st_start_ns) / 1e9;
-				tl->tl_down_end_s = (double)
-				    (st->st_downtime.g_end_ns -
-				    st->st_start_ns) / 1e9;
-			}
-			for (i = 0; i < r.pr_nmarks; i++)
-				timeline_add_event(tl, ((double)
-				    r.pr_marks[i].pm_wall_ns -
-				    (double)st->st_start_ns) / 1e9,
-				    r.pr_marks[i].pm_label);
-		}
-		probe_ping_result_free(&r);
-	} else if (p->tcp != NULL) {
-		struct probe_tcp_result r;
+static int
+tcp_finish(struct sctx *s, struct rprobe *p, struct probe_out *po,
+    char *err)
+{
+	struct probe_tcp_result r;
 
-		memset(&r, 0, sizeof(r));
-		if (probe_tcp_stop(p->tcp, &r, err) == -1) {
-			p->tcp = NULL;
-			return -1;
-		}
+	memset(&r, 0, sizeof(r));
+	if (probe_tcp_stop(p->tcp, &r, err) == -1) {
 		p->tcp = NULL;
-		doc = probe_tcp_result_json(&r, 1);
-		if (doc != NULL && s->switch_wall_ns != 0)
-			tcp_switch_metrics(s, &r, doc);
-		probe_tcp_result_free(&r);
-	} else
-		return 0;
-	if (doc == NULL)
-		return err_set(err, "probe %s: out of memory", p->id);
-	probe_metrics(s->run, doc, p->prefix);
-	if (migr == 1) {
+		return -1;
+	}
+	p->tcp = NULL;
+	po->doc = probe_tcp_result_json(&r, 1);
+	if (po->doc != NULL && s->switch_wall_ns != 0)
+		tcp_switch_metrics(s, &r, po->doc);
+	probe_tcp_result_free(&r);
+	return 0;
+}
+
+/* The probe's metrics into the run, its JSON beside the results. */
+static void
+probe_keep(struct sctx *s, const struct rprobe *p, const struct probe_out *po)
+{
+	char path[4096], e[ERR_LEN], name[160], f[300];
+
+	probe_metrics(s->run, po->doc, p->prefix);
+	if (po->migr == 1) {
 		/* downtime_ms is the migration's; the whole capture's longest
 		 * gap is kept under its own name */
 		snprintf(name, sizeof(name), "%scapture_max_gap_ms", p->prefix);
-		metrics_set(&s->run->r_metrics, name, capture_max_ms);
+		metrics_set(&s->run->r_metrics, name, po->capture_max_ms);
 		snprintf(name, sizeof(name), "%sdowntime_ms", p->prefix);
-		metrics_set(&s->run->r_metrics, name, (double)mg.g_len_ns /
+		metrics_set(&s->run->r_metrics, name, (double)po->mg.g_len_ns /
 		    1e6);
 		snprintf(name, sizeof(name), "%sdowntime_lost", p->prefix);
-		metrics_set(&s->run->r_metrics, name, (double)mlost);
+		metrics_set(&s->run->r_metrics, name, (double)po->mlost);
 	}
-	snprintf(path, sizeof(path), "%s/%s.json", outdir, rel);
-	if (json_write_file(path, doc, e) == 0) {
-		char f[300];
-
-		snprintf(f, sizeof(f), "%s.json", rel);
+	snprintf(path, sizeof(path), "%s/%s.json", s->rc->o->ro_outdir,
+	    po->rel);
+	if (json_write_file(path, po->doc, e) == 0) {
+		snprintf(f, sizeof(f), "%s.json", po->rel);
 		scen_add_artifact(s->sr, f);
 	} else
 		log_warnx("%s", e);
-	rc = 0;
-	cJSON_Delete(doc);
-	return rc;
+}
+
+/* Stop a probe and keep what it measured.  0, or -1 with err. */
+static int
+probe_finish(struct sctx *s, struct rprobe *p, char *err)
+{
+	struct probe_out po;
+	int r;
+
+	memset(&po, 0, sizeof(po));
+	snprintf(po.rel, sizeof(po.rel), "raw/%s-%zu-%s", s->sc->sc_name,
+	    s->runno, p->id);
+	if (p->ping != NULL)
+		r = ping_finish(s, p, &po, err);
+	else if (p->tcp != NULL)
+		r = tcp_finish(s, p, &po, err);
+	else
+		return 0;
+	if (r == -1)
+		return -1;
+	if (po.doc == NULL)
+		return err_set(err, "probe %s: out of memory", p->id);
+	probe_keep(s, p, &po);
+	cJSON_Delete(po.doc);
+	return 0;
 }
 
 static void
@@ -1521,6 +1595,81 @@ machine_note(struct rctx *rc, struct results *rs)
 	machine_from_platform(rs, have ? &ni : NULL, rc->accel_seen);
 }
 
+/* Which scenarios can run on this driver (unsup: a reason per scenario,
+ * "" = runnable); the lab comes up when a runnable one needs it. */
+static void
+runner_prepare(struct rctx *rc, const struct scenario *const *scen,
+    size_t n, char *unsup)
+{
+	char raw[4200];
+	size_t i, runnable = 0;
+	int needs_lab = 0;
+
+	for (i = 0; i < n; i++)
+		if (!scenario_unsupported(rc, scen[i], unsup + i * ERR_LEN)) {
+			runnable++;
+			needs_lab |= scen[i]->sc_uses_lab;
+		}
+	if (runnable == 0 || !needs_lab)
+		return;
+	snprintf(raw, sizeof(raw), "%s/raw", rc->o->ro_outdir);
+	if (mkdir(raw, 0755) == -1 && errno != EEXIST)
+		log_warn("%s", raw);
+	if (mkdir(rc->env.e_workdir, 0700) == -1 && errno != EEXIST)
+		log_warn("%s", rc->env.e_workdir);
+	rc->lab_ok = lab_bring_up(rc, rc->lab_err) == 0;
+}
+
+/* One scenario of the run into rs: unsupported (why), interrupted, the
+ * lab's error, or run. */
+static void
+runner_scenario(struct rctx *rc, const struct scenario *sc,
+    const char *why, struct results *rs)
+{
+	struct scen_result *sr = results_add_scenario(rs, sc->sc_name,
+	    sc->sc_row);
+	uint64_t t0 = clock_mono_ns();
+
+	rc->scen_name = sc->sc_name;
+	rc->scen_t0 = t0;
+	runner_conditions(sc, sr);
+	sr->s_has_load = loadavg(sr->s_load_before) == 0;
+	if (why[0] != '\0') {
+		sr->s_verdict = VERDICT_UNSUPPORTED;
+		results_set_str(&sr->s_reason, "%s", why);
+	} else if (runner_stop) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "interrupted");
+	} else if (sc->sc_uses_lab && !rc->lab_ok) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "%s", rc->lab_err);
+	} else
+		scenario_run(rc, sc, sr);
+	sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
+	sr->s_has_load = sr->s_has_load && loadavg(sr->s_load_after) == 0;
+	progress_done(rc, sr);
+}
+
+/* Teardown, whatever happened: VMs, the lab, the driver. */
+static void
+runner_teardown(struct rctx *rc)
+{
+	size_t i;
+
+	rc->scen_name = "teardown";
+	rc->cleaning = 1;
+	vms_teardown(rc);
+	lab_take_down(rc);
+	if (rc->o->ro_progress)
+		fprintf(stderr, "\r\033[K");
+	for (i = 0; i < rc->nvms; i++)
+		free(rc->vms[i]);
+	for (i = 0; i < PH_N; i++)
+		metrics_free(&rc->phase[i].metrics);
+	free(rc->topo);
+	driver_close(rc->drv);
+}
+
 int
 runner_run(const struct runner_opts *o, const struct scenario *const *scen,
     size_t n, struct results *rs, int *interrupted, char *err)
@@ -1528,8 +1677,8 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	struct sigaction sa, old_int, old_term;
 	struct rctx rc;
 	char *unsup = NULL, workdir[4096], bindir[4096];
-	size_t i, runnable = 0;
-	int needs_lab = 0, rcode = -1;
+	size_t i;
+	int rcode = -1;
 
 	memset(&rc, 0, sizeof(rc));
 	rc.o = o;
@@ -1551,74 +1700,22 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-
-	unsup = calloc(n ? n : 1, ERR_LEN);
-	if (unsup == NULL) {
+	if ((unsup = calloc(n ? n : 1, ERR_LEN)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (!scenario_unsupported(&rc, scen[i], unsup + i * ERR_LEN)) {
-			runnable++;
-			needs_lab |= scen[i]->sc_uses_lab;
-		}
-	if (runnable > 0 && needs_lab) {
-		char raw[4200];
-
-		snprintf(raw, sizeof(raw), "%s/raw", o->ro_outdir);
-		if (mkdir(raw, 0755) == -1 && errno != EEXIST)
-			log_warn("%s", raw);
-		if (mkdir(workdir, 0700) == -1 && errno != EEXIST)
-			log_warn("%s", workdir);
-		rc.lab_ok = lab_bring_up(&rc, rc.lab_err) == 0;
-	}
+	runner_prepare(&rc, scen, n, unsup);
 	for (i = 0; i < n; i++) {
-		const struct scenario *sc = scen[i];
-		struct scen_result *sr = results_add_scenario(rs, sc->sc_name,
-		    sc->sc_row);
-		uint64_t t0 = clock_mono_ns();
-
 		rc.idx = i;
-		rc.scen_name = sc->sc_name;
-		rc.scen_t0 = t0;
-		runner_conditions(sc, sr);
-		sr->s_has_load = loadavg(sr->s_load_before) == 0;
-		if (unsup[i * ERR_LEN] != '\0') {
-			sr->s_verdict = VERDICT_UNSUPPORTED;
-			results_set_str(&sr->s_reason, "%s", unsup +
-			    i * ERR_LEN);
-		} else if (runner_stop) {
-			sr->s_verdict = VERDICT_ERROR;
-			results_set_str(&sr->s_reason, "interrupted");
-		} else if (sc->sc_uses_lab && !rc.lab_ok) {
-			sr->s_verdict = VERDICT_ERROR;
-			results_set_str(&sr->s_reason, "%s", rc.lab_err);
-		} else
-			scenario_run(&rc, sc, sr);
-		sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
-		sr->s_has_load = sr->s_has_load &&
-		    loadavg(sr->s_load_after) == 0;
-		progress_done(&rc, sr);
+		runner_scenario(&rc, scen[i], unsup + i * ERR_LEN, rs);
 	}
 	platform_version(&rc, rs);
 	rcode = 0;
 	machine_note(&rc, rs);
 out:
-	/* Teardown, whatever happened. */
-	rc.scen_name = "teardown";
-	rc.cleaning = 1;
-	vms_teardown(&rc);
-	lab_take_down(&rc);
-	if (o->ro_progress)
-		fprintf(stderr, "\r\033[K");
+	runner_teardown(&rc);
 	*interrupted = runner_stop != 0;
 	free(unsup);
-	for (i = 0; i < rc.nvms; i++)
-		free(rc.vms[i]);
-	for (i = 0; i < PH_N; i++)
-		metrics_free(&rc.phase[i].metrics);
-	free(rc.topo);
-	driver_close(rc.drv);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return rcode;
