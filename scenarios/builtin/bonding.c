@@ -113,24 +113,33 @@ vsctl(const struct bonding_env *e, const char *node, const char *const *args,
 	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
 }
 
+/* One injection of the drill and when it happened. */
+struct event {
+	const char *ev_prefix;		/* metric names: "balance_tcp_plug" */
+	const char *ev_what;		/* "nic-unplug", "nic-plug" */
+	const char *ev_nic;		/* host A's NIC */
+	uint64_t ev_after;		/* ns to keep pinging after it */
+	uint64_t ev_lo, ev_hi;		/* it happened in [lo, hi], wall ns */
+};
+
 /*
  * The figures of one ping run (infix "" or "_host"): PREFIX_downtime_ms,
- * the gap between replies across the injection (it happened between lo
- * and hi, wall ns), PREFIX_gap_lost, the requests lost in that gap,
+ * the gap between replies across the injection (it happened between
+ * ev_lo and ev_hi), PREFIX_gap_lost, the requests lost in that gap,
  * PREFIX_lost, every loss of the run, and PREFIX_run_gap_ms, the longest
  * gap anywhere in the run (the load's scheduling stalls included).
  */
 static int
-record(struct metrics *m, const char *prefix, const char *infix,
-    const struct probe_ping_result *r, uint64_t lo, uint64_t hi,
-    double *downtime, char *err)
+record(struct metrics *m, const struct event *ev, const char *infix,
+    const struct probe_ping_result *r, double *downtime, char *err)
 {
+	const char *prefix = ev->ev_prefix;
 	struct stats_gap g;
 	uint64_t lost;
 	char name[128];
 
-	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, lo, hi, &g,
-	    &lost, err) < 0)
+	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, ev->ev_lo,
+	    ev->ev_hi, &g, &lost, err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s%s_gap_lost", prefix, infix);
 	metrics_set(m, name, (double)lost);
@@ -151,14 +160,13 @@ record(struct metrics *m, const char *prefix, const char *infix,
  */
 static int
 ping_event(const struct bonding_env *e, const struct bonding_params *p,
-    const char *prefix, const char *what, const char *nic, uint64_t after,
-    struct metrics *m, char *err)
+    struct event *ev, struct metrics *m, char *err)
 {
+	const char *what = ev->ev_what, *nic = ev->ev_nic;
 	struct probe_ping_opts o;
 	struct probe_ping_result rh, rv;
 	struct probe_ping *ph, *pv = NULL;
 	char e2[ERR_LEN];
-	uint64_t lo = 0, hi = 0;
 	double dh = 0, dv = 0;
 	int rc;
 
@@ -182,21 +190,20 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 	if (rc == 0) {
 		/* The cable is pulled somewhere in [lo, hi]: `hvlab inject`
 		 * took up to 1.5 s on this loaded machine. */
-		lo = clock_wall_ns();
+		ev->ev_lo = clock_wall_ns();
 		rc = inject(e, what, e->a->h_name, nic, err);
-		hi = clock_wall_ns();
+		ev->ev_hi = clock_wall_ns();
 	}
 	if (rc == 0)
-		nap(e, after);
+		nap(e, ev->ev_after);
 	if (probe_ping_stop(ph, &rh, rc == 0 ? err : e2) < 0)
 		rc = -1;
 	if (pv != NULL && probe_ping_stop(pv, &rv, rc == 0 ? err : e2) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = record(m, prefix, "_host", &rh, lo, hi, &dh, err);
+		rc = record(m, ev, "_host", &rh, &dh, err);
 	if (rc == 0)
-		rc = record(m, prefix, "", pv != NULL ? &rv : &rh, lo, hi, &dv,
-		    err);
+		rc = record(m, ev, "", pv != NULL ? &rv : &rh, &dv, err);
 	if (rc == 0) {
 		log_info("bonding: %s %s %s: host %llu of %llu lost, downtime "
 		    "%.1f ms (run's longest gap %.1f ms)", what, e->a->h_name,
@@ -265,6 +272,7 @@ drill(const struct bonding_env *e, const struct bonding_params *p,
     const char *mode, struct metrics *m, char *err)
 {
 	char pfx[64], key[96], nic[16], other[16];
+	struct event ev;
 	int rc;
 
 	if ((rc = set_mode(e, e->a->h_name, mode, err)) != 0)
@@ -280,18 +288,26 @@ drill(const struct bonding_env *e, const struct bonding_params *p,
 	for (char *c = pfx; *c; c++)
 		if (*c == '-')
 			*c = '_';
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_prefix = key;
 	snprintf(key, sizeof(key), "%s_unplug", pfx);
-	if (ping_event(e, p, key, "nic-unplug", nic, 2 * NS_PER_S, m,
-	    err) < 0)
+	ev.ev_what = "nic-unplug";
+	ev.ev_nic = nic;
+	ev.ev_after = 2 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	snprintf(key, sizeof(key), "%s_plug", pfx);
-	if (ping_event(e, p, key, "nic-plug", nic, 3 * NS_PER_S, m, err) < 0)
+	ev.ev_what = "nic-plug";
+	ev.ev_after = 3 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	if (members_enabled(e, e->a->h_name, err) < 0)
 		goto fail;
 	snprintf(key, sizeof(key), "%s_unplug2", pfx);
-	if (ping_event(e, p, key, "nic-unplug", other, 2 * NS_PER_S, m,
-	    err) < 0)
+	ev.ev_what = "nic-unplug";
+	ev.ev_nic = other;
+	ev.ev_after = 2 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	if (inject(e, "nic-plug", e->a->h_name, other, err) < 0)
 		return -1;

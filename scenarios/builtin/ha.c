@@ -350,6 +350,31 @@ vcpu_threads(int pid)
 	return n;
 }
 
+/* The first time two copies were seen: which processes, into seen2. */
+static void
+seen_two(struct sampler *s, const struct ha_proc *pr, size_t n,
+    const uint64_t *ns)
+{
+	size_t i, k, off = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!pr[i].p_match)
+			continue;
+		for (k = 0; k < s->nhosts && ns[k] != pr[i].p_ns; k++)
+			;
+		if (k == s->nhosts)
+			continue;
+		off += (size_t)snprintf(s->seen2 + off, off <
+		    sizeof(s->seen2) ? sizeof(s->seen2) - off : 0,
+		    "%s%s pid %d ppid %d", off ? ", " : "",
+		    s->e->env->e_hosts[k].h_name, pr[i].p_pid, pr[i].p_ppid);
+		if (off >= sizeof(s->seen2))
+			break;
+	}
+}
+
+/* One scan of /proc: the VM's running copies per lab host into per;
+ * the total, or -1. */
 static int
 sample_once(struct sampler *s, int *per)
 {
@@ -409,26 +434,8 @@ sample_once(struct sampler *s, int *per)
 	}
 	closedir(d);
 	total = ha_count_copies(pr, n, ns, s->nhosts, per);
-	if (total > 1 && s->seen2[0] == '\0') {
-		/* the first time two were seen: which processes */
-		size_t k, off = 0;
-
-		for (i = 0; i < n; i++) {
-			if (!pr[i].p_match)
-				continue;
-			for (k = 0; k < s->nhosts && ns[k] != pr[i].p_ns; k++)
-				;
-			if (k == s->nhosts)
-				continue;
-			off += (size_t)snprintf(s->seen2 + off, off <
-			    sizeof(s->seen2) ? sizeof(s->seen2) - off : 0,
-			    "%s%s pid %d ppid %d", off ? ", " : "",
-			    s->e->env->e_hosts[k].h_name, pr[i].p_pid,
-			    pr[i].p_ppid);
-			if (off >= sizeof(s->seen2))
-				break;
-		}
-	}
+	if (total > 1 && s->seen2[0] == '\0')
+		seen_two(s, pr, n, ns);
 	free(pr);
 	return total;
 }
