@@ -1528,7 +1528,11 @@ loadavg(double v[3])
 	return n == 3 ? 0 : -1;
 }
 
-void
+/*
+ * The conditions a scenario ran under, into its result: its bounds (as
+ * "downtime_ms_max") and its parameters (never metrics).
+ */
+static void
 runner_conditions(const struct scenario *sc, struct scen_result *sr)
 {
 	char key[SUITE_NAME_MAX + 8];

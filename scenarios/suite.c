@@ -26,14 +26,20 @@
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
 #define REPEAT_MAX 100
 
-const char *const suite_features[] = {
+static const struct step_def *step_def_find(const char *action);
+static int suite_builtin_known(const char *name);
+static int suite_feature_known(const char *name);
+
+/* The features a scenario's `needs` may name. */
+static const char *const suite_features[] = {
 	"install", "cluster", "storage", "vm", "migrate", "live-migrate",
 	"network", "snapshot", "backup", "restore", "clone", "template",
 	"export", "import", "ha", "metrics", "balance", "bonding",
 	"containers", NULL
 };
 
-const char *const suite_builtins[] = {
+/* The built-in scenario names (scenarios/builtin/builtin.c runs them). */
+static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	NULL
@@ -43,8 +49,8 @@ const char *const suite_builtins[] = {
  * What each built-in scenario measures (fnmatch(3) patterns), so that a
  * bound on a metric it never produces is an error at load time, not a
  * row that fails "not measured" at the end of a run.  Kept beside the
- * code that sets them: runner.c (phases, architecture, virt-methods,
- * guest-os, resources, network), bonding.c, ha.c.
+ * code that sets them: runner.c (the set-up phases) and
+ * scenarios/builtin/ (one file per row).
  */
 static const char *const m_install[] = { "install_s", "steps", "hosts",
 	NULL };
@@ -156,7 +162,7 @@ scenario_measures(const struct scenario *sc, const char *metric)
  * The step vocabulary.  Each action's handler lives in runner.c; the
  * loader only checks names and parameter types.
  */
-const struct step_def step_defs[] = {
+static const struct step_def step_defs[] = {
 	{ "platform.install", "install the platform on every lab host",
 	    { { "hosts", SP_LIST, 0 }, { NULL, 0, 0 } } },
 	{ "cluster.form", "form a cluster of the lab hosts",
@@ -1223,7 +1229,7 @@ step_param_get(const struct step_param *p, size_t n, const char *key)
 	return NULL;
 }
 
-const struct step_def *
+static const struct step_def *
 step_def_find(const char *action)
 {
 	const struct step_def *sd;
@@ -1234,7 +1240,7 @@ step_def_find(const char *action)
 	return NULL;
 }
 
-int
+static int
 suite_builtin_known(const char *name)
 {
 	size_t i;
@@ -1245,7 +1251,7 @@ suite_builtin_known(const char *name)
 	return 0;
 }
 
-int
+static int
 suite_feature_known(const char *name)
 {
 	size_t i;

@@ -211,12 +211,12 @@ int drv_parse_utc(const char *s, uint64_t *wall_ns);
 /* Why a platform lacks a feature, shown in the report's cell. */
 struct drv_reason {
 	const char *r_feature;		/* "ha", ... */
-	const char *r_reason;		/* "comes with issue 9 (HA)" */
+	const char *r_reason;		/* "hvd has no snapshots yet" */
 };
 
 struct driver_ops {
 	const char *name;		/* "ref" */
-	/* Reason used for NULL operations ("... comes in issue N"), and
+	/* Reason used for NULL operations ("not in hvd yet"), and
 	 * per-feature reasons (NULL-terminated, may be NULL) first. */
 	const char *unsupported_reason;
 	const struct drv_reason *reasons;
@@ -338,11 +338,6 @@ struct driver {
 	 * after an operation: the operation's steps, measured. */
 	unsigned long d_calls;
 };
-
-/* The drivers hvlab knows ("ref"; later "proxmox", "xcpng"). */
-const struct driver_ops *driver_find(const char *name);
-/* Comma-separated names, for messages. */
-const char *driver_names(void);
 
 /* 0 when a driver called name exists, else -1 with err. */
 int driver_check_platform(const char *name, char *err);

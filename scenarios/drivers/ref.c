@@ -3,7 +3,7 @@
  * HTTPS REST API (common/http.h), exactly as the proxmox driver will speak
  * to PVE: the runner never touches hvd's files or processes.
  *
- * STATE (checked against hvd's code, platform/api_*.c, on 2026-11-26):
+ * What it asks of hvd (platform/api_*.c):
  *  - host_install writes /etc/hvd/hvd.conf on the host's disk, adds a
  *    `daemon` line to the host's services file (docs/lab.md: the lab's
  *    installer interface, so hvd comes back after a power cycle), starts
@@ -1195,8 +1195,8 @@ static const struct drv_reason ref_reasons[] = {
 };
 
 /* Bond mode of the host's bond0 through hvd's network API, LACP active
- * and fast like the lab's switch, rebalancing every second (issue 8;
- * docs/bonding.md). */
+ * and fast like the lab's switch, rebalancing every second
+ * (docs/bonding.md). */
 static int
 ref_bond_set(struct driver *d, const char *host, const char *mode,
     struct drv_task *t, char *err)
@@ -1212,7 +1212,7 @@ ref_bond_set(struct driver *d, const char *host, const char *mode,
 	cJSON_AddStringToObject(ch, "lacp_time", "fast");
 	/* Flows move between members every second, not OVS's 10 s: new
 	 * flows otherwise share one member until the next rebalance
-	 * (measured: 4 flows on one of two links; docs/bonding.md). */
+	 * (docs/bonding.md). */
 	cJSON_AddNumberToObject(ch, "rebalance_ms", 1000);
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
 	return ref_task(d, "POST", path, b, t, err);
