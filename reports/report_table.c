@@ -113,8 +113,8 @@ key_figures(const struct figs *fg, int max, char *buf, size_t len)
 	size_t i, k;
 
 	buf[0] = '\0';
-	/* NIC bonding (scenarios/bonding.c): per mode unplug downtime and
-	 * the aggregated throughput, as one figure. */
+	/* NIC bonding (scenarios/builtin/bonding.c): per mode unplug downtime
+	 * and the aggregated throughput, as one figure. */
 	if (metrics_get(ms, "active_backup_unplug_downtime_ms", &x) == 0) {
 		static const char *const bk[] = {
 			"active_backup_unplug_downtime_ms",
@@ -136,7 +136,7 @@ key_figures(const struct figs *fg, int max, char *buf, size_t len)
 		    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
 		return;
 	}
-	/* High availability (scenarios/ha.c): the failover split into
+	/* High availability (scenarios/builtin/ha.c): the failover split into
 	 * the platform's detection and the boot, lost writes, copies. */
 	if (metrics_get(ms, "failover_s", &x) == 0 &&
 	    metrics_get(ms, "detect_s", &y) == 0) {

@@ -48,12 +48,6 @@ enum verdict runner_check_bounds(const struct bound *b, size_t nb,
     const struct metrics *ms, char *reason, size_t len);
 
 /*
- * The conditions a scenario ran under, into its result: its bounds (as
- * "downtime_ms_max") and its parameters (never metrics).
- */
-void runner_conditions(const struct scenario *sc, struct scen_result *sr);
-
-/*
  * A run's verdict from bounds: a run that passed its steps (r_verdict
  * PASS or FAIL) becomes FAIL with the violations as its reason when its
  * own metrics break a bound, else PASS; errored and unsupported runs are

@@ -1,6 +1,6 @@
 /*
- * check_ha.c - the HA scenario's pure parts (scenarios/ha.c): its params,
- * the failover figures from the platform's recovery log and a ping
+ * check_ha.c - the HA scenario's pure parts (scenarios/builtin/ha.c): its
+ * params, the failover figures from the platform's recovery log and a ping
  * timeline, counting running copies of a VM per pid namespace; and the
  * drivers' UTC time parser (scenarios/drivers/driver.c).
  */
@@ -9,7 +9,7 @@
 #include "check_suites.h"
 #include "clock.h"
 #include "err.h"
-#include "scenarios/ha.h"
+#include "scenarios/builtin/ha.h"
 
 #define T0 1764145157000000000ULL	/* some wall time, ns */
 #define S(x) ((uint64_t)((x) * 1e9))

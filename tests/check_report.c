@@ -58,7 +58,7 @@ static const struct {
 	{ "tcp_survived=0", "TCP broken" },
 	{ "install_s=12.25,hosts=3", "3 hosts, 12.2 s to install" },
 	{ "foo_bytes=1024,bar_s=0.25", "foo_bytes 1024, bar_s 0.25" },
-	/* the HA drill (scenarios/ha.c) */
+	/* the HA drill (scenarios/builtin/ha.c) */
 	{ "lost_acked_writes=0,detect_s=6.3,restart_s=7.3,failover_s=9.1,"
 	    "boot_s=2.8,max_running_copies=1",
 	    "failover 9.1 s (detect 6.3 s, boot 2.8 s), 0 lost writes, "

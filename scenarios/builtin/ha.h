@@ -120,40 +120,4 @@ struct ha_proc {
 int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per);
 
-/* What the runner lends the scenario. */
-struct ha_env {
-	struct driver *drv;
-	const struct drv_env *env;	/* hosts, station netns, e_exec */
-	const char *self;		/* the hvlab binary (inject) */
-	const char *lab;		/* lab name */
-	const char *lab_state;		/* the lab's state directory */
-	const char *outdir;		/* results directory */
-	const char *scen;		/* scenario name (file names) */
-	size_t runno;
-	const char *vm;			/* the VM's name */
-	/*
-	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
-	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
-	 */
-	int (*guest)(void *arg, const char *vm, int vlan,
-	    struct drv_vm_spec *sp, char *cmdline, size_t len, char *addr,
-	    size_t alen, char *err);
-	/* The runner's list of VMs to remove at teardown. */
-	void (*track)(void *arg, const char *vm, int add);
-	/* Progress line. */
-	void (*progress)(void *arg, const char *text);
-	void *arg;
-	volatile int *stop;		/* non-zero: end early */
-};
-
-/*
- * One drill.  Metrics go to run->r_metrics, the failover timeline (ping
- * CSV under raw/, events) to run and sr's artifacts, a summary to
- * run->r_reason.  Returns 0, -1 with err, or DRIVER_UNSUPPORTED.  The
- * lab is restored (host powered on, partition healed), the HA resource
- * removed and the VM deleted before it returns, whatever happened.
- */
-int ha_run(const struct ha_env *e, const struct ha_params *p,
-    struct run *run, struct scen_result *sr, char *err);
-
 #endif
