@@ -51,7 +51,7 @@ awk '{ print } /^scenarios:$/ {
 	print "    needs: [install, cluster, storage, vm, ha]"
 	print "    params: {fault: unplug}"
 	print ""
-}' >"$TMP/ha.yaml"
+}' "$top/scenarios.yaml" >"$TMP/ha.yaml"
 out=$("$HVLAB" run -n -f "$TMP/ha.yaml" 2>&1)
 check "run -n accepts the file" test "$out" = "configuration OK"
 
