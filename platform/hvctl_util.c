@@ -88,6 +88,15 @@ hvctl_call(const char *method, const char *path, const cJSON *body,
 	return rc;
 }
 
+int
+hvctl_num(const char *s, long *out)
+{
+	char *end;
+
+	*out = strtol(s, &end, 10);
+	return *s == '\0' || *end != '\0' ? -1 : 0;
+}
+
 const char *
 hvctl_str(const cJSON *o, const char *key)
 {

@@ -12,7 +12,7 @@ VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \
 PLATFORM_SRCS += $(VM_SRCS)
 HVCTL_MAIN    := platform/hvctl.c
 HVCTL_SRCS    := platform/hvctl_util.c platform/hvctl_cluster.c \
-	platform/hvctl_vm.c
+	platform/hvctl_vm.c platform/hvctl_pool.c platform/hvctl_net.c
 
 # Test drivers for the VM layer (integration tests, bench/bench_migrate.sh):
 # built on demand, not installed.
