@@ -12,6 +12,7 @@
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/task.h"
 
 static int
@@ -218,7 +219,7 @@ h_tokens(struct api_req *r)
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	if (etcd_list(cluster_etcd(r->rq_cl), AUTH_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(cluster_etcd(r->rq_cl), KEY_TOKENS, &kvs, &n, err) != 0)
 		return api_error(r, 503, NULL, "%s", err);
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -271,7 +272,7 @@ h_token_delete(struct api_req *r)
 	if (strlen(r->rq_params[0]) != AUTH_ID_LEN)
 		return api_error(r, 404, NULL, "no token '%s'",
 		    r->rq_params[0]);
-	snprintf(key, sizeof(key), "%s%s", AUTH_PREFIX, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_TOKENS, r->rq_params[0]);
 	if ((n = etcd_delete(cluster_etcd(r->rq_cl), key, 0, err)) < 0)
 		return api_error(r, 503, NULL, "%s", err);
 	if (n == 0)

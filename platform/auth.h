@@ -25,7 +25,6 @@ enum auth_role {
 #define AUTH_SECRET_LEN	64		/* hex digits */
 #define AUTH_TOKEN_LEN	(4 + AUTH_ID_LEN + 1 + AUTH_SECRET_LEN + 1)
 #define AUTH_HASH_LEN	65		/* hex SHA-256 + NUL */
-#define AUTH_PREFIX	"/hvd/tokens/"
 
 const char *auth_role_name(enum auth_role r);
 /* "admin"|"operator"|"audit" -> role, AUTH_NONE when unknown. */

@@ -29,6 +29,7 @@
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/pki.h"
 #include "platform/task.h"
 
@@ -443,7 +444,7 @@ register_node(struct cluster *cl, char *err)
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	snprintf(key, sizeof(key), "%s%s", cf->cf_witness ?
-	    CLUSTER_WITNESSES : CLUSTER_NODES, cf->cf_node);
+	    KEY_WITNESSES : KEY_NODES, cf->cf_node);
 	rc = s ? etcd_put(cl->cl_etcd, key, s, 0, err) : -1;
 	free(s);
 	return rc;
@@ -530,7 +531,7 @@ lease_main(void *arg)
 			} else {
 				snprintf(key, sizeof(key), "%s%s",
 				    cl->cl_cf.cf_witness ?
-				    CLUSTER_WITNESS_ALIVE : CLUSTER_ALIVE,
+				    KEY_WITNESS_ALIVE : KEY_ALIVE,
 				    cl->cl_cf.cf_node);
 				clock_format_wall(clock_wall_ns(), ts,
 				    sizeof(ts));
@@ -737,8 +738,8 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	o = NULL;
-	if (s == NULL || etcd_put(cl->cl_etcd, "/hvd/cluster", s, 0, err) != 0 ||
-	    etcd_put(cl->cl_etcd, "/hvd/pki/ca_key", cakey, 0, err) != 0 ||
+	if (s == NULL || etcd_put(cl->cl_etcd, KEY_CLUSTER, s, 0, err) != 0 ||
+	    etcd_put(cl->cl_etcd, KEY_CA_KEY, cakey, 0, err) != 0 ||
 	    auth_create(cl->cl_etcd, AUTH_ADMIN, "created by cluster create",
 	    token, tid, err) != 0)
 		goto fail;
@@ -964,9 +965,9 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 	peer_url(purl, sizeof(purl), address, peer_port);
 	pthread_mutex_lock(&cl->cl_join_mu);
 	*status = 503;
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, name);
 	if ((r = etcd_get(cl->cl_etcd, key, &kv, err)) < 0 ||
-	    etcd_list(cl->cl_etcd, CLUSTER_WITNESSES, &wit, &nw, err) != 0 ||
+	    etcd_list(cl->cl_etcd, KEY_WITNESSES, &wit, &nw, err) != 0 ||
 	    etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
 		goto out;
 	*status = 409;
@@ -976,7 +977,7 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 		goto out;
 	}
 	for (i = 0; i < nw; i++) {
-		const char *wn = wit[i].kv_key + strlen(CLUSTER_WITNESSES);
+		const char *wn = wit[i].kv_key + strlen(KEY_WITNESSES);
 
 		if (strcmp(wn, name) == 0) {
 			err_set(err, "the cluster's witness is named '%s'",
@@ -1003,7 +1004,7 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 	n = 0;
 	etcd_kv_clear(&kv);
 	*status = 503;
-	if (etcd_get(cl->cl_etcd, "/hvd/pki/ca_key", &kv, err) != 1) {
+	if (etcd_get(cl->cl_etcd, KEY_CA_KEY, &kv, err) != 1) {
 		err_set(err, "the cluster CA key is not in etcd");
 		goto out;
 	}
@@ -1061,8 +1062,8 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
     char *err)
 {
 	struct etcd_member *m = NULL;
-	static const char *const prefixes[] = { CLUSTER_NODES, CLUSTER_ALIVE,
-	    CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE };
+	static const char *const prefixes[] = { KEY_NODES, KEY_ALIVE,
+	    KEY_WITNESSES, KEY_WITNESS_ALIVE };
 	size_t n = 0, i;
 	char key[128];
 	uint64_t end;
@@ -1129,7 +1130,7 @@ out:
 	return rc;
 }
 
-/* Records under prefix (CLUSTER_NODES or CLUSTER_WITNESSES) with their
+/* Records under prefix (KEY_NODES or KEY_WITNESSES) with their
  * state from the leases under alive_prefix, as a JSON array. */
 static int
 records_json(struct cluster *cl, const char *prefix, const char *alive_prefix,
@@ -1172,7 +1173,7 @@ records_json(struct cluster *cl, const char *prefix, const char *alive_prefix,
 static int
 nodes_json(struct cluster *cl, cJSON **out, char *err)
 {
-	return records_json(cl, CLUSTER_NODES, CLUSTER_ALIVE, out, err);
+	return records_json(cl, KEY_NODES, KEY_ALIVE, out, err);
 }
 
 int
@@ -1214,7 +1215,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	 * short timeout keeps status quick when there is none. */
 	fast = etcd_new(cl->cl_etcd_url, 2500, err);
 	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
-	    records_json(cl, CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE, &wits,
+	    records_json(cl, KEY_WITNESSES, KEY_WITNESS_ALIVE, &wits,
 	    e2) == 0 && etcd_member_list(fast, &m, &n, e2) == 0;
 	cJSON_AddBoolToObject(o, "quorate", quorate);
 	if (!quorate)
@@ -1277,7 +1278,7 @@ cluster_node_info(struct cluster *cl, const char *name, char *address,
 	const char *a = NULL;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, name);
 	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) != 1)
 		return rc;
 	rc = -1;
@@ -1287,7 +1288,7 @@ cluster_node_info(struct cluster *cl, const char *name, char *address,
 	if (address)
 		snprintf(address, len, "%s", a);
 	etcd_kv_clear(&kv);
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_ALIVE, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_ALIVE, name);
 	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) < 0)
 		goto out;
 	*online = rc == 1;

@@ -40,10 +40,6 @@ enum cluster_state {
 	CLUSTER_ACTIVE,
 };
 
-#define CLUSTER_NODES	"/hvd/nodes/"
-#define CLUSTER_ALIVE	"/hvd/alive/"
-#define CLUSTER_WITNESSES	"/hvd/witnesses/"
-#define CLUSTER_WITNESS_ALIVE	"/hvd/witness-alive/"
 
 /* Load local state.  NULL + err on a broken state file. */
 struct cluster *cluster_new(const struct hvd_config *cf, char *err);

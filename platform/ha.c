@@ -37,6 +37,7 @@
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha.h"
+#include "platform/keys.h"
 #include "platform/task.h"
 #include "platform/vmops.h"
 
@@ -45,16 +46,6 @@
 #define HA_DEF_FENCE	4.0
 #define HA_DEF_MARGIN	1.0
 
-#define K_SETTINGS	"/hvd/ha/settings"
-#define K_ALIVE		"/hvd/ha/alive/"
-#define K_MANAGER	"/hvd/ha/manager"
-#define K_RES		"/hvd/ha/resources/"
-#define K_GROUPS	"/hvd/ha/groups/"
-#define K_STATUS	"/hvd/ha/status/"
-#define K_VMS		"/hvd/vms/"
-#define K_VMSTATE	"/hvd/vmstate/"
-#define K_NODEALIVE	"/hvd/alive/"
-#define K_VMLOCK	"/hvd/locks/vms/"
 
 #define HA_MAX_NAMES	256
 #define HA_NAME		64
@@ -205,7 +196,7 @@ settings_load(struct etcd *e, struct ha_settings *s, char *err)
 	int r;
 
 	ha_settings_default(s);
-	if ((r = etcd_get(e, K_SETTINGS, &kv, err)) <= 0)
+	if ((r = etcd_get(e, KEY_HA_SETTINGS, &kv, err)) <= 0)
 		return r;
 	o = json_parse_buf(kv.kv_val, kv.kv_len, err);
 	etcd_kv_clear(&kv);
@@ -428,14 +419,14 @@ names_refresh(struct ha *h, struct etcd *e)
 	pthread_mutex_lock(&h->h_mu);
 	gen = h->h_names_gen;
 	pthread_mutex_unlock(&h->h_mu);
-	if (etcd_list(e, K_RES, &kvs, &n, NULL) != 0)
+	if (etcd_list(e, KEY_HA_RESOURCES, &kvs, &n, NULL) != 0)
 		return;
 	pthread_mutex_lock(&h->h_mu);
 	if (gen == h->h_names_gen) {
 		h->h_nvms = 0;
 		for (i = 0; i < n && h->h_nvms < HA_MAX_NAMES; i++)
 			snprintf(h->h_vms[h->h_nvms++], HA_NAME, "%s",
-			    kvs[i].kv_key + strlen(K_RES));
+			    kvs[i].kv_key + strlen(KEY_HA_RESOURCES));
 	}
 	pthread_mutex_unlock(&h->h_mu);
 	etcd_kvs_free(kvs, n);
@@ -458,7 +449,7 @@ start_guard(void *arg, const char *vm, char *err)
 	uint64_t now;
 	int r, i, have = 0, rc = -1;
 
-	snprintf(key, sizeof(key), "%s%s", K_RES, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_RESOURCES, vm);
 	r = etcd_get(cluster_etcd(h->h_cl), key, &kv, err);
 	if (r < 0)
 		return err_prefix(err, "HA: is %s an HA resource", vm);
@@ -560,7 +551,7 @@ lease_main(void *arg)
 				log_warnx("HA lease: %s", err);
 				lease = 0;
 			} else {
-				snprintf(key, sizeof(key), "%s%s", K_ALIVE,
+				snprintf(key, sizeof(key), "%s%s", KEY_HA_ALIVE,
 				    h->h_cf.cf_node);
 				clock_format_wall(clock_wall_ns(), ts,
 				    sizeof(ts));
@@ -638,14 +629,14 @@ static int
 snap_take(struct etcd *e, struct snap *s, char *err)
 {
 	memset(s, 0, sizeof(*s));
-	if (etcd_list(e, K_ALIVE, &s->alive, &s->alive_n, err) != 0 ||
-	    etcd_list(e, K_NODEALIVE, &s->nalive, &s->nalive_n, err) != 0 ||
-	    etcd_list(e, K_RES, &s->res, &s->res_n, err) != 0 ||
-	    etcd_list(e, K_VMS, &s->vms, &s->vms_n, err) != 0 ||
-	    etcd_list(e, K_VMSTATE, &s->vst, &s->vst_n, err) != 0 ||
-	    etcd_list(e, K_STATUS, &s->st, &s->st_n, err) != 0 ||
-	    etcd_list(e, K_GROUPS, &s->grp, &s->grp_n, err) != 0 ||
-	    etcd_list(e, K_VMLOCK, &s->locks, &s->locks_n, err) != 0) {
+	if (etcd_list(e, KEY_HA_ALIVE, &s->alive, &s->alive_n, err) != 0 ||
+	    etcd_list(e, KEY_ALIVE, &s->nalive, &s->nalive_n, err) != 0 ||
+	    etcd_list(e, KEY_HA_RESOURCES, &s->res, &s->res_n, err) != 0 ||
+	    etcd_list(e, KEY_VMS, &s->vms, &s->vms_n, err) != 0 ||
+	    etcd_list(e, KEY_VMSTATE, &s->vst, &s->vst_n, err) != 0 ||
+	    etcd_list(e, KEY_HA_STATUS, &s->st, &s->st_n, err) != 0 ||
+	    etcd_list(e, KEY_HA_GROUPS, &s->grp, &s->grp_n, err) != 0 ||
+	    etcd_list(e, KEY_VM_LOCKS, &s->locks, &s->locks_n, err) != 0) {
 		snap_free(s);
 		return -1;
 	}
@@ -689,7 +680,7 @@ jint(const cJSON *o, const char *key, int def)
 static int
 node_ha_alive(const struct snap *s, const char *node)
 {
-	return kv_find(s->alive, s->alive_n, K_ALIVE, node) != NULL;
+	return kv_find(s->alive, s->alive_n, KEY_HA_ALIVE, node) != NULL;
 }
 
 static struct ha_mem *
@@ -768,7 +759,7 @@ st_write(struct etcd *e, const char *vm, const cJSON *st, int64_t rev)
 	char key[128], err[ERR_LEN], *s;
 	int r;
 
-	snprintf(key, sizeof(key), "%s%s", K_STATUS, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_STATUS, vm);
 	if ((s = cJSON_PrintUnformatted(st)) == NULL)
 		return -1;
 	r = rev == 0 ? etcd_create(e, key, s, 0, err) :
@@ -809,7 +800,7 @@ move_vm(struct ha *h, struct etcd *e, const struct snap *s, const char *vm,
 		return err_set(err, "VM %s: unreadable record", vm);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "node");
 	cJSON_AddStringToObject(rec, "node", target);
-	snprintf(key, sizeof(key), "%s%s", K_VMS, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, vm);
 	txt = cJSON_PrintUnformatted(rec);
 	cJSON_Delete(rec);
 	if (txt == NULL)
@@ -826,13 +817,13 @@ move_vm(struct ha *h, struct etcd *e, const struct snap *s, const char *vm,
 	cJSON_AddStringToObject(o, "by", "ha");
 	txt = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	snprintf(key, sizeof(key), "%s%s", K_VMSTATE, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, vm);
 	if (txt == NULL || etcd_put(e, key, txt, 0, err) != 0) {
 		free(txt);
 		return -1;
 	}
 	free(txt);
-	if ((lk = kv_find(s->locks, s->locks_n, K_VMLOCK, vm)) != NULL) {
+	if ((lk = kv_find(s->locks, s->locks_n, KEY_VM_LOCKS, vm)) != NULL) {
 		cJSON *l = kv_json(lk);
 
 		if (strcmp(jstr(l, "node", ""), from) == 0)
@@ -853,8 +844,8 @@ candidates(const struct snap *s, const char **names, int *load, int max)
 	cJSON *o;
 
 	for (i = 0; i < s->alive_n && n < max - 1; i++) {
-		nm = s->alive[i].kv_key + strlen(K_ALIVE);
-		if (!kv_find(s->nalive, s->nalive_n, K_NODEALIVE, nm))
+		nm = s->alive[i].kv_key + strlen(KEY_HA_ALIVE);
+		if (!kv_find(s->nalive, s->nalive_n, KEY_ALIVE, nm))
 			continue;
 		names[n] = nm;
 		load[n] = 0;
@@ -887,7 +878,7 @@ relocate(struct ha *h, struct etcd *e, const struct snap *s,
 
 	candidates(s, names, load, HA_MAX_NAMES + 1);
 	if (*gname)
-		grp = kv_json(kv_find(s->grp, s->grp_n, K_GROUPS, gname));
+		grp = kv_json(kv_find(s->grp, s->grp_n, KEY_HA_GROUPS, gname));
 	r = ha_pick_node(names, load, grp, exclude, target, sizeof(target));
 	cJSON_Delete(grp);
 	if (!r) {
@@ -922,7 +913,7 @@ relocate(struct ha *h, struct etcd *e, const struct snap *s,
 	{
 		struct etcd_kv kv;
 
-		snprintf(err, sizeof(err), "%s%s", K_STATUS, vm);
+		snprintf(err, sizeof(err), "%s%s", KEY_HA_STATUS, vm);
 		if (etcd_get(e, err, &kv, NULL) == 1) {
 			st_set(st, "task", id);
 			st_log(st, "start-queued", "node", target, "task", id);
@@ -936,7 +927,7 @@ static void
 manage_one(struct ha *h, struct etcd *e, const struct snap *s,
     const struct etcd_kv *reskv)
 {
-	const char *vm = reskv->kv_key + strlen(K_RES);
+	const char *vm = reskv->kv_key + strlen(KEY_HA_RESOURCES);
 	struct etcd_kv *rkv, *skv, *vkv;
 	cJSON *res = NULL, *rec = NULL, *st = NULL, *vst = NULL, *t = NULL;
 	char owner[HA_NAME], err[ERR_LEN], id[TASK_ID_LEN], ago[32];
@@ -952,12 +943,12 @@ manage_one(struct ha *h, struct etcd *e, const struct snap *s,
 	pthread_mutex_unlock(&h->h_mu);
 	res = kv_json(reskv);
 	want = jstr(res, "state", "started");
-	skv = kv_find(s->st, s->st_n, K_STATUS, vm);
+	skv = kv_find(s->st, s->st_n, KEY_HA_STATUS, vm);
 	strev = skv ? skv->kv_mod_rev : 0;
 	if ((st = kv_json(skv)) == NULL)
 		st = cJSON_CreateObject();
 	sstate = jstr(st, "state", "");
-	if ((rkv = kv_find(s->vms, s->vms_n, K_VMS, vm)) == NULL ||
+	if ((rkv = kv_find(s->vms, s->vms_n, KEY_VMS, vm)) == NULL ||
 	    (rec = kv_json(rkv)) == NULL) {
 		if (strcmp(sstate, "error") != 0) {
 			st_set(st, "state", "error");
@@ -967,7 +958,7 @@ manage_one(struct ha *h, struct etcd *e, const struct snap *s,
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", jstr(rec, "node", ""));
-	vkv = kv_find(s->vst, s->vst_n, K_VMSTATE, vm);
+	vkv = kv_find(s->vst, s->vst_n, KEY_VMSTATE, vm);
 	vst = kv_json(vkv);
 	vstate = jstr(vst, "state", "stopped");
 	/* a state written by an earlier owner (e.g. a fenced node's hvd
@@ -1084,7 +1075,7 @@ manage_one(struct ha *h, struct etcd *e, const struct snap *s,
 				st_write(e, vm, st, strev);
 			}
 		} else if (strcmp(vstate, "stopped") == 0 &&
-		    !kv_find(s->locks, s->locks_n, K_VMLOCK, vm) &&
+		    !kv_find(s->locks, s->locks_n, KEY_VM_LOCKS, vm) &&
 		    queue_start(h, vm, id, err) == 0) {
 			st_set(st, "state", "starting");
 			st_set(st, "node", owner);
@@ -1109,7 +1100,7 @@ manage_one(struct ha *h, struct etcd *e, const struct snap *s,
 
 			snprintf(user, sizeof(user), "ha-manager@%s",
 			    h->h_cf.cf_node);
-			if (!kv_find(s->locks, s->locks_n, K_VMLOCK, vm) &&
+			if (!kv_find(s->locks, s->locks_n, KEY_VM_LOCKS, vm) &&
 			    vmops_action(h->h_v, vm, "stop", NULL, user, id,
 			    &status, field, err) == 0) {
 				st_set(st, "state", "stopping");
@@ -1168,13 +1159,13 @@ mgr_main(void *arg)
 		leader = 0;
 		if (lease != 0 && cluster_state(h->h_cl) == CLUSTER_ACTIVE &&
 		    (e = cluster_etcd(h->h_cl)) != NULL) {
-			r = etcd_get(e, K_MANAGER, &kv, err);
+			r = etcd_get(e, KEY_HA_MANAGER, &kv, err);
 			if (r == 0) {
 				clock_format_wall(clock_wall_ns(), ts,
 				    sizeof(ts));
 				snprintf(val, sizeof(val), "{\"node\":\"%s\","
 				    "\"since\":\"%s\"}", h->h_cf.cf_node, ts);
-				if (etcd_create(e, K_MANAGER, val, lease,
+				if (etcd_create(e, KEY_HA_MANAGER, val, lease,
 				    err) == 1)
 					leader = 1;
 			} else if (r == 1) {
@@ -1301,7 +1292,7 @@ h_status(struct api_req *r)
 	if (snap_take(e, &s, err) != 0)
 		return api_error(r, 503, NULL, "%s", err);
 	out = cJSON_CreateObject();
-	if (etcd_get(e, K_MANAGER, &kv, NULL) == 1) {
+	if (etcd_get(e, KEY_HA_MANAGER, &kv, NULL) == 1) {
 		cJSON_AddItemToObject(out, "manager", kv_json(&kv));
 		etcd_kv_clear(&kv);
 	} else
@@ -1311,7 +1302,7 @@ h_status(struct api_req *r)
 	cJSON_AddItemToObject(out, "settings", settings_json(&set));
 	arr = cJSON_AddArrayToObject(out, "nodes");
 	for (i = 0; i < s.nalive_n; i++) {
-		const char *nm = s.nalive[i].kv_key + strlen(K_NODEALIVE);
+		const char *nm = s.nalive[i].kv_key + strlen(KEY_ALIVE);
 
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", nm);
@@ -1320,9 +1311,9 @@ h_status(struct api_req *r)
 		cJSON_AddItemToArray(arr, o);
 	}
 	for (i = 0; i < s.alive_n; i++) {
-		const char *nm = s.alive[i].kv_key + strlen(K_ALIVE);
+		const char *nm = s.alive[i].kv_key + strlen(KEY_HA_ALIVE);
 
-		if (kv_find(s.nalive, s.nalive_n, K_NODEALIVE, nm))
+		if (kv_find(s.nalive, s.nalive_n, KEY_ALIVE, nm))
 			continue;
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", nm);
@@ -1331,8 +1322,8 @@ h_status(struct api_req *r)
 	}
 	arr = cJSON_AddArrayToObject(out, "resources");
 	for (i = 0; i < s.res_n; i++) {
-		const char *vm = s.res[i].kv_key + strlen(K_RES);
-		cJSON *st = kv_json(kv_find(s.st, s.st_n, K_STATUS, vm));
+		const char *vm = s.res[i].kv_key + strlen(KEY_HA_RESOURCES);
+		cJSON *st = kv_json(kv_find(s.st, s.st_n, KEY_HA_STATUS, vm));
 
 		if ((o = kv_json(&s.res[i])) == NULL)
 			o = cJSON_CreateObject();
@@ -1359,7 +1350,7 @@ h_status(struct api_req *r)
 		if ((o = kv_json(&s.grp[i])) == NULL)
 			continue;
 		cJSON_AddStringToObject(o, "name", s.grp[i].kv_key +
-		    strlen(K_GROUPS));
+		    strlen(KEY_HA_GROUPS));
 		cJSON_AddItemToArray(arr, o);
 	}
 	snap_free(&s);
@@ -1384,7 +1375,7 @@ h_res_add(struct api_req *r)
 		return api_error(r, 400, field, "%s", err);
 	if (json_get_string(r->rq_body, "vm", JSON_REQUIRED, &vm, err) != 0)
 		return api_error(r, 400, "vm", "%s", err);
-	snprintf(key, sizeof(key), "%s%s", K_VMS, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, vm);
 	if (!cluster_valid_name(vm) || (rc = etcd_get(e, key, &kv, err)) == 0)
 		return api_error(r, 404, "vm", "no VM '%s'", vm);
 	if (rc < 0)
@@ -1392,7 +1383,7 @@ h_res_add(struct api_req *r)
 	etcd_kv_clear(&kv);
 	json_get_string(r->rq_body, "group", JSON_OPTIONAL, &g, NULL);
 	if (g && *g) {
-		snprintf(key, sizeof(key), "%s%s", K_GROUPS, g);
+		snprintf(key, sizeof(key), "%s%s", KEY_HA_GROUPS, g);
 		if ((rc = etcd_get(e, key, &kv, err)) == 0)
 			return api_error(r, 400, "group", "no HA group '%s'",
 			    g);
@@ -1409,7 +1400,7 @@ h_res_add(struct api_req *r)
 	if (!cJSON_GetObjectItemCaseSensitive(o, "max_relocate"))
 		cJSON_AddNumberToObject(o, "max_relocate", 1);
 	txt = cJSON_PrintUnformatted(o);
-	snprintf(key, sizeof(key), "%s%s", K_RES, vm);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_RESOURCES, vm);
 	rc = txt ? etcd_create(e, key, txt, 0, err) : -1;
 	free(txt);
 	if (rc < 0) {
@@ -1442,7 +1433,7 @@ h_res_set(struct api_req *r)
 		return api_error(r, 400, field, "%s", err);
 	if (cJSON_GetObjectItemCaseSensitive(r->rq_body, "vm"))
 		return api_error(r, 400, "vm", "'vm' cannot change");
-	snprintf(key, sizeof(key), "%s%s", K_RES, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_RESOURCES, r->rq_params[0]);
 	if ((rc = etcd_get(e, key, &kv, err)) == 0)
 		return api_error(r, 404, NULL, "no HA resource '%s'",
 		    r->rq_params[0]);
@@ -1479,7 +1470,7 @@ h_res_get(struct api_req *r)
 
 	if (e == NULL)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s", K_RES, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_RESOURCES, r->rq_params[0]);
 	if ((rc = etcd_get(e, key, &kv, err)) == 0)
 		return api_error(r, 404, NULL, "no HA resource '%s'",
 		    r->rq_params[0]);
@@ -1489,7 +1480,7 @@ h_res_get(struct api_req *r)
 		o = cJSON_CreateObject();
 	etcd_kv_clear(&kv);
 	cJSON_AddStringToObject(o, "vm", r->rq_params[0]);
-	snprintf(key, sizeof(key), "%s%s", K_STATUS, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_STATUS, r->rq_params[0]);
 	if (etcd_get(e, key, &kv, NULL) == 1) {
 		cJSON_AddItemToObject(o, "status", kv_json(&kv));
 		etcd_kv_clear(&kv);
@@ -1506,13 +1497,13 @@ h_res_del(struct api_req *r)
 
 	if (e == NULL)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s", K_RES, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_RESOURCES, r->rq_params[0]);
 	if ((rc = etcd_delete(e, key, 0, err)) < 0)
 		return api_error(r, 503, NULL, "%s", err);
 	if (rc == 0)
 		return api_error(r, 404, NULL, "no HA resource '%s'",
 		    r->rq_params[0]);
-	snprintf(key, sizeof(key), "%s%s", K_STATUS, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_STATUS, r->rq_params[0]);
 	etcd_delete(e, key, 0, NULL);
 	return api_reply(r, 200, NULL);
 }
@@ -1555,7 +1546,7 @@ h_group_put(struct api_req *r)
 	cJSON_AddItemToObject(o, "nodes", cJSON_Duplicate(nodes, 1));
 	cJSON_AddBoolToObject(o, "restricted", rb);
 	txt = cJSON_PrintUnformatted(o);
-	snprintf(key, sizeof(key), "%s%s", K_GROUPS, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_GROUPS, name);
 	if (txt == NULL || etcd_put(e, key, txt, 0, err) != 0) {
 		free(txt);
 		cJSON_Delete(o);
@@ -1575,7 +1566,7 @@ h_group_del(struct api_req *r)
 
 	if (e == NULL)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s", K_GROUPS, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_HA_GROUPS, r->rq_params[0]);
 	if ((rc = etcd_delete(e, key, 0, err)) < 0)
 		return api_error(r, 503, NULL, "%s", err);
 	if (rc == 0)
@@ -1616,7 +1607,7 @@ h_settings_put(struct api_req *r)
 		return api_error(r, 400, NULL, "%s", err);
 	o = settings_json(&s);
 	txt = cJSON_PrintUnformatted(o);
-	if (txt == NULL || etcd_put(e, K_SETTINGS, txt, 0, err) != 0) {
+	if (txt == NULL || etcd_put(e, KEY_HA_SETTINGS, txt, 0, err) != 0) {
 		free(txt);
 		cJSON_Delete(o);
 		return api_error(r, 503, NULL, "%s", err);

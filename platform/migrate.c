@@ -20,7 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "migrate.h"
+#include "platform/migrate.h"
 #include "sock.h"
 
 #define CMD_TIMEOUT_MS 10000

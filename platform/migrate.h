@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "qmp.h"
+#include "platform/qmp.h"
 
 struct migrate_params {
 	int64_t downtime_limit_ms;	/* QEMU downtime-limit */

@@ -26,7 +26,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "netcfg.h"
+#include "platform/netcfg.h"
 #include "proc.h"
 
 #define VSCTL_TIMEOUT_MS 20000

@@ -17,6 +17,7 @@
 #include "proc.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/pool.h"
 
 #define MAX_LUNS 32
@@ -235,7 +236,7 @@ pool_create(struct etcd *e, const char *node, const cJSON *body,
 		FAIL(400, "type", "'type' must be iscsi or dir");
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(o, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = put_new(e, key, o, err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
@@ -257,7 +258,7 @@ pool_list(struct etcd *e, cJSON **out, int *status, char *err)
 	cJSON *arr, *o;
 
 	*status = 503;
-	if (etcd_list(e, POOL_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_POOLS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++)
@@ -282,7 +283,7 @@ pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
 		*status = 404;
 		return err_set(err, "no pool '%s'", name);
 	}
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = get_json(e, key, out, NULL, err)) <= 0) {
 		*status = r == 0 ? 404 : 503;
 		return r == 0 ? err_set(err, "no pool '%s'", name) : -1;
@@ -305,7 +306,7 @@ pool_delete(struct etcd *e, const char *name, int *status, char *err)
 	if (pool_get(e, name, &p, status, err) != 0)
 		return -1;
 	cJSON_Delete(p);
-	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s/", KEY_VOLUMES, name);
 	*status = 503;
 	if (etcd_list(e, key, &kvs, &n, err) != 0)
 		return -1;
@@ -314,10 +315,10 @@ pool_delete(struct etcd *e, const char *name, int *status, char *err)
 		*status = 409;
 		return err_set(err, "pool %s still has %zu volume(s)", name, n);
 	}
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = etcd_delete(e, key, 0, err)) < 0)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s/", LUN_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s/", KEY_LUNS, name);
 	etcd_delete(e, key, 1, NULL);
 	*status = 200;
 	return 0;
@@ -333,7 +334,7 @@ volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
 	cJSON *arr, *o;
 
 	*status = 503;
-	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, pool);
+	snprintf(key, sizeof(key), "%s%s/", KEY_VOLUMES, pool);
 	if (etcd_list(e, key, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
@@ -388,7 +389,7 @@ volume_create(struct etcd *e, const char *node, const char *pool,
 	cJSON_AddStringToObject(v, "pool", pool);
 	cJSON_AddStringToObject(v, "name", name);
 	cJSON_AddStringToObject(v, "format", "qcow2");
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, name);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, name);
 	{
 		struct etcd_kv kv;
 
@@ -412,7 +413,7 @@ volume_create(struct etcd *e, const char *node, const char *pool,
 			json_get_int(l, "size_bytes", JSON_OPTIONAL, &sz, NULL);
 			if (n < 0 || (mib > 0 && sz < mib << 20))
 				continue;
-			snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX,
+			snprintf(lkey, sizeof(lkey), "%s%s/%d", KEY_LUNS,
 			    pool, (int)n);
 			snprintf(val, sizeof(val), "{\"volume\":\"%s\"}", name);
 			if ((r = etcd_create(e, lkey, val, 0, err)) < 0)
@@ -487,10 +488,10 @@ pool_volume_user(struct etcd *e, const char *pool, const char *volume,
 	const char *name;
 	int found = 0;
 
-	if (etcd_list(e, "/hvd/vms/", &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_VMS, &kvs, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n && !found; i++) {
-		name = kvs[i].kv_key + strlen("/hvd/vms/");
+		name = kvs[i].kv_key + strlen(KEY_VMS);
 		if (except && strcmp(name, except) == 0)
 			continue;
 		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
@@ -522,7 +523,7 @@ volume_delete(struct etcd *e, const char *node, const char *pool,
 	(void)field;
 	if (pool_get(e, pool, &p, status, err) != 0)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
 	if (!valid_name(volume) || (r = get_json(e, key, &v, NULL, err)) == 0)
 		FAIL(404, NULL, "no volume %s/%s", pool, volume);
 	if (r < 0)
@@ -543,7 +544,7 @@ volume_delete(struct etcd *e, const char *node, const char *pool,
 		FAIL(503, NULL, "%s", err);
 	if (json_get_int(v, "lun", JSON_OPTIONAL, &lun, NULL) == 0 &&
 	    lun >= 0) {
-		snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX, pool,
+		snprintf(lkey, sizeof(lkey), "%s%s/%d", KEY_LUNS, pool,
 		    (int)lun);
 		etcd_delete(e, lkey, 0, NULL);
 	}
@@ -564,12 +565,12 @@ pool_resolve(struct etcd *e, const char *node, const char *pool,
 	int64_t lun = -1;
 	int rc = -1;
 
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, pool);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, pool);
 	if (!valid_name(pool) || get_json(e, key, &p, NULL, err) != 1) {
 		err_set(err, "no pool '%s'", pool);
 		goto out;
 	}
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
 	if (!valid_name(volume) || get_json(e, key, &v, NULL, err) != 1) {
 		err_set(err, "no volume %s/%s", pool, volume);
 		goto out;

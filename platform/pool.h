@@ -25,9 +25,6 @@
 
 struct etcd;
 
-#define POOL_PREFIX	"/hvd/pools/"
-#define VOLUME_PREFIX	"/hvd/volumes/"
-#define LUN_PREFIX	"/hvd/luns/"
 
 int pool_create(struct etcd *e, const char *node, const cJSON *body,
     cJSON **out, int *status, char *field, char *err);

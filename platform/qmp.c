@@ -20,7 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "qmp.h"
+#include "platform/qmp.h"
 
 struct qmp {
 	int fd;

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/task.h"
 
 struct task {
@@ -183,7 +184,7 @@ task_alloc(struct etcd *e, const char *id, cJSON *doc, task_fn fn, void *arg,
 	t->t_free = free_arg;
 	t->t_doc = doc;
 	snprintf(t->t_id, sizeof(t->t_id), "%s", id);
-	snprintf(t->t_key, sizeof(t->t_key), "%s%s", TASK_PREFIX, id);
+	snprintf(t->t_key, sizeof(t->t_key), "%s%s", KEY_TASKS, id);
 	return t;
 }
 
@@ -207,7 +208,7 @@ task_create(struct etcd *e, const char *node, const char *type,
 	last = start;
 	pthread_mutex_unlock(&seq_mu);
 	task_make_id(id, node, (unsigned)getpid(), start, type, target, user);
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	doc = cJSON_CreateObject();
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(doc, "id", id);
@@ -279,7 +280,7 @@ task_fail(struct etcd *e, const char *id, const char *msg, char *err)
 	set_str(doc, "error", msg);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	set_str(doc, "finished", ts);
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	s = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	rc = s ? etcd_put(e, key, s, 0, err) : -1;
@@ -310,7 +311,7 @@ task_get(struct etcd *e, const char *id, cJSON **out, char *err)
 	*out = NULL;
 	if (!task_id_valid(id))
 		return 0;
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	if ((rc = etcd_get(e, key, &kv, err)) != 1)
 		return rc;
 	if ((*out = json_parse_buf(kv.kv_val, kv.kv_len, err)) == NULL)
@@ -327,7 +328,7 @@ task_list(struct etcd *e, cJSON **out, char *err)
 	cJSON *arr, *o;
 
 	*out = NULL;
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -352,7 +353,7 @@ task_recover(struct etcd *e, const char *node, char *err)
 	char *s;
 	int count = 0;
 
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL))
@@ -401,7 +402,7 @@ task_prune(struct etcd *e, const char *node, size_t keep, char *err)
 	cJSON *o;
 	int count = 0;
 
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	if ((ev = calloc(n ? n : 1, sizeof(*ev))) == NULL) {
 		etcd_kvs_free(kvs, n);

@@ -18,7 +18,6 @@ struct etcd;
 struct task;
 
 #define TASK_ID_LEN	256
-#define TASK_PREFIX	"/hvd/tasks/"
 #define TASK_LOG_MAX	200	/* lines kept */
 
 /* The work: return 0 (state ok) or -1 with err (state error). */

@@ -26,9 +26,9 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "netcfg.h"
+#include "platform/netcfg.h"
 #include "proc.h"
-#include "vm.h"
+#include "platform/vm.h"
 
 #define QEMU_START_TIMEOUT_MS 60000
 #define QMP_CONNECT_TIMEOUT_MS 10000

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 #include <cjson/cJSON.h>
 
-#include "qmp.h"
+#include "platform/qmp.h"
 
 #define VM_NAME_MAX	48	/* [A-Za-z0-9_.-], starts with alnum */
 #define VM_MAX_DISKS	8

@@ -24,16 +24,13 @@
 #include "platform/bond.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
 #include "platform/pool.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
 
-#define VMS_PREFIX	"/hvd/vms/"
-#define STATE_PREFIX	"/hvd/vmstate/"
-#define LOCK_PREFIX	"/hvd/locks/vms/"
-#define QUEUE_PREFIX	"/hvd/queue/"
 #define MAX_SLOTS	128
 #define TASK_KEEP	500	/* ended tasks kept per node */
 
@@ -196,7 +193,7 @@ rec_get(struct vmops *v, const char *name, cJSON **rec, int64_t *rev,
 	int rc;
 
 	*rec = NULL;
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) != 1)
 		return rc;
 	if (rev)
@@ -240,7 +237,7 @@ state_put(struct vmops *v, const char *name, const char *state,
 	if (why != NULL && why[0] != '\0')
 		cJSON_AddStringToObject(o, "exit", why);
 	cJSON_AddStringToObject(o, "since", ts);
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	if (put_json(v->v_etcd, key, o, err) != 0)
 		log_warnx("vm %s: state: %s", name, err);
 	cJSON_Delete(o);
@@ -260,7 +257,7 @@ state_get(struct vmops *v, const char *name, char *buf, size_t len,
 
 	if (doc)
 		*doc = NULL;
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) < 0)
 		return -1;
 	if (rc == 0) {
@@ -287,7 +284,7 @@ lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
 	struct etcd_kv kv;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
 	snprintf(val, sizeof(val), "{\"task\":\"%s\",\"node\":\"%s\"}", id,
 	    v->v_cf->cf_node);
 	if ((rc = etcd_create(v->v_etcd, key, val, 0, err)) != 0)
@@ -329,7 +326,7 @@ unlock_vm(struct vmops *v, const char *name, const char *id)
 {
 	char key[128];
 
-	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
 	unlock_key(v, key, id);
 }
 
@@ -731,7 +728,7 @@ op_migrate(struct task *t, void *arg, char *err)
 			break;
 		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
 		    cJSON_CreateString(o->o_target));
-		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, o->o_vm);
+		snprintf(key, sizeof(key), "%s%s", KEY_VMS, o->o_vm);
 		str = cJSON_PrintUnformatted(rec);
 		cJSON_Delete(rec);
 		rec = NULL;
@@ -800,10 +797,10 @@ guard_addr(struct vmops *v, const char *asked, char *buf, size_t len)
 		snprintf(buf, len, "%s", asked);
 		return;
 	}
-	if (etcd_list(v->v_etcd, CLUSTER_NODES, &kvs, &n, NULL) != 0)
+	if (etcd_list(v->v_etcd, KEY_NODES, &kvs, &n, NULL) != 0)
 		return;
 	for (i = 0; i < n && buf[0] == '\0'; i++) {
-		name = kvs[i].kv_key + strlen(CLUSTER_NODES);
+		name = kvs[i].kv_key + strlen(KEY_NODES);
 		if (strcmp(name, v->v_cf->cf_node) != 0 &&
 		    cluster_node_info(v->v_cl, name, addr, sizeof(addr),
 		    &online, NULL) == 1 && online)
@@ -884,7 +881,7 @@ queue_op(struct vmops *v, const char *node, const char *id, const cJSON *op,
 {
 	char key[TASK_ID_LEN + 128];
 
-	snprintf(key, sizeof(key), "%s%s/%s", QUEUE_PREFIX, node, id);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_QUEUE, node, id);
 	return put_json(v->v_etcd, key, op, err);
 }
 
@@ -901,12 +898,12 @@ runner_adopt(struct vmops *v)
 	const char *name;
 	int r;
 
-	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0) {
+	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0) {
 		log_warnx("vm adoption: %s", err);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		name = kvs[i].kv_key + strlen(VMS_PREFIX);
+		name = kvs[i].kv_key + strlen(KEY_VMS);
 		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
 		    NULL)) == NULL)
 			continue;
@@ -950,7 +947,7 @@ runner_queue(struct vmops *v)
 	struct vm_op *o;
 	cJSON *q;
 
-	snprintf(prefix, sizeof(prefix), "%s%s/", QUEUE_PREFIX,
+	snprintf(prefix, sizeof(prefix), "%s%s/", KEY_QUEUE,
 	    v->v_cf->cf_node);
 	if (etcd_list(v->v_etcd, prefix, &kvs, &n, err) != 0)
 		return;
@@ -1016,7 +1013,7 @@ runner_unlock_stale(struct vmops *v, int at_start)
 	const char *task, *node, *st;
 	int stale, r;
 
-	if (etcd_list(v->v_etcd, "/hvd/locks/", &kvs, &n, NULL) != 0)
+	if (etcd_list(v->v_etcd, KEY_LOCKS, &kvs, &n, NULL) != 0)
 		return;
 	for (i = 0; i < n; i++) {
 		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
@@ -1258,7 +1255,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	cJSON_AddItemToObject(rec, "config", vm_config_to_json(&c));
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(rec, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, c.name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, c.name);
 	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 		FAIL(500, NULL, "out of memory");
 	r = etcd_create(v->v_etcd, key, s, 0, err);
@@ -1319,7 +1316,7 @@ vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
 	if (need_active(v, status, err) != 0)
 		return -1;
 	*status = 503;
-	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -1327,7 +1324,7 @@ vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
 		    NULL)) == NULL)
 			continue;
 		cJSON_AddItemToArray(arr, rec_view(v, kvs[i].kv_key +
-		    strlen(VMS_PREFIX), rec));
+		    strlen(KEY_VMS), rec));
 		cJSON_Delete(rec);
 	}
 	etcd_kvs_free(kvs, n);
@@ -1412,7 +1409,7 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		    name, st);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "config",
 	    vm_config_to_json(&c));
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 		FAIL(500, NULL, "out of memory");
 	if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
@@ -1458,10 +1455,10 @@ vmops_delete(struct vmops *v, const char *name, int *status, char *err)
 		    name, st);
 	/* Disks are not deleted: pools (and their LUN allocations) keep
 	 * them until a volume delete, so no disk another VM uses is lost. */
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if (etcd_delete(v->v_etcd, key, 0, err) < 0)
 		FAIL(503, NULL, "%s", err);
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	etcd_delete(v->v_etcd, key, 0, NULL);
 	*status = 200;
 	rc = 0;
@@ -1612,7 +1609,7 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 		locked = 1;
 		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
 		    cJSON_CreateString(target));
-		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+		snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 		if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 			FAIL(500, NULL, "out of memory");
 		if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
@@ -1664,7 +1661,6 @@ out:
 	return rc;
 }
 
-#define NET_LOCK "/hvd/locks/net/"
 
 /* Queue a node operation and return its task id. */
 static int
@@ -1784,7 +1780,7 @@ vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
 	if (!cluster_valid_name(node))
 		FAIL(404, NULL, "no node '%s'", node);
 	/* One network change per node at a time. */
-	snprintf(key, sizeof(key), "%s%s", NET_LOCK, node);
+	snprintf(key, sizeof(key), "%s%s", KEY_NET_LOCKS, node);
 	if (node_queue(v, node, "netapply", "netchange", (cJSON *)body, key,
 	    user, id, status, err) != 0)
 		goto out;

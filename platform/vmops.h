@@ -3,8 +3,8 @@
  * operations queued to the node that runs the VM, and the node-local
  * runner that does them with the VM layer (vm.h).
  *
- * etcd keys: /hvd/vms/NAME = {"config": VM config (vm.h JSON form),
- * "node": owner, "created": time}; /hvd/vmstate/NAME = {"state":
+ * etcd keys (named in platform/keys.h): /hvd/vms/NAME = {"config": VM
+ * config (vm.h JSON form), "node": owner, "created": time}; /hvd/vmstate/NAME = {"state":
  * "running"|"stopped", "node", "pid", "since"} written by the owner;
  * /hvd/locks/vms/NAME = {"task": ID, "node"} while an operation runs (two
  * operations on one VM never interleave); /hvd/queue/NODE/TASKID = an
