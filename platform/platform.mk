@@ -25,7 +25,8 @@ $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 # HA (issue 7): HA manager and leases, the fencing watchdog, hvctl ha.
-PLATFORM_SRCS += platform/ha.c
+PLATFORM_SRCS += platform/ha.c platform/ha_lease.c platform/ha_manager.c \
+	platform/api_ha.c
 bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
 EXTRA_PROGS += bin/hvd-watchdog
 # Bonds (issue 8): live bond state (members, LACP, active) for network show.
