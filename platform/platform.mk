@@ -4,7 +4,7 @@ PLATFORM_SRCS :=
 # Control plane (part A): config, etcd, auth, PKI, cluster, tasks, API.
 PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 	platform/pki.c platform/cluster.c platform/task.c platform/api.c \
-	platform/api_cluster.c platform/api_vm.c platform/vmops.c \
+	platform/api_cluster.c platform/api_vm.c platform/vmops.c platform/vmtask.c \
 	platform/pool.c
 # VM layer (part B): QMP, QEMU processes, storage, OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \

@@ -1,17 +1,19 @@
 /*
  * vmops.h - VMs in the cluster: their records in etcd, per-VM locks,
- * operations queued to the node that runs the VM, and the node-local
- * runner that does them with the VM layer (vm.h).
+ * operations queued to the node that runs the VM, and the node's
+ * supervisor thread that does them with the VM layer (vm.h).
  *
  * etcd keys (named in platform/keys.h): /hvd/vms/NAME = {"config": VM
- * config (vm.h JSON form), "node": owner, "created": time}; /hvd/vmstate/NAME = {"state":
- * "running"|"stopped", "node", "pid", "since"} written by the owner;
- * /hvd/locks/vms/NAME = {"task": ID, "node"} while an operation runs (two
- * operations on one VM never interleave); /hvd/queue/NODE/TASKID = an
- * operation for NODE's runner.  Any node takes API requests: it checks,
- * locks, records a queued task and queues it; the owner's runner claims it
- * (delete-if-unchanged), runs it as a task and unlocks.  At start the
- * runner adopts the QEMUs of its VMs (a restarted hvd never kills VMs).
+ * config (vm.h JSON form), "node": owner, "created": time};
+ * /hvd/vmstate/NAME = {"state": "running"|"stopped", "node", "pid",
+ * "since"} written by the owner; /hvd/locks/vms/NAME = {"task": ID,
+ * "node"} while an operation runs (two operations on one VM never
+ * interleave); /hvd/queue/NODE/TASKID = an operation for NODE's
+ * supervisor.  Any node takes API requests: it checks, locks, records a
+ * queued task and queues it; the owner's supervisor claims it
+ * (delete-if-unchanged), runs it as a task (vmtask.c) and unlocks.  At
+ * start the supervisor adopts the QEMUs of its VMs (a restarted hvd
+ * never kills VMs).
  *
  * API-facing calls return 0, or -1 with err, *status (HTTP) and, where it
  * applies, the offending field in field (64 bytes).
@@ -29,7 +31,7 @@ struct cluster;
 
 struct vmops *vmops_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);
-/* Stop the runner thread (VMs keep running); free. */
+/* Stop the supervisor thread (VMs keep running); free. */
 void vmops_free(struct vmops *v);
 
 /*
