@@ -166,12 +166,15 @@ static int
 queue_action(const struct ha_job *j, const char *action,
     char id[TASK_ID_LEN], char *err)
 {
-	char field[64], user[96];
-	int status = 0;
+	struct vmops_call call = { NULL, 0, "", "" };
+	char user[96];
 
 	snprintf(user, sizeof(user), "ha-manager@%s", j->j_h->h_cf.cf_node);
-	return vmops_action(j->j_h->h_v, j->j_vm, action, NULL, user, id,
-	    &status, field, err);
+	call.vc_user = user;
+	if (vmops_action(j->j_h->h_v, j->j_vm, action, NULL, &call, err) != 0)
+		return -1;
+	snprintf(id, TASK_ID_LEN, "%s", call.vc_id);
+	return 0;
 }
 
 /* A start is queued: its task goes into the status record. */

@@ -311,21 +311,22 @@ vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err)
 }
 
 /* Every disk names an existing volume no other VM uses: 0, or -1 with
- * *status, field and err. */
+ * err and call's status and field. */
 static int
-check_disks(struct vmops *v, const struct vm_config *c, int *status,
-    char *field, char *err)
+check_disks(struct vmops *v, const struct vm_config *c,
+    struct vmops_call *call, char *err)
 {
-	char path[VM_PATH_MAX], user[64];
+	char path[VM_PATH_MAX], user[64], *field = call->vc_field;
 	int i, j, r;
 
 	for (i = 0; i < c->ndisks; i++) {
-		snprintf(field, 64, "disks[%d].volume", i);
+		snprintf(field, sizeof(call->vc_field), "disks[%d].volume",
+		    i);
 		for (j = 0; j < i; j++)
 			if (strcmp(c->disks[i].pool, c->disks[j].pool) == 0 &&
 			    strcmp(c->disks[i].volume, c->disks[j].volume) ==
 			    0) {
-				*status = 400;
+				call->vc_status = 400;
 				return err_set(err, "%s: volume given twice",
 				    field);
 			}
@@ -333,12 +334,12 @@ check_disks(struct vmops *v, const struct vm_config *c, int *status,
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
 		    c->disks[i].volume, path, sizeof(path), err) != 0 &&
 		    strstr(err, "local to node") == NULL) {
-			*status = 400;
+			call->vc_status = 400;
 			return err_prefix(err, "%s", field);
 		}
 		if ((r = pool_volume_user(v->v_etcd, c->disks[i].pool,
 		    c->disks[i].volume, c->name, user, err)) != 0) {
-			*status = r < 0 ? 503 : 409;
+			call->vc_status = r < 0 ? 503 : 409;
 			if (r > 0)
 				err_set(err, "%s: volume %s/%s is VM %s's disk",
 				    field, c->disks[i].pool,
@@ -696,15 +697,14 @@ vmops_free(struct vmops *v)
 /* --- API side --- */
 
 static void
-set_field(char *field, const char *fld)
+set_field(char field[VMOPS_FIELD_LEN], const char *fld)
 {
-	if (field != NULL)
-		snprintf(field, 64, "%s", fld != NULL ? fld : "");
+	snprintf(field, VMOPS_FIELD_LEN, "%s", fld != NULL ? fld : "");
 }
 
 #define FAIL(st, fld, ...) do {						\
-	*status = (st);							\
-	set_field(field, (fld));					\
+	call->vc_status = (st);						\
+	set_field(call->vc_field, (fld));				\
 	err_set(err, __VA_ARGS__);					\
 	goto out;							\
 } while (0)
@@ -712,18 +712,18 @@ set_field(char *field, const char *fld)
 static cJSON *rec_view(struct vmops *v, const char *name, cJSON *rec);
 
 static int
-need_active(struct vmops *v, int *status, char *err)
+need_active(struct vmops *v, struct vmops_call *call, char *err)
 {
 	if (cluster_state(v->v_cl) != CLUSTER_ACTIVE) {
-		*status = 409;
+		call->vc_status = 409;
 		return err_set(err, "this node is not in an active cluster");
 	}
 	return 0;
 }
 
 int
-vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
-    char *field, char *err)
+vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
+    struct vmops_call *call, char *err)
 {
 	struct vm_config c;
 	cJSON *cfg = NULL, *rec = NULL;
@@ -732,8 +732,8 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	int online = 0, rc = -1, r, i = 0;
 
 	*out = NULL;
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!cJSON_IsObject(body))
 		FAIL(400, NULL, "the body must be a VM config object");
@@ -759,14 +759,14 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	cJSON_AddStringToObject(rec, "node", node);
 	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "node");
 	if (vm_config_from_json(cfg, &c, bad, sizeof(bad), err) != 0) {
-		*status = 400;
-		snprintf(field, 64, "%s", bad);
+		call->vc_status = 400;
+		set_field(call->vc_field, bad);
 		goto out;
 	}
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
-	if (check_disks(v, &c, status, field, err) != 0)
+	if (check_disks(v, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
 	if (r < 0)
@@ -786,7 +786,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 		FAIL(409, "name", "a VM named '%s' exists", c.name);
 	vmops_state_put(v, c.name, "stopped", NULL, NULL);
 	*out = rec_view(v, c.name, rec);
-	*status = 201;
+	call->vc_status = 201;
 	rc = 0;
 out:
 	free(s);
@@ -827,16 +827,17 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 }
 
 int
-vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
+vmops_list(struct vmops *v, cJSON **out, struct vmops_call *call,
+    char *err)
 {
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
 	cJSON *arr, *rec;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
-	*status = 503;
+	call->vc_status = 503;
 	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
@@ -850,38 +851,38 @@ vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
 	}
 	etcd_kvs_free(kvs, n);
 	*out = arr;
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
-vmops_get(struct vmops *v, const char *name, cJSON **out, int *status,
-    char *err)
+vmops_get(struct vmops *v, const char *name, cJSON **out,
+    struct vmops_call *call, char *err)
 {
 	cJSON *rec;
 	int r;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!vm_valid_name(name) ||
 	    (r = vmops_rec_get(v, name, &rec, NULL, err)) == 0) {
-		*status = 404;
+		call->vc_status = 404;
 		return err_set(err, "no VM '%s'", name);
 	}
 	if (r < 0) {
-		*status = 503;
+		call->vc_status = 503;
 		return -1;
 	}
 	*out = rec_view(v, name, rec);
 	cJSON_Delete(rec);
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
 vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
-    cJSON **out, int *status, char *field, char *err)
+    cJSON **out, struct vmops_call *call, char *err)
 {
 	struct vm_config c;
 	cJSON *rec = NULL;
@@ -892,8 +893,8 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	static const char lockid[] = "config-edit";
 
 	*out = NULL;
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, &rev,
 	    err)) == 0)
@@ -910,13 +911,13 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		i++;
 	}
 	if (vm_config_from_json(body, &c, bad, sizeof(bad), err) != 0) {
-		*status = 400;
-		snprintf(field, 64, "%s", bad);
+		call->vc_status = 400;
+		set_field(call->vc_field, bad);
 		goto out;
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
-	if (check_disks(v, &c, status, field, err) != 0)
+	if (check_disks(v, &c, call, err) != 0)
 		goto out;
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
@@ -938,7 +939,7 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	if (r == 0)
 		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
 	*out = rec_view(v, name, rec);
-	*status = 200;
+	call->vc_status = 200;
 	rc = 0;
 out:
 	if (locked)
@@ -949,15 +950,15 @@ out:
 }
 
 int
-vmops_delete(struct vmops *v, const char *name, int *status, char *err)
+vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
+    char *err)
 {
 	cJSON *rec = NULL;
 	char key[128], st[32], busy[TASK_ID_LEN + 16];
-	char *field = NULL;
 	int r, rc = -1, locked = 0;
 	static const char lockid[] = "delete";
 
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, NULL,
 	    err)) == 0)
@@ -981,10 +982,9 @@ vmops_delete(struct vmops *v, const char *name, int *status, char *err)
 		FAIL(503, NULL, "%s", err);
 	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	etcd_delete(v->v_etcd, key, 0, NULL);
-	*status = 200;
+	call->vc_status = 200;
 	rc = 0;
 out:
-	(void)field;
 	if (locked)
 		vmops_unlock_vm(v, name, lockid);
 	cJSON_Delete(rec);
@@ -993,17 +993,16 @@ out:
 
 int
 vmops_action(struct vmops *v, const char *name, const char *action,
-    const cJSON *args, const char *user, char id[TASK_ID_LEN], int *status,
-    char *field, char *err)
+    const cJSON *args, struct vmops_call *call, char *err)
 {
 	cJSON *rec = NULL, *q = NULL;
 	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], type[32];
 	int64_t tmo = 60;
 	int r, rc = -1, online = 0, locked = 0;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (args != NULL && cJSON_GetArraySize(args) > 0) {
 		static const char *const keys[] = { "timeout_s", NULL };
@@ -1037,10 +1036,13 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	if (strcmp(action, "start") != 0 && strcmp(st, "stopped") == 0)
 		FAIL(409, NULL, "VM %s is not running", name);
 	snprintf(type, sizeof(type), "vm%.24s", action);
-	if (task_create(v->v_etcd, owner, type, name, user, id, err) != 0)
+	if (task_create(v->v_etcd, owner, type, name, call->vc_user,
+	    call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
-		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
+	    err)) <= 0) {
+		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
+		    NULL);
 		if (r < 0)
 			FAIL(503, NULL, "%s", err);
 		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
@@ -1050,63 +1052,83 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	cJSON_AddStringToObject(q, "op", action);
 	cJSON_AddStringToObject(q, "vm", name);
 	cJSON_AddNumberToObject(q, "timeout_s", (double)tmo);
-	if (vmops_queue_op(v, owner, id, q, err) != 0) {
-		task_fail(v->v_etcd, id, err, NULL);
+	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
 		FAIL(503, NULL, "%s", err);
 	}
 	locked = 0;
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
 	if (locked)
-		vmops_unlock_vm(v, name, id);
+		vmops_unlock_vm(v, name, call->vc_id);
 	if (rc != 0)
-		id[0] = '\0';
+		call->vc_id[0] = '\0';
 	cJSON_Delete(q);
 	cJSON_Delete(rec);
 	return rc;
 }
 
-int
-vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
-    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+/* A migration asked through the API, as it is checked. */
+struct mig_ask {
+	const char	*ma_name;
+	const char	*ma_target;
+	const cJSON	*ma_params;	/* or NULL */
+	int		 ma_live;
+	cJSON		*ma_rec;	/* the VM's record */
+	int64_t		 ma_rev;	/* its revision */
+	char		 ma_owner[HVD_NAME_MAX];
+};
+
+/* The body: a target, live or not, migration parameters that parse.
+ * 0, or -1 with err and call's status and field. */
+static int
+mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
     char *err)
 {
 	static const char *const keys[] = { "target", "live", "params", NULL };
-	cJSON *rec = NULL, *q = NULL;
-	const cJSON *params = NULL;
-	const char *target = NULL, *badk = NULL;
-	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], key[128];
-	char *s = NULL;
+	const char *badk = NULL;
 	struct migrate_params mp;
-	int64_t rev;
-	int live = 0, r, rc = -1, online = 0, locked = 0;
-	static const char lockid[] = "offline-migrate";
+	int rc = -1;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
-		return -1;
 	if (body == NULL)
 		FAIL(400, "target", "'target' is required");
 	if (json_check_keys(body, keys, &badk, err) != 0)
 		FAIL(400, badk, "%s", err);
-	if (json_get_string(body, "target", JSON_REQUIRED, &target, err) != 0)
+	if (json_get_string(body, "target", JSON_REQUIRED, &ma->ma_target,
+	    err) != 0)
 		FAIL(400, "target", "%s", err);
-	if (json_get_bool(body, "live", JSON_OPTIONAL, &live, err) != 0)
+	if (json_get_bool(body, "live", JSON_OPTIONAL, &ma->ma_live, err) != 0)
 		FAIL(400, "live", "%s", err);
-	if (json_get_object(body, "params", JSON_OPTIONAL, &params, err) != 0)
+	if (json_get_object(body, "params", JSON_OPTIONAL, &ma->ma_params,
+	    err) != 0)
 		FAIL(400, "params", "%s", err);
 	migrate_params_default(&mp);
-	if (params && migrate_params_from_json(params, &mp, err) != 0)
+	if (ma->ma_params && migrate_params_from_json(ma->ma_params, &mp,
+	    err) != 0)
 		FAIL(400, "params", "%s", err);
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, &rev,
-	    err)) == 0)
+	rc = 0;
+out:
+	return rc;
+}
+
+/* The VM exists (its record into ma) and the target is another node,
+ * online.  0, or -1 with err and call's status and field. */
+static int
+mig_ask_nodes(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
+    char *err)
+{
+	const char *name = ma->ma_name, *target = ma->ma_target;
+	int r, online = 0, rc = -1;
+
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &ma->ma_rec,
+	    &ma->ma_rev, err)) == 0)
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
-	snprintf(owner, sizeof(owner), "%s", vmops_rec_node(rec));
-	if (strcmp(owner, target) == 0)
+	snprintf(ma->ma_owner, sizeof(ma->ma_owner), "%s",
+	    vmops_rec_node(ma->ma_rec));
+	if (strcmp(ma->ma_owner, target) == 0)
 		FAIL(400, "target", "VM %s is already on node %s", name,
 		    target);
 	if ((r = cluster_node_info(v->v_cl, target, NULL, 0, &online,
@@ -1116,31 +1138,58 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 		FAIL(400, "target", "no node '%s'", target);
 	if (!online)
 		FAIL(409, "target", "node %s is offline", target);
-	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+	rc = 0;
+out:
+	return rc;
+}
+
+/* A stopped VM moves at once: its record names the target. */
+static int
+mig_offline(struct vmops *v, struct mig_ask *ma, const char *st,
+    struct vmops_call *call, char *err)
+{
+	static const char lockid[] = "offline-migrate";
+	const char *name = ma->ma_name;
+	char busy[TASK_ID_LEN + 16], key[128], *s = NULL;
+	int r, rc = -1, locked = 0;
+
+	if (strcmp(st, "stopped") != 0)
+		FAIL(409, NULL, "VM %s is %s: offline migration needs it "
+		    "stopped (or ask for \"live\": true)", name, st);
+	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
-	if (!live) {
-		if (strcmp(st, "stopped") != 0)
-			FAIL(409, NULL, "VM %s is %s: offline migration needs "
-			    "it stopped (or ask for \"live\": true)", name, st);
-		if ((r = lock_vm(v, name, lockid, busy, sizeof(busy),
-		    err)) < 0)
-			FAIL(503, NULL, "%s", err);
-		if (r == 0)
-			FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
-		locked = 1;
-		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
-		    cJSON_CreateString(target));
-		snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
-		if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-			FAIL(500, NULL, "out of memory");
-		if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
-			FAIL(503, NULL, "%s", err);
-		if (r == 0)
-			FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
-		*status = 200;
-		rc = 0;
-		goto out;
-	}
+	if (r == 0)
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	locked = 1;
+	cJSON_ReplaceItemInObjectCaseSensitive(ma->ma_rec, "node",
+	    cJSON_CreateString(ma->ma_target));
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
+	if ((s = cJSON_PrintUnformatted(ma->ma_rec)) == NULL)
+		FAIL(500, NULL, "out of memory");
+	if ((r = etcd_cas(v->v_etcd, key, s, ma->ma_rev, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	call->vc_status = 200;
+	rc = 0;
+out:
+	if (locked)
+		vmops_unlock_vm(v, name, lockid);
+	free(s);
+	return rc;
+}
+
+/* A running VM: a migration task queued on its owner, the VM locked
+ * for it. */
+static int
+mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
+    struct vmops_call *call, char *err)
+{
+	const char *name = ma->ma_name, *owner = ma->ma_owner;
+	char busy[TASK_ID_LEN + 16];
+	cJSON *q = NULL;
+	int r, rc = -1, online = 0;
+
 	if (strcmp(st, "running") != 0)
 		FAIL(409, NULL, "VM %s is %s: live migration needs it running",
 		    name, st);
@@ -1149,11 +1198,13 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 		FAIL(503, NULL, "%s", err);
 	if (r == 0 || !online)
 		FAIL(409, NULL, "node %s of VM %s is offline", owner, name);
-	if (task_create(v->v_etcd, owner, "vmmigrate", name, user, id,
-	    err) != 0)
+	if (task_create(v->v_etcd, owner, "vmmigrate", name, call->vc_user,
+	    call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
-		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
+	    err)) <= 0) {
+		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
+		    NULL);
 		if (r < 0)
 			FAIL(503, NULL, "%s", err);
 		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
@@ -1161,52 +1212,85 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "op", "migrate");
 	cJSON_AddStringToObject(q, "vm", name);
-	cJSON_AddStringToObject(q, "target", target);
-	if (params)
-		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
-	if (vmops_queue_op(v, owner, id, q, err) != 0) {
-		task_fail(v->v_etcd, id, err, NULL);
-		vmops_unlock_vm(v, name, id);
+	cJSON_AddStringToObject(q, "target", ma->ma_target);
+	if (ma->ma_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(ma->ma_params, 1));
+	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
+		vmops_unlock_vm(v, name, call->vc_id);
 		FAIL(503, NULL, "%s", err);
 	}
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
-	if (locked)
-		vmops_unlock_vm(v, name, lockid);
-	if (rc != 0)
-		id[0] = '\0';
-	free(s);
 	cJSON_Delete(q);
-	cJSON_Delete(rec);
 	return rc;
 }
 
-
-/* Queue a node operation and return its task id. */
-static int
-node_queue(struct vmops *v, const char *node, const char *op,
-    const char *type, cJSON *params, const char *lock, const char *user,
-    char id[TASK_ID_LEN], int *status, char *err)
+int
+vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
+    struct vmops_call *call, char *err)
 {
+	struct mig_ask ma;
+	char st[32];
+	int rc = -1;
+
+	memset(&ma, 0, sizeof(ma));
+	ma.ma_name = name;
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
+		return -1;
+	if (mig_ask_body(body, &ma, call, err) != 0 ||
+	    mig_ask_nodes(v, &ma, call, err) != 0)
+		goto out;
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (!ma.ma_live)
+		rc = mig_offline(v, &ma, st, call, err);
+	else
+		rc = mig_live(v, &ma, st, call, err);
+out:
+	if (rc != 0)
+		call->vc_id[0] = '\0';
+	cJSON_Delete(ma.ma_rec);
+	return rc;
+}
+
+/* A node operation to queue (network show or change). */
+struct node_op {
+	const char	*no_node;
+	const char	*no_op;		/* the queue entry's "op" */
+	const char	*no_type;	/* the task's type */
+	const cJSON	*no_params;	/* or NULL */
+	const char	*no_lock;	/* lock key to hold, or NULL */
+};
+
+/* Queue a node operation; call's id gets its task.  0, or -1 + err and
+ * call's status. */
+static int
+node_queue(struct vmops *v, const struct node_op *no, struct vmops_call *call,
+    char *err)
+{
+	const char *node = no->no_node, *id = call->vc_id;
+	char val[TASK_ID_LEN + 32];
 	cJSON *q;
-	char *field = NULL;
 	int online = 0, r, rc = -1;
 
-	(void)field;
 	if ((r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(404, NULL, "no node '%s'", node);
 	if (!online)
 		FAIL(409, NULL, "node %s is offline", node);
-	if (task_create(v->v_etcd, node, type, node, user, id, err) != 0)
+	if (task_create(v->v_etcd, node, no->no_type, node, call->vc_user,
+	    call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if (lock) {
-		char val[TASK_ID_LEN + 32];
-
+	if (no->no_lock) {
 		snprintf(val, sizeof(val), "{\"task\":\"%s\"}", id);
-		if ((r = etcd_create(v->v_etcd, lock, val, 0, err)) != 1) {
+		if ((r = etcd_create(v->v_etcd, no->no_lock, val, 0,
+		    err)) != 1) {
 			task_fail(v->v_etcd, id, "busy", NULL);
 			if (r < 0)
 				FAIL(503, NULL, "%s", err);
@@ -1215,17 +1299,18 @@ node_queue(struct vmops *v, const char *node, const char *op,
 		}
 	}
 	q = cJSON_CreateObject();
-	cJSON_AddStringToObject(q, "op", op);
-	if (lock)
-		cJSON_AddStringToObject(q, "lock", lock);
-	if (params)
-		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
+	cJSON_AddStringToObject(q, "op", no->no_op);
+	if (no->no_lock)
+		cJSON_AddStringToObject(q, "lock", no->no_lock);
+	if (no->no_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(no->no_params, 1));
 	r = vmops_queue_op(v, node, id, q, err);
 	cJSON_Delete(q);
 	if (r != 0) {
 		task_fail(v->v_etcd, id, err, NULL);
-		if (lock)
-			vmops_unlock_key(v, lock, id);
+		if (no->no_lock)
+			vmops_unlock_key(v, no->no_lock, id);
 		FAIL(503, NULL, "%s", err);
 	}
 	rc = 0;
@@ -1234,38 +1319,36 @@ out:
 }
 
 int
-vmops_net_show(struct vmops *v, const char *node, const char *user,
-    cJSON **out, int *status, char *err)
+vmops_net_show(struct vmops *v, const char *node, cJSON **out,
+    struct vmops_call *call, char *err)
 {
-	char id[TASK_ID_LEN];
+	struct node_op no = { node, "netshow", "netshow", NULL, NULL };
 	cJSON *doc = NULL, *res;
 	int r;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
-	if (node_queue(v, node, "netshow", "netshow", NULL, NULL, user, id,
-	    status, err) != 0)
+	if (node_queue(v, &no, call, err) != 0)
 		return -1;
-	if ((r = vmops_wait_task(v, id, 1, 15000, err)) != 1) {
-		*status = r == 0 ? 500 : 504;
+	if ((r = vmops_wait_task(v, call->vc_id, 1, 15000, err)) != 1) {
+		call->vc_status = r == 0 ? 500 : 504;
 		return -1;
 	}
-	if (task_get(v->v_etcd, id, &doc, err) != 1) {
-		*status = 503;
+	if (task_get(v->v_etcd, call->vc_id, &doc, err) != 1) {
+		call->vc_status = 503;
 		return -1;
 	}
 	res = cJSON_DetachItemFromObjectCaseSensitive(doc, "result");
 	cJSON_Delete(doc);
 	*out = res ? res : cJSON_CreateObject();
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
 vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
-    const char *user, char id[TASK_ID_LEN], int *status, char *field,
-    char *err)
+    struct vmops_call *call, char *err)
 {
 	static const char *const keys[] = { "change", "check_addr",
 	    "grace_ms", NULL };
@@ -1273,13 +1356,14 @@ vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
 	const cJSON *change = NULL;
 	const char *badk = NULL, *addr = NULL;
 	char key[128];
+	struct node_op no = { node, "netapply", "netchange", body, key };
 	struct in_addr ia;
 	int64_t grace = 5000;
 	int rc = -1;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (body == NULL)
 		FAIL(400, "change", "'change' is required");
@@ -1302,10 +1386,9 @@ vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
 		FAIL(404, NULL, "no node '%s'", node);
 	/* One network change per node at a time. */
 	snprintf(key, sizeof(key), "%s%s", KEY_NET_LOCKS, node);
-	if (node_queue(v, node, "netapply", "netchange", (cJSON *)body, key,
-	    user, id, status, err) != 0)
+	if (node_queue(v, &no, call, err) != 0)
 		goto out;
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
 	return rc;
