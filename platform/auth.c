@@ -150,7 +150,8 @@ auth_allowed(enum auth_role role, const char *method, const char *path)
 	return 1;
 }
 
-int
+/* Store a token record (JSON with role, hash, comment, created).  0/-1. */
+static int
 auth_store(struct etcd *e, const char *id, const char *hash,
     enum auth_role role, const char *comment, char *err)
 {

@@ -47,9 +47,6 @@ int auth_token_matches(const char *token, const char *hash);
  */
 int auth_allowed(enum auth_role role, const char *method, const char *path);
 
-/* Store a token record (JSON with role, hash, comment, created).  0/-1. */
-int auth_store(struct etcd *e, const char *id, const char *hash,
-    enum auth_role role, const char *comment, char *err);
 /* Create a token of role, store it, return it in token.  0/-1. */
 int auth_create(struct etcd *e, enum auth_role role, const char *comment,
     char token[AUTH_TOKEN_LEN], char id[AUTH_ID_LEN + 1], char *err);

@@ -168,7 +168,8 @@ etcd_req_range(const char *key, int prefix)
 	return o;
 }
 
-int
+/* Read a gateway 64-bit integer (a string or a number); 0 when absent. */
+static int
 etcd_json_int64(const cJSON *obj, const char *key, int64_t *out, char *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

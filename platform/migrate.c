@@ -634,13 +634,6 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 }
 
 int
-migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
-    long timeout_ms, char *err)
-{
-	return migrate_target_wait_fn(tgt, p, timeout_ms, NULL, NULL, err);
-}
-
-int
 migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, migrate_running_fn fn, void *arg, char *err)
 {

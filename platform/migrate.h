@@ -8,7 +8,7 @@
  *           migrate_incoming(tgt, params, "tcp:ADDR:PORT")
  *   source: migrate_run(src, params, "tcp:ADDR:PORT", ...)
  *           -> QEMU's figures in struct migrate_result
- *   target: migrate_target_wait(tgt, params, ...)   VM running there,
+ *   target: migrate_target_wait_fn(tgt, params, ...) VM running there,
  *           its MAC announced again (announce-self) when asked
  *   source: vm_stop() the old QEMU (now in "postmigrate")
  *
@@ -135,14 +135,9 @@ int migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
  * Target: wait up to timeout_ms for the incoming migration to end; when
  * it completed, make sure the VM runs (cont if it came up paused) and,
  * with p->announce_after, announce its MACs once more (announce-self).
- * 0 when running; -1 with err when it failed.
- */
-int migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
-    long timeout_ms, char *err);
-
-/*
- * The same, calling fn(arg, err) the moment the VM runs on the target
- * (before any announce): hvd raises the target's taps there, which
+ * 0 when running; -1 with err when it failed.  fn (may be NULL) is
+ * called as fn(arg, err) the moment the VM runs on the target (before
+ * any announce): hvd raises the target's taps there, which
  * vm_start(VM_START_INCOMING) left down (vm_links_set).  QEMU's first RARP
  * left through a tap that was down, so with fn the MACs are always
  * announced again (announce-self) right after fn.  fn returns 0 or -1

@@ -260,15 +260,6 @@ netcfg_tap_del(const struct netcfg_ovs *o, const char *tap, char *err)
 
 /* Cell helpers: an OVSDB JSON cell is an atom, ["set",[atoms]],
  * ["uuid",S], or ["map",[[k,v]...]]. */
-static int
-cell_is_empty(const cJSON *c)
-{
-	const cJSON *t = cJSON_GetArrayItem(c, 0);
-
-	return cJSON_IsArray(c) && cJSON_IsString(t) &&
-	    strcmp(t->valuestring, "set") == 0 &&
-	    cJSON_GetArraySize(cJSON_GetArrayItem(c, 1)) == 0;
-}
 
 /* Put the atoms of a set cell (or the single atom) into a new array. */
 static cJSON *
@@ -504,7 +495,6 @@ netcfg_show(const struct netcfg_ovs *o, char *err)
 			cJSON_AddNullToObject(p, "lacp");
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "bond")))
 			add_bond_monitor(p, cJSON_GetArrayItem(row, ci[6]));
-		(void)cell_is_empty;
 	}
 	free(list);
 	cJSON_Delete(names);
@@ -758,23 +748,6 @@ check_against(const cJSON *show, const struct netcfg_change *ch, char *err)
 	return 0;
 }
 
-int
-netcfg_change_check(const struct netcfg_ovs *o,
-    const struct netcfg_change *ch, char *err)
-{
-	cJSON *show;
-	int rc;
-
-	if (change_check_static(ch, err) < 0)
-		return -1;
-	show = netcfg_show(o, err);
-	if (show == NULL)
-		return -1;
-	rc = check_against(show, ch, err);
-	cJSON_Delete(show);
-	return rc;
-}
-
 /* Append "-- set/clear Port P tag/trunks" restoring port p's VLANs. */
 static void
 add_vlan_cmds(struct args *a, const char *port, int tag, const cJSON *trunks,
@@ -1009,55 +982,6 @@ build_change(const struct netcfg_ovs *o, const cJSON *show,
 	}
 }
 
-int
-netcfg_apply(const struct netcfg_ovs *o, const struct netcfg_change *ch,
-    const struct netcfg_guard *g, int *rolled_back, char *err)
-{
-	struct args fwd, rev;
-	cJSON *show = NULL;
-	char perr[ERR_LEN], rerr[ERR_LEN];
-	int rc = -1;
-
-	memset(&fwd, 0, sizeof(fwd));
-	memset(&rev, 0, sizeof(rev));
-	if (rolled_back != NULL)
-		*rolled_back = 0;
-	if (change_check_static(ch, err) < 0)
-		goto out;
-	show = netcfg_show(o, err);
-	if (show == NULL)
-		goto out;
-	if (check_against(show, ch, err) < 0)
-		goto out;
-	build_change(o, show, ch, &fwd, &rev);
-	if (vsctl_run(&fwd, NULL, err) < 0) {
-		err_prefix(err, "network change on %s not applied", ch->port);
-		goto out;
-	}
-	if (g == NULL || g->check_addr[0] == '\0') {
-		rc = 0;
-		goto out;
-	}
-	if (netcfg_ping(g->check_addr, g->grace_ms > 0 ? g->grace_ms : 5000,
-	    perr) == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (vsctl_run(&rev, NULL, rerr) < 0) {
-		err_set(err, "network change on %s broke the management path "
-		    "(%s) and the rollback FAILED: %s", ch->port, perr, rerr);
-		goto out;
-	}
-	if (rolled_back != NULL)
-		*rolled_back = 1;
-	err_set(err, "network change on %s rolled back: %s", ch->port, perr);
-out:
-	args_free(&fwd);
-	args_free(&rev);
-	cJSON_Delete(show);
-	return rc;
-}
-
 static uint16_t
 icmp_sum(const void *data, size_t len)
 {
@@ -1076,7 +1000,8 @@ icmp_sum(const void *data, size_t len)
 	return htons((uint16_t)~s);
 }
 
-int
+/* ICMP echo to addr until one answers or timeout_ms passes: 0 or -1. */
+static int
 netcfg_ping(const char *addr, long timeout_ms, char *err)
 {
 	struct sockaddr_in dst;
@@ -1144,3 +1069,53 @@ netcfg_ping(const char *addr, long timeout_ms, char *err)
 		    addr, timeout_ms);
 	return rc;
 }
+
+int
+netcfg_apply(const struct netcfg_ovs *o, const struct netcfg_change *ch,
+    const struct netcfg_guard *g, int *rolled_back, char *err)
+{
+	struct args fwd, rev;
+	cJSON *show = NULL;
+	char perr[ERR_LEN], rerr[ERR_LEN];
+	int rc = -1;
+
+	memset(&fwd, 0, sizeof(fwd));
+	memset(&rev, 0, sizeof(rev));
+	if (rolled_back != NULL)
+		*rolled_back = 0;
+	if (change_check_static(ch, err) < 0)
+		goto out;
+	show = netcfg_show(o, err);
+	if (show == NULL)
+		goto out;
+	if (check_against(show, ch, err) < 0)
+		goto out;
+	build_change(o, show, ch, &fwd, &rev);
+	if (vsctl_run(&fwd, NULL, err) < 0) {
+		err_prefix(err, "network change on %s not applied", ch->port);
+		goto out;
+	}
+	if (g == NULL || g->check_addr[0] == '\0') {
+		rc = 0;
+		goto out;
+	}
+	if (netcfg_ping(g->check_addr, g->grace_ms > 0 ? g->grace_ms : 5000,
+	    perr) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (vsctl_run(&rev, NULL, rerr) < 0) {
+		err_set(err, "network change on %s broke the management path "
+		    "(%s) and the rollback FAILED: %s", ch->port, perr, rerr);
+		goto out;
+	}
+	if (rolled_back != NULL)
+		*rolled_back = 1;
+	err_set(err, "network change on %s rolled back: %s", ch->port, perr);
+out:
+	args_free(&fwd);
+	args_free(&rev);
+	cJSON_Delete(show);
+	return rc;
+}
+

@@ -414,24 +414,12 @@ qmp_close(struct qmp *q)
 	free(q);
 }
 
-int
-qmp_fd(const struct qmp *q)
-{
-	return q->fd;
-}
-
 void
 qmp_version(const struct qmp *q, int *major, int *minor, int *micro)
 {
 	*major = q->major;
 	*minor = q->minor;
 	*micro = q->micro;
-}
-
-unsigned long
-qmp_event_drops(const struct qmp *q)
-{
-	return q->drops;
 }
 
 int

@@ -73,8 +73,6 @@ struct qmp;
  */
 struct qmp *qmp_connect(const char *path, long timeout_ms, char *err);
 void qmp_close(struct qmp *q);
-/* The socket, for poll() by a caller that multiplexes. */
-int qmp_fd(const struct qmp *q);
 /* QEMU's version from the greeting. */
 void qmp_version(const struct qmp *q, int *major, int *minor, int *micro);
 
@@ -122,7 +120,5 @@ int qmp_event_wait(struct qmp *q, const char *name, struct qmp_event *ev,
 int qmp_event_poll(struct qmp *q, long timeout_ms, char *err);
 /* How many queued events are called name. */
 int qmp_event_queued(const struct qmp *q, const char *name);
-/* Events dropped because the queue was full. */
-unsigned long qmp_event_drops(const struct qmp *q);
 
 #endif

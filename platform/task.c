@@ -122,12 +122,6 @@ task_set_result(struct task *t, cJSON *result)
 	pthread_mutex_unlock(&t->t_mu);
 }
 
-const char *
-task_id(const struct task *t)
-{
-	return t->t_id;
-}
-
 static void
 task_free(struct task *t)
 {
@@ -286,19 +280,6 @@ task_fail(struct etcd *e, const char *id, const char *msg, char *err)
 	rc = s ? etcd_put(e, key, s, 0, err) : -1;
 	free(s);
 	return rc;
-}
-
-int
-task_start(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, task_fn fn, void *arg,
-    void (*free_arg)(void *), char id[TASK_ID_LEN], char *err)
-{
-	if (task_create(e, node, type, target, user, id, err) != 0) {
-		if (free_arg && arg)
-			free_arg(arg);
-		return -1;
-	}
-	return task_run(e, id, fn, arg, free_arg, err);
 }
 
 int

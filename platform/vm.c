@@ -50,7 +50,8 @@ in_list(const char *s, const char *const list[])
 	return 0;
 }
 
-void
+/* Defaults for an empty config: vcpus 1, 128 MiB, q35. */
+static void
 vm_config_init(struct vm_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -100,7 +101,13 @@ mac_valid(const char *m)
 	return (b[0] & 1) == 0;
 }
 
-int
+/*
+ * Check a config: name, ranges, formats, cache modes, MACs, VLANs, paths
+ * without control characters, at least one boot source (kernel or a disk).
+ * Returns 0 or -1 with err naming the field ("disks[1].cache: 'fast' is
+ * not one of none, directsync, writeback, writethrough, unsafe").
+ */
+static int
 vm_config_check(const struct vm_config *c, char *err)
 {
 	int i, j;
@@ -865,6 +872,32 @@ wait_gone(pid_t pid, long timeout_ms)
 	}
 }
 
+/* Connect (or reconnect) p->qmp. */
+static int
+vm_qmp(struct vm_proc *p, char *err)
+{
+	if (p->qmp != NULL)
+		return 0;
+	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
+	return p->qmp != NULL ? 0 : err_prefix(err, "VM %s", p->name);
+}
+
+/*
+ * Ask QEMU which accelerator it runs on (QMP query-kvm) into p->accel:
+ * "kvm" or "tcg".  0 or -1 with err.
+ */
+static int
+vm_query_accel(struct vm_proc *p, char *err)
+{
+	int on = 0;
+
+	if (vm_qmp(p, err) < 0 || qmp_query_kvm(p->qmp, &on,
+	    QMP_CMD_TIMEOUT_MS, err) < 0)
+		return -1;
+	snprintf(p->accel, sizeof(p->accel), "%s", on ? "kvm" : "tcg");
+	return 0;
+}
+
 int
 vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
     struct vm_proc *p, char *err)
@@ -974,15 +1007,6 @@ fail_nodir:
 }
 
 int
-vm_qmp(struct vm_proc *p, char *err)
-{
-	if (p->qmp != NULL)
-		return 0;
-	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
-	return p->qmp != NULL ? 0 : err_prefix(err, "VM %s", p->name);
-}
-
-int
 vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
     char *err)
 {
@@ -1003,18 +1027,6 @@ vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
 	if (vm_qmp(p, err) < 0 || vm_query_accel(p, err) < 0)
 		return -1;
 	return 1;
-}
-
-int
-vm_query_accel(struct vm_proc *p, char *err)
-{
-	int on = 0;
-
-	if (vm_qmp(p, err) < 0 || qmp_query_kvm(p->qmp, &on,
-	    QMP_CMD_TIMEOUT_MS, err) < 0)
-		return -1;
-	snprintf(p->accel, sizeof(p->accel), "%s", on ? "kvm" : "tcg");
-	return 0;
 }
 
 void
