@@ -335,8 +335,8 @@ etcd_spawn_locked(struct cluster *cl)
 		/* A member back from a partition must not depose the
 		 * majority's leader: without pre-vote it returns with a
 		 * higher term, forces an election, and the majority's HA
-		 * leases stall long enough to fence healthy nodes (seen in
-		 * test_ha_witness after a heal).  Default from etcd 3.6. */
+		 * leases stall long enough to fence healthy nodes after a
+		 * partition heals.  Default from etcd 3.6. */
 		"--pre-vote",
 		"--logger", "zap",
 		NULL

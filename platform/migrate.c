@@ -536,8 +536,8 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 	 * the guest runs only when what is left falls below limit times
 	 * bandwidth, so it never does, and it stops the guest once its first
 	 * pass is sent.  The downtime is then what the guest dirtied during
-	 * that pass.  Measured: 4 of 16 migrations without this crashed the
-	 * guest, none of 98 with it (docs/vm.md).
+	 * that pass.  Without it such guests crash after some migrations
+	 * (docs/vm.md has the figures).
 	 */
 	if ((unsafe = tcg_sync_unsafe(src, err)) < 0)
 		return err_prefix(err, "migration source");

@@ -945,9 +945,9 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	 * QEMU's own announce (RARP) at the end of the incoming migration
 	 * moves the VM's MAC in the switches before the guest resumes, and
 	 * requests arriving meanwhile wait in the tap and are answered at
-	 * once.  (They were kept down until RESUME while the TCG corruption
-	 * was blamed on early frames; its cause was QEMU's dirty tracking,
-	 * see -m above.  Measured: docs/vm.md.) */
+	 * once.  Holding them down until RESUME would not protect a TCG
+	 * guest: its corruption comes from QEMU's dirty tracking, not from
+	 * early frames (see -m above, docs/vm.md). */
 	doc = vm_config_to_json(c);
 	if (doc == NULL || json_write_file(jpath, doc, err) < 0) {
 		if (doc == NULL)
