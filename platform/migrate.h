@@ -104,32 +104,37 @@ int migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
 /* Progress callback, called after each query-migrate while active. */
 typedef void (*migrate_progress_fn)(void *arg, const struct migrate_result *r);
 
+/* Quiescing: links(arg, up, err) takes the source's taps down (up 0)
+ * or up again (up 1); 0 or -1 with err. */
+typedef int (*migrate_links_fn)(void *arg, int up, char *err);
+
+/* Who hears about an outgoing migration; any member may be NULL. */
+struct migrate_hooks {
+	migrate_progress_fn	 mh_progress;	/* after each query-migrate */
+	void			*mh_progress_arg;
+	migrate_links_fn	 mh_links;	/* NULL: no quiescing */
+	void			*mh_links_arg;
+};
+
 /*
  * Source: set capabilities and parameters, migrate to uri, poll
  * query-migrate until completed/failed or p->timeout_ms.  On success
  * returns 0 with r filled (status "completed"; the source is then in
  * "postmigrate").  On failure cancels, makes the source run again when it
- * ran before, and returns -1 with err (r holds the last figures).
- */
-int migrate_run(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    struct migrate_result *r, char *err);
-
-/*
- * The same, quiescing the guest's network before the switchover: once the
- * first pass over RAM is done, links(links_arg, 0, err) takes the source's
- * taps down, and after p->quiesce_ms the source is stopped (QMP stop) so
- * the switchover happens with no frame arriving at the guest.  QEMU 7.2
+ * ran before, and returns -1 with err (r holds the last figures).  h (may
+ * be NULL) is called as the migration goes.
+ *
+ * With h->mh_links the guest's network is quiesced before the
+ * switchover: once the first pass over RAM is done, the source's taps go
+ * down, and after p->quiesce_ms the source is stopped (QMP stop) so the
+ * switchover happens with no frame arriving at the guest.  QEMU 7.2
  * under TCG corrupted guests that were receiving at the switchover
  * (docs/vm.md); the target is then told to cont.  On failure the taps
- * come up again (links(.., 1, ..)) and the source runs again.  links NULL
- * is migrate_run.
+ * come up again and the source runs again.
  */
-typedef int (*migrate_links_fn)(void *arg, int up, char *err);
-int migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    migrate_links_fn links, void *links_arg, struct migrate_result *r,
-    char *err);
+int migrate_run(struct qmp *src, const struct migrate_params *p,
+    const char *uri, const struct migrate_hooks *h,
+    struct migrate_result *r, char *err);
 
 /*
  * Target: wait up to timeout_ms for the incoming migration to end; when

@@ -307,6 +307,7 @@ mig_stream(struct mig_job *m, char *err)
 	struct vm_op *o = m->m_op;
 	struct qmp *qmp = m->m_slot->s_proc.qmp;
 	struct mig_progress prog = { m->m_task, 0 };
+	struct migrate_hooks hooks = { mig_progress, &prog, NULL, NULL };
 	char uri[128], werr[ERR_LEN];
 	int fd, r;
 
@@ -323,7 +324,7 @@ mig_stream(struct mig_job *m, char *err)
 		fd = r;
 	}
 	if (fd >= 0 && migrate_run(qmp, &m->m_params, "fd:" MIGRATE_FDNAME,
-	    mig_progress, &prog, &m->m_res, err) == 0) {
+	    &hooks, &m->m_res, err) == 0) {
 		task_log(m->m_task, "source: migration completed");
 		return 0;
 	}
