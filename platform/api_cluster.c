@@ -69,6 +69,7 @@ h_cluster_join(struct api_req *r)
 	static const char *const keys[] = { "address", "token",
 	    "fingerprint", NULL };
 	const char *addr = NULL, *tok = NULL, *fp = NULL;
+	struct cluster_invite inv;
 	char err[ERR_LEN];
 	cJSON *o;
 	int st;
@@ -78,7 +79,10 @@ h_cluster_join(struct api_req *r)
 	    api_body_str(r, "token", 1, &tok) != 0 ||
 	    api_body_str(r, "fingerprint", 1, &fp) != 0)
 		return -1;
-	if (cluster_join(r->rq_cl, addr, tok, fp, &o, &st, err) != 0)
+	inv.ci_address = addr;
+	inv.ci_token = tok;
+	inv.ci_fingerprint = fp;
+	if (cluster_join(r->rq_cl, &inv, &o, &st, err) != 0)
 		return status_err(r, st, err);
 	return api_reply(r, 201, o);
 }
@@ -89,6 +93,7 @@ h_cluster_add_node(struct api_req *r)
 	static const char *const keys[] = { "name", "address",
 	    "etcd_peer_port", "csr", "role", NULL };
 	const char *name = NULL, *addr = NULL, *csr = NULL, *role = "node";
+	struct cluster_newcomer nc;
 	int64_t port = 2380;
 	char err[ERR_LEN];
 	cJSON *o;
@@ -107,8 +112,12 @@ h_cluster_add_node(struct api_req *r)
 	if (port < 1 || port > 65535)
 		return api_error(r, 400, "etcd_peer_port", "'etcd_peer_port' "
 		    "must be 1..65535");
-	if (cluster_add_node(r->rq_cl, name, addr, (int)port, csr,
-	    strcmp(role, "witness") == 0, &o, &st, err) != 0)
+	nc.cn_name = name;
+	nc.cn_address = addr;
+	nc.cn_peer_port = (int)port;
+	nc.cn_csr = csr;
+	nc.cn_witness = strcmp(role, "witness") == 0;
+	if (cluster_add_node(r->rq_cl, &nc, &o, &st, err) != 0)
 		return status_err(r, st, err);
 	return api_reply(r, 201, o);
 }
