@@ -163,104 +163,125 @@ h_net_change(struct api_req *r)
 	return api_reply(r, 202, o);
 }
 
+/* A pool call taken by this node. */
+static void
+pool_call_init(struct api_req *r, struct pool_call *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->pc_node = cluster_node(r->rq_cl);
+	pc->pc_status = 500;
+}
+
 static int
 h_pools(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	st = 500;
-	return verdict(r, pool_list(cluster_etcd(r->rq_cl), &o, &st, err), st,
-	    NULL, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_list(cluster_etcd(r->rq_cl), &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_pool_create(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct pool_call pc;
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = pool_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_body, &o, &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_create(cluster_etcd(r->rq_cl), r->rq_body, &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, pc.pc_field, err, o);
 }
 
 static int
 h_pool_get(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st, err);
-	return verdict(r, rc, st, NULL, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_pool_delete(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0 ||
 	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
 		return -1;
-	rc = pool_delete(cluster_etcd(r->rq_cl), r->rq_params[0], &st, err);
-	return verdict(r, rc, st, NULL, err, NULL);
+	pool_call_init(r, &pc);
+	rc = pool_delete(cluster_etcd(r->rq_cl), r->rq_params[0], &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, NULL);
 }
 
 static int
 h_volumes(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL, *p = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	if (pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &p, &st,
+	pool_call_init(r, &pc);
+	if (pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &p, &pc,
 	    err) != 0)
-		return api_error(r, st, NULL, "%s", err);
+		return api_error(r, pc.pc_status, NULL, "%s", err);
 	cJSON_Delete(p);
-	rc = volume_list(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st,
+	rc = volume_list(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &pc,
 	    err);
-	return verdict(r, rc, st, NULL, err, o);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_volume_create(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct pool_call pc;
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = volume_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_params[0], r->rq_body, &o, &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	pool_call_init(r, &pc);
+	rc = volume_create(cluster_etcd(r->rq_cl), r->rq_params[0],
+	    r->rq_body, &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, pc.pc_field, err, o);
 }
 
 static int
 h_volume_delete(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0 ||
 	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
 		return -1;
-	rc = volume_delete(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_params[0], r->rq_params[1], &st, err);
-	return verdict(r, rc, st, NULL, err, NULL);
+	pool_call_init(r, &pc);
+	rc = volume_delete(cluster_etcd(r->rq_cl), r->rq_params[0],
+	    r->rq_params[1], &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, NULL);
 }
 
 const struct api_route api_vm_routes[] = {

@@ -31,6 +31,9 @@
 
 #define TASK_KEEP	500	/* ended tasks kept per node */
 
+/* A disk's path comes from pool_resolve. */
+_Static_assert(VM_PATH_MAX >= POOL_PATH_MAX, "a disk path holds a pool path");
+
 
 /* Also waits for a hook call in progress: after vmops_set_start_hook(v,
  * NULL, NULL) the old arg is no longer used. */
@@ -304,8 +307,7 @@ vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err)
 
 	for (i = 0; i < c->ndisks; i++)
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
-		    c->disks[i].volume, c->disks[i].path,
-		    sizeof(c->disks[i].path), err) != 0)
+		    c->disks[i].volume, c->disks[i].path, err) != 0)
 			return err_prefix(err, "disks[%d]", i);
 	return 0;
 }
@@ -332,7 +334,7 @@ check_disks(struct vmops *v, const struct vm_config *c,
 			}
 		/* Existence (node-local dir volumes are checked at start). */
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
-		    c->disks[i].volume, path, sizeof(path), err) != 0 &&
+		    c->disks[i].volume, path, err) != 0 &&
 		    strstr(err, "local to node") == NULL) {
 			call->vc_status = 400;
 			return err_prefix(err, "%s", field);
