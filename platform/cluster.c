@@ -737,8 +737,8 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	if (pki_ca_new(cn, &ca, &cakey, err) != 0 ||
 	    pki_key_new(&key, err) != 0 ||
 	    pki_csr_new(key, cf->cf_node, &csr, err) != 0 ||
-	    pki_sign(ca, cakey, csr, cf->cf_node, cf->cf_address, &cert,
-	    err) != 0 ||
+	    pki_sign(&(struct pki_ca){ ca, cakey }, csr, cf->cf_node,
+	    cf->cf_address, &cert, err) != 0 ||
 	    pki_pin(cert, pin, err) != 0 ||
 	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
 	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
@@ -1056,8 +1056,8 @@ add_node_sign(struct cluster *cl, const struct cluster_newcomer *nc,
 	if ((*ca = cluster_ca_pem(cl, err)) == NULL)
 		goto out;
 	*status = 400;
-	if (pki_sign(*ca, kv.kv_val, nc->cn_csr, nc->cn_name,
-	    nc->cn_address, cert, err) != 0) {
+	if (pki_sign(&(struct pki_ca){ *ca, kv.kv_val }, nc->cn_csr,
+	    nc->cn_name, nc->cn_address, cert, err) != 0) {
 		err_prefix(err, "'csr'");
 		goto out;
 	}

@@ -43,9 +43,8 @@ int hvctl_task_wait(const char *id);
 int hvctl_task_result(cJSON *resp);
 /* getopt_long over argv with --json, --no-wait, --help plus extra;
  * on_opt gets other options.  Returns optind or -1 on misuse. */
-int hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
-    const struct option *extra, const char *extra_short,
-    int (*on_opt)(int ch, const char *arg));
+int hvctl_getopt(int argc, char **argv, const struct option *extra,
+    const char *extra_short, int (*on_opt)(int ch, const char *arg));
 
 /* Close the connection (at exit). */
 void hvctl_close(void);

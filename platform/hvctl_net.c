@@ -38,8 +38,7 @@ n_show(int argc, char **argv)
 	    "bond_mode", "lacp", NULL };
 	char path[256];
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl network", "show", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl network", net_cmds, "show");
@@ -71,8 +70,7 @@ n_change(int argc, char **argv)
 	cJSON *body, *ch = NULL, *out;
 	int vlan = strcmp(argv[0], "vlan") == 0;
 	long tag;
-	int i = hvctl_getopt(argc, argv, "hvctl network", argv[0], o, "",
-	    net_opt);
+	int i = hvctl_getopt(argc, argv, o, "", net_opt);
 
 	if (i < 0 || argc - i != (vlan ? 3 : 2))
 		return cmd_misuse("hvctl network", net_cmds, argv[0]);

@@ -50,8 +50,7 @@ p_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	cJSON *req, *resp;
-	int i = hvctl_getopt(argc, argv, "hvctl pool", "create", o, "",
-	    pool_opt);
+	int i = hvctl_getopt(argc, argv, o, "", pool_opt);
 
 	if (i < 0 || argc - i != 1 || p_type == NULL)
 		return cmd_misuse("hvctl pool", pool_cmds, "create");
@@ -88,8 +87,7 @@ p_list(int argc, char **argv)
 	static const char *const keys[] = { "name", "type", "portal",
 	    "target", "path", "node", NULL };
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl pool", "list", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl pool", pool_cmds, "list");
@@ -112,8 +110,7 @@ p_show(int argc, char **argv)
 	    "node", "created", NULL };
 	char path[256];
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl pool", "show", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl pool", pool_cmds, "show");
@@ -137,8 +134,7 @@ static int
 p_delete(int argc, char **argv)
 {
 	char path[256];
-	int i = hvctl_getopt(argc, argv, "hvctl pool", "delete", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl pool", pool_cmds, "delete");
@@ -156,8 +152,7 @@ p_volume(int argc, char **argv)
 	char path[256];
 	cJSON *req, *resp;
 	int del = strcmp(argv[0], "volume-delete") == 0;
-	int i = hvctl_getopt(argc, argv, "hvctl pool", argv[0], o, "",
-	    pool_opt);
+	int i = hvctl_getopt(argc, argv, o, "", pool_opt);
 
 	if (i < 0 || argc - i != 2)
 		return cmd_misuse("hvctl pool", pool_cmds, argv[0]);

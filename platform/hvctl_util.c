@@ -248,9 +248,8 @@ hvctl_task_result(cJSON *resp)
 }
 
 int
-hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
-    const struct option *extra, const char *extra_short,
-    int (*on_opt)(int ch, const char *arg))
+hvctl_getopt(int argc, char **argv, const struct option *extra,
+    const char *extra_short, int (*on_opt)(int ch, const char *arg))
 {
 	struct option opts[24];
 	char shortopts[64];
@@ -283,8 +282,6 @@ hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
 				return -1;
 		}
 	}
-	(void)prog;
-	(void)name;
 	return optind;
 }
 

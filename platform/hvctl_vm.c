@@ -93,7 +93,7 @@ v_create(int argc, char **argv)
 	};
 	char err[ERR_LEN];
 	cJSON *req, *resp, *nics;
-	int i = hvctl_getopt(argc, argv, "hvctl vm", "create", o, "", vm_opt),
+	int i = hvctl_getopt(argc, argv, o, "", vm_opt),
 	    k;
 
 	if (i < 0 || argc - i != 1)
@@ -166,7 +166,7 @@ v_list(int argc, char **argv)
 	static const char *const keys[] = { "name", "node", "state", "pid",
 	    NULL };
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl vm", "list", NULL, "", NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl vm", vm_cmds, "list");
@@ -187,7 +187,7 @@ one_vm(int argc, char **argv, const char *name, const char **vm)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int i = hvctl_getopt(argc, argv, "hvctl vm", name, o, "", vm_opt);
+	int i = hvctl_getopt(argc, argv, o, "", vm_opt);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl vm", vm_cmds, name);
@@ -262,7 +262,7 @@ v_config(int argc, char **argv)
 	};
 	char path[256], err[ERR_LEN];
 	cJSON *body, *out;
-	int i = hvctl_getopt(argc, argv, "hvctl vm", "config", o, "", vm_opt);
+	int i = hvctl_getopt(argc, argv, o, "", vm_opt);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl vm", vm_cmds, "config");
@@ -300,8 +300,7 @@ v_migrate(int argc, char **argv)
 	char path[256];
 	cJSON *body, *out, *p = NULL;
 	long n;
-	int i = hvctl_getopt(argc, argv, "hvctl vm", "migrate", o, "",
-	    vm_opt);
+	int i = hvctl_getopt(argc, argv, o, "", vm_opt);
 
 	if (i < 0 || argc - i != 2)
 		return cmd_misuse("hvctl vm", vm_cmds, "migrate");

@@ -44,12 +44,11 @@ task_id_valid(const char *id)
 }
 
 void
-task_make_id(char id[TASK_ID_LEN], const char *node, unsigned pid,
-    unsigned long start, const char *type, const char *target,
-    const char *user)
+task_make_id(char id[TASK_ID_LEN], const struct task_desc *d, unsigned pid,
+    unsigned long start)
 {
 	snprintf(id, TASK_ID_LEN, "UPID:%.60s:%08X:%08lX:%.24s:%.60s:%.60s:",
-	    node, pid, start, type, target, user);
+	    d->td_node, pid, start, d->td_type, d->td_target, d->td_user);
 }
 
 static void
@@ -183,8 +182,8 @@ task_alloc(struct etcd *e, const char *id, cJSON *doc, task_fn fn, void *arg,
 }
 
 int
-task_create(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, char id[TASK_ID_LEN], char *err)
+task_create(struct etcd *e, const struct task_desc *d, char id[TASK_ID_LEN],
+    char *err)
 {
 	static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
 	static unsigned long last;
@@ -201,15 +200,15 @@ task_create(struct etcd *e, const char *node, const char *type,
 		start = last + 1;
 	last = start;
 	pthread_mutex_unlock(&seq_mu);
-	task_make_id(id, node, (unsigned)getpid(), start, type, target, user);
+	task_make_id(id, d, (unsigned)getpid(), start);
 	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	doc = cJSON_CreateObject();
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(doc, "id", id);
-	cJSON_AddStringToObject(doc, "node", node);
-	cJSON_AddStringToObject(doc, "type", type);
-	cJSON_AddStringToObject(doc, "target", target);
-	cJSON_AddStringToObject(doc, "user", user);
+	cJSON_AddStringToObject(doc, "node", d->td_node);
+	cJSON_AddStringToObject(doc, "type", d->td_type);
+	cJSON_AddStringToObject(doc, "target", d->td_target);
+	cJSON_AddStringToObject(doc, "user", d->td_user);
 	cJSON_AddStringToObject(doc, "state", "queued");
 	cJSON_AddNumberToObject(doc, "progress", 0);
 	cJSON_AddStringToObject(doc, "started", ts);

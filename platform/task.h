@@ -23,13 +23,23 @@ struct task;
 /* The work: return 0 (state ok) or -1 with err (state error). */
 typedef int (*task_fn)(struct task *t, void *arg, char *err);
 
+/* What a task is: the node that does it, its type ("vmstart"), its
+ * target (a VM or node) and who asked; its id (a UPID) is made of
+ * these. */
+struct task_desc {
+	const char	*td_node;
+	const char	*td_type;
+	const char	*td_target;
+	const char	*td_user;
+};
+
 /* A task in two halves, for work queued to another node: record a queued
  * task (any node; the id in id), and run fn(t, arg) for a recorded task
  * here in a detached thread (the node that does the work).  task_run
  * frees arg (free_arg, may be NULL) when the task ends, also when it
  * could not start.  0, or -1 with err. */
-int task_create(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, char id[TASK_ID_LEN], char *err);
+int task_create(struct etcd *e, const struct task_desc *d,
+    char id[TASK_ID_LEN], char *err);
 int task_run(struct etcd *e, const char *id, task_fn fn, void *arg,
     void (*free_arg)(void *), char *err);
 /* Mark a recorded task failed with msg without running it. */
@@ -54,8 +64,7 @@ int task_prune(struct etcd *e, const char *node, size_t keep, char *err);
 /* Check an id's form (no '/', printable, starts with "UPID:"). */
 int task_id_valid(const char *id);
 /* Build an id (exported for tests). */
-void task_make_id(char id[TASK_ID_LEN], const char *node, unsigned pid,
-    unsigned long start, const char *type, const char *target,
-    const char *user);
+void task_make_id(char id[TASK_ID_LEN], const struct task_desc *d,
+    unsigned pid, unsigned long start);
 
 #endif

@@ -999,6 +999,7 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 {
 	cJSON *rec = NULL, *q = NULL;
 	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], type[32];
+	struct task_desc td;
 	int64_t tmo = 60;
 	int r, rc = -1, online = 0, locked = 0;
 
@@ -1038,8 +1039,11 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	if (strcmp(action, "start") != 0 && strcmp(st, "stopped") == 0)
 		FAIL(409, NULL, "VM %s is not running", name);
 	snprintf(type, sizeof(type), "vm%.24s", action);
-	if (task_create(v->v_etcd, owner, type, name, call->vc_user,
-	    call->vc_id, err) != 0)
+	td.td_node = owner;
+	td.td_type = type;
+	td.td_target = name;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
 	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
 	    err)) <= 0) {
@@ -1188,6 +1192,7 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
     struct vmops_call *call, char *err)
 {
 	const char *name = ma->ma_name, *owner = ma->ma_owner;
+	struct task_desc td;
 	char busy[TASK_ID_LEN + 16];
 	cJSON *q = NULL;
 	int r, rc = -1, online = 0;
@@ -1200,8 +1205,11 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 		FAIL(503, NULL, "%s", err);
 	if (r == 0 || !online)
 		FAIL(409, NULL, "node %s of VM %s is offline", owner, name);
-	if (task_create(v->v_etcd, owner, "vmmigrate", name, call->vc_user,
-	    call->vc_id, err) != 0)
+	td.td_node = owner;
+	td.td_type = "vmmigrate";
+	td.td_target = name;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
 	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
 	    err)) <= 0) {
@@ -1276,6 +1284,7 @@ node_queue(struct vmops *v, const struct node_op *no, struct vmops_call *call,
     char *err)
 {
 	const char *node = no->no_node, *id = call->vc_id;
+	struct task_desc td;
 	char val[TASK_ID_LEN + 32];
 	cJSON *q;
 	int online = 0, r, rc = -1;
@@ -1286,8 +1295,11 @@ node_queue(struct vmops *v, const struct node_op *no, struct vmops_call *call,
 		FAIL(404, NULL, "no node '%s'", node);
 	if (!online)
 		FAIL(409, NULL, "node %s is offline", node);
-	if (task_create(v->v_etcd, node, no->no_type, node, call->vc_user,
-	    call->vc_id, err) != 0)
+	td.td_node = node;
+	td.td_type = no->no_type;
+	td.td_target = node;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
 	if (no->no_lock) {
 		snprintf(val, sizeof(val), "{\"task\":\"%s\"}", id);

@@ -270,14 +270,14 @@ mig_target_ready(struct mig_job *m, char *err)
 {
 	struct vm_op *o = m->m_op;
 	struct vmops *v = o->o_v;
+	struct task_desc td = { o->o_target, "vmincoming", o->o_vm, "hvd" };
 	unsigned char rnd[2];
 	cJSON *q;
 	int r;
 
 	gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd));
 	o->o_port = 49152 + ((rnd[0] << 8 | rnd[1]) % 8000);
-	if (task_create(v->v_etcd, o->o_target, "vmincoming", o->o_vm,
-	    "hvd", m->m_sub, err) != 0)
+	if (task_create(v->v_etcd, &td, m->m_sub, err) != 0)
 		return -1;
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "op", "incoming");
