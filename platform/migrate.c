@@ -404,7 +404,8 @@ migrate_pass_fd(struct qmp *q, int fd, char *err)
 	/* getfd replaces (and closes) one of the same name left by an
 	 * earlier attempt */
 	cJSON_AddStringToObject(a, "fdname", MIGRATE_FDNAME);
-	return qmp_execute_fd(q, "getfd", a, fd, NULL, CMD_TIMEOUT_MS, err);
+	return qmp_execute_fd(q, &(struct qmp_cmd){ "getfd", a, fd }, NULL,
+	    CMD_TIMEOUT_MS, err);
 }
 
 void

@@ -86,10 +86,17 @@ void qmp_version(const struct qmp *q, int *major, int *minor, int *micro);
  */
 int qmp_execute(struct qmp *q, const char *cmd, cJSON *args, cJSON **ret,
     long timeout_ms, char *err);
-/* The same, passing the file descriptor fd along with the command
+/* A QMP command: its name, its arguments (an object or NULL, taken
+ * over) and a file descriptor to pass along (-1: none). */
+struct qmp_cmd {
+	const char	*qc_name;
+	cJSON		*qc_args;
+	int		 qc_fd;
+};
+/* The same, passing c's file descriptor along with the command
  * (SCM_RIGHTS), as QEMU's "getfd" and "add-fd" take it; fd stays ours. */
-int qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
-    cJSON **ret, long timeout_ms, char *err);
+int qmp_execute_fd(struct qmp *q, const struct qmp_cmd *c, cJSON **ret,
+    long timeout_ms, char *err);
 /* Same as qmp_execute with args given as a JSON text (or NULL). */
 int qmp_execute_str(struct qmp *q, const char *cmd, const char *args_json,
     cJSON **ret, long timeout_ms, char *err);
