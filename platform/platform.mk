@@ -21,9 +21,6 @@ VMTOOL_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/vmtool.c $(VM_SRCS) \
 $(BUILD)/vmtool: $(VMTOOL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 # HA: HA manager and leases, the fencing watchdog, hvctl ha.
 PLATFORM_SRCS += platform/ha.c platform/ha_lease.c platform/ha_manager.c \
 	platform/api_ha.c

@@ -23,7 +23,7 @@
 #include "lab/topo.h"
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
-#include "scenarios/hvlab.h"
+#include "scenarios/run_cmd.h"
 #include "scenarios/machine.h"
 #include "scenarios/runner.h"
 #include "scenarios/suite.h"
@@ -86,8 +86,20 @@ print_summary(const struct results *rs, const char *out, double wall_s)
 	    "%s/report.html\n", out, out, out);
 }
 
-int
-run_cmd_main(int argc, char **argv)
+/* hvlab run's command line. */
+struct run_args {
+	const char *file, *suite_name;
+	const char *names[RUN_MAX_SCENARIOS];	/* --scenario, in order */
+	size_t nnames;
+	int check_only;				/* -n */
+	char out[4096];				/* --out, "" = by date */
+	char self[4096];			/* our own binary */
+	struct runner_opts ro;
+};
+
+/* -1 when the options are good, else the exit status (0 for --help). */
+static int
+run_parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -100,47 +112,32 @@ run_cmd_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *file = "scenarios.yaml", *suite_name = NULL;
-	const char *names[RUN_MAX_SCENARIOS];
-	const struct scenario *sel[RUN_MAX_SCENARIOS];
-	struct runner_opts ro;
-	struct suite_file *sf = NULL;
-	struct results *rs = NULL;
-	struct comparison cmp = { 0 };
-	struct topo *topo = NULL;
-	char err[ERR_LEN], out[4096], self[4096], path[4200], ts[32];
-	size_t nnames = 0, nsel = 0, i;
-	int ch, check_only = 0, rc = 1, interrupted = 0;
-	uint64_t t0 = 0;
-	ssize_t sl;
-	long l;
 	char *end;
+	long l;
+	int ch;
 
-	memset(&ro, 0, sizeof(ro));
-	ro.ro_platform = "ref";
-	out[0] = '\0';
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "nf:o:h", opts, NULL)) != -1)
 		switch (ch) {
 		case 'n':
-			check_only = 1;
+			a->check_only = 1;
 			break;
 		case 'f':
-			file = optarg;
+			a->file = optarg;
 			break;
 		case 's':
-			suite_name = optarg;
+			a->suite_name = optarg;
 			break;
 		case 'S':
-			if (nnames == RUN_MAX_SCENARIOS) {
+			if (a->nnames == RUN_MAX_SCENARIOS) {
 				fprintf(stderr, "hvlab run: at most %d "
 				    "--scenario\n", RUN_MAX_SCENARIOS);
 				return 1;
 			}
-			names[nnames++] = optarg;
+			a->names[a->nnames++] = optarg;
 			break;
 		case 'p':
-			ro.ro_platform = optarg;
+			a->ro.ro_platform = optarg;
 			break;
 		case 'r':
 			errno = 0;
@@ -150,13 +147,13 @@ run_cmd_main(int argc, char **argv)
 				    "to 100, not '%s'\n", optarg);
 				return 1;
 			}
-			ro.ro_repeat = (int)l;
+			a->ro.ro_repeat = (int)l;
 			break;
 		case 'o':
-			snprintf(out, sizeof(out), "%s", optarg);
+			snprintf(a->out, sizeof(a->out), "%s", optarg);
 			break;
 		case 'l':
-			ro.ro_lab = optarg;
+			a->ro.ro_lab = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -164,124 +161,186 @@ run_cmd_main(int argc, char **argv)
 		default:
 			return run_usage(stderr);
 		}
-	if (optind != argc)
-		return run_usage(stderr);
+	return optind != argc ? run_usage(stderr) : -1;
+}
 
-	sf = suite_load(file, stderr, err);
-	if (sf == NULL) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		return 1;
-	}
-	topo = calloc(1, sizeof(*topo));
-	if (topo == NULL)
-		goto out;
-	if (topo_load(file, ro.ro_lab, topo, stderr, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
-	}
-	/* Selection: --scenario names (in the order given), else a suite. */
-	if (nnames > 0) {
-		for (i = 0; i < nnames; i++) {
-			sel[nsel] = suite_scenario_find(sf, names[i]);
-			if (sel[nsel] == NULL) {
-				fprintf(stderr, "hvlab run: %s: no scenario "
-				    "'%s'\n", file, names[i]);
-				goto out;
-			}
-			nsel++;
-		}
-	} else {
-		const struct suite *su;
+/* Selection: --scenario names (in the order given), else a suite.  0, or
+ * -1 after saying why. */
+static int
+run_select(const struct suite_file *sf, struct run_args *a,
+    const struct scenario **sel, size_t *nsel)
+{
+	const struct suite *su;
+	size_t i;
 
-		if (suite_name == NULL)
-			suite_name = sf->sf_default_suite;
-		if (suite_name == NULL || (su = suite_find(sf, suite_name)) ==
+	*nsel = 0;
+	for (i = 0; i < a->nnames; i++) {
+		if ((sel[*nsel] = suite_scenario_find(sf, a->names[i])) ==
 		    NULL) {
-			fprintf(stderr, "hvlab run: %s: no suite '%s'\n", file,
-			    suite_name ? suite_name : "(none defined)");
-			goto out;
+			fprintf(stderr, "hvlab run: %s: no scenario '%s'\n",
+			    a->file, a->names[i]);
+			return -1;
 		}
-		for (i = 0; i < su->su_nscenarios && nsel < RUN_MAX_SCENARIOS;
-		    i++)
-			sel[nsel++] = suite_scenario_find(sf,
-			    su->su_scenarios[i]);
+		(*nsel)++;
 	}
-	if (driver_check_platform(ro.ro_platform, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
+	if (a->nnames > 0)
+		return 0;
+	if (a->suite_name == NULL)
+		a->suite_name = sf->sf_default_suite;
+	if (a->suite_name == NULL ||
+	    (su = suite_find(sf, a->suite_name)) == NULL) {
+		fprintf(stderr, "hvlab run: %s: no suite '%s'\n", a->file,
+		    a->suite_name ? a->suite_name : "(none defined)");
+		return -1;
 	}
-	if (check_only) {
-		printf("configuration OK\n");
-		rc = 0;
-		goto out;
-	}
+	for (i = 0; i < su->su_nscenarios && *nsel < RUN_MAX_SCENARIOS; i++)
+		sel[(*nsel)++] = suite_scenario_find(sf, su->su_scenarios[i]);
+	return 0;
+}
 
-	if (out[0] == '\0') {
+/* The results directory (results/DATE unless --out) and our own binary
+ * into the runner's options.  0, or -1 with err. */
+static int
+run_paths(struct run_args *a, char *err)
+{
+	char ts[32];
+	ssize_t sl;
+
+	if (a->out[0] == '\0') {
 		time_t now = time(NULL);
 		struct tm tm;
 
 		gmtime_r(&now, &tm);
 		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%SZ", &tm);
-		snprintf(out, sizeof(out), "results/%s", ts);
+		snprintf(a->out, sizeof(a->out), "results/%s", ts);
 	}
-	if (mkdirs(out, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
-	}
-	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (sl <= 0) {
-		fprintf(stderr, "hvlab run: cannot find my own binary\n");
-		goto out;
-	}
-	self[sl] = '\0';
-	ro.ro_file = file;
-	ro.ro_outdir = out;
-	ro.ro_self = self;
-	ro.ro_progress = isatty(STDERR_FILENO);
+	if (mkdirs(a->out, err) == -1)
+		return -1;
+	sl = readlink("/proc/self/exe", a->self, sizeof(a->self) - 1);
+	if (sl <= 0)
+		return err_set(err, "cannot find my own binary");
+	a->self[sl] = '\0';
+	a->ro.ro_file = a->file;
+	a->ro.ro_outdir = a->out;
+	a->ro.ro_self = a->self;
+	a->ro.ro_progress = isatty(STDERR_FILENO);
+	return 0;
+}
 
-	rs = calloc(1, sizeof(*rs));
-	if (rs == NULL)
-		goto out;
+/* results.json's header: the tool, the platform, the machine.  NULL with
+ * err. */
+static struct results *
+run_results_new(const struct run_args *a, char *err)
+{
+	struct results *rs = calloc(1, sizeof(*rs));
+	char ts[32];
+
+	if (rs == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
 	rs->rs_tool = strdup("hvlab");
-	rs->rs_version = strdup(HV_VERSION);
-	rs->rs_platform = strdup(ro.ro_platform);
+	rs->rs_version = strdup(HV_DESCRIBE);	/* git describe (Makefile) */
+	rs->rs_platform = strdup(a->ro.ro_platform);
 	rs->rs_provider = strdup("netns");
-	rs->rs_suite = strdup(nnames ? "(scenarios)" : suite_name);
+	rs->rs_suite = strdup(a->nnames ? "(scenarios)" : a->suite_name);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	rs->rs_started = strdup(ts);
 	if (machine_describe(rs, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
+		results_free(rs);
+		return NULL;
 	}
+	return rs;
+}
 
-	t0 = clock_mono_ns();
-	if (runner_run(&ro, sel, nsel, rs, &interrupted, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
-	}
+/*
+ * results.json, then the reports rebuilt from the file as `hvlab report`
+ * would: *rs becomes what was read back.  0, or -1 after saying why.
+ */
+static int
+run_write(struct results **rs, const char *out, struct comparison *cmp)
+{
+	char path[4200], ts[32], err[ERR_LEN];
+
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	rs->rs_finished = strdup(ts);
+	(*rs)->rs_finished = strdup(ts);
 	snprintf(path, sizeof(path), "%s/results.json", out);
-	if (results_write(rs, path, err) == -1) {
+	if (results_write(*rs, path, err) == -1) {
 		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
+		return -1;
 	}
-	/* The reports are rebuilt from the file, as `hvlab report` would. */
-	results_free(rs);
-	if ((rs = results_load(out, err)) == NULL ||
-	    comparison_build(&cmp, &rs, 1, err) == -1 ||
-	    report_write_all(&cmp, out, err) == -1) {
+	results_free(*rs);
+	if ((*rs = results_load(out, err)) == NULL ||
+	    comparison_build(cmp, rs, 1, err) == -1 ||
+	    report_write_all(cmp, out, err) == -1) {
 		fprintf(stderr, "hvlab run: report: %s\n", err);
-		goto out;
+		return -1;
 	}
-	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
-	rc = 0;
+	return 0;
+}
+
+/* 2 when a scenario failed or errored, 130 when interrupted, else 0. */
+static int
+run_status(const struct results *rs, int interrupted)
+{
+	size_t i;
+	int rc = 0;
+
 	for (i = 0; i < rs->rs_nscen; i++)
 		if (rs->rs_scen[i].s_verdict == VERDICT_FAIL ||
 		    rs->rs_scen[i].s_verdict == VERDICT_ERROR)
 			rc = 2;
-	if (interrupted)
-		rc = 130;
+	return interrupted ? 130 : rc;
+}
+
+int
+run_cmd_main(int argc, char **argv)
+{
+	const struct scenario *sel[RUN_MAX_SCENARIOS];
+	struct run_args a;
+	struct suite_file *sf = NULL;
+	struct results *rs = NULL;
+	struct comparison cmp = { 0 };
+	struct topo *topo = NULL;
+	char err[ERR_LEN] = "";
+	size_t nsel = 0;
+	int rc = 1, interrupted = 0;
+	uint64_t t0;
+
+	memset(&a, 0, sizeof(a));
+	a.file = "scenarios.yaml";
+	a.ro.ro_platform = "ref";
+	if ((rc = run_parse(argc, argv, &a)) != -1)
+		return rc;
+	rc = 1;
+	if ((sf = suite_load(a.file, stderr, err)) == NULL)
+		goto fail;
+	if ((topo = calloc(1, sizeof(*topo))) == NULL)
+		goto out;
+	if (topo_load(a.file, a.ro.ro_lab, topo, stderr, err) == -1)
+		goto fail;
+	if (run_select(sf, &a, sel, &nsel) == -1)
+		goto out;
+	if (driver_check_platform(a.ro.ro_platform, err) == -1)
+		goto fail;
+	if (a.check_only) {
+		printf("configuration OK\n");
+		rc = 0;
+		goto out;
+	}
+	if (run_paths(&a, err) == -1 || (rs = run_results_new(&a, err)) ==
+	    NULL)
+		goto fail;
+	t0 = clock_mono_ns();
+	if (runner_run(&a.ro, sel, nsel, rs, &interrupted, err) == -1)
+		goto fail;
+	if (run_write(&rs, a.out, &cmp) == -1)
+		goto out;
+	print_summary(rs, a.out, (double)(clock_mono_ns() - t0) / 1e9);
+	rc = run_status(rs, interrupted);
+	goto out;
+fail:
+	fprintf(stderr, "hvlab run: %s\n", err);
 out:
 	comparison_free(&cmp);
 	results_free(rs);

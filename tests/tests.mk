@@ -22,3 +22,9 @@ CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c
+
+# pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
+$(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
+	$(OBJ)/common/err.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
