@@ -167,103 +167,147 @@ struct sink_conn {
 	struct tput_flow f;
 };
 
-int
-probe_tput_serve(const char *addr, int port, int flows, long timeout_ms,
-    volatile int *stop, char *err)
-{
+/* The sink's state while it serves. */
+struct sink {
 	struct sink_conn conns[TPUT_MAX_FLOWS * 4];
 	struct pollfd pfd[TPUT_MAX_FLOWS * 4 + 1];
+	int lfd;
+	int nconn;
+	int done;		/* flows reported */
+};
+
+/* Listen on addr:port; the socket goes to k->lfd. */
+static int
+sink_listen(struct sink *k, const struct probe_tput_sink *s, char *err)
+{
 	struct sockaddr_in sa;
+	int one = 1;
+
+	if (parse_addr(s->addr, s->port, &sa, err) < 0)
+		return -1;
+	if ((k->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return err_errno(err, "throughput sink: socket");
+	setsockopt(k->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(k->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(k->lfd, 64) < 0)
+		return err_errno(err, "throughput sink: bind/listen %s:%d",
+		    s->addr && s->addr[0] ? s->addr : "0.0.0.0", s->port);
+	return 0;
+}
+
+/* Poll the listener and the connections, at most 500 ms and not past
+ * end (0 = none).  poll's count, 0 on EINTR, -1 with err (also when end
+ * has passed). */
+static int
+sink_poll(struct sink *k, const struct probe_tput_sink *s, uint64_t end,
+    char *err)
+{
+	long wait = 500;
+	uint64_t now;
+	int i, n;
+
+	if (end) {
+		now = clock_mono_ns();
+		if (now >= end)
+			return err_set(err, "throughput sink: %d of %d flows "
+			    "reported before the timeout", k->done, s->flows);
+		if ((long)((end - now) / NS_PER_MS) < wait)
+			wait = (long)((end - now) / NS_PER_MS) + 1;
+	}
+	k->pfd[0].fd = k->lfd;
+	k->pfd[0].events = k->nconn < (int)(sizeof(k->conns) /
+	    sizeof(k->conns[0])) ? POLLIN : 0;
+	for (i = 0; i < k->nconn; i++) {
+		k->pfd[i + 1].fd = k->conns[i].fd;
+		k->pfd[i + 1].events = POLLIN;
+	}
+	n = poll(k->pfd, (nfds_t)k->nconn + 1, (int)wait);
+	if (n < 0 && errno != EINTR)
+		return err_errno(err, "throughput sink: poll");
+	return n < 0 ? 0 : n;
+}
+
+/* Count what came on the connections; a source done gets its report and
+ * its connection is closed. */
+static void
+sink_read(struct sink *k)
+{
 	static char buf[TPUT_BUF];
 	unsigned char rep[TPUT_REPORT_LEN];
-	int lfd = -1, one = 1, nconn = 0, done = 0, rc = -1, i, n;
-	uint64_t end = timeout_ms > 0 ? clock_mono_ns() +
-	    (uint64_t)timeout_ms * NS_PER_MS : 0;
-	ssize_t k;
+	struct sink_conn *c;
+	uint64_t now;
+	ssize_t n;
+	int i;
 
-	if (parse_addr(addr, port, &sa, err) < 0)
-		return -1;
-	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		err_errno(err, "throughput sink: socket");
-		goto out;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 64) < 0) {
-		err_errno(err, "throughput sink: bind/listen %s:%d",
-		    addr && addr[0] ? addr : "0.0.0.0", port);
-		goto out;
-	}
-	while ((flows == 0 || done < flows) && !(stop && *stop)) {
-		long wait = 500;
-
-		if (end) {
-			uint64_t now = clock_mono_ns();
-
-			if (now >= end) {
-				err_set(err, "throughput sink: %d of %d flows "
-				    "reported before the timeout", done, flows);
-				goto out;
-			}
-			if ((long)((end - now) / NS_PER_MS) < wait)
-				wait = (long)((end - now) / NS_PER_MS) + 1;
-		}
-		pfd[0].fd = lfd;
-		pfd[0].events = nconn < (int)(sizeof(conns) /
-		    sizeof(conns[0])) ? POLLIN : 0;
-		for (i = 0; i < nconn; i++) {
-			pfd[i + 1].fd = conns[i].fd;
-			pfd[i + 1].events = POLLIN;
-		}
-		n = poll(pfd, (nfds_t)nconn + 1, (int)wait);
-		if (n < 0 && errno != EINTR) {
-			err_errno(err, "throughput sink: poll");
-			goto out;
-		}
-		if (n <= 0)
+	for (i = k->nconn - 1; i >= 0; i--) {
+		if (!(k->pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		for (i = nconn - 1; i >= 0; i--) {
-			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			k = read(conns[i].fd, buf, sizeof(buf));
-			if (k > 0) {
-				uint64_t now = clock_mono_ns();
-
-				if (conns[i].f.bytes == 0)
-					conns[i].f.first_ns = now;
-				conns[i].f.last_ns = now;
-				conns[i].f.bytes += (uint64_t)k;
-				continue;
-			}
-			if (k < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (k == 0) {	/* source done: report, close */
-				put64(rep, conns[i].f.bytes);
-				put64(rep + 8, conns[i].f.first_ns);
-				put64(rep + 16, conns[i].f.last_ns);
-				if (write(conns[i].fd, rep, sizeof(rep)) ==
-				    (ssize_t)sizeof(rep))
-					done++;
-			}
-			close(conns[i].fd);
-			conns[i] = conns[--nconn];
+		c = &k->conns[i];
+		n = read(c->fd, buf, sizeof(buf));
+		if (n > 0) {
+			now = clock_mono_ns();
+			if (c->f.bytes == 0)
+				c->f.first_ns = now;
+			c->f.last_ns = now;
+			c->f.bytes += (uint64_t)n;
+			continue;
 		}
-		if (pfd[0].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK |
-			    SOCK_CLOEXEC);
-
-			if (fd >= 0) {
-				memset(&conns[nconn], 0, sizeof(conns[0]));
-				conns[nconn++].fd = fd;
-			}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == 0) {	/* source done: report, close */
+			put64(rep, c->f.bytes);
+			put64(rep + 8, c->f.first_ns);
+			put64(rep + 16, c->f.last_ns);
+			if (write(c->fd, rep, sizeof(rep)) ==
+			    (ssize_t)sizeof(rep))
+				k->done++;
 		}
+		close(c->fd);
+		*c = k->conns[--k->nconn];
+	}
+}
+
+static void
+sink_accept(struct sink *k)
+{
+	int fd;
+
+	if (!(k->pfd[0].revents & POLLIN))
+		return;
+	fd = accept4(k->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		memset(&k->conns[k->nconn], 0, sizeof(k->conns[0]));
+		k->conns[k->nconn++].fd = fd;
+	}
+}
+
+int
+probe_tput_serve(const struct probe_tput_sink *s, char *err)
+{
+	struct sink k;
+	uint64_t end = s->timeout_ms > 0 ? clock_mono_ns() +
+	    (uint64_t)s->timeout_ms * NS_PER_MS : 0;
+	int rc = -1, i, n;
+
+	memset(&k, 0, sizeof(k));
+	k.lfd = -1;
+	if (sink_listen(&k, s, err) < 0)
+		goto out;
+	while ((s->flows == 0 || k.done < s->flows) &&
+	    !(s->stop && *s->stop)) {
+		if ((n = sink_poll(&k, s, end, err)) < 0)
+			goto out;
+		if (n == 0)
+			continue;
+		sink_read(&k);
+		sink_accept(&k);
 	}
 	rc = 0;
 out:
-	for (i = 0; i < nconn; i++)
-		close(conns[i].fd);
-	if (lfd >= 0)
-		close(lfd);
+	for (i = 0; i < k.nconn; i++)
+		close(k.conns[i].fd);
+	if (k.lfd >= 0)
+		close(k.lfd);
 	return rc;
 }
 

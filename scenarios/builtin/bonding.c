@@ -373,6 +373,8 @@ static void *
 sink_main(void *arg)
 {
 	struct sink *s = arg;
+	struct probe_tput_sink ps = { NULL, SINK_PORT, s->flows,
+	    s->timeout_ms, NULL };
 	int back = -1;
 	char e2[ERR_LEN];
 
@@ -380,8 +382,7 @@ sink_main(void *arg)
 	if (probe_ns_enter(s->netns, &back, s->err) < 0)
 		return NULL;
 	/* Ends by itself when the source never comes. */
-	s->rc = probe_tput_serve(NULL, SINK_PORT, s->flows, s->timeout_ms,
-	    NULL, s->err);
+	s->rc = probe_tput_serve(&ps, s->err);
 	probe_ns_leave(back, e2);
 	return NULL;
 }
