@@ -156,7 +156,7 @@ gap_bounds(uint64_t *times, size_t n, uint64_t *start_ns, uint64_t *end_ns)
 
 void
 stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
-    uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g)
+    uint64_t end_ns, struct stats_span w, struct stats_gap *g)
 {
 	uint64_t a, b;
 	size_t i;
@@ -168,7 +168,7 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 	for (i = 0; i <= n; i++) {
 		a = i == 0 ? start_ns : times[i - 1];
 		b = i == n ? end_ns : times[i];
-		if (b < lo_ns || a > hi_ns || b - a <= g->g_len_ns)
+		if (b < w.sp_lo_ns || a > w.sp_hi_ns || b - a <= g->g_len_ns)
 			continue;
 		g->g_len_ns = b - a;
 		g->g_start_ns = a;
@@ -180,8 +180,8 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 
 int
 ping_stats_gap_across(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
-    struct stats_gap *g, uint64_t *lost, char *err)
+    const struct ping_stats *st, struct stats_span w, struct stats_gap *g,
+    uint64_t *lost, char *err)
 {
 	uint64_t *recv;
 	size_t i, n = 0, first, last;
@@ -193,8 +193,7 @@ ping_stats_gap_across(const struct ping_timeline *t,
 	for (i = 0; i < t->pt_n; i++)
 		if (t->pt_slots[i].ps_replies > 0)
 			recv[n++] = t->pt_slots[i].ps_recv_ns;
-	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, lo_ns,
-	    hi_ns, g);
+	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, w, g);
 	free(recv);
 	if (g->g_len_ns == 0)
 		return 0;
@@ -220,14 +219,14 @@ ping_stats_gap_across(const struct ping_timeline *t,
 
 int
 ping_stats_migration_downtime(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t start_ns, uint64_t end_ns,
-    uint64_t settle_ns, struct stats_gap *g, uint64_t *lost, char *err)
+    const struct ping_stats *st, struct stats_span mig, struct stats_gap *g,
+    uint64_t *lost, char *err)
 {
-	if (end_ns < start_ns)
+	if (mig.sp_hi_ns < mig.sp_lo_ns)
 		return err_set(err, "ping: the migration ends before it "
 		    "starts");
-	return ping_stats_gap_across(t, st, start_ns, end_ns + settle_ns, g,
-	    lost, err);
+	mig.sp_hi_ns += PING_MIGRATION_SETTLE_NS;
+	return ping_stats_gap_across(t, st, mig, g, lost, err);
 }
 
 uint64_t

@@ -174,9 +174,10 @@ record(struct metrics *m, const struct event *ev, const char *infix,
 	struct stats_gap g;
 	uint64_t lost;
 	char name[128];
+	struct stats_span w = { ev->ev_lo, ev->ev_hi };
 
-	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, ev->ev_lo,
-	    ev->ev_hi, &g, &lost, err) < 0)
+	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, w, &g,
+	    &lost, err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s%s_gap_lost", prefix, infix);
 	metrics_set(m, name, (double)lost);
