@@ -543,6 +543,7 @@ START_TEST(test_marks_file)
 {
 	char path[] = "/tmp/hvt-probe-marks-XXXXXX", err[ERR_LEN];
 	struct probe_mark *marks = NULL;
+	struct probe_marks_query q = { 0 };
 	size_t n = 0;
 	uint64_t skipped = 0;
 	FILE *f;
@@ -557,8 +558,11 @@ START_TEST(test_marks_file)
 	    "{\"event\":\"early\",\"wall_ns\":1000}\n"
 	    "{\"event\":\"before\",\"wall_ns\":10}\n");
 	fclose(f);
-	ck_assert_int_eq(probe_marks_read_events(path, 500, 5000, 0, &marks,
-	    &n, &skipped, err), 0);
+	q.mq_path = path;
+	q.mq_from_wall_ns = 500;
+	q.mq_to_wall_ns = 5000;
+	ck_assert_int_eq(probe_marks_read_events(&q, &marks, &n, &skipped,
+	    err), 0);
 	probe_marks_sort(marks, n);
 	ck_assert_msg(n == 2, "only the events inside the window are marks");
 	ck_assert_str_eq(marks[0].pm_label, "early");
@@ -568,8 +572,10 @@ START_TEST(test_marks_file)
 	unlink(path);
 	marks = NULL;
 	n = 0;
-	ck_assert_msg(probe_marks_read_events(path, 0, 1, 0, &marks, &n,
-	    &skipped, err) == 0 && n == 0,
+	q.mq_from_wall_ns = 0;
+	q.mq_to_wall_ns = 1;
+	ck_assert_msg(probe_marks_read_events(&q, &marks, &n, &skipped,
+	    err) == 0 && n == 0,
 	    "a missing events file means no events");
 }
 END_TEST
