@@ -361,17 +361,75 @@ read_report(int fd, struct tput_flow *f, long ms, char *err)
 	return 0;
 }
 
-int
-probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
+/* Connect r->nflows flows to sa from o's netns into fds; their source
+ * ports go to r. */
+static int
+tput_connect(const struct probe_tput_opts *o, struct probe_tput_result *r,
+    const struct sockaddr_in *sa, int *fds, char *err)
+{
+	struct sockaddr_in la;
+	socklen_t ll;
+	char e2[ERR_LEN];
+	int i, back = -1;
+
+	if (probe_ns_enter(o->netns, &back, err) < 0)
+		return -1;
+	for (i = 0; i < r->nflows; i++) {
+		if ((fds[i] = connect_to(sa, err)) < 0) {
+			err_prefix(err, "flow %d to %s:%d", i + 1, o->to,
+			    r->port);
+			if (back >= 0)
+				probe_ns_leave(back, e2);
+			return -1;
+		}
+		ll = sizeof(la);
+		if (getsockname(fds[i], (struct sockaddr *)&la, &ll) == 0)
+			r->flows[i].local_port = ntohs(la.sin_port);
+	}
+	return probe_ns_leave(back, err);
+}
+
+/* Write on every flow for dur; -1 when one breaks. */
+static int
+tput_send(const struct probe_tput_result *r, const int *fds, uint64_t dur,
     char *err)
 {
 	static char buf[TPUT_BUF];
 	struct pollfd pfd[TPUT_MAX_FLOWS];
-	struct sockaddr_in sa, la;
-	socklen_t ll;
-	int fds[TPUT_MAX_FLOWS], n, i, back = -1, rc = -1, port;
-	uint64_t dur = o->duration_ns ? o->duration_ns : 3 * NS_PER_S, end;
-	char e2[ERR_LEN];
+	uint64_t end, left;
+	int i, n = r->nflows;
+
+	memset(buf, 'x', sizeof(buf));
+	end = clock_mono_ns() + dur;
+	while (clock_mono_ns() < end) {
+		left = end - clock_mono_ns();
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = fds[i];
+			pfd[i].events = POLLOUT;
+		}
+		if (poll(pfd, (nfds_t)n, (int)(left / NS_PER_MS) + 1) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & (POLLERR | POLLHUP))
+				return err_set(err, "throughput: flow %d to "
+				    "%s:%d broke", i + 1, r->to, r->port);
+			if (pfd[i].revents & POLLOUT &&
+			    write(fds[i], buf, sizeof(buf)) < 0 &&
+			    errno != EAGAIN && errno != EINTR)
+				return err_errno(err, "throughput: flow %d "
+				    "write", i + 1);
+		}
+	}
+	return 0;
+}
+
+int
+probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
+    char *err)
+{
+	struct sockaddr_in sa;
+	int fds[TPUT_MAX_FLOWS], n, i, rc = -1, port;
+	uint64_t dur = o->duration_ns ? o->duration_ns : 3 * NS_PER_S;
 
 	memset(r, 0, sizeof(*r));
 	n = o->flows > 0 ? o->flows : 1;
@@ -386,48 +444,9 @@ probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
 	snprintf(r->to, sizeof(r->to), "%s", o->to);
 	r->port = port;
 	r->nflows = n;
-	if (probe_ns_enter(o->netns, &back, err) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((fds[i] = connect_to(&sa, err)) < 0) {
-			err_prefix(err, "flow %d to %s:%d", i + 1, o->to, port);
-			goto out;
-		}
-		ll = sizeof(la);
-		if (getsockname(fds[i], (struct sockaddr *)&la, &ll) == 0)
-			r->flows[i].local_port = ntohs(la.sin_port);
-	}
-	if (probe_ns_leave(back, err) < 0) {
-		back = -1;
+	if (tput_connect(o, r, &sa, fds, err) < 0 ||
+	    tput_send(r, fds, dur, err) < 0)
 		goto out;
-	}
-	back = -1;
-	memset(buf, 'x', sizeof(buf));
-	end = clock_mono_ns() + dur;
-	while (clock_mono_ns() < end) {
-		uint64_t left = end - clock_mono_ns();
-
-		for (i = 0; i < n; i++) {
-			pfd[i].fd = fds[i];
-			pfd[i].events = POLLOUT;
-		}
-		if (poll(pfd, (nfds_t)n, (int)(left / NS_PER_MS) + 1) <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents & (POLLERR | POLLHUP)) {
-				err_set(err, "throughput: flow %d to %s:%d "
-				    "broke", i + 1, o->to, port);
-				goto out;
-			}
-			if (pfd[i].revents & POLLOUT &&
-			    write(fds[i], buf, sizeof(buf)) < 0 &&
-			    errno != EAGAIN && errno != EINTR) {
-				err_errno(err, "throughput: flow %d write",
-				    i + 1);
-				goto out;
-			}
-		}
-	}
 	for (i = 0; i < n; i++)
 		shutdown(fds[i], SHUT_WR);
 	for (i = 0; i < n; i++)
@@ -438,10 +457,6 @@ probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
 	probe_tput_compute(r);
 	rc = 0;
 out:
-	if (back >= 0 && probe_ns_leave(back, e2) < 0 && rc == 0) {
-		snprintf(err, ERR_LEN, "%s", e2);
-		rc = -1;
-	}
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
