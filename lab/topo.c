@@ -296,7 +296,7 @@ topo_bond_name(enum topo_bond b)
 	}
 }
 
-const char *
+static const char *
 topo_role_name(enum topo_role r)
 {
 	switch (r) {

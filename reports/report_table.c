@@ -247,7 +247,12 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 	key_figures(&fg, max, buf, len);
 }
 
-void
+/*
+ * The key figures of a scenario, each figure with the spread of its runs
+ * beside the median: "38 (30–45) ms downtime" (min–max; just the median
+ * when there is one run or every run agrees).
+ */
+static void
 report_key_figures_runs(const struct scen_result *s, int max, char *buf,
     size_t len)
 {

@@ -35,7 +35,7 @@ verdict_name(enum verdict v)
 	return verdict_names[v];
 }
 
-int
+static int
 verdict_parse(const char *s, enum verdict *v)
 {
 	size_t i;
