@@ -22,3 +22,5 @@ CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c
+CHECK_SRCS += tests/check_lab_hostdisk.c
+CHECK_SRCS += tests/check_libvirt.c
