@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "lab/lab.h"
 #include "lab/topo.h"
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
@@ -29,12 +30,13 @@
 #include "scenarios/suite.h"
 
 #define RUN_MAX_SCENARIOS 64
+#define RUN_MAX_PLATFORMS 4
 
 static int
 run_usage(FILE *f)
 {
 	fprintf(f, "usage: hvlab run [-n] [-f FILE] [--suite NAME] "
-	    "[--scenario NAME]... [--platform P]\n"
+	    "[--scenario NAME]... [--platform P[,P...]]\n"
 	    "                 [--repeat N] [--out DIR] [--lab NAME]\n");
 	return 1;
 }
@@ -83,6 +85,161 @@ print_summary(const struct results *rs, const char *out, double wall_s)
 	    "%s/report.html\n", out, out, out);
 }
 
+/* 1 when a lab called name runs. */
+static int
+lab_running(const char *name)
+{
+	struct lab *lab = calloc(1, sizeof(*lab));
+	char err[ERR_LEN];
+	int r;
+
+	if (lab == NULL)
+		return 0;
+	r = lab_open(NULL, name, 1, lab, err) == 0;
+	free(lab);
+	return r;
+}
+
+/* "ref,libvirt" -> names (in list, which is cut), each a known driver,
+ * none twice. */
+static int
+split_platforms(char *list, char **names, size_t *n, char *err)
+{
+	char *save = NULL, *p;
+	size_t i;
+
+	*n = 0;
+	for (p = strtok_r(list, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (*n == RUN_MAX_PLATFORMS)
+			return err_set(err, "at most %d platforms",
+			    RUN_MAX_PLATFORMS);
+		if (driver_check_platform(p, err) == -1)
+			return -1;
+		for (i = 0; i < *n; i++)
+			if (strcmp(names[i], p) == 0)
+				return err_set(err, "platform '%s' twice", p);
+		names[(*n)++] = p;
+	}
+	if (*n == 0)
+		return err_set(err, "no platform named");
+	return 0;
+}
+
+/*
+ * One platform's run into ro->ro_outdir: runner, results.json, its own
+ * reports, the summary.  The results are kept in *keep when keep is not
+ * NULL (caller frees).  Returns the exit status (0, 2, 130) or 1.
+ */
+static int
+run_platform(const struct runner_opts *ro, const struct scenario *const *sel,
+    size_t nsel, const char *suite_label, struct results **keep)
+{
+	struct comparison cmp = { 0 };
+	struct results *rs = calloc(1, sizeof(*rs));
+	char err[ERR_LEN], ts[32], path[4200];
+	const char *out = ro->ro_outdir;
+	int interrupted = 0, rc = 1;
+	uint64_t t0;
+	size_t i;
+
+	if (rs == NULL)
+		return 1;
+	rs->rs_tool = strdup("hvlab");
+	rs->rs_version = strdup(HV_VERSION);
+	rs->rs_platform = strdup(ro->ro_platform);
+	rs->rs_provider = strdup("netns");
+	rs->rs_suite = strdup(suite_label);
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	rs->rs_started = strdup(ts);
+	if (mkdirs(out, err) == -1 || machine_describe(rs, err) == -1)
+		goto fail;
+	t0 = clock_mono_ns();
+	if (runner_run(ro, sel, nsel, rs, &interrupted, err) == -1)
+		goto fail;
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	rs->rs_finished = strdup(ts);
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	if (results_write(rs, path, err) == -1)
+		goto fail;
+	/* The reports are rebuilt from the file, as `hvlab report` would. */
+	results_free(rs);
+	if ((rs = results_load(out, err)) == NULL ||
+	    comparison_build(&cmp, &rs, 1, err) == -1 ||
+	    report_write_all(&cmp, out, err) == -1) {
+		err_prefix(err, "report");
+		goto fail;
+	}
+	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
+	rc = 0;
+	for (i = 0; i < rs->rs_nscen; i++)
+		if (rs->rs_scen[i].s_verdict == VERDICT_FAIL ||
+		    rs->rs_scen[i].s_verdict == VERDICT_ERROR)
+			rc = 2;
+	if (interrupted)
+		rc = 130;
+	goto out;
+fail:
+	fprintf(stderr, "hvlab run: %s: %s\n", ro->ro_platform, err);
+out:
+	comparison_free(&cmp);
+	if (keep != NULL && rc != 1)
+		*keep = rs;
+	else
+		results_free(rs);
+	return rc;
+}
+
+/*
+ * Several platforms, one after the other, each on a fresh lab (the lab
+ * named by --lab, or the file's, is built and taken down by each run):
+ * OUT/<platform>/ each, and OUT/ the report with a column per platform.
+ */
+static int
+run_compare(struct runner_opts *ro, char *const *plats, size_t n,
+    const struct scenario *const *sel, size_t nsel, const char *suite_label,
+    const char *out)
+{
+	struct results *sets[RUN_MAX_PLATFORMS] = { NULL };
+	struct comparison cmp = { 0 };
+	char dir[4200], err[ERR_LEN];
+	size_t i, got = 0;
+	int rc = 0, r;
+
+	for (i = 0; i < n; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", out, plats[i]);
+		ro->ro_platform = plats[i];
+		ro->ro_outdir = dir;
+		printf("== platform %s: %s\n", plats[i], dir);
+		fflush(stdout);
+		r = run_platform(ro, sel, nsel, suite_label, &sets[got]);
+		if (r != 1)
+			got++;
+		if (r > rc)
+			rc = r;
+		if (r == 130)
+			break;
+	}
+	if (got < 2) {
+		fprintf(stderr, "hvlab run: fewer than two platforms ran: no "
+		    "comparison\n");
+		rc = rc ? rc : 1;
+		goto out;
+	}
+	if (comparison_build(&cmp, sets, got, err) == -1 ||
+	    report_write_all(&cmp, out, err) == -1) {
+		fprintf(stderr, "hvlab run: comparison report: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	printf("comparison: %s/report.md, %s/report.html\n", out, out);
+out:
+	comparison_free(&cmp);
+	for (i = 0; i < got; i++)
+		results_free(sets[i]);
+	return rc;
+}
+
 int
 run_cmd_main(int argc, char **argv)
 {
@@ -102,13 +259,12 @@ run_cmd_main(int argc, char **argv)
 	const struct scenario *sel[RUN_MAX_SCENARIOS];
 	struct runner_opts ro;
 	struct suite_file *sf = NULL;
-	struct results *rs = NULL;
-	struct comparison cmp = { 0 };
 	struct topo *topo = NULL;
-	char err[ERR_LEN], out[4096], self[4096], path[4200], ts[32];
-	size_t nnames = 0, nsel = 0, i;
-	int ch, check_only = 0, rc = 1, interrupted = 0;
-	uint64_t t0 = 0;
+	char err[ERR_LEN], out[4096], self[4096], ts[32], *platlist = NULL;
+	char *plats[RUN_MAX_PLATFORMS];
+	const char *suite_label, *argv_platform;
+	size_t nnames = 0, nsel = 0, nplat = 0, i;
+	int ch, check_only = 0, rc = 1;
 	ssize_t sl;
 	long l;
 	char *end;
@@ -203,10 +359,15 @@ run_cmd_main(int argc, char **argv)
 			sel[nsel++] = suite_scenario_find(sf,
 			    su->su_scenarios[i]);
 	}
-	if (driver_check_platform(ro.ro_platform, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
+	argv_platform = ro.ro_platform;
+	if ((platlist = strdup(ro.ro_platform)) == NULL)
+		goto out;
+	if (split_platforms(platlist, plats, &nplat, err) == -1) {
+		fprintf(stderr, "hvlab run: --platform: %s\n", err);
 		goto out;
 	}
+	ro.ro_platform = plats[0];
+	suite_label = nnames ? "(scenarios)" : suite_name;
 	if (check_only) {
 		printf("configuration OK\n");
 		rc = 0;
@@ -225,6 +386,7 @@ run_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab run: %s\n", err);
 		goto out;
 	}
+
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0) {
 		fprintf(stderr, "hvlab run: cannot find my own binary\n");
@@ -232,56 +394,22 @@ run_cmd_main(int argc, char **argv)
 	}
 	self[sl] = '\0';
 	ro.ro_file = file;
-	ro.ro_outdir = out;
 	ro.ro_self = self;
 	ro.ro_progress = isatty(STDERR_FILENO);
-
-	rs = calloc(1, sizeof(*rs));
-	if (rs == NULL)
-		goto out;
-	rs->rs_tool = strdup("hvlab");
-	rs->rs_version = strdup(HV_VERSION);
-	rs->rs_platform = strdup(ro.ro_platform);
-	rs->rs_provider = strdup("netns");
-	rs->rs_suite = strdup(nnames ? "(scenarios)" : suite_name);
-	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	rs->rs_started = strdup(ts);
-	if (machine_describe(rs, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
+	if (nplat == 1) {
+		ro.ro_outdir = out;
+		rc = run_platform(&ro, sel, nsel, suite_label, NULL);
 		goto out;
 	}
-
-	t0 = clock_mono_ns();
-	if (runner_run(&ro, sel, nsel, rs, &interrupted, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
+	if (ro.ro_lab != NULL && lab_running(ro.ro_lab)) {
+		fprintf(stderr, "hvlab run: --platform %s runs each platform "
+		    "on a fresh lab, and lab %s runs already: take it down or "
+		    "name another with --lab\n", argv_platform, ro.ro_lab);
 		goto out;
 	}
-	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	rs->rs_finished = strdup(ts);
-	snprintf(path, sizeof(path), "%s/results.json", out);
-	if (results_write(rs, path, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
-	}
-	/* The reports are rebuilt from the file, as `hvlab report` would. */
-	results_free(rs);
-	if ((rs = results_load(out, err)) == NULL ||
-	    comparison_build(&cmp, &rs, 1, err) == -1 ||
-	    report_write_all(&cmp, out, err) == -1) {
-		fprintf(stderr, "hvlab run: report: %s\n", err);
-		goto out;
-	}
-	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
-	rc = 0;
-	for (i = 0; i < rs->rs_nscen; i++)
-		if (rs->rs_scen[i].s_verdict == VERDICT_FAIL ||
-		    rs->rs_scen[i].s_verdict == VERDICT_ERROR)
-			rc = 2;
-	if (interrupted)
-		rc = 130;
+	rc = run_compare(&ro, plats, nplat, sel, nsel, suite_label, out);
 out:
-	comparison_free(&cmp);
-	results_free(rs);
+	free(platlist);
 	suite_file_free(sf);
 	free(topo);
 	return rc;
