@@ -7,6 +7,6 @@ SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 SCENARIOS_SRCS += scenarios/bonding.c
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
-	scenarios/drivers/libvirt_conf.c
+	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c
 # issue 7: the HA power-pull drill.
 SCENARIOS_SRCS += scenarios/ha.c

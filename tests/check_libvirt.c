@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <check.h>
 
 #include "err.h"
@@ -23,6 +24,10 @@ START_TEST(test_libvirtd_conf)
 	    err) == 0, "libvirtd.conf is written: %s", err);
 	ck_assert_msg(strstr(a, "listen_addr = \"198.18.4.11\"") != NULL,
 	    "libvirtd listens on the host's management address");
+	ck_assert_msg(strstr(a, "listen_tls = 1") != NULL &&
+	    strstr(a, "listen_tcp = 0") != NULL &&
+	    strstr(a, "cert_file = \"/etc/libvirt/pki/servercert.pem\"") !=
+	    NULL, "only TLS, with the certificate the driver put there");
 	ck_assert_msg(strstr(a, "host_uuid = \"") != NULL &&
 	    strncmp(strstr(a, "host_uuid"), strstr(b, "host_uuid"), 60) != 0,
 	    "two hosts get two host_uuids (migration refuses equal ones)");
@@ -229,6 +234,39 @@ START_TEST(test_iface_retag)
 }
 END_TEST
 
+/* The lab's CA signs each host's certificate (openssl, as the driver
+ * runs it on the workstation). */
+START_TEST(test_pki)
+{
+	char dir[] = "/tmp/check_libvirt_pki.XXXXXX", cmd[512], err[ERR_LEN];
+	static const char *const files[] = { "cacert.pem", "ca.key",
+	    "host1.pem", "host1.key", "client/cacert.pem",
+	    "client/clientcert.pem", "client/clientkey.pem", NULL };
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(lv_pki_host(dir, "t", &hosts[0], err) == 0,
+	    "a CA and host1's certificate are made: %s", err);
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s", dir, files[i]);
+		ck_assert_msg(access(cmd, R_OK) == 0, "%s is made", files[i]);
+	}
+	snprintf(cmd, sizeof(cmd), "openssl verify -CAfile %s/cacert.pem "
+	    "%s/host1.pem %s/client/clientcert.pem >/dev/null", dir, dir,
+	    dir);
+	ck_assert_msg(system(cmd) == 0, "the CA signed host1's and the "
+	    "driver's certificates");
+	snprintf(cmd, sizeof(cmd), "openssl x509 -in %s/host1.pem -noout "
+	    "-ext subjectAltName | grep -q 'IP Address:198.18.4.11'", dir);
+	ck_assert_msg(system(cmd) == 0, "host1's certificate names its "
+	    "address (the URI's host)");
+	ck_assert_msg(lv_pki_host(dir, "t", &hosts[0], err) == 0, "asking "
+	    "again keeps what is there: %s", err);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 make_libvirt_suite(void)
 {
@@ -244,6 +282,8 @@ make_libvirt_suite(void)
 	    (int)(sizeof(crm) / sizeof(crm[0])));
 	tcase_add_test(tc, test_ovs_ports);
 	tcase_add_test(tc, test_iface_retag);
+	tcase_add_test(tc, test_pki);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

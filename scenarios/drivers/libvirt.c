@@ -4,7 +4,8 @@
  * virtualization stack (docs/platforms/libvirt.md).
  *
  * The driver speaks to each host's libvirtd through libvirt's C API
- * (qemu+tcp://HOST/system, opened from the lab's station namespace as a
+ * (qemu+tls://HOST/system with the lab's CA, libvirt_pki.c, opened from
+ * the lab's station namespace as a
  * management workstation would), and to Pacemaker through its tools' XML
  * at the hosts' consoles (libvirt_host.c).  Every operation is
  * synchronous: libvirt's calls return when the work is done.
@@ -15,7 +16,7 @@
  *    virDomainUndefine.  Disks are whole LUNs of the SAN as network disks
  *    (QEMU's libiscsi), NICs ports of the host's OVS bridge with a VLAN.
  *  - Migration: virDomainMigrateToURI3, peer-to-peer (the source's
- *    libvirtd speaks to the destination's), offline for a stopped VM,
+ *    libvirtd speaks to the destination's over TLS), offline for a stopped VM,
  *    live for a running one; QEMU's own downtime from the completed job's
  *    statistics (virDomainGetJobStats).
  *  - Storage: an iscsi-direct pool of the SAN's target on every host.
@@ -155,11 +156,18 @@ lv_open_from_station(struct driver *d, const char *uri, char *err)
 	return c;
 }
 
+void
+lv_pki_dir(const struct drv_env *env, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/libvirt-pki", env->e_workdir ? env->e_workdir :
+	    "/tmp");
+}
+
 virConnectPtr
 lv_conn(struct driver *d, const char *host, char *err)
 {
 	struct lv_node *n = lv_node(d, host, err);
-	char uri[160];
+	char uri[4400], pki[4200];
 
 	if (n == NULL)
 		return NULL;
@@ -169,8 +177,9 @@ lv_conn(struct driver *d, const char *host, char *err)
 		virConnectClose(n->n_conn);	/* power-cycled host */
 		n->n_conn = NULL;
 	}
-	snprintf(uri, sizeof(uri), "qemu+tcp://%s:%d/system", n->n_addr,
-	    LV_TCP_PORT);
+	lv_pki_dir(d->d_env, pki, sizeof(pki));
+	snprintf(uri, sizeof(uri), "qemu+tls://%s:%d/system?pkipath=%s/client",
+	    n->n_addr, LV_TLS_PORT, pki);
 	n->n_conn = lv_open_from_station(d, uri, err);
 	return n->n_conn;
 }
@@ -518,7 +527,7 @@ lv_job_stats(virDomainPtr dom, struct drv_task *t)
 
 /*
  * Peer to peer: the source's libvirtd opens the destination's
- * (qemu+tcp://DEST/system) and QEMU streams to DEST's migration port.
+ * (qemu+tls://DEST/system, its own client certificate) and QEMU streams to DEST's migration port.
  * The source definition is removed after the job's statistics are read
  * (with VIR_MIGRATE_UNDEFINE_SOURCE they would go with it).
  */
@@ -529,7 +538,7 @@ lv_vm_migrate(struct driver *d, const char *vm, const char *to,
 	struct lv_node *src, *dst;
 	virDomainPtr dom;
 	virTypedParameterPtr p = NULL;
-	char duri[160], muri[160];
+	char duri[256], muri[160];
 	unsigned int flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST;
 	int np = 0, maxp = 0, rc = -1;
 
@@ -557,8 +566,8 @@ lv_vm_migrate(struct driver *d, const char *vm, const char *to,
 		}
 		flags |= VIR_MIGRATE_OFFLINE;
 	}
-	snprintf(duri, sizeof(duri), "qemu+tcp://%s:%d/system", dst->n_addr,
-	    LV_TCP_PORT);
+	snprintf(duri, sizeof(duri), "qemu+tls://%s:%d/system?pkipath=%s",
+	    dst->n_addr, LV_TLS_PORT, LV_PKI_DIR);
 	snprintf(muri, sizeof(muri), "tcp://%s", dst->n_addr);
 	if (mode == DRV_MIGRATE_LIVE && virTypedParamsAddString(&p, &np,
 	    &maxp, VIR_MIGRATE_PARAM_URI, muri) == -1) {

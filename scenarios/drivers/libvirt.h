@@ -7,6 +7,8 @@
  *   libvirt_host.c   installing a host and forming the cluster: files put
  *                    on the hosts and commands at their consoles
  *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
+ *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
+ *                    certificates (openssl on the workstation)
  *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
  *                    domain and pool XML, and crm_mon's XML read back
  *                    (pure, tests/check_libvirt.c)
@@ -21,7 +23,8 @@
 #include "scenarios/drivers/driver.h"
 
 #define LV_MAX_HOSTS 16
-#define LV_TCP_PORT 16509
+#define LV_TLS_PORT 16514
+#define LV_PKI_DIR "/etc/libvirt/pki"	/* on the hosts */
 #define LV_MIGRATE_PORT_MIN 49152
 #define LV_MIGRATE_PORT_MAX 49215
 #define LV_BRIDGE "br0"		/* the lab host's OVS bridge */
@@ -89,6 +92,15 @@ int lv_cluster_info(struct driver *d, struct drv_cluster_info *ci,
     char *err);
 int lv_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err);
+
+/* libvirt_pki.c: host h's certificate (and the CA, the first time) in
+ * dir; then its files put on h (LV_PKI_DIR). */
+int lv_pki_host(const char *dir, const char *lab, const struct drv_host *h,
+    char *err);
+int lv_pki_put(const struct drv_env *env, const char *dir,
+    const struct drv_host *h, char *err);
+/* WORKDIR/libvirt-pki into buf. */
+void lv_pki_dir(const struct drv_env *env, char *buf, size_t len);
 
 /* libvirt.c, for libvirt_host.c */
 virConnectPtr lv_conn(struct driver *d, const char *host, char *err);

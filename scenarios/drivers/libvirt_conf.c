@@ -95,16 +95,19 @@ lv_libvirtd_conf(const char *addr, size_t index, char *buf, size_t len,
 	return put(buf, len, &off, err,
 	    "# written by hvlab's libvirt driver (docs/platforms/libvirt.md)\n"
 	    "host_uuid = \"6876686c-6162-4c76-8%03zx-%02x%02x%02x%02x0000\"\n"
-	    "# host-to-host (migration) and the station: plain TCP on the\n"
-	    "# lab's management VLAN (TLS is a follow-up of issue 17)\n"
-	    "listen_tls = 0\n"
-	    "listen_tcp = 1\n"
+	    "# host-to-host (peer-to-peer migration) and the station: TLS\n"
+	    "# with the lab's CA; a client needs a certificate it signed\n"
+	    "listen_tls = 1\n"
+	    "listen_tcp = 0\n"
 	    "listen_addr = \"%s\"\n"
-	    "tcp_port = \"%d\"\n"
-	    "auth_tcp = \"none\"\n"
+	    "tls_port = \"%d\"\n"
+	    "auth_tls = \"none\"\n"
+	    "ca_file = \"" LV_PKI_DIR "/cacert.pem\"\n"
+	    "cert_file = \"" LV_PKI_DIR "/servercert.pem\"\n"
+	    "key_file = \"" LV_PKI_DIR "/serverkey.pem\"\n"
 	    "unix_sock_group = \"root\"\n"
 	    "log_outputs = \"3:file:/var/log/libvirt/libvirtd.log\"\n",
-	    index & 0xfff, a, b, c, d, addr, LV_TCP_PORT);
+	    index & 0xfff, a, b, c, d, addr, LV_TLS_PORT);
 }
 
 int

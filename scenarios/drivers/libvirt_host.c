@@ -139,7 +139,7 @@ host_accel(struct driver *d, const struct drv_host *h, char *err)
 	return 0;
 }
 
-/* libvirtd answers the station over TCP within LIBVIRTD_WAIT_S. */
+/* libvirtd answers the station over TLS within LIBVIRTD_WAIT_S. */
 static int
 wait_libvirtd(struct driver *d, const char *host, char *err)
 {
@@ -160,7 +160,7 @@ lv_host_install(struct driver *d, const struct drv_host *h,
     struct drv_task *t, char *err)
 {
 	const struct drv_env *env = d->d_env;
-	char text[2048], e[ERR_LEN];
+	char text[2048], e[ERR_LEN], pki[4200];
 	size_t idx;
 
 	if (env->e_put == NULL || env->e_dirs == NULL || h->h_disk[0] == '\0')
@@ -179,7 +179,10 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 		    "runs on %s", h->h_name);
 		return 0;
 	}
+	lv_pki_dir(env, pki, sizeof(pki));
 	if (env->e_dirs(env, h->h_name, lv_keep, lv_tmpfs, err) == -1 ||
+	    lv_pki_host(pki, env->e_lab, h, err) == -1 ||
+	    lv_pki_put(env, pki, h, err) == -1 ||
 	    lv_libvirtd_conf(h->h_addr, idx, text, sizeof(text), err) == -1 ||
 	    lv_put(d, h->h_name, "/etc/libvirt/libvirtd.conf", text, 0644,
 	    err) == -1 ||
@@ -194,8 +197,9 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	    "/var/log/libvirt/libvirtd.out", err) == -1 ||
 	    wait_libvirtd(d, h->h_name, err) == -1)
 		return err_prefix(err, "libvirt: %s", h->h_name);
-	/* dirs, two config files, start script, service line, start */
-	t->t_steps = 6;
+	/* dirs, its certificate (made, put), two config files, start
+	 * script, service line, start */
+	t->t_steps = 8;
 	t->t_done = 1;
 	return 0;
 }
