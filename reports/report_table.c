@@ -2,7 +2,9 @@
  * report_table.c - the text writers: report.md (the study's Table 3.1 with
  * a column per platform), results.csv (one line per platform, scenario and
  * metric) and junit.xml (one testcase per scenario, for CI); and the cell
- * text they share ("pass — 38 ms downtime, 4/600 lost").
+ * text they share ("pass — 38 ms downtime, 4/600 lost").  A comparison
+ * of several platforms also gets each row's key figures side by side,
+ * median (min-max) over the runs, with ratios to the first platform.
  *
  * Output depends only on the comparison given, never on the clock or the
  * environment, so tests compare it byte for byte with golden files.
@@ -222,6 +224,128 @@ nz(const char *s)
 	return s && *s ? s : "?";
 }
 
+/* Values of metric name over the runs of s (or its median when it has
+ * no runs) into v[0..*n-1], sorted. */
+static void
+run_values(const struct scen_result *s, const char *name, double *v,
+    size_t max, size_t *n)
+{
+	size_t k, m, a, b;
+
+	*n = 0;
+	for (k = 0; s != NULL && k < s->s_nruns && *n < max; k++)
+		for (m = 0; m < s->s_runs[k].r_metrics.ms_n; m++)
+			if (strcmp(s->s_runs[k].r_metrics.ms_v[m].m_name,
+			    name) == 0)
+				v[(*n)++] = s->s_runs[k].r_metrics.ms_v[m].m_value;
+	if (*n == 0 && s != NULL)
+		for (m = 0; m < s->s_metrics.ms_n && *n < max; m++)
+			if (strcmp(s->s_metrics.ms_v[m].m_name, name) == 0)
+				v[(*n)++] = s->s_metrics.ms_v[m].m_value;
+	for (a = 1; a < *n; a++)	/* insertion sort: a few runs */
+		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
+			double t = v[b];
+
+			v[b] = v[b - 1];
+			v[b - 1] = t;
+		}
+}
+
+static double
+median_of(const double *v, size_t n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* "41.7 (38-52, 5 runs)", or the one value. */
+static void
+fig_cell(const double *v, size_t n, char *buf, size_t len)
+{
+	char md[32], lo[32], hi[32];
+
+	if (n == 0) {
+		snprintf(buf, len, DASH);
+		return;
+	}
+	fmt_num(median_of(v, n), md, sizeof(md));
+	if (n == 1) {
+		snprintf(buf, len, "%s", md);
+		return;
+	}
+	fmt_num(v[0], lo, sizeof(lo));
+	fmt_num(v[n - 1], hi, sizeof(hi));
+	snprintf(buf, len, "%s (%s-%s, %zu runs)", md, lo, hi, n);
+}
+
+#define FIG_RUNS 100
+
+/* One line of the side-by-side figures: metric km of row i, when some set
+ * has it. */
+static void
+md_figure_line(FILE *f, const struct comparison *c, size_t i,
+    const char *name)
+{
+	double v[FIG_RUNS], base = 0;
+	char cell[128];
+	size_t j, n, have = 0, nbase = 0;
+
+	for (j = 0; j < c->cmp_nsets; j++) {
+		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
+		have += n > 0;
+	}
+	if (have == 0)
+		return;
+	fprintf(f, "| %s | %s |", c->cmp_rows[i], name);
+	for (j = 0; j < c->cmp_nsets; j++) {
+		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
+		fig_cell(v, n, cell, sizeof(cell));
+		fprintf(f, " %s |", cell);
+		if (j == 0 && (nbase = n) > 0)
+			base = median_of(v, n);
+	}
+	for (j = 1; j < c->cmp_nsets; j++) {
+		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
+		if (n == 0 || nbase == 0 || base == 0)
+			fprintf(f, " " DASH " |");
+		else
+			fprintf(f, " %.2f |", median_of(v, n) / base);
+	}
+	fputc('\n', f);
+}
+
+/* Several sets: each row's key figures side by side, median (min-max)
+ * over the runs, and each set's ratio to the first. */
+static void
+md_figures(FILE *f, const struct comparison *c)
+{
+	size_t i, j, k;
+
+	if (c->cmp_nsets < 2)
+		return;
+	fprintf(f, "\n## Figures side by side\n\nMedian (min-max) over "
+	    "the runs; the ratio is each platform's median over %s's.\n\n"
+	    "| Scenario | Metric |", nz(c->cmp_sets[0]->rs_platform));
+	for (j = 0; j < c->cmp_nsets; j++) {
+		fputc(' ', f);
+		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		fputs(" |", f);
+	}
+	for (j = 1; j < c->cmp_nsets; j++) {
+		fputc(' ', f);
+		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		fputs(" / ", f);
+		md_put(f, nz(c->cmp_sets[0]->rs_platform));
+		fputs(" |", f);
+	}
+	fprintf(f, "\n|---|---|");
+	for (j = 1; j < 2 * c->cmp_nsets; j++)
+		fprintf(f, "---:|");
+	fputc('\n', f);
+	for (i = 0; i < c->cmp_nrows; i++)
+		for (k = 0; key_metrics[k].name != NULL; k++)
+			md_figure_line(f, c, i, key_metrics[k].name);
+}
+
 int
 report_md(FILE *f, const struct comparison *c)
 {
@@ -294,6 +418,7 @@ report_md(FILE *f, const struct comparison *c)
 		}
 		fputc('\n', f);
 	}
+	md_figures(f, c);
 	return ferror(f) ? -1 : 0;
 }
 
