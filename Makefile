@@ -11,6 +11,11 @@
 # V=1 shows full command lines; WERROR=0 drops -Werror.
 
 VERSION   := 0.1.0
+# hvlab's version in results.json: `git describe` of the tree it was built
+# from (VERSION-gHASH[-dirty] without tags), else VERSION (a tarball).
+DESCRIBE  := $(shell git describe --tags --dirty 2>/dev/null || \
+	h=$$(git describe --always --dirty 2>/dev/null) && echo $(VERSION)-g$$h || \
+	echo $(VERSION))
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 WERROR    ?= 1
@@ -53,6 +58,7 @@ include lab/lab.mk
 include probes/probes.mk
 include reports/reports.mk
 include scenarios/scenarios.mk
+include hvlab/hvlab.mk
 include platform/platform.mk
 include lab/guest/guest.mk
 include tests/tests.mk
@@ -71,9 +77,7 @@ UNIT_OBJS  := $(patsubst %.c,$(SOBJ)/%.o,$(CHECK_SRCS) $(SCENARIOS_SRCS) \
 PROGS := bin/hvlab bin/hvd bin/hvctl $(EXTRA_PROGS)
 
 .PHONY: all deps check check-root check-unit check-integration run compare \
-	bench \
-	install \
-	clean guest distclean
+	bench install clean guest distclean FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGS) guest
@@ -98,6 +102,16 @@ $(SOBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+# Only run_cmd.c uses HV_DESCRIBE; it is rebuilt when the description
+# changes (build/describe is rewritten only then).
+$(BUILD)/describe: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DESCRIBE)' | cmp -s - $@ || echo '$(DESCRIBE)' >$@
+$(OBJ)/scenarios/run_cmd.o $(SOBJ)/scenarios/run_cmd.o: $(BUILD)/describe
+$(OBJ)/scenarios/run_cmd.o $(SOBJ)/scenarios/run_cmd.o: \
+	ALL_CFLAGS += -DHV_DESCRIBE='"$(DESCRIBE)"'
+FORCE:
 
 $(BUILD)/check_unit: $(UNIT_OBJS)
 	$(call msg,LINK,$@)

@@ -95,11 +95,7 @@ boot_once() {
 	echo "$ping $ready ${boot:--1}"
 }
 
-stats() {	# min/median/max of the numbers on stdin
-	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
-	    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-	    printf "min %d  median %d  max %d", v[1], m, v[NR] }'
-}
+. "$top/bench/lib_stats.sh"
 
 echo "guest boot, $runs runs, machine ${MACHINE:-default}${APPEND:+, append '$APPEND'}"
 # Other work on this 2-core machine stretches every figure: say how much.
@@ -114,11 +110,11 @@ while [ $r -le "$runs" ]; do
 	r=$((r + 1))
 done
 printf 'boot to first ping (ms):    %s\n' \
-    "$(awk '$1 >= 0 { print $1 }' "$tmp/results" | stats)"
+    "$(awk '$1 >= 0 { print $1 }' "$tmp/results" | stats %d)"
 printf 'boot to ready line (ms):    %s\n' \
-    "$(awk '$2 >= 0 { print $2 }' "$tmp/results" | stats)"
+    "$(awk '$2 >= 0 { print $2 }' "$tmp/results" | stats %d)"
 printf 'guest boot_ms (ms):         %s\n' \
-    "$(awk '$3 >= 0 { print $3 }' "$tmp/results" | stats)"
+    "$(awk '$3 >= 0 { print $3 }' "$tmp/results" | stats %d)"
 echo "host load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 fails=$(awk '$1 < 0 { n++ } END { print n + 0 }' "$tmp/results")
 [ "$fails" -eq 0 ] || echo "runs without a ping reply: $fails"

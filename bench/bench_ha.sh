@@ -21,6 +21,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 on() { h=$1; shift; "$H" lab exec "$h" --lab "$LAB" -- "$top/bin/hvctl" -s /run/hvd/hvd.sock "$@"; }
 . "$top/tests/integration/lib_ha.sh"
+. "$top/bench/lib_stats.sh"
 "$H" lab up --lab "$LAB" -q || exit 1
 for i in 1 2 3; do
 	d=$LABDIR/host$i/disk; mkdir -p "$d/etc-hvd"
@@ -55,6 +56,7 @@ while [ $r -le "$RUNS" ]; do
 	r=$((r + 1))
 done
 for m in detect_s restart_s failover_s boot_s; do
-	sed -n "s/.*$m=\([0-9.]*\).*/\1/p" "$TMP/fig" | sort -n |
-	    awk -v m=$m '{v[NR]=$1} END {printf "%s median %.2f (min %.2f, max %.2f, n=%d)\n", m, v[int((NR+1)/2)], v[1], v[NR], NR}'
+	printf '%s %s (n=%d)\n' "$m" \
+	    "$(sed -n "s/.*$m=\([0-9.]*\).*/\1/p" "$TMP/fig" | stats %.2f)" \
+	    "$(grep -c "$m=" "$TMP/fig")"
 done

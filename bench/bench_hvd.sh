@@ -21,7 +21,7 @@ RUNS=${RUNS:-5}
 G=$HVD_TOP/build/guest
 now() { date +%s.%N; }
 sub() { echo "$1 $2" | awk '{printf "%.3f", $1 - $2}'; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+. "$HVLAB_TOP/bench/lib_stats.sh"
 jnum() { sed -n "s/.*\"$1\":[[:space:]]*\([0-9.]*\).*/\1/p" | head -n 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench_hvd: needs root"; exit 0; }

@@ -21,7 +21,7 @@ trap '"$HVLAB" lab down --lab $LAB >/dev/null 2>&1; rm -rf "$BIN"' EXIT INT TERM
 "$HVLAB" lab down --lab $LAB >/dev/null 2>&1
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$top/bench/lib_stats.sh"
 ups="" downs=""
 i=1
 while [ $i -le "$RUNS" ]; do

@@ -63,9 +63,7 @@ mem_errors() {
 boot A || vt_die "vm1 does not boot"
 echo A >"$VT/here"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
-    else if (NR % 2) print v[(NR + 1) / 2];
-    else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$HVLAB_TOP/bench/lib_stats.sh"
 field() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p"; }
 
 echo "idle 128 MiB guest, ping every $PING_US us from the station, $RUNS runs per setting"
@@ -159,12 +157,12 @@ print(longest(t0, t0 + 150000) if t0 else "-",
 	done
 	printf '%-13s %3s %4s %8s %8s %6s %10s %8s %8s %9s   (%d of %d runs lost or crashed the guest)\n' \
 	    "$name" med "" \
-	    "$(awk '{ print $1 }' "$VT/res-$name" | median)" \
-	    "$(awk '{ print $2 }' "$VT/res-$name" | median)" "" \
-	    "$(awk '{ print $3 }' "$VT/res-$name" | median)" \
-	    "$(awk '{ print $4 }' "$VT/res-$name" | median)" \
-	    "$(awk '$5 != "-" { sub(/^</, "", $5); print $5 }' "$VT/res-$name" | median)" \
-	    "$(awk '$6 != "-" { sub(/^</, "", $6); print $6 }' "$VT/res-$name" | median)" \
+	    "$(awk '{ print $1 }' "$VT/res-$name" | median %.1f)" \
+	    "$(awk '{ print $2 }' "$VT/res-$name" | median %.1f)" "" \
+	    "$(awk '{ print $3 }' "$VT/res-$name" | median %.1f)" \
+	    "$(awk '{ print $4 }' "$VT/res-$name" | median %.1f)" \
+	    "$(awk '$5 != "-" { sub(/^</, "", $5); print $5 }' "$VT/res-$name" | median %.1f)" \
+	    "$(awk '$6 != "-" { sub(/^</, "", $6); print $6 }' "$VT/res-$name" | median %.1f)" \
 	    "$lostruns" "$RUNS"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

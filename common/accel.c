@@ -278,8 +278,10 @@ accel_choose(const struct accel_req *r, struct accel_choice *c, char *err)
 		return 0;
 	}
 	cache_key(r, key, sizeof(key));
-	if (cache_read(r->ar_cache, key, c))
+	if (cache_read(r->ar_cache, key, c)) {
+		c->ac_cached = 1;
 		return 0;
+	}
 	if ((ran = accel_probe(r, why, sizeof(why), &ms, err)) == -1)
 		return -1;
 	c->ac_probed = 1;

@@ -44,6 +44,7 @@ struct accel_choice {
 	char ac_accel[8];	/* "kvm" or "tcg": QEMU's accel= word */
 	char ac_reason[384];	/* one sentence: why */
 	int ac_probed;		/* the probe ran now (not cached, not forced) */
+	int ac_cached;		/* the answer came from the cache */
 	long ac_probe_ms;	/* how long the probe took when it ran */
 };
 

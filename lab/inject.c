@@ -49,75 +49,135 @@ stamp(struct inject_event *ev)
 	ev->ie_wall_ns = clock_wall_ns();
 }
 
+/* Each event: its words, argument count and the provider's verb. */
+typedef int (*ev_fn)(struct lab *, const struct lab_provider *,
+    char *const[], int, char *);
+
+static int
+ev_power_pull(struct lab *lab, const struct lab_provider *p,
+    char *const a[], int n, char *err)
+{
+	return p->lp_power_pull(lab, a[0], err);
+}
+
+static int
+ev_power_on(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int n, char *err)
+{
+	return p->lp_power_on(lab, a[0], err);
+}
+
+/* a[1] was checked by inject_run (e_nic). */
+static int
+ev_nic(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int up, char *err)
+{
+	int nic = 0;
+
+	(void)nic_index(a[1], &nic);
+	return p->lp_nic_set(lab, a[0], nic, up, err);
+}
+
+static int
+ev_nic_unplug(struct lab *lab, const struct lab_provider *p,
+    char *const a[], int n, char *err)
+{
+	return ev_nic(lab, p, a, 0, err);
+}
+
+static int
+ev_nic_plug(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int n, char *err)
+{
+	return ev_nic(lab, p, a, 1, err);
+}
+
+static int
+ev_storage_down(struct lab *lab, const struct lab_provider *p,
+    char *const a[], int n, char *err)
+{
+	return p->lp_storage_set(lab, 0, err);
+}
+
+static int
+ev_storage_up(struct lab *lab, const struct lab_provider *p,
+    char *const a[], int n, char *err)
+{
+	return p->lp_storage_set(lab, 1, err);
+}
+
+static int
+ev_partition(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int n, char *err)
+{
+	return p->lp_partition(lab, a, n, err);
+}
+
+static int
+ev_heal(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int n, char *err)
+{
+	return p->lp_heal(lab, err);
+}
+
+static const struct {
+	const char *e_name;
+	int e_min, e_max;		/* argument count; -1 = no limit */
+	int e_nic;			/* the second argument is a NIC */
+	const char *e_args;		/* what the arguments are, for errors */
+	ev_fn e_fn;
+} events[] = {
+	{ "power-pull", 1, 1, 0, "one HOST", ev_power_pull },
+	{ "power-on", 1, 1, 0, "one HOST", ev_power_on },
+	{ "nic-unplug", 2, 2, 1, "HOST NIC (eth0, eth1, ...)", ev_nic_unplug },
+	{ "nic-plug", 2, 2, 1, "HOST NIC (eth0, eth1, ...)", ev_nic_plug },
+	{ "storage-down", 0, 0, 0, "no arguments", ev_storage_down },
+	{ "storage-up", 0, 0, 0, "no arguments", ev_storage_up },
+	{ "partition", 1, -1, 0, "HOST...", ev_partition },
+	{ "heal", 0, 0, 0, "no arguments", ev_heal },
+};
+
+/* The event's arguments, space-separated, into ev->ie_args; 1 on misuse. */
+static int
+args_join(struct inject_event *ev, char *const args[], int n, char *err)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(ev->ie_args + off,
+		    off < sizeof(ev->ie_args) ? sizeof(ev->ie_args) - off : 0,
+		    "%s%s", i ? " " : "", args[i]);
+	if (off >= sizeof(ev->ie_args))
+		return err_set(err, "too many arguments"), 1;
+	for (i = 0; ev->ie_args[i]; i++)
+		if (ev->ie_args[i] == '"' || ev->ie_args[i] == '\\')
+			return err_set(err, "bad character in arguments"), 1;
+	return 0;
+}
+
 int
 inject_run(struct lab *lab, const struct lab_provider *p, const char *name,
     char *const args[], int n, struct inject_event *ev, char *err)
 {
 	char line[600], path[LAB_PATH_MAX + 32];
-	int i, nic = 0, rc;
-	size_t off = 0;
+	size_t i, ne = sizeof(events) / sizeof(events[0]);
+	int nic;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ie_name = name;
-	for (i = 0; i < n; i++)
-		off += (size_t)snprintf(ev->ie_args + off,
-		    off < sizeof(ev->ie_args) ? sizeof(ev->ie_args) - off : 0,
-		    "%s%s", i ? " " : "", args[i]);
-	if (off >= sizeof(ev->ie_args)) {
-		err_set(err, "too many arguments");
+	if (args_join(ev, args, n, err) != 0)
 		return 1;
-	}
-	for (i = 0; ev->ie_args[i]; i++)
-		if (ev->ie_args[i] == '"' || ev->ie_args[i] == '\\') {
-			err_set(err, "bad character in arguments");
-			return 1;
-		}
-	if (strcmp(name, "power-pull") == 0 || strcmp(name, "power-on") == 0) {
-		if (n != 1) {
-			err_set(err, "%s takes one HOST", name);
-			return 1;
-		}
-		stamp(ev);
-		rc = name[6] == 'p' ? p->lp_power_pull(lab, args[0], err) :
-		    p->lp_power_on(lab, args[0], err);
-	} else if (strcmp(name, "nic-unplug") == 0 ||
-	    strcmp(name, "nic-plug") == 0) {
-		if (n != 2 || nic_index(args[1], &nic) < 0) {
-			err_set(err, "%s takes HOST NIC (eth0, eth1, ...)",
-			    name);
-			return 1;
-		}
-		stamp(ev);
-		rc = p->lp_nic_set(lab, args[0], nic,
-		    strcmp(name, "nic-plug") == 0, err);
-	} else if (strcmp(name, "storage-down") == 0 ||
-	    strcmp(name, "storage-up") == 0) {
-		if (n != 0) {
-			err_set(err, "%s takes no arguments", name);
-			return 1;
-		}
-		stamp(ev);
-		rc = p->lp_storage_set(lab, strcmp(name, "storage-up") == 0,
-		    err);
-	} else if (strcmp(name, "partition") == 0) {
-		if (n < 1) {
-			err_set(err, "partition takes HOST...");
-			return 1;
-		}
-		stamp(ev);
-		rc = p->lp_partition(lab, args, n, err);
-	} else if (strcmp(name, "heal") == 0) {
-		if (n != 0) {
-			err_set(err, "heal takes no arguments");
-			return 1;
-		}
-		stamp(ev);
-		rc = p->lp_heal(lab, err);
-	} else {
-		err_set(err, "unknown event '%s'", name);
-		return 1;
-	}
-	if (rc < 0)
+	for (i = 0; i < ne && strcmp(name, events[i].e_name) != 0; i++)
+		;
+	if (i == ne)
+		return err_set(err, "unknown event '%s'", name), 1;
+	if (n < events[i].e_min || (events[i].e_max >= 0 &&
+	    n > events[i].e_max) || (events[i].e_nic &&
+	    nic_index(args[1], &nic) < 0))
+		return err_set(err, "%s takes %s", name, events[i].e_args), 1;
+	stamp(ev);
+	if (events[i].e_fn(lab, p, args, n, err) < 0)
 		return -1;
 	inject_event_json(lab, ev, line, sizeof(line) - 1);
 	strcat(line, "\n");

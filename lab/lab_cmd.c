@@ -22,7 +22,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "log.h"
-#include "scenarios/hvlab.h"
+#include "lab/lab_cmd.h"
 #include "lab/inject.h"
 #include "lab/lab.h"
 #include "lab/provider.h"

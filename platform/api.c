@@ -318,6 +318,98 @@ admit(struct api_listener *l, struct MHD_Connection *conn,
 	return 0;
 }
 
+/* A new request: its connection state, its path; admitted or answered
+ * at once.  MHD_YES to go on, as send_answer otherwise. */
+static MHD_RESULT
+conn_open(struct api_listener *l, struct MHD_Connection *conn,
+    const char *url, const char *method, void **con_cls)
+{
+	struct api_conn *c;
+	struct api_req *r;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return MHD_NO;
+	*con_cls = c;
+	r = &c->c_rq;
+	r->rq_api = l->l_api;
+	r->rq_cl = l->l_api->a_cl;
+	r->rq_vmops = l->l_api->a_vmops;
+	r->rq_cf = l->l_api->a_cf;
+	r->rq_method = method;
+	r->rq_path = c->c_path;
+	r->rq_status = 500;
+	if (strlen(url) >= sizeof(c->c_path)) {
+		snprintf(c->c_path, sizeof(c->c_path), "(long)");
+		api_error(r, 414, NULL, "request path is too long");
+		return send_answer(conn, c);
+	}
+	snprintf(c->c_path, sizeof(c->c_path), "%s", url);
+	/* Trailing slashes are tolerated. */
+	while (strlen(c->c_path) > 1 &&
+	    c->c_path[strlen(c->c_path) - 1] == '/')
+		c->c_path[strlen(c->c_path) - 1] = '\0';
+	if (admit(l, conn, c, method) != 0)
+		return send_answer(conn, c);
+	return MHD_YES;
+}
+
+/* Keep a piece of the body, up to max bytes in all (beyond: too big,
+ * and nothing more is kept).  0, or -1 out of memory. */
+static int
+body_append(struct api_conn *c, const char *data, size_t n, size_t max)
+{
+	size_t cap;
+	char *nb;
+
+	if (c->c_too_big)
+		return 0;
+	if (c->c_len + n > max) {
+		c->c_too_big = 1;
+		free(c->c_buf);
+		c->c_buf = NULL;
+		return 0;
+	}
+	if (c->c_len + n + 1 > c->c_cap) {
+		cap = (c->c_len + n + 1) * 2;
+		if (cap > max + 1)
+			cap = max + 1;
+		if ((nb = realloc(c->c_buf, cap)) == NULL)
+			return -1;
+		c->c_buf = nb;
+		c->c_cap = cap;
+	}
+	memcpy(c->c_buf + c->c_len, data, n);
+	c->c_len += n;
+	return 0;
+}
+
+/* The body, when not blank, as a JSON object into rq_body: 0, or -1
+ * with the request answered (400). */
+static int
+body_parse(struct api_conn *c)
+{
+	struct api_req *r = &c->c_rq;
+	char err[ERR_LEN];
+	size_t i;
+	int blank = 1;
+
+	for (i = 0; i < c->c_len; i++)
+		if (c->c_buf[i] != ' ' && c->c_buf[i] != '\n' &&
+		    c->c_buf[i] != '\r' && c->c_buf[i] != '\t')
+			blank = 0;
+	if (blank)
+		return 0;
+	if (memchr(c->c_buf, '\0', c->c_len) != NULL)
+		return api_error(r, 400, NULL, "request body contains a NUL "
+		    "byte");
+	if ((r->rq_body = json_parse_buf(c->c_buf, c->c_len, err)) == NULL)
+		return api_error(r, 400, NULL, "malformed JSON: %s", err);
+	if (!cJSON_IsObject(r->rq_body))
+		return api_error(r, 400, NULL, "request body must be a JSON "
+		    "object");
+	return 0;
+}
+
 static MHD_RESULT
 api_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -326,66 +418,18 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url,
 	struct api_listener *l = cls;
 	struct api_conn *c = *con_cls;
 	struct api_req *r;
-	char err[ERR_LEN];
 	size_t max = (size_t)l->l_api->a_cf->cf_max_body;
 
-	if (c == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL)
-			return MHD_NO;
-		*con_cls = c;
-		r = &c->c_rq;
-		r->rq_api = l->l_api;
-		r->rq_cl = l->l_api->a_cl;
-		r->rq_vmops = l->l_api->a_vmops;
-		r->rq_cf = l->l_api->a_cf;
-		r->rq_method = method;
-		r->rq_path = c->c_path;
-		r->rq_status = 500;
-		if (strlen(url) >= sizeof(c->c_path)) {
-			snprintf(c->c_path, sizeof(c->c_path), "(long)");
-			api_error(r, 414, NULL, "request path is too long");
-			return send_answer(conn, c);
-		}
-		snprintf(c->c_path, sizeof(c->c_path), "%s", url);
-		/* Trailing slashes are tolerated. */
-		while (strlen(c->c_path) > 1 &&
-		    c->c_path[strlen(c->c_path) - 1] == '/')
-			c->c_path[strlen(c->c_path) - 1] = '\0';
-		if (admit(l, conn, c, method) != 0)
-			return send_answer(conn, c);
-		return MHD_YES;
-	}
+	if (c == NULL)
+		return conn_open(l, conn, url, method, con_cls);
 	r = &c->c_rq;
 	if (c->c_answered) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!c->c_too_big) {
-			if (c->c_len + *upload_data_size > max) {
-				c->c_too_big = 1;
-				free(c->c_buf);
-				c->c_buf = NULL;
-			} else {
-				if (c->c_len + *upload_data_size + 1 >
-				    c->c_cap) {
-					size_t cap = (c->c_len +
-					    *upload_data_size + 1) * 2;
-					char *nb;
-
-					if (cap > max + 1)
-						cap = max + 1;
-					if ((nb = realloc(c->c_buf, cap)) ==
-					    NULL)
-						return MHD_NO;
-					c->c_buf = nb;
-					c->c_cap = cap;
-				}
-				memcpy(c->c_buf + c->c_len, upload_data,
-				    *upload_data_size);
-				c->c_len += *upload_data_size;
-			}
-		}
+		if (body_append(c, upload_data, *upload_data_size, max) != 0)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -395,33 +439,8 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url,
 		    "limit of %zu bytes", max);
 		return send_answer(conn, c);
 	}
-	if (c->c_len > 0) {
-		size_t i;
-		int blank = 1;
-
-		for (i = 0; i < c->c_len; i++)
-			if (c->c_buf[i] != ' ' && c->c_buf[i] != '\n' &&
-			    c->c_buf[i] != '\r' && c->c_buf[i] != '\t')
-				blank = 0;
-		if (!blank) {
-			if (memchr(c->c_buf, '\0', c->c_len) != NULL) {
-				api_error(r, 400, NULL, "request body "
-				    "contains a NUL byte");
-				return send_answer(conn, c);
-			}
-			if ((r->rq_body = json_parse_buf(c->c_buf, c->c_len,
-			    err)) == NULL) {
-				api_error(r, 400, NULL, "malformed JSON: %s",
-				    err);
-				return send_answer(conn, c);
-			}
-			if (!cJSON_IsObject(r->rq_body)) {
-				api_error(r, 400, NULL, "request body must be "
-				    "a JSON object");
-				return send_answer(conn, c);
-			}
-		}
-	}
+	if (c->c_len > 0 && body_parse(c) != 0)
+		return send_answer(conn, c);
 	r->rq_status = 200;
 	if (c->c_route->rt_fn(r) != 0 && r->rq_status < 400)
 		api_error(r, 500, NULL, "internal error");

@@ -12,6 +12,7 @@
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/task.h"
 
 static int
@@ -68,6 +69,7 @@ h_cluster_join(struct api_req *r)
 	static const char *const keys[] = { "address", "token",
 	    "fingerprint", NULL };
 	const char *addr = NULL, *tok = NULL, *fp = NULL;
+	struct cluster_invite inv;
 	char err[ERR_LEN];
 	cJSON *o;
 	int st;
@@ -77,7 +79,10 @@ h_cluster_join(struct api_req *r)
 	    api_body_str(r, "token", 1, &tok) != 0 ||
 	    api_body_str(r, "fingerprint", 1, &fp) != 0)
 		return -1;
-	if (cluster_join(r->rq_cl, addr, tok, fp, &o, &st, err) != 0)
+	inv.ci_address = addr;
+	inv.ci_token = tok;
+	inv.ci_fingerprint = fp;
+	if (cluster_join(r->rq_cl, &inv, &o, &st, err) != 0)
 		return status_err(r, st, err);
 	return api_reply(r, 201, o);
 }
@@ -88,6 +93,7 @@ h_cluster_add_node(struct api_req *r)
 	static const char *const keys[] = { "name", "address",
 	    "etcd_peer_port", "csr", "role", NULL };
 	const char *name = NULL, *addr = NULL, *csr = NULL, *role = "node";
+	struct cluster_newcomer nc;
 	int64_t port = 2380;
 	char err[ERR_LEN];
 	cJSON *o;
@@ -106,8 +112,12 @@ h_cluster_add_node(struct api_req *r)
 	if (port < 1 || port > 65535)
 		return api_error(r, 400, "etcd_peer_port", "'etcd_peer_port' "
 		    "must be 1..65535");
-	if (cluster_add_node(r->rq_cl, name, addr, (int)port, csr,
-	    strcmp(role, "witness") == 0, &o, &st, err) != 0)
+	nc.cn_name = name;
+	nc.cn_address = addr;
+	nc.cn_peer_port = (int)port;
+	nc.cn_csr = csr;
+	nc.cn_witness = strcmp(role, "witness") == 0;
+	if (cluster_add_node(r->rq_cl, &nc, &o, &st, err) != 0)
 		return status_err(r, st, err);
 	return api_reply(r, 201, o);
 }
@@ -218,7 +228,7 @@ h_tokens(struct api_req *r)
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	if (etcd_list(cluster_etcd(r->rq_cl), AUTH_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(cluster_etcd(r->rq_cl), KEY_TOKENS, &kvs, &n, err) != 0)
 		return api_error(r, 503, NULL, "%s", err);
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -271,7 +281,7 @@ h_token_delete(struct api_req *r)
 	if (strlen(r->rq_params[0]) != AUTH_ID_LEN)
 		return api_error(r, 404, NULL, "no token '%s'",
 		    r->rq_params[0]);
-	snprintf(key, sizeof(key), "%s%s", AUTH_PREFIX, r->rq_params[0]);
+	snprintf(key, sizeof(key), "%s%s", KEY_TOKENS, r->rq_params[0]);
 	if ((n = etcd_delete(cluster_etcd(r->rq_cl), key, 0, err)) < 0)
 		return api_error(r, 503, NULL, "%s", err);
 	if (n == 0)

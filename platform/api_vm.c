@@ -25,235 +25,263 @@ verdict(struct api_req *r, int rc, int st, const char *field,
 static int
 h_vms(struct api_req *r)
 {
+	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc = vmops_list(r->rq_vmops, &o, &st, err);
+	int rc = vmops_list(r->rq_vmops, &o, &c, err);
 
-	return verdict(r, rc, st, NULL, err, o);
+	return verdict(r, rc, c.vc_status, NULL, err, o);
 }
 
 static int
 h_vm_create(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (r->rq_body == NULL)
 		return api_error(r, 400, NULL, "the body must be a VM config");
-	rc = vmops_create(r->rq_vmops, r->rq_body, &o, &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	rc = vmops_create(r->rq_vmops, r->rq_body, &o, &c, err);
+	return verdict(r, rc, c.vc_status, c.vc_field, err, o);
 }
 
 static int
 h_vm_get(struct api_req *r)
 {
+	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc = vmops_get(r->rq_vmops, r->rq_params[0], &o, &st,
-	    err);
+	int rc = vmops_get(r->rq_vmops, r->rq_params[0], &o, &c, err);
 
-	return verdict(r, rc, st, NULL, err, o);
+	return verdict(r, rc, c.vc_status, NULL, err, o);
 }
 
 static int
 h_vm_config_get(struct api_req *r)
 {
+	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
-	cJSON *o = NULL, *c;
-	int st = 500;
+	cJSON *o = NULL, *cfg;
 
-	if (vmops_get(r->rq_vmops, r->rq_params[0], &o, &st, err) != 0)
-		return api_error(r, st, NULL, "%s", err);
-	c = cJSON_DetachItemFromObjectCaseSensitive(o, "config");
+	if (vmops_get(r->rq_vmops, r->rq_params[0], &o, &c, err) != 0)
+		return api_error(r, c.vc_status, NULL, "%s", err);
+	cfg = cJSON_DetachItemFromObjectCaseSensitive(o, "config");
 	cJSON_Delete(o);
-	return api_reply(r, 200, c);
+	return api_reply(r, 200, cfg);
 }
 
 static int
 h_vm_config_put(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (r->rq_body == NULL)
 		return api_error(r, 400, NULL, "the body must be a VM config");
 	rc = vmops_set_config(r->rq_vmops, r->rq_params[0], r->rq_body, &o,
-	    &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	    &c, err);
+	return verdict(r, rc, c.vc_status, c.vc_field, err, o);
 }
 
 static int
 h_vm_delete(struct api_req *r)
 {
+	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
-	int st = 500, rc;
+	int rc;
 
 	if (api_body_keys(r, (const char *const[]){ NULL }) != 0)
 		return -1;
-	rc = vmops_delete(r->rq_vmops, r->rq_params[0], &st, err);
-	return verdict(r, rc, st, NULL, err, NULL);
+	rc = vmops_delete(r->rq_vmops, r->rq_params[0], &c, err);
+	return verdict(r, rc, c.vc_status, NULL, err, NULL);
 }
 
 static int
 h_vm_action(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
 	const char *action = strrchr(r->rq_path, '/') + 1;
 	cJSON *o;
-	int st = 500;
 
 	if (vmops_action(r->rq_vmops, r->rq_params[0], action, r->rq_body,
-	    r->rq_user, id, &st, field, err) != 0)
-		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	    &c, err) != 0)
+		return api_error(r, c.vc_status, c.vc_field[0] ? c.vc_field :
+		    NULL, "%s", err);
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "task", id);
+	cJSON_AddStringToObject(o, "task", c.vc_id);
 	return api_reply(r, 202, o);
 }
 
 static int
 h_vm_migrate(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
 	cJSON *o;
-	int st = 500;
 
-	if (vmops_migrate(r->rq_vmops, r->rq_params[0], r->rq_body,
-	    r->rq_user, id, &st, field, err) != 0)
-		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	if (vmops_migrate(r->rq_vmops, r->rq_params[0], r->rq_body, &c,
+	    err) != 0)
+		return api_error(r, c.vc_status, c.vc_field[0] ? c.vc_field :
+		    NULL, "%s", err);
 	o = cJSON_CreateObject();
-	if (id[0] != '\0')
-		cJSON_AddStringToObject(o, "task", id);
+	if (c.vc_id[0] != '\0')
+		cJSON_AddStringToObject(o, "task", c.vc_id);
 	else
 		cJSON_AddStringToObject(o, "vm", r->rq_params[0]);
-	return api_reply(r, st, o);
+	return api_reply(r, c.vc_status, o);
 }
 
 static int
 h_net_get(struct api_req *r)
 {
+	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc = vmops_net_show(r->rq_vmops, r->rq_params[0],
-	    r->rq_user, &o, &st, err);
+	int rc = vmops_net_show(r->rq_vmops, r->rq_params[0], &o, &c, err);
 
-	return verdict(r, rc, st, NULL, err, o);
+	return verdict(r, rc, c.vc_status, NULL, err, o);
 }
 
 static int
 h_net_change(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "", id[TASK_ID_LEN];
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
 	cJSON *o;
-	int st = 500;
 
-	if (vmops_net_change(r->rq_vmops, r->rq_params[0], r->rq_body,
-	    r->rq_user, id, &st, field, err) != 0)
-		return api_error(r, st, field[0] ? field : NULL, "%s", err);
+	if (vmops_net_change(r->rq_vmops, r->rq_params[0], r->rq_body, &c,
+	    err) != 0)
+		return api_error(r, c.vc_status, c.vc_field[0] ? c.vc_field :
+		    NULL, "%s", err);
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "task", id);
+	cJSON_AddStringToObject(o, "task", c.vc_id);
 	return api_reply(r, 202, o);
+}
+
+/* A pool call taken by this node. */
+static void
+pool_call_init(struct api_req *r, struct pool_call *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->pc_node = cluster_node(r->rq_cl);
+	pc->pc_status = 500;
 }
 
 static int
 h_pools(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	st = 500;
-	return verdict(r, pool_list(cluster_etcd(r->rq_cl), &o, &st, err), st,
-	    NULL, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_list(cluster_etcd(r->rq_cl), &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_pool_create(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct pool_call pc;
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = pool_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_body, &o, &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_create(cluster_etcd(r->rq_cl), r->rq_body, &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, pc.pc_field, err, o);
 }
 
 static int
 h_pool_get(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st, err);
-	return verdict(r, rc, st, NULL, err, o);
+	pool_call_init(r, &pc);
+	rc = pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_pool_delete(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0 ||
 	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
 		return -1;
-	rc = pool_delete(cluster_etcd(r->rq_cl), r->rq_params[0], &st, err);
-	return verdict(r, rc, st, NULL, err, NULL);
+	pool_call_init(r, &pc);
+	rc = pool_delete(cluster_etcd(r->rq_cl), r->rq_params[0], &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, NULL);
 }
 
 static int
 h_volumes(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
 	cJSON *o = NULL, *p = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	if (pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &p, &st,
+	pool_call_init(r, &pc);
+	if (pool_get(cluster_etcd(r->rq_cl), r->rq_params[0], &p, &pc,
 	    err) != 0)
-		return api_error(r, st, NULL, "%s", err);
+		return api_error(r, pc.pc_status, NULL, "%s", err);
 	cJSON_Delete(p);
-	rc = volume_list(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &st,
+	rc = volume_list(cluster_etcd(r->rq_cl), r->rq_params[0], &o, &pc,
 	    err);
-	return verdict(r, rc, st, NULL, err, o);
+	return verdict(r, rc, pc.pc_status, NULL, err, o);
 }
 
 static int
 h_volume_create(struct api_req *r)
 {
-	char err[ERR_LEN], field[64] = "";
+	struct pool_call pc;
+	char err[ERR_LEN];
 	cJSON *o = NULL;
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0)
 		return -1;
-	rc = volume_create(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_params[0], r->rq_body, &o, &st, field, err);
-	return verdict(r, rc, st, field, err, o);
+	pool_call_init(r, &pc);
+	rc = volume_create(cluster_etcd(r->rq_cl), r->rq_params[0],
+	    r->rq_body, &o, &pc, err);
+	return verdict(r, rc, pc.pc_status, pc.pc_field, err, o);
 }
 
 static int
 h_volume_delete(struct api_req *r)
 {
+	struct pool_call pc;
 	char err[ERR_LEN];
-	int st = 500, rc;
+	int rc;
 
 	if (api_need_cluster(r) != 0 ||
 	    api_body_keys(r, (const char *const[]){ NULL }) != 0)
 		return -1;
-	rc = volume_delete(cluster_etcd(r->rq_cl), cluster_node(r->rq_cl),
-	    r->rq_params[0], r->rq_params[1], &st, err);
-	return verdict(r, rc, st, NULL, err, NULL);
+	pool_call_init(r, &pc);
+	rc = volume_delete(cluster_etcd(r->rq_cl), r->rq_params[0],
+	    r->rq_params[1], &pc, err);
+	return verdict(r, rc, pc.pc_status, NULL, err, NULL);
 }
 
 const struct api_route api_vm_routes[] = {

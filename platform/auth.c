@@ -15,6 +15,7 @@
 #include "json.h"
 #include "platform/auth.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 
 static const char *const role_names[] = {
 	[AUTH_NONE] = "none", [AUTH_AUDIT] = "audit",
@@ -149,11 +150,12 @@ auth_allowed(enum auth_role role, const char *method, const char *path)
 	return 1;
 }
 
-int
+/* Store a token record (JSON with role, hash, comment, created).  0/-1. */
+static int
 auth_store(struct etcd *e, const char *id, const char *hash,
     enum auth_role role, const char *comment, char *err)
 {
-	char key[sizeof(AUTH_PREFIX) + AUTH_ID_LEN], now[32], *s;
+	char key[sizeof(KEY_TOKENS) + AUTH_ID_LEN], now[32], *s;
 	cJSON *o = cJSON_CreateObject();
 	int rc = -1;
 
@@ -163,7 +165,7 @@ auth_store(struct etcd *e, const char *id, const char *hash,
 	cJSON_AddStringToObject(o, "hash", hash);
 	cJSON_AddStringToObject(o, "comment", comment ? comment : "");
 	cJSON_AddStringToObject(o, "created", now);
-	snprintf(key, sizeof(key), "%s%s", AUTH_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TOKENS, id);
 	if ((s = cJSON_PrintUnformatted(o)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
@@ -198,7 +200,7 @@ int
 auth_check(struct etcd *e, const char *token, enum auth_role *role,
     char *err)
 {
-	char id[AUTH_ID_LEN + 1], key[sizeof(AUTH_PREFIX) + AUTH_ID_LEN];
+	char id[AUTH_ID_LEN + 1], key[sizeof(KEY_TOKENS) + AUTH_ID_LEN];
 	struct etcd_kv kv;
 	cJSON *rec = NULL;
 	const char *hash = NULL, *rname = NULL;
@@ -207,7 +209,7 @@ auth_check(struct etcd *e, const char *token, enum auth_role *role,
 	*role = AUTH_NONE;
 	if (auth_token_id(token, id, err) != 0)
 		return 0;
-	snprintf(key, sizeof(key), "%s%s", AUTH_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TOKENS, id);
 	if ((rc = etcd_get(e, key, &kv, err)) <= 0)
 		return rc;
 	rc = 0;

@@ -25,7 +25,6 @@ enum auth_role {
 #define AUTH_SECRET_LEN	64		/* hex digits */
 #define AUTH_TOKEN_LEN	(4 + AUTH_ID_LEN + 1 + AUTH_SECRET_LEN + 1)
 #define AUTH_HASH_LEN	65		/* hex SHA-256 + NUL */
-#define AUTH_PREFIX	"/hvd/tokens/"
 
 const char *auth_role_name(enum auth_role r);
 /* "admin"|"operator"|"audit" -> role, AUTH_NONE when unknown. */
@@ -48,9 +47,6 @@ int auth_token_matches(const char *token, const char *hash);
  */
 int auth_allowed(enum auth_role role, const char *method, const char *path);
 
-/* Store a token record (JSON with role, hash, comment, created).  0/-1. */
-int auth_store(struct etcd *e, const char *id, const char *hash,
-    enum auth_role role, const char *comment, char *err);
 /* Create a token of role, store it, return it in token.  0/-1. */
 int auth_create(struct etcd *e, enum auth_role role, const char *comment,
     char token[AUTH_TOKEN_LEN], char id[AUTH_ID_LEN + 1], char *err);

@@ -359,7 +359,12 @@ out:
 	return rc;
 }
 
-cJSON *
+/*
+ * The live state of every bond of the host, as bond_parse, with
+ * "carrier":B added to each member from the database.  NULL with err when
+ * ovs-vswitchd does not answer.
+ */
+static cJSON *
 bond_status(const struct netcfg_ovs *o, char *err)
 {
 	char *bs = NULL, *ls = NULL;

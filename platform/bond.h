@@ -30,12 +30,6 @@
  */
 cJSON *bond_parse(const char *bond_show, const char *lacp_show, char *err);
 
-/*
- * The live state of every bond of the host, as bond_parse, with
- * "carrier":B added to each member from the database.  NULL with err when
- * ovs-vswitchd does not answer.
- */
-cJSON *bond_status(const struct netcfg_ovs *o, char *err);
 
 /*
  * Add the live state to a netcfg_show() document: each bond port gets

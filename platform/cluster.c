@@ -29,6 +29,7 @@
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/pki.h"
 #include "platform/task.h"
 
@@ -334,8 +335,8 @@ etcd_spawn_locked(struct cluster *cl)
 		/* A member back from a partition must not depose the
 		 * majority's leader: without pre-vote it returns with a
 		 * higher term, forces an election, and the majority's HA
-		 * leases stall long enough to fence healthy nodes (seen in
-		 * test_ha_witness after a heal).  Default from etcd 3.6. */
+		 * leases stall long enough to fence healthy nodes after a
+		 * partition heals.  Default from etcd 3.6. */
 		"--pre-vote",
 		"--logger", "zap",
 		NULL
@@ -443,7 +444,7 @@ register_node(struct cluster *cl, char *err)
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	snprintf(key, sizeof(key), "%s%s", cf->cf_witness ?
-	    CLUSTER_WITNESSES : CLUSTER_NODES, cf->cf_node);
+	    KEY_WITNESSES : KEY_NODES, cf->cf_node);
 	rc = s ? etcd_put(cl->cl_etcd, key, s, 0, err) : -1;
 	free(s);
 	return rc;
@@ -530,7 +531,7 @@ lease_main(void *arg)
 			} else {
 				snprintf(key, sizeof(key), "%s%s",
 				    cl->cl_cf.cf_witness ?
-				    CLUSTER_WITNESS_ALIVE : CLUSTER_ALIVE,
+				    KEY_WITNESS_ALIVE : KEY_ALIVE,
 				    cl->cl_cf.cf_node);
 				clock_format_wall(clock_wall_ns(), ts,
 				    sizeof(ts));
@@ -681,14 +682,37 @@ start_member(struct cluster *cl, const char *initial, const char *state,
 	return wait_etcd(cl, timeout_ms, err);
 }
 
+/* The cluster's record (name, when and where created, CA certificate)
+ * and the CA key in etcd: 0 or -1 + err. */
+static int
+create_records(struct cluster *cl, const char *name, const char *ca,
+    const char *cakey, char *err)
+{
+	char ts[32], *s;
+	cJSON *o = cJSON_CreateObject();
+	int rc = -1;
+
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "created", ts);
+	cJSON_AddStringToObject(o, "created_on", cl->cl_cf.cf_node);
+	cJSON_AddStringToObject(o, "ca_cert", ca);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s != NULL && etcd_put(cl->cl_etcd, KEY_CLUSTER, s, 0, err) == 0 &&
+	    etcd_put(cl->cl_etcd, KEY_CA_KEY, cakey, 0, err) == 0)
+		rc = 0;
+	free(s);
+	return rc;
+}
+
 int
 cluster_create(struct cluster *cl, const char *name, cJSON **out,
     int *status, char *err)
 {
 	const struct hvd_config *cf = &cl->cl_cf;
-	char *ca = NULL, *cakey = NULL, *key = NULL, *csr = NULL, *cert = NULL,
-	    *s = NULL;
-	char initial[256], purl[128], pin[PKI_PIN_LEN], ts[32], cn[128];
+	char *ca = NULL, *cakey = NULL, *key = NULL, *csr = NULL, *cert = NULL;
+	char initial[256], purl[128], pin[PKI_PIN_LEN], cn[128];
 	char token[AUTH_TOKEN_LEN], tid[AUTH_ID_LEN + 1];
 	cJSON *o = NULL;
 	int rc = -1;
@@ -713,8 +737,8 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	if (pki_ca_new(cn, &ca, &cakey, err) != 0 ||
 	    pki_key_new(&key, err) != 0 ||
 	    pki_csr_new(key, cf->cf_node, &csr, err) != 0 ||
-	    pki_sign(ca, cakey, csr, cf->cf_node, cf->cf_address, &cert,
-	    err) != 0 ||
+	    pki_sign(&(struct pki_ca){ ca, cakey }, csr, cf->cf_node,
+	    cf->cf_address, &cert, err) != 0 ||
 	    pki_pin(cert, pin, err) != 0 ||
 	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
 	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
@@ -728,17 +752,7 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	if (save_state(cl, err) != 0 ||
 	    start_member(cl, initial, "new", 30000, err) != 0)
 		goto fail;
-	o = cJSON_CreateObject();
-	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	cJSON_AddStringToObject(o, "name", name);
-	cJSON_AddStringToObject(o, "created", ts);
-	cJSON_AddStringToObject(o, "created_on", cf->cf_node);
-	cJSON_AddStringToObject(o, "ca_cert", ca);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	o = NULL;
-	if (s == NULL || etcd_put(cl->cl_etcd, "/hvd/cluster", s, 0, err) != 0 ||
-	    etcd_put(cl->cl_etcd, "/hvd/pki/ca_key", cakey, 0, err) != 0 ||
+	if (create_records(cl, name, ca, cakey, err) != 0 ||
 	    auth_create(cl->cl_etcd, AUTH_ADMIN, "created by cluster create",
 	    token, tid, err) != 0)
 		goto fail;
@@ -760,7 +774,6 @@ fail:
 	err_prefix(err, "cluster create");
 	undo_forming(cl);
 out:
-	free(s);
 	free(ca);
 	free(cakey);
 	free(key);
@@ -800,28 +813,110 @@ join_url(const char *address, int def_port, char *url, size_t len,
 	return 0;
 }
 
-int
-cluster_join(struct cluster *cl, const char *address, const char *token,
-    const char *fingerprint, cJSON **out, int *status, char *err)
+/* What the member answers a join. */
+struct join_answer {
+	const char	*ja_cluster;
+	const char	*ja_ca;
+	const char	*ja_cert;
+	const char	*ja_initial;
+};
+
+/* Send this node's CSR to the member at hc: 0, or -1 with err and
+ * *status (the member's verdict passes through: 401, 409, ...). */
+static int
+join_ask(struct cluster *cl, struct http_client *hc, const char *csr,
+    struct http_response *r, int *status, char *err)
 {
 	const struct hvd_config *cf = &cl->cl_cf;
-	char url[128], pin[PKI_PIN_LEN], mypin[PKI_PIN_LEN];
+	cJSON *req = cJSON_CreateObject();
+	int rc;
+
+	cJSON_AddStringToObject(req, "name", cf->cf_node);
+	cJSON_AddStringToObject(req, "address", cf->cf_address);
+	cJSON_AddNumberToObject(req, "etcd_peer_port", cf->cf_etcd_peer_port);
+	cJSON_AddStringToObject(req, "csr", csr);
+	if (cf->cf_witness)
+		cJSON_AddStringToObject(req, "role", "witness");
+	rc = http_request_json(hc, "POST", "/api/v1/cluster/nodes", req, r,
+	    err);
+	if (rc != 0)
+		*status = r->status >= 400 && r->status < 500 ?
+		    (int)r->status : 502;
+	cJSON_Delete(req);
+	return rc;
+}
+
+/* The member's answer (from url): all there, sane, the certificate
+ * signed by the CA.  0 or -1 + err. */
+static int
+join_answer_read(struct cluster *cl, const cJSON *j, const char *url,
+    struct join_answer *ja, char *err)
+{
+	if (!cJSON_IsObject(j) ||
+	    json_get_string(j, "cluster", JSON_REQUIRED, &ja->ja_cluster,
+	    err) != 0 ||
+	    json_get_string(j, "ca_cert", JSON_REQUIRED, &ja->ja_ca,
+	    err) != 0 ||
+	    json_get_string(j, "cert", JSON_REQUIRED, &ja->ja_cert, err) != 0 ||
+	    json_get_string(j, "initial_cluster", JSON_REQUIRED,
+	    &ja->ja_initial, err) != 0)
+		return err_prefix(err, "answer of %s", url);
+	if (!cluster_valid_name(ja->ja_cluster) || strlen(ja->ja_initial) >=
+	    sizeof(cl->cl_initial))
+		return err_set(err, "answer of %s: bad cluster name or member "
+		    "list", url);
+	if (!pki_verify(ja->ja_ca, ja->ja_cert, err))
+		return err_prefix(err, "answer of %s", url);
+	return 0;
+}
+
+/* This node's CA, key and certificate on disk (mypin: the certificate's
+ * pin), a fresh etcd data directory, the state saved and the etcd member
+ * started into the cluster.  0 or -1 + err. */
+static int
+join_install(struct cluster *cl, const char *key,
+    const struct join_answer *ja, char mypin[PKI_PIN_LEN], char *err)
+{
+	if (pki_pin(ja->ja_cert, mypin, err) != 0 ||
+	    pki_write_file(cl->cl_ca_file, ja->ja_ca, 0644, err) != 0 ||
+	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
+	    pki_write_file(cl->cl_cert_file, ja->ja_cert, 0644, err) != 0)
+		return -1;
+	rm_tree(cl->cl_data_dir);
+	snprintf(cl->cl_name, sizeof(cl->cl_name), "%s", ja->ja_cluster);
+	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s",
+	    ja->ja_initial);
+	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state),
+	    "existing");
+	if (save_state(cl, err) != 0 ||
+	    start_member(cl, ja->ja_initial, "existing", 60000, err) != 0)
+		return -1;
+	return 0;
+}
+
+int
+cluster_join(struct cluster *cl, const struct cluster_invite *inv,
+    cJSON **out, int *status, char *err)
+{
+	const struct hvd_config *cf = &cl->cl_cf;
+	char url[128], pin[PKI_PIN_LEN], mypin[PKI_PIN_LEN], path[128];
 	char *key = NULL, *csr = NULL;
-	const char *cname, *ca, *cert, *initial;
+	struct join_answer ja;
 	struct http_opts ho = { 0 };
 	struct http_client *hc = NULL;
 	struct http_response r = { 0 };
-	cJSON *req = NULL, *o;
+	cJSON *o;
 	int rc = -1, joined = 0;
 
 	*out = NULL;
 	*status = 400;
-	if (join_url(address, cf->cf_api_port, url, sizeof(url), err) != 0)
+	if (join_url(inv->ci_address, cf->cf_api_port, url, sizeof(url),
+	    err) != 0)
 		return -1;
-	if (strncmp(fingerprint, "sha256//", 8) == 0)
-		snprintf(pin, sizeof(pin), "%s", fingerprint);
+	if (strncmp(inv->ci_fingerprint, "sha256//", 8) == 0)
+		snprintf(pin, sizeof(pin), "%s", inv->ci_fingerprint);
 	else
-		snprintf(pin, sizeof(pin), "sha256//%s", fingerprint);
+		snprintf(pin, sizeof(pin), "sha256//%s", inv->ci_fingerprint);
 	if (strlen(pin) != 8 + 44 || pin[8 + 43] != '=')
 		return err_set(err, "'fingerprint' must be sha256//BASE64 "
 		    "(44 characters of base64), as cluster create printed it");
@@ -832,71 +927,29 @@ cluster_join(struct cluster *cl, const char *address, const char *token,
 	    pki_csr_new(key, cf->cf_node, &csr, err) != 0)
 		goto fail;
 	ho.base_url = url;
-	ho.token = token;
+	ho.token = inv->ci_token;
 	ho.pin = pin;
 	ho.timeout_ms = 60000;
-	if ((hc = http_client_new(&ho, err)) == NULL)
+	if ((hc = http_client_new(&ho, err)) == NULL ||
+	    join_ask(cl, hc, csr, &r, status, err) != 0)
 		goto fail;
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "name", cf->cf_node);
-	cJSON_AddStringToObject(req, "address", cf->cf_address);
-	cJSON_AddNumberToObject(req, "etcd_peer_port", cf->cf_etcd_peer_port);
-	cJSON_AddStringToObject(req, "csr", csr);
-	if (cf->cf_witness)
-		cJSON_AddStringToObject(req, "role", "witness");
-	if (http_request_json(hc, "POST", "/api/v1/cluster/nodes", req, &r,
-	    err) != 0) {
-		/* The other node's verdict passes through (401, 409, ...). */
-		*status = r.status >= 400 && r.status < 500 ? (int)r.status :
-		    502;
-		goto fail;
-	}
 	joined = 1;
 	*status = 502;
-	if (!cJSON_IsObject(r.json) ||
-	    json_get_string(r.json, "cluster", JSON_REQUIRED, &cname,
-	    err) != 0 ||
-	    json_get_string(r.json, "ca_cert", JSON_REQUIRED, &ca, err) != 0 ||
-	    json_get_string(r.json, "cert", JSON_REQUIRED, &cert, err) != 0 ||
-	    json_get_string(r.json, "initial_cluster", JSON_REQUIRED,
-	    &initial, err) != 0) {
-		err_prefix(err, "answer of %s", url);
+	if (join_answer_read(cl, r.json, url, &ja, err) != 0)
 		goto fail;
-	}
-	if (!cluster_valid_name(cname) || strlen(initial) >=
-	    sizeof(cl->cl_initial)) {
-		err_set(err, "answer of %s: bad cluster name or member list",
-		    url);
-		goto fail;
-	}
-	if (!pki_verify(ca, cert, err)) {
-		err_prefix(err, "answer of %s", url);
-		goto fail;
-	}
 	*status = 500;
-	if (pki_pin(cert, mypin, err) != 0 ||
-	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
-	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
-	    pki_write_file(cl->cl_cert_file, cert, 0644, err) != 0)
-		goto fail;
-	rm_tree(cl->cl_data_dir);
-	snprintf(cl->cl_name, sizeof(cl->cl_name), "%s", cname);
-	snprintf(cl->cl_initial, sizeof(cl->cl_initial), "%s", initial);
-	snprintf(cl->cl_initial_state, sizeof(cl->cl_initial_state),
-	    "existing");
-	if (save_state(cl, err) != 0 ||
-	    start_member(cl, initial, "existing", 60000, err) != 0)
+	if (join_install(cl, key, &ja, mypin, err) != 0)
 		goto fail;
 	activate(cl);
 	wait_online(cl, 5000);
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "cluster", cname);
+	cJSON_AddStringToObject(o, "cluster", ja.ja_cluster);
 	cJSON_AddStringToObject(o, "node", cf->cf_node);
 	cJSON_AddStringToObject(o, "address", cf->cf_address);
 	cJSON_AddStringToObject(o, "fingerprint", mypin);
 	cJSON_AddStringToObject(o, "role", cf->cf_role);
 	*out = o;
-	log_info("joined cluster '%s' through %s%s", cname, url,
+	log_info("joined cluster '%s' through %s%s", ja.ja_cluster, url,
 	    cf->cf_witness ? " as its quorum witness" : "");
 	rc = 0;
 	goto out;
@@ -904,8 +957,6 @@ fail:
 	err_prefix(err, "cluster join");
 	if (joined && hc != NULL) {
 		/* Take our member out again so the cluster keeps quorum. */
-		char path[128];
-
 		snprintf(path, sizeof(path), "/api/v1/cluster/nodes/%s",
 		    cf->cf_node);
 		http_response_free(&r);
@@ -915,7 +966,6 @@ fail:
 out:
 	http_response_free(&r);
 	http_client_free(hc);
-	cJSON_Delete(req);
 	free(key);
 	free(csr);
 	return rc;
@@ -932,88 +982,148 @@ retryable(const char *err)
 	    strstr(err, "leader changed") != NULL;
 }
 
-int
-cluster_add_node(struct cluster *cl, const char *name, const char *address,
-    int peer_port, const char *csr, int witness, cJSON **out, int *status,
-    char *err)
+/* No node, witness or etcd member by the newcomer's name or peer URL,
+ * and no second witness.  0, or -1 with err and *status. */
+static int
+add_node_free_name(struct cluster *cl, const struct cluster_newcomer *nc,
+    const char *purl, int *status, char *err)
 {
 	struct etcd_member *m = NULL;
 	struct etcd_kv kv = { 0 };
 	struct etcd_kv *wit = NULL;
 	size_t n = 0, i, nw = 0;
-	uint64_t id, end;
-	char purl[128], key[128], *ca = NULL, *cert = NULL, *initial = NULL;
-	struct in_addr a;
-	size_t ilen = 0;
-	cJSON *o;
+	char key[128];
+	const char *wn;
 	int rc = -1, r;
 
-	*out = NULL;
-	*status = 400;
-	if (!cluster_valid_name(name))
-		return err_set(err, "'name' must be letters, digits, '-' or "
-		    "'_', starting with a letter or digit");
-	if (inet_pton(AF_INET, address, &a) != 1)
-		return err_set(err, "'address' must be an IPv4 address");
-	if (peer_port < 1 || peer_port > 65535)
-		return err_set(err, "'etcd_peer_port' must be 1..65535");
-	if (cluster_state(cl) != CLUSTER_ACTIVE) {
-		*status = 409;
-		return err_set(err, "this node is not in an active cluster");
-	}
-	peer_url(purl, sizeof(purl), address, peer_port);
-	pthread_mutex_lock(&cl->cl_join_mu);
 	*status = 503;
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, nc->cn_name);
 	if ((r = etcd_get(cl->cl_etcd, key, &kv, err)) < 0 ||
-	    etcd_list(cl->cl_etcd, CLUSTER_WITNESSES, &wit, &nw, err) != 0 ||
+	    etcd_list(cl->cl_etcd, KEY_WITNESSES, &wit, &nw, err) != 0 ||
 	    etcd_member_list(cl->cl_etcd, &m, &n, err) != 0)
 		goto out;
 	*status = 409;
 	if (r == 1) {
 		err_set(err, "a node named '%s' is already in the cluster",
-		    name);
+		    nc->cn_name);
 		goto out;
 	}
 	for (i = 0; i < nw; i++) {
-		const char *wn = wit[i].kv_key + strlen(CLUSTER_WITNESSES);
-
-		if (strcmp(wn, name) == 0) {
+		wn = wit[i].kv_key + strlen(KEY_WITNESSES);
+		if (strcmp(wn, nc->cn_name) == 0) {
 			err_set(err, "the cluster's witness is named '%s'",
-			    name);
+			    nc->cn_name);
 			goto out;
 		}
 		/* One extra vote makes an even cluster odd; a second one
 		 * would make it even again. */
-		if (witness) {
+		if (nc->cn_witness) {
 			err_set(err, "the cluster has a witness already ('%s'); "
 			    "remove it first", wn);
 			goto out;
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (strcmp(m[i].em_name, name) == 0 ||
+		if (strcmp(m[i].em_name, nc->cn_name) == 0 ||
 		    strcmp(m[i].em_peer_url, purl) == 0) {
 			err_set(err, "etcd already has a member '%s' (%s)",
 			    m[i].em_name, m[i].em_peer_url);
 			goto out;
 		}
-	free(m);
-	m = NULL;
-	n = 0;
+	rc = 0;
+out:
+	etcd_kvs_free(wit, nw);
 	etcd_kv_clear(&kv);
+	free(m);
+	return rc;
+}
+
+/* The newcomer's certificate, signed with the cluster CA from etcd;
+ * *ca and *cert are the caller's to free.  0, or -1 with err and
+ * *status. */
+static int
+add_node_sign(struct cluster *cl, const struct cluster_newcomer *nc,
+    char **ca, char **cert, int *status, char *err)
+{
+	struct etcd_kv kv = { 0 };
+	int rc = -1;
+
 	*status = 503;
-	if (etcd_get(cl->cl_etcd, "/hvd/pki/ca_key", &kv, err) != 1) {
+	if (etcd_get(cl->cl_etcd, KEY_CA_KEY, &kv, err) != 1) {
 		err_set(err, "the cluster CA key is not in etcd");
 		goto out;
 	}
-	if ((ca = cluster_ca_pem(cl, err)) == NULL)
+	if ((*ca = cluster_ca_pem(cl, err)) == NULL)
 		goto out;
 	*status = 400;
-	if (pki_sign(ca, kv.kv_val, csr, name, address, &cert, err) != 0) {
+	if (pki_sign(&(struct pki_ca){ *ca, kv.kv_val }, nc->cn_csr,
+	    nc->cn_name, nc->cn_address, cert, err) != 0) {
 		err_prefix(err, "'csr'");
 		goto out;
 	}
+	rc = 0;
+out:
+	etcd_kv_clear(&kv);
+	return rc;
+}
+
+/* --initial-cluster for the new member id (called name): every
+ * member's name=peer.  The string (caller frees), or NULL + err. */
+static char *
+initial_cluster(const struct etcd_member *m, size_t n, uint64_t id,
+    const char *name, char *err)
+{
+	char *initial;
+	const char *nm;
+	size_t i, ilen = 0;
+
+	if ((initial = calloc(1, 4096)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		nm = m[i].em_id == id ? name : m[i].em_name;
+		if (nm[0] == '\0' || m[i].em_peer_url[0] == '\0')
+			continue;
+		ilen += (size_t)snprintf(initial + ilen, 4096 - ilen, "%s%s=%s",
+		    ilen ? "," : "", nm, m[i].em_peer_url);
+		if (ilen >= 4096) {
+			err_set(err, "member list too long");
+			free(initial);
+			return NULL;
+		}
+	}
+	return initial;
+}
+
+int
+cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
+    cJSON **out, int *status, char *err)
+{
+	struct etcd_member *m = NULL;
+	size_t n = 0;
+	uint64_t id, end;
+	char purl[128], *ca = NULL, *cert = NULL, *initial = NULL;
+	struct in_addr a;
+	cJSON *o;
+	int rc = -1;
+
+	*out = NULL;
+	*status = 400;
+	if (!cluster_valid_name(nc->cn_name))
+		return err_set(err, "'name' must be letters, digits, '-' or "
+		    "'_', starting with a letter or digit");
+	if (inet_pton(AF_INET, nc->cn_address, &a) != 1)
+		return err_set(err, "'address' must be an IPv4 address");
+	if (nc->cn_peer_port < 1 || nc->cn_peer_port > 65535)
+		return err_set(err, "'etcd_peer_port' must be 1..65535");
+	if (cluster_state(cl) != CLUSTER_ACTIVE) {
+		*status = 409;
+		return err_set(err, "this node is not in an active cluster");
+	}
+	peer_url(purl, sizeof(purl), nc->cn_address, nc->cn_peer_port);
+	pthread_mutex_lock(&cl->cl_join_mu);
+	if (add_node_free_name(cl, nc, purl, status, err) != 0 ||
+	    add_node_sign(cl, nc, &ca, &cert, status, err) != 0)
+		goto out;
 	*status = 503;
 	end = clock_mono_ns() + 30 * NS_PER_S;
 	while (etcd_member_add(cl->cl_etcd, purl, &m, &n, &id, err) != 0) {
@@ -1021,34 +1131,19 @@ cluster_add_node(struct cluster *cl, const char *name, const char *address,
 			goto out;
 		clock_sleep_ns(500 * NS_PER_MS);
 	}
-	/* --initial-cluster for the new member: every member's name=peer. */
-	if ((initial = calloc(1, 4096)) == NULL)
+	if ((initial = initial_cluster(m, n, id, nc->cn_name, err)) == NULL)
 		goto out;
-	for (i = 0; i < n; i++) {
-		const char *nm = m[i].em_id == id ? name : m[i].em_name;
-
-		if (nm[0] == '\0' || m[i].em_peer_url[0] == '\0')
-			continue;
-		ilen += (size_t)snprintf(initial + ilen, 4096 - ilen, "%s%s=%s",
-		    ilen ? "," : "", nm, m[i].em_peer_url);
-		if (ilen >= 4096) {
-			err_set(err, "member list too long");
-			goto out;
-		}
-	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
 	cJSON_AddStringToObject(o, "ca_cert", ca);
 	cJSON_AddStringToObject(o, "cert", cert);
 	cJSON_AddStringToObject(o, "initial_cluster", initial);
 	*out = o;
-	log_info("%s %s (%s) added to the cluster", witness ? "witness" :
-	    "node", name, address);
+	log_info("%s %s (%s) added to the cluster", nc->cn_witness ?
+	    "witness" : "node", nc->cn_name, nc->cn_address);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&cl->cl_join_mu);
-	etcd_kvs_free(wit, nw);
-	etcd_kv_clear(&kv);
 	free(m);
 	free(ca);
 	free(cert);
@@ -1061,8 +1156,8 @@ cluster_remove_node(struct cluster *cl, const char *name, int *status,
     char *err)
 {
 	struct etcd_member *m = NULL;
-	static const char *const prefixes[] = { CLUSTER_NODES, CLUSTER_ALIVE,
-	    CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE };
+	static const char *const prefixes[] = { KEY_NODES, KEY_ALIVE,
+	    KEY_WITNESSES, KEY_WITNESS_ALIVE };
 	size_t n = 0, i;
 	char key[128];
 	uint64_t end;
@@ -1129,7 +1224,7 @@ out:
 	return rc;
 }
 
-/* Records under prefix (CLUSTER_NODES or CLUSTER_WITNESSES) with their
+/* Records under prefix (KEY_NODES or KEY_WITNESSES) with their
  * state from the leases under alive_prefix, as a JSON array. */
 static int
 records_json(struct cluster *cl, const char *prefix, const char *alive_prefix,
@@ -1172,7 +1267,7 @@ records_json(struct cluster *cl, const char *prefix, const char *alive_prefix,
 static int
 nodes_json(struct cluster *cl, cJSON **out, char *err)
 {
-	return records_json(cl, CLUSTER_NODES, CLUSTER_ALIVE, out, err);
+	return records_json(cl, KEY_NODES, KEY_ALIVE, out, err);
 }
 
 int
@@ -1214,7 +1309,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	 * short timeout keeps status quick when there is none. */
 	fast = etcd_new(cl->cl_etcd_url, 2500, err);
 	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
-	    records_json(cl, CLUSTER_WITNESSES, CLUSTER_WITNESS_ALIVE, &wits,
+	    records_json(cl, KEY_WITNESSES, KEY_WITNESS_ALIVE, &wits,
 	    e2) == 0 && etcd_member_list(fast, &m, &n, e2) == 0;
 	cJSON_AddBoolToObject(o, "quorate", quorate);
 	if (!quorate)
@@ -1277,7 +1372,7 @@ cluster_node_info(struct cluster *cl, const char *name, char *address,
 	const char *a = NULL;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_NODES, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, name);
 	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) != 1)
 		return rc;
 	rc = -1;
@@ -1287,7 +1382,7 @@ cluster_node_info(struct cluster *cl, const char *name, char *address,
 	if (address)
 		snprintf(address, len, "%s", a);
 	etcd_kv_clear(&kv);
-	snprintf(key, sizeof(key), "%s%s", CLUSTER_ALIVE, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_ALIVE, name);
 	if ((rc = etcd_get(cl->cl_etcd, key, &kv, err)) < 0)
 		goto out;
 	*online = rc == 1;

@@ -40,10 +40,6 @@ enum cluster_state {
 	CLUSTER_ACTIVE,
 };
 
-#define CLUSTER_NODES	"/hvd/nodes/"
-#define CLUSTER_ALIVE	"/hvd/alive/"
-#define CLUSTER_WITNESSES	"/hvd/witnesses/"
-#define CLUSTER_WITNESS_ALIVE	"/hvd/witness-alive/"
 
 /* Load local state.  NULL + err on a broken state file. */
 struct cluster *cluster_new(const struct hvd_config *cf, char *err);
@@ -66,15 +62,28 @@ int cluster_tls(struct cluster *cl, char **cert, char **key, char *err);
  * *out: {"cluster","node","address","token","fingerprint","ca_cert"}. */
 int cluster_create(struct cluster *cl, const char *name, cJSON **out,
     int *status, char *err);
+/* Where and how to join: a member's address, a token it accepts, and
+ * its certificate's fingerprint (sha256//BASE64, as create printed). */
+struct cluster_invite {
+	const char	*ci_address;
+	const char	*ci_token;
+	const char	*ci_fingerprint;
+};
 /* POST /cluster/join {"address","token","fingerprint"} on the new node. */
-int cluster_join(struct cluster *cl, const char *address, const char *token,
-    const char *fingerprint, cJSON **out, int *status, char *err);
+int cluster_join(struct cluster *cl, const struct cluster_invite *inv,
+    cJSON **out, int *status, char *err);
+/* A node (or witness) asking to join, as a member receives it. */
+struct cluster_newcomer {
+	const char	*cn_name;
+	const char	*cn_address;	/* IPv4 */
+	int		 cn_peer_port;	/* its etcd peer port */
+	const char	*cn_csr;	/* PEM */
+	int		 cn_witness;	/* a quorum witness, not a node */
+};
 /* POST /cluster/nodes {"name","address","etcd_peer_port","csr","role"}
  * on a member: sign, add the etcd member, answer with what the new node
- * needs.  witness: the new member is a quorum witness (409 when the
- * cluster has one already). */
-int cluster_add_node(struct cluster *cl, const char *name,
-    const char *address, int peer_port, const char *csr, int witness,
+ * needs.  A witness is refused (409) when the cluster has one already. */
+int cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
     cJSON **out, int *status, char *err);
 /* DELETE /cluster/nodes/NAME: remove the etcd member and the node's (or
  * the witness's) records. */

@@ -168,7 +168,8 @@ etcd_req_range(const char *key, int prefix)
 	return o;
 }
 
-int
+/* Read a gateway 64-bit integer (a string or a number); 0 when absent. */
+static int
 etcd_json_int64(const cJSON *obj, const char *key, int64_t *out, char *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -403,13 +404,24 @@ etcd_put(struct etcd *e, const char *key, const char *val, int64_t lease,
 	return rc;
 }
 
+/* A transaction's operation: {opname: op} (request_put or
+ * request_delete_range and its body, taken over). */
+static cJSON *
+txn_op(const char *opname, cJSON *op)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(s, opname, op);
+	return s;
+}
+
 /* One-compare transaction: compare key's TARGET (CREATE or MOD) equal to
- * rev; on success run op (request_put / request_delete_range body). */
+ * rev; on success run s (txn_op, taken over). */
 static int
 etcd_txn1(struct etcd *e, const char *key, const char *target, int64_t rev,
-    const char *opname, cJSON *op, char *err)
+    cJSON *s, char *err)
 {
-	cJSON *req = cJSON_CreateObject(), *cmp, *c, *succ, *s, *resp = NULL;
+	cJSON *req = cJSON_CreateObject(), *cmp, *c, *succ, *resp = NULL;
 	int rc = -1;
 
 	cmp = cJSON_AddArrayToObject(req, "compare");
@@ -421,8 +433,6 @@ etcd_txn1(struct etcd *e, const char *key, const char *target, int64_t rev,
 	    "mod_revision", rev);
 	cJSON_AddItemToArray(cmp, c);
 	succ = cJSON_AddArrayToObject(req, "success");
-	s = cJSON_CreateObject();
-	cJSON_AddItemToObject(s, opname, op);
 	cJSON_AddItemToArray(succ, s);
 	if (etcd_call(e, "/v3/kv/txn", req, &resp, err) != 0)
 		goto out;
@@ -438,23 +448,23 @@ int
 etcd_create(struct etcd *e, const char *key, const char *val, int64_t lease,
     char *err)
 {
-	return etcd_txn1(e, key, "CREATE", 0, "request_put",
-	    etcd_req_put(key, val, lease), err);
+	return etcd_txn1(e, key, "CREATE", 0, txn_op("request_put",
+	    etcd_req_put(key, val, lease)), err);
 }
 
 int
 etcd_cas(struct etcd *e, const char *key, const char *val, int64_t mod_rev,
     char *err)
 {
-	return etcd_txn1(e, key, "MOD", mod_rev, "request_put",
-	    etcd_req_put(key, val, 0), err);
+	return etcd_txn1(e, key, "MOD", mod_rev, txn_op("request_put",
+	    etcd_req_put(key, val, 0)), err);
 }
 
 int
 etcd_delete_if(struct etcd *e, const char *key, int64_t mod_rev, char *err)
 {
-	return etcd_txn1(e, key, "MOD", mod_rev, "request_delete_range",
-	    etcd_req_range(key, 0), err);
+	return etcd_txn1(e, key, "MOD", mod_rev, txn_op("request_delete_range",
+	    etcd_req_range(key, 0)), err);
 }
 
 int

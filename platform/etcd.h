@@ -97,8 +97,5 @@ cJSON *etcd_req_range(const char *key, int prefix);
 /* Parse a range answer into kvs.  0 or -1 with err naming the member. */
 int etcd_parse_range(const cJSON *resp, struct etcd_kv **kvs, size_t *n,
     char *err);
-/* Read a gateway 64-bit integer (a string or a number); 0 when absent. */
-int etcd_json_int64(const cJSON *obj, const char *key, int64_t *out,
-    char *err);
 
 #endif

@@ -187,34 +187,44 @@ usage(FILE *out)
 	    "hvd stops\nfeeding it (docs/ha.md).\n");
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *feedp = NULL, *pidp = NULL;
-	static struct feed f, nf;
-	struct sigaction sa;
-	uint64_t now, interval_ns = 100 * NS_PER_MS;
-	int ch, r, armed = 0, overdue = 0, idle = 0;
-	FILE *fp;
+/* What the command line asks. */
+struct wd_args {
+	const char	*feed;
+	const char	*pidfile;	/* or NULL */
+	uint64_t	 interval_ns;
+};
 
+/* The watchdog's memory between looks. */
+struct wd_state {
+	struct feed	 f;		/* the last good feed */
+	struct feed	 nf;
+	int		 armed, overdue, idle;
+};
+
+/* The options into a: -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct wd_args *a)
+{
 	static const struct option longopts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "f:p:i:h", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
-			feedp = optarg;
+			a->feed = optarg;
 			break;
 		case 'p':
-			pidp = optarg;
+			a->pidfile = optarg;
 			break;
 		case 'i':
-			interval_ns = strtoull(optarg, NULL, 10) * NS_PER_MS;
-			if (interval_ns == 0 || interval_ns > NS_PER_S) {
+			a->interval_ns = strtoull(optarg, NULL, 10) *
+			    NS_PER_MS;
+			if (a->interval_ns == 0 || a->interval_ns > NS_PER_S) {
 				fprintf(stderr, "hvd-watchdog: -i: 1..1000 "
 				    "ms\n");
 				return 1;
@@ -231,71 +241,103 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (feedp == NULL || optind != argc) {
+	if (a->feed == NULL || optind != argc) {
 		usage(stderr);
 		return 1;
 	}
+	return -1;
+}
+
+/* One look at a feed that was read (r == 1): arm while it names HA VMs,
+ * fence once its deadline passed, disarm when it names none. */
+static void
+wd_look(struct wd_state *w, int r, uint64_t now)
+{
+	struct feed *f = &w->f;
+
+	if (r == 1 && f->nvms > 0) {
+		if (!w->armed)
+			wlog("armed (%d HA VMs, deadline in %.3f s)",
+			    f->nvms, ((double)f->deadline_ns - (double)now) /
+			    1e9);
+		w->armed = 1;
+		if (now > f->deadline_ns) {
+			if (!w->overdue)
+				wlog("deadline passed %.3f s ago: fencing",
+				    (double)(now - f->deadline_ns) / 1e9);
+			w->overdue = 1;
+			fence(f, now);
+		} else if (w->overdue) {
+			wlog("fed again: deadline in %.3f s",
+			    (double)(f->deadline_ns - now) / 1e9);
+			w->overdue = 0;
+		}
+	} else if (r == 1 && w->armed) {
+		wlog("disarmed (no HA VM)");
+		w->armed = 0;
+	}
+}
+
+/* 1 when the watchdog has nothing left to guard: hvd gone with no HA VM
+ * running, or no feed for 60 s. */
+static int
+wd_done(struct wd_state *w, int r)
+{
+	if (w->f.hvd_pid > 1 && kill((pid_t)w->f.hvd_pid, 0) == -1 &&
+	    errno == ESRCH && running(&w->f) == 0) {
+		wlog("hvd %ld is gone and no HA VM runs: exiting",
+		    w->f.hvd_pid);
+		return 1;
+	}
+	if (r == 0 && ++w->idle > 600) {
+		wlog("no feed for 60 s: exiting");
+		return 1;
+	}
+	if (r != 0)
+		w->idle = 0;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct wd_args a = { NULL, NULL, 100 * NS_PER_MS };
+	static struct wd_state w;
+	struct sigaction sa;
+	int r;
+	FILE *fp;
+
+	if ((r = parse_args(argc, argv, &a)) >= 0)
+		return r;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (pidp != NULL) {
-		if ((fp = fopen(pidp, "w")) == NULL) {
-			fprintf(stderr, "hvd-watchdog: %s: %s\n", pidp,
+	if (a.pidfile != NULL) {
+		if ((fp = fopen(a.pidfile, "w")) == NULL) {
+			fprintf(stderr, "hvd-watchdog: %s: %s\n", a.pidfile,
 			    strerror(errno));
 			return 1;
 		}
 		fprintf(fp, "%d\n", (int)getpid());
 		fclose(fp);
 	}
-	wlog("started, feed %s", feedp);
+	wlog("started, feed %s", a.feed);
 	while (!wd_quit) {
 		/* A missing or torn file keeps the last good feed. */
-		if ((r = feed_read(feedp, &nf)) == 1)
-			f = nf;
-		else if (armed)
+		if ((r = feed_read(a.feed, &w.nf)) == 1)
+			w.f = w.nf;
+		else if (w.armed)
 			r = 1;
-		now = clock_mono_ns();
-		if (r == 1 && f.nvms > 0) {
-			if (!armed)
-				wlog("armed (%d HA VMs, deadline in %.3f s)",
-				    f.nvms, ((double)f.deadline_ns -
-				    (double)now) / 1e9);
-			armed = 1;
-			if (now > f.deadline_ns) {
-				if (!overdue)
-					wlog("deadline passed %.3f s ago: "
-					    "fencing", (double)(now -
-					    f.deadline_ns) / 1e9);
-				overdue = 1;
-				fence(&f, now);
-			} else if (overdue) {
-				wlog("fed again: deadline in %.3f s",
-				    (double)(f.deadline_ns - now) / 1e9);
-				overdue = 0;
-			}
-		} else if (r == 1 && armed) {
-			wlog("disarmed (no HA VM)");
-			armed = 0;
-		}
-		if (f.hvd_pid > 1 && kill((pid_t)f.hvd_pid, 0) == -1 &&
-		    errno == ESRCH && running(&f) == 0) {
-			wlog("hvd %ld is gone and no HA VM runs: exiting",
-			    f.hvd_pid);
+		wd_look(&w, r, clock_mono_ns());
+		if (wd_done(&w, r))
 			break;
-		}
-		if (r == 0 && ++idle > 600) {
-			wlog("no feed for 60 s: exiting");
-			break;
-		}
-		if (r != 0)
-			idle = 0;
-		clock_sleep_ns(interval_ns);
+		clock_sleep_ns(a.interval_ns);
 	}
 	if (wd_quit)
 		wlog("signal %d: exiting", (int)wd_quit);
-	if (pidp != NULL)
-		unlink(pidp);
+	if (a.pidfile != NULL)
+		unlink(a.pidfile);
 	return 0;
 }

@@ -6,7 +6,7 @@
  * nodes, once that node must have fenced itself.  docs/ha.md has the
  * timings and the safety argument.
  *
- * etcd keys:
+ * etcd keys (named in platform/keys.h):
  *   /hvd/ha/settings        {"lease_ttl_s","renew_ms","fence_s","margin_s"}
  *   /hvd/ha/alive/NODE      attached to NODE's HA lease
  *   /hvd/ha/manager         {"node","since"} attached to the leader's lease

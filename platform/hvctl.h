@@ -23,6 +23,9 @@ extern struct hvctl_opts hv;
  * error and returns -1 on failure. */
 int hvctl_call(const char *method, const char *path, const cJSON *body,
     cJSON **out);
+/* A whole decimal number (sign allowed) into *out: 0, or -1 when s is
+ * empty or has anything else. */
+int hvctl_num(const char *s, long *out);
 /* A member as text ("-" when absent); numbers/bools formatted. */
 const char *hvctl_str(const cJSON *o, const char *key);
 void hvctl_print_json(const cJSON *o);
@@ -40,9 +43,8 @@ int hvctl_task_wait(const char *id);
 int hvctl_task_result(cJSON *resp);
 /* getopt_long over argv with --json, --no-wait, --help plus extra;
  * on_opt gets other options.  Returns optind or -1 on misuse. */
-int hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
-    const struct option *extra, const char *extra_short,
-    int (*on_opt)(int ch, const char *arg));
+int hvctl_getopt(int argc, char **argv, const struct option *extra,
+    const char *extra_short, int (*on_opt)(int ch, const char *arg));
 
 /* Close the connection (at exit). */
 void hvctl_close(void);
@@ -52,6 +54,8 @@ int hvctl_node_main(int argc, char **argv);
 int hvctl_task_main(int argc, char **argv);
 int hvctl_token_main(int argc, char **argv);
 int hvctl_api_main(int argc, char **argv);
+/* hvctl_vm.c, hvctl_pool.c, hvctl_net.c: the vm, pool and network
+ * commands; argv[0] is the command's own name. */
 int hvctl_vm_main(int argc, char **argv);
 int hvctl_pool_main(int argc, char **argv);
 int hvctl_network_main(int argc, char **argv);

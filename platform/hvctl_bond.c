@@ -116,8 +116,7 @@ hvctl_network_bond(int argc, char **argv)
 	};
 	char path[256];
 	cJSON *body, *ch, *out;
-	int i = hvctl_getopt(argc, argv, "hvctl network", "bond", o, "",
-	    bond_opt);
+	int i = hvctl_getopt(argc, argv, o, "", bond_opt);
 
 	if (i < 0 || argc - i != 3) {
 		fprintf(stderr, "usage: hvctl network bond NODE BOND MODE "

@@ -40,8 +40,7 @@ static int
 c_create(int argc, char **argv)
 {
 	cJSON *req, *o;
-	int i = hvctl_getopt(argc, argv, "hvctl cluster", "create", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl cluster", cluster_cmds, "create");
@@ -76,8 +75,7 @@ c_join(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	cJSON *req, *resp;
-	int i = hvctl_getopt(argc, argv, "hvctl cluster", "join", o, "t:f:",
-	    cluster_opt);
+	int i = hvctl_getopt(argc, argv, o, "t:f:", cluster_opt);
 
 	if (i < 0 || argc - i != 1 || opt_token == NULL || opt_fp == NULL)
 		return cmd_misuse("hvctl cluster", cluster_cmds, "join");
@@ -114,8 +112,7 @@ c_status(int argc, char **argv)
 	static const char *const mkeys[] = { "name", "role", "id", "peer_url",
 	    "started", NULL };
 	cJSON *o, *w;
-	int i = hvctl_getopt(argc, argv, "hvctl cluster", "status", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl cluster", cluster_cmds, "status");
@@ -154,8 +151,7 @@ static int
 c_ca(int argc, char **argv)
 {
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl cluster", "ca", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl cluster", cluster_cmds, "ca");
@@ -173,8 +169,7 @@ static int
 c_remove(int argc, char **argv)
 {
 	char path[256];
-	int i = hvctl_getopt(argc, argv, "hvctl cluster", "remove", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl cluster", cluster_cmds, "remove");
@@ -208,8 +203,7 @@ n_list(int argc, char **argv)
 	    "API", NULL };
 	static const char *const keys[] = { "name", "address", "state",
 	    "api_url", NULL };
-	int i = hvctl_getopt(argc, argv, "hvctl node", "list", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl node", node_cmds, "list");
@@ -220,8 +214,7 @@ static int
 n_show(int argc, char **argv)
 {
 	char path[256];
-	int i = hvctl_getopt(argc, argv, "hvctl node", "show", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl node", node_cmds, "show");
@@ -248,8 +241,7 @@ t_list(int argc, char **argv)
 	    "STARTED", NULL };
 	static const char *const keys[] = { "id", "state", "progress",
 	    "started", NULL };
-	int i = hvctl_getopt(argc, argv, "hvctl task", "list", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl task", task_cmds, "list");
@@ -260,8 +252,7 @@ static int
 t_show(int argc, char **argv)
 {
 	char path[512];
-	int i = hvctl_getopt(argc, argv, "hvctl task", "show", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl task", task_cmds, "show");
@@ -272,8 +263,7 @@ t_show(int argc, char **argv)
 static int
 t_wait(int argc, char **argv)
 {
-	int i = hvctl_getopt(argc, argv, "hvctl task", "wait", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl task", task_cmds, "wait");
@@ -302,8 +292,7 @@ k_create(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	cJSON *req, *resp;
-	int i = hvctl_getopt(argc, argv, "hvctl token", "create", o, "r:c:",
-	    cluster_opt);
+	int i = hvctl_getopt(argc, argv, o, "r:c:", cluster_opt);
 
 	if (i < 0 || argc != i || opt_role == NULL)
 		return cmd_misuse("hvctl token", token_cmds, "create");
@@ -331,8 +320,7 @@ k_list(int argc, char **argv)
 	static const char *const keys[] = { "id", "role", "created",
 	    "comment", NULL };
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl token", "list", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl token", token_cmds, "list");
@@ -350,8 +338,7 @@ static int
 k_delete(int argc, char **argv)
 {
 	char path[256];
-	int i = hvctl_getopt(argc, argv, "hvctl token", "delete", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl token", token_cmds, "delete");
@@ -384,7 +371,7 @@ hvctl_api_main(int argc, char **argv)
 	};
 	cJSON *body = NULL, *o = NULL;
 	char err[512];
-	int i = hvctl_getopt(argc, argv, "hvctl", "api", NULL, "", NULL), rc;
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL), rc;
 
 	if (i < 0 || argc - i < 2 || argc - i > 3)
 		return cmd_misuse("hvctl", self, "api");

@@ -74,8 +74,7 @@ h_add(int argc, char **argv)
 	int set = strcmp(argv[0], "set") == 0, rc, i;
 
 	ho.max_restart = ho.max_relocate = -1;
-	i = hvctl_getopt(argc, argv, "hvctl ha", argv[0], res_opts, "",
-	    ha_opt);
+	i = hvctl_getopt(argc, argv, res_opts, "", ha_opt);
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl ha", ha_cmds, argv[0]);
 	body = cJSON_CreateObject();
@@ -111,8 +110,7 @@ static int
 h_remove(int argc, char **argv)
 {
 	char path[256];
-	int i = hvctl_getopt(argc, argv, "hvctl ha", "remove", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl ha", ha_cmds, "remove");
@@ -125,7 +123,7 @@ h_show(int argc, char **argv)
 {
 	char path[256];
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl ha", "show", NULL, "", NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc - i != 1)
 		return cmd_misuse("hvctl ha", ha_cmds, "show");
@@ -148,8 +146,7 @@ h_status(int argc, char **argv)
 	    "group", NULL };
 	const cJSON *m, *res, *r, *log, *e;
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, "hvctl ha", "status", NULL, "",
-	    NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl ha", ha_cmds, "status");
@@ -199,8 +196,7 @@ h_group(int argc, char **argv)
 	};
 	cJSON *body, *nodes;
 	char *list, *tok, *save = NULL, *colon;
-	int i = hvctl_getopt(argc, argv, "hvctl ha", "group", opts, "",
-	    ha_opt), rc;
+	int i = hvctl_getopt(argc, argv, opts, "", ha_opt), rc;
 
 	if (i < 0 || argc - i != 1 || ho.nodes == NULL)
 		return cmd_misuse("hvctl ha", ha_cmds, "group");
@@ -240,8 +236,7 @@ h_settings(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	cJSON *body, *o;
-	int i = hvctl_getopt(argc, argv, "hvctl ha", "settings", opts, "",
-	    ha_opt), rc;
+	int i = hvctl_getopt(argc, argv, opts, "", ha_opt), rc;
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl ha", ha_cmds, "settings");

@@ -88,6 +88,15 @@ hvctl_call(const char *method, const char *path, const cJSON *body,
 	return rc;
 }
 
+int
+hvctl_num(const char *s, long *out)
+{
+	char *end;
+
+	*out = strtol(s, &end, 10);
+	return *s == '\0' || *end != '\0' ? -1 : 0;
+}
+
 const char *
 hvctl_str(const cJSON *o, const char *key)
 {
@@ -239,9 +248,8 @@ hvctl_task_result(cJSON *resp)
 }
 
 int
-hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
-    const struct option *extra, const char *extra_short,
-    int (*on_opt)(int ch, const char *arg))
+hvctl_getopt(int argc, char **argv, const struct option *extra,
+    const char *extra_short, int (*on_opt)(int ch, const char *arg))
 {
 	struct option opts[24];
 	char shortopts[64];
@@ -274,8 +282,6 @@ hvctl_getopt(int argc, char **argv, const char *prog, const char *name,
 				return -1;
 		}
 	}
-	(void)prog;
-	(void)name;
 	return optind;
 }
 

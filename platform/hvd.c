@@ -75,8 +75,7 @@ decide_accel(struct hvd_config *cf, char *err)
 	snprintf(cf->cf_accel_reason, sizeof(cf->cf_accel_reason), "%s",
 	    c.ac_reason);
 	log_info("accelerator %s: %s%s", c.ac_accel, c.ac_reason,
-	    c.ac_probed || r.ar_mode != ACCEL_AUTO ? "" :
-	    " (decided earlier in this boot)");
+	    c.ac_cached ? " (decided earlier in this boot)" : "");
 	return 0;
 }
 
@@ -98,24 +97,19 @@ mkdir_one(const char *path, char *err)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	struct hvd_config cf;
-	struct cluster *cl = NULL;
-	struct api *a = NULL;
-	struct vmops *vo = NULL;
-	struct ha *ha = NULL;
-	struct sigaction sa;
-	const char *conf = getenv("HVD_CONF");
-	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16], buf[32];
-	int ch, check = 0, level = LOG_LEVEL_INFO, rc = 1, explicit = 0;
-	int witness = 0;
+/* What the command line asks. */
+struct hvd_args {
+	const char	*conf;
+	int		 explicit;	/* conf named (-c, $HVD_CONF) */
+	int		 check;		/* -n */
+	int		 level;
+	int		 witness;
+};
 
-	if (conf != NULL && *conf != '\0')
-		explicit = 1;
-	else
-		conf = HVD_CONF_PATH;
+/* The options into a: -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct hvd_args *a)
+{
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -125,25 +119,26 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:dnvwh", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
-			conf = optarg;
-			explicit = 1;
+			a->conf = optarg;
+			a->explicit = 1;
 			break;
 		case 'd':
-			level = LOG_LEVEL_DEBUG;
+			a->level = LOG_LEVEL_DEBUG;
 			break;
 		case 'n':
-			check = 1;
+			a->check = 1;
 			break;
 		case 'v':
 			printf("hvd %s\n", HV_VERSION);
 			return 0;
 		case 'w':
-			witness = 1;
+			a->witness = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -157,24 +152,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	log_init("hvd", level);
-	config_defaults(&cf);
-	/* The default file may be absent (defaults apply); a named one not. */
-	if (config_load(&cf, conf, !explicit, err) != 0) {
-		fprintf(stderr, "hvd: %s\n", err);
-		return 1;
-	}
-	if (witness) {
-		snprintf(cf.cf_role, sizeof(cf.cf_role), "witness");
-		cf.cf_witness = 1;
-	}
-	if (check) {
-		config_print(&cf, stdout);
-		fprintf(stderr, "configuration OK\n");
-		return 0;
-	}
-	if (cf.cf_log_file[0] != '\0' && log_open_file(cf.cf_log_file) != 0)
-		fatal("%s", cf.cf_log_file);
+	return -1;
+}
+
+/* SIGTERM and SIGINT stop hvd; a closed peer is an error, not a death. */
+static void
+signals_init(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -183,60 +168,104 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
 
-	if (mkdir_one(cf.cf_run_dir, err) != 0)
-		fatalx("%s", err);
-	snprintf(pidf, sizeof(pidf), "%s/hvd.pid", cf.cf_run_dir);
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	{
-		FILE *f = fopen(pidf, "w");
+static void
+pidfile_write(const char *path)
+{
+	FILE *f = fopen(path, "w");
 
-		if (f == NULL)
-			fatal("%s", pidf);
-		fputs(buf, f);
-		fclose(f);
-	}
-	if (!cf.cf_witness && decide_accel(&cf, err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if ((cl = cluster_new(&cf, err)) == NULL) {
-		log_warnx("%s", err);
-		goto out;
-	}
+	if (f == NULL)
+		fatal("%s", path);
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+/* Start the node's parts, run until a signal, stop them: the exit
+ * status. */
+static int
+serve(struct hvd_config *cf)
+{
+	struct cluster *cl = NULL;
+	struct api *a = NULL;
+	struct vmops *vo = NULL;
+	struct ha *ha = NULL;
+	char err[ERR_LEN];
+	int rc = 1;
+
+	if (!cf->cf_witness && decide_accel(cf, err) == -1)
+		goto fail;
+	if ((cl = cluster_new(cf, err)) == NULL)
+		goto fail;
 	/* A witness holds a vote and nothing else. */
-	if (!cf.cf_witness && (vo = vmops_new(&cf, cl, err)) == NULL) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if (!cf.cf_witness && (ha = ha_new(&cf, cl, vo, err)) == NULL) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if ((a = api_new(&cf, cl, err)) == NULL) {
-		log_warnx("%s", err);
-		goto out;
-	}
+	if (!cf->cf_witness && (vo = vmops_new(cf, cl, err)) == NULL)
+		goto fail;
+	if (!cf->cf_witness && (ha = ha_new(cf, cl, vo, err)) == NULL)
+		goto fail;
+	if ((a = api_new(cf, cl, err)) == NULL)
+		goto fail;
 	api_set_vmops(a, vo);
-	if (api_start_unix(a, err) != 0) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if (!cf.cf_witness)
+	if (api_start_unix(a, err) != 0)
+		goto fail;
+	if (!cf->cf_witness)
 		cluster_on_active(cl, start_https, a);
 	log_info("hvd %s %s %s started (pid %d)", HV_VERSION,
-	    cf.cf_witness ? "witness" : "node", cf.cf_node, (int)getpid());
+	    cf->cf_witness ? "witness" : "node", cf->cf_node, (int)getpid());
 	while (!hvd_quit) {
 		cluster_tick(cl);
 		clock_sleep_ns(200 * NS_PER_MS);
 	}
 	log_info("signal %d: stopping", (int)hvd_quit);
 	rc = 0;
+	goto out;
+fail:
+	log_warnx("%s", err);
 out:
 	api_free(a);
 	ha_free(ha);		/* HA lease left to expire (docs/ha.md) */
 	vmops_free(vo);		/* VMs keep running */
 	cluster_free(cl);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hvd_args args = { getenv("HVD_CONF"), 0, 0, LOG_LEVEL_INFO, 0 };
+	struct hvd_config cf;
+	char err[ERR_LEN], pidf[HVD_PATH_MAX + 16];
+	int rc;
+
+	if (args.conf != NULL && *args.conf != '\0')
+		args.explicit = 1;
+	else
+		args.conf = HVD_CONF_PATH;
+	if ((rc = parse_args(argc, argv, &args)) >= 0)
+		return rc;
+	log_init("hvd", args.level);
+	config_defaults(&cf);
+	/* The default file may be absent (defaults apply); a named one not. */
+	if (config_load(&cf, args.conf, !args.explicit, err) != 0) {
+		fprintf(stderr, "hvd: %s\n", err);
+		return 1;
+	}
+	if (args.witness) {
+		snprintf(cf.cf_role, sizeof(cf.cf_role), "witness");
+		cf.cf_witness = 1;
+	}
+	if (args.check) {
+		config_print(&cf, stdout);
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (cf.cf_log_file[0] != '\0' && log_open_file(cf.cf_log_file) != 0)
+		fatal("%s", cf.cf_log_file);
+	signals_init();
+	if (mkdir_one(cf.cf_run_dir, err) != 0)
+		fatalx("%s", err);
+	snprintf(pidf, sizeof(pidf), "%s/hvd.pid", cf.cf_run_dir);
+	pidfile_write(pidf);
+	rc = serve(&cf);
 	unlink(pidf);
 	return rc;
 }

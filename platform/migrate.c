@@ -20,7 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "migrate.h"
+#include "platform/migrate.h"
 #include "sock.h"
 
 #define CMD_TIMEOUT_MS 10000
@@ -404,7 +404,8 @@ migrate_pass_fd(struct qmp *q, int fd, char *err)
 	/* getfd replaces (and closes) one of the same name left by an
 	 * earlier attempt */
 	cJSON_AddStringToObject(a, "fdname", MIGRATE_FDNAME);
-	return qmp_execute_fd(q, "getfd", a, fd, NULL, CMD_TIMEOUT_MS, err);
+	return qmp_execute_fd(q, &(struct qmp_cmd){ "getfd", a, fd }, NULL,
+	    CMD_TIMEOUT_MS, err);
 }
 
 void
@@ -481,52 +482,53 @@ recover_source(struct qmp *src, int was_running, char *note, size_t len)
 		snprintf(note, len, "; source resumed from '%s'", st);
 }
 
-int
-migrate_run(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    struct migrate_result *r, char *err)
-{
-	return migrate_run_quiesced(src, p, uri, fn, arg, NULL, NULL, r, err);
-}
+/* One outgoing migration as it runs. */
+struct mig_src {
+	struct qmp			*ms_src;
+	const struct migrate_params	*ms_p;
+	const char			*ms_uri;
+	struct migrate_hooks		 ms_h;
+	struct migrate_result		*ms_r;
+	int				 ms_was_running;
+	int				 ms_unsafe;	/* single pass */
+	int				 ms_seen;	/* this one ran */
+	int				 ms_settle;
+	int				 ms_down;	/* links taken down */
+	char				 ms_note[ERR_LEN];
+};
 
-/* Failure: the source's taps up again (when they were taken down), then
- * the VM running again. */
+/* Failure: cancel and the VM running again, and the source's taps up
+ * again when they were taken down; ms_note says how that went. */
 static void
-recover_quiesced(struct qmp *src, int was_running, migrate_links_fn links,
-    void *links_arg, int down, char *note, size_t len)
+src_recover(struct mig_src *m)
 {
 	char e2[ERR_LEN];
+	size_t n;
 
-	recover_source(src, was_running, note, len);
-	if (down && links(links_arg, 1, e2) < 0) {
-		size_t n = strlen(note);
-
-		snprintf(note + n, len - n, "; %s", e2);
+	recover_source(m->ms_src, m->ms_was_running, m->ms_note,
+	    sizeof(m->ms_note));
+	if (m->ms_down && m->ms_h.mh_links(m->ms_h.mh_links_arg, 1, e2) < 0) {
+		n = strlen(m->ms_note);
+		snprintf(m->ms_note + n, sizeof(m->ms_note) - n, "; %s", e2);
 	}
 }
 
-int
-migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    migrate_links_fn links, void *links_arg, struct migrate_result *r,
-    char *err)
+/* The source runs (or is paused); capabilities and parameters set, with
+ * a single RAM pass where QEMU needs it.  0 or -1 + err. */
+static int
+src_prepare(struct mig_src *m, char *err)
 {
 	struct migrate_params eff;
-	cJSON *a;
-	char st[32], note[ERR_LEN];
-	uint64_t deadline;
-	int was_running, seen = 0, settle = 0, down = 0, unsafe;
+	char st[32];
 
-	memset(r, 0, sizeof(*r));
-	snprintf(r->status, sizeof(r->status), "none");
-	if (check_uri(uri, err) < 0)
+	if (check_uri(m->ms_uri, err) < 0)
 		return -1;
-	if (run_state(src, st, sizeof(st), err) < 0)
+	if (run_state(m->ms_src, st, sizeof(st), err) < 0)
 		return err_prefix(err, "migration source");
 	if (strcmp(st, "running") != 0 && strcmp(st, "paused") != 0)
 		return err_set(err, "migration source is '%s', not running",
 		    st);
-	was_running = strcmp(st, "running") == 0;
+	m->ms_was_running = strcmp(st, "running") == 0;
 	/*
 	 * Where QEMU loses stores between syncs (TCG, QEMU < 9.0), let it
 	 * sync only twice: at the start, where starting the dirty log flushes
@@ -536,108 +538,164 @@ migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
 	 * the guest runs only when what is left falls below limit times
 	 * bandwidth, so it never does, and it stops the guest once its first
 	 * pass is sent.  The downtime is then what the guest dirtied during
-	 * that pass.  Measured: 4 of 16 migrations without this crashed the
-	 * guest, none of 98 with it (docs/vm.md).
+	 * that pass.  Without it such guests crash after some migrations
+	 * (docs/vm.md has the figures).
 	 */
-	if ((unsafe = tcg_sync_unsafe(src, err)) < 0)
+	if ((m->ms_unsafe = tcg_sync_unsafe(m->ms_src, err)) < 0)
 		return err_prefix(err, "migration source");
-	eff = *p;
-	if (unsafe)
+	eff = *m->ms_p;
+	if (m->ms_unsafe)
 		eff.downtime_limit_ms = 0;
-	r->single_pass = unsafe;
-	if (set_events_cap(src, err) < 0 || set_params(src, &eff, 1, err) < 0)
+	m->ms_r->single_pass = m->ms_unsafe;
+	if (set_events_cap(m->ms_src, err) < 0 ||
+	    set_params(m->ms_src, &eff, 1, err) < 0)
 		return err_prefix(err, "migration source");
+	return 0;
+}
 
+/* First pass over RAM done: the source's taps down, a pause for frames
+ * on the way, the source stopped.  0 or -1 + err (recovered). */
+static int
+src_quiesce(struct mig_src *m, char *err)
+{
+	if (m->ms_h.mh_links(m->ms_h.mh_links_arg, 0, err) < 0) {
+		m->ms_down = 1;		/* some may be down */
+		src_recover(m);
+		return err_prefix(err, "migration to %s", m->ms_uri);
+	}
+	m->ms_down = 1;
+	clock_sleep_ns((uint64_t)m->ms_p->quiesce_ms * NS_PER_MS);
+	if (qmp_execute(m->ms_src, "stop", NULL, NULL, CMD_TIMEOUT_MS,
+	    err) < 0) {
+		src_recover(m);
+		return err_prefix(err, "migration to %s", m->ms_uri);
+	}
+	return 0;
+}
+
+/* One look at the migration: 0 completed, -1 failed (err, recovered),
+ * 1 still going. */
+static int
+src_poll(struct mig_src *m, uint64_t deadline, char *err)
+{
+	struct migrate_result *r = m->ms_r;
+	const char *s;
+
+	if (query(m->ms_src, r, err) < 0) {
+		src_recover(m);
+		return err_prefix(err, "migration to %s", m->ms_uri);
+	}
+	r->single_pass = m->ms_unsafe;
+	s = r->status;
+	/*
+	 * A QEMU that itself came in by migration reports that incoming
+	 * migration ("completed", no figures) until its outgoing one has a
+	 * state: only trust an end state after seeing this migration run,
+	 * or when it carries its figures.
+	 */
+	if (strcmp(s, "setup") == 0 || strcmp(s, "active") == 0 ||
+	    strcmp(s, "device") == 0 || strcmp(s, "pre-switchover") == 0 ||
+	    r->total_time_ms > 0)
+		m->ms_seen = 1;
+	/*
+	 * QEMU sets "completed" a moment before it computes the total time
+	 * and downtime: a query in between sees zeros.  Ask again (briefly)
+	 * until the figures are there.
+	 */
+	if (m->ms_seen && strcmp(s, "completed") == 0) {
+		if (r->total_time_ms > 0 || ++m->ms_settle > 50)
+			return 0;
+		clock_sleep_ns(20 * NS_PER_MS);
+		return 1;
+	}
+	if ((m->ms_seen || r->error[0]) && (strcmp(s, "failed") == 0 ||
+	    strcmp(s, "cancelled") == 0)) {
+		src_recover(m);
+		return err_set(err, "migration to %s %s: %s%s", m->ms_uri, s,
+		    r->error[0] ? r->error : "no reason given", m->ms_note);
+	}
+	if (m->ms_h.mh_progress != NULL)
+		m->ms_h.mh_progress(m->ms_h.mh_progress_arg, r);
+	if (m->ms_h.mh_links != NULL && !m->ms_down && m->ms_was_running &&
+	    strcmp(s, "active") == 0 && r->dirty_sync_count >= 2)
+		return src_quiesce(m, err) < 0 ? -1 : 1;
+	if (clock_mono_ns() >= deadline) {
+		src_recover(m);
+		snprintf(r->status, sizeof(r->status), "cancelled");
+		return err_set(err, "migration to %s did not complete within "
+		    "%ld ms: cancelled%s", m->ms_uri, m->ms_p->timeout_ms,
+		    m->ms_note);
+	}
+	clock_sleep_ns((uint64_t)(m->ms_p->poll_ms > 0 ? m->ms_p->poll_ms :
+	    50) * NS_PER_MS);
+	return 1;
+}
+
+int
+migrate_run(struct qmp *src, const struct migrate_params *p,
+    const char *uri, const struct migrate_hooks *h,
+    struct migrate_result *r, char *err)
+{
+	struct mig_src m;
+	uint64_t deadline;
+	cJSON *a;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.ms_src = src;
+	m.ms_p = p;
+	m.ms_uri = uri;
+	if (h != NULL)
+		m.ms_h = *h;
+	m.ms_r = r;
+	memset(r, 0, sizeof(*r));
+	snprintf(r->status, sizeof(r->status), "none");
+	if (src_prepare(&m, err) < 0)
+		return -1;
 	a = cJSON_CreateObject();
 	if (a == NULL)
 		return err_set(err, "out of memory");
 	cJSON_AddStringToObject(a, "uri", uri);
 	if (qmp_execute(src, "migrate", a, NULL, CMD_TIMEOUT_MS, err) < 0) {
-		recover_quiesced(src, was_running, links, links_arg, down,
-			    note, sizeof(note));
+		src_recover(&m);
 		return err_prefix(err, "migration to %s", uri);
 	}
 	deadline = clock_mono_ns() + (uint64_t)p->timeout_ms * NS_PER_MS;
-	for (;;) {
-		if (query(src, r, err) < 0) {
-			recover_quiesced(src, was_running, links, links_arg, down,
-			    note, sizeof(note));
-			return err_prefix(err, "migration to %s", uri);
-		}
-		r->single_pass = unsafe;
-		/*
-		 * A QEMU that itself came in by migration reports that
-		 * incoming migration ("completed", no figures) until its
-		 * outgoing one has a state: only trust an end state after
-		 * seeing this migration run, or when it carries its figures.
-		 */
-		if (strcmp(r->status, "setup") == 0 ||
-		    strcmp(r->status, "active") == 0 ||
-		    strcmp(r->status, "device") == 0 ||
-		    strcmp(r->status, "pre-switchover") == 0 ||
-		    r->total_time_ms > 0)
-			seen = 1;
-		/*
-		 * QEMU sets "completed" a moment before it computes the
-		 * total time and downtime: a query in between sees zeros.
-		 * Ask again (briefly) until the figures are there.
-		 */
-		if (seen && strcmp(r->status, "completed") == 0) {
-			if (r->total_time_ms > 0 || ++settle > 50)
-				return 0;
-			clock_sleep_ns(20 * NS_PER_MS);
-			continue;
-		}
-		if ((seen || r->error[0]) && (strcmp(r->status, "failed") == 0 ||
-		    strcmp(r->status, "cancelled") == 0)) {
-			recover_quiesced(src, was_running, links, links_arg, down,
-			    note, sizeof(note));
-			return err_set(err, "migration to %s %s: %s%s", uri,
-			    r->status, r->error[0] ? r->error : "no reason "
-			    "given", note);
-		}
-		if (fn != NULL)
-			fn(arg, r);
-		/* First pass over RAM done: quiesce and stop the source. */
-		if (links != NULL && !down && was_running &&
-		    strcmp(r->status, "active") == 0 &&
-		    r->dirty_sync_count >= 2) {
-			if (links(links_arg, 0, err) < 0) {
-				down = 1;	/* some may be down */
-				recover_quiesced(src, was_running, links,
-				    links_arg, down, note, sizeof(note));
-				return err_prefix(err, "migration to %s",
-				    uri);
-			}
-			down = 1;
-			clock_sleep_ns((uint64_t)p->quiesce_ms * NS_PER_MS);
-			if (qmp_execute(src, "stop", NULL, NULL,
-			    CMD_TIMEOUT_MS, err) < 0) {
-				recover_quiesced(src, was_running, links,
-				    links_arg, down, note, sizeof(note));
-				return err_prefix(err, "migration to %s",
-				    uri);
-			}
-			continue;
-		}
-		if (clock_mono_ns() >= deadline) {
-			recover_quiesced(src, was_running, links, links_arg, down,
-			    note, sizeof(note));
-			snprintf(r->status, sizeof(r->status), "cancelled");
-			return err_set(err, "migration to %s did not complete "
-			    "within %ld ms: cancelled%s", uri, p->timeout_ms,
-			    note);
-		}
-		clock_sleep_ns((uint64_t)(p->poll_ms > 0 ? p->poll_ms : 50) *
-		    NS_PER_MS);
-	}
+	while ((rc = src_poll(&m, deadline, err)) == 1)
+		;
+	return rc;
 }
 
-int
-migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
-    long timeout_ms, char *err)
+/*
+ * Wait for QEMU's MIGRATION/RESUME events (beyond the nmig and nres
+ * already queued) rather than polling: the target's main loop loads the
+ * last pages and the device state at the switchover, and every QMP
+ * command sent then competes with it.  Returns after an event, 500 ms or
+ * the deadline: 0, or -1 + err.
+ */
+static int
+target_event_wait(struct qmp *tgt, uint64_t deadline, int nmig, int nres,
+    char *err)
 {
-	return migrate_target_wait_fn(tgt, p, timeout_ms, NULL, NULL, err);
+	uint64_t now;
+	long wait_ms;
+	int rc;
+
+	for (;;) {
+		now = clock_mono_ns();
+		if (now >= deadline)
+			return 0;
+		wait_ms = (long)((deadline - now) / NS_PER_MS);
+		if (wait_ms > 500)
+			wait_ms = 500;
+		/* Events stay queued for the caller. */
+		rc = qmp_event_poll(tgt, wait_ms, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || qmp_event_queued(tgt, "MIGRATION") > nmig ||
+		    qmp_event_queued(tgt, "RESUME") > nres)
+			return 0;
+	}
 }
 
 int
@@ -677,30 +735,8 @@ migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
 		if (clock_mono_ns() >= deadline)
 			return err_set(err, "incoming migration not done within "
 			    "%ld ms (state %s)", timeout_ms, r.status);
-		/*
-		 * Wait for QEMU's MIGRATION/RESUME events rather than polling:
-		 * the target's main loop loads the last pages and the device
-		 * state at the switchover, and every QMP command we send then
-		 * competes with it.  Query again after an event or 500 ms.
-		 */
-		for (;;) {
-			uint64_t now = clock_mono_ns();
-			long wait_ms;
-			int rc;
-
-			if (now >= deadline)
-				break;
-			wait_ms = (long)((deadline - now) / NS_PER_MS);
-			if (wait_ms > 500)
-				wait_ms = 500;
-			/* Events stay queued for the caller. */
-			rc = qmp_event_poll(tgt, wait_ms, err);
-			if (rc < 0)
-				return err_prefix(err, "migration target");
-			if (rc == 0 || qmp_event_queued(tgt, "MIGRATION") >
-			    nmig || qmp_event_queued(tgt, "RESUME") > nres)
-				break;
-		}
+		if (target_event_wait(tgt, deadline, nmig, nres, err) < 0)
+			return err_prefix(err, "migration target");
 		nmig = qmp_event_queued(tgt, "MIGRATION");
 		nres = qmp_event_queued(tgt, "RESUME");
 	}

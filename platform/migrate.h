@@ -8,7 +8,7 @@
  *           migrate_incoming(tgt, params, "tcp:ADDR:PORT")
  *   source: migrate_run(src, params, "tcp:ADDR:PORT", ...)
  *           -> QEMU's figures in struct migrate_result
- *   target: migrate_target_wait(tgt, params, ...)   VM running there,
+ *   target: migrate_target_wait_fn(tgt, params, ...) VM running there,
  *           its MAC announced again (announce-self) when asked
  *   source: vm_stop() the old QEMU (now in "postmigrate")
  *
@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "qmp.h"
+#include "platform/qmp.h"
 
 struct migrate_params {
 	int64_t downtime_limit_ms;	/* QEMU downtime-limit */
@@ -104,45 +104,45 @@ int migrate_incoming(struct qmp *tgt, const struct migrate_params *p,
 /* Progress callback, called after each query-migrate while active. */
 typedef void (*migrate_progress_fn)(void *arg, const struct migrate_result *r);
 
+/* Quiescing: links(arg, up, err) takes the source's taps down (up 0)
+ * or up again (up 1); 0 or -1 with err. */
+typedef int (*migrate_links_fn)(void *arg, int up, char *err);
+
+/* Who hears about an outgoing migration; any member may be NULL. */
+struct migrate_hooks {
+	migrate_progress_fn	 mh_progress;	/* after each query-migrate */
+	void			*mh_progress_arg;
+	migrate_links_fn	 mh_links;	/* NULL: no quiescing */
+	void			*mh_links_arg;
+};
+
 /*
  * Source: set capabilities and parameters, migrate to uri, poll
  * query-migrate until completed/failed or p->timeout_ms.  On success
  * returns 0 with r filled (status "completed"; the source is then in
  * "postmigrate").  On failure cancels, makes the source run again when it
- * ran before, and returns -1 with err (r holds the last figures).
- */
-int migrate_run(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    struct migrate_result *r, char *err);
-
-/*
- * The same, quiescing the guest's network before the switchover: once the
- * first pass over RAM is done, links(links_arg, 0, err) takes the source's
- * taps down, and after p->quiesce_ms the source is stopped (QMP stop) so
- * the switchover happens with no frame arriving at the guest.  QEMU 7.2
+ * ran before, and returns -1 with err (r holds the last figures).  h (may
+ * be NULL) is called as the migration goes.
+ *
+ * With h->mh_links the guest's network is quiesced before the
+ * switchover: once the first pass over RAM is done, the source's taps go
+ * down, and after p->quiesce_ms the source is stopped (QMP stop) so the
+ * switchover happens with no frame arriving at the guest.  QEMU 7.2
  * under TCG corrupted guests that were receiving at the switchover
  * (docs/vm.md); the target is then told to cont.  On failure the taps
- * come up again (links(.., 1, ..)) and the source runs again.  links NULL
- * is migrate_run.
+ * come up again and the source runs again.
  */
-typedef int (*migrate_links_fn)(void *arg, int up, char *err);
-int migrate_run_quiesced(struct qmp *src, const struct migrate_params *p,
-    const char *uri, migrate_progress_fn fn, void *arg,
-    migrate_links_fn links, void *links_arg, struct migrate_result *r,
-    char *err);
+int migrate_run(struct qmp *src, const struct migrate_params *p,
+    const char *uri, const struct migrate_hooks *h,
+    struct migrate_result *r, char *err);
 
 /*
  * Target: wait up to timeout_ms for the incoming migration to end; when
  * it completed, make sure the VM runs (cont if it came up paused) and,
  * with p->announce_after, announce its MACs once more (announce-self).
- * 0 when running; -1 with err when it failed.
- */
-int migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
-    long timeout_ms, char *err);
-
-/*
- * The same, calling fn(arg, err) the moment the VM runs on the target
- * (before any announce): hvd raises the target's taps there, which
+ * 0 when running; -1 with err when it failed.  fn (may be NULL) is
+ * called as fn(arg, err) the moment the VM runs on the target (before
+ * any announce): hvd raises the target's taps there, which
  * vm_start(VM_START_INCOMING) left down (vm_links_set).  QEMU's first RARP
  * left through a tap that was down, so with fn the MACs are always
  * announced again (announce-self) right after fn.  fn returns 0 or -1

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -26,7 +27,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "netcfg.h"
+#include "platform/netcfg.h"
 #include "proc.h"
 
 #define VSCTL_TIMEOUT_MS 20000
@@ -260,15 +261,6 @@ netcfg_tap_del(const struct netcfg_ovs *o, const char *tap, char *err)
 
 /* Cell helpers: an OVSDB JSON cell is an atom, ["set",[atoms]],
  * ["uuid",S], or ["map",[[k,v]...]]. */
-static int
-cell_is_empty(const cJSON *c)
-{
-	const cJSON *t = cJSON_GetArrayItem(c, 0);
-
-	return cJSON_IsArray(c) && cJSON_IsString(t) &&
-	    strcmp(t->valuestring, "set") == 0 &&
-	    cJSON_GetArraySize(cJSON_GetArrayItem(c, 1)) == 0;
-}
 
 /* Put the atoms of a set cell (or the single atom) into a new array. */
 static cJSON *
@@ -395,63 +387,152 @@ add_bond_monitor(cJSON *p, const cJSON *oc)
 		cJSON_AddNullToObject(p, "rebalance_ms");
 }
 
-cJSON *
-netcfg_show(const struct netcfg_ovs *o, char *err)
+/* What netcfg_show reads from OVSDB: the bridge's port names, the Port
+ * and Interface tables and where their columns are. */
+struct show_tables {
+	cJSON	*names;		/* the bridge's ports (list-ports) */
+	cJSON	*ports;		/* ovs-vsctl list Port */
+	cJSON	*ifaces;	/* ovs-vsctl list Interface */
+	int	 ci[7];		/* Port columns, as show_cols */
+	int	 ii_uuid, ii_name;
+};
+
+static const char *const show_cols[7] = { "name", "tag", "trunks",
+    "interfaces", "bond_mode", "lacp", "other_config" };
+
+static void
+show_tables_free(struct show_tables *st)
 {
-	cJSON *ports = NULL, *ifaces = NULL, *out = NULL, *parr, *row, *p;
-	cJSON *names = NULL, *atoms, *it, *iflist;
+	cJSON_Delete(st->names);
+	cJSON_Delete(st->ports);
+	cJSON_Delete(st->ifaces);
+}
+
+/* Read the tables (st zeroed by the caller): 0 or -1 + err. */
+static int
+show_tables_read(const struct netcfg_ovs *o, struct show_tables *st,
+    char *err)
+{
 	struct args a;
 	char *list = NULL, *line, *save = NULL;
-	int ci[7], ii_uuid, ii_name, k;
-	static const char *cols[7] = { "name", "tag", "trunks", "interfaces",
-	    "bond_mode", "lacp", "other_config" };
+	int k, rc = -1;
 
 	vsctl_begin(o, &a);
 	args_add(&a, "list-ports");
 	args_add(&a, "%s", o->bridge);
 	if (vsctl_run(&a, &list, err) < 0)
-		goto fail;
-	ports = vsctl_list(o, "Port", "name,tag,trunks,interfaces,bond_mode,"
-	    "lacp,other_config", err);
-	if (ports == NULL)
-		goto fail;
-	ifaces = vsctl_list(o, "Interface", "_uuid,name", err);
-	if (ifaces == NULL)
-		goto fail;
+		goto out;
+	st->ports = vsctl_list(o, "Port", "name,tag,trunks,interfaces,"
+	    "bond_mode,lacp,other_config", err);
+	if (st->ports == NULL)
+		goto out;
+	st->ifaces = vsctl_list(o, "Interface", "_uuid,name", err);
+	if (st->ifaces == NULL)
+		goto out;
 	for (k = 0; k < 7; k++)
-		if ((ci[k] = heading_index(ports, cols[k])) < 0) {
+		if ((st->ci[k] = heading_index(st->ports, show_cols[k])) < 0) {
 			err_set(err, "ovs-vsctl list Port: no '%s' column",
-			    cols[k]);
-			goto fail;
+			    show_cols[k]);
+			goto out;
 		}
-	ii_uuid = heading_index(ifaces, "_uuid");
-	ii_name = heading_index(ifaces, "name");
-	if (ii_uuid < 0 || ii_name < 0) {
+	st->ii_uuid = heading_index(st->ifaces, "_uuid");
+	st->ii_name = heading_index(st->ifaces, "name");
+	if (st->ii_uuid < 0 || st->ii_name < 0) {
 		err_set(err, "ovs-vsctl list Interface: no _uuid/name column");
-		goto fail;
+		goto out;
 	}
-	names = cJSON_CreateArray();
+	st->names = cJSON_CreateArray();
 	for (line = strtok_r(list, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
-		cJSON_AddItemToArray(names, cJSON_CreateString(line));
+		cJSON_AddItemToArray(st->names, cJSON_CreateString(line));
+	rc = 0;
+out:
+	free(list);
+	return rc;
+}
 
+/* The names of the interfaces whose uuids are in atoms, into iflist. */
+static void
+show_iface_names(const struct show_tables *st, const cJSON *atoms,
+    cJSON *iflist)
+{
+	const cJSON *it, *irow, *in;
+	const char *u, *iu;
+
+	cJSON_ArrayForEach(it, atoms) {
+		if ((u = atom_uuid(it)) == NULL)
+			continue;
+		cJSON_ArrayForEach(irow, cJSON_GetObjectItemCaseSensitive(
+		    st->ifaces, "data")) {
+			iu = atom_uuid(cJSON_GetArrayItem(irow, st->ii_uuid));
+			in = cJSON_GetArrayItem(irow, st->ii_name);
+			if (iu != NULL && strcmp(iu, u) == 0 &&
+			    cJSON_IsString(in))
+				cJSON_AddItemToArray(iflist,
+				    cJSON_CreateString(in->valuestring));
+		}
+	}
+}
+
+/* One Port row into p: tag, trunks, interfaces, bond settings.  0, or
+ * -1 out of memory. */
+static int
+show_port_row(const struct show_tables *st, const cJSON *row, cJSON *p)
+{
+	const cJSON *tag = cJSON_GetArrayItem(row, st->ci[1]);
+	const cJSON *mode = cJSON_GetArrayItem(row, st->ci[4]);
+	const cJSON *lacp = cJSON_GetArrayItem(row, st->ci[5]);
+	cJSON *atoms;
+
+	if (cJSON_IsNumber(tag))
+		cJSON_AddNumberToObject(p, "tag", tag->valueint);
+	else
+		cJSON_AddNullToObject(p, "tag");
+	if ((atoms = cell_atoms(cJSON_GetArrayItem(row, st->ci[2]))) == NULL)
+		return -1;
+	cJSON_AddItemToObject(p, "trunks", atoms);
+	if ((atoms = cell_atoms(cJSON_GetArrayItem(row, st->ci[3]))) == NULL)
+		return -1;
+	show_iface_names(st, atoms, cJSON_AddArrayToObject(p, "interfaces"));
+	cJSON_AddBoolToObject(p, "bond", cJSON_GetArraySize(atoms) > 1);
+	cJSON_Delete(atoms);
+	if (cJSON_IsString(mode))
+		cJSON_AddStringToObject(p, "bond_mode", mode->valuestring);
+	else
+		cJSON_AddNullToObject(p, "bond_mode");
+	if (cJSON_IsString(lacp))
+		cJSON_AddStringToObject(p, "lacp", lacp->valuestring);
+	else
+		cJSON_AddNullToObject(p, "lacp");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "bond")))
+		add_bond_monitor(p, cJSON_GetArrayItem(row, st->ci[6]));
+	return 0;
+}
+
+cJSON *
+netcfg_show(const struct netcfg_ovs *o, char *err)
+{
+	struct show_tables st;
+	cJSON *out = NULL, *parr, *row, *p, *it;
+	const cJSON *name;
+	int found;
+
+	memset(&st, 0, sizeof(st));
+	if (show_tables_read(o, &st, err) < 0)
+		goto fail;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "bridge", o->bridge);
 	parr = cJSON_AddArrayToObject(out, "ports");
-	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ports,
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(st.ports,
 	    "data")) {
-		const cJSON *name = cJSON_GetArrayItem(row, ci[0]);
-		const cJSON *tag = cJSON_GetArrayItem(row, ci[1]);
-		const cJSON *mode = cJSON_GetArrayItem(row, ci[4]);
-		const cJSON *lacp = cJSON_GetArrayItem(row, ci[5]);
-		int found = 0;
-
+		name = cJSON_GetArrayItem(row, st.ci[0]);
 		if (!cJSON_IsString(name)) {
 			err_set(err, "ovs-vsctl list Port: 'name' must be a "
 			    "string");
 			goto fail;
 		}
-		cJSON_ArrayForEach(it, names)
+		found = 0;
+		cJSON_ArrayForEach(it, st.names)
 			if (strcmp(it->valuestring, name->valuestring) == 0)
 				found = 1;
 		if (!found)
@@ -459,65 +540,15 @@ netcfg_show(const struct netcfg_ovs *o, char *err)
 		p = cJSON_CreateObject();
 		cJSON_AddItemToArray(parr, p);
 		cJSON_AddStringToObject(p, "name", name->valuestring);
-		if (cJSON_IsNumber(tag))
-			cJSON_AddNumberToObject(p, "tag", tag->valueint);
-		else
-			cJSON_AddNullToObject(p, "tag");
-		atoms = cell_atoms(cJSON_GetArrayItem(row, ci[2]));
-		if (atoms == NULL)
-			goto oom;
-		cJSON_AddItemToObject(p, "trunks", atoms);
-		atoms = cell_atoms(cJSON_GetArrayItem(row, ci[3]));
-		if (atoms == NULL)
-			goto oom;
-		iflist = cJSON_AddArrayToObject(p, "interfaces");
-		cJSON_ArrayForEach(it, atoms) {
-			const char *u = atom_uuid(it);
-			cJSON *irow;
-
-			if (u == NULL)
-				continue;
-			cJSON_ArrayForEach(irow, cJSON_GetObjectItemCaseSensitive(
-			    ifaces, "data")) {
-				const char *iu = atom_uuid(
-				    cJSON_GetArrayItem(irow, ii_uuid));
-				const cJSON *in = cJSON_GetArrayItem(irow,
-				    ii_name);
-
-				if (iu != NULL && strcmp(iu, u) == 0 &&
-				    cJSON_IsString(in))
-					cJSON_AddItemToArray(iflist,
-					    cJSON_CreateString(in->valuestring));
-			}
+		if (show_port_row(&st, row, p) < 0) {
+			err_set(err, "netcfg show: out of memory");
+			goto fail;
 		}
-		cJSON_AddBoolToObject(p, "bond",
-		    cJSON_GetArraySize(atoms) > 1);
-		cJSON_Delete(atoms);
-		if (cJSON_IsString(mode))
-			cJSON_AddStringToObject(p, "bond_mode",
-			    mode->valuestring);
-		else
-			cJSON_AddNullToObject(p, "bond_mode");
-		if (cJSON_IsString(lacp))
-			cJSON_AddStringToObject(p, "lacp", lacp->valuestring);
-		else
-			cJSON_AddNullToObject(p, "lacp");
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "bond")))
-			add_bond_monitor(p, cJSON_GetArrayItem(row, ci[6]));
-		(void)cell_is_empty;
 	}
-	free(list);
-	cJSON_Delete(names);
-	cJSON_Delete(ports);
-	cJSON_Delete(ifaces);
+	show_tables_free(&st);
 	return out;
-oom:
-	err_set(err, "netcfg show: out of memory");
 fail:
-	free(list);
-	cJSON_Delete(names);
-	cJSON_Delete(ports);
-	cJSON_Delete(ifaces);
+	show_tables_free(&st);
 	cJSON_Delete(out);
 	return NULL;
 }
@@ -539,45 +570,24 @@ in_list(const char *s, const char *const list[])
 	return 0;
 }
 
-int
-netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
+static const struct {
+	const char		*name;
+	enum netcfg_change_kind kind;
+} change_kinds[] = {
+	{ "port-vlan",	NETCFG_PORT_VLAN },
+	{ "bond-add",	NETCFG_BOND_ADD },
+	{ "bond-del",	NETCFG_BOND_DEL },
+	{ "bond-mode",	NETCFG_BOND_MODE },
+	{ NULL,		0 }
+};
+
+/* "trunks" and "members" into ch: 0 or -1 + err. */
+static int
+change_lists_from_json(const cJSON *obj, struct netcfg_change *ch,
     char *err)
 {
-	static const char *const keys[] = { "kind", "port", "vlan", "trunks",
-		"members", "bond_mode", "lacp", "lacp_time", "link_detect",
-		"miimon_ms", "rebalance_ms", NULL };
-	const char *kind = NULL, *port = NULL, *s;
 	const cJSON *arr = NULL, *it;
-	int64_t v;
 
-	memset(ch, 0, sizeof(*ch));
-	if (!cJSON_IsObject(obj))
-		return err_set(err, "network change must be an object");
-	if (json_check_keys(obj, keys, NULL, err) < 0 ||
-	    json_get_string(obj, "kind", JSON_REQUIRED, &kind, err) < 0 ||
-	    json_get_string(obj, "port", JSON_REQUIRED, &port, err) < 0)
-		return -1;
-	if (strcmp(kind, "port-vlan") == 0)
-		ch->kind = NETCFG_PORT_VLAN;
-	else if (strcmp(kind, "bond-add") == 0)
-		ch->kind = NETCFG_BOND_ADD;
-	else if (strcmp(kind, "bond-del") == 0)
-		ch->kind = NETCFG_BOND_DEL;
-	else if (strcmp(kind, "bond-mode") == 0)
-		ch->kind = NETCFG_BOND_MODE;
-	else
-		return err_set(err, "'kind' must be one of port-vlan, bond-add, "
-		    "bond-del, bond-mode");
-	if (!netcfg_ifname_valid(port))
-		return err_set(err, "'port': '%s' is not an interface name",
-		    port);
-	snprintf(ch->port, sizeof(ch->port), "%s", port);
-	v = 0;
-	if (json_get_int(obj, "vlan", JSON_OPTIONAL, &v, err) < 0)
-		return -1;
-	if (v < 0 || v > 4094)
-		return err_set(err, "'vlan' must be in 0..4094");
-	ch->vlan = (int)v;
 	if (json_get_array(obj, "trunks", JSON_OPTIONAL, &arr, err) < 0)
 		return -1;
 	cJSON_ArrayForEach(it, arr) {
@@ -603,26 +613,39 @@ netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
 		snprintf(ch->members[ch->nmembers++], 16, "%s",
 		    it->valuestring);
 	}
-	s = NULL;
-	if (json_get_string(obj, "bond_mode", JSON_OPTIONAL, &s, err) < 0)
+	return 0;
+}
+
+/* Copy optional string member key into buf (at most max characters). */
+static int
+change_str(const cJSON *obj, const char *key, char *buf, size_t len,
+    int max, char *err)
+{
+	const char *s = NULL;
+
+	if (json_get_string(obj, key, JSON_OPTIONAL, &s, err) < 0)
 		return -1;
 	if (s != NULL)
-		snprintf(ch->bond_mode, sizeof(ch->bond_mode), "%s", s);
-	s = NULL;
-	if (json_get_string(obj, "lacp", JSON_OPTIONAL, &s, err) < 0)
+		snprintf(buf, len, "%.*s", max, s);
+	return 0;
+}
+
+/* The bond's mode, LACP and link monitoring into ch: 0 or -1 + err. */
+static int
+change_bond_from_json(const cJSON *obj, struct netcfg_change *ch,
+    char *err)
+{
+	int64_t v;
+
+	if (change_str(obj, "bond_mode", ch->bond_mode, sizeof(ch->bond_mode),
+	    INT_MAX, err) < 0 ||
+	    change_str(obj, "lacp", ch->lacp, sizeof(ch->lacp), INT_MAX,
+	    err) < 0 ||
+	    change_str(obj, "lacp_time", ch->lacp_time, sizeof(ch->lacp_time),
+	    7, err) < 0 ||
+	    change_str(obj, "link_detect", ch->link_detect,
+	    sizeof(ch->link_detect), 7, err) < 0)
 		return -1;
-	if (s != NULL)
-		snprintf(ch->lacp, sizeof(ch->lacp), "%s", s);
-	s = NULL;
-	if (json_get_string(obj, "lacp_time", JSON_OPTIONAL, &s, err) < 0)
-		return -1;
-	if (s != NULL)
-		snprintf(ch->lacp_time, sizeof(ch->lacp_time), "%.7s", s);
-	s = NULL;
-	if (json_get_string(obj, "link_detect", JSON_OPTIONAL, &s, err) < 0)
-		return -1;
-	if (s != NULL)
-		snprintf(ch->link_detect, sizeof(ch->link_detect), "%.7s", s);
 	v = 0;
 	if (json_get_int(obj, "miimon_ms", JSON_OPTIONAL, &v, err) < 0)
 		return -1;
@@ -636,6 +659,46 @@ netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
 		return err_set(err, "'rebalance_ms' must be in 0..100000");
 	ch->rebalance_ms = (int)v;
 	return 0;
+}
+
+int
+netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
+    char *err)
+{
+	static const char *const keys[] = { "kind", "port", "vlan", "trunks",
+		"members", "bond_mode", "lacp", "lacp_time", "link_detect",
+		"miimon_ms", "rebalance_ms", NULL };
+	const char *kind = NULL, *port = NULL;
+	int64_t v;
+	int k;
+
+	memset(ch, 0, sizeof(*ch));
+	if (!cJSON_IsObject(obj))
+		return err_set(err, "network change must be an object");
+	if (json_check_keys(obj, keys, NULL, err) < 0 ||
+	    json_get_string(obj, "kind", JSON_REQUIRED, &kind, err) < 0 ||
+	    json_get_string(obj, "port", JSON_REQUIRED, &port, err) < 0)
+		return -1;
+	for (k = 0; change_kinds[k].name != NULL; k++)
+		if (strcmp(kind, change_kinds[k].name) == 0)
+			break;
+	if (change_kinds[k].name == NULL)
+		return err_set(err, "'kind' must be one of port-vlan, bond-add, "
+		    "bond-del, bond-mode");
+	ch->kind = change_kinds[k].kind;
+	if (!netcfg_ifname_valid(port))
+		return err_set(err, "'port': '%s' is not an interface name",
+		    port);
+	snprintf(ch->port, sizeof(ch->port), "%s", port);
+	v = 0;
+	if (json_get_int(obj, "vlan", JSON_OPTIONAL, &v, err) < 0)
+		return -1;
+	if (v < 0 || v > 4094)
+		return err_set(err, "'vlan' must be in 0..4094");
+	ch->vlan = (int)v;
+	if (change_lists_from_json(obj, ch, err) < 0)
+		return -1;
+	return change_bond_from_json(obj, ch, err);
 }
 
 /* Static part of the check (no OVS needed). */
@@ -756,23 +819,6 @@ check_against(const cJSON *show, const struct netcfg_change *ch, char *err)
 		return 0;
 	}
 	return 0;
-}
-
-int
-netcfg_change_check(const struct netcfg_ovs *o,
-    const struct netcfg_change *ch, char *err)
-{
-	cJSON *show;
-	int rc;
-
-	if (change_check_static(ch, err) < 0)
-		return -1;
-	show = netcfg_show(o, err);
-	if (show == NULL)
-		return -1;
-	rc = check_against(show, ch, err);
-	cJSON_Delete(show);
-	return rc;
 }
 
 /* Append "-- set/clear Port P tag/trunks" restoring port p's VLANs. */
@@ -899,6 +945,114 @@ add_monitor_cmds(struct args *fwd, struct args *rev, const cJSON *p,
 	}
 }
 
+/* A bond of ch->members: the members' ports go, the bond comes with
+ * the first member's VLANs; the undo puts the members back as they
+ * were. */
+static void
+build_bond_add(const struct netcfg_ovs *o, const cJSON *show,
+    const struct netcfg_change *ch, struct args *fwd, struct args *rev)
+{
+	const cJSON *q;
+	int i;
+
+	for (i = 0; i < ch->nmembers; i++) {
+		args_add(fwd, "--");
+		args_add(fwd, "del-port");
+		args_add(fwd, "%s", o->bridge);
+		args_add(fwd, "%s", ch->members[i]);
+	}
+	args_add(fwd, "--");
+	args_add(fwd, "add-bond");
+	args_add(fwd, "%s", o->bridge);
+	args_add(fwd, "%s", ch->port);
+	for (i = 0; i < ch->nmembers; i++)
+		args_add(fwd, "%s", ch->members[i]);
+	args_add(fwd, "bond_mode=%s", ch->bond_mode);
+	args_add(fwd, "lacp=%s", ch->lacp[0] ? ch->lacp : "off");
+	/* The bond carries the first member's VLANs. */
+	q = show_port(show, ch->members[0]);
+	add_vlan_cmds(fwd, ch->port, port_tag(q),
+	    cJSON_GetObjectItemCaseSensitive(q, "trunks"), NULL, 0);
+	add_monitor_cmds(fwd, NULL, NULL, ch);	/* undo deletes it */
+	args_add(rev, "--");
+	args_add(rev, "--if-exists");
+	args_add(rev, "del-port");
+	args_add(rev, "%s", o->bridge);
+	args_add(rev, "%s", ch->port);
+	for (i = 0; i < ch->nmembers; i++) {
+		q = show_port(show, ch->members[i]);
+		args_add(rev, "--");
+		args_add(rev, "add-port");
+		args_add(rev, "%s", o->bridge);
+		args_add(rev, "%s", ch->members[i]);
+		add_vlan_cmds(rev, ch->members[i], port_tag(q),
+		    cJSON_GetObjectItemCaseSensitive(q, "trunks"),
+		    NULL, 0);
+	}
+}
+
+/* The members go back as plain ports with the bond's VLANs; the undo
+ * rebuilds the bond p as it was. */
+static void
+build_bond_del(const struct netcfg_ovs *o, const cJSON *p,
+    const struct netcfg_change *ch, struct args *fwd, struct args *rev)
+{
+	const cJSON *it;
+
+	args_add(fwd, "--");
+	args_add(fwd, "del-port");
+	args_add(fwd, "%s", o->bridge);
+	args_add(fwd, "%s", ch->port);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p,
+	    "interfaces")) {
+		args_add(fwd, "--");
+		args_add(fwd, "add-port");
+		args_add(fwd, "%s", o->bridge);
+		args_add(fwd, "%s", it->valuestring);
+		add_vlan_cmds(fwd, it->valuestring, port_tag(p),
+		    cJSON_GetObjectItemCaseSensitive(p, "trunks"),
+		    NULL, 0);
+		args_add(rev, "--");
+		args_add(rev, "--if-exists");
+		args_add(rev, "del-port");
+		args_add(rev, "%s", o->bridge);
+		args_add(rev, "%s", it->valuestring);
+	}
+	args_add(rev, "--");
+	args_add(rev, "add-bond");
+	args_add(rev, "%s", o->bridge);
+	args_add(rev, "%s", ch->port);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p,
+	    "interfaces"))
+		args_add(rev, "%s", it->valuestring);
+	args_add(rev, "bond_mode=%s", port_str(p, "bond_mode",
+	    "active-backup"));
+	args_add(rev, "lacp=%s", port_str(p, "lacp", "off"));
+	add_vlan_cmds(rev, ch->port, port_tag(p),
+	    cJSON_GetObjectItemCaseSensitive(p, "trunks"), NULL, 0);
+}
+
+/* A new mode and LACP setting (and link monitoring) for bond p. */
+static void
+build_bond_mode(const cJSON *p, const struct netcfg_change *ch,
+    struct args *fwd, struct args *rev)
+{
+	args_add(fwd, "--");
+	args_add(fwd, "set");
+	args_add(fwd, "Port");
+	args_add(fwd, "%s", ch->port);
+	args_add(fwd, "bond_mode=%s", ch->bond_mode);
+	args_add(fwd, "lacp=%s", ch->lacp[0] ? ch->lacp : "off");
+	args_add(rev, "--");
+	args_add(rev, "set");
+	args_add(rev, "Port");
+	args_add(rev, "%s", ch->port);
+	args_add(rev, "bond_mode=%s", port_str(p, "bond_mode",
+	    "active-backup"));
+	args_add(rev, "lacp=%s", port_str(p, "lacp", "off"));
+	add_monitor_cmds(fwd, rev, p, ch);
+}
+
 /*
  * Build the forward (do) and reverse (undo) transactions of ch against the
  * state in show.
@@ -907,8 +1061,7 @@ static void
 build_change(const struct netcfg_ovs *o, const cJSON *show,
     const struct netcfg_change *ch, struct args *fwd, struct args *rev)
 {
-	const cJSON *p = show_port(show, ch->port), *it, *q;
-	int i;
+	const cJSON *p = show_port(show, ch->port);
 
 	vsctl_begin(o, fwd);
 	vsctl_begin(o, rev);
@@ -920,142 +1073,15 @@ build_change(const struct netcfg_ovs *o, const cJSON *show,
 		    cJSON_GetObjectItemCaseSensitive(p, "trunks"), NULL, 0);
 		break;
 	case NETCFG_BOND_ADD:
-		for (i = 0; i < ch->nmembers; i++) {
-			args_add(fwd, "--");
-			args_add(fwd, "del-port");
-			args_add(fwd, "%s", o->bridge);
-			args_add(fwd, "%s", ch->members[i]);
-		}
-		args_add(fwd, "--");
-		args_add(fwd, "add-bond");
-		args_add(fwd, "%s", o->bridge);
-		args_add(fwd, "%s", ch->port);
-		for (i = 0; i < ch->nmembers; i++)
-			args_add(fwd, "%s", ch->members[i]);
-		args_add(fwd, "bond_mode=%s", ch->bond_mode);
-		args_add(fwd, "lacp=%s", ch->lacp[0] ? ch->lacp : "off");
-		/* The bond carries the first member's VLANs. */
-		q = show_port(show, ch->members[0]);
-		add_vlan_cmds(fwd, ch->port, port_tag(q),
-		    cJSON_GetObjectItemCaseSensitive(q, "trunks"), NULL, 0);
-		add_monitor_cmds(fwd, NULL, NULL, ch);	/* undo deletes it */
-		args_add(rev, "--");
-		args_add(rev, "--if-exists");
-		args_add(rev, "del-port");
-		args_add(rev, "%s", o->bridge);
-		args_add(rev, "%s", ch->port);
-		for (i = 0; i < ch->nmembers; i++) {
-			q = show_port(show, ch->members[i]);
-			args_add(rev, "--");
-			args_add(rev, "add-port");
-			args_add(rev, "%s", o->bridge);
-			args_add(rev, "%s", ch->members[i]);
-			add_vlan_cmds(rev, ch->members[i], port_tag(q),
-			    cJSON_GetObjectItemCaseSensitive(q, "trunks"),
-			    NULL, 0);
-		}
+		build_bond_add(o, show, ch, fwd, rev);
 		break;
 	case NETCFG_BOND_DEL:
-		/* The members go back as plain ports with the bond's
-		 * VLANs; the undo rebuilds the bond as it was. */
-		args_add(fwd, "--");
-		args_add(fwd, "del-port");
-		args_add(fwd, "%s", o->bridge);
-		args_add(fwd, "%s", ch->port);
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p,
-		    "interfaces")) {
-			args_add(fwd, "--");
-			args_add(fwd, "add-port");
-			args_add(fwd, "%s", o->bridge);
-			args_add(fwd, "%s", it->valuestring);
-			add_vlan_cmds(fwd, it->valuestring, port_tag(p),
-			    cJSON_GetObjectItemCaseSensitive(p, "trunks"),
-			    NULL, 0);
-			args_add(rev, "--");
-			args_add(rev, "--if-exists");
-			args_add(rev, "del-port");
-			args_add(rev, "%s", o->bridge);
-			args_add(rev, "%s", it->valuestring);
-		}
-		args_add(rev, "--");
-		args_add(rev, "add-bond");
-		args_add(rev, "%s", o->bridge);
-		args_add(rev, "%s", ch->port);
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(p,
-		    "interfaces"))
-			args_add(rev, "%s", it->valuestring);
-		args_add(rev, "bond_mode=%s", port_str(p, "bond_mode",
-		    "active-backup"));
-		args_add(rev, "lacp=%s", port_str(p, "lacp", "off"));
-		add_vlan_cmds(rev, ch->port, port_tag(p),
-		    cJSON_GetObjectItemCaseSensitive(p, "trunks"), NULL, 0);
+		build_bond_del(o, p, ch, fwd, rev);
 		break;
 	case NETCFG_BOND_MODE:
-		args_add(fwd, "--");
-		args_add(fwd, "set");
-		args_add(fwd, "Port");
-		args_add(fwd, "%s", ch->port);
-		args_add(fwd, "bond_mode=%s", ch->bond_mode);
-		args_add(fwd, "lacp=%s", ch->lacp[0] ? ch->lacp : "off");
-		args_add(rev, "--");
-		args_add(rev, "set");
-		args_add(rev, "Port");
-		args_add(rev, "%s", ch->port);
-		args_add(rev, "bond_mode=%s", port_str(p, "bond_mode",
-		    "active-backup"));
-		args_add(rev, "lacp=%s", port_str(p, "lacp", "off"));
-		add_monitor_cmds(fwd, rev, p, ch);
+		build_bond_mode(p, ch, fwd, rev);
 		break;
 	}
-}
-
-int
-netcfg_apply(const struct netcfg_ovs *o, const struct netcfg_change *ch,
-    const struct netcfg_guard *g, int *rolled_back, char *err)
-{
-	struct args fwd, rev;
-	cJSON *show = NULL;
-	char perr[ERR_LEN], rerr[ERR_LEN];
-	int rc = -1;
-
-	memset(&fwd, 0, sizeof(fwd));
-	memset(&rev, 0, sizeof(rev));
-	if (rolled_back != NULL)
-		*rolled_back = 0;
-	if (change_check_static(ch, err) < 0)
-		goto out;
-	show = netcfg_show(o, err);
-	if (show == NULL)
-		goto out;
-	if (check_against(show, ch, err) < 0)
-		goto out;
-	build_change(o, show, ch, &fwd, &rev);
-	if (vsctl_run(&fwd, NULL, err) < 0) {
-		err_prefix(err, "network change on %s not applied", ch->port);
-		goto out;
-	}
-	if (g == NULL || g->check_addr[0] == '\0') {
-		rc = 0;
-		goto out;
-	}
-	if (netcfg_ping(g->check_addr, g->grace_ms > 0 ? g->grace_ms : 5000,
-	    perr) == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (vsctl_run(&rev, NULL, rerr) < 0) {
-		err_set(err, "network change on %s broke the management path "
-		    "(%s) and the rollback FAILED: %s", ch->port, perr, rerr);
-		goto out;
-	}
-	if (rolled_back != NULL)
-		*rolled_back = 1;
-	err_set(err, "network change on %s rolled back: %s", ch->port, perr);
-out:
-	args_free(&fwd);
-	args_free(&rev);
-	cJSON_Delete(show);
-	return rc;
 }
 
 static uint16_t
@@ -1076,7 +1102,8 @@ icmp_sum(const void *data, size_t len)
 	return htons((uint16_t)~s);
 }
 
-int
+/* ICMP echo to addr until one answers or timeout_ms passes: 0 or -1. */
+static int
 netcfg_ping(const char *addr, long timeout_ms, char *err)
 {
 	struct sockaddr_in dst;
@@ -1144,3 +1171,53 @@ netcfg_ping(const char *addr, long timeout_ms, char *err)
 		    addr, timeout_ms);
 	return rc;
 }
+
+int
+netcfg_apply(const struct netcfg_ovs *o, const struct netcfg_change *ch,
+    const struct netcfg_guard *g, int *rolled_back, char *err)
+{
+	struct args fwd, rev;
+	cJSON *show = NULL;
+	char perr[ERR_LEN], rerr[ERR_LEN];
+	int rc = -1;
+
+	memset(&fwd, 0, sizeof(fwd));
+	memset(&rev, 0, sizeof(rev));
+	if (rolled_back != NULL)
+		*rolled_back = 0;
+	if (change_check_static(ch, err) < 0)
+		goto out;
+	show = netcfg_show(o, err);
+	if (show == NULL)
+		goto out;
+	if (check_against(show, ch, err) < 0)
+		goto out;
+	build_change(o, show, ch, &fwd, &rev);
+	if (vsctl_run(&fwd, NULL, err) < 0) {
+		err_prefix(err, "network change on %s not applied", ch->port);
+		goto out;
+	}
+	if (g == NULL || g->check_addr[0] == '\0') {
+		rc = 0;
+		goto out;
+	}
+	if (netcfg_ping(g->check_addr, g->grace_ms > 0 ? g->grace_ms : 5000,
+	    perr) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (vsctl_run(&rev, NULL, rerr) < 0) {
+		err_set(err, "network change on %s broke the management path "
+		    "(%s) and the rollback FAILED: %s", ch->port, perr, rerr);
+		goto out;
+	}
+	if (rolled_back != NULL)
+		*rolled_back = 1;
+	err_set(err, "network change on %s rolled back: %s", ch->port, perr);
+out:
+	args_free(&fwd);
+	args_free(&rev);
+	cJSON_Delete(show);
+	return rc;
+}
+

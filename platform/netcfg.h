@@ -81,9 +81,6 @@ struct netcfg_change {
  * "lacp_time":S, "link_detect":S, "miimon_ms":N, "rebalance_ms":N}. */
 int netcfg_change_from_json(const cJSON *obj, struct netcfg_change *ch,
     char *err);
-/* Static checks plus checks against the bridge's current state. */
-int netcfg_change_check(const struct netcfg_ovs *o,
-    const struct netcfg_change *ch, char *err);
 
 struct netcfg_guard {
 	char check_addr[64];	/* IPv4 to ping for the management path;
@@ -101,7 +98,5 @@ struct netcfg_guard {
 int netcfg_apply(const struct netcfg_ovs *o, const struct netcfg_change *ch,
     const struct netcfg_guard *g, int *rolled_back, char *err);
 
-/* ICMP echo to addr until one answers or timeout_ms passes: 0 or -1. */
-int netcfg_ping(const char *addr, long timeout_ms, char *err);
 
 #endif

@@ -205,9 +205,8 @@ fail:
 }
 
 int
-pki_sign(const char *ca_cert_pem, const char *ca_key_pem,
-    const char *csr_pem, const char *node, const char *address,
-    char **cert_pem, char *err)
+pki_sign(const struct pki_ca *signer, const char *csr_pem,
+    const char *node, const char *address, char **cert_pem, char *err)
 {
 	gnutls_x509_privkey_t cakey = NULL;
 	gnutls_x509_crt_t ca = NULL, crt = NULL;
@@ -228,10 +227,10 @@ pki_sign(const char *ca_cert_pem, const char *ca_key_pem,
 	    "certificate request");
 	GT(gnutls_x509_crq_verify(crq, 0), "certificate request signature");
 	GT(gnutls_x509_crt_init(&ca), "CA");
-	d = pem_datum(ca_cert_pem);
+	d = pem_datum(signer->ca_cert_pem);
 	GT(gnutls_x509_crt_import(ca, &d, GNUTLS_X509_FMT_PEM), "CA");
 	GT(gnutls_x509_privkey_init(&cakey), "CA key");
-	d = pem_datum(ca_key_pem);
+	d = pem_datum(signer->ca_key_pem);
 	GT(gnutls_x509_privkey_import(cakey, &d, GNUTLS_X509_FMT_PEM),
 	    "CA key");
 	GT(gnutls_x509_crt_init(&crt), "certificate");

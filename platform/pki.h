@@ -24,14 +24,18 @@ int pki_ca_new(const char *cn, char **cert_pem, char **key_pem, char *err);
 /* A certificate request for node with key_pem.  0 or -1. */
 int pki_csr_new(const char *key_pem, const char *node, char **csr_pem,
     char *err);
+/* A CA that signs: its certificate and its private key, PEM. */
+struct pki_ca {
+	const char	*ca_cert_pem;
+	const char	*ca_key_pem;
+};
 /*
- * Sign csr_pem with the CA: the certificate names node (CN and DNS SAN)
+ * Sign csr_pem with signer: the certificate names node (CN and DNS SAN)
  * and address (IP SAN), whatever the request says.  0 or -1 with err
  * ("certificate request: ..." when the request is malformed).
  */
-int pki_sign(const char *ca_cert_pem, const char *ca_key_pem,
-    const char *csr_pem, const char *node, const char *address,
-    char **cert_pem, char *err);
+int pki_sign(const struct pki_ca *signer, const char *csr_pem,
+    const char *node, const char *address, char **cert_pem, char *err);
 /* The public key pin of a PEM certificate into pin (PKI_PIN_LEN). */
 int pki_pin(const char *cert_pem, char pin[PKI_PIN_LEN], char *err);
 /* 1 when cert_pem is signed by ca_pem (and is currently valid), else 0. */

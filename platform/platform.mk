@@ -1,18 +1,18 @@
 # platform/: the reference platform, hvd (node daemon) and hvctl (CLI).
 HVD_MAIN      := platform/hvd.c
 PLATFORM_SRCS :=
-# Control plane (part A): config, etcd, auth, PKI, cluster, tasks, API.
+# Control plane: config, etcd, auth, PKI, cluster, tasks, API.
 PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 	platform/pki.c platform/cluster.c platform/task.c platform/api.c \
 	platform/api_cluster.c platform/api_vm.c platform/vmops.c \
-	platform/pool.c
-# VM layer (part B): QMP, QEMU processes, storage, OVS networking, migration.
+	platform/vmtask.c platform/pool.c
+# VM layer: QMP, QEMU processes, storage, OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \
 	platform/migrate.c
 PLATFORM_SRCS += $(VM_SRCS)
 HVCTL_MAIN    := platform/hvctl.c
 HVCTL_SRCS    := platform/hvctl_util.c platform/hvctl_cluster.c \
-	platform/hvctl_vm.c
+	platform/hvctl_vm.c platform/hvctl_pool.c platform/hvctl_net.c
 
 # Test drivers for the VM layer (integration tests, bench/bench_migrate.sh):
 # built on demand, not installed.
@@ -21,14 +21,12 @@ VMTOOL_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/vmtool.c $(VM_SRCS) \
 $(BUILD)/vmtool: $(VMTOOL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/pinggap: $(OBJ)/tests/pinggap.o
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
-# HA (issue 7): HA manager and leases, the fencing watchdog, hvctl ha.
-PLATFORM_SRCS += platform/ha.c
+# HA: HA manager and leases, the fencing watchdog, hvctl ha.
+PLATFORM_SRCS += platform/ha.c platform/ha_lease.c platform/ha_manager.c \
+	platform/api_ha.c
 bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
 EXTRA_PROGS += bin/hvd-watchdog
-# Bonds (issue 8): live bond state (members, LACP, active) for network show.
+# Bonds: live bond state (members, LACP, active) for network show.
 PLATFORM_SRCS += platform/bond.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c

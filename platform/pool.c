@@ -17,20 +17,20 @@
 #include "proc.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/pool.h"
 
 #define MAX_LUNS 32
 
 static void
-set_field(char *field, const char *f)
+set_field(char field[POOL_FIELD_LEN], const char *f)
 {
-	if (field)
-		snprintf(field, 64, "%s", f ? f : "");
+	snprintf(field, POOL_FIELD_LEN, "%s", f ? f : "");
 }
 
 #define FAIL(st, fld, ...) do {						\
-	*status = (st);							\
-	set_field(field, (fld));					\
+	call->pc_status = (st);						\
+	set_field(call->pc_field, (fld));				\
 	err_set(err, __VA_ARGS__);					\
 	goto out;							\
 } while (0)
@@ -153,21 +153,51 @@ put_new(struct etcd *e, const char *key, const cJSON *o, char *err)
 	return rc;
 }
 
+/* Discovery: every LUN of the target that reads as a disk, into o's
+ * "luns".  0, or -1 with err and call's answer. */
+static int
+discover_luns(cJSON *o, const char *portal, const char *target,
+    struct pool_call *call, char *err)
+{
+	cJSON *luns = cJSON_AddArrayToObject(o, "luns"), *l;
+	char uri[512];
+	long long sz;
+	int lun, rc = -1;
+
+	for (lun = 0; lun < MAX_LUNS; lun++) {
+		if (pool_iscsi_uri(portal, target, lun, uri, sizeof(uri),
+		    err) != 0)
+			FAIL(400, "target", "%s", err);
+		if ((sz = lun_size(uri)) <= 0)
+			continue;
+		l = cJSON_CreateObject();
+		cJSON_AddNumberToObject(l, "lun", lun);
+		cJSON_AddNumberToObject(l, "size_bytes", (double)sz);
+		cJSON_AddItemToArray(luns, l);
+	}
+	if (cJSON_GetArraySize(luns) == 0)
+		FAIL(400, "target", "no LUN answers on iscsi://%s/%s (portal "
+		    "reachable? target right?)", portal, target);
+	rc = 0;
+out:
+	return rc;
+}
+
 int
-pool_create(struct etcd *e, const char *node, const cJSON *body,
-    cJSON **out, int *status, char *field, char *err)
+pool_create(struct etcd *e, const cJSON *body, cJSON **out,
+    struct pool_call *call, char *err)
 {
 	static const char *const keys[] = { "name", "type", "path", "node",
 	    "portal", "target", NULL };
+	const char *node = call->pc_node;
 	const char *name = NULL, *type = NULL, *path = NULL, *pnode = node,
 	    *portal = NULL, *target = NULL, *bad = NULL;
-	char key[128], uri[512], ts[32];
-	cJSON *o = NULL, *luns;
-	long long sz;
-	int lun, r, rc = -1;
+	char key[128], ts[32];
+	cJSON *o = NULL;
+	int r, rc = -1;
 
 	*out = NULL;
-	set_field(field, NULL);
+	set_field(call->pc_field, NULL);
 	if (body == NULL)
 		FAIL(400, "name", "'name' is required");
 	if (json_check_keys(body, keys, &bad, err) != 0)
@@ -210,39 +240,20 @@ pool_create(struct etcd *e, const char *node, const cJSON *body,
 			FAIL(400, "target", "'target' must be an IQN");
 		cJSON_AddStringToObject(o, "portal", portal);
 		cJSON_AddStringToObject(o, "target", target);
-		/* Discovery: every LUN that reads as a disk. */
-		luns = cJSON_AddArrayToObject(o, "luns");
-		for (lun = 0; lun < MAX_LUNS; lun++) {
-			if (pool_iscsi_uri(portal, target, lun, uri,
-			    sizeof(uri), err) != 0)
-				FAIL(400, "target", "%s", err);
-			if ((sz = lun_size(uri)) <= 0)
-				continue;
-			{
-				cJSON *l = cJSON_CreateObject();
-
-				cJSON_AddNumberToObject(l, "lun", lun);
-				cJSON_AddNumberToObject(l, "size_bytes",
-				    (double)sz);
-				cJSON_AddItemToArray(luns, l);
-			}
-		}
-		if (cJSON_GetArraySize(luns) == 0)
-			FAIL(400, "target", "no LUN answers on iscsi://%s/%s "
-			    "(portal reachable? target right?)", portal,
-			    target);
+		if (discover_luns(o, portal, target, call, err) != 0)
+			goto out;
 	} else
 		FAIL(400, "type", "'type' must be iscsi or dir");
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(o, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = put_new(e, key, o, err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(409, "name", "a pool named '%s' exists", name);
 	*out = o;
 	o = NULL;
-	*status = 201;
+	call->pc_status = 201;
 	rc = 0;
 out:
 	cJSON_Delete(o);
@@ -250,14 +261,14 @@ out:
 }
 
 int
-pool_list(struct etcd *e, cJSON **out, int *status, char *err)
+pool_list(struct etcd *e, cJSON **out, struct pool_call *call, char *err)
 {
 	struct etcd_kv *kvs;
 	size_t n, i;
 	cJSON *arr, *o;
 
-	*status = 503;
-	if (etcd_list(e, POOL_PREFIX, &kvs, &n, err) != 0)
+	call->pc_status = 503;
+	if (etcd_list(e, KEY_POOLS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++)
@@ -265,13 +276,13 @@ pool_list(struct etcd *e, cJSON **out, int *status, char *err)
 			cJSON_AddItemToArray(arr, o);
 	etcd_kvs_free(kvs, n);
 	*out = arr;
-	*status = 200;
+	call->pc_status = 200;
 	return 0;
 }
 
 int
-pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
-    char *err)
+pool_get(struct etcd *e, const char *name, cJSON **out,
+    struct pool_call *call, char *err)
 {
 	char key[128];
 	cJSON *vols = NULL;
@@ -279,22 +290,23 @@ pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
 
 	*out = NULL;
 	if (!valid_name(name)) {
-		*status = 404;
+		call->pc_status = 404;
 		return err_set(err, "no pool '%s'", name);
 	}
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = get_json(e, key, out, NULL, err)) <= 0) {
-		*status = r == 0 ? 404 : 503;
+		call->pc_status = r == 0 ? 404 : 503;
 		return r == 0 ? err_set(err, "no pool '%s'", name) : -1;
 	}
-	if (volume_list(e, name, &vols, status, err) == 0)
+	if (volume_list(e, name, &vols, call, err) == 0)
 		cJSON_AddItemToObject(*out, "volumes", vols);
-	*status = 200;
+	call->pc_status = 200;
 	return 0;
 }
 
 int
-pool_delete(struct etcd *e, const char *name, int *status, char *err)
+pool_delete(struct etcd *e, const char *name, struct pool_call *call,
+    char *err)
 {
 	char key[128];
 	struct etcd_kv *kvs;
@@ -302,38 +314,38 @@ pool_delete(struct etcd *e, const char *name, int *status, char *err)
 	cJSON *p;
 	int r;
 
-	if (pool_get(e, name, &p, status, err) != 0)
+	if (pool_get(e, name, &p, call, err) != 0)
 		return -1;
 	cJSON_Delete(p);
-	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, name);
-	*status = 503;
+	snprintf(key, sizeof(key), "%s%s/", KEY_VOLUMES, name);
+	call->pc_status = 503;
 	if (etcd_list(e, key, &kvs, &n, err) != 0)
 		return -1;
 	etcd_kvs_free(kvs, n);
 	if (n > 0) {
-		*status = 409;
+		call->pc_status = 409;
 		return err_set(err, "pool %s still has %zu volume(s)", name, n);
 	}
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
 	if ((r = etcd_delete(e, key, 0, err)) < 0)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s/", LUN_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s/", KEY_LUNS, name);
 	etcd_delete(e, key, 1, NULL);
-	*status = 200;
+	call->pc_status = 200;
 	return 0;
 }
 
 int
-volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
-    char *err)
+volume_list(struct etcd *e, const char *pool, cJSON **out,
+    struct pool_call *call, char *err)
 {
 	struct etcd_kv *kvs;
 	size_t n, i;
 	char key[128];
 	cJSON *arr, *o;
 
-	*status = 503;
-	snprintf(key, sizeof(key), "%s%s/", VOLUME_PREFIX, pool);
+	call->pc_status = 503;
+	snprintf(key, sizeof(key), "%s%s/", KEY_VOLUMES, pool);
 	if (etcd_list(e, key, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
@@ -342,7 +354,7 @@ volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
 			cJSON_AddItemToArray(arr, o);
 	etcd_kvs_free(kvs, n);
 	*out = arr;
-	*status = 200;
+	call->pc_status = 200;
 	return 0;
 }
 
@@ -354,124 +366,175 @@ jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-int
-volume_create(struct etcd *e, const char *node, const char *pool,
-    const cJSON *body, cJSON **out, int *status, char *field, char *err)
+/* A volume as it is made. */
+struct vol_new {
+	const char	*vn_pool;
+	const char	*vn_name;
+	const cJSON	*vn_prec;	/* the pool's record */
+	cJSON		*vn_rec;	/* the volume's record */
+	int64_t		 vn_mib;
+	char		 vn_path[600];	/* what qemu-img writes */
+	char		 vn_lkey[128];	/* the LUN taken, "" none */
+};
+
+/* The body: a name and a size.  0, or -1 with err and call's answer. */
+static int
+vol_body(const cJSON *body, struct vol_new *vn, struct pool_call *call,
+    char *err)
 {
 	static const char *const keys[] = { "name", "size_mib", NULL };
-	const char *name = NULL, *bad = NULL, *type;
-	char key[256], lkey[128], path[600], size[32], ts[32];
-	cJSON *p = NULL, *v = NULL;
-	const cJSON *l;
-	int64_t mib = 0, lunsz = 0;
-	int lun = -1, r, rc = -1, took = 0;
+	const char *bad = NULL;
+	int rc = -1;
 
-	*out = NULL;
-	set_field(field, NULL);
-	if (pool_get(e, pool, &p, status, err) != 0)
-		return -1;
 	if (body == NULL)
 		FAIL(400, "name", "'name' is required");
 	if (json_check_keys(body, keys, &bad, err) != 0)
 		FAIL(400, bad, "%s", err);
-	if (json_get_string(body, "name", JSON_REQUIRED, &name, err) != 0)
+	if (json_get_string(body, "name", JSON_REQUIRED, &vn->vn_name,
+	    err) != 0)
 		FAIL(400, "name", "%s", err);
-	if (!valid_name(name))
+	if (!valid_name(vn->vn_name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.'");
-	if (json_get_int(body, "size_mib", JSON_OPTIONAL, &mib, err) != 0)
+	if (json_get_int(body, "size_mib", JSON_OPTIONAL, &vn->vn_mib,
+	    err) != 0)
 		FAIL(400, "size_mib", "%s", err);
-	if (mib < 0 || mib > (1LL << 30))
+	if (vn->vn_mib < 0 || vn->vn_mib > (1LL << 30))
 		FAIL(400, "size_mib", "'size_mib' is out of range");
-	type = jstr(p, "type");
-	v = cJSON_CreateObject();
-	cJSON_AddStringToObject(v, "pool", pool);
-	cJSON_AddStringToObject(v, "name", name);
-	cJSON_AddStringToObject(v, "format", "qcow2");
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, name);
-	{
-		struct etcd_kv kv;
+	rc = 0;
+out:
+	return rc;
+}
 
-		r = etcd_get(e, key, &kv, err);
-		if (r == 1)
-			etcd_kv_clear(&kv);
-	}
-	if (r != 0) {
-		if (r < 0)
+/* iscsi: take the first free LUN large enough (create-if-absent
+ * decides); the volume fills it when no size was asked.  0, or -1 with
+ * err and call's answer. */
+static int
+vol_on_lun(struct etcd *e, struct vol_new *vn, struct pool_call *call,
+    char *err)
+{
+	const cJSON *l;
+	char lkey[128], val[256];
+	int64_t n, sz, lunsz = 0;
+	int lun = -1, r, rc = -1;
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(vn->vn_prec,
+	    "luns")) {
+		n = -1;
+		sz = 0;
+		json_get_int(l, "lun", JSON_REQUIRED, &n, NULL);
+		json_get_int(l, "size_bytes", JSON_OPTIONAL, &sz, NULL);
+		if (n < 0 || (vn->vn_mib > 0 && sz < vn->vn_mib << 20))
+			continue;
+		snprintf(lkey, sizeof(lkey), "%s%s/%d", KEY_LUNS, vn->vn_pool,
+		    (int)n);
+		snprintf(val, sizeof(val), "{\"volume\":\"%s\"}",
+		    vn->vn_name);
+		if ((r = etcd_create(e, lkey, val, 0, err)) < 0)
 			FAIL(503, NULL, "%s", err);
-		FAIL(409, "name", "volume %s/%s exists", pool, name);
-	}
-	if (strcmp(type, "iscsi") == 0) {
-		/* Take the first free LUN: create-if-absent decides. */
-		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(p,
-		    "luns")) {
-			int64_t n = -1, sz = 0;
-			char val[256];
-
-			json_get_int(l, "lun", JSON_REQUIRED, &n, NULL);
-			json_get_int(l, "size_bytes", JSON_OPTIONAL, &sz, NULL);
-			if (n < 0 || (mib > 0 && sz < mib << 20))
-				continue;
-			snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX,
-			    pool, (int)n);
-			snprintf(val, sizeof(val), "{\"volume\":\"%s\"}", name);
-			if ((r = etcd_create(e, lkey, val, 0, err)) < 0)
-				FAIL(503, NULL, "%s", err);
-			if (r == 1) {
-				lun = (int)n;
-				lunsz = sz;
-				took = 1;
-				break;
-			}
+		if (r == 1) {
+			lun = (int)n;
+			lunsz = sz;
+			snprintf(vn->vn_lkey, sizeof(vn->vn_lkey), "%s", lkey);
+			break;
 		}
-		if (lun < 0)
-			FAIL(409, NULL, "no free LUN%s in pool %s", mib ?
-			    " that large" : "", pool);
-		if (mib == 0)	/* the LUN less room for qcow2 metadata */
-			mib = (lunsz - lunsz / 64) >> 20;
-		if (pool_iscsi_uri(jstr(p, "portal"), jstr(p, "target"), lun,
-		    path, sizeof(path), err) != 0)
-			FAIL(500, NULL, "%s", err);
-		cJSON_AddNumberToObject(v, "lun", lun);
-	} else {
-		if (strcmp(jstr(p, "node"), node) != 0)
-			FAIL(409, NULL, "pool %s is local to node %s; ask "
-			    "there", pool, jstr(p, "node"));
-		if (mib == 0)
-			FAIL(400, "size_mib", "'size_mib' is required on a "
-			    "dir pool");
-		snprintf(path, sizeof(path), "%s/%s.qcow2", jstr(p, "path"),
-		    name);
-		if (access(path, F_OK) == 0)
-			FAIL(409, "name", "%s exists", path);
-		cJSON_AddStringToObject(v, "node", node);
 	}
-	cJSON_AddNumberToObject(v, "size_mib", (double)mib);
-	snprintf(size, sizeof(size), "%lldM", (long long)mib);
+	if (lun < 0)
+		FAIL(409, NULL, "no free LUN%s in pool %s", vn->vn_mib ?
+		    " that large" : "", vn->vn_pool);
+	if (vn->vn_mib == 0)	/* the LUN less room for qcow2 metadata */
+		vn->vn_mib = (lunsz - lunsz / 64) >> 20;
+	if (pool_iscsi_uri(jstr(vn->vn_prec, "portal"), jstr(vn->vn_prec,
+	    "target"), lun, vn->vn_path, sizeof(vn->vn_path), err) != 0)
+		FAIL(500, NULL, "%s", err);
+	cJSON_AddNumberToObject(vn->vn_rec, "lun", lun);
+	rc = 0;
+out:
+	return rc;
+}
+
+/* dir: a new file in the pool's directory, on the pool's node (this
+ * one).  0, or -1 with err and call's answer. */
+static int
+vol_on_dir(struct vol_new *vn, struct pool_call *call, char *err)
+{
+	int rc = -1;
+
+	if (strcmp(jstr(vn->vn_prec, "node"), call->pc_node) != 0)
+		FAIL(409, NULL, "pool %s is local to node %s; ask there",
+		    vn->vn_pool, jstr(vn->vn_prec, "node"));
+	if (vn->vn_mib == 0)
+		FAIL(400, "size_mib", "'size_mib' is required on a dir pool");
+	snprintf(vn->vn_path, sizeof(vn->vn_path), "%s/%s.qcow2",
+	    jstr(vn->vn_prec, "path"), vn->vn_name);
+	if (access(vn->vn_path, F_OK) == 0)
+		FAIL(409, "name", "%s exists", vn->vn_path);
+	cJSON_AddStringToObject(vn->vn_rec, "node", call->pc_node);
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+volume_create(struct etcd *e, const char *pool, const cJSON *body,
+    cJSON **out, struct pool_call *call, char *err)
+{
+	struct vol_new vn;
+	struct etcd_kv kv;
+	char key[256], size[32], ts[32];
+	const char *type;
+	cJSON *p = NULL;
+	int r, rc = -1;
+
+	*out = NULL;
+	memset(&vn, 0, sizeof(vn));
+	vn.vn_pool = pool;
+	set_field(call->pc_field, NULL);
+	if (pool_get(e, pool, &p, call, err) != 0)
+		return -1;
+	vn.vn_prec = p;
+	if (vol_body(body, &vn, call, err) != 0)
+		goto out;
+	type = jstr(p, "type");
+	vn.vn_rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(vn.vn_rec, "pool", pool);
+	cJSON_AddStringToObject(vn.vn_rec, "name", vn.vn_name);
+	cJSON_AddStringToObject(vn.vn_rec, "format", "qcow2");
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, vn.vn_name);
+	if ((r = etcd_get(e, key, &kv, err)) == 1)
+		etcd_kv_clear(&kv);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r != 0)
+		FAIL(409, "name", "volume %s/%s exists", pool, vn.vn_name);
+	if (strcmp(type, "iscsi") == 0 ? vol_on_lun(e, &vn, call, err) != 0 :
+	    vol_on_dir(&vn, call, err) != 0)
+		goto out;
+	cJSON_AddNumberToObject(vn.vn_rec, "size_mib", (double)vn.vn_mib);
+	snprintf(size, sizeof(size), "%lldM", (long long)vn.vn_mib);
 	{
 		const char *argv[] = { "qemu-img", "create", "-q", "-f",
-		    "qcow2", path, size, NULL };
+		    "qcow2", vn.vn_path, size, NULL };
 
 		if (proc_run(argv, NULL, 60000, NULL, err) != 0)
 			FAIL(502, NULL, "%s", err);
 	}
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	cJSON_AddStringToObject(v, "created", ts);
-	if ((r = put_new(e, key, v, err)) != 1) {
+	cJSON_AddStringToObject(vn.vn_rec, "created", ts);
+	if ((r = put_new(e, key, vn.vn_rec, err)) != 1) {
 		if (strcmp(type, "dir") == 0)
-			unlink(path);
+			unlink(vn.vn_path);
 		FAIL(r == 0 ? 409 : 503, NULL, "%s", r == 0 ?
 		    "volume created meanwhile" : err);
 	}
-	took = 0;
-	*out = v;
-	v = NULL;
-	*status = 201;
+	*out = vn.vn_rec;
+	vn.vn_rec = NULL;
+	call->pc_status = 201;
 	rc = 0;
 out:
-	if (took)
-		etcd_delete(e, lkey, 0, NULL);
-	cJSON_Delete(v);
+	if (rc != 0 && vn.vn_lkey[0] != '\0')
+		etcd_delete(e, vn.vn_lkey, 0, NULL);
+	cJSON_Delete(vn.vn_rec);
 	cJSON_Delete(p);
 	return rc;
 }
@@ -487,10 +550,10 @@ pool_volume_user(struct etcd *e, const char *pool, const char *volume,
 	const char *name;
 	int found = 0;
 
-	if (etcd_list(e, "/hvd/vms/", &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_VMS, &kvs, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n && !found; i++) {
-		name = kvs[i].kv_key + strlen("/hvd/vms/");
+		name = kvs[i].kv_key + strlen(KEY_VMS);
 		if (except && strcmp(name, except) == 0)
 			continue;
 		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
@@ -510,19 +573,18 @@ pool_volume_user(struct etcd *e, const char *pool, const char *volume,
 }
 
 int
-volume_delete(struct etcd *e, const char *node, const char *pool,
-    const char *volume, int *status, char *err)
+volume_delete(struct etcd *e, const char *pool, const char *volume,
+    struct pool_call *call, char *err)
 {
+	const char *node = call->pc_node;
 	char key[256], lkey[128], vm[64], path[600];
 	cJSON *p = NULL, *v = NULL;
 	int64_t lun = -1;
 	int r, rc = -1;
-	char *field = NULL;
 
-	(void)field;
-	if (pool_get(e, pool, &p, status, err) != 0)
+	if (pool_get(e, pool, &p, call, err) != 0)
 		return -1;
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
 	if (!valid_name(volume) || (r = get_json(e, key, &v, NULL, err)) == 0)
 		FAIL(404, NULL, "no volume %s/%s", pool, volume);
 	if (r < 0)
@@ -543,11 +605,11 @@ volume_delete(struct etcd *e, const char *node, const char *pool,
 		FAIL(503, NULL, "%s", err);
 	if (json_get_int(v, "lun", JSON_OPTIONAL, &lun, NULL) == 0 &&
 	    lun >= 0) {
-		snprintf(lkey, sizeof(lkey), "%s%s/%d", LUN_PREFIX, pool,
+		snprintf(lkey, sizeof(lkey), "%s%s/%d", KEY_LUNS, pool,
 		    (int)lun);
 		etcd_delete(e, lkey, 0, NULL);
 	}
-	*status = 200;
+	call->pc_status = 200;
 	rc = 0;
 out:
 	cJSON_Delete(p);
@@ -557,19 +619,20 @@ out:
 
 int
 pool_resolve(struct etcd *e, const char *node, const char *pool,
-    const char *volume, char *buf, size_t len, char *err)
+    const char *volume, char buf[POOL_PATH_MAX], char *err)
 {
+	const size_t len = POOL_PATH_MAX;
 	char key[256];
 	cJSON *p = NULL, *v = NULL;
 	int64_t lun = -1;
 	int rc = -1;
 
-	snprintf(key, sizeof(key), "%s%s", POOL_PREFIX, pool);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, pool);
 	if (!valid_name(pool) || get_json(e, key, &p, NULL, err) != 1) {
 		err_set(err, "no pool '%s'", pool);
 		goto out;
 	}
-	snprintf(key, sizeof(key), "%s%s/%s", VOLUME_PREFIX, pool, volume);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
 	if (!valid_name(volume) || get_json(e, key, &v, NULL, err) != 1) {
 		err_set(err, "no volume %s/%s", pool, volume);
 		goto out;

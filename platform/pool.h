@@ -14,8 +14,8 @@
  * it.  Volume creation runs qemu-img on the node asked (dir: must be the
  * pool's node).
  *
- * API-facing calls return 0, or -1 with err, *status (HTTP) and the
- * offending field in field (64 bytes, "" when none).
+ * API-facing calls return 0, or -1 with err and, in their struct
+ * pool_call, the HTTP status and the offending field ("" when none).
  */
 #ifndef HVD_POOL_H
 #define HVD_POOL_H
@@ -25,27 +25,38 @@
 
 struct etcd;
 
-#define POOL_PREFIX	"/hvd/pools/"
-#define VOLUME_PREFIX	"/hvd/volumes/"
-#define LUN_PREFIX	"/hvd/luns/"
+#define POOL_FIELD_LEN	64
+#define POOL_PATH_MAX	512	/* a resolved path or iscsi:// URI */
 
-int pool_create(struct etcd *e, const char *node, const cJSON *body,
-    cJSON **out, int *status, char *field, char *err);
-int pool_list(struct etcd *e, cJSON **out, int *status, char *err);
-int pool_get(struct etcd *e, const char *name, cJSON **out, int *status,
+/* One API call on pools: the node that takes it, and what the call
+ * answers besides its return value and err. */
+struct pool_call {
+	const char	*pc_node;		/* this node */
+	int		 pc_status;		/* out: the HTTP status */
+	char		 pc_field[POOL_FIELD_LEN]; /* out: offending field */
+};
+
+/* POST /pools {"name","type",...}: define a pool (iscsi: its LUNs are
+ * discovered).  *out = the pool. */
+int pool_create(struct etcd *e, const cJSON *body, cJSON **out,
+    struct pool_call *call, char *err);
+int pool_list(struct etcd *e, cJSON **out, struct pool_call *call,
     char *err);
+int pool_get(struct etcd *e, const char *name, cJSON **out,
+    struct pool_call *call, char *err);
 /* Refused (409) while the pool has volumes. */
-int pool_delete(struct etcd *e, const char *name, int *status, char *err);
+int pool_delete(struct etcd *e, const char *name, struct pool_call *call,
+    char *err);
 
 /* POST /pools/POOL/volumes {"name": S, "size_mib": N?} (iscsi: default
  * the LUN's size less qcow2 room; dir: size_mib required). */
-int volume_create(struct etcd *e, const char *node, const char *pool,
-    const cJSON *body, cJSON **out, int *status, char *field, char *err);
-int volume_list(struct etcd *e, const char *pool, cJSON **out, int *status,
-    char *err);
+int volume_create(struct etcd *e, const char *pool, const cJSON *body,
+    cJSON **out, struct pool_call *call, char *err);
+int volume_list(struct etcd *e, const char *pool, cJSON **out,
+    struct pool_call *call, char *err);
 /* Refused (409) while a VM names it; frees its LUN. */
-int volume_delete(struct etcd *e, const char *node, const char *pool,
-    const char *volume, int *status, char *err);
+int volume_delete(struct etcd *e, const char *pool, const char *volume,
+    struct pool_call *call, char *err);
 
 /*
  * The path QEMU opens for pool/volume on node (iscsi URI or file), into
@@ -53,7 +64,7 @@ int volume_delete(struct etcd *e, const char *node, const char *pool,
  * on another node's dir pool.
  */
 int pool_resolve(struct etcd *e, const char *node, const char *pool,
-    const char *volume, char *buf, size_t len, char *err);
+    const char *volume, char buf[POOL_PATH_MAX], char *err);
 /* Which VM (other than except, may be NULL) names pool/volume in its
  * config: 1 (vm filled, 64 bytes), 0 none, -1 error. */
 int pool_volume_user(struct etcd *e, const char *pool, const char *volume,

@@ -20,7 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "qmp.h"
+#include "platform/qmp.h"
 
 struct qmp {
 	int fd;
@@ -414,12 +414,6 @@ qmp_close(struct qmp *q)
 	free(q);
 }
 
-int
-qmp_fd(const struct qmp *q)
-{
-	return q->fd;
-}
-
 void
 qmp_version(const struct qmp *q, int *major, int *minor, int *micro)
 {
@@ -428,72 +422,67 @@ qmp_version(const struct qmp *q, int *major, int *minor, int *micro)
 	*micro = q->micro;
 }
 
-unsigned long
-qmp_event_drops(const struct qmp *q)
-{
-	return q->drops;
-}
-
 int
 qmp_execute(struct qmp *q, const char *cmd, cJSON *args, cJSON **ret,
     long timeout_ms, char *err)
 {
-	return qmp_execute_fd(q, cmd, args, -1, ret, timeout_ms, err);
+	struct qmp_cmd c = { cmd, args, -1 };
+
+	return qmp_execute_fd(q, &c, ret, timeout_ms, err);
 }
 
-int
-qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
-    cJSON **ret, long timeout_ms, char *err)
+/* Send command c with id (and its fd, if any): 0, or -1 + err.  Takes
+ * c's arguments over. */
+static int
+cmd_send(struct qmp *q, const struct qmp_cmd *c, const char *id, char *err)
 {
-	cJSON *req = NULL;
-	char *text = NULL, id[32];
-	struct qmp_msg m;
-	uint64_t deadline;
-	int rc, result = -1;
+	cJSON *req;
+	char *text = NULL;
+	int rc = -1;
 
-	if (ret != NULL)
-		*ret = NULL;
-	if (q->broken) {
-		cJSON_Delete(args);
-		return err_set(err, "qmp %s: %s: connection unusable after an "
-		    "earlier error", q->path, cmd);
-	}
-	if (args != NULL && !cJSON_IsObject(args)) {
-		cJSON_Delete(args);
-		return err_set(err, "qmp %s: %s: arguments must be an object",
-		    q->path, cmd);
-	}
-	snprintf(id, sizeof(id), "hvd-%llu", ++q->next_id);
-	req = cJSON_CreateObject();
-	if (req == NULL) {
-		cJSON_Delete(args);
+	if ((req = cJSON_CreateObject()) == NULL) {
+		cJSON_Delete(c->qc_args);
 		return err_set(err, "qmp %s: out of memory", q->path);
 	}
-	cJSON_AddStringToObject(req, "execute", cmd);
-	if (args != NULL)
-		cJSON_AddItemToObject(req, "arguments", args);
+	cJSON_AddStringToObject(req, "execute", c->qc_name);
+	if (c->qc_args != NULL)
+		cJSON_AddItemToObject(req, "arguments", c->qc_args);
 	cJSON_AddStringToObject(req, "id", id);
-	text = cJSON_PrintUnformatted(req);
-	if (text == NULL) {
+	if ((text = cJSON_PrintUnformatted(req)) == NULL) {
 		err_set(err, "qmp %s: out of memory", q->path);
 		goto out;
 	}
-	if ((fd >= 0 ? write_with_fd(q, text, strlen(text), fd, err) :
-	    write_all(q, text, strlen(text), err)) < 0 ||
+	if ((c->qc_fd >= 0 ? write_with_fd(q, text, strlen(text), c->qc_fd,
+	    err) : write_all(q, text, strlen(text), err)) < 0 ||
 	    write_all(q, "\n", 1, err) < 0)
 		goto out;
+	rc = 0;
+out:
+	free(text);
+	cJSON_Delete(req);
+	return rc;
+}
 
-	deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+/* Read until the answer to id (events queued, stale answers skipped):
+ * 0 with *ret (may be NULL) its "return", or -1 + err.  No answer within
+ * timeout_ms leaves the connection unusable. */
+static int
+cmd_await(struct qmp *q, const char *cmd, const char *id, cJSON **ret,
+    long timeout_ms, char *err)
+{
+	struct qmp_msg m;
+	uint64_t deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	int rc;
+
 	for (;;) {
 		rc = read_msg(q, deadline, &m, err);
 		if (rc == 0) {
 			q->broken = 1;
-			err_set(err, "qmp %s: %s: no answer within %ld ms",
-			    q->path, cmd, timeout_ms);
-			goto out;
+			return err_set(err, "qmp %s: %s: no answer within %ld "
+			    "ms", q->path, cmd, timeout_ms);
 		}
 		if (rc < 0)
-			goto out;
+			return -1;
 		if (m.kind == QMP_MSG_EVENT) {
 			queue_event(q, &m);
 			qmp_msg_free(&m);
@@ -509,19 +498,38 @@ qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
 			err_set(err, "%s: %s: %s", cmd, m.err_class,
 			    m.err_desc);
 			qmp_msg_free(&m);
-			goto out;
+			return -1;
 		}
 		if (ret != NULL)
 			*ret = cJSON_DetachItemFromObjectCaseSensitive(m.doc,
 			    "return");
 		qmp_msg_free(&m);
-		result = 0;
-		goto out;
+		return 0;
 	}
-out:
-	free(text);
-	cJSON_Delete(req);
-	return result;
+}
+
+int
+qmp_execute_fd(struct qmp *q, const struct qmp_cmd *c, cJSON **ret,
+    long timeout_ms, char *err)
+{
+	char id[32];
+
+	if (ret != NULL)
+		*ret = NULL;
+	if (q->broken) {
+		cJSON_Delete(c->qc_args);
+		return err_set(err, "qmp %s: %s: connection unusable after an "
+		    "earlier error", q->path, c->qc_name);
+	}
+	if (c->qc_args != NULL && !cJSON_IsObject(c->qc_args)) {
+		cJSON_Delete(c->qc_args);
+		return err_set(err, "qmp %s: %s: arguments must be an object",
+		    q->path, c->qc_name);
+	}
+	snprintf(id, sizeof(id), "hvd-%llu", ++q->next_id);
+	if (cmd_send(q, c, id, err) < 0)
+		return -1;
+	return cmd_await(q, c->qc_name, id, ret, timeout_ms, err);
 }
 
 int

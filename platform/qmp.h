@@ -73,8 +73,6 @@ struct qmp;
  */
 struct qmp *qmp_connect(const char *path, long timeout_ms, char *err);
 void qmp_close(struct qmp *q);
-/* The socket, for poll() by a caller that multiplexes. */
-int qmp_fd(const struct qmp *q);
 /* QEMU's version from the greeting. */
 void qmp_version(const struct qmp *q, int *major, int *minor, int *micro);
 
@@ -88,10 +86,17 @@ void qmp_version(const struct qmp *q, int *major, int *minor, int *micro);
  */
 int qmp_execute(struct qmp *q, const char *cmd, cJSON *args, cJSON **ret,
     long timeout_ms, char *err);
-/* The same, passing the file descriptor fd along with the command
+/* A QMP command: its name, its arguments (an object or NULL, taken
+ * over) and a file descriptor to pass along (-1: none). */
+struct qmp_cmd {
+	const char	*qc_name;
+	cJSON		*qc_args;
+	int		 qc_fd;
+};
+/* The same, passing c's file descriptor along with the command
  * (SCM_RIGHTS), as QEMU's "getfd" and "add-fd" take it; fd stays ours. */
-int qmp_execute_fd(struct qmp *q, const char *cmd, cJSON *args, int fd,
-    cJSON **ret, long timeout_ms, char *err);
+int qmp_execute_fd(struct qmp *q, const struct qmp_cmd *c, cJSON **ret,
+    long timeout_ms, char *err);
 /* Same as qmp_execute with args given as a JSON text (or NULL). */
 int qmp_execute_str(struct qmp *q, const char *cmd, const char *args_json,
     cJSON **ret, long timeout_ms, char *err);
@@ -122,7 +127,5 @@ int qmp_event_wait(struct qmp *q, const char *name, struct qmp_event *ev,
 int qmp_event_poll(struct qmp *q, long timeout_ms, char *err);
 /* How many queued events are called name. */
 int qmp_event_queued(const struct qmp *q, const char *name);
-/* Events dropped because the queue was full. */
-unsigned long qmp_event_drops(const struct qmp *q);
 
 #endif

@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/task.h"
 
 struct task {
@@ -43,12 +44,11 @@ task_id_valid(const char *id)
 }
 
 void
-task_make_id(char id[TASK_ID_LEN], const char *node, unsigned pid,
-    unsigned long start, const char *type, const char *target,
-    const char *user)
+task_make_id(char id[TASK_ID_LEN], const struct task_desc *d, unsigned pid,
+    unsigned long start)
 {
 	snprintf(id, TASK_ID_LEN, "UPID:%.60s:%08X:%08lX:%.24s:%.60s:%.60s:",
-	    node, pid, start, type, target, user);
+	    d->td_node, pid, start, d->td_type, d->td_target, d->td_user);
 }
 
 static void
@@ -121,12 +121,6 @@ task_set_result(struct task *t, cJSON *result)
 	pthread_mutex_unlock(&t->t_mu);
 }
 
-const char *
-task_id(const struct task *t)
-{
-	return t->t_id;
-}
-
 static void
 task_free(struct task *t)
 {
@@ -183,13 +177,13 @@ task_alloc(struct etcd *e, const char *id, cJSON *doc, task_fn fn, void *arg,
 	t->t_free = free_arg;
 	t->t_doc = doc;
 	snprintf(t->t_id, sizeof(t->t_id), "%s", id);
-	snprintf(t->t_key, sizeof(t->t_key), "%s%s", TASK_PREFIX, id);
+	snprintf(t->t_key, sizeof(t->t_key), "%s%s", KEY_TASKS, id);
 	return t;
 }
 
 int
-task_create(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, char id[TASK_ID_LEN], char *err)
+task_create(struct etcd *e, const struct task_desc *d, char id[TASK_ID_LEN],
+    char *err)
 {
 	static pthread_mutex_t seq_mu = PTHREAD_MUTEX_INITIALIZER;
 	static unsigned long last;
@@ -206,15 +200,15 @@ task_create(struct etcd *e, const char *node, const char *type,
 		start = last + 1;
 	last = start;
 	pthread_mutex_unlock(&seq_mu);
-	task_make_id(id, node, (unsigned)getpid(), start, type, target, user);
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	task_make_id(id, d, (unsigned)getpid(), start);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	doc = cJSON_CreateObject();
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(doc, "id", id);
-	cJSON_AddStringToObject(doc, "node", node);
-	cJSON_AddStringToObject(doc, "type", type);
-	cJSON_AddStringToObject(doc, "target", target);
-	cJSON_AddStringToObject(doc, "user", user);
+	cJSON_AddStringToObject(doc, "node", d->td_node);
+	cJSON_AddStringToObject(doc, "type", d->td_type);
+	cJSON_AddStringToObject(doc, "target", d->td_target);
+	cJSON_AddStringToObject(doc, "user", d->td_user);
 	cJSON_AddStringToObject(doc, "state", "queued");
 	cJSON_AddNumberToObject(doc, "progress", 0);
 	cJSON_AddStringToObject(doc, "started", ts);
@@ -279,25 +273,12 @@ task_fail(struct etcd *e, const char *id, const char *msg, char *err)
 	set_str(doc, "error", msg);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	set_str(doc, "finished", ts);
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	s = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	rc = s ? etcd_put(e, key, s, 0, err) : -1;
 	free(s);
 	return rc;
-}
-
-int
-task_start(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, task_fn fn, void *arg,
-    void (*free_arg)(void *), char id[TASK_ID_LEN], char *err)
-{
-	if (task_create(e, node, type, target, user, id, err) != 0) {
-		if (free_arg && arg)
-			free_arg(arg);
-		return -1;
-	}
-	return task_run(e, id, fn, arg, free_arg, err);
 }
 
 int
@@ -310,7 +291,7 @@ task_get(struct etcd *e, const char *id, cJSON **out, char *err)
 	*out = NULL;
 	if (!task_id_valid(id))
 		return 0;
-	snprintf(key, sizeof(key), "%s%s", TASK_PREFIX, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_TASKS, id);
 	if ((rc = etcd_get(e, key, &kv, err)) != 1)
 		return rc;
 	if ((*out = json_parse_buf(kv.kv_val, kv.kv_len, err)) == NULL)
@@ -327,7 +308,7 @@ task_list(struct etcd *e, cJSON **out, char *err)
 	cJSON *arr, *o;
 
 	*out = NULL;
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -352,7 +333,7 @@ task_recover(struct etcd *e, const char *node, char *err)
 	char *s;
 	int count = 0;
 
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL))
@@ -401,7 +382,7 @@ task_prune(struct etcd *e, const char *node, size_t keep, char *err)
 	cJSON *o;
 	int count = 0;
 
-	if (etcd_list(e, TASK_PREFIX, &kvs, &n, err) != 0)
+	if (etcd_list(e, KEY_TASKS, &kvs, &n, err) != 0)
 		return -1;
 	if ((ev = calloc(n ? n : 1, sizeof(*ev))) == NULL) {
 		etcd_kvs_free(kvs, n);

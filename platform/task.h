@@ -18,25 +18,28 @@ struct etcd;
 struct task;
 
 #define TASK_ID_LEN	256
-#define TASK_PREFIX	"/hvd/tasks/"
 #define TASK_LOG_MAX	200	/* lines kept */
 
 /* The work: return 0 (state ok) or -1 with err (state error). */
 typedef int (*task_fn)(struct task *t, void *arg, char *err);
 
-/*
- * Record a new task and run fn(t, arg) in a detached thread.  free_arg
- * (may be NULL) is called on arg when the task ends, also when it could
- * not start.  Returns 0 with the id in id, or -1 with err.
- */
-int task_start(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, task_fn fn, void *arg,
-    void (*free_arg)(void *), char id[TASK_ID_LEN], char *err);
-/* The two halves of task_start, for work queued to another node: record a
- * queued task (any node), and run a recorded task here (the node that does
- * the work).  task_run frees arg (free_arg) also on failure. */
-int task_create(struct etcd *e, const char *node, const char *type,
-    const char *target, const char *user, char id[TASK_ID_LEN], char *err);
+/* What a task is: the node that does it, its type ("vmstart"), its
+ * target (a VM or node) and who asked; its id (a UPID) is made of
+ * these. */
+struct task_desc {
+	const char	*td_node;
+	const char	*td_type;
+	const char	*td_target;
+	const char	*td_user;
+};
+
+/* A task in two halves, for work queued to another node: record a queued
+ * task (any node; the id in id), and run fn(t, arg) for a recorded task
+ * here in a detached thread (the node that does the work).  task_run
+ * frees arg (free_arg, may be NULL) when the task ends, also when it
+ * could not start.  0, or -1 with err. */
+int task_create(struct etcd *e, const struct task_desc *d,
+    char id[TASK_ID_LEN], char *err);
 int task_run(struct etcd *e, const char *id, task_fn fn, void *arg,
     void (*free_arg)(void *), char *err);
 /* Mark a recorded task failed with msg without running it. */
@@ -47,7 +50,6 @@ void task_log(struct task *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void task_progress(struct task *t, double frac);
 void task_set_result(struct task *t, cJSON *result);
-const char *task_id(const struct task *t);
 
 /* Read a task: 1 found (*out = its JSON, caller frees), 0 absent, -1. */
 int task_get(struct etcd *e, const char *id, cJSON **out, char *err);
@@ -62,8 +64,7 @@ int task_prune(struct etcd *e, const char *node, size_t keep, char *err);
 /* Check an id's form (no '/', printable, starts with "UPID:"). */
 int task_id_valid(const char *id);
 /* Build an id (exported for tests). */
-void task_make_id(char id[TASK_ID_LEN], const char *node, unsigned pid,
-    unsigned long start, const char *type, const char *target,
-    const char *user);
+void task_make_id(char id[TASK_ID_LEN], const struct task_desc *d,
+    unsigned pid, unsigned long start);
 
 #endif

@@ -26,9 +26,9 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
-#include "netcfg.h"
+#include "platform/netcfg.h"
 #include "proc.h"
-#include "vm.h"
+#include "platform/vm.h"
 
 #define QEMU_START_TIMEOUT_MS 60000
 #define QMP_CONNECT_TIMEOUT_MS 10000
@@ -50,7 +50,8 @@ in_list(const char *s, const char *const list[])
 	return 0;
 }
 
-void
+/* Defaults for an empty config: vcpus 1, 128 MiB, q35. */
+static void
 vm_config_init(struct vm_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -100,10 +101,75 @@ mac_valid(const char *m)
 	return (b[0] & 1) == 0;
 }
 
-int
+/* disks[i]: names, format, cache mode, path, not given twice. */
+static int
+disk_check(const struct vm_config *c, int i, char *err)
+{
+	const struct vm_disk *d = &c->disks[i];
+	int j;
+
+	if (!name_valid(d->pool, sizeof(d->pool) - 1))
+		return err_set(err, "disks[%d].pool: '%s' is not a valid pool "
+		    "name", i, d->pool);
+	if (!name_valid(d->volume, sizeof(d->volume) - 1))
+		return err_set(err, "disks[%d].volume: '%s' is not a valid "
+		    "volume name", i, d->volume);
+	if (!in_list(d->format, formats))
+		return err_set(err, "disks[%d].format: '%s' is not one of "
+		    "qcow2, raw", i, d->format);
+	if (!in_list(d->cache, cache_modes))
+		return err_set(err, "disks[%d].cache: '%s' is not one of none, "
+		    "directsync, writeback, writethrough, unsafe", i,
+		    d->cache);
+	if (!text_clean(d->path))
+		return err_set(err, "disks[%d].path: control characters are "
+		    "not allowed", i);
+	if (d->path[0] != '\0' && d->path[0] != '/' &&
+	    strncmp(d->path, "iscsi://", 8) != 0)
+		return err_set(err, "disks[%d].path: '%s' must be an absolute "
+		    "path or an iscsi:// URI", i, d->path);
+	for (j = 0; j < i; j++)
+		if (strcmp(c->disks[j].pool, d->pool) == 0 &&
+		    strcmp(c->disks[j].volume, d->volume) == 0)
+			return err_set(err, "disks[%d]: volume %s/%s is "
+			    "already disks[%d]", i, d->pool, d->volume, j);
+	return 0;
+}
+
+/* nics[i]: VLAN, MAC (not given twice), model. */
+static int
+nic_check(const struct vm_config *c, int i, char *err)
+{
+	const struct vm_nic *n = &c->nics[i];
+	int j;
+
+	if (!netcfg_vlan_valid(n->vlan))
+		return err_set(err, "nics[%d].vlan: %d is not in 0..4094", i,
+		    n->vlan);
+	if (n->mac[0] != '\0' && !mac_valid(n->mac))
+		return err_set(err, "nics[%d].mac: '%s' is not a unicast MAC "
+		    "like 52:54:00:12:34:56", i, n->mac);
+	if (n->model[0] != '\0' && !name_valid(n->model,
+	    sizeof(n->model) - 1))
+		return err_set(err, "nics[%d].model: invalid", i);
+	for (j = 0; j < i; j++)
+		if (n->mac[0] != '\0' &&
+		    strcasecmp(c->nics[j].mac, n->mac) == 0)
+			return err_set(err, "nics[%d].mac: %s is also "
+			    "nics[%d]'s", i, n->mac, j);
+	return 0;
+}
+
+/*
+ * Check a config: name, ranges, formats, cache modes, MACs, VLANs, paths
+ * without control characters, at least one boot source (kernel or a disk).
+ * Returns 0 or -1 with err naming the field ("disks[1].cache: 'fast' is
+ * not one of none, directsync, writeback, writethrough, unsafe").
+ */
+static int
 vm_config_check(const struct vm_config *c, char *err)
 {
-	int i, j;
+	int i;
 
 	if (!name_valid(c->name, VM_NAME_MAX))
 		return err_set(err, "name: '%s' must be 1 to %d characters of "
@@ -140,97 +206,152 @@ vm_config_check(const struct vm_config *c, char *err)
 	if (c->kernel[0] == '\0' && c->ndisks == 0)
 		return err_set(err, "kernel: a VM needs a kernel or a disk to "
 		    "boot from");
-	for (i = 0; i < c->ndisks; i++) {
-		const struct vm_disk *d = &c->disks[i];
-
-		if (!name_valid(d->pool, sizeof(d->pool) - 1))
-			return err_set(err, "disks[%d].pool: '%s' is not a "
-			    "valid pool name", i, d->pool);
-		if (!name_valid(d->volume, sizeof(d->volume) - 1))
-			return err_set(err, "disks[%d].volume: '%s' is not a "
-			    "valid volume name", i, d->volume);
-		if (!in_list(d->format, formats))
-			return err_set(err, "disks[%d].format: '%s' is not "
-			    "one of qcow2, raw", i, d->format);
-		if (!in_list(d->cache, cache_modes))
-			return err_set(err, "disks[%d].cache: '%s' is not one "
-			    "of none, directsync, writeback, writethrough, "
-			    "unsafe", i, d->cache);
-		if (!text_clean(d->path))
-			return err_set(err, "disks[%d].path: control "
-			    "characters are not allowed", i);
-		if (d->path[0] != '\0' && d->path[0] != '/' &&
-		    strncmp(d->path, "iscsi://", 8) != 0)
-			return err_set(err, "disks[%d].path: '%s' must be an "
-			    "absolute path or an iscsi:// URI", i, d->path);
-		for (j = 0; j < i; j++)
-			if (strcmp(c->disks[j].pool, d->pool) == 0 &&
-			    strcmp(c->disks[j].volume, d->volume) == 0)
-				return err_set(err, "disks[%d]: volume %s/%s "
-				    "is already disks[%d]", i, d->pool,
-				    d->volume, j);
-	}
-	for (i = 0; i < c->nnics; i++) {
-		const struct vm_nic *n = &c->nics[i];
-
-		if (!netcfg_vlan_valid(n->vlan))
-			return err_set(err, "nics[%d].vlan: %d is not in "
-			    "0..4094", i, n->vlan);
-		if (n->mac[0] != '\0' && !mac_valid(n->mac))
-			return err_set(err, "nics[%d].mac: '%s' is not a "
-			    "unicast MAC like 52:54:00:12:34:56", i, n->mac);
-		if (n->model[0] != '\0' && !name_valid(n->model,
-		    sizeof(n->model) - 1))
-			return err_set(err, "nics[%d].model: invalid", i);
-		for (j = 0; j < i; j++)
-			if (n->mac[0] != '\0' &&
-			    strcasecmp(c->nics[j].mac, n->mac) == 0)
-				return err_set(err, "nics[%d].mac: %s is also "
-				    "nics[%d]'s", i, n->mac, j);
-	}
+	for (i = 0; i < c->ndisks; i++)
+		if (disk_check(c, i, err) < 0)
+			return -1;
+	for (i = 0; i < c->nnics; i++)
+		if (nic_check(c, i, err) < 0)
+			return -1;
 	return 0;
 }
 
-/* Copy string member key of obj into buf (size len); too long is an
- * error.  field names the member for error bodies. */
+/* Where get_str and get_int read members, and where a failure goes:
+ * err prefixed by field (NULL: the member's key), and the field into bad
+ * (when not NULL). */
+struct jread {
+	const cJSON	*jr_obj;
+	const char	*jr_field;
+	char		*jr_bad;
+	size_t		 jr_bad_len;
+	char		*jr_err;
+};
+
 static int
-get_str(const cJSON *obj, const char *key, int flags, char *buf, size_t len,
-    const char *field, char *bad, size_t bad_len, char *err)
+jread_fail(const struct jread *r, const char *key)
+{
+	const char *field = r->jr_field ? r->jr_field : key;
+
+	if (r->jr_bad != NULL)
+		snprintf(r->jr_bad, r->jr_bad_len, "%s", field);
+	return err_prefix(r->jr_err, "%s", field);
+}
+
+/* Copy string member key into buf (size len); too long is an error. */
+static int
+get_str(const struct jread *r, const char *key, int flags, char *buf,
+    size_t len)
 {
 	const char *s = NULL;
 
-	if (json_get_string(obj, key, flags, &s, err) < 0)
-		goto fail;
+	if (json_get_string(r->jr_obj, key, flags, &s, r->jr_err) < 0)
+		return jread_fail(r, key);
 	if (s == NULL)
 		return 0;
 	if (strlen(s) >= len) {
-		err_set(err, "'%s' is longer than %zu characters", key,
+		err_set(r->jr_err, "'%s' is longer than %zu characters", key,
 		    len - 1);
-		goto fail;
+		return jread_fail(r, key);
 	}
 	memcpy(buf, s, strlen(s) + 1);
 	return 0;
-fail:
-	if (bad != NULL)
-		snprintf(bad, bad_len, "%s", field);
-	return err_prefix(err, "%s", field);
 }
 
 static int
-get_int(const cJSON *obj, const char *key, int flags, int *out,
-    const char *field, char *bad, size_t bad_len, char *err)
+get_int(const struct jread *r, const char *key, int flags, int *out)
 {
 	int64_t v = *out;
 
-	if (json_get_int(obj, key, flags, &v, err) < 0 || v < INT32_MIN ||
-	    v > INT32_MAX) {
-		if (bad != NULL)
-			snprintf(bad, bad_len, "%s", field);
+	if (json_get_int(r->jr_obj, key, flags, &v, r->jr_err) < 0 ||
+	    v < INT32_MIN || v > INT32_MAX) {
 		if (v < INT32_MIN || v > INT32_MAX)
-			err_set(err, "'%s' is out of range", key);
-		return err_prefix(err, "%s", field);
+			err_set(r->jr_err, "'%s' is out of range", key);
+		return jread_fail(r, key);
 	}
 	*out = (int)v;
+	return 0;
+}
+
+/* The "disks" array into c: 0 or -1 + err. */
+static int
+disks_from_json(const cJSON *obj, struct vm_config *c, char *err)
+{
+	static const char *const dkeys[] = { "pool", "volume", "format",
+		"cache", "readonly", "path", NULL };
+	const cJSON *arr = NULL, *it;
+	const char *badkey = NULL;
+	char field[64];
+	struct jread r = { NULL, field, NULL, 0, err };
+	struct vm_disk *d;
+	int i = 0;
+
+	if (json_get_array(obj, "disks", JSON_OPTIONAL, &arr, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, arr) {
+		snprintf(field, sizeof(field), "disks[%d]", i);
+		if (i == VM_MAX_DISKS)
+			return err_set(err, "%s: at most %d disks", field,
+			    VM_MAX_DISKS);
+		if (!cJSON_IsObject(it))
+			return err_set(err, "%s must be an object", field);
+		if (json_check_keys(it, dkeys, &badkey, err) < 0)
+			return err_prefix(err, "%s", field);
+		d = &c->disks[i];
+		snprintf(d->format, sizeof(d->format), "qcow2");
+		snprintf(d->cache, sizeof(d->cache), "none");
+		r.jr_obj = it;
+		if (get_str(&r, "pool", JSON_REQUIRED, d->pool,
+		    sizeof(d->pool)) < 0 ||
+		    get_str(&r, "volume", JSON_REQUIRED, d->volume,
+		    sizeof(d->volume)) < 0 ||
+		    get_str(&r, "format", JSON_OPTIONAL, d->format,
+		    sizeof(d->format)) < 0 ||
+		    get_str(&r, "cache", JSON_OPTIONAL, d->cache,
+		    sizeof(d->cache)) < 0 ||
+		    get_str(&r, "path", JSON_OPTIONAL, d->path,
+		    sizeof(d->path)) < 0 ||
+		    json_get_bool(it, "readonly", JSON_OPTIONAL, &d->readonly,
+		    err) < 0)
+			return -1;
+		i++;
+	}
+	c->ndisks = i;
+	return 0;
+}
+
+/* The "nics" array into c: 0 or -1 + err. */
+static int
+nics_from_json(const cJSON *obj, struct vm_config *c, char *err)
+{
+	static const char *const nkeys[] = { "vlan", "mac", "model", NULL };
+	const cJSON *arr = NULL, *it;
+	const char *badkey = NULL;
+	char field[64];
+	struct jread r = { NULL, field, NULL, 0, err };
+	struct vm_nic *n;
+	int i = 0;
+
+	if (json_get_array(obj, "nics", JSON_OPTIONAL, &arr, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, arr) {
+		snprintf(field, sizeof(field), "nics[%d]", i);
+		if (i == VM_MAX_NICS)
+			return err_set(err, "%s: at most %d NICs", field,
+			    VM_MAX_NICS);
+		if (!cJSON_IsObject(it))
+			return err_set(err, "%s must be an object", field);
+		if (json_check_keys(it, nkeys, &badkey, err) < 0)
+			return err_prefix(err, "%s", field);
+		n = &c->nics[i];
+		r.jr_obj = it;
+		if (get_int(&r, "vlan", JSON_OPTIONAL, &n->vlan) < 0 ||
+		    get_str(&r, "mac", JSON_OPTIONAL, n->mac,
+		    sizeof(n->mac)) < 0 ||
+		    get_str(&r, "model", JSON_OPTIONAL, n->model,
+		    sizeof(n->model)) < 0)
+			return -1;
+		i++;
+	}
+	c->nnics = i;
 	return 0;
 }
 
@@ -241,13 +362,9 @@ vm_config_from_json(const cJSON *obj, struct vm_config *c, char *bad,
 	static const char *const top[] = { "name", "vcpus", "memory_mib",
 		"machine", "cpu", "kernel", "initrd", "cmdline", "disks",
 		"nics", NULL };
-	static const char *const dkeys[] = { "pool", "volume", "format",
-		"cache", "readonly", "path", NULL };
-	static const char *const nkeys[] = { "vlan", "mac", "model", NULL };
-	const cJSON *arr = NULL, *it;
+	struct jread r = { obj, NULL, bad, bad_len, err };
 	const char *badkey = NULL;
-	char field[64];
-	int i;
+	size_t k;
 
 	vm_config_init(c);
 	if (bad != NULL && bad_len > 0)
@@ -259,114 +376,37 @@ vm_config_from_json(const cJSON *obj, struct vm_config *c, char *bad,
 			snprintf(bad, bad_len, "%s", badkey ? badkey : "");
 		return -1;
 	}
-	if (get_str(obj, "name", JSON_REQUIRED, c->name, sizeof(c->name),
-	    "name", bad, bad_len, err) < 0 ||
-	    get_int(obj, "vcpus", JSON_OPTIONAL, &c->vcpus, "vcpus", bad,
-	    bad_len, err) < 0 ||
-	    get_int(obj, "memory_mib", JSON_OPTIONAL, &c->memory_mib,
-	    "memory_mib", bad, bad_len, err) < 0 ||
-	    get_str(obj, "machine", JSON_OPTIONAL, c->machine,
-	    sizeof(c->machine), "machine", bad, bad_len, err) < 0 ||
-	    get_str(obj, "cpu", JSON_OPTIONAL, c->cpu, sizeof(c->cpu), "cpu",
-	    bad, bad_len, err) < 0 ||
-	    get_str(obj, "kernel", JSON_OPTIONAL, c->kernel, sizeof(c->kernel),
-	    "kernel", bad, bad_len, err) < 0 ||
-	    get_str(obj, "initrd", JSON_OPTIONAL, c->initrd, sizeof(c->initrd),
-	    "initrd", bad, bad_len, err) < 0 ||
-	    get_str(obj, "cmdline", JSON_OPTIONAL, c->cmdline,
-	    sizeof(c->cmdline), "cmdline", bad, bad_len, err) < 0)
+	if (get_str(&r, "name", JSON_REQUIRED, c->name, sizeof(c->name)) < 0 ||
+	    get_int(&r, "vcpus", JSON_OPTIONAL, &c->vcpus) < 0 ||
+	    get_int(&r, "memory_mib", JSON_OPTIONAL, &c->memory_mib) < 0 ||
+	    get_str(&r, "machine", JSON_OPTIONAL, c->machine,
+	    sizeof(c->machine)) < 0 ||
+	    get_str(&r, "cpu", JSON_OPTIONAL, c->cpu, sizeof(c->cpu)) < 0 ||
+	    get_str(&r, "kernel", JSON_OPTIONAL, c->kernel,
+	    sizeof(c->kernel)) < 0 ||
+	    get_str(&r, "initrd", JSON_OPTIONAL, c->initrd,
+	    sizeof(c->initrd)) < 0 ||
+	    get_str(&r, "cmdline", JSON_OPTIONAL, c->cmdline,
+	    sizeof(c->cmdline)) < 0)
 		return -1;
-
-	if (json_get_array(obj, "disks", JSON_OPTIONAL, &arr, err) < 0)
-		goto bad_disks;
-	i = 0;
-	cJSON_ArrayForEach(it, arr) {
-		struct vm_disk *d;
-
-		snprintf(field, sizeof(field), "disks[%d]", i);
-		if (i == VM_MAX_DISKS) {
-			err_set(err, "%s: at most %d disks", field,
-			    VM_MAX_DISKS);
-			goto bad_disks;
-		}
-		if (!cJSON_IsObject(it)) {
-			err_set(err, "%s must be an object", field);
-			goto bad_disks;
-		}
-		if (json_check_keys(it, dkeys, &badkey, err) < 0) {
-			err_prefix(err, "%s", field);
-			goto bad_disks;
-		}
-		d = &c->disks[i];
-		snprintf(d->format, sizeof(d->format), "qcow2");
-		snprintf(d->cache, sizeof(d->cache), "none");
-		if (get_str(it, "pool", JSON_REQUIRED, d->pool,
-		    sizeof(d->pool), field, NULL, 0, err) < 0 ||
-		    get_str(it, "volume", JSON_REQUIRED, d->volume,
-		    sizeof(d->volume), field, NULL, 0, err) < 0 ||
-		    get_str(it, "format", JSON_OPTIONAL, d->format,
-		    sizeof(d->format), field, NULL, 0, err) < 0 ||
-		    get_str(it, "cache", JSON_OPTIONAL, d->cache,
-		    sizeof(d->cache), field, NULL, 0, err) < 0 ||
-		    get_str(it, "path", JSON_OPTIONAL, d->path,
-		    sizeof(d->path), field, NULL, 0, err) < 0 ||
-		    json_get_bool(it, "readonly", JSON_OPTIONAL, &d->readonly,
-		    err) < 0)
-			goto bad_disks;
-		i++;
+	if (disks_from_json(obj, c, err) < 0) {
+		if (bad != NULL)
+			snprintf(bad, bad_len, "disks");
+		return -1;
 	}
-	c->ndisks = i;
-
-	arr = NULL;
-	if (json_get_array(obj, "nics", JSON_OPTIONAL, &arr, err) < 0)
-		goto bad_nics;
-	i = 0;
-	cJSON_ArrayForEach(it, arr) {
-		struct vm_nic *n;
-
-		snprintf(field, sizeof(field), "nics[%d]", i);
-		if (i == VM_MAX_NICS) {
-			err_set(err, "%s: at most %d NICs", field,
-			    VM_MAX_NICS);
-			goto bad_nics;
-		}
-		if (!cJSON_IsObject(it)) {
-			err_set(err, "%s must be an object", field);
-			goto bad_nics;
-		}
-		if (json_check_keys(it, nkeys, &badkey, err) < 0) {
-			err_prefix(err, "%s", field);
-			goto bad_nics;
-		}
-		n = &c->nics[i];
-		if (get_int(it, "vlan", JSON_OPTIONAL, &n->vlan, field, NULL,
-		    0, err) < 0 ||
-		    get_str(it, "mac", JSON_OPTIONAL, n->mac, sizeof(n->mac),
-		    field, NULL, 0, err) < 0 ||
-		    get_str(it, "model", JSON_OPTIONAL, n->model,
-		    sizeof(n->model), field, NULL, 0, err) < 0)
-			goto bad_nics;
-		i++;
+	if (nics_from_json(obj, c, err) < 0) {
+		if (bad != NULL)
+			snprintf(bad, bad_len, "nics");
+		return -1;
 	}
-	c->nnics = i;
-
 	if (vm_config_check(c, err) < 0) {
 		if (bad != NULL) {
-			size_t k = strcspn(err, ":[");
-
+			k = strcspn(err, ":[");
 			snprintf(bad, bad_len, "%.*s", (int)k, err);
 		}
 		return -1;
 	}
 	return 0;
-bad_disks:
-	if (bad != NULL)
-		snprintf(bad, bad_len, "disks");
-	return -1;
-bad_nics:
-	if (bad != NULL)
-		snprintf(bad, bad_len, "nics");
-	return -1;
 }
 
 cJSON *
@@ -534,17 +574,13 @@ run_paths(const struct vm_host *h, const char *name, char *dir, char *qmp,
 		    h->run_base, name);
 }
 
-int
-vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
-    char ***argv_out, char *err)
+/* What QEMU cannot take: a config that does not check, a relative or
+ * too long run_base, a disk without a resolved path.  0 or -1 + err. */
+static int
+argv_check(const struct vm_host *h, const struct vm_config *c, char *err)
 {
-	struct argv_buf a = { 0 };
-	char qmp[VM_PATH_MAX], pid[VM_PATH_MAX], serial[VM_PATH_MAX];
-	char e1[2 * VM_PATH_MAX + 8], tap[IFNAMSIZ], mac[18];
-	const char *accel;
-	int i, mmio;
+	int i;
 
-	*argv_out = NULL;
 	if (vm_config_check(c, err) < 0)
 		return -1;
 	if (h->run_base[0] != '/')
@@ -558,84 +594,111 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 			return err_set(err, "disks[%d]: volume %s/%s has no "
 			    "resolved path", i, c->disks[i].pool,
 			    c->disks[i].volume);
-	run_paths(h, c->name, NULL, qmp, pid, serial);
-	mmio = strcmp(c->machine, "microvm") == 0;
+	return 0;
+}
+
+/* QEMU, the machine, CPUs and memory. */
+static void
+argv_machine(struct argv_buf *a, const struct vm_host *h,
+    const struct vm_config *c, int mmio)
+{
 	/* The host's decision (common/accel.h); QEMU's own fallback only
 	 * when nobody decided. */
-	accel = h->accel[0] ? h->accel : "kvm:tcg";
+	const char *accel = h->accel[0] ? h->accel : "kvm:tcg";
 
-	av_add(&a, "%s", h->qemu[0] ? h->qemu : "qemu-system-x86_64");
-	av_add(&a, "-name");
-	av_add(&a, "guest=%s,debug-threads=on", c->name);
-	av_add(&a, "-machine");
+	av_add(a, "%s", h->qemu[0] ? h->qemu : "qemu-system-x86_64");
+	av_add(a, "-name");
+	av_add(a, "guest=%s,debug-threads=on", c->name);
+	av_add(a, "-machine");
 	/*
 	 * Only the devices a guest here uses: no AHCI or SMBus controller on
 	 * q35 (disks are virtio), no SMM, no kvmvapic (a TPR-patching ROM
 	 * for old 32-bit Windows under KVM).  Each device is state the
-	 * target of a live migration loads while the guest stands still:
-	 * 11-12 ms of device state became 8-10 (docs/vm.md "Fewer devices").
+	 * target of a live migration loads while the guest stands still, so
+	 * fewer devices make a shorter stop (docs/vm.md "Fewer devices").
 	 */
 	if (mmio)
-		av_add(&a, "microvm,accel=%s,pit=off,pic=off,rtc=on", accel);
+		av_add(a, "microvm,accel=%s,pit=off,pic=off,rtc=on", accel);
 	else if (strcmp(c->machine, "q35") == 0)
-		av_add(&a, "q35,accel=%s,sata=off,smbus=off,smm=off", accel);
+		av_add(a, "q35,accel=%s,sata=off,smbus=off,smm=off", accel);
 	else
-		av_add(&a, "%s,accel=%s,smm=off", c->machine, accel);
+		av_add(a, "%s,accel=%s,smm=off", c->machine, accel);
 	if (!mmio) {
-		av_add(&a, "-global");
-		av_add(&a, "apic-common.vapic=off");
+		av_add(a, "-global");
+		av_add(a, "apic-common.vapic=off");
 	}
 	if (c->cpu[0]) {
-		av_add(&a, "-cpu");
-		av_add(&a, "%s", c->cpu);
+		av_add(a, "-cpu");
+		av_add(a, "%s", c->cpu);
 	}
-	av_add(&a, "-smp");
-	av_add(&a, "%d", c->vcpus);
-	av_add(&a, "-m");
-	av_add(&a, "%lldM", (long long)c->memory_mib);
-	av_add(&a, "-nodefaults");
-	av_add(&a, "-no-user-config");
-	av_add(&a, "-display");
-	av_add(&a, "none");
+	av_add(a, "-smp");
+	av_add(a, "%d", c->vcpus);
+	av_add(a, "-m");
+	av_add(a, "%lldM", (long long)c->memory_mib);
+	av_add(a, "-nodefaults");
+	av_add(a, "-no-user-config");
+	av_add(a, "-display");
+	av_add(a, "none");
+}
+
+/* QMP socket, serial log, pid file (run_paths), and the kernel when the
+ * VM boots one. */
+static void
+argv_files(struct argv_buf *a, const struct vm_host *h,
+    const struct vm_config *c)
+{
+	char qmp[VM_PATH_MAX], pid[VM_PATH_MAX], serial[VM_PATH_MAX];
+	char e1[2 * VM_PATH_MAX + 8];
+
+	run_paths(h, c->name, NULL, qmp, pid, serial);
 	opt_escape(qmp, e1, sizeof(e1));
-	av_add(&a, "-qmp");
-	av_add(&a, "unix:%s,server=on,wait=off", e1);
+	av_add(a, "-qmp");
+	av_add(a, "unix:%s,server=on,wait=off", e1);
 	opt_escape(serial, e1, sizeof(e1));
-	av_add(&a, "-chardev");
-	av_add(&a, "file,id=serial0,path=%s", e1);
-	av_add(&a, "-serial");
-	av_add(&a, "chardev:serial0");
-	av_add(&a, "-pidfile");
-	av_add(&a, "%s", pid);
-	av_add(&a, "-daemonize");
+	av_add(a, "-chardev");
+	av_add(a, "file,id=serial0,path=%s", e1);
+	av_add(a, "-serial");
+	av_add(a, "chardev:serial0");
+	av_add(a, "-pidfile");
+	av_add(a, "%s", pid);
+	av_add(a, "-daemonize");
 	if (c->kernel[0]) {
-		av_add(&a, "-kernel");
-		av_add(&a, "%s", c->kernel);
+		av_add(a, "-kernel");
+		av_add(a, "%s", c->kernel);
 		if (c->initrd[0]) {
-			av_add(&a, "-initrd");
-			av_add(&a, "%s", c->initrd);
+			av_add(a, "-initrd");
+			av_add(a, "%s", c->initrd);
 		}
 		if (c->cmdline[0]) {
-			av_add(&a, "-append");
-			av_add(&a, "%s", c->cmdline);
+			av_add(a, "-append");
+			av_add(a, "%s", c->cmdline);
 		}
 	}
-	for (i = 0; i < c->ndisks; i++) {
-		const struct vm_disk *d = &c->disks[i];
+}
 
+/* Disks and NICs, virtio (-device on microvm, -pci otherwise). */
+static void
+argv_devices(struct argv_buf *a, const struct vm_config *c, int mmio)
+{
+	char e1[2 * VM_PATH_MAX + 8], tap[IFNAMSIZ], mac[18];
+	const struct vm_disk *d;
+	const struct vm_nic *n;
+	int i;
+
+	for (i = 0; i < c->ndisks; i++) {
+		d = &c->disks[i];
 		opt_escape(d->path, e1, sizeof(e1));
-		av_add(&a, "-drive");
-		av_add(&a, "file=%s,format=%s,if=none,id=disk%d,cache=%s%s",
+		av_add(a, "-drive");
+		av_add(a, "file=%s,format=%s,if=none,id=disk%d,cache=%s%s",
 		    e1, d->format, i, d->cache, d->readonly ? ",readonly=on" :
 		    "");
-		av_add(&a, "-device");
-		av_add(&a, "%s,drive=disk%d,id=vd%d%s",
+		av_add(a, "-device");
+		av_add(a, "%s,drive=disk%d,id=vd%d%s",
 		    mmio ? "virtio-blk-device" : "virtio-blk-pci", i, i,
 		    (c->kernel[0] == '\0' && i == 0) ? ",bootindex=1" : "");
 	}
 	for (i = 0; i < c->nnics; i++) {
-		const struct vm_nic *n = &c->nics[i];
-
+		n = &c->nics[i];
 		vm_tap_name(c->name, i, tap, sizeof(tap));
 		if (n->mac[0])
 			snprintf(mac, sizeof(mac), "%s", n->mac);
@@ -645,16 +708,31 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 		 * with TCP/UDP checksums left unfinished (offload), and OVS's
 		 * userspace datapath forwards them as they are: receivers
 		 * drop them (docs/lab.md "vnet_hdr"). */
-		av_add(&a, "-netdev");
-		av_add(&a, "tap,id=net%d,ifname=%s,script=no,downscript=no,"
+		av_add(a, "-netdev");
+		av_add(a, "tap,id=net%d,ifname=%s,script=no,downscript=no,"
 		    "vnet_hdr=off", i, tap);
-		av_add(&a, "-device");
+		av_add(a, "-device");
 		/* romfile= empty: no PXE option ROM (none needed, and it
 		 * would have to exist alike on every migration target). */
-		av_add(&a, "%s,netdev=net%d,id=nic%d,mac=%s%s",
+		av_add(a, "%s,netdev=net%d,id=nic%d,mac=%s%s",
 		    n->model[0] ? n->model : (mmio ? "virtio-net-device" :
 		    "virtio-net-pci"), i, i, mac, mmio ? "" : ",romfile=");
 	}
+}
+
+int
+vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
+    char ***argv_out, char *err)
+{
+	struct argv_buf a = { 0 };
+	int mmio = strcmp(c->machine, "microvm") == 0;
+
+	*argv_out = NULL;
+	if (argv_check(h, c, err) < 0)
+		return -1;
+	argv_machine(&a, h, c, mmio);
+	argv_files(&a, h, c);
+	argv_devices(&a, c, mmio);
 	if (flags & VM_START_PAUSED)
 		av_add(&a, "-S");
 	if (flags & VM_START_INCOMING) {
@@ -865,17 +943,107 @@ wait_gone(pid_t pid, long timeout_ms)
 	}
 }
 
+/* Connect (or reconnect) p->qmp. */
+static int
+vm_qmp(struct vm_proc *p, char *err)
+{
+	if (p->qmp != NULL)
+		return 0;
+	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
+	return p->qmp != NULL ? 0 : err_prefix(err, "VM %s", p->name);
+}
+
+/*
+ * Ask QEMU which accelerator it runs on (QMP query-kvm) into p->accel:
+ * "kvm" or "tcg".  0 or -1 with err.
+ */
+static int
+vm_query_accel(struct vm_proc *p, char *err)
+{
+	int on = 0;
+
+	if (vm_qmp(p, err) < 0 || qmp_query_kvm(p->qmp, &on,
+	    QMP_CMD_TIMEOUT_MS, err) < 0)
+		return -1;
+	snprintf(p->accel, sizeof(p->accel), "%s", on ? "kvm" : "tcg");
+	return 0;
+}
+
+/* The VM's taps on the host bridge, in their VLANs; *ntaps counts the
+ * ones made (also on failure, for taps_del).  0 or -1 + err. */
+static int
+taps_add(const struct vm_host *h, const struct vm_config *c, int *ntaps,
+    char *err)
+{
+	struct netcfg_ovs ovs;
+	char tap[IFNAMSIZ];
+	int i;
+
+	ovs_of(h, &ovs);
+	for (i = 0; i < c->nnics; i++) {
+		vm_tap_name(c->name, i, tap, sizeof(tap));
+		if (netcfg_tap_add(&ovs, tap, c->nics[i].vlan, err) < 0)
+			return err_prefix(err, "VM %s: nics[%d]", c->name, i);
+		(*ntaps)++;
+	}
+	return 0;
+}
+
+/* Remove the VM's first n taps (best effort). */
+static void
+taps_del(const struct vm_host *h, const struct vm_config *c, int n)
+{
+	struct netcfg_ovs ovs;
+	char tap[IFNAMSIZ], err[ERR_LEN];
+	int i;
+
+	ovs_of(h, &ovs);
+	for (i = 0; i < n; i++) {
+		vm_tap_name(c->name, i, tap, sizeof(tap));
+		(void)netcfg_tap_del(&ovs, tap, err);
+	}
+}
+
+/* Run QEMU (it daemonizes), find its pid and connect QMP.  On failure
+ * err says why, with QEMU's last words from its log. */
+static int
+qemu_launch(const struct vm_config *c, char **argv, const char *pidpath,
+    struct vm_proc *p, char *err)
+{
+	struct proc_opts po;
+	char logpath[VM_PATH_MAX + 16], line[256], e2[ERR_LEN];
+
+	snprintf(logpath, sizeof(logpath), "%s/qemu.log", p->dir);
+	unlink(logpath);
+	memset(&po, 0, sizeof(po));
+	po.stdin_null = 1;
+	po.stdout_file = logpath;
+	po.stderr_file = logpath;
+	if (proc_run((const char *const *)argv, &po, QEMU_START_TIMEOUT_MS,
+	    NULL, e2) < 0) {
+		last_lines(logpath, 2, line, sizeof(line));
+		return err_set(err, "VM %s: QEMU did not start: %s", c->name,
+		    line[0] ? line : e2);
+	}
+	p->pid = read_pidfile(pidpath);
+	if (p->pid <= 0 || !pid_running(p->pid)) {
+		last_lines(logpath, 2, line, sizeof(line));
+		return err_set(err, "VM %s: QEMU exited right after "
+		    "starting%s%s", c->name, line[0] ? ": " : "", line);
+	}
+	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
+	if (p->qmp == NULL || vm_query_accel(p, err) < 0)
+		return err_prefix(err, "VM %s", c->name);
+	return 0;
+}
+
 int
 vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
     struct vm_proc *p, char *err)
 {
-	struct netcfg_ovs ovs;
-	struct proc_opts po;
-	char **argv = NULL, logpath[VM_PATH_MAX + 16], line[256];
-	char pidpath[VM_PATH_MAX], jpath[VM_PATH_MAX + 16];
-	char tap[IFNAMSIZ], e2[ERR_LEN];
+	char **argv = NULL, pidpath[VM_PATH_MAX], jpath[VM_PATH_MAX + 16];
 	cJSON *doc = NULL;
-	int i, ntaps = 0, made_dir = 0;
+	int ntaps = 0;
 	pid_t old;
 
 	memset(p, 0, sizeof(*p));
@@ -894,27 +1062,18 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	}
 	if (mkdir_p(p->dir, 0750, err) < 0)
 		goto fail_nodir;
-	made_dir = 1;
 	snprintf(jpath, sizeof(jpath), "%s/vm.json", p->dir);
 	unlink(pidpath);
 	unlink(p->qmp_path);
-
-	ovs_of(h, &ovs);
-	for (i = 0; i < c->nnics; i++) {
-		vm_tap_name(c->name, i, tap, sizeof(tap));
-		if (netcfg_tap_add(&ovs, tap, c->nics[i].vlan, err) < 0) {
-			err_prefix(err, "VM %s: nics[%d]", c->name, i);
-			goto fail;
-		}
-		ntaps++;
-	}
 	/* A migration target's taps are up from the start (as made):
 	 * QEMU's own announce (RARP) at the end of the incoming migration
 	 * moves the VM's MAC in the switches before the guest resumes, and
 	 * requests arriving meanwhile wait in the tap and are answered at
-	 * once.  (They were kept down until RESUME while the TCG corruption
-	 * was blamed on early frames; its cause was QEMU's dirty tracking,
-	 * see -m above.  Measured: docs/vm.md.) */
+	 * once.  Holding them down until RESUME would not protect a TCG
+	 * guest: its corruption comes from QEMU's dirty tracking, not from
+	 * early frames (see -m in argv_machine, docs/vm.md). */
+	if (taps_add(h, c, &ntaps, err) < 0)
+		goto fail;
 	doc = vm_config_to_json(c);
 	if (doc == NULL || json_write_file(jpath, doc, err) < 0) {
 		if (doc == NULL)
@@ -922,32 +1081,8 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 		err_prefix(err, "VM %s", c->name);
 		goto fail;
 	}
-
-	snprintf(logpath, sizeof(logpath), "%s/qemu.log", p->dir);
-	unlink(logpath);
-	memset(&po, 0, sizeof(po));
-	po.stdin_null = 1;
-	po.stdout_file = logpath;
-	po.stderr_file = logpath;
-	if (proc_run((const char *const *)argv, &po, QEMU_START_TIMEOUT_MS,
-	    NULL, e2) < 0) {
-		last_lines(logpath, 2, line, sizeof(line));
-		err_set(err, "VM %s: QEMU did not start: %s", c->name,
-		    line[0] ? line : e2);
+	if (qemu_launch(c, argv, pidpath, p, err) < 0)
 		goto fail;
-	}
-	p->pid = read_pidfile(pidpath);
-	if (p->pid <= 0 || !pid_running(p->pid)) {
-		last_lines(logpath, 2, line, sizeof(line));
-		err_set(err, "VM %s: QEMU exited right after starting%s%s",
-		    c->name, line[0] ? ": " : "", line);
-		goto fail;
-	}
-	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
-	if (p->qmp == NULL || vm_query_accel(p, err) < 0) {
-		err_prefix(err, "VM %s", c->name);
-		goto fail;
-	}
 	cJSON_Delete(doc);
 	vm_argv_free(argv);
 	return 0;
@@ -957,29 +1092,15 @@ fail:
 		proc_kill(p->pid, SIGKILL);
 		wait_gone(p->pid, 5000);
 	}
-	for (i = 0; i < ntaps; i++) {
-		vm_tap_name(c->name, i, tap, sizeof(tap));
-		(void)netcfg_tap_del(&ovs, tap, e2);
-	}
-	if (made_dir) {
-		unlink(jpath);
-		unlink(pidpath);
-		unlink(p->qmp_path);
-	}
+	taps_del(h, c, ntaps);
+	unlink(jpath);
+	unlink(pidpath);
+	unlink(p->qmp_path);
 fail_nodir:
 	cJSON_Delete(doc);
 	vm_argv_free(argv);
 	p->pid = -1;
 	return -1;
-}
-
-int
-vm_qmp(struct vm_proc *p, char *err)
-{
-	if (p->qmp != NULL)
-		return 0;
-	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
-	return p->qmp != NULL ? 0 : err_prefix(err, "VM %s", p->name);
 }
 
 int
@@ -1003,18 +1124,6 @@ vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
 	if (vm_qmp(p, err) < 0 || vm_query_accel(p, err) < 0)
 		return -1;
 	return 1;
-}
-
-int
-vm_query_accel(struct vm_proc *p, char *err)
-{
-	int on = 0;
-
-	if (vm_qmp(p, err) < 0 || qmp_query_kvm(p->qmp, &on,
-	    QMP_CMD_TIMEOUT_MS, err) < 0)
-		return -1;
-	snprintf(p->accel, sizeof(p->accel), "%s", on ? "kvm" : "tcg");
-	return 0;
 }
 
 void

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 #include <cjson/cJSON.h>
 
-#include "qmp.h"
+#include "platform/qmp.h"
 
 #define VM_NAME_MAX	48	/* [A-Za-z0-9_.-], starts with alnum */
 #define VM_MAX_DISKS	8
@@ -90,15 +90,6 @@ struct vm_proc {
 				 * (see docs/vm.md, migration and traffic) */
 #define VM_START_PAUSED   0x2	/* -S: do not run the vCPUs yet */
 
-/* Defaults for an empty config: vcpus 1, 128 MiB, q35. */
-void vm_config_init(struct vm_config *c);
-/*
- * Check a config: name, ranges, formats, cache modes, MACs, VLANs, paths
- * without control characters, at least one boot source (kernel or a disk).
- * Returns 0 or -1 with err naming the field ("disks[1].cache: 'fast' is
- * not one of none, directsync, writeback, writethrough, unsafe").
- */
-int vm_config_check(const struct vm_config *c, char *err);
 /*
  * Strict JSON form: {"name":S, "vcpus":N, "memory_mib":N, "machine":S,
  * "cpu":S, "kernel":S, "initrd":S, "cmdline":S, "disks":[{"pool":S,
@@ -143,8 +134,6 @@ int vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
  */
 int vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
     char *err);
-/* Connect (or reconnect) p->qmp. */
-int vm_qmp(struct vm_proc *p, char *err);
 /*
  * QEMU's run state via query-status ("running", "paused", "inmigrate",
  * "postmigrate", "shutdown", ...) into buf; "stopped" when the process is
@@ -166,11 +155,6 @@ int vm_cleanup(const struct vm_host *h, const char *name, char *err);
  */
 void vm_exit_reason(const struct vm_host *h, const char *name, char *buf,
     size_t len);
-/*
- * Ask QEMU which accelerator it runs on (QMP query-kvm) into p->accel:
- * "kvm" or "tcg".  0 or -1 with err.
- */
-int vm_query_accel(struct vm_proc *p, char *err);
 /* Set the administrative state of VM name's taps (nnics of them) up or
  * down (taps are made up; a migration target's too, docs/vm.md). */
 int vm_links_set(const char *name, int nnics, int up, char *err);

@@ -1,63 +1,39 @@
 /*
- * vmops.c - VM records, locks, the operation queue and the node-local
- * runner (see vmops.h).
+ * vmops.c - VM records, locks, the operation queue, the API side and the
+ * node's supervisor thread (see vmops.h).
  *
- * Threads: API threads check, lock and queue; the runner thread adopts
- * local QEMUs, claims queued operations and starts them as tasks, and
- * notices QEMUs that died; task threads do the work through vm.h and
- * migrate.h.  v_mu guards the slot table; a slot marked busy belongs to
- * the task working on that VM (the etcd lock makes that one at a time).
+ * Threads: API threads check, lock and queue; the supervisor thread
+ * adopts local QEMUs, claims queued operations and starts them as tasks
+ * (vmtask.c holds their bodies), and notices QEMUs that died; task
+ * threads do the work through vm.h and migrate.h.  v_mu guards the slot
+ * table; a slot marked busy belongs to the task working on that VM (the
+ * etcd lock makes that one at a time).
  */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <gnutls/crypto.h>
 
 #include "clock.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "platform/bond.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/keys.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
 #include "platform/pool.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
+#include "platform/vmops_priv.h"
 
-#define VMS_PREFIX	"/hvd/vms/"
-#define STATE_PREFIX	"/hvd/vmstate/"
-#define LOCK_PREFIX	"/hvd/locks/vms/"
-#define QUEUE_PREFIX	"/hvd/queue/"
-#define MAX_SLOTS	128
 #define TASK_KEEP	500	/* ended tasks kept per node */
 
-struct vm_slot {
-	int		s_used;
-	int		s_busy;		/* a task works on it */
-	struct vm_proc	s_proc;
-};
+/* A disk's path comes from pool_resolve. */
+_Static_assert(VM_PATH_MAX >= POOL_PATH_MAX, "a disk path holds a pool path");
 
-struct vmops {
-	const struct hvd_config	*v_cf;
-	struct cluster		*v_cl;
-	struct etcd		*v_etcd;
-	struct vm_host		 v_host;
-	pthread_t		 v_th;
-	int			 v_started;
-	pthread_mutex_t		 v_mu;
-	int			 v_stop;
-	int			 v_adopted;
-	pthread_mutex_t		 v_hook_mu;	/* held while the hook runs */
-	vmops_start_hook	 v_hook;	/* under v_hook_mu */
-	void			*v_hook_arg;
-	struct vm_slot		 v_slots[MAX_SLOTS];
-};
 
 /* Also waits for a hook call in progress: after vmops_set_start_hook(v,
  * NULL, NULL) the old arg is no longer used. */
@@ -71,8 +47,8 @@ vmops_set_start_hook(struct vmops *v, vmops_start_hook fn, void *arg)
 }
 
 /* The start hook, if any (starts are rare: one at a time is fine). */
-static int
-start_hook(struct vmops *v, const char *vm, char *err)
+int
+vmops_call_start_hook(struct vmops *v, const char *vm, char *err)
 {
 	int rc = 0;
 
@@ -83,28 +59,6 @@ start_hook(struct vmops *v, const char *vm, char *err)
 	return rc;
 }
 
-/* One queued operation, handed to its task. */
-struct vm_op {
-	struct vmops	*o_v;
-	char		 o_id[TASK_ID_LEN];
-	char		 o_op[24];
-	char		 o_vm[VM_NAME_MAX + 1];
-	char		 o_target[HVD_NAME_MAX];
-	char		 o_parent[TASK_ID_LEN];
-	char		 o_lock[128];	/* lock key to release at the end */
-	int		 o_port;
-	long		 o_timeout_s;
-	cJSON		*o_params;	/* migration parameters or NULL */
-};
-
-static void
-op_free(void *p)
-{
-	struct vm_op *o = p;
-
-	cJSON_Delete(o->o_params);
-	free(o);
-}
 
 /* --- slots --- */
 
@@ -122,8 +76,8 @@ slot_find(struct vmops *v, const char *name)
 
 /* Take the slot of name for a task (busy), or a free one when absent
  * and create is set.  NULL when none. */
-static struct vm_slot *
-slot_take(struct vmops *v, const char *name, int create)
+struct vm_slot *
+vmops_slot_take(struct vmops *v, const char *name, int create)
 {
 	struct vm_slot *s;
 	int i;
@@ -146,8 +100,8 @@ slot_take(struct vmops *v, const char *name, int create)
 }
 
 /* Give the slot back; keep says whether it holds a running VM. */
-static void
-slot_give(struct vmops *v, struct vm_slot *s, int keep)
+void
+vmops_slot_give(struct vmops *v, struct vm_slot *s, int keep)
 {
 	pthread_mutex_lock(&v->v_mu);
 	s->s_busy = 0;
@@ -187,16 +141,16 @@ put_json(struct etcd *e, const char *key, const cJSON *o, char *err)
 }
 
 /* Read /hvd/vms/NAME: 1 (*rec, *rev set), 0 absent, -1. */
-static int
-rec_get(struct vmops *v, const char *name, cJSON **rec, int64_t *rev,
-    char *err)
+int
+vmops_rec_get(struct vmops *v, const char *name, cJSON **rec,
+    int64_t *rev, char *err)
 {
 	char key[128];
 	struct etcd_kv kv;
 	int rc;
 
 	*rec = NULL;
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) != 1)
 		return rc;
 	if (rev)
@@ -211,8 +165,8 @@ rec_get(struct vmops *v, const char *name, cJSON **rec, int64_t *rev,
 	return rc;
 }
 
-static const char *
-rec_node(const cJSON *rec)
+const char *
+vmops_rec_node(const cJSON *rec)
 {
 	const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "node");
 
@@ -223,8 +177,8 @@ rec_node(const cJSON *rec)
  * /hvd/vmstate/NAME: state, node, since; when running (p set) QEMU's pid
  * and accelerator; when QEMU ended by itself, why (its last words).
  */
-static void
-state_put(struct vmops *v, const char *name, const char *state,
+void
+vmops_state_put(struct vmops *v, const char *name, const char *state,
     const struct vm_proc *p, const char *why)
 {
 	char key[128], ts[32], err[ERR_LEN];
@@ -240,7 +194,7 @@ state_put(struct vmops *v, const char *name, const char *state,
 	if (why != NULL && why[0] != '\0')
 		cJSON_AddStringToObject(o, "exit", why);
 	cJSON_AddStringToObject(o, "since", ts);
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	if (put_json(v->v_etcd, key, o, err) != 0)
 		log_warnx("vm %s: state: %s", name, err);
 	cJSON_Delete(o);
@@ -260,7 +214,7 @@ state_get(struct vmops *v, const char *name, char *buf, size_t len,
 
 	if (doc)
 		*doc = NULL;
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	if ((rc = etcd_get(v->v_etcd, key, &kv, err)) < 0)
 		return -1;
 	if (rc == 0) {
@@ -287,7 +241,7 @@ lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
 	struct etcd_kv kv;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
 	snprintf(val, sizeof(val), "{\"task\":\"%s\",\"node\":\"%s\"}", id,
 	    v->v_cf->cf_node);
 	if ((rc = etcd_create(v->v_etcd, key, val, 0, err)) != 0)
@@ -307,8 +261,8 @@ lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
 }
 
 /* Delete lock key if task id still holds it. */
-static void
-unlock_key(struct vmops *v, const char *key, const char *id)
+void
+vmops_unlock_key(struct vmops *v, const char *key, const char *id)
 {
 	struct etcd_kv kv;
 	cJSON *o;
@@ -324,18 +278,18 @@ unlock_key(struct vmops *v, const char *key, const char *id)
 	etcd_kv_clear(&kv);
 }
 
-static void
-unlock_vm(struct vmops *v, const char *name, const char *id)
+void
+vmops_unlock_vm(struct vmops *v, const char *name, const char *id)
 {
 	char key[128];
 
-	snprintf(key, sizeof(key), "%s%s", LOCK_PREFIX, name);
-	unlock_key(v, key, id);
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
+	vmops_unlock_key(v, key, id);
 }
 
 /* Parse and check a stored config. */
-static int
-rec_config(const cJSON *rec, struct vm_config *c, char *err)
+int
+vmops_rec_config(const cJSON *rec, struct vm_config *c, char *err)
 {
 	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(rec, "config");
 	char bad[64];
@@ -346,48 +300,48 @@ rec_config(const cJSON *rec, struct vm_config *c, char *err)
 }
 
 /* Fill every disk's path from its pool (pool.h), for this node. */
-static int
-resolve_disks(struct vmops *v, struct vm_config *c, char *err)
+int
+vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err)
 {
 	int i;
 
 	for (i = 0; i < c->ndisks; i++)
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
-		    c->disks[i].volume, c->disks[i].path,
-		    sizeof(c->disks[i].path), err) != 0)
+		    c->disks[i].volume, c->disks[i].path, err) != 0)
 			return err_prefix(err, "disks[%d]", i);
 	return 0;
 }
 
 /* Every disk names an existing volume no other VM uses: 0, or -1 with
- * *status, field and err. */
+ * err and call's status and field. */
 static int
-check_disks(struct vmops *v, const struct vm_config *c, int *status,
-    char *field, char *err)
+check_disks(struct vmops *v, const struct vm_config *c,
+    struct vmops_call *call, char *err)
 {
-	char path[VM_PATH_MAX], user[64];
+	char path[VM_PATH_MAX], user[64], *field = call->vc_field;
 	int i, j, r;
 
 	for (i = 0; i < c->ndisks; i++) {
-		snprintf(field, 64, "disks[%d].volume", i);
+		snprintf(field, sizeof(call->vc_field), "disks[%d].volume",
+		    i);
 		for (j = 0; j < i; j++)
 			if (strcmp(c->disks[i].pool, c->disks[j].pool) == 0 &&
 			    strcmp(c->disks[i].volume, c->disks[j].volume) ==
 			    0) {
-				*status = 400;
+				call->vc_status = 400;
 				return err_set(err, "%s: volume given twice",
 				    field);
 			}
 		/* Existence (node-local dir volumes are checked at start). */
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
-		    c->disks[i].volume, path, sizeof(path), err) != 0 &&
+		    c->disks[i].volume, path, err) != 0 &&
 		    strstr(err, "local to node") == NULL) {
-			*status = 400;
+			call->vc_status = 400;
 			return err_prefix(err, "%s", field);
 		}
 		if ((r = pool_volume_user(v->v_etcd, c->disks[i].pool,
 		    c->disks[i].volume, c->name, user, err)) != 0) {
-			*status = r < 0 ? 503 : 409;
+			call->vc_status = r < 0 ? 503 : 409;
 			if (r > 0)
 				err_set(err, "%s: volume %s/%s is VM %s's disk",
 				    field, c->disks[i].pool,
@@ -399,188 +353,11 @@ check_disks(struct vmops *v, const struct vm_config *c, int *status,
 	return 0;
 }
 
-/* --- task bodies (on the owner node) --- */
-
-static int
-op_start(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct vmops *v = o->o_v;
-	struct vm_config c;
-	struct vm_slot *s;
-	cJSON *rec = NULL;
-	int rc = -1, r;
-
-	if ((r = rec_get(v, o->o_vm, &rec, NULL, err)) != 1) {
-		if (r == 0)
-			err_set(err, "VM %s does not exist", o->o_vm);
-		return -1;
-	}
-	if (strcmp(rec_node(rec), v->v_cf->cf_node) != 0) {
-		err_set(err, "VM %s now belongs to node %s", o->o_vm,
-		    rec_node(rec));
-		goto out;
-	}
-	if (rec_config(rec, &c, err) != 0 || resolve_disks(v, &c, err) != 0)
-		goto out;
-	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
-		err_set(err, "too many VMs on this node");
-		goto out;
-	}
-	if (s->s_used && vm_proc_alive(&s->s_proc)) {
-		slot_give(v, s, 1);
-		err_set(err, "VM %s is already running (pid %d)", o->o_vm,
-		    (int)s->s_proc.pid);
-		goto out;
-	}
-	if (start_hook(v, o->o_vm, err) != 0) {
-		slot_give(v, s, 0);
-		goto out;
-	}
-	task_log(t, "starting QEMU for %s (%d vCPU, %d MiB)", c.name,
-	    c.vcpus, c.memory_mib);
-	vm_cleanup(&v->v_host, o->o_vm, NULL);	/* stale run files */
-	if (vm_start(&v->v_host, &c, 0, &s->s_proc, err) != 0) {
-		slot_give(v, s, 0);
-		goto out;
-	}
-	slot_give(v, s, 1);
-	state_put(v, o->o_vm, "running", &s->s_proc, NULL);
-	task_log(t, "QEMU running, pid %d", (int)s->s_proc.pid);
-	rc = 0;
-out:
-	cJSON_Delete(rec);
-	return rc;
-}
-
-static int
-op_stop(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct vmops *v = o->o_v;
-	struct vm_slot *s;
-	int rc = -1;
-
-	if ((s = slot_take(v, o->o_vm, 0)) == NULL) {
-		state_put(v, o->o_vm, "stopped", NULL, NULL);
-		task_log(t, "VM %s was not running", o->o_vm);
-		return 0;
-	}
-	if (strcmp(o->o_op, "shutdown") == 0) {
-		task_log(t, "ACPI power button; waiting up to %ld s",
-		    o->o_timeout_s);
-		if (vm_shutdown(&s->s_proc, o->o_timeout_s * 1000, err) != 0) {
-			slot_give(v, s, 1);
-			err_prefix(err, "the guest did not power off (it "
-			    "still runs; use stop)");
-			return -1;
-		}
-	} else {
-		task_log(t, "stopping QEMU (pid %d)", (int)s->s_proc.pid);
-		if (vm_stop(&s->s_proc, 5000, err) != 0) {
-			slot_give(v, s, vm_proc_alive(&s->s_proc));
-			return -1;
-		}
-	}
-	vm_proc_release(&s->s_proc);
-	if (vm_cleanup(&v->v_host, o->o_vm, err) != 0)
-		task_log(t, "cleanup: %s", err);
-	slot_give(v, s, 0);
-	state_put(v, o->o_vm, "stopped", NULL, NULL);
-	rc = 0;
-	return rc;
-}
-
-struct links_arg {
-	const char *name;
-	int nnics;
-};
-
-static int
-links_up(void *arg, char *err)
-{
-	const struct links_arg *la = arg;
-
-	return vm_links_set(la->name, la->nnics, 1, err);
-}
-
-/* Target half of a live migration (sub-task of the source's task). */
-static int
-op_incoming(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct vmops *v = o->o_v;
-	struct links_arg la;
-	struct migrate_params mp;
-	struct vm_config c;
-	struct vm_slot *s = NULL;
-	cJSON *rec = NULL;
-	int rc = -1, lfd, cfd, i;
-
-	migrate_params_default(&mp);
-	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
-	    err) != 0)
-		return -1;
-	if (rec_get(v, o->o_vm, &rec, NULL, err) != 1 ||
-	    rec_config(rec, &c, err) != 0 || resolve_disks(v, &c, err) != 0)
-		goto out;
-	if ((s = slot_take(v, o->o_vm, 1)) == NULL) {
-		err_set(err, "too many VMs on this node");
-		goto out;
-	}
-	if (s->s_used && vm_proc_alive(&s->s_proc)) {
-		slot_give(v, s, 1);
-		s = NULL;
-		err_set(err, "VM %s already runs here", o->o_vm);
-		goto out;
-	}
-	if (start_hook(v, o->o_vm, err) != 0)
-		goto fail;
-	vm_cleanup(&v->v_host, o->o_vm, NULL);
-	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
-		goto fail;
-	/* hvd makes the stream's socket (small buffers: migrate.h) */
-	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
-		goto fail_stop;
-	task_log(t, "waiting for the migration stream on %s:%d",
-	    v->v_cf->cf_address, o->o_port);
-	task_progress(t, 0.5);	/* "ready": the source may go */
-	cfd = migrate_accept(lfd, 20000, err);
-	close(lfd);
-	if (cfd < 0)
-		goto fail_stop;
-	i = migrate_pass_fd(s->s_proc.qmp, cfd, err);
-	close(cfd);
-	if (i != 0 || migrate_incoming(s->s_proc.qmp, &mp,
-	    "fd:" MIGRATE_FDNAME, err) != 0)
-		goto fail_stop;
-	/* Taps are up already (vm.c); make sure, then announce again. */
-	la.name = o->o_vm;
-	la.nnics = c.nnics;
-	if (migrate_target_wait_fn(s->s_proc.qmp, &mp, 10 * 60 * 1000,
-	    links_up, &la, err) != 0)
-		goto fail_stop;
-	slot_give(v, s, 1);
-	state_put(v, o->o_vm, "running", &s->s_proc, NULL);
-	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
-	rc = 0;
-	goto out;
-fail_stop:
-	vm_stop(&s->s_proc, 2000, NULL);
-	vm_proc_release(&s->s_proc);
-	vm_cleanup(&v->v_host, o->o_vm, NULL);
-fail:
-	slot_give(v, s, 0);
-out:
-	cJSON_Delete(rec);
-	return rc;
-}
-
 /* Wait for task id: until progress >= 0.5 (ready) or it ended.  Returns
  * 1 ready/ok, 0 it failed (err = its error), -1 timeout/etcd. */
-static int
-wait_task(struct vmops *v, const char *id, int until_done, long timeout_ms,
-    char *err)
+int
+vmops_wait_task(struct vmops *v, const char *id, int until_done,
+    long timeout_ms, char *err)
 {
 	uint64_t end = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	const char *st, *e;
@@ -614,332 +391,75 @@ wait_task(struct vmops *v, const char *id, int until_done, long timeout_ms,
 	return err_set(err, "timed out waiting for task %s", id);
 }
 
-static int queue_op(struct vmops *v, const char *node, const char *id,
-    const cJSON *op, char *err);
-
-struct mig_progress {
-	struct task	*mp_task;
-	uint64_t	 mp_last;
-};
-
-static void
-mig_progress(void *arg, const struct migrate_result *r)
-{
-	struct mig_progress *p = arg;
-	uint64_t now = clock_mono_ns();
-	double f;
-
-	if (now - p->mp_last < 500 * NS_PER_MS || r->ram_total_bytes == 0)
-		return;
-	p->mp_last = now;
-	f = 1.0 - (double)r->ram_remaining_bytes / (double)r->ram_total_bytes;
-	task_progress(p->mp_task, 0.1 + 0.8 * f);
-}
-
-/* Source half of a live migration: runs on the VM's node. */
-static int
-op_migrate(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct vmops *v = o->o_v;
-	struct migrate_params mp;
-	struct migrate_result res;
-	struct mig_progress prog = { t, 0 };
-	struct vm_slot *s;
-	char sub[TASK_ID_LEN], taddr[64], uri[128], e2[ERR_LEN];
-	unsigned char rnd[2];
-	cJSON *q, *rec = NULL, *r;
-	int64_t rev;
-	int online = 0, rc = -1, i, fd;
-
-	migrate_params_default(&mp);
-	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
-	    err) != 0)
-		return -1;
-	if (cluster_node_info(v->v_cl, o->o_target, taddr, sizeof(taddr),
-	    &online, err) != 1 || !online)
-		return err_set(err, "target node %s is not online",
-		    o->o_target);
-	if ((s = slot_take(v, o->o_vm, 0)) == NULL)
-		return err_set(err, "VM %s does not run on this node",
-		    o->o_vm);
-	if (!s->s_used || !vm_proc_alive(&s->s_proc)) {
-		slot_give(v, s, 0);
-		return err_set(err, "VM %s does not run on this node",
-		    o->o_vm);
-	}
-	gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd));
-	o->o_port = 49152 + ((rnd[0] << 8 | rnd[1]) % 8000);
-	if (task_create(v->v_etcd, o->o_target, "vmincoming", o->o_vm,
-	    "hvd", sub, err) != 0)
-		goto out;
-	q = cJSON_CreateObject();
-	cJSON_AddStringToObject(q, "op", "incoming");
-	cJSON_AddStringToObject(q, "vm", o->o_vm);
-	cJSON_AddStringToObject(q, "parent", o->o_id);
-	cJSON_AddNumberToObject(q, "port", o->o_port);
-	if (o->o_params)
-		cJSON_AddItemToObject(q, "params",
-		    cJSON_Duplicate(o->o_params, 1));
-	i = queue_op(v, o->o_target, sub, q, err);
-	cJSON_Delete(q);
-	if (i != 0)
-		goto out;
-	task_log(t, "target %s prepares (task %s)", o->o_target, sub);
-	if (wait_task(v, sub, 0, 60000, err) != 1) {
-		err_prefix(err, "target %s", o->o_target);
-		goto out;
-	}
-	task_progress(t, 0.1);
-	snprintf(uri, sizeof(uri), "%s:%d", taddr, o->o_port);
-	task_log(t, "migrating to %s (downtime limit %lld ms, bandwidth "
-	    "%lld B/s)", uri, (long long)mp.downtime_limit_ms,
-	    (long long)mp.max_bandwidth);
-	memset(&res, 0, sizeof(res));
-	/* hvd connects the stream (small buffers: migrate.h), QEMU gets it */
-	if ((fd = migrate_connect(taddr, o->o_port, 10000, err)) >= 0) {
-		i = migrate_pass_fd(s->s_proc.qmp, fd, err);
-		close(fd);
-		fd = i;
-	}
-	if (fd >= 0 && migrate_run(s->s_proc.qmp, &mp, "fd:" MIGRATE_FDNAME,
-	    mig_progress, &prog, &res, err) == 0)
-		task_log(t, "source: migration completed");
-	else {
-		if (fd >= 0)
-			migrate_drop_fd(s->s_proc.qmp);
-		task_log(t, "migration failed; the VM keeps running here");
-		/* The target's wait ends with an error and cleans up. */
-		wait_task(v, sub, 1, 15000, e2);
-		goto out;
-	}
-	if (wait_task(v, sub, 1, 60000, err) != 1) {
-		err_prefix(err, "target %s after the migration", o->o_target);
-		goto out;
-	}
-	task_log(t, "QEMU: total %lld ms, downtime %lld ms, %llu bytes",
-	    (long long)res.total_time_ms, (long long)res.downtime_ms,
-	    (unsigned long long)res.transferred_bytes);
-	if (res.single_pass)
-		task_log(t, "one pass over RAM (downtime limit 0): TCG on QEMU "
-		    "< 9.0 loses guest writes between dirty-bitmap syncs");
-	/* The VM now runs on the target: record it there, stop ours. */
-	for (i = 0; i < 20; i++) {
-		char key[128], *str;
-
-		if (rec_get(v, o->o_vm, &rec, &rev, err) != 1)
-			break;
-		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
-		    cJSON_CreateString(o->o_target));
-		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, o->o_vm);
-		str = cJSON_PrintUnformatted(rec);
-		cJSON_Delete(rec);
-		rec = NULL;
-		if (str && etcd_cas(v->v_etcd, key, str, rev, err) == 1) {
-			free(str);
-			break;
-		}
-		free(str);
-	}
-	vm_stop(&s->s_proc, 5000, NULL);
-	vm_proc_release(&s->s_proc);
-	vm_cleanup(&v->v_host, o->o_vm, NULL);
-	slot_give(v, s, 0);
-	s = NULL;
-	task_log(t, "source QEMU stopped, its ports removed");
-	r = migrate_result_to_json(&res);
-	cJSON_AddStringToObject(r, "source", v->v_cf->cf_node);
-	cJSON_AddStringToObject(r, "target", o->o_target);
-	task_set_result(t, r);
-	rc = 0;
-out:
-	if (s)
-		slot_give(v, s, s->s_used && vm_proc_alive(&s->s_proc));
-	cJSON_Delete(rec);
-	return rc;
-}
-
-/* --- node network (netcfg.h) --- */
-
-static void
-ovs_of(struct vmops *v, struct netcfg_ovs *o)
-{
-	memset(o, 0, sizeof(*o));
-	snprintf(o->db, sizeof(o->db), "%s", v->v_cf->cf_ovs_db);
-	snprintf(o->bridge, sizeof(o->bridge), "%.31s", v->v_cf->cf_ovs_bridge);
-}
-
-static int
-op_netshow(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct netcfg_ovs ovs;
-	cJSON *r;
-
-	ovs_of(o->o_v, &ovs);
-	if ((r = netcfg_show(&ovs, err)) == NULL)
-		return -1;
-	bond_show_merge(&ovs, r);	/* live member state, best effort */
-	task_set_result(t, r);
-	return 0;
-}
-
-/* The management path to probe after a change: the address asked for,
- * else another online node's address, else none. */
-static void
-guard_addr(struct vmops *v, const char *asked, char *buf, size_t len)
-{
-	struct etcd_kv *kvs = NULL;
-	size_t n = 0, i;
-	char addr[64];
-	const char *name;
-	int online;
-
-	buf[0] = '\0';
-	if (asked && *asked) {
-		snprintf(buf, len, "%s", asked);
-		return;
-	}
-	if (etcd_list(v->v_etcd, CLUSTER_NODES, &kvs, &n, NULL) != 0)
-		return;
-	for (i = 0; i < n && buf[0] == '\0'; i++) {
-		name = kvs[i].kv_key + strlen(CLUSTER_NODES);
-		if (strcmp(name, v->v_cf->cf_node) != 0 &&
-		    cluster_node_info(v->v_cl, name, addr, sizeof(addr),
-		    &online, NULL) == 1 && online)
-			snprintf(buf, len, "%s", addr);
-	}
-	etcd_kvs_free(kvs, n);
-}
-
-static int
-op_netapply(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	struct netcfg_ovs ovs;
-	struct netcfg_change ch;
-	struct netcfg_guard g;
-	const cJSON *change;
-	const char *addr = NULL;
-	int64_t grace = 5000;
-	int rolled = 0;
-
-	if (o->o_params == NULL ||
-	    !cJSON_IsObject(change = cJSON_GetObjectItemCaseSensitive(
-	    o->o_params, "change")) ||
-	    netcfg_change_from_json(change, &ch, err) != 0)
-		return err_prefix(err, "change");
-	json_get_string(o->o_params, "check_addr", JSON_OPTIONAL, &addr, NULL);
-	json_get_int(o->o_params, "grace_ms", JSON_OPTIONAL, &grace, NULL);
-	ovs_of(o->o_v, &ovs);
-	memset(&g, 0, sizeof(g));
-	guard_addr(o->o_v, addr, g.check_addr, sizeof(g.check_addr));
-	g.grace_ms = (long)grace;
-	task_log(t, "applying %s on %s; management check: %s within %ld ms",
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(change,
-	    "kind")) ?: "change", ovs.bridge, g.check_addr[0] ? g.check_addr :
-	    "none", g.grace_ms);
-	if (netcfg_apply(&ovs, &ch, &g, &rolled, err) != 0) {
-		if (rolled)
-			task_log(t, "rolled back");
-		return -1;
-	}
-	task_set_result(t, netcfg_show(&ovs, NULL));
-	return 0;
-}
-
-/* Every queued task ends here: run the op, then free the VM's lock. */
-static int
-op_main(struct task *t, void *arg, char *err)
-{
-	struct vm_op *o = arg;
-	int rc;
-
-	if (strcmp(o->o_op, "start") == 0)
-		rc = op_start(t, arg, err);
-	else if (strcmp(o->o_op, "stop") == 0 ||
-	    strcmp(o->o_op, "shutdown") == 0)
-		rc = op_stop(t, arg, err);
-	else if (strcmp(o->o_op, "migrate") == 0)
-		rc = op_migrate(t, arg, err);
-	else if (strcmp(o->o_op, "incoming") == 0)
-		rc = op_incoming(t, arg, err);
-	else if (strcmp(o->o_op, "netshow") == 0)
-		rc = op_netshow(t, arg, err);
-	else if (strcmp(o->o_op, "netapply") == 0)
-		rc = op_netapply(t, arg, err);
-	else
-		rc = err_set(err, "unknown operation '%s'", o->o_op);
-	/* The lock belongs to the top task (an incoming's parent). */
-	if (o->o_lock[0] != '\0')
-		unlock_key(o->o_v, o->o_lock, o->o_id);
-	else if (o->o_parent[0] == '\0' && o->o_vm[0] != '\0')
-		unlock_vm(o->o_v, o->o_vm, o->o_id);
-	return rc;
-}
-
-static int
-queue_op(struct vmops *v, const char *node, const char *id, const cJSON *op,
-    char *err)
+int
+vmops_queue_op(struct vmops *v, const char *node, const char *id,
+    const cJSON *op, char *err)
 {
 	char key[TASK_ID_LEN + 128];
 
-	snprintf(key, sizeof(key), "%s%s/%s", QUEUE_PREFIX, node, id);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_QUEUE, node, id);
 	return put_json(v->v_etcd, key, op, err);
 }
 
-/* --- the runner --- */
 
+/* --- the node's supervisor thread --- */
+
+/* One VM of this node: adopt its QEMU, or record that it stopped. */
 static void
-runner_adopt(struct vmops *v)
+adopt_one(struct vmops *v, const char *name)
+{
+	char err[ERR_LEN], st[32];
+	struct vm_slot *s;
+	int r;
+
+	if ((s = vmops_slot_take(v, name, 1)) == NULL)
+		return;
+	r = vm_adopt(&v->v_host, name, &s->s_proc, err);
+	if (r == 1) {
+		log_info("vm %s: adopted running QEMU (pid %d)", name,
+		    (int)s->s_proc.pid);
+		vmops_slot_give(v, s, 1);
+		vmops_state_put(v, name, "running", &s->s_proc, NULL);
+		return;
+	}
+	if (r < 0)
+		log_warnx("vm %s: %s", name, err);
+	vmops_slot_give(v, s, 0);
+	if (state_get(v, name, st, sizeof(st), NULL, NULL) == 0 &&
+	    strcmp(st, "stopped") != 0) {
+		log_info("vm %s: not running any more", name);
+		vm_cleanup(&v->v_host, name, NULL);
+		vmops_state_put(v, name, "stopped", NULL, NULL);
+	}
+}
+
+/* At start: the QEMUs of this node's VMs (a restarted hvd never kills
+ * VMs). */
+static void
+adopt_local_vms(struct vmops *v)
 {
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
-	char err[ERR_LEN], st[32];
-	struct vm_slot *s;
+	char err[ERR_LEN];
 	cJSON *rec;
-	const char *name;
-	int r;
 
-	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0) {
+	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0) {
 		log_warnx("vm adoption: %s", err);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		name = kvs[i].kv_key + strlen(VMS_PREFIX);
 		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
 		    NULL)) == NULL)
 			continue;
-		if (strcmp(rec_node(rec), v->v_cf->cf_node) == 0 &&
-		    (s = slot_take(v, name, 1)) != NULL) {
-			r = vm_adopt(&v->v_host, name, &s->s_proc, err);
-			if (r == 1) {
-				log_info("vm %s: adopted running QEMU (pid "
-				    "%d)", name, (int)s->s_proc.pid);
-				slot_give(v, s, 1);
-				state_put(v, name, "running",
-				    &s->s_proc, NULL);
-			} else {
-				if (r < 0)
-					log_warnx("vm %s: %s", name, err);
-				slot_give(v, s, 0);
-				if (state_get(v, name, st, sizeof(st), NULL,
-				    NULL) == 0 && strcmp(st, "stopped") != 0) {
-					log_info("vm %s: not running any more",
-					    name);
-					vm_cleanup(&v->v_host, name, NULL);
-					state_put(v, name, "stopped", NULL,
-					    NULL);
-				}
-			}
-		}
+		if (strcmp(vmops_rec_node(rec), v->v_cf->cf_node) == 0)
+			adopt_one(v, kvs[i].kv_key + strlen(KEY_VMS));
 		cJSON_Delete(rec);
 	}
 	etcd_kvs_free(kvs, n);
 }
 
 static void
-runner_queue(struct vmops *v)
+claim_queued(struct vmops *v)
 {
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
@@ -950,7 +470,7 @@ runner_queue(struct vmops *v)
 	struct vm_op *o;
 	cJSON *q;
 
-	snprintf(prefix, sizeof(prefix), "%s%s/", QUEUE_PREFIX,
+	snprintf(prefix, sizeof(prefix), "%s%s/", KEY_QUEUE,
 	    v->v_cf->cf_node);
 	if (etcd_list(v->v_etcd, prefix, &kvs, &n, err) != 0)
 		return;
@@ -996,7 +516,8 @@ runner_queue(struct vmops *v)
 		if (cJSON_IsObject(params))
 			o->o_params = cJSON_Duplicate(params, 1);
 		cJSON_Delete(q);
-		if (task_run(v->v_etcd, o->o_id, op_main, o, op_free, err) != 0)
+		if (task_run(v->v_etcd, o->o_id, vmtask_main, o, vmtask_free,
+		    err) != 0)
 			log_warnx("task %s: %s", kvs[i].kv_key, err);
 	}
 	etcd_kvs_free(kvs, n);
@@ -1008,7 +529,7 @@ runner_queue(struct vmops *v)
  * node held before it restarted.
  */
 static void
-runner_unlock_stale(struct vmops *v, int at_start)
+unlock_stale(struct vmops *v, int at_start)
 {
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
@@ -1016,7 +537,7 @@ runner_unlock_stale(struct vmops *v, int at_start)
 	const char *task, *node, *st;
 	int stale, r;
 
-	if (etcd_list(v->v_etcd, "/hvd/locks/", &kvs, &n, NULL) != 0)
+	if (etcd_list(v->v_etcd, KEY_LOCKS, &kvs, &n, NULL) != 0)
 		return;
 	for (i = 0; i < n; i++) {
 		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
@@ -1049,7 +570,7 @@ runner_unlock_stale(struct vmops *v, int at_start)
 
 /* QEMUs that died by themselves (guest poweroff, crash). */
 static void
-runner_check(struct vmops *v)
+notice_exits(struct vmops *v)
 {
 	char names[MAX_SLOTS][VM_NAME_MAX + 1];
 	struct vm_slot *s;
@@ -1076,15 +597,15 @@ runner_check(struct vmops *v)
 		vm_cleanup(&v->v_host, names[i], NULL);
 		/* Not when the VM belongs to another node by now (HA fenced
 		 * this node and restarted it there: docs/ha.md). */
-		if (rec_get(v, names[i], &rec, NULL, e) == 1 &&
-		    strcmp(rec_node(rec), v->v_cf->cf_node) == 0)
-			state_put(v, names[i], "stopped", NULL, why);
+		if (vmops_rec_get(v, names[i], &rec, NULL, e) == 1 &&
+		    strcmp(vmops_rec_node(rec), v->v_cf->cf_node) == 0)
+			vmops_state_put(v, names[i], "stopped", NULL, why);
 		cJSON_Delete(rec);
 	}
 }
 
 static void *
-runner_main(void *arg)
+supervisor_main(void *arg)
 {
 	struct vmops *v = arg;
 	uint64_t last_check = 0, last_unlock = clock_mono_ns(), now;
@@ -1098,18 +619,18 @@ runner_main(void *arg)
 			break;
 		if (cluster_state(v->v_cl) == CLUSTER_ACTIVE) {
 			if (!v->v_adopted) {
-				runner_adopt(v);
-				runner_unlock_stale(v, 1);
+				adopt_local_vms(v);
+				unlock_stale(v, 1);
 				v->v_adopted = 1;
 			}
-			runner_queue(v);
+			claim_queued(v);
 			now = clock_mono_ns();
 			if (now - last_check > 2 * NS_PER_S) {
-				runner_check(v);
+				notice_exits(v);
 				last_check = now;
 			}
 			if (now - last_unlock > 15 * NS_PER_S) {
-				runner_unlock_stale(v, 0);
+				unlock_stale(v, 0);
 				/* Task records stay bounded in etcd. */
 				task_prune(v->v_etcd, v->v_cf->cf_node,
 				    TASK_KEEP, NULL);
@@ -1145,8 +666,8 @@ vmops_new(const struct hvd_config *cf, struct cluster *cl, char *err)
 	    cf->cf_ovs_bridge);
 	snprintf(v->v_host.ovs_db, sizeof(v->v_host.ovs_db), "%s",
 	    cf->cf_ovs_db);
-	if (pthread_create(&v->v_th, NULL, runner_main, v) != 0) {
-		err_errno(err, "vm runner thread");
+	if (pthread_create(&v->v_th, NULL, supervisor_main, v) != 0) {
+		err_errno(err, "vm supervisor thread");
 		free(v);
 		return NULL;
 	}
@@ -1178,15 +699,14 @@ vmops_free(struct vmops *v)
 /* --- API side --- */
 
 static void
-set_field(char *field, const char *fld)
+set_field(char field[VMOPS_FIELD_LEN], const char *fld)
 {
-	if (field != NULL)
-		snprintf(field, 64, "%s", fld != NULL ? fld : "");
+	snprintf(field, VMOPS_FIELD_LEN, "%s", fld != NULL ? fld : "");
 }
 
 #define FAIL(st, fld, ...) do {						\
-	*status = (st);							\
-	set_field(field, (fld));					\
+	call->vc_status = (st);						\
+	set_field(call->vc_field, (fld));				\
 	err_set(err, __VA_ARGS__);					\
 	goto out;							\
 } while (0)
@@ -1194,18 +714,18 @@ set_field(char *field, const char *fld)
 static cJSON *rec_view(struct vmops *v, const char *name, cJSON *rec);
 
 static int
-need_active(struct vmops *v, int *status, char *err)
+need_active(struct vmops *v, struct vmops_call *call, char *err)
 {
 	if (cluster_state(v->v_cl) != CLUSTER_ACTIVE) {
-		*status = 409;
+		call->vc_status = 409;
 		return err_set(err, "this node is not in an active cluster");
 	}
 	return 0;
 }
 
 int
-vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
-    char *field, char *err)
+vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
+    struct vmops_call *call, char *err)
 {
 	struct vm_config c;
 	cJSON *cfg = NULL, *rec = NULL;
@@ -1214,8 +734,8 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	int online = 0, rc = -1, r, i = 0;
 
 	*out = NULL;
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!cJSON_IsObject(body))
 		FAIL(400, NULL, "the body must be a VM config object");
@@ -1241,14 +761,14 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	cJSON_AddStringToObject(rec, "node", node);
 	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "node");
 	if (vm_config_from_json(cfg, &c, bad, sizeof(bad), err) != 0) {
-		*status = 400;
-		snprintf(field, 64, "%s", bad);
+		call->vc_status = 400;
+		set_field(call->vc_field, bad);
 		goto out;
 	}
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
-	if (check_disks(v, &c, status, field, err) != 0)
+	if (check_disks(v, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
 	if (r < 0)
@@ -1258,7 +778,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 	cJSON_AddItemToObject(rec, "config", vm_config_to_json(&c));
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(rec, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, c.name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, c.name);
 	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 		FAIL(500, NULL, "out of memory");
 	r = etcd_create(v->v_etcd, key, s, 0, err);
@@ -1266,9 +786,9 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out, int *status,
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(409, "name", "a VM named '%s' exists", c.name);
-	state_put(v, c.name, "stopped", NULL, NULL);
+	vmops_state_put(v, c.name, "stopped", NULL, NULL);
 	*out = rec_view(v, c.name, rec);
-	*status = 201;
+	call->vc_status = 201;
 	rc = 0;
 out:
 	free(s);
@@ -1285,7 +805,7 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 	char state[32];
 
 	cJSON_AddStringToObject(o, "name", name);
-	cJSON_AddStringToObject(o, "node", rec_node(rec));
+	cJSON_AddStringToObject(o, "node", vmops_rec_node(rec));
 	if (state_get(v, name, state, sizeof(state), &st, NULL) != 0)
 		snprintf(state, sizeof(state), "unknown");
 	cJSON_AddStringToObject(o, "state", state);
@@ -1309,17 +829,18 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 }
 
 int
-vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
+vmops_list(struct vmops *v, cJSON **out, struct vmops_call *call,
+    char *err)
 {
 	struct etcd_kv *kvs = NULL;
 	size_t n = 0, i;
 	cJSON *arr, *rec;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
-	*status = 503;
-	if (etcd_list(v->v_etcd, VMS_PREFIX, &kvs, &n, err) != 0)
+	call->vc_status = 503;
+	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0)
 		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
@@ -1327,43 +848,43 @@ vmops_list(struct vmops *v, cJSON **out, int *status, char *err)
 		    NULL)) == NULL)
 			continue;
 		cJSON_AddItemToArray(arr, rec_view(v, kvs[i].kv_key +
-		    strlen(VMS_PREFIX), rec));
+		    strlen(KEY_VMS), rec));
 		cJSON_Delete(rec);
 	}
 	etcd_kvs_free(kvs, n);
 	*out = arr;
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
-vmops_get(struct vmops *v, const char *name, cJSON **out, int *status,
-    char *err)
+vmops_get(struct vmops *v, const char *name, cJSON **out,
+    struct vmops_call *call, char *err)
 {
 	cJSON *rec;
 	int r;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (!vm_valid_name(name) ||
-	    (r = rec_get(v, name, &rec, NULL, err)) == 0) {
-		*status = 404;
+	    (r = vmops_rec_get(v, name, &rec, NULL, err)) == 0) {
+		call->vc_status = 404;
 		return err_set(err, "no VM '%s'", name);
 	}
 	if (r < 0) {
-		*status = 503;
+		call->vc_status = 503;
 		return -1;
 	}
 	*out = rec_view(v, name, rec);
 	cJSON_Delete(rec);
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
 vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
-    cJSON **out, int *status, char *field, char *err)
+    cJSON **out, struct vmops_call *call, char *err)
 {
 	struct vm_config c;
 	cJSON *rec = NULL;
@@ -1374,10 +895,10 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	static const char lockid[] = "config-edit";
 
 	*out = NULL;
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
-	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, &rev,
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, &rev,
 	    err)) == 0)
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
@@ -1392,13 +913,13 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		i++;
 	}
 	if (vm_config_from_json(body, &c, bad, sizeof(bad), err) != 0) {
-		*status = 400;
-		snprintf(field, 64, "%s", bad);
+		call->vc_status = 400;
+		set_field(call->vc_field, bad);
 		goto out;
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
-	if (check_disks(v, &c, status, field, err) != 0)
+	if (check_disks(v, &c, call, err) != 0)
 		goto out;
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
@@ -1412,7 +933,7 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		    name, st);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "config",
 	    vm_config_to_json(&c));
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 		FAIL(500, NULL, "out of memory");
 	if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
@@ -1420,28 +941,28 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	if (r == 0)
 		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
 	*out = rec_view(v, name, rec);
-	*status = 200;
+	call->vc_status = 200;
 	rc = 0;
 out:
 	if (locked)
-		unlock_vm(v, name, lockid);
+		vmops_unlock_vm(v, name, lockid);
 	free(s);
 	cJSON_Delete(rec);
 	return rc;
 }
 
 int
-vmops_delete(struct vmops *v, const char *name, int *status, char *err)
+vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
+    char *err)
 {
 	cJSON *rec = NULL;
 	char key[128], st[32], busy[TASK_ID_LEN + 16];
-	char *field = NULL;
 	int r, rc = -1, locked = 0;
 	static const char lockid[] = "delete";
 
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
-	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, NULL,
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, NULL,
 	    err)) == 0)
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
@@ -1458,34 +979,33 @@ vmops_delete(struct vmops *v, const char *name, int *status, char *err)
 		    name, st);
 	/* Disks are not deleted: pools (and their LUN allocations) keep
 	 * them until a volume delete, so no disk another VM uses is lost. */
-	snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
 	if (etcd_delete(v->v_etcd, key, 0, err) < 0)
 		FAIL(503, NULL, "%s", err);
-	snprintf(key, sizeof(key), "%s%s", STATE_PREFIX, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	etcd_delete(v->v_etcd, key, 0, NULL);
-	*status = 200;
+	call->vc_status = 200;
 	rc = 0;
 out:
-	(void)field;
 	if (locked)
-		unlock_vm(v, name, lockid);
+		vmops_unlock_vm(v, name, lockid);
 	cJSON_Delete(rec);
 	return rc;
 }
 
 int
 vmops_action(struct vmops *v, const char *name, const char *action,
-    const cJSON *args, const char *user, char id[TASK_ID_LEN], int *status,
-    char *field, char *err)
+    const cJSON *args, struct vmops_call *call, char *err)
 {
 	cJSON *rec = NULL, *q = NULL;
 	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], type[32];
+	struct task_desc td;
 	int64_t tmo = 60;
 	int r, rc = -1, online = 0, locked = 0;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (args != NULL && cJSON_GetArraySize(args) > 0) {
 		static const char *const keys[] = { "timeout_s", NULL };
@@ -1501,12 +1021,12 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 		if (strcmp(action, "shutdown") != 0)
 			FAIL(400, "timeout_s", "'timeout_s' is for shutdown");
 	}
-	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, NULL,
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, NULL,
 	    err)) == 0)
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
-	snprintf(owner, sizeof(owner), "%s", rec_node(rec));
+	snprintf(owner, sizeof(owner), "%s", vmops_rec_node(rec));
 	if ((r = cluster_node_info(v->v_cl, owner, NULL, 0, &online,
 	    err)) < 0)
 		FAIL(503, NULL, "%s", err);
@@ -1519,10 +1039,16 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	if (strcmp(action, "start") != 0 && strcmp(st, "stopped") == 0)
 		FAIL(409, NULL, "VM %s is not running", name);
 	snprintf(type, sizeof(type), "vm%.24s", action);
-	if (task_create(v->v_etcd, owner, type, name, user, id, err) != 0)
+	td.td_node = owner;
+	td.td_type = type;
+	td.td_target = name;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
-		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
+	    err)) <= 0) {
+		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
+		    NULL);
 		if (r < 0)
 			FAIL(503, NULL, "%s", err);
 		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
@@ -1532,63 +1058,83 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	cJSON_AddStringToObject(q, "op", action);
 	cJSON_AddStringToObject(q, "vm", name);
 	cJSON_AddNumberToObject(q, "timeout_s", (double)tmo);
-	if (queue_op(v, owner, id, q, err) != 0) {
-		task_fail(v->v_etcd, id, err, NULL);
+	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
 		FAIL(503, NULL, "%s", err);
 	}
 	locked = 0;
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
 	if (locked)
-		unlock_vm(v, name, id);
+		vmops_unlock_vm(v, name, call->vc_id);
 	if (rc != 0)
-		id[0] = '\0';
+		call->vc_id[0] = '\0';
 	cJSON_Delete(q);
 	cJSON_Delete(rec);
 	return rc;
 }
 
-int
-vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
-    const char *user, char id[TASK_ID_LEN], int *status, char *field,
+/* A migration asked through the API, as it is checked. */
+struct mig_ask {
+	const char	*ma_name;
+	const char	*ma_target;
+	const cJSON	*ma_params;	/* or NULL */
+	int		 ma_live;
+	cJSON		*ma_rec;	/* the VM's record */
+	int64_t		 ma_rev;	/* its revision */
+	char		 ma_owner[HVD_NAME_MAX];
+};
+
+/* The body: a target, live or not, migration parameters that parse.
+ * 0, or -1 with err and call's status and field. */
+static int
+mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
     char *err)
 {
 	static const char *const keys[] = { "target", "live", "params", NULL };
-	cJSON *rec = NULL, *q = NULL;
-	const cJSON *params = NULL;
-	const char *target = NULL, *badk = NULL;
-	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], key[128];
-	char *s = NULL;
+	const char *badk = NULL;
 	struct migrate_params mp;
-	int64_t rev;
-	int live = 0, r, rc = -1, online = 0, locked = 0;
-	static const char lockid[] = "offline-migrate";
+	int rc = -1;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
-		return -1;
 	if (body == NULL)
 		FAIL(400, "target", "'target' is required");
 	if (json_check_keys(body, keys, &badk, err) != 0)
 		FAIL(400, badk, "%s", err);
-	if (json_get_string(body, "target", JSON_REQUIRED, &target, err) != 0)
+	if (json_get_string(body, "target", JSON_REQUIRED, &ma->ma_target,
+	    err) != 0)
 		FAIL(400, "target", "%s", err);
-	if (json_get_bool(body, "live", JSON_OPTIONAL, &live, err) != 0)
+	if (json_get_bool(body, "live", JSON_OPTIONAL, &ma->ma_live, err) != 0)
 		FAIL(400, "live", "%s", err);
-	if (json_get_object(body, "params", JSON_OPTIONAL, &params, err) != 0)
+	if (json_get_object(body, "params", JSON_OPTIONAL, &ma->ma_params,
+	    err) != 0)
 		FAIL(400, "params", "%s", err);
 	migrate_params_default(&mp);
-	if (params && migrate_params_from_json(params, &mp, err) != 0)
+	if (ma->ma_params && migrate_params_from_json(ma->ma_params, &mp,
+	    err) != 0)
 		FAIL(400, "params", "%s", err);
-	if (!vm_valid_name(name) || (r = rec_get(v, name, &rec, &rev,
-	    err)) == 0)
+	rc = 0;
+out:
+	return rc;
+}
+
+/* The VM exists (its record into ma) and the target is another node,
+ * online.  0, or -1 with err and call's status and field. */
+static int
+mig_ask_nodes(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
+    char *err)
+{
+	const char *name = ma->ma_name, *target = ma->ma_target;
+	int r, online = 0, rc = -1;
+
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &ma->ma_rec,
+	    &ma->ma_rev, err)) == 0)
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
-	snprintf(owner, sizeof(owner), "%s", rec_node(rec));
-	if (strcmp(owner, target) == 0)
+	snprintf(ma->ma_owner, sizeof(ma->ma_owner), "%s",
+	    vmops_rec_node(ma->ma_rec));
+	if (strcmp(ma->ma_owner, target) == 0)
 		FAIL(400, "target", "VM %s is already on node %s", name,
 		    target);
 	if ((r = cluster_node_info(v->v_cl, target, NULL, 0, &online,
@@ -1598,31 +1144,59 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 		FAIL(400, "target", "no node '%s'", target);
 	if (!online)
 		FAIL(409, "target", "node %s is offline", target);
-	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+	rc = 0;
+out:
+	return rc;
+}
+
+/* A stopped VM moves at once: its record names the target. */
+static int
+mig_offline(struct vmops *v, struct mig_ask *ma, const char *st,
+    struct vmops_call *call, char *err)
+{
+	static const char lockid[] = "offline-migrate";
+	const char *name = ma->ma_name;
+	char busy[TASK_ID_LEN + 16], key[128], *s = NULL;
+	int r, rc = -1, locked = 0;
+
+	if (strcmp(st, "stopped") != 0)
+		FAIL(409, NULL, "VM %s is %s: offline migration needs it "
+		    "stopped (or ask for \"live\": true)", name, st);
+	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
-	if (!live) {
-		if (strcmp(st, "stopped") != 0)
-			FAIL(409, NULL, "VM %s is %s: offline migration needs "
-			    "it stopped (or ask for \"live\": true)", name, st);
-		if ((r = lock_vm(v, name, lockid, busy, sizeof(busy),
-		    err)) < 0)
-			FAIL(503, NULL, "%s", err);
-		if (r == 0)
-			FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
-		locked = 1;
-		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
-		    cJSON_CreateString(target));
-		snprintf(key, sizeof(key), "%s%s", VMS_PREFIX, name);
-		if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-			FAIL(500, NULL, "out of memory");
-		if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
-			FAIL(503, NULL, "%s", err);
-		if (r == 0)
-			FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
-		*status = 200;
-		rc = 0;
-		goto out;
-	}
+	if (r == 0)
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	locked = 1;
+	cJSON_ReplaceItemInObjectCaseSensitive(ma->ma_rec, "node",
+	    cJSON_CreateString(ma->ma_target));
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
+	if ((s = cJSON_PrintUnformatted(ma->ma_rec)) == NULL)
+		FAIL(500, NULL, "out of memory");
+	if ((r = etcd_cas(v->v_etcd, key, s, ma->ma_rev, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	call->vc_status = 200;
+	rc = 0;
+out:
+	if (locked)
+		vmops_unlock_vm(v, name, lockid);
+	free(s);
+	return rc;
+}
+
+/* A running VM: a migration task queued on its owner, the VM locked
+ * for it. */
+static int
+mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
+    struct vmops_call *call, char *err)
+{
+	const char *name = ma->ma_name, *owner = ma->ma_owner;
+	struct task_desc td;
+	char busy[TASK_ID_LEN + 16];
+	cJSON *q = NULL;
+	int r, rc = -1, online = 0;
+
 	if (strcmp(st, "running") != 0)
 		FAIL(409, NULL, "VM %s is %s: live migration needs it running",
 		    name, st);
@@ -1631,11 +1205,16 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 		FAIL(503, NULL, "%s", err);
 	if (r == 0 || !online)
 		FAIL(409, NULL, "node %s of VM %s is offline", owner, name);
-	if (task_create(v->v_etcd, owner, "vmmigrate", name, user, id,
-	    err) != 0)
+	td.td_node = owner;
+	td.td_type = "vmmigrate";
+	td.td_target = name;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, id, busy, sizeof(busy), err)) <= 0) {
-		task_fail(v->v_etcd, id, r == 0 ? "VM busy" : err, NULL);
+	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
+	    err)) <= 0) {
+		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
+		    NULL);
 		if (r < 0)
 			FAIL(503, NULL, "%s", err);
 		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
@@ -1643,53 +1222,89 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "op", "migrate");
 	cJSON_AddStringToObject(q, "vm", name);
-	cJSON_AddStringToObject(q, "target", target);
-	if (params)
-		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
-	if (queue_op(v, owner, id, q, err) != 0) {
-		task_fail(v->v_etcd, id, err, NULL);
-		unlock_vm(v, name, id);
+	cJSON_AddStringToObject(q, "target", ma->ma_target);
+	if (ma->ma_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(ma->ma_params, 1));
+	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
+		vmops_unlock_vm(v, name, call->vc_id);
 		FAIL(503, NULL, "%s", err);
 	}
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
-	if (locked)
-		unlock_vm(v, name, lockid);
-	if (rc != 0)
-		id[0] = '\0';
-	free(s);
 	cJSON_Delete(q);
-	cJSON_Delete(rec);
 	return rc;
 }
 
-#define NET_LOCK "/hvd/locks/net/"
-
-/* Queue a node operation and return its task id. */
-static int
-node_queue(struct vmops *v, const char *node, const char *op,
-    const char *type, cJSON *params, const char *lock, const char *user,
-    char id[TASK_ID_LEN], int *status, char *err)
+int
+vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
+    struct vmops_call *call, char *err)
 {
+	struct mig_ask ma;
+	char st[32];
+	int rc = -1;
+
+	memset(&ma, 0, sizeof(ma));
+	ma.ma_name = name;
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
+		return -1;
+	if (mig_ask_body(body, &ma, call, err) != 0 ||
+	    mig_ask_nodes(v, &ma, call, err) != 0)
+		goto out;
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (!ma.ma_live)
+		rc = mig_offline(v, &ma, st, call, err);
+	else
+		rc = mig_live(v, &ma, st, call, err);
+out:
+	if (rc != 0)
+		call->vc_id[0] = '\0';
+	cJSON_Delete(ma.ma_rec);
+	return rc;
+}
+
+/* A node operation to queue (network show or change). */
+struct node_op {
+	const char	*no_node;
+	const char	*no_op;		/* the queue entry's "op" */
+	const char	*no_type;	/* the task's type */
+	const cJSON	*no_params;	/* or NULL */
+	const char	*no_lock;	/* lock key to hold, or NULL */
+};
+
+/* Queue a node operation; call's id gets its task.  0, or -1 + err and
+ * call's status. */
+static int
+node_queue(struct vmops *v, const struct node_op *no, struct vmops_call *call,
+    char *err)
+{
+	const char *node = no->no_node, *id = call->vc_id;
+	struct task_desc td;
+	char val[TASK_ID_LEN + 32];
 	cJSON *q;
-	char *field = NULL;
 	int online = 0, r, rc = -1;
 
-	(void)field;
 	if ((r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(404, NULL, "no node '%s'", node);
 	if (!online)
 		FAIL(409, NULL, "node %s is offline", node);
-	if (task_create(v->v_etcd, node, type, node, user, id, err) != 0)
+	td.td_node = node;
+	td.td_type = no->no_type;
+	td.td_target = node;
+	td.td_user = call->vc_user;
+	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
 		FAIL(503, NULL, "%s", err);
-	if (lock) {
-		char val[TASK_ID_LEN + 32];
-
+	if (no->no_lock) {
 		snprintf(val, sizeof(val), "{\"task\":\"%s\"}", id);
-		if ((r = etcd_create(v->v_etcd, lock, val, 0, err)) != 1) {
+		if ((r = etcd_create(v->v_etcd, no->no_lock, val, 0,
+		    err)) != 1) {
 			task_fail(v->v_etcd, id, "busy", NULL);
 			if (r < 0)
 				FAIL(503, NULL, "%s", err);
@@ -1698,17 +1313,18 @@ node_queue(struct vmops *v, const char *node, const char *op,
 		}
 	}
 	q = cJSON_CreateObject();
-	cJSON_AddStringToObject(q, "op", op);
-	if (lock)
-		cJSON_AddStringToObject(q, "lock", lock);
-	if (params)
-		cJSON_AddItemToObject(q, "params", cJSON_Duplicate(params, 1));
-	r = queue_op(v, node, id, q, err);
+	cJSON_AddStringToObject(q, "op", no->no_op);
+	if (no->no_lock)
+		cJSON_AddStringToObject(q, "lock", no->no_lock);
+	if (no->no_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(no->no_params, 1));
+	r = vmops_queue_op(v, node, id, q, err);
 	cJSON_Delete(q);
 	if (r != 0) {
 		task_fail(v->v_etcd, id, err, NULL);
-		if (lock)
-			unlock_key(v, lock, id);
+		if (no->no_lock)
+			vmops_unlock_key(v, no->no_lock, id);
 		FAIL(503, NULL, "%s", err);
 	}
 	rc = 0;
@@ -1717,38 +1333,36 @@ out:
 }
 
 int
-vmops_net_show(struct vmops *v, const char *node, const char *user,
-    cJSON **out, int *status, char *err)
+vmops_net_show(struct vmops *v, const char *node, cJSON **out,
+    struct vmops_call *call, char *err)
 {
-	char id[TASK_ID_LEN];
+	struct node_op no = { node, "netshow", "netshow", NULL, NULL };
 	cJSON *doc = NULL, *res;
 	int r;
 
 	*out = NULL;
-	if (need_active(v, status, err) != 0)
+	if (need_active(v, call, err) != 0)
 		return -1;
-	if (node_queue(v, node, "netshow", "netshow", NULL, NULL, user, id,
-	    status, err) != 0)
+	if (node_queue(v, &no, call, err) != 0)
 		return -1;
-	if ((r = wait_task(v, id, 1, 15000, err)) != 1) {
-		*status = r == 0 ? 500 : 504;
+	if ((r = vmops_wait_task(v, call->vc_id, 1, 15000, err)) != 1) {
+		call->vc_status = r == 0 ? 500 : 504;
 		return -1;
 	}
-	if (task_get(v->v_etcd, id, &doc, err) != 1) {
-		*status = 503;
+	if (task_get(v->v_etcd, call->vc_id, &doc, err) != 1) {
+		call->vc_status = 503;
 		return -1;
 	}
 	res = cJSON_DetachItemFromObjectCaseSensitive(doc, "result");
 	cJSON_Delete(doc);
 	*out = res ? res : cJSON_CreateObject();
-	*status = 200;
+	call->vc_status = 200;
 	return 0;
 }
 
 int
 vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
-    const char *user, char id[TASK_ID_LEN], int *status, char *field,
-    char *err)
+    struct vmops_call *call, char *err)
 {
 	static const char *const keys[] = { "change", "check_addr",
 	    "grace_ms", NULL };
@@ -1756,13 +1370,14 @@ vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
 	const cJSON *change = NULL;
 	const char *badk = NULL, *addr = NULL;
 	char key[128];
+	struct node_op no = { node, "netapply", "netchange", body, key };
 	struct in_addr ia;
 	int64_t grace = 5000;
 	int rc = -1;
 
-	id[0] = '\0';
-	field[0] = '\0';
-	if (need_active(v, status, err) != 0)
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
+	if (need_active(v, call, err) != 0)
 		return -1;
 	if (body == NULL)
 		FAIL(400, "change", "'change' is required");
@@ -1784,12 +1399,12 @@ vmops_net_change(struct vmops *v, const char *node, const cJSON *body,
 	if (!cluster_valid_name(node))
 		FAIL(404, NULL, "no node '%s'", node);
 	/* One network change per node at a time. */
-	snprintf(key, sizeof(key), "%s%s", NET_LOCK, node);
-	if (node_queue(v, node, "netapply", "netchange", (cJSON *)body, key,
-	    user, id, status, err) != 0)
+	snprintf(key, sizeof(key), "%s%s", KEY_NET_LOCKS, node);
+	if (node_queue(v, &no, call, err) != 0)
 		goto out;
-	*status = 202;
+	call->vc_status = 202;
 	rc = 0;
 out:
 	return rc;
 }
+

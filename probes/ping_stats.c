@@ -218,6 +218,18 @@ ping_stats_gap_across(const struct ping_timeline *t,
 	return 0;
 }
 
+int
+ping_stats_migration_downtime(const struct ping_timeline *t,
+    const struct ping_stats *st, uint64_t start_ns, uint64_t end_ns,
+    uint64_t settle_ns, struct stats_gap *g, uint64_t *lost, char *err)
+{
+	if (end_ns < start_ns)
+		return err_set(err, "ping: the migration ends before it "
+		    "starts");
+	return ping_stats_gap_across(t, st, start_ns, end_ns + settle_ns, g,
+	    lost, err);
+}
+
 uint64_t
 stats_percentile(const uint64_t *sorted, size_t n, double p)
 {

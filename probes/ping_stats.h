@@ -170,4 +170,20 @@ int ping_stats_gap_across(const struct ping_timeline *t,
     const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
     struct stats_gap *g, uint64_t *lost, char *err);
 
+/* What a migration's downtime adds after its end: the switchover's
+ * last replies may come a little after the platform says it is done. */
+#define PING_MIGRATION_SETTLE_NS (1000ULL * 1000 * 1000)
+
+/*
+ * A live migration's downtime: the longest reply gap between the
+ * migration's start and its end plus settle_ns (wall ns of the marks the
+ * runner put on the probe), ping_stats_gap_across over that window, so a
+ * scheduling stall elsewhere in the capture is not taken for it (that one
+ * is st_downtime, the whole capture's longest gap).  Returns 0, or -1
+ * with err on ENOMEM or an end before the start.
+ */
+int ping_stats_migration_downtime(const struct ping_timeline *t,
+    const struct ping_stats *st, uint64_t start_ns, uint64_t end_ns,
+    uint64_t settle_ns, struct stats_gap *g, uint64_t *lost, char *err);
+
 #endif

@@ -22,7 +22,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "err.h"
-#include "scenarios/hvlab.h"
+#include "probes/probe_cmd.h"
 #include "json.h"
 #include "log.h"
 #include "integrity.h"

@@ -366,6 +366,7 @@ probe_tcp_stop(struct probe_tcp *p, struct probe_tcp_result *r, char *err)
 	r->tr_reconnects = p->tp_reconnects;
 	r->tr_bad_lines = p->tp_bad_lines;
 	r->tr_wall_s = (double)(stop_wall - p->tp_start_wall) / 1e9;
+	r->tr_stop_wall_ns = stop_wall;
 	if (p->tp_error) {
 		err_set(err, "tcp probe: %s", p->tp_err);
 		goto fail;
@@ -388,6 +389,31 @@ fail:
 	pthread_cond_destroy(&p->tp_cond);
 	free(p);
 	return rc;
+}
+
+int
+probe_tcp_after_switch(const struct probe_tcp_result *r, uint64_t switch_ns,
+    uint64_t resume_max_ns, uint64_t hold_min_ns, double *resumed_ms,
+    double *held_s)
+{
+	const struct ping_timeline *t = &r->tr_timeline;
+	uint64_t first = 0, end;
+	size_t i;
+
+	for (i = 0; i < t->pt_n; i++) {
+		const struct ping_slot *sl = &t->pt_slots[i];
+
+		if (sl->ps_sent_ns >= switch_ns && sl->ps_recv_ns != 0 &&
+		    (first == 0 || sl->ps_recv_ns < first))
+			first = sl->ps_recv_ns;
+	}
+	*resumed_ms = first ? (double)(first - switch_ns) / 1e6 : -1;
+	end = r->tr_survived ? r->tr_stop_wall_ns :
+	    r->tr_stats.st_start_ns + (uint64_t)(r->tr_lost_at_ms * 1e6);
+	*held_s = end > switch_ns ? (double)(end - switch_ns) / 1e9 : 0;
+	return r->tr_survived && first != 0 &&
+	    first - switch_ns <= resume_max_ns &&
+	    end > switch_ns && end - switch_ns >= hold_min_ns;
 }
 
 static double

@@ -45,7 +45,21 @@ struct probe_tcp_result {
 	uint64_t tr_reconnects;
 	uint64_t tr_bad_lines;	/* replies that were not `pong SEQ` */
 	double tr_wall_s;
+	uint64_t tr_stop_wall_ns;	/* when the probe was stopped */
 };
+
+/*
+ * After a switchover (a live migration's end) at switch_ns (wall): does the
+ * session carry data both ways again, and for how long did it live on?
+ * *resumed_ms is the time from switch_ns to the first pong of a ping sent
+ * at or after it (-1 when none came), *held_s from switch_ns to the end of
+ * the session (its loss, or the probe's stop).  The session survived the
+ * switchover when it was never lost, resumed within resume_max_ns and was
+ * held at least hold_min_ns: returns 1, else 0.  Pure.
+ */
+int probe_tcp_after_switch(const struct probe_tcp_result *r,
+    uint64_t switch_ns, uint64_t resume_max_ns, uint64_t hold_min_ns,
+    double *resumed_ms, double *held_s);
 
 struct probe_tcp;
 

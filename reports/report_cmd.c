@@ -1,21 +1,25 @@
 /*
- * report_cmd.c - `hvlab report DIR... [--out DIR]`: rebuilds the reports
- * of one result set, or merges several (e.g. ref and proxmox) into one
- * comparison with a column per platform.  Reads only DIR/results.json and
- * the raw files beside it.
+ * report_cmd.c - `hvlab report DIR... [--out DIR] [--label L]... [--force]`:
+ * rebuilds the reports of one result set, or merges several (e.g. ref and
+ * proxmox) into one comparison with a column per set, named by platform
+ * and label.  Sets measured under other conditions (another suite, other
+ * bounds) are refused unless --force.  Reads only DIR/results.json and the
+ * raw files beside it.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
-#include "scenarios/hvlab.h"
+#include "reports/report_cmd.h"
 #include "report.h"
 
 static int
 report_usage(void)
 {
-	fprintf(stderr, "usage: hvlab report DIR... [--out DIR]\n");
+	fprintf(stderr, "usage: hvlab report DIR... [--out DIR] "
+	    "[--label LABEL]... [--force]\n");
 	return 1;
 }
 
@@ -24,20 +28,30 @@ report_cmd_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct results **sets = NULL;
 	struct comparison cmp = { 0 };
-	const char *out = NULL;
+	const char *out = NULL, *labels[64];
 	char err[ERR_LEN];
-	int ch, i, n = 0, rc = 1;
+	int ch, i, n = 0, rc = 1, nlabels = 0, force = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1)
 		switch (ch) {
 		case 'o':
 			out = optarg;
+			break;
+		case 'l':
+			if (nlabels == 64)
+				return report_usage();
+			labels[nlabels++] = optarg;
+			break;
+		case 'F':
+			force = 1;
 			break;
 		case 'h':
 			report_usage();
@@ -47,6 +61,11 @@ report_cmd_main(int argc, char **argv)
 		}
 	if (optind >= argc)
 		return report_usage();
+	if (nlabels > argc - optind) {
+		fprintf(stderr, "hvlab report: %d labels for %d result sets\n",
+		    nlabels, argc - optind);
+		return 1;
+	}
 	if (out == NULL) {
 		if (argc - optind > 1) {
 			fprintf(stderr, "hvlab report: --out DIR is needed to "
@@ -64,9 +83,23 @@ report_cmd_main(int argc, char **argv)
 			goto out;
 		}
 		n++;
+		/* the i-th --label names the i-th set */
+		if (n <= nlabels && (sets[n - 1]->rs_label =
+		    strdup(labels[n - 1])) == NULL)
+			goto out;
 	}
-	if (comparison_build(&cmp, sets, (size_t)n, err) == -1 ||
-	    report_write_all(&cmp, out, err) == -1) {
+	if (comparison_build(&cmp, sets, (size_t)n, err) == -1) {
+		fprintf(stderr, "hvlab report: %s\n", err);
+		goto out;
+	}
+	if (comparison_check(&cmp, err) == -1) {
+		fprintf(stderr, "hvlab report: %snot measured alike: %s%s\n",
+		    force ? "warning: " : "", err, force ? "" :
+		    " (--force compares them anyway)");
+		if (!force)
+			goto out;
+	}
+	if (report_write_all(&cmp, out, err) == -1) {
 		fprintf(stderr, "hvlab report: %s\n", err);
 		goto out;
 	}

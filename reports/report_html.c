@@ -119,28 +119,71 @@ nz(const char *s)
 	return s && *s ? s : "?";
 }
 
+/* The lowest and highest value of name over the runs that have it. */
+static int
+run_range(const struct scen_result *s, const char *name, double *lo,
+    double *hi)
+{
+	size_t j, n = 0;
+	double x;
+
+	for (j = 0; j < s->s_nruns; j++)
+		if (metrics_get(&s->s_runs[j].r_metrics, name, &x) == 0) {
+			*lo = n == 0 || x < *lo ? x : *lo;
+			*hi = n == 0 || x > *hi ? x : *hi;
+			n++;
+		}
+	return n > 0 ? 0 : -1;
+}
+
+/* Each metric: min, median and max over the runs, then every run's
+ * value; a first row gives each run's verdict (a failing run shows). */
 static void
 metrics_table(FILE *f, const struct scen_result *s)
 {
-	char v[64];
+	char v[64], lo[64], hi[64];
 	size_t i, j;
 
 	if (s->s_metrics.ms_n == 0)
 		return;
 	fprintf(f, "<details><summary>%zu metric%s</summary>\n",
 	    s->s_metrics.ms_n, s->s_metrics.ms_n == 1 ? "" : "s");
-	fputs("<table><tr><th>metric</th><th>median</th>", f);
+	fputs("<table><tr><th>metric</th><th>min</th><th>median</th>"
+	    "<th>max</th>", f);
 	for (j = 0; j < s->s_nruns; j++)
 		fprintf(f, "<th>run %zu</th>", j + 1);
 	fputs("</tr>\n", f);
+	if (s->s_nruns > 0) {
+		fputs("<tr><td>verdict</td><td></td><td></td><td></td>", f);
+		for (j = 0; j < s->s_nruns; j++) {
+			fprintf(f, "<td class=\"%s\">%s", verdict_name(
+			    s->s_runs[j].r_verdict), verdict_name(
+			    s->s_runs[j].r_verdict));
+			if (s->s_runs[j].r_verdict != VERDICT_PASS &&
+			    *s->s_runs[j].r_reason) {
+				fputs(": ", f);
+				html_put(f, s->s_runs[j].r_reason);
+			}
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
 	for (i = 0; i < s->s_metrics.ms_n; i++) {
 		const char *name = s->s_metrics.ms_v[i].m_name;
-		double x;
+		double x, a = 0, b = 0;
 
 		fputs("<tr><td><code>", f);
 		html_put(f, name);
 		snprintf(v, sizeof(v), "%g", s->s_metrics.ms_v[i].m_value);
-		fprintf(f, "</code></td><td>%s</td>", v);
+		if (run_range(s, name, &a, &b) == 0) {
+			snprintf(lo, sizeof(lo), "%g", a);
+			snprintf(hi, sizeof(hi), "%g", b);
+		} else {
+			snprintf(lo, sizeof(lo), "&mdash;");
+			snprintf(hi, sizeof(hi), "&mdash;");
+		}
+		fprintf(f, "</code></td><td>%s</td><td>%s</td><td>%s</td>",
+		    lo, v, hi);
 		for (j = 0; j < s->s_nruns; j++) {
 			if (metrics_get(&s->s_runs[j].r_metrics, name, &x) == 0)
 				snprintf(v, sizeof(v), "%g", x);
@@ -177,7 +220,7 @@ int
 report_html(FILE *f, const struct comparison *c,
     const struct plot_list *plots, const char *outdir, char *err)
 {
-	char cell[1024];
+	char cell[1024], col[256];
 	size_t i, j;
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -190,9 +233,15 @@ report_html(FILE *f, const struct comparison *c,
 	for (j = 0; j < c->cmp_nsets; j++) {
 		const struct results *rs = c->cmp_sets[j];
 
+		results_column_name(rs, col, sizeof(col));
 		fputs("<p class=\"meta\"><b>", f);
-		html_put(f, nz(rs->rs_platform));
-		fputs("</b>: provider ", f);
+		html_put(f, col);
+		fputs("</b>: ", f);
+		if (rs->rs_platform_version && *rs->rs_platform_version) {
+			html_put(f, rs->rs_platform_version);
+			fputs(", ", f);
+		}
+		fputs("provider ", f);
 		html_put(f, nz(rs->rs_provider));
 		fputs(", suite ", f);
 		html_put(f, nz(rs->rs_suite));
@@ -208,8 +257,9 @@ report_html(FILE *f, const struct comparison *c,
 	}
 	fputs("<table>\n<tr><th>Feature (study row)</th>", f);
 	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
 		fputs("<th>", f);
-		html_put(f, nz(c->cmp_sets[j]->rs_platform));
+		html_put(f, col);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -245,8 +295,9 @@ report_html(FILE *f, const struct comparison *c,
 
 			if (s == NULL)
 				continue;
+			results_column_name(c->cmp_sets[j], col, sizeof(col));
 			fputs("<p><b>", f);
-			html_put(f, nz(c->cmp_sets[j]->rs_platform));
+			html_put(f, col);
 			fprintf(f, "</b>: %s", verdict_name(s->s_verdict));
 			if (*s->s_reason) {
 				fputs(" &mdash; ", f);

@@ -269,8 +269,8 @@ plot_timeline(const char *outdir, const char *base,
 	char path[4096], dat[4200], lost[4200], gpf[4200], png[4200];
 	struct tl_out o;
 	FILE *in = NULL, *gp = NULL;
-	/* The HA drill's ping timeline (scenarios/ha.c) with the recovery
-	 * steps on it. */
+	/* The HA drill's ping timeline (scenarios/builtin/ha.c) with the
+	 * recovery steps on it. */
 	int rc = -1, arrow = 1, failover = tl->tl_probe != NULL &&
 	    strcmp(tl->tl_probe, "failover") == 0;
 	size_t i;

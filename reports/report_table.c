@@ -2,9 +2,7 @@
  * report_table.c - the text writers: report.md (the study's Table 3.1 with
  * a column per platform), results.csv (one line per platform, scenario and
  * metric) and junit.xml (one testcase per scenario, for CI); and the cell
- * text they share ("pass — 38 ms downtime, 4/600 lost").  A comparison
- * of several platforms also gets each row's key figures side by side,
- * median (min-max) over the runs, with ratios to the first platform.
+ * text they share ("pass — 38 ms downtime, 4/600 lost").
  *
  * Output depends only on the comparison given, never on the clock or the
  * environment, so tests compare it byte for byte with golden files.
@@ -31,6 +29,42 @@ fmt_num(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 	else
 		snprintf(buf, len, "%.2g", v);
+}
+
+/*
+ * The runs behind a scenario's medians, so each figure can show its
+ * spread: "38 (30–45)" is the median of the runs with the lowest and the
+ * highest run beside it (just "38" when there is one run or all agree).
+ */
+struct figs {
+	const struct metrics *ms;
+	const struct run *runs;
+	size_t nruns;
+};
+
+#define ENDASH "\xe2\x80\x93"	/* U+2013 en dash */
+
+static void
+fig(const struct figs *f, const char *name, double median, char *buf,
+    size_t len)
+{
+	char lo[32], hi[32];
+	double x, mn = median, mx = median;
+	size_t i, n = 0;
+
+	fmt_num(median, buf, len);
+	for (i = 0; i < f->nruns; i++)
+		if (metrics_get(&f->runs[i].r_metrics, name, &x) == 0) {
+			mn = n == 0 || x < mn ? x : mn;
+			mx = n == 0 || x > mx ? x : mx;
+			n++;
+		}
+	if (n < 2 || mn == mx)
+		return;
+	fmt_num(mn, lo, sizeof(lo));
+	fmt_num(mx, hi, sizeof(hi));
+	snprintf(buf + strlen(buf), len - strlen(buf), " (%s" ENDASH "%s)",
+	    lo, hi);
 }
 
 static void
@@ -69,17 +103,18 @@ static const struct {
 	{ NULL, NULL }
 };
 
-void
-report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
+static void
+key_figures(const struct figs *fg, int max, char *buf, size_t len)
 {
-	char v[64], v2[64];
+	const struct metrics *ms = fg->ms;
+	char v[96], v2[96];
 	double x, y;
 	int n = 0;
 	size_t i, k;
 
 	buf[0] = '\0';
-	/* NIC bonding (scenarios/bonding.c): per mode unplug downtime and
-	 * the aggregated throughput, as one figure. */
+	/* NIC bonding (scenarios/builtin/bonding.c): per mode unplug downtime
+	 * and the aggregated throughput, as one figure. */
 	if (metrics_get(ms, "active_backup_unplug_downtime_ms", &x) == 0) {
 		static const char *const bk[] = {
 			"active_backup_unplug_downtime_ms",
@@ -87,11 +122,11 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 			"balance_tcp_unplug_downtime_ms",
 			"throughput_mbps_1link", "throughput_mbps_2links_1flow",
 			"throughput_mbps_2links_nflows" };
-		char f[6][64];
+		char f[6][96];
 
 		for (k = 0; k < 6; k++) {
 			if (metrics_get(ms, bk[k], &y) == 0)
-				fmt_num(y, f[k], sizeof(f[k]));
+				fig(fg, bk[k], y, f[k], sizeof(f[k]));
 			else
 				snprintf(f[k], sizeof(f[k]), "?");
 		}
@@ -101,35 +136,35 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 		    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
 		return;
 	}
-	/* High availability (scenarios/ha.c): the failover split into
+	/* High availability (scenarios/builtin/ha.c): the failover split into
 	 * the platform's detection and the boot, lost writes, copies. */
 	if (metrics_get(ms, "failover_s", &x) == 0 &&
 	    metrics_get(ms, "detect_s", &y) == 0) {
 		size_t u;
 
-		fmt_num(x, v, sizeof(v));
-		fmt_num(y, v2, sizeof(v2));
+		fig(fg, "failover_s", x, v, sizeof(v));
+		fig(fg, "detect_s", y, v2, sizeof(v2));
 		snprintf(buf, len, "failover %s s (detect %s s", v, v2);
 		if (metrics_get(ms, "boot_s", &x) == 0) {
-			fmt_num(x, v, sizeof(v));
+			fig(fg, "boot_s", x, v, sizeof(v));
 			u = strlen(buf);
 			snprintf(buf + u, len - u, ", boot %s s", v);
 		}
 		u = strlen(buf);
 		snprintf(buf + u, len - u, ")");
 		if (metrics_get(ms, "lost_acked_writes", &x) == 0) {
-			fmt_num(x, v, sizeof(v));
+			fig(fg, "lost_acked_writes", x, v, sizeof(v));
 			u = strlen(buf);
 			snprintf(buf + u, len - u, ", %s lost writes", v);
 		}
 		if (metrics_get(ms, "max_running_copies", &x) == 0) {
-			fmt_num(x, v, sizeof(v));
+			fig(fg, "max_running_copies", x, v, sizeof(v));
 			u = strlen(buf);
 			snprintf(buf + u, len - u, ", %s %s", v, x == 1 ?
 			    "copy" : "copies");
 		}
 		if (metrics_get(ms, "fence_s", &x) == 0) {
-			fmt_num(x, v, sizeof(v));
+			fig(fg, "fence_s", x, v, sizeof(v));
 			u = strlen(buf);
 			snprintf(buf + u, len - u, ", fenced in %s s", v);
 		}
@@ -140,14 +175,14 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 		    n < max && metrics_get(ms, "lost", &x) == 0 &&
 		    metrics_get(ms, "sent", &y) == 0) {
 			/* lost/sent right after the downtime */
-			fmt_num(x, v, sizeof(v));
-			fmt_num(y, v2, sizeof(v2));
+			fig(fg, "lost", x, v, sizeof(v));
+			fig(fg, "sent", y, v2, sizeof(v2));
 			append(buf, len, &n, "%s/%s lost", v, v2);
 			if (n >= max)
 				break;
 		}
 		if (metrics_get(ms, key_metrics[i].name, &x) == 0) {
-			fmt_num(x, v, sizeof(v));
+			fig(fg, key_metrics[i].name, x, v, sizeof(v));
 			append(buf, len, &n, key_metrics[i].fmt, v, "");
 		}
 	}
@@ -167,9 +202,26 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 				known = 1;
 		if (known)
 			continue;
-		fmt_num(ms->ms_v[i].m_value, v, sizeof(v));
+		fig(fg, name, ms->ms_v[i].m_value, v, sizeof(v));
 		append(buf, len, &n, "%s %s", name, v);
 	}
+}
+
+void
+report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
+{
+	struct figs fg = { ms, NULL, 0 };
+
+	key_figures(&fg, max, buf, len);
+}
+
+void
+report_key_figures_runs(const struct scen_result *s, int max, char *buf,
+    size_t len)
+{
+	struct figs fg = { &s->s_metrics, s->s_runs, s->s_nruns };
+
+	key_figures(&fg, max, buf, len);
 }
 
 void
@@ -184,13 +236,13 @@ report_cell(const struct scen_result *s, char *buf, size_t len)
 	switch (s->s_verdict) {
 	case VERDICT_PASS:
 		/* A qualitative answer (architecture) is in the reason. */
-		report_key_figures(&s->s_metrics, 3, figs, sizeof(figs));
+		report_key_figures_runs(s, 3, figs, sizeof(figs));
 		snprintf(buf, len, "pass%s%s%s%s", *figs || *s->s_reason ?
 		    " " DASH " " : "", s->s_reason, *figs && *s->s_reason ?
 		    "; " : "", figs);
 		break;
 	case VERDICT_FAIL:
-		report_key_figures(&s->s_metrics, 2, figs, sizeof(figs));
+		report_key_figures_runs(s, 2, figs, sizeof(figs));
 		snprintf(buf, len, "fail " DASH " %s%s%s", s->s_reason,
 		    *figs && *s->s_reason ? "; " : "", figs);
 		break;
@@ -211,6 +263,10 @@ md_put(FILE *f, const char *s)
 			fputs("\\|", f);
 		else if (*s == '<')
 			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
 		else if (*s == '\n' || *s == '\r')
 			fputc(' ', f);
 		else
@@ -224,132 +280,101 @@ nz(const char *s)
 	return s && *s ? s : "?";
 }
 
-/* Values of metric name over the runs of s (or its median when it has
- * no runs) into v[0..*n-1], sorted. */
+/* A column per set, named by platform and label; then the rule line. */
 static void
-run_values(const struct scen_result *s, const char *name, double *v,
-    size_t max, size_t *n)
+md_columns(FILE *f, const struct comparison *c, const char *rule)
 {
-	size_t k, m, a, b;
+	char col[256];
+	size_t j;
 
-	*n = 0;
-	for (k = 0; s != NULL && k < s->s_nruns && *n < max; k++)
-		for (m = 0; m < s->s_runs[k].r_metrics.ms_n; m++)
-			if (strcmp(s->s_runs[k].r_metrics.ms_v[m].m_name,
-			    name) == 0)
-				v[(*n)++] = s->s_runs[k].r_metrics.ms_v[m].m_value;
-	if (*n == 0 && s != NULL)
-		for (m = 0; m < s->s_metrics.ms_n && *n < max; m++)
-			if (strcmp(s->s_metrics.ms_v[m].m_name, name) == 0)
-				v[(*n)++] = s->s_metrics.ms_v[m].m_value;
-	for (a = 1; a < *n; a++)	/* insertion sort: a few runs */
-		for (b = a; b > 0 && v[b - 1] > v[b]; b--) {
-			double t = v[b];
-
-			v[b] = v[b - 1];
-			v[b - 1] = t;
-		}
-}
-
-static double
-median_of(const double *v, size_t n)
-{
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* "41.7 (38-52, 5 runs)", or the one value. */
-static void
-fig_cell(const double *v, size_t n, char *buf, size_t len)
-{
-	char md[32], lo[32], hi[32];
-
-	if (n == 0) {
-		snprintf(buf, len, DASH);
-		return;
+	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputc(' ', f);
+		md_put(f, col);
+		fputs(" |", f);
 	}
-	fmt_num(median_of(v, n), md, sizeof(md));
-	if (n == 1) {
-		snprintf(buf, len, "%s", md);
-		return;
-	}
-	fmt_num(v[0], lo, sizeof(lo));
-	fmt_num(v[n - 1], hi, sizeof(hi));
-	snprintf(buf, len, "%s (%s-%s, %zu runs)", md, lo, hi, n);
+	fprintf(f, "\n|---|");
+	for (j = 0; j < c->cmp_nsets; j++)
+		fputs(rule, f);
+	fputc('\n', f);
 }
 
-#define FIG_RUNS 100
-
-/* One line of the side-by-side figures: metric km of row i, when some set
- * has it. */
+/* One figure of every set, and its ratio to the first set's. */
 static void
-md_figure_line(FILE *f, const struct comparison *c, size_t i,
+md_ratio_row(FILE *f, const struct comparison *c, size_t row,
     const char *name)
 {
-	double v[FIG_RUNS], base = 0;
-	char cell[128];
-	size_t j, n, have = 0, nbase = 0;
+	const struct scen_result *s0 = comparison_cell(c, row, 0), *s;
+	char v[64];
+	double x0 = 0, x;
+	int have0;
+	size_t j;
 
+	have0 = s0 != NULL && metrics_get(&s0->s_metrics, name, &x0) == 0;
+	fprintf(f, "| %s | `%s` |", c->cmp_rows[row], name);
 	for (j = 0; j < c->cmp_nsets; j++) {
-		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
-		have += n > 0;
-	}
-	if (have == 0)
-		return;
-	fprintf(f, "| %s | %s |", c->cmp_rows[i], name);
-	for (j = 0; j < c->cmp_nsets; j++) {
-		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
-		fig_cell(v, n, cell, sizeof(cell));
-		fprintf(f, " %s |", cell);
-		if (j == 0 && (nbase = n) > 0)
-			base = median_of(v, n);
+		s = comparison_cell(c, row, j);
+		if (s != NULL && metrics_get(&s->s_metrics, name, &x) == 0) {
+			fmt_num(x, v, sizeof(v));
+			fprintf(f, " %s |", v);
+		} else
+			fputs(" " DASH " |", f);
 	}
 	for (j = 1; j < c->cmp_nsets; j++) {
-		run_values(comparison_cell(c, i, j), name, v, FIG_RUNS, &n);
-		if (n == 0 || nbase == 0 || base == 0)
-			fprintf(f, " " DASH " |");
-		else
-			fprintf(f, " %.2f |", median_of(v, n) / base);
+		s = comparison_cell(c, row, j);
+		if (have0 && x0 != 0 && s != NULL &&
+		    metrics_get(&s->s_metrics, name, &x) == 0) {
+			snprintf(v, sizeof(v), "%.2f", x / x0);
+			fprintf(f, " %s |", v);
+		} else
+			fputs(" " DASH " |", f);
 	}
 	fputc('\n', f);
 }
 
-/* Several sets: each row's key figures side by side, median (min-max)
- * over the runs, and each set's ratio to the first. */
+/*
+ * Figures compared: a row per scenario and metric the first set has (the
+ * medians), a column per set, then each set's ratio to the first.
+ */
 static void
-md_figures(FILE *f, const struct comparison *c)
+md_ratios(FILE *f, const struct comparison *c)
 {
+	char col[256], base[256];
 	size_t i, j, k;
 
-	if (c->cmp_nsets < 2)
-		return;
-	fprintf(f, "\n## Figures side by side\n\nMedian (min-max) over "
-	    "the runs; the ratio is each platform's median over %s's.\n\n"
-	    "| Scenario | Metric |", nz(c->cmp_sets[0]->rs_platform));
+	results_column_name(c->cmp_sets[0], base, sizeof(base));
+	fprintf(f, "\n## Figures compared\n\nMedians; the ratio is each "
+	    "set's figure over %s's.\n\n| Scenario | Metric |", base);
 	for (j = 0; j < c->cmp_nsets; j++) {
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
 		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		md_put(f, col);
 		fputs(" |", f);
 	}
 	for (j = 1; j < c->cmp_nsets; j++) {
-		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputs(" ", f);
+		md_put(f, col);
 		fputs(" / ", f);
-		md_put(f, nz(c->cmp_sets[0]->rs_platform));
+		md_put(f, base);
 		fputs(" |", f);
 	}
 	fprintf(f, "\n|---|---|");
 	for (j = 1; j < 2 * c->cmp_nsets; j++)
-		fprintf(f, "---:|");
+		fputs("---:|", f);
 	fputc('\n', f);
-	for (i = 0; i < c->cmp_nrows; i++)
-		for (k = 0; key_metrics[k].name != NULL; k++)
-			md_figure_line(f, c, i, key_metrics[k].name);
+	for (i = 0; i < c->cmp_nrows; i++) {
+		const struct scen_result *s0 = comparison_cell(c, i, 0);
+
+		for (k = 0; s0 != NULL && k < s0->s_metrics.ms_n; k++)
+			md_ratio_row(f, c, i, s0->s_metrics.ms_v[k].m_name);
+	}
 }
 
 int
 report_md(FILE *f, const struct comparison *c)
 {
-	char cell[1024], d[64];
+	char cell[1024], d[64], col[256];
 	size_t i, j;
 
 	fprintf(f, "# hvlab: Table 3.1, measured\n\n");
@@ -364,23 +389,22 @@ report_md(FILE *f, const struct comparison *c)
 			case VERDICT_UNSUPPORTED: nu++; break;
 			default: ne++; break;
 			}
-		fprintf(f, "- **%s**: provider %s, suite %s, hvlab %s, "
+		results_column_name(rs, col, sizeof(col));
+		fprintf(f, "- **%s**: ", col);
+		if (rs->rs_platform_version && *rs->rs_platform_version)
+			fprintf(f, "%s, ", rs->rs_platform_version);
+		fprintf(f, "provider %s, suite %s, hvlab %s, "
 		    "%d CPUs (%s), %s to %s: %zu pass, %zu fail, "
-		    "%zu unsupported, %zu error\n", nz(rs->rs_platform),
+		    "%zu unsupported, %zu error\n",
 		    nz(rs->rs_provider), nz(rs->rs_suite), nz(rs->rs_version),
 		    rs->rs_cpus, nz(rs->rs_accel), nz(rs->rs_started),
 		    nz(rs->rs_finished), np, nf, nu, ne);
 	}
+	fprintf(f, "\nFigures are medians over a scenario's runs, with the "
+	    "lowest and highest run beside them when the runs differ: "
+	    "38 (30" ENDASH "45) ms.\n");
 	fprintf(f, "\n| Feature (study row) |");
-	for (j = 0; j < c->cmp_nsets; j++) {
-		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
-		fputs(" |", f);
-	}
-	fprintf(f, "\n|---|");
-	for (j = 0; j < c->cmp_nsets; j++)
-		fprintf(f, "---|");
-	fputc('\n', f);
+	md_columns(f, c, "---|");
 	for (i = 0; i < c->cmp_nrows; i++) {
 		fputs("| ", f);
 		md_put(f, c->cmp_row_titles[i]);
@@ -395,15 +419,7 @@ report_md(FILE *f, const struct comparison *c)
 		fputc('\n', f);
 	}
 	fprintf(f, "\n## Time per scenario\n\n| Scenario |");
-	for (j = 0; j < c->cmp_nsets; j++) {
-		fputc(' ', f);
-		md_put(f, nz(c->cmp_sets[j]->rs_platform));
-		fputs(" |", f);
-	}
-	fprintf(f, "\n|---|");
-	for (j = 0; j < c->cmp_nsets; j++)
-		fprintf(f, "---:|");
-	fputc('\n', f);
+	md_columns(f, c, "---:|");
 	for (i = 0; i < c->cmp_nrows; i++) {
 		fprintf(f, "| %s |", c->cmp_rows[i]);
 		for (j = 0; j < c->cmp_nsets; j++) {
@@ -418,19 +434,31 @@ report_md(FILE *f, const struct comparison *c)
 		}
 		fputc('\n', f);
 	}
-	md_figures(f, c);
+	if (c->cmp_nsets > 1)
+		md_ratios(f, c);
 	return ferror(f) ? -1 : 0;
 }
 
-/* CSV field: quoted when it holds a comma, quote or newline (RFC 4180). */
+/*
+ * CSV field: quoted when it holds a comma, quote or newline (RFC 4180).  A
+ * text that a spreadsheet would take for a formula (=, +, -, @, tab or CR
+ * first) gets a leading apostrophe: results.csv is data to read, and a
+ * result's text (a reason, a platform's name) comes from outside.
+ */
 static void
 csv_put(FILE *f, const char *s)
 {
+	int formula = *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+
 	if (strpbrk(s, ",\"\r\n") == NULL) {
+		if (formula)
+			fputc('\'', f);
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
@@ -443,9 +471,10 @@ static void
 csv_line(FILE *f, const struct results *rs, const struct scen_result *s,
     const char *metric, const char *value)
 {
-	char d[32];
+	char d[256];
 
-	csv_put(f, nz(rs->rs_platform));
+	results_column_name(rs, d, sizeof(d));
+	csv_put(f, d);
 	fputc(',', f);
 	csv_put(f, s->s_name);
 	fputc(',', f);

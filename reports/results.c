@@ -194,6 +194,14 @@ scen_add_artifact(struct scen_result *s, const char *path)
 	s->s_artifacts[s->s_nartifacts - 1] = xstrdup(path);
 }
 
+void
+scen_add_param(struct scen_result *s, const char *key, const char *value)
+{
+	s->s_params = xgrow(s->s_params, &s->s_nparams, sizeof(*s->s_params));
+	s->s_params[s->s_nparams - 1].p_key = xstrdup(key);
+	s->s_params[s->s_nparams - 1].p_value = xstrdup(value);
+}
+
 struct timeline *
 run_add_timeline(struct run *r, const char *file, const char *probe)
 {
@@ -249,6 +257,12 @@ results_free(struct results *rs)
 		free(s->s_row);
 		free(s->s_reason);
 		metrics_free(&s->s_metrics);
+		metrics_free(&s->s_bounds);
+		for (j = 0; j < s->s_nparams; j++) {
+			free(s->s_params[j].p_key);
+			free(s->s_params[j].p_value);
+		}
+		free(s->s_params);
 		for (j = 0; j < s->s_nruns; j++)
 			run_free(&s->s_runs[j]);
 		free(s->s_runs);
@@ -258,6 +272,8 @@ results_free(struct results *rs)
 	}
 	free(rs->rs_scen);
 	free(rs->rs_dir);
+	free(rs->rs_label);
+	free(rs->rs_platform_version);
 	free(rs->rs_tool);
 	free(rs->rs_version);
 	free(rs->rs_platform);
@@ -316,6 +332,41 @@ timeline_json(const struct timeline *tl)
 	return o;
 }
 
+/* Parameters: a number when the whole value reads as one, else the
+ * string the suite file gave. */
+static cJSON *
+params_json(const struct scen_result *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; i < s->s_nparams; i++) {
+		const char *v = s->s_params[i].p_value;
+		char *end;
+		double d = strtod(v, &end);
+
+		if (*v != '\0' && *end == '\0' && isfinite(d))
+			cJSON_AddNumberToObject(o, s->s_params[i].p_key, d);
+		else
+			cJSON_AddStringToObject(o, s->s_params[i].p_key, v);
+	}
+	return o;
+}
+
+/* The scenario's conditions: bounds, parameters, load before/after. */
+static void
+conditions_json(cJSON *so, const struct scen_result *s)
+{
+	cJSON_AddItemToObject(so, "bounds", metrics_json(&s->s_bounds));
+	cJSON_AddItemToObject(so, "params", params_json(s));
+	if (s->s_has_load) {
+		cJSON_AddItemToObject(so, "load_before",
+		    cJSON_CreateDoubleArray(s->s_load_before, 3));
+		cJSON_AddItemToObject(so, "load_after",
+		    cJSON_CreateDoubleArray(s->s_load_after, 3));
+	}
+}
+
 int
 results_write(const struct results *rs, const char *path, char *err)
 {
@@ -330,6 +381,8 @@ results_write(const struct results *rs, const char *path, char *err)
 	    rs->rs_version : "");
 	cJSON_AddStringToObject(doc, "platform", rs->rs_platform ?
 	    rs->rs_platform : "");
+	cJSON_AddStringToObject(doc, "platform_version",
+	    rs->rs_platform_version ? rs->rs_platform_version : "");
 	cJSON_AddStringToObject(doc, "provider", rs->rs_provider ?
 	    rs->rs_provider : "");
 	cJSON_AddStringToObject(doc, "suite", rs->rs_suite ? rs->rs_suite :
@@ -361,6 +414,7 @@ results_write(const struct results *rs, const char *path, char *err)
 		cJSON_AddNumberToObject(so, "duration_s", s->s_duration_s);
 		cJSON_AddItemToObject(so, "metrics",
 		    metrics_json(&s->s_metrics));
+		conditions_json(so, s);
 		runs = cJSON_AddArrayToObject(so, "runs");
 		for (j = 0; j < s->s_nruns; j++) {
 			const struct run *r = &s->s_runs[j];
@@ -514,6 +568,70 @@ load_run(const cJSON *o, struct run *r, const char *where, char *err)
 	return 0;
 }
 
+/* "load_before": [1, 5, 15 min] */
+static int
+load_loadavg(const cJSON *o, const char *key, double *v, const char *where,
+    char *err)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *x;
+	int i = 0;
+
+	if (a == NULL)
+		return 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 3)
+		return err_set(err, "%s.%s must be an array of 3 numbers",
+		    where, key);
+	cJSON_ArrayForEach(x, a) {
+		if (!cJSON_IsNumber(x))
+			return err_set(err, "%s.%s must be an array of 3 "
+			    "numbers", where, key);
+		v[i++] = x->valuedouble;
+	}
+	return 1;
+}
+
+/* bounds (numbers), params (scalars), load_before/after. */
+static int
+load_conditions(const cJSON *o, struct scen_result *s, const char *where,
+    char *err)
+{
+	const cJSON *b = NULL, *p = NULL, *x;
+	char e[ERR_LEN], w[4300], num[64];
+	int r1, r2;
+
+	if (json_get_object(o, "bounds", JSON_OPTIONAL, &b, e) ||
+	    json_get_object(o, "params", JSON_OPTIONAL, &p, e))
+		return err_set(err, "%s: %s", where, e);
+	snprintf(w, sizeof(w), "%s.bounds", where);
+	if (b != NULL) {
+		cJSON_ArrayForEach(x, b) {
+			if (!cJSON_IsNumber(x))
+				return err_set(err, "%s.%s must be a number",
+				    w, x->string);
+			metrics_set(&s->s_bounds, x->string, x->valuedouble);
+		}
+	}
+	cJSON_ArrayForEach(x, p) {
+		if (cJSON_IsString(x))
+			scen_add_param(s, x->string, x->valuestring);
+		else if (cJSON_IsNumber(x)) {
+			snprintf(num, sizeof(num), "%.15g", x->valuedouble);
+			scen_add_param(s, x->string, num);
+		} else if (cJSON_IsBool(x))
+			scen_add_param(s, x->string, cJSON_IsTrue(x) ? "true" :
+			    "false");
+		else
+			return err_set(err, "%s.params.%s must be a scalar",
+			    where, x->string);
+	}
+	if ((r1 = load_loadavg(o, "load_before", s->s_load_before, where,
+	    err)) < 0 || (r2 = load_loadavg(o, "load_after", s->s_load_after,
+	    where, err)) < 0)
+		return -1;
+	s->s_has_load = r1 && r2;
+	return 0;
+}
+
 static int
 load_scenario(const cJSON *o, struct scen_result *s, const char *where,
     char *err)
@@ -546,7 +664,8 @@ load_scenario(const cJSON *o, struct scen_result *s, const char *where,
 	    json_get_array(o, "runs", JSON_OPTIONAL, &runs, e) ||
 	    json_get_array(o, "artifacts", JSON_OPTIONAL, &arts, e))
 		return err_set(err, "%s: %s", where, e);
-	if (load_metrics(m, &s->s_metrics, where, err))
+	if (load_metrics(m, &s->s_metrics, where, err) ||
+	    load_conditions(o, s, where, err))
 		return -1;
 	cJSON_ArrayForEach(x, runs) {
 		s->s_runs = xgrow(s->s_runs, &s->s_nruns, sizeof(*s->s_runs));
@@ -609,8 +728,16 @@ results_load(const char *path, char *err)
 	    JSON_OPTIONAL, &rs->rs_suite, file, err) || get_str(doc,
 	    "started", JSON_OPTIONAL, &rs->rs_started, file, err) ||
 	    get_str(doc, "finished", JSON_OPTIONAL, &rs->rs_finished, file,
-	    err))
+	    err) || get_str(doc, "platform_version", JSON_OPTIONAL,
+	    &rs->rs_platform_version, file, err))
 		goto fail;
+	if ((rs->rs_started && *rs->rs_started &&
+	    !results_ts_has_zone(rs->rs_started)) || (rs->rs_finished &&
+	    *rs->rs_finished && !results_ts_has_zone(rs->rs_finished))) {
+		err_set(err, "%s: 'started' and 'finished' must be ISO 8601 "
+		    "times with their time zone (Z or +hh:mm)", file);
+		goto fail;
+	}
 	if (json_get_object(doc, "machine", JSON_OPTIONAL, &mach, e) ||
 	    (mach && json_get_int(mach, "cpus", JSON_OPTIONAL, &cpus, e)) ||
 	    json_get_array(doc, "scenarios", JSON_REQUIRED, &scen, e)) {
@@ -700,4 +827,88 @@ comparison_cell(const struct comparison *c, size_t row, size_t set)
 		if (strcmp(rs->rs_scen[i].s_name, c->cmp_rows[row]) == 0)
 			return &rs->rs_scen[i];
 	return NULL;
+}
+
+int
+results_ts_has_zone(const char *ts)
+{
+	size_t n = strlen(ts);
+
+	if (n < 20 || ts[10] != 'T')
+		return 0;
+	if (ts[n - 1] == 'Z')
+		return 1;
+	/* +hh:mm or -hh:mm at the end */
+	return n >= 6 && (ts[n - 6] == '+' || ts[n - 6] == '-') &&
+	    ts[n - 3] == ':';
+}
+
+void
+results_column_name(const struct results *rs, char *buf, size_t len)
+{
+	const char *p = rs->rs_platform && *rs->rs_platform ?
+	    rs->rs_platform : "?";
+
+	if (rs->rs_label != NULL && *rs->rs_label != '\0')
+		snprintf(buf, len, "%s (%s)", p, rs->rs_label);
+	else
+		snprintf(buf, len, "%s", p);
+}
+
+/* The first bound of a that b lacks or sets otherwise, or NULL. */
+static const char *
+bounds_differ(const struct metrics *a, const struct metrics *b, double *va,
+    double *vb)
+{
+	size_t i;
+
+	for (i = 0; i < a->ms_n; i++) {
+		*va = a->ms_v[i].m_value;
+		if (metrics_get(b, a->ms_v[i].m_name, vb) == -1) {
+			*vb = NAN;
+			return a->ms_v[i].m_name;
+		}
+		if (*va != *vb)
+			return a->ms_v[i].m_name;
+	}
+	return NULL;
+}
+
+int
+comparison_check(const struct comparison *c, char *err)
+{
+	char na[128], nb[128], sa[32], sb[32];
+	const char *d;
+	double va, vb;
+	size_t i, j;
+
+	for (j = 1; j < c->cmp_nsets; j++) {
+		const struct results *a = c->cmp_sets[0], *b = c->cmp_sets[j];
+
+		results_column_name(a, na, sizeof(na));
+		results_column_name(b, nb, sizeof(nb));
+		if (strcmp(a->rs_suite ? a->rs_suite : "", b->rs_suite ?
+		    b->rs_suite : "") != 0)
+			return err_set(err, "suites differ: %s (%s) and %s "
+			    "(%s)", a->rs_suite ? a->rs_suite : "?", na,
+			    b->rs_suite ? b->rs_suite : "?", nb);
+		for (i = 0; i < c->cmp_nrows; i++) {
+			const struct scen_result *x = comparison_cell(c, i, 0),
+			    *y = comparison_cell(c, i, j);
+
+			if (x == NULL || y == NULL)
+				continue;
+			if ((d = bounds_differ(&x->s_bounds, &y->s_bounds, &va,
+			    &vb)) == NULL && (d = bounds_differ(&y->s_bounds,
+			    &x->s_bounds, &vb, &va)) == NULL)
+				continue;
+			snprintf(sa, sizeof(sa), isnan(va) ? "not set" : "%g",
+			    va);
+			snprintf(sb, sizeof(sb), isnan(vb) ? "not set" : "%g",
+			    vb);
+			return err_set(err, "bounds of %s differ: %s is %s "
+			    "in %s, %s in %s", x->s_name, d, sa, na, sb, nb);
+		}
+	}
+	return 0;
 }

@@ -58,6 +58,12 @@ struct run {
 	size_t r_ntimelines;
 };
 
+/* A scenario parameter as the suite file gave it (scalar or list). */
+struct param {
+	char *p_key;
+	char *p_value;
+};
+
 struct scen_result {
 	char *s_name;
 	char *s_row;
@@ -65,6 +71,14 @@ struct scen_result {
 	char *s_reason;
 	double s_duration_s;	/* wall time of all runs */
 	struct metrics s_metrics;	/* medians over runs */
+	/* The conditions: bounds as "downtime_ms_max" -> 2000, the
+	 * parameters used (never metrics), the machine's load average
+	 * (1, 5, 15 min) before and after the scenario. */
+	struct metrics s_bounds;
+	struct param *s_params;
+	size_t s_nparams;
+	int s_has_load;
+	double s_load_before[3], s_load_after[3];
 	struct run *s_runs;
 	size_t s_nruns;
 	char **s_artifacts;
@@ -73,7 +87,9 @@ struct scen_result {
 
 struct results {
 	char *rs_dir;		/* directory the file was loaded from */
+	char *rs_label;		/* `hvlab report --label`, not in the file */
 	char *rs_tool, *rs_version, *rs_platform, *rs_provider;
+	char *rs_platform_version;	/* as the platform's API says */
 	char *rs_suite;
 	char *rs_started, *rs_finished;
 	int rs_cpus;
@@ -110,6 +126,8 @@ struct scen_result *results_add_scenario(struct results *rs,
     const char *name, const char *row);
 struct run *scen_add_run(struct scen_result *s);
 void scen_add_artifact(struct scen_result *s, const char *path);
+void scen_add_param(struct scen_result *s, const char *key,
+    const char *value);
 struct timeline *run_add_timeline(struct run *r, const char *file,
     const char *probe);
 void timeline_add_event(struct timeline *tl, double t_s, const char *name);
@@ -132,6 +150,16 @@ struct comparison {
 
 int comparison_build(struct comparison *c, struct results **sets,
     size_t nsets, char *err);
+/*
+ * Whether the sets were measured alike: the same suite, and for every
+ * scenario two sets share, the same bounds.  0, or -1 with err saying the
+ * first difference ("suites differ: table-3.1 (a) and quick (b)").
+ */
+int comparison_check(const struct comparison *c, char *err);
+/* A column's name: "ref", or "ref (LABEL)" with a label. */
+void results_column_name(const struct results *rs, char *buf, size_t len);
+/* Whether an ISO 8601 timestamp carries its time zone (Z or +hh:mm). */
+int results_ts_has_zone(const char *ts);
 void comparison_free(struct comparison *c);
 /* The result of row i in set j, or NULL when that set lacks it. */
 const struct scen_result *comparison_cell(const struct comparison *c,

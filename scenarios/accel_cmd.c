@@ -14,7 +14,7 @@
 
 #include "accel.h"
 #include "err.h"
-#include "scenarios/hvlab.h"
+#include "scenarios/run_cmd.h"
 
 #define ACCEL_CACHE "/run/hvlab-accel.cache"
 

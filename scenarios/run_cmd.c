@@ -24,7 +24,7 @@
 #include "lab/topo.h"
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
-#include "scenarios/hvlab.h"
+#include "scenarios/run_cmd.h"
 #include "scenarios/machine.h"
 #include "scenarios/runner.h"
 #include "scenarios/suite.h"
@@ -81,8 +81,238 @@ print_summary(const struct results *rs, const char *out, double wall_s)
 	/* The rest: lab up and down, teardown of VMs, reports. */
 	printf("%-16s %-11s %6.1f s  (lab up/down, teardown and reports "
 	    "included)\n", "wall", "", wall_s);
+	printf("accelerator: %s (%s: %s)\n", rs->rs_accel ? rs->rs_accel : "?",
+	    rs->rs_accel_source ? rs->rs_accel_source : "?",
+	    rs->rs_accel_reason ? rs->rs_accel_reason : "");
 	printf("results: %s/results.json\nreport:  %s/report.md, "
 	    "%s/report.html\n", out, out, out);
+}
+
+/* hvlab run's command line. */
+struct run_args {
+	const char *file, *suite_name;
+	const char *names[RUN_MAX_SCENARIOS];	/* --scenario, in order */
+	size_t nnames;
+	int check_only;				/* -n */
+	char out[4096];				/* --out, "" = by date */
+	char self[4096];			/* our own binary */
+	const char *platform_arg;		/* --platform as given */
+	char *plats[RUN_MAX_PLATFORMS];		/* its names (in platlist) */
+	size_t nplat;
+	char *platlist;
+	struct runner_opts ro;
+};
+
+/* -1 when the options are good, else the exit status (0 for --help). */
+static int
+run_parse(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "suite", required_argument, NULL, 's' },
+		{ "scenario", required_argument, NULL, 'S' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "lab", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	long l;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "nf:o:h", opts, NULL)) != -1)
+		switch (ch) {
+		case 'n':
+			a->check_only = 1;
+			break;
+		case 'f':
+			a->file = optarg;
+			break;
+		case 's':
+			a->suite_name = optarg;
+			break;
+		case 'S':
+			if (a->nnames == RUN_MAX_SCENARIOS) {
+				fprintf(stderr, "hvlab run: at most %d "
+				    "--scenario\n", RUN_MAX_SCENARIOS);
+				return 1;
+			}
+			a->names[a->nnames++] = optarg;
+			break;
+		case 'p':
+			a->ro.ro_platform = optarg;
+			break;
+		case 'r':
+			errno = 0;
+			l = strtol(optarg, &end, 10);
+			if (errno || *end || l < 1 || l > 100) {
+				fprintf(stderr, "hvlab run: --repeat must be 1 "
+				    "to 100, not '%s'\n", optarg);
+				return 1;
+			}
+			a->ro.ro_repeat = (int)l;
+			break;
+		case 'o':
+			snprintf(a->out, sizeof(a->out), "%s", optarg);
+			break;
+		case 'l':
+			a->ro.ro_lab = optarg;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			return run_usage(stderr);
+		}
+	return optind != argc ? run_usage(stderr) : -1;
+}
+
+/* Selection: --scenario names (in the order given), else a suite.  0, or
+ * -1 after saying why. */
+static int
+run_select(const struct suite_file *sf, struct run_args *a,
+    const struct scenario **sel, size_t *nsel)
+{
+	const struct suite *su;
+	size_t i;
+
+	*nsel = 0;
+	for (i = 0; i < a->nnames; i++) {
+		if ((sel[*nsel] = suite_scenario_find(sf, a->names[i])) ==
+		    NULL) {
+			fprintf(stderr, "hvlab run: %s: no scenario '%s'\n",
+			    a->file, a->names[i]);
+			return -1;
+		}
+		(*nsel)++;
+	}
+	if (a->nnames > 0)
+		return 0;
+	if (a->suite_name == NULL)
+		a->suite_name = sf->sf_default_suite;
+	if (a->suite_name == NULL ||
+	    (su = suite_find(sf, a->suite_name)) == NULL) {
+		fprintf(stderr, "hvlab run: %s: no suite '%s'\n", a->file,
+		    a->suite_name ? a->suite_name : "(none defined)");
+		return -1;
+	}
+	for (i = 0; i < su->su_nscenarios && *nsel < RUN_MAX_SCENARIOS; i++)
+		sel[(*nsel)++] = suite_scenario_find(sf, su->su_scenarios[i]);
+	return 0;
+}
+
+/* The results directory (results/DATE unless --out) and our own binary
+ * into the runner's options.  0, or -1 with err. */
+static int
+run_paths(struct run_args *a, char *err)
+{
+	char ts[32];
+	ssize_t sl;
+
+	if (a->out[0] == '\0') {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%SZ", &tm);
+		snprintf(a->out, sizeof(a->out), "results/%s", ts);
+	}
+	if (mkdirs(a->out, err) == -1)
+		return -1;
+	sl = readlink("/proc/self/exe", a->self, sizeof(a->self) - 1);
+	if (sl <= 0)
+		return err_set(err, "cannot find my own binary");
+	a->self[sl] = '\0';
+	a->ro.ro_file = a->file;
+	a->ro.ro_outdir = a->out;
+	a->ro.ro_self = a->self;
+	a->ro.ro_progress = isatty(STDERR_FILENO);
+	return 0;
+}
+
+/* results.json's header: the tool, the platform, the machine.  NULL with
+ * err. */
+static struct results *
+run_results_new(const struct run_args *a, char *err)
+{
+	struct results *rs = calloc(1, sizeof(*rs));
+	char ts[32];
+
+	if (rs == NULL) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	rs->rs_tool = strdup("hvlab");
+	rs->rs_version = strdup(HV_DESCRIBE);	/* git describe (Makefile) */
+	rs->rs_platform = strdup(a->ro.ro_platform);
+	rs->rs_provider = strdup("netns");
+	rs->rs_suite = strdup(a->nnames ? "(scenarios)" : a->suite_name);
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	rs->rs_started = strdup(ts);
+	if (machine_describe(rs, err) == -1) {
+		results_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+/*
+ * results.json, then the reports rebuilt from the file as `hvlab report`
+ * would: *rs becomes what was read back.  0, or -1 after saying why.
+ */
+static int
+run_write(struct results **rs, const char *out, struct comparison *cmp)
+{
+	char path[4200], ts[32], err[ERR_LEN];
+
+	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
+	(*rs)->rs_finished = strdup(ts);
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	if (results_write(*rs, path, err) == -1) {
+		fprintf(stderr, "hvlab run: %s\n", err);
+		return -1;
+	}
+	results_free(*rs);
+	if ((*rs = results_load(out, err)) == NULL ||
+	    comparison_build(cmp, rs, 1, err) == -1 ||
+	    report_write_all(cmp, out, err) == -1) {
+		fprintf(stderr, "hvlab run: report: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* "ref,libvirt" -> a->plats (a->platlist is cut), each a known driver,
+ * none twice.  0, or -1 with err. */
+static int
+run_platforms(struct run_args *a, char *err)
+{
+	char *save = NULL, *p;
+	size_t i;
+
+	a->platform_arg = a->ro.ro_platform;
+	if ((a->platlist = strdup(a->ro.ro_platform)) == NULL)
+		return err_set(err, "out of memory");
+	for (p = strtok_r(a->platlist, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (a->nplat == RUN_MAX_PLATFORMS)
+			return err_set(err, "--platform: at most %d platforms",
+			    RUN_MAX_PLATFORMS);
+		if (driver_check_platform(p, err) == -1)
+			return err_prefix(err, "--platform");
+		for (i = 0; i < a->nplat; i++)
+			if (strcmp(a->plats[i], p) == 0)
+				return err_set(err, "--platform: '%s' twice",
+				    p);
+		a->plats[a->nplat++] = p;
+	}
+	if (a->nplat == 0)
+		return err_set(err, "--platform: no platform named");
+	a->ro.ro_platform = a->plats[0];
+	return 0;
 }
 
 /* 1 when a lab called name runs. */
@@ -100,87 +330,48 @@ lab_running(const char *name)
 	return r;
 }
 
-/* "ref,libvirt" -> names (in list, which is cut), each a known driver,
- * none twice. */
+/* 2 when a scenario failed or errored, 130 when interrupted, else 0. */
 static int
-split_platforms(char *list, char **names, size_t *n, char *err)
+run_status(const struct results *rs, int interrupted)
 {
-	char *save = NULL, *p;
 	size_t i;
+	int rc = 0;
 
-	*n = 0;
-	for (p = strtok_r(list, ",", &save); p != NULL;
-	    p = strtok_r(NULL, ",", &save)) {
-		if (*n == RUN_MAX_PLATFORMS)
-			return err_set(err, "at most %d platforms",
-			    RUN_MAX_PLATFORMS);
-		if (driver_check_platform(p, err) == -1)
-			return -1;
-		for (i = 0; i < *n; i++)
-			if (strcmp(names[i], p) == 0)
-				return err_set(err, "platform '%s' twice", p);
-		names[(*n)++] = p;
-	}
-	if (*n == 0)
-		return err_set(err, "no platform named");
-	return 0;
-}
-
-/*
- * One platform's run into ro->ro_outdir: runner, results.json, its own
- * reports, the summary.  The results are kept in *keep when keep is not
- * NULL (caller frees).  Returns the exit status (0, 2, 130) or 1.
- */
-static int
-run_platform(const struct runner_opts *ro, const struct scenario *const *sel,
-    size_t nsel, const char *suite_label, struct results **keep)
-{
-	struct comparison cmp = { 0 };
-	struct results *rs = calloc(1, sizeof(*rs));
-	char err[ERR_LEN], ts[32], path[4200];
-	const char *out = ro->ro_outdir;
-	int interrupted = 0, rc = 1;
-	uint64_t t0;
-	size_t i;
-
-	if (rs == NULL)
-		return 1;
-	rs->rs_tool = strdup("hvlab");
-	rs->rs_version = strdup(HV_VERSION);
-	rs->rs_platform = strdup(ro->ro_platform);
-	rs->rs_provider = strdup("netns");
-	rs->rs_suite = strdup(suite_label);
-	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	rs->rs_started = strdup(ts);
-	if (mkdirs(out, err) == -1 || machine_describe(rs, err) == -1)
-		goto fail;
-	t0 = clock_mono_ns();
-	if (runner_run(ro, sel, nsel, rs, &interrupted, err) == -1)
-		goto fail;
-	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
-	rs->rs_finished = strdup(ts);
-	snprintf(path, sizeof(path), "%s/results.json", out);
-	if (results_write(rs, path, err) == -1)
-		goto fail;
-	/* The reports are rebuilt from the file, as `hvlab report` would. */
-	results_free(rs);
-	if ((rs = results_load(out, err)) == NULL ||
-	    comparison_build(&cmp, &rs, 1, err) == -1 ||
-	    report_write_all(&cmp, out, err) == -1) {
-		err_prefix(err, "report");
-		goto fail;
-	}
-	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
-	rc = 0;
 	for (i = 0; i < rs->rs_nscen; i++)
 		if (rs->rs_scen[i].s_verdict == VERDICT_FAIL ||
 		    rs->rs_scen[i].s_verdict == VERDICT_ERROR)
 			rc = 2;
-	if (interrupted)
-		rc = 130;
+	return interrupted ? 130 : rc;
+}
+
+/*
+ * One platform's run into out: runner, results.json, its own reports, the
+ * summary.  Its results are kept in *keep when keep is not NULL (caller
+ * frees).  The exit status (0, 2, 130), or 1 after saying why.
+ */
+static int
+run_one(struct run_args *a, const struct scenario *const *sel, size_t nsel,
+    const char *out, struct results **keep)
+{
+	struct comparison cmp = { 0 };
+	struct results *rs = NULL;
+	char err[ERR_LEN] = "";
+	int rc = 1, interrupted = 0;
+	uint64_t t0;
+
+	a->ro.ro_outdir = out;
+	if (mkdirs(out, err) == -1 || (rs = run_results_new(a, err)) == NULL)
+		goto fail;
+	t0 = clock_mono_ns();
+	if (runner_run(&a->ro, sel, nsel, rs, &interrupted, err) == -1)
+		goto fail;
+	if (run_write(&rs, out, &cmp) == -1)
+		goto out;
+	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
+	rc = run_status(rs, interrupted);
 	goto out;
 fail:
-	fprintf(stderr, "hvlab run: %s: %s\n", ro->ro_platform, err);
+	fprintf(stderr, "hvlab run: %s: %s\n", a->ro.ro_platform, err);
 out:
 	comparison_free(&cmp);
 	if (keep != NULL && rc != 1)
@@ -191,14 +382,14 @@ out:
 }
 
 /*
- * Several platforms, one after the other, each on a fresh lab (the lab
- * named by --lab, or the file's, is built and taken down by each run):
- * OUT/<platform>/ each, and OUT/ the report with a column per platform.
+ * Several platforms, one after the other, each on a fresh lab (the lab of
+ * the file or of --lab, built and taken down by each run): OUT/<platform>/
+ * each, and in OUT the report with a column per platform.  The worst exit
+ * status of the runs, or 1 when fewer than two ran.
  */
 static int
-run_compare(struct runner_opts *ro, char *const *plats, size_t n,
-    const struct scenario *const *sel, size_t nsel, const char *suite_label,
-    const char *out)
+run_compare(struct run_args *a, const struct scenario *const *sel,
+    size_t nsel)
 {
 	struct results *sets[RUN_MAX_PLATFORMS] = { NULL };
 	struct comparison cmp = { 0 };
@@ -206,17 +397,20 @@ run_compare(struct runner_opts *ro, char *const *plats, size_t n,
 	size_t i, got = 0;
 	int rc = 0, r;
 
-	for (i = 0; i < n; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", out, plats[i]);
-		ro->ro_platform = plats[i];
-		ro->ro_outdir = dir;
-		printf("== platform %s: %s\n", plats[i], dir);
+	if (a->ro.ro_lab != NULL && lab_running(a->ro.ro_lab)) {
+		fprintf(stderr, "hvlab run: --platform %s runs each platform "
+		    "on a fresh lab, and lab %s runs already: take it down or "
+		    "name another with --lab\n", a->platform_arg, a->ro.ro_lab);
+		return 1;
+	}
+	for (i = 0; i < a->nplat; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", a->out, a->plats[i]);
+		a->ro.ro_platform = a->plats[i];
+		printf("== platform %s: %s\n", a->plats[i], dir);
 		fflush(stdout);
-		r = run_platform(ro, sel, nsel, suite_label, &sets[got]);
-		if (r != 1)
-			got++;
-		if (r > rc)
-			rc = r;
+		r = run_one(a, sel, nsel, dir, &sets[got]);
+		got += r != 1;
+		rc = r > rc ? r : rc;
 		if (r == 130)
 			break;
 	}
@@ -224,16 +418,13 @@ run_compare(struct runner_opts *ro, char *const *plats, size_t n,
 		fprintf(stderr, "hvlab run: fewer than two platforms ran: no "
 		    "comparison\n");
 		rc = rc ? rc : 1;
-		goto out;
-	}
-	if (comparison_build(&cmp, sets, got, err) == -1 ||
-	    report_write_all(&cmp, out, err) == -1) {
+	} else if (comparison_build(&cmp, sets, got, err) == -1 ||
+	    report_write_all(&cmp, a->out, err) == -1) {
 		fprintf(stderr, "hvlab run: comparison report: %s\n", err);
 		rc = 1;
-		goto out;
-	}
-	printf("comparison: %s/report.md, %s/report.html\n", out, out);
-out:
+	} else
+		printf("comparison: %s/report.md, %s/report.html\n", a->out,
+		    a->out);
 	comparison_free(&cmp);
 	for (i = 0; i < got; i++)
 		results_free(sets[i]);
@@ -243,173 +434,44 @@ out:
 int
 run_cmd_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "scenario", required_argument, NULL, 'S' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "repeat", required_argument, NULL, 'r' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "lab", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *file = "scenarios.yaml", *suite_name = NULL;
-	const char *names[RUN_MAX_SCENARIOS];
 	const struct scenario *sel[RUN_MAX_SCENARIOS];
-	struct runner_opts ro;
+	struct run_args a;
 	struct suite_file *sf = NULL;
 	struct topo *topo = NULL;
-	char err[ERR_LEN], out[4096], self[4096], ts[32], *platlist = NULL;
-	char *plats[RUN_MAX_PLATFORMS];
-	const char *suite_label, *argv_platform;
-	size_t nnames = 0, nsel = 0, nplat = 0, i;
-	int ch, check_only = 0, rc = 1;
-	ssize_t sl;
-	long l;
-	char *end;
+	char err[ERR_LEN] = "";
+	size_t nsel = 0;
+	int rc = 1;
 
-	memset(&ro, 0, sizeof(ro));
-	ro.ro_platform = "ref";
-	out[0] = '\0';
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "nf:o:h", opts, NULL)) != -1)
-		switch (ch) {
-		case 'n':
-			check_only = 1;
-			break;
-		case 'f':
-			file = optarg;
-			break;
-		case 's':
-			suite_name = optarg;
-			break;
-		case 'S':
-			if (nnames == RUN_MAX_SCENARIOS) {
-				fprintf(stderr, "hvlab run: at most %d "
-				    "--scenario\n", RUN_MAX_SCENARIOS);
-				return 1;
-			}
-			names[nnames++] = optarg;
-			break;
-		case 'p':
-			ro.ro_platform = optarg;
-			break;
-		case 'r':
-			errno = 0;
-			l = strtol(optarg, &end, 10);
-			if (errno || *end || l < 1 || l > 100) {
-				fprintf(stderr, "hvlab run: --repeat must be 1 "
-				    "to 100, not '%s'\n", optarg);
-				return 1;
-			}
-			ro.ro_repeat = (int)l;
-			break;
-		case 'o':
-			snprintf(out, sizeof(out), "%s", optarg);
-			break;
-		case 'l':
-			ro.ro_lab = optarg;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		default:
-			return run_usage(stderr);
-		}
-	if (optind != argc)
-		return run_usage(stderr);
-
-	sf = suite_load(file, stderr, err);
-	if (sf == NULL) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		return 1;
-	}
-	topo = calloc(1, sizeof(*topo));
-	if (topo == NULL)
+	memset(&a, 0, sizeof(a));
+	a.file = "scenarios.yaml";
+	a.ro.ro_platform = "ref";
+	if ((rc = run_parse(argc, argv, &a)) != -1)
+		return rc;
+	rc = 1;
+	if ((sf = suite_load(a.file, stderr, err)) == NULL)
+		goto fail;
+	if ((topo = calloc(1, sizeof(*topo))) == NULL)
 		goto out;
-	if (topo_load(file, ro.ro_lab, topo, stderr, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
+	if (topo_load(a.file, a.ro.ro_lab, topo, stderr, err) == -1)
+		goto fail;
+	if (run_select(sf, &a, sel, &nsel) == -1)
 		goto out;
-	}
-	/* Selection: --scenario names (in the order given), else a suite. */
-	if (nnames > 0) {
-		for (i = 0; i < nnames; i++) {
-			sel[nsel] = suite_scenario_find(sf, names[i]);
-			if (sel[nsel] == NULL) {
-				fprintf(stderr, "hvlab run: %s: no scenario "
-				    "'%s'\n", file, names[i]);
-				goto out;
-			}
-			nsel++;
-		}
-	} else {
-		const struct suite *su;
-
-		if (suite_name == NULL)
-			suite_name = sf->sf_default_suite;
-		if (suite_name == NULL || (su = suite_find(sf, suite_name)) ==
-		    NULL) {
-			fprintf(stderr, "hvlab run: %s: no suite '%s'\n", file,
-			    suite_name ? suite_name : "(none defined)");
-			goto out;
-		}
-		for (i = 0; i < su->su_nscenarios && nsel < RUN_MAX_SCENARIOS;
-		    i++)
-			sel[nsel++] = suite_scenario_find(sf,
-			    su->su_scenarios[i]);
-	}
-	argv_platform = ro.ro_platform;
-	if ((platlist = strdup(ro.ro_platform)) == NULL)
-		goto out;
-	if (split_platforms(platlist, plats, &nplat, err) == -1) {
-		fprintf(stderr, "hvlab run: --platform: %s\n", err);
-		goto out;
-	}
-	ro.ro_platform = plats[0];
-	suite_label = nnames ? "(scenarios)" : suite_name;
-	if (check_only) {
+	if (run_platforms(&a, err) == -1)
+		goto fail;
+	if (a.check_only) {
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;
 	}
-
-	if (out[0] == '\0') {
-		time_t now = time(NULL);
-		struct tm tm;
-
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%SZ", &tm);
-		snprintf(out, sizeof(out), "results/%s", ts);
-	}
-	if (mkdirs(out, err) == -1) {
-		fprintf(stderr, "hvlab run: %s\n", err);
-		goto out;
-	}
-
-	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (sl <= 0) {
-		fprintf(stderr, "hvlab run: cannot find my own binary\n");
-		goto out;
-	}
-	self[sl] = '\0';
-	ro.ro_file = file;
-	ro.ro_self = self;
-	ro.ro_progress = isatty(STDERR_FILENO);
-	if (nplat == 1) {
-		ro.ro_outdir = out;
-		rc = run_platform(&ro, sel, nsel, suite_label, NULL);
-		goto out;
-	}
-	if (ro.ro_lab != NULL && lab_running(ro.ro_lab)) {
-		fprintf(stderr, "hvlab run: --platform %s runs each platform "
-		    "on a fresh lab, and lab %s runs already: take it down or "
-		    "name another with --lab\n", argv_platform, ro.ro_lab);
-		goto out;
-	}
-	rc = run_compare(&ro, plats, nplat, sel, nsel, suite_label, out);
+	if (run_paths(&a, err) == -1)
+		goto fail;
+	rc = a.nplat == 1 ? run_one(&a, sel, nsel, a.out, NULL) :
+	    run_compare(&a, sel, nsel);
+	goto out;
+fail:
+	fprintf(stderr, "hvlab run: %s\n", err);
 out:
-	free(platlist);
+	free(a.platlist);
 	suite_file_free(sf);
 	free(topo);
 	return rc;

@@ -32,19 +32,16 @@
 #include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/tcp.h"
-#include "scenarios/bonding.h"
-#include "scenarios/ha.h"
+#include "scenarios/builtin/builtin.h"
 #include "scenarios/machine.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/runner.h"
+#include "scenarios/runner_priv.h"
 
 #define LAB_CMD_TIMEOUT_MS (10 * 60 * 1000)
 #define INJECT_TIMEOUT_MS (60 * 1000)
-#define TASK_TIMEOUT_NS (10 * 60 * NS_PER_S)
-#define MAX_PROBES 8
-#define MAX_VMS 64
 
-static volatile sig_atomic_t runner_stop;
+volatile sig_atomic_t runner_stop;
 
 static void
 on_signal(int sig)
@@ -52,69 +49,9 @@ on_signal(int sig)
 	runner_stop = 1;
 }
 
-enum setup_phase { PH_INSTALL, PH_CLUSTER, PH_STORAGE, PH_N };
-
-struct phase {
-	int ran;
-	enum verdict verdict;
-	char reason[ERR_LEN];
-	struct metrics metrics;
-};
-
-struct rprobe {
-	char id[SUITE_NAME_MAX];
-	char prefix[SUITE_NAME_MAX];
-	struct probe_ping *ping;
-	struct probe_tcp *tcp;
-};
-
-struct rctx {
-	const struct runner_opts *o;
-	struct driver *drv;
-	struct drv_env env;
-	struct drv_host hosts[16];
-	char station_netns[64], san_addr[64], san_iqn[128];
-	struct topo *topo;
-	char lab[64];
-	int lab_ours;		/* we brought it up: we take it down */
-	int lab_ok;
-	int cleaning;		/* in cleanup steps or teardown */
-	char lab_err[ERR_LEN];
-	struct phase phase[PH_N];
-	char *vms[MAX_VMS];	/* VMs made and not yet deleted */
-	size_t nvms;
-	/* Addresses the runner gave its guests (hvlab.ip=), by name. */
-	struct { char name[SUITE_NAME_MAX]; char addr[16]; } vmaddr[MAX_VMS];
-	size_t nvmaddr;
-	char guest_kernel[4096], guest_initrd[4096];
-	char guest_cmdline[384];	/* build/guest/cmdline: the image's own */
-	char accel_mode[8];		/* HVLAB_ACCEL, else the lab's accel: */
-	char accel_seen[8];		/* what a VM's QEMU said it runs on */
-	/* progress */
-	size_t idx, total;
-	const char *scen_name;
-	uint64_t scen_t0;
-	char step_text[128];
-};
-
-/* The scenario run in progress. */
-struct sctx {
-	struct rctx *rc;
-	const struct scenario *sc;
-	struct scen_result *sr;
-	struct run *run;
-	size_t runno;
-	struct rprobe probes[MAX_PROBES];
-	size_t nprobes;
-};
-
 /* ---- progress ---- */
 
-static void
-progress(struct rctx *rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 progress(struct rctx *rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -199,8 +136,7 @@ hvlab_cmd(struct rctx *rc, long timeout_ms, char *err, const char *a0, ...)
 	return self_run(argv, timeout_ms, NULL, err);
 }
 
-/* drv_env.e_exec: `hvlab lab exec HOST --lab LAB -- ARGV...`. */
-static int
+int
 lab_exec(const struct drv_env *env, const char *host,
     const char *const argv[], char **out, long timeout_ms, char *err)
 {
@@ -379,8 +315,7 @@ lab_take_down(struct rctx *rc)
 
 /* ---- driver calls ---- */
 
-/* Finish a task-returning operation: rc from the op, then wait. */
-static int
+int
 drv_finish(struct rctx *rc, int op_rc, struct drv_task *t, uint64_t timeout,
     char *err)
 {
@@ -393,7 +328,7 @@ drv_finish(struct rctx *rc, int op_rc, struct drv_task *t, uint64_t timeout,
 	    (volatile int *)&runner_stop, err);
 }
 
-static void
+void
 vm_track(struct rctx *rc, const char *vm, int add)
 {
 	size_t i;
@@ -410,11 +345,8 @@ vm_track(struct rctx *rc, const char *vm, int add)
 		rc->nvms++;
 }
 
-/*
- * The driver's vm_info, remembering the accelerator a VM's QEMU reported
- * (results.json's machine.accel is what QEMU used, not a guess).
- */
-static int
+/* results.json's machine.accel is what QEMU used, not a guess. */
+int
 vm_info_get(struct rctx *rc, const char *vm, struct drv_vm_info *vi,
     char *err)
 {
@@ -426,7 +358,7 @@ vm_info_get(struct rctx *rc, const char *vm, struct drv_vm_info *vi,
 	return 0;
 }
 
-static void
+void
 vms_teardown(struct rctx *rc)
 {
 	const struct driver_ops *ops = rc->drv->d_ops;
@@ -465,33 +397,204 @@ phase_set(struct phase *p, int op_rc, const char *err)
 	snprintf(p->reason, sizeof(p->reason), "%s", op_rc ? err : "");
 }
 
+/* The work of a phase starts here: its own time, its own requests. */
+struct phase_clock {
+	uint64_t t0;
+	unsigned long calls0;
+};
+
 static void
-phase_run(struct rctx *rc, enum setup_phase ph)
+phase_clock_start(struct rctx *rc, struct phase_clock *c)
+{
+	c->t0 = clock_mono_ns();
+	c->calls0 = rc->drv->d_calls;
+}
+
+static void
+phase_install(struct rctx *rc, struct phase *p, const struct phase_clock *c)
 {
 	const struct driver_ops *ops = rc->drv->d_ops;
-	struct phase *p = &rc->phase[ph];
+	struct drv_task t;
+	char e[ERR_LEN] = "";
+	size_t i, reused = 0;
+	int r = 0;
+
+	for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
+		progress(rc, "install %s on %s", ops->name,
+		    rc->hosts[i].h_name);
+		drv_task_init(&t);
+		r = drv_finish(rc, ops->host_install(rc->drv, &rc->hosts[i],
+		    &t, e), &t, TASK_TIMEOUT_NS, e);
+		if (r == -1)
+			err_prefix(e, "%s", rc->hosts[i].h_name);
+		reused += t.t_reused != 0;
+	}
+	if (r == 0 && rc->env.e_nhosts == 0)
+		r = err_set(e, "the lab has no hosts");
+	phase_set(p, r, e);
+	p->reused = r == 0 && reused > 0;
+	if (r == 0 && reused > 0)
+		/* A reused lab: the platform was there; no installation to
+		 * time. */
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s "
+		    "already installed on %zu of %zu hosts (not timed)",
+		    ops->name, reused, rc->env.e_nhosts);
+	if (r == 0 && reused == 0) {
+		metrics_set(&p->metrics, "install_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	}
+	if (r == 0)
+		metrics_set(&p->metrics, "hosts", (double)rc->env.e_nhosts);
+}
+
+/* Formed = quorate with every host online (up to 2 min from t0). */
+static int
+cluster_wait(struct rctx *rc, struct drv_cluster_info *ci, uint64_t t0,
+    char *err)
+{
+	int r;
+
+	for (;;) {
+		r = rc->drv->d_ops->cluster_info(rc->drv, ci, err);
+		if (r != 0 || (ci->c_quorate && ci->c_online ==
+		    (int)rc->env.e_nhosts))
+			return r;
+		if (clock_mono_ns() - t0 > 120 * NS_PER_S)
+			return err_set(err, "%d of %zu hosts online after 2 "
+			    "min", ci->c_online, rc->env.e_nhosts);
+		if (nap(rc, 250 * NS_PER_MS) == -1)
+			return err_set(err, "interrupted");
+	}
+}
+
+static void
+phase_cluster(struct rctx *rc, struct phase *p, const struct phase_clock *c)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
 	struct drv_cluster_info ci;
+	struct drv_task t;
+	char e[ERR_LEN] = "", keep[ERR_LEN];
+	int r;
+
+	memset(&ci, 0, sizeof(ci));
+	progress(rc, "form cluster %s", rc->lab);
+	drv_task_init(&t);
+	r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab, rc->hosts,
+	    rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
+	p->reused = r == 0 && t.t_reused;
+	if (r == 0 && t.t_reused)
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s (not "
+		    "timed)", t.t_status);
+	else if (r == 0)
+		/* the form and its task polls; not the wait for every node
+		 * to come online below */
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	if (r == 0)
+		r = cluster_wait(rc, &ci, c->t0, e);
+	if (r == 0 && !t.t_reused)
+		metrics_set(&p->metrics, "form_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+	if (r == 0 || ci.c_nodes > 0) {
+		metrics_set(&p->metrics, "hosts", ci.c_nodes);
+		metrics_set(&p->metrics, "online", ci.c_online);
+		metrics_set(&p->metrics, "quorate", ci.c_quorate);
+		if (r == 0 && !ci.c_quorate)
+			r = err_set(e, "the cluster is not quorate");
+	}
+	snprintf(keep, sizeof(keep), "%s", p->reason);
+	phase_set(p, r, e);
+	if (r == 0)
+		snprintf(p->reason, sizeof(p->reason), "%s", keep);
+	if (r == -1 && ci.c_nodes > 0)
+		p->verdict = VERDICT_FAIL;
+}
+
+/* Every host sees the pool: asked host by host.  0, or -1 with err. */
+static int
+storage_seen(struct rctx *rc, const struct drv_pool *pool, struct phase *p,
+    char *err)
+{
+	char ce[ERR_LEN] = "";
+	size_t i, seen = 0;
+
+	for (i = 0; i < rc->env.e_nhosts; i++) {
+		progress(rc, "does %s see pool %s?", rc->hosts[i].h_name,
+		    pool->p_name);
+		if (rc->drv->d_ops->storage_check(rc->drv, pool,
+		    rc->hosts[i].h_name, ce) == 0)
+			seen++;
+		else
+			snprintf(err, ERR_LEN, "%s", ce);
+	}
+	metrics_set(&p->metrics, "hosts_seeing", (double)seen);
+	metrics_set(&p->metrics, "hosts", (double)rc->env.e_nhosts);
+	if (seen < rc->env.e_nhosts)
+		return err_set(err, "%zu of %zu hosts see pool %s: %.300s",
+		    seen, rc->env.e_nhosts, pool->p_name, ce);
+	return 0;
+}
+
+static void
+phase_storage(struct rctx *rc, struct phase *p, const struct phase_clock *c)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
 	struct drv_pool pool;
 	struct drv_task t;
 	char e[ERR_LEN] = "";
-	uint64_t t0 = clock_mono_ns();
-	int r = 0;
-	size_t i;
+	int r;
+
+	progress(rc, "attach shared storage");
+	memset(&pool, 0, sizeof(pool));
+	pool.p_name = "san";
+	pool.p_type = "iscsi";
+	pool.p_portal = rc->env.e_san_addr;
+	pool.p_target = rc->env.e_san_iqn;
+	drv_task_init(&t);
+	if (pool.p_portal == NULL)
+		r = err_set(e, "the lab has no SAN");
+	else
+		r = drv_finish(rc, ops->storage_attach(rc->drv, &pool, &t, e),
+		    &t, TASK_TIMEOUT_NS, e);
+	if (r == 0 && !t.t_reused) {
+		metrics_set(&p->metrics, "attach_s",
+		    (double)(clock_mono_ns() - c->t0) / 1e9);
+		metrics_set(&p->metrics, "steps", (double)
+		    (rc->drv->d_calls - c->calls0));
+	}
+	if (r == 0 && ops->storage_check != NULL)
+		r = storage_seen(rc, &pool, p, e);
+	phase_set(p, r, e);
+	if (r == -1 && p->metrics.ms_n > 0)
+		p->verdict = VERDICT_FAIL;
+	p->reused = r == 0 && t.t_reused;
+	if (r == 0 && t.t_reused)
+		snprintf(p->reason, sizeof(p->reason), "reused lab: %s (not "
+		    "timed)", t.t_status);
+}
+
+void
+phase_run(struct rctx *rc, enum setup_phase ph)
+{
+	static const char *const what[PH_N] = { "platform install",
+	    "cluster", "storage" };
+	struct phase *p = &rc->phase[ph];
+	const struct phase *prev;
+	struct phase_clock c;
+	char why[ERR_LEN];
 
 	if (p->ran)
 		return;
+	phase_clock_start(rc, &c);
 	/* Each phase stands on the one before: a cluster on installed
 	 * hosts, a pool (cluster-wide, through the cluster's API) on the
 	 * cluster. */
 	if (ph > PH_INSTALL) {
-		static const char *const what[PH_N] = { "platform install",
-		    "cluster", "storage" };
-		const struct phase *prev = &rc->phase[ph - 1];
-
+		prev = &rc->phase[ph - 1];
 		phase_run(rc, (enum setup_phase)(ph - 1));
 		if (prev->verdict != VERDICT_PASS) {
-			char why[ERR_LEN];
-
 			snprintf(why, sizeof(why), "%s", prev->reason);
 			p->ran = 1;
 			p->verdict = prev->verdict == VERDICT_UNSUPPORTED ?
@@ -500,146 +603,19 @@ phase_run(struct rctx *rc, enum setup_phase ph)
 			    what[ph - 1], why);
 			return;
 		}
-		t0 = clock_mono_ns();	/* this phase's own time */
+		phase_clock_start(rc, &c);	/* this phase's own */
 	}
-	switch (ph) {
-	case PH_INSTALL: {
-		size_t reused = 0, steps = 0;
-
-		for (i = 0; i < rc->env.e_nhosts && r == 0; i++) {
-			progress(rc, "install %s on %s", ops->name,
-			    rc->hosts[i].h_name);
-			drv_task_init(&t);
-			r = drv_finish(rc, ops->host_install(rc->drv,
-			    &rc->hosts[i], &t, e), &t, TASK_TIMEOUT_NS, e);
-			if (r == -1)
-				err_prefix(e, "%s", rc->hosts[i].h_name);
-			reused += t.t_reused != 0;
-			steps += (size_t)t.t_steps;
-		}
-		if (r == 0 && rc->env.e_nhosts == 0)
-			r = err_set(e, "the lab has no hosts");
-		phase_set(p, r, e);
-		if (r == 0 && reused > 0)
-			/* A reused lab: the platform was there; no
-			 * installation to time. */
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s already installed on %zu of %zu hosts (not "
-			    "timed)", ops->name, reused, rc->env.e_nhosts);
-		if (r == 0 && reused == 0) {
-			metrics_set(&p->metrics, "install_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", (double)steps);
-		}
-		if (r == 0)
-			metrics_set(&p->metrics, "hosts",
-			    (double)rc->env.e_nhosts);
-		break;
-	}
-	case PH_CLUSTER:
-		progress(rc, "form cluster %s", rc->lab);
-		drv_task_init(&t);
-		r = drv_finish(rc, ops->cluster_form(rc->drv, rc->lab,
-		    rc->hosts, rc->env.e_nhosts, &t, e), &t, TASK_TIMEOUT_NS, e);
-		if (r == 0 && t.t_reused)
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s (not timed)", t.t_status);
-		else if (r == 0)
-			metrics_set(&p->metrics, "steps", t.t_steps);
-		/* Formed = quorate with every host online (up to 2 min). */
-		while (r == 0) {
-			r = ops->cluster_info(rc->drv, &ci, e);
-			if (r != 0 || (ci.c_quorate && ci.c_online ==
-			    (int)rc->env.e_nhosts))
-				break;
-			if (clock_mono_ns() - t0 > 120 * NS_PER_S) {
-				r = err_set(e, "%d of %zu hosts online after "
-				    "2 min", ci.c_online, rc->env.e_nhosts);
-				break;
-			}
-			if (nap(rc, 250 * NS_PER_MS) == -1)
-				r = err_set(e, "interrupted");
-		}
-		if (r == 0 && !t.t_reused)
-			metrics_set(&p->metrics, "form_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-		if (r == 0 || ci.c_nodes > 0) {
-			metrics_set(&p->metrics, "hosts", ci.c_nodes);
-			metrics_set(&p->metrics, "online", ci.c_online);
-			metrics_set(&p->metrics, "quorate", ci.c_quorate);
-			if (r == 0 && !ci.c_quorate)
-				r = err_set(e, "the cluster is not quorate");
-		}
-		{
-			char keep[ERR_LEN];
-
-			snprintf(keep, sizeof(keep), "%s", p->reason);
-			phase_set(p, r, e);
-			if (r == 0)
-				snprintf(p->reason, sizeof(p->reason), "%s",
-				    keep);
-		}
-		if (r == -1 && ci.c_nodes > 0)
-			p->verdict = VERDICT_FAIL;
-		break;
-	case PH_STORAGE:
-		progress(rc, "attach shared storage");
-		memset(&pool, 0, sizeof(pool));
-		pool.p_name = "san";
-		pool.p_type = "iscsi";
-		pool.p_portal = rc->env.e_san_addr;
-		pool.p_target = rc->env.e_san_iqn;
-		drv_task_init(&t);
-		if (pool.p_portal == NULL)
-			r = err_set(e, "the lab has no SAN");
-		else {
-			drv_task_init(&t);
-			r = drv_finish(rc, ops->storage_attach(rc->drv, &pool,
-			    &t, e), &t, TASK_TIMEOUT_NS, e);
-		}
-		if (r == 0 && !t.t_reused) {
-			metrics_set(&p->metrics, "attach_s",
-			    (double)(clock_mono_ns() - t0) / 1e9);
-			metrics_set(&p->metrics, "steps", t.t_steps);
-		}
-		/* Every host sees it: asked host by host. */
-		if (r == 0 && ops->storage_check != NULL) {
-			size_t seen = 0;
-			char ce[ERR_LEN] = "";
-
-			for (i = 0; i < rc->env.e_nhosts; i++) {
-				progress(rc, "does %s see pool %s?",
-				    rc->hosts[i].h_name, pool.p_name);
-				if (ops->storage_check(rc->drv, &pool,
-				    rc->hosts[i].h_name, ce) == 0)
-					seen++;
-				else
-					snprintf(e, sizeof(e), "%s", ce);
-			}
-			metrics_set(&p->metrics, "hosts_seeing", (double)seen);
-			metrics_set(&p->metrics, "hosts", (double)
-			    rc->env.e_nhosts);
-			if (seen < rc->env.e_nhosts)
-				r = err_set(e, "%zu of %zu hosts see pool %s: "
-				    "%.300s", seen, rc->env.e_nhosts,
-				    pool.p_name, ce);
-		}
-		phase_set(p, r, e);
-		if (r == -1 && p->metrics.ms_n > 0)
-			p->verdict = VERDICT_FAIL;
-		if (r == 0 && t.t_reused)
-			snprintf(p->reason, sizeof(p->reason), "reused lab: "
-			    "%s (not timed)", t.t_status);
-		break;
-	default:
-		break;
-	}
+	if (ph == PH_INSTALL)
+		phase_install(rc, p, &c);
+	else if (ph == PH_CLUSTER)
+		phase_cluster(rc, p, &c);
+	else if (ph == PH_STORAGE)
+		phase_storage(rc, p, &c);
 }
 
 /* ---- probes ---- */
 
-/* "vm:NAME" -> the VM's address; a literal must be in the lab's range. */
-static int
+int
 resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
     char *err)
 {
@@ -732,82 +708,202 @@ probe_metrics(struct run *run, const cJSON *doc, const char *prefix)
 	}
 }
 
+/*
+ * A live migration's downtime from a ping result that carries the
+ * runner's migrate-start and migrate-end marks: the longest reply gap
+ * between them plus the settle window (ping_stats_migration_downtime).
+ * 1 with *g, 0 when the probe saw no (whole) migration, -1.
+ */
 static int
-probe_finish(struct sctx *s, struct rprobe *p, char *err)
+migration_gap(const struct probe_ping_result *r, struct stats_gap *g,
+    uint64_t *lost, char *err)
 {
-	const char *outdir = s->rc->o->ro_outdir;
-	char rel[256], path[4096], e[ERR_LEN];
-	cJSON *doc = NULL;
-	int rc = -1;
+	uint64_t start = 0, end = 0;
+	size_t i;
 
-	snprintf(rel, sizeof(rel), "raw/%s-%zu-%s", s->sc->sc_name, s->runno,
-	    p->id);
-	if (p->ping != NULL) {
-		struct probe_ping_result r;
-		const struct ping_stats *st;
-		struct timeline *tl;
-		size_t i;
-
-		memset(&r, 0, sizeof(r));
-		if (probe_ping_stop(p->ping, &r, err) == -1) {
-			p->ping = NULL;
-			return -1;
-		}
-		p->ping = NULL;
-		st = &r.pr_stats;
-		doc = probe_ping_result_json(&r, 1);
-		snprintf(path, sizeof(path), "%s/%s.csv", outdir, rel);
-		if (probe_ping_write_csv(&r, path, e) == -1)
-			log_warnx("%s", e);
-		else {
-			char f[300];
-
-			snprintf(f, sizeof(f), "%s.csv", rel);
-			tl = run_add_timeline(s->run, f, "ping");
-			scen_add_artifact(s->sr, f);
-			if (st->st_downtime.g_len_ns > 0) {
-				tl->tl_has_window = 1;
-				tl->tl_down_start_s = (double)
-				    (st->st_downtime.g_start_ns -
-				    st->st_start_ns) / 1e9;
-				tl->tl_down_end_s = (double)
-				    (st->st_downtime.g_end_ns -
-				    st->st_start_ns) / 1e9;
-			}
-			for (i = 0; i < r.pr_nmarks; i++)
-				timeline_add_event(tl, ((double)
-				    r.pr_marks[i].pm_wall_ns -
-				    (double)st->st_start_ns) / 1e9,
-				    r.pr_marks[i].pm_label);
-		}
-		probe_ping_result_free(&r);
-	} else if (p->tcp != NULL) {
-		struct probe_tcp_result r;
-
-		memset(&r, 0, sizeof(r));
-		if (probe_tcp_stop(p->tcp, &r, err) == -1) {
-			p->tcp = NULL;
-			return -1;
-		}
-		p->tcp = NULL;
-		doc = probe_tcp_result_json(&r, 1);
-		probe_tcp_result_free(&r);
-	} else
+	for (i = 0; i < r->pr_nmarks; i++) {
+		if (strcmp(r->pr_marks[i].pm_label, "migrate-start") == 0)
+			start = r->pr_marks[i].pm_wall_ns;
+		else if (strcmp(r->pr_marks[i].pm_label, "migrate-end") == 0 &&
+		    start != 0)
+			end = r->pr_marks[i].pm_wall_ns;
+	}
+	if (start == 0 || end == 0)
 		return 0;
-	if (doc == NULL)
-		return err_set(err, "probe %s: out of memory", p->id);
-	probe_metrics(s->run, doc, p->prefix);
-	snprintf(path, sizeof(path), "%s/%s.json", outdir, rel);
-	if (json_write_file(path, doc, e) == 0) {
-		char f[300];
+	if (ping_stats_migration_downtime(&r->pr_timeline, &r->pr_stats,
+	    start, end, PING_MIGRATION_SETTLE_NS, g, lost, err) == -1)
+		return -1;
+	return 1;
+}
 
-		snprintf(f, sizeof(f), "%s.json", rel);
+/*
+ * A TCP session across a live migration survived it only when data
+ * flowed both ways within TCP_RESUME_MAX_NS of the switchover and the
+ * session lived on TCP_HOLD_MIN_NS past it (a probe stopped earlier
+ * proves nothing; a frozen session is never reset within a short run).
+ * Its "survived" becomes that; resumed_ms and held_s say why.
+ */
+#define TCP_RESUME_MAX_NS (5 * NS_PER_S)
+#define TCP_HOLD_MIN_NS (20 * NS_PER_S)
+
+static void
+tcp_switch_metrics(struct sctx *s, const struct probe_tcp_result *r,
+    cJSON *doc)
+{
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "metrics");
+	double resumed, held;
+	int ok;
+
+	ok = probe_tcp_after_switch(r, s->switch_wall_ns, TCP_RESUME_MAX_NS,
+	    TCP_HOLD_MIN_NS, &resumed, &held);
+	if (!cJSON_IsObject(m))
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "survived");
+	cJSON_AddBoolToObject(m, "survived", ok);
+	cJSON_AddNumberToObject(m, "resumed_ms", round(resumed * 1e3) / 1e3);
+	cJSON_AddNumberToObject(m, "held_s", round(held * 1e3) / 1e3);
+}
+
+/* A stopped probe's result on its way to the run. */
+struct probe_out {
+	char rel[256];			/* raw/SCEN-RUN-ID, for its files */
+	cJSON *doc;			/* its result as JSON */
+	int migr;			/* 1: it saw a whole live migration */
+	struct stats_gap mg;		/* that migration's gap */
+	uint64_t mlost;			/* requests lost in it */
+	double capture_max_ms;		/* the whole capture's longest gap */
+};
+
+/* The ping CSV as the run's timeline, its down window the migration's
+ * gap when there was one, else the capture's longest. */
+static void
+ping_timeline(struct sctx *s, const struct probe_ping_result *r,
+    const struct probe_out *po)
+{
+	const struct ping_stats *st = &r->pr_stats;
+	char path[4096], e[ERR_LEN], f[300];
+	struct timeline *tl;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s.csv", s->rc->o->ro_outdir,
+	    po->rel);
+	if (probe_ping_write_csv(r, path, e) == -1) {
+		log_warnx("%s", e);
+		return;
+	}
+	snprintf(f, sizeof(f), "%s.csv", po->rel);
+	tl = run_add_timeline(s->run, f, "ping");
+	scen_add_artifact(s->sr, f);
+	if (po->migr == 1 && po->mg.g_len_ns > 0) {
+		/* the migration's gap, not a stall elsewhere */
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = ((double)po->mg.g_start_ns -
+		    (double)st->st_start_ns) / 1e9;
+		tl->tl_down_end_s = ((double)po->mg.g_end_ns -
+		    (double)st->st_start_ns) / 1e9;
+	} else if (st->st_downtime.g_len_ns > 0) {
+		tl->tl_has_window = 1;
+		tl->tl_down_start_s = (double)(st->st_downtime.g_start_ns -
+		    st->st_start_ns) / 1e9;
+		tl->tl_down_end_s = (double)(st->st_downtime.g_end_ns -
+		    st->st_start_ns) / 1e9;
+	}
+	for (i = 0; i < r->pr_nmarks; i++)
+		timeline_add_event(tl, ((double)r->pr_marks[i].pm_wall_ns -
+		    (double)st->st_start_ns) / 1e9, r->pr_marks[i].pm_label);
+}
+
+static int
+ping_finish(struct sctx *s, struct rprobe *p, struct probe_out *po,
+    char *err)
+{
+	struct probe_ping_result r;
+	char e[ERR_LEN];
+
+	memset(&r, 0, sizeof(r));
+	if (probe_ping_stop(p->ping, &r, err) == -1) {
+		p->ping = NULL;
+		return -1;
+	}
+	p->ping = NULL;
+	po->doc = probe_ping_result_json(&r, 1);
+	po->capture_max_ms = (double)r.pr_stats.st_downtime.g_len_ns / 1e6;
+	if ((po->migr = migration_gap(&r, &po->mg, &po->mlost, e)) == -1)
+		log_warnx("probe %s: %s", p->id, e);
+	ping_timeline(s, &r, po);
+	probe_ping_result_free(&r);
+	return 0;
+}
+
+static int
+tcp_finish(struct sctx *s, struct rprobe *p, struct probe_out *po,
+    char *err)
+{
+	struct probe_tcp_result r;
+
+	memset(&r, 0, sizeof(r));
+	if (probe_tcp_stop(p->tcp, &r, err) == -1) {
+		p->tcp = NULL;
+		return -1;
+	}
+	p->tcp = NULL;
+	po->doc = probe_tcp_result_json(&r, 1);
+	if (po->doc != NULL && s->switch_wall_ns != 0)
+		tcp_switch_metrics(s, &r, po->doc);
+	probe_tcp_result_free(&r);
+	return 0;
+}
+
+/* The probe's metrics into the run, its JSON beside the results. */
+static void
+probe_keep(struct sctx *s, const struct rprobe *p, const struct probe_out *po)
+{
+	char path[4096], e[ERR_LEN], name[160], f[300];
+
+	probe_metrics(s->run, po->doc, p->prefix);
+	if (po->migr == 1) {
+		/* downtime_ms is the migration's; the whole capture's longest
+		 * gap is kept under its own name */
+		snprintf(name, sizeof(name), "%scapture_max_gap_ms", p->prefix);
+		metrics_set(&s->run->r_metrics, name, po->capture_max_ms);
+		snprintf(name, sizeof(name), "%sdowntime_ms", p->prefix);
+		metrics_set(&s->run->r_metrics, name, (double)po->mg.g_len_ns /
+		    1e6);
+		snprintf(name, sizeof(name), "%sdowntime_lost", p->prefix);
+		metrics_set(&s->run->r_metrics, name, (double)po->mlost);
+	}
+	snprintf(path, sizeof(path), "%s/%s.json", s->rc->o->ro_outdir,
+	    po->rel);
+	if (json_write_file(path, po->doc, e) == 0) {
+		snprintf(f, sizeof(f), "%s.json", po->rel);
 		scen_add_artifact(s->sr, f);
 	} else
 		log_warnx("%s", e);
-	rc = 0;
-	cJSON_Delete(doc);
-	return rc;
+}
+
+/* Stop a probe and keep what it measured.  0, or -1 with err. */
+static int
+probe_finish(struct sctx *s, struct rprobe *p, char *err)
+{
+	struct probe_out po;
+	int r;
+
+	memset(&po, 0, sizeof(po));
+	snprintf(po.rel, sizeof(po.rel), "raw/%s-%zu-%s", s->sc->sc_name,
+	    s->runno, p->id);
+	if (p->ping != NULL)
+		r = ping_finish(s, p, &po, err);
+	else if (p->tcp != NULL)
+		r = tcp_finish(s, p, &po, err);
+	else
+		return 0;
+	if (r == -1)
+		return -1;
+	if (po.doc == NULL)
+		return err_set(err, "probe %s: out of memory", p->id);
+	probe_keep(s, p, &po);
+	cJSON_Delete(po.doc);
+	return 0;
 }
 
 static void
@@ -823,8 +919,7 @@ probes_abandon(struct sctx *s)
 	s->nprobes = 0;
 }
 
-/* One short ping burst: 1 when addr answered. */
-static int
+int
 ping_once(struct sctx *s, const char *addr, char *err)
 {
 	return probe_ping_answers(s->rc->env.e_station_netns, addr, 0, err);
@@ -876,10 +971,11 @@ need_op(const void *op, const char *what, struct sctx *s, char *err)
  * 100 + n, given to the guest on its command line and remembered for
  * "vm:NAME".
  */
-static int
+int
 guest_prepare(struct sctx *s, const char *vm, int vlan,
-    struct drv_vm_spec *sp, char *cmdline, size_t len, char *err)
+    struct drv_vm_spec *sp, char cmdline[GUEST_CMDLINE_MAX], char *err)
 {
+	const size_t len = GUEST_CMDLINE_MAX;
 	struct rctx *rc = s->rc;
 	const struct topo_vlan *v;
 	char p[4200], addr[16];
@@ -953,14 +1049,14 @@ step_vm(struct sctx *s, const struct step *st, const char *action,
 	drv_task_init(&t);
 	if (strcmp(action, "vm.create") == 0) {
 		struct drv_vm_spec sp;
-		char cmdline[512];
+		char cmdline[GUEST_CMDLINE_MAX];
 
 		if ((r = need_op(ops->vm_create, action, s, err)))
 			return r;
 		memset(&sp, 0, sizeof(sp));
 		sp.v_name = vm;
 		if (guest_prepare(s, vm, P(st, "vlan") ? atoi(P(st, "vlan")) :
-		    -1, &sp, cmdline, sizeof(cmdline), err) == -1)
+		    -1, &sp, cmdline, err) == -1)
 			return -1;
 		sp.v_host = P(st, "host");
 		sp.v_vcpus = P(st, "vcpus") ? atoi(P(st, "vcpus")) : 0;
@@ -1005,6 +1101,7 @@ step_vm(struct sctx *s, const struct step *st, const char *action,
 	    P_bool(st, "live", 0) ? DRV_MIGRATE_LIVE : DRV_MIGRATE_OFFLINE,
 	    &t, err), &t, tmo, err);
 	probes_mark(s, "migrate-end");
+	s->switch_wall_ns = P_bool(st, "live", 0) ? clock_wall_ns() : 0;
 	if (r == 0) {
 		metrics_set(&s->run->r_metrics, "total_s",
 		    (double)(clock_mono_ns() - t0) / 1e9);
@@ -1075,12 +1172,8 @@ step_probe(struct sctx *s, const struct step *st, const char *action,
 	return 0;
 }
 
-/*
- * 1 with err set when `to` names a VM ("vm:NAME") whose QEMU ended by
- * itself (the platform says stopped and why): waiting on cannot help, and
- * QEMU's last words say what went wrong.  0 otherwise.
- */
-static int
+/* The platform says stopped and why: QEMU's last words. */
+int
 vm_ended(struct sctx *s, const char *to, char *err)
 {
 	struct drv_vm_info vi;
@@ -1256,893 +1349,6 @@ step_exec(struct sctx *s, const struct step *st, char *err)
 	return step_platform(s, st, a, err);
 }
 
-/* ---- built-in scenarios ---- */
-
-static int
-builtin_phase(struct sctx *s, enum setup_phase ph, char *err)
-{
-	struct phase *p;
-	size_t i;
-
-	phase_run(s->rc, ph);
-	p = &s->rc->phase[ph];
-	for (i = 0; i < p->metrics.ms_n; i++)
-		metrics_set(&s->run->r_metrics, p->metrics.ms_v[i].m_name,
-		    p->metrics.ms_v[i].m_value);
-	if (p->verdict == VERDICT_PASS) {
-		if (p->reason[0] != '\0')
-			results_set_str(&s->run->r_reason, "%s", p->reason);
-		return 0;
-	}
-	err_set(err, "%s", p->reason);
-	return p->verdict == VERDICT_UNSUPPORTED ? DRIVER_UNSUPPORTED : -1;
-}
-
-static int boot_try(struct sctx *s, const char *vm, const char *host,
-    int vcpus, int memory_mib, const char *machine, uint64_t timeout,
-    double *boot_s, char *why);
-
-/* "QEMU 7.2.19 (TCG) on x86_64" of every node: the first, and the nodes
- * that differ from it, into text; the count of those like the first. */
-static int
-arch_nodes(struct sctx *s, char *text, size_t len, size_t *same,
-    struct drv_node_info *first_ni, char *err)
-{
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	struct drv_node_info ni;
-	char first[256] = "", one[256];
-	size_t i;
-
-	*same = 0;
-	for (i = 0; i < s->rc->env.e_nhosts; i++) {
-		if (ops->node_info(s->rc->drv, s->rc->hosts[i].h_name, &ni,
-		    err) == -1)
-			return -1;
-		if (ni.n_hypervisor[0] == '\0' || ni.n_arch[0] == '\0')
-			return err_set(err, "node %s: the platform reports no "
-			    "%s", s->rc->hosts[i].h_name,
-			    ni.n_hypervisor[0] ? "CPU architecture" :
-			    "hypervisor");
-		snprintf(one, sizeof(one), "%s on %s", ni.n_hypervisor,
-		    ni.n_arch);
-		if (i == 0) {
-			snprintf(first, sizeof(first), "%s", one);
-			*first_ni = ni;
-			snprintf(text, len, "%s", first);
-		}
-		if (strcmp(one, first) == 0)
-			(*same)++;
-		else if (strlen(text) + strlen(one) + 40 < len)
-			snprintf(text + strlen(text), len - strlen(text),
-			    "; %s: %s", s->rc->hosts[i].h_name, one);
-	}
-	return 0;
-}
-
-/*
- * Server architecture: what each node's platform says it runs (hypervisor,
- * QEMU version, CPU architecture), and the accelerator a guest's QEMU
- * really uses: one small VM is booted on the first node and asked.
- */
-static int
-builtin_architecture(struct sctx *s, char *err)
-{
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	struct drv_node_info ni;
-	char text[1024] = "", why[ERR_LEN];
-	size_t same;
-	double boot_s;
-	int r;
-
-	if (ops->node_info == NULL)
-		return err_set(err, "%s: the platform's API describes no "
-		    "node's hypervisor or CPU architecture yet", ops->name),
-		    DRIVER_UNSUPPORTED;
-	if (arch_nodes(s, text, sizeof(text), &same, &ni, err) == -1)
-		return -1;
-	metrics_set(&s->run->r_metrics, "cpus", ni.n_cpus);
-	if (ni.n_memory_bytes > 0)
-		metrics_set(&s->run->r_metrics, "memory_bytes",
-		    (double)ni.n_memory_bytes);
-	metrics_set(&s->run->r_metrics, "hosts", (double)s->rc->env.e_nhosts);
-	s->rc->accel_seen[0] = '\0';
-	r = boot_try(s, "arch-accel", s->rc->hosts[0].h_name, 1, 128, NULL,
-	    120 * NS_PER_S, &boot_s, why);
-	if (r == DRIVER_UNSUPPORTED || r == -1)
-		return err_set(err, "%s", why), r;
-	if (r == 0 || s->rc->accel_seen[0] == '\0')
-		return err_set(err, "a guest on %s, booted to ask its "
-		    "accelerator: %s", s->rc->hosts[0].h_name, r == 0 ? why :
-		    "the platform does not report it");
-	metrics_set(&s->run->r_metrics, "kvm",
-	    strcmp(s->rc->accel_seen, "kvm") == 0);
-	results_set_str(&s->run->r_reason, "%s (%zu of %zu nodes); a guest "
-	    "runs under %s (QEMU's query-kvm)%s%s", text, same,
-	    s->rc->env.e_nhosts, strcmp(s->rc->accel_seen, "kvm") == 0 ?
-	    "KVM" : "TCG", ni.n_accel_reason[0] ? "; " : "",
-	    ni.n_accel_reason);
-	return 0;
-}
-
-/* One VM of a boot batch. */
-struct boot_one {
-	const char *b_vm, *b_host, *b_machine;
-	int b_vcpus, b_memory_mib;
-	int b_result;			/* 1 booted, 0 did not */
-	double b_boot_s;		/* start to first reply */
-	char b_why[ERR_LEN];		/* when it did not */
-	int b_started;
-	uint64_t b_t0;
-	char b_addr[64];
-};
-
-/*
- * Boot n VMs at once and see which answer ping from the station within
- * timeout; then remove them.  Each b[i].b_result is 1 (booted, b_boot_s =
- * start to first reply) or 0 (b_why says what the platform or the wait
- * said).  Returns 0, DRIVER_UNSUPPORTED (b[0].b_why), or -1 when the
- * runner itself failed.
- */
-static int
-boot_batch(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
-{
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	struct drv_vm_spec sp;
-	struct drv_task t;
-	char cmdline[512], a[64], e[ERR_LEN];
-	uint64_t end;
-	size_t i, left = 0;
-	int r;
-
-	for (i = 0; i < n; i++) {
-		struct boot_one *x = &b[i];
-
-		x->b_result = 0;
-		x->b_started = 0;
-		memset(&sp, 0, sizeof(sp));
-		sp.v_name = x->b_vm;
-		sp.v_host = x->b_host;
-		sp.v_vcpus = x->b_vcpus;
-		sp.v_memory_mib = x->b_memory_mib;
-		sp.v_machine = x->b_machine;
-		if (guest_prepare(s, x->b_vm, -1, &sp, cmdline,
-		    sizeof(cmdline), x->b_why) == -1)
-			return err_set(b[0].b_why, "%s", x->b_why), -1;
-		progress(s->rc, "run %zu: boot %s (%d vCPU, %d MiB%s%s)",
-		    s->runno, x->b_vm, x->b_vcpus, x->b_memory_mib,
-		    x->b_machine ? ", " : "", x->b_machine ? x->b_machine :
-		    "");
-		drv_task_init(&t);
-		r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t,
-		    x->b_why), &t, TASK_TIMEOUT_NS, x->b_why);
-		if (r == DRIVER_UNSUPPORTED) {
-			snprintf(b[0].b_why, sizeof(b[0].b_why), "%s",
-			    x->b_why);
-			n = i;	/* remove what was made, then say so */
-			left = (size_t)-1;
-			break;
-		}
-		if (r != 0)
-			continue;
-		vm_track(s->rc, x->b_vm, 1);
-		x->b_t0 = clock_mono_ns();
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_start(s->rc->drv, x->b_vm, &t,
-		    x->b_why), &t, TASK_TIMEOUT_NS, x->b_why) != 0)
-			continue;
-		snprintf(a, sizeof(a), "vm:%s", x->b_vm);
-		if (resolve_addr(s, a, x->b_addr, sizeof(x->b_addr),
-		    x->b_why) == -1)
-			continue;
-		x->b_started = 1;
-		left++;
-	}
-	/* Round robin until each answered or the time is up. */
-	end = clock_mono_ns() + timeout;
-	while (left != (size_t)-1 && left > 0 && !runner_stop &&
-	    clock_mono_ns() < end)
-		for (i = 0; i < n; i++) {
-			struct boot_one *x = &b[i];
-
-			if (!x->b_started || x->b_result)
-				continue;
-			snprintf(a, sizeof(a), "vm:%s", x->b_vm);
-			if (ping_once(s, x->b_addr, e) == 1) {
-				struct drv_vm_info vi;
-
-				x->b_result = 1;
-				x->b_boot_s = (double)(clock_mono_ns() -
-				    x->b_t0) / 1e9;
-				left--;
-				if (ops->vm_info != NULL)
-					(void)vm_info_get(s->rc, x->b_vm, &vi,
-					    e);
-			} else if (vm_ended(s, a, x->b_why)) {
-				x->b_started = 0;	/* why says it */
-				left--;
-			}
-		}
-	for (i = 0; i < n; i++) {
-		struct boot_one *x = &b[i];
-
-		if (x->b_started && !x->b_result)
-			err_set(x->b_why, "no answer to ping within %llu s",
-			    (unsigned long long)(timeout / NS_PER_S));
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, x->b_vm, 1, &t,
-		    e), &t, TASK_TIMEOUT_NS, e) != 0)
-			log_debug("stop %s: %s", x->b_vm, e);
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, x->b_vm, &t,
-		    e), &t, TASK_TIMEOUT_NS, e) == 0)
-			vm_track(s->rc, x->b_vm, 0);
-		else
-			log_debug("delete %s: %s (deleted again at teardown)",
-			    x->b_vm, e);
-	}
-	return left == (size_t)-1 ? DRIVER_UNSUPPORTED : 0;
-}
-
-/*
- * Boot one VM (boot_batch of one): 1 = it booted (*boot_s = start to
- * first reply), 0 = it did not (why), DRIVER_UNSUPPORTED, or -1.
- */
-static int
-boot_try(struct sctx *s, const char *vm, const char *host, int vcpus,
-    int memory_mib, const char *machine, uint64_t timeout, double *boot_s,
-    char *why)
-{
-	struct boot_one b;
-	int r;
-
-	memset(&b, 0, sizeof(b));
-	b.b_vm = vm;
-	b.b_host = host;
-	b.b_vcpus = vcpus;
-	b.b_memory_mib = memory_mib;
-	b.b_machine = machine;
-	r = boot_batch(s, &b, 1, timeout);
-	snprintf(why, ERR_LEN, "%s", b.b_why);
-	if (r != 0)
-		return r;
-	*boot_s = b.b_boot_s;
-	return b.b_result;
-}
-
-static long
-param_long(const struct scenario *sc, const char *key, long def)
-{
-	const char *v = step_param_get(sc->sc_params, sc->sc_nparams, key);
-
-	return v ? atol(v) : def;
-}
-
-/* Doubling search from start up to max: the largest value that boots. */
-static int
-search_max(struct sctx *s, const char *what, int start, int max,
-    int is_vcpus, int *best, char *err)
-{
-	char vm[SUITE_NAME_MAX], why[ERR_LEN];
-	double boot_s;
-	int v, r;
-
-	*best = 0;
-	/* The bound first: when it boots (the usual case here) that is the
-	 * answer in one boot; otherwise double from start. */
-	if (max > start) {
-		snprintf(vm, sizeof(vm), "res-%s-%d", what, max);
-		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? max : 1,
-		    is_vcpus ? 128 : max, NULL, 120 * NS_PER_S, &boot_s, why);
-		if (r == -1 || r == DRIVER_UNSUPPORTED)
-			return err_set(err, "%s", why), r;
-		if (r == 1) {
-			*best = max;
-			return 0;
-		}
-	}
-	for (v = start; (v < max || v == start) && !runner_stop; v *= 2) {
-		snprintf(vm, sizeof(vm), "res-%s-%d", what, v);
-		r = boot_try(s, vm, s->rc->hosts[0].h_name, is_vcpus ? v : 1,
-		    is_vcpus ? 128 : v, NULL, 120 * NS_PER_S, &boot_s, why);
-		if (r == -1 || r == DRIVER_UNSUPPORTED)
-			return err_set(err, "%s", why), r;
-		if (r == 0 && v == start)
-			return err_set(err, "even the smallest VM (%s %d) does "
-			    "not boot: %s", what, v, why);
-		if (r == 0)
-			break;
-		*best = v;
-	}
-	return 0;
-}
-
-static int
-builtin_resources(struct sctx *s, char *err)
-{
-	const struct scenario *sc = s->sc;
-	char vm[SUITE_NAME_MAX], a[64], e[ERR_LEN], why[ERR_LEN] = "";
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	int best, r, n, i, up = 0, nvms;
-	struct drv_task t;
-	uint64_t end;
-
-	if ((r = search_max(s, "cpu", 1, (int)param_long(sc, "vcpus_max", 8),
-	    1, &best, err)) != 0)
-		return r;
-	metrics_set(&s->run->r_metrics, "max_vcpus", best);
-	if ((r = search_max(s, "mem", 128, (int)param_long(sc,
-	    "memory_mib_max", 2048), 0, &best, err)) != 0)
-		return r;
-	metrics_set(&s->run->r_metrics, "max_memory_mib", best);
-	/* VMs per host: start vms_max at once on the first host, count the
-	 * ones that answer. */
-	nvms = (int)param_long(sc, "vms_max", 4);
-	for (n = 0; n < nvms; n++) {
-		struct drv_vm_spec sp;
-		char cmdline[512];
-
-		memset(&sp, 0, sizeof(sp));
-		snprintf(vm, sizeof(vm), "res-n%d", n);
-		sp.v_name = vm;
-		sp.v_host = s->rc->hosts[0].h_name;
-		if (guest_prepare(s, vm, -1, &sp, cmdline, sizeof(cmdline),
-		    err) == -1)
-			return -1;
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t,
-		    why), &t, TASK_TIMEOUT_NS, why) != 0)
-			break;
-		vm_track(s->rc, vm, 1);
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, why),
-		    &t, TASK_TIMEOUT_NS, why) != 0)
-			break;
-	}
-	progress(s->rc, "run %zu: %d VMs on %s", s->runno, n,
-	    s->rc->hosts[0].h_name);
-	end = clock_mono_ns() + 180 * NS_PER_S;
-	for (i = 0; i < n && !runner_stop; ) {
-		snprintf(vm, sizeof(vm), "vm:res-n%d", i);
-		if (resolve_addr(s, vm, a, sizeof(a), e) == 0 &&
-		    ping_once(s, a, e) == 1) {
-			up++;
-			i++;
-		} else if (clock_mono_ns() >= end)
-			i++;	/* give up on this one */
-	}
-	if (up == 0) {
-		vms_teardown(s->rc);
-		return err_set(err, "none of %d VMs answered (%s)", n, why);
-	}
-	metrics_set(&s->run->r_metrics, "max_vms", up);
-	metrics_set(&s->run->r_metrics, "vms_tried", n);
-	vms_teardown(s->rc);
-	return 0;
-}
-
-static int
-builtin_virt_methods(struct sctx *s, char *err)
-{
-	static const struct {
-		const char *machine, *label;
-	} methods[] = {
-		{ "q35", "full virtualization (q35, PCIe virtio)" },
-		{ "pc", "full virtualization (i440fx, PCI virtio)" },
-		{ "microvm", "paravirtual machine (microvm, virtio-mmio)" },
-	};
-	enum { NM = sizeof(methods) / sizeof(methods[0]) };
-	struct boot_one b[NM];
-	char vm[NM][SUITE_NAME_MAX], why[ERR_LEN], text[1024] = "";
-	size_t i;
-	int r, n = 0;
-
-	/* All three at once: one wait instead of three. */
-	memset(b, 0, sizeof(b));
-	for (i = 0; i < NM; i++) {
-		snprintf(vm[i], sizeof(vm[i]), "vmeth-%s", methods[i].machine);
-		b[i].b_vm = vm[i];
-		b[i].b_host = s->rc->hosts[0].h_name;
-		b[i].b_vcpus = 1;
-		b[i].b_memory_mib = 128;
-		b[i].b_machine = methods[i].machine;
-	}
-	r = boot_batch(s, b, NM, 90 * NS_PER_S);
-	if (r == -1 || r == DRIVER_UNSUPPORTED)
-		return err_set(err, "%s", b[0].b_why), r;
-	if (!b[0].b_result)
-		return err_set(err, "%s, the default, does not boot: %s",
-		    methods[0].label, b[0].b_why);
-	for (i = 0; i < NM; i++) {
-		n += b[i].b_result;
-		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		    "%s%s: %s", *text ? "; " : "", methods[i].label,
-		    b[i].b_result ? "boots" : "does not boot");
-	}
-	snprintf(text + strlen(text), sizeof(text) - strlen(text),
-	    "; containers: %s", driver_supports(s->rc->drv, "containers",
-	    why) ? "yes" : "no");
-	results_set_str(&s->run->r_reason, "%s", text);
-	metrics_set(&s->run->r_metrics, "methods_booted", n);
-	return n > 0 ? 0 : err_set(err, "%s", text);
-}
-
-static int
-builtin_guest_os(struct sctx *s, char *err)
-{
-	char why[ERR_LEN];
-	double boot_s = 0;
-	int r;
-
-	/* The lab has one guest kind today: its Linux image. */
-	r = boot_try(s, "gos-linux", s->rc->hosts[0].h_name, 1, 128, NULL,
-	    120 * NS_PER_S, &boot_s, why);
-	if (r == -1 || r == DRIVER_UNSUPPORTED)
-		return err_set(err, "%s", why), r;
-	if (r == 0)
-		return err_set(err, "linux guest: %s", why);
-	results_set_str(&s->run->r_reason, "linux (the lab's Debian kernel "
-	    "and busybox initramfs) boots; no other guest image in the lab "
-	    "yet");
-	metrics_set(&s->run->r_metrics, "guest_kinds", 1);
-	metrics_set(&s->run->r_metrics, "boot_s", boot_s);
-	return 0;
-}
-
-/*
- * Ask a guest's agent (TCP 7777), from a lab node on the guest's VLAN
- * (`agentctl ADDR REQUEST` at that node's console: the station for the
- * station's VLAN, the SAN for its own).  The first reply line into reply.
- */
-static int
-agent_ask(struct rctx *rc, const char *node, const char *addr,
-    const char *req, long tmo_s, char *reply, size_t len, char *err)
-{
-	char p[4200], agentctl[4096], t[16];
-	const char *argv[] = { agentctl, "-t", t, addr, req, NULL };
-	char *out = NULL;
-	int r;
-
-	snprintf(p, sizeof(p), "%s/../build/guest/agentctl", rc->env.e_bindir);
-	if (realpath(p, agentctl) == NULL)
-		return err_errno(err, "%s (make guest)", p);
-	snprintf(t, sizeof(t), "%ld", tmo_s);
-	r = lab_exec(&rc->env, node, argv, &out, (tmo_s + 15) * 1000, err);
-	if (r == 0) {
-		snprintf(reply, len, "%s", out ? out : "");
-		reply[strcspn(reply, "\n")] = '\0';
-		if (strncmp(reply, "error", 5) == 0)
-			r = err_set(err, "%s: agent of %s: %s", node, addr, reply);
-	}
-	free(out);
-	return r;
-}
-
-/* "arp ADDR" asked inside the guest at via/addr: 1 yes, 0 no, -1. */
-static int
-guest_reaches(struct rctx *rc, const char *node, const char *addr,
-    const char *target, char *err)
-{
-	char req[64], reply[256];
-
-	snprintf(req, sizeof(req), "arp %s 1500", target);
-	if (agent_ask(rc, node, addr, req, 10, reply, sizeof(reply), err) ==
-	    -1)
-		return -1;
-	if (strncmp(reply, "yes", 3) == 0)
-		return 1;
-	if (strcmp(reply, "no") == 0)
-		return 0;
-	return err_set(err, "agent of %s: '%s' to '%s'", addr, reply, req);
-}
-
-/* Create and start a guest on host with its NIC on vlan. */
-static int
-net_guest(struct sctx *s, const char *vm, const char *host, int vlan,
-    char *addr, size_t alen, char *err)
-{
-	const struct driver_ops *ops = s->rc->drv->d_ops;
-	struct drv_vm_spec sp;
-	struct drv_task t;
-	char cmdline[512], a[64];
-
-	memset(&sp, 0, sizeof(sp));
-	sp.v_name = vm;
-	sp.v_host = host;
-	if (guest_prepare(s, vm, vlan, &sp, cmdline, sizeof(cmdline), err) ==
-	    -1)
-		return -1;
-	snprintf(a, sizeof(a), "vm:%s", vm);
-	if (resolve_addr(s, a, addr, alen, err) == -1)
-		return -1;
-	drv_task_init(&t);
-	if (drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, err), &t,
-	    TASK_TIMEOUT_NS, err) != 0)
-		return err_prefix(err, "create %s", vm);
-	vm_track(s->rc, vm, 1);
-	drv_task_init(&t);
-	if (drv_finish(s->rc, ops->vm_start(s->rc->drv, vm, &t, err), &t,
-	    TASK_TIMEOUT_NS, err) != 0)
-		return err_prefix(err, "start %s", vm);
-	return 0;
-}
-
-/* The access VLAN of port on host (-1 when there is no such port). */
-static int
-port_vlan(struct rctx *rc, const char *host, const char *port, char *err)
-{
-	struct drv_port *pt = NULL;
-	size_t n = 0, i;
-	int v = -1;
-
-	if (rc->drv->d_ops->net_ports(rc->drv, host, &pt, &n, err) == -1)
-		return -2;
-	for (i = 0; i < n; i++)
-		if (strcmp(pt[i].p_name, port) == 0)
-			v = pt[i].p_vlan;
-	free(pt);
-	return v;
-}
-
-/*
- * Network management: VLAN isolation across hosts, checked inside the
- * guests at layer 2 (the agent's `arp`), and safe apply through the
- * platform.
- *   A (host1) and B (host2) on the station's VLAN must reach each other;
- *   C (host3) on the SAN's VLAN must reach neither, nor they it, while it
- *   reaches the SAN (so its "no" is isolation, not a dead guest).
- *   Good change: C's port moved to A's VLAN through the platform: kept,
- *   and A now reaches C.  Bad change: host2's management port moved to an
- *   empty VLAN: the platform must undo it by itself, and host2 answers the
- *   station again.
- */
-static int
-builtin_network(struct sctx *s, char *err)
-{
-	struct rctx *rc = s->rc;
-	const struct driver_ops *ops = rc->drv->d_ops;
-	const struct topo *tp = rc->topo;
-	struct drv_port *before = NULL, *after = NULL;
-	size_t nb = 0, na = 0, i, k;
-	char a[16], b[16], c[16], san[16], port[DRV_NAME_MAX] = "", e[ERR_LEN];
-	char text[1024], hostaddr[16];
-	const char *ha, *hb, *hc, *hbad;
-	int vl_a, vl_c, vl_bad = 0, mgmt_vlan, r, peers = 0, viol = 0,
-	    alive, kept = 0, rolled = 0, restored = 0, up, ret = -1;
-	struct drv_task t;
-	uint64_t t0, end;
-	double good_s = -1, back_s = -1;
-	const struct topo_host *th;
-
-	if (tp == NULL || rc->env.e_nhosts < 2)
-		return err_set(err, "network: needs a lab with 2 hosts or more");
-	if (!tp->t_san.s_present || tp->t_san.s_vlan == tp->t_station.st_vlan)
-		return err_set(err, "network: the isolated guest is asked from "
-		    "the SAN's VLAN: the lab needs a SAN on a VLAN other than "
-		    "the station's");
-	vl_a = tp->t_station.st_vlan;
-	vl_c = tp->t_san.s_vlan;
-	for (i = 0; i < (size_t)tp->t_nvlans; i++)
-		if (tp->t_vlans[i].v_id != vl_a && tp->t_vlans[i].v_id != vl_c)
-			vl_bad = tp->t_vlans[i].v_id;
-	if (vl_bad == 0)
-		vl_bad = 4000;	/* a VLAN nobody uses */
-	ha = rc->hosts[0].h_name;
-	hb = rc->hosts[1].h_name;
-	hc = rc->hosts[2 % rc->env.e_nhosts].h_name;
-	hbad = hb;
-	topo_addr_str(tp->t_san.s_addr, san, sizeof(san));
-	if ((th = topo_host_find(tp, hbad)) == NULL)
-		return err_set(err, "network: no host %s in the lab", hbad);
-	mgmt_vlan = th->h_mgmt_vlan;
-	topo_addr_str(th->h_mgmt_addr, hostaddr, sizeof(hostaddr));
-
-	progress(rc, "run %zu: guests on VLAN %d (%s, %s) and %d (%s)",
-	    s->runno, vl_a, ha, hb, vl_c, hc);
-	if (ops->net_ports(rc->drv, hc, &before, &nb, err) == -1 ||
-	    net_guest(s, "net-a", ha, vl_a, a, sizeof(a), err) == -1 ||
-	    net_guest(s, "net-b", hb, vl_a, b, sizeof(b), err) == -1 ||
-	    net_guest(s, "net-c", hc, vl_c, c, sizeof(c), err) == -1)
-		goto out;
-	/* Booted: A and B answer the station, C the SAN (its VLAN). */
-	end = clock_mono_ns() + 120 * NS_PER_S;
-	for (up = 0; up < 2 && !runner_stop; ) {
-		if (ping_once(s, up == 0 ? a : b, e) == 1)
-			up++;
-		else if (clock_mono_ns() > end) {
-			err_set(err, "guest %s on %s did not answer the "
-			    "station within 120 s", up == 0 ? a : b,
-			    up == 0 ? ha : hb);
-			goto out;
-		}
-	}
-	if (agent_ask(rc, "san", c, "echo up", 120, text, sizeof(text),
-	    err) == -1) {
-		err_prefix(err, "guest %s on VLAN %d", c, vl_c);
-		goto out;
-	}
-	progress(rc, "run %zu: who reaches whom (arp inside the guests)",
-	    s->runno);
-	{
-		static const int want[] = { 1, 0, 1, 0, 0, 0 };
-		const char *node[] = { "station", "station", "station",
-		    "station", "san", "san" };
-		const char *from[] = { a, a, b, b, c, c };
-		const char *to[] = { b, c, a, c, a, b };
-
-		for (i = 0; i < 6; i++) {
-			if ((r = guest_reaches(rc, node[i], from[i], to[i],
-			    err)) == -1)
-				goto out;
-			if (want[i])
-				peers += r;
-			else
-				viol += r;
-		}
-	}
-	if ((alive = guest_reaches(rc, "san", c, san, err)) == -1)
-		goto out;
-	metrics_set(&s->run->r_metrics, "vlan_peers_reached", peers);
-	metrics_set(&s->run->r_metrics, "isolation_violations", viol);
-	metrics_set(&s->run->r_metrics, "isolated_guest_alive", alive);
-
-	/* The port C's NIC got on its host: the one that appeared. */
-	if (ops->net_ports(rc->drv, hc, &after, &na, err) == -1)
-		goto out;
-	for (i = 0; i < na; i++) {
-		for (k = 0; k < nb; k++)
-			if (strcmp(after[i].p_name, before[k].p_name) == 0)
-				break;
-		if (k == nb && after[i].p_vlan == vl_c)
-			snprintf(port, sizeof(port), "%s", after[i].p_name);
-	}
-	if (port[0] == '\0') {
-		err_set(err, "network: no new port on %s's switch with VLAN "
-		    "%d after guest net-c started", hc, vl_c);
-		goto out;
-	}
-	/* Good change: kept, and it works. */
-	progress(rc, "run %zu: good change: %s port %s to VLAN %d", s->runno,
-	    hc, port, vl_a);
-	t0 = clock_mono_ns();
-	drv_task_init(&t);
-	if (drv_finish(rc, ops->net_port_vlan(rc->drv, hc, port, vl_a, &t,
-	    err), &t, TASK_TIMEOUT_NS, err) != 0) {
-		err_prefix(err, "good change (%s %s to VLAN %d)", hc, port,
-		    vl_a);
-		goto out;
-	}
-	good_s = (double)(clock_mono_ns() - t0) / 1e9;
-	if ((r = port_vlan(rc, hc, port, err)) < -1)
-		goto out;
-	if (r == vl_a && (r = guest_reaches(rc, "station", a, c, err)) == -1)
-		goto out;
-	kept = r == 1;
-	metrics_set(&s->run->r_metrics, "good_change_kept", kept);
-	metrics_set(&s->run->r_metrics, "good_change_s", good_s);
-
-	/* Bad change: cuts host's management path; must come back alone. */
-	progress(rc, "run %zu: bad change: %s port mgmt to VLAN %d", s->runno,
-	    hbad, vl_bad);
-	t0 = clock_mono_ns();
-	drv_task_init(&t);
-	r = drv_finish(rc, ops->net_port_vlan(rc->drv, hbad, "mgmt", vl_bad,
-	    &t, e), &t, TASK_TIMEOUT_NS, e);
-	back_s = (double)(clock_mono_ns() - t0) / 1e9;
-	rolled = r != 0 && t.t_rolled_back;
-	if (r == DRIVER_UNSUPPORTED) {
-		err_set(err, "%s", e);
-		ret = r;
-		goto out;
-	}
-	if (r == 0) {
-		/* Kept although it cut the host off: put it back by hand at
-		 * the host's console, as an administrator would have to. */
-		char tag[32];
-		const char *fix[] = { "ovs-vsctl", "set", "port", "mgmt", tag,
-		    NULL };
-
-		snprintf(tag, sizeof(tag), "tag=%d", mgmt_vlan);
-		if (lab_exec(&rc->env, hbad, fix, NULL, 30000, e) == -1)
-			log_warnx("network: restoring %s's mgmt port: %s", hbad,
-			    e);
-	} else if (!rolled) {
-		err_set(err, "bad change on %s: %s", hbad, e);
-		goto out;
-	}
-	end = clock_mono_ns() + 30 * NS_PER_S;
-	while (!restored && clock_mono_ns() < end && !runner_stop)
-		restored = ping_once(s, hostaddr, e) == 1;
-	/* Back on the network, the host still has to renew its liveness
-	 * in the platform (hvd: its etcd lease lapsed while it was cut
-	 * off; the API answers 409 "offline" until then): ask for 30 s. */
-	end = clock_mono_ns() + 30 * NS_PER_S;
-	while (restored && (r = port_vlan(rc, hbad, "mgmt", e)) < -1 &&
-	    clock_mono_ns() < end && !runner_stop)
-		clock_sleep_ns(500 * NS_PER_MS);
-	if (restored && r < -1) {
-		err_set(err, "%s", e);
-		goto out;
-	}
-	restored = restored && r == mgmt_vlan;
-	metrics_set(&s->run->r_metrics, "bad_change_rolled_back", rolled);
-	if (rolled)
-		metrics_set(&s->run->r_metrics, "rollback_s", back_s);
-	metrics_set(&s->run->r_metrics, "mgmt_restored", restored);
-	snprintf(text, sizeof(text), "VLAN %d across %s and %s: %d of 2 "
-	    "reached; VLAN %d guest: %d of 4 crossings (0 = isolated), "
-	    "reaches the SAN: %s; good change kept: %s (%.1f s); bad change "
-	    "(%s mgmt to VLAN %d) %s", vl_a, ha, hb, peers, vl_c, viol,
-	    alive ? "yes" : "no", kept ? "yes" : "no", good_s, hbad, vl_bad,
-	    rolled ? "rolled back by itself" : "NOT rolled back");
-	if (rolled)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		    " in %.1f s", back_s);
-	results_set_str(&s->run->r_reason, "%s", text);
-	ret = 0;
-out:
-	free(before);
-	free(after);
-	vms_teardown(rc);
-	return ret;
-}
-
-/* scenarios/bonding.c: unplug drill per bond mode on the first host,
- * pinging a VM started there through the driver (param vm: 0 = the host
- * only), throughput from the first host to the second. */
-static int
-builtin_bonding(struct sctx *s, char *err)
-{
-	struct bonding_env e;
-	struct bonding_params p;
-	char vm[16], e2[ERR_LEN];
-	uint64_t end;
-	long iv;
-	int rc, up = 0;
-
-	if (s->rc->env.e_nhosts < 2)
-		return err_set(err, "bonding needs two lab hosts");
-	memset(&e, 0, sizeof(e));
-	e.drv = s->rc->drv;
-	e.env = &s->rc->env;
-	e.self = s->rc->o->ro_self;
-	e.a = &s->rc->hosts[0];
-	e.b = &s->rc->hosts[1];
-	e.stop = (volatile int *)&runner_stop;
-	memset(&p, 0, sizeof(p));
-	p.flows = (int)param_long(s->sc, "flows", 4);
-	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
-	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
-	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
-	p.throughput = (int)param_long(s->sc, "throughput", 1);
-	iv = param_long(s->sc, "interval_us", 2000);
-	if (iv < 500 || iv > 100000)
-		return err_set(err, "scenario %s: params.interval_us is %ld, "
-		    "must be 500..100000 (the station's ping interval)",
-		    s->sc->sc_name, iv);
-	p.interval_ns = (uint64_t)iv * NS_PER_US;
-	if (param_long(s->sc, "vm", 1) != 0) {
-		/* On the station's VLAN: the station pings it directly. */
-		progress(s->rc, "run %zu: bonding: VM bond-vm on %s", s->runno,
-		    e.a->h_name);
-		if (net_guest(s, "bond-vm", e.a->h_name, -1, vm, sizeof(vm),
-		    err) == -1) {
-			rc = -1;
-			goto out;
-		}
-		end = clock_mono_ns() + 120 * NS_PER_S;
-		while (!up && !runner_stop && clock_mono_ns() < end)
-			up = ping_once(s, vm, e2) == 1;
-		if (!up) {
-			rc = err_set(err, "VM bond-vm (%s) on %s did not answer "
-			    "the station within 120 s", vm, e.a->h_name);
-			goto out;
-		}
-		e.vm_addr = vm;
-	}
-	progress(s->rc, "run %zu: bonding", s->runno);
-	rc = bonding_run(&e, &p, &s->run->r_metrics, err);
-out:
-	vms_teardown(s->rc);
-	return rc;
-}
-
-/* scenarios/ha.c's hooks into the runner: the lab's guest (its address
- * on the station's VLAN, remembered for vm:NAME), the VMs to tear down,
- * the progress line. */
-static int
-ha_guest(void *arg, const char *vm, int vlan, struct drv_vm_spec *sp,
-    char *cmdline, size_t len, char *addr, size_t alen, char *err)
-{
-	struct sctx *s = arg;
-	char a[SUITE_NAME_MAX + 8];
-
-	if (vlan >= 0 && s->rc->topo != NULL &&
-	    vlan != s->rc->topo->t_station.st_vlan)
-		return err_set(err, "ha: params: vlan %d: the station's probes "
-		    "reach only its own VLAN %d (the lab has no router)",
-		    vlan, s->rc->topo->t_station.st_vlan);
-	if (guest_prepare(s, vm, vlan, sp, cmdline, len, err) == -1)
-		return -1;
-	snprintf(a, sizeof(a), "vm:%s", vm);
-	return resolve_addr(s, a, addr, alen, err);
-}
-
-static void
-ha_track(void *arg, const char *vm, int add)
-{
-	vm_track(((struct sctx *)arg)->rc, vm, add);
-}
-
-static void
-ha_progress(void *arg, const char *text)
-{
-	progress(((struct sctx *)arg)->rc, "%s", text);
-}
-
-/* scenarios/ha.c: the power-pull (or partition) drill of an HA VM. */
-static int
-builtin_ha(struct sctx *s, char *err)
-{
-	struct ha_params p;
-	struct ha_env e;
-	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX];
-	size_t i;
-
-	if (ha_params_parse(s->sc->sc_params, s->sc->sc_nparams, &p,
-	    err) == -1)
-		return err_prefix(err, "scenario %s", s->sc->sc_name);
-	/* hvd names: letters, digits, '-', '_' */
-	snprintf(vm, sizeof(vm), "%.40s-%zu", s->sc->sc_name, s->runno);
-	for (i = 0; vm[i] != '\0'; i++)
-		if (vm[i] == '.')
-			vm[i] = '-';
-	lab_state_dir(s->rc->lab, state, sizeof(state));
-	memset(&e, 0, sizeof(e));
-	e.drv = s->rc->drv;
-	e.env = &s->rc->env;
-	e.self = s->rc->o->ro_self;
-	e.lab = s->rc->lab;
-	e.lab_state = state;
-	e.outdir = s->rc->o->ro_outdir;
-	e.scen = s->sc->sc_name;
-	e.runno = s->runno;
-	e.vm = vm;
-	e.guest = ha_guest;
-	e.track = ha_track;
-	e.progress = ha_progress;
-	e.arg = s;
-	e.stop = (volatile int *)&runner_stop;
-	return ha_run(&e, &p, s->run, s->sr, err);
-}
-
-static int
-builtin_exec(struct sctx *s, char *err)
-{
-	const char *b = s->sc->sc_builtin;
-
-	if (strcmp(b, "install") == 0)
-		return builtin_phase(s, PH_INSTALL, err);
-	if (strcmp(b, "cluster") == 0)
-		return builtin_phase(s, PH_CLUSTER, err);
-	if (strcmp(b, "shared-storage") == 0)
-		return builtin_phase(s, PH_STORAGE, err);
-	if (strcmp(b, "architecture") == 0)
-		return builtin_architecture(s, err);
-	if (strcmp(b, "resources") == 0)
-		return builtin_resources(s, err);
-	if (strcmp(b, "virt-methods") == 0)
-		return builtin_virt_methods(s, err);
-	if (strcmp(b, "guest-os") == 0)
-		return builtin_guest_os(s, err);
-	if (strcmp(b, "bonding") == 0)
-		return builtin_bonding(s, err);
-	if (strcmp(b, "ha") == 0)
-		return builtin_ha(s, err);
-	if (strcmp(b, "network") == 0)
-		return builtin_network(s, err);
-	return err_set(err, "built-in scenario '%s' is not written", b);
-}
-
 /* ---- one scenario ---- */
 
 enum verdict
@@ -2174,19 +1380,100 @@ runner_check_bounds(const struct bound *b, size_t nb,
 	return v;
 }
 
+/*
+ * The bounds that apply to a run of a set-up row on a reused lab: only
+ * those whose metric was measured (a reused platform has no install or
+ * attach time to bound); the others are named in skipped.
+ */
+static size_t
+bounds_measured(const struct scenario *sc, const struct metrics *ms,
+    struct bound *out, char *skipped, size_t len)
+{
+	size_t i, n = 0;
+	double x;
+
+	skipped[0] = '\0';
+	for (i = 0; i < sc->sc_nbounds; i++) {
+		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0)
+			out[n++] = sc->sc_bounds[i];
+		else if (strlen(skipped) + strlen(sc->sc_bounds[i].bd_metric) +
+		    3 < len)
+			snprintf(skipped + strlen(skipped), len -
+			    strlen(skipped), "%s%s", *skipped ? ", " : "",
+			    sc->sc_bounds[i].bd_metric);
+	}
+	return n;
+}
+
+void
+runner_judge_run(const struct bound *b, size_t nb, struct run *run)
+{
+	char reason[ERR_LEN];
+
+	if (run->r_verdict != VERDICT_PASS && run->r_verdict != VERDICT_FAIL)
+		return;
+	run->r_verdict = runner_check_bounds(b, nb, &run->r_metrics, reason,
+	    sizeof(reason));
+	if (run->r_verdict == VERDICT_FAIL)
+		results_set_str(&run->r_reason, "%s", reason);
+}
+
+void
+runner_judge_scenario(struct scen_result *sr)
+{
+	char reason[ERR_LEN] = "";
+	size_t i, nfail = 0;
+
+	metrics_median(sr->s_runs, sr->s_nruns, &sr->s_metrics);
+	for (i = 0; i < sr->s_nruns; i++)
+		if (sr->s_runs[i].r_verdict == VERDICT_ERROR ||
+		    sr->s_runs[i].r_verdict == VERDICT_UNSUPPORTED) {
+			sr->s_verdict = sr->s_runs[i].r_verdict;
+			results_set_str(&sr->s_reason, "%s",
+			    sr->s_runs[i].r_reason);
+			return;
+		}
+	if (sr->s_nruns == 0) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "interrupted");
+		return;
+	}
+	/* One failing run fails the row: a lost session in 1 of 3 runs is
+	 * a lost session, whatever the medians say. */
+	for (i = 0; i < sr->s_nruns; i++) {
+		if (sr->s_runs[i].r_verdict != VERDICT_FAIL)
+			continue;
+		nfail++;
+		if (strlen(reason) + strlen(sr->s_runs[i].r_reason) + 16 <
+		    sizeof(reason))
+			snprintf(reason + strlen(reason), sizeof(reason) -
+			    strlen(reason), "%srun %zu: %s", *reason ? "; " :
+			    "", i + 1, sr->s_runs[i].r_reason);
+	}
+	if (nfail > 0) {
+		sr->s_verdict = VERDICT_FAIL;
+		results_set_str(&sr->s_reason, "%zu of %zu run%s failing (%s)",
+		    nfail, sr->s_nruns, sr->s_nruns == 1 ? "" : "s", reason);
+		return;
+	}
+	sr->s_verdict = VERDICT_PASS;
+	results_set_str(&sr->s_reason, "%s", sr->s_runs[0].r_reason);
+}
+
 static void
 run_one(struct sctx *s)
 {
 	const struct scenario *sc = s->sc;
-	char e[ERR_LEN] = "", ce[ERR_LEN], reason[ERR_LEN];
+	char e[ERR_LEN] = "", ce[ERR_LEN], skipped[ERR_LEN];
 	uint64_t t0 = clock_mono_ns();
-	size_t i;
+	struct bound *kept;
+	size_t i, nkept;
 	int r = 0;
 
 	if (sc->sc_builtin != NULL) {
 		progress(s->rc, "run %zu: builtin %s", s->runno,
 		    sc->sc_builtin);
-		r = builtin_exec(s, e);
+		r = builtin_run(s, e);
 	}
 	for (i = 0; sc->sc_builtin == NULL && i < sc->sc_nsteps && r == 0;
 	    i++) {
@@ -2216,16 +1503,28 @@ run_one(struct sctx *s)
 	if (r == DRIVER_UNSUPPORTED) {
 		s->run->r_verdict = VERDICT_UNSUPPORTED;
 		results_set_str(&s->run->r_reason, "%s", e);
-	} else if (r != 0) {
+		return;
+	}
+	if (r != 0) {
 		s->run->r_verdict = VERDICT_ERROR;
 		results_set_str(&s->run->r_reason, "%s", e);
-	} else {
-		s->run->r_verdict = runner_check_bounds(sc->sc_bounds,
-		    sc->sc_nbounds, &s->run->r_metrics, reason,
-		    sizeof(reason));
-		if (s->run->r_verdict == VERDICT_FAIL)
-			results_set_str(&s->run->r_reason, "%s", reason);
+		return;
 	}
+	s->run->r_verdict = VERDICT_PASS;
+	if (!s->reused) {
+		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
+		return;
+	}
+	if ((kept = calloc(sc->sc_nbounds + 1, sizeof(*kept))) == NULL)
+		abort();
+	nkept = bounds_measured(sc, &s->run->r_metrics, kept, skipped,
+	    sizeof(skipped));
+	runner_judge_run(kept, nkept, s->run);
+	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
+		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
+		    "checked: not measured on a reused lab", s->run->r_reason,
+		    skipped);
+	free(kept);
 }
 
 static void
@@ -2233,16 +1532,13 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
     struct scen_result *sr)
 {
 	struct sctx s;
-	char reason[ERR_LEN];
 	size_t i, nrep = rc->o->ro_repeat > 0 ? (size_t)rc->o->ro_repeat :
 	    (size_t)sc->sc_repeat;
-	const struct run *bad = NULL;
+	int setup = sc->sc_builtin != NULL && builtin_is_setup(sc->sc_builtin);
 
 	/* The set-up a scenario needs (install, cluster, storage) is done
 	 * once, before its first run, so its steps find a platform. */
-	if (!(sc->sc_builtin && (strcmp(sc->sc_builtin, "install") == 0 ||
-	    strcmp(sc->sc_builtin, "cluster") == 0 ||
-	    strcmp(sc->sc_builtin, "shared-storage") == 0))) {
+	if (!setup) {
 		static const char *const feat[PH_N] = { "install", "cluster",
 		    "storage" };
 
@@ -2266,9 +1562,7 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
 		}
 	}
 	/* Set-up phases have one measurement: do not repeat them. */
-	if (sc->sc_builtin && (strcmp(sc->sc_builtin, "install") == 0 ||
-	    strcmp(sc->sc_builtin, "cluster") == 0 ||
-	    strcmp(sc->sc_builtin, "shared-storage") == 0))
+	if (setup)
 		nrep = 1;
 	for (i = 0; i < nrep && !runner_stop; i++) {
 		memset(&s, 0, sizeof(s));
@@ -2282,26 +1576,58 @@ scenario_run(struct rctx *rc, const struct scenario *sc,
 		    s.run->r_verdict == VERDICT_UNSUPPORTED)
 			break;	/* the next run would meet the same wall */
 	}
-	metrics_median(sr->s_runs, sr->s_nruns, &sr->s_metrics);
-	for (i = 0; i < sr->s_nruns; i++)
-		if (sr->s_runs[i].r_verdict == VERDICT_ERROR ||
-		    sr->s_runs[i].r_verdict == VERDICT_UNSUPPORTED) {
-			bad = &sr->s_runs[i];
-			break;
-		}
-	if (bad != NULL) {
-		sr->s_verdict = bad->r_verdict;
-		results_set_str(&sr->s_reason, "%s", bad->r_reason);
-	} else if (sr->s_nruns == 0) {
-		sr->s_verdict = VERDICT_ERROR;
-		results_set_str(&sr->s_reason, "interrupted");
-	} else {
-		sr->s_verdict = runner_check_bounds(sc->sc_bounds,
-		    sc->sc_nbounds, &sr->s_metrics, reason, sizeof(reason));
-		results_set_str(&sr->s_reason, "%s",
-		    sr->s_verdict == VERDICT_FAIL ? reason :
-		    sr->s_runs[0].r_reason);
+	runner_judge_scenario(sr);
+}
+
+/* The machine's load average (1, 5, 15 min); -1 when unreadable. */
+static int
+loadavg(double v[3])
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%lf %lf %lf", &v[0], &v[1], &v[2]);
+	fclose(f);
+	return n == 3 ? 0 : -1;
+}
+
+/*
+ * The conditions a scenario ran under, into its result: its bounds (as
+ * "downtime_ms_max") and its parameters (never metrics).
+ */
+static void
+runner_conditions(const struct scenario *sc, struct scen_result *sr)
+{
+	char key[SUITE_NAME_MAX + 8];
+	size_t i;
+
+	for (i = 0; i < sc->sc_nbounds; i++) {
+		snprintf(key, sizeof(key), "%s_%s", sc->sc_bounds[i].bd_metric,
+		    sc->sc_bounds[i].bd_is_max ? "max" : "min");
+		metrics_set(&sr->s_bounds, key, sc->sc_bounds[i].bd_limit);
 	}
+	for (i = 0; i < sc->sc_nparams; i++)
+		scen_add_param(sr, sc->sc_params[i].spm_key,
+		    sc->sc_params[i].spm_value);
+}
+
+/* The platform's version as its API says, once it is installed. */
+static void
+platform_version(struct rctx *rc, struct results *rs)
+{
+	const struct driver_ops *ops = rc->drv->d_ops;
+	char v[256], e[ERR_LEN];
+
+	if (ops->platform_version == NULL || !rc->phase[PH_INSTALL].ran ||
+	    rc->phase[PH_INSTALL].verdict != VERDICT_PASS)
+		return;
+	if (ops->platform_version(rc->drv, v, sizeof(v), e) == -1) {
+		log_warnx("%s: platform version: %s", ops->name, e);
+		return;
+	}
+	results_set_str(&rs->rs_platform_version, "%s", v);
 }
 
 /* The reason a scenario cannot run on this driver, or 0. */
@@ -2338,6 +1664,84 @@ machine_note(struct rctx *rc, struct results *rs)
 	machine_from_platform(rs, have ? &ni : NULL, rc->accel_seen);
 }
 
+/* Which scenarios can run on this driver (unsup: a reason per scenario,
+ * "" = runnable); the lab comes up when a runnable one needs it. */
+static void
+runner_prepare(struct rctx *rc, const struct scenario *const *scen,
+    size_t n, char *unsup)
+{
+	char raw[4200];
+	size_t i, runnable = 0;
+	int needs_lab = 0;
+
+	for (i = 0; i < n; i++)
+		if (!scenario_unsupported(rc, scen[i], unsup + i * ERR_LEN)) {
+			runnable++;
+			needs_lab |= scen[i]->sc_uses_lab;
+		}
+	if (runnable == 0 || !needs_lab)
+		return;
+	snprintf(raw, sizeof(raw), "%s/raw", rc->o->ro_outdir);
+	if (mkdir(raw, 0755) == -1 && errno != EEXIST)
+		log_warn("%s", raw);
+	if (mkdir(rc->env.e_workdir, 0700) == -1 && errno != EEXIST)
+		log_warn("%s", rc->env.e_workdir);
+	rc->lab_ok = lab_bring_up(rc, rc->lab_err) == 0;
+}
+
+/* One scenario of the run into rs: unsupported (why), interrupted, the
+ * lab's error, or run. */
+static void
+runner_scenario(struct rctx *rc, const struct scenario *sc,
+    const char *why, struct results *rs)
+{
+	struct scen_result *sr = results_add_scenario(rs, sc->sc_name,
+	    sc->sc_row);
+	uint64_t t0 = clock_mono_ns();
+
+	rc->scen_name = sc->sc_name;
+	rc->scen_t0 = t0;
+	runner_conditions(sc, sr);
+	sr->s_has_load = loadavg(sr->s_load_before) == 0;
+	if (why[0] != '\0') {
+		sr->s_verdict = VERDICT_UNSUPPORTED;
+		results_set_str(&sr->s_reason, "%s", why);
+	} else if (runner_stop) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "interrupted");
+	} else if (sc->sc_uses_lab && !rc->lab_ok) {
+		sr->s_verdict = VERDICT_ERROR;
+		results_set_str(&sr->s_reason, "%s", rc->lab_err);
+	} else
+		scenario_run(rc, sc, sr);
+	sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
+	sr->s_has_load = sr->s_has_load && loadavg(sr->s_load_after) == 0;
+	progress_done(rc, sr);
+}
+
+/* Teardown, whatever happened: VMs, the lab, the driver. */
+static void
+runner_teardown(struct rctx *rc)
+{
+	size_t i;
+
+	rc->scen_name = "teardown";
+	rc->cleaning = 1;
+	vms_teardown(rc);
+	/* The driver lets go of the platform while its hosts still answer
+	 * (a libvirt connection's close waits for its host's reply). */
+	driver_close(rc->drv);
+	rc->drv = NULL;
+	lab_take_down(rc);
+	if (rc->o->ro_progress)
+		fprintf(stderr, "\r\033[K");
+	for (i = 0; i < rc->nvms; i++)
+		free(rc->vms[i]);
+	for (i = 0; i < PH_N; i++)
+		metrics_free(&rc->phase[i].metrics);
+	free(rc->topo);
+}
+
 int
 runner_run(const struct runner_opts *o, const struct scenario *const *scen,
     size_t n, struct results *rs, int *interrupted, char *err)
@@ -2345,8 +1749,8 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	struct sigaction sa, old_int, old_term;
 	struct rctx rc;
 	char *unsup = NULL, workdir[4096], bindir[4096];
-	size_t i, runnable = 0;
-	int needs_lab = 0, rcode = -1;
+	size_t i;
+	int rcode = -1;
 
 	memset(&rc, 0, sizeof(rc));
 	rc.o = o;
@@ -2368,72 +1772,22 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-
-	unsup = calloc(n ? n : 1, ERR_LEN);
-	if (unsup == NULL) {
+	if ((unsup = calloc(n ? n : 1, ERR_LEN)) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (!scenario_unsupported(&rc, scen[i], unsup + i * ERR_LEN)) {
-			runnable++;
-			needs_lab |= scen[i]->sc_uses_lab;
-		}
-	if (runnable > 0 && needs_lab) {
-		char raw[4200];
-
-		snprintf(raw, sizeof(raw), "%s/raw", o->ro_outdir);
-		if (mkdir(raw, 0755) == -1 && errno != EEXIST)
-			log_warn("%s", raw);
-		if (mkdir(workdir, 0700) == -1 && errno != EEXIST)
-			log_warn("%s", workdir);
-		rc.lab_ok = lab_bring_up(&rc, rc.lab_err) == 0;
-	}
+	runner_prepare(&rc, scen, n, unsup);
 	for (i = 0; i < n; i++) {
-		const struct scenario *sc = scen[i];
-		struct scen_result *sr = results_add_scenario(rs, sc->sc_name,
-		    sc->sc_row);
-		uint64_t t0 = clock_mono_ns();
-
 		rc.idx = i;
-		rc.scen_name = sc->sc_name;
-		rc.scen_t0 = t0;
-		if (unsup[i * ERR_LEN] != '\0') {
-			sr->s_verdict = VERDICT_UNSUPPORTED;
-			results_set_str(&sr->s_reason, "%s", unsup +
-			    i * ERR_LEN);
-		} else if (runner_stop) {
-			sr->s_verdict = VERDICT_ERROR;
-			results_set_str(&sr->s_reason, "interrupted");
-		} else if (sc->sc_uses_lab && !rc.lab_ok) {
-			sr->s_verdict = VERDICT_ERROR;
-			results_set_str(&sr->s_reason, "%s", rc.lab_err);
-		} else
-			scenario_run(&rc, sc, sr);
-		sr->s_duration_s = (double)(clock_mono_ns() - t0) / 1e9;
-		progress_done(&rc, sr);
+		runner_scenario(&rc, scen[i], unsup + i * ERR_LEN, rs);
 	}
+	platform_version(&rc, rs);
 	rcode = 0;
 	machine_note(&rc, rs);
 out:
-	/* Teardown, whatever happened. */
-	rc.scen_name = "teardown";
-	rc.cleaning = 1;
-	vms_teardown(&rc);
-	/* The driver lets go of the platform while its hosts still answer
-	 * (a libvirt connection's close waits for its host's reply). */
-	driver_close(rc.drv);
-	rc.drv = NULL;
-	lab_take_down(&rc);
-	if (o->ro_progress)
-		fprintf(stderr, "\r\033[K");
+	runner_teardown(&rc);
 	*interrupted = runner_stop != 0;
 	free(unsup);
-	for (i = 0; i < rc.nvms; i++)
-		free(rc.vms[i]);
-	for (i = 0; i < PH_N; i++)
-		metrics_free(&rc.phase[i].metrics);
-	free(rc.topo);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return rcode;

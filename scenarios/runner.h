@@ -47,4 +47,21 @@ int runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 enum verdict runner_check_bounds(const struct bound *b, size_t nb,
     const struct metrics *ms, char *reason, size_t len);
 
+/*
+ * A run's verdict from bounds: a run that passed its steps (r_verdict
+ * PASS or FAIL) becomes FAIL with the violations as its reason when its
+ * own metrics break a bound, else PASS; errored and unsupported runs are
+ * left alone.  Pure; unit-tested.
+ */
+void runner_judge_run(const struct bound *b, size_t nb, struct run *run);
+
+/*
+ * A scenario's verdict from its runs (each judged already): the medians
+ * into s_metrics; the first errored or unsupported run decides; else the
+ * scenario fails when ANY run failed ("1 of 3 runs failing (run 2:
+ * tcp_survived 0 < 1)"), and passes otherwise.  No runs: error,
+ * "interrupted".  Pure; unit-tested.
+ */
+void runner_judge_scenario(struct scen_result *sr);
+
 #endif

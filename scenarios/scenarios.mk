@@ -1,12 +1,14 @@
-# scenarios/: hvlab's main, the suite loader, the runner and the drivers.
-HVLAB_MAIN     := scenarios/hvlab.c
+# scenarios/: the suite loader, the runner and the drivers.
 SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 	scenarios/machine.c scenarios/accel_cmd.c \
 	scenarios/drivers/driver.c scenarios/drivers/ref.c
-# Built-in scenarios in their own files (issue 8: bonding).
-SCENARIOS_SRCS += scenarios/bonding.c
+# The built-in rows, one file each, their table and the guest boots they
+# share.
+SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
+	scenarios/builtin/architecture.c scenarios/builtin/resources.c \
+	scenarios/builtin/virt_methods.c scenarios/builtin/guest_os.c \
+	scenarios/builtin/network.c scenarios/builtin/bonding.c \
+	scenarios/builtin/ha.c
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c
-# issue 7: the HA power-pull drill.
-SCENARIOS_SRCS += scenarios/ha.c

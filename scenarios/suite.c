@@ -11,6 +11,8 @@
  * platform: the loader is pure and the unit tests link it directly.
  */
 #include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,24 +26,143 @@
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
 #define REPEAT_MAX 100
 
-const char *const suite_features[] = {
+static const struct step_def *step_def_find(const char *action);
+static int suite_builtin_known(const char *name);
+static int suite_feature_known(const char *name);
+
+/* The features a scenario's `needs` may name. */
+static const char *const suite_features[] = {
 	"install", "cluster", "storage", "vm", "migrate", "live-migrate",
 	"network", "snapshot", "backup", "restore", "clone", "template",
 	"export", "import", "ha", "metrics", "balance", "bonding",
 	"containers", NULL
 };
 
-const char *const suite_builtins[] = {
+/* The built-in scenario names (scenarios/builtin/builtin.c runs them). */
+static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	NULL
 };
 
 /*
+ * What each built-in scenario measures (fnmatch(3) patterns), so that a
+ * bound on a metric it never produces is an error at load time, not a
+ * row that fails "not measured" at the end of a run.  Kept beside the
+ * code that sets them: runner.c (the set-up phases) and
+ * scenarios/builtin/ (one file per row).
+ */
+static const char *const m_install[] = { "install_s", "steps", "hosts",
+	NULL };
+static const char *const m_storage[] = { "attach_s", "steps",
+	"hosts_seeing", "hosts", NULL };
+static const char *const m_cluster[] = { "form_s", "steps", "hosts",
+	"online", "quorate", NULL };
+static const char *const m_virt[] = { "methods_booted", NULL };
+static const char *const m_arch[] = { "cpus", "memory_bytes", "hosts",
+	NULL };
+static const char *const m_guest[] = { "guest_kinds", "boot_s", NULL };
+static const char *const m_resources[] = { "max_vcpus", "max_memory_mib",
+	"max_vms", "vms_tried", "guest_cpus", "guest_mem_total_mib",
+	"vcpus_at_ceiling", "memory_at_ceiling", "vms_at_ceiling", NULL };
+static const char *const m_network[] = { "vlan_peers_reached",
+	"isolation_violations", "isolated_guest_alive", "good_change_kept",
+	"good_change_s", "bad_change_rolled_back", "rollback_s",
+	"mgmt_restored", NULL };
+static const char *const m_bonding[] = { "active_backup_*",
+	"balance_slb_*", "balance_tcp_*", "throughput_mbps_*",
+	"throughput_flow_mbps_*", "throughput_flows", "throughput_aggregation",
+	NULL };
+static const char *const m_ha[] = { "lost_acked_writes", "acked_writes",
+	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
+	"fence_s", "fence_setting_s", "old_host_started",
+	"max_running_copies", "max_host_copies", NULL };
+
+static const struct {
+	const char *builtin;
+	const char *const *metrics;
+} builtin_metrics[] = {
+	{ "install", m_install }, { "shared-storage", m_storage },
+	{ "cluster", m_cluster }, { "virt-methods", m_virt },
+	{ "architecture", m_arch }, { "guest-os", m_guest },
+	{ "resources", m_resources }, { "network", m_network },
+	{ "bonding", m_bonding }, { "ha", m_ha },
+};
+
+/* What the steps measure: vm.migrate (runner.c step_vm) and the probes'
+ * "metrics" (probes/ping_report.c, probes/tcp.c), behind their prefix. */
+static const char *const m_migrate[] = { "total_s", "qemu_downtime_ms",
+	"qemu_total_s", "transferred_bytes", NULL };
+static const char *const m_ping[] = { "sent", "received", "lost",
+	"loss_pct", "duplicates", "reordered", "stray", "loss_bursts",
+	"longest_burst", "downtime_ms", "downtime_start_ms",
+	"downtime_end_ms", "downtime_open_start", "downtime_open_end",
+	"downtime_send_gap_ms", "capture_max_gap_ms", "downtime_lost",
+	"rtt_*_ms",
+	"send_interval_*_ms", "send_jitter_*_ms", "send_errors", "late_sends",
+	"capture_drops", "duration_s", "cpu_s", "cpu_pct", NULL };
+static const char *const m_tcp[] = { "survived", "lost_at_ms",
+	"reconnects", "sent", "received", "lost", "stall_ms",
+	"stall_start_ms", "stall_end_ms", "rtt_*_ms", "bad_lines",
+	"duration_s", NULL };
+
+static int
+metric_in(const char *const *pats, const char *prefix, const char *metric)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(metric, prefix, n) != 0)
+		return 0;
+	for (; *pats != NULL; pats++)
+		if (fnmatch(*pats, metric + n, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a run of sc can produce metric (its builtin, or its steps). */
+static int
+scenario_measures(const struct scenario *sc, const char *metric)
+{
+	size_t i;
+
+	if (sc->sc_builtin != NULL) {
+		for (i = 0; i < sizeof(builtin_metrics) /
+		    sizeof(builtin_metrics[0]); i++)
+			if (strcmp(builtin_metrics[i].builtin,
+			    sc->sc_builtin) == 0)
+				return metric_in(builtin_metrics[i].metrics, "",
+				    metric);
+		return 0;
+	}
+	for (i = 0; i < sc->sc_nsteps; i++) {
+		const struct step *st = &sc->sc_steps[i];
+		const char *kind, *prefix;
+
+		if (st->st_def == NULL)
+			continue;
+		if (strcmp(st->st_def->sd_action, "vm.migrate") == 0 &&
+		    metric_in(m_migrate, "", metric))
+			return 1;
+		if (strcmp(st->st_def->sd_action, "probe.start") != 0)
+			continue;
+		kind = step_param_get(st->st_params, st->st_nparams, "kind");
+		prefix = step_param_get(st->st_params, st->st_nparams,
+		    "prefix");
+		if (kind != NULL && strcmp(kind, "ping") == 0 &&
+		    metric_in(m_ping, prefix ? prefix : "", metric))
+			return 1;
+		if (kind != NULL && strcmp(kind, "tcp") == 0 &&
+		    metric_in(m_tcp, prefix ? prefix : "tcp_", metric))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * The step vocabulary.  Each action's handler lives in runner.c; the
  * loader only checks names and parameter types.
  */
-const struct step_def step_defs[] = {
+static const struct step_def step_defs[] = {
 	{ "platform.install", "install the platform on every lab host",
 	    { { "hosts", SP_LIST, 0 }, { NULL, 0, 0 } } },
 	{ "cluster.form", "form a cluster of the lab hosts",
@@ -431,6 +552,48 @@ check_param_value(struct ld *ld, const struct step_pdef *pd,
 	}
 }
 
+/* A step's parameters (the mapping v) into st, each checked against
+ * its action's definition. */
+static void
+load_step_params(struct ld *ld, yaml_node_t *v, struct step *st)
+{
+	const char *action = st->st_def->sd_action;
+	const struct step_pdef *pd;
+	yaml_node_pair_t *p;
+
+	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t *pk = ld_node(ld, p->key);
+		yaml_node_t *pv = ld_node(ld, p->value);
+		struct step_param *sp;
+		char *val;
+
+		for (pd = st->st_def->sd_params; pd->sp_key != NULL; pd++)
+			if (strcmp(pd->sp_key, scalar(pk)) == 0)
+				break;
+		if (pd->sp_key == NULL) {
+			ld_error(ld, node_line(pk), "%s: unknown parameter "
+			    "'%s'", action, scalar(pk));
+			continue;
+		}
+		if (pd->sp_type == SP_LIST)
+			val = join_list(ld, pv, pd->sp_key);
+		else if (want_scalar(ld, pv, pd->sp_key) == 0)
+			val = xstrdup(scalar(pv));
+		else
+			val = NULL;
+		if (val == NULL)
+			continue;
+		check_param_value(ld, pd, action, val, node_line(pv));
+		st->st_params = xgrow(st->st_params, &st->st_nparams,
+		    sizeof(*st->st_params));
+		sp = &st->st_params[st->st_nparams - 1];
+		sp->spm_key = xstrdup(pd->sp_key);
+		sp->spm_value = val;
+		sp->spm_line = node_line(pv);
+	}
+}
+
 /*
  * One step: a mapping with exactly one key, the action, whose value is a
  * mapping of parameters (or empty for actions without parameters).
@@ -441,7 +604,6 @@ load_step(struct ld *ld, yaml_node_t *n, struct step *st)
 	yaml_node_t *k, *v;
 	const struct step_def *sd;
 	const struct step_pdef *pd;
-	yaml_node_pair_t *p;
 	const char *action;
 
 	st->st_line = node_line(n);
@@ -480,37 +642,7 @@ load_step(struct ld *ld, yaml_node_t *n, struct step *st)
 	if (v != NULL) {
 		if (check_keys(ld, v, NULL, action) == -1)
 			return;
-		for (p = v->data.mapping.pairs.start;
-		    p < v->data.mapping.pairs.top; p++) {
-			yaml_node_t *pk = ld_node(ld, p->key);
-			yaml_node_t *pv = ld_node(ld, p->value);
-			struct step_param *sp;
-			char *val;
-
-			for (pd = sd->sd_params; pd->sp_key != NULL; pd++)
-				if (strcmp(pd->sp_key, scalar(pk)) == 0)
-					break;
-			if (pd->sp_key == NULL) {
-				ld_error(ld, node_line(pk), "%s: unknown "
-				    "parameter '%s'", action, scalar(pk));
-				continue;
-			}
-			if (pd->sp_type == SP_LIST)
-				val = join_list(ld, pv, pd->sp_key);
-			else if (want_scalar(ld, pv, pd->sp_key) == 0)
-				val = xstrdup(scalar(pv));
-			else
-				val = NULL;
-			if (val == NULL)
-				continue;
-			check_param_value(ld, pd, action, val, node_line(pv));
-			st->st_params = xgrow(st->st_params, &st->st_nparams,
-			    sizeof(*st->st_params));
-			sp = &st->st_params[st->st_nparams - 1];
-			sp->spm_key = xstrdup(pd->sp_key);
-			sp->spm_value = val;
-			sp->spm_line = node_line(pv);
-		}
+		load_step_params(ld, v, st);
 	}
 	for (pd = sd->sd_params; pd->sp_key != NULL; pd++)
 		if (pd->sp_required && step_param_get(st->st_params,
@@ -572,9 +704,10 @@ load_bounds(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 			continue;
 		errno = 0;
 		lim = strtod(scalar(v), &end);
-		if (errno != 0 || end == scalar(v) || *end != '\0') {
+		if (errno != 0 || end == scalar(v) || *end != '\0' ||
+		    !isfinite(lim)) {
 			ld_error(ld, node_line(v), "bounds: '%s' must be a "
-			    "number, not '%s'", key, scalar(v));
+			    "finite number, not '%s'", key, scalar(v));
 			continue;
 		}
 		sc->sc_bounds = xgrow(sc->sc_bounds, &sc->sc_nbounds,
@@ -623,23 +756,19 @@ static const char *const scenario_keys[] = {
 	"lab", "steps", "cleanup", "bounds", "params", NULL
 };
 
+/* The scenario's name for messages. */
+static const char *
+sc_name(const struct scenario *sc)
+{
+	return sc->sc_name ? sc->sc_name : "?";
+}
+
+/* name, row, description, builtin. */
 static void
-load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
+scenario_idents(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 {
 	yaml_node_t *v;
-	size_t i;
-	long l;
-	int b;
 
-	sc->sc_line = node_line(n);
-	sc->sc_repeat = 1;
-	sc->sc_uses_lab = 1;
-	if (n->type != YAML_MAPPING_NODE) {
-		ld_error(ld, node_line(n), "a scenario must be a mapping, not "
-		    "%s", node_kind(n));
-		return;
-	}
-	check_keys(ld, n, scenario_keys, "scenario");
 	if ((v = map_get(ld, n, "name")) == NULL)
 		ld_error(ld, sc->sc_line, "scenario: missing key 'name'");
 	else if (want_scalar(ld, v, "name") == 0) {
@@ -652,8 +781,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 	}
 	if ((v = map_get(ld, n, "row")) == NULL)
 		ld_error(ld, sc->sc_line, "scenario %s: missing key 'row' "
-		    "(the study's row it answers)",
-		    sc->sc_name ? sc->sc_name : "?");
+		    "(the study's row it answers)", sc_name(sc));
 	else if (want_scalar(ld, v, "row") == 0)
 		sc->sc_row = xstrdup(scalar(v));
 	if ((v = map_get(ld, n, "description")) != NULL &&
@@ -663,19 +791,28 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 	    want_scalar(ld, v, "builtin") == 0) {
 		if (!suite_builtin_known(scalar(v)))
 			ld_error(ld, node_line(v), "scenario %s: unknown "
-			    "builtin '%s'", sc->sc_name ? sc->sc_name : "?",
-			    scalar(v));
+			    "builtin '%s'", sc_name(sc), scalar(v));
 		else
 			sc->sc_builtin = xstrdup(scalar(v));
 	}
+}
+
+/* needs, probes, repeat, lab. */
+static void
+scenario_needs(struct ld *ld, yaml_node_t *n, struct scenario *sc)
+{
+	yaml_node_t *v;
+	size_t i;
+	long l;
+	int b;
+
 	if ((v = map_get(ld, n, "needs")) != NULL) {
 		load_name_list(ld, v, "needs", &sc->sc_needs, &sc->sc_nneeds);
 		for (i = 0; i < sc->sc_nneeds; i++)
 			if (!suite_feature_known(sc->sc_needs[i]))
 				ld_error(ld, node_line(v), "scenario %s: "
 				    "unknown feature '%s' in 'needs'",
-				    sc->sc_name ? sc->sc_name : "?",
-				    sc->sc_needs[i]);
+				    sc_name(sc), sc->sc_needs[i]);
 	}
 	if ((v = map_get(ld, n, "probes")) != NULL) {
 		load_name_list(ld, v, "probes", &sc->sc_probes,
@@ -687,8 +824,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 			    strcmp(sc->sc_probes[i], "throughput") != 0)
 				ld_error(ld, node_line(v), "scenario %s: "
 				    "unknown probe '%s' (ping, tcp, write, "
-				    "throughput)",
-				    sc->sc_name ? sc->sc_name : "?",
+				    "throughput)", sc_name(sc),
 				    sc->sc_probes[i]);
 	}
 	if ((v = map_get(ld, n, "repeat")) != NULL &&
@@ -696,8 +832,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		if (parse_int(scalar(v), 1, REPEAT_MAX, &l) == -1)
 			ld_error(ld, node_line(v), "scenario %s: 'repeat' must "
 			    "be an integer from 1 to %d, not '%s'",
-			    sc->sc_name ? sc->sc_name : "?", REPEAT_MAX,
-			    scalar(v));
+			    sc_name(sc), REPEAT_MAX, scalar(v));
 		else
 			sc->sc_repeat = (int)l;
 	}
@@ -705,10 +840,55 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 	    want_scalar(ld, v, "lab") == 0) {
 		if (parse_bool(scalar(v), &b) == -1)
 			ld_error(ld, node_line(v), "scenario %s: 'lab' must be "
-			    "true or false", sc->sc_name ? sc->sc_name : "?");
+			    "true or false", sc_name(sc));
 		else
 			sc->sc_uses_lab = b;
 	}
+}
+
+/* What the scenario does must be something, and its bounds on what it
+ * measures. */
+static void
+scenario_checks(struct ld *ld, yaml_node_t *n, struct scenario *sc)
+{
+	size_t i;
+
+	if (sc->sc_builtin != NULL && sc->sc_nsteps > 0)
+		ld_error(ld, sc->sc_line, "scenario %s: 'builtin' and 'steps' "
+		    "exclude each other", sc_name(sc));
+	for (i = 0; i < sc->sc_nbounds; i++)
+		if ((sc->sc_builtin != NULL || sc->sc_nsteps > 0) &&
+		    !scenario_measures(sc, sc->sc_bounds[i].bd_metric))
+			ld_error(ld, sc->sc_bounds[i].bd_line, "scenario %s: "
+			    "bound on '%s', a metric it never measures",
+			    sc_name(sc), sc->sc_bounds[i].bd_metric);
+		else if (sc->sc_builtin == NULL && sc->sc_nsteps == 0)
+			ld_error(ld, sc->sc_bounds[i].bd_line, "scenario %s: "
+			    "bound on '%s', but it has no steps or builtin "
+			    "to measure anything", sc_name(sc),
+			    sc->sc_bounds[i].bd_metric);
+	if (sc->sc_builtin == NULL && sc->sc_nsteps == 0 &&
+	    sc->sc_nneeds == 0 && map_get(ld, n, "builtin") == NULL)
+		ld_error(ld, sc->sc_line, "scenario %s: needs 'steps', "
+		    "'builtin' or 'needs'", sc_name(sc));
+}
+
+static void
+load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
+{
+	yaml_node_t *v;
+
+	sc->sc_line = node_line(n);
+	sc->sc_repeat = 1;
+	sc->sc_uses_lab = 1;
+	if (n->type != YAML_MAPPING_NODE) {
+		ld_error(ld, node_line(n), "a scenario must be a mapping, not "
+		    "%s", node_kind(n));
+		return;
+	}
+	check_keys(ld, n, scenario_keys, "scenario");
+	scenario_idents(ld, n, sc);
+	scenario_needs(ld, n, sc);
 	if ((v = map_get(ld, n, "steps")) != NULL)
 		load_steps(ld, v, "steps", &sc->sc_steps, &sc->sc_nsteps);
 	if ((v = map_get(ld, n, "cleanup")) != NULL)
@@ -718,13 +898,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		load_bounds(ld, v, sc);
 	if ((v = map_get(ld, n, "params")) != NULL)
 		load_params(ld, v, sc);
-	if (sc->sc_builtin != NULL && sc->sc_nsteps > 0)
-		ld_error(ld, sc->sc_line, "scenario %s: 'builtin' and 'steps' "
-		    "exclude each other", sc->sc_name ? sc->sc_name : "?");
-	if (sc->sc_builtin == NULL && sc->sc_nsteps == 0 &&
-	    sc->sc_nneeds == 0 && map_get(ld, n, "builtin") == NULL)
-		ld_error(ld, sc->sc_line, "scenario %s: needs 'steps', "
-		    "'builtin' or 'needs'", sc->sc_name ? sc->sc_name : "?");
+	scenario_checks(ld, n, sc);
 }
 
 static const char *const suite_keys[] = {
@@ -767,13 +941,54 @@ static const char *const top_keys[] = {
 	"lab", "labs", "suites", "scenarios", "default_suite", NULL
 };
 
+/* Cross-checks: unique names, suite entries exist. */
+static void
+root_cross_check(struct ld *ld, const struct suite_file *sf)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < sf->sf_nscenarios; i++)
+		for (j = 0; j < i; j++)
+			if (sf->sf_scenarios[i].sc_name &&
+			    sf->sf_scenarios[j].sc_name &&
+			    strcmp(sf->sf_scenarios[i].sc_name,
+			    sf->sf_scenarios[j].sc_name) == 0)
+				ld_error(ld, sf->sf_scenarios[i].sc_line,
+				    "scenario '%s' already defined at line %d",
+				    sf->sf_scenarios[i].sc_name,
+				    sf->sf_scenarios[j].sc_line);
+	for (i = 0; i < sf->sf_nsuites; i++) {
+		const struct suite *su = &sf->sf_suites[i];
+
+		for (j = 0; j < i; j++)
+			if (su->su_name && sf->sf_suites[j].su_name &&
+			    strcmp(su->su_name, sf->sf_suites[j].su_name) == 0)
+				ld_error(ld, su->su_line, "suite '%s' already "
+				    "defined at line %d", su->su_name,
+				    sf->sf_suites[j].su_line);
+		for (k = 0; k < su->su_nscenarios; k++) {
+			if (suite_scenario_find(sf, su->su_scenarios[k]) ==
+			    NULL)
+				ld_error(ld, su->su_line, "suite %s: no "
+				    "scenario '%s'", su->su_name ?
+				    su->su_name : "?", su->su_scenarios[k]);
+			for (j = 0; j < k; j++)
+				if (strcmp(su->su_scenarios[j],
+				    su->su_scenarios[k]) == 0)
+					ld_error(ld, su->su_line, "suite %s: "
+					    "scenario '%s' listed twice",
+					    su->su_name ? su->su_name : "?",
+					    su->su_scenarios[k]);
+		}
+	}
+}
+
 static void
 load_root(struct ld *ld, yaml_node_t *root)
 {
 	struct suite_file *sf = ld->sf;
 	yaml_node_item_t *it;
 	yaml_node_t *v, *sv;
-	size_t i, j, k;
 
 	if (root == NULL) {
 		ld_error(ld, 1, "empty file");
@@ -812,41 +1027,7 @@ load_root(struct ld *ld, yaml_node_t *root)
 				    &sf->sf_suites[sf->sf_nsuites - 1]);
 			}
 	}
-	/* Cross-checks: unique names, suite entries exist. */
-	for (i = 0; i < sf->sf_nscenarios; i++)
-		for (j = 0; j < i; j++)
-			if (sf->sf_scenarios[i].sc_name &&
-			    sf->sf_scenarios[j].sc_name &&
-			    strcmp(sf->sf_scenarios[i].sc_name,
-			    sf->sf_scenarios[j].sc_name) == 0)
-				ld_error(ld, sf->sf_scenarios[i].sc_line,
-				    "scenario '%s' already defined at line %d",
-				    sf->sf_scenarios[i].sc_name,
-				    sf->sf_scenarios[j].sc_line);
-	for (i = 0; i < sf->sf_nsuites; i++) {
-		struct suite *su = &sf->sf_suites[i];
-
-		for (j = 0; j < i; j++)
-			if (su->su_name && sf->sf_suites[j].su_name &&
-			    strcmp(su->su_name, sf->sf_suites[j].su_name) == 0)
-				ld_error(ld, su->su_line, "suite '%s' already "
-				    "defined at line %d", su->su_name,
-				    sf->sf_suites[j].su_line);
-		for (k = 0; k < su->su_nscenarios; k++) {
-			if (suite_scenario_find(sf, su->su_scenarios[k]) ==
-			    NULL)
-				ld_error(ld, su->su_line, "suite %s: no "
-				    "scenario '%s'", su->su_name ?
-				    su->su_name : "?", su->su_scenarios[k]);
-			for (j = 0; j < k; j++)
-				if (strcmp(su->su_scenarios[j],
-				    su->su_scenarios[k]) == 0)
-					ld_error(ld, su->su_line, "suite %s: "
-					    "scenario '%s' listed twice",
-					    su->su_name ? su->su_name : "?",
-					    su->su_scenarios[k]);
-		}
-	}
+	root_cross_check(ld, sf);
 	if ((sv = map_get(ld, root, "default_suite")) != NULL) {
 		if (want_scalar(ld, sv, "default_suite") == 0) {
 			sf->sf_default_suite = xstrdup(scalar(sv));
@@ -1048,7 +1229,7 @@ step_param_get(const struct step_param *p, size_t n, const char *key)
 	return NULL;
 }
 
-const struct step_def *
+static const struct step_def *
 step_def_find(const char *action)
 {
 	const struct step_def *sd;
@@ -1059,7 +1240,7 @@ step_def_find(const char *action)
 	return NULL;
 }
 
-int
+static int
 suite_builtin_known(const char *name)
 {
 	size_t i;
@@ -1070,7 +1251,7 @@ suite_builtin_known(const char *name)
 	return 0;
 }
 
-int
+static int
 suite_feature_known(const char *name)
 {
 	size_t i;

@@ -121,14 +121,4 @@ const struct scenario *suite_scenario_find(const struct suite_file *sf,
 const char *step_param_get(const struct step_param *p, size_t n,
     const char *key);
 
-/* The step vocabulary (terminated by sd_action == NULL). */
-extern const struct step_def step_defs[];
-const struct step_def *step_def_find(const char *action);
-
-/* Known built-in scenario names and feature names (for validation). */
-int suite_builtin_known(const char *name);
-int suite_feature_known(const char *name);
-extern const char *const suite_features[];
-extern const char *const suite_builtins[];
-
 #endif

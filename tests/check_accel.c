@@ -145,9 +145,9 @@ START_TEST(test_probe_runs_and_is_cached)
 	/* The same binary now aborts: the answer of this boot stands. */
 	fake_qemu("qemu", "kill -ABRT $$", bad, sizeof(bad));
 	choose(&r, &c);
-	ck_assert_msg(strcmp(c.ac_accel, "kvm") == 0 && !c.ac_probed,
-	    "the second decision comes from the cache (%s, probed %d)",
-	    c.ac_accel, c.ac_probed);
+	ck_assert_msg(strcmp(c.ac_accel, "kvm") == 0 && !c.ac_probed &&
+	    c.ac_cached, "the second decision comes from the cache (%s, "
+	    "probed %d, cached %d)", c.ac_accel, c.ac_probed, c.ac_cached);
 	/* A cache written in another boot is not believed. */
 	{
 		FILE *f = fopen(cache, "w");

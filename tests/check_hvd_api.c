@@ -57,10 +57,10 @@ END_TEST
 
 START_TEST(test_task_ids)
 {
+	struct task_desc d = { "node1", "vmstart", "vm1", "token:abc" };
 	char id[TASK_ID_LEN];
 
-	task_make_id(id, "node1", 0x1f, 0x5f00aa11UL, "vmstart", "vm1",
-	    "token:abc");
+	task_make_id(id, &d, 0x1f, 0x5f00aa11UL);
 	ck_assert_str_eq(id, "UPID:node1:0000001F:5F00AA11:vmstart:vm1:"
 	    "token:abc:");
 	ck_assert(task_id_valid(id));

@@ -109,11 +109,14 @@ START_TEST(test_pki_chain)
 {
 	char *ca, *cakey, *key, *csr, *cert, *ca2, *ca2key, *bad, err[ERR_LEN];
 	char pin[PKI_PIN_LEN], pin2[PKI_PIN_LEN];
+	struct pki_ca signer;
 
 	ck_assert_msg(pki_ca_new("test CA", &ca, &cakey, err) == 0, "%s", err);
+	signer.ca_cert_pem = ca;
+	signer.ca_key_pem = cakey;
 	ck_assert_int_eq(pki_key_new(&key, err), 0);
 	ck_assert_int_eq(pki_csr_new(key, "node1", &csr, err), 0);
-	ck_assert_msg(pki_sign(ca, cakey, csr, "node1", "198.18.0.11", &cert,
+	ck_assert_msg(pki_sign(&signer, csr, "node1", "198.18.0.11", &cert,
 	    err) == 0, "%s", err);
 	ck_assert_msg(pki_verify(ca, cert, err), "the node certificate "
 	    "verifies against its CA: %s", err);
@@ -125,10 +128,10 @@ START_TEST(test_pki_chain)
 	ck_assert_int_eq(strlen(pin), 8 + 44);
 	ck_assert_int_eq(pki_pin(ca, pin2, err), 0);
 	ck_assert_msg(strcmp(pin, pin2) != 0, "pins differ per key");
-	ck_assert_msg(pki_sign(ca, cakey, "garbage", "n", "198.18.0.1", &bad,
+	ck_assert_msg(pki_sign(&signer, "garbage", "n", "198.18.0.1", &bad,
 	    err) == -1 && strstr(err, "request") != NULL,
 	    "a malformed request is refused naming it");
-	ck_assert_msg(pki_sign(ca, cakey, csr, "n", "not-an-ip", &bad, err)
+	ck_assert_msg(pki_sign(&signer, csr, "n", "not-an-ip", &bad, err)
 	    == -1 && bad == NULL, "a bad address is refused");
 	free(ca);
 	free(cakey);

@@ -454,6 +454,40 @@ START_TEST(test_gap_across_event)
 }
 END_TEST
 
+/*
+ * A live migration on a recorded timeline: a 300 ms stall of the loaded
+ * machine before the migration, a 50 ms switchover gap inside it.  The
+ * migration's downtime is the switchover's, the capture's maximum the
+ * stall's.
+ */
+START_TEST(test_migration_downtime)
+{
+	struct ping_timeline t;
+	struct ping_stats st;
+	struct stats_gap g;
+	char lost[400] = { 0 }, err[ERR_LEN];
+	uint64_t nlost;
+
+	memset(lost + 50, 1, 30);	/* stall: 0.50 .. 0.80 s */
+	memset(lost + 240, 1, 4);	/* switchover: 2.40 .. 2.44 s */
+	build(&t, 400, 10 * MS, 1 * MS, lost);
+	compute(&t, 10 * MS, &st);
+	ck_assert_msg(st.st_downtime.g_len_ns == 310 * MS, "the capture's "
+	    "longest gap is the stall (%llu ns)",
+	    (unsigned long long)st.st_downtime.g_len_ns);
+	/* migrate-start at 2.0 s, migrate-end at 2.3 s, settle 1 s */
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
+	    T0 + 2300 * MS, PING_MIGRATION_SETTLE_NS, &g, &nlost, err), 0);
+	ck_assert_msg(g.g_len_ns == 50 * MS && nlost == 4, "the migration's "
+	    "downtime is the switchover's gap after its end, within the settle "
+	    "window (%llu ns, %llu lost)", (unsigned long long)g.g_len_ns,
+	    (unsigned long long)nlost);
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
+	    T0 + 1000 * MS, 0, &g, &nlost, err), -1);
+	ping_timeline_free(&t);
+}
+END_TEST
+
 START_TEST(test_gap_across_bounds)
 {
 	uint64_t ev[] = { 50, 20, 30 };
@@ -846,6 +880,68 @@ START_TEST(test_tcp_pong)
 }
 END_TEST
 
+/*
+ * A TCP session across a switchover at 2 s: 100 ms pings for 30 s, the
+ * ones sent in [2 s, 2.3 s) unanswered; the probe stopped at 30 s.
+ */
+static void
+tcp_session(struct probe_tcp_result *r, char *lost)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	memset(lost, 0, 300);
+	for (i = 20; i < 23; i++)
+		lost[i] = 1;
+	build(&r->tr_timeline, 300, 100 * MS, 2 * MS, lost);
+	compute(&r->tr_timeline, 100 * MS, &r->tr_stats);
+	r->tr_survived = 1;
+	r->tr_lost_at_ms = -1;
+	r->tr_stop_wall_ns = T0 + 30000 * MS;
+}
+
+START_TEST(test_tcp_after_switch)
+{
+	struct probe_tcp_result r;
+	char lost[300];
+	double resumed, held;
+
+	tcp_session(&r, lost);
+	ck_assert_msg(probe_tcp_after_switch(&r, T0 + 2000 * MS, 5000 * MS,
+	    20000 * MS, &resumed, &held) == 1, "a session that answers 302 "
+	    "ms after the switchover and lives 28 s more survived it");
+	ck_assert_msg(resumed > 301.9 && resumed < 302.1, "data flowed both "
+	    "ways again 302 ms after the switchover, got %.3f", resumed);
+	ck_assert_msg(held > 27.9 && held < 28.1, "held 28 s, got %.3f",
+	    held);
+	ck_assert_msg(probe_tcp_after_switch(&r, T0 + 2000 * MS, 200 * MS,
+	    20000 * MS, &resumed, &held) == 0, "silent longer than the "
+	    "resume bound after the switchover: not survived");
+	ck_assert_msg(probe_tcp_after_switch(&r, T0 + 15000 * MS, 5000 * MS,
+	    20000 * MS, &resumed, &held) == 0 && held < 15.1, "a probe that "
+	    "stopped 15 s after the switchover proves nothing: not survived");
+	/* A frozen session: nothing answered after the switchover, the
+	 * probe stopped before its own silence timeout said lost. */
+	memset(lost + 20, 1, 280);
+	ping_timeline_free(&r.tr_timeline);
+	build(&r.tr_timeline, 300, 100 * MS, 2 * MS, lost);
+	ck_assert_msg(probe_tcp_after_switch(&r, T0 + 2000 * MS, 5000 * MS,
+	    20000 * MS, &resumed, &held) == 0 && resumed < 0, "a frozen "
+	    "session that was never reset did not survive (resumed %.1f)",
+	    resumed);
+	/* Lost at 10 s: held 8 s. */
+	ping_timeline_free(&r.tr_timeline);
+	tcp_session(&r, lost);
+	r.tr_survived = 0;
+	r.tr_lost_at_ms = 10000;
+	ck_assert_msg(probe_tcp_after_switch(&r, T0 + 2000 * MS, 5000 * MS,
+	    20000 * MS, &resumed, &held) == 0 && held > 7.9 && held < 8.1,
+	    "a session lost 8 s after the switchover did not survive "
+	    "(held %.3f)", held);
+	ping_timeline_free(&r.tr_timeline);
+}
+END_TEST
+
 START_TEST(test_agent_lines)
 {
 	struct agent_conn c;
@@ -901,6 +997,7 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_gap_middle);
 	tcase_add_test(tc, test_two_gaps);
 	tcase_add_test(tc, test_gap_across_event);
+	tcase_add_test(tc, test_migration_downtime);
 	tcase_add_test(tc, test_gap_across_bounds);
 	tcase_add_test(tc, test_sender_stall);
 	tcase_add_test(tc, test_gap_start);
@@ -929,6 +1026,7 @@ make_probe_suite(void)
 	tcase_add_test(tc, test_integrity_compare);
 	tcase_add_test(tc, test_write_stall);
 	tcase_add_test(tc, test_tcp_pong);
+	tcase_add_test(tc, test_tcp_after_switch);
 	tcase_add_test(tc, test_agent_lines);
 	suite_add_tcase(s, tc);
 	return s;

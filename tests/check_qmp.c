@@ -324,6 +324,7 @@ END_TEST
 START_TEST(test_client_passes_fd)
 {
 	struct peer p = { 0 };
+	struct qmp_cmd c;
 	struct qmp *q;
 	pthread_t th;
 	char path[108], err[ERR_LEN];
@@ -338,8 +339,10 @@ START_TEST(test_client_passes_fd)
 	pthread_create(&th, NULL, peer_main, &p);
 	q = qmp_connect(path, 5000, err);
 	ck_assert_msg(q != NULL, "connects: %s", err);
-	ck_assert_int_eq(qmp_execute_fd(q, "getfd",
-	    cJSON_CreateObject(), pfd[0], &ret, 5000, err), 0);
+	c.qc_name = "getfd";
+	c.qc_args = cJSON_CreateObject();
+	c.qc_fd = pfd[0];
+	ck_assert_int_eq(qmp_execute_fd(q, &c, &ret, 5000, err), 0);
 	ck_assert_str_eq(cJSON_GetObjectItem(ret, "fd")->valuestring,
 	    "through");
 	cJSON_Delete(ret);

@@ -58,7 +58,7 @@ static const struct {
 	{ "tcp_survived=0", "TCP broken" },
 	{ "install_s=12.25,hosts=3", "3 hosts, 12.2 s to install" },
 	{ "foo_bytes=1024,bar_s=0.25", "foo_bytes 1024, bar_s 0.25" },
-	/* the HA drill (scenarios/ha.c) */
+	/* the HA drill (scenarios/builtin/ha.c) */
 	{ "lost_acked_writes=0,detect_s=6.3,restart_s=7.3,failover_s=9.1,"
 	    "boot_s=2.8,max_running_copies=1",
 	    "failover 9.1 s (detect 6.3 s, boot 2.8 s), 0 lost writes, "
@@ -210,6 +210,15 @@ static const struct {
 	    "string" },
 	{ "{\"platform\": \"p\", \"scenarios\": [{\"verdict\": \"pass\"}]}",
 	    "scenarios[0]: 'name'" },
+	{ "{\"platform\": \"p\", \"started\": \"2026-11-26T07:00:00\", "
+	    "\"scenarios\": []}", "must be ISO 8601 times with their time "
+	    "zone" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"pass\", \"bounds\": {\"x_max\": \"9\"}}]}",
+	    "scenarios[0].bounds.x_max must be a number" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"pass\", \"load_before\": [1, 2]}]}",
+	    "scenarios[0].load_before must be an array of 3 numbers" },
 };
 
 START_TEST(test_load_refuses_bad_files)
@@ -256,6 +265,14 @@ START_TEST(test_write_then_load)
 	tl->tl_down_end_s = 1.55;
 	timeline_add_event(tl, 1.4, "migrate-start");
 	scen_add_artifact(s, "raw/x.csv");
+	metrics_set(&s->s_bounds, "downtime_ms_max", 2000);
+	scen_add_param(s, "interval_us", "2000");
+	scen_add_param(s, "fault", "power-pull");
+	s->s_has_load = 1;
+	s->s_load_before[0] = 0.25;
+	s->s_load_after[2] = 1.5;
+	rs->rs_platform_version = strdup("hvd 0.1.0");
+	rs->rs_started = strdup("2026-11-26T07:00:00.000Z");
 	metrics_median(s->s_runs, s->s_nruns, &s->s_metrics);
 	s->s_verdict = VERDICT_PASS;
 	snprintf(path, sizeof(path), "%s/results.json", dir);
@@ -271,10 +288,78 @@ START_TEST(test_write_then_load)
 	ck_assert_msg(tl->tl_has_window && tl->tl_down_end_s == 1.55,
 	    "the downtime window survives the round trip");
 	ck_assert_str_eq(back->rs_scen[0].s_artifacts[0], "raw/x.csv");
+	ck_assert_str_eq(back->rs_platform_version, "hvd 0.1.0");
+	ck_assert_msg(metrics_get(&back->rs_scen[0].s_bounds,
+	    "downtime_ms_max", &v) == 0 && v == 2000,
+	    "the bounds survive the round trip");
+	ck_assert_msg(back->rs_scen[0].s_nparams == 2 &&
+	    strcmp(back->rs_scen[0].s_params[0].p_value, "2000") == 0 &&
+	    strcmp(back->rs_scen[0].s_params[1].p_value, "power-pull") == 0,
+	    "the parameters survive the round trip");
+	ck_assert_msg(metrics_get(&back->rs_scen[0].s_metrics, "interval_us",
+	    &v) == -1, "a parameter is never a metric");
+	ck_assert_msg(back->rs_scen[0].s_has_load &&
+	    back->rs_scen[0].s_load_before[0] == 0.25 &&
+	    back->rs_scen[0].s_load_after[2] == 1.5,
+	    "the load before and after survives the round trip");
 	results_free(back);
 	results_free(rs);
 	unlink(path);
 	rmdir(dir);
+}
+END_TEST
+
+/* ---- comparing sets measured alike ---- */
+
+START_TEST(test_comparison_check)
+{
+	struct results *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct results *sets[2] = { a, b };
+	struct scen_result *sa, *sb;
+	struct comparison c;
+	char err[ERR_LEN], col[64];
+
+	a->rs_platform = strdup("ref");
+	b->rs_platform = strdup("proxmox");
+	a->rs_suite = strdup("table-3.1");
+	b->rs_suite = strdup("table-3.1");
+	b->rs_label = strdup("pve8");
+	sa = results_add_scenario(a, "live-migration", "Live migration");
+	sb = results_add_scenario(b, "live-migration", "Live migration");
+	metrics_set(&sa->s_bounds, "downtime_ms_max", 2000);
+	metrics_set(&sb->s_bounds, "downtime_ms_max", 2000);
+	ck_assert_int_eq(comparison_build(&c, sets, 2, err), 0);
+	ck_assert_msg(comparison_check(&c, err) == 0, "sets measured alike "
+	    "compare: %s", err);
+	results_column_name(b, col, sizeof(col));
+	ck_assert_str_eq(col, "proxmox (pve8)");
+	metrics_set(&sb->s_bounds, "downtime_ms_max", 5000);
+	ck_assert_int_eq(comparison_check(&c, err), -1);
+	ck_assert_msg(strcmp(err, "bounds of live-migration differ: "
+	    "downtime_ms_max is 2000 in ref, 5000 in proxmox (pve8)") == 0,
+	    "other bounds are refused, named: %s", err);
+	metrics_free(&sb->s_bounds);
+	ck_assert_int_eq(comparison_check(&c, err), -1);
+	ck_assert_msg(strstr(err, "2000 in ref, not set in proxmox") != NULL,
+	    "a bound one set lacks is a difference: %s", err);
+	metrics_set(&sb->s_bounds, "downtime_ms_max", 2000);
+	free(b->rs_suite);
+	b->rs_suite = strdup("quick");
+	ck_assert_int_eq(comparison_check(&c, err), -1);
+	ck_assert_msg(strcmp(err, "suites differ: table-3.1 (ref) and quick "
+	    "(proxmox (pve8))") == 0, "another suite is refused: %s", err);
+	comparison_free(&c);
+	results_free(a);
+	results_free(b);
+}
+END_TEST
+
+START_TEST(test_ts_zone)
+{
+	ck_assert(results_ts_has_zone("2026-11-26T07:29:37.288Z"));
+	ck_assert(results_ts_has_zone("2026-11-26T08:29:37+01:00"));
+	ck_assert(!results_ts_has_zone("2026-11-26T07:29:37"));
+	ck_assert(!results_ts_has_zone("yesterday"));
 }
 END_TEST
 
@@ -423,12 +508,17 @@ START_TEST(test_golden_md)
 	ck_assert_msg(strcmp(s.cmp.cmp_rows[5], "bonding") == 0,
 	    "rows only the second set has come after the first set's");
 	out = render(&s, W_MD);
-	ck_assert_msg(strstr(out, "| Live migration | pass \xe2\x80\x94 38 ms "
-	    "downtime, 4/600 lost, QEMU 18 ms | pass \xe2\x80\x94 120 ms "
-	    "downtime, 12/600 lost |") != NULL, "the live migration row "
-	    "compares both platforms");
+	ck_assert_msg(strstr(out, "| Live migration | pass \xe2\x80\x94 38 "
+	    "(30\xe2\x80\x93" "45) ms downtime, 4 (3\xe2\x80\x93" "5)/600 lost, "
+	    "QEMU 18 (15\xe2\x80\x93" "20) ms | pass \xe2\x80\x94 120 "
+	    "(110\xe2\x80\x93" "131) ms downtime, 12 (11\xe2\x80\x93" "13)/600 "
+	    "lost |") != NULL, "the live migration row "
+	    "compares both platforms, each figure with its runs' spread");
 	ck_assert_msg(strstr(out, "hvd has no load balancing yet \\| later") !=
 	    NULL, "a '|' in a reason cannot break the table");
+	ck_assert_msg(strstr(out, "| live-migration | `downtime_ms` | 38 | "
+	    "120 | 3.17 |") != NULL, "figures compared carry a ratio to the "
+	    "first set");
 	golden_compare("compare.md", out);
 	free(out);
 	sets_free(&s);
@@ -448,6 +538,43 @@ START_TEST(test_golden_csv)
 	golden_compare("compare.csv", out);
 	free(out);
 	sets_free(&s);
+}
+END_TEST
+
+/*
+ * Text from a results file is data: in results.csv a cell that a
+ * spreadsheet would run as a formula (=, +, -, @, tab, CR first) is
+ * neutralised with a leading apostrophe, and in report.md no HTML tag
+ * or entity from a result reaches the page.
+ */
+START_TEST(test_hostile_text)
+{
+	struct sets s;
+	char err[ERR_LEN], *out;
+
+	s.rs[0] = results_load(GOLDEN "/set-hostile", err);
+	ck_assert_msg(s.rs[0] != NULL, "%s", err);
+	ck_assert_int_eq(comparison_build(&s.cmp, s.rs, 1, err), 0);
+	out = render(&s, W_CSV);
+	ck_assert_msg(strstr(out, "\n=") == NULL && strstr(out, ",=") ==
+	    NULL && strstr(out, ",\"=") == NULL && strstr(out, ",+") ==
+	    NULL && strstr(out, ",@") == NULL && strstr(out, ",-2") ==
+	    NULL, "no CSV cell starts a formula:\n%s", out);
+	ck_assert_msg(strstr(out, "'=HYPERLINK") != NULL && strstr(out,
+	    "'+Installation") != NULL && strstr(out, "'@Cluster") != NULL &&
+	    strstr(out, "'-2+3") != NULL, "the text is kept behind an "
+	    "apostrophe:\n%s", out);
+	ck_assert_msg(strstr(out, ",-1\r\n") != NULL, "a negative number "
+	    "stays a number:\n%s", out);
+	free(out);
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, "<script") == NULL && strstr(out, "<img") ==
+	    NULL, "no tag from a result reaches report.md:\n%s", out);
+	ck_assert_msg(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt; "
+	    "&amp; &lt;img") != NULL, "it is shown as text:\n%s", out);
+	free(out);
+	comparison_free(&s.cmp);
+	results_free(s.rs[0]);
 }
 END_TEST
 
@@ -638,10 +765,13 @@ make_report_suite(void)
 	tcase_add_loop_test(tc, test_load_refuses_bad_files, 0,
 	    sizeof(bad_results) / sizeof(bad_results[0]));
 	tcase_add_test(tc, test_write_then_load);
+	tcase_add_test(tc, test_comparison_check);
+	tcase_add_test(tc, test_ts_zone);
 	tcase_add_test(tc, test_timeline_parse);
 	tcase_add_test(tc, test_timeline_parse_errors);
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_csv);
+	tcase_add_test(tc, test_hostile_text);
 	tcase_add_test(tc, test_golden_html);
 	tcase_add_test(tc, test_golden_junit);
 	tcase_add_test(tc, test_xml_checker_catches_errors);

@@ -6,12 +6,14 @@
  * runner's verdict from bounds (runner_check_bounds).
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
 #include "err.h"
+#include "reports/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/suite.h"
 
@@ -244,6 +246,170 @@ START_TEST(test_bounds_decide)
 }
 END_TEST
 
+/*
+ * Every bound shipped in scenarios.yaml can fail: for each one, a result
+ * just past its limit (by the limit's own size, at least 1) fails with the
+ * bound named, and a result on the limit passes.
+ */
+START_TEST(test_every_shipped_bound_can_fail)
+{
+	char err[ERR_LEN] = "", reason[512], want[128];
+	struct suite_file *sf = suite_load("../scenarios.yaml", NULL, err);
+	size_t i, j, nb = 0;
+
+	ck_assert_msg(sf != NULL, "scenarios.yaml loads: %s", err);
+	for (i = 0; i < sf->sf_nscenarios; i++) {
+		const struct scenario *sc = &sf->sf_scenarios[i];
+
+		for (j = 0; j < sc->sc_nbounds; j++) {
+			const struct bound *b = &sc->sc_bounds[j];
+			struct metrics ms = { NULL, 0 };
+			double step = fabs(b->bd_limit) > 1 ?
+			    fabs(b->bd_limit) : 1;
+
+			metrics_set(&ms, b->bd_metric, b->bd_limit);
+			ck_assert_msg(runner_check_bounds(b, 1, &ms, reason,
+			    sizeof(reason)) == VERDICT_PASS, "%s: %s on its "
+			    "limit passes", sc->sc_name, b->bd_metric);
+			metrics_set(&ms, b->bd_metric, b->bd_is_max ?
+			    b->bd_limit + step : b->bd_limit - step);
+			ck_assert_msg(runner_check_bounds(b, 1, &ms, reason,
+			    sizeof(reason)) == VERDICT_FAIL, "%s: %s past its "
+			    "limit fails", sc->sc_name, b->bd_metric);
+			snprintf(want, sizeof(want), "%s ", b->bd_metric);
+			ck_assert_msg(strncmp(reason, want, strlen(want)) == 0,
+			    "%s: the failure names %s: %s", sc->sc_name,
+			    b->bd_metric, reason);
+			metrics_free(&ms);
+			nb++;
+		}
+	}
+	ck_assert_msg(nb >= 30, "the shipped file bounds its rows (%zu "
+	    "bounds)", nb);
+	suite_file_free(sf);
+}
+END_TEST
+
+/* The rows of Table 3.1 that a platform can run all carry bounds. */
+START_TEST(test_every_measured_row_has_bounds)
+{
+	static const char *const rows[] = { "install", "shared-storage",
+	    "cluster", "migration", "virt-methods", "architecture",
+	    "guest-os", "resources", "network", "ha", "live-migration",
+	    "bonding" };
+	char err[ERR_LEN] = "";
+	struct suite_file *sf = suite_load("../scenarios.yaml", NULL, err);
+	size_t i;
+
+	ck_assert_msg(sf != NULL, "scenarios.yaml loads: %s", err);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct scenario *sc = suite_scenario_find(sf, rows[i]);
+
+		ck_assert_msg(sc != NULL && sc->sc_nbounds > 0, "row %s has "
+		    "bounds: it can fail", rows[i]);
+	}
+	suite_file_free(sf);
+}
+END_TEST
+
+/*
+ * Acceptance (issue 15): a results set recorded with one of three
+ * live-migration runs losing its TCP session, judged with the bounds
+ * scenarios.yaml ships, fails the row "1 of 3", whatever the medians say,
+ * and the report cell says so with each figure's spread.
+ */
+START_TEST(test_one_failing_run_fails_the_row)
+{
+	char err[ERR_LEN] = "", cell[1024];
+	struct suite_file *sf = suite_load("../scenarios.yaml", NULL, err);
+	const struct scenario *sc;
+	struct results *rs;
+	struct scen_result *sr;
+	double v;
+	size_t i;
+
+	ck_assert_msg(sf != NULL, "scenarios.yaml loads: %s", err);
+	sc = suite_scenario_find(sf, "live-migration");
+	ck_assert_ptr_nonnull(sc);
+	rs = results_load("golden/set-lm-1of3", err);
+	ck_assert_msg(rs != NULL, "the recorded set loads: %s", err);
+	sr = &rs->rs_scen[0];
+	ck_assert_int_eq(sr->s_nruns, 3);
+	for (i = 0; i < sr->s_nruns; i++)
+		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, &sr->s_runs[i]);
+	runner_judge_scenario(sr);
+	ck_assert_int_eq(metrics_get(&sr->s_metrics, "tcp_survived", &v), 0);
+	ck_assert_msg(v == 1, "the median says the session survived");
+	ck_assert_msg(sr->s_verdict == VERDICT_FAIL, "yet one lost session "
+	    "in three runs fails the row (verdict %s)",
+	    verdict_name(sr->s_verdict));
+	ck_assert_msg(strncmp(sr->s_reason, "1 of 3 runs failing (run 2: "
+	    "tcp_survived 0 < 1", 38) == 0, "the reason counts the failing "
+	    "runs and names the run: %s", sr->s_reason);
+	ck_assert_msg(sr->s_runs[0].r_verdict == VERDICT_PASS &&
+	    sr->s_runs[1].r_verdict == VERDICT_FAIL &&
+	    sr->s_runs[2].r_verdict == VERDICT_PASS,
+	    "every run keeps its own verdict");
+	report_cell(sr, cell, sizeof(cell));
+	ck_assert_msg(strstr(cell, "fail \xe2\x80\x94 1 of 3 runs failing") ==
+	    cell, "the cell starts with k of N: %s", cell);
+	ck_assert_msg(strstr(cell, "219 (184\xe2\x80\x93" "267) ms downtime")
+	    != NULL, "the cell shows the median with min and max: %s", cell);
+	results_free(rs);
+	suite_file_free(sf);
+}
+END_TEST
+
+/* runner_judge_scenario over run verdicts: table-driven. */
+static const struct {
+	const char *verdicts;	/* one letter per run: p f e u */
+	enum verdict want;
+	const char *reason;	/* prefix of the scenario's reason */
+} judge_cases[] = {
+	{ "ppp", VERDICT_PASS, "" },
+	{ "pfp", VERDICT_FAIL, "1 of 3 runs failing (run 2: r2)" },
+	{ "fff", VERDICT_FAIL, "3 of 3 runs failing (run 1: r1; run 2" },
+	{ "f", VERDICT_FAIL, "1 of 1 run failing (run 1: r1)" },
+	{ "pfe", VERDICT_ERROR, "r3" },
+	{ "pu", VERDICT_UNSUPPORTED, "r2" },
+	{ "", VERDICT_ERROR, "interrupted" },
+};
+
+START_TEST(test_judge_scenario)
+{
+	struct scen_result sr;
+	const char *v = judge_cases[_i].verdicts;
+	size_t i;
+
+	memset(&sr, 0, sizeof(sr));
+	for (i = 0; v[i] != '\0'; i++) {
+		struct run *r = scen_add_run(&sr);
+
+		r->r_verdict = v[i] == 'p' ? VERDICT_PASS : v[i] == 'f' ?
+		    VERDICT_FAIL : v[i] == 'e' ? VERDICT_ERROR :
+		    VERDICT_UNSUPPORTED;
+		results_set_str(&r->r_reason, v[i] == 'p' ? "" : "r%zu",
+		    i + 1);
+		metrics_set(&r->r_metrics, "x_ms", (double)i);
+	}
+	runner_judge_scenario(&sr);
+	ck_assert_msg(sr.s_verdict == judge_cases[_i].want, "runs %s give "
+	    "%s, not %s", v, verdict_name(judge_cases[_i].want),
+	    verdict_name(sr.s_verdict));
+	ck_assert_msg(strncmp(sr.s_reason ? sr.s_reason : "",
+	    judge_cases[_i].reason, strlen(judge_cases[_i].reason)) == 0,
+	    "runs %s: reason '%s' starts with '%s'", v, sr.s_reason,
+	    judge_cases[_i].reason);
+	for (i = 0; i < sr.s_nruns; i++) {
+		free(sr.s_runs[i].r_reason);
+		metrics_free(&sr.s_runs[i].r_metrics);
+	}
+	free(sr.s_runs);
+	free(sr.s_reason);
+	metrics_free(&sr.s_metrics);
+}
+END_TEST
+
 Suite *
 make_suite_suite(void)
 {
@@ -256,6 +422,11 @@ make_suite_suite(void)
 	tcase_add_test(tc, test_root_scenarios_yaml);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_bounds_decide);
+	tcase_add_test(tc, test_every_shipped_bound_can_fail);
+	tcase_add_test(tc, test_every_measured_row_has_bounds);
+	tcase_add_test(tc, test_one_failing_run_fails_the_row);
+	tcase_add_loop_test(tc, test_judge_scenario, 0,
+	    sizeof(judge_cases) / sizeof(judge_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

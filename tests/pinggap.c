@@ -10,8 +10,9 @@
  *
  *   pinggap [-i INTERVAL_US] [-w DURATION_S] [-g MIN_MS] ADDR
  *
- * Test tool only (needs root for the raw socket); the product's probe is
- * probes/.
+ * A sender for benchmarks only (it needs root for the raw socket); the
+ * product's probe is probes/ (libpcap timestamps).  The gaps are computed
+ * by the probe's own code, probes/ping_stats.c, over the replies' times.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,21 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_GAPS 256
+#include "probes/ping_stats.h"
 
 static volatile sig_atomic_t stop;
-static uint64_t gaps[MAX_GAPS][2];
-static size_t ngaps;
-
-static void
-gap_add(uint64_t from_us, uint64_t to_us)
-{
-	if (ngaps < MAX_GAPS) {
-		gaps[ngaps][0] = from_us;
-		gaps[ngaps][1] = to_us;
-		ngaps++;
-	}
-}
 
 static void
 on_sig(int s)
@@ -83,17 +72,61 @@ sum16(const void *data, size_t len)
 	return htons((uint16_t)~s);
 }
 
+/*
+ * The JSON line.  The gaps are those between consecutive replies
+ * (stats_longest_gap from the first reply on) and, when the last requests
+ * went unanswered, from the last reply to end_ns (an outage lasting to the
+ * end is a gap too); a gap before the first reply is not one.  Times are
+ * printed as wall-clock microseconds (mono + wall_off).
+ */
+static void
+report(uint64_t *r, size_t n, uint64_t sent, uint64_t end_ns,
+    uint64_t start, int64_t wall_off, long interval_us, long min_gap_ms)
+{
+	struct stats_gap g;
+	uint64_t last;
+	size_t i, k = 0;
+
+	memset(&g, 0, sizeof(g));
+	if (n > 0) {
+		last = end_ns > r[n - 1] ? end_ns : r[n - 1];
+		stats_longest_gap(r, n, r[0], last, &g);
+	}
+	printf("{\"sent\":%llu,\"received\":%zu,\"lost\":%llu,"
+	    "\"interval_ms\":%.3f,\"max_gap_ms\":%.3f,\"gap_at_s\":%.3f,"
+	    "\"gap_from_us\":%lld,\"gap_to_us\":%lld",
+	    (unsigned long long)sent, n, (unsigned long long)(sent - n),
+	    interval_us / 1000.0, g.g_len_ns / 1e6,
+	    g.g_len_ns ? (g.g_start_ns - start) / 1e9 : 0.0,
+	    g.g_len_ns ? (long long)(g.g_start_ns / 1000 + wall_off) : 0LL,
+	    g.g_len_ns ? (long long)(g.g_end_ns / 1000 + wall_off) : 0LL);
+	if (min_gap_ms > 0) {
+		uint64_t min = (uint64_t)min_gap_ms * 1000000ull;
+
+		printf(",\"gaps\":[");
+		for (i = 1; i <= n; i++) {
+			uint64_t a = r[i - 1], b = i < n ? r[i] : end_ns;
+
+			if (b > a && b - a >= min)
+				printf("%s[%lld,%lld]", k++ ? "," : "",
+				    (long long)(a / 1000 + wall_off),
+				    (long long)(b / 1000 + wall_off));
+		}
+		printf("]");
+	}
+	printf("}\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_in dst;
 	long interval_us = 2000, duration_s = 30, min_gap_ms = -1;
-	uint64_t start, next, end, last_reply = 0, gap = 0, gap_at = 0;
-	uint64_t sent = 0, received = 0, last_wall = 0, gap_from = 0;
-	uint64_t gap_to = 0;
+	uint64_t start, next, end, sent = 0, *replies;
 	uint16_t ident = (uint16_t)getpid();
+	int64_t wall_off;
 	uint8_t *seen;
-	size_t i;
+	size_t received = 0, cap;
 	int fd, ch;
 
 	while ((ch = getopt(argc, argv, "i:w:g:")) != -1) {
@@ -126,7 +159,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	seen = calloc(65536, 1);
-	if (seen == NULL)
+	cap = (size_t)duration_s * 1000000 / (size_t)interval_us + 16;
+	replies = calloc(cap, sizeof(*replies));
+	if (seen == NULL || replies == NULL)
 		return 1;
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
@@ -183,48 +218,14 @@ main(int argc, char **argv)
 			if (seen[seq])
 				continue;
 			seen[seq] = 1;
-			received++;
-			t = now_ns();
-			if (min_gap_ms > 0 && last_reply != 0 && t - last_reply >=
-			    (uint64_t)min_gap_ms * 1000000ull)
-				gap_add(last_wall, wall_us());
-			if (last_reply != 0 && t - last_reply > gap) {
-				gap = t - last_reply;
-				gap_at = last_reply - start;
-				gap_from = last_wall;
-				gap_to = wall_us();
-			}
-			last_reply = t;
-			last_wall = wall_us();
+			if (received < cap)
+				replies[received++] = now_ns();
 		}
 	}
-	/* An outage that lasts to the end is a gap too. */
-	if (last_reply != 0 && now_ns() - last_reply > gap &&
-	    received < sent) {
-		gap = now_ns() - last_reply;
-		gap_at = last_reply - start;
-		gap_from = last_wall;
-		gap_to = wall_us();
-	}
-	if (min_gap_ms > 0 && last_reply != 0 && received < sent &&
-	    now_ns() - last_reply >= (uint64_t)min_gap_ms * 1000000ull)
-		gap_add(last_wall, wall_us());
-	printf("{\"sent\":%llu,\"received\":%llu,\"lost\":%llu,"
-	    "\"interval_ms\":%.3f,\"max_gap_ms\":%.3f,\"gap_at_s\":%.3f,"
-	    "\"gap_from_us\":%llu,\"gap_to_us\":%llu",
-	    (unsigned long long)sent, (unsigned long long)received,
-	    (unsigned long long)(sent - received), interval_us / 1000.0,
-	    gap / 1e6, gap_at / 1e9, (unsigned long long)gap_from,
-	    (unsigned long long)gap_to);
-	if (min_gap_ms > 0) {
-		printf(",\"gaps\":[");
-		for (i = 0; i < ngaps; i++)
-			printf("%s[%llu,%llu]", i ? "," : "",
-			    (unsigned long long)gaps[i][0],
-			    (unsigned long long)gaps[i][1]);
-		printf("]");
-	}
-	printf("}\n");
+	wall_off = (int64_t)wall_us() - (int64_t)(now_ns() / 1000);
+	report(replies, received, sent, received < sent ? now_ns() : 0,
+	    start, wall_off, interval_us, min_gap_ms);
+	free(replies);
 	free(seen);
 	close(fd);
 	return 0;

@@ -24,3 +24,9 @@ CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c
 CHECK_SRCS += tests/check_lab_hostdisk.c
 CHECK_SRCS += tests/check_libvirt.c
+
+# pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
+$(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
+	$(OBJ)/common/err.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^

@@ -248,6 +248,7 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	struct vm_proc sp, tp;
 	struct migrate_params mp;
 	struct migrate_result r;
+	struct migrate_hooks hooks;
 	struct vm_config tc;
 	struct links_arg la, sla;
 	char cpath[VM_PATH_MAX + 300];
@@ -294,9 +295,11 @@ do_migrate(const struct vm_host *src, const char *name, const char *dst_base,
 	sla.name = name;
 	sla.nnics = tc.nnics;
 	start_us = (int64_t)(clock_wall_ns() / 1000);
-	if (migrate_run_quiesced(sp.qmp, &mp, uri, getenv("VMTOOL_PROGRESS") ?
-	    progress : NULL, NULL, getenv("VMTOOL_QUIESCE") == NULL ? NULL :
-	    src_links, &sla, &r, err) < 0)
+	hooks.mh_progress = getenv("VMTOOL_PROGRESS") ? progress : NULL;
+	hooks.mh_progress_arg = NULL;
+	hooks.mh_links = getenv("VMTOOL_QUIESCE") == NULL ? NULL : src_links;
+	hooks.mh_links_arg = &sla;
+	if (migrate_run(sp.qmp, &mp, uri, &hooks, &r, err) < 0)
 		goto out;
 	t1 = clock_mono_ns();
 	if (getenv("VMTOOL_PROGRESS") != NULL)

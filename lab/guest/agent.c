@@ -283,6 +283,23 @@ agent_pick_disk(const char *dev, char *out, size_t len)
 	return -1;
 }
 
+/* MemTotal from /proc/meminfo in KiB: what the guest's kernel got. */
+static long long
+mem_total_kib(void)
+{
+	char line[128];
+	long long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "MemTotal: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 static int
 cmd_status(struct conn *c)
 {
@@ -304,9 +321,11 @@ cmd_status(struct conn *c)
 	last = ag.j_last;
 	pthread_mutex_unlock(&ag.lock);
 	return conn_reply(c, "{\"name\":%s,\"ip\":%s,\"uptime_ms\":%lld,"
-	    "\"boot_ms\":%lld,\"disk\":%s,"
+	    "\"boot_ms\":%lld,\"disk\":%s,\"cpus\":%ld,"
+	    "\"mem_total_kib\":%lld,"
 	    "\"journal\":{\"running\":%s,\"last\":%llu}}",
 	    name, ip, clock_ms(CLOCK_BOOTTIME), boot_ms, jdisk,
+	    sysconf(_SC_NPROCESSORS_ONLN), mem_total_kib(),
 	    running ? "true" : "false", (unsigned long long)last);
 }
 

@@ -21,10 +21,10 @@ static const struct driver_ops *const drivers[] = {
 	NULL
 };
 
-/* Platforms the design names whose drivers come in a later issue. */
+/* Platforms the design names whose drivers are not written yet. */
 static const char *const later[] = { "proxmox", "xcpng", NULL };
 
-const struct driver_ops *
+static const struct driver_ops *
 driver_find(const char *name)
 {
 	size_t i;
@@ -35,7 +35,7 @@ driver_find(const char *name)
 	return NULL;
 }
 
-const char *
+static const char *
 driver_names(void)
 {
 	return "ref, libvirt";

@@ -96,8 +96,6 @@ struct drv_task {
 					 * reused lab): nothing was measured */
 	int t_rolled_back;		/* a guarded change the platform undid
 					 * by itself (t_failed is set too) */
-	int t_steps;			/* commands or API calls the operation
-					 * took: the study's "manual steps" */
 };
 
 struct drv_pool {
@@ -211,7 +209,8 @@ struct drv_ha_status {
 					 * after it lost the cluster, < 0
 					 * unknown */
 	int hs_found;			/* vm is an HA resource */
-	char hs_state[32];		/* "started", "recovering", ... */
+	char hs_state[32];		/* the platform's word for it */
+	int hs_running;			/* that state says the VM runs */
 	char hs_node[DRV_NAME_MAX];	/* where the platform runs it */
 	struct drv_ha_event hs_events[DRV_HA_EVENTS_MAX];  /* oldest first */
 	size_t hs_nevents;
@@ -226,15 +225,18 @@ int drv_parse_utc(const char *s, uint64_t *wall_ns);
 /* Why a platform lacks a feature, shown in the report's cell. */
 struct drv_reason {
 	const char *r_feature;		/* "ha", ... */
-	const char *r_reason;		/* "comes with issue 9 (HA)" */
+	const char *r_reason;		/* "hvd has no snapshots yet" */
 };
 
 struct driver_ops {
 	const char *name;		/* "ref" */
-	/* Reason used for NULL operations ("... comes in issue N"), and
+	/* Reason used for NULL operations ("not in hvd yet"), and
 	 * per-feature reasons (NULL-terminated, may be NULL) first. */
 	const char *unsupported_reason;
 	const struct drv_reason *reasons;
+	/* The port of a host's own management interface on its virtual
+	 * switch (net_ports' name for it), or NULL when there is none. */
+	const char *mgmt_port;
 
 	int (*open)(struct driver *d, const struct drv_env *env, char *err);
 	void (*close)(struct driver *d);
@@ -249,6 +251,10 @@ struct driver_ops {
 	    char *err);
 	int (*node_info)(struct driver *d, const char *node,
 	    struct drv_node_info *ni, char *err);
+	/* The platform's product and version as its API reports them
+	 * ("hvd 0.1.0"), into buf.  NULL: the API tells none. */
+	int (*platform_version)(struct driver *d, char *buf, size_t len,
+	    char *err);
 	int (*storage_attach)(struct driver *d, const struct drv_pool *p,
 	    struct drv_task *t, char *err);
 	/* 0 when host sees the attached pool (opens its storage), -1 with
@@ -267,6 +273,11 @@ struct driver_ops {
 	    struct drv_port **ports, size_t *n, char *err);
 	int (*net_port_vlan)(struct driver *d, const char *host,
 	    const char *port, int vlan, struct drv_task *t, char *err);
+	/* The same move made at the host's console, not through the API:
+	 * what an administrator does when a change the platform kept cut
+	 * the host off.  0, or -1 with err.  NULL: no such repair. */
+	int (*net_port_vlan_console)(struct driver *d, const char *host,
+	    const char *port, int vlan, char *err);
 
 	/* VMs */
 	int (*vm_create)(struct driver *d, const struct drv_vm_spec *s,
@@ -315,6 +326,16 @@ struct driver_ops {
 	int (*balance)(struct driver *d, struct drv_task *t, char *err);
 	int (*bond_set)(struct driver *d, const char *host, const char *mode,
 	    struct drv_task *t, char *err);
+	/* The members of host's bond that carry traffic (*enabled: link up
+	 * and, with LACP, negotiated) and those that do not, as the host's
+	 * switch sees them at its console.  0, or -1 with err.  NULL: the
+	 * driver cannot tell. */
+	int (*bond_members)(struct driver *d, const char *host, int *enabled,
+	    int *disabled, char *err);
+	/* Cap each member of host's bond at rate_mbit on egress (0: no
+	 * cap), at the host's console.  0, or -1 with err. */
+	int (*bond_cap)(struct driver *d, const char *host, int rate_mbit,
+	    char *err);
 
 	/* Tasks: state of t (t_done, t_failed, t_status).  NULL for a
 	 * driver whose operations are all synchronous. */
@@ -325,12 +346,12 @@ struct driver {
 	const struct driver_ops *d_ops;
 	void *d_priv;
 	const struct drv_env *d_env;
+	/* Every request the driver sent to the platform: API requests
+	 * (task polls included) and commands at a host's console, counted
+	 * by the driver as it sends them.  The runner reads it before and
+	 * after an operation: the operation's steps, measured. */
+	unsigned long d_calls;
 };
-
-/* The drivers hvlab knows ("ref"; later "proxmox", "xcpng"). */
-const struct driver_ops *driver_find(const char *name);
-/* Comma-separated names, for messages. */
-const char *driver_names(void);
 
 /* 0 when a driver called name exists, else -1 with err. */
 int driver_check_platform(const char *name, char *err);

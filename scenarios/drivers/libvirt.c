@@ -40,6 +40,8 @@
 #include "scenarios/drivers/libvirt.h"
 
 #define LV_POOL_MAX 64
+/* Every request to a libvirtd is counted: the runner's steps. */
+#define LV_RPC(d, call) ((d)->d_calls++, (call))
 #define LV_STOP_WAIT_S 60
 
 struct lv_node {
@@ -145,7 +147,7 @@ lv_open_from_station(struct driver *d, const char *uri, char *err)
 			return NULL;
 		}
 	}
-	if ((c = virConnectOpen(uri)) == NULL)
+	if ((c = LV_RPC(d, virConnectOpen(uri))) == NULL)
 		err_set(err, "%s: %s", uri, lv_why());
 	if (back != -1) {
 		if (setns(back, CLONE_NEWNET) == -1)
@@ -246,7 +248,7 @@ lv_find(struct driver *d, const char *vm, struct lv_node **where, char *err)
 
 		if (c == NULL)
 			continue;	/* off: its domains are not there */
-		if ((dom = virDomainLookupByName(c, vm)) != NULL) {
+		if ((dom = LV_RPC(d, virDomainLookupByName(c, vm))) != NULL) {
 			if (where != NULL)
 				*where = &l->nodes[i];
 			return dom;
@@ -269,10 +271,10 @@ lv_pool_luns(struct driver *d, virConnectPtr c, int *luns, int max,
 
 	if (l->pool[0] == '\0')
 		return err_set(err, "no storage pool attached yet");
-	if ((p = virStoragePoolLookupByName(c, l->pool)) == NULL)
+	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, l->pool))) == NULL)
 		return err_set(err, "pool %s: %s", l->pool, lv_why());
-	if (virStoragePoolRefresh(p, 0) == -1 ||
-	    (n = virStoragePoolListAllVolumes(p, &vols, 0)) < 0) {
+	if (LV_RPC(d, virStoragePoolRefresh(p, 0)) == -1 ||
+	    (n = LV_RPC(d, virStoragePoolListAllVolumes(p, &vols, 0))) < 0) {
 		err_set(err, "pool %s: %s", l->pool, lv_why());
 		virStoragePoolFree(p);
 		return -1;
@@ -304,11 +306,11 @@ lv_lun_used(struct driver *d, int lun)
 	for (i = 0; i < l->n && !used; i++) {
 		virConnectPtr c = lv_conn(d, l->nodes[i].n_name, e);
 
-		if (c == NULL || (n = virConnectListAllDomains(c, &doms,
-		    0)) < 0)
+		if (c == NULL || (n = LV_RPC(d, virConnectListAllDomains(c, &doms,
+		    0))) < 0)
 			continue;
 		for (k = 0; k < n; k++) {
-			char *x = virDomainGetXMLDesc(doms[k], 0);
+			char *x = LV_RPC(d, virDomainGetXMLDesc(doms[k], 0));
 
 			used |= x != NULL && strstr(x, want) != NULL;
 			free(x);
@@ -379,12 +381,11 @@ lv_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	}
 	if (lv_domain_xml(&dm, xml, sizeof(xml), err) == -1)
 		return err_prefix(err, "libvirt");
-	if ((dom = virDomainDefineXML(c, xml)) == NULL)
+	if ((dom = LV_RPC(d, virDomainDefineXML(c, xml))) == NULL)
 		return err_set(err, "libvirt: define %s on %s: %s", s->v_name,
 		    n->n_name, lv_why());
 	virDomainFree(dom);
 	t->t_done = 1;
-	t->t_steps = 1;
 	return 0;
 }
 
@@ -397,7 +398,7 @@ lv_vm_start(struct driver *d, const char *vm, struct drv_task *t, char *err)
 
 	if (dom == NULL)
 		return -1;
-	if (virDomainIsActive(dom) != 1 && virDomainCreate(dom) == -1)
+	if (LV_RPC(d, virDomainIsActive(dom)) != 1 && LV_RPC(d, virDomainCreate(dom)) == -1)
 		rc = err_set(err, "libvirt: start %s on %s: %s", vm, n->n_name,
 		    lv_why());
 	virDomainFree(dom);
@@ -416,19 +417,19 @@ lv_vm_stop(struct driver *d, const char *vm, int force, struct drv_task *t,
 
 	if (dom == NULL)
 		return -1;
-	if (virDomainIsActive(dom) != 1)
+	if (LV_RPC(d, virDomainIsActive(dom)) != 1)
 		goto out;
 	if (force) {
-		if (virDomainDestroy(dom) == -1)
+		if (LV_RPC(d, virDomainDestroy(dom)) == -1)
 			rc = err_set(err, "libvirt: destroy %s: %s", vm,
 			    lv_why());
 		goto out;
 	}
-	if (virDomainShutdown(dom) == -1) {
+	if (LV_RPC(d, virDomainShutdown(dom)) == -1) {
 		rc = err_set(err, "libvirt: shutdown %s: %s", vm, lv_why());
 		goto out;
 	}
-	while (virDomainIsActive(dom) == 1) {
+	while (LV_RPC(d, virDomainIsActive(dom)) == 1) {
 		if (clock_mono_ns() > end) {
 			rc = err_set(err, "libvirt: %s still runs %d s after "
 			    "an ACPI shutdown", vm, LV_STOP_WAIT_S);
@@ -451,9 +452,9 @@ lv_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
 
 	if (dom == NULL)
 		return -1;
-	if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) == -1)
+	if (LV_RPC(d, virDomainIsActive(dom)) == 1 && LV_RPC(d, virDomainDestroy(dom)) == -1)
 		rc = err_set(err, "libvirt: destroy %s: %s", vm, lv_why());
-	else if (virDomainUndefine(dom) == -1)
+	else if (LV_RPC(d, virDomainUndefine(dom)) == -1)
 		rc = err_set(err, "libvirt: undefine %s: %s", vm, lv_why());
 	virDomainFree(dom);
 	t->t_done = 1;
@@ -473,7 +474,7 @@ lv_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	if ((dom = lv_find(d, vm, &n, err)) == NULL)
 		return -1;
 	snprintf(vi->i_host, sizeof(vi->i_host), "%s", n->n_name);
-	if (virDomainGetState(dom, &state, &reason, 0) == -1) {
+	if (LV_RPC(d, virDomainGetState(dom, &state, &reason, 0)) == -1) {
 		err_set(err, "libvirt: state of %s: %s", vm, lv_why());
 		virDomainFree(dom);
 		return -1;
@@ -491,7 +492,7 @@ lv_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	/* The running domain's type is what its QEMU was started with:
 	 * type='qemu' is TCG, type='kvm' KVM. */
 	if (vi->i_state == DRV_VM_RUNNING &&
-	    (xml = virDomainGetXMLDesc(dom, 0)) != NULL) {
+	    (xml = LV_RPC(d, virDomainGetXMLDesc(dom, 0))) != NULL) {
 		snprintf(vi->i_accel, sizeof(vi->i_accel), "%s",
 		    strncmp(xml, "<domain type='kvm'", 18) == 0 ? "kvm" :
 		    "tcg");
@@ -503,14 +504,14 @@ lv_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 
 /* QEMU's own figures of the finished migration job on dom. */
 static void
-lv_job_stats(virDomainPtr dom, struct drv_task *t)
+lv_job_stats(struct driver *d, virDomainPtr dom, struct drv_task *t)
 {
 	virTypedParameterPtr p = NULL;
 	unsigned long long v;
 	int type, np = 0;
 
-	if (virDomainGetJobStats(dom, &type, &p, &np,
-	    VIR_DOMAIN_JOB_STATS_COMPLETED) == -1) {
+	if (LV_RPC(d, virDomainGetJobStats(dom, &type, &p, &np,
+	    VIR_DOMAIN_JOB_STATS_COMPLETED)) == -1) {
 		log_debug("libvirt: no completed job stats: %s", lv_why());
 		return;
 	}
@@ -552,14 +553,14 @@ lv_vm_migrate(struct driver *d, const char *vm, const char *to,
 	if (lv_conn(d, to, err) == NULL)
 		goto out;
 	if (mode == DRV_MIGRATE_LIVE) {
-		if (virDomainIsActive(dom) != 1) {
+		if (LV_RPC(d, virDomainIsActive(dom)) != 1) {
 			err_set(err, "libvirt: live migration of %s: it is not "
 			    "running", vm);
 			goto out;
 		}
 		flags |= VIR_MIGRATE_LIVE;
 	} else {
-		if (virDomainIsActive(dom) == 1) {
+		if (LV_RPC(d, virDomainIsActive(dom)) == 1) {
 			err_set(err, "libvirt: offline migration of %s: it "
 			    "runs (stop it first)", vm);
 			goto out;
@@ -574,18 +575,17 @@ lv_vm_migrate(struct driver *d, const char *vm, const char *to,
 		err_set(err, "libvirt: %s", lv_why());
 		goto out;
 	}
-	if (virDomainMigrateToURI3(dom, duri, p, (unsigned)np, flags) == -1) {
+	if (LV_RPC(d, virDomainMigrateToURI3(dom, duri, p, (unsigned)np, flags)) == -1) {
 		err_set(err, "libvirt: migrate %s %s -> %s: %s", vm,
 		    src->n_name, to, lv_why());
 		goto out;
 	}
 	if (mode == DRV_MIGRATE_LIVE)
-		lv_job_stats(dom, t);
-	if (virDomainUndefine(dom) == -1)
+		lv_job_stats(d, dom, t);
+	if (LV_RPC(d, virDomainUndefine(dom)) == -1)
 		log_warnx("libvirt: %s migrated to %s, but its definition on "
 		    "%s stays: %s", vm, to, src->n_name, lv_why());
 	t->t_done = 1;
-	t->t_steps = 1;
 	rc = 0;
 out:
 	virTypedParamsFree(p, np);
@@ -605,9 +605,9 @@ lv_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	memset(ni, 0, sizeof(*ni));
 	if (n == NULL || (c = lv_conn(d, node, err)) == NULL)
 		return -1;
-	if (virNodeGetInfo(c, &info) == -1 ||
-	    virConnectGetVersion(c, &hv) == -1 ||
-	    virConnectGetLibVersion(c, &lib) == -1)
+	if (LV_RPC(d, virNodeGetInfo(c, &info)) == -1 ||
+	    LV_RPC(d, virConnectGetVersion(c, &hv)) == -1 ||
+	    LV_RPC(d, virConnectGetLibVersion(c, &lib)) == -1)
 		return err_set(err, "libvirt: %s: %s", node, lv_why());
 	snprintf(ni->n_name, sizeof(ni->n_name), "%s", node);
 	snprintf(ni->n_qemu, sizeof(ni->n_qemu), "%lu.%lu.%lu", hv / 1000000,
@@ -628,8 +628,8 @@ lv_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 
 /* The pool on one host: defined, started, autostarted (or found so). */
 static int
-lv_pool_on(struct driver *d, const char *host, const char *xml, int *steps,
-    int *reused, char *err)
+lv_pool_on(struct driver *d, const char *host, const char *xml, int *reused,
+    char *err)
 {
 	struct lv *l = d->d_priv;
 	virConnectPtr c = lv_conn(d, host, err);
@@ -638,24 +638,23 @@ lv_pool_on(struct driver *d, const char *host, const char *xml, int *steps,
 
 	if (c == NULL)
 		return -1;
-	if ((p = virStoragePoolLookupByName(c, l->pool)) != NULL &&
-	    virStoragePoolIsActive(p) == 1) {
+	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, l->pool))) != NULL &&
+	    LV_RPC(d, virStoragePoolIsActive(p)) == 1) {
 		(*reused)++;
 		virStoragePoolFree(p);
 		return 0;
 	}
-	if (p == NULL && (p = virStoragePoolDefineXML(c, xml, 0)) == NULL) {
+	if (p == NULL && (p = LV_RPC(d, virStoragePoolDefineXML(c, xml, 0))) == NULL) {
 		err_set(err, "libvirt: %s: define pool %s: %s", host, l->pool,
 		    lv_why());
 		return -1;
 	}
-	if (virStoragePoolCreate(p, 0) == -1 ||
-	    virStoragePoolSetAutostart(p, 1) == -1) {
+	if (LV_RPC(d, virStoragePoolCreate(p, 0)) == -1 ||
+	    LV_RPC(d, virStoragePoolSetAutostart(p, 1)) == -1) {
 		err_set(err, "libvirt: %s: start pool %s: %s", host, l->pool,
 		    lv_why());
 		goto out;
 	}
-	*steps += 3;
 	rc = 0;
 out:
 	virStoragePoolFree(p);
@@ -668,7 +667,7 @@ lv_storage_attach(struct driver *d, const struct drv_pool *pl,
 {
 	struct lv *l = lv_state(d);
 	char xml[2048], initiator[160];
-	int steps = 0, reused = 0;
+	int reused = 0;
 	size_t i;
 
 	if (pl->p_type == NULL || strcmp(pl->p_type, "iscsi") != 0)
@@ -686,13 +685,12 @@ lv_storage_attach(struct driver *d, const struct drv_pool *pl,
 		    "iqn.2026-01.lab.hvlab:%s", l->nodes[i].n_name);
 		if (lv_pool_xml(pl->p_name, l->portal_host, l->portal_port,
 		    pl->p_target, initiator, xml, sizeof(xml), err) == -1 ||
-		    lv_pool_on(d, l->nodes[i].n_name, xml, &steps, &reused,
-		    err) == -1) {
+		    lv_pool_on(d, l->nodes[i].n_name, xml, &reused, err) ==
+		    -1) {
 			l->pool[0] = '\0';
 			return -1;
 		}
 	}
-	t->t_steps = steps;
 	t->t_done = 1;
 	if ((size_t)reused == l->n) {
 		t->t_reused = 1;
@@ -746,12 +744,12 @@ lv_port_owner(struct driver *d, const char *host, const char *port,
 	int n, k;
 
 	*xml = NULL;
-	if (c == NULL || (n = virConnectListAllDomains(c, &doms,
-	    VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
+	if (c == NULL || (n = LV_RPC(d, virConnectListAllDomains(c, &doms,
+	    VIR_CONNECT_LIST_DOMAINS_ACTIVE))) < 0)
 		return NULL;
 	snprintf(want, sizeof(want), "<target dev='%s'/>", port);
 	for (k = 0; k < n; k++) {
-		char *x = found ? NULL : virDomainGetXMLDesc(doms[k], 0);
+		char *x = found ? NULL : LV_RPC(d, virDomainGetXMLDesc(doms[k], 0));
 
 		if (x != NULL && strstr(x, want) != NULL) {
 			found = doms[k];
@@ -781,15 +779,14 @@ lv_net_port_vlan(struct driver *d, const char *host, const char *port,
 	int rc = -1;
 
 	t->t_done = 1;
-	t->t_steps = 1;
 	if (dom == NULL) {
 		snprintf(tag, sizeof(tag), "tag=%d", vlan);
 		return lv_console(d, host, argv, NULL, 30000, err);
 	}
 	if (lv_iface_retag(xml, port, vlan, &iface, err) == -1)
 		goto out;
-	if (virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE |
-	    VIR_DOMAIN_AFFECT_CONFIG) == -1) {
+	if (LV_RPC(d, virDomainUpdateDeviceFlags(dom, iface, VIR_DOMAIN_AFFECT_LIVE |
+	    VIR_DOMAIN_AFFECT_CONFIG)) == -1) {
 		err_set(err, "libvirt: %s: update %s of %s: %s", host, port,
 		    virDomainGetName(dom), lv_why());
 		goto out;
@@ -815,8 +812,86 @@ lv_bond_set(struct driver *d, const char *host, const char *mode,
 
 	snprintf(bm, sizeof(bm), "bond_mode=%s", mode);
 	t->t_done = 1;
-	t->t_steps = 1;
 	return lv_console(d, host, argv, NULL, 30000, err);
+}
+
+/* `ovs-vsctl set port PORT tag=VLAN` at the host's console: the repair an
+ * administrator makes when a change cut the host off. */
+static int
+lv_net_port_vlan_console(struct driver *d, const char *host,
+    const char *port, int vlan, char *err)
+{
+	char tag[32];
+	const char *argv[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		port, tag, NULL };
+
+	snprintf(tag, sizeof(tag), "tag=%d", vlan);
+	return lv_console(d, host, argv, NULL, 30000, err);
+}
+
+/* The host's bond0 as OVS shows it (`ovs-appctl bond/show bond0`):
+ * "\nmember eth0: enabled", "\nmember eth1: disabled". */
+static int
+lv_bond_members(struct driver *d, const char *host, int *enabled,
+    int *disabled, char *err)
+{
+	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
+		"bond0", NULL };
+	char *out = NULL, *l, *c;
+
+	*enabled = *disabled = 0;
+	if (lv_console(d, host, argv, &out, 60000, err) == -1) {
+		free(out);
+		return -1;
+	}
+	for (l = out ? strstr(out, "\nmember ") : NULL; l != NULL;
+	    l = strstr(l + 1, "\nmember ")) {
+		if ((c = strchr(l + 1, ':')) == NULL)
+			break;
+		if (strncmp(c, ": enabled", 9) == 0)
+			(*enabled)++;
+		else if (strncmp(c, ": disabled", 10) == 0)
+			(*disabled)++;
+	}
+	free(out);
+	return 0;
+}
+
+/* An OVS QoS (linux-htb) on the host's bond0 caps each member, as on any
+ * OVS host (libvirt has no bond settings). */
+static int
+lv_bond_cap(struct driver *d, const char *host, int rate_mbit, char *err)
+{
+	char q[96];
+	const char *set[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		"bond0", "qos=@q", "--", "--id=@q", "create", "qos",
+		"type=linux-htb", q, NULL };
+	const char *clr[] = { "ovs-vsctl", "--timeout=20", "clear", "port",
+		"bond0", "qos", NULL };
+
+	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
+	    (unsigned long long)rate_mbit * 1000000ULL);
+	return lv_console(d, host, rate_mbit > 0 ? set : clr, NULL, 60000,
+	    err);
+}
+
+/* "libvirt 9.0.0 (QEMU driver)", from the first host's libvirtd. */
+static int
+lv_platform_version(struct driver *d, char *buf, size_t len, char *err)
+{
+	struct lv *l = lv_state(d);
+	unsigned long lib = 0;
+	virConnectPtr c;
+
+	if (l->n == 0)
+		return err_set(err, "libvirt: no hosts");
+	if ((c = lv_conn(d, l->nodes[0].n_name, err)) == NULL)
+		return -1;
+	if (LV_RPC(d, virConnectGetLibVersion(c, &lib)) == -1)
+		return err_set(err, "libvirt: %s", lv_why());
+	snprintf(buf, len, "libvirt %lu.%lu.%lu (QEMU driver) + Corosync + "
+	    "Pacemaker", lib / 1000000, lib / 1000 % 1000, lib % 1000);
+	return 0;
 }
 
 static const struct drv_reason lv_reasons[] = {
@@ -851,6 +926,11 @@ const struct driver_ops libvirt_driver_ops = {
 	.name = "libvirt",
 	.unsupported_reason = "not driven on libvirt yet",
 	.reasons = lv_reasons,
+	.mgmt_port = "mgmt",		/* the lab host's own port on br0 */
+	.platform_version = lv_platform_version,
+	.net_port_vlan_console = lv_net_port_vlan_console,
+	.bond_members = lv_bond_members,
+	.bond_cap = lv_bond_cap,
 	.open = lv_open,
 	.close = lv_close,
 	.host_install = lv_install,

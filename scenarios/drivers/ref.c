@@ -3,7 +3,7 @@
  * HTTPS REST API (common/http.h), exactly as the proxmox driver will speak
  * to PVE: the runner never touches hvd's files or processes.
  *
- * STATE (checked against hvd's code, platform/api_*.c, on 2026-11-26):
+ * What it asks of hvd (platform/api_*.c):
  *  - host_install writes /etc/hvd/hvd.conf on the host's disk, adds a
  *    `daemon` line to the host's services file (docs/lab.md: the lab's
  *    installer interface, so hvd comes back after a power cycle), starts
@@ -56,6 +56,7 @@
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
+#define REF_FP_MAX 128		/* a node's certificate fingerprint */
 
 struct ref {
 	const struct drv_env *env;
@@ -119,20 +120,30 @@ ref_http(struct driver *d, char *err)
 	return r->http;
 }
 
+/* One request to hvd's API, and what came back. */
+struct ref_req {
+	const char *rq_method;
+	const char *rq_path;
+	cJSON *rq_body;			/* or NULL; freed by ref_send */
+	struct drv_task *rq_task;	/* the answer's task, or NULL */
+	cJSON **rq_out;			/* the answer (caller frees), or NULL */
+	long rq_status;			/* its HTTP status, 0 = no answer */
+};
+
 /*
  * A request from the station's network namespace (where a management
  * workstation sits; the runner itself is outside the lab).  Only this
  * thread changes namespace, and it comes back before returning.
  */
 static int
-ref_request(struct driver *d, struct http_client *c, const char *method,
-    const char *path, const cJSON *body, struct http_response *resp,
-    char *err)
+ref_request(struct driver *d, struct http_client *c,
+    const struct ref_req *rq, struct http_response *resp, char *err)
 {
 	struct ref *r = d->d_priv;
 	const char *ns = r->env->e_station_netns;
 	int back = -1, rc;
 
+	d->d_calls++;
 	if (ns != NULL) {
 		back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (back == -1)
@@ -142,7 +153,8 @@ ref_request(struct driver *d, struct http_client *c, const char *method,
 			return -1;
 		}
 	}
-	rc = http_request_json(c, method, path, body, resp, err);
+	rc = http_request_json(c, rq->rq_method, rq->rq_path, rq->rq_body,
+	    resp, err);
 	if (back != -1) {
 		if (setns(back, CLONE_NEWNET) == -1)
 			rc = err_errno(err, "ref: back to our namespace");
@@ -152,13 +164,16 @@ ref_request(struct driver *d, struct http_client *c, const char *method,
 }
 
 /*
- * METHOD PATH BODY; on success, when t is given, the answer's task id (if
- * any) goes into t (async) or t is marked done (sync).  body is freed.
+ * METHOD PATH BODY to a node that answers (the next one when a node does
+ * not, or has no majority); on success, when rq_task is given, the
+ * answer's task id (if any) goes into it (async) or it is marked done
+ * (sync).  The body is freed.  0, or -1 with err and rq_status.
  */
 static int
-ref_call_st(struct driver *d, const char *method, const char *path,
-    cJSON *body, struct drv_task *t, cJSON **out, long *status, char *err)
+ref_send(struct driver *d, struct ref_req *rq, char *err)
 {
+	const char *method = rq->rq_method, *path = rq->rq_path;
+	struct drv_task *t = rq->rq_task;
 	struct ref *r = d->d_priv;
 	struct http_client *c = ref_http(d, err);
 	struct http_response resp = { 0 };
@@ -167,17 +182,15 @@ ref_call_st(struct driver *d, const char *method, const char *path,
 	size_t tries = 0;
 	int rc = -1;
 
-	if (status != NULL)
-		*status = 0;
+	rq->rq_status = 0;
 	if (c == NULL)
 		goto out;
-	while (ref_request(d, c, method, path, body, &resp, err) == -1) {
+	while (ref_request(d, c, rq, &resp, err) == -1) {
 		/* No answer (status 0: the host is off or unreachable) or
 		 * 503 (its hvd has no cluster majority): another node. */
 		if ((resp.status != 0 && resp.status != 503) ||
 		    ++tries >= r->env->e_nhosts) {
-			if (status != NULL)
-				*status = resp.status;
+			rq->rq_status = resp.status;
 			goto out;
 		}
 		log_debug("ref: %s does not answer (%s): asking %s",
@@ -191,8 +204,7 @@ ref_call_st(struct driver *d, const char *method, const char *path,
 		if ((c = ref_http(d, err)) == NULL)
 			goto out;
 	}
-	if (status != NULL)
-		*status = resp.status;
+	rq->rq_status = resp.status;
 	if (t != NULL) {
 		/* UNVERIFIED: long operations answer {"task": "UPID:..."}. */
 		if (resp.json != NULL && json_get_string(resp.json, "task",
@@ -205,22 +217,38 @@ ref_call_st(struct driver *d, const char *method, const char *path,
 		else
 			t->t_done = 1;
 	}
-	if (out != NULL) {
-		*out = resp.json;
+	if (rq->rq_out != NULL) {
+		*rq->rq_out = resp.json;
 		resp.json = NULL;
 	}
 	rc = 0;
 out:
 	http_response_free(&resp);
-	cJSON_Delete(body);
+	cJSON_Delete(rq->rq_body);
+	rq->rq_body = NULL;
 	return rc;
 }
 
+/* METHOD PATH BODY, the answer into *out (caller frees; out may be
+ * NULL).  body is freed.  0, or -1 with err. */
 static int
 ref_call(struct driver *d, const char *method, const char *path,
-    cJSON *body, struct drv_task *t, cJSON **out, char *err)
+    cJSON *body, cJSON **out, char *err)
 {
-	return ref_call_st(d, method, path, body, t, out, NULL, err);
+	struct ref_req rq = { method, path, body, NULL, out, 0 };
+
+	return ref_send(d, &rq, err);
+}
+
+/* METHOD PATH BODY that starts a task: its id into t (or t done).
+ * body is freed.  0, or -1 with err. */
+static int
+ref_task(struct driver *d, const char *method, const char *path,
+    cJSON *body, struct drv_task *t, char *err)
+{
+	struct ref_req rq = { method, path, body, t, NULL, 0 };
+
+	return ref_send(d, &rq, err);
 }
 
 static int
@@ -280,26 +308,29 @@ ref_console(struct driver *d, const char *host, const char *const argv[],
 
 	if (env->e_exec == NULL)
 		return err_set(err, "ref: no console to host %s (no lab)", host);
+	d->d_calls++;
 	return env->e_exec(env, host, argv, out, timeout_ms, err);
 }
 
 /*
  * `hvctl -s /run/hvd/hvd.sock --json api METHOD PATH [BODY]` at host's
- * console (root on the node's unix socket acts as admin); its JSON answer
- * into *doc (caller frees).  -1 with err when hvd does not answer or
- * refuses.
+ * console (root on the node's unix socket acts as admin), req being
+ * "METHOD PATH"; its JSON answer into *doc (caller frees).  -1 with err
+ * when hvd does not answer or refuses.
  */
 static int
-ref_local_api(struct driver *d, const char *host, const char *method,
-    const char *path, const char *body, cJSON **doc, char *err)
+ref_local_api(struct driver *d, const char *host, const char *req,
+    const char *body, cJSON **doc, char *err)
 {
 	struct ref *r = d->d_priv;
-	char hvctl[1024], e[ERR_LEN];
+	const char *path = strchr(req, ' ') ? strchr(req, ' ') + 1 : "";
+	char hvctl[1024], e[ERR_LEN], method[16];
 	const char *argv[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
 	    "api", method, path, body, NULL };
 	char *out = NULL;
 
 	*doc = NULL;
+	snprintf(method, sizeof(method), "%.*s", (int)strcspn(req, " "), req);
 	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
 	    r->env->e_bindir : "/usr/local/bin");
 	if (ref_console(d, host, argv, &out, 30000, err) == -1) {
@@ -336,7 +367,7 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 		    "install on", h->h_name);
 	/* A reused lab: hvd installed and answering already.  Nothing to
 	 * install, and nothing measured. */
-	if (ref_local_api(d, h->h_name, "GET", "/api/v1/version", NULL, &ver,
+	if (ref_local_api(d, h->h_name, "GET /api/v1/version", NULL, &ver,
 	    e) == 0 && json_str(ver, "product") != NULL &&
 	    strcmp(json_str(ver, "product"), "hvd") == 0) {
 		cJSON_Delete(ver);
@@ -374,8 +405,6 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 	}
 	if (!present && write_text(path, text, 1, err) == -1)
 		return -1;
-	/* config file, service line, start: what an administrator does */
-	t->t_steps = 3;
 	/* and start it now, detached from the console */
 	snprintf(start, sizeof(start), "setsid %s -c /etc/hvd/hvd.conf "
 	    "</dev/null >>/var/log/hvd.log 2>&1 &", hvd);
@@ -414,7 +443,7 @@ ref_keep_credentials(struct ref *r, const char *tok, const char *ca,
 static const char *
 ref_host_cluster(struct driver *d, const char *host, cJSON **doc, char *err)
 {
-	if (ref_local_api(d, host, "GET", "/api/v1/cluster", NULL, doc,
+	if (ref_local_api(d, host, "GET /api/v1/cluster", NULL, doc,
 	    err) == -1)
 		return NULL;
 	return json_str(*doc, "cluster");
@@ -427,7 +456,7 @@ ref_host_cluster(struct driver *d, const char *host, cJSON **doc, char *err)
  */
 static int
 ref_cluster_reuse(struct driver *d, const char *host, const cJSON *status,
-    char *tok, size_t toklen, char *fp, size_t fplen, char *err)
+    char tok[REF_TOKEN_MAX], char fp[REF_FP_MAX], char *err)
 {
 	struct ref *r = d->d_priv;
 	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(status, "nodes"),
@@ -440,15 +469,16 @@ ref_cluster_reuse(struct driver *d, const char *host, const cJSON *status,
 	cJSON_ArrayForEach(n, nodes)
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "local")) &&
 		    json_str(n, "fingerprint") != NULL)
-			snprintf(fp, fplen, "%s", json_str(n, "fingerprint"));
+			snprintf(fp, REF_FP_MAX, "%s",
+			    json_str(n, "fingerprint"));
 	if (fp[0] == '\0') {
 		err_set(err, "%s: GET /api/v1/cluster: no fingerprint of the "
 		    "node itself", host);
 		goto out;
 	}
-	if (ref_local_api(d, host, "POST", "/api/v1/tokens", "{\"role\": "
+	if (ref_local_api(d, host, "POST /api/v1/tokens", "{\"role\": "
 	    "\"admin\", \"comment\": \"hvlab run on a reused lab\"}", &tdoc,
-	    err) == -1 || ref_local_api(d, host, "GET", "/api/v1/cluster/ca",
+	    err) == -1 || ref_local_api(d, host, "GET /api/v1/cluster/ca",
 	    NULL, &cdoc, err) == -1)
 		goto out;
 	if ((t = json_str(tdoc, "token")) == NULL ||
@@ -456,7 +486,7 @@ ref_cluster_reuse(struct driver *d, const char *host, const cJSON *status,
 		err_set(err, "%s: no token or CA in hvd's answers", host);
 		goto out;
 	}
-	snprintf(tok, toklen, "%s", t);
+	snprintf(tok, REF_TOKEN_MAX, "%s", t);
 	rc = ref_keep_credentials(r, t, ca, err);
 out:
 	cJSON_Delete(tdoc);
@@ -469,7 +499,7 @@ ref_cluster_form(struct driver *d, const char *name,
     const struct drv_host *hosts, size_t n, struct drv_task *t, char *err)
 {
 	struct ref *r = d->d_priv;
-	char hvctl[1024], tok[REF_TOKEN_MAX], fp[128];
+	char hvctl[1024], tok[REF_TOKEN_MAX], fp[REF_FP_MAX];
 	const char *create[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
 	    "cluster", "create", name, NULL };
 	const char *ca, *in;
@@ -484,8 +514,8 @@ ref_cluster_form(struct driver *d, const char *name,
 	    r->env->e_bindir : "/usr/local/bin");
 	if ((in = ref_host_cluster(d, hosts[0].h_name, &st, e)) != NULL) {
 		/* reused lab: keep the cluster */
-		if (ref_cluster_reuse(d, hosts[0].h_name, st, tok, sizeof(tok),
-		    fp, sizeof(fp), err) == -1)
+		if (ref_cluster_reuse(d, hosts[0].h_name, st, tok, fp,
+		    err) == -1)
 			goto out;
 		t->t_reused = 1;
 		snprintf(t->t_status, sizeof(t->t_status), "cluster %s exists "
@@ -509,7 +539,6 @@ ref_cluster_form(struct driver *d, const char *name,
 		snprintf(fp, sizeof(fp), "%s", json_str(doc, "fingerprint"));
 		if (ref_keep_credentials(r, tok, ca, err) == -1)
 			goto out;
-		t->t_steps = 1;
 	}
 	for (i = 1; i < n; i++) {
 		const char *join[] = { hvctl, "-s", "/run/hvd/hvd.sock",
@@ -526,7 +555,6 @@ ref_cluster_form(struct driver *d, const char *name,
 		if (ref_console(d, hosts[i].h_name, join, NULL, 120000, err) ==
 		    -1)
 			goto out;
-		t->t_steps++;
 	}
 	t->t_done = 1;
 	rc = 0;
@@ -546,7 +574,7 @@ ref_cluster_info(struct driver *d, struct drv_cluster_info *ci, char *err)
 	char e[ERR_LEN];
 
 	memset(ci, 0, sizeof(*ci));
-	if (ref_call(d, "GET", "/api/v1/cluster", NULL, NULL, &doc, err))
+	if (ref_call(d, "GET", "/api/v1/cluster", NULL, &doc, err))
 		return -1;
 	if (json_get_bool(doc, "quorate", JSON_REQUIRED, &q, e) == -1 ||
 	    json_get_array(doc, "nodes", JSON_OPTIONAL, &nodes, e) == -1) {
@@ -578,17 +606,19 @@ ref_volume_create(struct driver *d, const char *pool, const char *vol,
 {
 	char path[256], e[ERR_LEN];
 	cJSON *b = cJSON_CreateObject(), *doc = NULL;
+	struct ref_req rq = { "POST", NULL, NULL, NULL, NULL, 0 };
 	const cJSON *v;
-	long st;
 	int found = 0;
 
 	cJSON_AddStringToObject(b, "name", vol);
 	if (size_mib > 0)
 		cJSON_AddNumberToObject(b, "size_mib", size_mib);
 	snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes", pool);
-	if (ref_call_st(d, "POST", path, b, NULL, NULL, &st, err) == 0)
+	rq.rq_path = path;
+	rq.rq_body = b;
+	if (ref_send(d, &rq, err) == 0)
 		return 0;
-	if (st != 409 || ref_call(d, "GET", path, NULL, NULL, &doc, e) == -1)
+	if (rq.rq_status != 409 || ref_call(d, "GET", path, NULL, &doc, e) == -1)
 		return -1;
 	cJSON_ArrayForEach(v, doc)
 		if (json_str(v, "name") && strcmp(json_str(v, "name"), vol) == 0)
@@ -603,7 +633,7 @@ ref_storage_attach(struct driver *d, const struct drv_pool *p,
 {
 	char path[256], e[ERR_LEN];
 	cJSON *b, *doc = NULL;
-	long st;
+	struct ref_req rq = { "POST", "/api/v1/pools", NULL, NULL, NULL, 0 };
 	int rc = -1;
 
 	if (strcmp(p->p_type, "iscsi") != 0 || p->p_portal == NULL ||
@@ -615,15 +645,15 @@ ref_storage_attach(struct driver *d, const struct drv_pool *p,
 	cJSON_AddStringToObject(b, "type", "iscsi");
 	cJSON_AddStringToObject(b, "portal", p->p_portal);
 	cJSON_AddStringToObject(b, "target", p->p_target);
-	t->t_steps = 1;		/* one API call for the whole cluster */
-	if (ref_call_st(d, "POST", "/api/v1/pools", b, NULL, &doc, &st,
-	    err) == 0)
+	rq.rq_body = b;
+	rq.rq_out = &doc;
+	if (ref_send(d, &rq, err) == 0)
 		goto luns;
-	if (st != 409)
+	if (rq.rq_status != 409)
 		return -1;
 	/* A reused lab: the pool is there; the same SAN? */
 	snprintf(path, sizeof(path), "/api/v1/pools/%s", p->p_name);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, e) == -1)
+	if (ref_call(d, "GET", path, NULL, &doc, e) == -1)
 		return -1;
 	if (json_str(doc, "target") == NULL ||
 	    strcmp(json_str(doc, "target"), p->p_target) != 0) {
@@ -717,13 +747,13 @@ ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	nic = cJSON_CreateObject();
 	cJSON_AddNumberToObject(nic, "vlan", s->v_vlan);
 	cJSON_AddItemToArray(nics, nic);
-	rc = ref_call(d, "POST", "/api/v1/vms", b, t, NULL, err);
+	rc = ref_task(d, "POST", "/api/v1/vms", b, t, err);
 	if (rc != 0 && s->v_pool != NULL) {
 		char e[ERR_LEN];
 
 		snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes/%s",
 		    s->v_pool, vol);
-		if (ref_call(d, "DELETE", path, NULL, NULL, NULL, e) == -1)
+		if (ref_call(d, "DELETE", path, NULL, NULL, e) == -1)
 			log_warnx("ref: VM %s not made, and its volume %s/%s "
 			    "stays: %s", s->v_name, s->v_pool, vol, e);
 	}
@@ -737,7 +767,7 @@ ref_vm_action(struct driver *d, const char *vm, const char *action,
 	char path[256];
 
 	snprintf(path, sizeof(path), "/api/v1/vms/%s/%s", vm, action);
-	return ref_call(d, "POST", path, body, t, NULL, err);
+	return ref_task(d, "POST", path, body, t, err);
 }
 
 static int
@@ -766,7 +796,7 @@ ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
 	/* The volume made with the VM (NAME-d0) goes with it. */
 	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
 	snprintf(own, sizeof(own), "%s-d0", vm);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == 0) {
+	if (ref_call(d, "GET", path, NULL, &doc, err) == 0) {
 		disks = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(doc, "config"), "disks");
 		cJSON_ArrayForEach(dk, disks)
@@ -781,11 +811,11 @@ ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
 			}
 		cJSON_Delete(doc);
 	}
-	rc = ref_call(d, "DELETE", path, NULL, t, NULL, err);
+	rc = ref_task(d, "DELETE", path, NULL, t, err);
 	for (i = 0; rc == 0 && i < nv; i++) {
 		snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes/%s",
 		    vols[i][0], vols[i][1]);
-		if (ref_call(d, "DELETE", path, NULL, NULL, NULL, err) == -1)
+		if (ref_call(d, "DELETE", path, NULL, NULL, err) == -1)
 			rc = -1;
 	}
 	return rc;
@@ -803,7 +833,7 @@ ref_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 
 	memset(vi, 0, sizeof(*vi));
 	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err))
+	if (ref_call(d, "GET", path, NULL, &doc, err))
 		return -1;
 	/* {"name", "state": "running"|"stopped"|..., "node", "config"} */
 	if (json_get_string(doc, "state", JSON_REQUIRED, &state, e) == -1 ||
@@ -844,6 +874,14 @@ ref_vm_migrate(struct driver *d, const char *vm, const char *to,
 	return ref_vm_action(d, vm, "migrate", b, t, err);
 }
 
+/* The string member key of o into buf when there is one. */
+static void
+str_copy(const cJSON *o, const char *key, char *buf, size_t len)
+{
+	if (json_str(o, key) != NULL)
+		snprintf(buf, len, "%s", json_str(o, key));
+}
+
 static int
 ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
     char *err)
@@ -854,24 +892,15 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 
 	memset(ni, 0, sizeof(*ni));
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s", node);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == -1)
+	if (ref_call(d, "GET", path, NULL, &doc, err) == -1)
 		return -1;
 	snprintf(ni->n_name, sizeof(ni->n_name), "%s", node);
-	if (json_str(doc, "hypervisor"))
-		snprintf(ni->n_hypervisor, sizeof(ni->n_hypervisor), "%s",
-		    json_str(doc, "hypervisor"));
-	if (json_str(doc, "arch"))
-		snprintf(ni->n_arch, sizeof(ni->n_arch), "%s",
-		    json_str(doc, "arch"));
-	if (json_str(doc, "qemu_version"))
-		snprintf(ni->n_qemu, sizeof(ni->n_qemu), "%s",
-		    json_str(doc, "qemu_version"));
-	if (json_str(doc, "accel"))
-		snprintf(ni->n_accel, sizeof(ni->n_accel), "%s",
-		    json_str(doc, "accel"));
-	if (json_str(doc, "accel_reason"))
-		snprintf(ni->n_accel_reason, sizeof(ni->n_accel_reason), "%s",
-		    json_str(doc, "accel_reason"));
+	str_copy(doc, "hypervisor", ni->n_hypervisor, sizeof(ni->n_hypervisor));
+	str_copy(doc, "arch", ni->n_arch, sizeof(ni->n_arch));
+	str_copy(doc, "qemu_version", ni->n_qemu, sizeof(ni->n_qemu));
+	str_copy(doc, "accel", ni->n_accel, sizeof(ni->n_accel));
+	str_copy(doc, "accel_reason", ni->n_accel_reason,
+	    sizeof(ni->n_accel_reason));
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc, "cpus")))
 		ni->n_cpus = v->valueint;
 	if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(doc,
@@ -881,6 +910,38 @@ ref_node_info(struct driver *d, const char *node, struct drv_node_info *ni,
 	    strcmp(json_str(doc, "state"), "online") == 0;
 	cJSON_Delete(doc);
 	return 0;
+}
+
+/* GET /api/v1/version: {"product": "hvd", "version": "0.1.0"}; at the
+ * first host's console while the cluster (and its token) is not made. */
+static int
+ref_platform_version(struct driver *d, char *buf, size_t len, char *err)
+{
+	struct ref *r = d->d_priv;
+	cJSON *doc = NULL;
+	char e[ERR_LEN];
+	int rc = -1;
+
+	if (ref_read_token(r, e) == 0) {
+		if (ref_call(d, "GET", "/api/v1/version", NULL, &doc,
+		    err) == -1)
+			return -1;
+	} else if (r->env->e_nhosts == 0 || ref_local_api(d,
+	    r->env->e_hosts[0].h_name, "GET /api/v1/version", NULL, &doc,
+	    err) == -1)
+		return r->env->e_nhosts == 0 ? err_set(err, "ref: no hosts") :
+		    -1;
+	if (json_str(doc, "product") == NULL ||
+	    json_str(doc, "version") == NULL) {
+		err_set(err, "GET /api/v1/version: no product or version");
+		goto out;
+	}
+	snprintf(buf, len, "%s %s", json_str(doc, "product"),
+	    json_str(doc, "version"));
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc;
 }
 
 static int
@@ -895,7 +956,7 @@ ref_net_ports(struct driver *d, const char *host, struct drv_port **ports,
 	*ports = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err) == -1)
+	if (ref_call(d, "GET", path, NULL, &doc, err) == -1)
 		return -1;
 	arr = cJSON_GetObjectItemCaseSensitive(doc, "ports");
 	if (!cJSON_IsArray(arr)) {
@@ -936,7 +997,21 @@ ref_net_port_vlan(struct driver *d, const char *host, const char *port,
 	/* hvd probes another node's address (the management path) and
 	 * undoes the change when it does not answer within grace_ms. */
 	cJSON_AddNumberToObject(b, "grace_ms", 3000);
-	return ref_call(d, "POST", path, b, t, NULL, err);
+	return ref_task(d, "POST", path, b, t, err);
+}
+
+/* `ovs-vsctl set port PORT tag=VLAN` at the host's console: hvd's ports
+ * are ports of the host's OVS bridge. */
+static int
+ref_net_port_vlan_console(struct driver *d, const char *host,
+    const char *port, int vlan, char *err)
+{
+	char tag[32];
+	const char *argv[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		port, tag, NULL };
+
+	snprintf(tag, sizeof(tag), "tag=%d", vlan);
+	return ref_console(d, host, argv, NULL, 30000, err);
 }
 
 static int
@@ -950,7 +1025,7 @@ ref_task_status(struct driver *d, struct drv_task *t, char *err)
 	int rc = -1;
 
 	snprintf(path, sizeof(path), "/api/v1/tasks/%s", t->t_id);
-	if (ref_call(d, "GET", path, NULL, NULL, &doc, err))
+	if (ref_call(d, "GET", path, NULL, &doc, err))
 		return -1;
 	if (json_get_string(doc, "state", JSON_REQUIRED, &state, e) == -1 ||
 	    json_get_object(doc, "result", JSON_OPTIONAL, &res, e) == -1) {
@@ -999,12 +1074,13 @@ out:
 static int
 ref_ha_enable(struct driver *d, const char *vm, char *err)
 {
-	cJSON *b = cJSON_CreateObject();
-	long st;
+	struct ref_req rq = { "POST", "/api/v1/ha/resources", NULL, NULL,
+		NULL, 0 };
 
-	cJSON_AddStringToObject(b, "vm", vm);
-	if (ref_call_st(d, "POST", "/api/v1/ha/resources", b, NULL, NULL, &st,
-	    err) == 0 || st == 409)	/* an HA resource already */
+	rq.rq_body = cJSON_CreateObject();
+	cJSON_AddStringToObject(rq.rq_body, "vm", vm);
+	if (ref_send(d, &rq, err) == 0 ||
+	    rq.rq_status == 409)	/* an HA resource already */
 		return 0;
 	return -1;
 }
@@ -1013,11 +1089,11 @@ static int
 ref_ha_disable(struct driver *d, const char *vm, char *err)
 {
 	char path[256];
-	long st;
+	struct ref_req rq = { "DELETE", path, NULL, NULL, NULL, 0 };
 
 	snprintf(path, sizeof(path), "/api/v1/ha/resources/%s", vm);
-	if (ref_call_st(d, "DELETE", path, NULL, NULL, NULL, &st, err) == 0 ||
-	    st == 404)			/* not one (any more) */
+	if (ref_send(d, &rq, err) == 0 ||
+	    rq.rq_status == 404)	/* not one (any more) */
 		return 0;
 	return -1;
 }
@@ -1053,7 +1129,7 @@ ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 
 	memset(hs, 0, sizeof(*hs));
 	hs->hs_fence_s = -1;
-	if (ref_call(d, "GET", "/api/v1/ha", NULL, NULL, &doc, err) == -1)
+	if (ref_call(d, "GET", "/api/v1/ha", NULL, &doc, err) == -1)
 		return -1;
 	m = cJSON_GetObjectItemCaseSensitive(doc, "manager");
 	if (cJSON_IsObject(m) && (s = json_str(m, "node")) != NULL)
@@ -1072,8 +1148,10 @@ ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 		    strcmp(s, vm) != 0)
 			continue;
 		hs->hs_found = 1;
-		if ((s = json_str(o, "status")) != NULL)
+		if ((s = json_str(o, "status")) != NULL) {
 			snprintf(hs->hs_state, sizeof(hs->hs_state), "%s", s);
+			hs->hs_running = strcmp(s, "started") == 0;
+		}
 		if ((s = json_str(o, "node")) != NULL && strcmp(s, "-") != 0)
 			snprintf(hs->hs_node, sizeof(hs->hs_node), "%s", s);
 		log = cJSON_GetObjectItemCaseSensitive(o, "log");
@@ -1117,8 +1195,8 @@ static const struct drv_reason ref_reasons[] = {
 };
 
 /* Bond mode of the host's bond0 through hvd's network API, LACP active
- * and fast like the lab's switch, rebalancing every second (issue 8;
- * docs/bonding.md). */
+ * and fast like the lab's switch, rebalancing every second
+ * (docs/bonding.md). */
 static int
 ref_bond_set(struct driver *d, const char *host, const char *mode,
     struct drv_task *t, char *err)
@@ -1134,28 +1212,78 @@ ref_bond_set(struct driver *d, const char *host, const char *mode,
 	cJSON_AddStringToObject(ch, "lacp_time", "fast");
 	/* Flows move between members every second, not OVS's 10 s: new
 	 * flows otherwise share one member until the next rebalance
-	 * (measured: 4 flows on one of two links; docs/bonding.md). */
+	 * (docs/bonding.md). */
 	cJSON_AddNumberToObject(ch, "rebalance_ms", 1000);
 	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", host);
-	return ref_call(d, "POST", path, b, t, NULL, err);
+	return ref_task(d, "POST", path, b, t, err);
+}
+
+/*
+ * hvd's bond0 as OVS shows it (`ovs-appctl bond/show bond0` at the
+ * host's console): "\nmember eth0: enabled", "\nmember eth1: disabled"
+ * (not "active member mac: ...").
+ */
+static int
+ref_bond_members(struct driver *d, const char *host, int *enabled,
+    int *disabled, char *err)
+{
+	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
+		"bond0", NULL };
+	char *out = NULL, *l, *c;
+
+	*enabled = *disabled = 0;
+	if (ref_console(d, host, argv, &out, 60000, err) == -1)
+		return -1;
+	for (l = out ? strstr(out, "\nmember ") : NULL; l != NULL;
+	    l = strstr(l + 1, "\nmember ")) {
+		if ((c = strchr(l + 1, ':')) == NULL)
+			break;
+		if (strncmp(c, ": enabled", 9) == 0)
+			(*enabled)++;
+		else if (strncmp(c, ": disabled", 10) == 0)
+			(*disabled)++;
+	}
+	free(out);
+	return 0;
+}
+
+/* An OVS QoS (linux-htb) on hvd's bond0 caps each member; QoS rows are
+ * garbage-collected once no port refers to them. */
+static int
+ref_bond_cap(struct driver *d, const char *host, int rate_mbit, char *err)
+{
+	char q[96];
+	const char *set[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		"bond0", "qos=@q", "--", "--id=@q", "create", "qos",
+		"type=linux-htb", q, NULL };
+	const char *clr[] = { "ovs-vsctl", "--timeout=20", "clear", "port",
+		"bond0", "qos", NULL };
+
+	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
+	    (unsigned long long)rate_mbit * 1000000ULL);
+	return ref_console(d, host, rate_mbit > 0 ? set : clr, NULL, 60000,
+	    err);
 }
 
 const struct driver_ops ref_driver_ops = {
 	.name = "ref",
 	.unsupported_reason = "not in hvd yet",
 	.reasons = ref_reasons,
+	.mgmt_port = "mgmt",		/* hvd's management port */
 	.open = ref_open,
 	.close = ref_close,
 	.host_install = ref_host_install,
 	.cluster_form = ref_cluster_form,
 	.cluster_info = ref_cluster_info,
 	.node_info = ref_node_info,
+	.platform_version = ref_platform_version,
 	.storage_attach = ref_storage_attach,
 	.storage_check = ref_storage_check,
 	.network_apply = NULL,		/* hvd has no named networks: VLANs
 					 * are tags on the ports */
 	.net_ports = ref_net_ports,
 	.net_port_vlan = ref_net_port_vlan,
+	.net_port_vlan_console = ref_net_port_vlan_console,
 	.vm_create = ref_vm_create,
 	.vm_start = ref_vm_start,
 	.vm_stop = ref_vm_stop,
@@ -1163,6 +1291,8 @@ const struct driver_ops ref_driver_ops = {
 	.vm_info = ref_vm_info,
 	.vm_migrate = ref_vm_migrate,
 	.bond_set = ref_bond_set,
+	.bond_members = ref_bond_members,
+	.bond_cap = ref_bond_cap,
 	.ha_enable = ref_ha_enable,
 	.ha_disable = ref_ha_disable,
 	.ha_status = ref_ha_status,

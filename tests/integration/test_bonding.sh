@@ -6,8 +6,9 @@
 # balance-slb, balance-tcp, set on bh's bond0 with ovs-vsctl as hvd does)
 # the station pings the VM and bh every 10 ms (two hvlab probe ping runs)
 # while bh's active NIC is unplugged: the VM stays reachable, and the
-# probe measured its downtime (printed with the host's, not asserted:
-# timings belong to bench/bench_bonding.sh).  The other NIC then takes
+# probe measured its downtime, which must be within the shipped bound
+# of the `bonding` scenario for that mode (scenarios.yaml,
+# MODE_unplug_downtime_ms_max; printed with the host's).  The other NIC then takes
 # over alone, and the VM still answers after the first is plugged back and
 # the second unplugged.  Throughput bh -> tcp2 (balance-tcp) with 4 flows
 # over the two capped links (hvlab probe throughput) exceeds one link's
@@ -112,8 +113,14 @@ for mode in active-backup balance-slb balance-tcp; do
 	lost=$(fig "$TMP/$mode-vm.out" lost)
 	hdt=$(fig "$TMP/$mode-host.out" downtime_ms)
 	hlost=$(fig "$TMP/$mode-host.out" lost)
+	# the bound scenarios.yaml ships for this mode
+	bkey=$(echo "$mode" | tr - _)_unplug_downtime_ms_max
+	bound=$(sed -n "s/^ *$bkey: *\([0-9.]*\) *$/\1/p" scenarios.yaml | head -1)
+	[ -n "$bound" ] || bad "$mode: no $bkey in scenarios.yaml"
 	if [ -n "$dt" ]; then
 		ok "$mode: unplug $nic measured on the VM: downtime ${dt} ms, ${lost:-?} lost (host: ${hdt:-?} ms, ${hlost:-?} lost)"
+		check "$mode: unplug downtime ${dt} ms within the shipped bound ${bound:-?} ms" \
+		    awk -v d="$dt" -v b="${bound:-0}" 'BEGIN { exit !(b > 0 && d <= b) }'
 	else
 		bad "$mode: no downtime in the VM probe's output: $(cat "$TMP/$mode-vm.out")"
 	fi

@@ -41,11 +41,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# scenarios.yaml with a scenario of bad params added to its list, and
-# the failover bound (60 s) out of the way: timings are the benchmark's
-# to print, not the test's to assert (a guest took 90 s to boot on this
-# machine at load 30); the figures are printed below.
-sed 's/failover_s_max: 60$/failover_s_max: 900/' scenarios.yaml |
+# scenarios.yaml with a scenario of bad params added to its list; the
+# shipped bounds are kept (failover_s_max: 60 among them): a row that
+# breaks one fails the test.  The figures are printed below.
 awk '{ print } /^scenarios:$/ {
 	print "  - name: ha-bad"
 	print "    row: \"High availability: bad params\""
@@ -53,7 +51,7 @@ awk '{ print } /^scenarios:$/ {
 	print "    needs: [install, cluster, storage, vm, ha]"
 	print "    params: {fault: unplug}"
 	print ""
-}' >"$TMP/ha.yaml"
+}' "$top/scenarios.yaml" >"$TMP/ha.yaml"
 out=$("$HVLAB" run -n -f "$TMP/ha.yaml" 2>&1)
 check "run -n accepts the file" test "$out" = "configuration OK"
 

@@ -104,55 +104,20 @@ struct ha_proc {
 	int p_pid, p_ppid;
 	uint64_t p_ns;			/* pid namespace inode */
 	int p_match;			/* its command line names the VM */
+	int p_vcpus;			/* its threads named "CPU N/..." */
 };
 
 /*
- * Running copies of the VM: the hosts (pid namespaces ns[0..nns), at
- * most 64) where a process names it.  A second host running it is the
- * split brain HA must never allow; two processes of one VM on one host
- * are one copy (QEMU's -daemonize parent waits, with the VM's command
- * line, until its double-forked child has set the VM up, and the host's
- * own pid file and QMP socket keep a second QEMU from running there).
- * per[i] (per may be NULL) gets the processes in ns[i] whose parent is
- * not such a process of the same namespace.  Pure.
+ * Running copies of the VM in the hosts' pid namespaces ns[0..nns) (at
+ * most 64): a copy is a process whose command line names the VM and that
+ * runs vCPUs (p_vcpus > 0: QEMU's vCPU threads, "CPU 0/TCG" or "CPU
+ * 0/KVM" with -name ...,debug-threads=on, which hvd and libvirt pass).
+ * QEMU's -daemonize parent, waiting with the VM's command line while its
+ * double-forked child sets the VM up, runs no vCPU and is not a copy; two
+ * QEMUs of one VM on one host are two.  per[i] (per may be NULL) gets the
+ * copies in ns[i]; returns the total over all hosts.  Pure.
  */
 int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per);
-
-/* What the runner lends the scenario. */
-struct ha_env {
-	struct driver *drv;
-	const struct drv_env *env;	/* hosts, station netns, e_exec */
-	const char *self;		/* the hvlab binary (inject) */
-	const char *lab;		/* lab name */
-	const char *lab_state;		/* the lab's state directory */
-	const char *outdir;		/* results directory */
-	const char *scen;		/* scenario name (file names) */
-	size_t runno;
-	const char *vm;			/* the VM's name */
-	/*
-	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
-	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
-	 */
-	int (*guest)(void *arg, const char *vm, int vlan,
-	    struct drv_vm_spec *sp, char *cmdline, size_t len, char *addr,
-	    size_t alen, char *err);
-	/* The runner's list of VMs to remove at teardown. */
-	void (*track)(void *arg, const char *vm, int add);
-	/* Progress line. */
-	void (*progress)(void *arg, const char *text);
-	void *arg;
-	volatile int *stop;		/* non-zero: end early */
-};
-
-/*
- * One drill.  Metrics go to run->r_metrics, the failover timeline (ping
- * CSV under raw/, events) to run and sr's artifacts, a summary to
- * run->r_reason.  Returns 0, -1 with err, or DRIVER_UNSUPPORTED.  The
- * lab is restored (host powered on, partition healed), the HA resource
- * removed and the VM deleted before it returns, whatever happened.
- */
-int ha_run(const struct ha_env *e, const struct ha_params *p,
-    struct run *run, struct scen_result *sr, char *err);
 
 #endif

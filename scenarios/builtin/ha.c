@@ -32,7 +32,10 @@
 #include "proc.h"
 #include "probes/integrity.h"
 #include "probes/ping.h"
-#include "scenarios/ha.h"
+#include "lab/lab.h"
+#include "lab/topo.h"
+#include "scenarios/builtin/builtin.h"
+#include "scenarios/builtin/ha.h"
 
 #define HA_HOSTS_MAX 16
 #define HA_SAMPLE_NS (100 * NS_PER_MS)
@@ -40,6 +43,37 @@
 #define HA_BOOT_NS (180 * NS_PER_S)
 #define HA_ONLINE_NS (180 * NS_PER_S)
 #define HA_INJECT_MS (60 * 1000)
+
+/* The VM's guest as the runner prepares it. */
+struct ha_guest {
+	char g_cmdline[512];		/* its kernel command line */
+	char g_addr[64];		/* its address */
+};
+
+/* What the runner lends the scenario. */
+struct ha_env {
+	struct driver *drv;
+	const struct drv_env *env;	/* hosts, station netns, e_exec */
+	const char *self;		/* the hvlab binary (inject) */
+	const char *lab;		/* lab name */
+	const char *lab_state;		/* the lab's state directory */
+	const char *outdir;		/* results directory */
+	const char *scen;		/* scenario name (file names) */
+	size_t runno;
+	const char *vm;			/* the VM's name */
+	/*
+	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
+	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
+	 */
+	int (*guest)(void *arg, const char *vm, int vlan,
+	    struct drv_vm_spec *sp, struct ha_guest *g, char *err);
+	/* The runner's list of VMs to remove at teardown. */
+	void (*track)(void *arg, const char *vm, int add);
+	/* Progress line. */
+	void (*progress)(void *arg, const char *text);
+	void *arg;
+	volatile int *stop;		/* non-zero: end early */
+};
 
 /* ---- params (pure) ---- */
 
@@ -229,37 +263,22 @@ int
 ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per)
 {
-	size_t i, k, j;
+	size_t i, k;
 	int total = 0;
-	char seen[64];
 
-	memset(seen, 0, sizeof(seen));
-	if (nns > sizeof(seen))
-		nns = sizeof(seen);
 	for (k = 0; per != NULL && k < nns; k++)
 		per[k] = 0;
 	for (i = 0; i < n; i++) {
-		int parent_matches = 0;
-
-		if (!p[i].p_match)
+		if (!p[i].p_match || p[i].p_vcpus <= 0)
 			continue;
 		for (k = 0; k < nns; k++)
 			if (ns[k] != 0 && ns[k] == p[i].p_ns)
 				break;
 		if (k == nns)
 			continue;
-		for (j = 0; j < n; j++)
-			if (p[j].p_pid == p[i].p_ppid && p[j].p_match &&
-			    p[j].p_ns == p[i].p_ns)
-				parent_matches = 1;
-		if (parent_matches)
-			continue;
 		if (per != NULL)
 			per[k]++;
-		if (!seen[k]) {
-			seen[k] = 1;
-			total++;
-		}
+		total++;
 	}
 	return total;
 }
@@ -277,6 +296,8 @@ struct sampler {
 	/* under mu */
 	uint64_t samples;
 	int max_total;
+	int last_total;			/* last sample */
+	int max_host;			/* most copies on one host */
 	int per[HA_HOSTS_MAX];		/* last sample */
 	int victim;			/* host index watched */
 	uint64_t gone_from;		/* wall ns: look for the victim's copy
@@ -333,6 +354,58 @@ init_ns(int pid)
 	return atoi(last + 1) == 1 ? ns_inode(pid) : 0;
 }
 
+/* Threads of pid named like QEMU's vCPU threads ("CPU 0/TCG"). */
+static int
+vcpu_threads(int pid)
+{
+	char path[64], comm[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char p2[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/comm", pid,
+		    de->d_name);
+		if (read_small(p2, comm, sizeof(comm)) > 0 &&
+		    strncmp(comm, "CPU ", 4) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The first time two copies were seen: which processes, into seen2. */
+static void
+seen_two(struct sampler *s, const struct ha_proc *pr, size_t n,
+    const uint64_t *ns)
+{
+	size_t i, k, off = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!pr[i].p_match)
+			continue;
+		for (k = 0; k < s->nhosts && ns[k] != pr[i].p_ns; k++)
+			;
+		if (k == s->nhosts)
+			continue;
+		off += (size_t)snprintf(s->seen2 + off, off <
+		    sizeof(s->seen2) ? sizeof(s->seen2) - off : 0,
+		    "%s%s pid %d ppid %d", off ? ", " : "",
+		    s->e->env->e_hosts[k].h_name, pr[i].p_pid, pr[i].p_ppid);
+		if (off >= sizeof(s->seen2))
+			break;
+	}
+}
+
+/* One scan of /proc: the VM's running copies per lab host into per;
+ * the total, or -1. */
 static int
 sample_once(struct sampler *s, int *per)
 {
@@ -387,30 +460,13 @@ sample_once(struct sampler *s, int *per)
 		if ((len = read_small(path, buf, sizeof(buf))) > 0)
 			pr[n].p_match = memmem(buf, (size_t)len, s->needle,
 			    strlen(s->needle)) != NULL;
+		pr[n].p_vcpus = pr[n].p_match ? vcpu_threads(pid) : 0;
 		n++;
 	}
 	closedir(d);
 	total = ha_count_copies(pr, n, ns, s->nhosts, per);
-	if (total > 1 && s->seen2[0] == '\0') {
-		/* the first time two were seen: which processes */
-		size_t k, off = 0;
-
-		for (i = 0; i < n; i++) {
-			if (!pr[i].p_match)
-				continue;
-			for (k = 0; k < s->nhosts && ns[k] != pr[i].p_ns; k++)
-				;
-			if (k == s->nhosts)
-				continue;
-			off += (size_t)snprintf(s->seen2 + off, off <
-			    sizeof(s->seen2) ? sizeof(s->seen2) - off : 0,
-			    "%s%s pid %d ppid %d", off ? ", " : "",
-			    s->e->env->e_hosts[k].h_name, pr[i].p_pid,
-			    pr[i].p_ppid);
-			if (off >= sizeof(s->seen2))
-				break;
-		}
-	}
+	if (total > 1 && s->seen2[0] == '\0')
+		seen_two(s, pr, n, ns);
 	free(pr);
 	return total;
 }
@@ -434,6 +490,10 @@ sampler_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 		if (total >= 0) {
 			s->samples++;
+			s->last_total = total;
+			for (size_t k = 0; k < s->nhosts; k++)
+				if (per[k] > s->max_host)
+					s->max_host = per[k];
 			if (total > s->max_total)
 				s->max_total = total;
 			if (total > 1 && s->seen2_at == 0)
@@ -450,6 +510,28 @@ sampler_main(void *arg)
 		clock_sleep_ns(HA_SAMPLE_NS);
 	}
 	return NULL;
+}
+
+/* 0 when the last sample saw exactly one copy, on the victim's host;
+ * -1 with err otherwise. */
+static int
+copies_seen_once(struct sampler *s, int victim, const struct ha_env *e,
+    const char *host, char *err)
+{
+	uint64_t samples;
+	int total, on;
+
+	pthread_mutex_lock(&s->mu);
+	samples = s->samples;
+	total = s->last_total;
+	on = s->per[victim];
+	pthread_mutex_unlock(&s->mu);
+	if (samples > 0 && total == 1 && on == 1)
+		return 0;
+	return err_set(err, "ha: before the fault the copy scan sees %d "
+	    "running copies of %s (%d on %s; %llu samples), not 1: it "
+	    "cannot count copies on this platform (docs/ha.md \"copies\")",
+	    total, e->vm, on, host, (unsigned long long)samples);
 }
 
 static int
@@ -586,7 +668,7 @@ inject(const struct ha_env *e, const char *ev, const char *host,
 
 /* One short ping burst from the station: 1 answered, 0 not, -1 error. */
 static int
-ping_once(const struct ha_env *e, const char *addr, char *err)
+ping_burst(const struct ha_env *e, const char *addr, char *err)
 {
 	return probe_ping_answers(e->env->e_station_netns, addr, 1, err);
 }
@@ -600,7 +682,7 @@ wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
 	int r;
 
 	while (!stopped(e)) {
-		if ((r = ping_once(e, addr, pe)) == 1)
+		if ((r = ping_burst(e, addr, pe)) == 1)
 			return 0;
 		if (r == -1)
 			clock_sleep_ns(500 * NS_PER_MS);
@@ -663,36 +745,66 @@ host_index(const struct ha_env *e, const char *name)
 	return -1;
 }
 
+/* ---- the drill ---- */
+
+/* One drill in progress: its plan, what it made (undone at one exit),
+ * and what it saw. */
+struct drill {
+	const struct ha_env *e;
+	const struct ha_params *p;
+	struct run *run;
+	struct scen_result *sr;
+	struct metrics *m;
+	const char *fault;		/* "power-pull" | "partition" */
+	const char *back;		/* "power-on" | "heal" */
+	char victim[DRV_NAME_MAX], manager[DRV_NAME_MAX];
+	char newhost[DRV_NAME_MAX];
+	int vi_idx;			/* the victim's host index */
+	double fence_setting;
+	struct ha_guest g;		/* the VM's cmdline and address */
+	struct drv_ha_status hs;
+	struct sampler smp;
+	struct probe_ping *ping;
+	struct probe_ping_result pr;
+	struct probe_integrity *integ;
+	struct probe_integrity_opts io;
+	struct integrity_acks acks;
+	struct ha_times times;
+	struct ha_figs figs;
+	uint64_t fenced;		/* the victim's copy gone (partition) */
+	int made, ha_on, faulted, restored;
+	int old_started;		/* -1 not watched */
+};
+
 /* The ping CSV and the failover timeline (events at the platform's and
  * the lab's times). */
 static void
-keep_timeline(const struct ha_env *e, struct run *run,
-    struct scen_result *sr, struct probe_ping_result *pr,
-    const struct ha_times *t, const struct ha_figs *f, const char *fault,
-    uint64_t fenced)
+keep_timeline(struct drill *d)
 {
+	const struct ha_times *t = &d->times;
+	const struct ha_figs *f = &d->figs;
 	char rel[300], path[4400], er[ERR_LEN];
-	uint64_t t0 = pr->pr_stats.st_start_ns;
+	uint64_t t0 = d->pr.pr_stats.st_start_ns;
 	struct timeline *tl;
 
-	snprintf(rel, sizeof(rel), "raw/%s-%zu-failover.csv", e->scen,
-	    e->runno);
-	snprintf(path, sizeof(path), "%s/%s", e->outdir, rel);
-	if (t0 == 0 || probe_ping_write_csv(pr, path, er) == -1) {
+	snprintf(rel, sizeof(rel), "raw/%s-%zu-failover.csv", d->e->scen,
+	    d->e->runno);
+	snprintf(path, sizeof(path), "%s/%s", d->e->outdir, rel);
+	if (t0 == 0 || probe_ping_write_csv(&d->pr, path, er) == -1) {
 		log_warnx("ha: failover timeline: %s", t0 ? er :
 		    "the probe sent nothing");
 		return;
 	}
-	tl = run_add_timeline(run, rel, "failover");
-	scen_add_artifact(sr, rel);
+	tl = run_add_timeline(d->run, rel, "failover");
+	scen_add_artifact(d->sr, rel);
 	if (f->hf_last_reply_ns && f->hf_first_reply_ns) {
 		tl->tl_has_window = 1;
 		tl->tl_down_start_s = rel_s(f->hf_last_reply_ns, t0);
 		tl->tl_down_end_s = rel_s(f->hf_first_reply_ns, t0);
 	}
-	timeline_add_event(tl, rel_s(t->ht_fault, t0), fault);
-	if (fenced)
-		timeline_add_event(tl, rel_s(fenced, t0), "fenced");
+	timeline_add_event(tl, rel_s(t->ht_fault, t0), d->fault);
+	if (d->fenced)
+		timeline_add_event(tl, rel_s(d->fenced, t0), "fenced");
 	if (t->ht_detected)
 		timeline_add_event(tl, rel_s(t->ht_detected, t0), "detected");
 	if (t->ht_restart)
@@ -752,43 +864,12 @@ status_json(const struct drv_ha_status *hs, const struct ha_times *t)
 	return o;
 }
 
-/* ---- the drill ---- */
-
-int
-ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
-    struct scen_result *sr, char *err)
+/* What the drill needs of the platform and of the lab. */
+static int
+drill_check(const struct ha_env *e, char *err)
 {
 	const struct driver_ops *ops = e->drv->d_ops;
-	const char *fault = p->hp_fault == HA_FAULT_POWER_PULL ? "power-pull" :
-	    "partition";
-	struct metrics *m = &run->r_metrics;
-	struct drv_ha_status hs;
-	struct drv_vm_spec sp;
-	struct drv_vm_info vi;
-	struct drv_task t;
-	struct sampler smp;
-	struct probe_ping *ping = NULL;
-	struct probe_ping_result pr;
-	struct probe_integrity *integ = NULL;
-	struct probe_integrity_opts io;
-	struct integrity_acks acks;
-	struct integrity_result ir;
-	struct journal_state js;
-	struct ha_times times;
-	struct ha_figs figs;
-	char cmdline[512], addr[64], victim[DRV_NAME_MAX] = "",
-	    manager[DRV_NAME_MAX] = "", newhost[DRV_NAME_MAX] = "",
-	    e2[ERR_LEN];
-	int made = 0, ha_on = 0, faulted = 0, restored = 0, vi_idx, rc = -1,
-	    old_started = -1, r;
-	double fence_setting = -1;
-	uint64_t end, t_restore = 0, fenced = 0;
-	size_t i;
 
-	memset(&smp, 0, sizeof(smp));
-	memset(&pr, 0, sizeof(pr));
-	memset(&acks, 0, sizeof(acks));
-	memset(&times, 0, sizeof(times));
 	if (ops->ha_enable == NULL || ops->ha_disable == NULL ||
 	    ops->ha_status == NULL)
 		return err_set(err, "ha: %s", ops->unsupported_reason ?
@@ -802,14 +883,22 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		return err_set(err, "ha: more than %d hosts", HA_HOSTS_MAX);
 	if (e->env->e_san_addr == NULL)
 		return err_set(err, "ha: the lab has no SAN for the VM's disk");
+	return 0;
+}
 
-	/* 1. The HA manager, and the victim host. */
+/* 1. The HA manager, and the victim host. */
+static int
+drill_roles(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	uint64_t end = clock_mono_ns() + 60 * NS_PER_S;
+	size_t i;
+
 	say(e, "run %zu: ha: who is the HA manager?", e->runno);
-	end = clock_mono_ns() + 60 * NS_PER_S;
 	for (;;) {
-		if (ops->ha_status(e->drv, NULL, &hs, err) == -1)
+		if (e->drv->d_ops->ha_status(e->drv, NULL, &d->hs, err) == -1)
 			return -1;
-		if (hs.hs_manager[0] != '\0')
+		if (d->hs.hs_manager[0] != '\0')
 			break;
 		if (clock_mono_ns() >= end)
 			return err_set(err, "ha: the platform elected no HA "
@@ -817,166 +906,224 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		if (nap(e, 500 * NS_PER_MS) == -1)
 			return err_set(err, "interrupted");
 	}
-	snprintf(manager, sizeof(manager), "%s", hs.hs_manager);
-	fence_setting = hs.hs_fence_s;
-	if (p->hp_victim == HA_VICTIM_MANAGER)
-		snprintf(victim, sizeof(victim), "%s", manager);
+	snprintf(d->manager, sizeof(d->manager), "%s", d->hs.hs_manager);
+	d->fence_setting = d->hs.hs_fence_s;
+	if (d->p->hp_victim == HA_VICTIM_MANAGER)
+		snprintf(d->victim, sizeof(d->victim), "%s", d->manager);
 	else
-		for (i = 0; i < e->env->e_nhosts && !victim[0]; i++)
-			if (strcmp(e->env->e_hosts[i].h_name, manager) != 0)
-				snprintf(victim, sizeof(victim), "%s",
+		for (i = 0; i < e->env->e_nhosts && !d->victim[0]; i++)
+			if (strcmp(e->env->e_hosts[i].h_name, d->manager) != 0)
+				snprintf(d->victim, sizeof(d->victim), "%s",
 				    e->env->e_hosts[i].h_name);
-	if ((vi_idx = host_index(e, victim)) < 0)
+	if ((d->vi_idx = host_index(e, d->victim)) < 0)
 		return err_set(err, "ha: the HA manager's host '%s' is not a "
-		    "lab host", victim);
+		    "lab host", d->victim);
+	return 0;
+}
 
-	/* 2. The VM: disk on the shared pool, on the victim host, HA. */
+/* 2. The VM: disk on the shared pool, on the victim host, HA. */
+static int
+drill_vm(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	const struct driver_ops *ops = e->drv->d_ops;
+	struct drv_vm_spec sp;
+	struct drv_task t;
+	int r;
+
 	memset(&sp, 0, sizeof(sp));
-	if (e->guest(e->arg, e->vm, p->hp_vlan, &sp, cmdline, sizeof(cmdline),
-	    addr, sizeof(addr), err) == -1)
+	if (e->guest(e->arg, e->vm, d->p->hp_vlan, &sp, &d->g, err) == -1)
 		return -1;
 	sp.v_name = e->vm;
-	sp.v_host = victim;
-	sp.v_memory_mib = p->hp_memory_mib;
+	sp.v_host = d->victim;
+	sp.v_memory_mib = d->p->hp_memory_mib;
 	sp.v_pool = "san";
 	sp.v_ha = 1;
 	say(e, "run %zu: ha: VM %s on %s (disk on pool san)", e->runno, e->vm,
-	    victim);
+	    d->victim);
 	drv_task_init(&t);
 	if ((r = task_run(e, ops->vm_create(e->drv, &sp, &t, err), &t, 1,
-	    err)) != 0) {
-		err_prefix(err, "create VM %s", e->vm);
-		return r;
-	}
-	made = 1;
+	    err)) != 0)
+		return err_prefix(err, "create VM %s", e->vm), r;
+	d->made = 1;
 	e->track(e->arg, e->vm, 1);
 	drv_task_init(&t);
 	if (task_run(e, ops->vm_start(e->drv, e->vm, &t, err), &t, 1,
-	    err) != 0) {
-		err_prefix(err, "start VM %s", e->vm);
-		goto out;
-	}
-	if (ops->ha_enable(e->drv, e->vm, err) == -1) {
-		err_prefix(err, "make %s an HA resource", e->vm);
-		goto out;
-	}
-	ha_on = 1;
-	say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, victim);
-	if (wait_ping(e, addr, HA_BOOT_NS, err) == -1)
-		goto out;
-	/* The platform knows it runs there (its HA state says so). */
-	end = clock_mono_ns() + 60 * NS_PER_S;
-	for (;;) {
-		if (ops->ha_status(e->drv, e->vm, &hs, err) == -1)
-			goto out;
-		if (strcmp(hs.hs_state, "started") == 0 &&
-		    strcmp(hs.hs_node, victim) == 0)
-			break;
-		if (clock_mono_ns() >= end) {
-			err_set(err, "ha: %s is not '%s' as an HA resource "
-			    "within 60 s (state '%s' on '%s')", e->vm,
-			    "started", hs.hs_state, hs.hs_node);
-			goto out;
-		}
-		if (nap(e, 500 * NS_PER_MS) == -1) {
-			err_set(err, "interrupted");
-			goto out;
-		}
-	}
+	    err) != 0)
+		return err_prefix(err, "start VM %s", e->vm);
+	if (ops->ha_enable(e->drv, e->vm, err) == -1)
+		return err_prefix(err, "make %s an HA resource", e->vm);
+	d->ha_on = 1;
+	say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, d->victim);
+	return wait_ping(e, d->g.g_addr, HA_BOOT_NS, err);
+}
 
-	/* 3. Probes and the sampler, a steady moment. */
-	if (sampler_start(&smp, e, vi_idx, err) == -1)
-		goto out;
-	if (p->hp_integrity) {
-		memset(&io, 0, sizeof(io));
-		io.target = addr;
-		io.netns = e->env->e_station_netns;
+/* The platform knows it runs there (its HA state says so). */
+static int
+drill_vm_placed(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	uint64_t end = clock_mono_ns() + 60 * NS_PER_S;
+
+	for (;;) {
+		if (e->drv->d_ops->ha_status(e->drv, e->vm, &d->hs, err) == -1)
+			return -1;
+		if (d->hs.hs_running && strcmp(d->hs.hs_node, d->victim) == 0)
+			return 0;
+		if (clock_mono_ns() >= end)
+			return err_set(err, "ha: %s does not run as an HA "
+			    "resource on %s within 60 s (state '%s' on '%s')",
+			    e->vm, d->victim, d->hs.hs_state, d->hs.hs_node);
+		if (nap(e, 500 * NS_PER_MS) == -1)
+			return err_set(err, "interrupted");
+	}
+}
+
+/* 3. Probes and the sampler, a steady moment. */
+static int
+drill_probes(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	struct probe_ping_opts o;
+	uint64_t end;
+
+	if (sampler_start(&d->smp, e, d->vi_idx, err) == -1)
+		return -1;
+	if (d->p->hp_integrity) {
+		memset(&d->io, 0, sizeof(d->io));
+		d->io.target = d->g.g_addr;
+		d->io.netns = e->env->e_station_netns;
 		/* The guest answers ping a moment before its agent
 		 * listens (a loaded machine: seconds). */
 		end = clock_mono_ns() + 60 * NS_PER_S;
-		while ((integ = probe_integrity_start(&io, err)) == NULL) {
-			if (clock_mono_ns() >= end || nap(e, NS_PER_S) == -1) {
-				err_prefix(err, "integrity probe on %s (60 s "
-				    "after its first ping reply)", e->vm);
-				goto out;
-			}
-		}
+		while ((d->integ = probe_integrity_start(&d->io, err)) ==
+		    NULL)
+			if (clock_mono_ns() >= end || nap(e, NS_PER_S) == -1)
+				return err_prefix(err, "integrity probe on %s "
+				    "(60 s after its first ping reply)", e->vm);
 	}
-	{
-		struct probe_ping_opts o;
-
-		memset(&o, 0, sizeof(o));
-		o.target = addr;
-		o.netns = e->env->e_station_netns;
-		o.interval_ns = p->hp_interval_ns;
-		if ((ping = probe_ping_start(&o, err)) == NULL)
-			goto out;
-	}
-	if (nap(e, 3 * NS_PER_S) == -1) {
-		err_set(err, "interrupted");
-		goto out;
-	}
-	if (integ != NULL) {
+	memset(&o, 0, sizeof(o));
+	o.target = d->g.g_addr;
+	o.netns = e->env->e_station_netns;
+	o.interval_ns = d->p->hp_interval_ns;
+	if ((d->ping = probe_ping_start(&o, err)) == NULL)
+		return -1;
+	if (nap(e, 3 * NS_PER_S) == -1)
+		return err_set(err, "interrupted");
+	if (d->integ != NULL) {
 		uint64_t n = 0, last = 0;
 		int ended = 0;
 
-		probe_integrity_progress(integ, &n, &last, &ended);
-		if (n == 0 || ended) {
-			err_set(err, "ha: the integrity probe got no "
+		probe_integrity_progress(d->integ, &n, &last, &ended);
+		if (n == 0 || ended)
+			return err_set(err, "ha: the integrity probe got no "
 			    "acknowledged write from %s before the fault (%s)",
 			    e->vm, ended ? "its journal ended" : "0 acks");
-			goto out;
-		}
 	}
+	/* The copy scan proves it can see the VM before it is trusted to
+	 * count copies after the fault. */
+	return copies_seen_once(&d->smp, d->vi_idx, e, d->victim, err);
+}
 
-	/* 4. The fault. */
-	say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, fault, victim,
-	    strcmp(victim, manager) == 0 ? " and HA manager" : "");
-	pthread_mutex_lock(&smp.mu);
-	smp.gone_from = clock_wall_ns();
-	pthread_mutex_unlock(&smp.mu);
-	if (inject(e, fault, victim, &times.ht_fault, err) == -1)
-		goto out;
-	faulted = 1;
+/* 4. The fault. */
+static int
+drill_fault(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
 
-	/* 5. Back?  The journal ends with the lost copy; the restarted
-	 * VM's agent answers the verify (the wait is the failover). */
+	say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, d->fault,
+	    d->victim, strcmp(d->victim, d->manager) == 0 ?
+	    " and HA manager" : "");
+	pthread_mutex_lock(&d->smp.mu);
+	d->smp.gone_from = clock_wall_ns();
+	pthread_mutex_unlock(&d->smp.mu);
+	if (inject(e, d->fault, d->victim, &d->times.ht_fault, err) == -1)
+		return -1;
+	d->faulted = 1;
+	return 0;
+}
+
+/* 5. Back?  The journal ends with the lost copy; the restarted VM's
+ * agent answers the verify (the wait is the failover). */
+static int
+drill_back(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	struct integrity_result ir;
+	struct journal_state js;
+	int r;
+
 	say(e, "run %zu: ha: waiting for %s to come back", e->runno, e->vm);
-	if (integ != NULL) {
-		probe_integrity_wait_end(integ, 30000);
-		if (probe_integrity_stop(integ, &acks, err) == -1) {
-			integ = NULL;
-			goto out;
-		}
-		integ = NULL;
-		if (probe_integrity_verify(&io, &acks, p->hp_timeout_ns, &js,
-		    &ir, err) == -1) {
-			err_prefix(err, "ha: %s after the %s", e->vm, fault);
-			goto out;
-		}
-		metrics_set(m, "lost_acked_writes", (double)ir.ir_lost_acked);
-		metrics_set(m, "acked_writes", (double)ir.ir_acked);
-		keep_json(e, sr, "integrity", integrity_result_json(addr,
-		    &acks, &js, &ir));
-	} else if (wait_ping(e, addr, p->hp_timeout_ns, err) == -1)
-		goto out;
-	if (nap(e, 1500 * NS_PER_MS) == -1) {
-		err_set(err, "interrupted");
-		goto out;
-	}
-	r = probe_ping_stop(ping, &pr, err);
-	ping = NULL;
-	if (r == -1)
-		goto out;
+	if (d->integ != NULL) {
+		probe_integrity_wait_end(d->integ, 30000);
+		r = probe_integrity_stop(d->integ, &d->acks, err);
+		d->integ = NULL;
+		if (r == -1)
+			return -1;
+		if (probe_integrity_verify(&d->io, &d->acks,
+		    d->p->hp_timeout_ns, &js, &ir, err) == -1)
+			return err_prefix(err, "ha: %s after the %s", e->vm,
+			    d->fault);
+		metrics_set(d->m, "lost_acked_writes",
+		    (double)ir.ir_lost_acked);
+		metrics_set(d->m, "acked_writes", (double)ir.ir_acked);
+		keep_json(e, d->sr, "integrity", integrity_result_json(
+		    d->g.g_addr, &d->acks, &js, &ir));
+	} else if (wait_ping(e, d->g.g_addr, d->p->hp_timeout_ns, err) == -1)
+		return -1;
+	if (nap(e, 1500 * NS_PER_MS) == -1)
+		return err_set(err, "interrupted");
+	r = probe_ping_stop(d->ping, &d->pr, err);
+	d->ping = NULL;
+	return r;
+}
 
-	/* 6. The platform's account: detection, restart, running. */
-	end = clock_mono_ns() + 30 * NS_PER_S;
+/* The figures from the recovery log and the ping timeline. */
+static void
+drill_figures(struct drill *d)
+{
+	struct metrics *m = d->m;
+
+	ha_figures(&d->times, d->pr.pr_timeline.pt_slots,
+	    d->pr.pr_timeline.pt_n, &d->figs);
+	if (d->figs.hf_detect_s >= 0)
+		metrics_set(m, "detect_s", d->figs.hf_detect_s);
+	if (d->figs.hf_restart_s >= 0)
+		metrics_set(m, "restart_s", d->figs.hf_restart_s);
+	if (d->figs.hf_started_s >= 0)
+		metrics_set(m, "started_s", d->figs.hf_started_s);
+	if (d->figs.hf_failover_s >= 0)
+		metrics_set(m, "failover_s", d->figs.hf_failover_s);
+	if (d->figs.hf_boot_s >= 0)
+		metrics_set(m, "boot_s", d->figs.hf_boot_s);
+	if (d->p->hp_fault != HA_FAULT_PARTITION)
+		return;
+	pthread_mutex_lock(&d->smp.mu);
+	d->fenced = d->smp.gone_at;
+	pthread_mutex_unlock(&d->smp.mu);
+	if (d->fenced)
+		metrics_set(m, "fence_s", rel_s(d->fenced,
+		    d->times.ht_fault));
+	if (d->fence_setting > 0)
+		metrics_set(m, "fence_setting_s", d->fence_setting);
+}
+
+/* 6. The platform's account: detection, restart, running. */
+static int
+drill_account(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	const struct driver_ops *ops = e->drv->d_ops;
+	uint64_t end = clock_mono_ns() + 30 * NS_PER_S;
+	struct drv_vm_info vi;
+	char e2[ERR_LEN] = "";
+
 	for (;;) {
-		if (ops->ha_status(e->drv, e->vm, &hs, e2) == 0) {
-			times.ht_detected = times.ht_restart =
-			    times.ht_started = 0;
-			ha_times_from_status(&hs, &times);
-			if (times.ht_started != 0)
+		if (ops->ha_status(e->drv, e->vm, &d->hs, e2) == 0) {
+			d->times.ht_detected = d->times.ht_restart =
+			    d->times.ht_started = 0;
+			ha_times_from_status(&d->hs, &d->times);
+			if (d->times.ht_started != 0)
 				break;
 		}
 		if (clock_mono_ns() >= end) {
@@ -987,117 +1134,228 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 		if (nap(e, 500 * NS_PER_MS) == -1)
 			break;
 	}
-	snprintf(newhost, sizeof(newhost), "%s", hs.hs_node);
-	keep_json(e, sr, "ha", status_json(&hs, &times));
-	ha_figures(&times, pr.pr_timeline.pt_slots, pr.pr_timeline.pt_n,
-	    &figs);
-	if (figs.hf_detect_s >= 0)
-		metrics_set(m, "detect_s", figs.hf_detect_s);
-	if (figs.hf_restart_s >= 0)
-		metrics_set(m, "restart_s", figs.hf_restart_s);
-	if (figs.hf_started_s >= 0)
-		metrics_set(m, "started_s", figs.hf_started_s);
-	if (figs.hf_failover_s >= 0)
-		metrics_set(m, "failover_s", figs.hf_failover_s);
-	if (figs.hf_boot_s >= 0)
-		metrics_set(m, "boot_s", figs.hf_boot_s);
-	if (p->hp_fault == HA_FAULT_PARTITION) {
-		pthread_mutex_lock(&smp.mu);
-		fenced = smp.gone_at;
-		pthread_mutex_unlock(&smp.mu);
-		if (fenced)
-			metrics_set(m, "fence_s", rel_s(fenced,
-			    times.ht_fault));
-		if (fence_setting > 0)
-			metrics_set(m, "fence_setting_s", fence_setting);
-	}
-	keep_timeline(e, run, sr, &pr, &times, &figs, fault, fenced);
+	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
+	keep_json(e, d->sr, "ha", status_json(&d->hs, &d->times));
+	drill_figures(d);
+	keep_timeline(d);
 	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
-		snprintf(newhost, sizeof(newhost), "%s", vi.i_host);
-	if (strcmp(newhost, victim) == 0) {
-		err_set(err, "ha: after the %s of %s the platform says %s runs "
-		    "on %s again", fault, victim, e->vm, victim);
-		goto out;
-	}
+		snprintf(d->newhost, sizeof(d->newhost), "%s", vi.i_host);
+	if (strcmp(d->newhost, d->victim) == 0)
+		return err_set(err, "ha: after the %s of %s the platform says "
+		    "%s runs on %s again", d->fault, d->victim, e->vm,
+		    d->victim);
+	return 0;
+}
 
-	/* 7. The old host back: it must leave the VM alone. */
-	if (p->hp_fault == HA_FAULT_PARTITION || p->hp_power_on) {
-		const char *back = p->hp_fault == HA_FAULT_PARTITION ? "heal" :
-		    "power-on";
+/* 7. The old host back: it must leave the VM alone. */
+static int
+drill_old_host(struct drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	const struct driver_ops *ops = e->drv->d_ops;
+	struct drv_vm_info vi;
+	char e2[ERR_LEN];
 
-		say(e, "run %zu: ha: %s %s", e->runno, back, victim);
-		pthread_mutex_lock(&smp.mu);
-		smp.watch_from = clock_wall_ns();
-		pthread_mutex_unlock(&smp.mu);
-		if (inject(e, back, p->hp_fault == HA_FAULT_PARTITION ? NULL :
-		    victim, &t_restore, err) == -1)
-			goto out;
-		restored = 1;
-		if (wait_cluster_whole(e, err) == -1)
-			goto out;
-		say(e, "run %zu: ha: watching %s for %llu s", e->runno, victim,
-		    (unsigned long long)(p->hp_watch_ns / NS_PER_S));
-		if (nap(e, p->hp_watch_ns) == -1) {
-			err_set(err, "interrupted");
-			goto out;
-		}
-		sampler_settle(&smp);
-		pthread_mutex_lock(&smp.mu);
-		old_started = smp.watch_max > 0;
-		pthread_mutex_unlock(&smp.mu);
-		if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi,
-		    e2) == 0 && strcmp(vi.i_host, victim) == 0)
-			old_started = 1;
-		metrics_set(m, "old_host_started", old_started);
-	}
-	sampler_stop(&smp);
-	metrics_set(m, "max_running_copies", smp.max_total);
-	if (smp.max_total > 1)
+	if (d->p->hp_fault != HA_FAULT_PARTITION && !d->p->hp_power_on)
+		return 0;	/* the pulled host stays off */
+	say(e, "run %zu: ha: %s %s", e->runno, d->back, d->victim);
+	pthread_mutex_lock(&d->smp.mu);
+	d->smp.watch_from = clock_wall_ns();
+	pthread_mutex_unlock(&d->smp.mu);
+	if (inject(e, d->back, d->p->hp_fault == HA_FAULT_PARTITION ? NULL :
+	    d->victim, NULL, err) == -1)
+		return -1;
+	d->restored = 1;
+	if (wait_cluster_whole(e, err) == -1)
+		return -1;
+	say(e, "run %zu: ha: watching %s for %llu s", e->runno, d->victim,
+	    (unsigned long long)(d->p->hp_watch_ns / NS_PER_S));
+	if (nap(e, d->p->hp_watch_ns) == -1)
+		return err_set(err, "interrupted");
+	sampler_settle(&d->smp);
+	pthread_mutex_lock(&d->smp.mu);
+	d->old_started = d->smp.watch_max > 0;
+	pthread_mutex_unlock(&d->smp.mu);
+	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi,
+	    e2) == 0 && strcmp(vi.i_host, d->victim) == 0)
+		d->old_started = 1;
+	metrics_set(d->m, "old_host_started", d->old_started);
+	return 0;
+}
+
+static void
+drill_summary(struct drill *d)
+{
+	const struct ha_env *e = d->e;
+
+	sampler_stop(&d->smp);
+	metrics_set(d->m, "max_running_copies", d->smp.max_total);
+	metrics_set(d->m, "max_host_copies", d->smp.max_host);
+	if (d->smp.max_total > 1)
 		log_warnx("ha: %d running copies of %s at %+.1f s from the "
-		    "%s: %s", smp.max_total, e->vm, rel_s(smp.seen2_at,
-		    times.ht_fault), fault, smp.seen2);
-	results_set_str(&run->r_reason, "%s of %s (%s), VM back on %s%s%s",
-	    fault, victim, strcmp(victim, manager) == 0 ?
-	    "the VM's host and HA manager" : "the VM's host", newhost[0] ?
-	    newhost : "?", old_started == 0 ? "; " : "", old_started == 0 ?
-	    (p->hp_fault == HA_FAULT_PARTITION ? "healed host left it alone" :
-	    "powered-on host left it alone") : "");
-	rc = 0;
-out:
-	/* Whatever happened: probes off, the lab whole again, the HA
-	 * resource gone, the VM deleted. */
-	if (ping != NULL && probe_ping_stop(ping, &pr, e2) == -1)
-		log_debug("ha: ping probe: %s", e2);
-	probe_ping_result_free(&pr);
-	if (integ != NULL && probe_integrity_stop(integ, &acks, e2) == -1)
-		log_debug("ha: integrity probe: %s", e2);
-	integrity_acks_free(&acks);
-	sampler_stop(&smp);
-	if (faulted && !restored) {
-		const char *back = p->hp_fault == HA_FAULT_PARTITION ? "heal" :
-		    "power-on";
+		    "%s: %s", d->smp.max_total, e->vm, rel_s(d->smp.seen2_at,
+		    d->times.ht_fault), d->fault, d->smp.seen2);
+	results_set_str(&d->run->r_reason, "%s of %s (%s), VM back on %s%s%s",
+	    d->fault, d->victim, strcmp(d->victim, d->manager) == 0 ?
+	    "the VM's host and HA manager" : "the VM's host",
+	    d->newhost[0] ? d->newhost : "?", d->old_started == 0 ? "; " : "",
+	    d->old_started == 0 ? (d->p->hp_fault == HA_FAULT_PARTITION ?
+	    "healed host left it alone" : "powered-on host left it alone") :
+	    "");
+}
 
-		say(e, "run %zu: ha: cleanup: %s %s", e->runno, back, victim);
-		if (inject(e, back, p->hp_fault == HA_FAULT_PARTITION ? NULL :
-		    victim, NULL, e2) == -1 ||
+/* Whatever happened: probes off, the lab whole again, the HA resource
+ * gone, the VM deleted. */
+static void
+drill_cleanup(struct drill *d)
+{
+	const struct ha_env *e = d->e;
+	const struct driver_ops *ops = e->drv->d_ops;
+	struct drv_task t;
+	char e2[ERR_LEN];
+
+	if (d->ping != NULL && probe_ping_stop(d->ping, &d->pr, e2) == -1)
+		log_debug("ha: ping probe: %s", e2);
+	probe_ping_result_free(&d->pr);
+	if (d->integ != NULL && probe_integrity_stop(d->integ, &d->acks,
+	    e2) == -1)
+		log_debug("ha: integrity probe: %s", e2);
+	integrity_acks_free(&d->acks);
+	sampler_stop(&d->smp);
+	if (d->faulted && !d->restored) {
+		say(e, "run %zu: ha: cleanup: %s %s", e->runno, d->back,
+		    d->victim);
+		if (inject(e, d->back, d->p->hp_fault == HA_FAULT_PARTITION ?
+		    NULL : d->victim, NULL, e2) == -1 ||
 		    wait_cluster_whole(e, e2) == -1)
 			log_warnx("ha: cleanup: %s", e2);
 	}
-	if (ha_on && ops->ha_disable(e->drv, e->vm, e2) == -1)
+	if (d->ha_on && ops->ha_disable(e->drv, e->vm, e2) == -1)
 		log_warnx("ha: cleanup: remove HA resource %s: %s", e->vm, e2);
-	if (made) {
-		say(e, "run %zu: ha: cleanup: delete VM %s", e->runno, e->vm);
-		drv_task_init(&t);
-		if (task_run(e, ops->vm_stop(e->drv, e->vm, 1, &t, e2), &t, 0,
-		    e2) != 0)
-			log_debug("ha: cleanup: stop %s: %s", e->vm, e2);
-		drv_task_init(&t);
-		if (task_run(e, ops->vm_delete(e->drv, e->vm, &t, e2), &t, 0,
-		    e2) == 0)
-			e->track(e->arg, e->vm, 0);
-		else
-			log_warnx("ha: cleanup: delete VM %s: %s (again at "
-			    "teardown)", e->vm, e2);
-	}
+	if (!d->made)
+		return;
+	say(e, "run %zu: ha: cleanup: delete VM %s", e->runno, e->vm);
+	drv_task_init(&t);
+	if (task_run(e, ops->vm_stop(e->drv, e->vm, 1, &t, e2), &t, 0,
+	    e2) != 0)
+		log_debug("ha: cleanup: stop %s: %s", e->vm, e2);
+	drv_task_init(&t);
+	if (task_run(e, ops->vm_delete(e->drv, e->vm, &t, e2), &t, 0,
+	    e2) == 0)
+		e->track(e->arg, e->vm, 0);
+	else
+		log_warnx("ha: cleanup: delete VM %s: %s (again at "
+		    "teardown)", e->vm, e2);
+}
+
+/*
+ * One drill.  Metrics go to run->r_metrics, the failover timeline (ping
+ * CSV under raw/, events) to run and sr's artifacts, a summary to
+ * run->r_reason.  Returns 0, -1 with err, or DRIVER_UNSUPPORTED.  The
+ * lab is restored (host powered on, partition healed), the HA resource
+ * removed and the VM deleted before it returns, whatever happened.
+ */
+static int
+ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
+    struct scen_result *sr, char *err)
+{
+	static int (*const steps[])(struct drill *, char *) = {
+		drill_roles, drill_vm, drill_vm_placed, drill_probes,
+		drill_fault, drill_back, drill_account, drill_old_host,
+	};
+	struct drill *d;
+	size_t i;
+	int rc;
+
+	if ((rc = drill_check(e, err)) != 0)
+		return rc;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return err_set(err, "ha: out of memory");
+	d->e = e;
+	d->p = p;
+	d->run = run;
+	d->sr = sr;
+	d->m = &run->r_metrics;
+	d->fault = p->hp_fault == HA_FAULT_POWER_PULL ? "power-pull" :
+	    "partition";
+	d->back = p->hp_fault == HA_FAULT_PARTITION ? "heal" : "power-on";
+	d->fence_setting = -1;
+	d->old_started = -1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && rc == 0; i++)
+		rc = steps[i](d, err);
+	if (rc == 0)
+		drill_summary(d);
+	drill_cleanup(d);
+	free(d);
 	return rc;
+}
+
+/* ---- the row: the runner's side ---- */
+
+/* The lab's guest for the drill: its address on the station's VLAN,
+ * remembered for vm:NAME. */
+static int
+ha_guest(void *arg, const char *vm, int vlan, struct drv_vm_spec *sp,
+    struct ha_guest *g, char *err)
+{
+	struct sctx *s = arg;
+	char a[SUITE_NAME_MAX + 8];
+
+	if (vlan >= 0 && s->rc->topo != NULL &&
+	    vlan != s->rc->topo->t_station.st_vlan)
+		return err_set(err, "ha: params: vlan %d: the station's probes "
+		    "reach only its own VLAN %d (the lab has no router)",
+		    vlan, s->rc->topo->t_station.st_vlan);
+	if (guest_prepare(s, vm, vlan, sp, g->g_cmdline, err) == -1)
+		return -1;
+	snprintf(a, sizeof(a), "vm:%s", vm);
+	return resolve_addr(s, a, g->g_addr, sizeof(g->g_addr), err);
+}
+
+static void
+ha_track(void *arg, const char *vm, int add)
+{
+	vm_track(((struct sctx *)arg)->rc, vm, add);
+}
+
+static void
+ha_progress(void *arg, const char *text)
+{
+	progress(((struct sctx *)arg)->rc, "%s", text);
+}
+
+/* The power-pull (or partition) drill of an HA VM. */
+int
+builtin_ha(struct sctx *s, char *err)
+{
+	struct ha_params p;
+	struct ha_env e;
+	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX];
+	size_t i;
+
+	if (ha_params_parse(s->sc->sc_params, s->sc->sc_nparams, &p,
+	    err) == -1)
+		return err_prefix(err, "scenario %s", s->sc->sc_name);
+	/* platform VM names: letters, digits, '-', '_' */
+	snprintf(vm, sizeof(vm), "%.40s-%zu", s->sc->sc_name, s->runno);
+	for (i = 0; vm[i] != '\0'; i++)
+		if (vm[i] == '.')
+			vm[i] = '-';
+	lab_state_dir(s->rc->lab, state, sizeof(state));
+	memset(&e, 0, sizeof(e));
+	e.drv = s->rc->drv;
+	e.env = &s->rc->env;
+	e.self = s->rc->o->ro_self;
+	e.lab = s->rc->lab;
+	e.lab_state = state;
+	e.outdir = s->rc->o->ro_outdir;
+	e.scen = s->sc->sc_name;
+	e.runno = s->runno;
+	e.vm = vm;
+	e.guest = ha_guest;
+	e.track = ha_track;
+	e.progress = ha_progress;
+	e.arg = s;
+	e.stop = (volatile int *)&runner_stop;
+	return ha_run(&e, &p, s->run, s->sr, err);
 }

@@ -1,12 +1,30 @@
 /*
- * bonding.c - the `bonding` built-in scenario (bonding.h): the NIC-unplug
- * drill per bond mode with the ping probe from the station (toward a VM on
- * the bonded host and toward the host itself), and the throughput runs
- * with the throughput probe between two lab hosts.
+ * bonding.c - the `bonding` built-in scenario (the study's "Network
+ * Bonding" row): NIC-unplug downtime per bond mode, and TCP throughput
+ * over one and two capped links.
  *
- * Lab actions (inject, lab status, the cable caps on the switch and on
- * host A's cables) go through hvlab's own command line and `lab exec`, like
- * the runner's; the bond mode goes through the platform's driver.
+ * Per mode (active-backup, balance-slb, balance-tcp; LACP on, as the lab's
+ * switch runs it) the platform sets host A's bond through its driver
+ * (bond_set); the station pings host A every 10 ms while A's active member
+ * is unplugged, plugged back, and the other member unplugged (and plugged
+ * back); each event gets its own ping run.  The station pings a VM that
+ * the runner started on host A through the driver (vm_addr; its NIC on
+ * the station's VLAN, its tap on A's bridge behind the bond) and, at the
+ * same time, host A's own management address on the bond: the VM's figure
+ * is the drill's, the host's separates the bond's failover from the TCG
+ * guest's own scheduling jitter.
+ *
+ * Throughput: A and B in balance-tcp, each of A's cables (the driver's
+ * bond_cap) and each switch cable toward B (an OVS QoS on the lab's
+ * switch) capped at rate_mbit, flows from A to B
+ * with the probes/throughput.h probe (source in A's namespace, sink in
+ * B's): one link (the second cable of A and B unplugged), two links and
+ * one flow, two links and `flows` flows.
+ *
+ * Lab actions (inject, lab status, the caps on the switch's cables) go
+ * through hvlab's own command line and `lab exec`, like the runner's; the
+ * bond mode, its members' state and host A's caps go through the
+ * platform's driver.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -23,11 +41,31 @@
 #include "probes/ping.h"
 #include "probes/probe_ns.h"
 #include "probes/throughput.h"
-#include "scenarios/bonding.h"
+#include "scenarios/builtin/builtin.h"
+#include "scenarios/drivers/driver.h"
 
 #define CMD_MS 60000
 #define TASK_NS (5 * 60 * NS_PER_S)
 #define SINK_PORT 5299
+
+struct bonding_env {
+	struct driver *drv;
+	const struct drv_env *env;	/* e_lab, e_station_netns, e_exec */
+	const char *self;		/* the hvlab binary (inject, lab status) */
+	const struct drv_host *a;	/* pinged, unplugged, throughput source */
+	const struct drv_host *b;	/* throughput sink */
+	const char *vm_addr;		/* a running VM on A (NULL: none) */
+	volatile int *stop;		/* non-zero: end early */
+};
+
+struct bonding_params {
+	int flows;			/* several flows (default 4) */
+	int rate_mbit;			/* cap per cable (default 8) */
+	uint64_t tput_ns;		/* one throughput run (default 4 s) */
+	uint64_t interval_ns;		/* ping interval (default 2 ms) */
+	int rebalance_ms;		/* switch bonds' rebalancing (1000) */
+	int throughput;			/* 0: unplug drill only */
+};
 
 static const char *const modes[] = { "active-backup", "balance-slb",
 	"balance-tcp" };
@@ -94,7 +132,7 @@ out:
 	return rc;
 }
 
-/* `lab exec NODE -- ovs-vsctl ARGS` */
+/* `lab exec sw -- ovs-vsctl ARGS`: the lab's switch is Open vSwitch. */
 static int
 vsctl(const struct bonding_env *e, const char *node, const char *const *args,
     char **out, char *err)
@@ -112,24 +150,33 @@ vsctl(const struct bonding_env *e, const char *node, const char *const *args,
 	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
 }
 
+/* One injection of the drill and when it happened. */
+struct event {
+	const char *ev_prefix;		/* metric names: "balance_tcp_plug" */
+	const char *ev_what;		/* "nic-unplug", "nic-plug" */
+	const char *ev_nic;		/* host A's NIC */
+	uint64_t ev_after;		/* ns to keep pinging after it */
+	uint64_t ev_lo, ev_hi;		/* it happened in [lo, hi], wall ns */
+};
+
 /*
  * The figures of one ping run (infix "" or "_host"): PREFIX_downtime_ms,
- * the gap between replies across the injection (it happened between lo
- * and hi, wall ns), PREFIX_gap_lost, the requests lost in that gap,
+ * the gap between replies across the injection (it happened between
+ * ev_lo and ev_hi), PREFIX_gap_lost, the requests lost in that gap,
  * PREFIX_lost, every loss of the run, and PREFIX_run_gap_ms, the longest
  * gap anywhere in the run (the load's scheduling stalls included).
  */
 static int
-record(struct metrics *m, const char *prefix, const char *infix,
-    const struct probe_ping_result *r, uint64_t lo, uint64_t hi,
-    double *downtime, char *err)
+record(struct metrics *m, const struct event *ev, const char *infix,
+    const struct probe_ping_result *r, double *downtime, char *err)
 {
+	const char *prefix = ev->ev_prefix;
 	struct stats_gap g;
 	uint64_t lost;
 	char name[128];
 
-	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, lo, hi, &g,
-	    &lost, err) < 0)
+	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, ev->ev_lo,
+	    ev->ev_hi, &g, &lost, err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s%s_gap_lost", prefix, infix);
 	metrics_set(m, name, (double)lost);
@@ -150,14 +197,13 @@ record(struct metrics *m, const char *prefix, const char *infix,
  */
 static int
 ping_event(const struct bonding_env *e, const struct bonding_params *p,
-    const char *prefix, const char *what, const char *nic, uint64_t after,
-    struct metrics *m, char *err)
+    struct event *ev, struct metrics *m, char *err)
 {
+	const char *what = ev->ev_what, *nic = ev->ev_nic;
 	struct probe_ping_opts o;
 	struct probe_ping_result rh, rv;
 	struct probe_ping *ph, *pv = NULL;
 	char e2[ERR_LEN];
-	uint64_t lo = 0, hi = 0;
 	double dh = 0, dv = 0;
 	int rc;
 
@@ -180,22 +226,21 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 	rc = nap(e, NS_PER_S);
 	if (rc == 0) {
 		/* The cable is pulled somewhere in [lo, hi]: `hvlab inject`
-		 * took up to 1.5 s on this loaded machine. */
-		lo = clock_wall_ns();
+		 * can take more than a second on a loaded machine. */
+		ev->ev_lo = clock_wall_ns();
 		rc = inject(e, what, e->a->h_name, nic, err);
-		hi = clock_wall_ns();
+		ev->ev_hi = clock_wall_ns();
 	}
 	if (rc == 0)
-		nap(e, after);
+		nap(e, ev->ev_after);
 	if (probe_ping_stop(ph, &rh, rc == 0 ? err : e2) < 0)
 		rc = -1;
 	if (pv != NULL && probe_ping_stop(pv, &rv, rc == 0 ? err : e2) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = record(m, prefix, "_host", &rh, lo, hi, &dh, err);
+		rc = record(m, ev, "_host", &rh, &dh, err);
 	if (rc == 0)
-		rc = record(m, prefix, "", pv != NULL ? &rv : &rh, lo, hi, &dv,
-		    err);
+		rc = record(m, ev, "", pv != NULL ? &rv : &rh, &dv, err);
 	if (rc == 0) {
 		log_info("bonding: %s %s %s: host %llu of %llu lost, downtime "
 		    "%.1f ms (run's longest gap %.1f ms)", what, e->a->h_name,
@@ -216,47 +261,30 @@ ping_event(const struct bonding_env *e, const struct bonding_params *p,
 }
 
 /*
- * Wait (up to 15 s) until every member of host's bond0 is enabled again:
+ * Wait (up to 15 s) until every member of host's bond is enabled again:
  * a plugged-back member carries traffic only once LACP has negotiated it
  * (2-4 s with LACP fast here), and unplugging the other member before
- * that cuts the host off.  Read from the host's ovs-appctl (lab exec).
+ * that cuts the host off.  The driver reads it at the host's console;
+ * without that, 5 s.
  */
 static int
 members_enabled(const struct bonding_env *e, const char *host, char *err)
 {
-	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
-		"bond0", NULL };
+	const struct driver_ops *ops = e->drv->d_ops;
 	uint64_t end = clock_mono_ns() + 15 * NS_PER_S;
-	char *out = NULL, *l, *c;
 	int up, down;
 
-	if (e->env->e_exec == NULL)
+	if (ops->bond_members == NULL)
 		return nap(e, 5 * NS_PER_S) < 0 ? err_set(err, "interrupted") :
 		    0;
 	while (!stopped(e) && clock_mono_ns() < end) {
-		up = down = 0;
-		if (e->env->e_exec(e->env, host, argv, &out, CMD_MS, err) ==
-		    0 && out != NULL) {
-			/* "\nmember eth0: enabled", "\nmember eth1:
-			 * disabled" (not "active member mac: ...") */
-			for (l = strstr(out, "\nmember "); l != NULL;
-			    l = strstr(l + 1, "\nmember ")) {
-				if ((c = strchr(l + 1, ':')) == NULL)
-					break;
-				if (strncmp(c, ": enabled", 9) == 0)
-					up++;
-				else if (strncmp(c, ": disabled", 10) == 0)
-					down++;
-			}
-		}
-		free(out);
-		out = NULL;
-		if (up >= 2 && down == 0)
+		if (ops->bond_members(e->drv, host, &up, &down, err) == 0 &&
+		    up >= 2 && down == 0)
 			return 0;
 		clock_sleep_ns(200 * NS_PER_MS);
 	}
 	return stopped(e) ? err_set(err, "interrupted") :
-	    err_set(err, "%s: bond0's members not all enabled 15 s after "
+	    err_set(err, "%s: the bond's members not all enabled 15 s after "
 	    "the plug", host);
 }
 
@@ -281,6 +309,7 @@ drill(const struct bonding_env *e, const struct bonding_params *p,
     const char *mode, struct metrics *m, char *err)
 {
 	char pfx[64], key[96], nic[16], other[16];
+	struct event ev;
 	int rc;
 
 	if ((rc = set_mode(e, e->a->h_name, mode, err)) != 0)
@@ -296,18 +325,26 @@ drill(const struct bonding_env *e, const struct bonding_params *p,
 	for (char *c = pfx; *c; c++)
 		if (*c == '-')
 			*c = '_';
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_prefix = key;
 	snprintf(key, sizeof(key), "%s_unplug", pfx);
-	if (ping_event(e, p, key, "nic-unplug", nic, 2 * NS_PER_S, m,
-	    err) < 0)
+	ev.ev_what = "nic-unplug";
+	ev.ev_nic = nic;
+	ev.ev_after = 2 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	snprintf(key, sizeof(key), "%s_plug", pfx);
-	if (ping_event(e, p, key, "nic-plug", nic, 3 * NS_PER_S, m, err) < 0)
+	ev.ev_what = "nic-plug";
+	ev.ev_after = 3 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	if (members_enabled(e, e->a->h_name, err) < 0)
 		goto fail;
 	snprintf(key, sizeof(key), "%s_unplug2", pfx);
-	if (ping_event(e, p, key, "nic-unplug", other, 2 * NS_PER_S, m,
-	    err) < 0)
+	ev.ev_what = "nic-unplug";
+	ev.ev_nic = other;
+	ev.ev_after = 2 * NS_PER_S;
+	if (ping_event(e, p, &ev, m, err) < 0)
 		goto fail;
 	if (inject(e, "nic-plug", e->a->h_name, other, err) < 0)
 		return -1;
@@ -382,27 +419,26 @@ tput(const struct bonding_env *e, const struct bonding_params *p, int flows,
 	    e->a->h_name, e->b->h_name);
 }
 
-/* Cap (rate > 0) or uncap (0) host A's cables (its bond's QoS) and the
- * switch's cables toward host B (its LACP bond on the switch). */
+/* Cap (rate > 0) or uncap (0) host A's cables (its bond, through the
+ * driver) and the lab switch's cables toward host B (its LACP bond on the
+ * switch). */
 static int
 caps(const struct bonding_env *e, int rate_mbit, char *err)
 {
 	char q[96];
-	const char *set_a[] = { "set", "port", "bond0", "qos=@q", "--",
-		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
 	const char *set_b[] = { "set", "port", e->b->h_name, "qos=@q", "--",
 		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
-	const char *clr_a[] = { "clear", "port", "bond0", "qos", NULL };
 	const char *clr_b[] = { "clear", "port", e->b->h_name, "qos", NULL };
 
+	if (e->drv->d_ops->bond_cap == NULL)
+		return err_set(err, "the platform's driver cannot cap a bond");
 	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
 	    (unsigned long long)rate_mbit * 1000000ULL);
-	if (rate_mbit > 0)
-		return vsctl(e, e->a->h_name, set_a, NULL, err) < 0 ||
-		    vsctl(e, "sw", set_b, NULL, err) < 0 ? -1 : 0;
+	if (e->drv->d_ops->bond_cap(e->drv, e->a->h_name, rate_mbit, err) < 0)
+		return -1;
 	/* QoS rows are garbage-collected once no port refers to them. */
-	return vsctl(e, e->a->h_name, clr_a, NULL, err) < 0 ||
-	    vsctl(e, "sw", clr_b, NULL, err) < 0 ? -1 : 0;
+	return vsctl(e, "sw", rate_mbit > 0 ? set_b : clr_b, NULL, err) < 0 ?
+	    -1 : 0;
 }
 
 static int
@@ -435,7 +471,6 @@ throughput(const struct bonding_env *e, const struct bonding_params *p,
 	if (rebalance(e, p->rebalance_ms, err) < 0 ||
 	    caps(e, p->rate_mbit, err) < 0)
 		goto out;
-	metrics_set(m, "throughput_cap_mbps", p->rate_mbit);
 	if (nap(e, 4 * NS_PER_S) < 0)
 		goto out;
 	/* One link: the second cable of both hosts out. */
@@ -464,6 +499,10 @@ throughput(const struct bonding_env *e, const struct bonding_params *p,
 	probe_tput_summary(&r, line, sizeof(line));
 	log_info("bonding: 2 links, %d flows: %s", p->flows, line);
 	metrics_set(m, "throughput_mbps_2links_nflows", r.mbps);
+	/* What bonding buys: N flows on two cables against one cable, both
+	 * measured at the sink. */
+	if (metrics_get(m, "throughput_mbps_1link", &v) == 0 && v > 0)
+		metrics_set(m, "throughput_aggregation", r.mbps / v);
 	for (i = 0; i < r.nflows; i++) {
 		v = probe_tput_flow_mbps(&r.flows[i]);
 		if (i == 0 || v < lo)
@@ -485,7 +524,24 @@ out:
 	return rc;
 }
 
-int
+/*
+ * Run it; metrics go to m: MODE_unplug_downtime_ms / _lost (the active
+ * member), MODE_plug_downtime_ms / _lost, MODE_unplug2_downtime_ms / _lost
+ * (the other member), with MODE in active_backup, balance_slb,
+ * balance_tcp, measured on the VM (on host A when vm_addr is NULL), and
+ * the same with _host_ (MODE_unplug_host_downtime_ms, ...) measured on
+ * host A.  A downtime is the gap between replies across the injection
+ * (ping_stats_gap_across); MODE_EVENT_run_gap_ms (and _host_run_gap_ms) is
+ * the longest gap anywhere in that ping run, stalls of the loaded machine
+ * included.  Before the other member is unplugged, the drill waits until
+ * LACP has enabled the plugged-back one (the driver's bond_members).
+ * Throughput: throughput_mbps_1link, throughput_mbps_2links_1flow,
+ * throughput_mbps_2links_nflows, throughput_flow_mbps_min/max (of the
+ * n-flow run); the cap (rate_mbit) is a parameter, not a result.  Returns 0, -1 with err, or
+ * DRIVER_UNSUPPORTED (bond_set missing).  The caps and unplugged cables
+ * are undone before it returns.
+ */
+static int
 bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
     struct metrics *m, char *err)
 {
@@ -515,4 +571,67 @@ bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
 	if (p.throughput && (rc = throughput(e, &p, m, err)) != 0)
 		return rc;
 	return 0;
+}
+
+/* ---- the row: the runner's side ---- */
+
+/*
+ * The unplug drill per bond mode on the first host, pinging a VM started
+ * there through the driver (param vm: 0 = the host only), throughput from
+ * the first host to the second.
+ */
+int
+builtin_bonding(struct sctx *s, char *err)
+{
+	struct bonding_env e;
+	struct bonding_params p;
+	char vm[GUEST_ADDR_MAX], e2[ERR_LEN];
+	uint64_t end;
+	long iv;
+	int rc, up = 0;
+
+	if (s->rc->env.e_nhosts < 2)
+		return err_set(err, "bonding needs two lab hosts");
+	memset(&e, 0, sizeof(e));
+	e.drv = s->rc->drv;
+	e.env = &s->rc->env;
+	e.self = s->rc->o->ro_self;
+	e.a = &s->rc->hosts[0];
+	e.b = &s->rc->hosts[1];
+	e.stop = (volatile int *)&runner_stop;
+	memset(&p, 0, sizeof(p));
+	p.flows = (int)param_long(s->sc, "flows", 4);
+	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);
+	p.tput_ns = (uint64_t)param_long(s->sc, "tput_s", 4) * NS_PER_S;
+	p.rebalance_ms = (int)param_long(s->sc, "rebalance_ms", 1000);
+	p.throughput = (int)param_long(s->sc, "throughput", 1);
+	iv = param_long(s->sc, "interval_us", 2000);
+	if (iv < 500 || iv > 100000)
+		return err_set(err, "scenario %s: params.interval_us is %ld, "
+		    "must be 500..100000 (the station's ping interval)",
+		    s->sc->sc_name, iv);
+	p.interval_ns = (uint64_t)iv * NS_PER_US;
+	if (param_long(s->sc, "vm", 1) != 0) {
+		/* On the station's VLAN: the station pings it directly. */
+		progress(s->rc, "run %zu: bonding: VM bond-vm on %s", s->runno,
+		    e.a->h_name);
+		if (net_guest(s, "bond-vm", e.a->h_name, -1, vm, err) == -1) {
+			rc = -1;
+			goto out;
+		}
+		end = clock_mono_ns() + 120 * NS_PER_S;
+		while (!up && !runner_stop && clock_mono_ns() < end)
+			up = ping_once(s, vm, e2) == 1;
+		if (!up) {
+			rc = err_set(err, "VM bond-vm (%s) on %s did not answer "
+			    "the station within 120 s", vm, e.a->h_name);
+			goto out;
+		}
+		e.vm_addr = vm;
+	}
+	progress(s->rc, "run %zu: bonding", s->runno);
+	rc = bonding_run(&e, &p, &s->run->r_metrics, err);
+out:
+	vms_teardown(s->rc);
+	return rc;
 }

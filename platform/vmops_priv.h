@@ -1,0 +1,100 @@
+/*
+ * vmops_priv.h - what vmops.c (records, queue, API side, the node's
+ * supervisor thread) and vmtask.c (the task bodies) share, and nothing
+ * else includes: the vmops object, the node's VM slots, a queued
+ * operation, and the record, lock and queue helpers the task bodies use.
+ */
+#ifndef HVD_VMOPS_PRIV_H
+#define HVD_VMOPS_PRIV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "platform/config.h"
+#include "platform/task.h"
+#include "platform/vm.h"
+#include "platform/vmops.h"
+
+#define MAX_SLOTS	128
+
+struct vm_slot {
+	int		s_used;
+	int		s_busy;		/* a task works on it */
+	struct vm_proc	s_proc;
+};
+
+struct vmops {
+	const struct hvd_config	*v_cf;
+	struct cluster		*v_cl;
+	struct etcd		*v_etcd;
+	struct vm_host		 v_host;
+	pthread_t		 v_th;
+	int			 v_started;
+	pthread_mutex_t		 v_mu;
+	int			 v_stop;
+	int			 v_adopted;
+	pthread_mutex_t		 v_hook_mu;	/* held while the hook runs */
+	vmops_start_hook	 v_hook;	/* under v_hook_mu */
+	void			*v_hook_arg;
+	struct vm_slot		 v_slots[MAX_SLOTS];
+};
+
+/* One queued operation, handed to its task. */
+struct vm_op {
+	struct vmops	*o_v;
+	char		 o_id[TASK_ID_LEN];
+	char		 o_op[24];
+	char		 o_vm[VM_NAME_MAX + 1];
+	char		 o_target[HVD_NAME_MAX];
+	char		 o_parent[TASK_ID_LEN];
+	char		 o_lock[128];	/* lock key to release at the end */
+	int		 o_port;
+	long		 o_timeout_s;
+	cJSON		*o_params;	/* migration parameters or NULL */
+};
+
+/* The slot of name for a task (busy), or a free one when absent and
+ * create is set.  NULL when none. */
+struct vm_slot *vmops_slot_take(struct vmops *v, const char *name,
+    int create);
+/* Give the slot back; keep says whether it holds a running VM. */
+void vmops_slot_give(struct vmops *v, struct vm_slot *s, int keep);
+
+/* Read KEY_VMS NAME: 1 (*rec, *rev set; rev may be NULL), 0 absent,
+ * -1 + err. */
+int vmops_rec_get(struct vmops *v, const char *name, cJSON **rec,
+    int64_t *rev, char *err);
+/* The owner node a record names ("" when none). */
+const char *vmops_rec_node(const cJSON *rec);
+/* Parse and check a record's config into c: 0 or -1 + err. */
+int vmops_rec_config(const cJSON *rec, struct vm_config *c, char *err);
+/* Fill every disk's path from its pool (pool.h), for this node. */
+int vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err);
+/* Write KEY_VMSTATE NAME: state, this node, since; with p set QEMU's pid
+ * and accelerator; why (may be NULL) when QEMU ended by itself. */
+void vmops_state_put(struct vmops *v, const char *name, const char *state,
+    const struct vm_proc *p, const char *why);
+/* Delete lock key if task id still holds it. */
+void vmops_unlock_key(struct vmops *v, const char *key, const char *id);
+/* Release VM name's lock if task id holds it. */
+void vmops_unlock_vm(struct vmops *v, const char *name, const char *id);
+/* Run the start hook for vm, if one is set: 0, or -1 + err (refused). */
+int vmops_call_start_hook(struct vmops *v, const char *vm, char *err);
+/* Queue operation op (JSON) as task id on node's queue: 0 or -1 + err. */
+int vmops_queue_op(struct vmops *v, const char *node, const char *id,
+    const cJSON *op, char *err);
+/* Wait for task id: until progress >= 0.5 (ready), or until it ended
+ * with until_done.  1 ready/ok, 0 it failed (err = its error), -1
+ * timeout or etcd. */
+int vmops_wait_task(struct vmops *v, const char *id, int until_done,
+    long timeout_ms, char *err);
+
+/* vmtask.c: the task of a claimed operation (task_fn; arg is a struct
+ * vm_op, freed by vmtask_free): runs it, then frees its lock. */
+int vmtask_main(struct task *t, void *arg, char *err);
+void vmtask_free(void *p);
+
+#endif

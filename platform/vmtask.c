@@ -1,0 +1,545 @@
+/*
+ * vmtask.c - what a node does for a queued VM operation: the task bodies
+ * that run on the VM's owner (start, stop and shutdown, both halves of a
+ * live migration) and on a node asked about its network (show, checked
+ * apply).  vmops.c claims the operation from the node's queue and runs
+ * vmtask_main as its task; the bodies work through vm.h, migrate.h and
+ * netcfg.h and hold the VM's slot while they do.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "clock.h"
+#include "err.h"
+#include "json.h"
+#include "platform/bond.h"
+#include "platform/cluster.h"
+#include "platform/etcd.h"
+#include "platform/keys.h"
+#include "platform/migrate.h"
+#include "platform/netcfg.h"
+#include "platform/vm.h"
+#include "platform/vmops_priv.h"
+
+/* --- VMs (on the owner node) --- */
+
+static int
+op_start(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct vm_config c;
+	struct vm_slot *s;
+	cJSON *rec = NULL;
+	int rc = -1, r;
+
+	if ((r = vmops_rec_get(v, o->o_vm, &rec, NULL, err)) != 1) {
+		if (r == 0)
+			err_set(err, "VM %s does not exist", o->o_vm);
+		return -1;
+	}
+	if (strcmp(vmops_rec_node(rec), v->v_cf->cf_node) != 0) {
+		err_set(err, "VM %s now belongs to node %s", o->o_vm,
+		    vmops_rec_node(rec));
+		goto out;
+	}
+	if (vmops_rec_config(rec, &c, err) != 0 ||
+	    vmops_resolve_disks(v, &c, err) != 0)
+		goto out;
+	if ((s = vmops_slot_take(v, o->o_vm, 1)) == NULL) {
+		err_set(err, "too many VMs on this node");
+		goto out;
+	}
+	if (s->s_used && vm_proc_alive(&s->s_proc)) {
+		vmops_slot_give(v, s, 1);
+		err_set(err, "VM %s is already running (pid %d)", o->o_vm,
+		    (int)s->s_proc.pid);
+		goto out;
+	}
+	if (vmops_call_start_hook(v, o->o_vm, err) != 0) {
+		vmops_slot_give(v, s, 0);
+		goto out;
+	}
+	task_log(t, "starting QEMU for %s (%d vCPU, %d MiB)", c.name,
+	    c.vcpus, c.memory_mib);
+	vm_cleanup(&v->v_host, o->o_vm, NULL);	/* stale run files */
+	if (vm_start(&v->v_host, &c, 0, &s->s_proc, err) != 0) {
+		vmops_slot_give(v, s, 0);
+		goto out;
+	}
+	vmops_slot_give(v, s, 1);
+	vmops_state_put(v, o->o_vm, "running", &s->s_proc, NULL);
+	task_log(t, "QEMU running, pid %d", (int)s->s_proc.pid);
+	rc = 0;
+out:
+	cJSON_Delete(rec);
+	return rc;
+}
+
+static int
+op_stop(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct vm_slot *s;
+	int rc = -1;
+
+	if ((s = vmops_slot_take(v, o->o_vm, 0)) == NULL) {
+		vmops_state_put(v, o->o_vm, "stopped", NULL, NULL);
+		task_log(t, "VM %s was not running", o->o_vm);
+		return 0;
+	}
+	if (strcmp(o->o_op, "shutdown") == 0) {
+		task_log(t, "ACPI power button; waiting up to %ld s",
+		    o->o_timeout_s);
+		if (vm_shutdown(&s->s_proc, o->o_timeout_s * 1000, err) != 0) {
+			vmops_slot_give(v, s, 1);
+			err_prefix(err, "the guest did not power off (it "
+			    "still runs; use stop)");
+			return -1;
+		}
+	} else {
+		task_log(t, "stopping QEMU (pid %d)", (int)s->s_proc.pid);
+		if (vm_stop(&s->s_proc, 5000, err) != 0) {
+			vmops_slot_give(v, s, vm_proc_alive(&s->s_proc));
+			return -1;
+		}
+	}
+	vm_proc_release(&s->s_proc);
+	if (vm_cleanup(&v->v_host, o->o_vm, err) != 0)
+		task_log(t, "cleanup: %s", err);
+	vmops_slot_give(v, s, 0);
+	vmops_state_put(v, o->o_vm, "stopped", NULL, NULL);
+	rc = 0;
+	return rc;
+}
+
+struct links_arg {
+	const char *name;
+	int nnics;
+};
+
+static int
+links_up(void *arg, char *err)
+{
+	const struct links_arg *la = arg;
+
+	return vm_links_set(la->name, la->nnics, 1, err);
+}
+
+/* Target half of a live migration (sub-task of the source's task). */
+static int
+op_incoming(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct vmops *v = o->o_v;
+	struct links_arg la;
+	struct migrate_params mp;
+	struct vm_config c;
+	struct vm_slot *s = NULL;
+	cJSON *rec = NULL;
+	int rc = -1, lfd, cfd, i;
+
+	migrate_params_default(&mp);
+	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
+	    err) != 0)
+		return -1;
+	if (vmops_rec_get(v, o->o_vm, &rec, NULL, err) != 1 ||
+	    vmops_rec_config(rec, &c, err) != 0 ||
+	    vmops_resolve_disks(v, &c, err) != 0)
+		goto out;
+	if ((s = vmops_slot_take(v, o->o_vm, 1)) == NULL) {
+		err_set(err, "too many VMs on this node");
+		goto out;
+	}
+	if (s->s_used && vm_proc_alive(&s->s_proc)) {
+		vmops_slot_give(v, s, 1);
+		s = NULL;
+		err_set(err, "VM %s already runs here", o->o_vm);
+		goto out;
+	}
+	if (vmops_call_start_hook(v, o->o_vm, err) != 0)
+		goto fail;
+	vm_cleanup(&v->v_host, o->o_vm, NULL);
+	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
+		goto fail;
+	/* hvd makes the stream's socket (small buffers: migrate.h) */
+	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
+		goto fail_stop;
+	task_log(t, "waiting for the migration stream on %s:%d",
+	    v->v_cf->cf_address, o->o_port);
+	task_progress(t, 0.5);	/* "ready": the source may go */
+	cfd = migrate_accept(lfd, 20000, err);
+	close(lfd);
+	if (cfd < 0)
+		goto fail_stop;
+	i = migrate_pass_fd(s->s_proc.qmp, cfd, err);
+	close(cfd);
+	if (i != 0 || migrate_incoming(s->s_proc.qmp, &mp,
+	    "fd:" MIGRATE_FDNAME, err) != 0)
+		goto fail_stop;
+	/* Taps are up already (vm.c); make sure, then announce again. */
+	la.name = o->o_vm;
+	la.nnics = c.nnics;
+	if (migrate_target_wait_fn(s->s_proc.qmp, &mp, 10 * 60 * 1000,
+	    links_up, &la, err) != 0)
+		goto fail_stop;
+	vmops_slot_give(v, s, 1);
+	vmops_state_put(v, o->o_vm, "running", &s->s_proc, NULL);
+	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
+	rc = 0;
+	goto out;
+fail_stop:
+	vm_stop(&s->s_proc, 2000, NULL);
+	vm_proc_release(&s->s_proc);
+	vm_cleanup(&v->v_host, o->o_vm, NULL);
+fail:
+	vmops_slot_give(v, s, 0);
+out:
+	cJSON_Delete(rec);
+	return rc;
+}
+
+struct mig_progress {
+	struct task	*mp_task;
+	uint64_t	 mp_last;
+};
+
+static void
+mig_progress(void *arg, const struct migrate_result *r)
+{
+	struct mig_progress *p = arg;
+	uint64_t now = clock_mono_ns();
+	double f;
+
+	if (now - p->mp_last < 500 * NS_PER_MS || r->ram_total_bytes == 0)
+		return;
+	p->mp_last = now;
+	f = 1.0 - (double)r->ram_remaining_bytes / (double)r->ram_total_bytes;
+	task_progress(p->mp_task, 0.1 + 0.8 * f);
+}
+
+/* The source half of one live migration, as it goes. */
+struct mig_job {
+	struct task		*m_task;
+	struct vm_op		*m_op;
+	struct vm_slot		*m_slot;	/* held while set */
+	struct migrate_params	 m_params;
+	struct migrate_result	 m_res;
+	char			 m_sub[TASK_ID_LEN];	/* target's task */
+	char			 m_taddr[64];		/* target address */
+};
+
+/* The parameters, an online target, and the running VM's slot (held):
+ * 0, or -1 + err. */
+static int
+mig_source_check(struct mig_job *m, char *err)
+{
+	struct vm_op *o = m->m_op;
+	struct vmops *v = o->o_v;
+	int online = 0;
+
+	migrate_params_default(&m->m_params);
+	if (o->o_params && migrate_params_from_json(o->o_params, &m->m_params,
+	    err) != 0)
+		return -1;
+	if (cluster_node_info(v->v_cl, o->o_target, m->m_taddr,
+	    sizeof(m->m_taddr), &online, err) != 1 || !online)
+		return err_set(err, "target node %s is not online",
+		    o->o_target);
+	if ((m->m_slot = vmops_slot_take(v, o->o_vm, 0)) == NULL)
+		return err_set(err, "VM %s does not run on this node",
+		    o->o_vm);
+	if (!m->m_slot->s_used || !vm_proc_alive(&m->m_slot->s_proc)) {
+		vmops_slot_give(v, m->m_slot, 0);
+		m->m_slot = NULL;
+		return err_set(err, "VM %s does not run on this node",
+		    o->o_vm);
+	}
+	return 0;
+}
+
+/* Queue the target half (a sub-task on the target, on a random port)
+ * and wait until it listens: 0, or -1 + err. */
+static int
+mig_target_ready(struct mig_job *m, char *err)
+{
+	struct vm_op *o = m->m_op;
+	struct vmops *v = o->o_v;
+	struct task_desc td = { o->o_target, "vmincoming", o->o_vm, "hvd" };
+	unsigned char rnd[2];
+	cJSON *q;
+	int r;
+
+	gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd));
+	o->o_port = 49152 + ((rnd[0] << 8 | rnd[1]) % 8000);
+	if (task_create(v->v_etcd, &td, m->m_sub, err) != 0)
+		return -1;
+	q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "op", "incoming");
+	cJSON_AddStringToObject(q, "vm", o->o_vm);
+	cJSON_AddStringToObject(q, "parent", o->o_id);
+	cJSON_AddNumberToObject(q, "port", o->o_port);
+	if (o->o_params)
+		cJSON_AddItemToObject(q, "params",
+		    cJSON_Duplicate(o->o_params, 1));
+	r = vmops_queue_op(v, o->o_target, m->m_sub, q, err);
+	cJSON_Delete(q);
+	if (r != 0)
+		return -1;
+	task_log(m->m_task, "target %s prepares (task %s)", o->o_target,
+	    m->m_sub);
+	if (vmops_wait_task(v, m->m_sub, 0, 60000, err) != 1)
+		return err_prefix(err, "target %s", o->o_target);
+	task_progress(m->m_task, 0.1);
+	return 0;
+}
+
+/* Stream the VM to the target: 0 once QEMU completed, else -1 + err
+ * (the VM keeps running here). */
+static int
+mig_stream(struct mig_job *m, char *err)
+{
+	struct vm_op *o = m->m_op;
+	struct qmp *qmp = m->m_slot->s_proc.qmp;
+	struct mig_progress prog = { m->m_task, 0 };
+	struct migrate_hooks hooks = { mig_progress, &prog, NULL, NULL };
+	char uri[128], werr[ERR_LEN];
+	int fd, r;
+
+	snprintf(uri, sizeof(uri), "%s:%d", m->m_taddr, o->o_port);
+	task_log(m->m_task, "migrating to %s (downtime limit %lld ms, "
+	    "bandwidth %lld B/s)", uri,
+	    (long long)m->m_params.downtime_limit_ms,
+	    (long long)m->m_params.max_bandwidth);
+	memset(&m->m_res, 0, sizeof(m->m_res));
+	/* hvd connects the stream (small buffers: migrate.h), QEMU gets it */
+	if ((fd = migrate_connect(m->m_taddr, o->o_port, 10000, err)) >= 0) {
+		r = migrate_pass_fd(qmp, fd, err);
+		close(fd);
+		fd = r;
+	}
+	if (fd >= 0 && migrate_run(qmp, &m->m_params, "fd:" MIGRATE_FDNAME,
+	    &hooks, &m->m_res, err) == 0) {
+		task_log(m->m_task, "source: migration completed");
+		return 0;
+	}
+	if (fd >= 0)
+		migrate_drop_fd(qmp);
+	task_log(m->m_task, "migration failed; the VM keeps running here");
+	/* The target's wait ends with an error and cleans up. */
+	vmops_wait_task(o->o_v, m->m_sub, 1, 15000, werr);
+	return -1;
+}
+
+/* The VM now runs on the target: its record says so (compare-and-swap,
+ * retried while others change the record). */
+static void
+mig_record_move(struct vmops *v, const struct vm_op *o)
+{
+	char key[128], err[ERR_LEN], *str;
+	cJSON *rec;
+	int64_t rev;
+	int i;
+
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, o->o_vm);
+	for (i = 0; i < 20; i++) {
+		if (vmops_rec_get(v, o->o_vm, &rec, &rev, err) != 1)
+			break;
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
+		    cJSON_CreateString(o->o_target));
+		str = cJSON_PrintUnformatted(rec);
+		cJSON_Delete(rec);
+		if (str && etcd_cas(v->v_etcd, key, str, rev, err) == 1) {
+			free(str);
+			break;
+		}
+		free(str);
+	}
+}
+
+/* Source half of a live migration: runs on the VM's node. */
+static int
+op_migrate(struct task *t, void *arg, char *err)
+{
+	struct mig_job m;
+	struct vmops *v;
+	cJSON *r;
+	int rc = -1;
+
+	memset(&m, 0, sizeof(m));
+	m.m_task = t;
+	m.m_op = arg;
+	v = m.m_op->o_v;
+	if (mig_source_check(&m, err) != 0)
+		return -1;
+	if (mig_target_ready(&m, err) != 0 || mig_stream(&m, err) != 0)
+		goto out;
+	if (vmops_wait_task(v, m.m_sub, 1, 60000, err) != 1) {
+		err_prefix(err, "target %s after the migration",
+		    m.m_op->o_target);
+		goto out;
+	}
+	task_log(t, "QEMU: total %lld ms, downtime %lld ms, %llu bytes",
+	    (long long)m.m_res.total_time_ms, (long long)m.m_res.downtime_ms,
+	    (unsigned long long)m.m_res.transferred_bytes);
+	if (m.m_res.single_pass)
+		task_log(t, "one pass over RAM (downtime limit 0): TCG on QEMU "
+		    "< 9.0 loses guest writes between dirty-bitmap syncs");
+	mig_record_move(v, m.m_op);
+	vm_stop(&m.m_slot->s_proc, 5000, NULL);
+	vm_proc_release(&m.m_slot->s_proc);
+	vm_cleanup(&v->v_host, m.m_op->o_vm, NULL);
+	vmops_slot_give(v, m.m_slot, 0);
+	m.m_slot = NULL;
+	task_log(t, "source QEMU stopped, its ports removed");
+	r = migrate_result_to_json(&m.m_res);
+	cJSON_AddStringToObject(r, "source", v->v_cf->cf_node);
+	cJSON_AddStringToObject(r, "target", m.m_op->o_target);
+	task_set_result(t, r);
+	rc = 0;
+out:
+	if (m.m_slot)
+		vmops_slot_give(v, m.m_slot, m.m_slot->s_used &&
+		    vm_proc_alive(&m.m_slot->s_proc));
+	return rc;
+}
+
+/* --- node network (netcfg.h) --- */
+
+static void
+ovs_of(struct vmops *v, struct netcfg_ovs *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->db, sizeof(o->db), "%s", v->v_cf->cf_ovs_db);
+	snprintf(o->bridge, sizeof(o->bridge), "%.31s", v->v_cf->cf_ovs_bridge);
+}
+
+static int
+op_netshow(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct netcfg_ovs ovs;
+	cJSON *r;
+
+	ovs_of(o->o_v, &ovs);
+	if ((r = netcfg_show(&ovs, err)) == NULL)
+		return -1;
+	bond_show_merge(&ovs, r);	/* live member state, best effort */
+	task_set_result(t, r);
+	return 0;
+}
+
+/* The management path to probe after a change: the address asked for,
+ * else another online node's address, else none. */
+static void
+guard_addr(struct vmops *v, const char *asked, char *buf, size_t len)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	char addr[64];
+	const char *name;
+	int online;
+
+	buf[0] = '\0';
+	if (asked && *asked) {
+		snprintf(buf, len, "%s", asked);
+		return;
+	}
+	if (etcd_list(v->v_etcd, KEY_NODES, &kvs, &n, NULL) != 0)
+		return;
+	for (i = 0; i < n && buf[0] == '\0'; i++) {
+		name = kvs[i].kv_key + strlen(KEY_NODES);
+		if (strcmp(name, v->v_cf->cf_node) != 0 &&
+		    cluster_node_info(v->v_cl, name, addr, sizeof(addr),
+		    &online, NULL) == 1 && online)
+			snprintf(buf, len, "%s", addr);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
+static int
+op_netapply(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	struct netcfg_ovs ovs;
+	struct netcfg_change ch;
+	struct netcfg_guard g;
+	const cJSON *change;
+	const char *addr = NULL;
+	int64_t grace = 5000;
+	int rolled = 0;
+
+	if (o->o_params == NULL ||
+	    !cJSON_IsObject(change = cJSON_GetObjectItemCaseSensitive(
+	    o->o_params, "change")) ||
+	    netcfg_change_from_json(change, &ch, err) != 0)
+		return err_prefix(err, "change");
+	json_get_string(o->o_params, "check_addr", JSON_OPTIONAL, &addr, NULL);
+	json_get_int(o->o_params, "grace_ms", JSON_OPTIONAL, &grace, NULL);
+	ovs_of(o->o_v, &ovs);
+	memset(&g, 0, sizeof(g));
+	guard_addr(o->o_v, addr, g.check_addr, sizeof(g.check_addr));
+	g.grace_ms = (long)grace;
+	task_log(t, "applying %s on %s; management check: %s within %ld ms",
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(change,
+	    "kind")) ?: "change", ovs.bridge, g.check_addr[0] ? g.check_addr :
+	    "none", g.grace_ms);
+	if (netcfg_apply(&ovs, &ch, &g, &rolled, err) != 0) {
+		if (rolled)
+			task_log(t, "rolled back");
+		return -1;
+	}
+	task_set_result(t, netcfg_show(&ovs, NULL));
+	return 0;
+}
+
+/* The operations a node's queue may hold, by their "op" name. */
+static const struct {
+	const char	*name;
+	task_fn		 fn;
+} vmtask_ops[] = {
+	{ "start",	op_start },
+	{ "stop",	op_stop },
+	{ "shutdown",	op_stop },
+	{ "migrate",	op_migrate },
+	{ "incoming",	op_incoming },
+	{ "netshow",	op_netshow },
+	{ "netapply",	op_netapply },
+	{ NULL,		NULL }
+};
+
+/* Every queued task ends here: run the op, then free the VM's lock. */
+int
+vmtask_main(struct task *t, void *arg, char *err)
+{
+	struct vm_op *o = arg;
+	int i, rc;
+
+	for (i = 0; vmtask_ops[i].name != NULL; i++)
+		if (strcmp(o->o_op, vmtask_ops[i].name) == 0)
+			break;
+	if (vmtask_ops[i].name != NULL)
+		rc = vmtask_ops[i].fn(t, arg, err);
+	else
+		rc = err_set(err, "unknown operation '%s'", o->o_op);
+	/* The lock belongs to the top task (an incoming's parent). */
+	if (o->o_lock[0] != '\0')
+		vmops_unlock_key(o->o_v, o->o_lock, o->o_id);
+	else if (o->o_parent[0] == '\0' && o->o_vm[0] != '\0')
+		vmops_unlock_vm(o->o_v, o->o_vm, o->o_id);
+	return rc;
+}
+
+void
+vmtask_free(void *p)
+{
+	struct vm_op *o = p;
+
+	cJSON_Delete(o->o_params);
+	free(o);
+}
