@@ -150,38 +150,20 @@ http_body_message(const cJSON *json, const char *body)
 	return body;
 }
 
-int
-http_request(struct http_client *c, const char *method, const char *path,
-    const char *content_type, const char *body, size_t body_len,
-    struct http_response *resp, char *err)
+/* Where to, how long, which TLS trust, and where the answer goes. */
+static void
+http_setup(struct http_client *c, const char *url, char *errbuf,
+    struct http_buf *buf)
 {
-	struct curl_slist *hdrs = NULL;
-	struct http_buf buf = { NULL, 0, 0 };
-	char errbuf[CURL_ERROR_SIZE] = "", ct[256], *url = NULL;
-	const char *msg;
-	struct http_response local;
-	CURLcode cc;
-	long status = 0;
-	int rc = -1;
-
-	if (resp == NULL)
-		resp = &local;
-	memset(resp, 0, sizeof(*resp));
-	if (asprintf(&url, "%s%s", c->base_url, path) == -1) {
-		url = NULL;
-		err_errno(err, "%s %s", method, path);
-		goto done;
-	}
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    c->connect_timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, http_write_cb);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &buf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, buf);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* TLS is always verified: against the CA file, or the pinned key. */
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -201,20 +183,55 @@ http_request(struct http_client *c, const char *method, const char *path,
 	if (c->unix_socket != NULL)
 		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH,
 		    c->unix_socket);
+}
+
+/* The headers and the body; the list to free after the request. */
+static struct curl_slist *
+http_set_body(struct http_client *c, const struct http_body *body)
+{
+	struct curl_slist *hdrs = NULL;
+	char ct[256];
+
 	if (c->auth != NULL)
 		hdrs = curl_slist_append(hdrs, c->auth);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (body != NULL) {
+	if (body != NULL && body->hb_data != NULL) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s",
-		    content_type ? content_type : "application/json");
+		    body->hb_type ? body->hb_type : "application/json");
 		hdrs = curl_slist_append(hdrs, ct);
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body->hb_data);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)body_len);
+		    (curl_off_t)body->hb_len);
 	}
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	return hdrs;
+}
 
+int
+http_request(struct http_client *c, const char *method, const char *path,
+    const struct http_body *body, struct http_response *resp, char *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct http_buf buf = { NULL, 0, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL;
+	const char *msg;
+	struct http_response local;
+	CURLcode cc;
+	long status = 0;
+	int rc = -1;
+
+	if (resp == NULL)
+		resp = &local;
+	memset(resp, 0, sizeof(*resp));
+	if (asprintf(&url, "%s%s", c->base_url, path) == -1) {
+		url = NULL;
+		err_errno(err, "%s %s", method, path);
+		goto done;
+	}
+	http_setup(c, url, errbuf, &buf);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	hdrs = http_set_body(c, body);
 	cc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
@@ -252,6 +269,7 @@ http_request_json(struct http_client *c, const char *method, const char *path,
     const cJSON *body, struct http_response *resp, char *err)
 {
 	struct http_response local;
+	struct http_body hb;
 	char *text = NULL;
 	int rc;
 
@@ -259,8 +277,10 @@ http_request_json(struct http_client *c, const char *method, const char *path,
 		return err_set(err, "%s %s: cannot format body", method, path);
 	if (resp == NULL)
 		resp = &local;
-	rc = http_request(c, method, path, "application/json", text,
-	    text ? strlen(text) : 0, resp, err);
+	hb.hb_type = "application/json";
+	hb.hb_data = text;
+	hb.hb_len = text ? strlen(text) : 0;
+	rc = http_request(c, method, path, &hb, resp, err);
 	free(text);
 	if (rc == 0 && resp->json == NULL && resp->body_len > 0)
 		rc = err_set(err, "%s %s: answer is not JSON", method, path);

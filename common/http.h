@@ -45,10 +45,16 @@ void http_client_free(struct http_client *c);
 int http_request_json(struct http_client *c, const char *method,
     const char *path, const cJSON *body, struct http_response *resp,
     char *err);
-/* Same with a raw body and content type. */
+/* A raw request body: hb_data (NULL = none) of hb_len bytes, sent as
+ * hb_type (NULL = application/json). */
+struct http_body {
+	const char *hb_type;
+	const char *hb_data;
+	size_t hb_len;
+};
+/* Same with a raw body (may be NULL). */
 int http_request(struct http_client *c, const char *method, const char *path,
-    const char *content_type, const char *body, size_t body_len,
-    struct http_response *resp, char *err);
+    const struct http_body *body, struct http_response *resp, char *err);
 void http_response_free(struct http_response *resp);
 
 #endif

@@ -62,7 +62,10 @@ log_close_file(void)
 	log_file = NULL;
 }
 
-void
+static void vlog(int level, int with_errno, const char *fmt, va_list ap)
+    LOG_PRINTF(3, 0);
+
+static void
 vlog(int level, int with_errno, const char *fmt, va_list ap)
 {
 	char msg[2048], ts[32];

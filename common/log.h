@@ -28,8 +28,6 @@ void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
-void vlog(int level, int with_errno, const char *fmt, va_list ap)
-    LOG_PRINTF(3, 0);
 __attribute__((noreturn)) void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
 __attribute__((noreturn)) void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 

@@ -244,15 +244,110 @@ proc_exit_code(int status)
 	return -1;
 }
 
+/* Milliseconds to deadline (0 = none: -1, passed: 0), rounded up. */
+static long
+proc_ms_left(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == 0)
+		return -1;
+	now = clock_mono_ns();
+	return now >= deadline ? 0 : (long)((deadline - now) / NS_PER_MS) + 1;
+}
+
+/* Read the child's stdout and stderr into r until both close or the
+ * deadline (0 = none) passes; a descriptor closed here becomes -1. */
+static void
+proc_collect(int *outfd, int *errfd, uint64_t deadline,
+    struct proc_result *r)
+{
+	struct pollfd pfd[2];
+	long wait_ms;
+	int n, i;
+
+	while (*outfd >= 0 || *errfd >= 0) {
+		n = 0;
+		if (*outfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = *outfd,
+			    .events = POLLIN };
+		if (*errfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = *errfd,
+			    .events = POLLIN };
+		if ((wait_ms = proc_ms_left(deadline)) == 0)
+			break;
+		if (poll(pfd, (nfds_t)n, (int)wait_ms) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (pfd[i].fd == *outfd &&
+			    !proc_slurp(*outfd, &r->out, &r->out_len)) {
+				close(*outfd);
+				*outfd = -1;
+			} else if (pfd[i].fd == *errfd &&
+			    !proc_slurp(*errfd, &r->errout, &r->errout_len)) {
+				close(*errfd);
+				*errfd = -1;
+			}
+		}
+	}
+}
+
+/* Wait for the exit within the time left, killing the child at the
+ * deadline (r->timed_out).  0 with r->status, or -1 (errno). */
+static int
+proc_reap(pid_t pid, uint64_t deadline, struct proc_result *r)
+{
+	int status = 0, n;
+
+	n = proc_wait(pid, &status, proc_ms_left(deadline));
+	if (n == -1)
+		return -1;
+	if (n != 1) {
+		r->timed_out = 1;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	r->status = status;
+	return 0;
+}
+
+/* 0 when the child exited 0, else -1 with err saying how it ended and
+ * the first line it wrote (stderr's, else stdout's). */
+static int
+proc_verdict(const char *name, long timeout_ms, const struct proc_result *r,
+    char *err)
+{
+	char line[256] = "";
+	const char *src;
+	int status = r->status;
+
+	if (r->timed_out)
+		return err_set(err, "%s: timed out after %ld ms", name,
+		    timeout_ms);
+	if (proc_exit_code(status) == 0)
+		return 0;
+	src = r->errout_len ? r->errout : (r->out_len ? r->out : "");
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(src, "\n"), src);
+	if (WIFSIGNALED(status))
+		return err_set(err, "%s killed by signal %d%s%s", name,
+		    WTERMSIG(status), *line ? ": " : "", line);
+	return err_set(err, "%s exited %d%s%s", name, proc_exit_code(status),
+	    *line ? ": " : "", line);
+}
+
 int
 proc_run(const char *const argv[], const struct proc_opts *o,
     long timeout_ms, struct proc_result *r, char *err)
 {
 	struct proc_opts opts = { 0 };
 	struct proc_result local = { 0 };
-	struct pollfd pfd[2];
 	uint64_t deadline = 0;
-	int outfd = -1, errfd = -1, status = 0, rc = -1, n, wait_ms;
+	int outfd = -1, errfd = -1, rc = -1;
 	pid_t pid;
 
 	if (o != NULL)
@@ -267,77 +362,13 @@ proc_run(const char *const argv[], const struct proc_opts *o,
 		return -1;
 	if (timeout_ms > 0)
 		deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
-	while (outfd >= 0 || errfd >= 0) {
-		n = 0;
-		if (outfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = outfd, .events = POLLIN };
-		if (errfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = errfd, .events = POLLIN };
-		wait_ms = -1;
-		if (deadline) {
-			uint64_t now = clock_mono_ns();
-			if (now >= deadline)
-				break;
-			wait_ms = (int)((deadline - now) / NS_PER_MS) + 1;
-		}
-		if (poll(pfd, (nfds_t)n, wait_ms) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (pfd[i].fd == outfd &&
-			    !proc_slurp(outfd, &r->out, &r->out_len)) {
-				close(outfd);
-				outfd = -1;
-			} else if (pfd[i].fd == errfd &&
-			    !proc_slurp(errfd, &r->errout, &r->errout_len)) {
-				close(errfd);
-				errfd = -1;
-			}
-		}
-	}
+	proc_collect(&outfd, &errfd, deadline, r);
 	/* Output closed (or deadline): wait for the exit within the time left. */
-	for (;;) {
-		long left = -1;
-
-		if (deadline) {
-			uint64_t now = clock_mono_ns();
-			left = now >= deadline ? 0 :
-			    (long)((deadline - now) / NS_PER_MS) + 1;
-		}
-		n = proc_wait(pid, &status, left);
-		if (n == 1)
-			break;
-		if (n == -1) {
-			err_errno(err, "waitpid %s", argv[0]);
-			goto done;
-		}
-		r->timed_out = 1;
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		break;
+	if (proc_reap(pid, deadline, r) == -1) {
+		err_errno(err, "waitpid %s", argv[0]);
+		goto done;
 	}
-	r->status = status;
-	if (r->timed_out)
-		err_set(err, "%s: timed out after %ld ms", argv[0], timeout_ms);
-	else if (proc_exit_code(status) != 0) {
-		char line[256] = "";
-		const char *src = r->errout_len ? r->errout :
-		    (r->out_len ? r->out : "");
-		size_t k = strcspn(src, "\n");
-
-		snprintf(line, sizeof(line), "%.*s", (int)k, src);
-		if (WIFSIGNALED(status))
-			err_set(err, "%s killed by signal %d%s%s", argv[0],
-			    WTERMSIG(status), *line ? ": " : "", line);
-		else
-			err_set(err, "%s exited %d%s%s", argv[0],
-			    proc_exit_code(status), *line ? ": " : "", line);
-	} else
-		rc = 0;
+	rc = proc_verdict(argv[0], timeout_ms, r, err);
 done:
 	if (outfd >= 0)
 		close(outfd);

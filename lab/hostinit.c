@@ -353,7 +353,6 @@ write_pidfile(pid_t pid)
 static void
 on_alarm(int sig)
 {
-	(void)sig;
 }
 
 static void __attribute__((noreturn))
@@ -375,8 +374,10 @@ usage(void)
 	usage_to(stderr, 1);
 }
 
-int
-main(int argc, char **argv)
+/* Parse the command line into the globals; exits on misuse, --help and
+ * --version. */
+static void
+parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -390,10 +391,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, fd, pfd[2];
-	pid_t pid;
-	char b;
-	struct sigaction sa;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -418,21 +416,30 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("hvlab-init %s\n", HV_VERSION);
-			return 0;
+			exit(0);
 		case 'h': usage_to(stdout, 0);
 		default: usage();
 		}
 	}
 	if (name == NULL || netns == NULL || pidfile == NULL || optind != argc)
 		usage();
+}
+
+/* Enter the node's network namespace; its children get a new pid
+ * namespace.  0, or -1 after saying why. */
+static int
+enter_namespaces(void)
+{
+	int fd;
+
 	if ((fd = open(netns, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "hvlab-init: %s: %s\n", netns, strerror(errno));
-		return 1;
+		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "hvlab-init: setns %s: %s\n", netns,
 		    strerror(errno));
-		return 1;
+		return -1;
 	}
 	close(fd);
 	/* CLONE_NEWPID applies to children only; mount and uts namespaces
@@ -440,8 +447,66 @@ main(int argc, char **argv)
 	 * caller's view (it writes the pid file there). */
 	if (unshare(CLONE_NEWPID) < 0) {
 		fprintf(stderr, "hvlab-init: unshare: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
+	return 0;
+}
+
+/* In the child: stdout and stderr to the log, stdin from /dev/null, then
+ * be the node's init. */
+static void __attribute__((noreturn))
+run_init(int ready_fd)
+{
+	int fd;
+
+	fd = open(logfile ? logfile : "/dev/null",
+	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		if (fd > 0)
+			close(fd);
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	_exit(init_main(ready_fd));
+}
+
+/* Wait for "booted" on fd (or the init's death: EOF on the pipe), at
+ * most READY_TIMEOUT_S.  0, or -1 after killing the init. */
+static int
+wait_booted(int fd, pid_t pid)
+{
+	struct sigaction sa;
+	char b;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: read gets EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(READY_TIMEOUT_S);
+	if (read(fd, &b, 1) == 1)
+		return 0;
+	fprintf(stderr, "hvlab-init: %s did not boot (see %s)\n", name,
+	    logfile ? logfile : "its log");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	int pfd[2];
+	pid_t pid;
+
+	parse_args(argc, argv);
+	if (enter_namespaces() < 0)
+		return 1;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return 1;
 	pid = fork();
@@ -451,37 +516,11 @@ main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		fd = open(logfile ? logfile : "/dev/null",
-		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			if (fd > 0)
-				close(fd);
-		}
-		setvbuf(stderr, NULL, _IOLBF, 0);
-		_exit(init_main(pfd[1]));
+		run_init(pfd[1]);
 	}
 	close(pfd[1]);
-	/* Wait for "booted" (or the init's death: EOF on the pipe). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: read gets EINTR */
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(READY_TIMEOUT_S);
-	if (read(pfd[0], &b, 1) != 1) {
-		int st;
-
-		fprintf(stderr, "hvlab-init: %s did not boot (see %s)\n", name,
-		    logfile ? logfile : "its log");
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	if (wait_booted(pfd[0], pid) < 0)
 		return 1;
-	}
 	if (write_pidfile(pid) < 0) {
 		fprintf(stderr, "hvlab-init: %s: %s\n", pidfile,
 		    strerror(errno));

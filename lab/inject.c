@@ -13,7 +13,8 @@
 #include "err.h"
 #include "lab/inject.h"
 
-void
+/* The one-line JSON of ev (no newline) into buf. */
+static void
 inject_event_json(const struct lab *lab, const struct inject_event *ev,
     char *buf, size_t len)
 {
@@ -157,12 +158,14 @@ args_join(struct inject_event *ev, char *const args[], int n, char *err)
 }
 
 int
-inject_run(struct lab *lab, const struct lab_provider *p, const char *name,
-    char *const args[], int n, struct inject_event *ev, char *err)
+inject_run(struct lab *lab, const struct lab_provider *p, int argc,
+    char *const argv[], struct inject_event *ev, char *err)
 {
+	const char *name = argv[0];
+	char *const *args = argv + 1;
 	char line[600], path[LAB_PATH_MAX + 32];
 	size_t i, ne = sizeof(events) / sizeof(events[0]);
-	int nic;
+	int nic, n = argc - 1;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ie_name = name;

@@ -18,17 +18,12 @@ struct inject_event {
 };
 
 /*
- * Inject event `name` with its arguments (args[0..n-1]) into lab through
- * provider p, stamp it (just before the provider acts), append it to
- * <state>/events.jsonl and fill ev.  Returns 0, -1 with err, or 1 for a
- * misuse (unknown event, wrong arguments) with err saying what is wrong.
+ * Inject event argv[0] with its arguments (argv[1..argc-1]) into lab
+ * through provider p, stamp it (just before the provider acts), append it
+ * to <state>/events.jsonl and fill ev.  Returns 0, -1 with err, or 1 for
+ * a misuse (unknown event, wrong arguments) with err saying what is wrong.
  */
-int inject_run(struct lab *lab, const struct lab_provider *p,
-    const char *name, char *const args[], int n, struct inject_event *ev,
-    char *err);
-
-/* The one-line JSON of ev (no newline) into buf. */
-void inject_event_json(const struct lab *lab, const struct inject_event *ev,
-    char *buf, size_t len);
+int inject_run(struct lab *lab, const struct lab_provider *p, int argc,
+    char *const argv[], struct inject_event *ev, char *err);
 
 #endif

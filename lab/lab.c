@@ -22,7 +22,6 @@ volatile int lab_interrupted;
 static void
 on_signal(int sig)
 {
-	(void)sig;
 	lab_interrupted = 1;
 }
 

@@ -519,8 +519,7 @@ inject_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab: %s: %s\n", lockp, strerror(errno));
 		goto out;
 	}
-	c = inject_run(lab, &lab_provider_netns, args[0], args + 1, n - 1, &ev,
-	    err);
+	c = inject_run(lab, &lab_provider_netns, n, args, &ev, err);
 	if (c == 1) {
 		fprintf(stderr, "hvlab: inject: %s\n", err);
 		close(lockfd);

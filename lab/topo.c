@@ -296,7 +296,7 @@ topo_bond_name(enum topo_bond b)
 	}
 }
 
-const char *
+static const char *
 topo_role_name(enum topo_role r)
 {
 	switch (r) {
@@ -552,6 +552,90 @@ load_ports(struct ld *l, yaml_node_t *seq)
 	}
 }
 
+/* The host's name: valid and not taken.  0, or -1 after an error. */
+static int
+load_host_name(struct ld *l, yaml_node_t *hn, struct topo_host *h)
+{
+	struct topo *t = l->t;
+	yaml_node_t *x;
+	int i;
+
+	if ((x = map_get(l, hn, "name")) == NULL) {
+		ld_err(l, hn, "a host needs a name");
+		return -1;
+	}
+	if (scalar(x) == NULL || check_host_name(scalar(x)) < 0) {
+		ld_err(l, x, "host name '%s' must be 1 to %d of a-z 0-9 "
+		    "'-', start with a letter, and not be sw, san, st, "
+		    "station or switch", scalar(x) ? scalar(x) : "",
+		    TOPO_HOST_NAME_MAX);
+		return -1;
+	}
+	snprintf(h->h_name, sizeof(h->h_name), "%s", scalar(x));
+	for (i = 0; i < t->t_nhosts; i++)
+		if (strcmp(t->t_hosts[i].h_name, h->h_name) == 0) {
+			ld_err(l, x, "host '%s' is defined twice", h->h_name);
+			h->h_name[0] = '\0';
+		}
+	return h->h_name[0] == '\0' ? -1 : 0;
+}
+
+/* bond: (default active-backup with several nics, else none). */
+static void
+load_host_bond(struct ld *l, yaml_node_t *hn, struct topo_host *h)
+{
+	yaml_node_t *x;
+	const char *b;
+
+	h->h_bond = h->h_nics > 1 ? TOPO_BOND_ACTIVE_BACKUP : TOPO_BOND_NONE;
+	if ((x = map_get(l, hn, "bond")) == NULL)
+		return;
+	b = scalar(x);
+	if (b && strcmp(b, "active-backup") == 0)
+		h->h_bond = TOPO_BOND_ACTIVE_BACKUP;
+	else if (b && strcmp(b, "balance-slb") == 0)
+		h->h_bond = TOPO_BOND_BALANCE_SLB;
+	else if (b && strcmp(b, "balance-tcp") == 0)
+		h->h_bond = TOPO_BOND_BALANCE_TCP;
+	else if (b && strcmp(b, "none") == 0)
+		h->h_bond = TOPO_BOND_NONE;
+	else
+		ld_err(l, x, "bond must be active-backup, balance-slb, "
+		    "balance-tcp or none");
+	if (h->h_bond != TOPO_BOND_NONE && h->h_nics < 2)
+		ld_err(l, x, "bond %s needs at least 2 nics",
+		    topo_bond_name(h->h_bond));
+	if (h->h_bond == TOPO_BOND_NONE && h->h_nics > 1)
+		ld_err(l, x, "a host with %d nics needs a bond mode",
+		    h->h_nics);
+}
+
+/* lacp: active or off (default active with a bond). */
+static void
+load_host_lacp(struct ld *l, yaml_node_t *hn, struct topo_host *h)
+{
+	yaml_node_t *x;
+	const char *s;
+
+	/* LACP on both sides by default: see docs/lab.md (an active-backup
+	 * bond toward plain switch ports lost 2-6 s when the switch's MAC
+	 * table flapped). */
+	h->h_lacp = h->h_bond != TOPO_BOND_NONE;
+	if ((x = map_get(l, hn, "lacp")) == NULL)
+		return;
+	s = scalar(x);
+	if (s && strcmp(s, "active") == 0)
+		h->h_lacp = 1;
+	else if (s && strcmp(s, "off") == 0)
+		h->h_lacp = 0;
+	else
+		ld_err(l, x, "lacp must be active or off");
+	if (h->h_lacp && h->h_bond == TOPO_BOND_NONE)
+		ld_err(l, x, "lacp needs a bond");
+	if (!h->h_lacp && h->h_bond == TOPO_BOND_BALANCE_TCP)
+		ld_err(l, x, "bond balance-tcp needs lacp: active");
+}
+
 static void
 load_hosts(struct ld *l, yaml_node_t *seq)
 {
@@ -559,15 +643,14 @@ load_hosts(struct ld *l, yaml_node_t *seq)
 	    "mgmt_vlan", NULL };
 	struct topo *t = l->t;
 	yaml_node_item_t *it;
+	yaml_node_t *hn, *x;
+	struct topo_host *h;
 
 	if (need_type(l, seq, YAML_SEQUENCE_NODE, "hosts") < 0)
 		return;
 	for (it = seq->data.sequence.items.start;
 	    it < seq->data.sequence.items.top; it++) {
-		yaml_node_t *hn = node(l, *it), *x;
-		struct topo_host *h;
-		int i, lacp_given = 0;
-
+		hn = node(l, *it);
 		if (need_type(l, hn, YAML_MAPPING_NODE, "a host") < 0)
 			continue;
 		if (t->t_nhosts == TOPO_MAX_HOSTS) {
@@ -580,72 +663,12 @@ load_hosts(struct ld *l, yaml_node_t *seq)
 		memset(h, 0, sizeof(*h));
 		h->h_line = (int)line_of(hn);
 		h->h_nics = 1;
-		if ((x = map_get(l, hn, "name")) == NULL) {
-			ld_err(l, hn, "a host needs a name");
-			continue;
-		}
-		if (scalar(x) == NULL || check_host_name(scalar(x)) < 0) {
-			ld_err(l, x, "host name '%s' must be 1 to %d of a-z 0-9 "
-			    "'-', start with a letter, and not be sw, san, st, "
-			    "station or switch", scalar(x) ? scalar(x) : "",
-			    TOPO_HOST_NAME_MAX);
-			continue;
-		}
-		snprintf(h->h_name, sizeof(h->h_name), "%s", scalar(x));
-		for (i = 0; i < t->t_nhosts; i++)
-			if (strcmp(t->t_hosts[i].h_name, h->h_name) == 0) {
-				ld_err(l, x, "host '%s' is defined twice",
-				    h->h_name);
-				h->h_name[0] = '\0';
-			}
-		if (h->h_name[0] == '\0')
+		if (load_host_name(l, hn, h) < 0)
 			continue;
 		if ((x = map_get(l, hn, "nics")) != NULL)
 			get_int(l, x, "nics", 1, TOPO_MAX_NICS, &h->h_nics);
-		h->h_bond = h->h_nics > 1 ? TOPO_BOND_ACTIVE_BACKUP :
-		    TOPO_BOND_NONE;
-		if ((x = map_get(l, hn, "bond")) != NULL) {
-			const char *b = scalar(x);
-
-			if (b && strcmp(b, "active-backup") == 0)
-				h->h_bond = TOPO_BOND_ACTIVE_BACKUP;
-			else if (b && strcmp(b, "balance-slb") == 0)
-				h->h_bond = TOPO_BOND_BALANCE_SLB;
-			else if (b && strcmp(b, "balance-tcp") == 0)
-				h->h_bond = TOPO_BOND_BALANCE_TCP;
-			else if (b && strcmp(b, "none") == 0)
-				h->h_bond = TOPO_BOND_NONE;
-			else
-				ld_err(l, x, "bond must be active-backup, "
-				    "balance-slb, balance-tcp or none");
-			if (h->h_bond != TOPO_BOND_NONE && h->h_nics < 2)
-				ld_err(l, x, "bond %s needs at least 2 nics",
-				    topo_bond_name(h->h_bond));
-			if (h->h_bond == TOPO_BOND_NONE && h->h_nics > 1)
-				ld_err(l, x, "a host with %d nics needs a bond "
-				    "mode", h->h_nics);
-		}
-		/* LACP on both sides by default: see docs/lab.md (an
-		 * active-backup bond toward plain switch ports lost 2-6 s
-		 * when the switch's MAC table flapped). */
-		h->h_lacp = h->h_bond != TOPO_BOND_NONE;
-		if ((x = map_get(l, hn, "lacp")) != NULL) {
-			const char *s = scalar(x);
-
-			lacp_given = 1;
-			if (s && strcmp(s, "active") == 0)
-				h->h_lacp = 1;
-			else if (s && strcmp(s, "off") == 0)
-				h->h_lacp = 0;
-			else
-				ld_err(l, x, "lacp must be active or off");
-			if (h->h_lacp && h->h_bond == TOPO_BOND_NONE)
-				ld_err(l, x, "lacp needs a bond");
-			if (!h->h_lacp && h->h_bond == TOPO_BOND_BALANCE_TCP)
-				ld_err(l, x, "bond balance-tcp needs lacp: "
-				    "active");
-		}
-		(void)lacp_given;
+		load_host_bond(l, hn, h);
+		load_host_lacp(l, hn, h);
 		if ((x = map_get(l, hn, "mgmt_vlan")) != NULL)
 			vlan_ref(l, x, "mgmt_vlan", &h->h_mgmt_vlan);
 		t->t_nhosts++;

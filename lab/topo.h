@@ -122,7 +122,6 @@ const struct topo_vlan *topo_vlan_find(const struct topo *t, int id);
 void topo_addr_str(uint32_t addr, char *buf, size_t len);
 
 const char *topo_bond_name(enum topo_bond b);
-const char *topo_role_name(enum topo_role r);
 
 /* Parse "512M", "1G", "4096" (bytes; K M G T binary).  0 or -1. */
 int topo_parse_size(const char *s, uint64_t *out);

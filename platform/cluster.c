@@ -960,7 +960,7 @@ fail:
 		snprintf(path, sizeof(path), "/api/v1/cluster/nodes/%s",
 		    cf->cf_node);
 		http_response_free(&r);
-		http_request(hc, "DELETE", path, NULL, NULL, 0, &r, NULL);
+		http_request(hc, "DELETE", path, NULL, &r, NULL);
 	}
 	undo_forming(cl);
 out:

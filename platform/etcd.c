@@ -649,7 +649,7 @@ etcd_health(struct etcd *e, char *err)
 	o.connect_timeout_ms = 1000;
 	if ((c = http_client_new(&o, err)) == NULL)
 		return -1;
-	if (http_request(c, "GET", "/health", NULL, NULL, 0, &r, err) != 0)
+	if (http_request(c, "GET", "/health", NULL, &r, err) != 0)
 		goto out;
 	if (!cJSON_IsObject(r.json) ||
 	    json_get_string(r.json, "health", JSON_REQUIRED, &h, err) != 0 ||

@@ -91,10 +91,10 @@ probe_marks_sort(struct probe_mark *marks, size_t n)
 }
 
 int
-probe_marks_read_events(const char *path, uint64_t from_wall_ns,
-    uint64_t to_wall_ns, int64_t mono_to_wall_ns, struct probe_mark **marks,
-    size_t *nmarks, uint64_t *skipped, char *err)
+probe_marks_read_events(const struct probe_marks_query *q,
+    struct probe_mark **marks, size_t *nmarks, uint64_t *skipped, char *err)
 {
+	const char *path = q->mq_path;
 	char line[MARKS_LINE_MAX];
 	struct probe_mark m, *nm;
 	FILE *f;
@@ -119,11 +119,12 @@ probe_marks_read_events(const char *path, uint64_t from_wall_ns,
 		}
 		if (strspn(line, " \t\r\n") == len)
 			continue;
-		if (!probe_marks_parse_line(line, mono_to_wall_ns, &m)) {
+		if (!probe_marks_parse_line(line, q->mq_mono_to_wall_ns, &m)) {
 			(*skipped)++;
 			continue;
 		}
-		if (m.pm_wall_ns < from_wall_ns || m.pm_wall_ns > to_wall_ns)
+		if (m.pm_wall_ns < q->mq_from_wall_ns ||
+		    m.pm_wall_ns > q->mq_to_wall_ns)
 			continue;
 		nm = realloc(*marks, (*nmarks + 1) * sizeof(*nm));
 		if (nm == NULL) {

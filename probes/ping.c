@@ -583,16 +583,11 @@ probe_ping_result_free(struct probe_ping_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int
-probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
-    char *err)
+/* Stop sending, let the last replies come (linger), stop capturing:
+ * the wall time of the stop. */
+static uint64_t
+ping_stop_threads(struct probe_ping *p)
 {
-	struct pcap_stat ps;
-	uint64_t *sent = NULL, stop_wall;
-	size_t i;
-	int rc = -1;
-
-	memset(r, 0, sizeof(*r));
 	p->pp_stop_send = 1;
 	pthread_join(p->pp_send_thr, NULL);
 	p->pp_send_started = 0;
@@ -600,7 +595,15 @@ probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
 	p->pp_stop_cap = 1;
 	pthread_join(p->pp_cap_thr, NULL);
 	p->pp_cap_started = 0;
-	stop_wall = clock_wall_ns();
+	return clock_wall_ns();
+}
+
+/* What was probed, how, and the probe's own counters. */
+static void
+ping_result_head(struct probe_ping *p, struct probe_ping_result *r,
+    uint64_t stop_wall)
+{
+	struct pcap_stat ps;
 
 	snprintf(r->pr_target, sizeof(r->pr_target), "%s", p->pp_target);
 	snprintf(r->pr_iface, sizeof(r->pr_iface), "%s", p->pp_iface);
@@ -615,6 +618,63 @@ probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
 	r->pr_wall_s = (double)(stop_wall - p->pp_start_wall) / 1e9;
 	if (pcap_stats(p->pp_pcap, &ps) == 0)
 		r->pr_capture_drops = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+}
+
+/* The marks put on the probe and those of the events file within the
+ * run, sorted. */
+static int
+ping_result_marks(struct probe_ping *p, struct probe_ping_result *r,
+    uint64_t stop_wall, char *err)
+{
+	struct probe_marks_query q;
+
+	r->pr_marks = p->pp_marks;
+	r->pr_nmarks = p->pp_nmarks;
+	p->pp_marks = NULL;
+	p->pp_nmarks = 0;
+	q.mq_path = p->pp_opts.events_file;
+	q.mq_from_wall_ns = p->pp_start_wall;
+	q.mq_to_wall_ns = stop_wall;
+	q.mq_mono_to_wall_ns = p->pp_mono_to_wall;
+	if (q.mq_path != NULL && probe_marks_read_events(&q, &r->pr_marks,
+	    &r->pr_nmarks, &r->pr_event_lines_skipped, err) == -1)
+		return -1;
+	probe_marks_sort(r->pr_marks, r->pr_nmarks);
+	return 0;
+}
+
+/* Send intervals as the wire saw them (capture timestamps). */
+static int
+ping_send_intervals(struct probe_ping_result *r, char *err)
+{
+	uint64_t *sent;
+	size_t i;
+	int rc = 0;
+
+	if (r->pr_timeline.pt_n == 0)
+		return 0;
+	sent = malloc(r->pr_timeline.pt_n * sizeof(*sent));
+	if (sent == NULL)
+		return err_errno(err, "ping: send intervals");
+	for (i = 0; i < r->pr_timeline.pt_n; i++)
+		sent[i] = r->pr_timeline.pt_slots[i].ps_sent_ns;
+	if (stats_intervals(sent, r->pr_timeline.pt_n, r->pr_interval_ns,
+	    &r->pr_send_interval, &r->pr_send_jitter) == -1)
+		rc = err_errno(err, "ping: send intervals");
+	free(sent);
+	return rc;
+}
+
+int
+probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
+    char *err)
+{
+	uint64_t stop_wall;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	stop_wall = ping_stop_threads(p);
+	ping_result_head(p, r, stop_wall);
 	if (p->pp_send_oom) {
 		err_set(err, "ping: out of memory for the send times");
 		goto fail;
@@ -629,38 +689,15 @@ probe_ping_stop(struct probe_ping *p, struct probe_ping_result *r,
 	if (ping_timeline_complete(&r->pr_timeline, p->pp_nsent,
 	    p->pp_sent_wall, err) == -1)
 		goto fail;
-	r->pr_marks = p->pp_marks;
-	r->pr_nmarks = p->pp_nmarks;
-	p->pp_marks = NULL;
-	p->pp_nmarks = 0;
-	if (p->pp_opts.events_file != NULL &&
-	    probe_marks_read_events(p->pp_opts.events_file,
-	    p->pp_start_wall, stop_wall, p->pp_mono_to_wall, &r->pr_marks,
-	    &r->pr_nmarks, &r->pr_event_lines_skipped, err) == -1)
+	if (ping_result_marks(p, r, stop_wall, err) == -1)
 		goto fail;
-	probe_marks_sort(r->pr_marks, r->pr_nmarks);
 	if (ping_stats_compute(&r->pr_timeline, r->pr_interval_ns,
 	    &r->pr_stats, err) == -1)
 		goto fail;
-	/* Send intervals as the wire saw them (capture timestamps). */
-	if (r->pr_timeline.pt_n > 0) {
-		sent = malloc(r->pr_timeline.pt_n * sizeof(*sent));
-		if (sent == NULL) {
-			err_errno(err, "ping: send intervals");
-			goto fail;
-		}
-		for (i = 0; i < r->pr_timeline.pt_n; i++)
-			sent[i] = r->pr_timeline.pt_slots[i].ps_sent_ns;
-		if (stats_intervals(sent, r->pr_timeline.pt_n,
-		    r->pr_interval_ns, &r->pr_send_interval,
-		    &r->pr_send_jitter) == -1) {
-			err_errno(err, "ping: send intervals");
-			goto fail;
-		}
-	}
+	if (ping_send_intervals(r, err) == -1)
+		goto fail;
 	rc = 0;
 fail:
-	free(sent);
 	if (rc == -1)
 		probe_ping_result_free(r);
 	ping_free(p);

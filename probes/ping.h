@@ -121,18 +121,25 @@ int probe_ping_write_csv(const struct probe_ping_result *r, const char *path,
 void probe_ping_summary(const struct probe_ping_result *r, char *buf,
     size_t len);
 
+/* Which events of which file probe_marks_read_events reads. */
+struct probe_marks_query {
+	const char *mq_path;
+	uint64_t mq_from_wall_ns;	/* the window kept */
+	uint64_t mq_to_wall_ns;
+	int64_t mq_mono_to_wall_ns;	/* places events with only mono_ns */
+};
+
 /*
- * marks.c: read events from a file of JSON lines
+ * marks.c: read events from the file of JSON lines q->mq_path
  * {"event":"power-pull","mono_ns":N,"wall_ns":N,...} and append those whose
- * time lies in [from_wall_ns, to_wall_ns] to *marks (realloc'ed).  An event
- * with only mono_ns is placed with wall = mono + mono_to_wall_ns.  Lines
- * that are not such objects are skipped and counted in *skipped.  Returns
- * 0, or -1 with err when the file cannot be read (a missing file is no
- * error: no events happened).
+ * time lies in [mq_from_wall_ns, mq_to_wall_ns] to *marks (realloc'ed).
+ * An event with only mono_ns is placed with wall = mono +
+ * mq_mono_to_wall_ns.  Lines that are not such objects are skipped and
+ * counted in *skipped.  Returns 0, or -1 with err when the file cannot be
+ * read (a missing file is no error: no events happened).
  */
-int probe_marks_read_events(const char *path, uint64_t from_wall_ns,
-    uint64_t to_wall_ns, int64_t mono_to_wall_ns, struct probe_mark **marks,
-    size_t *nmarks, uint64_t *skipped, char *err);
+int probe_marks_read_events(const struct probe_marks_query *q,
+    struct probe_mark **marks, size_t *nmarks, uint64_t *skipped, char *err);
 /* Parse one event line; 1 = event, 0 = not an event line. */
 int probe_marks_parse_line(const char *line, int64_t mono_to_wall_ns,
     struct probe_mark *m);

@@ -66,20 +66,15 @@ add_dist(cJSON *m, const char *prefix, const struct stats_dist *d, int p90)
 	return ok;
 }
 
-cJSON *
-probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
+/* "probe" .. "start_wall_us": what was probed, how, from when.  1, or 0
+ * out of memory. */
+static int
+ping_json_head(cJSON *doc, const struct probe_ping_result *r)
 {
-	const struct ping_stats *st = &r->pr_stats;
-	const struct ping_slot *s;
-	uint64_t t0 = st->st_start_ns;
-	cJSON *doc, *m, *a, *e;
+	uint64_t t0 = r->pr_stats.st_start_ns;
 	char started[32];
-	size_t i;
 	int ok = 1;
 
-	doc = cJSON_CreateObject();
-	if (doc == NULL)
-		return NULL;
 	clock_format_wall(t0, started, sizeof(started));
 	ok &= cJSON_AddStringToObject(doc, "probe", "ping") != NULL;
 	ok &= cJSON_AddStringToObject(doc, "target", r->pr_target) != NULL;
@@ -92,10 +87,20 @@ probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
 	    r->pr_tstamp_nano ? "ns" : "us") != NULL;
 	ok &= cJSON_AddStringToObject(doc, "started", started) != NULL;
 	ok &= add_num(doc, "start_wall_us", (double)(t0 / 1000));
+	return ok;
+}
 
-	m = cJSON_AddObjectToObject(doc, "metrics");
-	if (m == NULL)
-		goto fail;
+/* "metrics": {...}.  1, or 0 out of memory. */
+static int
+ping_json_metrics(cJSON *doc, const struct probe_ping_result *r)
+{
+	const struct ping_stats *st = &r->pr_stats;
+	uint64_t t0 = st->st_start_ns;
+	cJSON *m;
+	int ok = 1;
+
+	if ((m = cJSON_AddObjectToObject(doc, "metrics")) == NULL)
+		return 0;
 	ok &= add_num(m, "sent", (double)st->st_sent);
 	ok &= add_num(m, "received", (double)st->st_received);
 	ok &= add_num(m, "lost", (double)st->st_lost);
@@ -127,31 +132,51 @@ probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
 	ok &= add_num(m, "cpu_s", round(r->pr_cpu_s * 1e4) / 1e4);
 	ok &= add_num(m, "cpu_pct", r->pr_wall_s > 0 ?
 	    round(1e4 * r->pr_cpu_s / r->pr_wall_s) / 100 : 0);
+	return ok;
+}
 
-	a = cJSON_AddArrayToObject(doc, "marks");
-	if (a == NULL)
-		goto fail;
+/* "marks": [{"label","t_ms"}].  1, or 0 out of memory. */
+static int
+ping_json_marks(cJSON *doc, const struct probe_ping_result *r)
+{
+	uint64_t t0 = r->pr_stats.st_start_ns;
+	cJSON *a, *e;
+	size_t i;
+	int ok = 1;
+
+	if ((a = cJSON_AddArrayToObject(doc, "marks")) == NULL)
+		return 0;
 	for (i = 0; i < r->pr_nmarks; i++) {
 		e = cJSON_CreateObject();
 		if (e == NULL || !cJSON_AddItemToArray(a, e)) {
 			cJSON_Delete(e);
-			goto fail;
+			return 0;
 		}
 		ok &= cJSON_AddStringToObject(e, "label",
 		    r->pr_marks[i].pm_label) != NULL;
 		ok &= add_num(e, "t_ms", rel_ms(r->pr_marks[i].pm_wall_ns, t0));
 	}
-	if (!with_timeline)
-		goto done;
-	a = cJSON_AddArrayToObject(doc, "timeline");
-	if (a == NULL)
-		goto fail;
+	return ok;
+}
+
+/* "timeline": one object per request.  1, or 0 out of memory. */
+static int
+ping_json_timeline(cJSON *doc, const struct probe_ping_result *r)
+{
+	uint64_t t0 = r->pr_stats.st_start_ns;
+	const struct ping_slot *s;
+	cJSON *a, *e;
+	size_t i;
+	int ok = 1;
+
+	if ((a = cJSON_AddArrayToObject(doc, "timeline")) == NULL)
+		return 0;
 	for (i = 0; i < r->pr_timeline.pt_n && ok; i++) {
 		s = &r->pr_timeline.pt_slots[i];
 		e = cJSON_CreateObject();
 		if (e == NULL || !cJSON_AddItemToArray(a, e)) {
 			cJSON_Delete(e);
-			goto fail;
+			return 0;
 		}
 		ok &= add_num(e, "seq", (double)i);
 		if (s->ps_sent_ns != 0)
@@ -167,8 +192,21 @@ probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
 		if (s->ps_replies > 1)
 			ok &= add_num(e, "replies", s->ps_replies);
 	}
-done:
-	if (!ok)
+	return ok;
+}
+
+cJSON *
+probe_ping_result_json(const struct probe_ping_result *r, int with_timeline)
+{
+	cJSON *doc;
+
+	doc = cJSON_CreateObject();
+	if (doc == NULL)
+		return NULL;
+	if (!ping_json_head(doc, r) || !ping_json_metrics(doc, r) ||
+	    !ping_json_marks(doc, r))
+		goto fail;
+	if (with_timeline && !ping_json_timeline(doc, r))
 		goto fail;
 	return doc;
 fail:

@@ -156,7 +156,7 @@ gap_bounds(uint64_t *times, size_t n, uint64_t *start_ns, uint64_t *end_ns)
 
 void
 stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
-    uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g)
+    uint64_t end_ns, struct stats_span w, struct stats_gap *g)
 {
 	uint64_t a, b;
 	size_t i;
@@ -168,7 +168,7 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 	for (i = 0; i <= n; i++) {
 		a = i == 0 ? start_ns : times[i - 1];
 		b = i == n ? end_ns : times[i];
-		if (b < lo_ns || a > hi_ns || b - a <= g->g_len_ns)
+		if (b < w.sp_lo_ns || a > w.sp_hi_ns || b - a <= g->g_len_ns)
 			continue;
 		g->g_len_ns = b - a;
 		g->g_start_ns = a;
@@ -180,8 +180,8 @@ stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
 
 int
 ping_stats_gap_across(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
-    struct stats_gap *g, uint64_t *lost, char *err)
+    const struct ping_stats *st, struct stats_span w, struct stats_gap *g,
+    uint64_t *lost, char *err)
 {
 	uint64_t *recv;
 	size_t i, n = 0, first, last;
@@ -193,8 +193,7 @@ ping_stats_gap_across(const struct ping_timeline *t,
 	for (i = 0; i < t->pt_n; i++)
 		if (t->pt_slots[i].ps_replies > 0)
 			recv[n++] = t->pt_slots[i].ps_recv_ns;
-	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, lo_ns,
-	    hi_ns, g);
+	stats_gap_across(recv, n, st->st_start_ns, st->st_end_ns, w, g);
 	free(recv);
 	if (g->g_len_ns == 0)
 		return 0;
@@ -220,14 +219,14 @@ ping_stats_gap_across(const struct ping_timeline *t,
 
 int
 ping_stats_migration_downtime(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t start_ns, uint64_t end_ns,
-    uint64_t settle_ns, struct stats_gap *g, uint64_t *lost, char *err)
+    const struct ping_stats *st, struct stats_span mig, struct stats_gap *g,
+    uint64_t *lost, char *err)
 {
-	if (end_ns < start_ns)
+	if (mig.sp_hi_ns < mig.sp_lo_ns)
 		return err_set(err, "ping: the migration ends before it "
 		    "starts");
-	return ping_stats_gap_across(t, st, start_ns, end_ns + settle_ns, g,
-	    lost, err);
+	mig.sp_hi_ns += PING_MIGRATION_SETTLE_NS;
+	return ping_stats_gap_across(t, st, mig, g, lost, err);
 }
 
 uint64_t
@@ -348,33 +347,69 @@ fail:
 	return rc;
 }
 
-int
-ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
-    struct ping_stats *st, char *err)
+/*
+ * Did the requests stop too?  The longest gap between consecutive
+ * requests that overlaps the downtime: close to the downtime means the
+ * probe itself was held up, not the path.
+ */
+static uint64_t
+downtime_send_gap(const struct ping_timeline *t, const struct stats_gap *dt)
 {
-	uint64_t *recv = NULL, *rtt = NULL, first_sent = 0, last_sent = 0;
-	size_t i, nrecv = 0, nrtt = 0, burst = 0;
-	const struct ping_slot *s;
-	int rc = -1;
+	uint64_t a, b, gap = 0;
+	size_t i;
 
-	memset(st, 0, sizeof(*st));
-	st->st_sent = t->pt_n;
-	st->st_reordered = t->pt_reordered;
-	if (t->pt_n > 0) {
-		recv = malloc(t->pt_n * sizeof(*recv));
-		rtt = malloc(t->pt_n * sizeof(*rtt));
-		if (recv == NULL || rtt == NULL) {
-			err_errno(err, "ping statistics");
-			goto fail;
-		}
+	for (i = 1; i < t->pt_n; i++) {
+		a = t->pt_slots[i - 1].ps_sent_ns;
+		b = t->pt_slots[i].ps_sent_ns;
+		if (a == 0 || b <= a || b < dt->g_start_ns ||
+		    a > dt->g_end_ns)
+			continue;
+		if (b - a > gap)
+			gap = b - a;
 	}
+	return gap;
+}
+
+/* The span of the values v[0..n), n > 0. */
+static void
+u64_range(const uint64_t *v, size_t n, uint64_t *lo, uint64_t *hi)
+{
+	size_t i;
+
+	*lo = *hi = v[0];
+	for (i = 1; i < n; i++) {
+		if (v[i] < *lo)
+			*lo = v[i];
+		if (v[i] > *hi)
+			*hi = v[i];
+	}
+}
+
+/* The replies and RTTs of t; what ping_stats_compute counts per slot. */
+struct slot_scan {
+	uint64_t *ss_recv;	/* reply times */
+	uint64_t *ss_rtt;
+	size_t ss_nrecv, ss_nrtt;
+	uint64_t ss_first_sent, ss_last_sent;	/* 0 when none */
+};
+
+/* Count replies, losses and their bursts into st; collect reply times
+ * and RTTs into sc. */
+static void
+scan_slots(const struct ping_timeline *t, struct ping_stats *st,
+    struct slot_scan *sc)
+{
+	const struct ping_slot *s;
+	size_t i, burst = 0;
+
 	for (i = 0; i < t->pt_n; i++) {
 		s = &t->pt_slots[i];
 		if (s->ps_sent_ns != 0) {
-			if (first_sent == 0 || s->ps_sent_ns < first_sent)
-				first_sent = s->ps_sent_ns;
-			if (s->ps_sent_ns > last_sent)
-				last_sent = s->ps_sent_ns;
+			if (sc->ss_first_sent == 0 ||
+			    s->ps_sent_ns < sc->ss_first_sent)
+				sc->ss_first_sent = s->ps_sent_ns;
+			if (s->ps_sent_ns > sc->ss_last_sent)
+				sc->ss_last_sent = s->ps_sent_ns;
 		}
 		if (s->ps_replies == 0) {
 			if (burst++ == 0)
@@ -386,51 +421,52 @@ ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
 		burst = 0;
 		st->st_received++;
 		st->st_duplicates += s->ps_replies - 1;
-		recv[nrecv++] = s->ps_recv_ns;
+		sc->ss_recv[sc->ss_nrecv++] = s->ps_recv_ns;
 		if (s->ps_sent_ns == 0) {
 			/* A reply whose request nobody saw. */
 			st->st_stray++;
 		} else if (s->ps_recv_ns >= s->ps_sent_ns) {
-			rtt[nrtt++] = s->ps_recv_ns - s->ps_sent_ns;
+			sc->ss_rtt[sc->ss_nrtt++] = s->ps_recv_ns -
+			    s->ps_sent_ns;
 		}
 	}
+}
+
+int
+ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
+    struct ping_stats *st, char *err)
+{
+	struct slot_scan sc;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	memset(&sc, 0, sizeof(sc));
+	st->st_sent = t->pt_n;
+	st->st_reordered = t->pt_reordered;
+	if (t->pt_n > 0) {
+		sc.ss_recv = malloc(t->pt_n * sizeof(*sc.ss_recv));
+		sc.ss_rtt = malloc(t->pt_n * sizeof(*sc.ss_rtt));
+		if (sc.ss_recv == NULL || sc.ss_rtt == NULL) {
+			err_errno(err, "ping statistics");
+			goto fail;
+		}
+	}
+	scan_slots(t, st, &sc);
 	st->st_lost = st->st_sent - st->st_received;
 	st->st_stray += t->pt_stray;
-	if (first_sent == 0 && nrecv > 0) {
+	if (sc.ss_first_sent == 0 && sc.ss_nrecv > 0)
 		/* No request time known at all: bound by the replies. */
-		uint64_t lo = recv[0], hi = recv[0];
-		for (i = 1; i < nrecv; i++) {
-			if (recv[i] < lo)
-				lo = recv[i];
-			if (recv[i] > hi)
-				hi = recv[i];
-		}
-		first_sent = lo;
-		last_sent = hi;
-	}
-	st->st_start_ns = first_sent;
-	st->st_end_ns = last_sent + (t->pt_n > 0 ? interval_ns : 0);
-	stats_longest_gap(recv, nrecv, st->st_start_ns, st->st_end_ns,
-	    &st->st_downtime);
-	/*
-	 * Did the requests stop too?  The longest gap between consecutive
-	 * requests that overlaps the downtime: close to the downtime means
-	 * the probe itself was held up, not the path.
-	 */
-	for (i = 1; i < t->pt_n; i++) {
-		uint64_t a = t->pt_slots[i - 1].ps_sent_ns;
-		uint64_t b = t->pt_slots[i].ps_sent_ns;
-
-		if (a == 0 || b <= a || b < st->st_downtime.g_start_ns ||
-		    a > st->st_downtime.g_end_ns)
-			continue;
-		if (b - a > st->st_downtime_send_gap_ns)
-			st->st_downtime_send_gap_ns = b - a;
-	}
-	stats_dist(rtt, nrtt, &st->st_rtt);
+		u64_range(sc.ss_recv, sc.ss_nrecv, &sc.ss_first_sent,
+		    &sc.ss_last_sent);
+	st->st_start_ns = sc.ss_first_sent;
+	st->st_end_ns = sc.ss_last_sent + (t->pt_n > 0 ? interval_ns : 0);
+	stats_longest_gap(sc.ss_recv, sc.ss_nrecv, st->st_start_ns,
+	    st->st_end_ns, &st->st_downtime);
+	st->st_downtime_send_gap_ns = downtime_send_gap(t, &st->st_downtime);
+	stats_dist(sc.ss_rtt, sc.ss_nrtt, &st->st_rtt);
 	rc = 0;
 fail:
-	free(recv);
-	free(rtt);
+	free(sc.ss_recv);
+	free(sc.ss_rtt);
 	return rc;
 }

@@ -96,15 +96,21 @@ struct stats_gap {
 void stats_longest_gap(uint64_t *times, size_t n, uint64_t start_ns,
     uint64_t end_ns, struct stats_gap *g);
 
+/* A window on the time axis: [sp_lo_ns, sp_hi_ns]. */
+struct stats_span {
+	uint64_t sp_lo_ns;
+	uint64_t sp_hi_ns;
+};
+
 /*
  * The longest of the gaps that stats_longest_gap considers (same bounds)
- * among those overlapping [lo_ns, hi_ns]: the gap an event in that window
+ * among those overlapping window w: the gap an event in that window
  * caused, not a longer one elsewhere on the axis.  A gap overlaps when it
- * ends at or after lo_ns and starts at or before hi_ns.  times[] is sorted
- * in place.  g is all zero when no gap overlaps.
+ * ends at or after w.sp_lo_ns and starts at or before w.sp_hi_ns.
+ * times[] is sorted in place.  g is all zero when no gap overlaps.
  */
 void stats_gap_across(uint64_t *times, size_t n, uint64_t start_ns,
-    uint64_t end_ns, uint64_t lo_ns, uint64_t hi_ns, struct stats_gap *g);
+    uint64_t end_ns, struct stats_span w, struct stats_gap *g);
 
 /* Nearest-rank percentile p (0..100) of sorted[] (n > 0). */
 uint64_t stats_percentile(const uint64_t *sorted, size_t n, double p);
@@ -159,7 +165,7 @@ int ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
 
 /*
  * The gap between replies of t across an event known to have happened
- * between lo_ns and hi_ns (wall ns, the timeline's clock: e.g. right
+ * within w (wall ns, the timeline's clock: e.g. right
  * before and right after a failure was injected), bounded by st's window
  * (ping_stats_compute of the same t): stats_gap_across over the replies.
  * *lost is set to the requests lost within that gap (sent between the one
@@ -167,8 +173,8 @@ int ping_stats_compute(const struct ping_timeline *t, uint64_t interval_ns,
  * st_lost, every loss of the run.  Returns 0, or -1 with err on ENOMEM.
  */
 int ping_stats_gap_across(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t lo_ns, uint64_t hi_ns,
-    struct stats_gap *g, uint64_t *lost, char *err);
+    const struct ping_stats *st, struct stats_span w, struct stats_gap *g,
+    uint64_t *lost, char *err);
 
 /* What a migration's downtime adds after its end: the switchover's
  * last replies may come a little after the platform says it is done. */
@@ -176,14 +182,15 @@ int ping_stats_gap_across(const struct ping_timeline *t,
 
 /*
  * A live migration's downtime: the longest reply gap between the
- * migration's start and its end plus settle_ns (wall ns of the marks the
- * runner put on the probe), ping_stats_gap_across over that window, so a
+ * migration's start (mig.sp_lo_ns) and its end (mig.sp_hi_ns) plus
+ * PING_MIGRATION_SETTLE_NS (wall ns of the marks the runner put on the
+ * probe), ping_stats_gap_across over that window, so a
  * scheduling stall elsewhere in the capture is not taken for it (that one
  * is st_downtime, the whole capture's longest gap).  Returns 0, or -1
  * with err on ENOMEM or an end before the start.
  */
 int ping_stats_migration_downtime(const struct ping_timeline *t,
-    const struct ping_stats *st, uint64_t start_ns, uint64_t end_ns,
-    uint64_t settle_ns, struct stats_gap *g, uint64_t *lost, char *err);
+    const struct ping_stats *st, struct stats_span mig, struct stats_gap *g,
+    uint64_t *lost, char *err);
 
 #endif

@@ -138,8 +138,67 @@ write_json(const char *path, cJSON *doc, char *err)
 	return rc;
 }
 
+/* Say why the command line is wrong (err, when getopt has not said it
+ * already) and print the usage: exit status 1. */
 static int
-probe_ping_cmd(int argc, char **argv)
+probe_misuse(const char *name, const char *err)
+{
+	if (err[0] != '\0')
+		fprintf(stderr, "hvlab probe %s: %s\n", name, err);
+	return cmd_misuse("hvlab probe", probe_cmds, name);
+}
+
+/* What a command's option parser decided: run, or exit 0 on --help, or
+ * exit 1 (err says why unless getopt said it). */
+enum { PARSE_RUN, PARSE_HELP, PARSE_MISUSE };
+
+/* --to ADDR given and no operands left. */
+static int
+check_target(const char *target, int argc, char **argv, char *err)
+{
+	if (target != NULL && optind == argc)
+		return 0;
+	return err_set(err, target == NULL ? "--to ADDR is required" :
+	    "unexpected argument '%s'", argv[optind]);
+}
+
+static int
+check_interval(uint64_t interval_ns, char *err)
+{
+	if (interval_ns != 0 && (interval_ns < PING_INTERVAL_MIN_NS ||
+	    interval_ns > PING_INTERVAL_MAX_NS))
+		return err_set(err, "--interval must be 1 .. 1000 ms");
+	return 0;
+}
+
+/* Write the JSON and CSV files of a ping result. */
+static int
+ping_result_write(const struct probe_ping_result *r, const char *json,
+    const char *csv, int timeline)
+{
+	char err[ERR_LEN];
+
+	if (json != NULL && write_json(json, probe_ping_result_json(r,
+	    timeline), err) == -1)
+		goto fail;
+	if (csv != NULL && probe_ping_write_csv(r, csv, err) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("%s", err);
+	return -1;
+}
+
+/* `probe ping`: its options, then what it writes. */
+struct ping_cmd {
+	struct probe_ping_opts pc_opts;
+	const char *pc_json;
+	const char *pc_csv;
+	int pc_timeline;
+};
+
+static int
+ping_cmd_parse(int argc, char **argv, struct ping_cmd *c, char *err)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -157,107 +216,124 @@ probe_ping_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_ping_opts o;
-	struct probe_ping_result r;
-	struct probe_ping *p;
-	const char *json = NULL, *csv = NULL;
-	char err[ERR_LEN], line[512];
-	int ch, rc = 2, timeline = 1;
+	struct probe_ping_opts *o = &c->pc_opts;
 	uint64_t v;
-	sigset_t set;
+	int ch;
 
-	memset(&o, 0, sizeof(o));
-	memset(&r, 0, sizeof(r));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:i:d:j:c:n:I:e:p:TBRh",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 't': o.target = optarg; break;
+		case 't': o->target = optarg; break;
 		case 'i':
 			if (parse_dur("--interval", optarg, NS_PER_MS,
-			    &o.interval_ns, err) == -1)
-				goto misuse;
+			    &o->interval_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
 		case 'd':
 			if (parse_dur("--duration", optarg, NS_PER_S,
-			    &o.duration_ns, err) == -1)
-				goto misuse;
+			    &o->duration_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
-		case 'j': json = optarg; break;
-		case 'c': csv = optarg; break;
-		case 'n': o.netns = optarg; break;
-		case 'I': o.iface = optarg; break;
-		case 'e': o.events_file = optarg; break;
+		case 'j': c->pc_json = optarg; break;
+		case 'c': c->pc_csv = optarg; break;
+		case 'n': o->netns = optarg; break;
+		case 'I': o->iface = optarg; break;
+		case 'e': o->events_file = optarg; break;
 		case 'p':
 			if (parse_dur("--payload", optarg, 1, &v, err) == -1)
-				goto misuse;
-			o.payload = (size_t)v;
+				return PARSE_MISUSE;
+			o->payload = (size_t)v;
 			break;
-		case 'T': timeline = 0; break;
-		case 'B': o.no_immediate = 1; break;
-		case 'R': o.no_realtime = 1; break;
-		case 'h':
-			cmd_usage(stdout, "hvlab probe", probe_cmds);
-			return 0;
-		default:
-			return cmd_misuse("hvlab probe", probe_cmds, "ping");
+		case 'T': c->pc_timeline = 0; break;
+		case 'B': o->no_immediate = 1; break;
+		case 'R': o->no_realtime = 1; break;
+		case 'h': return PARSE_HELP;
+		default: return PARSE_MISUSE;
 		}
 	}
-	if (o.target == NULL || optind != argc) {
-		snprintf(err, sizeof(err), o.target == NULL ?
-		    "--to ADDR is required" : "unexpected argument '%s'",
-		    argv[optind]);
-		goto misuse;
-	}
-	if (o.interval_ns != 0 && (o.interval_ns < PING_INTERVAL_MIN_NS ||
-	    o.interval_ns > PING_INTERVAL_MAX_NS)) {
-		snprintf(err, sizeof(err), "--interval must be 1 .. 1000 ms");
-		goto misuse;
-	}
+	if (check_target(o->target, argc, argv, err) == -1 ||
+	    check_interval(o->interval_ns, err) == -1)
+		return PARSE_MISUSE;
+	return PARSE_RUN;
+}
+
+/* Ping until the duration ends or a signal comes; fills r. */
+static int
+ping_cmd_run(const struct ping_cmd *c, struct probe_ping_result *r)
+{
+	struct probe_ping *p;
+	char err[ERR_LEN];
+	sigset_t set;
+
 	signals_block(&set);
-	p = probe_ping_start(&o, err);
-	if (p == NULL) {
-		log_warnx("%s", err);
-		return 2;
-	}
-	while (!probe_ping_wait(p, 0) || o.duration_ns == 0)
+	p = probe_ping_start(&c->pc_opts, err);
+	if (p == NULL)
+		goto fail;
+	while (!probe_ping_wait(p, 0) || c->pc_opts.duration_ns == 0)
 		if (signals_wait(&set, 100))
 			break;
-	if (probe_ping_stop(p, &r, err) == -1) {
-		log_warnx("%s", err);
-		return 2;
-	}
-	probe_ping_summary(&r, line, sizeof(line));
-	printf("%s\n", line);
-	fflush(stdout);
-	if (r.pr_capture_drops > 0)
-		log_warnx("probe ping: the capture dropped %llu packets: the "
-		    "timeline has holes", (unsigned long long)
-		    r.pr_capture_drops);
-	if (r.pr_event_lines_skipped > 0)
-		log_warnx("probe ping: %s: %llu lines were not events",
-		    o.events_file, (unsigned long long)
-		    r.pr_event_lines_skipped);
-	if (json != NULL && write_json(json, probe_ping_result_json(&r,
-	    timeline), err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if (csv != NULL && probe_ping_write_csv(&r, csv, err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	rc = 0;
-out:
-	probe_ping_result_free(&r);
-	return rc;
-misuse:
-	fprintf(stderr, "hvlab probe ping: %s\n", err);
-	return cmd_misuse("hvlab probe", probe_cmds, "ping");
+	if (probe_ping_stop(p, r, err) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("%s", err);
+	return -1;
 }
 
 static int
-probe_tcp_cmd(int argc, char **argv)
+ping_cmd_print(const struct ping_cmd *c, const struct probe_ping_result *r)
+{
+	char line[512];
+
+	probe_ping_summary(r, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	if (r->pr_capture_drops > 0)
+		log_warnx("probe ping: the capture dropped %llu packets: the "
+		    "timeline has holes", (unsigned long long)
+		    r->pr_capture_drops);
+	if (r->pr_event_lines_skipped > 0)
+		log_warnx("probe ping: %s: %llu lines were not events",
+		    c->pc_opts.events_file, (unsigned long long)
+		    r->pr_event_lines_skipped);
+	return ping_result_write(r, c->pc_json, c->pc_csv, c->pc_timeline);
+}
+
+static int
+probe_ping_cmd(int argc, char **argv)
+{
+	struct ping_cmd c;
+	struct probe_ping_result r;
+	char err[ERR_LEN] = "";
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	c.pc_timeline = 1;
+	switch (ping_cmd_parse(argc, argv, &c, err)) {
+	case PARSE_RUN: break;
+	case PARSE_HELP:
+		cmd_usage(stdout, "hvlab probe", probe_cmds);
+		return 0;
+	default: return probe_misuse("ping", err);
+	}
+	if (ping_cmd_run(&c, &r) == -1)
+		return 2;
+	rc = ping_cmd_print(&c, &r) == -1 ? 2 : 0;
+	probe_ping_result_free(&r);
+	return rc;
+}
+
+/* `probe tcp`: its options, then what it writes. */
+struct tcp_cmd {
+	struct probe_tcp_opts tc_opts;
+	const char *tc_json;
+	int tc_timeline;
+};
+
+static int
+tcp_cmd_parse(int argc, char **argv, struct tcp_cmd *c, char *err)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -272,97 +348,139 @@ probe_tcp_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_tcp_opts o;
-	struct probe_tcp_result r;
-	struct probe_tcp *p;
-	const char *json = NULL;
-	char err[ERR_LEN], line[512];
-	int ch, rc = 2, timeline = 1;
-	sigset_t set;
+	struct probe_tcp_opts *o = &c->tc_opts;
+	int ch;
 
-	memset(&o, 0, sizeof(o));
-	memset(&r, 0, sizeof(r));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:P:i:d:o:rj:n:Th", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 't': o.target = optarg; break;
+		case 't': o->target = optarg; break;
 		case 'P':
-			if (parse_port(optarg, &o.port) == -1) {
-				snprintf(err, sizeof(err), "--port: '%s' is "
-				    "not a port number", optarg);
-				goto misuse;
+			if (parse_port(optarg, &o->port) == -1) {
+				err_set(err, "--port: '%s' is not a port "
+				    "number", optarg);
+				return PARSE_MISUSE;
 			}
 			break;
 		case 'i':
 			if (parse_dur("--interval", optarg, NS_PER_MS,
-			    &o.interval_ns, err) == -1)
-				goto misuse;
+			    &o->interval_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
 		case 'd':
 			if (parse_dur("--duration", optarg, NS_PER_S,
-			    &o.duration_ns, err) == -1)
-				goto misuse;
+			    &o->duration_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
 		case 'o':
 			if (parse_dur("--timeout", optarg, NS_PER_S,
-			    &o.timeout_ns, err) == -1)
-				goto misuse;
+			    &o->timeout_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
-		case 'r': o.reconnect = 1; break;
-		case 'j': json = optarg; break;
-		case 'n': o.netns = optarg; break;
-		case 'T': timeline = 0; break;
-		case 'h':
-			cmd_usage(stdout, "hvlab probe", probe_cmds);
-			return 0;
-		default:
-			return cmd_misuse("hvlab probe", probe_cmds, "tcp");
+		case 'r': o->reconnect = 1; break;
+		case 'j': c->tc_json = optarg; break;
+		case 'n': o->netns = optarg; break;
+		case 'T': c->tc_timeline = 0; break;
+		case 'h': return PARSE_HELP;
+		default: return PARSE_MISUSE;
 		}
 	}
-	if (o.target == NULL || optind != argc) {
-		snprintf(err, sizeof(err), o.target == NULL ?
-		    "--to ADDR is required" : "unexpected argument '%s'",
-		    argv[optind]);
-		goto misuse;
-	}
-	if (o.interval_ns != 0 && (o.interval_ns < PING_INTERVAL_MIN_NS ||
-	    o.interval_ns > PING_INTERVAL_MAX_NS)) {
-		snprintf(err, sizeof(err), "--interval must be 1 .. 1000 ms");
-		goto misuse;
-	}
+	if (check_target(o->target, argc, argv, err) == -1 ||
+	    check_interval(o->interval_ns, err) == -1)
+		return PARSE_MISUSE;
+	return PARSE_RUN;
+}
+
+/* Hold the session until the duration ends or a signal comes; fills r. */
+static int
+tcp_cmd_run(const struct tcp_cmd *c, struct probe_tcp_result *r)
+{
+	struct probe_tcp *p;
+	char err[ERR_LEN];
+	sigset_t set;
+
 	signals_block(&set);
-	p = probe_tcp_start(&o, err);
-	if (p == NULL) {
-		log_warnx("%s", err);
-		return 2;
-	}
+	p = probe_tcp_start(&c->tc_opts, err);
+	if (p == NULL)
+		goto fail;
 	while (!probe_tcp_wait(p, 0))
 		if (signals_wait(&set, 100))
 			break;
-	if (probe_tcp_stop(p, &r, err) == -1) {
-		log_warnx("%s", err);
-		return 2;
-	}
-	probe_tcp_summary(&r, line, sizeof(line));
-	printf("%s\n", line);
-	fflush(stdout);
-	if (json != NULL && write_json(json, probe_tcp_result_json(&r,
-	    timeline), err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	rc = 0;
-out:
-	probe_tcp_result_free(&r);
-	return rc;
-misuse:
-	fprintf(stderr, "hvlab probe tcp: %s\n", err);
-	return cmd_misuse("hvlab probe", probe_cmds, "tcp");
+	if (probe_tcp_stop(p, r, err) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("%s", err);
+	return -1;
 }
 
 static int
-probe_integrity_cmd(int argc, char **argv)
+tcp_cmd_print(const struct tcp_cmd *c, const struct probe_tcp_result *r)
+{
+	char err[ERR_LEN], line[512];
+
+	probe_tcp_summary(r, line, sizeof(line));
+	printf("%s\n", line);
+	fflush(stdout);
+	if (c->tc_json != NULL && write_json(c->tc_json,
+	    probe_tcp_result_json(r, c->tc_timeline), err) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+probe_tcp_cmd(int argc, char **argv)
+{
+	struct tcp_cmd c;
+	struct probe_tcp_result r;
+	char err[ERR_LEN] = "";
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&r, 0, sizeof(r));
+	c.tc_timeline = 1;
+	switch (tcp_cmd_parse(argc, argv, &c, err)) {
+	case PARSE_RUN: break;
+	case PARSE_HELP:
+		cmd_usage(stdout, "hvlab probe", probe_cmds);
+		return 0;
+	default: return probe_misuse("tcp", err);
+	}
+	if (tcp_cmd_run(&c, &r) == -1)
+		return 2;
+	rc = tcp_cmd_print(&c, &r) == -1 ? 2 : 0;
+	probe_tcp_result_free(&r);
+	return rc;
+}
+
+/* `probe integrity`: its options, then how long and what it writes. */
+struct integrity_cmd {
+	struct probe_integrity_opts ic_opts;
+	uint64_t ic_duration_ns;	/* 0 = until the journal ends */
+	uint64_t ic_wait_ns;		/* for the agent after the end */
+	const char *ic_json;
+};
+
+/* --interval for the journal: 1 ms .. 1 h, kept in ms. */
+static int
+parse_journal_interval(const char *s, unsigned *ms, char *err)
+{
+	uint64_t v;
+
+	if (parse_dur("--interval", s, NS_PER_MS, &v, err) == -1)
+		return -1;
+	if (v < NS_PER_MS || v > 3600 * NS_PER_S)
+		return err_set(err, "--interval must be 1 ms .. 1 h");
+	*ms = (unsigned)(v / NS_PER_MS);
+	return 0;
+}
+
+static int
+integrity_cmd_parse(int argc, char **argv, struct integrity_cmd *c,
+    char *err)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -377,121 +495,149 @@ probe_integrity_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_integrity_opts o;
-	struct probe_integrity *p;
-	struct integrity_acks a;
-	struct integrity_result r;
-	struct journal_state js;
-	const char *json = NULL;
-	char err[ERR_LEN], line[512];
-	uint64_t duration = 0, wait_ns = 120 * NS_PER_S, v;
-	uint64_t t0;
-	int ch, rc = 2;
-	sigset_t set;
+	struct probe_integrity_opts *o = &c->ic_opts;
+	int ch;
 
-	memset(&o, 0, sizeof(o));
-	memset(&a, 0, sizeof(a));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:P:D:i:d:s:w:j:n:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 't': o.target = optarg; break;
+		case 't': o->target = optarg; break;
 		case 'P':
-			if (parse_port(optarg, &o.port) == -1) {
-				snprintf(err, sizeof(err), "--port: '%s' is "
-				    "not a port number", optarg);
-				goto misuse;
+			if (parse_port(optarg, &o->port) == -1) {
+				err_set(err, "--port: '%s' is not a port "
+				    "number", optarg);
+				return PARSE_MISUSE;
 			}
 			break;
-		case 'D': o.dev = optarg; break;
+		case 'D': o->dev = optarg; break;
 		case 'i':
-			if (parse_dur("--interval", optarg, NS_PER_MS, &v,
+			if (parse_journal_interval(optarg, &o->interval_ms,
 			    err) == -1)
-				goto misuse;
-			if (v < NS_PER_MS || v > 3600 * NS_PER_S) {
-				snprintf(err, sizeof(err), "--interval must "
-				    "be 1 ms .. 1 h");
-				goto misuse;
-			}
-			o.interval_ms = (unsigned)(v / NS_PER_MS);
+				return PARSE_MISUSE;
 			break;
 		case 'd':
 			if (parse_dur("--duration", optarg, NS_PER_S,
-			    &duration, err) == -1)
-				goto misuse;
+			    &c->ic_duration_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
 		case 's':
 			if (parse_dur("--silence", optarg, NS_PER_S,
-			    &o.silence_ns, err) == -1)
-				goto misuse;
+			    &o->silence_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
 		case 'w':
-			if (parse_dur("--wait", optarg, NS_PER_S, &wait_ns,
-			    err) == -1)
-				goto misuse;
+			if (parse_dur("--wait", optarg, NS_PER_S,
+			    &c->ic_wait_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
-		case 'j': json = optarg; break;
-		case 'n': o.netns = optarg; break;
-		case 'h':
-			cmd_usage(stdout, "hvlab probe", probe_cmds);
-			return 0;
-		default:
-			return cmd_misuse("hvlab probe", probe_cmds,
-			    "integrity");
+		case 'j': c->ic_json = optarg; break;
+		case 'n': o->netns = optarg; break;
+		case 'h': return PARSE_HELP;
+		default: return PARSE_MISUSE;
 		}
 	}
-	if (o.target == NULL || optind != argc) {
-		snprintf(err, sizeof(err), o.target == NULL ?
-		    "--to ADDR is required" : "unexpected argument '%s'",
-		    argv[optind]);
-		goto misuse;
-	}
+	if (check_target(o->target, argc, argv, err) == -1)
+		return PARSE_MISUSE;
+	return PARSE_RUN;
+}
+
+/* Journal until the VM dies, the duration ends or a signal comes; the
+ * acks go to a. */
+static int
+integrity_cmd_run(const struct integrity_cmd *c, struct integrity_acks *a)
+{
+	struct probe_integrity *p;
+	char err[ERR_LEN];
+	uint64_t t0;
+	sigset_t set;
+
 	signals_block(&set);
-	p = probe_integrity_start(&o, err);
-	if (p == NULL) {
-		log_warnx("%s", err);
-		return 2;
-	}
+	p = probe_integrity_start(&c->ic_opts, err);
+	if (p == NULL)
+		goto fail;
 	t0 = clock_mono_ns();
 	for (;;) {
 		if (probe_integrity_wait_end(p, 0))
 			break;
-		if (duration > 0 && clock_mono_ns() - t0 >= duration)
+		if (c->ic_duration_ns > 0 &&
+		    clock_mono_ns() - t0 >= c->ic_duration_ns)
 			break;
 		if (signals_wait(&set, 100))
 			break;
 	}
-	if (probe_integrity_stop(p, &a, err) == -1) {
-		log_warnx("%s", err);
-		return 2;
-	}
+	if (probe_integrity_stop(p, a, err) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("%s", err);
+	return -1;
+}
+
+/* Read the journal back, print and write what was lost: the exit
+ * status. */
+static int
+integrity_cmd_verify(const struct integrity_cmd *c,
+    const struct integrity_acks *a)
+{
+	struct integrity_result r;
+	struct journal_state js;
+	char err[ERR_LEN], line[512];
+
 	log_info("probe integrity: journal ended (%s) after %llu acks, last "
-	    "%llu; reading the journal", a.ia_end,
-	    (unsigned long long)a.ia_n, (unsigned long long)(a.ia_n ?
-	    a.ia_seq[a.ia_n - 1] : 0));
-	if (probe_integrity_verify(&o, &a, wait_ns, &js, &r, err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	integrity_summary(o.target, &r, line, sizeof(line));
+	    "%llu; reading the journal", a->ia_end,
+	    (unsigned long long)a->ia_n, (unsigned long long)(a->ia_n ?
+	    a->ia_seq[a->ia_n - 1] : 0));
+	if (probe_integrity_verify(&c->ic_opts, a, c->ic_wait_ns, &js, &r,
+	    err) == -1)
+		goto fail;
+	integrity_summary(c->ic_opts.target, &r, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
-	if (json != NULL && write_json(json, integrity_result_json(o.target,
-	    &a, &js, &r), err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	rc = r.ir_lost_acked > 0 ? 3 : 0;
-out:
-	integrity_acks_free(&a);
-	return rc;
-misuse:
-	fprintf(stderr, "hvlab probe integrity: %s\n", err);
-	return cmd_misuse("hvlab probe", probe_cmds, "integrity");
+	if (c->ic_json != NULL && write_json(c->ic_json,
+	    integrity_result_json(c->ic_opts.target, a, &js, &r), err) == -1)
+		goto fail;
+	return r.ir_lost_acked > 0 ? 3 : 0;
+fail:
+	log_warnx("%s", err);
+	return 2;
 }
 
 static int
-probe_pcap_cmd(int argc, char **argv)
+probe_integrity_cmd(int argc, char **argv)
+{
+	struct integrity_cmd c;
+	struct integrity_acks a;
+	char err[ERR_LEN] = "";
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	c.ic_wait_ns = 120 * NS_PER_S;
+	switch (integrity_cmd_parse(argc, argv, &c, err)) {
+	case PARSE_RUN: break;
+	case PARSE_HELP:
+		cmd_usage(stdout, "hvlab probe", probe_cmds);
+		return 0;
+	default: return probe_misuse("integrity", err);
+	}
+	if (integrity_cmd_run(&c, &a) == -1)
+		return 2;
+	rc = integrity_cmd_verify(&c, &a);
+	integrity_acks_free(&a);
+	return rc;
+}
+
+/* `probe pcap`: its options, then what it writes. */
+struct pcap_cmd {
+	struct probe_pcap_opts pc_opts;
+	const char *pc_json;
+	const char *pc_csv;
+	int pc_timeline;
+};
+
+static int
+pcap_cmd_parse(int argc, char **argv, struct pcap_cmd *c, char *err)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -503,72 +649,74 @@ probe_pcap_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_pcap_opts o;
-	struct probe_ping_result r;
-	const char *json = NULL, *csv = NULL;
-	char err[ERR_LEN], line[512], *end;
-	int ch, rc = 2, timeline = 1;
+	struct probe_pcap_opts *o = &c->pc_opts;
+	char *end;
 	long v;
+	int ch;
 
-	memset(&o, 0, sizeof(o));
-	o.ident = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:I:i:j:c:Th", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 't': o.target = optarg; break;
+		case 't': o->target = optarg; break;
 		case 'I':
 			v = strtol(optarg, &end, 0);
 			if (*optarg == '\0' || *end != '\0' || v < 0 ||
 			    v > 65535) {
-				snprintf(err, sizeof(err), "--ident: '%s' is "
-				    "not 0..65535", optarg);
-				goto misuse;
+				err_set(err, "--ident: '%s' is not 0..65535",
+				    optarg);
+				return PARSE_MISUSE;
 			}
-			o.ident = (int)v;
+			o->ident = (int)v;
 			break;
 		case 'i':
 			if (parse_dur("--interval", optarg, NS_PER_MS,
-			    &o.interval_ns, err) == -1)
-				goto misuse;
+			    &o->interval_ns, err) == -1)
+				return PARSE_MISUSE;
 			break;
-		case 'j': json = optarg; break;
-		case 'c': csv = optarg; break;
-		case 'T': timeline = 0; break;
-		case 'h':
-			cmd_usage(stdout, "hvlab probe", probe_cmds);
-			return 0;
-		default:
-			return cmd_misuse("hvlab probe", probe_cmds, "pcap");
+		case 'j': c->pc_json = optarg; break;
+		case 'c': c->pc_csv = optarg; break;
+		case 'T': c->pc_timeline = 0; break;
+		case 'h': return PARSE_HELP;
+		default: return PARSE_MISUSE;
 		}
 	}
-	if (optind != argc - 1 || o.target == NULL) {
-		snprintf(err, sizeof(err), o.target == NULL ?
-		    "--to ADDR is required" : "one capture FILE is required");
-		goto misuse;
+	if (optind != argc - 1 || o->target == NULL) {
+		err_set(err, o->target == NULL ? "--to ADDR is required" :
+		    "one capture FILE is required");
+		return PARSE_MISUSE;
 	}
-	o.path = argv[optind];
-	if (probe_ping_from_pcap(&o, &r, err) == -1) {
+	o->path = argv[optind];
+	return PARSE_RUN;
+}
+
+static int
+probe_pcap_cmd(int argc, char **argv)
+{
+	struct pcap_cmd c;
+	struct probe_ping_result r;
+	char err[ERR_LEN] = "", line[512];
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.pc_opts.ident = -1;
+	c.pc_timeline = 1;
+	switch (pcap_cmd_parse(argc, argv, &c, err)) {
+	case PARSE_RUN: break;
+	case PARSE_HELP:
+		cmd_usage(stdout, "hvlab probe", probe_cmds);
+		return 0;
+	default: return probe_misuse("pcap", err);
+	}
+	if (probe_ping_from_pcap(&c.pc_opts, &r, err) == -1) {
 		log_warnx("%s", err);
 		return 2;
 	}
 	probe_ping_summary(&r, line, sizeof(line));
 	printf("%s\n", line);
 	fflush(stdout);
-	if (json != NULL && write_json(json, probe_ping_result_json(&r,
-	    timeline), err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if (csv != NULL && probe_ping_write_csv(&r, csv, err) == -1) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = ping_result_write(&r, c.pc_json, c.pc_csv, c.pc_timeline) == -1 ?
+	    2 : 0;
 	probe_ping_result_free(&r);
 	return rc;
-misuse:
-	fprintf(stderr, "hvlab probe pcap: %s\n", err);
-	return cmd_misuse("hvlab probe", probe_cmds, "pcap");
 }

@@ -141,15 +141,100 @@ tcp_read(struct probe_tcp *p)
 	}
 }
 
+/* With --reconnect, connect again after a lost session (this thread
+ * lives in the probe's netns); 1 when it did. */
+static int
+tcp_reconnect(struct probe_tcp *p)
+{
+	char err[ERR_LEN];
+
+	if (p->tp_connected || !p->tp_opts.reconnect)
+		return 0;
+	if (agent_connect(&p->tp_conn, p->tp_target, p->tp_opts.port,
+	    (long)(p->tp_opts.interval_ns / NS_PER_MS) + 1, err) != 0)
+		return 0;
+	p->tp_connected = 1;
+	p->tp_reconnects++;
+	return 1;
+}
+
+/* Queue and flush the next ping.  Each ping is one slot, sent or not
+ * (lost).  -1 when the timeline failed. */
+static int
+tcp_send_ping(struct probe_tcp *p)
+{
+	char line[64];
+	size_t len;
+
+	snprintf(line, sizeof(line), "ping %" PRIu64 "\n", p->tp_nsent);
+	if (ping_timeline_add_seq(&p->tp_timeline, PING_OBS_REQUEST,
+	    p->tp_nsent, clock_wall_ns(), p->tp_err) == -1) {
+		p->tp_error = 1;
+		return -1;
+	}
+	p->tp_nsent++;
+	len = strlen(line);
+	if (p->tp_connected && p->tp_outlen + len <= sizeof(p->tp_out)) {
+		memcpy(p->tp_out + p->tp_outlen, line, len);
+		p->tp_outlen += len;
+	}
+	if (p->tp_connected)
+		(void)tcp_flush(p);
+	return 0;
+}
+
+/* Read replies and write what is queued until next (or sleep when not
+ * connected); *last_heard moves when a new reply came. */
+static void
+tcp_wait(struct probe_tcp *p, uint64_t now, uint64_t next,
+    uint64_t *last_heard)
+{
+	struct pollfd pfd;
+	uint64_t got;
+
+	if (!p->tp_connected) {
+		clock_sleep_ns(next - now);
+		return;
+	}
+	pfd.fd = p->tp_conn.ac_fd;
+	pfd.events = POLLIN | (p->tp_outlen > 0 ? POLLOUT : 0);
+	if (poll(&pfd, 1, (int)((next - now + NS_PER_MS - 1) /
+	    NS_PER_MS)) <= 0)
+		return;
+	if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
+		got = p->tp_timeline.pt_max_replied;
+		if (tcp_read(p) == -1)
+			return;
+		if (p->tp_timeline.pt_max_replied != got)
+			*last_heard = clock_mono_ns();
+	}
+	if (p->tp_connected && (pfd.revents & POLLOUT))
+		(void)tcp_flush(p);
+}
+
+/* Collect the answers still on their way (2 s at most). */
+static void
+tcp_drain(struct probe_tcp *p)
+{
+	uint64_t until = clock_mono_ns() + 2 * NS_PER_S;
+	struct pollfd pfd;
+
+	while (p->tp_connected && p->tp_timeline.pt_max_replied <
+	    p->tp_nsent && clock_mono_ns() < until) {
+		pfd.fd = p->tp_conn.ac_fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 10) > 0)
+			(void)tcp_read(p);
+	}
+}
+
 static void *
 tcp_main(void *arg)
 {
 	struct probe_tcp *p = arg;
 	uint64_t interval = p->tp_opts.interval_ns, max_n = 0, now, next;
 	uint64_t last_heard, timeout = p->tp_opts.timeout_ns;
-	char line[64], err[ERR_LEN];
-	struct pollfd pfd;
-	int wait_ms, n;
+	char why[64];
 
 	if (p->tp_opts.duration_ns > 0)
 		max_n = (p->tp_opts.duration_ns + interval - 1) / interval;
@@ -163,78 +248,25 @@ tcp_main(void *arg)
 		if (now >= next) {
 			if (max_n != 0 && p->tp_nsent >= max_n)
 				break;
-			if (!p->tp_connected && p->tp_opts.reconnect) {
-				/* This thread lives in the probe's netns. */
-				if (agent_connect(&p->tp_conn, p->tp_target,
-				    p->tp_opts.port, (long)(interval /
-				    NS_PER_MS) + 1, err) == 0) {
-					p->tp_connected = 1;
-					p->tp_reconnects++;
-					last_heard = clock_mono_ns();
-				}
-			}
-			/* Each ping is one slot, sent or not (lost). */
-			snprintf(line, sizeof(line), "ping %" PRIu64 "\n",
-			    p->tp_nsent);
-			if (ping_timeline_add_seq(&p->tp_timeline,
-			    PING_OBS_REQUEST, p->tp_nsent, clock_wall_ns(),
-			    p->tp_err) == -1) {
-				p->tp_error = 1;
+			if (tcp_reconnect(p))
+				last_heard = clock_mono_ns();
+			if (tcp_send_ping(p) == -1)
 				break;
-			}
-			p->tp_nsent++;
-			if (p->tp_connected && p->tp_outlen + strlen(line) <=
-			    sizeof(p->tp_out)) {
-				memcpy(p->tp_out + p->tp_outlen, line,
-				    strlen(line));
-				p->tp_outlen += strlen(line);
-			}
-			if (p->tp_connected)
-				(void)tcp_flush(p);
 			next += interval;
 			if (clock_mono_ns() > next + interval)
 				next = clock_mono_ns();	/* no catch-up burst */
 			continue;
 		}
 		if (p->tp_connected && now - last_heard > timeout) {
-			char why[64];
 			snprintf(why, sizeof(why), "no answer for %.1f s",
 			    (double)(now - last_heard) / 1e9);
 			tcp_lose(p, why);
 			continue;
 		}
-		wait_ms = (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
-		if (!p->tp_connected) {
-			clock_sleep_ns(next - now);
-			continue;
-		}
-		pfd.fd = p->tp_conn.ac_fd;
-		pfd.events = POLLIN | (p->tp_outlen > 0 ? POLLOUT : 0);
-		n = poll(&pfd, 1, wait_ms);
-		if (n <= 0)
-			continue;
-		if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
-			uint64_t got = p->tp_timeline.pt_max_replied;
-
-			if (tcp_read(p) == -1)
-				continue;
-			if (p->tp_timeline.pt_max_replied != got)
-				last_heard = clock_mono_ns();
-		}
-		if (p->tp_connected && (pfd.revents & POLLOUT))
-			(void)tcp_flush(p);
+		tcp_wait(p, now, next, &last_heard);
 	}
-	/* Collect the answers still on their way (2 s at most). */
-	if (p->tp_connected && !p->tp_error) {
-		uint64_t until = clock_mono_ns() + 2 * NS_PER_S;
-		while (p->tp_connected && p->tp_timeline.pt_max_replied <
-		    p->tp_nsent && clock_mono_ns() < until) {
-			pfd.fd = p->tp_conn.ac_fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, 10) > 0)
-				(void)tcp_read(p);
-		}
-	}
+	if (p->tp_connected && !p->tp_error)
+		tcp_drain(p);
 	pthread_mutex_lock(&p->tp_lock);
 	p->tp_done = 1;
 	pthread_cond_broadcast(&p->tp_cond);
@@ -428,32 +460,17 @@ rel3(uint64_t t, uint64_t origin)
 	return t >= origin ? ms3(t - origin) : -ms3(origin - t);
 }
 
-cJSON *
-probe_tcp_result_json(const struct probe_tcp_result *r, int with_timeline)
+/* "metrics": {...}.  1, or 0 out of memory. */
+static int
+tcp_json_metrics(cJSON *doc, const struct probe_tcp_result *r)
 {
 	const struct ping_stats *st = &r->tr_stats;
-	const struct ping_slot *s;
 	uint64_t t0 = st->st_start_ns;
-	cJSON *doc, *m, *a, *e;
-	char started[32];
-	size_t i;
+	cJSON *m;
 	int ok = 1;
 
-	doc = cJSON_CreateObject();
-	if (doc == NULL)
-		return NULL;
-	clock_format_wall(t0, started, sizeof(started));
-	ok &= cJSON_AddStringToObject(doc, "probe", "tcp") != NULL;
-	ok &= cJSON_AddStringToObject(doc, "target", r->tr_target) != NULL;
-	ok &= cJSON_AddNumberToObject(doc, "port", r->tr_port) != NULL;
-	ok &= cJSON_AddNumberToObject(doc, "interval_ms",
-	    ms3(r->tr_interval_ns)) != NULL;
-	ok &= cJSON_AddStringToObject(doc, "started", started) != NULL;
-	ok &= cJSON_AddNumberToObject(doc, "start_wall_us",
-	    (double)(t0 / 1000)) != NULL;
-	m = cJSON_AddObjectToObject(doc, "metrics");
-	if (m == NULL)
-		goto fail;
+	if ((m = cJSON_AddObjectToObject(doc, "metrics")) == NULL)
+		return 0;
 	ok &= cJSON_AddBoolToObject(m, "survived", r->tr_survived) != NULL;
 	ok &= cJSON_AddStringToObject(m, "end", r->tr_end) != NULL;
 	if (!r->tr_survived)
@@ -483,17 +500,27 @@ probe_tcp_result_json(const struct probe_tcp_result *r, int with_timeline)
 	    (double)r->tr_bad_lines) != NULL;
 	ok &= cJSON_AddNumberToObject(m, "duration_s",
 	    round(r->tr_wall_s * 1e3) / 1e3) != NULL;
-	if (!with_timeline || !ok)
-		goto done;
-	a = cJSON_AddArrayToObject(doc, "timeline");
-	if (a == NULL)
-		goto fail;
+	return ok;
+}
+
+/* "timeline": one object per ping.  1, or 0 out of memory. */
+static int
+tcp_json_timeline(cJSON *doc, const struct probe_tcp_result *r)
+{
+	uint64_t t0 = r->tr_stats.st_start_ns;
+	const struct ping_slot *s;
+	cJSON *a, *e;
+	size_t i;
+	int ok = 1;
+
+	if ((a = cJSON_AddArrayToObject(doc, "timeline")) == NULL)
+		return 0;
 	for (i = 0; i < r->tr_timeline.pt_n && ok; i++) {
 		s = &r->tr_timeline.pt_slots[i];
 		e = cJSON_CreateObject();
 		if (e == NULL || !cJSON_AddItemToArray(a, e)) {
 			cJSON_Delete(e);
-			goto fail;
+			return 0;
 		}
 		ok &= cJSON_AddNumberToObject(e, "seq", (double)i) != NULL;
 		ok &= cJSON_AddNumberToObject(e, "sent_ms",
@@ -504,8 +531,32 @@ probe_tcp_result_json(const struct probe_tcp_result *r, int with_timeline)
 			ok &= cJSON_AddNumberToObject(e, "recv_ms",
 			    rel3(s->ps_recv_ns, t0)) != NULL;
 	}
-done:
-	if (!ok)
+	return ok;
+}
+
+cJSON *
+probe_tcp_result_json(const struct probe_tcp_result *r, int with_timeline)
+{
+	uint64_t t0 = r->tr_stats.st_start_ns;
+	cJSON *doc;
+	char started[32];
+	int ok = 1;
+
+	doc = cJSON_CreateObject();
+	if (doc == NULL)
+		return NULL;
+	clock_format_wall(t0, started, sizeof(started));
+	ok &= cJSON_AddStringToObject(doc, "probe", "tcp") != NULL;
+	ok &= cJSON_AddStringToObject(doc, "target", r->tr_target) != NULL;
+	ok &= cJSON_AddNumberToObject(doc, "port", r->tr_port) != NULL;
+	ok &= cJSON_AddNumberToObject(doc, "interval_ms",
+	    ms3(r->tr_interval_ns)) != NULL;
+	ok &= cJSON_AddStringToObject(doc, "started", started) != NULL;
+	ok &= cJSON_AddNumberToObject(doc, "start_wall_us",
+	    (double)(t0 / 1000)) != NULL;
+	if (!ok || !tcp_json_metrics(doc, r))
+		goto fail;
+	if (with_timeline && !tcp_json_timeline(doc, r))
 		goto fail;
 	return doc;
 fail:

@@ -167,103 +167,147 @@ struct sink_conn {
 	struct tput_flow f;
 };
 
-int
-probe_tput_serve(const char *addr, int port, int flows, long timeout_ms,
-    volatile int *stop, char *err)
-{
+/* The sink's state while it serves. */
+struct sink {
 	struct sink_conn conns[TPUT_MAX_FLOWS * 4];
 	struct pollfd pfd[TPUT_MAX_FLOWS * 4 + 1];
+	int lfd;
+	int nconn;
+	int done;		/* flows reported */
+};
+
+/* Listen on addr:port; the socket goes to k->lfd. */
+static int
+sink_listen(struct sink *k, const struct probe_tput_sink *s, char *err)
+{
 	struct sockaddr_in sa;
+	int one = 1;
+
+	if (parse_addr(s->addr, s->port, &sa, err) < 0)
+		return -1;
+	if ((k->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return err_errno(err, "throughput sink: socket");
+	setsockopt(k->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(k->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(k->lfd, 64) < 0)
+		return err_errno(err, "throughput sink: bind/listen %s:%d",
+		    s->addr && s->addr[0] ? s->addr : "0.0.0.0", s->port);
+	return 0;
+}
+
+/* Poll the listener and the connections, at most 500 ms and not past
+ * end (0 = none).  poll's count, 0 on EINTR, -1 with err (also when end
+ * has passed). */
+static int
+sink_poll(struct sink *k, const struct probe_tput_sink *s, uint64_t end,
+    char *err)
+{
+	long wait = 500;
+	uint64_t now;
+	int i, n;
+
+	if (end) {
+		now = clock_mono_ns();
+		if (now >= end)
+			return err_set(err, "throughput sink: %d of %d flows "
+			    "reported before the timeout", k->done, s->flows);
+		if ((long)((end - now) / NS_PER_MS) < wait)
+			wait = (long)((end - now) / NS_PER_MS) + 1;
+	}
+	k->pfd[0].fd = k->lfd;
+	k->pfd[0].events = k->nconn < (int)(sizeof(k->conns) /
+	    sizeof(k->conns[0])) ? POLLIN : 0;
+	for (i = 0; i < k->nconn; i++) {
+		k->pfd[i + 1].fd = k->conns[i].fd;
+		k->pfd[i + 1].events = POLLIN;
+	}
+	n = poll(k->pfd, (nfds_t)k->nconn + 1, (int)wait);
+	if (n < 0 && errno != EINTR)
+		return err_errno(err, "throughput sink: poll");
+	return n < 0 ? 0 : n;
+}
+
+/* Count what came on the connections; a source done gets its report and
+ * its connection is closed. */
+static void
+sink_read(struct sink *k)
+{
 	static char buf[TPUT_BUF];
 	unsigned char rep[TPUT_REPORT_LEN];
-	int lfd = -1, one = 1, nconn = 0, done = 0, rc = -1, i, n;
-	uint64_t end = timeout_ms > 0 ? clock_mono_ns() +
-	    (uint64_t)timeout_ms * NS_PER_MS : 0;
-	ssize_t k;
+	struct sink_conn *c;
+	uint64_t now;
+	ssize_t n;
+	int i;
 
-	if (parse_addr(addr, port, &sa, err) < 0)
-		return -1;
-	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		err_errno(err, "throughput sink: socket");
-		goto out;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 64) < 0) {
-		err_errno(err, "throughput sink: bind/listen %s:%d",
-		    addr && addr[0] ? addr : "0.0.0.0", port);
-		goto out;
-	}
-	while ((flows == 0 || done < flows) && !(stop && *stop)) {
-		long wait = 500;
-
-		if (end) {
-			uint64_t now = clock_mono_ns();
-
-			if (now >= end) {
-				err_set(err, "throughput sink: %d of %d flows "
-				    "reported before the timeout", done, flows);
-				goto out;
-			}
-			if ((long)((end - now) / NS_PER_MS) < wait)
-				wait = (long)((end - now) / NS_PER_MS) + 1;
-		}
-		pfd[0].fd = lfd;
-		pfd[0].events = nconn < (int)(sizeof(conns) /
-		    sizeof(conns[0])) ? POLLIN : 0;
-		for (i = 0; i < nconn; i++) {
-			pfd[i + 1].fd = conns[i].fd;
-			pfd[i + 1].events = POLLIN;
-		}
-		n = poll(pfd, (nfds_t)nconn + 1, (int)wait);
-		if (n < 0 && errno != EINTR) {
-			err_errno(err, "throughput sink: poll");
-			goto out;
-		}
-		if (n <= 0)
+	for (i = k->nconn - 1; i >= 0; i--) {
+		if (!(k->pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		for (i = nconn - 1; i >= 0; i--) {
-			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			k = read(conns[i].fd, buf, sizeof(buf));
-			if (k > 0) {
-				uint64_t now = clock_mono_ns();
-
-				if (conns[i].f.bytes == 0)
-					conns[i].f.first_ns = now;
-				conns[i].f.last_ns = now;
-				conns[i].f.bytes += (uint64_t)k;
-				continue;
-			}
-			if (k < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (k == 0) {	/* source done: report, close */
-				put64(rep, conns[i].f.bytes);
-				put64(rep + 8, conns[i].f.first_ns);
-				put64(rep + 16, conns[i].f.last_ns);
-				if (write(conns[i].fd, rep, sizeof(rep)) ==
-				    (ssize_t)sizeof(rep))
-					done++;
-			}
-			close(conns[i].fd);
-			conns[i] = conns[--nconn];
+		c = &k->conns[i];
+		n = read(c->fd, buf, sizeof(buf));
+		if (n > 0) {
+			now = clock_mono_ns();
+			if (c->f.bytes == 0)
+				c->f.first_ns = now;
+			c->f.last_ns = now;
+			c->f.bytes += (uint64_t)n;
+			continue;
 		}
-		if (pfd[0].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK |
-			    SOCK_CLOEXEC);
-
-			if (fd >= 0) {
-				memset(&conns[nconn], 0, sizeof(conns[0]));
-				conns[nconn++].fd = fd;
-			}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == 0) {	/* source done: report, close */
+			put64(rep, c->f.bytes);
+			put64(rep + 8, c->f.first_ns);
+			put64(rep + 16, c->f.last_ns);
+			if (write(c->fd, rep, sizeof(rep)) ==
+			    (ssize_t)sizeof(rep))
+				k->done++;
 		}
+		close(c->fd);
+		*c = k->conns[--k->nconn];
+	}
+}
+
+static void
+sink_accept(struct sink *k)
+{
+	int fd;
+
+	if (!(k->pfd[0].revents & POLLIN))
+		return;
+	fd = accept4(k->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		memset(&k->conns[k->nconn], 0, sizeof(k->conns[0]));
+		k->conns[k->nconn++].fd = fd;
+	}
+}
+
+int
+probe_tput_serve(const struct probe_tput_sink *s, char *err)
+{
+	struct sink k;
+	uint64_t end = s->timeout_ms > 0 ? clock_mono_ns() +
+	    (uint64_t)s->timeout_ms * NS_PER_MS : 0;
+	int rc = -1, i, n;
+
+	memset(&k, 0, sizeof(k));
+	k.lfd = -1;
+	if (sink_listen(&k, s, err) < 0)
+		goto out;
+	while ((s->flows == 0 || k.done < s->flows) &&
+	    !(s->stop && *s->stop)) {
+		if ((n = sink_poll(&k, s, end, err)) < 0)
+			goto out;
+		if (n == 0)
+			continue;
+		sink_read(&k);
+		sink_accept(&k);
 	}
 	rc = 0;
 out:
-	for (i = 0; i < nconn; i++)
-		close(conns[i].fd);
-	if (lfd >= 0)
-		close(lfd);
+	for (i = 0; i < k.nconn; i++)
+		close(k.conns[i].fd);
+	if (k.lfd >= 0)
+		close(k.lfd);
 	return rc;
 }
 
@@ -317,17 +361,75 @@ read_report(int fd, struct tput_flow *f, long ms, char *err)
 	return 0;
 }
 
-int
-probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
+/* Connect r->nflows flows to sa from o's netns into fds; their source
+ * ports go to r. */
+static int
+tput_connect(const struct probe_tput_opts *o, struct probe_tput_result *r,
+    const struct sockaddr_in *sa, int *fds, char *err)
+{
+	struct sockaddr_in la;
+	socklen_t ll;
+	char e2[ERR_LEN];
+	int i, back = -1;
+
+	if (probe_ns_enter(o->netns, &back, err) < 0)
+		return -1;
+	for (i = 0; i < r->nflows; i++) {
+		if ((fds[i] = connect_to(sa, err)) < 0) {
+			err_prefix(err, "flow %d to %s:%d", i + 1, o->to,
+			    r->port);
+			if (back >= 0)
+				probe_ns_leave(back, e2);
+			return -1;
+		}
+		ll = sizeof(la);
+		if (getsockname(fds[i], (struct sockaddr *)&la, &ll) == 0)
+			r->flows[i].local_port = ntohs(la.sin_port);
+	}
+	return probe_ns_leave(back, err);
+}
+
+/* Write on every flow for dur; -1 when one breaks. */
+static int
+tput_send(const struct probe_tput_result *r, const int *fds, uint64_t dur,
     char *err)
 {
 	static char buf[TPUT_BUF];
 	struct pollfd pfd[TPUT_MAX_FLOWS];
-	struct sockaddr_in sa, la;
-	socklen_t ll;
-	int fds[TPUT_MAX_FLOWS], n, i, back = -1, rc = -1, port;
-	uint64_t dur = o->duration_ns ? o->duration_ns : 3 * NS_PER_S, end;
-	char e2[ERR_LEN];
+	uint64_t end, left;
+	int i, n = r->nflows;
+
+	memset(buf, 'x', sizeof(buf));
+	end = clock_mono_ns() + dur;
+	while (clock_mono_ns() < end) {
+		left = end - clock_mono_ns();
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = fds[i];
+			pfd[i].events = POLLOUT;
+		}
+		if (poll(pfd, (nfds_t)n, (int)(left / NS_PER_MS) + 1) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & (POLLERR | POLLHUP))
+				return err_set(err, "throughput: flow %d to "
+				    "%s:%d broke", i + 1, r->to, r->port);
+			if (pfd[i].revents & POLLOUT &&
+			    write(fds[i], buf, sizeof(buf)) < 0 &&
+			    errno != EAGAIN && errno != EINTR)
+				return err_errno(err, "throughput: flow %d "
+				    "write", i + 1);
+		}
+	}
+	return 0;
+}
+
+int
+probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
+    char *err)
+{
+	struct sockaddr_in sa;
+	int fds[TPUT_MAX_FLOWS], n, i, rc = -1, port;
+	uint64_t dur = o->duration_ns ? o->duration_ns : 3 * NS_PER_S;
 
 	memset(r, 0, sizeof(*r));
 	n = o->flows > 0 ? o->flows : 1;
@@ -342,48 +444,9 @@ probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
 	snprintf(r->to, sizeof(r->to), "%s", o->to);
 	r->port = port;
 	r->nflows = n;
-	if (probe_ns_enter(o->netns, &back, err) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((fds[i] = connect_to(&sa, err)) < 0) {
-			err_prefix(err, "flow %d to %s:%d", i + 1, o->to, port);
-			goto out;
-		}
-		ll = sizeof(la);
-		if (getsockname(fds[i], (struct sockaddr *)&la, &ll) == 0)
-			r->flows[i].local_port = ntohs(la.sin_port);
-	}
-	if (probe_ns_leave(back, err) < 0) {
-		back = -1;
+	if (tput_connect(o, r, &sa, fds, err) < 0 ||
+	    tput_send(r, fds, dur, err) < 0)
 		goto out;
-	}
-	back = -1;
-	memset(buf, 'x', sizeof(buf));
-	end = clock_mono_ns() + dur;
-	while (clock_mono_ns() < end) {
-		uint64_t left = end - clock_mono_ns();
-
-		for (i = 0; i < n; i++) {
-			pfd[i].fd = fds[i];
-			pfd[i].events = POLLOUT;
-		}
-		if (poll(pfd, (nfds_t)n, (int)(left / NS_PER_MS) + 1) <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents & (POLLERR | POLLHUP)) {
-				err_set(err, "throughput: flow %d to %s:%d "
-				    "broke", i + 1, o->to, port);
-				goto out;
-			}
-			if (pfd[i].revents & POLLOUT &&
-			    write(fds[i], buf, sizeof(buf)) < 0 &&
-			    errno != EAGAIN && errno != EINTR) {
-				err_errno(err, "throughput: flow %d write",
-				    i + 1);
-				goto out;
-			}
-		}
-	}
 	for (i = 0; i < n; i++)
 		shutdown(fds[i], SHUT_WR);
 	for (i = 0; i < n; i++)
@@ -394,10 +457,6 @@ probe_tput_run(const struct probe_tput_opts *o, struct probe_tput_result *r,
 	probe_tput_compute(r);
 	rc = 0;
 out:
-	if (back >= 0 && probe_ns_leave(back, e2) < 0 && rc == 0) {
-		snprintf(err, ERR_LEN, "%s", e2);
-		rc = -1;
-	}
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -56,14 +56,21 @@ struct probe_tput_result {
 int probe_tput_run(const struct probe_tput_opts *o,
     struct probe_tput_result *r, char *err);
 
+/* Where the sink listens and when it stops. */
+struct probe_tput_sink {
+	const char *addr;	/* NULL or "" = any */
+	int port;
+	int flows;		/* stop after this many reports; 0 = on *stop */
+	long timeout_ms;	/* 0 = none */
+	volatile int *stop;	/* may be NULL */
+};
+
 /*
- * Serve as the sink on addr:port (addr NULL or "" = any) in the current
- * network namespace.  Returns after `flows` flows were reported (0 = until
- * *stop becomes non-zero) or timeout_ms (0 = none) passed.  0, or -1 with
- * err.  stop may be NULL.
+ * Serve as the sink on s->addr:s->port in the current network namespace.
+ * Returns after s->flows flows were reported (0 = until *s->stop becomes
+ * non-zero) or s->timeout_ms passed.  0, or -1 with err.
  */
-int probe_tput_serve(const char *addr, int port, int flows, long timeout_ms,
-    volatile int *stop, char *err);
+int probe_tput_serve(const struct probe_tput_sink *s, char *err);
 
 /* Pure: aggregate r->bytes/secs/mbps from r->flows[0..nflows). */
 void probe_tput_compute(struct probe_tput_result *r);

@@ -28,7 +28,6 @@ static volatile int tput_stop;
 static void
 tput_on_signal(int sig)
 {
-	(void)sig;
 	tput_stop = 1;
 }
 
@@ -63,8 +62,65 @@ secs_arg(const char *opt, const char *s, uint64_t *ns, char *err)
 	return 0;
 }
 
-int
-probe_throughput_cmd(int argc, char **argv)
+/* `probe throughput`: the source's options, or the sink's. */
+struct tput_cmd {
+	struct probe_tput_opts tc_opts;	/* source */
+	struct probe_tput_sink tc_sink;	/* sink, with --listen */
+	int tc_listen;
+	const char *tc_json;
+};
+
+/* Parse one option into c: 0, 1 for --help, or -1 with err ("" when
+ * getopt said why). */
+static int
+tput_cmd_opt(int ch, struct tput_cmd *c, char *err)
+{
+	uint64_t timeout_ns;
+	long v;
+
+	switch (ch) {
+	case 't': c->tc_opts.to = optarg; break;
+	case 'l':
+		c->tc_listen = 1;
+		c->tc_sink.addr = optarg;
+		break;
+	case 'P':
+		if (num_arg("--port", optarg, 1, 65535, &v, err) < 0)
+			return -1;
+		c->tc_opts.port = (int)v;
+		break;
+	case 'f':
+		if (num_arg("--flows", optarg, 1, TPUT_MAX_FLOWS, &v, err) < 0)
+			return -1;
+		c->tc_opts.flows = (int)v;
+		break;
+	case 'c':
+		if (num_arg("--count", optarg, 0, 100000, &v, err) < 0)
+			return -1;
+		c->tc_sink.flows = (int)v;
+		break;
+	case 'd':
+		if (secs_arg("--duration", optarg, &c->tc_opts.duration_ns,
+		    err) < 0)
+			return -1;
+		break;
+	case 'o':
+		if (secs_arg("--timeout", optarg, &timeout_ns, err) < 0)
+			return -1;
+		c->tc_sink.timeout_ms = (long)(timeout_ns / NS_PER_MS);
+		break;
+	case 'j': c->tc_json = optarg; break;
+	case 'n': c->tc_opts.netns = optarg; break;
+	case 'h': return 1;
+	default: return -1;
+	}
+	return 0;
+}
+
+/* 0 to run, 1 for --help, -1 for misuse with err ("" when getopt said
+ * why). */
+static int
+tput_cmd_parse(int argc, char **argv, struct tput_cmd *c, char *err)
 {
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -79,103 +135,86 @@ probe_throughput_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_tput_opts o;
-	struct probe_tput_result r;
-	struct sigaction sa;
-	const char *json = NULL, *laddr = NULL;
-	char err[ERR_LEN], line[256];
-	int ch, listen = 0;
-	long v, count = 0;
-	uint64_t timeout_ns = 0;
-	cJSON *doc;
+	int ch, rc;
 
-	memset(&o, 0, sizeof(o));
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "t:l::P:f:d:c:o:j:n:h", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 't': o.to = optarg; break;
-		case 'l':
-			listen = 1;
-			laddr = optarg;
-			break;
-		case 'P':
-			if (num_arg("--port", optarg, 1, 65535, &v, err) < 0)
-				goto misuse;
-			o.port = (int)v;
-			break;
-		case 'f':
-			if (num_arg("--flows", optarg, 1, TPUT_MAX_FLOWS, &v,
-			    err) < 0)
-				goto misuse;
-			o.flows = (int)v;
-			break;
-		case 'c':
-			if (num_arg("--count", optarg, 0, 100000, &count,
-			    err) < 0)
-				goto misuse;
-			break;
-		case 'd':
-			if (secs_arg("--duration", optarg, &o.duration_ns,
-			    err) < 0)
-				goto misuse;
-			break;
-		case 'o':
-			if (secs_arg("--timeout", optarg, &timeout_ns, err) < 0)
-				goto misuse;
-			break;
-		case 'j': json = optarg; break;
-		case 'n': o.netns = optarg; break;
-		case 'h':
-			fputs(TPUT_USAGE, stdout);
-			return 0;
-		default:
-			fputs(TPUT_USAGE, stderr);
-			return 1;
-		}
-	}
+	    NULL)) != -1)
+		if ((rc = tput_cmd_opt(ch, c, err)) != 0)
+			return rc;
 	/* --listen ADDR as two words */
-	if (listen && laddr == NULL && optind < argc && argv[optind][0] != '-')
-		laddr = argv[optind++];
-	if (optind != argc) {
-		err_set(err, "unexpected argument '%s'", argv[optind]);
-		goto misuse;
-	}
-	if (listen == (o.to != NULL)) {
-		err_set(err, "give either --to ADDR (source) or --listen (sink)");
-		goto misuse;
-	}
-	if (listen) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = tput_on_signal;	/* no SA_RESTART: poll ends */
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		if (probe_tput_serve(laddr, o.port > 0 ? o.port :
-		    TPUT_DEFAULT_PORT, (int)count,
-		    (long)(timeout_ns / NS_PER_MS), &tput_stop, err) < 0) {
-			fprintf(stderr, "hvlab probe throughput: %s\n", err);
-			return 2;
-		}
+	if (c->tc_listen && c->tc_sink.addr == NULL && optind < argc &&
+	    argv[optind][0] != '-')
+		c->tc_sink.addr = argv[optind++];
+	if (optind != argc)
+		return err_set(err, "unexpected argument '%s'", argv[optind]);
+	if (c->tc_listen == (c->tc_opts.to != NULL))
+		return err_set(err, "give either --to ADDR (source) or "
+		    "--listen (sink)");
+	c->tc_sink.port = c->tc_opts.port > 0 ? c->tc_opts.port :
+	    TPUT_DEFAULT_PORT;
+	return 0;
+}
+
+/* Be the sink until the count, the timeout or a signal. */
+static int
+tput_cmd_sink(struct tput_cmd *c, char *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tput_on_signal;	/* no SA_RESTART: poll ends */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	c->tc_sink.stop = &tput_stop;
+	return probe_tput_serve(&c->tc_sink, err);
+}
+
+/* Be the source; print the summary and write the JSON. */
+static int
+tput_cmd_source(const struct tput_cmd *c, char *err)
+{
+	struct probe_tput_result r;
+	char line[256];
+	cJSON *doc;
+	int rc;
+
+	if (probe_tput_run(&c->tc_opts, &r, err) < 0)
+		return -1;
+	probe_tput_summary(&r, line, sizeof(line));
+	printf("%s\n", line);
+	if (c->tc_json == NULL)
 		return 0;
+	if ((doc = probe_tput_result_json(&r)) == NULL)
+		return err_set(err, "out of memory");
+	rc = json_write_file(c->tc_json, doc, err);
+	cJSON_Delete(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+probe_throughput_cmd(int argc, char **argv)
+{
+	struct tput_cmd c;
+	char err[ERR_LEN] = "";
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	switch (tput_cmd_parse(argc, argv, &c, err)) {
+	case 0: break;
+	case 1:
+		fputs(TPUT_USAGE, stdout);
+		return 0;
+	default:
+		if (err[0] != '\0')
+			fprintf(stderr, "hvlab probe throughput: %s\n", err);
+		fputs(TPUT_USAGE, stderr);
+		return 1;
 	}
-	if (probe_tput_run(&o, &r, err) < 0) {
+	rc = c.tc_listen ? tput_cmd_sink(&c, err) : tput_cmd_source(&c, err);
+	if (rc < 0) {
 		fprintf(stderr, "hvlab probe throughput: %s\n", err);
 		return 2;
 	}
-	probe_tput_summary(&r, line, sizeof(line));
-	printf("%s\n", line);
-	if (json != NULL) {
-		doc = probe_tput_result_json(&r);
-		if (doc == NULL || json_write_file(json, doc, err) < 0) {
-			fprintf(stderr, "hvlab probe throughput: %s\n",
-			    doc ? err : "out of memory");
-			cJSON_Delete(doc);
-			return 2;
-		}
-		cJSON_Delete(doc);
-	}
 	return 0;
-misuse:
-	fprintf(stderr, "hvlab probe throughput: %s\n%s", err, TPUT_USAGE);
-	return 1;
 }

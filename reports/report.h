@@ -32,13 +32,6 @@ struct plot_list {
  */
 void report_key_figures(const struct metrics *ms, int max, char *buf,
     size_t len);
-/*
- * The same for a scenario, each figure with the spread of its runs beside
- * the median: "38 (30–45) ms downtime" (min–max; just the median when
- * there is one run or every run agrees).
- */
-void report_key_figures_runs(const struct scen_result *s, int max,
-    char *buf, size_t len);
 /* A table cell: "pass — 38 ms downtime, 4/600 lost", "unsupported — REASON",
  * "—" for NULL (the set has no such scenario). */
 void report_cell(const struct scen_result *s, char *buf, size_t len);

@@ -216,23 +216,17 @@ row_plots(FILE *f, const struct plot_list *plots, size_t row, size_t set,
 	}
 }
 
-int
-report_html(FILE *f, const struct comparison *c,
-    const struct plot_list *plots, const char *outdir, char *err)
+/* One line per result set: platform, provider, suite, hvlab, CPUs and
+ * when it ran. */
+static void
+html_sets(FILE *f, const struct comparison *c)
 {
-	char cell[1024], col[256];
-	size_t i, j;
+	const struct results *rs;
+	char col[256];
+	size_t j;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n"
-	    "<meta name=\"viewport\" content=\"width=device-width\">\n"
-	    "<title>hvlab: Table 3.1, measured</title>\n<style>\n", f);
-	fputs(css, f);
-	fputs("</style>\n</head>\n<body>\n<h1>hvlab: Table 3.1, measured</h1>\n",
-	    f);
 	for (j = 0; j < c->cmp_nsets; j++) {
-		const struct results *rs = c->cmp_sets[j];
-
+		rs = c->cmp_sets[j];
 		results_column_name(rs, col, sizeof(col));
 		fputs("<p class=\"meta\"><b>", f);
 		html_put(f, col);
@@ -255,6 +249,16 @@ report_html(FILE *f, const struct comparison *c,
 		html_put(f, nz(rs->rs_finished));
 		fputs("</p>\n", f);
 	}
+}
+
+/* The table: a row per scenario, a column per result set. */
+static void
+html_table(FILE *f, const struct comparison *c)
+{
+	const struct scen_result *s;
+	char cell[1024], col[256];
+	size_t i, j;
+
 	fputs("<table>\n<tr><th>Feature (study row)</th>", f);
 	for (j = 0; j < c->cmp_nsets; j++) {
 		results_column_name(c->cmp_sets[j], col, sizeof(col));
@@ -270,8 +274,7 @@ report_html(FILE *f, const struct comparison *c,
 		html_put(f, c->cmp_row_titles[i]);
 		fputs("</a></td>", f);
 		for (j = 0; j < c->cmp_nsets; j++) {
-			const struct scen_result *s = comparison_cell(c, i, j);
-
+			s = comparison_cell(c, i, j);
 			report_cell(s, cell, sizeof(cell));
 			fprintf(f, "<td class=\"%s\">", s ?
 			    verdict_name(s->s_verdict) : "none");
@@ -281,36 +284,62 @@ report_html(FILE *f, const struct comparison *c,
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
+}
 
-	for (i = 0; i < c->cmp_nrows; i++) {
-		fputs("<h2 id=\"s-", f);
-		html_put(f, c->cmp_rows[i]);
-		fputs("\">", f);
-		html_put(f, c->cmp_row_titles[i]);
-		fputs(" <small><code>", f);
-		html_put(f, c->cmp_rows[i]);
-		fputs("</code></small></h2>\n", f);
-		for (j = 0; j < c->cmp_nsets; j++) {
-			const struct scen_result *s = comparison_cell(c, i, j);
+/* Row i's section: per set its verdict, plots and metrics, then the
+ * figures across sets. */
+static void
+html_row(FILE *f, const struct comparison *c, size_t i,
+    const struct plot_list *plots, const char *outdir)
+{
+	const struct scen_result *s;
+	char col[256];
+	size_t j;
 
-			if (s == NULL)
-				continue;
-			results_column_name(c->cmp_sets[j], col, sizeof(col));
-			fputs("<p><b>", f);
-			html_put(f, col);
-			fprintf(f, "</b>: %s", verdict_name(s->s_verdict));
-			if (*s->s_reason) {
-				fputs(" &mdash; ", f);
-				html_put(f, s->s_reason);
-			}
-			fprintf(f, " <span class=\"meta\">(%zu run%s, %.1f s)"
-			    "</span></p>\n", s->s_nruns, s->s_nruns == 1 ?
-			    "" : "s", s->s_duration_s);
-			row_plots(f, plots, i, j, outdir);
-			metrics_table(f, s);
+	fputs("<h2 id=\"s-", f);
+	html_put(f, c->cmp_rows[i]);
+	fputs("\">", f);
+	html_put(f, c->cmp_row_titles[i]);
+	fputs(" <small><code>", f);
+	html_put(f, c->cmp_rows[i]);
+	fputs("</code></small></h2>\n", f);
+	for (j = 0; j < c->cmp_nsets; j++) {
+		if ((s = comparison_cell(c, i, j)) == NULL)
+			continue;
+		results_column_name(c->cmp_sets[j], col, sizeof(col));
+		fputs("<p><b>", f);
+		html_put(f, col);
+		fprintf(f, "</b>: %s", verdict_name(s->s_verdict));
+		if (*s->s_reason) {
+			fputs(" &mdash; ", f);
+			html_put(f, s->s_reason);
 		}
-		row_plots(f, plots, i, (size_t)-1, outdir);
+		fprintf(f, " <span class=\"meta\">(%zu run%s, %.1f s)"
+		    "</span></p>\n", s->s_nruns, s->s_nruns == 1 ?
+		    "" : "s", s->s_duration_s);
+		row_plots(f, plots, i, j, outdir);
+		metrics_table(f, s);
 	}
+	row_plots(f, plots, i, (size_t)-1, outdir);
+}
+
+int
+report_html(FILE *f, const struct comparison *c,
+    const struct plot_list *plots, const char *outdir, char *err)
+{
+	size_t i;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width\">\n"
+	    "<title>hvlab: Table 3.1, measured</title>\n<style>\n", f);
+	fputs(css, f);
+	fputs("</style>\n</head>\n<body>\n<h1>hvlab: Table 3.1, measured</h1>\n",
+	    f);
+	html_sets(f, c);
+	html_table(f, c);
+	for (i = 0; i < c->cmp_nrows; i++)
+		html_row(f, c, i, plots, outdir);
 	fputs("</body>\n</html>\n", f);
 	if (ferror(f))
 		return err_set(err, "report.html: write error");

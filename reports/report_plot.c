@@ -261,118 +261,157 @@ event_lines(FILE *gp, const struct timeline *tl, int *arrow, int stagger)
 	}
 }
 
+/* One timeline to plot: where it comes from and the files it makes. */
+struct tl_plot {
+	const struct results *tp_rs;
+	const struct scen_result *tp_s;
+	const struct timeline *tp_tl;
+	size_t tp_runno;
+	int tp_failover;	/* the HA drill's (scenarios/builtin/ha.c) */
+	char tp_csv[4096];	/* the timeline in the results */
+	char tp_dat[4200];	/* replies: t rtt */
+	char tp_lost[4200];	/* losses: t */
+	char tp_gpf[4200];	/* gnuplot script */
+	char tp_png[4200];
+};
+
+/* Split the timeline CSV into the replies and losses data files; its
+ * own events go to o->extra. */
 static int
-plot_timeline(const char *outdir, const char *base,
-    const struct results *rs, const struct scen_result *s, size_t runno,
-    const struct timeline *tl, char *err)
+tl_data(const struct tl_plot *p, struct tl_out *o, char *err)
 {
-	char path[4096], dat[4200], lost[4200], gpf[4200], png[4200];
-	struct tl_out o;
-	FILE *in = NULL, *gp = NULL;
-	/* The HA drill's ping timeline (scenarios/builtin/ha.c) with the
-	 * recovery steps on it. */
-	int rc = -1, arrow = 1, failover = tl->tl_probe != NULL &&
-	    strcmp(tl->tl_probe, "failover") == 0;
-	size_t i;
+	FILE *in;
+	int rc = -1;
 
-	memset(&o, 0, sizeof(o));
-	snprintf(path, sizeof(path), "%s/%s", rs->rs_dir, tl->tl_file);
-	snprintf(dat, sizeof(dat), "%s/plots/%s.dat", outdir, base);
-	snprintf(lost, sizeof(lost), "%s/plots/%s.lost.dat", outdir, base);
-	snprintf(gpf, sizeof(gpf), "%s/plots/%s.gp", outdir, base);
-	snprintf(png, sizeof(png), "%s/plots/%s.png", outdir, base);
-	if ((in = fopen(path, "r")) == NULL) {
-		err_errno(err, "%s", path);
+	if ((in = fopen(p->tp_csv, "r")) == NULL)
+		return err_errno(err, "%s", p->tp_csv);
+	if ((o->recv = fopen(p->tp_dat, "w")) == NULL ||
+	    (o->lost = fopen(p->tp_lost, "w")) == NULL) {
+		err_errno(err, "%s", o->recv ? p->tp_lost : p->tp_dat);
 		goto out;
 	}
-	if ((o.recv = fopen(dat, "w")) == NULL ||
-	    (o.lost = fopen(lost, "w")) == NULL) {
-		err_errno(err, "%s", o.recv ? lost : dat);
+	if (report_timeline_parse(in, p->tp_csv, tl_row, o, err) == -1)
+		goto out;
+	if (fclose(o->recv) != 0 || fclose(o->lost) != 0) {
+		o->recv = o->lost = NULL;
+		err_errno(err, "%s", p->tp_dat);
 		goto out;
 	}
-	if (report_timeline_parse(in, path, tl_row, &o, err) == -1)
-		goto out;
-	if (fclose(o.recv) != 0 || fclose(o.lost) != 0) {
-		o.recv = o.lost = NULL;
-		err_errno(err, "%s", dat);
+	o->recv = o->lost = NULL;
+	if (o->nrecv + o->nlost == 0) {
+		err_set(err, "%s: no probes in the timeline", p->tp_csv);
 		goto out;
 	}
-	o.recv = o.lost = NULL;
-	if (o.nrecv + o.nlost == 0) {
-		err_set(err, "%s: no probes in the timeline", path);
-		goto out;
-	}
-	if ((gp = fopen(gpf, "w")) == NULL) {
-		err_errno(err, "%s", gpf);
-		goto out;
-	}
-	fprintf(gp, "set terminal %s\nset output ", terminal());
-	gp_str(gp, png);
-	fprintf(gp, "\nset title ");
-	{
-		char title[512];
+	rc = 0;
+out:
+	fclose(in);
+	return rc;
+}
 
-		snprintf(title, sizeof(title), "%s: %s, run %zu, %s%s "
-		    "(%zu replies, %zu lost)", rs->rs_platform ?
-		    rs->rs_platform : "?", s->s_name, runno, tl->tl_probe,
-		    failover ? " timeline: pings to the VM" : " probe",
-		    o.nrecv, o.nlost);
-		gp_str(gp, title);
-	}
-	fprintf(gp, "\nset xlabel 'time (s)'\nset ylabel 'RTT (ms)'\n"
-	    "set yrange [0:*]\nset grid\nset key outside right top\n");
-	if (tl->tl_has_window && failover) {
+/* The shaded window without replies, with its length. */
+static void
+tl_window(FILE *gp, const struct timeline *tl, int failover)
+{
+	if (!tl->tl_has_window)
+		return;
+	fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
+	    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
+	    tl->tl_down_start_s, tl->tl_down_end_s);
+	if (failover)
 		/* No reply from the VM: from its last one before the fault
 		 * to its first one from the restarted copy. */
-		fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
-		    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
-		    tl->tl_down_start_s, tl->tl_down_end_s);
 		fprintf(gp, "set label 100 sprintf('no reply for %%.1f s', "
 		    "%.6f) at %.6f, graph 0.55 left offset 0.5,0 "
 		    "tc rgb '#c62828'\n",
 		    tl->tl_down_end_s - tl->tl_down_start_s,
 		    tl->tl_down_start_s);
-	} else if (tl->tl_has_window) {
-		fprintf(gp, "set object 1 rect from %.6f, graph 0 to %.6f, "
-		    "graph 1 fc rgb '#f4b4b4' fs solid 0.5 noborder behind\n",
-		    tl->tl_down_start_s, tl->tl_down_end_s);
+	else
 		fprintf(gp, "set label 100 sprintf('downtime %%.0f ms', "
 		    "%.6f) at %.6f, graph 0.85 right offset -0.5,0 "
 		    "tc rgb '#c62828'\n",
 		    (tl->tl_down_end_s - tl->tl_down_start_s) * 1000,
 		    tl->tl_down_start_s);
-	}
-	event_lines(gp, tl, &arrow, failover ? 3 : 1);
-	event_lines(gp, &o.extra, &arrow, 1);
+}
+
+/* The gnuplot script: title, window, events, replies and losses. */
+static void
+tl_script(FILE *gp, const struct tl_plot *p, struct tl_out *o)
+{
+	const struct timeline *tl = p->tp_tl;
+	char title[512];
+	int arrow = 1;
+
+	fprintf(gp, "set terminal %s\nset output ", terminal());
+	gp_str(gp, p->tp_png);
+	fprintf(gp, "\nset title ");
+	snprintf(title, sizeof(title), "%s: %s, run %zu, %s%s "
+	    "(%zu replies, %zu lost)", p->tp_rs->rs_platform ?
+	    p->tp_rs->rs_platform : "?", p->tp_s->s_name, p->tp_runno,
+	    tl->tl_probe, p->tp_failover ? " timeline: pings to the VM" :
+	    " probe", o->nrecv, o->nlost);
+	gp_str(gp, title);
+	fprintf(gp, "\nset xlabel 'time (s)'\nset ylabel 'RTT (ms)'\n"
+	    "set yrange [0:*]\nset grid\nset key outside right top\n");
+	tl_window(gp, tl, p->tp_failover);
+	event_lines(gp, tl, &arrow, p->tp_failover ? 3 : 1);
+	event_lines(gp, &o->extra, &arrow, 1);
 	fprintf(gp, "plot ");
-	if (o.nrecv > 0) {
-		gp_str(gp, dat);
+	if (o->nrecv > 0) {
+		gp_str(gp, p->tp_dat);
 		fprintf(gp, " using 1:2 with points pt 7 ps 0.4 "
 		    "lc rgb '#2f7d32' title 'reply'");
 	}
-	if (o.nlost > 0) {
-		fprintf(gp, "%s", o.nrecv > 0 ? ", " : "");
-		gp_str(gp, lost);
+	if (o->nlost > 0) {
+		fprintf(gp, "%s", o->nrecv > 0 ? ", " : "");
+		gp_str(gp, p->tp_lost);
 		fprintf(gp, " using 1:(0) with points pt 2 ps 0.8 "
 		    "lc rgb '#c62828' title 'lost'");
 	}
 	fputc('\n', gp);
-	if (fclose(gp) != 0) {
-		gp = NULL;
-		err_errno(err, "%s", gpf);
+}
+
+/* Plot run runno's timeline tl of scenario s in rs as
+ * outdir/plots/base.png. */
+static int
+plot_timeline(struct tl_plot *p, const char *outdir, const char *base,
+    char *err)
+{
+	const struct timeline *tl = p->tp_tl;
+	struct tl_out o;
+	FILE *gp = NULL;
+	int rc = -1;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	p->tp_failover = tl->tl_probe != NULL &&
+	    strcmp(tl->tl_probe, "failover") == 0;
+	snprintf(p->tp_csv, sizeof(p->tp_csv), "%s/%s", p->tp_rs->rs_dir,
+	    tl->tl_file);
+	snprintf(p->tp_dat, sizeof(p->tp_dat), "%s/plots/%s.dat", outdir,
+	    base);
+	snprintf(p->tp_lost, sizeof(p->tp_lost), "%s/plots/%s.lost.dat",
+	    outdir, base);
+	snprintf(p->tp_gpf, sizeof(p->tp_gpf), "%s/plots/%s.gp", outdir,
+	    base);
+	snprintf(p->tp_png, sizeof(p->tp_png), "%s/plots/%s.png", outdir,
+	    base);
+	if (tl_data(p, &o, err) == -1)
+		goto out;
+	if ((gp = fopen(p->tp_gpf, "w")) == NULL) {
+		err_errno(err, "%s", p->tp_gpf);
 		goto out;
 	}
-	gp = NULL;
-	rc = gnuplot_run(gpf, err);
+	tl_script(gp, p, &o);
+	if (fclose(gp) != 0) {
+		err_errno(err, "%s", p->tp_gpf);
+		goto out;
+	}
+	rc = gnuplot_run(p->tp_gpf, err);
 out:
-	if (in)
-		fclose(in);
 	if (o.recv)
 		fclose(o.recv);
 	if (o.lost)
 		fclose(o.lost);
-	if (gp)
-		fclose(gp);
 	for (i = 0; i < o.extra.tl_nevents; i++)
 		free(o.extra.tl_events[i].ev_name);
 	free(o.extra.tl_events);
@@ -460,80 +499,97 @@ out:
 	return rc;
 }
 
+/* Every timeline of scenario row i in result set j, added to out. */
+static void
+plot_cell_timelines(const struct comparison *c, size_t i, size_t j,
+    const char *outdir, struct plot_list *out)
+{
+	const struct scen_result *s = comparison_cell(c, i, j);
+	struct tl_plot tp;
+	char base[512], pn[128], sn[128], cap[768], e[ERR_LEN], file[700];
+	size_t k, t;
+
+	safe_name(c->cmp_rows[i], sn, sizeof(sn));
+	safe_name(c->cmp_sets[j]->rs_platform, pn, sizeof(pn));
+	for (k = 0; k < s->s_nruns; k++)
+		for (t = 0; t < s->s_runs[k].r_ntimelines; t++) {
+			memset(&tp, 0, sizeof(tp));
+			tp.tp_rs = c->cmp_sets[j];
+			tp.tp_s = s;
+			tp.tp_tl = &s->s_runs[k].r_timelines[t];
+			tp.tp_runno = k + 1;
+			snprintf(base, sizeof(base), "%s-%s-%zu-%s", pn, sn,
+			    k + 1, tp.tp_tl->tl_probe);
+			if (plot_timeline(&tp, outdir, base, e) == -1) {
+				log_warnx("plot %s: %s", base, e);
+				continue;
+			}
+			snprintf(file, sizeof(file), "plots/%s.png", base);
+			snprintf(cap, sizeof(cap), "%s, %s, run %zu: %s%s "
+			    "timeline", tp.tp_rs->rs_platform, s->s_name,
+			    k + 1, tp.tp_tl->tl_probe,
+			    strcmp(tp.tp_tl->tl_probe, "failover") == 0 ? "" :
+			    " probe");
+			plot_add(out, i, j, file, cap);
+		}
+}
+
+/* Figures across repeats of row i: up to 3 metrics of first. */
+static void
+plot_row_repeats(const struct comparison *c, size_t i,
+    const struct scen_result *first, const char *outdir,
+    struct plot_list *out)
+{
+	char base[512], sn[128], mn[128], cap[768], e[ERR_LEN], file[700];
+	const char *metric;
+	size_t k, m;
+
+	safe_name(c->cmp_rows[i], sn, sizeof(sn));
+	for (m = 0, k = 0; m < first->s_metrics.ms_n && k < 3; m++) {
+		metric = first->s_metrics.ms_v[m].m_name;
+		/* Counters of the probe itself tell little per run. */
+		if (strcmp(metric, "sent") == 0 ||
+		    strcmp(metric, "received") == 0)
+			continue;
+		k++;
+		safe_name(metric, mn, sizeof(mn));
+		snprintf(base, sizeof(base), "%s-%s-runs", sn, mn);
+		if (plot_repeats(c, i, metric, outdir, base, e) == -1) {
+			log_warnx("plot %s: %s", base, e);
+			continue;
+		}
+		snprintf(file, sizeof(file), "plots/%s.png", base);
+		snprintf(cap, sizeof(cap), "%s: %s per run", c->cmp_rows[i],
+		    metric);
+		plot_add(out, i, (size_t)-1, file, cap);
+	}
+}
+
 int
 report_plots(const struct comparison *c, const char *outdir,
     struct plot_list *out, char *err)
 {
-	char dir[4096], base[512], pn[128], sn[128], mn[128], cap[768],
-	    e[ERR_LEN], file[700];
-	size_t i, j, k, t, m;
+	const struct scen_result *s, *first;
+	char dir[4096];
+	size_t i, j, maxruns;
 
 	snprintf(dir, sizeof(dir), "%s/plots", outdir);
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return err_errno(err, "%s", dir);
 	for (i = 0; i < c->cmp_nrows; i++) {
-		size_t maxruns = 0;
-		const struct scen_result *first = NULL;
-
-		safe_name(c->cmp_rows[i], sn, sizeof(sn));
+		maxruns = 0;
+		first = NULL;
 		for (j = 0; j < c->cmp_nsets; j++) {
-			const struct results *rs = c->cmp_sets[j];
-			const struct scen_result *s = comparison_cell(c, i, j);
-
-			if (s == NULL)
+			if ((s = comparison_cell(c, i, j)) == NULL)
 				continue;
 			if (first == NULL && s->s_metrics.ms_n > 0)
 				first = s;
 			if (s->s_nruns > maxruns)
 				maxruns = s->s_nruns;
-			safe_name(rs->rs_platform, pn, sizeof(pn));
-			for (k = 0; k < s->s_nruns; k++)
-				for (t = 0; t < s->s_runs[k].r_ntimelines;
-				    t++) {
-					const struct timeline *tl =
-					    &s->s_runs[k].r_timelines[t];
-
-					snprintf(base, sizeof(base),
-					    "%s-%s-%zu-%s", pn, sn, k + 1,
-					    tl->tl_probe);
-					if (plot_timeline(outdir, base, rs, s,
-					    k + 1, tl, e) == -1) {
-						log_warnx("plot %s: %s", base,
-						    e);
-						continue;
-					}
-					snprintf(file, sizeof(file),
-					    "plots/%s.png", base);
-					snprintf(cap, sizeof(cap), "%s, %s, run "
-					    "%zu: %s%s timeline",
-					    rs->rs_platform, s->s_name, k + 1,
-					    tl->tl_probe, strcmp(tl->tl_probe,
-					    "failover") == 0 ? "" : " probe");
-					plot_add(out, i, j, file, cap);
-				}
+			plot_cell_timelines(c, i, j, outdir, out);
 		}
-		/* Figures across repeats: up to 3 metrics of the row. */
-		if (maxruns < 2 || first == NULL)
-			continue;
-		for (m = 0, k = 0; m < first->s_metrics.ms_n && k < 3; m++) {
-			const char *metric = first->s_metrics.ms_v[m].m_name;
-
-			/* Counters of the probe itself tell little per run. */
-			if (strcmp(metric, "sent") == 0 ||
-			    strcmp(metric, "received") == 0)
-				continue;
-			k++;
-			safe_name(metric, mn, sizeof(mn));
-			snprintf(base, sizeof(base), "%s-%s-runs", sn, mn);
-			if (plot_repeats(c, i, metric, outdir, base, e) == -1) {
-				log_warnx("plot %s: %s", base, e);
-				continue;
-			}
-			snprintf(file, sizeof(file), "plots/%s.png", base);
-			snprintf(cap, sizeof(cap), "%s: %s per run",
-			    c->cmp_rows[i], metric);
-			plot_add(out, i, (size_t)-1, file, cap);
-		}
+		if (maxruns >= 2 && first != NULL)
+			plot_row_repeats(c, i, first, outdir, out);
 	}
 	return 0;
 }

@@ -103,100 +103,132 @@ static const struct {
 	{ NULL, NULL }
 };
 
-static void
-key_figures(const struct figs *fg, int max, char *buf, size_t len)
+/* NIC bonding (scenarios/builtin/bonding.c): per mode unplug downtime
+ * and the aggregated throughput, as one figure.  1 when the metrics are
+ * the bonding scenario's. */
+static int
+key_figures_bonding(const struct figs *fg, char *buf, size_t len)
+{
+	static const char *const bk[] = {
+		"active_backup_unplug_downtime_ms",
+		"balance_slb_unplug_downtime_ms",
+		"balance_tcp_unplug_downtime_ms",
+		"throughput_mbps_1link", "throughput_mbps_2links_1flow",
+		"throughput_mbps_2links_nflows" };
+	char f[6][96];
+	double y;
+	size_t k;
+
+	if (metrics_get(fg->ms, "active_backup_unplug_downtime_ms", &y) != 0)
+		return 0;
+	for (k = 0; k < 6; k++) {
+		if (metrics_get(fg->ms, bk[k], &y) == 0)
+			fig(fg, bk[k], y, f[k], sizeof(f[k]));
+		else
+			snprintf(f[k], sizeof(f[k]), "?");
+	}
+	snprintf(buf, len, "unplug downtime active-backup %s ms, "
+	    "balance-slb %s ms, balance-tcp %s ms; TCP %s Mbit/s on "
+	    "1 link, %s with 2 links x 1 flow, %s with 2 links x N "
+	    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
+	return 1;
+}
+
+/* High availability (scenarios/builtin/ha.c): the failover split into the
+ * platform's detection and the boot, lost writes, copies.  1 when the
+ * metrics are the HA drill's. */
+static int
+key_figures_ha(const struct figs *fg, char *buf, size_t len)
 {
 	const struct metrics *ms = fg->ms;
 	char v[96], v2[96];
 	double x, y;
-	int n = 0;
-	size_t i, k;
+	size_t u;
 
-	buf[0] = '\0';
-	/* NIC bonding (scenarios/builtin/bonding.c): per mode unplug downtime
-	 * and the aggregated throughput, as one figure. */
-	if (metrics_get(ms, "active_backup_unplug_downtime_ms", &x) == 0) {
-		static const char *const bk[] = {
-			"active_backup_unplug_downtime_ms",
-			"balance_slb_unplug_downtime_ms",
-			"balance_tcp_unplug_downtime_ms",
-			"throughput_mbps_1link", "throughput_mbps_2links_1flow",
-			"throughput_mbps_2links_nflows" };
-		char f[6][96];
-
-		for (k = 0; k < 6; k++) {
-			if (metrics_get(ms, bk[k], &y) == 0)
-				fig(fg, bk[k], y, f[k], sizeof(f[k]));
-			else
-				snprintf(f[k], sizeof(f[k]), "?");
-		}
-		snprintf(buf, len, "unplug downtime active-backup %s ms, "
-		    "balance-slb %s ms, balance-tcp %s ms; TCP %s Mbit/s on "
-		    "1 link, %s with 2 links x 1 flow, %s with 2 links x N "
-		    "flows", f[0], f[1], f[2], f[3], f[4], f[5]);
-		return;
-	}
-	/* High availability (scenarios/builtin/ha.c): the failover split into
-	 * the platform's detection and the boot, lost writes, copies. */
-	if (metrics_get(ms, "failover_s", &x) == 0 &&
-	    metrics_get(ms, "detect_s", &y) == 0) {
-		size_t u;
-
-		fig(fg, "failover_s", x, v, sizeof(v));
-		fig(fg, "detect_s", y, v2, sizeof(v2));
-		snprintf(buf, len, "failover %s s (detect %s s", v, v2);
-		if (metrics_get(ms, "boot_s", &x) == 0) {
-			fig(fg, "boot_s", x, v, sizeof(v));
-			u = strlen(buf);
-			snprintf(buf + u, len - u, ", boot %s s", v);
-		}
+	if (metrics_get(ms, "failover_s", &x) != 0 ||
+	    metrics_get(ms, "detect_s", &y) != 0)
+		return 0;
+	fig(fg, "failover_s", x, v, sizeof(v));
+	fig(fg, "detect_s", y, v2, sizeof(v2));
+	snprintf(buf, len, "failover %s s (detect %s s", v, v2);
+	if (metrics_get(ms, "boot_s", &x) == 0) {
+		fig(fg, "boot_s", x, v, sizeof(v));
 		u = strlen(buf);
-		snprintf(buf + u, len - u, ")");
-		if (metrics_get(ms, "lost_acked_writes", &x) == 0) {
-			fig(fg, "lost_acked_writes", x, v, sizeof(v));
-			u = strlen(buf);
-			snprintf(buf + u, len - u, ", %s lost writes", v);
-		}
-		if (metrics_get(ms, "max_running_copies", &x) == 0) {
-			fig(fg, "max_running_copies", x, v, sizeof(v));
-			u = strlen(buf);
-			snprintf(buf + u, len - u, ", %s %s", v, x == 1 ?
-			    "copy" : "copies");
-		}
-		if (metrics_get(ms, "fence_s", &x) == 0) {
-			fig(fg, "fence_s", x, v, sizeof(v));
-			u = strlen(buf);
-			snprintf(buf + u, len - u, ", fenced in %s s", v);
-		}
-		return;
+		snprintf(buf + u, len - u, ", boot %s s", v);
 	}
-	for (i = 0; key_metrics[i].name != NULL && n < max; i++) {
+	u = strlen(buf);
+	snprintf(buf + u, len - u, ")");
+	if (metrics_get(ms, "lost_acked_writes", &x) == 0) {
+		fig(fg, "lost_acked_writes", x, v, sizeof(v));
+		u = strlen(buf);
+		snprintf(buf + u, len - u, ", %s lost writes", v);
+	}
+	if (metrics_get(ms, "max_running_copies", &x) == 0) {
+		fig(fg, "max_running_copies", x, v, sizeof(v));
+		u = strlen(buf);
+		snprintf(buf + u, len - u, ", %s %s", v, x == 1 ?
+		    "copy" : "copies");
+	}
+	if (metrics_get(ms, "fence_s", &x) == 0) {
+		fig(fg, "fence_s", x, v, sizeof(v));
+		u = strlen(buf);
+		snprintf(buf + u, len - u, ", fenced in %s s", v);
+	}
+	return 1;
+}
+
+/* The key_metrics[] present, in their order, then TCP survival; *n
+ * counts the figures in buf. */
+static void
+key_figures_known(const struct figs *fg, int max, char *buf, size_t len,
+    int *n)
+{
+	const struct metrics *ms = fg->ms;
+	char v[96], v2[96];
+	double x, y;
+	size_t i;
+
+	for (i = 0; key_metrics[i].name != NULL && *n < max; i++) {
 		if (strcmp(key_metrics[i].name, "qemu_downtime_ms") == 0 &&
-		    n < max && metrics_get(ms, "lost", &x) == 0 &&
+		    *n < max && metrics_get(ms, "lost", &x) == 0 &&
 		    metrics_get(ms, "sent", &y) == 0) {
 			/* lost/sent right after the downtime */
 			fig(fg, "lost", x, v, sizeof(v));
 			fig(fg, "sent", y, v2, sizeof(v2));
-			append(buf, len, &n, "%s/%s lost", v, v2);
-			if (n >= max)
+			append(buf, len, n, "%s/%s lost", v, v2);
+			if (*n >= max)
 				break;
 		}
 		if (metrics_get(ms, key_metrics[i].name, &x) == 0) {
 			fig(fg, key_metrics[i].name, x, v, sizeof(v));
-			append(buf, len, &n, key_metrics[i].fmt, v, "");
+			append(buf, len, n, key_metrics[i].fmt, v, "");
 		}
 	}
-	if (n < max && metrics_get(ms, "tcp_survived", &x) == 0)
-		append(buf, len, &n, "%s%s", x != 0 ? "TCP survived" :
+	if (*n < max && metrics_get(ms, "tcp_survived", &x) == 0)
+		append(buf, len, n, "%s%s", x != 0 ? "TCP survived" :
 		    "TCP broken", "");
+}
+
+static void
+key_figures(const struct figs *fg, int max, char *buf, size_t len)
+{
+	const struct metrics *ms = fg->ms;
+	const char *name;
+	char v[96];
+	int n = 0, known;
+	size_t i, k;
+
+	buf[0] = '\0';
+	if (key_figures_bonding(fg, buf, len) || key_figures_ha(fg, buf, len))
+		return;
+	key_figures_known(fg, max, buf, len, &n);
 	/* Any other metrics, generic, in file order. */
 	for (i = 0; i < ms->ms_n && n < max; i++) {
-		const char *name = ms->ms_v[i].m_name;
-		int known = strcmp(name, "lost") == 0 ||
+		name = ms->ms_v[i].m_name;
+		known = strcmp(name, "lost") == 0 ||
 		    strcmp(name, "sent") == 0 ||
 		    strcmp(name, "quorate") == 0 ||
 		    strcmp(name, "tcp_survived") == 0;
-
 		for (k = 0; !known && key_metrics[k].name != NULL; k++)
 			if (strcmp(key_metrics[k].name, name) == 0)
 				known = 1;
@@ -215,7 +247,12 @@ report_key_figures(const struct metrics *ms, int max, char *buf, size_t len)
 	key_figures(&fg, max, buf, len);
 }
 
-void
+/*
+ * The key figures of a scenario, each figure with the spread of its runs
+ * beside the median: "38 (30–45) ms downtime" (min–max; just the median
+ * when there is one run or every run agrees).
+ */
+static void
 report_key_figures_runs(const struct scen_result *s, int max, char *buf,
     size_t len)
 {

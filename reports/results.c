@@ -35,7 +35,7 @@ verdict_name(enum verdict v)
 	return verdict_names[v];
 }
 
-int
+static int
 verdict_parse(const char *s, enum verdict *v)
 {
 	size_t i;
@@ -684,6 +684,45 @@ load_scenario(const cJSON *o, struct scen_result *s, const char *where,
 	return 0;
 }
 
+/* The top-level strings: platform, tool, version, .., with zoned times. */
+static int
+load_header(const cJSON *doc, struct results *rs, const char *file,
+    char *err)
+{
+	if (get_str(doc, "platform", JSON_REQUIRED, &rs->rs_platform, file,
+	    err) || get_str(doc, "tool", JSON_OPTIONAL, &rs->rs_tool, file,
+	    err) || get_str(doc, "version", JSON_OPTIONAL, &rs->rs_version,
+	    file, err) || get_str(doc, "provider", JSON_OPTIONAL,
+	    &rs->rs_provider, file, err) || get_str(doc, "suite",
+	    JSON_OPTIONAL, &rs->rs_suite, file, err) || get_str(doc,
+	    "started", JSON_OPTIONAL, &rs->rs_started, file, err) ||
+	    get_str(doc, "finished", JSON_OPTIONAL, &rs->rs_finished, file,
+	    err) || get_str(doc, "platform_version", JSON_OPTIONAL,
+	    &rs->rs_platform_version, file, err))
+		return -1;
+	if ((rs->rs_started && *rs->rs_started &&
+	    !results_ts_has_zone(rs->rs_started)) || (rs->rs_finished &&
+	    *rs->rs_finished && !results_ts_has_zone(rs->rs_finished)))
+		return err_set(err, "%s: 'started' and 'finished' must be ISO "
+		    "8601 times with their time zone (Z or +hh:mm)", file);
+	return 0;
+}
+
+/* The machine's strings: accel, its source and reason, qemu, cpu. */
+static int
+load_machine(const cJSON *mach, struct results *rs, const char *file,
+    char *err)
+{
+	if (get_str(mach, "accel", JSON_OPTIONAL, &rs->rs_accel, file,
+	    err) || get_str(mach, "accel_source", JSON_OPTIONAL,
+	    &rs->rs_accel_source, file, err) || get_str(mach, "accel_reason",
+	    JSON_OPTIONAL, &rs->rs_accel_reason, file, err) || get_str(mach,
+	    "qemu", JSON_OPTIONAL, &rs->rs_qemu, file, err) || get_str(mach,
+	    "cpu", JSON_OPTIONAL, &rs->rs_cpu, file, err))
+		return -1;
+	return 0;
+}
+
 struct results *
 results_load(const char *path, char *err)
 {
@@ -720,24 +759,8 @@ results_load(const char *path, char *err)
 		err_set(err, "%s: must be a JSON object", file);
 		goto fail;
 	}
-	if (get_str(doc, "platform", JSON_REQUIRED, &rs->rs_platform, file,
-	    err) || get_str(doc, "tool", JSON_OPTIONAL, &rs->rs_tool, file,
-	    err) || get_str(doc, "version", JSON_OPTIONAL, &rs->rs_version,
-	    file, err) || get_str(doc, "provider", JSON_OPTIONAL,
-	    &rs->rs_provider, file, err) || get_str(doc, "suite",
-	    JSON_OPTIONAL, &rs->rs_suite, file, err) || get_str(doc,
-	    "started", JSON_OPTIONAL, &rs->rs_started, file, err) ||
-	    get_str(doc, "finished", JSON_OPTIONAL, &rs->rs_finished, file,
-	    err) || get_str(doc, "platform_version", JSON_OPTIONAL,
-	    &rs->rs_platform_version, file, err))
+	if (load_header(doc, rs, file, err) == -1)
 		goto fail;
-	if ((rs->rs_started && *rs->rs_started &&
-	    !results_ts_has_zone(rs->rs_started)) || (rs->rs_finished &&
-	    *rs->rs_finished && !results_ts_has_zone(rs->rs_finished))) {
-		err_set(err, "%s: 'started' and 'finished' must be ISO 8601 "
-		    "times with their time zone (Z or +hh:mm)", file);
-		goto fail;
-	}
 	if (json_get_object(doc, "machine", JSON_OPTIONAL, &mach, e) ||
 	    (mach && json_get_int(mach, "cpus", JSON_OPTIONAL, &cpus, e)) ||
 	    json_get_array(doc, "scenarios", JSON_REQUIRED, &scen, e)) {
@@ -745,12 +768,7 @@ results_load(const char *path, char *err)
 		goto fail;
 	}
 	rs->rs_cpus = (int)cpus;
-	if (mach && (get_str(mach, "accel", JSON_OPTIONAL, &rs->rs_accel, file,
-	    err) || get_str(mach, "accel_source", JSON_OPTIONAL,
-	    &rs->rs_accel_source, file, err) || get_str(mach, "accel_reason",
-	    JSON_OPTIONAL, &rs->rs_accel_reason, file, err) || get_str(mach,
-	    "qemu", JSON_OPTIONAL, &rs->rs_qemu, file, err) || get_str(mach,
-	    "cpu", JSON_OPTIONAL, &rs->rs_cpu, file, err)))
+	if (mach && load_machine(mach, rs, file, err) == -1)
 		goto fail;
 	cJSON_ArrayForEach(x, scen) {
 		rs->rs_scen = xgrow(rs->rs_scen, &rs->rs_nscen,

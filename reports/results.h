@@ -103,7 +103,6 @@ struct results {
 };
 
 const char *verdict_name(enum verdict v);
-int verdict_parse(const char *s, enum verdict *v);
 
 /* Metrics: set (replace or append) and get. */
 void metrics_set(struct metrics *ms, const char *name, double value);

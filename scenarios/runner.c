@@ -731,7 +731,7 @@ migration_gap(const struct probe_ping_result *r, struct stats_gap *g,
 	if (start == 0 || end == 0)
 		return 0;
 	if (ping_stats_migration_downtime(&r->pr_timeline, &r->pr_stats,
-	    start, end, PING_MIGRATION_SETTLE_NS, g, lost, err) == -1)
+	    (struct stats_span){ start, end }, g, lost, err) == -1)
 		return -1;
 	return 1;
 }

@@ -73,11 +73,11 @@ teardown(void)
 static int
 inject(const char *name, const char *a1, const char *a2, char *err)
 {
-	char *args[2] = { (char *)a1, (char *)a2 };
+	char *argv[3] = { (char *)name, (char *)a1, (char *)a2 };
 	struct inject_event ev;
-	int n = a2 ? 2 : a1 ? 1 : 0;
+	int argc = a2 ? 3 : a1 ? 2 : 1;
 
-	return inject_run(lab, &recorder, name, args, n, &ev, err);
+	return inject_run(lab, &recorder, argc, argv, &ev, err);
 }
 
 static int

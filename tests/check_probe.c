@@ -29,6 +29,7 @@
 
 #define MS 1000000ULL
 #define T0 1000000000000000000ULL	/* an arbitrary wall time */
+#define SPAN(lo, hi) ((struct stats_span){ (lo), (hi) })
 
 /*
  * Build a timeline of n requests sent every interval from T0, each
@@ -433,20 +434,20 @@ START_TEST(test_gap_across_event)
 	build(&t, 100, 10 * MS, 1 * MS, lost);
 	compute(&t, 10 * MS, &st);
 	ck_assert_uint_eq(st.st_downtime.g_len_ns, 90 * MS);
-	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 595 * MS,
-	    T0 + 640 * MS, &g, &nlost, err), 0);
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st,
+	    SPAN(T0 + 595 * MS, T0 + 640 * MS), &g, &nlost, err), 0);
 	ck_assert_msg(g.g_len_ns == 30 * MS && g.g_start_ns == T0 + 591 * MS,
 	    "the gap across the event is the failover's (59 -> 62), not the "
 	    "longer stall elsewhere in the run");
 	ck_assert_msg(nlost == 2 && st.st_lost == 10, "the event lost 2 of "
 	    "the run's 10 lost requests");
 	/* No loss around the event: the ordinary interval. */
-	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0 + 805 * MS,
-	    T0 + 806 * MS, &g, &nlost, err), 0);
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st,
+	    SPAN(T0 + 805 * MS, T0 + 806 * MS), &g, &nlost, err), 0);
 	ck_assert_uint_eq(g.g_len_ns, 10 * MS);
 	ck_assert_uint_eq(nlost, 0);
 	/* A window spanning both gaps takes the longer. */
-	ck_assert_int_eq(ping_stats_gap_across(&t, &st, T0, T0 + 990 * MS,
+	ck_assert_int_eq(ping_stats_gap_across(&t, &st, SPAN(T0, T0 + 990 * MS),
 	    &g, &nlost, err), 0);
 	ck_assert_uint_eq(g.g_len_ns, 90 * MS);
 	ck_assert_uint_eq(nlost, 8);
@@ -476,14 +477,14 @@ START_TEST(test_migration_downtime)
 	    "longest gap is the stall (%llu ns)",
 	    (unsigned long long)st.st_downtime.g_len_ns);
 	/* migrate-start at 2.0 s, migrate-end at 2.3 s, settle 1 s */
-	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
-	    T0 + 2300 * MS, PING_MIGRATION_SETTLE_NS, &g, &nlost, err), 0);
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st,
+	    SPAN(T0 + 2000 * MS, T0 + 2300 * MS), &g, &nlost, err), 0);
 	ck_assert_msg(g.g_len_ns == 50 * MS && nlost == 4, "the migration's "
 	    "downtime is the switchover's gap after its end, within the settle "
 	    "window (%llu ns, %llu lost)", (unsigned long long)g.g_len_ns,
 	    (unsigned long long)nlost);
-	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st, T0 + 2000 * MS,
-	    T0 + 1000 * MS, 0, &g, &nlost, err), -1);
+	ck_assert_int_eq(ping_stats_migration_downtime(&t, &st,
+	    SPAN(T0 + 2000 * MS, T0 + 1000 * MS), &g, &nlost, err), -1);
 	ping_timeline_free(&t);
 }
 END_TEST
@@ -493,18 +494,18 @@ START_TEST(test_gap_across_bounds)
 	uint64_t ev[] = { 50, 20, 30 };
 	struct stats_gap g;
 
-	stats_gap_across(ev, 3, 0, 100, 25, 28, &g);
+	stats_gap_across(ev, 3, 0, 100, SPAN(25, 28), &g);
 	ck_assert_msg(g.g_len_ns == 10 && g.g_start_ns == 20,
 	    "a window inside one gap picks that gap");
-	stats_gap_across(ev, 3, 0, 100, 60, 70, &g);
+	stats_gap_across(ev, 3, 0, 100, SPAN(60, 70), &g);
 	ck_assert_msg(g.g_len_ns == 50 && g.g_open_end,
 	    "a window after the last event picks the open trailing gap");
-	stats_gap_across(ev, 3, 0, 100, 0, 5, &g);
+	stats_gap_across(ev, 3, 0, 100, SPAN(0, 5), &g);
 	ck_assert_msg(g.g_len_ns == 20 && g.g_open_start,
 	    "a window before the first event picks the open leading gap");
-	stats_gap_across(NULL, 0, 10, 40, 20, 30, &g);
+	stats_gap_across(NULL, 0, 10, 40, SPAN(20, 30), &g);
 	ck_assert(g.g_len_ns == 30 && g.g_open_start && g.g_open_end);
-	stats_gap_across(ev, 3, 0, 100, 200, 300, &g);
+	stats_gap_across(ev, 3, 0, 100, SPAN(200, 300), &g);
 	ck_assert_msg(g.g_len_ns == 0, "no gap overlaps a window beyond the "
 	    "bounds");
 }
@@ -542,6 +543,7 @@ START_TEST(test_marks_file)
 {
 	char path[] = "/tmp/hvt-probe-marks-XXXXXX", err[ERR_LEN];
 	struct probe_mark *marks = NULL;
+	struct probe_marks_query q = { 0 };
 	size_t n = 0;
 	uint64_t skipped = 0;
 	FILE *f;
@@ -556,8 +558,11 @@ START_TEST(test_marks_file)
 	    "{\"event\":\"early\",\"wall_ns\":1000}\n"
 	    "{\"event\":\"before\",\"wall_ns\":10}\n");
 	fclose(f);
-	ck_assert_int_eq(probe_marks_read_events(path, 500, 5000, 0, &marks,
-	    &n, &skipped, err), 0);
+	q.mq_path = path;
+	q.mq_from_wall_ns = 500;
+	q.mq_to_wall_ns = 5000;
+	ck_assert_int_eq(probe_marks_read_events(&q, &marks, &n, &skipped,
+	    err), 0);
 	probe_marks_sort(marks, n);
 	ck_assert_msg(n == 2, "only the events inside the window are marks");
 	ck_assert_str_eq(marks[0].pm_label, "early");
@@ -567,8 +572,10 @@ START_TEST(test_marks_file)
 	unlink(path);
 	marks = NULL;
 	n = 0;
-	ck_assert_msg(probe_marks_read_events(path, 0, 1, 0, &marks, &n,
-	    &skipped, err) == 0 && n == 0,
+	q.mq_from_wall_ns = 0;
+	q.mq_to_wall_ns = 1;
+	ck_assert_msg(probe_marks_read_events(&q, &marks, &n, &skipped,
+	    err) == 0 && n == 0,
 	    "a missing events file means no events");
 }
 END_TEST

@@ -70,9 +70,10 @@ static void *
 sink_main(void *p)
 {
 	struct sink_arg *a = p;
+	struct probe_tput_sink s = { "127.0.0.1", a->port, a->flows, 20000,
+	    NULL };
 
-	a->rc = probe_tput_serve("127.0.0.1", a->port, a->flows, 20000, NULL,
-	    a->err);
+	a->rc = probe_tput_serve(&s, a->err);
 	return NULL;
 }
 

@@ -387,7 +387,6 @@ memtest_main(void *arg)
 	unsigned long long g;
 	long i;
 
-	(void)arg;
 	ts.tv_sec = mt.interval_ms / 1000;
 	ts.tv_nsec = (mt.interval_ms % 1000) * 1000000L;
 	for (g = 1; !mt.stop; g++) {
@@ -581,6 +580,194 @@ journal_write(int *fd, const char *dev, unsigned char *rec, uint64_t seq)
 	return -1;
 }
 
+/* A journal run on one connection. */
+struct journal_run {
+	struct conn *jr_conn;
+	char jr_dev[AGENT_DEV_MAX];
+	long jr_interval;		/* ms between writes */
+	unsigned char *jr_rec;		/* aligned for O_DIRECT */
+	int jr_fd;
+	uint64_t jr_seq;		/* next to write */
+	int jr_rc;			/* of the error reply */
+	int jr_stop_here;		/* "journal stop" came on this conn */
+	int jr_gone;			/* the connection is gone */
+};
+
+/* A "journal stop" arrived on any connection. */
+static int
+journal_stopped(void)
+{
+	int stop;
+
+	pthread_mutex_lock(&ag.lock);
+	stop = ag.j_stop;
+	pthread_mutex_unlock(&ag.lock);
+	return stop;
+}
+
+/* Parse the interval, pick the disk and mark the journal running.  0, or
+ * -1 when an error reply went out (its result in jr_rc). */
+static int
+journal_claim(struct journal_run *j, const char *dev_arg,
+    const char *ival_arg)
+{
+	struct conn *c = j->jr_conn;
+	char busy[AGENT_DEV_MAX], *end;
+
+	if (ival_arg) {
+		errno = 0;
+		j->jr_interval = strtol(ival_arg, &end, 10);
+		if (*ival_arg == '\0' || *end != '\0' || errno != 0 ||
+		    j->jr_interval < 0 || j->jr_interval > 3600000)
+			goto interval;
+	}
+	if (agent_pick_disk(dev_arg, j->jr_dev, sizeof(j->jr_dev)) < 0) {
+		j->jr_rc = conn_reply(c, "error journal: no data disk");
+		return -1;
+	}
+	pthread_mutex_lock(&ag.lock);
+	if (ag.j_running) {
+		snprintf(busy, sizeof(busy), "%s", ag.j_dev);
+		pthread_mutex_unlock(&ag.lock);
+		j->jr_rc = conn_reply(c, "error journal already running on %s",
+		    busy);
+		return -1;
+	}
+	ag.j_running = 1;
+	ag.j_stop = 0;
+	snprintf(ag.j_dev, sizeof(ag.j_dev), "%s", j->jr_dev);
+	pthread_mutex_unlock(&ag.lock);
+	return 0;
+interval:
+	j->jr_rc = conn_reply(c, "error journal: INTERVAL_MS must be "
+	    "0..3600000");
+	return -1;
+}
+
+/* Open the device, find where the journal on it ends and say where it
+ * goes on: "ok next=N".  0, or -1 (an error reply, or the peer gone). */
+static int
+journal_open(struct journal_run *j)
+{
+	struct conn *c = j->jr_conn;
+	struct journal_summary s;
+	char err[256];
+
+	if (posix_memalign((void **)&j->jr_rec, 4096, 4096) != 0) {
+		j->jr_rec = NULL;
+		j->jr_rc = conn_reply(c, "error journal: out of memory");
+		return -1;
+	}
+	j->jr_fd = open(j->jr_dev, O_RDWR | O_DIRECT | O_DSYNC);
+	if (j->jr_fd < 0 && errno == EINVAL)
+		j->jr_fd = open(j->jr_dev, O_RDWR | O_DSYNC);
+	if (j->jr_fd < 0) {
+		j->jr_rc = conn_reply(c, "error journal start %s: %s",
+		    j->jr_dev, strerror(errno));
+		return -1;
+	}
+	if (journal_scan(j->jr_fd, &s, err, sizeof(err)) < 0) {
+		j->jr_rc = conn_reply(c, "error %s: %s", j->jr_dev, err);
+		return -1;
+	}
+	j->jr_seq = s.js_last + 1;
+	pthread_mutex_lock(&ag.lock);
+	ag.j_last = s.js_last;
+	pthread_mutex_unlock(&ag.lock);
+	if (conn_reply(c, "ok next=%llu", (unsigned long long)j->jr_seq) < 0) {
+		j->jr_gone = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Serve requests and notice a close until the next write at next_at.
+ * 0 to write on, -1 when the run ends. */
+static int
+journal_serve(struct journal_run *j, long long next_at)
+{
+	struct conn *c = j->jr_conn;
+	long long left;
+	int r;
+
+	for (;;) {
+		left = next_at - clock_ms(CLOCK_MONOTONIC);
+		r = conn_get_line(c, left > 0 ? (left > 50 ? 50 : (int)left) :
+		    0);
+		if (r == LINE_EOF) {
+			j->jr_gone = 1;
+			return -1;
+		}
+		if (r == LINE_OK) {
+			if (strcmp(c->c_line, "journal stop") == 0) {
+				j->jr_stop_here = 1;
+				return -1;
+			}
+			if (handle_line(c, c->c_line, 1) < 0) {
+				j->jr_gone = 1;
+				return -1;
+			}
+			continue;
+		}
+		if (journal_stopped() || left <= 0)
+			return 0;
+	}
+}
+
+/* Write, ack and serve every interval until the run ends. */
+static void
+journal_loop(struct journal_run *j)
+{
+	struct conn *c = j->jr_conn;
+	long long next_at;
+
+	for (;;) {
+		next_at = clock_ms(CLOCK_MONOTONIC) + j->jr_interval;
+		if (journal_stopped())
+			return;
+		if (journal_write(&j->jr_fd, j->jr_dev, j->jr_rec,
+		    j->jr_seq) < 0) {
+			j->jr_rc = conn_reply(c, "error write %s seq %llu: %s",
+			    j->jr_dev, (unsigned long long)j->jr_seq,
+			    strerror(errno));
+			return;
+		}
+		pthread_mutex_lock(&ag.lock);
+		ag.j_last = j->jr_seq;
+		pthread_mutex_unlock(&ag.lock);
+		if (conn_reply(c, "ack %llu",
+		    (unsigned long long)j->jr_seq) < 0) {
+			j->jr_gone = 1;
+			return;
+		}
+		j->jr_seq++;
+		if (journal_serve(j, next_at) < 0)
+			return;
+	}
+}
+
+/* Close the device, mark the journal stopped and answer a "journal stop"
+ * from this connection.  -1 when the connection is gone, else 0. */
+static int
+journal_release(struct journal_run *j)
+{
+	uint64_t last;
+
+	if (j->jr_fd >= 0)
+		close(j->jr_fd);
+	free(j->jr_rec);
+	pthread_mutex_lock(&ag.lock);
+	ag.j_running = 0;
+	ag.j_stop = 0;
+	last = ag.j_last;
+	pthread_cond_broadcast(&ag.cond);
+	pthread_mutex_unlock(&ag.lock);
+	if (j->jr_stop_here && conn_reply(j->jr_conn, "ok last=%llu",
+	    (unsigned long long)last) < 0)
+		j->jr_gone = 1;
+	return j->jr_gone ? -1 : (j->jr_rc < 0 ? -1 : 0);
+}
+
 /*
  * journal start [DEV [INTERVAL_MS]] on connection c.  Runs until the peer
  * closes, a "journal stop" arrives (here or on another connection) or a
@@ -590,126 +777,126 @@ journal_write(int *fd, const char *dev, unsigned char *rec, uint64_t seq)
 static int
 cmd_journal_start(struct conn *c, const char *dev_arg, const char *ival_arg)
 {
-	struct journal_summary s;
-	char dev[AGENT_DEV_MAX], err[256];
-	unsigned char *rec = NULL;
-	long interval = AGENT_INTERVAL_DEFAULT;
-	uint64_t seq;
-	int fd = -1, rc = 0, stop_here = 0, gone = 0;
+	struct journal_run j;
 
-	if (ival_arg) {
-		char *end;
-		errno = 0;
-		interval = strtol(ival_arg, &end, 10);
-		if (*ival_arg == '\0' || *end != '\0' || errno != 0 ||
-		    interval < 0 || interval > 3600000)
-			return conn_reply(c, "error journal: INTERVAL_MS must "
-			    "be 0..3600000");
-	}
-	if (agent_pick_disk(dev_arg, dev, sizeof(dev)) < 0)
-		return conn_reply(c, "error journal: no data disk");
-	pthread_mutex_lock(&ag.lock);
-	if (ag.j_running) {
-		char busy[AGENT_DEV_MAX];
-		snprintf(busy, sizeof(busy), "%s", ag.j_dev);
-		pthread_mutex_unlock(&ag.lock);
-		return conn_reply(c, "error journal already running on %s",
-		    busy);
-	}
-	ag.j_running = 1;
-	ag.j_stop = 0;
-	snprintf(ag.j_dev, sizeof(ag.j_dev), "%s", dev);
-	pthread_mutex_unlock(&ag.lock);
+	memset(&j, 0, sizeof(j));
+	j.jr_conn = c;
+	j.jr_fd = -1;
+	j.jr_interval = AGENT_INTERVAL_DEFAULT;
+	if (journal_claim(&j, dev_arg, ival_arg) < 0)
+		return j.jr_rc;
+	if (journal_open(&j) == 0)
+		journal_loop(&j);
+	return journal_release(&j);
+}
 
-	if (posix_memalign((void **)&rec, 4096, 4096) != 0) {
-		rc = conn_reply(c, "error journal: out of memory");
-		goto done;
-	}
-	fd = open(dev, O_RDWR | O_DIRECT | O_DSYNC);
-	if (fd < 0 && errno == EINVAL)
-		fd = open(dev, O_RDWR | O_DSYNC);
-	if (fd < 0) {
-		rc = conn_reply(c, "error journal start %s: %s", dev,
-		    strerror(errno));
-		goto done;
-	}
-	if (journal_scan(fd, &s, err, sizeof(err)) < 0) {
-		rc = conn_reply(c, "error %s: %s", dev, err);
-		goto done;
-	}
-	seq = s.js_last + 1;
-	pthread_mutex_lock(&ag.lock);
-	ag.j_last = s.js_last;
-	pthread_mutex_unlock(&ag.lock);
-	if (conn_reply(c, "ok next=%llu", (unsigned long long)seq) < 0) {
-		gone = 1;
-		goto done;
-	}
+struct arp_pkt {
+	struct arphdr	h;
+	unsigned char	sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+} __attribute__((packed));
+
+/* An ARP question on eth0: the socket, where requests go, what they ask
+ * and the answer. */
+struct arp_probe {
+	int ap_sock;
+	struct sockaddr_ll ap_sll;	/* broadcast on eth0 */
+	struct in_addr ap_tgt;
+	struct arp_pkt ap_req;
+	struct arp_pkt ap_rep;
+};
+
+/* Bind a packet socket to eth0 and build the request for ap_tgt from
+ * eth0's addresses.  0, or -1 with errno (ap_sock may be open). */
+static int
+arp_open(struct arp_probe *a)
+{
+	struct ifreq ifr;
+	struct in_addr me;
+
+	a->ap_sock = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC,
+	    htons(ETH_P_ARP));
+	if (a->ap_sock < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	if (ioctl(a->ap_sock, SIOCGIFINDEX, &ifr) < 0)
+		return -1;
+	memset(&a->ap_sll, 0, sizeof(a->ap_sll));
+	a->ap_sll.sll_family = AF_PACKET;
+	a->ap_sll.sll_protocol = htons(ETH_P_ARP);
+	a->ap_sll.sll_ifindex = ifr.ifr_ifindex;
+	if (bind(a->ap_sock, (struct sockaddr *)&a->ap_sll,
+	    sizeof(a->ap_sll)) < 0)
+		return -1;
+	a->ap_sll.sll_halen = ETH_ALEN;
+	memset(a->ap_sll.sll_addr, 0xFF, ETH_ALEN);
+	memset(&a->ap_req, 0, sizeof(a->ap_req));
+	if (ioctl(a->ap_sock, SIOCGIFHWADDR, &ifr) < 0)
+		return -1;
+	memcpy(a->ap_req.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	ifr.ifr_addr.sa_family = AF_INET;
+	if (ioctl(a->ap_sock, SIOCGIFADDR, &ifr) < 0)
+		return -1;
+	me = ((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr;
+	a->ap_req.h.ar_hrd = htons(ARPHRD_ETHER);
+	a->ap_req.h.ar_pro = htons(ETH_P_IP);
+	a->ap_req.h.ar_hln = ETH_ALEN;
+	a->ap_req.h.ar_pln = 4;
+	a->ap_req.h.ar_op = htons(ARPOP_REQUEST);
+	memcpy(a->ap_req.spa, &me, 4);
+	memcpy(a->ap_req.tpa, &a->ap_tgt, 4);
+	return 0;
+}
+
+static long long
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Ask every 200 ms until a reply from ap_tgt (1, the round trip from the
+ * first request in *us, the reply in ap_rep) or tmo ms (0).  -1 with
+ * errno. */
+static int
+arp_ask(struct arp_probe *a, long tmo, long long *us)
+{
+	struct pollfd pfd = { .fd = a->ap_sock, .events = POLLIN };
+	long long t0, now, next = 0, end;
+	ssize_t n;
+	int rc;
+
+	t0 = clock_ms(CLOCK_MONOTONIC) * 1000;
+	end = t0 + tmo * 1000LL;
 	for (;;) {
-		long long next_at = clock_ms(CLOCK_MONOTONIC) + interval;
-		int stop;
-
-		pthread_mutex_lock(&ag.lock);
-		stop = ag.j_stop;
-		pthread_mutex_unlock(&ag.lock);
-		if (stop)
-			break;
-		if (journal_write(&fd, dev, rec, seq) < 0) {
-			rc = conn_reply(c, "error write %s seq %llu: %s", dev,
-			    (unsigned long long)seq, strerror(errno));
-			goto done;
+		now = mono_us();
+		if (now >= end)
+			return 0;
+		if (now >= next) {
+			if (next == 0)
+				t0 = now;
+			if (sendto(a->ap_sock, &a->ap_req, sizeof(a->ap_req), 0,
+			    (struct sockaddr *)&a->ap_sll,
+			    sizeof(a->ap_sll)) < 0)
+				return -1;
+			next = now + 200000;
 		}
-		pthread_mutex_lock(&ag.lock);
-		ag.j_last = seq;
-		pthread_mutex_unlock(&ag.lock);
-		if (conn_reply(c, "ack %llu", (unsigned long long)seq) < 0) {
-			gone = 1;
-			goto done;
-		}
-		seq++;
-		/* Serve requests and notice a close until the next write. */
-		for (;;) {
-			long long left = next_at - clock_ms(CLOCK_MONOTONIC);
-			int r;
-
-			r = conn_get_line(c, left > 0 ? (left > 50 ? 50 :
-			    (int)left) : 0);
-			if (r == LINE_EOF) {
-				gone = 1;
-				goto done;
-			}
-			if (r == LINE_OK) {
-				if (strcmp(c->c_line, "journal stop") == 0) {
-					stop_here = 1;
-					goto done;
-				}
-				if (handle_line(c, c->c_line, 1) < 0) {
-					gone = 1;
-					goto done;
-				}
-				continue;
-			}
-			pthread_mutex_lock(&ag.lock);
-			stop = ag.j_stop;
-			pthread_mutex_unlock(&ag.lock);
-			if (stop || left <= 0)
-				break;
-		}
+		rc = poll(&pfd, 1, (int)(((next < end ? next : end) - now) /
+		    1000) + 1);
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc <= 0)
+			continue;
+		n = recv(a->ap_sock, &a->ap_rep, sizeof(a->ap_rep), 0);
+		if (n < (ssize_t)sizeof(a->ap_rep) || a->ap_rep.h.ar_op !=
+		    htons(ARPOP_REPLY) || memcmp(a->ap_rep.spa, &a->ap_tgt,
+		    4) != 0)
+			continue;
+		*us = mono_us() - t0;
+		return 1;
 	}
-done:
-	if (fd >= 0)
-		close(fd);
-	free(rec);
-	pthread_mutex_lock(&ag.lock);
-	ag.j_running = 0;
-	ag.j_stop = 0;
-	seq = ag.j_last;
-	pthread_cond_broadcast(&ag.cond);
-	pthread_mutex_unlock(&ag.lock);
-	if (stop_here && conn_reply(c, "ok last=%llu",
-	    (unsigned long long)seq) < 0)
-		gone = 1;
-	return gone ? -1 : (rc < 0 ? -1 : 0);
 }
 
 /*
@@ -722,19 +909,16 @@ done:
 static int
 cmd_arp(struct conn *c, const char *addr, const char *tmo_arg)
 {
-	struct arp_pkt {
-		struct arphdr	h;
-		unsigned char	sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
-	} __attribute__((packed)) req, rep;
-	struct sockaddr_ll sll;
-	struct ifreq ifr;
-	struct in_addr tgt, me;
-	long long t0, now, next = 0, end;
+	struct arp_probe a;
+	const unsigned char *m;
 	long tmo = AGENT_ARP_TIMEOUT_DEFAULT;
+	long long us = 0;
 	char *e;
-	int s = -1, rc;
+	int rc;
 
-	if (addr == NULL || inet_pton(AF_INET, addr, &tgt) != 1)
+	memset(&a, 0, sizeof(a));
+	a.ap_sock = -1;
+	if (addr == NULL || inet_pton(AF_INET, addr, &a.ap_tgt) != 1)
 		return conn_reply(c, "error arp: usage: arp IPV4 [TIMEOUT_MS]");
 	if (tmo_arg != NULL) {
 		errno = 0;
@@ -744,78 +928,18 @@ cmd_arp(struct conn *c, const char *addr, const char *tmo_arg)
 			return conn_reply(c, "error arp: TIMEOUT_MS must be "
 			    "1..%d", AGENT_ARP_TIMEOUT_MAX);
 	}
-	s = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
-	if (s < 0)
+	if (arp_open(&a) < 0 || (rc = arp_ask(&a, tmo, &us)) < 0)
 		goto fail;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
-	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0)
-		goto fail;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ARP);
-	sll.sll_ifindex = ifr.ifr_ifindex;
-	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		goto fail;
-	sll.sll_halen = ETH_ALEN;
-	memset(sll.sll_addr, 0xFF, ETH_ALEN);
-	memset(&req, 0, sizeof(req));
-	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
-		goto fail;
-	memcpy(req.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	ifr.ifr_addr.sa_family = AF_INET;
-	if (ioctl(s, SIOCGIFADDR, &ifr) < 0)
-		goto fail;
-	me = ((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr;
-	req.h.ar_hrd = htons(ARPHRD_ETHER);
-	req.h.ar_pro = htons(ETH_P_IP);
-	req.h.ar_hln = ETH_ALEN;
-	req.h.ar_pln = 4;
-	req.h.ar_op = htons(ARPOP_REQUEST);
-	memcpy(req.spa, &me, 4);
-	memcpy(req.tpa, &tgt, 4);
-	t0 = clock_ms(CLOCK_MONOTONIC) * 1000;
-	end = t0 + tmo * 1000LL;
-	for (;;) {
-		struct pollfd pfd = { .fd = s, .events = POLLIN };
-		struct timespec ts;
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-		if (now >= end)
-			break;
-		if (now >= next) {
-			if (next == 0)
-				t0 = now;
-			if (sendto(s, &req, sizeof(req), 0,
-			    (struct sockaddr *)&sll, sizeof(sll)) < 0)
-				goto fail;
-			next = now + 200000;
-		}
-		rc = poll(&pfd, 1, (int)(((next < end ? next : end) - now) /
-		    1000) + 1);
-		if (rc < 0 && errno != EINTR)
-			goto fail;
-		if (rc <= 0)
-			continue;
-		n = recv(s, &rep, sizeof(rep), 0);
-		if (n < (ssize_t)sizeof(rep) || rep.h.ar_op !=
-		    htons(ARPOP_REPLY) || memcmp(rep.spa, &tgt, 4) != 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-		close(s);
-		return conn_reply(c, "yes %02x:%02x:%02x:%02x:%02x:%02x %lld",
-		    rep.sha[0], rep.sha[1], rep.sha[2], rep.sha[3], rep.sha[4],
-		    rep.sha[5], now - t0);
-	}
-	close(s);
-	return conn_reply(c, "no");
+	close(a.ap_sock);
+	if (rc == 0)
+		return conn_reply(c, "no");
+	m = a.ap_rep.sha;
+	return conn_reply(c, "yes %02x:%02x:%02x:%02x:%02x:%02x %lld",
+	    m[0], m[1], m[2], m[3], m[4], m[5], us);
 fail:
 	rc = errno;
-	if (s >= 0)
-		close(s);
+	if (a.ap_sock >= 0)
+		close(a.ap_sock);
 	return conn_reply(c, "error arp: %s", strerror(rc));
 }
 
@@ -916,12 +1040,75 @@ usage(void)
 	exit(1);
 }
 
+/* Listen on TCP port; the socket, or -1 after saying why. */
+static int
+agent_listen(int port)
+{
+	struct sockaddr_in sin;
+	int lfd, one = 1;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		perror("agent: socket");
+		return -1;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    listen(lfd, 64) < 0) {
+		fprintf(stderr, "agent: port %d: %s\n", port, strerror(errno));
+		close(lfd);
+		return -1;
+	}
+	return lfd;
+}
+
+/* Serve each connection on a thread of its own; returns only when accept
+ * fails for good. */
+static void
+agent_serve(int lfd)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	struct conn *c;
+	int fd, one = 1;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE ||
+			    errno == ENOMEM)
+				continue;
+			perror("agent: accept");
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		c->c_fd = fd;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&t, &attr, conn_main, c) != 0) {
+			close(fd);
+			free(c);
+		}
+		pthread_attr_destroy(&attr);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmdline = "/proc/cmdline";
-	struct sockaddr_in sin;
-	int port = AGENT_PORT, lfd, one = 1, ch;
+	int port = AGENT_PORT, lfd, ch;
 
 	/* As /init, argv holds whatever the kernel did not understand on
 	 * its command line: never parse it (exiting would panic the guest). */
@@ -954,55 +1141,12 @@ main(int argc, char **argv)
 		agent_read_cmdline(cmdline);
 	}
 	signal(SIGPIPE, SIG_IGN);
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0) {
-		perror("agent: socket");
+	if ((lfd = agent_listen(port)) < 0)
 		return 1;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    listen(lfd, 64) < 0) {
-		fprintf(stderr, "agent: port %d: %s\n", port, strerror(errno));
-		return 1;
-	}
 	ag.boot_ms = clock_ms(CLOCK_BOOTTIME);
 	printf("HVLAB-GUEST READY name=%s ip=%s boot_ms=%lld\n", ag.name,
 	    ag.ip[0] ? ag.ip : "none", ag.boot_ms);
 	fflush(stdout);
-
-	for (;;) {
-		pthread_attr_t attr;
-		pthread_t t;
-		struct conn *c;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EMFILE || errno == ENFILE ||
-			    errno == ENOMEM)
-				continue;
-			perror("agent: accept");
-			return 1;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c = calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			continue;
-		}
-		c->c_fd = fd;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&t, &attr, conn_main, c) != 0) {
-			close(fd);
-			free(c);
-		}
-		pthread_attr_destroy(&attr);
-	}
+	agent_serve(lfd);
+	return 1;
 }

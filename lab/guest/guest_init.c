@@ -421,34 +421,31 @@ init_spawn_agent(void)
 	return pid;
 }
 
-int
-guest_init(struct guest_net *net)
+/* Load the next module listed in f (skipping blanks and comments) into
+ * line: 1, or 0 at the end of the list. */
+static int
+init_module_next(FILE *f, char *line, size_t len)
 {
-	char line[512];
-	FILE *f;
-	pid_t agent;
-	int s, net_up = 0;
-
-	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	init_console();
-	mount("proc", "/proc", "proc", 0, NULL);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	setsid();
-	init_cmdline(net);
-	init_step("start");
-	sethostname(net->gn_name, strlen(net->gn_name));
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	f = fopen(INIT_MODULES, "r");
-	if (f == NULL)
-		init_say(INIT_MODULES ": %s", strerror(errno));
-	/* Modules up to virtio_net now, the rest once the agent runs. */
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && fgets(line, (int)len, f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
 		init_module_load(line);
 		init_step(line);
+		return 1;
+	}
+	return 0;
+}
+
+/* Modules up to virtio_net, eth0 up and addressed: 1 when eth0 is up. */
+static int
+init_network(struct guest_net *net, FILE *f)
+{
+	char line[512];
+	int s, net_up = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	while (init_module_next(f, line, sizeof(line))) {
 		/* virtio_net, or e1000 for a NIC model e1000 (mkinitrd.sh
 		 * lists it right after virtio_net): eth0 up then. */
 		if (strstr(line, "/virtio_net.ko") && s >= 0 &&
@@ -471,28 +468,13 @@ guest_init(struct guest_net *net)
 	if (s >= 0)
 		close(s);
 	init_step("network configured");
+	return net_up;
+}
 
-	agent = init_spawn_agent();
-	if (agent == 0) {
-		if (f)
-			fclose(f);
-		return 0;
-	}
-	/* The disk drivers load while the agent starts; it waits for
-	 * INIT_MODULES_DONE before it picks a data disk. */
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		init_module_load(line);
-		init_step(line);
-	}
-	if (f)
-		fclose(f);
-	close(open(GUEST_MODULES_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	init_step("modules loaded");
-	if (net_up && net->gn_ip[0])
-		init_announce("eth0", net->gn_ip);
+/* The power button watcher and, with hvlab.shell=1, a console shell. */
+static void
+init_helpers(void)
+{
 	if (fork() == 0) {
 		init_power_button();
 		_exit(1);
@@ -505,15 +487,22 @@ guest_init(struct guest_net *net)
 		execl("/bin/busybox", "sh", (char *)NULL);
 		_exit(127);
 	}
-	for (;;) {
-		int status;
-		pid_t pid;
+}
 
+/* Reap children for ever, restarting the agent when it exits; returns
+ * only in a new agent process. */
+static void
+init_reap(pid_t agent)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
 		if (agent < 0) {
 			sleep(1);
 			agent = init_spawn_agent();
 			if (agent == 0)
-				return 0;
+				return;
 			continue;
 		}
 		pid = wait(&status);
@@ -528,6 +517,49 @@ guest_init(struct guest_net *net)
 		sleep(1);
 		agent = init_spawn_agent();
 		if (agent == 0)
-			return 0;
+			return;
 	}
+}
+
+int
+guest_init(struct guest_net *net)
+{
+	char line[512];
+	FILE *f;
+	pid_t agent;
+	int net_up;
+
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	init_console();
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	setsid();
+	init_cmdline(net);
+	init_step("start");
+	sethostname(net->gn_name, strlen(net->gn_name));
+
+	f = fopen(INIT_MODULES, "r");
+	if (f == NULL)
+		init_say(INIT_MODULES ": %s", strerror(errno));
+	/* Modules up to virtio_net now, the rest once the agent runs. */
+	net_up = init_network(net, f);
+	agent = init_spawn_agent();
+	if (agent == 0) {
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	/* The disk drivers load while the agent starts; it waits for
+	 * INIT_MODULES_DONE before it picks a data disk. */
+	while (init_module_next(f, line, sizeof(line)))
+		;
+	if (f)
+		fclose(f);
+	close(open(GUEST_MODULES_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	init_step("modules loaded");
+	if (net_up && net->gn_ip[0])
+		init_announce("eth0", net->gn_ip);
+	init_helpers();
+	init_reap(agent);
+	return 0;
 }

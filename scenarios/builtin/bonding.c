@@ -174,9 +174,10 @@ record(struct metrics *m, const struct event *ev, const char *infix,
 	struct stats_gap g;
 	uint64_t lost;
 	char name[128];
+	struct stats_span w = { ev->ev_lo, ev->ev_hi };
 
-	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, ev->ev_lo,
-	    ev->ev_hi, &g, &lost, err) < 0)
+	if (ping_stats_gap_across(&r->pr_timeline, &r->pr_stats, w, &g,
+	    &lost, err) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%s%s_gap_lost", prefix, infix);
 	metrics_set(m, name, (double)lost);
@@ -373,6 +374,8 @@ static void *
 sink_main(void *arg)
 {
 	struct sink *s = arg;
+	struct probe_tput_sink ps = { NULL, SINK_PORT, s->flows,
+	    s->timeout_ms, NULL };
 	int back = -1;
 	char e2[ERR_LEN];
 
@@ -380,8 +383,7 @@ sink_main(void *arg)
 	if (probe_ns_enter(s->netns, &back, s->err) < 0)
 		return NULL;
 	/* Ends by itself when the source never comes. */
-	s->rc = probe_tput_serve(NULL, SINK_PORT, s->flows, s->timeout_ms,
-	    NULL, s->err);
+	s->rc = probe_tput_serve(&ps, s->err);
 	probe_ns_leave(back, e2);
 	return NULL;
 }
