@@ -4,6 +4,8 @@
 #   make           build bin/hvlab, bin/hvd, bin/hvctl and the guest image
 #   make check     deps + build + unit tests (ASan/UBSan) + integration tests
 #   make run       deps + build + the default suite on the embedded lab
+#   make compare   deps + build + the default suite on ref and libvirt, one
+#                  report with a column per platform
 #   make bench     benchmarks that print figures
 #
 # V=1 shows full command lines; WERROR=0 drops -Werror.
@@ -20,7 +22,8 @@ WERROR    ?= 1
 V         ?= 0
 
 CC        ?= cc
-PKGS      := libcurl libcjson libpcap yaml-0.1 libmicrohttpd gnutls
+PKGS      := libcurl libcjson libpcap yaml-0.1 libmicrohttpd gnutls \
+	     libvirt libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -73,8 +76,8 @@ UNIT_OBJS  := $(patsubst %.c,$(SOBJ)/%.o,$(CHECK_SRCS) $(SCENARIOS_SRCS) \
 
 PROGS := bin/hvlab bin/hvd bin/hvctl $(EXTRA_PROGS)
 
-.PHONY: all deps check check-root check-unit check-integration run bench \
-	install clean guest distclean FORCE
+.PHONY: all deps check check-root check-unit check-integration run compare \
+	bench install clean guest distclean FORCE
 .DEFAULT_GOAL := all
 
 all: $(PROGS) guest
@@ -133,6 +136,10 @@ check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/run.sh
+
+compare: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tools/compare.sh
 
 bench: all
 	$(Q)sh bench/run.sh $(BENCH)

@@ -125,9 +125,19 @@ setup_mounts(void)
 		}
 	}
 	for (i = 0; i < ntmpfs; i++) {
-		if (mkdir_p(tmpfss[i]) < 0 ||
-		    mount("tmpfs", tmpfss[i], "tmpfs", MS_NOSUID | MS_NODEV,
-		    "mode=0755,size=256m") < 0) {
+		struct stat st;
+		char opt[64];
+
+		/* The tmpfs keeps the mode of the directory it covers
+		 * (/dev/shm is 1777, /run 0755). */
+		if (mkdir_p(tmpfss[i]) < 0 || stat(tmpfss[i], &st) < 0) {
+			say("mkdir %s: %s", tmpfss[i], strerror(errno));
+			return -1;
+		}
+		snprintf(opt, sizeof(opt), "mode=%04o,size=256m",
+		    (unsigned)(st.st_mode & 07777));
+		if (mount("tmpfs", tmpfss[i], "tmpfs", MS_NOSUID | MS_NODEV,
+		    opt) < 0) {
 			say("tmpfs on %s: %s", tmpfss[i], strerror(errno));
 			return -1;
 		}

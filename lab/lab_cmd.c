@@ -5,6 +5,8 @@
  *
  *   hvlab lab up|down|status|check [-f FILE] [--lab NAME] [--json]
  *   hvlab lab exec NODE [--lab NAME] -- CMD [ARGS...]
+ *   hvlab lab dirs HOST [--lab NAME] [--keep DIR]... [--tmpfs DIR]...
+ *   hvlab lab put NODE PATH [--lab NAME] [--mode OCTAL] [--from FILE]
  *   hvlab inject EVENT [ARGS...] [--lab NAME]
  */
 #include <errno.h>
@@ -303,6 +305,151 @@ out:
 	return rc;
 }
 
+#define DIRS_MAX 24
+
+/* `lab dirs HOST --keep DIR... --tmpfs DIR...` (lab/hostdisk.h). */
+static int
+cmd_dirs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "tmpfs", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *keep[DIRS_MAX + 1], *tmpfs[DIRS_MAX + 1], *name = NULL;
+	size_t nk = 0, nt = 0;
+	struct lab *lab;
+	char err[ERR_LEN];
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': name = optarg; break;
+		case 'k':
+			if (nk == DIRS_MAX)
+				return cmd_misuse("hvlab lab", lab_cmds,
+				    "dirs");
+			keep[nk++] = optarg;
+			break;
+		case 't':
+			if (nt == DIRS_MAX)
+				return cmd_misuse("hvlab lab", lab_cmds,
+				    "dirs");
+			tmpfs[nt++] = optarg;
+			break;
+		default: return cmd_misuse("hvlab lab", lab_cmds, "dirs");
+		}
+	}
+	if (optind != argc - 1 || nk + nt == 0)
+		return cmd_misuse("hvlab lab", lab_cmds, "dirs");
+	keep[nk] = NULL;
+	tmpfs[nt] = NULL;
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(NULL, name, 1, lab, err) < 0 ||
+	    lab_provider_netns.lp_host_dirs(lab, argv[optind], keep, tmpfs,
+	    err) < 0)
+		fprintf(stderr, "hvlab: %s\n", err);
+	else
+		rc = 0;
+	free(lab);
+	return rc;
+}
+
+/* The whole of fd into *buf (caller frees); its length, or -1. */
+static ssize_t
+read_all(int fd, char **buf)
+{
+	size_t cap = 4096, len = 0;
+	ssize_t n;
+	char *b = malloc(cap), *nb;
+
+	while (b != NULL) {
+		if (len == cap) {
+			if (cap >= (64u << 20) ||
+			    (nb = realloc(b, cap * 2)) == NULL)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		n = read(fd, b + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			*buf = b;
+			return (ssize_t)len;
+		}
+		len += (size_t)n;
+	}
+	free(b);
+	return -1;
+}
+
+/* `lab put NODE PATH [--mode OCTAL] [--from FILE]`: stdin by default. */
+static int
+cmd_put(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "from", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *from = NULL;
+	unsigned long mode = 0644;
+	char err[ERR_LEN], *data = NULL, *end;
+	struct lab *lab = NULL;
+	int c, fd = 0, rc = 1;
+	ssize_t len;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': name = optarg; break;
+		case 'F': from = optarg; break;
+		case 'm':
+			mode = strtoul(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || mode > 07777) {
+				fprintf(stderr, "hvlab: lab put: --mode '%s' "
+				    "is not an octal mode\n", optarg);
+				return 1;
+			}
+			break;
+		default: return cmd_misuse("hvlab lab", lab_cmds, "put");
+		}
+	}
+	if (optind != argc - 2)
+		return cmd_misuse("hvlab lab", lab_cmds, "put");
+	if (from != NULL && (fd = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "hvlab: lab put: %s: %s\n", from,
+		    strerror(errno));
+		return 1;
+	}
+	if ((len = read_all(fd, &data)) < 0) {
+		fprintf(stderr, "hvlab: lab put: cannot read %s\n",
+		    from ? from : "stdin");
+		goto out;
+	}
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		goto out;
+	if (lab_open(NULL, name, 1, lab, err) < 0 ||
+	    lab_provider_netns.lp_put(lab, argv[optind], argv[optind + 1],
+	    data, (size_t)len, (mode_t)mode, err) < 0)
+		fprintf(stderr, "hvlab: %s\n", err);
+	else
+		rc = 0;
+out:
+	if (from != NULL)
+		close(fd);
+	free(data);
+	free(lab);
+	return rc;
+}
+
 static const struct cmd lab_cmds[] = {
 	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q]",
 	    "build the lab (all or nothing)" },
@@ -314,6 +461,11 @@ static const struct cmd lab_cmds[] = {
 	    "validate a topology and print \"configuration OK\"" },
 	{ "exec", cmd_exec, "NODE [--lab NAME] -- CMD [ARGS...]",
 	    "run a command inside a host, sw, san or station" },
+	{ "dirs", cmd_dirs, "HOST [--lab NAME] [--keep DIR]... "
+	    "[--tmpfs DIR]...", "directories the host keeps across power "
+	    "cycles, or private per boot" },
+	{ "put", cmd_put, "NODE PATH [--lab NAME] [--mode OCTAL] "
+	    "[--from FILE]", "put a file (stdin or FILE) on a host or the SAN" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "netif.h"
 #include "proc.h"
+#include "lab/hostdisk.h"
 #include "lab/lab.h"
 #include "lab/ovs.h"
 #include "lab/provider.h"
@@ -308,8 +309,10 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	char dir[LAB_PATH_MAX], ns[64], nsarg[128], pidf[LAB_PATH_MAX + 16];
 	char logf[LAB_PATH_MAX + 16], svc1[LAB_PATH_MAX + 16];
 	char svc2[LAB_PATH_MAX + 16];
-	char m[6][LAB_PATH_MAX + 64];
-	const char *argv[40];
+	char m[6 + HOSTDISK_MAX][LAB_PATH_MAX + 64], disk[LAB_PATH_MAX + 8];
+	struct hostdisk_dir hd[HOSTDISK_MAX];
+	const char *argv[40 + 2 * HOSTDISK_MAX];
+	size_t nhd = 0, k;
 	int n = 0, nm = 0, i;
 	struct proc_opts o;
 
@@ -333,6 +336,20 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 		snprintf(m[nm++], sizeof(m[0]), "%s/disk/etc-hvd:/etc/hvd",
 		    dir);
 	}
+	/* Directories the platform declared (lab/hostdisk.h), after the
+	 * lab's own so they may sit inside them (/var/log/...). */
+	snprintf(disk, sizeof(disk), "%s/disk", dir);
+	if (hostdisk_load(disk, hd, HOSTDISK_MAX, &nhd, err) == -1)
+		return -1;
+	for (k = 0; k < nhd; k++) {
+		char name[HOSTDISK_PATH_MAX];
+
+		if (hd[k].hd_tmpfs)
+			continue;
+		hostdisk_name(hd[k].hd_path, name, sizeof(name));
+		snprintf(m[nm++], sizeof(m[0]), "%s/%s:%s", disk, name,
+		    hd[k].hd_path);
+	}
 	argv[n++] = init_path();
 	argv[n++] = "--name";
 	argv[n++] = node;
@@ -348,6 +365,11 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	}
 	argv[n++] = "--tmpfs";
 	argv[n++] = "/run";
+	for (k = 0; k < nhd; k++)
+		if (hd[k].hd_tmpfs) {
+			argv[n++] = "--tmpfs";
+			argv[n++] = hd[k].hd_path;
+		}
 	argv[n++] = "--services";
 	argv[n++] = svc1;
 	argv[n++] = "--services";
@@ -1179,6 +1201,56 @@ child_fail:
 	return proc_exit_code(st);
 }
 
+/* ---- what a platform installer asks of a host ---- */
+
+/* A running node that has a disk: a host, or the SAN of a witness lab
+ * (its platform service lives there too). */
+static pid_t
+disk_node(struct lab *lab, const char *node, char *disk, size_t len,
+    char *err)
+{
+	char dir[LAB_PATH_MAX];
+	pid_t pid;
+
+	if (strcmp(node, "san") != 0 && host_check(lab, node, err) < 0)
+		return -1;
+	if (strcmp(node, "san") == 0 && !lab->l_topo.t_san.s_present)
+		return err_set(err, "lab %s has no SAN", lab->l_topo.t_name);
+	if ((pid = node_pid(lab, node)) == 0)
+		return err_set(err, "%s is off", node);
+	node_dir(lab, node, dir, sizeof(dir));
+	snprintf(disk, len, "%s/disk", dir);
+	return pid;
+}
+
+static int
+netns_host_dirs(struct lab *lab, const char *host, const char *const keep[],
+    const char *const tmpfs[], char *err)
+{
+	char disk[LAB_PATH_MAX + 8];
+	pid_t pid;
+
+	if ((pid = disk_node(lab, host, disk, sizeof(disk), err)) < 0)
+		return -1;
+	if (hostdisk_declare(disk, pid, keep, tmpfs, err) == -1)
+		return err_prefix(err, "%s", host);
+	return 0;
+}
+
+static int
+netns_put(struct lab *lab, const char *node, const char *path,
+    const void *data, size_t len, mode_t mode, char *err)
+{
+	char disk[LAB_PATH_MAX + 8];
+	pid_t pid;
+
+	if ((pid = disk_node(lab, node, disk, sizeof(disk), err)) < 0)
+		return -1;
+	if (hostdisk_put(pid, path, data, len, mode, err) == -1)
+		return err_prefix(err, "%s", node);
+	return 0;
+}
+
 /* ---- status ---- */
 
 /* `ip -j link show` of a namespace, or NULL. */
@@ -1478,6 +1550,8 @@ const struct lab_provider lab_provider_netns = {
 	.lp_partition = netns_partition,
 	.lp_heal = netns_heal,
 	.lp_exec = netns_exec,
+	.lp_host_dirs = netns_host_dirs,
+	.lp_put = netns_put,
 };
 
 const struct lab_provider *

@@ -12,6 +12,9 @@
 #ifndef HV_LAB_PROVIDER_H
 #define HV_LAB_PROVIDER_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 #include <cjson/cJSON.h>
 
 #include "lab.h"
@@ -39,6 +42,15 @@ struct lab_provider {
 	 * inherited; returns its exit code or -1. */
 	int (*lp_exec)(struct lab *lab, const char *node, char *const argv[],
 	    char *err);
+	/* What a platform installer asks of a host's disk (lab/hostdisk.h):
+	 * keep[] kept across power cycles, tmpfs[] private to each boot
+	 * (NULL-terminated, either may be NULL); applied now and at every
+	 * power-on.  The lab learns the paths from the installer only. */
+	int (*lp_host_dirs)(struct lab *lab, const char *host,
+	    const char *const keep[], const char *const tmpfs[], char *err);
+	/* Put a file at path (as node sees it: a host or "san"). */
+	int (*lp_put)(struct lab *lab, const char *node, const char *path,
+	    const void *data, size_t len, mode_t mode, char *err);
 };
 
 extern const struct lab_provider lab_provider_netns;

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "lab/lab.h"
 #include "lab/topo.h"
 #include "reports/report.h"
 #include "scenarios/drivers/driver.h"
@@ -29,12 +30,13 @@
 #include "scenarios/suite.h"
 
 #define RUN_MAX_SCENARIOS 64
+#define RUN_MAX_PLATFORMS 4
 
 static int
 run_usage(FILE *f)
 {
 	fprintf(f, "usage: hvlab run [-n] [-f FILE] [--suite NAME] "
-	    "[--scenario NAME]... [--platform P]\n"
+	    "[--scenario NAME]... [--platform P[,P...]]\n"
 	    "                 [--repeat N] [--out DIR] [--lab NAME]\n");
 	return 1;
 }
@@ -94,6 +96,10 @@ struct run_args {
 	int check_only;				/* -n */
 	char out[4096];				/* --out, "" = by date */
 	char self[4096];			/* our own binary */
+	const char *platform_arg;		/* --platform as given */
+	char *plats[RUN_MAX_PLATFORMS];		/* its names (in platlist) */
+	size_t nplat;
+	char *platlist;
 	struct runner_opts ro;
 };
 
@@ -279,6 +285,51 @@ run_write(struct results **rs, const char *out, struct comparison *cmp)
 	return 0;
 }
 
+/* "ref,libvirt" -> a->plats (a->platlist is cut), each a known driver,
+ * none twice.  0, or -1 with err. */
+static int
+run_platforms(struct run_args *a, char *err)
+{
+	char *save = NULL, *p;
+	size_t i;
+
+	a->platform_arg = a->ro.ro_platform;
+	if ((a->platlist = strdup(a->ro.ro_platform)) == NULL)
+		return err_set(err, "out of memory");
+	for (p = strtok_r(a->platlist, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (a->nplat == RUN_MAX_PLATFORMS)
+			return err_set(err, "--platform: at most %d platforms",
+			    RUN_MAX_PLATFORMS);
+		if (driver_check_platform(p, err) == -1)
+			return err_prefix(err, "--platform");
+		for (i = 0; i < a->nplat; i++)
+			if (strcmp(a->plats[i], p) == 0)
+				return err_set(err, "--platform: '%s' twice",
+				    p);
+		a->plats[a->nplat++] = p;
+	}
+	if (a->nplat == 0)
+		return err_set(err, "--platform: no platform named");
+	a->ro.ro_platform = a->plats[0];
+	return 0;
+}
+
+/* 1 when a lab called name runs. */
+static int
+lab_running(const char *name)
+{
+	struct lab *lab = calloc(1, sizeof(*lab));
+	char err[ERR_LEN];
+	int r;
+
+	if (lab == NULL)
+		return 0;
+	r = lab_open(NULL, name, 1, lab, err) == 0;
+	free(lab);
+	return r;
+}
+
 /* 2 when a scenario failed or errored, 130 when interrupted, else 0. */
 static int
 run_status(const struct results *rs, int interrupted)
@@ -293,19 +344,103 @@ run_status(const struct results *rs, int interrupted)
 	return interrupted ? 130 : rc;
 }
 
+/*
+ * One platform's run into out: runner, results.json, its own reports, the
+ * summary.  Its results are kept in *keep when keep is not NULL (caller
+ * frees).  The exit status (0, 2, 130), or 1 after saying why.
+ */
+static int
+run_one(struct run_args *a, const struct scenario *const *sel, size_t nsel,
+    const char *out, struct results **keep)
+{
+	struct comparison cmp = { 0 };
+	struct results *rs = NULL;
+	char err[ERR_LEN] = "";
+	int rc = 1, interrupted = 0;
+	uint64_t t0;
+
+	a->ro.ro_outdir = out;
+	if (mkdirs(out, err) == -1 || (rs = run_results_new(a, err)) == NULL)
+		goto fail;
+	t0 = clock_mono_ns();
+	if (runner_run(&a->ro, sel, nsel, rs, &interrupted, err) == -1)
+		goto fail;
+	if (run_write(&rs, out, &cmp) == -1)
+		goto out;
+	print_summary(rs, out, (double)(clock_mono_ns() - t0) / 1e9);
+	rc = run_status(rs, interrupted);
+	goto out;
+fail:
+	fprintf(stderr, "hvlab run: %s: %s\n", a->ro.ro_platform, err);
+out:
+	comparison_free(&cmp);
+	if (keep != NULL && rc != 1)
+		*keep = rs;
+	else
+		results_free(rs);
+	return rc;
+}
+
+/*
+ * Several platforms, one after the other, each on a fresh lab (the lab of
+ * the file or of --lab, built and taken down by each run): OUT/<platform>/
+ * each, and in OUT the report with a column per platform.  The worst exit
+ * status of the runs, or 1 when fewer than two ran.
+ */
+static int
+run_compare(struct run_args *a, const struct scenario *const *sel,
+    size_t nsel)
+{
+	struct results *sets[RUN_MAX_PLATFORMS] = { NULL };
+	struct comparison cmp = { 0 };
+	char dir[4200], err[ERR_LEN];
+	size_t i, got = 0;
+	int rc = 0, r;
+
+	if (a->ro.ro_lab != NULL && lab_running(a->ro.ro_lab)) {
+		fprintf(stderr, "hvlab run: --platform %s runs each platform "
+		    "on a fresh lab, and lab %s runs already: take it down or "
+		    "name another with --lab\n", a->platform_arg, a->ro.ro_lab);
+		return 1;
+	}
+	for (i = 0; i < a->nplat; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", a->out, a->plats[i]);
+		a->ro.ro_platform = a->plats[i];
+		printf("== platform %s: %s\n", a->plats[i], dir);
+		fflush(stdout);
+		r = run_one(a, sel, nsel, dir, &sets[got]);
+		got += r != 1;
+		rc = r > rc ? r : rc;
+		if (r == 130)
+			break;
+	}
+	if (got < 2) {
+		fprintf(stderr, "hvlab run: fewer than two platforms ran: no "
+		    "comparison\n");
+		rc = rc ? rc : 1;
+	} else if (comparison_build(&cmp, sets, got, err) == -1 ||
+	    report_write_all(&cmp, a->out, err) == -1) {
+		fprintf(stderr, "hvlab run: comparison report: %s\n", err);
+		rc = 1;
+	} else
+		printf("comparison: %s/report.md, %s/report.html\n", a->out,
+		    a->out);
+	comparison_free(&cmp);
+	for (i = 0; i < got; i++)
+		results_free(sets[i]);
+	return rc;
+}
+
 int
 run_cmd_main(int argc, char **argv)
 {
 	const struct scenario *sel[RUN_MAX_SCENARIOS];
 	struct run_args a;
 	struct suite_file *sf = NULL;
-	struct results *rs = NULL;
-	struct comparison cmp = { 0 };
 	struct topo *topo = NULL;
 	char err[ERR_LEN] = "";
 	size_t nsel = 0;
-	int rc = 1, interrupted = 0;
-	uint64_t t0;
+	int rc = 1;
 
 	memset(&a, 0, sizeof(a));
 	a.file = "scenarios.yaml";
@@ -321,29 +456,22 @@ run_cmd_main(int argc, char **argv)
 		goto fail;
 	if (run_select(sf, &a, sel, &nsel) == -1)
 		goto out;
-	if (driver_check_platform(a.ro.ro_platform, err) == -1)
+	if (run_platforms(&a, err) == -1)
 		goto fail;
 	if (a.check_only) {
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;
 	}
-	if (run_paths(&a, err) == -1 || (rs = run_results_new(&a, err)) ==
-	    NULL)
+	if (run_paths(&a, err) == -1)
 		goto fail;
-	t0 = clock_mono_ns();
-	if (runner_run(&a.ro, sel, nsel, rs, &interrupted, err) == -1)
-		goto fail;
-	if (run_write(&rs, a.out, &cmp) == -1)
-		goto out;
-	print_summary(rs, a.out, (double)(clock_mono_ns() - t0) / 1e9);
-	rc = run_status(rs, interrupted);
+	rc = a.nplat == 1 ? run_one(&a, sel, nsel, a.out, NULL) :
+	    run_compare(&a, sel, nsel);
 	goto out;
 fail:
 	fprintf(stderr, "hvlab run: %s\n", err);
 out:
-	comparison_free(&cmp);
-	results_free(rs);
+	free(a.platlist);
 	suite_file_free(sf);
 	free(topo);
 	return rc;

@@ -167,6 +167,69 @@ lab_exec(const struct drv_env *env, const char *host,
 	return ret;
 }
 
+/* drv_env.e_dirs: `hvlab lab dirs HOST --lab LAB --keep D... --tmpfs D...`. */
+static int
+lab_dirs(const struct drv_env *env, const char *host,
+    const char *const keep[], const char *const tmpfs[], char *err)
+{
+	struct rctx *rc = env->e_exec_arg;
+	const char *av[8 + 4 * 24];
+	int n = 0, i;
+
+	av[n++] = rc->o->ro_self;
+	av[n++] = "lab";
+	av[n++] = "dirs";
+	av[n++] = host;
+	av[n++] = "--lab";
+	av[n++] = rc->lab;
+	for (i = 0; keep != NULL && keep[i] != NULL && i < 24; i++) {
+		av[n++] = "--keep";
+		av[n++] = keep[i];
+	}
+	for (i = 0; tmpfs != NULL && tmpfs[i] != NULL && i < 24; i++) {
+		av[n++] = "--tmpfs";
+		av[n++] = tmpfs[i];
+	}
+	av[n] = NULL;
+	if (self_run(av, 120000, NULL, err) == -1)
+		return err_prefix(err, "%s", host);
+	return 0;
+}
+
+/* drv_env.e_put: the data in a file of the run's scratch directory,
+ * then `hvlab lab put HOST PATH --from FILE --mode MODE`. */
+static int
+lab_put(const struct drv_env *env, const char *host, const char *path,
+    const void *data, size_t len, int mode, char *err)
+{
+	struct rctx *rc = env->e_exec_arg;
+	char tmp[4200], m[16];
+	const char *av[] = { rc->o->ro_self, "lab", "put", host, path,
+	    "--lab", rc->lab, "--from", tmp, "--mode", m, NULL };
+	FILE *f;
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s/.put.%d", env->e_workdir ?
+	    env->e_workdir : "/tmp", (int)getpid());
+	snprintf(m, sizeof(m), "%o", (unsigned)mode & 07777);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return err_errno(err, "%s", tmp);
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		unlink(tmp);
+		return err_errno(err, "%s", tmp);
+	}
+	if (fclose(f) != 0) {
+		unlink(tmp);
+		return err_errno(err, "%s", tmp);
+	}
+	ret = self_run(av, 60000, NULL, err);
+	unlink(tmp);
+	if (ret == -1)
+		return err_prefix(err, "%s", host);
+	return 0;
+}
+
 static int
 lab_bring_up(struct rctx *rc, char *err)
 {
@@ -216,6 +279,8 @@ lab_bring_up(struct rctx *rc, char *err)
 		    state, h->h_name);
 	}
 	rc->env.e_exec = lab_exec;
+	rc->env.e_dirs = lab_dirs;
+	rc->env.e_put = lab_put;
 	rc->env.e_exec_arg = rc;
 	rc->env.e_hosts = rc->hosts;
 	rc->env.e_nhosts = i;
@@ -1663,6 +1728,10 @@ runner_teardown(struct rctx *rc)
 	rc->scen_name = "teardown";
 	rc->cleaning = 1;
 	vms_teardown(rc);
+	/* The driver lets go of the platform while its hosts still answer
+	 * (a libvirt connection's close waits for its host's reply). */
+	driver_close(rc->drv);
+	rc->drv = NULL;
 	lab_take_down(rc);
 	if (rc->o->ro_progress)
 		fprintf(stderr, "\r\033[K");
@@ -1671,7 +1740,6 @@ runner_teardown(struct rctx *rc)
 	for (i = 0; i < PH_N; i++)
 		metrics_free(&rc->phase[i].metrics);
 	free(rc->topo);
-	driver_close(rc->drv);
 }
 
 int

@@ -36,6 +36,8 @@ static Suite *(*const suites[])(void) = {
 	make_bond_suite,
 	make_throughput_suite,
 	make_ha_suite,
+	make_lab_hostdisk_suite,
+	make_libvirt_suite,
 	NULL
 };
 

@@ -22,6 +22,8 @@ CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c
+CHECK_SRCS += tests/check_lab_hostdisk.c
+CHECK_SRCS += tests/check_libvirt.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \

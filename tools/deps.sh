@@ -2,9 +2,9 @@
 # Installs every Debian package hvlab needs to build, test and run.
 #
 # Idempotent: when every package is already installed it only runs
-# dpkg-query and exits.  Package services (tgt, openvswitch, etcd) are kept
-# from starting during the install (policy-rc.d) and disabled afterwards when
-# this script installed them: the lab runs its own instances inside its own
+# dpkg-query and exits.  Package services (tgt, openvswitch, etcd, libvirt,
+# Corosync, Pacemaker) are kept from starting during the install
+# (policy-rc.d) and disabled afterwards when this script installed them: the lab runs its own instances inside its own
 # namespaces, and the user's machine must not gain running services.
 set -eu
 
@@ -15,10 +15,21 @@ qemu-system-x86 qemu-utils qemu-block-extra
 tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
 libxml2-utils chromium
-cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux"
+cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux
+libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
+corosync pacemaker pacemaker-cli-utils resource-agents
+corosync-qdevice corosync-qnetd openssl"
 
-# Services the packages above ship; disabled after we install them.
-SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd"
+# Services the packages above ship; disabled after we install them.  The
+# libvirt platform driver starts libvirtd, Corosync and Pacemaker inside lab
+# hosts itself (docs/platforms/libvirt.md), never on the machine.
+SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd
+libvirtd libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket
+libvirtd-tcp.socket libvirtd-tls.socket
+virtlogd virtlogd.socket virtlogd-admin.socket
+virtlockd virtlockd.socket virtlockd-admin.socket
+libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd"
 
 missing=""
 for p in $PKGS; do
@@ -68,8 +79,12 @@ fi
 
 # Disable the services we just brought in: nothing stays enabled.
 for s in $SERVICES; do
+	case "$s" in
+	*.socket) unit=$s ;;
+	*) unit=$s.service ;;
+	esac
 	if command -v deb-systemd-helper >/dev/null 2>&1; then
-		deb-systemd-helper disable "$s.service" >/dev/null 2>&1 || true
+		deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
 	fi
 	if [ -x "/etc/init.d/$s" ] && command -v update-rc.d >/dev/null 2>&1; then
 		update-rc.d "$s" disable >/dev/null 2>&1 || true

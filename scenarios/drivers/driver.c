@@ -13,14 +13,16 @@
 #include "scenarios/drivers/driver.h"
 
 extern const struct driver_ops ref_driver_ops;
+extern const struct driver_ops libvirt_driver_ops;
 
 static const struct driver_ops *const drivers[] = {
 	&ref_driver_ops,
+	&libvirt_driver_ops,
 	NULL
 };
 
 /* Platforms the design names whose drivers are not written yet. */
-static const char *const later[] = { "proxmox", "xcpng", "libvirt", NULL };
+static const char *const later[] = { "proxmox", "xcpng", NULL };
 
 static const struct driver_ops *
 driver_find(const char *name)
@@ -36,7 +38,7 @@ driver_find(const char *name)
 static const char *
 driver_names(void)
 {
-	return "ref";
+	return "ref, libvirt";
 }
 
 void

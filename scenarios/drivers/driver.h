@@ -66,6 +66,20 @@ struct drv_env {
 	 */
 	int (*e_exec)(const struct drv_env *env, const char *host,
 	    const char *const argv[], char **out, long timeout_ms, char *err);
+	/*
+	 * Directories of host its disk keeps across power cycles (keep[])
+	 * and directories private to each boot (tmpfs[]), both
+	 * NULL-terminated or NULL: the lab's `dirs` (lab/hostdisk.h), what
+	 * a real host's own disk gives.  Mounted at once and at every
+	 * power-on.  NULL without a lab.
+	 */
+	int (*e_dirs)(const struct drv_env *env, const char *host,
+	    const char *const keep[], const char *const tmpfs[], char *err);
+	/* Put data[0..len-1] at path on host with mode (the lab's `put`, as
+	 * scp would).  NULL without a lab. */
+	int (*e_put)(const struct drv_env *env, const char *host,
+	    const char *path, const void *data, size_t len, int mode,
+	    char *err);
 	void *e_exec_arg;
 };
 

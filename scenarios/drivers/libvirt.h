@@ -1,0 +1,111 @@
+/*
+ * libvirt.h - the `libvirt` driver's parts: libvirt 9.0 (QEMU driver) with
+ * Corosync 3 and Pacemaker 2.1 (docs/platforms/libvirt.md).
+ *
+ *   libvirt.c        the ops table, libvirt connections, VMs, migration,
+ *                    storage pools, nodes, networks (libvirt's C API)
+ *   libvirt_host.c   installing a host and forming the cluster: files put
+ *                    on the hosts and commands at their consoles
+ *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
+ *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
+ *                    certificates (openssl on the workstation)
+ *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
+ *                    domain and pool XML, and crm_mon's XML read back
+ *                    (pure, tests/check_libvirt.c)
+ */
+#ifndef HV_DRV_LIBVIRT_H
+#define HV_DRV_LIBVIRT_H
+
+#include <stddef.h>
+
+#include <libvirt/libvirt.h>
+
+#include "scenarios/drivers/driver.h"
+
+#define LV_MAX_HOSTS 16
+#define LV_TLS_PORT 16514
+#define LV_PKI_DIR "/etc/libvirt/pki"	/* on the hosts */
+#define LV_MIGRATE_PORT_MIN 49152
+#define LV_MIGRATE_PORT_MAX 49215
+#define LV_BRIDGE "br0"		/* the lab host's OVS bridge */
+
+/* A domain as the driver defines it. */
+struct lv_domain {
+	const char *d_name;
+	const char *d_type;		/* "qemu" (TCG) or "kvm" */
+	const char *d_machine;		/* "q35", "pc", "microvm" */
+	int d_vcpus;
+	int d_memory_mib;
+	const char *d_kernel, *d_initrd, *d_cmdline;
+	int d_vlan;			/* 0 = untagged */
+	/* The disk: an iSCSI LUN through QEMU's libiscsi, or none. */
+	const char *d_portal_host;	/* "198.18.1.250", NULL = no disk */
+	int d_portal_port;
+	const char *d_iqn;
+	int d_lun;
+};
+
+/* Per-host configuration. */
+int lv_libvirtd_conf(const char *addr, size_t index, char *buf, size_t len,
+    char *err);
+int lv_qemu_conf(const char *addr, char *buf, size_t len, char *err);
+/* corosync.conf of cluster name over hosts[0..n-1] (knet, no crypto on
+ * the lab's own wires; two_node for 2 hosts). */
+int lv_corosync_conf(const char *name, const struct drv_host *hosts,
+    size_t n, char *buf, size_t len, char *err);
+
+int lv_domain_xml(const struct lv_domain *d, char *buf, size_t len,
+    char *err);
+/* An iscsi-direct pool of the SAN's target, seen as initiator iqn. */
+int lv_pool_xml(const char *name, const char *portal_host, int portal_port,
+    const char *target, const char *initiator, char *buf, size_t len,
+    char *err);
+
+/* "198.18.1.250:3260" -> host and port (3260 when absent). */
+int lv_split_portal(const char *portal, char *host, size_t hlen, int *port,
+    char *err);
+
+/* crm_mon --output-as=xml -> nodes, online, quorate. */
+int lv_crm_mon_parse(const char *xml, size_t len,
+    struct drv_cluster_info *ci, char *err);
+
+/* `ovs-vsctl --format=csv --columns=name,tag list port` -> ports
+ * (caller frees *ports). */
+int lv_ovs_ports_parse(const char *csv, struct drv_port **ports, size_t *n,
+    char *err);
+
+/*
+ * The <interface> of domain XML whose target dev is port, with its VLAN
+ * tag set to vlan (0 = none): what virDomainUpdateDeviceFlags takes.
+ * Caller frees *out.
+ */
+int lv_iface_retag(const char *domxml, const char *port, int vlan,
+    char **out, char *err);
+
+/* libvirt_host.c */
+struct lv;
+int lv_host_install(struct driver *d, const struct drv_host *h,
+    struct drv_task *t, char *err);
+int lv_cluster_form(struct driver *d, const char *name,
+    const struct drv_host *hosts, size_t n, struct drv_task *t, char *err);
+int lv_cluster_info(struct driver *d, struct drv_cluster_info *ci,
+    char *err);
+int lv_console(struct driver *d, const char *host, const char *const argv[],
+    char **out, long timeout_ms, char *err);
+
+/* libvirt_pki.c: host h's certificate (and the CA, the first time) in
+ * dir; then its files put on h (LV_PKI_DIR). */
+int lv_pki_host(const char *dir, const char *lab, const struct drv_host *h,
+    char *err);
+int lv_pki_put(const struct drv_env *env, const char *dir,
+    const struct drv_host *h, char *err);
+/* WORKDIR/libvirt-pki into buf. */
+void lv_pki_dir(const struct drv_env *env, char *buf, size_t len);
+
+/* libvirt.c, for libvirt_host.c */
+virConnectPtr lv_conn(struct driver *d, const char *host, char *err);
+/* The install's accelerator decision for host ("kvm"/"tcg" + why). */
+void lv_set_accel(struct driver *d, const char *host, const char *accel,
+    const char *reason);
+
+#endif

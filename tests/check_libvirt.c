@@ -1,0 +1,289 @@
+/*
+ * check_libvirt.c - unit tests of the libvirt driver's texts
+ * (scenarios/drivers/libvirt_conf.c): each host's libvirtd.conf and
+ * qemu.conf, corosync.conf, domain and pool XML, and crm_mon's and
+ * ovs-vsctl's answers read back.  The texts run for real in
+ * tests/integration/test_libvirt_quick.sh.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "err.h"
+#include "scenarios/drivers/libvirt.h"
+
+START_TEST(test_libvirtd_conf)
+{
+	char a[2048], b[2048], err[ERR_LEN];
+
+	ck_assert_msg(lv_libvirtd_conf("198.18.4.11", 0, a, sizeof(a),
+	    err) == 0, "libvirtd.conf is written: %s", err);
+	ck_assert_msg(lv_libvirtd_conf("198.18.4.12", 1, b, sizeof(b),
+	    err) == 0, "libvirtd.conf is written: %s", err);
+	ck_assert_msg(strstr(a, "listen_addr = \"198.18.4.11\"") != NULL,
+	    "libvirtd listens on the host's management address");
+	ck_assert_msg(strstr(a, "listen_tls = 1") != NULL &&
+	    strstr(a, "listen_tcp = 0") != NULL &&
+	    strstr(a, "cert_file = \"/etc/libvirt/pki/servercert.pem\"") !=
+	    NULL, "only TLS, with the certificate the driver put there");
+	ck_assert_msg(strstr(a, "host_uuid = \"") != NULL &&
+	    strncmp(strstr(a, "host_uuid"), strstr(b, "host_uuid"), 60) != 0,
+	    "two hosts get two host_uuids (migration refuses equal ones)");
+	ck_assert_msg(lv_libvirtd_conf("host1", 0, a, sizeof(a), err) == -1 &&
+	    strstr(err, "host1") != NULL, "a non-IPv4 address is refused "
+	    "by name");
+	ck_assert_msg(lv_libvirtd_conf("198.18.4.11", 0, a, 64, err) == -1,
+	    "a truncated text is an error");
+}
+END_TEST
+
+START_TEST(test_qemu_conf)
+{
+	char a[2048], err[ERR_LEN];
+	static const char *const want[] = { "cgroup_controllers = [ ]",
+	    "security_driver = \"none\"", "stdio_handler = \"file\"",
+	    "user = \"root\"", "namespaces = [ ]",
+	    "migration_host = \"198.18.4.11\"", NULL };
+	size_t i;
+
+	ck_assert_int_eq(lv_qemu_conf("198.18.4.11", a, sizeof(a), err), 0);
+	for (i = 0; want[i] != NULL; i++)
+		ck_assert_msg(strstr(a, want[i]) != NULL, "qemu.conf has "
+		    "'%s'", want[i]);
+}
+END_TEST
+
+static struct drv_host hosts[3] = {
+	{ .h_name = "host1", .h_addr = "198.18.4.11" },
+	{ .h_name = "host2", .h_addr = "198.18.4.12" },
+	{ .h_name = "host3", .h_addr = "198.18.4.13" },
+};
+
+START_TEST(test_corosync_conf)
+{
+	char a[4096], err[ERR_LEN];
+	struct drv_host bad = { .h_name = "host 1", .h_addr = "1.2.3.4" };
+
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 3, a, sizeof(a),
+	    err), 0);
+	ck_assert_msg(strstr(a, "transport: knet") != NULL, "knet transport");
+	ck_assert_msg(strstr(a, "ring0_addr: 198.18.4.13\n\t\tname: host3\n"
+	    "\t\tnodeid: 3") != NULL, "one node per host, numbered from 1");
+	ck_assert_msg(strstr(a, "two_node") == NULL, "three hosts are not a "
+	    "two-node cluster");
+	ck_assert_msg(strstr(a, "totem { version") == NULL, "every '{' ends "
+	    "its line (corosync's parser wants it)");
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 2, a, sizeof(a),
+	    err), 0);
+	ck_assert_msg(strstr(a, "two_node: 1") != NULL, "two hosts: "
+	    "two_node");
+	ck_assert_msg(lv_corosync_conf("lv1", &bad, 1, a, sizeof(a), err) ==
+	    -1 && strstr(err, "host 1") != NULL, "a bad host name is refused "
+	    "by name");
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 0, a, sizeof(a),
+	    err), -1);
+}
+END_TEST
+
+START_TEST(test_domain_xml)
+{
+	struct lv_domain d = { .d_name = "lm1", .d_type = "qemu",
+	    .d_machine = "q35", .d_vcpus = 2, .d_memory_mib = 256,
+	    .d_kernel = "/b/vmlinux", .d_initrd = "/b/initrd.img",
+	    .d_cmdline = "console=ttyS0 a<b&c", .d_vlan = 30,
+	    .d_portal_host = "198.18.5.250", .d_portal_port = 3260,
+	    .d_iqn = "iqn.2026-01.lab:san", .d_lun = 2 };
+	char x[8192], err[ERR_LEN];
+
+	ck_assert_msg(lv_domain_xml(&d, x, sizeof(x), err) == 0, "%s", err);
+	ck_assert_msg(strncmp(x, "<domain type='qemu'>", 20) == 0,
+	    "TCG unless the accelerator decision says kvm");
+	ck_assert_msg(strstr(x, "machine='q35'") != NULL, "the machine type");
+	ck_assert_msg(strstr(x, "a&lt;b&amp;c") != NULL, "the command line "
+	    "is escaped");
+	ck_assert_msg(strstr(x, "<source protocol='iscsi' "
+	    "name='iqn.2026-01.lab:san/2'>") != NULL &&
+	    strstr(x, "<host name='198.18.5.250' port='3260'/>") != NULL,
+	    "the disk is LUN 2 through QEMU's iSCSI initiator");
+	ck_assert_msg(strstr(x, "<virtualport type='openvswitch'/>") != NULL &&
+	    strstr(x, "<tag id='30'/>") != NULL, "an OVS port on VLAN 30");
+	ck_assert_msg(strstr(x, "<host csum='off'/>") != NULL, "the guest "
+	    "computes its checksums (userspace OVS, docs/lab.md)");
+	d.d_portal_host = NULL;
+	d.d_vlan = 0;
+	ck_assert_int_eq(lv_domain_xml(&d, x, sizeof(x), err), 0);
+	ck_assert_msg(strstr(x, "<disk") == NULL && strstr(x, "<vlan>") ==
+	    NULL, "no pool: no disk; VLAN 0: untagged");
+	d.d_name = "a'b";
+	ck_assert_msg(lv_domain_xml(&d, x, sizeof(x), err) == -1 &&
+	    strstr(err, "a'b") != NULL, "a bad VM name is refused by name");
+	d.d_name = "ok";
+	d.d_type = "xen";
+	ck_assert_int_eq(lv_domain_xml(&d, x, sizeof(x), err), -1);
+}
+END_TEST
+
+START_TEST(test_pool_xml_portal)
+{
+	char x[2048], h[64], err[ERR_LEN];
+	int port;
+
+	ck_assert_int_eq(lv_pool_xml("san", "198.18.5.250", 3260, "iqn.x:san",
+	    "iqn.y:host1", x, sizeof(x), err), 0);
+	ck_assert_msg(strstr(x, "<pool type='iscsi-direct'>") != NULL &&
+	    strstr(x, "<device path='iqn.x:san'/>") != NULL &&
+	    strstr(x, "<iqn name='iqn.y:host1'/>") != NULL, "an iscsi-direct "
+	    "pool of the target, with the host's initiator name");
+	ck_assert_int_eq(lv_split_portal("198.18.5.250:3261", h, sizeof(h),
+	    &port, err), 0);
+	ck_assert_str_eq(h, "198.18.5.250");
+	ck_assert_int_eq(port, 3261);
+	ck_assert_int_eq(lv_split_portal("198.18.5.250", h, sizeof(h), &port,
+	    err), 0);
+	ck_assert_int_eq(port, 3260);
+	ck_assert_int_eq(lv_split_portal("san:3260", h, sizeof(h), &port,
+	    err), -1);
+	ck_assert_int_eq(lv_split_portal("198.18.5.250:0", h, sizeof(h),
+	    &port, err), -1);
+}
+END_TEST
+
+/* crm_mon --output-as=xml answers, as Pacemaker 2.1.5 writes them. */
+static const struct {
+	const char *xml;
+	int rc, nodes, online, quorate;
+	const char *err;
+} crm[] = {
+	{ "<pacemaker-result api-version=\"2.25\"><summary>"
+	  "<current_dc present=\"true\" name=\"host1\" with_quorum=\"true\"/>"
+	  "</summary><nodes><node name=\"host1\" online=\"true\"/>"
+	  "<node name=\"host2\" online=\"true\"/><node name=\"host3\" "
+	  "online=\"false\"/></nodes><status code=\"0\" message=\"OK\"/>"
+	  "</pacemaker-result>", 0, 3, 2, 1, NULL },
+	{ "<pacemaker-result><summary><current_dc present=\"false\"/>"
+	  "</summary><nodes><node name=\"host1\" online=\"false\"/></nodes>"
+	  "</pacemaker-result>", 0, 1, 0, 0, NULL },
+	{ "<pacemaker-result><summary><current_dc present=\"true\" "
+	  "with_quorum=\"false\"/></summary><nodes/></pacemaker-result>",
+	  0, 0, 0, 0, NULL },
+	{ "<pacemaker-result><status code=\"102\" message=\"Not connected\"/>"
+	  "</pacemaker-result>", -1, 0, 0, 0, "Not connected" },
+	{ "<other/>", -1, 0, 0, 0, "pacemaker-result" },
+	{ "not xml", -1, 0, 0, 0, "not XML" },
+};
+
+START_TEST(test_crm_mon)
+{
+	struct drv_cluster_info ci;
+	char err[ERR_LEN] = "";
+	int r = lv_crm_mon_parse(crm[_i].xml, strlen(crm[_i].xml), &ci, err);
+
+	ck_assert_msg(r == crm[_i].rc, "case %d: returns %d (%s)", _i, r, err);
+	if (r == 0)
+		ck_assert_msg(ci.c_nodes == crm[_i].nodes && ci.c_online ==
+		    crm[_i].online && ci.c_quorate == crm[_i].quorate,
+		    "case %d: nodes, online and quorum (the DC's) are read",
+		    _i);
+	else
+		ck_assert_msg(strstr(err, crm[_i].err) != NULL, "case %d: the "
+		    "error says '%s': %s", _i, crm[_i].err, err);
+}
+END_TEST
+
+START_TEST(test_ovs_ports)
+{
+	struct drv_port *p = NULL;
+	size_t n = 0;
+	char err[ERR_LEN];
+
+	ck_assert_int_eq(lv_ovs_ports_parse("name,tag\nmgmt,10\n"
+	    "\"vnet0\",30\nbond0,[]\n", &p, &n, err), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(p[1].p_name, "vnet0");
+	ck_assert_msg(p[0].p_vlan == 10 && p[1].p_vlan == 30 &&
+	    p[2].p_vlan == 0, "tags are read; [] is untagged");
+	free(p);
+	ck_assert_int_eq(lv_ovs_ports_parse("name,tag\nbroken\n", &p, &n,
+	    err), -1);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
+START_TEST(test_iface_retag)
+{
+	const char *dom = "<domain type='qemu'><name>a</name><devices>"
+	    "<interface type='bridge'><source bridge='br0'/><vlan><tag "
+	    "id='20'/></vlan><target dev='vnet0'/></interface>"
+	    "<interface type='bridge'><target dev='vnet1'/></interface>"
+	    "</devices></domain>";
+	char *out = NULL, err[ERR_LEN];
+
+	ck_assert_int_eq(lv_iface_retag(dom, "vnet0", 30, &out, err), 0);
+	ck_assert_msg(strstr(out, "<tag id=\"30\"/>") != NULL &&
+	    strstr(out, "id='20'") == NULL && strstr(out, "id=\"20\"") ==
+	    NULL, "the NIC's VLAN is replaced: %s", out);
+	ck_assert_msg(strstr(out, "vnet1") == NULL, "only that NIC: %s", out);
+	free(out);
+	ck_assert_int_eq(lv_iface_retag(dom, "vnet1", 0, &out, err), 0);
+	ck_assert_msg(strstr(out, "<vlan") == NULL, "VLAN 0 is untagged");
+	free(out);
+	ck_assert_msg(lv_iface_retag(dom, "vnet9", 30, &out, err) == -1 &&
+	    strstr(err, "vnet9") != NULL, "an unknown port is named");
+}
+END_TEST
+
+/* The lab's CA signs each host's certificate (openssl, as the driver
+ * runs it on the workstation). */
+START_TEST(test_pki)
+{
+	char dir[] = "/tmp/check_libvirt_pki.XXXXXX", cmd[512], err[ERR_LEN];
+	static const char *const files[] = { "cacert.pem", "ca.key",
+	    "host1.pem", "host1.key", "client/cacert.pem",
+	    "client/clientcert.pem", "client/clientkey.pem", NULL };
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(lv_pki_host(dir, "t", &hosts[0], err) == 0,
+	    "a CA and host1's certificate are made: %s", err);
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s", dir, files[i]);
+		ck_assert_msg(access(cmd, R_OK) == 0, "%s is made", files[i]);
+	}
+	snprintf(cmd, sizeof(cmd), "openssl verify -CAfile %s/cacert.pem "
+	    "%s/host1.pem %s/client/clientcert.pem >/dev/null", dir, dir,
+	    dir);
+	ck_assert_msg(system(cmd) == 0, "the CA signed host1's and the "
+	    "driver's certificates");
+	snprintf(cmd, sizeof(cmd), "openssl x509 -in %s/host1.pem -noout "
+	    "-ext subjectAltName | grep -q 'IP Address:198.18.4.11'", dir);
+	ck_assert_msg(system(cmd) == 0, "host1's certificate names its "
+	    "address (the URI's host)");
+	ck_assert_msg(lv_pki_host(dir, "t", &hosts[0], err) == 0, "asking "
+	    "again keeps what is there: %s", err);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+Suite *
+make_libvirt_suite(void)
+{
+	Suite *s = suite_create("libvirt");
+	TCase *tc = tcase_create("texts");
+
+	tcase_add_test(tc, test_libvirtd_conf);
+	tcase_add_test(tc, test_qemu_conf);
+	tcase_add_test(tc, test_corosync_conf);
+	tcase_add_test(tc, test_domain_xml);
+	tcase_add_test(tc, test_pool_xml_portal);
+	tcase_add_loop_test(tc, test_crm_mon, 0,
+	    (int)(sizeof(crm) / sizeof(crm[0])));
+	tcase_add_test(tc, test_ovs_ports);
+	tcase_add_test(tc, test_iface_retag);
+	tcase_add_test(tc, test_pki);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
