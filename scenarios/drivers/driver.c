@@ -248,3 +248,45 @@ drv_parse_utc(const char *s, uint64_t *wall_ns)
 	*wall_ns = (uint64_t)t * 1000000000ULL + frac;
 	return 0;
 }
+
+int
+drv_ovs_bond_members(struct driver *d, drv_console_fn con, const char *host,
+    int *enabled, int *disabled, char *err)
+{
+	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
+		"bond0", NULL };
+	char *out = NULL, *l, *c;
+
+	*enabled = *disabled = 0;
+	if (con(d, host, argv, &out, 60000, err) == -1) {
+		free(out);
+		return -1;
+	}
+	for (l = out ? strstr(out, "\nmember ") : NULL; l != NULL;
+	    l = strstr(l + 1, "\nmember ")) {
+		if ((c = strchr(l + 1, ':')) == NULL)
+			break;
+		if (strncmp(c, ": enabled", 9) == 0)
+			(*enabled)++;
+		else if (strncmp(c, ": disabled", 10) == 0)
+			(*disabled)++;
+	}
+	free(out);
+	return 0;
+}
+
+int
+drv_ovs_bond_cap(struct driver *d, drv_console_fn con, const char *host,
+    int rate_mbit, char *err)
+{
+	char q[96];
+	const char *set[] = { "ovs-vsctl", "--timeout=20", "set", "port",
+		"bond0", "qos=@q", "--", "--id=@q", "create", "qos",
+		"type=linux-htb", q, NULL };
+	const char *clr[] = { "ovs-vsctl", "--timeout=20", "clear", "port",
+		"bond0", "qos", NULL };
+
+	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
+	    (unsigned long long)rate_mbit * 1000000ULL);
+	return con(d, host, rate_mbit > 0 ? set : clr, NULL, 60000, err);
+}

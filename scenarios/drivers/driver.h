@@ -376,4 +376,20 @@ int driver_task_wait(struct driver *d, struct drv_task *t,
     uint64_t timeout_ns, volatile int *stop, char *err);
 void drv_task_init(struct drv_task *t);
 
+/* A driver's way to run argv at a host's console (ref_console, lv_console). */
+typedef int (*drv_console_fn)(struct driver *d, const char *host,
+    const char *const argv[], char **out, long timeout_ms, char *err);
+
+/*
+ * A host's OVS bond0, for drivers whose hosts network with Open vSwitch:
+ * the members enabled and disabled (`ovs-appctl bond/show bond0`:
+ * "\nmember eth0: enabled"), and a per-member rate cap (an OVS linux-htb
+ * QoS on the port; rate_mbit 0 clears it, and OVS collects the unused QoS
+ * row).  Both run through con; 0 or -1 with err.
+ */
+int drv_ovs_bond_members(struct driver *d, drv_console_fn con,
+    const char *host, int *enabled, int *disabled, char *err);
+int drv_ovs_bond_cap(struct driver *d, drv_console_fn con, const char *host,
+    int rate_mbit, char *err);
+
 #endif

@@ -1218,51 +1218,20 @@ ref_bond_set(struct driver *d, const char *host, const char *mode,
 	return ref_task(d, "POST", path, b, t, err);
 }
 
-/*
- * hvd's bond0 as OVS shows it (`ovs-appctl bond/show bond0` at the
- * host's console): "\nmember eth0: enabled", "\nmember eth1: disabled"
- * (not "active member mac: ...").
- */
+/* hvd's bond0 as OVS shows it (driver.c). */
 static int
 ref_bond_members(struct driver *d, const char *host, int *enabled,
     int *disabled, char *err)
 {
-	const char *argv[] = { "ovs-appctl", "--timeout=20", "bond/show",
-		"bond0", NULL };
-	char *out = NULL, *l, *c;
-
-	*enabled = *disabled = 0;
-	if (ref_console(d, host, argv, &out, 60000, err) == -1)
-		return -1;
-	for (l = out ? strstr(out, "\nmember ") : NULL; l != NULL;
-	    l = strstr(l + 1, "\nmember ")) {
-		if ((c = strchr(l + 1, ':')) == NULL)
-			break;
-		if (strncmp(c, ": enabled", 9) == 0)
-			(*enabled)++;
-		else if (strncmp(c, ": disabled", 10) == 0)
-			(*disabled)++;
-	}
-	free(out);
-	return 0;
+	return drv_ovs_bond_members(d, ref_console, host, enabled, disabled,
+	    err);
 }
 
-/* An OVS QoS (linux-htb) on hvd's bond0 caps each member; QoS rows are
- * garbage-collected once no port refers to them. */
+/* hvd's bond0 capped per member (driver.c). */
 static int
 ref_bond_cap(struct driver *d, const char *host, int rate_mbit, char *err)
 {
-	char q[96];
-	const char *set[] = { "ovs-vsctl", "--timeout=20", "set", "port",
-		"bond0", "qos=@q", "--", "--id=@q", "create", "qos",
-		"type=linux-htb", q, NULL };
-	const char *clr[] = { "ovs-vsctl", "--timeout=20", "clear", "port",
-		"bond0", "qos", NULL };
-
-	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
-	    (unsigned long long)rate_mbit * 1000000ULL);
-	return ref_console(d, host, rate_mbit > 0 ? set : clr, NULL, 60000,
-	    err);
+	return drv_ovs_bond_cap(d, ref_console, host, rate_mbit, err);
 }
 
 const struct driver_ops ref_driver_ops = {
