@@ -1,11 +1,13 @@
 /*
  * hostdisk.c - directories a platform declares on a lab host's disk, and
- * files put on a host (lab/hostdisk.h).  The checks and the disk/mounts
+ * files and services put on a host (lab/hostdisk.h).  The checks and the disk/mounts
  * format are pure; declaring and putting enter the host's mount namespace
  * in a forked child (ns_run), so hvlab itself never changes namespace.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 #include "lab/hostdisk.h"
 
 #define MOUNTS_FILE "mounts"
+/* The node's init reads service lines into 4 KiB (lab/hostinit.c). */
+#define SERVICE_LINE_MAX 4096
 
 /* Paths that are the node's own (the lab mounts them) or the kernel's. */
 static const char *const reserved[] = { "/", "/proc", "/sys", "/dev",
@@ -380,4 +384,69 @@ hostdisk_put(pid_t pid, const char *path, const void *data, size_t len,
 	if (r > 0)
 		return err_set(err, "put %s: %s", path, strerror(r));
 	return r;
+}
+
+/* The services line of kind and argv into buf, or -1 with err. */
+static int
+service_line(const char *kind, const char *const argv[], char *buf,
+    size_t len, char *err)
+{
+	size_t off, i;
+	const char *c;
+
+	if (strcmp(kind, "run") != 0 && strcmp(kind, "daemon") != 0 &&
+	    strcmp(kind, "respawn") != 0)
+		return err_set(err, "service kind '%s': run, daemon or respawn",
+		    kind);
+	if (argv == NULL || argv[0] == NULL)
+		return err_set(err, "service: no command");
+	off = (size_t)snprintf(buf, len, "%s", kind);
+	for (i = 0; argv[i] != NULL; i++) {
+		if (argv[i][0] == '\0')
+			return err_set(err, "service: word %zu is empty",
+			    i + 1);
+		for (c = argv[i]; *c != '\0'; c++)
+			if (*c == ' ' || *c == '#' || iscntrl((unsigned char)*c))
+				return err_set(err, "service: word '%s' holds "
+				    "a blank, '#' or control character (the "
+				    "node's init splits on blanks)", argv[i]);
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+		    " %s", argv[i]);
+		if (off + 2 >= len)
+			return err_set(err, "service: line over %zu bytes",
+			    len - 2);
+	}
+	buf[off++] = '\n';
+	buf[off] = '\0';
+	return 0;
+}
+
+int
+hostdisk_service(const char *disk, const char *kind,
+    const char *const argv[], char *err)
+{
+	char path[PATH_MAX], line[SERVICE_LINE_MAX], buf[SERVICE_LINE_MAX];
+	FILE *f;
+	int present = 0;
+
+	if (service_line(kind, argv, line, sizeof(line), err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/services", disk);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(buf, sizeof(buf), f) != NULL)
+			present |= strcmp(buf, line) == 0;
+		fclose(f);
+	} else if (errno != ENOENT)
+		return err_errno(err, "%s", path);
+	if (present)
+		return 0;
+	if ((f = fopen(path, "a")) == NULL)
+		return err_errno(err, "%s", path);
+	if (fputs(line, f) == EOF) {
+		fclose(f);
+		return err_errno(err, "%s", path);
+	}
+	if (fclose(f) != 0)
+		return err_errno(err, "%s", path);
+	return 0;
 }

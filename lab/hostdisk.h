@@ -63,4 +63,15 @@ int hostdisk_declare(const char *disk, pid_t pid, const char *const keep[],
 int hostdisk_put(pid_t pid, const char *path, const void *data, size_t len,
     mode_t mode, char *err);
 
+/*
+ * Enable a service at every power-on of the node (what `systemctl
+ * enable` gives on a real host): one line "KIND WORD..." in the disk's
+ * services file (disk/services, read by the node's init after the lab's
+ * own services), added once.  kind is run, daemon or respawn; a word may
+ * hold no blank, '#' or control character (the init splits on blanks).
+ * Nothing is written when a word is refused.
+ */
+int hostdisk_service(const char *disk, const char *kind,
+    const char *const argv[], char *err);
+
 #endif

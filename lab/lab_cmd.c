@@ -450,6 +450,42 @@ out:
 	return rc;
 }
 
+/* `lab service NODE [--kind KIND] -- CMD [ARGS...]` (lab/hostdisk.h). */
+static int
+cmd_service(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *kind = "daemon";
+	struct lab *lab;
+	char err[ERR_LEN];
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': name = optarg; break;
+		case 'k': kind = optarg; break;
+		default: return cmd_misuse("hvlab lab", lab_cmds, "service");
+		}
+	}
+	if (optind + 2 > argc)
+		return cmd_misuse("hvlab lab", lab_cmds, "service");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(NULL, name, 1, lab, err) < 0 ||
+	    lab_provider_netns.lp_service(lab, argv[optind], kind,
+	    (const char *const *)argv + optind + 1, err) < 0)
+		fprintf(stderr, "hvlab: %s\n", err);
+	else
+		rc = 0;
+	free(lab);
+	return rc;
+}
+
 static const struct cmd lab_cmds[] = {
 	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q]",
 	    "build the lab (all or nothing)" },
@@ -466,6 +502,9 @@ static const struct cmd lab_cmds[] = {
 	    "cycles, or private per boot" },
 	{ "put", cmd_put, "NODE PATH [--lab NAME] [--mode OCTAL] "
 	    "[--from FILE]", "put a file (stdin or FILE) on a host or the SAN" },
+	{ "service", cmd_service, "NODE [--lab NAME] [--kind daemon|respawn|"
+	    "run] -- CMD [ARGS...]", "start a command at every power-on of a "
+	    "host or the SAN" },
 	{ NULL, NULL, NULL, NULL }
 };
 

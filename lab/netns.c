@@ -328,14 +328,6 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	if (kind != NODE_SAN)
 		snprintf(m[nm++], sizeof(m[0]),
 		    "%s/disk/etc-openvswitch:/etc/openvswitch", dir);
-	/* A witness SAN gets a platform's disk too (its witness service). */
-	if (kind == NODE_HOST || (kind == NODE_SAN &&
-	    lab->l_topo.t_san.s_witness)) {
-		snprintf(m[nm++], sizeof(m[0]),
-		    "%s/disk/var-lib-hvd:/var/lib/hvd", dir);
-		snprintf(m[nm++], sizeof(m[0]), "%s/disk/etc-hvd:/etc/hvd",
-		    dir);
-	}
 	/* Directories the platform declared (lab/hostdisk.h), after the
 	 * lab's own so they may sit inside them (/var/log/...). */
 	snprintf(disk, sizeof(disk), "%s/disk", dir);
@@ -409,13 +401,13 @@ node_wait(const struct lab *lab, pid_t *pids, const char *const *nodes,
 	return rc;
 }
 
-/* Make a node's directories: its dir, disk/ and the disk's mount dirs. */
+/* Make a node's directories: its dir, disk/ and the lab's mount dirs on
+ * it (a platform's own come from its installer: lab/hostdisk.h). */
 static int
-node_dirs(const struct lab *lab, const char *node, enum node_kind kind,
-    char *err)
+node_dirs(const struct lab *lab, const char *node, char *err)
 {
 	static const char *const sub[] = { "disk", "disk/var-log",
-	    "disk/etc-openvswitch", "disk/var-lib-hvd", "disk/etc-hvd", NULL };
+	    "disk/etc-openvswitch", NULL };
 	char dir[LAB_PATH_MAX], p[LAB_PATH_MAX + 64];
 	int i;
 
@@ -423,9 +415,6 @@ node_dirs(const struct lab *lab, const char *node, enum node_kind kind,
 	if (mkdir_one(dir, err) < 0)
 		return -1;
 	for (i = 0; sub[i]; i++) {
-		if (strstr(sub[i], "hvd") && kind != NODE_HOST &&
-		    !(kind == NODE_SAN && lab->l_topo.t_san.s_witness))
-			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, sub[i]);
 		if (mkdir_one(p, err) < 0)
 			return -1;
@@ -798,20 +787,20 @@ up_steps(struct lab *lab, char *err)
 	if (lab_interrupted)
 		return err_set(err, "interrupted");
 	lab_progress(lab, "node files");
-	if (node_dirs(lab, "sw", NODE_SWITCH, err) < 0)
+	if (node_dirs(lab, "sw", err) < 0)
 		return -1;
 	node_dir(lab, "sw", dir, sizeof(dir));
 	if (ovs_write_switch(lab, dir, err) < 0)
 		return err_prefix(err, "switch");
 	if (t->t_san.s_present) {
-		if (node_dirs(lab, "san", NODE_SAN, err) < 0)
+		if (node_dirs(lab, "san", err) < 0)
 			return -1;
 		node_dir(lab, "san", dir, sizeof(dir));
 		if (san_write(lab, dir, err) < 0)
 			return err_prefix(err, "san");
 	}
 	for (i = 0; i < t->t_nhosts; i++) {
-		if (node_dirs(lab, t->t_hosts[i].h_name, NODE_HOST, err) < 0)
+		if (node_dirs(lab, t->t_hosts[i].h_name, err) < 0)
 			return -1;
 		node_dir(lab, t->t_hosts[i].h_name, dir, sizeof(dir));
 		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
@@ -1134,6 +1123,24 @@ setns_of(pid_t pid, const char *kind, int type, char *err)
 	return 0;
 }
 
+/*
+ * PATH as a root login on the node would have it (the system's sbin and
+ * bin directories first, what a platform installs there found by name),
+ * then the caller's.
+ */
+static void
+login_path(void)
+{
+	static const char sys[] = "/usr/local/sbin:/usr/local/bin:"
+	    "/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *old = getenv("PATH");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s%s%s", sys, old && *old ? ":" : "",
+	    old ? old : "");
+	setenv("PATH", path, 1);
+}
+
 static int
 netns_exec(struct lab *lab, const char *node, char *const argv[], char *err)
 {
@@ -1181,6 +1188,7 @@ netns_exec(struct lab *lab, const char *node, char *const argv[], char *err)
 		if (gc < 0)
 			_exit(127);
 		if (gc == 0) {
+			login_path();
 			execvp(argv[0], argv);
 			fprintf(stderr, "hvlab: %s: %s\n", argv[0],
 			    strerror(errno));
@@ -1247,6 +1255,19 @@ netns_put(struct lab *lab, const char *node, const char *path,
 	if ((pid = disk_node(lab, node, disk, sizeof(disk), err)) < 0)
 		return -1;
 	if (hostdisk_put(pid, path, data, len, mode, err) == -1)
+		return err_prefix(err, "%s", node);
+	return 0;
+}
+
+static int
+netns_service(struct lab *lab, const char *node, const char *kind,
+    const char *const argv[], char *err)
+{
+	char disk[LAB_PATH_MAX + 8];
+
+	if (disk_node(lab, node, disk, sizeof(disk), err) < 0)
+		return -1;
+	if (hostdisk_service(disk, kind, argv, err) == -1)
 		return err_prefix(err, "%s", node);
 	return 0;
 }
@@ -1552,6 +1573,7 @@ const struct lab_provider lab_provider_netns = {
 	.lp_exec = netns_exec,
 	.lp_host_dirs = netns_host_dirs,
 	.lp_put = netns_put,
+	.lp_service = netns_service,
 };
 
 const struct lab_provider *

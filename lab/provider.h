@@ -51,6 +51,11 @@ struct lab_provider {
 	/* Put a file at path (as node sees it: a host or "san"). */
 	int (*lp_put)(struct lab *lab, const char *node, const char *path,
 	    const void *data, size_t len, mode_t mode, char *err);
+	/* Start argv at every power-on of node (a host or "san"), as a
+	 * `kind` service (run, daemon, respawn): the lab's `systemctl
+	 * enable`.  Added once; it does not start it now. */
+	int (*lp_service)(struct lab *lab, const char *node, const char *kind,
+	    const char *const argv[], char *err);
 };
 
 extern const struct lab_provider lab_provider_netns;

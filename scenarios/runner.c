@@ -196,22 +196,64 @@ lab_dirs(const struct drv_env *env, const char *host,
 	return 0;
 }
 
+/* drv_env.e_service: `hvlab lab service HOST --lab LAB --kind KIND --
+ * ARGV...`. */
+static int
+lab_service(const struct drv_env *env, const char *host, const char *kind,
+    const char *const argv[], char *err)
+{
+	struct rctx *rc = env->e_exec_arg;
+	const char *av[40];
+	int n = 0, i;
+
+	av[n++] = rc->o->ro_self;
+	av[n++] = "lab";
+	av[n++] = "service";
+	av[n++] = host;
+	av[n++] = "--lab";
+	av[n++] = rc->lab;
+	av[n++] = "--kind";
+	av[n++] = kind;
+	av[n++] = "--";
+	for (i = 0; argv[i] != NULL; i++)
+		if (n == 39)
+			return err_set(err, "%s: service: over 30 words", host);
+		else
+			av[n++] = argv[i];
+	av[n] = NULL;
+	if (self_run(av, 60000, NULL, err) == -1)
+		return err_prefix(err, "%s", host);
+	return 0;
+}
+
+/* drv_env.e_copy: `hvlab lab put HOST PATH --from SRC --mode MODE`. */
+static int
+lab_copy(const struct drv_env *env, const char *host, const char *path,
+    const char *src, int mode, char *err)
+{
+	struct rctx *rc = env->e_exec_arg;
+	char m[16];
+	const char *av[] = { rc->o->ro_self, "lab", "put", host, path,
+	    "--lab", rc->lab, "--from", src, "--mode", m, NULL };
+
+	snprintf(m, sizeof(m), "%o", (unsigned)mode & 07777);
+	if (self_run(av, 60000, NULL, err) == -1)
+		return err_prefix(err, "%s", host);
+	return 0;
+}
+
 /* drv_env.e_put: the data in a file of the run's scratch directory,
- * then `hvlab lab put HOST PATH --from FILE --mode MODE`. */
+ * then copied (lab_copy). */
 static int
 lab_put(const struct drv_env *env, const char *host, const char *path,
     const void *data, size_t len, int mode, char *err)
 {
-	struct rctx *rc = env->e_exec_arg;
-	char tmp[4200], m[16];
-	const char *av[] = { rc->o->ro_self, "lab", "put", host, path,
-	    "--lab", rc->lab, "--from", tmp, "--mode", m, NULL };
+	char tmp[4200];
 	FILE *f;
 	int ret;
 
 	snprintf(tmp, sizeof(tmp), "%s/.put.%d", env->e_workdir ?
 	    env->e_workdir : "/tmp", (int)getpid());
-	snprintf(m, sizeof(m), "%o", (unsigned)mode & 07777);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return err_errno(err, "%s", tmp);
 	if (fwrite(data, 1, len, f) != len) {
@@ -223,17 +265,15 @@ lab_put(const struct drv_env *env, const char *host, const char *path,
 		unlink(tmp);
 		return err_errno(err, "%s", tmp);
 	}
-	ret = self_run(av, 60000, NULL, err);
+	ret = lab_copy(env, host, path, tmp, mode, err);
 	unlink(tmp);
-	if (ret == -1)
-		return err_prefix(err, "%s", host);
-	return 0;
+	return ret;
 }
 
 static int
 lab_bring_up(struct rctx *rc, char *err)
 {
-	char e[ERR_LEN], a[16], state[LAB_PATH_MAX];
+	char e[ERR_LEN], a[16];
 	size_t i;
 
 	rc->topo = calloc(1, sizeof(*rc->topo));
@@ -274,13 +314,12 @@ lab_bring_up(struct rctx *rc, char *err)
 		    sizeof(h->h_addr));
 		snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
 		    rc->lab, h->h_name);
-		lab_state_dir(rc->lab, state, sizeof(state));
-		snprintf(h->h_disk, sizeof(h->h_disk), "%.400s/%.40s/disk",
-		    state, h->h_name);
 	}
 	rc->env.e_exec = lab_exec;
 	rc->env.e_dirs = lab_dirs;
 	rc->env.e_put = lab_put;
+	rc->env.e_service = lab_service;
+	rc->env.e_copy = lab_copy;
 	rc->env.e_exec_arg = rc;
 	rc->env.e_hosts = rc->hosts;
 	rc->env.e_nhosts = i;

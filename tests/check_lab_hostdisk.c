@@ -104,6 +104,49 @@ START_TEST(test_declare_and_load)
 }
 END_TEST
 
+/* The services file: one line per service, added once; a word the
+ * node's init would split or cut is refused and nothing is written. */
+START_TEST(test_service)
+{
+	char disk[] = "/tmp/check_hostdisk.XXXXXX", p[256], err[ERR_LEN];
+	char buf[512];
+	const char *hvd[] = { "/usr/local/sbin/hvd", "-c", "/etc/hvd/hvd.conf",
+	    NULL };
+	const char *blank[] = { "/bin/sh", "-c", "sleep 1", NULL };
+	const char *hash[] = { "/bin/x", "#1", NULL };
+	const char *none[] = { NULL };
+	size_t n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	ck_assert_msg(hostdisk_service(disk, "daemon", hvd, err) == 0, "%s",
+	    err);
+	ck_assert_msg(hostdisk_service(disk, "daemon", hvd, err) == 0, "%s",
+	    err);
+	ck_assert_msg(hostdisk_service(disk, "respawn", hvd, err) == 0, "%s",
+	    err);
+	ck_assert_msg(hostdisk_service(disk, "daemon", blank, err) == -1 &&
+	    strstr(err, "'sleep 1'") != NULL, "a word with a blank is "
+	    "refused, named: %s", err);
+	ck_assert_msg(hostdisk_service(disk, "daemon", hash, err) == -1 &&
+	    strstr(err, "'#1'") != NULL, "a '#' is refused: %s", err);
+	ck_assert_msg(hostdisk_service(disk, "start", hvd, err) == -1 &&
+	    strstr(err, "'start'") != NULL, "an unknown kind is named: %s",
+	    err);
+	ck_assert_msg(hostdisk_service(disk, "run", none, err) == -1 &&
+	    strstr(err, "no command") != NULL, "no command: %s", err);
+	snprintf(p, sizeof(p), "%s/services", disk);
+	ck_assert_ptr_nonnull(f = fopen(p, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_str_eq(buf, "daemon /usr/local/sbin/hvd -c /etc/hvd/hvd.conf\n"
+	    "respawn /usr/local/sbin/hvd -c /etc/hvd/hvd.conf\n");
+	snprintf(p, sizeof(p), "rm -rf %s", disk);
+	ck_assert_int_eq(system(p), 0);
+}
+END_TEST
+
 Suite *
 make_lab_hostdisk_suite(void)
 {
@@ -114,6 +157,7 @@ make_lab_hostdisk_suite(void)
 	    (int)(sizeof(paths) / sizeof(paths[0])));
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_declare_and_load);
+	tcase_add_test(tc, test_service);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,10 +41,6 @@ struct drv_host {
 	char h_name[DRV_NAME_MAX];	/* "host1" */
 	char h_addr[DRV_ADDR_MAX];	/* management address, 198.18.x.y */
 	char h_netns[DRV_NAME_MAX];	/* lab namespace of the host, or "" */
-	int h_pid;			/* the host's init pid in the lab, or 0 */
-	char h_disk[512];		/* the host's disk directory (an
-					 * installer writes files and its
-					 * `services` there), or "" */
 };
 
 /* Where the drivers' API calls come from (the lab's station). */
@@ -80,6 +76,15 @@ struct drv_env {
 	int (*e_put)(const struct drv_env *env, const char *host,
 	    const char *path, const void *data, size_t len, int mode,
 	    char *err);
+	/* Copy the file src of this machine to path on host with mode (the
+	 * lab's `put --from`, as scp would).  NULL without a lab. */
+	int (*e_copy)(const struct drv_env *env, const char *host,
+	    const char *path, const char *src, int mode, char *err);
+	/* Start argv at every boot of host as a `kind` service (daemon,
+	 * respawn, run): the lab's `service`, what `systemctl enable`
+	 * gives.  It does not start it now.  NULL without a lab. */
+	int (*e_service)(const struct drv_env *env, const char *host,
+	    const char *kind, const char *const argv[], char *err);
 	void *e_exec_arg;
 };
 

@@ -37,6 +37,11 @@ static const char lv_libvirtd_sh[] =
 	"mkdir -p /var/log/libvirt/qemu\n"
 	"exec /usr/sbin/libvirtd --listen\n";
 
+static const char *const libvirtd_svc[] = { "/bin/sh",
+	"/etc/libvirt/hvlab-libvirtd.sh", NULL };
+static const char *const cluster_svc[] = { "/bin/sh",
+	"/etc/corosync/hvlab-cluster.sh", NULL };
+
 static const char lv_cluster_sh[] =
 	"#!/bin/sh\n"
 	"# written by hvlab's libvirt driver: Corosync, then Pacemaker\n"
@@ -70,33 +75,6 @@ lv_put(struct driver *d, const char *host, const char *path,
 
 	d->d_calls++;
 	return env->e_put(env, host, path, text, strlen(text), mode, err);
-}
-
-/* Add line to the host's services file (outside the host: its disk) once. */
-static int
-service_line(const struct drv_host *h, const char *line, char *err)
-{
-	char path[600], buf[1024];
-	int present = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/services", h->h_disk);
-	if ((f = fopen(path, "r")) != NULL) {
-		while (fgets(buf, sizeof(buf), f) != NULL)
-			present |= strcmp(buf, line) == 0;
-		fclose(f);
-	}
-	if (present)
-		return 0;
-	if ((f = fopen(path, "a")) == NULL)
-		return err_errno(err, "%s", path);
-	if (fputs(line, f) == EOF) {
-		fclose(f);
-		return err_errno(err, "%s", path);
-	}
-	if (fclose(f) != 0)
-		return err_errno(err, "%s", path);
-	return 0;
 }
 
 /* Start script now, detached from the console, its output to log. */
@@ -165,7 +143,8 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	char text[2048], e[ERR_LEN], pki[4200];
 	size_t idx;
 
-	if (env->e_put == NULL || env->e_dirs == NULL || h->h_disk[0] == '\0')
+	if (env->e_put == NULL || env->e_dirs == NULL ||
+	    env->e_service == NULL)
 		return err_set(err, "libvirt: host %s: the lab gives no disk "
 		    "to install on", h->h_name);
 	idx = (size_t)(h - env->e_hosts);
@@ -194,8 +173,8 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	    err) == -1 ||
 	    lv_put(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
 	    lv_libvirtd_sh, 0755, err) == -1 ||
-	    service_line(h, "daemon /bin/sh /etc/libvirt/hvlab-libvirtd.sh\n",
-	    err) == -1 ||
+	    env->e_service(env, h->h_name, "daemon", libvirtd_svc, err) ==
+	    -1 ||
 	    start_now(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
 	    "/var/log/libvirt/libvirtd.out", err) == -1 ||
 	    wait_libvirtd(d, h->h_name, err) == -1)
@@ -270,8 +249,8 @@ lv_cluster_form(struct driver *d, const char *name,
 		    text, 0644, err) == -1 ||
 		    lv_put(d, hosts[i].h_name, "/etc/corosync/hvlab-cluster.sh",
 		    lv_cluster_sh, 0755, err) == -1 ||
-		    service_line(&hosts[i], "daemon /bin/sh "
-		    "/etc/corosync/hvlab-cluster.sh\n", err) == -1 ||
+		    d->d_env->e_service(d->d_env, hosts[i].h_name, "daemon",
+		    cluster_svc, err) == -1 ||
 		    start_now(d, hosts[i].h_name,
 		    "/etc/corosync/hvlab-cluster.sh",
 		    "/var/log/corosync/hvlab-cluster.out", err) == -1)

@@ -4,12 +4,14 @@
  * to PVE: the runner never touches hvd's files or processes.
  *
  * What it asks of hvd (platform/api_*.c):
- *  - host_install writes /etc/hvd/hvd.conf on the host's disk, adds a
- *    `daemon` line to the host's services file (docs/lab.md: the lab's
- *    installer interface, so hvd comes back after a power cycle), starts
- *    hvd now through the host's console (drv_env.e_exec) and waits for its
- *    unix socket to answer: "from bare host to API ready".  On a reused
- *    lab where hvd already answers, nothing is installed (t_reused).
+ *  - host_install uses only what any host offers (drv_env's host verbs,
+ *    as SSH would): it declares the directories hvd keeps (/etc/hvd,
+ *    /var/lib/hvd, /usr/local/sbin), copies hvd, hvd-watchdog and hvctl
+ *    to /usr/local/sbin, puts /etc/hvd/hvd.conf, enables hvd as a service
+ *    (so it comes back after a power cycle), starts it now at the host's
+ *    console and waits for its unix socket to answer: "from bare host to
+ *    API ready".  On a reused lab where hvd already answers, nothing is
+ *    installed (t_reused).
  *  - cluster_form is done at the hosts' consoles, as on Proxmox (`pvecm
  *    create/add`): `hvctl cluster create` on the first host, `hvctl
  *    cluster join` on the others.  The admin token and the cluster CA it
@@ -57,6 +59,9 @@
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
 #define REF_FP_MAX 128		/* a node's certificate fingerprint */
+/* Where hvd's programs go on a node: on a root login's PATH, so an
+ * administrator at the node's console types `hvctl`. */
+#define HVD_SBIN "/usr/local/sbin"
 
 struct ref {
 	const struct drv_env *env;
@@ -283,11 +288,11 @@ json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Write text to path (0644), or append when append is set. */
+/* Write text to path (0644). */
 static int
-write_text(const char *path, const char *text, int append, char *err)
+write_text(const char *path, const char *text, char *err)
 {
-	FILE *f = fopen(path, append ? "a" : "w");
+	FILE *f = fopen(path, "w");
 
 	if (f == NULL)
 		return err_errno(err, "%s", path);
@@ -322,17 +327,14 @@ static int
 ref_local_api(struct driver *d, const char *host, const char *req,
     const char *body, cJSON **doc, char *err)
 {
-	struct ref *r = d->d_priv;
 	const char *path = strchr(req, ' ') ? strchr(req, ' ') + 1 : "";
-	char hvctl[1024], e[ERR_LEN], method[16];
-	const char *argv[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
+	char e[ERR_LEN], method[16];
+	const char *argv[] = { "hvctl", "-s", "/run/hvd/hvd.sock", "--json",
 	    "api", method, path, body, NULL };
 	char *out = NULL;
 
 	*doc = NULL;
 	snprintf(method, sizeof(method), "%.*s", (int)strcspn(req, " "), req);
-	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
-	    r->env->e_bindir : "/usr/local/bin");
 	if (ref_console(d, host, argv, &out, 30000, err) == -1) {
 		free(out);
 		return -1;
@@ -348,22 +350,66 @@ ref_local_api(struct driver *d, const char *host, const char *req,
 	return 0;
 }
 
+/* What hvd keeps on a node's disk, what it installs, how it starts. */
+static const char *const hvd_keep[] = { "/etc/hvd", "/var/lib/hvd",
+	HVD_SBIN, NULL };
+static const char *const hvd_bins[] = { "hvd", "hvd-watchdog", "hvctl",
+	NULL };
+static const char *const hvd_service[] = { HVD_SBIN "/hvd", "-c",
+	"/etc/hvd/hvd.conf", NULL };
+
+/* The host verbs, each one counted as a step. */
+static int
+ref_host_files(struct driver *d, const struct drv_host *h, char *err)
+{
+	struct ref *r = d->d_priv;
+	const struct drv_env *env = r->env;
+	char src[1024], dst[256], text[1024];
+	size_t i;
+
+	d->d_calls++;
+	if (env->e_dirs(env, h->h_name, hvd_keep, NULL, err) == -1)
+		return -1;
+	for (i = 0; hvd_bins[i] != NULL; i++) {
+		snprintf(src, sizeof(src), "%s/%s", env->e_bindir ?
+		    env->e_bindir : "/usr/local/bin", hvd_bins[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", HVD_SBIN, hvd_bins[i]);
+		d->d_calls++;
+		if (access(src, X_OK) != 0)
+			return err_errno(err, "ref: %s", src);
+		if (env->e_copy(env, h->h_name, dst, src, 0755, err) == -1)
+			return -1;
+	}
+	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
+	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n",
+	    h->h_name, h->h_addr, env->e_accel ? env->e_accel : "auto");
+	d->d_calls += 2;
+	if (env->e_put(env, h->h_name, "/etc/hvd/hvd.conf", text,
+	    strlen(text), 0644, err) == -1)
+		return -1;
+	return env->e_service(env, h->h_name, "daemon", hvd_service, err);
+}
+
+/*
+ * Install hvd on a bare host through what any host offers (docs/
+ * platforms/ref.md): its directories, its files, a service started at
+ * every power-on, and a command at its console to start it now.
+ */
 static int
 ref_host_install(struct driver *d, const struct drv_host *h,
     struct drv_task *t, char *err)
 {
-	struct ref *r = d->d_priv;
-	char path[1024], text[2048], hvd[1024], start[1500], e[ERR_LEN];
+	const struct drv_env *env = ((struct ref *)d->d_priv)->env;
+	char e[ERR_LEN];
 	const char *sock_argv[] = { "test", "-S", "/run/hvd/hvd.sock", NULL };
-	const char *start_argv[] = { "sh", "-c", start, NULL };
+	const char *start_argv[] = { "sh", "-c", "setsid " HVD_SBIN "/hvd -c "
+	    "/etc/hvd/hvd.conf </dev/null >>/var/log/hvd.log 2>&1 &", NULL };
 	uint64_t deadline;
-	FILE *f;
-	int present = 0;
-
 	cJSON *ver = NULL;
 
-	if (h->h_disk[0] == '\0')
-		return err_set(err, "ref: host %s: no disk directory to "
+	if (env->e_dirs == NULL || env->e_copy == NULL || env->e_put == NULL ||
+	    env->e_service == NULL)
+		return err_set(err, "ref: host %s: the lab gives no disk to "
 		    "install on", h->h_name);
 	/* A reused lab: hvd installed and answering already.  Nothing to
 	 * install, and nothing measured. */
@@ -378,38 +424,9 @@ ref_host_install(struct driver *d, const struct drv_host *h,
 		return 0;
 	}
 	cJSON_Delete(ver);
-	snprintf(hvd, sizeof(hvd), "%s/hvd", r->env->e_bindir ?
-	    r->env->e_bindir : "/usr/local/bin");
-	if (access(hvd, X_OK) != 0)
-		return err_errno(err, "ref: %s", hvd);
-	/* /etc/hvd/hvd.conf on the host's disk */
-	snprintf(path, sizeof(path), "%s/etc-hvd", h->h_disk);
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return err_errno(err, "%s", path);
-	snprintf(path, sizeof(path), "%s/etc-hvd/hvd.conf", h->h_disk);
-	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
-	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n",
-	    h->h_name, h->h_addr, r->env->e_accel ? r->env->e_accel : "auto");
-	if (write_text(path, text, 0, err) == -1)
-		return -1;
-	/* start at every power-on (docs/lab.md, services) */
-	snprintf(path, sizeof(path), "%s/services", h->h_disk);
-	snprintf(text, sizeof(text), "daemon %s -c /etc/hvd/hvd.conf\n", hvd);
-	if ((f = fopen(path, "r")) != NULL) {
-		char line[2048];
-
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (strcmp(line, text) == 0)
-				present = 1;
-		fclose(f);
-	}
-	if (!present && write_text(path, text, 1, err) == -1)
-		return -1;
-	/* and start it now, detached from the console */
-	snprintf(start, sizeof(start), "setsid %s -c /etc/hvd/hvd.conf "
-	    "</dev/null >>/var/log/hvd.log 2>&1 &", hvd);
-	if (ref_console(d, h->h_name, start_argv, NULL, 30000, err) == -1)
-		return -1;
+	if (ref_host_files(d, h, err) == -1 ||
+	    ref_console(d, h->h_name, start_argv, NULL, 30000, err) == -1)
+		return err_prefix(err, "ref: install on %s", h->h_name);
 	deadline = clock_mono_ns() + 60 * NS_PER_S;
 	while (ref_console(d, h->h_name, sock_argv, NULL, 10000, e) == -1) {
 		if (clock_mono_ns() > deadline)
@@ -433,10 +450,10 @@ ref_keep_credentials(struct ref *r, const char *tok, const char *ca,
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		return err_errno(err, "%s", path);
 	snprintf(path, sizeof(path), "%s/ref/token", r->env->e_workdir);
-	if (write_text(path, tok, 0, err) == -1 || chmod(path, 0600) == -1)
+	if (write_text(path, tok, err) == -1 || chmod(path, 0600) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/ref/ca.pem", r->env->e_workdir);
-	return write_text(path, ca, 0, err);
+	return write_text(path, ca, err);
 }
 
 /* The cluster NAME host is in, or NULL (doc keeps the string). */
@@ -499,8 +516,8 @@ ref_cluster_form(struct driver *d, const char *name,
     const struct drv_host *hosts, size_t n, struct drv_task *t, char *err)
 {
 	struct ref *r = d->d_priv;
-	char hvctl[1024], tok[REF_TOKEN_MAX], fp[REF_FP_MAX];
-	const char *create[] = { hvctl, "-s", "/run/hvd/hvd.sock", "--json",
+	char tok[REF_TOKEN_MAX], fp[REF_FP_MAX];
+	const char *create[] = { "hvctl", "-s", "/run/hvd/hvd.sock", "--json",
 	    "cluster", "create", name, NULL };
 	const char *ca, *in;
 	char *out = NULL, e[ERR_LEN];
@@ -510,8 +527,6 @@ ref_cluster_form(struct driver *d, const char *name,
 
 	if (n == 0)
 		return err_set(err, "ref: no hosts to form a cluster of");
-	snprintf(hvctl, sizeof(hvctl), "%s/hvctl", r->env->e_bindir ?
-	    r->env->e_bindir : "/usr/local/bin");
 	if ((in = ref_host_cluster(d, hosts[0].h_name, &st, e)) != NULL) {
 		/* reused lab: keep the cluster */
 		if (ref_cluster_reuse(d, hosts[0].h_name, st, tok, fp,
@@ -541,7 +556,7 @@ ref_cluster_form(struct driver *d, const char *name,
 			goto out;
 	}
 	for (i = 1; i < n; i++) {
-		const char *join[] = { hvctl, "-s", "/run/hvd/hvd.sock",
+		const char *join[] = { "hvctl", "-s", "/run/hvd/hvd.sock",
 		    "cluster", "join", hosts[0].h_addr, "--token", tok,
 		    "--fingerprint", fp, NULL };
 

@@ -2,6 +2,29 @@
 # (sourced; needs H, LAB, LABDIR, TMP, VM and on()).
 HA_HOSTS="host1 host2 host3"
 
+# hvd_install NODE ADDRESS [ROLE]: install hvd on a lab node through the
+# lab's host verbs only (what the ref driver does, without copying the
+# programs: they run from $HVD_DIR, default $top/bin), enable it at every
+# power-on and start it now
+hvd_install() {
+	"$H" lab dirs "$1" --lab "$LAB" --keep /etc/hvd --keep /var/lib/hvd || return 1
+	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\naccel = %s\n' \
+	    "$1" "$2" "${3:-node}" "${HVLAB_ACCEL:-auto}" |
+	    "$H" lab put "$1" /etc/hvd/hvd.conf --lab "$LAB" || return 1
+	"$H" lab service "$1" --lab "$LAB" -- "${HVD_DIR:-$top/bin}/hvd" -c /etc/hvd/hvd.conf || return 1
+	"$H" lab exec "$1" --lab "$LAB" -- sh -c "setsid ${HVD_DIR:-$top/bin}/hvd -c /etc/hvd/hvd.conf </dev/null >/dev/null 2>&1 &"
+}
+# hvd_wait NODE...: until each node's hvd socket exists (30 s each)
+hvd_wait() {
+	for hw_n in "$@"; do
+		hw_t=0
+		while ! "$H" lab exec "$hw_n" --lab "$LAB" -- test -S /run/hvd/hvd.sock; do
+			hw_t=$((hw_t + 1)); [ $hw_t -lt 150 ] || { echo "hvd on $hw_n: no socket in 30 s"; return 1; }
+			sleep 0.2
+		done
+	done
+}
+
 # ha_where: the host $VM runs on, asked of the first host that answers
 ha_where() {
 	for hw_h in ${HA_ASK:-$HA_HOSTS}; do

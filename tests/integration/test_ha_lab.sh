@@ -45,20 +45,12 @@ on() { h=$1; shift; "$H" lab exec "$h" --lab "$LAB" -- "$top/bin/hvctl" -s /run/
 . "$top/tests/integration/lib_ha.sh"
 
 "$H" lab up --lab "$LAB" -q || fail "lab up"
+"$H" lab status --lab "$LAB" --json >"$TMP/status.json" || fail "lab status"
 for i in 1 2 3; do
-	d=$LABDIR/host$i/disk
-	mkdir -p "$d/etc-hvd"
-	printf 'node = host%s\naddress = %s\novs_bridge = br0\naccel = %s\n' $i \
-	    "$("$H" lab status --lab "$LAB" --json | sed -n 's/.*"mgmt_addr":[[:space:]]*"\([^"]*\)".*/\1/p' | sed -n ${i}p)" "${HVLAB_ACCEL:-auto}" \
-	    >"$d/etc-hvd/hvd.conf"
-	echo "daemon $top/bin/hvd -c /etc/hvd/hvd.conf" >>"$d/services"
-	"$H" lab exec host$i --lab "$LAB" -- sh -c "setsid $top/bin/hvd -c /etc/hvd/hvd.conf </dev/null >>/var/log/hvd.log 2>&1 &"
+	hvd_install host$i "$(jq -r ".hosts[$((i - 1))].mgmt_addr" "$TMP/status.json")" || fail "install hvd on host$i"
 done
-for i in 1 2 3; do
-	t=0; while ! "$H" lab exec host$i --lab "$LAB" -- test -S /run/hvd/hvd.sock; do
-		t=$((t + 1)); [ $t -lt 100 ] || fail "hvd on host$i"; sleep 0.3; done
-done
-a1=$(sed -n 's/^address = //p' "$LABDIR/host1/disk/etc-hvd/hvd.conf")
+hvd_wait host1 host2 host3 || fail "hvd starts"
+a1=$(jq -r '.hosts[0].mgmt_addr' "$TMP/status.json")
 out=$(on host1 --json cluster create "$LAB") || fail "cluster create"
 tok=$(echo "$out" | sed -n 's/.*"token":[[:space:]]*"\([^"]*\)".*/\1/p')
 fp=$(echo "$out" | sed -n 's/.*"fingerprint":[[:space:]]*"\([^"]*\)".*/\1/p')

@@ -56,6 +56,7 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 . "$top/tests/integration/lib_ha.sh"
 HA_HOSTS="host1 host2"
+HVD_DIR=$B
 
 cat >"$TMP/lab.yaml" <<EOF
 lab:
@@ -76,26 +77,16 @@ EOF
 T0=$(now)
 "$H" lab up -f "$TMP/lab.yaml" -q || fail "lab up"
 "$H" lab status --lab "$LAB" --json >"$TMP/status.json" || fail "lab status"
-install_hvd() {	# NODE ADDRESS [ROLE]
-	d=$LABDIR/$1/disk
-	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\naccel = %s\n' \
-	    "$1" "$2" "${3:-node}" "${HVLAB_ACCEL:-auto}" >"$d/etc-hvd/hvd.conf"
-	echo "daemon $B/hvd -c /etc/hvd/hvd.conf" >>"$d/services"
-	"$H" lab exec "$1" --lab "$LAB" -- sh -c "setsid $B/hvd -c /etc/hvd/hvd.conf </dev/null >/dev/null 2>&1 &"
-}
 a1=$(jq -r '.hosts[0].mgmt_addr' "$TMP/status.json")
 a2=$(jq -r '.hosts[1].mgmt_addr' "$TMP/status.json")
 aw=$(jq -r '.san.mgmt_addr' "$TMP/status.json")
 [ "$(jq -r '.san.witness' "$TMP/status.json")" = true ] && [ -n "$aw" ] &&
     [ "$aw" != null ] || fail "lab status shows the SAN as a witness box with a management address"
 [ "$(jq -r '.san.disk' "$TMP/status.json")" = "$LABDIR/san/disk" ] || fail "lab status gives the SAN's disk"
-install_hvd host1 "$a1"
-install_hvd host2 "$a2"
-install_hvd san "$aw" witness
-for n in host1 host2 san; do
-	t=0; while ! "$H" lab exec $n --lab "$LAB" -- test -S /run/hvd/hvd.sock; do
-		t=$((t + 1)); [ $t -lt 100 ] || fail "hvd on $n"; sleep 0.2; done
-done
+hvd_install host1 "$a1" || fail "install hvd on host1"
+hvd_install host2 "$a2" || fail "install hvd on host2"
+hvd_install san "$aw" witness || fail "install hvd on the SAN"
+hvd_wait host1 host2 san || fail "hvd starts"
 out=$(on host1 --json cluster create "$LAB") || fail "cluster create"
 tok=$(printf "%s\n" "$out" | jq -r .token)
 fp=$(printf "%s\n" "$out" | jq -r .fingerprint)

@@ -94,7 +94,20 @@ for h in host2 host3; do
 done
 
 # 5. Power pull: no process left, switch ports without carrier.
-x host2 sh -c 'echo survives > /var/lib/hvd/marker'
+# A platform's installer: a kept directory, a file put, a service, and
+# its commands found by name at the console.
+check "lab dirs: host2 keeps /var/lib/plat" "$HVLAB" lab dirs host2 --lab $LAB --keep /var/lib/plat
+x host2 sh -c 'echo survives > /var/lib/plat/marker'
+check "lab dirs: host2 keeps /usr/local/sbin" "$HVLAB" lab dirs host2 --lab $LAB --keep /usr/local/sbin
+printf '#!/bin/sh\nexec sleep 7777\n' | "$HVLAB" lab put host2 /usr/local/sbin/plat-svc --mode 755 --lab $LAB || bad "lab put plat-svc"
+check "a program put in /usr/local/sbin runs by name at the console" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- sh -c 'command -v plat-svc' | grep -qx /usr/local/sbin/plat-svc"
+check "lab service: respawn plat-svc" "$HVLAB" lab service host2 --lab $LAB --kind respawn -- plat-svc
+check "lab service: the same line again is a no-op" "$HVLAB" lab service host2 --lab $LAB --kind respawn -- plat-svc
+[ "$(grep -c '^respawn plat-svc$' "$STATE/host2/disk/services")" = 1 ] && ok "the service is enabled once" || bad "the service is enabled once: $(cat "$STATE/host2/disk/services")"
+out=$("$HVLAB" lab service host2 --lab $LAB -- sh -c 'sleep 1' 2>&1) && bad "a word with a blank is refused" ||
+    { echo "$out" | grep -q "host2: service: word 'sleep 1'" && ok "a word with a blank is refused, naming host and word" || bad "the refusal names host and word: $out"; }
+out=$("$HVLAB" lab service host9 --lab $LAB -- true 2>&1) && bad "an unknown host is refused" ||
+    { echo "$out" | grep -q "host9" && ok "an unknown host is refused, named" || bad "the refusal names host9: $out"; }
 x host2 sleep 600 &
 sleep 0.5
 before=$(pids_in $LAB-host2 | wc -l)
@@ -114,14 +127,13 @@ done
 check "host1 no longer reaches host2" sh -c "! \"$HVLAB\" lab exec host1 --lab $LAB -- busybox ping -c 1 -W 1 $(col host2 3)"
 
 # 6. Power on: back, with its disk, starting the platform's services.
-printf '# a platform service\nrespawn sleep 7777\n' >"$STATE/host2/disk/services"
 check "inject power-on host2" "$HVLAB" inject power-on host2 --lab $LAB
 check "host2's init started the service from its disk" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- ps -o pid,args | grep -q '[s]leep 7777'"
 spid=$(x host2 ps -o pid,args | awk '$2 == "sleep" && $3 == 7777 { print $1 }')
 x host2 kill "$spid"
 sleep 2
 check "host2's init respawned the service" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- ps -o pid,args | awk '\$2 == \"sleep\" && \$3 == 7777 && \$1 != $spid' | grep -q ."
-check "host2 has its disk contents after power-on" sh -c "[ \"\$(\"$HVLAB\" lab exec host2 --lab $LAB -- cat /var/lib/hvd/marker)\" = survives ]"
+check "host2 has its disk contents after power-on" sh -c "[ \"\$(\"$HVLAB\" lab exec host2 --lab $LAB -- cat /var/lib/plat/marker)\" = survives ]"
 check "host1 reaches host2 again" reach host1 "$(col host2 3)"
 check "switch port host2-eth0 has carrier again" sh -c "ip -n $LAB-sw -o link show host2-eth0 | grep -q LOWER_UP"
 
