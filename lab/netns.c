@@ -1387,153 +1387,225 @@ host_bond(const struct lab *lab, pid_t pid, char *lacp, size_t llen,
 	proc_result_free(&r);
 }
 
+/* One host's NICs: each NIC's link state, whether its cable is plugged,
+ * and the switch port at the cable's other end with its carrier (swl:
+ * the switch's links). */
+static void
+status_nics(const struct lab *lab, const struct topo_host *h, const char *ns,
+    const cJSON *swl, cJSON *o)
+{
+	cJSON *hl, *nics;
+	char dev[32], item[64];
+	int j, admin, carrier;
+
+	hl = ns_links(ns);
+	nics = cJSON_AddArrayToObject(o, "nics");
+	for (j = 0; j < h->h_nics; j++) {
+		cJSON *nn = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(nics, nn);
+		snprintf(dev, sizeof(dev), "eth%d", j);
+		cJSON_AddStringToObject(nn, "name", dev);
+		link_state(hl, dev, &admin, &carrier);
+		cJSON_AddBoolToObject(nn, "up", admin);
+		cJSON_AddBoolToObject(nn, "carrier", carrier);
+		snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
+		cJSON_AddBoolToObject(nn, "plugged",
+		    !set_has(lab, "unplugged", item));
+		snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
+		cJSON_AddStringToObject(nn, "switch_port", dev);
+		link_state(swl, dev, &admin, &carrier);
+		cJSON_AddBoolToObject(nn, "switch_port_carrier", carrier);
+	}
+	cJSON_Delete(hl);
+}
+
+/* One host's object o: power, addresses, bond (with its live LACP state
+ * when the host runs), partition, disk and NICs. */
+static void
+status_host(const struct lab *lab, const struct topo_host *h,
+    const cJSON *swl, cJSON *o)
+{
+	const struct topo *t = &lab->l_topo;
+	pid_t pid = node_pid(lab, h->h_name);
+	char ns[64], a[16], dir[LAB_PATH_MAX];
+
+	cJSON_AddStringToObject(o, "name", h->h_name);
+	cJSON_AddStringToObject(o, "power", pid ? "on" : "off");
+	cJSON_AddNumberToObject(o, "init_pid", pid);
+	ns_name(t->t_name, h->h_name, ns, sizeof(ns));
+	cJSON_AddStringToObject(o, "netns", ns);
+	topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
+	cJSON_AddStringToObject(o, "mgmt_addr", a);
+	cJSON_AddNumberToObject(o, "mgmt_vlan", h->h_mgmt_vlan);
+	if (h->h_storage_addr) {
+		topo_addr_str(h->h_storage_addr, a, sizeof(a));
+		cJSON_AddStringToObject(o, "storage_addr", a);
+	}
+	cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
+	cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
+	if (pid != 0 && h->h_nics > 1) {
+		char lacp[32], active[16];
+
+		host_bond(lab, pid, lacp, sizeof(lacp), active,
+		    sizeof(active));
+		if (lacp[0])
+			cJSON_AddStringToObject(o, "lacp_status", lacp);
+		if (active[0])
+			cJSON_AddStringToObject(o, "active_nic", active);
+	}
+	cJSON_AddBoolToObject(o, "partitioned",
+	    set_has(lab, "partitioned", h->h_name));
+	node_dir(lab, h->h_name, dir, sizeof(dir));
+	strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+	cJSON_AddStringToObject(o, "disk", dir);
+	status_nics(lab, h, ns, swl, o);
+}
+
+/* The "hosts" array of root, one object per host of the topology. */
+static void
+status_hosts(const struct lab *lab, cJSON *root, const cJSON *swl)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *hosts;
+	int i;
+
+	hosts = cJSON_AddArrayToObject(root, "hosts");
+	for (i = 0; i < t->t_nhosts; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(hosts, o);
+		status_host(lab, &t->t_hosts[i], swl, o);
+	}
+}
+
+/* The "switch" object of root: power and its ports (swl: its links). */
+static void
+status_switch(const struct lab *lab, cJSON *root, const cJSON *swl)
+{
+	cJSON *sw, *ports;
+	const cJSON *l;
+	int admin, carrier;
+
+	sw = cJSON_AddObjectToObject(root, "switch");
+	cJSON_AddStringToObject(sw, "power", node_pid(lab, "sw") ? "on" :
+	    "off");
+	ports = cJSON_AddArrayToObject(sw, "ports");
+	cJSON_ArrayForEach(l, swl) {
+		const cJSON *n = cJSON_GetObjectItem(l, "ifname");
+		cJSON *p;
+
+		/* Cables only: veths have a peer namespace. */
+		if (!cJSON_IsString(n) ||
+		    cJSON_GetObjectItem(l, "link_netnsid") == NULL)
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddItemToArray(ports, p);
+		cJSON_AddStringToObject(p, "name", n->valuestring);
+		link_state(swl, n->valuestring, &admin, &carrier);
+		cJSON_AddBoolToObject(p, "up", admin);
+		cJSON_AddBoolToObject(p, "carrier", carrier);
+	}
+}
+
+/* The SAN's "luns" array and "target_online" in s: each LUN of the
+ * topology and whether tgtd serves it now. */
+static void
+status_luns(const struct lab *lab, cJSON *s)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *luns;
+	int i, online;
+
+	luns = cJSON_AddArrayToObject(s, "luns");
+	online = san_online_luns(lab);
+	cJSON_AddBoolToObject(s, "target_online", online >= 0);
+	for (i = 0; i < t->t_san.s_nluns; i++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(luns, l);
+		cJSON_AddNumberToObject(l, "lun", i + 1);
+		cJSON_AddNumberToObject(l, "size_bytes",
+		    (double)t->t_san.s_luns[i].l_size);
+		cJSON_AddBoolToObject(l, "online", online > 0 &&
+		    (online & (1 << (i + 1))));
+	}
+}
+
+/* The "san" object of root: power, portal, witness, whether its cable
+ * is up at the switch, and its LUNs. */
+static void
+status_san(const struct lab *lab, cJSON *root)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *s = cJSON_AddObjectToObject(root, "san"), *swl;
+	char ns[64], a[16], dir[LAB_PATH_MAX];
+	int admin, carrier;
+
+	cJSON_AddStringToObject(s, "power", node_pid(lab, "san") ?
+	    "on" : "off");
+	topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+	cJSON_AddStringToObject(s, "portal", a);
+	cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
+	cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
+	cJSON_AddBoolToObject(s, "witness", t->t_san.s_witness);
+	if (t->t_san.s_witness) {
+		ns_name(t->t_name, "san", ns, sizeof(ns));
+		cJSON_AddStringToObject(s, "netns", ns);
+		topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+		cJSON_AddStringToObject(s, "mgmt_addr", a);
+		node_dir(lab, "san", dir, sizeof(dir));
+		strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+		cJSON_AddStringToObject(s, "disk", dir);
+	}
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	swl = ns_links(ns);
+	link_state(swl, "san", &admin, &carrier);
+	cJSON_Delete(swl);
+	cJSON_AddBoolToObject(s, "reachable", admin);
+	status_luns(lab, s);
+}
+
+/* The "station" object of root: its namespace, address and VLAN. */
+static void
+status_station(const struct lab *lab, cJSON *root)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *s = cJSON_AddObjectToObject(root, "station");
+	char ns[64], a[16];
+
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	cJSON_AddStringToObject(s, "netns", ns);
+	topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+	cJSON_AddStringToObject(s, "addr", a);
+	cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
+}
+
 static int
 netns_status(struct lab *lab, cJSON **out, char *err)
 {
 	const struct topo *t = &lab->l_topo;
-	cJSON *root = cJSON_CreateObject(), *hosts, *sw, *ports, *swl, *hl;
-	char ns[64], a[16], dir[LAB_PATH_MAX], dev[32], item[64];
-	int i, j, admin, carrier, online;
+	cJSON *root = cJSON_CreateObject(), *swl;
+	char ns[64], a[16], subnet[32];
 
 	if (root == NULL)
 		return err_set(err, "out of memory");
 	cJSON_AddStringToObject(root, "lab", t->t_name);
 	cJSON_AddStringToObject(root, "provider", "netns");
 	topo_addr_str(t->t_base, a, sizeof(a));
-	snprintf(dev, sizeof(dev), "%s/22", a);
-	cJSON_AddStringToObject(root, "subnet", dev);
+	snprintf(subnet, sizeof(subnet), "%s/22", a);
+	cJSON_AddStringToObject(root, "subnet", subnet);
 	cJSON_AddStringToObject(root, "state_dir", lab->l_state);
+	/* The switch's links, read once for the hosts' ports and its own. */
 	ns_name(t->t_name, "sw", ns, sizeof(ns));
 	swl = ns_links(ns);
-	hosts = cJSON_AddArrayToObject(root, "hosts");
-	for (i = 0; i < t->t_nhosts; i++) {
-		const struct topo_host *h = &t->t_hosts[i];
-		cJSON *o = cJSON_CreateObject(), *nics;
-		pid_t pid = node_pid(lab, h->h_name);
-
-		cJSON_AddItemToArray(hosts, o);
-		cJSON_AddStringToObject(o, "name", h->h_name);
-		cJSON_AddStringToObject(o, "power", pid ? "on" : "off");
-		cJSON_AddNumberToObject(o, "init_pid", pid);
-		ns_name(t->t_name, h->h_name, ns, sizeof(ns));
-		cJSON_AddStringToObject(o, "netns", ns);
-		topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
-		cJSON_AddStringToObject(o, "mgmt_addr", a);
-		cJSON_AddNumberToObject(o, "mgmt_vlan", h->h_mgmt_vlan);
-		if (h->h_storage_addr) {
-			topo_addr_str(h->h_storage_addr, a, sizeof(a));
-			cJSON_AddStringToObject(o, "storage_addr", a);
-		}
-		cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
-		cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
-		if (pid != 0 && h->h_nics > 1) {
-			char lacp[32], active[16];
-
-			host_bond(lab, pid, lacp, sizeof(lacp), active,
-			    sizeof(active));
-			if (lacp[0])
-				cJSON_AddStringToObject(o, "lacp_status", lacp);
-			if (active[0])
-				cJSON_AddStringToObject(o, "active_nic", active);
-		}
-		cJSON_AddBoolToObject(o, "partitioned",
-		    set_has(lab, "partitioned", h->h_name));
-		node_dir(lab, h->h_name, dir, sizeof(dir));
-		strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
-		cJSON_AddStringToObject(o, "disk", dir);
-		hl = ns_links(ns);
-		nics = cJSON_AddArrayToObject(o, "nics");
-		for (j = 0; j < h->h_nics; j++) {
-			cJSON *nn = cJSON_CreateObject();
-
-			cJSON_AddItemToArray(nics, nn);
-			snprintf(dev, sizeof(dev), "eth%d", j);
-			cJSON_AddStringToObject(nn, "name", dev);
-			link_state(hl, dev, &admin, &carrier);
-			cJSON_AddBoolToObject(nn, "up", admin);
-			cJSON_AddBoolToObject(nn, "carrier", carrier);
-			snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
-			cJSON_AddBoolToObject(nn, "plugged",
-			    !set_has(lab, "unplugged", item));
-			snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
-			cJSON_AddStringToObject(nn, "switch_port", dev);
-			link_state(swl, dev, &admin, &carrier);
-			cJSON_AddBoolToObject(nn, "switch_port_carrier",
-			    carrier);
-		}
-		cJSON_Delete(hl);
-	}
-	sw = cJSON_AddObjectToObject(root, "switch");
-	cJSON_AddStringToObject(sw, "power", node_pid(lab, "sw") ? "on" :
-	    "off");
-	ports = cJSON_AddArrayToObject(sw, "ports");
-	{
-		const cJSON *l;
-
-		cJSON_ArrayForEach(l, swl) {
-			const cJSON *n = cJSON_GetObjectItem(l, "ifname");
-			cJSON *p;
-
-			/* Cables only: veths have a peer namespace. */
-			if (!cJSON_IsString(n) ||
-			    cJSON_GetObjectItem(l, "link_netnsid") == NULL)
-				continue;
-			p = cJSON_CreateObject();
-			cJSON_AddItemToArray(ports, p);
-			cJSON_AddStringToObject(p, "name", n->valuestring);
-			link_state(swl, n->valuestring, &admin, &carrier);
-			cJSON_AddBoolToObject(p, "up", admin);
-			cJSON_AddBoolToObject(p, "carrier", carrier);
-		}
-	}
+	status_hosts(lab, root, swl);
+	status_switch(lab, root, swl);
 	cJSON_Delete(swl);
-	if (t->t_san.s_present) {
-		cJSON *s = cJSON_AddObjectToObject(root, "san"), *luns;
-
-		cJSON_AddStringToObject(s, "power", node_pid(lab, "san") ?
-		    "on" : "off");
-		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
-		cJSON_AddStringToObject(s, "portal", a);
-		cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
-		cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
-		cJSON_AddBoolToObject(s, "witness", t->t_san.s_witness);
-		if (t->t_san.s_witness) {
-			ns_name(t->t_name, "san", ns, sizeof(ns));
-			cJSON_AddStringToObject(s, "netns", ns);
-			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
-			cJSON_AddStringToObject(s, "mgmt_addr", a);
-			node_dir(lab, "san", dir, sizeof(dir));
-			strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
-			cJSON_AddStringToObject(s, "disk", dir);
-		}
-		ns_name(t->t_name, "sw", ns, sizeof(ns));
-		hl = ns_links(ns);
-		link_state(hl, "san", &admin, &carrier);
-		cJSON_Delete(hl);
-		cJSON_AddBoolToObject(s, "reachable", admin);
-		luns = cJSON_AddArrayToObject(s, "luns");
-		online = san_online_luns(lab);
-		cJSON_AddBoolToObject(s, "target_online", online >= 0);
-		for (i = 0; i < t->t_san.s_nluns; i++) {
-			cJSON *l = cJSON_CreateObject();
-
-			cJSON_AddItemToArray(luns, l);
-			cJSON_AddNumberToObject(l, "lun", i + 1);
-			cJSON_AddNumberToObject(l, "size_bytes",
-			    (double)t->t_san.s_luns[i].l_size);
-			cJSON_AddBoolToObject(l, "online", online > 0 &&
-			    (online & (1 << (i + 1))));
-		}
-	}
-	if (t->t_station.st_present) {
-		cJSON *s = cJSON_AddObjectToObject(root, "station");
-
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		cJSON_AddStringToObject(s, "netns", ns);
-		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
-		cJSON_AddStringToObject(s, "addr", a);
-		cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
-	}
+	if (t->t_san.s_present)
+		status_san(lab, root);
+	if (t->t_station.st_present)
+		status_station(lab, root);
 	*out = root;
 	return 0;
 }
