@@ -696,29 +696,34 @@ make_cable(const struct lab *lab, const char *node_a, const char *dev_a,
 	return 0;
 }
 
+/* The state directory's files: a copy of the topology, the subnet the
+ * lab holds (check_clash reads it) and the provider's name. */
 static int
-up_steps(struct lab *lab, char *err)
+up_state_files(const struct lab *lab, char *err)
 {
 	const struct topo *t = &lab->l_topo;
-	const char *nodes[TOPO_MAX_HOSTS + 2];
-	pid_t pids[TOPO_MAX_HOSTS + 2];
-	char path[LAB_PATH_MAX + 32], dir[LAB_PATH_MAX], a[16], ns[64];
-	char dev[32];
-	int i, j, n = 0;
-	uint64_t t0 = clock_mono_ns();
+	char path[LAB_PATH_MAX + 32], subnet[32], a[16];
 
-	memset(pids, 0, sizeof(pids));
 	snprintf(path, sizeof(path), "%s/topology.yaml", lab->l_state);
 	if (copy_file(t->t_file, path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/subnet", lab->l_state);
 	topo_addr_str(t->t_base, a, sizeof(a));
-	snprintf(dir, sizeof(dir), "%s/22\n", a);
-	if (lab_write_file(path, dir, 0, err) < 0)
+	snprintf(subnet, sizeof(subnet), "%s/22\n", a);
+	if (lab_write_file(path, subnet, 0, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/provider", lab->l_state);
 	if (lab_write_file(path, "netns\n", 0, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* A namespace per node: switch, SAN, station and hosts. */
+static int
+up_namespaces(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	int i;
 
 	lab_progress(lab, "namespaces");
 	if (make_ns(lab, "sw", 0, err) < 0)
@@ -730,9 +735,90 @@ up_steps(struct lab *lab, char *err)
 	for (i = 0; i < t->t_nhosts; i++)
 		if (make_ns(lab, t->t_hosts[i].h_name, 1, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
+	return 0;
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* The SAN's cable with its portal address, and its witness address. */
+static int
+up_san_cables(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], a[16], dev[32];
+
+	ns_name(t->t_name, "san", ns, sizeof(ns));
+	topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+	snprintf(dev, sizeof(dev), "%s/24", a);
+	if (make_cable(lab, "san", "eth0", "sw", "san", err) < 0 ||
+	    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+	    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+		return err_prefix(err, "san");
+	/* witness: a management address, on eth0 when the SAN is on
+	 * the management VLAN, else on a second cable (no 802.1q) */
+	if (t->t_san.s_witness) {
+		const char *wdev = san_mgmt_cable(t) ? "eth1" : "eth0";
+
+		topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+		snprintf(dev, sizeof(dev), "%s/24", a);
+		if ((san_mgmt_cable(t) && (make_cable(lab, "san",
+		    "eth1", "sw", "san-mgmt", err) < 0 ||
+		    link_set(ns, "eth1", 1, err) < 0)) ||
+		    (t->t_san.s_mgmt_addr != t->t_san.s_addr &&
+		    xrun(err, "ip", "-n", ns, "addr", "add", dev,
+		    "dev", wdev, NULL) < 0))
+			return err_prefix(err, "san witness");
+	}
+	return 0;
+}
+
+/* The station's cable with its address. */
+static int
+up_station_cable(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], a[16], dev[32];
+
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+	snprintf(dev, sizeof(dev), "%s/24", a);
+	if (make_cable(lab, "st", "eth0", "sw", "st", err) < 0 ||
+	    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+	    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+		return err_prefix(err, "station");
+	return 0;
+}
+
+/* Switch ends up: the cables are plugged. */
+static int
+up_plug(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], dev[32];
+	int i, j;
+
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	for (i = 0; i < t->t_nhosts; i++)
+		for (j = 0; j < t->t_hosts[i].h_nics; j++) {
+			snprintf(dev, sizeof(dev), "%s-eth%d",
+			    t->t_hosts[i].h_name, j);
+			if (link_set(ns, dev, 1, err) < 0)
+				return -1;
+		}
+	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
+	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
+	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* Every cable to the switch: each host NIC's, the SAN's, the station's;
+ * then plugged in at the switch end. */
+static int
+up_cables(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char dev[32];
+	int i, j;
+
 	lab_progress(lab, "cables");
 	for (i = 0; i < t->t_nhosts; i++) {
 		const struct topo_host *h = &t->t_hosts[i];
@@ -748,55 +834,22 @@ up_steps(struct lab *lab, char *err)
 				    h->h_name, j);
 		}
 	}
-	if (t->t_san.s_present) {
-		ns_name(t->t_name, "san", ns, sizeof(ns));
-		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
-		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "san", "eth0", "sw", "san", err) < 0 ||
-		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
-		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
-			return err_prefix(err, "san");
-		/* witness: a management address, on eth0 when the SAN is on
-		 * the management VLAN, else on a second cable (no 802.1q) */
-		if (t->t_san.s_witness) {
-			const char *wdev = san_mgmt_cable(t) ? "eth1" : "eth0";
-
-			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
-			snprintf(dev, sizeof(dev), "%s/24", a);
-			if ((san_mgmt_cable(t) && (make_cable(lab, "san",
-			    "eth1", "sw", "san-mgmt", err) < 0 ||
-			    link_set(ns, "eth1", 1, err) < 0)) ||
-			    (t->t_san.s_mgmt_addr != t->t_san.s_addr &&
-			    xrun(err, "ip", "-n", ns, "addr", "add", dev,
-			    "dev", wdev, NULL) < 0))
-				return err_prefix(err, "san witness");
-		}
-	}
-	if (t->t_station.st_present) {
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
-		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "st", "eth0", "sw", "st", err) < 0 ||
-		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
-		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
-			return err_prefix(err, "station");
-	}
-	/* Switch ends up: the cables are plugged. */
-	ns_name(t->t_name, "sw", ns, sizeof(ns));
-	for (i = 0; i < t->t_nhosts; i++)
-		for (j = 0; j < t->t_hosts[i].h_nics; j++) {
-			snprintf(dev, sizeof(dev), "%s-eth%d",
-			    t->t_hosts[i].h_name, j);
-			if (link_set(ns, dev, 1, err) < 0)
-				return -1;
-		}
-	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
-	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
-	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+	if (t->t_san.s_present && up_san_cables(lab, err) < 0)
 		return -1;
+	if (t->t_station.st_present && up_station_cable(lab, err) < 0)
+		return -1;
+	return up_plug(lab, err);
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* Each node's directories and the files it boots with: the switch's
+ * OVS, the SAN's targets, each host's OVS. */
+static int
+up_node_files(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char dir[LAB_PATH_MAX];
+	int i;
+
 	lab_progress(lab, "node files");
 	if (node_dirs(lab, "sw", NODE_SWITCH, err) < 0)
 		return -1;
@@ -817,9 +870,21 @@ up_steps(struct lab *lab, char *err)
 		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 	}
+	return 0;
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* Boot every node at once and wait for all; when one fails to start,
+ * still wait for those started so none is left booting. */
+static int
+up_boot(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	const char *nodes[TOPO_MAX_HOSTS + 2];
+	pid_t pids[TOPO_MAX_HOSTS + 2];
+	char e2[ERR_LEN];
+	int i, n = 0;
+
+	memset(pids, 0, sizeof(pids));
 	lab_progress(lab, "boot switch, SAN and %d host%s", t->t_nhosts,
 	    t->t_nhosts == 1 ? "" : "s");
 	nodes[n] = "sw";
@@ -838,33 +903,67 @@ up_steps(struct lab *lab, char *err)
 	}
 	if (node_wait(lab, pids, nodes, n, err) < 0)
 		return -1;
+	return 0;
+fail_wait:
+	node_wait(lab, pids, nodes, n, e2);
+	return -1;
+}
+
+/* From the station, wait until every host on its VLAN answers: bonds
+ * and MAC learning have settled. */
+static int
+up_wait_network(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64];
+	int i;
+
+	if (!t->t_station.st_present)
+		return 0;
+	lab_progress(lab, "wait for the network (LACP, learning)");
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	for (i = 0; i < t->t_nhosts; i++) {
+		if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
+			continue;
+		if (lab_interrupted)
+			return err_set(err, "interrupted");
+		if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
+		    REACH_TIMEOUT_MS, err) < 0)
+			return err_prefix(err, "host %s",
+			    t->t_hosts[i].h_name);
+	}
+	return 0;
+}
+
+/* The phases of `up` in order, stopping at an interrupt between them;
+ * on failure netns_up removes what was made. */
+static int
+up_steps(struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	uint64_t t0 = clock_mono_ns();
+
+	if (up_state_files(lab, err) < 0 || up_namespaces(lab, err) < 0)
+		return -1;
 	if (lab_interrupted)
 		return err_set(err, "interrupted");
-
-	if (t->t_station.st_present) {
-		lab_progress(lab, "wait for the network (LACP, learning)");
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		for (i = 0; i < t->t_nhosts; i++) {
-			if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
-				continue;
-			if (lab_interrupted)
-				return err_set(err, "interrupted");
-			if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
-			    REACH_TIMEOUT_MS, err) < 0)
-				return err_prefix(err, "host %s",
-				    t->t_hosts[i].h_name);
-		}
-	}
+	if (up_cables(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_node_files(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_boot(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_wait_network(lab, err) < 0)
+		return -1;
 	lab_progress(lab, "lab %s is up (%.1f s)", t->t_name,
 	    (double)(clock_mono_ns() - t0) / 1e9);
 	return 0;
-fail_wait:
-	{
-		char e2[ERR_LEN];
-
-		node_wait(lab, pids, nodes, n, e2);
-	}
-	return -1;
 }
 
 static int
