@@ -685,29 +685,34 @@ make_cable(const struct lab *lab, const char *node_a, const char *dev_a,
 	return 0;
 }
 
+/* The state directory's files: a copy of the topology, the subnet the
+ * lab holds (check_clash reads it) and the provider's name. */
 static int
-up_steps(struct lab *lab, char *err)
+up_state_files(const struct lab *lab, char *err)
 {
 	const struct topo *t = &lab->l_topo;
-	const char *nodes[TOPO_MAX_HOSTS + 2];
-	pid_t pids[TOPO_MAX_HOSTS + 2];
-	char path[LAB_PATH_MAX + 32], dir[LAB_PATH_MAX], a[16], ns[64];
-	char dev[32];
-	int i, j, n = 0;
-	uint64_t t0 = clock_mono_ns();
+	char path[LAB_PATH_MAX + 32], subnet[32], a[16];
 
-	memset(pids, 0, sizeof(pids));
 	snprintf(path, sizeof(path), "%s/topology.yaml", lab->l_state);
 	if (copy_file(t->t_file, path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/subnet", lab->l_state);
 	topo_addr_str(t->t_base, a, sizeof(a));
-	snprintf(dir, sizeof(dir), "%s/22\n", a);
-	if (lab_write_file(path, dir, 0, err) < 0)
+	snprintf(subnet, sizeof(subnet), "%s/22\n", a);
+	if (lab_write_file(path, subnet, 0, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/provider", lab->l_state);
 	if (lab_write_file(path, "netns\n", 0, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* A namespace per node: switch, SAN, station and hosts. */
+static int
+up_namespaces(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	int i;
 
 	lab_progress(lab, "namespaces");
 	if (make_ns(lab, "sw", 0, err) < 0)
@@ -719,9 +724,90 @@ up_steps(struct lab *lab, char *err)
 	for (i = 0; i < t->t_nhosts; i++)
 		if (make_ns(lab, t->t_hosts[i].h_name, 1, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
+	return 0;
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* The SAN's cable with its portal address, and its witness address. */
+static int
+up_san_cables(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], a[16], dev[32];
+
+	ns_name(t->t_name, "san", ns, sizeof(ns));
+	topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+	snprintf(dev, sizeof(dev), "%s/24", a);
+	if (make_cable(lab, "san", "eth0", "sw", "san", err) < 0 ||
+	    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+	    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+		return err_prefix(err, "san");
+	/* witness: a management address, on eth0 when the SAN is on
+	 * the management VLAN, else on a second cable (no 802.1q) */
+	if (t->t_san.s_witness) {
+		const char *wdev = san_mgmt_cable(t) ? "eth1" : "eth0";
+
+		topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+		snprintf(dev, sizeof(dev), "%s/24", a);
+		if ((san_mgmt_cable(t) && (make_cable(lab, "san",
+		    "eth1", "sw", "san-mgmt", err) < 0 ||
+		    link_set(ns, "eth1", 1, err) < 0)) ||
+		    (t->t_san.s_mgmt_addr != t->t_san.s_addr &&
+		    xrun(err, "ip", "-n", ns, "addr", "add", dev,
+		    "dev", wdev, NULL) < 0))
+			return err_prefix(err, "san witness");
+	}
+	return 0;
+}
+
+/* The station's cable with its address. */
+static int
+up_station_cable(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], a[16], dev[32];
+
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+	snprintf(dev, sizeof(dev), "%s/24", a);
+	if (make_cable(lab, "st", "eth0", "sw", "st", err) < 0 ||
+	    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+	    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
+		return err_prefix(err, "station");
+	return 0;
+}
+
+/* Switch ends up: the cables are plugged. */
+static int
+up_plug(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], dev[32];
+	int i, j;
+
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	for (i = 0; i < t->t_nhosts; i++)
+		for (j = 0; j < t->t_hosts[i].h_nics; j++) {
+			snprintf(dev, sizeof(dev), "%s-eth%d",
+			    t->t_hosts[i].h_name, j);
+			if (link_set(ns, dev, 1, err) < 0)
+				return -1;
+		}
+	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
+	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
+	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+		return -1;
+	return 0;
+}
+
+/* Every cable to the switch: each host NIC's, the SAN's, the station's;
+ * then plugged in at the switch end. */
+static int
+up_cables(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char dev[32];
+	int i, j;
+
 	lab_progress(lab, "cables");
 	for (i = 0; i < t->t_nhosts; i++) {
 		const struct topo_host *h = &t->t_hosts[i];
@@ -737,55 +823,22 @@ up_steps(struct lab *lab, char *err)
 				    h->h_name, j);
 		}
 	}
-	if (t->t_san.s_present) {
-		ns_name(t->t_name, "san", ns, sizeof(ns));
-		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
-		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "san", "eth0", "sw", "san", err) < 0 ||
-		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
-		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
-			return err_prefix(err, "san");
-		/* witness: a management address, on eth0 when the SAN is on
-		 * the management VLAN, else on a second cable (no 802.1q) */
-		if (t->t_san.s_witness) {
-			const char *wdev = san_mgmt_cable(t) ? "eth1" : "eth0";
-
-			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
-			snprintf(dev, sizeof(dev), "%s/24", a);
-			if ((san_mgmt_cable(t) && (make_cable(lab, "san",
-			    "eth1", "sw", "san-mgmt", err) < 0 ||
-			    link_set(ns, "eth1", 1, err) < 0)) ||
-			    (t->t_san.s_mgmt_addr != t->t_san.s_addr &&
-			    xrun(err, "ip", "-n", ns, "addr", "add", dev,
-			    "dev", wdev, NULL) < 0))
-				return err_prefix(err, "san witness");
-		}
-	}
-	if (t->t_station.st_present) {
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
-		snprintf(dev, sizeof(dev), "%s/24", a);
-		if (make_cable(lab, "st", "eth0", "sw", "st", err) < 0 ||
-		    xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
-		    "eth0", NULL) < 0 || link_set(ns, "eth0", 1, err) < 0)
-			return err_prefix(err, "station");
-	}
-	/* Switch ends up: the cables are plugged. */
-	ns_name(t->t_name, "sw", ns, sizeof(ns));
-	for (i = 0; i < t->t_nhosts; i++)
-		for (j = 0; j < t->t_hosts[i].h_nics; j++) {
-			snprintf(dev, sizeof(dev), "%s-eth%d",
-			    t->t_hosts[i].h_name, j);
-			if (link_set(ns, dev, 1, err) < 0)
-				return -1;
-		}
-	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
-	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
-	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+	if (t->t_san.s_present && up_san_cables(lab, err) < 0)
 		return -1;
+	if (t->t_station.st_present && up_station_cable(lab, err) < 0)
+		return -1;
+	return up_plug(lab, err);
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* Each node's directories and the files it boots with: the switch's
+ * OVS, the SAN's targets, each host's OVS. */
+static int
+up_node_files(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char dir[LAB_PATH_MAX];
+	int i;
+
 	lab_progress(lab, "node files");
 	if (node_dirs(lab, "sw", err) < 0)
 		return -1;
@@ -806,9 +859,21 @@ up_steps(struct lab *lab, char *err)
 		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 	}
+	return 0;
+}
 
-	if (lab_interrupted)
-		return err_set(err, "interrupted");
+/* Boot every node at once and wait for all; when one fails to start,
+ * still wait for those started so none is left booting. */
+static int
+up_boot(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	const char *nodes[TOPO_MAX_HOSTS + 2];
+	pid_t pids[TOPO_MAX_HOSTS + 2];
+	char e2[ERR_LEN];
+	int i, n = 0;
+
+	memset(pids, 0, sizeof(pids));
 	lab_progress(lab, "boot switch, SAN and %d host%s", t->t_nhosts,
 	    t->t_nhosts == 1 ? "" : "s");
 	nodes[n] = "sw";
@@ -827,33 +892,67 @@ up_steps(struct lab *lab, char *err)
 	}
 	if (node_wait(lab, pids, nodes, n, err) < 0)
 		return -1;
+	return 0;
+fail_wait:
+	node_wait(lab, pids, nodes, n, e2);
+	return -1;
+}
+
+/* From the station, wait until every host on its VLAN answers: bonds
+ * and MAC learning have settled. */
+static int
+up_wait_network(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64];
+	int i;
+
+	if (!t->t_station.st_present)
+		return 0;
+	lab_progress(lab, "wait for the network (LACP, learning)");
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	for (i = 0; i < t->t_nhosts; i++) {
+		if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
+			continue;
+		if (lab_interrupted)
+			return err_set(err, "interrupted");
+		if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
+		    REACH_TIMEOUT_MS, err) < 0)
+			return err_prefix(err, "host %s",
+			    t->t_hosts[i].h_name);
+	}
+	return 0;
+}
+
+/* The phases of `up` in order, stopping at an interrupt between them;
+ * on failure netns_up removes what was made. */
+static int
+up_steps(struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	uint64_t t0 = clock_mono_ns();
+
+	if (up_state_files(lab, err) < 0 || up_namespaces(lab, err) < 0)
+		return -1;
 	if (lab_interrupted)
 		return err_set(err, "interrupted");
-
-	if (t->t_station.st_present) {
-		lab_progress(lab, "wait for the network (LACP, learning)");
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		for (i = 0; i < t->t_nhosts; i++) {
-			if (t->t_hosts[i].h_mgmt_vlan != t->t_station.st_vlan)
-				continue;
-			if (lab_interrupted)
-				return err_set(err, "interrupted");
-			if (wait_reach(ns, 0, t->t_hosts[i].h_mgmt_addr,
-			    REACH_TIMEOUT_MS, err) < 0)
-				return err_prefix(err, "host %s",
-				    t->t_hosts[i].h_name);
-		}
-	}
+	if (up_cables(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_node_files(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_boot(lab, err) < 0)
+		return -1;
+	if (lab_interrupted)
+		return err_set(err, "interrupted");
+	if (up_wait_network(lab, err) < 0)
+		return -1;
 	lab_progress(lab, "lab %s is up (%.1f s)", t->t_name,
 	    (double)(clock_mono_ns() - t0) / 1e9);
 	return 0;
-fail_wait:
-	{
-		char e2[ERR_LEN];
-
-		node_wait(lab, pids, nodes, n, e2);
-	}
-	return -1;
 }
 
 static int
@@ -1408,153 +1507,225 @@ host_bond(const struct lab *lab, pid_t pid, char *lacp, size_t llen,
 	proc_result_free(&r);
 }
 
+/* One host's NICs: each NIC's link state, whether its cable is plugged,
+ * and the switch port at the cable's other end with its carrier (swl:
+ * the switch's links). */
+static void
+status_nics(const struct lab *lab, const struct topo_host *h, const char *ns,
+    const cJSON *swl, cJSON *o)
+{
+	cJSON *hl, *nics;
+	char dev[32], item[64];
+	int j, admin, carrier;
+
+	hl = ns_links(ns);
+	nics = cJSON_AddArrayToObject(o, "nics");
+	for (j = 0; j < h->h_nics; j++) {
+		cJSON *nn = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(nics, nn);
+		snprintf(dev, sizeof(dev), "eth%d", j);
+		cJSON_AddStringToObject(nn, "name", dev);
+		link_state(hl, dev, &admin, &carrier);
+		cJSON_AddBoolToObject(nn, "up", admin);
+		cJSON_AddBoolToObject(nn, "carrier", carrier);
+		snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
+		cJSON_AddBoolToObject(nn, "plugged",
+		    !set_has(lab, "unplugged", item));
+		snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
+		cJSON_AddStringToObject(nn, "switch_port", dev);
+		link_state(swl, dev, &admin, &carrier);
+		cJSON_AddBoolToObject(nn, "switch_port_carrier", carrier);
+	}
+	cJSON_Delete(hl);
+}
+
+/* One host's object o: power, addresses, bond (with its live LACP state
+ * when the host runs), partition, disk and NICs. */
+static void
+status_host(const struct lab *lab, const struct topo_host *h,
+    const cJSON *swl, cJSON *o)
+{
+	const struct topo *t = &lab->l_topo;
+	pid_t pid = node_pid(lab, h->h_name);
+	char ns[64], a[16], dir[LAB_PATH_MAX];
+
+	cJSON_AddStringToObject(o, "name", h->h_name);
+	cJSON_AddStringToObject(o, "power", pid ? "on" : "off");
+	cJSON_AddNumberToObject(o, "init_pid", pid);
+	ns_name(t->t_name, h->h_name, ns, sizeof(ns));
+	cJSON_AddStringToObject(o, "netns", ns);
+	topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
+	cJSON_AddStringToObject(o, "mgmt_addr", a);
+	cJSON_AddNumberToObject(o, "mgmt_vlan", h->h_mgmt_vlan);
+	if (h->h_storage_addr) {
+		topo_addr_str(h->h_storage_addr, a, sizeof(a));
+		cJSON_AddStringToObject(o, "storage_addr", a);
+	}
+	cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
+	cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
+	if (pid != 0 && h->h_nics > 1) {
+		char lacp[32], active[16];
+
+		host_bond(lab, pid, lacp, sizeof(lacp), active,
+		    sizeof(active));
+		if (lacp[0])
+			cJSON_AddStringToObject(o, "lacp_status", lacp);
+		if (active[0])
+			cJSON_AddStringToObject(o, "active_nic", active);
+	}
+	cJSON_AddBoolToObject(o, "partitioned",
+	    set_has(lab, "partitioned", h->h_name));
+	node_dir(lab, h->h_name, dir, sizeof(dir));
+	strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+	cJSON_AddStringToObject(o, "disk", dir);
+	status_nics(lab, h, ns, swl, o);
+}
+
+/* The "hosts" array of root, one object per host of the topology. */
+static void
+status_hosts(const struct lab *lab, cJSON *root, const cJSON *swl)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *hosts;
+	int i;
+
+	hosts = cJSON_AddArrayToObject(root, "hosts");
+	for (i = 0; i < t->t_nhosts; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(hosts, o);
+		status_host(lab, &t->t_hosts[i], swl, o);
+	}
+}
+
+/* The "switch" object of root: power and its ports (swl: its links). */
+static void
+status_switch(const struct lab *lab, cJSON *root, const cJSON *swl)
+{
+	cJSON *sw, *ports;
+	const cJSON *l;
+	int admin, carrier;
+
+	sw = cJSON_AddObjectToObject(root, "switch");
+	cJSON_AddStringToObject(sw, "power", node_pid(lab, "sw") ? "on" :
+	    "off");
+	ports = cJSON_AddArrayToObject(sw, "ports");
+	cJSON_ArrayForEach(l, swl) {
+		const cJSON *n = cJSON_GetObjectItem(l, "ifname");
+		cJSON *p;
+
+		/* Cables only: veths have a peer namespace. */
+		if (!cJSON_IsString(n) ||
+		    cJSON_GetObjectItem(l, "link_netnsid") == NULL)
+			continue;
+		p = cJSON_CreateObject();
+		cJSON_AddItemToArray(ports, p);
+		cJSON_AddStringToObject(p, "name", n->valuestring);
+		link_state(swl, n->valuestring, &admin, &carrier);
+		cJSON_AddBoolToObject(p, "up", admin);
+		cJSON_AddBoolToObject(p, "carrier", carrier);
+	}
+}
+
+/* The SAN's "luns" array and "target_online" in s: each LUN of the
+ * topology and whether tgtd serves it now. */
+static void
+status_luns(const struct lab *lab, cJSON *s)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *luns;
+	int i, online;
+
+	luns = cJSON_AddArrayToObject(s, "luns");
+	online = san_online_luns(lab);
+	cJSON_AddBoolToObject(s, "target_online", online >= 0);
+	for (i = 0; i < t->t_san.s_nluns; i++) {
+		cJSON *l = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(luns, l);
+		cJSON_AddNumberToObject(l, "lun", i + 1);
+		cJSON_AddNumberToObject(l, "size_bytes",
+		    (double)t->t_san.s_luns[i].l_size);
+		cJSON_AddBoolToObject(l, "online", online > 0 &&
+		    (online & (1 << (i + 1))));
+	}
+}
+
+/* The "san" object of root: power, portal, witness, whether its cable
+ * is up at the switch, and its LUNs. */
+static void
+status_san(const struct lab *lab, cJSON *root)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *s = cJSON_AddObjectToObject(root, "san"), *swl;
+	char ns[64], a[16], dir[LAB_PATH_MAX];
+	int admin, carrier;
+
+	cJSON_AddStringToObject(s, "power", node_pid(lab, "san") ?
+	    "on" : "off");
+	topo_addr_str(t->t_san.s_addr, a, sizeof(a));
+	cJSON_AddStringToObject(s, "portal", a);
+	cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
+	cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
+	cJSON_AddBoolToObject(s, "witness", t->t_san.s_witness);
+	if (t->t_san.s_witness) {
+		ns_name(t->t_name, "san", ns, sizeof(ns));
+		cJSON_AddStringToObject(s, "netns", ns);
+		topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
+		cJSON_AddStringToObject(s, "mgmt_addr", a);
+		node_dir(lab, "san", dir, sizeof(dir));
+		strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
+		cJSON_AddStringToObject(s, "disk", dir);
+	}
+	ns_name(t->t_name, "sw", ns, sizeof(ns));
+	swl = ns_links(ns);
+	link_state(swl, "san", &admin, &carrier);
+	cJSON_Delete(swl);
+	cJSON_AddBoolToObject(s, "reachable", admin);
+	status_luns(lab, s);
+}
+
+/* The "station" object of root: its namespace, address and VLAN. */
+static void
+status_station(const struct lab *lab, cJSON *root)
+{
+	const struct topo *t = &lab->l_topo;
+	cJSON *s = cJSON_AddObjectToObject(root, "station");
+	char ns[64], a[16];
+
+	ns_name(t->t_name, "st", ns, sizeof(ns));
+	cJSON_AddStringToObject(s, "netns", ns);
+	topo_addr_str(t->t_station.st_addr, a, sizeof(a));
+	cJSON_AddStringToObject(s, "addr", a);
+	cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
+}
+
 static int
 netns_status(struct lab *lab, cJSON **out, char *err)
 {
 	const struct topo *t = &lab->l_topo;
-	cJSON *root = cJSON_CreateObject(), *hosts, *sw, *ports, *swl, *hl;
-	char ns[64], a[16], dir[LAB_PATH_MAX], dev[32], item[64];
-	int i, j, admin, carrier, online;
+	cJSON *root = cJSON_CreateObject(), *swl;
+	char ns[64], a[16], subnet[32];
 
 	if (root == NULL)
 		return err_set(err, "out of memory");
 	cJSON_AddStringToObject(root, "lab", t->t_name);
 	cJSON_AddStringToObject(root, "provider", "netns");
 	topo_addr_str(t->t_base, a, sizeof(a));
-	snprintf(dev, sizeof(dev), "%s/22", a);
-	cJSON_AddStringToObject(root, "subnet", dev);
+	snprintf(subnet, sizeof(subnet), "%s/22", a);
+	cJSON_AddStringToObject(root, "subnet", subnet);
 	cJSON_AddStringToObject(root, "state_dir", lab->l_state);
+	/* The switch's links, read once for the hosts' ports and its own. */
 	ns_name(t->t_name, "sw", ns, sizeof(ns));
 	swl = ns_links(ns);
-	hosts = cJSON_AddArrayToObject(root, "hosts");
-	for (i = 0; i < t->t_nhosts; i++) {
-		const struct topo_host *h = &t->t_hosts[i];
-		cJSON *o = cJSON_CreateObject(), *nics;
-		pid_t pid = node_pid(lab, h->h_name);
-
-		cJSON_AddItemToArray(hosts, o);
-		cJSON_AddStringToObject(o, "name", h->h_name);
-		cJSON_AddStringToObject(o, "power", pid ? "on" : "off");
-		cJSON_AddNumberToObject(o, "init_pid", pid);
-		ns_name(t->t_name, h->h_name, ns, sizeof(ns));
-		cJSON_AddStringToObject(o, "netns", ns);
-		topo_addr_str(h->h_mgmt_addr, a, sizeof(a));
-		cJSON_AddStringToObject(o, "mgmt_addr", a);
-		cJSON_AddNumberToObject(o, "mgmt_vlan", h->h_mgmt_vlan);
-		if (h->h_storage_addr) {
-			topo_addr_str(h->h_storage_addr, a, sizeof(a));
-			cJSON_AddStringToObject(o, "storage_addr", a);
-		}
-		cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
-		cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
-		if (pid != 0 && h->h_nics > 1) {
-			char lacp[32], active[16];
-
-			host_bond(lab, pid, lacp, sizeof(lacp), active,
-			    sizeof(active));
-			if (lacp[0])
-				cJSON_AddStringToObject(o, "lacp_status", lacp);
-			if (active[0])
-				cJSON_AddStringToObject(o, "active_nic", active);
-		}
-		cJSON_AddBoolToObject(o, "partitioned",
-		    set_has(lab, "partitioned", h->h_name));
-		node_dir(lab, h->h_name, dir, sizeof(dir));
-		strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
-		cJSON_AddStringToObject(o, "disk", dir);
-		hl = ns_links(ns);
-		nics = cJSON_AddArrayToObject(o, "nics");
-		for (j = 0; j < h->h_nics; j++) {
-			cJSON *nn = cJSON_CreateObject();
-
-			cJSON_AddItemToArray(nics, nn);
-			snprintf(dev, sizeof(dev), "eth%d", j);
-			cJSON_AddStringToObject(nn, "name", dev);
-			link_state(hl, dev, &admin, &carrier);
-			cJSON_AddBoolToObject(nn, "up", admin);
-			cJSON_AddBoolToObject(nn, "carrier", carrier);
-			snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
-			cJSON_AddBoolToObject(nn, "plugged",
-			    !set_has(lab, "unplugged", item));
-			snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
-			cJSON_AddStringToObject(nn, "switch_port", dev);
-			link_state(swl, dev, &admin, &carrier);
-			cJSON_AddBoolToObject(nn, "switch_port_carrier",
-			    carrier);
-		}
-		cJSON_Delete(hl);
-	}
-	sw = cJSON_AddObjectToObject(root, "switch");
-	cJSON_AddStringToObject(sw, "power", node_pid(lab, "sw") ? "on" :
-	    "off");
-	ports = cJSON_AddArrayToObject(sw, "ports");
-	{
-		const cJSON *l;
-
-		cJSON_ArrayForEach(l, swl) {
-			const cJSON *n = cJSON_GetObjectItem(l, "ifname");
-			cJSON *p;
-
-			/* Cables only: veths have a peer namespace. */
-			if (!cJSON_IsString(n) ||
-			    cJSON_GetObjectItem(l, "link_netnsid") == NULL)
-				continue;
-			p = cJSON_CreateObject();
-			cJSON_AddItemToArray(ports, p);
-			cJSON_AddStringToObject(p, "name", n->valuestring);
-			link_state(swl, n->valuestring, &admin, &carrier);
-			cJSON_AddBoolToObject(p, "up", admin);
-			cJSON_AddBoolToObject(p, "carrier", carrier);
-		}
-	}
+	status_hosts(lab, root, swl);
+	status_switch(lab, root, swl);
 	cJSON_Delete(swl);
-	if (t->t_san.s_present) {
-		cJSON *s = cJSON_AddObjectToObject(root, "san"), *luns;
-
-		cJSON_AddStringToObject(s, "power", node_pid(lab, "san") ?
-		    "on" : "off");
-		topo_addr_str(t->t_san.s_addr, a, sizeof(a));
-		cJSON_AddStringToObject(s, "portal", a);
-		cJSON_AddNumberToObject(s, "vlan", t->t_san.s_vlan);
-		cJSON_AddStringToObject(s, "iqn", t->t_san.s_iqn);
-		cJSON_AddBoolToObject(s, "witness", t->t_san.s_witness);
-		if (t->t_san.s_witness) {
-			ns_name(t->t_name, "san", ns, sizeof(ns));
-			cJSON_AddStringToObject(s, "netns", ns);
-			topo_addr_str(t->t_san.s_mgmt_addr, a, sizeof(a));
-			cJSON_AddStringToObject(s, "mgmt_addr", a);
-			node_dir(lab, "san", dir, sizeof(dir));
-			strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
-			cJSON_AddStringToObject(s, "disk", dir);
-		}
-		ns_name(t->t_name, "sw", ns, sizeof(ns));
-		hl = ns_links(ns);
-		link_state(hl, "san", &admin, &carrier);
-		cJSON_Delete(hl);
-		cJSON_AddBoolToObject(s, "reachable", admin);
-		luns = cJSON_AddArrayToObject(s, "luns");
-		online = san_online_luns(lab);
-		cJSON_AddBoolToObject(s, "target_online", online >= 0);
-		for (i = 0; i < t->t_san.s_nluns; i++) {
-			cJSON *l = cJSON_CreateObject();
-
-			cJSON_AddItemToArray(luns, l);
-			cJSON_AddNumberToObject(l, "lun", i + 1);
-			cJSON_AddNumberToObject(l, "size_bytes",
-			    (double)t->t_san.s_luns[i].l_size);
-			cJSON_AddBoolToObject(l, "online", online > 0 &&
-			    (online & (1 << (i + 1))));
-		}
-	}
-	if (t->t_station.st_present) {
-		cJSON *s = cJSON_AddObjectToObject(root, "station");
-
-		ns_name(t->t_name, "st", ns, sizeof(ns));
-		cJSON_AddStringToObject(s, "netns", ns);
-		topo_addr_str(t->t_station.st_addr, a, sizeof(a));
-		cJSON_AddStringToObject(s, "addr", a);
-		cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
-	}
+	if (t->t_san.s_present)
+		status_san(lab, root);
+	if (t->t_station.st_present)
+		status_station(lab, root);
 	*out = root;
 	return 0;
 }
