@@ -7,11 +7,14 @@
  *   hvlab lab exec NODE [--lab NAME] -- CMD [ARGS...]
  *   hvlab lab dirs HOST [--lab NAME] [--keep DIR]... [--tmpfs DIR]...
  *   hvlab lab put NODE PATH [--lab NAME] [--mode OCTAL] [--from FILE]
+ *   hvlab lab switch HOST [--lab NAME] [--rate MBIT] [--rebalance MS|default]
  *   hvlab inject EVENT [ARGS...] [--lab NAME]
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +489,103 @@ cmd_service(int argc, char **argv)
 	return rc;
 }
 
+/* Take lab's lock: one change at a time per lab (state files, OVS
+ * transactions).  The locked fd (the caller closes it), or -1 with err. */
+static int
+lab_lock(const struct lab *lab, char *err)
+{
+	char path[LAB_PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", lab->l_state);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return err_errno(err, "%s", path);
+	if (flock(fd, LOCK_EX) < 0) {
+		err_errno(err, "%s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A whole number 0..INT_MAX in s, or -1. */
+static int
+parse_uint(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+/* `lab switch HOST [--rate MBIT] [--rebalance MS|default]`: the switch's
+ * side of the host's cables (struct lab_port_set). */
+static int
+cmd_switch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "rebalance", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lab_port_set ps = { LAB_PORT_LEAVE, LAB_PORT_LEAVE };
+	const char *name = NULL;
+	struct lab *lab;
+	char err[ERR_LEN];
+	int c, fd = -1, rc = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': name = optarg; break;
+		case 'r':
+			if ((ps.ps_rate_mbit = parse_uint(optarg)) < 0) {
+				fprintf(stderr, "hvlab: lab switch: --rate '%s' "
+				    "is not a whole number of Mbit/s (1..%d, "
+				    "0 removes the cap)\n", optarg,
+				    LAB_PORT_RATE_MAX);
+				return 1;
+			}
+			break;
+		case 'b':
+			if (strcmp(optarg, "default") == 0)
+				ps.ps_rebalance_ms = LAB_PORT_DEFAULT;
+			else if ((ps.ps_rebalance_ms = parse_uint(optarg)) < 0) {
+				fprintf(stderr, "hvlab: lab switch: --rebalance "
+				    "'%s' is not a whole number of ms (%d and "
+				    "up, 0 never, 'default' the switch's "
+				    "own)\n", optarg, LAB_PORT_REBALANCE_MIN);
+				return 1;
+			}
+			break;
+		default: return cmd_misuse("hvlab lab", lab_cmds, "switch");
+		}
+	}
+	if (optind != argc - 1 || (ps.ps_rate_mbit == LAB_PORT_LEAVE &&
+	    ps.ps_rebalance_ms == LAB_PORT_LEAVE))
+		return cmd_misuse("hvlab lab", lab_cmds, "switch");
+	if ((lab = calloc(1, sizeof(*lab))) == NULL)
+		return 1;
+	if (lab_open(NULL, name, 1, lab, err) < 0 ||
+	    (fd = lab_lock(lab, err)) < 0 ||
+	    lab_provider_netns.lp_switch_port(lab, argv[optind], &ps,
+	    err) < 0)
+		fprintf(stderr, "hvlab: %s\n", err);
+	else
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	free(lab);
+	return rc;
+}
+
 static const struct cmd lab_cmds[] = {
 	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q]",
 	    "build the lab (all or nothing)" },
@@ -505,6 +605,9 @@ static const struct cmd lab_cmds[] = {
 	{ "service", cmd_service, "NODE [--lab NAME] [--kind daemon|respawn|"
 	    "run] -- CMD [ARGS...]", "start a command at every power-on of a "
 	    "host or the SAN" },
+	{ "switch", cmd_switch, "HOST [--lab NAME] [--rate MBIT] "
+	    "[--rebalance MS|default]", "cap the switch's cables toward a "
+	    "host, set how often its bond rebalances" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -527,7 +630,6 @@ inject_cmd_main(int argc, char **argv)
 	char err[ERR_LEN], wall[40];
 	struct inject_event ev;
 	struct lab *lab;
-	char lockp[LAB_PATH_MAX + 16];
 	int c, n = 0, rc = 1, lockfd = -1;
 
 	optind = 1;
@@ -551,11 +653,8 @@ inject_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
-	/* One change at a time per lab (state files, OVS transactions). */
-	snprintf(lockp, sizeof(lockp), "%s/lock", lab->l_state);
-	if ((lockfd = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
-	    flock(lockfd, LOCK_EX) < 0) {
-		fprintf(stderr, "hvlab: %s: %s\n", lockp, strerror(errno));
+	if ((lockfd = lab_lock(lab, err)) < 0) {
+		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
 	c = inject_run(lab, &lab_provider_netns, n, args, &ev, err);

@@ -1093,9 +1093,11 @@ netns_storage_set(struct lab *lab, int up, char *err)
 }
 
 /* Run a command line (words split on blanks, none quoted) inside the
- * switch node's network and mount namespaces. */
+ * switch node's network and mount namespaces; r (may be NULL) gets its
+ * output (proc_run). */
 static int
-switch_run(const struct lab *lab, char *line, char *err)
+switch_run(const struct lab *lab, char *line, struct proc_result *r,
+    char *err)
 {
 	const char *argv[MAX_ARGS * 4];
 	struct proc_opts o;
@@ -1112,7 +1114,7 @@ switch_run(const struct lab *lab, char *line, char *err)
 	    w = strtok_r(NULL, " \t\n", &save))
 		argv[n++] = w;
 	argv[n] = NULL;
-	return proc_run(argv, &o, RUN_TIMEOUT_MS, NULL, err);
+	return proc_run(argv, &o, RUN_TIMEOUT_MS, r, err);
 }
 
 /*
@@ -1145,7 +1147,7 @@ move_hosts(struct lab *lab, const struct topo_host *const *hs, int n,
 		fprintf(f, " -- --if-exists del-br part");
 	if (fclose(f) != 0 || buf == NULL)
 		return err_set(err, "out of memory");
-	rc = switch_run(lab, buf, err);
+	rc = switch_run(lab, buf, NULL, err);
 	free(buf);
 	return rc;
 }
@@ -1201,6 +1203,58 @@ netns_heal(struct lab *lab, char *err)
 		if (set_put(lab, "partitioned", hs[i]->h_name, 0, err) < 0)
 			return -1;
 	return 0;
+}
+
+/* ---- the switch's side of a host's cables ---- */
+
+/*
+ * Rate cap and bond rebalancing of host's switch ports (lab/ovs.c words):
+ * one ovs-vsctl transaction, after asking each port's QoS row so that a
+ * changed cap destroys the old one.  A partition or heal puts the
+ * topology's settings back (move_hosts makes the ports anew).
+ */
+static int
+netns_switch_port(struct lab *lab, const char *host,
+    const struct lab_port_set *s, char *err)
+{
+	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
+	char names[TOPO_MAX_NICS][OVS_PORT_NAME_MAX];
+	char old[TOPO_MAX_NICS][OVS_UUID_LEN + 1], line[128], *buf = NULL;
+	struct proc_result r;
+	size_t len = 0;
+	FILE *f;
+	int i, n, rc;
+
+	if (host_check(lab, host, err) < 0 ||
+	    ovs_switch_port_check(h, s, err) < 0)
+		return -1;
+	if (s->ps_rate_mbit == LAB_PORT_LEAVE &&
+	    s->ps_rebalance_ms == LAB_PORT_LEAVE)
+		return 0;
+	n = ovs_switch_port_names(h, names);
+	for (i = 0; i < n; i++) {
+		old[i][0] = '\0';
+		if (s->ps_rate_mbit == LAB_PORT_LEAVE)
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(line, sizeof(line), "ovs-vsctl --timeout=20 get port "
+		    "%s qos", names[i]);
+		rc = switch_run(lab, line, &r, err);
+		if (rc == 0)
+			rc = ovs_qos_parse(r.out, r.out_len, old[i], err);
+		proc_result_free(&r);
+		if (rc < 0)
+			return err_prefix(err, "switch port %s", names[i]);
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	fprintf(f, "ovs-vsctl --timeout=20");
+	ovs_switch_port_set(f, h, s, old);
+	if (fclose(f) != 0 || buf == NULL)
+		return err_set(err, "out of memory");
+	rc = switch_run(lab, buf, NULL, err);
+	free(buf);
+	return rc < 0 ? err_prefix(err, "switch ports of %s", host) : 0;
 }
 
 /* ---- exec ---- */
@@ -1745,6 +1799,7 @@ const struct lab_provider lab_provider_netns = {
 	.lp_host_dirs = netns_host_dirs,
 	.lp_put = netns_put,
 	.lp_service = netns_service,
+	.lp_switch_port = netns_switch_port,
 };
 
 const struct lab_provider *

@@ -11,8 +11,11 @@
  * and `ovs-vsctl` works unchanged inside `hvlab lab exec NODE`.  The
  * bridge configuration is written to the node's database on first boot
  * only (the platform may change it later; it survives power cycles); the
- * addresses are set at every boot.
+ * addresses are set at every boot.  `hvlab lab switch` changes a host's
+ * switch ports afterwards (rate cap, bond rebalancing).
  */
+#include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +188,100 @@ ovs_switch_port_del(FILE *f, const struct topo_host *h, const char *bridge)
 	for (j = 0; j < h->h_nics; j++)
 		fprintf(f, " -- --if-exists del-port %s %s-eth%d", bridge,
 		    h->h_name, j);
+}
+
+int
+ovs_switch_port_check(const struct topo_host *h,
+    const struct lab_port_set *s, char *err)
+{
+	int r = s->ps_rate_mbit, b = s->ps_rebalance_ms;
+
+	if (r != LAB_PORT_LEAVE && (r < 0 || r > LAB_PORT_RATE_MAX))
+		return err_set(err, "host %s: a rate of %d Mbit/s is out of "
+		    "range: 1..%d, or 0 to remove the cap", h->h_name, r,
+		    LAB_PORT_RATE_MAX);
+	if (b != LAB_PORT_LEAVE && b != LAB_PORT_DEFAULT &&
+	    (b < 0 || (b > 0 && b < LAB_PORT_REBALANCE_MIN)))
+		return err_set(err, "host %s: a rebalance interval of %d ms is "
+		    "out of range: %d..%d, or 0 for never (the switch "
+		    "rebalances at most once a second)", h->h_name, b,
+		    LAB_PORT_REBALANCE_MIN, INT_MAX);
+	if (b != LAB_PORT_LEAVE && !(h->h_nics > 1 && h->h_lacp))
+		return err_set(err, "host %s: its switch ports are not a bond "
+		    "(%s), so they have no rebalance interval", h->h_name,
+		    h->h_nics > 1 ? "lacp: off" : "one NIC");
+	return 0;
+}
+
+int
+ovs_switch_port_names(const struct topo_host *h,
+    char names[][OVS_PORT_NAME_MAX])
+{
+	int j;
+
+	if (h->h_nics > 1 && h->h_lacp) {
+		snprintf(names[0], OVS_PORT_NAME_MAX, "%s", h->h_name);
+		return 1;
+	}
+	for (j = 0; j < h->h_nics && j < TOPO_MAX_NICS; j++)
+		snprintf(names[j], OVS_PORT_NAME_MAX, "%s-eth%d", h->h_name, j);
+	return j;
+}
+
+void
+ovs_switch_port_set(FILE *f, const struct topo_host *h,
+    const struct lab_port_set *s, char old[][OVS_UUID_LEN + 1])
+{
+	char names[TOPO_MAX_NICS][OVS_PORT_NAME_MAX];
+	int i, n = ovs_switch_port_names(h, names);
+
+	for (i = 0; i < n; i++) {
+		if (s->ps_rate_mbit > 0)
+			fprintf(f, " -- set port %s qos=@q%d -- --id=@q%d "
+			    "create qos type=linux-htb "
+			    "other-config:max-rate=%llu", names[i], i, i,
+			    (unsigned long long)s->ps_rate_mbit * 1000000ULL);
+		else if (s->ps_rate_mbit == 0)
+			fprintf(f, " -- clear port %s qos", names[i]);
+		if (s->ps_rate_mbit != LAB_PORT_LEAVE && old[i][0] != '\0')
+			fprintf(f, " -- --if-exists destroy qos %s", old[i]);
+		if (s->ps_rebalance_ms >= 0)
+			fprintf(f, " -- set port %s "
+			    "other_config:bond-rebalance-interval=%d",
+			    names[i], s->ps_rebalance_ms);
+		else if (s->ps_rebalance_ms == LAB_PORT_DEFAULT)
+			fprintf(f, " -- remove port %s other_config "
+			    "bond-rebalance-interval", names[i]);
+	}
+}
+
+int
+ovs_qos_parse(const char *out, size_t len, char uuid[OVS_UUID_LEN + 1],
+    char *err)
+{
+	size_t i;
+
+	while (len > 0 && isspace((unsigned char)out[len - 1]))
+		len--;
+	uuid[0] = '\0';
+	if (len == 2 && memcmp(out, "[]", 2) == 0)
+		return 0;
+	if (len != OVS_UUID_LEN)
+		goto bad;
+	for (i = 0; i < len; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (out[i] != '-')
+				goto bad;
+		} else if (!isxdigit((unsigned char)out[i])) {
+			goto bad;
+		}
+	}
+	memcpy(uuid, out, OVS_UUID_LEN);
+	uuid[OVS_UUID_LEN] = '\0';
+	return 0;
+bad:
+	return err_set(err, "ovs-vsctl answered '%.*s' for a port's QoS, "
+	    "neither a UUID nor []", (int)(len > 40 ? 40 : len), out);
 }
 
 int

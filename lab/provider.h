@@ -19,6 +19,23 @@
 
 #include "lab.h"
 
+/* A field of struct lab_port_set left as the switch has it. */
+#define LAB_PORT_LEAVE (-1)
+/* ps_rebalance_ms: the switch's own default again (OVS: 10 s). */
+#define LAB_PORT_DEFAULT (-2)
+#define LAB_PORT_RATE_MAX 10000		/* Mbit/s */
+#define LAB_PORT_REBALANCE_MIN 1000	/* ms; 0 is allowed too */
+
+/* What `lab switch` sets on the switch's port(s) toward one host. */
+struct lab_port_set {
+	int ps_rate_mbit;	/* cap toward the host, 1..LAB_PORT_RATE_MAX
+				 * Mbit/s; 0 removes it; or LEAVE */
+	int ps_rebalance_ms;	/* how often the switch's bond toward the
+				 * host moves flows between its members:
+				 * REBALANCE_MIN..INT_MAX ms, 0 never; or
+				 * LEAVE, DEFAULT */
+};
+
 struct lab_provider {
 	const char *lp_name;
 	/* Build the whole lab; all-or-nothing. */
@@ -56,6 +73,10 @@ struct lab_provider {
 	 * enable`.  Added once; it does not start it now. */
 	int (*lp_service)(struct lab *lab, const char *node, const char *kind,
 	    const char *const argv[], char *err);
+	/* Set the switch's side of host's cables (struct lab_port_set);
+	 * an unknown host or a value out of range changes nothing. */
+	int (*lp_switch_port)(struct lab *lab, const char *host,
+	    const struct lab_port_set *s, char *err);
 };
 
 extern const struct lab_provider lab_provider_netns;

@@ -15,16 +15,16 @@
  * guest's own scheduling jitter.
  *
  * Throughput: A and B in balance-tcp, each of A's cables (the driver's
- * bond_cap) and each switch cable toward B (an OVS QoS on the lab's
- * switch) capped at rate_mbit, flows from A to B
+ * bond_cap) and each switch cable toward B (`hvlab lab switch B --rate`)
+ * capped at rate_mbit, the switch's bonds toward A and B rebalancing
+ * every rebalance_ms (`lab switch --rebalance`), flows from A to B
  * with the probes/throughput.h probe (source in A's namespace, sink in
  * B's): one link (the second cable of A and B unplugged), two links and
  * one flow, two links and `flows` flows.
  *
- * Lab actions (inject, lab status, the caps on the switch's cables) go
- * through hvlab's own command line and `lab exec`, like the runner's; the
- * bond mode, its members' state and host A's caps go through the
- * platform's driver.
+ * Lab actions (inject, lab status, the switch's side of the cables) go
+ * through hvlab's own command line, like the runner's; the bond mode, its
+ * members' state and host A's caps go through the platform's driver.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -50,8 +50,8 @@
 
 struct bonding_env {
 	struct driver *drv;
-	const struct drv_env *env;	/* e_lab, e_station_netns, e_exec */
-	const char *self;		/* the hvlab binary (inject, lab status) */
+	const struct drv_env *env;	/* e_lab, e_station_netns */
+	const char *self;		/* the hvlab binary (inject, lab ...) */
 	const struct drv_host *a;	/* pinged, unplugged, throughput source */
 	const struct drv_host *b;	/* throughput sink */
 	const char *vm_addr;		/* a running VM on A (NULL: none) */
@@ -132,22 +132,20 @@ out:
 	return rc;
 }
 
-/* `lab exec sw -- ovs-vsctl ARGS`: the lab's switch is Open vSwitch. */
+/* `hvlab lab switch HOST OPT V`: the switch's side of host's cables
+ * (OPT --rate, Mbit/s, 0 uncapped; --rebalance, ms). */
 static int
-vsctl(const struct bonding_env *e, const char *node, const char *const *args,
-    char **out, char *err)
+lab_switch(const struct bonding_env *e, const char *host, const char *opt,
+    int v, char *err)
 {
-	const char *argv[24];
-	int n = 0;
+	char val[16];
+	const char *argv[] = { e->self, "lab", "switch", host, "--lab",
+		e->env->e_lab, opt, val, NULL };
 
-	argv[n++] = "ovs-vsctl";
-	argv[n++] = "--timeout=20";
-	while (*args != NULL && n < 23)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-	if (e->env->e_exec == NULL)
-		return err_set(err, "no lab exec");
-	return e->env->e_exec(e->env, node, argv, out, CMD_MS, err);
+	snprintf(val, sizeof(val), "%d", v);
+	if (proc_run(argv, NULL, CMD_MS, NULL, err) < 0)
+		return err_prefix(err, "lab switch %s %s %d", host, opt, v);
+	return 0;
 }
 
 /* One injection of the drill and when it happened. */
@@ -422,39 +420,25 @@ tput(const struct bonding_env *e, const struct bonding_params *p, int flows,
 }
 
 /* Cap (rate > 0) or uncap (0) host A's cables (its bond, through the
- * driver) and the lab switch's cables toward host B (its LACP bond on the
- * switch). */
+ * driver) and the lab switch's cables toward host B. */
 static int
 caps(const struct bonding_env *e, int rate_mbit, char *err)
 {
-	char q[96];
-	const char *set_b[] = { "set", "port", e->b->h_name, "qos=@q", "--",
-		"--id=@q", "create", "qos", "type=linux-htb", q, NULL };
-	const char *clr_b[] = { "clear", "port", e->b->h_name, "qos", NULL };
-
 	if (e->drv->d_ops->bond_cap == NULL)
 		return err_set(err, "the platform's driver cannot cap a bond");
-	snprintf(q, sizeof(q), "other-config:max-rate=%llu",
-	    (unsigned long long)rate_mbit * 1000000ULL);
 	if (e->drv->d_ops->bond_cap(e->drv, e->a->h_name, rate_mbit, err) < 0)
 		return -1;
-	/* QoS rows are garbage-collected once no port refers to them. */
-	return vsctl(e, "sw", rate_mbit > 0 ? set_b : clr_b, NULL, err) < 0 ?
-	    -1 : 0;
+	return lab_switch(e, e->b->h_name, "--rate", rate_mbit, err);
 }
 
+/* The switch's bonds toward A and B move flows between their members
+ * every ms. */
 static int
 rebalance(const struct bonding_env *e, int ms, char *err)
 {
-	char v[64];
-	const char *a[] = { "set", "port", NULL, v, NULL };
-
-	snprintf(v, sizeof(v), "other_config:bond-rebalance-interval=%d", ms);
-	a[2] = e->a->h_name;
-	if (vsctl(e, "sw", a, NULL, err) < 0)
+	if (lab_switch(e, e->a->h_name, "--rebalance", ms, err) < 0)
 		return -1;
-	a[2] = e->b->h_name;
-	return vsctl(e, "sw", a, NULL, err);
+	return lab_switch(e, e->b->h_name, "--rebalance", ms, err);
 }
 
 static int

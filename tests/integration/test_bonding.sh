@@ -142,7 +142,8 @@ done
 # second on both hosts' bonds and the switch's bonds toward them.
 for n in bh tcp2; do
 	x $n ovs-vsctl set port bond0 other_config:bond-rebalance-interval=1000
-	x sw ovs-vsctl set port $n other_config:bond-rebalance-interval=1000
+	"$HVLAB" lab switch $n --lab $LAB --rebalance 1000 ||
+		bad "lab switch $n --rebalance 1000"
 done
 sleep 3
 a2=$(addr tcp2)
