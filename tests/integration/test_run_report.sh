@@ -94,6 +94,12 @@ check "a second run on the reused lab exits 0 (got $rc)" test $rc -eq 0
 check "it reuses hvd" grep -q '^| Installation complexity | pass .*reused lab' "$TMP/a2/report.md"
 check "it reuses the cluster" grep -q '^| Cluster configuration | pass .*reused lab' "$TMP/a2/report.md"
 check "it reuses the pool" grep -q '^| Shared storage attach | pass .*reused lab' "$TMP/a2/report.md"
+# Installed as on a real node: hvctl by name at a host's console, hvd
+# from the node's own disk, and no hvd path the lab made by itself.
+check "hvctl runs by name on host2" sh -c "\"$HVLAB\" lab exec host2 --lab $LAB -- hvctl -s /run/hvd/hvd.sock vm list >/dev/null"
+check "hvd runs from /usr/local/sbin on host1" sh -c "\"$HVLAB\" lab exec host1 --lab $LAB -- ps -o args | grep -q '^/usr/local/sbin/hvd -c /etc/hvd/hvd.conf'"
+check "hvd is enabled once on host1" test "$(grep -c '^daemon /usr/local/sbin/hvd -c /etc/hvd/hvd.conf$' "$STATE/host1/disk/services")" = 1
+check "the ref driver declared hvd's directories" sh -c "grep -qx 'keep /etc/hvd' '$STATE/host1/disk/mounts' && grep -qx 'keep /var/lib/hvd' '$STATE/host1/disk/mounts'"
 # Guests of this lab carry its addresses on their command line
 # (hvlab.ip= in the lab's /22); other runs may use the same VM names.
 net=$(cut -d/ -f1 "$STATE/subnet" 2>/dev/null)
