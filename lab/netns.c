@@ -1510,8 +1510,7 @@ san_online_luns(const struct lab *lab)
 /* Bond state of a running host from its OVS: LACP status and the active
  * member ("" when unknown). */
 static void
-host_bond(const struct lab *lab, pid_t pid, char *lacp, size_t llen,
-    char *active, size_t alen)
+host_bond(pid_t pid, char *lacp, size_t llen, char *active, size_t alen)
 {
 	char ctl[300], dirp[64];
 	const char *argv[] = { "ovs-appctl", "--timeout=5", "-t", ctl,
@@ -1522,7 +1521,6 @@ host_bond(const struct lab *lab, pid_t pid, char *lacp, size_t llen,
 	struct dirent *de;
 	DIR *d;
 
-	(void)lab;
 	lacp[0] = active[0] = ctl[0] = '\0';
 	/* ovs-appctl would find the pid of ovs-vswitchd as seen from our pid
 	 * namespace and miss its control socket: name the socket. */
@@ -1621,8 +1619,7 @@ status_host(const struct lab *lab, const struct topo_host *h,
 	if (pid != 0 && h->h_nics > 1) {
 		char lacp[32], active[16];
 
-		host_bond(lab, pid, lacp, sizeof(lacp), active,
-		    sizeof(active));
+		host_bond(pid, lacp, sizeof(lacp), active, sizeof(active));
 		if (lacp[0])
 			cJSON_AddStringToObject(o, "lacp_status", lacp);
 		if (active[0])
