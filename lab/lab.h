@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "topo.h"
+#include "lab/topo.h"
 
 #define LAB_STATE_ROOT "/var/lib/hvlab/labs"
 #define LAB_PATH_MAX 512

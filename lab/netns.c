@@ -454,9 +454,6 @@ wait_reach(const char *from, pid_t from_pid, uint32_t addr, long timeout_ms,
 static int
 rm_fn(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
 	if (remove(path) < 0 && errno != ENOENT)
 		log_warn("remove %s", path);
 	return 0;

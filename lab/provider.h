@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "lab.h"
+#include "lab/lab.h"
 
 /* A field of struct lab_port_set left as the switch has it. */
 #define LAB_PORT_LEAVE (-1)

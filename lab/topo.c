@@ -21,7 +21,7 @@
 
 #include "accel.h"
 #include "err.h"
-#include "topo.h"
+#include "lab/topo.h"
 
 struct ld {
 	const char *file;

@@ -16,7 +16,7 @@
 #include "clock.h"
 #include "err.h"
 #include "sock.h"
-#include "agent_client.h"
+#include "probes/agent_client.h"
 
 /* Milliseconds left until deadline (mono ns); -1 stays "forever". */
 static int

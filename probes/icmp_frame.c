@@ -7,8 +7,8 @@
 #include <linux/icmp.h>
 #include <pcap/pcap.h>
 
-#include "icmp_frame.h"
-#include "ping_stats.h"
+#include "probes/icmp_frame.h"
+#include "probes/ping_stats.h"
 
 /* Find the IPv4 header in a captured frame; NULL when not IPv4. */
 static const unsigned char *

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_client.h"
+#include "probes/agent_client.h"
 #include "clock.h"
 #include "err.h"
-#include "integrity.h"
+#include "probes/integrity.h"
 #include "json.h"
-#include "probe_ns.h"
+#include "probes/probe_ns.h"
 
 #define INTEGRITY_SILENCE_DEF_NS (3 * NS_PER_S)
 #define INTEGRITY_POLL_MS 50

@@ -18,7 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
-#include "ping.h"
+#include "probes/ping.h"
 
 #define MARKS_LINE_MAX 4096
 

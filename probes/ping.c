@@ -31,9 +31,9 @@
 
 #include "clock.h"
 #include "err.h"
-#include "icmp_frame.h"
-#include "probe_ns.h"
-#include "ping.h"
+#include "probes/icmp_frame.h"
+#include "probes/probe_ns.h"
+#include "probes/ping.h"
 
 #define PING_PAYLOAD_DEF	56
 #define PING_PAYLOAD_MAX	1400

@@ -21,7 +21,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "ping_stats.h"
+#include "probes/ping_stats.h"
 
 #define PING_INTERVAL_MIN_NS	1000000ULL	/* 1 ms */
 #define PING_INTERVAL_MAX_NS	1000000000ULL	/* 1 s */

@@ -17,8 +17,8 @@
 
 #include "clock.h"
 #include "err.h"
-#include "icmp_frame.h"
-#include "ping.h"
+#include "probes/icmp_frame.h"
+#include "probes/ping.h"
 
 struct pcap_ctx {
 	const struct probe_pcap_opts *o;

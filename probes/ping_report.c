@@ -21,7 +21,7 @@
 
 #include "clock.h"
 #include "err.h"
-#include "ping.h"
+#include "probes/ping.h"
 
 static double
 ns_ms(uint64_t ns)

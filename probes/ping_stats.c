@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "ping_stats.h"
+#include "probes/ping_stats.h"
 
 #define PING_SLOTS_LIMIT ((size_t)1 << 26)
 

@@ -25,10 +25,10 @@
 #include "probes/probe_cmd.h"
 #include "json.h"
 #include "log.h"
-#include "integrity.h"
-#include "ping.h"
-#include "tcp.h"
-#include "throughput.h"
+#include "probes/integrity.h"
+#include "probes/ping.h"
+#include "probes/tcp.h"
+#include "probes/throughput.h"
 
 static int probe_ping_cmd(int argc, char **argv);
 static int probe_tcp_cmd(int argc, char **argv);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "probe_ns.h"
+#include "probes/probe_ns.h"
 
 int
 probe_ns_enter(const char *netns, int *back, char *err)

@@ -20,12 +20,12 @@
 
 #include <sys/socket.h>
 
-#include "agent_client.h"
+#include "probes/agent_client.h"
 #include "clock.h"
 #include "err.h"
-#include "ping.h"
-#include "probe_ns.h"
-#include "tcp.h"
+#include "probes/ping.h"
+#include "probes/probe_ns.h"
+#include "probes/tcp.h"
 
 #define TCP_OUTBUF 65536
 

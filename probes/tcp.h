@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "ping_stats.h"
+#include "probes/ping_stats.h"
 
 #define TCP_PROBE_TIMEOUT_DEF_NS (30ULL * 1000000000ULL)
 

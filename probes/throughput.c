@@ -19,9 +19,9 @@
 
 #include "clock.h"
 #include "err.h"
-#include "probe_ns.h"
+#include "probes/probe_ns.h"
 #include "sock.h"
-#include "throughput.h"
+#include "probes/throughput.h"
 
 #define TPUT_BUF (64 * 1024)
 #define TPUT_REPORT_LEN 24

@@ -16,7 +16,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "throughput.h"
+#include "probes/throughput.h"
 
 #define TPUT_USAGE "usage: hvlab probe throughput --to ADDR [--port P] " \
 	"[--flows N] [--duration S] [--json FILE] [--netns NAME]\n" \

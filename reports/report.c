@@ -12,7 +12,7 @@
 
 #include "err.h"
 #include "log.h"
-#include "report.h"
+#include "reports/report.h"
 
 /* mkdir -p */
 static int

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "results.h"
+#include "reports/results.h"
 
 /* A plot made by report_plots, for the HTML report. */
 struct plot {

@@ -13,7 +13,7 @@
 
 #include "err.h"
 #include "reports/report_cmd.h"
-#include "report.h"
+#include "reports/report.h"
 
 static int
 report_usage(void)

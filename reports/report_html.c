@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "report.h"
+#include "reports/report.h"
 
 #define PLOT_MAX_BYTES (8u * 1024 * 1024)
 

@@ -19,7 +19,7 @@
 #include "err.h"
 #include "log.h"
 #include "proc.h"
-#include "report.h"
+#include "reports/report.h"
 
 #define PLOT_TIMEOUT_MS 30000
 #define TL_LINE_MAX 4096

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "reports/report.h"
 
 #define DASH "\xe2\x80\x94"	/* U+2014 em dash */
 

@@ -19,7 +19,7 @@
 
 #include "err.h"
 #include "json.h"
-#include "results.h"
+#include "reports/results.h"
 
 #define RESULTS_FILE_MAX (64u * 1024 * 1024)
 

@@ -21,7 +21,7 @@
 
 #include "clock.h"
 #include "err.h"
-#include "suite.h"
+#include "scenarios/suite.h"
 
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
 #define REPEAT_MAX 100

@@ -66,8 +66,6 @@ struct lv {
 static void
 lv_quiet(void *arg, virErrorPtr e)
 {
-	(void)arg;
-	(void)e;
 }
 
 static const char *
