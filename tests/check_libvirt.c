@@ -129,9 +129,10 @@ START_TEST(test_pool_xml_portal)
 {
 	char x[2048], h[64], err[ERR_LEN];
 	int port;
+	struct lv_pool_src src = { "san", "198.18.5.250", 3260, "iqn.x:san",
+	    "iqn.y:host1" };
 
-	ck_assert_int_eq(lv_pool_xml("san", "198.18.5.250", 3260, "iqn.x:san",
-	    "iqn.y:host1", x, sizeof(x), err), 0);
+	ck_assert_int_eq(lv_pool_xml(&src, x, sizeof(x), err), 0);
 	ck_assert_msg(strstr(x, "<pool type='iscsi-direct'>") != NULL &&
 	    strstr(x, "<device path='iqn.x:san'/>") != NULL &&
 	    strstr(x, "<iqn name='iqn.y:host1'/>") != NULL, "an iscsi-direct "

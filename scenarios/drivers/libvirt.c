@@ -679,10 +679,12 @@ lv_storage_attach(struct driver *d, const struct drv_pool *pl,
 	snprintf(l->pool, sizeof(l->pool), "%s", pl->p_name);
 	snprintf(l->iqn, sizeof(l->iqn), "%s", pl->p_target);
 	for (i = 0; i < l->n; i++) {
+		struct lv_pool_src src = { pl->p_name, l->portal_host,
+		    l->portal_port, pl->p_target, initiator };
+
 		snprintf(initiator, sizeof(initiator),
 		    "iqn.2026-01.lab.hvlab:%s", l->nodes[i].n_name);
-		if (lv_pool_xml(pl->p_name, l->portal_host, l->portal_port,
-		    pl->p_target, initiator, xml, sizeof(xml), err) == -1 ||
+		if (lv_pool_xml(&src, xml, sizeof(xml), err) == -1 ||
 		    lv_pool_on(d, l->nodes[i].n_name, xml, &reused, err) ==
 		    -1) {
 			l->pool[0] = '\0';

@@ -56,9 +56,16 @@ int lv_corosync_conf(const char *name, const struct drv_host *hosts,
 
 int lv_domain_xml(const struct lv_domain *d, char *buf, size_t len,
     char *err);
-/* An iscsi-direct pool of the SAN's target, seen as initiator iqn. */
-int lv_pool_xml(const char *name, const char *portal_host, int portal_port,
-    const char *target, const char *initiator, char *buf, size_t len,
+/* An iscsi-direct pool of the SAN's target, seen by one initiator. */
+struct lv_pool_src {
+	const char *ps_name;		/* the pool's name */
+	const char *ps_portal_host;	/* "198.18.1.250" */
+	int ps_portal_port;
+	const char *ps_target;		/* the target's IQN */
+	const char *ps_initiator;	/* this host's initiator IQN */
+};
+
+int lv_pool_xml(const struct lv_pool_src *p, char *buf, size_t len,
     char *err);
 
 /* "198.18.1.250:3260" -> host and port (3260 when absent). */

@@ -245,22 +245,21 @@ lv_domain_xml(const struct lv_domain *d, char *buf, size_t len, char *err)
 }
 
 int
-lv_pool_xml(const char *name, const char *portal_host, int portal_port,
-    const char *target, const char *initiator, char *buf, size_t len,
-    char *err)
+lv_pool_xml(const struct lv_pool_src *p, char *buf, size_t len, char *err)
 {
 	char t[256], i[256];
 	size_t off = 0;
 
-	if (plain_name("pool name", name, err) == -1 ||
-	    xml_esc(target, t, sizeof(t), err) == -1 ||
-	    xml_esc(initiator, i, sizeof(i), err) == -1)
+	if (plain_name("pool name", p->ps_name, err) == -1 ||
+	    xml_esc(p->ps_target, t, sizeof(t), err) == -1 ||
+	    xml_esc(p->ps_initiator, i, sizeof(i), err) == -1)
 		return -1;
 	return put(buf, len, &off, err,
 	    "<pool type='iscsi-direct'>\n  <name>%s</name>\n  <source>\n"
 	    "    <host name='%s' port='%d'/>\n    <device path='%s'/>\n"
 	    "    <initiator><iqn name='%s'/></initiator>\n  </source>\n"
-	    "</pool>\n", name, portal_host, portal_port, t, i);
+	    "</pool>\n", p->ps_name, p->ps_portal_host, p->ps_portal_port, t,
+	    i);
 }
 
 int
