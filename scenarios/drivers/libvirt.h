@@ -10,7 +10,8 @@
  *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
  *                    certificates (openssl on the workstation)
  *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
- *                    domain and pool XML, and crm_mon's XML read back
+ *                    domain and pool XML, and crm_mon's XML and
+ *                    corosync-quorumtool's status read back
  *                    (pure, tests/check_libvirt.c)
  */
 #ifndef HV_DRV_LIBVIRT_H
@@ -28,6 +29,7 @@
 #define LV_MIGRATE_PORT_MIN 49152
 #define LV_MIGRATE_PORT_MAX 49215
 #define LV_BRIDGE "br0"		/* the lab host's OVS bridge */
+#define LV_QNETD_PORT 5403	/* corosync-qnetd's own default */
 
 /* A domain as the driver defines it. */
 struct lv_domain {
@@ -49,10 +51,29 @@ struct lv_domain {
 int lv_libvirtd_conf(const char *addr, size_t index, char *buf, size_t len,
     char *err);
 int lv_qemu_conf(const char *addr, char *buf, size_t len, char *err);
-/* corosync.conf of cluster name over hosts[0..n-1] (knet, no crypto on
- * the lab's own wires; two_node for 2 hosts). */
+/*
+ * corosync.conf of cluster name over hosts[0..n-1] (knet, no crypto on
+ * the lab's own wires).  qnetd: the address of corosync-qnetd for a
+ * quorum device (model net, ffsplit, 1 vote), or NULL: none, and
+ * two_node for 2 hosts.
+ */
 int lv_corosync_conf(const char *name, const struct drv_host *hosts,
-    size_t n, char *buf, size_t len, char *err);
+    size_t n, const char *qnetd, char *buf, size_t len, char *err);
+
+/* Quorum as `corosync-quorumtool -s` shows it on one node. */
+struct lv_quorum {
+	int q_quorate;
+	int q_nodes;		/* nodes in this node's membership */
+	int q_expected;		/* expected votes */
+	int q_total;		/* votes present */
+	int q_quorum;		/* votes needed */
+	int q_qdevice_votes;	/* the device's row, -1 when none */
+	int q_two_node;		/* the 2Node flag */
+	int q_seen;		/* which of the required lines were read */
+};
+
+/* `corosync-quorumtool -s` -> q; -1 with err when it is not one. */
+int lv_quorumtool_parse(const char *out, struct lv_quorum *q, char *err);
 
 int lv_domain_xml(const struct lv_domain *d, char *buf, size_t len,
     char *err);
