@@ -101,7 +101,7 @@ START_TEST(test_corosync_conf_qdevice)
 	    "\t\t\thost: 198.18.4.250\n") != NULL, "the device is a net "
 	    "model with 1 vote, at the arbiter's address, inside quorum");
 	ck_assert_msg(strstr(a, "algorithm: ffsplit") != NULL &&
-	    strstr(a, "tls: off") != NULL, "ffsplit, TLS off");
+	    strstr(a, "tls: required") != NULL, "ffsplit, TLS required");
 	ck_assert_msg(strstr(a, "}\n}\n\nlogging {") != NULL, "the quorum "
 	    "section closes before logging");
 	ck_assert_msg(lv_corosync_conf("lv1", hosts, 2, "san", a, sizeof(a),

@@ -155,11 +155,13 @@ corosync_quorum(size_t n, const char *qnetd, char *buf, size_t len,
 		return err_set(err, "qnetd address '%s' is not IPv4", qnetd);
 	/* ffsplit: one vote to the larger (or, on a tie, the better
 	 * connected) partition; it wants 1 vote per node and 1 for the
-	 * device.  TLS off: the lab's own wires, as knet's crypto. */
+	 * device.  TLS required: the cluster's certificate, signed by
+	 * qnetd's CA, is in each host's NSS database (libvirt_qdevice.c). */
 	return put(buf, len, off, err, "\tdevice {\n\t\tmodel: net\n"
 	    "\t\tvotes: 1\n\t\tnet {\n\t\t\thost: %s\n"
 	    "\t\t\tport: %d\n\t\t\talgorithm: ffsplit\n"
-	    "\t\t\ttls: off\n\t\t}\n\t}\n}\n", qnetd, LV_QNETD_PORT);
+	    "\t\t\ttls: required\n\t\t}\n\t}\n}\n", qnetd,
+	    LV_QNETD_PORT);
 }
 
 int

@@ -10,9 +10,9 @@
  * start scripts it put on the host.
  *
  * A 2-host cluster in a lab with a SAN gets a quorum device: the SAN
- * runs corosync-qnetd (put, service and start through the same verbs,
- * node "san"), each host corosync-qdevice after Corosync, so one host
- * left alone keeps quorum with the arbiter's vote.
+ * runs corosync-qnetd (libvirt_qdevice.c), each host corosync-qdevice
+ * after Corosync, so one host left alone keeps quorum with the
+ * arbiter's vote.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,9 +27,7 @@
 #define CONSOLE_MS 30000
 #define LIBVIRTD_WAIT_S 60
 #define PACEMAKER_WAIT_S 90
-#define QNETD_WAIT_S 30
 #define QUORUM_WAIT_S 90
-#define SAN "san"		/* the lab's name for its SAN node */
 
 /* What the stack keeps on a host's disk, and what is private per boot
  * (/run is every host's own already). */
@@ -71,22 +69,6 @@ static const char lv_cluster_qdevice_sh[] = CLUSTER_SH_COROSYNC
 	"2>&1 &\n"
 	"exec /usr/sbin/pacemakerd\n";
 
-/* The SAN: corosync-qnetd as its own user, as its systemd unit runs it
- * (User=coroqnetd, RuntimeDirectory=corosync-qnetd). */
-static const char lv_qnetd_sh[] =
-	"#!/bin/sh\n"
-	"# written by hvlab's libvirt driver: corosync-qnetd, the arbiter\n"
-	"# of the cluster's quorum device (TLS off: the lab's own wires)\n"
-	"mkdir -p /run/corosync-qnetd /var/log/corosync-qnetd\n"
-	"chown coroqnetd:coroqnetd /run/corosync-qnetd\n"
-	"chmod 0770 /run/corosync-qnetd\n"
-	"exec setpriv --reuid=coroqnetd --regid=coroqnetd --init-groups \\\n"
-	"    /usr/bin/corosync-qnetd -f -s off\n";
-
-static const char *const qnetd_keep[] = { "/etc/corosync", NULL };
-static const char *const qnetd_svc[] = { "/bin/sh",
-	"/etc/corosync/hvlab-qnetd.sh", NULL };
-
 int
 lv_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err)
@@ -100,7 +82,7 @@ lv_console(struct driver *d, const char *host, const char *const argv[],
 	return env->e_exec(env, host, argv, out, timeout_ms, err);
 }
 
-static int
+int
 lv_put(struct driver *d, const char *host, const char *path,
     const char *text, int mode, char *err)
 {
@@ -110,9 +92,8 @@ lv_put(struct driver *d, const char *host, const char *path,
 	return env->e_put(env, host, path, text, strlen(text), mode, err);
 }
 
-/* Start script now, detached from the console, its output to log. */
-static int
-start_now(struct driver *d, const char *host, const char *script,
+int
+lv_start_now(struct driver *d, const char *host, const char *script,
     const char *log, char *err)
 {
 	char cmd[512];
@@ -208,7 +189,7 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	    lv_libvirtd_sh, 0755, err) == -1 ||
 	    env->e_service(env, h->h_name, "daemon", libvirtd_svc, err) ==
 	    -1 ||
-	    start_now(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
+	    lv_start_now(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
 	    "/var/log/libvirt/libvirtd.out", err) == -1 ||
 	    wait_libvirtd(d, h->h_name, err) == -1)
 		return err_prefix(err, "libvirt: %s", h->h_name);
@@ -256,60 +237,6 @@ wait_pacemaker(struct driver *d, char *err)
 			    PACEMAKER_WAIT_S);
 		clock_sleep_ns(500 * NS_PER_MS);
 	}
-	return 0;
-}
-
-/*
- * Where the hosts' corosync-qdevice finds corosync-qnetd: a 2-host
- * cluster in a lab with a SAN, at the SAN's management address (a
- * witness SAN: it stays reachable through a storage-down), else its
- * iSCSI portal.  1 with the address in buf, 0 when there is none.
- */
-static int
-qnetd_addr(const struct drv_env *env, size_t n, char *buf, size_t len,
-    char *err)
-{
-	int port;
-
-	if (n != 2 || env->e_san_addr == NULL)
-		return 0;
-	if (env->e_san_mgmt_addr != NULL) {
-		snprintf(buf, len, "%s", env->e_san_mgmt_addr);
-		return 1;
-	}
-	if (lv_split_portal(env->e_san_addr, buf, len, &port, err) == -1)
-		return -1;
-	return 1;
-}
-
-/* corosync-qnetd on the SAN: its directory, its script, a service at
- * every power-on, started now; then it answers corosync-qnetd-tool. */
-static int
-qnetd_start(struct driver *d, char *err)
-{
-	const struct drv_env *env = d->d_env;
-	const char *argv[] = { "corosync-qnetd-tool", "-s", NULL };
-	uint64_t end;
-	char e[ERR_LEN];
-
-	d->d_calls += 2;	/* the directory, the service */
-	if (env->e_dirs(env, SAN, qnetd_keep, NULL, err) == -1 ||
-	    lv_put(d, SAN, "/etc/corosync/hvlab-qnetd.sh", lv_qnetd_sh,
-	    0755, err) == -1 ||
-	    env->e_service(env, SAN, "daemon", qnetd_svc, err) == -1 ||
-	    start_now(d, SAN, "/etc/corosync/hvlab-qnetd.sh",
-	    "/var/log/corosync-qnetd/hvlab-qnetd.out", err) == -1)
-		return -1;
-	end = clock_mono_ns() + QNETD_WAIT_S * NS_PER_S;
-	while (env->e_exec(env, SAN, argv, NULL, CONSOLE_MS, e) == -1) {
-		if (clock_mono_ns() > end)
-			return err_set(err, "corosync-qnetd does not answer "
-			    "%d s after it started (see /var/log/"
-			    "corosync-qnetd/hvlab-qnetd.out on %s): %s",
-			    QNETD_WAIT_S, SAN, e);
-		clock_sleep_ns(250 * NS_PER_MS);
-	}
-	d->d_calls++;
 	return 0;
 }
 
@@ -365,7 +292,7 @@ quorum_wait(struct driver *d, const char *host, size_t n, int qdevice,
 	if (qdevice)
 		snprintf(t->t_status, sizeof(t->t_status), "quorum: %d votes "
 		    "(%zu nodes + qdevice on %s), %d needed", q.q_total, n,
-		    SAN, q.q_quorum);
+		    LV_SAN, q.q_quorum);
 	else
 		snprintf(t->t_status, sizeof(t->t_status), "quorum: %d votes "
 		    "(%zu nodes%s), %d needed", q.q_total, n, q.q_two_node ?
@@ -385,7 +312,7 @@ cluster_host(struct driver *d, const char *host, const char *conf,
 	    lv_cluster_qdevice_sh : lv_cluster_sh, 0755, err) == -1 ||
 	    d->d_env->e_service(d->d_env, host, "daemon", cluster_svc,
 	    err) == -1 ||
-	    start_now(d, host, "/etc/corosync/hvlab-cluster.sh",
+	    lv_start_now(d, host, "/etc/corosync/hvlab-cluster.sh",
 	    "/var/log/corosync/hvlab-cluster.out", err) == -1)
 		return err_prefix(err, "libvirt: cluster on %s", host);
 	return 0;
@@ -408,11 +335,11 @@ lv_cluster_form(struct driver *d, const char *name,
 		    "of %d nodes already runs", ci.c_nodes);
 		return 0;
 	}
-	if ((qdevice = qnetd_addr(d->d_env, n, qnetd, sizeof(qnetd),
+	if ((qdevice = lv_qnetd_addr(d->d_env, n, qnetd, sizeof(qnetd),
 	    err)) == -1)
 		return err_prefix(err, "libvirt: corosync-qnetd");
-	if (qdevice && qnetd_start(d, err) == -1)
-		return err_prefix(err, "libvirt: corosync-qnetd on %s", SAN);
+	if (qdevice && lv_qdevice_install(d, name, hosts, n, err) == -1)
+		return err_prefix(err, "libvirt: quorum device");
 	if (lv_corosync_conf(name, hosts, n, qdevice ? qnetd : NULL, text,
 	    sizeof(text), err) == -1)
 		return err_prefix(err, "libvirt: corosync.conf");
