@@ -7,7 +7,8 @@
 #     cluster` passes; the cluster row's reason names the qdevice;
 #  2. host1's corosync-quorumtool shows the device's vote (Qdevice), 3
 #     votes, quorate, no two_node; Pacemaker has quorum; corosync-qnetd
-#     runs on the SAN as user coroqnetd and knows both hosts;
+#     runs on the SAN as user coroqnetd and knows both hosts, each over
+#     TLS with a client certificate it verified;
 #  3. power-pull host2: host1, alone with the device's vote, stays
 #     quorate (2 of 3 votes) and Pacemaker keeps quorum;
 #  4. the arbiter stopped: host1 loses the device's vote and its quorum
@@ -119,15 +120,23 @@ python3 - "$TMP/r/results.json" >"$TMP/rows.txt" <<'EOF'
 import json, sys
 for s in json.load(open(sys.argv[1]))["scenarios"]:
     m = s.get("metrics", {})
-    print(s["name"], s["verdict"], m.get("form_s", "-"), "|", s.get("reason", ""))
+    print(s["name"], s["verdict"], m.get("form_s", "-"), m.get("steps", "-"),
+          "|", s.get("reason", ""))
 EOF
 cat "$TMP/rows.txt"
 check "the cluster row passes" grep -q "^cluster pass " "$TMP/rows.txt"
 check "its reason: 3 votes, 2 nodes + qdevice on san" \
     grep -q "^cluster pass .*quorum: 3 votes (2 nodes + qdevice on san)" "$TMP/rows.txt"
-echo "figure: cluster formed, quorate with the device's vote, $(awk '/^cluster /{ printf "%.1f", $3 }' "$TMP/rows.txt") s after the form began (form_s)"
+if ! grep -q "^cluster pass " "$TMP/rows.txt"; then
+	for n in san host1 host2; do
+		echo "== $n"
+		on "$n" sh -c 'tail -n 20 /var/log/corosync-qnetd/hvlab-qnetd.out /var/log/corosync/qdevice.log /var/log/corosync/hvlab-cluster.out' 2>/dev/null
+	done
+	exit 1
+fi
+echo "figure: cluster formed, quorate with the device's vote, $(awk '/^cluster /{ printf "%.1f s after the form began (form_s), %d steps", $3, $4 }' "$TMP/rows.txt")"
 
-# 2. the quorum as Corosync and Pacemaker show it
+# 2. the quorum as Corosync and Pacemaker show it, the device over TLS
 quorum
 check "host1 is quorate" test "$(qfield Quorate)" = Yes
 check "3 expected votes, 3 present" test "$(qfield 'Expected votes')/$(qfield 'Total votes')" = 3/3
@@ -137,10 +146,12 @@ check "the membership lists the device with 1 vote" grep -Eq '^ +0 +1 +Qdevice' 
 check "Pacemaker has quorum (crm_mon's DC with_quorum)" test "$(crm_quorum)" = true
 check "corosync.conf has a net device at the SAN, no two_node" \
     sh -c "on() { timeout 30 '$HVLAB' lab exec host1 --lab '$LAB' -- \"\$@\"; }; on grep -q 'model: net' /etc/corosync/corosync.conf && ! on grep -q two_node /etc/corosync/corosync.conf"
-on san corosync-qnetd-tool -l >"$TMP/qnetd.txt" 2>&1
+on san corosync-qnetd-tool -l -v >"$TMP/qnetd.txt" 2>&1
 cat "$TMP/qnetd.txt"
 check "corosync-qnetd on the SAN serves cluster $LAB with both hosts" \
     sh -c "grep -q 'Cluster \"$LAB\"' '$TMP/qnetd.txt' && test \$(grep -c 'Node ID' '$TMP/qnetd.txt') -eq 2"
+check "both hosts speak TLS to it with a verified client certificate" \
+    test "$(grep -c 'TLS active:.*Yes (client certificate verified)' "$TMP/qnetd.txt")" -eq 2
 stack_procs >"$TMP/procs.txt"
 qpid=$(awk '$3 == "corosync-qnetd" && $4 == "san" { print $1 }' "$TMP/procs.txt" | head -n 1)
 check "corosync-qnetd runs on the SAN" test -n "$qpid"
