@@ -1361,8 +1361,8 @@ child_fail:
 
 /* ---- what a platform installer asks of a host ---- */
 
-/* A running node that has a disk: a host, or the SAN of a witness lab
- * (its platform service lives there too). */
+/* A running node that has a disk: a host, or the SAN (a platform's
+ * quorum witness lives there). */
 static pid_t
 disk_node(struct lab *lab, const char *node, char *disk, size_t len,
     char *err)

@@ -334,6 +334,11 @@ lab_bring_up(struct rctx *rc, char *err)
 		    rc->topo->t_san.s_iqn);
 		rc->env.e_san_addr = rc->san_addr;
 		rc->env.e_san_iqn = rc->san_iqn;
+		if (rc->topo->t_san.s_witness) {
+			topo_addr_str(rc->topo->t_san.s_mgmt_addr,
+			    rc->san_mgmt_addr, sizeof(rc->san_mgmt_addr));
+			rc->env.e_san_mgmt_addr = rc->san_mgmt_addr;
+		}
 	}
 	return 0;
 }
@@ -526,11 +531,14 @@ phase_cluster(struct rctx *rc, struct phase *p, const struct phase_clock *c)
 	if (r == 0 && t.t_reused)
 		snprintf(p->reason, sizeof(p->reason), "reused lab: %s (not "
 		    "timed)", t.t_status);
-	else if (r == 0)
+	else if (r == 0) {
 		/* the form and its task polls; not the wait for every node
 		 * to come online below */
 		metrics_set(&p->metrics, "steps", (double)
 		    (rc->drv->d_calls - c->calls0));
+		/* the platform's word on what it formed (its quorum) */
+		snprintf(p->reason, sizeof(p->reason), "%s", t.t_status);
+	}
 	if (r == 0)
 		r = cluster_wait(rc, &ci, c->t0, e);
 	if (r == 0 && !t.t_reused)

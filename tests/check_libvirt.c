@@ -1,8 +1,9 @@
 /*
  * check_libvirt.c - unit tests of the libvirt driver's texts
  * (scenarios/drivers/libvirt_conf.c): each host's libvirtd.conf and
- * qemu.conf, corosync.conf, domain and pool XML, and crm_mon's and
- * ovs-vsctl's answers read back.  The texts run for real in
+ * qemu.conf, corosync.conf (with and without a quorum device), domain
+ * and pool XML, and crm_mon's, corosync-quorumtool's and ovs-vsctl's
+ * answers read back.  The texts run for real in
  * tests/integration/test_libvirt_quick.sh.
  */
 #include <stdio.h>
@@ -66,8 +67,8 @@ START_TEST(test_corosync_conf)
 	char a[4096], err[ERR_LEN];
 	struct drv_host bad = { .h_name = "host 1", .h_addr = "1.2.3.4" };
 
-	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 3, a, sizeof(a),
-	    err), 0);
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 3, NULL, a,
+	    sizeof(a), err), 0);
 	ck_assert_msg(strstr(a, "transport: knet") != NULL, "knet transport");
 	ck_assert_msg(strstr(a, "ring0_addr: 198.18.4.13\n\t\tname: host3\n"
 	    "\t\tnodeid: 3") != NULL, "one node per host, numbered from 1");
@@ -75,15 +76,111 @@ START_TEST(test_corosync_conf)
 	    "two-node cluster");
 	ck_assert_msg(strstr(a, "totem { version") == NULL, "every '{' ends "
 	    "its line (corosync's parser wants it)");
-	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 2, a, sizeof(a),
-	    err), 0);
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 2, NULL, a,
+	    sizeof(a), err), 0);
 	ck_assert_msg(strstr(a, "two_node: 1") != NULL, "two hosts: "
 	    "two_node");
-	ck_assert_msg(lv_corosync_conf("lv1", &bad, 1, a, sizeof(a), err) ==
-	    -1 && strstr(err, "host 1") != NULL, "a bad host name is refused "
-	    "by name");
-	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 0, a, sizeof(a),
-	    err), -1);
+	ck_assert_msg(lv_corosync_conf("lv1", &bad, 1, NULL, a, sizeof(a),
+	    err) == -1 && strstr(err, "host 1") != NULL, "a bad host name is "
+	    "refused by name");
+	ck_assert_int_eq(lv_corosync_conf("lv1", hosts, 0, NULL, a,
+	    sizeof(a), err), -1);
+}
+END_TEST
+
+START_TEST(test_corosync_conf_qdevice)
+{
+	char a[4096], err[ERR_LEN];
+
+	ck_assert_msg(lv_corosync_conf("lv1", hosts, 2, "198.18.4.250", a,
+	    sizeof(a), err) == 0, "corosync.conf with a qdevice: %s", err);
+	ck_assert_msg(strstr(a, "two_node") == NULL, "a qdevice replaces "
+	    "two_node");
+	ck_assert_msg(strstr(a, "\tprovider: corosync_votequorum\n"
+	    "\tdevice {\n\t\tmodel: net\n\t\tvotes: 1\n\t\tnet {\n"
+	    "\t\t\thost: 198.18.4.250\n") != NULL, "the device is a net "
+	    "model with 1 vote, at the arbiter's address, inside quorum");
+	ck_assert_msg(strstr(a, "algorithm: ffsplit") != NULL &&
+	    strstr(a, "tls: required") != NULL, "ffsplit, TLS required");
+	ck_assert_msg(strstr(a, "}\n}\n\nlogging {") != NULL, "the quorum "
+	    "section closes before logging");
+	ck_assert_msg(lv_corosync_conf("lv1", hosts, 2, "san", a, sizeof(a),
+	    err) == -1 && strstr(err, "'san'") != NULL, "the arbiter's "
+	    "address is IPv4, refused by name otherwise");
+}
+END_TEST
+
+/* `corosync-quorumtool -s` answers, as Corosync 3.1.7 prints them. */
+#define QT_HEAD "Quorum information\n------------------\n" \
+	"Date:             Wed Dec  2 19:54:32 2026\n" \
+	"Quorum provider:  corosync_votequorum\n"
+static const struct {
+	const char *out;
+	int rc, quorate, nodes, expected, total, quorum, qdevice, two_node;
+} qt[] = {
+	/* 2 hosts and the device's vote */
+	{ QT_HEAD "Nodes:            2\nNode ID:          1\n"
+	  "Ring ID:          1.9\nQuorate:          Yes\n\n"
+	  "Votequorum information\n----------------------\n"
+	  "Expected votes:   3\nHighest expected: 3\nTotal votes:      3\n"
+	  "Quorum:           2  \nFlags:            Quorate Qdevice \n\n"
+	  "Membership information\n----------------------\n"
+	  "    Nodeid      Votes    Qdevice Name\n"
+	  "         1          1    A,V,NMW host1 (local)\n"
+	  "         2          1    A,V,NMW host2\n"
+	  "         0          1            Qdevice\n",
+	  0, 1, 2, 3, 3, 2, 1, 0 },
+	/* host2 gone: host1 and the device */
+	{ QT_HEAD "Nodes:            1\nNode ID:          1\n"
+	  "Quorate:          Yes\n\nExpected votes:   3\n"
+	  "Total votes:      2\nQuorum:           2  \n"
+	  "Flags:            Quorate Qdevice \n\n"
+	  "    Nodeid      Votes    Qdevice Name\n"
+	  "         1          1    A,V,NMW host1 (local)\n"
+	  "         0          1            Qdevice\n",
+	  0, 1, 1, 3, 2, 2, 1, 0 },
+	/* the arbiter gone too: the device keeps its row, not its vote */
+	{ QT_HEAD "Nodes:            1\nQuorate:          No\n\n"
+	  "Expected votes:   3\nTotal votes:      1\n"
+	  "Quorum:           2 Activity blocked\nFlags:            Qdevice \n"
+	  "    Nodeid      Votes    Qdevice Name\n"
+	  "         1          1   A,NV,NMW host1 (local)\n"
+	  "         0          0            Qdevice (votes 1)\n",
+	  0, 0, 1, 3, 1, 2, 0, 0 },
+	/* two_node, no device */
+	{ QT_HEAD "Nodes:            2\nQuorate:          Yes\n\n"
+	  "Expected votes:   2\nTotal votes:      2\nQuorum:           1  \n"
+	  "Flags:            2Node Quorate WaitForAll \n"
+	  "    Nodeid      Votes Name\n"
+	  "         1          1 host1 (local)\n"
+	  "         2          1 host2\n", 0, 1, 2, 2, 2, 1, -1, 1 },
+	{ "Cannot initialize QUORUM service\n", -1, 0, 0, 0, 0, 0, -1, 0 },
+	{ "", -1, 0, 0, 0, 0, 0, -1, 0 },
+};
+
+START_TEST(test_quorumtool)
+{
+	struct lv_quorum q;
+	char err[ERR_LEN] = "";
+	int r = lv_quorumtool_parse(qt[_i].out, &q, err);
+
+	ck_assert_msg(r == qt[_i].rc, "case %d: returns %d (%s)", _i, r, err);
+	if (r == -1) {
+		ck_assert_msg(strstr(err, "Quorate") != NULL, "case %d: the "
+		    "error names the line it misses: %s", _i, err);
+		return;
+	}
+	ck_assert_msg(q.q_quorate == qt[_i].quorate && q.q_nodes ==
+	    qt[_i].nodes, "case %d: quorate and nodes are read", _i);
+	ck_assert_msg(q.q_expected == qt[_i].expected && q.q_total ==
+	    qt[_i].total && q.q_quorum == qt[_i].quorum, "case %d: expected, "
+	    "present and needed votes are read (%d %d %d)", _i, q.q_expected,
+	    q.q_total, q.q_quorum);
+	ck_assert_msg(q.q_qdevice_votes == qt[_i].qdevice, "case %d: the "
+	    "device's votes are its row's, -1 without one (got %d)", _i,
+	    q.q_qdevice_votes);
+	ck_assert_msg(q.q_two_node == qt[_i].two_node, "case %d: the 2Node "
+	    "flag is read", _i);
 }
 END_TEST
 
@@ -277,6 +374,9 @@ make_libvirt_suite(void)
 	tcase_add_test(tc, test_libvirtd_conf);
 	tcase_add_test(tc, test_qemu_conf);
 	tcase_add_test(tc, test_corosync_conf);
+	tcase_add_test(tc, test_corosync_conf_qdevice);
+	tcase_add_loop_test(tc, test_quorumtool, 0,
+	    (int)(sizeof(qt) / sizeof(qt[0])));
 	tcase_add_test(tc, test_domain_xml);
 	tcase_add_test(tc, test_pool_xml_portal);
 	tcase_add_loop_test(tc, test_crm_mon, 0,

@@ -53,6 +53,8 @@ struct drv_env {
 	size_t e_nhosts;
 	const char *e_san_addr;		/* iSCSI portal "198.18.0.4:3260" */
 	const char *e_san_iqn;		/* target IQN */
+	const char *e_san_mgmt_addr;	/* a witness SAN's management address
+					 * "198.18.0.250", else NULL */
 	const char *e_accel;		/* accelerator mode for the platform's
 					 * QEMUs: "auto", "kvm", "tcg" */
 	/*

@@ -7,10 +7,13 @@
  *   libvirt_host.c   installing a host and forming the cluster: files put
  *                    on the hosts and commands at their consoles
  *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
+ *   libvirt_qdevice.c  the quorum device of 2 hosts: corosync-qnetd on
+ *                    the SAN, its TLS certificates on the hosts
  *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
  *                    certificates (openssl on the workstation)
  *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
- *                    domain and pool XML, and crm_mon's XML read back
+ *                    domain and pool XML, and crm_mon's XML and
+ *                    corosync-quorumtool's status read back
  *                    (pure, tests/check_libvirt.c)
  */
 #ifndef HV_DRV_LIBVIRT_H
@@ -28,6 +31,8 @@
 #define LV_MIGRATE_PORT_MIN 49152
 #define LV_MIGRATE_PORT_MAX 49215
 #define LV_BRIDGE "br0"		/* the lab host's OVS bridge */
+#define LV_QNETD_PORT 5403	/* corosync-qnetd's own default */
+#define LV_SAN "san"		/* the lab's name for its SAN node */
 
 /* A domain as the driver defines it. */
 struct lv_domain {
@@ -49,10 +54,29 @@ struct lv_domain {
 int lv_libvirtd_conf(const char *addr, size_t index, char *buf, size_t len,
     char *err);
 int lv_qemu_conf(const char *addr, char *buf, size_t len, char *err);
-/* corosync.conf of cluster name over hosts[0..n-1] (knet, no crypto on
- * the lab's own wires; two_node for 2 hosts). */
+/*
+ * corosync.conf of cluster name over hosts[0..n-1] (knet, no crypto on
+ * the lab's own wires).  qnetd: the address of corosync-qnetd for a
+ * quorum device (model net, ffsplit, 1 vote, TLS required), or NULL:
+ * none, and two_node for 2 hosts.
+ */
 int lv_corosync_conf(const char *name, const struct drv_host *hosts,
-    size_t n, char *buf, size_t len, char *err);
+    size_t n, const char *qnetd, char *buf, size_t len, char *err);
+
+/* Quorum as `corosync-quorumtool -s` shows it on one node. */
+struct lv_quorum {
+	int q_quorate;
+	int q_nodes;		/* nodes in this node's membership */
+	int q_expected;		/* expected votes */
+	int q_total;		/* votes present */
+	int q_quorum;		/* votes needed */
+	int q_qdevice_votes;	/* the device's row, -1 when none */
+	int q_two_node;		/* the 2Node flag */
+	int q_seen;		/* which of the required lines were read */
+};
+
+/* `corosync-quorumtool -s` -> q; -1 with err when it is not one. */
+int lv_quorumtool_parse(const char *out, struct lv_quorum *q, char *err);
 
 int lv_domain_xml(const struct lv_domain *d, char *buf, size_t len,
     char *err);
@@ -99,6 +123,24 @@ int lv_cluster_info(struct driver *d, struct drv_cluster_info *ci,
     char *err);
 int lv_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err);
+/* text at path on host with mode (the lab's put), counted as a step. */
+int lv_put(struct driver *d, const char *host, const char *path,
+    const char *text, int mode, char *err);
+/* Start script on host now, detached from its console, output to log. */
+int lv_start_now(struct driver *d, const char *host, const char *script,
+    const char *log, char *err);
+
+/*
+ * libvirt_qdevice.c: the quorum device of a 2-host cluster.  Where the
+ * hosts' corosync-qdevice finds corosync-qnetd: 1 with the SAN's address
+ * in buf, 0 when there is none (not 2 hosts, no SAN), -1 with err.
+ */
+int lv_qnetd_addr(const struct drv_env *env, size_t n, char *buf,
+    size_t len, char *err);
+/* corosync-qnetd on the SAN with its TLS CA, running, and the cluster's
+ * certificate (cluster name) in each host's qdevice NSS database. */
+int lv_qdevice_install(struct driver *d, const char *name,
+    const struct drv_host *hosts, size_t n, char *err);
 
 /* libvirt_pki.c: host h's certificate (and the CA, the first time) in
  * dir; then its files put on h (LV_PKI_DIR). */

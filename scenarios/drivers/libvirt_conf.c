@@ -1,7 +1,8 @@
 /*
  * libvirt_conf.c - the texts the libvirt driver writes and reads: each
  * host's libvirtd.conf and qemu.conf, the cluster's corosync.conf, domain
- * and storage pool XML, and crm_mon's and ovs-vsctl's answers read back.
+ * and storage pool XML, and crm_mon's, corosync-quorumtool's and
+ * ovs-vsctl's answers read back.
  * Pure (no I/O), so tests/check_libvirt.c checks them without a lab.
  */
 #include <stdarg.h>
@@ -134,9 +135,38 @@ lv_qemu_conf(const char *addr, char *buf, size_t len, char *err)
 	    addr, LV_MIGRATE_PORT_MIN, LV_MIGRATE_PORT_MAX);
 }
 
+/* The quorum section: votequorum, with a qdevice whose arbiter is
+ * corosync-qnetd at qnetd, else two_node for 2 hosts. */
+static int
+corosync_quorum(size_t n, const char *qnetd, char *buf, size_t len,
+    size_t *off, char *err)
+{
+	unsigned a, b, c, d;
+	char tail;
+
+	if (put(buf, len, off, err, "}\n\nquorum {\n"
+	    "\tprovider: corosync_votequorum\n") == -1)
+		return -1;
+	if (qnetd == NULL)
+		return put(buf, len, off, err, "%s}\n", n == 2 ?
+		    "\ttwo_node: 1\n" : "");
+	if (sscanf(qnetd, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 ||
+	    a > 255 || b > 255 || c > 255 || d > 255)
+		return err_set(err, "qnetd address '%s' is not IPv4", qnetd);
+	/* ffsplit: one vote to the larger (or, on a tie, the better
+	 * connected) partition; it wants 1 vote per node and 1 for the
+	 * device.  TLS required: the cluster's certificate, signed by
+	 * qnetd's CA, is in each host's NSS database (libvirt_qdevice.c). */
+	return put(buf, len, off, err, "\tdevice {\n\t\tmodel: net\n"
+	    "\t\tvotes: 1\n\t\tnet {\n\t\t\thost: %s\n"
+	    "\t\t\tport: %d\n\t\t\talgorithm: ffsplit\n"
+	    "\t\t\ttls: required\n\t\t}\n\t}\n}\n", qnetd,
+	    LV_QNETD_PORT);
+}
+
 int
 lv_corosync_conf(const char *name, const struct drv_host *hosts, size_t n,
-    char *buf, size_t len, char *err)
+    const char *qnetd, char *buf, size_t len, char *err)
 {
 	size_t off = 0, i;
 
@@ -159,11 +189,84 @@ lv_corosync_conf(const char *name, const struct drv_host *hosts, size_t n,
 		    hosts[i].h_name, i + 1) == -1)
 			return -1;
 	}
-	return put(buf, len, &off, err, "}\n\nquorum {\n"
-	    "\tprovider: corosync_votequorum\n%s}\n\nlogging {\n"
+	if (corosync_quorum(n, qnetd, buf, len, &off, err) == -1)
+		return -1;
+	return put(buf, len, &off, err, "\nlogging {\n"
 	    "\tto_logfile: yes\n\tlogfile: /var/log/corosync/corosync.log\n"
-	    "\tto_syslog: no\n\tto_stderr: no\n\ttimestamp: on\n}\n",
-	    n == 2 ? "\ttwo_node: 1\n" : "");
+	    "\tto_syslog: no\n\tto_stderr: no\n\ttimestamp: on\n}\n");
+}
+
+/* "Key:   value" of a quorumtool line into v (trimmed); 1 when key. */
+static int
+qt_field(const char *line, const char *key, char *v, size_t vlen)
+{
+	size_t k = strlen(key), n;
+
+	if (strncmp(line, key, k) != 0 || line[k] != ':')
+		return 0;
+	line += k + 1;
+	line += strspn(line, " \t");
+	n = strcspn(line, "\n");
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	if (n >= vlen)
+		n = vlen - 1;
+	memcpy(v, line, n);
+	v[n] = '\0';
+	return 1;
+}
+
+/* One line of `corosync-quorumtool -s` into q. */
+static void
+qt_line(const char *line, struct lv_quorum *q)
+{
+	char v[128], name[32];
+	int id, votes;
+
+	if (qt_field(line, "Nodes", v, sizeof(v)))
+		q->q_nodes = atoi(v);
+	else if (qt_field(line, "Quorate", v, sizeof(v))) {
+		q->q_quorate = strcmp(v, "Yes") == 0;
+		q->q_seen |= 1;
+	} else if (qt_field(line, "Expected votes", v, sizeof(v))) {
+		q->q_expected = atoi(v);
+		q->q_seen |= 2;
+	} else if (qt_field(line, "Total votes", v, sizeof(v)))
+		q->q_total = atoi(v);
+	else if (qt_field(line, "Quorum", v, sizeof(v)))
+		q->q_quorum = atoi(v);
+	else if (qt_field(line, "Flags", v, sizeof(v)))
+		q->q_two_node = strstr(v, "2Node") != NULL;
+	/* the membership table's device row: "0  1  Qdevice" (its
+	 * votes count only while the arbiter gives them) */
+	else if (sscanf(line, " %d %d %31s", &id, &votes, name) == 3 &&
+	    id == 0 && strcmp(name, "Qdevice") == 0)
+		q->q_qdevice_votes = votes;
+}
+
+int
+lv_quorumtool_parse(const char *out, struct lv_quorum *q, char *err)
+{
+	const char *p, *nl;
+	char line[256];
+
+	memset(q, 0, sizeof(*q));
+	q->q_qdevice_votes = -1;
+	for (p = out; p != NULL && *p != '\0'; p = *nl ? nl + 1 : nl) {
+		size_t l;
+
+		nl = p + strcspn(p, "\n");
+		l = (size_t)(nl - p);
+		if (l >= sizeof(line))
+			l = sizeof(line) - 1;
+		memcpy(line, p, l);
+		line[l] = '\0';
+		qt_line(line, q);
+	}
+	if (q->q_seen != 3)
+		return err_set(err, "corosync-quorumtool: no 'Quorate:' or "
+		    "'Expected votes:' in its answer");
+	return 0;
 }
 
 /* <disk>: the LUN through QEMU's own iSCSI initiator (libiscsi). */

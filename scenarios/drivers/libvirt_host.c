@@ -8,6 +8,11 @@
  * A host's daemons come back after a power cycle: the install adds
  * `daemon` lines to the host's services file (docs/lab.md) running the
  * start scripts it put on the host.
+ *
+ * A 2-host cluster in a lab with a SAN gets a quorum device: the SAN
+ * runs corosync-qnetd (libvirt_qdevice.c), each host corosync-qdevice
+ * after Corosync, so one host left alone keeps quorum with the
+ * arbiter's vote.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #define CONSOLE_MS 30000
 #define LIBVIRTD_WAIT_S 60
 #define PACEMAKER_WAIT_S 90
+#define QUORUM_WAIT_S 90
 
 /* What the stack keeps on a host's disk, and what is private per boot
  * (/run is every host's own already). */
@@ -42,16 +48,25 @@ static const char *const libvirtd_svc[] = { "/bin/sh",
 static const char *const cluster_svc[] = { "/bin/sh",
 	"/etc/corosync/hvlab-cluster.sh", NULL };
 
-static const char lv_cluster_sh[] =
-	"#!/bin/sh\n"
-	"# written by hvlab's libvirt driver: Corosync, then Pacemaker\n"
-	"mkdir -p /var/log/corosync /var/log/pacemaker\n"
-	"chown hacluster:haclient /var/log/pacemaker\n"
-	"/usr/sbin/corosync -f &\n"
-	"i=0\n"
-	"until corosync-cfgtool -s >/dev/null 2>&1; do\n"
-	"\ti=$((i + 1)); [ $i -gt 150 ] && exit 1; sleep 0.2\n"
+/* The cluster script: Corosync, [its quorum device,] then Pacemaker. */
+#define CLUSTER_SH_COROSYNC \
+	"#!/bin/sh\n" \
+	"# written by hvlab's libvirt driver: Corosync, then Pacemaker\n" \
+	"mkdir -p /var/log/corosync /var/log/pacemaker\n" \
+	"chown hacluster:haclient /var/log/pacemaker\n" \
+	"/usr/sbin/corosync -f &\n" \
+	"i=0\n" \
+	"until corosync-cfgtool -s >/dev/null 2>&1; do\n" \
+	"\ti=$((i + 1)); [ $i -gt 150 ] && exit 1; sleep 0.2\n" \
 	"done\n"
+static const char lv_cluster_sh[] = CLUSTER_SH_COROSYNC
+	"exec /usr/sbin/pacemakerd\n";
+/* corosync-qdevice talks to corosync (votequorum), so it comes after. */
+static const char lv_cluster_qdevice_sh[] = CLUSTER_SH_COROSYNC
+	"# the quorum device's vote, from corosync-qnetd on the SAN\n"
+	"mkdir -p /run/corosync-qdevice\n"
+	"/usr/sbin/corosync-qdevice -f >>/var/log/corosync/qdevice.log "
+	"2>&1 &\n"
 	"exec /usr/sbin/pacemakerd\n";
 
 int
@@ -67,7 +82,7 @@ lv_console(struct driver *d, const char *host, const char *const argv[],
 	return env->e_exec(env, host, argv, out, timeout_ms, err);
 }
 
-static int
+int
 lv_put(struct driver *d, const char *host, const char *path,
     const char *text, int mode, char *err)
 {
@@ -77,9 +92,8 @@ lv_put(struct driver *d, const char *host, const char *path,
 	return env->e_put(env, host, path, text, strlen(text), mode, err);
 }
 
-/* Start script now, detached from the console, its output to log. */
-static int
-start_now(struct driver *d, const char *host, const char *script,
+int
+lv_start_now(struct driver *d, const char *host, const char *script,
     const char *log, char *err)
 {
 	char cmd[512];
@@ -175,7 +189,7 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	    lv_libvirtd_sh, 0755, err) == -1 ||
 	    env->e_service(env, h->h_name, "daemon", libvirtd_svc, err) ==
 	    -1 ||
-	    start_now(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
+	    lv_start_now(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
 	    "/var/log/libvirt/libvirtd.out", err) == -1 ||
 	    wait_libvirtd(d, h->h_name, err) == -1)
 		return err_prefix(err, "libvirt: %s", h->h_name);
@@ -226,13 +240,92 @@ wait_pacemaker(struct driver *d, char *err)
 	return 0;
 }
 
+/* `corosync-quorumtool -s` on host (it exits non-zero when the node is
+ * not quorate: its answer is read anyway).  Not counted as a step: the
+ * caller counts the answer it keeps. */
+static int
+quorum_read(struct driver *d, const char *host, struct lv_quorum *q,
+    char *err)
+{
+	const struct drv_env *env = d->d_env;
+	const char *argv[] = { "corosync-quorumtool", "-s", NULL };
+	char *out = NULL;
+	int rc;
+
+	env->e_exec(env, host, argv, &out, CONSOLE_MS, err);
+	rc = lv_quorumtool_parse(out ? out : "", q, err);
+	free(out);
+	return rc;
+}
+
+/* Quorate as host sees it, with all n nodes members and, when
+ * qdevice, the device's vote; the figures into t_status.  Up to
+ * QUORUM_WAIT_S. */
+static int
+quorum_wait(struct driver *d, const char *host, size_t n, int qdevice,
+    struct drv_task *t, char *err)
+{
+	uint64_t end = clock_mono_ns() + QUORUM_WAIT_S * NS_PER_S;
+	struct lv_quorum q;
+	char e[ERR_LEN] = "no answer";
+	int r;
+
+	for (;;) {
+		r = quorum_read(d, host, &q, e);
+		if (r == 0 && q.q_quorate && q.q_nodes == (int)n &&
+		    (!qdevice || q.q_qdevice_votes > 0))
+			break;
+		if (r == 0)
+			snprintf(e, sizeof(e), "quorate %s, %d of %zu nodes, "
+			    "%d of %d votes, the device's %d", q.q_quorate ?
+			    "yes" : "no", q.q_nodes, n, q.q_total,
+			    q.q_expected, q.q_qdevice_votes);
+		if (clock_mono_ns() > end)
+			return err_set(err, "libvirt: %s not quorate%s %d s "
+			    "after Pacemaker answered (%.200s; see /var/log/"
+			    "corosync/%s on %s)", host, qdevice ? " with the "
+			    "quorum device's vote" : "", QUORUM_WAIT_S, e,
+			    qdevice ? "qdevice.log" : "corosync.log", host);
+		clock_sleep_ns(500 * NS_PER_MS);
+	}
+	d->d_calls++;
+	if (qdevice)
+		snprintf(t->t_status, sizeof(t->t_status), "quorum: %d votes "
+		    "(%zu nodes + qdevice on %s), %d needed", q.q_total, n,
+		    LV_SAN, q.q_quorum);
+	else
+		snprintf(t->t_status, sizeof(t->t_status), "quorum: %d votes "
+		    "(%zu nodes%s), %d needed", q.q_total, n, q.q_two_node ?
+		    ", two_node: no SAN for a quorum device" : "", q.q_quorum);
+	return 0;
+}
+
+/* A host's part: corosync.conf, the cluster script as a service, and
+ * the script started now. */
+static int
+cluster_host(struct driver *d, const char *host, const char *conf,
+    int qdevice, char *err)
+{
+	if (lv_put(d, host, "/etc/corosync/corosync.conf", conf, 0644,
+	    err) == -1 ||
+	    lv_put(d, host, "/etc/corosync/hvlab-cluster.sh", qdevice ?
+	    lv_cluster_qdevice_sh : lv_cluster_sh, 0755, err) == -1 ||
+	    d->d_env->e_service(d->d_env, host, "daemon", cluster_svc,
+	    err) == -1 ||
+	    lv_start_now(d, host, "/etc/corosync/hvlab-cluster.sh",
+	    "/var/log/corosync/hvlab-cluster.out", err) == -1)
+		return err_prefix(err, "libvirt: cluster on %s", host);
+	return 0;
+}
+
 int
 lv_cluster_form(struct driver *d, const char *name,
     const struct drv_host *hosts, size_t n, struct drv_task *t, char *err)
 {
 	struct drv_cluster_info ci;
-	char text[8192], e[ERR_LEN];
+	char text[8192], e[ERR_LEN], qnetd[DRV_ADDR_MAX];
 	size_t i;
+	int qdevice;
 
 	/* A reused lab: Pacemaker answers with every host configured. */
 	if (lv_cluster_info(d, &ci, e) == 0 && ci.c_nodes == (int)n) {
@@ -242,20 +335,20 @@ lv_cluster_form(struct driver *d, const char *name,
 		    "of %d nodes already runs", ci.c_nodes);
 		return 0;
 	}
-	if (lv_corosync_conf(name, hosts, n, text, sizeof(text), err) == -1)
+	if ((qdevice = lv_qnetd_addr(d->d_env, n, qnetd, sizeof(qnetd),
+	    err)) == -1)
+		return err_prefix(err, "libvirt: corosync-qnetd");
+	if (qdevice && lv_qdevice_install(d, name, hosts, n, err) == -1)
+		return err_prefix(err, "libvirt: quorum device");
+	if (lv_corosync_conf(name, hosts, n, qdevice ? qnetd : NULL, text,
+	    sizeof(text), err) == -1)
 		return err_prefix(err, "libvirt: corosync.conf");
 	for (i = 0; i < n; i++)
-		if (lv_put(d, hosts[i].h_name, "/etc/corosync/corosync.conf",
-		    text, 0644, err) == -1 ||
-		    lv_put(d, hosts[i].h_name, "/etc/corosync/hvlab-cluster.sh",
-		    lv_cluster_sh, 0755, err) == -1 ||
-		    d->d_env->e_service(d->d_env, hosts[i].h_name, "daemon",
-		    cluster_svc, err) == -1 ||
-		    start_now(d, hosts[i].h_name,
-		    "/etc/corosync/hvlab-cluster.sh",
-		    "/var/log/corosync/hvlab-cluster.out", err) == -1)
-			return err_prefix(err, "libvirt: cluster on %s",
-			    hosts[i].h_name);
+		if (cluster_host(d, hosts[i].h_name, text, qdevice, err) == -1)
+			return -1;
+	if (wait_pacemaker(d, err) == -1 ||
+	    quorum_wait(d, hosts[0].h_name, n, qdevice, t, err) == -1)
+		return -1;
 	t->t_done = 1;
-	return wait_pacemaker(d, err);
+	return 0;
 }
