@@ -1,0 +1,57 @@
+#!/bin/sh
+# test_hvd_api: what the API guarantees that only a real cluster shows,
+# on 2 nodes with their own Open vSwitch.  Reads change nothing: an
+# audit token's GET /api/v1/nodes/NODE/network, for the node asked and
+# for the other one, answers the bridge and leaves the task history and
+# etcd's revision alone; so does root's on the unix socket.
+HVD_OVS=1
+. "$(dirname "$0")/hvd_lib.sh"
+
+fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 20 "$f"; done; exit 1; }
+
+hvd_setup 2
+for i in 1 2; do hvd_start $i || fail "hvd $i did not start"; done
+hvd_form_cluster apilab || fail "cluster did not form"
+t=0
+while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*2'; do
+	t=$((t + 1)); [ $t -lt 50 ] || fail "2 nodes online"; sleep 0.2
+done
+hvctl_on 1 cluster ca >"$HVD_TMP/ca.pem" || fail "cluster ca"
+AUDIT=$(hvctl_on 1 token create --role audit --comment test) || fail "audit token"
+URL=https://$(hvd_addr 1):8006
+NS2=$(hvd_ns 2)
+
+# req EXPECTED_STATUS TOKEN METHOD PATH [BODY-FILE]: the answer in $HVD_TMP/resp
+req() {
+	exp=$1 tok=$2 m=$3 p=$4 f=${5:-}
+	set -- -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" -X "$m"
+	[ -n "$tok" ] && set -- "$@" -H "Authorization: Bearer $tok"
+	[ -n "$f" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "@$f"
+	code=$(ip netns exec "$NS2" curl "$@" "$URL$p")
+	[ "$code" = "$exp" ] || fail "$m $p: expected $exp, got $code: $(cat "$HVD_TMP/resp")"
+}
+ntasks() { hvctl_on 1 --json api GET /api/v1/tasks | grep -c '"id"'; }
+# etcd's revision on node 1: moves with every write to the cluster's keys.
+etcd_rev() {
+	ip netns exec "$(hvd_ns 1)" curl -s -X POST http://127.0.0.1:2379/v3/kv/range \
+	    -d '{"key": "AA==", "limit": 1}' | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p'
+}
+
+# --- reads write nothing ---
+tasks0=$(ntasks)
+rev0=$(etcd_rev)
+[ -n "$rev0" ] || fail "etcd revision readable"
+for n in node1 node2; do
+	req 200 "$AUDIT" GET "/api/v1/nodes/$n/network"
+	grep -q '"bridge"' "$HVD_TMP/resp" || fail "GET network of $n answers the bridge: $(cat "$HVD_TMP/resp")"
+	grep -q '"name":[[:space:]]*"tr"' "$HVD_TMP/resp" || fail "GET network of $n lists its trunk port: $(cat "$HVD_TMP/resp")"
+done
+# root on node 1's unix socket asks about node 2.
+hvctl_on 1 --json network show node2 | grep -q '"bridge"' || fail "hvctl network show node2 on node1"
+tasks1=$(ntasks)
+rev1=$(etcd_rev)
+[ "$tasks0" = "$tasks1" ] || fail "GET network made no task ($tasks0 tasks before, $tasks1 after)"
+hvctl_on 1 --json api GET /api/v1/tasks | grep -q netshow && fail "no netshow task in the history"
+[ "$rev0" = "$rev1" ] || fail "GET network wrote nothing to etcd (revision $rev0, then $rev1)"
+echo "GET network: no task, etcd revision $rev0 unchanged"
+echo PASS
