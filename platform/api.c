@@ -29,6 +29,7 @@
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha.h"
+#include "platform/pki.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -51,6 +52,7 @@ struct api {
 	struct api_listener	 a_https;
 	char			*a_cert;
 	char			*a_key;
+	char			*a_ca;		/* trusted for node clients */
 };
 
 struct api_conn {
@@ -246,6 +248,79 @@ find_route(struct api_conn *c, const char *method)
 	return path_seen ? -1 : 0;
 }
 
+/* A request without a token from another node of the cluster, known by
+ * the certificate it presented (signed by the cluster CA, named after a
+ * node of the cluster): the audit role, as "node:NAME" (peer.h).  1 it
+ * is one, 0 no certificate, -1 refused (r holds the answer). */
+static int
+peer_node(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	char name[HVD_NAME_MAX], err[ERR_LEN];
+	int online, rc;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return 0;
+	if ((rc = pki_peer_name(ci->tls_session, name, sizeof(name),
+	    err)) <= 0)
+		return rc == 0 ? 0 : api_error(r, 401, NULL, "%s", err);
+	if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
+		return api_error(r, 503, NULL, "the node's cluster state is "
+		    "not available yet");
+	rc = cluster_valid_name(name) ? cluster_node_info(l->l_api->a_cl,
+	    name, NULL, 0, &online, err) : 0;
+	if (rc < 0)
+		return api_error(r, 503, NULL, "cannot check node %s: %s",
+		    name, err);
+	if (rc == 0)
+		return api_error(r, 401, NULL, "the client certificate names "
+		    "'%s', not a node of the cluster", name);
+	r->rq_role = AUTH_AUDIT;
+	snprintf(r->rq_user, sizeof(r->rq_user), "node:%s", name);
+	return 1;
+}
+
+/* Who asks: root on the unix socket (admin), a token's holder, or
+ * another node by its certificate.  0, or -1 with r holding the
+ * refusal. */
+static int
+authenticate(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r)
+{
+	const char *auth;
+	char err[ERR_LEN], id[AUTH_ID_LEN + 1];
+	int rc;
+
+	if (l->l_local) {
+		r->rq_role = AUTH_ADMIN;
+		r->rq_local = 1;
+		snprintf(r->rq_user, sizeof(r->rq_user), "root@unix");
+		return 0;
+	}
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth == NULL && (rc = peer_node(l, conn, r)) != 0)
+		return rc > 0 ? 0 : -1;
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+		return api_error(r, 401, NULL, "an 'Authorization: Bearer "
+		    "TOKEN' header is required");
+	if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
+		return api_error(r, 503, NULL, "the node's cluster state is "
+		    "not available yet");
+	rc = auth_check(cluster_etcd(l->l_api->a_cl), auth + 7, &r->rq_role,
+	    err);
+	if (rc < 0)
+		return api_error(r, 503, NULL, "cannot check the token: %s",
+		    err);
+	if (rc == 0)
+		return api_error(r, 401, NULL, "invalid token");
+	if (auth_token_id(auth + 7, id, NULL) == 0)
+		snprintf(r->rq_user, sizeof(r->rq_user), "token:%s", id);
+	return 0;
+}
+
 /* First call for a request: authenticate, route, authorize, size. 0 to
  * go on, -1 when c->c_rq holds a refusal. */
 static int
@@ -253,35 +328,12 @@ admit(struct api_listener *l, struct MHD_Connection *conn,
     struct api_conn *c, const char *method)
 {
 	struct api_req *r = &c->c_rq;
-	const char *auth, *cl;
-	char err[ERR_LEN], id[AUTH_ID_LEN + 1];
+	const char *cl;
 	unsigned long long len;
 	int rc;
 
-	if (l->l_local) {
-		r->rq_role = AUTH_ADMIN;
-		r->rq_local = 1;
-		snprintf(r->rq_user, sizeof(r->rq_user), "root@unix");
-	} else {
-		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_AUTHORIZATION);
-		if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
-			return api_error(r, 401, NULL, "an 'Authorization: "
-			    "Bearer TOKEN' header is required");
-		if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
-			return api_error(r, 503, NULL, "the node's cluster "
-			    "state is not available yet");
-		rc = auth_check(cluster_etcd(l->l_api->a_cl), auth + 7,
-		    &r->rq_role, err);
-		if (rc < 0)
-			return api_error(r, 503, NULL, "cannot check the "
-			    "token: %s", err);
-		if (rc == 0)
-			return api_error(r, 401, NULL, "invalid token");
-		if (auth_token_id(auth + 7, id, NULL) == 0)
-			snprintf(r->rq_user, sizeof(r->rq_user), "token:%s",
-			    id);
-	}
+	if (authenticate(l, conn, r) != 0)
+		return -1;
 	rc = find_route(c, method);
 	if (rc == 0)
 		return api_error(r, 404, NULL, "no such endpoint: %s",
@@ -550,7 +602,9 @@ api_start_https(struct api *a, char *err)
 
 	if (a->a_https.l_mhd != NULL)
 		return 0;
-	if (cluster_tls(a->a_cl, &a->a_cert, &a->a_key, err) != 0)
+	if (cluster_tls(a->a_cl, &a->a_cert, &a->a_key, err) != 0 ||
+	    (a->a_ca == NULL &&
+	    (a->a_ca = cluster_ca_pem(a->a_cl, err)) == NULL))
 		return -1;
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)a->a_cf->cf_api_port);
@@ -563,6 +617,8 @@ api_start_https(struct api *a, char *err)
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->a_key,
 	    MHD_OPTION_HTTPS_MEM_CERT, a->a_cert,
+	    /* Other nodes present their certificate (peer.h). */
+	    MHD_OPTION_HTTPS_MEM_TRUST, a->a_ca,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -591,5 +647,6 @@ api_free(struct api *a)
 		close(a->a_unix.l_fd);
 	free(a->a_cert);
 	free(a->a_key);
+	free(a->a_ca);
 	free(a);
 }

@@ -24,6 +24,7 @@
 #include "platform/keys.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
+#include "platform/peer.h"
 #include "platform/pool.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
@@ -1268,7 +1269,7 @@ out:
 	return rc;
 }
 
-/* A node operation to queue (network show or change). */
+/* A node operation to queue (a network change). */
 struct node_op {
 	const char	*no_node;
 	const char	*no_op;		/* the queue entry's "op" */
@@ -1336,28 +1337,37 @@ int
 vmops_net_show(struct vmops *v, const char *node, cJSON **out,
     struct vmops_call *call, char *err)
 {
-	struct node_op no = { node, "netshow", "netshow", NULL, NULL };
-	cJSON *doc = NULL, *res;
-	int r;
+	char path[128];
+	struct peer_req pr = { node, path, 0, NULL };
+	int rc = -1;
 
 	*out = NULL;
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
 	if (need_active(v, call, err) != 0)
 		return -1;
-	if (node_queue(v, &no, call, err) != 0)
-		return -1;
-	if ((r = vmops_wait_task(v, call->vc_id, 1, 15000, err)) != 1) {
-		call->vc_status = r == 0 ? 500 : 504;
-		return -1;
-	}
-	if (task_get(v->v_etcd, call->vc_id, &doc, err) != 1) {
-		call->vc_status = 503;
-		return -1;
-	}
-	res = cJSON_DetachItemFromObjectCaseSensitive(doc, "result");
-	cJSON_Delete(doc);
-	*out = res ? res : cJSON_CreateObject();
+	if (!cluster_valid_name(node))
+		FAIL(404, NULL, "no node '%s'", node);
 	call->vc_status = 200;
-	return 0;
+	if (strcmp(node, v->v_cf->cf_node) == 0) {
+		if ((*out = vmtask_net_show(v, err)) == NULL)
+			call->vc_status = 500;
+		return *out != NULL ? 0 : -1;
+	}
+	/* A node asks the node concerned, never a third one: no loops. */
+	if (strncmp(call->vc_user, "node:", 5) == 0)
+		FAIL(409, NULL, "%s asked %s about node %s: ask that node",
+		    call->vc_user + 5, v->v_cf->cf_node, node);
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", node);
+	if (peer_get(v->v_cl, v->v_cf, &pr, err) != 0) {
+		call->vc_status = pr.pr_status;
+		return -1;
+	}
+	*out = pr.pr_json;
+	call->vc_status = 200;
+	rc = 0;
+out:
+	return rc;
 }
 
 int

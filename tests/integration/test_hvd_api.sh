@@ -3,7 +3,8 @@
 # on 2 nodes with their own Open vSwitch.  Reads change nothing: an
 # audit token's GET /api/v1/nodes/NODE/network, for the node asked and
 # for the other one, answers the bridge and leaves the task history and
-# etcd's revision alone; so does root's on the unix socket.
+# etcd's revision alone; so does root's on the unix socket.  A node's
+# certificate (how nodes ask each other) reads and may not write.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -54,4 +55,15 @@ rev1=$(etcd_rev)
 hvctl_on 1 --json api GET /api/v1/tasks | grep -q netshow && fail "no netshow task in the history"
 [ "$rev0" = "$rev1" ] || fail "GET network wrote nothing to etcd (revision $rev0, then $rev1)"
 echo "GET network: no task, etcd revision $rev0 unchanged"
+
+# A node's certificate is how nodes ask each other: it reads, no more.
+T2=$HVD_TMP/n2/tls
+NODECERT="--cert $T2/node.pem --key $T2/node.key"
+req 401 "" GET /api/v1/nodes
+code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" \
+    $NODECERT "$URL/api/v1/nodes")
+[ "$code" = 200 ] || fail "node2's certificate reads /api/v1/nodes: $code $(cat "$HVD_TMP/resp")"
+code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" \
+    $NODECERT -X POST -d '{"role": "admin"}' "$URL/api/v1/tokens")
+[ "$code" = 403 ] || fail "node2's certificate may not POST /api/v1/tokens: $code $(cat "$HVD_TMP/resp")"
 echo PASS
