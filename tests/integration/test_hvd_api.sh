@@ -4,7 +4,8 @@
 # audit token's GET /api/v1/nodes/NODE/network, for the node asked and
 # for the other one, answers the bridge and leaves the task history and
 # etcd's revision alone; so does root's on the unix socket.  A node's
-# certificate (how nodes ask each other) reads and may not write.
+# certificate (how nodes ask each other) reads and may not write.  Idle
+# connections from many addresses leave authenticated clients served.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -66,4 +67,49 @@ code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacer
 code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" \
     $NODECERT -X POST -d '{"role": "admin"}' "$URL/api/v1/tokens")
 [ "$code" = 403 ] || fail "node2's certificate may not POST /api/v1/tokens: $code $(cat "$HVD_TMP/resp")"
+
+# --- connections: idle ones never take an authenticated one's place ---
+# A kept-alive authenticated connection, then 9 addresses x 32 idle TCP
+# connections (more than the 192 the API lets wait for authentication):
+# the authenticated connection is still answered, and so is a new one.
+i=30
+while [ $i -le 38 ]; do ip -n "$NS2" addr add "198.18.252.$i/24" dev eth0; i=$((i + 1)); done
+out=$(ip netns exec "$NS2" python3 - "$(hvd_addr 1)" "$HVD_TMP/ca.pem" "$AUDIT" <<'EOP'
+import http.client, select, socket, ssl, sys, time
+host, ca, tok = sys.argv[1:4]
+hdr = {"Authorization": "Bearer " + tok}
+c = http.client.HTTPSConnection(host, 8006, timeout=5,
+    context=ssl.create_default_context(cafile=ca))
+c.request("GET", "/api/v1/version", headers=hdr)
+r = c.getresponse(); r.read()
+first = r.status
+idle = []
+for a in range(30, 39):
+    for _ in range(32):
+        s = socket.socket()
+        s.bind(("198.18.252.%d" % a, 0))
+        s.settimeout(2)
+        try:
+            s.connect((host, 8006))
+            idle.append(s)
+        except OSError:
+            s.close()
+time.sleep(1)
+rd, _, _ = select.select(idle, [], [], 0)
+held = len(idle) - len(rd)
+c.request("GET", "/api/v1/version", headers=hdr)
+r = c.getresponse(); r.read()
+again = r.status
+n = http.client.HTTPSConnection(host, 8006, timeout=5,
+    context=ssl.create_default_context(cafile=ca))
+n.request("GET", "/api/v1/version", headers=hdr)
+r = n.getresponse(); r.read()
+print(first, len(idle), held, again, r.status)
+EOP
+) || fail "the connection test ran: $out"
+echo "connections (first answer, idle opened, idle held, answer after, new client): $out"
+set -- $out
+[ "$1" = 200 ] && [ "$4" = 200 ] || fail "the authenticated connection is answered before and after the idle ones: $out"
+[ "$5" = 200 ] || fail "a new client is answered while idle connections wait: $out"
+[ "$3" -le 192 ] || fail "at most 192 connections wait for authentication: $out"
 echo PASS
