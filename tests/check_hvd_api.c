@@ -3,7 +3,7 @@
  * server (route matching, task ids, cluster names), and a real API
  * server (api.c on libmicrohttpd) on the loopback address and a unix
  * socket in a temp dir, for what only a server shows: how it bounds
- * connections.  The server's node is in no cluster, so requests over
+ * connections and which bodies it reads.  The server's node is in no cluster, so requests over
  * HTTPS end at authentication (401); the unix socket acts as admin.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -265,6 +266,34 @@ https_status(const char *method, const char *path)
 	return st;
 }
 
+/* One request on the unix socket (root: admin) with body (may be NULL):
+ * the status, the answer's "error" into msg (len bytes). */
+static long
+unix_call(const char *method, const char *path, const char *body,
+    char *msg, size_t len)
+{
+	struct http_opts o = { 0 };
+	struct http_body b = { NULL, body, body ? strlen(body) : 0 };
+	struct http_client *c;
+	struct http_response r = { 0 };
+	const char *e;
+	char err[ERR_LEN];
+	long st;
+
+	o.base_url = "http://localhost";
+	o.unix_socket = srv.cf.cf_socket;
+	o.timeout_ms = 5000;
+	ck_assert((c = http_client_new(&o, err)) != NULL);
+	http_request(c, method, path, body ? &b : NULL, &r, err);
+	st = r.status;
+	e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r.json,
+	    "error"));
+	snprintf(msg, len, "%s", e ? e : "");
+	http_response_free(&r);
+	http_client_free(c);
+	return st;
+}
+
 /* A TCP connection from src to the server that never says a word. */
 static int
 idle_conn(const char *src)
@@ -326,6 +355,59 @@ START_TEST(test_idle_flood)
 }
 END_TEST
 
+/* Bodies where none belongs: refused before they are read or parsed. */
+static const struct {
+	const char *method, *path, *body;
+} no_body[] = {
+	{ "GET", "/api/v1/version", "{}" },
+	{ "GET", "/api/v1/version", "{" },
+	{ "GET", "/api/v1/cluster", "[1, 2, 3]" },
+	{ "DELETE", "/api/v1/tokens/0123456789abcdef", "{}" },
+	{ "DELETE", "/api/v1/vms/vm1", "{\"force\": true}" },
+};
+
+START_TEST(test_no_body)
+{
+	char msg[ERR_LEN];
+	long st;
+
+	srv_up();
+	st = unix_call(no_body[_i].method, no_body[_i].path, no_body[_i].body,
+	    msg, sizeof(msg));
+	srv_down();
+	ck_assert_msg(st == 400 && strstr(msg, "no request body") != NULL,
+	    "%s %s with a body is refused (400) before its body is parsed: "
+	    "got %ld '%s'", no_body[_i].method, no_body[_i].path, st, msg);
+}
+END_TEST
+
+/* A refused request is answered at once: its announced body is never
+ * waited for. */
+START_TEST(test_refused_unread)
+{
+	static const char req[] = "POST /api/v1/version HTTP/1.1\r\n"
+	    "Host: x\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 1000000\r\n\r\n{";
+	struct sockaddr_un sun = { 0 };
+	char buf[256] = "";
+	int fd, got = 0;
+
+	srv_up();
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", srv.cf.cf_socket);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1 &&
+	    sock_wait(fd, POLLIN, 3000) > 0)
+		got = read(fd, buf, sizeof(buf) - 1) > 0;
+	close(fd);
+	srv_down();
+	ck_assert_msg(got && strncmp(buf, "HTTP/1.1 405", 12) == 0,
+	    "a refused request (405) is answered without its body: '%.40s'",
+	    buf);
+}
+END_TEST
+
 /* Idle connections from 7 addresses, 32 each: more than any share of
  * the server's slots they may take. */
 #define N_ADDRS 7
@@ -383,6 +465,9 @@ make_hvd_api_suite(void)
 	tcase_add_test(tc, test_idle_flood);
 	tcase_add_test(tc, test_idle_many);
 	tcase_add_test(tc, test_idle_closed);
+	tcase_add_loop_test(tc, test_no_body, 0,
+	    (int)(sizeof(no_body) / sizeof(no_body[0])));
+	tcase_add_test(tc, test_refused_unread);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
