@@ -4,8 +4,10 @@
  * and api_ha.c; the HTTPS listener's connection bounds in api_conns.c.
  *
  * Order of checks for a request, before any handler runs: token (401),
- * route (404/405), role (403), body size (413, from Content-Length at once
- * or while reading), JSON (400).  Only then may a handler change state.
+ * route (404/405), role (403), a body where none belongs (400: GET, HEAD,
+ * DELETE) and body size (413, from Content-Length at once or while
+ * reading), all before a byte of the body is read; then JSON (400).
+ * Only then may a handler change state.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -322,15 +324,45 @@ authenticate(struct api_listener *l, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* First call for a request: authenticate, route, authorize, size. 0 to
+/* The body the request announces: none at all for GET, HEAD and DELETE
+ * (refused before a byte of it is read or parsed), at most max_body
+ * bytes for POST and PUT.  0, or -1 with r holding the refusal. */
+static int
+admit_body(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r, const char *method)
+{
+	const char *cl, *te;
+	unsigned long long len = 0;
+	long max = l->l_api->a_cf->cf_max_body;
+	char *end;
+
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl != NULL) {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || end == cl)
+			return api_error(r, 400, NULL, "bad Content-Length");
+	}
+	if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0 &&
+	    (len > 0 || te != NULL))
+		return api_error(r, 400, NULL, "%s %s takes no request body",
+		    method, r->rq_path);
+	if (len > (unsigned long long)max)
+		return api_error(r, 413, NULL, "request body of %llu bytes is "
+		    "larger than the limit of %ld bytes", len, max);
+	return 0;
+}
+
+/* First call for a request: authenticate, route, authorize, body. 0 to
  * go on, -1 when c->c_rq holds a refusal. */
 static int
 admit(struct api_listener *l, struct MHD_Connection *conn,
     struct api_conn *c, const char *method)
 {
 	struct api_req *r = &c->c_rq;
-	const char *cl;
-	unsigned long long len;
 	int rc;
 
 	if (authenticate(l, conn, r) != 0)
@@ -354,21 +386,7 @@ admit(struct api_listener *l, struct MHD_Connection *conn,
 		    "(role = witness): it serves only /api/v1/cluster and "
 		    "/api/v1/version; ask a cluster node",
 		    l->l_api->a_cf->cf_node);
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL) {
-		char *end;
-
-		errno = 0;
-		len = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || end == cl)
-			return api_error(r, 400, NULL, "bad Content-Length");
-		if (len > (unsigned long long)l->l_api->a_cf->cf_max_body)
-			return api_error(r, 413, NULL, "request body of %llu "
-			    "bytes is larger than the limit of %ld bytes", len,
-			    l->l_api->a_cf->cf_max_body);
-	}
-	return 0;
+	return admit_body(l, conn, r, method);
 }
 
 /* A new request: its connection state, its path; admitted or answered

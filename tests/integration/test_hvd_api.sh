@@ -4,8 +4,10 @@
 # audit token's GET /api/v1/nodes/NODE/network, for the node asked and
 # for the other one, answers the bridge and leaves the task history and
 # etcd's revision alone; so does root's on the unix socket.  A node's
-# certificate (how nodes ask each other) reads and may not write.  Idle
-# connections from many addresses leave authenticated clients served.
+# certificate (how nodes ask each other) reads and may not write.  A
+# role refused is refused before its body is parsed or measured; a GET
+# or DELETE with a body is refused.  Idle connections from many
+# addresses leave authenticated clients served.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -67,6 +69,17 @@ code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacer
 code=$(ip netns exec "$NS2" curl -s -o "$HVD_TMP/resp" -w '%{http_code}' --cacert "$HVD_TMP/ca.pem" \
     $NODECERT -X POST -d '{"role": "admin"}' "$URL/api/v1/tokens")
 [ "$code" = 403 ] || fail "node2's certificate may not POST /api/v1/tokens: $code $(cat "$HVD_TMP/resp")"
+
+# --- bodies: the role and the method decide before a body is read ---
+printf '{' >"$HVD_TMP/broken.json"
+head -c 2097152 /dev/zero | tr '\0' ' ' >"$HVD_TMP/big.json"
+printf '{}' >"$HVD_TMP/empty.json"
+req 403 "$AUDIT" POST /api/v1/vms "$HVD_TMP/broken.json"
+req 403 "$AUDIT" POST /api/v1/vms "$HVD_TMP/big.json"
+req 400 "$AUDIT" GET /api/v1/nodes "$HVD_TMP/empty.json"
+grep -q "takes no request body" "$HVD_TMP/resp" || fail "GET with a body: $(cat "$HVD_TMP/resp")"
+req 400 "$HVD_TOKEN" DELETE /api/v1/vms/nosuch "$HVD_TMP/empty.json"
+echo "bodies: 403 before parse or size, 400 for a GET or DELETE body"
 
 # --- connections: idle ones never take an authenticated one's place ---
 # A kept-alive authenticated connection, then 9 addresses x 32 idle TCP
