@@ -3,7 +3,8 @@
  * server (route matching, task ids, cluster names), and a real API
  * server (api.c on libmicrohttpd) on the loopback address and a unix
  * socket in a temp dir, for what only a server shows: how it bounds
- * connections and which bodies it reads.  The server's node is in no cluster, so requests over
+ * connections and which bodies it reads; and pool creation against iSCSI
+ * portals that do not work.  The server's node is in no cluster, so requests over
  * HTTPS end at authentication (401); the unix socket acts as admin.
  */
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "platform/api.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
+#include "platform/etcd.h"
 #include "platform/pki.h"
 #include "platform/pool.h"
 #include "platform/task.h"
@@ -408,6 +410,73 @@ START_TEST(test_refused_unread)
 }
 END_TEST
 
+/* --- iSCSI pool creation against portals that do not work --- */
+
+/* pool_create for an iSCSI pool on portal; etcd is never reached (its
+ * URL answers nothing).  Returns pool_create's result. */
+static int
+pool_on(const char *portal, struct pool_call *pc, char *err)
+{
+	struct etcd *e;
+	cJSON *body = cJSON_CreateObject(), *out = NULL;
+	int rc;
+
+	cJSON_AddStringToObject(body, "name", "san");
+	cJSON_AddStringToObject(body, "type", "iscsi");
+	cJSON_AddStringToObject(body, "portal", portal);
+	cJSON_AddStringToObject(body, "target", "iqn.2026-11.test.hvt:san");
+	ck_assert((e = etcd_new("http://127.0.0.1:1", 1000, err)) != NULL);
+	pc->pc_node = "t1";
+	rc = pool_create(e, body, &out, pc, err);
+	cJSON_Delete(out);
+	cJSON_Delete(body);
+	etcd_free(e);
+	return rc;
+}
+
+START_TEST(test_pool_portal_refused)
+{
+	struct pool_call pc = { 0 };
+	char portal[64], err[ERR_LEN];
+	int rc;
+
+	snprintf(portal, sizeof(portal), "127.0.0.1:%d", free_port());
+	rc = pool_on(portal, &pc, err);
+	ck_assert_msg(rc == -1 && pc.pc_status == 400 &&
+	    strcmp(pc.pc_field, "portal") == 0 && strstr(err, portal) &&
+	    strstr(err, "does not answer"), "a portal nobody listens on is "
+	    "refused naming it (400, field portal): got %d '%s' '%s'",
+	    pc.pc_status, pc.pc_field, err);
+}
+END_TEST
+
+/* A portal that takes TCP connections and never says a word (a hung
+ * target): the 32 LUN probes of 10 s each took 320 s. */
+START_TEST(test_pool_portal_silent)
+{
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof(sa);
+	struct pool_call pc = { 0 };
+	char portal[64], err[ERR_LEN];
+	int fd, rc;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(fd, 64) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	snprintf(portal, sizeof(portal), "127.0.0.1:%d", ntohs(sa.sin_port));
+	rc = pool_on(portal, &pc, err);
+	close(fd);
+	ck_assert_msg(rc == -1 && pc.pc_status == 400 &&
+	    strcmp(pc.pc_field, "portal") == 0 && strstr(err, portal) &&
+	    strstr(err, "did not answer"), "a portal that never answers is "
+	    "refused naming it (400, field portal): got %d '%s' '%s'",
+	    pc.pc_status, pc.pc_field, err);
+}
+END_TEST
+
 /* Idle connections from 7 addresses, 32 each: more than any share of
  * the server's slots they may take. */
 #define N_ADDRS 7
@@ -468,6 +537,8 @@ make_hvd_api_suite(void)
 	tcase_add_loop_test(tc, test_no_body, 0,
 	    (int)(sizeof(no_body) / sizeof(no_body[0])));
 	tcase_add_test(tc, test_refused_unread);
+	tcase_add_test(tc, test_pool_portal_refused);
+	tcase_add_test(tc, test_pool_portal_silent);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
