@@ -6,7 +6,8 @@
 # etcd's revision alone; so does root's on the unix socket.  A node's
 # certificate (how nodes ask each other) reads and may not write.  A
 # role refused is refused before its body is parsed or measured; a GET
-# or DELETE with a body is refused.  Idle connections from many
+# or DELETE with a body is refused.  A pool on an iSCSI portal nobody
+# answers at is refused naming the portal.  Idle connections from many
 # addresses leave authenticated clients served.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
@@ -80,6 +81,13 @@ req 400 "$AUDIT" GET /api/v1/nodes "$HVD_TMP/empty.json"
 grep -q "takes no request body" "$HVD_TMP/resp" || fail "GET with a body: $(cat "$HVD_TMP/resp")"
 req 400 "$HVD_TOKEN" DELETE /api/v1/vms/nosuch "$HVD_TMP/empty.json"
 echo "bodies: 403 before parse or size, 400 for a GET or DELETE body"
+
+# --- an iSCSI portal nobody answers at is named, in seconds ---
+t0=$(date +%s)
+out=$(hvctl_on 1 pool create san --type iscsi --portal 198.18.252.99 \
+    --target iqn.2026-11.test.hvt:san 2>&1) && fail "a pool on a dead portal is refused"
+echo "pool on a dead portal, after $(( $(date +%s) - t0 )) s: $out"
+echo "$out" | grep -q "portal 198.18.252.99 does not answer: TCP 198.18.252.99:3260" || fail "the error names the portal: $out"
 
 # --- connections: idle ones never take an authenticated one's place ---
 # A kept-alive authenticated connection, then 9 addresses x 32 idle TCP
