@@ -3,9 +3,10 @@
  * server (route matching, task ids, cluster names), and a real API
  * server (api.c on libmicrohttpd) on the loopback address and a unix
  * socket in a temp dir, for what only a server shows: how it bounds
- * connections and which bodies it reads; and pool creation against iSCSI
- * portals that do not work.  The server's node is in no cluster, so requests over
- * HTTPS end at authentication (401); the unix socket acts as admin.
+ * connections and which bodies it reads or refuses; and pool creation
+ * against iSCSI portals that do not work.  The server's node is in no
+ * cluster, so requests over HTTPS end at authentication (401); the unix
+ * socket acts as admin, and handlers needing a cluster answer 409.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -383,6 +384,35 @@ START_TEST(test_no_body)
 }
 END_TEST
 
+/* Bodies naming a member twice: which one counts is anyone's guess
+ * (cJSON takes the first, other parsers the last). */
+static const struct {
+	const char *path, *body, *key;
+} dup_keys[] = {
+	{ "/api/v1/tokens", "{\"role\": \"audit\", \"role\": \"admin\"}",
+	    "role" },
+	{ "/api/v1/ha/groups", "{\"name\": \"g\", \"nodes\": {\"n1\": 1, "
+	    "\"n2\": 2, \"n1\": 3}}", "nodes.n1" },
+	{ "/api/v1/pools", "{\"name\": \"p\", \"type\": \"dir\", "
+	    "\"path\": \"/tmp\", \"name\": \"q\"}", "name" },
+};
+
+START_TEST(test_duplicate_keys)
+{
+	char msg[ERR_LEN], want[128];
+	long st;
+
+	srv_up();
+	st = unix_call("POST", dup_keys[_i].path, dup_keys[_i].body, msg,
+	    sizeof(msg));
+	srv_down();
+	snprintf(want, sizeof(want), "'%s'", dup_keys[_i].key);
+	ck_assert_msg(st == 400 && strstr(msg, "duplicate") &&
+	    strstr(msg, want), "a body naming %s twice is refused (400) "
+	    "naming it: got %ld '%s'", dup_keys[_i].key, st, msg);
+}
+END_TEST
+
 /* A refused request is answered at once: its announced body is never
  * waited for. */
 START_TEST(test_refused_unread)
@@ -537,6 +567,8 @@ make_hvd_api_suite(void)
 	tcase_add_loop_test(tc, test_no_body, 0,
 	    (int)(sizeof(no_body) / sizeof(no_body[0])));
 	tcase_add_test(tc, test_refused_unread);
+	tcase_add_loop_test(tc, test_duplicate_keys, 0,
+	    (int)(sizeof(dup_keys) / sizeof(dup_keys[0])));
 	tcase_add_test(tc, test_pool_portal_refused);
 	tcase_add_test(tc, test_pool_portal_silent);
 	tcase_set_timeout(tc, 60);
