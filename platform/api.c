@@ -460,7 +460,7 @@ static int
 body_parse(struct api_conn *c)
 {
 	struct api_req *r = &c->c_rq;
-	char err[ERR_LEN];
+	char err[ERR_LEN], path[256];
 	size_t i;
 	int blank = 1;
 
@@ -478,6 +478,9 @@ body_parse(struct api_conn *c)
 	if (!cJSON_IsObject(r->rq_body))
 		return api_error(r, 400, NULL, "request body must be a JSON "
 		    "object");
+	if (json_find_duplicate(r->rq_body, path, sizeof(path)))
+		return api_error(r, 400, path, "duplicate member '%s' in the "
+		    "request body", path);
 	return 0;
 }
 
