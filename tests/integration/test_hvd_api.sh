@@ -6,9 +6,10 @@
 # etcd's revision alone; so does root's on the unix socket.  A node's
 # certificate (how nodes ask each other) reads and may not write.  A
 # role refused is refused before its body is parsed or measured; a GET
-# or DELETE with a body is refused.  A pool on an iSCSI portal nobody
-# answers at is refused naming the portal.  Idle connections from many
-# addresses leave authenticated clients served.
+# or DELETE with a body is refused.  A VM asking more memory than its
+# node has is refused at create and config.  A pool on an iSCSI portal
+# nobody answers at is refused naming the portal.  Idle connections from
+# many addresses leave authenticated clients served.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -81,6 +82,20 @@ req 400 "$AUDIT" GET /api/v1/nodes "$HVD_TMP/empty.json"
 grep -q "takes no request body" "$HVD_TMP/resp" || fail "GET with a body: $(cat "$HVD_TMP/resp")"
 req 400 "$HVD_TOKEN" DELETE /api/v1/vms/nosuch "$HVD_TMP/empty.json"
 echo "bodies: 403 before parse or size, 400 for a GET or DELETE body"
+
+# --- a VM asking more memory than its node has is refused at create ---
+out=$(hvctl_on 1 vm create big --node node1 --memory 1048576 \
+    --kernel /boot/none 2>&1) && fail "a 1 TiB VM on node1 is refused: $out"
+echo "1 TiB VM: $out"
+echo "$out" | grep -q "400: .*memory.*node node1 has" || fail "the error says what the node has: $out"
+hvctl_on 1 --json vm list | grep -q '"big"' && fail "no VM record for the refused VM"
+hvctl_on 1 vm create small --node node1 --memory 64 --kernel /boot/none >/dev/null ||
+    fail "a 64 MiB VM is created"
+out=$(hvctl_on 1 api PUT /api/v1/vms/small/config \
+    '{"name": "small", "memory_mib": 1048576, "kernel": "/boot/none"}' 2>&1) &&
+    fail "a config asking 1 TiB is refused: $out"
+echo "$out" | grep -q "node node1 has" || fail "the config error says what the node has: $out"
+hvctl_on 1 vm delete small >/dev/null || fail "delete small"
 
 # --- an iSCSI portal nobody answers at is named, in seconds ---
 t0=$(date +%s)
