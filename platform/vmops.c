@@ -724,6 +724,35 @@ need_active(struct vmops *v, struct vmops_call *call, char *err)
 	return 0;
 }
 
+/* The VM fits on node: its memory is no more than the node has (as the
+ * node's record says, when it says), and its disks are free volumes.
+ * 0, or -1 with err and call's status and field. */
+static int
+check_placement(struct vmops *v, const char *node, const struct vm_config *c,
+    struct vmops_call *call, char *err)
+{
+	struct etcd_kv kv = { 0 };
+	char key[128];
+	cJSON *o = NULL;
+	int64_t mem = 0;
+	int r, rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, node);
+	if ((r = etcd_get(v->v_etcd, key, &kv, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 1 && (o = json_parse_buf(kv.kv_val, kv.kv_len, NULL)) &&
+	    json_get_int(o, "memory_bytes", JSON_REQUIRED, &mem, NULL) == 0 &&
+	    mem > 0 && (int64_t)c->memory_mib * 1048576 > mem)
+		FAIL(400, "memory_mib", "VM %s asks %d MiB of memory; node %s "
+		    "has %lld MiB", c->name, c->memory_mib, node,
+		    (long long)(mem / 1048576));
+	rc = check_disks(v, c, call, err);
+out:
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+	return rc;
+}
+
 int
 vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
     struct vmops_call *call, char *err)
@@ -769,7 +798,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
-	if (check_disks(v, &c, call, err) != 0)
+	if (check_placement(v, node, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
 	if (r < 0)
@@ -920,7 +949,7 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
-	if (check_disks(v, &c, call, err) != 0)
+	if (check_placement(v, vmops_rec_node(rec), &c, call, err) != 0)
 		goto out;
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
