@@ -7,22 +7,28 @@
 
 #include "err.h"
 
+/* Messages are formatted into a copy first: callers pass the buffer's
+ * own message on (err_set(err, "%s", err)), and vsnprintf must not read
+ * what it writes. */
 int
 err_set(char *err, const char *fmt, ...)
 {
+	char msg[ERR_LEN];
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err, ERR_LEN, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(err, msg, strlen(msg) + 1);
 	return -1;
 }
 
 int
 err_errno(char *err, const char *fmt, ...)
 {
+	char msg[ERR_LEN];
 	va_list ap;
 	int saved = errno;
 	size_t n;
@@ -30,11 +36,12 @@ err_errno(char *err, const char *fmt, ...)
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err, ERR_LEN, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = strlen(err);
+	n = strlen(msg);
 	if (n < ERR_LEN)
-		snprintf(err + n, ERR_LEN - n, ": %s", strerror(saved));
+		snprintf(msg + n, ERR_LEN - n, ": %s", strerror(saved));
+	memcpy(err, msg, strlen(msg) + 1);
 	errno = saved;
 	return -1;
 }

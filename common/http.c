@@ -24,6 +24,8 @@ struct http_client {
 	char *auth;		/* "Authorization: Bearer ..." */
 	char *ca_file;
 	char *pin;
+	char *client_cert;
+	char *client_key;
 	char *unix_socket;
 	long timeout_ms;
 	long connect_timeout_ms;
@@ -76,6 +78,8 @@ http_client_new(const struct http_opts *o, char *err)
 		c->auth = NULL;
 	c->ca_file = http_strdup(o->ca_file);
 	c->pin = http_strdup(o->pin);
+	c->client_cert = http_strdup(o->client_cert);
+	c->client_key = http_strdup(o->client_key);
 	c->unix_socket = http_strdup(o->unix_socket);
 	c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
 	c->connect_timeout_ms = o->connect_timeout_ms > 0 ?
@@ -93,6 +97,8 @@ http_client_free(struct http_client *c)
 	free(c->auth);
 	free(c->ca_file);
 	free(c->pin);
+	free(c->client_cert);
+	free(c->client_key);
 	free(c->unix_socket);
 	free(c);
 }
@@ -179,6 +185,10 @@ http_setup(struct http_client *c, const char *url, char *errbuf,
 			curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
+	}
+	if (c->client_cert != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_SSLCERT, c->client_cert);
+		curl_easy_setopt(c->curl, CURLOPT_SSLKEY, c->client_key);
 	}
 	if (c->unix_socket != NULL)
 		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH,

@@ -20,6 +20,8 @@ struct http_opts {
 	const char *auth_header; /* full header instead of token, or NULL */
 	const char *ca_file;	/* PEM CA bundle to verify the server */
 	const char *pin;	/* "sha256//BASE64" public key pin */
+	const char *client_cert; /* PEM certificate to present, or NULL */
+	const char *client_key;	/* its PEM private key */
 	const char *unix_socket; /* speak HTTP over this unix socket */
 	long timeout_ms;	/* whole request; 0 = 30 s */
 	long connect_timeout_ms; /* 0 = 5 s */

@@ -150,6 +150,73 @@ json_check_keys(const cJSON *obj, const char *const allowed[],
 	return 0;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A name that two of object o's members share, or NULL. */
+static const char *
+dup_member(const cJSON *o)
+{
+	const cJSON *it;
+	const char **names, *dup = NULL;
+	size_t n = 0, i = 0;
+
+	cJSON_ArrayForEach(it, o)
+		n++;
+	if (n < 2 || (names = malloc(n * sizeof(*names))) == NULL)
+		return NULL;
+	cJSON_ArrayForEach(it, o)
+		names[i++] = it->string ? it->string : "";
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 1; i < n && dup == NULL; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			dup = names[i];
+	free(names);
+	return dup;
+}
+
+/* Depth-first search below v, whose path is path[0..at). */
+static int
+find_dup(const cJSON *v, char *path, size_t len, size_t at)
+{
+	const cJSON *it;
+	const char *d;
+	size_t next;
+	int w, i = 0;
+
+	if (cJSON_IsObject(v) && (d = dup_member(v)) != NULL) {
+		snprintf(path + at, len - at, "%s%s", at ? "." : "", d);
+		return 1;
+	}
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return 0;
+	cJSON_ArrayForEach(it, v) {
+		if (cJSON_IsObject(v))
+			w = snprintf(path + at, len - at, "%s%s", at ? "." : "",
+			    it->string ? it->string : "");
+		else
+			w = snprintf(path + at, len - at, "[%d]", i++);
+		/* A path too long for the buffer is cut, never the search. */
+		next = w > 0 && at + (size_t)w < len ? at + (size_t)w : len - 1;
+		if (find_dup(it, path, len, next))
+			return 1;
+	}
+	path[at] = '\0';
+	return 0;
+}
+
+int
+json_find_duplicate(const cJSON *doc, char *path, size_t len)
+{
+	if (len == 0)
+		return 0;
+	path[0] = '\0';
+	return find_dup(doc, path, len, 0);
+}
+
 cJSON *
 json_parse_buf(const char *buf, size_t len, char *err)
 {

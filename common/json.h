@@ -40,6 +40,14 @@ int json_get_array(const cJSON *obj, const char *key, int flags,
 int json_check_keys(const cJSON *obj, const char *const allowed[],
     const char **bad, char *err);
 
+/*
+ * A member named twice in one object anywhere in doc, as a path ("role",
+ * "nodes.n1", "disks[0].pool") into path (len bytes).  1 found, 0 none.
+ * cJSON keeps both members (lookups take the first); callers refuse
+ * such documents rather than guess.  O(n log n) in the members.
+ */
+int json_find_duplicate(const cJSON *doc, char *path, size_t len);
+
 /* Parse a string of LEN bytes; NULL with err = "invalid JSON at byte N". */
 cJSON *json_parse_buf(const char *buf, size_t len, char *err);
 /* Read and parse a file (at most max_bytes; 0 = 64 MiB). */

@@ -1,11 +1,13 @@
 /*
- * api.c - the HTTP server: connections, bodies, authentication, routing
- * and JSON answers (see api.h).  Handlers are in api_cluster.c and
- * api_vm.c.
+ * api.c - the HTTP server: listeners, bodies, authentication, routing
+ * and JSON answers (see api.h).  Handlers are in api_cluster.c, api_vm.c
+ * and api_ha.c; the HTTPS listener's connection bounds in api_conns.c.
  *
  * Order of checks for a request, before any handler runs: token (401),
- * route (404/405), role (403), body size (413, from Content-Length at once
- * or while reading), JSON (400).  Only then may a handler change state.
+ * route (404/405), role (403), a body where none belongs (400: GET, HEAD,
+ * DELETE) and body size (413, from Content-Length at once or while
+ * reading), all before a byte of the body is read; then JSON (400).
+ * Only then may a handler change state.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,22 +27,19 @@
 #include "json.h"
 #include "log.h"
 #include "platform/api.h"
+#include "platform/api_conns.h"
 #include "platform/auth.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha.h"
-
-#if MHD_VERSION < 0x00097002
-typedef int MHD_RESULT;
-#else
-typedef enum MHD_Result MHD_RESULT;
-#endif
+#include "platform/pki.h"
 
 struct api_listener {
 	struct api		*l_api;
 	struct MHD_Daemon	*l_mhd;
 	int			 l_local;
 	int			 l_fd;
+	struct api_conns	*l_conns;	/* HTTPS: connection bounds */
 };
 
 struct api {
@@ -51,6 +50,7 @@ struct api {
 	struct api_listener	 a_https;
 	char			*a_cert;
 	char			*a_key;
+	char			*a_ca;		/* trusted for node clients */
 };
 
 struct api_conn {
@@ -246,42 +246,127 @@ find_route(struct api_conn *c, const char *method)
 	return path_seen ? -1 : 0;
 }
 
-/* First call for a request: authenticate, route, authorize, size. 0 to
- * go on, -1 when c->c_rq holds a refusal. */
+/* A request without a token from another node of the cluster, known by
+ * the certificate it presented (signed by the cluster CA, named after a
+ * node of the cluster): the audit role, as "node:NAME" (peer.h).  1 it
+ * is one, 0 no certificate, -1 refused (r holds the answer). */
 static int
-admit(struct api_listener *l, struct MHD_Connection *conn,
-    struct api_conn *c, const char *method)
+peer_node(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r)
 {
-	struct api_req *r = &c->c_rq;
-	const char *auth, *cl;
+	const union MHD_ConnectionInfo *ci;
+	char name[HVD_NAME_MAX], err[ERR_LEN];
+	int online, rc;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return 0;
+	if ((rc = pki_peer_name(ci->tls_session, name, sizeof(name),
+	    err)) <= 0)
+		return rc == 0 ? 0 : api_error(r, 401, NULL, "%s", err);
+	if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
+		return api_error(r, 503, NULL, "the node's cluster state is "
+		    "not available yet");
+	rc = cluster_valid_name(name) ? cluster_node_info(l->l_api->a_cl,
+	    name, NULL, 0, &online, err) : 0;
+	if (rc < 0)
+		return api_error(r, 503, NULL, "cannot check node %s: %s",
+		    name, err);
+	if (rc == 0)
+		return api_error(r, 401, NULL, "the client certificate names "
+		    "'%s', not a node of the cluster", name);
+	r->rq_role = AUTH_AUDIT;
+	snprintf(r->rq_user, sizeof(r->rq_user), "node:%s", name);
+	return 1;
+}
+
+/* Who asks: root on the unix socket (admin), a token's holder, or
+ * another node by its certificate.  0, or -1 with r holding the
+ * refusal. */
+static int
+authenticate(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r)
+{
+	const char *auth;
 	char err[ERR_LEN], id[AUTH_ID_LEN + 1];
-	unsigned long long len;
 	int rc;
 
 	if (l->l_local) {
 		r->rq_role = AUTH_ADMIN;
 		r->rq_local = 1;
 		snprintf(r->rq_user, sizeof(r->rq_user), "root@unix");
-	} else {
-		auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_AUTHORIZATION);
-		if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
-			return api_error(r, 401, NULL, "an 'Authorization: "
-			    "Bearer TOKEN' header is required");
-		if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
-			return api_error(r, 503, NULL, "the node's cluster "
-			    "state is not available yet");
-		rc = auth_check(cluster_etcd(l->l_api->a_cl), auth + 7,
-		    &r->rq_role, err);
-		if (rc < 0)
-			return api_error(r, 503, NULL, "cannot check the "
-			    "token: %s", err);
-		if (rc == 0)
-			return api_error(r, 401, NULL, "invalid token");
-		if (auth_token_id(auth + 7, id, NULL) == 0)
-			snprintf(r->rq_user, sizeof(r->rq_user), "token:%s",
-			    id);
+		return 0;
 	}
+	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	if (auth == NULL && (rc = peer_node(l, conn, r)) != 0) {
+		if (rc < 0)
+			return -1;
+		api_conns_authenticated(l->l_conns, conn);
+		return 0;
+	}
+	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
+		return api_error(r, 401, NULL, "an 'Authorization: Bearer "
+		    "TOKEN' header is required");
+	if (cluster_state(l->l_api->a_cl) != CLUSTER_ACTIVE)
+		return api_error(r, 503, NULL, "the node's cluster state is "
+		    "not available yet");
+	rc = auth_check(cluster_etcd(l->l_api->a_cl), auth + 7, &r->rq_role,
+	    err);
+	if (rc < 0)
+		return api_error(r, 503, NULL, "cannot check the token: %s",
+		    err);
+	if (rc == 0)
+		return api_error(r, 401, NULL, "invalid token");
+	if (auth_token_id(auth + 7, id, NULL) == 0)
+		snprintf(r->rq_user, sizeof(r->rq_user), "token:%s", id);
+	api_conns_authenticated(l->l_conns, conn);
+	return 0;
+}
+
+/* The body the request announces: none at all for GET, HEAD and DELETE
+ * (refused before a byte of it is read or parsed), at most max_body
+ * bytes for POST and PUT.  0, or -1 with r holding the refusal. */
+static int
+admit_body(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_req *r, const char *method)
+{
+	const char *cl, *te;
+	unsigned long long len = 0;
+	long max = l->l_api->a_cf->cf_max_body;
+	char *end;
+
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl != NULL) {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || end == cl)
+			return api_error(r, 400, NULL, "bad Content-Length");
+	}
+	if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0 &&
+	    (len > 0 || te != NULL))
+		return api_error(r, 400, NULL, "%s %s takes no request body",
+		    method, r->rq_path);
+	if (len > (unsigned long long)max)
+		return api_error(r, 413, NULL, "request body of %llu bytes is "
+		    "larger than the limit of %ld bytes", len, max);
+	return 0;
+}
+
+/* First call for a request: authenticate, route, authorize, body. 0 to
+ * go on, -1 when c->c_rq holds a refusal. */
+static int
+admit(struct api_listener *l, struct MHD_Connection *conn,
+    struct api_conn *c, const char *method)
+{
+	struct api_req *r = &c->c_rq;
+	int rc;
+
+	if (authenticate(l, conn, r) != 0)
+		return -1;
 	rc = find_route(c, method);
 	if (rc == 0)
 		return api_error(r, 404, NULL, "no such endpoint: %s",
@@ -301,21 +386,7 @@ admit(struct api_listener *l, struct MHD_Connection *conn,
 		    "(role = witness): it serves only /api/v1/cluster and "
 		    "/api/v1/version; ask a cluster node",
 		    l->l_api->a_cf->cf_node);
-	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL) {
-		char *end;
-
-		errno = 0;
-		len = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || end == cl)
-			return api_error(r, 400, NULL, "bad Content-Length");
-		if (len > (unsigned long long)l->l_api->a_cf->cf_max_body)
-			return api_error(r, 413, NULL, "request body of %llu "
-			    "bytes is larger than the limit of %ld bytes", len,
-			    l->l_api->a_cf->cf_max_body);
-	}
-	return 0;
+	return admit_body(l, conn, r, method);
 }
 
 /* A new request: its connection state, its path; admitted or answered
@@ -389,7 +460,7 @@ static int
 body_parse(struct api_conn *c)
 {
 	struct api_req *r = &c->c_rq;
-	char err[ERR_LEN];
+	char err[ERR_LEN], path[256];
 	size_t i;
 	int blank = 1;
 
@@ -407,6 +478,9 @@ body_parse(struct api_conn *c)
 	if (!cJSON_IsObject(r->rq_body))
 		return api_error(r, 400, NULL, "request body must be a JSON "
 		    "object");
+	if (json_find_duplicate(r->rq_body, path, sizeof(path)))
+		return api_error(r, 400, path, "duplicate member '%s' in the "
+		    "request body", path);
 	return 0;
 }
 
@@ -486,6 +560,11 @@ api_new(const struct hvd_config *cf, struct cluster *cl, char *err)
 	a->a_unix.l_api = a->a_https.l_api = a;
 	a->a_unix.l_local = 1;
 	a->a_unix.l_fd = a->a_https.l_fd = -1;
+	if ((a->a_https.l_conns = api_conns_new()) == NULL) {
+		err_errno(err, "api");
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -550,7 +629,9 @@ api_start_https(struct api *a, char *err)
 
 	if (a->a_https.l_mhd != NULL)
 		return 0;
-	if (cluster_tls(a->a_cl, &a->a_cert, &a->a_key, err) != 0)
+	if (cluster_tls(a->a_cl, &a->a_cert, &a->a_key, err) != 0 ||
+	    (a->a_ca == NULL &&
+	    (a->a_ca = cluster_ca_pem(a->a_cl, err)) == NULL))
 		return -1;
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)a->a_cf->cf_api_port);
@@ -558,15 +639,24 @@ api_start_https(struct api *a, char *err)
 		return err_set(err, "bad address '%s'", a->a_cf->cf_address);
 	a->a_https.l_mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TLS,
-	    (uint16_t)a->a_cf->cf_api_port, NULL, NULL,
+	    (uint16_t)a->a_cf->cf_api_port, api_conns_accept,
+	    a->a_https.l_conns,
 	    api_access, &a->a_https,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->a_key,
 	    MHD_OPTION_HTTPS_MEM_CERT, a->a_cert,
+	    /* Other nodes present their certificate (peer.h).  With
+	     * libmicrohttpd 0.9.75 a connection that never completes its
+	     * TLS handshake times out only when a trust list is set
+	     * (tests/check_hvd_api.c, test_idle_closed). */
+	    MHD_OPTION_HTTPS_MEM_TRUST, a->a_ca,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+	    MHD_OPTION_NOTIFY_CONNECTION, api_conns_notify,
+	    a->a_https.l_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_CONN_PER_IP,
 	    MHD_OPTION_END);
 	if (a->a_https.l_mhd == NULL)
 		return err_set(err, "cannot serve HTTPS on %s:%d",
@@ -583,6 +673,7 @@ api_free(struct api *a)
 		return;
 	if (a->a_https.l_mhd)
 		MHD_stop_daemon(a->a_https.l_mhd);
+	api_conns_free(a->a_https.l_conns);
 	/* MHD closes a listen socket it was given when it stops. */
 	if (a->a_unix.l_mhd) {
 		MHD_stop_daemon(a->a_unix.l_mhd);
@@ -591,5 +682,6 @@ api_free(struct api *a)
 		close(a->a_unix.l_fd);
 	free(a->a_cert);
 	free(a->a_key);
+	free(a->a_ca);
 	free(a);
 }

@@ -92,11 +92,8 @@ h_vm_delete(struct api_req *r)
 {
 	struct vmops_call c = { r->rq_user, 500, "", "" };
 	char err[ERR_LEN];
-	int rc;
+	int rc = vmops_delete(r->rq_vmops, r->rq_params[0], &c, err);
 
-	if (api_body_keys(r, (const char *const[]){ NULL }) != 0)
-		return -1;
-	rc = vmops_delete(r->rq_vmops, r->rq_params[0], &c, err);
 	return verdict(r, rc, c.vc_status, NULL, err, NULL);
 }
 

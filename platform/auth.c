@@ -144,8 +144,11 @@ auth_allowed(enum auth_role role, const char *method, const char *path)
 	}
 	if (role == AUTH_AUDIT)
 		return 0;
+	/* Tokens, membership and the cluster-wide HA timing (a wrong
+	 * fence_s makes every node fence itself) are admin business. */
 	if (path_under(path, "/api/v1/tokens") ||
-	    path_under(path, "/api/v1/cluster"))
+	    path_under(path, "/api/v1/cluster") ||
+	    path_under(path, "/api/v1/ha/settings"))
 		return role == AUTH_ADMIN;
 	return 1;
 }

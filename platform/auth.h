@@ -5,7 +5,7 @@
  * from the GnuTLS key RNG).  Only SHA-256 of the whole token is stored, in
  * etcd under /hvd/tokens/ID, with its role.  Roles: admin (everything),
  * operator (VMs, pools, networks, tasks; not tokens or cluster
- * membership), audit (read-only: GET only).
+ * membership or HA settings), audit (read-only: GET only).
  */
 #ifndef HVD_AUTH_H
 #define HVD_AUTH_H
@@ -42,8 +42,8 @@ int auth_token_matches(const char *token, const char *hash);
 
 /*
  * May role do METHOD on PATH?  Returns 1 or 0.  GET and HEAD need audit;
- * writes need operator; writes under /api/v1/tokens and /api/v1/cluster
- * need admin.
+ * writes need operator; writes under /api/v1/tokens, /api/v1/cluster
+ * and /api/v1/ha/settings need admin.
  */
 int auth_allowed(enum auth_role role, const char *method, const char *path);
 

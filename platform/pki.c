@@ -343,6 +343,37 @@ fail:
 }
 
 int
+pki_peer_name(void *session, char *name, size_t len, char *err)
+{
+	gnutls_session_t s = session;
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt = NULL;
+	unsigned n = 0, status = 1;
+	size_t nl = len;
+	int rc = -1;
+
+	if (s == NULL || (certs = gnutls_certificate_get_peers(s, &n)) == NULL
+	    || n == 0)
+		return 0;
+	GT(gnutls_certificate_verify_peers2(s, &status), "client certificate");
+	if (status != 0) {
+		err_set(err, "client certificate is not signed by the cluster "
+		    "CA (status 0x%x)", status);
+		goto fail;
+	}
+	GT(gnutls_x509_crt_init(&crt), "client certificate");
+	GT(gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER),
+	    "client certificate");
+	GT(gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, name, &nl), "client certificate name");
+	rc = 1;
+fail:
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
 pki_write_file(const char *path, const char *data, int mode, char *err)
 {
 	char tmp[4096];

@@ -40,6 +40,13 @@ int pki_sign(const struct pki_ca *signer, const char *csr_pem,
 int pki_pin(const char *cert_pem, char pin[PKI_PIN_LEN], char *err);
 /* 1 when cert_pem is signed by ca_pem (and is currently valid), else 0. */
 int pki_verify(const char *ca_pem, const char *cert_pem, char *err);
+/*
+ * The node name (CN) of the certificate the TLS peer of session (a
+ * gnutls_session_t whose credentials trust the cluster CA) presented,
+ * into name (len bytes).  1 when it verifies against the CA, 0 when the
+ * peer presented none, -1 with err when it does not verify.
+ */
+int pki_peer_name(void *session, char *name, size_t len, char *err);
 /* Write data to path with mode, atomically (tmp + rename).  0 or -1. */
 int pki_write_file(const char *path, const char *data, int mode, char *err);
 /* Read a whole (small) file; malloc'd NUL-terminated, or NULL + err. */

@@ -5,9 +5,12 @@
  * find LUNs, "create -f qcow2" to make a volume.  Everything else is etcd.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -15,12 +18,17 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "sock.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
 #include "platform/pool.h"
 
-#define MAX_LUNS 32
+#define MAX_LUNS		32
+#define ISCSI_PORT		3260
+#define PORTAL_CONNECT_MS	3000	/* TCP connection to a portal */
+#define LUN_PROBE_MS		10000	/* one qemu-img info */
+#define DISCOVERY_MS		30000	/* every LUN probe of a pool */
 
 static void
 set_field(char field[POOL_FIELD_LEN], const char *f)
@@ -66,28 +74,62 @@ valid_target(const char *s)
 	return 1;
 }
 
+/* The portal's address, port 3260 unless given: 1, or 0 when s is not
+ * IPV4[:PORT]. */
 static int
-valid_portal(const char *s)
+portal_addr(const char *s, struct sockaddr_in *sa)
 {
 	char host[64];
 	const char *c = strchr(s, ':');
 	size_t hl = c ? (size_t)(c - s) : strlen(s);
-	struct in_addr a;
 	char *end;
-	long port;
+	long port = ISCSI_PORT;
 
+	memset(sa, 0, sizeof(*sa));
 	if (hl == 0 || hl >= sizeof(host))
 		return 0;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, &a) != 1)
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
 		return 0;
 	if (c) {
 		port = strtol(c + 1, &end, 10);
 		if (*end != '\0' || port < 1 || port > 65535)
 			return 0;
 	}
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
 	return 1;
+}
+
+static int
+valid_portal(const char *s)
+{
+	struct sockaddr_in sa;
+
+	return portal_addr(s, &sa);
+}
+
+/* A TCP connection to the portal within PORTAL_CONNECT_MS: 0, or -1
+ * with err saying why not. */
+static int
+portal_probe(const char *portal, char *err)
+{
+	struct sockaddr_in sa;
+	char ip[INET_ADDRSTRLEN];
+	int fd, rc;
+
+	if (!portal_addr(portal, &sa))
+		return err_set(err, "not IPV4[:PORT]");
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return err_errno(err, "socket");
+	if ((rc = sock_connect(fd, &sa, PORTAL_CONNECT_MS, err)) != 0) {
+		inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof(ip));
+		err_prefix(err, "TCP %s:%d", ip, ntohs(sa.sin_port));
+	}
+	close(fd);
+	return rc;
 }
 
 int
@@ -103,23 +145,30 @@ pool_iscsi_uri(const char *portal, const char *target, int lun, char *buf,
 	return 0;
 }
 
-/* Size in bytes of LUN via qemu-img info (raw); -1 when not a disk. */
-static long long
-lun_size(const char *uri)
+/* A LUN's size in bytes via qemu-img info (raw), waiting up to ms: 1
+ * with *size, 0 not a disk (no such LUN, refused), -1 no answer within
+ * ms (the portal took the connection and says nothing). */
+static int
+lun_probe(const char *uri, long ms, long long *size)
 {
 	const char *argv[] = { "qemu-img", "info", "--output=json", "-f",
 	    "raw", uri, NULL };
 	struct proc_result r = { 0 };
 	cJSON *j = NULL;
 	int64_t sz = -1;
+	int rc = 0;
 
-	if (proc_run(argv, NULL, 10000, &r, NULL) == 0 &&
+	if (proc_run(argv, NULL, ms, &r, NULL) == 0 &&
 	    (j = json_parse_buf(r.out, r.out_len, NULL)) != NULL &&
-	    json_get_int(j, "virtual-size", JSON_REQUIRED, &sz, NULL) != 0)
-		sz = -1;
+	    json_get_int(j, "virtual-size", JSON_REQUIRED, &sz, NULL) == 0 &&
+	    sz > 0) {
+		*size = sz;
+		rc = 1;
+	} else if (r.timed_out)
+		rc = -1;
 	cJSON_Delete(j);
 	proc_result_free(&r);
-	return sz;
+	return rc;
 }
 
 static int
@@ -154,21 +203,41 @@ put_new(struct etcd *e, const char *key, const cJSON *o, char *err)
 }
 
 /* Discovery: every LUN of the target that reads as a disk, into o's
- * "luns".  0, or -1 with err and call's answer. */
+ * "luns".  The portal is asked for a TCP connection first, and the LUN
+ * probes stop at the first that gets no answer and after DISCOVERY_MS
+ * in all, so a dead or hung portal holds the API thread seconds, not
+ * MAX_LUNS probe timeouts.  0, or -1 with err and call's answer. */
 static int
 discover_luns(cJSON *o, const char *portal, const char *target,
     struct pool_call *call, char *err)
 {
 	cJSON *luns = cJSON_AddArrayToObject(o, "luns"), *l;
+	uint64_t end = clock_mono_ns() + (uint64_t)DISCOVERY_MS * 1000000;
 	char uri[512];
 	long long sz;
-	int lun, rc = -1;
+	long ms;
+	int lun, r, rc = -1;
 
+	if (portal_probe(portal, err) != 0)
+		FAIL(400, "portal", "iSCSI portal %s does not answer: %s",
+		    portal, err);
 	for (lun = 0; lun < MAX_LUNS; lun++) {
 		if (pool_iscsi_uri(portal, target, lun, uri, sizeof(uri),
 		    err) != 0)
 			FAIL(400, "target", "%s", err);
-		if ((sz = lun_size(uri)) <= 0)
+		ms = (long)((end - clock_mono_ns()) / 1000000);
+		if (clock_mono_ns() >= end || ms < 1)
+			FAIL(400, "portal", "iSCSI portal %s did not answer "
+			    "for LUNs %d..%d of %s within %d s in all", portal,
+			    lun, MAX_LUNS - 1, target, DISCOVERY_MS / 1000);
+		if (ms > LUN_PROBE_MS)
+			ms = LUN_PROBE_MS;
+		if ((r = lun_probe(uri, ms, &sz)) < 0)
+			FAIL(400, "portal", "iSCSI portal %s took the "
+			    "connection but did not answer for LUN %d of %s "
+			    "within %ld ms (target hung?)", portal, lun, target,
+			    ms);
+		if (r == 0)
 			continue;
 		l = cJSON_CreateObject();
 		cJSON_AddNumberToObject(l, "lun", lun);

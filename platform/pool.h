@@ -4,7 +4,8 @@
  * A pool is defined once for the cluster and kept in etcd
  * (/hvd/pools/NAME):
  *   iscsi  {"portal": "IP[:PORT]", "target": IQN}: shared; its LUNs are
- *          found at creation (qemu-img info on iscsi://PORTAL/IQN/N) and
+ *          found at creation (a TCP connection to the portal, then
+ *          qemu-img info on iscsi://PORTAL/IQN/N, bounded in time) and
  *          recorded; every node reaches them with QEMU's libiscsi driver.
  *   dir    {"path": DIR, "node": NODE}: local qcow2 files on one node.
  * A volume (/hvd/volumes/POOL/NAME) is a qcow2 image: on iscsi, written

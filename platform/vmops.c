@@ -24,6 +24,7 @@
 #include "platform/keys.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
+#include "platform/peer.h"
 #include "platform/pool.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
@@ -723,6 +724,35 @@ need_active(struct vmops *v, struct vmops_call *call, char *err)
 	return 0;
 }
 
+/* The VM fits on node: its memory is no more than the node has (as the
+ * node's record says, when it says), and its disks are free volumes.
+ * 0, or -1 with err and call's status and field. */
+static int
+check_placement(struct vmops *v, const char *node, const struct vm_config *c,
+    struct vmops_call *call, char *err)
+{
+	struct etcd_kv kv = { 0 };
+	char key[128];
+	cJSON *o = NULL;
+	int64_t mem = 0;
+	int r, rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s", KEY_NODES, node);
+	if ((r = etcd_get(v->v_etcd, key, &kv, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 1 && (o = json_parse_buf(kv.kv_val, kv.kv_len, NULL)) &&
+	    json_get_int(o, "memory_bytes", JSON_REQUIRED, &mem, NULL) == 0 &&
+	    mem > 0 && (int64_t)c->memory_mib * 1048576 > mem)
+		FAIL(400, "memory_mib", "VM %s asks %d MiB of memory; node %s "
+		    "has %lld MiB", c->name, c->memory_mib, node,
+		    (long long)(mem / 1048576));
+	rc = check_disks(v, c, call, err);
+out:
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+	return rc;
+}
+
 int
 vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
     struct vmops_call *call, char *err)
@@ -768,7 +798,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
-	if (check_disks(v, &c, call, err) != 0)
+	if (check_placement(v, node, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
 	if (r < 0)
@@ -919,7 +949,7 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
-	if (check_disks(v, &c, call, err) != 0)
+	if (check_placement(v, vmops_rec_node(rec), &c, call, err) != 0)
 		goto out;
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
@@ -1268,7 +1298,7 @@ out:
 	return rc;
 }
 
-/* A node operation to queue (network show or change). */
+/* A node operation to queue (a network change). */
 struct node_op {
 	const char	*no_node;
 	const char	*no_op;		/* the queue entry's "op" */
@@ -1336,28 +1366,37 @@ int
 vmops_net_show(struct vmops *v, const char *node, cJSON **out,
     struct vmops_call *call, char *err)
 {
-	struct node_op no = { node, "netshow", "netshow", NULL, NULL };
-	cJSON *doc = NULL, *res;
-	int r;
+	char path[128];
+	struct peer_req pr = { node, path, 0, NULL };
+	int rc = -1;
 
 	*out = NULL;
+	call->vc_id[0] = '\0';
+	call->vc_field[0] = '\0';
 	if (need_active(v, call, err) != 0)
 		return -1;
-	if (node_queue(v, &no, call, err) != 0)
-		return -1;
-	if ((r = vmops_wait_task(v, call->vc_id, 1, 15000, err)) != 1) {
-		call->vc_status = r == 0 ? 500 : 504;
-		return -1;
-	}
-	if (task_get(v->v_etcd, call->vc_id, &doc, err) != 1) {
-		call->vc_status = 503;
-		return -1;
-	}
-	res = cJSON_DetachItemFromObjectCaseSensitive(doc, "result");
-	cJSON_Delete(doc);
-	*out = res ? res : cJSON_CreateObject();
+	if (!cluster_valid_name(node))
+		FAIL(404, NULL, "no node '%s'", node);
 	call->vc_status = 200;
-	return 0;
+	if (strcmp(node, v->v_cf->cf_node) == 0) {
+		if ((*out = vmtask_net_show(v, err)) == NULL)
+			call->vc_status = 500;
+		return *out != NULL ? 0 : -1;
+	}
+	/* A node asks the node concerned, never a third one: no loops. */
+	if (strncmp(call->vc_user, "node:", 5) == 0)
+		FAIL(409, NULL, "%s asked %s about node %s: ask that node",
+		    call->vc_user + 5, v->v_cf->cf_node, node);
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/network", node);
+	if (peer_get(v->v_cl, v->v_cf, &pr, err) != 0) {
+		call->vc_status = pr.pr_status;
+		return -1;
+	}
+	*out = pr.pr_json;
+	call->vc_status = 200;
+	rc = 0;
+out:
+	return rc;
 }
 
 int

@@ -78,8 +78,9 @@ int vmops_action(struct vmops *v, const char *name, const char *action,
 int vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
     struct vmops_call *call, char *err);
 
-/* GET /nodes/NODE/network: NODE's OVS bridge (netcfg_show), asked of
- * NODE through its queue; waits up to 15 s. */
+/* GET /nodes/NODE/network: NODE's OVS bridge (netcfg_show), read here
+ * when NODE is this node, else asked of NODE's API (peer.h).  A read: no
+ * task, nothing written. */
 int vmops_net_show(struct vmops *v, const char *node, cJSON **out,
     struct vmops_call *call, char *err);
 /* POST /nodes/NODE/network {"change": {...netcfg change...},

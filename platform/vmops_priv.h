@@ -96,5 +96,8 @@ int vmops_wait_task(struct vmops *v, const char *id, int until_done,
  * vm_op, freed by vmtask_free): runs it, then frees its lock. */
 int vmtask_main(struct task *t, void *arg, char *err);
 void vmtask_free(void *p);
+/* This node's OVS bridge (netcfg_show with the bonds' live state), read
+ * in the caller's thread.  NULL + err. */
+cJSON *vmtask_net_show(struct vmops *v, char *err);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * vmtask.c - what a node does for a queued VM operation: the task bodies
  * that run on the VM's owner (start, stop and shutdown, both halves of a
- * live migration) and on a node asked about its network (show, checked
- * apply).  vmops.c claims the operation from the node's queue and runs
+ * live migration) and on a node asked to change its network (checked
+ * apply), and the node's network read the API answers directly.
+ * vmops.c claims the operation from the node's queue and runs
  * vmtask_main as its task; the bodies work through vm.h, migrate.h and
  * netcfg.h and hold the VM's slot while they do.
  */
@@ -419,19 +420,17 @@ ovs_of(struct vmops *v, struct netcfg_ovs *o)
 	snprintf(o->bridge, sizeof(o->bridge), "%.31s", v->v_cf->cf_ovs_bridge);
 }
 
-static int
-op_netshow(struct task *t, void *arg, char *err)
+cJSON *
+vmtask_net_show(struct vmops *v, char *err)
 {
-	struct vm_op *o = arg;
 	struct netcfg_ovs ovs;
 	cJSON *r;
 
-	ovs_of(o->o_v, &ovs);
+	ovs_of(v, &ovs);
 	if ((r = netcfg_show(&ovs, err)) == NULL)
-		return -1;
+		return NULL;
 	bond_show_merge(&ovs, r);	/* live member state, best effort */
-	task_set_result(t, r);
-	return 0;
+	return r;
 }
 
 /* The management path to probe after a change: the address asked for,
@@ -508,7 +507,6 @@ static const struct {
 	{ "shutdown",	op_stop },
 	{ "migrate",	op_migrate },
 	{ "incoming",	op_incoming },
-	{ "netshow",	op_netshow },
 	{ "netapply",	op_netapply },
 	{ NULL,		NULL }
 };

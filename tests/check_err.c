@@ -45,6 +45,26 @@ START_TEST(test_err_prefix_and_truncation)
 }
 END_TEST
 
+/* Callers pass the buffer's own message on: FAIL(400, "name", "%s", err)
+ * in platform/ is err_set(err, "%s", err). */
+START_TEST(test_err_set_from_itself)
+{
+	char err[ERR_LEN];
+
+	err_set(err, "'name' must be a string");
+	err_set(err, "%s", err);
+	ck_assert_msg(strcmp(err, "'name' must be a string") == 0,
+	    "err_set with the buffer's own message keeps it: got '%s'", err);
+	err_set(err, "pool %s", "san");
+	err_set(err, "%s: no LUN", err);
+	ck_assert_str_eq(err, "pool san: no LUN");
+	errno = EACCES;
+	err_set(err, "open x");
+	err_errno(err, "%s", err);
+	ck_assert_str_eq(err, "open x: Permission denied");
+}
+END_TEST
+
 Suite *
 make_err_suite(void)
 {
@@ -54,6 +74,7 @@ make_err_suite(void)
 	tcase_add_test(tc, test_err_set_returns_minus_one);
 	tcase_add_test(tc, test_err_errno_appends_strerror);
 	tcase_add_test(tc, test_err_prefix_and_truncation);
+	tcase_add_test(tc, test_err_set_from_itself);
 	suite_add_tcase(s, tc);
 	return s;
 }

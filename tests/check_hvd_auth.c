@@ -91,8 +91,13 @@ static const struct {
 	{ AUTH_OPERATOR, "DELETE", "/api/v1/cluster/nodes/x", 0 },
 	{ AUTH_OPERATOR, "GET", "/api/v1/tokens", 0 },
 	{ AUTH_OPERATOR, "POST", "/api/v1/clusterx", 1 },
+	{ AUTH_OPERATOR, "POST", "/api/v1/ha/resources", 1 },
+	{ AUTH_OPERATOR, "PUT", "/api/v1/ha/settings", 0 },
+	{ AUTH_OPERATOR, "PUT", "/api/v1/ha/settings/", 0 },
+	{ AUTH_AUDIT, "GET", "/api/v1/ha/settings", 1 },
 	{ AUTH_ADMIN, "POST", "/api/v1/tokens", 1 },
 	{ AUTH_ADMIN, "POST", "/api/v1/cluster/nodes", 1 },
+	{ AUTH_ADMIN, "PUT", "/api/v1/ha/settings", 1 },
 	{ AUTH_NONE, "GET", "/api/v1/nodes", 0 },
 };
 

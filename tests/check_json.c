@@ -1,5 +1,6 @@
 /*
- * check_json.c - type-checked cJSON getters, strict parsing, atomic writes.
+ * check_json.c - type-checked cJSON getters, strict parsing, members
+ * named twice, atomic writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,62 @@ START_TEST(test_file_roundtrip_and_limit)
 }
 END_TEST
 
+static const struct {
+	const char *doc, *path;	/* path NULL: no duplicate */
+} dups[] = {
+	{ "{\"a\": 1, \"b\": 2}", NULL },
+	{ "{\"a\": 1, \"a\": 2}", "a" },
+	{ "{\"a\": {\"x\": 1}, \"b\": {\"x\": 1}}", NULL },
+	{ "{\"n\": {\"n1\": 1, \"n2\": 2, \"n1\": 3}}", "n.n1" },
+	{ "{\"disks\": [{\"pool\": 1}, {\"pool\": 2, \"pool\": 3}]}",
+	    "disks[1].pool" },
+	{ "[[{\"\": 1, \"\": 2}]]", "[0][0]." },
+	{ "{\"Role\": 1, \"role\": 2}", NULL },
+};
+
+START_TEST(test_find_duplicate)
+{
+	char err[ERR_LEN], path[64];
+	cJSON *d = json_parse_buf(dups[_i].doc, strlen(dups[_i].doc), err);
+	int found;
+
+	ck_assert_msg(d != NULL, "%s", err);
+	found = json_find_duplicate(d, path, sizeof(path));
+	cJSON_Delete(d);
+	if (dups[_i].path == NULL)
+		ck_assert_msg(!found, "%s has no member named twice",
+		    dups[_i].doc);
+	else
+		ck_assert_msg(found && strcmp(path, dups[_i].path) == 0,
+		    "%s names %s twice: got %d '%s'", dups[_i].doc,
+		    dups[_i].path, found, path);
+}
+END_TEST
+
+/* 100000 distinct members and the same twice at the end: found, and a
+ * path longer than the buffer is cut, not overrun. */
+START_TEST(test_find_duplicate_large)
+{
+	cJSON *o = cJSON_CreateObject(), *deep = o;
+	char k[32], path[8];
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		cJSON_AddNumberToObject(o, k, i);
+	}
+	ck_assert(!json_find_duplicate(o, path, sizeof(path)));
+	for (i = 0; i < 5; i++)
+		deep = cJSON_AddObjectToObject(deep, "level");
+	cJSON_AddNumberToObject(deep, "x", 1);
+	cJSON_AddNumberToObject(deep, "x", 2);
+	ck_assert_msg(json_find_duplicate(o, path, sizeof(path)) &&
+	    strlen(path) == sizeof(path) - 1, "a deep duplicate is found, "
+	    "its path cut to the buffer: '%s'", path);
+	cJSON_Delete(o);
+}
+END_TEST
+
 Suite *
 make_json_suite(void)
 {
@@ -189,6 +246,9 @@ make_json_suite(void)
 	    (int)(sizeof(bad_docs) / sizeof(bad_docs[0])));
 	tcase_add_test(tc, test_parse_rejects_embedded_nul);
 	tcase_add_test(tc, test_file_roundtrip_and_limit);
+	tcase_add_loop_test(tc, test_find_duplicate, 0,
+	    (int)(sizeof(dups) / sizeof(dups[0])));
+	tcase_add_test(tc, test_find_duplicate_large);
 	suite_add_tcase(s, tc);
 	return s;
 }
