@@ -868,15 +868,13 @@ lv_platform_version(struct driver *d, char *buf, size_t len, char *err)
 static const struct drv_reason lv_reasons[] = {
 	{ "ha", "Pacemaker's VirtualDomain resources need fencing "
 	    "(stonith) for VMs on shared disks, and the lab has no fence "
-	    "device the driver configures yet (fence_virsh/fence_redfish): "
-	    "a follow-up of issue 17" },
+	    "device the driver configures yet (fence_virsh/fence_redfish)" },
 	{ "snapshot", "libvirt snapshots internal qcow2 disks, and the "
-	    "driver's disks are raw iSCSI LUNs: qcow2 on a LUN is a "
-	    "follow-up of issue 17" },
+	    "driver's disks are raw iSCSI LUNs (no qcow2 on a LUN yet)" },
 	{ "backup", "libvirt's backup API (virDomainBackupBegin) is not "
-	    "driven yet: a follow-up of issue 17" },
+	    "driven yet" },
 	{ "restore", "libvirt's backup API (virDomainBackupBegin) is not "
-	    "driven yet: a follow-up of issue 17" },
+	    "driven yet" },
 	{ "clone", "libvirt has no clone call (virt-clone copies disks "
 	    "itself): not driven yet" },
 	{ "template", "libvirt has no templates" },
@@ -885,7 +883,7 @@ static const struct drv_reason lv_reasons[] = {
 	{ "import", "libvirt imports no VM formats (virt-v2v is another "
 	    "tool)" },
 	{ "metrics", "libvirt's statistics (virConnectGetAllDomainStats) "
-	    "are not read yet: a follow-up of issue 17" },
+	    "are not read yet" },
 	{ "balance", "neither libvirt nor Pacemaker balances VMs by load "
 	    "(Pacemaker's utilization placement only places at start)" },
 	{ "containers", "the driver runs QEMU domains only (libvirt-lxc is "
