@@ -89,6 +89,35 @@ static const struct {
 	{ "bonding", m_bonding }, { "ha", m_ha },
 };
 
+/*
+ * The builtins' numeric parameters and the ranges their code takes.  The
+ * builtins read them as a long and keep them in an int or multiply them
+ * into nanoseconds (scenarios/builtin/resources.c, bonding.c, ha.c), so a
+ * value out of range is an error at its line here rather than a figure
+ * that wrapped around at run time.  Other parameters are the builtins'
+ * own to check.
+ */
+static const struct {
+	const char *bp_builtin, *bp_key;
+	long bp_min, bp_max;
+} builtin_params[] = {
+	{ "resources", "vcpus_max", 1, 512 },
+	{ "resources", "memory_mib_max", 128, 1048576 },
+	{ "resources", "vms_max", 1, 256 },
+	{ "bonding", "flows", 1, 64 },		/* TPUT_MAX_FLOWS */
+	{ "bonding", "rate_mbit", 0, 10000 },	/* LAB_PORT_RATE_MAX */
+	{ "bonding", "tput_s", 1, 3600 },
+	{ "bonding", "rebalance_ms", 1000, 3600000 },
+	{ "bonding", "throughput", 0, 1 },
+	{ "bonding", "vm", 0, 1 },
+	{ "bonding", "interval_us", 500, 100000 },
+	{ "ha", "watch_s", 0, 600 },
+	{ "ha", "interval_ms", 10, 1000 },
+	{ "ha", "timeout_s", 10, 3600 },
+	{ "ha", "memory_mib", 64, 65536 },
+	{ "ha", "vlan", 0, 4094 },
+};
+
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'
  * "metrics" (probes/ping_report.c, probes/tcp.c), behind their prefix. */
 static const char *const m_migrate[] = { "total_s", "qemu_downtime_ms",
@@ -846,6 +875,33 @@ scenario_needs(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 	}
 }
 
+/* The builtin's numeric parameters within builtin_params[]' ranges. */
+static void
+scenario_params_check(struct ld *ld, const struct scenario *sc)
+{
+	const struct step_param *sp;
+	size_t i, j;
+	long l;
+
+	for (i = 0; sc->sc_builtin != NULL && i < sc->sc_nparams; i++) {
+		sp = &sc->sc_params[i];
+		for (j = 0; j < sizeof(builtin_params) /
+		    sizeof(builtin_params[0]); j++) {
+			if (strcmp(builtin_params[j].bp_builtin,
+			    sc->sc_builtin) != 0 ||
+			    strcmp(builtin_params[j].bp_key, sp->spm_key) != 0)
+				continue;
+			if (parse_int(sp->spm_value, builtin_params[j].bp_min,
+			    builtin_params[j].bp_max, &l) == -1)
+				ld_error(ld, sp->spm_line, "scenario %s: "
+				    "params: '%s' must be an integer from %ld "
+				    "to %ld, not '%s'", sc_name(sc),
+				    sp->spm_key, builtin_params[j].bp_min,
+				    builtin_params[j].bp_max, sp->spm_value);
+		}
+	}
+}
+
 /* What the scenario does must be something, and its bounds on what it
  * measures. */
 static void
@@ -898,6 +954,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		load_bounds(ld, v, sc);
 	if ((v = map_get(ld, n, "params")) != NULL)
 		load_params(ld, v, sc);
+	scenario_params_check(ld, sc);
 	scenario_checks(ld, n, sc);
 }
 
