@@ -2,13 +2,14 @@
  * suite.c - loads the `suites:` and `scenarios:` sections of
  * scenarios.yaml with libyaml into struct suite_file, and checks them.
  *
- * The file is read as a libyaml document (node tree with line marks), then
- * walked: every mapping's keys are checked against the keys this format
- * knows, every scalar against its type, every step against the step
- * vocabulary, every suite entry against the scenarios.  Errors are counted
- * and all printed as "file:line: message" before the load fails, so one run
- * of `hvlab run -n` shows every mistake.  Nothing here touches a lab or a
- * platform: the loader is pure and the unit tests link it directly.
+ * The file is read as one libyaml document (node tree with line marks;
+ * common/yamldoc.c refuses a second one), then walked: every mapping's keys
+ * are checked against the keys this format knows, every scalar against its
+ * type, every step against the step vocabulary, every suite entry against
+ * the scenarios.  Errors are counted and all printed as "file:line:
+ * message" before the load fails, so one run of `hvlab run -n` shows every
+ * mistake.  Nothing here touches a lab or a platform: the loader is pure
+ * and the unit tests link it directly.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -22,6 +23,7 @@
 #include "clock.h"
 #include "err.h"
 #include "suite.h"
+#include "yamldoc.h"
 
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
 #define REPEAT_MAX 100
@@ -1103,7 +1105,9 @@ suite_load_string(const char *name, const char *text, size_t len,
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct suite_file *sf;
+	char e[ERR_LEN];
 	struct ld ld;
+	int line;
 
 	sf = calloc(1, sizeof(*sf));
 	if (sf == NULL) {
@@ -1122,11 +1126,8 @@ suite_load_string(const char *name, const char *text, size_t len,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 	    len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		ld_error(&ld, (int)parser.problem_mark.line + 1, "%s%s%s",
-		    parser.problem ? parser.problem : "YAML syntax error",
-		    parser.context ? " " : "",
-		    parser.context ? parser.context : "");
+	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
+		ld_error(&ld, line, "%s", e);
 		yaml_parser_delete(&parser);
 		goto fail;
 	}
