@@ -12,8 +12,16 @@
 #include <yaml.h>
 
 /*
- * Load the document of the stream parser reads into doc.  A syntax error
- * and a second document after '---' are refused.  Returns 0 with doc
+ * What aliases may add to a document walked as a tree, in nodes plus
+ * scalar bytes: far more than a person's anchors for a shared row or
+ * bounds add, far less than a loader can walk in a second.
+ */
+#define YAMLDOC_ALIAS_MAX (1u << 20)
+
+/*
+ * Load the document of the stream parser reads into doc.  A syntax error,
+ * a second document after '---', an alias inside the node it names and
+ * aliases that add more than YAMLDOC_ALIAS_MAX are refused.  Returns 0 with doc
  * loaded (the caller deletes it with yaml_document_delete; an empty file
  * is a document without a root node), or -1 with *line (1-based) and err
  * (ERR_LEN bytes, no file name) saying what is wrong there, doc unloaded.

@@ -262,6 +262,7 @@ static const struct step_def step_defs[] = {
 
 struct ld_msg {
 	int line;
+	int seq;		/* order of finding, within a line */
 	char *text;
 };
 
@@ -292,23 +293,29 @@ ld_error(struct ld *ld, int line, const char *fmt, ...)
 	if (ld->msgs == NULL)
 		abort();
 	ld->msgs[ld->nerr].line = line;
+	ld->msgs[ld->nerr].seq = ld->nerr;
 	ld->msgs[ld->nerr].text = text;
 	ld->nerr++;
 }
 
-/* Print the errors in file order (stable: same line keeps its order). */
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct ld_msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Print the errors in file order (same line: in the order found). */
 static void
 ld_flush(struct ld *ld)
 {
-	int i, j;
+	int i;
 
-	for (i = 1; i < ld->nerr; i++) {
-		struct ld_msg m = ld->msgs[i];
-
-		for (j = i; j > 0 && ld->msgs[j - 1].line > m.line; j--)
-			ld->msgs[j] = ld->msgs[j - 1];
-		ld->msgs[j] = m;
-	}
+	if (ld->nerr > 1)
+		qsort(ld->msgs, (size_t)ld->nerr, sizeof(*ld->msgs), msg_cmp);
 	for (i = 0; i < ld->nerr; i++) {
 		if (ld->errf != NULL)
 			fprintf(ld->errf, "%s:%d: %s\n", ld->name,
@@ -486,11 +493,17 @@ join_list(struct ld *ld, yaml_node_t *n, const char *what)
 	s = calloc(1, len);
 	if (s == NULL)
 		abort();
-	for (it = n->data.sequence.items.start;
+	/* Appended at the end each time (strcat would scan the list so
+	 * far for every item). */
+	for (it = n->data.sequence.items.start, len = 0;
 	    it < n->data.sequence.items.top; it++) {
-		if (*s != '\0')
-			strcat(s, " ");
-		strcat(s, scalar(ld_node(ld, *it)));
+		const char *e = scalar(ld_node(ld, *it));
+		size_t el = strlen(e);
+
+		if (len > 0)
+			s[len++] = ' ';
+		memcpy(s + len, e, el + 1);
+		len += el;
 	}
 	return s;
 }
@@ -1006,25 +1019,32 @@ root_cross_check(struct ld *ld, const struct suite_file *sf)
 {
 	size_t i, j, k;
 
+	/* Each repeat is named once, against the first definition: a list
+	 * of n repeats (aliases make them cheap) gives n messages, not n^2. */
 	for (i = 0; i < sf->sf_nscenarios; i++)
 		for (j = 0; j < i; j++)
 			if (sf->sf_scenarios[i].sc_name &&
 			    sf->sf_scenarios[j].sc_name &&
 			    strcmp(sf->sf_scenarios[i].sc_name,
-			    sf->sf_scenarios[j].sc_name) == 0)
+			    sf->sf_scenarios[j].sc_name) == 0) {
 				ld_error(ld, sf->sf_scenarios[i].sc_line,
 				    "scenario '%s' already defined at line %d",
 				    sf->sf_scenarios[i].sc_name,
 				    sf->sf_scenarios[j].sc_line);
+				break;
+			}
 	for (i = 0; i < sf->sf_nsuites; i++) {
 		const struct suite *su = &sf->sf_suites[i];
 
 		for (j = 0; j < i; j++)
 			if (su->su_name && sf->sf_suites[j].su_name &&
-			    strcmp(su->su_name, sf->sf_suites[j].su_name) == 0)
+			    strcmp(su->su_name, sf->sf_suites[j].su_name) ==
+			    0) {
 				ld_error(ld, su->su_line, "suite '%s' already "
 				    "defined at line %d", su->su_name,
 				    sf->sf_suites[j].su_line);
+				break;
+			}
 		for (k = 0; k < su->su_nscenarios; k++) {
 			if (suite_scenario_find(sf, su->su_scenarios[k]) ==
 			    NULL)
@@ -1033,11 +1053,13 @@ root_cross_check(struct ld *ld, const struct suite_file *sf)
 				    su->su_name : "?", su->su_scenarios[k]);
 			for (j = 0; j < k; j++)
 				if (strcmp(su->su_scenarios[j],
-				    su->su_scenarios[k]) == 0)
+				    su->su_scenarios[k]) == 0) {
 					ld_error(ld, su->su_line, "suite %s: "
 					    "scenario '%s' listed twice",
 					    su->su_name ? su->su_name : "?",
 					    su->su_scenarios[k]);
+					break;
+				}
 		}
 	}
 }
