@@ -292,7 +292,7 @@ START_TEST(test_bounds_decide)
 		{ (char *)"tcp_survived", 0, 1, 2 },
 		{ (char *)"lost", 1, 10, 3 },
 	};
-	struct metrics ms = { NULL, 0 };
+	struct metrics ms = { 0 };
 	char reason[256];
 
 	metrics_set(&ms, "downtime_ms", 38);
@@ -336,7 +336,7 @@ START_TEST(test_every_shipped_bound_can_fail)
 
 		for (j = 0; j < sc->sc_nbounds; j++) {
 			const struct bound *b = &sc->sc_bounds[j];
-			struct metrics ms = { NULL, 0 };
+			struct metrics ms = { 0 };
 			double step = fabs(b->bd_limit) > 1 ?
 			    fabs(b->bd_limit) : 1;
 
