@@ -734,6 +734,120 @@ START_TEST(test_golden_junit)
 }
 END_TEST
 
+/* '|' in a Markdown line that split cells ('\\' escapes what follows). */
+static int
+md_pipes(const char *line, size_t len)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < len; i++)
+		if (line[i] == '\\')
+			i++;
+		else if (line[i] == '|')
+			n++;
+	return n;
+}
+
+/* The first table line of md that has another number of cells than its
+ * table's header, or does not end its row; NULL when there is none. */
+static const char *
+md_bad_row(const char *md)
+{
+	const char *p, *e;
+	int want = -1, n;
+
+	for (p = md; *p; p = *e ? e + 1 : e) {
+		if ((e = strchr(p, '\n')) == NULL)
+			e = p + strlen(p);
+		if (*p != '|') {
+			want = -1;
+			continue;
+		}
+		n = md_pipes(p, (size_t)(e - p));
+		if (want == -1)
+			want = n;
+		if (n != want || e[-1] != '|')
+			return p;
+	}
+	return NULL;
+}
+
+/* The CRLF records of an RFC 4180 text, or -1 when one has other than
+ * nfields fields. */
+static int
+csv_records(const char *s, int nfields)
+{
+	int quoted = 0, fields = 1, n = 0;
+
+	for (; *s; s++)
+		if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == ',')
+			fields++;
+		else if (!quoted && s[0] == '\r' && s[1] == '\n') {
+			if (fields != nfields)
+				return -1;
+			n++;
+			fields = 1;
+			s++;
+		}
+	return n;
+}
+
+/*
+ * Every string of results.json a report shows is escaped for its format.
+ * set-script has "<script>alert(1)</script>|x\n" in each (platform and
+ * its version, provider, suite, hvlab's version, times, accelerator, a
+ * scenario's name and row, reasons, a metric's name) and a reason with
+ * quotes, a backtick, a link and a '\\' before a '|'; it is compared with
+ * itself under a label of the same.  A CSV's text is data a spreadsheet
+ * shows, not HTML: it stays as it was, inside quotes.
+ */
+START_TEST(test_every_string_escaped)
+{
+	struct sets s;
+	char err[ERR_LEN], *out, why[128] = "";
+	const char *bad;
+
+	s.rs[0] = results_load(GOLDEN "/set-script", err);
+	ck_assert_msg(s.rs[0] != NULL, "%s", err);
+	s.rs[1] = results_load(GOLDEN "/set-script", err);
+	ck_assert_msg(s.rs[1] != NULL, "%s", err);
+	s.rs[1]->rs_label = strdup(s.rs[1]->rs_platform);
+	ck_assert_int_eq(comparison_build(&s.cmp, s.rs, 2, err), 0);
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, "<script") == NULL && strstr(out,
+	    "</script") == NULL, "no tag reaches report.md:\n%s", out);
+	ck_assert_msg((bad = md_bad_row(out)) == NULL, "every table row of "
+	    "report.md is one line with its table's cells: %.80s", bad);
+	ck_assert_msg(strstr(out, "[a](") == NULL, "no link from a result "
+	    "in report.md:\n%s", out);
+	free(out);
+	out = render(&s, W_HTML);
+	ck_assert_msg(strstr(out, "<script") == NULL, "no tag reaches "
+	    "report.html");
+	ck_assert_msg(strstr(out, "\" onmouseover") == NULL && strstr(out,
+	    "'alert(2)'") == NULL && strstr(out, "&quot; onmouseover="
+	    "&#39;alert(2)&#39;") != NULL, "quotes from a result are "
+	    "entities in report.html");
+	free(out);
+	out = render(&s, W_JUNIT);
+	ck_assert_msg(strstr(out, "<script") == NULL, "no tag reaches "
+	    "junit.xml");
+	ck_assert_msg(xml_well_formed(out, why, sizeof(why)), "junit.xml is "
+	    "well-formed: %s", why);
+	free(out);
+	out = render(&s, W_CSV);
+	ck_assert_msg(csv_records(out, 9) == 7, "results.csv keeps its 7 "
+	    "records of 9 fields:\n%s", out);
+	ck_assert_msg(strstr(out, ",\"<script>alert(1)</script>|x\n\",") !=
+	    NULL, "the text is kept as it was, quoted");
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
 START_TEST(test_xml_checker_catches_errors)
 {
 	static const char *const bad[] = {
@@ -900,6 +1014,7 @@ make_report_suite(void)
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_csv);
 	tcase_add_test(tc, test_hostile_text);
+	tcase_add_test(tc, test_every_string_escaped);
 	tcase_add_test(tc, test_golden_html);
 	tcase_add_test(tc, test_golden_junit);
 	tcase_add_test(tc, test_xml_checker_catches_errors);
