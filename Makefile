@@ -64,7 +64,8 @@ include lab/guest/guest.mk
 include tests/tests.mk
 
 HVLAB_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(HVLAB_MAIN) $(SCENARIOS_SRCS) \
-	$(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) $(COMMON_SRCS))
+	$(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) $(COMMON_SRCS) \
+	$(COMMON_YAML_SRCS))
 HVD_OBJS   := $(patsubst %.c,$(OBJ)/%.o,$(HVD_MAIN) $(PLATFORM_SRCS) \
 	$(COMMON_SRCS))
 HVCTL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(HVCTL_MAIN) $(HVCTL_SRCS) \
@@ -72,7 +73,7 @@ HVCTL_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(HVCTL_MAIN) $(HVCTL_SRCS) \
 # Unit tests link every non-main module, built with ASan and UBSan.
 UNIT_OBJS  := $(patsubst %.c,$(SOBJ)/%.o,$(CHECK_SRCS) $(SCENARIOS_SRCS) \
 	$(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) $(PLATFORM_SRCS) \
-	$(HVCTL_SRCS) $(COMMON_SRCS))
+	$(HVCTL_SRCS) $(COMMON_SRCS) $(COMMON_YAML_SRCS))
 
 PROGS := bin/hvlab bin/hvd bin/hvctl $(EXTRA_PROGS)
 

@@ -77,8 +77,9 @@ clock_parse_duration(const char *s, uint64_t *ns, char *err)
 		return err_set(err, "unknown unit '%s' in duration '%s'",
 		    end, s);
 	v *= clock_units[i].ns;
-	if (v > 1.8e19)
-		return err_set(err, "duration '%s' is too long", s);
+	if (v > (double)CLOCK_DURATION_MAX_NS)
+		return err_set(err, "duration '%s' is too long (at most %lluh)",
+		    s, CLOCK_DURATION_MAX_NS / (3600 * NS_PER_S));
 	*ns = (uint64_t)llround(v);
 	return 0;
 }

@@ -1,9 +1,9 @@
 /*
  * topo.c - loads the `lab:` section of scenarios.yaml (libyaml document
- * API) into a struct topo, checks it strictly (unknown keys, wrong types,
- * out-of-range values are errors naming FILE:LINE) and makes the address
- * plan.  Top-level keys other than `lab:` belong to other components and
- * are ignored.
+ * API; one document, common/yamldoc.c) into a struct topo, checks it
+ * strictly (unknown keys, wrong types, out-of-range values are errors
+ * naming FILE:LINE) and makes the address plan.  Top-level keys other than
+ * `lab:` belong to other components and are ignored.
  *
  * Address plan (docs/lab.md): a lab owns one /22 of 198.18.0.0/15, given by
  * `subnet:` or derived from its name; VLAN k of the switch's list owns the
@@ -22,6 +22,7 @@
 #include "accel.h"
 #include "err.h"
 #include "lab/topo.h"
+#include "yamldoc.h"
 
 struct ld {
 	const char *file;
@@ -944,8 +945,8 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 	yaml_node_t *root, *labn;
 	struct ld l;
 	FILE *f;
-	int rc = -1;
-	char tmp[ERR_LEN];
+	int rc = -1, line;
+	char tmp[ERR_LEN], e[ERR_LEN];
 
 	memset(t, 0, sizeof(*t));
 	memset(&l, 0, sizeof(l));
@@ -971,10 +972,8 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 		    path);
 	}
 	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set(tmp, "%s:%lu: %s", path,
-		    (unsigned long)parser.problem_mark.line + 1,
-		    parser.problem ? parser.problem : "YAML syntax error");
+	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
+		err_set(tmp, "%s:%d: %s", path, line, e);
 		if (errf)
 			fprintf(errf, "%s\n", tmp);
 		if (err)

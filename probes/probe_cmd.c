@@ -79,8 +79,12 @@ parse_dur(const char *opt, const char *s, uint64_t unit_ns, uint64_t *ns,
 	errno = 0;
 	v = strtod(s, &end);
 	if (end != s && *end == '\0' && errno == 0) {
-		if (!(v >= 0) || v * (double)unit_ns > 1e18)
+		if (!(v >= 0))
 			return err_set(err, "%s: '%s' is out of range", opt, s);
+		if (v * (double)unit_ns > (double)CLOCK_DURATION_MAX_NS)
+			return err_set(err, "%s: '%s' is too long (at most "
+			    "%lluh)", opt, s,
+			    CLOCK_DURATION_MAX_NS / (3600 * NS_PER_S));
 		*ns = (uint64_t)llround(v * (double)unit_ns);
 		return 0;
 	}

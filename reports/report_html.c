@@ -36,6 +36,7 @@ static const char css[] =
 "code{background:#f3f4f6;padding:0 .2em}\n"
 "summary{cursor:pointer;color:#3b6ea5}\n";
 
+/* Text from a result, in an element or a quoted attribute. */
 static void
 html_put(FILE *f, const char *s)
 {
@@ -45,6 +46,7 @@ html_put(FILE *f, const char *s)
 		case '>': fputs("&gt;", f); break;
 		case '&': fputs("&amp;", f); break;
 		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
 		default: fputc(*s, f);
 		}
 }

@@ -290,15 +290,19 @@ report_cell(const struct scen_result *s, char *buf, size_t len)
 	}
 }
 
-/* Markdown table cell: no '|', newline or HTML tag may leak into the
- * table. */
+/*
+ * Text from a result in report.md, in a table cell or not: no '|' may
+ * split a cell (nor a '\\' unescape one), no newline end a row, no HTML
+ * tag or entity, code span or link reach the page.
+ */
 static void
 md_put(FILE *f, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '|')
-			fputs("\\|", f);
-		else if (*s == '<')
+		if (strchr("|\\`[]", *s) != NULL) {
+			fputc('\\', f);
+			fputc(*s, f);
+		} else if (*s == '<')
 			fputs("&lt;", f);
 		else if (*s == '>')
 			fputs("&gt;", f);
@@ -309,6 +313,19 @@ md_put(FILE *f, const char *s)
 		else
 			fputc(*s, f);
 	}
+}
+
+/* A metric's name as code when it is a plain name (snake_case, as
+ * hvlab writes them), else as escaped text: nothing is escaped inside a
+ * code span. */
+static void
+md_code(FILE *f, const char *s)
+{
+	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s))
+		fprintf(f, "`%s`", s);
+	else
+		md_put(f, s);
 }
 
 static const char *
@@ -348,7 +365,11 @@ md_ratio_row(FILE *f, const struct comparison *c, size_t row,
 	size_t j;
 
 	have0 = s0 != NULL && metrics_get(&s0->s_metrics, name, &x0) == 0;
-	fprintf(f, "| %s | `%s` |", c->cmp_rows[row], name);
+	fputs("| ", f);
+	md_put(f, c->cmp_rows[row]);
+	fputs(" | ", f);
+	md_code(f, name);
+	fputs(" |", f);
 	for (j = 0; j < c->cmp_nsets; j++) {
 		s = comparison_cell(c, row, j);
 		if (s != NULL && metrics_get(&s->s_metrics, name, &x) == 0) {
@@ -381,7 +402,9 @@ md_ratios(FILE *f, const struct comparison *c)
 
 	results_column_name(c->cmp_sets[0], base, sizeof(base));
 	fprintf(f, "\n## Figures compared\n\nMedians; the ratio is each "
-	    "set's figure over %s's.\n\n| Scenario | Metric |", base);
+	    "set's figure over ");
+	md_put(f, base);
+	fprintf(f, "'s.\n\n| Scenario | Metric |");
 	for (j = 0; j < c->cmp_nsets; j++) {
 		results_column_name(c->cmp_sets[j], col, sizeof(col));
 		fputc(' ', f);
@@ -408,35 +431,54 @@ md_ratios(FILE *f, const struct comparison *c)
 	}
 }
 
+/* One line per result set: what and where it ran, its verdicts. */
+static void
+md_sets(FILE *f, const struct comparison *c)
+{
+	const struct results *rs;
+	size_t i, j, n[4];
+	char col[256];
+
+	for (j = 0; j < c->cmp_nsets; j++) {
+		rs = c->cmp_sets[j];
+		memset(n, 0, sizeof(n));
+		for (i = 0; i < rs->rs_nscen; i++)
+			n[rs->rs_scen[i].s_verdict <= VERDICT_ERROR ?
+			    rs->rs_scen[i].s_verdict : VERDICT_ERROR]++;
+		results_column_name(rs, col, sizeof(col));
+		fputs("- **", f);
+		md_put(f, col);
+		fputs("**: ", f);
+		if (rs->rs_platform_version && *rs->rs_platform_version) {
+			md_put(f, rs->rs_platform_version);
+			fputs(", ", f);
+		}
+		fputs("provider ", f);
+		md_put(f, nz(rs->rs_provider));
+		fputs(", suite ", f);
+		md_put(f, nz(rs->rs_suite));
+		fputs(", hvlab ", f);
+		md_put(f, nz(rs->rs_version));
+		fprintf(f, ", %d CPUs (", rs->rs_cpus);
+		md_put(f, nz(rs->rs_accel));
+		fputs("), ", f);
+		md_put(f, nz(rs->rs_started));
+		fputs(" to ", f);
+		md_put(f, nz(rs->rs_finished));
+		fprintf(f, ": %zu pass, %zu fail, %zu unsupported, %zu error\n",
+		    n[VERDICT_PASS], n[VERDICT_FAIL], n[VERDICT_UNSUPPORTED],
+		    n[VERDICT_ERROR]);
+	}
+}
+
 int
 report_md(FILE *f, const struct comparison *c)
 {
-	char cell[1024], d[64], col[256];
+	char cell[1024], d[64];
 	size_t i, j;
 
 	fprintf(f, "# hvlab: Table 3.1, measured\n\n");
-	for (j = 0; j < c->cmp_nsets; j++) {
-		const struct results *rs = c->cmp_sets[j];
-		size_t np = 0, nf = 0, nu = 0, ne = 0;
-
-		for (i = 0; i < rs->rs_nscen; i++)
-			switch (rs->rs_scen[i].s_verdict) {
-			case VERDICT_PASS: np++; break;
-			case VERDICT_FAIL: nf++; break;
-			case VERDICT_UNSUPPORTED: nu++; break;
-			default: ne++; break;
-			}
-		results_column_name(rs, col, sizeof(col));
-		fprintf(f, "- **%s**: ", col);
-		if (rs->rs_platform_version && *rs->rs_platform_version)
-			fprintf(f, "%s, ", rs->rs_platform_version);
-		fprintf(f, "provider %s, suite %s, hvlab %s, "
-		    "%d CPUs (%s), %s to %s: %zu pass, %zu fail, "
-		    "%zu unsupported, %zu error\n",
-		    nz(rs->rs_provider), nz(rs->rs_suite), nz(rs->rs_version),
-		    rs->rs_cpus, nz(rs->rs_accel), nz(rs->rs_started),
-		    nz(rs->rs_finished), np, nf, nu, ne);
-	}
+	md_sets(f, c);
 	fprintf(f, "\nFigures are medians over a scenario's runs, with the "
 	    "lowest and highest run beside them when the runs differ: "
 	    "38 (30" ENDASH "45) ms.\n");
@@ -458,7 +500,9 @@ report_md(FILE *f, const struct comparison *c)
 	fprintf(f, "\n## Time per scenario\n\n| Scenario |");
 	md_columns(f, c, "---:|");
 	for (i = 0; i < c->cmp_nrows; i++) {
-		fprintf(f, "| %s |", c->cmp_rows[i]);
+		fputs("| ", f);
+		md_put(f, c->cmp_rows[i]);
+		fputs(" |", f);
 		for (j = 0; j < c->cmp_nsets; j++) {
 			const struct scen_result *s = comparison_cell(c, i, j);
 

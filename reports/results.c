@@ -58,6 +58,17 @@ xstrdup(const char *s)
 	return p;
 }
 
+/* n zeroed elements (at least one, so that NULL means no memory). */
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
 static void *
 xgrow(void *p, size_t *n, size_t size)
 {
@@ -86,29 +97,36 @@ results_set_str(char **dst, const char *fmt, ...)
 void
 metrics_set(struct metrics *ms, const char *name, double value)
 {
-	size_t i;
+	size_t i = names_find(&ms->ms_index, ms->ms_v, sizeof(*ms->ms_v),
+	    name);
 
-	for (i = 0; i < ms->ms_n; i++)
-		if (strcmp(ms->ms_v[i].m_name, name) == 0) {
-			ms->ms_v[i].m_value = value;
-			return;
-		}
-	ms->ms_v = xgrow(ms->ms_v, &ms->ms_n, sizeof(*ms->ms_v));
-	ms->ms_v[ms->ms_n - 1].m_name = xstrdup(name);
-	ms->ms_v[ms->ms_n - 1].m_value = value;
+	if (i != (size_t)-1) {
+		ms->ms_v[i].m_value = value;
+		return;
+	}
+	if (ms->ms_n == ms->ms_cap) {
+		ms->ms_cap = ms->ms_cap ? 2 * ms->ms_cap : 8;
+		ms->ms_v = reallocarray(ms->ms_v, ms->ms_cap,
+		    sizeof(*ms->ms_v));
+		if (ms->ms_v == NULL)
+			abort();
+	}
+	ms->ms_v[ms->ms_n].m_name = xstrdup(name);
+	ms->ms_v[ms->ms_n].m_value = value;
+	names_add(&ms->ms_index, ms->ms_v, sizeof(*ms->ms_v), ms->ms_n);
+	ms->ms_n++;
 }
 
 int
 metrics_get(const struct metrics *ms, const char *name, double *value)
 {
-	size_t i;
+	size_t i = names_find(&ms->ms_index, ms->ms_v, sizeof(*ms->ms_v),
+	    name);
 
-	for (i = 0; i < ms->ms_n; i++)
-		if (strcmp(ms->ms_v[i].m_name, name) == 0) {
-			*value = ms->ms_v[i].m_value;
-			return 0;
-		}
-	return -1;
+	if (i == (size_t)-1)
+		return -1;
+	*value = ms->ms_v[i].m_value;
+	return 0;
 }
 
 void
@@ -119,8 +137,8 @@ metrics_free(struct metrics *ms)
 	for (i = 0; i < ms->ms_n; i++)
 		free(ms->ms_v[i].m_name);
 	free(ms->ms_v);
-	ms->ms_v = NULL;
-	ms->ms_n = 0;
+	names_free(&ms->ms_index);
+	memset(ms, 0, sizeof(*ms));
 }
 
 static int
@@ -667,10 +685,11 @@ load_scenario(const cJSON *o, struct scen_result *s, const char *where,
 	if (load_metrics(m, &s->s_metrics, where, err) ||
 	    load_conditions(o, s, where, err))
 		return -1;
+	s->s_runs = xcalloc((size_t)cJSON_GetArraySize(runs),
+	    sizeof(*s->s_runs));
 	cJSON_ArrayForEach(x, runs) {
-		s->s_runs = xgrow(s->s_runs, &s->s_nruns, sizeof(*s->s_runs));
 		snprintf(w, sizeof(w), "%s.runs[%zu]", where, i++);
-		if (load_run(x, &s->s_runs[s->s_nruns - 1], w, err))
+		if (load_run(x, &s->s_runs[s->s_nruns++], w, err))
 			return -1;
 	}
 	i = 0;
@@ -770,11 +789,12 @@ results_load(const char *path, char *err)
 	rs->rs_cpus = (int)cpus;
 	if (mach && load_machine(mach, rs, file, err) == -1)
 		goto fail;
+	/* Room for all at once: growing by one moved the array each time. */
+	rs->rs_scen = xcalloc((size_t)cJSON_GetArraySize(scen),
+	    sizeof(*rs->rs_scen));
 	cJSON_ArrayForEach(x, scen) {
-		rs->rs_scen = xgrow(rs->rs_scen, &rs->rs_nscen,
-		    sizeof(*rs->rs_scen));
 		snprintf(w, sizeof(w), "%s: scenarios[%zu]", file, i++);
-		if (load_scenario(x, &rs->rs_scen[rs->rs_nscen - 1], w, err))
+		if (load_scenario(x, &rs->rs_scen[rs->rs_nscen++], w, err))
 			goto fail;
 	}
 	cJSON_Delete(doc);
@@ -787,36 +807,56 @@ fail:
 
 /* ---- comparison ---- */
 
+/* Scenario j of set i: its row (a new one when its name is new) and
+ * its cell, unless an earlier scenario of that name took the cell. */
+static void
+comparison_place(struct comparison *c, struct name_index *rows,
+    size_t *cap, size_t i, size_t j)
+{
+	const struct scen_result *s = &c->cmp_sets[i]->rs_scen[j];
+	size_t r = names_find(rows, c->cmp_rows, sizeof(char *), s->s_name);
+
+	if (r == (size_t)-1) {
+		if (c->cmp_nrows == *cap) {
+			*cap = *cap ? 2 * *cap : 32;
+			c->cmp_rows = reallocarray(c->cmp_rows, *cap,
+			    sizeof(char *));
+			c->cmp_row_titles = reallocarray(c->cmp_row_titles,
+			    *cap, sizeof(char *));
+			c->cmp_cells = reallocarray(c->cmp_cells, *cap,
+			    c->cmp_nsets * sizeof(size_t));
+			if (c->cmp_rows == NULL || c->cmp_row_titles == NULL ||
+			    c->cmp_cells == NULL)
+				abort();
+		}
+		r = c->cmp_nrows++;
+		c->cmp_rows[r] = xstrdup(s->s_name);
+		c->cmp_row_titles[r] = s->s_row;
+		memset(&c->cmp_cells[r * c->cmp_nsets], 0, c->cmp_nsets *
+		    sizeof(size_t));
+		names_add(rows, c->cmp_rows, sizeof(char *), r);
+	}
+	if (c->cmp_cells[r * c->cmp_nsets + i] == 0)
+		c->cmp_cells[r * c->cmp_nsets + i] = j + 1;
+}
+
 int
 comparison_build(struct comparison *c, struct results **sets, size_t nsets,
     char *err)
 {
-	size_t i, j, k;
+	struct name_index rows;
+	size_t i, j, cap = 0;
 
 	memset(c, 0, sizeof(*c));
+	memset(&rows, 0, sizeof(rows));
 	if (nsets == 0)
 		return err_set(err, "no result sets to compare");
 	c->cmp_sets = sets;
 	c->cmp_nsets = nsets;
 	for (i = 0; i < nsets; i++)
-		for (j = 0; j < sets[i]->rs_nscen; j++) {
-			const struct scen_result *s = &sets[i]->rs_scen[j];
-
-			for (k = 0; k < c->cmp_nrows; k++)
-				if (strcmp(c->cmp_rows[k], s->s_name) == 0)
-					break;
-			if (k < c->cmp_nrows)
-				continue;
-			c->cmp_rows = realloc(c->cmp_rows, (c->cmp_nrows + 1) *
-			    sizeof(char *));
-			c->cmp_row_titles = realloc(c->cmp_row_titles,
-			    (c->cmp_nrows + 1) * sizeof(char *));
-			if (c->cmp_rows == NULL || c->cmp_row_titles == NULL)
-				abort();
-			c->cmp_rows[c->cmp_nrows] = xstrdup(s->s_name);
-			c->cmp_row_titles[c->cmp_nrows] = s->s_row;
-			c->cmp_nrows++;
-		}
+		for (j = 0; j < sets[i]->rs_nscen; j++)
+			comparison_place(c, &rows, &cap, i, j);
+	names_free(&rows);
 	return 0;
 }
 
@@ -829,22 +869,19 @@ comparison_free(struct comparison *c)
 		free(c->cmp_rows[i]);
 	free(c->cmp_rows);
 	free(c->cmp_row_titles);
+	free(c->cmp_cells);
 	memset(c, 0, sizeof(*c));
 }
 
 const struct scen_result *
 comparison_cell(const struct comparison *c, size_t row, size_t set)
 {
-	const struct results *rs;
-	size_t i;
+	size_t k;
 
 	if (row >= c->cmp_nrows || set >= c->cmp_nsets)
 		return NULL;
-	rs = c->cmp_sets[set];
-	for (i = 0; i < rs->rs_nscen; i++)
-		if (strcmp(rs->rs_scen[i].s_name, c->cmp_rows[row]) == 0)
-			return &rs->rs_scen[i];
-	return NULL;
+	k = c->cmp_cells[row * c->cmp_nsets + set];
+	return k ? &c->cmp_sets[set]->rs_scen[k - 1] : NULL;
 }
 
 int

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "reports/names.h"
+
 enum verdict {
 	VERDICT_PASS,
 	VERDICT_FAIL,
@@ -25,9 +27,17 @@ struct metric {
 	double m_value;
 };
 
+/*
+ * A set of metrics in the order they were set (results.json's), with an
+ * index of their names: metrics_set and metrics_get take the same time
+ * for the 300000th metric as for the first.  A zeroed struct is empty;
+ * only metrics_set adds to it.
+ */
 struct metrics {
 	struct metric *ms_v;
 	size_t ms_n;
+	size_t ms_cap;			/* room in ms_v */
+	struct name_index ms_index;
 };
 
 /* An event marked on a probe timeline (an injection, a migration start). */
@@ -137,7 +147,8 @@ void results_set_str(char **dst, const char *fmt, ...)
 /*
  * A comparison: the rows are the union of the scenarios of all result
  * sets, in the order of the first set (then new ones in the order of the
- * following sets); the columns are the sets, in the order given.
+ * following sets); the columns are the sets, in the order given.  It
+ * points into the sets, which must not change while it is used.
  */
 struct comparison {
 	struct results **cmp_sets;	/* not owned */
@@ -145,6 +156,9 @@ struct comparison {
 	char **cmp_rows;		/* scenario names */
 	const char **cmp_row_titles;	/* study row names (borrowed) */
 	size_t cmp_nrows;
+	/* Row r of set j: cmp_cells[r * cmp_nsets + j] - 1 indexes its
+	 * rs_scen; 0 = the set lacks it. */
+	size_t *cmp_cells;
 };
 
 int comparison_build(struct comparison *c, struct results **sets,

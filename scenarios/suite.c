@@ -2,13 +2,14 @@
  * suite.c - loads the `suites:` and `scenarios:` sections of
  * scenarios.yaml with libyaml into struct suite_file, and checks them.
  *
- * The file is read as a libyaml document (node tree with line marks), then
- * walked: every mapping's keys are checked against the keys this format
- * knows, every scalar against its type, every step against the step
- * vocabulary, every suite entry against the scenarios.  Errors are counted
- * and all printed as "file:line: message" before the load fails, so one run
- * of `hvlab run -n` shows every mistake.  Nothing here touches a lab or a
- * platform: the loader is pure and the unit tests link it directly.
+ * The file is read as one libyaml document (node tree with line marks;
+ * common/yamldoc.c refuses a second one), then walked: every mapping's keys
+ * are checked against the keys this format knows, every scalar against its
+ * type, every step against the step vocabulary, every suite entry against
+ * the scenarios.  Errors are counted and all printed as "file:line:
+ * message" before the load fails, so one run of `hvlab run -n` shows every
+ * mistake.  Nothing here touches a lab or a platform: the loader is pure
+ * and the unit tests link it directly.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -22,6 +23,7 @@
 #include "clock.h"
 #include "err.h"
 #include "scenarios/suite.h"
+#include "yamldoc.h"
 
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
 #define REPEAT_MAX 100
@@ -87,6 +89,35 @@ static const struct {
 	{ "architecture", m_arch }, { "guest-os", m_guest },
 	{ "resources", m_resources }, { "network", m_network },
 	{ "bonding", m_bonding }, { "ha", m_ha },
+};
+
+/*
+ * The builtins' numeric parameters and the ranges their code takes.  The
+ * builtins read them as a long and keep them in an int or multiply them
+ * into nanoseconds (scenarios/builtin/resources.c, bonding.c, ha.c), so a
+ * value out of range is an error at its line here rather than a figure
+ * that wrapped around at run time.  Other parameters are the builtins'
+ * own to check.
+ */
+static const struct {
+	const char *bp_builtin, *bp_key;
+	long bp_min, bp_max;
+} builtin_params[] = {
+	{ "resources", "vcpus_max", 1, 512 },
+	{ "resources", "memory_mib_max", 128, 1048576 },
+	{ "resources", "vms_max", 1, 256 },
+	{ "bonding", "flows", 1, 64 },		/* TPUT_MAX_FLOWS */
+	{ "bonding", "rate_mbit", 0, 10000 },	/* LAB_PORT_RATE_MAX */
+	{ "bonding", "tput_s", 1, 3600 },
+	{ "bonding", "rebalance_ms", 1000, 3600000 },
+	{ "bonding", "throughput", 0, 1 },
+	{ "bonding", "vm", 0, 1 },
+	{ "bonding", "interval_us", 500, 100000 },
+	{ "ha", "watch_s", 0, 600 },
+	{ "ha", "interval_ms", 10, 1000 },
+	{ "ha", "timeout_s", 10, 3600 },
+	{ "ha", "memory_mib", 64, 65536 },
+	{ "ha", "vlan", 0, 4094 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'
@@ -231,6 +262,7 @@ static const struct step_def step_defs[] = {
 
 struct ld_msg {
 	int line;
+	int seq;		/* order of finding, within a line */
 	char *text;
 };
 
@@ -261,23 +293,29 @@ ld_error(struct ld *ld, int line, const char *fmt, ...)
 	if (ld->msgs == NULL)
 		abort();
 	ld->msgs[ld->nerr].line = line;
+	ld->msgs[ld->nerr].seq = ld->nerr;
 	ld->msgs[ld->nerr].text = text;
 	ld->nerr++;
 }
 
-/* Print the errors in file order (stable: same line keeps its order). */
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct ld_msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Print the errors in file order (same line: in the order found). */
 static void
 ld_flush(struct ld *ld)
 {
-	int i, j;
+	int i;
 
-	for (i = 1; i < ld->nerr; i++) {
-		struct ld_msg m = ld->msgs[i];
-
-		for (j = i; j > 0 && ld->msgs[j - 1].line > m.line; j--)
-			ld->msgs[j] = ld->msgs[j - 1];
-		ld->msgs[j] = m;
-	}
+	if (ld->nerr > 1)
+		qsort(ld->msgs, (size_t)ld->nerr, sizeof(*ld->msgs), msg_cmp);
 	for (i = 0; i < ld->nerr; i++) {
 		if (ld->errf != NULL)
 			fprintf(ld->errf, "%s:%d: %s\n", ld->name,
@@ -455,11 +493,17 @@ join_list(struct ld *ld, yaml_node_t *n, const char *what)
 	s = calloc(1, len);
 	if (s == NULL)
 		abort();
-	for (it = n->data.sequence.items.start;
+	/* Appended at the end each time (strcat would scan the list so
+	 * far for every item). */
+	for (it = n->data.sequence.items.start, len = 0;
 	    it < n->data.sequence.items.top; it++) {
-		if (*s != '\0')
-			strcat(s, " ");
-		strcat(s, scalar(ld_node(ld, *it)));
+		const char *e = scalar(ld_node(ld, *it));
+		size_t el = strlen(e);
+
+		if (len > 0)
+			s[len++] = ' ';
+		memcpy(s + len, e, el + 1);
+		len += el;
 	}
 	return s;
 }
@@ -846,6 +890,33 @@ scenario_needs(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 	}
 }
 
+/* The builtin's numeric parameters within builtin_params[]' ranges. */
+static void
+scenario_params_check(struct ld *ld, const struct scenario *sc)
+{
+	const struct step_param *sp;
+	size_t i, j;
+	long l;
+
+	for (i = 0; sc->sc_builtin != NULL && i < sc->sc_nparams; i++) {
+		sp = &sc->sc_params[i];
+		for (j = 0; j < sizeof(builtin_params) /
+		    sizeof(builtin_params[0]); j++) {
+			if (strcmp(builtin_params[j].bp_builtin,
+			    sc->sc_builtin) != 0 ||
+			    strcmp(builtin_params[j].bp_key, sp->spm_key) != 0)
+				continue;
+			if (parse_int(sp->spm_value, builtin_params[j].bp_min,
+			    builtin_params[j].bp_max, &l) == -1)
+				ld_error(ld, sp->spm_line, "scenario %s: "
+				    "params: '%s' must be an integer from %ld "
+				    "to %ld, not '%s'", sc_name(sc),
+				    sp->spm_key, builtin_params[j].bp_min,
+				    builtin_params[j].bp_max, sp->spm_value);
+		}
+	}
+}
+
 /* What the scenario does must be something, and its bounds on what it
  * measures. */
 static void
@@ -898,6 +969,7 @@ load_scenario(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		load_bounds(ld, v, sc);
 	if ((v = map_get(ld, n, "params")) != NULL)
 		load_params(ld, v, sc);
+	scenario_params_check(ld, sc);
 	scenario_checks(ld, n, sc);
 }
 
@@ -947,25 +1019,32 @@ root_cross_check(struct ld *ld, const struct suite_file *sf)
 {
 	size_t i, j, k;
 
+	/* Each repeat is named once, against the first definition: a list
+	 * of n repeats (aliases make them cheap) gives n messages, not n^2. */
 	for (i = 0; i < sf->sf_nscenarios; i++)
 		for (j = 0; j < i; j++)
 			if (sf->sf_scenarios[i].sc_name &&
 			    sf->sf_scenarios[j].sc_name &&
 			    strcmp(sf->sf_scenarios[i].sc_name,
-			    sf->sf_scenarios[j].sc_name) == 0)
+			    sf->sf_scenarios[j].sc_name) == 0) {
 				ld_error(ld, sf->sf_scenarios[i].sc_line,
 				    "scenario '%s' already defined at line %d",
 				    sf->sf_scenarios[i].sc_name,
 				    sf->sf_scenarios[j].sc_line);
+				break;
+			}
 	for (i = 0; i < sf->sf_nsuites; i++) {
 		const struct suite *su = &sf->sf_suites[i];
 
 		for (j = 0; j < i; j++)
 			if (su->su_name && sf->sf_suites[j].su_name &&
-			    strcmp(su->su_name, sf->sf_suites[j].su_name) == 0)
+			    strcmp(su->su_name, sf->sf_suites[j].su_name) ==
+			    0) {
 				ld_error(ld, su->su_line, "suite '%s' already "
 				    "defined at line %d", su->su_name,
 				    sf->sf_suites[j].su_line);
+				break;
+			}
 		for (k = 0; k < su->su_nscenarios; k++) {
 			if (suite_scenario_find(sf, su->su_scenarios[k]) ==
 			    NULL)
@@ -974,11 +1053,13 @@ root_cross_check(struct ld *ld, const struct suite_file *sf)
 				    su->su_name : "?", su->su_scenarios[k]);
 			for (j = 0; j < k; j++)
 				if (strcmp(su->su_scenarios[j],
-				    su->su_scenarios[k]) == 0)
+				    su->su_scenarios[k]) == 0) {
 					ld_error(ld, su->su_line, "suite %s: "
 					    "scenario '%s' listed twice",
 					    su->su_name ? su->su_name : "?",
 					    su->su_scenarios[k]);
+					break;
+				}
 		}
 	}
 }
@@ -1046,7 +1127,9 @@ suite_load_string(const char *name, const char *text, size_t len,
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct suite_file *sf;
+	char e[ERR_LEN];
 	struct ld ld;
+	int line;
 
 	sf = calloc(1, sizeof(*sf));
 	if (sf == NULL) {
@@ -1065,11 +1148,8 @@ suite_load_string(const char *name, const char *text, size_t len,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 	    len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		ld_error(&ld, (int)parser.problem_mark.line + 1, "%s%s%s",
-		    parser.problem ? parser.problem : "YAML syntax error",
-		    parser.context ? " " : "",
-		    parser.context ? parser.context : "");
+	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
+		ld_error(&ld, line, "%s", e);
 		yaml_parser_delete(&parser);
 		goto fail;
 	}

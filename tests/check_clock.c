@@ -15,6 +15,7 @@ static const struct {
 	{ "1.5s", 1500 * NS_PER_MS }, { "1m", 60 * NS_PER_S },
 	{ "500us", 500 * NS_PER_US }, { "7ns", 7 }, { "1h", 3600 * NS_PER_S },
 	{ "0.25ms", 250 * NS_PER_US }, { "0s", 0 },
+	{ "168h", 168 * 3600 * NS_PER_S }, { "604800s", 604800 * NS_PER_S },
 };
 
 static const struct {
@@ -27,7 +28,14 @@ static const struct {
 	{ "-1s", "invalid duration '-1s'" },
 	{ "3 s", "unknown unit ' s' in duration '3 s'" },
 	{ "5parsecs", "unknown unit 'parsecs' in duration '5parsecs'" },
-	{ "1e30h", "duration '1e30h' is too long" },
+	{ "1e30h", "duration '1e30h' is too long (at most 168h)" },
+	/* past 2^63 ns: no longer a value llround(3) can return */
+	{ "3000000h", "duration '3000000h' is too long (at most 168h)" },
+	{ "99999999999999h",
+	    "duration '99999999999999h' is too long (at most 168h)" },
+	{ "168.001h", "duration '168.001h' is too long (at most 168h)" },
+	{ "9223372036854775808ns",
+	    "duration '9223372036854775808ns' is too long (at most 168h)" },
 };
 
 START_TEST(test_parse_good)

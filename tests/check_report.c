@@ -86,7 +86,7 @@ parse_metrics(const char *spec, struct metrics *ms)
 
 START_TEST(test_key_figures)
 {
-	struct metrics ms = { NULL, 0 };
+	struct metrics ms = { 0 };
 	char buf[256];
 
 	parse_metrics(figure_cases[_i].metrics, &ms);
@@ -132,7 +132,7 @@ END_TEST
 START_TEST(test_medians)
 {
 	struct run runs[4];
-	struct metrics med = { NULL, 0 };
+	struct metrics med = { 0 };
 	double v;
 	int i;
 
@@ -734,6 +734,120 @@ START_TEST(test_golden_junit)
 }
 END_TEST
 
+/* '|' in a Markdown line that split cells ('\\' escapes what follows). */
+static int
+md_pipes(const char *line, size_t len)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < len; i++)
+		if (line[i] == '\\')
+			i++;
+		else if (line[i] == '|')
+			n++;
+	return n;
+}
+
+/* The first table line of md that has another number of cells than its
+ * table's header, or does not end its row; NULL when there is none. */
+static const char *
+md_bad_row(const char *md)
+{
+	const char *p, *e;
+	int want = -1, n;
+
+	for (p = md; *p; p = *e ? e + 1 : e) {
+		if ((e = strchr(p, '\n')) == NULL)
+			e = p + strlen(p);
+		if (*p != '|') {
+			want = -1;
+			continue;
+		}
+		n = md_pipes(p, (size_t)(e - p));
+		if (want == -1)
+			want = n;
+		if (n != want || e[-1] != '|')
+			return p;
+	}
+	return NULL;
+}
+
+/* The CRLF records of an RFC 4180 text, or -1 when one has other than
+ * nfields fields. */
+static int
+csv_records(const char *s, int nfields)
+{
+	int quoted = 0, fields = 1, n = 0;
+
+	for (; *s; s++)
+		if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == ',')
+			fields++;
+		else if (!quoted && s[0] == '\r' && s[1] == '\n') {
+			if (fields != nfields)
+				return -1;
+			n++;
+			fields = 1;
+			s++;
+		}
+	return n;
+}
+
+/*
+ * Every string of results.json a report shows is escaped for its format.
+ * set-script has "<script>alert(1)</script>|x\n" in each (platform and
+ * its version, provider, suite, hvlab's version, times, accelerator, a
+ * scenario's name and row, reasons, a metric's name) and a reason with
+ * quotes, a backtick, a link and a '\\' before a '|'; it is compared with
+ * itself under a label of the same.  A CSV's text is data a spreadsheet
+ * shows, not HTML: it stays as it was, inside quotes.
+ */
+START_TEST(test_every_string_escaped)
+{
+	struct sets s;
+	char err[ERR_LEN], *out, why[128] = "";
+	const char *bad;
+
+	s.rs[0] = results_load(GOLDEN "/set-script", err);
+	ck_assert_msg(s.rs[0] != NULL, "%s", err);
+	s.rs[1] = results_load(GOLDEN "/set-script", err);
+	ck_assert_msg(s.rs[1] != NULL, "%s", err);
+	s.rs[1]->rs_label = strdup(s.rs[1]->rs_platform);
+	ck_assert_int_eq(comparison_build(&s.cmp, s.rs, 2, err), 0);
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, "<script") == NULL && strstr(out,
+	    "</script") == NULL, "no tag reaches report.md:\n%s", out);
+	ck_assert_msg((bad = md_bad_row(out)) == NULL, "every table row of "
+	    "report.md is one line with its table's cells: %.80s", bad);
+	ck_assert_msg(strstr(out, "[a](") == NULL, "no link from a result "
+	    "in report.md:\n%s", out);
+	free(out);
+	out = render(&s, W_HTML);
+	ck_assert_msg(strstr(out, "<script") == NULL, "no tag reaches "
+	    "report.html");
+	ck_assert_msg(strstr(out, "\" onmouseover") == NULL && strstr(out,
+	    "'alert(2)'") == NULL && strstr(out, "&quot; onmouseover="
+	    "&#39;alert(2)&#39;") != NULL, "quotes from a result are "
+	    "entities in report.html");
+	free(out);
+	out = render(&s, W_JUNIT);
+	ck_assert_msg(strstr(out, "<script") == NULL, "no tag reaches "
+	    "junit.xml");
+	ck_assert_msg(xml_well_formed(out, why, sizeof(why)), "junit.xml is "
+	    "well-formed: %s", why);
+	free(out);
+	out = render(&s, W_CSV);
+	ck_assert_msg(csv_records(out, 9) == 7, "results.csv keeps its 7 "
+	    "records of 9 fields:\n%s", out);
+	ck_assert_msg(strstr(out, ",\"<script>alert(1)</script>|x\n\",") !=
+	    NULL, "the text is kept as it was, quoted");
+	free(out);
+	sets_free(&s);
+}
+END_TEST
+
 START_TEST(test_xml_checker_catches_errors)
 {
 	static const char *const bad[] = {
@@ -748,6 +862,134 @@ START_TEST(test_xml_checker_catches_errors)
 		    "the XML checker refuses %s", bad[i]);
 	ck_assert(xml_well_formed("<a x=\"1 &amp; 2\"><b/>t&#10;</a>", why,
 	    sizeof(why)));
+}
+END_TEST
+
+/* ---- scale ---- */
+
+/*
+ * A results.json of 300000 metrics, in one scenario (and its run) or one
+ * per scenario, compared with itself: every writer's output is whole.
+ * Each metric was looked up by a walk of those before it (metrics_set
+ * while loading, metrics_get per figure and per run) and each scenario by
+ * a walk of the rows, so `hvlab report` took 243 s on the first.  The
+ * scale case's timeout (BIG_TIMEOUT_S times CK_TIMEOUT_MULTIPLIER) is
+ * the only clock here.
+ */
+#define BIG_N 300000
+#define BIG_TIMEOUT_S 10
+
+static void
+big_metrics(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < BIG_N; i++)
+		fprintf(f, "%s\"m%06d_ms\": %d", i ? ", " : "", i, i % 997);
+}
+
+/* DIR/results.json: one scenario of BIG_N metrics with a run of the
+ * same, or (many) BIG_N scenarios of one metric each. */
+static void
+big_results(const char *path, int many)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"tool\": \"hvlab\", \"platform\": \"ref\", "
+	    "\"suite\": \"big\",\n \"scenarios\": [\n", f);
+	for (i = 0; many && i < BIG_N; i++)
+		fprintf(f, "%s{\"name\": \"s%06d\", \"verdict\": \"pass\", "
+		    "\"metrics\": {\"m_ms\": %d}}\n", i ? "," : "", i,
+		    i % 997);
+	if (!many) {
+		fputs("{\"name\": \"big\", \"verdict\": \"pass\", "
+		    "\"metrics\": {", f);
+		big_metrics(f);
+		fputs("},\n \"runs\": [{\"verdict\": \"pass\", "
+		    "\"metrics\": {", f);
+		big_metrics(f);
+		fputs("}}]}\n", f);
+	}
+	fputs("]}\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Lines ending in CRLF, counted by hand: ASan's strstr measures the
+ * whole rest of the text on every call. */
+static size_t
+count_crlf(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (s[0] == '\r' && s[1] == '\n')
+			n++;
+	return n;
+}
+
+/*
+ * The last metric (299999 % 997 is 899) in each writer's output.  The
+ * set of 300000 scenarios skips html and junit: a section (a testcase)
+ * per scenario of each set is 224 MB of HTML, and the rows are found
+ * the same way as for md and csv.
+ */
+static const struct {
+	const char *md, *html, *junit;
+} big_want[] = {
+	{ "| big | `m299999_ms` | 899 | 899 | 1.00 |",
+	    "<code>m299999_ms</code></td><td>899</td><td>899</td><td>899"
+	    "</td><td>899</td>", "m299999_ms=899</system-out>" },
+	{ "| s299999 | `m_ms` | 899 | 899 | 1.00 |", NULL, NULL },
+};
+
+/* The set loaded once, compared with itself (figures compared, ratios). */
+static void
+big_load(struct sets *s, int many)
+{
+	char dir[] = "/tmp/hvlab-check-report-XXXXXX", path[256];
+	char err[ERR_LEN];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	big_results(path, many);
+	s->rs[0] = results_load(dir, err);
+	unlink(path);
+	rmdir(dir);
+	ck_assert_msg(s->rs[0] != NULL, "%s", err);
+	s->rs[1] = s->rs[0];
+	ck_assert_int_eq(comparison_build(&s->cmp, s->rs, 2, err), 0);
+	ck_assert_msg(s->cmp.cmp_nrows == (many ? BIG_N : 1), "a row per "
+	    "scenario");
+}
+
+START_TEST(test_big_results)
+{
+	struct sets s;
+	char *out;
+
+	big_load(&s, _i);
+	out = render(&s, W_MD);
+	ck_assert_msg(strstr(out, big_want[_i].md) != NULL, "report.md "
+	    "compares the last figure");
+	free(out);
+	out = render(&s, W_CSV);
+	ck_assert_msg(count_crlf(out) == 1 + 2 * (size_t)BIG_N,
+	    "results.csv has a line per set and metric");
+	free(out);
+	if (big_want[_i].html != NULL) {
+		out = render(&s, W_HTML);
+		ck_assert_msg(strstr(out, big_want[_i].html) != NULL,
+		    "report.html shows the last figure");
+		free(out);
+		out = render(&s, W_JUNIT);
+		ck_assert_msg(strstr(out, big_want[_i].junit) != NULL,
+		    "junit.xml has the last figure");
+		free(out);
+	}
+	comparison_free(&s.cmp);
+	results_free(s.rs[0]);
 }
 END_TEST
 
@@ -772,9 +1014,15 @@ make_report_suite(void)
 	tcase_add_test(tc, test_golden_md);
 	tcase_add_test(tc, test_golden_csv);
 	tcase_add_test(tc, test_hostile_text);
+	tcase_add_test(tc, test_every_string_escaped);
 	tcase_add_test(tc, test_golden_html);
 	tcase_add_test(tc, test_golden_junit);
 	tcase_add_test(tc, test_xml_checker_catches_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scale");
+	tcase_set_timeout(tc, BIG_TIMEOUT_S);
+	tcase_add_loop_test(tc, test_big_results, 0,
+	    sizeof(big_want) / sizeof(big_want[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

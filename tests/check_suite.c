@@ -212,6 +212,79 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/*
+ * Aliases that multiply a long scalar: a builtin's list param of 2000
+ * uses of one 1000-byte value was joined into 2 MB by repeated strcat
+ * (40000 uses took tens of seconds).  It is refused at the list's line,
+ * as is an alias inside the node it names (a cycle).
+ */
+static char *
+amplified_text(int uses, size_t len)
+{
+	char *text = NULL;
+	size_t n = 0, i;
+	FILE *f = open_memstream(&text, &n);
+	int j;
+
+	fputs("scenarios:\n  - name: amp\n    row: Amplified\n"
+	    "    builtin: bonding\n    params:\n      text: &x ", f);
+	for (i = 0; i < len; i++)
+		fputc('A', f);
+	fputs("\n      note: [", f);
+	for (j = 0; j < uses; j++)
+		fputs(j ? ", *x" : "*x", f);
+	fputs("]\n", f);
+	fclose(f);
+	return text;
+}
+
+static const struct {
+	const char *name;
+	const char *text;	/* NULL: amplified_text(2000, 1000) */
+	const char *want;
+} alias_cases[] = {
+	{ "amp.yaml", NULL, "amp.yaml:7: aliases here expand the document "
+	    "by more than 1048576 nodes and characters; spell the values "
+	    "out\n" },
+	{ "cycle.yaml", "scenarios:\n  - name: c\n    row: Cycle\n"
+	    "    builtin: bonding\n    params:\n      note: &n [x, *n]\n",
+	    "cycle.yaml:6: an alias here names a node that holds it; spell "
+	    "the values out\n" },
+	{ "reuse.yaml", "scenarios:\n  - name: r\n    row: &row Reuse\n"
+	    "    builtin: bonding\n    params: &p {note: [a, b]}\n"
+	    "  - name: r2\n    row: *row\n    builtin: bonding\n"
+	    "    params: *p\n", NULL },
+};
+
+START_TEST(test_alias_amplification)
+{
+	char err[ERR_LEN], *msgs = NULL, *text;
+	struct suite_file *sf;
+	size_t mlen;
+	FILE *m;
+
+	text = alias_cases[_i].text ? strdup(alias_cases[_i].text) :
+	    amplified_text(2000, 1000);
+	m = open_memstream(&msgs, &mlen);
+	sf = suite_load_string(alias_cases[_i].name, text, strlen(text), m,
+	    err);
+	fclose(m);
+	if (alias_cases[_i].want == NULL)
+		ck_assert_msg(sf != NULL, "%s: aliases a person writes load: "
+		    "%s", alias_cases[_i].name, msgs);
+	else {
+		ck_assert_msg(sf == NULL, "%s is refused",
+		    alias_cases[_i].name);
+		ck_assert_msg(strcmp(msgs, alias_cases[_i].want) == 0,
+		    "%s is refused at the aliases' line with '%s', got '%s'",
+		    alias_cases[_i].name, alias_cases[_i].want, msgs);
+	}
+	suite_file_free(sf);
+	free(msgs);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_bounds_decide)
 {
 	struct bound b[3] = {
@@ -219,7 +292,7 @@ START_TEST(test_bounds_decide)
 		{ (char *)"tcp_survived", 0, 1, 2 },
 		{ (char *)"lost", 1, 10, 3 },
 	};
-	struct metrics ms = { NULL, 0 };
+	struct metrics ms = { 0 };
 	char reason[256];
 
 	metrics_set(&ms, "downtime_ms", 38);
@@ -263,7 +336,7 @@ START_TEST(test_every_shipped_bound_can_fail)
 
 		for (j = 0; j < sc->sc_nbounds; j++) {
 			const struct bound *b = &sc->sc_bounds[j];
-			struct metrics ms = { NULL, 0 };
+			struct metrics ms = { 0 };
 			double step = fabs(b->bd_limit) > 1 ?
 			    fabs(b->bd_limit) : 1;
 
@@ -421,6 +494,8 @@ make_suite_suite(void)
 	tcase_add_test(tc, test_loaded_structure);
 	tcase_add_test(tc, test_root_scenarios_yaml);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_loop_test(tc, test_alias_amplification, 0,
+	    sizeof(alias_cases) / sizeof(alias_cases[0]));
 	tcase_add_test(tc, test_bounds_decide);
 	tcase_add_test(tc, test_every_shipped_bound_can_fail);
 	tcase_add_test(tc, test_every_measured_row_has_bounds);

@@ -1,0 +1,33 @@
+/*
+ * yamldoc.h - the one YAML document of a configuration file.
+ *
+ * scenarios.yaml is read by two loaders (scenarios/suite.c, lab/topo.c),
+ * each through libyaml's document API; this is what they share: load the
+ * first document and refuse a file that holds anything a loader would
+ * otherwise drop without a word.
+ */
+#ifndef HV_YAMLDOC_H
+#define HV_YAMLDOC_H
+
+#include <yaml.h>
+
+/*
+ * What aliases may add to a document walked as a tree, in nodes plus
+ * scalar bytes: far more than a person's anchors for a shared row or
+ * bounds add, far less than a loader can walk in a second.
+ */
+#define YAMLDOC_ALIAS_MAX (1u << 20)
+
+/*
+ * Load the document of the stream parser reads into doc.  A syntax error,
+ * a second document after '---', an alias inside the node it names and
+ * aliases that add more than YAMLDOC_ALIAS_MAX are refused.  Returns 0 with doc
+ * loaded (the caller deletes it with yaml_document_delete; an empty file
+ * is a document without a root node), or -1 with *line (1-based) and err
+ * (ERR_LEN bytes, no file name) saying what is wrong there, doc unloaded.
+ * The parser stays the caller's to delete.
+ */
+int yamldoc_load(yaml_parser_t *parser, yaml_document_t *doc, int *line,
+    char *err);
+
+#endif
