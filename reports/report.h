@@ -35,6 +35,11 @@ void report_key_figures(const struct metrics *ms, int max, char *buf,
 /* A table cell: "pass — 38 ms downtime, 4/600 lost", "unsupported — REASON",
  * "—" for NULL (the set has no such scenario). */
 void report_cell(const struct scen_result *s, char *buf, size_t len);
+/* What a result set ran on and when ("hvd 0.1.0, provider netns, suite
+ * ..., 2 CPUs (tcg), START to END"), every string through put (the
+ * format's escaper). */
+void report_set_meta(FILE *f, const struct results *rs,
+    void (*put)(FILE *, const char *));
 
 int report_md(FILE *f, const struct comparison *c);
 int report_csv(FILE *f, const struct comparison *c);

@@ -115,12 +115,6 @@ out:
 	return rc;
 }
 
-static const char *
-nz(const char *s)
-{
-	return s && *s ? s : "?";
-}
-
 /* The lowest and highest value of name over the runs that have it. */
 static int
 run_range(const struct scen_result *s, const char *name, double *lo,
@@ -233,22 +227,7 @@ html_sets(FILE *f, const struct comparison *c)
 		fputs("<p class=\"meta\"><b>", f);
 		html_put(f, col);
 		fputs("</b>: ", f);
-		if (rs->rs_platform_version && *rs->rs_platform_version) {
-			html_put(f, rs->rs_platform_version);
-			fputs(", ", f);
-		}
-		fputs("provider ", f);
-		html_put(f, nz(rs->rs_provider));
-		fputs(", suite ", f);
-		html_put(f, nz(rs->rs_suite));
-		fputs(", hvlab ", f);
-		html_put(f, nz(rs->rs_version));
-		fprintf(f, ", %d CPUs (", rs->rs_cpus);
-		html_put(f, nz(rs->rs_accel));
-		fputs("), ", f);
-		html_put(f, nz(rs->rs_started));
-		fputs(" to ", f);
-		html_put(f, nz(rs->rs_finished));
+		report_set_meta(f, rs, html_put);
 		fputs("</p>\n", f);
 	}
 }

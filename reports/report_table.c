@@ -432,6 +432,28 @@ md_ratios(FILE *f, const struct comparison *c)
 }
 
 /* One line per result set: what and where it ran, its verdicts. */
+void
+report_set_meta(FILE *f, const struct results *rs,
+    void (*put)(FILE *, const char *))
+{
+	if (rs->rs_platform_version && *rs->rs_platform_version) {
+		put(f, rs->rs_platform_version);
+		fputs(", ", f);
+	}
+	fputs("provider ", f);
+	put(f, nz(rs->rs_provider));
+	fputs(", suite ", f);
+	put(f, nz(rs->rs_suite));
+	fputs(", hvlab ", f);
+	put(f, nz(rs->rs_version));
+	fprintf(f, ", %d CPUs (", rs->rs_cpus);
+	put(f, nz(rs->rs_accel));
+	fputs("), ", f);
+	put(f, nz(rs->rs_started));
+	fputs(" to ", f);
+	put(f, nz(rs->rs_finished));
+}
+
 static void
 md_sets(FILE *f, const struct comparison *c)
 {
@@ -449,22 +471,7 @@ md_sets(FILE *f, const struct comparison *c)
 		fputs("- **", f);
 		md_put(f, col);
 		fputs("**: ", f);
-		if (rs->rs_platform_version && *rs->rs_platform_version) {
-			md_put(f, rs->rs_platform_version);
-			fputs(", ", f);
-		}
-		fputs("provider ", f);
-		md_put(f, nz(rs->rs_provider));
-		fputs(", suite ", f);
-		md_put(f, nz(rs->rs_suite));
-		fputs(", hvlab ", f);
-		md_put(f, nz(rs->rs_version));
-		fprintf(f, ", %d CPUs (", rs->rs_cpus);
-		md_put(f, nz(rs->rs_accel));
-		fputs("), ", f);
-		md_put(f, nz(rs->rs_started));
-		fputs(" to ", f);
-		md_put(f, nz(rs->rs_finished));
+		report_set_meta(f, rs, md_put);
 		fprintf(f, ": %zu pass, %zu fail, %zu unsupported, %zu error\n",
 		    n[VERDICT_PASS], n[VERDICT_FAIL], n[VERDICT_UNSUPPORTED],
 		    n[VERDICT_ERROR]);
