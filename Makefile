@@ -127,7 +127,7 @@ check: check-root deps
 check-root:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "make check: the integration tests need root (network namespaces, OVS, QEMU taps): run 'make check' as root or 'sudo make check' ('make check-unit' runs the unit tests without root)" >&2; exit 1; fi
 
-check-unit: $(BUILD)/check_unit
+check-unit: $(BUILD)/check_unit bin/hvd-watchdog
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 

@@ -37,6 +37,7 @@ static Suite *(*const suites[])(void) = {
 	make_throughput_suite,
 	make_ha_suite,
 	make_lab_hostdisk_suite,
+	make_fence_suite,
 	make_libvirt_suite,
 	NULL
 };

@@ -33,6 +33,7 @@ Suite *make_throughput_suite(void);
 Suite *make_ha_suite(void);
 Suite *make_accel_suite(void);
 Suite *make_lab_hostdisk_suite(void);
+Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
 
 #endif

@@ -23,6 +23,7 @@ CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c
 CHECK_SRCS += tests/check_lab_hostdisk.c
+CHECK_SRCS += tests/check_fence.c
 CHECK_SRCS += tests/check_libvirt.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
