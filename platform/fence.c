@@ -16,12 +16,15 @@
  * Ten times a second the watchdog reads the file; once CLOCK_MONOTONIC is
  * past the deadline (the lease was not renewed in time, or hvd stopped
  * feeding) it SIGKILLs the QEMU of every listed VM that runs here, found by
- * its pid file and checked against /proc/PID/cmdline, and logs each kill
+ * its pid file and checked against /proc/PID/cmdline (a qemu-system-*
+ * with `-name guest=NAME`, exactly), and logs each kill
  * with its monotonic time.  It keeps doing so while the deadline stays in
  * the past, so a QEMU started afterwards by a hung hvd dies too.  Both
  * clocks are this host's CLOCK_MONOTONIC (shared by every namespace).
  * Once hvd is gone and no listed VM runs here any more, there is nothing
  * left to fence and the watchdog exits (a restarted hvd starts one again).
+ * SIGTERM or SIGINT while armed fences every listed VM running here
+ * before it exits: nothing would guard them afterwards.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +114,30 @@ feed_read(const char *path, struct feed *f)
 	return rc;
 }
 
+/*
+ * 1 when cmdline (n bytes, NUL-separated arguments) is a QEMU that hvd
+ * started for VM name: argv[0] is qemu-system-*, and `-name` is followed
+ * by "guest=NAME" alone or before a ','.  Exact, so VM web never matches
+ * a QEMU of web2 whose pid a stale pid file names.
+ */
+static int
+is_vm_qemu(const char *cmdline, size_t n, const char *name)
+{
+	const char *a = cmdline, *end = cmdline + n, *prev = NULL, *base;
+	size_t len = strlen(name);
+
+	base = strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+	if (strncmp(base, "qemu-system-", 12) != 0)
+		return 0;
+	for (; a < end; prev = a, a += strlen(a) + 1)
+		if (prev != NULL && strcmp(prev, "-name") == 0 &&
+		    strncmp(a, "guest=", 6) == 0 &&
+		    strncmp(a + 6, name, len) == 0 &&
+		    (a[6 + len] == '\0' || a[6 + len] == ','))
+			return 1;
+	return 0;
+}
+
 /* The pid of VM name's QEMU if it runs, else 0. */
 static pid_t
 vm_pid(const char *vm_dir, const char *name)
@@ -118,8 +145,8 @@ vm_pid(const char *vm_dir, const char *name)
 	char path[1200], buf[4096];
 	FILE *fp;
 	long pid = 0;
-	ssize_t n, i;
-	int fd, is_qemu = 0;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/qemu.pid", vm_dir, name);
 	if ((fp = fopen(path, "r")) == NULL)
@@ -136,13 +163,8 @@ vm_pid(const char *vm_dir, const char *name)
 	close(fd);
 	if (n <= 0)
 		return 0;
-	for (i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
 	buf[n] = '\0';
-	if (strstr(buf, "qemu") != NULL && strstr(buf, name) != NULL)
-		is_qemu = 1;
-	return is_qemu ? (pid_t)pid : 0;
+	return is_vm_qemu(buf, (size_t)n, name) ? (pid_t)pid : 0;
 }
 
 /* Listed VMs whose QEMU runs here. */
@@ -169,8 +191,8 @@ fence(const struct feed *f, uint64_t now)
 		if (kill(pid, SIGKILL) == 0)
 			wlog("FENCE vm %s pid %d killed (%.3f s past the "
 			    "deadline, last feed %.3f s ago)", f->vms[i],
-			    (int)pid, (double)(now - f->deadline_ns) / 1e9,
-			    (double)(now - f->fed_ns) / 1e9);
+			    (int)pid, ((double)now - (double)f->deadline_ns) /
+			    1e9, ((double)now - (double)f->fed_ns) / 1e9);
 		else
 			wlog("FENCE vm %s pid %d: kill: %s", f->vms[i],
 			    (int)pid, strerror(errno));
@@ -335,7 +357,14 @@ main(int argc, char **argv)
 			break;
 		clock_sleep_ns(a.interval_ns);
 	}
-	if (wd_quit)
+	/* Nothing guards the VMs once it is gone: stopped while armed, it
+	 * fences first, as a hardware watchdog closed without its magic
+	 * character resets the node. */
+	if (wd_quit && w.armed && running(&w.f) > 0) {
+		wlog("signal %d while armed: fencing before exiting",
+		    (int)wd_quit);
+		fence(&w.f, clock_mono_ns());
+	} else if (wd_quit)
 		wlog("signal %d: exiting", (int)wd_quit);
 	if (a.pidfile != NULL)
 		unlink(a.pidfile);
