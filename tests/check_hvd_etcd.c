@@ -9,6 +9,7 @@
 #include "err.h"
 #include "json.h"
 #include "platform/etcd.h"
+#include "platform/ha_priv.h"
 
 static const struct { const char *in, *out; } b64[] = {
 	{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
@@ -131,6 +132,28 @@ START_TEST(test_parse_range_bad)
 }
 END_TEST
 
+/*
+ * HA settings that cannot be read (etcd does not answer) leave the ones
+ * in use as they were: the lease thread logs "kept", and a fence delay
+ * reset to its default under a lease granted for other settings could
+ * fire after etcd expired the lease.
+ */
+START_TEST(test_ha_settings_kept)
+{
+	struct ha_settings s = { 20, 500, 12.5, 3.0 };
+	struct etcd *e;
+	char err[ERR_LEN];
+
+	ck_assert_ptr_nonnull(e = etcd_new("http://127.0.0.1:1", 300, err));
+	ck_assert_int_eq(ha_settings_load(e, &s, err), -1);
+	ck_assert_msg(s.lease_ttl_s == 20 && s.renew_ms == 500 &&
+	    s.fence_s == 12.5 && s.margin_s == 3.0, "a failed read keeps "
+	    "the settings (ttl %d, renew %d, fence %.1f, margin %.1f)",
+	    s.lease_ttl_s, s.renew_ms, s.fence_s, s.margin_s);
+	etcd_free(e);
+}
+END_TEST
+
 Suite *
 make_hvd_etcd_suite(void)
 {
@@ -140,6 +163,7 @@ make_hvd_etcd_suite(void)
 	tcase_add_loop_test(tc, test_b64, 0,
 	    (int)(sizeof(b64) / sizeof(b64[0])));
 	tcase_add_test(tc, test_b64_bad);
+	tcase_add_test(tc, test_ha_settings_kept);
 	tcase_add_test(tc, test_prefix_end);
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_parse_range);
