@@ -374,7 +374,7 @@ h_settings_put(struct api_req *r)
 	if (e == NULL)
 		return -1;
 	if (ha_settings_load(e, &s, err) != 0)
-		ha_settings_default(&s);
+		return api_error(r, 503, NULL, "%s", err);
 	if (r->rq_body == NULL)
 		return api_error(r, 400, NULL, "nothing to change");
 	if (ha_settings_from_json(r->rq_body, &s, err) != 0)

@@ -171,19 +171,27 @@ ha_settings_json(const struct ha_settings *s)
 int
 ha_settings_load(struct etcd *e, struct ha_settings *s, char *err)
 {
+	struct ha_settings n;
 	struct etcd_kv kv;
 	cJSON *o;
 	int r;
 
-	ha_settings_default(s);
-	if ((r = etcd_get(e, KEY_HA_SETTINGS, &kv, err)) <= 0)
-		return r;
+	/* Into a copy: a read that fails leaves *s as it was. */
+	ha_settings_default(&n);
+	if ((r = etcd_get(e, KEY_HA_SETTINGS, &kv, err)) < 0)
+		return -1;
+	if (r == 0) {
+		*s = n;
+		return 0;
+	}
 	o = json_parse_buf(kv.kv_val, kv.kv_len, err);
 	etcd_kv_clear(&kv);
 	if (o == NULL)
 		return -1;
-	r = ha_settings_from_json(o, s, err);
+	r = ha_settings_from_json(o, &n, err);
 	cJSON_Delete(o);
+	if (r == 0)
+		*s = n;
 	return r;
 }
 

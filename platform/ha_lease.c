@@ -241,7 +241,7 @@ lease_settings(struct ha *h, struct etcd *e, int64_t lease,
 	if (lease != 0 && clock_mono_ns() - *last_ns <= 10 * NS_PER_S)
 		return;
 	if (ha_settings_load(e, s, err) != 0)
-		log_warnx("HA settings: %s (defaults kept)", err);
+		log_warnx("HA settings: %s (the last ones kept)", err);
 	*last_ns = clock_mono_ns();
 	pthread_mutex_lock(&h->h_mu);
 	h->h_set = *s;

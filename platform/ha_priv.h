@@ -87,7 +87,8 @@ int ha_stopping(struct ha *h);
 /* Sleep ms in short steps; 1 when asked to stop. */
 int ha_nap(struct ha *h, long ms);
 
-/* Settings from etcd (defaults when absent); 0 or -1 + err. */
+/* Settings from etcd into *s (defaults when absent); 0, or -1 + err
+ * with *s left as it was. */
 int ha_settings_load(struct etcd *e, struct ha_settings *s, char *err);
 /* s as the JSON object GET /api/v1/ha/settings answers; caller frees. */
 cJSON *ha_settings_json(const struct ha_settings *s);
