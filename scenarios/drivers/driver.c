@@ -290,3 +290,19 @@ drv_ovs_bond_cap(struct driver *d, drv_console_fn con, const char *host,
 	    (unsigned long long)rate_mbit * 1000000ULL);
 	return con(d, host, rate_mbit > 0 ? set : clr, NULL, 60000, err);
 }
+
+int
+drv_write_text(const char *path, const char *text, char *err)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return err_errno(err, "%s", path);
+	if (fputs(text, f) == EOF) {
+		fclose(f);
+		return err_errno(err, "%s", path);
+	}
+	if (fclose(f) != 0)
+		return err_errno(err, "%s", path);
+	return 0;
+}

@@ -394,6 +394,10 @@ typedef int (*drv_console_fn)(struct driver *d, const char *host,
  * QoS on the port; rate_mbit 0 clears it, and OVS collects the unused QoS
  * row).  Both run through con; 0 or -1 with err.
  */
+/* Write text to path on this machine (a driver's own scratch files).
+ * 0, or -1 with err naming path. */
+int drv_write_text(const char *path, const char *text, char *err);
+
 int drv_ovs_bond_members(struct driver *d, drv_console_fn con,
     const char *host, int *enabled, int *disabled, char *err);
 int drv_ovs_bond_cap(struct driver *d, drv_console_fn con, const char *host,

@@ -34,22 +34,6 @@ openssl(char *err, const char *const argv[])
 	return 0;
 }
 
-static int
-write_file(const char *path, const char *text, char *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return err_errno(err, "%s", path);
-	if (fputs(text, f) == EOF) {
-		fclose(f);
-		return err_errno(err, "%s", path);
-	}
-	if (fclose(f) != 0)
-		return err_errno(err, "%s", path);
-	return 0;
-}
-
 /* key + certificate signed by the CA in dir, with extensions ext. */
 static int
 sign(const char *dir, const char *name, const char *cn, const char *ext,
@@ -71,7 +55,7 @@ sign(const char *dir, const char *name, const char *cn, const char *ext,
 	snprintf(ca, sizeof(ca), "%s/cacert.pem", dir);
 	snprintf(cakey, sizeof(cakey), "%s/ca.key", dir);
 	snprintf(subj, sizeof(subj), "/O=hvlab/CN=%s", cn);
-	rc = write_file(extf, ext, err) == -1 || openssl(err, req) == -1 ||
+	rc = drv_write_text(extf, ext, err) == -1 || openssl(err, req) == -1 ||
 	    openssl(err, x509) == -1 ? -1 : 0;
 	unlink(csr);
 	unlink(extf);

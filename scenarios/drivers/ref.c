@@ -288,23 +288,6 @@ json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Write text to path (0644). */
-static int
-write_text(const char *path, const char *text, char *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		return err_errno(err, "%s", path);
-	if (fputs(text, f) == EOF) {
-		fclose(f);
-		return err_errno(err, "%s", path);
-	}
-	if (fclose(f) != 0)
-		return err_errno(err, "%s", path);
-	return 0;
-}
-
 static int
 ref_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err)
@@ -450,10 +433,10 @@ ref_keep_credentials(struct ref *r, const char *tok, const char *ca,
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		return err_errno(err, "%s", path);
 	snprintf(path, sizeof(path), "%s/ref/token", r->env->e_workdir);
-	if (write_text(path, tok, err) == -1 || chmod(path, 0600) == -1)
+	if (drv_write_text(path, tok, err) == -1 || chmod(path, 0600) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/ref/ca.pem", r->env->e_workdir);
-	return write_text(path, ca, err);
+	return drv_write_text(path, ca, err);
 }
 
 /* The cluster NAME host is in, or NULL (doc keeps the string). */
