@@ -14,7 +14,11 @@
 #     while its QEMU may run; once the node's hvd is back it is managed
 #     where it runs;
 #  4. a QEMU killed during a live migration (a task holds the VM): its
-#     state turns "stopped" (HA would restart it), none is left running.
+#     state turns "stopped" (HA would restart it), none is left running;
+#  5. HA settings with a longer lease TTL reach every node as a new lease
+#     of that TTL (etcd keeps the TTL a lease was granted with: a fence
+#     delay fitted to the new TTL on the old lease would fire after etcd
+#     expired it).
 . "$(dirname "$0")/hvd_lib.sh"
 
 G=$HVD_TOP/build/guest
@@ -152,5 +156,17 @@ wait_for 30 stopped ||
     fail "vm4 is stopped once its QEMU died during a migration: $(status_on 1 vm4)"
 wait_for 30 procs_are vm4 0 || fail "no QEMU of vm4 is left ($(nprocs vm4))"
 echo "4. QEMU killed during a migration: $(status_on 1 vm4)"
+
+# --- 5. a new lease TTL gets a new lease ---
+hvctl_on 1 ha settings --lease-ttl 12 --fence-s 9 >/dev/null || fail "ha settings"
+regranted() {
+	for r_n in 1 2 3; do
+		grep -q "HA lease [0-9]* granted (ttl 12 s, fence 9.0 s)" \
+		    "$HVD_TMP/n$r_n/hvd.log" || return 1
+	done
+}
+# settings are read every 10 s
+wait_for 30 regranted || fail "every node holds a lease of the new TTL"
+echo "5. HA settings with TTL 12 s: every node holds a new lease"
 echo "PASS"
 exit 0
