@@ -699,13 +699,11 @@ target_event_wait(struct qmp *tgt, uint64_t deadline, int nmig, int nres,
 }
 
 int
-migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
-    long timeout_ms, migrate_running_fn fn, void *arg, char *err)
+migrate_target_wait(struct qmp *tgt, long timeout_ms, char *err)
 {
 	struct migrate_result r;
 	char st[32];
 	uint64_t deadline;
-	cJSON *a;
 	int nmig, nres;
 
 	nmig = qmp_event_queued(tgt, "MIGRATION");
@@ -721,16 +719,9 @@ migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
 		if (strcmp(r.status, "completed") == 0) {
 			if (run_state(tgt, st, sizeof(st), err) < 0)
 				return err_prefix(err, "migration target");
-			if (strcmp(st, "running") == 0)
-				break;
-			if (strcmp(st, "paused") == 0 || strcmp(st,
-			    "prelaunch") == 0) {
-				if (qmp_execute(tgt, "cont", NULL, NULL,
-				    CMD_TIMEOUT_MS, err) < 0)
-					return err_prefix(err, "migration "
-					    "target");
-				break;
-			}
+			if (strcmp(st, "running") == 0 || strcmp(st,
+			    "paused") == 0 || strcmp(st, "prelaunch") == 0)
+				return 0;
 		}
 		if (clock_mono_ns() >= deadline)
 			return err_set(err, "incoming migration not done within "
@@ -740,6 +731,20 @@ migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
 		nmig = qmp_event_queued(tgt, "MIGRATION");
 		nres = qmp_event_queued(tgt, "RESUME");
 	}
+}
+
+int
+migrate_target_run(struct qmp *tgt, const struct migrate_params *p,
+    migrate_running_fn fn, void *arg, char *err)
+{
+	char st[32];
+	cJSON *a;
+
+	if (run_state(tgt, st, sizeof(st), err) < 0)
+		return err_prefix(err, "migration target");
+	if (strcmp(st, "running") != 0 && qmp_execute(tgt, "cont", NULL, NULL,
+	    CMD_TIMEOUT_MS, err) < 0)
+		return err_prefix(err, "migration target");
 	if (fn != NULL && fn(arg, err) < 0)
 		return err_prefix(err, "migration target");
 	if (!p->announce_after && fn == NULL)
@@ -759,4 +764,13 @@ migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
 	    err) < 0)
 		return err_prefix(err, "migration target");
 	return 0;
+}
+
+int
+migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, migrate_running_fn fn, void *arg, char *err)
+{
+	if (migrate_target_wait(tgt, timeout_ms, err) < 0)
+		return -1;
+	return migrate_target_run(tgt, p, fn, arg, err);
 }

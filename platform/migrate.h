@@ -151,5 +151,13 @@ int migrate_run(struct qmp *src, const struct migrate_params *p,
 typedef int (*migrate_running_fn)(void *arg, char *err);
 int migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, migrate_running_fn fn, void *arg, char *err);
+/* The two halves of migrate_target_wait_fn, for a caller that decides
+ * between them whether the target may run (hvd: vmmigrec.c).  Wait up
+ * to timeout_ms for the incoming migration to complete (the target was
+ * started with -S, so it stays paused): 0, or -1 + err when it failed. */
+int migrate_target_wait(struct qmp *tgt, long timeout_ms, char *err);
+/* Run the target (cont), then fn and the announce as above. */
+int migrate_target_run(struct qmp *tgt, const struct migrate_params *p,
+    migrate_running_fn fn, void *arg, char *err);
 
 #endif

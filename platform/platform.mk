@@ -5,7 +5,8 @@ PLATFORM_SRCS :=
 PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 	platform/pki.c platform/cluster.c platform/task.c platform/api.c \
 	platform/api_conns.c platform/api_cluster.c platform/api_vm.c \
-	platform/vmops.c platform/vmtask.c platform/pool.c platform/peer.c
+	platform/vmops.c platform/vmtask.c platform/vmmigrec.c platform/pool.c \
+	platform/peer.c
 # VM layer: QMP, QEMU processes, storage, OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \
 	platform/migrate.c

@@ -112,7 +112,7 @@ vmops_slot_give(struct vmops *v, struct vm_slot *s, int keep)
 
 /* --- etcd records --- */
 
-static int
+int
 vm_valid_name(const char *s)
 {
 	size_t i, n = strlen(s);
@@ -416,9 +416,35 @@ adopt_one(struct vmops *v, const char *name)
 	if ((s = vmops_slot_take(v, name, 1)) == NULL)
 		return;
 	r = vm_adopt(&v->v_host, name, &s->s_proc, err);
-	if (r == 1) {
-		log_info("vm %s: adopted running QEMU (pid %d)", name,
-		    (int)s->s_proc.pid);
+	if (r == 1 && (r = vmmigrec_adopt(v, &s->s_proc, err)) == 0) {
+		log_warnx("vm %s: a migration moved it to another node: its "
+		    "QEMU here (pid %d) is stopped", name, (int)s->s_proc.pid);
+		vm_stop(&s->s_proc, 2000, NULL);
+		vm_cleanup(&v->v_host, name, NULL);
+		vmops_slot_give(v, s, 0);
+		return;
+	}
+	if (r != 0 && s->s_proc.qmp != NULL) {
+		/* r < 0: what a migration left could not be settled (etcd
+		 * unreachable): the state says what QEMU does */
+		if (r < 0)
+			log_warnx("vm %s: %s", name, err);
+		if (r < 0 && vm_status(&s->s_proc, st, sizeof(st), err) != 0)
+			snprintf(st, sizeof(st), "running");
+		log_info("vm %s: adopted QEMU (pid %d, %s)", name,
+		    (int)s->s_proc.pid, r == 1 ? "running" : st);
+		vmops_slot_give(v, s, 1);
+		vmops_state_put(v, name, r == 1 ? "running" : st, &s->s_proc,
+		    NULL);
+		return;
+	}
+	if (r < 0 && vm_proc_alive(&s->s_proc)) {
+		/* Alive but silent on QMP (hung, or too busy to greet in
+		 * time): it is still this node's running VM.  The slot keeps
+		 * its pid, so no start makes a second QEMU, and QMP is
+		 * retried whenever a task or a status needs it. */
+		log_warnx("vm %s: QEMU pid %d runs but %s: kept as running",
+		    name, (int)s->s_proc.pid, err);
 		vmops_slot_give(v, s, 1);
 		vmops_state_put(v, name, "running", &s->s_proc, NULL);
 		return;
@@ -435,8 +461,9 @@ adopt_one(struct vmops *v, const char *name)
 }
 
 /* At start: the QEMUs of this node's VMs (a restarted hvd never kills
- * VMs). */
-static void
+ * them), and those a migration left here for another node (stopped).
+ * 0, or -1 when the VMs could not be listed (tried again later). */
+static int
 adopt_local_vms(struct vmops *v)
 {
 	struct etcd_kv *kvs = NULL;
@@ -446,7 +473,7 @@ adopt_local_vms(struct vmops *v)
 
 	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, err) != 0) {
 		log_warnx("vm adoption: %s", err);
-		return;
+		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if ((rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
@@ -457,6 +484,8 @@ adopt_local_vms(struct vmops *v)
 		cJSON_Delete(rec);
 	}
 	etcd_kvs_free(kvs, n);
+	vmmigrec_stop_strays(v);
+	return 0;
 }
 
 static void
@@ -569,6 +598,63 @@ unlock_stale(struct vmops *v, int at_start)
 	etcd_kvs_free(kvs, n);
 }
 
+/* What this node's slot says of VM name: "running", "stopped", or NULL
+ * while a task works on it. */
+static const char *
+slot_state(struct vmops *v, const char *name)
+{
+	struct vm_slot *s;
+	const char *st = "stopped";
+
+	pthread_mutex_lock(&v->v_mu);
+	if ((s = slot_find(v, name)) != NULL)
+		st = s->s_busy ? NULL : vm_proc_alive(&s->s_proc) ?
+		    "running" : "stopped";
+	pthread_mutex_unlock(&v->v_mu);
+	return st;
+}
+
+/*
+ * The states this node wrote that no longer say what runs here: a write
+ * that failed (etcd away for a moment) is made good here, so a VM never
+ * stays "running" in etcd after its QEMU ended, nor "stopped" while it
+ * runs.  Only running/stopped states this node wrote, of VMs no task
+ * holds.
+ */
+static void
+states_reconcile(struct vmops *v)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	const char *name, *want, *by;
+	char st[32];
+	cJSON *rec, *doc;
+
+	if (etcd_list(v->v_etcd, KEY_VMS, &kvs, &n, NULL) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		name = kvs[i].kv_key + strlen(KEY_VMS);
+		rec = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL);
+		want = rec != NULL && strcmp(vmops_rec_node(rec),
+		    v->v_cf->cf_node) == 0 ? slot_state(v, name) : NULL;
+		cJSON_Delete(rec);
+		if (want == NULL || state_get(v, name, st, sizeof(st), &doc,
+		    NULL) != 0)
+			continue;
+		by = v->v_cf->cf_node;
+		json_get_string(doc, "node", JSON_OPTIONAL, &by, NULL);
+		if ((strcmp(st, "running") == 0 || strcmp(st, "stopped") ==
+		    0) && strcmp(st, want) != 0 && by != NULL &&
+		    strcmp(by, v->v_cf->cf_node) == 0) {
+			log_warnx("vm %s: etcd said %s, QEMU is %s here: "
+			    "corrected", name, st, want);
+			vmops_state_put(v, name, want, NULL, NULL);
+		}
+		cJSON_Delete(doc);
+	}
+	etcd_kvs_free(kvs, n);
+}
+
 /* QEMUs that died by themselves (guest poweroff, crash). */
 static void
 notice_exits(struct vmops *v)
@@ -619,12 +705,14 @@ supervisor_main(void *arg)
 		if (stop)
 			break;
 		if (cluster_state(v->v_cl) == CLUSTER_ACTIVE) {
-			if (!v->v_adopted) {
-				adopt_local_vms(v);
+			if (!v->v_adopted && adopt_local_vms(v) == 0) {
 				unlock_stale(v, 1);
 				v->v_adopted = 1;
 			}
-			claim_queued(v);
+			/* not before adoption: it stops the QEMUs of other
+			 * nodes' VMs, which an incoming migration's are */
+			if (v->v_adopted)
+				claim_queued(v);
 			now = clock_mono_ns();
 			if (now - last_check > 2 * NS_PER_S) {
 				notice_exits(v);
@@ -632,6 +720,7 @@ supervisor_main(void *arg)
 			}
 			if (now - last_unlock > 15 * NS_PER_S) {
 				unlock_stale(v, 0);
+				states_reconcile(v);
 				/* Task records stay bounded in etcd. */
 				task_prune(v->v_etcd, v->v_cf->cf_node,
 				    TASK_KEEP, NULL);
@@ -1181,22 +1270,26 @@ out:
 
 /* A stopped VM moves at once: its record names the target. */
 static int
-mig_offline(struct vmops *v, struct mig_ask *ma, const char *st,
-    struct vmops_call *call, char *err)
+mig_offline(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
+    char *err)
 {
 	static const char lockid[] = "offline-migrate";
 	const char *name = ma->ma_name;
-	char busy[TASK_ID_LEN + 16], key[128], *s = NULL;
+	char busy[TASK_ID_LEN + 16], key[128], st[32], *s = NULL;
 	int r, rc = -1, locked = 0;
 
-	if (strcmp(st, "stopped") != 0)
-		FAIL(409, NULL, "VM %s is %s: offline migration needs it "
-		    "stopped (or ask for \"live\": true)", name, st);
+	/* locked before the state is read: a start queued in between
+	 * would run the VM on the node the record is about to leave */
 	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
 		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
 	locked = 1;
+	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
+	if (strcmp(st, "stopped") != 0)
+		FAIL(409, NULL, "VM %s is %s: offline migration needs it "
+		    "stopped (or ask for \"live\": true)", name, st);
 	cJSON_ReplaceItemInObjectCaseSensitive(ma->ma_rec, "node",
 	    cJSON_CreateString(ma->ma_target));
 	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
@@ -1285,10 +1378,10 @@ vmops_migrate(struct vmops *v, const char *name, const cJSON *body,
 	if (mig_ask_body(body, &ma, call, err) != 0 ||
 	    mig_ask_nodes(v, &ma, call, err) != 0)
 		goto out;
-	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
-		FAIL(503, NULL, "%s", err);
 	if (!ma.ma_live)
-		rc = mig_offline(v, &ma, st, call, err);
+		rc = mig_offline(v, &ma, call, err);
+	else if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
+		FAIL(503, NULL, "%s", err);
 	else
 		rc = mig_live(v, &ma, st, call, err);
 out:

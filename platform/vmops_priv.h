@@ -92,6 +92,33 @@ int vmops_queue_op(struct vmops *v, const char *node, const char *id,
 int vmops_wait_task(struct vmops *v, const char *id, int until_done,
     long timeout_ms, char *err);
 
+/* 1 when s may name a VM (and a run directory). */
+int vm_valid_name(const char *s);
+
+/* vmmigrec.c: which node holds a VM during a live migration, decided by
+ * one compare-and-swap on its record. */
+/* The source marks name's record as migrating to target by task: 0, or
+ * -1 + err (e.g. the VM belongs to another node by now). */
+int vmmigrec_mark(struct vmops *v, const char *name, const char *target,
+    const char *task, char *err);
+/* The target takes the VM while task's mark is on (etcd errors retried
+ * for wait_ms): 1 taken, 0 the source kept it, -1 + err. */
+int vmmigrec_commit(struct vmops *v, const char *name, const char *task,
+    long wait_ms, char *err);
+/* The source keeps the VM: the mark (task's, or any with task NULL) goes
+ * (etcd errors retried for wait_ms): 1 kept, 0 the target took it, -1 +
+ * err. */
+int vmmigrec_abort(struct vmops *v, const char *name, const char *task,
+    long wait_ms, char *err);
+/* After an hvd restart, for an adopted QEMU p of a VM this node owns:
+ * ends what a migration left (cancel, abort, cont).  1 it runs here, 0
+ * the VM is another node's (p untouched: the caller stops it), -1 + err
+ * (left as it is). */
+int vmmigrec_adopt(struct vmops *v, struct vm_proc *p, char *err);
+/* After an hvd restart: stop the QEMUs here of VMs that belong to
+ * another node (a migration's leftovers). */
+void vmmigrec_stop_strays(struct vmops *v);
+
 /* vmtask.c: the task of a claimed operation (task_fn; arg is a struct
  * vm_op, freed by vmtask_free): runs it, then frees its lock. */
 int vmtask_main(struct task *t, void *arg, char *err);

@@ -17,16 +17,52 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
+#include "log.h"
 #include "platform/bond.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
 #include "platform/migrate.h"
 #include "platform/netcfg.h"
+#include "platform/qmp.h"
 #include "platform/vm.h"
 #include "platform/vmops_priv.h"
 
 /* --- VMs (on the owner node) --- */
+
+/*
+ * Before a start: a QEMU of the VM that runs here unknown to the slot
+ * (its adoption failed) is adopted, never doubled, and never has its run
+ * files cleaned away.  0 when none runs (the slot still held), else -1 +
+ * err with the slot given back.
+ */
+static int
+start_finds_qemu(struct task *t, struct vmops *v, struct vm_slot *s,
+    char *err)
+{
+	char e2[ERR_LEN], name[VM_NAME_MAX + 1];
+	int r;
+
+	/* vm_adopt clears the slot's process first, its name included */
+	snprintf(name, sizeof(name), "%s", s->s_proc.name);
+	if ((r = vm_adopt(&v->v_host, name, &s->s_proc, e2)) == 0)
+		return 0;
+	if (r == 1) {
+		vmops_slot_give(v, s, 1);
+		vmops_state_put(v, s->s_proc.name, "running", &s->s_proc, NULL);
+		task_log(t, "QEMU pid %d of %s was running: adopted",
+		    (int)s->s_proc.pid, s->s_proc.name);
+		return err_set(err, "VM %s is already running (pid %d)",
+		    s->s_proc.name, (int)s->s_proc.pid);
+	}
+	if (vm_proc_alive(&s->s_proc)) {
+		vmops_slot_give(v, s, 1);
+		return err_set(err, "VM %s: QEMU pid %d runs but %s",
+		    s->s_proc.name, (int)s->s_proc.pid, e2);
+	}
+	vmops_slot_give(v, s, 0);
+	return err_set(err, "%s", e2);
+}
 
 static int
 op_start(struct task *t, void *arg, char *err)
@@ -61,6 +97,8 @@ op_start(struct task *t, void *arg, char *err)
 		    (int)s->s_proc.pid);
 		goto out;
 	}
+	if (start_finds_qemu(t, v, s, err) != 0)
+		goto out;
 	if (vmops_call_start_hook(v, o->o_vm, err) != 0) {
 		vmops_slot_give(v, s, 0);
 		goto out;
@@ -81,6 +119,29 @@ out:
 	return rc;
 }
 
+/* A stop of a VM no slot holds: a QEMU of it that runs here anyway (by
+ * its pid file) is stopped too.  0, or -1 + err. */
+static int
+stop_unknown(struct task *t, struct vmops *v, const char *name, char *err)
+{
+	struct vm_proc p;
+	char e2[ERR_LEN];
+	int r, rc = 0;
+
+	r = vm_adopt(&v->v_host, name, &p, e2);
+	if (r == 1 || (r < 0 && vm_proc_alive(&p))) {
+		task_log(t, "stopping QEMU (pid %d), which hvd had lost",
+		    (int)p.pid);
+		if ((rc = vm_stop(&p, 5000, err)) == 0)
+			vm_cleanup(&v->v_host, name, NULL);
+	} else
+		task_log(t, "VM %s was not running", name);
+	vm_proc_release(&p);
+	if (rc == 0)
+		vmops_state_put(v, name, "stopped", NULL, NULL);
+	return rc;
+}
+
 static int
 op_stop(struct task *t, void *arg, char *err)
 {
@@ -89,11 +150,8 @@ op_stop(struct task *t, void *arg, char *err)
 	struct vm_slot *s;
 	int rc = -1;
 
-	if ((s = vmops_slot_take(v, o->o_vm, 0)) == NULL) {
-		vmops_state_put(v, o->o_vm, "stopped", NULL, NULL);
-		task_log(t, "VM %s was not running", o->o_vm);
-		return 0;
-	}
+	if ((s = vmops_slot_take(v, o->o_vm, 0)) == NULL)
+		return stop_unknown(t, v, o->o_vm, err);
 	if (strcmp(o->o_op, "shutdown") == 0) {
 		task_log(t, "ACPI power button; waiting up to %ld s",
 		    o->o_timeout_s);
@@ -106,7 +164,8 @@ op_stop(struct task *t, void *arg, char *err)
 	} else {
 		task_log(t, "stopping QEMU (pid %d)", (int)s->s_proc.pid);
 		if (vm_stop(&s->s_proc, 5000, err) != 0) {
-			vmops_slot_give(v, s, vm_proc_alive(&s->s_proc));
+			/* kept: the supervisor notices if it is gone */
+			vmops_slot_give(v, s, 1);
 			return -1;
 		}
 	}
@@ -130,6 +189,23 @@ links_up(void *arg, char *err)
 	const struct links_arg *la = arg;
 
 	return vm_links_set(la->name, la->nnics, 1, err);
+}
+
+/* The stream is complete: the VM becomes this node's by its record
+ * (vmmigrec.c), or the source kept it.  0 taken, else -1 + err. */
+static int
+incoming_take(struct task *t, struct vm_op *o, char *err)
+{
+	int r;
+
+	/* etcd may be slow or briefly away: the source waits longer */
+	if ((r = vmmigrec_commit(o->o_v, o->o_vm, o->o_parent, 10000,
+	    err)) == 1) {
+		task_log(t, "the VM's record names this node now");
+		return 0;
+	}
+	return r == 0 ? err_set(err, "the source kept the VM") :
+	    err_prefix(err, "taking the VM over");
 }
 
 /* Target half of a live migration (sub-task of the source's task). */
@@ -163,10 +239,16 @@ op_incoming(struct task *t, void *arg, char *err)
 		err_set(err, "VM %s already runs here", o->o_vm);
 		goto out;
 	}
+	if (start_finds_qemu(t, v, s, err) != 0) {
+		s = NULL;
+		goto out;
+	}
 	if (vmops_call_start_hook(v, o->o_vm, err) != 0)
 		goto fail;
 	vm_cleanup(&v->v_host, o->o_vm, NULL);
-	if (vm_start(&v->v_host, &c, VM_START_INCOMING, &s->s_proc, err) != 0)
+	/* paused after the stream: it runs only once the record names it */
+	if (vm_start(&v->v_host, &c, VM_START_INCOMING | VM_START_PAUSED,
+	    &s->s_proc, err) != 0)
 		goto fail;
 	/* hvd makes the stream's socket (small buffers: migrate.h) */
 	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
@@ -186,10 +268,15 @@ op_incoming(struct task *t, void *arg, char *err)
 	/* Taps are up already (vm.c); make sure, then announce again. */
 	la.name = o->o_vm;
 	la.nnics = c.nnics;
-	if (migrate_target_wait_fn(s->s_proc.qmp, &mp, 10 * 60 * 1000,
-	    links_up, &la, err) != 0)
+	if (migrate_target_wait(s->s_proc.qmp, 10 * 60 * 1000, err) != 0 ||
+	    incoming_take(t, o, err) != 0)
 		goto fail_stop;
 	vmops_slot_give(v, s, 1);
+	if (migrate_target_run(s->s_proc.qmp, &mp, links_up, &la, err) != 0) {
+		/* this node's VM now, whole in this QEMU: never stopped */
+		vmops_state_put(v, o->o_vm, "paused", &s->s_proc, NULL);
+		goto out;
+	}
 	vmops_state_put(v, o->o_vm, "running", &s->s_proc, NULL);
 	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
 	rc = 0;
@@ -337,30 +424,52 @@ mig_stream(struct mig_job *m, char *err)
 	return -1;
 }
 
-/* The VM now runs on the target: its record says so (compare-and-swap,
- * retried while others change the record). */
-static void
-mig_record_move(struct vmops *v, const struct vm_op *o)
+/*
+ * The stream completed but the target did not report that it took the
+ * VM (it failed, or its hvd or etcd is away): the record decides.  0 when
+ * the target has it; else -1 + err, the VM running here again, or paused
+ * here while etcd cannot tell which node holds it.
+ */
+static int
+mig_settle(struct mig_job *m, char *err)
 {
-	char key[128], err[ERR_LEN], *str;
-	cJSON *rec;
-	int64_t rev;
-	int i;
+	struct vm_op *o = m->m_op;
+	char e2[ERR_LEN];
+	int r;
 
-	snprintf(key, sizeof(key), "%s%s", KEY_VMS, o->o_vm);
-	for (i = 0; i < 20; i++) {
-		if (vmops_rec_get(v, o->o_vm, &rec, &rev, err) != 1)
-			break;
-		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
-		    cJSON_CreateString(o->o_target));
-		str = cJSON_PrintUnformatted(rec);
-		cJSON_Delete(rec);
-		if (str && etcd_cas(v->v_etcd, key, str, rev, err) == 1) {
-			free(str);
-			break;
-		}
-		free(str);
+	r = vmmigrec_abort(o->o_v, o->o_vm, o->o_id, 60000, e2);
+	if (r == 0) {
+		task_log(m->m_task, "the target took the VM over (%s)", err);
+		return 0;
 	}
+	if (r < 0) {
+		task_log(m->m_task, "which node holds the VM cannot be read "
+		    "(%s): it stays paused here", e2);
+		return err_set(err, "%.200s; the VM stays paused here: %.200s",
+		    err, e2);
+	}
+	if (qmp_execute(m->m_slot->s_proc.qmp, "cont", NULL, NULL, 10000,
+	    e2) < 0)
+		return err_set(err, "%.200s; the VM is paused here and cont "
+		    "failed: %.200s", err, e2);
+	task_log(m->m_task, "the target did not take the VM over: it runs "
+	    "here again");
+	return -1;
+}
+
+/* A migration that did not stream (or failed) leaves the VM here: its
+ * mark goes.  0 when it is still this node's, 1 when the target took it
+ * after all (QEMU completed while the source saw an error). */
+static int
+mig_unmark(struct mig_job *m)
+{
+	struct vm_op *o = m->m_op;
+	char e2[ERR_LEN];
+	int r;
+
+	if ((r = vmmigrec_abort(o->o_v, o->o_vm, o->o_id, 30000, e2)) < 0)
+		log_warnx("vm %s: migration mark: %s", o->o_vm, e2);
+	return r == 0;
 }
 
 /* Source half of a live migration: runs on the VM's node. */
@@ -378,12 +487,17 @@ op_migrate(struct task *t, void *arg, char *err)
 	v = m.m_op->o_v;
 	if (mig_source_check(&m, err) != 0)
 		return -1;
-	if (mig_target_ready(&m, err) != 0 || mig_stream(&m, err) != 0)
+	if (vmmigrec_mark(v, m.m_op->o_vm, m.m_op->o_target, m.m_op->o_id,
+	    err) != 0)
+		goto out;
+	if ((mig_target_ready(&m, err) != 0 || mig_stream(&m, err) != 0) &&
+	    !mig_unmark(&m))
 		goto out;
 	if (vmops_wait_task(v, m.m_sub, 1, 60000, err) != 1) {
 		err_prefix(err, "target %s after the migration",
 		    m.m_op->o_target);
-		goto out;
+		if (mig_settle(&m, err) != 0)
+			goto out;
 	}
 	task_log(t, "QEMU: total %lld ms, downtime %lld ms, %llu bytes",
 	    (long long)m.m_res.total_time_ms, (long long)m.m_res.downtime_ms,
@@ -391,7 +505,6 @@ op_migrate(struct task *t, void *arg, char *err)
 	if (m.m_res.single_pass)
 		task_log(t, "one pass over RAM (downtime limit 0): TCG on QEMU "
 		    "< 9.0 loses guest writes between dirty-bitmap syncs");
-	mig_record_move(v, m.m_op);
 	vm_stop(&m.m_slot->s_proc, 5000, NULL);
 	vm_proc_release(&m.m_slot->s_proc);
 	vm_cleanup(&v->v_host, m.m_op->o_vm, NULL);
@@ -404,9 +517,10 @@ op_migrate(struct task *t, void *arg, char *err)
 	task_set_result(t, r);
 	rc = 0;
 out:
+	/* kept while it ran before: a QEMU that died during the task is
+	 * then noticed (state "stopped", HA restarts it) */
 	if (m.m_slot)
-		vmops_slot_give(v, m.m_slot, m.m_slot->s_used &&
-		    vm_proc_alive(&m.m_slot->s_proc));
+		vmops_slot_give(v, m.m_slot, m.m_slot->s_used);
 	return rc;
 }
 
