@@ -302,6 +302,7 @@ ha_snap_free(struct ha_snap *s)
 	etcd_kvs_free(s->st, s->st_n);
 	etcd_kvs_free(s->grp, s->grp_n);
 	etcd_kvs_free(s->locks, s->locks_n);
+	etcd_kvs_free(s->fed, s->fed_n);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -316,7 +317,8 @@ ha_snap_take(struct etcd *e, struct ha_snap *s, char *err)
 	    etcd_list(e, KEY_VMSTATE, &s->vst, &s->vst_n, err) != 0 ||
 	    etcd_list(e, KEY_HA_STATUS, &s->st, &s->st_n, err) != 0 ||
 	    etcd_list(e, KEY_HA_GROUPS, &s->grp, &s->grp_n, err) != 0 ||
-	    etcd_list(e, KEY_VM_LOCKS, &s->locks, &s->locks_n, err) != 0) {
+	    etcd_list(e, KEY_VM_LOCKS, &s->locks, &s->locks_n, err) != 0 ||
+	    etcd_list(e, KEY_HA_FED, &s->fed, &s->fed_n, err) != 0) {
 		ha_snap_free(s);
 		return -1;
 	}
@@ -364,6 +366,20 @@ ha_node_alive(const struct ha_snap *s, const char *node)
 	return ha_kv_find(s->alive, s->alive_n, KEY_HA_ALIVE, node) != NULL;
 }
 
+int
+ha_node_guarded(const struct ha_snap *s, const char *node, const char *vm)
+{
+	cJSON *o = ha_kv_json(ha_kv_find(s->fed, s->fed_n, KEY_HA_FED, node));
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "vms"), *x;
+	int have = 0;
+
+	cJSON_ArrayForEach(x, a)
+		if (cJSON_IsString(x) && strcmp(x->valuestring, vm) == 0)
+			have = 1;
+	cJSON_Delete(o);
+	return have;
+}
+
 /* --- life --- */
 
 struct ha *
@@ -382,6 +398,7 @@ ha_new(const struct hvd_config *cf, struct cluster *cl, struct vmops *v,
 	h->h_cl = cl;
 	h->h_v = v;
 	pthread_mutex_init(&h->h_mu, NULL);
+	pthread_mutex_init(&h->h_pub_mu, NULL);
 	ha_settings_default(&h->h_set);
 	snprintf(h->h_feed, sizeof(h->h_feed), "%s/ha-feed", cf->cf_run_dir);
 	snprintf(h->h_wd_pid, sizeof(h->h_wd_pid), "%s/hvd-watchdog.pid",
@@ -434,5 +451,6 @@ ha_free(struct ha *h)
 		pthread_join(h->h_mgr_th, NULL);
 	/* the HA lease is left to expire: see ha.h */
 	pthread_mutex_destroy(&h->h_mu);
+	pthread_mutex_destroy(&h->h_pub_mu);
 	free(h);
 }

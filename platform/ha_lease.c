@@ -9,6 +9,8 @@
  * request), so the watchdog always fires before etcd can expire the
  * lease.  The feed names this node's HA VMs, the ones the watchdog kills
  * when it fires; the start guard adds a VM to it before its QEMU starts.
+ * Once the feed file names a VM, KEY_HA_FED NODE says so in etcd: the
+ * manager recovers from a lost node only the VMs its watchdog guarded.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -127,6 +129,53 @@ fed(struct ha *h, uint64_t sent_ns, double fence_s)
 	pthread_mutex_unlock(&h->h_mu);
 }
 
+/* KEY_HA_FED's value for the feed's names; caller frees.  h_mu held. */
+static char *
+fed_json_locked(struct ha *h)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	char *s = NULL;
+	int i;
+
+	if (o != NULL && (a = cJSON_AddArrayToObject(o, "vms")) != NULL) {
+		for (i = 0; i < h->h_nvms; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(h->h_vms[i]));
+		s = cJSON_PrintUnformatted(o);
+	}
+	cJSON_Delete(o);
+	return s;
+}
+
+/*
+ * Tell the cluster which VMs this node's watchdog guards (KEY_HA_FED
+ * NODE), after the feed file names them; written when it changed.  A VM
+ * missing there was never guarded here: the manager must not recover it
+ * from this node while its QEMU may run.  0, or -1 + err.
+ */
+static int
+fed_publish(struct ha *h, struct etcd *e, char *err)
+{
+	char key[128], *val;
+	int rc = 0;
+
+	pthread_mutex_lock(&h->h_pub_mu);
+	pthread_mutex_lock(&h->h_mu);
+	val = fed_json_locked(h);
+	pthread_mutex_unlock(&h->h_mu);
+	if (val == NULL)
+		rc = err_set(err, "HA: out of memory");
+	else if (strcmp(val, h->h_fed_pub) != 0) {
+		snprintf(key, sizeof(key), "%s%s", KEY_HA_FED, h->h_cf.cf_node);
+		if ((rc = etcd_put(e, key, val, 0, err)) == 0)
+			snprintf(h->h_fed_pub, sizeof(h->h_fed_pub), "%s", val);
+		else
+			err_prefix(err, "HA: %s", key);
+	}
+	pthread_mutex_unlock(&h->h_pub_mu);
+	free(val);
+	return rc;
+}
+
 /* The names of every HA resource (kept on failure).  When the start
  * guard added a name while the list was read, the list may predate it:
  * keep the names as they are until the next pass. */
@@ -207,6 +256,8 @@ ha_start_guard(void *arg, const char *vm, char *err)
 	rc = 0;
 out:
 	pthread_mutex_unlock(&h->h_mu);
+	if (rc == 0 && fed_publish(h, cluster_etcd(h->h_cl), err) != 0)
+		rc = -1;
 	return rc;
 }
 
@@ -304,15 +355,22 @@ static void
 lease_names(struct ha *h, struct etcd *e, uint64_t *last_ns)
 {
 	char err[ERR_LEN];
+	int r;
 
 	if (clock_mono_ns() - *last_ns <= 2 * NS_PER_S)
 		return;
 	names_refresh(h, e);
 	*last_ns = clock_mono_ns();
 	pthread_mutex_lock(&h->h_mu);
-	if (h->h_nvms > 0 && wd_spawn(h, err) != 0)
-		log_warnx("%s", err);
+	/* the file names them before etcd says they are guarded */
+	if (h->h_fed_ns != 0)
+		feed_write(h, h->h_fed_ns, h->h_fed_fence_s);
+	r = h->h_nvms > 0 ? wd_spawn(h, err) : 0;
 	pthread_mutex_unlock(&h->h_mu);
+	if (r != 0)
+		log_warnx("%s", err);
+	else if (fed_publish(h, e, err) != 0)
+		log_warnx("%s", err);
 }
 
 void *

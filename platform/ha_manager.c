@@ -382,6 +382,25 @@ job_load(struct ha_job *j, const struct etcd_kv *reskv)
 	return 0;
 }
 
+/*
+ * The owner's lease is gone but its watchdog was never fed with this VM
+ * (made an HA resource while the owner's hvd was down): nothing kills
+ * the QEMU that may still run there, so the VM waits for its node.
+ */
+static void
+unguarded_wait(struct ha_job *j)
+{
+	if (strcmp(ha_jstr(j->j_st, "wait", ""), "unguarded") == 0)
+		return;
+	st_set(j->j_st, "wait", "unguarded");
+	st_log(j->j_st, "unguarded", "node", j->j_owner, NULL, NULL);
+	st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);
+	log_warnx("HA %s: node %s lost its HA lease, but its watchdog never "
+	    "guarded %s: not recovered elsewhere while its QEMU may run "
+	    "there (waiting for %s's hvd)", j->j_vm, j->j_owner, j->j_vm,
+	    j->j_owner);
+}
+
 /* The owner's lease is gone: fence wait, then recover. */
 static void
 fence_wait_then_recover(struct ha_job *j)
@@ -406,6 +425,11 @@ fence_wait_then_recover(struct ha_job *j)
 	if (m == NULL || j->j_now - m->m_first <
 	    (uint64_t)(j->j_set.margin_s * 1e9))
 		return;
+	if (j->j_run == HA_VM_RUNNING &&
+	    !ha_node_guarded(j->j_s, j->j_owner, j->j_vm)) {
+		unguarded_wait(j);
+		return;
+	}
 	if (j->j_state == HA_ST_FENCE)
 		st_log(j->j_st, "fenced", "node", j->j_owner, NULL, NULL);
 	relocate(j, "node-lost");
@@ -449,6 +473,13 @@ restart_or_relocate(struct ha_job *j, const cJSON *task)
 			st_log(j->j_st, "start-queued", "node", j->j_owner,
 			    "task", id);
 		}
+		st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);
+	} else if (j->j_run == HA_VM_RUNNING) {
+		/* its node says a QEMU of it runs there: a start elsewhere
+		 * would be a second copy */
+		st_state(j->j_st, HA_ST_ERROR);
+		st_log(j->j_st, "error", "error", "start failed while its "
+		    "node reports it running: not relocated", NULL, NULL);
 		st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);
 	} else if (relocs < ha_jint(j->j_res, "max_relocate", 1)) {
 		st_setn(j->j_st, "relocations", relocs + 1);
@@ -501,6 +532,7 @@ keep_started(struct ha_job *j)
 		    strcmp(ha_jstr(j->j_st, "node", ""), j->j_owner) != 0) {
 			st_state(j->j_st, HA_ST_STARTED);
 			st_set(j->j_st, "node", j->j_owner);
+			st_set(j->j_st, "wait", NULL);
 			st_log(j->j_st, "running", "node", j->j_owner, NULL,
 			    NULL);
 			st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);

@@ -60,6 +60,7 @@ struct ha {
 	pthread_t		 h_lease_th, h_mgr_th;
 	int			 h_lease_started, h_mgr_started;
 	pthread_mutex_t		 h_mu;
+	pthread_mutex_t		 h_pub_mu;	/* orders KEY_HA_FED writes */
 	int			 h_stop;	/* under h_mu */
 	int64_t			 h_lease;	/* under h_mu */
 	struct ha_settings	 h_set;		/* under h_mu */
@@ -68,6 +69,8 @@ struct ha {
 	char			 h_vms[HA_MAX_NAMES][HA_NAME];
 	int			 h_nvms;
 	unsigned		 h_names_gen;	/* +1 per name the guard adds */
+	char			 h_fed_pub[HA_MAX_NAMES * (HA_NAME + 3)];
+					/* KEY_HA_FED as last written */
 	uint64_t		 h_fed_ns;	/* last renewal sent, 0: none */
 	double			 h_fed_fence_s;
 	char			 h_feed[PATH_MAX];
@@ -96,9 +99,9 @@ cJSON *ha_settings_json(const struct ha_settings *s);
 /* One look at the cluster: every key the manager decides on. */
 struct ha_snap {
 	struct etcd_kv	*alive, *nalive, *res, *vms, *vst, *st, *grp,
-			*locks;
+			*locks, *fed;
 	size_t		 nalive_n, alive_n, res_n, vms_n, vst_n, st_n, grp_n,
-			 locks_n;
+			 locks_n, fed_n;
 };
 
 /* Take a look: 0, or -1 + err (nothing to free then). */
@@ -115,6 +118,9 @@ const char *ha_jstr(const cJSON *o, const char *key, const char *def);
 int ha_jint(const cJSON *o, const char *key, int def);
 /* 1 when node holds its HA lease in the look s. */
 int ha_node_alive(const struct ha_snap *s, const char *node);
+/* 1 when node's watchdog was fed with vm (KEY_HA_FED) in the look s. */
+int ha_node_guarded(const struct ha_snap *s, const char *node,
+    const char *vm);
 
 /* ha_lease.c: the lease thread (arg is the struct ha). */
 void *ha_lease_main(void *arg);

@@ -47,5 +47,8 @@
 #define KEY_HA_RESOURCES	"/hvd/ha/resources/"	/* VM */
 #define KEY_HA_GROUPS		"/hvd/ha/groups/"	/* GROUP */
 #define KEY_HA_STATUS		"/hvd/ha/status/"	/* VM */
+/* The HA VMs a node's watchdog was last fed with, written after the feed
+ * (the manager recovers from a lost node only the VMs listed there). */
+#define KEY_HA_FED		"/hvd/ha/fed/"		/* NODE */
 
 #endif
