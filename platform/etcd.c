@@ -308,6 +308,13 @@ etcd_new(const char *url, long timeout_ms, char *err)
 }
 
 void
+etcd_set_timeout(struct etcd *e, long timeout_ms)
+{
+	if (timeout_ms > 0)
+		e->e_timeout_ms = timeout_ms;
+}
+
+void
 etcd_free(struct etcd *e)
 {
 	if (e == NULL)

@@ -37,6 +37,9 @@ struct etcd_member {
  * per request (0 = 5 s).  NULL + err on failure. */
 struct etcd *etcd_new(const char *url, long timeout_ms, char *err);
 void etcd_free(struct etcd *e);
+/* The per-request timeout of e's later calls (ms, > 0); for a client one
+ * thread owns (ha_lease.c sets it per keepalive). */
+void etcd_set_timeout(struct etcd *e, long timeout_ms);
 
 /* Get one key.  Returns 1 found (kv filled; free with etcd_kv_clear),
  * 0 absent, -1 error. */

@@ -195,6 +195,20 @@ ha_settings_load(struct etcd *e, struct ha_settings *s, char *err)
 	return r;
 }
 
+long
+ha_keepalive_timeout_ms(uint64_t fed_ns, double fence_s, int renew_ms,
+    uint64_t now_ns)
+{
+	long floor_ms = renew_ms * 2L < 1000 ? 1000 : renew_ms * 2L;
+	double left_ms;
+
+	if (fed_ns == 0)
+		return floor_ms;
+	left_ms = ((double)fed_ns + fence_s * 1e9 - (double)now_ns) / 1e6 -
+	    250.0;
+	return left_ms > (double)floor_ms ? (long)left_ms : floor_ms;
+}
+
 /* --- resources and placement --- */
 
 int

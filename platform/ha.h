@@ -60,6 +60,13 @@ int ha_resource_check(const cJSON *o, char *field, char *err);
 int ha_pick_node(const char *const alive[], const int load[],
     const cJSON *group, const char *exclude, char *out, size_t len);
 
+/* How long a lease keepalive sent at now_ns may wait for etcd's answer:
+ * as long as the answer still feeds the watchdog in time (its deadline is
+ * fed_ns + fence_s; 250 ms kept for the feed), and never less than
+ * 2 x renew_ms nor 1 s.  fed_ns 0 (not fed yet): that floor. */
+long ha_keepalive_timeout_ms(uint64_t fed_ns, double fence_s, int renew_ms,
+    uint64_t now_ns);
+
 extern const struct api_route api_ha_routes[];
 
 #endif

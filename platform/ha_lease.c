@@ -327,6 +327,39 @@ lease_grant(struct ha *h, struct etcd *e, const struct ha_settings *s,
 	return lease;
 }
 
+static int64_t lease_renew(struct ha *h, struct etcd *e,
+    const struct ha_settings *s, int64_t lease, uint64_t sent, long *period);
+
+/*
+ * A first lease, or a new one when the settings' TTL changed: etcd keeps
+ * the TTL a lease was granted with, and a fence delay fitted to the new
+ * TTL would let etcd expire the old lease (and the manager recover the
+ * VMs) before the watchdog fires.  The alive key moves to the new lease
+ * before the old one is revoked.  The lease in use afterwards (the old
+ * one when no new one could be granted), or 0.
+ */
+static int64_t
+lease_regrant(struct ha *h, struct etcd *e, const struct ha_settings *s,
+    int64_t old, uint64_t sent, int *ttl)
+{
+	struct ha_settings was = *s;
+	int64_t lease;
+	char err[ERR_LEN];
+
+	if ((lease = lease_grant(h, e, s, sent)) != 0) {
+		*ttl = s->lease_ttl_s;
+		if (old != 0 && etcd_lease_revoke(e, old, err) != 0)
+			log_warnx("HA lease %" PRId64 ": %s", old, err);
+		return lease;
+	}
+	if (old == 0)
+		return 0;
+	/* still the old lease: the watchdog fires within its TTL */
+	if (was.fence_s + 1.0 > (double)*ttl)
+		was.fence_s = (double)*ttl - 1.0;
+	return lease_renew(h, e, &was, old, sent, &(long){ 0 });
+}
+
 /* Renew lease; the feed says so.  The lease, or 0 when it expired (then
  * *period is 0: grant a new one at once). */
 static int64_t
@@ -334,9 +367,20 @@ lease_renew(struct ha *h, struct etcd *e, const struct ha_settings *s,
     int64_t lease, uint64_t sent, long *period)
 {
 	char err[ERR_LEN];
+	uint64_t fed_ns;
+	double fence_s;
 	int64_t ttl;
 
+	/* A slow answer that still comes in time feeds the watchdog: cut
+	 * short, it would cost a renewal the lease needed. */
+	pthread_mutex_lock(&h->h_mu);
+	fed_ns = h->h_fed_ns;
+	fence_s = h->h_fed_fence_s;
+	pthread_mutex_unlock(&h->h_mu);
+	etcd_set_timeout(e, ha_keepalive_timeout_ms(fed_ns, fence_s,
+	    s->renew_ms, sent));
 	ttl = etcd_lease_keepalive(e, lease, err);
+	etcd_set_timeout(e, ha_keepalive_timeout_ms(0, 0, s->renew_ms, 0));
 	if (ttl > 0)
 		fed(h, sent, s->fence_s);
 	else if (ttl < 0)
@@ -383,6 +427,7 @@ ha_lease_main(void *arg)
 	uint64_t sent, last_names = 0, last_set = 0;
 	int64_t lease;
 	long period;
+	int ttl = 0;		/* the TTL the lease was granted with */
 
 	ha_settings_default(&s);
 	while (!ha_stopping(h)) {
@@ -401,8 +446,8 @@ ha_lease_main(void *arg)
 		lease_settings(h, e, lease, &s, &last_set);
 		period = s.renew_ms;
 		sent = clock_mono_ns();
-		if (lease == 0)
-			lease = lease_grant(h, e, &s, sent);
+		if (lease == 0 || ttl != s.lease_ttl_s)
+			lease = lease_regrant(h, e, &s, lease, sent, &ttl);
 		else
 			lease = lease_renew(h, e, &s, lease, sent, &period);
 		pthread_mutex_lock(&h->h_mu);

@@ -154,6 +154,31 @@ START_TEST(test_ha_settings_kept)
 }
 END_TEST
 
+/*
+ * A lease keepalive waits for etcd as long as its answer still feeds the
+ * watchdog in time: a fixed 1 s (2 x renew_ms) cut answers that came at
+ * 1.2 s under load, and the renewals the lease needed with them.
+ */
+START_TEST(test_keepalive_timeout)
+{
+	const uint64_t s = 1000000000ULL;
+
+	ck_assert_msg(ha_keepalive_timeout_ms(10 * s, 4.0, 500,
+	    10 * s + s / 2) == 3250, "sent 0.5 s after the last feed with a "
+	    "4 s fence delay, it waits 3.25 s (got %ld)",
+	    ha_keepalive_timeout_ms(10 * s, 4.0, 500, 10 * s + s / 2));
+	ck_assert_msg(ha_keepalive_timeout_ms(10 * s, 4.0, 500,
+	    13 * s + s / 2) == 1000, "close to the deadline it still waits "
+	    "1 s");
+	ck_assert_msg(ha_keepalive_timeout_ms(0, 4.0, 500, 5 * s) == 1000,
+	    "not fed yet: 1 s");
+	ck_assert_msg(ha_keepalive_timeout_ms(10 * s, 30.0, 1500,
+	    10 * s) == 29750, "a 30 s fence delay: 29.75 s");
+	ck_assert_msg(ha_keepalive_timeout_ms(0, 0, 1500, 0) == 3000,
+	    "never less than two renewal periods");
+}
+END_TEST
+
 Suite *
 make_hvd_etcd_suite(void)
 {
@@ -164,6 +189,7 @@ make_hvd_etcd_suite(void)
 	    (int)(sizeof(b64) / sizeof(b64[0])));
 	tcase_add_test(tc, test_b64_bad);
 	tcase_add_test(tc, test_ha_settings_kept);
+	tcase_add_test(tc, test_keepalive_timeout);
 	tcase_add_test(tc, test_prefix_end);
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_parse_range);
