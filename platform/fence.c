@@ -179,23 +179,78 @@ running(const struct feed *f)
 	return n;
 }
 
+/* 1 when pid has ended: no /proc entry, or a zombie waiting for its
+ * parent (its memory and files are released). */
+static int
+pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return errno == ENOENT || errno == ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+/* Wait up to FENCE_CHECK_MS for pid to end: ms waited, or -1. */
+#define FENCE_CHECK_MS	1000
+static long
+wait_gone(pid_t pid)
+{
+	long ms;
+
+	for (ms = 0; ms <= FENCE_CHECK_MS; ms += 10) {
+		if (pid_gone(pid))
+			return ms;
+		clock_sleep_ns(10 * NS_PER_MS);
+	}
+	return -1;
+}
+
+/*
+ * SIGKILL every listed VM's QEMU here, then check each really ended: a
+ * QEMU stuck in the kernel (D state, e.g. on a dead iSCSI path) survives
+ * SIGKILL, and a fence that did not happen must say so (the log line is
+ * what the HA drills and operators count on).
+ */
 static void
 fence(const struct feed *f, uint64_t now)
 {
-	pid_t pid;
+	pid_t pids[FEED_MAX_VMS];
+	long ms;
 	int i;
 
 	for (i = 0; i < f->nvms; i++) {
-		if ((pid = vm_pid(f->vm_dir, f->vms[i])) == 0)
+		if ((pids[i] = vm_pid(f->vm_dir, f->vms[i])) == 0)
 			continue;
-		if (kill(pid, SIGKILL) == 0)
-			wlog("FENCE vm %s pid %d killed (%.3f s past the "
-			    "deadline, last feed %.3f s ago)", f->vms[i],
-			    (int)pid, ((double)now - (double)f->deadline_ns) /
-			    1e9, ((double)now - (double)f->fed_ns) / 1e9);
-		else
+		if (kill(pids[i], SIGKILL) != 0) {
 			wlog("FENCE vm %s pid %d: kill: %s", f->vms[i],
-			    (int)pid, strerror(errno));
+			    (int)pids[i], strerror(errno));
+			pids[i] = 0;
+		}
+	}
+	for (i = 0; i < f->nvms; i++) {
+		if (pids[i] == 0)
+			continue;
+		if ((ms = wait_gone(pids[i])) >= 0)
+			wlog("FENCE vm %s pid %d killed (%.3f s past the "
+			    "deadline, last feed %.3f s ago, gone after %ld "
+			    "ms)", f->vms[i], (int)pids[i],
+			    ((double)now - (double)f->deadline_ns) / 1e9,
+			    ((double)now - (double)f->fed_ns) / 1e9, ms);
+		else
+			wlog("FENCE FAILED vm %s pid %d still runs %d ms after "
+			    "SIGKILL (stuck in the kernel): killed again while "
+			    "the deadline stays past", f->vms[i],
+			    (int)pids[i], FENCE_CHECK_MS);
 	}
 }
 

@@ -144,6 +144,23 @@ watchdog(const char *dir)
 	return pid;
 }
 
+/* 1 when the watchdog's log in dir has a line containing s. */
+static int
+log_has(const char *dir, const char *s)
+{
+	char path[512], line[512];
+	FILE *fp;
+	int have = 0;
+
+	snprintf(path, sizeof(path), "%s/watchdog.log", dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (!have && fgets(line, sizeof(line), fp) != NULL)
+		have = strstr(line, s) != NULL;
+	fclose(fp);
+	return have;
+}
+
 static void
 watchdog_end(pid_t pid, int sig)
 {
@@ -160,7 +177,7 @@ watchdog_end(pid_t pid, int sig)
  */
 START_TEST(test_fence_exact_vm)
 {
-	char dir[] = "/tmp/check_fence.XXXXXX", cmd[64];
+	char dir[] = "/tmp/check_fence.XXXXXX", cmd[64], line[128];
 	const char *const vms[] = { "web", "db", NULL };
 	struct fake web2, db;
 	pid_t wd;
@@ -176,6 +193,9 @@ START_TEST(test_fence_exact_vm)
 	watchdog_end(wd, SIGKILL);
 	ck_assert_msg(gone(&db), "db's own QEMU is fenced");
 	ck_assert_msg(alive(&web2), "a QEMU of VM web2 is not web's");
+	snprintf(line, sizeof(line), "FENCE vm db pid %d killed", (int)db.pid);
+	ck_assert_msg(log_has(dir, line) && log_has(dir, "ms)"),
+	    "the fence is logged once db's QEMU is seen gone");
 	fake_end(&web2);
 	fake_end(&db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
