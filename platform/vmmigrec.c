@@ -186,6 +186,46 @@ vmmigrec_commit(struct vmops *v, const char *name, const char *task,
 }
 
 int
+vmmigrec_commit_prepare(struct vmops *v, struct vmmigrec_commit *c,
+    char *err)
+{
+	struct migrec_arg a = { c->mc_task, NULL };
+	cJSON *rec;
+	int r, res = 1;
+
+	c->mc_val = NULL;
+	if ((r = vmops_rec_get(v, c->mc_vm, &rec, &c->mc_rev, err)) != 1)
+		return r == 0 ? err_set(err, "VM %s has no record",
+		    c->mc_vm) : -1;
+	if ((r = step_commit(rec, v->v_cf->cf_node, &a, &res, err)) == 1 &&
+	    (c->mc_val = cJSON_PrintUnformatted(rec)) == NULL)
+		r = err_set(err, "out of memory");
+	cJSON_Delete(rec);
+	if (r == 0)
+		return err_set(err, "VM %s is not marked as migrating here by "
+		    "%s", c->mc_vm, c->mc_task);
+	return r < 0 ? -1 : 0;
+}
+
+int
+vmmigrec_commit_fast(struct vmops *v, struct vmmigrec_commit *c,
+    long wait_ms, char *err)
+{
+	char key[128];
+	int r = 0;
+
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, c->mc_vm);
+	if (c->mc_val != NULL)
+		r = etcd_cas(v->v_etcd, key, c->mc_val, c->mc_rev, err);
+	free(c->mc_val);
+	c->mc_val = NULL;
+	if (r == 1)
+		return 1;
+	/* the record changed since (or etcd erred): decide on a fresh read */
+	return vmmigrec_commit(v, c->mc_vm, c->mc_task, wait_ms, err);
+}
+
+int
 vmmigrec_abort(struct vmops *v, const char *name, const char *task,
     long wait_ms, char *err)
 {

@@ -431,8 +431,12 @@ adopt_one(struct vmops *v, const char *name)
 			log_warnx("vm %s: %s", name, err);
 		if (r < 0 && vm_status(&s->s_proc, st, sizeof(st), err) != 0)
 			snprintf(st, sizeof(st), "running");
-		log_info("vm %s: adopted QEMU (pid %d, %s)", name,
-		    (int)s->s_proc.pid, r == 1 ? "running" : st);
+		if (r == 1)
+			log_info("vm %s: adopted running QEMU (pid %d)", name,
+			    (int)s->s_proc.pid);
+		else
+			log_info("vm %s: adopted QEMU (pid %d), which is %s",
+			    name, (int)s->s_proc.pid, st);
 		vmops_slot_give(v, s, 1);
 		vmops_state_put(v, name, r == 1 ? "running" : st, &s->s_proc,
 		    NULL);
@@ -655,6 +659,44 @@ states_reconcile(struct vmops *v)
 	etcd_kvs_free(kvs, n);
 }
 
+/* VMs left paused by a migration whose end etcd could not decide then:
+ * decided now (vmmigrec_adopt), or on a later pass. */
+static void
+settle_migrations(struct vmops *v)
+{
+	char err[ERR_LEN];
+	struct vm_slot *s;
+	int i, r;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		pthread_mutex_lock(&v->v_mu);
+		s = &v->v_slots[i];
+		r = s->s_used && !s->s_busy && s->s_unsettled;
+		if (r)
+			s->s_busy = 1;
+		pthread_mutex_unlock(&v->v_mu);
+		if (!r)
+			continue;
+		if ((r = vmmigrec_adopt(v, &s->s_proc, err)) < 0) {
+			vmops_slot_give(v, s, 1);
+			continue;
+		}
+		s->s_unsettled = 0;
+		if (r == 1) {
+			vmops_state_put(v, s->s_proc.name, "running",
+			    &s->s_proc, NULL);
+			vmops_slot_give(v, s, 1);
+			continue;
+		}
+		log_warnx("vm %s: the migration's target took it: its QEMU "
+		    "here (pid %d) is stopped", s->s_proc.name,
+		    (int)s->s_proc.pid);
+		vm_stop(&s->s_proc, 2000, NULL);
+		vm_cleanup(&v->v_host, s->s_proc.name, NULL);
+		vmops_slot_give(v, s, 0);
+	}
+}
+
 /* QEMUs that died by themselves (guest poweroff, crash). */
 static void
 notice_exits(struct vmops *v)
@@ -720,6 +762,7 @@ supervisor_main(void *arg)
 			}
 			if (now - last_unlock > 15 * NS_PER_S) {
 				unlock_stale(v, 0);
+				settle_migrations(v);
 				states_reconcile(v);
 				/* Task records stay bounded in etcd. */
 				task_prune(v->v_etcd, v->v_cf->cf_node,

@@ -23,6 +23,8 @@
 struct vm_slot {
 	int		s_used;
 	int		s_busy;		/* a task works on it */
+	int		s_unsettled;	/* paused after a migration whose end
+					 * etcd could not decide: retried */
 	struct vm_proc	s_proc;
 };
 
@@ -104,6 +106,21 @@ int vmmigrec_mark(struct vmops *v, const char *name, const char *target,
 /* The target takes the VM while task's mark is on (etcd errors retried
  * for wait_ms): 1 taken, 0 the source kept it, -1 + err. */
 int vmmigrec_commit(struct vmops *v, const char *name, const char *task,
+    long wait_ms, char *err);
+/* The same commit in one etcd round trip at the switchover: prepared
+ * (record read, its committed form made) while the stream runs, then a
+ * single compare-and-swap, or vmmigrec_commit when the record changed
+ * meanwhile.  prepare: 0, or -1 + err; fast: as vmmigrec_commit (and
+ * frees what prepare made). */
+struct vmmigrec_commit {
+	const char	*mc_vm;
+	const char	*mc_task;	/* the source's task */
+	char		*mc_val;	/* the record as committed */
+	int64_t		 mc_rev;
+};
+int vmmigrec_commit_prepare(struct vmops *v, struct vmmigrec_commit *c,
+    char *err);
+int vmmigrec_commit_fast(struct vmops *v, struct vmmigrec_commit *c,
     long wait_ms, char *err);
 /* The source keeps the VM: the mark (task's, or any with task NULL) goes
  * (etcd errors retried for wait_ms): 1 kept, 0 the target took it, -1 +

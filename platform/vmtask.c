@@ -192,15 +192,16 @@ links_up(void *arg, char *err)
 }
 
 /* The stream is complete: the VM becomes this node's by its record
- * (vmmigrec.c), or the source kept it.  0 taken, else -1 + err. */
+ * (vmmigrec.c, prepared in c), or the source kept it.  0 taken, else -1 +
+ * err. */
 static int
-incoming_take(struct task *t, struct vm_op *o, char *err)
+incoming_take(struct task *t, struct vm_op *o, struct vmmigrec_commit *c,
+    char *err)
 {
 	int r;
 
 	/* etcd may be slow or briefly away: the source waits longer */
-	if ((r = vmmigrec_commit(o->o_v, o->o_vm, o->o_parent, 10000,
-	    err)) == 1) {
+	if ((r = vmmigrec_commit_fast(o->o_v, c, 10000, err)) == 1) {
 		task_log(t, "the VM's record names this node now");
 		return 0;
 	}
@@ -218,6 +219,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	struct migrate_params mp;
 	struct vm_config c;
 	struct vm_slot *s = NULL;
+	struct vmmigrec_commit mc = { o->o_vm, o->o_parent, NULL, 0 };
 	cJSON *rec = NULL;
 	int rc = -1, lfd, cfd, i;
 
@@ -268,8 +270,11 @@ op_incoming(struct task *t, void *arg, char *err)
 	/* Taps are up already (vm.c); make sure, then announce again. */
 	la.name = o->o_vm;
 	la.nnics = c.nnics;
-	if (migrate_target_wait(s->s_proc.qmp, 10 * 60 * 1000, err) != 0 ||
-	    incoming_take(t, o, err) != 0)
+	/* the record's committed form is made while the stream runs: the
+	 * switchover then costs one etcd round trip */
+	if (vmmigrec_commit_prepare(v, &mc, err) != 0 ||
+	    migrate_target_wait(s->s_proc.qmp, 10 * 60 * 1000, err) != 0 ||
+	    incoming_take(t, o, &mc, err) != 0)
 		goto fail_stop;
 	vmops_slot_give(v, s, 1);
 	if (migrate_target_run(s->s_proc.qmp, &mp, links_up, &la, err) != 0) {
@@ -288,6 +293,7 @@ fail_stop:
 fail:
 	vmops_slot_give(v, s, 0);
 out:
+	free(mc.mc_val);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -443,6 +449,8 @@ mig_settle(struct mig_job *m, char *err)
 		return 0;
 	}
 	if (r < 0) {
+		/* the supervisor decides once etcd answers */
+		m->m_slot->s_unsettled = 1;
 		task_log(m->m_task, "which node holds the VM cannot be read "
 		    "(%s): it stays paused here", e2);
 		return err_set(err, "%.200s; the VM stays paused here: %.200s",

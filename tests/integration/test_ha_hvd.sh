@@ -112,7 +112,14 @@ while kill -0 "$qpid" 2>/dev/null && [ "$(sed 's/.*) //' /proc/$qpid/stat 2>/dev
 	t=$((t + 1)); [ $t -lt 150 ] || fail "the watchdog kills node1's QEMU"; sleep 0.1
 done
 tk=$(date +%s.%N)
-grep -q "FENCE vm vm1 pid $qpid killed" "$HVD_TMP/n1/run/hvd-watchdog.log" || fail "the watchdog logged the fence"
+fenced_in() {	# node's watchdog logged the fence of pid $2 (it checks the
+		# QEMU is gone first: up to 1 s after it is)
+	t=0
+	until grep -q "FENCE vm vm1 pid $2 killed" "$HVD_TMP/n$1/run/hvd-watchdog.log"; do
+		t=$((t + 1)); [ $t -lt 20 ] || return 1; sleep 0.1
+	done
+}
+fenced_in 1 "$qpid" || fail "the watchdog logged the fence"
 wait_running vm1 60 node1 || fail "vm1 is restarted elsewhere"
 tr=$(date +%s.%N)
 [ "$(running_on vm1)" = node2 ] || fail "vm1 restarted on node2 (group priority): $(running_on vm1)"
@@ -149,7 +156,7 @@ wait_running_on3() {
 wait_running_on3 || fail "vm1 restarted on node3 after node2's hvd hung"
 kill -0 "$qpid" 2>/dev/null && [ "$(sed 's/.*) //' /proc/$qpid/stat | cut -c1)" != Z ] &&
     fail "the hung node's QEMU was killed"
-grep -q "FENCE vm vm1 pid $qpid killed" "$HVD_TMP/n2/run/hvd-watchdog.log" || fail "node2's watchdog fenced"
+fenced_in 2 "$qpid" || fail "node2's watchdog fenced"
 kill -CONT "$(cat "$HVD_TMP/n2/hvd.pid")"
 ALIVE="3 2"
 sleep 8
