@@ -3,9 +3,10 @@
 # is what runs, when its own daemon fails at the wrong moment.  Three hvd
 # nodes in namespaces (real etcd and QEMU, no lab):
 #  1. the source node's hvd is SIGKILLed during a live migration (slowed
-#     to 1 MiB/s so it is in flight) and started again only after QEMU
-#     finished streaming on its own: one QEMU of the VM is left, on the
-#     node `vm status` names, and the VM record names the same node;
+#     so it is in flight) and started again (a) after QEMU finished the
+#     stream on its own: the target took the VM, (b) while it still
+#     streams: the source keeps it; either way one QEMU of the VM is left,
+#     on the node `vm status` and the VM record name;
 #  2. hvd restarts while a VM's QEMU does not answer QMP (SIGSTOP): the
 #     VM is not reported stopped while its QEMU lives, a start makes no
 #     second QEMU, and once QEMU answers again hvd adopts it;
@@ -70,29 +71,53 @@ for i in 1 2 3; do hvd_start $i || fail "hvd $i did not start"; done
 hvd_form_cluster guard >/dev/null || fail "cluster did not form"
 
 # --- 1. the source's hvd dies during a live migration ---
+# migrate_slow VM TARGET BYTES/S: a live migration in the background
+# ($MIG: hvctl itself, not through hvctl_on, to end it below), returning
+# once it is in flight (the target's QEMU exists beside the source's).
+migrate_slow() {
+	ip netns exec "$(hvd_ns 2)" "$HVD_TOP/bin/hvctl" -s "$HVD_TMP/n2/run/hvd.sock" \
+	    vm migrate "$1" "$2" --live --bandwidth "$3" >"$HVD_TMP/mig.out" 2>&1 &
+	MIG=$!
+	wait_for 60 procs_are "$1" 2 || fail "the migration of $1 started"
+	sleep 2
+	[ "$(nprocs "$1")" -eq 2 ] || fail "the migration of $1 is still in flight"
+}
+# after_restart VM NODE: one QEMU of VM is left, on NODE, which its
+# record and `vm status` name
+after_restart() {
+	wait_for 60 one_copy_settled "$1" ||
+	    fail "one QEMU of $1 is left once hvd is back (seen: $(qemus "$1"); $(nprocs "$1") processes)"
+	on=$(qemus "$1"); on=${on%%:*}
+	[ "$on" = "$2" ] || fail "$1 runs on $2, not $on"
+	st=$(status_on 2 "$1")
+	case "$st" in *"running on $on") ;; *) fail "vm status names the node whose QEMU runs ($on): $st" ;; esac
+	[ "$(rec_node 3 "$1")" = "$on" ] || fail "$1's record names $on"
+}
+target_took() { case "$(status_on 2 vm1)" in *"running on node2") return 0 ;; esac; return 1; }
+
+# 1a. QEMU finishes the stream while the source's hvd is dead: the target
+# takes the VM; the source's hvd, back, stops its paused QEMU
 mk_vm vm1 node1
-# not through hvctl_on: $! must be hvctl itself, to end it below
-ip netns exec "$(hvd_ns 2)" "$HVD_TOP/bin/hvctl" -s "$HVD_TMP/n2/run/hvd.sock" \
-    vm migrate vm1 node2 --live --bandwidth 1048576 >"$HVD_TMP/mig.out" 2>&1 &
-MIG=$!
-# in flight: the target's QEMU exists beside the source's
-wait_for 60 procs_are vm1 2 || fail "the migration started"
-sleep 2
-[ "$(nprocs vm1)" -eq 2 ] || fail "the migration is still in flight at 1 MiB/s"
+migrate_slow vm1 node2 4194304
 hvd_kill 1 KILL
 # the migration's task died with node1's hvd: nobody will end it
 kill "$MIG" 2>/dev/null
 wait "$MIG" 2>/dev/null
-# QEMU streams on without its hvd; give it time to end either way
-sleep 40
+wait_for 90 target_took || fail "the target takes vm1 once QEMU completed: $(status_on 2 vm1)"
+[ "$(nprocs vm1)" -eq 2 ] || fail "node1's paused QEMU waits for its hvd"
 hvd_start 1 || fail "hvd 1 restarts"
-wait_for 60 one_copy_settled vm1 ||
-    fail "one QEMU of vm1 is left once hvd is back (seen: $(qemus vm1); $(nprocs vm1) processes)"
-on=$(qemus vm1); on=${on%%:*}
-st=$(status_on 2 vm1)
-case "$st" in *"running on $on") ;; *) fail "vm status names the node whose QEMU runs ($on): $st" ;; esac
-[ "$(rec_node 3 vm1)" = "$on" ] || fail "vm1's record names $on"
-echo "1. after the source's hvd died mid-migration: $st"
+after_restart vm1 node2
+echo "1a. stream completed while the source's hvd was dead: $st"
+
+# 1b. the source's hvd is back while the stream still runs: it cancels
+# the migration and keeps the VM
+migrate_slow vm1 node1 1048576
+hvd_kill 2 KILL
+kill "$MIG" 2>/dev/null
+wait "$MIG" 2>/dev/null
+hvd_start 2 || fail "hvd 2 restarts"
+after_restart vm1 node2
+echo "1b. source's hvd back during the stream: $st"
 hvctl_on 2 vm stop vm1 >/dev/null ||
     fail "vm1 stops"
 
