@@ -22,11 +22,12 @@
 
 #include "clock.h"
 #include "err.h"
+#include "reports/results.h"
 #include "scenarios/suite.h"
 #include "yamldoc.h"
 
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
-#define REPEAT_MAX 100
+#define REPEAT_MAX RESULTS_RUNS_MAX
 
 static const struct step_def *step_def_find(const char *action);
 static int suite_builtin_known(const char *name);
