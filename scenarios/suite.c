@@ -509,61 +509,16 @@ join_list(struct ld *ld, yaml_node_t *n, const char *what)
 	return s;
 }
 
-/* A scalar key of a mapping and where it is written. */
-struct key_ref {
-	const char *kr_text;
-	size_t kr_pos;
-	int kr_line;
-};
-
-/* By text, then by position: copies of a key side by side, first first. */
-static int
-key_ref_cmp(const void *a, const void *b)
-{
-	const struct key_ref *x = a, *y = b;
-	int c = strcmp(x->kr_text, y->kr_text);
-
-	if (c != 0)
-		return c;
-	return (x->kr_pos > y->kr_pos) - (x->kr_pos < y->kr_pos);
-}
-
-/*
- * Report each key written again, once per repeat.  Sorted, a key's
- * copies sit side by side, so a mapping of n keys costs n log n, not a
- * comparison (and, for one key repeated, an error) per pair.
- */
-static int
-check_duplicates(struct ld *ld, struct key_ref *keys, size_t n,
-    const char *where)
-{
-	size_t i;
-	int bad = 0;
-
-	if (n > 1)
-		qsort(keys, n, sizeof(*keys), key_ref_cmp);
-	for (i = 1; i < n; i++)
-		if (strcmp(keys[i].kr_text, keys[i - 1].kr_text) == 0) {
-			ld_error(ld, keys[i].kr_line, "%s: duplicate key "
-			    "'%s'", where, keys[i].kr_text);
-			bad = 1;
-		}
-	return bad;
-}
-
 /* Check a mapping's keys against allowed[]; report unknown/duplicate. */
 static int
 check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
     const char *where)
 {
 	yaml_node_pair_t *p;
-	struct key_ref *keys;
-	size_t nkeys = 0;
+	unsigned char *rep;
 	int bad = 0;
 
-	keys = calloc((size_t)(map->data.mapping.pairs.top -
-	    map->data.mapping.pairs.start) + 1, sizeof(*keys));
-	if (keys == NULL)
+	if (yamldoc_repeated_keys(ld->doc, map, &rep) == -1)
 		abort();
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
@@ -576,9 +531,11 @@ check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
 			bad = 1;
 			continue;
 		}
-		keys[nkeys].kr_text = scalar(k);
-		keys[nkeys].kr_pos = nkeys;
-		keys[nkeys++].kr_line = node_line(k);
+		if (rep[p - map->data.mapping.pairs.start]) {
+			ld_error(ld, node_line(k), "%s: duplicate key '%s'",
+			    where, scalar(k));
+			bad = 1;
+		}
 		if (allowed == NULL)
 			continue;
 		for (i = 0; allowed[i] != NULL; i++)
@@ -590,8 +547,7 @@ check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
 			bad = 1;
 		}
 	}
-	bad |= check_duplicates(ld, keys, nkeys, where);
-	free(keys);
+	free(rep);
 	return bad ? -1 : 0;
 }
 
