@@ -7,6 +7,8 @@
 #   make compare   deps + build + the default suite on ref and libvirt, one
 #                  report with a column per platform
 #   make bench     benchmarks that print figures
+#   make fuzz      libFuzzer on the parsers of outside input, FUZZ_SECONDS
+#                  (60) per harness; not part of make check
 #
 # V=1 shows full command lines; WERROR=0 drops -Werror.
 
@@ -62,6 +64,7 @@ include hvlab/hvlab.mk
 include platform/platform.mk
 include lab/guest/guest.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 
 HVLAB_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(HVLAB_MAIN) $(SCENARIOS_SRCS) \
 	$(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) $(COMMON_SRCS) \

@@ -14,9 +14,14 @@
  * scalar's length, a collection adds its children as often as they are
  * referenced, and the document's weight may exceed the sum over its
  * distinct nodes by at most YAMLDOC_ALIAS_MAX.
+ *
+ * It also finds the keys a mapping repeats, which libyaml keeps as
+ * pairs of their own: a loader that looks a key up takes one copy and
+ * never sees the other.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "yamldoc.h"
@@ -190,4 +195,58 @@ yamldoc_load(yaml_parser_t *parser, yaml_document_t *doc, int *line,
 fail:
 	yaml_document_delete(doc);
 	return -1;
+}
+
+/* A scalar key of a mapping and the pair it opens. */
+struct key_ref {
+	const char *kr_text;
+	size_t kr_pair;
+};
+
+/* By text, then by pair: copies of a key side by side, first first. */
+static int
+key_ref_cmp(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->kr_text, y->kr_text);
+
+	if (c != 0)
+		return c;
+	return (x->kr_pair > y->kr_pair) - (x->kr_pair < y->kr_pair);
+}
+
+int
+yamldoc_repeated_keys(yaml_document_t *doc, const yaml_node_t *map,
+    unsigned char **repeated)
+{
+	size_t i, n = 0, npairs;
+	struct key_ref *keys;
+	yaml_node_t *k;
+
+	npairs = (size_t)(map->data.mapping.pairs.top -
+	    map->data.mapping.pairs.start);
+	*repeated = calloc(npairs + 1, 1);
+	keys = calloc(npairs + 1, sizeof(*keys));
+	if (*repeated == NULL || keys == NULL) {
+		free(*repeated);
+		free(keys);
+		*repeated = NULL;
+		return -1;
+	}
+	for (i = 0; i < npairs; i++) {
+		k = yaml_document_get_node(doc,
+		    map->data.mapping.pairs.start[i].key);
+		if (k == NULL || k->type != YAML_SCALAR_NODE)
+			continue;
+		keys[n].kr_text = (const char *)k->data.scalar.value;
+		keys[n++].kr_pair = i;
+	}
+	/* Sorted, a mapping of n keys costs n log n whatever it repeats. */
+	if (n > 1)
+		qsort(keys, n, sizeof(*keys), key_ref_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(keys[i].kr_text, keys[i - 1].kr_text) == 0)
+			(*repeated)[keys[i].kr_pair] = 1;
+	free(keys);
+	return 0;
 }

@@ -30,4 +30,13 @@
 int yamldoc_load(yaml_parser_t *parser, yaml_document_t *doc, int *line,
     char *err);
 
+/*
+ * Which pairs of mapping map repeat the scalar key of an earlier pair:
+ * (*repeated)[i] is 1 for pair i, so each repeat is reported once, at
+ * its own place, and the first copy is not.  The caller frees
+ * *repeated.  Returns 0, or -1 out of memory (*repeated NULL).
+ */
+int yamldoc_repeated_keys(yaml_document_t *doc, const yaml_node_t *map,
+    unsigned char **repeated);
+
 #endif

@@ -72,14 +72,19 @@ scalar(const yaml_node_t *n)
 	    : NULL;
 }
 
-/* A mapping's keys must be scalars from allowed[]; reports the others. */
+/* A mapping's keys must be scalars from allowed[], each written once
+ * (map_get would take the first copy and drop the others); reports the
+ * others. */
 static int
 check_keys(struct ld *l, yaml_node_t *map, const char *what,
     const char *const allowed[])
 {
 	yaml_node_pair_t *p;
+	unsigned char *rep;
 	int bad = 0;
 
+	if (yamldoc_repeated_keys(l->doc, map, &rep) == -1)
+		abort();
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = node(l, p->key);
@@ -91,6 +96,10 @@ check_keys(struct ld *l, yaml_node_t *map, const char *what,
 			bad = 1;
 			continue;
 		}
+		if (rep[p - map->data.mapping.pairs.start]) {
+			ld_err(l, k, "duplicate key '%s' in %s", ks, what);
+			bad = 1;
+		}
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(ks, allowed[i]) == 0)
 				ok = 1;
@@ -99,6 +108,7 @@ check_keys(struct ld *l, yaml_node_t *map, const char *what,
 			bad = 1;
 		}
 	}
+	free(rep);
 	return bad ? -1 : 0;
 }
 

@@ -285,12 +285,10 @@ h_res_del(struct api_req *r)
 static int
 h_group_put(struct api_req *r)
 {
-	static const char *const keys[] = { "name", "nodes", "restricted",
-	    NULL };
 	struct etcd *e = api_etcd(r);
-	char err[ERR_LEN], key[128], *txt;
-	const char *name = NULL, *bad = NULL;
-	const cJSON *nodes = NULL, *it;
+	char err[ERR_LEN], field[64], key[128], *txt;
+	const char *name = NULL;
+	const cJSON *nodes = NULL;
 	cJSON *o;
 	int rb = 0;
 
@@ -298,24 +296,11 @@ h_group_put(struct api_req *r)
 		return -1;
 	if (r->rq_body == NULL)
 		return api_error(r, 400, "name", "'name' is required");
-	if (json_check_keys(r->rq_body, keys, &bad, err) != 0)
-		return api_error(r, 400, bad, "%s", err);
-	if (json_get_string(r->rq_body, "name", JSON_REQUIRED, &name,
-	    err) != 0 || !cluster_valid_name(name))
-		return api_error(r, 400, "name", "bad or missing 'name'");
-	if (json_get_object(r->rq_body, "nodes", JSON_REQUIRED, &nodes,
-	    err) != 0 || cJSON_GetArraySize(nodes) == 0)
-		return api_error(r, 400, "nodes", "'nodes' must be an object "
-		    "{\"NODE\": PRIORITY, ...} with at least one node");
-	cJSON_ArrayForEach(it, nodes) {
-		if (!cluster_valid_name(it->string) || !cJSON_IsNumber(it) ||
-		    it->valuedouble < 0 || it->valuedouble > 1000)
-			return api_error(r, 400, "nodes", "node '%s': the "
-			    "priority must be a number 0..1000", it->string);
-	}
-	if (json_get_bool(r->rq_body, "restricted", JSON_OPTIONAL, &rb,
-	    err) != 0)
-		return api_error(r, 400, "restricted", "%s", err);
+	if (ha_group_check(r->rq_body, field, err) != 0)
+		return api_error(r, 400, field[0] ? field : NULL, "%s", err);
+	json_get_string(r->rq_body, "name", JSON_REQUIRED, &name, NULL);
+	json_get_object(r->rq_body, "nodes", JSON_REQUIRED, &nodes, NULL);
+	json_get_bool(r->rq_body, "restricted", JSON_OPTIONAL, &rb, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "nodes", cJSON_Duplicate(nodes, 1));
 	cJSON_AddBoolToObject(o, "restricted", rb);

@@ -212,6 +212,46 @@ ha_keepalive_timeout_ms(uint64_t fed_ns, double fence_s, int renew_ms,
 /* --- resources and placement --- */
 
 int
+ha_group_check(const cJSON *o, char *field, char *err)
+{
+	static const char *const keys[] = { "name", "nodes", "restricted",
+	    NULL };
+	const char *name = NULL, *bad = NULL;
+	const cJSON *nodes = NULL, *it;
+	int rb = 0;
+
+	field[0] = '\0';
+	if (!cJSON_IsObject(o)) {
+		snprintf(field, 64, "name");
+		return err_set(err, "'name' is required");
+	}
+	if (json_check_keys(o, keys, &bad, err) != 0) {
+		snprintf(field, 64, "%s", bad ? bad : "");
+		return -1;
+	}
+	snprintf(field, 64, "name");
+	if (json_get_string(o, "name", JSON_REQUIRED, &name, err) != 0 ||
+	    !cluster_valid_name(name))
+		return err_set(err, "bad or missing 'name'");
+	snprintf(field, 64, "nodes");
+	if (json_get_object(o, "nodes", JSON_REQUIRED, &nodes, err) != 0 ||
+	    cJSON_GetArraySize(nodes) == 0)
+		return err_set(err, "'nodes' must be an object "
+		    "{\"NODE\": PRIORITY, ...} with at least one node");
+	cJSON_ArrayForEach(it, nodes) {
+		if (!cluster_valid_name(it->string) || !cJSON_IsNumber(it) ||
+		    it->valuedouble < 0 || it->valuedouble > 1000)
+			return err_set(err, "node '%s': the priority must be "
+			    "a number 0..1000", it->string);
+	}
+	snprintf(field, 64, "restricted");
+	if (json_get_bool(o, "restricted", JSON_OPTIONAL, &rb, err) != 0)
+		return -1;
+	field[0] = '\0';
+	return 0;
+}
+
+int
 ha_resource_check(const cJSON *o, char *field, char *err)
 {
 	static const char *const keys[] = { "vm", "group", "max_restart",

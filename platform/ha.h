@@ -53,6 +53,9 @@ int ha_settings_from_json(const cJSON *o, struct ha_settings *s, char *err);
 /* Check a resource body {"group","max_restart","max_relocate","state"};
  * fills field on error.  0 or -1. */
 int ha_resource_check(const cJSON *o, char *field, char *err);
+/* Check a group body {"name", "nodes": {NODE: PRIORITY 0..1000},
+ * "restricted"}; fills field (64 bytes) on error.  0 or -1. */
+int ha_group_check(const cJSON *o, char *field, char *err);
 /* Choose a target: among alive (NULL-terminated names), the highest
  * priority in group (NULL = every node equal), then the fewest running
  * VMs (load[i] for alive[i]), then the name; never exclude.  Writes the

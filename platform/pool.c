@@ -74,6 +74,15 @@ valid_target(const char *s)
 	return 1;
 }
 
+/* String member k of o, "" when absent or not a string. */
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
 /* The portal's address, port 3260 unless given: 1, or 0 when s is not
  * IPV4[:PORT]. */
 static int
@@ -253,19 +262,17 @@ out:
 }
 
 int
-pool_create(struct etcd *e, const cJSON *body, cJSON **out,
+pool_body_check(const cJSON *body, const char *node, cJSON **rec,
     struct pool_call *call, char *err)
 {
 	static const char *const keys[] = { "name", "type", "path", "node",
 	    "portal", "target", NULL };
-	const char *node = call->pc_node;
 	const char *name = NULL, *type = NULL, *path = NULL, *pnode = node,
 	    *portal = NULL, *target = NULL, *bad = NULL;
-	char key[128], ts[32];
 	cJSON *o = NULL;
-	int r, rc = -1;
+	int rc = -1;
 
-	*out = NULL;
+	*rec = NULL;
 	set_field(call->pc_field, NULL);
 	if (body == NULL)
 		FAIL(400, "name", "'name' is required");
@@ -291,9 +298,6 @@ pool_create(struct etcd *e, const cJSON *body, cJSON **out,
 		if (json_get_string(body, "node", JSON_OPTIONAL, &pnode,
 		    err) != 0)
 			FAIL(400, "node", "%s", err);
-		if (strcmp(pnode, node) == 0 && access(path, W_OK) != 0)
-			FAIL(400, "path", "%s is not a writable directory on "
-			    "%s", path, node);
 		cJSON_AddStringToObject(o, "path", path);
 		cJSON_AddStringToObject(o, "node", pnode);
 	} else if (strcmp(type, "iscsi") == 0) {
@@ -309,17 +313,43 @@ pool_create(struct etcd *e, const cJSON *body, cJSON **out,
 			FAIL(400, "target", "'target' must be an IQN");
 		cJSON_AddStringToObject(o, "portal", portal);
 		cJSON_AddStringToObject(o, "target", target);
-		if (discover_luns(o, portal, target, call, err) != 0)
-			goto out;
 	} else
 		FAIL(400, "type", "'type' must be iscsi or dir");
+	*rec = o;
+	o = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int
+pool_create(struct etcd *e, const cJSON *body, cJSON **out,
+    struct pool_call *call, char *err)
+{
+	const char *node = call->pc_node;
+	char key[128], ts[32];
+	cJSON *o = NULL;
+	int r, rc = -1;
+
+	*out = NULL;
+	if (pool_body_check(body, node, &o, call, err) != 0)
+		return -1;
+	if (strcmp(jstr(o, "type"), "dir") == 0) {
+		if (strcmp(jstr(o, "node"), node) == 0 &&
+		    access(jstr(o, "path"), W_OK) != 0)
+			FAIL(400, "path", "%s is not a writable directory on "
+			    "%s", jstr(o, "path"), node);
+	} else if (discover_luns(o, jstr(o, "portal"), jstr(o, "target"),
+	    call, err) != 0)
+		goto out;
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(o, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, name);
+	snprintf(key, sizeof(key), "%s%s", KEY_POOLS, jstr(o, "name"));
 	if ((r = put_new(e, key, o, err)) < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r == 0)
-		FAIL(409, "name", "a pool named '%s' exists", name);
+		FAIL(409, "name", "a pool named '%s' exists", jstr(o, "name"));
 	*out = o;
 	o = NULL;
 	call->pc_status = 201;
@@ -427,14 +457,6 @@ volume_list(struct etcd *e, const char *pool, cJSON **out,
 	return 0;
 }
 
-static const char *
-jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* A volume as it is made. */
 struct vol_new {
 	const char	*vn_pool;
@@ -446,10 +468,9 @@ struct vol_new {
 	char		 vn_lkey[128];	/* the LUN taken, "" none */
 };
 
-/* The body: a name and a size.  0, or -1 with err and call's answer. */
-static int
-vol_body(const cJSON *body, struct vol_new *vn, struct pool_call *call,
-    char *err)
+int
+volume_body_check(const cJSON *body, const char **name, int64_t *mib,
+    struct pool_call *call, char *err)
 {
 	static const char *const keys[] = { "name", "size_mib", NULL };
 	const char *bad = NULL;
@@ -459,16 +480,15 @@ vol_body(const cJSON *body, struct vol_new *vn, struct pool_call *call,
 		FAIL(400, "name", "'name' is required");
 	if (json_check_keys(body, keys, &bad, err) != 0)
 		FAIL(400, bad, "%s", err);
-	if (json_get_string(body, "name", JSON_REQUIRED, &vn->vn_name,
-	    err) != 0)
+	*mib = 0;
+	if (json_get_string(body, "name", JSON_REQUIRED, name, err) != 0)
 		FAIL(400, "name", "%s", err);
-	if (!valid_name(vn->vn_name))
+	if (!valid_name(*name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.'");
-	if (json_get_int(body, "size_mib", JSON_OPTIONAL, &vn->vn_mib,
-	    err) != 0)
+	if (json_get_int(body, "size_mib", JSON_OPTIONAL, mib, err) != 0)
 		FAIL(400, "size_mib", "%s", err);
-	if (vn->vn_mib < 0 || vn->vn_mib > (1LL << 30))
+	if (*mib < 0 || *mib > (1LL << 30))
 		FAIL(400, "size_mib", "'size_mib' is out of range");
 	rc = 0;
 out:
@@ -562,7 +582,8 @@ volume_create(struct etcd *e, const char *pool, const cJSON *body,
 	if (pool_get(e, pool, &p, call, err) != 0)
 		return -1;
 	vn.vn_prec = p;
-	if (vol_body(body, &vn, call, err) != 0)
+	if (volume_body_check(body, &vn.vn_name, &vn.vn_mib, call,
+	    err) != 0)
 		goto out;
 	type = jstr(p, "type");
 	vn.vn_rec = cJSON_CreateObject();

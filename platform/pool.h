@@ -22,6 +22,7 @@
 #define HVD_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 struct etcd;
@@ -41,6 +42,12 @@ struct pool_call {
  * discovered).  *out = the pool. */
 int pool_create(struct etcd *e, const cJSON *body, cJSON **out,
     struct pool_call *call, char *err);
+/* The body of POST /pools alone, without I/O: keys, name, type and the
+ * type's members (dir: path, node defaulting to node; iscsi: portal,
+ * target).  0 with *rec = the new pool's record (the caller's), or -1
+ * with err and call's answer. */
+int pool_body_check(const cJSON *body, const char *node, cJSON **rec,
+    struct pool_call *call, char *err);
 int pool_list(struct etcd *e, cJSON **out, struct pool_call *call,
     char *err);
 int pool_get(struct etcd *e, const char *name, cJSON **out,
@@ -53,6 +60,10 @@ int pool_delete(struct etcd *e, const char *name, struct pool_call *call,
  * the LUN's size less qcow2 room; dir: size_mib required). */
 int volume_create(struct etcd *e, const char *pool, const cJSON *body,
     cJSON **out, struct pool_call *call, char *err);
+/* The body of POST /pools/POOL/volumes alone: *name points into body,
+ * *mib is 0 when not given.  0, or -1 with err and call's answer. */
+int volume_body_check(const cJSON *body, const char **name, int64_t *mib,
+    struct pool_call *call, char *err);
 int volume_list(struct etcd *e, const char *pool, cJSON **out,
     struct pool_call *call, char *err);
 /* Refused (409) while a VM names it; frees its LUN. */

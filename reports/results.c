@@ -685,6 +685,9 @@ load_scenario(const cJSON *o, struct scen_result *s, const char *where,
 	if (load_metrics(m, &s->s_metrics, where, err) ||
 	    load_conditions(o, s, where, err))
 		return -1;
+	if (cJSON_GetArraySize(runs) > RESULTS_RUNS_MAX)
+		return err_set(err, "%s.runs: %d runs; hvlab run makes at most "
+		    "%d", where, cJSON_GetArraySize(runs), RESULTS_RUNS_MAX);
 	s->s_runs = xcalloc((size_t)cJSON_GetArraySize(runs),
 	    sizeof(*s->s_runs));
 	cJSON_ArrayForEach(x, runs) {

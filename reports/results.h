@@ -22,6 +22,13 @@ enum verdict {
 	VERDICT_ERROR,
 };
 
+/*
+ * The most runs a scenario has: hvlab run repeats a scenario 1..100
+ * times (--repeat, a suite's repeat:).  The reader refuses more, as the
+ * HTML report is a table of a scenario's metrics by its runs.
+ */
+#define RESULTS_RUNS_MAX 100
+
 struct metric {
 	char *m_name;		/* snake_case with unit suffix: downtime_ms */
 	double m_value;

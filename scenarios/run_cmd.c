@@ -148,9 +148,10 @@ run_parse(int argc, char **argv, struct run_args *a)
 		case 'r':
 			errno = 0;
 			l = strtol(optarg, &end, 10);
-			if (errno || *end || l < 1 || l > 100) {
+			if (errno || *end || l < 1 || l > RESULTS_RUNS_MAX) {
 				fprintf(stderr, "hvlab run: --repeat must be 1 "
-				    "to 100, not '%s'\n", optarg);
+				    "to %d, not '%s'\n", RESULTS_RUNS_MAX,
+				    optarg);
 				return 1;
 			}
 			a->ro.ro_repeat = (int)l;

@@ -22,11 +22,12 @@
 
 #include "clock.h"
 #include "err.h"
+#include "reports/results.h"
 #include "scenarios/suite.h"
 #include "yamldoc.h"
 
 #define SUITE_FILE_MAX (4 * 1024 * 1024)
-#define REPEAT_MAX 100
+#define REPEAT_MAX RESULTS_RUNS_MAX
 
 static const struct step_def *step_def_find(const char *action);
 static int suite_builtin_known(const char *name);
@@ -513,9 +514,12 @@ static int
 check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
     const char *where)
 {
-	yaml_node_pair_t *p, *q;
+	yaml_node_pair_t *p;
+	unsigned char *rep;
 	int bad = 0;
 
+	if (yamldoc_repeated_keys(ld->doc, map, &rep) == -1)
+		abort();
 	for (p = map->data.mapping.pairs.start;
 	    p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = ld_node(ld, p->key);
@@ -527,15 +531,10 @@ check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
 			bad = 1;
 			continue;
 		}
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = ld_node(ld, q->key);
-
-			if (k2->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(k2), scalar(k)) == 0) {
-				ld_error(ld, node_line(k),
-				    "%s: duplicate key '%s'", where, scalar(k));
-				bad = 1;
-			}
+		if (rep[p - map->data.mapping.pairs.start]) {
+			ld_error(ld, node_line(k), "%s: duplicate key '%s'",
+			    where, scalar(k));
+			bad = 1;
 		}
 		if (allowed == NULL)
 			continue;
@@ -548,6 +547,7 @@ check_keys(struct ld *ld, yaml_node_t *map, const char *const allowed[],
 			bad = 1;
 		}
 	}
+	free(rep);
 	return bad ? -1 : 0;
 }
 

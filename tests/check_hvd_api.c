@@ -31,6 +31,7 @@
 #include "platform/cluster.h"
 #include "platform/config.h"
 #include "platform/etcd.h"
+#include "platform/ha.h"
 #include "platform/pki.h"
 #include "platform/pool.h"
 #include "platform/task.h"
@@ -440,6 +441,83 @@ START_TEST(test_refused_unread)
 }
 END_TEST
 
+/* --- bodies checked before any I/O --- */
+
+enum body_kind { BODY_POOL, BODY_VOLUME, BODY_HA_GROUP };
+
+static const struct {
+	enum body_kind kind;
+	const char *json;
+	const char *field;	/* NULL: accepted */
+	const char *err;	/* substring of the error */
+} body_cases[] = {
+	{ BODY_POOL, "{\"name\": \"local\", \"type\": \"dir\", "
+	    "\"path\": \"/srv/vms\"}", NULL, NULL },
+	{ BODY_POOL, "{\"name\": \"san\", \"type\": \"iscsi\", "
+	    "\"portal\": \"198.18.252.100:3260\", \"target\": "
+	    "\"iqn.2026-11.test.hvt:san\"}", NULL, NULL },
+	{ BODY_POOL, "{\"name\": \"x\", \"type\": \"dir\", \"path\": "
+	    "\"/srv/../etc\"}", "path", "without '..'" },
+	{ BODY_POOL, "{\"name\": \"x\", \"type\": \"nfs\"}", "type",
+	    "iscsi or dir" },
+	{ BODY_POOL, "{\"name\": \"x\", \"type\": \"iscsi\", "
+	    "\"portal\": \"198.18.252.100:70000\", \"target\": \"iqn.x\"}",
+	    "portal", "IPV4[:PORT]" },
+	{ BODY_POOL, "{\"name\": \"x\", \"size\": 1}", "size",
+	    "'size'" },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"size_mib\": 256}", NULL,
+	    NULL },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"size_mib\": -1}",
+	    "size_mib", "out of range" },
+	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {\"node1\": "
+	    "2}, \"restricted\": true}", NULL, NULL },
+	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {}}", "nodes",
+	    "at least one node" },
+	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {\"node1\": "
+	    "1001}}", "nodes", "0..1000" },
+	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {\"n\": 1}, "
+	    "\"restricted\": 1}", "restricted", "true or false" },
+};
+
+/* What the routes check of a body alone, without etcd or the disk. */
+START_TEST(test_body_checks)
+{
+	struct pool_call pc = { "node1", 500, "" };
+	char err[ERR_LEN] = "", field[64] = "";
+	cJSON *body = cJSON_Parse(body_cases[_i].json), *rec = NULL;
+	const char *name, *got;
+	int64_t mib;
+	int rc = -1;
+
+	ck_assert_ptr_nonnull(body);
+	switch (body_cases[_i].kind) {
+	case BODY_POOL:
+		rc = pool_body_check(body, "node1", &rec, &pc, err);
+		break;
+	case BODY_VOLUME:
+		rc = volume_body_check(body, &name, &mib, &pc, err);
+		break;
+	case BODY_HA_GROUP:
+		rc = ha_group_check(body, field, err);
+		break;
+	}
+	got = body_cases[_i].kind == BODY_HA_GROUP ? field : pc.pc_field;
+	if (body_cases[_i].field == NULL)
+		ck_assert_msg(rc == 0, "body %d is accepted: %s", _i, err);
+	else
+		ck_assert_msg(rc == -1 && strcmp(got, body_cases[_i].field) ==
+		    0 && strstr(err, body_cases[_i].err) != NULL, "body %d "
+		    "is refused naming '%s' with '%s': got '%s' '%s'", _i,
+		    body_cases[_i].field, body_cases[_i].err, got, err);
+	if (rc == 0 && body_cases[_i].kind == BODY_POOL)
+		ck_assert_msg(cJSON_GetObjectItem(rec, "node") != NULL ||
+		    cJSON_GetObjectItem(rec, "portal") != NULL, "the pool's "
+		    "record holds its type's members");
+	cJSON_Delete(rec);
+	cJSON_Delete(body);
+}
+END_TEST
+
 /* --- iSCSI pool creation against portals that do not work --- */
 
 /* pool_create for an iSCSI pool on portal; etcd is never reached (its
@@ -559,6 +637,8 @@ make_hvd_api_suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_loop_test(tc, test_iscsi_uri, 0,
 	    (int)(sizeof(uris) / sizeof(uris[0])));
+	tcase_add_loop_test(tc, test_body_checks, 0,
+	    (int)(sizeof(body_cases) / sizeof(body_cases[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("server");
 	tcase_add_test(tc, test_idle_flood);

@@ -189,6 +189,15 @@ START_TEST(test_load_fixture)
 }
 END_TEST
 
+/* 101 runs of one scenario: one more than hvlab run makes (--repeat
+ * 1..100).  The HTML report is a table of metrics by runs, so runs
+ * without a bound let a 57 KB file (2000 runs, 2000 metrics) write a
+ * 64 MB report.html, and ten times the file a hundred times that. */
+#define RUN	"{\"verdict\": \"pass\"}, "
+#define RUNS10	RUN RUN RUN RUN RUN RUN RUN RUN RUN RUN
+#define RUNS101	RUNS10 RUNS10 RUNS10 RUNS10 RUNS10 RUNS10 RUNS10 RUNS10 \
+	RUNS10 RUNS10 "{\"verdict\": \"pass\"}"
+
 static const struct {
 	const char *json;
 	const char *want;	/* substring of the error */
@@ -219,6 +228,9 @@ static const struct {
 	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
 	    "\"verdict\": \"pass\", \"load_before\": [1, 2]}]}",
 	    "scenarios[0].load_before must be an array of 3 numbers" },
+	{ "{\"platform\": \"p\", \"scenarios\": [{\"name\": \"x\", "
+	    "\"verdict\": \"pass\", \"runs\": [" RUNS101 "]}]}",
+	    "scenarios[0].runs: 101 runs; hvlab run makes at most 100" },
 };
 
 START_TEST(test_load_refuses_bad_files)

@@ -8,7 +8,8 @@
 # namespaces, and the user's machine must not gain running services.
 set -eu
 
-PKGS="build-essential pkg-config
+# clang and libclang-rt-14-dev build the libFuzzer harnesses (make fuzz).
+PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
 libmicrohttpd-dev libgnutls28-dev
 qemu-system-x86 qemu-utils qemu-block-extra
