@@ -69,7 +69,8 @@ END_TEST
 
 static const char *const fail_cases[] = {
 	"unknown-key", "port", "address", "dup", "syntax", "name",
-	"ports-clash", "relative", "role", "accel",
+	"ports-clash", "relative", "role", "accel", "image-dirs",
+	"pool-dirs",
 };
 
 START_TEST(test_fail_cases)
