@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
+#include "platform/confine.h"
 #include "platform/netcfg.h"
 #include "proc.h"
 #include "platform/vm.h"
@@ -136,11 +137,13 @@ disk_check(const struct vm_config *c, int i, char *err)
 	return 0;
 }
 
-/* nics[i]: VLAN, MAC (not given twice), model. */
+/* nics[i]: VLAN, MAC (not given twice), model (confine.h's list). */
 static int
 nic_check(const struct vm_config *c, int i, char *err)
 {
 	const struct vm_nic *n = &c->nics[i];
+	const char *const *models = confine_nic_models(c->machine);
+	char list[128];
 	int j;
 
 	if (!netcfg_vlan_valid(n->vlan))
@@ -149,9 +152,12 @@ nic_check(const struct vm_config *c, int i, char *err)
 	if (n->mac[0] != '\0' && !mac_valid(n->mac))
 		return err_set(err, "nics[%d].mac: '%s' is not a unicast MAC "
 		    "like 52:54:00:12:34:56", i, n->mac);
-	if (n->model[0] != '\0' && !name_valid(n->model,
-	    sizeof(n->model) - 1))
-		return err_set(err, "nics[%d].model: invalid", i);
+	if (n->model[0] != '\0' && !in_list(n->model, models)) {
+		confine_list_join(models, list, sizeof(list));
+		return err_set(err, "nics[%d].model: '%s' is not one of %s%s",
+		    i, n->model, list, strcmp(c->machine, "microvm") == 0 ?
+		    " (on microvm)" : "");
+	}
 	for (j = 0; j < i; j++)
 		if (n->mac[0] != '\0' &&
 		    strcasecmp(c->nics[j].mac, n->mac) == 0)
@@ -161,14 +167,17 @@ nic_check(const struct vm_config *c, int i, char *err)
 }
 
 /*
- * Check a config: name, ranges, formats, cache modes, MACs, VLANs, paths
- * without control characters, at least one boot source (kernel or a disk).
+ * Check a config: name, ranges, formats, cache modes, CPU and NIC models
+ * from their lists, MACs, VLANs, paths without control characters, at
+ * least one boot source (kernel or a disk).  Where host paths may point
+ * is the caller's check (confine.h: it needs hvd.conf).
  * Returns 0 or -1 with err naming the field ("disks[1].cache: 'fast' is
  * not one of none, directsync, writeback, writethrough, unsafe").
  */
 static int
 vm_config_check(const struct vm_config *c, char *err)
 {
+	char list[320];
 	int i;
 
 	if (!name_valid(c->name, VM_NAME_MAX))
@@ -183,8 +192,11 @@ vm_config_check(const struct vm_config *c, char *err)
 	if (!in_list(c->machine, machines))
 		return err_set(err, "machine: '%s' is not one of q35, pc, "
 		    "microvm", c->machine);
-	if (!text_clean(c->cpu) || strchr(c->cpu, ' ') != NULL)
-		return err_set(err, "cpu: invalid model name");
+	if (c->cpu[0] != '\0' && !in_list(c->cpu, confine_cpu_models)) {
+		confine_list_join(confine_cpu_models, list, sizeof(list));
+		return err_set(err, "cpu: '%s' is not one of %s (no "
+		    "properties)", c->cpu, list);
+	}
 	if (!text_clean(c->kernel) || !text_clean(c->initrd) ||
 	    !text_clean(c->cmdline))
 		return err_set(err, "kernel/initrd/cmdline: control "
@@ -574,8 +586,9 @@ run_paths(const struct vm_host *h, const char *name, char *dir, char *qmp,
 		    h->run_base, name);
 }
 
-/* What QEMU cannot take: a config that does not check, a relative or
- * too long run_base, a disk without a resolved path.  0 or -1 + err. */
+/* What QEMU cannot take: a config that does not check, cpu host without
+ * KVM, a relative or too long run_base, a disk without a resolved path.
+ * 0 or -1 + err. */
 static int
 argv_check(const struct vm_host *h, const struct vm_config *c, char *err)
 {
@@ -583,6 +596,9 @@ argv_check(const struct vm_host *h, const struct vm_config *c, char *err)
 
 	if (vm_config_check(c, err) < 0)
 		return -1;
+	if (strcmp(c->cpu, "host") == 0 && strcmp(h->accel, "tcg") == 0)
+		return err_set(err, "cpu: 'host' needs KVM; this node runs "
+		    "QEMU with TCG (docs/accel.md)");
 	if (h->run_base[0] != '/')
 		return err_set(err, "run_base '%s' must be an absolute path",
 		    h->run_base);

@@ -41,6 +41,7 @@ refused() {
 	out=$(hvctl_on 1 api POST "$1" "$2" 2>&1) && fail "refused: $2 (got: $out)"
 	shift 2
 	echo "$out" | grep -q 400 || fail "400 expected: $out"
+	echo "refused: $out"
 	for w in "$@"; do
 		echo "$out" | grep -qF -- "$w" || fail "the refusal names '$w': $out"
 	done
