@@ -180,8 +180,13 @@ START_TEST(test_argv)
 	    arg_after(av, "-machine", 0));
 	ck_assert_str_eq(arg_after(av, "-global", 0), "apic-common.vapic=off");
 	ck_assert_msg(has_arg(av, "-nodefaults") && has_arg(av,
-	    "-no-user-config") && has_arg(av, "-daemonize"),
-	    "no default devices, no user config, daemonized");
+	    "-no-user-config") && !has_arg(av, "-daemonize"),
+	    "no default devices, no user config, not -daemonize (its fork "
+	    "and setsid are what the sandbox forbids)");
+	ck_assert_msg(strcmp(arg_after(av, "-sandbox", 0), "on,obsolete=deny,"
+	    "elevateprivileges=deny,spawn=deny,resourcecontrol=deny") == 0,
+	    "QEMU runs under its full seccomp filter: %s",
+	    arg_after(av, "-sandbox", 0));
 	ck_assert_str_eq(arg_after(av, "-display", 0), "none");
 	ck_assert_str_eq(arg_after(av, "-m", 0), "256M");
 	ck_assert_str_eq(arg_after(av, "-qmp", 0),

@@ -46,8 +46,8 @@ ha_wait_on() {
 	done
 }
 # ha_copies_on HOST: $VM's running QEMUs in HOST's pid namespace (a QEMU
-# counts once its pid is in its pid file: QEMU's -daemonize parent, which
-# only waits for its child, does not)
+# counts once its pid is in its pid file, which QEMU writes itself as it
+# starts)
 ha_copies_on() {
 	hc_n=0
 	hc_i=$(cat "$LABDIR/$1/init.pid" 2>/dev/null) || { echo 0; return; }
