@@ -145,12 +145,53 @@ fail:
 	_exit(127);
 }
 
+/* In the first child of a detached start: a new session, a second
+ * fork whose child goes on to exec; its pid goes to pidfd, and this
+ * child ends (the caller reaps it at once). */
+static void
+proc_detach(int pidfd, int reportfd)
+{
+	pid_t pid;
+
+	setsid();
+	if ((pid = fork()) == 0) {
+		close(pidfd);
+		return;
+	}
+	if (pid == -1 && write(reportfd, "fork: cannot detach", 19) == -1)
+		_exit(127);
+	if (write(pidfd, &pid, sizeof(pid)) != (ssize_t)sizeof(pid))
+		_exit(127);
+	_exit(0);
+}
+
+/* The parent's side: the grandchild's pid from dp, the first child
+ * reaped.  The pid, or -1 with err. */
+static pid_t
+proc_detached_pid(pid_t child, int dp[2], char *err)
+{
+	pid_t pid = -1;
+	ssize_t n;
+
+	close(dp[1]);
+	dp[1] = -1;
+	while ((n = read(dp[0], &pid, sizeof(pid))) == -1 && errno == EINTR)
+		;
+	close(dp[0]);
+	dp[0] = -1;
+	waitpid(child, NULL, 0);
+	if (n != (ssize_t)sizeof(pid) || pid <= 0)
+		return err_set(err, "could not start a detached process");
+	return pid;
+}
+
 /* Fork and exec; pipes for capture when outp/errp are not NULL. */
 static pid_t
 proc_start(const char *const argv[], const struct proc_opts *o, int *outp,
     int *errp, char *err)
 {
 	int rp[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int dp[2] = { -1, -1 };
 	char msg[ERR_LEN];
 	ssize_t n;
 	pid_t pid = -1;
@@ -159,7 +200,8 @@ proc_start(const char *const argv[], const struct proc_opts *o, int *outp,
 		return err_set(err, "nothing to run");
 	if (pipe2(rp, O_CLOEXEC) == -1 ||
 	    (outp != NULL && pipe2(op, O_CLOEXEC) == -1) ||
-	    (errp != NULL && pipe2(ep, O_CLOEXEC) == -1)) {
+	    (errp != NULL && pipe2(ep, O_CLOEXEC) == -1) ||
+	    (o->detach && pipe2(dp, O_CLOEXEC) == -1)) {
 		err_errno(err, "pipe");
 		goto fail;
 	}
@@ -169,10 +211,14 @@ proc_start(const char *const argv[], const struct proc_opts *o, int *outp,
 	}
 	if (pid == 0) {
 		close(rp[0]);
+		if (o->detach)
+			proc_detach(dp[1], rp[1]);
 		proc_child(argv, o, op[1], ep[1], rp[1]);
 	}
 	close(rp[1]);
 	rp[1] = -1;
+	if (o->detach && (pid = proc_detached_pid(pid, dp, err)) == -1)
+		goto fail;
 	/* exec succeeded when the CLOEXEC report pipe closes empty. */
 	while ((n = read(rp[0], msg, sizeof(msg) - 1)) == -1 && errno == EINTR)
 		;
@@ -181,7 +227,8 @@ proc_start(const char *const argv[], const struct proc_opts *o, int *outp,
 	if (n > 0) {
 		msg[n] = '\0';
 		err_set(err, "%s", msg);
-		waitpid(pid, NULL, 0);
+		if (!o->detach)
+			waitpid(pid, NULL, 0);
 		pid = -1;
 		goto fail;
 	}
@@ -201,6 +248,8 @@ fail:
 	if (op[1] >= 0) close(op[1]);
 	if (ep[0] >= 0) close(ep[0]);
 	if (ep[1] >= 0) close(ep[1]);
+	if (dp[0] >= 0) close(dp[0]);
+	if (dp[1] >= 0) close(dp[1]);
 	return -1;
 }
 

@@ -27,6 +27,10 @@ struct proc_opts {
 	int stdin_null;		/* stdin from /dev/null (default for proc_run) */
 	int new_session;	/* setsid() in the child */
 	int die_with_parent;	/* PR_SET_PDEATHSIG SIGKILL */
+	int detach;		/* proc_spawn only: run argv as a grandchild
+				 * in a session of its own, so it is nobody's
+				 * child here (re-parented to init): it
+				 * outlives the caller, which reaps nothing */
 };
 
 struct proc_result {
@@ -39,7 +43,7 @@ struct proc_result {
 };
 
 /* Start argv[0] (searched in PATH) with argv.  Returns the pid (>0) or -1
- * with err.  The caller reaps it (proc_wait). */
+ * with err.  The caller reaps it (proc_wait), unless o->detach. */
 pid_t proc_spawn(const char *const argv[], const struct proc_opts *o,
     char *err);
 

@@ -166,6 +166,7 @@ pool_call_init(struct api_req *r, struct pool_call *pc)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->pc_node = cluster_node(r->rq_cl);
+	pc->pc_pool_dirs = r->rq_cf->cf_pool_dirs;
 	pc->pc_status = 500;
 }
 

@@ -17,9 +17,11 @@
 #include "accel.h"
 #include "err.h"
 #include "log.h"
+#include "platform/confine.h"
 #include "platform/config.h"
 
-enum cf_type { CF_STR, CF_INT, CF_LONG, CF_NAME, CF_ADDR, CF_ACCEL };
+enum cf_type { CF_STR, CF_INT, CF_LONG, CF_NAME, CF_ADDR, CF_ACCEL,
+	CF_DIRS };
 
 struct cf_key {
 	const char	*k_name;
@@ -50,6 +52,8 @@ static const struct cf_key cf_keys[] = {
 	{ "vm_dir",		CF_STR,  S(cf_vm_dir), 0, 0 },
 	{ "role",		CF_NAME, S(cf_role), 0, 0 },
 	{ "accel",		CF_ACCEL, S(cf_accel), 0, 0 },
+	{ "image_dirs",		CF_DIRS, S(cf_image_dirs), 0, 0 },
+	{ "pool_dirs",		CF_DIRS, S(cf_pool_dirs), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 #undef S
@@ -78,6 +82,10 @@ config_defaults(struct hvd_config *c)
 	c->cf_max_body = 1L << 20;
 	snprintf(c->cf_role, sizeof(c->cf_role), "node");
 	snprintf(c->cf_accel, sizeof(c->cf_accel), "auto");
+	snprintf(c->cf_image_dirs, sizeof(c->cf_image_dirs), "%s",
+	    CONFINE_IMAGE_DIRS);
+	snprintf(c->cf_pool_dirs, sizeof(c->cf_pool_dirs), "%s",
+	    CONFINE_POOL_DIRS);
 }
 
 /* A node or bridge name: letters, digits, '-', '_', not starting with '-'. */
@@ -117,6 +125,10 @@ cf_set(struct hvd_config *c, const struct cf_key *k, const char *v,
 		if (k->k_type == CF_ADDR && inet_pton(AF_INET, v, &a) != 1)
 			return err_set(err, "'%s' must be an IPv4 address, "
 			    "got '%s'", k->k_name, v);
+		/* FALLTHROUGH */
+	case CF_DIRS:
+		if (k->k_type == CF_DIRS && confine_dirs_check(v, err) == -1)
+			return err_prefix(err, "'%s'", k->k_name);
 		/* FALLTHROUGH */
 	case CF_STR:
 		if (strlen(v) >= k->k_size)

@@ -38,6 +38,8 @@ struct hvd_config {
 	char	cf_role[16];		/* "node" or "witness" */
 	int	cf_witness;		/* role is "witness" (config_finish) */
 	char	cf_accel[8];		/* "auto" (default), "kvm", "tcg" */
+	char	cf_image_dirs[1024];	/* where kernels/initrds may be */
+	char	cf_pool_dirs[1024];	/* where dir pools may be */
 	/* Decided at start from cf_accel (common/accel.h), not read: */
 	char	cf_accel_used[8];	/* "kvm" or "tcg" */
 	char	cf_accel_reason[384];	/* why, one sentence */

@@ -7,9 +7,10 @@ PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 	platform/api_conns.c platform/api_cluster.c platform/api_vm.c \
 	platform/vmops.c platform/vmtask.c platform/vmmigrec.c platform/pool.c \
 	platform/peer.c
-# VM layer: QMP, QEMU processes, storage, OVS networking, migration.
-VM_SRCS := platform/qmp.c platform/vm.c platform/netcfg.c \
-	platform/migrate.c
+# VM layer: QMP, QEMU processes, what a VM may name on the host, storage,
+# OVS networking, migration.
+VM_SRCS := platform/qmp.c platform/vm.c platform/confine.c \
+	platform/netcfg.c platform/migrate.c
 PLATFORM_SRCS += $(VM_SRCS)
 HVCTL_MAIN    := platform/hvctl.c
 HVCTL_SRCS    := platform/hvctl_util.c platform/hvctl_cluster.c \

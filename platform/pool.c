@@ -21,6 +21,7 @@
 #include "sock.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
+#include "platform/confine.h"
 #include "platform/keys.h"
 #include "platform/pool.h"
 
@@ -261,6 +262,30 @@ out:
 	return rc;
 }
 
+/* The roots of dir pools this call allows. */
+static const char *
+pool_dirs_of(const struct pool_call *call)
+{
+	return call->pc_pool_dirs ? call->pc_pool_dirs : CONFINE_POOL_DIRS;
+}
+
+/* A dir pool's directory is under the pool roots, resolved (a pool
+ * elsewhere is checked by its spelling: its own node checks the rest).
+ * 0, or -1 with err and call's answer (400, "path"). */
+static int
+dir_confine(const char *path, int elsewhere, struct pool_call *call,
+    char *err)
+{
+	struct confine_req r = { pool_dirs_of(call), "pool_dirs", "path",
+	    elsewhere ? CONFINE_MISSING_OK : 0, "" };
+
+	if (confine_path(&r, path, err) == 0)
+		return 0;
+	call->pc_status = 400;
+	set_field(call->pc_field, "path");
+	return -1;
+}
+
 int
 pool_body_check(const cJSON *body, const char *node, cJSON **rec,
     struct pool_call *call, char *err)
@@ -294,10 +319,14 @@ pool_body_check(const cJSON *body, const char *node, cJSON **rec,
 			FAIL(400, "path", "%s", err);
 		if (path[0] != '/' || strlen(path) > 400 || strstr(path, ".."))
 			FAIL(400, "path", "'path' must be an absolute "
-			    "directory path without '..'");
+			    "directory path without '..' under one of %s "
+			    "(pool_dirs)", pool_dirs_of(call));
 		if (json_get_string(body, "node", JSON_OPTIONAL, &pnode,
 		    err) != 0)
 			FAIL(400, "node", "%s", err);
+		if (dir_confine(path, strcmp(pnode, node) != 0, call,
+		    err) != 0)
+			goto out;
 		cJSON_AddStringToObject(o, "path", path);
 		cJSON_AddStringToObject(o, "node", pnode);
 	} else if (strcmp(type, "iscsi") == 0) {
@@ -554,6 +583,8 @@ vol_on_dir(struct vol_new *vn, struct pool_call *call, char *err)
 		    vn->vn_pool, jstr(vn->vn_prec, "node"));
 	if (vn->vn_mib == 0)
 		FAIL(400, "size_mib", "'size_mib' is required on a dir pool");
+	if (dir_confine(jstr(vn->vn_prec, "path"), 0, call, err) != 0)
+		goto out;
 	snprintf(vn->vn_path, sizeof(vn->vn_path), "%s/%s.qcow2",
 	    jstr(vn->vn_prec, "path"), vn->vn_name);
 	if (access(vn->vn_path, F_OK) == 0)

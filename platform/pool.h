@@ -7,7 +7,10 @@
  *          found at creation (a TCP connection to the portal, then
  *          qemu-img info on iscsi://PORTAL/IQN/N, bounded in time) and
  *          recorded; every node reaches them with QEMU's libiscsi driver.
- *   dir    {"path": DIR, "node": NODE}: local qcow2 files on one node.
+ *   dir    {"path": DIR, "node": NODE}: local qcow2 files on one node;
+ *          DIR resolves (symlinks followed) to a directory under the
+ *          node's pool_dirs (confine.h), checked at creation and again
+ *          when a volume is made or opened there.
  * A volume (/hvd/volumes/POOL/NAME) is a qcow2 image: on iscsi, written
  * onto a whole LUN (thin inside it); the LUN is taken with an etcd
  * create-if-absent on /hvd/luns/POOL/N, so two volumes (and so two VMs)
@@ -34,12 +37,16 @@ struct etcd;
  * answers besides its return value and err. */
 struct pool_call {
 	const char	*pc_node;		/* this node */
+	const char	*pc_pool_dirs;		/* roots dir pools may be under
+						 * (hvd.conf pool_dirs); NULL =
+						 * the default */
 	int		 pc_status;		/* out: the HTTP status */
 	char		 pc_field[POOL_FIELD_LEN]; /* out: offending field */
 };
 
 /* POST /pools {"name","type",...}: define a pool (iscsi: its LUNs are
- * discovered).  *out = the pool. */
+ * discovered; dir: its path is confined to pc_pool_dirs, 400 naming
+ * "path" and the roots otherwise).  *out = the pool. */
 int pool_create(struct etcd *e, const cJSON *body, cJSON **out,
     struct pool_call *call, char *err);
 /* The body of POST /pools alone, without I/O: keys, name, type and the

@@ -2,11 +2,12 @@
  * vm.c - VM configuration, QEMU command line, and QEMU process life
  * (see vm.h).
  *
- * QEMU is started with -daemonize: the launching QEMU exits once the VM is
- * set up (its exit status and stderr tell whether it worked) and the VM
- * lives on in its own session, so hvd can die and come back.  The pid file
- * QEMU writes and /proc/PID/cmdline are how a restarted hvd knows the
- * process is still the one it started (pids get reused).
+ * QEMU is started detached (proc.h: a double fork, its own session) and
+ * is set up once its QMP greets (its log says why when it ends first); it
+ * lives on in its own session, so hvd can die and come back.  Not
+ * -daemonize: its fork and setsid are what QEMU's seccomp filter forbids.
+ * The pid file QEMU writes and /proc/PID/cmdline are how a restarted hvd
+ * knows the process is still the one it started (pids get reused).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json.h"
+#include "platform/confine.h"
 #include "platform/netcfg.h"
 #include "proc.h"
 #include "platform/vm.h"
@@ -33,6 +35,7 @@
 #define QEMU_START_TIMEOUT_MS 60000
 #define QMP_CONNECT_TIMEOUT_MS 10000
 #define QMP_CMD_TIMEOUT_MS 10000
+#define QMP_START_POLL_MS 1000	/* one try at a starting QEMU's greeting */
 
 static const char *const cache_modes[] = { "none", "directsync",
 	"writeback", "writethrough", "unsafe", NULL };
@@ -136,11 +139,13 @@ disk_check(const struct vm_config *c, int i, char *err)
 	return 0;
 }
 
-/* nics[i]: VLAN, MAC (not given twice), model. */
+/* nics[i]: VLAN, MAC (not given twice), model (confine.h's list). */
 static int
 nic_check(const struct vm_config *c, int i, char *err)
 {
 	const struct vm_nic *n = &c->nics[i];
+	const char *const *models = confine_nic_models(c->machine);
+	char list[128];
 	int j;
 
 	if (!netcfg_vlan_valid(n->vlan))
@@ -149,9 +154,12 @@ nic_check(const struct vm_config *c, int i, char *err)
 	if (n->mac[0] != '\0' && !mac_valid(n->mac))
 		return err_set(err, "nics[%d].mac: '%s' is not a unicast MAC "
 		    "like 52:54:00:12:34:56", i, n->mac);
-	if (n->model[0] != '\0' && !name_valid(n->model,
-	    sizeof(n->model) - 1))
-		return err_set(err, "nics[%d].model: invalid", i);
+	if (n->model[0] != '\0' && !in_list(n->model, models)) {
+		confine_list_join(models, list, sizeof(list));
+		return err_set(err, "nics[%d].model: '%s' is not one of %s%s",
+		    i, n->model, list, strcmp(c->machine, "microvm") == 0 ?
+		    " (on microvm)" : "");
+	}
 	for (j = 0; j < i; j++)
 		if (n->mac[0] != '\0' &&
 		    strcasecmp(c->nics[j].mac, n->mac) == 0)
@@ -161,14 +169,17 @@ nic_check(const struct vm_config *c, int i, char *err)
 }
 
 /*
- * Check a config: name, ranges, formats, cache modes, MACs, VLANs, paths
- * without control characters, at least one boot source (kernel or a disk).
+ * Check a config: name, ranges, formats, cache modes, CPU and NIC models
+ * from their lists, MACs, VLANs, paths without control characters, at
+ * least one boot source (kernel or a disk).  Where host paths may point
+ * is the caller's check (confine.h: it needs hvd.conf).
  * Returns 0 or -1 with err naming the field ("disks[1].cache: 'fast' is
  * not one of none, directsync, writeback, writethrough, unsafe").
  */
 static int
 vm_config_check(const struct vm_config *c, char *err)
 {
+	char list[320];
 	int i;
 
 	if (!name_valid(c->name, VM_NAME_MAX))
@@ -183,8 +194,11 @@ vm_config_check(const struct vm_config *c, char *err)
 	if (!in_list(c->machine, machines))
 		return err_set(err, "machine: '%s' is not one of q35, pc, "
 		    "microvm", c->machine);
-	if (!text_clean(c->cpu) || strchr(c->cpu, ' ') != NULL)
-		return err_set(err, "cpu: invalid model name");
+	if (c->cpu[0] != '\0' && !in_list(c->cpu, confine_cpu_models)) {
+		confine_list_join(confine_cpu_models, list, sizeof(list));
+		return err_set(err, "cpu: '%s' is not one of %s (no "
+		    "properties)", c->cpu, list);
+	}
 	if (!text_clean(c->kernel) || !text_clean(c->initrd) ||
 	    !text_clean(c->cmdline))
 		return err_set(err, "kernel/initrd/cmdline: control "
@@ -574,8 +588,9 @@ run_paths(const struct vm_host *h, const char *name, char *dir, char *qmp,
 		    h->run_base, name);
 }
 
-/* What QEMU cannot take: a config that does not check, a relative or
- * too long run_base, a disk without a resolved path.  0 or -1 + err. */
+/* What QEMU cannot take: a config that does not check, cpu host without
+ * KVM, a relative or too long run_base, a disk without a resolved path.
+ * 0 or -1 + err. */
 static int
 argv_check(const struct vm_host *h, const struct vm_config *c, char *err)
 {
@@ -583,6 +598,9 @@ argv_check(const struct vm_host *h, const struct vm_config *c, char *err)
 
 	if (vm_config_check(c, err) < 0)
 		return -1;
+	if (strcmp(c->cpu, "host") == 0 && strcmp(h->accel, "tcg") == 0)
+		return err_set(err, "cpu: 'host' needs KVM; this node runs "
+		    "QEMU with TCG (docs/accel.md)");
 	if (h->run_base[0] != '/')
 		return err_set(err, "run_base '%s' must be an absolute path",
 		    h->run_base);
@@ -661,7 +679,17 @@ argv_files(struct argv_buf *a, const struct vm_host *h,
 	av_add(a, "chardev:serial0");
 	av_add(a, "-pidfile");
 	av_add(a, "%s", pid);
-	av_add(a, "-daemonize");
+	/*
+	 * QEMU's seccomp filter: no obsolete system calls, no set*id or
+	 * setsid, no fork or exec, no scheduler or affinity changes.  Every
+	 * option holds under TCG, QMP and live migration on QEMU 7.2; it is
+	 * why hvd detaches QEMU itself instead of -daemonize (whose fork
+	 * and setsid the filter kills), and why -runas cannot be used (QEMU
+	 * 7.2 calls setuid after the filter is in; docs/vm.md).
+	 */
+	av_add(a, "-sandbox");
+	av_add(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	    "resourcecontrol=deny");
 	if (c->kernel[0]) {
 		av_add(a, "-kernel");
 		av_add(a, "%s", c->kernel);
@@ -1004,14 +1032,21 @@ taps_del(const struct vm_host *h, const struct vm_config *c, int n)
 	}
 }
 
-/* Run QEMU (it daemonizes), find its pid and connect QMP.  On failure
- * err says why, with QEMU's last words from its log. */
+/*
+ * Run QEMU detached (a session of its own, re-parented away from hvd),
+ * then wait for its QMP greeting: QEMU's main loop, which speaks QMP,
+ * runs only once the machine is set up, as -daemonize's parent would
+ * have waited.  QEMU ending first is a failed start, told with its last
+ * words from its log.
+ */
 static int
-qemu_launch(const struct vm_config *c, char **argv, const char *pidpath,
-    struct vm_proc *p, char *err)
+qemu_launch(const struct vm_config *c, char **argv, struct vm_proc *p,
+    char *err)
 {
 	struct proc_opts po;
-	char logpath[VM_PATH_MAX + 16], line[256], e2[ERR_LEN];
+	char logpath[VM_PATH_MAX + 16], line[256], e2[ERR_LEN] = "";
+	uint64_t deadline = clock_mono_ns() +
+	    (uint64_t)QEMU_START_TIMEOUT_MS * NS_PER_MS;
 
 	snprintf(logpath, sizeof(logpath), "%s/qemu.log", p->dir);
 	unlink(logpath);
@@ -1019,20 +1054,24 @@ qemu_launch(const struct vm_config *c, char **argv, const char *pidpath,
 	po.stdin_null = 1;
 	po.stdout_file = logpath;
 	po.stderr_file = logpath;
-	if (proc_run((const char *const *)argv, &po, QEMU_START_TIMEOUT_MS,
-	    NULL, e2) < 0) {
-		last_lines(logpath, 2, line, sizeof(line));
+	po.cwd = "/";
+	po.detach = 1;
+	if ((p->pid = proc_spawn((const char *const *)argv, &po, e2)) < 0)
 		return err_set(err, "VM %s: QEMU did not start: %s", c->name,
-		    line[0] ? line : e2);
+		    e2);
+	while (p->qmp == NULL) {
+		if (!pid_running(p->pid)) {
+			last_lines(logpath, 2, line, sizeof(line));
+			return err_set(err, "VM %s: QEMU did not start: %s",
+			    c->name, line[0] ? line : "it exited silently");
+		}
+		if (clock_mono_ns() >= deadline)
+			return err_set(err, "VM %s: QEMU gave no QMP greeting "
+			    "within %d s: %s", c->name,
+			    QEMU_START_TIMEOUT_MS / 1000, e2);
+		p->qmp = qmp_connect(p->qmp_path, QMP_START_POLL_MS, e2);
 	}
-	p->pid = read_pidfile(pidpath);
-	if (p->pid <= 0 || !pid_running(p->pid)) {
-		last_lines(logpath, 2, line, sizeof(line));
-		return err_set(err, "VM %s: QEMU exited right after "
-		    "starting%s%s", c->name, line[0] ? ": " : "", line);
-	}
-	p->qmp = qmp_connect(p->qmp_path, QMP_CONNECT_TIMEOUT_MS, err);
-	if (p->qmp == NULL || vm_query_accel(p, err) < 0)
+	if (vm_query_accel(p, err) < 0)
 		return err_prefix(err, "VM %s", c->name);
 	return 0;
 }
@@ -1081,7 +1120,7 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 		err_prefix(err, "VM %s", c->name);
 		goto fail;
 	}
-	if (qemu_launch(c, argv, pidpath, p, err) < 0)
+	if (qemu_launch(c, argv, p, err) < 0)
 		goto fail;
 	cJSON_Delete(doc);
 	vm_argv_free(argv);

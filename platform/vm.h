@@ -3,8 +3,9 @@
  * its life (start, adopt after an hvd restart, status, ACPI shutdown, hard
  * stop).
  *
- * A VM runs as a daemonized QEMU (-daemonize: its own session, re-parented
- * away from hvd) so a crash or restart of the control plane never kills it.
+ * A VM runs as a detached QEMU (a double fork: its own session,
+ * re-parented away from hvd) under QEMU's seccomp filter (-sandbox), so a
+ * crash or restart of the control plane never kills it.
  * Everything hvd needs to find it again lives in the VM's run directory
  * RUN_BASE/NAME/: qmp.sock (QMP), qemu.pid, serial.log (the guest console)
  * and vm.json (the configuration it was started with).  vm_adopt checks that
@@ -121,7 +122,7 @@ void vm_argv_free(char **argv);
 
 /*
  * Start c: create the run dir, the tap ports (on h->bridge when set), spawn
- * QEMU daemonized, read its pid file, connect QMP.  On failure nothing is
+ * QEMU detached, connect QMP once it greets.  On failure nothing is
  * left behind (taps deleted, QEMU killed, run dir removed).  Fills p.
  */
 int vm_start(const struct vm_host *h, const struct vm_config *c, int flags,

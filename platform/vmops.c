@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform/cluster.h"
+#include "platform/confine.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
 #include "platform/migrate.h"
@@ -300,17 +301,60 @@ vmops_rec_config(const cJSON *rec, struct vm_config *c, char *err)
 	return vm_config_from_json(cfg, c, bad, sizeof(bad), err);
 }
 
-/* Fill every disk's path from its pool (pool.h), for this node. */
-int
-vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err)
+/*
+ * kernel and initrd lie in the image directories (confine.h).  flags is
+ * CONFINE_MISSING_OK at the API, where the files may exist only on the
+ * VM's node; without it the resolved paths replace the spelled ones, so
+ * QEMU opens what was checked.  0, or -1 with err and *field.
+ */
+static int
+confine_images(struct vmops *v, struct vm_config *c, int flags,
+    const char **field, char *err)
 {
+	struct confine_req r = { v->v_cf->cf_image_dirs, "image_dirs", NULL,
+	    flags, "" };
+	char *paths[] = { c->kernel, c->initrd };
+	static const char *const names[] = { "kernel", "initrd" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (paths[i][0] == '\0')
+			continue;
+		*field = r.cr_field = names[i];
+		if (confine_path(&r, paths[i], err) != 0)
+			return -1;
+		if (flags & CONFINE_MISSING_OK)
+			continue;
+		if (strlen(r.cr_resolved) >= VM_PATH_MAX)
+			return err_set(err, "%s: '%s' resolves to a path longer "
+			    "than %d bytes", names[i], paths[i], VM_PATH_MAX - 1);
+		snprintf(paths[i], VM_PATH_MAX, "%s", r.cr_resolved);
+	}
+	return 0;
+}
+
+int
+vmops_resolve_paths(struct vmops *v, struct vm_config *c, char *err)
+{
+	struct confine_req r = { v->v_cf->cf_pool_dirs, "pool_dirs", NULL, 0,
+	    "" };
+	const char *field;
+	char name[32];
 	int i;
 
-	for (i = 0; i < c->ndisks; i++)
+	for (i = 0; i < c->ndisks; i++) {
+		snprintf(name, sizeof(name), "disks[%d]", i);
+		r.cr_field = name;
 		if (pool_resolve(v->v_etcd, v->v_cf->cf_node, c->disks[i].pool,
 		    c->disks[i].volume, c->disks[i].path, err) != 0)
-			return err_prefix(err, "disks[%d]", i);
-	return 0;
+			return err_prefix(err, "%s", name);
+		/* A file of a dir pool: pool_dirs may have changed since the
+		 * pool was made, and the directory may be a symlink now. */
+		if (strncmp(c->disks[i].path, "iscsi://", 8) != 0 &&
+		    confine_path(&r, c->disks[i].path, err) != 0)
+			return -1;
+	}
+	return confine_images(v, c, 0, &field, err);
 }
 
 /* Every disk names an existing volume no other VM uses: 0, or -1 with
@@ -856,19 +900,26 @@ need_active(struct vmops *v, struct vmops_call *call, char *err)
 	return 0;
 }
 
-/* The VM fits on node: its memory is no more than the node has (as the
- * node's record says, when it says), and its disks are free volumes.
- * 0, or -1 with err and call's status and field. */
+/* The VM fits on node: kernel and initrd are spelled inside the image
+ * directories, its memory is no more than the node has (as the node's
+ * record says, when it says), and its disks are free volumes.  0, or -1
+ * with err and call's status and field. */
 static int
-check_placement(struct vmops *v, const char *node, const struct vm_config *c,
+check_placement(struct vmops *v, const char *node, struct vm_config *c,
     struct vmops_call *call, char *err)
 {
 	struct etcd_kv kv = { 0 };
 	char key[128];
+	const char *field = NULL;
 	cJSON *o = NULL;
 	int64_t mem = 0;
 	int r, rc = -1;
 
+	if (confine_images(v, c, CONFINE_MISSING_OK, &field, err) != 0) {
+		call->vc_status = 400;
+		set_field(call->vc_field, field);
+		return -1;
+	}
 	snprintf(key, sizeof(key), "%s%s", KEY_NODES, node);
 	if ((r = etcd_get(v->v_etcd, key, &kv, err)) < 0)
 		FAIL(503, NULL, "%s", err);

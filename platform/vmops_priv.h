@@ -73,8 +73,11 @@ int vmops_rec_get(struct vmops *v, const char *name, cJSON **rec,
 const char *vmops_rec_node(const cJSON *rec);
 /* Parse and check a record's config into c: 0 or -1 + err. */
 int vmops_rec_config(const cJSON *rec, struct vm_config *c, char *err);
-/* Fill every disk's path from its pool (pool.h), for this node. */
-int vmops_resolve_disks(struct vmops *v, struct vm_config *c, char *err);
+/* Before QEMU opens them on this node: every disk's path from its pool
+ * (pool.h), a dir pool's file under pool_dirs, kernel and initrd under
+ * image_dirs, each resolved (confine.h).  0 or -1 + err naming the
+ * field. */
+int vmops_resolve_paths(struct vmops *v, struct vm_config *c, char *err);
 /* Write KEY_VMSTATE NAME: state, this node, since; with p set QEMU's pid
  * and accelerator; why (may be NULL) when QEMU ended by itself. */
 void vmops_state_put(struct vmops *v, const char *name, const char *state,

@@ -85,7 +85,7 @@ op_start(struct task *t, void *arg, char *err)
 		goto out;
 	}
 	if (vmops_rec_config(rec, &c, err) != 0 ||
-	    vmops_resolve_disks(v, &c, err) != 0)
+	    vmops_resolve_paths(v, &c, err) != 0)
 		goto out;
 	if ((s = vmops_slot_take(v, o->o_vm, 1)) == NULL) {
 		err_set(err, "too many VMs on this node");
@@ -229,7 +229,7 @@ op_incoming(struct task *t, void *arg, char *err)
 		return -1;
 	if (vmops_rec_get(v, o->o_vm, &rec, NULL, err) != 1 ||
 	    vmops_rec_config(rec, &c, err) != 0 ||
-	    vmops_resolve_disks(v, &c, err) != 0)
+	    vmops_resolve_paths(v, &c, err) != 0)
 		goto out;
 	if ((s = vmops_slot_take(v, o->o_vm, 1)) == NULL) {
 		err_set(err, "too many VMs on this node");

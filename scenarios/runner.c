@@ -11,6 +11,7 @@
  * the probes/ libraries, started in the station's namespace.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1795,7 +1796,8 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 {
 	struct sigaction sa, old_int, old_term;
 	struct rctx rc;
-	char *unsup = NULL, workdir[4096], bindir[4096];
+	char *unsup = NULL, workdir[4096], bindir[4096], gpath[4200];
+	char guestdir[PATH_MAX];
 	size_t i;
 	int rcode = -1;
 
@@ -1810,6 +1812,9 @@ runner_run(const struct runner_opts *o, const struct scenario *const *scen,
 	if (strrchr(bindir, '/') != NULL)
 		*strrchr(bindir, '/') = '\0';
 	rc.env.e_bindir = bindir;
+	snprintf(gpath, sizeof(gpath), "%s/../build/guest", bindir);
+	if (realpath(gpath, guestdir) != NULL)
+		rc.env.e_guest_dir = guestdir;
 	rc.drv = driver_open(o->ro_platform, &rc.env, err);
 	if (rc.drv == NULL)
 		return -1;

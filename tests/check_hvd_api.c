@@ -585,6 +585,37 @@ START_TEST(test_pool_portal_silent)
 }
 END_TEST
 
+/* A dir pool is a directory hvd writes qcow2 files into (and unlinks
+ * them from) as root: "/" or a symlink out of the pool roots would hand
+ * any host directory to a caller. */
+START_TEST(test_pool_dir_confined)
+{
+	static const char *const paths[] = { "/", "/etc",
+	    "/var/lib/hvd/pools/../../../etc" };
+	struct etcd *e;
+	struct pool_call pc = { 0 };
+	cJSON *body, *out = NULL;
+	char err[ERR_LEN];
+	int rc;
+
+	ck_assert((e = etcd_new("http://127.0.0.1:1", 1000, err)) != NULL);
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "name", "local");
+	cJSON_AddStringToObject(body, "type", "dir");
+	cJSON_AddStringToObject(body, "path", paths[_i]);
+	pc.pc_node = "t1";
+	rc = pool_create(e, body, &out, &pc, err);
+	ck_assert_msg(rc == -1 && pc.pc_status == 400 &&
+	    strcmp(pc.pc_field, "path") == 0 &&
+	    strstr(err, "/var/lib/hvd/pools") != NULL, "a dir pool on %s is "
+	    "refused naming the field and the allowed roots (400, path): got "
+	    "%d '%s' '%s'", paths[_i], pc.pc_status, pc.pc_field, err);
+	cJSON_Delete(out);
+	cJSON_Delete(body);
+	etcd_free(e);
+}
+END_TEST
+
 /* Idle connections from 7 addresses, 32 each: more than any share of
  * the server's slots they may take. */
 #define N_ADDRS 7
@@ -651,6 +682,7 @@ make_hvd_api_suite(void)
 	    (int)(sizeof(dup_keys) / sizeof(dup_keys[0])));
 	tcase_add_test(tc, test_pool_portal_refused);
 	tcase_add_test(tc, test_pool_portal_silent);
+	tcase_add_loop_test(tc, test_pool_dir_confined, 0, 3);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

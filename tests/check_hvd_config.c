@@ -26,6 +26,9 @@ START_TEST(test_defaults)
 	    "decided by trying unless set");
 	ck_assert_msg(c.cf_max_body == 1L << 20, "bodies are limited to 1 MiB "
 	    "by default");
+	ck_assert_msg(strcmp(c.cf_image_dirs, "/var/lib/hvd/images") == 0 &&
+	    strcmp(c.cf_pool_dirs, "/var/lib/hvd/pools") == 0, "images and "
+	    "dir pools are confined under /var/lib/hvd by default");
 	ck_assert_msg(c.cf_node[0] != '\0' && strchr(c.cf_node, '.') == NULL,
 	    "the node name defaults to the short hostname");
 }
@@ -48,6 +51,8 @@ START_TEST(test_pass_full)
 	ck_assert_int_eq(c.cf_max_body, 2048);
 	ck_assert_str_eq(c.cf_ovs_bridge, "vmbr1");
 	ck_assert_str_eq(c.cf_accel, "tcg");
+	ck_assert_str_eq(c.cf_image_dirs, "/srv/images /var/lib/hvd/images");
+	ck_assert_str_eq(c.cf_pool_dirs, "/srv/pools");
 }
 END_TEST
 
@@ -69,7 +74,8 @@ END_TEST
 
 static const char *const fail_cases[] = {
 	"unknown-key", "port", "address", "dup", "syntax", "name",
-	"ports-clash", "relative", "role", "accel",
+	"ports-clash", "relative", "role", "accel", "image-dirs",
+	"pool-dirs",
 };
 
 START_TEST(test_fail_cases)

@@ -31,6 +31,7 @@ static Suite *(*const suites[])(void) = {
 	make_guest_journal_suite,
 	make_qmp_suite,
 	make_vm_suite,
+	make_confine_suite,
 	make_migrate_suite,
 	make_netcfg_suite,
 	make_bond_suite,

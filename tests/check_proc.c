@@ -2,6 +2,7 @@
  * check_proc.c - spawning, capture, timeouts, killing by pid, namespaces.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -98,6 +99,40 @@ START_TEST(test_spawn_wait_stop)
 }
 END_TEST
 
+/* A detached program is nobody's child here, in a session of its own;
+ * a program that cannot run is still an error. */
+START_TEST(test_spawn_detached)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	const char *bad[] = { "/nonexistent/prog", NULL };
+	struct proc_opts o = { 0 };
+	char path[64], buf[512], err[ERR_LEN], *p;
+	int ppid = -1, sid = -1;
+	pid_t pid;
+	FILE *f;
+
+	o.detach = 1;
+	o.stdin_null = 1;
+	pid = proc_spawn(argv, &o, err);
+	ck_assert_msg(pid > 0, "detached spawn: %s", err);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ck_assert((f = fopen(path, "r")) != NULL);
+	ck_assert(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	p = strrchr(buf, ')');
+	ck_assert(p != NULL && sscanf(p + 2, "%*c %d %*d %d", &ppid, &sid) ==
+	    2);
+	ck_assert_msg(ppid != (int)getpid(), "the detached program is not "
+	    "our child (parent %d)", ppid);
+	ck_assert_msg(sid != (int)getsid(0), "it runs in a session of its "
+	    "own (%d)", sid);
+	ck_assert_int_eq(proc_kill(pid, SIGKILL), 0);
+	ck_assert_msg(proc_spawn(bad, &o, err) == -1 && strstr(err,
+	    "/nonexistent/prog") != NULL, "a program that cannot run is "
+	    "an error naming it: %s", err);
+}
+END_TEST
+
 START_TEST(test_redirect_to_file)
 {
 	char path[] = "/tmp/hvlab-check-proc-XXXXXX", buf[64] = "";
@@ -162,6 +197,7 @@ make_proc_suite(void)
 	tcase_add_test(tc, test_run_timeout_kills);
 	tcase_add_test(tc, test_run_timeout_with_silent_grandchild);
 	tcase_add_test(tc, test_spawn_wait_stop);
+	tcase_add_test(tc, test_spawn_detached);
 	tcase_add_test(tc, test_redirect_to_file);
 	tcase_add_test(tc, test_ns_run);
 	tcase_add_test(tc, test_spawn_in_missing_netns);

@@ -26,6 +26,7 @@ Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
+Suite *make_confine_suite(void);
 Suite *make_migrate_suite(void);
 Suite *make_netcfg_suite(void);
 Suite *make_bond_suite(void);

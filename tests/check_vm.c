@@ -107,6 +107,19 @@ static const struct {
 	  "also nics[0]" },
 	{ "{\"name\":\"vm1\",\"kernel\":\"/k\",\"nics\":[1]}", "nics",
 	  "nics[0] must be an object" },
+	/* QEMU's -cpu takes properties after a comma: a caller's VM would
+	 * get host features (nested VMX) nobody allowed. */
+	{ "{\"name\":\"vm1\",\"kernel\":\"/k\",\"cpu\":\"qemu64,+vmx\"}",
+	  "cpu", "cpu: 'qemu64,+vmx' is not one of qemu64" },
+	{ "{\"name\":\"vm1\",\"kernel\":\"/k\",\"cpu\":\"Opteron_G9\"}",
+	  "cpu", "is not one of" },
+	/* Any -device name was taken as a NIC model: shared host memory,
+	 * a second QMP, a debug port. */
+	{ "{\"name\":\"vm1\",\"kernel\":\"/k\",\"nics\":[{\"model\":"
+	  "\"ivshmem-plain\"}]}", "nics", "nics[0].model: 'ivshmem-plain' is "
+	  "not one of virtio-net-pci" },
+	{ "{\"name\":\"vm1\",\"machine\":\"microvm\",\"kernel\":\"/k\","
+	  "\"nics\":[{\"model\":\"e1000\"}]}", "nics", "on microvm" },
 };
 
 START_TEST(test_config_bad)
@@ -167,8 +180,13 @@ START_TEST(test_argv)
 	    arg_after(av, "-machine", 0));
 	ck_assert_str_eq(arg_after(av, "-global", 0), "apic-common.vapic=off");
 	ck_assert_msg(has_arg(av, "-nodefaults") && has_arg(av,
-	    "-no-user-config") && has_arg(av, "-daemonize"),
-	    "no default devices, no user config, daemonized");
+	    "-no-user-config") && !has_arg(av, "-daemonize"),
+	    "no default devices, no user config, not -daemonize (its fork "
+	    "and setsid are what the sandbox forbids)");
+	ck_assert_msg(strcmp(arg_after(av, "-sandbox", 0), "on,obsolete=deny,"
+	    "elevateprivileges=deny,spawn=deny,resourcecontrol=deny") == 0,
+	    "QEMU runs under its full seccomp filter: %s",
+	    arg_after(av, "-sandbox", 0));
 	ck_assert_str_eq(arg_after(av, "-display", 0), "none");
 	ck_assert_str_eq(arg_after(av, "-m", 0), "256M");
 	ck_assert_str_eq(arg_after(av, "-qmp", 0),
@@ -224,6 +242,16 @@ START_TEST(test_argv_refused)
 	ck_assert_int_eq(vm_argv_build(&h, &c, 0, &av, err), -1);
 	ck_assert_msg(strstr(err, "disks[1]: volume local/scratch has no "
 	    "resolved path") != NULL, "unresolved disk: %s", err);
+
+	/* -cpu host needs KVM; under TCG QEMU would fail later and less
+	 * clearly. */
+	ck_assert_int_eq(parse(good, &c, bad, err), 0);
+	snprintf(c.cpu, sizeof(c.cpu), "host");
+	snprintf(h.accel, sizeof(h.accel), "tcg");
+	ck_assert_int_eq(vm_argv_build(&h, &c, 0, &av, err), -1);
+	ck_assert_msg(strstr(err, "cpu: 'host' needs KVM") != NULL,
+	    "cpu host under TCG is refused naming the field: %s", err);
+	ck_assert_ptr_null(av);
 }
 END_TEST
 

@@ -17,8 +17,8 @@ CHECK_SRCS += tests/check_lab_ovs.c
 CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
-CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_migrate.c \
-	tests/check_netcfg.c
+CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_confine.c \
+	tests/check_migrate.c tests/check_netcfg.c
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c
 CHECK_SRCS += tests/check_ha.c
 CHECK_SRCS += tests/check_accel.c

@@ -49,6 +49,9 @@ struct drv_env {
 	const char *e_station_netns;	/* namespace to speak from, or NULL */
 	const char *e_workdir;		/* scratch directory of this run */
 	const char *e_bindir;		/* where bin/hvd, bin/hvctl live */
+	const char *e_guest_dir;	/* the guest image's directory (its
+					 * kernel and initrd), resolved, or
+					 * NULL */
 	const struct drv_host *e_hosts;
 	size_t e_nhosts;
 	const char *e_san_addr;		/* iSCSI portal "198.18.0.4:3260" */

@@ -363,9 +363,13 @@ ref_host_files(struct driver *d, const struct drv_host *h, char *err)
 		if (env->e_copy(env, h->h_name, dst, src, 0755, err) == -1)
 			return -1;
 	}
+	/* The runner boots its guest image from where it was built: an
+	 * image directory beside hvd's own. */
 	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
-	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n",
-	    h->h_name, h->h_addr, env->e_accel ? env->e_accel : "auto");
+	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n"
+	    "image_dirs = /var/lib/hvd/images %.600s\n", h->h_name,
+	    h->h_addr, env->e_accel ? env->e_accel : "auto",
+	    env->e_guest_dir ? env->e_guest_dir : "");
 	d->d_calls += 2;
 	if (env->e_put(env, h->h_name, "/etc/hvd/hvd.conf", text,
 	    strlen(text), 0644, err) == -1)

@@ -129,6 +129,8 @@ tls_dir = $HVD_TMP/n$i/tls
 run_dir = $HVD_TMP/n$i/run
 lease_ttl = ${HVD_LEASE_TTL:-4}
 accel = ${HVLAB_ACCEL:-auto}
+image_dirs = $HVD_TOP/build/guest $HVD_TMP/images
+pool_dirs = $HVD_TMP/pools
 EOC
 		if [ -n "${HVD_OVS:-}" ]; then
 			hvd_ovs_start "$i" || { echo "OVS on node $i"; exit 1; }

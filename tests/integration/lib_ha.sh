@@ -4,12 +4,13 @@ HA_HOSTS="host1 host2 host3"
 
 # hvd_install NODE ADDRESS [ROLE]: install hvd on a lab node through the
 # lab's host verbs only (what the ref driver does, without copying the
-# programs: they run from $HVD_DIR, default $top/bin), enable it at every
+# programs: they run from $HVD_DIR, default $top/bin; the guest image is
+# booted from $top/build/guest, an image directory), enable it at every
 # power-on and start it now
 hvd_install() {
 	"$H" lab dirs "$1" --lab "$LAB" --keep /etc/hvd --keep /var/lib/hvd || return 1
-	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\naccel = %s\n' \
-	    "$1" "$2" "${3:-node}" "${HVLAB_ACCEL:-auto}" |
+	printf 'node = %s\naddress = %s\novs_bridge = br0\nrole = %s\nlog_file = /var/log/hvd.log\naccel = %s\nimage_dirs = /var/lib/hvd/images %s\n' \
+	    "$1" "$2" "${3:-node}" "${HVLAB_ACCEL:-auto}" "$top/build/guest" |
 	    "$H" lab put "$1" /etc/hvd/hvd.conf --lab "$LAB" || return 1
 	"$H" lab service "$1" --lab "$LAB" -- "${HVD_DIR:-$top/bin}/hvd" -c /etc/hvd/hvd.conf || return 1
 	"$H" lab exec "$1" --lab "$LAB" -- sh -c "setsid ${HVD_DIR:-$top/bin}/hvd -c /etc/hvd/hvd.conf </dev/null >/dev/null 2>&1 &"
@@ -45,8 +46,8 @@ ha_wait_on() {
 	done
 }
 # ha_copies_on HOST: $VM's running QEMUs in HOST's pid namespace (a QEMU
-# counts once its pid is in its pid file: QEMU's -daemonize parent, which
-# only waits for its child, does not)
+# counts once its pid is in its pid file, which QEMU writes itself as it
+# starts)
 ha_copies_on() {
 	hc_n=0
 	hc_i=$(cat "$LABDIR/$1/init.pid" 2>/dev/null) || { echo 0; return; }

@@ -28,10 +28,9 @@ for i in 1 2 3; do hvd_start $i || fail "hvd $i did not start"; done
 hvd_form_cluster halab || fail "cluster did not form"
 
 # QEMUs of VM $1 of this test: their argv holds our temp dir (one grep
-# over every process; the bracket keeps grep from matching itself).  QEMU
-# started with -daemonize is briefly two or three processes (the first
-# only waits for its grandchild to be ready); the one that runs the guest
-# is the one whose pid is in a qemu.pid file of VM $1 (any node).
+# over every process; the bracket keeps grep from matching itself).  A
+# QEMU counts once its pid is in a qemu.pid file of VM $1 (any node),
+# which QEMU writes itself as it starts.
 copies() {
 	cp_pids=$(grep -lsaE "$HVD_TMP/n[0-9]+/run/vm[s]/$1/qmp[.]sock" /proc/[0-9]*/cmdline | cut -d/ -f3)
 	cp_files=$(cat "$HVD_TMP"/n*/run/vms/"$1"/qemu.pid 2>/dev/null | tr '\n' ' ')

@@ -85,14 +85,14 @@ echo "bodies: 403 before parse or size, 400 for a GET or DELETE body"
 
 # --- a VM asking more memory than its node has is refused at create ---
 out=$(hvctl_on 1 vm create big --node node1 --memory 1048576 \
-    --kernel /boot/none 2>&1) && fail "a 1 TiB VM on node1 is refused: $out"
+    --kernel "$HVD_TMP/images/none" 2>&1) && fail "a 1 TiB VM on node1 is refused: $out"
 echo "1 TiB VM: $out"
 echo "$out" | grep -q "400: .*memory.*node node1 has" || fail "the error says what the node has: $out"
 hvctl_on 1 --json vm list | grep -q '"big"' && fail "no VM record for the refused VM"
-hvctl_on 1 vm create small --node node1 --memory 64 --kernel /boot/none >/dev/null ||
+hvctl_on 1 vm create small --node node1 --memory 64 --kernel "$HVD_TMP/images/none" >/dev/null ||
     fail "a 64 MiB VM is created"
 out=$(hvctl_on 1 api PUT /api/v1/vms/small/config \
-    '{"name": "small", "memory_mib": 1048576, "kernel": "/boot/none"}' 2>&1) &&
+    '{"name": "small", "memory_mib": 1048576, "kernel": "'"$HVD_TMP/images/none"'"}' 2>&1) &&
     fail "a config asking 1 TiB is refused: $out"
 echo "$out" | grep -q "node node1 has" || fail "the config error says what the node has: $out"
 hvctl_on 1 vm delete small >/dev/null || fail "delete small"

@@ -1,11 +1,14 @@
 #!/bin/sh
 # test_hvd_vm: VMs through hvd on a 2-node cluster (real etcd and QEMU):
-# create (validated: a bad field is refused and changes nothing), start as
-# a task, status, delete refused while running, a migration that times out
-# leaves the VM running on the source, live migration node1 ->
-# node2 with QEMU's figures in the task result, SIGKILL of hvd on node2
-# leaves the VM running and a restarted hvd adopts it (same pid), stop,
-# offline migration back, delete.  No NICs: the netns nodes run no OVS.
+# create (validated: a bad field is refused and changes nothing; host
+# files outside the image directories, a dir pool outside the pool roots,
+# CPU properties and devices that are no NIC are refused), start as a
+# task under QEMU's seccomp filter, status, delete refused while running,
+# a migration that times out leaves the VM running on the source, live
+# migration node1 -> node2 with QEMU's figures in the task result, SIGKILL
+# of hvd on node2 leaves the VM running and a restarted hvd adopts it
+# (same pid), stop, offline migration back, delete.  No NICs: the netns
+# nodes run no OVS.
 . "$(dirname "$0")/hvd_lib.sh"
 
 fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 25 "$f"; done; exit 1; }
@@ -33,7 +36,28 @@ out=$(hvctl_on 1 api POST /api/v1/vms '{"name": "vm1", "vcpus": "two"}' 2>&1) &&
 echo "$out" | grep -q '400' || fail "400 for a wrong type: $out"
 out=$(hvctl_on 1 api POST /api/v1/vms '{"name": "vm1", "disks": [{"pool": "p", "volume": "v", "path": "/etc/shadow"}]}' 2>&1) &&
     fail "a disk path from the caller is refused"
+# refused PATH BODY WHAT...: a 400 whose answer names every WHAT.
+refused() {
+	out=$(hvctl_on 1 api POST "$1" "$2" 2>&1) && fail "refused: $2 (got: $out)"
+	shift 2
+	echo "$out" | grep -q 400 || fail "400 expected: $out"
+	echo "refused: $out"
+	for w in "$@"; do
+		echo "$out" | grep -qF -- "$w" || fail "the refusal names '$w': $out"
+	done
+}
+# Host files, directories and devices a caller may not name: a kernel or
+# initrd outside the image directories (also through '..' or a symlink),
+# a dir pool on /, CPU properties, a device that is no NIC.
+mkdir -p "$HVD_TMP/images" && ln -s /etc/shadow "$HVD_TMP/images/escape" || exit 1
+refused /api/v1/vms '{"name": "vm1", "kernel": "/etc/shadow"}' kernel "$G"
+refused /api/v1/vms "{\"name\": \"vm1\", \"kernel\": \"$G/vmlinux\", \"initrd\": \"$G/../../../../../etc/shadow\"}" initrd "'..'"
+refused /api/v1/vms "{\"name\": \"vm1\", \"kernel\": \"$HVD_TMP/images/escape\"}" kernel /etc/shadow
+refused /api/v1/vms "{\"name\": \"vm1\", \"kernel\": \"$G/vmlinux\", \"cpu\": \"qemu64,+vmx\"}" cpu qemu64
+refused /api/v1/vms "{\"name\": \"vm1\", \"kernel\": \"$G/vmlinux\", \"nics\": [{\"model\": \"ivshmem-plain\"}]}" model virtio-net-pci
+refused /api/v1/pools '{"name": "root", "type": "dir", "path": "/"}' path "$HVD_TMP/pools"
 hvctl_on 1 --json vm list | grep -q vm1 && fail "refused creates left nothing"
+hvctl_on 1 --json pool list | grep -q root && fail "the refused pool is not there"
 
 hvctl_on 1 vm create vm1 --node node1 --memory 128 --kernel "$G/vmlinux" \
     --initrd "$G/initrd.img" --cmdline "console=ttyS0 quiet" ||
@@ -44,6 +68,9 @@ hvctl_on 2 vm start vm1 || fail "vm start (asked on node2, runs on node1)"
 hvctl_on 1 vm status vm1 | grep -q "running on node1" || fail "vm1 runs on node1"
 pid1=$(hvctl_on 1 --json vm show vm1 | json_field pid)
 kill -0 "$pid1" || fail "QEMU pid $pid1 is alive"
+# QEMU runs under its seccomp filter (-sandbox): mode 2 is "filter".
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid1/status" ||
+    fail "QEMU runs with a seccomp filter: $(grep Seccomp "/proc/$pid1/status")"
 hvctl_on 1 vm start vm1 2>/dev/null && fail "start of a running VM is refused"
 hvctl_on 1 vm delete vm1 2>/dev/null && fail "delete of a running VM is refused"
 hvctl_on 1 vm migrate vm1 node2 2>/dev/null && fail "offline migration of a running VM is refused"
@@ -69,6 +96,8 @@ gone "$pid1" || fail "the source QEMU is gone"
 hvctl_on 1 vm status vm1 | grep -q "running on node2" || fail "vm1 runs on node2"
 pid2=$(hvctl_on 1 --json vm show vm1 | json_field pid)
 kill -0 "$pid2" || fail "target QEMU $pid2 alive"
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid2/status" ||
+    fail "the migration target runs with a seccomp filter too"
 
 # The control plane dies: the VM does not.
 hvd_kill 2 KILL
