@@ -18,6 +18,9 @@
 
 struct etcd {
 	char	*e_url;
+	char	*e_ca;		/* NULL: plain HTTP */
+	char	*e_cert;
+	char	*e_key;
 	long	 e_timeout_ms;
 };
 
@@ -293,18 +296,24 @@ fail:
 }
 
 struct etcd *
-etcd_new(const char *url, long timeout_ms, char *err)
+etcd_new(const char *url, const struct etcd_tls *tls, long timeout_ms,
+    char *err)
 {
 	struct etcd *e;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->e_url = strdup(url)) == NULL) {
-		free(e);
-		err_errno(err, "etcd");
-		return NULL;
-	}
+	    (e->e_url = strdup(url)) == NULL)
+		goto fail;
+	if (tls != NULL && ((e->e_ca = strdup(tls->et_ca)) == NULL ||
+	    (e->e_cert = strdup(tls->et_cert)) == NULL ||
+	    (e->e_key = strdup(tls->et_key)) == NULL))
+		goto fail;
 	e->e_timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
 	return e;
+fail:
+	err_errno(err, "etcd");
+	etcd_free(e);
+	return NULL;
 }
 
 void
@@ -313,7 +322,25 @@ etcd_free(struct etcd *e)
 	if (e == NULL)
 		return;
 	free(e->e_url);
+	free(e->e_ca);
+	free(e->e_cert);
+	free(e->e_key);
 	free(e);
+}
+
+/* An HTTP client for e: etcd verified against e_ca, e_cert presented. */
+static struct http_client *
+etcd_client(struct etcd *e, long timeout_ms, long connect_ms, char *err)
+{
+	struct http_opts o = { 0 };
+
+	o.base_url = e->e_url;
+	o.ca_file = e->e_ca;
+	o.client_cert = e->e_cert;
+	o.client_key = e->e_key;
+	o.timeout_ms = timeout_ms;
+	o.connect_timeout_ms = connect_ms;
+	return http_client_new(&o, err);
 }
 
 /* POST body to path; *out gets the parsed answer (caller frees). */
@@ -321,16 +348,12 @@ static int
 etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out,
     char *err)
 {
-	struct http_opts o = { 0 };
 	struct http_client *c;
 	struct http_response r = { 0 };
 	int rc = -1;
 
 	*out = NULL;
-	o.base_url = e->e_url;
-	o.timeout_ms = e->e_timeout_ms;
-	o.connect_timeout_ms = 2000;
-	if ((c = http_client_new(&o, err)) == NULL)
+	if ((c = etcd_client(e, e->e_timeout_ms, 2000, err)) == NULL)
 		return err_prefix(err, "etcd %s", e->e_url);
 	if (http_request_json(c, "POST", path, body, &r, err) != 0) {
 		err_prefix(err, "etcd %s", e->e_url);
@@ -638,16 +661,12 @@ etcd_member_remove(struct etcd *e, uint64_t id, char *err)
 int
 etcd_health(struct etcd *e, char *err)
 {
-	struct http_opts o = { 0 };
 	struct http_client *c;
 	struct http_response r = { 0 };
 	const char *h = NULL;
 	int rc = -1;
 
-	o.base_url = e->e_url;
-	o.timeout_ms = 3000;
-	o.connect_timeout_ms = 1000;
-	if ((c = http_client_new(&o, err)) == NULL)
+	if ((c = etcd_client(e, 3000, 1000, err)) == NULL)
 		return -1;
 	if (http_request(c, "GET", "/health", NULL, &r, err) != 0)
 		goto out;

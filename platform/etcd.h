@@ -33,9 +33,19 @@ struct etcd_member {
 	char	 em_client_url[128];	/* first client URL, "" if unstarted */
 };
 
-/* A client for the gateway at URL ("http://127.0.0.1:2379"); timeout_ms
- * per request (0 = 5 s).  NULL + err on failure. */
-struct etcd *etcd_new(const char *url, long timeout_ms, char *err);
+/* How the client proves itself to etcd and checks etcd: files (PEM),
+ * copied by etcd_new. */
+struct etcd_tls {
+	const char	*et_ca;		/* CA that signed etcd's certificate */
+	const char	*et_cert;	/* certificate presented to etcd */
+	const char	*et_key;	/* its private key */
+};
+
+/* A client for the gateway at URL ("https://127.0.0.1:2379") with tls
+ * (NULL: plain HTTP, no client certificate); timeout_ms per request
+ * (0 = 5 s).  NULL + err on failure. */
+struct etcd *etcd_new(const char *url, const struct etcd_tls *tls,
+    long timeout_ms, char *err);
 void etcd_free(struct etcd *e);
 
 /* Get one key.  Returns 1 found (kv filled; free with etcd_kv_clear),
