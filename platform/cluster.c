@@ -36,6 +36,7 @@
 struct cluster {
 	struct hvd_config	 cl_cf;
 	struct etcd		*cl_etcd;
+	struct etcd		*cl_etcd_fast;	/* status: a short timeout */
 	char			 cl_etcd_url[64];
 	char			 cl_state_file[HVD_PATH_MAX + 32];
 	char			 cl_data_dir[HVD_PATH_MAX + 32];
@@ -219,6 +220,7 @@ cluster_new(const struct hvd_config *cf, char *err)
 	if (mkdir_p(cf->cf_state_dir, 0700, err) != 0 ||
 	    mkdir_p(cf->cf_tls_dir, 0700, err) != 0 ||
 	    (cl->cl_etcd = cluster_etcd_new(cl, 5000, err)) == NULL ||
+	    (cl->cl_etcd_fast = cluster_etcd_new(cl, 2500, err)) == NULL ||
 	    load_state(cl, err) != 0)
 		goto fail;
 	if (pthread_create(&cl->cl_lease_th, NULL, lease_main, cl) != 0) {
@@ -229,6 +231,7 @@ cluster_new(const struct hvd_config *cf, char *err)
 	return cl;
 fail:
 	etcd_free(cl->cl_etcd);
+	etcd_free(cl->cl_etcd_fast);
 	free(cl);
 	return NULL;
 }
@@ -259,6 +262,7 @@ cluster_free(struct cluster *cl)
 	etcd_stop_locked(cl);
 	pthread_mutex_unlock(&cl->cl_mu);
 	etcd_free(cl->cl_etcd);
+	etcd_free(cl->cl_etcd_fast);
 	pthread_mutex_destroy(&cl->cl_mu);
 	pthread_mutex_destroy(&cl->cl_join_mu);
 	free(cl);
@@ -1339,7 +1343,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	size_t n = 0, i;
 	enum cluster_state st = cluster_state(cl);
 	cJSON *o, *arr, *mo, *nodes = NULL, *wits = NULL, *it;
-	struct etcd *fast;
+	struct etcd *fast = cl->cl_etcd_fast;
 	char e2[ERR_LEN];
 	int quorate, started = 0, online = 0;
 	static const char *const names[] = { "none", "forming", "starting",
@@ -1358,8 +1362,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
 	/* A linearizable read succeeds only with a leader and a quorum; a
 	 * short timeout keeps status quick when there is none. */
-	fast = cluster_etcd_new(cl, 2500, err);
-	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
+	quorate = nodes_json(cl, &nodes, e2) == 0 &&
 	    records_json(cl, KEY_WITNESSES, KEY_WITNESS_ALIVE, &wits,
 	    e2) == 0 && etcd_member_list(fast, &m, &n, e2) == 0;
 	cJSON_AddBoolToObject(o, "quorate", quorate);
@@ -1407,7 +1410,6 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	cJSON_AddItemToObject(o, "witnesses", wits ? wits :
 	    cJSON_CreateArray());
 	free(m);
-	etcd_free(fast);
 	*out = o;
 	*status = 200;
 	return 0;

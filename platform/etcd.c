@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,20 @@
 #include "json.h"
 #include "platform/etcd.h"
 
+/* Idle clients kept per struct etcd: each keeps its connection to etcd
+ * open, so a call costs no TLS handshake (one is ~7 ms here, several
+ * times the request itself). */
+#define ETCD_IDLE_MAX	4
+
 struct etcd {
-	char	*e_url;
-	char	*e_ca;		/* NULL: plain HTTP */
-	char	*e_cert;
-	char	*e_key;
-	long	 e_timeout_ms;
+	char		*e_url;
+	char		*e_ca;		/* NULL: plain HTTP */
+	char		*e_cert;
+	char		*e_key;
+	long		 e_timeout_ms;
+	pthread_mutex_t	 e_mu;		/* guards e_idle */
+	struct http_client *e_idle[ETCD_IDLE_MAX];
+	int		 e_nidle;
 };
 
 static const char b64_chars[] =
@@ -301,8 +310,10 @@ etcd_new(const char *url, const struct etcd_tls *tls, long timeout_ms,
 {
 	struct etcd *e;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->e_url = strdup(url)) == NULL)
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		goto fail;
+	pthread_mutex_init(&e->e_mu, NULL);
+	if ((e->e_url = strdup(url)) == NULL)
 		goto fail;
 	if (tls != NULL && ((e->e_ca = strdup(tls->et_ca)) == NULL ||
 	    (e->e_cert = strdup(tls->et_cert)) == NULL ||
@@ -321,6 +332,9 @@ etcd_free(struct etcd *e)
 {
 	if (e == NULL)
 		return;
+	while (e->e_nidle > 0)
+		http_client_free(e->e_idle[--e->e_nidle]);
+	pthread_mutex_destroy(&e->e_mu);
 	free(e->e_url);
 	free(e->e_ca);
 	free(e->e_cert);
@@ -343,6 +357,34 @@ etcd_client(struct etcd *e, long timeout_ms, long connect_ms, char *err)
 	return http_client_new(&o, err);
 }
 
+/* A client for one call: an idle one with its open connection, else a
+ * new one.  NULL + err. */
+static struct http_client *
+etcd_client_take(struct etcd *e, char *err)
+{
+	struct http_client *c = NULL;
+
+	pthread_mutex_lock(&e->e_mu);
+	if (e->e_nidle > 0)
+		c = e->e_idle[--e->e_nidle];
+	pthread_mutex_unlock(&e->e_mu);
+	return c != NULL ? c : etcd_client(e, e->e_timeout_ms, 2000, err);
+}
+
+/* Keep c for the next call after a call that went well (one that failed
+ * may have left its connection half used), else free it. */
+static void
+etcd_client_give(struct etcd *e, struct http_client *c, int ok)
+{
+	pthread_mutex_lock(&e->e_mu);
+	if (ok && e->e_nidle < ETCD_IDLE_MAX) {
+		e->e_idle[e->e_nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&e->e_mu);
+	http_client_free(c);
+}
+
 /* POST body to path; *out gets the parsed answer (caller frees). */
 static int
 etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out,
@@ -353,7 +395,7 @@ etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out,
 	int rc = -1;
 
 	*out = NULL;
-	if ((c = etcd_client(e, e->e_timeout_ms, 2000, err)) == NULL)
+	if ((c = etcd_client_take(e, err)) == NULL)
 		return err_prefix(err, "etcd %s", e->e_url);
 	if (http_request_json(c, "POST", path, body, &r, err) != 0) {
 		err_prefix(err, "etcd %s", e->e_url);
@@ -369,7 +411,7 @@ etcd_call(struct etcd *e, const char *path, const cJSON *body, cJSON **out,
 	rc = 0;
 out:
 	http_response_free(&r);
-	http_client_free(c);
+	etcd_client_give(e, c, rc == 0);
 	return rc;
 }
 

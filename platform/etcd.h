@@ -4,8 +4,9 @@
  * hvd keeps all cluster state in etcd: nodes, liveness leases, tokens,
  * tasks, VM configs and locks.  The gateway speaks JSON with keys and
  * values in base64 and 64-bit integers as strings; this module hides both.
- * Each call opens its own HTTP client, so one struct etcd may be used from
- * several threads at once.  The pure encoders/decoders are exported for
+ * A call takes an idle HTTP client of the struct etcd (its TLS connection
+ * to etcd still open) or makes one, and gives it back after, so one struct
+ * etcd may be used from several threads at once.  The pure encoders/decoders are exported for
  * the unit tests.
  */
 #ifndef HVD_ETCD_H
