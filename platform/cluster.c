@@ -36,12 +36,14 @@
 struct cluster {
 	struct hvd_config	 cl_cf;
 	struct etcd		*cl_etcd;
+	struct etcd		*cl_etcd_fast;	/* status: a short timeout */
 	char			 cl_etcd_url[64];
 	char			 cl_state_file[HVD_PATH_MAX + 32];
 	char			 cl_data_dir[HVD_PATH_MAX + 32];
 	char			 cl_ca_file[HVD_PATH_MAX + 32];
 	char			 cl_cert_file[HVD_PATH_MAX + 32];
 	char			 cl_key_file[HVD_PATH_MAX + 32];
+	char			 cl_cakey_file[HVD_PATH_MAX + 32];
 	pthread_t		 cl_lease_th;
 	int			 cl_lease_started;
 	void			(*cl_active_cb)(void *);
@@ -108,6 +110,9 @@ mkdir_p(const char *path, mode_t mode, char *err)
 	}
 	if (mkdir(buf, mode) != 0 && errno != EEXIST)
 		return err_errno(err, "mkdir %s", buf);
+	/* One made earlier, or by hand, gets the mode too: these hold keys. */
+	if (chmod(buf, mode) != 0)
+		return err_errno(err, "chmod %s", buf);
 	return 0;
 }
 
@@ -208,11 +213,14 @@ cluster_new(const struct hvd_config *cf, char *err)
 	    cf->cf_tls_dir);
 	snprintf(cl->cl_key_file, sizeof(cl->cl_key_file), "%s/node.key",
 	    cf->cf_tls_dir);
+	snprintf(cl->cl_cakey_file, sizeof(cl->cl_cakey_file), "%s/ca.key",
+	    cf->cf_tls_dir);
 	snprintf(cl->cl_etcd_url, sizeof(cl->cl_etcd_url),
-	    "http://127.0.0.1:%d", cf->cf_etcd_client_port);
+	    "https://127.0.0.1:%d", cf->cf_etcd_client_port);
 	if (mkdir_p(cf->cf_state_dir, 0700, err) != 0 ||
 	    mkdir_p(cf->cf_tls_dir, 0700, err) != 0 ||
-	    (cl->cl_etcd = etcd_new(cl->cl_etcd_url, 5000, err)) == NULL ||
+	    (cl->cl_etcd = cluster_etcd_new(cl, 5000, err)) == NULL ||
+	    (cl->cl_etcd_fast = cluster_etcd_new(cl, 2500, err)) == NULL ||
 	    load_state(cl, err) != 0)
 		goto fail;
 	if (pthread_create(&cl->cl_lease_th, NULL, lease_main, cl) != 0) {
@@ -223,6 +231,7 @@ cluster_new(const struct hvd_config *cf, char *err)
 	return cl;
 fail:
 	etcd_free(cl->cl_etcd);
+	etcd_free(cl->cl_etcd_fast);
 	free(cl);
 	return NULL;
 }
@@ -253,6 +262,7 @@ cluster_free(struct cluster *cl)
 	etcd_stop_locked(cl);
 	pthread_mutex_unlock(&cl->cl_mu);
 	etcd_free(cl->cl_etcd);
+	etcd_free(cl->cl_etcd_fast);
 	pthread_mutex_destroy(&cl->cl_mu);
 	pthread_mutex_destroy(&cl->cl_join_mu);
 	free(cl);
@@ -280,6 +290,15 @@ struct etcd *
 cluster_etcd(struct cluster *cl)
 {
 	return cl->cl_etcd;
+}
+
+struct etcd *
+cluster_etcd_new(struct cluster *cl, long timeout_ms, char *err)
+{
+	const struct etcd_tls tls = { cl->cl_ca_file, cl->cl_cert_file,
+	    cl->cl_key_file };
+
+	return etcd_new(cl->cl_etcd_url, &tls, timeout_ms, err);
 }
 
 const char *
@@ -321,6 +340,12 @@ etcd_spawn_locked(struct cluster *cl)
 		"--data-dir", cl->cl_data_dir,
 		"--listen-client-urls", client,
 		"--advertise-client-urls", client,
+		/* Clients are hvd alone: a certificate of the cluster CA
+		 * or no connection (etcd checks no name in it). */
+		"--cert-file", cl->cl_cert_file,
+		"--key-file", cl->cl_key_file,
+		"--trusted-ca-file", cl->cl_ca_file,
+		"--client-cert-auth",
 		"--listen-peer-urls", peer,
 		"--initial-advertise-peer-urls", peer,
 		"--initial-cluster", cl->cl_initial,
@@ -342,7 +367,7 @@ etcd_spawn_locked(struct cluster *cl)
 		NULL
 	};
 
-	snprintf(client, sizeof(client), "http://127.0.0.1:%d",
+	snprintf(client, sizeof(client), "https://127.0.0.1:%d",
 	    cf->cf_etcd_client_port);
 	peer_url(peer, sizeof(peer), cf->cf_address, cf->cf_etcd_peer_port);
 	snprintf(logf, sizeof(logf), "%s/etcd.log", cf->cf_state_dir);
@@ -638,6 +663,7 @@ undo_forming(struct cluster *cl)
 	unlink(cl->cl_ca_file);
 	unlink(cl->cl_cert_file);
 	unlink(cl->cl_key_file);
+	unlink(cl->cl_cakey_file);
 }
 
 /* Claim the FORMING state; 0, or -1 + 409 when already in a cluster. */
@@ -683,10 +709,10 @@ start_member(struct cluster *cl, const char *initial, const char *state,
 }
 
 /* The cluster's record (name, when and where created, CA certificate)
- * and the CA key in etcd: 0 or -1 + err. */
+ * in etcd: 0 or -1 + err. */
 static int
 create_records(struct cluster *cl, const char *name, const char *ca,
-    const char *cakey, char *err)
+    char *err)
 {
 	char ts[32], *s;
 	cJSON *o = cJSON_CreateObject();
@@ -699,8 +725,7 @@ create_records(struct cluster *cl, const char *name, const char *ca,
 	cJSON_AddStringToObject(o, "ca_cert", ca);
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	if (s != NULL && etcd_put(cl->cl_etcd, KEY_CLUSTER, s, 0, err) == 0 &&
-	    etcd_put(cl->cl_etcd, KEY_CA_KEY, cakey, 0, err) == 0)
+	if (s != NULL && etcd_put(cl->cl_etcd, KEY_CLUSTER, s, 0, err) == 0)
 		rc = 0;
 	free(s);
 	return rc;
@@ -741,6 +766,7 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	    cf->cf_address, &cert, err) != 0 ||
 	    pki_pin(cert, pin, err) != 0 ||
 	    pki_write_file(cl->cl_ca_file, ca, 0644, err) != 0 ||
+	    pki_write_file(cl->cl_cakey_file, cakey, 0600, err) != 0 ||
 	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
 	    pki_write_file(cl->cl_cert_file, cert, 0644, err) != 0)
 		goto fail;
@@ -752,7 +778,7 @@ cluster_create(struct cluster *cl, const char *name, cJSON **out,
 	if (save_state(cl, err) != 0 ||
 	    start_member(cl, initial, "new", 30000, err) != 0)
 		goto fail;
-	if (create_records(cl, name, ca, cakey, err) != 0 ||
+	if (create_records(cl, name, ca, err) != 0 ||
 	    auth_create(cl->cl_etcd, AUTH_ADMIN, "created by cluster create",
 	    token, tid, err) != 0)
 		goto fail;
@@ -819,6 +845,7 @@ struct join_answer {
 	const char	*ja_ca;
 	const char	*ja_cert;
 	const char	*ja_initial;
+	const char	*ja_ca_key;	/* NULL for a witness: it signs nothing */
 };
 
 /* Send this node's CSR to the member at hc: 0, or -1 with err and
@@ -867,6 +894,16 @@ join_answer_read(struct cluster *cl, const cJSON *j, const char *url,
 		    "list", url);
 	if (!pki_verify(ja->ja_ca, ja->ja_cert, err))
 		return err_prefix(err, "answer of %s", url);
+	/* A node signs the certificates of nodes that join through it. */
+	ja->ja_ca_key = NULL;
+	if (cl->cl_cf.cf_witness)
+		return 0;
+	if (json_get_string(j, "ca_key", JSON_REQUIRED, &ja->ja_ca_key,
+	    err) != 0)
+		return err_prefix(err, "answer of %s", url);
+	if (pki_key_matches(ja->ja_ca, ja->ja_ca_key, err) != 1)
+		return err_set(err, "answer of %s: 'ca_key' is not the key of "
+		    "'ca_cert'", url);
 	return 0;
 }
 
@@ -879,6 +916,8 @@ join_install(struct cluster *cl, const char *key,
 {
 	if (pki_pin(ja->ja_cert, mypin, err) != 0 ||
 	    pki_write_file(cl->cl_ca_file, ja->ja_ca, 0644, err) != 0 ||
+	    (ja->ja_ca_key != NULL && pki_write_file(cl->cl_cakey_file,
+	    ja->ja_ca_key, 0600, err) != 0) ||
 	    pki_write_file(cl->cl_key_file, key, 0600, err) != 0 ||
 	    pki_write_file(cl->cl_cert_file, ja->ja_cert, 0644, err) != 0)
 		return -1;
@@ -1038,33 +1077,45 @@ out:
 	return rc;
 }
 
-/* The newcomer's certificate, signed with the cluster CA from etcd;
- * *ca and *cert are the caller's to free.  0, or -1 with err and
- * *status. */
+/* What a member gives a newcomer, PEM, each malloc'd: the CA's
+ * certificate, the CA's key (NULL for a witness: it signs nothing), the
+ * newcomer's certificate. */
+struct grant {
+	char	*gr_ca;
+	char	*gr_ca_key;
+	char	*gr_cert;
+};
+
+static void
+grant_clear(struct grant *g)
+{
+	free(g->gr_ca);
+	free(g->gr_ca_key);
+	free(g->gr_cert);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The newcomer's certificate, signed with the CA key of this node's
+ * TLS_DIR/ca.key, into g.  0, or -1 with err and *status. */
 static int
 add_node_sign(struct cluster *cl, const struct cluster_newcomer *nc,
-    char **ca, char **cert, int *status, char *err)
+    struct grant *g, int *status, char *err)
 {
-	struct etcd_kv kv = { 0 };
-	int rc = -1;
-
-	*status = 503;
-	if (etcd_get(cl->cl_etcd, KEY_CA_KEY, &kv, err) != 1) {
-		err_set(err, "the cluster CA key is not in etcd");
-		goto out;
-	}
-	if ((*ca = cluster_ca_pem(cl, err)) == NULL)
-		goto out;
+	*status = 500;
+	if ((g->gr_ca = cluster_ca_pem(cl, err)) == NULL)
+		return -1;
+	if ((g->gr_ca_key = pki_read_file(cl->cl_cakey_file, err)) == NULL)
+		return err_prefix(err, "this node cannot sign (join through "
+		    "another node)");
 	*status = 400;
-	if (pki_sign(&(struct pki_ca){ *ca, kv.kv_val }, nc->cn_csr,
-	    nc->cn_name, nc->cn_address, cert, err) != 0) {
-		err_prefix(err, "'csr'");
-		goto out;
+	if (pki_sign(&(struct pki_ca){ g->gr_ca, g->gr_ca_key }, nc->cn_csr,
+	    nc->cn_name, nc->cn_address, &g->gr_cert, err) != 0)
+		return err_prefix(err, "'csr'");
+	if (nc->cn_witness) {
+		free(g->gr_ca_key);
+		g->gr_ca_key = NULL;
 	}
-	rc = 0;
-out:
-	etcd_kv_clear(&kv);
-	return rc;
+	return 0;
 }
 
 /* --initial-cluster for the new member id (called name): every
@@ -1101,7 +1152,8 @@ cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
 	struct etcd_member *m = NULL;
 	size_t n = 0;
 	uint64_t id, end;
-	char purl[128], *ca = NULL, *cert = NULL, *initial = NULL;
+	char purl[128], *initial = NULL;
+	struct grant g = { 0 };
 	struct in_addr a;
 	cJSON *o;
 	int rc = -1;
@@ -1122,7 +1174,7 @@ cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
 	peer_url(purl, sizeof(purl), nc->cn_address, nc->cn_peer_port);
 	pthread_mutex_lock(&cl->cl_join_mu);
 	if (add_node_free_name(cl, nc, purl, status, err) != 0 ||
-	    add_node_sign(cl, nc, &ca, &cert, status, err) != 0)
+	    add_node_sign(cl, nc, &g, status, err) != 0)
 		goto out;
 	*status = 503;
 	end = clock_mono_ns() + 30 * NS_PER_S;
@@ -1135,9 +1187,13 @@ cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
 		goto out;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
-	cJSON_AddStringToObject(o, "ca_cert", ca);
-	cJSON_AddStringToObject(o, "cert", cert);
+	cJSON_AddStringToObject(o, "ca_cert", g.gr_ca);
+	cJSON_AddStringToObject(o, "cert", g.gr_cert);
 	cJSON_AddStringToObject(o, "initial_cluster", initial);
+	/* Over HTTPS the newcomer pinned, to a holder of an admin token:
+	 * any node can then sign the next newcomer. */
+	if (g.gr_ca_key != NULL)
+		cJSON_AddStringToObject(o, "ca_key", g.gr_ca_key);
 	*out = o;
 	log_info("%s %s (%s) added to the cluster", nc->cn_witness ?
 	    "witness" : "node", nc->cn_name, nc->cn_address);
@@ -1145,8 +1201,7 @@ cluster_add_node(struct cluster *cl, const struct cluster_newcomer *nc,
 out:
 	pthread_mutex_unlock(&cl->cl_join_mu);
 	free(m);
-	free(ca);
-	free(cert);
+	grant_clear(&g);
 	free(initial);
 	return rc;
 }
@@ -1288,7 +1343,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	size_t n = 0, i;
 	enum cluster_state st = cluster_state(cl);
 	cJSON *o, *arr, *mo, *nodes = NULL, *wits = NULL, *it;
-	struct etcd *fast;
+	struct etcd *fast = cl->cl_etcd_fast;
 	char e2[ERR_LEN];
 	int quorate, started = 0, online = 0;
 	static const char *const names[] = { "none", "forming", "starting",
@@ -1307,8 +1362,7 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	cJSON_AddStringToObject(o, "cluster", cl->cl_name);
 	/* A linearizable read succeeds only with a leader and a quorum; a
 	 * short timeout keeps status quick when there is none. */
-	fast = etcd_new(cl->cl_etcd_url, 2500, err);
-	quorate = fast != NULL && nodes_json(cl, &nodes, e2) == 0 &&
+	quorate = nodes_json(cl, &nodes, e2) == 0 &&
 	    records_json(cl, KEY_WITNESSES, KEY_WITNESS_ALIVE, &wits,
 	    e2) == 0 && etcd_member_list(fast, &m, &n, e2) == 0;
 	cJSON_AddBoolToObject(o, "quorate", quorate);
@@ -1356,7 +1410,6 @@ cluster_status(struct cluster *cl, cJSON **out, int *status, char *err)
 	cJSON_AddItemToObject(o, "witnesses", wits ? wits :
 	    cJSON_CreateArray());
 	free(m);
-	etcd_free(fast);
 	*out = o;
 	*status = 200;
 	return 0;

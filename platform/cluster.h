@@ -5,12 +5,16 @@
  * hvd runs one etcd member per host as its child (started by the daemon's
  * main thread from cluster_tick, restarted when it dies, killed with hvd).
  * Peers talk TLS with certificates from the cluster CA (pki.h); the client
- * port listens on 127.0.0.1 only, so etcd is reached through hvd.  Local
- * state: STATE_DIR/cluster.json (cluster name, initial member list),
- * STATE_DIR/etcd (etcd's data), TLS_DIR/{ca.pem,node.pem,node.key}.
- * Cluster state: /hvd/cluster, /hvd/pki/ca_key, /hvd/nodes/NAME (node
- * record) and /hvd/alive/NAME (attached to the node's lease: present while
- * the node's hvd renews it).
+ * port listens on 127.0.0.1 only, over TLS, and takes only clients that
+ * present a certificate of the cluster CA (hvd presents its node's), so
+ * etcd is reached through hvd.  Local state: STATE_DIR/cluster.json
+ * (cluster name, initial member list), STATE_DIR/etcd (etcd's data),
+ * TLS_DIR/{ca.pem,node.pem,node.key} and, on nodes (not on a witness),
+ * TLS_DIR/ca.key: the CA's key, which signs joining nodes.  It is never
+ * in etcd: a node gets it in the answer to its join.  Cluster state:
+ * /hvd/cluster, /hvd/nodes/NAME (node record) and /hvd/alive/NAME
+ * (attached to the node's lease: present while the node's hvd renews
+ * it).
  *
  * A quorum witness (hvd.conf `role = witness`) is an hvd that runs only
  * its etcd member: a voting member that holds no VMs, for clusters with an
@@ -54,6 +58,11 @@ enum cluster_state cluster_state(struct cluster *cl);
 /* The local etcd client (valid for the daemon's life), or NULL when the
  * node is in no cluster. */
 struct etcd *cluster_etcd(struct cluster *cl);
+/* Another client of the local etcd with its own per-request timeout,
+ * presenting this node's certificate like cluster_etcd's; the caller
+ * frees it with etcd_free.  NULL + err. */
+struct etcd *cluster_etcd_new(struct cluster *cl, long timeout_ms,
+    char *err);
 const char *cluster_node(const struct cluster *cl);
 /* This node's TLS certificate and key PEM (malloc'd), for HTTPS. */
 int cluster_tls(struct cluster *cl, char **cert, char **key, char *err);

@@ -4,8 +4,9 @@
  * hvd keeps all cluster state in etcd: nodes, liveness leases, tokens,
  * tasks, VM configs and locks.  The gateway speaks JSON with keys and
  * values in base64 and 64-bit integers as strings; this module hides both.
- * Each call opens its own HTTP client, so one struct etcd may be used from
- * several threads at once.  The pure encoders/decoders are exported for
+ * A call takes an idle HTTP client of the struct etcd (its TLS connection
+ * to etcd still open) or makes one, and gives it back after, so one struct
+ * etcd may be used from several threads at once.  The pure encoders/decoders are exported for
  * the unit tests.
  */
 #ifndef HVD_ETCD_H
@@ -33,9 +34,19 @@ struct etcd_member {
 	char	 em_client_url[128];	/* first client URL, "" if unstarted */
 };
 
-/* A client for the gateway at URL ("http://127.0.0.1:2379"); timeout_ms
- * per request (0 = 5 s).  NULL + err on failure. */
-struct etcd *etcd_new(const char *url, long timeout_ms, char *err);
+/* How the client proves itself to etcd and checks etcd: files (PEM),
+ * copied by etcd_new. */
+struct etcd_tls {
+	const char	*et_ca;		/* CA that signed etcd's certificate */
+	const char	*et_cert;	/* certificate presented to etcd */
+	const char	*et_key;	/* its private key */
+};
+
+/* A client for the gateway at URL ("https://127.0.0.1:2379") with tls
+ * (NULL: plain HTTP, no client certificate); timeout_ms per request
+ * (0 = 5 s).  NULL + err on failure. */
+struct etcd *etcd_new(const char *url, const struct etcd_tls *tls,
+    long timeout_ms, char *err);
 void etcd_free(struct etcd *e);
 /* The per-request timeout of e's later calls (ms, > 0); for a client one
  * thread owns (ha_lease.c sets it per keepalive). */

@@ -269,16 +269,13 @@ out:
 static struct etcd *
 lease_etcd(struct ha *h, int renew_ms, char *err)
 {
-	char url[64];
 	long tmo = renew_ms * 2L;
 
 	if (tmo < 1000)
 		tmo = 1000;
 	if (tmo > 2000)
 		tmo = 2000;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d",
-	    h->h_cf.cf_etcd_client_port);
-	return etcd_new(url, tmo, err);
+	return cluster_etcd_new(h->h_cl, tmo, err);
 }
 
 /* Settings from etcd at the first pass of a lease and every 10 s;

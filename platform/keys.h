@@ -9,10 +9,10 @@
 #ifndef HVD_KEYS_H
 #define HVD_KEYS_H
 
-/* cluster.h: the cluster record, the CA key, nodes and their liveness
- * (NODE attached to the node's lease), and the quorum witness. */
+/* cluster.h: the cluster record, nodes and their liveness (NODE attached
+ * to the node's lease), and the quorum witness.  The CA key is in no key:
+ * it stays in a file on each node (cluster.h). */
 #define KEY_CLUSTER		"/hvd/cluster"
-#define KEY_CA_KEY		"/hvd/pki/ca_key"
 #define KEY_NODES		"/hvd/nodes/"		/* NODE */
 #define KEY_ALIVE		"/hvd/alive/"		/* NODE */
 #define KEY_WITNESSES		"/hvd/witnesses/"	/* NAME */

@@ -213,7 +213,7 @@ pki_sign(const struct pki_ca *signer, const char *csr_pem,
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t d;
-	struct in_addr ip;
+	struct in_addr ip, lo = { htonl(INADDR_LOOPBACK) };
 	unsigned char kid[64];
 	size_t kidlen = sizeof(kid);
 	int rc = -1;
@@ -246,6 +246,9 @@ pki_sign(const struct pki_ca *signer, const char *csr_pem,
 	    strlen(node), GNUTLS_FSAN_SET), "DNS name");
 	GT(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, &ip,
 	    4, GNUTLS_FSAN_APPEND), "IP address");
+	/* The node's etcd client port listens on 127.0.0.1 with it. */
+	GT(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, &lo,
+	    4, GNUTLS_FSAN_APPEND), "loopback address");
 	GT(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), "constraints");
 	GT(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE |
 	    GNUTLS_KEY_KEY_ENCIPHERMENT), "key usage");
@@ -309,6 +312,34 @@ fail:
 	gnutls_free(der.data);
 	if (pub)
 		gnutls_pubkey_deinit(pub);
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
+pki_key_matches(const char *cert_pem, const char *key_pem, char *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_datum_t d;
+	unsigned char a[64], b[64];
+	size_t alen = sizeof(a), blen = sizeof(b);
+	int rc = -1;
+
+	GT(gnutls_x509_crt_init(&crt), "certificate");
+	d = pem_datum(cert_pem);
+	GT(gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM),
+	    "certificate");
+	GT(gnutls_x509_privkey_init(&key), "key");
+	d = pem_datum(key_pem);
+	GT(gnutls_x509_privkey_import(key, &d, GNUTLS_X509_FMT_PEM), "key");
+	GT(gnutls_x509_crt_get_key_id(crt, 0, a, &alen), "certificate key id");
+	GT(gnutls_x509_privkey_get_key_id(key, 0, b, &blen), "key id");
+	rc = alen == blen && memcmp(a, b, alen) == 0;
+fail:
+	if (key)
+		gnutls_x509_privkey_deinit(key);
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
 	return rc;

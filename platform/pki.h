@@ -4,7 +4,8 @@
  * `cluster create` makes a CA (ECDSA P-256, 10 years).  Every node has a
  * key of its own and a certificate signed by the CA, with its name and its
  * management IPv4 address in subjectAltName, usable as TLS server and
- * client (HTTPS API and etcd peer links).  A joining node sends a
+ * client (HTTPS API, etcd peer links, and the node's etcd client port,
+ * where hvd presents it and etcd checks it against the CA).  A joining node sends a
  * certificate request; the node it joins through signs it.  The fingerprint
  * users compare is libcurl's public key pin: "sha256//" + base64 of the
  * SHA-256 of the certificate's SubjectPublicKeyInfo.
@@ -30,14 +31,18 @@ struct pki_ca {
 	const char	*ca_key_pem;
 };
 /*
- * Sign csr_pem with signer: the certificate names node (CN and DNS SAN)
- * and address (IP SAN), whatever the request says.  0 or -1 with err
+ * Sign csr_pem with signer: the certificate names node (CN and DNS SAN),
+ * address and 127.0.0.1 (IP SANs: the node's etcd client port listens on
+ * the loopback with it), whatever the request says.  0 or -1 with err
  * ("certificate request: ..." when the request is malformed).
  */
 int pki_sign(const struct pki_ca *signer, const char *csr_pem,
     const char *node, const char *address, char **cert_pem, char *err);
 /* The public key pin of a PEM certificate into pin (PKI_PIN_LEN). */
 int pki_pin(const char *cert_pem, char pin[PKI_PIN_LEN], char *err);
+/* 1 when key_pem is the private key of cert_pem's public key, 0 when it
+ * is another key, -1 with err when either does not parse. */
+int pki_key_matches(const char *cert_pem, const char *key_pem, char *err);
 /* 1 when cert_pem is signed by ca_pem (and is currently valid), else 0. */
 int pki_verify(const char *ca_pem, const char *cert_pem, char *err);
 /*

@@ -533,7 +533,7 @@ pool_on(const char *portal, struct pool_call *pc, char *err)
 	cJSON_AddStringToObject(body, "type", "iscsi");
 	cJSON_AddStringToObject(body, "portal", portal);
 	cJSON_AddStringToObject(body, "target", "iqn.2026-11.test.hvt:san");
-	ck_assert((e = etcd_new("http://127.0.0.1:1", 1000, err)) != NULL);
+	ck_assert((e = etcd_new("http://127.0.0.1:1", NULL, 1000, err)) != NULL);
 	pc->pc_node = "t1";
 	rc = pool_create(e, body, &out, pc, err);
 	cJSON_Delete(out);

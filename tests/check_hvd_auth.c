@@ -138,6 +138,20 @@ START_TEST(test_pki_chain)
 	    "a malformed request is refused naming it");
 	ck_assert_msg(pki_sign(&signer, csr, "n", "not-an-ip", &bad, err)
 	    == -1 && bad == NULL, "a bad address is refused");
+	ck_assert_msg(pki_key_matches(ca, cakey, err) == 1,
+	    "the CA's own key matches its certificate: %s", err);
+	ck_assert_msg(pki_key_matches(cert, key, err) == 1,
+	    "a node's key matches its certificate: %s", err);
+	ck_assert_msg(pki_key_matches(ca, ca2key, err) == 0,
+	    "another CA's key does not match the certificate");
+	ck_assert_msg(pki_key_matches(ca, key, err) == 0,
+	    "a node's key is not the CA's");
+	ck_assert_msg(pki_key_matches(ca, "garbage", err) == -1 &&
+	    strstr(err, "key") != NULL, "a key that does not parse is an "
+	    "error naming the key: %s", err);
+	ck_assert_msg(pki_key_matches("garbage", cakey, err) == -1 &&
+	    strstr(err, "certificate") != NULL, "a certificate that does "
+	    "not parse is an error naming it: %s", err);
 	free(ca);
 	free(cakey);
 	free(ca2);

@@ -144,7 +144,7 @@ START_TEST(test_ha_settings_kept)
 	struct etcd *e;
 	char err[ERR_LEN];
 
-	ck_assert_ptr_nonnull(e = etcd_new("http://127.0.0.1:1", 300, err));
+	ck_assert_ptr_nonnull(e = etcd_new("http://127.0.0.1:1", NULL, 300, err));
 	ck_assert_int_eq(ha_settings_load(e, &s, err), -1);
 	ck_assert_msg(s.lease_ttl_s == 20 && s.renew_ms == 500 &&
 	    s.fence_s == 12.5 && s.margin_s == 3.0, "a failed read keeps "

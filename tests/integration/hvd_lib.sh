@@ -10,6 +10,8 @@
 #   hvd_kill I [SIG]     signal node I's hvd by pid
 #   hvctl_on I ARGS...   run hvctl on node I through its unix socket
 #   hvd_addr I           198.18.252.I
+#   hvd_etcd I PATH JSON POST JSON to node I's etcd gateway with the
+#                        node's certificate, as hvd does
 #
 # With HVD_OVS=1 every node also runs its own Open vSwitch (userspace
 # datapath, bridge vmbr0, ovsdb under the node's dir) with a trunk port
@@ -239,6 +241,13 @@ hvd_start() {
 
 hvd_kill() {
 	kill "-${2:-TERM}" "$(cat "$HVD_TMP/n$1/hvd.pid")"
+}
+
+hvd_etcd() {
+	_t=$HVD_TMP/n$1/tls
+	ip netns exec "$(hvd_ns $1)" curl -sf -m 10 --cacert "$_t/ca.pem" \
+	    --cert "$_t/node.pem" --key "$_t/node.key" -X POST -d "$3" \
+	    "https://127.0.0.1:2379$2"
 }
 
 hvctl_on() {

@@ -13,6 +13,7 @@
 #     the VM (host1 + witness are the majority); heal;
 #  3. the witness removed (2 votes left), power-pull host1: host2 has no
 #     quorum and does NOT restart the VM (the safe behaviour).
+# The hosts hold the CA key in /etc/hvd/tls/ca.key, the witness does not.
 # A sampler counts the VM's QEMUs in every host's pid namespace every 100
 # ms throughout: never two.
 set -u
@@ -115,6 +116,10 @@ on host1 cluster status >"$TMP/st.txt" || fail "hvctl cluster status"
 cat "$TMP/st.txt"
 grep -q "^witness:  yes" "$TMP/st.txt" || fail "hvctl cluster status shows the witness"
 on san vm list 2>&1 | grep -q "quorum witness" || fail "the witness serves no VM API"
+# The CA key is on the hosts only: a witness signs no one's certificate.
+"$H" lab exec host2 --lab "$LAB" -- test -s /etc/hvd/tls/ca.key || fail "host2 holds the CA key"
+"$H" lab exec san --lab "$LAB" -- test -e /etc/hvd/tls/ca.key && fail "the witness holds no CA key"
+"$H" lab exec san --lab "$LAB" -- test -s /etc/hvd/tls/node.key || fail "the witness holds its node key"
 on host1 vm create ${VM}x --node san --memory 128 --kernel "$G/vmlinux" \
     --initrd "$G/initrd.img" >/dev/null 2>&1 && fail "a VM cannot be placed on the witness"
 ha_wait_on "" 120 || fail "the manager starts $VM"

@@ -39,8 +39,8 @@ req() {
 ntasks() { hvctl_on 1 --json api GET /api/v1/tasks | grep -c '"id"'; }
 # etcd's revision on node 1: moves with every write to the cluster's keys.
 etcd_rev() {
-	ip netns exec "$(hvd_ns 1)" curl -s -X POST http://127.0.0.1:2379/v3/kv/range \
-	    -d '{"key": "AA==", "limit": 1}' | sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p'
+	hvd_etcd 1 /v3/kv/range '{"key": "AA==", "limit": 1}' |
+	    sed -n 's/.*"revision":"\([0-9]*\)".*/\1/p'
 }
 
 # --- reads write nothing ---

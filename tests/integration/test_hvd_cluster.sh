@@ -8,7 +8,11 @@
 # the right status, and changes nothing; killing one hvd (SIGKILL, by pid)
 # shows its node offline after the lease TTL while the rest keep quorum;
 # restarting it brings it back online; a removed node leaves the member
-# list and the node list.
+# list and the node list, and comes back with fresh state through another
+# node than the one that made the cluster.  etcd's client port takes only
+# holders of a cluster certificate (plain HTTP, TLS without a client
+# certificate and uid 65534 are refused); the CA key is in no etcd value
+# and only in 0600 files in 0700 directories that uid 65534 cannot read.
 . "$(dirname "$0")/hvd_lib.sh"
 
 fail() { echo "FAIL: $*"; for f in "$HVD_TMP"/n*/hvd.log; do echo "== $f"; tail -n 15 "$f"; done; exit 1; }
@@ -50,6 +54,44 @@ while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*3'; do
 	t=$((t + 1)); [ $t -lt 50 ] || fail "3 nodes online"; sleep 0.2
 done
 hvctl_on 2 cluster status
+
+# etcd's client port, from node 1's namespace: no read without a
+# certificate signed by the cluster CA, whoever asks.
+NS1=$(hvd_ns 1)
+T1=$HVD_TMP/n1/tls
+ALL='{"key": "AA==", "range_end": "AA=="}'
+ip netns exec "$NS1" curl -sf -m 5 -X POST -d "$ALL" \
+    http://127.0.0.1:2379/v3/kv/range >"$HVD_TMP/resp" 2>&1 &&
+    fail "plain HTTP reads etcd: $(head -c 200 "$HVD_TMP/resp")"
+ip netns exec "$NS1" curl -sfk -m 5 -X POST -d "$ALL" \
+    https://127.0.0.1:2379/v3/kv/range >"$HVD_TMP/resp" 2>&1 &&
+    fail "TLS without a client certificate reads etcd: $(head -c 200 "$HVD_TMP/resp")"
+ip netns exec "$NS1" setpriv --reuid 65534 --regid 65534 --clear-groups \
+    curl -sfk -m 5 -X POST -d "$ALL" https://127.0.0.1:2379/v3/kv/range \
+    >"$HVD_TMP/resp" 2>&1 && fail "uid 65534 reads etcd: $(head -c 200 "$HVD_TMP/resp")"
+# With the node's certificate etcd answers; no value is a private key.
+hvd_etcd 1 /v3/kv/range "$ALL" >"$HVD_TMP/all.json" || fail "the node's certificate reads etcd"
+nkeys=$(grep -o '"key":"[^"]*"' "$HVD_TMP/all.json" | wc -l)
+[ "$nkeys" -gt 3 ] || fail "etcd's keys listed with the certificate: $(head -c 300 "$HVD_TMP/all.json")"
+grep -o '"value":"[^"]*"' "$HVD_TMP/all.json" | cut -d'"' -f4 |
+    while read -r v; do echo "$v" | base64 -d; echo; done >"$HVD_TMP/values"
+grep -q "PRIVATE KEY" "$HVD_TMP/values" && fail "a private key is in etcd in plain text"
+echo "etcd: $nkeys keys, none a private key; refused without a client certificate"
+# The CA key: a 0600 file on each node, in a 0700 directory.  The test's
+# temp dirs are opened up (as /etc is) so that only hvd's modes keep
+# uid 65534 out.
+chmod 755 "$HVD_TMP" "$HVD_TMP/n1" "$HVD_TMP/n2"
+for d in "$T1" "$HVD_TMP/n2/tls"; do
+	[ "$(stat -c %a "$d")" = 700 ] || fail "$d is 0700, not $(stat -c %a "$d")"
+	for f in ca.key node.key; do
+		[ -f "$d/$f" ] || fail "$d/$f exists"
+		[ "$(stat -c %a "$d/$f")" = 600 ] || fail "$d/$f is 0600, not $(stat -c %a "$d/$f")"
+		setpriv --reuid 65534 --regid 65534 --clear-groups cat "$d/$f" \
+		    >/dev/null 2>&1 && fail "uid 65534 reads $d/$f"
+	done
+done
+grep -q "PRIVATE KEY" "$T1/ca.key" || fail "$T1/ca.key holds the CA key"
+cmp -s "$T1/ca.key" "$HVD_TMP/n2/tls/ca.key" || fail "node2 was given the CA key at join"
 
 # A second create or join is refused (409) and changes nothing.
 hvctl_on 2 cluster create other 2>&1 | grep -q "409" || fail "create on a member is 409"
@@ -162,4 +204,19 @@ st=$(hvctl_on 2 --json cluster status)
 echo "$st" | grep -q '"expected_votes":[[:space:]]*2' || fail "2 members left: $st"
 echo "$st" | grep -q '"quorate":[[:space:]]*true' || fail "2 of 2 are quorate: $st"
 echo "$st" | grep -q node3 && fail "node3 is gone from the status"
+
+# Node3 comes back as a new member with fresh state, through node2: node2
+# signs its certificate with the CA key it was given at its own join.
+FP2=$(hvctl_on 1 --json node list | tr -d '\n\t ' |
+    sed -n 's/.*"name":"node2"[^}]*"fingerprint":"\([^"]*\)".*/\1/p')
+[ -n "$FP2" ] || fail "node2's fingerprint in the node list"
+rm -rf "$HVD_TMP/n3/state" "$HVD_TMP/n3/tls"
+hvd_start 3 || fail "hvd 3 start with fresh state"
+hvctl_on 3 cluster join "$(hvd_addr 2)" --token "$HVD_TOKEN" --fingerprint "$FP2" ||
+    fail "node3 joins again through node2"
+t=0
+while ! hvctl_on 1 --json cluster status | grep -q '"online":[[:space:]]*3'; do
+	t=$((t + 1)); [ $t -lt 150 ] || fail "node3 online again"; sleep 0.2
+done
+hvd_etcd 3 /v3/kv/range "$ALL" >/dev/null || fail "node3's new certificate reads its etcd"
 echo "PASS"
