@@ -39,6 +39,7 @@ migrate_params_default(struct migrate_params *p)
 	p->announce_after = 0;
 	p->quiesce_ms = 10;
 	p->timeout_ms = 600000;
+	p->start_ms = 10000;
 	p->poll_ms = 50;
 }
 
@@ -349,19 +350,54 @@ fail:
 	return -1;
 }
 
-int
-migrate_accept(int lfd, long timeout_ms, char *err)
+/* A connection from an address other than from: closed, counted. */
+static int
+accept_from(int lfd, const char *from, int *refused, char *err)
 {
-	int fd, rc;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char peer[INET_ADDRSTRLEN];
+	int fd;
 
-	rc = sock_wait(lfd, POLLIN, timeout_ms);
-	if (rc < 0)
-		return err_errno(err, "migration socket: poll");
-	if (rc == 0)
-		return err_set(err, "no migration stream arrived within %ld "
-		    "ms", timeout_ms);
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+	if ((fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC)) < 0)
 		return err_errno(err, "migration socket: accept");
+	if (from == NULL)
+		return fd;
+	if (sa.sin_family == AF_INET && inet_ntop(AF_INET, &sa.sin_addr, peer,
+	    sizeof(peer)) != NULL && strcmp(peer, from) == 0)
+		return fd;
+	close(fd);
+	(*refused)++;
+	return -2;
+}
+
+int
+migrate_accept(int lfd, const char *from, long timeout_ms, int *refused,
+    char *err)
+{
+	uint64_t deadline = clock_mono_ns() + (uint64_t)timeout_ms *
+	    NS_PER_MS, now;
+	int fd, rc, n = 0;
+
+	for (;;) {
+		now = clock_mono_ns();
+		rc = now < deadline ? sock_wait(lfd, POLLIN,
+		    (long)((deadline - now) / NS_PER_MS)) : 0;
+		if (rc < 0) {
+			fd = err_errno(err, "migration socket: poll");
+			break;
+		}
+		if (rc == 0) {
+			fd = err_set(err, "no migration stream arrived from %s "
+			    "within %ld ms (%d other connection(s) refused)",
+			    from ? from : "anywhere", timeout_ms, n);
+			break;
+		}
+		if ((fd = accept_from(lfd, from, &n, err)) != -2)
+			break;
+	}
+	if (refused != NULL)
+		*refused = n;
 	return fd;
 }
 
@@ -699,19 +735,26 @@ target_event_wait(struct qmp *tgt, uint64_t deadline, int nmig, int nres,
 }
 
 int
-migrate_target_wait(struct qmp *tgt, long timeout_ms, char *err)
+migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, char *err)
 {
 	struct migrate_result r;
 	char st[32];
-	uint64_t deadline;
+	uint64_t deadline, start;
 	int nmig, nres;
 
 	nmig = qmp_event_queued(tgt, "MIGRATION");
 	nres = qmp_event_queued(tgt, "RESUME");
+	start = clock_mono_ns() + (uint64_t)p->start_ms * NS_PER_MS;
 	deadline = clock_mono_ns() + (uint64_t)timeout_ms * NS_PER_MS;
 	for (;;) {
 		if (query(tgt, &r, err) < 0)
 			return err_prefix(err, "migration target");
+		if ((strcmp(r.status, "none") == 0 || strcmp(r.status,
+		    "setup") == 0) && clock_mono_ns() >= start)
+			return err_set(err, "the incoming stream did not begin "
+			    "within %ld ms (no TLS peer QEMU accepts)",
+			    p->start_ms);
 		if (strcmp(r.status, "failed") == 0 ||
 		    strcmp(r.status, "cancelled") == 0)
 			return err_set(err, "incoming migration %s: %s",
@@ -770,7 +813,7 @@ int
 migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, migrate_running_fn fn, void *arg, char *err)
 {
-	if (migrate_target_wait(tgt, timeout_ms, err) < 0)
+	if (migrate_target_wait(tgt, p, timeout_ms, err) < 0)
 		return -1;
 	return migrate_target_run(tgt, p, fn, arg, err);
 }

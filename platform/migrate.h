@@ -37,6 +37,10 @@ struct migrate_params {
 					 * it runs (1) or not (0) */
 	long quiesce_ms;		/* source taps down -> stop (ms) */
 	long timeout_ms;		/* whole migration; cancelled after */
+	long start_ms;			/* target: the stream must begin
+					 * (its TLS handshake be accepted)
+					 * within this after
+					 * migrate_target_wait_fn starts */
 	long poll_ms;			/* query-migrate interval */
 };
 
@@ -86,8 +90,14 @@ cJSON *migrate_result_to_json(const struct migrate_result *r);
 #define MIGRATE_SOCKBUF	(128 * 1024)
 /* Target: a listening socket on addr:port (IPv4), receive buffer set. */
 int migrate_listen(const char *addr, int port, char *err);
-/* Target: the source's connection, waiting up to timeout_ms. */
-int migrate_accept(int lfd, long timeout_ms, char *err);
+/*
+ * Target: the source's connection, waiting up to timeout_ms.  With from
+ * (an IPv4 address) set, connections from elsewhere are closed and
+ * counted in *refused (may be NULL) while the wait goes on: a stranger
+ * who connects first does not take the source's place.
+ */
+int migrate_accept(int lfd, const char *from, long timeout_ms, int *refused,
+    char *err);
 /* Source: a connection to addr:port, send buffer set (blocking fd). */
 int migrate_connect(const char *addr, int port, long timeout_ms, char *err);
 /* Hand fd to QEMU as MIGRATE_FDNAME (QMP getfd); fd stays ours to close. */
@@ -140,7 +150,9 @@ int migrate_run(struct qmp *src, const struct migrate_params *p,
  * Target: wait up to timeout_ms for the incoming migration to end; when
  * it completed, make sure the VM runs (cont if it came up paused) and,
  * with p->announce_after, announce its MACs once more (announce-self).
- * 0 when running; -1 with err when it failed.  fn (may be NULL) is
+ * 0 when running; -1 with err when it failed, or when the stream did
+ * not begin within p->start_ms (QEMU only logs a refused TLS peer and
+ * keeps waiting).  fn (may be NULL) is
  * called as fn(arg, err) the moment the VM runs on the target (before
  * any announce): hvd raises the target's taps there, which
  * vm_start(VM_START_INCOMING) left down (vm_links_set).  QEMU's first RARP
@@ -153,9 +165,11 @@ int migrate_target_wait_fn(struct qmp *tgt, const struct migrate_params *p,
     long timeout_ms, migrate_running_fn fn, void *arg, char *err);
 /* The two halves of migrate_target_wait_fn, for a caller that decides
  * between them whether the target may run (hvd: vmmigrec.c).  Wait up
- * to timeout_ms for the incoming migration to complete (the target was
+ * to timeout_ms (and p->start_ms for the stream to begin) for the
+ * incoming migration to complete (the target was
  * started with -S, so it stays paused): 0, or -1 + err when it failed. */
-int migrate_target_wait(struct qmp *tgt, long timeout_ms, char *err);
+int migrate_target_wait(struct qmp *tgt, const struct migrate_params *p,
+    long timeout_ms, char *err);
 /* Run the target (cont), then fn and the announce as above. */
 int migrate_target_run(struct qmp *tgt, const struct migrate_params *p,
     migrate_running_fn fn, void *arg, char *err);

@@ -10,7 +10,7 @@ PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 # VM layer: QMP, QEMU processes, what a VM may name on the host, storage,
 # OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/confine.c \
-	platform/netcfg.c platform/migrate.c
+	platform/netcfg.c platform/migrate.c platform/migrate_tls.c
 PLATFORM_SRCS += $(VM_SRCS)
 HVCTL_MAIN    := platform/hvctl.c
 HVCTL_SRCS    := platform/hvctl_util.c platform/hvctl_cluster.c \

@@ -23,6 +23,7 @@
 #include "platform/etcd.h"
 #include "platform/keys.h"
 #include "platform/migrate.h"
+#include "platform/migrate_tls.h"
 #include "platform/netcfg.h"
 #include "platform/qmp.h"
 #include "platform/vm.h"
@@ -209,6 +210,79 @@ incoming_take(struct task *t, struct vm_op *o, struct vmmigrec_commit *c,
 	    err_prefix(err, "taking the VM over");
 }
 
+/*
+ * TLS for this node's side of vm's migration, with node peer on the
+ * other side: the target's QEMU accepts only peer's certificate, the
+ * source's only a target whose certificate names peer (migrate_tls.h).
+ * 0 or -1 + err.
+ */
+static int
+mig_tls(struct vmops *v, struct qmp *q, const char *vm, const char *peer,
+    int target, char *err)
+{
+	struct migrate_tls t;
+	char dir[HVD_PATH_MAX + VM_NAME_MAX + 16];
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	int rc = -1;
+
+	snprintf(dir, sizeof(dir), "%s/migrate-%s", v->v_cf->cf_run_dir, vm);
+	if ((ca = cluster_ca_pem(v->v_cl, err)) == NULL ||
+	    cluster_tls(v->v_cl, &cert, &key, err) != 0)
+		goto out;
+	t = (struct migrate_tls){ dir, ca, cert, key, peer };
+	rc = target ? migrate_tls_target(q, &t, err) :
+	    migrate_tls_source(q, &t, err);
+out:
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	free(cert);
+	free(ca);
+	return rc;
+}
+
+/*
+ * Target: QEMU (waiting with -incoming defer) gets TLS that admits node
+ * src only and the stream's socket, accepted from src's address only.
+ * 0 or -1 + err.
+ */
+static int
+incoming_stream(struct task *t, struct vm_op *o, struct qmp *q,
+    const char *src, const struct migrate_params *mp, char *err)
+{
+	struct vmops *v = o->o_v;
+	char saddr[64];
+	int lfd, cfd, online = 0, refused = 0, rc;
+
+	rc = cluster_node_info(v->v_cl, src, saddr, sizeof(saddr), &online,
+	    err);
+	if (rc == 0)
+		return err_set(err, "source node %s is not in the cluster",
+		    src);
+	if (rc < 0)
+		return err_prefix(err, "source node %s", src);
+	if (mig_tls(v, q, o->o_vm, src, 1, err) != 0)
+		return -1;
+	/* hvd makes the stream's socket (small buffers: migrate.h) */
+	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
+		return -1;
+	task_log(t, "waiting for the migration stream on %s:%d (TLS, from "
+	    "node %s only)", v->v_cf->cf_address, o->o_port, src);
+	task_progress(t, 0.5);	/* "ready": the source may go */
+	cfd = migrate_accept(lfd, saddr, 20000, &refused, err);
+	close(lfd);
+	if (refused > 0)
+		task_log(t, "refused %d connection(s) not from %s", refused,
+		    saddr);
+	if (cfd < 0)
+		return -1;
+	rc = migrate_pass_fd(q, cfd, err);
+	close(cfd);
+	if (rc != 0 || migrate_incoming(q, mp, "fd:" MIGRATE_FDNAME, err) != 0)
+		return -1;
+	return 0;
+}
+
 /* Target half of a live migration (sub-task of the source's task). */
 static int
 op_incoming(struct task *t, void *arg, char *err)
@@ -220,8 +294,9 @@ op_incoming(struct task *t, void *arg, char *err)
 	struct vm_config c;
 	struct vm_slot *s = NULL;
 	struct vmmigrec_commit mc = { o->o_vm, o->o_parent, NULL, 0 };
+	char src[HVD_NAME_MAX];
 	cJSON *rec = NULL;
-	int rc = -1, lfd, cfd, i;
+	int rc = -1;
 
 	migrate_params_default(&mp);
 	if (o->o_params && migrate_params_from_json(o->o_params, &mp,
@@ -231,6 +306,8 @@ op_incoming(struct task *t, void *arg, char *err)
 	    vmops_rec_config(rec, &c, err) != 0 ||
 	    vmops_resolve_paths(v, &c, err) != 0)
 		goto out;
+	/* the record names the source until the migration moved it */
+	snprintf(src, sizeof(src), "%s", vmops_rec_node(rec));
 	if ((s = vmops_slot_take(v, o->o_vm, 1)) == NULL) {
 		err_set(err, "too many VMs on this node");
 		goto out;
@@ -252,20 +329,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	if (vm_start(&v->v_host, &c, VM_START_INCOMING | VM_START_PAUSED,
 	    &s->s_proc, err) != 0)
 		goto fail;
-	/* hvd makes the stream's socket (small buffers: migrate.h) */
-	if ((lfd = migrate_listen(v->v_cf->cf_address, o->o_port, err)) < 0)
-		goto fail_stop;
-	task_log(t, "waiting for the migration stream on %s:%d",
-	    v->v_cf->cf_address, o->o_port);
-	task_progress(t, 0.5);	/* "ready": the source may go */
-	cfd = migrate_accept(lfd, 20000, err);
-	close(lfd);
-	if (cfd < 0)
-		goto fail_stop;
-	i = migrate_pass_fd(s->s_proc.qmp, cfd, err);
-	close(cfd);
-	if (i != 0 || migrate_incoming(s->s_proc.qmp, &mp,
-	    "fd:" MIGRATE_FDNAME, err) != 0)
+	if (incoming_stream(t, o, s->s_proc.qmp, src, &mp, err) != 0)
 		goto fail_stop;
 	/* Taps are up already (vm.c); make sure, then announce again. */
 	la.name = o->o_vm;
@@ -273,7 +337,7 @@ op_incoming(struct task *t, void *arg, char *err)
 	/* the record's committed form is made while the stream runs: the
 	 * switchover then costs one etcd round trip */
 	if (vmmigrec_commit_prepare(v, &mc, err) != 0 ||
-	    migrate_target_wait(s->s_proc.qmp, 10 * 60 * 1000, err) != 0 ||
+	    migrate_target_wait(s->s_proc.qmp, &mp, 10 * 60 * 1000, err) != 0 ||
 	    incoming_take(t, o, &mc, err) != 0)
 		goto fail_stop;
 	vmops_slot_give(v, s, 1);
@@ -411,8 +475,11 @@ mig_stream(struct mig_job *m, char *err)
 	    (long long)m->m_params.downtime_limit_ms,
 	    (long long)m->m_params.max_bandwidth);
 	memset(&m->m_res, 0, sizeof(m->m_res));
-	/* hvd connects the stream (small buffers: migrate.h), QEMU gets it */
-	if ((fd = migrate_connect(m->m_taddr, o->o_port, 10000, err)) >= 0) {
+	/* hvd connects the stream (small buffers: migrate.h), QEMU gets it
+	 * and speaks TLS over it */
+	fd = mig_tls(o->o_v, qmp, o->o_vm, o->o_target, 0, err);
+	if (fd == 0 && (fd = migrate_connect(m->m_taddr, o->o_port, 10000,
+	    err)) >= 0) {
 		r = migrate_pass_fd(qmp, fd, err);
 		close(fd);
 		fd = r;

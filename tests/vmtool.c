@@ -216,7 +216,7 @@ stream_setup(struct vm_proc *sp, struct vm_proc *tp, const char **uri,
 	l.port = atoi(c + 1);
 	if (in_dst_ns(listen_fn, &l, err) < 0 ||
 	    (cfd = migrate_connect(host, l.port, 10000, err)) < 0 ||
-	    (afd = migrate_accept(l.fd, 10000, err)) < 0 ||
+	    (afd = migrate_accept(l.fd, NULL, 10000, NULL, err)) < 0 ||
 	    migrate_pass_fd(tp->qmp, afd, err) < 0 ||
 	    migrate_pass_fd(sp->qmp, cfd, err) < 0)
 		goto out;
