@@ -55,6 +55,7 @@
 #include "proc.h"
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
+#include "scenarios/drivers/ref.h"
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
@@ -1176,6 +1177,23 @@ ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 	}
 	cJSON_Delete(doc);
 	return 0;
+}
+
+/* Not read yet. */
+int
+ref_fences_parse(const char *text, struct drv_fence **f, size_t *n)
+{
+	(void)text;
+	*f = NULL;
+	*n = 0;
+	return 0;
+}
+
+int
+ref_leader_parse(const char *text)
+{
+	(void)text;
+	return -1;
 }
 
 static const struct drv_reason ref_reasons[] = {
