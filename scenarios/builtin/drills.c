@@ -11,7 +11,6 @@
  * paths.  Spurious fences come from the nodes' own fence logs, read
  * through the driver after the drill.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,22 +48,6 @@ drill_kind_name(enum drill_kind k)
 	return (size_t)k < NKINDS ? kind_names[k] : "?";
 }
 
-static int
-drill_long(const char *key, const char *v, long lo, long hi, long *out,
-    char *err)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < lo || x > hi)
-		return err_set(err, "params: %s: '%s' is not an integer in "
-		    "%ld..%ld", key, v, lo, hi);
-	*out = x;
-	return 0;
-}
-
 /* One of the drill's own keys into dp: 1 taken, 0 not its key, -1. */
 static int
 drill_param(const char *k, const char *v, struct drill_params *dp,
@@ -84,11 +67,11 @@ drill_param(const char *k, const char *v, struct drill_params *dp,
 		dp->dp_kind = (enum drill_kind)i;
 		*have_kind = 1;
 	} else if (strcmp(k, "down_s") == 0) {
-		if (drill_long(k, v, 1, 600, &x, err) == -1)
+		if (ha_param_long(k, v, 1, 600, &x, err) == -1)
 			return -1;
 		dp->dp_down_ns = (uint64_t)x * NS_PER_S;
 	} else if (strcmp(k, "migrate_kib_s") == 0) {
-		if (drill_long(k, v, 64, 10485760, &x, err) == -1)
+		if (ha_param_long(k, v, 64, 10485760, &x, err) == -1)
 			return -1;
 		dp->dp_bandwidth = (uint64_t)x * 1024;
 	} else
@@ -163,6 +146,7 @@ struct drill_ext {
 	int mig_on;
 	int killed, restarted;		/* daemon-kill */
 	int survived;			/* storage-down: writes resumed */
+	int accounted, spurious;	/* account() ran; its count */
 	struct {
 		uint64_t at;
 		char name[48];
@@ -582,8 +566,13 @@ count_fences(struct ha_drill *d, int *spurious, int *victim, char *err)
 		struct drv_fence *f = NULL;
 		int s0 = *spurious;
 
-		if (e->drv->d_ops->fences(e->drv, h, &f, &n, err) == -1)
+		if (e->drv->d_ops->fences(e->drv, h, &f, &n, err) == -1) {
+			/* the fault's host may be off: its fences are not
+			 * spurious anyway */
+			if (strcmp(h, d->fhost) == 0)
+				continue;
 			return -1;
+		}
 		drill_count_fences(h, d->fhost, f, n, x->begin, spurious,
 		    victim);
 		for (j = 0; j < n && *spurious > s0; j++)
@@ -598,27 +587,70 @@ count_fences(struct ha_drill *d, int *spurious, int *victim, char *err)
 	return 0;
 }
 
+/* Every host's platform log as raw/NAME-N-HOST-platform.log. */
+static void
+keep_logs(struct ha_drill *d)
+{
+	const struct ha_env *e = d->e;
+	char rel[300], path[4400], e2[ERR_LEN];
+	size_t i;
+
+	for (i = 0; e->drv->d_ops->daemon_log != NULL &&
+	    i < e->env->e_nhosts; i++) {
+		const char *h = e->env->e_hosts[i].h_name;
+		char *out = NULL;
+
+		snprintf(rel, sizeof(rel), "raw/%s-%zu-%s-platform.log",
+		    e->scen, e->runno, h);
+		snprintf(path, sizeof(path), "%s/%s", e->outdir, rel);
+		if (e->drv->d_ops->daemon_log(e->drv, h, &out, e2) == -1 ||
+		    drv_write_text(path, out ? out : "", e2) == -1)
+			log_warnx("drill: %s", e2);
+		else
+			scen_add_artifact(d->sr, rel);
+		free(out);
+	}
+}
+
+/* Fences, the drill's events on the timeline, the logs: once, whether
+ * the drill passed or failed after its fault. */
 static int
-dr_after(struct ha_drill *d, char *err)
+account(struct ha_drill *d, char *err)
 {
 	struct drill_ext *x = d->ext;
 	uint64_t t0 = d->pr.pr_stats.st_start_ns;
-	int spurious = 0, victim = 0, r, other = 1;
+	int spurious = 0, victim = 0, r;
 	size_t i;
 
+	if (x->accounted || !d->faulted)
+		return 0;
+	x->accounted = 1;
+	keep_logs(d);
 	if ((r = count_fences(d, &spurious, &victim, err)) != 0)
 		return r;
 	metrics_set(d->m, "spurious_fences", spurious);
 	metrics_set(d->m, "victim_fences", victim);
-	if (x->od != NULL)
-		other = other_after(d);
+	x->spurious = spurious;
 	for (i = 0; d->tl != NULL && t0 != 0 && i < x->nev; i++)
 		timeline_add_event(d->tl, ha_rel_s(x->ev[i].at, t0),
 		    x->ev[i].name);
+	return 0;
+}
+
+static int
+dr_after(struct ha_drill *d, char *err)
+{
+	struct drill_ext *x = d->ext;
+	int r, other = 1;
+
+	if ((r = account(d, err)) != 0)
+		return r;
+	if (x->od != NULL)
+		other = other_after(d);
 	results_set_str(&d->run->r_reason, "%s%s%s: VM on %s, then on %s; "
 	    "%d spurious fence(s)%s", drill_kind_name(x->dp->dp_kind),
 	    d->fhost[0] ? " of " : "", d->fhost, d->victim,
-	    d->newhost[0] ? d->newhost : "?", spurious,
+	    d->newhost[0] ? d->newhost : "?", x->spurious,
 	    other ? "" : "; the other HA VM did not come back");
 	return 0;
 }
@@ -633,6 +665,10 @@ dr_cleanup(struct ha_drill *d)
 	if (x->killed && !x->restarted &&
 	    e->drv->d_ops->daemon_start(e->drv, d->fhost, e2) == -1)
 		log_warnx("drill: cleanup: %s", e2);
+	/* a drill that failed after its fault: its evidence */
+	ha_drill_evidence(d, 1);
+	if (account(d, e2) == -1)
+		log_warnx("drill: %s", e2);
 	if (x->od != NULL) {
 		ha_drill_cleanup(x->od);
 		free(x->od);

@@ -41,8 +41,8 @@
 
 /* ---- params (pure) ---- */
 
-static int
-parse_long(const char *key, const char *v, long lo, long hi, long *out,
+int
+ha_param_long(const char *key, const char *v, long lo, long hi, long *out,
     char *err)
 {
 	char *end;
@@ -115,23 +115,23 @@ ha_params_parse(const struct step_param *p, size_t n, struct ha_params *hp,
 			if (parse_bool(k, v, &hp->hp_integrity, err) == -1)
 				return -1;
 		} else if (strcmp(k, "watch_s") == 0) {
-			if (parse_long(k, v, 0, 600, &x, err) == -1)
+			if (ha_param_long(k, v, 0, 600, &x, err) == -1)
 				return -1;
 			hp->hp_watch_ns = (uint64_t)x * NS_PER_S;
 		} else if (strcmp(k, "interval_ms") == 0) {
-			if (parse_long(k, v, 10, 1000, &x, err) == -1)
+			if (ha_param_long(k, v, 10, 1000, &x, err) == -1)
 				return -1;
 			hp->hp_interval_ns = (uint64_t)x * NS_PER_MS;
 		} else if (strcmp(k, "timeout_s") == 0) {
-			if (parse_long(k, v, 10, 3600, &x, err) == -1)
+			if (ha_param_long(k, v, 10, 3600, &x, err) == -1)
 				return -1;
 			hp->hp_timeout_ns = (uint64_t)x * NS_PER_S;
 		} else if (strcmp(k, "memory_mib") == 0) {
-			if (parse_long(k, v, 64, 65536, &x, err) == -1)
+			if (ha_param_long(k, v, 64, 65536, &x, err) == -1)
 				return -1;
 			hp->hp_memory_mib = (int)x;
 		} else if (strcmp(k, "vlan") == 0) {
-			if (parse_long(k, v, 0, 4094, &x, err) == -1)
+			if (ha_param_long(k, v, 0, 4094, &x, err) == -1)
 				return -1;
 			hp->hp_vlan = (int)x;
 		} else
@@ -1057,6 +1057,36 @@ ha_drill_figures(struct ha_drill *d)
 		metrics_set(m, "fence_setting_s", d->fence_setting);
 }
 
+/*
+ * What the platform and the probes tell after the fault, kept once: the
+ * recovery log (raw/NAME-N-ha.json; read now when read_log), the figures
+ * and the failover timeline.  A drill that failed after its fault keeps
+ * them too: they are the evidence of what went wrong.
+ */
+void
+ha_drill_evidence(struct ha_drill *d, int read_log)
+{
+	const struct ha_env *e = d->e;
+	char e2[ERR_LEN];
+
+	if (d->kept || !d->faulted)
+		return;
+	d->kept = 1;
+	if (d->ping != NULL && probe_ping_stop(d->ping, &d->pr, e2) == -1)
+		log_debug("ha: ping probe: %s", e2);
+	d->ping = NULL;
+	if (read_log && e->drv->d_ops->ha_status(e->drv, e->vm, &d->hs,
+	    e2) == 0) {
+		d->times.ht_detected = d->times.ht_restart =
+		    d->times.ht_started = 0;
+		ha_times_from_status(&d->hs, &d->times);
+	}
+	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
+	ha_keep_json(e, d->sr, "ha", status_json(&d->hs, &d->times));
+	ha_drill_figures(d);
+	ha_keep_timeline(d);
+}
+
 /* 6. The platform's account: detection, restart, running. */
 int
 ha_drill_account(struct ha_drill *d, char *err)
@@ -1083,10 +1113,7 @@ ha_drill_account(struct ha_drill *d, char *err)
 		if (ha_sleep(e, 500 * NS_PER_MS) == -1)
 			break;
 	}
-	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
-	ha_keep_json(e, d->sr, "ha", status_json(&d->hs, &d->times));
-	ha_drill_figures(d);
-	ha_keep_timeline(d);
+	ha_drill_evidence(d, 0);
 	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
 		snprintf(d->newhost, sizeof(d->newhost), "%s", vi.i_host);
 	if (!d->may_stay && strcmp(d->newhost, d->fhost) == 0)
@@ -1162,6 +1189,7 @@ ha_drill_cleanup(struct ha_drill *d)
 	struct drv_task t;
 	char e2[ERR_LEN];
 
+	ha_drill_evidence(d, 1);
 	if (d->ping != NULL && probe_ping_stop(d->ping, &d->pr, e2) == -1)
 		log_debug("ha: ping probe: %s", e2);
 	probe_ping_result_free(&d->pr);

@@ -61,6 +61,11 @@ struct ha_params {
 int ha_params_parse(const struct step_param *p, size_t n,
     struct ha_params *hp, char *err);
 
+/* v as an integer in lo..hi into *out: 0, or -1 with err naming key
+ * ("params: KEY: 'V' is not an integer in LO..HI").  Pure. */
+int ha_param_long(const char *key, const char *v, long lo, long hi,
+    long *out, char *err);
+
 /* When things happened (wall ns, 0 = not seen). */
 struct ha_times {
 	uint64_t ht_fault;		/* the lab's stamp of the injection */

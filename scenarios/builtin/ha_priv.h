@@ -124,6 +124,7 @@ struct ha_drill {
 	uint64_t account_wait_ns;	/* how long ha_drill_account waits
 					 * for the platform's restart (30 s) */
 	struct timeline *tl;		/* the failover timeline, once kept */
+	int kept;			/* ha_drill_evidence ran */
 	void *ext;			/* the plan's own state */
 };
 
@@ -160,6 +161,7 @@ ha_step_fn ha_drill_roles, ha_drill_vm, ha_drill_vm_placed, ha_drill_probes,
     ha_drill_fault, ha_drill_back, ha_drill_account, ha_drill_old_host;
 int ha_drill_check(const struct ha_env *e, char *err);
 void ha_drill_summary(struct ha_drill *d);
+void ha_drill_evidence(struct ha_drill *d, int read_log);
 void ha_drill_cleanup(struct ha_drill *d);
 
 /* The copy sampler: a thread counting the VM's running copies per host

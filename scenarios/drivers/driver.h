@@ -352,7 +352,9 @@ struct driver_ops {
 	 * again as the host's service does and wait until it answers.
 	 * fences: the fences host logged, into *f (caller frees), *n of
 	 * them.  vm_crash: SIGKILL the VM's hypervisor process on host (a
-	 * crash the platform did not ask for).  Each 0, or -1 with err;
+	 * crash the platform did not ask for).  daemon_log: the last lines
+	 * of the platform daemon's log on host into *out (caller frees),
+	 * kept beside a drill's results as its evidence.  Each 0, or -1 with err;
 	 * NULL: the driver cannot.
 	 */
 	int (*vm_migrate_capped)(struct driver *d, const char *vm,
@@ -365,6 +367,8 @@ struct driver_ops {
 	int (*fences)(struct driver *d, const char *host,
 	    struct drv_fence **f, size_t *n, char *err);
 	int (*vm_crash)(struct driver *d, const char *host, const char *vm,
+	    char *err);
+	int (*daemon_log)(struct driver *d, const char *host, char **out,
 	    char *err);
 	int (*balance)(struct driver *d, struct drv_task *t, char *err);
 	int (*bond_set)(struct driver *d, const char *host, const char *mode,

@@ -1348,6 +1348,21 @@ ref_vm_crash(struct driver *d, const char *host, const char *vm, char *err)
 	return 0;
 }
 
+/* The end of hvd's log (/var/log, kept across power cycles) and of this
+ * boot's hvd-watchdog log. */
+static int
+ref_daemon_log(struct driver *d, const char *host, char **out, char *err)
+{
+	const char *argv[] = { "sh", "-c", "tail -n 400 /var/log/hvd.log; "
+	    "echo '--- /run/hvd/hvd-watchdog.log'; "
+	    "tail -n 100 /run/hvd/hvd-watchdog.log 2>/dev/null; true", NULL };
+
+	*out = NULL;
+	if (ref_console(d, host, argv, out, 10000, err) == -1)
+		return err_prefix(err, "ref: %s: hvd's log", host);
+	return 0;
+}
+
 /* hvd-watchdog's log of this boot (RUN_DIR is private to a boot). */
 static int
 ref_fences(struct driver *d, const char *host, struct drv_fence **f,
@@ -1460,4 +1475,5 @@ const struct driver_ops ref_driver_ops = {
 	.daemon_start = ref_daemon_start,
 	.fences = ref_fences,
 	.vm_crash = ref_vm_crash,
+	.daemon_log = ref_daemon_log,
 };
