@@ -83,7 +83,8 @@ static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
 	"fence_s", "fence_setting_s", "old_host_started",
 	"max_running_copies", "max_host_copies", "spurious_fences",
-	"victim_fences", "migration_progress_at_fault", "daemon_restart_s",
+	"victim_fences", "migration_progress_at_fault", "migration_completed",
+	"daemon_restart_s",
 	"vm_survived", "vm_failed_visibly", "vm_outcome_ok",
 	"other_vm_recovered", "other_vm_max_running_copies", NULL };
 

@@ -145,7 +145,6 @@ struct drill_ext {
 	struct drv_task mt;		/* its task */
 	int mig_on;
 	int killed, restarted;		/* daemon-kill */
-	int survived;			/* storage-down: writes resumed */
 	int accounted, spurious;	/* account() ran; its count */
 	struct {
 		uint64_t at;
@@ -211,7 +210,8 @@ aim(struct ha_drill *d, const char *h, char *err)
 
 	if (i < 0)
 		return err_set(err, "drill: '%s' is not a lab host", h);
-	snprintf(d->fhost, sizeof(d->fhost), "%s", h);
+	if (h != d->fhost)
+		snprintf(d->fhost, sizeof(d->fhost), "%s", h);
 	pthread_mutex_lock(&d->smp.mu);
 	d->smp.victim = i;
 	pthread_mutex_unlock(&d->smp.mu);
@@ -342,8 +342,7 @@ dr_storage(struct ha_drill *d, char *err)
 {
 	struct drill_ext *x = d->ext;
 	const struct ha_env *e = d->e;
-	uint64_t up, n_up = 0, n = 0, last;
-	int ended = 0;
+	uint64_t up;
 
 	ha_say(e, "run %zu: drill: storage down for %llu s", e->runno,
 	    (unsigned long long)(x->dp->dp_down_ns / NS_PER_S));
@@ -357,33 +356,36 @@ dr_storage(struct ha_drill *d, char *err)
 		return -1;
 	d->restored = 1;
 	note(x, up, "storage-up");
-	probe_integrity_progress(d->integ, &n_up, &last, &ended);
+	/* the guest writes on (or not) before its journal is read back */
 	if (ha_sleep(e, DRILL_RESUME_NS) == -1)
 		return err_set(err, "interrupted");
-	probe_integrity_progress(d->integ, &n, &last, &ended);
-	x->survived = !ended && n > n_up;
-	metrics_set(d->m, "vm_survived", x->survived);
 	d->may_stay = 1;
-	d->journal_wait_ms = x->survived ? 0 : 30000;
-	d->account_wait_ns = x->survived ? 0 : 60 * NS_PER_S;
+	d->account_wait_ns = 10 * NS_PER_S;
 	return 0;
 }
 
 /*
- * A VM that did not survive must have failed visibly: the platform says
- * it is not running, tells why it stopped, or restarted it.
+ * The VM survived when, with no restart by the platform and on its
+ * host, its agent read the journal back and the disk holds records past
+ * the last one acknowledged before the outage (the probe stops listening
+ * after 3 s without an ack): written while the SAN was away and made
+ * durable once it was back.  One that did not must have failed visibly:
+ * the platform says it is not running, tells why it stopped, or
+ * restarted it.
  */
 static int
 dr_storage_outcome(struct ha_drill *d, char *err)
 {
-	struct drill_ext *x = d->ext;
 	const struct ha_env *e = d->e;
 	struct drv_vm_info vi;
 	char e2[ERR_LEN];
-	int visible = 0;
+	int survived, visible = 0;
 
 	(void)err;
-	if (!x->survived) {
+	survived = d->verified && d->ir.ir_last_present >
+	    d->ir.ir_last_acked && d->times.ht_started == 0 &&
+	    strcmp(d->newhost, d->victim) == 0;
+	if (!survived) {
 		memset(&vi, 0, sizeof(vi));
 		if (e->drv->d_ops->vm_info != NULL &&
 		    e->drv->d_ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
@@ -392,8 +394,9 @@ dr_storage_outcome(struct ha_drill *d, char *err)
 		visible = visible || d->times.ht_restart != 0 ||
 		    d->times.ht_started != 0;
 	}
+	metrics_set(d->m, "vm_survived", survived);
 	metrics_set(d->m, "vm_failed_visibly", visible);
-	metrics_set(d->m, "vm_outcome_ok", x->survived || visible);
+	metrics_set(d->m, "vm_outcome_ok", survived || visible);
 	return 0;
 }
 
@@ -476,7 +479,8 @@ dr_other_vm(struct ha_drill *d, char *err)
 }
 
 /* 1 when the other VM's recovery is under way: the platform restarts it
- * (its HA state is neither running nor stopped) after the crash. */
+ * (its HA state is not running, stopped, error or disabled: hvd says
+ * "starting") after the crash; -1 when it runs again already. */
 static int
 recovering(struct ha_drill *d, const struct drv_ha_status *hs)
 {
@@ -488,7 +492,9 @@ recovering(struct ha_drill *d, const struct drv_ha_status *hs)
 		    hs->hs_events[i].he_step == DRV_HA_STARTED)
 			return -1;	/* back already */
 	return !hs->hs_running && hs->hs_state[0] != '\0' &&
-	    strcmp(hs->hs_state, "stopped") != 0;
+	    strcmp(hs->hs_state, "stopped") != 0 &&
+	    strcmp(hs->hs_state, "error") != 0 &&
+	    strcmp(hs->hs_state, "disabled") != 0;
 }
 
 /* Kill the other VM's QEMU; once its recovery is under way, pull the
@@ -637,20 +643,45 @@ account(struct ha_drill *d, char *err)
 	return 0;
 }
 
+/* What became of the live migration, as its task tells now (its node
+ * may be gone: then it says so). */
+static void
+migration_outcome(struct ha_drill *d, char *buf, size_t len)
+{
+	struct drill_ext *x = d->ext;
+	const struct ha_env *e = d->e;
+	char e2[ERR_LEN];
+
+	buf[0] = '\0';
+	if (!x->mig_on)
+		return;
+	if (e->drv->d_ops->task_status(e->drv, &x->mt, e2) == -1) {
+		snprintf(buf, len, " (migration task: %s)", e2);
+		return;
+	}
+	metrics_set(d->m, "migration_completed", x->mt.t_done &&
+	    !x->mt.t_failed);
+	snprintf(buf, len, " (migration %s: %.60s)", x->mt.t_done ?
+	    (x->mt.t_failed ? "failed" : "completed") : "still running",
+	    x->mt.t_status);
+}
+
 static int
 dr_after(struct ha_drill *d, char *err)
 {
 	struct drill_ext *x = d->ext;
+	char mig[160];
 	int r, other = 1;
 
 	if ((r = account(d, err)) != 0)
 		return r;
 	if (x->od != NULL)
 		other = other_after(d);
-	results_set_str(&d->run->r_reason, "%s%s%s: VM on %s, then on %s; "
+	migration_outcome(d, mig, sizeof(mig));
+	results_set_str(&d->run->r_reason, "%s%s%s: VM on %s, then on %s%s; "
 	    "%d spurious fence(s)%s", drill_kind_name(x->dp->dp_kind),
 	    d->fhost[0] ? " of " : "", d->fhost, d->victim,
-	    d->newhost[0] ? d->newhost : "?", x->spurious,
+	    d->newhost[0] ? d->newhost : "?", mig, x->spurious,
 	    other ? "" : "; the other HA VM did not come back");
 	return 0;
 }

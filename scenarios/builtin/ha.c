@@ -1013,6 +1013,8 @@ ha_drill_back(struct ha_drill *d, char *err)
 		    d->p->hp_timeout_ns, &js, &ir, err) == -1)
 			return err_prefix(err, "ha: %s after the %s", e->vm,
 			    d->fault);
+		d->ir = ir;
+		d->verified = 1;
 		metrics_set(d->m, "lost_acked_writes",
 		    (double)ir.ir_lost_acked);
 		metrics_set(d->m, "acked_writes", (double)ir.ir_acked);

@@ -125,6 +125,8 @@ struct ha_drill {
 					 * for the platform's restart (30 s) */
 	struct timeline *tl;		/* the failover timeline, once kept */
 	int kept;			/* ha_drill_evidence ran */
+	struct integrity_result ir;	/* the journal read back ... */
+	int verified;			/* ... when ha_drill_back read it */
 	void *ext;			/* the plan's own state */
 };
 
