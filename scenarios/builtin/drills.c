@@ -289,7 +289,8 @@ dr_pull_mid(struct ha_drill *d, char *err)
 	    in_flight(d, DRILL_RECHECK_NS, err) == -1)
 		return -1;
 	if (target) {
-		/* the VM must go on where it ran: nothing to restart */
+		/* the VM must go on where it ran: nothing to restart, and
+		 * on the target it must not be */
 		d->journal_wait_ms = 3000;
 		d->account_wait_ns = 5 * NS_PER_S;
 	}
