@@ -173,7 +173,7 @@ int ha_sampler_start(struct ha_sampler *s, const struct ha_env *e,
 void ha_sampler_stop(struct ha_sampler *s);
 void ha_sampler_settle(struct ha_sampler *s);
 
-/* Helpers: a progress line, a stoppable sleep (-1 when stopped), `hvlab
+/* Shared: a progress line, a stoppable sleep (-1 when stopped), `hvlab
  * inject EV [HOST]` (*wall: the lab's stamp), the station's ping, a
  * driver task to its end, the cluster whole again, a host's index. */
 void ha_say(const struct ha_env *e, const char *fmt, ...)
