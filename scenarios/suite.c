@@ -45,7 +45,7 @@ static const char *const suite_features[] = {
 static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
-	NULL
+	"drill", NULL
 };
 
 /*
@@ -80,6 +80,14 @@ static const char *const m_ha[] = { "lost_acked_writes", "acked_writes",
 	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
 	"fence_s", "fence_setting_s", "old_host_started",
 	"max_running_copies", "max_host_copies", NULL };
+static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
+	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
+	"fence_s", "fence_setting_s", "old_host_started",
+	"max_running_copies", "max_host_copies", "spurious_fences",
+	"victim_fences", "migration_progress_at_fault", "migration_completed",
+	"daemon_restart_s",
+	"vm_survived", "vm_failed_visibly", "vm_outcome_ok",
+	"other_vm_recovered", "other_vm_max_running_copies", NULL };
 
 static const struct {
 	const char *builtin;
@@ -89,7 +97,7 @@ static const struct {
 	{ "cluster", m_cluster }, { "virt-methods", m_virt },
 	{ "architecture", m_arch }, { "guest-os", m_guest },
 	{ "resources", m_resources }, { "network", m_network },
-	{ "bonding", m_bonding }, { "ha", m_ha },
+	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
 };
 
 /*
@@ -119,6 +127,13 @@ static const struct {
 	{ "ha", "timeout_s", 10, 3600 },
 	{ "ha", "memory_mib", 64, 65536 },
 	{ "ha", "vlan", 0, 4094 },
+	{ "drill", "watch_s", 0, 600 },
+	{ "drill", "interval_ms", 10, 1000 },
+	{ "drill", "timeout_s", 10, 3600 },
+	{ "drill", "memory_mib", 64, 65536 },
+	{ "drill", "vlan", 0, 4094 },
+	{ "drill", "down_s", 1, 600 },
+	{ "drill", "migrate_kib_s", 64, 10485760 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'

@@ -1,15 +1,20 @@
 /*
  * check_ha.c - the HA scenario's pure parts (scenarios/builtin/ha.c): its
  * params, the failover figures from the platform's recovery log and a ping
- * timeline, counting running copies of a VM per pid namespace; and the
- * drivers' UTC time parser (scenarios/drivers/driver.c).
+ * timeline, counting running copies of a VM per pid namespace; the
+ * failure drills' params and fence count (scenarios/builtin/drills.c);
+ * the drivers' UTC time parser (scenarios/drivers/driver.c) and what the
+ * ref driver reads of hvd-watchdog's log and etcd's status.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
 #include "clock.h"
 #include "err.h"
+#include "scenarios/builtin/drills.h"
 #include "scenarios/builtin/ha.h"
+#include "scenarios/drivers/ref.h"
 
 #define T0 1764145157000000000ULL	/* some wall time, ns */
 #define S(x) ((uint64_t)((x) * 1e9))
@@ -297,6 +302,175 @@ START_TEST(utc_parse)
 }
 END_TEST
 
+/* ---- vCPUs that run ---- */
+
+START_TEST(vcpus_paused_and_running)
+{
+	struct ha_vcpu_hist h;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_msg(ha_vcpus_running(&h, 1000) == 0,
+	    "a QEMU seen once is not yet known to run");
+	ck_assert_msg(ha_vcpus_running(&h, 5000) == 0,
+	    "one period with vCPU time is not enough (a switchover)");
+	ck_assert_msg(ha_vcpus_running(&h, 9000) == 1,
+	    "vCPU time in two periods in a row is a running copy");
+	ck_assert_msg(ha_vcpus_running(&h, 9000) == 0,
+	    "a paused QEMU's vCPU threads do not run: not a copy");
+	ck_assert_msg(ha_vcpus_running(&h, 9500) == 0,
+	    "after a pause it runs again only after two periods");
+	ck_assert_msg(ha_vcpus_running(&h, 9900) == 1,
+	    "and then it is a copy again");
+}
+END_TEST
+
+START_TEST(vcpus_incoming_never_runs)
+{
+	struct ha_vcpu_hist h;
+	int i, any = 0;
+
+	memset(&h, 0, sizeof(h));
+	/* a migration's target waits with -incoming: its vCPU threads
+	 * got a little time when made, then none */
+	any |= ha_vcpus_running(&h, 40000);
+	for (i = 0; i < 20; i++)
+		any |= ha_vcpus_running(&h, 40000);
+	ck_assert_msg(any == 0, "an -incoming QEMU is never a running copy");
+}
+END_TEST
+
+/* ---- drills ---- */
+
+START_TEST(drill_params_ok)
+{
+	struct step_param p[] = {
+		{ "drill", "storage-down", 1 }, { "down_s", "12", 2 },
+		{ "victim", "manager", 3 }, { "watch_s", "20", 4 },
+		{ "migrate_kib_s", "512", 5 },
+	};
+	struct drill_params dp;
+	char err[ERR_LEN] = "";
+
+	ck_assert_msg(drill_params_parse(p, 5, &dp, err) == 0, "%s", err);
+	ck_assert_msg(dp.dp_kind == DRILL_STORAGE_DOWN, "drill: storage-down");
+	ck_assert_msg(dp.dp_down_ns == 12 * NS_PER_S, "down_s in ns");
+	ck_assert_msg(dp.dp_bandwidth == 512 * 1024, "KiB/s in bytes/s");
+	ck_assert_msg(dp.dp_ha.hp_victim == HA_VICTIM_MANAGER &&
+	    dp.dp_ha.hp_watch_ns == 20 * NS_PER_S,
+	    "the ha drill's keys go to its own parser");
+	ck_assert_str_eq(drill_kind_name(dp.dp_kind), "storage-down");
+	ck_assert_msg(drill_params_parse(p, 1, &dp, err) == 0 &&
+	    dp.dp_down_ns == 10 * NS_PER_S &&
+	    dp.dp_bandwidth == 2048 * 1024,
+	    "down_s is 10 and migrate_kib_s 2048 unless set");
+}
+END_TEST
+
+static const struct {
+	const char *key, *value, *msg;
+} bad_drill[] = {
+	{ "drill", "meteor", "params: drill: 'meteor' is not "
+	    "migrate-pull-source, migrate-pull-target, storage-down, "
+	    "daemon-kill, leader-partition or manager-recovery" },
+	{ "down_s", "0", "params: down_s: '0' is not an integer in 1..600" },
+	{ "migrate_kib_s", "2k", "params: migrate_kib_s: '2k' is not an "
+	    "integer in 64..10485760" },
+	{ "fault", "flood", "params: fault: 'flood' is not power-pull or "
+	    "partition" },
+};
+
+START_TEST(drill_params_bad)
+{
+	struct step_param p[] = {
+		{ "drill", "daemon-kill", 1 },
+		{ (char *)bad_drill[_i].key, (char *)bad_drill[_i].value, 2 },
+	};
+	struct drill_params dp;
+	char err[ERR_LEN] = "";
+
+	ck_assert_int_eq(drill_params_parse(p, 2, &dp, err), -1);
+	ck_assert_msg(strcmp(err, bad_drill[_i].msg) == 0,
+	    "a bad value is named with its key and what it accepts: '%s'",
+	    err);
+}
+END_TEST
+
+START_TEST(drill_params_no_kind)
+{
+	struct step_param p = { "down_s", "5", 1 };
+	struct drill_params dp;
+	char err[ERR_LEN] = "";
+
+	ck_assert_int_eq(drill_params_parse(&p, 1, &dp, err), -1);
+	ck_assert_msg(strstr(err, "params: drill: missing") == err,
+	    "a drill without its kind is named: '%s'", err);
+}
+END_TEST
+
+START_TEST(drill_fences)
+{
+	struct drv_fence f[] = {
+		{ "web", T0 - S(60) }, { "web", T0 + S(3) }, { "db", T0 + S(4) },
+	};
+	int spurious = 0, victim = 0;
+
+	drill_count_fences("host2", "host1", f, 3, T0, &spurious, &victim);
+	ck_assert_msg(spurious == 2 && victim == 0,
+	    "fences on a host the fault did not hit are spurious; one "
+	    "before the drill is not counted (%d, %d)", spurious, victim);
+	drill_count_fences("host1", "host1", f, 3, T0, &spurious, &victim);
+	ck_assert_msg(spurious == 2 && victim == 2,
+	    "fences on the fault's host are the victim's (%d, %d)", spurious,
+	    victim);
+	drill_count_fences("host1", "", f, 3, T0, &spurious, &victim);
+	ck_assert_msg(spurious == 4, "with no host hit, every fence is "
+	    "spurious (%d)", spurious);
+}
+END_TEST
+
+START_TEST(ref_watchdog_log)
+{
+	const char *log =
+	    "2026-11-26T08:19:17.100Z hvd-watchdog[77]: mono_ns=5 started, "
+	    "feed /run/hvd/ha-feed\n"
+	    "2026-11-26T08:19:19.122Z hvd-watchdog[77]: mono_ns=9 FENCE vm "
+	    "web pid 412 killed (0.050 s past the deadline, last feed 4.1 s "
+	    "ago)\n"
+	    "2026-11-26T08:19:19.222Z hvd-watchdog[77]: mono_ns=9 FENCE vm "
+	    "db pid 413: kill: No such process\n"
+	    "garbage FENCE vm x pid 1 killed\n"
+	    "2026-11-26T08:19:20.000Z hvd-watchdog[77]: mono_ns=10 FENCE vm "
+	    "db pid 414 killed (0.1 s past the deadline, last feed 5 s ago)";
+	struct drv_fence *f = NULL;
+	uint64_t t;
+	size_t n;
+
+	ck_assert_int_eq(ref_fences_parse(log, &f, &n), 0);
+	ck_assert_msg(n == 2, "two kills, not the failed kill nor a line "
+	    "without a time (%zu)", n);
+	ck_assert_str_eq(f[0].f_vm, "web");
+	ck_assert_str_eq(f[1].f_vm, "db");
+	ck_assert_int_eq(drv_parse_utc("2026-11-26T08:19:19.122Z", &t), 0);
+	ck_assert_msg(f[0].f_wall_ns == t, "a fence's time is its line's");
+	free(f);
+	ck_assert_int_eq(ref_fences_parse("", &f, &n), 0);
+	ck_assert_msg(n == 0, "an empty log has no fence");
+	free(f);
+}
+END_TEST
+
+START_TEST(ref_etcd_leader)
+{
+	ck_assert_int_eq(ref_leader_parse("{\"header\":{\"member_id\":\"12\","
+	    "\"raft_term\":\"3\"},\"leader\":\"12\"}"), 1);
+	ck_assert_int_eq(ref_leader_parse("{\"header\":{\"member_id\":\"12\"},"
+	    "\"leader\":\"99\"}"), 0);
+	ck_assert_msg(ref_leader_parse("{\"leader\":\"99\"}") == -1 &&
+	    ref_leader_parse("not json") == -1,
+	    "an answer without both ids says nothing");
+}
+END_TEST
+
 Suite *
 make_ha_suite(void)
 {
@@ -318,6 +492,19 @@ make_ha_suite(void)
 	tc = tcase_create("copies");
 	tcase_add_test(tc, copies_daemonize);
 	tcase_add_test(tc, copies_two_on_one_host);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vcpus");
+	tcase_add_test(tc, vcpus_paused_and_running);
+	tcase_add_test(tc, vcpus_incoming_never_runs);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("drills");
+	tcase_add_test(tc, drill_params_ok);
+	tcase_add_loop_test(tc, drill_params_bad, 0,
+	    sizeof(bad_drill) / sizeof(bad_drill[0]));
+	tcase_add_test(tc, drill_params_no_kind);
+	tcase_add_test(tc, drill_fences);
+	tcase_add_test(tc, ref_watchdog_log);
+	tcase_add_test(tc, ref_etcd_leader);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("utc");
 	tcase_add_test(tc, utc_parse);

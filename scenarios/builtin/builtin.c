@@ -65,6 +65,7 @@ static const struct builtin {
 	{ "network", builtin_network, 0 },
 	{ "bonding", builtin_bonding, 0 },
 	{ "ha", builtin_ha, 0 },
+	{ "drill", builtin_drill, 0 },
 };
 
 static const struct builtin *

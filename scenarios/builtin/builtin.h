@@ -37,6 +37,7 @@ int builtin_guest_os(struct sctx *s, char *err);
 int builtin_network(struct sctx *s, char *err);
 int builtin_bonding(struct sctx *s, char *err);
 int builtin_ha(struct sctx *s, char *err);
+int builtin_drill(struct sctx *s, char *err);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 

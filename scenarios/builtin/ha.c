@@ -36,49 +36,13 @@
 #include "lab/topo.h"
 #include "scenarios/builtin/builtin.h"
 #include "scenarios/builtin/ha.h"
+#include "scenarios/builtin/ha_priv.h"
 
-#define HA_HOSTS_MAX 16
-#define HA_SAMPLE_NS (100 * NS_PER_MS)
-#define HA_TASK_NS (5 * 60 * NS_PER_S)
-#define HA_BOOT_NS (180 * NS_PER_S)
-#define HA_ONLINE_NS (180 * NS_PER_S)
-#define HA_INJECT_MS (60 * 1000)
-
-/* The VM's guest as the runner prepares it. */
-struct ha_guest {
-	char g_cmdline[512];		/* its kernel command line */
-	char g_addr[64];		/* its address */
-};
-
-/* What the runner lends the scenario. */
-struct ha_env {
-	struct driver *drv;
-	const struct drv_env *env;	/* hosts, station netns, e_exec */
-	const char *self;		/* the hvlab binary (inject) */
-	const char *lab;		/* lab name */
-	const char *lab_state;		/* the lab's state directory */
-	const char *outdir;		/* results directory */
-	const char *scen;		/* scenario name (file names) */
-	size_t runno;
-	const char *vm;			/* the VM's name */
-	/*
-	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
-	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
-	 */
-	int (*guest)(void *arg, const char *vm, int vlan,
-	    struct drv_vm_spec *sp, struct ha_guest *g, char *err);
-	/* The runner's list of VMs to remove at teardown. */
-	void (*track)(void *arg, const char *vm, int add);
-	/* Progress line. */
-	void (*progress)(void *arg, const char *text);
-	void *arg;
-	volatile int *stop;		/* non-zero: end early */
-};
 
 /* ---- params (pure) ---- */
 
-static int
-parse_long(const char *key, const char *v, long lo, long hi, long *out,
+int
+ha_param_long(const char *key, const char *v, long lo, long hi, long *out,
     char *err)
 {
 	char *end;
@@ -151,23 +115,23 @@ ha_params_parse(const struct step_param *p, size_t n, struct ha_params *hp,
 			if (parse_bool(k, v, &hp->hp_integrity, err) == -1)
 				return -1;
 		} else if (strcmp(k, "watch_s") == 0) {
-			if (parse_long(k, v, 0, 600, &x, err) == -1)
+			if (ha_param_long(k, v, 0, 600, &x, err) == -1)
 				return -1;
 			hp->hp_watch_ns = (uint64_t)x * NS_PER_S;
 		} else if (strcmp(k, "interval_ms") == 0) {
-			if (parse_long(k, v, 10, 1000, &x, err) == -1)
+			if (ha_param_long(k, v, 10, 1000, &x, err) == -1)
 				return -1;
 			hp->hp_interval_ns = (uint64_t)x * NS_PER_MS;
 		} else if (strcmp(k, "timeout_s") == 0) {
-			if (parse_long(k, v, 10, 3600, &x, err) == -1)
+			if (ha_param_long(k, v, 10, 3600, &x, err) == -1)
 				return -1;
 			hp->hp_timeout_ns = (uint64_t)x * NS_PER_S;
 		} else if (strcmp(k, "memory_mib") == 0) {
-			if (parse_long(k, v, 64, 65536, &x, err) == -1)
+			if (ha_param_long(k, v, 64, 65536, &x, err) == -1)
 				return -1;
 			hp->hp_memory_mib = (int)x;
 		} else if (strcmp(k, "vlan") == 0) {
-			if (parse_long(k, v, 0, 4094, &x, err) == -1)
+			if (ha_param_long(k, v, 0, 4094, &x, err) == -1)
 				return -1;
 			hp->hp_vlan = (int)x;
 		} else
@@ -211,8 +175,8 @@ ha_times_from_status(const struct drv_ha_status *hs, struct ha_times *t)
 	}
 }
 
-static double
-rel_s(uint64_t t, uint64_t t0)
+double
+ha_rel_s(uint64_t t, uint64_t t0)
 {
 	return ((double)t - (double)t0) / 1e9;
 }
@@ -231,11 +195,11 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 	if (t->ht_fault == 0)
 		return;
 	if (t->ht_detected)
-		f->hf_detect_s = rel_s(t->ht_detected, t->ht_fault);
+		f->hf_detect_s = ha_rel_s(t->ht_detected, t->ht_fault);
 	if (t->ht_restart)
-		f->hf_restart_s = rel_s(t->ht_restart, t->ht_fault);
+		f->hf_restart_s = ha_rel_s(t->ht_restart, t->ht_fault);
 	if (t->ht_started)
-		f->hf_started_s = rel_s(t->ht_started, t->ht_fault);
+		f->hf_started_s = ha_rel_s(t->ht_started, t->ht_fault);
 	for (i = 0; i < n; i++) {
 		const struct ping_slot *s = &slots[i];
 
@@ -250,11 +214,11 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 			f->hf_first_reply_ns = s->ps_recv_ns;
 	}
 	if (f->hf_last_reply_ns)
-		f->hf_last_reply_s = rel_s(f->hf_last_reply_ns, t->ht_fault);
+		f->hf_last_reply_s = ha_rel_s(f->hf_last_reply_ns, t->ht_fault);
 	if (f->hf_first_reply_ns) {
-		f->hf_failover_s = rel_s(f->hf_first_reply_ns, t->ht_fault);
+		f->hf_failover_s = ha_rel_s(f->hf_first_reply_ns, t->ht_fault);
 		if (t->ht_restart)
-			f->hf_boot_s = rel_s(f->hf_first_reply_ns,
+			f->hf_boot_s = ha_rel_s(f->hf_first_reply_ns,
 			    t->ht_restart);
 	}
 }
@@ -284,30 +248,6 @@ ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
 }
 
 /* ---- the copy sampler ---- */
-
-struct sampler {
-	const struct ha_env *e;
-	char needle[96];
-	size_t nhosts;
-	pthread_t th;
-	int started;
-	pthread_mutex_t mu;
-	int quit;
-	/* under mu */
-	uint64_t samples;
-	int max_total;
-	int last_total;			/* last sample */
-	int max_host;			/* most copies on one host */
-	int per[HA_HOSTS_MAX];		/* last sample */
-	int victim;			/* host index watched */
-	uint64_t gone_from;		/* wall ns: look for the victim's copy
-					 * gone from then on (0 = not) */
-	uint64_t gone_at;		/* first sample with it gone */
-	uint64_t watch_from;		/* wall ns: count the victim's copies */
-	int watch_max;
-	char seen2[400];		/* processes when 2 copies were seen */
-	uint64_t seen2_at;		/* wall ns of that sample */
-};
 
 static uint64_t
 ns_inode(int pid)
@@ -354,15 +294,29 @@ init_ns(int pid)
 	return atoi(last + 1) == 1 ? ns_inode(pid) : 0;
 }
 
-/* Threads of pid named like QEMU's vCPU threads ("CPU 0/TCG"). */
-static int
-vcpu_threads(int pid)
+int
+ha_vcpus_running(struct ha_vcpu_hist *h, uint64_t ns_now)
 {
-	char path[64], comm[64];
+	int ran = h->vh_seen && ns_now > h->vh_ns, running;
+
+	running = ran && h->vh_ran;
+	h->vh_ns = ns_now;
+	h->vh_seen = 1;
+	h->vh_ran = ran;
+	return running;
+}
+
+/* Threads of pid named like QEMU's vCPU threads ("CPU 0/TCG"): how many,
+ * and their run time in ns (schedstat's first field) summed into *ns. */
+static int
+vcpu_threads(int pid, uint64_t *ns)
+{
+	char path[64], comm[64], st[128];
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
 
+	*ns = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	if ((d = opendir(path)) == NULL)
 		return 0;
@@ -373,17 +327,44 @@ vcpu_threads(int pid)
 			continue;
 		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/comm", pid,
 		    de->d_name);
-		if (read_small(p2, comm, sizeof(comm)) > 0 &&
-		    strncmp(comm, "CPU ", 4) == 0)
-			n++;
+		if (read_small(p2, comm, sizeof(comm)) <= 0 ||
+		    strncmp(comm, "CPU ", 4) != 0)
+			continue;
+		n++;
+		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/schedstat", pid,
+		    de->d_name);
+		if (read_small(p2, st, sizeof(st)) > 0)
+			*ns += strtoull(st, NULL, 10);
 	}
 	closedir(d);
 	return n;
 }
 
+/* vCPU threads of a matching pid that run, by its history in s. */
+static int
+vcpus_running(struct ha_sampler *s, int pid)
+{
+	uint64_t ns;
+	size_t k;
+	int n = vcpu_threads(pid, &ns);
+
+	if (n == 0)
+		return 0;
+	for (k = 0; k < s->nhist && s->hist_pid[k] != pid; k++)
+		;
+	if (k == s->nhist) {
+		if (s->nhist == HA_HIST_MAX)
+			return n;	/* more QEMUs than kept: count it */
+		s->hist_pid[k] = pid;
+		memset(&s->hist[k], 0, sizeof(s->hist[k]));
+		s->nhist++;
+	}
+	return ha_vcpus_running(&s->hist[k], ns) ? n : 0;
+}
+
 /* The first time two copies were seen: which processes, into seen2. */
 static void
-seen_two(struct sampler *s, const struct ha_proc *pr, size_t n,
+seen_two(struct ha_sampler *s, const struct ha_proc *pr, size_t n,
     const uint64_t *ns)
 {
 	size_t i, k, off = 0;
@@ -407,7 +388,7 @@ seen_two(struct sampler *s, const struct ha_proc *pr, size_t n,
 /* One scan of /proc: the VM's running copies per lab host into per;
  * the total, or -1. */
 static int
-sample_once(struct sampler *s, int *per)
+sample_once(struct ha_sampler *s, int *per)
 {
 	uint64_t ns[HA_HOSTS_MAX];
 	struct ha_proc *pr = NULL;
@@ -460,7 +441,7 @@ sample_once(struct sampler *s, int *per)
 		if ((len = read_small(path, buf, sizeof(buf))) > 0)
 			pr[n].p_match = memmem(buf, (size_t)len, s->needle,
 			    strlen(s->needle)) != NULL;
-		pr[n].p_vcpus = pr[n].p_match ? vcpu_threads(pid) : 0;
+		pr[n].p_vcpus = pr[n].p_match ? vcpus_running(s, pid) : 0;
 		n++;
 	}
 	closedir(d);
@@ -474,7 +455,7 @@ sample_once(struct sampler *s, int *per)
 static void *
 sampler_main(void *arg)
 {
-	struct sampler *s = arg;
+	struct ha_sampler *s = arg;
 	int per[HA_HOSTS_MAX], total;
 	uint64_t now;
 
@@ -515,7 +496,7 @@ sampler_main(void *arg)
 /* 0 when the last sample saw exactly one copy, on the victim's host;
  * -1 with err otherwise. */
 static int
-copies_seen_once(struct sampler *s, int victim, const struct ha_env *e,
+copies_seen_once(struct ha_sampler *s, int victim, const struct ha_env *e,
     const char *host, char *err)
 {
 	uint64_t samples;
@@ -534,8 +515,8 @@ copies_seen_once(struct sampler *s, int victim, const struct ha_env *e,
 	    total, e->vm, on, host, (unsigned long long)samples);
 }
 
-static int
-sampler_start(struct sampler *s, const struct ha_env *e, int victim,
+int
+ha_sampler_start(struct ha_sampler *s, const struct ha_env *e, int victim,
     char *err)
 {
 	int rc;
@@ -557,8 +538,8 @@ sampler_start(struct sampler *s, const struct ha_env *e, int victim,
 	return 0;
 }
 
-static void
-sampler_stop(struct sampler *s)
+void
+ha_sampler_stop(struct ha_sampler *s)
 {
 	if (!s->started)
 		return;
@@ -571,8 +552,8 @@ sampler_stop(struct sampler *s)
 }
 
 /* Wait until the sampler has taken two samples after now. */
-static void
-sampler_settle(struct sampler *s)
+void
+ha_sampler_settle(struct ha_sampler *s)
 {
 	uint64_t n0, n;
 
@@ -589,12 +570,8 @@ sampler_settle(struct sampler *s)
 
 /* ---- helpers ---- */
 
-static void
-say(const struct ha_env *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-say(const struct ha_env *e, const char *fmt, ...)
+void
+ha_say(const struct ha_env *e, const char *fmt, ...)
 {
 	char text[256];
 	va_list ap;
@@ -614,8 +591,8 @@ stopped(const struct ha_env *e)
 }
 
 /* Sleep ns unless stopped; -1 when stopped. */
-static int
-nap(const struct ha_env *e, uint64_t ns)
+int
+ha_sleep(const struct ha_env *e, uint64_t ns)
 {
 	uint64_t end = clock_mono_ns() + ns, now;
 
@@ -633,8 +610,8 @@ nap(const struct ha_env *e, uint64_t ns)
  * event (its output: "... wall_ns=N ..."), or our clock around the call
  * when the output does not say.
  */
-static int
-inject(const struct ha_env *e, const char *ev, const char *host,
+int
+ha_inject(const struct ha_env *e, const char *ev, const char *host,
     uint64_t *wall, char *err)
 {
 	const char *argv[8];
@@ -673,8 +650,8 @@ ping_burst(const struct ha_env *e, const char *addr, char *err)
 	return probe_ping_answers(e->env->e_station_netns, addr, 1, err);
 }
 
-static int
-wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
+int
+ha_wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
     char *err)
 {
 	uint64_t end = clock_mono_ns() + timeout;
@@ -697,8 +674,8 @@ wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
 
 /* Finish a driver operation's task; the cleanup's (stoppable 0) also
  * after Ctrl-C. */
-static int
-task_run(const struct ha_env *e, int op_rc, struct drv_task *t,
+int
+ha_task_run(const struct ha_env *e, int op_rc, struct drv_task *t,
     int stoppable, char *err)
 {
 	if (op_rc != 0)
@@ -710,8 +687,8 @@ task_run(const struct ha_env *e, int op_rc, struct drv_task *t,
 }
 
 /* Every host online and the cluster quorate (after a power-on, a heal). */
-static int
-wait_cluster_whole(const struct ha_env *e, char *err)
+int
+ha_wait_cluster_whole(const struct ha_env *e, char *err)
 {
 	const struct driver_ops *ops = e->drv->d_ops;
 	uint64_t end = clock_mono_ns() + HA_ONLINE_NS;
@@ -734,8 +711,8 @@ wait_cluster_whole(const struct ha_env *e, char *err)
 	return 0;
 }
 
-static int
-host_index(const struct ha_env *e, const char *name)
+int
+ha_host_index(const struct ha_env *e, const char *name)
 {
 	size_t i;
 
@@ -747,39 +724,10 @@ host_index(const struct ha_env *e, const char *name)
 
 /* ---- the drill ---- */
 
-/* One drill in progress: its plan, what it made (undone at one exit),
- * and what it saw. */
-struct drill {
-	const struct ha_env *e;
-	const struct ha_params *p;
-	struct run *run;
-	struct scen_result *sr;
-	struct metrics *m;
-	const char *fault;		/* "power-pull" | "partition" */
-	const char *back;		/* "power-on" | "heal" */
-	char victim[DRV_NAME_MAX], manager[DRV_NAME_MAX];
-	char newhost[DRV_NAME_MAX];
-	int vi_idx;			/* the victim's host index */
-	double fence_setting;
-	struct ha_guest g;		/* the VM's cmdline and address */
-	struct drv_ha_status hs;
-	struct sampler smp;
-	struct probe_ping *ping;
-	struct probe_ping_result pr;
-	struct probe_integrity *integ;
-	struct probe_integrity_opts io;
-	struct integrity_acks acks;
-	struct ha_times times;
-	struct ha_figs figs;
-	uint64_t fenced;		/* the victim's copy gone (partition) */
-	int made, ha_on, faulted, restored;
-	int old_started;		/* -1 not watched */
-};
-
 /* The ping CSV and the failover timeline (events at the platform's and
  * the lab's times). */
-static void
-keep_timeline(struct drill *d)
+void
+ha_keep_timeline(struct ha_drill *d)
 {
 	const struct ha_times *t = &d->times;
 	const struct ha_figs *f = &d->figs;
@@ -795,29 +743,29 @@ keep_timeline(struct drill *d)
 		    "the probe sent nothing");
 		return;
 	}
-	tl = run_add_timeline(d->run, rel, "failover");
+	tl = d->tl = run_add_timeline(d->run, rel, "failover");
 	scen_add_artifact(d->sr, rel);
 	if (f->hf_last_reply_ns && f->hf_first_reply_ns) {
 		tl->tl_has_window = 1;
-		tl->tl_down_start_s = rel_s(f->hf_last_reply_ns, t0);
-		tl->tl_down_end_s = rel_s(f->hf_first_reply_ns, t0);
+		tl->tl_down_start_s = ha_rel_s(f->hf_last_reply_ns, t0);
+		tl->tl_down_end_s = ha_rel_s(f->hf_first_reply_ns, t0);
 	}
-	timeline_add_event(tl, rel_s(t->ht_fault, t0), d->fault);
+	timeline_add_event(tl, ha_rel_s(t->ht_fault, t0), d->fault);
 	if (d->fenced)
-		timeline_add_event(tl, rel_s(d->fenced, t0), "fenced");
+		timeline_add_event(tl, ha_rel_s(d->fenced, t0), "fenced");
 	if (t->ht_detected)
-		timeline_add_event(tl, rel_s(t->ht_detected, t0), "detected");
+		timeline_add_event(tl, ha_rel_s(t->ht_detected, t0), "detected");
 	if (t->ht_restart)
-		timeline_add_event(tl, rel_s(t->ht_restart, t0), "restart");
+		timeline_add_event(tl, ha_rel_s(t->ht_restart, t0), "restart");
 	if (t->ht_started)
-		timeline_add_event(tl, rel_s(t->ht_started, t0), "running");
+		timeline_add_event(tl, ha_rel_s(t->ht_started, t0), "running");
 	if (f->hf_first_reply_ns)
-		timeline_add_event(tl, rel_s(f->hf_first_reply_ns, t0),
+		timeline_add_event(tl, ha_rel_s(f->hf_first_reply_ns, t0),
 		    "first reply");
 }
 
-static void
-keep_json(const struct ha_env *e, struct scen_result *sr, const char *what,
+void
+ha_keep_json(const struct ha_env *e, struct scen_result *sr, const char *what,
     cJSON *doc)
 {
 	char rel[300], path[4400], er[ERR_LEN];
@@ -865,8 +813,8 @@ status_json(const struct drv_ha_status *hs, const struct ha_times *t)
 }
 
 /* What the drill needs of the platform and of the lab. */
-static int
-drill_check(const struct ha_env *e, char *err)
+int
+ha_drill_check(const struct ha_env *e, char *err)
 {
 	const struct driver_ops *ops = e->drv->d_ops;
 
@@ -887,14 +835,14 @@ drill_check(const struct ha_env *e, char *err)
 }
 
 /* 1. The HA manager, and the victim host. */
-static int
-drill_roles(struct drill *d, char *err)
+int
+ha_drill_roles(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	uint64_t end = clock_mono_ns() + 60 * NS_PER_S;
 	size_t i;
 
-	say(e, "run %zu: ha: who is the HA manager?", e->runno);
+	ha_say(e, "run %zu: ha: who is the HA manager?", e->runno);
 	for (;;) {
 		if (e->drv->d_ops->ha_status(e->drv, NULL, &d->hs, err) == -1)
 			return -1;
@@ -903,7 +851,7 @@ drill_roles(struct drill *d, char *err)
 		if (clock_mono_ns() >= end)
 			return err_set(err, "ha: the platform elected no HA "
 			    "manager within 60 s");
-		if (nap(e, 500 * NS_PER_MS) == -1)
+		if (ha_sleep(e, 500 * NS_PER_MS) == -1)
 			return err_set(err, "interrupted");
 	}
 	snprintf(d->manager, sizeof(d->manager), "%s", d->hs.hs_manager);
@@ -915,15 +863,16 @@ drill_roles(struct drill *d, char *err)
 			if (strcmp(e->env->e_hosts[i].h_name, d->manager) != 0)
 				snprintf(d->victim, sizeof(d->victim), "%s",
 				    e->env->e_hosts[i].h_name);
-	if ((d->vi_idx = host_index(e, d->victim)) < 0)
+	if ((d->vi_idx = ha_host_index(e, d->victim)) < 0)
 		return err_set(err, "ha: the HA manager's host '%s' is not a "
 		    "lab host", d->victim);
+	snprintf(d->fhost, sizeof(d->fhost), "%s", d->victim);
 	return 0;
 }
 
 /* 2. The VM: disk on the shared pool, on the victim host, HA. */
-static int
-drill_vm(struct drill *d, char *err)
+int
+ha_drill_vm(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	const struct driver_ops *ops = e->drv->d_ops;
@@ -939,28 +888,28 @@ drill_vm(struct drill *d, char *err)
 	sp.v_memory_mib = d->p->hp_memory_mib;
 	sp.v_pool = "san";
 	sp.v_ha = 1;
-	say(e, "run %zu: ha: VM %s on %s (disk on pool san)", e->runno, e->vm,
+	ha_say(e, "run %zu: ha: VM %s on %s (disk on pool san)", e->runno, e->vm,
 	    d->victim);
 	drv_task_init(&t);
-	if ((r = task_run(e, ops->vm_create(e->drv, &sp, &t, err), &t, 1,
+	if ((r = ha_task_run(e, ops->vm_create(e->drv, &sp, &t, err), &t, 1,
 	    err)) != 0)
 		return err_prefix(err, "create VM %s", e->vm), r;
 	d->made = 1;
 	e->track(e->arg, e->vm, 1);
 	drv_task_init(&t);
-	if (task_run(e, ops->vm_start(e->drv, e->vm, &t, err), &t, 1,
+	if (ha_task_run(e, ops->vm_start(e->drv, e->vm, &t, err), &t, 1,
 	    err) != 0)
 		return err_prefix(err, "start VM %s", e->vm);
 	if (ops->ha_enable(e->drv, e->vm, err) == -1)
 		return err_prefix(err, "make %s an HA resource", e->vm);
 	d->ha_on = 1;
-	say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, d->victim);
-	return wait_ping(e, d->g.g_addr, HA_BOOT_NS, err);
+	ha_say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, d->victim);
+	return ha_wait_ping(e, d->g.g_addr, HA_BOOT_NS, err);
 }
 
 /* The platform knows it runs there (its HA state says so). */
-static int
-drill_vm_placed(struct drill *d, char *err)
+int
+ha_drill_vm_placed(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	uint64_t end = clock_mono_ns() + 60 * NS_PER_S;
@@ -974,20 +923,20 @@ drill_vm_placed(struct drill *d, char *err)
 			return err_set(err, "ha: %s does not run as an HA "
 			    "resource on %s within 60 s (state '%s' on '%s')",
 			    e->vm, d->victim, d->hs.hs_state, d->hs.hs_node);
-		if (nap(e, 500 * NS_PER_MS) == -1)
+		if (ha_sleep(e, 500 * NS_PER_MS) == -1)
 			return err_set(err, "interrupted");
 	}
 }
 
 /* 3. Probes and the sampler, a steady moment. */
-static int
-drill_probes(struct drill *d, char *err)
+int
+ha_drill_probes(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	struct probe_ping_opts o;
 	uint64_t end;
 
-	if (sampler_start(&d->smp, e, d->vi_idx, err) == -1)
+	if (ha_sampler_start(&d->smp, e, d->vi_idx, err) == -1)
 		return -1;
 	if (d->p->hp_integrity) {
 		memset(&d->io, 0, sizeof(d->io));
@@ -998,7 +947,7 @@ drill_probes(struct drill *d, char *err)
 		end = clock_mono_ns() + 60 * NS_PER_S;
 		while ((d->integ = probe_integrity_start(&d->io, err)) ==
 		    NULL)
-			if (clock_mono_ns() >= end || nap(e, NS_PER_S) == -1)
+			if (clock_mono_ns() >= end || ha_sleep(e, NS_PER_S) == -1)
 				return err_prefix(err, "integrity probe on %s "
 				    "(60 s after its first ping reply)", e->vm);
 	}
@@ -1008,7 +957,7 @@ drill_probes(struct drill *d, char *err)
 	o.interval_ns = d->p->hp_interval_ns;
 	if ((d->ping = probe_ping_start(&o, err)) == NULL)
 		return -1;
-	if (nap(e, 3 * NS_PER_S) == -1)
+	if (ha_sleep(e, 3 * NS_PER_S) == -1)
 		return err_set(err, "interrupted");
 	if (d->integ != NULL) {
 		uint64_t n = 0, last = 0;
@@ -1026,18 +975,18 @@ drill_probes(struct drill *d, char *err)
 }
 
 /* 4. The fault. */
-static int
-drill_fault(struct drill *d, char *err)
+int
+ha_drill_fault(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 
-	say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, d->fault,
-	    d->victim, strcmp(d->victim, d->manager) == 0 ?
+	ha_say(e, "run %zu: ha: %s %s (VM's host%s)", e->runno, d->fault,
+	    d->fhost, strcmp(d->fhost, d->manager) == 0 ?
 	    " and HA manager" : "");
 	pthread_mutex_lock(&d->smp.mu);
 	d->smp.gone_from = clock_wall_ns();
 	pthread_mutex_unlock(&d->smp.mu);
-	if (inject(e, d->fault, d->victim, &d->times.ht_fault, err) == -1)
+	if (ha_inject(e, d->fault, d->fhost, &d->times.ht_fault, err) == -1)
 		return -1;
 	d->faulted = 1;
 	return 0;
@@ -1045,17 +994,17 @@ drill_fault(struct drill *d, char *err)
 
 /* 5. Back?  The journal ends with the lost copy; the restarted VM's
  * agent answers the verify (the wait is the failover). */
-static int
-drill_back(struct drill *d, char *err)
+int
+ha_drill_back(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	struct integrity_result ir;
 	struct journal_state js;
 	int r;
 
-	say(e, "run %zu: ha: waiting for %s to come back", e->runno, e->vm);
+	ha_say(e, "run %zu: ha: waiting for %s to come back", e->runno, e->vm);
 	if (d->integ != NULL) {
-		probe_integrity_wait_end(d->integ, 30000);
+		probe_integrity_wait_end(d->integ, d->journal_wait_ms);
 		r = probe_integrity_stop(d->integ, &d->acks, err);
 		d->integ = NULL;
 		if (r == -1)
@@ -1064,14 +1013,16 @@ drill_back(struct drill *d, char *err)
 		    d->p->hp_timeout_ns, &js, &ir, err) == -1)
 			return err_prefix(err, "ha: %s after the %s", e->vm,
 			    d->fault);
+		d->ir = ir;
+		d->verified = 1;
 		metrics_set(d->m, "lost_acked_writes",
 		    (double)ir.ir_lost_acked);
 		metrics_set(d->m, "acked_writes", (double)ir.ir_acked);
-		keep_json(e, d->sr, "integrity", integrity_result_json(
+		ha_keep_json(e, d->sr, "integrity", integrity_result_json(
 		    d->g.g_addr, &d->acks, &js, &ir));
-	} else if (wait_ping(e, d->g.g_addr, d->p->hp_timeout_ns, err) == -1)
+	} else if (ha_wait_ping(e, d->g.g_addr, d->p->hp_timeout_ns, err) == -1)
 		return -1;
-	if (nap(e, 1500 * NS_PER_MS) == -1)
+	if (ha_sleep(e, 1500 * NS_PER_MS) == -1)
 		return err_set(err, "interrupted");
 	r = probe_ping_stop(d->ping, &d->pr, err);
 	d->ping = NULL;
@@ -1080,7 +1031,7 @@ drill_back(struct drill *d, char *err)
 
 /* The figures from the recovery log and the ping timeline. */
 static void
-drill_figures(struct drill *d)
+ha_drill_figures(struct ha_drill *d)
 {
 	struct metrics *m = d->m;
 
@@ -1102,19 +1053,49 @@ drill_figures(struct drill *d)
 	d->fenced = d->smp.gone_at;
 	pthread_mutex_unlock(&d->smp.mu);
 	if (d->fenced)
-		metrics_set(m, "fence_s", rel_s(d->fenced,
+		metrics_set(m, "fence_s", ha_rel_s(d->fenced,
 		    d->times.ht_fault));
 	if (d->fence_setting > 0)
 		metrics_set(m, "fence_setting_s", d->fence_setting);
 }
 
+/*
+ * What the platform and the probes tell after the fault, kept once: the
+ * recovery log (raw/NAME-N-ha.json; read now when read_log), the figures
+ * and the failover timeline.  A drill that failed after its fault keeps
+ * them too: they are the evidence of what went wrong.
+ */
+void
+ha_drill_evidence(struct ha_drill *d, int read_log)
+{
+	const struct ha_env *e = d->e;
+	char e2[ERR_LEN];
+
+	if (d->kept || !d->faulted)
+		return;
+	d->kept = 1;
+	if (d->ping != NULL && probe_ping_stop(d->ping, &d->pr, e2) == -1)
+		log_debug("ha: ping probe: %s", e2);
+	d->ping = NULL;
+	if (read_log && e->drv->d_ops->ha_status(e->drv, e->vm, &d->hs,
+	    e2) == 0) {
+		d->times.ht_detected = d->times.ht_restart =
+		    d->times.ht_started = 0;
+		ha_times_from_status(&d->hs, &d->times);
+	}
+	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
+	ha_keep_json(e, d->sr, "ha", status_json(&d->hs, &d->times));
+	ha_drill_figures(d);
+	ha_keep_timeline(d);
+}
+
 /* 6. The platform's account: detection, restart, running. */
-static int
-drill_account(struct drill *d, char *err)
+int
+ha_drill_account(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	const struct driver_ops *ops = e->drv->d_ops;
-	uint64_t end = clock_mono_ns() + 30 * NS_PER_S;
+	uint64_t end = clock_mono_ns() + d->account_wait_ns;
 	struct drv_vm_info vi;
 	char e2[ERR_LEN] = "";
 
@@ -1127,93 +1108,92 @@ drill_account(struct drill *d, char *err)
 				break;
 		}
 		if (clock_mono_ns() >= end) {
-			log_warnx("ha: the platform's HA log has no restart of "
-			    "%s after the fault (%s)", e->vm, e2);
+			if (!d->may_stay)
+				log_warnx("ha: the platform's HA log has no "
+				    "restart of %s after the fault (%s)", e->vm,
+				    e2);
 			break;
 		}
-		if (nap(e, 500 * NS_PER_MS) == -1)
+		if (ha_sleep(e, 500 * NS_PER_MS) == -1)
 			break;
 	}
-	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
-	keep_json(e, d->sr, "ha", status_json(&d->hs, &d->times));
-	drill_figures(d);
-	keep_timeline(d);
+	ha_drill_evidence(d, 0);
 	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi, e2) == 0)
 		snprintf(d->newhost, sizeof(d->newhost), "%s", vi.i_host);
-	if (strcmp(d->newhost, d->victim) == 0)
+	if (!d->may_stay && strcmp(d->newhost, d->fhost) == 0)
 		return err_set(err, "ha: after the %s of %s the platform says "
-		    "%s runs on %s again", d->fault, d->victim, e->vm,
-		    d->victim);
+		    "%s runs on %s again", d->fault, d->fhost, e->vm,
+		    d->fhost);
 	return 0;
 }
 
 /* 7. The old host back: it must leave the VM alone. */
-static int
-drill_old_host(struct drill *d, char *err)
+int
+ha_drill_old_host(struct ha_drill *d, char *err)
 {
 	const struct ha_env *e = d->e;
 	const struct driver_ops *ops = e->drv->d_ops;
 	struct drv_vm_info vi;
 	char e2[ERR_LEN];
 
-	if (d->p->hp_fault != HA_FAULT_PARTITION && !d->p->hp_power_on)
-		return 0;	/* the pulled host stays off */
-	say(e, "run %zu: ha: %s %s", e->runno, d->back, d->victim);
+	if (d->back == NULL || (d->back_host != NULL && !d->p->hp_power_on))
+		return 0;	/* nothing to undo, or the pulled host stays off */
+	ha_say(e, "run %zu: ha: %s %s", e->runno, d->back, d->fhost);
 	pthread_mutex_lock(&d->smp.mu);
 	d->smp.watch_from = clock_wall_ns();
 	pthread_mutex_unlock(&d->smp.mu);
-	if (inject(e, d->back, d->p->hp_fault == HA_FAULT_PARTITION ? NULL :
-	    d->victim, NULL, err) == -1)
+	if (ha_inject(e, d->back, d->back_host, NULL, err) == -1)
 		return -1;
 	d->restored = 1;
-	if (wait_cluster_whole(e, err) == -1)
+	if (ha_wait_cluster_whole(e, err) == -1)
 		return -1;
-	say(e, "run %zu: ha: watching %s for %llu s", e->runno, d->victim,
+	ha_say(e, "run %zu: ha: watching %s for %llu s", e->runno, d->fhost,
 	    (unsigned long long)(d->p->hp_watch_ns / NS_PER_S));
-	if (nap(e, d->p->hp_watch_ns) == -1)
+	if (ha_sleep(e, d->p->hp_watch_ns) == -1)
 		return err_set(err, "interrupted");
-	sampler_settle(&d->smp);
+	ha_sampler_settle(&d->smp);
 	pthread_mutex_lock(&d->smp.mu);
 	d->old_started = d->smp.watch_max > 0;
 	pthread_mutex_unlock(&d->smp.mu);
 	if (ops->vm_info != NULL && ops->vm_info(e->drv, e->vm, &vi,
-	    e2) == 0 && strcmp(vi.i_host, d->victim) == 0)
+	    e2) == 0 && strcmp(vi.i_host, d->fhost) == 0)
 		d->old_started = 1;
 	metrics_set(d->m, "old_host_started", d->old_started);
 	return 0;
 }
 
-static void
-drill_summary(struct drill *d)
+void
+ha_drill_summary(struct ha_drill *d)
 {
 	const struct ha_env *e = d->e;
 
-	sampler_stop(&d->smp);
+	ha_sampler_stop(&d->smp);
 	metrics_set(d->m, "max_running_copies", d->smp.max_total);
 	metrics_set(d->m, "max_host_copies", d->smp.max_host);
 	if (d->smp.max_total > 1)
 		log_warnx("ha: %d running copies of %s at %+.1f s from the "
-		    "%s: %s", d->smp.max_total, e->vm, rel_s(d->smp.seen2_at,
+		    "%s: %s", d->smp.max_total, e->vm, ha_rel_s(d->smp.seen2_at,
 		    d->times.ht_fault), d->fault, d->smp.seen2);
 	results_set_str(&d->run->r_reason, "%s of %s (%s), VM back on %s%s%s",
-	    d->fault, d->victim, strcmp(d->victim, d->manager) == 0 ?
+	    d->fault, d->fhost, strcmp(d->fhost, d->manager) == 0 ?
 	    "the VM's host and HA manager" : "the VM's host",
 	    d->newhost[0] ? d->newhost : "?", d->old_started == 0 ? "; " : "",
-	    d->old_started == 0 ? (d->p->hp_fault == HA_FAULT_PARTITION ?
+	    d->old_started == 0 ? (d->back_host == NULL ?
 	    "healed host left it alone" : "powered-on host left it alone") :
 	    "");
 }
 
 /* Whatever happened: probes off, the lab whole again, the HA resource
  * gone, the VM deleted. */
-static void
-drill_cleanup(struct drill *d)
+void
+ha_drill_cleanup(struct ha_drill *d)
 {
 	const struct ha_env *e = d->e;
 	const struct driver_ops *ops = e->drv->d_ops;
 	struct drv_task t;
 	char e2[ERR_LEN];
 
+	ha_drill_evidence(d, 1);
 	if (d->ping != NULL && probe_ping_stop(d->ping, &d->pr, e2) == -1)
 		log_debug("ha: ping probe: %s", e2);
 	probe_ping_result_free(&d->pr);
@@ -1221,26 +1201,25 @@ drill_cleanup(struct drill *d)
 	    e2) == -1)
 		log_debug("ha: integrity probe: %s", e2);
 	integrity_acks_free(&d->acks);
-	sampler_stop(&d->smp);
-	if (d->faulted && !d->restored) {
-		say(e, "run %zu: ha: cleanup: %s %s", e->runno, d->back,
-		    d->victim);
-		if (inject(e, d->back, d->p->hp_fault == HA_FAULT_PARTITION ?
-		    NULL : d->victim, NULL, e2) == -1 ||
-		    wait_cluster_whole(e, e2) == -1)
+	ha_sampler_stop(&d->smp);
+	if (d->faulted && !d->restored && d->back != NULL) {
+		ha_say(e, "run %zu: ha: cleanup: %s %s", e->runno, d->back,
+		    d->fhost);
+		if (ha_inject(e, d->back, d->back_host, NULL, e2) == -1 ||
+		    ha_wait_cluster_whole(e, e2) == -1)
 			log_warnx("ha: cleanup: %s", e2);
 	}
 	if (d->ha_on && ops->ha_disable(e->drv, e->vm, e2) == -1)
 		log_warnx("ha: cleanup: remove HA resource %s: %s", e->vm, e2);
 	if (!d->made)
 		return;
-	say(e, "run %zu: ha: cleanup: delete VM %s", e->runno, e->vm);
+	ha_say(e, "run %zu: ha: cleanup: delete VM %s", e->runno, e->vm);
 	drv_task_init(&t);
-	if (task_run(e, ops->vm_stop(e->drv, e->vm, 1, &t, e2), &t, 0,
+	if (ha_task_run(e, ops->vm_stop(e->drv, e->vm, 1, &t, e2), &t, 0,
 	    e2) != 0)
 		log_debug("ha: cleanup: stop %s: %s", e->vm, e2);
 	drv_task_init(&t);
-	if (task_run(e, ops->vm_delete(e->drv, e->vm, &t, e2), &t, 0,
+	if (ha_task_run(e, ops->vm_delete(e->drv, e->vm, &t, e2), &t, 0,
 	    e2) == 0)
 		e->track(e->arg, e->vm, 0);
 	else
@@ -1248,26 +1227,16 @@ drill_cleanup(struct drill *d)
 		    "teardown)", e->vm, e2);
 }
 
-/*
- * One drill.  Metrics go to run->r_metrics, the failover timeline (ping
- * CSV under raw/, events) to run and sr's artifacts, a summary to
- * run->r_reason.  Returns 0, -1 with err, or DRIVER_UNSUPPORTED.  The
- * lab is restored (host powered on, partition healed), the HA resource
- * removed and the VM deleted before it returns, whatever happened.
- */
-static int
-ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
-    struct scen_result *sr, char *err)
+int
+ha_drill_run(const struct ha_env *e, const struct ha_params *p,
+    const struct ha_plan *plan, struct run *run, struct scen_result *sr,
+    char *err)
 {
-	static int (*const steps[])(struct drill *, char *) = {
-		drill_roles, drill_vm, drill_vm_placed, drill_probes,
-		drill_fault, drill_back, drill_account, drill_old_host,
-	};
-	struct drill *d;
+	struct ha_drill *d;
 	size_t i;
 	int rc;
 
-	if ((rc = drill_check(e, err)) != 0)
+	if ((rc = ha_drill_check(e, err)) != 0)
 		return rc;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return err_set(err, "ha: out of memory");
@@ -1276,18 +1245,49 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 	d->run = run;
 	d->sr = sr;
 	d->m = &run->r_metrics;
-	d->fault = p->hp_fault == HA_FAULT_POWER_PULL ? "power-pull" :
-	    "partition";
-	d->back = p->hp_fault == HA_FAULT_PARTITION ? "heal" : "power-on";
+	d->fault = plan->pl_fault;
+	d->back = plan->pl_back;
+	/* a host comes back by its name; a heal names none */
+	d->back_host = plan->pl_back_names_host ? d->fhost : NULL;
+	d->ext = plan->pl_ext;
 	d->fence_setting = -1;
 	d->old_started = -1;
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && rc == 0; i++)
-		rc = steps[i](d, err);
+	d->journal_wait_ms = 30000;
+	d->account_wait_ns = 30 * NS_PER_S;
+	for (i = 0; i < plan->pl_nsteps && rc == 0; i++)
+		rc = plan->pl_steps[i](d, err);
 	if (rc == 0)
-		drill_summary(d);
-	drill_cleanup(d);
+		ha_drill_summary(d);
+	if (rc == 0 && plan->pl_after != NULL)
+		rc = plan->pl_after(d, err);
+	if (plan->pl_cleanup != NULL)
+		plan->pl_cleanup(d);
+	ha_drill_cleanup(d);
 	free(d);
 	return rc;
+}
+
+/* The power-pull (or partition) drill of an HA VM. */
+static int
+ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
+    struct scen_result *sr, char *err)
+{
+	static ha_step_fn *const steps[] = {
+		ha_drill_roles, ha_drill_vm, ha_drill_vm_placed,
+		ha_drill_probes, ha_drill_fault, ha_drill_back,
+		ha_drill_account, ha_drill_old_host,
+	};
+	struct ha_plan plan;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.pl_steps = steps;
+	plan.pl_nsteps = sizeof(steps) / sizeof(steps[0]);
+	plan.pl_fault = p->hp_fault == HA_FAULT_POWER_PULL ? "power-pull" :
+	    "partition";
+	plan.pl_back = p->hp_fault == HA_FAULT_PARTITION ? "heal" :
+	    "power-on";
+	plan.pl_back_names_host = p->hp_fault != HA_FAULT_PARTITION;
+	return ha_drill_run(e, p, &plan, run, sr, err);
 }
 
 /* ---- the row: the runner's side ---- */
@@ -1324,6 +1324,34 @@ ha_progress(void *arg, const char *text)
 	progress(((struct sctx *)arg)->rc, "%s", text);
 }
 
+void
+ha_env_init(struct sctx *s, struct ha_env *e, char *vm, char *state)
+{
+	size_t i;
+
+	/* platform VM names: letters, digits, '-', '_' */
+	snprintf(vm, SUITE_NAME_MAX, "%.40s-%zu", s->sc->sc_name, s->runno);
+	for (i = 0; vm[i] != '\0'; i++)
+		if (vm[i] == '.')
+			vm[i] = '-';
+	lab_state_dir(s->rc->lab, state, LAB_PATH_MAX);
+	memset(e, 0, sizeof(*e));
+	e->drv = s->rc->drv;
+	e->env = &s->rc->env;
+	e->self = s->rc->o->ro_self;
+	e->lab = s->rc->lab;
+	e->lab_state = state;
+	e->outdir = s->rc->o->ro_outdir;
+	e->scen = s->sc->sc_name;
+	e->runno = s->runno;
+	e->vm = vm;
+	e->guest = ha_guest;
+	e->track = ha_track;
+	e->progress = ha_progress;
+	e->arg = s;
+	e->stop = (volatile int *)&runner_stop;
+}
+
 /* The power-pull (or partition) drill of an HA VM. */
 int
 builtin_ha(struct sctx *s, char *err)
@@ -1331,31 +1359,10 @@ builtin_ha(struct sctx *s, char *err)
 	struct ha_params p;
 	struct ha_env e;
 	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX];
-	size_t i;
 
 	if (ha_params_parse(s->sc->sc_params, s->sc->sc_nparams, &p,
 	    err) == -1)
 		return err_prefix(err, "scenario %s", s->sc->sc_name);
-	/* platform VM names: letters, digits, '-', '_' */
-	snprintf(vm, sizeof(vm), "%.40s-%zu", s->sc->sc_name, s->runno);
-	for (i = 0; vm[i] != '\0'; i++)
-		if (vm[i] == '.')
-			vm[i] = '-';
-	lab_state_dir(s->rc->lab, state, sizeof(state));
-	memset(&e, 0, sizeof(e));
-	e.drv = s->rc->drv;
-	e.env = &s->rc->env;
-	e.self = s->rc->o->ro_self;
-	e.lab = s->rc->lab;
-	e.lab_state = state;
-	e.outdir = s->rc->o->ro_outdir;
-	e.scen = s->sc->sc_name;
-	e.runno = s->runno;
-	e.vm = vm;
-	e.guest = ha_guest;
-	e.track = ha_track;
-	e.progress = ha_progress;
-	e.arg = s;
-	e.stop = (volatile int *)&runner_stop;
+	ha_env_init(s, &e, vm, state);
 	return ha_run(&e, &p, s->run, s->sr, err);
 }

@@ -61,6 +61,11 @@ struct ha_params {
 int ha_params_parse(const struct step_param *p, size_t n,
     struct ha_params *hp, char *err);
 
+/* v as an integer in lo..hi into *out: 0, or -1 with err naming key
+ * ("params: KEY: 'V' is not an integer in LO..HI").  Pure. */
+int ha_param_long(const char *key, const char *v, long lo, long hi,
+    long *out, char *err);
+
 /* When things happened (wall ns, 0 = not seen). */
 struct ha_times {
 	uint64_t ht_fault;		/* the lab's stamp of the injection */
@@ -104,14 +109,16 @@ struct ha_proc {
 	int p_pid, p_ppid;
 	uint64_t p_ns;			/* pid namespace inode */
 	int p_match;			/* its command line names the VM */
-	int p_vcpus;			/* its threads named "CPU N/..." */
+	int p_vcpus;			/* its threads named "CPU N/..." that
+					 * run (ha_vcpus_running) */
 };
 
 /*
  * Running copies of the VM in the hosts' pid namespaces ns[0..nns) (at
  * most 64): a copy is a process whose command line names the VM and that
  * runs vCPUs (p_vcpus > 0: QEMU's vCPU threads, "CPU 0/TCG" or "CPU
- * 0/KVM" with -name ...,debug-threads=on, which hvd and libvirt pass).
+ * 0/KVM" with -name ...,debug-threads=on, which hvd and libvirt pass,
+ * that got CPU time in the last two sample periods).
  * QEMU's -daemonize parent, waiting with the VM's command line while its
  * double-forked child sets the VM up, runs no vCPU and is not a copy; two
  * QEMUs of one VM on one host are two.  per[i] (per may be NULL) gets the
@@ -119,5 +126,24 @@ struct ha_proc {
  */
 int ha_count_copies(const struct ha_proc *p, size_t n, const uint64_t *ns,
     size_t nns, int *per);
+
+/* A QEMU's vCPU threads' CPU time as the sampler saw it last. */
+struct ha_vcpu_hist {
+	uint64_t vh_ns;			/* their summed run time (schedstat) */
+	int vh_seen;			/* vh_ns is from an earlier sample */
+	int vh_ran;			/* it grew in the period before */
+};
+
+/*
+ * Whether the QEMU whose vCPU threads have run ns_now in all runs its
+ * guest: its vCPUs got CPU time in this sample period and in the one
+ * before (1), else 0; h is updated.  A paused QEMU (a migration's
+ * -incoming target, its source after the switchover) holds vCPU threads
+ * that do not run; requiring two periods keeps a switchover, where the
+ * source runs until a moment before the target starts, from looking like
+ * two copies, while two copies that both run for two periods are seen.
+ * Pure.
+ */
+int ha_vcpus_running(struct ha_vcpu_hist *h, uint64_t ns_now);
 
 #endif

@@ -47,6 +47,7 @@ drv_task_init(struct drv_task *t)
 	memset(t, 0, sizeof(*t));
 	t->t_downtime_ms = -1;
 	t->t_total_s = -1;
+	t->t_progress = -1;
 }
 
 int

@@ -102,6 +102,8 @@ struct drv_task {
 	double t_downtime_ms;		/* migration: the hypervisor's own */
 	double t_total_s;		/* migration: the platform's own */
 	uint64_t t_bytes;		/* migration/backup: bytes moved */
+	double t_progress;		/* 0..1 as the platform says, < 0
+					 * when it does not */
 	int t_reused;			/* the work was found done already (a
 					 * reused lab): nothing was measured */
 	int t_rolled_back;		/* a guarded change the platform undid
@@ -205,6 +207,14 @@ enum drv_ha_step {
 };
 
 #define DRV_HA_EVENTS_MAX 32
+
+/* A fence as the node that did it logged it: a VM's hypervisor process
+ * killed because the node lost its lease (the failure drills count the
+ * ones that hit a healthy node). */
+struct drv_fence {
+	char f_vm[DRV_NAME_MAX];
+	uint64_t f_wall_ns;		/* when the node logged it */
+};
 
 struct drv_ha_event {
 	enum drv_ha_step he_step;
@@ -332,6 +342,36 @@ struct driver_ops {
 	int (*ha_status)(struct driver *d, const char *vm,
 	    struct drv_ha_status *hs, char *err);
 	int (*metrics)(struct driver *d, struct drv_metric **out, size_t *n,
+	    char *err);
+
+	/*
+	 * The failure drills' reads and acts (docs/scenarios.md "drills").
+	 * vm_migrate_capped: a live migration whose stream the platform
+	 * caps at bytes_per_s, so that a fault can hit it in flight (its
+	 * task's t_progress says how far it got).  store_leader: the host
+	 * whose member leads the cluster store (hvd: etcd's leader) into
+	 * host.  daemon_kill: SIGKILL the platform's daemon on host (a
+	 * crash, found by its own pid, not by name); daemon_start: start it
+	 * again as the host's service does and wait until it answers.
+	 * fences: the fences host logged, into *f (caller frees), *n of
+	 * them.  vm_crash: SIGKILL the VM's hypervisor process on host (a
+	 * crash the platform did not ask for).  daemon_log: the last lines
+	 * of the platform daemon's log on host into *out (caller frees),
+	 * kept beside a drill's results as its evidence.  Each 0, or -1 with err;
+	 * NULL: the driver cannot.
+	 */
+	int (*vm_migrate_capped)(struct driver *d, const char *vm,
+	    const char *to, uint64_t bytes_per_s, struct drv_task *t,
+	    char *err);
+	int (*store_leader)(struct driver *d, char *host, size_t len,
+	    char *err);
+	int (*daemon_kill)(struct driver *d, const char *host, char *err);
+	int (*daemon_start)(struct driver *d, const char *host, char *err);
+	int (*fences)(struct driver *d, const char *host,
+	    struct drv_fence **f, size_t *n, char *err);
+	int (*vm_crash)(struct driver *d, const char *host, const char *vm,
+	    char *err);
+	int (*daemon_log)(struct driver *d, const char *host, char **out,
 	    char *err);
 	int (*balance)(struct driver *d, struct drv_task *t, char *err);
 	int (*bond_set)(struct driver *d, const char *host, const char *mode,

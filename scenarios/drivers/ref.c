@@ -55,6 +55,7 @@
 #include "proc.h"
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
+#include "scenarios/drivers/ref.h"
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
@@ -1041,6 +1042,9 @@ ref_task_status(struct driver *d, struct drv_task *t, char *err)
 	}
 	/* A live migration's result carries QEMU's own figures
 	 * (query-migrate): downtime_ms, total_time_ms, transferred_bytes. */
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "progress")))
+		t->t_progress = cJSON_GetObjectItemCaseSensitive(doc,
+		    "progress")->valuedouble;
 	if (res != NULL) {
 		if (cJSON_GetObjectItemCaseSensitive(res, "downtime_ms") &&
 		    json_get_double(res, "downtime_ms", JSON_OPTIONAL, &v,
@@ -1182,6 +1186,207 @@ ref_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 	return 0;
 }
 
+/* ---- the failure drills' reads and acts (docs/scenarios.md) ---- */
+
+static int
+ref_vm_migrate_capped(struct driver *d, const char *vm, const char *to,
+    uint64_t bytes_per_s, struct drv_task *t, char *err)
+{
+	cJSON *b = cJSON_CreateObject(), *prm;
+
+	cJSON_AddStringToObject(b, "target", to);
+	cJSON_AddBoolToObject(b, "live", 1);
+	prm = cJSON_AddObjectToObject(b, "params");
+	cJSON_AddNumberToObject(prm, "max_bandwidth", (double)bytes_per_s);
+	return ref_vm_action(d, vm, "migrate", b, t, err);
+}
+
+/*
+ * 1 when the answer of etcd's /v3/maintenance/status says the member
+ * that gave it leads (header.member_id equals leader: both uint64s as
+ * strings), 0 when not, -1 when it is not such an answer.
+ */
+int
+ref_leader_parse(const char *text)
+{
+	const cJSON *h, *id, *ld;
+	char e[ERR_LEN];
+	cJSON *doc;
+	int r = -1;
+
+	if ((doc = json_parse_buf(text, strlen(text), e)) == NULL)
+		return -1;
+	h = cJSON_GetObjectItemCaseSensitive(doc, "header");
+	id = cJSON_GetObjectItemCaseSensitive(h, "member_id");
+	ld = cJSON_GetObjectItemCaseSensitive(doc, "leader");
+	if (cJSON_IsString(id) && cJSON_IsString(ld))
+		r = strcmp(id->valuestring, ld->valuestring) == 0;
+	cJSON_Delete(doc);
+	return r;
+}
+
+/* The host whose etcd member leads, asked at each host's console (hvd's
+ * API does not say; the member listens on the host's loopback). */
+static int
+ref_store_leader(struct driver *d, char *host, size_t len, char *err)
+{
+	const struct drv_env *env = ((struct ref *)d->d_priv)->env;
+	const char *argv[] = { "curl", "-s", "-m", "5", "-X", "POST", "-d",
+	    "{}", "http://127.0.0.1:2379/v3/maintenance/status", NULL };
+	char e[ERR_LEN] = "no host answered";
+	size_t i;
+
+	for (i = 0; i < env->e_nhosts; i++) {
+		char *out = NULL;
+		int r;
+
+		if (ref_console(d, env->e_hosts[i].h_name, argv, &out, 10000,
+		    e) == -1) {
+			free(out);
+			continue;
+		}
+		r = out != NULL ? ref_leader_parse(out) : -1;
+		free(out);
+		if (r == 1) {
+			snprintf(host, len, "%s", env->e_hosts[i].h_name);
+			return 0;
+		}
+	}
+	return err_set(err, "ref: no host's etcd member says it leads (%s)",
+	    e);
+}
+
+/* hvd's pid from its own pid file, checked against /proc/PID/comm (a
+ * stale file may name another process), then SIGKILL. */
+static int
+ref_daemon_kill(struct driver *d, const char *host, char *err)
+{
+	const char *argv[] = { "sh", "-c", "p=$(cat /run/hvd/hvd.pid) && "
+	    "[ \"$(cat /proc/$p/comm)\" = hvd ] && kill -KILL $p && echo $p",
+	    NULL };
+	char *out = NULL;
+	int rc;
+
+	rc = ref_console(d, host, argv, &out, 10000, err);
+	if (rc == 0)
+		log_debug("ref: %s: hvd pid %s killed", host, out ? out : "?");
+	free(out);
+	return rc == 0 ? 0 : err_prefix(err, "ref: %s: kill hvd by "
+	    "/run/hvd/hvd.pid", host);
+}
+
+/* As ref_host_install starts it; it answers on its socket again. */
+static int
+ref_daemon_start(struct driver *d, const char *host, char *err)
+{
+	const char *start_argv[] = { "sh", "-c", "setsid " HVD_SBIN "/hvd -c "
+	    "/etc/hvd/hvd.conf </dev/null >>/var/log/hvd.log 2>&1 &", NULL };
+	uint64_t deadline = clock_mono_ns() + 60 * NS_PER_S;
+	char e[ERR_LEN];
+	cJSON *ver = NULL;
+
+	if (ref_console(d, host, start_argv, NULL, 30000, err) == -1)
+		return err_prefix(err, "ref: start hvd on %s", host);
+	while (ref_local_api(d, host, "GET /api/v1/version", NULL, &ver,
+	    e) == -1) {
+		if (clock_mono_ns() > deadline)
+			return err_set(err, "ref: %s: hvd does not answer on "
+			    "its socket 60 s after its start: %s", host, e);
+		clock_sleep_ns(200 * NS_PER_MS);
+	}
+	cJSON_Delete(ver);
+	return 0;
+}
+
+int
+ref_fences_parse(const char *text, struct drv_fence **f, size_t *n)
+{
+	const char *l = text, *nl, *m, *k;
+	char ts[40], vm[DRV_NAME_MAX];
+	struct drv_fence *a = NULL, *na;
+	size_t cap = 0;
+
+	*f = NULL;
+	*n = 0;
+	for (; l != NULL && *l != '\0'; l = nl ? nl + 1 : NULL) {
+		uint64_t w;
+
+		nl = strchr(l, '\n');
+		/* a failed kill ("pid P: kill: ...") fenced nothing */
+		if ((m = strstr(l, " FENCE vm ")) == NULL ||
+		    (nl != NULL && m > nl) || (k = strstr(m, " killed ")) ==
+		    NULL || (nl != NULL && k > nl) ||
+		    sscanf(l, "%39s", ts) != 1 || sscanf(m + 10, "%63s",
+		    vm) != 1 || drv_parse_utc(ts, &w) == -1)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((na = realloc(a, cap * sizeof(*a))) == NULL)
+				break;
+			a = na;
+		}
+		snprintf(a[*n].f_vm, sizeof(a[*n].f_vm), "%s", vm);
+		a[*n].f_wall_ns = w;
+		(*n)++;
+	}
+	*f = a;
+	return 0;
+}
+
+/* The QEMU of vm by hvd's pid file for it, checked against its command
+ * line (hvd names it guest=VM), then SIGKILL. */
+static int
+ref_vm_crash(struct driver *d, const char *host, const char *vm, char *err)
+{
+	char script[512];
+	const char *argv[] = { "sh", "-c", script, NULL };
+
+	if (strspn(vm, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_") != strlen(vm))
+		return err_set(err, "ref: VM name '%s' is not a plain name", vm);
+	snprintf(script, sizeof(script), "p=$(cat /run/hvd/vms/%s/qemu.pid) "
+	    "&& tr '\\0' ' ' </proc/$p/cmdline | grep -q 'guest=%s,' && "
+	    "kill -KILL $p", vm, vm);
+	if (ref_console(d, host, argv, NULL, 10000, err) == -1)
+		return err_prefix(err, "ref: %s: kill the QEMU of %s", host, vm);
+	return 0;
+}
+
+/* The end of hvd's log (/var/log, kept across power cycles) and of this
+ * boot's hvd-watchdog log. */
+static int
+ref_daemon_log(struct driver *d, const char *host, char **out, char *err)
+{
+	const char *argv[] = { "sh", "-c", "tail -n 400 /var/log/hvd.log; "
+	    "echo '--- /run/hvd/hvd-watchdog.log'; "
+	    "tail -n 100 /run/hvd/hvd-watchdog.log 2>/dev/null; true", NULL };
+
+	*out = NULL;
+	if (ref_console(d, host, argv, out, 10000, err) == -1)
+		return err_prefix(err, "ref: %s: hvd's log", host);
+	return 0;
+}
+
+/* hvd-watchdog's log of this boot (RUN_DIR is private to a boot). */
+static int
+ref_fences(struct driver *d, const char *host, struct drv_fence **f,
+    size_t *n, char *err)
+{
+	const char *argv[] = { "sh", "-c", "cat /run/hvd/hvd-watchdog.log "
+	    "2>/dev/null; true", NULL };
+	char *out = NULL;
+
+	*f = NULL;
+	*n = 0;
+	if (ref_console(d, host, argv, &out, 10000, err) == -1) {
+		free(out);
+		return err_prefix(err, "ref: %s: the watchdog's log", host);
+	}
+	ref_fences_parse(out ? out : "", f, n);
+	free(out);
+	return 0;
+}
+
 static const struct drv_reason ref_reasons[] = {
 	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
@@ -1268,4 +1473,11 @@ const struct driver_ops ref_driver_ops = {
 	.ha_disable = ref_ha_disable,
 	.ha_status = ref_ha_status,
 	.task_status = ref_task_status,
+	.vm_migrate_capped = ref_vm_migrate_capped,
+	.store_leader = ref_store_leader,
+	.daemon_kill = ref_daemon_kill,
+	.daemon_start = ref_daemon_start,
+	.fences = ref_fences,
+	.vm_crash = ref_vm_crash,
+	.daemon_log = ref_daemon_log,
 };
