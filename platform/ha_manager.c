@@ -214,6 +214,9 @@ move_vm(const struct ha_job *j, const char *target, char *err)
 		return err_set(err, "VM %s: unreadable record", j->j_vm);
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "node");
 	cJSON_AddStringToObject(rec, "node", target);
+	/* a migration the lost owner had begun ends here: its target never
+	 * committed (the record named the owner), and nothing resumes it */
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "migrating");
 	snprintf(key, sizeof(key), "%s%s", KEY_VMS, j->j_vm);
 	txt = cJSON_PrintUnformatted(rec);
 	cJSON_Delete(rec);

@@ -601,10 +601,34 @@ claim_queued(struct vmops *v)
 	etcd_kvs_free(kvs, n);
 }
 
+/* 1 when the node that runs task (UPID:NODE:...) has lost its node lease:
+ * its tasks end with it (the node's hvd marks them failed when it is
+ * back), and a lock one of them holds must not keep the VM from an HA
+ * recovery elsewhere meanwhile. */
+static int
+task_node_lost(struct vmops *v, const char *task)
+{
+	char node[HVD_NAME_MAX], key[160];
+	const char *p = task + 5, *e = strchr(p, ':');
+	struct etcd_kv kv;
+	int r;
+
+	if (e == NULL || (size_t)(e - p) >= sizeof(node) || e == p)
+		return 0;
+	snprintf(node, sizeof(node), "%.*s", (int)(e - p), p);
+	if (strcmp(node, v->v_cf->cf_node) == 0)
+		return 0;
+	snprintf(key, sizeof(key), "%s%s", KEY_ALIVE, node);
+	if ((r = etcd_get(v->v_etcd, key, &kv, NULL)) == 1)
+		etcd_kv_clear(&kv);
+	return r == 0;
+}
+
 /*
  * Locks whose holder is gone: a task that ended (or was marked failed by
- * task_recover after its hvd died) and, at start, short API locks this
- * node held before it restarted.
+ * task_recover after its hvd died), one of a node that lost its node
+ * lease, and, at start, short API locks this node held before it
+ * restarted.
  */
 static void
 unlock_stale(struct vmops *v, int at_start)
@@ -633,7 +657,7 @@ unlock_stale(struct vmops *v, int at_start)
 				json_get_string(t, "state", JSON_OPTIONAL, &st,
 				    NULL);
 			stale = r == 0 || strcmp(st, "ok") == 0 ||
-			    strcmp(st, "error") == 0;
+			    strcmp(st, "error") == 0 || task_node_lost(v, task);
 			cJSON_Delete(t);
 		} else if (at_start && strcmp(node, v->v_cf->cf_node) == 0)
 			stale = 1;
