@@ -451,8 +451,13 @@ static const struct {
 	const char *field;	/* NULL: accepted */
 	const char *err;	/* substring of the error */
 } body_cases[] = {
+	/* on another node: its path is checked by its spelling here */
 	{ BODY_POOL, "{\"name\": \"local\", \"type\": \"dir\", "
-	    "\"path\": \"/srv/vms\"}", NULL, NULL },
+	    "\"node\": \"node2\", \"path\": \"/var/lib/hvd/pools/vms\"}",
+	    NULL, NULL },
+	{ BODY_POOL, "{\"name\": \"local\", \"type\": \"dir\", "
+	    "\"node\": \"node2\", \"path\": \"/srv/vms\"}", "path",
+	    "pool_dirs" },
 	{ BODY_POOL, "{\"name\": \"san\", \"type\": \"iscsi\", "
 	    "\"portal\": \"198.18.252.100:3260\", \"target\": "
 	    "\"iqn.2026-11.test.hvt:san\"}", NULL, NULL },
@@ -482,7 +487,7 @@ static const struct {
 /* What the routes check of a body alone, without etcd or the disk. */
 START_TEST(test_body_checks)
 {
-	struct pool_call pc = { "node1", 500, "" };
+	struct pool_call pc = { "node1", NULL, 500, "" };
 	char err[ERR_LEN] = "", field[64] = "";
 	cJSON *body = cJSON_Parse(body_cases[_i].json), *rec = NULL;
 	const char *name, *got;
@@ -598,7 +603,7 @@ START_TEST(test_pool_dir_confined)
 	char err[ERR_LEN];
 	int rc;
 
-	ck_assert((e = etcd_new("http://127.0.0.1:1", 1000, err)) != NULL);
+	ck_assert((e = etcd_new("http://127.0.0.1:1", NULL, 1000, err)) != NULL);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "name", "local");
 	cJSON_AddStringToObject(body, "type", "dir");

@@ -108,7 +108,7 @@ vm_net_bodies(const cJSON *body)
 static void
 pool_bodies(const cJSON *body)
 {
-	struct pool_call call = { "node1", 500, "" };
+	struct pool_call call = { "node1", NULL, 500, "" };
 	const char *name;
 	char err[ERR_LEN];
 	int64_t mib;
