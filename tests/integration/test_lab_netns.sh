@@ -67,7 +67,9 @@ iqn=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"iqn":[[:space:]]*"\([
 [ -n "$portal" ] && [ -n "$iqn" ] && ok "status --json shows the portal $portal $iqn" ||
 	bad "status --json shows the portal"
 n=$("$HVLAB" lab status --lab $LAB --json | grep -c '"online":[[:space:]]*true')
-[ "$n" -eq 2 ] && ok "status: tgtd serves both LUNs" || bad "status: tgtd serves both LUNs ($n)"
+nl=$("$HVLAB" lab status --lab $LAB --json | grep -c '"online":')
+[ "$nl" -ge 2 ] && [ "$n" -eq "$nl" ] && ok "status: tgtd serves every LUN ($n)" ||
+	bad "status: tgtd serves every LUN ($n of $nl online)"
 n=$("$HVLAB" lab status --lab $LAB --json | grep -c '"lacp_status":[[:space:]]*"negotiated"')
 [ "$n" -eq 3 ] && ok "status: LACP negotiated on every host" || bad "status: LACP negotiated on every host ($n)"
 for n in sw san st $hosts; do
