@@ -499,6 +499,29 @@ proc_alive(pid_t pid)
 }
 
 int
+proc_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the state follows the command name, which may hold ')' */
+	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == '\0')
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+int
 ns_run(const char *netns, pid_t ns_pid, int ns_types, int (*fn)(void *),
     void *arg, char *err)
 {

@@ -70,6 +70,9 @@ int proc_kill(pid_t pid, int sig);
 int proc_stop(pid_t pid, long grace_ms);
 /* 1 when pid exists (kill(pid, 0)), else 0. */
 int proc_alive(pid_t pid);
+/* 1 when pid exists and has not ended: a zombie (ended, not yet reaped by
+ * its parent) does not run. */
+int proc_running(pid_t pid);
 
 /*
  * Enter namespaces in the calling process: a named network namespace

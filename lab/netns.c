@@ -137,28 +137,6 @@ is_our_init(pid_t pid, const char *name)
 	return found;
 }
 
-/* 1 when pid runs (exists and is not a zombie waiting to be reaped by
- * the machine's init, which is its parent once the starter has exited). */
-static int
-pid_running(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == '\0')
-		return 0;
-	return p[2] != 'Z' && p[2] != 'X';
-}
-
 /* Pid of node's running init, or 0 when it is off. */
 static pid_t
 node_pid(const struct lab *lab, const char *node)
@@ -560,7 +538,7 @@ netns_down(const char *name, char *err)
 		closedir(d);
 	}
 	for (i = 0; i < ninit; i++)
-		for (j = 0; j < 400 && pid_running(inits[i]); j++)
+		for (j = 0; j < 400 && proc_running(inits[i]); j++)
 			clock_sleep_ns(5 * NS_PER_MS);
 	nns = lab_namespaces(name, ns, TOPO_MAX_HOSTS + 8);
 	/* Then anything else in the lab's namespaces (lab exec, probes). */
@@ -1009,7 +987,7 @@ netns_power_pull(struct lab *lab, const char *host, char *err)
 		return err_errno(err, "kill %d", (int)pid);
 	/* The init is not our child; wait until the kernel has torn the
 	 * pid namespace down (all its processes gone). */
-	for (j = 0; j < 400 && pid_running(pid); j++) {
+	for (j = 0; j < 400 && proc_running(pid); j++) {
 		waitpid(pid, &st, WNOHANG);
 		clock_sleep_ns(5 * NS_PER_MS);
 	}

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "proc.h"
 
 #define FEED_MAX_VMS	256
 #define NAME_MAX_LEN	64
@@ -179,27 +180,6 @@ running(const struct feed *f)
 	return n;
 }
 
-/* 1 when pid has ended: no /proc entry, or a zombie waiting for its
- * parent (its memory and files are released). */
-static int
-pid_gone(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return errno == ENOENT || errno == ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp != NULL && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
-}
-
 /* Wait up to FENCE_CHECK_MS for pid to end: ms waited, or -1. */
 #define FENCE_CHECK_MS	1000
 static long
@@ -208,7 +188,7 @@ wait_gone(pid_t pid)
 	long ms;
 
 	for (ms = 0; ms <= FENCE_CHECK_MS; ms += 10) {
-		if (pid_gone(pid))
+		if (!proc_running(pid))
 			return ms;
 		clock_sleep_ns(10 * NS_PER_MS);
 	}

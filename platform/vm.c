@@ -778,28 +778,6 @@ vm_argv_build(const struct vm_host *h, const struct vm_config *c, int flags,
 
 /* ---- processes ---- */
 
-/* pid exists and is not a zombie. */
-static int
-pid_running(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] == '\0' || p[2] == '\0')
-		return 0;
-	return p[2] != 'Z' && p[2] != 'X';
-}
-
 /* /proc/PID/cmdline carries "guest=NAME,..." after -name and the QMP
  * socket path: it is this VM's QEMU. */
 static int
@@ -952,7 +930,7 @@ vm_proc_release(struct vm_proc *p)
 int
 vm_proc_alive(const struct vm_proc *p)
 {
-	return pid_running(p->pid) && pid_is_vm(p->pid, p->name, p->qmp_path);
+	return proc_running(p->pid) && pid_is_vm(p->pid, p->name, p->qmp_path);
 }
 
 static int
@@ -963,7 +941,7 @@ wait_gone(pid_t pid, long timeout_ms)
 	for (;;) {
 		/* Reap it if it happens to be our child (tests). */
 		(void)proc_wait(pid, NULL, 0);
-		if (!pid_running(pid))
+		if (!proc_running(pid))
 			return 0;
 		if (clock_mono_ns() >= deadline)
 			return -1;
@@ -1060,7 +1038,7 @@ qemu_launch(const struct vm_config *c, char **argv, struct vm_proc *p,
 		return err_set(err, "VM %s: QEMU did not start: %s", c->name,
 		    e2);
 	while (p->qmp == NULL) {
-		if (!pid_running(p->pid)) {
+		if (!proc_running(p->pid)) {
 			last_lines(logpath, 2, line, sizeof(line));
 			return err_set(err, "VM %s: QEMU did not start: %s",
 			    c->name, line[0] ? line : "it exited silently");
@@ -1093,7 +1071,7 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	run_paths(h, c->name, p->dir, p->qmp_path, pidpath, p->serial_path);
 
 	old = read_pidfile(pidpath);
-	if (old > 0 && pid_running(old) && pid_is_vm(old, c->name,
+	if (old > 0 && proc_running(old) && pid_is_vm(old, c->name,
 	    p->qmp_path)) {
 		err_set(err, "VM %s is already running (pid %d)", c->name,
 		    (int)old);
@@ -1126,7 +1104,7 @@ vm_start(const struct vm_host *h, const struct vm_config *c, int flags,
 	vm_argv_free(argv);
 	return 0;
 fail:
-	if (p->pid > 0 && pid_running(p->pid) && pid_is_vm(p->pid, c->name,
+	if (p->pid > 0 && proc_running(p->pid) && pid_is_vm(p->pid, c->name,
 	    p->qmp_path)) {
 		proc_kill(p->pid, SIGKILL);
 		wait_gone(p->pid, 5000);
@@ -1155,7 +1133,7 @@ vm_adopt(const struct vm_host *h, const char *name, struct vm_proc *p,
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	run_paths(h, name, p->dir, p->qmp_path, pidpath, p->serial_path);
 	p->pid = read_pidfile(pidpath);
-	if (p->pid <= 0 || !pid_running(p->pid) ||
+	if (p->pid <= 0 || !proc_running(p->pid) ||
 	    !pid_is_vm(p->pid, name, p->qmp_path)) {
 		p->pid = -1;
 		return 0;

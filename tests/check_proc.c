@@ -133,6 +133,30 @@ START_TEST(test_spawn_detached)
 }
 END_TEST
 
+/* A process runs until it ended: as a zombie (not yet reaped) it does
+ * not, which is what a fence or a stop waits for. */
+START_TEST(test_running_not_zombie)
+{
+	pid_t pid = fork();
+	int st, i;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_msg(proc_running(pid), "a live child runs");
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	for (i = 0; i < 200 && proc_running(pid); i++)
+		clock_sleep_ns(5 * NS_PER_MS);
+	ck_assert_msg(!proc_running(pid), "killed and not reaped (a zombie), "
+	    "it no longer runs");
+	ck_assert_msg(proc_alive(pid), "yet the pid still exists");
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(!proc_running(0) && !proc_running(-1), "no pid runs");
+}
+END_TEST
+
 START_TEST(test_redirect_to_file)
 {
 	char path[] = "/tmp/hvlab-check-proc-XXXXXX", buf[64] = "";
@@ -198,6 +222,7 @@ make_proc_suite(void)
 	tcase_add_test(tc, test_run_timeout_with_silent_grandchild);
 	tcase_add_test(tc, test_spawn_wait_stop);
 	tcase_add_test(tc, test_spawn_detached);
+	tcase_add_test(tc, test_running_not_zombie);
 	tcase_add_test(tc, test_redirect_to_file);
 	tcase_add_test(tc, test_ns_run);
 	tcase_add_test(tc, test_spawn_in_missing_netns);
