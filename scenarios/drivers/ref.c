@@ -1226,13 +1226,17 @@ ref_leader_parse(const char *text)
 }
 
 /* The host whose etcd member leads, asked at each host's console (hvd's
- * API does not say; the member listens on the host's loopback). */
+ * API does not say; the member listens on the host's loopback and takes
+ * only the cluster's certificates: the node's own, in hvd's default
+ * tls_dir). */
 static int
 ref_store_leader(struct driver *d, char *host, size_t len, char *err)
 {
 	const struct drv_env *env = ((struct ref *)d->d_priv)->env;
-	const char *argv[] = { "curl", "-s", "-m", "5", "-X", "POST", "-d",
-	    "{}", "http://127.0.0.1:2379/v3/maintenance/status", NULL };
+	const char *argv[] = { "curl", "-s", "-m", "5", "--cacert",
+	    "/etc/hvd/tls/ca.pem", "--cert", "/etc/hvd/tls/node.pem", "--key",
+	    "/etc/hvd/tls/node.key", "-X", "POST", "-d", "{}",
+	    "https://127.0.0.1:2379/v3/maintenance/status", NULL };
 	char e[ERR_LEN] = "no host answered";
 	size_t i;
 
