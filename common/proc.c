@@ -498,23 +498,34 @@ proc_alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-int
-proc_running(pid_t pid)
+ssize_t
+proc_read(pid_t pid, const char *file, char *buf, size_t len)
 {
-	char path[64], buf[512], *p;
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	buf[0] = '\0';
+	if (pid <= 0 || len < 2)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return -1;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return -1;
 	buf[n] = '\0';
+	return n;
+}
+
+int
+proc_running(pid_t pid)
+{
+	char buf[512], *p;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) < 0)
+		return 0;
 	/* the state follows the command name, which may hold ')' */
 	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == '\0')
 		return 0;

@@ -73,6 +73,10 @@ int proc_alive(pid_t pid);
 /* 1 when pid exists and has not ended: a zombie (ended, not yet reaped by
  * its parent) does not run. */
 int proc_running(pid_t pid);
+/* Read /proc/PID/FILE ("cmdline", "stat") into buf (NUL-terminated, at
+ * most len - 1 bytes): the bytes read, or -1 when it cannot be read or is
+ * empty. */
+ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len);
 
 /*
  * Enter namespaces in the calling process: a named network namespace

@@ -112,18 +112,12 @@ init_path(void)
 static int
 is_our_init(pid_t pid, const char *name)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	ssize_t n;
-	int fd, i, found = 0;
+	int i, found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((n = proc_read(pid, "cmdline", buf, sizeof(buf))) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if (strstr(buf, "hvlab-init") == NULL)
 		return 0;
 	for (i = 0; i < n - 1; i++) {

@@ -147,7 +147,6 @@ vm_pid(const char *vm_dir, const char *name)
 	FILE *fp;
 	long pid = 0;
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/qemu.pid", vm_dir, name);
 	if ((fp = fopen(path, "r")) == NULL)
@@ -157,14 +156,8 @@ vm_pid(const char *vm_dir, const char *name)
 	fclose(fp);
 	if (pid <= 1)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if ((fd = open(path, O_RDONLY)) == -1)
+	if ((n = proc_read((pid_t)pid, "cmdline", buf, sizeof(buf))) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return is_vm_qemu(buf, (size_t)n, name) ? (pid_t)pid : 0;
 }
 

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "err.h"
 #include "log.h"
+#include "proc.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha_priv.h"
@@ -33,11 +34,9 @@
 static int
 wd_running(struct ha *h)
 {
-	char path[64], buf[256];
+	char buf[256];
 	FILE *f;
 	long pid = 0;
-	ssize_t n;
-	int fd;
 
 	if ((f = fopen(h->h_wd_pid, "r")) == NULL)
 		return 0;
@@ -46,14 +45,8 @@ wd_running(struct ha *h)
 	fclose(f);
 	if (pid <= 1)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if ((fd = open(path, O_RDONLY)) == -1)
+	if (proc_read((pid_t)pid, "cmdline", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	return strstr(buf, "hvd-watchdog") != NULL;
 }
 
