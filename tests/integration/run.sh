@@ -54,7 +54,9 @@ for t in $tests; do
 		echo "FAILED (it skipped: $(tail -n 1 "$logdir/$name.log"); a skip fails unless ALLOW_SKIP=1)"
 	    fi ;;
 	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAILED (${dur}s, exit $rc)"
-	   sed 's/^/    | /' "$logdir/$name.log" | tail -n 40 ;;
+	   sed 's/^/    | /' "$logdir/$name.log" | tail -n 40
+	   # the reason, which a test may print before pages of logs
+	   grep -m 1 -E '^(FAIL|not ok)' "$logdir/$name.log" | sed 's/^/    => /' ;;
 	esac
 done
 echo "$pass passed, $fail failed, $skip skipped"
