@@ -227,12 +227,14 @@ hvd_tgtadm() {
 }
 
 hvd_start() {
+	# a killed hvd leaves its socket behind: wait for the new one
+	rm -f "$HVD_TMP/n$1/run/hvd.sock"
 	ip netns exec "$(hvd_ns $1)" "${HVD_BIN:-$HVD_TOP/bin/hvd}" \
 	    -c "$HVD_TMP/n$1/hvd.conf" >>"$HVD_TMP/n$1/hvd.log" 2>&1 &
 	echo $! >"$HVD_TMP/n$1/hvd.pid"
 	# Wait for the unix socket.
 	t=0
-	while [ ! -S "$HVD_TMP/n$1/run/hvd.sock" ] && [ "$t" -lt 50 ]; do
+	while [ ! -S "$HVD_TMP/n$1/run/hvd.sock" ] && [ "$t" -lt 300 ]; do
 		sleep 0.1
 		t=$((t + 1))
 	done
