@@ -1034,12 +1034,34 @@ out:
 	return rc;
 }
 
-/* rec + "name" + "state" (and "pid") merged for answers. */
+/* The task that holds VM name's lock, "" when none: an operation on the
+ * VM answers 409 until it is gone, e.g. while hvd, back from a crash,
+ * settles what its dead task left. */
+static void
+lock_holder(struct vmops *v, const char *name, char *task, size_t len)
+{
+	char key[128];
+	struct etcd_kv kv;
+	cJSON *o;
+	const char *t = NULL;
+
+	task[0] = '\0';
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
+	if (etcd_get(v->v_etcd, key, &kv, NULL) != 1)
+		return;
+	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+	snprintf(task, len, "%s", json_get_string(o, "task", JSON_OPTIONAL,
+	    &t, NULL) == 0 && t ? t : "another operation");
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+}
+
+/* rec + "name" + "state" (and "pid", "lock") merged for answers. */
 static cJSON *
 rec_view(struct vmops *v, const char *name, cJSON *rec)
 {
 	cJSON *st = NULL, *o = cJSON_CreateObject(), *p;
-	char state[32];
+	char state[32], lock[TASK_ID_LEN + 32];
 
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddStringToObject(o, "node", vmops_rec_node(rec));
@@ -1056,6 +1078,9 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 	    "exit")) && strcmp(state, "stopped") == 0)
 		cJSON_AddStringToObject(o, "exit", p->valuestring);
 	cJSON_Delete(st);
+	lock_holder(v, name, lock, sizeof(lock));
+	if (lock[0] != '\0')
+		cJSON_AddStringToObject(o, "lock", lock);
 	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "config");
 	if (p)
 		cJSON_AddItemToObject(o, "config", p);
