@@ -16,7 +16,9 @@
 #     where it runs;
 #  4. a QEMU killed during a live migration (a task holds the VM): its
 #     state turns "stopped" (HA would restart it), none is left running;
-#  5. HA settings with a longer lease TTL reach every node as a new lease
+#  5. a VM state etcd lost (running VM recorded stopped, stopped VM
+#     recorded running) is made good by the node that runs it;
+#  6. HA settings with a longer lease TTL reach every node as a new lease
 #     of that TTL (etcd keeps the TTL a lease was granted with: a fence
 #     delay fitted to the new TTL on the old lease would fire after etcd
 #     expired it).
@@ -78,7 +80,8 @@ migrate_slow() {
 	ip netns exec "$(hvd_ns 2)" "$HVD_TOP/bin/hvctl" -s "$HVD_TMP/n2/run/hvd.sock" \
 	    vm migrate "$1" "$2" --live --bandwidth "$3" >"$HVD_TMP/mig.out" 2>&1 &
 	MIG=$!
-	wait_for 60 procs_are "$1" 2 || fail "the migration of $1 started"
+	wait_for 60 procs_are "$1" 2 ||
+	    fail "the migration of $1 started: $(cat "$HVD_TMP/mig.out")"
 	sleep 2
 	[ "$(nprocs "$1")" -eq 2 ] || fail "the migration of $1 is still in flight"
 }
@@ -88,11 +91,16 @@ after_restart() {
 	wait_for 60 one_copy_settled "$1" ||
 	    fail "one QEMU of $1 is left once hvd is back (seen: $(qemus "$1"); $(nprocs "$1") processes)"
 	on=$(qemus "$1"); on=${on%%:*}
-	[ "$on" = "$2" ] || fail "$1 runs on $2, not $on"
+	[ "$on" = "$2" ] || fail "$1 runs on $on, not $2"
 	st=$(status_on 2 "$1")
 	case "$st" in *"running on $on") ;; *) fail "vm status names the node whose QEMU runs ($on): $st" ;; esac
 	[ "$(rec_node 3 "$1")" = "$on" ] || fail "$1's record names $on"
+	# the dead task's lock goes once hvd has settled the VM; until then
+	# an operation on it answers 409
+	wait_for 30 unlocked "$1" ||
+	    fail "the dead migration's lock of $1 is released: $(hvctl_on 3 --json vm show "$1" | json_field lock)"
 }
+unlocked() { ! hvctl_on 3 --json vm show "$1" | grep -q '"lock"'; }
 target_took() { case "$(status_on 2 vm1)" in *"running on node2") return 0 ;; esac; return 1; }
 
 # 1a. QEMU finishes the stream while the source's hvd is dead: the target
@@ -185,7 +193,29 @@ wait_for 30 stopped ||
 wait_for 30 procs_are vm4 0 || fail "no QEMU of vm4 is left ($(nprocs vm4))"
 echo "4. QEMU killed during a migration: $(status_on 1 vm4)"
 
-# --- 5. a new lease TTL gets a new lease ---
+# --- 5. a state write etcd lost is made good ---
+# A state put that failed (etcd away for a moment) leaves etcd saying
+# what no longer runs: written here by hand, as the failed write would
+# have left it.  HA acts on these states, so they must not stay wrong.
+hvctl_on 1 vm start vm2 >/dev/null || fail "vm2 starts again"
+wait_for 30 copies_are vm2 1 || fail "vm2 runs again"
+put_state() {
+	hvd_etcd 1 /v3/kv/put "{\"key\": \"$(printf '/hvd/vmstate/%s' "$1" | base64 -w0)\", \"value\": \"$(printf '{"state":"%s","node":"%s","since":"2026-01-01T00:00:00.000Z"}' "$2" "$3" | base64 -w0)\"}" >/dev/null ||
+	    fail "writing $1's state in etcd"
+}
+put_state vm2 stopped node3
+put_state vm4 running node2
+case "$(status_on 1 vm2)" in *stopped*) ;; *) fail "etcd says vm2 is stopped: $(status_on 1 vm2)" ;; esac
+st_is() { case "$(status_on 1 "$1")" in *"$2 on $3") return 0 ;; esac; return 1; }
+# each node checks its states every 15 s
+wait_for 40 st_is vm2 running node3 ||
+    fail "vm2's state is corrected to running (its QEMU runs): $(status_on 1 vm2)"
+wait_for 40 st_is vm4 stopped node2 ||
+    fail "vm4's state is corrected to stopped (no QEMU): $(status_on 1 vm4)"
+echo "5. states etcd lost corrected: $(status_on 1 vm2); $(status_on 1 vm4)"
+hvctl_on 1 vm stop vm2 >/dev/null || fail "vm2 stops"
+
+# --- 6. a new lease TTL gets a new lease ---
 hvctl_on 1 ha settings --lease-ttl 12 --fence-s 9 >/dev/null || fail "ha settings"
 regranted() {
 	for r_n in 1 2 3; do
@@ -195,6 +225,6 @@ regranted() {
 }
 # settings are read every 10 s
 wait_for 30 regranted || fail "every node holds a lease of the new TTL"
-echo "5. HA settings with TTL 12 s: every node holds a new lease"
+echo "6. HA settings with TTL 12 s: every node holds a new lease"
 echo "PASS"
 exit 0
