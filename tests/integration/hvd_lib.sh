@@ -234,7 +234,8 @@ hvd_start() {
 	echo $! >"$HVD_TMP/n$1/hvd.pid"
 	# Wait for the unix socket.
 	t=0
-	while [ ! -S "$HVD_TMP/n$1/run/hvd.sock" ] && [ "$t" -lt 300 ]; do
+	while [ ! -S "$HVD_TMP/n$1/run/hvd.sock" ] && [ "$t" -lt 300 ] &&
+	    kill -0 "$(cat "$HVD_TMP/n$1/hvd.pid")" 2>/dev/null; do
 		sleep 0.1
 		t=$((t + 1))
 	done
