@@ -89,7 +89,7 @@ static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 	"vm_survived", "vm_failed_visibly", "vm_outcome_ok",
 	"other_vm_recovered", "other_vm_max_running_copies",
 	"clock_step_s", "api_calls", "api_failures", "vm_moved",
-	"vm_interrupted", NULL };
+	"vm_processes", NULL };
 
 static const struct {
 	const char *builtin;

@@ -681,9 +681,6 @@ dr_clock(struct ha_drill *d, char *err)
 	 * running behind is still the drill's */
 	x->fence_any = 1;
 	x->begin -= (uint64_t)step * NS_PER_S;
-	pthread_mutex_lock(&d->smp.mu);
-	d->smp.gone_from = clock_wall_ns();
-	pthread_mutex_unlock(&d->smp.mu);
 	if (dr_clock_step(d, step, &d->times.ht_fault, err) == -1)
 		return -1;
 	if (dr_clock_hold(d, d->p->hp_watch_ns) == -1)
@@ -705,21 +702,14 @@ dr_clock(struct ha_drill *d, char *err)
 	return 0;
 }
 
-/* Nothing happened to the VM: never gone from its host (the copy
- * sampler, which reads the machine's processes, not a clock), still
- * there, and the API answered. */
+/* Nothing happened to the VM: still on its host, and the API answered
+ * (its processes are counted once the sampler stops: step_after). */
 static int
 dr_clock_outcome(struct ha_drill *d, char *err)
 {
 	struct drill_ext *x = d->ext;
-	int gone;
 
 	(void)err;
-	ha_sampler_settle(&d->smp);
-	pthread_mutex_lock(&d->smp.mu);
-	gone = d->smp.gone_at != 0;
-	pthread_mutex_unlock(&d->smp.mu);
-	metrics_set(d->m, "vm_interrupted", gone);
 	metrics_set(d->m, "vm_moved", strcmp(d->newhost, d->victim) != 0);
 	metrics_set(d->m, "api_calls", x->api_calls);
 	metrics_set(d->m, "api_failures", x->api_failures);
@@ -836,12 +826,18 @@ migration_outcome(struct ha_drill *d, char *buf, size_t len)
 	    x->mt.t_status);
 }
 
-/* What the API said during a clock step. */
+/*
+ * After a clock step, the sampler stopped: the VM's QEMU processes it
+ * saw from the probes' start on (a restart or a second copy is a new
+ * one; it reads the machine's processes, not a clock), and what the API
+ * said, for the reason.
+ */
 static void
-api_outcome(struct ha_drill *d, char *buf, size_t len)
+step_after(struct ha_drill *d, char *buf, size_t len)
 {
 	struct drill_ext *x = d->ext;
 
+	metrics_set(d->m, "vm_processes", (double)d->smp.nhist);
 	snprintf(buf, len, " (clock %+ld s, then %+ld s; %d of %d API calls "
 	    "failed%s%.100s)", x->dp->dp_step_s, -x->dp->dp_step_s,
 	    x->api_failures, x->api_calls, x->api_failures ? ", first: " :
@@ -860,7 +856,7 @@ dr_after(struct ha_drill *d, char *err)
 	if (x->od != NULL)
 		other = other_after(d);
 	if (x->dp->dp_kind == DRILL_CLOCK_STEP)
-		api_outcome(d, mig, sizeof(mig));
+		step_after(d, mig, sizeof(mig));
 	else
 		migration_outcome(d, mig, sizeof(mig));
 	results_set_str(&d->run->r_reason, "%s%s%s: VM on %s, then on %s%s; "
