@@ -7,12 +7,14 @@
  * new pid namespace.  The init makes / private, mounts a fresh /proc and
  * /sys, bind-mounts the node's persistent "disk" directories (--mount
  * SRC:DST) and tmpfs (--tmpfs DST), sets the hostname and runs the service
- * files (--services FILE, in order; missing files are skipped).  When every
- * `run` line has finished it tells the outer process, which writes the
- * init's pid (as seen from outside) to --pidfile and exits 0: the node is
- * booted.  From then on the init reaps, restarts `respawn` services and on
- * SIGTERM stops everything; SIGKILL from outside is the power pull (the
- * kernel kills every process of the pid namespace at once).
+ * files (--services FILE, in order; missing files are skipped) with the
+ * environment it was given (--env NAME=VALUE: a host's own clock,
+ * lab/hostclock.h).  When every `run` line has finished it tells the outer
+ * process, which writes the init's pid (as seen from outside) to --pidfile
+ * and exits 0: the node is booted.  From then on the init reaps, restarts
+ * `respawn` services and on SIGTERM stops everything; SIGKILL from outside
+ * is the power pull (the kernel kills every process of the pid namespace
+ * at once).
  *
  * Service file lines (docs/lab.md), words split on blanks, '#' comments:
  *   run CMD ARGS...      run to completion before the next line
@@ -50,7 +52,8 @@ struct svc {
 
 static const char *name, *netns, *pidfile, *logfile;
 static char *mounts[MAX_ITEMS], *tmpfss[MAX_ITEMS], *svcfiles[MAX_ITEMS];
-static int nmounts, ntmpfs, nsvcfiles;
+static char *envs[MAX_ITEMS];
+static int nmounts, ntmpfs, nsvcfiles, nenvs;
 static struct svc svcs[MAX_SVCS];
 static int nsvcs;
 
@@ -282,6 +285,11 @@ init_main(int ready_fd)
 	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
 	    "/sbin:/bin", 1);
 	setenv("HVLAB_NODE", name, 1);
+	/* The services' environment; the init itself is started without
+	 * it, so its own clock (restart times, log stamps) is the
+	 * machine's. */
+	for (i = 0; i < nenvs; i++)
+		putenv(envs[i]);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -360,7 +368,7 @@ usage_to(FILE *f, int code)
 {
 	fprintf(f, "usage: hvlab-init --name NAME --netns PATH --pidfile "
 	    "FILE [--log FILE] [--mount SRC:DST]... [--tmpfs DIR]... "
-	    "[--services FILE]...\n"
+	    "[--services FILE]... [--env NAME=VALUE]...\n"
 	    "       hvlab-init --version | --help\n"
 	    "PID 1 of one lab node: enters the node's network namespace, "
 	    "mounts its disk,\nstarts and reaps the services its files "
@@ -387,6 +395,7 @@ parse_args(int argc, char **argv)
 		{ "mount", required_argument, NULL, 'm' },
 		{ "tmpfs", required_argument, NULL, 't' },
 		{ "services", required_argument, NULL, 's' },
+		{ "env", required_argument, NULL, 'e' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -413,6 +422,12 @@ parse_args(int argc, char **argv)
 			if (nsvcfiles == MAX_ITEMS)
 				usage();
 			svcfiles[nsvcfiles++] = optarg;
+			break;
+		case 'e':
+			if (nenvs == MAX_ITEMS || strchr(optarg, '=') == NULL ||
+			    optarg[0] == '=')
+				usage();
+			envs[nenvs++] = optarg;
 			break;
 		case 'V':
 			printf("hvlab-init %s\n", HV_VERSION);

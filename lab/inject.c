@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "lab/hostclock.h"
 #include "lab/inject.h"
 
 /* The one-line JSON of ev (no newline) into buf. */
@@ -121,21 +122,38 @@ ev_heal(struct lab *lab, const struct lab_provider *p, char *const a[],
 	return p->lp_heal(lab, err);
 }
 
+/* a[1] was checked by inject_run (e_offset). */
+static int
+ev_clock(struct lab *lab, const struct lab_provider *p, char *const a[],
+    int n, char *err)
+{
+	long off = 0;
+
+	if (p->lp_clock_set == NULL)
+		return err_set(err, "the %s provider cannot set a host's "
+		    "clock", p->lp_name);
+	(void)hostclock_parse_offset(a[1], &off);
+	return p->lp_clock_set(lab, a[0], off, err);
+}
+
 static const struct {
 	const char *e_name;
 	int e_min, e_max;		/* argument count; -1 = no limit */
 	int e_nic;			/* the second argument is a NIC */
+	int e_offset;			/* the second argument is seconds */
 	const char *e_args;		/* what the arguments are, for errors */
 	ev_fn e_fn;
 } events[] = {
-	{ "power-pull", 1, 1, 0, "one HOST", ev_power_pull },
-	{ "power-on", 1, 1, 0, "one HOST", ev_power_on },
-	{ "nic-unplug", 2, 2, 1, "HOST NIC (eth0, eth1, ...)", ev_nic_unplug },
-	{ "nic-plug", 2, 2, 1, "HOST NIC (eth0, eth1, ...)", ev_nic_plug },
-	{ "storage-down", 0, 0, 0, "no arguments", ev_storage_down },
-	{ "storage-up", 0, 0, 0, "no arguments", ev_storage_up },
-	{ "partition", 1, -1, 0, "HOST...", ev_partition },
-	{ "heal", 0, 0, 0, "no arguments", ev_heal },
+	{ "power-pull", 1, 1, 0, 0, "one HOST", ev_power_pull },
+	{ "power-on", 1, 1, 0, 0, "one HOST", ev_power_on },
+	{ "nic-unplug", 2, 2, 1, 0, "HOST NIC (eth0, eth1, ...)", ev_nic_unplug },
+	{ "nic-plug", 2, 2, 1, 0, "HOST NIC (eth0, eth1, ...)", ev_nic_plug },
+	{ "storage-down", 0, 0, 0, 0, "no arguments", ev_storage_down },
+	{ "storage-up", 0, 0, 0, 0, "no arguments", ev_storage_up },
+	{ "partition", 1, -1, 0, 0, "HOST...", ev_partition },
+	{ "heal", 0, 0, 0, 0, "no arguments", ev_heal },
+	{ "clock", 2, 2, 0, 1, "HOST SECONDS (the host's clock from the "
+	    "machine's: +30, -30, 0; at most 86400 either way)", ev_clock },
 };
 
 /* The event's arguments, space-separated, into ev->ie_args; 1 on misuse. */
@@ -165,6 +183,7 @@ inject_run(struct lab *lab, const struct lab_provider *p, int argc,
 	char *const *args = argv + 1;
 	char line[600], path[LAB_PATH_MAX + 32];
 	size_t i, ne = sizeof(events) / sizeof(events[0]);
+	long off;
 	int nic, n = argc - 1;
 
 	memset(ev, 0, sizeof(*ev));
@@ -177,7 +196,8 @@ inject_run(struct lab *lab, const struct lab_provider *p, int argc,
 		return err_set(err, "unknown event '%s'", name), 1;
 	if (n < events[i].e_min || (events[i].e_max >= 0 &&
 	    n > events[i].e_max) || (events[i].e_nic &&
-	    nic_index(args[1], &nic) < 0))
+	    nic_index(args[1], &nic) < 0) || (events[i].e_offset &&
+	    hostclock_parse_offset(args[1], &off) < 0))
 		return err_set(err, "%s takes %s", name, events[i].e_args), 1;
 	stamp(ev);
 	if (events[i].e_fn(lab, p, args, n, err) < 0)

@@ -25,6 +25,8 @@ struct lab {
 	struct topo l_topo;
 	char l_state[LAB_PATH_MAX];	/* state directory */
 	int l_progress;			/* print one line per phase */
+	int l_fake_clock;		/* up: give each host its own wall
+					 * clock (lab/hostclock.h) */
 };
 
 /* Set by lab_catch_signals' handler on SIGINT/SIGTERM/SIGHUP; long

@@ -35,19 +35,26 @@ struct lab_opts {
 	const char *name;
 	int json;
 	int quiet;
+	int fake_clock;
 };
+
+/* Options only some subcommands take. */
+#define LO_JSON 1		/* --json: status */
+#define LO_FAKE_CLOCK 2		/* --fake-clock: up */
 
 static const struct cmd lab_cmds[];
 
-/* Parse the options every lab subcommand shares; -1 on misuse. */
+/* Parse the options every lab subcommand shares and those of allow
+ * (LO_*); -1 on misuse. */
 static int
-lab_getopt(int argc, char **argv, struct lab_opts *o, int allow_json)
+lab_getopt(int argc, char **argv, struct lab_opts *o, int allow)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "lab", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "fake-clock", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
@@ -59,9 +66,14 @@ lab_getopt(int argc, char **argv, struct lab_opts *o, int allow_json)
 		case 'f': o->file = optarg; break;
 		case 'l': o->name = optarg; break;
 		case 'j':
-			if (!allow_json)
+			if (!(allow & LO_JSON))
 				return -1;
 			o->json = 1;
+			break;
+		case 'c':
+			if (!(allow & LO_FAKE_CLOCK))
+				return -1;
+			o->fake_clock = 1;
 			break;
 		case 'q': o->quiet = 1; break;
 		default: return -1;
@@ -101,7 +113,7 @@ cmd_up(int argc, char **argv)
 	char err[ERR_LEN];
 	int rc = 1;
 
-	if (lab_getopt(argc, argv, &o, 0) < 0 || optind != argc)
+	if (lab_getopt(argc, argv, &o, LO_FAKE_CLOCK) < 0 || optind != argc)
 		return cmd_misuse("hvlab lab", lab_cmds, "up");
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
@@ -110,6 +122,7 @@ cmd_up(int argc, char **argv)
 		goto out;
 	}
 	lab->l_progress = !o.quiet && isatty(STDOUT_FILENO);
+	lab->l_fake_clock = o.fake_clock;
 	lab_catch_signals();	/* ^C: undo what was made, then exit */
 	if (lab_provider_netns.lp_up(lab, err) < 0) {
 		fprintf(stderr, "hvlab: lab %s not up: %s\n",
@@ -237,7 +250,7 @@ cmd_status(int argc, char **argv)
 	cJSON *s = NULL;
 	int rc = 1;
 
-	if (lab_getopt(argc, argv, &o, 1) < 0 || optind != argc)
+	if (lab_getopt(argc, argv, &o, LO_JSON) < 0 || optind != argc)
 		return cmd_misuse("hvlab lab", lab_cmds, "status");
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
@@ -587,8 +600,9 @@ cmd_switch(int argc, char **argv)
 }
 
 static const struct cmd lab_cmds[] = {
-	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q]",
-	    "build the lab (all or nothing)" },
+	{ "up", cmd_up, "[-f FILE] [--lab NAME] [-q] [--fake-clock]",
+	    "build the lab (all or nothing); --fake-clock: each host gets a "
+	    "wall clock of its own (inject clock)" },
 	{ "down", cmd_down, "[-f FILE] [--lab NAME]",
 	    "remove every namespace, link, process and file of the lab" },
 	{ "status", cmd_status, "[--lab NAME] [--json]",
@@ -685,6 +699,8 @@ misuse:
 	    "       hvlab inject nic-unplug|nic-plug HOST NIC [--lab NAME]\n"
 	    "       hvlab inject storage-down|storage-up [--lab NAME]\n"
 	    "       hvlab inject partition HOST... [--lab NAME]\n"
-	    "       hvlab inject heal [--lab NAME]\n");
+	    "       hvlab inject heal [--lab NAME]\n"
+	    "       hvlab inject clock HOST [+|-]SECONDS [--lab NAME] (a "
+	    "negative offset after --)\n");
 	return 1;
 }

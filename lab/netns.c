@@ -38,6 +38,7 @@
 #include "log.h"
 #include "netif.h"
 #include "proc.h"
+#include "lab/hostclock.h"
 #include "lab/hostdisk.h"
 #include "lab/lab.h"
 #include "lab/ovs.h"
@@ -282,8 +283,9 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	char logf[LAB_PATH_MAX + 16], svc1[LAB_PATH_MAX + 16];
 	char svc2[LAB_PATH_MAX + 16];
 	char m[6 + HOSTDISK_MAX][LAB_PATH_MAX + 64], disk[LAB_PATH_MAX + 8];
+	char env[HOSTCLOCK_NENV][HOSTCLOCK_ENV_MAX];
 	struct hostdisk_dir hd[HOSTDISK_MAX];
-	const char *argv[40 + 2 * HOSTDISK_MAX];
+	const char *argv[40 + 2 * HOSTDISK_MAX + 2 * HOSTCLOCK_NENV];
 	size_t nhd = 0, k;
 	int n = 0, nm = 0, i;
 	struct proc_opts o;
@@ -338,6 +340,12 @@ node_start(const struct lab *lab, const char *node, enum node_kind kind,
 	argv[n++] = svc1;
 	argv[n++] = "--services";
 	argv[n++] = svc2;
+	/* A host's own clock reaches every service it starts. */
+	if (kind == NODE_HOST && hostclock_env(lab->l_state, node, env))
+		for (i = 0; i < HOSTCLOCK_NENV; i++) {
+			argv[n++] = "--env";
+			argv[n++] = env[i];
+		}
 	argv[n] = NULL;
 	memset(&o, 0, sizeof(o));
 	o.stdin_null = 1;
@@ -672,6 +680,8 @@ up_state_files(const struct lab *lab, char *err)
 		return -1;
 	snprintf(path, sizeof(path), "%s/provider", lab->l_state);
 	if (lab_write_file(path, "netns\n", 0, err) < 0)
+		return -1;
+	if (lab->l_fake_clock && hostclock_enable(lab->l_state, t, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1183,6 +1193,15 @@ netns_heal(struct lab *lab, char *err)
  * topology's settings back (move_hosts makes the ports anew).
  */
 static int
+netns_clock_set(struct lab *lab, const char *host, long offset_s, char *err)
+{
+	if (host_check(lab, host, err) < 0)
+		return -1;
+	return hostclock_set(lab->l_state, lab->l_topo.t_name, host, offset_s,
+	    err);
+}
+
+static int
 netns_switch_port(struct lab *lab, const char *host,
     const struct lab_port_set *s, char *err)
 {
@@ -1263,6 +1282,21 @@ login_path(void)
 	setenv("PATH", path, 1);
 }
 
+/* A command at a host's console reads the host's clock, as its
+ * services do (pid: the node's init, 0 for the station). */
+static void
+exec_clock(const struct lab *lab, const char *node, pid_t pid)
+{
+	static char env[HOSTCLOCK_NENV][HOSTCLOCK_ENV_MAX];
+	int i;
+
+	if (pid == 0 || strcmp(node, "sw") == 0 || strcmp(node, "san") == 0 ||
+	    !hostclock_env(lab->l_state, node, env))
+		return;
+	for (i = 0; i < HOSTCLOCK_NENV; i++)
+		putenv(env[i]);
+}
+
 static int
 netns_exec(struct lab *lab, const char *node, char *const argv[], char *err)
 {
@@ -1311,6 +1345,7 @@ netns_exec(struct lab *lab, const char *node, char *const argv[], char *err)
 			_exit(127);
 		if (gc == 0) {
 			login_path();
+			exec_clock(lab, n, pid);
 			execvp(argv[0], argv);
 			fprintf(stderr, "hvlab: %s: %s\n", argv[0],
 			    strerror(errno));
@@ -1766,6 +1801,7 @@ const struct lab_provider lab_provider_netns = {
 	.lp_put = netns_put,
 	.lp_service = netns_service,
 	.lp_switch_port = netns_switch_port,
+	.lp_clock_set = netns_clock_set,
 };
 
 const struct lab_provider *

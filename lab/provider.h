@@ -77,6 +77,11 @@ struct lab_provider {
 	 * an unknown host or a value out of range changes nothing. */
 	int (*lp_switch_port)(struct lab *lab, const char *host,
 	    const struct lab_port_set *s, char *err);
+	/* Set host's wall clock offset_s seconds from the machine's; a lab
+	 * up with fake clocks only (lab/hostclock.h).  Its monotonic clock
+	 * is left alone, as a real clock step leaves it. */
+	int (*lp_clock_set)(struct lab *lab, const char *host, long offset_s,
+	    char *err);
 };
 
 extern const struct lab_provider lab_provider_netns;

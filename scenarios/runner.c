@@ -298,8 +298,11 @@ lab_bring_up(struct rctx *rc, char *err)
 	if (rc->o->ro_lab == NULL || hvlab_cmd(rc, 60000, e, "lab", "status",
 	    "--lab", rc->lab, NULL) == -1) {
 		progress(rc, "lab up %s", rc->lab);
+		/* NULL ends the list early when no scenario needs host
+		 * clocks of their own (docs/lab.md "Host clocks") */
 		if (hvlab_cmd(rc, LAB_CMD_TIMEOUT_MS, e, "lab", "up", "-q", "-f",
-		    rc->o->ro_file, "--lab", rc->lab, NULL) == -1)
+		    rc->o->ro_file, "--lab", rc->lab, rc->fake_clock ?
+		    "--fake-clock" : NULL, NULL) == -1)
 			/* `lab up` is all or nothing; and a failure may mean
 			 * a lab of that name runs already: not ours to take
 			 * down. */
@@ -1726,6 +1729,7 @@ runner_prepare(struct rctx *rc, const struct scenario *const *scen,
 		if (!scenario_unsupported(rc, scen[i], unsup + i * ERR_LEN)) {
 			runnable++;
 			needs_lab |= scen[i]->sc_uses_lab;
+			rc->fake_clock |= scen[i]->sc_fake_clock;
 		}
 	if (runnable == 0 || !needs_lab)
 		return;

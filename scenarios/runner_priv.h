@@ -58,6 +58,7 @@ struct rctx {
 	struct topo *topo;
 	char lab[64];
 	int lab_ours;		/* we brought it up: we take it down */
+	int fake_clock;		/* bring it up with host clocks */
 	int lab_ok;
 	int cleaning;		/* in cleanup steps or teardown */
 	char lab_err[ERR_LEN];

@@ -87,7 +87,9 @@ static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 	"victim_fences", "migration_progress_at_fault", "migration_completed",
 	"daemon_restart_s",
 	"vm_survived", "vm_failed_visibly", "vm_outcome_ok",
-	"other_vm_recovered", "other_vm_max_running_copies", NULL };
+	"other_vm_recovered", "other_vm_max_running_copies",
+	"clock_step_s", "api_calls", "api_failures", "vm_moved",
+	"vm_processes", NULL };
 
 static const struct {
 	const char *builtin;
@@ -134,6 +136,7 @@ static const struct {
 	{ "drill", "vlan", 0, 4094 },
 	{ "drill", "down_s", 1, 600 },
 	{ "drill", "migrate_kib_s", 64, 10485760 },
+	{ "drill", "step_s", 1, 3600 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'
@@ -812,7 +815,7 @@ load_params(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 
 static const char *const scenario_keys[] = {
 	"name", "row", "description", "builtin", "needs", "probes", "repeat",
-	"lab", "steps", "cleanup", "bounds", "params", NULL
+	"lab", "fake_clock", "steps", "cleanup", "bounds", "params", NULL
 };
 
 /* The scenario's name for messages. */
@@ -857,13 +860,29 @@ scenario_idents(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 }
 
 /* needs, probes, repeat, lab. */
+/* The scenario's boolean key into *out when it is there. */
+static void
+scenario_bool(struct ld *ld, yaml_node_t *n, const struct scenario *sc,
+    const char *key, int *out)
+{
+	yaml_node_t *v;
+	int b;
+
+	if ((v = map_get(ld, n, key)) == NULL || want_scalar(ld, v, key) != 0)
+		return;
+	if (parse_bool(scalar(v), &b) == -1)
+		ld_error(ld, node_line(v), "scenario %s: '%s' must be true or "
+		    "false", sc_name(sc), key);
+	else
+		*out = b;
+}
+
 static void
 scenario_needs(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 {
 	yaml_node_t *v;
 	size_t i;
 	long l;
-	int b;
 
 	if ((v = map_get(ld, n, "needs")) != NULL) {
 		load_name_list(ld, v, "needs", &sc->sc_needs, &sc->sc_nneeds);
@@ -895,14 +914,8 @@ scenario_needs(struct ld *ld, yaml_node_t *n, struct scenario *sc)
 		else
 			sc->sc_repeat = (int)l;
 	}
-	if ((v = map_get(ld, n, "lab")) != NULL &&
-	    want_scalar(ld, v, "lab") == 0) {
-		if (parse_bool(scalar(v), &b) == -1)
-			ld_error(ld, node_line(v), "scenario %s: 'lab' must be "
-			    "true or false", sc_name(sc));
-		else
-			sc->sc_uses_lab = b;
-	}
+	scenario_bool(ld, n, sc, "lab", &sc->sc_uses_lab);
+	scenario_bool(ld, n, sc, "fake_clock", &sc->sc_fake_clock);
 }
 
 /* The builtin's numeric parameters within builtin_params[]' ranges. */

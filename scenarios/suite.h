@@ -73,6 +73,8 @@ struct scenario {
 	size_t sc_nprobes;
 	int sc_repeat;		/* >= 1 */
 	int sc_uses_lab;	/* 0 only with "lab: false" */
+	int sc_fake_clock;	/* "fake_clock: true": its lab's hosts get
+				 * clocks of their own (docs/lab.md) */
 	struct step *sc_steps;
 	size_t sc_nsteps;
 	struct step *sc_cleanup;	/* steps run always, after steps */

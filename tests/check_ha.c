@@ -363,6 +363,25 @@ START_TEST(drill_params_ok)
 	    dp.dp_down_ns == 10 * NS_PER_S &&
 	    dp.dp_bandwidth == 2048 * 1024,
 	    "down_s is 10 and migrate_kib_s 2048 unless set");
+	ck_assert_msg(dp.dp_step_s == 30, "step_s is 30 unless set");
+}
+END_TEST
+
+START_TEST(drill_params_clock)
+{
+	struct step_param p[] = {
+		{ "drill", "clock-step", 1 }, { "step_s", "45", 2 },
+		{ "victim", "manager", 3 },
+	};
+	struct drill_params dp;
+	char err[ERR_LEN] = "";
+
+	ck_assert_msg(drill_params_parse(p, 3, &dp, err) == 0, "%s", err);
+	ck_assert_msg(dp.dp_kind == DRILL_CLOCK_STEP, "drill: clock-step");
+	ck_assert_msg(dp.dp_step_s == 45, "step_s in seconds");
+	ck_assert_msg(dp.dp_ha.hp_victim == HA_VICTIM_MANAGER,
+	    "victim goes to the ha drill's parser");
+	ck_assert_str_eq(drill_kind_name(dp.dp_kind), "clock-step");
 }
 END_TEST
 
@@ -371,7 +390,12 @@ static const struct {
 } bad_drill[] = {
 	{ "drill", "meteor", "params: drill: 'meteor' is not "
 	    "migrate-pull-source, migrate-pull-target, storage-down, "
-	    "daemon-kill, leader-partition or manager-recovery" },
+	    "daemon-kill, leader-partition, manager-recovery or clock-step" },
+	{ "step_s", "0", "params: step_s: '0' is not an integer in 1..3600" },
+	{ "step_s", "3601", "params: step_s: '3601' is not an integer in "
+	    "1..3600" },
+	{ "step_s", "30s", "params: step_s: '30s' is not an integer in "
+	    "1..3600" },
 	{ "down_s", "0", "params: down_s: '0' is not an integer in 1..600" },
 	{ "migrate_kib_s", "2k", "params: migrate_kib_s: '2k' is not an "
 	    "integer in 64..10485760" },
@@ -499,6 +523,7 @@ make_ha_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("drills");
 	tcase_add_test(tc, drill_params_ok);
+	tcase_add_test(tc, drill_params_clock);
 	tcase_add_loop_test(tc, drill_params_bad, 0,
 	    sizeof(bad_drill) / sizeof(bad_drill[0]));
 	tcase_add_test(tc, drill_params_no_kind);

@@ -1,7 +1,8 @@
 /*
  * check_lab_inject.c - unit tests of lab/inject.c: each event's arguments
  * are checked before anything happens, the provider gets the right call,
- * and every injected event is stamped and appended to events.jsonl.  The
+ * and every injected event is stamped and appended to events.jsonl; a
+ * clock step's offset is read as signed seconds within a day.  The
  * provider here records calls (the real one needs root; the integration
  * tests run it).
  */
@@ -12,6 +13,7 @@
 #include <check.h>
 
 #include "err.h"
+#include "lab/hostclock.h"
 #include "lab/inject.h"
 
 static char calls[1024];
@@ -36,11 +38,13 @@ static int nic(struct lab *l, const char *h, int n, int up, char *e) { (void)l; 
 static int stor(struct lab *l, int up, char *e) { (void)l; return rec("storage %s%d;", "", up, e); }
 static int part(struct lab *l, char *const h[], int n, char *e) { (void)l; return rec("partition %s %d;", h[0], n, e); }
 static int heal(struct lab *l, char *e) { (void)l; return rec("heal%s%.0d;", "", 0, e); }
+static int clk(struct lab *l, const char *h, long s, char *e) { (void)l; return rec("clock %s %d;", h, (int)s, e); }
 
 static const struct lab_provider recorder = {
 	.lp_name = "recorder",
 	.lp_power_pull = pull, .lp_power_on = on, .lp_nic_set = nic,
 	.lp_storage_set = stor, .lp_partition = part, .lp_heal = heal,
+	.lp_clock_set = clk,
 };
 
 static struct lab *lab;
@@ -158,6 +162,67 @@ START_TEST(test_provider_failure)
 }
 END_TEST
 
+START_TEST(test_clock)
+{
+	char err[ERR_LEN], ev[4096];
+
+	ck_assert_int_eq(inject("clock", "host1", "+30", err), 0);
+	ck_assert_int_eq(inject("clock", "host1", "-30", err), 0);
+	ck_assert_int_eq(inject("clock", "host2", "0", err), 0);
+	ck_assert_msg(strcmp(calls, "clock host1 30;clock host1 -30;"
+	    "clock host2 0;") == 0, "the provider gets the host and the "
+	    "offset in signed seconds (%s)", calls);
+	ck_assert_msg(events(ev, sizeof(ev)) == 3 &&
+	    strstr(ev, "\"event\":\"clock\",\"args\":\"host1 +30\"") != NULL,
+	    "a step is a line of events.jsonl with its offset: %s", ev);
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	int ok;
+	long v;
+} offsets[] = {
+	{ "+30", 1, 30 }, { "-30", 1, -30 }, { "30", 1, 30 }, { "0", 1, 0 },
+	{ "+0", 1, 0 }, { "-0", 1, 0 }, { "+86400", 1, 86400 },
+	{ "-86400", 1, -86400 },
+	{ "+86401", 0, 0 }, { "-86401", 0, 0 }, { "", 0, 0 }, { "+", 0, 0 },
+	{ "30s", 0, 0 }, { " 30", 0, 0 }, { "+-3", 0, 0 }, { "3.5", 0, 0 },
+	{ "99999999999999999999", 0, 0 }, { "x", 0, 0 },
+};
+
+START_TEST(test_clock_offset)
+{
+	long v = 12345;
+	int r = hostclock_parse_offset(offsets[_i].s, &v);
+
+	ck_assert_msg((r == 0) == offsets[_i].ok, "'%s' is %s an offset",
+	    offsets[_i].s, offsets[_i].ok ? "" : "not");
+	if (offsets[_i].ok)
+		ck_assert_msg(v == offsets[_i].v, "'%s' is %ld s, not %ld",
+		    offsets[_i].s, offsets[_i].v, v);
+	else
+		ck_assert_msg(v == 12345, "a bad offset leaves *out alone");
+}
+END_TEST
+
+START_TEST(test_clock_misuse)
+{
+	char err[ERR_LEN], ev[256];
+
+	ck_assert_int_eq(inject("clock", "host1", NULL, err), 1);
+	ck_assert_msg(strstr(err, "clock takes HOST SECONDS") != NULL,
+	    "a missing offset says what clock takes: %s", err);
+	ck_assert_int_eq(inject("clock", "host1", "+1h", err), 1);
+	ck_assert_int_eq(inject("clock", "host1", "+90000", err), 1);
+	ck_assert_int_eq(inject("clock", NULL, NULL, err), 1);
+	ck_assert_msg(calls[0] == '\0', "a bad step never reaches the "
+	    "provider");
+	ck_assert_msg(events(ev, sizeof(ev)) == 0, "a bad step records "
+	    "nothing");
+}
+END_TEST
+
 Suite *
 make_lab_inject_suite(void)
 {
@@ -168,6 +233,10 @@ make_lab_inject_suite(void)
 	tcase_add_test(tc, test_calls_and_records);
 	tcase_add_test(tc, test_misuse);
 	tcase_add_test(tc, test_provider_failure);
+	tcase_add_test(tc, test_clock);
+	tcase_add_loop_test(tc, test_clock_offset, 0,
+	    sizeof(offsets) / sizeof(offsets[0]));
+	tcase_add_test(tc, test_clock_misuse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -198,6 +198,11 @@ START_TEST(test_root_scenarios_yaml)
 	for (i = 0; i < 18; i++)
 		ck_assert_msg(strcmp(su->su_scenarios[i], rows[i]) == 0,
 		    "row %zu of Table 3.1 is %s", i + 1, rows[i]);
+	for (i = 0; i < sf->sf_nscenarios; i++)
+		ck_assert_msg(sf->sf_scenarios[i].sc_fake_clock ==
+		    (strcmp(sf->sf_scenarios[i].sc_name, "drill-clock-step") ==
+		    0), "only the clock drill asks for host clocks (%s)",
+		    sf->sf_scenarios[i].sc_name);
 	suite_file_free(sf);
 }
 END_TEST

@@ -20,7 +20,8 @@ cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
-corosync-qdevice corosync-qnetd openssl"
+corosync-qdevice corosync-qnetd openssl
+libfaketime"
 
 # Services the packages above ship; disabled after we install them.  The
 # libvirt platform driver starts libvirtd, Corosync and Pacemaker inside lab

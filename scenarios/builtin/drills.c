@@ -5,7 +5,8 @@
  * the probes, the copy sampler, the platform's recovery log and the
  * failover timeline).
  *
- * Faults go through the lab (`hvlab inject`) or, where the fault is the
+ * Faults go through the lab (`hvlab inject`, a clock step too: the lab
+ * gives each host a clock of its own) or, where the fault is the
  * platform's own (a live migration in flight, its daemon killed, a VM's
  * QEMU killed), through the driver; the drill never touches a platform's
  * paths.  Spurious fences come from the nodes' own fence logs, read
@@ -39,6 +40,7 @@ static const char *const kind_names[] = {
 	[DRILL_DAEMON_KILL] = "daemon-kill",
 	[DRILL_LEADER_PARTITION] = "leader-partition",
 	[DRILL_MANAGER_RECOVERY] = "manager-recovery",
+	[DRILL_CLOCK_STEP] = "clock-step",
 };
 #define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
@@ -62,8 +64,8 @@ drill_param(const char *k, const char *v, struct drill_params *dp,
 		if (i == NKINDS)
 			return err_set(err, "params: drill: '%s' is not "
 			    "migrate-pull-source, migrate-pull-target, "
-			    "storage-down, daemon-kill, leader-partition or "
-			    "manager-recovery", v);
+			    "storage-down, daemon-kill, leader-partition, "
+			    "manager-recovery or clock-step", v);
 		dp->dp_kind = (enum drill_kind)i;
 		*have_kind = 1;
 	} else if (strcmp(k, "down_s") == 0) {
@@ -74,6 +76,10 @@ drill_param(const char *k, const char *v, struct drill_params *dp,
 		if (ha_param_long(k, v, 64, 10485760, &x, err) == -1)
 			return -1;
 		dp->dp_bandwidth = (uint64_t)x * 1024;
+	} else if (strcmp(k, "step_s") == 0) {
+		if (ha_param_long(k, v, 1, 3600, &x, err) == -1)
+			return -1;
+		dp->dp_step_s = x;
 	} else
 		return 0;
 	return 1;
@@ -90,6 +96,7 @@ drill_params_parse(const struct step_param *p, size_t n,
 	memset(dp, 0, sizeof(*dp));
 	dp->dp_down_ns = 10 * NS_PER_S;
 	dp->dp_bandwidth = 2048 * 1024;
+	dp->dp_step_s = 30;
 	if ((rest = calloc(n + 1, sizeof(*rest))) == NULL)
 		return err_set(err, "params: out of memory");
 	for (i = 0; i < n; i++) {
@@ -106,7 +113,7 @@ drill_params_parse(const struct step_param *p, size_t n,
 	if (!have_kind) {
 		err_set(err, "params: drill: missing (migrate-pull-source, "
 		    "migrate-pull-target, storage-down, daemon-kill, "
-		    "leader-partition or manager-recovery)");
+		    "leader-partition, manager-recovery or clock-step)");
 		goto out;
 	}
 	if (ha_params_parse(rest, nrest, &dp->dp_ha, err) == -1)
@@ -156,6 +163,11 @@ struct drill_ext {
 	char ovm[SUITE_NAME_MAX];
 	struct ha_drill *od;
 	uint64_t crashed;		/* wall ns its QEMU was killed */
+	/* clock-step */
+	int stepped;			/* the host's clock is off now */
+	int fence_any;			/* every fence is spurious */
+	int api_calls, api_failures;
+	char api_first[ERR_LEN];	/* the first failure */
 };
 
 static void
@@ -557,6 +569,153 @@ other_after(struct ha_drill *d)
 	return back;
 }
 
+/* ---- the VM's host's clock stepped ---- */
+
+static void
+api_failed(struct drill_ext *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+api_failed(struct drill_ext *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->api_failures++ == 0) {
+		va_start(ap, fmt);
+		vsnprintf(x->api_first, sizeof(x->api_first), fmt, ap);
+		va_end(ap);
+		log_warnx("drill: %s", x->api_first);
+	}
+}
+
+/*
+ * The platform's API about the stepped host, and through it from that
+ * host: its node record says online, its network is its own daemon's
+ * answer (another node asks it with its certificate when the driver
+ * speaks to that other node), the VM runs there still.
+ */
+static void
+api_look(struct ha_drill *d)
+{
+	struct drill_ext *x = d->ext;
+	const struct ha_env *e = d->e;
+	const struct driver_ops *ops = e->drv->d_ops;
+	struct drv_node_info ni;
+	struct drv_vm_info vi;
+	struct drv_port *ports = NULL;
+	char e2[ERR_LEN];
+	size_t np;
+
+	x->api_calls++;
+	if (ops->node_info(e->drv, d->fhost, &ni, e2) == -1)
+		api_failed(x, "node %s: %s", d->fhost, e2);
+	else if (!ni.n_online)
+		api_failed(x, "node %s is not online", d->fhost);
+	if (ops->net_ports != NULL) {
+		x->api_calls++;
+		if (ops->net_ports(e->drv, d->fhost, &ports, &np, e2) == -1)
+			api_failed(x, "network of %s: %s", d->fhost, e2);
+		free(ports);
+	}
+	x->api_calls++;
+	if (ops->vm_info(e->drv, e->vm, &vi, e2) == -1)
+		api_failed(x, "VM %s: %s", e->vm, e2);
+	else if (vi.i_state != DRV_VM_RUNNING || strcmp(vi.i_host,
+	    d->victim) != 0)
+		api_failed(x, "VM %s is not running on %s (on '%s')", e->vm,
+		    d->victim, vi.i_host);
+}
+
+/* Hold the clock where it is for ns, asking the API once a second. */
+static int
+dr_clock_hold(struct ha_drill *d, uint64_t ns)
+{
+	uint64_t end = clock_mono_ns() + ns;
+
+	do {
+		api_look(d);
+		if (ha_sleep(d->e, NS_PER_S) == -1)
+			return -1;
+	} while (clock_mono_ns() < end);
+	return 0;
+}
+
+/* `hvlab inject clock FHOST OFF`; *wall the lab's stamp. */
+static int
+dr_clock_step(struct ha_drill *d, long off, uint64_t *wall, char *err)
+{
+	struct drill_ext *x = d->ext;
+	const char *args[2];
+	char o[24];
+
+	snprintf(o, sizeof(o), "%+ld", off);
+	args[0] = d->fhost;
+	args[1] = o;
+	ha_say(d->e, "run %zu: drill: clock of %s %s s", d->e->runno,
+	    d->fhost, o);
+	if (ha_inject_args(d->e, "clock", args, 2, wall, err) == -1)
+		return -1;
+	d->faulted = 1;
+	x->stepped = off != 0;
+	return 0;
+}
+
+/* The VM's host step_s ahead, then step_s behind (a 2 * step_s step
+ * back), then on time again; each off-time clock held watch_s. */
+static int
+dr_clock(struct ha_drill *d, char *err)
+{
+	struct drill_ext *x = d->ext;
+	const struct driver_ops *ops = d->e->drv->d_ops;
+	long step = x->dp->dp_step_s;
+	uint64_t at;
+
+	/* the bounds need all three: ask before the clock moves */
+	if (ops->node_info == NULL || ops->vm_info == NULL ||
+	    ops->fences == NULL)
+		return unsupported(d, "tell a node's state, a VM's and its "
+		    "nodes' fences", err);
+	if (aim(d, d->victim, err) == -1)
+		return -1;
+	/* the step asks for no fence anywhere; one stamped by the host
+	 * running behind is still the drill's */
+	x->fence_any = 1;
+	x->begin -= (uint64_t)step * NS_PER_S;
+	if (dr_clock_step(d, step, &d->times.ht_fault, err) == -1)
+		return -1;
+	if (dr_clock_hold(d, d->p->hp_watch_ns) == -1)
+		return err_set(err, "interrupted");
+	if (dr_clock_step(d, -step, &at, err) == -1)
+		return -1;
+	note(x, at, "clock %+ld s", -step);
+	if (dr_clock_hold(d, d->p->hp_watch_ns) == -1)
+		return err_set(err, "interrupted");
+	if (dr_clock_step(d, 0, &at, err) == -1)
+		return -1;
+	note(x, at, "clock on time");
+	d->restored = 1;
+	metrics_set(d->m, "clock_step_s", (double)step);
+	/* nothing was to happen: the VM stays, no restart to wait for */
+	d->may_stay = 1;
+	d->journal_wait_ms = 3000;
+	d->account_wait_ns = 5 * NS_PER_S;
+	return 0;
+}
+
+/* Nothing happened to the VM: still on its host, and the API answered
+ * (its processes are counted once the sampler stops: step_after). */
+static int
+dr_clock_outcome(struct ha_drill *d, char *err)
+{
+	struct drill_ext *x = d->ext;
+
+	(void)err;
+	metrics_set(d->m, "vm_moved", strcmp(d->newhost, d->victim) != 0);
+	metrics_set(d->m, "api_calls", x->api_calls);
+	metrics_set(d->m, "api_failures", x->api_failures);
+	return 0;
+}
+
 /* ---- after every drill: fences, timeline, reason ---- */
 
 static int
@@ -580,8 +739,8 @@ count_fences(struct ha_drill *d, int *spurious, int *victim, char *err)
 				continue;
 			return -1;
 		}
-		drill_count_fences(h, d->fhost, f, n, x->begin, spurious,
-		    victim);
+		drill_count_fences(h, x->fence_any ? "" : d->fhost, f, n,
+		    x->begin, spurious, victim);
 		for (j = 0; j < n && *spurious > s0; j++)
 			if (f[j].f_wall_ns >= x->begin) {
 				log_warnx("drill: spurious fence on %s: VM %s",
@@ -667,18 +826,39 @@ migration_outcome(struct ha_drill *d, char *buf, size_t len)
 	    x->mt.t_status);
 }
 
+/*
+ * After a clock step, the sampler stopped: the VM's QEMU processes it
+ * saw from the probes' start on (a restart or a second copy is a new
+ * one; it reads the machine's processes, not a clock), and what the API
+ * said, for the reason.
+ */
+static void
+step_after(struct ha_drill *d, char *buf, size_t len)
+{
+	struct drill_ext *x = d->ext;
+
+	metrics_set(d->m, "vm_processes", (double)d->smp.nhist);
+	snprintf(buf, len, " (clock %+ld s, then %+ld s; %d of %d API calls "
+	    "failed%s%.100s)", x->dp->dp_step_s, -x->dp->dp_step_s,
+	    x->api_failures, x->api_calls, x->api_failures ? ", first: " :
+	    "", x->api_first);
+}
+
 static int
 dr_after(struct ha_drill *d, char *err)
 {
 	struct drill_ext *x = d->ext;
-	char mig[160];
+	char mig[200];
 	int r, other = 1;
 
 	if ((r = account(d, err)) != 0)
 		return r;
 	if (x->od != NULL)
 		other = other_after(d);
-	migration_outcome(d, mig, sizeof(mig));
+	if (x->dp->dp_kind == DRILL_CLOCK_STEP)
+		step_after(d, mig, sizeof(mig));
+	else
+		migration_outcome(d, mig, sizeof(mig));
 	results_set_str(&d->run->r_reason, "%s%s%s: VM on %s, then on %s%s; "
 	    "%d spurious fence(s)%s", drill_kind_name(x->dp->dp_kind),
 	    d->fhost[0] ? " of " : "", d->fhost, d->victim,
@@ -696,6 +876,8 @@ dr_cleanup(struct ha_drill *d)
 
 	if (x->killed && !x->restarted &&
 	    e->drv->d_ops->daemon_start(e->drv, d->fhost, e2) == -1)
+		log_warnx("drill: cleanup: %s", e2);
+	if (x->stepped && dr_clock_step(d, 0, NULL, e2) == -1)
 		log_warnx("drill: cleanup: %s", e2);
 	/* a drill that failed after its fault: its evidence */
 	ha_drill_evidence(d, 1);
@@ -728,6 +910,10 @@ static ha_step_fn *const steps_leader[] = {
 	ha_drill_probes, dr_partition, ha_drill_old_host, ha_drill_back,
 	ha_drill_account,
 };
+static ha_step_fn *const steps_clock[] = {
+	ha_drill_roles, ha_drill_vm, ha_drill_vm_placed, ha_drill_probes,
+	dr_clock, ha_drill_back, ha_drill_account, dr_clock_outcome,
+};
 static ha_step_fn *const steps_manager[] = {
 	ha_drill_roles, ha_drill_vm, ha_drill_vm_placed, dr_other_vm,
 	ha_drill_probes, dr_crash_then_pull, ha_drill_back, ha_drill_account,
@@ -754,6 +940,8 @@ static const struct {
 	    0 },
 	{ DRILL_MANAGER_RECOVERY, STEPS(steps_manager), "power-pull",
 	    "power-on", 1 },
+	/* its undoing is the last step of dr_clock (or dr_cleanup's) */
+	{ DRILL_CLOCK_STEP, STEPS(steps_clock), "clock", NULL, 0 },
 };
 
 /* A failure drill on an HA VM (drills.h). */

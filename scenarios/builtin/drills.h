@@ -15,10 +15,14 @@
  *                         for down_s, the VM on another host
  *   manager-recovery      the HA manager's host pulled while another HA
  *                         VM (its QEMU killed) is being recovered
+ *   clock-step            the VM's host's wall clock stepped step_s ahead,
+ *                         then step_s behind, then back on time, each
+ *                         held watch_s: nothing may happen to the VM
  *
  * A spurious fence is a fence a node logged that the fault did not ask
  * for: on any host but the one the fault hit (a healthy VM killed is an
- * outage the platform caused itself).
+ * outage the platform caused itself); a clock step asks for none, so
+ * there every fence is spurious.
  */
 #ifndef HV_SCENARIO_DRILLS_H
 #define HV_SCENARIO_DRILLS_H
@@ -37,6 +41,7 @@ enum drill_kind {
 	DRILL_DAEMON_KILL,
 	DRILL_LEADER_PARTITION,
 	DRILL_MANAGER_RECOVERY,
+	DRILL_CLOCK_STEP,
 };
 
 struct drill_params {
@@ -46,12 +51,13 @@ struct drill_params {
 	uint64_t dp_bandwidth;		/* migrate_kib_s: the migration's cap
 					 * in KiB/s, so a fault hits it in
 					 * flight (2048) */
+	long dp_step_s;			/* step_s: the clock step (30) */
 	struct ha_params dp_ha;		/* every other key: the ha drill's */
 };
 
 /*
- * The scenario's params into dp: drill, down_s, migrate_kib_s here,
- * the others through ha_params_parse.  0, or -1 with err naming the key
+ * The scenario's params into dp: drill, down_s, migrate_kib_s and step_s
+ * here, the others through ha_params_parse.  0, or -1 with err naming the key
  * and what it accepts.  Pure.
  */
 int drill_params_parse(const struct step_param *p, size_t n,

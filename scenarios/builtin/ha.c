@@ -606,27 +606,32 @@ ha_sleep(const struct ha_env *e, uint64_t ns)
 }
 
 /*
- * `hvlab inject EVENT [HOST] --lab LAB`; *wall = the lab's stamp of the
- * event (its output: "... wall_ns=N ..."), or our clock around the call
- * when the output does not say.
+ * `hvlab inject --lab LAB -- EVENT ARGS...` (after `--`, so a negative
+ * number is an argument); *wall = the lab's stamp of the event (its
+ * output: "... wall_ns=N ..."), or our clock around the call when the
+ * output does not say.
  */
 int
-ha_inject(const struct ha_env *e, const char *ev, const char *host,
-    uint64_t *wall, char *err)
+ha_inject_args(const struct ha_env *e, const char *ev,
+    const char *const args[], size_t nargs, uint64_t *wall, char *err)
 {
-	const char *argv[8];
+	const char *argv[HA_INJECT_ARGS + 8];
 	struct proc_result r;
 	const char *w;
 	uint64_t t0 = clock_wall_ns();
+	size_t i;
 	int n = 0, rc;
 
+	if (nargs > HA_INJECT_ARGS)
+		return err_set(err, "hvlab inject %s: too many arguments", ev);
 	argv[n++] = e->self;
 	argv[n++] = "inject";
-	argv[n++] = ev;
-	if (host != NULL)
-		argv[n++] = host;
 	argv[n++] = "--lab";
 	argv[n++] = e->lab;
+	argv[n++] = "--";
+	argv[n++] = ev;
+	for (i = 0; i < nargs; i++)
+		argv[n++] = args[i];
 	argv[n] = NULL;
 	memset(&r, 0, sizeof(r));
 	rc = proc_run(argv, NULL, HA_INJECT_MS, &r, err);
@@ -638,9 +643,19 @@ ha_inject(const struct ha_env *e, const char *ev, const char *host,
 	}
 	proc_result_free(&r);
 	if (rc == -1)
-		err_prefix(err, "hvlab inject %s%s%s", ev, host ? " " : "",
-		    host ? host : "");
+		err_prefix(err, "hvlab inject %s%s%s", ev, nargs ? " " : "",
+		    nargs ? args[0] : "");
 	return rc;
+}
+
+/* `hvlab inject EVENT [HOST]`: ha_inject_args with one host or none. */
+int
+ha_inject(const struct ha_env *e, const char *ev, const char *host,
+    uint64_t *wall, char *err)
+{
+	const char *args[1] = { host };
+
+	return ha_inject_args(e, ev, args, host != NULL, wall, err);
 }
 
 /* One short ping burst from the station: 1 answered, 0 not, -1 error. */

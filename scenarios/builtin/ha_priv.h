@@ -26,6 +26,7 @@
 #define HA_BOOT_NS (180 * NS_PER_S)
 #define HA_ONLINE_NS (180 * NS_PER_S)
 #define HA_INJECT_MS (60 * 1000)
+#define HA_INJECT_ARGS 4
 #define HA_HIST_MAX 64
 
 /* The VM's guest as the runner prepares it. */
@@ -181,6 +182,9 @@ void ha_say(const struct ha_env *e, const char *fmt, ...)
 int ha_sleep(const struct ha_env *e, uint64_t ns);
 int ha_inject(const struct ha_env *e, const char *ev, const char *host,
     uint64_t *wall, char *err);
+/* `hvlab inject EV ARGS...` (at most HA_INJECT_ARGS), as ha_inject. */
+int ha_inject_args(const struct ha_env *e, const char *ev,
+    const char *const args[], size_t nargs, uint64_t *wall, char *err);
 int ha_wait_ping(const struct ha_env *e, const char *addr, uint64_t timeout,
     char *err);
 int ha_task_run(const struct ha_env *e, int op_rc, struct drv_task *t,
