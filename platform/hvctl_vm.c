@@ -334,7 +334,7 @@ v_migrate(int argc, char **argv)
 
 static const struct cmd vm_cmds[] = {
 	{ "create", v_create, "NAME [--node N] [--vcpus N] [--memory MIB] "
-	    "[--kernel F --initrd F --cmdline S] [--machine M] [--nic VLAN]... "
+	    "[--kernel F [--initrd F]] [--cmdline S] [--machine M] [--nic VLAN]... "
 	    "[--disk POOL:VOLUME]... "
 	    "[--config FILE.json]", "define a VM (stopped)" },
 	{ "list", v_list, "", "VMs, their node and state" },

@@ -211,8 +211,10 @@ vm_config_check(const struct vm_config *c, char *err)
 		    c->initrd);
 	if (c->initrd[0] != '\0' && c->kernel[0] == '\0')
 		return err_set(err, "initrd: needs a kernel");
-	if (c->cmdline[0] != '\0' && c->kernel[0] == '\0')
-		return err_set(err, "cmdline: needs a kernel");
+	if (c->cmdline[0] != '\0' && c->kernel[0] == '\0' &&
+	    strcmp(c->machine, "microvm") == 0)
+		return err_set(err, "cmdline: a microvm VM without a kernel "
+		    "has no firmware to hand it over");
 	if (c->ndisks < 0 || c->ndisks > VM_MAX_DISKS)
 		return err_set(err, "disks: at most %d", VM_MAX_DISKS);
 	if (c->nnics < 0 || c->nnics > VM_MAX_NICS)
@@ -660,13 +662,13 @@ argv_machine(struct argv_buf *a, const struct vm_host *h,
 }
 
 /* QMP socket, serial log, pid file (run_paths), and the kernel when the
- * VM boots one. */
+ * VM boots one, else its cmdline as SMBIOS OEM strings. */
 static void
 argv_files(struct argv_buf *a, const struct vm_host *h,
     const struct vm_config *c)
 {
 	char qmp[VM_PATH_MAX], pid[VM_PATH_MAX], serial[VM_PATH_MAX];
-	char e1[2 * VM_PATH_MAX + 8];
+	char e1[2 * VM_PATH_MAX + 8], oem[2 * VM_CMDLINE_MAX + 8];
 
 	run_paths(h, c->name, NULL, qmp, pid, serial);
 	opt_escape(qmp, e1, sizeof(e1));
@@ -701,6 +703,14 @@ argv_files(struct argv_buf *a, const struct vm_host *h,
 			av_add(a, "-append");
 			av_add(a, "%s", c->cmdline);
 		}
+	} else if (c->cmdline[0]) {
+		/* A VM booting from its disk gets its bootloader's command
+		 * line, the same in every clone of that disk; its own words
+		 * (name, address) reach it as SMBIOS OEM strings, which the
+		 * hvlab guest reads (docs/guest.md "Disk guest"). */
+		opt_escape(c->cmdline, oem, sizeof(oem));
+		av_add(a, "-smbios");
+		av_add(a, "type=11,value=%s", oem);
 	}
 }
 

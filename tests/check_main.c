@@ -29,6 +29,8 @@ static Suite *(*const suites[])(void) = {
 	make_suite_suite,
 	make_report_suite,
 	make_guest_journal_suite,
+	make_guest_params_suite,
+	make_guest_datafile_suite,
 	make_qmp_suite,
 	make_vm_suite,
 	make_confine_suite,

@@ -24,6 +24,8 @@ Suite *make_lab_ovs_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
+Suite *make_guest_params_suite(void);
+Suite *make_guest_datafile_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
 Suite *make_confine_suite(void);

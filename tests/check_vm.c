@@ -120,6 +120,11 @@ static const struct {
 	  "not one of virtio-net-pci" },
 	{ "{\"name\":\"vm1\",\"machine\":\"microvm\",\"kernel\":\"/k\","
 	  "\"nics\":[{\"model\":\"e1000\"}]}", "nics", "on microvm" },
+	/* Without a kernel the cmdline goes to the firmware's SMBIOS
+	 * tables, which microvm has not. */
+	{ "{\"name\":\"vm1\",\"machine\":\"microvm\",\"cmdline\":\"a\","
+	  "\"disks\":[{\"pool\":\"p\",\"volume\":\"v\"}]}", "cmdline",
+	  "a microvm VM without a kernel" },
 };
 
 START_TEST(test_config_bad)
@@ -215,6 +220,43 @@ START_TEST(test_argv)
 	ck_assert_str_eq(arg_after(av, "-device", 3), "virtio-net-pci,"
 	    "netdev=net1,id=nic1,mac=52:54:00:aa:bb:cc,romfile=");
 	ck_assert_msg(!has_arg(av, "-S"), "no -S unless asked");
+	ck_assert_msg(!has_arg(av, "-smbios"), "with a kernel the cmdline is "
+	    "its -append, not an OEM string");
+	ck_assert_msg(strstr(arg_after(av, "-device", 0), "bootindex") == NULL,
+	    "with a kernel no disk is a boot device: %s",
+	    arg_after(av, "-device", 0));
+	vm_argv_free(av);
+}
+END_TEST
+
+/* A VM without a kernel boots its first disk through the firmware and
+ * gets its cmdline as SMBIOS OEM strings (commas doubled for QEMU). */
+START_TEST(test_argv_disk_boot)
+{
+	static const char disk_vm[] = "{\"name\":\"vm2\","
+	    "\"cmdline\":\"hvlab.name=vm2 hvlab.ip=198.18.1.11/24 x=a,b\","
+	    "\"disks\":[{\"pool\":\"d\",\"volume\":\"boot\",\"path\":"
+	    "\"/p/boot.qcow2\"},{\"pool\":\"d\",\"volume\":\"data\","
+	    "\"path\":\"/p/data.qcow2\"}]}";
+	struct vm_host h;
+	struct vm_config c;
+	char bad[64], err[ERR_LEN], **av;
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.run_base, sizeof(h.run_base), "/run/hvd/vms");
+	snprintf(h.accel, sizeof(h.accel), "tcg");
+	ck_assert_msg(parse(disk_vm, &c, bad, err) == 0, "a VM with a "
+	    "cmdline and no kernel is accepted: %s", err);
+	ck_assert_msg(vm_argv_build(&h, &c, 0, &av, err) == 0,
+	    "argv builds: %s", err);
+	ck_assert_msg(!has_arg(av, "-kernel") && !has_arg(av, "-append"),
+	    "no kernel: the firmware boots a disk");
+	ck_assert_str_eq(arg_after(av, "-smbios", 0), "type=11,value="
+	    "hvlab.name=vm2 hvlab.ip=198.18.1.11/24 x=a,,b");
+	ck_assert_str_eq(arg_after(av, "-device", 0),
+	    "virtio-blk-pci,drive=disk0,id=vd0,bootindex=1");
+	ck_assert_msg(strstr(arg_after(av, "-device", 1), "bootindex") ==
+	    NULL, "only the first disk boots: %s", arg_after(av, "-device", 1));
 	vm_argv_free(av);
 }
 END_TEST
@@ -328,6 +370,7 @@ make_vm_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("argv");
 	tcase_add_test(tc, test_argv);
+	tcase_add_test(tc, test_argv_disk_boot);
 	tcase_add_test(tc, test_argv_refused);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_start_failure_leaves_nothing);

@@ -17,6 +17,9 @@ CHECK_SRCS += tests/check_lab_ovs.c
 CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
+CHECK_SRCS += tests/check_guest_params.c lab/guest/params.c
+CHECK_SRCS += tests/check_guest_datafile.c lab/guest/datafile.c \
+	lab/guest/sha256.c
 CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_confine.c \
 	tests/check_migrate.c tests/check_netcfg.c
 CHECK_SRCS += tests/check_bond.c tests/check_throughput.c

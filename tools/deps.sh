@@ -9,6 +9,8 @@
 set -eu
 
 # clang and libclang-rt-14-dev build the libFuzzer harnesses (make fuzz).
+# syslinux ... e2fsprogs build the bootable guest disk without root
+# (lab/guest/mkdisk.sh).
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
 libmicrohttpd-dev libgnutls28-dev
@@ -17,6 +19,7 @@ tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
 libxml2-utils chromium
 cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux
+syslinux syslinux-common mtools dosfstools fdisk e2fsprogs
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
 corosync pacemaker pacemaker-cli-utils resource-agents

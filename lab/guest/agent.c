@@ -28,6 +28,10 @@
  *                           request on eth0 (a neighbour on the guest's
  *                           layer-2 segment, whatever its subnet), else
  *                           "no"
+ *   file write PATH BYTES [SEED] | file sum PATH
+ *                        -> "ok bytes=N sha256=HEX": a pattern file
+ *                           written durably, or any file read back
+ *                           (datafile.h; the disk guest's /data)
  *
  * The full contract is in docs/guest.md; the record format in journal.h.
  * The binary is linked statically and must not use NSS (no getaddrinfo,
@@ -58,6 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datafile.h"
 #include "guest_init.h"
 #include "journal.h"
 
@@ -80,6 +85,7 @@ static struct {
 	char		name[AGENT_NAME_MAX];
 	char		ip[AGENT_NAME_MAX];
 	char		disk[AGENT_DEV_MAX];	/* hvlab.disk=, "" = default */
+	char		data[AGENT_DEV_MAX];	/* hvlab.data=: on the boot disk */
 	long long	boot_ms;
 	int		in_guest;	/* started by guest_init (PID 1) */
 	int		j_running;
@@ -247,14 +253,45 @@ json_str(char *out, size_t len, const char *s)
 	out[o] = '\0';
 }
 
-/* The journal device: DEV when given, else hvlab.disk=, else the first
- * virtio data disk (/dev/vdb, or /dev/vda when it is the only one).
- * Returns 0 or -1 when there is none. */
-static int
-agent_pick_disk(const char *dev, char *out, size_t len)
+/* In the guest, wait until PID 1 has loaded the disk drivers and mounted
+ * the data filesystem (it does so while we start). */
+static void
+agent_wait_boot(void)
 {
 	struct stat st;
 	int in_guest;
+
+	pthread_mutex_lock(&ag.lock);
+	in_guest = ag.in_guest;
+	pthread_mutex_unlock(&ag.lock);
+	for (int i = 0; in_guest && i < 1000; i++) {
+		if (stat(GUEST_MODULES_DONE, &st) == 0)
+			break;
+		usleep(10 * 1000);
+	}
+}
+
+/* dev is the disk that holds partition part ("/dev/vda", "/dev/vda2"). */
+static int
+disk_holds(const char *dev, const char *part)
+{
+	size_t n = strlen(dev);
+
+	if (strncmp(part, dev, n) != 0 || part[n] == '\0')
+		return 0;
+	return strspn(part + n, "0123456789") == strlen(part + n);
+}
+
+/* The journal device: DEV when given, else hvlab.disk=, else the first
+ * virtio data disk (/dev/vdb, or /dev/vda when it is the only one), never
+ * the disk the guest booted from (it holds hvlab.data=).  Returns 0 or -1
+ * when there is none. */
+static int
+agent_pick_disk(const char *dev, char *out, size_t len)
+{
+	static const char *const cand[] = { "/dev/vdb", "/dev/vda" };
+	char data[AGENT_DEV_MAX];
+	struct stat st;
 
 	if (dev && *dev) {
 		snprintf(out, len, "%s", dev);
@@ -262,23 +299,16 @@ agent_pick_disk(const char *dev, char *out, size_t len)
 	}
 	pthread_mutex_lock(&ag.lock);
 	snprintf(out, len, "%s", ag.disk);
-	in_guest = ag.in_guest;
+	snprintf(data, sizeof(data), "%s", ag.data);
 	pthread_mutex_unlock(&ag.lock);
-	/* PID 1 loads the disk drivers while we start: wait for them. */
-	for (int i = 0; in_guest && i < 1000; i++) {
-		if (stat(GUEST_MODULES_DONE, &st) == 0)
-			break;
-		usleep(10 * 1000);
-	}
+	agent_wait_boot();
 	if (*out)
 		return 0;
-	if (stat("/dev/vdb", &st) == 0) {
-		snprintf(out, len, "/dev/vdb");
-		return 0;
-	}
-	if (stat("/dev/vda", &st) == 0) {
-		snprintf(out, len, "/dev/vda");
-		return 0;
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
+		if (stat(cand[i], &st) == 0 && !disk_holds(cand[i], data)) {
+			snprintf(out, len, "%s", cand[i]);
+			return 0;
+		}
 	}
 	return -1;
 }
@@ -300,6 +330,17 @@ mem_total_kib(void)
 	return kib;
 }
 
+/* GUEST_DATA_DIR is a mount point of its own: the disk guest's data
+ * filesystem is there. */
+static int
+data_mounted(void)
+{
+	struct stat root, data;
+
+	return stat("/", &root) == 0 && stat(GUEST_DATA_DIR, &data) == 0 &&
+	    root.st_dev != data.st_dev;
+}
+
 static int
 cmd_status(struct conn *c)
 {
@@ -307,12 +348,13 @@ cmd_status(struct conn *c)
 	char disk[AGENT_DEV_MAX], jdisk[AGENT_DEV_MAX * 6 + 3];
 	long long boot_ms;
 	uint64_t last;
-	int running;
+	int running, data;
 
 	if (agent_pick_disk(NULL, disk, sizeof(disk)) == 0)
 		json_str(jdisk, sizeof(jdisk), disk);
 	else
 		snprintf(jdisk, sizeof(jdisk), "null");
+	data = data_mounted();	/* after the wait in agent_pick_disk */
 	pthread_mutex_lock(&ag.lock);
 	json_str(name, sizeof(name), ag.name);
 	json_str(ip, sizeof(ip), ag.ip);
@@ -321,10 +363,11 @@ cmd_status(struct conn *c)
 	last = ag.j_last;
 	pthread_mutex_unlock(&ag.lock);
 	return conn_reply(c, "{\"name\":%s,\"ip\":%s,\"uptime_ms\":%lld,"
-	    "\"boot_ms\":%lld,\"disk\":%s,\"cpus\":%ld,"
+	    "\"boot_ms\":%lld,\"disk\":%s,\"data\":%s,\"cpus\":%ld,"
 	    "\"mem_total_kib\":%lld,"
 	    "\"journal\":{\"running\":%s,\"last\":%llu}}",
 	    name, ip, clock_ms(CLOCK_BOOTTIME), boot_ms, jdisk,
+	    data ? "\"" GUEST_DATA_DIR "\"" : "null",
 	    sysconf(_SC_NPROCESSORS_ONLN), mem_total_kib(),
 	    running ? "true" : "false", (unsigned long long)last);
 }
@@ -943,6 +986,55 @@ fail:
 	return conn_reply(c, "error arp: %s", strerror(rc));
 }
 
+/* Parse an unsigned decimal number no larger than max: 0 or -1. */
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * file write PATH BYTES [SEED] | file sum PATH: datafile.h.  Waits for the
+ * data filesystem first, so a request right after boot finds it mounted.
+ */
+static int
+cmd_file(struct conn *c, const char *op, const char *path, const char *a3,
+    const char *a4)
+{
+	char hex[SHA256_HEX_LEN], err[DATAFILE_PATH_MAX + 64];
+	uint64_t bytes = 0, seed = 1;
+
+	agent_wait_boot();
+	if (op && strcmp(op, "sum") == 0 && path && a3 == NULL) {
+		if (datafile_sum(path, &bytes, hex, err, sizeof(err)) < 0)
+			return conn_reply(c, "error file sum: %s", err);
+	} else if (op && strcmp(op, "write") == 0 && path && a3) {
+		if (parse_u64(a3, DATAFILE_MAX_BYTES, &bytes) < 0)
+			return conn_reply(c, "error file write: BYTES must be "
+			    "0..%llu", (unsigned long long)DATAFILE_MAX_BYTES);
+		if (a4 && parse_u64(a4, UINT64_MAX, &seed) < 0)
+			return conn_reply(c, "error file write: SEED must be "
+			    "an unsigned number");
+		if (datafile_write(path, bytes, seed, hex, err,
+		    sizeof(err)) < 0)
+			return conn_reply(c, "error file write: %s", err);
+	} else
+		return conn_reply(c, "error usage: file write PATH BYTES "
+		    "[SEED] | file sum PATH");
+	return conn_reply(c, "ok bytes=%llu sha256=%s",
+	    (unsigned long long)bytes, hex);
+}
+
 /* Serve one request line.  Returns -1 when the connection is gone. */
 static int
 handle_line(struct conn *c, char *line, int in_journal)
@@ -966,6 +1058,13 @@ handle_line(struct conn *c, char *line, int in_journal)
 		return cmd_burn(c, a1);
 	if (strcmp(cmd, "arp") == 0 && a3 == NULL)
 		return cmd_arp(c, a1, a2);
+	if (strcmp(cmd, "file") == 0) {
+		char *a4 = strtok_r(NULL, " \t", &save);
+
+		if (strtok_r(NULL, " \t", &save) != NULL)
+			a1 = NULL;	/* too many words: usage */
+		return cmd_file(c, a1, a2, a3, a4);
+	}
 	if (strcmp(cmd, "memtest") == 0 &&
 	    (a3 == NULL || strtok_r(NULL, " \t", &save) == NULL))
 		return cmd_memtest(c, a1, a2, a3);
@@ -1009,28 +1108,14 @@ conn_main(void *arg)
 	return NULL;
 }
 
-/* Read hvlab.name=, hvlab.ip=, hvlab.disk= from the kernel command line. */
+/* The agent's share of the boot parameters (params.h). */
 static void
-agent_read_cmdline(const char *path)
+agent_params(const struct guest_params *p)
 {
-	char buf[4096], *tok, *save = NULL;
-	FILE *f = fopen(path, "r");
-
-	snprintf(ag.name, sizeof(ag.name), "guest");
-	if (f == NULL)
-		return;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	for (tok = strtok_r(buf, " \t\n", &save); tok;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
-		if (strncmp(tok, "hvlab.name=", 11) == 0)
-			snprintf(ag.name, sizeof(ag.name), "%s", tok + 11);
-		else if (strncmp(tok, "hvlab.ip=", 9) == 0)
-			snprintf(ag.ip, sizeof(ag.ip), "%s", tok + 9);
-		else if (strncmp(tok, "hvlab.disk=", 11) == 0)
-			snprintf(ag.disk, sizeof(ag.disk), "%s", tok + 11);
-	}
+	snprintf(ag.name, sizeof(ag.name), "%s", p->gp_name);
+	snprintf(ag.ip, sizeof(ag.ip), "%s", p->gp_ip);
+	snprintf(ag.disk, sizeof(ag.disk), "%s", p->gp_disk);
+	snprintf(ag.data, sizeof(ag.data), "%s", p->gp_data);
 }
 
 static void
@@ -1107,7 +1192,9 @@ agent_serve(int lfd)
 int
 main(int argc, char **argv)
 {
-	const char *cmdline = "/proc/cmdline";
+	const char *cmdline = GUEST_CMDLINE;
+	struct guest_params p;
+	char err[256];
 	int port = AGENT_PORT, lfd, ch;
 
 	/* As /init, argv holds whatever the kernel did not understand on
@@ -1130,16 +1217,13 @@ main(int argc, char **argv)
 		usage();
 	if (getpid() == 1) {
 		/* We are the initramfs /init: bring the guest up first. */
-		struct guest_net net;
-
-		guest_init(&net);
-		agent_read_cmdline(cmdline);
-		snprintf(ag.name, sizeof(ag.name), "%s", net.gn_name);
-		snprintf(ag.ip, sizeof(ag.ip), "%s", net.gn_ip);
+		guest_init(&p);
 		ag.in_guest = 1;
 	} else {
-		agent_read_cmdline(cmdline);
+		/* On a host: its firmware's OEM strings are not ours. */
+		guest_params_read(&p, cmdline, NULL, err, sizeof(err));
 	}
+	agent_params(&p);
 	signal(SIGPIPE, SIG_IGN);
 	if ((lfd = agent_listen(port)) < 0)
 		return 1;

@@ -7,8 +7,8 @@
  * waits for this boot.  Steps:
  *
  *   1. mount devtmpfs, proc, sysfs; console on fds 0-2
- *   2. read hvlab.ip=ADDR/NN, hvlab.gw=ADDR, hvlab.name=NAME,
- *      hvlab.debug=1 and hvlab.shell=1 from /proc/cmdline; set the hostname
+ *   2. read the hvlab.* parameters from /proc/cmdline and the SMBIOS
+ *      OEM strings (params.h); set the hostname
  *   3. load the modules listed in /etc/modules (finit_module, in order;
  *      mkinitrd.sh wrote them dependencies first) up to virtio_net; eth0
  *      is brought up the moment virtio_net is loaded, because link-watch
@@ -16,7 +16,8 @@
  *      overlap the rest
  *   4. lo up; address, netmask and default route on eth0 (ioctl)
  *   5. fork the agent (which prints the ready line once it listens), load
- *      the remaining modules (virtio_blk) meanwhile, create
+ *      the remaining modules (virtio_blk; ext4 on the disk guest) meanwhile,
+ *      mount the hvlab.data= partition on /data, create
  *      GUEST_MODULES_DONE, broadcast a gratuitous ARP once eth0 has
  *      carrier, fork the power-button watcher (6.); then reap children
  *      forever, restarting the agent should it exit.
@@ -109,34 +110,38 @@ init_console(void)
 }
 
 static void
-init_cmdline(struct guest_net *net)
+init_params(struct guest_params *p)
 {
-	char buf[4096], *tok, *save = NULL;
-	FILE *f = fopen("/proc/cmdline", "r");
+	char err[256];
+	int n = guest_params_read(p, GUEST_CMDLINE, GUEST_DMI_DIR, err,
+	    sizeof(err));
 
-	memset(net, 0, sizeof(*net));
-	snprintf(net->gn_name, sizeof(net->gn_name), "guest");
-	if (f == NULL)
-		return;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	for (tok = strtok_r(buf, " \t\n", &save); tok;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
-		if (strncmp(tok, "hvlab.ip=", 9) == 0)
-			snprintf(net->gn_ip, sizeof(net->gn_ip), "%s",
-			    tok + 9);
-		else if (strncmp(tok, "hvlab.gw=", 9) == 0)
-			snprintf(net->gn_gw, sizeof(net->gn_gw), "%s",
-			    tok + 9);
-		else if (strncmp(tok, "hvlab.name=", 11) == 0)
-			snprintf(net->gn_name, sizeof(net->gn_name), "%s",
-			    tok + 11);
-		else if (strcmp(tok, "hvlab.debug=1") == 0)
-			init_debug = 1;
-		else if (strcmp(tok, "hvlab.shell=1") == 0)
-			init_shell = 1;
-	}
+	init_debug = p->gp_debug;
+	init_shell = p->gp_shell;
+	if (err[0])
+		init_say("SMBIOS OEM strings ignored: %s", err);
+	if (n > 0)
+		init_step("parameters from SMBIOS OEM strings too");
+}
+
+/*
+ * Mount the disk guest's own filesystem (hvlab.data=DEV, ext4) on
+ * GUEST_DATA_DIR.  virtio_blk has just been loaded: allow its partitions a
+ * moment to appear.  A failure is said; the guest runs on without it.
+ */
+static void
+init_mount_data(const char *dev)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 300 && stat(dev, &st) < 0; i++)
+		usleep(10 * 1000);
+	if (mount(dev, GUEST_DATA_DIR, "ext4", MS_NOATIME, NULL) < 0)
+		init_say("hvlab.data=%s: mount on " GUEST_DATA_DIR ": %s", dev,
+		    strerror(errno));
+	else
+		init_step("data filesystem mounted");
 }
 
 static int
@@ -439,7 +444,7 @@ init_module_next(FILE *f, char *line, size_t len)
 
 /* Modules up to virtio_net, eth0 up and addressed: 1 when eth0 is up. */
 static int
-init_network(struct guest_net *net, FILE *f)
+init_network(struct guest_params *net, FILE *f)
 {
 	char line[512];
 	int s, net_up = 0;
@@ -458,12 +463,12 @@ init_network(struct guest_net *net, FILE *f)
 			break;
 		}
 	}
-	if (net_up && net->gn_ip[0]) {
-		if (init_addr(s, "eth0", net->gn_ip, net->gn_gw) < 0)
-			net->gn_ip[0] = '\0';
+	if (net_up && net->gp_ip[0]) {
+		if (init_addr(s, "eth0", net->gp_ip, net->gp_gw) < 0)
+			net->gp_ip[0] = '\0';
 	} else if (!net_up) {
 		init_say("eth0: no virtio-net device");
-		net->gn_ip[0] = '\0';
+		net->gp_ip[0] = '\0';
 	}
 	if (s >= 0)
 		close(s);
@@ -522,7 +527,7 @@ init_reap(pid_t agent)
 }
 
 int
-guest_init(struct guest_net *net)
+guest_init(struct guest_params *net)
 {
 	char line[512];
 	FILE *f;
@@ -534,9 +539,9 @@ guest_init(struct guest_net *net)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	setsid();
-	init_cmdline(net);
+	init_params(net);
 	init_step("start");
-	sethostname(net->gn_name, strlen(net->gn_name));
+	sethostname(net->gp_name, strlen(net->gp_name));
 
 	f = fopen(INIT_MODULES, "r");
 	if (f == NULL)
@@ -555,10 +560,12 @@ guest_init(struct guest_net *net)
 		;
 	if (f)
 		fclose(f);
+	if (net->gp_data[0])
+		init_mount_data(net->gp_data);
 	close(open(GUEST_MODULES_DONE, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	init_step("modules loaded");
-	if (net_up && net->gn_ip[0])
-		init_announce("eth0", net->gn_ip);
+	if (net_up && net->gp_ip[0])
+		init_announce("eth0", net->gp_ip);
 	init_helpers();
 	init_reap(agent);
 	return 0;

@@ -1,5 +1,7 @@
 #!/bin/sh
-# mkinitrd.sh OUTDIR AGENT - build the guest initramfs OUTDIR/initrd.img.
+# mkinitrd.sh OUTDIR AGENT [IMAGE [MODULES]] - build the guest initramfs
+# OUTDIR/IMAGE (default initrd.img) with the extra kernel MODULES (names,
+# loaded after the others: the disk guest's ext4, see mkdisk.sh).
 #
 # The archive holds: the static guest agent as /bin/agent and /init (run
 # as PID 1 it brings the guest up, see guest_init.c); static busybox from
@@ -17,6 +19,7 @@ set -eu
 
 out=${1:?usage: mkinitrd.sh OUTDIR AGENT}
 agent=${2:?usage: mkinitrd.sh OUTDIR AGENT}
+image=${3:-initrd.img}
 busybox=${BUSYBOX:-/bin/busybox}
 
 # Driver modules wanted, in load order; their dependencies come first.
@@ -24,7 +27,7 @@ busybox=${BUSYBOX:-/bin/busybox}
 # watches to power off on QEMU's system_powerdown (guest_init.c).
 # e1000: for VMs whose NIC model is e1000 (guest_init.c brings eth0 up
 # after virtio_net when that made one, else after e1000).
-WANT="virtio_pci virtio_mmio virtio_net e1000 virtio_blk button evdev"
+WANT="virtio_pci virtio_mmio virtio_net e1000 virtio_blk button evdev ${4:-}"
 
 die() { echo "mkinitrd: $*" >&2; exit 1; }
 
@@ -35,12 +38,13 @@ moddir="$out/kernel/lib/modules/$ver"
 [ -x "$busybox" ] && ! readelf -l "$busybox" 2>/dev/null | grep -q INTERP ||
     die "$busybox is not a static busybox (install busybox-static)"
 
-tree="$out/initrd.tree"
+tree="$out/$image.tree"
 rm -rf "$tree"
 # Nothing half-built stays behind, whatever happens.
-trap 'rm -rf "$tree" "$out/initrd.img.tmp"' EXIT
+trap 'rm -rf "$tree" "$out/$image.tmp"' EXIT
+# /data: where the disk guest mounts its own filesystem (guest_init.c).
 mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/tmp" \
-    "$tree/run" "$tree/etc" "$tree/lib/modules"
+    "$tree/run" "$tree/etc" "$tree/lib/modules" "$tree/data"
 
 cp "$busybox" "$tree/bin/busybox"
 for a in $("$busybox" --list); do
@@ -70,7 +74,7 @@ for m in $WANT; do
 done
 
 (cd "$tree" && find . | LC_ALL=C sort |
-    cpio -o -H newc -R 0:0 --quiet) >"$out/initrd.img.tmp"
+    cpio -o -H newc -R 0:0 --quiet) >"$out/$image.tmp"
 # newc entries: c_magic then 13 eight-digit hex fields (ino mode uid gid
 # nlink mtime filesize devmajor devminor rdevmajor rdevminor namesize
 # check), the NUL-terminated name, padding to a multiple of 4.
@@ -81,5 +85,5 @@ done
 	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
 	    0 0 0 0 1 0 0 0 0 0 0 11 0
 	printf 'TRAILER!!!\000\000\000\000'
-} >>"$out/initrd.img.tmp"
-mv "$out/initrd.img.tmp" "$out/initrd.img"
+} >>"$out/$image.tmp"
+mv "$out/$image.tmp" "$out/$image"

@@ -4,19 +4,22 @@
 # usage: run-guest.sh [-n NAME] [-i ADDR/NN] [-g GW] [-t TAP] [-a MAC]
 #                     [-d DISK] [-s SERIAL_FILE] [-q QMP_SOCKET]
 #                     [-p PIDFILE] [-m MEM_MIB] [-M MACHINE] [-k KERNEL]
-#                     [-A EXTRA_APPEND] [-x] [-- QEMU_ARGS...]
+#                     [-A EXTRA_APPEND] [-b BOOT_DISK] [-x] [-- QEMU_ARGS...]
 #
 # Execs QEMU in the foreground (run it with & and it keeps the same pid, also
 # under `ip netns exec`).  The NIC is virtio-net on the existing tap TAP
 # (created by the caller; QEMU runs no scripts), the data disk a raw file or
 # device on virtio-blk.  SERIAL_FILE receives the console, where the guest
-# prints "HVLAB-GUEST READY name=NAME ip=ADDR boot_ms=N".  -x prints the
-# command line instead of running it.  docs/guest.md explains every option.
+# prints "HVLAB-GUEST READY name=NAME ip=ADDR boot_ms=N".  -b boots the disk
+# guest instead (build/guest/disk.qcow2 or a copy; .img is taken as raw)
+# through SeaBIOS, its hvlab.* words as SMBIOS OEM strings, no -kernel.
+# -x prints the command line instead of running it.  docs/guest.md explains
+# every option.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 name=guest ip='' gw='' tap='' mac='' disk='' serial='' qmp='' pidfile=''
-mem=128 machine=q35 kernel="$top/build/guest/vmlinux" extra='' show=0
+mem=128 machine=q35 kernel="$top/build/guest/vmlinux" extra='' show=0 boot=
 initrd="$top/build/guest/initrd.img"
 # The guest's kernel command line without the hvlab.* part: build/guest/
 # cmdline (a copy of lab/guest/cmdline; docs/guest.md says why each option
@@ -34,7 +37,7 @@ usage() {
 	exit 1
 }
 
-while getopts n:i:g:t:a:d:s:q:p:m:M:k:A:x opt; do
+while getopts n:i:g:t:a:d:s:q:p:m:M:k:A:b:x opt; do
 	case $opt in
 	n) name=$OPTARG ;;
 	i) ip=$OPTARG ;;
@@ -49,13 +52,16 @@ while getopts n:i:g:t:a:d:s:q:p:m:M:k:A:x opt; do
 	M) machine=$OPTARG ;;
 	k) kernel=$OPTARG ;;
 	A) extra=$OPTARG ;;
+	b) boot=$OPTARG ;;
 	x) show=1 ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 
-for f in "$kernel" "$initrd"; do
+files="$kernel $initrd"
+[ -z "$boot" ] || files=$boot
+for f in $files; do
 	[ -f "$f" ] || { echo "run-guest: $f missing (run make)" >&2; exit 1; }
 done
 case "$name" in
@@ -95,16 +101,26 @@ q35|pc|pc-*|q35-*)
 	exit 1 ;;
 esac
 
-append="$base_cmdline hvlab.name=$name"
-[ -n "$ip" ] && append="$append hvlab.ip=$ip"
-[ -n "$gw" ] && append="$append hvlab.gw=$gw"
-[ -n "$extra" ] && append="$append $extra"
+words="hvlab.name=$name"
+[ -n "$ip" ] && words="$words hvlab.ip=$ip"
+[ -n "$gw" ] && words="$words hvlab.gw=$gw"
+[ -n "$extra" ] && words="$words $extra"
 
 set -- -nodefaults -no-user-config -no-reboot -machine "$mach" \
-    -m "$mem" -smp 1 -display none \
-    -kernel "$kernel" -initrd "$initrd" -append "$append" \
-    -name "$name" "$@"
-[ -n "$bios" ] && set -- "$@" -bios "$bios"
+    -m "$mem" -smp 1 -display none -name "$name" "$@"
+if [ -n "$boot" ]; then
+	# The disk's syslinux.cfg has the rest of the command line; qboot
+	# boots no disk, so SeaBIOS (QEMU's default).  Commas doubled for
+	# QEMU's option parser.
+	case $boot in *.img|*.raw) bfmt=raw ;; *) bfmt=qcow2 ;; esac
+	set -- "$@" -smbios "type=11,value=$(echo "$words" | sed 's/,/,,/g')" \
+	    -drive "file=$boot,if=none,id=boot0,format=$bfmt,cache=writeback" \
+	    -device "$blkdev,drive=boot0,bootindex=1"
+else
+	set -- "$@" -kernel "$kernel" -initrd "$initrd" \
+	    -append "$base_cmdline $words"
+	[ -n "$bios" ] && set -- "$@" -bios "$bios"
+fi
 if [ -n "$serial" ]; then
 	set -- "$@" -serial "file:$serial"
 else
