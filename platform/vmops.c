@@ -27,6 +27,7 @@
 #include "platform/netcfg.h"
 #include "platform/peer.h"
 #include "platform/pool.h"
+#include "platform/snapshot.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
 #include "platform/vmops_priv.h"
@@ -1221,6 +1222,8 @@ vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
 		FAIL(503, NULL, "%s", err);
 	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	etcd_delete(v->v_etcd, key, 0, NULL);
+	/* its snapshots stay inside the volumes, as the volumes stay */
+	snapshot_forget(v->v_etcd, name);
 	call->vc_status = 200;
 	rc = 0;
 out:

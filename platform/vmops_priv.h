@@ -1,8 +1,9 @@
 /*
  * vmops_priv.h - what vmops.c (records, queue, API side, the node's
- * supervisor thread) and vmtask.c (the task bodies) share, and nothing
- * else includes: the vmops object, the node's VM slots, a queued
- * operation, and the record, lock and queue helpers the task bodies use.
+ * supervisor thread), vmtask.c (the task bodies) and the VM features
+ * built on them (snapshot.c, snapshot_task.c) share, and nothing else
+ * includes: the vmops object, the node's VM slots, a queued operation,
+ * and the record, lock and queue helpers the task bodies use.
  */
 #ifndef HVD_VMOPS_PRIV_H
 #define HVD_VMOPS_PRIV_H
