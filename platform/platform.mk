@@ -33,5 +33,6 @@ PLATFORM_SRCS += platform/bond.c
 # Snapshots: internal qcow2 snapshots, with RAM; their API and hvctl.
 PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
 	platform/api_snap.c
+HVCTL_SRCS += platform/hvctl_snap.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
