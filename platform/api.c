@@ -64,7 +64,8 @@ struct api_conn {
 };
 
 static const struct api_route *const route_tables[] = {
-	api_cluster_routes, api_vm_routes, api_ha_routes, NULL
+	api_cluster_routes, api_vm_routes, api_snap_routes, api_ha_routes,
+	NULL
 };
 
 int

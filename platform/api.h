@@ -7,8 +7,9 @@
  * acts as admin.  Bodies are JSON objects of at most max_body bytes.
  * Errors are {"error": "...", "field": "..."} with the status they
  * deserve; a refused request changes nothing.  Handlers live in
- * api_cluster.c (cluster, nodes, tasks, tokens) and api_vm.c (VMs, pools,
- * networks); docs/api.md lists every endpoint.
+ * api_cluster.c (cluster, nodes, tasks, tokens), api_vm.c (VMs, pools,
+ * networks) and api_snap.c (a VM's snapshots); docs/api.md lists every
+ * endpoint.
  */
 #ifndef HVD_API_H
 #define HVD_API_H
@@ -50,6 +51,7 @@ struct api_route {
 /* Route tables, NULL-terminated, defined by the handler files. */
 extern const struct api_route api_cluster_routes[];
 extern const struct api_route api_vm_routes[];
+extern const struct api_route api_snap_routes[];	/* api_snap.c */
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);

@@ -28,6 +28,8 @@ static const struct cmd hvctl_cmds[] = {
 	    "volume-delete ...", "storage pools and volumes" },
 	{ "network", hvctl_network_main, "show|vlan|change ...",
 	    "host networks: OVS bridge, VLAN tags, bonds" },
+	{ "snapshot", hvctl_snapshot_main,
+	    "create|list|show|rollback|delete ...", "a VM's snapshots" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",

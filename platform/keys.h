@@ -39,6 +39,11 @@
 #define KEY_VM_LOCKS		KEY_LOCKS "vms/"	/* VM */
 #define KEY_NET_LOCKS		KEY_LOCKS "net/"	/* NODE */
 
+/* snapshot.h: a VM's snapshots, and the snapshot its disks are at now
+ * (the parent of the next one). */
+#define KEY_SNAPSHOTS		"/hvd/snapshots/"	/* VM/SNAP */
+#define KEY_SNAP_HEADS		"/hvd/snaphead/"	/* VM */
+
 /* ha.h: HA settings, HA leases, the manager's seat, resources, groups and
  * the manager's status record of each resource. */
 #define KEY_HA_SETTINGS		"/hvd/ha/settings"

@@ -30,5 +30,9 @@ bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
 EXTRA_PROGS += bin/hvd-watchdog
 # Bonds: live bond state (members, LACP, active) for network show.
 PLATFORM_SRCS += platform/bond.c
+# Snapshots: internal qcow2 snapshots, with RAM; their API and hvctl.
+PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
+	platform/api_snap.c
+HVCTL_SRCS += platform/hvctl_snap.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c

@@ -27,6 +27,7 @@
 #include "platform/netcfg.h"
 #include "platform/peer.h"
 #include "platform/pool.h"
+#include "platform/snapshot.h"
 #include "platform/vm.h"
 #include "platform/vmops.h"
 #include "platform/vmops_priv.h"
@@ -1246,6 +1247,8 @@ vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
 		FAIL(503, NULL, "%s", err);
 	snprintf(key, sizeof(key), "%s%s", KEY_VMSTATE, name);
 	etcd_delete(v->v_etcd, key, 0, NULL);
+	/* its snapshots stay inside the volumes, as the volumes stay */
+	snapshot_forget(v->v_etcd, name);
 	call->vc_status = 200;
 	rc = 0;
 out:
@@ -1260,10 +1263,10 @@ vmops_action(struct vmops *v, const char *name, const char *action,
     const cJSON *args, struct vmops_call *call, char *err)
 {
 	cJSON *rec = NULL, *q = NULL;
-	char owner[HVD_NAME_MAX], st[32], busy[TASK_ID_LEN + 16], type[32];
+	char owner[HVD_NAME_MAX], st[32], type[32];
 	struct task_desc td;
 	int64_t tmo = 60;
-	int r, rc = -1, online = 0, locked = 0;
+	int r, rc = -1, online = 0;
 
 	call->vc_id[0] = '\0';
 	call->vc_field[0] = '\0';
@@ -1305,36 +1308,55 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 	td.td_type = type;
 	td.td_target = name;
 	td.td_user = call->vc_user;
-	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
-		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
-	    err)) <= 0) {
-		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
-		    NULL);
-		if (r < 0)
-			FAIL(503, NULL, "%s", err);
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
-	}
-	locked = 1;
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "op", action);
 	cJSON_AddStringToObject(q, "vm", name);
 	cJSON_AddNumberToObject(q, "timeout_s", (double)tmo);
-	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
-		task_fail(v->v_etcd, call->vc_id, err, NULL);
-		FAIL(503, NULL, "%s", err);
-	}
-	locked = 0;
-	call->vc_status = 202;
-	rc = 0;
+	rc = vmops_queue_locked(v, &td, q, call, err);
 out:
-	if (locked)
-		vmops_unlock_vm(v, name, call->vc_id);
 	if (rc != 0)
 		call->vc_id[0] = '\0';
 	cJSON_Delete(q);
 	cJSON_Delete(rec);
 	return rc;
+}
+
+int
+vmops_queue_locked(struct vmops *v, const struct task_desc *td,
+    const cJSON *op, struct vmops_call *call, char *err)
+{
+	char busy[TASK_ID_LEN + 16];
+	int r;
+
+	call->vc_id[0] = '\0';
+	if (task_create(v->v_etcd, td, call->vc_id, err) != 0) {
+		call->vc_status = 503;
+		return -1;
+	}
+	if ((r = lock_vm(v, td->td_target, call->vc_id, busy, sizeof(busy),
+	    err)) <= 0) {
+		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
+		    NULL);
+		call->vc_status = r < 0 ? 503 : 409;
+		if (r == 0)
+			err_set(err, "VM %s is busy (%s)", td->td_target, busy);
+		return -1;
+	}
+	if (vmops_queue_op(v, td->td_node, call->vc_id, op, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
+		vmops_unlock_vm(v, td->td_target, call->vc_id);
+		call->vc_status = 503;
+		return -1;
+	}
+	call->vc_status = 202;
+	return 0;
+}
+
+int
+vmops_state_get(struct vmops *v, const char *name, char *buf, size_t len,
+    char *err)
+{
+	return state_get(v, name, buf, len, NULL, err);
 }
 
 /* A migration asked through the API, as it is checked. */
@@ -1459,7 +1481,6 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 {
 	const char *name = ma->ma_name, *owner = ma->ma_owner;
 	struct task_desc td;
-	char busy[TASK_ID_LEN + 16];
 	cJSON *q = NULL;
 	int r, rc = -1, online = 0;
 
@@ -1475,16 +1496,6 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 	td.td_type = "vmmigrate";
 	td.td_target = name;
 	td.td_user = call->vc_user;
-	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0)
-		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, call->vc_id, busy, sizeof(busy),
-	    err)) <= 0) {
-		task_fail(v->v_etcd, call->vc_id, r == 0 ? "VM busy" : err,
-		    NULL);
-		if (r < 0)
-			FAIL(503, NULL, "%s", err);
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
-	}
 	q = cJSON_CreateObject();
 	cJSON_AddStringToObject(q, "op", "migrate");
 	cJSON_AddStringToObject(q, "vm", name);
@@ -1492,13 +1503,7 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 	if (ma->ma_params)
 		cJSON_AddItemToObject(q, "params",
 		    cJSON_Duplicate(ma->ma_params, 1));
-	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
-		task_fail(v->v_etcd, call->vc_id, err, NULL);
-		vmops_unlock_vm(v, name, call->vc_id);
-		FAIL(503, NULL, "%s", err);
-	}
-	call->vc_status = 202;
-	rc = 0;
+	rc = vmops_queue_locked(v, &td, q, call, err);
 out:
 	cJSON_Delete(q);
 	return rc;

@@ -1,8 +1,9 @@
 /*
  * vmops_priv.h - what vmops.c (records, queue, API side, the node's
- * supervisor thread) and vmtask.c (the task bodies) share, and nothing
- * else includes: the vmops object, the node's VM slots, a queued
- * operation, and the record, lock and queue helpers the task bodies use.
+ * supervisor thread), vmtask.c (the task bodies) and the VM features
+ * built on them (snapshot.c, snapshot_task.c) share, and nothing else
+ * includes: the vmops object, the node's VM slots, a queued operation,
+ * and the record, lock and queue helpers the task bodies use.
  */
 #ifndef HVD_VMOPS_PRIV_H
 #define HVD_VMOPS_PRIV_H
@@ -88,6 +89,15 @@ void vmops_unlock_key(struct vmops *v, const char *key, const char *id);
 void vmops_unlock_vm(struct vmops *v, const char *name, const char *id);
 /* Run the start hook for vm, if one is set: 0, or -1 + err (refused). */
 int vmops_call_start_hook(struct vmops *v, const char *vm, char *err);
+/* "running", "stopped", ... from KEY_VMSTATE NAME ("stopped" when
+ * absent): 0, or -1 + err. */
+int vmops_state_get(struct vmops *v, const char *name, char *buf,
+    size_t len, char *err);
+/* Record task td (its target a VM), lock that VM for it and queue op on
+ * td's node: 0 with call's id and status 202, or -1 + err with call's
+ * status (409 busy, 503 etcd) and the task marked failed. */
+int vmops_queue_locked(struct vmops *v, const struct task_desc *td,
+    const cJSON *op, struct vmops_call *call, char *err);
 /* Queue operation op (JSON) as task id on node's queue: 0 or -1 + err. */
 int vmops_queue_op(struct vmops *v, const char *node, const char *id,
     const cJSON *op, char *err);

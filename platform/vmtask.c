@@ -26,6 +26,7 @@
 #include "platform/migrate_tls.h"
 #include "platform/netcfg.h"
 #include "platform/qmp.h"
+#include "platform/snapshot.h"
 #include "platform/vm.h"
 #include "platform/vmops_priv.h"
 
@@ -697,6 +698,9 @@ static const struct {
 	{ "migrate",	op_migrate },
 	{ "incoming",	op_incoming },
 	{ "netapply",	op_netapply },
+	{ "snapshot",	snapshot_task_create },
+	{ "rollback",	snapshot_task_rollback },
+	{ "snapdelete",	snapshot_task_delete },
 	{ NULL,		NULL }
 };
 

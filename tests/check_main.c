@@ -42,6 +42,7 @@ static Suite *(*const suites[])(void) = {
 	make_lab_hostdisk_suite,
 	make_fence_suite,
 	make_libvirt_suite,
+	make_snapshot_suite,
 	NULL
 };
 

@@ -38,5 +38,6 @@ Suite *make_accel_suite(void);
 Suite *make_lab_hostdisk_suite(void);
 Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
+Suite *make_snapshot_suite(void);
 
 #endif
