@@ -19,6 +19,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/confine.h"
 #include "platform/etcd.h"
@@ -1087,6 +1088,7 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "created");
 	if (p)
 		cJSON_AddItemToObject(o, "created", p);
+	clone_view(o, rec);
 	return o;
 }
 
@@ -1165,6 +1167,9 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
+	if (clone_is_template(rec))
+		FAIL(409, NULL, "VM %s is a template: its config does not "
+		    "change", name);
 	if (!cJSON_IsObject(body))
 		FAIL(400, NULL, "the body must be a VM config object");
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "disks")) {
@@ -1218,7 +1223,7 @@ vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
     char *err)
 {
 	cJSON *rec = NULL;
-	char key[128], st[32], busy[TASK_ID_LEN + 16];
+	char key[128], st[32], busy[TASK_ID_LEN + 16], clones[512];
 	int r, rc = -1, locked = 0;
 	static const char lockid[] = "delete";
 
@@ -1239,6 +1244,12 @@ vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
 	if (strcmp(st, "stopped") != 0)
 		FAIL(409, NULL, "VM %s is %s; stop it before deleting it",
 		    name, st);
+	if ((r = clone_linked_list(v, name, clones, sizeof(clones),
+	    err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r > 0)
+		FAIL(409, NULL, "VM %s is the template of %d linked clone(s): "
+		    "%s; delete them first", name, r, clones);
 	/* Disks are not deleted: pools (and their LUN allocations) keep
 	 * them until a volume delete, so no disk another VM uses is lost. */
 	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
@@ -1288,6 +1299,9 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
+	if (strcmp(action, "start") == 0 && clone_is_template(rec))
+		FAIL(409, NULL, "VM %s is a template: it never runs; clone "
+		    "it", name);
 	snprintf(owner, sizeof(owner), "%s", vmops_rec_node(rec));
 	if ((r = cluster_node_info(v->v_cl, owner, NULL, 0, &online,
 	    err)) < 0)
@@ -1394,6 +1408,9 @@ mig_ask_nodes(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
 		FAIL(404, NULL, "no VM '%s'", name);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
+	if (clone_is_template(ma->ma_rec))
+		FAIL(409, NULL, "VM %s is a template: it does not migrate",
+		    name);
 	snprintf(ma->ma_owner, sizeof(ma->ma_owner), "%s",
 	    vmops_rec_node(ma->ma_rec));
 	if (strcmp(ma->ma_owner, target) == 0)
@@ -1683,3 +1700,29 @@ out:
 	return rc;
 }
 
+
+int
+vmops_need_active(struct vmops *v, struct vmops_call *call, char *err)
+{
+	return need_active(v, call, err);
+}
+
+int
+vmops_lock_vm(struct vmops *v, const char *name, const char *id,
+    char *busy, size_t blen, char *err)
+{
+	return lock_vm(v, name, id, busy, blen, err);
+}
+
+int
+vmops_state_get(struct vmops *v, const char *name, char *buf, size_t len,
+    char *err)
+{
+	return state_get(v, name, buf, len, NULL, err);
+}
+
+cJSON *
+vmops_rec_view(struct vmops *v, const char *name, cJSON *rec)
+{
+	return rec_view(v, name, rec);
+}

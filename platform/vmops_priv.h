@@ -97,6 +97,18 @@ int vmops_queue_op(struct vmops *v, const char *node, const char *id,
 int vmops_wait_task(struct vmops *v, const char *id, int until_done,
     long timeout_ms, char *err);
 
+/* For the API sides beside vmops.c (clone.c): the node is in an active
+ * cluster (else 409); lock VM name for id (1 locked, 0 busy with the
+ * holder in busy, -1); its run state ("stopped" when none recorded);
+ * rec + its name, state and lock as answers show it (rec's config and
+ * members are taken from it). */
+int vmops_need_active(struct vmops *v, struct vmops_call *call, char *err);
+int vmops_lock_vm(struct vmops *v, const char *name, const char *id,
+    char *busy, size_t blen, char *err);
+int vmops_state_get(struct vmops *v, const char *name, char *buf,
+    size_t len, char *err);
+cJSON *vmops_rec_view(struct vmops *v, const char *name, cJSON *rec);
+
 /* 1 when s may name a VM (and a run directory). */
 int vm_valid_name(const char *s);
 

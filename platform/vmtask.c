@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform/bond.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
@@ -697,6 +698,7 @@ static const struct {
 	{ "migrate",	op_migrate },
 	{ "incoming",	op_incoming },
 	{ "netapply",	op_netapply },
+	{ "mirror",	clone_task_mirror },
 	{ NULL,		NULL }
 };
 
