@@ -8,8 +8,11 @@
 # made leaves neither its first volume nor a VM record.  A full clone of
 # the stopped template has no backing file; a full clone of a running VM
 # (QMP mirror) copies its disk while the source runs on, same pid.
-# Deleting the template, or its base volume, is refused while linked
-# clones exist (the answer lists them).  The template's images have the
+# On an iSCSI pool, a full clone that finds too few free LUNs frees the
+# LUN it took, and a linked clone is a qcow2 on a LUN overlaying the
+# template's LUN; it boots and its writes leave the template's LUN as it
+# was.  Deleting the template, or its base volume, is refused while
+# linked clones exist (the answer lists them).  The template's images have the
 # same sha256 at the end as when it became a template.
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -144,6 +147,37 @@ hvctl_on 1 vm status src | grep -q "running" || fail "src runs on"
 tr '\0' ' ' <"/proc/$spid/cmdline" | grep -q "sdisk.qcow2" || fail "src keeps its own disk"
 pattern "$P/fc2-disk0.qcow2" 0x3c 4M || fail "fc2 holds src's data"
 hvctl_on 1 vm stop src || fail "src stops"
+
+# On iSCSI: a clone that does not fit the pool (2 LUNs, one taken)
+# frees the LUN its first disk took; a linked clone on a LUN overlays the
+# template's LUN by its URI and boots.
+hvd_san_start 2 64M || fail "SAN (tgtd) did not start"
+hvctl_on 1 pool create san --type iscsi --portal "$HVD_SAN_ADDR" --target "$HVD_IQN" ||
+    fail "iscsi pool"
+hvctl_on 1 pool volume-create san sbase | grep -q "on LUN 1" || fail "sbase on LUN 1"
+U=iscsi://$HVD_SAN_ADDR/$HVD_IQN
+ip netns exec "$(hvd_ns 1)" qemu-io -f qcow2 -c "write -P 0x6b 2M 64k" "$U/1" >/dev/null ||
+    fail "pattern into sbase"
+refused 409 "no free LUN" -- hvctl_on 1 vm clone tmpl big --full --pool san
+hvctl_on 1 --json pool show san | grep -q '"big-disk0"' && fail "the clone's first volume is gone"
+hvctl_on 1 vm create tmpl2 --memory 128 --kernel "$G/vmlinux" --initrd "$G/initrd.img" \
+    --cmdline "console=ttyS0 quiet" --disk san:sbase || fail "vm create tmpl2"
+hvctl_on 1 vm template tmpl2 || fail "vm template tmpl2"
+lun_before=$(sha256sum <"$HVD_TMP/san/lun1.img")
+hvctl_on 1 --json vm clone tmpl2 lcs | grep -q '"linked":[[:space:]]*true' || fail "linked clone on iSCSI"
+hvctl_on 1 --json pool show san | tr -d '\n\t ' | grep -q '"name":"lcs-disk0"[^}]*"lun":2' ||
+    fail "lcs-disk0 took the LUN the failed clone freed"
+ip netns exec "$(hvd_ns 1)" qemu-img info "$U/2" | grep -qF "backing file: $U/1" ||
+    fail "lcs-disk0 overlays LUN 1: $(ip netns exec "$(hvd_ns 1)" qemu-img info "$U/2")"
+ip netns exec "$(hvd_ns 1)" qemu-io -r -f qcow2 -c "read -P 0x6b 2M 64k" "$U/2" | grep -q "read 65536" ||
+    fail "lcs reads the template's data"
+hvctl_on 1 vm start lcs || fail "lcs starts"
+wait_ready lcs
+hvctl_on 1 vm stop lcs || fail "lcs stops"
+ip netns exec "$(hvd_ns 1)" qemu-io -f qcow2 -c "write -P 0x11 2M 64k" "$U/2" >/dev/null ||
+    fail "write into lcs"
+[ "$(sha256sum <"$HVD_TMP/san/lun1.img")" = "$lun_before" ] || fail "the template's LUN is unchanged"
+hvctl_on 1 vm delete lcs && hvctl_on 1 vm delete tmpl2 || fail "delete lcs, tmpl2"
 
 # The template stays while linked clones exist, and says which.
 refused 409 lc1 lc2 -- hvctl_on 1 vm delete tmpl
