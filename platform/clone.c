@@ -156,40 +156,19 @@ pool_call_here(struct vmops *v, struct pool_call *pc)
 	pc->pc_status = 500;
 }
 
-/* Write rec (the caller's) as VM name's record at revision rev. */
-static int
-rec_put(struct vmops *v, const char *name, const cJSON *rec, int64_t rev,
-    struct vmops_call *call, char *err)
-{
-	char key[128], *s;
-	int r, rc = -1;
-
-	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
-	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-		FAIL(500, NULL, "out of memory");
-	r = rev > 0 ? etcd_cas(v->v_etcd, key, s, rev, err) :
-	    etcd_create(v->v_etcd, key, s, 0, err);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0 && rev > 0)
-		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
-	if (r == 0)
-		FAIL(409, "name", "a VM named '%s' exists", name);
-	rc = 0;
-out:
-	free(s);
-	return rc;
-}
-
-/* The template's record and volumes, the VM locked and stopped. */
+/* Under the VM's lock, a stopped VM's volumes marked base images, then
+ * its record a template's. */
 static int
 template_mark(struct vmops *v, const char *name, cJSON *rec, int64_t rev,
     struct vmops_call *call, char *err)
 {
+	static const char lockid[] = "template";
 	struct vm_config c;
 	char st[32];
 	int i, rc = -1;
 
+	if (vmops_lock_call(v, name, lockid, call, err) != 0)
+		return -1;
 	if (vmops_state_get(v, name, st, sizeof(st), err) != 0)
 		FAIL(503, NULL, "%s", err);
 	if (strcmp(st, "stopped") != 0)
@@ -202,8 +181,9 @@ template_mark(struct vmops *v, const char *name, cJSON *rec, int64_t rev,
 		    c.disks[i].volume, err) != 0)
 			FAIL(503, NULL, "disks[%d]: %s", i, err);
 	cJSON_AddTrueToObject(rec, "template");
-	rc = rec_put(v, name, rec, rev, call, err);
+	rc = vmops_rec_put(v, name, rec, rev, call, err);
 out:
+	vmops_unlock_vm(v, name, lockid);
 	return rc;
 }
 
@@ -211,11 +191,9 @@ int
 clone_template(struct vmops *v, const char *name, const cJSON *body,
     cJSON **out, struct vmops_call *call, char *err)
 {
-	static const char lockid[] = "template";
-	char busy[TASK_ID_LEN + 16];
 	cJSON *rec = NULL;
 	int64_t rev = 0;
-	int r, rc = -1, locked = 0;
+	int rc = -1;
 
 	*out = NULL;
 	call->vc_field[0] = '\0';
@@ -224,26 +202,16 @@ clone_template(struct vmops *v, const char *name, const cJSON *body,
 	if (body != NULL && cJSON_GetArraySize(body) > 0)
 		FAIL(400, body->child->string, "'%s': the template call takes "
 		    "no body", body->child->string ? body->child->string : "");
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, &rev,
-	    err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", name);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
+	if (vmops_rec_find(v, name, &rec, &rev, call, err) != 0)
+		goto out;
 	if (clone_is_template(rec))
 		FAIL(409, NULL, "VM %s is a template already", name);
-	if ((r = vmops_lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
-	locked = 1;
 	if (template_mark(v, name, rec, rev, call, err) != 0)
 		goto out;
 	*out = vmops_rec_view(v, name, rec);
 	call->vc_status = 200;
 	rc = 0;
 out:
-	if (locked)
-		vmops_unlock_vm(v, name, lockid);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -360,12 +328,10 @@ volumes_mirror(struct clone_job *j, struct vmops_call *call, char *err)
 	/* The task holds the source's lock from here and frees it. */
 	vmops_unlock_vm(v, j->cj_src, j->cj_lock);
 	snprintf(j->cj_lock, sizeof(j->cj_lock), "%s", call->vc_id);
-	if ((r = vmops_lock_vm(v, j->cj_src, j->cj_lock, path, sizeof(path),
-	    err)) <= 0) {
-		task_fail(v->v_etcd, call->vc_id, "VM busy", NULL);
+	if (vmops_lock_call(v, j->cj_src, j->cj_lock, call, err) != 0) {
+		task_fail(v->v_etcd, call->vc_id, err, NULL);
 		j->cj_lock[0] = '\0';
-		FAIL(r < 0 ? 503 : 409, NULL, "VM %s is busy (%s)", j->cj_src,
-		    r < 0 ? err : path);
+		goto out;
 	}
 	if (vmops_queue_op(v, owner, call->vc_id, q, err) != 0) {
 		task_fail(v->v_etcd, call->vc_id, err, NULL);
@@ -397,15 +363,15 @@ out:
 static int
 job_check(struct clone_job *j, struct vmops_call *call, char *err)
 {
-	char busy[TASK_ID_LEN + 16], st[32];
+	char st[32];
 	cJSON *other = NULL;
 	int r, online = 0, tmpl, rc = -1;
 
-	if (!vm_valid_name(j->cj_src) || (r = vmops_rec_get(j->cj_v,
-	    j->cj_src, &j->cj_rec, NULL, err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", j->cj_src);
-	if (r < 0 || vmops_rec_config(j->cj_rec, &j->cj_cfg, err) != 0)
-		FAIL(r < 0 ? 503 : 500, NULL, "%s", err);
+	if (vmops_rec_find(j->cj_v, j->cj_src, &j->cj_rec, NULL, call,
+	    err) != 0)
+		goto out;
+	if (vmops_rec_config(j->cj_rec, &j->cj_cfg, err) != 0)
+		FAIL(500, NULL, "%s", err);
 	tmpl = clone_is_template(j->cj_rec);
 	j->cj_full = j->cj_req.cr_full < 0 ? !tmpl : j->cj_req.cr_full;
 	if (!j->cj_full && !tmpl)
@@ -423,13 +389,9 @@ job_check(struct clone_job *j, struct vmops_call *call, char *err)
 		FAIL(503, NULL, "%s", err);
 	if (r > 0)
 		FAIL(409, "name", "a VM named '%s' exists", j->cj_req.cr_name);
+	if (vmops_lock_call(j->cj_v, j->cj_src, "clone", call, err) != 0)
+		goto out;
 	snprintf(j->cj_lock, sizeof(j->cj_lock), "clone");
-	if ((r = vmops_lock_vm(j->cj_v, j->cj_src, j->cj_lock, busy,
-	    sizeof(busy), err)) <= 0) {
-		j->cj_lock[0] = '\0';
-		FAIL(r < 0 ? 503 : 409, NULL, "VM %s is busy (%s)", j->cj_src,
-		    r < 0 ? err : busy);
-	}
 	if (vmops_state_get(j->cj_v, j->cj_src, st, sizeof(st), err) != 0)
 		FAIL(503, NULL, "%s", err);
 	j->cj_running = strcmp(st, "stopped") != 0;
@@ -469,7 +431,7 @@ job_record(struct clone_job *j, cJSON **out, struct vmops_call *call,
 	cJSON_AddStringToObject(rec, "created", ts);
 	cJSON_AddStringToObject(rec, "clone_of", j->cj_src);
 	cJSON_AddBoolToObject(rec, "linked", !j->cj_full);
-	rc = rec_put(j->cj_v, c->name, rec, 0, call, err);
+	rc = vmops_rec_put(j->cj_v, c->name, rec, 0, call, err);
 	if (rc == 0) {
 		vmops_state_put(j->cj_v, c->name, "stopped", NULL, NULL);
 		*out = vmops_rec_view(j->cj_v, c->name, rec);
