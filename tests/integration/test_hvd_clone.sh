@@ -7,7 +7,8 @@
 # line; writes in it stay in it.  A clone whose second volume cannot be
 # made leaves neither its first volume nor a VM record.  A full clone of
 # the stopped template has no backing file; a full clone of a running VM
-# (QMP mirror) copies its disk while the source runs on, same pid.
+# (QMP mirror) copies its disk while the source runs on, same pid; one
+# whose mirror fails leaves no volume and the source running.
 # On an iSCSI pool, a full clone that finds too few free LUNs frees the
 # LUN it took, and a linked clone is a qcow2 on a LUN overlaying the
 # template's LUN; it boots and its writes leave the template's LUN as it
@@ -146,6 +147,19 @@ hvctl_on 1 vm status src | grep -q "running" || fail "src runs on"
 [ "$(hvctl_on 1 --json vm show src | json_field pid)" = "$spid" ] || fail "the same QEMU runs src"
 tr '\0' ' ' <"/proc/$spid/cmdline" | grep -q "sdisk.qcow2" || fail "src keeps its own disk"
 pattern "$P/fc2-disk0.qcow2" 0x3c 4M || fail "fc2 holds src's data"
+hvctl_on 1 vm stop src || fail "src stops"
+
+# A mirror that fails leaves nothing either: src's image grown behind
+# hvd's back no longer fits the copy made at its recorded size, and QEMU
+# refuses the mirror; src runs on.
+qemu-img resize -f qcow2 "$P/sdisk.qcow2" 48M >/dev/null || fail "grow sdisk"
+hvctl_on 1 vm start src || fail "src starts again"
+spid=$(hvctl_on 1 --json vm show src | json_field pid)
+refused 502 mirror vmclone -- hvctl_on 1 vm clone src fc3
+[ ! -e "$P/fc3-disk0.qcow2" ] || fail "the failed mirror's target file is gone"
+hvctl_on 1 --json pool show local | grep -q '"fc3-disk0"' && fail "the failed mirror's volume is gone"
+hvctl_on 1 vm status fc3 2>/dev/null && fail "the failed mirror left no VM record"
+[ "$(hvctl_on 1 --json vm show src | json_field pid)" = "$spid" ] || fail "src runs on after the failed mirror"
 hvctl_on 1 vm stop src || fail "src stops"
 
 # On iSCSI: a clone that does not fit the pool (2 LUNs, one taken)
