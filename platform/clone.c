@@ -36,6 +36,9 @@
 	goto out;							\
 } while (0)
 
+static const char linked_pool[] = "a linked clone's disks live in its "
+    "template's pools; 'pool' is for full clones";
+
 /* A clone as it is made. */
 struct clone_job {
 	struct vmops		*cj_v;
@@ -103,8 +106,7 @@ clone_body_check(const cJSON *body, struct clone_req *req,
 	    err) != 0)
 		FAIL(400, "pool", "%s", err);
 	if (req->cr_pool != NULL && req->cr_full == 0)
-		FAIL(400, "pool", "a linked clone's disks live in its "
-		    "template's pools; 'pool' is for full clones");
+		FAIL(400, "pool", "%s", linked_pool);
 	if (json_get_string(body, "node", JSON_OPTIONAL, &req->cr_node,
 	    err) != 0)
 		FAIL(400, "node", "%s", err);
@@ -378,12 +380,15 @@ job_check(struct clone_job *j, struct vmops_call *call, char *err)
 		FAIL(400, "full", "VM %s is no template: a linked clone is "
 		    "made of a template only; make it one, or ask \"full\": "
 		    "true", j->cj_src);
+	if (!j->cj_full && j->cj_req.cr_pool != NULL)
+		FAIL(400, "pool", "%s", linked_pool);
 	snprintf(j->cj_node, sizeof(j->cj_node), "%s", j->cj_req.cr_node ?
 	    j->cj_req.cr_node : vmops_rec_node(j->cj_rec));
 	if ((r = cluster_node_info(j->cj_v->v_cl, j->cj_node, NULL, 0,
-	    &online, err)) <= 0)
-		FAIL(r < 0 ? 503 : 400, "node", "%s", r < 0 ? err :
-		    "no such node");
+	    &online, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(400, "node", "no node '%s' in the cluster", j->cj_node);
 	if ((r = vmops_rec_get(j->cj_v, j->cj_req.cr_name, &other, NULL,
 	    err)) < 0)
 		FAIL(503, NULL, "%s", err);

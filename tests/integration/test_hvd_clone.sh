@@ -95,6 +95,8 @@ hvctl_on 1 vm config tmpl >"$HVD_TMP/cfg.json" || fail "config of a template rea
 refused 409 template -- hvctl_on 1 vm config tmpl --set "$HVD_TMP/cfg.json"
 refused 409 template -- hvctl_on 1 vm migrate tmpl node2
 refused 409 "already" -- hvctl_on 1 vm template tmpl
+refused 400 pool "full clones" -- hvctl_on 1 vm clone tmpl x --pool local
+refused 400 nosuch -- hvctl_on 1 vm clone tmpl x --node nosuch
 hvctl_on 1 vm status tmpl | grep -q "stopped" || fail "tmpl stays stopped"
 
 # A linked clone: two small overlays on the template's files.
