@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "platform/api.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/pool.h"
 #include "platform/vmops.h"
@@ -160,6 +161,30 @@ h_net_change(struct api_req *r)
 	return api_reply(r, 202, o);
 }
 
+static int
+h_vm_clone(struct api_req *r)
+{
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int rc = clone_vm(r->rq_vmops, r->rq_params[0], r->rq_body, &o, &c,
+	    err);
+
+	return verdict(r, rc, c.vc_status, c.vc_field, err, o);
+}
+
+static int
+h_vm_template(struct api_req *r)
+{
+	struct vmops_call c = { r->rq_user, 500, "", "" };
+	char err[ERR_LEN];
+	cJSON *o = NULL;
+	int rc = clone_template(r->rq_vmops, r->rq_params[0], r->rq_body, &o,
+	    &c, err);
+
+	return verdict(r, rc, c.vc_status, c.vc_field, err, o);
+}
+
 /* A pool call taken by this node. */
 static void
 pool_call_init(struct api_req *r, struct pool_call *pc)
@@ -302,5 +327,7 @@ const struct api_route api_vm_routes[] = {
 	{ "POST",	"/api/v1/vms/*/stop",		h_vm_action },
 	{ "POST",	"/api/v1/vms/*/shutdown",	h_vm_action },
 	{ "POST",	"/api/v1/vms/*/migrate",	h_vm_migrate },
+	{ "POST",	"/api/v1/vms/*/clone",		h_vm_clone },
+	{ "POST",	"/api/v1/vms/*/template",	h_vm_template },
 	{ NULL, NULL, NULL }
 };

@@ -23,7 +23,7 @@ static const struct cmd hvctl_cmds[] = {
 	{ "task", hvctl_task_main, "list|show|wait ...", "tasks" },
 	{ "token", hvctl_token_main, "create|list|delete ...", "API tokens" },
 	{ "vm", hvctl_vm_main, "create|list|status|show|start|stop|shutdown|"
-	    "delete|config|migrate ...", "virtual machines" },
+	    "delete|config|migrate|clone|template ...", "virtual machines" },
 	{ "pool", hvctl_pool_main, "create|list|show|delete|volume-create|"
 	    "volume-delete ...", "storage pools and volumes" },
 	{ "network", hvctl_network_main, "show|vlan|change ...",

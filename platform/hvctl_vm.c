@@ -20,7 +20,9 @@ static struct {
 	int nnics, nics[8], live, ndisks;
 	const char *disks[8];
 	const char *downtime, *bandwidth;
-} vo;
+	const char *pool;
+	int full;		/* -1 not said, 0 linked, 1 full */
+} vo = { .full = -1 };
 
 static int
 vm_opt(int ch, const char *arg)
@@ -70,6 +72,13 @@ vm_opt(int ch, const char *arg)
 		return 0;
 	case 'b':
 		vo.bandwidth = arg;
+		return 0;
+	case 'F':
+	case 'L':
+		vo.full = ch == 'F';
+		return 0;
+	case 'P':
+		vo.pool = arg;
 		return 0;
 	}
 	return -1;
@@ -332,6 +341,58 @@ v_migrate(int argc, char **argv)
 	return hvctl_task_result(out);
 }
 
+static int
+v_clone(int argc, char **argv)
+{
+	static const struct option o[] = {
+		{ "full", no_argument, NULL, 'F' },
+		{ "linked", no_argument, NULL, 'L' },
+		{ "pool", required_argument, NULL, 'P' },
+		{ "node", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char path[256];
+	cJSON *body, *out;
+	int i = hvctl_getopt(argc, argv, o, "", vm_opt);
+
+	if (i < 0 || argc - i != 2)
+		return cmd_misuse("hvctl vm", vm_cmds, "clone");
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "name", argv[i + 1]);
+	if (vo.full >= 0)
+		cJSON_AddBoolToObject(body, "full", vo.full);
+	if (vo.pool)
+		cJSON_AddStringToObject(body, "pool", vo.pool);
+	if (vo.node)
+		cJSON_AddStringToObject(body, "node", vo.node);
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/clone", argv[i]);
+	i = hvctl_call("POST", path, body, &out);
+	cJSON_Delete(body);
+	if (i != 0)
+		return 1;
+	if (hv.json)
+		hvctl_print_json(out);
+	else
+		printf("vm %s: %s clone of %s on %s\n", hvctl_str(out, "name"),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out,
+		    "linked")) ? "linked" : "full", hvctl_str(out, "clone_of"),
+		    hvctl_str(out, "node"));
+	cJSON_Delete(out);
+	return 0;
+}
+
+static int
+v_template(int argc, char **argv)
+{
+	char path[256];
+	const char *vm;
+
+	if (one_vm(argc, argv, "template", &vm) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/template", vm);
+	return hvctl_call("POST", path, NULL, NULL) == 0 ? 0 : 1;
+}
+
 static const struct cmd vm_cmds[] = {
 	{ "create", v_create, "NAME [--node N] [--vcpus N] [--memory MIB] "
 	    "[--kernel F [--initrd F]] [--cmdline S] [--machine M] [--nic VLAN]... "
@@ -349,6 +410,10 @@ static const struct cmd vm_cmds[] = {
 	    "show, or replace, the config of a stopped VM" },
 	{ "migrate", v_migrate, "NAME NODE [--live] [--downtime-ms MS] "
 	    "[--bandwidth BYTES_PER_S]", "move a VM to another node" },
+	{ "clone", v_clone, "NAME NEWNAME [--full|--linked] [--pool POOL] "
+	    "[--node N]", "copy a VM (full) or overlay a template (linked)" },
+	{ "template", v_template, "NAME",
+	    "make a stopped VM a template (no start, no change)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -595,51 +595,122 @@ out:
 	return rc;
 }
 
+/* The qemu-img create of vn: a plain qcow2, or an overlay on backing
+ * (a path relative to the new image's directory, or a URI). */
+static int
+vol_image(const struct vol_new *vn, const char *backing, char *err)
+{
+	char size[32];
+	const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2",
+	    vn->vn_path, size, NULL, NULL, NULL, NULL, NULL };
+
+	snprintf(size, sizeof(size), "%lldM", (long long)vn->vn_mib);
+	if (backing != NULL) {
+		argv[5] = "-b";
+		argv[6] = backing;
+		argv[7] = "-F";
+		argv[8] = "qcow2";
+		argv[9] = vn->vn_path;
+		argv[10] = size;
+	}
+	return proc_run(argv, NULL, 60000, NULL, err);
+}
+
+/* What a linked volume overlays: vs's backing volume in the same pool,
+ * its size (when vs asks none) and the name qemu-img records (dir: the
+ * file's name beside the new one, so the pool's directory may move; iscsi:
+ * the LUN's URI).  0, or -1 with err and call's answer. */
+static int
+vol_backing(struct etcd *e, const struct volume_spec *vs,
+    struct vol_new *vn, char buf[POOL_PATH_MAX], struct pool_call *call,
+    char *err)
+{
+	cJSON *b = NULL;
+	int64_t mib = 0;
+	int r, rc = -1;
+
+	if ((r = volume_get(e, vs->vs_pool, vs->vs_backing, &b, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(404, NULL, "no volume %s/%s", vs->vs_pool, vs->vs_backing);
+	json_get_int(b, "size_mib", JSON_OPTIONAL, &mib, NULL);
+	if (vn->vn_mib == 0)
+		vn->vn_mib = mib;
+	if (strcmp(jstr(vn->vn_prec, "type"), "dir") == 0)
+		snprintf(buf, POOL_PATH_MAX, "%s.qcow2", vs->vs_backing);
+	else if (pool_resolve(e, call->pc_node, vs->vs_pool, vs->vs_backing,
+	    buf, err) != 0)
+		FAIL(500, NULL, "%s", err);
+	cJSON_AddStringToObject(vn->vn_rec, "backing", vs->vs_backing);
+	rc = 0;
+out:
+	cJSON_Delete(b);
+	return rc;
+}
+
 int
 volume_create(struct etcd *e, const char *pool, const cJSON *body,
     cJSON **out, struct pool_call *call, char *err)
 {
+	struct volume_spec vs = { pool, NULL, 0, NULL };
+	cJSON *p = NULL;
+
+	*out = NULL;
+	set_field(call->pc_field, NULL);
+	if (pool_get(e, pool, &p, call, err) != 0)
+		return -1;
+	cJSON_Delete(p);
+	if (volume_body_check(body, &vs.vs_name, &vs.vs_mib, call, err) != 0)
+		return -1;
+	return volume_make(e, &vs, out, call, err);
+}
+
+int
+volume_make(struct etcd *e, const struct volume_spec *vs, cJSON **out,
+    struct pool_call *call, char *err)
+{
 	struct vol_new vn;
 	struct etcd_kv kv;
-	char key[256], size[32], ts[32];
+	char key[256], ts[32], backing[POOL_PATH_MAX];
 	const char *type;
 	cJSON *p = NULL;
 	int r, rc = -1;
 
 	*out = NULL;
 	memset(&vn, 0, sizeof(vn));
-	vn.vn_pool = pool;
+	vn.vn_pool = vs->vs_pool;
+	vn.vn_name = vs->vs_name;
+	vn.vn_mib = vs->vs_mib;
 	set_field(call->pc_field, NULL);
-	if (pool_get(e, pool, &p, call, err) != 0)
+	if (pool_get(e, vs->vs_pool, &p, call, err) != 0)
 		return -1;
 	vn.vn_prec = p;
-	if (volume_body_check(body, &vn.vn_name, &vn.vn_mib, call,
-	    err) != 0)
-		goto out;
+	if (!valid_name(vn.vn_name))
+		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
+		    "or '.'");
 	type = jstr(p, "type");
 	vn.vn_rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(vn.vn_rec, "pool", pool);
+	cJSON_AddStringToObject(vn.vn_rec, "pool", vn.vn_pool);
 	cJSON_AddStringToObject(vn.vn_rec, "name", vn.vn_name);
 	cJSON_AddStringToObject(vn.vn_rec, "format", "qcow2");
-	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, vn.vn_name);
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, vn.vn_pool,
+	    vn.vn_name);
 	if ((r = etcd_get(e, key, &kv, err)) == 1)
 		etcd_kv_clear(&kv);
 	if (r < 0)
 		FAIL(503, NULL, "%s", err);
 	if (r != 0)
-		FAIL(409, "name", "volume %s/%s exists", pool, vn.vn_name);
+		FAIL(409, "name", "volume %s/%s exists", vn.vn_pool,
+		    vn.vn_name);
+	if (vs->vs_backing != NULL && vol_backing(e, vs, &vn, backing, call,
+	    err) != 0)
+		goto out;
 	if (strcmp(type, "iscsi") == 0 ? vol_on_lun(e, &vn, call, err) != 0 :
 	    vol_on_dir(&vn, call, err) != 0)
 		goto out;
 	cJSON_AddNumberToObject(vn.vn_rec, "size_mib", (double)vn.vn_mib);
-	snprintf(size, sizeof(size), "%lldM", (long long)vn.vn_mib);
-	{
-		const char *argv[] = { "qemu-img", "create", "-q", "-f",
-		    "qcow2", vn.vn_path, size, NULL };
-
-		if (proc_run(argv, NULL, 60000, NULL, err) != 0)
-			FAIL(502, NULL, "%s", err);
-	}
+	if (vol_image(&vn, vs->vs_backing ? backing : NULL, err) != 0)
+		FAIL(502, NULL, "%s", err);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(vn.vn_rec, "created", ts);
 	if ((r = put_new(e, key, vn.vn_rec, err)) != 1) {
@@ -658,6 +729,80 @@ out:
 	cJSON_Delete(vn.vn_rec);
 	cJSON_Delete(p);
 	return rc;
+}
+
+int
+volume_get(struct etcd *e, const char *pool, const char *volume,
+    cJSON **out, char *err)
+{
+	char key[256];
+
+	*out = NULL;
+	if (!valid_name(pool) || !valid_name(volume))
+		return 0;
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
+	return get_json(e, key, out, NULL, err);
+}
+
+int
+volume_mark_base(struct etcd *e, const char *pool, const char *volume,
+    char *err)
+{
+	char key[256], *s = NULL;
+	cJSON *v = NULL;
+	int64_t rev = 0;
+	int r, rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s/%s", KEY_VOLUMES, pool, volume);
+	if ((r = get_json(e, key, &v, &rev, err)) <= 0) {
+		if (r == 0)
+			err_set(err, "no volume %s/%s", pool, volume);
+		goto out;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "base"))) {
+		rc = 0;
+		goto out;
+	}
+	cJSON_AddTrueToObject(v, "base");
+	if ((s = cJSON_PrintUnformatted(v)) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if ((r = etcd_cas(e, key, s, rev, err)) == 0)
+		err_set(err, "volume %s/%s changed meanwhile; retry", pool,
+		    volume);
+	rc = r == 1 ? 0 : -1;
+out:
+	free(s);
+	cJSON_Delete(v);
+	return rc;
+}
+
+/* Which volume of pool overlays volume (a linked clone's disk): 1 (name
+ * into over, 128 bytes), 0 none, -1 + err. */
+static int
+volume_overlay(struct etcd *e, const char *pool, const char *volume,
+    char *over, char *err)
+{
+	struct etcd_kv *kvs;
+	size_t n, i;
+	char key[128];
+	cJSON *o;
+	int found = 0;
+
+	snprintf(key, sizeof(key), "%s%s/", KEY_VOLUMES, pool);
+	if (etcd_list(e, key, &kvs, &n, err) != 0)
+		return -1;
+	for (i = 0; i < n && !found; i++) {
+		o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len, NULL);
+		if (strcmp(jstr(o, "backing"), volume) == 0) {
+			snprintf(over, 128, "%s", jstr(o, "name"));
+			found = 1;
+		}
+		cJSON_Delete(o);
+	}
+	etcd_kvs_free(kvs, n);
+	return found;
 }
 
 int
@@ -714,6 +859,13 @@ volume_delete(struct etcd *e, const char *pool, const char *volume,
 		FAIL(503, NULL, "%s", err);
 	if (r == 1)
 		FAIL(409, NULL, "VM %s uses volume %s/%s", vm, pool, volume);
+	/* An overlay reads its backing image: the base stays while one
+	 * does. */
+	if ((r = volume_overlay(e, pool, volume, path, err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 1)
+		FAIL(409, NULL, "volume %s/%s is the base image of volume %s",
+		    pool, volume, path);
 	if (strcmp(jstr(p, "type"), "dir") == 0) {
 		if (strcmp(jstr(v, "node"), node) != 0)
 			FAIL(409, NULL, "volume %s/%s is on node %s; ask there",

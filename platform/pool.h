@@ -73,7 +73,27 @@ int volume_body_check(const cJSON *body, const char **name, int64_t *mib,
     struct pool_call *call, char *err);
 int volume_list(struct etcd *e, const char *pool, cJSON **out,
     struct pool_call *call, char *err);
-/* Refused (409) while a VM names it; frees its LUN. */
+/* A volume hvd makes for itself (clones): in vs_pool, vs_mib MiB (0 =
+ * the backing's size), and with vs_backing set a qcow2 overlay on that
+ * volume of the same pool (recorded as "backing"; dir: a backing path
+ * relative to the pool's directory, iscsi: the LUN's URI).  Checks and
+ * answers as volume_create. */
+struct volume_spec {
+	const char	*vs_pool;
+	const char	*vs_name;
+	int64_t		 vs_mib;
+	const char	*vs_backing;	/* volume name or NULL */
+};
+int volume_make(struct etcd *e, const struct volume_spec *vs, cJSON **out,
+    struct pool_call *call, char *err);
+/* The record of pool/volume: 1 (*out the caller's), 0 absent, -1 + err. */
+int volume_get(struct etcd *e, const char *pool, const char *volume,
+    cJSON **out, char *err);
+/* Mark pool/volume a template's base image ("base": true): 0 or -1. */
+int volume_mark_base(struct etcd *e, const char *pool, const char *volume,
+    char *err);
+/* Refused (409) while a VM names it or another volume overlays it;
+ * frees its LUN. */
 int volume_delete(struct etcd *e, const char *pool, const char *volume,
     struct pool_call *call, char *err);
 

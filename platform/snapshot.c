@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
@@ -379,6 +380,10 @@ snap_vm_ready(const char *vm, const struct snap_vm *sv,
 {
 	int rc = -1;
 
+	/* its image is never written (docs/clones.md) */
+	if (clone_is_template(sv->sv_rec))
+		FAIL(409, NULL, "VM %s is a template: its disks never change; "
+		    "snapshot a clone of it", vm);
 	if (!sv->sv_online)
 		FAIL(409, NULL, "node %s of VM %s is offline", sv->sv_owner,
 		    vm);

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/confine.h"
 #include "platform/etcd.h"
@@ -925,6 +926,62 @@ need_active(struct vmops *v, struct vmops_call *call, char *err)
 	return 0;
 }
 
+int
+vmops_rec_find(struct vmops *v, const char *name, cJSON **rec,
+    int64_t *rev, struct vmops_call *call, char *err)
+{
+	int r, rc = -1;
+
+	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, rec, rev,
+	    err)) == 0)
+		FAIL(404, NULL, "no VM '%s'", name);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+vmops_lock_call(struct vmops *v, const char *name, const char *lockid,
+    struct vmops_call *call, char *err)
+{
+	char busy[TASK_ID_LEN + 16];
+	int r, rc = -1;
+
+	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0)
+		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+vmops_rec_put(struct vmops *v, const char *name, const cJSON *rec,
+    int64_t rev, struct vmops_call *call, char *err)
+{
+	char key[128], *s;
+	int r, rc = -1;
+
+	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
+	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
+		FAIL(500, NULL, "out of memory");
+	r = rev > 0 ? etcd_cas(v->v_etcd, key, s, rev, err) :
+	    etcd_create(v->v_etcd, key, s, 0, err);
+	if (r < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r == 0 && rev > 0)
+		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	if (r == 0)
+		FAIL(409, "name", "a VM named '%s' exists", name);
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
 /* The VM fits on node: kernel and initrd are spelled inside the image
  * directories, its memory is no more than the node has (as the node's
  * record says, when it says), and its disks are free volumes.  0, or -1
@@ -968,7 +1025,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	struct vm_config c;
 	cJSON *cfg = NULL, *rec = NULL;
 	const cJSON *d;
-	char node[HVD_NAME_MAX], key[128], ts[32], bad[64] = "", *s = NULL;
+	char node[HVD_NAME_MAX], ts[32], bad[64] = "";
 	int online = 0, rc = -1, r, i = 0;
 
 	*out = NULL;
@@ -1016,20 +1073,13 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	cJSON_AddItemToObject(rec, "config", vm_config_to_json(&c));
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(rec, "created", ts);
-	snprintf(key, sizeof(key), "%s%s", KEY_VMS, c.name);
-	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-		FAIL(500, NULL, "out of memory");
-	r = etcd_create(v->v_etcd, key, s, 0, err);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, "name", "a VM named '%s' exists", c.name);
+	if (vmops_rec_put(v, c.name, rec, 0, call, err) != 0)
+		goto out;
 	vmops_state_put(v, c.name, "stopped", NULL, NULL);
 	*out = rec_view(v, c.name, rec);
 	call->vc_status = 201;
 	rc = 0;
 out:
-	free(s);
 	cJSON_Delete(cfg);
 	cJSON_Delete(rec);
 	return rc;
@@ -1088,6 +1138,7 @@ rec_view(struct vmops *v, const char *name, cJSON *rec)
 	p = cJSON_DetachItemFromObjectCaseSensitive(rec, "created");
 	if (p)
 		cJSON_AddItemToObject(o, "created", p);
+	clone_view(o, rec);
 	return o;
 }
 
@@ -1151,21 +1202,21 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 {
 	struct vm_config c;
 	cJSON *rec = NULL;
-	char key[128], st[32], busy[TASK_ID_LEN + 16], bad[64] = "", *s = NULL;
+	char st[32], bad[64] = "";
 	const cJSON *d;
 	int64_t rev;
-	int r, rc = -1, locked = 0, i = 0;
+	int rc = -1, locked = 0, i = 0;
 	static const char lockid[] = "config-edit";
 
 	*out = NULL;
 	call->vc_field[0] = '\0';
 	if (need_active(v, call, err) != 0)
 		return -1;
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, &rev,
-	    err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", name);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
+	if (vmops_rec_find(v, name, &rec, &rev, call, err) != 0)
+		goto out;
+	if (clone_is_template(rec))
+		FAIL(409, NULL, "VM %s is a template: its config does not "
+		    "change", name);
 	if (!cJSON_IsObject(body))
 		FAIL(400, NULL, "the body must be a VM config object");
 	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(body, "disks")) {
@@ -1182,12 +1233,9 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 	}
 	if (strcmp(c.name, name) != 0)
 		FAIL(400, "name", "'name' cannot change (%s)", name);
-	if (check_placement(v, vmops_rec_node(rec), &c, call, err) != 0)
+	if (check_placement(v, vmops_rec_node(rec), &c, call, err) != 0 ||
+	    vmops_lock_call(v, name, lockid, call, err) != 0)
 		goto out;
-	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
 	locked = 1;
 	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
 		FAIL(503, NULL, "%s", err);
@@ -1196,20 +1244,14 @@ vmops_set_config(struct vmops *v, const char *name, const cJSON *body,
 		    name, st);
 	cJSON_ReplaceItemInObjectCaseSensitive(rec, "config",
 	    vm_config_to_json(&c));
-	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
-	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-		FAIL(500, NULL, "out of memory");
-	if ((r = etcd_cas(v->v_etcd, key, s, rev, err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	if (vmops_rec_put(v, name, rec, rev, call, err) != 0)
+		goto out;
 	*out = rec_view(v, name, rec);
 	call->vc_status = 200;
 	rc = 0;
 out:
 	if (locked)
 		vmops_unlock_vm(v, name, lockid);
-	free(s);
 	cJSON_Delete(rec);
 	return rc;
 }
@@ -1219,27 +1261,28 @@ vmops_delete(struct vmops *v, const char *name, struct vmops_call *call,
     char *err)
 {
 	cJSON *rec = NULL;
-	char key[128], st[32], busy[TASK_ID_LEN + 16];
+	char key[128], st[32], clones[512];
 	int r, rc = -1, locked = 0;
 	static const char lockid[] = "delete";
 
 	if (need_active(v, call, err) != 0)
 		return -1;
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, NULL,
-	    err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", name);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
-	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	if (vmops_rec_find(v, name, &rec, NULL, call, err) != 0)
+		goto out;
+	if (vmops_lock_call(v, name, lockid, call, err) != 0)
+		goto out;
 	locked = 1;
 	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
 		FAIL(503, NULL, "%s", err);
 	if (strcmp(st, "stopped") != 0)
 		FAIL(409, NULL, "VM %s is %s; stop it before deleting it",
 		    name, st);
+	if ((r = clone_linked_list(v, name, clones, sizeof(clones),
+	    err)) < 0)
+		FAIL(503, NULL, "%s", err);
+	if (r > 0)
+		FAIL(409, NULL, "VM %s is the template of %d linked clone(s): "
+		    "%s; delete them first", name, r, clones);
 	/* Disks are not deleted: pools (and their LUN allocations) keep
 	 * them until a volume delete, so no disk another VM uses is lost. */
 	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
@@ -1286,11 +1329,11 @@ vmops_action(struct vmops *v, const char *name, const char *action,
 		if (strcmp(action, "shutdown") != 0)
 			FAIL(400, "timeout_s", "'timeout_s' is for shutdown");
 	}
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &rec, NULL,
-	    err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", name);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
+	if (vmops_rec_find(v, name, &rec, NULL, call, err) != 0)
+		goto out;
+	if (strcmp(action, "start") == 0 && clone_is_template(rec))
+		FAIL(409, NULL, "VM %s is a template: it never runs; clone "
+		    "it", name);
 	snprintf(owner, sizeof(owner), "%s", vmops_rec_node(rec));
 	if ((r = cluster_node_info(v->v_cl, owner, NULL, 0, &online,
 	    err)) < 0)
@@ -1411,11 +1454,12 @@ mig_ask_nodes(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
 	const char *name = ma->ma_name, *target = ma->ma_target;
 	int r, online = 0, rc = -1;
 
-	if (!vm_valid_name(name) || (r = vmops_rec_get(v, name, &ma->ma_rec,
-	    &ma->ma_rev, err)) == 0)
-		FAIL(404, NULL, "no VM '%s'", name);
-	if (r < 0)
-		FAIL(503, NULL, "%s", err);
+	if (vmops_rec_find(v, name, &ma->ma_rec, &ma->ma_rev, call,
+	    err) != 0)
+		goto out;
+	if (clone_is_template(ma->ma_rec))
+		FAIL(409, NULL, "VM %s is a template: it does not migrate",
+		    name);
 	snprintf(ma->ma_owner, sizeof(ma->ma_owner), "%s",
 	    vmops_rec_node(ma->ma_rec));
 	if (strcmp(ma->ma_owner, target) == 0)
@@ -1440,15 +1484,13 @@ mig_offline(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
 {
 	static const char lockid[] = "offline-migrate";
 	const char *name = ma->ma_name;
-	char busy[TASK_ID_LEN + 16], key[128], st[32], *s = NULL;
-	int r, rc = -1, locked = 0;
+	char st[32];
+	int rc = -1, locked = 0;
 
 	/* locked before the state is read: a start queued in between
 	 * would run the VM on the node the record is about to leave */
-	if ((r = lock_vm(v, name, lockid, busy, sizeof(busy), err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s is busy (%s)", name, busy);
+	if (vmops_lock_call(v, name, lockid, call, err) != 0)
+		goto out;
 	locked = 1;
 	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
 		FAIL(503, NULL, "%s", err);
@@ -1457,19 +1499,13 @@ mig_offline(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
 		    "stopped (or ask for \"live\": true)", name, st);
 	cJSON_ReplaceItemInObjectCaseSensitive(ma->ma_rec, "node",
 	    cJSON_CreateString(ma->ma_target));
-	snprintf(key, sizeof(key), "%s%s", KEY_VMS, name);
-	if ((s = cJSON_PrintUnformatted(ma->ma_rec)) == NULL)
-		FAIL(500, NULL, "out of memory");
-	if ((r = etcd_cas(v->v_etcd, key, s, ma->ma_rev, err)) < 0)
-		FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		FAIL(409, NULL, "VM %s changed meanwhile; retry", name);
+	if (vmops_rec_put(v, name, ma->ma_rec, ma->ma_rev, call, err) != 0)
+		goto out;
 	call->vc_status = 200;
 	rc = 0;
 out:
 	if (locked)
 		vmops_unlock_vm(v, name, lockid);
-	free(s);
 	return rc;
 }
 
@@ -1688,3 +1724,15 @@ out:
 	return rc;
 }
 
+
+int
+vmops_need_active(struct vmops *v, struct vmops_call *call, char *err)
+{
+	return need_active(v, call, err);
+}
+
+cJSON *
+vmops_rec_view(struct vmops *v, const char *name, cJSON *rec)
+{
+	return rec_view(v, name, rec);
+}

@@ -4,7 +4,8 @@
  * supervisor thread that does them with the VM layer (vm.h).
  *
  * etcd keys (named in platform/keys.h): /hvd/vms/NAME = {"config": VM
- * config (vm.h JSON form), "node": owner, "created": time};
+ * config (vm.h JSON form), "node": owner, "created": time, and for
+ * templates and clones "template", "clone_of", "linked" (clone.h)};
  * /hvd/vmstate/NAME = {"state": "running"|"stopped", "node", "pid",
  * "since"} written by the owner; /hvd/locks/vms/NAME = {"task": ID,
  * "node"} while an operation runs (two operations on one VM never

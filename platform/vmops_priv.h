@@ -107,6 +107,26 @@ int vmops_queue_op(struct vmops *v, const char *node, const char *id,
 int vmops_wait_task(struct vmops *v, const char *id, int until_done,
     long timeout_ms, char *err);
 
+/* The API sides (vmops.c, clone.c).  Those with a call answer 0, or -1
+ * with err and call's status and field. */
+/* The node is in an active cluster (else 409). */
+int vmops_need_active(struct vmops *v, struct vmops_call *call, char *err);
+/* VM name's record (*rec the caller's, *rev may be NULL): 404 when
+ * there is none, 503. */
+int vmops_rec_find(struct vmops *v, const char *name, cJSON **rec,
+    int64_t *rev, struct vmops_call *call, char *err);
+/* Lock VM name for lockid: 409 busy naming the holder, 503. */
+int vmops_lock_call(struct vmops *v, const char *name, const char *lockid,
+    struct vmops_call *call, char *err);
+/* Write rec as VM name's record if it is still at revision rev, or (rev
+ * 0) if there is none: 409 changed meanwhile, or a VM of that name
+ * exists ("name"), 503. */
+int vmops_rec_put(struct vmops *v, const char *name, const cJSON *rec,
+    int64_t rev, struct vmops_call *call, char *err);
+/* rec + its name, state and lock as answers show it (rec's config and
+ * members are moved into it). */
+cJSON *vmops_rec_view(struct vmops *v, const char *name, cJSON *rec);
+
 /* 1 when s may name a VM (and a run directory). */
 int vm_valid_name(const char *s);
 

@@ -19,6 +19,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform/bond.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
@@ -701,6 +702,7 @@ static const struct {
 	{ "snapshot",	snapshot_task_create },
 	{ "rollback",	snapshot_task_rollback },
 	{ "snapdelete",	snapshot_task_delete },
+	{ "mirror",	clone_task_mirror },
 	{ NULL,		NULL }
 };
 

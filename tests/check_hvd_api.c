@@ -28,6 +28,7 @@
 
 #include "check_suites.h"
 #include "platform/api.h"
+#include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
 #include "platform/etcd.h"
@@ -443,7 +444,7 @@ END_TEST
 
 /* --- bodies checked before any I/O --- */
 
-enum body_kind { BODY_POOL, BODY_VOLUME, BODY_HA_GROUP };
+enum body_kind { BODY_POOL, BODY_VOLUME, BODY_HA_GROUP, BODY_CLONE };
 
 static const struct {
 	enum body_kind kind;
@@ -482,12 +483,30 @@ static const struct {
 	    "1001}}", "nodes", "0..1000" },
 	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {\"n\": 1}, "
 	    "\"restricted\": 1}", "restricted", "true or false" },
+	{ BODY_CLONE, "{\"name\": \"web2\"}", NULL, NULL },
+	{ BODY_CLONE, "{\"name\": \"web2\", \"full\": true, \"pool\": "
+	    "\"san\", \"node\": \"node2\"}", NULL, NULL },
+	{ BODY_CLONE, "{}", "name", "'name'" },
+	{ BODY_CLONE, "[\"web2\"]", "name", "an object" },
+	{ BODY_CLONE, "{\"name\": \"-web\"}", "name", "letters" },
+	{ BODY_CLONE, "{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaa\"}", "name", "at most 48" },
+	{ BODY_CLONE, "{\"name\": \"web2\", \"full\": 1}", "full",
+	    "true or false" },
+	{ BODY_CLONE, "{\"name\": \"web2\", \"full\": false, \"pool\": "
+	    "\"san\"}", "pool", "full clones" },
+	{ BODY_CLONE, "{\"name\": \"web2\", \"pool\": 3}", "pool",
+	    "'pool'" },
+	{ BODY_CLONE, "{\"name\": \"web2\", \"linked\": true}", "linked",
+	    "'linked'" },
 };
 
 /* What the routes check of a body alone, without etcd or the disk. */
 START_TEST(test_body_checks)
 {
 	struct pool_call pc = { "node1", NULL, 500, "" };
+	struct vmops_call vc = { "root", 500, "", "" };
+	struct clone_req cr;
 	char err[ERR_LEN] = "", field[64] = "";
 	cJSON *body = cJSON_Parse(body_cases[_i].json), *rec = NULL;
 	const char *name, *got;
@@ -505,8 +524,18 @@ START_TEST(test_body_checks)
 	case BODY_HA_GROUP:
 		rc = ha_group_check(body, field, err);
 		break;
+	case BODY_CLONE:
+		rc = clone_body_check(body, &cr, &vc, err);
+		snprintf(field, sizeof(field), "%s", vc.vc_field);
+		ck_assert_msg(rc == 0 || vc.vc_status == 400, "a bad clone "
+		    "body is a 400");
+		ck_assert_msg(rc != 0 || cr.cr_full == (strstr(
+		    body_cases[_i].json, "\"full\": true") ? 1 : -1),
+		    "a clone is full when asked, else of the source's kind");
+		break;
 	}
-	got = body_cases[_i].kind == BODY_HA_GROUP ? field : pc.pc_field;
+	got = body_cases[_i].kind == BODY_HA_GROUP ||
+	    body_cases[_i].kind == BODY_CLONE ? field : pc.pc_field;
 	if (body_cases[_i].field == NULL)
 		ck_assert_msg(rc == 0, "body %d is accepted: %s", _i, err);
 	else

@@ -1395,8 +1395,10 @@ static const struct drv_reason ref_reasons[] = {
 	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
 	{ "restore", "hvd has no restore yet (later issue)" },
-	{ "clone", "hvd has no clones yet (later issue)" },
-	{ "template", "hvd has no templates yet (later issue)" },
+	{ "clone", "the ref driver does not drive hvd's clones yet "
+	    "(docs/clones.md)" },
+	{ "template", "the ref driver does not drive hvd's templates "
+	    "yet (docs/clones.md)" },
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
