@@ -76,6 +76,10 @@ mig_port() {
 	done
 	return 1
 }
+# Only connection requests (SYN without ACK) are held back: an answer to
+# a connection the target opened to the source (etcd's peer traffic, the
+# API) can come back to a port in that range, and dropping it cut etcd
+# for seconds (a migrate call answered 503).
 # mig_with FROM TO CMD...: move vm1 live from node FROM to node TO, the
 # source's connection held back until CMD ran with the target's port in
 # MP and its address in MA (CMD's output in $HVD_TMP/peer); the
@@ -89,7 +93,7 @@ mig_with() {
 table ip hvtmig {
 	chain in {
 		type filter hook input priority 0
-		ip saddr $(hvd_addr $_f) tcp dport 49152-57151 tcp sport != 40000 drop
+		ip saddr $(hvd_addr $_f) tcp dport 49152-57151 tcp sport != 40000 tcp flags & (syn | ack) == syn drop
 	}
 }
 EON
