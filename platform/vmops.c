@@ -236,13 +236,36 @@ state_get(struct vmops *v, const char *name, char *buf, size_t len,
 	return 0;
 }
 
+/* The task that holds VM name's lock into task: 1, or 0 when no lock
+ * is held (task "").  A lock without a task reads "another operation".
+ * An operation on the VM answers 409 while one is held, e.g. while hvd,
+ * back from a crash, settles what its dead task left. */
+static int
+lock_holder(struct vmops *v, const char *name, char *task, size_t len)
+{
+	char key[128];
+	struct etcd_kv kv;
+	cJSON *o;
+	const char *t = NULL;
+
+	task[0] = '\0';
+	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
+	if (etcd_get(v->v_etcd, key, &kv, NULL) != 1)
+		return 0;
+	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+	snprintf(task, len, "%s", json_get_string(o, "task", JSON_OPTIONAL,
+	    &t, NULL) == 0 && t ? t : "another operation");
+	cJSON_Delete(o);
+	etcd_kv_clear(&kv);
+	return 1;
+}
+
 /* Lock VM name for task id: 1 locked, 0 busy (holder in busy), -1. */
 static int
 lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
     size_t blen, char *err)
 {
-	char key[128], val[TASK_ID_LEN + 128];
-	struct etcd_kv kv;
+	char key[128], val[TASK_ID_LEN + 128], t[TASK_ID_LEN + 32];
 	int rc;
 
 	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
@@ -250,17 +273,11 @@ lock_vm(struct vmops *v, const char *name, const char *id, char *busy,
 	    v->v_cf->cf_node);
 	if ((rc = etcd_create(v->v_etcd, key, val, 0, err)) != 0)
 		return rc;
-	snprintf(busy, blen, "another operation");
-	if (etcd_get(v->v_etcd, key, &kv, NULL) == 1) {
-		cJSON *o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
-		const char *t = NULL;
-
-		if (json_get_string(o, "task", JSON_OPTIONAL, &t, NULL) == 0 &&
-		    t)
-			snprintf(busy, blen, "task %s", t);
-		cJSON_Delete(o);
-		etcd_kv_clear(&kv);
-	}
+	if (lock_holder(v, name, t, sizeof(t)) == 1 &&
+	    strcmp(t, "another operation") != 0)
+		snprintf(busy, blen, "task %s", t);
+	else
+		snprintf(busy, blen, "another operation");
 	return 0;
 }
 
@@ -1083,28 +1100,6 @@ out:
 	cJSON_Delete(cfg);
 	cJSON_Delete(rec);
 	return rc;
-}
-
-/* The task that holds VM name's lock, "" when none: an operation on the
- * VM answers 409 until it is gone, e.g. while hvd, back from a crash,
- * settles what its dead task left. */
-static void
-lock_holder(struct vmops *v, const char *name, char *task, size_t len)
-{
-	char key[128];
-	struct etcd_kv kv;
-	cJSON *o;
-	const char *t = NULL;
-
-	task[0] = '\0';
-	snprintf(key, sizeof(key), "%s%s", KEY_VM_LOCKS, name);
-	if (etcd_get(v->v_etcd, key, &kv, NULL) != 1)
-		return;
-	o = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
-	snprintf(task, len, "%s", json_get_string(o, "task", JSON_OPTIONAL,
-	    &t, NULL) == 0 && t ? t : "another operation");
-	cJSON_Delete(o);
-	etcd_kv_clear(&kv);
 }
 
 /* rec + "name" + "state" (and "pid", "lock") merged for answers. */
