@@ -1015,55 +1015,55 @@ need_op(const void *op, const char *what, struct sctx *s, char *err)
 	return DRIVER_UNSUPPORTED;
 }
 
-/*
- * The lab's guest image for a new VM: kernel and initrd from
- * BINDIR/../build/guest, and an address of its own on vlan (-1 = the
- * station's VLAN, so the station's probes reach it): the VLAN's /24 +
- * 100 + n, given to the guest on its command line and remembered for
- * "vm:NAME".
- */
-int
-guest_prepare(struct sctx *s, const char *vm, int vlan,
-    struct drv_vm_spec *sp, char cmdline[GUEST_CMDLINE_MAX], char *err)
+/* The lab's guest image (BINDIR/../build/guest), looked up once: kernel,
+ * initrd and their command line. */
+static int
+guest_files(struct rctx *rc, char *err)
 {
-	const size_t len = GUEST_CMDLINE_MAX;
+	char p[4200];
+	FILE *f;
+
+	if (rc->guest_kernel[0] != '\0')
+		return 0;
+	snprintf(p, sizeof(p), "%s/../build/guest/initrd.img", rc->env.e_bindir);
+	if (realpath(p, rc->guest_initrd) == NULL)
+		return err_errno(err, "guest initrd %s (make guest)", p);
+	/* The image's kernel arguments (lab/guest: no_timer_check and the
+	 * TSC frequency, without which a machine with no PIT or HPET,
+	 * microvm, never finishes its early boot). */
+	snprintf(p, sizeof(p), "%s/../build/guest/cmdline", rc->env.e_bindir);
+	if ((f = fopen(p, "r")) == NULL)
+		return err_errno(err, "guest cmdline %s (make guest)", p);
+	if (fgets(rc->guest_cmdline, sizeof(rc->guest_cmdline), f) == NULL)
+		rc->guest_cmdline[0] = '\0';
+	fclose(f);
+	rc->guest_cmdline[strcspn(rc->guest_cmdline, "\n")] = '\0';
+	if (rc->guest_cmdline[0] == '\0')
+		return err_set(err, "guest cmdline %s is empty (make guest)",
+		    p);
+	/* last: it marks the lookup done */
+	snprintf(p, sizeof(p), "%s/../build/guest/vmlinux", rc->env.e_bindir);
+	if (realpath(p, rc->guest_kernel) == NULL)
+		return err_errno(err, "guest kernel %s (make guest)", p);
+	return 0;
+}
+
+/* vm's address on vlan (-1 = the station's): the VLAN's /24 + 100 + n,
+ * the same for a name all run long, remembered for "vm:NAME". */
+static int
+guest_addr(struct sctx *s, const char *vm, int *vlan, char addr[16],
+    char *err)
+{
 	struct rctx *rc = s->rc;
 	const struct topo_vlan *v;
-	char p[4200], addr[16];
 	size_t i;
-	FILE *f;
 
 	if (rc->topo == NULL)
 		return err_set(err, "vm.create: no lab for the guest's network");
-	if (rc->guest_kernel[0] == '\0') {
-		snprintf(p, sizeof(p), "%s/../build/guest/vmlinux",
-		    rc->env.e_bindir);
-		if (realpath(p, rc->guest_kernel) == NULL)
-			return err_errno(err, "guest kernel %s (make guest)", p);
-		snprintf(p, sizeof(p), "%s/../build/guest/initrd.img",
-		    rc->env.e_bindir);
-		if (realpath(p, rc->guest_initrd) == NULL)
-			return err_errno(err, "guest initrd %s (make guest)", p);
-		/* The image's kernel arguments (lab/guest: no_timer_check and
-		 * the TSC frequency, without which a machine with no PIT or
-		 * HPET, microvm, never finishes its early boot). */
-		snprintf(p, sizeof(p), "%s/../build/guest/cmdline",
-		    rc->env.e_bindir);
-		if ((f = fopen(p, "r")) == NULL)
-			return err_errno(err, "guest cmdline %s (make guest)", p);
-		if (fgets(rc->guest_cmdline, sizeof(rc->guest_cmdline), f) ==
-		    NULL)
-			rc->guest_cmdline[0] = '\0';
-		fclose(f);
-		rc->guest_cmdline[strcspn(rc->guest_cmdline, "\n")] = '\0';
-		if (rc->guest_cmdline[0] == '\0')
-			return err_set(err, "guest cmdline %s is empty (make "
-			    "guest)", p);
-	}
-	if (vlan < 0)
-		vlan = rc->topo->t_station.st_vlan;
-	if ((v = topo_vlan_find(rc->topo, vlan)) == NULL)
-		return err_set(err, "vm.create: the lab has no VLAN %d", vlan);
+	if (*vlan < 0)
+		*vlan = rc->topo->t_station.st_vlan;
+	if ((v = topo_vlan_find(rc->topo, *vlan)) == NULL)
+		return err_set(err, "vm.create: the lab has no VLAN %d", *vlan);
 	for (i = 0; i < rc->nvmaddr; i++)
 		if (strcmp(rc->vmaddr[i].name, vm) == 0)
 			break;
@@ -1074,15 +1074,59 @@ guest_prepare(struct sctx *s, const char *vm, int vlan,
 		    vm);
 		rc->nvmaddr++;
 	}
-	topo_addr_str(v->v_net + 100 + (uint32_t)i, addr, sizeof(addr));
+	topo_addr_str(v->v_net + 100 + (uint32_t)i, addr, 16);
 	snprintf(rc->vmaddr[i].addr, sizeof(rc->vmaddr[i].addr), "%s", addr);
-	if ((size_t)snprintf(cmdline, len, "%s hvlab.name=%s hvlab.ip=%s/24",
-	    rc->guest_cmdline, vm, addr) >= len)
+	return 0;
+}
+
+/*
+ * The lab's guest for a new VM: kernel and initrd booted directly, its
+ * name and address on its command line (guest_addr).
+ */
+int
+guest_prepare(struct sctx *s, const char *vm, int vlan,
+    struct drv_vm_spec *sp, char cmdline[GUEST_CMDLINE_MAX], char *err)
+{
+	char addr[16];
+
+	if (guest_files(s->rc, err) == -1 ||
+	    guest_addr(s, vm, &vlan, addr, err) == -1)
+		return -1;
+	if ((size_t)snprintf(cmdline, GUEST_CMDLINE_MAX, "%s hvlab.name=%s "
+	    "hvlab.ip=%s/24", s->rc->guest_cmdline, vm, addr) >=
+	    GUEST_CMDLINE_MAX)
 		return err_set(err, "vm.create: %s: kernel command line too "
 		    "long", vm);
-	sp->v_kernel = rc->guest_kernel;
-	sp->v_initrd = rc->guest_initrd;
+	sp->v_kernel = s->rc->guest_kernel;
+	sp->v_initrd = s->rc->guest_initrd;
 	sp->v_cmdline = cmdline;
+	sp->v_vlan = vlan;
+	return 0;
+}
+
+/*
+ * The lab's guest that boots from its own disk (a copy of
+ * build/guest/disk.qcow2 on the VM's pool): only its name and address
+ * are its own (words), which the platform hands it through firmware.
+ */
+int
+guest_prepare_disk(struct sctx *s, const char *vm, int vlan,
+    struct drv_vm_spec *sp, char words[GUEST_CMDLINE_MAX], char *err)
+{
+	char addr[16], p[4200];
+
+	snprintf(p, sizeof(p), "%s/../build/guest/disk.qcow2",
+	    s->rc->env.e_bindir);
+	if (s->rc->guest_disk[0] == '\0' &&
+	    realpath(p, s->rc->guest_disk) == NULL)
+		return err_errno(err, "guest disk %s (make guest)", p);
+	if (guest_addr(s, vm, &vlan, addr, err) == -1)
+		return -1;
+	snprintf(words, GUEST_CMDLINE_MAX, "hvlab.name=%s hvlab.ip=%s/24", vm,
+	    addr);
+	sp->v_kernel = sp->v_initrd = NULL;
+	sp->v_boot_image = s->rc->guest_disk;
+	sp->v_cmdline = words;
 	sp->v_vlan = vlan;
 	return 0;
 }

@@ -68,7 +68,7 @@ struct rctx {
 	/* Addresses the runner gave its guests (hvlab.ip=), by name. */
 	struct { char name[SUITE_NAME_MAX]; char addr[16]; } vmaddr[MAX_VMS];
 	size_t nvmaddr;
-	char guest_kernel[4096], guest_initrd[4096];
+	char guest_kernel[4096], guest_initrd[4096], guest_disk[4096];
 	char guest_cmdline[384];	/* build/guest/cmdline: the image's own */
 	char accel_mode[8];		/* HVLAB_ACCEL, else the lab's accel: */
 	char accel_seen[8];		/* what a VM's QEMU said it runs on */
@@ -142,6 +142,11 @@ void phase_run(struct rctx *rc, enum setup_phase ph);
  */
 int guest_prepare(struct sctx *s, const char *vm, int vlan,
     struct drv_vm_spec *sp, char cmdline[GUEST_CMDLINE_MAX], char *err);
+/* The same guest booting from its own disk (sp->v_boot_image, no
+ * kernel): its name and address, written into words, are all that is
+ * its own. */
+int guest_prepare_disk(struct sctx *s, const char *vm, int vlan,
+    struct drv_vm_spec *sp, char words[GUEST_CMDLINE_MAX], char *err);
 
 /*
  * "vm:NAME", "host:NAME", "san" or a literal address in the lab's range

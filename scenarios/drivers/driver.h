@@ -99,7 +99,8 @@ struct drv_task {
 	int t_failed;			/* 1 when finished with an error */
 	char t_status[256];		/* platform's last status text */
 	/* Figures the platform reports about the operation, or < 0. */
-	double t_downtime_ms;		/* migration: the hypervisor's own */
+	double t_downtime_ms;		/* migration: the hypervisor's own;
+					 * snapshot: the guest paused */
 	double t_total_s;		/* migration: the platform's own */
 	uint64_t t_bytes;		/* migration/backup: bytes moved */
 	double t_progress;		/* 0..1 as the platform says, < 0
@@ -150,6 +151,20 @@ struct drv_vm_spec {
 	int v_vlan;			/* 0 = untagged */
 	const char *v_machine;		/* "q35", "pc", "microvm"; NULL =
 					 * the platform's default */
+	/* Boot from its own disk instead: a copy of this image (the lab's
+	 * bootable guest, a qcow2 on the hosts' filesystem) becomes the
+	 * VM's disk on v_pool; v_kernel is NULL and v_cmdline holds the
+	 * guest's own words (name, address), which the platform hands it
+	 * through firmware (SMBIOS OEM strings), not a kernel command
+	 * line. */
+	const char *v_boot_image;
+};
+
+/* A VM's first disk as stored (clone and template rows). */
+struct drv_disk_info {
+	uint64_t di_alloc_bytes;	/* what the image takes on its pool */
+	char di_sha256[65];		/* of the image as stored (its qcow2
+					 * file or LUN), "" when not asked */
 };
 
 enum drv_vm_state {
@@ -315,18 +330,34 @@ struct driver_ops {
 	    enum drv_migrate_mode mode, struct drv_task *t, char *err);
 
 	/* Later features (each row of Table 3.1 that needs one) */
+	/* Snapshot snap of vm, with the guest's RAM (vm runs) or of its
+	 * disks only; t_downtime_ms: how long the guest stood still, as
+	 * the platform measured it (< 0 unknown).  Rollback brings vm back
+	 * as it was then: running from that instant when taken with RAM. */
 	int (*snapshot_create)(struct driver *d, const char *vm,
-	    const char *snap, struct drv_task *t, char *err);
+	    const char *snap, int with_ram, struct drv_task *t, char *err);
 	int (*snapshot_rollback)(struct driver *d, const char *vm,
+	    const char *snap, struct drv_task *t, char *err);
+	int (*snapshot_delete)(struct driver *d, const char *vm,
 	    const char *snap, struct drv_task *t, char *err);
 	int (*backup)(struct driver *d, const char *vm, const char *target,
 	    char *backup_id, size_t idlen, struct drv_task *t, char *err);
 	int (*restore)(struct driver *d, const char *backup_id,
 	    const char *new_vm, struct drv_task *t, char *err);
-	int (*clone)(struct driver *d, const char *vm, const char *new_vm,
-	    int linked, struct drv_task *t, char *err);
+	/* A clone of vm named nv->v_name (on nv->v_host when set), with
+	 * its own MAC and guest words (nv->v_cmdline, as v_boot_image VMs
+	 * take them); linked: an overlay on vm's image, vm a template. */
+	int (*clone)(struct driver *d, const char *vm,
+	    const struct drv_vm_spec *nv, int linked, struct drv_task *t,
+	    char *err);
+	/* vm becomes a template: never started or changed again, its
+	 * image never written. */
 	int (*template_make)(struct driver *d, const char *vm,
 	    struct drv_task *t, char *err);
+	/* vm's first disk: its size on the pool, and with digest its
+	 * image's SHA-256. */
+	int (*vm_disk)(struct driver *d, const char *vm, int digest,
+	    struct drv_disk_info *di, char *err);
 	/* format: "qcow2", "raw", "vmdk", "vhd", "vhdx", "ovf", "ova", "xva" */
 	int (*vm_export)(struct driver *d, const char *vm, const char *format,
 	    const char *path, struct drv_task *t, char *err);
