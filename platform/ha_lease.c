@@ -81,7 +81,8 @@ wd_spawn(struct ha *h, char *err)
 		if (fork() != 0)
 			_exit(0);
 		execl(h->h_wd_bin, "hvd-watchdog", "-f", h->h_feed, "-p",
-		    h->h_wd_pid, (char *)NULL);
+		    h->h_wd_pid, strcmp(h->h_cf.cf_fence_reset, "off") == 0 ?
+		    (char *)NULL : "-R", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
