@@ -631,6 +631,8 @@ w_references(xmlTextWriterPtr w, const struct vmfmt_vm *vm)
 	for (i = 0; rc >= 0 && i < vm->vm_ndisks; i++) {
 		const char *av[] = { "ovf:href", vm->vm_disks[i].vd_file,
 		    "ovf:id", id, "ovf:size", size, NULL };
+		if (vm->vm_disks[i].vd_size < 0)
+			av[4] = NULL;	/* a size not known is left out */
 		snprintf(id, sizeof(id), "file%d", i);
 		snprintf(size, sizeof(size), "%lld",
 		    (long long)vm->vm_disks[i].vd_size);
@@ -749,8 +751,13 @@ w_hardware(xmlTextWriterPtr w, const struct vmfmt_vm *vm)
 		const char *nic[] = { "AutomaticAllocation", "true",
 		    "Connection", vm->vm_nics[i].vn_network, "ElementName",
 		    "ethernet", "InstanceID", iid, "ResourceSubType",
-		    vm->vm_nics[i].vn_model[0] ? vm->vm_nics[i].vn_model :
-		    "virtio-net-pci", "ResourceType", "10", NULL };
+		    vm->vm_nics[i].vn_model, "ResourceType", "10", NULL };
+		if (vm->vm_nics[i].vn_model[0] == '\0') {
+			/* no model: the importer's default */
+			nic[8] = "ResourceType";
+			nic[9] = "10";
+			nic[10] = NULL;
+		}
 		snprintf(iid, sizeof(iid), "%d", 20 + i);
 		rc = w_item(w, nic);
 	}
