@@ -317,22 +317,37 @@ mf_of(const char *ovf, size_t ovf_len, const char *vmdk, size_t vmdk_len,
 	    "%s\n", h1, h2);
 }
 
-/* Import work/pkg.ova: refused, err naming want, nothing left. */
+typedef int (*importer)(const char *, const char *,
+    const struct vmfmt_limits *, struct vmfmt_vm *, char *);
+
+/* Import work/pkg.EXT with fn: refused, err naming want, nothing left. */
 static void
-ova_refused(const char *what, const char *want)
+refused(importer fn, const char *ext, const char *what, const char *want)
 {
 	char pkg[128], out[128], err[ERR_LEN] = "";
 	struct vmfmt_vm vm;
 
-	snprintf(pkg, sizeof(pkg), "%s/pkg.ova", work);
+	snprintf(pkg, sizeof(pkg), "%s/pkg.%s", work, ext);
 	snprintf(out, sizeof(out), "%s/imported", work);
-	ck_assert_msg(ova_import(pkg, out, &lim, &vm, err) == -1,
+	ck_assert_msg(fn(pkg, out, &lim, &vm, err) == -1,
 	    "%s: the import is refused", what);
 	ck_assert_msg(strstr(err, want) != NULL, "%s: the error names \"%s\": "
 	    "%s", what, want, err);
 	ck_assert_msg(work_entries() == 1, "%s: nothing is left beside the "
 	    "package", what);
 	unlink(pkg);
+}
+
+static void
+ova_refused(const char *what, const char *want)
+{
+	refused(ova_import, "ova", what, want);
+}
+
+static void
+xva_refused(const char *what, const char *want)
+{
+	refused(xva_import, "xva", what, want);
 }
 
 START_TEST(test_ova_hostile)
@@ -411,6 +426,16 @@ START_TEST(test_ova_hostile)
 		truncate_to(pkg, st.st_size - (off_t)p.vmdk_len / 2);
 		ova_refused("a truncated tar", "app1-disk0.vmdk");
 	}
+	{	/* a member over the bound on members */
+		struct tm_member m[] = { { "app1.ovf", p.ovf, p.ovf_len, NULL },
+		    { "app1.mf", p.mf, p.mf_len, NULL },
+		    { vmdk, p.vmdk, p.vmdk_len, NULL } };
+		tar_make(pkg, m, 3);
+		lim.vl_member_max = 65536;
+		ova_refused("a member over the bound", "member "
+		    "\"app1-disk0.vmdk\" has no size or more than 65536 bytes");
+		vmfmt_limits_default(&lim);
+	}
 	ova_parts_free(&p);
 }
 END_TEST
@@ -464,24 +489,6 @@ xva_parts_make(struct xva_parts *x)
 	    (unsigned long long)XXH64(x->raw, MIB, 0));
 	gnutls_hash_fast(GNUTLS_DIG_SHA1, x->raw + 2 * MIB, MIB, d);
 	vmfmt_hex(d, sizeof(d), x->sha);
-}
-
-/* Import work/pkg.xva: refused, err naming want, nothing left. */
-static void
-xva_refused(const char *what, const char *want)
-{
-	char pkg[128], out[128], err[ERR_LEN] = "";
-	struct vmfmt_vm vm;
-
-	snprintf(pkg, sizeof(pkg), "%s/pkg.xva", work);
-	snprintf(out, sizeof(out), "%s/imported", work);
-	ck_assert_msg(xva_import(pkg, out, &lim, &vm, err) == -1,
-	    "%s: the import is refused", what);
-	ck_assert_msg(strstr(err, want) != NULL, "%s: the error names \"%s\": "
-	    "%s", what, want, err);
-	ck_assert_msg(work_entries() == 1, "%s: nothing is left beside the "
-	    "package", what);
-	unlink(pkg);
 }
 
 START_TEST(test_xva_import)
@@ -564,6 +571,13 @@ START_TEST(test_xva_hostile)
 	xva_refused("a symlink chunk", "member \"Ref:3/00000002\" is not a "
 	    "regular file");
 	m[3].symlink = NULL;
+	m[3].name = "Ref:9/00000002";
+	tar_make(pkg, m, 5);
+	xva_refused("a chunk of another VDI", "member \"Ref:9/00000002\" is "
+	    "not a chunk \"VDI/NNNNNNNN\" of a VDI the VM uses");
+	m[3].name = "Ref:3/00000002";
+	tar_make(pkg, m + 1, 4);
+	xva_refused("no ova.xml first", "the first member is not ova.xml");
 	tar_make(pkg, m, 5);
 	ck_assert(stat(pkg, &st) == 0);
 	truncate_to(pkg, st.st_size - 3 * MIB / 2);

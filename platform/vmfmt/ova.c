@@ -352,8 +352,8 @@ ova_import(const char *path, const char *dest, const struct vmfmt_limits *l,
     struct vmfmt_vm *vm, char *err)
 {
 	struct ova_scan *s = calloc(1, sizeof(*s));
-	char tmp[PATH_MAX], *src[VMFMT_MAX_DISKS] = { NULL };
-	int i, made = 0, rc = -1;
+	struct vmfmt_import im;
+	int rc = -1;
 
 	if (s == NULL)
 		return err_set(err, "%s: out of memory", path);
@@ -362,27 +362,10 @@ ova_import(const char *path, const char *dest, const struct vmfmt_limits *l,
 	if (ova_scan(s, err) < 0 || manifest_check(s, err) < 0 ||
 	    descriptor_check(s, vm, err) < 0)
 		goto out;
-	if (vmfmt_tmp_make(dest, tmp, sizeof(tmp), err) < 0)
-		goto out;
-	made = 1;
-	for (i = 0; i < vm->vm_ndisks; i++)
-		if (asprintf(&src[i], "%s/src-%d", tmp, i) < 0) {
-			src[i] = NULL;
-			err_set(err, "out of memory");
-			goto out;
-		}
-	if (ova_extract(s, vm, src, err) < 0 ||
-	    vmfmt_disks_import(tmp, src, vm, l, err) < 0 ||
-	    vmfmt_vm_save(tmp, vm, err) < 0 ||
-	    vmfmt_publish(tmp, dest, err) < 0)
-		goto out;
-	made = 0;
-	rc = 0;
+	if (vmfmt_import_begin(&im, dest, vm->vm_ndisks, err) == 0)
+		rc = ova_extract(s, vm, im.im_src, err);
+	rc = vmfmt_import_end(&im, rc, vm, l, err);
 out:
-	if (made)
-		vmfmt_tmp_remove(tmp);
-	for (i = 0; i < VMFMT_MAX_DISKS; i++)
-		free(src[i]);
 	free(s->os_ovf);
 	free(s->os_mf);
 	free(s);

@@ -58,13 +58,10 @@ int
 vmfmt_vm_to_config(const struct vmfmt_vm *vm, const char *pool,
     const char *const vols[], struct vm_config *c, char *err)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *e;
+	cJSON *o = vmfmt_json_head(vm), *a, *e;
 	char bad[64];
 	int i, rc;
 
-	cJSON_AddStringToObject(o, "name", vm->vm_name);
-	cJSON_AddNumberToObject(o, "vcpus", vm->vm_vcpus);
-	cJSON_AddNumberToObject(o, "memory_mib", vm->vm_memory_mib);
 	a = cJSON_AddArrayToObject(o, "disks");
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		e = cJSON_CreateObject();

@@ -13,15 +13,23 @@
 #include "json.h"
 #include "platform/vmfmt/vmfmt_priv.h"
 
-static cJSON *
-vm_to_json(const struct vmfmt_vm *vm)
+cJSON *
+vmfmt_json_head(const struct vmfmt_vm *vm)
 {
-	cJSON *o = cJSON_CreateObject(), *a, *e;
-	int i;
+	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "name", vm->vm_name);
 	cJSON_AddNumberToObject(o, "vcpus", vm->vm_vcpus);
 	cJSON_AddNumberToObject(o, "memory_mib", vm->vm_memory_mib);
+	return o;
+}
+
+static cJSON *
+vm_to_json(const struct vmfmt_vm *vm)
+{
+	cJSON *o = vmfmt_json_head(vm), *a, *e;
+	int i;
+
 	a = cJSON_AddArrayToObject(o, "disks");
 	for (i = 0; i < vm->vm_ndisks; i++) {
 		e = cJSON_CreateObject();

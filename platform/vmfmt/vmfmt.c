@@ -357,6 +357,47 @@ vmfmt_file_write(const char *path, const void *buf, size_t len, char *err)
 	return rc;
 }
 
+int
+vmfmt_import_begin(struct vmfmt_import *im, const char *dest, int n,
+    char *err)
+{
+	int i;
+
+	memset(im, 0, sizeof(*im));
+	im->im_dest = dest;
+	if (vmfmt_tmp_make(dest, im->im_tmp, sizeof(im->im_tmp), err) < 0)
+		return -1;
+	im->im_made = 1;
+	for (i = 0; i < n; i++)
+		if (asprintf(&im->im_src[i], "%s/src-%d", im->im_tmp, i) < 0) {
+			im->im_src[i] = NULL;
+			return err_set(err, "out of memory");
+		}
+	return 0;
+}
+
+int
+vmfmt_import_end(struct vmfmt_import *im, int rc, struct vmfmt_vm *vm,
+    const struct vmfmt_limits *l, char *err)
+{
+	int i;
+
+	if (rc == 0)
+		rc = vmfmt_disks_import(im->im_tmp, im->im_src, vm, l, err);
+	if (rc == 0)
+		rc = vmfmt_vm_save(im->im_tmp, vm, err);
+	if (rc == 0)
+		rc = vmfmt_publish(im->im_tmp, im->im_dest, err);
+	if (rc == 0)
+		im->im_made = 0;
+	if (im->im_made)
+		vmfmt_tmp_remove(im->im_tmp);
+	for (i = 0; i < VMFMT_MAX_DISKS; i++)
+		free(im->im_src[i]);
+	memset(im->im_src, 0, sizeof(im->im_src));
+	return rc < 0 ? -1 : 0;
+}
+
 void
 vmfmt_disk_path(const char *dir, int i, char *buf, size_t len)
 {

@@ -12,6 +12,8 @@
 #include <archive.h>
 #include <gnutls/crypto.h>
 #include <libxml/tree.h>
+#include <limits.h>
+#include <cjson/cJSON.h>
 
 #include "platform/vmfmt/vmfmt.h"
 
@@ -70,6 +72,30 @@ int vmfmt_file_read(const char *path, size_t max, char **out, size_t *len,
 /* Write len bytes to a new file path (O_EXCL). */
 int vmfmt_file_write(const char *path, const void *buf, size_t len,
     char *err);
+
+/* An import under way: its temporary directory beside dest and the
+ * files its disks are extracted (or rebuilt) into, tmp/src-N. */
+struct vmfmt_import {
+	const char	*im_dest;
+	char		 im_tmp[PATH_MAX];
+	char		*im_src[VMFMT_MAX_DISKS];
+	int		 im_made;
+};
+
+/* Make the temporary directory and the names of n disks' files. */
+int vmfmt_import_begin(struct vmfmt_import *im, const char *dest, int n,
+    char *err);
+/*
+ * rc is how the extraction went: when 0, the disks are converted
+ * (vmfmt_disks_import), vm.json written and the directory renamed to
+ * dest.  Either way everything not published is removed.  Returns 0, or
+ * -1 with err.
+ */
+int vmfmt_import_end(struct vmfmt_import *im, int rc, struct vmfmt_vm *vm,
+    const struct vmfmt_limits *l, char *err);
+
+/* A JSON object with vm's name, vcpus and memory_mib. */
+cJSON *vmfmt_json_head(const struct vmfmt_vm *vm);
 
 /* dir/diskN.qcow2 into buf. */
 void vmfmt_disk_path(const char *dir, int i, char *buf, size_t len);

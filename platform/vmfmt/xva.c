@@ -352,10 +352,10 @@ raw_close(struct xva_walk *w, char *err)
 	return rc;
 }
 
-/* Pass two into tmp: src[i] names the raw files. */
+/* Pass two: src[i] names the raw files. */
 static int
-xva_rebuild(struct xva_walk *w, const char *tmp, char *const src[],
-    struct vmfmt_vm *vm, char *err)
+xva_rebuild(struct xva_walk *w, char *const src[], struct vmfmt_vm *vm,
+    char *err)
 {
 	struct vmfmt_vm seen = *vm;
 	int rc;
@@ -366,10 +366,6 @@ xva_rebuild(struct xva_walk *w, const char *tmp, char *const src[],
 		rc = xva_walk(w, &seen, err);
 	if (raw_close(w, rc == 0 ? err : NULL) < 0)
 		rc = -1;
-	if (rc == 0)
-		rc = vmfmt_disks_import(tmp, src, vm, w->xw_lim, err);
-	if (rc == 0)
-		rc = vmfmt_vm_save(tmp, vm, err);
 	return rc;
 }
 
@@ -377,9 +373,9 @@ int
 xva_import(const char *path, const char *dest, const struct vmfmt_limits *l,
     struct vmfmt_vm *vm, char *err)
 {
+	struct vmfmt_import im;
 	struct xva_walk w;
-	char tmp[PATH_MAX], *src[VMFMT_MAX_DISKS] = { NULL };
-	int i, made = 0, rc = -1;
+	int i, rc = -1;
 
 	memset(&w, 0, sizeof(w));
 	for (i = 0; i < VMFMT_MAX_DISKS; i++)
@@ -389,26 +385,12 @@ xva_import(const char *path, const char *dest, const struct vmfmt_limits *l,
 	w.xw_vm = vm;
 	if ((w.xw_buf = malloc(XVA_CHUNK)) == NULL)
 		return err_set(err, "%s: out of memory", path);
-	if (xva_walk(&w, NULL, err) < 0 ||
-	    vmfmt_tmp_make(dest, tmp, sizeof(tmp), err) < 0)
+	if (xva_walk(&w, NULL, err) < 0)
 		goto out;
-	made = 1;
-	for (i = 0; i < vm->vm_ndisks; i++)
-		if (asprintf(&src[i], "%s/src-%d", tmp, i) < 0) {
-			src[i] = NULL;
-			err_set(err, "out of memory");
-			goto out;
-		}
-	if (xva_rebuild(&w, tmp, src, vm, err) < 0 ||
-	    vmfmt_publish(tmp, dest, err) < 0)
-		goto out;
-	made = 0;
-	rc = 0;
+	if (vmfmt_import_begin(&im, dest, vm->vm_ndisks, err) == 0)
+		rc = xva_rebuild(&w, im.im_src, vm, err);
+	rc = vmfmt_import_end(&im, rc, vm, l, err);
 out:
-	if (made)
-		vmfmt_tmp_remove(tmp);
-	for (i = 0; i < VMFMT_MAX_DISKS; i++)
-		free(src[i]);
 	free(w.xw_buf);
 	return rc;
 }
