@@ -266,6 +266,55 @@ START_TEST(test_ova_roundtrip)
 }
 END_TEST
 
+/* A package as VirtualBox lays it out: the manifest last, SHA-1 lines,
+ * a monolithicSparse VMDK. */
+START_TEST(test_ova_foreign)
+{
+	const struct vmfmt_format *raw = vmfmt_format_find("raw");
+	char in[128], disk[128], pkg[128], out[128], back[128], err[ERR_LEN];
+	char *ovf = NULL, *vmdk = NULL, mf[256], h1[41], h2[41];
+	unsigned char d[20];
+	size_t ovf_len, vmdk_len;
+	struct vmfmt_vm vm, got;
+
+	snprintf(in, sizeof(in), "%s/d.raw", src);
+	snprintf(disk, sizeof(disk), "%s/vb-disk1.vmdk", src);
+	raw_make(in, 2, 5);
+	ck_assert(vmfmt_disk_convert(in, raw, disk, vmfmt_format_find("vmdk"),
+	    &lim, err) == 0);
+	ck_assert(vmfmt_file_read(disk, 1 << 24, &vmdk, &vmdk_len, err) == 0);
+	memset(&vm, 0, sizeof(vm));
+	snprintf(vm.vm_name, sizeof(vm.vm_name), "vb");
+	vm.vm_vcpus = 1;
+	vm.vm_memory_mib = 64;
+	vm.vm_ndisks = 1;
+	snprintf(vm.vm_disks[0].vd_file, VMFMT_FILE_MAX, "vb-disk1.vmdk");
+	snprintf(vm.vm_disks[0].vd_format, 16, "vmdk");
+	vm.vm_disks[0].vd_capacity = 2 * MIB;
+	vm.vm_disks[0].vd_size = (int64_t)vmdk_len;
+	ck_assert(ovf_write(&vm, &ovf, &ovf_len, err) == 0);
+	gnutls_hash_fast(GNUTLS_DIG_SHA1, ovf, ovf_len, d);
+	vmfmt_hex(d, sizeof(d), h1);
+	gnutls_hash_fast(GNUTLS_DIG_SHA1, vmdk, vmdk_len, d);
+	vmfmt_hex(d, sizeof(d), h2);
+	snprintf(mf, sizeof(mf), "SHA1 (vb.ovf) = %s\r\nSHA1 (vb-disk1.vmdk) = "
+	    "%s\r\n", h1, h2);
+	struct tm_member m[] = { { "vb.ovf", ovf, ovf_len, NULL },
+	    { "vb-disk1.vmdk", vmdk, vmdk_len, NULL },
+	    { "vb.mf", mf, strlen(mf), NULL } };
+	snprintf(pkg, sizeof(pkg), "%s/vb.ova", work);
+	snprintf(out, sizeof(out), "%s/imported", work);
+	tar_make(pkg, m, 3);
+	ck_assert_msg(ova_import(pkg, out, &lim, &got, err) == 0,
+	    "a VirtualBox-style OVA imports: %s", err);
+	snprintf(back, sizeof(back), "%s/disk0.qcow2", out);
+	ck_assert_msg(images_equal(in, "raw", back, "qcow2"),
+	    "its monolithicSparse disk arrives whole");
+	free(ovf);
+	free(vmdk);
+}
+END_TEST
+
 /* The members of src/good.ova: ovf, mf, vmdk (contents malloc'd). */
 struct ova_parts {
 	char	*ovf, *mf, *vmdk;
@@ -597,6 +646,7 @@ make_vmfmt_pkg_suite(void)
 	tcase_add_test(tc, test_disk_formats);
 	tcase_add_test(tc, test_disk_refused);
 	tcase_add_test(tc, test_ova_roundtrip);
+	tcase_add_test(tc, test_ova_foreign);
 	tcase_add_test(tc, test_ova_hostile);
 	tcase_add_test(tc, test_xva_import);
 	tcase_add_test(tc, test_xva_hostile);
