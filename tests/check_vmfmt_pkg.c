@@ -571,11 +571,46 @@ START_TEST(test_xva_import)
 }
 END_TEST
 
+/* One member of the good XVA changed, or a run of its members kept. */
+static const struct {
+	const char	*what;
+	int		 idx;		/* the member changed, -1 none */
+	const char	*name;		/* its new name, or NULL */
+	int		 bad;		/* its digest text altered */
+	size_t		 len;		/* its new length, or 0 */
+	const char	*link;		/* made a symlink to this */
+	int		 first, n;	/* the members written */
+	const char	*want;
+} xva_cases[] = {
+	{ "a wrong XXH64", 2, NULL, 1, 0, NULL, 0, 5,
+	    "chunk \"Ref:3/00000000\": its XXH64 does not match" },
+	{ "a wrong SHA-1", 4, NULL, 1, 0, NULL, 0, 5,
+	    "chunk \"Ref:3/00000002\": its SHA-1 does not match" },
+	{ "the last chunk missing", -1, NULL, 0, 0, NULL, 0, 3,
+	    "VDI Ref:3: its chunks end at byte 1048576 of 3145728" },
+	{ "a checksum missing", -1, NULL, 0, 0, NULL, 0, 4,
+	    "chunk \"Ref:3/00000002\" has no checksum member" },
+	{ "a ../ name", 3, "Ref:3/../00000002", 0, 0, NULL, 0, 5,
+	    "member \"Ref:3/../00000002\" has an empty, \".\" or \"..\" "
+	    "component" },
+	{ "a chunk over 1 MiB", 3, NULL, 0, MIB + 1, NULL, 0, 5,
+	    "more than 1 MiB" },
+	{ "a symlink chunk", 3, NULL, 0, 0, "/etc/shadow", 0, 5,
+	    "member \"Ref:3/00000002\" is not a regular file" },
+	{ "a chunk of another VDI", 3, "Ref:9/00000002", 0, 0, NULL, 0, 5,
+	    "member \"Ref:9/00000002\" is not a chunk \"VDI/NNNNNNNN\" of a "
+	    "VDI the VM uses" },
+	{ "no ova.xml first", -1, NULL, 0, 0, NULL, 1, 4,
+	    "the first member is not ova.xml" },
+};
+
 START_TEST(test_xva_hostile)
 {
 	struct xva_parts x;
 	char pkg[128], bad[41];
+	struct tm_member c[5];
 	struct stat st;
+	size_t i;
 
 	xva_parts_make(&x);
 	snprintf(pkg, sizeof(pkg), "%s/pkg.xva", work);
@@ -586,47 +621,24 @@ START_TEST(test_xva_hostile)
 		{ "Ref:3/00000002", x.raw + 2 * MIB, MIB, NULL },
 		{ "Ref:3/00000002.checksum", x.sha, 40, NULL },
 	};
-	snprintf(bad, sizeof(bad), "%s", x.xxh);
-	bad[3] = bad[3] == '0' ? '1' : '0';
-	m[2].data = bad;
-	tar_make(pkg, m, 5);
-	xva_refused("a wrong XXH64", "chunk \"Ref:3/00000000\": its XXH64 "
-	    "does not match");
-	m[2].data = x.xxh;
-	snprintf(bad, sizeof(bad), "%s", x.sha);
-	bad[0] = bad[0] == 'a' ? 'b' : 'a';
-	m[4].data = bad;
-	tar_make(pkg, m, 5);
-	xva_refused("a wrong SHA-1", "chunk \"Ref:3/00000002\": its SHA-1 "
-	    "does not match");
-	m[4].data = x.sha;
-	tar_make(pkg, m, 3);
-	xva_refused("the last chunk missing", "VDI Ref:3: its chunks end at "
-	    "byte 1048576 of 3145728");
-	tar_make(pkg, m, 4);
-	xva_refused("a checksum missing", "chunk \"Ref:3/00000002\" has no "
-	    "checksum member");
-	m[3].name = "Ref:3/../00000002";
-	tar_make(pkg, m, 5);
-	xva_refused("a ../ name", "member \"Ref:3/../00000002\" has an empty, "
-	    "\".\" or \"..\" component");
-	m[3].name = "Ref:3/00000002";
-	m[3].len = MIB + 1;
-	tar_make(pkg, m, 5);
-	xva_refused("a chunk over 1 MiB", "more than 1 MiB");
-	m[3].len = MIB;
-	m[3].symlink = "/etc/shadow";
-	tar_make(pkg, m, 5);
-	xva_refused("a symlink chunk", "member \"Ref:3/00000002\" is not a "
-	    "regular file");
-	m[3].symlink = NULL;
-	m[3].name = "Ref:9/00000002";
-	tar_make(pkg, m, 5);
-	xva_refused("a chunk of another VDI", "member \"Ref:9/00000002\" is "
-	    "not a chunk \"VDI/NNNNNNNN\" of a VDI the VM uses");
-	m[3].name = "Ref:3/00000002";
-	tar_make(pkg, m + 1, 4);
-	xva_refused("no ova.xml first", "the first member is not ova.xml");
+	for (i = 0; i < sizeof(xva_cases) / sizeof(xva_cases[0]); i++) {
+		int k = xva_cases[i].idx;
+
+		memcpy(c, m, sizeof(c));
+		if (k >= 0 && xva_cases[i].name != NULL)
+			c[k].name = xva_cases[i].name;
+		if (k >= 0 && xva_cases[i].bad) {
+			snprintf(bad, sizeof(bad), "%s", (const char *)c[k].data);
+			bad[3] = bad[3] == '0' ? '1' : '0';
+			c[k].data = bad;
+		}
+		if (k >= 0 && xva_cases[i].len > 0)
+			c[k].len = xva_cases[i].len;
+		if (k >= 0)
+			c[k].symlink = xva_cases[i].link;
+		tar_make(pkg, c + xva_cases[i].first, xva_cases[i].n);
+		xva_refused(xva_cases[i].what, xva_cases[i].want);
+	}
 	tar_make(pkg, m, 5);
 	ck_assert(stat(pkg, &st) == 0);
 	truncate_to(pkg, st.st_size - 3 * MIB / 2);
