@@ -32,6 +32,9 @@ static const struct cmd hvctl_cmds[] = {
 	    "create|list|show|rollback|delete ...", "a VM's snapshots" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
+	{ "image", hvctl_image_main,
+	    "info|convert|import-ova|import-xva|export-ova ...",
+	    "disk images and OVA/XVA packages on this node's files" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -36,3 +36,5 @@ PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
 HVCTL_SRCS += platform/hvctl_snap.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
+# Import/export formats: platform/vmfmt/, hvctl image.
+include platform/vmfmt/vmfmt.mk

@@ -39,5 +39,7 @@ Suite *make_lab_hostdisk_suite(void);
 Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
 Suite *make_snapshot_suite(void);
+Suite *make_vmfmt_suite(void);
+Suite *make_vmfmt_pkg_suite(void);
 
 #endif

@@ -22,6 +22,7 @@ cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux
 syslinux syslinux-common mtools dosfstools fdisk e2fsprogs
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
+libarchive-dev libxxhash-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
 corosync-qdevice corosync-qnetd openssl
 libfaketime"
