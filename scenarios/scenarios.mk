@@ -12,4 +12,4 @@ SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c \
-	scenarios/drivers/libvirt_qdevice.c
+	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c
