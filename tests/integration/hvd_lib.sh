@@ -133,6 +133,7 @@ lease_ttl = ${HVD_LEASE_TTL:-4}
 accel = ${HVLAB_ACCEL:-auto}
 image_dirs = $HVD_TOP/build/guest $HVD_TMP/images
 pool_dirs = $HVD_TMP/pools
+import_dirs = $HVD_TOP/build/guest $HVD_TMP/import
 EOC
 		if [ -n "${HVD_OVS:-}" ]; then
 			hvd_ovs_start "$i" || { echo "OVS on node $i"; exit 1; }
