@@ -28,6 +28,7 @@
  *    ovs-vsctl.  Neither is guarded: libvirt has no safe apply.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ struct lv_node {
 struct lv {
 	struct lv_node nodes[LV_MAX_HOSTS];
 	size_t n;
+	pthread_t events;		/* runs libvirt's event loop */
+	volatile int events_stop;
 	char pool[LV_POOL_MAX];		/* attached pool, "" = none */
 	char portal_host[64];
 	int portal_port;
@@ -185,18 +188,47 @@ lv_conn(struct driver *d, const char *host, char *err)
 	return n->n_conn;
 }
 
+/* libvirt's event loop, for QEMU's events (a snapshot's pause,
+ * libvirt_snap.c) and the keepalive libvirtd then speaks. */
+static void *
+lv_events_run(void *arg)
+{
+	struct lv *l = arg;
+
+	while (!l->events_stop)
+		if (virEventRunDefaultImpl() == -1)
+			log_warnx("libvirt: event loop: %s", lv_why());
+	return NULL;
+}
+
+static void
+lv_events_wake(int timer, void *arg)
+{
+	virEventRemoveTimeout(timer);
+}
+
 static int
 lv_open(struct driver *d, const struct drv_env *env, char *err)
 {
+	static int registered;
 	struct lv *l = calloc(1, sizeof(*l));
 
 	if (l == NULL)
 		return err_set(err, "out of memory");
-	if (virInitialize() == -1) {
+	/* The event implementation before any connection (one opened
+	 * without it never receives events), once per process. */
+	if ((!registered && virEventRegisterDefaultImpl() == -1) ||
+	    virInitialize() == -1) {
 		free(l);
-		return err_set(err, "libvirt: virInitialize failed");
+		return err_set(err, "libvirt: initialisation failed: %s",
+		    lv_why());
 	}
+	registered = 1;
 	virSetErrorFunc(NULL, lv_quiet);
+	if (pthread_create(&l->events, NULL, lv_events_run, l) != 0) {
+		free(l);
+		return err_set(err, "libvirt: no thread for its event loop");
+	}
 	d->d_priv = l;		/* hosts: lv_state, once the lab is up */
 	return 0;
 }
@@ -212,6 +244,10 @@ lv_close(struct driver *d)
 	for (i = 0; i < l->n; i++)
 		if (l->nodes[i].n_conn != NULL)
 			virConnectClose(l->nodes[i].n_conn);
+	/* a timer due now ends the loop's wait */
+	l->events_stop = 1;
+	virEventAddTimeout(0, lv_events_wake, NULL, NULL);
+	pthread_join(l->events, NULL);
 	free(l);
 	d->d_priv = NULL;
 }

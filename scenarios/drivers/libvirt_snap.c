@@ -27,14 +27,18 @@
 #include <string.h>
 
 #include <gnutls/crypto.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "scenarios/drivers/libvirt.h"
 
 #define LV_GUEST_POOL "hvlab-guest"	/* transient, over the image's dir */
 #define LV_PATH_MAX 1024
+/* How long QEMU's RESUME event may trail the snapshot call's return. */
+#define LV_RESUME_WAIT_MS 5000
 
 /* The images pool on host: found, or defined, built and autostarted;
  * started.  Caller frees. */
@@ -264,6 +268,62 @@ dom_writable(struct driver *d, virDomainPtr dom, const char *what,
 	return rc;
 }
 
+/* QEMU's STOP and RESUME events around a snapshot, in QEMU's own
+ * timestamps (µs since the epoch). */
+struct lv_pause {
+	volatile uint64_t p_stop_us, p_resume_us;
+};
+
+static void
+pause_event(virConnectPtr c, virDomainPtr dom, const char *event,
+    long long seconds, unsigned int micros, const char *details, void *arg)
+{
+	struct lv_pause *p = arg;
+	uint64_t us = (uint64_t)seconds * 1000000 + micros;
+
+	if (strcmp(event, "STOP") == 0 && p->p_stop_us == 0)
+		p->p_stop_us = us;
+	else if (strcmp(event, "RESUME") == 0 && p->p_stop_us != 0)
+		p->p_resume_us = us;
+}
+
+/*
+ * The snapshot, and how long the guest stood still: libvirt stops the
+ * CPUs for QEMU's savevm and starts them after it, and QEMU stamps the
+ * STOP and RESUME events it sends (libvirt-qemu's monitor events).
+ * t_downtime_ms stays unknown when they do not come.  NULL with err
+ * when the snapshot failed.
+ */
+static virDomainSnapshotPtr
+snap_take(struct driver *d, virDomainPtr dom, const char *xml,
+    struct drv_task *t, char *err)
+{
+	virConnectPtr c = virDomainGetConnect(dom);
+	struct lv_pause p = { 0, 0 };
+	virDomainSnapshotPtr s;
+	uint64_t end;
+	int id;
+
+	id = LV_RPC(d, virConnectDomainQemuMonitorEventRegister(c, dom, NULL,
+	    pause_event, &p, NULL, 0));
+	if (id == -1)
+		log_warnx("libvirt: no QEMU events from %s: %s",
+		    virDomainGetName(dom), lv_why());
+	if ((s = LV_RPC(d, virDomainSnapshotCreateXML(dom, xml, 0))) == NULL)
+		err_set(err, "libvirt: snapshot of %s: %s",
+		    virDomainGetName(dom), lv_why());
+	end = clock_mono_ns() + LV_RESUME_WAIT_MS * NS_PER_MS;
+	while (s != NULL && id != -1 && p.p_stop_us != 0 &&
+	    p.p_resume_us == 0 && clock_mono_ns() < end)
+		clock_sleep_ns(10 * NS_PER_MS);
+	if (id != -1)
+		LV_RPC(d, virConnectDomainQemuMonitorEventDeregister(c, id));
+	if (p.p_resume_us > p.p_stop_us && p.p_stop_us != 0)
+		t->t_downtime_ms = (double)(p.p_resume_us - p.p_stop_us) /
+		    1000;
+	return s;
+}
+
 int
 lv_snapshot_create(struct driver *d, const char *vm, const char *snap,
     int with_ram, struct drv_task *t, char *err)
@@ -288,17 +348,10 @@ lv_snapshot_create(struct driver *d, const char *vm, const char *snap,
 		    "external (disk-only) one: no disk-only snapshot of "
 		    "running %s", vm);
 		rc = DRIVER_UNSUPPORTED;
-	}
-	else if (lv_snapshot_xml(snap, with_ram, xml, sizeof(xml), err) ==
+	} else if (lv_snapshot_xml(snap, with_ram, xml, sizeof(xml), err) ==
 	    -1)
 		err_prefix(err, "libvirt: VM %s", vm);
-	else if ((s = LV_RPC(d, virDomainSnapshotCreateXML(dom, xml, 0))) ==
-	    NULL)
-		err_set(err, "libvirt: snapshot %s of %s: %s", snap, vm,
-		    lv_why());
-	else {
-		/* libvirt tells no pause: the guest stands still for the
-		 * whole savevm, the call's own time */
+	else if ((s = snap_take(d, dom, xml, t, err)) != NULL) {
 		virDomainSnapshotFree(s);
 		rc = 0;
 	}
@@ -308,64 +361,50 @@ out:
 	return rc;
 }
 
-/* vm's snapshot snap, and vm itself into *dom (both NULL with err). */
-static virDomainSnapshotPtr
-snap_find(struct driver *d, const char *vm, const char *snap,
-    virDomainPtr *dom, char *err)
+/* Revert vm to its snapshot snap (revert), or delete snap.  A snapshot
+ * with RAM comes back running from its instant (the state it was taken
+ * in), one of a stopped VM stopped. */
+static int
+snap_act(struct driver *d, const char *vm, const char *snap, int revert,
+    struct drv_task *t, char *err)
 {
+	virDomainPtr dom = lv_find(d, vm, NULL, err);
 	virDomainSnapshotPtr s;
+	int rc = -1;
 
-	if ((*dom = lv_find(d, vm, NULL, err)) == NULL)
-		return NULL;
-	if ((s = LV_RPC(d, virDomainSnapshotLookupByName(*dom, snap, 0))) ==
-	    NULL) {
+	if (dom == NULL)
+		return -1;
+	t->t_done = 1;
+	if ((s = LV_RPC(d, virDomainSnapshotLookupByName(dom, snap, 0))) ==
+	    NULL)
 		err_set(err, "libvirt: VM %s has no snapshot %s: %s", vm, snap,
 		    lv_why());
-		virDomainFree(*dom);
-		*dom = NULL;
-	}
-	return s;
+	else if (revert && (rc = dom_writable(d, dom, "rollback", err)) != 0)
+		;	/* a template's image is never written */
+	else if ((revert ? LV_RPC(d, virDomainRevertToSnapshot(s, 0)) :
+	    LV_RPC(d, virDomainSnapshotDelete(s, 0))) == -1)
+		rc = err_set(err, "libvirt: %s snapshot %s of %s: %s", revert ?
+		    "revert to" : "delete", snap, vm, lv_why());
+	else
+		rc = 0;
+	if (s != NULL)
+		virDomainSnapshotFree(s);
+	virDomainFree(dom);
+	return rc;
 }
 
 int
 lv_snapshot_rollback(struct driver *d, const char *vm, const char *snap,
     struct drv_task *t, char *err)
 {
-	virDomainPtr dom;
-	virDomainSnapshotPtr s = snap_find(d, vm, snap, &dom, err);
-	int rc = -1;
-
-	if (s == NULL)
-		return -1;
-	/* A snapshot with RAM comes back running from its instant (the
-	 * state it was taken in), one of a stopped VM stopped. */
-	if ((rc = dom_writable(d, dom, "rollback", err)) == 0 &&
-	    LV_RPC(d, virDomainRevertToSnapshot(s, 0)) == -1)
-		rc = err_set(err, "libvirt: revert %s to %s: %s", vm, snap,
-		    lv_why());
-	virDomainSnapshotFree(s);
-	virDomainFree(dom);
-	t->t_done = 1;
-	return rc;
+	return snap_act(d, vm, snap, 1, t, err);
 }
 
 int
 lv_snapshot_delete(struct driver *d, const char *vm, const char *snap,
     struct drv_task *t, char *err)
 {
-	virDomainPtr dom;
-	virDomainSnapshotPtr s = snap_find(d, vm, snap, &dom, err);
-	int rc = 0;
-
-	if (s == NULL)
-		return -1;
-	if (LV_RPC(d, virDomainSnapshotDelete(s, 0)) == -1)
-		rc = err_set(err, "libvirt: delete snapshot %s of %s: %s", snap,
-		    vm, lv_why());
-	virDomainSnapshotFree(s);
-	virDomainFree(dom);
-	t->t_done = 1;
-	return rc;
+	return snap_act(d, vm, snap, 0, t, err);
 }
 
 /* Whether vm (on host, running or not, a template or not) may be
