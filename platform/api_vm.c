@@ -12,6 +12,7 @@
 #include "platform/cluster.h"
 #include "platform/pool.h"
 #include "platform/vmops.h"
+#include "platform/volimport.h"
 
 static int
 verdict(struct api_req *r, int rc, int st, const char *field,
@@ -192,6 +193,7 @@ pool_call_init(struct api_req *r, struct pool_call *pc)
 	memset(pc, 0, sizeof(*pc));
 	pc->pc_node = cluster_node(r->rq_cl);
 	pc->pc_pool_dirs = r->rq_cf->cf_pool_dirs;
+	pc->pc_import_dirs = r->rq_cf->cf_import_dirs;
 	pc->pc_status = 500;
 }
 
@@ -307,6 +309,77 @@ h_volume_delete(struct api_req *r)
 	return verdict(r, rc, pc.pc_status, NULL, err, NULL);
 }
 
+/*
+ * The volume the request names: its record into *rec (caller frees) and
+ * where this node opens it into path.  0, or -1 with the answer set
+ * (404 unknown; 409 a dir pool of another node, which alone has it).
+ */
+static int
+volume_here(struct api_req *r, cJSON **rec, char path[POOL_PATH_MAX])
+{
+	struct etcd *e = cluster_etcd(r->rq_cl);
+	char err[ERR_LEN];
+	int n;
+
+	*rec = NULL;
+	if (api_need_cluster(r) != 0)
+		return -1;
+	if ((n = volume_get(e, r->rq_params[0], r->rq_params[1], rec,
+	    err)) <= 0)
+		return n < 0 ? api_error(r, 503, NULL, "%s", err) :
+		    api_error(r, 404, NULL, "no volume %s/%s",
+		    r->rq_params[0], r->rq_params[1]);
+	if (pool_resolve(e, cluster_node(r->rq_cl), r->rq_params[0],
+	    r->rq_params[1], path, err) != 0) {
+		cJSON_Delete(*rec);
+		*rec = NULL;
+		return api_error(r, 409, NULL, "%s", err);
+	}
+	return 0;
+}
+
+/* GET /pools/P/volumes/V: the record and what the image takes as
+ * stored (alloc_bytes; volimport.h), measured by this node. */
+static int
+h_volume_get(struct api_req *r)
+{
+	char path[POOL_PATH_MAX], err[ERR_LEN];
+	uint64_t bytes = 0;
+	cJSON *o;
+
+	if (volume_here(r, &o, path) != 0)
+		return -1;
+	if (volume_alloc(path, strncmp(path, "iscsi://", 8) == 0, &bytes,
+	    err) != 0) {
+		cJSON_Delete(o);
+		return api_error(r, 502, NULL, "%s", err);
+	}
+	cJSON_AddNumberToObject(o, "alloc_bytes", (double)bytes);
+	return api_reply(r, 200, o);
+}
+
+/* GET /pools/P/volumes/V/digest: the SHA-256 of the image as stored
+ * (a file whole, a LUN up to its qcow2's end). */
+static int
+h_volume_digest(struct api_req *r)
+{
+	char path[POOL_PATH_MAX], err[ERR_LEN], hex[65];
+	uint64_t bytes = 0;
+	cJSON *rec, *o;
+
+	if (volume_here(r, &rec, path) != 0)
+		return -1;
+	cJSON_Delete(rec);
+	if (volume_digest(path, strncmp(path, "iscsi://", 8) == 0,
+	    r->rq_cf->cf_run_dir, hex, &bytes, err) != 0)
+		return api_error(r, 502, NULL, "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "algorithm", "sha256");
+	cJSON_AddStringToObject(o, "sha256", hex);
+	cJSON_AddNumberToObject(o, "bytes", (double)bytes);
+	return api_reply(r, 200, o);
+}
+
 const struct api_route api_vm_routes[] = {
 	{ "GET",	"/api/v1/pools",		h_pools },
 	{ "POST",	"/api/v1/pools",		h_pool_create },
@@ -314,6 +387,8 @@ const struct api_route api_vm_routes[] = {
 	{ "DELETE",	"/api/v1/pools/*",		h_pool_delete },
 	{ "GET",	"/api/v1/pools/*/volumes",	h_volumes },
 	{ "POST",	"/api/v1/pools/*/volumes",	h_volume_create },
+	{ "GET",	"/api/v1/pools/*/volumes/*",	h_volume_get },
+	{ "GET",	"/api/v1/pools/*/volumes/*/digest", h_volume_digest },
 	{ "DELETE",	"/api/v1/pools/*/volumes/*",	h_volume_delete },
 	{ "GET",	"/api/v1/nodes/*/network",	h_net_get },
 	{ "POST",	"/api/v1/nodes/*/network",	h_net_change },

@@ -279,6 +279,7 @@ volume_one(struct clone_job *j, int i, struct vmops_call *call, char *err)
 		FAIL(r < 0 ? 503 : 409, NULL, "disks[%d]: %s", i, r < 0 ? err :
 		    "the source's volume is gone");
 	json_get_int(src, "size_mib", JSON_OPTIONAL, &mib, NULL);
+	memset(&vs, 0, sizeof(vs));
 	vs.vs_pool = j->cj_pool[i];
 	vs.vs_name = j->cj_vol[i];
 	vs.vs_mib = mib;

@@ -43,6 +43,7 @@ struct hvd_config {
 	char	cf_fence_reset[8];	/* "reboot" (default) or "off": what
 					 * the watchdog does when a fenced
 					 * QEMU survives SIGKILL */
+	char	cf_import_dirs[1024];	/* where images to import may be */
 	/* Decided at start from cf_accel (common/accel.h), not read: */
 	char	cf_accel_used[8];	/* "kvm" or "tcg" */
 	char	cf_accel_reason[384];	/* why, one sentence */

@@ -12,6 +12,7 @@
 static const struct cmd pool_cmds[];
 static const char *p_type, *p_path, *p_portal, *p_target, *p_node;
 static long p_size;
+static const char *p_source, *p_source_fmt;
 
 static int
 pool_opt(int ch, const char *arg)
@@ -34,6 +35,12 @@ pool_opt(int ch, const char *arg)
 		return 0;
 	case 's':
 		return hvctl_num(arg, &p_size);
+	case 'i':
+		p_source = arg;
+		return 0;
+	case 'f':
+		p_source_fmt = arg;
+		return 0;
 	}
 	return -1;
 }
@@ -147,6 +154,8 @@ p_volume(int argc, char **argv)
 {
 	static const struct option o[] = {
 		{ "size-mib", required_argument, NULL, 's' },
+		{ "source", required_argument, NULL, 'i' },
+		{ "source-format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char path[256];
@@ -165,6 +174,10 @@ p_volume(int argc, char **argv)
 	cJSON_AddStringToObject(req, "name", argv[i + 1]);
 	if (p_size > 0)
 		cJSON_AddNumberToObject(req, "size_mib", (double)p_size);
+	if (p_source != NULL)
+		cJSON_AddStringToObject(req, "source", p_source);
+	if (p_source_fmt != NULL)
+		cJSON_AddStringToObject(req, "source_format", p_source_fmt);
 	snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes", argv[i]);
 	i = hvctl_call("POST", path, req, &resp);
 	cJSON_Delete(req);
@@ -189,8 +202,10 @@ static const struct cmd pool_cmds[] = {
 	{ "list", p_list, "", "pools" },
 	{ "show", p_show, "NAME", "a pool, its LUNs and volumes" },
 	{ "delete", p_delete, "NAME", "forget an empty pool" },
-	{ "volume-create", p_volume, "POOL NAME [--size-mib N]",
-	    "make a qcow2 volume (iscsi: on a free LUN)" },
+	{ "volume-create", p_volume, "POOL NAME [--size-mib N] [--source PATH "
+	    "[--source-format qcow2|raw]]",
+	    "make a qcow2 volume (iscsi: on a free LUN), a copy of the node's "
+	    "image PATH (under import_dirs) when given" },
 	{ "volume-delete", p_volume, "POOL NAME",
 	    "delete a volume no VM uses" },
 	{ NULL, NULL, NULL, NULL }

@@ -6,7 +6,7 @@ PLATFORM_SRCS += platform/config.c platform/etcd.c platform/auth.c \
 	platform/pki.c platform/cluster.c platform/task.c platform/api.c \
 	platform/api_conns.c platform/api_cluster.c platform/api_vm.c \
 	platform/vmops.c platform/vmtask.c platform/vmmigrec.c platform/pool.c \
-	platform/peer.c platform/clone.c
+	platform/peer.c platform/clone.c platform/volimport.c
 # VM layer: QMP, QEMU processes, what a VM may name on the host, storage,
 # OVS networking, migration.
 VM_SRCS := platform/qmp.c platform/vm.c platform/confine.c \

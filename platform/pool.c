@@ -5,6 +5,7 @@
  * find LUNs, "create -f qcow2" to make a volume.  Everything else is etcd.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "platform/confine.h"
 #include "platform/keys.h"
 #include "platform/pool.h"
+#include "platform/volimport.h"
 
 #define MAX_LUNS		32
 #define ISCSI_PORT		3260
@@ -498,10 +500,11 @@ struct vol_new {
 };
 
 int
-volume_body_check(const cJSON *body, const char **name, int64_t *mib,
+volume_body_check(const cJSON *body, struct volume_spec *vs,
     struct pool_call *call, char *err)
 {
-	static const char *const keys[] = { "name", "size_mib", NULL };
+	static const char *const keys[] = { "name", "size_mib", "source",
+	    "source_format", NULL };
 	const char *bad = NULL;
 	int rc = -1;
 
@@ -509,16 +512,35 @@ volume_body_check(const cJSON *body, const char **name, int64_t *mib,
 		FAIL(400, "name", "'name' is required");
 	if (json_check_keys(body, keys, &bad, err) != 0)
 		FAIL(400, bad, "%s", err);
-	*mib = 0;
-	if (json_get_string(body, "name", JSON_REQUIRED, name, err) != 0)
+	vs->vs_mib = 0;
+	vs->vs_source = NULL;
+	vs->vs_source_fmt = "qcow2";
+	if (json_get_string(body, "name", JSON_REQUIRED, &vs->vs_name,
+	    err) != 0)
 		FAIL(400, "name", "%s", err);
-	if (!valid_name(*name))
+	if (!valid_name(vs->vs_name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.'");
-	if (json_get_int(body, "size_mib", JSON_OPTIONAL, mib, err) != 0)
+	if (json_get_int(body, "size_mib", JSON_OPTIONAL, &vs->vs_mib,
+	    err) != 0)
 		FAIL(400, "size_mib", "%s", err);
-	if (*mib < 0 || *mib > (1LL << 30))
+	if (vs->vs_mib < 0 || vs->vs_mib > (1LL << 30))
 		FAIL(400, "size_mib", "'size_mib' is out of range");
+	if (json_get_string(body, "source", JSON_OPTIONAL, &vs->vs_source,
+	    err) != 0)
+		FAIL(400, "source", "%s", err);
+	if (json_get_string(body, "source_format", JSON_OPTIONAL,
+	    &vs->vs_source_fmt, err) != 0)
+		FAIL(400, "source_format", "%s", err);
+	if (vs->vs_source_fmt == NULL)
+		vs->vs_source_fmt = "qcow2";
+	if (!volimport_format_ok(vs->vs_source_fmt))
+		FAIL(400, "source_format", "'source_format' must be qcow2 or "
+		    "raw");
+	if (vs->vs_source == NULL && cJSON_GetObjectItemCaseSensitive(body,
+	    "source_format") != NULL)
+		FAIL(400, "source_format", "'source_format' without a "
+		    "'source'");
 	rc = 0;
 out:
 	return rc;
@@ -648,11 +670,58 @@ out:
 	return rc;
 }
 
+/* The image vs asks to import, checked (volimport_source) into src; the
+ * volume's size is the image's unless vs asks one, which must hold it.
+ * 0, or -1 with err and call's answer. */
+static int
+vol_source(const struct volume_spec *vs, struct vol_new *vn,
+    char src[PATH_MAX], struct pool_call *call, char *err)
+{
+	int64_t vsize = 0, mib;
+	int rc = -1;
+
+	if (volimport_source(vs->vs_source, vs->vs_source_fmt,
+	    call->pc_import_dirs ? call->pc_import_dirs : VOLIMPORT_DIRS, src,
+	    &vsize, err) != 0)
+		FAIL(400, "source", "%s", err);
+	mib = (vsize + (1 << 20) - 1) >> 20;
+	if (vn->vn_mib == 0)
+		vn->vn_mib = mib;
+	else if (vn->vn_mib < mib)
+		FAIL(400, "size_mib", "'size_mib' %lld is smaller than the "
+		    "source's %lld MiB", (long long)vn->vn_mib, (long long)mib);
+	cJSON_AddStringToObject(vn->vn_rec, "source", src);
+	rc = 0;
+out:
+	return rc;
+}
+
+/* The new volume's image: made, and filled from src when given (a
+ * failed copy removes a dir pool's file; the caller frees the LUN).
+ * 0, or -1 with err and call's answer. */
+static int
+vol_fill(const struct vol_new *vn, const char *backing, const char *src,
+    const char *fmt, struct pool_call *call, char *err)
+{
+	int rc = -1;
+
+	if (vol_image(vn, backing, err) != 0)
+		FAIL(502, NULL, "%s", err);
+	if (src != NULL && volimport_copy(src, fmt, vn->vn_path, err) != 0) {
+		if (strcmp(jstr(vn->vn_prec, "type"), "dir") == 0)
+			unlink(vn->vn_path);
+		FAIL(502, "source", "source: the copy failed: %s", err);
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
 int
 volume_create(struct etcd *e, const char *pool, const cJSON *body,
     cJSON **out, struct pool_call *call, char *err)
 {
-	struct volume_spec vs = { pool, NULL, 0, NULL };
+	struct volume_spec vs = { pool, NULL, 0, NULL, NULL, NULL };
 	cJSON *p = NULL;
 
 	*out = NULL;
@@ -660,7 +729,7 @@ volume_create(struct etcd *e, const char *pool, const cJSON *body,
 	if (pool_get(e, pool, &p, call, err) != 0)
 		return -1;
 	cJSON_Delete(p);
-	if (volume_body_check(body, &vs.vs_name, &vs.vs_mib, call, err) != 0)
+	if (volume_body_check(body, &vs, call, err) != 0)
 		return -1;
 	return volume_make(e, &vs, out, call, err);
 }
@@ -671,7 +740,7 @@ volume_make(struct etcd *e, const struct volume_spec *vs, cJSON **out,
 {
 	struct vol_new vn;
 	struct etcd_kv kv;
-	char key[256], ts[32], backing[POOL_PATH_MAX];
+	char key[256], ts[32], backing[POOL_PATH_MAX], src[PATH_MAX];
 	const char *type;
 	cJSON *p = NULL;
 	int r, rc = -1;
@@ -705,12 +774,15 @@ volume_make(struct etcd *e, const struct volume_spec *vs, cJSON **out,
 	if (vs->vs_backing != NULL && vol_backing(e, vs, &vn, backing, call,
 	    err) != 0)
 		goto out;
+	if (vs->vs_source != NULL && vol_source(vs, &vn, src, call, err) != 0)
+		goto out;
 	if (strcmp(type, "iscsi") == 0 ? vol_on_lun(e, &vn, call, err) != 0 :
 	    vol_on_dir(&vn, call, err) != 0)
 		goto out;
 	cJSON_AddNumberToObject(vn.vn_rec, "size_mib", (double)vn.vn_mib);
-	if (vol_image(&vn, vs->vs_backing ? backing : NULL, err) != 0)
-		FAIL(502, NULL, "%s", err);
+	if (vol_fill(&vn, vs->vs_backing ? backing : NULL, vs->vs_source ?
+	    src : NULL, vs->vs_source_fmt, call, err) != 0)
+		goto out;
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(vn.vn_rec, "created", ts);
 	if ((r = put_new(e, key, vn.vn_rec, err)) != 1) {

@@ -42,6 +42,9 @@ struct pool_call {
 						 * the default */
 	int		 pc_status;		/* out: the HTTP status */
 	char		 pc_field[POOL_FIELD_LEN]; /* out: offending field */
+	const char	*pc_import_dirs;	/* where a volume's source may
+						 * be (hvd.conf import_dirs);
+						 * NULL = the default */
 };
 
 /* POST /pools {"name","type",...}: define a pool (iscsi: its LUNs are
@@ -63,14 +66,14 @@ int pool_get(struct etcd *e, const char *name, cJSON **out,
 int pool_delete(struct etcd *e, const char *name, struct pool_call *call,
     char *err);
 
-/* POST /pools/POOL/volumes {"name": S, "size_mib": N?} (iscsi: default
- * the LUN's size less qcow2 room; dir: size_mib required). */
+/* POST /pools/POOL/volumes {"name": S, "size_mib": N?, "source": PATH?,
+ * "source_format": "qcow2"|"raw"?} (iscsi: default the LUN's size less
+ * qcow2 room; dir: size_mib required, or the source's size).  With a
+ * source the node asked copies that image (volimport.h) into the new
+ * volume before it answers; a failed copy leaves no volume and frees its
+ * LUN. */
 int volume_create(struct etcd *e, const char *pool, const cJSON *body,
     cJSON **out, struct pool_call *call, char *err);
-/* The body of POST /pools/POOL/volumes alone: *name points into body,
- * *mib is 0 when not given.  0, or -1 with err and call's answer. */
-int volume_body_check(const cJSON *body, const char **name, int64_t *mib,
-    struct pool_call *call, char *err);
 int volume_list(struct etcd *e, const char *pool, cJSON **out,
     struct pool_call *call, char *err);
 /* A volume hvd makes for itself (clones): in vs_pool, vs_mib MiB (0 =
@@ -83,7 +86,14 @@ struct volume_spec {
 	const char	*vs_name;
 	int64_t		 vs_mib;
 	const char	*vs_backing;	/* volume name or NULL */
+	const char	*vs_source;	/* an image to copy in, or NULL */
+	const char	*vs_source_fmt;	/* its format (default qcow2) */
 };
+/* The body of POST /pools/POOL/volumes alone into vs (vs_pool and
+ * vs_backing untouched; the strings point into body; vs_mib 0 when not
+ * given).  0, or -1 with err and call's answer. */
+int volume_body_check(const cJSON *body, struct volume_spec *vs,
+    struct pool_call *call, char *err);
 int volume_make(struct etcd *e, const struct volume_spec *vs, cJSON **out,
     struct pool_call *call, char *err);
 /* The record of pool/volume: 1 (*out the caller's), 0 absent, -1 + err. */

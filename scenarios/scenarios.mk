@@ -8,8 +8,9 @@ SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
 	scenarios/builtin/architecture.c scenarios/builtin/resources.c \
 	scenarios/builtin/virt_methods.c scenarios/builtin/guest_os.c \
 	scenarios/builtin/network.c scenarios/builtin/bonding.c \
-	scenarios/builtin/ha.c scenarios/builtin/drills.c
+	scenarios/builtin/ha.c scenarios/builtin/drills.c \
+	scenarios/builtin/snapshot.c scenarios/builtin/clone.c
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c \
-	scenarios/drivers/libvirt_qdevice.c
+	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c

@@ -45,7 +45,7 @@ static const char *const suite_features[] = {
 static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
-	"drill", NULL
+	"drill", "snapshot", "clone-template", NULL
 };
 
 /*
@@ -91,6 +91,12 @@ static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 	"clock_step_s", "api_calls", "api_failures", "vm_moved",
 	"vm_processes", NULL };
 
+static const char *const m_snapshot[] = { "snapshot_s", "pause_ms",
+	"rollback_s", "data_verified", "ram_restored", NULL };
+static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
+	"linked_clone_mib", "full_clone_mib", "template_unchanged",
+	"clones_booted", NULL };
+
 static const struct {
 	const char *builtin;
 	const char *const *metrics;
@@ -100,6 +106,7 @@ static const struct {
 	{ "architecture", m_arch }, { "guest-os", m_guest },
 	{ "resources", m_resources }, { "network", m_network },
 	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
+	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
 };
 
 /*
@@ -137,6 +144,8 @@ static const struct {
 	{ "drill", "down_s", 1, 600 },
 	{ "drill", "migrate_kib_s", 64, 10485760 },
 	{ "drill", "step_s", 1, 3600 },
+	{ "snapshot", "file_kib", 1, 65536 },	/* the agent's file write */
+	{ "snapshot", "hold_s", 1, 600 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'

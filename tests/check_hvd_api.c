@@ -36,6 +36,7 @@
 #include "platform/pki.h"
 #include "platform/pool.h"
 #include "platform/task.h"
+#include "platform/volimport.h"
 
 static const struct {
 	const char *pattern, *path;
@@ -475,6 +476,14 @@ static const struct {
 	    NULL },
 	{ BODY_VOLUME, "{\"name\": \"d1\", \"size_mib\": -1}",
 	    "size_mib", "out of range" },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"source\": \"/i/a.qcow2\", "
+	    "\"source_format\": \"raw\"}", NULL, NULL },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"source\": 7}", "source",
+	    "'source'" },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"source\": \"/i/a\", "
+	    "\"source_format\": \"vmdk\"}", "source_format", "qcow2 or raw" },
+	{ BODY_VOLUME, "{\"name\": \"d1\", \"source_format\": \"raw\"}",
+	    "source_format", "without a 'source'" },
 	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {\"node1\": "
 	    "2}, \"restricted\": true}", NULL, NULL },
 	{ BODY_HA_GROUP, "{\"name\": \"g1\", \"nodes\": {}}", "nodes",
@@ -501,16 +510,61 @@ static const struct {
 	    "'linked'" },
 };
 
+/* qemu-img info's answers about an image to import: what passes. */
+static const struct {
+	const char *json, *fmt;
+	long long size;			/* the size read, or 0 */
+	const char *err;		/* NULL: accepted */
+} info_cases[] = {
+	{ "{\"format\": \"qcow2\", \"virtual-size\": 67108864, "
+	    "\"format-specific\": {\"type\": \"qcow2\", \"data\": "
+	    "{\"compat\": \"1.1\"}}}", "qcow2", 67108864, NULL },
+	{ "{\"format\": \"raw\", \"virtual-size\": 4096}", "raw", 4096,
+	    NULL },
+	{ "{\"format\": \"raw\", \"virtual-size\": 4096}", "qcow2", 0,
+	    "not qcow2" },
+	{ "{\"format\": \"qcow2\", \"virtual-size\": 1048576, "
+	    "\"backing-filename\": \"/etc/shadow\"}", "qcow2", 0,
+	    "backing file" },
+	{ "{\"format\": \"qcow2\", \"virtual-size\": 1048576, "
+	    "\"full-backing-filename\": \"/etc/shadow\"}", "qcow2", 0,
+	    "backing file" },
+	{ "{\"format\": \"qcow2\", \"virtual-size\": 1048576, "
+	    "\"format-specific\": {\"data\": {\"data-file\": "
+	    "\"/dev/sda\"}}}", "qcow2", 0, "external file" },
+	{ "{\"format\": \"qcow2\", \"virtual-size\": 0}", "qcow2", 0,
+	    "no size" },
+	{ "{\"format\": \"qcow2\"}", "qcow2", 0, "virtual-size" },
+	{ "not json", "qcow2", 0, "qemu-img info" },
+};
+
+START_TEST(test_import_info)
+{
+	char err[ERR_LEN] = "";
+	int64_t size = -1;
+	int rc = volimport_info_check(info_cases[_i].json, info_cases[_i].fmt,
+	    &size, err);
+
+	if (info_cases[_i].err == NULL)
+		ck_assert_msg(rc == 0 && size == info_cases[_i].size, "image "
+		    "%d is imported with its size: %s", _i, err);
+	else
+		ck_assert_msg(rc == -1 && strstr(err, info_cases[_i].err),
+		    "image %d is refused saying '%s': got '%s'", _i,
+		    info_cases[_i].err, err);
+}
+END_TEST
+
 /* What the routes check of a body alone, without etcd or the disk. */
 START_TEST(test_body_checks)
 {
-	struct pool_call pc = { "node1", NULL, 500, "" };
+	struct pool_call pc = { "node1", NULL, 500, "", NULL };
 	struct vmops_call vc = { "root", 500, "", "" };
 	struct clone_req cr;
 	char err[ERR_LEN] = "", field[64] = "";
 	cJSON *body = cJSON_Parse(body_cases[_i].json), *rec = NULL;
-	const char *name, *got;
-	int64_t mib;
+	struct volume_spec vs;
+	const char *got;
 	int rc = -1;
 
 	ck_assert_ptr_nonnull(body);
@@ -519,7 +573,7 @@ START_TEST(test_body_checks)
 		rc = pool_body_check(body, "node1", &rec, &pc, err);
 		break;
 	case BODY_VOLUME:
-		rc = volume_body_check(body, &name, &mib, &pc, err);
+		rc = volume_body_check(body, &vs, &pc, err);
 		break;
 	case BODY_HA_GROUP:
 		rc = ha_group_check(body, field, err);
@@ -706,6 +760,8 @@ make_hvd_api_suite(void)
 	    (int)(sizeof(body_cases) / sizeof(body_cases[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("server");
+	tcase_add_loop_test(tc, test_import_info, 0,
+	    sizeof(info_cases) / sizeof(info_cases[0]));
 	tcase_add_test(tc, test_idle_flood);
 	tcase_add_test(tc, test_idle_many);
 	tcase_add_test(tc, test_idle_closed);

@@ -131,32 +131,36 @@ boot_wait(struct sctx *s, struct boot_one *b, size_t n, size_t left,
 		}
 }
 
-/* Stop and delete b[0..n); a started VM that never answered says so. */
-static void
-boot_remove(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
+void
+vm_remove(struct sctx *s, const char *vm)
 {
 	const struct driver_ops *ops = s->rc->drv->d_ops;
 	struct drv_task t;
 	char e[ERR_LEN];
+
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, vm, 1, &t, e), &t,
+	    TASK_TIMEOUT_NS, e) != 0)
+		log_debug("stop %s: %s", vm, e);
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, vm, &t, e), &t,
+	    TASK_TIMEOUT_NS, e) == 0)
+		vm_track(s->rc, vm, 0);
+	else
+		log_debug("delete %s: %s (deleted again at teardown)", vm, e);
+}
+
+/* Stop and delete b[0..n); a started VM that never answered says so. */
+static void
+boot_remove(struct sctx *s, struct boot_one *b, size_t n, uint64_t timeout)
+{
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct boot_one *x = &b[i];
-
-		if (x->b_started && !x->b_result)
-			err_set(x->b_why, "no answer to ping within %llu s",
+		if (b[i].b_started && !b[i].b_result)
+			err_set(b[i].b_why, "no answer to ping within %llu s",
 			    (unsigned long long)(timeout / NS_PER_S));
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_stop(s->rc->drv, x->b_vm, 1, &t,
-		    e), &t, TASK_TIMEOUT_NS, e) != 0)
-			log_debug("stop %s: %s", x->b_vm, e);
-		drv_task_init(&t);
-		if (drv_finish(s->rc, ops->vm_delete(s->rc->drv, x->b_vm, &t,
-		    e), &t, TASK_TIMEOUT_NS, e) == 0)
-			vm_track(s->rc, x->b_vm, 0);
-		else
-			log_debug("delete %s: %s (deleted again at teardown)",
-			    x->b_vm, e);
+		vm_remove(s, b[i].b_vm);
 	}
 }
 
@@ -250,4 +254,88 @@ agent_ask(struct rctx *rc, struct agent_ask *q, char *err)
 	}
 	free(out);
 	return r;
+}
+
+int
+disk_guest(struct sctx *s, struct disk_guest *g, char *err)
+{
+	const struct driver_ops *ops = s->rc->drv->d_ops;
+	struct drv_vm_spec sp;
+	struct drv_task t;
+	char words[GUEST_CMDLINE_MAX], a[64];
+	int r;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.v_name = g->dg_vm;
+	sp.v_host = g->dg_host;
+	sp.v_pool = g->dg_pool;
+	sp.v_memory_mib = 128;
+	if (guest_prepare_disk(s, g->dg_vm, -1, &sp, words, err) == -1)
+		return -1;
+	snprintf(a, sizeof(a), "vm:%s", g->dg_vm);
+	if (resolve_addr(s, a, g->dg_addr, GUEST_ADDR_MAX, err) == -1)
+		return -1;
+	progress(s->rc, "run %zu: create %s from the guest's disk image on "
+	    "%s", s->runno, g->dg_vm, g->dg_pool);
+	drv_task_init(&t);
+	r = drv_finish(s->rc, ops->vm_create(s->rc->drv, &sp, &t, err), &t,
+	    TASK_TIMEOUT_NS, err);
+	if (r != 0)
+		return r == DRIVER_UNSUPPORTED ? r : err_prefix(err, "create %s",
+		    g->dg_vm);
+	vm_track(s->rc, g->dg_vm, 1);
+	if (!g->dg_start)
+		return 0;
+	drv_task_init(&t);
+	if (drv_finish(s->rc, ops->vm_start(s->rc->drv, g->dg_vm, &t, err),
+	    &t, TASK_TIMEOUT_NS, err) != 0)
+		return err_prefix(err, "start %s", g->dg_vm);
+	return 0;
+}
+
+int
+guest_status(struct rctx *rc, const char *addr, long tmo_s,
+    struct guest_status *gs, char *err)
+{
+	struct agent_ask q = { "station", addr, "status", tmo_s, "" };
+	const char *name = NULL, *ip = NULL;
+	char e[ERR_LEN];
+	cJSON *doc;
+	int rc_ = -1;
+
+	memset(gs, 0, sizeof(*gs));
+	if (agent_ask(rc, &q, err) == -1)
+		return -1;
+	if ((doc = json_parse_buf(q.aa_reply, strlen(q.aa_reply), e)) == NULL)
+		return err_set(err, "agent of %s: status: %s", addr, e);
+	if (json_get_string(doc, "name", JSON_REQUIRED, &name, e) == -1 ||
+	    json_get_string(doc, "ip", JSON_OPTIONAL, &ip, e) == -1 ||
+	    json_get_int(doc, "uptime_ms", JSON_REQUIRED, &gs->gs_uptime_ms,
+	    e) == -1)
+		err_set(err, "agent of %s: status: %s", addr, e);
+	else {
+		snprintf(gs->gs_name, sizeof(gs->gs_name), "%s", name);
+		snprintf(gs->gs_ip, sizeof(gs->gs_ip), "%s", ip ? ip : "");
+		rc_ = 0;
+	}
+	cJSON_Delete(doc);
+	return rc_;
+}
+
+int
+guest_file(struct rctx *rc, const char *addr, const char *req,
+    char hex[65], char *err)
+{
+	struct agent_ask q = { "station", addr, req, 120, "" };
+	const char *h;
+
+	if (agent_ask(rc, &q, err) == -1)
+		return -1;
+	if (strncmp(q.aa_reply, "ok ", 3) != 0 ||
+	    (h = strstr(q.aa_reply, " sha256=")) == NULL ||
+	    strspn(h + 8, "0123456789abcdef") != 64)
+		return err_set(err, "agent of %s: %s: no digest in '%.200s'",
+		    addr, req, q.aa_reply);
+	snprintf(hex, 65, "%.64s", h + 8);
+	return 0;
 }

@@ -66,6 +66,8 @@ static const struct builtin {
 	{ "bonding", builtin_bonding, 0 },
 	{ "ha", builtin_ha, 0 },
 	{ "drill", builtin_drill, 0 },
+	{ "snapshot", builtin_snapshot, 0 },
+	{ "clone-template", builtin_clone, 0 },
 };
 
 static const struct builtin *

@@ -38,6 +38,8 @@ int builtin_network(struct sctx *s, char *err);
 int builtin_bonding(struct sctx *s, char *err);
 int builtin_ha(struct sctx *s, char *err);
 int builtin_drill(struct sctx *s, char *err);
+int builtin_snapshot(struct sctx *s, char *err);
+int builtin_clone(struct sctx *s, char *err);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 
@@ -94,5 +96,41 @@ struct agent_ask {
 
 /* Ask it: 0 with aa_reply, or -1 with err (an "error ..." reply too). */
 int agent_ask(struct rctx *rc, struct agent_ask *q, char *err);
+
+/* Stop (forced) and delete vm, and take it off the teardown list when it
+ * went; errors are logged (teardown tries again). */
+void vm_remove(struct sctx *s, const char *vm);
+
+/* A guest that boots from its own disk: a copy of the lab's bootable
+ * image on a pool (the snapshot and clone rows). */
+struct disk_guest {
+	const char *dg_vm, *dg_host, *dg_pool;
+	int dg_start;			/* start it after creating it */
+	char dg_addr[GUEST_ADDR_MAX];	/* its address, filled in */
+};
+
+/*
+ * Create g->dg_vm (put on the teardown list at once) and, with dg_start,
+ * start it.  0, DRIVER_UNSUPPORTED (the driver's reason in err) or -1
+ * with err.
+ */
+int disk_guest(struct sctx *s, struct disk_guest *g, char *err);
+
+/* What a guest's agent says of itself (`status`). */
+struct guest_status {
+	char gs_name[64];
+	char gs_ip[32];			/* "198.18.0.101/24", "" none */
+	int64_t gs_uptime_ms;
+};
+
+/* Ask the agent at addr for its status, waiting up to tmo_s for it to
+ * answer (a guest still booting).  0, or -1 with err. */
+int guest_status(struct rctx *rc, const char *addr, long tmo_s,
+    struct guest_status *gs, char *err);
+
+/* A `file write PATH BYTES SEED` or `file sum PATH` request to the agent
+ * at addr: the SHA-256 it answers into hex.  0, or -1 with err. */
+int guest_file(struct rctx *rc, const char *addr, const char *req,
+    char hex[65], char *err);
 
 #endif

@@ -365,11 +365,14 @@ ref_host_files(struct driver *d, const struct drv_host *h, char *err)
 			return -1;
 	}
 	/* The runner boots its guest image from where it was built: an
-	 * image directory beside hvd's own. */
+	 * image directory beside hvd's own, and the directory its bootable
+	 * disk image is imported from (a volume's source). */
 	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
 	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n"
-	    "image_dirs = /var/lib/hvd/images %.600s\n", h->h_name,
+	    "image_dirs = /var/lib/hvd/images %.400s\n"
+	    "import_dirs = /var/lib/hvd/import %.400s\n", h->h_name,
 	    h->h_addr, env->e_accel ? env->e_accel : "auto",
+	    env->e_guest_dir ? env->e_guest_dir : "",
 	    env->e_guest_dir ? env->e_guest_dir : "");
 	d->d_calls += 2;
 	if (env->e_put(env, h->h_name, "/etc/hvd/hvd.conf", text,
@@ -599,13 +602,14 @@ out:
 }
 
 /*
- * Volume VOL on POOL (size_mib 0: hvd's default, on iSCSI the whole LUN).
+ * Volume VOL on POOL for s (v_disk_mib 0: hvd's default, on iSCSI the
+ * whole LUN, or the image's size), a copy of s->v_boot_image when set.
  * A volume of that name left by an interrupted run on a reused lab is
  * taken as it is (hvd refuses it to a second VM).
  */
 static int
 ref_volume_create(struct driver *d, const char *pool, const char *vol,
-    int size_mib, char *err)
+    const struct drv_vm_spec *s, char *err)
 {
 	char path[256], e[ERR_LEN];
 	cJSON *b = cJSON_CreateObject(), *doc = NULL;
@@ -614,8 +618,11 @@ ref_volume_create(struct driver *d, const char *pool, const char *vol,
 	int found = 0;
 
 	cJSON_AddStringToObject(b, "name", vol);
-	if (size_mib > 0)
-		cJSON_AddNumberToObject(b, "size_mib", size_mib);
+	if (s->v_disk_mib > 0)
+		cJSON_AddNumberToObject(b, "size_mib", s->v_disk_mib);
+	/* hvd copies the image in (its import_dirs hold the guest's) */
+	if (s->v_boot_image != NULL)
+		cJSON_AddStringToObject(b, "source", s->v_boot_image);
 	snprintf(path, sizeof(path), "/api/v1/pools/%s/volumes", pool);
 	rq.rq_path = path;
 	rq.rq_body = b;
@@ -714,13 +721,14 @@ ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	if (s->v_disk_mib != 0 && s->v_pool == NULL)
 		return err_set(err, "ref: VM %s: a disk size without a pool",
 		    s->v_name);
-	if (s->v_kernel == NULL)
-		return err_set(err, "ref: VM %s: no kernel to boot", s->v_name);
+	if (s->v_kernel == NULL && (s->v_boot_image == NULL ||
+	    s->v_pool == NULL))
+		return err_set(err, "ref: VM %s: no kernel, and no disk image "
+		    "on a pool to boot", s->v_name);
 	/* Its disk: a volume of its own on the pool (on iSCSI, a LUN). */
 	if (s->v_pool != NULL) {
 		snprintf(vol, sizeof(vol), "%s-d0", s->v_name);
-		if (ref_volume_create(d, s->v_pool, vol, s->v_disk_mib,
-		    err) == -1)
+		if (ref_volume_create(d, s->v_pool, vol, s, err) == -1)
 			return -1;
 	}
 	/* hvd's VM config (platform/vm.h, strict JSON form) + "node". */
@@ -733,7 +741,10 @@ ref_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	    s->v_memory_mib : 128);
 	if (s->v_machine)
 		cJSON_AddStringToObject(b, "machine", s->v_machine);
-	cJSON_AddStringToObject(b, "kernel", s->v_kernel);
+	/* without a kernel the firmware boots the disk, and hvd hands the
+	 * cmdline to the guest as SMBIOS OEM strings */
+	if (s->v_kernel)
+		cJSON_AddStringToObject(b, "kernel", s->v_kernel);
 	if (s->v_initrd)
 		cJSON_AddStringToObject(b, "initrd", s->v_initrd);
 	if (s->v_cmdline)
@@ -787,6 +798,21 @@ ref_vm_stop(struct driver *d, const char *vm, int force, struct drv_task *t,
 	return ref_vm_action(d, vm, force ? "stop" : "shutdown", NULL, t, err);
 }
 
+/* vol is one hvd made with a VM: PREFIX + "0" or PREFIX + "isk" + I,
+ * prefix being "NAME-d". */
+static int
+ref_own_volume(const char *vol, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(vol, prefix, n) != 0)
+		return 0;
+	vol += n;
+	if (strncmp(vol, "isk", 3) == 0)
+		vol += 3;
+	return *vol != '\0' && strspn(vol, "0123456789") == strlen(vol);
+}
+
 static int
 ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
     char *err)
@@ -796,16 +822,17 @@ ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
 	cJSON *doc = NULL;
 	int nv = 0, i, rc;
 
-	/* The volume made with the VM (NAME-d0) goes with it. */
+	/* The volumes made with the VM go with it: NAME-d0 (ref_vm_create)
+	 * and a clone's NAME-diskI (hvd's names for them). */
 	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
-	snprintf(own, sizeof(own), "%s-d0", vm);
+	snprintf(own, sizeof(own), "%s-d", vm);
 	if (ref_call(d, "GET", path, NULL, &doc, err) == 0) {
 		disks = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(doc, "config"), "disks");
 		cJSON_ArrayForEach(dk, disks)
 			if (nv < 4 && json_str(dk, "pool") && json_str(dk,
-			    "volume") && strcmp(json_str(dk, "volume"),
-			    own) == 0) {
+			    "volume") && ref_own_volume(json_str(dk, "volume"),
+			    own)) {
 				snprintf(vols[nv][0], sizeof(vols[nv][0]), "%s",
 				    json_str(dk, "pool"));
 				snprintf(vols[nv][1], sizeof(vols[nv][1]), "%s",
@@ -875,6 +902,166 @@ ref_vm_migrate(struct driver *d, const char *vm, const char *to,
 	cJSON_AddStringToObject(b, "target", to);
 	cJSON_AddBoolToObject(b, "live", mode == DRV_MIGRATE_LIVE);
 	return ref_vm_action(d, vm, "migrate", b, t, err);
+}
+
+/* ---- snapshots, clones, templates (docs/snapshots.md, clones.md) ---- */
+
+static int
+ref_snapshot_create(struct driver *d, const char *vm, const char *snap,
+    int with_ram, struct drv_task *t, char *err)
+{
+	cJSON *b = cJSON_CreateObject();
+	char path[256];
+
+	cJSON_AddStringToObject(b, "name", snap);
+	cJSON_AddBoolToObject(b, "with_ram", with_ram);
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/snapshots", vm);
+	return ref_task(d, "POST", path, b, t, err);
+}
+
+static int
+ref_snapshot_rollback(struct driver *d, const char *vm, const char *snap,
+    struct drv_task *t, char *err)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/snapshots/%s/rollback",
+	    vm, snap);
+	return ref_task(d, "POST", path, NULL, t, err);
+}
+
+static int
+ref_snapshot_delete(struct driver *d, const char *vm, const char *snap,
+    struct drv_task *t, char *err)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/snapshots/%s", vm, snap);
+	return ref_task(d, "DELETE", path, NULL, t, err);
+}
+
+/*
+ * The clone's own words: hvd gives a clone its source's config (the
+ * template's cmdline among it), so the driver replaces the cmdline as
+ * an administrator edits a clone's config before its first start.
+ */
+static int
+ref_clone_words(struct driver *d, const char *vm, const char *words,
+    char *err)
+{
+	char path[256];
+	cJSON *cfg = NULL;
+
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/config", vm);
+	if (ref_call(d, "GET", path, NULL, &cfg, err) == -1)
+		return -1;
+	if (!cJSON_IsObject(cfg)) {
+		cJSON_Delete(cfg);
+		return err_set(err, "GET %s: no config object", path);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "cmdline");
+	cJSON_AddStringToObject(cfg, "cmdline", words);
+	return ref_call(d, "PUT", path, cfg, NULL, err);
+}
+
+/* POST /vms/VM/clone (hvd answers once the clone exists), then the
+ * clone's words.  A clone whose words cannot be set is deleted. */
+static int
+ref_clone(struct driver *d, const char *vm, const struct drv_vm_spec *nv,
+    int linked, struct drv_task *t, char *err)
+{
+	cJSON *b = cJSON_CreateObject();
+	struct drv_task dt;
+	char path[256], e[ERR_LEN];
+
+	cJSON_AddStringToObject(b, "name", nv->v_name);
+	cJSON_AddBoolToObject(b, "full", !linked);
+	if (nv->v_host != NULL)
+		cJSON_AddStringToObject(b, "node", nv->v_host);
+	if (nv->v_pool != NULL && !linked)
+		cJSON_AddStringToObject(b, "pool", nv->v_pool);
+	snprintf(path, sizeof(path), "/api/v1/vms/%s/clone", vm);
+	if (ref_task(d, "POST", path, b, t, err) == -1)
+		return -1;
+	if (nv->v_cmdline == NULL ||
+	    ref_clone_words(d, nv->v_name, nv->v_cmdline, err) == 0)
+		return 0;
+	drv_task_init(&dt);
+	if (ref_vm_delete(d, nv->v_name, &dt, e) == -1)
+		log_warnx("ref: clone %s without its words stays: %s",
+		    nv->v_name, e);
+	return err_prefix(err, "ref: clone %s: its cmdline", nv->v_name);
+}
+
+static int
+ref_template_make(struct driver *d, const char *vm, struct drv_task *t,
+    char *err)
+{
+	return ref_vm_action(d, vm, "template", NULL, t, err);
+}
+
+/* The first disk of vm as "POOL/VOLUME" into pv. */
+static int
+ref_first_disk(struct driver *d, const char *vm, char *pv, size_t len,
+    char *err)
+{
+	const cJSON *dk;
+	char path[256];
+	cJSON *doc = NULL;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "/api/v1/vms/%s", vm);
+	if (ref_call(d, "GET", path, NULL, &doc, err) == -1)
+		return -1;
+	dk = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(doc, "config"), "disks"), 0);
+	if (json_str(dk, "pool") == NULL || json_str(dk, "volume") == NULL)
+		err_set(err, "ref: VM %s has no disk", vm);
+	else if ((size_t)snprintf(pv, len, "%s/volumes/%s", json_str(dk,
+	    "pool"), json_str(dk, "volume")) < len)
+		rc = 0;
+	else
+		err_set(err, "ref: VM %s: disk name too long", vm);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* GET /pools/P/volumes/V (alloc_bytes) and, with digest, .../digest. */
+static int
+ref_vm_disk(struct driver *d, const char *vm, int digest,
+    struct drv_disk_info *di, char *err)
+{
+	char pv[300], path[340];
+	const cJSON *v;
+	cJSON *doc = NULL;
+	const char *hex;
+
+	memset(di, 0, sizeof(*di));
+	if (ref_first_disk(d, vm, pv, sizeof(pv), err) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/api/v1/pools/%s", pv);
+	if (ref_call(d, "GET", path, NULL, &doc, err) == -1)
+		return -1;
+	v = cJSON_GetObjectItemCaseSensitive(doc, "alloc_bytes");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0) {
+		cJSON_Delete(doc);
+		return err_set(err, "GET %s: no alloc_bytes", path);
+	}
+	di->di_alloc_bytes = (uint64_t)v->valuedouble;
+	cJSON_Delete(doc);
+	if (!digest)
+		return 0;
+	snprintf(path, sizeof(path), "/api/v1/pools/%s/digest", pv);
+	if (ref_call(d, "GET", path, NULL, &doc, err) == -1)
+		return -1;
+	hex = json_str(doc, "sha256");
+	if (hex == NULL || strlen(hex) != 64) {
+		cJSON_Delete(doc);
+		return err_set(err, "GET %s: no sha256", path);
+	}
+	snprintf(di->di_sha256, sizeof(di->di_sha256), "%s", hex);
+	cJSON_Delete(doc);
+	return 0;
 }
 
 /* The string member key of o into buf when there is one. */
@@ -1049,6 +1236,11 @@ ref_task_status(struct driver *d, struct drv_task *t, char *err)
 		if (cJSON_GetObjectItemCaseSensitive(res, "downtime_ms") &&
 		    json_get_double(res, "downtime_ms", JSON_OPTIONAL, &v,
 		    e) == 0)
+			t->t_downtime_ms = v;
+		/* a snapshot's: the guest's pause (QEMU's STOP to RESUME) */
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(res,
+		    "pause_ms")) && json_get_double(res, "pause_ms",
+		    JSON_OPTIONAL, &v, e) == 0)
 			t->t_downtime_ms = v;
 		if (cJSON_GetObjectItemCaseSensitive(res, "total_time_ms") &&
 		    json_get_double(res, "total_time_ms", JSON_OPTIONAL, &v,
@@ -1392,13 +1584,8 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "snapshot", "hvd has no snapshots yet (later issue)" },
 	{ "backup", "hvd has no backups yet (later issue)" },
 	{ "restore", "hvd has no restore yet (later issue)" },
-	{ "clone", "the ref driver does not drive hvd's clones yet "
-	    "(docs/clones.md)" },
-	{ "template", "the ref driver does not drive hvd's templates "
-	    "yet (docs/clones.md)" },
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
@@ -1472,6 +1659,12 @@ const struct driver_ops ref_driver_ops = {
 	.vm_delete = ref_vm_delete,
 	.vm_info = ref_vm_info,
 	.vm_migrate = ref_vm_migrate,
+	.snapshot_create = ref_snapshot_create,
+	.snapshot_rollback = ref_snapshot_rollback,
+	.snapshot_delete = ref_snapshot_delete,
+	.clone = ref_clone,
+	.template_make = ref_template_make,
+	.vm_disk = ref_vm_disk,
 	.bond_set = ref_bond_set,
 	.bond_members = ref_bond_members,
 	.bond_cap = ref_bond_cap,

@@ -108,15 +108,14 @@ vm_net_bodies(const cJSON *body)
 static void
 pool_bodies(const cJSON *body)
 {
-	struct pool_call call = { "node1", NULL, 500, "" };
-	const char *name;
+	struct pool_call call = { "node1", NULL, 500, "", NULL };
+	struct volume_spec vs;
 	char err[ERR_LEN];
-	int64_t mib;
 	cJSON *rec = NULL;
 
 	if (pool_body_check(body, "node1", &rec, &call, err) == 0)
 		cJSON_Delete(rec);
-	volume_body_check(body, &name, &mib, &call, err);
+	volume_body_check(body, &vs, &call, err);
 }
 
 static void

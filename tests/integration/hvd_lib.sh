@@ -135,6 +135,7 @@ image_dirs = $HVD_TOP/build/guest $HVD_TMP/images
 pool_dirs = $HVD_TMP/pools
 # these nodes share the machine's pid namespace: a reset would reboot it
 fence_reset = off
+import_dirs = $HVD_TOP/build/guest $HVD_TMP/import
 EOC
 		if [ -n "${HVD_OVS:-}" ]; then
 			hvd_ovs_start "$i" || { echo "OVS on node $i"; exit 1; }

@@ -1,7 +1,11 @@
 #!/bin/sh
 # test_guest_disk: VMs that boot from their own disk through hvd (real
-# etcd, QEMU, Open vSwitch, tgtd).  build/guest/disk.qcow2 is imported as
-# a volume of a dir pool (vm d1) and onto an iSCSI LUN (vm d2); both VMs
+# etcd, QEMU, Open vSwitch, tgtd).  build/guest/disk.qcow2 is imported
+# through hvd's API (a volume's "source") as a volume of a dir pool (vm
+# d1) and onto an iSCSI LUN (vm d2); imports of a path outside
+# import_dirs (also through a symlink), of an image with a backing file,
+# of a file that is no image and of a corrupt image (the copy fails) are
+# refused naming the field and leave no volume, file or LUN taken.  Both VMs
 # are created without a kernel and boot SeaBIOS -> syslinux -> kernel from
 # the one image, each with its own name and address from its config
 # (SMBIOS OEM strings).  The agent writes a file on d1's /data (ext4 on
@@ -17,7 +21,7 @@ G=$HVD_TOP/build/guest
 VMTOOL=$HVD_TOP/build/vmtool
 [ -f "$G/disk.qcow2" ] || { echo "disk image not built (make guest)"; exit 77; }
 [ -x "$VMTOOL" ] || { echo "build/vmtool not built"; exit 77; }
-for c in tgtd tgtadm qemu-img sfdisk e2fsck debugfs sha256sum; do
+for c in tgtd tgtadm qemu-img sfdisk e2fsck debugfs sha256sum od; do
 	command -v $c >/dev/null || { echo "$c missing"; exit 77; }
 done
 
@@ -35,20 +39,56 @@ agent() { a=$1; shift; ip netns exec "$HVD_P-st" "$G/agentctl" -t 180 "$a" "$@";
 # sum_of REPLY: the sha256= of an agent "ok bytes=N sha256=HEX" reply.
 sum_of() { echo "$1" | sed -n 's/^ok bytes=[0-9]* sha256=\([0-9a-f]\{64\}\)$/\1/p'; }
 
-# Import: a dir pool volume replaced by the image, and the image written
-# as qcow2 onto the LUN behind an iSCSI volume.
+# Import: hvd copies the image (under import_dirs: build/guest and
+# $HVD_TMP/import here) into a new volume of a dir pool and onto the LUN
+# behind an iSCSI volume.
 mkdir -p "$HVD_TMP/pools/local"
 hvctl_on 1 pool create local --type dir --path "$HVD_TMP/pools/local" --node node1 ||
     fail "dir pool"
-hvctl_on 1 pool volume-create local d1 --size-mib 64 || fail "volume d1"
-qemu-img convert -f qcow2 -O qcow2 "$G/disk.qcow2" "$HVD_TMP/pools/local/d1.qcow2" ||
-    fail "import the disk image into local/d1"
 hvctl_on 1 pool create san --type iscsi --portal "$HVD_SAN_ADDR" --target "$HVD_IQN" ||
     fail "iSCSI pool"
-hvctl_on 1 pool volume-create san d2 | grep -q "on LUN 1" || fail "volume d2 on LUN 1"
+
+# Refused imports name the field and leave nothing: no record, no file,
+# the pool's only LUN still free (d2 takes it below).
+I=$HVD_TMP/import
+mkdir -p "$I"
+echo "not an image" >"$I/text.qcow2"
+qemu-img create -q -f qcow2 -b "$HVD_TMP/n1/hvd.conf" -F raw "$I/back.qcow2" 1M ||
+    fail "an image with a backing file"
+cp "$G/disk.qcow2" "$I/corrupt.qcow2" || exit 1
+# its first L1 entry points at an unaligned L2 table: qemu-img info
+# reads the header fine, the copy fails at the first read
+l1=$(od -An -tu8 --endian=big -j40 -N8 "$I/corrupt.qcow2" | tr -d ' ')
+printf '\200\0\0\0\0\1\2\0' | dd of="$I/corrupt.qcow2" bs=1 seek="$l1" conv=notrunc status=none ||
+    fail "corrupt the image's L1 table"
+cp "$G/disk.qcow2" "$HVD_TMP/outside.qcow2" || exit 1
+ln -s "$HVD_TMP/outside.qcow2" "$I/link.qcow2"
+# refused_import FIELD WORDS SOURCE [FORMAT]: an import into pool $p
+refused_import() {
+	out=$(hvctl_on 1 pool volume-create $p bad --source "$3" ${4:+--source-format $4} 2>&1) &&
+	    fail "import of $3 into $p is refused (got: $out)"
+	echo "$out" | grep -qF "$1" && echo "$out" | grep -qF "$2" ||
+	    fail "import of $3 into $p: the refusal names '$1' and says '$2': $out"
+	echo "refused: $out"
+}
+for p in local san; do
+	refused_import source import_dirs "$HVD_TMP/outside.qcow2"
+	refused_import source import_dirs "$I/link.qcow2"
+	refused_import source "backing file" "$I/back.qcow2"
+	refused_import source "not a qcow2 image" "$I/text.qcow2"
+	refused_import source_format "qcow2 or raw" "$I/back.qcow2" vmdk
+	refused_import source "copy failed" "$I/corrupt.qcow2"
+	hvctl_on 1 --json pool show $p | grep -q '"bad"' && fail "a refused import left volume $p/bad"
+done
+[ -e "$HVD_TMP/pools/local/bad.qcow2" ] && fail "a refused import left its file"
+
+hvctl_on 1 pool volume-create local d1 --source "$G/disk.qcow2" | grep -q "local/d1: 64 MiB" ||
+    fail "import the disk image into local/d1 (the image's 64 MiB)"
+hvctl_on 1 pool volume-create san d2 --source "$G/disk.qcow2" | grep -q "on LUN 1" ||
+    fail "import the disk image onto LUN 1, free again after the refusals"
 URI=iscsi://$HVD_SAN_ADDR/$HVD_IQN/1
-ip netns exec "$(hvd_ns 1)" qemu-img convert -f qcow2 -O qcow2 "$G/disk.qcow2" "$URI" ||
-    fail "import the disk image onto LUN 1"
+ip netns exec "$(hvd_ns 1)" qemu-img compare -f qcow2 -F qcow2 "$G/disk.qcow2" "$URI" >/dev/null ||
+    fail "LUN 1 holds the image's content"
 
 # No --kernel: the firmware boots the first disk.  The cmdline is the
 # VM's own part (name, address); the rest is in the disk's syslinux.cfg.

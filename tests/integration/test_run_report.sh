@@ -3,8 +3,9 @@
 # and refuses a bad one with file:line; the quick suite (Table 3.1 less
 # its long drills; the default suite lists all 18 rows), on a lab of the
 # test's own name with hvd installed by the ref driver, writes every output
-# with its 15 rows, the rows hvd can do pass (virt-methods and live
-# migration included), no row fails or errs, the run exits 0, a second
+# with its 15 rows, the rows hvd can do pass (virt-methods, live
+# migration, snapshot and clone-template with their figures included),
+# no row fails or errs, the run exits 0, a second
 # run on the same lab reuses hvd, the cluster and the pool, and the lab is
 # gone afterwards; results.json carries per-run figures, bounds, params,
 # versions, the machine block and load averages;
@@ -72,6 +73,11 @@ check "machine block: accel, qemu version, cpu model" sh -c "grep -Eq '\"accel\"
 check "ref: guest OS support passes" grep -q '^| Guest OS support | pass' "$TMP/a/report.md"
 check "ref: network management passes" grep -q '^| Network management | pass' "$TMP/a/report.md"
 check "ref: live migration passes" grep -q '^| Live migration | pass ' "$TMP/a/report.md"
+# Snapshot and clone-template on disk-booted VMs, every figure there.
+check "ref: snapshot passes" grep -q '^| Snapshot | pass' "$TMP/a/report.md"
+check "ref: clone and templates pass" grep -q '^| Clone and templates | pass' "$TMP/a/report.md"
+check "snapshot: its figures, data and RAM back" jq -e '.scenarios[] | select(.name == "snapshot") | .metrics | (.snapshot_s > 0) and (.pause_ms > 0) and (.rollback_s > 0) and .data_verified == 1 and .ram_restored == 1' "$TMP/a/results.json"
+check "clone-template: its figures, both clones booted, the template unchanged" jq -e '.scenarios[] | select(.name == "clone-template") | .metrics | (.full_clone_s > 0) and (.linked_clone_s > 0) and (.linked_clone_mib > 0) and (.linked_clone_mib < .full_clone_mib) and .template_unchanged == 1 and .clones_booted == 2' "$TMP/a/results.json"
 # The guest survives the switchover with the probes' traffic (it did not
 # before hvd's workaround, docs/vm.md "Live migration under TCG"), and so does
 # the TCP session.
