@@ -36,3 +36,6 @@ PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
 HVCTL_SRCS += platform/hvctl_snap.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
+# Backups: stores, full and incremental backups through QEMU block jobs,
+# restore, verify, schedules and prune; their API and hvctl.
+PLATFORM_SRCS += platform/backup_plan.c
