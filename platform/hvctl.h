@@ -64,5 +64,6 @@ void hvctl_bond_print(const cJSON *show);
 int hvctl_network_bond(int argc, char **argv);
 int hvctl_ha_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
+int hvctl_backup_main(int argc, char **argv);
 
 #endif

@@ -42,3 +42,4 @@ HVCTL_SRCS += platform/hvctl_ha.c
 PLATFORM_SRCS += platform/backup_plan.c platform/backup_store.c \
 	platform/backup_task.c platform/backup.c \
 	platform/backup_restore.c platform/backup_job.c platform/api_backup.c
+HVCTL_SRCS += platform/hvctl_backup.c
