@@ -233,8 +233,10 @@ out:
 	return rc;
 }
 
-int
-backup_delete(struct vmops *v, const char *store, const char *id,
+/* A delete (under the VM's lock: no incremental backup builds on the
+ * backup meanwhile) or a verify (a read: no lock), queued. */
+static int
+store_task(struct vmops *v, const char *store, const char *id, int del,
     struct vmops_call *call, char *err)
 {
 	char vm[VM_NAME_MAX + 1];
@@ -244,28 +246,25 @@ backup_delete(struct vmops *v, const char *store, const char *id,
 
 	if (backup_of(v, store, id, &s, vm, call, err) != 0)
 		return -1;
-	/* under the VM's lock: no incremental backup builds on it now */
-	q = op_new("bkdelete", vm, store, id);
-	rc = queue(v, s.bs_node, "vzdelete", vm, NULL, q, call, err);
+	q = op_new(del ? "bkdelete" : "bkverify", del ? vm : NULL, store, id);
+	rc = queue(v, s.bs_node, del ? "vzdelete" : "vzverify", del ? vm :
+	    NULL, id, q, call, err);
 	cJSON_Delete(q);
 	return rc;
+}
+
+int
+backup_delete(struct vmops *v, const char *store, const char *id,
+    struct vmops_call *call, char *err)
+{
+	return store_task(v, store, id, 1, call, err);
 }
 
 int
 backup_verify(struct vmops *v, const char *store, const char *id,
     struct vmops_call *call, char *err)
 {
-	char vm[VM_NAME_MAX + 1];
-	struct bk_store s;
-	cJSON *q;
-	int rc;
-
-	if (backup_of(v, store, id, &s, vm, call, err) != 0)
-		return -1;
-	q = op_new("bkverify", NULL, store, id);
-	rc = queue(v, s.bs_node, "vzverify", NULL, id, q, call, err);
-	cJSON_Delete(q);
-	return rc;
+	return store_task(v, store, id, 0, call, err);
 }
 
 /* --- restore --- */

@@ -97,8 +97,8 @@ void backup_prune_mark(struct backup_item *items, size_t n,
  * *field the member at fault. */
 int backup_keep_parse(const cJSON *o, struct backup_keep *k,
     const char **field, char *err);
-/* 1 when s may name a store or a job (a letter, then letters, digits,
- * '-' or '_', at most BACKUP_STORE_MAX). */
+/* 1 when s may name a store or a job (a letter or digit, then letters,
+ * digits, '-' or '_', at most BACKUP_STORE_MAX: cluster_valid_name). */
 int backup_name_valid(const char *s);
 
 /* --- stores (backup_store.c) --- */

@@ -82,8 +82,8 @@ job_body(struct vmops *v, const cJSON *body, cJSON **rec,
 		BK_FAIL(400, bad, "%s", err);
 	if (json_get_string(body, "id", JSON_REQUIRED, &id, err) != 0 ||
 	    !backup_name_valid(id))
-		BK_FAIL(400, "id", "'id' must be a letter, then letters, "
-		    "digits, '-' or '_' (at most %d)", BACKUP_STORE_MAX);
+		BK_FAIL(400, "id", "'id' must be a letter or digit, then "
+		    "letters, digits, '-' or '_' (at most %d)", BACKUP_STORE_MAX);
 	if (job_vms(body, call, err) != 0)
 		goto out;
 	if (json_get_string(body, "store", JSON_REQUIRED, &store, err) != 0)
@@ -115,56 +115,25 @@ int
 backup_job_create(struct vmops *v, const cJSON *body, cJSON **out,
     struct vmops_call *call, char *err)
 {
-	char key[128], *s = NULL;
 	cJSON *rec = NULL;
-	int r, rc = -1;
 
 	*out = NULL;
 	call->vc_field[0] = '\0';
 	if (vmops_need_active(v, call, err) != 0 ||
-	    job_body(v, body, &rec, call, err) != 0)
-		goto out;
-	job_key(key, sizeof(key), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(rec, "id")));
-	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
-		BK_FAIL(500, NULL, "out of memory");
-	if ((r = etcd_create(v->v_etcd, key, s, 0, err)) < 0)
-		BK_FAIL(503, NULL, "%s", err);
-	if (r == 0)
-		BK_FAIL(409, "id", "a backup job '%s' exists",
-		    key + strlen(KEY_BACKUP_JOBS));
+	    job_body(v, body, &rec, call, err) != 0 ||
+	    bk_rec_create(v, KEY_BACKUP_JOBS, "id", rec, call, err) != 0) {
+		cJSON_Delete(rec);
+		return err_prefix(err, "backup job");
+	}
 	*out = rec;
-	rec = NULL;
-	call->vc_status = 201;
-	rc = 0;
-out:
-	free(s);
-	cJSON_Delete(rec);
-	return rc;
+	return 0;
 }
 
 int
 backup_job_list(struct vmops *v, cJSON **out, struct vmops_call *call,
     char *err)
 {
-	struct etcd_kv *kvs = NULL;
-	size_t n = 0, i;
-	cJSON *o;
-
-	*out = NULL;
-	call->vc_field[0] = '\0';
-	if (etcd_list(v->v_etcd, KEY_BACKUP_JOBS, &kvs, &n, err) != 0) {
-		call->vc_status = 503;
-		return -1;
-	}
-	*out = cJSON_CreateArray();
-	for (i = 0; i < n; i++)
-		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
-		    NULL)) != NULL)
-			cJSON_AddItemToArray(*out, o);
-	etcd_kvs_free(kvs, n);
-	call->vc_status = 200;
-	return 0;
+	return bk_rec_list(v, KEY_BACKUP_JOBS, out, call, err);
 }
 
 int

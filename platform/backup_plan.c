@@ -12,6 +12,7 @@
 #include "err.h"
 #include "json.h"
 #include "platform/backup.h"
+#include "platform/cluster.h"
 
 #define DAY_S	86400
 #define ID_TIME_LEN	19	/* YYYY_MM_DD-HH_MM_SS */
@@ -58,15 +59,8 @@ backup_id_parse(const char *s, char *vm, size_t vmlen, time_t *t)
 int
 backup_name_valid(const char *s)
 {
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > BACKUP_STORE_MAX || !isalpha((unsigned char)s[0]))
-		return 0;
-	for (i = 1; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '_')
-			return 0;
-	return 1;
+	/* the words nodes and pools are named with */
+	return strlen(s) <= BACKUP_STORE_MAX && cluster_valid_name(s);
 }
 
 /* --- calendar --- */

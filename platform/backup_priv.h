@@ -25,6 +25,14 @@
 	goto out;							\
 } while (0)
 
+/* Record rec (its name in member field) as PREFIX NAME if absent: 0
+ * (call 201), or -1 + err (409 naming field when it exists, 503). */
+int bk_rec_create(struct vmops *v, const char *prefix, const char *field,
+    cJSON *rec, struct vmops_call *call, char *err);
+/* Every record under prefix as an array: 0, or -1 + err (503). */
+int bk_rec_list(struct vmops *v, const char *prefix, cJSON **out,
+    struct vmops_call *call, char *err);
+
 /* A store as a task on its node uses it. */
 struct bk_store {
 	char	bs_name[BACKUP_STORE_MAX + 1];

@@ -53,8 +53,8 @@ store_body(struct vmops *v, const cJSON *body, cJSON **rec,
 		BK_FAIL(400, bad, "%s", err);
 	if (json_get_string(body, "name", JSON_REQUIRED, &name, err) != 0 ||
 	    !backup_name_valid(name))
-		BK_FAIL(400, "name", "'name' must be a letter, then letters, "
-		    "digits, '-' or '_' (at most %d)", BACKUP_STORE_MAX);
+		BK_FAIL(400, "name", "'name' must be a letter or digit, then "
+		    "letters, digits, '-' or '_' (at most %d)", BACKUP_STORE_MAX);
 	if (json_get_string(body, "node", JSON_OPTIONAL, &node, err) != 0 ||
 	    !cluster_valid_name(node))
 		BK_FAIL(400, "node", "'node' must name a node");
@@ -75,35 +75,69 @@ out:
 }
 
 int
-backup_store_create(struct vmops *v, const cJSON *body, cJSON **out,
-    struct vmops_call *call, char *err)
+bk_rec_create(struct vmops *v, const char *prefix, const char *field,
+    cJSON *rec, struct vmops_call *call, char *err)
 {
+	const char *name = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(rec, field));
 	char key[128], *s = NULL;
-	cJSON *rec = NULL;
 	int r, rc = -1;
 
-	*out = NULL;
-	call->vc_field[0] = '\0';
-	if (vmops_need_active(v, call, err) != 0 ||
-	    store_body(v, body, &rec, call, err) != 0)
-		goto out;
-	store_key(key, sizeof(key), cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(rec, "name")));
+	snprintf(key, sizeof(key), "%s%s", prefix, name ? name : "");
 	if ((s = cJSON_PrintUnformatted(rec)) == NULL)
 		BK_FAIL(500, NULL, "out of memory");
 	if ((r = etcd_create(v->v_etcd, key, s, 0, err)) < 0)
 		BK_FAIL(503, NULL, "%s", err);
 	if (r == 0)
-		BK_FAIL(409, "name", "a backup store named '%s' exists",
-		    key + strlen(KEY_BACKUP_STORES));
-	*out = rec;
-	rec = NULL;
+		BK_FAIL(409, field, "'%s' exists", name);
 	call->vc_status = 201;
 	rc = 0;
 out:
 	free(s);
-	cJSON_Delete(rec);
 	return rc;
+}
+
+int
+bk_rec_list(struct vmops *v, const char *prefix, cJSON **out,
+    struct vmops_call *call, char *err)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, i;
+	cJSON *o;
+
+	*out = NULL;
+	call->vc_field[0] = '\0';
+	if (etcd_list(v->v_etcd, prefix, &kvs, &n, err) != 0) {
+		call->vc_status = 503;
+		return -1;
+	}
+	*out = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
+		    NULL)) != NULL)
+			cJSON_AddItemToArray(*out, o);
+	etcd_kvs_free(kvs, n);
+	call->vc_status = 200;
+	return 0;
+}
+
+int
+backup_store_create(struct vmops *v, const cJSON *body, cJSON **out,
+    struct vmops_call *call, char *err)
+{
+	cJSON *rec = NULL;
+
+	*out = NULL;
+	call->vc_field[0] = '\0';
+	if (vmops_need_active(v, call, err) != 0 ||
+	    store_body(v, body, &rec, call, err) != 0 ||
+	    bk_rec_create(v, KEY_BACKUP_STORES, "name", rec, call,
+	    err) != 0) {
+		cJSON_Delete(rec);
+		return err_prefix(err, "backup store");
+	}
+	*out = rec;
+	return 0;
 }
 
 int
@@ -134,24 +168,7 @@ int
 backup_store_list(struct vmops *v, cJSON **out, struct vmops_call *call,
     char *err)
 {
-	struct etcd_kv *kvs = NULL;
-	size_t n = 0, i;
-	cJSON *o;
-
-	*out = NULL;
-	call->vc_field[0] = '\0';
-	if (etcd_list(v->v_etcd, KEY_BACKUP_STORES, &kvs, &n, err) != 0) {
-		call->vc_status = 503;
-		return -1;
-	}
-	*out = cJSON_CreateArray();
-	for (i = 0; i < n; i++)
-		if ((o = json_parse_buf(kvs[i].kv_val, kvs[i].kv_len,
-		    NULL)) != NULL)
-			cJSON_AddItemToArray(*out, o);
-	etcd_kvs_free(kvs, n);
-	call->vc_status = 200;
-	return 0;
+	return bk_rec_list(v, KEY_BACKUP_STORES, out, call, err);
 }
 
 /* The job that names store (into job), if one does: 1, 0, -1 + err. */

@@ -212,8 +212,10 @@ START_TEST(test_keep_parse)
 	    strcmp(field, "keep_monthly") == 0, "a count is a number");
 	cJSON_Delete(o);
 	ck_assert_msg(backup_name_valid("nightly-1") &&
-	    !backup_name_valid("1st") && !backup_name_valid("a/b") &&
-	    !backup_name_valid(""), "store and job names are words");
+	    backup_name_valid("1st") && !backup_name_valid("-x") &&
+	    !backup_name_valid("a/b") && !backup_name_valid("") &&
+	    !backup_name_valid("a234567890123456789012345678901234567890x"),
+	    "store and job names are words of at most 40");
 }
 END_TEST
 
