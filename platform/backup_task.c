@@ -52,6 +52,7 @@ struct bk_job {
 	struct vm_slot		*b_slot;	/* held while the VM runs */
 	struct qmp		*b_qmp;		/* QEMU's or the daemon's */
 	pid_t			 b_qsd;		/* the daemon, or 0 */
+	int			 b_stopped;	/* the VM was stopped */
 	char			 b_qsd_sock[PATH_MAX];
 	int			 b_idx[VM_MAX_DISKS];	/* disks covered */
 	char			 b_node[VM_MAX_DISKS][64]; /* their nodes */
@@ -185,6 +186,7 @@ qsd_start(struct bk_job *b, char *err)
 	struct proc_opts po = { .stdin_null = 1, .die_with_parent = 1 };
 	int i, a = 0;
 
+	b->b_stopped = 1;
 	snprintf(b->b_qsd_sock, sizeof(b->b_qsd_sock), "%s/backup-%s.qmp",
 	    b->b_v->v_cf->cf_run_dir, b->b_op->o_vm);
 	unlink(b->b_qsd_sock);
@@ -219,12 +221,13 @@ qsd_start(struct bk_job *b, char *err)
 static void
 qsd_stop(struct bk_job *b)
 {
-	if (b->b_qmp != NULL && b->b_qsd != 0)
+	if (b->b_qsd == 0)
+		return;
+	if (b->b_qmp != NULL)
 		qmp_close(b->b_qmp);
-	if (b->b_qsd != 0) {
-		proc_stop(b->b_qsd, 30000);
-		unlink(b->b_qsd_sock);
-	}
+	b->b_qmp = NULL;
+	proc_stop(b->b_qsd, 30000);
+	unlink(b->b_qsd_sock);
 	b->b_qsd = 0;
 }
 
@@ -247,7 +250,7 @@ disks_look(struct bk_job *b, int has[VM_MAX_DISKS], char *err)
 	const char *name;
 	int i, incons, rc = -1;
 
-	for (i = 0; i < b->b_n && b->b_qsd == 0; i++)
+	for (i = 0; i < b->b_n && !b->b_stopped; i++)
 		if (snapshot_disk_node(b->b_qmp, b->b_idx[i], b->b_node[i],
 		    sizeof(b->b_node[i]), err) != 0)
 			goto out;
@@ -473,7 +476,7 @@ jobs_start(struct bk_job *b, const int has[VM_MAX_DISKS], char *err)
 	t0 = clock_mono_ns();
 	rc = qmp_execute(b->b_qmp, "transaction", a, NULL, QMP_MS, err);
 	t1 = clock_mono_ns();
-	if (b->b_qsd == 0)
+	if (!b->b_stopped)
 		b->b_pause_ms = pause_seen(b->b_qmp, t0, t1);
 	return rc;
 }
@@ -646,7 +649,7 @@ manifest_make(struct bk_job *b, char *err)
 	cJSON_AddStringToObject(m, "started", b->b_started);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	cJSON_AddStringToObject(m, "finished", ts);
-	cJSON_AddStringToObject(m, "vm_state", b->b_qsd ? "stopped" :
+	cJSON_AddStringToObject(m, "vm_state", b->b_stopped ? "stopped" :
 	    "running");
 	if (b->b_pause_ms >= 0)
 		cJSON_AddNumberToObject(m, "pause_ms", b->b_pause_ms);
