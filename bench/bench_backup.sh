@@ -19,7 +19,13 @@ HVLAB_TOP=${HVLAB_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 RUNS=${RUNS:-3}
 G=$HVD_TOP/build/guest
 jnum() { sed -n "s/.*\"$1\":[[:space:]]*\([0-9.]*\).*/\1/p" | head -n 1; }
-jstr() { sed -n "s/.*\"$1\":[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n 1; }
+bid() { grep -o '"id":[[:space:]]*"vzdump-qemu-[^"]*"' | head -n 1 | grep -o 'vzdump-qemu-[^"]*'; }
+# took ID: the backup's own time, from its manifest's started and finished.
+took() {
+	m=$HVD_TMP/pools/bk/$1/manifest.json
+	secs "$(sed -n 's/.*"started":[[:space:]]*"\([^"]*\)".*/\1/p' "$m")" \
+	    "$(sed -n 's/.*"finished":[[:space:]]*"\([^"]*\)".*/\1/p' "$m")"
+}
 # secs START FINISHED: the seconds between two of hvd's UTC times.
 secs() { echo "$(date -d "$1" +%s.%N) $(date -d "$2" +%s.%N)" | awk '{ printf "%.2f", $2 - $1 }'; }
 
@@ -56,14 +62,14 @@ boot || { echo "b1 did not boot"; exit 1; }
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	f=$(hvctl_on 1 --json backup create b1 --store bk --mode full 2>/dev/null)
-	fid=$(echo "$f" | jstr id)
-	fs=$(secs "$(echo "$f" | jstr started)" "$(echo "$f" | jstr finished)")
+	fid=$(echo "$f" | bid)
+	fs=$(took "$fid")
 	hvctl_on 1 vm stop b1 >/dev/null 2>&1
 	qemu-io -f qcow2 -c "write -s $HVD_TMP/rand10 $((200 + r * 16))M 10M" "$D1" >/dev/null
 	boot || { echo "b1 did not boot again"; exit 1; }
 	i=$(hvctl_on 1 --json backup create b1 --store bk --mode incremental 2>/dev/null)
-	iid=$(echo "$i" | jstr id)
-	is=$(secs "$(echo "$i" | jstr started)" "$(echo "$i" | jstr finished)")
+	iid=$(echo "$i" | bid)
+	is=$(took "$iid")
 	x=$(hvctl_on 1 --json backup restore bk "$iid" --name "rr$r" --pool local 2>/dev/null)
 	rs=$(echo "$x" | jnum restore_s)
 	fb=$(stat -c %s "$HVD_TMP/pools/bk/$fid/disk0.qcow2" 2>/dev/null)
