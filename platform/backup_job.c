@@ -168,7 +168,7 @@ static int
 run_one(struct task *t, struct vmops *v, const char *vm, const char *store,
     const char *mode, char *err)
 {
-	struct vmops_call call = { "hvd:backup-job", 0, "", "" };
+	struct vmops_call call = { "backup-job@hvd", 0, "", "" };
 	cJSON *body = cJSON_CreateObject();
 	int r;
 
@@ -230,7 +230,7 @@ static int
 prune_vm(struct task *t, struct vmops *v, const char *vm, const char *store,
     const struct backup_keep *k, char *err)
 {
-	struct vmops_call call = { "hvd:backup-job", 0, "", "" };
+	struct vmops_call call = { "backup-job@hvd", 0, "", "" };
 	struct backup_item it[256];
 	const char *ids[256];
 	cJSON *list = NULL;
