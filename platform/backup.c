@@ -159,10 +159,12 @@ static int
 read_here(struct vmops *v, struct bk_store *s, const char *id, cJSON **out,
     struct vmops_call *call, char *err)
 {
+	char name[BACKUP_STORE_MAX + 1];
 	cJSON *m;
 	int r, rc = -1;
 
-	if (bk_store_here(v, s->bs_name, s, err) != 0)
+	snprintf(name, sizeof(name), "%s", s->bs_name);
+	if (bk_store_here(v, name, s, err) != 0)
 		BK_FAIL(500, NULL, "%s", err);
 	if (id == NULL) {
 		if (backup_store_scan(s->bs_dir, out, err) != 0)
