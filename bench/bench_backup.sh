@@ -34,23 +34,26 @@ secs() { echo "$(date -d "$1" +%s.%N) $(date -d "$2" +%s.%N)" | awk '{ printf "%
 command -v qemu-storage-daemon >/dev/null || { echo "bench_backup: no qemu-storage-daemon"; exit 0; }
 res=$(mktemp -d /tmp/hvt-hvd-bench.XXXXXX)
 (
+die() { echo "bench_backup: $*"; exit 1; }
 hvd_setup 1
-hvd_start 1 || exit 1
-hvd_form_cluster bench >/dev/null || exit 1
+hvd_start 1 || die "hvd did not start"
+hvd_form_cluster bench >/dev/null || die "no cluster"
 mkdir -p "$HVD_TMP/pools/local" "$HVD_TMP/pools/bk"
 hvctl_on 1 pool create local --type dir --path "$HVD_TMP/pools/local" >/dev/null &&
     hvctl_on 1 pool volume-create local d1 --size-mib 1024 >/dev/null &&
-    hvctl_on 1 backup store-create bk --path "$HVD_TMP/pools/bk" >/dev/null || exit 1
+    hvctl_on 1 backup store-create bk --path "$HVD_TMP/pools/bk" >/dev/null ||
+    die "pool, volume or store"
 D1=$HVD_TMP/pools/local/d1.qcow2
 head -c 104857600 /dev/urandom >"$HVD_TMP/rand100"
 head -c 10485760 /dev/urandom >"$HVD_TMP/rand10"
-qemu-io -f qcow2 -c "write -s $HVD_TMP/rand100 0 100M" "$D1" >/dev/null || exit 1
+qemu-io -f qcow2 -c "write -s $HVD_TMP/rand100 0 100M" "$D1" >/dev/null ||
+    die "100 MiB into d1"
 hvctl_on 1 api POST /api/v1/vms "{\"name\": \"b1\", \"memory_mib\": 128,
     \"kernel\": \"$G/vmlinux\", \"initrd\": \"$G/initrd.img\",
     \"cmdline\": \"console=ttyS0 quiet panic=-1 hvlab.name=b1\",
-    \"disks\": [{\"pool\": \"local\", \"volume\": \"d1\"}]}" >/dev/null || exit 1
+    \"disks\": [{\"pool\": \"local\", \"volume\": \"d1\"}]}" || die "VM b1"
 boot() {
-	: >"$HVD_TMP/n1/run/vms/b1/serial.log" 2>/dev/null
+	rm -f "$HVD_TMP/n1/run/vms/b1/serial.log"
 	hvctl_on 1 vm start b1 >/dev/null 2>&1 || return 1
 	t=0
 	until grep -q "HVLAB-GUEST READY" "$HVD_TMP/n1/run/vms/b1/serial.log" 2>/dev/null; do
@@ -58,7 +61,7 @@ boot() {
 	done
 	sleep 3	# idle
 }
-boot || { echo "b1 did not boot"; exit 1; }
+boot || die "b1 did not boot"
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	f=$(hvctl_on 1 --json backup create b1 --store bk --mode full 2>/dev/null)
@@ -66,7 +69,7 @@ while [ "$r" -le "$RUNS" ]; do
 	fs=$(took "$fid")
 	hvctl_on 1 vm stop b1 >/dev/null 2>&1
 	qemu-io -f qcow2 -c "write -s $HVD_TMP/rand10 $((200 + r * 16))M 10M" "$D1" >/dev/null
-	boot || { echo "b1 did not boot again"; exit 1; }
+	boot || die "b1 did not boot again"
 	i=$(hvctl_on 1 --json backup create b1 --store bk --mode incremental 2>/dev/null)
 	iid=$(echo "$i" | bid)
 	is=$(took "$iid")
