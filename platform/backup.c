@@ -51,19 +51,17 @@ out:
 	return rc;
 }
 
-/* Queue op as a task of type on node, under VM vm's lock when vm is
- * set: 0 (call's id) or -1 (call). */
+/* Queue op as task td (its user is call's), under the lock of VM
+ * td_target when locked: 0 (call's id) or -1 (call). */
 static int
-queue(struct vmops *v, const char *node, const char *type, const char *vm,
-    const char *target, const cJSON *op, struct vmops_call *call,
-    char *err)
+queue(struct vmops *v, struct task_desc *td, int locked, const cJSON *op,
+    struct vmops_call *call, char *err)
 {
-	struct task_desc td = { node, type, vm ? vm : target, call->vc_user };
-
-	if (vm != NULL)
-		return vmops_queue_locked(v, &td, op, call, err);
-	if (task_create(v->v_etcd, &td, call->vc_id, err) != 0 ||
-	    vmops_queue_op(v, node, call->vc_id, op, err) != 0) {
+	td->td_user = call->vc_user;
+	if (locked)
+		return vmops_queue_locked(v, td, op, call, err);
+	if (task_create(v->v_etcd, td, call->vc_id, err) != 0 ||
+	    vmops_queue_op(v, td->td_node, call->vc_id, op, err) != 0) {
 		if (call->vc_id[0] != '\0')
 			task_fail(v->v_etcd, call->vc_id, err, NULL);
 		call->vc_status = 503;
@@ -145,7 +143,8 @@ backup_create(struct vmops *v, const char *vm, const cJSON *body,
 	q = op_new("backup", vm, store, NULL);
 	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(q, "params"),
 	    "mode", mode);
-	rc = queue(v, owner, "vzdump", vm, NULL, q, call, err);
+	rc = queue(v, &(struct task_desc){ owner, "vzdump", vm, NULL }, 1, q,
+	    call, err);
 out:
 	cJSON_Delete(q);
 	cJSON_Delete(rec);
@@ -214,11 +213,17 @@ out:
 
 /* --- tasks on the store's node --- */
 
-/* Store and backup id of a request: the store (404), the id's VM. */
+/* A backup a request names: its store and its VM (from its id). */
+struct bk_ref {
+	struct bk_store	br_store;
+	char		br_vm[VM_NAME_MAX + 1];
+};
+
+/* Store and backup id of a request: the store (404), the id's VM, the
+ * store's node online. */
 static int
 backup_of(struct vmops *v, const char *store, const char *id,
-    struct bk_store *s, char vm[VM_NAME_MAX + 1], struct vmops_call *call,
-    char *err)
+    struct bk_ref *b, struct vmops_call *call, char *err)
 {
 	time_t t;
 	int rc = -1;
@@ -226,11 +231,11 @@ backup_of(struct vmops *v, const char *store, const char *id,
 	call->vc_field[0] = '\0';
 	call->vc_id[0] = '\0';
 	if (vmops_need_active(v, call, err) != 0 ||
-	    store_of(v, store, NULL, s, call, err) != 0)
+	    store_of(v, store, NULL, &b->br_store, call, err) != 0)
 		goto out;
-	if (backup_id_parse(id, vm, VM_NAME_MAX + 1, &t) != 0)
+	if (backup_id_parse(id, b->br_vm, sizeof(b->br_vm), &t) != 0)
 		BK_FAIL(404, NULL, "no backup '%s' in store %s", id, store);
-	rc = node_online(v, s->bs_node, store, call, err);
+	rc = node_online(v, b->br_store.bs_node, store, call, err);
 out:
 	return rc;
 }
@@ -241,16 +246,17 @@ static int
 store_task(struct vmops *v, const char *store, const char *id, int del,
     struct vmops_call *call, char *err)
 {
-	char vm[VM_NAME_MAX + 1];
-	struct bk_store s;
+	struct bk_ref b;
 	cJSON *q;
 	int rc;
 
-	if (backup_of(v, store, id, &s, vm, call, err) != 0)
+	if (backup_of(v, store, id, &b, call, err) != 0)
 		return -1;
-	q = op_new(del ? "bkdelete" : "bkverify", del ? vm : NULL, store, id);
-	rc = queue(v, s.bs_node, del ? "vzdelete" : "vzverify", del ? vm :
-	    NULL, id, q, call, err);
+	q = op_new(del ? "bkdelete" : "bkverify", del ? b.br_vm : NULL, store,
+	    id);
+	rc = queue(v, &(struct task_desc){ b.br_store.bs_node, del ?
+	    "vzdelete" : "vzverify", del ? b.br_vm : id, NULL }, del, q, call,
+	    err);
 	cJSON_Delete(q);
 	return rc;
 }
@@ -333,18 +339,18 @@ int
 backup_restore(struct vmops *v, const char *store, const char *id,
     const cJSON *body, struct vmops_call *call, char *err)
 {
-	char vm[VM_NAME_MAX + 1], e2[ERR_LEN];
+	char e2[ERR_LEN];
 	struct pool_call pc = { v->v_cf->cf_node, v->v_cf->cf_pool_dirs, 0,
 	    "" };
-	struct bk_store s;
+	struct bk_ref b;
 	const char *name, *pool;
 	cJSON *m = NULL, *q = NULL, *p, *pr = NULL;
 	int over, rc = -1;
 
-	if (backup_of(v, store, id, &s, vm, call, err) != 0 ||
-	    restore_body(body, vm, &name, &pool, call, err) != 0 ||
+	if (backup_of(v, store, id, &b, call, err) != 0 ||
+	    restore_body(body, b.br_vm, &name, &pool, call, err) != 0 ||
 	    backup_list(v, store, id, &m, call, err) != 0 ||
-	    restore_target(v, name, vm, &over, call, err) != 0)
+	    restore_target(v, name, b.br_vm, &over, call, err) != 0)
 		goto out;
 	if (over && pool != NULL)
 		BK_FAIL(400, "pool", "a restore over VM %s writes its own "
@@ -356,7 +362,8 @@ backup_restore(struct vmops *v, const char *store, const char *id,
 	cJSON_AddBoolToObject(p, "over", over);
 	if (pool != NULL)
 		cJSON_AddStringToObject(p, "pool", pool);
-	rc = queue(v, s.bs_node, "qmrestore", name, NULL, q, call, err);
+	rc = queue(v, &(struct task_desc){ b.br_store.bs_node, "qmrestore",
+	    name, NULL }, 1, q, call, err);
 out:
 	cJSON_Delete(pr);
 	cJSON_Delete(q);

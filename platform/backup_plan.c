@@ -223,15 +223,24 @@ has_id(const long *ids, size_t n, long id)
 	return 0;
 }
 
+/* The items newest first (ord) and two scratch arrays of periods. */
+struct prune_run {
+	struct backup_item	*pr_it;
+	const size_t		*pr_ord;
+	size_t			 pr_n;
+	long			*pr_done, *pr_incl;
+};
+
 /* One rule, as Proxmox Backup Server's mark_selections: keep the newest
  * of the keep newest periods not yet holding a kept backup; the others
  * in those periods go. */
 static void
-mark_rule(struct backup_item *it, const size_t *ord, size_t n,
-    enum period p, int keep, long *done, long *incl)
+mark_rule(const struct prune_run *pr, enum period p, int keep)
 {
-	size_t i, nd = 0, ni = 0;
-	long id;
+	struct backup_item *it = pr->pr_it;
+	const size_t *ord = pr->pr_ord;
+	long *done = pr->pr_done, *incl = pr->pr_incl, id;
+	size_t i, n = pr->pr_n, nd = 0, ni = 0;
 
 	if (keep <= 0)
 		return;
@@ -284,7 +293,8 @@ backup_prune_mark(struct backup_item *it, size_t n,
 		ord[i] = i;
 	qsort_r(ord, n, sizeof(*ord), by_newest, it);
 	for (r = 0; r < 6; r++)
-		mark_rule(it, ord, n, (enum period)r, keeps[r], done, incl);
+		mark_rule(&(struct prune_run){ it, ord, n, done, incl },
+		    (enum period)r, keeps[r]);
 	for (i = 0; i < n; i++)
 		if (it[i].bi_mark == MARK_NONE)
 			it[i].bi_mark = MARK_REMOVE;

@@ -259,7 +259,7 @@ struct bk_rest {
 	int			 r_over;
 	cJSON			*r_rec;		/* the VM's record (over) */
 	int64_t			 r_rev;
-	char			 r_made[VM_MAX_DISKS][192]; /* new volumes */
+	int			 r_made[VM_MAX_DISKS];	/* disks of new volumes */
 	int			 r_nmade;
 };
 
@@ -287,14 +287,14 @@ disk_restore(struct bk_rest *r, const char *file, const char *dst,
 	return bk_img(argv, NULL, err);
 }
 
-/* A new VM: a new volume POOL/NAME-diskI of disk d's size.  Its name
- * into vol, 0 or -1 + err. */
+/* A new VM: a new volume POOL/NAME-diskI of disk d's size, in r_pool or
+ * d's own pool; it becomes disk i of r_conf.  0 or -1 + err. */
 static int
-volume_new(struct bk_rest *r, const cJSON *d, int i, char *pool,
-    size_t plen, char *vol, size_t vlen, char *err)
+volume_new(struct bk_rest *r, const cJSON *d, int i, char *err)
 {
 	struct pool_call pc = { r->r_v->v_cf->cf_node,
 	    r->r_v->v_cf->cf_pool_dirs, 0, "" };
+	struct vm_disk *vd = &r->r_conf.disks[i];
 	struct volume_spec vs;
 	const char *p = r->r_pool;
 	int64_t size = 0;
@@ -307,15 +307,15 @@ volume_new(struct bk_rest *r, const cJSON *d, int i, char *pool,
 	if (p == NULL || size <= 0)
 		return err_set(err, "disks[%d] of the manifest has no pool or "
 		    "size", i);
-	snprintf(pool, plen, "%s", p);
-	snprintf(vol, vlen, "%s-disk%d", r->r_op->o_vm, i);
-	vs = (struct volume_spec){ pool, vol, (size + (1 << 20) - 1) >> 20,
-	    NULL };
+	snprintf(vd->pool, sizeof(vd->pool), "%s", p);
+	snprintf(vd->volume, sizeof(vd->volume), "%s-disk%d", r->r_op->o_vm,
+	    i);
+	vs = (struct volume_spec){ vd->pool, vd->volume,
+	    (size + (1 << 20) - 1) >> 20, NULL };
 	if (volume_make(r->r_v->v_etcd, &vs, &out, &pc, err) != 0)
-		return err_prefix(err, "volume %s/%s", pool, vol);
+		return err_prefix(err, "volume %s/%s", vd->pool, vd->volume);
 	cJSON_Delete(out);
-	snprintf(r->r_made[r->r_nmade++], sizeof(r->r_made[0]), "%s/%s",
-	    pool, vol);
+	r->r_made[r->r_nmade++] = i;
 	return 0;
 }
 
@@ -324,8 +324,9 @@ volume_new(struct bk_rest *r, const cJSON *d, int i, char *pool,
 static int
 disks_restore(struct bk_rest *r, char *err)
 {
-	char path[POOL_PATH_MAX], pool[64], vol[128];
-	const char *file, *p, *v;
+	char path[POOL_PATH_MAX];
+	const struct vm_disk *vd;
+	const char *file;
 	const cJSON *d;
 	int64_t idx;
 	int i = 0;
@@ -336,28 +337,20 @@ disks_restore(struct bk_rest *r, char *err)
 		json_get_int(d, "index", JSON_OPTIONAL, &idx, NULL);
 		file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
 		    "file"));
-		p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
-		    "pool"));
-		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
-		    "volume"));
 		if (idx < 0 || idx >= r->r_conf.ndisks || file == NULL ||
-		    strchr(file, '/') || p == NULL || v == NULL)
+		    strchr(file, '/'))
 			return err_set(err, "disks[%d] of the manifest is "
 			    "malformed", i);
-		snprintf(pool, sizeof(pool), "%s", p);
-		snprintf(vol, sizeof(vol), "%s", v);
-		if (!r->r_over && volume_new(r, d, (int)idx, pool,
-		    sizeof(pool), vol, sizeof(vol), err) != 0)
+		if (!r->r_over && volume_new(r, d, (int)idx, err) != 0)
 			return -1;
-		snprintf(r->r_conf.disks[idx].pool, sizeof(pool), "%s", pool);
-		snprintf(r->r_conf.disks[idx].volume, sizeof(vol), "%s", vol);
-		if (pool_resolve(r->r_v->v_etcd, r->r_v->v_cf->cf_node, pool,
-		    vol, path, err) != 0 || disk_restore(r, file, path,
-		    err) != 0)
+		vd = &r->r_conf.disks[idx];
+		if (pool_resolve(r->r_v->v_etcd, r->r_v->v_cf->cf_node,
+		    vd->pool, vd->volume, path, err) != 0 ||
+		    disk_restore(r, file, path, err) != 0)
 			return err_prefix(err, "disks[%d] (%s/%s)", (int)idx,
-			    pool, vol);
+			    vd->pool, vd->volume);
 		task_log(r->r_task, "disks[%d]: %s restored into %s/%s",
-		    (int)idx, file, pool, vol);
+		    (int)idx, file, vd->pool, vd->volume);
 		i++;
 	}
 	return 0;
@@ -435,17 +428,16 @@ volumes_undo(struct bk_rest *r)
 {
 	struct pool_call pc = { r->r_v->v_cf->cf_node,
 	    r->r_v->v_cf->cf_pool_dirs, 0, "" };
-	char e2[ERR_LEN], *slash;
+	const struct vm_disk *vd;
+	char e2[ERR_LEN];
 	int i;
 
 	for (i = 0; i < r->r_nmade; i++) {
-		if ((slash = strchr(r->r_made[i], '/')) == NULL)
-			continue;
-		*slash = '\0';
-		if (volume_delete(r->r_v->v_etcd, r->r_made[i], slash + 1, &pc,
+		vd = &r->r_conf.disks[r->r_made[i]];
+		if (volume_delete(r->r_v->v_etcd, vd->pool, vd->volume, &pc,
 		    e2) != 0)
-			log_warnx("restore: volume %s/%s stays: %s",
-			    r->r_made[i], slash + 1, e2);
+			log_warnx("restore: volume %s/%s stays: %s", vd->pool,
+			    vd->volume, e2);
 	}
 }
 
