@@ -51,7 +51,8 @@ qemu-io -f qcow2 -c "write -s $HVD_TMP/rand100 0 100M" "$D1" >/dev/null ||
 hvctl_on 1 api POST /api/v1/vms "{\"name\": \"b1\", \"memory_mib\": 128,
     \"kernel\": \"$G/vmlinux\", \"initrd\": \"$G/initrd.img\",
     \"cmdline\": \"console=ttyS0 quiet panic=-1 hvlab.name=b1\",
-    \"disks\": [{\"pool\": \"local\", \"volume\": \"d1\"}]}" || die "VM b1"
+    \"disks\": [{\"pool\": \"local\", \"volume\": \"d1\"}]}" >/dev/null ||
+    die "VM b1"
 boot() {
 	rm -f "$HVD_TMP/n1/run/vms/b1/serial.log"
 	hvctl_on 1 vm start b1 >/dev/null 2>&1 || return 1
