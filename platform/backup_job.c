@@ -261,31 +261,6 @@ prune_vm(struct task *t, struct vmops *v, const char *vm, const char *store,
 	return gone;
 }
 
-/* Job id's record: 1 (*rec, *rev), 0 gone, -1 + err. */
-static int
-job_get(struct vmops *v, const char *id, cJSON **rec, int64_t *rev,
-    char *err)
-{
-	char key[128];
-	struct etcd_kv kv;
-	int r;
-
-	*rec = NULL;
-	job_key(key, sizeof(key), id);
-	if ((r = etcd_get(v->v_etcd, key, &kv, err)) != 1)
-		return r;
-	*rec = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
-	if (rev != NULL)
-		*rev = kv.kv_mod_rev;
-	etcd_kv_clear(&kv);
-	if (!cJSON_IsObject(*rec)) {
-		cJSON_Delete(*rec);
-		*rec = NULL;
-		return err_set(err, "record of backup job %s is corrupt", id);
-	}
-	return 1;
-}
-
 int
 backup_task_job(struct task *t, void *arg, char *err)
 {
@@ -297,7 +272,8 @@ backup_task_job(struct task *t, void *arg, char *err)
 	int r, failed = 0, pruned = 0, rc = -1;
 
 	json_get_string(o->o_params, "job", JSON_OPTIONAL, &id, NULL);
-	if ((r = job_get(o->o_v, id, &rec, NULL, err)) != 1) {
+	if ((r = bk_rec_get(o->o_v->v_etcd, KEY_BACKUP_JOBS, id, &rec, NULL,
+	    err)) != 1) {
 		if (r == 0)
 			err_set(err, "backup job %s is gone", id);
 		goto out;

@@ -29,6 +29,10 @@
  * (call 201), or -1 + err (409 naming field when it exists, 503). */
 int bk_rec_create(struct vmops *v, const char *prefix, const char *field,
     cJSON *rec, struct vmops_call *call, char *err);
+/* Record PREFIX NAME: 1 (*out, *rev when not NULL), 0 absent (or not a
+ * valid name), -1 + err. */
+int bk_rec_get(struct etcd *e, const char *prefix, const char *name,
+    cJSON **out, int64_t *rev, char *err);
 /* Every record under prefix as an array: 0, or -1 + err (503). */
 int bk_rec_list(struct vmops *v, const char *prefix, cJSON **out,
     struct vmops_call *call, char *err);

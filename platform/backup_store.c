@@ -141,7 +141,8 @@ backup_store_create(struct vmops *v, const cJSON *body, cJSON **out,
 }
 
 int
-backup_store_get(struct etcd *e, const char *name, cJSON **out, char *err)
+bk_rec_get(struct etcd *e, const char *prefix, const char *name,
+    cJSON **out, int64_t *rev, char *err)
 {
 	char key[128];
 	struct etcd_kv kv;
@@ -150,18 +151,25 @@ backup_store_get(struct etcd *e, const char *name, cJSON **out, char *err)
 	*out = NULL;
 	if (!backup_name_valid(name))
 		return 0;
-	store_key(key, sizeof(key), name);
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
 	if ((r = etcd_get(e, key, &kv, err)) != 1)
 		return r;
 	*out = json_parse_buf(kv.kv_val, kv.kv_len, NULL);
+	if (rev != NULL)
+		*rev = kv.kv_mod_rev;
 	etcd_kv_clear(&kv);
 	if (!cJSON_IsObject(*out)) {
 		cJSON_Delete(*out);
 		*out = NULL;
-		return err_set(err, "record of backup store %s is corrupt",
-		    name);
+		return err_set(err, "record %s is corrupt", key);
 	}
 	return 1;
+}
+
+int
+backup_store_get(struct etcd *e, const char *name, cJSON **out, char *err)
+{
+	return bk_rec_get(e, KEY_BACKUP_STORES, name, out, NULL, err);
 }
 
 int
