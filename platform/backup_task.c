@@ -295,6 +295,35 @@ out:
 
 /* --- the store side --- */
 
+/* The backup's id from the time now, and its start.  Ids have seconds
+ * (vzdump's form): a second backup of the VM within the same second
+ * waits for the next one.  0 or -1 + err. */
+static int
+id_pick(struct bk_job *b, char *err)
+{
+	char path[PATH_MAX];
+	uint64_t now;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		now = clock_wall_ns();
+		if (backup_id_make(b->b_op->o_vm, (time_t)(now / 1000000000ULL),
+		    b->b_id, sizeof(b->b_id)) != 0)
+			return err_set(err, "VM name %s is too long for a "
+			    "backup id", b->b_op->o_vm);
+		snprintf(path, sizeof(path), "%s/%s", b->b_store.bs_dir,
+		    b->b_id);
+		if (access(path, F_OK) != 0) {
+			clock_format_wall(now, b->b_started,
+			    sizeof(b->b_started));
+			return 0;
+		}
+		clock_sleep_ns(1000000000ULL - now % 1000000000ULL);
+	}
+	return err_set(err, "backup %s exists in store %s", b->b_id,
+	    b->b_store.bs_name);
+}
+
 /* STORE/.ID.part with an empty qcow2 per disk (zstd clusters; backed by
  * the parent's disk when incremental).  0 or -1 + err. */
 static int
@@ -723,13 +752,8 @@ backup_task_create(struct task *t, void *arg, char *err)
 		task_log(t, "%s: a full backup", err);
 		b.b_incr = 0;
 	}
-	if (backup_id_make(b.b_op->o_vm, (time_t)(clock_wall_ns() /
-	    1000000000ULL), b.b_id, sizeof(b.b_id)) != 0) {
-		err_set(err, "VM name %s is too long for a backup id",
-		    b.b_op->o_vm);
+	if (id_pick(&b, err) != 0)
 		goto out;
-	}
-	clock_format_wall(clock_wall_ns(), b.b_started, sizeof(b.b_started));
 	task_log(t, "backup %s of VM %s (%s) into store %s", b.b_id,
 	    b.b_op->o_vm, b.b_qmp ? "running" : "stopped", b.b_store.bs_name);
 	if (b.b_qmp == NULL && qsd_start(&b, err) != 0)
