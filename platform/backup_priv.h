@@ -2,7 +2,7 @@
  * backup_priv.h - what the backup files (backup.c, backup_store.c,
  * backup_task.c, backup_restore.c, backup_job.c) share and nothing else
  * includes: a store opened on its node, the FAIL idiom of the API side,
- * and the helpers that run qemu-img.
+ * and the one runner of qemu-img.
  */
 #ifndef HVD_BACKUP_PRIV_H
 #define HVD_BACKUP_PRIV_H
