@@ -52,6 +52,7 @@ struct api_route {
 extern const struct api_route api_cluster_routes[];
 extern const struct api_route api_vm_routes[];
 extern const struct api_route api_snap_routes[];	/* api_snap.c */
+extern const struct api_route api_backup_routes[];	/* api_backup.c */
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);

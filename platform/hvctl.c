@@ -30,6 +30,8 @@ static const struct cmd hvctl_cmds[] = {
 	    "host networks: OVS bridge, VLAN tags, bonds" },
 	{ "snapshot", hvctl_snapshot_main,
 	    "create|list|show|rollback|delete ...", "a VM's snapshots" },
+	{ "backup", hvctl_backup_main, "create|list|show|verify|restore|"
+	    "delete|store-...|job-... ...", "backups, stores and schedules" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
 	{ "image", hvctl_image_main,

@@ -66,5 +66,6 @@ int hvctl_ha_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
 /* hvctl_image.c: disk images and VM packages on local files. */
 int hvctl_image_main(int argc, char **argv);
+int hvctl_backup_main(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "log.h"
 #include "platform/api.h"
+#include "platform/backup.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
 #include "platform/ha.h"
@@ -190,6 +191,7 @@ serve(struct hvd_config *cf)
 	struct api *a = NULL;
 	struct vmops *vo = NULL;
 	struct ha *ha = NULL;
+	struct backup_sched *bs = NULL;
 	char err[ERR_LEN];
 	int rc = 1;
 
@@ -201,6 +203,8 @@ serve(struct hvd_config *cf)
 	if (!cf->cf_witness && (vo = vmops_new(cf, cl, err)) == NULL)
 		goto fail;
 	if (!cf->cf_witness && (ha = ha_new(cf, cl, vo, err)) == NULL)
+		goto fail;
+	if (!cf->cf_witness && (bs = backup_sched_start(vo, err)) == NULL)
 		goto fail;
 	if ((a = api_new(cf, cl, err)) == NULL)
 		goto fail;
@@ -222,6 +226,7 @@ fail:
 	log_warnx("%s", err);
 out:
 	api_free(a);
+	backup_sched_stop(bs);
 	ha_free(ha);		/* HA lease left to expire (docs/ha.md) */
 	vmops_free(vo);		/* VMs keep running */
 	cluster_free(cl);

@@ -45,6 +45,7 @@ static Suite *(*const suites[])(void) = {
 	make_snapshot_suite,
 	make_vmfmt_suite,
 	make_vmfmt_pkg_suite,
+	make_backup_suite,
 	NULL
 };
 

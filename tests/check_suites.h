@@ -41,5 +41,6 @@ Suite *make_libvirt_suite(void);
 Suite *make_snapshot_suite(void);
 Suite *make_vmfmt_suite(void);
 Suite *make_vmfmt_pkg_suite(void);
+Suite *make_backup_suite(void);
 
 #endif

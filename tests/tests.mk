@@ -30,6 +30,7 @@ CHECK_SRCS += tests/check_fence.c
 CHECK_SRCS += tests/check_libvirt.c
 CHECK_SRCS += tests/check_snapshot.c
 CHECK_SRCS += tests/check_vmfmt.c tests/check_vmfmt_pkg.c
+CHECK_SRCS += tests/check_backup.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
