@@ -36,3 +36,9 @@ PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
 HVCTL_SRCS += platform/hvctl_snap.c
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
+# Metrics: the sampler and its store, /metrics and the REST series,
+# hvctl top and metrics.
+PLATFORM_SRCS += platform/metrics.c platform/metrics_ring.c \
+	platform/metrics_proc.c platform/metrics_sample.c \
+	platform/metrics_vm.c platform/metrics_prom.c platform/api_metrics.c
+HVCTL_SRCS += platform/hvctl_metrics.c
