@@ -32,6 +32,10 @@ static const struct cmd hvctl_cmds[] = {
 	    "create|list|show|rollback|delete ...", "a VM's snapshots" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
+	{ "metrics", hvctl_metrics_main, "node|vm NAME [--since S] "
+	    "[--step S]", "a node's or a VM's metrics" },
+	{ "top", hvctl_top_main, "[--interval S] [--count N]",
+	    "nodes and running VMs: CPU, memory, disk and network rates" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -83,9 +83,9 @@ pb_series(struct pbuf *p, const char *node, const struct metrics_series *s)
 	for (i = 0; i < METRICS_LABEL_MAX; i++)
 		if (s->ms_lk[i][0] != '\0')
 			pb_label(p, s->ms_lk[i], s->ms_lv[i]);
-	/* %.17g keeps a double exact; integers print without exponent up
-	 * to 2^53. */
-	pb_add(p, "} %.17g\n", v);
+	/* 16 significant digits: integers stay exact up to 2^53, and
+	 * seconds counted in ticks print as counted ("62.11"). */
+	pb_add(p, "} %.16g\n", v);
 }
 
 int
