@@ -24,6 +24,7 @@ G=$HVD_TOP/build/guest
 hvd_setup 1
 hvd_start 1 || { echo "bench_metrics: hvd did not start"; exit 1; }
 hvd_form_cluster bench >/dev/null || { echo "bench_metrics: no cluster"; exit 1; }
+mkdir -p "$HVD_TMP/pools/local"
 hvctl_on 1 pool create local --type dir --path "$HVD_TMP/pools/local" >/dev/null ||
     { echo "bench_metrics: no pool"; exit 1; }
 i=1
