@@ -6,7 +6,8 @@
 # CPU for 20 s and falls after; GET /metrics refuses a request without a
 # token and passes `promtool check metrics`; a real Prometheus scrapes
 # both nodes over HTTPS with the cluster CA and an audit token, and its
-# HTTP API returns the rise as rate(hvd_vm_cpu_seconds_total[..]).
+# HTTP API returns the rise as rate(hvd_vm_cpu_seconds_total[..]);
+# hvctl top prints one plain table of both nodes and the VM.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -153,6 +154,13 @@ while :; do
 	t=$((t + 1)); [ $t -lt 15 ] || fail "Prometheus sees the rise (rate $p)"; sleep 1
 done
 echo "Prometheus: rate(hvd_vm_cpu_seconds_total{vm=\"vm1\"}[5s]) = $p"
+# hvctl top, not on a terminal: one plain table with both nodes and vm1.
+top=$(hvctl_on 2 top) || fail "hvctl top: $top"
+echo "$top"
+for w in '^node1 ' '^node2 ' '^vm1  *node1 '; do
+	echo "$top" | grep -q "$w" || fail "hvctl top has a line '$w': $top"
+done
+[ "$(echo "$top" | grep -c '^NODE ')" = 1 ] || fail "hvctl top prints one table when not on a terminal"
 # It falls once the 20 s are over.
 sleep $((t0 + 20 - $(date +%s) > 0 ? t0 + 20 - $(date +%s) : 0))
 below 2 "$FALL" 20 || fail "vm1's CPU falls after the burn (cpu $(cpu_rate 2))"
