@@ -37,6 +37,10 @@ static const struct cmd hvctl_cmds[] = {
 	{ "image", hvctl_image_main,
 	    "info|convert|import-ova|import-xva|export-ova ...",
 	    "disk images and OVA/XVA packages on this node's files" },
+	{ "metrics", hvctl_metrics_main, "node|vm NAME [--since S] "
+	    "[--step S]", "a node's or a VM's metrics" },
+	{ "top", hvctl_top_main, "[--interval S] [--count N]",
+	    "nodes and running VMs: CPU, memory, disk and network rates" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -46,6 +46,7 @@ static Suite *(*const suites[])(void) = {
 	make_vmfmt_suite,
 	make_vmfmt_pkg_suite,
 	make_backup_suite,
+	make_metrics_suite,
 	NULL
 };
 

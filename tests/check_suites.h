@@ -28,6 +28,7 @@ Suite *make_guest_params_suite(void);
 Suite *make_guest_datafile_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
+Suite *make_metrics_suite(void);
 Suite *make_confine_suite(void);
 Suite *make_migrate_suite(void);
 Suite *make_netcfg_suite(void);

@@ -31,6 +31,7 @@ CHECK_SRCS += tests/check_libvirt.c
 CHECK_SRCS += tests/check_snapshot.c
 CHECK_SRCS += tests/check_vmfmt.c tests/check_vmfmt_pkg.c
 CHECK_SRCS += tests/check_backup.c
+CHECK_SRCS += tests/check_metrics.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
