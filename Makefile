@@ -25,7 +25,7 @@ V         ?= 0
 
 CC        ?= cc
 PKGS      := libcurl libcjson libpcap yaml-0.1 libmicrohttpd gnutls \
-	     libvirt libxml-2.0
+	     libvirt libxml-2.0 openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

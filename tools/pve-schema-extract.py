@@ -46,6 +46,7 @@ ENDPOINTS = {
     "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback": ["POST"],
     "/nodes/{node}/qemu/{vmid}/clone": ["POST"],
     "/nodes/{node}/qemu/{vmid}/template": ["POST"],
+    "/nodes/{node}/qemu/{vmid}/config": ["POST"],
     "/storage": ["GET", "POST"],
 }
 
