@@ -134,7 +134,7 @@ check-unit: $(BUILD)/check_unit bin/hvd-watchdog
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 
-check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap
+check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive
 	$(Q)sh tests/integration/run.sh $(TESTS)
 
 run: deps

@@ -445,39 +445,36 @@ out:
 int
 pve_upid_parse(const char *s, struct pve_upid *u, char *err)
 {
-	char f[8][128];
-	const char *p = s, *c;
+	char f[7][128];
+	const char *p, *c;
 	size_t i, n;
 
 	memset(u, 0, sizeof(*u));
 	if (s == NULL || strncmp(s, "UPID:", 5) != 0)
 		return err_set(err, "task id '%s' is no UPID", s ? s : "");
-	p += 5;
-	for (i = 0; i < 8; i++) {
+	for (i = 0, p = s + 5; i < 7; i++, p = c + 1) {
 		if ((c = strchr(p, ':')) == NULL)
-			return err_set(err, "UPID '%s': %zu fields, 8 expected",
+			return err_set(err, "UPID '%s': %zu fields, 7 expected",
 			    s, i);
 		if ((n = (size_t)(c - p)) >= sizeof(f[i]))
 			return err_set(err, "UPID '%s': field %zu too long", s,
 			    i + 1);
 		memcpy(f[i], p, n);
 		f[i][n] = '\0';
-		p = c + 1;
 	}
-	if (*p != '\0' || f[0][0] == '\0' || f[5][0] == '\0' ||
-	    strlen(f[0]) >= sizeof(u->u_node) ||
-	    strlen(f[5]) >= sizeof(u->u_type) ||
-	    strlen(f[6]) >= sizeof(u->u_id) ||
-	    strlen(f[7]) >= sizeof(u->u_user) ||
-	    strspn(f[4], "0123456789abcdefABCDEF") != strlen(f[4]) ||
-	    f[4][0] == '\0')
+	if (*p != '\0' || f[0][0] == '\0' || f[4][0] == '\0' ||
+	    f[3][0] == '\0' || strlen(f[0]) >= sizeof(u->u_node) ||
+	    strlen(f[4]) >= sizeof(u->u_type) ||
+	    strlen(f[5]) >= sizeof(u->u_id) ||
+	    strlen(f[6]) >= sizeof(u->u_user) ||
+	    strspn(f[3], "0123456789abcdefABCDEF") != strlen(f[3]))
 		return err_set(err, "UPID '%s': not NODE:PID:PSTART:STARTTIME:"
-		    "TYPE:ID:USER", s);
+		    "TYPE:ID:USER:", s);
 	snprintf(u->u_node, sizeof(u->u_node), "%s", f[0]);
-	snprintf(u->u_type, sizeof(u->u_type), "%s", f[5]);
-	snprintf(u->u_id, sizeof(u->u_id), "%s", f[6]);
-	snprintf(u->u_user, sizeof(u->u_user), "%s", f[7]);
-	u->u_starttime = strtoull(f[4], NULL, 16);
+	snprintf(u->u_type, sizeof(u->u_type), "%s", f[4]);
+	snprintf(u->u_id, sizeof(u->u_id), "%s", f[5]);
+	snprintf(u->u_user, sizeof(u->u_user), "%s", f[6]);
+	u->u_starttime = strtoull(f[3], NULL, 16);
 	return 0;
 }
 
