@@ -43,6 +43,7 @@ static Suite *(*const suites[])(void) = {
 	make_fence_suite,
 	make_libvirt_suite,
 	make_snapshot_suite,
+	make_proxmox_suite,
 	NULL
 };
 

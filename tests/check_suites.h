@@ -39,5 +39,6 @@ Suite *make_lab_hostdisk_suite(void);
 Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
 Suite *make_snapshot_suite(void);
+Suite *make_proxmox_suite(void);
 
 #endif

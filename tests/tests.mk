@@ -29,6 +29,7 @@ CHECK_SRCS += tests/check_lab_hostdisk.c
 CHECK_SRCS += tests/check_fence.c
 CHECK_SRCS += tests/check_libvirt.c
 CHECK_SRCS += tests/check_snapshot.c
+CHECK_SRCS += tests/check_proxmox.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \

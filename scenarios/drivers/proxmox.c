@@ -277,6 +277,28 @@ pve_cluster_form(struct driver *d, const char *name,
 	return 0;
 }
 
+/* 1 when the cluster defines storage name already, 0 not, -1 err. */
+static int
+pve_storage_defined(struct driver *d, const char *name, char *err)
+{
+	const struct pve_param q[] = { { "type", "iscsi" }, { NULL, NULL } };
+	const cJSON *it;
+	const char *id;
+	cJSON *l = NULL;
+	int found = 0;
+
+	if (pve_call(d, "GET", "/storage", q, &l, err) == -1)
+		return -1;
+	cJSON_ArrayForEach(it, (cJSON_IsArray(l) ? l : NULL)) {
+		id = NULL;
+		if (json_get_string(it, "storage", JSON_OPTIONAL, &id, err) ==
+		    0 && id != NULL && strcmp(id, name) == 0)
+			found = 1;
+	}
+	cJSON_Delete(l);
+	return found;
+}
+
 static int
 pve_storage_attach(struct driver *d, const struct drv_pool *pl,
     struct drv_task *t, char *err)
@@ -292,8 +314,18 @@ pve_storage_attach(struct driver *d, const struct drv_pool *pl,
 	if (pl->p_portal == NULL || pl->p_target == NULL)
 		return err_set(err, "pool %s: iscsi needs a portal and a "
 		    "target", pl->p_name);
-	if (pve_call(d, "POST", "/storage", iscsi, NULL, err) == -1)
+	/* A cluster that has it already (attached by hand, or by an
+	 * earlier run) keeps it: nothing to measure. */
+	switch (pve_storage_defined(d, pl->p_name, err)) {
+	case -1:
 		return -1;
+	case 1:
+		t->t_reused = 1;
+		break;
+	default:
+		if (pve_call(d, "POST", "/storage", iscsi, NULL, err) == -1)
+			return -1;
+	}
 	t->t_done = 1;
 	return 0;
 }
