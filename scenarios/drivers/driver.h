@@ -6,7 +6,7 @@
  * load balancing).
  *
  * A driver speaks to its platform only over the platform's public API:
- * `ref` talks HTTPS to hvd, `proxmox` (later) to the PVE REST API, `xcpng`
+ * `ref` talks HTTPS to hvd, `proxmox` to the PVE REST API, `xcpng`
  * (later) to XAPI JSON-RPC.  Every operation returns
  *   0                   done (or, for a long operation, started: see tasks),
  *   -1                  failed, err holds one sentence naming the place,
