@@ -154,7 +154,7 @@ START_TEST(test_inventory)
 	    "storage have Proxmox's defaults");
 
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
-	write_file(path, "url = https://pve1:8006\nurl = https://pve2:8006\n"
+	write_file(path, "url = http://pve1:8006\nurl = https://pve2:8006\n"
 	    "hots = x\nnoequals\n");
 	d = open_memstream(&diag, &dlen);
 	ck_assert_msg(pve_inventory_load(path, &inv, d, err) == -1,
@@ -163,10 +163,12 @@ START_TEST(test_inventory)
 	ck_assert_msg(strstr(diag, "bad.conf:2: 'url' given twice") &&
 	    strstr(diag, "bad.conf:3: unknown key 'hots'") &&
 	    strstr(diag, "bad.conf:4: 'noequals' is no 'key = value'") &&
+	    strstr(diag, "bad.conf:1: url 'http://pve1:8006' is not "
+	    "https://") &&
 	    strstr(diag, "no credentials") && strstr(diag, "'fingerprint'") &&
 	    strstr(diag, "no 'storage'"), "every problem is named with its "
 	    "place: %s", diag);
-	ck_assert_msg(strstr(err, "6 problems") != NULL, "and counted: %s",
+	ck_assert_msg(strstr(err, "7 problems") != NULL, "and counted: %s",
 	    err);
 	free(diag);
 	unlink(path);

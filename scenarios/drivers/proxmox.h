@@ -24,6 +24,8 @@ struct pve_inventory {
 	char pi_storage[64];		/* where VM disks go ("local-lvm") */
 	char pi_backup_storage[64];	/* where vzdump writes ("local") */
 	char pi_bridge[64];		/* VM NICs' bridge ("vmbr0") */
+	int pi_url_line;		/* where url and fingerprint stand, */
+	int pi_fp_line;			/* for the messages about them */
 };
 
 /* The inventory's path: $HVLAB_PROXMOX_INVENTORY or PVE_INV_DEFAULT. */

@@ -75,8 +75,8 @@ pve_trim(char *s)
 
 /* One line "key = value" into inv; problems counted in *nerr. */
 static void
-pve_inv_line(struct pve_inventory *inv, char *line, const char *where,
-    FILE *diag, int *nerr)
+pve_inv_line(struct pve_inventory *inv, char *line, int lineno,
+    const char *where, FILE *diag, int *nerr)
 {
 	char *eq = strchr(line, '='), *k, *v;
 	size_t i;
@@ -100,8 +100,13 @@ pve_inv_line(struct pve_inventory *inv, char *line, const char *where,
 			pve_diag(diag, nerr, "%s: '%s' has no value", where, k);
 		else if (strlen(v) >= pve_inv_keys[i].k_len)
 			pve_diag(diag, nerr, "%s: '%s' is too long", where, k);
-		else
+		else {
 			memcpy(dst, v, strlen(v) + 1);
+			if (strcmp(k, "url") == 0)
+				inv->pi_url_line = lineno;
+			else if (strcmp(k, "fingerprint") == 0)
+				inv->pi_fp_line = lineno;
+		}
 		return;
 	}
 	pve_diag(diag, nerr, "%s: unknown key '%s'", where, k);
@@ -155,14 +160,15 @@ static void
 pve_inv_needs(struct pve_inventory *inv, FILE *diag, int *nerr)
 {
 	unsigned char pin[32];
-	char e[ERR_LEN];
+	char e[ERR_LEN], at[PVE_INV_VAL + 16];
 	const char *f = inv->pi_path;
 
+	snprintf(at, sizeof(at), "%s:%d", f, inv->pi_url_line);
 	if (inv->pi_url[0] == '\0')
 		pve_diag(diag, nerr, "%s: no 'url' (a node's API, "
 		    "https://HOST:8006)%s", f, "");
 	else if (strncmp(inv->pi_url, "https://", 8) != 0)
-		pve_diag(diag, nerr, "%s: url '%s' is not https://", f,
+		pve_diag(diag, nerr, "%s: url '%s' is not https://", at,
 		    inv->pi_url);
 	if (inv->pi_token[0] == '\0' && (inv->pi_user[0] == '\0' ||
 	    inv->pi_password[0] == '\0'))
@@ -172,9 +178,10 @@ pve_inv_needs(struct pve_inventory *inv, FILE *diag, int *nerr)
 		pve_diag(diag, nerr, "%s: nothing to verify the node's "
 		    "certificate with: 'ca' (PEM file) or 'fingerprint'%s", f,
 		    "");
+	snprintf(at, sizeof(at), "%s:%d", f, inv->pi_fp_line);
 	if (inv->pi_fingerprint[0] != '\0' &&
 	    pve_fingerprint_parse(inv->pi_fingerprint, pin, e) == -1)
-		pve_diag(diag, nerr, "%s: %s", f, e);
+		pve_diag(diag, nerr, "%s: %s", at, e);
 	if (inv->pi_storage[0] == '\0')
 		pve_diag(diag, nerr, "%s: no 'storage' (the storage ID VM "
 		    "disks go to, e.g. local-lvm)%s", f, "");
@@ -208,7 +215,7 @@ pve_inventory_load(const char *path, struct pve_inventory *inv, FILE *diag,
 		}
 		s = pve_trim(line);
 		if (s[0] != '\0' && s[0] != '#')
-			pve_inv_line(inv, s, where, diag, &nerr);
+			pve_inv_line(inv, s, lineno, where, diag, &nerr);
 	}
 	fclose(f);
 	pve_inv_secrets(inv, diag, &nerr);

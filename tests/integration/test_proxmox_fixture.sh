@@ -62,7 +62,7 @@ HVLAB_PROXMOX_INVENTORY=$TMP/bad.conf "$HVLAB" run -n --platform proxmox \
 rc=$?
 [ $rc -ne 0 ] && ok "-n fails on a broken inventory" || bad "-n passed a broken inventory"
 for want in "bad.conf:2: unknown key 'tokn'" "no credentials" \
-    "fingerprint: ':' expected after byte 2" "no 'storage'"; do
+    "bad.conf:3: fingerprint: ':' expected after byte 2" "no 'storage'"; do
 	grep -qF "$want" "$TMP/n.out" && ok "-n says: $want" || bad "-n does not say: $want ($(cat "$TMP/n.out"))"
 done
 
