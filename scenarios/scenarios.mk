@@ -15,4 +15,5 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_qdevice.c
 # The proxmox driver: Proxmox VE's REST API (docs/platforms/proxmox.md).
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
-	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c
+	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
+	scenarios/drivers/proxmox_net.c

@@ -133,6 +133,59 @@ row_migration(struct driver *d, const struct drv_env *env, char *err)
 	row("live-migration", ok, ok ? what : err);
 }
 
+/* Member "key" of node's interface iface, as GET /nodes/NODE/network
+ * lists it, into buf ("" when absent). */
+static void
+iface_get(struct driver *d, const char *node, const char *iface,
+    const char *key, char *buf, size_t len, char *err)
+{
+	char path[128];
+	const cJSON *it, *v;
+	cJSON *l = NULL;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/nodes/%s/network", node);
+	if (pve_call(d, "GET", path, NULL, &l, err) == -1)
+		return;
+	cJSON_ArrayForEach(it, (cJSON_IsArray(l) ? l : NULL)) {
+		v = cJSON_GetObjectItemCaseSensitive(it, "iface");
+		if (!cJSON_IsString(v) || strcmp(v->valuestring, iface) != 0)
+			continue;
+		v = cJSON_GetObjectItemCaseSensitive(it, key);
+		if (cJSON_IsString(v))
+			snprintf(buf, len, "%s", v->valuestring);
+		else if (cJSON_IsNumber(v))
+			snprintf(buf, len, "%d", v->valueint);
+	}
+	cJSON_Delete(l);
+}
+
+static void
+row_network(struct driver *d, const struct drv_env *env, char *err)
+{
+	static const char *const nics[] = { "eth0", "eth1", NULL };
+	const struct drv_network n = { .n_name = "vm", .n_vlan = 20,
+		.n_bond = "balance-tcp", .n_nics = nics };
+	char mode[32], aware[8], active[8], what[ERR_LEN];
+	struct drv_task t;
+	int ok;
+
+	ok = RUN(d, t, d->d_ops->network_apply(d, &n, &t, err)) == 0;
+	if (ok) {
+		iface_get(d, env->e_hosts[1].h_name, "bond0", "bond_mode", mode,
+		    sizeof(mode), err);
+		iface_get(d, env->e_hosts[1].h_name, "bond0", "active",
+		    active, sizeof(active), err);
+		iface_get(d, env->e_hosts[1].h_name, "vmbr0",
+		    "bridge_vlan_aware", aware, sizeof(aware), err);
+		ok = strcmp(mode, "802.3ad") == 0 && strcmp(aware, "1") == 0 &&
+		    strcmp(active, "1") == 0;
+		snprintf(what, sizeof(what), "bond0 %s active %s, vmbr0 "
+		    "VLAN-aware %s", mode, active, aware);
+	}
+	row("network", ok, ok ? what : err);
+}
+
 static void
 row_snapshot(struct driver *d, char *err)
 {
@@ -268,6 +321,7 @@ main(int argc, char **argv)
 		row_install(d, &env, err);
 		row_cluster(d, &env, err);
 		row_storage(d, &env, err);
+		row_network(d, &env, err);
 		row_migration(d, &env, err);
 		row_snapshot(d, err);
 		row_backup(d, &env, err);

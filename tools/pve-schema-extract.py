@@ -34,6 +34,8 @@ ENDPOINTS = {
     "/nodes/{node}/tasks/{upid}/status": ["GET"],
     "/nodes/{node}/tasks/{upid}/log": ["GET"],
     "/nodes/{node}/vzdump": ["POST"],
+    "/nodes/{node}/network": ["GET", "POST", "PUT"],
+    "/nodes/{node}/network/{iface}": ["PUT"],
     "/nodes/{node}/qemu": ["GET", "POST"],
     "/nodes/{node}/qemu/{vmid}": ["DELETE"],
     "/nodes/{node}/qemu/{vmid}/status/current": ["GET"],

@@ -17,6 +17,8 @@
  *    and vzdump answer a UPID, followed through GET
  *    /nodes/NODE/tasks/UPID/status; a migration's log gives the downtime
  *    QEMU reported ("average migration speed: ... - downtime N ms").
+ *  - network_apply: a bond and a VLAN-aware bridge in each node's pending
+ *    /nodes/NODE/network, then its reload (proxmox_net.c).
  *  - HA: POST/DELETE /cluster/ha/resources, GET /cluster/ha/status/current.
  *  - metrics: GET /nodes/NODE/rrddata?timeframe=hour.
  */
@@ -35,10 +37,11 @@
 
 
 static const struct drv_reason pve_reasons[] = {
-	{ "network", "VLAN and bond changes through /nodes/NODE/network "
-	    "are not in the driver yet" },
-	{ "bonding", "bond changes through /nodes/NODE/network are not in "
-	    "the driver yet" },
+	{ "network", "the row moves one switch port of a host to another "
+	    "VLAN, which Proxmox's API has no call for (the driver applies "
+	    "bonds and VLAN-aware bridges through /nodes/NODE/network)" },
+	{ "bonding", "the row pulls cables and reads a bond's members at "
+	    "the hosts' consoles, which the API does not reach" },
 	{ "export", "Proxmox VE exports through vzdump archives only, "
 	    "which the backup row covers" },
 	{ "import", "disk import (qm disk import) needs a node's shell, "
@@ -478,6 +481,7 @@ const struct driver_ops proxmox_driver_ops = {
 	.platform_version = pve_platform_version,
 	.storage_attach = pve_storage_attach,
 	.storage_check = pve_storage_check,
+	.network_apply = pve_network_apply,
 	.vm_create = pve_vm_create,
 	.vm_start = pve_vm_start,
 	.vm_stop = pve_vm_stop,

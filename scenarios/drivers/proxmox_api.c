@@ -205,6 +205,9 @@ pve_form(CURL *curl, const struct pve_param *params)
 	char *out = calloc(1, 1), *k, *v, *n;
 
 	for (i = 0; out != NULL && params && params[i].pp_name; i++) {
+		/* A parameter without a value is left out. */
+		if (params[i].pp_value == NULL)
+			continue;
 		k = curl_easy_escape(curl, params[i].pp_name, 0);
 		v = curl_easy_escape(curl, params[i].pp_value, 0);
 		if (k == NULL || v == NULL ||
@@ -214,8 +217,8 @@ pve_form(CURL *curl, const struct pve_param *params)
 			out = NULL;
 		} else {
 			out = n;
-			len += snprintf(out + len - 1, strlen(k) + strlen(v) +
-			    3, "%s%s=%s", i ? "&" : "", k, v);
+			len += (size_t)snprintf(out + len - 1, strlen(k) +
+			    strlen(v) + 3, "%s%s=%s", len > 1 ? "&" : "", k, v);
 		}
 		curl_free(k);
 		curl_free(v);

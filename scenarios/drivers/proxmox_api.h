@@ -28,7 +28,8 @@ struct pve_api_opts {
 	long pa_timeout_ms;		/* 0 = 60 s */
 };
 
-/* One request parameter; a list ends with pp_name NULL. */
+/* One request parameter; a list ends with pp_name NULL, and one whose
+ * pp_value is NULL is not sent. */
 struct pve_param {
 	const char *pp_name;
 	const char *pp_value;

@@ -76,4 +76,8 @@ int pve_ha_status(struct driver *d, const char *vm,
 int pve_metrics(struct driver *d, struct drv_metric **out, size_t *n,
     char *err);
 
+/* proxmox_net.c */
+int pve_network_apply(struct driver *d, const struct drv_network *n,
+    struct drv_task *t, char *err);
+
 #endif

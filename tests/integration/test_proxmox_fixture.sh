@@ -93,7 +93,7 @@ for auth in token ticket; do
 	sed "s/^/    $auth: /" "$TMP/$auth.out"
 	[ $rc -eq 0 ] && ok "$auth: every row passes" || bad "$auth: a row failed"
 	for r in install cluster-form cluster architecture shared-storage \
-	    migration live-migration snapshot backup-restore ha \
+	    network migration live-migration snapshot backup-restore ha \
 	    clone-template monitoring cleanup; do
 		grep -q "^$r: pass" "$TMP/$auth.out" || bad "$auth: row $r did not pass"
 	done
