@@ -49,8 +49,9 @@ static const struct drv_reason pve_reasons[] = {
 	{ "clone", "the clone row reads a disk image's allocation and "
 	    "digest, which the API does not give (the driver clones: "
 	    "POST /nodes/NODE/qemu/ID/clone)" },
-	{ "balance", "the CRS settings (/cluster/options) are not in the "
-	    "driver yet" },
+	{ "balance", "Proxmox VE's CRS (/cluster/options crs) places HA "
+	    "VMs when they start or recover; it moves no running VM to even "
+	    "out load" },
 	{ NULL, NULL }
 };
 
