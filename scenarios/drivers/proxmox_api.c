@@ -425,6 +425,15 @@ pve_api_call(struct pve_api *a, const char *method, const char *path,
 	if (pve_exchange(a, method, path, form, &b, &status, reason, err) ==
 	    -1)
 		goto out;
+	/* A ticket lives two hours: a long run logs in again, once. */
+	if (status == 401 && a->token == NULL && a->ticket[0] != '\0' &&
+	    strcmp(path, "/access/ticket") != 0) {
+		free(b.b);
+		memset(&b, 0, sizeof(b));
+		if (pve_login(a, err) == -1 || pve_exchange(a, method, path,
+		    form, &b, &status, reason, err) == -1)
+			goto out;
+	}
 	if (status < 200 || status > 299) {
 		pve_error(method, path, status, reason, &b, err);
 		goto out;
