@@ -355,9 +355,12 @@ pve_exchange(struct pve_api *a, const char *method, const char *path,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
 	a->calls++;
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		err_set(err, "%s %s: %s%s", method, path,
+		err_set(err, "%s %s: %s%s%s", method, path,
 		    b->over ? "answer too large: " : "",
-		    curl_easy_strerror(cc));
+		    curl_easy_strerror(cc), a->pinned &&
+		    (cc == CURLE_PEER_FAILED_VERIFICATION ||
+		    cc == CURLE_SSL_CONNECT_ERROR) ? " (is the fingerprint "
+		    "the node certificate's SHA-256?)" : "");
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
