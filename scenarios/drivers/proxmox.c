@@ -281,22 +281,22 @@ pve_cluster_form(struct driver *d, const char *name,
 	return 0;
 }
 
-/* 1 when the cluster defines storage name already, 0 not, -1 err. */
-static int
-pve_storage_defined(struct driver *d, const char *name, char *err)
+int
+pve_list_has(struct driver *d, const char *path,
+    const struct pve_param *params, const char *key, const char *value,
+    char *err)
 {
-	const struct pve_param q[] = { { "type", "iscsi" }, { NULL, NULL } };
 	const cJSON *it;
-	const char *id;
+	const char *v;
 	cJSON *l = NULL;
 	int found = 0;
 
-	if (pve_call(d, "GET", "/storage", q, &l, err) == -1)
+	if (pve_call(d, "GET", path, params, &l, err) == -1)
 		return -1;
 	cJSON_ArrayForEach(it, (cJSON_IsArray(l) ? l : NULL)) {
-		id = NULL;
-		if (json_get_string(it, "storage", JSON_OPTIONAL, &id, err) ==
-		    0 && id != NULL && strcmp(id, name) == 0)
+		v = NULL;
+		if (json_get_string(it, key, JSON_OPTIONAL, &v, err) == 0 &&
+		    v != NULL && strcmp(v, value) == 0)
 			found = 1;
 	}
 	cJSON_Delete(l);
@@ -311,6 +311,8 @@ pve_storage_attach(struct driver *d, const struct drv_pool *pl,
 		{ "type", "iscsi" }, { "portal", pl->p_portal },
 		{ "target", pl->p_target }, { "content", "images" },
 		{ NULL, NULL } };
+	const struct pve_param by_type[] = { { "type", "iscsi" },
+		{ NULL, NULL } };
 
 	if (strcmp(pl->p_type, "iscsi") != 0)
 		return err_set(err, "pool %s: type %s: the driver attaches "
@@ -320,7 +322,8 @@ pve_storage_attach(struct driver *d, const struct drv_pool *pl,
 		    "target", pl->p_name);
 	/* A cluster that has it already (attached by hand, or by an
 	 * earlier run) keeps it: nothing to measure. */
-	switch (pve_storage_defined(d, pl->p_name, err)) {
+	switch (pve_list_has(d, "/storage", by_type, "storage", pl->p_name,
+	    err)) {
 	case -1:
 		return -1;
 	case 1:

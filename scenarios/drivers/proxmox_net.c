@@ -31,30 +31,6 @@ static const struct {
 	{ "balance-tcp", "802.3ad", "layer3+4" },
 };
 
-/* 1 when node has an interface called iface (pending or applied). */
-static int
-pve_iface_exists(struct driver *d, const char *node, const char *iface,
-    char *err)
-{
-	const cJSON *it;
-	const char *name;
-	char path[160];
-	cJSON *l = NULL;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/nodes/%s/network", node);
-	if (pve_call(d, "GET", path, NULL, &l, err) == -1)
-		return -1;
-	cJSON_ArrayForEach(it, (cJSON_IsArray(l) ? l : NULL)) {
-		name = NULL;
-		if (json_get_string(it, "iface", JSON_OPTIONAL, &name, err) ==
-		    0 && name != NULL && strcmp(name, iface) == 0)
-			found = 1;
-	}
-	cJSON_Delete(l);
-	return found;
-}
-
 /* The bond of n's uplinks on node, created or changed. */
 static int
 pve_net_bond(struct driver *d, const char *node, const struct drv_network *n,
@@ -85,7 +61,10 @@ pve_net_bond(struct driver *d, const char *node, const struct drv_network *n,
 			{ "autostart", "1" }, { "bond_xmit_hash_policy",
 			pve_bond_modes[k].bm_hash }, { NULL, NULL } };
 
-		if ((ex = pve_iface_exists(d, node, PVE_BOND, err)) == -1)
+		/* Listed pending or applied: PUT changes it, POST makes it. */
+		snprintf(path, sizeof(path), "/nodes/%s/network", node);
+		if ((ex = pve_list_has(d, path, NULL, "iface", PVE_BOND,
+		    err)) == -1)
 			return -1;
 		snprintf(path, sizeof(path), ex ? "/nodes/%s/network/%s" :
 		    "/nodes/%s/network", node, PVE_BOND);

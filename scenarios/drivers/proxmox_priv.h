@@ -38,6 +38,11 @@ int pve_vm_find(struct driver *d, const char *name, struct pve_vm *vm,
 /* The same, not finding it an error. */
 int pve_vm_need(struct driver *d, const char *name, struct pve_vm *vm,
     char *err);
+/* 1 when GET path (with params) lists an entry whose member key is
+ * value, 0 when none, -1 with err. */
+int pve_list_has(struct driver *d, const char *path,
+    const struct pve_param *params, const char *key, const char *value,
+    char *err);
 int pve_nextid(struct driver *d, char *id, size_t len, char *err);
 int pve_any_node(struct driver *d, char *node, size_t len, char *err);
 
