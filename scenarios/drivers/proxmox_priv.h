@@ -1,6 +1,6 @@
 /*
  * proxmox_priv.h - what the proxmox driver's files share: its state, the
- * request helpers (proxmox.c) and the VM, task, HA and metric operations
+ * request functions (proxmox.c) and the VM, task, HA and metric operations
  * (proxmox_vm.c) the ops table names.
  */
 #ifndef HV_DRIVER_PROXMOX_PRIV_H
