@@ -47,6 +47,7 @@ static Suite *(*const suites[])(void) = {
 	make_vmfmt_pkg_suite,
 	make_backup_suite,
 	make_metrics_suite,
+	make_proxmox_suite,
 	NULL
 };
 

@@ -43,5 +43,6 @@ Suite *make_snapshot_suite(void);
 Suite *make_vmfmt_suite(void);
 Suite *make_vmfmt_pkg_suite(void);
 Suite *make_backup_suite(void);
+Suite *make_proxmox_suite(void);
 
 #endif

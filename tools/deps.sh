@@ -13,7 +13,7 @@ set -eu
 # (lab/guest/mkdisk.sh).
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
-libmicrohttpd-dev libgnutls28-dev
+libmicrohttpd-dev libgnutls28-dev libssl-dev
 qemu-system-x86 qemu-utils qemu-block-extra
 tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
