@@ -28,23 +28,6 @@ bmcctl_path(const char *state, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/bmc/%s", state, name);
 }
 
-/* hvlab-bmc beside the running program (bin/), as hvlab-init is. */
-static const char *
-bmcd_path(void)
-{
-	static char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 32);
-	char *slash;
-
-	if (n <= 0)
-		return "hvlab-bmc";
-	buf[n] = '\0';
-	if ((slash = strrchr(buf, '/')) == NULL)
-		return "hvlab-bmc";
-	strcpy(slash + 1, "hvlab-bmc");
-	return buf;
-}
-
 /* The topology's password, else BMC_PASS_LEN random letters and digits,
  * into <state>/bmc/password (0600). */
 static int
@@ -108,8 +91,9 @@ static int
 spawn(const struct lab *lab, const char *ns, char *err)
 {
 	char logf[LAB_PATH_MAX + 32], pidf[LAB_PATH_MAX + 32];
-	const char *argv[] = { bmcd_path(), "--lab", lab->l_topo.t_name,
-	    NULL };
+	static char prog[PATH_MAX];
+	const char *argv[] = { lab_prog_path("hvlab-bmc", prog,
+	    sizeof(prog)), "--lab", lab->l_topo.t_name, NULL };
 	struct proc_opts o;
 	uint64_t end = clock_mono_ns() + BMC_READY_MS * NS_PER_MS;
 	struct stat st;

@@ -95,19 +95,10 @@ init_path(void)
 {
 	static char buf[PATH_MAX];
 	const char *env = getenv("HVLAB_INIT");
-	ssize_t n;
-	char *slash;
 
 	if (env != NULL && *env)
 		return env;
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 32);
-	if (n <= 0)
-		return "hvlab-init";
-	buf[n] = '\0';
-	if ((slash = strrchr(buf, '/')) == NULL)
-		return "hvlab-init";
-	strcpy(slash + 1, "hvlab-init");
-	return buf;
+	return lab_prog_path("hvlab-init", buf, sizeof(buf));
 }
 
 /* 1 when pid runs hvlab-init for node `name` (guards against pid reuse). */
