@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,18 @@ send_body(struct MHD_Connection *conn, struct bmc_conn *c, int status,
 
 static MHD_RESULT
 send_error(struct MHD_Connection *conn, struct bmc_conn *c, int status,
-    const char *msg)
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static MHD_RESULT
+send_error(struct MHD_Connection *conn, struct bmc_conn *c, int status,
+    const char *fmt, ...)
 {
+	char msg[ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	return send_body(conn, c, status, bmc_error_body(status, msg));
 }
 
@@ -195,7 +206,7 @@ serve(struct bmc_listener *l, struct MHD_Connection *conn,
 	int on;
 
 	if ((on = d->d_p->lp_power_state(&d->d_lab, host, err)) < 0)
-		return send_error(conn, c, 500, err);
+		return send_error(conn, c, 500, "%s", err);
 	s.bs_on = on;
 	user = MHD_basic_auth_get_username_password(conn, &pass);
 	r.br_user = user;
@@ -213,7 +224,7 @@ serve(struct bmc_listener *l, struct MHD_Connection *conn,
 	    do_action(d, host, out.bp_action, err) < 0) {
 		log_warnx("%s %s: %s", host, out.bp_reset, err);
 		free(out.bp_body);
-		return send_error(conn, c, 500, err);
+		return send_error(conn, c, 500, "%s", err);
 	}
 	return send_body(conn, c, out.bp_status, out.bp_body);
 }
@@ -228,12 +239,12 @@ admit(struct bmc_listener *l, struct MHD_Connection *conn,
 
 	if (!rate_take(l))
 		return send_error(conn, c, 429, "too many requests: at most "
-		    "10 a second");
+		    "%.0f a second", BMC_RATE);
 	if (strlen(url) >= BMC_PATH_MAX)
 		return send_error(conn, c, 414, "request path is too long");
 	if (cl != NULL && strtoull(cl, NULL, 10) > BMC_BODY_MAX)
 		return send_error(conn, c, 413, "request body is larger than "
-		    "1024 bytes");
+		    "%d bytes", BMC_BODY_MAX);
 	return MHD_YES;
 }
 
@@ -266,7 +277,7 @@ bmcd_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	if (c->c_too_big)
 		return send_error(conn, c, 413, "request body is larger than "
-		    "1024 bytes");
+		    "%d bytes", BMC_BODY_MAX);
 	return serve(l, conn, c, url, method);
 }
 

@@ -6,8 +6,10 @@
 # power-pull with source bmc), `-o status` then says OFF, `-o on` boots
 # it again; a wrong password makes the agent fail and leaves the host as
 # it was.  Redfish refusals (another system, an unsupported ResetType)
-# and GracefulShutdown (the host's clean stop) through curl.  `lab down`
-# leaves no BMC process, namespace or file.
+# and GracefulShutdown (the host's clean stop) through curl; a body over
+# the limit is 413, a burst of requests gets 429s; the daemon keeps no
+# lock file of its caller open.  `lab down` leaves no BMC process,
+# namespace or file.
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
@@ -57,6 +59,9 @@ agent() { node=$1; shift; "$HVLAB" lab exec "$node" --lab $LAB -- \
 	fence_redfish -a "$ADDR" -l fence --ssl-insecure "$@"; }
 events() { cat "$STATE/events.jsonl" 2>/dev/null |
 	grep -c "\"args\":\"bh\",\"source\":\"bmc\""; }
+# Seconds since $1 (date +%s%N), for the log: figures, not bounds.
+since() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))" |
+	awk '{ printf "%.1f", $1 / 1000 }'; }
 # pid $1 runs (a zombie not yet reaped by the machine's init does not).
 running() { s=$(sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f1)
 	[ -n "$s" ] && [ "$s" != Z ]; }
@@ -81,8 +86,9 @@ code=$("$HVLAB" lab exec station --lab $LAB -- curl -sk -o /dev/null \
 [ "$code" = 401 ] && ok "a wrong password is 401" || bad "a wrong password is 401 ($code)"
 
 # 3. Off: the host's init is gone, lab status says off, one event.
-out=$(agent station -p "$PASS" -o off 2>&1) && ok "fence_redfish off" ||
-	bad "fence_redfish off: $out"
+t0=$(date +%s%N)
+out=$(agent station -p "$PASS" -o off 2>&1) &&
+	ok "fence_redfish off ($(since $t0) s)" || bad "fence_redfish off: $out"
 running "$pid0" && bad "the host's init is gone" ||
 	ok "the host's init is gone"
 [ "$(st | jq_ "d['hosts'][0]['power']")" = off ] &&
@@ -95,8 +101,9 @@ echo "$out" | grep -q "Status: OFF" && ok "fence_redfish status: OFF" ||
 	bad "fence_redfish status: OFF: $out"
 
 # 4. On: booted again and reachable.
-out=$(agent station -p "$PASS" -o on 2>&1) && ok "fence_redfish on" ||
-	bad "fence_redfish on: $out"
+t0=$(date +%s%N)
+out=$(agent station -p "$PASS" -o on 2>&1) &&
+	ok "fence_redfish on ($(since $t0) s)" || bad "fence_redfish on: $out"
 [ "$(st | jq_ "d['hosts'][0]['power']")" = on ] &&
 	ok "lab status: bh is on again" || bad "lab status: bh is on again"
 grep -q '"event":"power-on","args":"bh","source":"bmc"' "$STATE/events.jsonl" &&
@@ -121,8 +128,23 @@ grep -q "stopping" "$STATE/bh/console.log" &&
 	ok "the host's init stopped its services (clean stop)" ||
 	bad "the host's init stopped its services (clean stop)"
 
-# 6. Down leaves nothing of the BMCs.
+# 6. Bounds: a body over 1024 bytes, more than a burst of requests.
+big=$(head -c 2000 /dev/zero | tr '\0' x)
+out=$(post bh "{\"ResetType\": \"$big\"}")
+[ "${out##* }" = 413 ] && ok "a 2000-byte body: 413" || bad "a 2000-byte body: 413: $out"
+urls=$(for i in $(seq 100); do echo "https://$ADDR/redfish/v1"; done)
+codes=$("$HVLAB" lab exec station --lab $LAB -- curl -sk -u "fence:$PASS" \
+	-o /dev/null -w '%{http_code}\n' $urls)
+n429=$(echo "$codes" | grep -c 429)
+[ "$n429" -gt 0 ] && [ "$(echo "$codes" | grep -c 200)" -ge 15 ] &&
+	ok "100 requests at once: $n429 refused with 429, the burst served" ||
+	bad "100 requests at once: some 429, the burst served: $(echo $codes)"
 bpid=$(st | jq_ "d['bmc']['pid']")
+ls -l "/proc/$bpid/fd" 2>/dev/null | grep -q "\.lock" &&
+	bad "hvlab-bmc holds no lock file of its caller" ||
+	ok "hvlab-bmc holds no lock file of its caller"
+
+# 7. Down leaves nothing of the BMCs.
 "$HVLAB" lab down --lab $LAB >/dev/null 2>&1 || bad "lab down"
 [ "$bpid" -gt 0 ] && ! running "$bpid" &&
 	ok "lab down stops hvlab-bmc" || bad "lab down stops hvlab-bmc ($bpid)"
