@@ -68,11 +68,12 @@ error_id(int status)
 }
 
 char *
-bmc_error_body(int status, const char *msg)
+bmc_error_vbody(int status, const char *fmt, va_list ap)
 {
 	cJSON *doc = cJSON_CreateObject(), *e, *info, *m;
-	char *text = NULL;
+	char *text = NULL, msg[ERR_LEN];
 
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (doc == NULL)
 		return NULL;
 	e = cJSON_AddObjectToObject(doc, "error");
@@ -102,15 +103,13 @@ fail(struct bmc_resp *out, int status, const char *fmt, ...)
 static int
 fail(struct bmc_resp *out, int status, const char *fmt, ...)
 {
-	char msg[ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	out->bp_body = bmc_error_vbody(status, fmt, ap);
 	va_end(ap);
 	out->bp_status = status;
 	out->bp_action = BMC_ACT_NONE;
-	out->bp_body = bmc_error_body(status, msg);
 	return out->bp_body == NULL ? -1 : 0;
 }
 

@@ -8,6 +8,7 @@
 #ifndef HV_LAB_BMC_H
 #define HV_LAB_BMC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define BMC_BODY_MAX 1024	/* a Reset body is ~30 bytes */
@@ -55,8 +56,10 @@ struct bmc_resp {
 int bmc_handle(const struct bmc_sys *s, const struct bmc_req *r,
     struct bmc_resp *out);
 
-/* A Redfish error body (malloc'd) for status with message msg. */
-char *bmc_error_body(int status, const char *msg);
+/* A Redfish error body (malloc'd; NULL out of memory) for status, its
+ * message made from fmt and ap. */
+char *bmc_error_vbody(int status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* The ResetType names and their actions; NULL/BMC_ACT_NONE when unknown. */
 enum bmc_action bmc_reset_action(const char *type);

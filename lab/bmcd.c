@@ -135,13 +135,13 @@ static MHD_RESULT
 send_error(struct MHD_Connection *conn, struct bmc_conn *c, int status,
     const char *fmt, ...)
 {
-	char msg[ERR_LEN];
 	va_list ap;
+	char *body;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	body = bmc_error_vbody(status, fmt, ap);
 	va_end(ap);
-	return send_body(conn, c, status, bmc_error_body(status, msg));
+	return send_body(conn, c, status, body);
 }
 
 /* Stamp, act through fn, record: one event of the lab. */
