@@ -19,12 +19,15 @@ static void
 inject_event_json(const struct lab *lab, const struct inject_event *ev,
     char *buf, size_t len)
 {
-	char wall[40];
+	char wall[40], src[48] = "";
 
 	clock_format_wall(ev->ie_wall_ns, wall, sizeof(wall));
+	if (ev->ie_source != NULL)
+		snprintf(src, sizeof(src), "\"source\":\"%.32s\",",
+		    ev->ie_source);
 	snprintf(buf, len, "{\"lab\":\"%s\",\"event\":\"%s\",\"args\":\"%s\","
-	    "\"mono_ns\":%llu,\"wall_ns\":%llu,\"wall\":\"%s\"}",
-	    lab->l_topo.t_name, ev->ie_name, ev->ie_args,
+	    "%s\"mono_ns\":%llu,\"wall_ns\":%llu,\"wall\":\"%s\"}",
+	    lab->l_topo.t_name, ev->ie_name, ev->ie_args, src,
 	    (unsigned long long)ev->ie_mono_ns,
 	    (unsigned long long)ev->ie_wall_ns, wall);
 }
@@ -44,8 +47,8 @@ nic_index(const char *s, int *out)
 	return 0;
 }
 
-static void
-stamp(struct inject_event *ev)
+void
+inject_stamp(struct inject_event *ev)
 {
 	ev->ie_mono_ns = clock_mono_ns();
 	ev->ie_wall_ns = clock_wall_ns();
@@ -181,7 +184,6 @@ inject_run(struct lab *lab, const struct lab_provider *p, int argc,
 {
 	const char *name = argv[0];
 	char *const *args = argv + 1;
-	char line[600], path[LAB_PATH_MAX + 32];
 	size_t i, ne = sizeof(events) / sizeof(events[0]);
 	long off;
 	int nic, n = argc - 1;
@@ -199,9 +201,17 @@ inject_run(struct lab *lab, const struct lab_provider *p, int argc,
 	    nic_index(args[1], &nic) < 0) || (events[i].e_offset &&
 	    hostclock_parse_offset(args[1], &off) < 0))
 		return err_set(err, "%s takes %s", name, events[i].e_args), 1;
-	stamp(ev);
+	inject_stamp(ev);
 	if (events[i].e_fn(lab, p, args, n, err) < 0)
 		return -1;
+	return inject_record(lab, ev, err);
+}
+
+int
+inject_record(struct lab *lab, const struct inject_event *ev, char *err)
+{
+	char line[600], path[LAB_PATH_MAX + 32];
+
 	inject_event_json(lab, ev, line, sizeof(line) - 1);
 	strcat(line, "\n");
 	snprintf(path, sizeof(path), "%s/events.jsonl", lab->l_state);

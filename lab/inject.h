@@ -15,6 +15,7 @@ struct inject_event {
 	char ie_args[256];	/* "host1", "host1 eth0", "" */
 	uint64_t ie_mono_ns;	/* CLOCK_MONOTONIC when it was injected */
 	uint64_t ie_wall_ns;	/* CLOCK_REALTIME at the same moment */
+	const char *ie_source;	/* who acted when not `hvlab inject`: "bmc" */
 };
 
 /*
@@ -25,5 +26,13 @@ struct inject_event {
  */
 int inject_run(struct lab *lab, const struct lab_provider *p, int argc,
     char *const argv[], struct inject_event *ev, char *err);
+
+/* Stamp ev with both clocks now: just before the lab is changed. */
+void inject_stamp(struct inject_event *ev);
+
+/* Append ev as a line of <state>/events.jsonl (with "source" when
+ * ie_source is set); 0 or -1 with err. */
+int inject_record(struct lab *lab, const struct inject_event *ev,
+    char *err);
 
 #endif

@@ -84,6 +84,24 @@ lab_write_file(const char *path, const char *text, int append, char *err)
 	return 0;
 }
 
+const char *
+lab_prog_path(const char *prog, char *buf, size_t len)
+{
+	ssize_t n;
+	char *slash;
+
+	if (len <= strlen(prog) + 1)
+		return prog;
+	n = readlink("/proc/self/exe", buf, len - strlen(prog) - 1);
+	if (n <= 0)
+		return prog;
+	buf[n] = '\0';
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return prog;
+	strcpy(slash + 1, prog);
+	return buf;
+}
+
 pid_t
 lab_read_pid(const char *path)
 {

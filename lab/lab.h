@@ -55,6 +55,10 @@ void lab_progress(const struct lab *lab, const char *fmt, ...)
 /* Write/append a whole small file; 0 or -1 with err. */
 int lab_write_file(const char *path, const char *text, int append,
     char *err);
+/* The path of program prog (hvlab-init, hvlab-bmc) beside the
+ * running program, in buf; prog alone (found in PATH) when unknown. */
+const char *lab_prog_path(const char *prog, char *buf, size_t len);
+
 /* Read a pid file; the pid, or 0 when absent or invalid. */
 pid_t lab_read_pid(const char *path);
 

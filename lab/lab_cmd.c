@@ -239,6 +239,15 @@ print_status(const cJSON *s)
 	if ((st = cJSON_GetObjectItem(s, "station")) != NULL)
 		printf("station %s in netns %s\n", jstr(st, "addr"),
 		    jstr(st, "netns"));
+	if ((st = cJSON_GetObjectItem(s, "bmc")) != NULL) {
+		printf("bmc %s (user %s, password in %s):",
+		    cJSON_GetNumberValue(cJSON_GetObjectItem(st, "pid")) > 0 ?
+		    "on" : "off", jstr(st, "user"), jstr(st, "password_file"));
+		cJSON_ArrayForEach(h, cJSON_GetObjectItem(s, "hosts"))
+			printf(" %s https://%s", jstr(h, "name"),
+			    jstr(h, "bmc_addr"));
+		printf("\n");
+	}
 }
 
 static int

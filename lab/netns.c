@@ -38,6 +38,7 @@
 #include "log.h"
 #include "netif.h"
 #include "proc.h"
+#include "lab/bmcctl.h"
 #include "lab/hostclock.h"
 #include "lab/hostdisk.h"
 #include "lab/lab.h"
@@ -94,19 +95,10 @@ init_path(void)
 {
 	static char buf[PATH_MAX];
 	const char *env = getenv("HVLAB_INIT");
-	ssize_t n;
-	char *slash;
 
 	if (env != NULL && *env)
 		return env;
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 32);
-	if (n <= 0)
-		return "hvlab-init";
-	buf[n] = '\0';
-	if ((slash = strrchr(buf, '/')) == NULL)
-		return "hvlab-init";
-	strcpy(slash + 1, "hvlab-init");
-	return buf;
+	return lab_prog_path("hvlab-init", buf, sizeof(buf));
 }
 
 /* 1 when pid runs hvlab-init for node `name` (guards against pid reuse). */
@@ -520,6 +512,8 @@ netns_down(const char *name, char *err)
 	if (topo_check_name(name, err) < 0)
 		return -1;
 	lab_state_dir(name, state, sizeof(state));
+	/* The BMCs first: they power hosts on. */
+	bmcctl_stop(state, name);
 	/* Inits first: their pid namespaces go down with them. */
 	if ((d = opendir(state)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
@@ -700,6 +694,8 @@ up_namespaces(const struct lab *lab, char *err)
 		return err_prefix(err, "san");
 	if (t->t_station.st_present && make_ns(lab, "st", 0, err) < 0)
 		return err_prefix(err, "station");
+	if (t->t_bmc.b_present && make_ns(lab, "bmc", 0, err) < 0)
+		return err_prefix(err, "bmc");
 	for (i = 0; i < t->t_nhosts; i++)
 		if (make_ns(lab, t->t_hosts[i].h_name, 1, err) < 0)
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
@@ -755,6 +751,29 @@ up_station_cable(const struct lab *lab, char *err)
 	return 0;
 }
 
+/* The BMCs' cable: one address per host's BMC on its eth0. */
+static int
+up_bmc_cable(const struct lab *lab, char *err)
+{
+	const struct topo *t = &lab->l_topo;
+	char ns[64], a[16], dev[32];
+	int i;
+
+	ns_name(t->t_name, "bmc", ns, sizeof(ns));
+	if (make_cable(lab, "bmc", "eth0", "sw", "bmc", err) < 0 ||
+	    link_set(ns, "eth0", 1, err) < 0)
+		return err_prefix(err, "bmc");
+	for (i = 0; i < t->t_nhosts; i++) {
+		topo_addr_str(t->t_hosts[i].h_bmc_addr, a, sizeof(a));
+		snprintf(dev, sizeof(dev), "%s/24", a);
+		if (xrun(err, "ip", "-n", ns, "addr", "add", dev, "dev",
+		    "eth0", NULL) < 0)
+			return err_prefix(err, "bmc of host %s",
+			    t->t_hosts[i].h_name);
+	}
+	return 0;
+}
+
 /* Switch ends up: the cables are plugged. */
 static int
 up_plug(const struct lab *lab, char *err)
@@ -773,7 +792,8 @@ up_plug(const struct lab *lab, char *err)
 		}
 	if ((t->t_san.s_present && link_set(ns, "san", 1, err) < 0) ||
 	    (san_mgmt_cable(t) && link_set(ns, "san-mgmt", 1, err) < 0) ||
-	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0))
+	    (t->t_station.st_present && link_set(ns, "st", 1, err) < 0) ||
+	    (t->t_bmc.b_present && link_set(ns, "bmc", 1, err) < 0))
 		return -1;
 	return 0;
 }
@@ -805,6 +825,8 @@ up_cables(const struct lab *lab, char *err)
 	if (t->t_san.s_present && up_san_cables(lab, err) < 0)
 		return -1;
 	if (t->t_station.st_present && up_station_cable(lab, err) < 0)
+		return -1;
+	if (t->t_bmc.b_present && up_bmc_cable(lab, err) < 0)
 		return -1;
 	return up_plug(lab, err);
 }
@@ -929,6 +951,14 @@ up_steps(struct lab *lab, char *err)
 		return err_set(err, "interrupted");
 	if (up_wait_network(lab, err) < 0)
 		return -1;
+	if (t->t_bmc.b_present) {
+		char ns[64];
+
+		lab_progress(lab, "BMCs");
+		ns_name(t->t_name, "bmc", ns, sizeof(ns));
+		if (bmcctl_start(lab, ns, err) < 0)
+			return err_prefix(err, "bmc");
+	}
 	lab_progress(lab, "lab %s is up (%.1f s)", t->t_name,
 	    (double)(clock_mono_ns() - t0) / 1e9);
 	return 0;
@@ -974,34 +1004,62 @@ host_check(const struct lab *lab, const char *host, char *err)
 	return 0;
 }
 
+/* Stop host's init with sig and wait up to wait_ms for the kernel to
+ * tear its pid namespace down; then its NICs go dark. */
 static int
-netns_power_pull(struct lab *lab, const char *host, char *err)
+host_off(struct lab *lab, const char *host, int sig, long wait_ms, char *err)
 {
 	const struct topo_host *h = topo_host_find(&lab->l_topo, host);
 	char ns[64], dev[8];
 	pid_t pid;
-	int j, st;
+	long j;
+	int st;
 
 	if (host_check(lab, host, err) < 0)
 		return -1;
 	pid = node_pid(lab, host);
 	if (pid == 0)
 		return err_set(err, "host %s is already off", host);
-	if (proc_kill(pid, SIGKILL) < 0)
+	if (proc_kill(pid, sig) < 0)
 		return err_errno(err, "kill %d", (int)pid);
 	/* The init is not our child; wait until the kernel has torn the
 	 * pid namespace down (all its processes gone). */
-	for (j = 0; j < 400 && proc_running(pid); j++) {
+	for (j = 0; j < wait_ms / 5 && proc_running(pid); j++) {
 		waitpid(pid, &st, WNOHANG);
 		clock_sleep_ns(5 * NS_PER_MS);
 	}
+	if (proc_running(pid) && proc_kill(pid, SIGKILL) == 0)
+		for (j = 0; j < 400 && proc_running(pid); j++)
+			clock_sleep_ns(5 * NS_PER_MS);
 	ns_name(lab->l_topo.t_name, host, ns, sizeof(ns));
 	for (j = 0; j < h->h_nics; j++) {
-		snprintf(dev, sizeof(dev), "eth%d", j);
+		snprintf(dev, sizeof(dev), "eth%ld", j);
 		if (link_set(ns, dev, 0, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+netns_power_pull(struct lab *lab, const char *host, char *err)
+{
+	return host_off(lab, host, SIGKILL, 2000, err);
+}
+
+/* hvlab-init stops its services on SIGTERM (TERM, 5 s, KILL), then
+ * exits; past 10 s the power is pulled. */
+static int
+netns_power_stop(struct lab *lab, const char *host, char *err)
+{
+	return host_off(lab, host, SIGTERM, 10000, err);
+}
+
+static int
+netns_power_state(struct lab *lab, const char *host, char *err)
+{
+	if (host_check(lab, host, err) < 0)
+		return -1;
+	return node_pid(lab, host) != 0;
 }
 
 static int
@@ -1618,6 +1676,10 @@ status_host(const struct lab *lab, const struct topo_host *h,
 		topo_addr_str(h->h_storage_addr, a, sizeof(a));
 		cJSON_AddStringToObject(o, "storage_addr", a);
 	}
+	if (h->h_bmc_addr) {
+		topo_addr_str(h->h_bmc_addr, a, sizeof(a));
+		cJSON_AddStringToObject(o, "bmc_addr", a);
+	}
 	cJSON_AddStringToObject(o, "bond", topo_bond_name(h->h_bond));
 	cJSON_AddBoolToObject(o, "lacp", h->h_lacp);
 	if (pid != 0 && h->h_nics > 1) {
@@ -1756,6 +1818,27 @@ status_station(const struct lab *lab, cJSON *root)
 	cJSON_AddNumberToObject(s, "vlan", t->t_station.st_vlan);
 }
 
+/* The BMCs' daemon: its namespace, pid (0: not running), user and
+ * the file holding their password. */
+static void
+status_bmc(const struct lab *lab, cJSON *root)
+{
+	cJSON *b = cJSON_AddObjectToObject(root, "bmc");
+	char ns[64], p[LAB_PATH_MAX + 32];
+	pid_t pid;
+
+	ns_name(lab->l_topo.t_name, "bmc", ns, sizeof(ns));
+	cJSON_AddStringToObject(b, "netns", ns);
+	bmcctl_path(lab->l_state, "bmc.pid", p, sizeof(p));
+	pid = lab_read_pid(p);
+	cJSON_AddNumberToObject(b, "pid", pid > 0 && proc_running(pid) ?
+	    pid : 0);
+	cJSON_AddNumberToObject(b, "port", BMC_PORT);
+	cJSON_AddStringToObject(b, "user", lab->l_topo.t_bmc.b_user);
+	bmcctl_path(lab->l_state, "password", p, sizeof(p));
+	cJSON_AddStringToObject(b, "password_file", p);
+}
+
 static int
 netns_status(struct lab *lab, cJSON **out, char *err)
 {
@@ -1781,6 +1864,8 @@ netns_status(struct lab *lab, cJSON **out, char *err)
 		status_san(lab, root);
 	if (t->t_station.st_present)
 		status_station(lab, root);
+	if (lab->l_topo.t_bmc.b_present)
+		status_bmc(lab, root);
 	*out = root;
 	return 0;
 }
@@ -1792,6 +1877,8 @@ const struct lab_provider lab_provider_netns = {
 	.lp_status = netns_status,
 	.lp_power_pull = netns_power_pull,
 	.lp_power_on = netns_power_on,
+	.lp_power_stop = netns_power_stop,
+	.lp_power_state = netns_power_state,
 	.lp_nic_set = netns_nic_set,
 	.lp_storage_set = netns_storage_set,
 	.lp_partition = netns_partition,

@@ -319,6 +319,9 @@ ovs_write_switch(const struct lab *lab, const char *dir, char *err)
 	if (t->t_station.st_present)
 		fprintf(f, " \\\n  -- --may-exist add-port sw st tag=%d",
 		    t->t_station.st_vlan);
+	if (t->t_bmc.b_present)		/* the hosts' BMCs (lab/bmcd.c) */
+		fprintf(f, " \\\n  -- --may-exist add-port sw bmc tag=%d",
+		    t->t_bmc.b_vlan);
 	fprintf(f, "\ntouch /etc/openvswitch/hvlab-configured\nfi\n");
 	return close_write(f, &buf, path, err);
 }

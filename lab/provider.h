@@ -46,6 +46,10 @@ struct lab_provider {
 	int (*lp_status)(struct lab *lab, cJSON **out, char *err);
 	int (*lp_power_pull)(struct lab *lab, const char *host, char *err);
 	int (*lp_power_on)(struct lab *lab, const char *host, char *err);
+	/* The host's clean stop: its services are asked to end first. */
+	int (*lp_power_stop)(struct lab *lab, const char *host, char *err);
+	/* 1 when host has power, 0 when not, -1 with err (unknown host). */
+	int (*lp_power_state)(struct lab *lab, const char *host, char *err);
 	/* Carrier of cable NIC (0-based) of host: up = 1 plugged, 0 pulled. */
 	int (*lp_nic_set)(struct lab *lab, const char *host, int nic, int up,
 	    char *err);

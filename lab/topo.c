@@ -271,7 +271,7 @@ check_host_name(const char *name)
 	/* Names of the lab's other nodes. */
 	if (strcmp(name, "sw") == 0 || strcmp(name, "san") == 0 ||
 	    strcmp(name, "st") == 0 || strcmp(name, "station") == 0 ||
-	    strcmp(name, "switch") == 0)
+	    strcmp(name, "switch") == 0 || strcmp(name, "bmc") == 0)
 		return -1;
 	return 0;
 }
@@ -578,7 +578,7 @@ load_host_name(struct ld *l, yaml_node_t *hn, struct topo_host *h)
 	if (scalar(x) == NULL || check_host_name(scalar(x)) < 0) {
 		ld_err(l, x, "host name '%s' must be 1 to %d of a-z 0-9 "
 		    "'-', start with a letter, and not be sw, san, st, "
-		    "station or switch", scalar(x) ? scalar(x) : "",
+		    "station, switch or bmc", scalar(x) ? scalar(x) : "",
 		    TOPO_HOST_NAME_MAX);
 		return -1;
 	}
@@ -766,6 +766,51 @@ load_station(struct ld *l, yaml_node_t *m)
 		vlan_ref(l, x, "station vlan", &l->t->t_station.st_vlan);
 }
 
+/* A word of printable ASCII without blanks, min..max long: 0 or -1. */
+static int
+bmc_word(const char *s, size_t min, size_t max, const char *extra)
+{
+	size_t i, n = strlen(s);
+
+	if (n < min || n > max)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (extra != NULL ? !isalnum((unsigned char)s[i]) &&
+		    strchr(extra, s[i]) == NULL :
+		    s[i] < 0x21 || s[i] > 0x7e)
+			return -1;
+	return 0;
+}
+
+/* bmc: user (default admin) and password (default: generated at up). */
+static void
+load_bmc(struct ld *l, yaml_node_t *m)
+{
+	static const char *const keys[] = { "user", "password", NULL };
+	struct topo_bmc *b = &l->t->t_bmc;
+	yaml_node_t *x;
+
+	b->b_present = 1;
+	snprintf(b->b_user, sizeof(b->b_user), "admin");
+	if (m->type == YAML_SCALAR_NODE && scalar(m)[0] == '\0')
+		return;				/* "bmc:" alone */
+	if (need_type(l, m, YAML_MAPPING_NODE, "bmc") < 0)
+		return;
+	check_keys(l, m, "bmc", keys);
+	if ((x = map_get(l, m, "user")) != NULL && (scalar(x) == NULL ||
+	    bmc_word(scalar(x), 1, TOPO_BMC_USER_MAX, "._-") < 0 ||
+	    get_str(l, x, "bmc user", b->b_user, sizeof(b->b_user)) < 0))
+		ld_err(l, x, "bmc user must be 1 to %d of a-z A-Z 0-9 . _ -",
+		    TOPO_BMC_USER_MAX);
+	if ((x = map_get(l, m, "password")) != NULL && (scalar(x) == NULL ||
+	    bmc_word(scalar(x), 8, TOPO_BMC_PASS_MAX, NULL) < 0 ||
+	    get_str(l, x, "bmc password", b->b_password,
+	    sizeof(b->b_password)) < 0))
+		ld_err(l, x, "bmc password must be 8 to %d printable "
+		    "characters without blanks (or leave it out: lab up "
+		    "makes one)", TOPO_BMC_PASS_MAX);
+}
+
 static uint32_t
 vlan_net(const struct topo *t, int id)
 {
@@ -834,6 +879,9 @@ finish(struct ld *l, yaml_node_t *vlansn)
 		}
 		h->h_mgmt_addr = vlan_net(t, h->h_mgmt_vlan) +
 		    TOPO_HOST_ADDR0 + (uint32_t)i;
+		if (t->t_bmc.b_present)
+			h->h_bmc_addr = vlan_net(t, mgmt) + TOPO_BMC_ADDR0 +
+			    (uint32_t)i;
 		if (stor != 0 && stor != h->h_mgmt_vlan &&
 		    h->h_mode == TOPO_PORT_TRUNK && carries(h, stor)) {
 			h->h_storage_vlan = stor;
@@ -856,6 +904,7 @@ finish(struct ld *l, yaml_node_t *vlansn)
 			snprintf(t->t_san.s_iqn, sizeof(t->t_san.s_iqn),
 			    "iqn.2026-01.lab.hvlab.%s:san", t->t_name);
 	}
+	t->t_bmc.b_vlan = t->t_bmc.b_present ? mgmt : 0;
 	if (t->t_station.st_present) {
 		if (t->t_station.st_vlan == 0)
 			t->t_station.st_vlan = mgmt;
@@ -868,7 +917,7 @@ static void
 load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 {
 	static const char *const keys[] = { "name", "subnet", "hosts",
-	    "switch", "san", "station", "accel", NULL };
+	    "switch", "san", "station", "accel", "bmc", NULL };
 	static const char *const swkeys[] = { "vlans", "ports", "rate",
 	    NULL };
 	struct topo *t = l->t;
@@ -942,6 +991,8 @@ load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 		load_san(l, x);
 	if ((x = map_get(l, labn, "station")) != NULL)
 		load_station(l, x);
+	if ((x = map_get(l, labn, "bmc")) != NULL)
+		load_bmc(l, x);
 	if (l->nerr == 0)
 		finish(l, map_get(l, sw, "vlans"));
 }

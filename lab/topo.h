@@ -26,6 +26,9 @@
 #define TOPO_HOST_ADDR0 11	/* host i gets .11+i */
 #define TOPO_SAN_ADDR 250
 #define TOPO_STATION_ADDR 254
+#define TOPO_BMC_ADDR0 51	/* host i's BMC: .51+i of the management VLAN */
+#define TOPO_BMC_USER_MAX 32
+#define TOPO_BMC_PASS_MAX 64
 
 enum topo_bond {
 	TOPO_BOND_NONE = 0,
@@ -59,6 +62,7 @@ struct topo_host {
 	uint64_t h_rate_kbit;		/* rate cap per cable end, 0 = none */
 	uint32_t h_mgmt_addr;		/* host order */
 	uint32_t h_storage_addr;	/* 0 = none */
+	uint32_t h_bmc_addr;		/* its BMC's, 0 = no BMCs */
 };
 
 struct topo_lun {
@@ -75,6 +79,14 @@ struct topo_san {
 	int s_witness;			/* `witness: true`: a quorum witness box */
 	uint32_t s_mgmt_addr;		/* its management address (witness) */
 	int s_mgmt_vlan;		/* and VLAN (witness) */
+};
+
+/* `bmc:`: a Redfish management controller per host (lab/bmcd.c). */
+struct topo_bmc {
+	int b_present;
+	char b_user[TOPO_BMC_USER_MAX + 1];	/* default "admin" */
+	char b_password[TOPO_BMC_PASS_MAX + 1];	/* "" = generated at up */
+	int b_vlan;				/* the management VLAN */
 };
 
 struct topo_station {
@@ -94,6 +106,7 @@ struct topo {
 	int t_nhosts;
 	struct topo_san t_san;
 	struct topo_station t_station;
+	struct topo_bmc t_bmc;
 	char t_accel[8];		/* `accel:` auto (default), kvm, tcg */
 };
 

@@ -129,6 +129,30 @@ START_TEST(test_calls_and_records)
 }
 END_TEST
 
+START_TEST(test_record_source)
+{
+	struct inject_event e;
+	char err[ERR_LEN], ev[4096];
+
+	memset(&e, 0, sizeof(e));
+	e.ie_name = "power-pull";
+	e.ie_source = "bmc";
+	snprintf(e.ie_args, sizeof(e.ie_args), "host2");
+	inject_stamp(&e);
+	ck_assert_msg(e.ie_mono_ns > 0 && e.ie_wall_ns > 0, "a stamp reads "
+	    "both clocks");
+	ck_assert_int_eq(inject_record(lab, &e, err), 0);
+	ck_assert_msg(events(ev, sizeof(ev)) == 1 && strstr(ev,
+	    "\"event\":\"power-pull\",\"args\":\"host2\",\"source\":\"bmc\","
+	    "\"mono_ns\":") != NULL, "an action of a BMC is a line with "
+	    "\"source\":\"bmc\": %s", ev);
+	ck_assert_int_eq(inject("power-on", "host2", NULL, err), 0);
+	ck_assert_msg(events(ev, sizeof(ev)) == 2 &&
+	    strstr(strchr(ev, '\n'), "source") == NULL, "an inject's line "
+	    "has no source");
+}
+END_TEST
+
 START_TEST(test_misuse)
 {
 	char err[ERR_LEN], ev[256];
@@ -231,6 +255,7 @@ make_lab_inject_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_calls_and_records);
+	tcase_add_test(tc, test_record_source);
 	tcase_add_test(tc, test_misuse);
 	tcase_add_test(tc, test_provider_failure);
 	tcase_add_test(tc, test_clock);

@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	make_hvd_api_suite,
 	make_topo_suite,
 	make_lab_inject_suite,
+	make_lab_bmc_suite,
 	make_lab_ovs_suite,
 	make_suite_suite,
 	make_report_suite,

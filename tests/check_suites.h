@@ -20,6 +20,7 @@ Suite *make_hvd_etcd_suite(void);
 Suite *make_hvd_api_suite(void);
 Suite *make_topo_suite(void);
 Suite *make_lab_inject_suite(void);
+Suite *make_lab_bmc_suite(void);
 Suite *make_lab_ovs_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);

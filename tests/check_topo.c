@@ -125,6 +125,27 @@ START_TEST(test_default_plan)
 }
 END_TEST
 
+START_TEST(test_bmc_plan)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	char err[ERR_LEN];
+
+	ck_assert_msg(topo_load(CONFIG_DIR "/pass-lab-bmc.yaml", NULL, t,
+	    NULL, err) == 0, "the BMC topology loads: %s", err);
+	ck_assert_msg(t->t_bmc.b_present && strcmp(t->t_bmc.b_user,
+	    "fence") == 0 && strcmp(t->t_bmc.b_password, "s3cret-pw") == 0,
+	    "bmc: gives the user and password of the file");
+	ck_assert_msg(t->t_hosts[0].h_bmc_addr == t->t_base + 51 &&
+	    t->t_hosts[1].h_bmc_addr == t->t_base + 52 &&
+	    t->t_bmc.b_vlan == 10, "host i's BMC is .51+i on the "
+	    "management VLAN");
+	ck_assert_msg(topo_load(CONFIG_DIR "/pass-lab-default.yaml", NULL, t,
+	    NULL, err) == 0 && !t->t_bmc.b_present &&
+	    t->t_hosts[0].h_bmc_addr == 0, "a lab has no BMCs by default");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_san_witness)
 {
 	struct topo *t = calloc(1, sizeof(*t));
@@ -203,6 +224,7 @@ make_topo_suite(void)
 	tcase_add_test(tc, test_config_files);
 	tcase_add_test(tc, test_default_plan);
 	tcase_add_test(tc, test_san_witness);
+	tcase_add_test(tc, test_bmc_plan);
 	tcase_add_test(tc, test_override_and_access);
 	tcase_add_test(tc, test_parsers);
 	suite_add_tcase(s, tc);

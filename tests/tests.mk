@@ -13,6 +13,7 @@ CHECK_SRCS += tests/check_hvd_config.c tests/check_hvd_auth.c \
 	tests/check_hvd_etcd.c tests/check_hvd_api.c
 CHECK_SRCS += tests/check_topo.c
 CHECK_SRCS += tests/check_lab_inject.c
+CHECK_SRCS += tests/check_lab_bmc.c
 CHECK_SRCS += tests/check_lab_ovs.c
 CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
