@@ -25,7 +25,7 @@ V         ?= 0
 
 CC        ?= cc
 PKGS      := libcurl libcjson libpcap yaml-0.1 libmicrohttpd gnutls \
-	     libvirt libxml-2.0
+	     libvirt libvirt-qemu libxml-2.0 libarchive libxxhash openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -134,7 +134,7 @@ check-unit: $(BUILD)/check_unit bin/hvd-watchdog
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 
-check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap
+check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive
 	$(Q)sh tests/integration/run.sh $(TESTS)
 
 run: deps

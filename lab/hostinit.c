@@ -520,6 +520,10 @@ main(int argc, char **argv)
 	pid_t pid;
 
 	parse_args(argc, argv);
+	/* A node lives as long as the lab, not its caller: a descriptor
+	 * the caller holds (a lock taken with flock(1), a pipe a test
+	 * reads to its end) must not stay open in every service of it. */
+	close_range(3, ~0U, 0);
 	if (enter_namespaces() < 0)
 		return 1;
 	if (pipe2(pfd, O_CLOEXEC) < 0)

@@ -46,6 +46,7 @@ struct api {
 	const struct hvd_config	*a_cf;
 	struct cluster		*a_cl;
 	struct vmops		*a_vmops;
+	struct metrics		*a_metrics;
 	struct api_listener	 a_unix;
 	struct api_listener	 a_https;
 	char			*a_cert;
@@ -65,7 +66,7 @@ struct api_conn {
 
 static const struct api_route *const route_tables[] = {
 	api_cluster_routes, api_vm_routes, api_snap_routes, api_ha_routes,
-	NULL
+	api_backup_routes, api_metrics_routes, NULL
 };
 
 int
@@ -181,6 +182,36 @@ api_need_cluster(struct api_req *r)
 	return 0;
 }
 
+const char *
+api_query(struct api_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->rq_conn,
+	    MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* Queue a handler's text answer (rq_text, taken over) on conn. */
+static MHD_RESULT
+send_text(struct MHD_Connection *conn, struct api_conn *c)
+{
+	struct api_req *r = &c->c_rq;
+	struct MHD_Response *resp;
+	MHD_RESULT ret;
+
+	log_info("%s %s %s -> %d", r->rq_user[0] ? r->rq_user : "-",
+	    r->rq_method, c->c_path, r->rq_status);
+	resp = MHD_create_response_from_buffer(strlen(r->rq_text), r->rq_text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		return MHD_NO;
+	r->rq_text = NULL;
+	MHD_add_response_header(resp, "Content-Type", r->rq_text_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, (unsigned)r->rq_status, resp);
+	MHD_destroy_response(resp);
+	c->c_answered = 1;
+	return ret;
+}
+
 /* Queue r's answer on conn. */
 static MHD_RESULT
 send_answer(struct MHD_Connection *conn, struct api_conn *c)
@@ -190,6 +221,8 @@ send_answer(struct MHD_Connection *conn, struct api_conn *c)
 	char *text;
 	MHD_RESULT ret;
 
+	if (r->rq_text != NULL && r->rq_status < 400)
+		return send_text(conn, c);
 	if (r->rq_resp == NULL)
 		r->rq_resp = cJSON_CreateObject();
 	if ((text = cJSON_Print(r->rq_resp)) == NULL)
@@ -406,6 +439,8 @@ conn_open(struct api_listener *l, struct MHD_Connection *conn,
 	r->rq_api = l->l_api;
 	r->rq_cl = l->l_api->a_cl;
 	r->rq_vmops = l->l_api->a_vmops;
+	r->rq_metrics = l->l_api->a_metrics;
+	r->rq_conn = conn;
 	r->rq_cf = l->l_api->a_cf;
 	r->rq_method = method;
 	r->rq_path = c->c_path;
@@ -532,6 +567,7 @@ api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	cJSON_Delete(c->c_rq.rq_body);
 	cJSON_Delete(c->c_rq.rq_resp);
+	free(c->c_rq.rq_text);
 	free(c->c_buf);
 	free(c);
 	*con_cls = NULL;
@@ -573,6 +609,12 @@ void
 api_set_vmops(struct api *a, struct vmops *v)
 {
 	a->a_vmops = v;
+}
+
+void
+api_set_metrics(struct api *a, struct metrics *m)
+{
+	a->a_metrics = m;
 }
 
 int

@@ -22,6 +22,7 @@
 
 struct api;
 struct cluster;
+struct metrics;
 struct vmops;
 
 #define API_MAX_PARAMS 4
@@ -40,6 +41,10 @@ struct api_req {
 	int		 rq_local;	/* came through the unix socket */
 	int		 rq_status;	/* answer */
 	cJSON		*rq_resp;
+	char		*rq_text;	/* a text answer instead (freed) */
+	const char	*rq_text_type;	/* its Content-Type */
+	struct metrics	*rq_metrics;	/* this node's metrics or NULL */
+	void		*rq_conn;	/* the connection (api_query) */
 };
 
 struct api_route {
@@ -52,11 +57,17 @@ struct api_route {
 extern const struct api_route api_cluster_routes[];
 extern const struct api_route api_vm_routes[];
 extern const struct api_route api_snap_routes[];	/* api_snap.c */
+extern const struct api_route api_backup_routes[];	/* api_backup.c */
+extern const struct api_route api_metrics_routes[];	/* api_metrics.c */
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);
 /* Give the handlers the VM operations (before serving). */
 void api_set_vmops(struct api *a, struct vmops *v);
+/* Give the handlers this node's metrics (metrics.h). */
+void api_set_metrics(struct api *a, struct metrics *m);
+/* A query argument of the request ("?since=-60"), NULL when absent. */
+const char *api_query(struct api_req *r, const char *key);
 /* Listen on the unix socket (cf_socket, mode 0600).  0 or -1. */
 int api_start_unix(struct api *a, char *err);
 /* Listen with TLS on address:api_port using the node certificate. */

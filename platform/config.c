@@ -55,6 +55,7 @@ static const struct cf_key cf_keys[] = {
 	{ "accel",		CF_ACCEL, S(cf_accel), 0, 0 },
 	{ "image_dirs",		CF_DIRS, S(cf_image_dirs), 0, 0 },
 	{ "pool_dirs",		CF_DIRS, S(cf_pool_dirs), 0, 0 },
+	{ "fence_reset",	CF_NAME, S(cf_fence_reset), 0, 0 },
 	{ "import_dirs",	CF_DIRS, S(cf_import_dirs), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
@@ -88,6 +89,7 @@ config_defaults(struct hvd_config *c)
 	    CONFINE_IMAGE_DIRS);
 	snprintf(c->cf_pool_dirs, sizeof(c->cf_pool_dirs), "%s",
 	    CONFINE_POOL_DIRS);
+	snprintf(c->cf_fence_reset, sizeof(c->cf_fence_reset), "reboot");
 	snprintf(c->cf_import_dirs, sizeof(c->cf_import_dirs), "%s",
 	    VOLIMPORT_DIRS);
 }
@@ -166,6 +168,10 @@ config_finish(struct hvd_config *c, char *err)
 		return err_set(err, "'role' must be node or witness, got '%s'",
 		    c->cf_role);
 	c->cf_witness = strcmp(c->cf_role, "witness") == 0;
+	if (strcmp(c->cf_fence_reset, "reboot") != 0 &&
+	    strcmp(c->cf_fence_reset, "off") != 0)
+		return err_set(err, "'fence_reset' must be reboot or off, got "
+		    "'%s'", c->cf_fence_reset);
 	if (c->cf_socket[0] == '\0' &&
 	    snprintf(c->cf_socket, sizeof(c->cf_socket), "%s/hvd.sock",
 	    c->cf_run_dir) >= (int)sizeof(c->cf_socket))

@@ -40,6 +40,9 @@ struct hvd_config {
 	char	cf_accel[8];		/* "auto" (default), "kvm", "tcg" */
 	char	cf_image_dirs[1024];	/* where kernels/initrds may be */
 	char	cf_pool_dirs[1024];	/* where dir pools may be */
+	char	cf_fence_reset[8];	/* "reboot" (default) or "off": what
+					 * the watchdog does when a fenced
+					 * QEMU survives SIGKILL */
 	char	cf_import_dirs[1024];	/* where images to import may be */
 	/* Decided at start from cf_accel (common/accel.h), not read: */
 	char	cf_accel_used[8];	/* "kvm" or "tcg" */

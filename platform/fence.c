@@ -25,6 +25,14 @@
  * left to fence and the watchdog exits (a restarted hvd starts one again).
  * SIGTERM or SIGINT while armed fences every listed VM running here
  * before it exits: nothing would guard them afterwards.
+ *
+ * A fence can fail: a QEMU stuck in the kernel (D state on a dead iSCSI
+ * path) survives SIGKILL, and the manager restarts the VM elsewhere a few
+ * seconds later whatever happens here.  With -R the watchdog then resets
+ * the node as a hardware watchdog would (reboot(2) at once, no sync: a
+ * sync could hang on the same dead path).  In a lab host, a node of its
+ * own pid namespace, reboot(2) ends only that namespace: the host goes
+ * down as if its power were pulled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -189,52 +198,73 @@ wait_gone(pid_t pid)
 }
 
 /*
+ * The fence did not happen: reset the node (-R), since the VM is about to
+ * be started elsewhere.  Returns only when the reset is off or refused.
+ */
+static void
+node_reset(int reset, const char *vm, pid_t pid)
+{
+	if (!reset) {
+		wlog("FENCE FAILED vm %s pid %d and fence_reset is off: the "
+		    "node is not reset", vm, (int)pid);
+		return;
+	}
+	wlog("RESET vm %s pid %d survived its fence: resetting the node "
+	    "(reboot, no sync)", vm, (int)pid);
+	reboot(RB_AUTOBOOT);
+	wlog("RESET FAILED: reboot: %s", strerror(errno));
+}
+
+/*
  * SIGKILL every listed VM's QEMU here, then check each really ended: a
  * QEMU stuck in the kernel (D state, e.g. on a dead iSCSI path) survives
  * SIGKILL, and a fence that did not happen must say so (the log line is
- * what the HA drills and operators count on).
+ * what the HA drills and operators count on) and, with reset, reset the
+ * node.  A QEMU that cannot be signalled at all counts as not fenced.
  */
 static void
-fence(const struct feed *f, uint64_t now)
+fence(const struct feed *f, uint64_t now, int reset)
 {
 	pid_t pids[FEED_MAX_VMS];
+	int i, failed = -1;
 	long ms;
-	int i;
 
 	for (i = 0; i < f->nvms; i++) {
 		if ((pids[i] = vm_pid(f->vm_dir, f->vms[i])) == 0)
 			continue;
-		if (kill(pids[i], SIGKILL) != 0) {
+		if (kill(pids[i], SIGKILL) != 0 && errno != ESRCH)
 			wlog("FENCE vm %s pid %d: kill: %s", f->vms[i],
 			    (int)pids[i], strerror(errno));
-			pids[i] = 0;
-		}
 	}
 	for (i = 0; i < f->nvms; i++) {
 		if (pids[i] == 0)
 			continue;
-		if ((ms = wait_gone(pids[i])) >= 0)
+		if ((ms = wait_gone(pids[i])) >= 0) {
 			wlog("FENCE vm %s pid %d killed (%.3f s past the "
 			    "deadline, last feed %.3f s ago, gone after %ld "
 			    "ms)", f->vms[i], (int)pids[i],
 			    ((double)now - (double)f->deadline_ns) / 1e9,
 			    ((double)now - (double)f->fed_ns) / 1e9, ms);
-		else
-			wlog("FENCE FAILED vm %s pid %d still runs %d ms after "
-			    "SIGKILL (stuck in the kernel): killed again while "
-			    "the deadline stays past", f->vms[i],
-			    (int)pids[i], FENCE_CHECK_MS);
+			continue;
+		}
+		wlog("FENCE FAILED vm %s pid %d still runs %d ms after "
+		    "SIGKILL (stuck in the kernel?)", f->vms[i], (int)pids[i],
+		    FENCE_CHECK_MS);
+		failed = i;
 	}
+	if (failed >= 0)
+		node_reset(reset, f->vms[failed], pids[failed]);
 }
 
 static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: hvd-watchdog -f FEED [-p PIDFILE] "
-	    "[-i INTERVAL_MS]\n"
+	    "[-i INTERVAL_MS] [-R]\n"
 	    "       hvd-watchdog --version | --help\n"
 	    "hvd's fencing watchdog: kills the HA VMs listed in FEED when "
-	    "hvd stops\nfeeding it (docs/ha.md).\n");
+	    "hvd stops\nfeeding it; -R: reset the node when a QEMU survives "
+	    "its fence (docs/ha.md).\n");
 }
 
 /* What the command line asks. */
@@ -242,6 +272,7 @@ struct wd_args {
 	const char	*feed;
 	const char	*pidfile;	/* or NULL */
 	uint64_t	 interval_ns;
+	int		 reset;		/* -R: reset the node on a failed fence */
 };
 
 /* The watchdog's memory between looks. */
@@ -249,6 +280,7 @@ struct wd_state {
 	struct feed	 f;		/* the last good feed */
 	struct feed	 nf;
 	int		 armed, overdue, idle;
+	int		 reset;		/* the -R flag */
 };
 
 /* The options into a: -1 to go on, else the exit status. */
@@ -262,7 +294,7 @@ parse_args(int argc, char **argv, struct wd_args *a)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "f:p:i:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "f:p:i:Rh", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'f':
@@ -279,6 +311,9 @@ parse_args(int argc, char **argv, struct wd_args *a)
 				    "ms\n");
 				return 1;
 			}
+			break;
+		case 'R':
+			a->reset = 1;
 			break;
 		case 'V':
 			printf("hvd-watchdog %s\n", HV_VERSION);
@@ -316,7 +351,7 @@ wd_look(struct wd_state *w, int r, uint64_t now)
 				wlog("deadline passed %.3f s ago: fencing",
 				    (double)(now - f->deadline_ns) / 1e9);
 			w->overdue = 1;
-			fence(f, now);
+			fence(f, now, w->reset);
 		} else if (w->overdue) {
 			wlog("fed again: deadline in %.3f s",
 			    (double)(f->deadline_ns - now) / 1e9);
@@ -351,7 +386,7 @@ wd_done(struct wd_state *w, int r)
 int
 main(int argc, char **argv)
 {
-	struct wd_args a = { NULL, NULL, 100 * NS_PER_MS };
+	struct wd_args a = { NULL, NULL, 100 * NS_PER_MS, 0 };
 	static struct wd_state w;
 	struct sigaction sa;
 	int r;
@@ -359,6 +394,7 @@ main(int argc, char **argv)
 
 	if ((r = parse_args(argc, argv, &a)) >= 0)
 		return r;
+	w.reset = a.reset;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -373,7 +409,8 @@ main(int argc, char **argv)
 		fprintf(fp, "%d\n", (int)getpid());
 		fclose(fp);
 	}
-	wlog("started, feed %s", a.feed);
+	wlog("started, feed %s, a failed fence %s", a.feed, a.reset ?
+	    "resets the node" : "is only logged");
 	while (!wd_quit) {
 		/* A missing or torn file keeps the last good feed. */
 		if ((r = feed_read(a.feed, &w.nf)) == 1)
@@ -391,7 +428,7 @@ main(int argc, char **argv)
 	if (wd_quit && w.armed && running(&w.f) > 0) {
 		wlog("signal %d while armed: fencing before exiting",
 		    (int)wd_quit);
-		fence(&w.f, clock_mono_ns());
+		fence(&w.f, clock_mono_ns(), w.reset);
 	} else if (wd_quit)
 		wlog("signal %d: exiting", (int)wd_quit);
 	if (a.pidfile != NULL)

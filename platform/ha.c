@@ -478,6 +478,11 @@ ha_new(const struct hvd_config *cf, struct cluster *cl, struct vmops *v,
 	if (v != NULL)
 		vmops_set_start_hook(v, ha_start_guard, h);
 	h->h_lease_started = 1;
+	if (pthread_create(&h->h_aux_th, NULL, ha_aux_main, h) != 0) {
+		err_errno(err, "HA lease companion thread");
+		goto fail;
+	}
+	h->h_aux_started = 1;
 	if (pthread_create(&h->h_mgr_th, NULL, ha_manager_main, h) != 0) {
 		err_errno(err, "HA manager thread");
 		goto fail;
@@ -501,6 +506,8 @@ ha_free(struct ha *h)
 	pthread_mutex_unlock(&h->h_mu);
 	if (h->h_lease_started)
 		pthread_join(h->h_lease_th, NULL);
+	if (h->h_aux_started)
+		pthread_join(h->h_aux_th, NULL);
 	if (h->h_mgr_started)
 		pthread_join(h->h_mgr_th, NULL);
 	/* the HA lease is left to expire: see ha.h */

@@ -81,7 +81,8 @@ wd_spawn(struct ha *h, char *err)
 		if (fork() != 0)
 			_exit(0);
 		execl(h->h_wd_bin, "hvd-watchdog", "-f", h->h_feed, "-p",
-		    h->h_wd_pid, (char *)NULL);
+		    h->h_wd_pid, strcmp(h->h_cf.cf_fence_reset, "off") == 0 ?
+		    (char *)NULL : "-R", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
@@ -271,21 +272,25 @@ lease_etcd(struct ha *h, int renew_ms, char *err)
 	return cluster_etcd_new(h->h_cl, tmo, err);
 }
 
-/* Settings from etcd at the first pass of a lease and every 10 s;
- * *last_ns is when they were last read. */
+/* Settings from etcd at the first pass and every 10 s; *last_ns is when
+ * they were last read (0: never). */
 static void
-lease_settings(struct ha *h, struct etcd *e, int64_t lease,
-    struct ha_settings *s, uint64_t *last_ns)
+lease_settings(struct ha *h, struct etcd *e, uint64_t *last_ns)
 {
+	struct ha_settings s;
 	char err[ERR_LEN];
 
-	if (lease != 0 && clock_mono_ns() - *last_ns <= 10 * NS_PER_S)
+	if (*last_ns != 0 && clock_mono_ns() - *last_ns <= 10 * NS_PER_S)
 		return;
-	if (ha_settings_load(e, s, err) != 0)
+	pthread_mutex_lock(&h->h_mu);
+	s = h->h_set;
+	pthread_mutex_unlock(&h->h_mu);
+	if (ha_settings_load(e, &s, err) != 0)
 		log_warnx("HA settings: %s (the last ones kept)", err);
 	*last_ns = clock_mono_ns();
 	pthread_mutex_lock(&h->h_mu);
-	h->h_set = *s;
+	h->h_set = s;
+	h->h_set_read = 1;
 	pthread_mutex_unlock(&h->h_mu);
 }
 
@@ -407,6 +412,12 @@ lease_names(struct ha *h, struct etcd *e, uint64_t *last_ns)
 		log_warnx("%s", err);
 }
 
+/*
+ * The lease thread does nothing but grant and renew, so that a slow etcd
+ * delays a renewal by one slow answer and no more: reads between two
+ * renewals, each waiting for its own timeout, once cost the lease with
+ * answers that took 1.4 s (tests/integration/test_hvd_slow_etcd.sh).
+ */
 void *
 ha_lease_main(void *arg)
 {
@@ -414,15 +425,22 @@ ha_lease_main(void *arg)
 	struct etcd *e = NULL;
 	struct ha_settings s;
 	char err[ERR_LEN];
-	uint64_t sent, last_names = 0, last_set = 0;
+	uint64_t sent;
 	int64_t lease;
 	long period;
 	int ttl = 0;		/* the TTL the lease was granted with */
+	int ready;
 
 	ha_settings_default(&s);
 	while (!ha_stopping(h)) {
-		if (cluster_state(h->h_cl) != CLUSTER_ACTIVE) {
-			ha_nap(h, 200);
+		pthread_mutex_lock(&h->h_mu);
+		lease = h->h_lease;
+		s = h->h_set;
+		ready = h->h_set_read;
+		pthread_mutex_unlock(&h->h_mu);
+		/* the first lease is granted with the cluster's settings */
+		if (cluster_state(h->h_cl) != CLUSTER_ACTIVE || !ready) {
+			ha_nap(h, 100);
 			continue;
 		}
 		if (e == NULL && (e = lease_etcd(h, s.renew_ms, err)) == NULL) {
@@ -430,10 +448,6 @@ ha_lease_main(void *arg)
 			ha_nap(h, 1000);
 			continue;
 		}
-		pthread_mutex_lock(&h->h_mu);
-		lease = h->h_lease;
-		pthread_mutex_unlock(&h->h_mu);
-		lease_settings(h, e, lease, &s, &last_set);
 		period = s.renew_ms;
 		sent = clock_mono_ns();
 		if (lease == 0 || ttl != s.lease_ttl_s)
@@ -445,11 +459,46 @@ ha_lease_main(void *arg)
 		if (lease == 0)
 			h->h_fed_ns = 0;
 		pthread_mutex_unlock(&h->h_mu);
-		if (lease != 0)
-			lease_names(h, e, &last_names);
 		period -= (long)((clock_mono_ns() - sent) / NS_PER_MS);
 		if (period > 0)
 			ha_nap(h, period);
+	}
+	etcd_free(e);
+	return NULL;
+}
+
+/*
+ * The lease thread's companion: the settings every 10 s, and while the
+ * node holds its lease the feed's VM names every 2 s (lease_names), on
+ * an etcd handle of its own that may wait for slow answers.
+ */
+void *
+ha_aux_main(void *arg)
+{
+	struct ha *h = arg;
+	struct etcd *e = NULL;
+	char err[ERR_LEN];
+	uint64_t last_names = 0, last_set = 0;
+	int64_t lease;
+
+	while (!ha_stopping(h)) {
+		if (cluster_state(h->h_cl) != CLUSTER_ACTIVE) {
+			ha_nap(h, 200);
+			continue;
+		}
+		if (e == NULL && (e = cluster_etcd_new(h->h_cl, 5000,
+		    err)) == NULL) {
+			log_warnx("HA: %s", err);
+			ha_nap(h, 1000);
+			continue;
+		}
+		lease_settings(h, e, &last_set);
+		pthread_mutex_lock(&h->h_mu);
+		lease = h->h_lease;
+		pthread_mutex_unlock(&h->h_mu);
+		if (lease != 0)
+			lease_names(h, e, &last_names);
+		ha_nap(h, 200);
 	}
 	etcd_free(e);
 	return NULL;

@@ -57,13 +57,15 @@ struct ha {
 	struct hvd_config	 h_cf;
 	struct cluster		*h_cl;
 	struct vmops		*h_v;
-	pthread_t		 h_lease_th, h_mgr_th;
-	int			 h_lease_started, h_mgr_started;
+	pthread_t		 h_lease_th, h_aux_th, h_mgr_th;
+	int			 h_lease_started, h_aux_started;
+	int			 h_mgr_started;
 	pthread_mutex_t		 h_mu;
 	pthread_mutex_t		 h_pub_mu;	/* orders KEY_HA_FED writes */
 	int			 h_stop;	/* under h_mu */
 	int64_t			 h_lease;	/* under h_mu */
 	struct ha_settings	 h_set;		/* under h_mu */
+	int			 h_set_read;	/* h_set was read once, under h_mu */
 	/* The feed's contents, under h_mu (the lease thread and the start
 	 * guard, which runs in VM tasks, both write the feed): */
 	char			 h_vms[HA_MAX_NAMES][HA_NAME];
@@ -122,8 +124,11 @@ int ha_node_alive(const struct ha_snap *s, const char *node);
 int ha_node_guarded(const struct ha_snap *s, const char *node,
     const char *vm);
 
-/* ha_lease.c: the lease thread (arg is the struct ha). */
+/* ha_lease.c: the lease thread, which only grants and renews, and its
+ * companion, which reads the settings and the feed's names and publishes
+ * them (arg is the struct ha). */
 void *ha_lease_main(void *arg);
+void *ha_aux_main(void *arg);
 /* ha_lease.c: vmops' start hook (vmops_start_hook; arg is the struct
  * ha): 0 when vm may start here, else -1 + err. */
 int ha_start_guard(void *arg, const char *vm, char *err);

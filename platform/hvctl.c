@@ -30,8 +30,17 @@ static const struct cmd hvctl_cmds[] = {
 	    "host networks: OVS bridge, VLAN tags, bonds" },
 	{ "snapshot", hvctl_snapshot_main,
 	    "create|list|show|rollback|delete ...", "a VM's snapshots" },
+	{ "backup", hvctl_backup_main, "create|list|show|verify|restore|"
+	    "delete|store-...|job-... ...", "backups, stores and schedules" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
+	{ "image", hvctl_image_main,
+	    "info|convert|import-ova|import-xva|export-ova ...",
+	    "disk images and OVA/XVA packages on this node's files" },
+	{ "metrics", hvctl_metrics_main, "node|vm NAME [--since S] "
+	    "[--step S]", "a node's or a VM's metrics" },
+	{ "top", hvctl_top_main, "[--interval S] [--count N]",
+	    "nodes and running VMs: CPU, memory, disk and network rates" },
 	{ "api", hvctl_api_main, "METHOD PATH [JSON]",
 	    "raw API request; prints the answer" },
 	{ NULL, NULL, NULL, NULL }

@@ -64,5 +64,11 @@ void hvctl_bond_print(const cJSON *show);
 int hvctl_network_bond(int argc, char **argv);
 int hvctl_ha_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
+/* hvctl_image.c: disk images and VM packages on local files. */
+int hvctl_image_main(int argc, char **argv);
+int hvctl_backup_main(int argc, char **argv);
+/* hvctl_metrics.c: metrics node|vm, and top. */
+int hvctl_metrics_main(int argc, char **argv);
+int hvctl_top_main(int argc, char **argv);
 
 #endif

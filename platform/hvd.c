@@ -23,9 +23,11 @@
 #include "err.h"
 #include "log.h"
 #include "platform/api.h"
+#include "platform/backup.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
 #include "platform/ha.h"
+#include "platform/metrics.h"
 #include "platform/vmops.h"
 
 static volatile sig_atomic_t hvd_quit;
@@ -190,6 +192,8 @@ serve(struct hvd_config *cf)
 	struct api *a = NULL;
 	struct vmops *vo = NULL;
 	struct ha *ha = NULL;
+	struct backup_sched *bs = NULL;
+	struct metrics *mx = NULL;
 	char err[ERR_LEN];
 	int rc = 1;
 
@@ -202,9 +206,14 @@ serve(struct hvd_config *cf)
 		goto fail;
 	if (!cf->cf_witness && (ha = ha_new(cf, cl, vo, err)) == NULL)
 		goto fail;
+	if (!cf->cf_witness && (bs = backup_sched_start(vo, err)) == NULL)
+		goto fail;
+	if (!cf->cf_witness && (mx = metrics_start(cf, vo, err)) == NULL)
+		goto fail;
 	if ((a = api_new(cf, cl, err)) == NULL)
 		goto fail;
 	api_set_vmops(a, vo);
+	api_set_metrics(a, mx);
 	if (api_start_unix(a, err) != 0)
 		goto fail;
 	if (!cf->cf_witness)
@@ -222,6 +231,8 @@ fail:
 	log_warnx("%s", err);
 out:
 	api_free(a);
+	backup_sched_stop(bs);
+	metrics_stop(mx);	/* before vmops: it reads the VM slots */
 	ha_free(ha);		/* HA lease left to expire (docs/ha.md) */
 	vmops_free(vo);		/* VMs keep running */
 	cluster_free(cl);

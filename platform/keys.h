@@ -44,6 +44,12 @@
 #define KEY_SNAPSHOTS		"/hvd/snapshots/"	/* VM/SNAP */
 #define KEY_SNAP_HEADS		"/hvd/snaphead/"	/* VM */
 
+/* backup.h: backup stores, which backup a VM's dirty bitmaps count
+ * from, and backup schedules. */
+#define KEY_BACKUP_STORES	"/hvd/backup-stores/"	/* STORE */
+#define KEY_BACKUP_HEADS	"/hvd/backup-heads/"	/* VM */
+#define KEY_BACKUP_JOBS		"/hvd/backup-jobs/"	/* JOB */
+
 /* ha.h: HA settings, HA leases, the manager's seat, resources, groups and
  * the manager's status record of each resource. */
 #define KEY_HA_SETTINGS		"/hvd/ha/settings"

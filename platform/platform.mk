@@ -34,5 +34,20 @@ PLATFORM_SRCS += platform/bond.c
 PLATFORM_SRCS += platform/snapshot.c platform/snapshot_task.c \
 	platform/api_snap.c
 HVCTL_SRCS += platform/hvctl_snap.c
+
 HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
+# Import/export formats: platform/vmfmt/, hvctl image.
+include platform/vmfmt/vmfmt.mk
+# Backups: stores, full and incremental backups through QEMU block jobs,
+# restore, verify, schedules and prune; their API and hvctl.
+PLATFORM_SRCS += platform/backup_plan.c platform/backup_store.c \
+	platform/backup_task.c platform/backup.c \
+	platform/backup_restore.c platform/backup_job.c platform/api_backup.c
+HVCTL_SRCS += platform/hvctl_backup.c
+# Metrics: the sampler and its store, /metrics and the REST series,
+# hvctl top and metrics.
+PLATFORM_SRCS += platform/metrics.c platform/metrics_ring.c \
+	platform/metrics_proc.c platform/metrics_sample.c \
+	platform/metrics_vm.c platform/metrics_prom.c platform/api_metrics.c
+HVCTL_SRCS += platform/hvctl_metrics.c

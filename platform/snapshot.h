@@ -105,6 +105,12 @@ int snapshot_current_put(struct etcd *e, const char *vm, const char *snap,
 int snapshot_rec_unlink(struct etcd *e, const char *vm, const char *snap,
     char *err);
 
+struct qmp;
+/* The block node QEMU made for drive diskI of a VM (-drive id=diskI)
+ * into buf: 0, or -1 + err (backups use it too). */
+int snapshot_disk_node(struct qmp *q, int i, char *buf, size_t len,
+    char *err);
+
 /* snapshot_task.c: the task bodies on the VM's node (task_fn; arg is the
  * queued struct vm_op, params {"name", "with_ram", "description"}). */
 int snapshot_task_create(struct task *t, void *arg, char *err);

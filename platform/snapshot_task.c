@@ -115,9 +115,8 @@ disk_img(const char *flag, const char *name, const char *path, char *err)
 
 /* --- QMP --- */
 
-/* The block node QEMU made for drive diskI (-drive id=diskI). */
-static int
-disk_node(struct qmp *q, int i, char *buf, size_t len, char *err)
+int
+snapshot_disk_node(struct qmp *q, int i, char *buf, size_t len, char *err)
 {
 	char dev[16];
 	cJSON *ret = NULL, *b;
@@ -249,8 +248,8 @@ job_snapshot(struct snap_job *j, const char *cmd, char *err)
 	cJSON_AddStringToObject(a, "tag", j->j_name);
 	devs = cJSON_AddArrayToObject(a, "devices");
 	for (i = 0; i < j->j_n; i++) {
-		if (disk_node(j->j_qmp, j->j_idx[i], node, sizeof(node),
-		    err) != 0) {
+		if (snapshot_disk_node(j->j_qmp, j->j_idx[i], node,
+		    sizeof(node), err) != 0) {
 			cJSON_Delete(a);
 			return -1;
 		}

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/backup.h"
 #include "platform/bond.h"
 #include "platform/clone.h"
 #include "platform/cluster.h"
@@ -703,6 +704,11 @@ static const struct {
 	{ "rollback",	snapshot_task_rollback },
 	{ "snapdelete",	snapshot_task_delete },
 	{ "mirror",	clone_task_mirror },
+	{ "backup",	backup_task_create },
+	{ "bkdelete",	backup_task_delete },
+	{ "bkverify",	backup_task_verify },
+	{ "bkrestore",	backup_task_restore },
+	{ "bkjob",	backup_task_job },
 	{ NULL,		NULL }
 };
 

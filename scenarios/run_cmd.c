@@ -316,6 +316,24 @@ run_platforms(struct run_args *a, char *err)
 	return 0;
 }
 
+/* -n: each named platform's own configuration (a real cluster's
+ * inventory), all of them checked before failing. */
+static int
+run_check_drivers(const struct run_args *a, char *err)
+{
+	char e[ERR_LEN];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < a->nplat; i++)
+		if (driver_check_config(a->plats[i], e) == -1) {
+			fprintf(stderr, "hvlab run: --platform %s: %s\n",
+			    a->plats[i], e);
+			rc = err_set(err, "platform configuration: see above");
+		}
+	return rc;
+}
+
 /* 1 when a lab called name runs. */
 static int
 lab_running(const char *name)
@@ -460,6 +478,8 @@ run_cmd_main(int argc, char **argv)
 	if (run_platforms(&a, err) == -1)
 		goto fail;
 	if (a.check_only) {
+		if (run_check_drivers(&a, err) == -1)
+			goto fail;
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;

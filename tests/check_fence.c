@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -230,6 +234,113 @@ START_TEST(test_fence_on_stop)
 }
 END_TEST
 
+/*
+ * The node of a reset test, PID 1 of its own pid namespace (so reboot(2)
+ * ends only it): a stand-in QEMU of VM db running as nobody, which the
+ * watchdog (root without CAP_KILL) cannot kill, as it cannot kill a QEMU
+ * stuck in the kernel; then the watchdog itself, with -R.
+ */
+static void __attribute__((noreturn))
+reset_node(const char *dir)
+{
+	const char *const vms[] = { "db", NULL };
+	char guest[] = "guest=db", f[512];
+	char *const argv[] = { "qemu-system-x86_64", "--", "-", "-name",
+	    guest, NULL };
+	int p[2];
+	pid_t db;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("proc", "/proc", "proc", 0, NULL) != 0 || pipe(p) != 0)
+		_exit(120);
+	if ((db = fork()) == 0) {
+		dup2(p[0], 0);
+		if (setresgid(65534, 65534, 65534) != 0 ||
+		    setresuid(65534, 65534, 65534) != 0)
+			_exit(121);
+		execv("/bin/cat", argv);
+		_exit(127);
+	}
+	pid_file(dir, "db", db);
+	feed(dir, vms, -1.0);
+	snprintf(f, sizeof(f), "%s/feed", dir);
+	if (prctl(PR_CAPBSET_DROP, CAP_KILL, 0, 0, 0) != 0)
+		_exit(122);
+	execl(WATCHDOG, "hvd-watchdog", "-f", f, "-i", "20", "-R",
+	    (char *)NULL);
+	_exit(127);
+}
+
+/*
+ * A QEMU that survives its fence (D state on a dead iSCSI path, here one
+ * the watchdog may not signal) is about to be started elsewhere: with -R
+ * the watchdog resets the node, as a hardware watchdog would.  The node
+ * is a pid namespace, so the reset ends its init with SIGHUP (reboot(2)
+ * in a child pid namespace).
+ */
+/*
+ * The machine's side of a reset test, in a child of its own (a pid
+ * namespace whose init died allows no more forks, and the sanitizers fork
+ * at exit): 0 when the node ended by reboot(2)'s SIGHUP, 1 when it was
+ * not reset within 10 s, 2 when it ended otherwise.
+ */
+static void __attribute__((noreturn))
+reset_machine(const char *dir)
+{
+	char log[600];
+	pid_t node, r = 0;
+	int st = 0, i;
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0 || (node = fork()) < 0)
+		_exit(3);
+	if (node == 0) {
+		snprintf(log, sizeof(log), "%s/watchdog.log", dir);
+		if (freopen(log, "w", stderr) == NULL)
+			_exit(126);
+		reset_node(dir);
+	}
+	for (i = 0; i < 1000 && (r = waitpid(node, &st, WNOHANG)) == 0; i++)
+		clock_sleep_ns(10 * NS_PER_MS);
+	if (r == 0) {
+		kill(node, SIGKILL);
+		waitpid(node, &st, 0);
+		_exit(1);
+	}
+	_exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP ? 0 : 2);
+}
+
+/*
+ * A QEMU that survives its fence (D state on a dead iSCSI path, here one
+ * the watchdog may not signal) is about to be started elsewhere: with -R
+ * the watchdog resets the node, as a hardware watchdog would.  The node
+ * is a pid namespace, so the reset ends its init with SIGHUP (reboot(2)
+ * in a child pid namespace).
+ */
+START_TEST(test_fence_reset)
+{
+	char dir[] = "/tmp/check_fence.XXXXXX", cmd[64];
+	pid_t m;
+	int st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	chmod(dir, 0755);
+	if ((m = fork()) == 0)
+		reset_machine(dir);
+	ck_assert_int_eq(waitpid(m, &st, 0), m);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 3, "unshare or "
+	    "fork of the node failed (needs root)");
+	ck_assert_msg(WEXITSTATUS(st) != 1, "the node was not reset within "
+	    "10 s of its failed fence");
+	ck_assert_msg(WEXITSTATUS(st) == 0, "the node ends by reboot(2) "
+	    "(SIGHUP)");
+	ck_assert_msg(log_has(dir, "FENCE FAILED vm db") &&
+	    log_has(dir, "RESET vm db"), "the failed fence and the reset "
+	    "are logged");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 make_fence_suite(void)
 {
@@ -238,6 +349,8 @@ make_fence_suite(void)
 
 	tcase_add_test(tc, test_fence_exact_vm);
 	tcase_add_test(tc, test_fence_on_stop);
+	tcase_add_test(tc, test_fence_reset);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,8 @@ START_TEST(test_defaults)
 	    "dir pools are confined under /var/lib/hvd by default");
 	ck_assert_msg(c.cf_node[0] != '\0' && strchr(c.cf_node, '.') == NULL,
 	    "the node name defaults to the short hostname");
+	ck_assert_msg(strcmp(c.cf_fence_reset, "reboot") == 0, "a failed "
+	    "fence resets the node unless told otherwise");
 }
 END_TEST
 
@@ -120,6 +122,11 @@ START_TEST(test_parse_string)
 	    "trailing garbage after a number is an error");
 	ck_assert_msg(config_parse(&c, "s", "node =\n", err) == -1 &&
 	    strstr(err, "has no value") != NULL, "an empty value is an error");
+	ck_assert_int_eq(config_parse(&c, "s", "fence_reset = off\n", err), 0);
+	ck_assert_str_eq(c.cf_fence_reset, "off");
+	ck_assert_msg(config_parse(&c, "s", "fence_reset = maybe\n", err) ==
+	    -1 && strstr(err, "'fence_reset' must be reboot or off, got "
+	    "'maybe'") != NULL, "fence_reset takes reboot or off: %s", err);
 	log_setlevel(lvl);
 }
 END_TEST

@@ -2,8 +2,9 @@
  * check_libvirt.c - unit tests of the libvirt driver's texts
  * (scenarios/drivers/libvirt_conf.c): each host's libvirtd.conf and
  * qemu.conf, corosync.conf (with and without a quorum device), domain
- * and pool XML, and crm_mon's, corosync-quorumtool's and ovs-vsctl's
- * answers read back.  The texts run for real in
+ * (kernel or disk booted), pool, volume, snapshot, clone and template
+ * XML, and crm_mon's, corosync-quorumtool's and ovs-vsctl's answers read
+ * back.  The texts run for real in
  * tests/integration/test_libvirt_quick.sh.
  */
 #include <stdio.h>
@@ -365,6 +366,133 @@ START_TEST(test_pki)
 }
 END_TEST
 
+START_TEST(test_domain_xml_boot_disk)
+{
+	struct lv_domain d = { .d_name = "c1", .d_type = "qemu",
+	    .d_machine = "q35", .d_disk_file = "/var/lib/libvirt/images/c1.qcow2",
+	    .d_oem = "hvlab.name=c1 hvlab.ip=198.18.30.101/24" };
+	char x[8192], err[ERR_LEN];
+
+	ck_assert_msg(lv_domain_xml(&d, x, sizeof(x), err) == 0, "%s", err);
+	ck_assert_msg(strstr(x, "<kernel>") == NULL && strstr(x,
+	    "<boot dev='hd'/>") != NULL, "a VM with its own disk boots "
+	    "from it, not from a kernel");
+	ck_assert_msg(strstr(x, "<smbios mode='sysinfo'/>") != NULL &&
+	    strstr(x, "<entry>hvlab.name=c1 hvlab.ip=198.18.30.101/24"
+	    "</entry>") != NULL, "its words are SMBIOS OEM strings (type 11)");
+	ck_assert_msg(strstr(x, "<disk type='file' device='disk'>") != NULL &&
+	    strstr(x, "type='qcow2'") != NULL && strstr(x, "<source file='"
+	    "/var/lib/libvirt/images/c1.qcow2'/>") != NULL, "its disk is the "
+	    "qcow2 file of its volume");
+	d.d_disk_file = NULL;
+	ck_assert_msg(lv_domain_xml(&d, x, sizeof(x), err) == -1 &&
+	    strstr(err, "c1") != NULL, "neither a kernel nor a disk to boot "
+	    "from is refused, naming the VM");
+}
+END_TEST
+
+START_TEST(test_volume_snapshot_xml)
+{
+	char x[2048], err[ERR_LEN];
+
+	ck_assert_msg(lv_volume_xml("c1.qcow2", 67108864, NULL, x, sizeof(x),
+	    err) == 0, "%s", err);
+	ck_assert_msg(strstr(x, "<name>c1.qcow2</name>") != NULL &&
+	    strstr(x, "<capacity unit='bytes'>67108864</capacity>") != NULL &&
+	    strstr(x, "<format type='qcow2'/>") != NULL && strstr(x,
+	    "<backingStore>") == NULL, "a full volume: name, size, qcow2");
+	ck_assert_int_eq(lv_volume_xml("l1.qcow2", 67108864, "/i/t&1.qcow2",
+	    x, sizeof(x), err), 0);
+	ck_assert_msg(strstr(x, "<backingStore><path>/i/t&amp;1.qcow2</path>"
+	    "<format type='qcow2'/></backingStore>") != NULL, "a linked "
+	    "volume is an overlay on its backing qcow2");
+	ck_assert_msg(lv_volume_xml("a/b", 1, NULL, x, sizeof(x), err) == -1 &&
+	    strstr(err, "a/b") != NULL, "a volume name with '/' is refused");
+
+	ck_assert_int_eq(lv_snapshot_xml("s1", 1, x, sizeof(x), err), 0);
+	ck_assert_msg(strstr(x, "<name>s1</name>") != NULL && strstr(x,
+	    "<memory snapshot='internal'/>") != NULL, "with RAM: internal "
+	    "memory state");
+	ck_assert_int_eq(lv_snapshot_xml("s2", 0, x, sizeof(x), err), 0);
+	ck_assert_msg(strstr(x, "<memory snapshot='no'/>") != NULL &&
+	    strstr(x, "snapshot='internal'") != NULL, "disk only: internal "
+	    "disk snapshots, no memory");
+	ck_assert_msg(lv_snapshot_xml("s 1", 0, x, sizeof(x), err) == -1 &&
+	    strstr(err, "s 1") != NULL, "a bad snapshot name is refused");
+}
+END_TEST
+
+static const char tmpl_xml[] =
+    "<domain type='qemu'>\n  <name>t1</name>\n"
+    "  <uuid>7c1a7e3e-1b57-4a4d-9c2b-1c2d3e4f5a6b</uuid>\n"
+    "  <metadata><hvlab:template xmlns:hvlab='urn:x'/></metadata>\n"
+    "  <sysinfo type='smbios'><oemStrings><entry>hvlab.name=t1"
+    "</entry></oemStrings></sysinfo>\n"
+    "  <os><type>hvm</type><boot dev='hd'/><smbios mode='sysinfo'/></os>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'><driver name='qemu' "
+    "type='qcow2'/><source file='/i/t1.qcow2'/><readonly/>"
+    "<target dev='vda' bus='virtio'/></disk>\n"
+    "    <interface type='bridge'><mac address='52:54:00:aa:bb:cc'/>"
+    "<source bridge='br0'/><target dev='vnet3'/></interface>\n"
+    "    <serial type='file'><source path='/var/log/libvirt/qemu/"
+    "t1.serial'/></serial>\n"
+    "  </devices>\n</domain>\n";
+
+START_TEST(test_clone_xml)
+{
+	struct lv_clone c = { "c1", "/i/c1.qcow2", "hvlab.name=c1 x<y" };
+	char *x = NULL, path[256], err[ERR_LEN];
+
+	ck_assert_msg(lv_clone_xml(tmpl_xml, &c, &x, err) == 0, "%s", err);
+	ck_assert_msg(strstr(x, "<name>c1</name>") != NULL &&
+	    strstr(x, "<uuid>") == NULL, "the clone has its name and "
+	    "libvirt gives it a UUID");
+	ck_assert_msg(strstr(x, "<mac") == NULL && strstr(x, "vnet3") ==
+	    NULL, "libvirt gives the clone's NIC its own MAC and port");
+	ck_assert_msg(strstr(x, "/i/c1.qcow2") != NULL && strstr(x,
+	    "/i/t1.qcow2") == NULL && strstr(x, "<readonly/>") == NULL,
+	    "its disk is its own volume, writable");
+	ck_assert_msg(strstr(x, "<entry>hvlab.name=c1 x&lt;y</entry>") !=
+	    NULL && strstr(x, "hvlab.name=t1") == NULL, "its words replace "
+	    "the template's");
+	ck_assert_msg(strstr(x, "qemu/c1.serial") != NULL && strstr(x,
+	    "template") == NULL, "its own console log; not a template");
+	ck_assert_msg(lv_domain_disk_file(x, path, sizeof(path), err) == 0 &&
+	    strcmp(path, "/i/c1.qcow2") == 0, "its first disk is read back");
+	free(x);
+	x = NULL;
+	ck_assert_msg(lv_clone_xml("<domain><name>k</name><devices/>"
+	    "</domain>", &c, &x, err) == -1 && x == NULL && strstr(err,
+	    "disk") != NULL, "a domain without a file disk cannot be cloned");
+}
+END_TEST
+
+START_TEST(test_template_xml)
+{
+	const char *src = "<domain><name>t1</name><devices><disk type='file' "
+	    "device='disk'><source file='/i/t1.qcow2'/><target dev='vda'/>"
+	    "</disk></devices></domain>";
+	char *x = NULL, path[256], err[ERR_LEN];
+
+	ck_assert_msg(lv_template_xml(src, "urn:hvlab:t", &x, err) == 0, "%s",
+	    err);
+	ck_assert_msg(strstr(x, "<metadata>") != NULL && strstr(x,
+	    ":template xmlns:") != NULL && strstr(x, "urn:hvlab:t") != NULL,
+	    "a template is marked in its metadata");
+	ck_assert_msg(strstr(x, "<readonly/>") != NULL, "its disk is read "
+	    "only: whatever starts it cannot write its image");
+	free(x);
+	ck_assert_msg(lv_domain_disk_file("<domain><devices><disk "
+	    "type='network' device='disk'><source protocol='iscsi' "
+	    "name='iqn/1'/></disk></devices></domain>", path, sizeof(path),
+	    err) == 1 && strstr(err, "network") != NULL, "a LUN is not a file "
+	    "volume, and the error says what it is");
+	ck_assert_msg(lv_domain_disk_file("<domain", path, sizeof(path),
+	    err) == -1, "a domain XML that does not parse is an error");
+}
+END_TEST
+
 Suite *
 make_libvirt_suite(void)
 {
@@ -378,6 +506,10 @@ make_libvirt_suite(void)
 	tcase_add_loop_test(tc, test_quorumtool, 0,
 	    (int)(sizeof(qt) / sizeof(qt[0])));
 	tcase_add_test(tc, test_domain_xml);
+	tcase_add_test(tc, test_domain_xml_boot_disk);
+	tcase_add_test(tc, test_volume_snapshot_xml);
+	tcase_add_test(tc, test_clone_xml);
+	tcase_add_test(tc, test_template_xml);
 	tcase_add_test(tc, test_pool_xml_portal);
 	tcase_add_loop_test(tc, test_crm_mon, 0,
 	    (int)(sizeof(crm) / sizeof(crm[0])));

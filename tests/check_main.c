@@ -43,6 +43,11 @@ static Suite *(*const suites[])(void) = {
 	make_fence_suite,
 	make_libvirt_suite,
 	make_snapshot_suite,
+	make_vmfmt_suite,
+	make_vmfmt_pkg_suite,
+	make_backup_suite,
+	make_metrics_suite,
+	make_proxmox_suite,
 	NULL
 };
 

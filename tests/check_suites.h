@@ -28,6 +28,7 @@ Suite *make_guest_params_suite(void);
 Suite *make_guest_datafile_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
+Suite *make_metrics_suite(void);
 Suite *make_confine_suite(void);
 Suite *make_migrate_suite(void);
 Suite *make_netcfg_suite(void);
@@ -39,5 +40,9 @@ Suite *make_lab_hostdisk_suite(void);
 Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
 Suite *make_snapshot_suite(void);
+Suite *make_vmfmt_suite(void);
+Suite *make_vmfmt_pkg_suite(void);
+Suite *make_backup_suite(void);
+Suite *make_proxmox_suite(void);
 
 #endif

@@ -29,9 +29,22 @@ CHECK_SRCS += tests/check_lab_hostdisk.c
 CHECK_SRCS += tests/check_fence.c
 CHECK_SRCS += tests/check_libvirt.c
 CHECK_SRCS += tests/check_snapshot.c
+CHECK_SRCS += tests/check_vmfmt.c tests/check_vmfmt_pkg.c
+CHECK_SRCS += tests/check_backup.c
+CHECK_SRCS += tests/check_metrics.c
+CHECK_SRCS += tests/check_proxmox.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
 	$(OBJ)/common/err.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# pvedrive: the proxmox driver through the rows' operations, against the
+# fixture server (tests/integration/test_proxmox_fixture.sh).
+PVEDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/pvedrive.c \
+	$(SCENARIOS_SRCS) $(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) \
+	$(COMMON_SRCS) $(COMMON_YAML_SRCS))
+$(BUILD)/pvedrive: $(PVEDRIVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -13,7 +13,7 @@ set -eu
 # (lab/guest/mkdisk.sh).
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libcurl4-openssl-dev libcjson-dev libpcap-dev check libsubunit-dev libyaml-dev
-libmicrohttpd-dev libgnutls28-dev
+libmicrohttpd-dev libgnutls28-dev libssl-dev
 qemu-system-x86 qemu-utils qemu-block-extra
 tgt libiscsi-bin openvswitch-switch etcd-server etcd-client
 gnuplot-nox busybox-static tcpdump iproute2 nftables procps psmisc
@@ -22,6 +22,7 @@ cpio xz-utils zstd kmod dpkg-dev ca-certificates util-linux
 syslinux syslinux-common mtools dosfstools fdisk e2fsprogs
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
+libarchive-dev libxxhash-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
 corosync-qdevice corosync-qnetd openssl
 libfaketime"

@@ -14,15 +14,17 @@
 
 extern const struct driver_ops ref_driver_ops;
 extern const struct driver_ops libvirt_driver_ops;
+extern const struct driver_ops proxmox_driver_ops;
 
 static const struct driver_ops *const drivers[] = {
 	&ref_driver_ops,
 	&libvirt_driver_ops,
+	&proxmox_driver_ops,
 	NULL
 };
 
 /* Platforms the design names whose drivers are not written yet. */
-static const char *const later[] = { "proxmox", "xcpng", NULL };
+static const char *const later[] = { "xcpng", NULL };
 
 static const struct driver_ops *
 driver_find(const char *name)
@@ -38,7 +40,7 @@ driver_find(const char *name)
 static const char *
 driver_names(void)
 {
-	return "ref, libvirt";
+	return "ref, libvirt, proxmox";
 }
 
 void
@@ -64,6 +66,18 @@ driver_check_platform(const char *name, char *err)
 			    driver_names());
 	return err_set(err, "unknown platform '%s' (drivers: %s)", name,
 	    driver_names());
+}
+
+int
+driver_check_config(const char *name, char *err)
+{
+	const struct driver_ops *ops = driver_find(name);
+
+	if (driver_check_platform(name, err) == -1)
+		return -1;
+	if (ops->config_check == NULL)
+		return 0;
+	return ops->config_check(err);
 }
 
 struct driver *

@@ -6,7 +6,7 @@
  * load balancing).
  *
  * A driver speaks to its platform only over the platform's public API:
- * `ref` talks HTTPS to hvd, `proxmox` (later) to the PVE REST API, `xcpng`
+ * `ref` talks HTTPS to hvd, `proxmox` to the PVE REST API, `xcpng`
  * (later) to XAPI JSON-RPC.  Every operation returns
  *   0                   done (or, for a long operation, started: see tasks),
  *   -1                  failed, err holds one sentence naming the place,
@@ -421,6 +421,12 @@ struct driver_ops {
 	/* Tasks: state of t (t_done, t_failed, t_status).  NULL for a
 	 * driver whose operations are all synchronous. */
 	int (*task_status)(struct driver *d, struct drv_task *t, char *err);
+
+	/* The driver's own configuration (a real platform's inventory),
+	 * checked without contacting the platform, for `hvlab run -n`:
+	 * each problem printed to stderr with its place, then 0 or -1 with
+	 * err.  NULL: the driver needs none. */
+	int (*config_check)(char *err);
 };
 
 struct driver {
@@ -436,6 +442,8 @@ struct driver {
 
 /* 0 when a driver called name exists, else -1 with err. */
 int driver_check_platform(const char *name, char *err);
+/* The named driver's config_check (0 when it has none): `hvlab run -n`. */
+int driver_check_config(const char *name, char *err);
 /* Open the named driver; NULL with err when unknown or open fails. */
 struct driver *driver_open(const char *name, const struct drv_env *env,
     char *err);

@@ -19,12 +19,16 @@
  *    libvirtd speaks to the destination's over TLS), offline for a stopped VM,
  *    live for a running one; QEMU's own downtime from the completed job's
  *    statistics (virDomainGetJobStats).
- *  - Storage: an iscsi-direct pool of the SAN's target on every host.
+ *  - Storage: an iscsi-direct pool of the SAN's target on every host; a
+ *    VM booted from the lab's image has a qcow2 volume on its host's dir
+ *    pool instead, which snapshots, clones and templates need
+ *    (libvirt_snap.c).
  *  - Network: the host's OVS ports (ovs-vsctl at its console); a VM's
  *    port is re-tagged with virDomainUpdateDeviceFlags, a host port with
  *    ovs-vsctl.  Neither is guarded: libvirt has no safe apply.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +44,6 @@
 #include "scenarios/drivers/libvirt.h"
 
 #define LV_POOL_MAX 64
-/* Every request to a libvirtd is counted: the runner's steps. */
-#define LV_RPC(d, call) ((d)->d_calls++, (call))
 #define LV_STOP_WAIT_S 60
 
 struct lv_node {
@@ -55,6 +57,8 @@ struct lv_node {
 struct lv {
 	struct lv_node nodes[LV_MAX_HOSTS];
 	size_t n;
+	pthread_t events;		/* runs libvirt's event loop */
+	volatile int events_stop;
 	char pool[LV_POOL_MAX];		/* attached pool, "" = none */
 	char portal_host[64];
 	int portal_port;
@@ -68,7 +72,7 @@ lv_quiet(void *arg, virErrorPtr e)
 {
 }
 
-static const char *
+const char *
 lv_why(void)
 {
 	const char *m = virGetLastErrorMessage();
@@ -184,18 +188,47 @@ lv_conn(struct driver *d, const char *host, char *err)
 	return n->n_conn;
 }
 
+/* libvirt's event loop, for QEMU's events (a snapshot's pause,
+ * libvirt_snap.c) and the keepalive libvirtd then speaks. */
+static void *
+lv_events_run(void *arg)
+{
+	struct lv *l = arg;
+
+	while (!l->events_stop)
+		if (virEventRunDefaultImpl() == -1)
+			log_warnx("libvirt: event loop: %s", lv_why());
+	return NULL;
+}
+
+static void
+lv_events_wake(int timer, void *arg)
+{
+	virEventRemoveTimeout(timer);
+}
+
 static int
 lv_open(struct driver *d, const struct drv_env *env, char *err)
 {
+	static int registered;
 	struct lv *l = calloc(1, sizeof(*l));
 
 	if (l == NULL)
 		return err_set(err, "out of memory");
-	if (virInitialize() == -1) {
+	/* The event implementation before any connection (one opened
+	 * without it never receives events), once per process. */
+	if ((!registered && virEventRegisterDefaultImpl() == -1) ||
+	    virInitialize() == -1) {
 		free(l);
-		return err_set(err, "libvirt: virInitialize failed");
+		return err_set(err, "libvirt: initialisation failed: %s",
+		    lv_why());
 	}
+	registered = 1;
 	virSetErrorFunc(NULL, lv_quiet);
+	if (pthread_create(&l->events, NULL, lv_events_run, l) != 0) {
+		free(l);
+		return err_set(err, "libvirt: no thread for its event loop");
+	}
 	d->d_priv = l;		/* hosts: lv_state, once the lab is up */
 	return 0;
 }
@@ -211,6 +244,10 @@ lv_close(struct driver *d)
 	for (i = 0; i < l->n; i++)
 		if (l->nodes[i].n_conn != NULL)
 			virConnectClose(l->nodes[i].n_conn);
+	/* a timer due now ends the loop's wait */
+	l->events_stop = 1;
+	virEventAddTimeout(0, lv_events_wake, NULL, NULL);
+	pthread_join(l->events, NULL);
 	free(l);
 	d->d_priv = NULL;
 }
@@ -234,7 +271,8 @@ lv_form(struct driver *d, const char *name, const struct drv_host *hosts,
 /* The domain called vm and the host it is defined on (NULL: nowhere,
  * err says so).  Caller frees with virDomainFree. */
 static virDomainPtr
-lv_find(struct driver *d, const char *vm, struct lv_node **where, char *err)
+lv_find_node(struct driver *d, const char *vm, struct lv_node **where,
+    char *err)
 {
 	struct lv *l = lv_state(d);
 	virDomainPtr dom;
@@ -254,6 +292,17 @@ lv_find(struct driver *d, const char *vm, struct lv_node **where, char *err)
 	}
 	err_set(err, "libvirt: no host defines VM %s", vm);
 	return NULL;
+}
+
+virDomainPtr
+lv_find(struct driver *d, const char *vm, const char **host, char *err)
+{
+	struct lv_node *n;
+	virDomainPtr dom = lv_find_node(d, vm, &n, err);
+
+	if (dom != NULL && host != NULL)
+		*host = n->n_name;
+	return dom;
 }
 
 /* The LUNs of the attached pool on host, as numbers (iscsi-direct names
@@ -335,6 +384,42 @@ lv_pick_lun(struct driver *d, virConnectPtr c, char *err)
 	    ((struct lv *)d->d_priv)->pool);
 }
 
+/* The LUN of a new VM's disk into dm (the SAN's pool), or a copy of its
+ * boot image on the host's images pool into file (libvirt_snap.c). */
+static int
+lv_vm_disk_place(struct driver *d, const struct drv_vm_spec *s,
+    const char *host, virConnectPtr c, struct lv_domain *dm, char *file,
+    size_t flen, char *err)
+{
+	struct lv *l = d->d_priv;
+
+	if (s->v_boot_image != NULL) {
+		if (lv_image_copy(d, host, s->v_boot_image, s->v_name, file,
+		    flen, err) == -1)
+			return err_prefix(err, "VM %s", s->v_name);
+		dm->d_disk_file = file;
+		dm->d_oem = s->v_cmdline;
+		return 0;
+	}
+	if (s->v_pool == NULL)
+		return 0;
+	if (strcmp(s->v_pool, l->pool) != 0)
+		return err_set(err, "libvirt: VM %s: pool %s is not attached",
+		    s->v_name, s->v_pool);
+	dm->d_portal_host = l->portal_host;
+	dm->d_portal_port = l->portal_port;
+	dm->d_iqn = l->iqn;
+	if ((dm->d_lun = lv_pick_lun(d, c, err)) < 0)
+		return err_prefix(err, "libvirt: VM %s", s->v_name);
+	return 0;
+}
+
+/*
+ * A VM booted from the lab's kernel with a LUN of the SAN as its disk,
+ * or from a copy of the lab's bootable image: that copy is a qcow2
+ * volume on its host's images pool (libvirt makes volumes in pools of
+ * files only, and the lab has no shared one), whatever pool is named.
+ */
 static int
 lv_vm_create(struct driver *d, const struct drv_vm_spec *s,
     struct drv_task *t, char *err)
@@ -344,11 +429,11 @@ lv_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	struct lv_node *n;
 	virConnectPtr c;
 	virDomainPtr dom;
-	char xml[8192], e[ERR_LEN];
+	char xml[8192], e[ERR_LEN], file[1024] = "";
 
 	if (l->n == 0)
 		return err_set(err, "libvirt: no hosts");
-	if ((dom = lv_find(d, s->v_name, NULL, e)) != NULL) {
+	if ((dom = lv_find_node(d, s->v_name, NULL, e)) != NULL) {
 		virDomainFree(dom);
 		return err_set(err, "libvirt: VM %s exists already", s->v_name);
 	}
@@ -367,36 +452,38 @@ lv_vm_create(struct driver *d, const struct drv_vm_spec *s,
 	dm.d_initrd = s->v_initrd;
 	dm.d_cmdline = s->v_cmdline;
 	dm.d_vlan = s->v_vlan;
-	if (s->v_pool != NULL) {
-		if (strcmp(s->v_pool, l->pool) != 0)
-			return err_set(err, "libvirt: VM %s: pool %s is not "
-			    "attached", s->v_name, s->v_pool);
-		dm.d_portal_host = l->portal_host;
-		dm.d_portal_port = l->portal_port;
-		dm.d_iqn = l->iqn;
-		if ((dm.d_lun = lv_pick_lun(d, c, err)) < 0)
-			return err_prefix(err, "libvirt: VM %s", s->v_name);
-	}
+	if (lv_vm_disk_place(d, s, n->n_name, c, &dm, file, sizeof(file),
+	    err) == -1)
+		return -1;
 	if (lv_domain_xml(&dm, xml, sizeof(xml), err) == -1)
-		return err_prefix(err, "libvirt");
-	if ((dom = LV_RPC(d, virDomainDefineXML(c, xml))) == NULL)
-		return err_set(err, "libvirt: define %s on %s: %s", s->v_name,
+		err_prefix(err, "libvirt");
+	else if ((dom = LV_RPC(d, virDomainDefineXML(c, xml))) == NULL)
+		err_set(err, "libvirt: define %s on %s: %s", s->v_name,
 		    n->n_name, lv_why());
-	virDomainFree(dom);
-	t->t_done = 1;
-	return 0;
+	else {
+		virDomainFree(dom);
+		t->t_done = 1;
+		return 0;
+	}
+	if (file[0] != '\0' && lv_image_delete(d, n->n_name, file, e) == -1)
+		log_warnx("%s", e);	/* the define's error is the one told */
+	return -1;
 }
 
 static int
 lv_vm_start(struct driver *d, const char *vm, struct drv_task *t, char *err)
 {
 	struct lv_node *n;
-	virDomainPtr dom = lv_find(d, vm, &n, err);
+	virDomainPtr dom = lv_find_node(d, vm, &n, err);
 	int rc = 0;
 
 	if (dom == NULL)
 		return -1;
-	if (LV_RPC(d, virDomainIsActive(dom)) != 1 && LV_RPC(d, virDomainCreate(dom)) == -1)
+	if (lv_is_template(d, dom))
+		rc = err_set(err, "libvirt: start %s: it is a template, which "
+		    "the driver never starts (clone it)", vm);
+	else if (LV_RPC(d, virDomainIsActive(dom)) != 1 &&
+	    LV_RPC(d, virDomainCreate(dom)) == -1)
 		rc = err_set(err, "libvirt: start %s on %s: %s", vm, n->n_name,
 		    lv_why());
 	virDomainFree(dom);
@@ -409,7 +496,7 @@ lv_vm_stop(struct driver *d, const char *vm, int force, struct drv_task *t,
     char *err)
 {
 	struct lv_node *n;
-	virDomainPtr dom = lv_find(d, vm, &n, err);
+	virDomainPtr dom = lv_find_node(d, vm, &n, err);
 	uint64_t end = clock_mono_ns() + LV_STOP_WAIT_S * NS_PER_S;
 	int rc = 0;
 
@@ -441,19 +528,32 @@ out:
 	return rc;
 }
 
+/* The domain, its snapshots' metadata (their states are inside its
+ * qcow2) and a volume the driver made for it. */
 static int
 lv_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
     char *err)
 {
-	virDomainPtr dom = lv_find(d, vm, NULL, err);
+	struct lv_node *n;
+	virDomainPtr dom = lv_find_node(d, vm, &n, err);
+	char *xml, file[1024] = "";
 	int rc = 0;
 
 	if (dom == NULL)
 		return -1;
-	if (LV_RPC(d, virDomainIsActive(dom)) == 1 && LV_RPC(d, virDomainDestroy(dom)) == -1)
+	if ((xml = LV_RPC(d, virDomainGetXMLDesc(dom,
+	    VIR_DOMAIN_XML_INACTIVE))) != NULL &&
+	    lv_domain_disk_file(xml, file, sizeof(file), err) != 0)
+		file[0] = '\0';	/* a LUN, or no disk: the SAN keeps it */
+	free(xml);
+	if (LV_RPC(d, virDomainIsActive(dom)) == 1 &&
+	    LV_RPC(d, virDomainDestroy(dom)) == -1)
 		rc = err_set(err, "libvirt: destroy %s: %s", vm, lv_why());
-	else if (LV_RPC(d, virDomainUndefine(dom)) == -1)
+	else if (LV_RPC(d, virDomainUndefineFlags(dom,
+	    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) == -1)
 		rc = err_set(err, "libvirt: undefine %s: %s", vm, lv_why());
+	else if (file[0] != '\0')
+		rc = lv_image_delete(d, n->n_name, file, err);
 	virDomainFree(dom);
 	t->t_done = 1;
 	return rc;
@@ -469,7 +569,7 @@ lv_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	char *xml;
 
 	memset(vi, 0, sizeof(*vi));
-	if ((dom = lv_find(d, vm, &n, err)) == NULL)
+	if ((dom = lv_find_node(d, vm, &n, err)) == NULL)
 		return -1;
 	snprintf(vi->i_host, sizeof(vi->i_host), "%s", n->n_name);
 	if (LV_RPC(d, virDomainGetState(dom, &state, &reason, 0)) == -1) {
@@ -542,7 +642,7 @@ lv_vm_migrate(struct driver *d, const char *vm, const char *to,
 	int np = 0, maxp = 0, rc = -1;
 
 	if ((dst = lv_node(d, to, err)) == NULL ||
-	    (dom = lv_find(d, vm, &src, err)) == NULL)
+	    (dom = lv_find_node(d, vm, &src, err)) == NULL)
 		return -1;
 	if (src == dst) {
 		err_set(err, "libvirt: %s is on %s already", vm, to);
@@ -869,15 +969,10 @@ static const struct drv_reason lv_reasons[] = {
 	{ "ha", "Pacemaker's VirtualDomain resources need fencing "
 	    "(stonith) for VMs on shared disks, and the lab has no fence "
 	    "device the driver configures yet (fence_virsh/fence_redfish)" },
-	{ "snapshot", "libvirt snapshots internal qcow2 disks, and the "
-	    "driver's disks are raw iSCSI LUNs (no qcow2 on a LUN yet)" },
 	{ "backup", "libvirt's backup API (virDomainBackupBegin) is not "
 	    "driven yet" },
 	{ "restore", "libvirt's backup API (virDomainBackupBegin) is not "
 	    "driven yet" },
-	{ "clone", "libvirt has no clone call (virt-clone copies disks "
-	    "itself): not driven yet" },
-	{ "template", "libvirt has no templates" },
 	{ "export", "libvirt exports no VM formats (virt-v2v is another "
 	    "tool)" },
 	{ "import", "libvirt imports no VM formats (virt-v2v is another "
@@ -916,5 +1011,11 @@ const struct driver_ops libvirt_driver_ops = {
 	.vm_delete = lv_vm_delete,
 	.vm_info = lv_vm_info,
 	.vm_migrate = lv_vm_migrate,
+	.snapshot_create = lv_snapshot_create,
+	.snapshot_rollback = lv_snapshot_rollback,
+	.snapshot_delete = lv_snapshot_delete,
+	.clone = lv_clone,
+	.template_make = lv_template_make,
+	.vm_disk = lv_vm_disk,
 	.bond_set = lv_bond_set,
 };

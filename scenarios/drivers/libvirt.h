@@ -4,6 +4,8 @@
  *
  *   libvirt.c        the ops table, libvirt connections, VMs, migration,
  *                    storage pools, nodes, networks (libvirt's C API)
+ *   libvirt_snap.c   disks of their own: the images pool, snapshots,
+ *                    clones, templates, a VM's disk read back
  *   libvirt_host.c   installing a host and forming the cluster: files put
  *                    on the hosts and commands at their consoles
  *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
@@ -12,7 +14,8 @@
  *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
  *                    certificates (openssl on the workstation)
  *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
- *                    domain and pool XML, and crm_mon's XML and
+ *                    domain, pool, volume, snapshot, clone and template
+ *                    XML, and crm_mon's XML and
  *                    corosync-quorumtool's status read back
  *                    (pure, tests/check_libvirt.c)
  */
@@ -33,6 +36,14 @@
 #define LV_BRIDGE "br0"		/* the lab host's OVS bridge */
 #define LV_QNETD_PORT 5403	/* corosync-qnetd's own default */
 #define LV_SAN "san"		/* the lab's name for its SAN node */
+/* Every request to a libvirtd is counted: the runner's steps. */
+#define LV_RPC(d, call) ((d)->d_calls++, (call))
+/* Each host's dir pool of VMs' own qcow2 disks (libvirt_snap.c); the
+ * directory is on the host's kept disk. */
+#define LV_IMAGES_POOL "hvlab-images"
+#define LV_IMAGES_DIR "/var/lib/libvirt/images"
+/* The namespace of the driver's mark in a template's <metadata>. */
+#define LV_TEMPLATE_NS "urn:hvlab:libvirt:template"
 
 /* A domain as the driver defines it. */
 struct lv_domain {
@@ -48,6 +59,10 @@ struct lv_domain {
 	int d_portal_port;
 	const char *d_iqn;
 	int d_lun;
+	/* Or a qcow2 file the VM boots from (no kernel): its guest words
+	 * reach it as SMBIOS OEM strings (type 11, docs/guest.md). */
+	const char *d_disk_file;
+	const char *d_oem;
 };
 
 /* Per-host configuration. */
@@ -80,6 +95,40 @@ int lv_quorumtool_parse(const char *out, struct lv_quorum *q, char *err);
 
 int lv_domain_xml(const struct lv_domain *d, char *buf, size_t len,
     char *err);
+/*
+ * A qcow2 volume name of capacity bytes; with backing (a qcow2 path) an
+ * overlay on it (a linked clone).  -1 with err when name is not plain.
+ */
+int lv_volume_xml(const char *name, unsigned long long capacity,
+    const char *backing, char *buf, size_t len, char *err);
+/* An internal snapshot name: with the guest's memory state (with_ram),
+ * else of the disks only. */
+int lv_snapshot_xml(const char *name, int with_ram, char *buf, size_t len,
+    char *err);
+
+/* What a clone changes in its source's definition. */
+struct lv_clone {
+	const char *c_name;		/* the new VM */
+	const char *c_disk_file;	/* its own volume's path */
+	const char *c_words;		/* its guest words (OEM strings) */
+};
+
+/*
+ * The clone's domain XML from its source's inactive XML: new name, no
+ * UUID, MAC or port (libvirt gives new ones), its own disk (writable),
+ * console log and words, no template mark.  Caller frees *out.
+ */
+int lv_clone_xml(const char *src, const struct lv_clone *c, char **out,
+    char *err);
+/* src marked a template (<metadata> element in namespace ns) with its
+ * first disk read only.  Caller frees *out. */
+int lv_template_xml(const char *src, const char *ns, char **out,
+    char *err);
+/* The file of a domain's first disk into path: 0; 1 when that disk is
+ * not a file (err says what it is); -1 with err. */
+int lv_domain_disk_file(const char *domxml, char *path, size_t len,
+    char *err);
+
 /* An iscsi-direct pool of the SAN's target, seen by one initiator. */
 struct lv_pool_src {
 	const char *ps_name;		/* the pool's name */
@@ -151,8 +200,38 @@ int lv_pki_put(const struct drv_env *env, const char *dir,
 /* WORKDIR/libvirt-pki into buf. */
 void lv_pki_dir(const struct drv_env *env, char *buf, size_t len);
 
-/* libvirt.c, for libvirt_host.c */
+/* libvirt.c, for libvirt_host.c and libvirt_snap.c */
 virConnectPtr lv_conn(struct driver *d, const char *host, char *err);
+/* libvirt's last error message. */
+const char *lv_why(void);
+/* The domain called vm and the host it is defined on (NULL: nowhere,
+ * err says so).  Caller frees with virDomainFree. */
+virDomainPtr lv_find(struct driver *d, const char *vm, const char **host,
+    char *err);
+
+/*
+ * libvirt_snap.c.  lv_image_copy: a copy of image (a qcow2 file host
+ * sees) as VM.qcow2 on host's images pool, its path into path.
+ * lv_image_delete: the volume at path, when it is on an images pool.
+ * lv_is_template: 1 when dom carries the template mark.
+ */
+int lv_image_copy(struct driver *d, const char *host, const char *image,
+    const char *vm, char *path, size_t len, char *err);
+int lv_image_delete(struct driver *d, const char *host, const char *path,
+    char *err);
+int lv_is_template(struct driver *d, virDomainPtr dom);
+int lv_snapshot_create(struct driver *d, const char *vm, const char *snap,
+    int with_ram, struct drv_task *t, char *err);
+int lv_snapshot_rollback(struct driver *d, const char *vm,
+    const char *snap, struct drv_task *t, char *err);
+int lv_snapshot_delete(struct driver *d, const char *vm, const char *snap,
+    struct drv_task *t, char *err);
+int lv_clone(struct driver *d, const char *vm, const struct drv_vm_spec *nv,
+    int linked, struct drv_task *t, char *err);
+int lv_template_make(struct driver *d, const char *vm, struct drv_task *t,
+    char *err);
+int lv_vm_disk(struct driver *d, const char *vm, int digest,
+    struct drv_disk_info *di, char *err);
 /* The install's accelerator decision for host ("kvm"/"tcg" + why). */
 void lv_set_accel(struct driver *d, const char *host, const char *accel,
     const char *reason);

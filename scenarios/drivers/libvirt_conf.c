@@ -269,13 +269,24 @@ lv_quorumtool_parse(const char *out, struct lv_quorum *q, char *err)
 	return 0;
 }
 
-/* <disk>: the LUN through QEMU's own iSCSI initiator (libiscsi). */
+/* <disk>: the VM's own qcow2 file, or the LUN through QEMU's own iSCSI
+ * initiator (libiscsi). */
 static int
 domain_disk(const struct lv_domain *d, char *buf, size_t len, size_t *off,
     char *err)
 {
-	char iqn[256];
+	char iqn[256], file[1024];
 
+	if (d->d_disk_file != NULL) {
+		if (xml_esc(d->d_disk_file, file, sizeof(file), err) == -1)
+			return -1;
+		return put(buf, len, off, err,
+		    "    <disk type='file' device='disk'>\n"
+		    "      <driver name='qemu' type='qcow2'/>\n"
+		    "      <source file='%s'/>\n"
+		    "      <target dev='vda' bus='virtio'/>\n"
+		    "    </disk>\n", file);
+	}
 	if (d->d_portal_host == NULL)
 		return 0;
 	if (xml_esc(d->d_iqn, iqn, sizeof(iqn), err) == -1)
@@ -291,10 +302,44 @@ domain_disk(const struct lv_domain *d, char *buf, size_t len, size_t *off,
 	    d->d_portal_port);
 }
 
+/*
+ * <os> and what goes with it: the lab's kernel booted directly with its
+ * command line, or the VM's own disk through the firmware with its words
+ * as SMBIOS OEM strings (the hvlab guest reads both, docs/guest.md).
+ */
+static int
+domain_os(const struct lv_domain *d, char *buf, size_t len, size_t *off,
+    char *err)
+{
+	char kernel[1024], initrd[1024], cmdline[1024];
+
+	if (d->d_kernel == NULL) {
+		if (xml_esc(d->d_oem ? d->d_oem : "", cmdline,
+		    sizeof(cmdline), err) == -1)
+			return -1;
+		return put(buf, len, off, err,
+		    "  <sysinfo type='smbios'>\n    <oemStrings><entry>%s"
+		    "</entry></oemStrings>\n  </sysinfo>\n"
+		    "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n"
+		    "    <boot dev='hd'/>\n    <smbios mode='sysinfo'/>\n"
+		    "  </os>\n", cmdline, d->d_machine);
+	}
+	if (xml_esc(d->d_kernel, kernel, sizeof(kernel), err) == -1 ||
+	    xml_esc(d->d_initrd, initrd, sizeof(initrd), err) == -1 ||
+	    xml_esc(d->d_cmdline ? d->d_cmdline : "", cmdline,
+	    sizeof(cmdline), err) == -1)
+		return -1;
+	return put(buf, len, off, err,
+	    "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n"
+	    "    <kernel>%s</kernel>\n    <initrd>%s</initrd>\n"
+	    "    <cmdline>%s</cmdline>\n  </os>\n", d->d_machine, kernel,
+	    initrd, cmdline);
+}
+
 int
 lv_domain_xml(const struct lv_domain *d, char *buf, size_t len, char *err)
 {
-	char kernel[1024], initrd[1024], cmdline[1024], vlan[64] = "";
+	char vlan[64] = "";
 	size_t off = 0;
 
 	if (plain_name("VM name", d->d_name, err) == -1 ||
@@ -303,14 +348,10 @@ lv_domain_xml(const struct lv_domain *d, char *buf, size_t len, char *err)
 	if (strcmp(d->d_type, "qemu") != 0 && strcmp(d->d_type, "kvm") != 0)
 		return err_set(err, "domain type '%s' (qemu or kvm)",
 		    d->d_type);
-	if (d->d_kernel == NULL || d->d_initrd == NULL)
-		return err_set(err, "VM %s: no guest kernel and initrd",
-		    d->d_name);
-	if (xml_esc(d->d_kernel, kernel, sizeof(kernel), err) == -1 ||
-	    xml_esc(d->d_initrd, initrd, sizeof(initrd), err) == -1 ||
-	    xml_esc(d->d_cmdline ? d->d_cmdline : "", cmdline,
-	    sizeof(cmdline), err) == -1)
-		return -1;
+	if ((d->d_kernel == NULL || d->d_initrd == NULL) &&
+	    d->d_disk_file == NULL)
+		return err_set(err, "VM %s: no guest kernel and initrd, and "
+		    "no disk to boot from", d->d_name);
 	if (d->d_vlan < 0 || d->d_vlan > 4094)
 		return err_set(err, "VM %s: VLAN %d", d->d_name, d->d_vlan);
 	if (d->d_vlan > 0)
@@ -318,17 +359,16 @@ lv_domain_xml(const struct lv_domain *d, char *buf, size_t len, char *err)
 		    "</vlan>\n", d->d_vlan);
 	if (put(buf, len, &off, err,
 	    "<domain type='%s'>\n  <name>%s</name>\n"
-	    "  <memory unit='MiB'>%d</memory>\n  <vcpu>%d</vcpu>\n"
-	    "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n"
-	    "    <kernel>%s</kernel>\n    <initrd>%s</initrd>\n"
-	    "    <cmdline>%s</cmdline>\n  </os>\n"
+	    "  <memory unit='MiB'>%d</memory>\n  <vcpu>%d</vcpu>\n",
+	    d->d_type, d->d_name, d->d_memory_mib > 0 ? d->d_memory_mib : 128,
+	    d->d_vcpus > 0 ? d->d_vcpus : 1) == -1 ||
+	    domain_os(d, buf, len, &off, err) == -1 ||
+	    put(buf, len, &off, err,
 	    "  <features><acpi/></features>\n  <clock offset='utc'/>\n"
 	    "  <on_poweroff>destroy</on_poweroff>\n"
 	    "  <on_reboot>restart</on_reboot>\n"
-	    "  <on_crash>destroy</on_crash>\n  <devices>\n", d->d_type,
-	    d->d_name, d->d_memory_mib > 0 ? d->d_memory_mib : 128,
-	    d->d_vcpus > 0 ? d->d_vcpus : 1, d->d_machine, kernel, initrd,
-	    cmdline) == -1 || domain_disk(d, buf, len, &off, err) == -1)
+	    "  <on_crash>destroy</on_crash>\n  <devices>\n") == -1 ||
+	    domain_disk(d, buf, len, &off, err) == -1)
 		return -1;
 	/* Checksums done by the guest: the host's userspace OVS forwards a
 	 * frame left for "hardware" unfinished (docs/lab.md). */
@@ -345,6 +385,43 @@ lv_domain_xml(const struct lv_domain *d, char *buf, size_t len, char *err)
 	    "      <target port='0'/>\n    </serial>\n"
 	    "    <memballoon model='none'/>\n"
 	    "  </devices>\n</domain>\n", LV_BRIDGE, vlan, d->d_name);
+}
+
+int
+lv_volume_xml(const char *name, unsigned long long capacity,
+    const char *backing, char *buf, size_t len, char *err)
+{
+	char b[1024];
+	size_t off = 0;
+
+	if (plain_name("volume name", name, err) == -1)
+		return -1;
+	if (put(buf, len, &off, err, "<volume>\n  <name>%s</name>\n"
+	    "  <capacity unit='bytes'>%llu</capacity>\n"
+	    "  <target><format type='qcow2'/><compat>1.1</compat></target>\n",
+	    name, capacity) == -1)
+		return -1;
+	if (backing != NULL && (xml_esc(backing, b, sizeof(b), err) == -1 ||
+	    put(buf, len, &off, err, "  <backingStore><path>%s</path>"
+	    "<format type='qcow2'/></backingStore>\n", b) == -1))
+		return -1;
+	return put(buf, len, &off, err, "</volume>\n");
+}
+
+int
+lv_snapshot_xml(const char *name, int with_ram, char *buf, size_t len,
+    char *err)
+{
+	size_t off = 0;
+
+	if (plain_name("snapshot name", name, err) == -1)
+		return -1;
+	/* Internal: the state inside the VM's qcow2, which libvirt 9.0
+	 * reverts (it reverts no external snapshot). */
+	return put(buf, len, &off, err, "<domainsnapshot>\n"
+	    "  <name>%s</name>\n  <memory snapshot='%s'/>\n"
+	    "  <disks><disk name='vda' snapshot='internal'/></disks>\n"
+	    "</domainsnapshot>\n", name, with_ram ? "internal" : "no");
 }
 
 int
@@ -564,6 +641,239 @@ lv_iface_retag(const char *domxml, const char *port, int vlan, char **out,
 out:
 	if (b != NULL)
 		xmlBufferFree(b);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- a domain's definition edited for a clone or a template ---- */
+
+static xmlDoc *
+dom_read(const char *xml, char *err)
+{
+	xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+
+	if (doc == NULL)
+		err_set(err, "domain XML does not parse");
+	else if (xmlDocGetRootElement(doc) == NULL) {
+		err_set(err, "domain XML has no root element");
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+/* The domain's first <disk device='disk'> (device defaults to disk). */
+static xmlNode *
+dom_first_disk(xmlDoc *doc)
+{
+	xmlNode *n = child(xmlDocGetRootElement(doc), "devices");
+	xmlChar *dev;
+	int disk;
+
+	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)n->name, "disk") != 0)
+			continue;
+		dev = xmlGetProp(n, (const xmlChar *)"device");
+		disk = dev == NULL || strcmp((const char *)dev, "disk") == 0;
+		xmlFree(dev);
+		if (disk)
+			return n;
+	}
+	return NULL;
+}
+
+/* The first disk's <source file=> node, or NULL with err saying why. */
+static xmlNode *
+dom_disk_source(xmlDoc *doc, int *not_file, char *err)
+{
+	xmlNode *disk = dom_first_disk(doc), *src;
+	xmlChar *type;
+
+	*not_file = 0;
+	if (disk == NULL) {
+		err_set(err, "the domain has no disk");
+		return NULL;
+	}
+	type = xmlGetProp(disk, (const xmlChar *)"type");
+	if (type == NULL || strcmp((const char *)type, "file") != 0) {
+		err_set(err, "its first disk is of type '%s', not a file "
+		    "volume", type ? (const char *)type : "");
+		xmlFree(type);
+		*not_file = 1;
+		return NULL;
+	}
+	xmlFree(type);
+	if ((src = child(disk, "source")) == NULL ||
+	    !xmlHasProp(src, (const xmlChar *)"file")) {
+		err_set(err, "its first disk has no <source file=>");
+		return NULL;
+	}
+	return src;
+}
+
+/* Remove every child of n called name. */
+static void
+drop_children(xmlNode *n, const char *name)
+{
+	xmlNode *c, *next;
+
+	for (c = n ? n->children : NULL; c != NULL; c = next) {
+		next = c->next;
+		if (c->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)c->name, name) == 0) {
+			xmlUnlinkNode(c);
+			xmlFreeNode(c);
+		}
+	}
+}
+
+/* doc as text into *out (caller frees). */
+static int
+dom_dump(xmlDoc *doc, char **out, char *err)
+{
+	xmlChar *x = NULL;
+	int n = 0;
+
+	xmlDocDumpMemory(doc, &x, &n);
+	if (x == NULL || (*out = strdup((const char *)x)) == NULL) {
+		xmlFree(x);
+		return err_set(err, "out of memory");
+	}
+	xmlFree(x);
+	return 0;
+}
+
+int
+lv_domain_disk_file(const char *domxml, char *path, size_t len, char *err)
+{
+	xmlDoc *doc = dom_read(domxml, err);
+	xmlNode *src;
+	xmlChar *f;
+	int not_file, rc = -1;
+
+	if (doc == NULL)
+		return -1;
+	if ((src = dom_disk_source(doc, &not_file, err)) == NULL) {
+		rc = not_file ? 1 : -1;
+		goto out;
+	}
+	f = xmlGetProp(src, (const xmlChar *)"file");
+	if (strlen((const char *)f) >= len)
+		err_set(err, "disk path '%.40s...' is too long", f);
+	else {
+		snprintf(path, len, "%s", (const char *)f);
+		rc = 0;
+	}
+	xmlFree(f);
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* The clone's own NICs (libvirt picks MACs and ports), console log and
+ * guest words. */
+static int
+clone_devices(xmlDoc *doc, const struct lv_clone *c, char *err)
+{
+	xmlNode *root = xmlDocGetRootElement(doc), *n, *src, *oem;
+	char log[256];
+
+	snprintf(log, sizeof(log), "/var/log/libvirt/qemu/%s.serial",
+	    c->c_name);
+	n = child(root, "devices");
+	for (n = n ? n->children : NULL; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, "interface") == 0) {
+			drop_children(n, "mac");
+			drop_children(n, "target");
+		} else if (strcmp((const char *)n->name, "serial") == 0 &&
+		    (src = child(n, "source")) != NULL)
+			xmlSetProp(src, (const xmlChar *)"path",
+			    (const xmlChar *)log);
+	}
+	if ((oem = child(child(root, "sysinfo"), "oemStrings")) == NULL)
+		return err_set(err, "no SMBIOS OEM strings to give the clone "
+		    "its words");
+	drop_children(oem, "entry");
+	/* xmlNewTextChild escapes the words, xmlNewChild would not */
+	if (xmlNewTextChild(oem, NULL, (const xmlChar *)"entry",
+	    (const xmlChar *)c->c_words) == NULL)
+		return err_set(err, "out of memory");
+	return 0;
+}
+
+int
+lv_clone_xml(const char *src, const struct lv_clone *c, char **out,
+    char *err)
+{
+	xmlDoc *doc;
+	xmlNode *root, *source;
+	int not_file, rc = -1;
+
+	*out = NULL;
+	if (plain_name("VM name", c->c_name, err) == -1 ||
+	    (doc = dom_read(src, err)) == NULL)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if ((source = dom_disk_source(doc, &not_file, err)) == NULL)
+		goto out;
+	xmlSetProp(source, (const xmlChar *)"file",
+	    (const xmlChar *)c->c_disk_file);
+	drop_children(source->parent, "readonly");
+	drop_children(source->parent, "backingStore");
+	drop_children(root, "uuid");
+	drop_children(root, "metadata");
+	drop_children(root, "name");
+	if (xmlNewTextChild(root, NULL, (const xmlChar *)"name",
+	    (const xmlChar *)c->c_name) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (clone_devices(doc, c, err) == -1 || dom_dump(doc, out, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+int
+lv_template_xml(const char *src, const char *ns, char **out, char *err)
+{
+	xmlDoc *doc;
+	xmlNode *root, *source, *meta, *mark;
+	xmlNs *hv;
+	int not_file, rc = -1;
+
+	*out = NULL;
+	if ((doc = dom_read(src, err)) == NULL)
+		return -1;
+	root = xmlDocGetRootElement(doc);
+	if ((source = dom_disk_source(doc, &not_file, err)) == NULL)
+		goto out;
+	if (child(source->parent, "readonly") == NULL &&
+	    xmlNewChild(source->parent, NULL, (const xmlChar *)"readonly",
+	    NULL) == NULL)
+		goto oom;
+	if ((meta = child(root, "metadata")) == NULL &&
+	    (meta = xmlNewChild(root, NULL, (const xmlChar *)"metadata",
+	    NULL)) == NULL)
+		goto oom;
+	if ((mark = xmlNewChild(meta, NULL, (const xmlChar *)"template",
+	    NULL)) == NULL || (hv = xmlNewNs(mark, (const xmlChar *)ns,
+	    (const xmlChar *)"hvlab")) == NULL)
+		goto oom;
+	xmlSetNs(mark, hv);
+	if (dom_dump(doc, out, err) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+oom:
+	err_set(err, "out of memory");
+out:
 	xmlFreeDoc(doc);
 	return rc;
 }

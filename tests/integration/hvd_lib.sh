@@ -133,6 +133,8 @@ lease_ttl = ${HVD_LEASE_TTL:-4}
 accel = ${HVLAB_ACCEL:-auto}
 image_dirs = $HVD_TOP/build/guest $HVD_TMP/images
 pool_dirs = $HVD_TMP/pools
+# these nodes share the machine's pid namespace: a reset would reboot it
+fence_reset = off
 import_dirs = $HVD_TOP/build/guest $HVD_TMP/import
 EOC
 		if [ -n "${HVD_OVS:-}" ]; then
@@ -267,6 +269,29 @@ hvd_vm_ended() {
 	_o=$(hvctl_on "$1" vm status "$2" 2>/dev/null) || return 1
 	case "$_o" in *": stopped on "*" ("*) echo "$_o"; return 0 ;; esac
 	return 1
+}
+
+# hvd_api METHOD PATH [JSON]: the answer's body and status (curl on node
+# 1's unix socket, so an error's "field" shows); fails unless 2xx.
+hvd_api() {
+	_b=$(ip netns exec "$(hvd_ns 1)" curl -s -m 60 -X "$1" ${3:+-d "$3"} \
+	    --unix-socket "$HVD_TMP/n1/run/hvd.sock" -w ' %{http_code}' \
+	    "http://hvd$2") || return 1
+	echo "$_b"
+	case "$_b" in *" 2"[0-9][0-9]) return 0 ;; esac
+	return 1
+}
+# hvd_refused STATUS FIELD METHOD PATH [JSON]: the call fails with STATUS
+# naming FIELD ("-": no field); the answer stays in $out.  Calls the
+# test's fail().
+hvd_refused() {
+	st=$1 fld=$2
+	shift 2
+	out=$(hvd_api "$@") && fail "refused: $* (got: $out)"
+	case "$out" in *" $st") ;; *) fail "$st expected for $*: $out" ;; esac
+	[ "$fld" = - ] || echo "$out" | tr -d '\n\t ' | grep -qF "\"field\":\"$fld\"" ||
+	    fail "the refusal of $* names '$fld': $out"
+	echo "refused: $(echo "$out" | tr -d '\n\t')"
 }
 
 # json_field NAME: first string or number value of "NAME" in stdin.

@@ -48,27 +48,8 @@ D1=$HVD_TMP/pools/local/d1.qcow2
 URI=iscsi://$HVD_SAN_ADDR/$HVD_IQN/1
 
 agent() { ip netns exec "$HVD_P-st" "$G/agentctl" -t 60 "$@"; }
-# api METHOD PATH [JSON]: the answer's body and status (curl on hvd's
-# unix socket, so the error's "field" shows); fails unless 2xx.
-api() {
-	_b=$(ip netns exec "$(hvd_ns 1)" curl -s -m 60 -X "$1" ${3:+-d "$3"} \
-	    --unix-socket "$HVD_TMP/n1/run/hvd.sock" -w ' %{http_code}' \
-	    "http://hvd$2") || return 1
-	echo "$_b"
-	case "$_b" in *" 2"[0-9][0-9]) return 0 ;; esac
-	return 1
-}
-# refused STATUS FIELD METHOD PATH [JSON]: the call fails with STATUS
-# naming FIELD ("-": no field).
-refused() {
-	st=$1 fld=$2
-	shift 2
-	out=$(api "$@") && fail "refused: $* (got: $out)"
-	case "$out" in *" $st") ;; *) fail "$st expected for $*: $out" ;; esac
-	[ "$fld" = - ] || echo "$out" | tr -d '\n\t ' | grep -qF "\"field\":\"$fld\"" ||
-	    fail "the refusal of $* names '$fld': $out"
-	echo "refused: $(echo "$out" | tr -d '\n\t')"
-}
+api() { hvd_api "$@"; }
+refused() { hvd_refused "$@"; }
 # snap VM NAME [--ram]: take it, print the task's result; fail if not ok.
 snap() {
 	out=$(hvctl_on 1 --json snapshot create "$@") || fail "snapshot $*: $out"

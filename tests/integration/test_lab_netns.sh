@@ -54,12 +54,23 @@ echo "$out" | grep -q "fail-lab-unknown-key.yaml:6: unknown key 'nic'" &&
 	bad "a refused lab creates nothing"
 check "lab check prints configuration OK" sh -c "\"$HVLAB\" lab check -f scenarios.yaml | grep -qx 'configuration OK'"
 
-# 2. Up.
+# 2. Up, with a descriptor of ours open (as flock(1) leaves its lock to
+# the command it runs): the lab's nodes outlive the command and must not
+# keep it, or the next `flock ... lab up` waits for `lab down`.
 start=$(date +%s)
+FDFILE=$(mktemp /tmp/t3a-fd.XXXXXX)
+exec 9>"$FDFILE"
 if ! "$HVLAB" lab up -f scenarios.yaml --lab $LAB; then
 	bad "lab up"; exit 1
 fi
+exec 9>&-
 ok "lab up ($(( $(date +%s) - start )) s)"
+holders=$(for p in /proc/[0-9]*; do
+	ls -l "$p/fd" 2>/dev/null | grep -q " $FDFILE\$" && echo "${p#/proc/}"
+done)
+rm -f "$FDFILE"
+[ -z "$holders" ] && ok "no process of the lab holds the caller's descriptor" ||
+	bad "processes $holders of the lab hold the caller's descriptor"
 "$HVLAB" lab status --lab $LAB
 hosts="host1 host2 host3"
 portal=$("$HVLAB" lab status --lab $LAB --json | sed -n 's/.*"portal":[[:space:]]*"\([0-9.]*\)".*/\1/p')

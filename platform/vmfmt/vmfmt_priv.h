@@ -1,0 +1,109 @@
+/*
+ * vmfmt_priv.h - what the files of platform/vmfmt/ share: member names,
+ * the temporary directory an import writes into, the safe XML reader,
+ * digests, tar reading.  Private to platform/vmfmt/.
+ */
+#ifndef HV_VMFMT_PRIV_H
+#define HV_VMFMT_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <archive.h>
+#include <gnutls/crypto.h>
+#include <libxml/tree.h>
+#include <limits.h>
+#include <cjson/cJSON.h>
+
+#include "platform/vmfmt/vmfmt.h"
+
+/* A member name an archive may hold: not empty, at most
+ * VMFMT_FILE_MAX - 1 bytes, printable, no "/" unless slash_ok (then no
+ * empty, "." or ".." component and no leading "/").  0 or -1 with err. */
+int vmfmt_name_check(const char *name, int slash_ok, char *err);
+
+/* The temporary directory beside dest (which must not exist):
+ * PARENT/.BASE.tmp-XXXXXX into tmp (len bytes). */
+int vmfmt_tmp_make(const char *dest, char *tmp, size_t len, char *err);
+/* Remove tmp and the files in it (it holds no directories). */
+void vmfmt_tmp_remove(const char *tmp);
+/* Rename tmp onto dest, which must still not exist. */
+int vmfmt_publish(const char *tmp, const char *dest, char *err);
+
+/*
+ * Parse an XML document of len bytes (at most max) without network,
+ * DTD or entities: a DOCTYPE is refused before anything is expanded.
+ * what names the document in err.  The caller frees with xmlFreeDoc.
+ */
+xmlDocPtr vmfmt_xml_read(const char *buf, size_t len, size_t max,
+    const char *what, char *err);
+/* The text of node's children (NULL-safe), as a malloc'd string. */
+char *vmfmt_xml_text(xmlNodePtr node);
+/* The first element child of node called name (any namespace). */
+xmlNodePtr vmfmt_xml_child(xmlNodePtr node, const char *name);
+
+/* SHA-1 and SHA-256 of one stream. */
+struct vmfmt_digest {
+	gnutls_hash_hd_t dg_sha1;
+	gnutls_hash_hd_t dg_sha256;
+};
+int vmfmt_digest_init(struct vmfmt_digest *d, char *err);
+void vmfmt_digest_add(struct vmfmt_digest *d, const void *buf, size_t len);
+/* Lower case hex of both into sha1 (41 bytes) and sha256 (65 bytes);
+ * the digest is done. */
+void vmfmt_digest_end(struct vmfmt_digest *d, char *sha1, char *sha256);
+/* Lower case hex of len bytes into out (2 * len + 1 bytes). */
+void vmfmt_hex(const unsigned char *b, size_t len, char *out);
+
+/* A tar archive (only tar: no compression, no other format) open for
+ * reading from path.  NULL with err. */
+struct archive *vmfmt_tar_open(const char *path, char *err);
+/* The next member's header: 1, 0 at the end of the archive, -1 with err
+ * (a truncated or damaged archive). */
+int vmfmt_tar_next(struct archive *a, const char *path,
+    struct archive_entry **e, char *err);
+/* Read exactly len bytes of the current member into buf. */
+int vmfmt_tar_read(struct archive *a, const char *path, const char *member,
+    void *buf, size_t len, char *err);
+
+/* Read a whole file of at most max bytes (malloc'd, NUL-terminated). */
+int vmfmt_file_read(const char *path, size_t max, char **out, size_t *len,
+    char *err);
+/* Write len bytes to a new file path (O_EXCL). */
+int vmfmt_file_write(const char *path, const void *buf, size_t len,
+    char *err);
+
+/* An import under way: its temporary directory beside dest and the
+ * files its disks are extracted (or rebuilt) into, tmp/src-N. */
+struct vmfmt_import {
+	const char	*im_dest;
+	char		 im_tmp[PATH_MAX];
+	char		*im_src[VMFMT_MAX_DISKS];
+	int		 im_made;
+};
+
+/* Make the temporary directory and the names of n disks' files. */
+int vmfmt_import_begin(struct vmfmt_import *im, const char *dest, int n,
+    char *err);
+/*
+ * rc is how the extraction went: when 0, the disks are converted
+ * (vmfmt_disks_import), vm.json written and the directory renamed to
+ * dest.  Either way everything not published is removed.  Returns 0, or
+ * -1 with err.
+ */
+int vmfmt_import_end(struct vmfmt_import *im, int rc, struct vmfmt_vm *vm,
+    const struct vmfmt_limits *l, char *err);
+
+/* A JSON object with vm's name, vcpus and memory_mib. */
+cJSON *vmfmt_json_head(const struct vmfmt_vm *vm);
+
+/* dir/diskN.qcow2 into buf. */
+void vmfmt_disk_path(const char *dir, int i, char *buf, size_t len);
+
+/* Convert the members an import extracted (or rebuilt) into tmp to
+ * tmp/diskN.qcow2, each checked against what vm declares (format and
+ * virtual size); the sources are removed.  src[i] is disk i's file. */
+int vmfmt_disks_import(const char *tmp, char *const src[],
+    struct vmfmt_vm *vm, const struct vmfmt_limits *l, char *err);
+
+#endif
