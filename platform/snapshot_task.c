@@ -187,7 +187,10 @@ job_run(struct qmp *q, const char *cmd, cJSON *args, char *err)
 	cJSON_AddStringToObject(d, "id", id);
 	qmp_execute(q, "job-dismiss", d, NULL, QMP_MS, NULL);
 	cJSON_AddStringToObject(args, "job-id", id);
-	if (qmp_execute(q, cmd, args, NULL, QMP_MS, err) != 0)
+	/* QEMU may answer only once the job's first part ran in its main
+	 * loop (a loaded host writing the RAM onto a LUN took over 10 s):
+	 * the job's own limit applies to the answer too. */
+	if (qmp_execute(q, cmd, args, NULL, JOB_MS, err) != 0)
 		return -1;
 	while ((r = job_state(q, id, &failed, err)) == 0 &&
 	    clock_mono_ns() < end)
