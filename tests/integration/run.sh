@@ -34,30 +34,62 @@ allow_skip=${ALLOW_SKIP:-0}
 # Which accelerator the guests get, and why, once for the whole run.
 echo "  accelerator: $("$top/bin/hvlab" accel -v 2>&1 | tr '\t' ' ')"
 
-pass=0 fail=0 skip=0 failed=""
 logdir="$top/build/test-logs"
 mkdir -p "$logdir"
-for t in $tests; do
-	name=$(basename "$t" .sh)
+
+# One test: its line, and its counts added to pass, fail, skip.
+run_one() {
+	name=$(basename "$1" .sh)
 	start=$(date +%s)
-	printf '  %-40s ' "$name"
-	sh "$t" >"$logdir/$name.log" 2>&1
+	sh "$1" >"$logdir/$name.log" 2>&1
 	rc=$?
 	dur=$(( $(date +%s) - start ))
+	line=$(printf '  %-40s ' "$name")
 	case $rc in
-	0) pass=$((pass + 1)); echo "ok (${dur}s)" ;;
+	0) pass=$((pass + 1)); echo "${line}ok (${dur}s)" ;;
 	77) if [ "$allow_skip" = 1 ]; then
 		skip=$((skip + 1))
-		echo "skipped: $(tail -n 1 "$logdir/$name.log")"
+		echo "${line}skipped: $(tail -n 1 "$logdir/$name.log")"
 	    else
 		fail=$((fail + 1)); failed="$failed $name"
-		echo "FAILED (it skipped: $(tail -n 1 "$logdir/$name.log"); a skip fails unless ALLOW_SKIP=1)"
+		echo "${line}FAILED (it skipped: $(tail -n 1 "$logdir/$name.log"); a skip fails unless ALLOW_SKIP=1)"
 	    fi ;;
-	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAILED (${dur}s, exit $rc)"
+	*) fail=$((fail + 1)); failed="$failed $name"; echo "${line}FAILED (${dur}s, exit $rc)"
 	   sed 's/^/    | /' "$logdir/$name.log" | tail -n 40
 	   # the reason, which a test may print before pages of logs
 	   grep -m 1 -E '^(FAIL|not ok)' "$logdir/$name.log" | sed 's/^/    => /' ;;
 	esac
+}
+
+# Tests that start no guest and no lab and hold no fixed name or port run
+# in a second lane beside the others when the whole suite runs: the
+# machine's two cores are mostly waiting on guests meanwhile.
+LIGHT="test_image_formats test_proxmox_fixture"
+pass=0 fail=0 skip=0 failed=""
+lane=""
+if [ "$#" -eq 0 ]; then
+	lane=$logdir/light-lane
+	(
+		for n in $LIGHT; do
+			[ -f "tests/integration/$n.sh" ] && run_one "tests/integration/$n.sh"
+		done >"$lane.out"
+		echo "$pass $fail $skip $failed" >"$lane.counts"
+	) &
+	lane_pid=$!
+fi
+for t in $tests; do
+	case " $LIGHT " in
+	*" $(basename "$t" .sh) "*) [ -n "$lane" ] && continue ;;
+	esac
+	run_one "$t"
 done
+if [ -n "$lane" ]; then
+	wait "$lane_pid"
+	cat "$lane.out"
+	read -r lp lf ls lfailed <"$lane.counts"
+	pass=$((pass + lp)); fail=$((fail + lf)); skip=$((skip + ls))
+	failed="$failed ${lfailed:-}"
+	rm -f "$lane.out" "$lane.counts"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
