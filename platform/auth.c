@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "hex.h"
 #include "json.h"
 #include "platform/auth.h"
 #include "platform/etcd.h"
@@ -41,19 +42,6 @@ auth_role_parse(const char *s)
 	return AUTH_NONE;
 }
 
-static void
-to_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 int
 auth_hash(const char *s, char out[AUTH_HASH_LEN], char *err)
 {
@@ -62,7 +50,7 @@ auth_hash(const char *s, char out[AUTH_HASH_LEN], char *err)
 
 	if ((rc = gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), md)) < 0)
 		return err_set(err, "sha256: %s", gnutls_strerror(rc));
-	to_hex(md, sizeof(md), out);
+	hex_encode(md, sizeof(md), out);
 	return 0;
 }
 
@@ -77,8 +65,8 @@ auth_token_new(char token[AUTH_TOKEN_LEN], char id[AUTH_ID_LEN + 1],
 	if ((rc = gnutls_rnd(GNUTLS_RND_NONCE, rid, sizeof(rid))) < 0 ||
 	    (rc = gnutls_rnd(GNUTLS_RND_KEY, sec, sizeof(sec))) < 0)
 		return err_set(err, "random: %s", gnutls_strerror(rc));
-	to_hex(rid, sizeof(rid), id);
-	to_hex(sec, sizeof(sec), sech);
+	hex_encode(rid, sizeof(rid), id);
+	hex_encode(sec, sizeof(sec), sech);
 	snprintf(token, AUTH_TOKEN_LEN, "hvd.%s.%s", id, sech);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "hex.h"
 #include "err.h"
 #include "json.h"
 #include "proc.h"
@@ -182,12 +183,11 @@ volume_alloc(const char *path, int on_lun, uint64_t *bytes, char *err)
 static int
 hash_fd(int fd, uint64_t len, char hex[65], uint64_t *done, char *err)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char buf[65536], md[32];
 	gnutls_hash_hd_t h;
 	uint64_t n = 0;
 	ssize_t got;
-	size_t i, want;
+	size_t want;
 
 	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		return err_set(err, "sha256: no hash");
@@ -208,11 +208,7 @@ hash_fd(int fd, uint64_t len, char hex[65], uint64_t *done, char *err)
 	if (len > 0 && n != len)
 		return err_set(err, "%" PRIu64 " bytes of %" PRIu64 " read", n,
 		    len);
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	hex_encode(md, sizeof(md), hex);
 	*done = n;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <gnutls/crypto.h>
 #include <xxhash.h>
 
+#include "hex.h"
 #include "check_suites.h"
 #include "err.h"
 #include "proc.h"
@@ -148,7 +149,7 @@ sha256_hex(const void *buf, size_t len, char *hex)
 	unsigned char d[32];
 
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, d);
-	vmfmt_hex(d, sizeof(d), hex);
+	hex_encode(d, sizeof(d), hex);
 }
 
 /* --- disk images --- */
@@ -294,9 +295,9 @@ START_TEST(test_ova_foreign)
 	vm.vm_disks[0].vd_size = (int64_t)vmdk_len;
 	ck_assert(ovf_write(&vm, &ovf, &ovf_len, err) == 0);
 	gnutls_hash_fast(GNUTLS_DIG_SHA1, ovf, ovf_len, d);
-	vmfmt_hex(d, sizeof(d), h1);
+	hex_encode(d, sizeof(d), h1);
 	gnutls_hash_fast(GNUTLS_DIG_SHA1, vmdk, vmdk_len, d);
-	vmfmt_hex(d, sizeof(d), h2);
+	hex_encode(d, sizeof(d), h2);
 	snprintf(mf, sizeof(mf), "SHA1 (vb.ovf) = %s\r\nSHA1 (vb-disk1.vmdk) = "
 	    "%s\r\n", h1, h2);
 	struct tm_member m[] = { { "vb.ovf", ovf, ovf_len, NULL },
@@ -537,7 +538,7 @@ xva_parts_make(struct xva_parts *x)
 	snprintf(x->xxh, sizeof(x->xxh), "%016llX",
 	    (unsigned long long)XXH64(x->raw, MIB, 0));
 	gnutls_hash_fast(GNUTLS_DIG_SHA1, x->raw + 2 * MIB, MIB, d);
-	vmfmt_hex(d, sizeof(d), x->sha);
+	hex_encode(d, sizeof(d), x->sha);
 }
 
 START_TEST(test_xva_import)

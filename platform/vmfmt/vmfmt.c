@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <libxml/parser.h>
 
+#include "hex.h"
 #include "err.h"
 #include "json.h"
 #include "platform/vmfmt/vmfmt_priv.h"
@@ -228,27 +229,14 @@ vmfmt_digest_add(struct vmfmt_digest *d, const void *buf, size_t len)
 }
 
 void
-vmfmt_hex(const unsigned char *b, size_t len, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-void
 vmfmt_digest_end(struct vmfmt_digest *d, char *sha1, char *sha256)
 {
 	unsigned char b1[20], b256[32];
 
 	gnutls_hash_deinit(d->dg_sha1, b1);
 	gnutls_hash_deinit(d->dg_sha256, b256);
-	vmfmt_hex(b1, sizeof(b1), sha1);
-	vmfmt_hex(b256, sizeof(b256), sha256);
+	hex_encode(b1, sizeof(b1), sha1);
+	hex_encode(b256, sizeof(b256), sha256);
 }
 
 struct archive *

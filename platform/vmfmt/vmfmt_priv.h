@@ -52,8 +52,6 @@ void vmfmt_digest_add(struct vmfmt_digest *d, const void *buf, size_t len);
 /* Lower case hex of both into sha1 (41 bytes) and sha256 (65 bytes);
  * the digest is done. */
 void vmfmt_digest_end(struct vmfmt_digest *d, char *sha1, char *sha256);
-/* Lower case hex of len bytes into out (2 * len + 1 bytes). */
-void vmfmt_hex(const unsigned char *b, size_t len, char *out);
 
 /* A tar archive (only tar: no compression, no other format) open for
  * reading from path.  NULL with err. */

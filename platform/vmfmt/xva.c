@@ -29,6 +29,7 @@
 #include <archive_entry.h>
 #include <xxhash.h>
 
+#include "hex.h"
 #include "err.h"
 #include "platform/vmfmt/vmfmt_priv.h"
 
@@ -102,7 +103,7 @@ checksum_check(struct xva_walk *w, const char *name, const char *ext,
 		    XXH64(w->xw_buf, w->xw_len, 0));
 	else {
 		gnutls_hash_fast(GNUTLS_DIG_SHA1, w->xw_buf, w->xw_len, sha);
-		vmfmt_hex(sha, sizeof(sha), want);
+		hex_encode(sha, sizeof(sha), want);
 	}
 	if (n != strlen(want) || strncasecmp(text, want, n) != 0)
 		return err_set(err, "%s: chunk \"%s\": its %s does not match "
