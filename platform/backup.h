@@ -59,12 +59,14 @@ int backup_id_make(const char *vm, time_t t, char *buf, size_t len);
 int backup_id_parse(const char *s, char *vm, size_t vmlen, time_t *t);
 
 /* A calendar spec: "daily HH:MM", "weekly DAY HH:MM" (mon..sun),
- * "hourly", "*\/Nm" (N in 1..1440: every N minutes from midnight),
+ * "hourly", "*\/Ns" (N in 10..3600: every N seconds from midnight),
+ * "*\/Nm" (N in 1..1440: every N minutes from midnight),
  * "*\/Nh" (1..24: every N hours from midnight, at :00).  Times are UTC. */
-enum backup_cal_kind { CAL_MINUTES, CAL_HOURS, CAL_DAILY, CAL_WEEKLY };
+enum backup_cal_kind { CAL_SECONDS, CAL_MINUTES, CAL_HOURS, CAL_DAILY,
+	CAL_WEEKLY };
 struct backup_cal {
 	enum backup_cal_kind	bc_kind;
-	int			bc_every;	/* minutes/hours */
+	int			bc_every;	/* seconds/minutes/hours */
 	int			bc_wday;	/* 0 = sunday */
 	int			bc_hour, bc_min;
 };

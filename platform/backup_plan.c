@@ -88,19 +88,25 @@ cal_every(const char *s, struct backup_cal *c, char *err)
 
 	if (strncmp(s, "*/", 2) != 0 || !isdigit((unsigned char)s[2]))
 		return err_set(err, "'%s' is not a calendar spec (daily HH:MM, "
-		    "weekly DAY HH:MM, hourly, */Nm, */Nh)", s);
+		    "weekly DAY HH:MM, hourly, */Ns, */Nm, */Nh)", s);
 	n = strtol(s + 2, &end, 10);
-	if (strcmp(end, "m") == 0)
+	if (strcmp(end, "s") == 0)
+		c->bc_kind = CAL_SECONDS;
+	else if (strcmp(end, "m") == 0)
 		c->bc_kind = CAL_MINUTES;
 	else if (strcmp(end, "h") == 0)
 		c->bc_kind = CAL_HOURS;
 	else
-		return err_set(err, "'%s': the step ends in m (minutes) or h "
-		    "(hours)", s);
-	if (n < 1 || (c->bc_kind == CAL_MINUTES && n > 1440) ||
+		return err_set(err, "'%s': the step ends in s (seconds), m "
+		    "(minutes) or h (hours)", s);
+	/* a seconds step below 10 would queue runs faster than the
+	 * scheduler looks (every 2 s) and a backup takes */
+	if ((c->bc_kind == CAL_SECONDS && (n < 10 || n > 3600)) ||
+	    (c->bc_kind != CAL_SECONDS && n < 1) ||
+	    (c->bc_kind == CAL_MINUTES && n > 1440) ||
 	    (c->bc_kind == CAL_HOURS && n > 24))
-		return err_set(err, "'%s': the step is 1..1440 minutes or "
-		    "1..24 hours", s);
+		return err_set(err, "'%s': the step is 10..3600 seconds, "
+		    "1..1440 minutes or 1..24 hours", s);
 	c->bc_every = (int)n;
 	return 0;
 }
@@ -139,7 +145,7 @@ backup_cal_parse(const char *s, struct backup_cal *c, char *err)
 		    "time is HH:MM (00:00..23:59)", s);
 	}
 	return err_set(err, "'%s' is not a calendar spec (daily HH:MM, "
-	    "weekly DAY HH:MM, hourly, */Nm, */Nh)", s);
+	    "weekly DAY HH:MM, hourly, */Ns, */Nm, */Nh)", s);
 }
 
 time_t
@@ -148,10 +154,11 @@ backup_cal_next(const struct backup_cal *c, time_t t)
 	time_t day = t - ((t % DAY_S) + DAY_S) % DAY_S, at, step;
 	int d;
 
-	if (c->bc_kind == CAL_MINUTES || c->bc_kind == CAL_HOURS) {
+	if (c->bc_kind == CAL_SECONDS || c->bc_kind == CAL_MINUTES ||
+	    c->bc_kind == CAL_HOURS) {
 		/* slots restart at midnight, as systemd's *:0/N */
-		step = (time_t)c->bc_every * (c->bc_kind == CAL_MINUTES ?
-		    60 : 3600);
+		step = (time_t)c->bc_every * (c->bc_kind == CAL_SECONDS ? 1 :
+		    c->bc_kind == CAL_MINUTES ? 60 : 3600);
 		at = day + ((t - day) / step + 1) * step;
 		return at < day + DAY_S ? at : day + DAY_S;
 	}

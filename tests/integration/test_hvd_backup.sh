@@ -12,7 +12,7 @@
 # over the running VM is refused (409 naming it); stopped, the full
 # backup restored over it brings back f1 and no f2.  A backup others
 # build on is not deleted; a verify of a changed part fails naming it.
-# A schedule (*/1m, keep_last 1) fires on its own: the stopped VM is
+# A schedule (*/10s, keep_last 1) fires on its own: the stopped VM is
 # backed up (through qemu-storage-daemon) and the older backup pruned.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
@@ -145,10 +145,10 @@ refused 400 schedule POST /api/v1/backup-jobs '{"id": "j", "vms": ["b1"], "store
 old=$(backup b1 full | bid)
 grep -q '"vm_state":[[:space:]]*"stopped"' "$STORE/$old/manifest.json" ||
     fail "a stopped VM is backed up through qemu-storage-daemon"
-hvctl_on 1 backup job-create nightly --vms b1 --store bk --schedule '*/1m' \
+hvctl_on 1 backup job-create nightly --vms b1 --store bk --schedule '*/10s' \
     --keep-last 1 >/dev/null || fail "job nightly"
 t0=$(date +%s)
-while [ $(($(date +%s) - t0)) -lt 150 ]; do
+while [ $(($(date +%s) - t0)) -lt 60 ]; do
 	[ "$(ids | wc -l)" -eq 1 ] && [ "$(ids)" != "$old" ] && break
 	sleep 2
 done
