@@ -1472,6 +1472,19 @@ out:
 	return rc;
 }
 
+/* Tests widen the window between the offline migration's state read
+ * and its record write (HVD_TEST_PAUSE_OFFLINE_MIGRATE_MS, 1..60000) to
+ * show that a start asked in it finds the VM locked. */
+static void
+mig_test_pause(void)
+{
+	const char *e = getenv("HVD_TEST_PAUSE_OFFLINE_MIGRATE_MS");
+	long ms = e != NULL ? strtol(e, NULL, 10) : 0;
+
+	if (ms > 0 && ms <= 60000)
+		clock_sleep_ns((uint64_t)ms * NS_PER_MS);
+}
+
 /* A stopped VM moves at once: its record names the target. */
 static int
 mig_offline(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
@@ -1489,6 +1502,7 @@ mig_offline(struct vmops *v, struct mig_ask *ma, struct vmops_call *call,
 	locked = 1;
 	if (state_get(v, name, st, sizeof(st), NULL, err) != 0)
 		FAIL(503, NULL, "%s", err);
+	mig_test_pause();
 	if (strcmp(st, "stopped") != 0)
 		FAIL(409, NULL, "VM %s is %s: offline migration needs it "
 		    "stopped (or ask for \"live\": true)", name, st);

@@ -7,7 +7,8 @@
 # a migration that times out leaves the VM running on the source, live
 # migration node1 -> node2 with QEMU's figures in the task result, SIGKILL
 # of hvd on node2 leaves the VM running and a restarted hvd adopts it
-# (same pid), stop, offline migration back, delete.  No NICs: the netns
+# (same pid), stop, offline migration back (a start asked while it
+# decides is refused as busy), delete.  No NICs: the netns
 # nodes run no OVS.
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -103,7 +104,9 @@ grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid2/status" ||
 hvd_kill 2 KILL
 sleep 1
 kill -0 "$pid2" || fail "VM survives SIGKILL of hvd"
-hvd_start 2 || fail "hvd 2 restart"
+# node2's hvd comes back pausing 5 s inside an offline migration, just
+# after it read the VM's state (below).
+HVD_TEST_PAUSE_OFFLINE_MIGRATE_MS=5000 hvd_start 2 || fail "hvd 2 restart"
 t=0
 while ! grep -q "vm vm1: adopted running QEMU (pid $pid2)" "$HVD_TMP/n2/hvd.log"; do
 	t=$((t + 1)); [ $t -lt 100 ] || fail "restarted hvd adopts vm1"; sleep 0.2
@@ -116,8 +119,23 @@ done
 hvctl_on 1 vm stop vm1 || fail "vm stop after adoption"
 gone "$pid2" || fail "QEMU stopped"
 hvctl_on 1 vm status vm1 | grep -q "stopped" || fail "vm1 stopped"
-hvctl_on 1 vm migrate vm1 node1 || fail "offline migration"
+# An offline migration reads the state under the VM's lock: a start
+# asked while it decides (node2 pauses there) is refused as busy; it
+# never runs the VM on the node the record is leaving.
+hvctl_on 2 vm migrate vm1 node1 >"$HVD_TMP/offmig.out" 2>&1 &
+mpid=$!
+sleep 1.5
+out=$(hvctl_on 1 vm start vm1 2>&1) &&
+    fail "a start during an offline migration's decision is refused: $out"
+echo "$out" | grep -q busy || fail "the start is refused as busy: $out"
+wait "$mpid" || fail "offline migration: $(cat "$HVD_TMP/offmig.out")"
 hvctl_on 1 vm status vm1 | grep -q "stopped on node1" || fail "vm1 on node1"
+for i in 1 2; do
+	for p in $(ip netns pids "$(hvd_ns $i)"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "guest=vm1," &&
+		    fail "no QEMU of vm1 runs on node$i (pid $p)"
+	done
+done
 hvctl_on 1 --json task list | grep -c '"state":[[:space:]]*"ok"'
 hvctl_on 1 vm delete vm1 || fail "vm delete"
 hvctl_on 1 --json vm list | grep -q vm1 && fail "vm1 deleted"
