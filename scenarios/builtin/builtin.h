@@ -40,6 +40,11 @@ int builtin_ha(struct sctx *s, char *err);
 int builtin_drill(struct sctx *s, char *err);
 int builtin_snapshot(struct sctx *s, char *err);
 int builtin_clone(struct sctx *s, char *err);
+int builtin_backup(struct sctx *s, char *err);
+
+/* Seconds between two slots of a backup schedule "*" "/N" with unit s, m
+ * or h; 86400 (a day at most) for any other spec.  Pure. */
+long backup_spec_step(const char *spec);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 
