@@ -19,4 +19,5 @@ SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
 	scenarios/drivers/proxmox_net.c
 # The Backup/restore row and its drivers' operations.
-SCENARIOS_SRCS += scenarios/builtin/backup.c scenarios/drivers/ref_backup.c
+SCENARIOS_SRCS += scenarios/builtin/backup.c scenarios/drivers/ref_backup.c \
+	scenarios/drivers/libvirt_backup.c
