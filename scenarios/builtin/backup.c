@@ -377,13 +377,7 @@ builtin_backup(struct sctx *s, char *err)
 		    "backup")), DRIVER_UNSUPPORTED;
 	memset(&x, 0, sizeof(x));
 	x.pause_ms = -1;
-	x.g.dg_vm = "bk1";
-	x.g.dg_host = s->rc->hosts[0].h_name;
-	x.g.dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
-	    "pool");
-	if (x.g.dg_pool == NULL)
-		x.g.dg_pool = "san";
-	x.g.dg_start = 1;
+	disk_guest_init(s, &x.g, "bk1", 1);
 	x.bytes = param_long(s->sc, "file_kib", 4096) * 1024;
 	if ((r = disk_guest(s, &x.g, err)) == 0)
 		r = bk_cycle(s, &x, err);

@@ -114,6 +114,11 @@ struct disk_guest {
 	char dg_addr[GUEST_ADDR_MAX];	/* its address, filled in */
 };
 
+/* g for vm on the first host, on the scenario's `pool` (default san),
+ * started when start. */
+void disk_guest_init(struct sctx *s, struct disk_guest *g, const char *vm,
+    int start);
+
 /*
  * Create g->dg_vm (put on the teardown list at once) and, with dg_start,
  * start it.  0, DRIVER_UNSUPPORTED (the driver's reason in err) or -1

@@ -221,6 +221,14 @@ int lv_image_copy(struct driver *d, const char *host, const char *image,
     const char *vm, char *path, size_t len, char *err);
 int lv_image_delete(struct driver *d, const char *host, const char *path,
     char *err);
+/* The dir pool name over dir on host: found, or defined, built and
+ * autostarted; started.  Caller frees.  NULL with err. */
+virStoragePoolPtr lv_dir_pool(struct driver *d, virConnectPtr c,
+    const char *host, const char *name, const char *dir, char *err);
+/* vol's path into path (len bytes): 0; -1 with err, and vol deleted
+ * (not freed). */
+int lv_vol_path(struct driver *d, virStorageVolPtr vol, char *path,
+    size_t len, char *err);
 int lv_is_template(struct driver *d, virDomainPtr dom);
 int lv_snapshot_create(struct driver *d, const char *vm, const char *snap,
     int with_ram, struct drv_task *t, char *err);

@@ -100,36 +100,11 @@ lv_backup_id_parse(const char *id, char *host, size_t hlen, char *ck,
 	return 0;
 }
 
-/* host's backup pool: found, or defined, built and autostarted; started.
- * Caller frees. */
+/* host's backup pool (lv_dir_pool).  Caller frees. */
 static virStoragePoolPtr
 bk_pool(struct driver *d, virConnectPtr c, const char *host, char *err)
 {
-	const char *xml = "<pool type='dir'><name>" LV_BACKUP_POOL "</name>"
-	    "<target><path>" LV_BACKUP_DIR "</path></target></pool>";
-	virStoragePoolPtr p;
-
-	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, LV_BACKUP_POOL))) ==
-	    NULL) {
-		if ((p = LV_RPC(d, virStoragePoolDefineXML(c, xml, 0))) ==
-		    NULL) {
-			err_set(err, "libvirt: %s: define pool %s: %s", host,
-			    LV_BACKUP_POOL, lv_why());
-			return NULL;
-		}
-		if (LV_RPC(d, virStoragePoolBuild(p, 0)) == -1 ||
-		    LV_RPC(d, virStoragePoolSetAutostart(p, 1)) == -1)
-			goto fail;
-	}
-	if (LV_RPC(d, virStoragePoolIsActive(p)) != 1 &&
-	    LV_RPC(d, virStoragePoolCreate(p, 0)) == -1)
-		goto fail;
-	return p;
-fail:
-	err_set(err, "libvirt: %s: start pool %s: %s", host, LV_BACKUP_POOL,
-	    lv_why());
-	virStoragePoolFree(p);
-	return NULL;
+	return lv_dir_pool(d, c, host, LV_BACKUP_POOL, LV_BACKUP_DIR, err);
 }
 
 /* The checkpoint an incremental backup of dom builds on: its newest
@@ -165,7 +140,7 @@ bk_target(struct driver *d, virStoragePoolPtr pool, const char *id,
     const char *parent, unsigned long long capacity, char *path,
     size_t plen, char *err)
 {
-	char name[LV_ID_MAX + 8], back[1024], xml[2048], *p = NULL;
+	char name[LV_ID_MAX + 8], back[1024], xml[2048];
 	virStorageVolPtr vol;
 
 	snprintf(name, sizeof(name), "%s.qcow2", id);
@@ -180,16 +155,10 @@ bk_target(struct driver *d, virStoragePoolPtr pool, const char *id,
 		err_set(err, "libvirt: backup volume %s: %s", name, lv_why());
 		return NULL;
 	}
-	if ((p = LV_RPC(d, virStorageVolGetPath(vol))) == NULL ||
-	    strlen(p) >= plen) {
-		err_set(err, "libvirt: path of volume %s: %s", name, p ?
-		    "too long" : lv_why());
-		LV_RPC(d, virStorageVolDelete(vol, 0));
+	if (lv_vol_path(d, vol, path, plen, err) == -1) {
 		virStorageVolFree(vol);
-		vol = NULL;
-	} else
-		snprintf(path, plen, "%s", p);
-	free(p);
+		return NULL;
+	}
 	return vol;
 }
 
@@ -389,7 +358,7 @@ static virStorageVolPtr
 bk_copy(struct driver *d, struct bk_src *s, const char *vm, char *path,
     size_t plen, char *err)
 {
-	char name[DRV_NAME_MAX + 8], xml[2048], *p = NULL;
+	char name[DRV_NAME_MAX + 8], xml[2048];
 	virStorageVolPtr vol = NULL;
 	virStorageVolInfo info;
 	virStoragePoolPtr ip;
@@ -410,16 +379,10 @@ bk_copy(struct driver *d, struct bk_src *s, const char *vm, char *path,
 	    0))) == NULL)
 		err_set(err, "libvirt: %s: copy backup %s to %s: %s", s->host,
 		    s->ck, name, lv_why());
-	else if ((p = LV_RPC(d, virStorageVolGetPath(vol))) == NULL ||
-	    strlen(p) >= plen) {
-		err_set(err, "libvirt: path of volume %s: %s", name, p ?
-		    "too long" : lv_why());
-		LV_RPC(d, virStorageVolDelete(vol, 0));
+	else if (lv_vol_path(d, vol, path, plen, err) == -1) {
 		virStorageVolFree(vol);
 		vol = NULL;
-	} else
-		snprintf(path, plen, "%s", p);
-	free(p);
+	}
 	virStoragePoolFree(ip);
 	return vol;
 }
