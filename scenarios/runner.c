@@ -1606,7 +1606,7 @@ run_one(struct sctx *s)
 		return;
 	}
 	s->run->r_verdict = VERDICT_PASS;
-	if (!s->reused) {
+	if (!s->reused && !s->partial) {
 		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
 		return;
 	}
@@ -1617,8 +1617,8 @@ run_one(struct sctx *s)
 	runner_judge_run(kept, nkept, s->run);
 	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
 		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
-		    "checked: not measured on a reused lab", s->run->r_reason,
-		    skipped);
+		    "checked: %s", s->run->r_reason, skipped, s->reused ?
+		    "not measured on a reused lab" : "unsupported here");
 	free(kept);
 }
 

@@ -18,3 +18,6 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
 	scenarios/drivers/proxmox_net.c
+# The Backup/restore row and its drivers' operations.
+SCENARIOS_SRCS += scenarios/builtin/backup.c scenarios/drivers/ref_backup.c \
+	scenarios/drivers/libvirt_backup.c

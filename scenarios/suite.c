@@ -45,7 +45,9 @@ static const char *const suite_features[] = {
 static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
-	"drill", "snapshot", "clone-template", NULL
+	"drill", "snapshot", "clone-template",
+	"backup-restore",
+	NULL
 };
 
 /*
@@ -93,6 +95,9 @@ static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 
 static const char *const m_snapshot[] = { "snapshot_s", "pause_ms",
 	"rollback_s", "data_verified", "ram_restored", NULL };
+static const char *const m_backup[] = { "backup_s", "backup_mib",
+	"incremental_s", "incremental_mib", "restore_s", "pause_ms",
+	"data_verified", "schedule_fired", NULL };
 static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
 	"linked_clone_mib", "full_clone_mib", "template_unchanged",
 	"clones_booted", NULL };
@@ -107,6 +112,7 @@ static const struct {
 	{ "resources", m_resources }, { "network", m_network },
 	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
 	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
+	{ "backup-restore", m_backup },
 };
 
 /*
@@ -136,6 +142,8 @@ static const struct {
 	{ "ha", "timeout_s", 10, 3600 },
 	{ "ha", "memory_mib", 64, 65536 },
 	{ "ha", "vlan", 0, 4094 },
+	{ "backup-restore", "file_kib", 1, 65536 },
+	{ "backup-restore", "keep_last", 1, 8 },
 	{ "drill", "watch_s", 0, 600 },
 	{ "drill", "interval_ms", 10, 1000 },
 	{ "drill", "timeout_s", 10, 3600 },

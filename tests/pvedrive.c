@@ -202,19 +202,21 @@ row_snapshot(struct driver *d, char *err)
 static void
 row_backup(struct driver *d, const struct drv_env *env, char *err)
 {
-	char id[512] = "", what[ERR_LEN];
+	struct drv_backup b = { "mig1", NULL, 0, "" };
+	struct drv_vm_spec nv = { .v_name = "rst1" };
+	char what[ERR_LEN];
 	struct drv_task t;
 	int ok;
 
 	drv_task_init(&t);
-	ok = d->d_ops->backup(d, "mig1", NULL, id, sizeof(id), &t, err) ==
-	    0 && RUN(d, t, d->d_ops->restore(d, id, "rst1", &t, err)) == 0;
+	ok = d->d_ops->backup(d, &b, &t, err) == 0 && RUN(d, t,
+	    d->d_ops->restore(d, b.b_id, &nv, &t, err)) == 0;
 	if (ok) {
 		struct drv_vm_info vi;
 
 		ok = d->d_ops->vm_info(d, "rst1", &vi, err) == 0;
 	}
-	snprintf(what, sizeof(what), "restored %s as rst1", id);
+	snprintf(what, sizeof(what), "restored %s as rst1", b.b_id);
 	row("backup-restore", ok, ok ? what : err);
 	(void)env;
 }

@@ -256,6 +256,20 @@ agent_ask(struct rctx *rc, struct agent_ask *q, char *err)
 	return r;
 }
 
+void
+disk_guest_init(struct sctx *s, struct disk_guest *g, const char *vm,
+    int start)
+{
+	memset(g, 0, sizeof(*g));
+	g->dg_vm = vm;
+	g->dg_host = s->rc->hosts[0].h_name;
+	g->dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
+	    "pool");
+	if (g->dg_pool == NULL)
+		g->dg_pool = "san";
+	g->dg_start = start;
+}
+
 int
 disk_guest(struct sctx *s, struct disk_guest *g, char *err)
 {

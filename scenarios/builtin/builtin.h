@@ -40,6 +40,11 @@ int builtin_ha(struct sctx *s, char *err);
 int builtin_drill(struct sctx *s, char *err);
 int builtin_snapshot(struct sctx *s, char *err);
 int builtin_clone(struct sctx *s, char *err);
+int builtin_backup(struct sctx *s, char *err);
+
+/* Seconds between two slots of a backup schedule "*" "/N" with unit s, m
+ * or h; 86400 (a day at most) for any other spec.  Pure. */
+long backup_spec_step(const char *spec);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 
@@ -108,6 +113,11 @@ struct disk_guest {
 	int dg_start;			/* start it after creating it */
 	char dg_addr[GUEST_ADDR_MAX];	/* its address, filled in */
 };
+
+/* g for vm on the first host, on the scenario's `pool` (default san),
+ * started when start. */
+void disk_guest_init(struct sctx *s, struct disk_guest *g, const char *vm,
+    int start);
 
 /*
  * Create g->dg_vm (put on the teardown list at once) and, with dg_start,

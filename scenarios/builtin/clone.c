@@ -152,13 +152,7 @@ builtin_clone(struct sctx *s, char *err)
 	    ops->vm_disk == NULL)
 		return err_set(err, "clone-template: %s",
 		    ops->unsupported_reason), DRIVER_UNSUPPORTED;
-	memset(&g, 0, sizeof(g));
-	g.dg_vm = "ct-tmpl";
-	g.dg_host = s->rc->hosts[0].h_name;
-	g.dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
-	    "pool");
-	if (g.dg_pool == NULL)
-		g.dg_pool = "san";
+	disk_guest_init(s, &g, "ct-tmpl", 0);
 	if ((r = disk_guest(s, &g, err)) == 0)
 		r = clone_cycle(s, &g, why, sizeof(why), err);
 	if (r == 0)

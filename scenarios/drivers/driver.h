@@ -100,9 +100,11 @@ struct drv_task {
 	char t_status[256];		/* platform's last status text */
 	/* Figures the platform reports about the operation, or < 0. */
 	double t_downtime_ms;		/* migration: the hypervisor's own;
-					 * snapshot: the guest paused */
+					 * snapshot: the guest paused;
+					 * backup: its disks stood still */
 	double t_total_s;		/* migration: the platform's own */
-	uint64_t t_bytes;		/* migration/backup: bytes moved */
+	uint64_t t_bytes;		/* migration: bytes moved; backup:
+					 * what it takes in its store */
 	double t_progress;		/* 0..1 as the platform says, < 0
 					 * when it does not */
 	int t_reused;			/* the work was found done already (a
@@ -165,6 +167,33 @@ struct drv_disk_info {
 	uint64_t di_alloc_bytes;	/* what the image takes on its pool */
 	char di_sha256[65];		/* of the image as stored (its qcow2
 					 * file or LUN), "" when not asked */
+};
+
+/* A backup asked for (Backup/restore row). */
+#define DRV_BACKUP_ID_MAX 256
+struct drv_backup {
+	const char *b_vm;
+	const char *b_target;		/* store or storage, NULL = the
+					 * driver's own */
+	int b_incremental;		/* only what changed since b_vm's last
+					 * backup */
+	char b_id[DRV_BACKUP_ID_MAX];	/* filled: the platform's id of it */
+};
+
+/* A backup schedule and what came of it (backup_job_status). */
+#define DRV_BACKUPS_MAX 16
+struct drv_backup_job {
+	const char *j_name;		/* unique per run: tasks of an older
+					 * job of that name would count */
+	const char *j_vm;
+	const char *j_spec;		/* a calendar spec as hvd's
+					 * (docs/backups.md) */
+	int j_keep_last;
+	int j_runs, j_failed;		/* runs ended well, and in error */
+	int j_running;			/* a run in progress */
+	size_t j_nids;			/* backups of j_vm in the job's store,
+					 * newest first */
+	char j_ids[DRV_BACKUPS_MAX][DRV_BACKUP_ID_MAX];
 };
 
 enum drv_vm_state {
@@ -340,10 +369,29 @@ struct driver_ops {
 	    const char *snap, struct drv_task *t, char *err);
 	int (*snapshot_delete)(struct driver *d, const char *vm,
 	    const char *snap, struct drv_task *t, char *err);
-	int (*backup)(struct driver *d, const char *vm, const char *target,
-	    char *backup_id, size_t idlen, struct drv_task *t, char *err);
+	/* Backup of b->b_vm, running or not, into b->b_id; t_bytes: what
+	 * it takes in its store, t_downtime_ms: how long the guest's disks
+	 * stood still, as the platform measured it (< 0 unknown).  Restore
+	 * makes a new VM nv->v_name (nv->v_host when set) with its own MAC
+	 * and guest words (nv->v_cmdline), stopped, its disks as at the
+	 * backup.  backup_delete removes one backup (a base of another
+	 * one: -1). */
+	int (*backup)(struct driver *d, struct drv_backup *b,
+	    struct drv_task *t, char *err);
 	int (*restore)(struct driver *d, const char *backup_id,
-	    const char *new_vm, struct drv_task *t, char *err);
+	    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
+	int (*backup_delete)(struct driver *d, const char *backup_id,
+	    struct drv_task *t, char *err);
+	/* Backup schedules: a job backing j_vm up (full) by j_spec and
+	 * pruning its backups to j_keep_last; its runs and the backups of
+	 * j_vm in its store now (status); the job removed (delete; a run in
+	 * progress ends first, its backups stay).  NULL: no schedules. */
+	int (*backup_job_create)(struct driver *d,
+	    const struct drv_backup_job *j, char *err);
+	int (*backup_job_status)(struct driver *d, struct drv_backup_job *j,
+	    char *err);
+	int (*backup_job_delete)(struct driver *d,
+	    const struct drv_backup_job *j, char *err);
 	/* A clone of vm named nv->v_name (on nv->v_host when set), with
 	 * its own MAC and guest words (nv->v_cmdline, as v_boot_image VMs
 	 * take them); linked: an overlay on vm's image, vm a template. */

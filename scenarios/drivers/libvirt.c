@@ -550,7 +550,8 @@ lv_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
 	    LV_RPC(d, virDomainDestroy(dom)) == -1)
 		rc = err_set(err, "libvirt: destroy %s: %s", vm, lv_why());
 	else if (LV_RPC(d, virDomainUndefineFlags(dom,
-	    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)) == -1)
+	    VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+	    VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)) == -1)
 		rc = err_set(err, "libvirt: undefine %s: %s", vm, lv_why());
 	else if (file[0] != '\0')
 		rc = lv_image_delete(d, n->n_name, file, err);
@@ -969,10 +970,8 @@ static const struct drv_reason lv_reasons[] = {
 	{ "ha", "Pacemaker's VirtualDomain resources need fencing "
 	    "(stonith) for VMs on shared disks, and the lab has no fence "
 	    "device the driver configures yet (fence_virsh/fence_redfish)" },
-	{ "backup", "libvirt's backup API (virDomainBackupBegin) is not "
-	    "driven yet" },
-	{ "restore", "libvirt's backup API (virDomainBackupBegin) is not "
-	    "driven yet" },
+	{ "backup-schedule", "libvirt has no backup schedules (a cron job "
+	    "or systemd timer calling virDomainBackupBegin is outside it)" },
 	{ "export", "libvirt exports no VM formats (virt-v2v is another "
 	    "tool)" },
 	{ "import", "libvirt imports no VM formats (virt-v2v is another "
@@ -1017,5 +1016,8 @@ const struct driver_ops libvirt_driver_ops = {
 	.clone = lv_clone,
 	.template_make = lv_template_make,
 	.vm_disk = lv_vm_disk,
+	.backup = lv_backup,
+	.restore = lv_restore,
+	.backup_delete = lv_backup_delete,
 	.bond_set = lv_bond_set,
 };

@@ -6,6 +6,8 @@
  *                    storage pools, nodes, networks (libvirt's C API)
  *   libvirt_snap.c   disks of their own: the images pool, snapshots,
  *                    clones, templates, a VM's disk read back
+ *   libvirt_backup.c backups (virDomainBackupBegin, push mode, with
+ *                    checkpoints), restores, backup deletes
  *   libvirt_host.c   installing a host and forming the cluster: files put
  *                    on the hosts and commands at their consoles
  *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
@@ -219,6 +221,14 @@ int lv_image_copy(struct driver *d, const char *host, const char *image,
     const char *vm, char *path, size_t len, char *err);
 int lv_image_delete(struct driver *d, const char *host, const char *path,
     char *err);
+/* The dir pool name over dir on host: found, or defined, built and
+ * autostarted; started.  Caller frees.  NULL with err. */
+virStoragePoolPtr lv_dir_pool(struct driver *d, virConnectPtr c,
+    const char *host, const char *name, const char *dir, char *err);
+/* vol's path into path (len bytes): 0; -1 with err, and vol deleted
+ * (not freed). */
+int lv_vol_path(struct driver *d, virStorageVolPtr vol, char *path,
+    size_t len, char *err);
 int lv_is_template(struct driver *d, virDomainPtr dom);
 int lv_snapshot_create(struct driver *d, const char *vm, const char *snap,
     int with_ram, struct drv_task *t, char *err);
@@ -232,6 +242,26 @@ int lv_template_make(struct driver *d, const char *vm, struct drv_task *t,
     char *err);
 int lv_vm_disk(struct driver *d, const char *vm, int digest,
     struct drv_disk_info *di, char *err);
+/*
+ * libvirt_backup.c: backups through virDomainBackupBegin (push mode) and
+ * checkpoints, restores as clones of a backup's volume.  The XML texts
+ * and the id are pure (tests/check_libvirt_backup.c): lv_backup_xml, a
+ * push backup of vda into the qcow2 file target, incremental from
+ * checkpoint incremental when not NULL; lv_checkpoint_xml, a checkpoint
+ * name with vda's bitmap; lv_backup_id_parse, "HOST/VM.TIME" into its
+ * host, checkpoint name (VM.TIME) and VM.
+ */
+int lv_backup_xml(const char *target, const char *incremental, char *buf,
+    size_t len, char *err);
+int lv_checkpoint_xml(const char *name, char *buf, size_t len, char *err);
+int lv_backup_id_parse(const char *id, char *host, size_t hlen, char *ck,
+    size_t cklen, char *vm, size_t vmlen, char *err);
+int lv_backup(struct driver *d, struct drv_backup *b, struct drv_task *t,
+    char *err);
+int lv_restore(struct driver *d, const char *backup_id,
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
+int lv_backup_delete(struct driver *d, const char *backup_id,
+    struct drv_task *t, char *err);
 /* The install's accelerator decision for host ("kvm"/"tcg" + why). */
 void lv_set_accel(struct driver *d, const char *host, const char *accel,
     const char *reason);

@@ -40,21 +40,20 @@
 /* How long QEMU's RESUME event may trail the snapshot call's return. */
 #define LV_RESUME_WAIT_MS 5000
 
-/* The images pool on host: found, or defined, built and autostarted;
- * started.  Caller frees. */
-static virStoragePoolPtr
-images_pool(struct driver *d, virConnectPtr c, const char *host, char *err)
+virStoragePoolPtr
+lv_dir_pool(struct driver *d, virConnectPtr c, const char *host,
+    const char *name, const char *dir, char *err)
 {
-	const char *xml = "<pool type='dir'><name>" LV_IMAGES_POOL "</name>"
-	    "<target><path>" LV_IMAGES_DIR "</path></target></pool>";
 	virStoragePoolPtr p;
+	char xml[512];
 
-	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, LV_IMAGES_POOL))) ==
-	    NULL) {
+	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, name))) == NULL) {
+		snprintf(xml, sizeof(xml), "<pool type='dir'><name>%s</name>"
+		    "<target><path>%s</path></target></pool>", name, dir);
 		if ((p = LV_RPC(d, virStoragePoolDefineXML(c, xml, 0))) ==
 		    NULL) {
 			err_set(err, "libvirt: %s: define pool %s: %s", host,
-			    LV_IMAGES_POOL, lv_why());
+			    name, lv_why());
 			return NULL;
 		}
 		if (LV_RPC(d, virStoragePoolBuild(p, 0)) == -1 ||
@@ -66,10 +65,16 @@ images_pool(struct driver *d, virConnectPtr c, const char *host, char *err)
 		goto fail;
 	return p;
 fail:
-	err_set(err, "libvirt: %s: start pool %s: %s", host, LV_IMAGES_POOL,
-	    lv_why());
+	err_set(err, "libvirt: %s: start pool %s: %s", host, name, lv_why());
 	virStoragePoolFree(p);
 	return NULL;
+}
+
+/* The images pool on host (lv_dir_pool).  Caller frees. */
+static virStoragePoolPtr
+images_pool(struct driver *d, virConnectPtr c, const char *host, char *err)
+{
+	return lv_dir_pool(d, c, host, LV_IMAGES_POOL, LV_IMAGES_DIR, err);
 }
 
 /* A transient dir pool over dir, so that libvirt may copy from it (one
@@ -136,9 +141,8 @@ out:
 	return vol;
 }
 
-/* vol's path into path (len bytes); on failure vol is deleted. */
-static int
-vol_path(struct driver *d, virStorageVolPtr vol, char *path, size_t len,
+int
+lv_vol_path(struct driver *d, virStorageVolPtr vol, char *path, size_t len,
     char *err)
 {
 	char *p = LV_RPC(d, virStorageVolGetPath(vol));
@@ -177,7 +181,7 @@ lv_image_copy(struct driver *d, const char *host, const char *image,
 		goto out;
 	}
 	if ((vol = vol_make(d, c, host, src, name, 0, err)) == NULL ||
-	    vol_path(d, vol, path, len, err) == -1)
+	    lv_vol_path(d, vol, path, len, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -463,7 +467,7 @@ clone_define(struct driver *d, const char *host, const char *srcxml,
 		    src_path, lv_why());
 	snprintf(name, sizeof(name), "%s.qcow2", nv->v_name);
 	if ((vol = vol_make(d, c, host, src, name, linked, err)) == NULL ||
-	    vol_path(d, vol, path, sizeof(path), err) == -1)
+	    lv_vol_path(d, vol, path, sizeof(path), err) == -1)
 		goto out;
 	if (lv_clone_xml(srcxml, &lc, &xml, err) == -1)
 		err_prefix(err, "libvirt: clone %s", nv->v_name);

@@ -70,10 +70,10 @@ int pve_clone(struct driver *d, const char *vm, const struct drv_vm_spec *nv,
     int linked, struct drv_task *t, char *err);
 int pve_template_make(struct driver *d, const char *vm, struct drv_task *t,
     char *err);
-int pve_backup(struct driver *d, const char *vm, const char *target,
-    char *backup_id, size_t idlen, struct drv_task *t, char *err);
-int pve_restore(struct driver *d, const char *backup_id, const char *new_vm,
-    struct drv_task *t, char *err);
+int pve_backup(struct driver *d, struct drv_backup *b, struct drv_task *t,
+    char *err);
+int pve_restore(struct driver *d, const char *backup_id,
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
 int pve_ha_enable(struct driver *d, const char *vm, char *err);
 int pve_ha_disable(struct driver *d, const char *vm, char *err);
 int pve_ha_status(struct driver *d, const char *vm,

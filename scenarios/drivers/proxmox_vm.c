@@ -341,16 +341,19 @@ pve_template_make(struct driver *d, const char *vm, struct drv_task *t,
 }
 
 /*
- * vzdump of vm to the inventory's backup storage (target, when given, is
- * a storage ID), waited for here: the backup's id is the archive's volume
- * ("STORAGE:backup/vzdump-qemu-..."), which only its log names.
+ * vzdump of b_vm to the inventory's backup storage (b_target, when given,
+ * is a storage ID), waited for here: the backup's id is the archive's
+ * volume ("STORAGE:backup/vzdump-qemu-..."), which only its log names.
+ * vzdump to a storage writes whole archives: incremental backups need a
+ * Proxmox Backup Server.
  */
 int
-pve_backup(struct driver *d, const char *vm, const char *target,
-    char *backup_id, size_t idlen, struct drv_task *t, char *err)
+pve_backup(struct driver *d, struct drv_backup *b, struct drv_task *t,
+    char *err)
 {
 	struct pve *p = d->d_priv;
-	const char *st = target != NULL ? target : p->inv.pi_backup_storage;
+	const char *st = b->b_target != NULL ? b->b_target :
+	    p->inv.pi_backup_storage;
 	struct pve_vm v;
 	struct pve_upid u;
 	char path[160], file[512] = "";
@@ -358,7 +361,11 @@ pve_backup(struct driver *d, const char *vm, const char *target,
 		{ "mode", "snapshot" }, { "compress", "zstd" },
 		{ NULL, NULL } };
 
-	if (pve_vm_need(d, vm, &v, err) == -1)
+	if (b->b_incremental)
+		return err_set(err, "proxmox: vzdump to storage %s writes "
+		    "whole archives; incremental backups need a Proxmox "
+		    "Backup Server", st), DRIVER_UNSUPPORTED;
+	if (pve_vm_need(d, b->b_vm, &v, err) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "/nodes/%s/vzdump", v.vm_node);
 	if (pve_call_task(d, "POST", path, q, t, err) == -1 ||
@@ -368,16 +375,16 @@ pve_backup(struct driver *d, const char *vm, const char *target,
 		return -1;
 	if (file[0] == '\0')
 		return err_set(err, "vzdump of %s: its log names no archive",
-		    vm);
-	snprintf(backup_id, idlen, "%s:backup/%s", st, file);
+		    b->b_vm);
+	snprintf(b->b_id, sizeof(b->b_id), "%s:backup/%s", st, file);
 	return 0;
 }
 
-/* Restore backup_id as a new VM, waited for, then named new_vm: the
+/* Restore backup_id as a new VM, waited for, then named nv->v_name: the
  * archive brings the old VM's name along. */
 int
-pve_restore(struct driver *d, const char *backup_id, const char *new_vm,
-    struct drv_task *t, char *err)
+pve_restore(struct driver *d, const char *backup_id,
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err)
 {
 	struct pve *p = d->d_priv;
 	struct pve_vm v = { .vm_id = "" };
@@ -385,7 +392,7 @@ pve_restore(struct driver *d, const char *backup_id, const char *new_vm,
 	const struct pve_param q[] = { { "vmid", v.vm_id },
 		{ "archive", backup_id }, { "storage", p->inv.pi_storage },
 		{ "unique", "1" }, { NULL, NULL } };
-	const struct pve_param name[] = { { "name", new_vm },
+	const struct pve_param name[] = { { "name", nv->v_name },
 		{ NULL, NULL } };
 
 	if (pve_any_node(d, v.vm_node, sizeof(v.vm_node), err) == -1 ||

@@ -32,6 +32,7 @@
  *  - HA: POST /api/v1/ha/resources, DELETE /api/v1/ha/resources/VM,
  *    GET /api/v1/ha (manager, settings, each resource's status and its
  *    recovery log with UTC times: docs/ha.md).
+ *  - Backups, restores and backup schedules: ref_backup.c.
  *  - Any node answers for the cluster: the driver speaks to the first
  *    host, and moves to the next one when a host does not answer at all
  *    or answers 503 (powered off, cut off from the cluster's majority),
@@ -56,6 +57,7 @@
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/ref.h"
+#include "scenarios/drivers/ref_priv.h"
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
@@ -237,7 +239,7 @@ out:
 
 /* METHOD PATH BODY, the answer into *out (caller frees; out may be
  * NULL).  body is freed.  0, or -1 with err. */
-static int
+int
 ref_call(struct driver *d, const char *method, const char *path,
     cJSON *body, cJSON **out, char *err)
 {
@@ -248,7 +250,7 @@ ref_call(struct driver *d, const char *method, const char *path,
 
 /* METHOD PATH BODY that starts a task: its id into t (or t done).
  * body is freed.  0, or -1 with err. */
-static int
+int
 ref_task(struct driver *d, const char *method, const char *path,
     cJSON *body, struct drv_task *t, char *err)
 {
@@ -289,7 +291,7 @@ json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int
+int
 ref_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err)
 {
@@ -945,7 +947,7 @@ ref_snapshot_delete(struct driver *d, const char *vm, const char *snap,
  * template's cmdline among it), so the driver replaces the cmdline as
  * an administrator edits a clone's config before its first start.
  */
-static int
+int
 ref_clone_words(struct driver *d, const char *vm, const char *words,
     char *err)
 {
@@ -1584,8 +1586,6 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "backup", "hvd has no backups yet (later issue)" },
-	{ "restore", "hvd has no restore yet (later issue)" },
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
@@ -1665,6 +1665,12 @@ const struct driver_ops ref_driver_ops = {
 	.clone = ref_clone,
 	.template_make = ref_template_make,
 	.vm_disk = ref_vm_disk,
+	.backup = ref_backup,
+	.restore = ref_restore,
+	.backup_delete = ref_backup_delete,
+	.backup_job_create = ref_backup_job_create,
+	.backup_job_status = ref_backup_job_status,
+	.backup_job_delete = ref_backup_job_delete,
 	.bond_set = ref_bond_set,
 	.bond_members = ref_bond_members,
 	.bond_cap = ref_bond_cap,
