@@ -18,3 +18,6 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
 	scenarios/drivers/proxmox_net.c
+# What the drivers of real platforms share: HTTPS with a pinned or CA-checked
+# certificate, their inventory files.
+SCENARIOS_SRCS += scenarios/drivers/drv_https.c scenarios/drivers/drv_inv.c

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "err.h"
+#include "scenarios/drivers/drv_https.h"
 #include "scenarios/drivers/proxmox.h"
 #include "scenarios/drivers/proxmox_api.h"
 
@@ -108,12 +109,12 @@ START_TEST(test_fingerprint)
 	for (i = 0; i < 32; i++)
 		n += (size_t)snprintf(s + n, sizeof(s) - n, "%s%02x",
 		    i ? ":" : "", (unsigned)(i * 7));
-	ck_assert_msg(pve_fingerprint_parse(s, fp, err) == 0 && fp[0] == 0 &&
+	ck_assert_msg(drv_fingerprint_parse(s, fp, err) == 0 && fp[0] == 0 &&
 	    fp[31] == 31 * 7, "32 hex pairs parse: %s", err);
 	s[n - 3] = '\0';
-	ck_assert_msg(pve_fingerprint_parse(s, fp, err) == -1 &&
+	ck_assert_msg(drv_fingerprint_parse(s, fp, err) == -1 &&
 	    strstr(err, "32") != NULL, "31 bytes are refused: %s", err);
-	ck_assert_msg(pve_fingerprint_parse("zz", fp, err) == -1,
+	ck_assert_msg(drv_fingerprint_parse("zz", fp, err) == -1,
 	    "no hex is refused");
 }
 END_TEST
