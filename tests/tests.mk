@@ -41,11 +41,16 @@ $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-# pvedrive: the proxmox driver through the rows' operations, against the
-# fixture server (tests/integration/test_proxmox_fixture.sh).
-PVEDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/pvedrive.c \
-	$(SCENARIOS_SRCS) $(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) \
-	$(COMMON_SRCS) $(COMMON_YAML_SRCS))
+# pvedrive, xapidrive: the proxmox and xcpng drivers through the rows'
+# operations (tests/drive_rows.c), against their fixture servers
+# (tests/integration/test_proxmox_fixture.sh, test_xcpng_fixture.sh).
+DRIVE_SRCS := tests/drive_rows.c $(SCENARIOS_SRCS) $(LAB_SRCS) \
+	$(PROBES_SRCS) $(REPORTS_SRCS) $(COMMON_SRCS) $(COMMON_YAML_SRCS)
+PVEDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/pvedrive.c $(DRIVE_SRCS))
 $(BUILD)/pvedrive: $(PVEDRIVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+XAPIDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/xapidrive.c $(DRIVE_SRCS))
+$(BUILD)/xapidrive: $(XAPIDRIVE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
