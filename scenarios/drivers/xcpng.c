@@ -256,6 +256,16 @@ xcp_name(struct driver *d, const char *cls, const char *ref, char *name,
 }
 
 int
+xcp_host_name(struct driver *d, const char *ref, char *name, size_t len,
+    char *err)
+{
+	name[0] = '\0';
+	if (strcmp(ref, XCP_NULL_REF) == 0)
+		return 0;
+	return xcp_name(d, "host", ref, name, len, err);
+}
+
+int
 xcp_pool(struct driver *d, char *ref, char *err)
 {
 	cJSON *l = NULL;

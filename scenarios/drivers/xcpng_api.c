@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -311,16 +312,16 @@ struct xapi_xfer {
 	struct drv_buf xf_buf;
 };
 
+/* One attempt of t with the current session; its HTTP status into
+ * *status. */
 static int
-xapi_http(struct xapi *x, struct xapi_xfer *t, char *err)
+xapi_http_once(struct xapi *x, struct xapi_xfer *t, long *status,
+    char *err)
 {
 	char *url = NULL;
-	long status = 0;
 	CURLcode cc;
 	int rc = -1;
 
-	if (x->session[0] == '\0' && xapi_login(x, err) == -1)
-		return -1;
 	if (asprintf(&url, "%s%s?session_id=%s&%s", x->url, t->xf_path,
 	    x->session, t->xf_query) == -1)
 		return err_set(err, "%s %s: out of memory", t->xf_method,
@@ -338,21 +339,53 @@ xapi_http(struct xapi *x, struct xapi_xfer *t, char *err)
 		curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, t->xf_file);
 	}
 	x->calls++;
-	if ((cc = curl_easy_perform(x->curl)) != CURLE_OK) {
+	if ((cc = curl_easy_perform(x->curl)) != CURLE_OK)
 		err_set(err, "%s %s: %s%s", t->xf_method, t->xf_path,
 		    curl_easy_strerror(cc), drv_https_hint(cc, &x->tls));
-		goto out;
+	else {
+		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, status);
+		rc = 0;
 	}
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		err_set(err, "%s %s: HTTP %ld", t->xf_method, t->xf_path,
-		    status);
-		goto out;
-	}
-	rc = 0;
-out:
 	free(url);
 	return rc;
+}
+
+/* Back to an empty body and the file's start, for a second attempt. */
+static int
+xapi_http_rewind(struct xapi_xfer *t)
+{
+	t->xf_buf.b_len = 0;
+	if (t->xf_file == NULL)
+		return 0;
+	if (fseek(t->xf_file, 0, SEEK_SET) == -1)
+		return -1;
+	return strcmp(t->xf_method, "GET") == 0 ?
+	    ftruncate(fileno(t->xf_file), 0) : 0;
+}
+
+static int
+xapi_http(struct xapi *x, struct xapi_xfer *t, char *err)
+{
+	long status = 0;
+
+	if (x->session[0] == '\0' && xapi_login(x, err) == -1)
+		return -1;
+	if (xapi_http_once(x, t, &status, err) == -1)
+		return -1;
+	/* The handlers refuse a session XAPI no longer knows: log in
+	 * again, once, as for a call. */
+	if (status == 401 || status == 403) {
+		if (xapi_http_rewind(t) == -1)
+			return err_errno(err, "%s %s: rewinding for a second "
+			    "attempt", t->xf_method, t->xf_path);
+		if (xapi_login(x, err) == -1 ||
+		    xapi_http_once(x, t, &status, err) == -1)
+			return -1;
+	}
+	if (status != 200)
+		return err_set(err, "%s %s: HTTP %ld", t->xf_method,
+		    t->xf_path, status);
+	return 0;
 }
 
 int

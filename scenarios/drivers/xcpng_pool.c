@@ -96,10 +96,7 @@ xcp_ha_vm(struct driver *d, const char *vm, int pool_ha,
 	snprintf(hs->hs_state, sizeof(hs->hs_state), "%s", prio[0] ? prio :
 	    "unprotected");
 	hs->hs_running = strcmp(power, "Running") == 0;
-	if (strcmp(on, XCP_NULL_REF) != 0 && xcp_name(d, "host", on,
-	    hs->hs_node, sizeof(hs->hs_node), err) == -1)
-		goto out;
-	rc = 0;
+	rc = xcp_host_name(d, on, hs->hs_node, sizeof(hs->hs_node), err);
 out:
 	cJSON_Delete(r);
 	return rc;

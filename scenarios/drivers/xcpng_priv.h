@@ -56,6 +56,10 @@ int xcp_need(struct driver *d, const char *cls, const char *name,
 /* The name_label of ref (class cls) into name. */
 int xcp_name(struct driver *d, const char *cls, const char *ref,
     char *name, size_t len, char *err);
+/* The name_label of host ref into name: "" for OpaqueRef:NULL (a halted
+ * VM resides on no host). */
+int xcp_host_name(struct driver *d, const char *ref, char *name, size_t len,
+    char *err);
 /* The pool (there is one). */
 int xcp_pool(struct driver *d, char *ref, char *err);
 /* An int as XAPI answers it (a JSON number, or a string of digits). */

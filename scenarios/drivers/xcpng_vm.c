@@ -308,10 +308,7 @@ xcp_vm_info(struct driver *d, const char *vm, struct drv_vm_info *vi,
 	    "current_operations"));
 	/* A halted VM resides nowhere: it starts on its affinity host. */
 	host = strcmp(on, XCP_NULL_REF) != 0 ? on : aff;
-	if (strcmp(host, XCP_NULL_REF) != 0 && xcp_name(d, "host", host,
-	    vi->i_host, sizeof(vi->i_host), err) == -1)
-		goto out;
-	rc = 0;
+	rc = xcp_host_name(d, host, vi->i_host, sizeof(vi->i_host), err);
 out:
 	cJSON_Delete(r);
 	return rc;
@@ -370,6 +367,7 @@ int
 xcp_task_status(struct driver *d, struct drv_task *t, char *err)
 {
 	const char *status = NULL;
+	char e[ERR_LEN];
 	cJSON *r = NULL;
 	double p = -1;
 	int rc = -1;
@@ -391,8 +389,9 @@ xcp_task_status(struct driver *d, struct drv_task *t, char *err)
 	}
 	xcp_task_done(r, status, t);
 	/* Read: the task is of no more use, and XAPI keeps it until
-	 * destroyed or collected. */
-	rc = xcp_call(d, "task.destroy", xcp_args("s", t->t_id), NULL, err);
+	 * destroyed or collected; one it collected already is no error. */
+	xcp_call(d, "task.destroy", xcp_args("s", t->t_id), NULL, e);
+	rc = 0;
 out:
 	cJSON_Delete(r);
 	return rc;
