@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "check_suites.h"
 #include "err.h"
 #include "scenarios/drivers/xcpng.h"
 #include "scenarios/drivers/xcpng_api.h"
@@ -115,18 +116,6 @@ START_TEST(test_rrd)
 }
 END_TEST
 
-/* path holds text; returns path. */
-static const char *
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "%s can be written", path);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
 START_TEST(test_inventory)
 {
 	struct xcp_inventory inv;
@@ -137,14 +126,14 @@ START_TEST(test_inventory)
 
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(pw, sizeof(pw), "%s/pw", dir);
-	write_file(pw, "secret\n");
+	check_write_file(pw, "secret\n");
 	snprintf(path, sizeof(path), "%s/good.conf", dir);
 	snprintf(text, sizeof(text), "# a pool\nurl = https://xcp1\n"
 	    "user = root\npassword_file = %s\nca = /etc/xcp-ca.pem\n"
 	    "hosts = xcp1, xcp2 ,xcp3\nsr_target = 198.18.0.4:3260\n"
 	    "sr_iqn = iqn.2026-01.org.hvlab:san\nsr_scsiid = 36001405ab\n", pw);
-	ck_assert_msg(xcp_inventory_load(write_file(path, text), &inv, NULL,
-	    err) == 0, "a good inventory loads: %s", err);
+	ck_assert_msg(xcp_inventory_load(check_write_file(path, text), &inv,
+	    NULL, err) == 0, "a good inventory loads: %s", err);
 	ck_assert_msg(strcmp(inv.xi_password, "secret") == 0, "the password "
 	    "is read from its file");
 	ck_assert_msg(inv.xi_nhosts == 3 && strcmp(inv.xi_host[1], "xcp2") ==
@@ -155,8 +144,8 @@ START_TEST(test_inventory)
 	    "sr, ha_tolerate and network have their defaults");
 
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
-	write_file(path, "url = http://xcp1\nusr = root\nfingerprint = AB:CD\n"
-	    "sr_scsiid = not-hex!\nha_tolerate = many\n");
+	check_write_file(path, "url = http://xcp1\nusr = root\n"
+	    "fingerprint = AB:CD\nsr_scsiid = not-hex!\nha_tolerate = many\n");
 	d = open_memstream(&diag, &dlen);
 	ck_assert_msg(xcp_inventory_load(path, &inv, d, err) == -1,
 	    "a bad inventory fails");

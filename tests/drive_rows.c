@@ -19,19 +19,37 @@ drive_row(const char *name, int ok, const char *what)
 	drive_fails += !ok;
 }
 
-void
-drive_env(struct drv_env *env, struct drv_host hosts[2],
-    char *const names[2])
+struct driver *
+drive_open(const char *driver, int argc, char **argv, struct drv_env *env,
+    struct drv_host hosts[2], int *bad)
 {
+	char err[ERR_LEN] = "";
+	struct driver *d;
 	int i;
 
+	if (argc < 3 || (argc > 3 && strcmp(argv[3], "--bad") != 0)) {
+		fprintf(stderr, "usage: %s HOST1 HOST2 [--bad]\n", argv[0]);
+		return NULL;
+	}
+	*bad = argc > 3;
 	memset(env, 0, sizeof(*env));
 	memset(hosts, 0, 2 * sizeof(*hosts));
 	for (i = 0; i < 2; i++)
 		snprintf(hosts[i].h_name, sizeof(hosts[i].h_name), "%s",
-		    names[i]);
+		    argv[1 + i]);
 	env->e_hosts = hosts;
 	env->e_nhosts = 2;
+	if ((d = driver_open(driver, env, err)) == NULL)
+		printf("open: fail (%s)\n", err);
+	return d;
+}
+
+int
+drive_close(struct driver *d)
+{
+	printf("requests: %lu\n", d->d_calls);
+	driver_close(d);
+	return drive_fails ? 1 : 0;
 }
 
 void

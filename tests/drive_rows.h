@@ -45,8 +45,14 @@ void drive_clone(struct driver *d, const struct drv_env *env, char *err);
 void drive_metrics(struct driver *d, char *err);
 void drive_cleanup(struct driver *d, const char *const vms[], char *err);
 
-/* A two-host env of hosts named argv[0] and argv[1]. */
-void drive_env(struct drv_env *env, struct drv_host hosts[2],
-    char *const names[2]);
+/*
+ * "PROG HOST1 HOST2 [--bad]": the named driver opened on an env of those
+ * two hosts, *bad set when --bad is given.  NULL after printing the
+ * usage or "open: fail (why)".
+ */
+struct driver *drive_open(const char *driver, int argc, char **argv,
+    struct drv_env *env, struct drv_host hosts[2], int *bad);
+/* Print how many requests went out and close d: main's exit status. */
+int drive_close(struct driver *d);
 
 #endif

@@ -132,17 +132,11 @@ main(int argc, char **argv)
 	struct drv_env env;
 	struct driver *d;
 	char err[ERR_LEN] = "";
+	int bad;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: xapidrive HOST1 HOST2 [--bad]\n");
+	if ((d = drive_open("xcpng", argc, argv, &env, hosts, &bad)) == NULL)
 		return 1;
-	}
-	drive_env(&env, hosts, argv + 1);
-	if ((d = driver_open("xcpng", &env, err)) == NULL) {
-		printf("open: fail (%s)\n", err);
-		return 1;
-	}
-	if (argc > 3 && strcmp(argv[3], "--bad") == 0) {
+	if (bad) {
 		row_bad(d, err);
 	} else {
 		drive_install(d, &env, err);
@@ -157,7 +151,5 @@ main(int argc, char **argv)
 		row_image(d, err);
 		drive_cleanup(d, vms, err);
 	}
-	printf("requests: %lu\n", d->d_calls);
-	driver_close(d);
-	return drive_fails ? 1 : 0;
+	return drive_close(d);
 }

@@ -20,32 +20,24 @@ cd "$top" || exit 1
 HVLAB=${HVLAB:-$top/bin/hvlab}
 DRIVE=$top/build/xapidrive
 TMP=$(mktemp -d /tmp/hvlab-xapifx-XXXXXX)
-FXPID=""
 
 . "$top/tests/integration/lib_check.sh"
+. "$top/tests/integration/lib_fixture.sh"
 need_cmds python3 openssl
 [ -x "$HVLAB" ] && [ -x "$DRIVE" ] || { echo "no $HVLAB or $DRIVE (make all build/xapidrive)"; exit 77; }
 
 cleanup() {
-	[ -n "$FXPID" ] && kill "$FXPID" 2>/dev/null && wait "$FXPID" 2>/dev/null
+	fixture_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=xcp1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" \
-    -out "$TMP/cert.pem" >/dev/null 2>&1 || { bad "openssl made no certificate"; exit 1; }
-FP=$(openssl x509 -in "$TMP/cert.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
-
-python3 tests/fixtures/xapi_fixture.py --cert "$TMP/cert.pem" \
-    --key "$TMP/key.pem" --port-file "$TMP/port" --log "$TMP/requests" \
+# The master's certificate, and its SHA-256 as openssl prints it.
+fixture_cert xcp1
+fixture_start python3 tests/fixtures/xapi_fixture.py --cert "$TMP/cert.pem" \
+    --key "$TMP/key.pem" --log "$TMP/requests" \
     --hosts xcp1,xcp2 --user root --password 'fixture pass' \
-    --task-s 0.2 --session-uses 40 >"$TMP/fixture.log" 2>&1 &
-FXPID=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$TMP/port" ] || { bad "fixture did not start: $(cat "$TMP/fixture.log")"; exit 1; }
-URL=https://127.0.0.1:$(cat "$TMP/port")
+    --task-s 0.2 --session-uses 40
 echo 'fixture pass' >"$TMP/password"
 
 # -n on a broken inventory: every problem, with its place.
@@ -109,15 +101,7 @@ total=$(wc -l <"$TMP/requests")
     bad "the fixture refused $rejected of $total requests: $(grep -v '"error": null' "$TMP/requests" | grep -v SESSION_INVALID | head -5)"
 
 # A pin that does not match: no request gets an answer.
-sed "s/^fingerprint = .*/fingerprint = $(echo "$FP" | sed 's/^../00/')/" \
-    "$TMP/pin.conf" >"$TMP/wrongpin.conf"
-before=$(wc -l <"$TMP/requests")
-HVLAB_XCPNG_INVENTORY=$TMP/wrongpin.conf "$DRIVE" xcp1 xcp2 >"$TMP/wp.out" 2>&1
-rc=$?
-after=$(wc -l <"$TMP/requests")
-[ $rc -ne 0 ] && grep -q "^open: fail" "$TMP/wp.out" && [ "$before" -eq "$after" ] &&
-    ok "a wrong fingerprint is refused before any request" ||
-    bad "wrong fingerprint: rc $rc, $(cat "$TMP/wp.out"), requests $before -> $after"
+fixture_wrong_pin HVLAB_XCPNG_INVENTORY "$TMP/pin.conf" "$DRIVE" xcp1 xcp2
 
 # The fixture validates: a call the reference rejects is refused.
 HVLAB_XCPNG_INVENTORY=$TMP/ca.conf "$DRIVE" xcp1 xcp2 --bad >"$TMP/bad.out" 2>&1
