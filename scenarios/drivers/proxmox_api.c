@@ -308,8 +308,8 @@ pve_api_call(struct pve_api *a, const char *method, const char *path,
 		pve_error(method, path, status, reason, &b, err);
 		goto out;
 	}
-	if ((doc = json_parse_buf(b.b_data ? b.b_data : "", b.b_len, e)) == NULL ||
-	    !cJSON_IsObject(doc)) {
+	if ((doc = json_parse_buf(b.b_data ? b.b_data : "", b.b_len, e)) ==
+	    NULL || !cJSON_IsObject(doc)) {
 		err_set(err, "%s %s: the answer is no JSON object (%s)",
 		    method, path, doc ? "not an object" : e);
 		goto out;
