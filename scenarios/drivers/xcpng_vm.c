@@ -30,7 +30,8 @@ xcp_map(const char *const *kv)
 }
 
 /* The VM record VM.create takes: the datamodel's fields without a
- * default, and the guest's boot (a kernel of dom0's, or BIOS). */
+ * default (and a few with one, which older XAPIs require too), and the
+ * guest's boot (a kernel of dom0's, or BIOS). */
 static cJSON *
 xcp_vm_record(const struct drv_vm_spec *s, const char *affinity)
 {
@@ -70,6 +71,9 @@ xcp_vm_record(const struct drv_vm_spec *s, const char *affinity)
 	cJSON_AddStringToObject(r, "PCI_bus", "");
 	cJSON_AddItemToObject(r, "other_config", xcp_map(NULL));
 	cJSON_AddStringToObject(r, "recommendations", "");
+	cJSON_AddNumberToObject(r, "HVM_shadow_multiplier", 1.0);
+	cJSON_AddItemToObject(r, "xenstore_data", xcp_map(NULL));
+	cJSON_AddItemToObject(r, "tags", cJSON_CreateArray());
 	return r;
 }
 
@@ -94,6 +98,9 @@ xcp_vm_disk(struct driver *d, const char *vm, const char *name, int mib,
 	cJSON_AddBoolToObject(r, "sharable", 0);
 	cJSON_AddBoolToObject(r, "read_only", 0);
 	cJSON_AddItemToObject(r, "other_config", xcp_map(NULL));
+	cJSON_AddItemToObject(r, "xenstore_data", xcp_map(NULL));
+	cJSON_AddItemToObject(r, "sm_config", xcp_map(NULL));
+	cJSON_AddItemToObject(r, "tags", cJSON_CreateArray());
 	if (xcp_call_ref(d, "VDI.create", xcp_args("j", r), vdi, err) == -1)
 		return -1;
 	r = cJSON_CreateObject();
