@@ -127,7 +127,8 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 1)
 
 check: check-root deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all $(BUILD)/check_unit \
-		$(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive
+		$(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive \
+		$(BUILD)/xapidrive
 	$(Q)$(MAKE) --no-print-directory check-unit
 	$(Q)$(MAKE) --no-print-directory check-integration
 
@@ -139,7 +140,8 @@ check-unit: $(BUILD)/check_unit bin/hvd-watchdog
 	$(Q)cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-10} ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 ../$(BUILD)/check_unit
 
-check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive
+check-integration: all $(BUILD)/vmtool $(BUILD)/pinggap $(BUILD)/pvedrive \
+	$(BUILD)/xapidrive
 	$(Q)sh tests/integration/run.sh $(TESTS)
 
 run: deps

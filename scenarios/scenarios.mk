@@ -21,3 +21,11 @@ SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 # The Backup/restore row and its drivers' operations.
 SCENARIOS_SRCS += scenarios/builtin/backup.c scenarios/drivers/ref_backup.c \
 	scenarios/drivers/libvirt_backup.c
+# What the drivers of real platforms share: HTTPS with a pinned or CA-checked
+# certificate, their inventory files.
+SCENARIOS_SRCS += scenarios/drivers/drv_https.c scenarios/drivers/drv_inv.c
+# The xcpng driver: XCP-ng's XAPI over JSON-RPC (docs/platforms/xcpng.md).
+SCENARIOS_SRCS += scenarios/drivers/xcpng.c scenarios/drivers/xcpng_api.c \
+	scenarios/drivers/xcpng_inv.c scenarios/drivers/xcpng_vm.c \
+	scenarios/drivers/xcpng_snap.c scenarios/drivers/xcpng_pool.c \
+	scenarios/drivers/xcpng_net.c

@@ -5,9 +5,21 @@
  * CK_RUN_SUITE=name / CK_RUN_CASE=name select a part, as Check allows.
  * Tests run from the tests/ directory (paths to config/ and golden/).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check_suites.h"
+
+const char *
+check_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s can be written", path);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
 
 static Suite *(*const suites[])(void) = {
 	make_err_suite,
@@ -50,6 +62,7 @@ static Suite *(*const suites[])(void) = {
 	make_metrics_suite,
 	make_proxmox_suite,
 	make_backup_row_suite,
+	make_xcpng_suite,
 	NULL
 };
 

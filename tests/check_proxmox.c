@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "check_suites.h"
 #include "err.h"
+#include "scenarios/drivers/drv_https.h"
 #include "scenarios/drivers/proxmox.h"
 #include "scenarios/drivers/proxmox_api.h"
 
@@ -108,27 +110,15 @@ START_TEST(test_fingerprint)
 	for (i = 0; i < 32; i++)
 		n += (size_t)snprintf(s + n, sizeof(s) - n, "%s%02x",
 		    i ? ":" : "", (unsigned)(i * 7));
-	ck_assert_msg(pve_fingerprint_parse(s, fp, err) == 0 && fp[0] == 0 &&
+	ck_assert_msg(drv_fingerprint_parse(s, fp, err) == 0 && fp[0] == 0 &&
 	    fp[31] == 31 * 7, "32 hex pairs parse: %s", err);
 	s[n - 3] = '\0';
-	ck_assert_msg(pve_fingerprint_parse(s, fp, err) == -1 &&
+	ck_assert_msg(drv_fingerprint_parse(s, fp, err) == -1 &&
 	    strstr(err, "32") != NULL, "31 bytes are refused: %s", err);
-	ck_assert_msg(pve_fingerprint_parse("zz", fp, err) == -1,
+	ck_assert_msg(drv_fingerprint_parse("zz", fp, err) == -1,
 	    "no hex is refused");
 }
 END_TEST
-
-/* path holds text; returns path. */
-static const char *
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "%s can be written", path);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 START_TEST(test_inventory)
 {
@@ -140,13 +130,13 @@ START_TEST(test_inventory)
 
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(tok, sizeof(tok), "%s/token", dir);
-	write_file(tok, "hvlab@pve!suite=abc\n");
+	check_write_file(tok, "hvlab@pve!suite=abc\n");
 	snprintf(path, sizeof(path), "%s/good.conf", dir);
 	snprintf(text, sizeof(text), "# a cluster\nurl = https://pve1:8006\n"
 	    "token_file = %s\nca = /etc/pve/pve-root-ca.pem\n"
 	    "storage = local-lvm\n", tok);
-	ck_assert_msg(pve_inventory_load(write_file(path, text), &inv, NULL,
-	    err) == 0, "a good inventory loads: %s", err);
+	ck_assert_msg(pve_inventory_load(check_write_file(path, text), &inv,
+	    NULL, err) == 0, "a good inventory loads: %s", err);
 	ck_assert_msg(strcmp(inv.pi_token, "hvlab@pve!suite=abc") == 0,
 	    "the token is read from its file");
 	ck_assert_msg(strcmp(inv.pi_bridge, "vmbr0") == 0 &&
@@ -154,8 +144,8 @@ START_TEST(test_inventory)
 	    "storage have Proxmox's defaults");
 
 	snprintf(path, sizeof(path), "%s/bad.conf", dir);
-	write_file(path, "url = http://pve1:8006\nurl = https://pve2:8006\n"
-	    "hots = x\nnoequals\n");
+	check_write_file(path, "url = http://pve1:8006\n"
+	    "url = https://pve2:8006\nhots = x\nnoequals\n");
 	d = open_memstream(&diag, &dlen);
 	ck_assert_msg(pve_inventory_load(path, &inv, d, err) == -1,
 	    "a bad inventory fails");

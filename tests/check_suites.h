@@ -6,6 +6,10 @@
 
 #include <check.h>
 
+/* The tests' scratch files: path made to hold text (a failed check when it
+ * cannot be written); returns path. */
+const char *check_write_file(const char *path, const char *text);
+
 Suite *make_err_suite(void);
 Suite *make_log_suite(void);
 Suite *make_clock_suite(void);
@@ -46,5 +50,6 @@ Suite *make_vmfmt_pkg_suite(void);
 Suite *make_backup_suite(void);
 Suite *make_proxmox_suite(void);
 Suite *make_backup_row_suite(void);
+Suite *make_xcpng_suite(void);
 
 #endif

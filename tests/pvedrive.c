@@ -22,116 +22,7 @@
 #include "err.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/proxmox_priv.h"
-
-#define WAIT_NS (60ULL * NS_PER_S)
-
-static int fails;
-
-static void
-row(const char *name, int ok, const char *what)
-{
-	printf("%s: %s (%s)\n", name, ok ? "pass" : "fail", what);
-	fails += !ok;
-}
-
-/* Start an operation's task and wait for it; 0 or -1 with err. */
-#define RUN(d, t, call) \
-	(drv_task_init(&(t)), (call) == 0 && \
-	    driver_task_wait((d), &(t), WAIT_NS, NULL, err) == 0 ? 0 : -1)
-
-static void
-row_install(struct driver *d, const struct drv_env *env, char *err)
-{
-	struct drv_task t;
-	size_t i;
-	int ok = 1;
-
-	for (i = 0; i < env->e_nhosts && ok; i++)
-		ok = RUN(d, t, d->d_ops->host_install(d, &env->e_hosts[i], &t,
-		    err)) == 0 && t.t_reused;
-	row("install", ok, ok ? "installed nodes answer" : err);
-	ok = RUN(d, t, d->d_ops->cluster_form(d, "fixture", env->e_hosts,
-	    env->e_nhosts, &t, err)) == 0;
-	row("cluster-form", ok, ok ? "cluster has the hosts" : err);
-}
-
-static void
-row_cluster(struct driver *d, const struct drv_env *env, char *err)
-{
-	struct drv_cluster_info ci;
-	struct drv_node_info ni;
-	char what[ERR_LEN], ver[128];
-	int ok;
-
-	ok = d->d_ops->cluster_info(d, &ci, err) == 0 && ci.c_quorate &&
-	    ci.c_nodes == (int)env->e_nhosts && ci.c_online == ci.c_nodes;
-	snprintf(what, sizeof(what), "%d nodes, %d online, quorate %d",
-	    ci.c_nodes, ci.c_online, ci.c_quorate);
-	row("cluster", ok, ok ? what : err);
-	ok = d->d_ops->node_info(d, env->e_hosts[0].h_name, &ni, err) == 0 &&
-	    ni.n_cpus > 0 && ni.n_memory_bytes > 0 &&
-	    d->d_ops->platform_version(d, ver, sizeof(ver), err) == 0;
-	snprintf(what, sizeof(what), "%s, %s, %d cpus, %s", ok ? ver : "",
-	    ni.n_arch, ni.n_cpus, ni.n_hypervisor);
-	row("architecture", ok, ok ? what : err);
-}
-
-static void
-row_storage(struct driver *d, const struct drv_env *env, char *err)
-{
-	const struct drv_pool p = { .p_name = "san", .p_type = "iscsi",
-		.p_portal = "198.18.0.4:3260",
-		.p_target = "iqn.2026-01.org.hvlab:san" };
-	struct drv_task t;
-	size_t i;
-	int ok = RUN(d, t, d->d_ops->storage_attach(d, &p, &t, err)) == 0;
-
-	for (i = 0; i < env->e_nhosts && ok; i++)
-		ok = d->d_ops->storage_check(d, &p, env->e_hosts[i].h_name,
-		    err) == 0;
-	row("shared-storage", ok, ok ? "every node sees san" : err);
-}
-
-static int
-vm_on(struct driver *d, const char *vm, const char *host, int state,
-    char *err)
-{
-	struct drv_vm_info vi;
-
-	if (d->d_ops->vm_info(d, vm, &vi, err) == -1)
-		return 0;
-	if (strcmp(vi.i_host, host) != 0 || (int)vi.i_state != state) {
-		err_set(err, "%s on %s in state %d", vm, vi.i_host,
-		    (int)vi.i_state);
-		return 0;
-	}
-	return 1;
-}
-
-static void
-row_migration(struct driver *d, const struct drv_env *env, char *err)
-{
-	const char *h1 = env->e_hosts[0].h_name, *h2 = env->e_hosts[1].h_name;
-	const struct drv_vm_spec s = { .v_name = "mig1", .v_host = h1,
-		.v_pool = "san", .v_vcpus = 1, .v_memory_mib = 128,
-		.v_vlan = 20 };
-	char what[ERR_LEN];
-	struct drv_task t;
-	int ok;
-
-	ok = RUN(d, t, d->d_ops->vm_create(d, &s, &t, err)) == 0 &&
-	    RUN(d, t, d->d_ops->vm_migrate(d, "mig1", h2,
-	    DRV_MIGRATE_OFFLINE, &t, err)) == 0 &&
-	    vm_on(d, "mig1", h2, DRV_VM_STOPPED, err);
-	row("migration", ok, ok ? "stopped VM moved" : err);
-	ok = RUN(d, t, d->d_ops->vm_start(d, "mig1", &t, err)) == 0 &&
-	    RUN(d, t, d->d_ops->vm_migrate(d, "mig1", h1, DRV_MIGRATE_LIVE,
-	    &t, err)) == 0 && vm_on(d, "mig1", h1, DRV_VM_RUNNING, err) &&
-	    t.t_downtime_ms >= 0;
-	snprintf(what, sizeof(what), "platform_downtime_ms %.0f",
-	    t.t_downtime_ms);
-	row("live-migration", ok, ok ? what : err);
-}
+#include "tests/drive_rows.h"
 
 /* Member "key" of node's interface iface, as GET /nodes/NODE/network
  * lists it, into buf ("" when absent). */
@@ -170,7 +61,7 @@ row_network(struct driver *d, const struct drv_env *env, char *err)
 	struct drv_task t;
 	int ok;
 
-	ok = RUN(d, t, d->d_ops->network_apply(d, &n, &t, err)) == 0;
+	ok = DRIVE_RUN(d, t, d->d_ops->network_apply(d, &n, &t, err)) == 0;
 	if (ok) {
 		iface_get(d, env->e_hosts[1].h_name, "bond0", "bond_mode", mode,
 		    sizeof(mode), err);
@@ -183,20 +74,7 @@ row_network(struct driver *d, const struct drv_env *env, char *err)
 		snprintf(what, sizeof(what), "bond0 %s active %s, vmbr0 "
 		    "VLAN-aware %s", mode, active, aware);
 	}
-	row("network", ok, ok ? what : err);
-}
-
-static void
-row_snapshot(struct driver *d, char *err)
-{
-	struct drv_task t;
-	int ok;
-
-	ok = RUN(d, t, d->d_ops->snapshot_create(d, "mig1", "before", 1, &t,
-	    err)) == 0 && RUN(d, t, d->d_ops->snapshot_rollback(d, "mig1",
-	    "before", &t, err)) == 0 && RUN(d, t,
-	    d->d_ops->snapshot_delete(d, "mig1", "before", &t, err)) == 0;
-	row("snapshot", ok, ok ? "taken with RAM, rolled back, deleted" : err);
+	drive_row("network", ok, ok ? what : err);
 }
 
 static void
@@ -209,7 +87,7 @@ row_backup(struct driver *d, const struct drv_env *env, char *err)
 	int ok;
 
 	drv_task_init(&t);
-	ok = d->d_ops->backup(d, &b, &t, err) == 0 && RUN(d, t,
+	ok = d->d_ops->backup(d, &b, &t, err) == 0 && DRIVE_RUN(d, t,
 	    d->d_ops->restore(d, b.b_id, &nv, &t, err)) == 0;
 	if (ok) {
 		struct drv_vm_info vi;
@@ -217,68 +95,8 @@ row_backup(struct driver *d, const struct drv_env *env, char *err)
 		ok = d->d_ops->vm_info(d, "rst1", &vi, err) == 0;
 	}
 	snprintf(what, sizeof(what), "restored %s as rst1", b.b_id);
-	row("backup-restore", ok, ok ? what : err);
+	drive_row("backup-restore", ok, ok ? what : err);
 	(void)env;
-}
-
-static void
-row_ha(struct driver *d, char *err)
-{
-	struct drv_ha_status hs;
-	char what[ERR_LEN];
-	int ok;
-
-	ok = d->d_ops->ha_enable(d, "mig1", err) == 0 &&
-	    d->d_ops->ha_status(d, "mig1", &hs, err) == 0 && hs.hs_found &&
-	    hs.hs_running && hs.hs_manager[0] != '\0';
-	snprintf(what, sizeof(what), "manager %s, vm:%s on %s", hs.hs_manager,
-	    hs.hs_state, hs.hs_node);
-	ok = ok && d->d_ops->ha_disable(d, "mig1", err) == 0 &&
-	    d->d_ops->ha_status(d, "mig1", &hs, err) == 0 && !hs.hs_found;
-	row("ha", ok, ok ? what : err);
-}
-
-static void
-row_clone(struct driver *d, const struct drv_env *env, char *err)
-{
-	const struct drv_vm_spec nv = { .v_name = "cl1",
-		.v_host = env->e_hosts[1].h_name };
-	struct drv_task t;
-	int ok;
-
-	ok = RUN(d, t, d->d_ops->vm_stop(d, "mig1", 1, &t, err)) == 0 &&
-	    RUN(d, t, d->d_ops->template_make(d, "mig1", &t, err)) == 0 &&
-	    RUN(d, t, d->d_ops->clone(d, "mig1", &nv, 1, &t, err)) == 0 &&
-	    vm_on(d, "cl1", env->e_hosts[1].h_name, DRV_VM_STOPPED, err);
-	row("clone-template", ok, ok ? "template, linked clone cl1" : err);
-}
-
-static void
-row_metrics(struct driver *d, char *err)
-{
-	struct drv_metric *m = NULL;
-	char what[ERR_LEN];
-	size_t n = 0;
-	int ok = d->d_ops->metrics(d, &m, &n, err) == 0 && n > 0;
-
-	snprintf(what, sizeof(what), "%zu samples, first %s %s = %g", n,
-	    n ? m[0].m_name : "", n ? m[0].m_subject : "", n ? m[0].m_value :
-	    0.0);
-	row("monitoring", ok, ok ? what : err);
-	free(m);
-}
-
-static void
-row_cleanup(struct driver *d, char *err)
-{
-	static const char *const vms[] = { "cl1", "rst1", "mig1", NULL };
-	struct drv_task t;
-	size_t i;
-	int ok = 1;
-
-	for (i = 0; vms[i] != NULL && ok; i++)
-		ok = RUN(d, t, d->d_ops->vm_delete(d, vms[i], &t, err)) == 0;
-	row("cleanup", ok, ok ? "VMs deleted" : err);
 }
 
 /* A request the reference rejects must come back refused. */
@@ -290,49 +108,35 @@ row_bad(struct driver *d, char *err)
 	int refused = pve_call(d, "POST", "/nodes/pve1/qemu", q, NULL, err) ==
 	    -1 && strstr(err, "400") != NULL && strstr(err, "vmid") != NULL;
 
-	row("bad-request", refused, err);
+	drive_row("bad-request", refused, err);
 }
 
 int
 main(int argc, char **argv)
 {
+	static const char *const vms[] = { "cl1", "rst1", "mig1", NULL };
 	struct drv_host hosts[2];
 	struct drv_env env;
 	struct driver *d;
 	char err[ERR_LEN] = "";
-	int i;
+	int bad;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: pvedrive NODE1 NODE2 [--bad]\n");
+	if ((d = drive_open("proxmox", argc, argv, &env, hosts, &bad)) == NULL)
 		return 1;
-	}
-	memset(&env, 0, sizeof(env));
-	memset(hosts, 0, sizeof(hosts));
-	for (i = 0; i < 2; i++)
-		snprintf(hosts[i].h_name, sizeof(hosts[i].h_name), "%s",
-		    argv[1 + i]);
-	env.e_hosts = hosts;
-	env.e_nhosts = 2;
-	if ((d = driver_open("proxmox", &env, err)) == NULL) {
-		printf("open: fail (%s)\n", err);
-		return 1;
-	}
-	if (argc > 3 && strcmp(argv[3], "--bad") == 0) {
+	if (bad) {
 		row_bad(d, err);
 	} else {
-		row_install(d, &env, err);
-		row_cluster(d, &env, err);
-		row_storage(d, &env, err);
+		drive_install(d, &env, err);
+		drive_cluster(d, &env, err);
+		drive_storage(d, &env, err);
 		row_network(d, &env, err);
-		row_migration(d, &env, err);
-		row_snapshot(d, err);
+		drive_migration(d, &env, 1, err);
+		drive_snapshot(d, err);
 		row_backup(d, &env, err);
-		row_ha(d, err);
-		row_clone(d, &env, err);
-		row_metrics(d, err);
-		row_cleanup(d, err);
+		drive_ha(d, err);
+		drive_clone(d, &env, err);
+		drive_metrics(d, err);
+		drive_cleanup(d, vms, err);
 	}
-	printf("requests: %lu\n", d->d_calls);
-	driver_close(d);
-	return fails ? 1 : 0;
+	return drive_close(d);
 }

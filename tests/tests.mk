@@ -35,6 +35,7 @@ CHECK_SRCS += tests/check_backup.c
 CHECK_SRCS += tests/check_metrics.c
 CHECK_SRCS += tests/check_proxmox.c
 CHECK_SRCS += tests/check_backup_row.c
+CHECK_SRCS += tests/check_xcpng.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
@@ -42,11 +43,16 @@ $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
-# pvedrive: the proxmox driver through the rows' operations, against the
-# fixture server (tests/integration/test_proxmox_fixture.sh).
-PVEDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/pvedrive.c \
-	$(SCENARIOS_SRCS) $(LAB_SRCS) $(PROBES_SRCS) $(REPORTS_SRCS) \
-	$(COMMON_SRCS) $(COMMON_YAML_SRCS))
+# pvedrive, xapidrive: the proxmox and xcpng drivers through the rows'
+# operations (tests/drive_rows.c), against their fixture servers
+# (tests/integration/test_proxmox_fixture.sh, test_xcpng_fixture.sh).
+DRIVE_SRCS := tests/drive_rows.c $(SCENARIOS_SRCS) $(LAB_SRCS) \
+	$(PROBES_SRCS) $(REPORTS_SRCS) $(COMMON_SRCS) $(COMMON_YAML_SRCS)
+PVEDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/pvedrive.c $(DRIVE_SRCS))
 $(BUILD)/pvedrive: $(PVEDRIVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+XAPIDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/xapidrive.c $(DRIVE_SRCS))
+$(BUILD)/xapidrive: $(XAPIDRIVE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -15,16 +15,18 @@
 extern const struct driver_ops ref_driver_ops;
 extern const struct driver_ops libvirt_driver_ops;
 extern const struct driver_ops proxmox_driver_ops;
+extern const struct driver_ops xcpng_driver_ops;
 
 static const struct driver_ops *const drivers[] = {
 	&ref_driver_ops,
 	&libvirt_driver_ops,
 	&proxmox_driver_ops,
+	&xcpng_driver_ops,
 	NULL
 };
 
 /* Platforms the design names whose drivers are not written yet. */
-static const char *const later[] = { "xcpng", NULL };
+static const char *const later[] = { NULL };
 
 static const struct driver_ops *
 driver_find(const char *name)
@@ -40,7 +42,7 @@ driver_find(const char *name)
 static const char *
 driver_names(void)
 {
-	return "ref, libvirt, proxmox";
+	return "ref, libvirt, proxmox, xcpng";
 }
 
 void

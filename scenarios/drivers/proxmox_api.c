@@ -3,24 +3,19 @@
  * (proxmox_api.h): libcurl, form-encoded parameters as pvesh and the GUI
  * send them, "data" out of each answer, Proxmox's error shape into one
  * sentence.  TLS is verified against a CA file, or against the node
- * certificate's SHA-256 fingerprint: Proxmox nodes serve a certificate of
- * their own cluster CA, which clients usually pin rather than trust (the
- * check runs in OpenSSL's verify callback, before any byte of the
- * request, token included, goes out).  There is no unverified mode.
+ * certificate's SHA-256 fingerprint (drv_https.c): Proxmox nodes serve a
+ * certificate of their own cluster CA, which clients usually pin rather
+ * than trust.
  */
-#include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include "err.h"
 #include "json.h"
+#include "scenarios/drivers/drv_https.h"
 #include "scenarios/drivers/proxmox_api.h"
 
 #define PVE_PREFIX "/api2/json"
@@ -28,28 +23,13 @@
 
 struct pve_api {
 	CURL *curl;
-	char *url, *token, *user, *password, *ca_file;
-	unsigned char pin[32];
-	int pinned;
+	char *url, *token, *user, *password;
+	struct drv_tls tls;
 	long timeout_ms;
 	char ticket[1024];		/* after a login */
 	char csrf[256];
 	unsigned long calls;
 };
-
-struct pve_buf {
-	char *b;
-	size_t n;
-	int over;
-};
-
-static pthread_once_t pve_once = PTHREAD_ONCE_INIT;
-
-static void
-pve_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static char *
 pve_strdup(const char *s)
@@ -57,92 +37,27 @@ pve_strdup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-int
-pve_fingerprint_parse(const char *s, unsigned char out[32], char *err)
-{
-	size_t i;
-	unsigned v;
-
-	for (i = 0; i < 32; i++) {
-		if (!isxdigit((unsigned char)s[0]) ||
-		    !isxdigit((unsigned char)s[1]) ||
-		    sscanf(s, "%2x", &v) != 1)
-			return err_set(err, "fingerprint: byte %zu is not two "
-			    "hex digits", i + 1);
-		out[i] = (unsigned char)v;
-		s += 2;
-		if (i < 31 && *s++ != ':')
-			return err_set(err, "fingerprint: ':' expected after "
-			    "byte %zu (32 bytes as AB:CD:...)", i + 1);
-	}
-	if (*s != '\0')
-		return err_set(err, "fingerprint: more than 32 bytes (a "
-		    "SHA-256 fingerprint has 32)");
-	return 0;
-}
-
-/* The leaf certificate must have the pinned SHA-256; the chain above it
- * is the node's own CA, which the pin stands for. */
-static int
-pve_verify_pin(int ok, X509_STORE_CTX *x)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	const struct pve_api *a;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	(void)ok;
-	if (X509_STORE_CTX_get_error_depth(x) > 0)
-		return 1;
-	if (ssl == NULL || (a = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)))
-	    == NULL)
-		return 0;
-	if (X509_digest(X509_STORE_CTX_get_current_cert(x), EVP_sha256(), md,
-	    &n) != 1 || n != 32 || memcmp(md, a->pin, 32) != 0)
-		return 0;
-	return 1;
-}
-
-static CURLcode
-pve_ssl_ctx(CURL *curl, void *sslctx, void *arg)
-{
-	(void)curl;
-	SSL_CTX_set_app_data((SSL_CTX *)sslctx, arg);
-	SSL_CTX_set_verify((SSL_CTX *)sslctx, SSL_VERIFY_PEER,
-	    pve_verify_pin);
-	return CURLE_OK;
-}
-
 struct pve_api *
 pve_api_new(const struct pve_api_opts *o, char *err)
 {
 	struct pve_api *a;
 
-	pthread_once(&pve_once, pve_global_init);
+	drv_https_global();
 	if (o->pa_url == NULL || strncmp(o->pa_url, "https://", 8) != 0) {
 		err_set(err, "url: an https:// address is needed");
-		return NULL;
-	}
-	if (o->pa_ca_file == NULL && o->pa_fingerprint == NULL) {
-		err_set(err, "neither a CA file nor a fingerprint to verify "
-		    "the node's certificate");
 		return NULL;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		err_set(err, "out of memory");
 		return NULL;
 	}
-	if (o->pa_fingerprint != NULL) {
-		if (pve_fingerprint_parse(o->pa_fingerprint, a->pin, err) == -1)
-			goto fail;
-		a->pinned = 1;
-	}
+	if (drv_tls_init(&a->tls, o->pa_ca_file, o->pa_fingerprint, err) ==
+	    -1)
+		goto fail;
 	a->url = pve_strdup(o->pa_url);
 	a->token = pve_strdup(o->pa_token);
 	a->user = pve_strdup(o->pa_user);
 	a->password = pve_strdup(o->pa_password);
-	a->ca_file = pve_strdup(o->pa_ca_file);
 	a->timeout_ms = o->pa_timeout_ms > 0 ? o->pa_timeout_ms : 60000;
 	if ((a->curl = curl_easy_init()) == NULL) {
 		err_set(err, "curl_easy_init failed");
@@ -167,7 +82,7 @@ pve_api_free(struct pve_api *a)
 	if (a->password != NULL)
 		memset(a->password, 0, strlen(a->password));
 	free(a->password);
-	free(a->ca_file);
+	drv_tls_clear(&a->tls);
 	free(a);
 }
 
@@ -175,26 +90,6 @@ unsigned long
 pve_api_calls(const struct pve_api *a)
 {
 	return a->calls;
-}
-
-static size_t
-pve_write(char *p, size_t sz, size_t nm, void *arg)
-{
-	struct pve_buf *b = arg;
-	size_t n = sz * nm;
-	char *nb;
-
-	if (b->n + n > PVE_BODY_MAX) {
-		b->over = 1;
-		return 0;
-	}
-	if ((nb = realloc(b->b, b->n + n + 1)) == NULL)
-		return 0;
-	b->b = nb;
-	memcpy(b->b + b->n, p, n);
-	b->n += n;
-	b->b[b->n] = '\0';
-	return n;
 }
 
 /* "a=1&b=x%20y" of params into a malloc'd string, or NULL. */
@@ -230,10 +125,11 @@ pve_form(CURL *curl, const struct pve_param *params)
  * entry of "errors". */
 static int
 pve_error(const char *method, const char *path, long status,
-    const char *reason, const struct pve_buf *b, char *err)
+    const char *reason, const struct drv_buf *b, char *err)
 {
 	char detail[ERR_LEN] = "", e[ERR_LEN];
-	cJSON *doc = b->b ? json_parse_buf(b->b, b->n, e) : NULL;
+	cJSON *doc = b->b_data ? json_parse_buf(b->b_data, b->b_len, e) :
+	    NULL;
 	const cJSON *errs = cJSON_GetObjectItemCaseSensitive(doc, "errors"),
 	    *it;
 	size_t off = 0;
@@ -299,31 +195,10 @@ pve_headers(struct pve_api *a, const char *method)
 	return curl_slist_append(h, "Accept: application/json");
 }
 
-static void
-pve_tls(struct pve_api *a)
-{
-	CURL *c = a->curl;
-
-	if (a->pinned) {
-		/* The pin replaces both the chain and the name check
-		 * (pve_verify_pin); curl's own verification stays off so
-		 * it does not ask for a chain the pin stands for. */
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, pve_ssl_ctx);
-		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, a);
-		curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-	} else {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
-	}
-}
-
 /* One exchange; the answer's body into b, status and reason. */
 static int
 pve_exchange(struct pve_api *a, const char *method, const char *path,
-    const char *form, struct pve_buf *b, long *status, char *reason,
+    const char *form, struct drv_buf *b, long *status, char *reason,
     char *err)
 {
 	CURL *c = a->curl;
@@ -339,28 +214,19 @@ pve_exchange(struct pve_api *a, const char *method, const char *path,
 		err_set(err, "out of memory");
 		goto out;
 	}
-	curl_easy_reset(c);
-	pve_tls(a);
+	drv_https_setup(c, &a->tls, a->timeout_ms, b);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, pve_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, pve_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, reason);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, a->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
 	a->calls++;
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
 		err_set(err, "%s %s: %s%s%s", method, path,
-		    b->over ? "answer too large: " : "",
-		    curl_easy_strerror(cc), a->pinned &&
-		    (cc == CURLE_PEER_FAILED_VERIFICATION ||
-		    cc == CURLE_SSL_CONNECT_ERROR) ? " (is the fingerprint "
-		    "the node certificate's SHA-256?)" : "");
+		    b->b_over ? "answer too large: " : "",
+		    curl_easy_strerror(cc), drv_https_hint(cc, &a->tls));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -411,7 +277,7 @@ int
 pve_api_call(struct pve_api *a, const char *method, const char *path,
     const struct pve_param *params, cJSON **data, char *err)
 {
-	struct pve_buf b = { 0 };
+	struct drv_buf b = { .b_max = PVE_BODY_MAX };
 	char reason[256] = "", e[ERR_LEN];
 	char *form = NULL;
 	cJSON *doc = NULL;
@@ -431,8 +297,9 @@ pve_api_call(struct pve_api *a, const char *method, const char *path,
 	/* A ticket lives two hours: a long run logs in again, once. */
 	if (status == 401 && a->token == NULL && a->ticket[0] != '\0' &&
 	    strcmp(path, "/access/ticket") != 0) {
-		free(b.b);
+		free(b.b_data);
 		memset(&b, 0, sizeof(b));
+		b.b_max = PVE_BODY_MAX;
 		if (pve_login(a, err) == -1 || pve_exchange(a, method, path,
 		    form, &b, &status, reason, err) == -1)
 			goto out;
@@ -441,8 +308,8 @@ pve_api_call(struct pve_api *a, const char *method, const char *path,
 		pve_error(method, path, status, reason, &b, err);
 		goto out;
 	}
-	if ((doc = json_parse_buf(b.b ? b.b : "", b.n, e)) == NULL ||
-	    !cJSON_IsObject(doc)) {
+	if ((doc = json_parse_buf(b.b_data ? b.b_data : "", b.b_len, e)) ==
+	    NULL || !cJSON_IsObject(doc)) {
 		err_set(err, "%s %s: the answer is no JSON object (%s)",
 		    method, path, doc ? "not an object" : e);
 		goto out;
@@ -452,7 +319,7 @@ pve_api_call(struct pve_api *a, const char *method, const char *path,
 	rc = 0;
 out:
 	cJSON_Delete(doc);
-	free(b.b);
+	free(b.b_data);
 	free(form);
 	return rc;
 }

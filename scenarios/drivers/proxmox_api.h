@@ -79,10 +79,4 @@ int pve_tasklog_downtime(const char *line, double *ms);
  */
 int pve_tasklog_archive(const char *line, char *name, size_t len);
 
-/*
- * "AB:CD:..." (32 bytes as hex pairs, ':' between, either case) ->
- * out.  0, or -1 with err.  Pure.
- */
-int pve_fingerprint_parse(const char *s, unsigned char out[32], char *err);
-
 #endif

@@ -20,18 +20,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "scenarios/drivers/drv_https.h"
+#include "scenarios/drivers/drv_inv.h"
 #include "scenarios/drivers/proxmox.h"
-#include "scenarios/drivers/proxmox_api.h"
 
-struct pve_inv_key {
-	const char *k_name;
-	size_t k_off;
-	size_t k_len;
-};
-
-#define K(n, f) { n, offsetof(struct pve_inventory, f), \
-	sizeof(((struct pve_inventory *)0)->f) }
-static const struct pve_inv_key pve_inv_keys[] = {
+#define K(n, f) DRV_INV_KEY(n, struct pve_inventory, f)
+static const struct drv_inv_key pve_inv_keys[] = {
 	K("url", pi_url), K("token_file", pi_token), K("user", pi_user),
 	K("password_file", pi_password), K("ca", pi_ca),
 	K("fingerprint", pi_fingerprint), K("storage", pi_storage),
@@ -39,152 +33,58 @@ static const struct pve_inv_key pve_inv_keys[] = {
 };
 #undef K
 #define PVE_NKEYS (sizeof(pve_inv_keys) / sizeof(pve_inv_keys[0]))
+/* Where url and fingerprint stand in pve_inv_keys. */
+#define PVE_K_URL 0
+#define PVE_K_FP 5
 
 const char *
 pve_inventory_path(void)
 {
-	const char *p = getenv("HVLAB_PROXMOX_INVENTORY");
-
-	return p != NULL && p[0] != '\0' ? p : PVE_INV_DEFAULT;
-}
-
-static void
-pve_diag(FILE *diag, int *nerr, const char *fmt, const char *a,
-    const char *b)
-{
-	(*nerr)++;
-	if (diag == NULL)
-		return;
-	fprintf(diag, fmt, a, b);
-	fputc('\n', diag);
-}
-
-static char *
-pve_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	    e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* One line "key = value" into inv; problems counted in *nerr. */
-static void
-pve_inv_line(struct pve_inventory *inv, char *line, int lineno,
-    const char *where, FILE *diag, int *nerr)
-{
-	char *eq = strchr(line, '='), *k, *v;
-	size_t i;
-
-	if (eq == NULL) {
-		pve_diag(diag, nerr, "%s: '%s' is no 'key = value'", where,
-		    line);
-		return;
-	}
-	*eq = '\0';
-	k = pve_trim(line);
-	v = pve_trim(eq + 1);
-	for (i = 0; i < PVE_NKEYS; i++) {
-		char *dst = (char *)inv + pve_inv_keys[i].k_off;
-
-		if (strcmp(pve_inv_keys[i].k_name, k) != 0)
-			continue;
-		if (dst[0] != '\0')
-			pve_diag(diag, nerr, "%s: '%s' given twice", where, k);
-		else if (v[0] == '\0')
-			pve_diag(diag, nerr, "%s: '%s' has no value", where, k);
-		else if (strlen(v) >= pve_inv_keys[i].k_len)
-			pve_diag(diag, nerr, "%s: '%s' is too long", where, k);
-		else {
-			memcpy(dst, v, strlen(v) + 1);
-			if (strcmp(k, "url") == 0)
-				inv->pi_url_line = lineno;
-			else if (strcmp(k, "fingerprint") == 0)
-				inv->pi_fp_line = lineno;
-		}
-		return;
-	}
-	pve_diag(diag, nerr, "%s: unknown key '%s'", where, k);
-}
-
-/* The first line of file path into buf (a secret: token or password). */
-static int
-pve_read_secret(const char *path, char *buf, size_t len, char *err)
-{
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		return err_errno(err, "%s", path);
-	if (fgets(buf, (int)len, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0')
-		return err_set(err, "%s is empty", path);
-	return 0;
+	return drv_inv_path("HVLAB_PROXMOX_INVENTORY", PVE_INV_DEFAULT);
 }
 
 /* token_file / password_file name files: their contents replace them. */
 static void
-pve_inv_secrets(struct pve_inventory *inv, FILE *diag, int *nerr)
+pve_inv_secrets(struct pve_inventory *inv, struct drv_inv *iv)
 {
-	char path[PVE_INV_VAL], e[ERR_LEN];
-
-	if (inv->pi_token[0] != '\0') {
-		snprintf(path, sizeof(path), "%s", inv->pi_token);
-		if (pve_read_secret(path, inv->pi_token, sizeof(inv->pi_token),
-		    e) == -1)
-			pve_diag(diag, nerr, "%s: token_file: %s",
-			    inv->pi_path, e);
-		else if (strchr(inv->pi_token, '!') == NULL ||
-		    strchr(inv->pi_token, '=') == NULL)
-			pve_diag(diag, nerr, "%s: token_file %s: not "
-			    "USER@REALM!ID=SECRET", inv->pi_path, path);
-	}
-	if (inv->pi_password[0] != '\0') {
-		snprintf(path, sizeof(path), "%s", inv->pi_password);
-		if (pve_read_secret(path, inv->pi_password,
-		    sizeof(inv->pi_password), e) == -1)
-			pve_diag(diag, nerr, "%s: password_file: %s",
-			    inv->pi_path, e);
-	}
+	if (inv->pi_token[0] != '\0' && drv_inv_secret(iv, "token_file",
+	    inv->pi_token, sizeof(inv->pi_token)) == 0 &&
+	    (strchr(inv->pi_token, '!') == NULL ||
+	    strchr(inv->pi_token, '=') == NULL))
+		drv_inv_diag(iv, "%s: token_file: not USER@REALM!ID=SECRET",
+		    inv->pi_path);
+	if (inv->pi_password[0] != '\0')
+		drv_inv_secret(iv, "password_file", inv->pi_password,
+		    sizeof(inv->pi_password));
 }
 
 /* What must be there, and what must agree. */
 static void
-pve_inv_needs(struct pve_inventory *inv, FILE *diag, int *nerr)
+pve_inv_needs(struct pve_inventory *inv, struct drv_inv *iv)
 {
 	unsigned char pin[32];
-	char e[ERR_LEN], at[PVE_INV_VAL + 16];
+	char e[ERR_LEN];
 	const char *f = inv->pi_path;
 
-	snprintf(at, sizeof(at), "%s:%d", f, inv->pi_url_line);
 	if (inv->pi_url[0] == '\0')
-		pve_diag(diag, nerr, "%s: no 'url' (a node's API, "
-		    "https://HOST:8006)%s", f, "");
+		drv_inv_diag(iv, "%s: no 'url' (a node's API, "
+		    "https://HOST:8006)", f);
 	else if (strncmp(inv->pi_url, "https://", 8) != 0)
-		pve_diag(diag, nerr, "%s: url '%s' is not https://", at,
-		    inv->pi_url);
+		drv_inv_diag(iv, "%s:%d: url '%s' is not https://", f,
+		    inv->pi_url_line, inv->pi_url);
 	if (inv->pi_token[0] == '\0' && (inv->pi_user[0] == '\0' ||
 	    inv->pi_password[0] == '\0'))
-		pve_diag(diag, nerr, "%s: no credentials: 'token_file' (an "
-		    "API token), or 'user' with 'password_file'%s", f, "");
+		drv_inv_diag(iv, "%s: no credentials: 'token_file' (an "
+		    "API token), or 'user' with 'password_file'", f);
 	if (inv->pi_ca[0] == '\0' && inv->pi_fingerprint[0] == '\0')
-		pve_diag(diag, nerr, "%s: nothing to verify the node's "
-		    "certificate with: 'ca' (PEM file) or 'fingerprint'%s", f,
-		    "");
-	snprintf(at, sizeof(at), "%s:%d", f, inv->pi_fp_line);
+		drv_inv_diag(iv, "%s: nothing to verify the node's "
+		    "certificate with: 'ca' (PEM file) or 'fingerprint'", f);
 	if (inv->pi_fingerprint[0] != '\0' &&
-	    pve_fingerprint_parse(inv->pi_fingerprint, pin, e) == -1)
-		pve_diag(diag, nerr, "%s: %s", at, e);
+	    drv_fingerprint_parse(inv->pi_fingerprint, pin, e) == -1)
+		drv_inv_diag(iv, "%s:%d: %s", f, inv->pi_fp_line, e);
 	if (inv->pi_storage[0] == '\0')
-		pve_diag(diag, nerr, "%s: no 'storage' (the storage ID VM "
-		    "disks go to, e.g. local-lvm)%s", f, "");
+		drv_inv_diag(iv, "%s: no 'storage' (the storage ID VM "
+		    "disks go to, e.g. local-lvm)", f);
 	if (inv->pi_backup_storage[0] == '\0')
 		snprintf(inv->pi_backup_storage, sizeof(inv->pi_backup_storage),
 		    "local");
@@ -196,34 +96,20 @@ int
 pve_inventory_load(const char *path, struct pve_inventory *inv, FILE *diag,
     char *err)
 {
-	char line[2 * PVE_INV_VAL], where[PVE_INV_VAL + 32], *s;
-	int nerr = 0, lineno = 0;
-	FILE *f;
+	struct drv_inv iv = { .iv_path = path, .iv_diag = diag };
+	int lines[PVE_NKEYS];
 
 	memset(inv, 0, sizeof(*inv));
 	snprintf(inv->pi_path, sizeof(inv->pi_path), "%s", path);
-	if ((f = fopen(path, "r")) == NULL)
-		return err_errno(err, "proxmox inventory %s (set "
-		    "HVLAB_PROXMOX_INVENTORY or see docs/platforms/proxmox.md)",
-		    path);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			pve_diag(diag, &nerr, "%s: line too long%s", where, "");
-			break;
-		}
-		s = pve_trim(line);
-		if (s[0] != '\0' && s[0] != '#')
-			pve_inv_line(inv, s, lineno, where, diag, &nerr);
-	}
-	fclose(f);
-	pve_inv_secrets(inv, diag, &nerr);
-	pve_inv_needs(inv, diag, &nerr);
-	if (nerr > 0)
-		return err_set(err, "%s: %d problem%s (above)", path, nerr,
-		    nerr == 1 ? "" : "s");
-	return 0;
+	if (drv_inv_read(&iv, pve_inv_keys, PVE_NKEYS, inv, lines, "set "
+	    "HVLAB_PROXMOX_INVENTORY or see docs/platforms/proxmox.md",
+	    err) == -1)
+		return err_prefix(err, "proxmox");
+	inv->pi_url_line = lines[PVE_K_URL];
+	inv->pi_fp_line = lines[PVE_K_FP];
+	pve_inv_secrets(inv, &iv);
+	pve_inv_needs(inv, &iv);
+	return drv_inv_done(&iv, err);
 }
 
 int

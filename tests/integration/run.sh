@@ -64,7 +64,7 @@ run_one() {
 # Tests that start no guest and no lab and hold no fixed name or port run
 # in a second lane beside the others when the whole suite runs: the
 # machine's two cores are mostly waiting on guests meanwhile.
-LIGHT="test_image_formats test_proxmox_fixture"
+LIGHT="test_image_formats test_proxmox_fixture test_xcpng_fixture"
 pass=0 fail=0 skip=0 failed=""
 lane=""
 if [ "$#" -eq 0 ]; then

@@ -21,34 +21,25 @@ cd "$top" || exit 1
 HVLAB=${HVLAB:-$top/bin/hvlab}
 DRIVE=$top/build/pvedrive
 TMP=$(mktemp -d /tmp/hvlab-pvefx-XXXXXX)
-FXPID=""
 
 . "$top/tests/integration/lib_check.sh"
+. "$top/tests/integration/lib_fixture.sh"
 need_cmds python3 openssl
 [ -x "$HVLAB" ] && [ -x "$DRIVE" ] || { echo "no $HVLAB or $DRIVE (make all build/pvedrive)"; exit 77; }
 
 cleanup() {
-	[ -n "$FXPID" ] && kill "$FXPID" 2>/dev/null && wait "$FXPID" 2>/dev/null
+	fixture_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
 # The fixture's certificate, and its SHA-256 as Proxmox shows it.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pve1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" \
-    -out "$TMP/cert.pem" >/dev/null 2>&1 || { bad "openssl made no certificate"; exit 1; }
-FP=$(openssl x509 -in "$TMP/cert.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
-
-python3 tests/fixtures/pve_fixture.py --cert "$TMP/cert.pem" \
-    --key "$TMP/key.pem" --port-file "$TMP/port" --log "$TMP/requests" \
+fixture_cert pve1
+fixture_start python3 tests/fixtures/pve_fixture.py --cert "$TMP/cert.pem" \
+    --key "$TMP/key.pem" --log "$TMP/requests" \
     --nodes pve1,pve2 --token 'hvlab@pve!suite=0b5e-fixture' \
     --user hvlab@pve --password 'fixture pass' --downtime-ms 57 \
-    --task-s 0.3 --ticket-uses 40 >"$TMP/fixture.log" 2>&1 &
-FXPID=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$TMP/port" ] || { bad "fixture did not start: $(cat "$TMP/fixture.log")"; exit 1; }
-URL=https://127.0.0.1:$(cat "$TMP/port")
+    --task-s 0.3 --ticket-uses 40
 echo 'hvlab@pve!suite=0b5e-fixture' >"$TMP/token"
 echo 'fixture pass' >"$TMP/password"
 
@@ -115,15 +106,7 @@ total=$(wc -l <"$TMP/requests")
     bad "the fixture refused $rejected of $total requests: $(grep -v '"status": 200' "$TMP/requests" | head -5)"
 
 # A pin that does not match: no request gets an answer.
-sed "s/^fingerprint = .*/fingerprint = $(echo "$FP" | sed 's/^../00/')/" \
-    "$TMP/ticket.conf" >"$TMP/wrongpin.conf"
-before=$(wc -l <"$TMP/requests")
-HVLAB_PROXMOX_INVENTORY=$TMP/wrongpin.conf "$DRIVE" pve1 pve2 >"$TMP/pin.out" 2>&1
-rc=$?
-after=$(wc -l <"$TMP/requests")
-[ $rc -ne 0 ] && grep -q "^open: fail" "$TMP/pin.out" && [ "$before" -eq "$after" ] &&
-    ok "a wrong fingerprint is refused before any request" ||
-    bad "wrong fingerprint: rc $rc, $(cat "$TMP/pin.out"), requests $before -> $after"
+fixture_wrong_pin HVLAB_PROXMOX_INVENTORY "$TMP/ticket.conf" "$DRIVE" pve1 pve2
 
 # The fixture validates: a request the reference rejects is refused.
 HVLAB_PROXMOX_INVENTORY=$TMP/token.conf "$DRIVE" pve1 pve2 --bad >"$TMP/bad.out" 2>&1
