@@ -406,6 +406,7 @@ io_task_export(struct task *t, void *arg, char *err)
 {
 	struct io_job *j = arg;
 	struct stat st;
+	cJSON *res;
 	int rc;
 
 	if (strcmp(j->j_format, "ova") == 0)
@@ -415,7 +416,10 @@ io_task_export(struct task *t, void *arg, char *err)
 	if (rc != 0 || stat(j->j_path, &st) != 0)
 		return err_prefix(err, "export of %s", j->j_vm);
 	task_log(t, "%s: %lld bytes", j->j_path, (long long)st.st_size);
-	task_set_result(t, cJSON_CreateObject());
+	res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "path", j->j_path);
+	cJSON_AddNumberToObject(res, "bytes", (double)st.st_size);
+	task_set_result(t, res);
 	return 0;
 }
 

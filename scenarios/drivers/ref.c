@@ -56,6 +56,7 @@
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/ref.h"
+#include "scenarios/drivers/ref_io.h"
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
@@ -237,7 +238,7 @@ out:
 
 /* METHOD PATH BODY, the answer into *out (caller frees; out may be
  * NULL).  body is freed.  0, or -1 with err. */
-static int
+int
 ref_call(struct driver *d, const char *method, const char *path,
     cJSON *body, cJSON **out, char *err)
 {
@@ -248,13 +249,21 @@ ref_call(struct driver *d, const char *method, const char *path,
 
 /* METHOD PATH BODY that starts a task: its id into t (or t done).
  * body is freed.  0, or -1 with err. */
-static int
+int
 ref_task(struct driver *d, const char *method, const char *path,
     cJSON *body, struct drv_task *t, char *err)
 {
 	struct ref_req rq = { method, path, body, t, NULL, 0 };
 
 	return ref_send(d, &rq, err);
+}
+
+const char *
+ref_api_host(struct driver *d)
+{
+	struct ref *r = d->d_priv;
+
+	return r->env->e_hosts[r->cur % r->env->e_nhosts].h_name;
 }
 
 static int
@@ -289,7 +298,7 @@ json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int
+int
 ref_console(struct driver *d, const char *host, const char *const argv[],
     char **out, long timeout_ms, char *err)
 {
@@ -370,7 +379,8 @@ ref_host_files(struct driver *d, const struct drv_host *h, char *err)
 	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
 	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n"
 	    "image_dirs = /var/lib/hvd/images %.400s\n"
-	    "import_dirs = /var/lib/hvd/import %.400s\n", h->h_name,
+	    "import_dirs = /var/lib/hvd/import " REF_EXCHANGE " %.400s\n"
+	    "export_dirs = " REF_EXCHANGE "\n", h->h_name,
 	    h->h_addr, env->e_accel ? env->e_accel : "auto",
 	    env->e_guest_dir ? env->e_guest_dir : "",
 	    env->e_guest_dir ? env->e_guest_dir : "");
@@ -813,7 +823,7 @@ ref_own_volume(const char *vol, const char *prefix)
 	return *vol != '\0' && strspn(vol, "0123456789") == strlen(vol);
 }
 
-static int
+int
 ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
     char *err)
 {
@@ -1665,6 +1675,8 @@ const struct driver_ops ref_driver_ops = {
 	.clone = ref_clone,
 	.template_make = ref_template_make,
 	.vm_disk = ref_vm_disk,
+	.vm_export = ref_vm_export,
+	.vm_import = ref_vm_import,
 	.bond_set = ref_bond_set,
 	.bond_members = ref_bond_members,
 	.bond_cap = ref_bond_cap,
