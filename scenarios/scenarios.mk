@@ -18,3 +18,5 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
 	scenarios/drivers/proxmox_net.c
+# Import/export: the row, the ref and libvirt drivers' export and import.
+SCENARIOS_SRCS += scenarios/builtin/import_export.c scenarios/drivers/ref_io.c

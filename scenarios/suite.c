@@ -45,7 +45,7 @@ static const char *const suite_features[] = {
 static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
-	"drill", "snapshot", "clone-template", NULL
+	"drill", "snapshot", "clone-template", "import-export", NULL
 };
 
 /*
@@ -97,6 +97,9 @@ static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
 	"linked_clone_mib", "full_clone_mib", "template_unchanged",
 	"clones_booted", NULL };
 
+static const char *const m_io[] = { "*_export_s", "*_import_s",
+	"*_booted", "*_mib", NULL };
+
 static const struct {
 	const char *builtin;
 	const char *const *metrics;
@@ -107,6 +110,7 @@ static const struct {
 	{ "resources", m_resources }, { "network", m_network },
 	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
 	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
+	{ "import-export", m_io },
 };
 
 /*
