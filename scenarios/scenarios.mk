@@ -19,4 +19,5 @@ SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
 	scenarios/drivers/proxmox_net.c
 # Import/export: the row, the ref and libvirt drivers' export and import.
-SCENARIOS_SRCS += scenarios/builtin/import_export.c scenarios/drivers/ref_io.c
+SCENARIOS_SRCS += scenarios/builtin/import_export.c scenarios/drivers/ref_io.c \
+	scenarios/drivers/libvirt_io.c

@@ -1017,5 +1017,7 @@ const struct driver_ops libvirt_driver_ops = {
 	.clone = lv_clone,
 	.template_make = lv_template_make,
 	.vm_disk = lv_vm_disk,
+	.vm_export = lv_vm_export,
+	.vm_import = lv_vm_import,
 	.bond_set = lv_bond_set,
 };
