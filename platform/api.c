@@ -126,6 +126,19 @@ api_reply(struct api_req *r, int status, cJSON *body)
 }
 
 int
+api_task_reply(struct api_req *r, int rc, int status, const char *field,
+    const char *task, const char *err)
+{
+	cJSON *o;
+
+	if (rc != 0)
+		return api_error(r, status, field[0] ? field : NULL, "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "task", task);
+	return api_reply(r, 202, o);
+}
+
+int
 api_body_keys(struct api_req *r, const char *const allowed[])
 {
 	const char *bad = NULL;

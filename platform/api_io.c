@@ -9,21 +9,6 @@
 #include "platform/api.h"
 #include "platform/vmio.h"
 
-/* The answer to a call that started a task (or failed). */
-static int
-io_answer(struct api_req *r, int rc, const struct vmops_call *c,
-    const char *err)
-{
-	cJSON *o;
-
-	if (rc != 0)
-		return api_error(r, c->vc_status, c->vc_field[0] ?
-		    c->vc_field : NULL, "%s", err);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "task", c->vc_id);
-	return api_reply(r, 202, o);
-}
-
 static int
 h_vm_export(struct api_req *r)
 {
@@ -32,7 +17,8 @@ h_vm_export(struct api_req *r)
 	int rc = vmio_export(r->rq_vmops, r->rq_params[0], r->rq_body, &c,
 	    err);
 
-	return io_answer(r, rc, &c, err);
+	return api_task_reply(r, rc, c.vc_status, c.vc_field, c.vc_id,
+	    err);
 }
 
 static int
@@ -42,7 +28,8 @@ h_vm_import(struct api_req *r)
 	char err[ERR_LEN];
 	int rc = vmio_import(r->rq_vmops, r->rq_body, &c, err);
 
-	return io_answer(r, rc, &c, err);
+	return api_task_reply(r, rc, c.vc_status, c.vc_field, c.vc_id,
+	    err);
 }
 
 const struct api_route api_io_routes[] = {

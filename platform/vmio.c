@@ -236,17 +236,6 @@ io_limits(struct vmfmt_limits *l)
 	vmfmt_limits_default(l);
 }
 
-/* A pool call taken by this node. */
-static void
-io_pool_call(struct vmops *v, struct pool_call *pc)
-{
-	memset(pc, 0, sizeof(*pc));
-	pc->pc_node = v->v_cf->cf_node;
-	pc->pc_pool_dirs = v->v_cf->cf_pool_dirs;
-	pc->pc_import_dirs = v->v_cf->cf_import_dirs;
-	pc->pc_status = 500;
-}
-
 /* qemu-img convert src (format ffmt) into dst: an existing volume (-n),
  * or a new file of format tfmt with options (may be NULL). */
 static int
@@ -478,7 +467,7 @@ io_volume(struct io_job *j, int i, const struct vmfmt_vm *vm,
 	vs.vs_pool = j->j_pool;
 	vs.vs_name = j->j_vol[i];
 	vs.vs_mib = (vm->vm_disks[i].vd_capacity + MIB - 1) / MIB;
-	io_pool_call(j->j_v, &pc);
+	vmops_pool_call(j->j_v, &pc);
 	if (volume_make(j->j_v->v_etcd, &vs, &out, &pc, err) != 0)
 		return err_prefix(err, "disk %d", i);
 	cJSON_Delete(out);
@@ -528,16 +517,12 @@ io_record(struct io_job *j, struct vmfmt_vm *vm, char *err)
 static void
 io_undo(struct io_job *j)
 {
-	struct pool_call pc;
-	char e[ERR_LEN];
+	char who[VM_NAME_MAX + 16];
 
-	io_pool_call(j->j_v, &pc);
+	snprintf(who, sizeof(who), "import %s", j->j_vm);
 	while (j->j_made > 0) {
 		j->j_made--;
-		if (volume_delete(j->j_v->v_etcd, j->j_pool,
-		    j->j_vol[j->j_made], &pc, e) != 0)
-			log_warnx("import %s: volume %s/%s stays: %s", j->j_vm,
-			    j->j_pool, j->j_vol[j->j_made], e);
+		vmops_volume_undo(j->j_v, who, j->j_pool, j->j_vol[j->j_made]);
 	}
 }
 
@@ -698,7 +683,7 @@ io_import_where(struct vmops *v, const struct vmio_req *q,
 	cJSON *p = NULL;
 	int r, online = 0, rc = -1;
 
-	io_pool_call(v, &pc);
+	vmops_pool_call(v, &pc);
 	if (pool_get(v->v_etcd, q->io_pool, &p, &pc, err) != 0)
 		FAIL(pc.pc_status == 404 ? 400 : pc.pc_status, "pool", "%s",
 		    err);

@@ -108,3 +108,11 @@ param_long(const struct scenario *sc, const char *key, long def)
 
 	return v ? atol(v) : def;
 }
+
+const char *
+param_str(const struct scenario *sc, const char *key, const char *def)
+{
+	const char *v = step_param_get(sc->sc_params, sc->sc_nparams, key);
+
+	return v ? v : def;
+}

@@ -155,10 +155,7 @@ builtin_clone(struct sctx *s, char *err)
 	memset(&g, 0, sizeof(g));
 	g.dg_vm = "ct-tmpl";
 	g.dg_host = s->rc->hosts[0].h_name;
-	g.dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
-	    "pool");
-	if (g.dg_pool == NULL)
-		g.dg_pool = "san";
+	g.dg_pool = param_str(s->sc, "pool", "san");
 	if ((r = disk_guest(s, &g, err)) == 0)
 		r = clone_cycle(s, &g, why, sizeof(why), err);
 	if (r == 0)

@@ -257,10 +257,7 @@ builtin_import_export(struct sctx *s, char *err)
 	memset(&g, 0, sizeof(g));
 	g.dg_vm = SRC_VM;
 	g.dg_host = s->rc->hosts[0].h_name;
-	g.dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
-	    "pool");
-	if (g.dg_pool == NULL)
-		g.dg_pool = "san";
+	g.dg_pool = param_str(s->sc, "pool", "san");
 	if ((r = disk_guest(s, &g, err)) == 0)
 		r = io_rounds(s, g.dg_pool, reason, len, err);
 	if (r == 0)

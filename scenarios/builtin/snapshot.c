@@ -227,10 +227,7 @@ builtin_snapshot(struct sctx *s, char *err)
 	memset(&x, 0, sizeof(x));
 	x.g.dg_vm = "snap1";
 	x.g.dg_host = s->rc->hosts[0].h_name;
-	x.g.dg_pool = step_param_get(s->sc->sc_params, s->sc->sc_nparams,
-	    "pool");
-	if (x.g.dg_pool == NULL)
-		x.g.dg_pool = "san";
+	x.g.dg_pool = param_str(s->sc, "pool", "san");
 	x.g.dg_start = 1;
 	x.bytes = param_long(s->sc, "file_kib", 4096) * 1024;
 	x.hold_s = param_long(s->sc, "hold_s", 10);
