@@ -973,10 +973,6 @@ static const struct drv_reason lv_reasons[] = {
 	    "driven yet" },
 	{ "restore", "libvirt's backup API (virDomainBackupBegin) is not "
 	    "driven yet" },
-	{ "export", "libvirt exports no VM formats (virt-v2v is another "
-	    "tool)" },
-	{ "import", "libvirt imports no VM formats (virt-v2v is another "
-	    "tool)" },
 	{ "metrics", "libvirt's statistics (virConnectGetAllDomainStats) "
 	    "are not read yet" },
 	{ "balance", "neither libvirt nor Pacemaker balances VMs by load "

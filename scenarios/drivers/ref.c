@@ -1596,8 +1596,6 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 static const struct drv_reason ref_reasons[] = {
 	{ "backup", "hvd has no backups yet (later issue)" },
 	{ "restore", "hvd has no restore yet (later issue)" },
-	{ "export", "hvd has no export yet (later issue)" },
-	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
