@@ -43,6 +43,8 @@ struct io_round {
 	const char *fmt;
 	char key[16];			/* fmt as a metric prefix */
 	char vm[32];			/* the imported VM */
+	char how[300];			/* the export's way, as the driver
+					 * says it */
 	char why[ERR_LEN];
 };
 
@@ -126,11 +128,12 @@ io_import(struct sctx *s, struct io_round *x, const char *file,
 	if (r != 0)
 		return r;
 	io_metric(s, x, "import_s", secs);
-	snprintf(x->why, sizeof(x->why), "%s", t.t_status);
 	r = io_boot(s, x, addr);
 	io_metric(s, x, "booted", r);
 	if (r == 1)
-		snprintf(x->why, sizeof(x->why), "booted; %s", t.t_status);
+		snprintf(x->why, sizeof(x->why), "booted");
+	snprintf(x->why + strlen(x->why), sizeof(x->why) - strlen(x->why),
+	    " (%simport: %s)", x->how, t.t_status);
 	return 0;
 }
 
@@ -153,6 +156,7 @@ io_round_trip(struct sctx *s, struct io_round *x, const char *pool,
 	if (r != 0)
 		return r == DRIVER_UNSUPPORTED ? r : err_prefix(err, "export");
 	io_metric(s, x, "export_s", secs);
+	snprintf(x->how, sizeof(x->how), "export: %s; ", t.t_status);
 	io_metric(s, x, "mib", (double)t.t_bytes / MIB);
 	if ((r = io_import(s, x, file, pool, err)) != 0)
 		return r == DRIVER_UNSUPPORTED ? r : err_prefix(err, "import");
