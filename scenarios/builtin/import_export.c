@@ -7,8 +7,9 @@
  * XAPI's published layout is imported and booted likewise.  Per format
  * FMT: FMT_export_s, FMT_import_s (request to the platform's done),
  * FMT_booted (1 when the import answered as itself), FMT_mib (the
- * exported file; the XVA's for xva).  The reason says, per format, how
- * the platform did it (its own means or a conversion on the host).
+ * exported file; the XVA's for xva).  The reason lists the formats
+ * that booted, says why the others did not, and how the platform did
+ * it (its own means or a conversion on the host).
  *
  * Only driver operations are used, so the row runs on every platform; a
  * platform without export or import is `unsupported` with its driver's
@@ -43,9 +44,10 @@ struct io_round {
 	const char *fmt;
 	char key[16];			/* fmt as a metric prefix */
 	char vm[32];			/* the imported VM */
-	char how[300];			/* the export's way, as the driver
-					 * says it */
-	char why[ERR_LEN];
+	char how[600];			/* how the platform exported and
+					 * imported it, as the driver says */
+	int booted;
+	char why[ERR_LEN];		/* why it did not boot */
 };
 
 static void
@@ -128,12 +130,10 @@ io_import(struct sctx *s, struct io_round *x, const char *file,
 	if (r != 0)
 		return r;
 	io_metric(s, x, "import_s", secs);
-	r = io_boot(s, x, addr);
-	io_metric(s, x, "booted", r);
-	if (r == 1)
-		snprintf(x->why, sizeof(x->why), "booted");
-	snprintf(x->why + strlen(x->why), sizeof(x->why) - strlen(x->why),
-	    " (%simport: %s)", x->how, t.t_status);
+	snprintf(x->how + strlen(x->how), sizeof(x->how) - strlen(x->how),
+	    "import: %s", t.t_status);
+	x->booted = io_boot(s, x, addr);
+	io_metric(s, x, "booted", x->booted);
 	return 0;
 }
 
@@ -216,31 +216,51 @@ io_round_init(struct io_round *x, const char *fmt)
 	snprintf(x->vm, sizeof(x->vm), "io-%s", fmt);
 }
 
+/* Append fmt ", " to list (len bytes). */
+static void
+io_list_add(char *list, size_t len, const char *fmt)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n ? ", " : "", fmt);
+}
+
 /* Every round; a round that fails is recorded and the next one runs.
- * DRIVER_UNSUPPORTED from the first ends the row. */
+ * DRIVER_UNSUPPORTED from the first ends the row.  reason: the formats
+ * that booted, why the others did not, and how the platform did the
+ * first full round (the same way for every format). */
 static int
 io_rounds(struct sctx *s, const char *pool, char *reason, size_t len,
     char *err)
 {
 	struct io_round x;
-	char e[ERR_LEN];
+	char e[ERR_LEN], booted[256] = "", how[600] = "", *fails;
 	size_t i, n;
 	int r;
 
+	if ((fails = calloc(1, len)) == NULL)
+		return err_set(err, "out of memory");
 	for (i = 0; i < sizeof(io_formats) / sizeof(io_formats[0]); i++) {
 		io_round_init(&x, io_formats[i].f_name);
 		io_metric(s, &x, "booted", 0);
 		r = io_formats[i].f_export ? io_round_trip(s, &x, pool, e) :
 		    io_xva(s, &x, pool, e);
-		if (r == DRIVER_UNSUPPORTED && i == 0)
-			return err_set(err, "%s", e), DRIVER_UNSUPPORTED;
-		if (r != 0)
-			snprintf(x.why, sizeof(x.why), "%s", e);
-		n = strlen(reason);
-		snprintf(reason + n, len - n, "%s%s: %s", n ? "; " : "",
-		    x.fmt, x.why);
 		vm_remove(s, x.vm);
+		if (r == DRIVER_UNSUPPORTED && i == 0) {
+			free(fails);
+			return err_set(err, "%s", e), DRIVER_UNSUPPORTED;
+		}
+		if (r == 0 && x.booted)
+			io_list_add(booted, sizeof(booted), x.fmt);
+		else if ((n = strlen(fails)) < len)
+			snprintf(fails + n, len - n, "; %s: %s", x.fmt,
+			    r != 0 ? e : x.why);
+		if (how[0] == '\0' && io_formats[i].f_export && r == 0)
+			snprintf(how, sizeof(how), "%s", x.how);
 	}
+	snprintf(reason, len, "booted: %s%s; %s", booted[0] ? booted : "none",
+	    fails, how);
+	free(fails);
 	return 0;
 }
 
