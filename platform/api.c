@@ -66,7 +66,7 @@ struct api_conn {
 
 static const struct api_route *const route_tables[] = {
 	api_cluster_routes, api_vm_routes, api_snap_routes, api_ha_routes,
-	api_backup_routes, api_metrics_routes, NULL
+	api_backup_routes, api_metrics_routes, api_io_routes, NULL
 };
 
 int
@@ -123,6 +123,19 @@ api_reply(struct api_req *r, int status, cJSON *body)
 	r->rq_resp = body ? body : cJSON_CreateObject();
 	r->rq_status = status;
 	return 0;
+}
+
+int
+api_task_reply(struct api_req *r, int rc, int status, const char *field,
+    const char *task, const char *err)
+{
+	cJSON *o;
+
+	if (rc != 0)
+		return api_error(r, status, field[0] ? field : NULL, "%s", err);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "task", task);
+	return api_reply(r, 202, o);
 }
 
 int

@@ -59,6 +59,7 @@ extern const struct api_route api_vm_routes[];
 extern const struct api_route api_snap_routes[];	/* api_snap.c */
 extern const struct api_route api_backup_routes[];	/* api_backup.c */
 extern const struct api_route api_metrics_routes[];	/* api_metrics.c */
+extern const struct api_route api_io_routes[];		/* api_io.c */
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);
@@ -79,6 +80,10 @@ int api_error(struct api_req *r, int status, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Set a success answer (body taken over; NULL = {}); returns 0. */
 int api_reply(struct api_req *r, int status, cJSON *body);
+/* The answer to a call that queued a task: 202 {"task": task} when rc
+ * is 0, else the error (field "" = none) with status. */
+int api_task_reply(struct api_req *r, int rc, int status, const char *field,
+    const char *task, const char *err);
 /* Check the body's members against allowed (NULL-terminated); a missing
  * body counts as {}.  400 naming the field on an unknown member. */
 int api_body_keys(struct api_req *r, const char *const allowed[]);

@@ -12,21 +12,6 @@
 #include "platform/snapshot.h"
 #include "platform/vmops.h"
 
-/* The answer to a call that queued a task (or failed). */
-static int
-task_answer(struct api_req *r, int rc, const struct vmops_call *c,
-    const char *err)
-{
-	cJSON *o;
-
-	if (rc != 0)
-		return api_error(r, c->vc_status, c->vc_field[0] ?
-		    c->vc_field : NULL, "%s", err);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "task", c->vc_id);
-	return api_reply(r, 202, o);
-}
-
 static int
 h_snap_list(struct api_req *r)
 {
@@ -64,7 +49,8 @@ h_snap_create(struct api_req *r)
 		    "with 'name'");
 	rc = snapshot_create(r->rq_vmops, r->rq_params[0], r->rq_body, &c,
 	    err);
-	return task_answer(r, rc, &c, err);
+	return api_task_reply(r, rc, c.vc_status, c.vc_field, c.vc_id,
+	    err);
 }
 
 static int
@@ -78,7 +64,8 @@ h_snap_rollback(struct api_req *r)
 		return -1;
 	rc = snapshot_rollback(r->rq_vmops, r->rq_params[0], r->rq_params[1],
 	    &c, err);
-	return task_answer(r, rc, &c, err);
+	return api_task_reply(r, rc, c.vc_status, c.vc_field, c.vc_id,
+	    err);
 }
 
 static int
@@ -89,7 +76,8 @@ h_snap_delete(struct api_req *r)
 	int rc = snapshot_delete(r->rq_vmops, r->rq_params[0],
 	    r->rq_params[1], &c, err);
 
-	return task_answer(r, rc, &c, err);
+	return api_task_reply(r, rc, c.vc_status, c.vc_field, c.vc_id,
+	    err);
 }
 
 const struct api_route api_snap_routes[] = {

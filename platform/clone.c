@@ -148,14 +148,26 @@ clone_linked_list(struct vmops *v, const char *tmpl, char *buf, size_t len,
 	return count;
 }
 
-/* A pool call taken by this node. */
-static void
-pool_call_here(struct vmops *v, struct pool_call *pc)
+void
+vmops_pool_call(struct vmops *v, struct pool_call *pc)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->pc_node = v->v_cf->cf_node;
 	pc->pc_pool_dirs = v->v_cf->cf_pool_dirs;
+	pc->pc_import_dirs = v->v_cf->cf_import_dirs;
 	pc->pc_status = 500;
+}
+
+void
+vmops_volume_undo(struct vmops *v, const char *who, const char *pool,
+    const char *vol)
+{
+	struct pool_call pc;
+	char e[ERR_LEN];
+
+	vmops_pool_call(v, &pc);
+	if (volume_delete(v->v_etcd, pool, vol, &pc, e) != 0)
+		log_warnx("%s: volume %s/%s stays: %s", who, pool, vol, e);
 }
 
 /* Under the VM's lock, a stopped VM's volumes marked base images, then
@@ -224,17 +236,13 @@ out:
 static void
 volumes_undo(struct clone_job *j)
 {
-	struct pool_call pc;
-	char e2[ERR_LEN];
+	char who[VM_NAME_MAX + 16];
 
-	pool_call_here(j->cj_v, &pc);
+	snprintf(who, sizeof(who), "clone %s", j->cj_req.cr_name);
 	while (j->cj_made > 0) {
 		j->cj_made--;
-		if (volume_delete(j->cj_v->v_etcd, j->cj_pool[j->cj_made],
-		    j->cj_vol[j->cj_made], &pc, e2) != 0)
-			log_warnx("clone %s: volume %s/%s stays: %s",
-			    j->cj_req.cr_name, j->cj_pool[j->cj_made],
-			    j->cj_vol[j->cj_made], e2);
+		vmops_volume_undo(j->cj_v, who, j->cj_pool[j->cj_made],
+		    j->cj_vol[j->cj_made]);
 	}
 }
 
@@ -284,7 +292,7 @@ volume_one(struct clone_job *j, int i, struct vmops_call *call, char *err)
 	vs.vs_name = j->cj_vol[i];
 	vs.vs_mib = mib;
 	vs.vs_backing = j->cj_full ? NULL : d->volume;
-	pool_call_here(j->cj_v, &pc);
+	vmops_pool_call(j->cj_v, &pc);
 	if (volume_make(j->cj_v->v_etcd, &vs, &out, &pc, err) != 0) {
 		call->vc_status = pc.pc_status;
 		snprintf(call->vc_field, VMOPS_FIELD_LEN, "%s",

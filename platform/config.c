@@ -19,6 +19,7 @@
 #include "log.h"
 #include "platform/confine.h"
 #include "platform/config.h"
+#include "platform/vmio.h"
 #include "platform/volimport.h"
 
 enum cf_type { CF_STR, CF_INT, CF_LONG, CF_NAME, CF_ADDR, CF_ACCEL,
@@ -57,6 +58,7 @@ static const struct cf_key cf_keys[] = {
 	{ "pool_dirs",		CF_DIRS, S(cf_pool_dirs), 0, 0 },
 	{ "fence_reset",	CF_NAME, S(cf_fence_reset), 0, 0 },
 	{ "import_dirs",	CF_DIRS, S(cf_import_dirs), 0, 0 },
+	{ "export_dirs",	CF_DIRS, S(cf_export_dirs), 0, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 #undef S
@@ -92,6 +94,8 @@ config_defaults(struct hvd_config *c)
 	snprintf(c->cf_fence_reset, sizeof(c->cf_fence_reset), "reboot");
 	snprintf(c->cf_import_dirs, sizeof(c->cf_import_dirs), "%s",
 	    VOLIMPORT_DIRS);
+	snprintf(c->cf_export_dirs, sizeof(c->cf_export_dirs), "%s",
+	    VMIO_EXPORT_DIRS);
 }
 
 /* A node or bridge name: letters, digits, '-', '_', not starting with '-'. */

@@ -44,6 +44,7 @@ struct hvd_config {
 					 * the watchdog does when a fenced
 					 * QEMU survives SIGKILL */
 	char	cf_import_dirs[1024];	/* where images to import may be */
+	char	cf_export_dirs[1024];	/* where VMs may be exported to */
 	/* Decided at start from cf_accel (common/accel.h), not read: */
 	char	cf_accel_used[8];	/* "kvm" or "tcg" */
 	char	cf_accel_reason[384];	/* why, one sentence */

@@ -66,6 +66,9 @@ int hvctl_ha_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
 /* hvctl_image.c: disk images and VM packages on local files. */
 int hvctl_image_main(int argc, char **argv);
+/* hvctl_io.c: hvctl vm export|import */
+int hvctl_vm_export(int argc, char **argv);
+int hvctl_vm_import(int argc, char **argv);
 int hvctl_backup_main(int argc, char **argv);
 /* hvctl_metrics.c: metrics node|vm, and top. */
 int hvctl_metrics_main(int argc, char **argv);

@@ -414,6 +414,11 @@ static const struct cmd vm_cmds[] = {
 	    "[--node N]", "copy a VM (full) or overlay a template (linked)" },
 	{ "template", v_template, "NAME",
 	    "make a stopped VM a template (no start, no change)" },
+	{ "export", hvctl_vm_export, "NAME -f FORMAT PATH", "write a stopped "
+	    "VM to PATH (in export_dirs): a disk format, or ova (a task)" },
+	{ "import", hvctl_vm_import, "PATH NEWNAME -f FORMAT --pool POOL "
+	    "[--node N] [--vcpus N] [--memory MIB]", "a disk image, OVA or "
+	    "XVA in import_dirs as a new VM (a task)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -39,6 +39,9 @@ HVCTL_SRCS += platform/hvctl_bond.c
 HVCTL_SRCS += platform/hvctl_ha.c
 # Import/export formats: platform/vmfmt/, hvctl image.
 include platform/vmfmt/vmfmt.mk
+# VM export and import through the API, hvctl vm export|import.
+PLATFORM_SRCS += platform/vmio.c platform/api_io.c
+HVCTL_SRCS += platform/hvctl_io.c
 # Backups: stores, full and incremental backups through QEMU block jobs,
 # restore, verify, schedules and prune; their API and hvctl.
 PLATFORM_SRCS += platform/backup_plan.c platform/backup_store.c \

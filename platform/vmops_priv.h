@@ -127,6 +127,14 @@ int vmops_rec_put(struct vmops *v, const char *name, const cJSON *rec,
  * members are moved into it). */
 cJSON *vmops_rec_view(struct vmops *v, const char *name, cJSON *rec);
 
+/* clone.c, for the features that make volumes (clone.c, vmio.c): a
+ * pool call taken by this node (pool.h), and a volume made for a VM
+ * that was not made deleted again (a failure logged naming who). */
+struct pool_call;
+void vmops_pool_call(struct vmops *v, struct pool_call *pc);
+void vmops_volume_undo(struct vmops *v, const char *who, const char *pool,
+    const char *vol);
+
 /* 1 when s may name a VM (and a run directory). */
 int vm_valid_name(const char *s);
 

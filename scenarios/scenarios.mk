@@ -29,3 +29,6 @@ SCENARIOS_SRCS += scenarios/drivers/xcpng.c scenarios/drivers/xcpng_api.c \
 	scenarios/drivers/xcpng_inv.c scenarios/drivers/xcpng_vm.c \
 	scenarios/drivers/xcpng_snap.c scenarios/drivers/xcpng_pool.c \
 	scenarios/drivers/xcpng_net.c
+# Import/export: the row, the ref and libvirt drivers' export and import.
+SCENARIOS_SRCS += scenarios/builtin/import_export.c scenarios/drivers/ref_io.c \
+	scenarios/drivers/libvirt_io.c

@@ -46,7 +46,7 @@ static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	"drill", "snapshot", "clone-template",
-	"backup-restore",
+	"backup-restore", "import-export",
 	NULL
 };
 
@@ -102,6 +102,9 @@ static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
 	"linked_clone_mib", "full_clone_mib", "template_unchanged",
 	"clones_booted", NULL };
 
+static const char *const m_io[] = { "*_export_s", "*_import_s",
+	"*_booted", "*_mib", NULL };
+
 static const struct {
 	const char *builtin;
 	const char *const *metrics;
@@ -113,6 +116,7 @@ static const struct {
 	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
 	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
 	{ "backup-restore", m_backup },
+	{ "import-export", m_io },
 };
 
 /*

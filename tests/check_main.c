@@ -63,6 +63,7 @@ static Suite *(*const suites[])(void) = {
 	make_proxmox_suite,
 	make_backup_row_suite,
 	make_xcpng_suite,
+	make_vmio_suite,
 	NULL
 };
 

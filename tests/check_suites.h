@@ -51,5 +51,6 @@ Suite *make_backup_suite(void);
 Suite *make_proxmox_suite(void);
 Suite *make_backup_row_suite(void);
 Suite *make_xcpng_suite(void);
+Suite *make_vmio_suite(void);
 
 #endif

@@ -90,6 +90,7 @@ row_network(struct driver *d, const struct drv_env *env, char *err)
 static void
 row_image(struct driver *d, char *err)
 {
+	struct drv_vm_spec nv = { .v_name = "imp1" };
 	char path[] = "/tmp/xapidrive-XXXXXX";
 	struct drv_vm_info vi;
 	struct drv_task t;
@@ -102,7 +103,7 @@ row_image(struct driver *d, char *err)
 	close(fd);
 	ok = DRIVE_RUN(d, t, d->d_ops->vm_export(d, "cl1", "xva", path, &t,
 	    err)) == 0 && DRIVE_RUN(d, t, d->d_ops->vm_import(d, path, "xva",
-	    "imp1", &t, err)) == 0 && d->d_ops->vm_info(d, "imp1", &vi,
+	    &nv, &t, err)) == 0 && d->d_ops->vm_info(d, "imp1", &vi,
 	    err) == 0 && vi.i_state == DRV_VM_STOPPED;
 	if (ok)
 		ok = d->d_ops->vm_export(d, "cl1", "ova", path, &t, err) ==

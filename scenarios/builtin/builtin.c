@@ -69,6 +69,7 @@ static const struct builtin {
 	{ "snapshot", builtin_snapshot, 0 },
 	{ "clone-template", builtin_clone, 0 },
 	{ "backup-restore", builtin_backup, 0 },
+	{ "import-export", builtin_import_export, 0 },
 };
 
 static const struct builtin *
@@ -107,4 +108,12 @@ param_long(const struct scenario *sc, const char *key, long def)
 	const char *v = step_param_get(sc->sc_params, sc->sc_nparams, key);
 
 	return v ? atol(v) : def;
+}
+
+const char *
+param_str(const struct scenario *sc, const char *key, const char *def)
+{
+	const char *v = step_param_get(sc->sc_params, sc->sc_nparams, key);
+
+	return v ? v : def;
 }

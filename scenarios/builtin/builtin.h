@@ -28,6 +28,9 @@ int builtin_is_setup(const char *name);
 
 /* A numeric scenario param (atol), or def when the scenario has none. */
 long param_long(const struct scenario *sc, const char *key, long def);
+/* A scenario param as it is written, or def when the scenario has none. */
+const char *param_str(const struct scenario *sc, const char *key,
+    const char *def);
 
 /* The rows, one file each. */
 int builtin_architecture(struct sctx *s, char *err);
@@ -45,6 +48,7 @@ int builtin_backup(struct sctx *s, char *err);
 /* Seconds between two slots of a backup schedule "*" "/N" with unit s, m
  * or h; 86400 (a day at most) for any other spec.  Pure. */
 long backup_spec_step(const char *spec);
+int builtin_import_export(struct sctx *s, char *err);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 

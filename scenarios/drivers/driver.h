@@ -406,12 +406,25 @@ struct driver_ops {
 	 * image's SHA-256. */
 	int (*vm_disk)(struct driver *d, const char *vm, int digest,
 	    struct drv_disk_info *di, char *err);
-	/* format: "qcow2", "raw", "vmdk", "vhd", "vhdx", "ovf", "ova", "xva" */
+	/*
+	 * Export and import in the formats of docs/import-export.md: a
+	 * disk format ("raw", "qcow2", "vmdk", "vmdk-stream", "vhd",
+	 * "vhd-fixed", "vhdx"), "ova", and "xva" (import only).  path is
+	 * a plain file name in the platform's exchange place (a directory
+	 * of the host the driver speaks to); vm_import also takes an
+	 * absolute path of this machine, which it copies there first (as
+	 * scp would).  vm_export writes the stopped vm there (t_bytes: the
+	 * file's size); vm_import makes the stopped VM nv->v_name from it
+	 * on nv->v_pool (and nv->v_host), with nv's words and VLAN as
+	 * v_boot_image VMs take them, and removes the file from the
+	 * exchange place, imported or not.  t_status says how the
+	 * platform did it (its own means, or a conversion on the host).
+	 */
 	int (*vm_export)(struct driver *d, const char *vm, const char *format,
 	    const char *path, struct drv_task *t, char *err);
 	int (*vm_import)(struct driver *d, const char *path,
-	    const char *format, const char *new_vm, struct drv_task *t,
-	    char *err);
+	    const char *format, const struct drv_vm_spec *nv,
+	    struct drv_task *t, char *err);
 	/* HA: make vm an HA resource (restarted elsewhere when its node
 	 * is lost), stop that, and tell the HA state: the manager's host
 	 * and settings, and for vm (may be NULL) its state and recovery

@@ -972,10 +972,6 @@ static const struct drv_reason lv_reasons[] = {
 	    "device the driver configures yet (fence_virsh/fence_redfish)" },
 	{ "backup-schedule", "libvirt has no backup schedules (a cron job "
 	    "or systemd timer calling virDomainBackupBegin is outside it)" },
-	{ "export", "libvirt exports no VM formats (virt-v2v is another "
-	    "tool)" },
-	{ "import", "libvirt imports no VM formats (virt-v2v is another "
-	    "tool)" },
 	{ "metrics", "libvirt's statistics (virConnectGetAllDomainStats) "
 	    "are not read yet" },
 	{ "balance", "neither libvirt nor Pacemaker balances VMs by load "
@@ -1019,5 +1015,7 @@ const struct driver_ops libvirt_driver_ops = {
 	.backup = lv_backup,
 	.restore = lv_restore,
 	.backup_delete = lv_backup_delete,
+	.vm_export = lv_vm_export,
+	.vm_import = lv_vm_import,
 	.bond_set = lv_bond_set,
 };

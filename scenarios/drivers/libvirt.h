@@ -211,6 +211,12 @@ const char *lv_why(void);
 virDomainPtr lv_find(struct driver *d, const char *vm, const char **host,
     char *err);
 
+/* libvirt_io.c: the driver's vm_export and vm_import (driver.h). */
+int lv_vm_export(struct driver *d, const char *vm, const char *format,
+    const char *path, struct drv_task *t, char *err);
+int lv_vm_import(struct driver *d, const char *path, const char *format,
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
+
 /*
  * libvirt_snap.c.  lv_image_copy: a copy of image (a qcow2 file host
  * sees) as VM.qcow2 on host's images pool, its path into path.

@@ -58,6 +58,7 @@
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/ref.h"
 #include "scenarios/drivers/ref_priv.h"
+#include "scenarios/drivers/ref_io.h"
 
 #define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
@@ -259,6 +260,14 @@ ref_task(struct driver *d, const char *method, const char *path,
 	return ref_send(d, &rq, err);
 }
 
+const char *
+ref_api_host(struct driver *d)
+{
+	struct ref *r = d->d_priv;
+
+	return r->env->e_hosts[r->cur % r->env->e_nhosts].h_name;
+}
+
 static int
 ref_open(struct driver *d, const struct drv_env *env, char *err)
 {
@@ -372,7 +381,8 @@ ref_host_files(struct driver *d, const struct drv_host *h, char *err)
 	snprintf(text, sizeof(text), "# written by hvlab's ref driver\n"
 	    "node = %s\naddress = %s\novs_bridge = br0\naccel = %s\n"
 	    "image_dirs = /var/lib/hvd/images %.400s\n"
-	    "import_dirs = /var/lib/hvd/import %.400s\n", h->h_name,
+	    "import_dirs = /var/lib/hvd/import " REF_EXCHANGE " %.400s\n"
+	    "export_dirs = " REF_EXCHANGE "\n", h->h_name,
 	    h->h_addr, env->e_accel ? env->e_accel : "auto",
 	    env->e_guest_dir ? env->e_guest_dir : "",
 	    env->e_guest_dir ? env->e_guest_dir : "");
@@ -815,7 +825,7 @@ ref_own_volume(const char *vol, const char *prefix)
 	return *vol != '\0' && strspn(vol, "0123456789") == strlen(vol);
 }
 
-static int
+int
 ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
     char *err)
 {
@@ -1586,8 +1596,6 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "export", "hvd has no export yet (later issue)" },
-	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
@@ -1671,6 +1679,8 @@ const struct driver_ops ref_driver_ops = {
 	.backup_job_create = ref_backup_job_create,
 	.backup_job_status = ref_backup_job_status,
 	.backup_job_delete = ref_backup_job_delete,
+	.vm_export = ref_vm_export,
+	.vm_import = ref_vm_import,
 	.bond_set = ref_bond_set,
 	.bond_members = ref_bond_members,
 	.bond_cap = ref_bond_cap,

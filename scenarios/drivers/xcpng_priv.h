@@ -96,7 +96,7 @@ int xcp_template_make(struct driver *d, const char *vm, struct drv_task *t,
 int xcp_vm_export(struct driver *d, const char *vm, const char *format,
     const char *path, struct drv_task *t, char *err);
 int xcp_vm_import(struct driver *d, const char *path, const char *format,
-    const char *new_vm, struct drv_task *t, char *err);
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
 
 /* xcpng_pool.c */
 int xcp_ha_enable(struct driver *d, const char *vm, char *err);

@@ -197,11 +197,13 @@ xcp_vm_export(struct driver *d, const char *vm, const char *format,
 }
 
 /* PUT path to /import?sr_id=SR&task_id=TASK: the task's result names the
- * new VM, which is then named new_vm. */
+ * new VM, which is then named nv->v_name (the inventory's SR holds it:
+ * nv's pool and words are not the import's to set). */
 int
 xcp_vm_import(struct driver *d, const char *path, const char *format,
-    const char *new_vm, struct drv_task *t, char *err)
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err)
 {
+	const char *new_vm = nv->v_name;
 	struct xcp *x = d->d_priv;
 	char sr[XAPI_REF_MAX], q[2 * XAPI_REF_MAX + 32], vm[XAPI_REF_MAX];
 	int rc;
