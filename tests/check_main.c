@@ -31,6 +31,7 @@ static Suite *(*const suites[])(void) = {
 	make_report_suite,
 	make_guest_journal_suite,
 	make_guest_params_suite,
+	make_guest_burn_suite,
 	make_guest_datafile_suite,
 	make_qmp_suite,
 	make_vm_suite,

@@ -26,6 +26,7 @@ Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
 Suite *make_guest_params_suite(void);
+Suite *make_guest_burn_suite(void);
 Suite *make_guest_datafile_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);

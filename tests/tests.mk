@@ -19,6 +19,7 @@ CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
 CHECK_SRCS += tests/check_guest_params.c lab/guest/params.c
+CHECK_SRCS += tests/check_guest_burn.c lab/guest/burn.c
 CHECK_SRCS += tests/check_guest_datafile.c lab/guest/datafile.c \
 	lab/guest/sha256.c
 CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_confine.c \
