@@ -1475,21 +1475,47 @@ runner_check_bounds(const struct bound *b, size_t nb,
 	return v;
 }
 
+void
+run_unmeasured(struct sctx *s, const char *metric, const char *why)
+{
+	size_t l = strlen(s->unmeasured);
+
+	if (l + strlen(metric) + 3 < sizeof(s->unmeasured))
+		snprintf(s->unmeasured + l, sizeof(s->unmeasured) - l,
+		    "%s%s ", l == 0 ? " " : "", metric);
+	results_set_str(&s->run->r_reason, "%s%s%s: unsupported (%s)",
+	    s->run->r_reason ? s->run->r_reason : "", s->run->r_reason &&
+	    s->run->r_reason[0] ? "; " : "", metric, why);
+}
+
+/* Whether metric is one run_unmeasured named. */
+static int
+unmeasured(const struct sctx *s, const char *metric)
+{
+	char w[SUITE_NAME_MAX + 3];
+
+	snprintf(w, sizeof(w), " %s ", metric);
+	return strstr(s->unmeasured, w) != NULL;
+}
+
 /*
- * The bounds that apply to a run of a set-up row on a reused lab: only
- * those whose metric was measured (a reused platform has no install or
- * attach time to bound); the others are named in skipped.
+ * The bounds that apply to a run of a set-up row on a reused lab, or to
+ * a run with figures its platform cannot give: only those whose metric
+ * was measured (a reused platform has no install or attach time to
+ * bound) or could have been; the others are named in skipped.
  */
 static size_t
-bounds_measured(const struct scenario *sc, const struct metrics *ms,
+bounds_measured(const struct sctx *s, const struct metrics *ms,
     struct bound *out, char *skipped, size_t len)
 {
+	const struct scenario *sc = s->sc;
 	size_t i, n = 0;
 	double x;
 
 	skipped[0] = '\0';
 	for (i = 0; i < sc->sc_nbounds; i++) {
-		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0)
+		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0 ||
+		    (!s->reused && !unmeasured(s, sc->sc_bounds[i].bd_metric)))
 			out[n++] = sc->sc_bounds[i];
 		else if (strlen(skipped) + strlen(sc->sc_bounds[i].bd_metric) +
 		    3 < len)
@@ -1606,19 +1632,19 @@ run_one(struct sctx *s)
 		return;
 	}
 	s->run->r_verdict = VERDICT_PASS;
-	if (!s->reused) {
+	if (!s->reused && s->unmeasured[0] == '\0') {
 		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
 		return;
 	}
 	if ((kept = calloc(sc->sc_nbounds + 1, sizeof(*kept))) == NULL)
 		abort();
-	nkept = bounds_measured(sc, &s->run->r_metrics, kept, skipped,
+	nkept = bounds_measured(s, &s->run->r_metrics, kept, skipped,
 	    sizeof(skipped));
 	runner_judge_run(kept, nkept, s->run);
 	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
 		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
-		    "checked: not measured on a reused lab", s->run->r_reason,
-		    skipped);
+		    "checked: %s", s->run->r_reason, skipped, s->reused ?
+		    "not measured on a reused lab" : "unsupported here");
 	free(kept);
 }
 

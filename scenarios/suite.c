@@ -45,7 +45,7 @@ static const char *const suite_features[] = {
 static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
-	"drill", "snapshot", "clone-template", NULL
+	"drill", "snapshot", "clone-template", "monitoring", NULL
 };
 
 /*
@@ -96,6 +96,9 @@ static const char *const m_snapshot[] = { "snapshot_s", "pause_ms",
 static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
 	"linked_clone_mib", "full_clone_mib", "template_unchanged",
 	"clones_booted", NULL };
+static const char *const m_monitoring[] = { "reaction_s", "fall_s",
+	"cpu_peak_cores", "series", "hosts_with_metrics", "prometheus_ok",
+	"scrape_ms", NULL };
 
 static const struct {
 	const char *builtin;
@@ -107,6 +110,7 @@ static const struct {
 	{ "resources", m_resources }, { "network", m_network },
 	{ "bonding", m_bonding }, { "ha", m_ha }, { "drill", m_drill },
 	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
+	{ "monitoring", m_monitoring },
 };
 
 /*
@@ -146,6 +150,9 @@ static const struct {
 	{ "drill", "step_s", 1, 3600 },
 	{ "snapshot", "file_kib", 1, 65536 },	/* the agent's file write */
 	{ "snapshot", "hold_s", 1, 600 },
+	{ "monitoring", "burn_s", 1, 3600 },	/* the agent's burn */
+	{ "monitoring", "rise_pct", 1, 1000 },	/* of one core */
+	{ "monitoring", "fall_pct", 1, 1000 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'

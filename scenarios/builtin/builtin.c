@@ -68,6 +68,7 @@ static const struct builtin {
 	{ "drill", builtin_drill, 0 },
 	{ "snapshot", builtin_snapshot, 0 },
 	{ "clone-template", builtin_clone, 0 },
+	{ "monitoring", builtin_monitoring, 0 },
 };
 
 static const struct builtin *

@@ -40,6 +40,7 @@ int builtin_ha(struct sctx *s, char *err);
 int builtin_drill(struct sctx *s, char *err);
 int builtin_snapshot(struct sctx *s, char *err);
 int builtin_clone(struct sctx *s, char *err);
+int builtin_monitoring(struct sctx *s, char *err);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 

@@ -56,8 +56,8 @@
 #include "clock.h"
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/ref.h"
+#include "scenarios/drivers/ref_priv.h"
 
-#define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
 #define REF_FP_MAX 128		/* a node's certificate fingerprint */
 /* Where hvd's programs go on a node: on a root login's PATH, so an
@@ -235,9 +235,7 @@ out:
 	return rc;
 }
 
-/* METHOD PATH BODY, the answer into *out (caller frees; out may be
- * NULL).  body is freed.  0, or -1 with err. */
-static int
+int
 ref_call(struct driver *d, const char *method, const char *path,
     cJSON *body, cJSON **out, char *err)
 {
@@ -255,6 +253,12 @@ ref_task(struct driver *d, const char *method, const char *path,
 	struct ref_req rq = { method, path, body, t, NULL, 0 };
 
 	return ref_send(d, &rq, err);
+}
+
+const char *
+ref_ca_file(struct driver *d)
+{
+	return ((struct ref *)d->d_priv)->ca_file;
 }
 
 static int
@@ -1588,7 +1592,6 @@ static const struct drv_reason ref_reasons[] = {
 	{ "restore", "hvd has no restore yet (later issue)" },
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
-	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
@@ -1679,4 +1682,7 @@ const struct driver_ops ref_driver_ops = {
 	.fences = ref_fences,
 	.vm_crash = ref_vm_crash,
 	.daemon_log = ref_daemon_log,
+	.metrics = ref_metrics,
+	.vm_cpu = ref_vm_cpu,
+	.prom = ref_prom,
 };
