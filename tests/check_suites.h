@@ -46,5 +46,6 @@ Suite *make_vmfmt_suite(void);
 Suite *make_vmfmt_pkg_suite(void);
 Suite *make_backup_suite(void);
 Suite *make_proxmox_suite(void);
+Suite *make_monitoring_suite(void);
 
 #endif
