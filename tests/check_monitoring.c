@@ -1,7 +1,8 @@
 /*
  * check_monitoring.c - the Performance monitoring row's pure parts: what
  * the ref driver reads of hvd's metrics answers (scenarios/drivers/
- * ref_metrics.c), the PromQL query's encoding (scenarios/builtin/prom.c)
+ * ref_metrics.c), the libvirt driver's CPU rates from its own samples
+ * (libvirt_stats.c), the PromQL query's encoding (scenarios/builtin/prom.c)
  * and the series plot's data file (reports/report_series.c).
  */
 #include <check.h>
@@ -14,6 +15,7 @@
 #include "check_suites.h"
 #include "reports/report.h"
 #include "scenarios/builtin/prom.h"
+#include "scenarios/drivers/libvirt.h"
 #include "scenarios/drivers/ref.h"
 
 static const char node_answer[] =
@@ -172,6 +174,30 @@ START_TEST(test_series_data_keys_max)
 }
 END_TEST
 
+START_TEST(test_lv_cpu_rates)
+{
+	/* cpu.time samples: a busy second, a half one, a restart */
+	const struct lv_cpu_sample s[] = { { 100, 5000000000ULL },
+		{ 101, 6000000000ULL }, { 103, 7000000000ULL },
+		{ 104, 1000000ULL }, { 105, 251000000ULL } };
+	struct drv_point p[5];
+	size_t n;
+
+	n = lv_cpu_rates(s, 5, 0, p);
+	ck_assert_msg(n == 3, "a rate between each two samples but across "
+	    "the restart (%zu)", n);
+	ck_assert_msg(p[0].pt_t == 101 && p[0].pt_v == 1.0,
+	    "one second of CPU in one second is one core");
+	ck_assert_msg(p[1].pt_t == 103 && p[1].pt_v == 0.5,
+	    "a second of CPU over two seconds is half a core");
+	ck_assert_msg(p[2].pt_t == 105 && p[2].pt_v == 0.25,
+	    "after the restart, the new counter's rate");
+	ck_assert_msg(lv_cpu_rates(s, 5, 103.5, p) == 1 && p[0].pt_t == 105,
+	    "points before since are left out");
+	ck_assert_msg(lv_cpu_rates(s, 1, 0, p) == 0, "one sample is no rate");
+}
+END_TEST
+
 Suite *
 make_monitoring_suite(void)
 {
@@ -180,6 +206,7 @@ make_monitoring_suite(void)
 
 	tcase_add_test(tc, test_ref_series_parse);
 	tcase_add_test(tc, test_ref_cpu_points);
+	tcase_add_test(tc, test_lv_cpu_rates);
 	tcase_add_test(tc, test_prom_urlencode);
 	tcase_add_test(tc, test_series_data);
 	tcase_add_loop_test(tc, test_series_data_bad, 0,

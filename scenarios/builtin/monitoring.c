@@ -6,20 +6,20 @@
  * same rise (prom.h).
  *
  * The guest (direct kernel boot on `host`, default host1) idles first:
- * its CPU below `fall_cores`.  Then its agent burns one vCPU for
- * `burn_s` (20).  Figures:
+ * its CPU below `fall_pct` % of a core (5).  Then its agent burns one
+ * vCPU for `burn_s` (20).  Figures:
  *   reaction_s     from the burn's start (the runner's wall clock as the
  *                  request went out) to the time of the first point of
- *                  the platform's series above `rise_cores` (0.4): how
- *                  late the platform shows load;
+ *                  the platform's series above `rise_pct` % of a
+ *                  core (10): how late the platform shows load;
  *   fall_s         from the burn's end to the first point below
- *                  `fall_cores` (0.25);
+ *                  `fall_pct`;
  *   cpu_peak_cores the highest point during the burn;
  *   series         series the platform exposes (driver `metrics`: each
  *                  node's and each running VM's);
  *   hosts_with_metrics  nodes that have any;
  *   prometheus_ok  1 when Prometheus' rate() of the VM's CPU counter
- *                  rose above `rise_cores` during the burn, else 0;
+ *                  rose above `rise_pct` during the burn, else 0;
  *   scrape_ms      Prometheus' own scrape_duration_seconds of the VM's
  *                  node, read during the burn.
  * A platform with no Prometheus endpoint (driver `prom` NULL) leaves the
@@ -348,8 +348,8 @@ builtin_monitoring(struct sctx *s, char *err)
 
 	m.host = host ? host : s->rc->env.e_hosts[0].h_name;
 	m.burn_s = param_long(sc, "burn_s", 20);
-	m.rise = (double)param_long(sc, "rise_pct", 40) / 100;
-	m.fall = (double)param_long(sc, "fall_pct", 25) / 100;
+	m.rise = (double)param_long(sc, "rise_pct", 10) / 100;
+	m.fall = (double)param_long(sc, "fall_pct", 5) / 100;
 	rc = mon_run(&m, err);
 	prom_stop(&m.prom);
 	vm_remove(s, m.vm);
