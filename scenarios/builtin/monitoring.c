@@ -53,6 +53,7 @@ struct mon {
 	struct prom prom;
 	char prom_cpu[96];		/* the platform's CPU counter */
 	char prom_target[DRV_ADDR_MAX + 8];	/* the VM's node */
+	size_t prom_targets;		/* how many it scrapes */
 	double t0;			/* the burn's start, Unix seconds */
 	double reaction_s, fall_s, peak;	/* < 0: not seen */
 	int prom_seen;
@@ -80,8 +81,8 @@ mon_reason(const struct driver_ops *ops, const char *feature,
 	snprintf(buf, len, "%s has no %s", ops->name, what);
 }
 
-/* Prometheus in the station, every target up; or the figures
- * unsupported with the reason. */
+/* Prometheus started in the station (its targets come up while the
+ * guest boots); or the figures unsupported with the reason. */
 static int
 mon_prom_start(struct mon *m, char *err)
 {
@@ -105,10 +106,9 @@ mon_prom_start(struct mon *m, char *err)
 		if (strcmp(rc->env.e_hosts[i].h_name, m->host) == 0)
 			snprintf(m->prom_target, sizeof(m->prom_target), "%s",
 			    p.pr_targets[i]);
+	m->prom_targets = p.pr_ntargets;
 	progress(rc, "prometheus: start, %zu targets", p.pr_ntargets);
-	if (prom_start(rc, &p, &m->prom, err) == -1)
-		return -1;
-	return prom_wait_up(rc, &m->prom, p.pr_ntargets, 60, err);
+	return prom_start(rc, &p, &m->prom, err);
 }
 
 /* The platform's CPU series of the VM since since (Unix seconds) into
@@ -317,12 +317,16 @@ mon_run(struct mon *m, char *err)
 {
 	struct guest_status gs;
 
+	if (mon_prom_start(m, err) == -1)
+		return -1;
 	progress(m->s->rc, "boot %s on %s", m->vm, m->host);
 	if (net_guest(m->s, m->vm, m->host, -1, m->addr, err) == -1 ||
 	    guest_status(m->s->rc, m->addr, 120, &gs, err) == -1)
 		return -1;
-	if (mon_prom_start(m, err) == -1 || mon_idle(m, err) == -1 ||
-	    mon_burn(m, err) == -1)
+	if (m->prom.pm_pid != 0 && prom_wait_up(m->s->rc, &m->prom,
+	    m->prom_targets, 60, err) == -1)
+		return -1;
+	if (mon_idle(m, err) == -1 || mon_burn(m, err) == -1)
 		return -1;
 	mon_figures(m);
 	if (mon_series(m, err) == -1 || mon_host_metrics(m, err) == -1)
