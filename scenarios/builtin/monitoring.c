@@ -6,7 +6,7 @@
  * same rise (prom.h).
  *
  * The guest (direct kernel boot on `host`, default host1) idles first:
- * its CPU below `fall_pct` % of a core (5).  Then its agent burns one
+ * its CPU below `fall_pct` % of a core (5) three points in a row.  Then its agent burns one
  * vCPU for `burn_s` (20).  Figures:
  *   reaction_s     from the burn's start (the runner's wall clock as the
  *                  request went out) to the time of the first point of
@@ -41,8 +41,10 @@
 
 /* After the burn, how long the fall may take before the row gives up. */
 #define MON_FALL_WAIT_S 30
-/* How long the guest may take to settle after boot. */
+/* How long the guest may take to settle after boot, and the points in
+ * a row below fall_pct that say it idles. */
 #define MON_IDLE_WAIT_S 90
+#define MON_IDLE_POINTS 3
 
 struct mon {
 	struct sctx *s;
@@ -124,23 +126,38 @@ mon_points(struct mon *m, double since, struct drv_point **pts, size_t *n,
 	return 0;
 }
 
-/* Wait until the guest idles (its newest point below fall). */
+/* Whether the newest MON_IDLE_POINTS points are all below fall. */
+static int
+mon_idles(const struct mon *m, const struct drv_point *p, size_t n)
+{
+	size_t i;
+
+	if (n < MON_IDLE_POINTS)
+		return 0;
+	for (i = n - MON_IDLE_POINTS; i < n; i++)
+		if (p[i].pt_v >= m->fall)
+			return 0;
+	return 1;
+}
+
+/* Wait until the guest idles: a guest that just booted still works for
+ * some seconds, with short dips, and its load is no burn's. */
 static int
 mon_idle(struct mon *m, char *err)
 {
 	struct drv_point *p = NULL;
 	size_t n = 0;
 	long t;
+	int idle;
 
 	for (t = 0; t < MON_IDLE_WAIT_S && !runner_stop; t++) {
 		progress(m->s->rc, "%s idles? (%ld s)", m->vm, t);
-		if (mon_points(m, mon_now() - 5, &p, &n, err) == -1)
+		if (mon_points(m, mon_now() - 10, &p, &n, err) == -1)
 			return -1;
-		if (n > 0 && p[n - 1].pt_v < m->fall) {
-			free(p);
-			return 0;
-		}
+		idle = mon_idles(m, p, n);
 		free(p);
+		if (idle)
+			return 0;
 		clock_sleep_ns(NS_PER_S);
 	}
 	return err_set(err, "%s's CPU stays at or over %g cores for %d s "
