@@ -21,6 +21,7 @@
 #include "scenarios/drivers/libvirt.h"
 
 #define LV_SAMPLES_MAX 4096	/* an hour at one a second per VM */
+#define LV_NODE_STATS_MAX 16	/* fields of a node's CPU or memory */
 
 struct lv_vm_samples {
 	char vs_vm[DRV_NAME_MAX];
@@ -169,16 +170,22 @@ static int
 lv_node_stats(struct driver *d, virConnectPtr c, const char *host,
     struct drv_metric **out, size_t *n, char *err)
 {
-	virNodeCPUStats cpu[16];
-	virNodeMemoryStats mem[16];
-	int ncpu = 16, nmem = 16, i;
+	virNodeCPUStats cpu[LV_NODE_STATS_MAX];
+	virNodeMemoryStats mem[LV_NODE_STATS_MAX];
+	int ncpu = 0, nmem = 0, i;
 	char name[96];
 
-	if (LV_RPC(d, virNodeGetCPUStats(c, VIR_NODE_CPU_STATS_ALL_CPUS, cpu,
+	/* libvirt wants the exact count, asked first with no room. */
+	if (LV_RPC(d, virNodeGetCPUStats(c, VIR_NODE_CPU_STATS_ALL_CPUS, NULL,
+	    &ncpu, 0)) == -1 || LV_RPC(d, virNodeGetMemoryStats(c,
+	    VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &nmem, 0)) == -1 ||
+	    ncpu > LV_NODE_STATS_MAX || nmem > LV_NODE_STATS_MAX ||
+	    LV_RPC(d, virNodeGetCPUStats(c, VIR_NODE_CPU_STATS_ALL_CPUS, cpu,
 	    &ncpu, 0)) == -1 || LV_RPC(d, virNodeGetMemoryStats(c,
 	    VIR_NODE_MEMORY_STATS_ALL_CELLS, mem, &nmem, 0)) == -1)
 		return err_set(err, "libvirt: %s's node statistics: %s", host,
-		    lv_why());
+		    ncpu > LV_NODE_STATS_MAX || nmem > LV_NODE_STATS_MAX ?
+		    "more fields than the driver takes" : lv_why());
 	for (i = 0; i < ncpu; i++) {
 		snprintf(name, sizeof(name), "node_cpu_ns{mode=%s}",
 		    cpu[i].field);
