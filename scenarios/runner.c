@@ -1476,16 +1476,24 @@ runner_check_bounds(const struct bound *b, size_t nb,
 }
 
 void
-run_unmeasured(struct sctx *s, const char *metric, const char *why)
+run_unmeasured(struct sctx *s, const char *metrics, const char *why)
 {
-	size_t l = strlen(s->unmeasured);
+	char names[256], list[256] = "", *w, *save = NULL;
+	size_t l;
 
-	if (l + strlen(metric) + 3 < sizeof(s->unmeasured))
-		snprintf(s->unmeasured + l, sizeof(s->unmeasured) - l,
-		    "%s%s ", l == 0 ? " " : "", metric);
-	results_set_str(&s->run->r_reason, "%s%s%s: unsupported (%s)",
-	    s->run->r_reason ? s->run->r_reason : "", s->run->r_reason &&
-	    s->run->r_reason[0] ? "; " : "", metric, why);
+	snprintf(names, sizeof(names), "%s", metrics);
+	for (w = strtok_r(names, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		l = strlen(s->unmeasured);
+		if (l + strlen(w) + 3 < sizeof(s->unmeasured))
+			snprintf(s->unmeasured + l, sizeof(s->unmeasured) - l,
+			    "%s%s ", l == 0 ? " " : "", w);
+		l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", l ? ", " : "", w);
+	}
+	results_set_str(&s->run->r_reason, "%s%s%s: unsupported, not "
+	    "bounded (%s)", s->run->r_reason ? s->run->r_reason : "",
+	    s->run->r_reason && s->run->r_reason[0] ? "; " : "", list, why);
 }
 
 /* Whether metric is one run_unmeasured named. */
@@ -1641,10 +1649,12 @@ run_one(struct sctx *s)
 	nkept = bounds_measured(s, &s->run->r_metrics, kept, skipped,
 	    sizeof(skipped));
 	runner_judge_run(kept, nkept, s->run);
-	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
+	/* run_unmeasured said so already for its figures */
+	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0' &&
+	    s->reused)
 		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
-		    "checked: %s", s->run->r_reason, skipped, s->reused ?
-		    "not measured on a reused lab" : "unsupported here");
+		    "checked: not measured on a reused lab", s->run->r_reason,
+		    skipped);
 	free(kept);
 }
 

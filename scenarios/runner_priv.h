@@ -161,12 +161,13 @@ int resolve_addr(struct sctx *s, const char *to, char *out, size_t len,
 int ping_once(struct sctx *s, const char *addr, char *err);
 
 /*
- * A figure of this run the platform cannot give (libvirt has no
- * Prometheus endpoint): the run's reason says "metric: unsupported
- * (why)", and bounds on it are not checked, where a figure that should
- * have been measured and was not fails its bound.
+ * Figures of this run the platform cannot give (metrics: names separated
+ * by spaces; libvirt has no Prometheus endpoint): the run's reason says
+ * "a, b: unsupported, not bounded (why)", and bounds on them are not
+ * checked, where a figure that should have been measured and was not
+ * fails its bound.
  */
-void run_unmeasured(struct sctx *s, const char *metric, const char *why);
+void run_unmeasured(struct sctx *s, const char *metrics, const char *why);
 
 /*
  * 1 with err set when `to` names a VM ("vm:NAME") whose QEMU ended by

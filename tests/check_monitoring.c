@@ -2,7 +2,8 @@
  * check_monitoring.c - the Performance monitoring row's pure parts: what
  * the ref driver reads of hvd's metrics answers (scenarios/drivers/
  * ref_metrics.c), the libvirt driver's CPU rates from its own samples
- * (libvirt_stats.c), the PromQL query's encoding (scenarios/builtin/prom.c)
+ * (libvirt_stats.c), a figure a platform cannot give (runner.c
+ * run_unmeasured), the PromQL query's encoding (scenarios/builtin/prom.c)
  * and the series plot's data file (reports/report_series.c).
  */
 #include <check.h>
@@ -16,6 +17,7 @@
 #include "reports/report.h"
 #include "scenarios/builtin/prom.h"
 #include "scenarios/drivers/libvirt.h"
+#include "scenarios/runner_priv.h"
 #include "scenarios/drivers/ref.h"
 
 static const char node_answer[] =
@@ -198,6 +200,29 @@ START_TEST(test_lv_cpu_rates)
 }
 END_TEST
 
+START_TEST(test_run_unmeasured)
+{
+	struct scen_result sr;
+	struct sctx s;
+
+	memset(&sr, 0, sizeof(sr));
+	memset(&s, 0, sizeof(s));
+	s.sr = &sr;
+	s.run = scen_add_run(&sr);
+	results_set_str(&s.run->r_reason, "mon1 seen");
+	run_unmeasured(&s, "prometheus_ok scrape_ms", "no endpoint");
+	ck_assert_str_eq(s.run->r_reason, "mon1 seen; prometheus_ok, "
+	    "scrape_ms: unsupported, not bounded (no endpoint)");
+	ck_assert_msg(strstr(s.unmeasured, " prometheus_ok ") != NULL &&
+	    strstr(s.unmeasured, " scrape_ms ") != NULL,
+	    "both figures are kept out of the bounds: '%s'", s.unmeasured);
+	ck_assert_msg(strstr(s.unmeasured, " scrape ") == NULL,
+	    "names are kept whole, between spaces");
+	free(s.run->r_reason);
+	free(sr.s_runs);
+}
+END_TEST
+
 Suite *
 make_monitoring_suite(void)
 {
@@ -208,6 +233,7 @@ make_monitoring_suite(void)
 	tcase_add_test(tc, test_ref_cpu_points);
 	tcase_add_test(tc, test_lv_cpu_rates);
 	tcase_add_test(tc, test_prom_urlencode);
+	tcase_add_test(tc, test_run_unmeasured);
 	tcase_add_test(tc, test_series_data);
 	tcase_add_loop_test(tc, test_series_data_bad, 0,
 	    (int)(sizeof(series_bad) / sizeof(series_bad[0])));

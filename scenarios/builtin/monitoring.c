@@ -97,8 +97,7 @@ mon_prom_start(struct mon *m, char *err)
 	if (ops->prom == NULL) {
 		mon_reason(ops, "prometheus", "Prometheus endpoint built in",
 		    why, sizeof(why));
-		run_unmeasured(m->s, "prometheus_ok", why);
-		run_unmeasured(m->s, "scrape_ms", why);
+		run_unmeasured(m->s, "prometheus_ok scrape_ms", why);
 		return 0;
 	}
 	if (ops->prom(rc->drv, &p, err) == -1)

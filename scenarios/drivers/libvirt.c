@@ -985,8 +985,8 @@ static const struct drv_reason lv_reasons[] = {
 	    "tool)" },
 	{ "import", "libvirt imports no VM formats (virt-v2v is another "
 	    "tool)" },
-	{ "prometheus", "libvirt has no Prometheus endpoint built in (an "
-	    "exporter is a separate program)" },
+	{ "prometheus", "libvirt has no Prometheus endpoint built in; an "
+	    "exporter is a separate program" },
 	{ "balance", "libvirt balances nothing by itself, and Pacemaker's "
 	    "placement strategy moves only VMs that are its resources, which "
 	    "the driver makes them only for HA, not driven yet" },
