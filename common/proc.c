@@ -135,10 +135,11 @@ proc_child(const char *const argv[], const struct proc_opts *o, int outfd,
 	} else if (errfd_out >= 0)
 		dup2(errfd_out, 2);
 	if (o->envp != NULL)
-		execvpe(argv[0], (char *const *)argv, o->envp);
+		execvpe(o->prog ? o->prog : argv[0], (char *const *)argv,
+		    o->envp);
 	else
-		execvp(argv[0], (char *const *)argv);
-	err_errno(err, "cannot run %s", argv[0]);
+		execvp(o->prog ? o->prog : argv[0], (char *const *)argv);
+	err_errno(err, "cannot run %s", o->prog ? o->prog : argv[0]);
 fail:
 	if (write(reportfd, err, strlen(err)) == -1)
 		_exit(127);

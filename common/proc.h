@@ -17,6 +17,9 @@
 #define PROC_NS_IPC 0x8
 
 struct proc_opts {
+	const char *prog;	/* program to run (searched in PATH); NULL =
+				 * argv[0], otherwise only the name it runs
+				 * under (ps shows it) */
 	const char *netns;	/* name under /run/netns, or a path; NULL = none */
 	pid_t ns_pid;		/* enter these namespaces of ns_pid (0 = none) */
 	int ns_types;		/* PROC_NS_* mask used with ns_pid */

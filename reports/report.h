@@ -59,10 +59,30 @@ int report_timeline_parse(FILE *f, const char *name,
     void (*fn)(void *arg, double t, double rtt_ms, const char *ev),
     void *arg, char *err);
 
+/* What report_series_data found in a series CSV. */
+#define SERIES_KEYS_MAX 32
+struct series_info {
+	char sd_key[64];		/* the key column's name: "vm", "host" */
+	char sd_value[64];		/* the value column's: "cpu_cores" */
+	char sd_keys[SERIES_KEYS_MAX][64];	/* first-seen order */
+	size_t sd_nkeys;
+	size_t sd_npoints;
+};
+
+/*
+ * A series CSV (a header "t_s,KEY,VALUE", then "t,key,value" lines; see
+ * docs/reports.md) -> gnuplot data on out: one block per key in the
+ * order the keys first appear, "t value" lines, blocks separated by two
+ * blank lines (gnuplot's `index`).  0, or -1 with err naming name:line.
+ */
+int report_series_data(FILE *in, const char *name, FILE *out,
+    struct series_info *si, char *err);
+
 /*
  * Make the plots under outdir/plots/ with gnuplot: a ping timeline per run
- * that has one (downtime window shaded, events marked) and a figure per
- * scenario across repeats.  Plots that cannot be made are logged and
+ * that has one (downtime window shaded, events marked), a series
+ * timeline's figure over time (a line per key, events marked) and a
+ * figure per scenario across repeats.  Plots that cannot be made are logged and
  * skipped; returns -1 only when gnuplot itself is missing or outdir/plots
  * cannot be created.
  */

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proc.h"
 #include "reports/report.h"
+#include "reports/report_priv.h"
 
 #define PLOT_TIMEOUT_MS 30000
 #define TL_LINE_MAX 4096
@@ -75,9 +76,8 @@ safe_name(const char *s, char *buf, size_t len)
 		snprintf(buf, len, "_");
 }
 
-/* A gnuplot single-quoted string: quotes doubled. */
-static void
-gp_str(FILE *f, const char *s)
+void
+plot_gp_str(FILE *f, const char *s)
 {
 	fputc('\'', f);
 	for (; s && *s; s++) {
@@ -210,8 +210,8 @@ tl_row(void *arg, double t, double rtt, const char *ev)
 	}
 }
 
-static int
-gnuplot_run(const char *script, char *err)
+int
+plot_gnuplot(const char *script, char *err)
 {
 	const char *argv[] = { "gnuplot", script, NULL };
 	struct proc_result r = { 0 };
@@ -222,9 +222,8 @@ gnuplot_run(const char *script, char *err)
 	return rc;
 }
 
-/* pngcairo when this gnuplot has it, else png (libgd). */
-static const char *
-terminal(void)
+const char *
+plot_term(void)
 {
 	const char *argv[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
 	struct proc_result r = { 0 };
@@ -241,11 +240,8 @@ terminal(void)
 	return plot_terminal;
 }
 
-/* Events as dashed lines with their names; stagger > 1 puts the names
- * on that many heights in turn (a failover's steps come seconds apart,
- * and their names would overlap). */
-static void
-event_lines(FILE *gp, const struct timeline *tl, int *arrow, int stagger)
+void
+plot_events(FILE *gp, const struct timeline *tl, int *arrow, int stagger)
 {
 	size_t i;
 
@@ -254,7 +250,7 @@ event_lines(FILE *gp, const struct timeline *tl, int *arrow, int stagger)
 		    "nohead lc rgb '#3b6ea5' dt 2 lw 1.5\n", *arrow,
 		    tl->tl_events[i].ev_t_s, tl->tl_events[i].ev_t_s);
 		fprintf(gp, "set label %d ", *arrow);
-		gp_str(gp, tl->tl_events[i].ev_name);
+		plot_gp_str(gp, tl->tl_events[i].ev_name);
 		fprintf(gp, " at %.6f, graph %.2f left offset 0.5,0 "
 		    "tc rgb '#3b6ea5'\n", tl->tl_events[i].ev_t_s, 0.95 -
 		    0.08 * (double)(stagger > 1 ? i % (size_t)stagger : 0));
@@ -341,29 +337,29 @@ tl_script(FILE *gp, const struct tl_plot *p, struct tl_out *o)
 	char title[512];
 	int arrow = 1;
 
-	fprintf(gp, "set terminal %s\nset output ", terminal());
-	gp_str(gp, p->tp_png);
+	fprintf(gp, "set terminal %s\nset output ", plot_term());
+	plot_gp_str(gp, p->tp_png);
 	fprintf(gp, "\nset title ");
 	snprintf(title, sizeof(title), "%s: %s, run %zu, %s%s "
 	    "(%zu replies, %zu lost)", p->tp_rs->rs_platform ?
 	    p->tp_rs->rs_platform : "?", p->tp_s->s_name, p->tp_runno,
 	    tl->tl_probe, p->tp_failover ? " timeline: pings to the VM" :
 	    " probe", o->nrecv, o->nlost);
-	gp_str(gp, title);
+	plot_gp_str(gp, title);
 	fprintf(gp, "\nset xlabel 'time (s)'\nset ylabel 'RTT (ms)'\n"
 	    "set yrange [0:*]\nset grid\nset key outside right top\n");
 	tl_window(gp, tl, p->tp_failover);
-	event_lines(gp, tl, &arrow, p->tp_failover ? 3 : 1);
-	event_lines(gp, &o->extra, &arrow, 1);
+	plot_events(gp, tl, &arrow, p->tp_failover ? 3 : 1);
+	plot_events(gp, &o->extra, &arrow, 1);
 	fprintf(gp, "plot ");
 	if (o->nrecv > 0) {
-		gp_str(gp, p->tp_dat);
+		plot_gp_str(gp, p->tp_dat);
 		fprintf(gp, " using 1:2 with points pt 7 ps 0.4 "
 		    "lc rgb '#2f7d32' title 'reply'");
 	}
 	if (o->nlost > 0) {
 		fprintf(gp, "%s", o->nrecv > 0 ? ", " : "");
-		gp_str(gp, p->tp_lost);
+		plot_gp_str(gp, p->tp_lost);
 		fprintf(gp, " using 1:(0) with points pt 2 ps 0.8 "
 		    "lc rgb '#c62828' title 'lost'");
 	}
@@ -406,7 +402,7 @@ plot_timeline(struct tl_plot *p, const char *outdir, const char *base,
 		err_errno(err, "%s", p->tp_gpf);
 		goto out;
 	}
-	rc = gnuplot_run(p->tp_gpf, err);
+	rc = plot_gnuplot(p->tp_gpf, err);
 out:
 	if (o.recv)
 		fclose(o.recv);
@@ -457,14 +453,14 @@ plot_repeats(const struct comparison *c, size_t row, const char *metric,
 		err_errno(err, "%s", gpf);
 		goto out;
 	}
-	fprintf(gp, "set terminal %s\nset output ", terminal());
-	gp_str(gp, png);
+	fprintf(gp, "set terminal %s\nset output ", plot_term());
+	plot_gp_str(gp, png);
 	snprintf(title, sizeof(title), "%s: %s per run", c->cmp_rows[row],
 	    metric);
 	fprintf(gp, "\nset title ");
-	gp_str(gp, title);
+	plot_gp_str(gp, title);
 	fprintf(gp, "\nset xlabel 'run'\nset ylabel ");
-	gp_str(gp, metric);
+	plot_gp_str(gp, metric);
 	fprintf(gp, "\nset grid\nset xtics 1\nset offsets 0.5, 0.5, 0, 0\n"
 	    "set yrange [0:*]\nset key outside right\nplot ");
 	for (j = 0; j < c->cmp_nsets; j++) {
@@ -478,10 +474,10 @@ plot_repeats(const struct comparison *c, size_t row, const char *metric,
 		if (!has)
 			continue;
 		fprintf(gp, "%s", nser++ ? ", " : "");
-		gp_str(gp, dat);
+		plot_gp_str(gp, dat);
 		fprintf(gp, " index %zu using 1:2 with linespoints pt 7 "
 		    "title ", j);
-		gp_str(gp, c->cmp_sets[j]->rs_platform);
+		plot_gp_str(gp, c->cmp_sets[j]->rs_platform);
 	}
 	fputc('\n', gp);
 	if (fclose(gp) != 0) {
@@ -490,13 +486,36 @@ plot_repeats(const struct comparison *c, size_t row, const char *metric,
 		goto out;
 	}
 	gp = NULL;
-	rc = nser > 0 ? gnuplot_run(gpf, err) : err_set(err, "no data");
+	rc = nser > 0 ? plot_gnuplot(gpf, err) : err_set(err, "no data");
 out:
 	if (d)
 		fclose(d);
 	if (gp)
 		fclose(gp);
 	return rc;
+}
+
+/* Series timeline t of a run (report_series.c), added to out. */
+static void
+plot_cell_series(const struct tl_plot *tp, size_t i, size_t j, size_t t,
+    const char *outdir, struct plot_list *out)
+{
+	char base[512], pn[128], sn[128], cap[768], e[ERR_LEN], file[700];
+
+	safe_name(tp->tp_s->s_name, sn, sizeof(sn));
+	safe_name(tp->tp_rs->rs_platform, pn, sizeof(pn));
+	snprintf(base, sizeof(base), "%s-%s-%zu-series-%zu", pn, sn,
+	    tp->tp_runno, t + 1);
+	if (plot_series(tp->tp_rs, tp->tp_s, tp->tp_tl, tp->tp_runno, outdir,
+	    base, e) == -1) {
+		log_warnx("plot %s: %s", base, e);
+		return;
+	}
+	snprintf(file, sizeof(file), "plots/%s.png", base);
+	snprintf(cap, sizeof(cap), "%s, %s, run %zu: %s over time",
+	    tp->tp_rs->rs_platform, tp->tp_s->s_name, tp->tp_runno,
+	    tp->tp_tl->tl_file);
+	plot_add(out, i, j, file, cap);
 }
 
 /* Every timeline of scenario row i in result set j, added to out. */
@@ -518,6 +537,11 @@ plot_cell_timelines(const struct comparison *c, size_t i, size_t j,
 			tp.tp_s = s;
 			tp.tp_tl = &s->s_runs[k].r_timelines[t];
 			tp.tp_runno = k + 1;
+			if (tp.tp_tl->tl_probe != NULL &&
+			    strcmp(tp.tp_tl->tl_probe, "series") == 0) {
+				plot_cell_series(&tp, i, j, t, outdir, out);
+				continue;
+			}
 			snprintf(base, sizeof(base), "%s-%s-%zu-%s", pn, sn,
 			    k + 1, tp.tp_tl->tl_probe);
 			if (plot_timeline(&tp, outdir, base, e) == -1) {

@@ -1475,21 +1475,55 @@ runner_check_bounds(const struct bound *b, size_t nb,
 	return v;
 }
 
+void
+run_unmeasured(struct sctx *s, const char *metrics, const char *why)
+{
+	char names[256], list[256] = "", *w, *save = NULL;
+	size_t l;
+
+	snprintf(names, sizeof(names), "%s", metrics);
+	for (w = strtok_r(names, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		l = strlen(s->unmeasured);
+		if (l + strlen(w) + 3 < sizeof(s->unmeasured))
+			snprintf(s->unmeasured + l, sizeof(s->unmeasured) - l,
+			    "%s%s ", l == 0 ? " " : "", w);
+		l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", l ? ", " : "", w);
+	}
+	results_set_str(&s->run->r_reason, "%s%s%s: unsupported, not "
+	    "bounded (%s)", s->run->r_reason ? s->run->r_reason : "",
+	    s->run->r_reason && s->run->r_reason[0] ? "; " : "", list, why);
+}
+
+/* Whether metric is one run_unmeasured named. */
+static int
+unmeasured(const struct sctx *s, const char *metric)
+{
+	char w[SUITE_NAME_MAX + 3];
+
+	snprintf(w, sizeof(w), " %s ", metric);
+	return strstr(s->unmeasured, w) != NULL;
+}
+
 /*
- * The bounds that apply to a run of a set-up row on a reused lab: only
- * those whose metric was measured (a reused platform has no install or
- * attach time to bound); the others are named in skipped.
+ * The bounds that apply to a run of a set-up row on a reused lab, or to
+ * a run with figures its platform cannot give: only those whose metric
+ * was measured (a reused platform has no install or attach time to
+ * bound) or could have been; the others are named in skipped.
  */
 static size_t
-bounds_measured(const struct scenario *sc, const struct metrics *ms,
+bounds_measured(const struct sctx *s, const struct metrics *ms,
     struct bound *out, char *skipped, size_t len)
 {
+	const struct scenario *sc = s->sc;
 	size_t i, n = 0;
 	double x;
 
 	skipped[0] = '\0';
 	for (i = 0; i < sc->sc_nbounds; i++) {
-		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0)
+		if (metrics_get(ms, sc->sc_bounds[i].bd_metric, &x) == 0 ||
+		    (!s->reused && !unmeasured(s, sc->sc_bounds[i].bd_metric)))
 			out[n++] = sc->sc_bounds[i];
 		else if (strlen(skipped) + strlen(sc->sc_bounds[i].bd_metric) +
 		    3 < len)
@@ -1606,16 +1640,18 @@ run_one(struct sctx *s)
 		return;
 	}
 	s->run->r_verdict = VERDICT_PASS;
-	if (!s->reused && !s->partial) {
+	if (!s->reused && !s->partial && s->unmeasured[0] == '\0') {
 		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
 		return;
 	}
 	if ((kept = calloc(sc->sc_nbounds + 1, sizeof(*kept))) == NULL)
 		abort();
-	nkept = bounds_measured(sc, &s->run->r_metrics, kept, skipped,
+	nkept = bounds_measured(s, &s->run->r_metrics, kept, skipped,
 	    sizeof(skipped));
 	runner_judge_run(kept, nkept, s->run);
-	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0')
+	/* run_unmeasured said so already for its figures */
+	if (s->run->r_verdict == VERDICT_PASS && skipped[0] != '\0' &&
+	    s->reused)
 		results_set_str(&s->run->r_reason, "%s; bounds on %s not "
 		    "checked: %s", s->run->r_reason, skipped, s->reused ?
 		    "not measured on a reused lab" : "unsupported here");

@@ -1,7 +1,8 @@
 # scenarios/: the suite loader, the runner and the drivers.
 SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 	scenarios/machine.c scenarios/accel_cmd.c \
-	scenarios/drivers/driver.c scenarios/drivers/ref.c
+	scenarios/drivers/driver.c scenarios/drivers/ref.c \
+	scenarios/drivers/ref_metrics.c
 # The built-in rows, one file each, their table and the guest boots they
 # share.
 SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
@@ -10,10 +11,12 @@ SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
 	scenarios/builtin/network.c scenarios/builtin/bonding.c \
 	scenarios/builtin/ha.c scenarios/builtin/drills.c \
 	scenarios/builtin/snapshot.c scenarios/builtin/clone.c
+SCENARIOS_SRCS += scenarios/builtin/monitoring.c scenarios/builtin/prom.c
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c \
-	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c
+	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c \
+	scenarios/drivers/libvirt_stats.c
 # The proxmox driver: Proxmox VE's REST API (docs/platforms/proxmox.md).
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \

@@ -46,7 +46,7 @@ static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	"drill", "snapshot", "clone-template",
-	"backup-restore", "import-export",
+	"backup-restore", "import-export", "monitoring",
 	NULL
 };
 
@@ -101,6 +101,9 @@ static const char *const m_backup[] = { "backup_s", "backup_mib",
 static const char *const m_clone[] = { "full_clone_s", "linked_clone_s",
 	"linked_clone_mib", "full_clone_mib", "template_unchanged",
 	"clones_booted", NULL };
+static const char *const m_monitoring[] = { "reaction_s", "fall_s",
+	"cpu_peak_cores", "series", "hosts_with_metrics", "prometheus_ok",
+	"scrape_ms", NULL };
 
 static const char *const m_io[] = { "*_export_s", "*_import_s",
 	"*_booted", "*_mib", NULL };
@@ -117,6 +120,7 @@ static const struct {
 	{ "snapshot", m_snapshot }, { "clone-template", m_clone },
 	{ "backup-restore", m_backup },
 	{ "import-export", m_io },
+	{ "monitoring", m_monitoring },
 };
 
 /*
@@ -158,6 +162,9 @@ static const struct {
 	{ "drill", "step_s", 1, 3600 },
 	{ "snapshot", "file_kib", 1, 65536 },	/* the agent's file write */
 	{ "snapshot", "hold_s", 1, 600 },
+	{ "monitoring", "burn_s", 1, 3600 },	/* the agent's burn */
+	{ "monitoring", "rise_pct", 1, 1000 },	/* of one core */
+	{ "monitoring", "fall_pct", 1, 1000 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'

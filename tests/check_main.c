@@ -43,6 +43,7 @@ static Suite *(*const suites[])(void) = {
 	make_report_suite,
 	make_guest_journal_suite,
 	make_guest_params_suite,
+	make_guest_burn_suite,
 	make_guest_datafile_suite,
 	make_qmp_suite,
 	make_vm_suite,
@@ -64,6 +65,7 @@ static Suite *(*const suites[])(void) = {
 	make_backup_row_suite,
 	make_xcpng_suite,
 	make_vmio_suite,
+	make_monitoring_suite,
 	NULL
 };
 

@@ -30,6 +30,7 @@ Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
 Suite *make_guest_params_suite(void);
+Suite *make_guest_burn_suite(void);
 Suite *make_guest_datafile_suite(void);
 Suite *make_qmp_suite(void);
 Suite *make_vm_suite(void);
@@ -52,5 +53,6 @@ Suite *make_proxmox_suite(void);
 Suite *make_backup_row_suite(void);
 Suite *make_xcpng_suite(void);
 Suite *make_vmio_suite(void);
+Suite *make_monitoring_suite(void);
 
 #endif

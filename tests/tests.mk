@@ -19,6 +19,7 @@ CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c
 CHECK_SRCS += tests/check_guest_params.c lab/guest/params.c
+CHECK_SRCS += tests/check_guest_burn.c lab/guest/burn.c
 CHECK_SRCS += tests/check_guest_datafile.c lab/guest/datafile.c \
 	lab/guest/sha256.c
 CHECK_SRCS += tests/check_qmp.c tests/check_vm.c tests/check_confine.c \
@@ -37,6 +38,7 @@ CHECK_SRCS += tests/check_metrics.c
 CHECK_SRCS += tests/check_proxmox.c
 CHECK_SRCS += tests/check_backup_row.c
 CHECK_SRCS += tests/check_xcpng.c
+CHECK_SRCS += tests/check_monitoring.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \

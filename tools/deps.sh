@@ -25,7 +25,7 @@ libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
 libarchive-dev libxxhash-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
 corosync-qdevice corosync-qnetd openssl
-libfaketime"
+libfaketime prometheus"
 
 # Services the packages above ship; disabled after we install them.  The
 # libvirt platform driver starts libvirtd, Corosync and Pacemaker inside lab
@@ -35,7 +35,8 @@ libvirtd libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket
 libvirtd-tcp.socket libvirtd-tls.socket
 virtlogd virtlogd.socket virtlogd-admin.socket
 virtlockd virtlockd.socket virtlockd-admin.socket
-libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd"
+libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd
+prometheus"
 
 missing=""
 for p in $PKGS; do

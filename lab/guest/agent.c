@@ -18,7 +18,9 @@
  *                           "journal stop" arrives
  *   journal stop         -> ok last=N (from any connection)
  *   journal read [DEV]   -> one-line JSON summary of the records on DEV
- *   burn SECONDS         -> ok, and one CPU spins for SECONDS
+ *   burn SECONDS [PERCENT]
+ *                        -> ok, and one CPU spins for SECONDS (PERCENT of
+ *                           each 100 ms, default 100: burn.h)
  *   memtest start PAGES [INTERVAL_MS] | memtest status | memtest stop
  *                        -> "ok pages=P sweeps=N errors=E [first=...]": a
  *                           thread rewrites PAGES pages every INTERVAL_MS,
@@ -62,6 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "burn.h"
 #include "datafile.h"
 #include "guest_init.h"
 #include "journal.h"
@@ -71,7 +74,6 @@
 #define AGENT_NAME_MAX	64
 #define AGENT_DEV_MAX	128
 #define AGENT_INTERVAL_DEFAULT 10
-#define AGENT_BURN_MAX	3600
 #define MEMTEST_PAGES_MAX 16384		/* 64 MiB */
 #define MEMTEST_PAGE	4096
 #define MEMTEST_WORDS	(MEMTEST_PAGE / sizeof(uint64_t))
@@ -375,31 +377,35 @@ cmd_status(struct conn *c)
 static void *
 burn_main(void *arg)
 {
-	long long end = clock_ms(CLOCK_MONOTONIC) + (long long)(intptr_t)arg;
-	volatile unsigned long x = 0;
+	struct burn *b = arg;
 
-	while (clock_ms(CLOCK_MONOTONIC) < end)
-		for (int i = 0; i < 100000; i++)
-			x += (unsigned long)i;
+	burn_spin(b);
+	free(b);
 	return NULL;
 }
 
 static int
-cmd_burn(struct conn *c, const char *arg)
+cmd_burn(struct conn *c, const char *secs, const char *pct,
+    const char *extra)
 {
+	struct burn *b = malloc(sizeof(*b));
+	char err[128];
 	pthread_t t;
-	char *end;
-	long s;
 
-	errno = 0;
-	s = strtol(arg ? arg : "", &end, 10);
-	if (arg == NULL || *arg == '\0' || *end != '\0' || errno != 0 ||
-	    s <= 0 || s > AGENT_BURN_MAX)
-		return conn_reply(c, "error burn: SECONDS must be 1..%d",
-		    AGENT_BURN_MAX);
-	if (pthread_create(&t, NULL, burn_main, (void *)(intptr_t)(s * 1000))
-	    != 0)
+	if (b == NULL)
+		return conn_reply(c, "error burn: out of memory");
+	if (extra != NULL) {
+		free(b);
+		return conn_reply(c, "error usage: burn SECONDS [PERCENT]");
+	}
+	if (burn_parse(secs, pct, b, err, sizeof(err)) == -1) {
+		free(b);
+		return conn_reply(c, "error %s", err);
+	}
+	if (pthread_create(&t, NULL, burn_main, b) != 0) {
+		free(b);
 		return conn_reply(c, "error burn: cannot start thread");
+	}
 	pthread_detach(t);
 	return conn_reply(c, "ok");
 }
@@ -1055,7 +1061,7 @@ handle_line(struct conn *c, char *line, int in_journal)
 	if (strcmp(cmd, "ping") == 0)
 		return conn_reply(c, "pong %s", a1 ? a1 : "");
 	if (strcmp(cmd, "burn") == 0)
-		return cmd_burn(c, a1);
+		return cmd_burn(c, a1, a2, a3);
 	if (strcmp(cmd, "arp") == 0 && a3 == NULL)
 		return cmd_arp(c, a1, a2);
 	if (strcmp(cmd, "file") == 0) {

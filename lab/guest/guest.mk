@@ -17,7 +17,7 @@ GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE
 GUEST_JOURNAL := lab/guest/journal.c lab/guest/journal.h
 GUEST_AGENT_SRCS := lab/guest/agent.c lab/guest/guest_init.c \
 	lab/guest/journal.c lab/guest/params.c lab/guest/datafile.c \
-	lab/guest/sha256.c
+	lab/guest/sha256.c lab/guest/burn.c
 # Modules the disk guest adds to its initramfs for its data filesystem
 # (ext4 wants the crc32c hash; the generic one, TCG's CPU has no SSE4.2).
 GUEST_DISK_MODULES := crc32c_generic ext4
@@ -68,7 +68,7 @@ $(GUEST_DIR)/disk.img $(GUEST_DIR)/disk.qcow2 &: lab/guest/mkdisk.sh \
 
 $(GUEST_DIR)/agent: $(GUEST_AGENT_SRCS) lab/guest/journal.h \
 		lab/guest/guest_init.h lab/guest/params.h lab/guest/datafile.h \
-		lab/guest/sha256.h
+		lab/guest/sha256.h lab/guest/burn.h
 	@mkdir -p $(@D)
 	$(call msg,CC-STAT,$@)
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -s -o $@ \

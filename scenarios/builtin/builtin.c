@@ -70,6 +70,7 @@ static const struct builtin {
 	{ "clone-template", builtin_clone, 0 },
 	{ "backup-restore", builtin_backup, 0 },
 	{ "import-export", builtin_import_export, 0 },
+	{ "monitoring", builtin_monitoring, 0 },
 };
 
 static const struct builtin *

@@ -139,7 +139,7 @@ static const struct {
 	{ "export", { O(vm_export) } },
 	{ "import", { O(vm_import) } },
 	{ "ha", { O(ha_enable), O(ha_disable), O(ha_status) } },
-	{ "metrics", { O(metrics) } },
+	{ "metrics", { O(metrics), O(vm_cpu) } },
 	{ "balance", { O(balance) } },
 	{ "bonding", { O(bond_set) } },
 	{ "containers", { 0 } },

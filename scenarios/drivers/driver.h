@@ -230,9 +230,30 @@ struct drv_cluster_info {
 
 /* A metric sample (Performance monitoring row). */
 struct drv_metric {
-	char m_name[96];		/* "vm_cpu_seconds_total" */
+	char m_name[96];		/* "vm_cpu_seconds_total", with its
+					 * labels: "...{mode=user}" */
 	char m_subject[DRV_NAME_MAX];	/* VM or node name */
 	double m_value;
+};
+
+/* A point of a series over time (Performance monitoring row). */
+struct drv_point {
+	double pt_t;			/* Unix seconds */
+	double pt_v;
+};
+
+#define DRV_PROM_TARGETS 16
+
+/* Where a Prometheus scrapes a platform's own endpoint. */
+struct drv_prom {
+	char pr_scheme[8];		/* "https" */
+	char pr_path[64];		/* "/metrics" */
+	char pr_targets[DRV_PROM_TARGETS][DRV_ADDR_MAX + 8];
+	size_t pr_ntargets;		/* "198.18.0.11:8006", one a node */
+	char pr_ca_file[1024];		/* CA that signs them, "" none */
+	char pr_token[512];		/* bearer token (read-only), "" none */
+	char pr_vm_cpu[96];		/* counter of a VM's CPU seconds,
+					 * labelled vm="NAME" */
 };
 
 enum drv_migrate_mode { DRV_MIGRATE_OFFLINE, DRV_MIGRATE_LIVE };
@@ -433,8 +454,18 @@ struct driver_ops {
 	int (*ha_disable)(struct driver *d, const char *vm, char *err);
 	int (*ha_status)(struct driver *d, const char *vm,
 	    struct drv_ha_status *hs, char *err);
+	/* Performance monitoring.  metrics: each node's and each running
+	 * VM's series with its newest value (*out, caller frees, *n).
+	 * vm_cpu: vm's CPU use in cores (1.0 = one core busy) from since
+	 * (Unix seconds) to now, oldest first (*pts, caller frees): the
+	 * platform's samples, or the driver's own taken at each call where
+	 * the platform keeps none.  prom: the platform's Prometheus
+	 * endpoint; NULL when it has none built in. */
 	int (*metrics)(struct driver *d, struct drv_metric **out, size_t *n,
 	    char *err);
+	int (*vm_cpu)(struct driver *d, const char *vm, double since,
+	    struct drv_point **pts, size_t *n, char *err);
+	int (*prom)(struct driver *d, struct drv_prom *p, char *err);
 
 	/*
 	 * The failure drills' reads and acts (docs/scenarios.md "drills").

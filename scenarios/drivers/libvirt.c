@@ -63,6 +63,7 @@ struct lv {
 	char portal_host[64];
 	int portal_port;
 	char iqn[256];
+	struct lv_stats *stats;		/* CPU samples (libvirt_stats.c) */
 };
 
 /* libvirt prints every error on stderr by default: the driver reports
@@ -102,6 +103,12 @@ lv_state(struct driver *d)
 			l->n = i + 1;
 		}
 	return l;
+}
+
+struct lv_stats **
+lv_stats_of(struct driver *d)
+{
+	return &((struct lv *)d->d_priv)->stats;
 }
 
 static struct lv_node *
@@ -248,6 +255,7 @@ lv_close(struct driver *d)
 	l->events_stop = 1;
 	virEventAddTimeout(0, lv_events_wake, NULL, NULL);
 	pthread_join(l->events, NULL);
+	lv_stats_free(l->stats);
 	free(l);
 	d->d_priv = NULL;
 }
@@ -972,10 +980,11 @@ static const struct drv_reason lv_reasons[] = {
 	    "device the driver configures yet (fence_virsh/fence_redfish)" },
 	{ "backup-schedule", "libvirt has no backup schedules (a cron job "
 	    "or systemd timer calling virDomainBackupBegin is outside it)" },
-	{ "metrics", "libvirt's statistics (virConnectGetAllDomainStats) "
-	    "are not read yet" },
-	{ "balance", "neither libvirt nor Pacemaker balances VMs by load "
-	    "(Pacemaker's utilization placement only places at start)" },
+	{ "prometheus", "libvirt has no Prometheus endpoint built in; an "
+	    "exporter is a separate program" },
+	{ "balance", "libvirt balances nothing by itself, and Pacemaker's "
+	    "placement strategy moves only VMs that are its resources, which "
+	    "the driver makes them only for HA, not driven yet" },
 	{ "containers", "the driver runs QEMU domains only (libvirt-lxc is "
 	    "another driver)" },
 	{ NULL, NULL }
@@ -1018,4 +1027,6 @@ const struct driver_ops libvirt_driver_ops = {
 	.vm_export = lv_vm_export,
 	.vm_import = lv_vm_import,
 	.bond_set = lv_bond_set,
+	.metrics = lv_metrics,
+	.vm_cpu = lv_vm_cpu,
 };

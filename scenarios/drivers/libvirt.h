@@ -272,4 +272,26 @@ int lv_backup_delete(struct driver *d, const char *backup_id,
 void lv_set_accel(struct driver *d, const char *host, const char *accel,
     const char *reason);
 
+/*
+ * libvirt_stats.c: driver_ops' metrics and vm_cpu (driver.h), and the
+ * CPU samples the driver keeps per VM (libvirt keeps none).
+ * lv_cpu_rates: the rates (cores) between consecutive samples s[0..n)
+ * taken at or after since into out (n - 1 room), their count; a counter
+ * that went down (a new QEMU) gives no point.  Pure.
+ */
+struct lv_cpu_sample {
+	double cs_t;			/* Unix seconds */
+	unsigned long long cs_cpu_ns;	/* the domain's cpu.time */
+};
+struct lv_stats;
+int lv_metrics(struct driver *d, struct drv_metric **out, size_t *n,
+    char *err);
+int lv_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err);
+size_t lv_cpu_rates(const struct lv_cpu_sample *s, size_t n, double since,
+    struct drv_point *out);
+void lv_stats_free(struct lv_stats *st);
+/* libvirt.c: the driver's slot for them. */
+struct lv_stats **lv_stats_of(struct driver *d);
+
 #endif

@@ -49,6 +49,9 @@ static const struct drv_reason pve_reasons[] = {
 	{ "clone", "the clone row reads a disk image's allocation and "
 	    "digest, which the API does not give (the driver clones: "
 	    "POST /nodes/NODE/qemu/ID/clone)" },
+	{ "metrics", "the monitoring row reads a VM's CPU over time, which "
+	    "the driver does not read yet (the API's rrddata holds it a "
+	    "minute a point: GET /nodes/NODE/qemu/ID/rrddata)" },
 	{ "balance", "Proxmox VE's CRS (/cluster/options crs) places HA "
 	    "VMs when they start or recover; it moves no running VM to even "
 	    "out load" },

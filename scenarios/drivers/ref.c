@@ -60,7 +60,6 @@
 #include "scenarios/drivers/ref_priv.h"
 #include "scenarios/drivers/ref_io.h"
 
-#define REF_API_PORT 8006
 #define REF_TOKEN_MAX 512
 #define REF_FP_MAX 128		/* a node's certificate fingerprint */
 /* Where hvd's programs go on a node: on a root login's PATH, so an
@@ -266,6 +265,12 @@ ref_api_host(struct driver *d)
 	struct ref *r = d->d_priv;
 
 	return r->env->e_hosts[r->cur % r->env->e_nhosts].h_name;
+}
+
+const char *
+ref_ca_file(struct driver *d)
+{
+	return ((struct ref *)d->d_priv)->ca_file;
 }
 
 static int
@@ -1596,7 +1601,6 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
 	{ "balance", "hvd has no load balancing yet (later issue)" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
@@ -1695,4 +1699,7 @@ const struct driver_ops ref_driver_ops = {
 	.fences = ref_fences,
 	.vm_crash = ref_vm_crash,
 	.daemon_log = ref_daemon_log,
+	.metrics = ref_metrics,
+	.vm_cpu = ref_vm_cpu,
+	.prom = ref_prom,
 };

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "scenarios/drivers/driver.h"
 
 /*
@@ -19,5 +21,19 @@ int ref_fences_parse(const char *text, struct drv_fence **f, size_t *n);
 /* etcd's /v3/maintenance/status answer: 1 the answering member leads, 0
  * not, -1 not such an answer.  Pure. */
 int ref_leader_parse(const char *text);
+
+/*
+ * hvd's metrics answer (GET /api/v1/{nodes,vms}/X/metrics) -> one
+ * drv_metric per series that has a point: "name{label=value,...}",
+ * subject, its newest value; appended to *out (realloc'd, caller frees),
+ * *n.  0, or -1 with err.  Pure.
+ */
+int ref_series_parse(const cJSON *doc, const char *subject,
+    struct drv_metric **out, size_t *n, char *err);
+/* The points of series counter in such an answer into *pts (caller
+ * frees), *n.  0, or -1 with err (no such series, a malformed point).
+ * Pure. */
+int ref_cpu_points(const cJSON *doc, const char *counter,
+    struct drv_point **pts, size_t *n, char *err);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * ref_priv.h - what the `ref` driver's files share (ref.c, ref_backup.c):
- * requests to hvd's API, a command at a host's console, and a VM's guest
- * words set in its config.  Not for anything outside the driver.
+ * ref_priv.h - what the `ref` driver's files share (ref.c, ref_backup.c,
+ * ref_metrics.c): requests to hvd's API, the cluster CA the driver
+ * verifies hvd with, a command at a host's console, a VM's guest words
+ * set in its config, and the operations kept in files of their own.
+ * Private to the driver.
  */
 #ifndef HV_DRIVER_REF_PRIV_H
 #define HV_DRIVER_REF_PRIV_H
@@ -9,6 +11,8 @@
 #include <cjson/cJSON.h>
 
 #include "scenarios/drivers/driver.h"
+
+#define REF_API_PORT 8006
 
 /* METHOD PATH BODY, the answer into *out (caller frees; out may be
  * NULL).  body is freed.  0, or -1 with err. */
@@ -38,5 +42,15 @@ int ref_backup_job_status(struct driver *d, struct drv_backup_job *j,
     char *err);
 int ref_backup_job_delete(struct driver *d, const struct drv_backup_job *j,
     char *err);
+/* The cluster CA's file the driver verifies hvd with ("" before the
+ * cluster was formed). */
+const char *ref_ca_file(struct driver *d);
+
+/* ref_metrics.c: driver_ops' metrics, vm_cpu, prom (driver.h). */
+int ref_metrics(struct driver *d, struct drv_metric **out, size_t *n,
+    char *err);
+int ref_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err);
+int ref_prom(struct driver *d, struct drv_prom *p, char *err);
 
 #endif
