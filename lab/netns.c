@@ -43,6 +43,7 @@
 #include "lab/hostdisk.h"
 #include "lab/lab.h"
 #include "lab/ovs.h"
+#include "lab/labssh.h"
 #include "lab/provider.h"
 #include "lab/san.h"
 
@@ -857,7 +858,9 @@ up_node_files(const struct lab *lab, char *err)
 		if (node_dirs(lab, t->t_hosts[i].h_name, err) < 0)
 			return -1;
 		node_dir(lab, t->t_hosts[i].h_name, dir, sizeof(dir));
-		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
+		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0 ||
+		    (t->t_ssh && labssh_write_host(lab, &t->t_hosts[i], dir,
+		    err) < 0))
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 	}
 	return 0;

@@ -913,11 +913,49 @@ finish(struct ld *l, yaml_node_t *vlansn)
 	}
 }
 
+/* provider: netns (default) or remote (lab/remote.c reads `remote:`);
+ * ssh: true starts sshd in each host of a netns lab (lab/labssh.c). */
+static void
+load_provider(struct ld *l, yaml_node_t *labn)
+{
+	struct topo *t = l->t;
+	yaml_node_t *x;
+	const char *s;
+
+	snprintf(t->t_provider, sizeof(t->t_provider), "netns");
+	if ((x = map_get(l, labn, "provider")) != NULL) {
+		s = scalar(x);
+		if (s == NULL || (strcmp(s, "netns") != 0 &&
+		    strcmp(s, "remote") != 0))
+			ld_err(l, x, "provider must be netns or remote");
+		else
+			snprintf(t->t_provider, sizeof(t->t_provider), "%s", s);
+	}
+	if ((x = map_get(l, labn, "ssh")) != NULL) {
+		s = scalar(x);
+		if (s != NULL && strcmp(s, "true") == 0)
+			t->t_ssh = 1;
+		else if (s == NULL || strcmp(s, "false") != 0)
+			ld_err(l, x, "ssh must be true or false");
+	}
+	x = map_get(l, labn, "remote");
+	if (strcmp(t->t_provider, "remote") == 0 && x == NULL)
+		ld_err(l, labn, "provider remote needs a remote: section "
+		    "(docs/remote.md)");
+	else if (strcmp(t->t_provider, "remote") != 0 && x != NULL)
+		ld_err(l, x, "remote: is for provider: remote");
+	if (t->t_ssh && strcmp(t->t_provider, "remote") == 0)
+		ld_err(l, map_get(l, labn, "ssh"), "ssh: true is for the "
+		    "netns provider (the remote one reaches hosts by SSH "
+		    "anyway)");
+}
+
 static void
 load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 {
 	static const char *const keys[] = { "name", "subnet", "hosts",
-	    "switch", "san", "station", "accel", "bmc", NULL };
+	    "switch", "san", "station", "accel", "bmc", "ssh", "provider",
+	    "remote", NULL };
 	static const char *const swkeys[] = { "vlans", "ports", "rate",
 	    NULL };
 	struct topo *t = l->t;
@@ -962,6 +1000,7 @@ load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 			snprintf(t->t_accel, sizeof(t->t_accel), "%s",
 			    accel_mode_name(m));
 	}
+	load_provider(l, labn);
 	sw = map_get(l, labn, "switch");
 	if (sw == NULL) {
 		ld_err(l, labn, "lab needs a switch with vlans");

@@ -25,17 +25,19 @@ libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
 libarchive-dev libxxhash-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
 corosync-qdevice corosync-qnetd openssl
-libfaketime"
+libfaketime openssh-server openssh-client"
 
 # Services the packages above ship; disabled after we install them.  The
 # libvirt platform driver starts libvirtd, Corosync and Pacemaker inside lab
-# hosts itself (docs/platforms/libvirt.md), never on the machine.
+# hosts itself (docs/platforms/libvirt.md), never on the machine; `ssh:`
+# labs start sshd inside their hosts only (docs/lab.md "SSH").
 SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd
 libvirtd libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket
 libvirtd-tcp.socket libvirtd-tls.socket
 virtlogd virtlogd.socket virtlogd-admin.socket
 virtlockd virtlockd.socket virtlockd-admin.socket
-libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd"
+libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd
+ssh ssh.socket"
 
 missing=""
 for p in $PKGS; do
