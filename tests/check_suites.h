@@ -22,6 +22,7 @@ Suite *make_topo_suite(void);
 Suite *make_lab_inject_suite(void);
 Suite *make_lab_bmc_suite(void);
 Suite *make_lab_ovs_suite(void);
+Suite *make_lab_remote_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
