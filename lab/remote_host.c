@@ -187,37 +187,6 @@ dirs_cmd(const char *const keep[], const char *const tmpfs[], char *cmd,
 	return o >= len ? err_set(err, "too many directories") : 0;
 }
 
-int
-rlab_host_dirs(struct lab *lab, const char *host, const char *const keep[],
-    const char *const tmpfs[], char *err)
-{
-	const struct rinv_host *h;
-	struct lab *e = NULL;
-	struct rinv *ri;
-	char *cmd = NULL;
-	int rc = -1;
-
-	if (rlab_inv(lab, &ri, err) < 0)
-		return -1;
-	if ((h = remote_inv_host(ri, host)) == NULL) {
-		err_set(err, "no host %s in the inventory", host);
-	} else if (h->rh_init == RINV_INIT_HVLAB) {
-		if ((e = embedded_open(ri, err)) != NULL &&
-		    (rc = lab_provider_netns.lp_host_dirs(e, host, keep, tmpfs,
-		    err)) == 0)
-			rlab_log(lab, "embedded dirs", host, ri->ri_embedded,
-			    NULL);
-	} else if ((cmd = malloc(RLAB_CMD_MAX)) == NULL) {
-		err_set(err, "out of memory");
-	} else if (dirs_cmd(keep, tmpfs, cmd, RLAB_CMD_MAX, err) == 0) {
-		rc = rlab_host_sh(lab, ri, host, cmd, "ssh dirs", err);
-	}
-	free(cmd);
-	free(e);
-	free(ri);
-	return rc;
-}
-
 /* A systemd unit starting argv at boot as kind, written and enabled
  * (not started: the verb is `systemctl enable`). */
 static int
@@ -245,32 +214,76 @@ unit_cmd(const char *kind, const char *const argv[], char *cmd, size_t len,
 	return 0;
 }
 
-int
-rlab_service(struct lab *lab, const char *node, const char *kind,
-    const char *const argv[], char *err)
+/* A declaration a driver makes on a host, done by the host's init. */
+struct hverb {
+	const char *hv_name;			/* for the events: "dirs" */
+	const char *const *hv_keep, *const *hv_tmpfs;	/* dirs */
+	const char *hv_kind;			/* service */
+	const char *const *hv_argv;
+};
+
+/* The embedded lab's own verb on its host (init: hvlab). */
+static int
+verb_embedded(struct lab *e, const char *host, const struct hverb *v,
+    char *err)
+{
+	if (v->hv_argv == NULL)
+		return lab_provider_netns.lp_host_dirs(e, host, v->hv_keep,
+		    v->hv_tmpfs, err);
+	return lab_provider_netns.lp_service(e, host, v->hv_kind, v->hv_argv,
+	    err);
+}
+
+/* v on host: the embedded lab's verb, or its command over SSH. */
+static int
+host_verb(struct lab *lab, const char *host, const struct hverb *v,
+    char *err)
 {
 	const struct rinv_host *h;
 	struct lab *e = NULL;
 	struct rinv *ri;
-	char *cmd = NULL;
+	char *cmd = NULL, action[32];
 	int rc = -1;
 
 	if (rlab_inv(lab, &ri, err) < 0)
 		return -1;
-	if ((h = remote_inv_host(ri, node)) == NULL) {
-		err_set(err, "no host %s in the inventory", node);
+	if ((h = remote_inv_host(ri, host)) == NULL) {
+		err_set(err, "no host %s in the inventory", host);
 	} else if (h->rh_init == RINV_INIT_HVLAB) {
+		snprintf(action, sizeof(action), "embedded %s", v->hv_name);
 		if ((e = embedded_open(ri, err)) != NULL &&
-		    (rc = lab_provider_netns.lp_service(e, node, kind, argv,
-		    err)) == 0)
-			rlab_log(lab, "embedded service", node, argv[0], NULL);
+		    (rc = verb_embedded(e, host, v, err)) == 0)
+			rlab_log(lab, action, host, ri->ri_embedded, NULL);
 	} else if ((cmd = malloc(RLAB_CMD_MAX)) == NULL) {
 		err_set(err, "out of memory");
-	} else if (unit_cmd(kind, argv, cmd, RLAB_CMD_MAX, err) == 0) {
-		rc = rlab_host_sh(lab, ri, node, cmd, "ssh service", err);
+	} else if ((v->hv_argv == NULL ? dirs_cmd(v->hv_keep, v->hv_tmpfs,
+	    cmd, RLAB_CMD_MAX, err) : unit_cmd(v->hv_kind, v->hv_argv, cmd,
+	    RLAB_CMD_MAX, err)) == 0) {
+		snprintf(action, sizeof(action), "ssh %s", v->hv_name);
+		rc = rlab_host_sh(lab, ri, host, cmd, action, err);
 	}
 	free(cmd);
 	free(e);
 	free(ri);
 	return rc;
+}
+
+int
+rlab_host_dirs(struct lab *lab, const char *host, const char *const keep[],
+    const char *const tmpfs[], char *err)
+{
+	struct hverb v = { "dirs", keep, tmpfs, NULL, NULL };
+
+	return host_verb(lab, host, &v, err);
+}
+
+int
+rlab_service(struct lab *lab, const char *node, const char *kind,
+    const char *const argv[], char *err)
+{
+	struct hverb v = { "service", NULL, NULL, kind, argv };
+
+	if (argv == NULL || argv[0] == NULL)
+		return err_set(err, "%s: service: no command", node);
+	return host_verb(lab, node, &v, err);
 }

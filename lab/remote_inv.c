@@ -32,17 +32,11 @@ static void iv_err(struct iv *v, const yaml_node_t *n, const char *fmt, ...)
 static void
 iv_err(struct iv *v, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[ERR_LEN];
-	unsigned long line = n ? (unsigned long)n->start_mark.line + 1 : 0;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamldoc_verror(v->file, v->errf, v->err, &v->nerr, n, fmt, ap);
 	va_end(ap);
-	if (v->errf != NULL)
-		fprintf(v->errf, "%s:%lu: %s\n", v->file, line, msg);
-	if (v->nerr++ == 0 && v->err != NULL)
-		err_set(v->err, "%s:%lu: %s", v->file, line, msg);
 }
 
 static const char *
@@ -619,12 +613,7 @@ remote_inv_load(const char *path, const struct topo *t, struct rinv *ri,
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	fclose(f);
-	if (v.nerr > 1 && err != NULL) {
-		size_t n = strlen(err);
-
-		snprintf(err + n, ERR_LEN - n, " (and %d more error%s)",
-		    v.nerr - 1, v.nerr > 2 ? "s" : "");
-	}
+	yamldoc_error_count(err, v.nerr);
 	return v.nerr ? -1 : 0;
 }
 

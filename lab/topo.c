@@ -39,18 +39,11 @@ static void ld_err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 static void
 ld_err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamldoc_verror(l->file, l->errf, l->err, &l->nerr, n, fmt, ap);
 	va_end(ap);
-	if (l->errf != NULL)
-		fprintf(l->errf, "%s:%lu: %s\n", l->file,
-		    n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
-	if (l->nerr++ == 0)
-		err_set(l->err, "%s:%lu: %s", l->file,
-		    n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
 }
 
 static unsigned long
@@ -1102,11 +1095,7 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 	}
 	load_lab(&l, labn, name_override);
 done:
-	if (l.nerr > 1 && err != NULL) {
-		size_t n = strlen(err);
-		snprintf(err + n, ERR_LEN - n, " (and %d more error%s)",
-		    l.nerr - 1, l.nerr > 2 ? "s" : "");
-	}
+	yamldoc_error_count(err, l.nerr);
 	rc = l.nerr ? -1 : 0;
 fail_doc:
 	yaml_document_delete(&doc);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_suites.h"
 #include "err.h"
 #include "lab/remote.h"
 
@@ -66,23 +67,6 @@ START_TEST(test_inventory_defaults)
 }
 END_TEST
 
-static void
-read_expect(const char *yaml, char *buf, size_t len)
-{
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%.*s.expect",
-	    (int)(strlen(yaml) - strlen(".yaml")), yaml);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s exists beside %s", path, yaml);
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 START_TEST(test_inventory_errors)
 {
 	DIR *d = opendir(CONFIG_DIR);
@@ -101,7 +85,7 @@ START_TEST(test_inventory_errors)
 		    strcmp(de->d_name + n - 5, ".yaml") == 0) {
 			snprintf(path, sizeof(path), CONFIG_DIR "/%s",
 			    de->d_name);
-			read_expect(path, want, sizeof(want));
+			check_read_expect(path, want, sizeof(want));
 			rc = load(path, t, ri, err);
 			ck_assert_msg(rc == -1, "%s: the lab loads, the "
 			    "inventory is refused (%d: %s)", path, rc, err);

@@ -47,4 +47,8 @@ Suite *make_vmfmt_pkg_suite(void);
 Suite *make_backup_suite(void);
 Suite *make_proxmox_suite(void);
 
+/* The expected message of a tests/config fail-*.yaml: its .expect's
+ * first line (check_topo.c). */
+void check_read_expect(const char *yaml, char *buf, size_t len);
+
 #endif
