@@ -122,10 +122,10 @@ rlab_put(struct lab *lab, const char *node, const char *path,
 		goto out;
 	}
 	/* whole or not at all: a reader never sees half a file */
-	snprintf(cmd, sizeof(cmd), "umask 077 && mkdir -p \"$(dirname '%s')\" "
-	    "&& cat >'%s.hvlab-put' && chmod %o '%s.hvlab-put' && "
-	    "mv -f '%s.hvlab-put' '%s'", path, path, (unsigned)mode & 07777,
-	    path, path, path);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\" && "
+	    "(umask 077 && cat >'%s.hvlab-put') && chmod %o '%s.hvlab-put' "
+	    "&& mv -f '%s.hvlab-put' '%s'", path, path,
+	    (unsigned)mode & 07777, path, path, path);
 	if ((fd = data_fd(data, len, err)) < 0)
 		goto out;
 	rc = remote_ssh_run(ri, s, cmd, fd, 0, RLAB_SSH_TIMEOUT_MS, &r, err);

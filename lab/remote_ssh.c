@@ -162,8 +162,8 @@ remote_ssh_run(const struct rinv *ri, const struct rinv_ssh *s,
 		argv[n++] = "-i";
 		argv[n++] = s->rs_key;
 	}
-	argv[n++] = dest;
 	argv[n++] = "--";
+	argv[n++] = dest;
 	argv[n++] = cmd;
 	argv[n] = NULL;
 	return remote_station_run(ri, argv, in_fd, inherit, timeout_ms, r,
