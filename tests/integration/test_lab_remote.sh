@@ -56,6 +56,7 @@ t0=$(date +%s)
 echo "     embedded lab up in $(( $(date +%s) - t0 )) s"
 st=$("$HVLAB" lab status --lab "$E" --json)
 subnet=$(echo "$st" | jq -r .subnet)
+iqn=$(echo "$st" | jq -r .san.iqn)
 hostsec() {
 	echo "$st" | jq -r '.hosts[] | "\(.name) \(.mgmt_addr) \(.bmc_addr)"' |
 	while read -r n a b; do
@@ -67,9 +68,11 @@ hostsec() {
 		[ "$n" = host2 ] && printf '        nics: [ { port: host2-eth0 }, { port: host2-eth1 } ]\n'
 	done
 }
-# The remote lab: the same plan (subnet), reached through the inventory.
+# The remote lab: the same plan (subnet) and target, reached through the
+# inventory.
 {
-	lab_of "$R" | sed '$d' | sed "s|^lab:$|lab:\n  provider: remote\n  subnet: $subnet|"
+	lab_of "$R" | sed '$d' | sed "s|^lab:$|lab:\n  provider: remote\n  subnet: $subnet|" |
+		sed "s|^  san:$|  san:\n    iqn: $iqn|"
 	cat <<YAML
   remote:
     known_hosts: $ES/ssh/known_hosts
