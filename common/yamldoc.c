@@ -276,3 +276,28 @@ yamldoc_error_count(char *err, int nerr)
 	snprintf(err + n, ERR_LEN - n, " (and %d more error%s)", nerr - 1,
 	    nerr > 2 ? "s" : "");
 }
+
+int
+yamldoc_read(const char *path, yaml_document_t *doc, char *err)
+{
+	yaml_parser_t parser;
+	char e[ERR_LEN];
+	FILE *f;
+	int line, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return err_errno(err, "%s", path);
+	if (!yaml_parser_initialize(&parser)) {
+		err_set(err, "%s: cannot initialize the YAML parser", path);
+		goto out;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (yamldoc_load(&parser, doc, &line, e) == -1)
+		err_set(err, "%s:%d: %s", path, line, e);
+	else
+		rc = 0;
+	yaml_parser_delete(&parser);
+out:
+	fclose(f);
+	return rc;
+}

@@ -43,6 +43,13 @@ int yamldoc_repeated_keys(yaml_document_t *doc, const yaml_node_t *map,
     unsigned char **repeated);
 
 /*
+ * Open path and load its document (yamldoc_load) into doc, the file and
+ * the parser closed again.  0 (the caller deletes doc), or -1 with err
+ * "PATH: reason" or "PATH:LINE: reason".
+ */
+int yamldoc_read(const char *path, yaml_document_t *doc, char *err);
+
+/*
  * One error of a configuration file at node n (NULL: line 0): printed to
  * errf as "FILE:LINE: message" (errf may be NULL), the first of them
  * kept in err (ERR_LEN bytes, may be NULL) as the same line, *nerr

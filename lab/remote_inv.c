@@ -582,37 +582,20 @@ int
 remote_inv_load(const char *path, const struct topo *t, struct rinv *ri,
     FILE *errf, char *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct iv v = { path, &doc, ri, errf, err, 0 };
 	yaml_node_t *remn;
-	char e[ERR_LEN];
-	FILE *f;
-	int line;
 
 	memset(ri, 0, sizeof(*ri));
 	snprintf(ri->ri_file, sizeof(ri->ri_file), "%s", path);
-	if ((f = fopen(path, "r")) == NULL)
-		return err_errno(err, "%s", path);
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return err_set(err, "%s: cannot initialize the YAML parser",
-		    path);
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return err_set(err, "%s:%d: %s", path, line, e);
-	}
+	if (yamldoc_read(path, &doc, err) == -1)
+		return -1;
 	if ((remn = find_remote(&v)) != NULL) {
 		walk(&v, remn, "remote", remote_keys, ri);
 		if (v.nerr == 0)
 			finish(&v, t, remn);
 	}
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
 	yamldoc_error_count(err, v.nerr);
 	return v.nerr ? -1 : 0;
 }

@@ -1033,13 +1033,11 @@ int
 topo_load(const char *path, const char *name_override, struct topo *t,
     FILE *errf, char *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *labn;
 	struct ld l;
-	FILE *f;
-	int rc = -1, line;
-	char tmp[ERR_LEN], e[ERR_LEN];
+	int rc = -1;
+	char tmp[ERR_LEN];
 
 	memset(t, 0, sizeof(*t));
 	memset(&l, 0, sizeof(l));
@@ -1051,27 +1049,12 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 	if (strlen(path) >= sizeof(t->t_file))
 		return err_set(err, "%s: path too long", path);
 	snprintf(t->t_file, sizeof(t->t_file), "%s", path);
-	if ((f = fopen(path, "r")) == NULL) {
-		err_errno(tmp, "%s", path);
+	if (yamldoc_read(path, &doc, tmp) == -1) {
 		if (errf)
 			fprintf(errf, "%s\n", tmp);
 		if (err)
 			snprintf(err, ERR_LEN, "%s", tmp);
 		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return err_set(err, "%s: cannot initialize the YAML parser",
-		    path);
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
-		err_set(tmp, "%s:%d: %s", path, line, e);
-		if (errf)
-			fprintf(errf, "%s\n", tmp);
-		if (err)
-			snprintf(err, ERR_LEN, "%s", tmp);
-		goto fail_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
@@ -1099,8 +1082,5 @@ done:
 	rc = l.nerr ? -1 : 0;
 fail_doc:
 	yaml_document_delete(&doc);
-fail_parser:
-	yaml_parser_delete(&parser);
-	fclose(f);
 	return rc;
 }
