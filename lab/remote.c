@@ -591,7 +591,7 @@ remote_status(struct lab *lab, cJSON **out, char *err)
 }
 
 int
-remote_station_netns(const struct topo *t, char *buf, size_t len,
+remote_station(const struct topo *t, char *netns, char *embedded,
     char *err)
 {
 	struct rinv *ri = calloc(1, sizeof(*ri));
@@ -602,7 +602,8 @@ remote_station_netns(const struct topo *t, char *buf, size_t len,
 		free(ri);
 		return -1;
 	}
-	snprintf(buf, len, "%s", ri->ri_station_netns);
+	snprintf(netns, RINV_WORD, "%s", ri->ri_station_netns);
+	snprintf(embedded, RINV_WORD, "%s", ri->ri_embedded);
 	free(ri);
 	return 0;
 }

@@ -147,9 +147,10 @@ extern const struct lab_provider lab_provider_remote;
  */
 int remote_check(struct lab *lab, FILE *out, char *err);
 
-/* The station's network namespace of a remote lab's inventory into buf
- * ("" = this machine).  0 or -1 with err. */
-int remote_station_netns(const struct topo *t, char *buf, size_t len,
+/* From a remote lab's inventory: the station's network namespace into
+ * netns ("" = this machine) and the embedded lab its hosts are into
+ * embedded ("" = real servers); each RINV_WORD bytes.  0 or -1 with err. */
+int remote_station(const struct topo *t, char *netns, char *embedded,
     char *err);
 
 #endif

@@ -304,8 +304,9 @@ lab_env(struct rctx *rc, int lab_remote, char *err)
 	    rc->lab);
 	/* a remote lab's station: this machine, or the namespace its
 	 * inventory names (docs/remote.md) */
-	if (lab_remote && remote_station_netns(rc->topo, rc->station_netns,
-	    sizeof(rc->station_netns), e) == -1)
+	snprintf(rc->host_lab, sizeof(rc->host_lab), "%s", rc->lab);
+	if (lab_remote && remote_station(rc->topo, rc->station_netns,
+	    rc->host_lab, e) == -1)
 		return err_set(err, "lab: %s", e);
 	rc->env.e_station_netns = rc->station_netns[0] ? rc->station_netns :
 	    NULL;
