@@ -250,3 +250,54 @@ yamldoc_repeated_keys(yaml_document_t *doc, const yaml_node_t *map,
 	free(keys);
 	return 0;
 }
+
+void
+yamldoc_verror(const char *file, FILE *errf, char *err, int *nerr,
+    const yaml_node_t *n, const char *fmt, va_list ap)
+{
+	unsigned long line = n ? (unsigned long)n->start_mark.line + 1 : 0;
+	char msg[ERR_LEN];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errf != NULL)
+		fprintf(errf, "%s:%lu: %s\n", file, line, msg);
+	if ((*nerr)++ == 0 && err != NULL)
+		err_set(err, "%s:%lu: %s", file, line, msg);
+}
+
+void
+yamldoc_error_count(char *err, int nerr)
+{
+	size_t n;
+
+	if (nerr <= 1 || err == NULL)
+		return;
+	n = strlen(err);
+	snprintf(err + n, ERR_LEN - n, " (and %d more error%s)", nerr - 1,
+	    nerr > 2 ? "s" : "");
+}
+
+int
+yamldoc_read(const char *path, yaml_document_t *doc, char *err)
+{
+	yaml_parser_t parser;
+	char e[ERR_LEN];
+	FILE *f;
+	int line, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return err_errno(err, "%s", path);
+	if (!yaml_parser_initialize(&parser)) {
+		err_set(err, "%s: cannot initialize the YAML parser", path);
+		goto out;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (yamldoc_load(&parser, doc, &line, e) == -1)
+		err_set(err, "%s:%d: %s", path, line, e);
+	else
+		rc = 0;
+	yaml_parser_delete(&parser);
+out:
+	fclose(f);
+	return rc;
+}

@@ -9,6 +9,9 @@
 #ifndef HV_YAMLDOC_H
 #define HV_YAMLDOC_H
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <yaml.h>
 
 /*
@@ -38,5 +41,26 @@ int yamldoc_load(yaml_parser_t *parser, yaml_document_t *doc, int *line,
  */
 int yamldoc_repeated_keys(yaml_document_t *doc, const yaml_node_t *map,
     unsigned char **repeated);
+
+/*
+ * Open path and load its document (yamldoc_load) into doc, the file and
+ * the parser closed again.  0 (the caller deletes doc), or -1 with err
+ * "PATH: reason" or "PATH:LINE: reason".
+ */
+int yamldoc_read(const char *path, yaml_document_t *doc, char *err);
+
+/*
+ * One error of a configuration file at node n (NULL: line 0): printed to
+ * errf as "FILE:LINE: message" (errf may be NULL), the first of them
+ * kept in err (ERR_LEN bytes, may be NULL) as the same line, *nerr
+ * counted up.  The loaders report every error this way, then fail.
+ */
+void yamldoc_verror(const char *file, FILE *errf, char *err, int *nerr,
+    const yaml_node_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
+/* err (the first error, as yamldoc_verror kept it) followed by
+ * " (and N more errors)" when nerr > 1; err may be NULL. */
+void yamldoc_error_count(char *err, int nerr);
 
 #endif

@@ -178,3 +178,50 @@ lab_open(const char *file, const char *name, int want_running,
 		    lab->l_topo.t_name, lab->l_state);
 	return 0;
 }
+
+int
+lab_set_has(const struct lab *lab, const char *file, const char *item)
+{
+	char path[LAB_PATH_MAX + 32], line[128];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, item) == 0)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+int
+lab_set_put(const struct lab *lab, const char *file, const char *item, int in,
+    char *err)
+{
+	char path[LAB_PATH_MAX + 32], line[128], *buf = NULL;
+	size_t len = 0;
+	FILE *f, *out;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
+	if ((out = open_memstream(&buf, &len)) == NULL)
+		return err_errno(err, "open_memstream");
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strcmp(line, item) != 0 && line[0])
+				fprintf(out, "%s\n", line);
+		}
+		fclose(f);
+	}
+	if (in)
+		fprintf(out, "%s\n", item);
+	fclose(out);
+	rc = lab_write_file(path, buf ? buf : "", 0, err);
+	free(buf);
+	return rc;
+}

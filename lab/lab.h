@@ -59,6 +59,12 @@ int lab_write_file(const char *path, const char *text, int append,
  * running program, in buf; prog alone (found in PATH) when unknown. */
 const char *lab_prog_path(const char *prog, char *buf, size_t len);
 
+/* Line-set state files of a lab (unplugged, partitioned): 1 when item
+ * is a line of <state>/file; lab_set_put adds (in) or removes it. */
+int lab_set_has(const struct lab *lab, const char *file, const char *item);
+int lab_set_put(const struct lab *lab, const char *file, const char *item,
+    int in, char *err);
+
 /* Read a pid file; the pid, or 0 when absent or invalid. */
 pid_t lab_read_pid(const char *path);
 

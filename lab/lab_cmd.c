@@ -29,6 +29,7 @@
 #include "lab/inject.h"
 #include "lab/lab.h"
 #include "lab/provider.h"
+#include "lab/remote.h"
 
 struct lab_opts {
 	const char *file;
@@ -82,6 +83,33 @@ lab_getopt(int argc, char **argv, struct lab_opts *o, int allow)
 	return 0;
 }
 
+/* 1 when lab name has a state directory. */
+static int
+lab_running(const char *name)
+{
+	char dir[LAB_PATH_MAX];
+
+	lab_state_dir(name, dir, sizeof(dir));
+	return access(dir, F_OK) == 0;
+}
+
+/* A remote lab's check: every host, BMC, switch and SAN reached. */
+static int
+check_reach(struct lab *lab)
+{
+	char err[ERR_LEN];
+	int bad = remote_check(lab, stdout, err);
+
+	if (bad < 0)	/* its errors printed with their FILE:LINE */
+		fprintf(stderr, "hvlab: %s: not a valid inventory\n",
+		    lab->l_topo.t_file);
+	else if (bad > 0)
+		printf("%d could not be reached\n", bad);
+	else
+		printf("every host, BMC, switch and SAN answers\n");
+	return bad != 0;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -94,12 +122,16 @@ cmd_check(int argc, char **argv)
 		return cmd_misuse("hvlab lab", lab_cmds, "check");
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
-	if (lab_open(o.file, o.name, 0, lab, err) < 0) {
+	/* --lab of a running lab without -f: the copy it runs with */
+	if (lab_open(o.file, o.name, o.file == NULL && o.name != NULL &&
+	    lab_running(o.name), lab, err) < 0) {
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
 	printf("configuration OK\n");
 	rc = 0;
+	if (lab_provider_of(lab) == &lab_provider_remote)
+		rc = check_reach(lab);
 out:
 	free(lab);
 	return rc;
@@ -124,7 +156,7 @@ cmd_up(int argc, char **argv)
 	lab->l_progress = !o.quiet && isatty(STDOUT_FILENO);
 	lab->l_fake_clock = o.fake_clock;
 	lab_catch_signals();	/* ^C: undo what was made, then exit */
-	if (lab_provider_netns.lp_up(lab, err) < 0) {
+	if (lab_provider_of(lab)->lp_up(lab, err) < 0) {
 		fprintf(stderr, "hvlab: lab %s not up: %s\n",
 		    lab->l_topo.t_name, err);
 		goto out;
@@ -160,7 +192,7 @@ cmd_down(int argc, char **argv)
 		fprintf(stderr, "hvlab: lab down needs root\n");
 		goto out;
 	}
-	if (lab_provider_netns.lp_down(name, err) < 0) {
+	if (lab_provider_running(name)->lp_down(name, err) < 0) {
 		fprintf(stderr, "hvlab: lab %s: %s\n", name, err);
 		goto out;
 	}
@@ -264,7 +296,7 @@ cmd_status(int argc, char **argv)
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
 	if (lab_open(o.file, o.name, 1, lab, err) < 0 ||
-	    lab_provider_netns.lp_status(lab, &s, err) < 0) {
+	    lab_provider_of(lab)->lp_status(lab, &s, err) < 0) {
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
@@ -320,7 +352,7 @@ cmd_exec(int argc, char **argv)
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
-	rc = lab_provider_netns.lp_exec(lab, node, argv + optind, err);
+	rc = lab_provider_of(lab)->lp_exec(lab, node, argv + optind, err);
 	if (rc < 0) {
 		fprintf(stderr, "hvlab: %s\n", err);
 		rc = 1;
@@ -374,7 +406,7 @@ cmd_dirs(int argc, char **argv)
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
 	if (lab_open(NULL, name, 1, lab, err) < 0 ||
-	    lab_provider_netns.lp_host_dirs(lab, argv[optind], keep, tmpfs,
+	    lab_provider_of(lab)->lp_host_dirs(lab, argv[optind], keep, tmpfs,
 	    err) < 0)
 		fprintf(stderr, "hvlab: %s\n", err);
 	else
@@ -462,7 +494,7 @@ cmd_put(int argc, char **argv)
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		goto out;
 	if (lab_open(NULL, name, 1, lab, err) < 0 ||
-	    lab_provider_netns.lp_put(lab, argv[optind], argv[optind + 1],
+	    lab_provider_of(lab)->lp_put(lab, argv[optind], argv[optind + 1],
 	    data, (size_t)len, (mode_t)mode, err) < 0)
 		fprintf(stderr, "hvlab: %s\n", err);
 	else
@@ -502,7 +534,7 @@ cmd_service(int argc, char **argv)
 	if ((lab = calloc(1, sizeof(*lab))) == NULL)
 		return 1;
 	if (lab_open(NULL, name, 1, lab, err) < 0 ||
-	    lab_provider_netns.lp_service(lab, argv[optind], kind,
+	    lab_provider_of(lab)->lp_service(lab, argv[optind], kind,
 	    (const char *const *)argv + optind + 1, err) < 0)
 		fprintf(stderr, "hvlab: %s\n", err);
 	else
@@ -548,6 +580,19 @@ parse_uint(const char *s)
 
 /* `lab switch HOST [--rate MBIT] [--rebalance MS|default]`: the switch's
  * side of the host's cables (struct lab_port_set). */
+/* The provider's switch port verb, when it has one. */
+static int
+switch_port(struct lab *lab, const char *host, const struct lab_port_set *ps,
+    char *err)
+{
+	const struct lab_provider *p = lab_provider_of(lab);
+
+	if (p->lp_switch_port == NULL)
+		return err_set(err, "the %s provider cannot set switch ports",
+		    p->lp_name);
+	return p->lp_switch_port(lab, host, ps, err);
+}
+
 static int
 cmd_switch(int argc, char **argv)
 {
@@ -597,8 +642,7 @@ cmd_switch(int argc, char **argv)
 		return 1;
 	if (lab_open(NULL, name, 1, lab, err) < 0 ||
 	    (fd = lab_lock(lab, err)) < 0 ||
-	    lab_provider_netns.lp_switch_port(lab, argv[optind], &ps,
-	    err) < 0)
+	    switch_port(lab, argv[optind], &ps, err) < 0)
 		fprintf(stderr, "hvlab: %s\n", err);
 	else
 		rc = 0;
@@ -680,7 +724,7 @@ inject_cmd_main(int argc, char **argv)
 		fprintf(stderr, "hvlab: %s\n", err);
 		goto out;
 	}
-	c = inject_run(lab, &lab_provider_netns, n, args, &ev, err);
+	c = inject_run(lab, lab_provider_of(lab), n, args, &ev, err);
 	if (c == 1) {
 		fprintf(stderr, "hvlab: inject: %s\n", err);
 		close(lockfd);

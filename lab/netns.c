@@ -43,6 +43,7 @@
 #include "lab/hostdisk.h"
 #include "lab/lab.h"
 #include "lab/ovs.h"
+#include "lab/labssh.h"
 #include "lab/provider.h"
 #include "lab/san.h"
 
@@ -202,55 +203,6 @@ link_set(const char *ns, const char *dev, int up, char *err)
 {
 	return xrun(err, "ip", "-n", ns, "link", "set", dev,
 	    up ? "up" : "down", NULL);
-}
-
-/* ---- line-set state files (unplugged NICs, partitioned hosts) ---- */
-
-static int
-set_has(const struct lab *lab, const char *file, const char *item)
-{
-	char path[LAB_PATH_MAX + 32], line[128];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strcmp(line, item) == 0)
-			found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
-static int
-set_put(const struct lab *lab, const char *file, const char *item, int in,
-    char *err)
-{
-	char path[LAB_PATH_MAX + 32], line[128], *buf = NULL;
-	size_t len = 0;
-	FILE *f, *out;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", lab->l_state, file);
-	if ((out = open_memstream(&buf, &len)) == NULL)
-		return err_errno(err, "open_memstream");
-	if ((f = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			line[strcspn(line, "\n")] = '\0';
-			if (strcmp(line, item) != 0 && line[0])
-				fprintf(out, "%s\n", line);
-		}
-		fclose(f);
-	}
-	if (in)
-		fprintf(out, "%s\n", item);
-	fclose(out);
-	rc = lab_write_file(path, buf ? buf : "", 0, err);
-	free(buf);
-	return rc;
 }
 
 /* ---- booting a node under hvlab-init ---- */
@@ -857,7 +809,9 @@ up_node_files(const struct lab *lab, char *err)
 		if (node_dirs(lab, t->t_hosts[i].h_name, err) < 0)
 			return -1;
 		node_dir(lab, t->t_hosts[i].h_name, dir, sizeof(dir));
-		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0)
+		if (ovs_write_host(lab, &t->t_hosts[i], dir, err) < 0 ||
+		    (t->t_ssh && labssh_write_host(lab, &t->t_hosts[i], dir,
+		    err) < 0))
 			return err_prefix(err, "host %s", t->t_hosts[i].h_name);
 	}
 	return 0;
@@ -1086,9 +1040,9 @@ netns_power_on(struct lab *lab, const char *host, char *err)
 	/* Wait for the network unless the host's cables are cut. */
 	for (j = 0; j < h->h_nics; j++) {
 		snprintf(item, sizeof(item), "%s eth%d", host, j);
-		cut += set_has(lab, "unplugged", item);
+		cut += lab_set_has(lab, "unplugged", item);
 	}
-	if (cut < h->h_nics && !set_has(lab, "partitioned", host) &&
+	if (cut < h->h_nics && !lab_set_has(lab, "partitioned", host) &&
 	    lab->l_topo.t_station.st_present &&
 	    h->h_mgmt_vlan == lab->l_topo.t_station.st_vlan) {
 		ns_name(lab->l_topo.t_name, "st", ns, sizeof(ns));
@@ -1111,7 +1065,7 @@ netns_nic_set(struct lab *lab, const char *host, int nic, int up, char *err)
 		return err_set(err, "host %s has no NIC eth%d (it has %d)",
 		    host, nic, h->h_nics);
 	snprintf(item, sizeof(item), "%s eth%d", host, nic);
-	if (set_put(lab, "unplugged", item, !up, err) < 0)
+	if (lab_set_put(lab, "unplugged", item, !up, err) < 0)
 		return -1;
 	ns_name(lab->l_topo.t_name, "sw", ns, sizeof(ns));
 	snprintf(dev, sizeof(dev), "%s-eth%d", host, nic);
@@ -1207,10 +1161,10 @@ netns_partition(struct lab *lab, char *const hosts[], int n, char *err)
 		for (j = 0; j < n; j++)
 			if (strcmp(hosts[j], h->h_name) == 0)
 				named = 1;
-		if (set_has(lab, "partitioned", h->h_name) && !named)
+		if (lab_set_has(lab, "partitioned", h->h_name) && !named)
 			return err_set(err, "host %s is already partitioned: "
 			    "heal first", h->h_name);
-		if (named && !set_has(lab, "partitioned", h->h_name))
+		if (named && !lab_set_has(lab, "partitioned", h->h_name))
 			hs[m++] = h;
 	}
 	if (m == 0)
@@ -1218,7 +1172,7 @@ netns_partition(struct lab *lab, char *const hosts[], int n, char *err)
 	if (move_hosts(lab, hs, m, 1, err) < 0)
 		return -1;
 	for (i = 0; i < m; i++)
-		if (set_put(lab, "partitioned", hs[i]->h_name, 1, err) < 0)
+		if (lab_set_put(lab, "partitioned", hs[i]->h_name, 1, err) < 0)
 			return -1;
 	return 0;
 }
@@ -1230,14 +1184,14 @@ netns_heal(struct lab *lab, char *err)
 	int i, m = 0;
 
 	for (i = 0; i < lab->l_topo.t_nhosts; i++)
-		if (set_has(lab, "partitioned", lab->l_topo.t_hosts[i].h_name))
+		if (lab_set_has(lab, "partitioned", lab->l_topo.t_hosts[i].h_name))
 			hs[m++] = &lab->l_topo.t_hosts[i];
 	if (m == 0)
 		return 0;
 	if (move_hosts(lab, hs, m, 0, err) < 0)
 		return -1;
 	for (i = 0; i < m; i++)
-		if (set_put(lab, "partitioned", hs[i]->h_name, 0, err) < 0)
+		if (lab_set_put(lab, "partitioned", hs[i]->h_name, 0, err) < 0)
 			return -1;
 	return 0;
 }
@@ -1645,7 +1599,7 @@ status_nics(const struct lab *lab, const struct topo_host *h, const char *ns,
 		cJSON_AddBoolToObject(nn, "carrier", carrier);
 		snprintf(item, sizeof(item), "%s eth%d", h->h_name, j);
 		cJSON_AddBoolToObject(nn, "plugged",
-		    !set_has(lab, "unplugged", item));
+		    !lab_set_has(lab, "unplugged", item));
 		snprintf(dev, sizeof(dev), "%s-eth%d", h->h_name, j);
 		cJSON_AddStringToObject(nn, "switch_port", dev);
 		link_state(swl, dev, &admin, &carrier);
@@ -1692,7 +1646,7 @@ status_host(const struct lab *lab, const struct topo_host *h,
 			cJSON_AddStringToObject(o, "active_nic", active);
 	}
 	cJSON_AddBoolToObject(o, "partitioned",
-	    set_has(lab, "partitioned", h->h_name));
+	    lab_set_has(lab, "partitioned", h->h_name));
 	node_dir(lab, h->h_name, dir, sizeof(dir));
 	strncat(dir, "/disk", sizeof(dir) - strlen(dir) - 1);
 	cJSON_AddStringToObject(o, "disk", dir);
@@ -1890,11 +1844,3 @@ const struct lab_provider lab_provider_netns = {
 	.lp_switch_port = netns_switch_port,
 	.lp_clock_set = netns_clock_set,
 };
-
-const struct lab_provider *
-lab_provider_find(const char *name)
-{
-	if (name == NULL || strcmp(name, "netns") == 0)
-		return &lab_provider_netns;
-	return NULL;
-}

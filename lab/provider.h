@@ -1,8 +1,9 @@
 /*
  * provider.h - how a lab is built: a struct of operations per provider, as
  * kvmtool and vmd keep per-backend ops.  `netns` (lab/netns.c) builds the
- * lab in namespaces on this machine; later providers (`qemu`: hosts as
- * nested KVM guests, `remote`: real hosts) fill the same table.
+ * lab in namespaces on this machine; `remote` (lab/remote.c) reaches real
+ * servers an inventory names; a later `qemu` (hosts as nested KVM guests)
+ * fills the same table.  lab/provider.c picks a lab's.
  *
  * Every operation returns 0 or -1 with err filled (ERR_LEN bytes), except
  * exec, which returns the command's exit code (or -1).  Operations on a
@@ -78,7 +79,8 @@ struct lab_provider {
 	int (*lp_service)(struct lab *lab, const char *node, const char *kind,
 	    const char *const argv[], char *err);
 	/* Set the switch's side of host's cables (struct lab_port_set);
-	 * an unknown host or a value out of range changes nothing. */
+	 * an unknown host or a value out of range changes nothing.  NULL
+	 * when the provider cannot (remote), as lp_clock_set. */
 	int (*lp_switch_port)(struct lab *lab, const char *host,
 	    const struct lab_port_set *s, char *err);
 	/* Set host's wall clock offset_s seconds from the machine's; a lab
@@ -89,8 +91,14 @@ struct lab_provider {
 };
 
 extern const struct lab_provider lab_provider_netns;
+extern const struct lab_provider lab_provider_remote;
 
-/* The provider called name; NULL when unknown. */
+/* The provider called name (NULL: netns); NULL when unknown. */
 const struct lab_provider *lab_provider_find(const char *name);
+/* The provider of lab: its topology's `provider:`. */
+const struct lab_provider *lab_provider_of(const struct lab *lab);
+/* The provider that brought lab name up (<state>/provider); netns when
+ * the file is missing (a lab of an older hvlab, or half made). */
+const struct lab_provider *lab_provider_running(const char *name);
 
 #endif

@@ -39,18 +39,11 @@ static void ld_err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 static void
 ld_err(struct ld *l, const yaml_node_t *n, const char *fmt, ...)
 {
-	char msg[ERR_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	yamldoc_verror(l->file, l->errf, l->err, &l->nerr, n, fmt, ap);
 	va_end(ap);
-	if (l->errf != NULL)
-		fprintf(l->errf, "%s:%lu: %s\n", l->file,
-		    n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
-	if (l->nerr++ == 0)
-		err_set(l->err, "%s:%lu: %s", l->file,
-		    n ? (unsigned long)n->start_mark.line + 1 : 0UL, msg);
 }
 
 static unsigned long
@@ -913,11 +906,49 @@ finish(struct ld *l, yaml_node_t *vlansn)
 	}
 }
 
+/* provider: netns (default) or remote (lab/remote.c reads `remote:`);
+ * ssh: true starts sshd in each host of a netns lab (lab/labssh.c). */
+static void
+load_provider(struct ld *l, yaml_node_t *labn)
+{
+	struct topo *t = l->t;
+	yaml_node_t *x;
+	const char *s;
+
+	snprintf(t->t_provider, sizeof(t->t_provider), "netns");
+	if ((x = map_get(l, labn, "provider")) != NULL) {
+		s = scalar(x);
+		if (s == NULL || (strcmp(s, "netns") != 0 &&
+		    strcmp(s, "remote") != 0))
+			ld_err(l, x, "provider must be netns or remote");
+		else
+			snprintf(t->t_provider, sizeof(t->t_provider), "%s", s);
+	}
+	if ((x = map_get(l, labn, "ssh")) != NULL) {
+		s = scalar(x);
+		if (s != NULL && strcmp(s, "true") == 0)
+			t->t_ssh = 1;
+		else if (s == NULL || strcmp(s, "false") != 0)
+			ld_err(l, x, "ssh must be true or false");
+	}
+	x = map_get(l, labn, "remote");
+	if (strcmp(t->t_provider, "remote") == 0 && x == NULL)
+		ld_err(l, labn, "provider remote needs a remote: section "
+		    "(docs/remote.md)");
+	else if (strcmp(t->t_provider, "remote") != 0 && x != NULL)
+		ld_err(l, x, "remote: is for provider: remote");
+	if (t->t_ssh && strcmp(t->t_provider, "remote") == 0)
+		ld_err(l, map_get(l, labn, "ssh"), "ssh: true is for the "
+		    "netns provider (the remote one reaches hosts by SSH "
+		    "anyway)");
+}
+
 static void
 load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 {
 	static const char *const keys[] = { "name", "subnet", "hosts",
-	    "switch", "san", "station", "accel", "bmc", NULL };
+	    "switch", "san", "station", "accel", "bmc", "ssh", "provider",
+	    "remote", NULL };
 	static const char *const swkeys[] = { "vlans", "ports", "rate",
 	    NULL };
 	struct topo *t = l->t;
@@ -962,6 +993,7 @@ load_lab(struct ld *l, yaml_node_t *labn, const char *name_override)
 			snprintf(t->t_accel, sizeof(t->t_accel), "%s",
 			    accel_mode_name(m));
 	}
+	load_provider(l, labn);
 	sw = map_get(l, labn, "switch");
 	if (sw == NULL) {
 		ld_err(l, labn, "lab needs a switch with vlans");
@@ -1001,13 +1033,11 @@ int
 topo_load(const char *path, const char *name_override, struct topo *t,
     FILE *errf, char *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *labn;
 	struct ld l;
-	FILE *f;
-	int rc = -1, line;
-	char tmp[ERR_LEN], e[ERR_LEN];
+	int rc = -1;
+	char tmp[ERR_LEN];
 
 	memset(t, 0, sizeof(*t));
 	memset(&l, 0, sizeof(l));
@@ -1019,27 +1049,12 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 	if (strlen(path) >= sizeof(t->t_file))
 		return err_set(err, "%s: path too long", path);
 	snprintf(t->t_file, sizeof(t->t_file), "%s", path);
-	if ((f = fopen(path, "r")) == NULL) {
-		err_errno(tmp, "%s", path);
+	if (yamldoc_read(path, &doc, tmp) == -1) {
 		if (errf)
 			fprintf(errf, "%s\n", tmp);
 		if (err)
 			snprintf(err, ERR_LEN, "%s", tmp);
 		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return err_set(err, "%s: cannot initialize the YAML parser",
-		    path);
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (yamldoc_load(&parser, &doc, &line, e) == -1) {
-		err_set(tmp, "%s:%d: %s", path, line, e);
-		if (errf)
-			fprintf(errf, "%s\n", tmp);
-		if (err)
-			snprintf(err, ERR_LEN, "%s", tmp);
-		goto fail_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
@@ -1063,16 +1078,9 @@ topo_load(const char *path, const char *name_override, struct topo *t,
 	}
 	load_lab(&l, labn, name_override);
 done:
-	if (l.nerr > 1 && err != NULL) {
-		size_t n = strlen(err);
-		snprintf(err + n, ERR_LEN - n, " (and %d more error%s)",
-		    l.nerr - 1, l.nerr > 2 ? "s" : "");
-	}
+	yamldoc_error_count(err, l.nerr);
 	rc = l.nerr ? -1 : 0;
 fail_doc:
 	yaml_document_delete(&doc);
-fail_parser:
-	yaml_parser_delete(&parser);
-	fclose(f);
 	return rc;
 }

@@ -108,6 +108,8 @@ struct topo {
 	struct topo_station t_station;
 	struct topo_bmc t_bmc;
 	char t_accel[8];		/* `accel:` auto (default), kvm, tcg */
+	int t_ssh;			/* `ssh: true`: sshd in each host */
+	char t_provider[16];		/* `provider:` netns (default), remote */
 };
 
 /*

@@ -37,7 +37,8 @@ run_usage(FILE *f)
 {
 	fprintf(f, "usage: hvlab run [-n] [-f FILE] [--suite NAME] "
 	    "[--scenario NAME]... [--platform P[,P...]]\n"
-	    "                 [--repeat N] [--out DIR] [--lab NAME]\n");
+	    "                 [--repeat N] [--out DIR] [--lab NAME]"
+	    " [--provider netns|remote]\n");
 	return 1;
 }
 
@@ -97,6 +98,7 @@ struct run_args {
 	char out[4096];				/* --out, "" = by date */
 	char self[4096];			/* our own binary */
 	const char *platform_arg;		/* --platform as given */
+	const char *provider;			/* --provider, then the lab's */
 	char *plats[RUN_MAX_PLATFORMS];		/* its names (in platlist) */
 	size_t nplat;
 	char *platlist;
@@ -115,6 +117,7 @@ run_parse(int argc, char **argv, struct run_args *a)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "lab", required_argument, NULL, 'l' },
+		{ "provider", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -161,6 +164,9 @@ run_parse(int argc, char **argv, struct run_args *a)
 			break;
 		case 'l':
 			a->ro.ro_lab = optarg;
+			break;
+		case 'P':
+			a->provider = optarg;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -249,7 +255,7 @@ run_results_new(const struct run_args *a, char *err)
 	rs->rs_tool = strdup("hvlab");
 	rs->rs_version = strdup(HV_DESCRIBE);	/* git describe (Makefile) */
 	rs->rs_platform = strdup(a->ro.ro_platform);
-	rs->rs_provider = strdup("netns");
+	rs->rs_provider = strdup(a->provider);
 	rs->rs_suite = strdup(a->nnames ? "(scenarios)" : a->suite_name);
 	clock_format_wall(clock_wall_ns(), ts, sizeof(ts));
 	rs->rs_started = strdup(ts);
@@ -283,6 +289,20 @@ run_write(struct results **rs, const char *out, struct comparison *cmp)
 		fprintf(stderr, "hvlab run: report: %s\n", err);
 		return -1;
 	}
+	return 0;
+}
+
+/* --provider names the lab's provider (`provider:` of its topology, a
+ * remote lab's inventory: docs/remote.md), so a run meant for real
+ * servers never builds an embedded lab by mistake.  0, or -1 with err. */
+static int
+run_provider(struct run_args *a, const struct topo *t, char *err)
+{
+	if (a->provider != NULL && strcmp(a->provider, t->t_provider) != 0)
+		return err_set(err, "--provider %s: the lab of %s has provider "
+		    "%s (lab: provider:)", a->provider, a->file,
+		    t->t_provider);
+	a->provider = t->t_provider;
 	return 0;
 }
 
@@ -471,7 +491,8 @@ run_cmd_main(int argc, char **argv)
 		goto fail;
 	if ((topo = calloc(1, sizeof(*topo))) == NULL)
 		goto out;
-	if (topo_load(a.file, a.ro.ro_lab, topo, stderr, err) == -1)
+	if (topo_load(a.file, a.ro.ro_lab, topo, stderr, err) == -1 ||
+	    run_provider(&a, topo, err) == -1)
 		goto fail;
 	if (run_select(sf, &a, sel, &nsel) == -1)
 		goto out;

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "proc.h"
 #include "lab/lab.h"
+#include "lab/remote.h"
 #include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/tcp.h"
@@ -271,17 +272,73 @@ lab_put(const struct drv_env *env, const char *host, const char *path,
 	return ret;
 }
 
+/* The drivers' view of the lab: its hosts, the host verbs, the
+ * station, the SAN.  0, or -1 with err. */
 static int
-lab_bring_up(struct rctx *rc, char *err)
+lab_env(struct rctx *rc, int lab_remote, char *err)
 {
 	char e[ERR_LEN], a[16];
 	size_t i;
+
+	for (i = 0; i < (size_t)rc->topo->t_nhosts && i < 16; i++) {
+		struct drv_host *h = &rc->hosts[i];
+
+		snprintf(h->h_name, sizeof(h->h_name), "%s",
+		    rc->topo->t_hosts[i].h_name);
+		topo_addr_str(rc->topo->t_hosts[i].h_mgmt_addr, h->h_addr,
+		    sizeof(h->h_addr));
+		/* a remote lab's hosts are servers: no namespace to enter */
+		if (!lab_remote)
+			snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
+			    rc->lab, h->h_name);
+	}
+	rc->env.e_exec = lab_exec;
+	rc->env.e_dirs = lab_dirs;
+	rc->env.e_put = lab_put;
+	rc->env.e_service = lab_service;
+	rc->env.e_copy = lab_copy;
+	rc->env.e_exec_arg = rc;
+	rc->env.e_hosts = rc->hosts;
+	rc->env.e_nhosts = i;
+	snprintf(rc->station_netns, sizeof(rc->station_netns), "%.40s-st",
+	    rc->lab);
+	/* a remote lab's station: this machine, or the namespace its
+	 * inventory names (docs/remote.md) */
+	snprintf(rc->host_lab, sizeof(rc->host_lab), "%s", rc->lab);
+	if (lab_remote && remote_station(rc->topo, rc->station_netns,
+	    rc->host_lab, e) == -1)
+		return err_set(err, "lab: %s", e);
+	rc->env.e_station_netns = rc->station_netns[0] ? rc->station_netns :
+	    NULL;
+	rc->env.e_lab = rc->lab;
+	if (rc->topo->t_san.s_present) {
+		topo_addr_str(rc->topo->t_san.s_addr, a, sizeof(a));
+		snprintf(rc->san_addr, sizeof(rc->san_addr), "%s:3260", a);
+		snprintf(rc->san_iqn, sizeof(rc->san_iqn), "%s",
+		    rc->topo->t_san.s_iqn);
+		rc->env.e_san_addr = rc->san_addr;
+		rc->env.e_san_iqn = rc->san_iqn;
+		if (rc->topo->t_san.s_witness) {
+			topo_addr_str(rc->topo->t_san.s_mgmt_addr,
+			    rc->san_mgmt_addr, sizeof(rc->san_mgmt_addr));
+			rc->env.e_san_mgmt_addr = rc->san_mgmt_addr;
+		}
+	}
+	return 0;
+}
+
+static int
+lab_bring_up(struct rctx *rc, char *err)
+{
+	char e[ERR_LEN];
+	int lab_remote;
 
 	rc->topo = calloc(1, sizeof(*rc->topo));
 	if (rc->topo == NULL)
 		return err_set(err, "out of memory");
 	if (topo_load(rc->o->ro_file, rc->o->ro_lab, rc->topo, NULL, e) == -1)
 		return err_set(err, "lab: %s", e);
+	lab_remote = strcmp(rc->topo->t_provider, "remote") == 0;
 	snprintf(rc->lab, sizeof(rc->lab), "%s", rc->topo->t_name);
 	{
 		enum accel_mode m;
@@ -309,42 +366,7 @@ lab_bring_up(struct rctx *rc, char *err)
 			return err_set(err, "hvlab lab up: %s", e);
 		rc->lab_ours = 1;
 	}
-	for (i = 0; i < (size_t)rc->topo->t_nhosts && i < 16; i++) {
-		struct drv_host *h = &rc->hosts[i];
-
-		snprintf(h->h_name, sizeof(h->h_name), "%s",
-		    rc->topo->t_hosts[i].h_name);
-		topo_addr_str(rc->topo->t_hosts[i].h_mgmt_addr, h->h_addr,
-		    sizeof(h->h_addr));
-		snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
-		    rc->lab, h->h_name);
-	}
-	rc->env.e_exec = lab_exec;
-	rc->env.e_dirs = lab_dirs;
-	rc->env.e_put = lab_put;
-	rc->env.e_service = lab_service;
-	rc->env.e_copy = lab_copy;
-	rc->env.e_exec_arg = rc;
-	rc->env.e_hosts = rc->hosts;
-	rc->env.e_nhosts = i;
-	snprintf(rc->station_netns, sizeof(rc->station_netns), "%.40s-st",
-	    rc->lab);
-	rc->env.e_station_netns = rc->station_netns;
-	rc->env.e_lab = rc->lab;
-	if (rc->topo->t_san.s_present) {
-		topo_addr_str(rc->topo->t_san.s_addr, a, sizeof(a));
-		snprintf(rc->san_addr, sizeof(rc->san_addr), "%s:3260", a);
-		snprintf(rc->san_iqn, sizeof(rc->san_iqn), "%s",
-		    rc->topo->t_san.s_iqn);
-		rc->env.e_san_addr = rc->san_addr;
-		rc->env.e_san_iqn = rc->san_iqn;
-		if (rc->topo->t_san.s_witness) {
-			topo_addr_str(rc->topo->t_san.s_mgmt_addr,
-			    rc->san_mgmt_addr, sizeof(rc->san_mgmt_addr));
-			rc->env.e_san_mgmt_addr = rc->san_mgmt_addr;
-		}
-	}
-	return 0;
+	return lab_env(rc, lab_remote, err);
 }
 
 static void

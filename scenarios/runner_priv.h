@@ -57,6 +57,10 @@ struct rctx {
 	char san_mgmt_addr[16];
 	struct topo *topo;
 	char lab[64];
+	/* the lab whose hosts' processes this machine sees (their init.pid
+	 * in its state): the lab itself, a remote lab's embedded one, or
+	 * "" for real servers (docs/remote.md) */
+	char host_lab[64];
 	int lab_ours;		/* we brought it up: we take it down */
 	int fake_clock;		/* bring it up with host clocks */
 	int lab_ok;

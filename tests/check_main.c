@@ -39,6 +39,7 @@ static Suite *(*const suites[])(void) = {
 	make_lab_inject_suite,
 	make_lab_bmc_suite,
 	make_lab_ovs_suite,
+	make_lab_remote_suite,
 	make_suite_suite,
 	make_report_suite,
 	make_guest_journal_suite,

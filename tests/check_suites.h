@@ -26,6 +26,7 @@ Suite *make_topo_suite(void);
 Suite *make_lab_inject_suite(void);
 Suite *make_lab_bmc_suite(void);
 Suite *make_lab_ovs_suite(void);
+Suite *make_lab_remote_suite(void);
 Suite *make_suite_suite(void);
 Suite *make_report_suite(void);
 Suite *make_guest_journal_suite(void);
@@ -54,5 +55,9 @@ Suite *make_backup_row_suite(void);
 Suite *make_xcpng_suite(void);
 Suite *make_vmio_suite(void);
 Suite *make_monitoring_suite(void);
+
+/* The expected message of a tests/config fail-*.yaml: its .expect's
+ * first line (check_topo.c). */
+void check_read_expect(const char *yaml, char *buf, size_t len);
 
 #endif

@@ -15,8 +15,8 @@
 
 #define CONFIG_DIR "config"
 
-static void
-read_expect(const char *yaml, char *buf, size_t len)
+void
+check_read_expect(const char *yaml, char *buf, size_t len)
 {
 	char path[512];
 	FILE *f;
@@ -62,7 +62,7 @@ START_TEST(test_config_files)
 			ck_assert_msg(rc == 0, "%s loads (got: %s)", path, err);
 			npass++;
 		} else {
-			read_expect(path, want, sizeof(want));
+			check_read_expect(path, want, sizeof(want));
 			ck_assert_msg(rc == -1, "%s is refused", path);
 			ck_assert_msg(strstr(err, want) != NULL,
 			    "%s is refused with '%s' (got '%s')", path, want,

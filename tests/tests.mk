@@ -15,6 +15,7 @@ CHECK_SRCS += tests/check_topo.c
 CHECK_SRCS += tests/check_lab_inject.c
 CHECK_SRCS += tests/check_lab_bmc.c
 CHECK_SRCS += tests/check_lab_ovs.c
+CHECK_SRCS += tests/check_lab_remote.c
 CHECK_SRCS += tests/check_suite.c
 CHECK_SRCS += tests/check_report.c
 CHECK_SRCS += tests/check_guest_journal.c lab/guest/journal.c

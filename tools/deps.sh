@@ -25,18 +25,19 @@ libvirt-daemon-driver-storage-iscsi-direct libxml2-dev
 libarchive-dev libxxhash-dev
 corosync pacemaker pacemaker-cli-utils resource-agents
 corosync-qdevice corosync-qnetd openssl
-libfaketime prometheus"
+libfaketime prometheus openssh-server openssh-client"
 
 # Services the packages above ship; disabled after we install them.  The
 # libvirt platform driver starts libvirtd, Corosync and Pacemaker inside lab
-# hosts itself (docs/platforms/libvirt.md), never on the machine.
+# hosts itself (docs/platforms/libvirt.md), never on the machine; `ssh:`
+# labs start sshd inside their hosts only (docs/lab.md "SSH").
 SERVICES="tgt openvswitch-switch ovsdb-server ovs-vswitchd etcd
 libvirtd libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket
 libvirtd-tcp.socket libvirtd-tls.socket
 virtlogd virtlogd.socket virtlogd-admin.socket
 virtlockd virtlockd.socket virtlockd-admin.socket
 libvirt-guests corosync pacemaker corosync-qdevice corosync-qnetd
-prometheus"
+prometheus ssh ssh.socket"
 
 missing=""
 for p in $PKGS; do
@@ -59,6 +60,29 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "deps: installing:$missing"
+
+# unit NAME: the systemd unit of a SERVICES entry.
+unit() {
+	case "$1" in
+	*.socket) echo "$1" ;;
+	*) echo "$1.service" ;;
+	esac
+}
+# What the machine had enabled before stays enabled (an sshd the machine
+# is reached through, say): only what this install brings in is disabled.
+is_enabled() {
+	if command -v systemctl >/dev/null 2>&1 &&
+	    systemctl is-enabled --quiet "$(unit "$1")" 2>/dev/null; then
+		return 0
+	fi
+	ls /etc/rc[2-5].d/S??"$1" >/dev/null 2>&1
+}
+enabled_before=""
+for s in $SERVICES; do
+	if is_enabled "$s"; then
+		enabled_before="$enabled_before $s"
+	fi
+done
 
 # Keep package maintainer scripts from starting services.
 policy=/usr/sbin/policy-rc.d
@@ -84,14 +108,11 @@ if ! apt-get install -y -q --no-install-recommends $missing; then
 	apt-get install -y -q --no-install-recommends $missing
 fi
 
-# Disable the services we just brought in: nothing stays enabled.
+# Disable the services we just brought in: nothing new stays enabled.
 for s in $SERVICES; do
-	case "$s" in
-	*.socket) unit=$s ;;
-	*) unit=$s.service ;;
-	esac
+	case " $enabled_before " in *" $s "*) continue ;; esac
 	if command -v deb-systemd-helper >/dev/null 2>&1; then
-		deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
+		deb-systemd-helper disable "$(unit "$s")" >/dev/null 2>&1 || true
 	fi
 	if [ -x "/etc/init.d/$s" ] && command -v update-rc.d >/dev/null 2>&1; then
 		update-rc.d "$s" disable >/dev/null 2>&1 || true

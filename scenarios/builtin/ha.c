@@ -1351,7 +1351,9 @@ ha_env_init(struct sctx *s, struct ha_env *e, char *vm, char *state)
 	for (i = 0; vm[i] != '\0'; i++)
 		if (vm[i] == '.')
 			vm[i] = '-';
-	lab_state_dir(s->rc->lab, state, LAB_PATH_MAX);
+	/* the copy scan reads the hosts' init.pid (docs/ha.md "copies") */
+	lab_state_dir(s->rc->host_lab[0] ? s->rc->host_lab : s->rc->lab,
+	    state, LAB_PATH_MAX);
 	memset(e, 0, sizeof(*e));
 	e->drv = s->rc->drv;
 	e->env = &s->rc->env;
