@@ -129,6 +129,25 @@ int balance_plan(const struct bal_input *in, struct bal_state *st,
  * once it runs there, then the name.  1 with out, 0 when none fits. */
 int balance_place(const struct bal_input *in, const char *vm, double load,
     char *out, size_t len);
+/* Settings from etcd (defaults when absent): 0, or -1 + err. */
+struct etcd;
+int balance_settings_load(struct etcd *e, struct bal_settings *s,
+    char *err);
+
+/* The balancer of a node (balance_run.c): a thread that publishes, every
+ * interval_s, the CPU this node's VMs used (metrics m, may be NULL) for
+ * the manager's round; the round itself runs in the HA manager's thread
+ * (ha_set_balancer, ha_priv.h).  NULL + err on failure. */
+struct balancer;
+struct cluster;
+struct hvd_config;
+struct metrics;
+struct vmops;
+struct balancer *balance_start(const struct hvd_config *cf,
+    struct cluster *cl, struct vmops *v, struct metrics *m, char *err);
+/* Stop the thread; free.  Take it from HA first (ha_set_balancer). */
+void balance_stop(struct balancer *b);
+
 /* Each node's load (in->in_nodes order) into load[]; their mean over
  * the nodes not in maintenance is returned (0 when none). */
 double balance_loads(const struct bal_input *in, double *load);

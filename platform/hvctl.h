@@ -63,6 +63,7 @@ int hvctl_network_main(int argc, char **argv);
 void hvctl_bond_print(const cJSON *show);
 int hvctl_network_bond(int argc, char **argv);
 int hvctl_ha_main(int argc, char **argv);
+int hvctl_balance_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
 /* hvctl_image.c: disk images and VM packages on local files. */
 int hvctl_image_main(int argc, char **argv);

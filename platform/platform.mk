@@ -53,4 +53,6 @@ PLATFORM_SRCS += platform/metrics.c platform/metrics_ring.c \
 HVCTL_SRCS += platform/hvctl_metrics.c
 # Load balancing: the balancer's decisions (pure), its round in the HA
 # manager, its API and hvctl balance.
-PLATFORM_SRCS += platform/balance.c
+PLATFORM_SRCS += platform/balance.c platform/balance_run.c \
+	platform/api_balance.c
+HVCTL_SRCS += platform/hvctl_balance.c

@@ -604,6 +604,9 @@ claim_queued(struct vmops *v)
 		s = "";
 		json_get_string(q, "lock", JSON_OPTIONAL, &s, NULL);
 		snprintf(o->o_lock, sizeof(o->o_lock), "%s", s);
+		s = "";
+		json_get_string(q, "reason", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_reason, sizeof(o->o_reason), "%s", s);
 		json_get_int(q, "port", JSON_OPTIONAL, &port, NULL);
 		o->o_port = (int)port;
 		tmo = 60;
@@ -1402,6 +1405,7 @@ struct mig_ask {
 	const char	*ma_name;
 	const char	*ma_target;
 	const cJSON	*ma_params;	/* or NULL */
+	const char	*ma_reason;	/* or NULL */
 	int		 ma_live;
 	cJSON		*ma_rec;	/* the VM's record */
 	int64_t		 ma_rev;	/* its revision */
@@ -1414,7 +1418,8 @@ static int
 mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
     char *err)
 {
-	static const char *const keys[] = { "target", "live", "params", NULL };
+	static const char *const keys[] = { "target", "live", "params",
+	    "reason", NULL };
 	const char *badk = NULL;
 	struct migrate_params mp;
 	int rc = -1;
@@ -1431,6 +1436,12 @@ mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
 	if (json_get_object(body, "params", JSON_OPTIONAL, &ma->ma_params,
 	    err) != 0)
 		FAIL(400, "params", "%s", err);
+	if (json_get_string(body, "reason", JSON_OPTIONAL, &ma->ma_reason,
+	    err) != 0)
+		FAIL(400, "reason", "%s", err);
+	if (ma->ma_reason && strlen(ma->ma_reason) >= 200)
+		FAIL(400, "reason", "'reason' must be shorter than 200 "
+		    "characters");
 	migrate_params_default(&mp);
 	if (ma->ma_params && migrate_params_from_json(ma->ma_params, &mp,
 	    err) != 0)
@@ -1534,6 +1545,8 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 	if (ma->ma_params)
 		cJSON_AddItemToObject(q, "params",
 		    cJSON_Duplicate(ma->ma_params, 1));
+	if (ma->ma_reason)
+		cJSON_AddStringToObject(q, "reason", ma->ma_reason);
 	rc = vmops_queue_locked(v, &td, q, call, err);
 out:
 	cJSON_Delete(q);
