@@ -645,7 +645,7 @@ rebalance(struct sim *s, struct bal_state *st)
 {
 	const struct bal_input *in = s->in;
 	int tried[BAL_MAX_NODES] = { 0 };
-	double mean, l, top;
+	double mean, l, top, before;
 	int n, from, vi, ti, *h;
 
 	while (s->n < s->max) {
@@ -670,13 +670,14 @@ rebalance(struct sim *s, struct bal_state *st)
 			tried[from] = 1;
 			continue;
 		}
+		before = sim_load(s, ti);
 		emit(s, vi, ti, "load: node %s at %.2f, above the mean %.2f "
 		    "by more than %.2f for %d rounds; node %s from %.2f to "
 		    "%.2f", in->in_nodes[from].bn_name, top, mean,
 		    in->in_set.threshold, *hold_of(st,
 		    in->in_nodes[from].bn_name), in->in_nodes[ti].bn_name,
-		    sim_load(s, ti) - in->in_vms[vi].bv_load /
-		    in->in_nodes[ti].bn_cap, sim_load(s, ti));
+		    before, before + in->in_vms[vi].bv_load /
+		    in->in_nodes[ti].bn_cap);
 	}
 }
 

@@ -29,6 +29,7 @@
 #include "platform/ha_priv.h"
 #include "platform/keys.h"
 #include "platform/metrics.h"
+#include "platform/task.h"
 #include "platform/vmops.h"
 
 #define BAL_MOVES_KEPT	20	/* moves the status record keeps */
@@ -51,6 +52,8 @@ struct balancer {
 	struct bal_move		 b_moves[BAL_MAX_VMS];
 	struct bal_input	 b_in;
 	cJSON			*b_done;	/* the moves kept, newest last */
+	char			 b_wait[64][TASK_ID_LEN]; /* moves in flight */
+	int			 b_nwait;
 };
 
 int
@@ -447,6 +450,9 @@ queue_move(struct balancer *b, const struct bal_move *m)
 	cJSON_AddStringToObject(d, "reason", m->bm_reason);
 	cJSON_AddStringToObject(d, "task", call.vc_id);
 	cJSON_AddItemToArray(b->b_done, d);
+	if (b->b_nwait < 64)
+		snprintf(b->b_wait[b->b_nwait++], TASK_ID_LEN, "%s",
+		    call.vc_id);
 	while (cJSON_GetArraySize(b->b_done) > BAL_MOVES_KEPT)
 		cJSON_DeleteItemFromArray(b->b_done, 0);
 out:
@@ -491,6 +497,49 @@ write_status(struct balancer *b, struct etcd *e)
 	cJSON_Delete(o);
 }
 
+/* 1 when the node that runs task id (UPID:NODE:...) holds its node
+ * lease in the look s. */
+static int
+task_node_alive(const struct ha_snap *s, const char *id)
+{
+	char node[BAL_NAME];
+	const char *p = id + 5, *end = strchr(p, ':');
+
+	if (strncmp(id, "UPID:", 5) != 0 || end == NULL ||
+	    (size_t)(end - p) >= sizeof(node))
+		return 0;
+	snprintf(node, sizeof(node), "%.*s", (int)(end - p), p);
+	return ha_kv_find(s->nalive, s->nalive_n, KEY_ALIVE, node) != NULL;
+}
+
+/* 1 while a migration the last rounds queued is queued or running on a
+ * live node: the loads measured meanwhile do not show it yet, and a
+ * round would move another VM to the same node. */
+static int
+in_flight(struct balancer *b, struct etcd *e, const struct ha_snap *s)
+{
+	const char *st;
+	cJSON *t;
+	int i, r;
+
+	for (i = 0; i < b->b_nwait; i++) {
+		t = NULL;
+		r = task_get(e, b->b_wait[i], &t, NULL);
+		st = r == 1 ? ha_jstr(t, "state", "") : "";
+		r = r < 0 || ((strcmp(st, "queued") == 0 ||
+		    strcmp(st, "running") == 0) &&
+		    task_node_alive(s, b->b_wait[i]));
+		cJSON_Delete(t);
+		if (r)
+			return 1;
+		memmove(b->b_wait[i], b->b_wait[i + 1], (size_t)(b->b_nwait -
+		    i - 1) * TASK_ID_LEN);
+		b->b_nwait--;
+		i--;
+	}
+	return 0;
+}
+
 void
 balance_round(struct balancer *b, struct etcd *e, const struct ha_snap *s)
 {
@@ -503,6 +552,8 @@ balance_round(struct balancer *b, struct etcd *e, const struct ha_snap *s)
 	    (uint64_t)in->in_set.interval_s * NS_PER_S)
 		return;
 	b->b_last = clock_mono_ns();
+	if (in_flight(b, e, s))
+		return;
 	if (balance_settings_load(e, &in->in_set, err) != 0 ||
 	    look_take(e, &l, err) != 0) {
 		log_warnx("balancer: %s", err);

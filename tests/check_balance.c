@@ -116,8 +116,11 @@ START_TEST(overloaded_moves_to_least_loaded)
 	ck_assert_msg(strcmp(c.mv[0].bm_to, c.mv[1].bm_to) != 0,
 	    "the second move goes to the other idle node, not the first "
 	    "one's target");
-	ck_assert_msg(strstr(c.mv[0].bm_reason, "load: node n1") != NULL,
-	    "the reason names the overloaded node: %s", c.mv[0].bm_reason);
+	ck_assert_msg(strstr(c.mv[0].bm_reason, "load: node n1 at 0.99, "
+	    "above the mean 0.33") != NULL && strstr(c.mv[0].bm_reason,
+	    "node n2 from 0.00 to 0.33") != NULL, "the reason names the "
+	    "overloaded node and the target's load before and after: %s",
+	    c.mv[0].bm_reason);
 	mean = balance_loads(&c.in, load);
 	for (i = 0; i < 3; i++)
 		ck_assert_msg(load[i] - mean <= c.in.in_set.threshold,
