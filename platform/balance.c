@@ -594,7 +594,10 @@ hold_update(const struct sim *s, struct bal_state *st)
 	for (i = 0; i < s->in->in_nnodes; i++) {
 		if ((h = hold_of(st, s->in->in_nodes[i].bn_name)) == NULL)
 			continue;
-		if (!s->in->in_nodes[i].bn_maint &&
+		/* counted only while balancing is on: turning it on
+		 * waits `hold` rounds like any new imbalance */
+		if (s->in->in_set.mode != BAL_OFF &&
+		    !s->in->in_nodes[i].bn_maint &&
 		    sim_load(s, i) - mean > s->in->in_set.threshold)
 			(*h)++;
 		else

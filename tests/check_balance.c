@@ -191,6 +191,15 @@ START_TEST(hold_counts_rounds)
 		ck_assert_msg(cl_round(&c) == 0, "the count starts again "
 		    "(round %d after)", r + 1);
 	ck_assert_int_eq(cl_round(&c), 2);
+	/* rounds with the balancer off do not count */
+	cl_busy3(&c, 2);
+	c.in.in_set.mode = BAL_OFF;
+	cl_round(&c);
+	cl_round(&c);
+	c.in.in_set.mode = BAL_DYNAMIC;
+	ck_assert_msg(cl_round(&c) == 0, "the first round after turning it "
+	    "on waits for hold");
+	ck_assert_int_eq(cl_round(&c), 2);
 }
 END_TEST
 
