@@ -262,6 +262,7 @@ struct sim {
 	double			 used[BAL_MAX_NODES];	/* base + VMs */
 	int			 node[BAL_MAX_VMS];	/* -1: unknown node */
 	int			 moved[BAL_MAX_VMS];
+	int			 taken[BAL_MAX_NODES];	/* a move's target */
 	struct bal_move		*out;
 	int			 n, max;
 };
@@ -433,13 +434,15 @@ first_partner(const struct sim *s, const char *vm)
 	return best;
 }
 
-/* 1 when vm (not yet there) may run on node n: not in maintenance, the
- * node rules allow it, no anti-affinity partner there. */
+/* 1 when vm (not yet there) may run on node n: not in maintenance, no
+ * other move of this round goes there (one incoming migration per node
+ * at a time: two at once compete for the node's QEMU start and stream
+ * set-up), the node rules allow it, no anti-affinity partner there. */
 static int
 may_run(const struct sim *s, const char *vm, int n)
 {
-	return !s->in->in_nodes[n].bn_maint && nodes_allow(s->in, vm, n) &&
-	    partner_on(s, BAL_RULE_ANTI, vm, n) < 0;
+	return !s->in->in_nodes[n].bn_maint && !s->taken[n] &&
+	    nodes_allow(s->in, vm, n) && partner_on(s, BAL_RULE_ANTI, vm, n) < 0;
 }
 
 /* The node where vm of load w is best placed, never `from`: where an
@@ -508,6 +511,7 @@ emit(struct sim *s, int i, int to, const char *fmt, ...)
 	s->used[to] += v->bv_load;
 	s->node[i] = to;
 	s->moved[i] = 1;
+	s->taken[to] = 1;
 }
 
 /* Every movable VM of a node in maintenance goes elsewhere. */

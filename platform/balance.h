@@ -147,6 +147,12 @@ struct balancer *balance_start(const struct hvd_config *cf,
     struct cluster *cl, struct vmops *v, struct metrics *m, char *err);
 /* Stop the thread; free.  Take it from HA first (ha_set_balancer). */
 void balance_stop(struct balancer *b);
+/* Where a new VM vm of vcpus should go when its creator named no node:
+ * 1 with node (balance_place over the cluster as the balancer sees it),
+ * or 0 when the balancer is off or cannot tell (the caller keeps its
+ * default). */
+int balance_place_new(struct etcd *e, const char *vm, int vcpus, char *node,
+    size_t len);
 
 /* Each node's load (in->in_nodes order) into load[]; their mean over
  * the nodes not in maintenance is returned (0 when none). */

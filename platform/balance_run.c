@@ -540,6 +540,47 @@ in_flight(struct balancer *b, struct etcd *e, const struct ha_snap *s)
 	return 0;
 }
 
+/* The round's input from the looks s and l. */
+static void
+gather(struct balancer *b, const struct ha_snap *s, const struct bal_look *l)
+{
+	struct bal_input *in = &b->b_in;
+
+	in->in_nodes = b->b_nodes;
+	in->in_vms = b->b_vms;
+	in->in_rules = b->b_rules;
+	gather_nodes(b, s, l);
+	gather_vms(b, s, l);
+	gather_rules(b, s, l);
+}
+
+int
+balance_place_new(struct etcd *e, const char *vm, int vcpus, char *node,
+    size_t len)
+{
+	struct balancer *b;
+	struct ha_snap s;
+	struct bal_look l;
+	char err[ERR_LEN];
+	int r = 0;
+
+	/* a round's worth of arrays, for one placement */
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return 0;
+	if (balance_settings_load(e, &b->b_in.in_set, err) != 0 ||
+	    b->b_in.in_set.mode == BAL_OFF || ha_snap_take(e, &s, err) != 0)
+		goto out;
+	if (look_take(e, &l, err) == 0) {
+		gather(b, &s, &l);
+		r = balance_place(&b->b_in, vm, vcpus, node, len);
+		look_free(&l);
+	}
+	ha_snap_free(&s);
+out:
+	free(b);
+	return r;
+}
+
 void
 balance_round(struct balancer *b, struct etcd *e, const struct ha_snap *s)
 {
@@ -559,12 +600,7 @@ balance_round(struct balancer *b, struct etcd *e, const struct ha_snap *s)
 		log_warnx("balancer: %s", err);
 		return;
 	}
-	in->in_nodes = b->b_nodes;
-	in->in_vms = b->b_vms;
-	in->in_rules = b->b_rules;
-	gather_nodes(b, s, &l);
-	gather_vms(b, s, &l);
-	gather_rules(b, s, &l);
+	gather(b, s, &l);
 	n = balance_plan(in, &b->b_st, b->b_moves, BAL_MAX_VMS);
 	for (i = 0; i < n; i++)
 		queue_move(b, &b->b_moves[i]);

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/balance.h"
 #include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/confine.h"
@@ -1046,7 +1047,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	cJSON *cfg = NULL, *rec = NULL;
 	const cJSON *d;
 	char node[HVD_NAME_MAX], ts[32], bad[64] = "";
-	int online = 0, rc = -1, r, i = 0;
+	int online = 0, rc = -1, r, i = 0, given;
 
 	*out = NULL;
 	call->vc_field[0] = '\0';
@@ -1057,7 +1058,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	cfg = cJSON_Duplicate(body, 1);
 	snprintf(node, sizeof(node), "%s", v->v_cf->cf_node);
 	d = cJSON_GetObjectItemCaseSensitive(cfg, "node");
-	if (d != NULL) {
+	if ((given = d != NULL)) {
 		if (!cJSON_IsString(d) || strlen(d->valuestring) >=
 		    sizeof(node))
 			FAIL(400, "node", "'node' must be a node name");
@@ -1083,6 +1084,11 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
+	/* no node asked for: the load balancer's choice when it is on */
+	if (!given && balance_place_new(v->v_etcd, c.name, c.vcpus, node,
+	    sizeof(node)) == 1)
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
+		    cJSON_CreateString(node));
 	if (check_placement(v, node, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);

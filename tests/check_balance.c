@@ -241,6 +241,13 @@ START_TEST(max_moves_caps)
 	c.in.in_set.max_moves = 2;
 	ck_assert_msg(cl_round(&c) == 2, "a drain is capped too");
 	ck_assert_msg(cl_round(&c) == 1, "the rest of the drain next round");
+	/* one incoming migration per node and round */
+	cl_init(&c, 2, BAL_DYNAMIC, 1);
+	c.nodes[0].bn_maint = 1;
+	cl_vm(&c, "a", "n1", 0.1);
+	cl_vm(&c, "b", "n1", 0.1);
+	ck_assert_msg(cl_round(&c) == 1, "two VMs for one node: one a round");
+	ck_assert_msg(cl_round(&c) == 1, "the second the round after");
 }
 END_TEST
 

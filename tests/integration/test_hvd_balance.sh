@@ -14,7 +14,8 @@
 #  4. an affinity rule brings vm2 to vm1's node; an anti-affinity rule
 #     then takes one of them away again;
 #  5. maintenance of vm1's node drains it (reason "maintenance"), nothing
-#     moves there, and vm1 and vm2 stay apart.
+#     moves there, and vm1 and vm2 stay apart; a VM created there
+#     without a node is placed on another node.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -180,5 +181,12 @@ nodes | grep -q "=$N1\b" && fail "nothing moves back to $N1: $(nodes)"
 status reasons | tail -n 1 | grep -q "maintenance: node $N1 is drained" ||
     fail "the drain's reason: $(status reasons | tail -n 1)"
 echo "maintenance of $N1: $(nodes)"
+# a VM created without a node goes where the balancer places it: not to
+# the node in maintenance, even when that node takes the request
+hvctl_on "${N1#node}" vm create vm4 --memory 64 --kernel "$G/vmlinux" \
+    --initrd "$G/initrd.img" >/dev/null || fail "create vm4"
+[ -n "$(node_of vm4)" ] && [ "$(node_of vm4)" != "$N1" ] ||
+    fail "vm4, asked of $N1 without a node, is placed elsewhere: $(nodes)"
+echo "placed: vm4 on $(node_of vm4)"
 for n in 1 2 3; do up $n; done
 echo PASS
