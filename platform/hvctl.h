@@ -33,6 +33,12 @@ void hvctl_print_json(const cJSON *o);
  * cols is not NULL, else JSON.  Returns 0, or 1 after printing the error. */
 int hvctl_get_print(const char *path, const char *const cols[],
     const char *const keys[]);
+/* A command of table (prog's) that takes one NAME and DELETEs
+ * prefix/NAME ("hvctl ha remove VM").  Returns 0, or 1 after printing
+ * the error or the usage. */
+struct cmd;
+int hvctl_delete_named(int argc, char **argv, const char *prog,
+    const struct cmd *table, const char *prefix);
 /* Print arr (array of objects) as a table: column titles and keys. */
 void hvctl_table(const char *const cols[], const char *const keys[],
     const cJSON *arr);

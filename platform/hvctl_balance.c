@@ -178,13 +178,8 @@ b_rules(int argc, char **argv)
 static int
 b_unrule(int argc, char **argv)
 {
-	char path[256];
-	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
-
-	if (i < 0 || argc - i != 1)
-		return cmd_misuse("hvctl balance", bal_cmds, "unrule");
-	snprintf(path, sizeof(path), "/api/v1/balance/rules/%s", argv[i]);
-	return hvctl_call("DELETE", path, NULL, NULL) == 0 ? 0 : 1;
+	return hvctl_delete_named(argc, argv, "hvctl balance", bal_cmds,
+	    "/api/v1/balance/rules");
 }
 
 static int

@@ -109,13 +109,8 @@ h_add(int argc, char **argv)
 static int
 h_remove(int argc, char **argv)
 {
-	char path[256];
-	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
-
-	if (i < 0 || argc - i != 1)
-		return cmd_misuse("hvctl ha", ha_cmds, "remove");
-	snprintf(path, sizeof(path), "/api/v1/ha/resources/%s", argv[i]);
-	return hvctl_call("DELETE", path, NULL, NULL) == 0 ? 0 : 1;
+	return hvctl_delete_named(argc, argv, "hvctl ha", ha_cmds,
+	    "/api/v1/ha/resources");
 }
 
 static int

@@ -1589,7 +1589,9 @@ static const struct drv_reason ref_reasons[] = {
 	{ "export", "hvd has no export yet (later issue)" },
 	{ "import", "hvd has no import yet (later issue)" },
 	{ "metrics", "hvd has no metrics endpoint yet (later issue)" },
-	{ "balance", "hvd has no load balancing yet (later issue)" },
+	{ "balance", "hvd balances VMs (docs/balance.md), but the ref "
+	    "driver does not drive it yet: the load-balancing row is not "
+	    "written" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
 };
