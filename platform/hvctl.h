@@ -33,6 +33,10 @@ void hvctl_print_json(const cJSON *o);
  * cols is not NULL, else JSON.  Returns 0, or 1 after printing the error. */
 int hvctl_get_print(const char *path, const char *const cols[],
     const char *const keys[]);
+/* GET path for a command that prints a view of the answer: -1 after
+ * printing the error, 1 when --json printed the answer as it is, 0 with
+ * *out for the caller to print (caller frees). */
+int hvctl_get_view(const char *path, cJSON **out);
 /* A command of table (prog's) that takes one NAME and DELETEs
  * prefix/NAME ("hvctl ha remove VM").  Returns 0, or 1 after printing
  * the error or the usage. */

@@ -52,17 +52,12 @@ b_status(int argc, char **argv)
 	    "maintenance", "hold", NULL };
 	const cJSON *s, *st, *m;
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL), r;
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl balance", bal_cmds, "status");
-	if (hvctl_call("GET", "/api/v1/cluster/balance", NULL, &o) != 0)
-		return 1;
-	if (hv.json) {
-		hvctl_print_json(o);
-		cJSON_Delete(o);
-		return 0;
-	}
+	if ((r = hvctl_get_view("/api/v1/cluster/balance", &o)) != 0)
+		return r < 0;
 	s = cJSON_GetObjectItemCaseSensitive(o, "settings");
 	printf("mode %s, threshold %s, hold %s, margin %s, max_moves %s, "
 	    "interval_s %s\n", hvctl_str(s, "mode"), hvctl_str(s, "threshold"),

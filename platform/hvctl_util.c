@@ -321,3 +321,16 @@ hvctl_delete_named(int argc, char **argv, const char *prog,
 	snprintf(path, sizeof(path), "%s/%s", prefix, argv[i]);
 	return hvctl_call("DELETE", path, NULL, NULL) == 0 ? 0 : 1;
 }
+
+int
+hvctl_get_view(const char *path, cJSON **out)
+{
+	if (hvctl_call("GET", path, NULL, out) != 0)
+		return -1;
+	if (!hv.json)
+		return 0;
+	hvctl_print_json(*out);
+	cJSON_Delete(*out);
+	*out = NULL;
+	return 1;
+}
