@@ -159,7 +159,7 @@ name_ok(const char *s)
 }
 
 /* The array key of names into names[] (at most BAL_RULE_MAX, no
- * duplicates): how many, or -1 + err. */
+ * name twice): how many, or -1 + err. */
 static int
 rule_names(const cJSON *o, const char *key, char names[][BAL_NAME],
     char *err)
