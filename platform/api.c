@@ -66,7 +66,8 @@ struct api_conn {
 
 static const struct api_route *const route_tables[] = {
 	api_cluster_routes, api_vm_routes, api_snap_routes, api_ha_routes,
-	api_backup_routes, api_metrics_routes, api_io_routes, NULL
+	api_backup_routes, api_metrics_routes, api_io_routes,
+	api_balance_routes, NULL
 };
 
 int

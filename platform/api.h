@@ -60,6 +60,7 @@ extern const struct api_route api_snap_routes[];	/* api_snap.c */
 extern const struct api_route api_backup_routes[];	/* api_backup.c */
 extern const struct api_route api_metrics_routes[];	/* api_metrics.c */
 extern const struct api_route api_io_routes[];		/* api_io.c */
+extern const struct api_route api_balance_routes[];	/* api_balance.c */
 
 struct api *api_new(const struct hvd_config *cf, struct cluster *cl,
     char *err);

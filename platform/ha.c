@@ -436,6 +436,16 @@ ha_node_guarded(const struct ha_snap *s, const char *node, const char *vm)
 
 /* --- life --- */
 
+void
+ha_set_balancer(struct ha *h, struct balancer *b)
+{
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->h_bal_mu);
+	h->h_bal = b;
+	pthread_mutex_unlock(&h->h_bal_mu);
+}
+
 struct ha *
 ha_new(const struct hvd_config *cf, struct cluster *cl, struct vmops *v,
     char *err)
@@ -453,6 +463,7 @@ ha_new(const struct hvd_config *cf, struct cluster *cl, struct vmops *v,
 	h->h_v = v;
 	pthread_mutex_init(&h->h_mu, NULL);
 	pthread_mutex_init(&h->h_pub_mu, NULL);
+	pthread_mutex_init(&h->h_bal_mu, NULL);
 	ha_settings_default(&h->h_set);
 	snprintf(h->h_feed, sizeof(h->h_feed), "%s/ha-feed", cf->cf_run_dir);
 	snprintf(h->h_wd_pid, sizeof(h->h_wd_pid), "%s/hvd-watchdog.pid",
@@ -513,5 +524,6 @@ ha_free(struct ha *h)
 	/* the HA lease is left to expire: see ha.h */
 	pthread_mutex_destroy(&h->h_mu);
 	pthread_mutex_destroy(&h->h_pub_mu);
+	pthread_mutex_destroy(&h->h_bal_mu);
 	free(h);
 }

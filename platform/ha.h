@@ -46,6 +46,11 @@ struct ha *ha_new(const struct hvd_config *cf, struct cluster *cl,
  * node restart them (docs/ha.md). */
 void ha_free(struct ha *h);
 
+/* Give the manager the balancer whose round it runs (NULL: none);
+ * returns once a round in progress has ended. */
+struct balancer;
+void ha_set_balancer(struct ha *h, struct balancer *b);
+
 void ha_settings_default(struct ha_settings *s);
 /* Parse and check settings JSON over s (unknown keys, ranges, and the
  * safety rule fence_s + 1 < lease_ttl_s).  0 or -1 + err. */

@@ -642,6 +642,12 @@ manage(struct ha *h, struct etcd *e)
 			mem_drop(h->h_dead, &h->h_ndead, h->h_dead[k--].m_name);
 	for (i = 0; i < s.res_n; i++)
 		manage_one(h, e, &s, &s.res[i]);
+	/* after HA's own decisions, on the same look: a VM HA just began
+	 * to recover is not moved */
+	pthread_mutex_lock(&h->h_bal_mu);
+	if (h->h_bal != NULL)
+		balance_round(h->h_bal, e, &s);
+	pthread_mutex_unlock(&h->h_bal_mu);
 	ha_snap_free(&s);
 }
 

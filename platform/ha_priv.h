@@ -3,7 +3,8 @@
  * includes: the HA object both threads work on (ha.c makes it), the
  * names of the HA states, one look at the cluster's HA keys (the manager
  * decides on it, GET /api/v1/ha shows it), and the entry points of the
- * lease thread (ha_lease.c) and the manager thread (ha_manager.c).
+ * lease thread (ha_lease.c) and the manager thread (ha_manager.c), and
+ * the load balancer's round, which the manager runs (balance_run.c).
  */
 #ifndef HVD_HA_PRIV_H
 #define HVD_HA_PRIV_H
@@ -79,6 +80,8 @@ struct ha {
 	char			 h_wd_pid[PATH_MAX];
 	char			 h_wd_log[PATH_MAX];
 	char			 h_wd_bin[PATH_MAX];
+	pthread_mutex_t		 h_bal_mu;	/* held around a round */
+	struct balancer		*h_bal;		/* under h_bal_mu */
 	/* manager thread only */
 	int			 h_leader;
 	struct ha_mem		 h_dead[HA_MAX_NAMES];
@@ -132,6 +135,10 @@ void *ha_aux_main(void *arg);
 /* ha_lease.c: vmops' start hook (vmops_start_hook; arg is the struct
  * ha): 0 when vm may start here, else -1 + err. */
 int ha_start_guard(void *arg, const char *vm, char *err);
+/* balance_run.c: one balancer round, when interval_s has passed since
+ * the last, on the manager's look s. */
+void balance_round(struct balancer *b, struct etcd *e,
+    const struct ha_snap *s);
 /* ha_manager.c: the manager thread (arg is the struct ha). */
 void *ha_manager_main(void *arg);
 

@@ -34,6 +34,8 @@ static const struct cmd hvctl_cmds[] = {
 	    "delete|store-...|job-... ...", "backups, stores and schedules" },
 	{ "ha", hvctl_ha_main, "add|set|remove|show|status|group|settings ...",
 	    "high availability" },
+	{ "balance", hvctl_balance_main, "status|set|rule|rules|unrule|"
+	    "maintenance ...", "the load balancer" },
 	{ "image", hvctl_image_main,
 	    "info|convert|import-ova|import-xva|export-ova ...",
 	    "disk images and OVA/XVA packages on this node's files" },

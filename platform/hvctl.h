@@ -33,6 +33,16 @@ void hvctl_print_json(const cJSON *o);
  * cols is not NULL, else JSON.  Returns 0, or 1 after printing the error. */
 int hvctl_get_print(const char *path, const char *const cols[],
     const char *const keys[]);
+/* GET path for a command that prints a view of the answer: -1 after
+ * printing the error, 1 when --json printed the answer as it is, 0 with
+ * *out for the caller to print (caller frees). */
+int hvctl_get_view(const char *path, cJSON **out);
+/* A command of table (prog's) that takes one NAME and DELETEs
+ * prefix/NAME ("hvctl ha remove VM").  Returns 0, or 1 after printing
+ * the error or the usage. */
+struct cmd;
+int hvctl_delete_named(int argc, char **argv, const char *prog,
+    const struct cmd *table, const char *prefix);
 /* Print arr (array of objects) as a table: column titles and keys. */
 void hvctl_table(const char *const cols[], const char *const keys[],
     const cJSON *arr);
@@ -63,6 +73,7 @@ int hvctl_network_main(int argc, char **argv);
 void hvctl_bond_print(const cJSON *show);
 int hvctl_network_bond(int argc, char **argv);
 int hvctl_ha_main(int argc, char **argv);
+int hvctl_balance_main(int argc, char **argv);
 int hvctl_snapshot_main(int argc, char **argv);
 /* hvctl_image.c: disk images and VM packages on local files. */
 int hvctl_image_main(int argc, char **argv);

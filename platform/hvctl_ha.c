@@ -109,13 +109,8 @@ h_add(int argc, char **argv)
 static int
 h_remove(int argc, char **argv)
 {
-	char path[256];
-	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
-
-	if (i < 0 || argc - i != 1)
-		return cmd_misuse("hvctl ha", ha_cmds, "remove");
-	snprintf(path, sizeof(path), "/api/v1/ha/resources/%s", argv[i]);
-	return hvctl_call("DELETE", path, NULL, NULL) == 0 ? 0 : 1;
+	return hvctl_delete_named(argc, argv, "hvctl ha", ha_cmds,
+	    "/api/v1/ha/resources");
 }
 
 static int
@@ -146,17 +141,12 @@ h_status(int argc, char **argv)
 	    "group", NULL };
 	const cJSON *m, *res, *r, *log, *e;
 	cJSON *o;
-	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL), rc;
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl ha", ha_cmds, "status");
-	if (hvctl_call("GET", "/api/v1/ha", NULL, &o) != 0)
-		return 1;
-	if (hv.json) {
-		hvctl_print_json(o);
-		cJSON_Delete(o);
-		return 0;
-	}
+	if ((rc = hvctl_get_view("/api/v1/ha", &o)) != 0)
+		return rc < 0;
 	m = cJSON_GetObjectItemCaseSensitive(o, "manager");
 	printf("manager: %s (since %s)\n", hvctl_str(m, "node"),
 	    hvctl_str(m, "since"));

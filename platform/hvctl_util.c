@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cmd.h"
 #include "err.h"
 #include "http.h"
 #include "json.h"
@@ -306,4 +307,30 @@ hvctl_get_print(const char *path, const char *const cols[],
 		hvctl_table(cols, keys, o);
 	cJSON_Delete(o);
 	return 0;
+}
+
+int
+hvctl_delete_named(int argc, char **argv, const char *prog,
+    const struct cmd *table, const char *prefix)
+{
+	char path[512];
+	int i = hvctl_getopt(argc, argv, NULL, "", NULL);
+
+	if (i < 0 || argc - i != 1)
+		return cmd_misuse(prog, table, argv[0]);
+	snprintf(path, sizeof(path), "%s/%s", prefix, argv[i]);
+	return hvctl_call("DELETE", path, NULL, NULL) == 0 ? 0 : 1;
+}
+
+int
+hvctl_get_view(const char *path, cJSON **out)
+{
+	if (hvctl_call("GET", path, NULL, out) != 0)
+		return -1;
+	if (!hv.json)
+		return 0;
+	hvctl_print_json(*out);
+	cJSON_Delete(*out);
+	*out = NULL;
+	return 1;
 }

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "platform/api.h"
 #include "platform/backup.h"
+#include "platform/balance.h"
 #include "platform/cluster.h"
 #include "platform/config.h"
 #include "platform/ha.h"
@@ -194,6 +195,7 @@ serve(struct hvd_config *cf)
 	struct ha *ha = NULL;
 	struct backup_sched *bs = NULL;
 	struct metrics *mx = NULL;
+	struct balancer *bal = NULL;
 	char err[ERR_LEN];
 	int rc = 1;
 
@@ -210,6 +212,10 @@ serve(struct hvd_config *cf)
 		goto fail;
 	if (!cf->cf_witness && (mx = metrics_start(cf, vo, err)) == NULL)
 		goto fail;
+	if (!cf->cf_witness && (bal = balance_start(cf, cl, vo, mx, err)) ==
+	    NULL)
+		goto fail;
+	ha_set_balancer(ha, bal);
 	if ((a = api_new(cf, cl, err)) == NULL)
 		goto fail;
 	api_set_vmops(a, vo);
@@ -232,6 +238,8 @@ fail:
 out:
 	api_free(a);
 	backup_sched_stop(bs);
+	ha_set_balancer(ha, NULL);
+	balance_stop(bal);	/* before metrics: it reads them */
 	metrics_stop(mx);	/* before vmops: it reads the VM slots */
 	ha_free(ha);		/* HA lease left to expire (docs/ha.md) */
 	vmops_free(vo);		/* VMs keep running */

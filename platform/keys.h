@@ -62,4 +62,12 @@
  * (the manager recovers from a lost node only the VMs listed there). */
 #define KEY_HA_FED		"/hvd/ha/fed/"		/* NODE */
 
+/* balance.h: the balancer's settings, rules, nodes in maintenance, each
+ * node's load summary and the manager's last round. */
+#define KEY_BAL_SETTINGS	"/hvd/balance/settings"
+#define KEY_BAL_RULES		"/hvd/balance/rules/"	/* RULE */
+#define KEY_BAL_MAINT		"/hvd/balance/maintenance/" /* NODE */
+#define KEY_BAL_LOAD		"/hvd/balance/load/"	/* NODE */
+#define KEY_BAL_STATUS		"/hvd/balance/status"
+
 #endif

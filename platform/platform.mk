@@ -54,3 +54,8 @@ PLATFORM_SRCS += platform/metrics.c platform/metrics_ring.c \
 	platform/metrics_proc.c platform/metrics_sample.c \
 	platform/metrics_vm.c platform/metrics_prom.c platform/api_metrics.c
 HVCTL_SRCS += platform/hvctl_metrics.c
+# Load balancing: the balancer's decisions (pure), its round in the HA
+# manager, its API and hvctl balance.
+PLATFORM_SRCS += platform/balance.c platform/balance_run.c \
+	platform/api_balance.c
+HVCTL_SRCS += platform/hvctl_balance.c

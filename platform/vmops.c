@@ -19,6 +19,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/balance.h"
 #include "platform/clone.h"
 #include "platform/cluster.h"
 #include "platform/confine.h"
@@ -604,6 +605,9 @@ claim_queued(struct vmops *v)
 		s = "";
 		json_get_string(q, "lock", JSON_OPTIONAL, &s, NULL);
 		snprintf(o->o_lock, sizeof(o->o_lock), "%s", s);
+		s = "";
+		json_get_string(q, "reason", JSON_OPTIONAL, &s, NULL);
+		snprintf(o->o_reason, sizeof(o->o_reason), "%s", s);
 		json_get_int(q, "port", JSON_OPTIONAL, &port, NULL);
 		o->o_port = (int)port;
 		tmo = 60;
@@ -1043,7 +1047,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	cJSON *cfg = NULL, *rec = NULL;
 	const cJSON *d;
 	char node[HVD_NAME_MAX], ts[32], bad[64] = "";
-	int online = 0, rc = -1, r, i = 0;
+	int online = 0, rc = -1, r, i = 0, given;
 
 	*out = NULL;
 	call->vc_field[0] = '\0';
@@ -1054,7 +1058,7 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	cfg = cJSON_Duplicate(body, 1);
 	snprintf(node, sizeof(node), "%s", v->v_cf->cf_node);
 	d = cJSON_GetObjectItemCaseSensitive(cfg, "node");
-	if (d != NULL) {
+	if ((given = d != NULL)) {
 		if (!cJSON_IsString(d) || strlen(d->valuestring) >=
 		    sizeof(node))
 			FAIL(400, "node", "'node' must be a node name");
@@ -1080,6 +1084,11 @@ vmops_create(struct vmops *v, const cJSON *body, cJSON **out,
 	if (!vm_valid_name(c.name))
 		FAIL(400, "name", "'name' must be letters, digits, '-', '_' "
 		    "or '.', starting with a letter or digit");
+	/* no node asked for: the load balancer's choice when it is on */
+	if (!given && balance_place_new(v->v_etcd, c.name, c.vcpus, node,
+	    sizeof(node)) == 1)
+		cJSON_ReplaceItemInObjectCaseSensitive(rec, "node",
+		    cJSON_CreateString(node));
 	if (check_placement(v, node, &c, call, err) != 0)
 		goto out;
 	r = cluster_node_info(v->v_cl, node, NULL, 0, &online, err);
@@ -1402,6 +1411,7 @@ struct mig_ask {
 	const char	*ma_name;
 	const char	*ma_target;
 	const cJSON	*ma_params;	/* or NULL */
+	const char	*ma_reason;	/* or NULL */
 	int		 ma_live;
 	cJSON		*ma_rec;	/* the VM's record */
 	int64_t		 ma_rev;	/* its revision */
@@ -1414,7 +1424,8 @@ static int
 mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
     char *err)
 {
-	static const char *const keys[] = { "target", "live", "params", NULL };
+	static const char *const keys[] = { "target", "live", "params",
+	    "reason", NULL };
 	const char *badk = NULL;
 	struct migrate_params mp;
 	int rc = -1;
@@ -1431,6 +1442,12 @@ mig_ask_body(const cJSON *body, struct mig_ask *ma, struct vmops_call *call,
 	if (json_get_object(body, "params", JSON_OPTIONAL, &ma->ma_params,
 	    err) != 0)
 		FAIL(400, "params", "%s", err);
+	if (json_get_string(body, "reason", JSON_OPTIONAL, &ma->ma_reason,
+	    err) != 0)
+		FAIL(400, "reason", "%s", err);
+	if (ma->ma_reason && strlen(ma->ma_reason) >= 200)
+		FAIL(400, "reason", "'reason' must be shorter than 200 "
+		    "characters");
 	migrate_params_default(&mp);
 	if (ma->ma_params && migrate_params_from_json(ma->ma_params, &mp,
 	    err) != 0)
@@ -1548,6 +1565,8 @@ mig_live(struct vmops *v, struct mig_ask *ma, const char *st,
 	if (ma->ma_params)
 		cJSON_AddItemToObject(q, "params",
 		    cJSON_Duplicate(ma->ma_params, 1));
+	if (ma->ma_reason)
+		cJSON_AddStringToObject(q, "reason", ma->ma_reason);
 	rc = vmops_queue_locked(v, &td, q, call, err);
 out:
 	cJSON_Delete(q);

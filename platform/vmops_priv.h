@@ -57,6 +57,7 @@ struct vm_op {
 	int		 o_port;
 	long		 o_timeout_s;
 	cJSON		*o_params;	/* migration parameters or NULL */
+	char		 o_reason[200];	/* why a migration was asked, or "" */
 };
 
 /* The slot of name for a task (busy), or a free one when absent and

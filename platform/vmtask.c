@@ -563,6 +563,8 @@ op_migrate(struct task *t, void *arg, char *err)
 	m.m_task = t;
 	m.m_op = arg;
 	v = m.m_op->o_v;
+	if (m.m_op->o_reason[0])
+		task_log(t, "reason: %s", m.m_op->o_reason);
 	if (mig_source_check(&m, err) != 0)
 		return -1;
 	if (vmmigrec_mark(v, m.m_op->o_vm, m.m_op->o_target, m.m_op->o_id,

@@ -67,6 +67,7 @@ static Suite *(*const suites[])(void) = {
 	make_xcpng_suite,
 	make_vmio_suite,
 	make_monitoring_suite,
+	make_balance_suite,
 	NULL
 };
 

@@ -59,5 +59,6 @@ Suite *make_monitoring_suite(void);
 /* The expected message of a tests/config fail-*.yaml: its .expect's
  * first line (check_topo.c). */
 void check_read_expect(const char *yaml, char *buf, size_t len);
+Suite *make_balance_suite(void);
 
 #endif

@@ -1601,7 +1601,9 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "balance", "hvd has no load balancing yet (later issue)" },
+	{ "balance", "hvd balances VMs (docs/balance.md), but the ref "
+	    "driver does not drive it yet: the load-balancing row is not "
+	    "written" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
 };
