@@ -343,13 +343,16 @@ op_incoming(struct task *t, void *arg, char *err)
 	    migrate_target_wait(s->s_proc.qmp, &mp, 10 * 60 * 1000, err) != 0 ||
 	    incoming_take(t, o, &mc, err) != 0)
 		goto fail_stop;
-	vmops_slot_give(v, s, 1);
+	/* The slot stays busy while this task speaks QMP: the metrics
+	 * sampler and the supervisor use an idle slot's QEMU themselves. */
 	if (migrate_target_run(s->s_proc.qmp, &mp, links_up, &la, err) != 0) {
 		/* this node's VM now, whole in this QEMU: never stopped */
 		vmops_state_put(v, o->o_vm, "paused", &s->s_proc, NULL);
+		vmops_slot_give(v, s, 1);
 		goto out;
 	}
 	vmops_state_put(v, o->o_vm, "running", &s->s_proc, NULL);
+	vmops_slot_give(v, s, 1);
 	task_log(t, "VM running here, pid %d", (int)s->s_proc.pid);
 	rc = 0;
 	goto out;
