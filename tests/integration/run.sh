@@ -61,35 +61,52 @@ run_one() {
 	esac
 }
 
-# Tests that start no guest and no lab and hold no fixed name or port run
-# in a second lane beside the others when the whole suite runs: the
-# machine's two cores are mostly waiting on guests meanwhile.
+# When the whole suite runs, two lanes run beside the main one: the
+# tests that start no guest and no lab and hold no fixed name or port
+# (LIGHT), and the tests of hvd on its own nodes (they source hvd_lib.sh:
+# namespaces named after their pid, no lab, nothing fixed), while the
+# main lane runs the lab tests.  The machine's two cores are mostly
+# waiting on guests, leases and timers meanwhile.
 LIGHT="test_image_formats test_proxmox_fixture test_xcpng_fixture"
+HVDLANE=""
 pass=0 fail=0 skip=0 failed=""
-lane=""
-if [ "$#" -eq 0 ]; then
-	lane=$logdir/light-lane
+lanes=""
+# lane_start NAME TESTS...: run them one after another in the background.
+lane_start() {
+	_l=$logdir/lane-$1
+	shift
 	(
-		for n in $LIGHT; do
+		pass=0 fail=0 skip=0 failed=""
+		for n in "$@"; do
 			[ -f "tests/integration/$n.sh" ] && run_one "tests/integration/$n.sh"
-		done >"$lane.out"
-		echo "$pass $fail $skip $failed" >"$lane.counts"
+		done >"$_l.out"
+		echo "$pass $fail $skip $failed" >"$_l.counts"
 	) &
-	lane_pid=$!
+	lanes="$lanes $_l:$!"
+}
+if [ "$#" -eq 0 ]; then
+	for t in $tests; do
+		n=$(basename "$t" .sh)
+		case " $LIGHT " in *" $n "*) continue ;; esac
+		grep -q 'hvd_lib\.sh' "$t" && HVDLANE="$HVDLANE $n"
+	done
+	lane_start light $LIGHT
+	lane_start hvd $HVDLANE
 fi
 for t in $tests; do
-	case " $LIGHT " in
-	*" $(basename "$t" .sh) "*) [ -n "$lane" ] && continue ;;
+	case " $LIGHT $HVDLANE " in
+	*" $(basename "$t" .sh) "*) [ -n "$lanes" ] && continue ;;
 	esac
 	run_one "$t"
 done
-if [ -n "$lane" ]; then
-	wait "$lane_pid"
-	cat "$lane.out"
-	read -r lp lf ls lfailed <"$lane.counts"
-	pass=$((pass + lp)); fail=$((fail + lf)); skip=$((skip + ls))
+for lp in $lanes; do
+	wait "${lp##*:}"
+	l=${lp%:*}
+	cat "$l.out"
+	read -r lpass lfail lskip lfailed <"$l.counts"
+	pass=$((pass + lpass)); fail=$((fail + lfail)); skip=$((skip + lskip))
 	failed="$failed ${lfailed:-}"
-	rm -f "$lane.out" "$lane.counts"
-fi
+	rm -f "$l.out" "$l.counts"
+done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
