@@ -966,9 +966,6 @@ lv_platform_version(struct driver *d, char *buf, size_t len, char *err)
 }
 
 static const struct drv_reason lv_reasons[] = {
-	{ "ha", "Pacemaker's VirtualDomain resources need fencing "
-	    "(stonith) for VMs on shared disks, and the lab has no fence "
-	    "device the driver configures yet (fence_virsh/fence_redfish)" },
 	{ "backup", "libvirt's backup API (virDomainBackupBegin) is not "
 	    "driven yet" },
 	{ "restore", "libvirt's backup API (virDomainBackupBegin) is not "
@@ -1018,4 +1015,7 @@ const struct driver_ops libvirt_driver_ops = {
 	.template_make = lv_template_make,
 	.vm_disk = lv_vm_disk,
 	.bond_set = lv_bond_set,
+	.ha_enable = lv_ha_enable,
+	.ha_disable = lv_ha_disable,
+	.ha_status = lv_ha_status,
 };
