@@ -1079,6 +1079,11 @@ ha_drill_figures(struct ha_drill *d)
 		    d->times.ht_fault));
 	if (d->fence_setting > 0)
 		metrics_set(m, "fence_setting_s", d->fence_setting);
+	/* each platform's own deadline: hvd's lease, Pacemaker's
+	 * detection + stonith-timeout */
+	if (d->fenced && d->fence_setting > 0)
+		metrics_set(m, "fence_overrun_s", ha_rel_s(d->fenced,
+		    d->times.ht_fault) - d->fence_setting);
 }
 
 /*
@@ -1189,6 +1194,14 @@ ha_drill_old_host(struct ha_drill *d, char *err)
 		pthread_mutex_unlock(&d->smp.mu);
 		if (ha_inject(e, d->back, d->back_host, NULL, err) == -1)
 			return -1;
+		/* a cut-off host fenced by its BMC stays off after the heal,
+		 * as a real one does until someone powers it on */
+		if (d->back_host == NULL && !host_on(e, d->fhost)) {
+			ha_say(e, "run %zu: ha: power-on %s (fenced off)",
+			    e->runno, d->fhost);
+			if (ha_inject(e, "power-on", d->fhost, NULL, err) == -1)
+				return -1;
+		}
 	}
 	d->restored = 1;
 	if (ha_wait_cluster_whole(e, err) == -1)

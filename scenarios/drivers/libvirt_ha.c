@@ -232,6 +232,33 @@ static const char knobs_sh[] =
 	"echo migration_threshold $(p rsc_defaults migration-threshold "
 	"INFINITY)\n";
 
+/*
+ * The longest a cut-off host's copy may live: Corosync declares it lost
+ * after token + consensus, and Pacemaker restarts nothing of it until
+ * its fence is confirmed, which it gives up on after stonith-timeout.
+ * -1 when a setting is unknown.
+ */
+static double
+fence_deadline(const struct drv_ha_status *hs)
+{
+	double token = -1, consensus = -1, stonith = -1;
+	size_t i;
+
+	for (i = 0; i < hs->hs_nknobs; i++) {
+		const struct drv_ha_knob *k = &hs->hs_knobs[i];
+
+		if (strcmp(k->k_name, "corosync_token_ms") == 0)
+			token = k->k_value;
+		else if (strcmp(k->k_name, "corosync_consensus_ms") == 0)
+			consensus = k->k_value;
+		else if (strcmp(k->k_name, "stonith_timeout_s") == 0)
+			stonith = k->k_value;
+	}
+	if (token < 0 || consensus < 0 || stonith < 0)
+		return -1;
+	return (token + consensus) / 1000 + stonith;
+}
+
 static void
 ha_knobs(struct driver *d, const char *host, struct drv_ha_status *hs)
 {
@@ -247,6 +274,7 @@ ha_knobs(struct driver *d, const char *host, struct drv_ha_status *hs)
 		    sizeof(hs->hs_knobs[0].k_name), "monitor_interval_s");
 		hs->hs_knobs[hs->hs_nknobs++].k_value = HA_MONITOR_S;
 	}
+	hs->hs_fence_s = fence_deadline(hs);
 }
 
 int
