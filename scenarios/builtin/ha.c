@@ -161,6 +161,9 @@ ha_times_from_status(const struct drv_ha_status *hs, struct ha_times *t)
 		case DRV_HA_DETECTED:
 			slot = &t->ht_detected;
 			break;
+		case DRV_HA_FENCED:
+			slot = &t->ht_fenced;
+			break;
 		case DRV_HA_RESTART:
 			slot = &t->ht_restart;
 			break;
@@ -189,6 +192,7 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 	size_t i;
 
 	f->hf_detect_s = f->hf_restart_s = f->hf_failover_s = -1;
+	f->hf_fence_done_s = -1;
 	f->hf_boot_s = f->hf_started_s = -1;
 	f->hf_last_reply_s = 0;
 	f->hf_first_reply_ns = f->hf_last_reply_ns = 0;
@@ -196,6 +200,8 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 		return;
 	if (t->ht_detected)
 		f->hf_detect_s = ha_rel_s(t->ht_detected, t->ht_fault);
+	if (t->ht_fenced)
+		f->hf_fence_done_s = ha_rel_s(t->ht_fenced, t->ht_fault);
 	if (t->ht_restart)
 		f->hf_restart_s = ha_rel_s(t->ht_restart, t->ht_fault);
 	if (t->ht_started)
@@ -1061,6 +1067,8 @@ ha_drill_figures(struct ha_drill *d)
 	    d->pr.pr_timeline.pt_n, &d->figs);
 	if (d->figs.hf_detect_s >= 0)
 		metrics_set(m, "detect_s", d->figs.hf_detect_s);
+	if (d->figs.hf_fence_done_s >= 0)
+		metrics_set(m, "fence_done_s", d->figs.hf_fence_done_s);
 	if (d->figs.hf_restart_s >= 0)
 		metrics_set(m, "restart_s", d->figs.hf_restart_s);
 	if (d->figs.hf_started_s >= 0)
@@ -1106,8 +1114,8 @@ ha_drill_evidence(struct ha_drill *d, int read_log)
 	d->ping = NULL;
 	if (read_log && e->drv->d_ops->ha_status(e->drv, e->vm, &d->hs,
 	    e2) == 0) {
-		d->times.ht_detected = d->times.ht_restart =
-		    d->times.ht_started = 0;
+		d->times.ht_detected = d->times.ht_fenced =
+		    d->times.ht_restart = d->times.ht_started = 0;
 		ha_times_from_status(&d->hs, &d->times);
 	}
 	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
@@ -1128,8 +1136,8 @@ ha_drill_account(struct ha_drill *d, char *err)
 
 	for (;;) {
 		if (ops->ha_status(e->drv, e->vm, &d->hs, e2) == 0) {
-			d->times.ht_detected = d->times.ht_restart =
-			    d->times.ht_started = 0;
+			d->times.ht_detected = d->times.ht_fenced =
+			    d->times.ht_restart = d->times.ht_started = 0;
 			ha_times_from_status(&d->hs, &d->times);
 			if (d->times.ht_started != 0)
 				break;
