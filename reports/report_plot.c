@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proc.h"
 #include "reports/report.h"
+#include "reports/report_plot.h"
 
 #define PLOT_TIMEOUT_MS 30000
 #define TL_LINE_MAX 4096
@@ -40,7 +41,7 @@ plot_list_free(struct plot_list *pl)
 	pl->pl_n = 0;
 }
 
-static void
+void
 plot_add(struct plot_list *pl, size_t row, size_t set, const char *file,
     const char *caption)
 {
@@ -60,7 +61,7 @@ plot_add(struct plot_list *pl, size_t row, size_t set, const char *file,
 }
 
 /* Safe file-name part: [A-Za-z0-9._-], others become '_'. */
-static void
+void
 safe_name(const char *s, char *buf, size_t len)
 {
 	size_t i;
@@ -76,7 +77,7 @@ safe_name(const char *s, char *buf, size_t len)
 }
 
 /* A gnuplot single-quoted string: quotes doubled. */
-static void
+void
 gp_str(FILE *f, const char *s)
 {
 	fputc('\'', f);
@@ -210,7 +211,7 @@ tl_row(void *arg, double t, double rtt, const char *ev)
 	}
 }
 
-static int
+int
 gnuplot_run(const char *script, char *err)
 {
 	const char *argv[] = { "gnuplot", script, NULL };
@@ -223,7 +224,7 @@ gnuplot_run(const char *script, char *err)
 }
 
 /* pngcairo when this gnuplot has it, else png (libgd). */
-static const char *
+const char *
 terminal(void)
 {
 	const char *argv[] = { "gnuplot", "-e", "set terminal pngcairo", NULL };
@@ -590,6 +591,7 @@ report_plots(const struct comparison *c, const char *outdir,
 		}
 		if (maxruns >= 2 && first != NULL)
 			plot_row_repeats(c, i, first, outdir, out);
+		report_ha_plots(c, i, outdir, out);
 	}
 	return 0;
 }
