@@ -109,8 +109,8 @@ timelines_script(const struct comparison *c, size_t row, const char *dat[3],
 			continue;
 		fprintf(gp, "%s", y ? ", " : "");
 		gp_str(gp, dat[0]);
-		fprintf(gp, " index %d using 1:2 with points pt 7 ps 0.4 lc 'web-blue' "
-		    "title %s, ", y, y ? "''" : "'reply'");
+		fprintf(gp, " index %d using 1:2 with points pt 7 ps 0.4 "
+		    "lc 'web-blue' title %s, ", y, y ? "''" : "'reply'");
 		gp_str(gp, dat[1]);
 		fprintf(gp, " index %d using 1:2 with points pt 2 ps 0.4 lc "
 		    "'gray' title %s, ", y, y ? "''" : "'lost'");
@@ -249,11 +249,32 @@ plot_phases(const struct comparison *c, size_t row, const char *outdir,
 	return gnuplot_run(gpf, err);
 }
 
+typedef int plot_fn(const struct comparison *c, size_t row,
+    const char *outdir, const char *base, char *err);
+
+/* fn's plot of row as plots/ROW-what.png, with its caption, into out. */
+static void
+plot_one(const struct comparison *c, size_t row, const char *outdir,
+    const char *what, plot_fn *fn, const char *caption,
+    struct plot_list *out)
+{
+	char sn[128], base[300], file[400], cap[600], e[ERR_LEN];
+
+	safe_name(c->cmp_rows[row], sn, sizeof(sn));
+	snprintf(base, sizeof(base), "%s-%s", sn, what);
+	if (fn(c, row, outdir, base, e) == -1) {
+		log_warnx("plot %s: %s", base, e);
+		return;
+	}
+	snprintf(file, sizeof(file), "plots/%s.png", base);
+	snprintf(cap, sizeof(cap), "%s: %s", c->cmp_rows[row], caption);
+	plot_add(out, row, (size_t)-1, file, cap);
+}
+
 void
 report_ha_plots(const struct comparison *c, size_t row, const char *outdir,
     struct plot_list *out)
 {
-	char sn[128], base[300], file[400], cap[600], e[ERR_LEN];
 	size_t j;
 	int any = 0;
 
@@ -261,23 +282,8 @@ report_ha_plots(const struct comparison *c, size_t row, const char *outdir,
 		any |= failover_of(comparison_cell(c, row, j)) != NULL;
 	if (!any)
 		return;
-	safe_name(c->cmp_rows[row], sn, sizeof(sn));
-	snprintf(base, sizeof(base), "%s-failovers", sn);
-	if (plot_timelines(c, row, outdir, base, e) == -1)
-		log_warnx("plot %s: %s", base, e);
-	else {
-		snprintf(file, sizeof(file), "plots/%s.png", base);
-		snprintf(cap, sizeof(cap), "%s: the first failover of each "
-		    "platform, seconds since the fault", c->cmp_rows[row]);
-		plot_add(out, row, (size_t)-1, file, cap);
-	}
-	snprintf(base, sizeof(base), "%s-phases", sn);
-	if (plot_phases(c, row, outdir, base, e) == -1)
-		log_warnx("plot %s: %s", base, e);
-	else {
-		snprintf(file, sizeof(file), "plots/%s.png", base);
-		snprintf(cap, sizeof(cap), "%s: failover phases (detect, "
-		    "fence, restart, boot) per platform", c->cmp_rows[row]);
-		plot_add(out, row, (size_t)-1, file, cap);
-	}
+	plot_one(c, row, outdir, "failovers", plot_timelines, "the first "
+	    "failover of each platform, seconds since the fault", out);
+	plot_one(c, row, outdir, "phases", plot_phases, "failover phases "
+	    "(detect, fence, restart, boot) per platform", out);
 }

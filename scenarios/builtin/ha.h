@@ -70,9 +70,9 @@ int ha_param_long(const char *key, const char *v, long lo, long hi,
 struct ha_times {
 	uint64_t ht_fault;		/* the lab's stamp of the injection */
 	uint64_t ht_detected;		/* platform: node loss seen */
-	uint64_t ht_fenced;		/* platform: the node fenced */
 	uint64_t ht_restart;		/* platform: restart decided */
 	uint64_t ht_started;		/* platform: VM running again */
+	uint64_t ht_fenced;		/* platform: the node fenced */
 };
 
 /* The figures of one drill; < 0 = not measured. */

@@ -150,6 +150,15 @@ int lv_pool_xml(const struct lv_pool_src *p, char *buf, size_t len,
 int lv_split_portal(const char *portal, char *host, size_t hlen, int *port,
     char *err);
 
+/* The first child element of n (may be NULL) called name, or NULL. */
+struct _xmlNode;
+struct _xmlNode *lv_xml_child(struct _xmlNode *n, const char *name);
+
+/* crm_mon's XML whose root is <pacemaker-result> (caller frees with
+ * xmlFreeDoc), or NULL with err. */
+struct _xmlDoc;
+struct _xmlDoc *lv_crm_mon_doc(const char *xml, size_t len, char *err);
+
 /* crm_mon --output-as=xml -> nodes, online, quorate. */
 int lv_crm_mon_parse(const char *xml, size_t len,
     struct drv_cluster_info *ci, char *err);

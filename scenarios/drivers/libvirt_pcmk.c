@@ -51,6 +51,26 @@ op(xmlNode *ops, const char *rsc, const char *name, const char *interval,
 		xmlNewProp(o, BAD_CAST "timeout", BAD_CAST timeout);
 }
 
+/* <primitive id class [provider] type> with its <instance_attributes>
+ * (id ID-ia) into *ia. */
+static xmlNode *
+primitive(const char *id, const char *class, const char *provider,
+    const char *type, xmlNode **ia)
+{
+	xmlNode *p = xmlNewNode(NULL, BAD_CAST "primitive");
+	char iaid[128];
+
+	xmlNewProp(p, BAD_CAST "id", BAD_CAST id);
+	xmlNewProp(p, BAD_CAST "class", BAD_CAST class);
+	if (provider != NULL)
+		xmlNewProp(p, BAD_CAST "provider", BAD_CAST provider);
+	xmlNewProp(p, BAD_CAST "type", BAD_CAST type);
+	*ia = xmlNewChild(p, NULL, BAD_CAST "instance_attributes", NULL);
+	snprintf(iaid, sizeof(iaid), "%.100s-ia", id);
+	xmlNewProp(*ia, BAD_CAST "id", BAD_CAST iaid);
+	return p;
+}
+
 /* The element's text into buf; frees it.  -1 with err when too long. */
 static int
 dump(xmlNode *n, char *buf, size_t len, char *err)
@@ -94,7 +114,7 @@ int
 lv_fence_xml(const struct lv_fence *f, char *buf, size_t len, char *err)
 {
 	xmlNode *p, *ia, *ops;
-	char id[96], iaid[112], uri[160];
+	char id[96], uri[160];
 
 	if (plain_name("fence device: host", f->f_host, err) == -1)
 		return -1;
@@ -105,13 +125,7 @@ lv_fence_xml(const struct lv_fence *f, char *buf, size_t len, char *err)
 		    "or password", f->f_host);
 	lv_fence_id(f->f_host, id, sizeof(id));
 	snprintf(uri, sizeof(uri), "/redfish/v1/Systems/%s", f->f_host);
-	p = xmlNewNode(NULL, BAD_CAST "primitive");
-	xmlNewProp(p, BAD_CAST "id", BAD_CAST id);
-	xmlNewProp(p, BAD_CAST "class", BAD_CAST "stonith");
-	xmlNewProp(p, BAD_CAST "type", BAD_CAST "fence_redfish");
-	ia = xmlNewChild(p, NULL, BAD_CAST "instance_attributes", NULL);
-	snprintf(iaid, sizeof(iaid), "%s-ia", id);
-	xmlNewProp(ia, BAD_CAST "id", BAD_CAST iaid);
+	p = primitive(id, "stonith", NULL, "fence_redfish", &ia);
 	nvpair(ia, id, "ip", f->f_bmc_addr);
 	nvpair(ia, id, "username", f->f_user);
 	nvpair(ia, id, "password", f->f_password);
@@ -163,14 +177,7 @@ lv_vdom_xml(const struct lv_vdom *v, char *buf, size_t len, char *err)
 		return err_set(err, "VirtualDomain %s: monitor interval %d s "
 		    "is not in 1..3600", v->v_name, v->v_monitor_s);
 	snprintf(id, sizeof(id), "%s", v->v_name);
-	p = xmlNewNode(NULL, BAD_CAST "primitive");
-	xmlNewProp(p, BAD_CAST "id", BAD_CAST id);
-	xmlNewProp(p, BAD_CAST "class", BAD_CAST "ocf");
-	xmlNewProp(p, BAD_CAST "provider", BAD_CAST "heartbeat");
-	xmlNewProp(p, BAD_CAST "type", BAD_CAST "VirtualDomain");
-	ia = xmlNewChild(p, NULL, BAD_CAST "instance_attributes", NULL);
-	snprintf(mon, sizeof(mon), "%.80s-ia", id);
-	xmlNewProp(ia, BAD_CAST "id", BAD_CAST mon);
+	p = primitive(id, "ocf", "heartbeat", "VirtualDomain", &ia);
 	nvpair(ia, id, "config", v->v_config);
 	nvpair(ia, id, "hypervisor", "qemu:///system");
 	nvpair(ia, id, "migration_transport", "tls");
@@ -193,15 +200,6 @@ lv_vdom_xml(const struct lv_vdom *v, char *buf, size_t len, char *err)
 
 /* ---- crm_mon's XML ---- */
 
-static xmlNode *
-kid(xmlNode *n, const char *name)
-{
-	for (n = n ? n->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
 
 static void
 prop_copy(xmlNode *n, const char *name, char *buf, size_t len)
@@ -230,7 +228,7 @@ crm_mon_rsc(xmlNode *resources, const char *rsc, struct drv_ha_status *hs)
 		hs->hs_found = 1;
 		prop_copy(r, "role", hs->hs_state, sizeof(hs->hs_state));
 		prop_copy(r, "active", active, sizeof(active));
-		node = kid(r, "node");
+		node = lv_xml_child(r, "node");
 		prop_copy(node, "name", hs->hs_node, sizeof(hs->hs_node));
 		hs->hs_running = strcmp(active, "true") == 0 &&
 		    strcmp(hs->hs_state, "Started") == 0 &&
@@ -248,23 +246,19 @@ lv_crm_mon_ha(const char *xml, size_t len, const char *rsc,
 	char present[8];
 	int rc = -1;
 
-	doc = xmlReadMemory(xml, (int)len, "crm_mon.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return err_set(err, "crm_mon: its answer is not XML");
+	if ((doc = lv_crm_mon_doc(xml, len, err)) == NULL)
+		return -1;
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || strcmp((const char *)root->name,
-	    "pacemaker-result") != 0 || kid(root, "summary") == NULL) {
-		err_set(err, "crm_mon: no <pacemaker-result> with a "
-		    "<summary>");
+	if (lv_xml_child(root, "summary") == NULL) {
+		err_set(err, "crm_mon: no <summary>");
 		goto out;
 	}
-	dc = kid(kid(root, "summary"), "current_dc");
+	dc = lv_xml_child(lv_xml_child(root, "summary"), "current_dc");
 	prop_copy(dc, "present", present, sizeof(present));
 	if (strcmp(present, "true") == 0)
 		prop_copy(dc, "name", hs->hs_manager, sizeof(hs->hs_manager));
 	if (rsc != NULL)
-		crm_mon_rsc(kid(root, "resources"), rsc, hs);
+		crm_mon_rsc(lv_xml_child(root, "resources"), rsc, hs);
 	rc = 0;
 out:
 	xmlFreeDoc(doc);
