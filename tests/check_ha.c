@@ -234,6 +234,8 @@ START_TEST(times_from_log)
 	ck_assert_msg(t.ht_detected == T0 + S(6),
 	    "steps logged before the fault are not this recovery's");
 	ck_assert(t.ht_restart == T0 + S(7));
+	ck_assert_msg(t.ht_fenced == T0 + S(7),
+	    "the platform's fence after the fault is this recovery's");
 	ck_assert_msg(t.ht_started == T0 + S(9),
 	    "the first running after the fault is the restart's");
 }
