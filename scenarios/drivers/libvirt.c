@@ -45,6 +45,8 @@
 
 #define LV_POOL_MAX 64
 #define LV_STOP_WAIT_S 60
+#define LV_KEEPALIVE_S 2
+#define LV_KEEPALIVE_COUNT 3
 
 struct lv_node {
 	char n_name[DRV_NAME_MAX];
@@ -185,6 +187,13 @@ lv_conn(struct driver *d, const char *host, char *err)
 	snprintf(uri, sizeof(uri), "qemu+tls://%s:%d/system?pkipath=%s/client",
 	    n->n_addr, LV_TLS_PORT, pki);
 	n->n_conn = lv_open_from_station(d, uri, err);
+	/* A host whose power was pulled never closes the connection: the
+	 * keepalive (answered by the event loop's thread) ends it within
+	 * LV_KEEPALIVE_S * LV_KEEPALIVE_COUNT s, and a call on it fails
+	 * instead of waiting on TCP's retransmissions for minutes. */
+	if (n->n_conn != NULL && virConnectSetKeepAlive(n->n_conn,
+	    LV_KEEPALIVE_S, LV_KEEPALIVE_COUNT) == -1)
+		log_debug("libvirt: no keepalive to %s: %s", host, lv_why());
 	return n->n_conn;
 }
 
