@@ -85,7 +85,8 @@ dump(xmlNode *n, char *buf, size_t len, char *err)
 	else if ((size_t)xmlBufferLength(b) >= len)
 		err_set(err, "CIB element longer than %zu bytes", len);
 	else {
-		memcpy(buf, xmlBufferContent(b), (size_t)xmlBufferLength(b) + 1);
+		memcpy(buf, xmlBufferContent(b),
+		    (size_t)xmlBufferLength(b) + 1);
 		rc = 0;
 	}
 	xmlBufferFree(b);
