@@ -1,5 +1,5 @@
 /*
- * report_plot.h - the gnuplot helpers report_plot.c lends to the other
+ * report_plot.h - the gnuplot functions report_plot.c lends to the other
  * plot makers of reports/ (report_ha.c).  Private to reports/.
  */
 #ifndef HV_REPORT_PLOT_H
