@@ -152,7 +152,7 @@ static const char pcmk_log[] =
 	"notice: Operation 'reboot' targeting host1 by host2 for "
 	"pacemaker-controld.812@host3: OK | id=3f\n"
 	"Dec 03 09:41:09.004 host3 pacemaker-controld  [812] (te_rsc_command) "
-	"notice: Initiating start operation ha-1_start_0 on host2 | "
+	"notice: Initiating start operation ha-1_start_0 locally on host3 | "
 	"action 13\n"
 	"Dec 03 09:41:11.775 host2 pacemaker-controld  [800] "
 	"(log_executor_event) notice: Result of start operation for ha-1 "
@@ -193,7 +193,7 @@ START_TEST(test_pcmk_log)
 		{ DRV_HA_DETECTED, "node-lost", "host1", 5, 230 },
 		{ DRV_HA_DETECTED, "will-be-fenced", "host1", 5, 400 },
 		{ DRV_HA_FENCED, "reboot", "host1", 8, 910 },
-		{ DRV_HA_RESTART, "start", "host2", 9, 4 },
+		{ DRV_HA_RESTART, "start", "host3", 9, 4 },
 		{ DRV_HA_STARTED, "started", "host2", 11, 775 },
 	};
 	size_t i;

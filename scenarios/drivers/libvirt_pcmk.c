@@ -350,10 +350,17 @@ log_step(const char *msg, const char *rsc, char *word, size_t wlen,
 	}
 	if (rsc == NULL)
 		return DRV_HA_OTHER;
-	snprintf(want, sizeof(want), "Initiating start operation %s_start_0 "
-	    "on ", rsc);
+	/* "... on NODE", or "... locally on NODE" when NODE is the DC */
+	snprintf(want, sizeof(want), "Initiating start operation %s_start_0 ",
+	    rsc);
 	if (strncmp(msg, want, strlen(want)) == 0) {
-		word_after(msg, want, node, nlen);
+		const char *on = msg + strlen(want);
+
+		if (strncmp(on, "locally ", 8) == 0)
+			on += 8;
+		if (strncmp(on, "on ", 3) != 0)
+			return DRV_HA_OTHER;
+		word_after(on, "on ", node, nlen);
 		snprintf(word, wlen, "start");
 		return DRV_HA_RESTART;
 	}
