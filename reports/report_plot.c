@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "reports/report.h"
 #include "reports/report_priv.h"
+#include "reports/report_plot.h"
 
 #define PLOT_TIMEOUT_MS 30000
 #define TL_LINE_MAX 4096
@@ -41,7 +42,7 @@ plot_list_free(struct plot_list *pl)
 	pl->pl_n = 0;
 }
 
-static void
+void
 plot_add(struct plot_list *pl, size_t row, size_t set, const char *file,
     const char *caption)
 {
@@ -61,7 +62,7 @@ plot_add(struct plot_list *pl, size_t row, size_t set, const char *file,
 }
 
 /* Safe file-name part: [A-Za-z0-9._-], others become '_'. */
-static void
+void
 safe_name(const char *s, char *buf, size_t len)
 {
 	size_t i;
@@ -614,6 +615,7 @@ report_plots(const struct comparison *c, const char *outdir,
 		}
 		if (maxruns >= 2 && first != NULL)
 			plot_row_repeats(c, i, first, outdir, out);
+		report_ha_plots(c, i, outdir, out);
 	}
 	return 0;
 }

@@ -274,6 +274,29 @@ lab_put(const struct drv_env *env, const char *host, const char *path,
 
 /* The drivers' view of the lab: its hosts, the host verbs, the
  * station, the SAN.  0, or -1 with err. */
+/* The lab's BMCs in the drivers' environment: each host's address,
+ * the user and the file lab up wrote the password to (docs/lab.md
+ * "BMCs"). */
+static void
+lab_env_bmc(struct rctx *rc)
+{
+	char st[LAB_PATH_MAX];
+	int i;
+
+	for (i = 0; i < rc->topo->t_nhosts && i < 16; i++)
+		if (rc->topo->t_hosts[i].h_bmc_addr != 0)
+			topo_addr_str(rc->topo->t_hosts[i].h_bmc_addr,
+			    rc->hosts[i].h_bmc_addr,
+			    sizeof(rc->hosts[i].h_bmc_addr));
+	if (!rc->topo->t_bmc.b_present)
+		return;
+	lab_state_dir(rc->lab, st, sizeof(st));
+	snprintf(rc->bmc_password_file, sizeof(rc->bmc_password_file),
+	    "%s/bmc/password", st);
+	rc->env.e_bmc_user = rc->topo->t_bmc.b_user;
+	rc->env.e_bmc_password_file = rc->bmc_password_file;
+}
+
 static int
 lab_env(struct rctx *rc, int lab_remote, char *err)
 {
@@ -292,6 +315,7 @@ lab_env(struct rctx *rc, int lab_remote, char *err)
 			snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
 			    rc->lab, h->h_name);
 	}
+	lab_env_bmc(rc);
 	rc->env.e_exec = lab_exec;
 	rc->env.e_dirs = lab_dirs;
 	rc->env.e_put = lab_put;

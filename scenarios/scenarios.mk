@@ -17,6 +17,7 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c \
 	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c \
 	scenarios/drivers/libvirt_stats.c
+SCENARIOS_SRCS += scenarios/drivers/libvirt_ha.c scenarios/drivers/libvirt_pcmk.c
 # The proxmox driver: Proxmox VE's REST API (docs/platforms/proxmox.md).
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \

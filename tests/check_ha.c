@@ -121,7 +121,7 @@ START_TEST(figures_power_pull)
 {
 	struct ping_slot s[300];
 	struct ha_times t = { T0 + S(2.0), T0 + S(8.3), T0 + S(9.3),
-	    T0 + S(10.5) };
+	    T0 + S(10.5), T0 + S(8.8) };
 	struct ha_figs f;
 	size_t n = timeline(s, 300, 2.0, 13.0, 20.0);
 
@@ -139,6 +139,9 @@ START_TEST(figures_power_pull)
 	    f.hf_boot_s);
 	ck_assert_msg(f.hf_started_s > 8.49 && f.hf_started_s < 8.51,
 	    "started_s is the fault to the platform's running");
+	ck_assert_msg(f.hf_fence_done_s > 6.79 && f.hf_fence_done_s < 6.81,
+	    "fence_done_s is the fault to the platform's fence (%g)",
+	    f.hf_fence_done_s);
 	ck_assert_msg(f.hf_last_reply_s < 0 && f.hf_last_reply_s > -0.2,
 	    "the last reply before the fault is just before it (%g)",
 	    f.hf_last_reply_s);
@@ -148,7 +151,7 @@ END_TEST
 START_TEST(figures_late_replies)
 {
 	struct ping_slot s[300];
-	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0 };
+	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0, 0 };
 	struct ha_figs f;
 	size_t n = timeline(s, 300, 2.0, 12.0, 20.0);
 
@@ -171,7 +174,7 @@ END_TEST
 START_TEST(figures_no_platform_times)
 {
 	struct ping_slot s[300];
-	struct ha_times t = { T0 + S(2.0), 0, 0, 0 };
+	struct ha_times t = { T0 + S(2.0), 0, 0, 0, 0 };
 	struct ha_figs f;
 	size_t n = timeline(s, 300, 2.0, 12.0, 20.0);
 
@@ -187,7 +190,7 @@ END_TEST
 START_TEST(figures_never_back)
 {
 	struct ping_slot s[300];
-	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0 };
+	struct ha_times t = { T0 + S(2.0), T0 + S(8.0), T0 + S(9.0), 0, 0 };
 	struct ha_figs f;
 	size_t n = timeline(s, 300, 2.0, 99.0, 20.0);
 
@@ -231,6 +234,8 @@ START_TEST(times_from_log)
 	ck_assert_msg(t.ht_detected == T0 + S(6),
 	    "steps logged before the fault are not this recovery's");
 	ck_assert(t.ht_restart == T0 + S(7));
+	ck_assert_msg(t.ht_fenced == T0 + S(7),
+	    "the platform's fence after the fault is this recovery's");
 	ck_assert_msg(t.ht_started == T0 + S(9),
 	    "the first running after the fault is the restart's");
 }

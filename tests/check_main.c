@@ -57,6 +57,7 @@ static Suite *(*const suites[])(void) = {
 	make_lab_hostdisk_suite,
 	make_fence_suite,
 	make_libvirt_suite,
+	make_libvirt_ha_suite,
 	make_snapshot_suite,
 	make_vmfmt_suite,
 	make_vmfmt_pkg_suite,

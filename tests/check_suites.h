@@ -46,6 +46,7 @@ Suite *make_accel_suite(void);
 Suite *make_lab_hostdisk_suite(void);
 Suite *make_fence_suite(void);
 Suite *make_libvirt_suite(void);
+Suite *make_libvirt_ha_suite(void);
 Suite *make_snapshot_suite(void);
 Suite *make_vmfmt_suite(void);
 Suite *make_vmfmt_pkg_suite(void);

@@ -31,6 +31,7 @@ CHECK_SRCS += tests/check_accel.c
 CHECK_SRCS += tests/check_lab_hostdisk.c
 CHECK_SRCS += tests/check_fence.c
 CHECK_SRCS += tests/check_libvirt.c
+CHECK_SRCS += tests/check_libvirt_ha.c
 CHECK_SRCS += tests/check_snapshot.c
 CHECK_SRCS += tests/check_vmfmt.c tests/check_vmfmt_pkg.c
 CHECK_SRCS += tests/check_vmio.c

@@ -161,6 +161,9 @@ ha_times_from_status(const struct drv_ha_status *hs, struct ha_times *t)
 		case DRV_HA_DETECTED:
 			slot = &t->ht_detected;
 			break;
+		case DRV_HA_FENCED:
+			slot = &t->ht_fenced;
+			break;
 		case DRV_HA_RESTART:
 			slot = &t->ht_restart;
 			break;
@@ -189,6 +192,7 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 	size_t i;
 
 	f->hf_detect_s = f->hf_restart_s = f->hf_failover_s = -1;
+	f->hf_fence_done_s = -1;
 	f->hf_boot_s = f->hf_started_s = -1;
 	f->hf_last_reply_s = 0;
 	f->hf_first_reply_ns = f->hf_last_reply_ns = 0;
@@ -196,6 +200,8 @@ ha_figures(const struct ha_times *t, const struct ping_slot *slots,
 		return;
 	if (t->ht_detected)
 		f->hf_detect_s = ha_rel_s(t->ht_detected, t->ht_fault);
+	if (t->ht_fenced)
+		f->hf_fence_done_s = ha_rel_s(t->ht_fenced, t->ht_fault);
 	if (t->ht_restart)
 		f->hf_restart_s = ha_rel_s(t->ht_restart, t->ht_fault);
 	if (t->ht_started)
@@ -856,11 +862,15 @@ ha_drill_roles(struct ha_drill *d, char *err)
 	const struct ha_env *e = d->e;
 	uint64_t end = clock_mono_ns() + 60 * NS_PER_S;
 	size_t i;
+	int r;
 
 	ha_say(e, "run %zu: ha: who is the HA manager?", e->runno);
 	for (;;) {
-		if (e->drv->d_ops->ha_status(e->drv, NULL, &d->hs, err) == -1)
-			return -1;
+		/* a driver may learn only now that this lab lacks what its
+		 * HA needs (libvirt: BMCs to fence through) */
+		if ((r = e->drv->d_ops->ha_status(e->drv, NULL, &d->hs,
+		    err)) != 0)
+			return r;
 		if (d->hs.hs_manager[0] != '\0')
 			break;
 		if (clock_mono_ns() >= end)
@@ -871,6 +881,9 @@ ha_drill_roles(struct ha_drill *d, char *err)
 	}
 	snprintf(d->manager, sizeof(d->manager), "%s", d->hs.hs_manager);
 	d->fence_setting = d->hs.hs_fence_s;
+	for (i = 0; i < d->hs.hs_nknobs && i < DRV_HA_KNOBS_MAX; i++)
+		metrics_set(d->m, d->hs.hs_knobs[i].k_name,
+		    d->hs.hs_knobs[i].k_value);
 	if (d->p->hp_victim == HA_VICTIM_MANAGER)
 		snprintf(d->victim, sizeof(d->victim), "%s", d->manager);
 	else
@@ -915,8 +928,8 @@ ha_drill_vm(struct ha_drill *d, char *err)
 	if (ha_task_run(e, ops->vm_start(e->drv, e->vm, &t, err), &t, 1,
 	    err) != 0)
 		return err_prefix(err, "start VM %s", e->vm);
-	if (ops->ha_enable(e->drv, e->vm, err) == -1)
-		return err_prefix(err, "make %s an HA resource", e->vm);
+	if ((r = ops->ha_enable(e->drv, e->vm, err)) != 0)
+		return err_prefix(err, "make %s an HA resource", e->vm), r;
 	d->ha_on = 1;
 	ha_say(e, "run %zu: ha: %s boots on %s", e->runno, e->vm, d->victim);
 	return ha_wait_ping(e, d->g.g_addr, HA_BOOT_NS, err);
@@ -1054,6 +1067,8 @@ ha_drill_figures(struct ha_drill *d)
 	    d->pr.pr_timeline.pt_n, &d->figs);
 	if (d->figs.hf_detect_s >= 0)
 		metrics_set(m, "detect_s", d->figs.hf_detect_s);
+	if (d->figs.hf_fence_done_s >= 0)
+		metrics_set(m, "fence_done_s", d->figs.hf_fence_done_s);
 	if (d->figs.hf_restart_s >= 0)
 		metrics_set(m, "restart_s", d->figs.hf_restart_s);
 	if (d->figs.hf_started_s >= 0)
@@ -1072,6 +1087,11 @@ ha_drill_figures(struct ha_drill *d)
 		    d->times.ht_fault));
 	if (d->fence_setting > 0)
 		metrics_set(m, "fence_setting_s", d->fence_setting);
+	/* each platform's own deadline: hvd's lease, Pacemaker's
+	 * detection + stonith-timeout */
+	if (d->fenced && d->fence_setting > 0)
+		metrics_set(m, "fence_overrun_s", ha_rel_s(d->fenced,
+		    d->times.ht_fault) - d->fence_setting);
 }
 
 /*
@@ -1094,8 +1114,8 @@ ha_drill_evidence(struct ha_drill *d, int read_log)
 	d->ping = NULL;
 	if (read_log && e->drv->d_ops->ha_status(e->drv, e->vm, &d->hs,
 	    e2) == 0) {
-		d->times.ht_detected = d->times.ht_restart =
-		    d->times.ht_started = 0;
+		d->times.ht_detected = d->times.ht_fenced =
+		    d->times.ht_restart = d->times.ht_started = 0;
 		ha_times_from_status(&d->hs, &d->times);
 	}
 	snprintf(d->newhost, sizeof(d->newhost), "%s", d->hs.hs_node);
@@ -1116,8 +1136,8 @@ ha_drill_account(struct ha_drill *d, char *err)
 
 	for (;;) {
 		if (ops->ha_status(e->drv, e->vm, &d->hs, e2) == 0) {
-			d->times.ht_detected = d->times.ht_restart =
-			    d->times.ht_started = 0;
+			d->times.ht_detected = d->times.ht_fenced =
+			    d->times.ht_restart = d->times.ht_started = 0;
 			ha_times_from_status(&d->hs, &d->times);
 			if (d->times.ht_started != 0)
 				break;
@@ -1144,6 +1164,17 @@ ha_drill_account(struct ha_drill *d, char *err)
 	return 0;
 }
 
+/* 1 when host's init runs (lab/hostinit.c: its pid in the state). */
+static int
+host_on(const struct ha_env *e, const char *host)
+{
+	char path[600], buf[32];
+
+	snprintf(path, sizeof(path), "%s/%s/init.pid", e->lab_state, host);
+	return read_small(path, buf, sizeof(buf)) > 0 && atoi(buf) > 0 &&
+	    init_ns(atoi(buf)) != 0;
+}
+
 /* 7. The old host back: it must leave the VM alone. */
 int
 ha_drill_old_host(struct ha_drill *d, char *err)
@@ -1155,12 +1186,31 @@ ha_drill_old_host(struct ha_drill *d, char *err)
 
 	if (d->back == NULL || (d->back_host != NULL && !d->p->hp_power_on))
 		return 0;	/* nothing to undo, or the pulled host stays off */
-	ha_say(e, "run %zu: ha: %s %s", e->runno, d->back, d->fhost);
-	pthread_mutex_lock(&d->smp.mu);
-	d->smp.watch_from = clock_wall_ns();
-	pthread_mutex_unlock(&d->smp.mu);
-	if (ha_inject(e, d->back, d->back_host, NULL, err) == -1)
-		return -1;
+	if (d->back_host != NULL && host_on(e, d->fhost)) {
+		/* a fence that reboots (Pacemaker's default action) powered
+		 * it on already: watch it from when its copy was gone */
+		ha_say(e, "run %zu: ha: %s is on again already (fenced with "
+		    "a reboot)", e->runno, d->fhost);
+		pthread_mutex_lock(&d->smp.mu);
+		d->smp.watch_from = d->smp.gone_at ? d->smp.gone_at :
+		    clock_wall_ns();
+		pthread_mutex_unlock(&d->smp.mu);
+	} else {
+		ha_say(e, "run %zu: ha: %s %s", e->runno, d->back, d->fhost);
+		pthread_mutex_lock(&d->smp.mu);
+		d->smp.watch_from = clock_wall_ns();
+		pthread_mutex_unlock(&d->smp.mu);
+		if (ha_inject(e, d->back, d->back_host, NULL, err) == -1)
+			return -1;
+		/* a cut-off host fenced by its BMC stays off after the heal,
+		 * as a real one does until someone powers it on */
+		if (d->back_host == NULL && !host_on(e, d->fhost)) {
+			ha_say(e, "run %zu: ha: power-on %s (fenced off)",
+			    e->runno, d->fhost);
+			if (ha_inject(e, "power-on", d->fhost, NULL, err) == -1)
+				return -1;
+		}
+	}
 	d->restored = 1;
 	if (ha_wait_cluster_whole(e, err) == -1)
 		return -1;

@@ -72,11 +72,13 @@ struct ha_times {
 	uint64_t ht_detected;		/* platform: node loss seen */
 	uint64_t ht_restart;		/* platform: restart decided */
 	uint64_t ht_started;		/* platform: VM running again */
+	uint64_t ht_fenced;		/* platform: the node fenced */
 };
 
 /* The figures of one drill; < 0 = not measured. */
 struct ha_figs {
 	double hf_detect_s;
+	double hf_fence_done_s;		/* fault -> platform logged the fence */
 	double hf_restart_s;
 	double hf_failover_s;
 	double hf_boot_s;

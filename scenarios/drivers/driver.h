@@ -41,6 +41,8 @@ struct drv_host {
 	char h_name[DRV_NAME_MAX];	/* "host1" */
 	char h_addr[DRV_ADDR_MAX];	/* management address, 198.18.x.y */
 	char h_netns[DRV_NAME_MAX];	/* lab namespace of the host, or "" */
+	char h_bmc_addr[DRV_ADDR_MAX];	/* its BMC (Redfish over HTTPS), ""
+					 * when the lab has none */
 };
 
 /* Where the drivers' API calls come from (the lab's station). */
@@ -60,6 +62,10 @@ struct drv_env {
 					 * "198.18.0.250", else NULL */
 	const char *e_accel;		/* accelerator mode for the platform's
 					 * QEMUs: "auto", "kvm", "tcg" */
+	/* The hosts' BMCs (h_bmc_addr): their user and the file holding
+	 * their password on this machine; NULL when the lab has none. */
+	const char *e_bmc_user;
+	const char *e_bmc_password_file;
 	/*
 	 * Run argv on a host's console (the lab's `exec`), as an installer
 	 * at the host's keyboard would; stdout into *out (caller frees; out
@@ -288,8 +294,19 @@ struct drv_ha_event {
 	char he_node[DRV_NAME_MAX];	/* node the step names, or "" */
 };
 
+/* A setting of the platform's HA that its timings follow, reported
+ * with the drill's figures under its metric name ("token_ms"). */
+struct drv_ha_knob {
+	char k_name[48];
+	double k_value;
+};
+
+#define DRV_HA_KNOBS_MAX 8
+
 struct drv_ha_status {
 	char hs_manager[DRV_NAME_MAX];	/* host of the HA manager, "" none */
+	struct drv_ha_knob hs_knobs[DRV_HA_KNOBS_MAX];	/* with vm NULL */
+	size_t hs_nknobs;
 	double hs_fence_s;		/* the node's self-fence deadline
 					 * after it lost the cluster, < 0
 					 * unknown */

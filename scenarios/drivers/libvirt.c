@@ -45,6 +45,8 @@
 
 #define LV_POOL_MAX 64
 #define LV_STOP_WAIT_S 60
+#define LV_KEEPALIVE_S 2
+#define LV_KEEPALIVE_COUNT 3
 
 struct lv_node {
 	char n_name[DRV_NAME_MAX];
@@ -192,6 +194,13 @@ lv_conn(struct driver *d, const char *host, char *err)
 	snprintf(uri, sizeof(uri), "qemu+tls://%s:%d/system?pkipath=%s/client",
 	    n->n_addr, LV_TLS_PORT, pki);
 	n->n_conn = lv_open_from_station(d, uri, err);
+	/* A host whose power was pulled never closes the connection: the
+	 * keepalive (answered by the event loop's thread) ends it within
+	 * LV_KEEPALIVE_S * LV_KEEPALIVE_COUNT s, and a call on it fails
+	 * instead of waiting on TCP's retransmissions for minutes. */
+	if (n->n_conn != NULL && virConnectSetKeepAlive(n->n_conn,
+	    LV_KEEPALIVE_S, LV_KEEPALIVE_COUNT) == -1)
+		log_debug("libvirt: no keepalive to %s: %s", host, lv_why());
 	return n->n_conn;
 }
 
@@ -975,16 +984,13 @@ lv_platform_version(struct driver *d, char *buf, size_t len, char *err)
 }
 
 static const struct drv_reason lv_reasons[] = {
-	{ "ha", "Pacemaker's VirtualDomain resources need fencing "
-	    "(stonith) for VMs on shared disks, and the lab has no fence "
-	    "device the driver configures yet (fence_virsh/fence_redfish)" },
 	{ "backup-schedule", "libvirt has no backup schedules (a cron job "
 	    "or systemd timer calling virDomainBackupBegin is outside it)" },
 	{ "prometheus", "libvirt has no Prometheus endpoint built in; an "
 	    "exporter is a separate program" },
 	{ "balance", "libvirt balances nothing by itself, and Pacemaker's "
-	    "placement strategy moves only VMs that are its resources, which "
-	    "the driver makes them only for HA, not driven yet" },
+	    "placement strategy (utilization attributes) is not driven for "
+	    "the HA resources yet" },
 	{ "containers", "the driver runs QEMU domains only (libvirt-lxc is "
 	    "another driver)" },
 	{ NULL, NULL }
@@ -1029,4 +1035,7 @@ const struct driver_ops libvirt_driver_ops = {
 	.bond_set = lv_bond_set,
 	.metrics = lv_metrics,
 	.vm_cpu = lv_vm_cpu,
+	.ha_enable = lv_ha_enable,
+	.ha_disable = lv_ha_disable,
+	.ha_status = lv_ha_status,
 };

@@ -13,6 +13,11 @@
  *                    (drv_env's e_dirs, e_put, e_exec), crm_mon's status
  *   libvirt_qdevice.c  the quorum device of 2 hosts: corosync-qnetd on
  *                    the SAN, its TLS certificates on the hosts
+ *   libvirt_ha.c     HA: fence_redfish devices against the lab's BMCs,
+ *                    VMs as VirtualDomain resources, the recovery steps
+ *                    from crm_mon and the Pacemaker log
+ *   libvirt_pcmk.c   its texts: CIB elements made, crm_mon's XML and
+ *                    the log's lines read (pure, tests/check_libvirt_ha.c)
  *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
  *                    certificates (openssl on the workstation)
  *   libvirt_conf.c   the texts: libvirtd.conf, qemu.conf, corosync.conf,
@@ -147,6 +152,15 @@ int lv_pool_xml(const struct lv_pool_src *p, char *buf, size_t len,
 int lv_split_portal(const char *portal, char *host, size_t hlen, int *port,
     char *err);
 
+/* The first child element of n (may be NULL) called name, or NULL. */
+struct _xmlNode;
+struct _xmlNode *lv_xml_child(struct _xmlNode *n, const char *name);
+
+/* crm_mon's XML whose root is <pacemaker-result> (caller frees with
+ * xmlFreeDoc), or NULL with err. */
+struct _xmlDoc;
+struct _xmlDoc *lv_crm_mon_doc(const char *xml, size_t len, char *err);
+
 /* crm_mon --output-as=xml -> nodes, online, quorate. */
 int lv_crm_mon_parse(const char *xml, size_t len,
     struct drv_cluster_info *ci, char *err);
@@ -268,6 +282,62 @@ int lv_restore(struct driver *d, const char *backup_id,
     const struct drv_vm_spec *nv, struct drv_task *t, char *err);
 int lv_backup_delete(struct driver *d, const char *backup_id,
     struct drv_task *t, char *err);
+/*
+ * libvirt_pcmk.c (pure).  A host's fence device: fence_redfish against
+ * its BMC (id "fence-HOST", pcmk_host_list HOST); lv_fence_constraint_xml
+ * keeps it off HOST itself.
+ */
+struct lv_fence {
+	const char *f_host;
+	const char *f_bmc_addr;
+	const char *f_user;
+	const char *f_password;
+};
+int lv_fence_xml(const struct lv_fence *f, char *buf, size_t len,
+    char *err);
+int lv_fence_constraint_xml(const char *host, char *buf, size_t len,
+    char *err);
+void lv_fence_id(const char *host, char *buf, size_t len);
+/* A VM as an ocf:heartbeat:VirtualDomain primitive named after it. */
+struct lv_vdom {
+	const char *v_name;
+	const char *v_config;		/* its domain XML on every host */
+	int v_monitor_s;		/* monitor interval */
+};
+int lv_vdom_xml(const struct lv_vdom *v, char *buf, size_t len, char *err);
+/* crm_mon --output-as=xml -> hs's manager (the DC) and, when rsc is not
+ * NULL, its state and node.  0, or -1 with err. */
+int lv_crm_mon_ha(const char *xml, size_t len, const char *rsc,
+    struct drv_ha_status *hs, char *err);
+/*
+ * Lines of the Pacemaker log (any hosts', any order) -> recovery steps
+ * appended to hs (the newest DRV_HA_EVENTS_MAX kept), oldest first:
+ * "Node N state is now lost" and "... node N will be fenced" detected,
+ * "Operation 'reboot' ... targeting N ... OK" fenced, "Initiating start
+ * operation RSC_start_0 on N" restart, "Result of start operation for
+ * RSC on N: ok" started.  Stamps are local time in year.
+ */
+void lv_pcmk_log_parse(const char *text, const char *rsc, int year,
+    struct drv_ha_status *hs);
+
+/* Lines "NAME VALUE" (VALUE as Pacemaker or Corosync write it: "60s",
+ * "3650", "INFINITY") -> knobs of hs in NAME's unit (_ms, _s, none).
+ * -1 with err naming the first bad one (the good ones are kept). */
+int lv_knobs_parse(const char *text, struct drv_ha_status *hs, char *err);
+
+/* libvirt_ha.c.  The fence devices, when the lab has BMCs (else 0 and
+ * nothing done), created at cluster form. */
+int lv_fence_setup(struct driver *d, const struct drv_host *hosts, size_t n,
+    char *err);
+/* /etc/libvirt/libvirt.conf of a host: every host's name an alias of its
+ * libvirtd's TLS URI (the lab has no name service). */
+int lv_client_conf(const struct drv_env *env, char *buf, size_t len,
+    char *err);
+int lv_ha_enable(struct driver *d, const char *vm, char *err);
+int lv_ha_disable(struct driver *d, const char *vm, char *err);
+int lv_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
+    char *err);
+
 /* The install's accelerator decision for host ("kvm"/"tcg" + why). */
 void lv_set_accel(struct driver *d, const char *host, const char *accel,
     const char *reason);

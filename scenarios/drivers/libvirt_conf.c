@@ -489,6 +489,34 @@ child(xmlNode *n, const char *name)
 	return NULL;
 }
 
+xmlNode *
+lv_xml_child(xmlNode *n, const char *name)
+{
+	return child(n, name);
+}
+
+xmlDoc *
+lv_crm_mon_doc(const char *xml, size_t len, char *err)
+{
+	xmlDoc *doc;
+	xmlNode *root;
+
+	doc = xmlReadMemory(xml, (int)len, "crm_mon.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL) {
+		err_set(err, "crm_mon: its answer is not XML");
+		return NULL;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name,
+	    "pacemaker-result") != 0) {
+		err_set(err, "crm_mon: no <pacemaker-result>");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 int
 lv_crm_mon_parse(const char *xml, size_t len, struct drv_cluster_info *ci,
     char *err)
@@ -498,16 +526,9 @@ lv_crm_mon_parse(const char *xml, size_t len, struct drv_cluster_info *ci,
 	int rc = -1;
 
 	memset(ci, 0, sizeof(*ci));
-	doc = xmlReadMemory(xml, (int)len, "crm_mon.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return err_set(err, "crm_mon: its answer is not XML");
+	if ((doc = lv_crm_mon_doc(xml, len, err)) == NULL)
+		return -1;
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || strcmp((const char *)root->name,
-	    "pacemaker-result") != 0) {
-		err_set(err, "crm_mon: no <pacemaker-result>");
-		goto out;
-	}
 	if ((sum = child(root, "summary")) == NULL ||
 	    (nodes = child(root, "nodes")) == NULL) {
 		/* Pacemaker not (yet) answering: <status code="102"

@@ -185,6 +185,9 @@ lv_host_install(struct driver *d, const struct drv_host *h,
 	    lv_qemu_conf(h->h_addr, text, sizeof(text), err) == -1 ||
 	    lv_put(d, h->h_name, "/etc/libvirt/qemu.conf", text, 0600,
 	    err) == -1 ||
+	    lv_client_conf(env, text, sizeof(text), err) == -1 ||
+	    lv_put(d, h->h_name, "/etc/libvirt/libvirt.conf", text, 0644,
+	    err) == -1 ||
 	    lv_put(d, h->h_name, "/etc/libvirt/hvlab-libvirtd.sh",
 	    lv_libvirtd_sh, 0755, err) == -1 ||
 	    env->e_service(env, h->h_name, "daemon", libvirtd_svc, err) ==
@@ -347,7 +350,8 @@ lv_cluster_form(struct driver *d, const char *name,
 		if (cluster_host(d, hosts[i].h_name, text, qdevice, err) == -1)
 			return -1;
 	if (wait_pacemaker(d, err) == -1 ||
-	    quorum_wait(d, hosts[0].h_name, n, qdevice, t, err) == -1)
+	    quorum_wait(d, hosts[0].h_name, n, qdevice, t, err) == -1 ||
+	    lv_fence_setup(d, hosts, n, err) == -1)
 		return -1;
 	t->t_done = 1;
 	return 0;

@@ -9,8 +9,12 @@
 #     votes, quorate, no two_node; Pacemaker has quorum; corosync-qnetd
 #     runs on the SAN as user coroqnetd and knows both hosts, each over
 #     TLS with a client certificate it verified;
-#  3. power-pull host2: host1, alone with the device's vote, stays
-#     quorate (2 of 3 votes) and Pacemaker keeps quorum;
+#  3. fencing: the lab's BMCs (bmc:) give one fence_redfish device per
+#     host, each started on the other host, stonith-enabled; host2 is
+#     fenced (`stonith_admin --fence host2` on host1): its BMC pulls its
+#     power (events.jsonl: power-pull, source bmc), and host1, alone
+#     with the device's vote, stays quorate (2 of 3 votes) and Pacemaker
+#     keeps quorum;
 #  4. the arbiter stopped: host1 loses the device's vote and its quorum
 #     (the vote was the witness's, not something else's);
 #  5. `hvlab lab down`: no corosync-qnetd, corosync-qdevice, Corosync or
@@ -35,7 +39,8 @@ MACHINE_DIRS="/etc/corosync /var/lib/corosync /var/lib/pacemaker
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
 . "$top/tests/integration/lib_check.sh"
 need_cmds ovs-vswitchd ovsdb-server tgtd libvirtd corosync pacemakerd \
-    crm_mon corosync-qnetd corosync-qdevice corosync-quorumtool python3
+    crm_mon corosync-qnetd corosync-qdevice corosync-quorumtool python3 \
+    stonith_admin fence_redfish
 
 cleanup() {
 	"$HVLAB" lab down --lab "$LAB" >/dev/null 2>&1
@@ -89,6 +94,7 @@ lab:
     luns:
       - size: 64M
   station:
+  bmc:
 
 scenarios:
   - name: install
@@ -161,9 +167,27 @@ check "and on no host" test "$(awk '$3 == "corosync-qnetd" && $4 != "san"' "$TMP
 check "corosync-qdevice runs on host1 and host2" \
     test "$(awk '$3 == "corosync-qdevic" { print $4 }' "$TMP/procs.txt" | sort -u | tr '\n' ' ')" = "host1 host2 "
 
-# 3. host2's power pulled: host1 + the device's vote keep quorum
+# 3. host2 fenced through its BMC: host1 + the device's vote keep quorum
+on host1 crm_mon -1 --output-as=xml >"$TMP/crm.xml" 2>/dev/null
+python3 - "$TMP/crm.xml" >"$TMP/fence.txt" <<'EOF2'
+import sys, xml.etree.ElementTree as E
+for r in E.parse(sys.argv[1]).getroot().iter("resource"):
+    n = r.find("node")
+    print(r.get("id"), r.get("resource_agent"), r.get("role"),
+          n.get("name") if n is not None else "-")
+EOF2
+cat "$TMP/fence.txt"
+check "fence-host1 (fence_redfish) runs on host2, fence-host2 on host1" \
+    test "$(grep stonith:fence_redfish "$TMP/fence.txt" | sort | awk '{ print $1, $3, $4 }' | tr '\n' ' ')" = \
+    "fence-host1 Started host2 fence-host2 Started host1 "
+check "stonith-enabled is true" \
+    test "$(on host1 crm_attribute -t crm_config -n stonith-enabled -G -q 2>/dev/null)" = true
 t0=$(now)
-"$HVLAB" inject power-pull host2 --lab "$LAB" >/dev/null || bad "power-pull host2"
+on host1 stonith_admin --fence host2 --timeout 60 >"$TMP/fence.out" 2>&1 ||
+	{ cat "$TMP/fence.out"; bad "stonith_admin --fence host2"; }
+echo "figure: host2 fenced through its BMC in $(since "$t0") s"
+check "the lab's events show host2's power pulled by its BMC" \
+    grep -q '"event":"power-pull","args":"host2","source":"bmc"' "$STATE/events.jsonl"
 # sampled until host1's membership drops host2: a "Quorate: No" on the
 # way is a lost quorum, however short
 i=0 noq=0
