@@ -62,4 +62,8 @@
  * (the manager recovers from a lost node only the VMs listed there). */
 #define KEY_HA_FED		"/hvd/ha/fed/"		/* NODE */
 
+/* bmcfence.h: where each node's BMC answers and its credentials, for the
+ * HA manager's power fencing. */
+#define KEY_BMC			"/hvd/bmc/"		/* NODE */
+
 #endif
