@@ -49,6 +49,7 @@ static Suite *(*const suites[])(void) = {
 	make_backup_suite,
 	make_metrics_suite,
 	make_proxmox_suite,
+	make_bmcfence_suite,
 	NULL
 };
 

@@ -45,5 +45,6 @@ Suite *make_vmfmt_suite(void);
 Suite *make_vmfmt_pkg_suite(void);
 Suite *make_backup_suite(void);
 Suite *make_proxmox_suite(void);
+Suite *make_bmcfence_suite(void);
 
 #endif

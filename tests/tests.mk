@@ -34,6 +34,7 @@ CHECK_SRCS += tests/check_vmfmt.c tests/check_vmfmt_pkg.c
 CHECK_SRCS += tests/check_backup.c
 CHECK_SRCS += tests/check_metrics.c
 CHECK_SRCS += tests/check_proxmox.c
+CHECK_SRCS += tests/check_bmcfence.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \
