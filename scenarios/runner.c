@@ -318,6 +318,19 @@ lab_bring_up(struct rctx *rc, char *err)
 		    sizeof(h->h_addr));
 		snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
 		    rc->lab, h->h_name);
+		if (rc->topo->t_hosts[i].h_bmc_addr != 0)
+			topo_addr_str(rc->topo->t_hosts[i].h_bmc_addr,
+			    h->h_bmc_addr, sizeof(h->h_bmc_addr));
+	}
+	if (rc->topo->t_bmc.b_present) {
+		char st[LAB_PATH_MAX];
+
+		/* lab up writes the password there (docs/lab.md "BMCs") */
+		lab_state_dir(rc->lab, st, sizeof(st));
+		snprintf(rc->bmc_password_file, sizeof(rc->bmc_password_file),
+		    "%s/bmc/password", st);
+		rc->env.e_bmc_user = rc->topo->t_bmc.b_user;
+		rc->env.e_bmc_password_file = rc->bmc_password_file;
 	}
 	rc->env.e_exec = lab_exec;
 	rc->env.e_dirs = lab_dirs;

@@ -55,6 +55,7 @@ struct rctx {
 	struct drv_host hosts[16];
 	char station_netns[64], san_addr[64], san_iqn[128];
 	char san_mgmt_addr[16];
+	char bmc_password_file[4200];	/* <state>/bmc/password */
 	struct topo *topo;
 	char lab[64];
 	int lab_ours;		/* we brought it up: we take it down */

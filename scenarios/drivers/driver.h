@@ -41,6 +41,8 @@ struct drv_host {
 	char h_name[DRV_NAME_MAX];	/* "host1" */
 	char h_addr[DRV_ADDR_MAX];	/* management address, 198.18.x.y */
 	char h_netns[DRV_NAME_MAX];	/* lab namespace of the host, or "" */
+	char h_bmc_addr[DRV_ADDR_MAX];	/* its BMC (Redfish over HTTPS), ""
+					 * when the lab has none */
 };
 
 /* Where the drivers' API calls come from (the lab's station). */
@@ -60,6 +62,10 @@ struct drv_env {
 					 * "198.18.0.250", else NULL */
 	const char *e_accel;		/* accelerator mode for the platform's
 					 * QEMUs: "auto", "kvm", "tcg" */
+	/* The hosts' BMCs (h_bmc_addr): their user and the file holding
+	 * their password on this machine; NULL when the lab has none. */
+	const char *e_bmc_user;
+	const char *e_bmc_password_file;
 	/*
 	 * Run argv on a host's console (the lab's `exec`), as an installer
 	 * at the host's keyboard would; stdout into *out (caller frees; out
@@ -372,6 +378,11 @@ struct driver_ops {
 	int (*ha_disable)(struct driver *d, const char *vm, char *err);
 	int (*ha_status)(struct driver *d, const char *vm,
 	    struct drv_ha_status *hs, char *err);
+	/* How the platform fences a lost host before its VMs run
+	 * elsewhere: "watchdog" (the host fences itself), "bmc" (powered
+	 * off through its BMC: e_bmc_* and h_bmc_addr), "both" (the BMC,
+	 * else the watchdog).  NULL: the platform has no such choice. */
+	int (*ha_fencing)(struct driver *d, const char *mode, char *err);
 	int (*metrics)(struct driver *d, struct drv_metric **out, size_t *n,
 	    char *err);
 
