@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "http.h"
 #include "json.h"
 #include "platform/api.h"
 #include "platform/bmcfence.h"
@@ -292,34 +293,12 @@ bmcfence_reset_target(const cJSON *sys, const char *sys_url, char *path,
 
 /* --- the client --- */
 
-struct bmc_buf {
-	char	*b_data;
-	size_t	 b_len;
-};
-
 static pthread_once_t bmc_once = PTHREAD_ONCE_INIT;
 
 static void
 bmc_curl_init(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t
-bmc_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct bmc_buf *b = arg;
-	size_t n = size * nmemb;
-	char *nd;
-
-	if (b->b_len + n > BMCF_BODY_LIMIT ||
-	    (nd = realloc(b->b_data, b->b_len + n + 1)) == NULL)
-		return 0;
-	b->b_data = nd;
-	memcpy(nd + b->b_len, ptr, n);
-	b->b_len += n;
-	nd[b->b_len] = '\0';
-	return n;
 }
 
 /* The easy handle's TLS trust and credentials for c. */
@@ -354,7 +333,7 @@ bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
     char *err)
 {
 	char url[BMCF_URL_MAX * 2], cerr[CURL_ERROR_SIZE] = "";
-	struct bmc_buf b = { NULL, 0 };
+	struct http_sink b = { NULL, 0, BMCF_BODY_LIMIT, 0 };
 	struct curl_slist *hdrs = NULL;
 	long status = 0;
 	CURLcode cc;
@@ -370,7 +349,7 @@ bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
 	    timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)BMCF_CONNECT_MS);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, bmc_write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
@@ -387,22 +366,22 @@ bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
 		err_set(err, "%s %s: %s", method, path, cerr[0] ? cerr :
 		    curl_easy_strerror(cc));
 	} else if (status < 200 || status > 299) {
-		cJSON *j = b.b_data ? cJSON_Parse(b.b_data) : NULL;
+		cJSON *j = b.hs_data ? cJSON_Parse(b.hs_data) : NULL;
 		const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(j, "error"), "message"));
 
 		err_set(err, "%s %s: %ld%s%.200s", method, path, status,
 		    m ? ": " : "", m ? m : "");
 		cJSON_Delete(j);
-	} else if (out != NULL && (b.b_data == NULL ||
-	    (*out = json_parse_buf(b.b_data, b.b_len, err)) == NULL)) {
-		if (b.b_data == NULL)
+	} else if (out != NULL && (b.hs_data == NULL ||
+	    (*out = json_parse_buf(b.hs_data, b.hs_len, err)) == NULL)) {
+		if (b.hs_data == NULL)
 			err_set(err, "%s %s: an empty answer", method, path);
 		err_prefix(err, "%s %s", method, path);
 	} else
 		rc = 0;
 	curl_slist_free_all(hdrs);
-	free(b.b_data);
+	free(b.hs_data);
 	return rc;
 }
 
