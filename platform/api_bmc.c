@@ -3,8 +3,9 @@
  * the credentials the HA manager powers it off with (bmcfence.h,
  * docs/ha.md "Fencing through the BMC").  The record lives in etcd, as
  * the manager may run on any node and needs every node's BMC.  Writing
- * it takes an admin token (it decides who may power a node off); a GET
- * answers any role, without the password.
+ * it takes an admin token (it decides who may power a node off: auth.c
+ * refuses other roles before the body is read); a GET answers any role,
+ * without the password.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,27 +13,21 @@
 
 #include "err.h"
 #include "platform/api.h"
-#include "platform/auth.h"
 #include "platform/bmcfence.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/keys.h"
 
 /* The node named in the path, in an active cluster: its etcd, or NULL
- * with the answer set. */
+ * with the answer set.  (Writes are admin only: auth_allowed.) */
 static struct etcd *
-bmc_node_etcd(struct api_req *r, int admin)
+bmc_node_etcd(struct api_req *r)
 {
 	char err[ERR_LEN], key[128];
 	struct etcd_kv kv;
 	struct etcd *e;
 	int rc;
 
-	if (admin && r->rq_role != AUTH_ADMIN) {
-		api_error(r, 403, NULL, "role '%s' may not change a node's "
-		    "BMC (admin only)", auth_role_name(r->rq_role));
-		return NULL;
-	}
 	if (api_need_cluster(r) != 0)
 		return NULL;
 	e = cluster_etcd(r->rq_cl);
@@ -53,7 +48,7 @@ bmc_node_etcd(struct api_req *r, int admin)
 static int
 h_bmc_get(struct api_req *r)
 {
-	struct etcd *e = bmc_node_etcd(r, 0);
+	struct etcd *e = bmc_node_etcd(r);
 	struct bmcfence_conf c;
 	char err[ERR_LEN];
 	cJSON *o;
@@ -75,7 +70,7 @@ h_bmc_get(struct api_req *r)
 static int
 h_bmc_put(struct api_req *r)
 {
-	struct etcd *e = bmc_node_etcd(r, 1);
+	struct etcd *e = bmc_node_etcd(r);
 	char err[ERR_LEN], field[64], key[128], *txt;
 	struct bmcfence_conf c;
 	cJSON *o;
@@ -105,7 +100,7 @@ h_bmc_put(struct api_req *r)
 static int
 h_bmc_del(struct api_req *r)
 {
-	struct etcd *e = bmc_node_etcd(r, 1);
+	struct etcd *e = bmc_node_etcd(r);
 	char err[ERR_LEN], key[128];
 	int rc;
 
