@@ -324,8 +324,9 @@ bmc_curl_auth(CURL *h, const struct bmcfence_conf *c)
 
 /*
  * METHOD path on c's host with body (NULL: none), within timeout_ms;
- * the answer's JSON into *out when want (caller frees).  0 on a 2xx
- * answer, else -1 + err with the status and the Redfish message.
+ * the answer's JSON into *out when out is not NULL (caller frees).  0
+ * on a 2xx answer, else -1 + err with the status and the Redfish
+ * message.
  */
 static int
 bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
@@ -362,7 +363,10 @@ bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK) {
+	if (cc != CURLE_OK && b.hs_overflow) {
+		err_set(err, "%s %s: an answer over %d bytes", method, path,
+		    BMCF_BODY_LIMIT);
+	} else if (cc != CURLE_OK) {
 		err_set(err, "%s %s: %s", method, path, cerr[0] ? cerr :
 		    curl_easy_strerror(cc));
 	} else if (status < 200 || status > 299) {
@@ -373,10 +377,10 @@ bmc_call(CURL *h, const struct bmcfence_conf *c, const char *method,
 		err_set(err, "%s %s: %ld%s%.200s", method, path, status,
 		    m ? ": " : "", m ? m : "");
 		cJSON_Delete(j);
-	} else if (out != NULL && (b.hs_data == NULL ||
-	    (*out = json_parse_buf(b.hs_data, b.hs_len, err)) == NULL)) {
-		if (b.hs_data == NULL)
-			err_set(err, "%s %s: an empty answer", method, path);
+	} else if (out != NULL && b.hs_data == NULL) {
+		err_set(err, "%s %s: an empty answer", method, path);
+	} else if (out != NULL && (*out = json_parse_buf(b.hs_data, b.hs_len,
+	    err)) == NULL) {
 		err_prefix(err, "%s %s", method, path);
 	} else
 		rc = 0;
@@ -414,8 +418,8 @@ ms_left(uint64_t end_ns)
 }
 
 int
-bmcfence_power_off(const struct bmcfence_conf *c, long deadline_ms, int *posted,
-    char *err)
+bmcfence_power_off(const struct bmcfence_conf *c, long deadline_ms,
+    int *posted, char *err)
 {
 	uint64_t end = clock_mono_ns() + (uint64_t)deadline_ms * NS_PER_MS;
 	char target[BMCF_URL_MAX];

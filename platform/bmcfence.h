@@ -54,8 +54,8 @@ struct bmcfence_conf {
  * names the member.  0, or -1 + err (c then holds nothing to free).
  * Free c with bmcfence_conf_clear.
  */
-int bmcfence_conf_from_json(const cJSON *o, struct bmcfence_conf *c, char *field,
-    char *err);
+int bmcfence_conf_from_json(const cJSON *o, struct bmcfence_conf *c,
+    char *field, char *err);
 /* c as stored in etcd (with_password) or as GET answers it (without:
  * "password_set" instead); NULL out of memory. */
 cJSON *bmcfence_conf_json(const struct bmcfence_conf *c, int with_password);
@@ -63,8 +63,8 @@ void bmcfence_conf_clear(struct bmcfence_conf *c);
 
 /* NODE's record from etcd into c: 1 found, 0 none, -1 + err (also for
  * a record that does not pass bmcfence_conf_from_json). */
-int bmcfence_conf_load(struct etcd *e, const char *node, struct bmcfence_conf *c,
-    char *err);
+int bmcfence_conf_load(struct etcd *e, const char *node,
+    struct bmcfence_conf *c, char *err);
 
 /* The name of p as Redfish spells it. */
 const char *bmcfence_power_name(enum bmcfence_power p);
@@ -86,8 +86,8 @@ int bmcfence_reset_target(const cJSON *sys, const char *sys_url, char *path,
  * Off (*posted: 1 when a ForceOff was sent), else -1 + err saying why
  * (unreachable, refused, the state it stayed in).
  */
-int bmcfence_power_off(const struct bmcfence_conf *c, long deadline_ms, int *posted,
-    char *err);
+int bmcfence_power_off(const struct bmcfence_conf *c, long deadline_ms,
+    int *posted, char *err);
 
 extern const struct api_route api_bmc_routes[];
 
