@@ -31,11 +31,6 @@ struct http_client {
 	long connect_timeout_ms;
 };
 
-struct http_buf {
-	char *data;
-	size_t len;
-	int overflow;
-};
 
 static pthread_once_t http_once = PTHREAD_ONCE_INIT;
 
@@ -103,23 +98,23 @@ http_client_free(struct http_client *c)
 	free(c);
 }
 
-static size_t
-http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+size_t
+http_sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct http_buf *b = arg;
+	struct http_sink *b = arg;
 	size_t n = size * nmemb;
 	char *nd;
 
-	if (b->len + n > HTTP_MAX_BODY) {
-		b->overflow = 1;
+	if (b->hs_len + n > b->hs_max) {
+		b->hs_overflow = 1;
 		return 0;
 	}
-	if ((nd = realloc(b->data, b->len + n + 1)) == NULL)
+	if ((nd = realloc(b->hs_data, b->hs_len + n + 1)) == NULL)
 		return 0;
-	b->data = nd;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	b->hs_data = nd;
+	memcpy(b->hs_data + b->hs_len, ptr, n);
+	b->hs_len += n;
+	b->hs_data[b->hs_len] = '\0';
 	return n;
 }
 
@@ -159,7 +154,7 @@ http_body_message(const cJSON *json, const char *body)
 /* Where to, how long, which TLS trust, and where the answer goes. */
 static void
 http_setup(struct http_client *c, const char *url, char *errbuf,
-    struct http_buf *buf)
+    struct http_sink *buf)
 {
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -168,7 +163,7 @@ http_setup(struct http_client *c, const char *url, char *errbuf,
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    c->connect_timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, http_sink_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, buf);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* TLS is always verified: against the CA file, or the pinned key. */
@@ -223,7 +218,7 @@ http_request(struct http_client *c, const char *method, const char *path,
     const struct http_body *body, struct http_response *resp, char *err)
 {
 	struct curl_slist *hdrs = NULL;
-	struct http_buf buf = { NULL, 0, 0 };
+	struct http_sink buf = { NULL, 0, HTTP_MAX_BODY, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "", *url = NULL;
 	const char *msg;
 	struct http_response local;
@@ -245,11 +240,11 @@ http_request(struct http_client *c, const char *method, const char *path,
 	cc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
-	resp->body = buf.data;
-	resp->body_len = buf.len;
-	buf.data = NULL;
+	resp->body = buf.hs_data;
+	resp->body_len = buf.hs_len;
+	buf.hs_data = NULL;
 	if (cc != CURLE_OK) {
-		if (buf.overflow)
+		if (buf.hs_overflow)
 			err_set(err, "%s %s: answer larger than %u bytes",
 			    method, path, HTTP_MAX_BODY);
 		else

@@ -59,4 +59,15 @@ int http_request(struct http_client *c, const char *method, const char *path,
     const struct http_body *body, struct http_response *resp, char *err);
 void http_response_free(struct http_response *resp);
 
+/* An answer's body as libcurl delivers it, for clients of their own
+ * (hvd's BMC client): NUL-terminated, at most hs_max bytes. */
+struct http_sink {
+	char *hs_data;		/* malloc'd; the caller frees */
+	size_t hs_len;
+	size_t hs_max;
+	int hs_overflow;	/* the body was longer than hs_max */
+};
+/* CURLOPT_WRITEFUNCTION appending to the struct http_sink arg. */
+size_t http_sink_write(char *ptr, size_t size, size_t nmemb, void *arg);
+
 #endif

@@ -29,6 +29,7 @@
 #include "platform/api.h"
 #include "platform/api_conns.h"
 #include "platform/auth.h"
+#include "platform/bmcfence.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha.h"
@@ -67,7 +68,7 @@ struct api_conn {
 static const struct api_route *const route_tables[] = {
 	api_cluster_routes, api_vm_routes, api_snap_routes, api_ha_routes,
 	api_backup_routes, api_metrics_routes, api_io_routes,
-	api_balance_routes, NULL
+	api_balance_routes, api_bmc_routes, NULL
 };
 
 int

@@ -119,6 +119,18 @@ path_under(const char *path, const char *prefix)
 	    (path[n] == '\0' || path[n] == '/');
 }
 
+/* /api/v1/nodes/NODE/bmc: who may power a node off. */
+static int
+path_is_bmc(const char *path)
+{
+	const char *p = "/api/v1/nodes/", *slash;
+
+	if (strncmp(path, p, strlen(p)) != 0)
+		return 0;
+	slash = strchr(path + strlen(p), '/');
+	return slash != NULL && path_under(slash, "/bmc");
+}
+
 int
 auth_allowed(enum auth_role role, const char *method, const char *path)
 {
@@ -132,11 +144,12 @@ auth_allowed(enum auth_role role, const char *method, const char *path)
 	}
 	if (role == AUTH_AUDIT)
 		return 0;
-	/* Tokens, membership and the cluster-wide HA timing (a wrong
-	 * fence_s makes every node fence itself) are admin business. */
+	/* Tokens, membership, the cluster-wide HA timing (a wrong
+	 * fence_s makes every node fence itself) and a node's BMC (who
+	 * may power it off) are admin business. */
 	if (path_under(path, "/api/v1/tokens") ||
 	    path_under(path, "/api/v1/cluster") ||
-	    path_under(path, "/api/v1/ha/settings"))
+	    path_under(path, "/api/v1/ha/settings") || path_is_bmc(path))
 		return role == AUTH_ADMIN;
 	return 1;
 }

@@ -42,8 +42,8 @@ int auth_token_matches(const char *token, const char *hash);
 
 /*
  * May role do METHOD on PATH?  Returns 1 or 0.  GET and HEAD need audit;
- * writes need operator; writes under /api/v1/tokens, /api/v1/cluster
- * and /api/v1/ha/settings need admin.
+ * writes need operator; writes under /api/v1/tokens, /api/v1/cluster,
+ * /api/v1/ha/settings and to /api/v1/nodes/NODE/bmc need admin.
  */
 int auth_allowed(enum auth_role role, const char *method, const char *path);
 

@@ -100,13 +100,48 @@ ha_settings_default(struct ha_settings *s)
 	s->renew_ms = HA_DEF_RENEW;
 	s->fence_s = HA_DEF_FENCE;
 	s->margin_s = HA_DEF_MARGIN;
+	s->fencing = HA_FENCE_WATCHDOG;
+}
+
+static const char *const ha_fencing_names[] = {
+	[HA_FENCE_WATCHDOG] = "watchdog",
+	[HA_FENCE_BMC] = "bmc",
+	[HA_FENCE_BOTH] = "both",
+};
+
+const char *
+ha_fencing_name(enum ha_fencing f)
+{
+	return (size_t)f < sizeof(ha_fencing_names) /
+	    sizeof(ha_fencing_names[0]) ? ha_fencing_names[f] : "?";
+}
+
+/* The "fencing" member, when there, into *f. */
+static int
+fencing_from_json(const cJSON *o, enum ha_fencing *f, char *err)
+{
+	const char *v = NULL;
+	size_t i;
+
+	if (json_get_string(o, "fencing", JSON_OPTIONAL, &v, err) != 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < sizeof(ha_fencing_names) /
+	    sizeof(ha_fencing_names[0]); i++)
+		if (strcmp(v, ha_fencing_names[i]) == 0) {
+			*f = (enum ha_fencing)i;
+			return 0;
+		}
+	return err_set(err, "'fencing' must be watchdog, bmc or both, not "
+	    "'%.32s'", v);
 }
 
 int
 ha_settings_from_json(const cJSON *o, struct ha_settings *s, char *err)
 {
 	static const char *const keys[] = { "lease_ttl_s", "renew_ms",
-	    "fence_s", "margin_s", NULL };
+	    "fence_s", "margin_s", "fencing", NULL };
 	const char *bad = NULL;
 	struct ha_settings n = *s;
 	int64_t i;
@@ -144,6 +179,8 @@ ha_settings_from_json(const cJSON *o, struct ha_settings *s, char *err)
 			return err_set(err, "'margin_s' must be 0..600");
 		n.margin_s = d;
 	}
+	if (fencing_from_json(o, &n.fencing, err) != 0)
+		return -1;
 	/* The watchdog must fire a full second (kill time, etcd leader
 	 * change) before etcd may expire the lease. */
 	if (n.fence_s + 1.0 > (double)n.lease_ttl_s)
@@ -165,6 +202,7 @@ ha_settings_json(const struct ha_settings *s)
 	cJSON_AddNumberToObject(o, "renew_ms", s->renew_ms);
 	cJSON_AddNumberToObject(o, "fence_s", s->fence_s);
 	cJSON_AddNumberToObject(o, "margin_s", s->margin_s);
+	cJSON_AddStringToObject(o, "fencing", ha_fencing_name(s->fencing));
 	return o;
 }
 

@@ -7,7 +7,8 @@
  * timings and the safety argument.
  *
  * etcd keys (named in platform/keys.h):
- *   /hvd/ha/settings        {"lease_ttl_s","renew_ms","fence_s","margin_s"}
+ *   /hvd/ha/settings        {"lease_ttl_s","renew_ms","fence_s","margin_s",
+ *                            "fencing"}
  *   /hvd/ha/alive/NODE      attached to NODE's HA lease
  *   /hvd/ha/manager         {"node","since"} attached to the leader's lease
  *   /hvd/ha/resources/VM    {"group","max_restart","max_relocate","state"}
@@ -29,12 +30,21 @@ struct ha;
 struct cluster;
 struct vmops;
 
+/* How the manager makes sure a lost node runs no copy before it
+ * recovers its VMs (docs/ha.md "Fencing modes"). */
+enum ha_fencing {
+	HA_FENCE_WATCHDOG,	/* the node's watchdog: wait margin_s */
+	HA_FENCE_BMC,		/* power the node off through its BMC */
+	HA_FENCE_BOTH,		/* the BMC, else the watchdog's wait */
+};
+
 /* Timings; defaults in ha.c (HA_DEF_*), overridable in /hvd/ha/settings. */
 struct ha_settings {
 	int	lease_ttl_s;	/* the node's HA lease */
 	int	renew_ms;	/* renewal period */
 	double	fence_s;	/* watchdog deadline after a renewal was sent */
 	double	margin_s;	/* manager: wait after seeing the lease gone */
+	enum ha_fencing fencing;	/* "fencing": watchdog|bmc|both */
 };
 
 /* Start the HA thread (lease, watchdog feed, manager) and make sure the
@@ -52,8 +62,11 @@ struct balancer;
 void ha_set_balancer(struct ha *h, struct balancer *b);
 
 void ha_settings_default(struct ha_settings *s);
+/* "watchdog", "bmc" or "both". */
+const char *ha_fencing_name(enum ha_fencing f);
 /* Parse and check settings JSON over s (unknown keys, ranges, and the
- * safety rule fence_s + 1 < lease_ttl_s).  0 or -1 + err. */
+ * safety rule fence_s + 1 < lease_ttl_s; "fencing" one of its names).
+ * 0 or -1 + err. */
 int ha_settings_from_json(const cJSON *o, struct ha_settings *s, char *err);
 /* Check a resource body {"group","max_restart","max_relocate","state"};
  * fills field on error.  0 or -1. */

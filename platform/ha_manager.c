@@ -21,12 +21,18 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/bmcfence.h"
 #include "platform/cluster.h"
 #include "platform/etcd.h"
 #include "platform/ha_priv.h"
 #include "platform/keys.h"
 #include "platform/task.h"
 #include "platform/vmops.h"
+
+/* Fencing through a BMC: one try's deadline (ForceOff and the wait for
+ * Off), and the pause before the next try (fencing bmc). */
+#define HA_BMC_DEADLINE_MS	20000
+#define HA_BMC_RETRY_NS		(5 * NS_PER_S)
 
 /* A VM's run state as its owner recorded it. */
 enum ha_vmrun {
@@ -404,12 +410,80 @@ unguarded_wait(struct ha_job *j)
 	    j->j_owner);
 }
 
+/* Power the lost owner off through its BMC, once per loss (m is its
+ * memory): 1 its BMC said Off, now or before; 0 not, m_bmc_why says
+ * why, and with retry the next try is HA_BMC_RETRY_NS later. */
+static int
+bmc_power_off_owner(struct ha_job *j, struct ha_mem *m, int retry)
+{
+	struct bmcfence_conf c;
+	char err[ERR_LEN];
+	int posted = 0, r;
+
+	if (m->m_bmc_off || j->j_now < m->m_bmc_next)
+		return m->m_bmc_off;
+	/* blocks this round for up to HA_BMC_DEADLINE_MS: no other
+	 * recovery may go ahead of the fence anyway */
+	if ((r = bmcfence_conf_load(j->j_e, j->j_owner, &c, err)) == 0)
+		err_set(err, "node %s has no BMC record (PUT /api/v1/nodes/"
+		    "%s/bmc)", j->j_owner, j->j_owner);
+	if (r == 1) {
+		r = bmcfence_power_off(&c, HA_BMC_DEADLINE_MS, &posted,
+		    err) == 0;
+		bmcfence_conf_clear(&c);
+	} else
+		r = 0;
+	m->m_bmc_tries++;
+	m->m_bmc_off = r;
+	m->m_bmc_next = retry ? clock_mono_ns() + HA_BMC_RETRY_NS :
+	    UINT64_MAX;
+	snprintf(m->m_bmc_why, sizeof(m->m_bmc_why), "%s", r ? "" : err);
+	if (r)
+		log_info("HA: node %s powered off through its BMC (%s)",
+		    j->j_owner, posted ? "ForceOff" : "it was off already");
+	else
+		log_warnx("HA: node %s: fence through its BMC failed (try "
+		    "%d): %s%s", j->j_owner, m->m_bmc_tries, err, retry ?
+		    "; nothing recovered, retried in 5 s" : "; falling back "
+		    "to the watchdog's wait");
+	return r;
+}
+
+/* Fencing bmc or both: the owner off through its BMC first.  1 when
+ * its VMs may be recovered now (guarded by its watchdog or not: the
+ * node is off); 0 when not; -1 when not and the VM's status was
+ * written (a new failure's reason logged once): no claim this round. */
+static int
+bmc_fenced(struct ha_job *j, struct ha_mem *m)
+{
+	const char *why;
+
+	if (m == NULL)
+		return 0;
+	if (bmc_power_off_owner(j, m, j->j_set.fencing == HA_FENCE_BMC)) {
+		st_set(j->j_st, "bmc_error", NULL);
+		if (j->j_state == HA_ST_FENCE)
+			st_log(j->j_st, "bmc-fenced", "node", j->j_owner,
+			    NULL, NULL);
+		return 1;
+	}
+	why = m->m_bmc_why;
+	if (*why == '\0' ||
+	    strcmp(ha_jstr(j->j_st, "bmc_error", ""), why) == 0)
+		return 0;
+	st_set(j->j_st, "bmc_error", why);
+	st_log(j->j_st, "bmc-failed", "node", j->j_owner, "error", why);
+	st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);
+	return -1;
+}
+
 /* The owner's lease is gone: fence wait, then recover. */
 static void
 fence_wait_then_recover(struct ha_job *j)
 {
 	struct ha *h = j->j_h;
 	struct ha_mem *m;
+	int r;
 
 	if (j->j_want != HA_ST_STARTED && j->j_run != HA_VM_RUNNING)
 		return;
@@ -420,10 +494,23 @@ fence_wait_then_recover(struct ha_job *j)
 		st_log(j->j_st, "lease-expired", "node", j->j_owner, NULL,
 		    NULL);
 		st_write(j->j_e, j->j_vm, j->j_st, j->j_strev);
-		log_info("HA %s: node %s lost its HA lease: waiting %.1f s "
-		    "for its watchdog", j->j_vm, j->j_owner,
-		    j->j_set.margin_s);
+		if (j->j_set.fencing == HA_FENCE_WATCHDOG)
+			log_info("HA %s: node %s lost its HA lease: waiting "
+			    "%.1f s for its watchdog", j->j_vm, j->j_owner,
+			    j->j_set.margin_s);
+		else
+			log_info("HA %s: node %s lost its HA lease: fencing "
+			    "it through its BMC (fencing %s)", j->j_vm,
+			    j->j_owner, ha_fencing_name(j->j_set.fencing));
 		return;
+	}
+	if (j->j_set.fencing != HA_FENCE_WATCHDOG) {
+		if ((r = bmc_fenced(j, m)) == 1) {
+			relocate(j, "node-lost");
+			return;
+		}
+		if (r < 0 || j->j_set.fencing == HA_FENCE_BMC)
+			return;
 	}
 	if (m == NULL || j->j_now - m->m_first <
 	    (uint64_t)(j->j_set.margin_s * 1e9))

@@ -52,6 +52,11 @@ struct ha_mem {			/* manager memory, per node or resource */
 	char	 m_name[HA_NAME];
 	uint64_t m_first;	/* mono ns of the first look */
 	int64_t	 m_rev;		/* for resources: the status revision */
+	/* for a lost node, its fence through its BMC (fencing bmc|both): */
+	int	 m_bmc_off;	/* its BMC said Off */
+	int	 m_bmc_tries;
+	uint64_t m_bmc_next;	/* mono ns of the next try */
+	char	 m_bmc_why[200];	/* why the last try failed */
 };
 
 struct ha {

@@ -61,6 +61,8 @@ void hvctl_close(void);
 
 int hvctl_cluster_main(int argc, char **argv);
 int hvctl_node_main(int argc, char **argv);
+/* hvctl node bmc (hvctl_bmc.c): 0, 1 failed, -2 misused. */
+int hvctl_node_bmc(int argc, char **argv);
 int hvctl_task_main(int argc, char **argv);
 int hvctl_token_main(int argc, char **argv);
 int hvctl_api_main(int argc, char **argv);

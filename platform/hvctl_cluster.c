@@ -222,9 +222,21 @@ n_show(int argc, char **argv)
 	return hvctl_get_print(path, NULL, NULL);
 }
 
+/* hvctl_bmc.c does the work; -2 there is a misuse. */
+static int
+n_bmc(int argc, char **argv)
+{
+	int rc = hvctl_node_bmc(argc, argv);
+
+	return rc == -2 ? cmd_misuse("hvctl node", node_cmds, "bmc") : rc;
+}
+
 static const struct cmd node_cmds[] = {
 	{ "list", n_list, "", "nodes and their state" },
 	{ "show", n_show, "NODE", "one node's record" },
+	{ "bmc", n_bmc, "NODE [--url URL --user USER --password-file FILE "
+	    "[--ca-file PEM | --insecure] | --remove]",
+	    "show, set or remove the node's BMC (HA power fencing)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -17,7 +17,7 @@ static struct {
 	const char	*state;
 	const char	*nodes;
 	int		 max_restart, max_relocate, restricted;
-	const char	*ttl, *renew, *fence, *margin;
+	const char	*ttl, *renew, *fence, *margin, *fencing;
 } ho;
 
 static int
@@ -53,6 +53,9 @@ ha_opt(int ch, const char *arg)
 		return 0;
 	case 'M':
 		ho.margin = arg;
+		return 0;
+	case 'G':
+		ho.fencing = arg;
 		return 0;
 	}
 	return -1;
@@ -223,6 +226,7 @@ h_settings(int argc, char **argv)
 		{ "renew-ms", required_argument, NULL, 'E' },
 		{ "fence-s", required_argument, NULL, 'F' },
 		{ "margin-s", required_argument, NULL, 'M' },
+		{ "fencing", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	cJSON *body, *o;
@@ -230,7 +234,7 @@ h_settings(int argc, char **argv)
 
 	if (i < 0 || argc != i)
 		return cmd_misuse("hvctl ha", ha_cmds, "settings");
-	if (!ho.ttl && !ho.renew && !ho.fence && !ho.margin)
+	if (!ho.ttl && !ho.renew && !ho.fence && !ho.margin && !ho.fencing)
 		rc = hvctl_call("GET", "/api/v1/ha/settings", NULL, &o);
 	else {
 		body = cJSON_CreateObject();
@@ -246,6 +250,8 @@ h_settings(int argc, char **argv)
 		if (ho.margin)
 			cJSON_AddNumberToObject(body, "margin_s",
 			    atof(ho.margin));
+		if (ho.fencing)
+			cJSON_AddStringToObject(body, "fencing", ho.fencing);
 		rc = hvctl_call("PUT", "/api/v1/ha/settings", body, &o);
 		cJSON_Delete(body);
 	}
@@ -268,7 +274,8 @@ static const struct cmd ha_cmds[] = {
 	{ "group", h_group, "NAME --nodes NODE[:PRIO],... [--restricted]",
 	    "define (or replace) an HA group" },
 	{ "settings", h_settings, "[--lease-ttl S] [--renew-ms MS] "
-	    "[--fence-s S] [--margin-s S]", "show or change HA timings" },
+	    "[--fence-s S] [--margin-s S] [--fencing watchdog|bmc|both]",
+	    "show or change HA timings and how a lost node is fenced" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -69,5 +69,8 @@
 #define KEY_BAL_MAINT		"/hvd/balance/maintenance/" /* NODE */
 #define KEY_BAL_LOAD		"/hvd/balance/load/"	/* NODE */
 #define KEY_BAL_STATUS		"/hvd/balance/status"
+/* bmcfence.h: where each node's BMC answers and its credentials, for the
+ * HA manager's power fencing. */
+#define KEY_BMC			"/hvd/bmc/"		/* NODE */
 
 #endif

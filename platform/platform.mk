@@ -26,6 +26,9 @@ $(BUILD)/vmtool: $(VMTOOL_OBJS)
 # HA: HA manager and leases, the fencing watchdog, hvctl ha.
 PLATFORM_SRCS += platform/ha.c platform/ha_lease.c platform/ha_manager.c \
 	platform/api_ha.c
+# Power fencing through a node's BMC (Redfish): its record and client.
+PLATFORM_SRCS += platform/bmcfence.c platform/api_bmc.c
+HVCTL_SRCS += platform/hvctl_bmc.c
 bin/hvd-watchdog: $(patsubst %.c,$(OBJ)/%.o,platform/fence.c $(COMMON_SRCS))
 EXTRA_PROGS += bin/hvd-watchdog
 # Bonds: live bond state (members, LACP, active) for network show.

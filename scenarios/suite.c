@@ -82,7 +82,7 @@ static const char *const m_ha[] = { "lost_acked_writes", "acked_writes",
 	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
 	"fence_s", "fence_setting_s", "fence_overrun_s", "fence_done_s",
 	"old_host_started",
-	"max_running_copies", "max_host_copies", NULL };
+	"max_running_copies", "max_host_copies", "bmc_off_s", NULL };
 static const char *const m_drill[] = { "lost_acked_writes", "acked_writes",
 	"detect_s", "restart_s", "started_s", "failover_s", "boot_s",
 	"fence_s", "fence_setting_s", "fence_overrun_s", "fence_done_s",

@@ -46,12 +46,13 @@ START_TEST(params_set)
 		{ "power_on", "false", 3 }, { "watch_s", "5", 4 },
 		{ "interval_ms", "50", 5 }, { "timeout_s", "90", 6 },
 		{ "memory_mib", "256", 7 }, { "vlan", "10", 8 },
-		{ "integrity", "no", 9 },
+		{ "integrity", "no", 9 }, { "ha_fencing", "bmc", 10 },
 	};
 	struct ha_params hp;
 	char err[ERR_LEN];
 
-	ck_assert_int_eq(ha_params_parse(p, 9, &hp, err), 0);
+	ck_assert_int_eq(ha_params_parse(p, 10, &hp, err), 0);
+	ck_assert_str_eq(hp.hp_fencing, "bmc");
 	ck_assert(hp.hp_fault == HA_FAULT_PARTITION);
 	ck_assert(hp.hp_victim == HA_VICTIM_MANAGER);
 	ck_assert_int_eq(hp.hp_power_on, 0);
@@ -79,9 +80,11 @@ static const struct {
 	    "integer in 10..1000" },
 	{ "vlan", "4095", "params: vlan: '4095' is not an integer in "
 	    "0..4094" },
+	{ "ha_fencing", "ipmi", "params: ha_fencing: 'ipmi' is not "
+	    "watchdog, bmc or both" },
 	{ "hosts", "host1", "params: unknown key 'hosts' (fault, victim, "
 	    "power_on, watch_s, interval_ms, timeout_s, memory_mib, vlan, "
-	    "integrity)" },
+	    "integrity, ha_fencing)" },
 };
 
 START_TEST(params_bad)
@@ -95,6 +98,39 @@ START_TEST(params_bad)
 	ck_assert_msg(strcmp(err, bad_params[_i].msg) == 0,
 	    "a bad value is named with its key and what it accepts: '%s'",
 	    err);
+}
+END_TEST
+
+/* ---- a host powered off by its BMC (the lab's events.jsonl) ---- */
+
+#define EV(ev, host, src, t) "{\"lab\":\"l\",\"event\":\"" ev "\"," \
+	"\"args\":\"" host "\"," src "\"mono_ns\":1,\"wall_ns\":" t "," \
+	"\"wall\":\"x\"}\n"
+#define BMC "\"source\":\"bmc\","
+
+START_TEST(bmc_off_events)
+{
+	const char *ev = EV("partition", "host2", "", "100")
+	    EV("power-pull", "host2", BMC, "50")	/* before the fault */
+	    EV("power-pull", "host3", BMC, "150")	/* another host */
+	    EV("power-pull", "host2", "", "160")	/* not its BMC */
+	    EV("power-pull", "host2", BMC, "170")
+	    EV("heal", "", "", "180");
+	const char *on = EV("power-pull", "host2", BMC, "170")
+	    EV("power-on", "host2", BMC, "175");
+	uint64_t t = 0;
+
+	ck_assert_msg(ha_bmc_off_at(ev, "host2", 100, &t) == 1 && t == 170,
+	    "the host's BMC power-pull after the fault is found (%llu)",
+	    (unsigned long long)t);
+	t = 0;
+	ck_assert_msg(ha_bmc_off_at(ev, "host1", 100, &t) == 0 && t == 0,
+	    "a host its BMC left alone is not off");
+	ck_assert_msg(ha_bmc_off_at(on, "host2", 100, &t) == 0 && t == 170,
+	    "a host its BMC powered on again is not off, the power-off "
+	    "still counts");
+	ck_assert_msg(ha_bmc_off_at("not json\n", "host2", 0, &t) == 0,
+	    "a line that is not JSON is skipped");
 }
 END_TEST
 
@@ -510,6 +546,7 @@ make_ha_suite(void)
 	tcase_add_test(tc, params_set);
 	tcase_add_loop_test(tc, params_bad, 0,
 	    sizeof(bad_params) / sizeof(bad_params[0]));
+	tcase_add_test(tc, bmc_off_events);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("figures");
 	tcase_add_test(tc, figures_power_pull);

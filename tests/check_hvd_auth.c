@@ -98,6 +98,11 @@ static const struct {
 	{ AUTH_ADMIN, "POST", "/api/v1/tokens", 1 },
 	{ AUTH_ADMIN, "POST", "/api/v1/cluster/nodes", 1 },
 	{ AUTH_ADMIN, "PUT", "/api/v1/ha/settings", 1 },
+	{ AUTH_OPERATOR, "PUT", "/api/v1/nodes/n1/bmc", 0 },
+	{ AUTH_OPERATOR, "DELETE", "/api/v1/nodes/n1/bmc/", 0 },
+	{ AUTH_OPERATOR, "POST", "/api/v1/nodes/n1/network", 1 },
+	{ AUTH_AUDIT, "GET", "/api/v1/nodes/n1/bmc", 1 },
+	{ AUTH_ADMIN, "PUT", "/api/v1/nodes/n1/bmc", 1 },
 	{ AUTH_NONE, "GET", "/api/v1/nodes", 0 },
 };
 

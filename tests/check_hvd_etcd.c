@@ -140,14 +140,15 @@ END_TEST
  */
 START_TEST(test_ha_settings_kept)
 {
-	struct ha_settings s = { 20, 500, 12.5, 3.0 };
+	struct ha_settings s = { 20, 500, 12.5, 3.0, HA_FENCE_BOTH };
 	struct etcd *e;
 	char err[ERR_LEN];
 
 	ck_assert_ptr_nonnull(e = etcd_new("http://127.0.0.1:1", NULL, 300, err));
 	ck_assert_int_eq(ha_settings_load(e, &s, err), -1);
 	ck_assert_msg(s.lease_ttl_s == 20 && s.renew_ms == 500 &&
-	    s.fence_s == 12.5 && s.margin_s == 3.0, "a failed read keeps "
+	    s.fence_s == 12.5 && s.margin_s == 3.0 &&
+	    s.fencing == HA_FENCE_BOTH, "a failed read keeps "
 	    "the settings (ttl %d, renew %d, fence %.1f, margin %.1f)",
 	    s.lease_ttl_s, s.renew_ms, s.fence_s, s.margin_s);
 	etcd_free(e);

@@ -69,6 +69,7 @@ static Suite *(*const suites[])(void) = {
 	make_vmio_suite,
 	make_monitoring_suite,
 	make_balance_suite,
+	make_bmcfence_suite,
 	NULL
 };
 

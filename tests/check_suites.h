@@ -61,5 +61,6 @@ Suite *make_monitoring_suite(void);
  * first line (check_topo.c). */
 void check_read_expect(const char *yaml, char *buf, size_t len);
 Suite *make_balance_suite(void);
+Suite *make_bmcfence_suite(void);
 
 #endif

@@ -134,10 +134,18 @@ ha_params_parse(const struct step_param *p, size_t n, struct ha_params *hp,
 			if (ha_param_long(k, v, 0, 4094, &x, err) == -1)
 				return -1;
 			hp->hp_vlan = (int)x;
+		} else if (strcmp(k, "ha_fencing") == 0) {
+			if (strcmp(v, "watchdog") != 0 && strcmp(v, "bmc") != 0
+			    && strcmp(v, "both") != 0)
+				return err_set(err, "params: ha_fencing: '%s' "
+				    "is not watchdog, bmc or both", v);
+			snprintf(hp->hp_fencing, sizeof(hp->hp_fencing), "%s",
+			    v);
 		} else
 			return err_set(err, "params: unknown key '%s' (fault, "
 			    "victim, power_on, watch_s, interval_ms, "
-			    "timeout_s, memory_mib, vlan, integrity)", k);
+			    "timeout_s, memory_mib, vlan, integrity, "
+			    "ha_fencing)", k);
 	}
 	return 0;
 }
@@ -1334,6 +1342,79 @@ ha_drill_run(const struct ha_env *e, const struct ha_params *p,
 	return rc;
 }
 
+/* o's string member key, or "". */
+static const char *
+ev_str(const cJSON *o, const char *key)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return v ? v : "";
+}
+
+int
+ha_bmc_off_at(const char *events, const char *host, uint64_t after_ns,
+    uint64_t *wall_ns)
+{
+	const char *line = events, *nl;
+	uint64_t t, first = 0;
+	int off = 0;
+	cJSON *o;
+
+	for (; line != NULL && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		o = cJSON_ParseWithLength(line, nl ? (size_t)(nl - line) :
+		    strlen(line));
+		t = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o,
+		    "wall_ns"));
+		if (t >= after_ns && strcmp(ev_str(o, "source"), "bmc") == 0 &&
+		    strcmp(ev_str(o, "args"), host) == 0) {
+			off = strcmp(ev_str(o, "event"), "power-pull") == 0;
+			if (off && first == 0)
+				first = t;
+		}
+		cJSON_Delete(o);
+	}
+	if (first != 0)
+		*wall_ns = first;
+	return off;
+}
+
+#define HA_EVENTS_MAX (1 << 20)	/* a lab's events: ~150 bytes each */
+
+/*
+ * 6b. A partitioned host its BMC powered off (ha_fencing bmc or both):
+ * bmc_off_s, then heal now and let the next step power it on and
+ * watch it, as after a power pull.
+ */
+static int
+ha_drill_bmc_off(struct ha_drill *d, char *err)
+{
+	const struct ha_env *e = d->e;
+	char path[LAB_PATH_MAX + 16], *text;
+	uint64_t at = 0;
+	int off = 0;
+
+	if (d->p->hp_fault != HA_FAULT_PARTITION || d->back == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/events.jsonl", e->lab_state);
+	if ((text = malloc(HA_EVENTS_MAX)) == NULL)
+		return err_set(err, "ha: out of memory");
+	if (read_small(path, text, HA_EVENTS_MAX) > 0)
+		off = ha_bmc_off_at(text, d->fhost, d->times.ht_fault, &at);
+	free(text);
+	if (at != 0)
+		metrics_set(d->m, "bmc_off_s", ha_rel_s(at, d->times.ht_fault));
+	if (!off)
+		return 0;
+	ha_say(e, "run %zu: ha: %s was powered off by its BMC: heal, then "
+	    "power it on", e->runno, d->fhost);
+	if (ha_inject(e, "heal", NULL, NULL, err) == -1)
+		return -1;
+	d->back = "power-on";
+	d->back_host = d->fhost;
+	return 0;
+}
+
 /* The power-pull (or partition) drill of an HA VM. */
 static int
 ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
@@ -1342,7 +1423,7 @@ ha_run(const struct ha_env *e, const struct ha_params *p, struct run *run,
 	static ha_step_fn *const steps[] = {
 		ha_drill_roles, ha_drill_vm, ha_drill_vm_placed,
 		ha_drill_probes, ha_drill_fault, ha_drill_back,
-		ha_drill_account, ha_drill_old_host,
+		ha_drill_account, ha_drill_bmc_off, ha_drill_old_host,
 	};
 	struct ha_plan plan;
 
@@ -1421,17 +1502,42 @@ ha_env_init(struct sctx *s, struct ha_env *e, char *vm, char *state)
 	e->stop = (volatile int *)&runner_stop;
 }
 
+/* The platform's fencing mode (ha_fencing), when the scenario names
+ * one: 0, DRIVER_UNSUPPORTED, or -1 with err. */
+static int
+ha_fencing_set(const struct ha_env *e, const char *mode, char *err)
+{
+	int (*fn)(struct driver *, const char *, char *) =
+	    e->drv->d_ops->ha_fencing;
+
+	if (mode[0] == '\0')
+		return 0;
+	if (fn == NULL)
+		return err_set(err, "ha: ha_fencing %s: the platform has no "
+		    "choice of fencing", mode), DRIVER_UNSUPPORTED;
+	ha_say(e, "ha: fencing %s", mode);
+	return fn(e->drv, mode, err);
+}
+
 /* The power-pull (or partition) drill of an HA VM. */
 int
 builtin_ha(struct sctx *s, char *err)
 {
 	struct ha_params p;
 	struct ha_env e;
-	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX];
+	char state[LAB_PATH_MAX], vm[SUITE_NAME_MAX], e2[ERR_LEN];
+	int rc;
 
 	if (ha_params_parse(s->sc->sc_params, s->sc->sc_nparams, &p,
 	    err) == -1)
 		return err_prefix(err, "scenario %s", s->sc->sc_name);
 	ha_env_init(s, &e, vm, state);
-	return ha_run(&e, &p, s->run, s->sr, err);
+	if ((rc = ha_fencing_set(&e, p.hp_fencing, err)) != 0)
+		return rc;
+	rc = ha_run(&e, &p, s->run, s->sr, err);
+	/* the next scenario of the run finds the platform's default */
+	if (p.hp_fencing[0] && strcmp(p.hp_fencing, "watchdog") != 0 &&
+	    ha_fencing_set(&e, "watchdog", e2) != 0)
+		log_warnx("ha: fencing back to watchdog: %s", e2);
+	return rc;
 }

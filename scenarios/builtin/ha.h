@@ -52,6 +52,9 @@ struct ha_params {
 					 * station's (the lab has no router:
 					 * the probes reach only that one) */
 	int hp_integrity;		/* integrity: journal on the disk (yes) */
+	char hp_fencing[16];		/* ha_fencing: watchdog|bmc|both, set
+					 * through the driver before the
+					 * drill; "" = the platform's own */
 };
 
 /*
@@ -60,6 +63,15 @@ struct ha_params {
  */
 int ha_params_parse(const struct step_param *p, size_t n,
     struct ha_params *hp, char *err);
+
+/*
+ * The lab's events (events.jsonl text): when host's BMC powered it off
+ * (a "power-pull" with "source":"bmc") at or after after_ns, into
+ * *wall_ns.  1 when the host's last BMC action since then is that
+ * power-off (it is off), 0 when there is none.  Pure.
+ */
+int ha_bmc_off_at(const char *events, const char *host, uint64_t after_ns,
+    uint64_t *wall_ns);
 
 /* v as an integer in lo..hi into *out: 0, or -1 with err naming key
  * ("params: KEY: 'V' is not an integer in LO..HI").  Pure. */

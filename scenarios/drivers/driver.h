@@ -471,6 +471,11 @@ struct driver_ops {
 	int (*ha_disable)(struct driver *d, const char *vm, char *err);
 	int (*ha_status)(struct driver *d, const char *vm,
 	    struct drv_ha_status *hs, char *err);
+	/* How the platform fences a lost host before its VMs run
+	 * elsewhere: "watchdog" (the host fences itself), "bmc" (powered
+	 * off through its BMC: e_bmc_* and h_bmc_addr), "both" (the BMC,
+	 * else the watchdog).  NULL: the platform has no such choice. */
+	int (*ha_fencing)(struct driver *d, const char *mode, char *err);
 	/* Performance monitoring.  metrics: each node's and each running
 	 * VM's series with its newest value (*out, caller frees, *n).
 	 * vm_cpu: vm's CPU use in cores (1.0 = one core busy) from since

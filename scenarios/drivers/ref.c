@@ -1313,6 +1313,87 @@ ref_ha_disable(struct driver *d, const char *vm, char *err)
 	return -1;
 }
 
+/* A text file of this machine (at most 16 KiB) as a string, its first
+ * line only with first_line; caller frees.  NULL with err. */
+static char *
+ref_file_text(const char *path, int first_line, char *err)
+{
+	char *buf = calloc(1, 16385);
+	size_t n = 0;
+	FILE *f;
+
+	if (buf == NULL || (f = fopen(path, "r")) == NULL) {
+		err_errno(err, "ref: %s", path);
+		free(buf);
+		return NULL;
+	}
+	n = fread(buf, 1, 16384, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (first_line)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	return buf;
+}
+
+/* Host h's BMC as hvd's record of its node (PUT /api/v1/nodes/N/bmc):
+ * the lab BMC's system is named after its host, and lab up writes its
+ * certificate beside the password (docs/lab.md "BMCs"). */
+static int
+ref_bmc_record(struct driver *d, const struct drv_host *h, const char *pass,
+    const char *ca, char *err)
+{
+	char path[256], url[256];
+	cJSON *b = cJSON_CreateObject();
+
+	snprintf(url, sizeof(url), "https://%s/redfish/v1/Systems/%s",
+	    h->h_bmc_addr, h->h_name);
+	cJSON_AddStringToObject(b, "url", url);
+	cJSON_AddStringToObject(b, "user", ((struct ref *)d->d_priv)->env->
+	    e_bmc_user);
+	cJSON_AddStringToObject(b, "password", pass);
+	cJSON_AddStringToObject(b, "ca", ca);
+	snprintf(path, sizeof(path), "/api/v1/nodes/%s/bmc", h->h_name);
+	return ref_call(d, "PUT", path, b, NULL, err);
+}
+
+/* The HA settings' fencing (docs/ha.md "Fencing modes"); for bmc and
+ * both, every host's BMC first. */
+static int
+ref_ha_fencing(struct driver *d, const char *mode, char *err)
+{
+	const struct drv_env *env = ((struct ref *)d->d_priv)->env;
+	char cert[4300], *pass = NULL, *ca = NULL, *slash;
+	cJSON *b;
+	size_t i;
+	int rc = -1;
+
+	if (strcmp(mode, "watchdog") != 0) {
+		if (env->e_bmc_password_file == NULL || env->e_nhosts == 0 ||
+		    env->e_hosts[0].h_bmc_addr[0] == '\0')
+			return err_set(err, "ha_fencing %s: the lab has no "
+			    "BMCs (bmc: in its topology)", mode),
+			    DRIVER_UNSUPPORTED;
+		snprintf(cert, sizeof(cert), "%s", env->e_bmc_password_file);
+		if ((slash = strrchr(cert, '/')) != NULL)
+			snprintf(slash + 1, sizeof(cert) - (size_t)(slash + 1 -
+			    cert), "cert.pem");
+		if ((pass = ref_file_text(env->e_bmc_password_file, 1,
+		    err)) == NULL || (ca = ref_file_text(cert, 0, err)) == NULL)
+			goto out;
+		for (i = 0; i < env->e_nhosts; i++)
+			if (ref_bmc_record(d, &env->e_hosts[i], pass, ca,
+			    err) != 0)
+				goto out;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "fencing", mode);
+	rc = ref_call(d, "PUT", "/api/v1/ha/settings", b, NULL, err);
+out:
+	free(pass);
+	free(ca);
+	return rc;
+}
+
 /* hvd's words for its recovery steps (platform/ha.c, docs/ha.md). */
 static enum drv_ha_step
 ref_ha_step(const char *ev)
@@ -1323,6 +1404,7 @@ ref_ha_step(const char *ev)
 	} map[] = {
 		{ "lease-expired", DRV_HA_DETECTED },
 		{ "fenced", DRV_HA_FENCED },
+		{ "bmc-fenced", DRV_HA_FENCED },
 		{ "claimed", DRV_HA_RESTART },
 		{ "running", DRV_HA_STARTED },
 	};
@@ -1693,6 +1775,7 @@ const struct driver_ops ref_driver_ops = {
 	.ha_enable = ref_ha_enable,
 	.ha_disable = ref_ha_disable,
 	.ha_status = ref_ha_status,
+	.ha_fencing = ref_ha_fencing,
 	.task_status = ref_task_status,
 	.vm_migrate_capped = ref_vm_migrate_capped,
 	.store_leader = ref_store_leader,

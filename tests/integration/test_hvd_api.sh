@@ -9,7 +9,9 @@
 # or DELETE with a body is refused.  A VM asking more memory than its
 # node has is refused at create and config.  A pool on an iSCSI portal
 # nobody answers at is refused naming the portal.  Idle connections from
-# many addresses leave authenticated clients served.
+# many addresses leave authenticated clients served.  A node's BMC
+# record is written by an admin only, a bad one refused naming the
+# field, read back without its password; the HA setting fencing.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -100,6 +102,30 @@ req 400 "$AUDIT" GET /api/v1/nodes "$HVD_TMP/empty.json"
 grep -q "takes no request body" "$HVD_TMP/resp" || fail "GET with a body: $(cat "$HVD_TMP/resp")"
 req 400 "$HVD_TOKEN" DELETE /api/v1/vms/nosuch "$HVD_TMP/empty.json"
 echo "bodies: 403 before parse or size, 400 for a GET or DELETE body"
+
+# --- a node's BMC record: admin writes, refusals name the field, GET
+# answers without the password; the HA setting fencing ---
+OPER=$(hvctl_on 1 token create --role operator --comment test) || fail "operator token"
+BMC='{"url": "https://198.18.252.60/redfish/v1/Systems/node2", "user": "fence", "password": "s3cret-pw", "insecure": true}'
+echo "$BMC" >"$HVD_TMP/bmc.json"
+req 403 "$OPER" PUT /api/v1/nodes/node2/bmc "$HVD_TMP/bmc.json"
+grep -q "role 'operator' may not PUT" "$HVD_TMP/resp" || fail "an operator's BMC write: $(cat "$HVD_TMP/resp")"
+echo "$BMC" | sed 's|/Systems/node2|/Managers/1|' >"$HVD_TMP/bmc-bad.json"
+req 400 "$HVD_TOKEN" PUT /api/v1/nodes/node2/bmc "$HVD_TMP/bmc-bad.json"
+grep -q '"field":[[:space:]]*"url"' "$HVD_TMP/resp" || fail "a bad BMC url names the field: $(cat "$HVD_TMP/resp")"
+req 404 "$HVD_TOKEN" PUT /api/v1/nodes/node9/bmc "$HVD_TMP/bmc.json"
+echo fence-pw >"$HVD_TMP/bmc.pw"
+out=$(hvctl_on 1 node bmc node2 --url https://198.18.252.60/redfish/v1/Systems/node2 \
+    --user fence --password-file "$HVD_TMP/bmc.pw" --insecure 2>&1) || fail "hvctl node bmc: $out"
+req 200 "$AUDIT" GET /api/v1/nodes/node2/bmc
+grep -q '"password_set":[[:space:]]*true' "$HVD_TMP/resp" && ! grep -q fence-pw "$HVD_TMP/resp" ||
+    fail "GET shows the BMC without its password: $(cat "$HVD_TMP/resp")"
+out=$(hvctl_on 1 ha settings --fencing ipmi 2>&1) && fail "fencing ipmi is refused: $out"
+echo "$out" | grep -q "'fencing' must be watchdog, bmc or both" || fail "fencing refused: $out"
+hvctl_on 1 ha settings --fencing both | grep -q '"fencing":[[:space:]]*"both"' || fail "fencing both is set"
+hvctl_on 1 node bmc node2 --remove >/dev/null || fail "hvctl node bmc --remove"
+req 404 "$AUDIT" GET /api/v1/nodes/node2/bmc
+echo "BMC records: admin only, bad url 400 naming url, GET without password; fencing set"
 
 # --- a VM asking more memory than its node has is refused at create ---
 out=$(hvctl_on 1 vm create big --node node1 --memory 1048576 \

@@ -10,12 +10,16 @@
 #    the powered-on host did not start the VM again; its failover
 #    timeline is kept and plotted, and the report's cell reads
 #    "failover X s (detect Y s, boot Z s), 0 lost writes, 1 copy";
-#  - ha-partition passes: the partitioned host fenced itself within
-#    the bound (fence_s <= 7), the VM came back elsewhere, the healed
-#    host left it alone.
-# With HA_ALL=1 the ha-manager variant (the HA manager's host pulled)
-# runs too; it is left out by default to keep `make check` short (each
-# drill takes 1.5-2.5 min on a loaded 2-core machine).
+#  - ha-partition-bmc passes: hvd fences through the lab's BMCs
+#    (fencing bmc), so the partitioned host, alive, was powered off by
+#    its BMC (the lab's events: bmc_off_s measured) and its VM's HA log
+#    says bmc-fenced; the VM came back elsewhere, the host, healed and
+#    powered on, left it alone.
+# With HA_ALL=1 ha-partition (the host fences itself: fence_s <= 7) and
+# the ha-manager variant (the HA manager's host pulled) run too; they
+# are left out by default to keep `make check` short (each drill takes
+# 1.5-2.5 min on a loaded 2-core machine; the watchdog's partition is
+# also drilled by test_ha_lab and test_ha_witness).
 # Afterwards the lab is gone: no namespace, process or state directory
 # of it is left.
 set -u
@@ -55,8 +59,8 @@ awk '{ print } /^scenarios:$/ {
 out=$("$HVLAB" run -n -f "$TMP/ha.yaml" 2>&1)
 check "run -n accepts the file" test "$out" = "configuration OK"
 
-sel="--scenario ha-bad --scenario ha --scenario ha-partition"
-[ -n "${HA_ALL:-}" ] && sel="$sel --scenario ha-manager"
+sel="--scenario ha-bad --scenario ha --scenario ha-partition-bmc"
+[ -n "${HA_ALL:-}" ] && sel="$sel --scenario ha-partition --scenario ha-manager"
 t0=$(date +%s)
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086
@@ -80,7 +84,7 @@ case "$(v ha-bad .reason)" in
 *) bad "ha-bad: reason '$(v ha-bad .reason)'" ;;
 esac
 
-for s in ha ha-partition ${HA_ALL:+ha-manager}; do
+for s in ha ha-partition-bmc ${HA_ALL:+ha-partition ha-manager}; do
 	check "$s: pass ($(v $s .reason))" test "$(v $s .verdict)" = pass
 	check "$s: never two running copies (max_running_copies $(m $s max_running_copies))" \
 	    test "$(m $s max_running_copies)" = 1
@@ -98,8 +102,18 @@ for s in ha ha-partition ${HA_ALL:+ha-manager}; do
 	check "$s: timeline events in results.json" \
 	    test "$(v $s '[.runs[0].timelines[0].events[].name] | join(",")' | grep -c 'first reply')" = 1
 done
+[ -n "${HA_ALL:-}" ] &&
 check "ha-partition: fenced within 7 s (fence_s $(m ha-partition fence_s), setting $(m ha-partition fence_setting_s))" \
     num "$(m ha-partition fence_s)" 0 0 'a > 0 && a <= 7'
+s=ha-partition-bmc
+check "$s: its BMC powered the host off after the partition (bmc_off_s $(m $s bmc_off_s), fence_s $(m $s fence_s))" \
+    num "$(m $s bmc_off_s)" 0 0 'a > 0 && a <= 30'
+check "$s: the VM's HA log says bmc-fenced" \
+    grep -q '"bmc-fenced"' "$TMP/out/raw/$s-1-ha.json"
+case "$(v $s .reason)" in
+*"powered-on host left it alone"*) ok "$s: the host was powered on again and left the VM alone" ;;
+*) bad "$s: reason '$(v $s .reason)'" ;;
+esac
 cell=$(grep '^| High availability |' "$TMP/out/report.md")
 case "$cell" in
 *"failover "*" s (detect "*" s, boot "*" s), 0 lost writes, 1 copy"*) ok "report cell: $cell" ;;
