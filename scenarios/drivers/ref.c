@@ -58,7 +58,6 @@
 #include "scenarios/drivers/driver.h"
 #include "scenarios/drivers/ref.h"
 #include "scenarios/drivers/ref_priv.h"
-#include "scenarios/drivers/ref_io.h"
 
 #define REF_TOKEN_MAX 512
 #define REF_FP_MAX 128		/* a node's certificate fingerprint */

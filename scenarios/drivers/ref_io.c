@@ -15,7 +15,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "scenarios/drivers/ref_io.h"
+#include "scenarios/drivers/ref_priv.h"
 
 #define IO_TASK_NS	(1800ULL * 1000000000ULL)	/* one export or import */
 

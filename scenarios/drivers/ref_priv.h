@@ -1,6 +1,6 @@
 /*
  * ref_priv.h - what the `ref` driver's files share (ref.c, ref_backup.c,
- * ref_metrics.c): requests to hvd's API, the cluster CA the driver
+ * ref_metrics.c, ref_io.c): requests to hvd's API, the cluster CA the driver
  * verifies hvd with, a command at a host's console, a VM's guest words
  * set in its config, and the operations kept in files of their own.
  * Private to the driver.
@@ -13,6 +13,9 @@
 #include "scenarios/drivers/driver.h"
 
 #define REF_API_PORT 8006
+/* The exchange place on every hvd node: in its export_dirs and its
+ * import_dirs (ref.c writes them into hvd.conf). */
+#define REF_EXCHANGE "/var/lib/hvd/exchange"
 
 /* METHOD PATH BODY, the answer into *out (caller frees; out may be
  * NULL).  body is freed.  0, or -1 with err. */
@@ -42,6 +45,11 @@ int ref_backup_job_status(struct driver *d, struct drv_backup_job *j,
     char *err);
 int ref_backup_job_delete(struct driver *d, const struct drv_backup_job *j,
     char *err);
+/* vm deleted with the volumes hvd made with it. */
+int ref_vm_delete(struct driver *d, const char *vm, struct drv_task *t,
+    char *err);
+/* The host whose hvd the driver speaks to now. */
+const char *ref_api_host(struct driver *d);
 /* The cluster CA's file the driver verifies hvd with ("" before the
  * cluster was formed). */
 const char *ref_ca_file(struct driver *d);
@@ -52,5 +60,11 @@ int ref_metrics(struct driver *d, struct drv_metric **out, size_t *n,
 int ref_vm_cpu(struct driver *d, const char *vm, double since,
     struct drv_point **pts, size_t *n, char *err);
 int ref_prom(struct driver *d, struct drv_prom *p, char *err);
+
+/* ref_io.c: the driver's vm_export and vm_import (driver.h). */
+int ref_vm_export(struct driver *d, const char *vm, const char *format,
+    const char *path, struct drv_task *t, char *err);
+int ref_vm_import(struct driver *d, const char *path, const char *format,
+    const struct drv_vm_spec *nv, struct drv_task *t, char *err);
 
 #endif
