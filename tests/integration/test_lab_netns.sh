@@ -18,7 +18,8 @@ STATE=${HVLAB_STATE_DIR:-/var/lib/hvlab/labs}/$LAB
 [ -x "$HVLAB" ] || { echo "no $HVLAB (make first)"; exit 77; }
 # Run a private copy: other builds may relink bin/ while the test runs.
 BIN=$(mktemp -d /tmp/t3a-bin.XXXXXX)
-cp "$HVLAB" "$BIN/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$BIN/" || exit 1
+cp "$HVLAB" "$BIN/hvlab" && cp "$(dirname "$HVLAB")/hvlab-init" "$BIN/" &&
+    cp "$(dirname "$HVLAB")/hvlab-bmc" "$BIN/" || exit 1
 HVLAB=$BIN/hvlab
 . "$top/tests/integration/lib_check.sh"
 need_cmds ovs-vswitchd ovsdb-server tgtd tgtadm qemu-img qemu-io busybox

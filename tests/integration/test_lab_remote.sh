@@ -50,7 +50,8 @@ trap 'exit 1' INT TERM
 lab_of() { sed -n '/^lab:$/,/^$/p' "$top/scenarios.yaml" |
 	sed "s/^  name: hvlab$/  name: $1/"; }
 lab_of "$E" | sed '$d' >"$TMP/e.yaml"
-printf '  ssh: true\n  bmc:\n' >>"$TMP/e.yaml"
+printf '  ssh: true\n' >>"$TMP/e.yaml"
+grep -q '^  bmc:' "$TMP/e.yaml" || printf '  bmc:\n' >>"$TMP/e.yaml"
 t0=$(date +%s)
 "$HVLAB" lab up -q -f "$TMP/e.yaml" || { echo "FAIL - embedded lab up"; exit 1; }
 echo "     embedded lab up in $(( $(date +%s) - t0 )) s"
