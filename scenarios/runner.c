@@ -1686,7 +1686,7 @@ run_one(struct sctx *s)
 		return;
 	}
 	s->run->r_verdict = VERDICT_PASS;
-	if (!s->reused && !s->partial && s->unmeasured[0] == '\0') {
+	if (!s->reused && s->unmeasured[0] == '\0') {
 		runner_judge_run(sc->sc_bounds, sc->sc_nbounds, s->run);
 		return;
 	}

@@ -94,10 +94,6 @@ struct sctx {
 	struct rprobe probes[MAX_PROBES];
 	size_t nprobes;
 	int reused;		/* a set-up row on a reused lab */
-	int partial;		/* a part the platform cannot do was left
-				 * out (the row's reason says why): bounds
-				 * on what it did not measure are not
-				 * checked */
 	uint64_t switch_wall_ns;	/* a live migration's end, 0 = none */
 	char unmeasured[256];	/* " name name ": figures the platform
 				 * cannot give (run_unmeasured) */

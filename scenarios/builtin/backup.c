@@ -41,6 +41,7 @@ struct bk_run {
 	struct drv_backup_job j;	/* the schedule, j_name "" none */
 	char name[64], spec[32];
 	int job_live;			/* made and not deleted yet */
+	int no_schedule;		/* the platform has no schedules */
 	char why[ERR_LEN];		/* what the reason adds */
 };
 
@@ -303,7 +304,6 @@ bk_schedule(struct sctx *s, struct bk_run *x, char *err)
 static int
 bk_cycle(struct sctx *s, struct bk_run *x, char *err)
 {
-	const struct driver_ops *ops = s->rc->drv->d_ops;
 	struct guest_status gs;
 	int r;
 
@@ -318,9 +318,7 @@ bk_cycle(struct sctx *s, struct bk_run *x, char *err)
 	if (bk_restores(s, x, err) == -1)
 		return -1;
 	if (!x->job_live) {
-		s->partial = 1;
-		bk_why(x, "; schedule_fired unsupported: %s", bk_reason(ops,
-		    "backup-schedule"));
+		x->no_schedule = 1;	/* said once the reason is written */
 		return 0;
 	}
 	return bk_schedule(s, x, err);
@@ -387,6 +385,9 @@ builtin_backup(struct sctx *s, char *err)
 		    x.g.dg_pool, x.ids[0], x.ids[1], x.verified ? "booted with "
 		    "the file as at each backup" : "NOT as at each backup",
 		    x.why);
+	if (r == 0 && x.no_schedule)
+		run_unmeasured(s, "schedule_fired", bk_reason(ops,
+		    "backup-schedule"));
 	bk_clean(s, &x);
 	vm_remove(s, x.g.dg_vm);
 	return r;
