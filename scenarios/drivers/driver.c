@@ -140,7 +140,7 @@ static const struct {
 	{ "import", { O(vm_import) } },
 	{ "ha", { O(ha_enable), O(ha_disable), O(ha_status) } },
 	{ "metrics", { O(metrics), O(vm_cpu) } },
-	{ "balance", { O(balance) } },
+	{ "balance", { O(balance_set) } },
 	{ "bonding", { O(bond_set) } },
 	{ "containers", { 0 } },
 #undef O

@@ -262,6 +262,20 @@ struct drv_prom {
 					 * labelled vm="NAME" */
 };
 
+/* A balancer's settings (Load balancing row), in the words of hvd's
+ * balancer and Proxmox VE's CRS (docs/balance.md). */
+struct drv_balance {
+	char b_mode[16];		/* "dynamic", "static" or "off" */
+	double b_threshold;		/* overloaded: a host's load above the
+					 * mean by more than this */
+	int b_hold;			/* rounds an overload must last */
+	double b_margin;		/* the least a move must gain */
+	int b_max_moves;		/* moves per round */
+	int b_interval_s;		/* seconds between rounds */
+	char b_applied[512];		/* out: what the platform was set to
+					 * ("crs=ha=dynamic", ...) */
+};
+
 enum drv_migrate_mode { DRV_MIGRATE_OFFLINE, DRV_MIGRATE_LIVE };
 
 /*
@@ -518,7 +532,18 @@ struct driver_ops {
 	    char *err);
 	int (*daemon_log)(struct driver *d, const char *host, char **out,
 	    char *err);
-	int (*balance)(struct driver *d, struct drv_task *t, char *err);
+	/*
+	 * Load balancing (Load balancing row).  balance_set: set the
+	 * platform's balancer to b (b_mode "off" turns it off) and say in
+	 * b_applied what the platform was set to, in its own words; a
+	 * setting it has no knob for keeps the platform's default and
+	 * b_applied names it.  The row puts its VMs under HA first wherever
+	 * the platform has HA, as Pacemaker and Proxmox VE's CRS balance
+	 * only the resources they manage.  0, or -1 with err; NULL: the
+	 * platform balances nothing by itself.
+	 */
+	int (*balance_set)(struct driver *d, struct drv_balance *b,
+	    char *err);
 	int (*bond_set)(struct driver *d, const char *host, const char *mode,
 	    struct drv_task *t, char *err);
 	/* The members of host's bond that carry traffic (*enabled: link up
