@@ -508,9 +508,11 @@ lb_reason(struct lbr *l, const struct lb_move *mv, size_t nmv)
 		    l->p.lp_threshold, l->p.lp_settle_s, l->p.lp_timeout_s,
 		    l->bal.b_applied, nmv ? moves : "none", txt);
 	else
-		results_set_str(&l->s->run->r_reason, "%s; moves: %s; loads "
-		    "at the end %s", l->bal.b_applied, nmv ? moves : "none",
-		    txt);
+		results_set_str(&l->s->run->r_reason, "%s; moves: %s; %zu "
+		    "ping-pong moves (%ld s watched once balanced); loads at "
+		    "the end %s", l->bal.b_applied, nmv ? moves : "none",
+		    lb_pingpong(mv, nmv, l->st.st_balanced_ns),
+		    l->p.lp_watch_s, txt);
 }
 
 /* The figures from the looks since the last one before the balancer
@@ -523,26 +525,27 @@ lb_figures(struct lbr *l, char *err)
 	struct lb_move mv[LB_MOVES_MAX];
 	struct lb_ping pg[LB_VMS];
 	size_t nmv, kept, i;
-	double gap;
+	double gap = 0;
 
 	nmv = lb_moves(lk, l->nlk - l->first + 1, LB_VMS, mv, LB_MOVES_MAX);
 	kept = nmv < LB_MOVES_MAX ? nmv : LB_MOVES_MAX;
-	metrics_set(ms, "moves", (double)nmv);
-	if (l->st.st_balanced_ns != 0) {
-		metrics_set(ms, "balanced_s", ((double)l->st.st_balanced_ns -
-		    (double)l->t0_ns) / 1e9);
-		metrics_set(ms, "pingpong_moves", (double)lb_pingpong(mv, kept,
-		    l->st.st_balanced_ns));
-	}
 	for (i = 0; i < LB_VMS; i++) {
 		pg[i].lp_tl = &l->pr[i].pr_timeline;
 		pg[i].lp_st = &l->pr[i].pr_stats;
 	}
-	if (kept > 0 && l->probed) {
-		if (lb_max_gap_ms(mv, kept, pg, LB_VMS, &gap, err) == -1)
-			return -1;
+	if (kept > 0 && l->probed && lb_max_gap_ms(mv, kept, pg, LB_VMS,
+	    &gap, err) == -1)
+		return -1;
+	/* In the order: the report's cell shows the first three. */
+	if (l->st.st_balanced_ns != 0)
+		metrics_set(ms, "balanced_s", ((double)l->st.st_balanced_ns -
+		    (double)l->t0_ns) / 1e9);
+	metrics_set(ms, "moves", (double)nmv);
+	if (kept > 0 && l->probed)
 		metrics_set(ms, "max_gap_ms", gap);
-	}
+	if (l->st.st_balanced_ns != 0)
+		metrics_set(ms, "pingpong_moves", (double)lb_pingpong(mv, kept,
+		    l->st.st_balanced_ns));
 	lb_reason(l, mv, kept);
 	return 0;
 }
