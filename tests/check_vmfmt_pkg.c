@@ -675,6 +675,39 @@ START_TEST(test_ovf_hostile)
 }
 END_TEST
 
+START_TEST(test_ovf_export_files)
+{
+	static const struct {
+		const char *ovf;
+		int i;
+		const char *want;	/* NULL: refused */
+	} cases[] = {
+		{ "/x/a.ovf", 0, "/x/a.ovf" },
+		{ "/x/a.ovf", 1, "/x/a.mf" },
+		{ "/x/a.ovf", 2, "/x/a-disk0.vmdk" },
+		{ "a.ovf", OVF_EXPORT_FILES - 1, "a-disk7.vmdk" },
+		{ "/x/a.ovf", OVF_EXPORT_FILES, NULL },
+		{ "/x/a.ova", 1, NULL },
+		{ "/x/.ovf", 1, NULL },
+		{ ".ovf", 0, NULL },
+	};
+	char buf[64];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = ovf_export_file(cases[i].ovf, cases[i].i, buf, sizeof(buf));
+		if (cases[i].want == NULL)
+			ck_assert_msg(r == -1, "file %d of %s is refused",
+			    cases[i].i, cases[i].ovf);
+		else
+			ck_assert_msg(r == 0 && strcmp(buf, cases[i].want) == 0,
+			    "file %d of %s is %s", cases[i].i, cases[i].ovf,
+			    cases[i].want);
+	}
+}
+END_TEST
+
 /* --- XVA --- */
 
 #define XVA_XML "<?xml version=\"1.0\"?><value><struct><member><name>" \
@@ -848,6 +881,7 @@ make_vmfmt_pkg_suite(void)
 	tcase_add_test(tc, test_ova_hostile);
 	tcase_add_test(tc, test_ovf_roundtrip);
 	tcase_add_test(tc, test_ovf_hostile);
+	tcase_add_test(tc, test_ovf_export_files);
 	tcase_add_test(tc, test_xva_import);
 	tcase_add_test(tc, test_xva_hostile);
 	suite_add_tcase(s, tc);

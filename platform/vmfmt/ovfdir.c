@@ -402,3 +402,20 @@ out:
 	free(po);
 	return rc;
 }
+
+int
+ovf_export_file(const char *ovf, int i, char *buf, size_t len)
+{
+	size_t n = strlen(ovf);
+
+	if (n < 5 || strcmp(ovf + n - 4, ".ovf") != 0 || ovf[n - 5] == '/' ||
+	    i < 0 || i >= OVF_EXPORT_FILES)
+		return -1;
+	if (i == 0)
+		snprintf(buf, len, "%s", ovf);
+	else if (i == 1)
+		snprintf(buf, len, "%.*s.mf", (int)(n - 4), ovf);
+	else
+		snprintf(buf, len, "%.*s-disk%d.vmdk", (int)(n - 4), ovf, i - 2);
+	return 0;
+}

@@ -180,6 +180,11 @@ int ovf_import(const char *path, const char *dest,
  * size.  0, or -1 with err and none of the files left. */
 int ovf_export(const char *src, const char *dst,
     const struct vmfmt_limits *l, int64_t *bytes, char *err);
+/* File i of the OVF export at ovf (DIR/NAME.ovf) into buf: 0 the
+ * descriptor, 1 DIR/NAME.mf, 2 + N DIR/NAME-diskN.vmdk; i runs to
+ * OVF_EXPORT_FILES - 1.  0, or -1 when ovf is no DIR/NAME.ovf. */
+#define OVF_EXPORT_FILES	(2 + VMFMT_MAX_DISKS)
+int ovf_export_file(const char *ovf, int i, char *buf, size_t len);
 /* Import the XVA at path into the new directory dest. */
 int xva_import(const char *path, const char *dest,
     const struct vmfmt_limits *l, struct vmfmt_vm *vm, char *err);
