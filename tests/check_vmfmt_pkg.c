@@ -57,12 +57,12 @@ teardown(void)
 	nftw(work, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Entries of work (the package counts one). */
+/* Entries of the directory dir. */
 static int
-work_entries(void)
+dir_entries(const char *dir)
 {
 	struct dirent *de;
-	DIR *d = opendir(work);
+	DIR *d = opendir(dir);
 	int n = 0;
 
 	while (d != NULL && (de = readdir(d)) != NULL)
@@ -70,6 +70,13 @@ work_entries(void)
 	if (d != NULL)
 		closedir(d);
 	return n;
+}
+
+/* Entries of work (the package counts one). */
+static int
+work_entries(void)
+{
+	return dir_entries(work);
 }
 
 /* A raw disk of mib MiB: MiB 0 and the last hold a pattern, the rest
@@ -97,6 +104,17 @@ images_equal(const char *a, const char *fa, const char *b, const char *fb)
 	    fb, a, b, NULL };
 
 	return proc_run(argv, NULL, 60000, NULL, NULL) == 0;
+}
+
+/* The import in out holds src/raw as its disk0.qcow2. */
+static int
+imported_is(const char *out, const char *raw)
+{
+	char disk[160], in[160];
+
+	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", out);
+	snprintf(in, sizeof(in), "%s/%s", src, raw);
+	return images_equal(in, "raw", disk, "qcow2");
 }
 
 struct tm_member {
@@ -493,21 +511,6 @@ END_TEST
 
 /* --- OVF beside its files --- */
 
-/* Entries of the directory dir. */
-static int
-dir_entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..");
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
 /* src/ovf/app1.ovf, app1.mf, app1-disk0.vmdk exported from src/vm; their
  * total size into *bytes. */
 static void
@@ -538,7 +541,7 @@ file_size(const char *dir, const char *name)
 
 START_TEST(test_ovf_roundtrip)
 {
-	char dir[128], ovf[160], out[128], disk[160], raw[128], err[ERR_LEN];
+	char dir[128], ovf[160], out[128], disk[160], err[ERR_LEN];
 	struct vmfmt_vm vm;
 	int64_t bytes = 0;
 
@@ -556,9 +559,7 @@ START_TEST(test_ovf_roundtrip)
 	ck_assert_str_eq(vm.vm_name, "app1");
 	ck_assert_int_eq(vm.vm_vcpus, 2);
 	ck_assert_str_eq(vm.vm_nics[0].vn_network, "vlan10");
-	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", out);
-	snprintf(raw, sizeof(raw), "%s/d.raw", src);
-	ck_assert_msg(images_equal(raw, "raw", disk, "qcow2"),
+	ck_assert_msg(imported_is(out, "d.raw"),
 	    "the imported disk holds the exported bytes");
 	ck_assert_msg(work_entries() == 1, "only the new directory is made");
 	snprintf(out, sizeof(out), "%s/vm", src);
@@ -762,7 +763,7 @@ xva_parts_make(struct xva_parts *x)
 START_TEST(test_xva_import)
 {
 	struct xva_parts x;
-	char pkg[128], out[128], disk[128], raw[128], err[ERR_LEN];
+	char pkg[128], out[128], err[ERR_LEN];
 	struct vmfmt_vm vm;
 
 	xva_parts_make(&x);
@@ -782,9 +783,7 @@ START_TEST(test_xva_import)
 	ck_assert_str_eq(vm.vm_name, "xen1");
 	ck_assert_int_eq(vm.vm_memory_mib, 128);
 	ck_assert_str_eq(vm.vm_disks[0].vd_file, "disk0.qcow2");
-	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", out);
-	snprintf(raw, sizeof(raw), "%s/x.raw", src);
-	ck_assert_msg(images_equal(raw, "raw", disk, "qcow2"),
+	ck_assert_msg(imported_is(out, "x.raw"),
 	    "the rebuilt disk is the exported one, the left-out chunk zeros");
 	free(x.raw);
 }

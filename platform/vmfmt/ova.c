@@ -72,51 +72,23 @@ member_check(struct pkg_scan *s, struct archive_entry *e, char *err)
 	return 0;
 }
 
-/*
- * Read the current member (size bytes) through a digest into m; keep it
- * in *keep (malloc'd, NUL-terminated) when keep is not NULL, write it to
- * fd when fd >= 0.
- */
+/* A tar's pkg_reader: the current member's next len bytes. */
+static int
+ova_read(struct pkg_reader *r, const struct pkg_member *m, void *buf,
+    size_t len, char *err)
+{
+	return vmfmt_tar_read(r->pr_arg, r->pr_path, m->pm_name, buf, len,
+	    err);
+}
+
+/* The current member through pkg_member_read. */
 static int
 member_read(struct archive *a, const char *path, struct pkg_member *m,
     char **keep, int fd, char *err)
 {
-	static const size_t chunk = 1 << 20;
-	struct vmfmt_digest d;
-	int64_t left = m->pm_size;
-	char *buf = NULL;
-	size_t n;
-	int rc = -1;
+	struct pkg_reader r = { ova_read, path, a };
 
-	if (vmfmt_digest_init(&d, err) < 0)
-		return -1;
-	buf = malloc(keep ? (size_t)m->pm_size + 1 : chunk);
-	if (buf == NULL) {
-		err_set(err, "%s: member \"%s\": out of memory", path,
-		    m->pm_name);
-		goto out;
-	}
-	for (; left > 0; left -= (int64_t)n) {
-		n = keep ? (size_t)left : (left < (int64_t)chunk ?
-		    (size_t)left : chunk);
-		if (vmfmt_tar_read(a, path, m->pm_name, buf, n, err) < 0)
-			goto out;
-		vmfmt_digest_add(&d, buf, n);
-		if (fd >= 0 && write(fd, buf, n) != (ssize_t)n) {
-			err_errno(err, "writing member \"%s\"", m->pm_name);
-			goto out;
-		}
-	}
-	if (keep) {
-		buf[m->pm_size] = '\0';
-		*keep = buf;
-		buf = NULL;
-	}
-	rc = 0;
-out:
-	vmfmt_digest_end(&d, m->pm_sha1, m->pm_sha256);
-	free(buf);
-	return rc;
+	return pkg_member_read(&r, m, keep, fd, err);
 }
 
 /* Pass one: every member checked and digested, descriptors kept. */

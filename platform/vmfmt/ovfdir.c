@@ -103,57 +103,47 @@ ovfdir_open(const struct ovfdir *o, const char *name, char *err)
 	return fd;
 }
 
-/*
- * Read fd (m->pm_size bytes) through a digest into m; keep it in *keep
- * (malloc'd, NUL-terminated) when keep is not NULL, write it to out
- * when out >= 0.  A file that is not pm_size bytes long is refused.
- */
+/* A file's pkg_reader: exactly len more bytes of the file. */
+static int
+ovfdir_read_fd(struct pkg_reader *r, const struct pkg_member *m, void *buf,
+    size_t len, char *err)
+{
+	int fd = *(int *)r->pr_arg;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0)
+			return err_errno(err, "%s: \"%s\"", r->pr_path,
+			    m->pm_name);
+		if (n == 0)
+			return err_set(err, "%s: \"%s\" changed while it was "
+			    "read", r->pr_path, m->pm_name);
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* The file fd (m->pm_size bytes, no more) through pkg_member_read. */
 static int
 ovfdir_read(int fd, const char *path, struct pkg_member *m, char **keep,
     int out, char *err)
 {
-	static const size_t chunk = 1 << 20;
-	struct vmfmt_digest d;
-	int64_t got = 0;
-	char *buf;
-	ssize_t n = 0;
-	int rc = -1;
+	struct pkg_reader r = { ovfdir_read_fd, path, &fd };
+	char more;
 
-	if (vmfmt_digest_init(&d, err) < 0)
+	if (pkg_member_read(&r, m, keep, out, err) < 0)
 		return -1;
-	buf = malloc(keep ? (size_t)m->pm_size + 1 : chunk);
-	if (buf == NULL) {
-		err_set(err, "%s: \"%s\": out of memory", path, m->pm_name);
-		goto out;
-	}
-	while (got <= m->pm_size && (n = read(fd, buf + (keep ? got : 0),
-	    keep ? (size_t)(m->pm_size - got) + 1 : chunk)) > 0) {
-		vmfmt_digest_add(&d, buf + (keep ? got : 0), (size_t)n);
-		if (out >= 0 && write(out, buf, (size_t)n) != n) {
-			err_errno(err, "copying \"%s\"", m->pm_name);
-			goto out;
+	if (read(fd, &more, 1) != 0) {
+		if (keep != NULL) {
+			free(*keep);
+			*keep = NULL;
 		}
-		got += n;
+		return err_set(err, "%s: \"%s\" changed while it was read",
+		    path, m->pm_name);
 	}
-	if (n < 0) {
-		err_errno(err, "%s: \"%s\"", path, m->pm_name);
-		goto out;
-	}
-	if (got != m->pm_size) {
-		err_set(err, "%s: \"%s\" changed while it was read", path,
-		    m->pm_name);
-		goto out;
-	}
-	if (keep) {
-		buf[m->pm_size] = '\0';
-		*keep = buf;
-		buf = NULL;
-	}
-	rc = 0;
-out:
-	vmfmt_digest_end(&d, m->pm_sha1, m->pm_sha256);
-	free(buf);
-	return rc;
+	return 0;
 }
 
 /* The file name as the next member, digested (kept in *keep when not

@@ -18,6 +18,48 @@
 /* Every member but the manifest is in it, with the same digest, and it
  * names nothing else. */
 int
+pkg_member_read(struct pkg_reader *r, struct pkg_member *m, char **keep,
+    int fd, char *err)
+{
+	static const size_t chunk = 1 << 20;
+	struct vmfmt_digest d;
+	int64_t left = m->pm_size;
+	char *buf = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (vmfmt_digest_init(&d, err) < 0)
+		return -1;
+	buf = malloc(keep ? (size_t)m->pm_size + 1 : chunk);
+	if (buf == NULL) {
+		err_set(err, "%s: member \"%s\": out of memory", r->pr_path,
+		    m->pm_name);
+		goto out;
+	}
+	for (; left > 0; left -= (int64_t)n) {
+		n = keep ? (size_t)left : (left < (int64_t)chunk ?
+		    (size_t)left : chunk);
+		if (r->pr_read(r, m, buf, n, err) < 0)
+			goto out;
+		vmfmt_digest_add(&d, buf, n);
+		if (fd >= 0 && write(fd, buf, n) != (ssize_t)n) {
+			err_errno(err, "writing member \"%s\"", m->pm_name);
+			goto out;
+		}
+	}
+	if (keep) {
+		buf[m->pm_size] = '\0';
+		*keep = buf;
+		buf = NULL;
+	}
+	rc = 0;
+out:
+	vmfmt_digest_end(&d, m->pm_sha1, m->pm_sha256);
+	free(buf);
+	return rc;
+}
+
+int
 pkg_manifest_check(const struct pkg_scan *s, char *err)
 {
 	const struct mf_entry *me;

@@ -126,6 +126,23 @@ struct pkg_scan {
 	int			 ps_mf_idx;		/* member, or -1 */
 };
 
+/* Where a member's bytes come from: an OVA's tar or a file. */
+struct pkg_reader {
+	/* exactly len more bytes of m into buf: 0, or -1 with err */
+	int	(*pr_read)(struct pkg_reader *r, const struct pkg_member *m,
+		    void *buf, size_t len, char *err);
+	const char *pr_path;	/* the package, for messages */
+	void	*pr_arg;	/* the tar (struct archive *) or the fd */
+};
+
+/*
+ * m->pm_size bytes of m through r into m's digests; kept in *keep
+ * (malloc'd, NUL-terminated) when keep is not NULL, written to fd when
+ * fd >= 0.  0, or -1 with err.
+ */
+int pkg_member_read(struct pkg_reader *r, struct pkg_member *m,
+    char **keep, int fd, char *err);
+
 /* Every member but the manifest is in it with the same digest, and it
  * names nothing else (nor itself).  0 or -1 with err. */
 int pkg_manifest_check(const struct pkg_scan *s, char *err);
