@@ -8,9 +8,10 @@
  * XAPI's published layout is imported and booted likewise.  Per format
  * FMT: FMT_export_s, FMT_import_s (request to the platform's done),
  * FMT_booted (1 when the import answered as itself), FMT_mib (the
- * exported file, an OVF's three files together; the XVA's for xva).  The reason lists the formats
- * that booted, says why the others did not, and how the platform did
- * it (its own means or a conversion on the host).
+ * exported file, an OVF's three files together; the XVA's for xva).
+ * The reason lists the formats that booted, says why the others did
+ * not, and how the platform did it (its own means or a conversion on
+ * the host).
  *
  * Only driver operations are used, so the row runs on every platform; a
  * platform without export or import is `unsupported` with its driver's
