@@ -70,9 +70,9 @@ ovf_base(const char *path, char *base, char *err)
 }
 
 /*
- * The file name of the directory dir, opened for reading without
- * following a link: its fd, or -1 with err (errno kept: ENOENT when it
- * is missing).
+ * The file name of the descriptor's directory, opened for reading
+ * without following a link: its fd, or -1 with err (errno kept: ENOENT
+ * when it is missing).
  */
 static int
 ovfdir_open(const struct ovfdir *o, const char *name, char *err)
