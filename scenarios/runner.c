@@ -335,6 +335,9 @@ lab_env(struct rctx *rc, int lab_remote, char *err)
 	rc->env.e_station_netns = rc->station_netns[0] ? rc->station_netns :
 	    NULL;
 	rc->env.e_lab = rc->lab;
+	lab_state_dir(rc->lab, rc->statedir, sizeof(rc->statedir));
+	if (access(rc->statedir, W_OK) == 0)
+		rc->env.e_statedir = rc->statedir;
 	if (rc->topo->t_san.s_present) {
 		topo_addr_str(rc->topo->t_san.s_addr, a, sizeof(a));
 		snprintf(rc->san_addr, sizeof(rc->san_addr), "%s:3260", a);

@@ -56,6 +56,7 @@ struct rctx {
 	char station_netns[64], san_addr[64], san_iqn[128];
 	char san_mgmt_addr[16];
 	char bmc_password_file[4200];	/* <state>/bmc/password */
+	char statedir[4200];		/* the lab's state directory */
 	struct topo *topo;
 	char lab[64];
 	/* the lab whose hosts' processes this machine sees (their init.pid

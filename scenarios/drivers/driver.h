@@ -50,6 +50,9 @@ struct drv_env {
 	const char *e_lab;		/* lab name, or NULL */
 	const char *e_station_netns;	/* namespace to speak from, or NULL */
 	const char *e_workdir;		/* scratch directory of this run */
+	const char *e_statedir;		/* the lab's own directory, kept from
+					 * lab up to lab down (what outlives
+					 * one run: a platform's CA), or NULL */
 	const char *e_bindir;		/* where bin/hvd, bin/hvctl live */
 	const char *e_guest_dir;	/* the guest image's directory (its
 					 * kernel and initrd), resolved, or

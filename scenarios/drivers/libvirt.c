@@ -172,8 +172,10 @@ lv_open_from_station(struct driver *d, const char *uri, char *err)
 void
 lv_pki_dir(const struct drv_env *env, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/libvirt-pki", env->e_workdir ? env->e_workdir :
-	    "/tmp");
+	/* The lab's directory first: a second `hvlab run` on the same lab
+	 * must speak to the libvirtds the first one set up, with their CA. */
+	snprintf(buf, len, "%s/libvirt-pki", env->e_statedir ? env->e_statedir :
+	    env->e_workdir ? env->e_workdir : "/tmp");
 }
 
 virConnectPtr

@@ -5,7 +5,8 @@
  * with openssl on the management workstation as an administrator would
  * (libvirt's own guide uses certtool the same way).
  *
- * Layout of DIR (WORKDIR/libvirt-pki, 0700): ca.key, cacert.pem; HOST.key,
+ * Layout of DIR (the lab's state directory's libvirt-pki, 0700, else
+ * WORKDIR's): ca.key, cacert.pem; HOST.key,
  * HOST.pem per host (subjectAltName IP:its address and DNS:its name,
  * serverAuth + clientAuth); client/ the driver's pkipath (cacert.pem,
  * clientcert.pem, clientkey.pem).  On the hosts: /etc/libvirt/pki/ with
