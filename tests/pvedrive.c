@@ -180,6 +180,22 @@ rule_cycle(struct driver *d, const char *row, const struct pve_rule *r,
 	drive_row(row, ok, ok ? "created, listed, deleted" : err);
 }
 
+/* resources given as bare VM ids, which pve-ha-resource-id-list refuses
+ * ("vm:ID" expected): the request fails naming resources (a 501 before
+ * 9.0, where the endpoint is unknown). */
+static void
+rule_bad_resources(struct driver *d, char *err)
+{
+	const struct pve_param q[] = { { "rule", "bare" },
+		{ "type", "resource-affinity" }, { "affinity", "positive" },
+		{ "resources", "100,101" }, { NULL, NULL } };
+	int ok = pve_call(d, "POST", "/cluster/ha/rules", q, NULL, err) ==
+	    -1 && (strstr(err, "501") || (strstr(err, "400") &&
+	    strstr(err, "resources")));
+
+	drive_row("rule-bad-resources", ok, err);
+}
+
 static void
 rows_rules(struct driver *d, const struct drv_env *env, char *err)
 {
@@ -209,6 +225,7 @@ rows_rules(struct driver *d, const struct drv_env *env, char *err)
 	ok = pve_rule_add(d, &r, err) == -1 && strstr(err, "400") &&
 	    strstr(err, "nodes");
 	drive_row("rule-refused", ok, err);
+	rule_bad_resources(d, err);
 	for (i = 0; vms[i] != NULL; i++)
 		d->d_ops->ha_disable(d, vms[i], err);
 	drive_cleanup(d, vms, err);
@@ -229,6 +246,11 @@ main(int argc, char **argv)
 	if ((strcmp(verb, "rules") == 0 && argc == 4) ||
 	    (strcmp(verb, "crs") == 0 && argc == 5))
 		argc = 3;
+	else if (argc > 3 && (strcmp(verb, "--bad") != 0 || argc > 4)) {
+		fprintf(stderr, "usage: %s HOST1 HOST2 [--bad | rules | "
+		    "crs off|static|dynamic]\n", argv[0]);
+		return 1;
+	}
 	if ((d = drive_open("proxmox", argc, argv, &env, hosts, &bad)) == NULL)
 		return 1;
 	if (strcmp(verb, "rules") == 0) {

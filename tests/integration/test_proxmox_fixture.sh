@@ -24,7 +24,8 @@
 #    and deleted, crs ha=dynamic with hvd's threshold, hold and margin
 #    as percent read back, and off back to ha=basic;
 #  - both: a rule whose node priority the reference's format rejects
-#    fails in the driver's call with the fixture's 400 naming nodes.
+#    fails in the driver's call with the fixture's 400 naming nodes; on
+#    9.2 resources without "vm:" fail naming resources (501 on 8.3).
 set -u
 top=${HVLAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
@@ -140,7 +141,7 @@ pve "$TMP/token.conf" rules && has "rule-nodes: pass (created, listed, deleted)"
     [ "$(sent POST /cluster/ha/groups 200 "$TMP/requests")" -eq 1 ] &&
     [ "$(sent PUT '/cluster/ha/resources/vm:[0-9]*' 200 "$TMP/requests")" -eq 4 ] &&
     [ "$(sent DELETE /cluster/ha/groups/place 200 "$TMP/requests")" -eq 1 ] &&
-    ! grep -q '/cluster/ha/rules' "$TMP/requests" &&
+    [ "$(grep -c '/cluster/ha/rules' "$TMP/requests")" -eq "$(sent POST /cluster/ha/rules 501 "$TMP/requests")" ] &&
     ok "8.3: node affinity is an HA group its VMs' resources join and leave" ||
     bad "8.3: the group did not go as it should: $(grep ha/ "$TMP/requests" | tail -5)"
 has "rule-apart: unsupported (rule apart: Proxmox VE 8.3.0 has no resource affinity" &&
@@ -149,8 +150,9 @@ has "rule-apart: unsupported (rule apart: Proxmox VE 8.3.0 has no resource affin
 has "rule-refused: pass (POST /cluster/ha/groups: 400 Parameter verification failed. (nodes: value does not look like a valid pve-ha-group-node-list))" &&
     ok "8.3: a node priority the reference rejects fails with the fixture's error" ||
     bad "8.3: the bad priority: $(grep rule-refused "$TMP/pve.out")"
-code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: PVEAPIToken=$(cat "$TMP/token")" "$URL/api2/json/cluster/ha/rules")
-[ "$code" = 501 ] && ok "8.3: /cluster/ha/rules is unknown (501)" || bad "8.3: /cluster/ha/rules answered $code"
+has "rule-bad-resources: pass (POST /cluster/ha/rules: 501" &&
+    ok "8.3: /cluster/ha/rules is unknown (501)" ||
+    bad "8.3: a rule sent anyway: $(grep rule-bad "$TMP/pve.out")"
 pve "$TMP/token.conf" crs static && has "read back crs ha=static,ha-rebalance-on-start=1)" &&
     has "before 9.2 has no threshold, hold or margin" &&
     ok "8.3: crs static set and read back; threshold, hold, margin named absent" ||
@@ -183,6 +185,9 @@ pve "$TMP/token9.conf" rules && has "rule-nodes: pass (created, listed, deleted)
 has "rule-refused: pass (POST /cluster/ha/rules: 400 Parameter verification failed. (nodes: value does not look like a valid pve-ha-node-list))" &&
     ok "9.2: a node priority the reference rejects fails with the fixture's error" ||
     bad "9.2: the bad priority: $(grep rule-refused "$TMP/pve.out")"
+has "rule-bad-resources: pass (POST /cluster/ha/rules: 400 Parameter verification failed. (resources: value does not look like a valid pve-ha-resource-id-list))" &&
+    ok "9.2: resources without vm: fail with the fixture's error naming resources" ||
+    bad "9.2: bare resources: $(grep rule-bad "$TMP/pve.out")"
 want=ha=dynamic,ha-auto-rebalance=1,ha-auto-rebalance-threshold=30,ha-auto-rebalance-hold-duration=3,ha-auto-rebalance-margin=10,ha-rebalance-on-start=1
 pve "$TMP/token9.conf" crs dynamic && has "applied crs=$want; it has no max_moves or interval_s" &&
     has "read back crs $want)" &&
@@ -190,7 +195,8 @@ pve "$TMP/token9.conf" crs dynamic && has "applied crs=$want; it has no max_move
     bad "9.2: crs dynamic: $(cat "$TMP/pve.out")"
 pve "$TMP/token9.conf" crs off && has "read back crs ha=basic)" &&
     ok "9.2: off is crs ha=basic again" || bad "9.2: crs off: $(cat "$TMP/pve.out")"
-rejected=$(grep -v '"status": 200' "$TMP/requests9" | grep -vc '"nodes": "value does not look like')
+rejected=$(grep -v '"status": 200' "$TMP/requests9" | grep -v '"nodes": "value does not look like' |
+    grep -vc '"resources": "value does not look like')
 [ "$rejected" -eq 0 ] && ok "9.2: the fixture accepted every other request" ||
     bad "9.2: refused: $(grep -v '"status": 200' "$TMP/requests9" | head -3)"
 
