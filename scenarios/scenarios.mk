@@ -25,7 +25,7 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt_ha.c scenarios/drivers/libvirt_pcmk.
 # The proxmox driver: Proxmox VE's REST API (docs/platforms/proxmox.md).
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \
-	scenarios/drivers/proxmox_net.c
+	scenarios/drivers/proxmox_net.c scenarios/drivers/proxmox_ha.c
 # The Backup/restore row and its drivers' operations.
 SCENARIOS_SRCS += scenarios/builtin/backup.c scenarios/drivers/ref_backup.c \
 	scenarios/drivers/libvirt_backup.c

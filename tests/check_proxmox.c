@@ -3,7 +3,8 @@
  * (scenarios/drivers/proxmox_api.c): UPIDs, a migration task log's
  * downtime line, a vzdump log's archive, certificate fingerprints; and
  * its inventory file (proxmox_inv.c), every problem named with its
- * place.  The requests themselves run against the API fixture in
+ * place; the CRS settings balance_set sends for each version
+ * (proxmox_ha.c).  The requests themselves run against the API fixture in
  * tests/integration/test_proxmox_fixture.sh.
  */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "scenarios/drivers/drv_https.h"
 #include "scenarios/drivers/proxmox.h"
 #include "scenarios/drivers/proxmox_api.h"
+#include "scenarios/drivers/proxmox_priv.h"
 
 START_TEST(test_upid)
 {
@@ -169,6 +171,97 @@ START_TEST(test_inventory)
 }
 END_TEST
 
+START_TEST(test_version)
+{
+	static const struct { const char *in; int v; } cases[] = {
+		{ "9.2.1", PVE_V(9, 2) }, { "8.3.0", PVE_V(8, 3) },
+		{ "9.0", PVE_V(9, 0) }, { "10.1-beta", PVE_V(10, 1) },
+		{ "9", -1 }, { "", -1 }, { "x.2", -1 }, { "9.100", -1 },
+	};
+	char err[ERR_LEN];
+	size_t i;
+	int v;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v = -1;
+		if (pve_version_parse(cases[i].in, &v, err) == -1)
+			ck_assert_msg(cases[i].v == -1 && strstr(err,
+			    "MAJOR.MINOR"), "'%s' is refused only when no "
+			    "MAJOR.MINOR: %s", cases[i].in, err);
+		else
+			ck_assert_msg(v == cases[i].v, "'%s' is version %d, "
+			    "not %d", cases[i].in, cases[i].v, v);
+	}
+}
+END_TEST
+
+/* hvd's defaults (docs/balance.md), the row's. */
+static void
+balance_init(struct drv_balance *b, const char *mode)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->b_mode, sizeof(b->b_mode), "%s", mode);
+	b->b_threshold = 0.3;
+	b->b_hold = 3;
+	b->b_margin = 0.1;
+	b->b_max_moves = 2;
+	b->b_interval_s = 10;
+}
+
+START_TEST(test_crs)
+{
+	static const struct {
+		const char *mode, *ver;
+		const char *crs;	/* NULL: refused, err has absent */
+		const char *absent;	/* in b_applied, or in err */
+	} cases[] = {
+		{ "off", "8.3.0", "ha=basic", NULL },
+		{ "off", "9.2.0", "ha=basic", NULL },
+		{ "static", "8.3.0", "ha=static,ha-rebalance-on-start=1",
+		    "no threshold, hold or margin" },
+		{ "static", "9.1.4", "ha=static,ha-rebalance-on-start=1",
+		    "no threshold, hold or margin" },
+		{ "dynamic", "9.2.0", "ha=dynamic,ha-auto-rebalance=1,"
+		    "ha-auto-rebalance-threshold=30,ha-auto-rebalance-hold-"
+		    "duration=3,ha-auto-rebalance-margin=10,"
+		    "ha-rebalance-on-start=1", "no max_moves or interval_s" },
+		{ "dynamic", "9.1.4", NULL, "Proxmox VE 9.1.4 has no CRS mode "
+		    "'dynamic'" },
+		{ "dynamic", "8.3.0", NULL, "Proxmox VE 8.3.0 has no CRS mode "
+		    "'dynamic'" },
+		{ "busy", "9.2.0", NULL, "balance mode 'busy'" },
+	};
+	struct drv_balance b;
+	char crs[512], err[ERR_LEN];
+	size_t i;
+	int v, rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		balance_init(&b, cases[i].mode);
+		ck_assert(pve_version_parse(cases[i].ver, &v, err) == 0);
+		rc = pve_crs_build(&b, cases[i].ver, v, crs, sizeof(crs), err);
+		if (cases[i].crs == NULL) {
+			ck_assert_msg(rc == -1 && strstr(err, cases[i].absent),
+			    "%s on %s is refused naming version and value: %s",
+			    cases[i].mode, cases[i].ver, err);
+			continue;
+		}
+		ck_assert_msg(rc == 0 && strcmp(crs, cases[i].crs) == 0,
+		    "%s on %s sets crs %s, not %s", cases[i].mode,
+		    cases[i].ver, cases[i].crs, crs);
+		ck_assert_msg(strncmp(b.b_applied, "crs=", 4) == 0 &&
+		    strstr(b.b_applied, crs) && (cases[i].absent == NULL ||
+		    strstr(b.b_applied, cases[i].absent)), "b_applied says "
+		    "what was set and what has no knob: %s", b.b_applied);
+	}
+	balance_init(&b, "dynamic");
+	b.b_threshold = 1.5;
+	ck_assert_msg(pve_crs_build(&b, "9.2.0", PVE_V(9, 2), crs, sizeof(crs),
+	    err) == -1 && strstr(err, "threshold 1.5"), "a threshold beyond "
+	    "the schema's 100 %% is refused naming it: %s", err);
+}
+END_TEST
+
 Suite *
 make_proxmox_suite(void)
 {
@@ -180,6 +273,8 @@ make_proxmox_suite(void)
 	tcase_add_test(tc, test_archive);
 	tcase_add_test(tc, test_fingerprint);
 	tcase_add_test(tc, test_inventory);
+	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_crs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,7 +25,12 @@ ENDPOINTS = {
     "/cluster/nextid": ["GET"],
     "/cluster/resources": ["GET"],
     "/cluster/ha/resources": ["GET", "POST"],
-    "/cluster/ha/resources/{sid}": ["DELETE"],
+    "/cluster/ha/resources/{sid}": ["DELETE", "PUT"],
+    "/cluster/ha/rules": ["GET", "POST"],
+    "/cluster/ha/rules/{rule}": ["DELETE"],
+    "/cluster/ha/groups": ["GET", "POST"],
+    "/cluster/ha/groups/{group}": ["DELETE"],
+    "/cluster/options": ["GET", "PUT"],
     "/cluster/ha/status/current": ["GET"],
     "/nodes": ["GET"],
     "/nodes/{node}/status": ["GET"],
@@ -53,7 +58,29 @@ ENDPOINTS = {
 }
 
 KEEP = ("type", "optional", "enum", "pattern", "minimum", "maximum",
-        "format", "maxLength", "minLength", "default")
+        "format", "maxLength", "minLength", "default", "requires",
+        "instance-types", "type-property")
+
+SINCE_NOTE = ("What a version before 'since' lacks (the fixture's --version "
+              "drops it): the endpoint, or one key or enum value of a "
+              "property-string parameter.")
+
+# PUT /cluster/options: only the parameters the driver sends.
+ONLY = {("/cluster/options", "PUT"): ("crs", "delete")}
+
+# What versions before "since" lack, for the fixture's --version: run
+# this script on the newest apidata.js; these entries come from the older
+# versions' schemas (pve-cluster's DataCenterConfig.pm, pve-ha-manager).
+SINCE = [{"path": "/cluster/ha/rules", "since": "9.0"},
+         {"path": "/cluster/ha/rules/{rule}", "since": "9.0"},
+         {"path": "/cluster/options", "method": "PUT", "param": "crs",
+          "key": "ha", "value": "dynamic", "since": "9.2"}] + \
+    [{"path": "/cluster/options", "method": "PUT", "param": "crs", "key": k,
+      "since": "9.2"} for k in ("ha-auto-rebalance",
+                                "ha-auto-rebalance-hold-duration",
+                                "ha-auto-rebalance-margin",
+                                "ha-auto-rebalance-method",
+                                "ha-auto-rebalance-threshold")]
 
 
 def load(path):
@@ -72,10 +99,17 @@ def walk(nodes, out):
         walk(n.get("children", []), out)
 
 
-def slim(schema):
+def slim_one(v):
+    out = {a: v[a] for a in KEEP if a in v}
+    if isinstance(out.get("format"), dict):
+        out["format"] = {k: slim_one(f) for k, f in out["format"].items()}
+    return out
+
+
+def slim(schema, only=None):
     props = schema.get("properties", {}) if schema else {}
-    return {k: {a: v[a] for a in KEEP if a in v}
-            for k, v in sorted(props.items())}
+    return {k: slim_one(v) for k, v in sorted(props.items())
+            if only is None or k in only}
 
 
 def main():
@@ -91,7 +125,8 @@ def main():
                 missing.append("%s %s" % (m, path))
                 continue
             out.setdefault(path, {})[m] = {
-                "parameters": slim(info.get("parameters")),
+                "parameters": slim(info.get("parameters"),
+                                   ONLY.get((path, m))),
                 "returns": info.get("returns", {}),
             }
     if missing:
@@ -100,6 +135,7 @@ def main():
                        "file": "api-viewer/apidata.js",
                        "commit": sys.argv[2],
                        "extracted_by": "tools/pve-schema-extract.py"},
+           "_since": {"_note": SINCE_NOTE, "entries": SINCE},
            "endpoints": out}
     json.dump(doc, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")

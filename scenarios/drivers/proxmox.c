@@ -20,6 +20,8 @@
  *  - network_apply: a bond and a VLAN-aware bridge in each node's pending
  *    /nodes/NODE/network, then its reload (proxmox_net.c).
  *  - HA: POST/DELETE /cluster/ha/resources, GET /cluster/ha/status/current.
+ *  - balance_set: PUT /cluster/options crs; HA rules (/cluster/ha/rules,
+ *    HA groups before Proxmox VE 9): proxmox_ha.c.
  *  - metrics: GET /nodes/NODE/rrddata?timeframe=hour.
  */
 #include <stdio.h>
@@ -52,9 +54,6 @@ static const struct drv_reason pve_reasons[] = {
 	{ "metrics", "the monitoring row reads a VM's CPU over time, which "
 	    "the driver does not read yet (the API's rrddata holds it a "
 	    "minute a point: GET /nodes/NODE/qemu/ID/rrddata)" },
-	{ "balance", "Proxmox VE's CRS (/cluster/options crs) places HA "
-	    "VMs when they start or recover; it moves no running VM to even "
-	    "out load" },
 	{ NULL, NULL }
 };
 
@@ -105,12 +104,35 @@ out:
 	return rc;
 }
 
+/* GET /version: what the cluster runs decides what the driver sends
+ * (proxmox_ha.c). */
+static int
+pve_open_version(struct driver *d, char *err)
+{
+	struct pve *p = d->d_priv;
+	const char *ver = NULL;
+	cJSON *v = NULL;
+	int rc = -1;
+
+	if (pve_call(d, "GET", "/version", NULL, &v, err) == -1)
+		return -1;
+	if (json_get_string(v, "version", JSON_REQUIRED, &ver, err) == -1 ||
+	    pve_version_parse(ver, &p->ver, err) == -1) {
+		err_prefix(err, "GET /version");
+		goto out;
+	}
+	snprintf(p->version, sizeof(p->version), "%s", ver);
+	rc = 0;
+out:
+	cJSON_Delete(v);
+	return rc;
+}
+
 static int
 pve_open(struct driver *d, const struct drv_env *env, char *err)
 {
 	struct pve *p = calloc(1, sizeof(*p));
 	struct pve_api_opts o = { 0 };
-	cJSON *v = NULL;
 
 	if (p == NULL)
 		return err_set(err, "out of memory");
@@ -127,9 +149,8 @@ pve_open(struct driver *d, const struct drv_env *env, char *err)
 	    p->inv.pi_fingerprint : NULL;
 	if ((p->api = pve_api_new(&o, err)) == NULL)
 		goto fail;
-	if (pve_call(d, "GET", "/version", NULL, &v, err) == -1)
+	if (pve_open_version(d, err) == -1)
 		goto fail;
-	cJSON_Delete(v);
 	return 0;
 fail:
 	err_prefix(err, "%s", p->inv.pi_url[0] ? p->inv.pi_url : "proxmox");
@@ -506,6 +527,7 @@ const struct driver_ops proxmox_driver_ops = {
 	.ha_disable = pve_ha_disable,
 	.ha_status = pve_ha_status,
 	.metrics = pve_metrics,
+	.balance_set = pve_balance_set,
 	.task_status = pve_task_status,
 	.config_check = pve_config_check,
 };

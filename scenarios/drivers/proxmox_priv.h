@@ -1,7 +1,8 @@
 /*
  * proxmox_priv.h - what the proxmox driver's files share: its state, the
- * request functions (proxmox.c) and the VM, task, HA and metric operations
- * (proxmox_vm.c) the ops table names.
+ * request functions (proxmox.c), the VM, task, HA and metric operations
+ * (proxmox_vm.c) the ops table names, and where HA places VMs: the CRS
+ * settings and HA rules (proxmox_ha.c).
  */
 #ifndef HV_DRIVER_PROXMOX_PRIV_H
 #define HV_DRIVER_PROXMOX_PRIV_H
@@ -16,7 +17,15 @@ struct pve {
 	struct pve_inventory inv;
 	struct pve_api *api;
 	unsigned long calls_seen;	/* of pve_api_calls, in d_calls */
+	char version[32];		/* GET /version at open: "9.2.1" */
+	int ver;			/* its PVE_V(major, minor) */
 };
+
+/* A Proxmox VE version as one number: 9.2 -> 902.  What came when, from
+ * the API viewer's schema of each version. */
+#define PVE_V(major, minor) ((major) * 100 + (minor))
+#define PVE_V_RULES PVE_V(9, 0)		/* /cluster/ha/rules */
+#define PVE_V_REBALANCE PVE_V(9, 2)	/* crs ha=dynamic, ha-auto-rebalance */
 
 /* A VM as the cluster lists it. */
 struct pve_vm {
@@ -80,6 +89,44 @@ int pve_ha_status(struct driver *d, const char *vm,
     struct drv_ha_status *hs, char *err);
 int pve_metrics(struct driver *d, struct drv_metric **out, size_t *n,
     char *err);
+
+/* proxmox_ha.c */
+/* "9.2.1" -> PVE_V(9, 2) into *v.  0, or -1 with err.  Pure. */
+int pve_version_parse(const char *s, int *v, char *err);
+/*
+ * b as the CRS of Proxmox VE version (ver its PVE_V) takes it: the
+ * /cluster/options crs property string into crs, and into b->b_applied
+ * "crs=..." and the settings that version has no knob for.  0, or -1
+ * with err naming the version and the value it lacks, or the setting
+ * outside the schema's range.  Pure.
+ */
+int pve_crs_build(struct drv_balance *b, const char *version, int ver,
+    char *crs, size_t len, char *err);
+int pve_balance_set(struct driver *d, struct drv_balance *b, char *err);
+
+/*
+ * HA rules, the driver's own (no driver op names them yet): VMs allowed
+ * or preferred on nodes, or kept together or apart.  From 9.0 a rule of
+ * /cluster/ha/rules; before, node affinity is an HA group the VMs' HA
+ * resources name, and resource affinity is unsupported.  The VMs must be
+ * HA resources already (ha_enable).
+ */
+enum pve_rule_kind { PVE_RULE_NODES, PVE_RULE_TOGETHER, PVE_RULE_APART };
+
+struct pve_rule {
+	const char *r_name;		/* rule (or group) id: "web" */
+	enum pve_rule_kind r_kind;
+	const char *const *r_vms;	/* VM names, NULL-terminated */
+	const char *r_nodes;		/* PVE_RULE_NODES: "node[:prio],..." */
+	int r_strict;			/* PVE_RULE_NODES: only these nodes */
+};
+
+/* 0, -1 with err (the API's refusal in it), or DRIVER_UNSUPPORTED. */
+int pve_rule_add(struct driver *d, const struct pve_rule *r, char *err);
+/* The rule (or group) gone, the VMs' resources released from it. */
+int pve_rule_delete(struct driver *d, const char *name, char *err);
+/* 1 when the cluster lists it, 0 when not, -1 with err. */
+int pve_rule_has(struct driver *d, const char *name, char *err);
 
 /* proxmox_net.c */
 int pve_network_apply(struct driver *d, const struct drv_network *n,
