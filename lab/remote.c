@@ -545,18 +545,101 @@ remote_down(const char *name, char *err)
 	return rc;
 }
 
+int
+remote_bond_parse(const char *out, const struct rinv_host *h, int *active,
+    int oper[TOPO_MAX_NICS])
+{
+	const char *l, *v;
+	char dev[RINV_WORD];
+	int k;
+
+	*active = -1;
+	for (k = 0; k < h->rh_nnics; k++)
+		oper[k] = -1;
+	for (l = out; l != NULL && *l != '\0'; l = strchr(l, '\n') ?
+	    strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+
+		dev[0] = '\0';
+		if (strncmp(l, "nic ", 4) == 0) {
+			v = l + 4;
+			n = strcspn(v, " \n");
+			for (k = 0; k < h->rh_nnics; k++)
+				if (strlen(h->rh_nics[k].rn_dev) == n &&
+				    strncmp(v, h->rh_nics[k].rn_dev, n) == 0)
+					oper[k] = strncmp(v + n, " up", 3) == 0 &&
+					    (v[n + 3] == '\n' || v[n + 3] == '\0');
+			continue;
+		}
+		/* OVS: "active member mac: 52:..(eth1)" ("slave" before
+		 * 2.15); Linux bonding: "Currently Active Slave: eno1" */
+		if ((strncmp(l, "active member mac: ", 19) == 0 ||
+		    strncmp(l, "active slave mac: ", 18) == 0) &&
+		    (v = memchr(l, '(', n)) != NULL)
+			snprintf(dev, sizeof(dev), "%.*s", (int)strcspn(v + 1,
+			    ")\n"), v + 1);
+		else if (strncmp(l, "Currently Active Slave: ", 24) == 0)
+			snprintf(dev, sizeof(dev), "%.*s", (int)strcspn(l + 24,
+			    " \n"), l + 24);
+		for (k = 0; dev[0] && k < h->rh_nnics; k++)
+			if (strcmp(dev, h->rh_nics[k].rn_dev) == 0)
+				*active = k;
+	}
+	return *active >= 0 || h->rh_nnics == 0 ? 0 : -1;
+}
+
+/* The host's own view of its NICs and bond into o (a host of status):
+ * "active_nic" and each NIC's "host_oper_up", with "seen_by": "host" --
+ * not the switch's view, which a remote lab has no command for. */
+static void
+status_host_view(const struct rinv *ri, const struct rinv_host *h,
+    cJSON *o)
+{
+	char cmd[RINV_CMD + 8 * RINV_WORD], e[ERR_LEN], name[16];
+	const struct rinv_host *ih = h;
+	struct rrun r;
+	int oper[TOPO_MAX_NICS], active, k, off;
+	cJSON *nics = cJSON_GetObjectItemCaseSensitive(o, "nics");
+
+	off = snprintf(cmd, sizeof(cmd), "for d in");
+	for (k = 0; k < ih->rh_nnics; k++)
+		off += snprintf(cmd + off, sizeof(cmd) - (size_t)off, " %s",
+		    ih->rh_nics[k].rn_dev);
+	snprintf(cmd + off, sizeof(cmd) - (size_t)off, "; do echo \"nic $d "
+	    "$(cat /sys/class/net/$d/operstate)\"; done; { ovs-appctl "
+	    "--timeout=5 bond/show; cat /proc/net/bonding/*; } | grep -E "
+	    "'^(active (member|slave) mac|Currently Active Slave): '; true");
+	if (remote_ssh_run(ri, &ih->rh_ssh, cmd, -1, 0, 20000, &r, e) != 0)
+		return;
+	cJSON_AddStringToObject(o, "seen_by", "host");
+	if (remote_bond_parse(r.rr_out, ih, &active, oper) == 0 &&
+	    active >= 0) {
+		snprintf(name, sizeof(name), "eth%d", active);
+		cJSON_AddStringToObject(o, "active_nic", name);
+	}
+	for (k = 0; k < ih->rh_nnics && k < cJSON_GetArraySize(nics); k++)
+		if (oper[k] >= 0)
+			cJSON_AddBoolToObject(cJSON_GetArrayItem(nics, k),
+			    "host_oper_up", oper[k]);
+}
+
 /* lab status: the inventory's view, each host's power asked of its
- * BMC, the cables and hosts the lab cut. */
+ * BMC, the cables and hosts the lab cut, the powered hosts' own view of
+ * their bonds (status_host_view). */
 static int
 remote_status(struct lab *lab, cJSON **out, char *err)
 {
 	const struct topo *t = &lab->l_topo;
 	cJSON *root = cJSON_CreateObject(), *hs, *h, *nics, *n;
+	const struct rinv_host *ih;
 	char a[16], item[64], e[ERR_LEN];
+	struct rinv *ri = NULL;
 	int i, k, p;
 
 	if (root == NULL)
 		return err_set(err, "out of memory");
+	if (rlab_inv(lab, &ri, e) < 0)
+		ri = NULL;
 	cJSON_AddStringToObject(root, "lab", t->t_name);
 	cJSON_AddStringToObject(root, "provider", "remote");
 	topo_addr_str(t->t_base, a, sizeof(a));
@@ -585,7 +668,11 @@ remote_status(struct lab *lab, cJSON **out, char *err)
 		}
 		cJSON_AddBoolToObject(h, "partitioned", lab_set_has(lab,
 		    "partitioned", t->t_hosts[i].h_name));
+		if (p == 1 && ri != NULL && t->t_hosts[i].h_nics > 1 &&
+		    (ih = remote_inv_host(ri, t->t_hosts[i].h_name)) != NULL)
+			status_host_view(ri, ih, h);
 	}
+	free(ri);
 	*out = root;
 	return 0;
 }

@@ -147,6 +147,17 @@ extern const struct lab_provider lab_provider_remote;
  */
 int remote_check(struct lab *lab, FILE *out, char *err);
 
+/*
+ * A host's own view of its NICs and bond, from the lines "nic DEV
+ * OPERSTATE" and the bond's "active member mac: MAC(DEV)" (Open
+ * vSwitch's bond/show) or "Currently Active Slave: DEV" (Linux
+ * bonding): *active the index in h's NICs of the active member (-1
+ * none), oper[k] 1 up, 0 not, -1 not said.  0, or -1 when a bond of
+ * several NICs names no active member of h's.  Pure.
+ */
+int remote_bond_parse(const char *out, const struct rinv_host *h,
+    int *active, int oper[TOPO_MAX_NICS]);
+
 /* From a remote lab's inventory: the station's network namespace into
  * netns ("" = this machine) and the embedded lab its hosts are into
  * embedded ("" = real servers); each RINV_WORD bytes.  0 or -1 with err. */

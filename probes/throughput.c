@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "json.h"
 #include "probes/probe_ns.h"
 #include "sock.h"
 #include "probes/throughput.h"
@@ -106,11 +107,76 @@ probe_tput_result_json(const struct probe_tput_result *r)
 		cJSON_AddNumberToObject(f, "bytes", (double)r->flows[i].bytes);
 		cJSON_AddNumberToObject(f, "mbps",
 		    round2(probe_tput_flow_mbps(&r->flows[i])));
+		cJSON_AddNumberToObject(f, "first_ns",
+		    (double)r->flows[i].first_ns);
+		cJSON_AddNumberToObject(f, "last_ns",
+		    (double)r->flows[i].last_ns);
 	}
 	return doc;
 oom:
 	cJSON_Delete(doc);
 	return NULL;
+}
+
+/* One flow of per_flow[] into f; 0 or -1 with err. */
+static int
+flow_from_json(const cJSON *o, struct tput_flow *f, char *err)
+{
+	int64_t port = 0, bytes = 0, first = 0, last = 0;
+
+	if (json_get_int(o, "local_port", JSON_REQUIRED, &port, err) < 0 ||
+	    json_get_int(o, "bytes", JSON_REQUIRED, &bytes, err) < 0 ||
+	    json_get_int(o, "first_ns", JSON_REQUIRED, &first, err) < 0 ||
+	    json_get_int(o, "last_ns", JSON_REQUIRED, &last, err) < 0)
+		return -1;
+	if (port < 0 || port > 65535 || bytes < 0 || first < 0 ||
+	    last < first)
+		return err_set(err, "a flow out of range (port %lld, bytes "
+		    "%lld, first_ns %lld, last_ns %lld)", (long long)port,
+		    (long long)bytes, (long long)first, (long long)last);
+	f->local_port = (int)port;
+	f->bytes = (uint64_t)bytes;
+	f->first_ns = (uint64_t)first;
+	f->last_ns = (uint64_t)last;
+	return 0;
+}
+
+int
+probe_tput_result_parse(const char *text, size_t len,
+    struct probe_tput_result *r, char *err)
+{
+	const cJSON *a, *o;
+	const char *to = "";
+	int64_t port = 0;
+	cJSON *doc;
+	int rc = -1, i = 0;
+
+	memset(r, 0, sizeof(*r));
+	if ((doc = json_parse_buf(text, len, err)) == NULL)
+		return err_prefix(err, "throughput result");
+	if (json_get_string(doc, "to", JSON_OPTIONAL, &to, err) < 0 ||
+	    json_get_int(doc, "port", JSON_OPTIONAL, &port, err) < 0 ||
+	    json_get_array(doc, "per_flow", JSON_REQUIRED, &a, err) < 0)
+		goto out;
+	if (cJSON_GetArraySize(a) > TPUT_MAX_FLOWS) {
+		err_set(err, "more than %d flows", TPUT_MAX_FLOWS);
+		goto out;
+	}
+	snprintf(r->to, sizeof(r->to), "%s", to);
+	r->port = (int)port;
+	cJSON_ArrayForEach(o, a) {
+		if (flow_from_json(o, &r->flows[i], err) < 0) {
+			err_prefix(err, "per_flow[%d]", i);
+			goto out;
+		}
+		i++;
+	}
+	r->nflows = i;
+	probe_tput_compute(r);
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	return rc < 0 ? err_prefix(err, "throughput result") : 0;
 }
 
 void

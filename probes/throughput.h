@@ -79,8 +79,14 @@ double probe_tput_flow_mbps(const struct tput_flow *f);
 
 /* {"probe":"throughput","to":S,"port":N,"flows":N,"secs":X,"bytes":N,
  *  "metrics":{"throughput_mbps":X,"flow_mbps_min":X,"flow_mbps_max":X},
- *  "per_flow":[{"local_port":N,"bytes":N,"mbps":X}]}.  NULL on OOM. */
+ *  "per_flow":[{"local_port":N,"bytes":N,"mbps":X,"first_ns":N,
+ *  "last_ns":N}]}.  NULL on OOM. */
 cJSON *probe_tput_result_json(const struct probe_tput_result *r);
+/* That JSON (text[0..len)) back into r, its totals computed again (a
+ * source run on another machine, `hvlab probe throughput --json`).  0,
+ * or -1 with err naming the field.  Pure. */
+int probe_tput_result_parse(const char *text, size_t len,
+    struct probe_tput_result *r, char *err);
 /* "4 flows, 3.01 s, 181.2 Mbit/s (flows 44.9..46.1)" */
 void probe_tput_summary(const struct probe_tput_result *r, char *buf,
     size_t len);

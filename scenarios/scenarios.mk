@@ -16,6 +16,10 @@ SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \
 	scenarios/builtin/ha.c scenarios/builtin/drills.c \
 	scenarios/builtin/snapshot.c scenarios/builtin/clone.c
 SCENARIOS_SRCS += scenarios/builtin/monitoring.c scenarios/builtin/prom.c
+# the HA drills' copy count over SSH on real servers
+SCENARIOS_SRCS += scenarios/builtin/ha_copies_remote.c
+# the bonding row's throughput probe on real servers
+SCENARIOS_SRCS += scenarios/builtin/bonding_remote.c
 # issue 17: the libvirt + Corosync/Pacemaker platform.
 SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_conf.c scenarios/drivers/libvirt_pki.c \

@@ -6,8 +6,11 @@
  * the drivers' UTC time parser (scenarios/drivers/driver.c) and what the
  * ref driver reads of hvd-watchdog's log and etcd's status.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "check_suites.h"
 #include "clock.h"
@@ -536,6 +539,135 @@ START_TEST(ref_etcd_leader)
 }
 END_TEST
 
+
+/* ---- the copy scan over SSH: its command and its answers ---- */
+
+START_TEST(rscan_parse_answer)
+{
+	/* a -daemonize parent waiting, its child running two vCPUs */
+	const char *out = "P 812 1\nT 5000 qemu-system-x86\n"
+	    "P 815 812\nT 9000 qemu-system-x86\nT 700 CPU 0/TCG\n"
+	    "T 300 CPU 1/TCG\nT 10 IO mon_iothread\nE\n";
+	struct ha_rproc p[4];
+	char err[ERR_LEN];
+	size_t n;
+
+	ck_assert_int_eq(ha_rscan_parse(out, p, 4, &n, err), 0);
+	ck_assert_msg(n == 2, "two processes name the VM");
+	ck_assert_msg(p[0].rp_pid == 812 && p[0].rp_ppid == 1 &&
+	    p[0].rp_vcpus == 0, "the parent runs no vCPU");
+	ck_assert_msg(p[1].rp_pid == 815 && p[1].rp_ppid == 812 &&
+	    p[1].rp_vcpus == 2 && p[1].rp_vcpu_ns == 1000,
+	    "the child's vCPU threads and their summed run time");
+	ck_assert_int_eq(ha_rscan_parse("E\n", p, 4, &n, err), 0);
+	ck_assert_msg(n == 0, "a host without the VM answers only its end");
+}
+END_TEST
+
+static const struct {
+	const char *out, *msg;
+} bad_answers[] = {
+	{ "", "ends without its end line" },
+	{ "P 812 1\nT 700 CPU 0/TCG\n", "ends without its end line" },
+	{ "P 812\nE\n", "line 1: not 'P PID PPID'" },
+	{ "P 812 1\nT x CPU 0/TCG\nE\n", "line 2: not 'T NS COMM'" },
+	{ "P 812 1\nT 700\nE\n", "line 2: not 'T NS COMM'" },
+	{ "T 700 CPU 0/TCG\nE\n", "line 1 unexpected" },
+	{ "Permission denied\nE\n", "line 1 unexpected" },
+	{ "E\nP 1 0\n", "line 2 after the end line" },
+	{ "P 1 0\nP 2 0\nP 3 0\nE\n", "more than 2 processes" },
+};
+
+START_TEST(rscan_parse_bad)
+{
+	struct ha_rproc p[2];
+	char err[ERR_LEN] = "";
+	size_t n;
+
+	ck_assert_msg(ha_rscan_parse(bad_answers[_i].out, p, 2, &n, err) ==
+	    -1, "a malformed answer is an error, never 0 copies (%d)", _i);
+	ck_assert_msg(strstr(err, bad_answers[_i].msg) != NULL,
+	    "the error says '%s': %s", bad_answers[_i].msg, err);
+}
+END_TEST
+
+START_TEST(rscan_running_history)
+{
+	struct ha_rproc q = { 815, 812, 2, 100 };
+	struct ha_vcpu_hist h[1];
+	int pid[1];
+	size_t n = 0;
+
+	ck_assert_msg(!ha_rscan_running(pid, h, &n, 1, &q),
+	    "a QEMU first seen has no history: not running yet");
+	q.rp_vcpu_ns = 200;
+	ck_assert_msg(!ha_rscan_running(pid, h, &n, 1, &q),
+	    "one period of growth is not enough");
+	q.rp_vcpu_ns = 300;
+	ck_assert_msg(ha_rscan_running(pid, h, &n, 1, &q),
+	    "two periods of growth: it runs");
+	ck_assert_msg(!ha_rscan_running(pid, h, &n, 1, &q),
+	    "no growth (paused): it does not run");
+	q.rp_pid = 900;
+	ck_assert_msg(ha_rscan_running(pid, h, &n, 1, &q),
+	    "a QEMU past the kept history counts");
+}
+END_TEST
+
+START_TEST(rscan_script_finds_process)
+{
+	char script[512], out[4096], err[ERR_LEN];
+	int pfd[2];
+	pid_t child, sh;
+	struct ha_rproc p[8];
+	size_t n = 0, len = 0, i;
+	int found = 0;
+
+	ck_assert_int_eq(ha_rscan_script("ck-vm_1", script, sizeof(script),
+	    err), 0);
+	/* a process whose command line names the VM, as QEMU's -append */
+	child = fork();
+	ck_assert_msg(child >= 0, "fork");
+	if (child == 0) {
+		execlp("sh", "sh", "-c", "sleep 30; :",
+		    "console=ttyS0 hvlab.name=ck-vm_1 hvlab.ip=x", (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000);
+	/* run it the way a host does: sh -c SCRIPT */
+	ck_assert_int_eq(pipe(pfd), 0);
+	if ((sh = fork()) == 0) {
+		dup2(pfd[1], 1);
+		execlp("sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (len < sizeof(out) - 1) {
+		ssize_t k = read(pfd[0], out + len, sizeof(out) - 1 - len);
+
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	out[len] = '\0';
+	close(pfd[0]);
+	waitpid(sh, NULL, 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_msg(ha_rscan_parse(out, p, 8, &n, err) == 0,
+	    "the script's answer parses: %s (%s)", err, out);
+	for (i = 0; i < n; i++)
+		if (p[i].rp_pid == child && p[i].rp_ppid == getpid())
+			found = 1;
+	ck_assert_msg(found && n == 1, "the script finds the process naming "
+	    "the VM, and only it (not itself): %s", out);
+	ck_assert_int_eq(ha_rscan_script("vm;rm", script, sizeof(script),
+	    err), -1);
+	ck_assert_msg(strstr(err, "'vm;rm' has ';'") != NULL,
+	    "a VM name the command cannot carry is named: %s", err);
+}
+END_TEST
+
 Suite *
 make_ha_suite(void)
 {
@@ -562,6 +694,13 @@ make_ha_suite(void)
 	tc = tcase_create("vcpus");
 	tcase_add_test(tc, vcpus_paused_and_running);
 	tcase_add_test(tc, vcpus_incoming_never_runs);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("copies over SSH");
+	tcase_add_test(tc, rscan_parse_answer);
+	tcase_add_loop_test(tc, rscan_parse_bad, 0,
+	    sizeof(bad_answers) / sizeof(bad_answers[0]));
+	tcase_add_test(tc, rscan_running_history);
+	tcase_add_test(tc, rscan_script_finds_process);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("drills");
 	tcase_add_test(tc, drill_params_ok);

@@ -121,6 +121,36 @@ START_TEST(test_expand_quote)
 }
 END_TEST
 
+
+/* A host's own view of its bond: OVS's and Linux bonding's words, its
+ * devices mapped to the lab's NICs by the inventory. */
+START_TEST(test_bond_view)
+{
+	struct rinv_host h;
+	int active, oper[TOPO_MAX_NICS];
+
+	memset(&h, 0, sizeof(h));
+	h.rh_nnics = 2;
+	snprintf(h.rh_nics[0].rn_dev, RINV_WORD, "eno1");
+	snprintf(h.rh_nics[1].rn_dev, RINV_WORD, "eno2");
+	ck_assert_int_eq(remote_bond_parse("nic eno1 down\nnic eno2 up\n"
+	    "active member mac: 52:54:00:12:34:56(eno2)\n", &h, &active,
+	    oper), 0);
+	ck_assert_msg(active == 1 && oper[0] == 0 && oper[1] == 1,
+	    "OVS's active member is the second NIC, the first is down");
+	ck_assert_int_eq(remote_bond_parse("nic eno1 up\nnic eno12 down\n"
+	    "Currently Active Slave: eno1\n", &h, &active, oper), 0);
+	ck_assert_msg(active == 0 && oper[0] == 1 && oper[1] == -1,
+	    "Linux bonding's active slave; eno12 is not eno1 nor eno2");
+	ck_assert_int_eq(remote_bond_parse("nic eno1 lowerlayerdown\n"
+	    "active slave mac: 52:54:00:12:34:56(eth7)\n", &h, &active,
+	    oper), -1);
+	ck_assert_msg(active == -1 && oper[0] == 0,
+	    "a member the inventory does not know is no answer; only 'up' "
+	    "is up");
+}
+END_TEST
+
 Suite *
 make_lab_remote_suite(void)
 {
@@ -130,6 +160,7 @@ make_lab_remote_suite(void)
 	tcase_add_test(tc, test_inventory_defaults);
 	tcase_add_test(tc, test_inventory_errors);
 	tcase_add_test(tc, test_expand_quote);
+	tcase_add_test(tc, test_bond_view);
 	suite_add_tcase(s, tc);
 	return s;
 }

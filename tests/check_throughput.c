@@ -5,8 +5,9 @@
  */
 #include <pthread.h>
 #include <stdio.h>
-#include <unistd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "clock.h"
@@ -77,6 +78,46 @@ sink_main(void *p)
 	return NULL;
 }
 
+
+/* A source run on another host: its JSON read back gives the same
+ * figures; a flow without its times is named. */
+START_TEST(test_tput_json_back)
+{
+	struct probe_tput_result r, b;
+	char err[ERR_LEN] = "", *text;
+	cJSON *d;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.to, sizeof(r.to), "198.18.0.12");
+	r.port = 5299;
+	r.nflows = 2;
+	r.flows[0] = (struct tput_flow){ 1000000, 3 * NS_PER_S,
+	    4 * NS_PER_S, 40001 };
+	r.flows[1] = (struct tput_flow){ 3000000, 3 * NS_PER_S + 5,
+	    5 * NS_PER_S, 40002 };
+	probe_tput_compute(&r);
+	d = probe_tput_result_json(&r);
+	text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	ck_assert_int_eq(probe_tput_result_parse(text, strlen(text), &b, err),
+	    0);
+	free(text);
+	ck_assert_msg(b.nflows == 2 && b.port == 5299 &&
+	    strcmp(b.to, "198.18.0.12") == 0, "flows, port and sink back");
+	ck_assert_msg(b.flows[1].bytes == 3000000 &&
+	    b.flows[1].first_ns == 3 * NS_PER_S + 5 &&
+	    b.flows[1].local_port == 40002, "a flow's bytes, times, port");
+	ck_assert_msg(b.mbps == r.mbps && b.secs == r.secs,
+	    "the totals computed again are the source's (%.3f, %.3f)",
+	    b.mbps, r.mbps);
+	ck_assert_int_eq(probe_tput_result_parse("{\"per_flow\":[{"
+	    "\"local_port\":1,\"bytes\":5,\"first_ns\":1}]}", 54, &b, err), -1);
+	ck_assert_msg(strstr(err, "per_flow[0]") != NULL &&
+	    strstr(err, "last_ns") != NULL, "the missing field is named: %s",
+	    err);
+}
+END_TEST
+
 START_TEST(test_tput_loopback)
 {
 	struct sink_arg a = { 45201 + (int)(getpid() % 1000), 3, -1, "" };
@@ -116,6 +157,7 @@ make_throughput_suite(void)
 
 	tcase_add_test(tc, test_tput_compute);
 	tcase_add_test(tc, test_tput_json);
+	tcase_add_test(tc, test_tput_json_back);
 	tcase_add_test(tc, test_tput_loopback);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

@@ -38,9 +38,11 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "lab/topo.h"
 #include "probes/ping.h"
 #include "probes/probe_ns.h"
 #include "probes/throughput.h"
+#include "scenarios/builtin/bonding_remote.h"
 #include "scenarios/builtin/builtin.h"
 #include "scenarios/drivers/driver.h"
 
@@ -56,6 +58,7 @@ struct bonding_env {
 	const struct drv_host *b;	/* throughput sink */
 	const char *vm_addr;		/* a running VM on A (NULL: none) */
 	volatile int *stop;		/* non-zero: end early */
+	int remote;			/* real servers (bonding_remote.h) */
 };
 
 struct bonding_params {
@@ -395,6 +398,12 @@ tput(const struct bonding_env *e, const struct bonding_params *p, int flows,
 	pthread_t th;
 	int rc = -1, tries;
 
+	if (e->remote) {
+		struct bonding_rtput rt = { e->a, e->b, SINK_PORT, flows,
+		    p->tput_ns };
+
+		return bonding_remote_tput(e->env, &rt, r, err);
+	}
 	memset(&s, 0, sizeof(s));
 	s.netns = e->b->h_netns;
 	s.flows = flows;
@@ -428,7 +437,9 @@ caps(const struct bonding_env *e, int rate_mbit, char *err)
 		return err_set(err, "the platform's driver cannot cap a bond");
 	if (e->drv->d_ops->bond_cap(e->drv, e->a->h_name, rate_mbit, err) < 0)
 		return -1;
-	return lab_switch(e, e->b->h_name, "--rate", rate_mbit, err);
+	/* a remote lab's switch has no command for it: its side stays */
+	return e->remote ? 0 : lab_switch(e, e->b->h_name, "--rate",
+	    rate_mbit, err);
 }
 
 /* The switch's bonds toward A and B move flows between their members
@@ -436,6 +447,8 @@ caps(const struct bonding_env *e, int rate_mbit, char *err)
 static int
 rebalance(const struct bonding_env *e, int ms, char *err)
 {
+	if (e->remote)
+		return 0;	/* the switch's own setting */
 	if (lab_switch(e, e->a->h_name, "--rebalance", ms, err) < 0)
 		return -1;
 	return lab_switch(e, e->b->h_name, "--rebalance", ms, err);
@@ -549,14 +562,30 @@ bonding_run(const struct bonding_env *e, const struct bonding_params *pp,
 		p.interval_ns = 2 * NS_PER_MS;
 	if (p.rebalance_ms <= 0)
 		p.rebalance_ms = 1000;
-	if (e->a->h_netns[0] == '\0' || e->b->h_netns[0] == '\0')
+	if (!e->remote && (e->a->h_netns[0] == '\0' ||
+	    e->b->h_netns[0] == '\0'))
 		return err_set(err, "bonding needs lab hosts with namespaces");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if ((rc = drill(e, &p, modes[i], m, err)) != 0)
 			return rc;
-	if (p.throughput && (rc = throughput(e, &p, m, err)) != 0)
-		return rc;
-	return 0;
+	if (!p.throughput)
+		return 0;
+	if (e->remote) {
+		log_info("bonding: remote lab: %s's cables capped on the host "
+		    "(the platform's tc), the switch's toward %s left as it "
+		    "is; the probe runs on the hosts over SSH", e->a->h_name,
+		    e->b->h_name);
+		if (bonding_remote_install(e->env, e->self, e->a->h_name,
+		    err) < 0 || bonding_remote_install(e->env, e->self,
+		    e->b->h_name, err) < 0)
+			return -1;
+	}
+	rc = throughput(e, &p, m, err);
+	if (e->remote) {
+		bonding_remote_uninstall(e->env, e->a->h_name);
+		bonding_remote_uninstall(e->env, e->b->h_name);
+	}
+	return rc;
 }
 
 /* ---- the row: the runner's side ---- */
@@ -585,6 +614,8 @@ builtin_bonding(struct sctx *s, char *err)
 	e.a = &s->rc->hosts[0];
 	e.b = &s->rc->hosts[1];
 	e.stop = (volatile int *)&runner_stop;
+	e.remote = s->rc->topo != NULL &&
+	    strcmp(s->rc->topo->t_provider, "remote") == 0;
 	memset(&p, 0, sizeof(p));
 	p.flows = (int)param_long(s->sc, "flows", 4);
 	p.rate_mbit = (int)param_long(s->sc, "rate_mbit", 8);

@@ -480,7 +480,8 @@ sampler_main(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&s->mu);
-		total = sample_once(s, per);
+		total = s->rscan ? ha_rscan_sample(s, per) :
+		    sample_once(s, per);
 		now = clock_wall_ns();
 		pthread_mutex_lock(&s->mu);
 		if (total >= 0) {
@@ -513,16 +514,23 @@ static int
 copies_seen_once(struct ha_sampler *s, int victim, const struct ha_env *e,
     const char *host, char *err)
 {
-	uint64_t samples;
+	/* over SSH a copy is seen running from its third sample on */
+	uint64_t samples, end = clock_mono_ns() + (s->rscan ? 5 * HA_RSCAN_NS :
+	    0);
 	int total, on;
 
-	pthread_mutex_lock(&s->mu);
-	samples = s->samples;
-	total = s->last_total;
-	on = s->per[victim];
-	pthread_mutex_unlock(&s->mu);
-	if (samples > 0 && total == 1 && on == 1)
-		return 0;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		samples = s->samples;
+		total = s->last_total;
+		on = s->per[victim];
+		pthread_mutex_unlock(&s->mu);
+		if (samples > 0 && total == 1 && on == 1)
+			return 0;
+		if (clock_mono_ns() >= end)
+			break;
+		clock_sleep_ns(HA_SAMPLE_NS);
+	}
 	return err_set(err, "ha: before the fault the copy scan sees %d "
 	    "running copies of %s (%d on %s; %llu samples), not 1: it "
 	    "cannot count copies on this platform (docs/ha.md \"copies\")",
@@ -542,9 +550,12 @@ ha_sampler_start(struct ha_sampler *s, const struct ha_env *e, int victim,
 	    HA_HOSTS_MAX;
 	/* guest_prepare's cmdline: "... hvlab.name=VM hvlab.ip=..." */
 	snprintf(s->needle, sizeof(s->needle), "hvlab.name=%s ", e->vm);
+	if (e->remote && (s->rscan = ha_rscan_new(e, s->nhosts, err)) == NULL)
+		return -1;
 	pthread_mutex_init(&s->mu, NULL);
 	if ((rc = pthread_create(&s->th, NULL, sampler_main, s)) != 0) {
 		pthread_mutex_destroy(&s->mu);
+		ha_rscan_free(s->rscan);
 		errno = rc;
 		return err_errno(err, "copy sampler thread");
 	}
@@ -562,6 +573,8 @@ ha_sampler_stop(struct ha_sampler *s)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->th, NULL);
 	pthread_mutex_destroy(&s->mu);
+	ha_rscan_free(s->rscan);
+	s->rscan = NULL;
 	s->started = 0;
 }
 
@@ -1245,6 +1258,10 @@ ha_drill_summary(struct ha_drill *d)
 	ha_sampler_stop(&d->smp);
 	metrics_set(d->m, "max_running_copies", d->smp.max_total);
 	metrics_set(d->m, "max_host_copies", d->smp.max_host);
+	if (e->remote) {
+		metrics_set(d->m, "copy_samples", d->smp.samples);
+		metrics_set(d->m, "copy_samples_unknown", d->smp.unknown);
+	}
 	if (d->smp.max_total > 1)
 		log_warnx("ha: %d running copies of %s at %+.1f s from the "
 		    "%s: %s", d->smp.max_total, e->vm, ha_rel_s(d->smp.seen2_at,
@@ -1495,6 +1512,8 @@ ha_env_init(struct sctx *s, struct ha_env *e, char *vm, char *state)
 	e->scen = s->sc->sc_name;
 	e->runno = s->runno;
 	e->vm = vm;
+	e->remote = s->rc->topo != NULL &&
+	    strcmp(s->rc->topo->t_provider, "remote") == 0;
 	e->guest = ha_guest;
 	e->track = ha_track;
 	e->progress = ha_progress;

@@ -160,4 +160,37 @@ struct ha_vcpu_hist {
  */
 int ha_vcpus_running(struct ha_vcpu_hist *h, uint64_t ns_now);
 
+/* ---- the copy count on real servers (ha_copies_remote.c) ---- */
+
+/* A process naming the VM as a host's answer gives it. */
+struct ha_rproc {
+	int rp_pid, rp_ppid;		/* in the host's pid namespace */
+	int rp_vcpus;			/* its threads named "CPU N/..." */
+	uint64_t rp_vcpu_ns;		/* their summed run time (schedstat) */
+};
+
+/*
+ * The shell command a host runs for one sample: for each process whose
+ * command line names vm (hvlab.name=VM), a line "P PID PPID" and one "T
+ * SCHEDSTAT_NS COMM" per thread; "E" last.  vm: letters, digits, '-',
+ * '_'.  Into buf; 0, or -1 with err naming what is wrong.  Pure.
+ */
+int ha_rscan_script(const char *vm, char *buf, size_t len, char *err);
+
+/*
+ * A host's answer to that command into p[0..*n) (at most max).  An answer
+ * without its "E" line was cut short; a line of any other form is an
+ * error naming its number.  0, or -1 with err.  Pure.
+ */
+int ha_rscan_parse(const char *out, struct ha_rproc *p, size_t max,
+    size_t *n, char *err);
+
+/*
+ * Whether p's vCPUs run (ha_vcpus_running), by its history among
+ * hist_pid[0..*nhist) (at most max kept; past that a QEMU counts).
+ * Pure.
+ */
+int ha_rscan_running(int *hist_pid, struct ha_vcpu_hist *hist,
+    size_t *nhist, size_t max, const struct ha_rproc *p);
+
 #endif

@@ -28,6 +28,11 @@
 #define HA_INJECT_MS (60 * 1000)
 #define HA_INJECT_ARGS 4
 #define HA_HIST_MAX 64
+/* The copy scan over SSH: a sample per HA_RSCAN_NS (docs/remote.md
+ * "Copies on real servers" says why this rate). */
+#define HA_RSCAN_NS (2000 * NS_PER_MS)
+#define HA_RSCAN_PROCS 16
+#define HA_RSCAN_SCRIPT_MAX 512
 
 /* The VM's guest as the runner prepares it. */
 struct ha_guest {
@@ -46,6 +51,8 @@ struct ha_env {
 	const char *scen;		/* scenario name (file names) */
 	size_t runno;
 	const char *vm;			/* the VM's name */
+	int remote;			/* real servers: copies counted over
+					 * the lab's exec (SSH) */
 	/*
 	 * The VM's guest: fills sp (kernel, initrd, cmdline naming the VM
 	 * as hvlab.name=VM, vlan) and its address; 0 or -1 with err.
@@ -60,8 +67,11 @@ struct ha_env {
 	volatile int *stop;		/* non-zero: end early */
 };
 
+struct ha_rscan;
+
 struct ha_sampler {
 	const struct ha_env *e;
+	struct ha_rscan *rscan;		/* remote: the hosts asked over SSH */
 	char needle[96];
 	size_t nhosts;
 	pthread_t th;
@@ -70,6 +80,7 @@ struct ha_sampler {
 	int quit;
 	/* under mu */
 	uint64_t samples;
+	uint64_t unknown;		/* samples with a host unknown */
 	int max_total;
 	int last_total;			/* last sample */
 	int max_host;			/* most copies on one host */
@@ -173,6 +184,15 @@ int ha_sampler_start(struct ha_sampler *s, const struct ha_env *e,
     int victim, char *err);
 void ha_sampler_stop(struct ha_sampler *s);
 void ha_sampler_settle(struct ha_sampler *s);
+
+/* The copy scan over SSH (ha_copies_remote.c): made for nhosts of e's
+ * hosts (NULL with err); one sample into per[] (-1: the host did not
+ * answer in time) paced to HA_RSCAN_NS, its total over the hosts that
+ * answered, s->unknown counted; freed once its asks ended. */
+struct ha_rscan *ha_rscan_new(const struct ha_env *e, size_t nhosts,
+    char *err);
+int ha_rscan_sample(struct ha_sampler *s, int *per);
+void ha_rscan_free(struct ha_rscan *r);
 
 /* Shared: a progress line, a stoppable sleep (-1 when stopped), `hvlab
  * inject EV [HOST]` (*wall: the lab's stamp), the station's ping, a

@@ -9,7 +9,8 @@
 #    and the SAN's portal from every host, and names what it cannot reach;
 #  - `hvlab run --provider remote` on ref (hvd installed over SSH) passes
 #    the NIC drill (lab-nic-failover: a host-side unplug over SSH) and
-#    the HA drill (ha: power pull and power-on through fence_redfish);
+#    the HA drill (ha: power pull and power-on through fence_redfish,
+#    the VM's running copies counted on the hosts over SSH);
 #  - the remote lab's events.jsonl shows the SSH and Redfish actions;
 #  - a switch command from the inventory unplugs a cable at the switch;
 #  - `lab down` of both leaves no namespace, process or state.
@@ -142,6 +143,16 @@ if [ -z "${HA_SKIP:-}" ]; then
 	check "ha passes ($(v ha .reason))" test "$(v ha .verdict)" = pass
 	check "ha: no acknowledged write lost" \
 		test "$(v ha .metrics.lost_acked_writes)" = 0
+	# the copies are counted on the hosts over SSH, not read here
+	echo "     ha copies: max $(v ha .metrics.max_running_copies)," \
+	    "$(v ha .metrics.copy_samples) samples," \
+	    "$(v ha .metrics.copy_samples_unknown) with a host unknown"
+	check "ha: one running copy at most, counted over SSH" \
+		test "$(v ha .metrics.max_running_copies)" = 1
+	check "ha: the copy count took samples over SSH" \
+		test "$(v ha .metrics.copy_samples)" -ge 5
+	check "ha: samples with a host unknown are counted, not 0 copies" \
+		test "$(v ha .metrics.copy_samples_unknown)" -ge 1
 fi
 check "the run exits 0" test $rc -eq 0
 
@@ -156,6 +167,9 @@ check "commands over SSH" test "$(evc 'ssh exec')" -ge 3
 if [ -z "${HA_SKIP:-}" ]; then
 	check "power off and on through Redfish in the events" \
 		test "$(evc 'redfish power-off')" = 1 -a "$(evc 'redfish power-on')" = 1
+	check "the copy scan asked the hosts over SSH" \
+		test "$(jq -r 'select(.action == "ssh exec") | .detail' "$ev" |
+		grep -c 'hvlab\[\.\]name=')" -ge 3
 	check "the BMC acted on the embedded host (source bmc)" \
 		grep -q '"event":"power-pull","args":"[a-z0-9]*","source":"bmc"' "$ES/events.jsonl"
 fi
