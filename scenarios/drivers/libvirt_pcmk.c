@@ -501,3 +501,117 @@ lv_knobs_parse(const char *text, struct drv_ha_status *hs, char *err)
 	}
 	return bad ? -1 : 0;
 }
+
+/* ---- balancing (placement-strategy) ---- */
+
+int
+lv_crm_mon_nodes(const char *xml, size_t len, struct lv_node_cap *nodes,
+    size_t max, size_t *n, char *err)
+{
+	xmlDoc *doc;
+	xmlNode *list, *x;
+	struct lv_node_cap *c;
+	int rc = -1;
+
+	*n = 0;
+	if ((doc = lv_crm_mon_doc(xml, len, err)) == NULL)
+		return -1;
+	list = lv_xml_child(xmlDocGetRootElement(doc), "nodes");
+	for (x = list ? list->children : NULL; x != NULL; x = x->next) {
+		if (x->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)x->name, "node") != 0)
+			continue;
+		if (*n == max) {
+			err_set(err, "crm_mon: more than %zu nodes", max);
+			goto out;
+		}
+		c = &nodes[*n];
+		memset(c, 0, sizeof(*c));
+		prop_copy(x, "name", c->nc_name, sizeof(c->nc_name));
+		prop_copy(x, "id", c->nc_id, sizeof(c->nc_id));
+		if (plain_name("crm_mon: node name", c->nc_name, err) == -1 ||
+		    plain_name("crm_mon: node id", c->nc_id, err) == -1)
+			goto out;
+		(*n)++;
+	}
+	if (*n == 0) {
+		err_set(err, "crm_mon: no <nodes>/<node> in its answer");
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+void
+lv_util_id(const char *node, char *buf, size_t len)
+{
+	snprintf(buf, len, "hvlab-util-%s", node);
+}
+
+/* <node id uname><utilization id=hvlab-util-NODE> cpu, hv_memory and
+ * host_memory (VirtualDomain sets all three on its resources, and a node
+ * missing one counts as having 0 of it) under parent. */
+static int
+node_util(xmlNode *parent, const struct lv_node_cap *c, char *err)
+{
+	xmlNode *nd, *u;
+	char id[96], v[32];
+
+	if (plain_name("node", c->nc_name, err) == -1 ||
+	    plain_name("node id", c->nc_id, err) == -1)
+		return -1;
+	if (c->nc_cpus <= 0 || c->nc_memory_mib <= 0)
+		return err_set(err, "node %s: capacity cpu=%d memory=%ld MiB "
+		    "is not positive", c->nc_name, c->nc_cpus,
+		    c->nc_memory_mib);
+	nd = xmlNewChild(parent, NULL, BAD_CAST "node", NULL);
+	xmlNewProp(nd, BAD_CAST "id", BAD_CAST c->nc_id);
+	xmlNewProp(nd, BAD_CAST "uname", BAD_CAST c->nc_name);
+	u = xmlNewChild(nd, NULL, BAD_CAST "utilization", NULL);
+	lv_util_id(c->nc_name, id, sizeof(id));
+	xmlNewProp(u, BAD_CAST "id", BAD_CAST id);
+	snprintf(v, sizeof(v), "%d", c->nc_cpus);
+	nvpair(u, id, "cpu", v);
+	snprintf(v, sizeof(v), "%ld", c->nc_memory_mib);
+	nvpair(u, id, "hv_memory", v);
+	nvpair(u, id, "host_memory", v);
+	return 0;
+}
+
+int
+lv_balance_xml(int balanced, const struct lv_node_cap *nodes, size_t n,
+    char *buf, size_t len, char *err)
+{
+	xmlNode *conf, *set, *meta, *list;
+	size_t i;
+
+	if (balanced && n == 0)
+		return err_set(err, "placement-strategy=balanced: no nodes "
+		    "to give a capacity");
+	conf = xmlNewNode(NULL, BAD_CAST "configuration");
+	set = xmlNewChild(xmlNewChild(conf, NULL, BAD_CAST "crm_config",
+	    NULL), NULL, BAD_CAST "cluster_property_set", NULL);
+	xmlNewProp(set, BAD_CAST "id", BAD_CAST "cib-bootstrap-options");
+	nvpair(set, "cib-bootstrap-options", "placement-strategy",
+	    balanced ? "balanced" : "default");
+	meta = xmlNewChild(xmlNewChild(conf, NULL, BAD_CAST "rsc_defaults",
+	    NULL), NULL, BAD_CAST "meta_attributes", NULL);
+	xmlNewProp(meta, BAD_CAST "id", BAD_CAST "rsc-options");
+	/* A node's score outranks its free capacity: with any stickiness
+	 * a VM stays where it runs unless that node overflows.  At 0,
+	 * capacity decides, and on a tie Pacemaker keeps the node a VM
+	 * runs on, so a balanced cluster stays put. */
+	nvpair(meta, "rsc-options", "resource-stickiness",
+	    balanced ? "0" : LV_HA_STICKINESS);
+	if (balanced) {
+		list = xmlNewChild(conf, NULL, BAD_CAST "nodes", NULL);
+		for (i = 0; i < n; i++)
+			if (node_util(list, &nodes[i], err) == -1) {
+				xmlFreeNode(conf);
+				return -1;
+			}
+	}
+	return dump(conf, buf, len, err);
+}
