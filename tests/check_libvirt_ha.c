@@ -346,6 +346,49 @@ START_TEST(test_balance_xml)
 }
 END_TEST
 
+START_TEST(test_util_fits)
+{
+	static const char rsc[] = "<resources>"
+	    "<primitive id=\"fence-host1\" class=\"stonith\" type=\"x\"/>"
+	    "<primitive id=\"lb1\"><utilization id=\"lb1-u\">"
+	    "<nvpair id=\"a\" name=\"cpu\" value=\"1\"/>"
+	    "<nvpair id=\"b\" name=\"hv_memory\" value=\"128\"/>"
+	    "</utilization></primitive>"
+	    "<group id=\"g\"><primitive id=\"lb2\"><utilization id=\"lb2-u\">"
+	    "<nvpair id=\"c\" name=\"cpu\" value=\"3\"/>"
+	    "<nvpair id=\"d\" name=\"hv_memory\" value=\"256\"/>"
+	    "</utilization></primitive></group></resources>";
+	struct lv_node_cap nodes[2] = {
+		{ "host1", "1", 2, 7936 }, { "host2", "2", 2, 7936 },
+	};
+	struct lv_util_need need;
+	char err[ERR_LEN];
+
+	ck_assert_msg(lv_util_need_parse(rsc, strlen(rsc), &need, err) == 0,
+	    "the resources' asks are read: %s", err);
+	ck_assert_msg(need.un_rscs == 2 && need.un_cpu == 4 &&
+	    need.un_memory_mib == 384 && need.un_max_cpu == 3 &&
+	    strcmp(need.un_cpu_rsc, "lb2") == 0, "two asks, one in a group, "
+	    "summed, the largest named (%zu, %ld, %ld, %s)", need.un_rscs,
+	    need.un_cpu, need.un_memory_mib, need.un_cpu_rsc);
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == -1 &&
+	    strstr(err, "lb2") != NULL && strstr(err, "cpu=3") != NULL,
+	    "a VM with more vCPUs than any node's CPUs is refused by name, "
+	    "before Pacemaker stops it: %s", err);
+	nodes[1].nc_cpus = 4;
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == 0,
+	    "4 vCPUs on 6 CPUs, the largest 3 on a 4-CPU node, fit: %s", err);
+	nodes[1].nc_cpus = 3;
+	nodes[0].nc_cpus = 0;
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == -1 &&
+	    strstr(err, "cpu=4") != NULL, "4 vCPUs on 3 CPUs in all do not "
+	    "fit: %s", err);
+	ck_assert_msg(lv_util_need_parse("<nodes/>", 8, &need, err) == -1 &&
+	    strstr(err, "<resources>") != NULL, "another answer is refused: "
+	    "%s", err);
+}
+END_TEST
+
 Suite *
 make_libvirt_ha_suite(void)
 {
@@ -360,6 +403,7 @@ make_libvirt_ha_suite(void)
 	tcase_add_test(tc, test_knobs);
 	tcase_add_test(tc, test_crm_mon_nodes);
 	tcase_add_test(tc, test_balance_xml);
+	tcase_add_test(tc, test_util_fits);
 	suite_add_tcase(s, tc);
 	return s;
 }

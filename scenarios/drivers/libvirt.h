@@ -335,6 +335,24 @@ int lv_balance_xml(int balanced, const struct lv_node_cap *nodes, size_t n,
     char *buf, size_t len, char *err);
 /* The id of the utilization set the driver gives node. */
 void lv_util_id(const char *node, char *buf, size_t len);
+/*
+ * What the resources ask for (their <utilization>: cpu, hv_memory), from
+ * `cibadmin --query --scope resources`.  Pacemaker's utilization is a
+ * hard limit: under placement-strategy=balanced it stops a resource no
+ * node has room for, so the driver checks first (lv_util_fits: 0, or -1
+ * with err naming the resource or the totals that do not fit).
+ */
+struct lv_util_need {
+	long un_cpu, un_memory_mib;		/* summed */
+	long un_max_cpu, un_max_memory_mib;	/* the largest ask of each */
+	char un_cpu_rsc[DRV_NAME_MAX];		/* and who asks it */
+	char un_memory_rsc[DRV_NAME_MAX];
+	size_t un_rscs;				/* with a utilization set */
+};
+int lv_util_need_parse(const char *xml, size_t len,
+    struct lv_util_need *need, char *err);
+int lv_util_fits(const struct lv_node_cap *nodes, size_t n,
+    const struct lv_util_need *need, char *err);
 /* crm_mon --output-as=xml -> hs's manager (the DC) and, when rsc is not
  * NULL, its state and node.  0, or -1 with err. */
 int lv_crm_mon_ha(const char *xml, size_t len, const char *rsc,

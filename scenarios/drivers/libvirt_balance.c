@@ -20,6 +20,7 @@
 #include "scenarios/drivers/libvirt.h"
 
 #define BAL_XML_MAX 8192
+#define BAL_CONSOLE_MS 30000
 
 /* The CPUs and memory (MiB) libvirt reports for each node. */
 static int
@@ -58,6 +59,32 @@ cluster_nodes(struct driver *d, struct lv_node_cap *nodes, size_t *n,
 	if (rc == -1)
 		return err_prefix(err, "libvirt");
 	return caps ? node_caps(d, nodes, *n, err) : 0;
+}
+
+/* Room for every resource's ask (Pacemaker stops one it cannot place
+ * under placement-strategy=balanced). */
+static int
+room_check(struct driver *d, const struct lv_node_cap *nodes, size_t n,
+    char *err)
+{
+	const char *argv[] = { "cibadmin", "--query", "--scope", "resources",
+	    NULL };
+	struct lv_util_need need;
+	const struct drv_env *env = d->d_env;
+	char *x = NULL;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < env->e_nhosts && x == NULL; i++)
+		if (lv_console(d, env->e_hosts[i].h_name, argv, &x,
+		    BAL_CONSOLE_MS, err) == -1) {
+			free(x);
+			x = NULL;
+		}
+	if (x != NULL && lv_util_need_parse(x, strlen(x), &need, err) == 0)
+		rc = lv_util_fits(nodes, n, &need, err);
+	free(x);
+	return rc;
 }
 
 /* The driver's utilization sets off the nodes again.  A node that never
@@ -117,6 +144,7 @@ lv_balance_set(struct driver *d, struct drv_balance *b, char *err)
 		    "for"), DRIVER_UNSUPPORTED;
 	on = strcmp(b->b_mode, "off") != 0;
 	if (cluster_nodes(d, nodes, &n, on, err) == -1 ||
+	    (on && room_check(d, nodes, n, err) == -1) ||
 	    lv_balance_xml(on, nodes, n, xml, sizeof(xml), err) == -1)
 		return err_prefix(err, "libvirt: balance");
 	/* one CIB change, so Pacemaker plans once with all of it */

@@ -615,3 +615,114 @@ lv_balance_xml(int balanced, const struct lv_node_cap *nodes, size_t n,
 	}
 	return dump(conf, buf, len, err);
 }
+
+/* The integer value of nvpair name under a <utilization> set u, or 0. */
+static long
+util_value(xmlNode *u, const char *name)
+{
+	xmlNode *nv;
+	xmlChar *n, *v;
+	long x = 0;
+
+	for (nv = u->children; nv != NULL; nv = nv->next) {
+		if (nv->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)nv->name, "nvpair") != 0)
+			continue;
+		n = xmlGetProp(nv, BAD_CAST "name");
+		v = xmlGetProp(nv, BAD_CAST "value");
+		if (n != NULL && v != NULL && strcmp((const char *)n, name) ==
+		    0)
+			x = strtol((const char *)v, NULL, 10);
+		xmlFree(n);
+		xmlFree(v);
+	}
+	return x;
+}
+
+/* Every primitive under n with a utilization set, into need. */
+static void
+util_walk(xmlNode *n, struct lv_util_need *need)
+{
+	xmlNode *c, *u;
+	long cpu, mem;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)c->name, "primitive") != 0) {
+			util_walk(c, need);
+			continue;
+		}
+		if ((u = lv_xml_child(c, "utilization")) == NULL)
+			continue;
+		cpu = util_value(u, "cpu");
+		mem = util_value(u, "hv_memory");
+		need->un_cpu += cpu;
+		need->un_memory_mib += mem;
+		if (cpu > need->un_max_cpu) {
+			need->un_max_cpu = cpu;
+			prop_copy(c, "id", need->un_cpu_rsc,
+			    sizeof(need->un_cpu_rsc));
+		}
+		if (mem > need->un_max_memory_mib) {
+			need->un_max_memory_mib = mem;
+			prop_copy(c, "id", need->un_memory_rsc,
+			    sizeof(need->un_memory_rsc));
+		}
+		need->un_rscs++;
+	}
+}
+
+int
+lv_util_need_parse(const char *xml, size_t len, struct lv_util_need *need,
+    char *err)
+{
+	xmlDoc *doc;
+	xmlNode *root;
+
+	memset(need, 0, sizeof(*need));
+	doc = xmlReadMemory(xml, (int)len, "resources.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return err_set(err, "cibadmin: its resources are not XML");
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name, "resources") !=
+	    0) {
+		xmlFreeDoc(doc);
+		return err_set(err, "cibadmin: no <resources>");
+	}
+	util_walk(root, need);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int
+lv_util_fits(const struct lv_node_cap *nodes, size_t n,
+    const struct lv_util_need *need, char *err)
+{
+	long cpu = 0, mem = 0, big_cpu = 0, big_mem = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cpu += nodes[i].nc_cpus;
+		mem += nodes[i].nc_memory_mib;
+		if (nodes[i].nc_cpus > big_cpu)
+			big_cpu = nodes[i].nc_cpus;
+		if (nodes[i].nc_memory_mib > big_mem)
+			big_mem = nodes[i].nc_memory_mib;
+	}
+	if (need->un_max_cpu > big_cpu)
+		return err_set(err, "resource %s needs cpu=%ld, more than any "
+		    "node offers (%ld): Pacemaker would stop it",
+		    need->un_cpu_rsc, need->un_max_cpu, big_cpu);
+	if (need->un_max_memory_mib > big_mem)
+		return err_set(err, "resource %s needs hv_memory=%ld, more "
+		    "than any node offers (%ld): Pacemaker would stop it",
+		    need->un_memory_rsc, need->un_max_memory_mib, big_mem);
+	if (need->un_cpu > cpu || need->un_memory_mib > mem)
+		return err_set(err, "the %zu resources need cpu=%ld "
+		    "hv_memory=%ld, more than the %zu nodes offer (cpu=%ld "
+		    "hv_memory=%ld): Pacemaker would stop some", need->un_rscs,
+		    need->un_cpu, need->un_memory_mib, n, cpu, mem);
+	return 0;
+}
