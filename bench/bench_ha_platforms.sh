@@ -79,7 +79,11 @@ run_set() {
 	fi
 	"$H" run --platform "$platform" --lab "$LAB" --scenario ha \
 	    --repeat "$RUNS" --out "$TMP/$set_name" >"$TMP/$set_name.log" 2>&1
-	echo "$set_name: hvlab run exit $? in $(( $(date +%s) - t0 )) s"
+	rc=$?
+	echo "$set_name: hvlab run exit $rc in $(( $(date +%s) - t0 )) s"
+	# a run that failed says why here: the set's files go with $TMP
+	[ "$rc" -eq 0 ] || grep -E ' (fail|error) ' "$TMP/$set_name.log" |
+	    sed 's/^/  /'
 	"$H" lab down --lab "$LAB" >/dev/null 2>&1
 	[ -f "$TMP/$set_name/results.json" ] &&
 		report "$set_name" "$TMP/$set_name/results.json"

@@ -3,7 +3,8 @@
  * on this node's files, through platform/vmfmt/ (docs/import-export.md).
  * They speak to no hvd: info and convert work on disk images, the
  * import commands make a new directory (vm.json and qcow2 disks) from an
- * OVA or an XVA, export-ova makes an OVA of such a directory.
+ * OVA, an OVF or an XVA, export-ova and export-ovf make an OVA or an OVF
+ * of such a directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,7 @@ vm_print(const char *dir, const struct vmfmt_vm *vm)
 	printf("\n");
 }
 
-/* import-ova and import-xva: the package argv[i] into the new dir. */
+/* import-ova, -ovf and -xva: the package argv[i] into the new dir. */
 static int
 i_import(int argc, char **argv)
 {
@@ -150,6 +151,8 @@ i_import(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[0], "import-ova") == 0)
 		rc = ova_import(argv[i], argv[i + 1], &io.lim, &vm, err);
+	else if (strcmp(argv[0], "import-ovf") == 0)
+		rc = ovf_import(argv[i], argv[i + 1], &io.lim, &vm, err);
 	else
 		rc = xva_import(argv[i], argv[i + 1], &io.lim, &vm, err);
 	if (rc < 0) {
@@ -168,8 +171,10 @@ i_export(int argc, char **argv)
 
 	if (operands(argc, argv, 2, &i) != 0)
 		return 1;
-	if (ova_export(argv[i], argv[i + 1], &io.lim, err) < 0) {
-		fprintf(stderr, "hvctl image export-ova: %s\n", err);
+	if ((strcmp(argv[0], "export-ova") == 0 ?
+	    ova_export(argv[i], argv[i + 1], &io.lim, err) :
+	    ovf_export(argv[i], argv[i + 1], &io.lim, NULL, err)) < 0) {
+		fprintf(stderr, "hvctl image %s: %s\n", argv[0], err);
 		return 1;
 	}
 	return 0;
@@ -183,10 +188,14 @@ static const struct cmd image_cmds[] = {
 	    "vhd-fixed, vhdx)" },
 	{ "import-ova", i_import, "[--max-disk-gib N] FILE.ova NEWDIR",
 	    "import an OVA into a new directory (vm.json, qcow2 disks)" },
+	{ "import-ovf", i_import, "[--max-disk-gib N] FILE.ovf NEWDIR",
+	    "import an OVF descriptor and the files beside it" },
 	{ "import-xva", i_import, "[--max-disk-gib N] FILE.xva NEWDIR",
 	    "import a XenServer/XCP-ng XVA into a new directory" },
 	{ "export-ova", i_export, "DIR FILE.ova",
 	    "export an imported directory as an OVA" },
+	{ "export-ovf", i_export, "DIR FILE.ovf",
+	    "export an imported directory as FILE.ovf, .mf and -diskN.vmdk" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -60,12 +60,25 @@ struct io_job {
 
 /* --- requests --- */
 
-/* 1 for a format an import takes: a disk format, "ova" or "xva". */
+/* 1 for a format an export (import) takes: a disk format, "ova",
+ * "ovf" (or "xva"). */
 static int
 io_format_ok(const char *f, int import)
 {
 	return vmfmt_format_find(f) != NULL || strcmp(f, "ova") == 0 ||
-	    (import && strcmp(f, "xva") == 0);
+	    strcmp(f, "ovf") == 0 || (import && strcmp(f, "xva") == 0);
+}
+
+/* 1 for an OVF path: a descriptor, DIR/NAME.ovf. */
+static int
+io_ovf_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base != NULL ? base + 1 : path;
+	n = strlen(base);
+	return n > 4 && strcmp(base + n - 4, ".ovf") == 0;
 }
 
 /* format and path of body (both required), checked. */
@@ -80,12 +93,16 @@ io_common_check(const cJSON *body, struct vmio_req *q, int import,
 	    e) != 0)
 		FAIL(400, "format", "%s", e);
 	if (!io_format_ok(q->io_format, import))
-		FAIL(400, "format", "'format' must be one of %s, ova%s",
+		FAIL(400, "format", "'format' must be one of %s, ova, ovf%s",
 		    vmfmt_format_names(), import ? ", xva" : "");
 	if (json_get_string(body, "path", JSON_REQUIRED, &q->io_path, e) != 0)
 		FAIL(400, "path", "%s", e);
 	if (q->io_path[0] != '/')
 		FAIL(400, "path", "'path' must be absolute");
+	if (strcmp(q->io_format, "ovf") == 0 && !io_ovf_path(q->io_path))
+		FAIL(400, "path", "'path' of an ovf is its descriptor, "
+		    "DIR/NAME.ovf (its files are DIR/NAME.mf and "
+		    "DIR/NAME-diskN.vmdk)");
 	rc = 0;
 out:
 	return rc;
@@ -352,11 +369,12 @@ io_work_remove(struct io_job *j)
 	j->j_work[0] = '\0';
 }
 
-/* The VM as an OVA: its disks copied into a work directory with its
- * vm.json, packaged by vmfmt (which writes beside the destination and
- * renames at the end). */
+/* The VM as an OVA or an OVF: its disks copied into a work directory
+ * with its vm.json, packaged by vmfmt (which writes beside the
+ * destination and renames or links at the end).  The files' total size
+ * into *bytes. */
 static int
-io_export_ova(struct task *t, struct io_job *j, char *err)
+io_export_pkg(struct task *t, struct io_job *j, int64_t *bytes, char *err)
 {
 	const struct vmfmt_format *q = vmfmt_format_find("qcow2");
 	struct vmfmt_limits lim;
@@ -382,7 +400,9 @@ io_export_ova(struct task *t, struct io_job *j, char *err)
 		task_progress(t, 0.8 * (i + 1) / j->j_cfg.ndisks);
 	}
 	if (vmfmt_vm_save(j->j_work, &vm, err) != 0 ||
-	    ova_export(j->j_work, j->j_path, &lim, err) != 0)
+	    (strcmp(j->j_format, "ova") == 0 ?
+	    ova_export(j->j_work, j->j_path, &lim, err) :
+	    ovf_export(j->j_work, j->j_path, &lim, bytes, err)) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -395,19 +415,22 @@ io_task_export(struct task *t, void *arg, char *err)
 {
 	struct io_job *j = arg;
 	struct stat st;
+	int64_t bytes = -1;
 	cJSON *res;
 	int rc;
 
-	if (strcmp(j->j_format, "ova") == 0)
-		rc = io_export_ova(t, j, err);
+	if (vmfmt_format_find(j->j_format) == NULL)
+		rc = io_export_pkg(t, j, &bytes, err);
 	else
 		rc = io_export_disk(t, j, err);
 	if (rc != 0 || stat(j->j_path, &st) != 0)
 		return err_prefix(err, "export of %s", j->j_vm);
-	task_log(t, "%s: %lld bytes", j->j_path, (long long)st.st_size);
+	if (bytes < 0)
+		bytes = st.st_size;
+	task_log(t, "%s: %lld bytes", j->j_path, (long long)bytes);
 	res = cJSON_CreateObject();
 	cJSON_AddStringToObject(res, "path", j->j_path);
-	cJSON_AddNumberToObject(res, "bytes", (double)st.st_size);
+	cJSON_AddNumberToObject(res, "bytes", (double)bytes);
 	task_set_result(t, res);
 	return 0;
 }
@@ -415,8 +438,8 @@ io_task_export(struct task *t, void *arg, char *err)
 /* --- import --- */
 
 /* The package read into vm and the images to copy (src[i], their
- * qemu-img format into *fmt): a disk image checked as it is, or an OVA
- * or XVA unpacked and checked into the work directory. */
+ * qemu-img format into *fmt): a disk image checked as it is, or an
+ * OVA, OVF or XVA unpacked and checked into the work directory. */
 static int
 io_read(struct io_job *j, struct vmfmt_vm *vm, char src[][PATH_MAX + 32],
     const char **fmt, char *err)
@@ -443,9 +466,12 @@ io_read(struct io_job *j, struct vmfmt_vm *vm, char src[][PATH_MAX + 32],
 	if (io_work_make(j, "import", err) != 0)
 		return -1;
 	snprintf(dest, sizeof(dest), "%s/pkg", j->j_work);
-	rc = strcmp(j->j_format, "ova") == 0 ?
-	    ova_import(j->j_path, dest, &lim, vm, err) :
-	    xva_import(j->j_path, dest, &lim, vm, err);
+	if (strcmp(j->j_format, "ova") == 0)
+		rc = ova_import(j->j_path, dest, &lim, vm, err);
+	else if (strcmp(j->j_format, "ovf") == 0)
+		rc = ovf_import(j->j_path, dest, &lim, vm, err);
+	else
+		rc = xva_import(j->j_path, dest, &lim, vm, err);
 	for (i = 0; rc == 0 && i < vm->vm_ndisks; i++)
 		snprintf(src[i], PATH_MAX + 32, "%s/disk%d.qcow2", dest, i);
 	*fmt = "qcow2";

@@ -5,8 +5,10 @@
  * An export writes a stopped VM into a file of the node asked, inside
  * its hvd.conf export_dirs: a disk format (vmfmt_format_find) is the
  * VM's first disk converted; "ova" is the VM's config as an OVF
- * envelope with every disk, packaged.  An import reads a file inside
- * the node's import_dirs: a disk image, an OVA or an XVA, validated
+ * envelope with every disk, packaged; "ovf" the same envelope as
+ * NAME.ovf beside NAME.mf and its disks.  An import reads a file inside
+ * the node's import_dirs: a disk image, an OVA, an OVF descriptor (with
+ * the files beside it) or an XVA, validated
  * whole by vmfmt before anything is written; then the new VM's volumes
  * are made on a pool (a dir pool's file or an iSCSI LUN each), filled,
  * and its record written with a create-if-absent.  A failed import
@@ -31,7 +33,8 @@
 
 /* What a body asks (strings point into it). */
 struct vmio_req {
-	const char	*io_format;	/* vmfmt disk format, "ova", "xva" */
+	const char	*io_format;	/* vmfmt disk format, "ova", "ovf",
+					 * "xva" */
 	const char	*io_path;	/* absolute */
 	/* import only */
 	const char	*io_name;	/* the new VM */

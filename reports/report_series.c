@@ -198,7 +198,9 @@ series_script(FILE *gp, const struct results *rs,
 	plot_gp_str(gp, si->sd_value);
 	fprintf(gp, "\nset yrange [0:*]\nset grid\nset key outside right "
 	    "top\n");
-	plot_events(gp, tl, &arrow, 1);
+	/* Events close in time (a move seen, then the balance) would
+	 * print their labels over each other: three heights in turn. */
+	plot_events(gp, tl, &arrow, 3);
 	fprintf(gp, "plot ");
 	for (k = 0; k < si->sd_nkeys; k++) {
 		fprintf(gp, "%s", k ? ", " : "");

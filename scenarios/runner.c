@@ -1589,8 +1589,12 @@ runner_judge_run(const struct bound *b, size_t nb, struct run *run)
 		return;
 	run->r_verdict = runner_check_bounds(b, nb, &run->r_metrics, reason,
 	    sizeof(reason));
+	/* A built-in's own words (why a figure is missing) stay in front
+	 * of the bounds it broke. */
 	if (run->r_verdict == VERDICT_FAIL)
-		results_set_str(&run->r_reason, "%s", reason);
+		results_set_str(&run->r_reason, "%s%s%s", run->r_reason &&
+		    run->r_reason[0] ? run->r_reason : "", run->r_reason &&
+		    run->r_reason[0] ? "; " : "", reason);
 }
 
 void

@@ -3,6 +3,10 @@ SCENARIOS_SRCS := scenarios/run_cmd.c scenarios/runner.c scenarios/suite.c \
 	scenarios/machine.c scenarios/accel_cmd.c \
 	scenarios/drivers/driver.c scenarios/drivers/ref.c \
 	scenarios/drivers/ref_metrics.c
+# The ref driver's balance_set and the Load balancing row.
+SCENARIOS_SRCS += scenarios/drivers/ref_balance.c
+SCENARIOS_SRCS += scenarios/builtin/load_balancing.c \
+	scenarios/builtin/load_balancing_calc.c
 # The built-in rows, one file each, their table and the guest boots they
 # share.
 SCENARIOS_SRCS += scenarios/builtin/builtin.c scenarios/builtin/boot.c \

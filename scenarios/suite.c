@@ -46,7 +46,7 @@ static const char *const suite_builtins[] = {
 	"install", "shared-storage", "cluster", "virt-methods",
 	"architecture", "guest-os", "resources", "network", "bonding", "ha",
 	"drill", "snapshot", "clone-template",
-	"backup-restore", "import-export", "monitoring",
+	"backup-restore", "import-export", "monitoring", "load_balancing",
 	NULL
 };
 
@@ -107,6 +107,9 @@ static const char *const m_monitoring[] = { "reaction_s", "fall_s",
 	"cpu_peak_cores", "series", "hosts_with_metrics", "prometheus_ok",
 	"scrape_ms", NULL };
 
+static const char *const m_balancing[] = { "balanced_s", "moves",
+	"max_gap_ms", "pingpong_moves", NULL };
+
 static const char *const m_io[] = { "*_export_s", "*_import_s",
 	"*_booted", "*_mib", NULL };
 
@@ -123,6 +126,7 @@ static const struct {
 	{ "backup-restore", m_backup },
 	{ "import-export", m_io },
 	{ "monitoring", m_monitoring },
+	{ "load_balancing", m_balancing },
 };
 
 /*
@@ -167,6 +171,14 @@ static const struct {
 	{ "monitoring", "burn_s", 1, 3600 },	/* the agent's burn */
 	{ "monitoring", "rise_pct", 1, 1000 },	/* of one core */
 	{ "monitoring", "fall_pct", 1, 1000 },
+	/* load_balancing.c takes the same ranges (and threshold, margin) */
+	{ "load_balancing", "hold", 1, 100 },	/* hvd's balancer's */
+	{ "load_balancing", "max_moves", 1, 64 },
+	{ "load_balancing", "interval_s", 2, 3600 },
+	{ "load_balancing", "burn_pct", 1, 100 },	/* the agent's burn */
+	{ "load_balancing", "ping_ms", 1, 1000 },
+	{ "load_balancing", "timeout_s", 10, 1200 },
+	{ "load_balancing", "watch_s", 0, 600 },
 };
 
 /* What the steps measure: vm.migrate (runner.c step_vm) and the probes'

@@ -70,6 +70,7 @@ static Suite *(*const suites[])(void) = {
 	make_monitoring_suite,
 	make_balance_suite,
 	make_bmcfence_suite,
+	make_load_balancing_suite,
 	NULL
 };
 

@@ -56,6 +56,7 @@ Suite *make_backup_row_suite(void);
 Suite *make_xcpng_suite(void);
 Suite *make_vmio_suite(void);
 Suite *make_monitoring_suite(void);
+Suite *make_load_balancing_suite(void);
 
 /* The expected message of a tests/config fail-*.yaml: its .expect's
  * first line (check_topo.c). */

@@ -2,8 +2,9 @@
  * check_vmfmt_pkg.c - the import/export formats on real files
  * (platform/vmfmt/ with qemu-img): disk images in every format and
  * back, the checks before qemu-img reads an image, OVA and XVA round
- * trips, and hostile packages (corrupt digests, truncated tars, "../"
- * and absolute names, links, absurd sizes, missing manifest or chunks):
+ * trips, an OVF beside its files out and back in, and hostile packages
+ * (corrupt digests, truncated tars, "../" and absolute names, links,
+ * absurd sizes, missing manifest, files or chunks):
  * each refused with an error naming the member, and nothing left beside
  * the package.  Hostile tars are built here with libarchive.
  */
@@ -56,12 +57,12 @@ teardown(void)
 	nftw(work, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Entries of work (the package counts one). */
+/* Entries of the directory dir. */
 static int
-work_entries(void)
+dir_entries(const char *dir)
 {
 	struct dirent *de;
-	DIR *d = opendir(work);
+	DIR *d = opendir(dir);
 	int n = 0;
 
 	while (d != NULL && (de = readdir(d)) != NULL)
@@ -69,6 +70,13 @@ work_entries(void)
 	if (d != NULL)
 		closedir(d);
 	return n;
+}
+
+/* Entries of work (the package counts one). */
+static int
+work_entries(void)
+{
+	return dir_entries(work);
 }
 
 /* A raw disk of mib MiB: MiB 0 and the last hold a pattern, the rest
@@ -96,6 +104,17 @@ images_equal(const char *a, const char *fa, const char *b, const char *fb)
 	    fb, a, b, NULL };
 
 	return proc_run(argv, NULL, 60000, NULL, NULL) == 0;
+}
+
+/* The import in out holds src/raw as its disk0.qcow2. */
+static int
+imported_is(const char *out, const char *raw)
+{
+	char disk[160], in[160];
+
+	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", out);
+	snprintf(in, sizeof(in), "%s/%s", src, raw);
+	return images_equal(in, "raw", disk, "qcow2");
 }
 
 struct tm_member {
@@ -490,6 +509,206 @@ START_TEST(test_ova_hostile)
 }
 END_TEST
 
+/* --- OVF beside its files --- */
+
+/* src/ovf/app1.ovf, app1.mf, app1-disk0.vmdk exported from src/vm; their
+ * total size into *bytes. */
+static void
+ovf_good(int64_t *bytes)
+{
+	char dir[128], vm[128], ovf[160], err[ERR_LEN];
+
+	ova_good();
+	snprintf(dir, sizeof(dir), "%s/ovf", src);
+	snprintf(vm, sizeof(vm), "%s/vm", src);
+	snprintf(ovf, sizeof(ovf), "%s/app1.ovf", dir);
+	ck_assert(mkdir(dir, 0755) == 0);
+	ck_assert_msg(ovf_export(vm, ovf, &lim, bytes, err) == 0,
+	    "export: %s", err);
+}
+
+/* The size of dir/name. */
+static int64_t
+file_size(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(stat(path, &st) == 0, "%s exists", path);
+	return st.st_size;
+}
+
+START_TEST(test_ovf_roundtrip)
+{
+	char dir[128], ovf[160], out[128], disk[160], err[ERR_LEN];
+	struct vmfmt_vm vm;
+	int64_t bytes = 0;
+
+	ovf_good(&bytes);
+	snprintf(dir, sizeof(dir), "%s/ovf", src);
+	snprintf(ovf, sizeof(ovf), "%s/app1.ovf", dir);
+	ck_assert_msg(dir_entries(dir) == 3, "the export writes three files "
+	    "and leaves no temporary one (%d entries)", dir_entries(dir));
+	ck_assert_msg(bytes == file_size(dir, "app1.ovf") + file_size(dir,
+	    "app1.mf") + file_size(dir, "app1-disk0.vmdk"),
+	    "the export's size is its files' total");
+	snprintf(out, sizeof(out), "%s/imported", work);
+	ck_assert_msg(ovf_import(ovf, out, &lim, &vm, err) == 0,
+	    "an exported OVF imports: %s", err);
+	ck_assert_str_eq(vm.vm_name, "app1");
+	ck_assert_int_eq(vm.vm_vcpus, 2);
+	ck_assert_str_eq(vm.vm_nics[0].vn_network, "vlan10");
+	ck_assert_msg(imported_is(out, "d.raw"),
+	    "the imported disk holds the exported bytes");
+	ck_assert_msg(work_entries() == 1, "only the new directory is made");
+	snprintf(out, sizeof(out), "%s/vm", src);
+	ck_assert_msg(ovf_export(out, ovf, &lim, NULL, err) == -1 &&
+	    strstr(err, "already exists") != NULL && dir_entries(dir) == 3,
+	    "an export never replaces a file: %s", err);
+	snprintf(disk, sizeof(disk), "%s/app1.mf", dir);
+	ck_assert(unlink(disk) == 0);
+	snprintf(out, sizeof(out), "%s/again", work);
+	ck_assert_msg(ovf_import(ovf, out, &lim, &vm, err) == 0,
+	    "an OVF without a manifest imports: %s", err);
+}
+END_TEST
+
+/* The good package's files copied into src/NAME; its path into dir. */
+static void
+ovf_copy(const char *name, char *dir, size_t len)
+{
+	static const char *const files[] = { "app1.ovf", "app1.mf",
+	    "app1-disk0.vmdk" };
+	char from[256], to[256], err[ERR_LEN], *buf;
+	size_t i, n;
+
+	snprintf(dir, len, "%s/%s", src, name);
+	ck_assert(mkdir(dir, 0755) == 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s/ovf/%s", src, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+		ck_assert(vmfmt_file_read(from, 1 << 26, &buf, &n, err) == 0);
+		ck_assert(vmfmt_file_write(to, buf, n, err) == 0);
+		free(buf);
+	}
+}
+
+/* dir/name replaced by text with s/from/to/ applied once. */
+static void
+ovf_edit(const char *dir, const char *name, const char *from,
+    const char *to)
+{
+	char path[256], err[ERR_LEN], *buf, *pos, *out;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert(vmfmt_file_read(path, 1 << 22, &buf, &n, err) == 0);
+	ck_assert_msg((pos = strstr(buf, from)) != NULL, "%s holds %s", name,
+	    from);
+	ck_assert(asprintf(&out, "%.*s%s%s", (int)(pos - buf), buf, to,
+	    pos + strlen(from)) > 0);
+	ck_assert(unlink(path) == 0);
+	ck_assert(vmfmt_file_write(path, out, strlen(out), err) == 0);
+	free(buf);
+	free(out);
+}
+
+/* Import dir/app1.ovf: refused, err naming want, nothing made. */
+static void
+ovf_refused(const char *dir, const char *what, const char *want)
+{
+	char ovf[256], out[128], err[ERR_LEN] = "";
+	struct vmfmt_vm vm;
+
+	snprintf(ovf, sizeof(ovf), "%s/app1.ovf", dir);
+	snprintf(out, sizeof(out), "%s/imported", work);
+	ck_assert_msg(ovf_import(ovf, out, &lim, &vm, err) == -1,
+	    "%s: the import is refused", what);
+	ck_assert_msg(strstr(err, want) != NULL, "%s: the error names \"%s\": "
+	    "%s", what, want, err);
+	ck_assert_msg(work_entries() == 0, "%s: nothing is made", what);
+}
+
+START_TEST(test_ovf_hostile)
+{
+	char dir[128], path[256], outside[128];
+	int64_t bytes;
+	int fd;
+
+	ovf_good(&bytes);
+	ovf_copy("dotdot", dir, sizeof(dir));
+	ovf_edit(dir, "app1.ovf", "ovf:href=\"app1-disk0.vmdk\"",
+	    "ovf:href=\"../app1-disk0.vmdk\"");
+	ovf_refused(dir, "an href ../", "href: member \"../app1-disk0.vmdk\" is "
+	    "in a directory");
+	ovf_copy("abs", dir, sizeof(dir));
+	ovf_edit(dir, "app1.ovf", "ovf:href=\"app1-disk0.vmdk\"",
+	    "ovf:href=\"/etc/passwd\"");
+	ovf_refused(dir, "an absolute href", "\"/etc/passwd\" has an absolute "
+	    "name");
+	ovf_copy("missing", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/app1-disk0.vmdk", dir);
+	ck_assert(unlink(path) == 0);
+	ovf_refused(dir, "a disk missing", "the descriptor's File "
+	    "\"app1-disk0.vmdk\" is not beside it");
+	ovf_copy("link", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/app1-disk0.vmdk", dir);
+	snprintf(outside, sizeof(outside), "%s/ovf/app1-disk0.vmdk", src);
+	ck_assert(unlink(path) == 0 && symlink(outside, path) == 0);
+	ovf_refused(dir, "a symlink out of the directory", "\"app1-disk0.vmdk\" "
+	    "is a symbolic link");
+	ck_assert(unlink(path) == 0 && mkfifo(path, 0600) == 0);
+	ovf_refused(dir, "a FIFO", "\"app1-disk0.vmdk\" is not a regular file");
+	ovf_copy("flip", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/app1-disk0.vmdk", dir);
+	fd = open(path, O_WRONLY);
+	ck_assert(fd >= 0 && pwrite(fd, "Z", 1, file_size(dir,
+	    "app1-disk0.vmdk") / 2) == 1);
+	close(fd);
+	ovf_refused(dir, "a byte of the disk changed", "\"app1-disk0.vmdk\": "
+	    "its SHA-256 does not match the manifest (line 2)");
+	ovf_copy("extra", dir, sizeof(dir));
+	ovf_edit(dir, "app1.mf", "SHA256(app1.ovf)", "SHA256(notes.txt)");
+	ovf_refused(dir, "a manifest naming a file that is not there",
+	    "the manifest names \"notes.txt\" (line 1), which is not beside "
+	    "it");
+}
+END_TEST
+
+START_TEST(test_ovf_export_files)
+{
+	static const struct {
+		const char *ovf;
+		int i;
+		const char *want;	/* NULL: refused */
+	} cases[] = {
+		{ "/x/a.ovf", 0, "/x/a.ovf" },
+		{ "/x/a.ovf", 1, "/x/a.mf" },
+		{ "/x/a.ovf", 2, "/x/a-disk0.vmdk" },
+		{ "a.ovf", OVF_EXPORT_FILES - 1, "a-disk7.vmdk" },
+		{ "/x/a.ovf", OVF_EXPORT_FILES, NULL },
+		{ "/x/a.ova", 1, NULL },
+		{ "/x/.ovf", 1, NULL },
+		{ ".ovf", 0, NULL },
+	};
+	char buf[64];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = ovf_export_file(cases[i].ovf, cases[i].i, buf, sizeof(buf));
+		if (cases[i].want == NULL)
+			ck_assert_msg(r == -1, "file %d of %s is refused",
+			    cases[i].i, cases[i].ovf);
+		else
+			ck_assert_msg(r == 0 && strcmp(buf, cases[i].want) == 0,
+			    "file %d of %s is %s", cases[i].i, cases[i].ovf,
+			    cases[i].want);
+	}
+}
+END_TEST
+
 /* --- XVA --- */
 
 #define XVA_XML "<?xml version=\"1.0\"?><value><struct><member><name>" \
@@ -544,7 +763,7 @@ xva_parts_make(struct xva_parts *x)
 START_TEST(test_xva_import)
 {
 	struct xva_parts x;
-	char pkg[128], out[128], disk[128], raw[128], err[ERR_LEN];
+	char pkg[128], out[128], err[ERR_LEN];
 	struct vmfmt_vm vm;
 
 	xva_parts_make(&x);
@@ -564,9 +783,7 @@ START_TEST(test_xva_import)
 	ck_assert_str_eq(vm.vm_name, "xen1");
 	ck_assert_int_eq(vm.vm_memory_mib, 128);
 	ck_assert_str_eq(vm.vm_disks[0].vd_file, "disk0.qcow2");
-	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", out);
-	snprintf(raw, sizeof(raw), "%s/x.raw", src);
-	ck_assert_msg(images_equal(raw, "raw", disk, "qcow2"),
+	ck_assert_msg(imported_is(out, "x.raw"),
 	    "the rebuilt disk is the exported one, the left-out chunk zeros");
 	free(x.raw);
 }
@@ -661,6 +878,9 @@ make_vmfmt_pkg_suite(void)
 	tcase_add_test(tc, test_ova_roundtrip);
 	tcase_add_test(tc, test_ova_foreign);
 	tcase_add_test(tc, test_ova_hostile);
+	tcase_add_test(tc, test_ovf_roundtrip);
+	tcase_add_test(tc, test_ovf_hostile);
+	tcase_add_test(tc, test_ovf_export_files);
 	tcase_add_test(tc, test_xva_import);
 	tcase_add_test(tc, test_xva_hostile);
 	suite_add_tcase(s, tc);

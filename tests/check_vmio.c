@@ -53,6 +53,9 @@ START_TEST(test_export_bodies)
 	static const struct body_case cases[] = {
 		{ "{\"format\": \"vmdk\", \"path\": \"/x/a.vmdk\"}", NULL },
 		{ "{\"format\": \"ova\", \"path\": \"/x/a.ova\"}", NULL },
+		{ "{\"format\": \"ovf\", \"path\": \"/x/a.ovf\"}", NULL },
+		{ "{\"format\": \"ovf\", \"path\": \"/x/a\"}", "path" },
+		{ "{\"format\": \"ovf\", \"path\": \"/x/ovf\"}", "path" },
 		{ "{\"format\": \"vhd-fixed\", \"path\": \"/x/a\"}", NULL },
 		{ "{\"format\": \"xva\", \"path\": \"/x/a.xva\"}", "format" },
 		{ "{\"format\": \"vdi\", \"path\": \"/x/a\"}", "format" },
@@ -78,8 +81,12 @@ START_TEST(test_import_bodies)
 		{ "{\"format\": \"qcow2\", \"path\": \"/i/a\", \"name\": "
 		    "\"a.b-c\", \"pool\": \"p\", \"node\": \"n1\", "
 		    "\"vcpus\": 64, \"memory_mib\": 16}", NULL },
-		{ "{\"format\": \"ovf\", \"path\": \"/i/a\", \"name\": \"a\", "
-		    "\"pool\": \"p\"}", "format" },
+		{ "{\"format\": \"ovf\", \"path\": \"/i/a.ovf\", \"name\": "
+		    "\"a\", \"pool\": \"p\"}", NULL },
+		{ "{\"format\": \"ovf\", \"path\": \"/i/a.vmdk\", \"name\": "
+		    "\"a\", \"pool\": \"p\"}", "path" },
+		{ "{\"format\": \"ovf\", \"path\": \"/i/.ovf\", \"name\": "
+		    "\"a\", \"pool\": \"p\"}", "path" },
 		{ "{\"format\": \"ova\", \"path\": \"/i/a\", \"pool\": \"p\"}",
 		    "name" },
 		{ "{\"format\": \"ova\", \"path\": \"/i/a\", \"name\": \"-a\", "

@@ -43,6 +43,7 @@ CHECK_SRCS += tests/check_xcpng.c
 CHECK_SRCS += tests/check_monitoring.c
 CHECK_SRCS += tests/check_balance.c
 CHECK_SRCS += tests/check_bmcfence.c
+CHECK_SRCS += tests/check_load_balancing.c
 
 # pinggap: the benchmarks' fast ICMP sender; its gaps are the probe's code.
 $(BUILD)/pinggap: $(OBJ)/tests/pinggap.o $(OBJ)/probes/ping_stats.o \

@@ -1,7 +1,8 @@
 /*
  * vmfmt.h - VM and disk import/export formats: disk images through
  * qemu-img (raw, qcow2, VMDK, VHD, VHDX), OVF envelopes, OVA packages
- * and XenServer/XCP-ng XVA exports (docs/import-export.md).
+ * (and OVF descriptors beside their files) and XenServer/XCP-ng XVA
+ * exports (docs/import-export.md).
  *
  * Packages come from outside: every import reads the whole package once
  * to validate it (member names and types, sizes, checksums, the
@@ -167,6 +168,23 @@ int ova_import(const char *path, const char *dest,
  * not exist): NAME.ovf, NAME.mf, streamOptimized VMDKs. */
 int ova_export(const char *src, const char *dst,
     const struct vmfmt_limits *l, char *err);
+/* Import the OVF descriptor at path (DIR/NAME.ovf) with the files it
+ * references beside it and DIR/NAME.mf when there is one (then every
+ * digest checked) into the new directory dest.  A file missing, not
+ * regular (a symlink) or outside DIR is refused; nothing left at dest. */
+int ovf_import(const char *path, const char *dest,
+    const struct vmfmt_limits *l, struct vmfmt_vm *vm, char *err);
+/* Export the directory src as dst = DIR/NAME.ovf with DIR/NAME.mf and
+ * DIR/NAME-diskN.vmdk (streamOptimized), none of which may exist; the
+ * descriptor appears last.  *bytes (may be NULL) gets the files' total
+ * size.  0, or -1 with err and none of the files left. */
+int ovf_export(const char *src, const char *dst,
+    const struct vmfmt_limits *l, int64_t *bytes, char *err);
+/* File i of the OVF export at ovf (DIR/NAME.ovf) into buf: 0 the
+ * descriptor, 1 DIR/NAME.mf, 2 + N DIR/NAME-diskN.vmdk; i runs to
+ * OVF_EXPORT_FILES - 1.  0, or -1 when ovf is no DIR/NAME.ovf. */
+#define OVF_EXPORT_FILES	(2 + VMFMT_MAX_DISKS)
+int ovf_export_file(const char *ovf, int i, char *buf, size_t len);
 /* Import the XVA at path into the new directory dest. */
 int xva_import(const char *path, const char *dest,
     const struct vmfmt_limits *l, struct vmfmt_vm *vm, char *err);

@@ -104,4 +104,74 @@ void vmfmt_disk_path(const char *dir, int i, char *buf, size_t len);
 int vmfmt_disks_import(const char *tmp, char *const src[],
     struct vmfmt_vm *vm, const struct vmfmt_limits *l, char *err);
 
+/* --- OVF packages: an OVA or a .ovf beside its files (pkg.c) --- */
+
+/* A file of a package: an OVA's member or a file beside a .ovf. */
+struct pkg_member {
+	char	 pm_name[VMFMT_FILE_MAX];
+	int64_t	 pm_size;
+	char	 pm_sha1[41];
+	char	 pm_sha256[65];
+};
+
+/* What an import's first pass found: every member digested, the
+ * descriptor (always member 0) and the manifest kept. */
+struct pkg_scan {
+	const char		*ps_path;
+	const struct vmfmt_limits *ps_lim;
+	int			 ps_n;
+	struct pkg_member	 ps_m[MF_MAX_ENTRIES];
+	char			*ps_ovf, *ps_mf;	/* contents */
+	size_t			 ps_ovf_len, ps_mf_len;
+	int			 ps_mf_idx;		/* member, or -1 */
+};
+
+/* Where a member's bytes come from: an OVA's tar or a file. */
+struct pkg_reader {
+	/* exactly len more bytes of m into buf: 0, or -1 with err */
+	int	(*pr_read)(struct pkg_reader *r, const struct pkg_member *m,
+		    void *buf, size_t len, char *err);
+	const char *pr_path;	/* the package, for messages */
+	void	*pr_arg;	/* the tar (struct archive *) or the fd */
+};
+
+/*
+ * m->pm_size bytes of m through r into m's digests; kept in *keep
+ * (malloc'd, NUL-terminated) when keep is not NULL, written to fd when
+ * fd >= 0.  0, or -1 with err.
+ */
+int pkg_member_read(struct pkg_reader *r, struct pkg_member *m,
+    char **keep, int fd, char *err);
+
+/* Every member but the manifest is in it with the same digest, and it
+ * names nothing else (nor itself).  0 or -1 with err. */
+int pkg_manifest_check(const struct pkg_scan *s, char *err);
+/* The descriptor parses into vm and names members as its disks, of the
+ * sizes it declares.  0 or -1 with err. */
+int pkg_descriptor_check(const struct pkg_scan *s, struct vmfmt_vm *vm,
+    char *err);
+/* The member called name, or NULL. */
+const struct pkg_member *pkg_member_find(const struct pkg_scan *s,
+    const char *name);
+/* The disk index of file name in vm, or -1. */
+int pkg_disk_index(const struct vmfmt_vm *vm, const char *name);
+
+/* A package made for export: the disks as streamOptimized VMDKs, files
+ * po_dir/BASE-diskN.vmdk; the descriptor BASE.ovf and the manifest
+ * BASE.mf (SHA-256 of the descriptor and of every disk) in memory. */
+struct pkg_out {
+	const char	*po_dir;
+	char		 po_base[VMFMT_FILE_MAX];	/* "" = the VM's name */
+	struct vmfmt_vm	 po_vm;		/* as the descriptor says */
+	char		*po_ovf;	/* malloc'd */
+	size_t		 po_ovf_len;
+	char		 po_mf[MF_MAX_ENTRIES * 200];
+	size_t		 po_mf_len;
+};
+
+/* po from the import directory src (vm.json and its disks); po_dir and
+ * po_base set by the caller.  0 (free po_ovf), or -1 with err. */
+int pkg_out_make(const char *src, struct pkg_out *po,
+    const struct vmfmt_limits *l, char *err);
+
 #endif

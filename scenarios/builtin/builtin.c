@@ -71,6 +71,7 @@ static const struct builtin {
 	{ "backup-restore", builtin_backup, 0 },
 	{ "import-export", builtin_import_export, 0 },
 	{ "monitoring", builtin_monitoring, 0 },
+	{ "load_balancing", builtin_load_balancing, 0 },
 };
 
 static const struct builtin *

@@ -50,6 +50,7 @@ int builtin_backup(struct sctx *s, char *err);
 long backup_spec_step(const char *spec);
 int builtin_import_export(struct sctx *s, char *err);
 int builtin_monitoring(struct sctx *s, char *err);
+int builtin_load_balancing(struct sctx *s, char *err);
 
 /* ---- boot.c: booting the lab's guest and asking it ---- */
 

@@ -1,15 +1,17 @@
 /*
  * import_export.c - the `import-export` built-in (the study's
  * "Import/export formats" row): a stopped VM made from the lab's
- * bootable disk image is exported in every disk format and as an OVA;
+ * bootable disk image is exported in every disk format, as an OVA and
+ * as an OVF (its descriptor with the manifest and disk beside it);
  * each file is imported back as a new VM, which must boot and answer as
  * itself; an XVA that tools/mkxva.py builds from the guest's raw disk by
  * XAPI's published layout is imported and booted likewise.  Per format
  * FMT: FMT_export_s, FMT_import_s (request to the platform's done),
  * FMT_booted (1 when the import answered as itself), FMT_mib (the
- * exported file; the XVA's for xva).  The reason lists the formats
- * that booted, says why the others did not, and how the platform did
- * it (its own means or a conversion on the host).
+ * exported file, an OVF's three files together; the XVA's for xva).
+ * The reason lists the formats that booted, says why the others did
+ * not, and how the platform did it (its own means or a conversion on
+ * the host).
  *
  * Only driver operations are used, so the row runs on every platform; a
  * platform without export or import is `unsupported` with its driver's
@@ -36,7 +38,7 @@ static const struct {
 } io_formats[] = {
 	{ "raw", 1 }, { "qcow2", 1 }, { "vmdk", 1 }, { "vmdk-stream", 1 },
 	{ "vhd", 1 }, { "vhd-fixed", 1 }, { "vhdx", 1 }, { "ova", 1 },
-	{ "xva", 0 },
+	{ "ovf", 1 }, { "xva", 0 },
 };
 
 /* One format's round: what it measured, what it said. */

@@ -461,7 +461,9 @@ struct driver_ops {
 	/*
 	 * Export and import in the formats of docs/import-export.md: a
 	 * disk format ("raw", "qcow2", "vmdk", "vmdk-stream", "vhd",
-	 * "vhd-fixed", "vhdx"), "ova", and "xva" (import only).  path is
+	 * "vhd-fixed", "vhdx"), "ova", "ovf" (path is the descriptor
+	 * NAME.ovf, with NAME.mf and NAME-diskN.vmdk beside it; t_bytes
+	 * their total) and "xva" (import only).  path is
 	 * a plain file name in the platform's exchange place (a directory
 	 * of the host the driver speaks to); vm_import also takes an
 	 * absolute path of this machine, which it copies there first (as

@@ -337,6 +337,16 @@ lv_pool_luns(struct driver *d, virConnectPtr c, int *luns, int max,
 		return err_set(err, "no storage pool attached yet");
 	if ((p = LV_RPC(d, virStoragePoolLookupByName(c, l->pool))) == NULL)
 		return err_set(err, "pool %s: %s", l->pool, lv_why());
+	/* Autostart can fail on a host that was powered off and on: its
+	 * libvirtd may start the pool before the SAN answers, and then
+	 * never tries again.  Start it as `virsh pool-start` would. */
+	if (LV_RPC(d, virStoragePoolIsActive(p)) != 1 &&
+	    LV_RPC(d, virStoragePoolCreate(p, 0)) == -1) {
+		err_set(err, "pool %s is not active and would not start: %s",
+		    l->pool, lv_why());
+		virStoragePoolFree(p);
+		return -1;
+	}
 	if (LV_RPC(d, virStoragePoolRefresh(p, 0)) == -1 ||
 	    (n = LV_RPC(d, virStoragePoolListAllVolumes(p, &vols, 0))) < 0) {
 		err_set(err, "pool %s: %s", l->pool, lv_why());

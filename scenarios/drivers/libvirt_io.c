@@ -8,13 +8,15 @@
  * workstation (WORKDIR/libvirt-io):
  *  - export: the stopped domain's qcow2 volume downloaded through
  *    libvirt, then converted to the format asked (vmfmt_disk_convert),
- *    or for "ova" packaged with a vm.json of the domain's vCPUs, memory
- *    and one NIC (ova_export);
+ *    or for "ova" and "ovf" packaged with a vm.json of the domain's
+ *    vCPUs, memory and one NIC (ova_export, ovf_export: NAME.ovf with
+ *    NAME.mf and NAME-disk0.vmdk beside it);
  *  - import: the file validated whole and converted to qcow2 by vmfmt
- *    (vmfmt_disk_convert, ova_import, xva_import) into a work directory,
- *    then the VM made as any VM booting from its own image (vm_create
- *    with that qcow2 as v_boot_image: a volume copy on its host's images
- *    pool and a domain defined); the work directory and the file go.
+ *    (vmfmt_disk_convert, ova_import, ovf_import, xva_import) into a
+ *    work directory, then the VM made as any VM booting from its own
+ *    image (vm_create with that qcow2 as v_boot_image: a volume copy on
+ *    its host's images pool and a domain defined); the work directory
+ *    and the file (an OVF's with the files beside it) go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -144,10 +146,11 @@ lvio_rmdir(const char *dir)
 	rmdir(dir);
 }
 
-/* The downloaded qcow2 in work/disk0.qcow2 as the file asked. */
+/* The downloaded qcow2 in work/disk0.qcow2 as the file asked; the
+ * bytes written (a package's files together) into *bytes. */
 static int
 lvio_convert_out(const char *work, const char *format, struct vmfmt_vm *vm,
-    const char *dst, char *err)
+    const char *dst, int64_t *bytes, char *err)
 {
 	const struct vmfmt_format *q = vmfmt_format_find("qcow2"), *f;
 	struct vmfmt_limits lim;
@@ -156,7 +159,7 @@ lvio_convert_out(const char *work, const char *format, struct vmfmt_vm *vm,
 
 	vmfmt_limits_default(&lim);
 	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", work);
-	if (strcmp(format, "ova") != 0) {
+	if (strcmp(format, "ova") != 0 && strcmp(format, "ovf") != 0) {
 		if ((f = vmfmt_format_find(format)) == NULL)
 			return err_set(err, "libvirt: no export format '%s'",
 			    format);
@@ -174,6 +177,8 @@ lvio_convert_out(const char *work, const char *format, struct vmfmt_vm *vm,
 	snprintf(vm->vm_nics[0].vn_network, VMFMT_NET_MAX, "untagged");
 	if (vmfmt_vm_save(work, vm, err) != 0)
 		return -1;
+	if (strcmp(format, "ovf") == 0)
+		return ovf_export(work, dst, &lim, bytes, err);
 	return ova_export(work, dst, &lim, err);
 }
 
@@ -184,6 +189,7 @@ lv_vm_export(struct driver *d, const char *name, const char *format,
 	char dst[PATH_MAX], work[PATH_MAX], disk[PATH_MAX + 16];
 	struct vmfmt_vm vm;
 	struct stat st;
+	int64_t bytes = -1;
 	int rc = -1;
 
 	memset(&vm, 0, sizeof(vm));
@@ -196,14 +202,14 @@ lv_vm_export(struct driver *d, const char *name, const char *format,
 		return err_errno(err, "libvirt: %s", work);
 	snprintf(disk, sizeof(disk), "%s/disk0.qcow2", work);
 	if (lvio_download(d, name, disk, &vm, err) == 0 &&
-	    lvio_convert_out(work, format, &vm, dst, err) == 0 &&
+	    lvio_convert_out(work, format, &vm, dst, &bytes, err) == 0 &&
 	    stat(dst, &st) == 0)
 		rc = 0;
 	lvio_rmdir(work);
 	if (rc != 0)
 		return err_prefix(err, "libvirt: export of %s as %s", name,
 		    format);
-	t->t_bytes = (uint64_t)st.st_size;
+	t->t_bytes = (uint64_t)(bytes >= 0 ? bytes : st.st_size);
 	t->t_done = 1;
 	snprintf(t->t_status, sizeof(t->t_status), "libvirt's volume "
 	    "download, then vmfmt and qemu-img on the workstation");
@@ -230,9 +236,25 @@ lvio_convert_in(const char *file, const char *format, const char *work,
 	}
 	if (strcmp(format, "ova") == 0)
 		return ova_import(file, work, &lim, &vm, err);
+	if (strcmp(format, "ovf") == 0)
+		return ovf_import(file, work, &lim, &vm, err);
 	if (strcmp(format, "xva") == 0)
 		return xva_import(file, work, &lim, &vm, err);
 	return err_set(err, "no import format '%s'", format);
+}
+
+/* The imported file of the exchange place: with an OVF, the files
+ * beside it that an export names. */
+static void
+lvio_unlink(const char *file, const char *format)
+{
+	char p[PATH_MAX];
+	int i;
+
+	unlink(file);
+	for (i = 1; strcmp(format, "ovf") == 0 && i < OVF_EXPORT_FILES; i++)
+		if (ovf_export_file(file, i, p, sizeof(p)) == 0)
+			unlink(p);
 }
 
 int
@@ -261,7 +283,7 @@ lv_vm_import(struct driver *d, const char *path, const char *format,
 out:
 	lvio_rmdir(work);
 	if (path[0] != '/')
-		unlink(file);
+		lvio_unlink(file, format);
 	if (rc != 0)
 		return err_prefix(err, "libvirt: import of %s as %s", path,
 		    nv->v_name);

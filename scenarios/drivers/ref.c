@@ -33,6 +33,7 @@
  *    GET /api/v1/ha (manager, settings, each resource's status and its
  *    recovery log with UTC times: docs/ha.md).
  *  - Backups, restores and backup schedules: ref_backup.c.
+ *  - The load balancer's settings: ref_balance.c.
  *  - Any node answers for the cluster: the driver speaks to the first
  *    host, and moves to the next one when a host does not answer at all
  *    or answers 503 (powered off, cut off from the cluster's majority),
@@ -1682,9 +1683,6 @@ ref_fences(struct driver *d, const char *host, struct drv_fence **f,
 }
 
 static const struct drv_reason ref_reasons[] = {
-	{ "balance", "hvd balances VMs (docs/balance.md), but the ref "
-	    "driver does not drive it yet: the load-balancing row is not "
-	    "written" },
 	{ "containers", "hvd runs no containers yet (later issue)" },
 	{ NULL, NULL }
 };
@@ -1768,6 +1766,7 @@ const struct driver_ops ref_driver_ops = {
 	.backup_job_delete = ref_backup_job_delete,
 	.vm_export = ref_vm_export,
 	.vm_import = ref_vm_import,
+	.balance_set = ref_balance_set,
 	.bond_set = ref_bond_set,
 	.bond_members = ref_bond_members,
 	.bond_cap = ref_bond_cap,

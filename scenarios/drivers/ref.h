@@ -36,4 +36,10 @@ int ref_series_parse(const cJSON *doc, const char *subject,
 int ref_cpu_points(const cJSON *doc, const char *counter,
     struct drv_point **pts, size_t *n, char *err);
 
+/* hvd's balancer settings as its PUT /api/v1/cluster/balance answers
+ * them -> "mode=dynamic threshold=0.2 hold=2 margin=0.1 max_moves=2
+ * interval_s=3" into buf (len bytes).  0, or -1 with err naming the
+ * member that is missing or of the wrong type.  Pure. */
+int ref_balance_applied(const cJSON *doc, char *buf, size_t len, char *err);
+
 #endif

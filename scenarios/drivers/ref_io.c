@@ -6,7 +6,10 @@
  * this machine to import is put there first with the host's put verb,
  * as scp would.  Both wait for hvd's task here, so that the driver can
  * read its result (the exported file's size) and give an imported VM its
- * words before the runner sees the operation done.
+ * words before the runner sees the operation done.  An OVF is its
+ * descriptor's path (NAME.ovf) with NAME.mf and NAME-diskN.vmdk beside
+ * it, so it is imported from the exchange place only, and its files go
+ * together.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "platform/vmfmt/vmfmt.h"
 #include "scenarios/drivers/ref_priv.h"
 
 #define IO_TASK_NS	(1800ULL * 1000000000ULL)	/* one export or import */
@@ -123,19 +127,39 @@ refio_words(struct driver *d, const struct drv_vm_spec *nv, char *err)
  * machine is put there), its path on the host into file. */
 static int
 refio_source(struct driver *d, const char *host, const char *path,
-    char *file, size_t len, char *err)
+    const char *format, char *file, size_t len, char *err)
 {
 	const struct drv_env *env = d->d_env;
 	const char *base = strrchr(path, '/');
 
 	if (path[0] != '/')
 		return refio_name(path, file, len, err);
+	if (strcmp(format, "ovf") == 0)
+		return err_set(err, "ref: an OVF (%s) is imported from the "
+		    "exchange place, where its files are together", path);
 	if (refio_name(base + 1, file, len, err) != 0)
 		return -1;
 	if (env == NULL || env->e_copy == NULL)
 		return err_set(err, "ref: no way to put %s on %s", path, host);
 	d->d_calls++;
 	return env->e_copy(env, host, file, path, 0644, err);
+}
+
+/* The imported file off host: with an OVF, the files beside it that an
+ * export names. */
+static void
+refio_remove(struct driver *d, const char *host, const char *file,
+    const char *format)
+{
+	char names[OVF_EXPORT_FILES][512], e[ERR_LEN];
+	const char *rm[OVF_EXPORT_FILES + 3] = { "rm", "-f", file, NULL };
+	int i;
+
+	for (i = 0; strcmp(format, "ovf") == 0 && i < OVF_EXPORT_FILES; i++)
+		if (ovf_export_file(file, i, names[i], sizeof(names[i])) == 0)
+			rm[2 + i] = names[i];
+	if (ref_console(d, host, rm, NULL, 30000, e) != 0)
+		log_warnx("ref: %s stays on %s: %s", file, host, e);
 }
 
 /* POST /vms/import body for nv. */
@@ -163,14 +187,13 @@ ref_vm_import(struct driver *d, const char *path, const char *format,
     const struct drv_vm_spec *nv, struct drv_task *t, char *err)
 {
 	const char *host = ref_api_host(d);
-	const char *rm[] = { "rm", "-f", NULL, NULL };
 	char file[512], e[ERR_LEN];
 	struct drv_task dt;
 	int made = 0, rc = -1;
 
 	file[0] = '\0';
 	if (refio_place(d, host, err) != 0 ||
-	    refio_source(d, host, path, file, sizeof(file), err) != 0)
+	    refio_source(d, host, path, format, file, sizeof(file), err) != 0)
 		goto out;
 	if (ref_task(d, "POST", "/api/v1/vms/import", refio_body(file, format,
 	    nv), t, err) != 0 || refio_wait(d, t, NULL, err) != 0)
@@ -189,11 +212,8 @@ out:
 			log_warnx("ref: imported VM %s without its words "
 			    "stays: %s", nv->v_name, e);
 	}
-	if (file[0] != '\0') {
-		rm[2] = file;
-		if (ref_console(d, host, rm, NULL, 30000, e) != 0)
-			log_warnx("ref: %s stays on %s: %s", file, host, e);
-	}
+	if (file[0] != '\0')
+		refio_remove(d, host, file, format);
 	return rc == 0 ? 0 : err_prefix(err, "ref: import of %s as %s", path,
 	    nv->v_name);
 }

@@ -61,6 +61,9 @@ int ref_vm_cpu(struct driver *d, const char *vm, double since,
     struct drv_point **pts, size_t *n, char *err);
 int ref_prom(struct driver *d, struct drv_prom *p, char *err);
 
+/* ref_balance.c: the driver's balance_set (driver.h). */
+int ref_balance_set(struct driver *d, struct drv_balance *b, char *err);
+
 /* ref_io.c: the driver's vm_export and vm_import (driver.h). */
 int ref_vm_export(struct driver *d, const char *vm, const char *format,
     const char *path, struct drv_task *t, char *err);

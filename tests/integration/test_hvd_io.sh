@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_hvd_io: VM export and import through hvd's API (real etcd, QEMU,
 # qemu-img, Open vSwitch, tgtd).  A stopped VM made from the bootable
-# guest disk is exported in every disk format and as an OVA into the
-# node's export_dirs; each file imports back as a new VM whose volume
+# guest disk is exported in every disk format, as an OVA and as an OVF
+# (NAME.ovf, NAME.mf, NAME-disk0.vmdk) into the node's export_dirs; each file imports back as a new VM whose volume
 # holds the same image (qemu-img compare), and an XVA made by
 # tools/mkxva.py imports too.  Two imports boot to their agent
 # answering with their own name: a VHDX onto an iSCSI LUN, the OVA on a
@@ -11,7 +11,10 @@
 # an existing target, an unknown format, a taken name, a running VM's
 # export; and, as failed tasks, an OVA with a member "../evil", an OVA
 # with one byte changed, a file that is not the format it is said to be,
-# a qcow2 whose copy fails after its volume (a LUN) was made.
+# a qcow2 whose copy fails after its volume (a LUN) was made; an OVF
+# whose href is "../", whose disk is missing, whose disk has a byte
+# changed (its manifest says otherwise), whose disk is a symlink out of
+# its directory.
 HVD_OVS=1
 . "$(dirname "$0")/hvd_lib.sh"
 
@@ -82,19 +85,25 @@ hvd_refused 400 vcpus POST /api/v1/vms/import "{\"format\": \"qcow2\", \"path\":
 now() { date +%s%N; }
 ms() { echo $(( ($(now) - $1) / 1000000 )); }
 echo "format       export ms  import ms  bytes"
-for f in raw qcow2 vmdk vmdk-stream vhd vhd-fixed vhdx ova; do
+for f in raw qcow2 vmdk vmdk-stream vhd vhd-fixed vhdx ova ovf; do
 	t0=$(now)
 	hvctl_on 1 vm export src -f $f "$I/src.$f" >/dev/null || fail "export src as $f"
 	te=$(ms "$t0"); t0=$(now)
 	vn=$(echo "i$f" | tr -d -)
 	hvctl_on 1 vm import "$I/src.$f" "$vn" -f $f --pool local >/dev/null || fail "import src.$f as $vn"
 	ti=$(ms "$t0")
-	printf '%-12s %9s %10s  %s\n' $f "$te" "$ti" "$(stat -c %s "$I/src.$f")"
+	b=$(stat -c %s "$I/src.$f")
+	[ $f = ovf ] && b=$(cat "$I/src.ovf" "$I/src.mf" "$I/src-disk0.vmdk" | wc -c)
+	printf '%-12s %9s %10s  %s\n' $f "$te" "$ti" "$b"
 	qemu-img compare -q -f qcow2 -F qcow2 "$G/disk.qcow2" "$HVD_TMP/pools/local/$vn-disk0.qcow2" ||
 	    fail "the $f round trip gives the same image"
 done
 tar tf "$I/src.ova" | tr '\n' ' ' | grep -q "^src.ovf src.mf src-disk0.vmdk $" ||
     fail "the OVA holds src.ovf, src.mf, src-disk0.vmdk: $(tar tf "$I/src.ova")"
+[ -f "$I/src.mf" ] && [ -f "$I/src-disk0.vmdk" ] ||
+    fail "the OVF export wrote src.mf and src-disk0.vmdk beside src.ovf: $(ls "$I")"
+hvctl_on 1 --json vm config iovf | tr -d '\n\t ' | grep -q '"vlan":10' ||
+    fail "the OVF carried the VM's NIC on VLAN 10"
 hvctl_on 1 --json vm config iova | tr -d '\n\t ' | grep -q '"vlan":10' ||
     fail "the OVA carried the VM's NIC on VLAN 10: $(hvctl_on 1 --json vm config iova)"
 hvd_refused 409 path POST /api/v1/vms/src/export "{\"format\": \"raw\", \"path\": \"$I/src.raw\"}"
@@ -152,6 +161,26 @@ task_fails "does not match" -- vm import "$I/flip.ova" flip -f ova --pool san
 nothing_left flip
 task_fails "vmdk" -- vm import "$I/src.raw" liar -f vmdk --pool san
 nothing_left liar
+# ovf_copy DIR: the exported OVF's three files into $I/DIR.
+ovf_copy() {
+	mkdir "$I/$1" && cp "$I/src.ovf" "$I/src.mf" "$I/src-disk0.vmdk" "$I/$1/"
+}
+ovf_copy odd || fail "copy the OVF"
+sed -i 's|ovf:href="src-disk0.vmdk"|ovf:href="../src-disk0.vmdk"|' "$I/odd/src.ovf"
+grep -q 'href="\.\./src-disk0.vmdk"' "$I/odd/src.ovf" || fail "odd/src.ovf names ../"
+task_fails '"../src-disk0.vmdk" is in a directory' -- vm import "$I/odd/src.ovf" odd -f ovf --pool san
+nothing_left odd
+ovf_copy omiss && rm "$I/omiss/src-disk0.vmdk" || fail "omiss"
+task_fails '"src-disk0.vmdk" is not beside it' -- vm import "$I/omiss/src.ovf" omiss -f ovf --pool san
+nothing_left omiss
+ovf_copy oflip || fail "oflip"
+printf 'Z' | dd of="$I/oflip/src-disk0.vmdk" bs=1 seek=4096 conv=notrunc status=none
+task_fails "does not match the manifest" -- vm import "$I/oflip/src.ovf" oflip -f ovf --pool san
+nothing_left oflip
+ovf_copy olink && mv "$I/olink/src-disk0.vmdk" "$HVD_TMP/outside/" &&
+    ln -s "$HVD_TMP/outside/src-disk0.vmdk" "$I/olink/src-disk0.vmdk" || fail "olink"
+task_fails "is a symbolic link" -- vm import "$I/olink/src.ovf" olink -f ovf --pool san
+nothing_left olink
 # A failure after the volume was made (its copy reads a broken L2
 # table): the volume goes again and frees its LUN.
 cp "$G/disk.qcow2" "$I/corrupt.qcow2"

@@ -3,7 +3,7 @@
 # and refuses a bad one with file:line; the quick suite (Table 3.1 less
 # its long drills; the default suite lists all 18 rows), on a lab of the
 # test's own name with hvd installed by the ref driver, writes every output
-# with its 12 rows, the rows hvd can do pass (virt-methods, live
+# with its 11 rows, the rows hvd can do pass (virt-methods, live
 # migration, snapshot and clone-template with their figures included),
 # no row fails or errs, the run exits 0, a second
 # run on the same lab reuses hvd, the cluster and the pool, and the lab is
@@ -122,10 +122,10 @@ done
 # rows of the first table (before "## Time per scenario"), header included
 table_rows() { awk '/^## /{exit} /^\| /' "$1" | wc -l; }
 rows=$(table_rows "$TMP/a/report.md")
-# the suite's 12 rows + the header line of the table
-check "report.md holds the quick suite's 12 rows (saw $((rows - 1)))" test "$rows" -eq 13
+# the suite's 11 rows + the header line of the table
+check "report.md holds the quick suite's 11 rows (saw $((rows - 1)))" test "$rows" -eq 12
 check "junit.xml validates (xmllint)" xmllint --noout "$TMP/a/junit.xml"
-check "junit.xml has 12 testcases" test "$(grep -c '<testcase ' "$TMP/a/junit.xml")" -eq 12
+check "junit.xml has 11 testcases" test "$(grep -c '<testcase ' "$TMP/a/junit.xml")" -eq 11
 # the default suite is the whole table: 18 rows (checked, not run)
 check "the default suite lists the 18 rows of Table 3.1" test "$(awk '/^  - name: table-3.1/{f=1;next} f&&/^  - name:/{exit} f&&/^      - /{n++} END{print n}' scenarios.yaml)" -eq 18
 
@@ -148,7 +148,7 @@ case "$out" in *"suites differ"*"--force"*) ok "it says why and how: $out" ;; *)
 "$HVLAB" report "$TMP/a" "$TMP/b" --out "$TMP/c" --force --label quick --label selftest >/dev/null 2>&1; rc=$?
 check "report --force merges two result sets" test $rc -eq 0
 check "the merged table names each column by platform and label" grep -q '^| Feature (study row) | ref (quick) | ref (selftest) |$' "$TMP/c/report.md"
-check "the merged table has 13 rows" test "$(table_rows "$TMP/c/report.md")" -eq 14
+check "the merged table has 12 rows" test "$(table_rows "$TMP/c/report.md")" -eq 13
 check "the merged report compares figures with a ratio column" grep -q '^| Scenario | Metric | ref (quick) | ref (selftest) | ref (selftest) / ref (quick) |$' "$TMP/c/report.md"
 check "the merged junit.xml validates" xmllint --noout "$TMP/c/junit.xml"
 out=$("$HVLAB" report "$TMP/a" "$TMP/nonexistent" --out "$TMP/d" 2>&1); rc=$?
