@@ -26,6 +26,7 @@ SCENARIOS_SRCS += scenarios/drivers/libvirt.c scenarios/drivers/libvirt_host.c \
 	scenarios/drivers/libvirt_qdevice.c scenarios/drivers/libvirt_snap.c \
 	scenarios/drivers/libvirt_stats.c
 SCENARIOS_SRCS += scenarios/drivers/libvirt_ha.c scenarios/drivers/libvirt_pcmk.c
+SCENARIOS_SRCS += scenarios/drivers/libvirt_balance.c
 # The proxmox driver: Proxmox VE's REST API (docs/platforms/proxmox.md).
 SCENARIOS_SRCS += scenarios/drivers/proxmox.c scenarios/drivers/proxmox_vm.c \
 	scenarios/drivers/proxmox_api.c scenarios/drivers/proxmox_inv.c \

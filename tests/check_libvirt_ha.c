@@ -2,7 +2,8 @@
  * check_libvirt_ha.c - unit tests of the libvirt driver's Pacemaker texts
  * (scenarios/drivers/libvirt_pcmk.c): the fence_redfish device and its
  * constraint, the VirtualDomain primitive, crm_mon's XML read for the DC
- * and a resource, and the Pacemaker log's lines read as recovery steps.
+ * and a resource, and the Pacemaker log's lines read as recovery steps;
+ * the balancing configuration (placement-strategy, node utilization).
  * They run for real in tests/integration/test_libvirt_ha.sh.
  */
 #include <stdio.h>
@@ -269,6 +270,125 @@ START_TEST(test_knobs)
 }
 END_TEST
 
+static const char mon_nodes[] =
+    "<pacemaker-result api-version=\"2.29\" request=\"crm_mon\">"
+    "<summary><current_dc present=\"true\" name=\"host2\" "
+    "with_quorum=\"true\"/></summary><nodes>"
+    "<node name=\"host1\" id=\"1\" online=\"true\"/>"
+    "<node name=\"host2\" id=\"2\" online=\"true\"/>"
+    "<node name=\"host3\" id=\"3\" online=\"false\"/>"
+    "</nodes></pacemaker-result>";
+
+START_TEST(test_crm_mon_nodes)
+{
+	struct lv_node_cap nodes[4];
+	char err[ERR_LEN];
+	size_t n = 0;
+
+	ck_assert_msg(lv_crm_mon_nodes(mon_nodes, strlen(mon_nodes), nodes, 4,
+	    &n, err) == 0, "crm_mon's nodes are read: %s", err);
+	ck_assert_msg(n == 3 && strcmp(nodes[0].nc_name, "host1") == 0 &&
+	    strcmp(nodes[2].nc_name, "host3") == 0 &&
+	    strcmp(nodes[2].nc_id, "3") == 0, "every node, online or not, "
+	    "with its Pacemaker id (%zu, %s)", n, nodes[2].nc_id);
+	ck_assert_msg(lv_crm_mon_nodes(mon_nodes, strlen(mon_nodes), nodes, 2,
+	    &n, err) == -1 && strstr(err, "more than 2") != NULL,
+	    "more nodes than room is an error, not a cut list: %s", err);
+	ck_assert_msg(lv_crm_mon_nodes("<pacemaker-result/>", 19, nodes, 4, &n,
+	    err) == -1 && strstr(err, "<node>") != NULL, "an answer without "
+	    "nodes is refused: %s", err);
+}
+END_TEST
+
+START_TEST(test_balance_xml)
+{
+	struct lv_node_cap nodes[2] = {
+		{ "host1", "1", 2, 7936 }, { "host2", "2", 4, 15872 },
+	};
+	char x[8192], err[ERR_LEN];
+
+	ck_assert_msg(lv_balance_xml(1, nodes, 2, x, sizeof(x), err) == 0,
+	    "the balanced configuration is written: %s", err);
+	ck_assert_msg(strstr(x, "name=\"placement-strategy\" value=\"balanced"
+	    "\"") != NULL && strstr(x, "<cluster_property_set id=\"cib-"
+	    "bootstrap-options\">") != NULL, "placement-strategy=balanced "
+	    "among the cluster options: %s", x);
+	ck_assert_msg(strstr(x, "id=\"rsc-options-resource-stickiness\" "
+	    "name=\"resource-stickiness\" value=\"0\"") != NULL,
+	    "stickiness 0 in the HA code's own rsc_defaults entry, so "
+	    "capacity decides: %s", x);
+	ck_assert_msg(strstr(x, "<node id=\"2\" uname=\"host2\"><utilization "
+	    "id=\"hvlab-util-host2\">") != NULL && strstr(x, "name=\"cpu\" "
+	    "value=\"4\"") != NULL && strstr(x, "name=\"hv_memory\" value=\""
+	    "15872\"") != NULL && strstr(x, "id=\"hvlab-util-host2-host_"
+	    "memory\" name=\"host_memory\" value=\"15872\"") != NULL,
+	    "each node offers its CPUs, and its memory both as hv_memory and "
+	    "host_memory (VirtualDomain sets both on its VMs): %s", x);
+	ck_assert_msg(lv_balance_xml(0, nodes, 2, x, sizeof(x), err) == 0 &&
+	    strstr(x, "value=\"default\"") != NULL && strstr(x, "name=\""
+	    "resource-stickiness\" value=\"" LV_HA_STICKINESS "\"") != NULL &&
+	    strstr(x, "utilization") == NULL, "off: Pacemaker's default "
+	    "placement and the HA stickiness again, no capacities: %s", x);
+	nodes[1].nc_cpus = 0;
+	ck_assert_msg(lv_balance_xml(1, nodes, 2, x, sizeof(x), err) == -1 &&
+	    strstr(err, "host2") != NULL && strstr(err, "cpu=0") != NULL,
+	    "a node without CPUs is refused by name: %s", err);
+	nodes[1].nc_cpus = 4;
+	snprintf(nodes[1].nc_name, sizeof(nodes[1].nc_name), "host 2");
+	ck_assert_msg(lv_balance_xml(1, nodes, 2, x, sizeof(x), err) == -1 &&
+	    strstr(err, "host 2") != NULL, "a node name with a blank is "
+	    "refused: %s", err);
+	ck_assert_msg(lv_balance_xml(1, nodes, 0, x, sizeof(x), err) == -1,
+	    "balancing no nodes is an error");
+	snprintf(nodes[1].nc_name, sizeof(nodes[1].nc_name), "host2");
+	ck_assert_msg(lv_balance_xml(1, nodes, 2, x, 200, err) == -1,
+	    "a truncated configuration is an error");
+}
+END_TEST
+
+START_TEST(test_util_fits)
+{
+	static const char rsc[] = "<resources>"
+	    "<primitive id=\"fence-host1\" class=\"stonith\" type=\"x\"/>"
+	    "<primitive id=\"lb1\"><utilization id=\"lb1-u\">"
+	    "<nvpair id=\"a\" name=\"cpu\" value=\"1\"/>"
+	    "<nvpair id=\"b\" name=\"hv_memory\" value=\"128\"/>"
+	    "</utilization></primitive>"
+	    "<group id=\"g\"><primitive id=\"lb2\"><utilization id=\"lb2-u\">"
+	    "<nvpair id=\"c\" name=\"cpu\" value=\"3\"/>"
+	    "<nvpair id=\"d\" name=\"hv_memory\" value=\"256\"/>"
+	    "</utilization></primitive></group></resources>";
+	struct lv_node_cap nodes[2] = {
+		{ "host1", "1", 2, 7936 }, { "host2", "2", 2, 7936 },
+	};
+	struct lv_util_need need;
+	char err[ERR_LEN];
+
+	ck_assert_msg(lv_util_need_parse(rsc, strlen(rsc), &need, err) == 0,
+	    "the resources' asks are read: %s", err);
+	ck_assert_msg(need.un_rscs == 2 && need.un_cpu == 4 &&
+	    need.un_memory_mib == 384 && need.un_max_cpu == 3 &&
+	    strcmp(need.un_cpu_rsc, "lb2") == 0, "two asks, one in a group, "
+	    "summed, the largest named (%zu, %ld, %ld, %s)", need.un_rscs,
+	    need.un_cpu, need.un_memory_mib, need.un_cpu_rsc);
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == -1 &&
+	    strstr(err, "lb2") != NULL && strstr(err, "cpu=3") != NULL,
+	    "a VM with more vCPUs than any node's CPUs is refused by name, "
+	    "before Pacemaker stops it: %s", err);
+	nodes[1].nc_cpus = 4;
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == 0,
+	    "4 vCPUs on 6 CPUs, the largest 3 on a 4-CPU node, fit: %s", err);
+	nodes[1].nc_cpus = 3;
+	nodes[0].nc_cpus = 0;
+	ck_assert_msg(lv_util_fits(nodes, 2, &need, err) == -1 &&
+	    strstr(err, "cpu=4") != NULL, "4 vCPUs on 3 CPUs in all do not "
+	    "fit: %s", err);
+	ck_assert_msg(lv_util_need_parse("<nodes/>", 8, &need, err) == -1 &&
+	    strstr(err, "<resources>") != NULL, "another answer is refused: "
+	    "%s", err);
+}
+END_TEST
+
 Suite *
 make_libvirt_ha_suite(void)
 {
@@ -281,6 +401,9 @@ make_libvirt_ha_suite(void)
 	tcase_add_test(tc, test_pcmk_log);
 	tcase_add_test(tc, test_pcmk_log_newest);
 	tcase_add_test(tc, test_knobs);
+	tcase_add_test(tc, test_crm_mon_nodes);
+	tcase_add_test(tc, test_balance_xml);
+	tcase_add_test(tc, test_util_fits);
 	suite_add_tcase(s, tc);
 	return s;
 }

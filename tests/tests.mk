@@ -64,3 +64,11 @@ XAPIDRIVE_OBJS := $(patsubst %.c,$(OBJ)/%.o,tests/xapidrive.c $(DRIVE_SRCS))
 $(BUILD)/xapidrive: $(XAPIDRIVE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# lvbalcib: the libvirt driver's balancing CIB text, for Pacemaker's
+# scheduler in tests/integration/test_libvirt_balance.sh (which builds it).
+$(BUILD)/lvbalcib: $(OBJ)/tests/lvbalcib.o \
+	$(OBJ)/scenarios/drivers/libvirt_pcmk.o \
+	$(OBJ)/scenarios/drivers/libvirt_conf.o $(OBJ)/common/err.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1000,9 +1000,6 @@ static const struct drv_reason lv_reasons[] = {
 	    "or systemd timer calling virDomainBackupBegin is outside it)" },
 	{ "prometheus", "libvirt has no Prometheus endpoint built in; an "
 	    "exporter is a separate program" },
-	{ "balance", "libvirt balances nothing by itself, and Pacemaker's "
-	    "placement strategy (utilization attributes) is not driven for "
-	    "the HA resources yet" },
 	{ "containers", "the driver runs QEMU domains only (libvirt-lxc is "
 	    "another driver)" },
 	{ NULL, NULL }
@@ -1050,4 +1047,5 @@ const struct driver_ops libvirt_driver_ops = {
 	.ha_enable = lv_ha_enable,
 	.ha_disable = lv_ha_disable,
 	.ha_status = lv_ha_status,
+	.balance_set = lv_balance_set,
 };

@@ -16,6 +16,8 @@
  *   libvirt_ha.c     HA: fence_redfish devices against the lab's BMCs,
  *                    VMs as VirtualDomain resources, the recovery steps
  *                    from crm_mon and the Pacemaker log
+ *   libvirt_balance.c  load balancing: Pacemaker's placement-strategy
+ *                    with the nodes' utilization
  *   libvirt_pcmk.c   its texts: CIB elements made, crm_mon's XML and
  *                    the log's lines read (pure, tests/check_libvirt_ha.c)
  *   libvirt_pki.c    the lab's CA and the hosts' and driver's TLS
@@ -305,6 +307,52 @@ struct lv_vdom {
 	int v_monitor_s;		/* monitor interval */
 };
 int lv_vdom_xml(const struct lv_vdom *v, char *buf, size_t len, char *err);
+/*
+ * Balancing (libvirt_balance.c, docs/platforms/libvirt.md "Load
+ * balancing").  A cluster node: its name and Pacemaker id (from crm_mon)
+ * and the capacity it offers (its CPUs, its memory in MiB).
+ */
+struct lv_node_cap {
+	char nc_name[DRV_NAME_MAX];
+	char nc_id[32];
+	int nc_cpus;
+	long nc_memory_mib;
+};
+/* The stickiness the HA resources have when nothing balances them. */
+#define LV_HA_STICKINESS "1"
+/* crm_mon --output-as=xml -> its nodes' names and ids (capacity 0) into
+ * nodes[0..max), their count into *n.  0, or -1 with err. */
+int lv_crm_mon_nodes(const char *xml, size_t len, struct lv_node_cap *nodes,
+    size_t max, size_t *n, char *err);
+/*
+ * The <configuration> of one cibadmin --modify: balanced, the
+ * placement-strategy=balanced, resource-stickiness=0 and each node's
+ * utilization (cpu, hv_memory, host_memory); else the platform's own
+ * placement (default, stickiness LV_HA_STICKINESS), nodes unused.
+ * 0, or -1 with err naming the bad node.
+ */
+int lv_balance_xml(int balanced, const struct lv_node_cap *nodes, size_t n,
+    char *buf, size_t len, char *err);
+/* The id of the utilization set the driver gives node. */
+void lv_util_id(const char *node, char *buf, size_t len);
+/*
+ * What the resources ask for (their <utilization>: cpu, hv_memory), from
+ * `cibadmin --query --scope resources`.  Pacemaker's utilization is a
+ * hard limit: under placement-strategy=balanced it stops a resource no
+ * node has room for, so the driver checks first (lv_util_fits: 0, or -1
+ * with err naming the resource or the totals that do not fit).
+ */
+struct lv_util_need {
+	long un_cpu, un_memory_mib;		/* summed */
+	long un_max_cpu, un_max_memory_mib;	/* the largest ask of each */
+	char un_cpu_rsc[DRV_NAME_MAX];		/* and who asks it */
+	char un_memory_rsc[DRV_NAME_MAX];
+	size_t un_rscs;				/* with a utilization set */
+};
+int lv_util_need_parse(const char *xml, size_t len,
+    struct lv_util_need *need, char *err);
+int lv_util_fits(const struct lv_node_cap *nodes, size_t n,
+    const struct lv_util_need *need, char *err);
 /* crm_mon --output-as=xml -> hs's manager (the DC) and, when rsc is not
  * NULL, its state and node.  0, or -1 with err. */
 int lv_crm_mon_ha(const char *xml, size_t len, const char *rsc,
@@ -333,6 +381,14 @@ int lv_fence_setup(struct driver *d, const struct drv_host *hosts, size_t n,
  * libvirtd's TLS URI (the lab has no name service). */
 int lv_client_conf(const struct drv_env *env, char *buf, size_t len,
     char *err);
+/* crm_mon's XML from the first host whose DC has quorum (else the last
+ * answer).  Caller frees *out. */
+int lv_crm_mon_quorate(struct driver *d, char **out, char *err);
+/* A cibadmin (or crm_*) request at the console of the first host that
+ * takes it. */
+int lv_cib_request(struct driver *d, const char *const argv[], char *err);
+/* libvirt_balance.c: driver_ops' balance_set (driver.h). */
+int lv_balance_set(struct driver *d, struct drv_balance *b, char *err);
 int lv_ha_enable(struct driver *d, const char *vm, char *err);
 int lv_ha_disable(struct driver *d, const char *vm, char *err);
 int lv_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,

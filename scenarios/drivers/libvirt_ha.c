@@ -88,7 +88,7 @@ fence_conf(const struct drv_env *env, const struct drv_host *hosts,
 	    "</cluster_property_set></crm_config><rsc_defaults>"
 	    "<meta_attributes id=\"rsc-options\">"
 	    "<nvpair id=\"rsc-options-resource-stickiness\" "
-	    "name=\"resource-stickiness\" value=\"1\"/>"
+	    "name=\"resource-stickiness\" value=\"" LV_HA_STICKINESS "\"/>"
 	    "</meta_attributes></rsc_defaults><resources>", err) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -168,8 +168,8 @@ lv_client_conf(const struct drv_env *env, char *buf, size_t len, char *err)
 /* crm_mon's XML from the first host whose DC has quorum (a host cut off
  * answers with its own view); with none, the last answer.  Caller frees
  * *out. */
-static int
-crm_mon_quorate(struct driver *d, char **out, char *err)
+int
+lv_crm_mon_quorate(struct driver *d, char **out, char *err)
 {
 	const struct drv_env *env = d->d_env;
 	const char *argv[] = { "crm_mon", "-1", "--output-as=xml", NULL };
@@ -288,7 +288,7 @@ lv_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 	hs->hs_fence_s = -1;	/* no self-fence: the BMC's power off */
 	if (d->d_env->e_bmc_password_file == NULL)
 		return err_set(err, "%s", LV_NO_FENCING), DRIVER_UNSUPPORTED;
-	if (crm_mon_quorate(d, &x, err) == -1)
+	if (lv_crm_mon_quorate(d, &x, err) == -1)
 		return -1;
 	rc = lv_crm_mon_ha(x, strlen(x), vm, hs, err);
 	free(x);
@@ -317,9 +317,8 @@ conf_put(struct driver *d, const char *vm, const char *xml, char *err)
 	return 0;
 }
 
-/* A cibadmin request at the console of the first host that takes it. */
-static int
-cib_request(struct driver *d, const char *const argv[], char *err)
+int
+lv_cib_request(struct driver *d, const char *const argv[], char *err)
 {
 	const struct drv_env *env = d->d_env;
 	size_t i;
@@ -364,7 +363,7 @@ lv_ha_enable(struct driver *d, const char *vm, char *err)
 		    lv_why());
 		goto out;
 	}
-	if (cib_request(d, argv, err) == -1) {
+	if (lv_cib_request(d, argv, err) == -1) {
 		err_prefix(err, "libvirt: resource %s", vm);
 		goto out;
 	}
@@ -387,7 +386,7 @@ wait_stopped(struct driver *d, const char *vm, char *last, size_t len,
 
 	for (;;) {
 		memset(&hs, 0, sizeof(hs));
-		if (crm_mon_quorate(d, &x, err) == 0) {
+		if (lv_crm_mon_quorate(d, &x, err) == 0) {
 			lv_crm_mon_ha(x, strlen(x), vm, &hs, err);
 			free(x);
 			if (hs.hs_node[0] != '\0')
@@ -455,11 +454,11 @@ lv_ha_disable(struct driver *d, const char *vm, char *err)
 	size_t i;
 
 	snprintf(prim, sizeof(prim), "<primitive id=\"%s\"/>", vm);
-	if (cib_request(d, stop, err) == -1 ||
+	if (lv_cib_request(d, stop, err) == -1 ||
 	    wait_stopped(d, vm, last, sizeof(last), err) == -1 ||
-	    cib_request(d, del, err) == -1)
+	    lv_cib_request(d, del, err) == -1)
 		return err_prefix(err, "libvirt: remove resource %s", vm);
-	if (cib_request(d, clean, err) == -1)
+	if (lv_cib_request(d, clean, err) == -1)
 		log_debug("libvirt: cleanup of %s: %s", vm, err);
 	/* where it last ran, else the first host that takes it */
 	if ((last[0] == '\0' || redefine(d, vm, last, err) == -1) &&

@@ -501,3 +501,228 @@ lv_knobs_parse(const char *text, struct drv_ha_status *hs, char *err)
 	}
 	return bad ? -1 : 0;
 }
+
+/* ---- balancing (placement-strategy) ---- */
+
+int
+lv_crm_mon_nodes(const char *xml, size_t len, struct lv_node_cap *nodes,
+    size_t max, size_t *n, char *err)
+{
+	xmlDoc *doc;
+	xmlNode *list, *x;
+	struct lv_node_cap *c;
+	int rc = -1;
+
+	*n = 0;
+	if ((doc = lv_crm_mon_doc(xml, len, err)) == NULL)
+		return -1;
+	list = lv_xml_child(xmlDocGetRootElement(doc), "nodes");
+	for (x = list ? list->children : NULL; x != NULL; x = x->next) {
+		if (x->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)x->name, "node") != 0)
+			continue;
+		if (*n == max) {
+			err_set(err, "crm_mon: more than %zu nodes", max);
+			goto out;
+		}
+		c = &nodes[*n];
+		memset(c, 0, sizeof(*c));
+		prop_copy(x, "name", c->nc_name, sizeof(c->nc_name));
+		prop_copy(x, "id", c->nc_id, sizeof(c->nc_id));
+		if (plain_name("crm_mon: node name", c->nc_name, err) == -1 ||
+		    plain_name("crm_mon: node id", c->nc_id, err) == -1)
+			goto out;
+		(*n)++;
+	}
+	if (*n == 0) {
+		err_set(err, "crm_mon: no <nodes>/<node> in its answer");
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+void
+lv_util_id(const char *node, char *buf, size_t len)
+{
+	snprintf(buf, len, "hvlab-util-%s", node);
+}
+
+/* <node id uname><utilization id=hvlab-util-NODE> cpu, hv_memory and
+ * host_memory (VirtualDomain sets all three on its resources, and a node
+ * missing one counts as having 0 of it) under parent. */
+static int
+node_util(xmlNode *parent, const struct lv_node_cap *c, char *err)
+{
+	xmlNode *nd, *u;
+	char id[96], v[32];
+
+	if (plain_name("node", c->nc_name, err) == -1 ||
+	    plain_name("node id", c->nc_id, err) == -1)
+		return -1;
+	if (c->nc_cpus <= 0 || c->nc_memory_mib <= 0)
+		return err_set(err, "node %s: capacity cpu=%d memory=%ld MiB "
+		    "is not positive", c->nc_name, c->nc_cpus,
+		    c->nc_memory_mib);
+	nd = xmlNewChild(parent, NULL, BAD_CAST "node", NULL);
+	xmlNewProp(nd, BAD_CAST "id", BAD_CAST c->nc_id);
+	xmlNewProp(nd, BAD_CAST "uname", BAD_CAST c->nc_name);
+	u = xmlNewChild(nd, NULL, BAD_CAST "utilization", NULL);
+	lv_util_id(c->nc_name, id, sizeof(id));
+	xmlNewProp(u, BAD_CAST "id", BAD_CAST id);
+	snprintf(v, sizeof(v), "%d", c->nc_cpus);
+	nvpair(u, id, "cpu", v);
+	snprintf(v, sizeof(v), "%ld", c->nc_memory_mib);
+	nvpair(u, id, "hv_memory", v);
+	nvpair(u, id, "host_memory", v);
+	return 0;
+}
+
+int
+lv_balance_xml(int balanced, const struct lv_node_cap *nodes, size_t n,
+    char *buf, size_t len, char *err)
+{
+	xmlNode *conf, *set, *meta, *list;
+	size_t i;
+
+	if (balanced && n == 0)
+		return err_set(err, "placement-strategy=balanced: no nodes "
+		    "to give a capacity");
+	conf = xmlNewNode(NULL, BAD_CAST "configuration");
+	set = xmlNewChild(xmlNewChild(conf, NULL, BAD_CAST "crm_config",
+	    NULL), NULL, BAD_CAST "cluster_property_set", NULL);
+	xmlNewProp(set, BAD_CAST "id", BAD_CAST "cib-bootstrap-options");
+	nvpair(set, "cib-bootstrap-options", "placement-strategy",
+	    balanced ? "balanced" : "default");
+	meta = xmlNewChild(xmlNewChild(conf, NULL, BAD_CAST "rsc_defaults",
+	    NULL), NULL, BAD_CAST "meta_attributes", NULL);
+	xmlNewProp(meta, BAD_CAST "id", BAD_CAST "rsc-options");
+	/* A node's score outranks its free capacity: with any stickiness
+	 * a VM stays where it runs unless that node overflows.  At 0,
+	 * capacity decides, and on a tie Pacemaker keeps the node a VM
+	 * runs on, so a balanced cluster stays put. */
+	nvpair(meta, "rsc-options", "resource-stickiness",
+	    balanced ? "0" : LV_HA_STICKINESS);
+	if (balanced) {
+		list = xmlNewChild(conf, NULL, BAD_CAST "nodes", NULL);
+		for (i = 0; i < n; i++)
+			if (node_util(list, &nodes[i], err) == -1) {
+				xmlFreeNode(conf);
+				return -1;
+			}
+	}
+	return dump(conf, buf, len, err);
+}
+
+/* The integer value of nvpair name under a <utilization> set u, or 0. */
+static long
+util_value(xmlNode *u, const char *name)
+{
+	xmlNode *nv;
+	xmlChar *n, *v;
+	long x = 0;
+
+	for (nv = u->children; nv != NULL; nv = nv->next) {
+		if (nv->type != XML_ELEMENT_NODE ||
+		    strcmp((const char *)nv->name, "nvpair") != 0)
+			continue;
+		n = xmlGetProp(nv, BAD_CAST "name");
+		v = xmlGetProp(nv, BAD_CAST "value");
+		if (n != NULL && v != NULL && strcmp((const char *)n, name) ==
+		    0)
+			x = strtol((const char *)v, NULL, 10);
+		xmlFree(n);
+		xmlFree(v);
+	}
+	return x;
+}
+
+/* Every primitive under n with a utilization set, into need. */
+static void
+util_walk(xmlNode *n, struct lv_util_need *need)
+{
+	xmlNode *c, *u;
+	long cpu, mem;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)c->name, "primitive") != 0) {
+			util_walk(c, need);
+			continue;
+		}
+		if ((u = lv_xml_child(c, "utilization")) == NULL)
+			continue;
+		cpu = util_value(u, "cpu");
+		mem = util_value(u, "hv_memory");
+		need->un_cpu += cpu;
+		need->un_memory_mib += mem;
+		if (cpu > need->un_max_cpu) {
+			need->un_max_cpu = cpu;
+			prop_copy(c, "id", need->un_cpu_rsc,
+			    sizeof(need->un_cpu_rsc));
+		}
+		if (mem > need->un_max_memory_mib) {
+			need->un_max_memory_mib = mem;
+			prop_copy(c, "id", need->un_memory_rsc,
+			    sizeof(need->un_memory_rsc));
+		}
+		need->un_rscs++;
+	}
+}
+
+int
+lv_util_need_parse(const char *xml, size_t len, struct lv_util_need *need,
+    char *err)
+{
+	xmlDoc *doc;
+	xmlNode *root;
+
+	memset(need, 0, sizeof(*need));
+	doc = xmlReadMemory(xml, (int)len, "resources.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return err_set(err, "cibadmin: its resources are not XML");
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || strcmp((const char *)root->name, "resources") !=
+	    0) {
+		xmlFreeDoc(doc);
+		return err_set(err, "cibadmin: no <resources>");
+	}
+	util_walk(root, need);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int
+lv_util_fits(const struct lv_node_cap *nodes, size_t n,
+    const struct lv_util_need *need, char *err)
+{
+	long cpu = 0, mem = 0, big_cpu = 0, big_mem = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cpu += nodes[i].nc_cpus;
+		mem += nodes[i].nc_memory_mib;
+		if (nodes[i].nc_cpus > big_cpu)
+			big_cpu = nodes[i].nc_cpus;
+		if (nodes[i].nc_memory_mib > big_mem)
+			big_mem = nodes[i].nc_memory_mib;
+	}
+	if (need->un_max_cpu > big_cpu)
+		return err_set(err, "resource %s needs cpu=%ld, more than any "
+		    "node offers (%ld): Pacemaker would stop it",
+		    need->un_cpu_rsc, need->un_max_cpu, big_cpu);
+	if (need->un_max_memory_mib > big_mem)
+		return err_set(err, "resource %s needs hv_memory=%ld, more "
+		    "than any node offers (%ld): Pacemaker would stop it",
+		    need->un_memory_rsc, need->un_max_memory_mib, big_mem);
+	if (need->un_cpu > cpu || need->un_memory_mib > mem)
+		return err_set(err, "the %zu resources need cpu=%ld "
+		    "hv_memory=%ld, more than the %zu nodes offer (cpu=%ld "
+		    "hv_memory=%ld): Pacemaker would stop some", need->un_rscs,
+		    need->un_cpu, need->un_memory_mib, n, cpu, mem);
+	return 0;
+}
