@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,12 +212,12 @@ run_select(const struct suite_file *sf, struct run_args *a,
 	return 0;
 }
 
-/* The results directory (results/DATE unless --out) and our own binary
- * into the runner's options.  0, or -1 with err. */
+/* The results directory (results/DATE unless --out), made absolute, and
+ * our own binary into the runner's options.  0, or -1 with err. */
 static int
 run_paths(struct run_args *a, char *err)
 {
-	char ts[32];
+	char ts[32], abs[PATH_MAX];
 	ssize_t sl;
 
 	if (a->out[0] == '\0') {
@@ -229,6 +230,12 @@ run_paths(struct run_args *a, char *err)
 	}
 	if (mkdirs(a->out, err) == -1)
 		return -1;
+	/* Absolute from here on: rows hand paths under it to programs that
+	 * resolve a relative one elsewhere (Prometheus against its config
+	 * file's directory, hvd against its exchange place). */
+	if (realpath(a->out, abs) == NULL)
+		return err_errno(err, "%s", a->out);
+	snprintf(a->out, sizeof(a->out), "%s", abs);
 	sl = readlink("/proc/self/exe", a->self, sizeof(a->self) - 1);
 	if (sl <= 0)
 		return err_set(err, "cannot find my own binary");

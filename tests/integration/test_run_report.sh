@@ -129,10 +129,14 @@ check "junit.xml has 11 testcases" test "$(grep -c '<testcase ' "$TMP/a/junit.xm
 # the default suite is the whole table: 18 rows (checked, not run)
 check "the default suite lists the 18 rows of Table 3.1" test "$(awk '/^  - name: table-3.1/{f=1;next} f&&/^  - name:/{exit} f&&/^      - /{n++} END{print n}' scenarios.yaml)" -eq 18
 
-# The lab self-test: a real lab, injection and the ping probe.
-"$HVLAB" run --suite lab-selftest --lab "$LAB" --out "$TMP/b" >"$TMP/b.log" 2>&1; rc=$?
+# The lab self-test: a real lab, injection and the ping probe; its
+# --out relative, as make compare gives it (rows hand paths under it to
+# programs that resolve a relative one elsewhere).
+(cd "$TMP" && "$HVLAB" run -f "$top/scenarios.yaml" --suite lab-selftest \
+    --lab "$LAB" --out b) >"$TMP/b.log" 2>&1; rc=$?
 cat "$TMP/b.log"
 check "lab self-test run exits 0" test $rc -eq 0
+check "a relative --out becomes absolute" grep -q "^results: $TMP/b/results.json" "$TMP/b.log"
 check "the lab self-test passes" grep -q '^| Lab self-test: host1 bond, NIC unplug | pass' "$TMP/b/report.md"
 check "its ping timeline is kept" test -s "$TMP/b/raw/lab-nic-failover-1-ping.csv"
 check "its timeline plot is drawn" sh -c "file '$TMP/b/plots/ref-lab-nic-failover-1-ping.png' | grep -q 'PNG image'"
