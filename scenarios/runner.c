@@ -1626,12 +1626,15 @@ runner_judge_scenario(struct scen_result *sr)
 		if (sr->s_runs[i].r_verdict != VERDICT_FAIL)
 			continue;
 		nfail++;
-		if (strlen(reason) + strlen(sr->s_runs[i].r_reason) + 16 <
-		    sizeof(reason))
+		/* A reason longer than what is left is cut, never dropped:
+		 * an empty "failing ()" tells the reader nothing. */
+		if (strlen(reason) + 32 < sizeof(reason))
 			snprintf(reason + strlen(reason), sizeof(reason) -
 			    strlen(reason), "%srun %zu: %s", *reason ? "; " :
 			    "", i + 1, sr->s_runs[i].r_reason);
 	}
+	if (strlen(reason) == sizeof(reason) - 1)
+		memcpy(reason + sizeof(reason) - 4, "...", 4);
 	if (nfail > 0) {
 		sr->s_verdict = VERDICT_FAIL;
 		results_set_str(&sr->s_reason, "%zu of %zu run%s failing (%s)",

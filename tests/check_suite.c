@@ -527,6 +527,34 @@ START_TEST(test_judge_scenario)
 }
 END_TEST
 
+/* A failing run's reason longer than the scenario's room is cut with
+ * "...", never dropped (the report once showed "1 of 1 run failing ()"). */
+START_TEST(test_judge_long_reason)
+{
+	struct scen_result sr;
+	struct run *r;
+	char *longr = malloc(3 * ERR_LEN);
+
+	ck_assert_ptr_nonnull(longr);
+	memset(longr, 'x', 3 * ERR_LEN - 1);
+	longr[3 * ERR_LEN - 1] = '\0';
+	memset(&sr, 0, sizeof(sr));
+	r = scen_add_run(&sr);
+	r->r_verdict = VERDICT_FAIL;
+	results_set_str(&r->r_reason, "%s", longr);
+	runner_judge_scenario(&sr);
+	ck_assert_msg(strncmp(sr.s_reason, "1 of 1 run failing (run 1: xxx",
+	    30) == 0, "the long reason is kept, cut: %.60s", sr.s_reason);
+	ck_assert_msg(strstr(sr.s_reason, "x...)") != NULL, "and marked as "
+	    "cut: ...%s", sr.s_reason + strlen(sr.s_reason) - 10);
+	free(r->r_reason);
+	free(sr.s_runs);
+	free(sr.s_reason);
+	metrics_free(&sr.s_metrics);
+	free(longr);
+}
+END_TEST
+
 Suite *
 make_suite_suite(void)
 {
@@ -538,6 +566,7 @@ make_suite_suite(void)
 	tcase_add_test(tc, test_loaded_structure);
 	tcase_add_test(tc, test_root_scenarios_yaml);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_judge_long_reason);
 	tcase_add_loop_test(tc, test_alias_amplification, 0,
 	    sizeof(alias_cases) / sizeof(alias_cases[0]));
 	tcase_add_test(tc, test_duplicate_key_once_per_repeat);
