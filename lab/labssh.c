@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "proc.h"
+#include "lab/hostdisk.h"
 #include "lab/labssh.h"
 
 #define KEYGEN_TIMEOUT_MS 30000
@@ -98,6 +99,26 @@ host_config(const struct lab *lab, const char *dir, const char *addr,
 	return lab_write_file(path, text, 0, err);
 }
 
+/*
+ * A home of the host's own for root: a private /root (tmpfs) at every
+ * boot.  A server's root has its own dotfiles; the lab's hosts would
+ * otherwise share this machine's, and a shell that sshd starts runs its
+ * ~/.bashrc (a `pyenv rehash` there waited on a stale lock, and every
+ * command over SSH with it).  Not when the lab's state lives under
+ * /root: sshd reads the lab's keys there.
+ */
+static int
+own_root(const struct lab *lab, const char *dir, char *err)
+{
+	static const char *const tmpfs[] = { "/root", NULL };
+	char disk[LAB_PATH_MAX + 8];
+
+	if (strncmp(lab->l_state, "/root/", 6) == 0)
+		return 0;
+	snprintf(disk, sizeof(disk), "%s/disk", dir);
+	return hostdisk_declare(disk, 0, NULL, tmpfs, err);
+}
+
 int
 labssh_write_host(const struct lab *lab, const struct topo_host *h,
     const char *dir, char *err)
@@ -120,6 +141,8 @@ labssh_write_host(const struct lab *lab, const struct topo_host *h,
 	strcat(line, "\n");
 	snprintf(path, sizeof(path), "%s/ssh/known_hosts", lab->l_state);
 	if (lab_write_file(path, line, 1, err) < 0)
+		return err_prefix(err, "ssh");
+	if (own_root(lab, dir, err) < 0)
 		return err_prefix(err, "ssh");
 	/* respawn: sshd exits when the host's address is not there yet,
 	 * and comes back a second later */
