@@ -17,9 +17,8 @@
  * Proxmox VE 9, where resource affinity says "unsupported"), and a rule
  * whose nodes the reference rejects.  crs MODE runs balance_set with
  * hvd's defaults and prints what it applied and what GET /cluster/options
- * reads back.  cpu prints a 2-vCPU VM's CPU series (vm_cpu) of the last
- * ten minutes, one "cpu-point: TIME CORES" line a point, stopped and
- * running.  Exit 0 when every row passed, 1 otherwise.
+ * reads back.  cpu prints a 2-vCPU VM's CPU series (drive_cpu) of the
+ * last ten minutes.  Exit 0 when every row passed, 1 otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,47 +232,6 @@ rows_rules(struct driver *d, const struct drv_env *env, char *err)
 	drive_cleanup(d, vms, err);
 }
 
-/* vm's CPU series from since on: "cpu-point: T CORES" lines, oldest
- * first as the driver answers them.  -1 when vm_cpu failed. */
-static long
-cpu_print(struct driver *d, const char *vm, double since, char *err)
-{
-	struct drv_point *p = NULL;
-	size_t n = 0, i;
-
-	if (d->d_ops->vm_cpu(d, vm, since, &p, &n, err) == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		printf("cpu-point: %.0f %g\n", p[i].pt_t, p[i].pt_v);
-	free(p);
-	return (long)n;
-}
-
-/* A 2-vCPU VM's CPU series while stopped (no point: Proxmox gives none
- * while it is stopped) and running, over the last 10 minutes. */
-static void
-row_cpu(struct driver *d, const struct drv_env *env, char *err)
-{
-	static const char *const vms[] = { "cpu1", NULL };
-	const struct drv_vm_spec s = { .v_name = "cpu1", .v_vcpus = 2,
-		.v_host = env->e_hosts[0].h_name };
-	double since = (double)clock_wall_ns() / 1e9 - 600;
-	char what[ERR_LEN];
-	struct drv_task t;
-	long stopped = -1, running = -1;
-
-	if (DRIVE_RUN(d, t, d->d_ops->vm_create(d, &s, &t, err)) == 0 &&
-	    (stopped = cpu_print(d, "cpu1", since, err)) >= 0 &&
-	    DRIVE_RUN(d, t, d->d_ops->vm_start(d, "cpu1", &t, err)) == 0)
-		running = cpu_print(d, "cpu1", since, err);
-	snprintf(what, sizeof(what), "since %.0f: %ld points stopped, %ld "
-	    "running", since, stopped, running);
-	drive_row("cpu", stopped == 0 && running > 0, running >= 0 ? what :
-	    err);
-	DRIVE_RUN(d, t, d->d_ops->vm_stop(d, "cpu1", 1, &t, err));
-	drive_cleanup(d, vms, err);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -300,7 +258,7 @@ main(int argc, char **argv)
 	if (strcmp(verb, "rules") == 0) {
 		rows_rules(d, &env, err);
 	} else if (strcmp(verb, "cpu") == 0) {
-		row_cpu(d, &env, err);
+		drive_cpu(d, &env, 600, err);
 	} else if (strcmp(verb, "crs") == 0) {
 		row_crs(d, argv[4], err);
 	} else if (bad) {
