@@ -147,11 +147,7 @@ sent() { grep -c "\"method\": \"$1\", \"path\": \"$2\", \"status\": $3" "$4"; }
 # and running one a minute from since on, oldest first, in cores: the
 # fixture's running VM uses 0.25 of its maxcpu, 2 vCPUs, so 0.5.
 pve "$TMP/token.conf" cpu && has "cpu-stopped: 0 points" &&
-    since=$(sed -n 's/^cpu: pass (since \([0-9]*\):.*/\1/p' "$TMP/pve.out") &&
-    grep '^cpu-point: ' "$TMP/pve.out" | awk -v since="$since" '
-	$3 != 0.5 || $2 < since || (NR > 1 && $2 != last + 60) { bad = 1 }
-	NR == 1 { first = $2 } { last = $2 }
-	END { exit bad || first - since > 60 || NR < 9 }' &&
+    fixture_series "$TMP/pve.out" 0.5 60 9 &&
     ok "cpu: 0.5 cores a minute from since on, oldest first, none stopped" ||
     bad "cpu: the series is not the fixture's: $(cat "$TMP/pve.out")"
 [ "$(sent GET '/nodes/pve1/qemu/[0-9]*/rrddata' 200 "$TMP/requests")" -eq 2 ] &&

@@ -108,12 +108,8 @@ total=$(wc -l <"$TMP/requests")
 HVLAB_XCPNG_INVENTORY=$TMP/ca.conf "$DRIVE" xcp1 xcp2 cpu >"$TMP/cpu.out" 2>&1
 rc=$?
 sed 's/^/    cpu: /' "$TMP/cpu.out"
-since=$(sed -n 's/^cpu: pass (since \([0-9]*\):.*/\1/p' "$TMP/cpu.out")
 [ $rc -eq 0 ] && grep -q '^cpu-stopped: none (.*rrd_updates has no cpuN column of VM ' "$TMP/cpu.out" &&
-    grep '^cpu-point: ' "$TMP/cpu.out" | awk -v since="$since" '
-	$3 != 0.24 || $2 < since || (NR > 1 && $2 != last + 5) { bad = 1 }
-	NR == 1 { first = $2 } { last = $2 }
-	END { exit bad || first - since > 5 || NR < 12 }' &&
+    fixture_series "$TMP/cpu.out" 0.24 5 12 &&
     ok "cpu: 0.24 cores every 5 s from since on, oldest first; none halted" ||
     bad "cpu: the series is not the fixture's: $(cat "$TMP/cpu.out")"
 [ "$(grep -c '"kind": "http", "method": "/rrd_updates", "error": null' "$TMP/requests")" -ge 4 ] &&
