@@ -273,8 +273,7 @@ xcp_rrd_cores(const struct xapi_rrd *r, const char *uuid, double since,
 	return 0;
 }
 
-/* The VM's uuid, which /rrd_updates' legend names it by. */
-static int
+int
 xcp_vm_uuid(struct driver *d, const char *vm, char *uuid, size_t len,
     char *err)
 {
@@ -301,7 +300,7 @@ xcp_vm_cpu(struct driver *d, const char *vm, double since,
 {
 	struct xcp *x = d->d_priv;
 	struct xapi_rrd r = { 0 };
-	char uuid[64], q[192], *xml = NULL;
+	char uuid[XCP_UUID_MAX], q[192], *xml = NULL;
 	int rc;
 
 	*pts = NULL;

@@ -15,6 +15,7 @@
 #include "scenarios/drivers/xcpng_api.h"
 
 #define XCP_NULL_REF "OpaqueRef:NULL"
+#define XCP_UUID_MAX 65		/* a uuid as XAPI answers it, and NUL */
 
 struct xcp {
 	struct xcp_inventory inv;
@@ -104,6 +105,10 @@ int xcp_ha_disable(struct driver *d, const char *vm, char *err);
 int xcp_ha_status(struct driver *d, const char *vm,
     struct drv_ha_status *hs, char *err);
 int xcp_metrics(struct driver *d, struct drv_metric **out, size_t *n,
+    char *err);
+/* The uuid of the VM called vm (what /export and /rrd_updates name it
+ * by) into uuid (len bytes). */
+int xcp_vm_uuid(struct driver *d, const char *vm, char *uuid, size_t len,
     char *err);
 int xcp_vm_cpu(struct driver *d, const char *vm, double since,
     struct drv_point **pts, size_t *n, char *err);
