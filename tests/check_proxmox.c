@@ -4,7 +4,7 @@
  * downtime line, a vzdump log's archive, certificate fingerprints; and
  * its inventory file (proxmox_inv.c), every problem named with its
  * place; the CRS settings balance_set sends for each version
- * (proxmox_ha.c).  The requests themselves run against the API fixture in
+ * (proxmox_ha.c); a VM's rrddata read as cores (proxmox_vm.c).  The requests themselves run against the API fixture in
  * tests/integration/test_proxmox_fixture.sh.
  */
 #include <stdio.h>
@@ -262,6 +262,52 @@ START_TEST(test_crs)
 }
 END_TEST
 
+/* A VM's rrddata as Proxmox answers it: oldest first, a minute a point,
+ * no cpu while the VM was stopped. */
+START_TEST(test_rrd_cores)
+{
+	static const char rows[] = "["
+	    "{\"time\": 1000, \"cpu\": 0.5, \"maxcpu\": 2},"
+	    "{\"time\": 1060, \"maxcpu\": 2, \"maxmem\": 536870912},"
+	    "{\"time\": 1120, \"cpu\": 0.25, \"maxcpu\": 2},"
+	    "{\"time\": 1180, \"cpu\": 0, \"maxcpu\": 4},"
+	    "{\"time\": 1240, \"cpu\": 0.125, \"maxcpu\": 4}]";
+	static const char *const bad[] = {
+		"[{\"time\": 1000, \"cpu\": \"0.5\", \"maxcpu\": 2}]",
+		"[{\"cpu\": 0.5, \"maxcpu\": 2}]",
+		"{\"time\": 1000}",
+		NULL
+	};
+	struct drv_point p[8];
+	char err[ERR_LEN];
+	cJSON *doc;
+	size_t n, i;
+
+	doc = cJSON_Parse(rows);
+	ck_assert(doc != NULL);
+	ck_assert_msg(pve_rrd_cores(doc, 1060, p, &n, err) == 0, "rrddata "
+	    "reads: %s", err);
+	ck_assert_msg(n == 3, "the point before since and the stopped one are "
+	    "left out, %zu points kept", n);
+	ck_assert_msg(p[0].pt_t == 1120 && p[1].pt_t == 1180 &&
+	    p[2].pt_t == 1240, "the points stay oldest first");
+	ck_assert_msg(p[0].pt_v == 0.5 && p[1].pt_v == 0 && p[2].pt_v == 0.5,
+	    "cores are cpu times maxcpu, an idle 0 kept: %g %g %g", p[0].pt_v,
+	    p[1].pt_v, p[2].pt_v);
+	ck_assert_msg(pve_rrd_cores(doc, 0, p, &n, err) == 0 && n == 4 &&
+	    p[0].pt_v == 1.0, "from 0 on every running point counts");
+	cJSON_Delete(doc);
+	for (i = 0; bad[i] != NULL; i++) {
+		doc = cJSON_Parse(bad[i]);
+		ck_assert(doc != NULL);
+		ck_assert_msg(pve_rrd_cores(doc, 0, p, &n, err) == -1 &&
+		    strstr(err, "rrddata") != NULL, "'%s' is refused naming "
+		    "rrddata: %s", bad[i], err);
+		cJSON_Delete(doc);
+	}
+}
+END_TEST
+
 Suite *
 make_proxmox_suite(void)
 {
@@ -275,6 +321,7 @@ make_proxmox_suite(void)
 	tcase_add_test(tc, test_inventory);
 	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_crs);
+	tcase_add_test(tc, test_rrd_cores);
 	suite_add_tcase(s, tc);
 	return s;
 }

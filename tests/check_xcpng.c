@@ -1,7 +1,8 @@
 /*
  * check_xcpng.c - unit tests of the xcpng driver's pure readers
  * (scenarios/drivers/xcpng_api.c): XAPI's JSON-RPC answers and errors, a
- * task's result, an RRD export; and its inventory file (xcpng_inv.c),
+ * task's result, an RRD export, a VM's CPU from every row of one
+ * (xcpng_pool.c); and its inventory file (xcpng_inv.c),
  * every problem named with its place.  The calls themselves run against
  * the XAPI fixture in tests/integration/test_xcpng_fixture.sh.
  */
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "scenarios/drivers/xcpng.h"
 #include "scenarios/drivers/xcpng_api.h"
+#include "scenarios/drivers/xcpng_priv.h"
 
 /* body read as the answer to call 7 of VM.start: rc, result, code. */
 static int
@@ -116,6 +118,46 @@ START_TEST(test_rrd)
 }
 END_TEST
 
+/* A VM of two vCPUs (and cpu_usage, no vCPU) beside another VM, rows
+ * newest first as XAPI writes them, one with a NaN vCPU. */
+START_TEST(test_rrd_cores)
+{
+	struct xapi_rrd r;
+	struct drv_point p[8];
+	char xml[1024], err[ERR_LEN];
+	size_t n = 0;
+
+	snprintf(xml, sizeof(xml), RRD_HEAD, 4, "<entry>AVERAGE:vm:aa:cpu0"
+	    "</entry><entry>AVERAGE:vm:aa:cpu_usage</entry><entry>AVERAGE:"
+	    "vm:bb:cpu0</entry><entry>AVERAGE:vm:aa:cpu1</entry>",
+	    "<row><t>20</t><v>0.5</v><v>9</v><v>0.9</v><v>0.25</v></row>"
+	    "<row><t>15</t><v>NaN</v><v>9</v><v>0.9</v><v>0.25</v></row>"
+	    "<row><t>10</t><v>0.125</v><v>9</v><v>0.9</v><v>0</v></row>"
+	    "<row><t>5</t><v>1</v><v>9</v><v>0.9</v><v>1</v></row>");
+	ck_assert_msg(xapi_rrd_parse(xml, strlen(xml), &r, err) == 0 &&
+	    r.r_nrows == 4 && r.r_ncols == 4, "the export reads whole: %s",
+	    err);
+	ck_assert_msg(r.r_v[4] == -1, "a NaN is no reading");
+	ck_assert_msg(xcp_rrd_cores(&r, "aa", 10, p, &n, err) == 0 && n == 2,
+	    "the row before since and the NaN row are left out: %zu points",
+	    n);
+	ck_assert_msg(p[0].pt_t == 10 && p[1].pt_t == 20, "the series is "
+	    "oldest first, the export's rows turned round");
+	ck_assert_msg(p[0].pt_v == 0.125 && p[1].pt_v == 0.75, "cores are "
+	    "the sum of the VM's cpuN columns only: %g %g", p[0].pt_v,
+	    p[1].pt_v);
+	ck_assert_msg(xcp_rrd_cores(&r, "cc", 0, p, &n, err) == -1 &&
+	    strstr(err, "VM cc") != NULL, "a VM with no cpuN column is an "
+	    "error naming it: %s", err);
+	xapi_rrd_free(&r);
+	snprintf(xml, sizeof(xml), RRD_HEAD, 1, "<entry>AVERAGE:vm:aa:cpu0"
+	    "</entry>", "<row><v>1</v></row>");
+	ck_assert_msg(xapi_rrd_parse(xml, strlen(xml), &r, err) == -1 &&
+	    strstr(err, "<t>") != NULL && r.r_cols == NULL, "a row without "
+	    "its time is refused: %s", err);
+}
+END_TEST
+
 START_TEST(test_inventory)
 {
 	struct xcp_inventory inv;
@@ -179,6 +221,7 @@ make_xcpng_suite(void)
 	tcase_add_test(tc, test_answer);
 	tcase_add_test(tc, test_result_ref);
 	tcase_add_test(tc, test_rrd);
+	tcase_add_test(tc, test_rrd_cores);
 	tcase_add_test(tc, test_inventory);
 	suite_add_tcase(s, tc);
 	return s;

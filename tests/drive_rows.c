@@ -222,3 +222,47 @@ drive_cleanup(struct driver *d, const char *const vms[], char *err)
 		    err)) == 0;
 	drive_row("cleanup", ok, ok ? "VMs deleted" : err);
 }
+
+/* vm's CPU series from since on: 0 with the points printed, or -1. */
+static int
+drive_cpu_read(struct driver *d, const char *vm, double since, int print,
+    size_t *n, char *err)
+{
+	struct drv_point *p = NULL;
+	size_t i;
+
+	if (d->d_ops->vm_cpu(d, vm, since, &p, n, err) == -1)
+		return -1;
+	for (i = 0; i < *n && print; i++)
+		printf("cpu-point: %.0f %g\n", p[i].pt_t, p[i].pt_v);
+	free(p);
+	return 0;
+}
+
+void
+drive_cpu(struct driver *d, const struct drv_env *env, double back_s,
+    char *err)
+{
+	static const char *const vms[] = { "cpu1", NULL };
+	const struct drv_vm_spec s = { .v_name = "cpu1", .v_vcpus = 2,
+		.v_host = env->e_hosts[0].h_name };
+	double since = (double)clock_wall_ns() / 1e9 - back_s;
+	char what[ERR_LEN];
+	struct drv_task t;
+	size_t stopped = 0, running = 0;
+	int ok;
+
+	ok = DRIVE_RUN(d, t, d->d_ops->vm_create(d, &s, &t, err)) == 0;
+	if (ok && drive_cpu_read(d, "cpu1", since, 0, &stopped, err) == 0)
+		printf("cpu-stopped: %zu points\n", stopped);
+	else if (ok)
+		printf("cpu-stopped: none (%s)\n", err);
+	ok = ok && DRIVE_RUN(d, t, d->d_ops->vm_start(d, "cpu1", &t,
+	    err)) == 0 && drive_cpu_read(d, "cpu1", since, 1, &running,
+	    err) == 0;
+	snprintf(what, sizeof(what), "since %.0f: %zu points running", since,
+	    running);
+	drive_row("cpu", ok && stopped == 0 && running > 0, ok ? what : err);
+	DRIVE_RUN(d, t, d->d_ops->vm_stop(d, "cpu1", 1, &t, err));
+	drive_cleanup(d, vms, err);
+}

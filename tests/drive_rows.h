@@ -44,6 +44,15 @@ void drive_ha(struct driver *d, char *err);
 void drive_clone(struct driver *d, const struct drv_env *env, char *err);
 void drive_metrics(struct driver *d, char *err);
 void drive_cleanup(struct driver *d, const char *const vms[], char *err);
+/*
+ * cpu: a 2-vCPU VM "cpu1" on host 0, its CPU series (vm_cpu) from back_s
+ * ago read stopped ("cpu-stopped: N points" or "cpu-stopped: none (why)")
+ * and running (a "cpu-point: TIME CORES" line a point), then deleted.
+ * The row passes when the stopped VM has no point and the running one
+ * has some.
+ */
+void drive_cpu(struct driver *d, const struct drv_env *env, double back_s,
+    char *err);
 
 /*
  * "PROG HOST1 HOST2 [--bad]": the named driver opened on an env of those

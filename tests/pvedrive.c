@@ -8,7 +8,7 @@
  * lab or guests: what it proves is that the driver's requests are
  * accepted and its readings of the answers are right.
  *
- *   pvedrive NODE1 NODE2 [--bad | rules | crs MODE]
+ *   pvedrive NODE1 NODE2 [--bad | rules | cpu | crs MODE]
  *
  * --bad sends one request the reference rejects (a VM id that is no
  * integer) and passes when the API refuses it.  rules drives the
@@ -17,7 +17,8 @@
  * Proxmox VE 9, where resource affinity says "unsupported"), and a rule
  * whose nodes the reference rejects.  crs MODE runs balance_set with
  * hvd's defaults and prints what it applied and what GET /cluster/options
- * reads back.  Exit 0 when every row passed, 1 otherwise.
+ * reads back.  cpu prints a 2-vCPU VM's CPU series (drive_cpu) of the
+ * last ten minutes.  Exit 0 when every row passed, 1 otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,18 +244,21 @@ main(int argc, char **argv)
 	int bad;
 
 	/* Its own verbs first; drive_open knows HOST1 HOST2 [--bad]. */
-	if ((strcmp(verb, "rules") == 0 && argc == 4) ||
+	if (((strcmp(verb, "rules") == 0 || strcmp(verb, "cpu") == 0) &&
+	    argc == 4) ||
 	    (strcmp(verb, "crs") == 0 && argc == 5))
 		argc = 3;
 	else if (argc > 3 && (strcmp(verb, "--bad") != 0 || argc > 4)) {
-		fprintf(stderr, "usage: %s HOST1 HOST2 [--bad | rules | "
-		    "crs off|static|dynamic]\n", argv[0]);
+		fprintf(stderr, "usage: %s HOST1 HOST2 [--bad | rules | cpu "
+		    "| crs off|static|dynamic]\n", argv[0]);
 		return 1;
 	}
 	if ((d = drive_open("proxmox", argc, argv, &env, hosts, &bad)) == NULL)
 		return 1;
 	if (strcmp(verb, "rules") == 0) {
 		rows_rules(d, &env, err);
+	} else if (strcmp(verb, "cpu") == 0) {
+		drive_cpu(d, &env, 600, err);
 	} else if (strcmp(verb, "crs") == 0) {
 		row_crs(d, argv[4], err);
 	} else if (bad) {

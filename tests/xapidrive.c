@@ -6,10 +6,11 @@
  * of tests/drive_rows.c plus network.apply (a bond and a VLAN on each
  * host) and import-export (an XVA out and back in).
  *
- *   xapidrive HOST1 HOST2 [--bad]
+ *   xapidrive HOST1 HOST2 [--bad | cpu]
  *
  * --bad sends one call the reference rejects (a host count given as a
  * string where the datamodel says int) and passes when XAPI refuses it.
+ * cpu prints a 2-vCPU VM's CPU series (drive_cpu) of the last minute.
  * Exit 0 when every row passed, 1 otherwise.
  */
 #include <stdio.h>
@@ -133,11 +134,15 @@ main(int argc, char **argv)
 	struct drv_env env;
 	struct driver *d;
 	char err[ERR_LEN] = "";
-	int bad;
+	int cpu = argc == 4 && strcmp(argv[3], "cpu") == 0, bad;
 
-	if ((d = drive_open("xcpng", argc, argv, &env, hosts, &bad)) == NULL)
+	/* Its own verb first; drive_open knows HOST1 HOST2 [--bad]. */
+	if ((d = drive_open("xcpng", cpu ? 3 : argc, argv, &env, hosts,
+	    &bad)) == NULL)
 		return 1;
-	if (bad) {
+	if (cpu) {
+		drive_cpu(d, &env, 60, err);
+	} else if (bad) {
 		row_bad(d, err);
 	} else {
 		drive_install(d, &env, err);

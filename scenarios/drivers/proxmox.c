@@ -22,7 +22,8 @@
  *  - HA: POST/DELETE /cluster/ha/resources, GET /cluster/ha/status/current.
  *  - balance_set: PUT /cluster/options crs; HA rules (/cluster/ha/rules,
  *    HA groups before Proxmox VE 9): proxmox_ha.c.
- *  - metrics: GET /nodes/NODE/rrddata?timeframe=hour.
+ *  - metrics: GET /nodes/NODE/rrddata?timeframe=hour; vm_cpu: GET
+ *    /nodes/NODE/qemu/ID/rrddata?timeframe=hour, cpu × maxcpu a minute.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +52,6 @@ static const struct drv_reason pve_reasons[] = {
 	{ "clone", "the clone row reads a disk image's allocation and "
 	    "digest, which the API does not give (the driver clones: "
 	    "POST /nodes/NODE/qemu/ID/clone)" },
-	{ "metrics", "the monitoring row reads a VM's CPU over time, which "
-	    "the driver does not read yet (the API's rrddata holds it a "
-	    "minute a point: GET /nodes/NODE/qemu/ID/rrddata)" },
 	{ NULL, NULL }
 };
 
@@ -527,6 +525,7 @@ const struct driver_ops proxmox_driver_ops = {
 	.ha_disable = pve_ha_disable,
 	.ha_status = pve_ha_status,
 	.metrics = pve_metrics,
+	.vm_cpu = pve_vm_cpu,
 	.balance_set = pve_balance_set,
 	.task_status = pve_task_status,
 	.config_check = pve_config_check,

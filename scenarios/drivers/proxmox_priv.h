@@ -89,6 +89,17 @@ int pve_ha_status(struct driver *d, const char *vm,
     struct drv_ha_status *hs, char *err);
 int pve_metrics(struct driver *d, struct drv_metric **out, size_t *n,
     char *err);
+int pve_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err);
+/*
+ * A VM's rrddata (rows, GET /nodes/NODE/qemu/ID/rrddata) -> its points
+ * from since on, oldest first, in cores (cpu, a fraction of maxcpu, times
+ * maxcpu) into out (room for one per row), *n of them.  A point without
+ * cpu (the VM was stopped) is left out.  0, or -1 with err naming the
+ * point.  Pure.
+ */
+int pve_rrd_cores(const cJSON *rows, double since, struct drv_point *out,
+    size_t *n, char *err);
 
 /* proxmox_ha.c */
 /* "9.2.1" -> PVE_V(9, 2) into *v.  0, or -1 with err.  Pure. */

@@ -1,8 +1,8 @@
 /*
  * proxmox_vm.c - the proxmox driver's VM operations over /nodes/NODE/qemu
  * (create, power, delete, migrate, snapshots, clone, template), vzdump
- * backup and restore, the tasks (UPIDs) they answer with, HA resources
- * and node metrics.  VMs are found by name (pve_vm_find); Proxmox numbers
+ * backup and restore, the tasks (UPIDs) they answer with, HA resources,
+ * node metrics and a VM's CPU series (rrddata).  VMs are found by name (pve_vm_find); Proxmox numbers
  * them.
  */
 #include <stdio.h>
@@ -487,13 +487,16 @@ pve_ha_status(struct driver *d, const char *vm, struct drv_ha_status *hs,
 	return rc;
 }
 
+/* rrddata's last hour, one point a minute, each a minute's average. */
+static const struct pve_param pve_rrd_hour[] = { { "timeframe", "hour" },
+	{ "cf", "AVERAGE" }, { NULL, NULL } };
+
 /* The newest rrddata sample of node into out (cpu ratio, memory used). */
 static int
 pve_node_metrics(struct driver *d, const char *node, struct drv_metric *out,
     size_t *n, char *err)
 {
-	const struct pve_param q[] = { { "timeframe", "hour" },
-		{ "cf", "AVERAGE" }, { NULL, NULL } };
+	const struct pve_param *q = pve_rrd_hour;
 	const cJSON *last;
 	char path[160];
 	cJSON *l = NULL;
@@ -550,4 +553,72 @@ fail:
 	*out = NULL;
 	*n = 0;
 	return -1;
+}
+
+int
+pve_rrd_cores(const cJSON *rows, double since, struct drv_point *out,
+    size_t *n, char *err)
+{
+	const cJSON *it;
+	double t, cpu, maxcpu;
+	size_t i = 0;
+
+	*n = 0;
+	if (!cJSON_IsArray(rows))
+		return err_set(err, "rrddata is no list of points");
+	cJSON_ArrayForEach(it, rows) {
+		cpu = maxcpu = -1;
+		if (json_get_double(it, "time", JSON_REQUIRED, &t, err) == -1 ||
+		    json_get_double(it, "cpu", JSON_OPTIONAL, &cpu, err) == -1 ||
+		    json_get_double(it, "maxcpu", JSON_OPTIONAL, &maxcpu, err) ==
+		    -1)
+			return err_prefix(err, "rrddata point %zu", i);
+		i++;
+		/* A stopped VM's points have no cpu: no reading, never 0.
+		 * A point not after the last kept one would break the
+		 * series' order. */
+		if (cpu < 0 || maxcpu <= 0 || t < since ||
+		    (*n > 0 && t <= out[*n - 1].pt_t))
+			continue;
+		out[*n].pt_t = t;
+		out[(*n)++].pt_v = cpu * maxcpu;
+	}
+	return 0;
+}
+
+/* The VM's rrddata of the last hour: Proxmox keeps a VM's CPU a minute a
+ * point, so the series has that resolution, whatever the caller polls. */
+int
+pve_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err)
+{
+	struct pve_vm v;
+	char path[200];
+	cJSON *l = NULL;
+	int rc = -1;
+
+	*pts = NULL;
+	*n = 0;
+	if (pve_vm_need(d, vm, &v, err) == -1 || pve_call(d, "GET",
+	    pve_vm_path(path, sizeof(path), &v, "/rrddata"), pve_rrd_hour, &l,
+	    err) == -1)
+		return -1;
+	if ((*pts = calloc((size_t)cJSON_GetArraySize(l) + 1,
+	    sizeof(**pts))) == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (pve_rrd_cores(l, since, *pts, n, err) == -1) {
+		err_prefix(err, "GET %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1) {
+		free(*pts);
+		*pts = NULL;
+		*n = 0;
+	}
+	cJSON_Delete(l);
+	return rc;
 }

@@ -14,7 +14,7 @@
  *    config target/port/targetIQN/SCSIid) unless the SR exists;
  *    storage_check: the SR's PBDs, one per host, currently_attached.
  *  - VMs, snapshots, clones, images: xcpng_vm.c and xcpng_snap.c; HA and
- *    metrics: xcpng_pool.c; bonds, VLANs, networks: xcpng_net.c.
+ *    metrics and vm_cpu: xcpng_pool.c; bonds, VLANs, networks: xcpng_net.c.
  *  - Long operations are Async.* calls whose task is followed through
  *    task.get_record until it leaves "pending".
  */
@@ -636,6 +636,7 @@ const struct driver_ops xcpng_driver_ops = {
 	.ha_disable = xcp_ha_disable,
 	.ha_status = xcp_ha_status,
 	.metrics = xcp_metrics,
+	.vm_cpu = xcp_vm_cpu,
 	.task_status = xcp_task_status,
 	.config_check = xcp_config_check,
 };

@@ -7,6 +7,7 @@
  * TLS is verified by CA or pinned fingerprint (drv_https.c): XCP-ng
  * hosts serve a self-signed certificate made at install.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,52 +504,98 @@ xapi_rrd_legend(xmlNodePtr legend, struct xapi_rrd_val *vals, size_t max,
 	return 0;
 }
 
-/* The first <row>'s <v> values into vals[0..n-1]. */
-static int
-xapi_rrd_row(xmlNodePtr data, struct xapi_rrd_val *vals, size_t n,
-    char *err)
+/* A <t> or <v>'s number; -1 for "NaN" or no number: no reading. */
+static double
+xapi_rrd_number(xmlNodePtr n)
 {
-	xmlNodePtr row = xapi_xml_child(data, "row"), v;
-	size_t i = 0;
-	xmlChar *s;
+	xmlChar *s = xmlNodeGetContent(n);
 	char *end;
+	double x = strtod(s ? (const char *)s : "", &end);
 
-	if (row == NULL)
-		return err_set(err, "rrd_updates: no row of data");
-	for (v = row->children; v != NULL; v = v->next) {
-		if (v->type != XML_ELEMENT_NODE ||
-		    xmlStrcmp(v->name, (const xmlChar *)"v") != 0)
+	if (s == NULL || end == (char *)s || isnan(x))
+		x = -1;
+	xmlFree(s);
+	return x;
+}
+
+/* One <row>: its <t> into *t, its <v> values into v[0..n-1]. */
+static int
+xapi_rrd_row(xmlNodePtr row, double *t, double *v, size_t n, char *err)
+{
+	xmlNodePtr c;
+	size_t i = 0;
+
+	*t = -1;
+	for (c = row->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(c->name, (const xmlChar *)"t") == 0)
+			*t = xapi_rrd_number(c);
+		if (xmlStrcmp(c->name, (const xmlChar *)"v") != 0)
 			continue;
 		if (i == n)
 			return err_set(err, "rrd_updates: a row has more "
 			    "values than the legend");
-		s = xmlNodeGetContent(v);
-		vals[i].rv_value = strtod(s ? (const char *)s : "", &end);
-		if (s == NULL || end == (char *)s)
-			vals[i].rv_value = -1;	/* "NaN" is no reading */
-		xmlFree(s);
-		i++;
+		v[i++] = xapi_rrd_number(c);
 	}
 	if (i != n)
 		return err_set(err, "rrd_updates: the row has %zu values for "
 		    "%zu legend entries", i, n);
+	if (*t < 0)
+		return err_set(err, "rrd_updates: a row has no time <t>");
 	return 0;
 }
 
+/* Every <row> of data into r's r_t and r_v, in the export's order. */
+static int
+xapi_rrd_rows(xmlNodePtr data, struct xapi_rrd *r, char *err)
+{
+	xmlNodePtr row;
+	size_t nrow = 0;
+
+	for (row = data != NULL ? data->children : NULL; row; row = row->next)
+		nrow += row->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(row->name, (const xmlChar *)"row") == 0;
+	if (nrow == 0)
+		return 0;
+	if ((r->r_t = calloc(nrow, sizeof(*r->r_t))) == NULL ||
+	    (r->r_v = calloc(nrow * (r->r_ncols ? r->r_ncols : 1),
+	    sizeof(*r->r_v))) == NULL)
+		return err_set(err, "out of memory");
+	for (row = data->children; row != NULL; row = row->next) {
+		if (row->type != XML_ELEMENT_NODE ||
+		    xmlStrcmp(row->name, (const xmlChar *)"row") != 0)
+			continue;
+		if (xapi_rrd_row(row, &r->r_t[r->r_nrows],
+		    &r->r_v[r->r_nrows * r->r_ncols], r->r_ncols, err) == -1)
+			return -1;
+		r->r_nrows++;
+	}
+	return 0;
+}
+
+void
+xapi_rrd_free(struct xapi_rrd *r)
+{
+	free(r->r_cols);
+	free(r->r_t);
+	free(r->r_v);
+	memset(r, 0, sizeof(*r));
+}
+
 int
-xapi_rrd_read(const char *xml, size_t len, struct xapi_rrd_val **vals,
-    size_t *n, char *err)
+xapi_rrd_parse(const char *xml, size_t len, struct xapi_rrd *r, char *err)
 {
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR |
 	    XML_PARSE_NOWARNING;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, meta;
 	xmlChar *cols = NULL;
+	char *end;
 	long ncol;
 	int rc = -1;
 
-	*vals = NULL;
-	*n = 0;
+	memset(r, 0, sizeof(*r));
 	/* No RRD export has a DOCTYPE: entities stay out. */
 	if (len > XAPI_RRD_MAX || memmem(xml, len, "<!DOCTYPE", 9) != NULL ||
 	    memmem(xml, len, "<!ENTITY", 8) != NULL ||
@@ -560,27 +607,53 @@ xapi_rrd_read(const char *xml, size_t len, struct xapi_rrd_val **vals,
 	}
 	meta = xapi_xml_child(root, "meta");
 	cols = xmlNodeGetContent(xapi_xml_child(meta, "columns"));
-	ncol = cols != NULL ? strtol((const char *)cols, NULL, 10) : -1;
-	if (ncol <= 0 || ncol > 100000) {
+	ncol = cols != NULL ? strtol((const char *)cols, &end, 10) : -1;
+	if (cols != NULL && (end == (char *)cols || *end != '\0'))
+		ncol = -1;
+	/* 0 columns: nothing asked for runs there (a halted VM). */
+	if (ncol < 0 || ncol > 100000) {
 		err_set(err, "rrd_updates: <meta><columns> is no count");
 		goto out;
 	}
-	if ((*vals = calloc((size_t)ncol, sizeof(**vals))) == NULL) {
+	if ((r->r_cols = calloc(ncol ? (size_t)ncol : 1,
+	    sizeof(*r->r_cols))) == NULL) {
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (xapi_rrd_legend(xapi_xml_child(meta, "legend"), *vals,
-	    (size_t)ncol, n, err) == -1 || xapi_rrd_row(xapi_xml_child(root,
-	    "data"), *vals, *n, err) == -1)
+	if (xapi_rrd_legend(xapi_xml_child(meta, "legend"), r->r_cols,
+	    (size_t)ncol, &r->r_ncols, err) == -1 ||
+	    xapi_rrd_rows(xapi_xml_child(root, "data"), r, err) == -1)
 		goto out;
 	rc = 0;
 out:
-	if (rc == -1) {
-		free(*vals);
-		*vals = NULL;
-		*n = 0;
-	}
+	if (rc == -1)
+		xapi_rrd_free(r);
 	xmlFree(cols);
 	xmlFreeDoc(doc);
 	return rc;
+}
+
+int
+xapi_rrd_read(const char *xml, size_t len, struct xapi_rrd_val **vals,
+    size_t *n, char *err)
+{
+	struct xapi_rrd r;
+	size_t i;
+
+	*vals = NULL;
+	*n = 0;
+	if (xapi_rrd_parse(xml, len, &r, err) == -1)
+		return -1;
+	if (r.r_nrows == 0) {
+		xapi_rrd_free(&r);
+		return err_set(err, "rrd_updates: no row of data");
+	}
+	/* XAPI writes the newest row first. */
+	for (i = 0; i < r.r_ncols; i++)
+		r.r_cols[i].rv_value = r.r_v[i];
+	*vals = r.r_cols;
+	*n = r.r_ncols;
+	r.r_cols = NULL;
+	xapi_rrd_free(&r);
+	return 0;
 }

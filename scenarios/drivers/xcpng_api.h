@@ -94,4 +94,21 @@ struct xapi_rrd_val {
 int xapi_rrd_read(const char *xml, size_t len, struct xapi_rrd_val **vals,
     size_t *n, char *err);
 
+/* An RRD export whole: the legend's columns and every row, in the
+ * export's order (XAPI's: newest first). */
+struct xapi_rrd {
+	struct xapi_rrd_val *r_cols;	/* the legend (rv_value unset) */
+	size_t r_ncols;
+	double *r_t;			/* each row's time, Unix seconds */
+	double *r_v;			/* row i's values: r_v[i * r_ncols
+					 * + column], -1 for NaN */
+	size_t r_nrows;
+};
+
+/* The same document into r (no row is no error).  0, or -1 with err
+ * and r empty.  Pure. */
+int xapi_rrd_parse(const char *xml, size_t len, struct xapi_rrd *r,
+    char *err);
+void xapi_rrd_free(struct xapi_rrd *r);
+
 #endif

@@ -3,7 +3,8 @@
  * Async.pool.enable_ha with the shared SR as heartbeat and its host
  * failures to tolerate; a VM protected by its ha_restart_priority
  * "restart") and metrics (the master's /rrd_updates, an RRD export of
- * every host and VM, read by xapi_rrd_read).
+ * every host and VM, read by xapi_rrd_read), and a VM's CPU series (its
+ * cpuN columns of /rrd_updates?vm_uuid=UUID, every row).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,102 @@ out:
 		*n = 0;
 	}
 	free(vals);
+	free(xml);
+	return rc;
+}
+
+/* "cpu" and digits: one vCPU's use, 0..1 (not cpu_usage and the like). */
+static int
+xcp_is_vcpu(const char *name)
+{
+	return strncmp(name, "cpu", 3) == 0 && name[3] != '\0' &&
+	    strspn(name + 3, "0123456789") == strlen(name + 3);
+}
+
+int
+xcp_rrd_cores(const struct xapi_rrd *r, const char *uuid, double since,
+    struct drv_point *out, size_t *n, char *err)
+{
+	size_t i, c, ncpu = 0, k;
+	double sum;
+
+	*n = 0;
+	for (c = 0; c < r->r_ncols; c++)
+		ncpu += strcmp(r->r_cols[c].rv_kind, "vm") == 0 &&
+		    strcmp(r->r_cols[c].rv_uuid, uuid) == 0 &&
+		    xcp_is_vcpu(r->r_cols[c].rv_name);
+	if (ncpu == 0)
+		return err_set(err, "rrd_updates has no cpuN column of VM %s "
+		    "(halted, or resident on a host other than the one "
+		    "asked)", uuid);
+	/* XAPI writes the newest row first: the series goes the other way. */
+	for (k = r->r_nrows; k-- > 0;) {
+		for (sum = 0, c = 0; c < r->r_ncols && sum >= 0; c++)
+			if (strcmp(r->r_cols[c].rv_kind, "vm") == 0 &&
+			    strcmp(r->r_cols[c].rv_uuid, uuid) == 0 &&
+			    xcp_is_vcpu(r->r_cols[c].rv_name))
+				sum = r->r_v[k * r->r_ncols + c] < 0 ? -1 :
+				    sum + r->r_v[k * r->r_ncols + c];
+		i = *n;
+		/* A row with a NaN vCPU is no reading, never 0. */
+		if (sum < 0 || r->r_t[k] < since ||
+		    (i > 0 && r->r_t[k] <= out[i - 1].pt_t))
+			continue;
+		out[i].pt_t = r->r_t[k];
+		out[(*n)++].pt_v = sum;
+	}
+	return 0;
+}
+
+int
+xcp_vm_uuid(struct driver *d, const char *vm, char *uuid, size_t len,
+    char *err)
+{
+	char ref[XAPI_REF_MAX];
+	cJSON *u = NULL;
+	int rc = -1;
+
+	if (xcp_need(d, "VM", vm, ref, err) == -1 ||
+	    xcp_call(d, "VM.get_uuid", xcp_args("s", ref), &u, err) == -1)
+		return -1;
+	if (!cJSON_IsString(u) || strlen(u->valuestring) >= len)
+		err_set(err, "VM.get_uuid: no uuid in the answer");
+	else {
+		snprintf(uuid, len, "%s", u->valuestring);
+		rc = 0;
+	}
+	cJSON_Delete(u);
+	return rc;
+}
+
+int
+xcp_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err)
+{
+	struct xcp *x = d->d_priv;
+	struct xapi_rrd r = { 0 };
+	char uuid[XCP_UUID_MAX], q[192], *xml = NULL;
+	int rc;
+
+	*pts = NULL;
+	*n = 0;
+	if (xcp_vm_uuid(d, vm, uuid, sizeof(uuid), err) == -1)
+		return -1;
+	snprintf(q, sizeof(q), "start=%lld&cf=AVERAGE&interval=%d&vm_uuid=%s",
+	    (long long)since, XCP_RRD_STEP_S, uuid);
+	rc = xapi_http_get(x->api, "/rrd_updates", q, NULL, &xml, err);
+	xcp_count(d);
+	if (rc == 0 && (rc = xapi_rrd_parse(xml, strlen(xml), &r, err)) == 0)
+		rc = (*pts = calloc(r.r_nrows + 1, sizeof(**pts))) == NULL ?
+		    err_set(err, "out of memory") : xcp_rrd_cores(&r, uuid,
+		    since, *pts, n, err);
+	if (rc == -1) {
+		free(*pts);
+		*pts = NULL;
+		*n = 0;
+		err_prefix(err, "%s's CPU", vm);
+	}
+	xapi_rrd_free(&r);
 	free(xml);
 	return rc;
 }

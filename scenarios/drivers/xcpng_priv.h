@@ -15,6 +15,7 @@
 #include "scenarios/drivers/xcpng_api.h"
 
 #define XCP_NULL_REF "OpaqueRef:NULL"
+#define XCP_UUID_MAX 65		/* a uuid as XAPI answers it, and NUL */
 
 struct xcp {
 	struct xcp_inventory inv;
@@ -105,6 +106,21 @@ int xcp_ha_status(struct driver *d, const char *vm,
     struct drv_ha_status *hs, char *err);
 int xcp_metrics(struct driver *d, struct drv_metric **out, size_t *n,
     char *err);
+/* The uuid of the VM called vm (what /export and /rrd_updates name it
+ * by) into uuid (len bytes). */
+int xcp_vm_uuid(struct driver *d, const char *vm, char *uuid, size_t len,
+    char *err);
+int xcp_vm_cpu(struct driver *d, const char *vm, double since,
+    struct drv_point **pts, size_t *n, char *err);
+/*
+ * An export of /rrd_updates?vm_uuid=UUID -> the VM's CPU use in cores (the
+ * sum of its cpuN columns, each a vCPU's use 0..1) for each row from
+ * since on, oldest first, into out (room for r_nrows), *n of them.  A
+ * row where a vCPU has no number is left out.  -1 with err when the
+ * export has no cpuN column of the VM.  Pure.
+ */
+int xcp_rrd_cores(const struct xapi_rrd *r, const char *uuid, double since,
+    struct drv_point *out, size_t *n, char *err);
 
 /* xcpng_net.c */
 int xcp_network_apply(struct driver *d, const struct drv_network *n,

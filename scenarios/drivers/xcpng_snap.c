@@ -173,24 +173,16 @@ xcp_vm_export(struct driver *d, const char *vm, const char *format,
     const char *path, struct drv_task *t, char *err)
 {
 	struct xcp *x = d->d_priv;
-	char ref[XAPI_REF_MAX], q[128];
-	cJSON *uuid = NULL;
+	char uuid[XCP_UUID_MAX], q[128];
 	int rc;
 
 	if ((rc = xcp_format(format, err)) != 0)
 		return rc;
-	if (xcp_need(d, "VM", vm, ref, err) == -1 ||
-	    xcp_call(d, "VM.get_uuid", xcp_args("s", ref), &uuid, err) == -1)
+	if (xcp_vm_uuid(d, vm, uuid, sizeof(uuid), err) == -1)
 		return -1;
-	rc = -1;
-	if (!cJSON_IsString(uuid) || strlen(uuid->valuestring) > 64)
-		err_set(err, "VM.get_uuid: no uuid in the answer");
-	else {
-		snprintf(q, sizeof(q), "uuid=%s", uuid->valuestring);
-		rc = xapi_http_get(x->api, "/export", q, path, NULL, err);
-		xcp_count(d);
-	}
-	cJSON_Delete(uuid);
+	snprintf(q, sizeof(q), "uuid=%s", uuid);
+	rc = xapi_http_get(x->api, "/export", q, path, NULL, err);
+	xcp_count(d);
 	if (rc == 0)
 		t->t_done = 1;
 	return rc;

@@ -13,6 +13,12 @@
 #                          CONF with its fingerprint's first byte changed
 #                          given to CMD as $VAR: it must fail at "open"
 #                          and the fixture's $TMP/requests must not grow
+#   fixture_series OUT CORES STEP MIN
+#                          OUT, a drive program's cpu row: every
+#                          "cpu-point: T V" has V = CORES, T STEP s after
+#                          the one before and not before the row's since,
+#                          the first within STEP of since, MIN points at
+#                          least: 0, else 1
 FXPID=""
 
 fixture_cert() {
@@ -48,4 +54,13 @@ fixture_wrong_pin() {
 	[ $_rc -ne 0 ] && grep -q "^open: fail" "$TMP/wrongpin.out" && [ "$_before" -eq "$_after" ] &&
 	    ok "a wrong fingerprint is refused before any request" ||
 	    bad "wrong fingerprint: rc $_rc, $(cat "$TMP/wrongpin.out"), requests $_before -> $_after"
+}
+
+fixture_series() {
+	_since=$(sed -n 's/^cpu: pass (since \([0-9]*\):.*/\1/p' "$1")
+	[ -n "$_since" ] && grep '^cpu-point: ' "$1" | awk -v since="$_since" \
+	    -v cores="$2" -v step="$3" -v min="$4" '
+	$3 != cores || $2 < since || (NR > 1 && $2 != last + step) { bad = 1 }
+	NR == 1 { first = $2 } { last = $2 }
+	END { exit bad || first - since > step || NR < min }'
 }

@@ -12,6 +12,9 @@
 #    migration's downtime is the one the task log said, and the fixture
 #    rejected none of the driver's requests (an expired ticket, answered
 #    401, is renewed by a new login);
+#  - a VM's CPU series (pvedrive cpu): no point while it is stopped,
+#    cores = cpu × maxcpu a minute while it runs, oldest first; a
+#    timeframe outside the schema's is refused by the fixture;
 #  - a wrong fingerprint is refused before any request is answered;
 #  - one request the reference rejects (a VM id that is no integer) is
 #    refused by the fixture with Proxmox's error shape;
@@ -140,6 +143,21 @@ says() { # LINE MSG: ok MSG when pvedrive printed LINE, else its row's line
 	if has "$1"; then ok "$2"; else bad "$2: $(grep -F "${1%%:*}:" "$TMP/pve.out")"; fi
 }
 sent() { grep -c "\"method\": \"$1\", \"path\": \"$2\", \"status\": $3" "$4"; }
+# A VM's CPU series (vm_cpu, its rrddata): no point while it is stopped,
+# and running one a minute from since on, oldest first, in cores: the
+# fixture's running VM uses 0.25 of its maxcpu, 2 vCPUs, so 0.5.
+pve "$TMP/token.conf" cpu && has "cpu-stopped: 0 points" &&
+    fixture_series "$TMP/pve.out" 0.5 60 9 &&
+    ok "cpu: 0.5 cores a minute from since on, oldest first, none stopped" ||
+    bad "cpu: the series is not the fixture's: $(cat "$TMP/pve.out")"
+[ "$(sent GET '/nodes/pve1/qemu/[0-9]*/rrddata' 200 "$TMP/requests")" -eq 2 ] &&
+    ok "cpu: two rrddata reads, both accepted" ||
+    bad "cpu: rrddata reads: $(grep rrddata "$TMP/requests" | tail -3)"
+curl -sk -H "Authorization: PVEAPIToken=$(cat "$TMP/token")" \
+    "$URL/api2/json/nodes/pve1/qemu/100/rrddata?timeframe=minute" >"$TMP/tf.out"
+grep -q '"timeframe": "value .minute. does not have a value in the enumeration' "$TMP/tf.out" &&
+    ok "the fixture refuses a timeframe outside the schema's (400)" ||
+    bad "timeframe=minute: $(cat "$TMP/tf.out")"
 pve "$TMP/token.conf" rules && has "rule-nodes: pass (created, listed, deleted)" &&
     [ "$(sent POST /cluster/ha/groups 200 "$TMP/requests")" -eq 1 ] &&
     [ "$(sent PUT '/cluster/ha/resources/vm:[0-9]*' 200 "$TMP/requests")" -eq 4 ] &&

@@ -11,6 +11,8 @@
 #    fingerprint and sessions that expire every 40 calls: every row
 #    passes, each expired session is renewed by one login, and the
 #    fixture rejected none of the driver's calls;
+#  - a VM's CPU series (xapidrive cpu): none for a halted VM, the sum of
+#    its vCPUs every 5 s while it runs, oldest first;
 #  - a wrong fingerprint is refused before any request is answered;
 #  - one call the reference rejects (a string where the datamodel says
 #    int) is refused by the fixture with XAPI's FIELD_TYPE_ERROR.
@@ -99,6 +101,20 @@ total=$(wc -l <"$TMP/requests")
 [ "$rejected" -eq 0 ] && [ "$total" -gt 200 ] &&
     ok "the fixture accepted all $total requests of the driver" ||
     bad "the fixture refused $rejected of $total requests: $(grep -v '"error": null' "$TMP/requests" | grep -v SESSION_INVALID | head -5)"
+
+# A VM's CPU series (vm_cpu, /rrd_updates?vm_uuid=): a halted VM has no
+# cpuN column; a running one a row every 5 s from since on, oldest first,
+# the sum of its vCPUs: the fixture's 2 vCPUs at 0.12 each, 0.24 cores.
+HVLAB_XCPNG_INVENTORY=$TMP/ca.conf "$DRIVE" xcp1 xcp2 cpu >"$TMP/cpu.out" 2>&1
+rc=$?
+sed 's/^/    cpu: /' "$TMP/cpu.out"
+[ $rc -eq 0 ] && grep -q '^cpu-stopped: none (.*rrd_updates has no cpuN column of VM ' "$TMP/cpu.out" &&
+    fixture_series "$TMP/cpu.out" 0.24 5 12 &&
+    ok "cpu: 0.24 cores every 5 s from since on, oldest first; none halted" ||
+    bad "cpu: the series is not the fixture's: $(cat "$TMP/cpu.out")"
+[ "$(grep -c '"kind": "http", "method": "/rrd_updates", "error": null' "$TMP/requests")" -ge 4 ] &&
+    ok "cpu: /rrd_updates with vm_uuid accepted" ||
+    bad "cpu: /rrd_updates refused: $(grep rrd_updates "$TMP/requests" | tail -3)"
 
 # A pin that does not match: no request gets an answer.
 fixture_wrong_pin HVLAB_XCPNG_INVENTORY "$TMP/pin.conf" "$DRIVE" xcp1 xcp2
