@@ -62,6 +62,14 @@ tags() {	# DISK: the qcow2's snapshot tags, one per line
 uptime_ms() { agent "$1" status | sed -n 's/.*"uptime_ms":\([0-9]*\).*/\1/p'; }
 jlast() { agent "$1" status | sed -n 's/.*"journal":{[^}]*"last":\([0-9]*\).*/\1/p'; }
 dlast() { agent "$1" 'journal read /dev/vda' | sed -n 's/.*"last":\([0-9]*\).*/\1/p'; }
+# booted IP: the guest's agent answers (its boot has a budget of its
+# own, so that a slow boot is named as such and does not eat the
+# journal's 60 s).
+booted() {
+	t0=$(date +%s)
+	agent "$1" status >/dev/null || fail "the guest at $1 answers"
+	echo "guest at $1 answered $(( $(date +%s) - t0 )) s after its start"
+}
 # journal IP N: the guest writes at least N more acknowledged records to
 # its disk, then stops; prints the last record's number.
 journal() {
@@ -102,6 +110,7 @@ tags "$D1" | grep -qx s0 || fail "s0 is a qcow2 tag of d1: $(tags "$D1")"
 refused 409 name POST /api/v1/vms/vm1/snapshots '{"name": "s0"}'
 
 hvctl_on 1 vm start vm1 >/dev/null || fail "start vm1"
+booted "$IP"
 j1=$(journal "$IP" 20)
 out=$(snap vm1 s1)
 echo "$out" | grep -q '"parent":[[:space:]]*"s0"' || fail "s1's parent is s0: $out"
@@ -175,6 +184,7 @@ mkvm vm2 san:l1 11
 IP=$NET.11
 snap vm2 l0 >/dev/null
 hvctl_on 1 vm start vm2 >/dev/null || fail "start vm2"
+booted "$IP"
 k1=$(journal "$IP" 5)
 out=$(snap vm2 l1 --ram)
 echo "snapshot with RAM on a LUN: guest paused $(echo "$out" | json_field pause_ms) ms"
