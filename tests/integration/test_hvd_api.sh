@@ -72,12 +72,14 @@ tasks1=$(ntasks)
 rev1=$(etcd_rev)
 [ "$tasks0" = "$tasks1" ] || fail "GET network made no task ($tasks0 tasks before, $tasks1 after)"
 hvctl_on 1 --json api GET /api/v1/tasks | grep -q netshow && fail "no netshow task in the history"
-# Node liveness and HA (leases, the watchdog's feed, the manager) write
-# on their own schedule, so the revision alone may move: every key written
-# since rev0 must be one of theirs.
+# Node liveness, HA (leases, the watchdog's feed, the manager) and the
+# balancer's round in the manager (its status, each node's load summary)
+# write on their own schedule, so the revision alone may move: every key
+# written since rev0 must be one of theirs.
 written=$(written_since "$rev0")
 echo "keys written meanwhile (rev $rev0 to $rev1): $(echo $written)"
-bad=$(echo "$written" | grep -v -e '^$' -e '^/hvd/ha/' -e '^/hvd/alive/')
+bad=$(echo "$written" | grep -v -e '^$' -e '^/hvd/ha/' -e '^/hvd/alive/' \
+    -e '^/hvd/balance/status$' -e '^/hvd/balance/load/')
 [ -z "$bad" ] || fail "GET network wrote to etcd: $bad (revision $rev0, then $rev1)"
 echo "GET network: no task, etcd revision $rev0 unchanged"
 
