@@ -280,7 +280,6 @@ lab_put(const struct drv_env *env, const char *host, const char *path,
 static void
 lab_env_bmc(struct rctx *rc)
 {
-	char st[LAB_PATH_MAX];
 	int i;
 
 	for (i = 0; i < rc->topo->t_nhosts && i < 16; i++)
@@ -290,9 +289,8 @@ lab_env_bmc(struct rctx *rc)
 			    sizeof(rc->hosts[i].h_bmc_addr));
 	if (!rc->topo->t_bmc.b_present)
 		return;
-	lab_state_dir(rc->lab, st, sizeof(st));
 	snprintf(rc->bmc_password_file, sizeof(rc->bmc_password_file),
-	    "%s/bmc/password", st);
+	    "%s/bmc/password", rc->statedir);
 	rc->env.e_bmc_user = rc->topo->t_bmc.b_user;
 	rc->env.e_bmc_password_file = rc->bmc_password_file;
 }
@@ -315,6 +313,7 @@ lab_env(struct rctx *rc, int lab_remote, char *err)
 			snprintf(h->h_netns, sizeof(h->h_netns), "%.30s-%.30s",
 			    rc->lab, h->h_name);
 	}
+	lab_state_dir(rc->lab, rc->statedir, sizeof(rc->statedir));
 	lab_env_bmc(rc);
 	rc->env.e_exec = lab_exec;
 	rc->env.e_dirs = lab_dirs;
@@ -335,7 +334,6 @@ lab_env(struct rctx *rc, int lab_remote, char *err)
 	rc->env.e_station_netns = rc->station_netns[0] ? rc->station_netns :
 	    NULL;
 	rc->env.e_lab = rc->lab;
-	lab_state_dir(rc->lab, rc->statedir, sizeof(rc->statedir));
 	if (access(rc->statedir, W_OK) == 0)
 		rc->env.e_statedir = rc->statedir;
 	if (rc->topo->t_san.s_present) {
